@@ -1,0 +1,35 @@
+package dev.invariant.engine.backend;
+
+import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.model.Model;
+import java.util.List;
+
+/**
+ * Runs the model's forward pass over a batch of sequence chunks and owns the paged KV memory.
+ * Every value computed for one chunk is independent of the other chunks in the batch
+ * (docs/numerics.md, rule 1): a backend may parallelise across rows and heads, never inside a reduction.
+ */
+public interface Backend extends AutoCloseable {
+
+    Model model();
+
+    NumericsProfile profile();
+
+    /** Positions per KV block. */
+    int blockSize();
+
+    /** KV blocks this backend holds; block ids are {@code 0 .. numBlocks() - 1}. */
+    int numBlocks();
+
+    /**
+     * Appends each chunk's tokens to its sequence's KV and returns, per chunk and in the same order,
+     * the float32 logits of its last position when {@code wantLogits}, else null.
+     */
+    float[][] forward(List<SeqChunk> chunks);
+
+    /** A short description for completions, e.g. "cpu-vector256 x2 threads". */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,64 @@
+package dev.invariant.engine.model;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import java.util.List;
+
+/**
+ * The shape and constants of a decoder model, as read from Hugging Face {@code config.json}.
+ * Validated when built, so a bad config fails at load time with a clear message.
+ *
+ * @param headDim         per-head width; Qwen3 sets it explicitly (≠ hidden / heads)
+ * @param attentionBias   q/k/v projections carry a bias (Qwen2)
+ * @param qkNorm          RMSNorm over each query/key head before RoPE (Qwen3)
+ * @param eosTokenIds     ids that end generation (config.json / generation_config.json)
+ */
+public record ModelConfig(
+        Architecture architecture,
+        int hiddenSize,
+        int intermediateSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int vocabSize,
+        int maxPositionEmbeddings,
+        double ropeTheta,
+        float rmsNormEps,
+        boolean tieWordEmbeddings,
+        boolean attentionBias,
+        boolean qkNorm,
+        int bosTokenId,
+        List<Integer> eosTokenIds) {
+
+    public ModelConfig {
+        eosTokenIds = List.copyOf(eosTokenIds);
+        require(hiddenSize > 0, "hidden_size must be > 0");
+        require(intermediateSize > 0, "intermediate_size must be > 0");
+        require(numLayers > 0, "num_hidden_layers must be > 0");
+        require(numHeads > 0 && numKvHeads > 0, "num_attention_heads and num_key_value_heads must be > 0");
+        require(numHeads % numKvHeads == 0, "num_attention_heads must be a multiple of num_key_value_heads");
+        require(headDim > 0 && headDim % 2 == 0, "head_dim must be even and > 0");
+        require(vocabSize > 0, "vocab_size must be > 0");
+        require(maxPositionEmbeddings > 0, "max_position_embeddings must be > 0");
+        require(ropeTheta > 0, "rope_theta must be > 0");
+        require(rmsNormEps > 0, "rms_norm_eps must be > 0");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json: " + message);
+    }
+
+    /** Query heads that share one key/value head. */
+    public int groupSize() {
+        return numHeads / numKvHeads;
+    }
+
+    public int qDim() {
+        return numHeads * headDim;
+    }
+
+    public int kvDim() {
+        return numKvHeads * headDim;
+    }
+}

@@ -1,0 +1,110 @@
+package dev.invariant.engine.sample;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import java.util.List;
+
+/**
+ * Everything that shapes how tokens are chosen; every field is part of the fingerprint.
+ * Validated when built: out-of-range values fail with {@link ErrorCode#INVALID_PARAM}.
+ *
+ * @param temperature       0 means greedy (argmax, ties to the lowest id)
+ * @param topK              0 disables
+ * @param topP              1 disables
+ * @param minP              0 disables
+ * @param repetitionPenalty 1 disables (HF/vLLM semantics: divide positive logits, multiply negative)
+ * @param presencePenalty   0 disables (OpenAI semantics)
+ * @param frequencyPenalty  0 disables (OpenAI semantics)
+ * @param maxTokens         tokens to generate at most, > 0
+ * @param seed              null: the engine derives one from the request id and records it
+ * @param stop              stop strings; the text is cut before the first match
+ * @param stopTokenIds      extra ids that end generation (besides the model's EOS unless ignoreEos)
+ * @param ignoreEos         keep generating through EOS
+ */
+public record SamplingParams(
+        float temperature,
+        int topK,
+        float topP,
+        float minP,
+        float repetitionPenalty,
+        float presencePenalty,
+        float frequencyPenalty,
+        int maxTokens,
+        Long seed,
+        List<String> stop,
+        List<Integer> stopTokenIds,
+        boolean ignoreEos) {
+
+    public SamplingParams {
+        stop = List.copyOf(stop);
+        stopTokenIds = List.copyOf(stopTokenIds);
+        check(Float.isFinite(temperature) && temperature >= 0, "temperature must be >= 0, got " + temperature);
+        check(topK >= 0, "top_k must be >= 0 (0 disables), got " + topK);
+        check(topP > 0 && topP <= 1, "top_p must be in (0, 1], got " + topP);
+        check(minP >= 0 && minP <= 1, "min_p must be in [0, 1], got " + minP);
+        check(Float.isFinite(repetitionPenalty) && repetitionPenalty > 0,
+                "repetition_penalty must be > 0 (1 disables), got " + repetitionPenalty);
+        check(Float.isFinite(presencePenalty) && Math.abs(presencePenalty) <= 2,
+                "presence_penalty must be in [-2, 2], got " + presencePenalty);
+        check(Float.isFinite(frequencyPenalty) && Math.abs(frequencyPenalty) <= 2,
+                "frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
+        check(maxTokens > 0, "max_tokens must be > 0, got " + maxTokens);
+        for (String s : stop) check(s != null && !s.isEmpty(), "stop strings must be non-empty");
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) throw new EngineException(ErrorCode.INVALID_PARAM, message);
+    }
+
+    /** Greedy decoding of {@code maxTokens} tokens. */
+    public static SamplingParams greedy(int maxTokens) {
+        return builder().maxTokens(maxTokens).build();
+    }
+
+    public boolean isGreedy() {
+        return temperature == 0f;
+    }
+
+    public SamplingParams withSeed(long s) {
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
+                frequencyPenalty, maxTokens, s, stop, stopTokenIds, ignoreEos);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Mutable builder with vLLM's defaults; {@link #build()} validates. */
+    public static final class Builder {
+        private float temperature = 0f;
+        private int topK = 0;
+        private float topP = 1f;
+        private float minP = 0f;
+        private float repetitionPenalty = 1f;
+        private float presencePenalty = 0f;
+        private float frequencyPenalty = 0f;
+        private int maxTokens = 16;
+        private Long seed;
+        private List<String> stop = List.of();
+        private List<Integer> stopTokenIds = List.of();
+        private boolean ignoreEos;
+
+        public Builder temperature(float v) { temperature = v; return this; }
+        public Builder topK(int v) { topK = v; return this; }
+        public Builder topP(float v) { topP = v; return this; }
+        public Builder minP(float v) { minP = v; return this; }
+        public Builder repetitionPenalty(float v) { repetitionPenalty = v; return this; }
+        public Builder presencePenalty(float v) { presencePenalty = v; return this; }
+        public Builder frequencyPenalty(float v) { frequencyPenalty = v; return this; }
+        public Builder maxTokens(int v) { maxTokens = v; return this; }
+        public Builder seed(Long v) { seed = v; return this; }
+        public Builder stop(List<String> v) { stop = v; return this; }
+        public Builder stopTokenIds(List<Integer> v) { stopTokenIds = v; return this; }
+        public Builder ignoreEos(boolean v) { ignoreEos = v; return this; }
+
+        public SamplingParams build() {
+            return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
+                    frequencyPenalty, maxTokens, seed, stop, stopTokenIds, ignoreEos);
+        }
+    }
+}
