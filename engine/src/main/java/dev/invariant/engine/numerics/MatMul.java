@@ -26,9 +26,12 @@ public final class MatMul {
     private MatMul() {
     }
 
+    /** Tokens processed against one weight row at a time; their partial sums stay in L1. */
+    static final int TOKEN_TILE = 16;
+
     /** Floats of scratch {@link #rows} needs for {@code tokens} tokens. */
     public static int scratchSize(int tokens) {
-        return tokens * Dot.PARTIALS;
+        return Math.min(tokens, TOKEN_TILE) * Dot.PARTIALS;
     }
 
     /**
@@ -37,11 +40,19 @@ public final class MatMul {
      */
     public static void rows(WeightMatrix w, float[] x, int ldx, int tokens, float[] y, int ldy, int yo,
                             int r0, int r1, float[] scratch) {
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
+            int n = Math.min(TOKEN_TILE, tokens - t0);
+            tile(w, x, t0 * ldx, ldx, n, y, t0 * ldy + yo, ldy, r0, r1, scratch);
+        }
+    }
+
+    private static void tile(WeightMatrix w, float[] x, int xo, int ldx, int tokens, float[] y, int yo, int ldy,
+                             int r0, int r1, float[] scratch) {
         int k = w.cols();
         int width = Dot.width(k);
         if (width < LANES) {
             for (int row = r0; row < r1; row++) {
-                for (int t = 0; t < tokens; t++) y[t * ldy + yo + row] = scalarRow(w, row, x, t * ldx, k, width, scratch);
+                for (int t = 0; t < tokens; t++) y[t * ldy + yo + row] = scalarRow(w, row, x, xo + t * ldx, k, width, scratch);
             }
             return;
         }
@@ -55,30 +66,30 @@ public final class MatMul {
             for (; c + width <= k; c += width) {
                 for (int r = 0; r < width; r += LANES) {
                     FloatVector wv = bf16 ? loadBf16(seg, base + (long) (c + r) * 2) : loadF32(seg, base + (long) (c + r) * 4);
-                    accumulate(wv, x, ldx, c + r, tokens, scratch, width, r);
+                    accumulate(wv, x, xo + c + r, ldx, tokens, scratch, width, r);
                 }
             }
             int len = k - c;
             int r = 0;
             for (; r + LANES <= len; r += LANES) {
                 FloatVector wv = bf16 ? loadBf16(seg, base + (long) (c + r) * 2) : loadF32(seg, base + (long) (c + r) * 4);
-                accumulate(wv, x, ldx, c + r, tokens, scratch, width, r);
+                accumulate(wv, x, xo + c + r, ldx, tokens, scratch, width, r);
             }
             for (; r < len; r++) {
                 float wk = w.get(row, c + r);
                 for (int t = 0; t < tokens; t++) {
                     int q = t * width + r;
-                    scratch[q] = Math.fma(x[t * ldx + c + r], wk, scratch[q]);
+                    scratch[q] = Math.fma(x[xo + t * ldx + c + r], wk, scratch[q]);
                 }
             }
             for (int t = 0; t < tokens; t++) y[t * ldy + yo + row] = tree(scratch, t * width, width);
         }
     }
 
-    private static void accumulate(FloatVector wv, float[] x, int ldx, int k, int tokens, float[] p, int width, int r) {
+    private static void accumulate(FloatVector wv, float[] x, int xk, int ldx, int tokens, float[] p, int width, int r) {
         for (int t = 0; t < tokens; t++) {
             int q = t * width + r;
-            FloatVector.fromArray(F, x, t * ldx + k).fma(wv, FloatVector.fromArray(F, p, q)).intoArray(p, q);
+            FloatVector.fromArray(F, x, xk + t * ldx).fma(wv, FloatVector.fromArray(F, p, q)).intoArray(p, q);
         }
     }
 

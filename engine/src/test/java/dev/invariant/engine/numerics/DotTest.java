@@ -63,7 +63,7 @@ class DotTest {
             for (int trial = 0; trial < 60; trial++) {
                 int k = 1 + rnd.nextInt(trial < 30 ? 300 : 1500);
                 int rows = 1 + rnd.nextInt(9);
-                int tokens = 1 + rnd.nextInt(5);
+                int tokens = 1 + rnd.nextInt(trial % 10 == 0 ? 40 : 5);
                 int ldx = k + rnd.nextInt(3);
                 float[] x = random(rnd, tokens * ldx);
                 for (DType dt : DType.values()) {
