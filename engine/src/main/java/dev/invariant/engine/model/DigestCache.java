@@ -10,6 +10,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -58,7 +59,7 @@ public final class DigestCache {
         String digest = compute.get();
         ObjectNode entry = entry(digest, files);
         entry.put("folder", folder.toAbsolutePath().normalize().toString());
-        if (!write(inFolder, entry)) write(fallback, entry);
+        if (!writableFolder(folder) || !write(inFolder, entry)) write(fallback, entry);
         return digest;
     }
 
@@ -78,6 +79,19 @@ public final class DigestCache {
         return cacheDir.resolve(pathKey(folder) + ".json");
     }
 
+    /**
+     * Whether to keep the entry beside the model. A folder whose mode grants no write permission is
+     * read-only here even to root (which the file system would let write): shared model folders stay untouched.
+     */
+    static boolean writableFolder(Path folder) {
+        if (!Files.isWritable(folder)) return false;
+        try {
+            return Files.getPosixFilePermissions(folder).contains(PosixFilePermission.OWNER_WRITE);
+        } catch (UnsupportedOperationException | IOException e) {
+            return true; // not POSIX: isWritable already answered
+        }
+    }
+
     private static ObjectNode entry(String digest, ArrayNode files) {
         ObjectNode e = JSON.createObjectNode();
         e.put("format", WeightsDigest.FORMAT);
@@ -90,7 +104,10 @@ public final class DigestCache {
         try {
             if (!Files.isRegularFile(p)) return null;
             JsonNode n = JSON.readTree(p.toFile());
-            if (!WeightsDigest.FORMAT.equals(n.path("format").asText()) || !files.equals(n.get("files"))) return null;
+            // compared as text: Jackson reads small sizes back as ints, which never equal the longs written
+            boolean same = WeightsDigest.FORMAT.equals(n.path("format").asText())
+                    && files.toString().equals(String.valueOf(n.get("files")));
+            if (!same) return null;
             String d = n.path("digest").asText();
             return d.matches("[0-9a-f]{64}") ? d : null;
         } catch (IOException | RuntimeException e) {
