@@ -1,0 +1,107 @@
+package dev.invariant.engine.text;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A Hugging Face chat template rendered with jinjava, set up like transformers' Jinja environment
+ * (trim_blocks, lstrip_blocks, no trailing newline kept, {@code raise_exception}, Python-style {@code tojson})
+ * so the rendered prompt is the same text, byte for byte.
+ */
+public final class ChatTemplate {
+    /**
+     * Jinja2 semantics where jinjava has a switch for them; "whitespace required within tokens" stays off
+     * because it stops {@code {%-} from parsing.
+     */
+    private static final LegacyOverrides JINJA2 = LegacyOverrides.newBuilder()
+            .withEvaluateMapKeys(true)
+            .withIterateOverMapKeys(true)
+            .withUsePyishObjectMapper(true)
+            .withUseNaturalOperatorPrecedence(true)
+            .withParseWhitespaceControlStrictly(true)
+            .withAllowAdjacentTextNodes(true)
+            .withUseTrimmingForNotesAndExpressions(true)
+            .withKeepNullableLoopValues(true)
+            .withHandleBackslashInQuotesOnly(true)
+            .build();
+    private final String source;
+    private final String body;
+    private final Map<String, String> specialTokens;
+    private final Jinjava jinjava;
+
+    /**
+     * @param source        the Jinja source ({@code chat_template})
+     * @param specialTokens variables such as bos_token and eos_token that the template may use
+     */
+    public ChatTemplate(String source, Map<String, String> specialTokens) {
+        if (source == null || source.isBlank()) {
+            throw new EngineException(ErrorCode.TOKENIZER, "the chat template is empty: fix chat_template in"
+                    + " tokenizer_config.json or remove it");
+        }
+        this.source = source;
+        // Jinja2 drops one newline at the end of the template source (keep_trailing_newline=False); jinjava's
+        // own switch trims the rendered output instead, which would eat a newline the template printed
+        this.body = source.endsWith("\r\n") ? source.substring(0, source.length() - 2)
+                : source.endsWith("\n") || source.endsWith("\r") ? source.substring(0, source.length() - 1) : source;
+        this.specialTokens = Map.copyOf(specialTokens);
+        JinjavaConfig config = JinjavaConfig.newBuilder()
+                .withTrimBlocks(true)
+                .withLstripBlocks(true)
+                .withKeepTrailingNewline(true)
+                .withFailOnUnknownTokens(false)
+                .withLegacyOverrides(JINJA2)
+                .build();
+        jinjava = new Jinjava(config);
+        jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
+                "raiseException", String.class));
+        jinjava.registerFilter(new PythonJson());
+    }
+
+    /** The template source, as read from the model folder. */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * Renders the conversation as the model expects it.
+     *
+     * @param addGenerationPrompt append the header that starts the assistant's turn
+     * @throws EngineException INVALID_PARAM when the template rejects the messages (raise_exception)
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (messages == null || messages.isEmpty()) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "a chat needs at least one message");
+        }
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (ChatMessage m : messages) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("role", m.role());
+            map.put("content", m.content());
+            list.add(map);
+        }
+        Map<String, Object> vars = new HashMap<>(specialTokens);
+        vars.put("messages", list);
+        vars.put("add_generation_prompt", addGenerationPrompt);
+        RenderResult result = jinjava.renderForResult(body, vars);
+        List<TemplateError> fatal = result.getErrors().stream()
+                .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
+        if (!fatal.isEmpty()) {
+            String why = fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; "));
+            throw new EngineException(ErrorCode.INVALID_PARAM, "the model's chat template rejected the messages: "
+                    + why + "; check the roles and their order");
+        }
+        return result.getOutput();
+    }
+}

@@ -1,0 +1,12 @@
+package dev.invariant.engine.text;
+
+/** Functions that transformers adds to the chat-template environment. */
+public final class TemplateFunctions {
+    private TemplateFunctions() {
+    }
+
+    /** {@code raise_exception(message)}: the template refuses the conversation. */
+    public static String raiseException(String message) {
+        throw new IllegalArgumentException(message);
+    }
+}
