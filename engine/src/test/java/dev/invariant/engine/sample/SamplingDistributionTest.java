@@ -67,7 +67,9 @@ class SamplingDistributionTest {
         int draws = 100_000;
         int bins = 20;
         int[] counts = new int[bins];
-        for (int position = 0; position < draws; position++) counts[(int) (Sampler.uniform(123456789L, position) * bins)]++;
+        for (int position = 0; position < draws; position++) {
+            counts[(int) (Sampler.uniform(123456789L, position) * bins)]++;
+        }
         double e = (double) draws / bins;
         double chi = 0;
         for (int c : counts) chi += (c - e) * (c - e) / e;
