@@ -77,6 +77,14 @@ class FingerprintTest {
     }
 
     @Test
+    void matchesThePythonRecipeInTheDocs() {
+        // Values printed by the Python function in docs/identity.md for the same inputs.
+        assertEquals("f0704b5f4ea65b1194a9895f9e7de498e546c99f87804063c5d4a9fae121f546", fingerprint(base().build()));
+        assertEquals("8adc6e3e0c45b64cf927aa47472ba8d6b192cf6a052d5b582561f16d422679d5",
+                Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], SamplingParams.greedy(5).withSeed(0)));
+    }
+
+    @Test
     void everySingleFieldChangesIt() {
         List<UnaryOperator<SamplingParams.Builder>> changes = List.of(
                 b -> b.temperature(0.81f), b -> b.temperature(0f), b -> b.topK(41), b -> b.topP(0.9f),

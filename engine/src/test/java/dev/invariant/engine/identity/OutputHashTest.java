@@ -28,6 +28,12 @@ class OutputHashTest {
     }
 
     @Test
+    void matchesThePythonOneLinerInTheDocs() {
+        assertEquals("7c54349805d3f5de31a76d53cc457928932d5554e2f03098be31fd6fd5e1c0d9",
+                OutputHash.of(new int[] {1, 403, 407}));
+    }
+
+    @Test
     void orderMatters() {
         assertNotEquals(OutputHash.of(new int[] {1, 2}), OutputHash.of(new int[] {2, 1}));
     }
