@@ -17,7 +17,7 @@ public final class NaiveMatMul {
     /** Split-K pieces: small batches split K across the threads (as split-K GEMMs do), large ones do not. */
     public static int splits(int tokens, int threads, int k) {
         int s = Math.max(1, (threads * 4) / tokens);
-        return Math.max(1, Math.min(s, k / 64));
+        return Math.max(1, Math.min(s, k / 16));
     }
 
     public static void rows(WeightMatrix w, float[] x, int ldx, int tokens, float[] y, int ldy, int yo,
