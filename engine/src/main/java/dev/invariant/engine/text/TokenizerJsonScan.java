@@ -21,7 +21,11 @@ import java.util.Set;
  */
 record TokenizerJsonScan(Map<String, Integer> ids, BitSet byteFallback) {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
+    /** Vocabulary keys are field names: 150k distinct ones would only bloat the name cache. */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+            .build();
 
     static TokenizerJsonScan scan(byte[] json, Set<String> wanted, Path where) {
         var added = new HashMap<String, Integer>();
