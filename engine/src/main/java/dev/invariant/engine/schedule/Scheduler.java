@@ -129,8 +129,7 @@ public final class Scheduler {
             if (!blocks.canAllocate(match, blocks.blocksFor(target))) break;
             waiting.pollFirst();
             blocks.allocate(s.table(), match, blocks.blocksFor(target));
-            s.setNumComputedTokens(cached);
-            s.setStatus(SequenceStatus.RUNNING);
+            s.admitted(cached);
             running.add(s);
             chunks.add(new ScheduledChunk(s, cached, n, target == s.numTokens()));
             budget -= n;

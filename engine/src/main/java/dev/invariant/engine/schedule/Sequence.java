@@ -18,6 +18,7 @@ public final class Sequence {
     private int numComputedTokens;
     private SequenceStatus status = SequenceStatus.WAITING;
     private int numPreemptions;
+    private int numCachedTokens;
     private final BlockTable blockTable = new BlockTable();
 
     /**
@@ -109,6 +110,11 @@ public final class Sequence {
         return numPreemptions;
     }
 
+    /** Tokens taken from the prefix cache at the latest admission (vLLM's num_cached_tokens). */
+    public int numCachedTokens() {
+        return numCachedTokens;
+    }
+
     // ---- scheduler-side state changes
 
     BlockTable table() {
@@ -122,6 +128,12 @@ public final class Sequence {
 
     int[] tokenRange(int from, int to) {
         return Arrays.copyOfRange(tokens, from, to);
+    }
+
+    void admitted(int cachedTokens) {
+        numCachedTokens = cachedTokens;
+        numComputedTokens = cachedTokens;
+        status = SequenceStatus.RUNNING;
     }
 
     void setNumComputedTokens(int n) {

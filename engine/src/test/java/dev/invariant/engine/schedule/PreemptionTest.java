@@ -66,6 +66,7 @@ class PreemptionTest {
             if (!step.preempted().isEmpty()) {
                 stepsWithPreemption++;
                 assertEquals(List.of(b), step.preempted());
+                assertTrue(step.chunks().stream().anyMatch(ch -> ch.seq() == a), "a got its block first");
             }
         }
         assertTrue(stepsWithPreemption > 0);

@@ -28,6 +28,8 @@ class PrefixCacheSchedulingTest {
         // 12 tokens = 3 full blocks, but one token must be computed for logits: 2 blocks reused
         assertEquals(8, c.startPos());
         assertEquals(4, c.numTokens());
+        assertEquals(8, again.numCachedTokens());
+        assertEquals(0, first.numCachedTokens());
         e.runToCompletion(100);
         assertArrayEquals(first.outputTokens(), again.outputTokens());
         BlockManager bm = e.scheduler.blockManager();
