@@ -86,6 +86,12 @@ final class ActiveRequest {
         return finish != null;
     }
 
+    /** An error result that still names the prompt, fingerprint and seed the request had. */
+    GenerationResult failed(NumericsProfile profile, EngineException e) {
+        return new GenerationResult(requestId(), prepared.promptIds().clone(), new int[0], "", FinishReason.ERROR,
+                prepared.fingerprint(), "", profile, prepared.params().seed(), Timings.NONE, List.of(), e);
+    }
+
     GenerationResult result(NumericsProfile profile, long now) {
         int[] out = seq.outputTokens();
         double ms = 1e-6;

@@ -111,24 +111,20 @@ public final class Engine implements AutoCloseable {
      */
     public List<GenerationResult> generateAll(List<Request> requests, Progress progress) {
         GenerationResult[] results = new GenerationResult[requests.size()];
+        int[] finished = {0};
+        long[] tokens = {0};
+        TokenListener counter = (id, pos, tok, delta) -> tokens[0]++;
         int next = 0;
-        int finished = 0;
-        long tokens = 0;
         while (next < requests.size() || core.hasWork()) {
             for (; next < requests.size() && core.canAdmit(); next++) {
                 int slot = next;
-                core.add(requests.get(slot), TokenListener.NONE, res -> results[slot] = res);
+                core.add(requests.get(slot), counter, res -> {
+                    results[slot] = res;
+                    finished[0]++;
+                });
             }
             if (core.hasWork()) core.step();
-            finished = 0;
-            tokens = 0;
-            for (GenerationResult g : results) {
-                if (g != null) {
-                    finished++;
-                    tokens += g.tokenIds().length;
-                }
-            }
-            progress.update(finished, requests.size(), tokens);
+            progress.update(finished[0], requests.size(), tokens[0]);
         }
         return List.of(results);
     }

@@ -16,7 +16,6 @@ import dev.invariant.engine.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -133,20 +132,44 @@ public final class EngineCore implements AutoCloseable {
         int size = batch.chunks().size();
         for (ScheduledChunk c : batch.chunks()) active.get(c.seq().seqId()).onScheduled(size, now);
         // run
-        float[][] logits = backend.forward(batch.seqChunks());
+        float[][] logits;
+        try {
+            logits = backend.forward(batch.seqChunks());
+        } catch (RuntimeException e) {
+            // A failed step loses no request silently: every request in it gets an error result.
+            scheduler.onStepFailed(batch);
+            for (ScheduledChunk c : batch.chunks()) fail(active.get(c.seq().seqId()), internal(e));
+            return size;
+        }
         scheduler.onStepDone(batch);
         // postprocess: sample where a chunk reached the end of its sequence
         long done = clock.getAsLong();
         for (int i = 0; i < size; i++) {
             if (logits[i] == null) continue;
             ActiveRequest a = active.get(batch.chunks().get(i).seq().seqId());
-            int position = a.seq.numOutputTokens();
-            observer.onLogits(a.requestId(), position, logits[i]);
-            int token = Sampler.sample(logits[i], a.prepared.params(), a.prepared.params().seed(), position,
-                    a.seq.tokens(), a.seq.promptLength());
-            if (a.accept(token, model.config().maxPositionEmbeddings(), done)) complete(a, done);
+            try {
+                int position = a.seq.numOutputTokens();
+                observer.onLogits(a.requestId(), position, logits[i]);
+                int token = Sampler.sample(logits[i], a.prepared.params(), a.prepared.params().seed(), position,
+                        a.seq.tokens(), a.seq.promptLength());
+                if (a.accept(token, model.config().maxPositionEmbeddings(), done)) complete(a, done);
+            } catch (EngineException e) {
+                fail(a, e);
+            } catch (RuntimeException e) {
+                fail(a, internal(e));
+            }
         }
         return size;
+    }
+
+    private static EngineException internal(RuntimeException e) {
+        return e instanceof EngineException ee ? ee : new EngineException(ErrorCode.INTERNAL, e.toString(), e);
+    }
+
+    private void fail(ActiveRequest a, EngineException e) {
+        scheduler.finish(a.seq);
+        active.remove(a.seq.seqId());
+        a.sink.accept(a.failed(backend.profile(), e));
     }
 
     /** Runs steps until every admitted request has finished. */
@@ -163,18 +186,12 @@ public final class EngineCore implements AutoCloseable {
     private void expireDeadlines(long nowNanos) {
         long wall = System.currentTimeMillis();
         List<ActiveRequest> expired = new ArrayList<>();
-        for (Iterator<ActiveRequest> it = active.values().iterator(); it.hasNext(); ) {
-            ActiveRequest a = it.next();
+        for (ActiveRequest a : active.values()) {
             long deadline = a.prepared.request().deadlineMs();
-            if (deadline > 0 && wall > deadline) {
-                expired.add(a);
-                it.remove();
-            }
+            if (deadline > 0 && wall > deadline) expired.add(a);
         }
         for (ActiveRequest a : expired) {
-            scheduler.finish(a.seq);
-            a.sink.accept(GenerationResult.failed(a.requestId(), backend.profile(), new EngineException(
-                    ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed before it finished")));
+            fail(a, new EngineException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed before it finished"));
         }
     }
 
