@@ -113,14 +113,15 @@ final class RegistryProcess implements AutoCloseable {
         return URI.create(baseUrl).getPort();
     }
 
-    /** Asks the registry to stop (SIGTERM, a clean Quarkus shutdown) and kills it if it takes too long. */
+    /** Asks the registry to stop (SIGTERM: a clean Quarkus shutdown, which also writes the class data archive the
+     * first time) and kills it if it takes too long. */
     private void stop() {
         if (!process.isAlive()) {
             return;
         }
         process.destroy();
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
