@@ -54,6 +54,10 @@ final class RegistryProcess implements AutoCloseable {
                 "-Dquarkus.datasource.jdbc.min-size=2",
                 "-Dquarkus.datasource.jdbc.max-size=20",
                 "-jar", jar.toString()));
+        if (Runtime.version().feature() >= 24) {
+            // Netty and JBoss libraries of that Quarkus generation use sun.misc.Unsafe; keep the log free of the warning.
+            cmd.add(1, "--sun-misc-unsafe-memory-access=allow");
+        }
         try {
             Files.createDirectories(dataDir);
             Process process = new ProcessBuilder(cmd)
