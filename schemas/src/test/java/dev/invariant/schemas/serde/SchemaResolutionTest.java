@@ -4,83 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
 import dev.invariant.schemas.Samples;
+import dev.invariant.schemas.SchemaEditing;
 import dev.invariant.schemas.serde.UnreadableRecordException.Reason;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.Test;
 
 /** Records written with another version of a schema read as today's generated class (Avro resolution). */
 class SchemaResolutionTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Today's InferenceRequest schema, edited as JSON. */
-    static Schema editedRequestSchema(Consumer<ArrayNode> editFields) throws Exception {
-        var root = (ObjectNode) JSON.readTree(InferenceRequest.getClassSchema().toString());
-        editFields.accept((ArrayNode) root.get("fields"));
-        return new Schema.Parser().parse(root.toString());
-    }
-
-    static void removeField(ArrayNode fields, String name) {
-        for (int i = 0; i < fields.size(); i++) {
-            if (fields.get(i).get("name").asText().equals(name)) {
-                fields.remove(i);
-                return;
-            }
-        }
-        throw new AssertionError("no field " + name);
-    }
-
-    static byte[] framed(int id, Schema writer, GenericRecord record) throws Exception {
-        var out = new ByteArrayOutputStream();
-        var header = ByteBuffer.allocate(WireFormat.HEADER_SIZE);
-        WireFormat.writeHeader(header, id);
-        out.writeBytes(header.array());
-        var encoder = EncoderFactory.get().binaryEncoder(out, null);
-        new GenericDatumWriter<GenericRecord>(writer).write(record, encoder);
-        encoder.flush();
-        return out.toByteArray();
-    }
-
-    /**
-     * {@code request} as a generic record of {@code schema} (fields it lacks dropped, fields it adds at their
-     * defaults, timestamps as raw longs): what a client built on that schema version would hold.
-     */
-    static GenericRecord copyInto(Schema schema, InferenceRequest request) throws Exception {
-        var out = new ByteArrayOutputStream();
-        var encoder = EncoderFactory.get().binaryEncoder(out, null);
-        new SpecificDatumWriter<InferenceRequest>(InferenceRequest.class).write(request, encoder);
-        encoder.flush();
-        var decoder = DecoderFactory.get().binaryDecoder(out.toByteArray(), null);
-        return new GenericDatumReader<GenericRecord>(InferenceRequest.getClassSchema(), schema).read(null, decoder);
-    }
-
     @Test
     void olderWriterWithoutNewerFieldsReadsWithTheirDefaults() throws Exception {
-        Schema v1 = editedRequestSchema(fields -> {
-            removeField(fields, "session_id");
-            removeField(fields, "metadata");
-        });
+        Schema v1 = SchemaEditing.withoutFields(InferenceRequest.getClassSchema(), "session_id", "metadata");
         InferenceRequest original = Samples.request("v1-writer");
-        GenericRecord written = copyInto(v1, original);
-        byte[] bytes = framed(11, v1, written);
+        GenericRecord written = SchemaEditing.project(original, v1);
+        byte[] bytes = SchemaEditing.framed(11, v1, written);
 
         InferenceRequest read = new AvroWireCodec<>(InferenceRequest.class)
                 .decode(bytes, AvroWireCodecTest.lookup(Map.of(11, v1)));
@@ -93,12 +37,12 @@ class SchemaResolutionTest {
 
     @Test
     void newerWriterWithAnExtraDefaultedFieldReadsWithoutIt() throws Exception {
-        Schema v3 = editedRequestSchema(fields -> fields.addObject()
-                .put("name", "priority").put("type", "int").put("default", 0));
+        Schema v3 = SchemaEditing.withField(InferenceRequest.getClassSchema(),
+                "{\"name\":\"priority\",\"type\":\"int\",\"default\":0}");
         InferenceRequest original = Samples.request("v3-writer");
-        GenericRecord written = copyInto(v3, original);
+        GenericRecord written = SchemaEditing.project(original, v3);
         written.put("priority", 7);
-        byte[] bytes = framed(12, v3, written);
+        byte[] bytes = SchemaEditing.framed(12, v3, written);
 
         InferenceRequest read = new AvroWireCodec<>(InferenceRequest.class)
                 .decode(bytes, AvroWireCodecTest.lookup(Map.of(12, v3)));
@@ -108,9 +52,9 @@ class SchemaResolutionTest {
 
     @Test
     void writerMissingAFieldThatHasNoDefaultIsIncompatible() throws Exception {
-        Schema broken = editedRequestSchema(fields -> removeField(fields, "model"));
-        GenericRecord written = copyInto(broken, Samples.request("no-model"));
-        byte[] bytes = framed(13, broken, written);
+        Schema broken = SchemaEditing.withoutFields(InferenceRequest.getClassSchema(), "model");
+        GenericRecord written = SchemaEditing.project(Samples.request("no-model"), broken);
+        byte[] bytes = SchemaEditing.framed(13, broken, written);
 
         var e = assertThrows(UnreadableRecordException.class, () -> new AvroWireCodec<>(InferenceRequest.class)
                 .decode(bytes, AvroWireCodecTest.lookup(Map.of(13, broken))));
@@ -134,7 +78,7 @@ class SchemaResolutionTest {
         written.put("sampling", sampling);
 
         InferenceRequest read = new AvroWireCodec<>(InferenceRequest.class)
-                .decode(framed(14, minimal, written), AvroWireCodecTest.lookup(Map.of(14, minimal)));
+                .decode(SchemaEditing.framed(14, minimal, written), AvroWireCodecTest.lookup(Map.of(14, minimal)));
 
         assertEquals(Numerics.portable, read.getNumericsProfile());
         assertEquals(5, read.getSampling().getMaxTokens());
