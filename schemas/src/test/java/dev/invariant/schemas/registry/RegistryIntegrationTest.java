@@ -62,7 +62,8 @@ class RegistryIntegrationTest {
         assertTrue(e.isIncompatible());
 
         // The serializer reports the same rejection with what to do.
-        try (var serializer = new ConfluentAvroSerializer<>(new SchemaRegistryClient(client.config()), true, false)) {
+        try (var own = new SchemaRegistryClient(client.config());
+             var serializer = new ConfluentAvroSerializer<>(own, true, false)) {
             var se = assertThrows(SerializationException.class,
                     () -> serializer.serialize("it.evolution", new SchemaEditing.SchemaOnly(broken)));
             assertTrue(se.getMessage().contains("BACKWARD"), se.getMessage());
@@ -107,11 +108,27 @@ class RegistryIntegrationTest {
         int v1Id = client.register(topic + "-value", v1);
         InferenceRequest original = Samples.request("through-registry");
         byte[] bytes = SchemaEditing.framed(v1Id, v1, SchemaEditing.project(original, v1));
-        try (var deserializer = new ConfluentAvroDeserializer<>(new SchemaRegistryClient(client.config()),
-                InferenceRequest.class)) {
+        try (var own = new SchemaRegistryClient(client.config());
+             var deserializer = new ConfluentAvroDeserializer<>(own, InferenceRequest.class)) {
             InferenceRequest read = deserializer.deserialize(topic, bytes);
             assertEquals(InferenceRequest.newBuilder(original).setSessionId(null)
                     .setMetadata(java.util.Map.of()).build(), read);
+        }
+    }
+
+    @Test
+    void startUpRegistrationPutsEveryTopicUnderBackward() {
+        var renamed = new java.util.LinkedHashMap<String, Schema>();
+        TopicSchemas.defaults().forEach((topic, schema) -> renamed.put("it.startup." + topic, schema));
+        var ids = TopicSchemas.ensureRegistered(client, renamed);
+        assertEquals(renamed.keySet(), ids.keySet());
+        try (var fresh = new SchemaRegistryClient(client.config())) {
+            renamed.forEach((topic, schema) -> {
+                assertEquals(Optional.of(Compatibility.BACKWARD), fresh.compatibility(topic + "-value"));
+                assertEquals(ids.get(topic), fresh.idOf(topic + "-value", schema));
+            });
+            // Idempotent: a second start-up (no cache) finds the same ids.
+            assertEquals(ids, TopicSchemas.ensureRegistered(fresh, renamed));
         }
     }
 }
