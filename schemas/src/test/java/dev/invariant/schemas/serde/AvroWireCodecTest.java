@@ -119,7 +119,7 @@ class AvroWireCodecTest {
 
     @Test
     void hugeDeclaredLengthsAreRefusedWithoutAllocatingThem() {
-        // request_id claims 1.5 GB; tests run with -Xmx256m, so Avro's own decoder would die here.
+        // request_id claims 1.5 GB; tests run with -Xmx512m, so Avro's own decoder would die here.
         byte[] hugeString = {0, 0, 0, 0, 3, (byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, 0x0b, 'x'};
         var e = assertThrows(UnreadableRecordException.class,
                 () -> new AvroWireCodec<>(CompletionChunk.class).decode(hugeString, lookup(IDS)));
