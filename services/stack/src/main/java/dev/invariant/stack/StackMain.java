@@ -84,8 +84,15 @@ public final class StackMain {
                 stack.bootstrapServers(), stack.brokerStartTime().toMillis() / 1000.0,
                 stack.registryUrl(), stack.registryStartTime().toMillis() / 1000.0, stack.registryPid(),
                 stack.ccompatUrl(),
-                stack.config().topics().isEmpty() ? "(none created)" : stack.config().topics(),
+                topics(stack.config().topics()),
                 stack.config().workDir().resolve("kafka.log"), stack.registryLog());
+    }
+
+    private static String topics(List<TopicSpec> topics) {
+        if (topics.isEmpty()) {
+            return "(none asked for)";
+        }
+        return String.join(", ", topics.stream().map(t -> t.name() + " (" + t.partitions() + " partitions)").toList());
     }
 
     // The broker logs through slf4j -> log4j2; its log goes to a file in the work dir unless configured otherwise.
