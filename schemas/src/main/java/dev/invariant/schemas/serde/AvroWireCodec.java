@@ -61,8 +61,9 @@ public final class AvroWireCodec<T extends SpecificRecord> {
     }
 
     /**
-     * Reads {@code payload}. {@code writerSchemas} gives the schema of an id; it may throw (an unknown id
-     * should be an {@link UnreadableRecordException} with {@link Reason#UNKNOWN_SCHEMA_ID}).
+     * Reads {@code payload}. {@code writerSchemas} gives the schema of an id, or null when it is unknown; it
+     * may also throw (an unknown id should then be an {@link UnreadableRecordException} with
+     * {@link Reason#UNKNOWN_SCHEMA_ID}).
      *
      * @throws UnreadableRecordException when the bytes cannot be read as {@code T}
      */
@@ -70,7 +71,11 @@ public final class AvroWireCodec<T extends SpecificRecord> {
         int id = WireFormat.schemaId(payload);
         DatumReader<T> reader = readers.get(id);
         if (reader == null) {
-            reader = newReader(id, writerSchemas.apply(id));
+            Schema writer = writerSchemas.apply(id);
+            if (writer == null) {
+                throw new UnreadableRecordException(Reason.UNKNOWN_SCHEMA_ID, id, "schema id " + id + " is unknown");
+            }
+            reader = newReader(id, writer);
             readers.put(id, reader);
         }
         var decoder = new BoundedDecoder(payload, WireFormat.HEADER_SIZE, payload.length - WireFormat.HEADER_SIZE);

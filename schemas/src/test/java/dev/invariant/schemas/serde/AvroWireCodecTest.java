@@ -88,6 +88,14 @@ class AvroWireCodecTest {
     }
 
     @Test
+    void lookupAnsweringNullIsAnUnknownId() {
+        byte[] bytes = new AvroWireCodec<CompletionChunk>(null).encode(98, Samples.chunk("x", 0));
+        var e = assertThrows(UnreadableRecordException.class,
+                () -> new AvroWireCodec<>(CompletionChunk.class).decode(bytes, IDS::get));
+        assertEquals(Reason.UNKNOWN_SCHEMA_ID, e.reason());
+    }
+
+    @Test
     void anotherRecordTypeUnderTheIdIsIncompatible() {
         // A Completion written where requests are read: the names differ, so Avro cannot resolve it.
         byte[] bytes = new AvroWireCodec<Completion>(null).encode(2, Samples.completion("c"));
