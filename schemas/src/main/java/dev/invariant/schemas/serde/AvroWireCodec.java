@@ -89,7 +89,7 @@ public final class AvroWireCodec<T extends SpecificRecord> {
         } catch (UnreadableRecordException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            // Truncated or impossible data (bad union/enum index, negative length, invalid UTF-8, ...).
+            // Truncated or impossible data (bad union or enum index, negative or oversized length, ...).
             throw new UnreadableRecordException(Reason.CORRUPT_PAYLOAD, id, "record with schema id " + id
                     + " is not valid Avro for that schema (" + e + "): the producer wrote bytes that do not"
                     + " match the schema id it put in front of them", e);
