@@ -98,10 +98,18 @@ public final class ChatTemplate {
         List<TemplateError> fatal = result.getErrors().stream()
                 .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
         if (!fatal.isEmpty()) {
-            String why = fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; "));
+            String why = fatal.stream().map(ChatTemplate::reason).collect(Collectors.joining("; "));
             throw new EngineException(ErrorCode.INVALID_PARAM, "the model's chat template rejected the messages: "
                     + why + "; check the roles and their order");
         }
         return result.getOutput();
+    }
+
+    /** The message of raise_exception when the template called it, else jinjava's description. */
+    private static String reason(TemplateError error) {
+        for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+            if (t instanceof TemplateFunctions.Rejected r) return r.getMessage();
+        }
+        return error.getMessage();
     }
 }
