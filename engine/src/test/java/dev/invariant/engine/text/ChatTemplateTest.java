@@ -54,6 +54,13 @@ class ChatTemplateTest {
     }
 
     @Test
+    void onlyIndentAtALineStartIsStrippedBeforeABlock() {
+        var t = new ChatTemplate("{% for m in messages %}{{ m.role }} {% endfor %}|a  {% if true %}b{% endif %}|\n"
+                + "  {% if true %}c{% endif %}|\n  {%+ if true %}d{% endif %}|\n\t{# note #}e", Map.of());
+        assertEquals("user |a  b|\nc|\n  d|\ne", t.render(HI, false));
+    }
+
+    @Test
     void raiseExceptionRejectsTheConversation() {
         var t = new ChatTemplate("{% if messages[0]['role'] != 'system' %}{{ raise_exception('System first!') }}"
                 + "{% endif %}ok", Map.of());
@@ -68,6 +75,31 @@ class ChatTemplateTest {
         var t = new ChatTemplate("{{ messages | tojson }}", Map.of());
         assertEquals("[{\"role\": \"user\", \"content\": \"q\\\"\\n é\"}]",
                 t.render(List.of(new ChatMessage("user", "q\"\n é")), false));
+    }
+
+    @Test
+    void pythonStringMethodsBehaveAsInPython() {
+        List<ChatMessage> think = List.of(new ChatMessage("assistant", "<think>\nhmm\n</think>\n\nAnswer.  "));
+        var t = new ChatTemplate("{% set c = messages[0].content %}"
+                + "{{ c.split('</think>')[-1].lstrip('\n') }}|{{ c.startswith(('<a>', '<think>')) }}|"
+                + "{{ c.endswith('</think>') }}|{{ c.rstrip() }}|{{ 'a.b..c.'.split('.') | length }}|"
+                + "{{ '  a  b '.split() | join(',') }}|{{ 'a,b,c'.split(',', 1)[1] }}|{{ ' x '.strip() }}", Map.of());
+        assertEquals("Answer.  |true|false|<think>\nhmm\n</think>\n\nAnswer.|5|a,b|b,c|x", t.render(think, false));
+    }
+
+    @Test
+    void reversedSliceWalksMessagesBackwards() {
+        var t = new ChatTemplate("{% for m in messages[::-1] %}{{ loop.index0 }}{{ m.role }} {% endfor %}", Map.of());
+        assertEquals("0assistant 1user ",
+                t.render(List.of(new ChatMessage("user", "q"), new ChatMessage("assistant", "a")), false));
+    }
+
+    @Test
+    void namespaceAssignmentsSurviveLoops() {
+        var t = new ChatTemplate("{% set ns = namespace(last=-1) %}{% for m in messages %}"
+                + "{% if m.role == 'user' %}{% set ns.last = loop.index0 %}{% endif %}{% endfor %}{{ ns.last }}", Map.of());
+        assertEquals("2", t.render(List.of(new ChatMessage("user", "q"), new ChatMessage("assistant", "a"),
+                new ChatMessage("user", "q2"), new ChatMessage("assistant", "a2")), false));
     }
 
     @Test
