@@ -87,7 +87,13 @@ final class HfTokenizer implements Tokenizer {
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
         long[] wide = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) wide[i] = ids[i];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0) {
+                throw new EngineException(ErrorCode.INVALID_PARAM, "token id " + ids[i] + " is negative: decode only"
+                        + " ids the model produced");
+            }
+            wide[i] = ids[i];
+        }
         return hf.decode(wide, skipSpecialTokens);
     }
 

@@ -46,6 +46,23 @@ class TokenizerGoldenTest {
         }
     }
 
+    /** Encoding from several threads at once gives what one thread gives (the native tokenizer is shared). */
+    @org.junit.jupiter.api.Test
+    void concurrentEncodingMatchesGolden() throws Exception {
+        JsonNode cases = golden("qwen2-tokenizer", "tokenizer-golden.json").get("cases");
+        try (Tokenizer t = Tokenizer.load(TestAssets.model("qwen2-tokenizer"));
+             var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+            for (int round = 0; round < 8; round++) {
+                for (JsonNode c : cases) {
+                    results.add(pool.submit(() -> java.util.Arrays.equals(ints(c.get("ids")), t.encode(c.get("text").asText()))
+                            && t.decode(ints(c.get("ids")), false).equals(c.get("decoded").asText())));
+                }
+            }
+            for (var r : results) assertTrue(r.get());
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void qwenChatTemplateRendersLikeTransformers() throws IOException {
         JsonNode cases = golden("qwen2-tokenizer", "tokenizer-golden.json").get("chat_template_cases");

@@ -61,6 +61,19 @@ class TokenizerLoadTest {
     }
 
     @Test
+    void idsPastTheTokenizerVocabularyDecodeToNothing() {
+        // Qwen models have 151,936 embedding rows for 151,665 tokens; random weights may pick the padding
+        try (Tokenizer t = Tokenizer.load(TestAssets.model("tiny-qwen2"))) {
+            int[] hello = t.encodeNoSpecial("Hello world");
+            int[] padded = {hello[0], 151_700, hello[1], 151_935};
+            assertEquals("Hello world", t.decode(padded, true));
+            assertEquals("Hello world", t.decode(padded, false));
+            assertEquals(ErrorCode.INVALID_PARAM,
+                    assertThrows(EngineException.class, () -> t.decode(new int[] {-1}, true)).code());
+        }
+    }
+
+    @Test
     void digestFollowsTheDocumentedEncoding() throws Exception {
         Path folder = storiesCopy();
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
