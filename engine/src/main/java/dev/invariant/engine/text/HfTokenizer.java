@@ -66,9 +66,11 @@ final class HfTokenizer implements Tokenizer {
         if (files.chatTemplateFile() != null) return files.chatTemplateFile();
         JsonNode t = files.tokenizerConfig().path("chat_template");
         if (t.isTextual()) return t.asText();
-        for (JsonNode named : t.isArray() ? t : files.tokenizerConfig().path("no_such_field")) {
-            if ("default".equals(named.path("name").asText()) && named.path("template").isTextual()) {
-                return named.path("template").asText();
+        if (t.isArray()) {
+            for (JsonNode named : t) {
+                if ("default".equals(named.path("name").asText()) && named.path("template").isTextual()) {
+                    return named.path("template").asText();
+                }
             }
         }
         return null;
