@@ -3,6 +3,7 @@ package dev.invariant.engine.text;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -13,7 +14,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import jinjava.javax.el.CompositeELResolver;
 
 /**
  * A Hugging Face chat template rendered with jinjava, set up like transformers' Jinja environment
@@ -36,6 +39,20 @@ public final class ChatTemplate {
             .withKeepNullableLoopValues(true)
             .withHandleBackslashInQuotesOnly(true)
             .build();
+    /**
+     * Jinja2's lstrip_blocks: spaces and tabs between a line start and a block or comment tag go, unless the
+     * tag opens with {@code +}. Jinjava's own switch also strips spaces after text on the same line.
+     */
+    private static final Pattern LINE_START_INDENT = Pattern.compile("(?:^|(?<=[\\n\\r]))[ \\t]+(?=\\{[%#](?!\\+))");
+
+    /** Python string methods first, then jinjava's default (read-only) resolver. */
+    private static final CompositeELResolver RESOLVER = new CompositeELResolver();
+
+    static {
+        RESOLVER.add(new PythonStringMethods());
+        RESOLVER.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+    }
+
     private final String source;
     private final String body;
     private final Map<String, String> specialTokens;
@@ -51,17 +68,20 @@ public final class ChatTemplate {
                     + " tokenizer_config.json or remove it");
         }
         this.source = source;
+        // jinjava cannot parse a slice with a step; templates use it to walk messages backwards
+        String body = LINE_START_INDENT.matcher(source.replace("[::-1]", "|reverse")).replaceAll("");
         // Jinja2 drops one newline at the end of the template source (keep_trailing_newline=False); jinjava's
         // own switch trims the rendered output instead, which would eat a newline the template printed
-        this.body = source.endsWith("\r\n") ? source.substring(0, source.length() - 2)
-                : source.endsWith("\n") || source.endsWith("\r") ? source.substring(0, source.length() - 1) : source;
+        this.body = body.endsWith("\r\n") ? body.substring(0, body.length() - 2)
+                : body.endsWith("\n") || body.endsWith("\r") ? body.substring(0, body.length() - 1) : body;
         this.specialTokens = Map.copyOf(specialTokens);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(false) // done on the source instead, see LINE_START_INDENT
                 .withKeepTrailingNewline(true)
                 .withFailOnUnknownTokens(false)
                 .withLegacyOverrides(JINJA2)
+                .withElResolver(RESOLVER)
                 .build();
         jinjava = new Jinjava(config);
         jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
@@ -98,10 +118,18 @@ public final class ChatTemplate {
         List<TemplateError> fatal = result.getErrors().stream()
                 .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
         if (!fatal.isEmpty()) {
-            String why = fatal.stream().map(TemplateError::getMessage).collect(Collectors.joining("; "));
+            String why = fatal.stream().map(ChatTemplate::reason).collect(Collectors.joining("; "));
             throw new EngineException(ErrorCode.INVALID_PARAM, "the model's chat template rejected the messages: "
                     + why + "; check the roles and their order");
         }
         return result.getOutput();
+    }
+
+    /** The message of raise_exception when the template called it, else jinjava's description. */
+    private static String reason(TemplateError error) {
+        for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+            if (t instanceof TemplateFunctions.Rejected r) return r.getMessage();
+        }
+        return error.getMessage();
     }
 }

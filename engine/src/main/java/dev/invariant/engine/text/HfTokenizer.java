@@ -66,9 +66,11 @@ final class HfTokenizer implements Tokenizer {
         if (files.chatTemplateFile() != null) return files.chatTemplateFile();
         JsonNode t = files.tokenizerConfig().path("chat_template");
         if (t.isTextual()) return t.asText();
-        for (JsonNode named : t.isArray() ? t : files.tokenizerConfig().path("no_such_field")) {
-            if ("default".equals(named.path("name").asText()) && named.path("template").isTextual()) {
-                return named.path("template").asText();
+        if (t.isArray()) {
+            for (JsonNode named : t) {
+                if ("default".equals(named.path("name").asText()) && named.path("template").isTextual()) {
+                    return named.path("template").asText();
+                }
             }
         }
         return null;
@@ -87,7 +89,13 @@ final class HfTokenizer implements Tokenizer {
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
         long[] wide = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) wide[i] = ids[i];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0) {
+                throw new EngineException(ErrorCode.INVALID_PARAM, "token id " + ids[i] + " is negative: decode only"
+                        + " ids the model produced");
+            }
+            wide[i] = ids[i];
+        }
         return hf.decode(wide, skipSpecialTokens);
     }
 

@@ -47,14 +47,14 @@ record SpecialTokens(OptionalInt bos, SortedSet<Integer> eos, Map<String, String
         JsonNode fromModel = files.generationConfig().has("eos_token_id")
                 ? files.generationConfig().get("eos_token_id") : files.modelConfig().path("eos_token_id");
         if (fromModel.isIntegralNumber()) eos.add(fromModel.asInt());
-        for (JsonNode n : fromModel.isArray() ? fromModel : NONE) {
-            if (n.isIntegralNumber()) eos.add(n.asInt());
+        if (fromModel.isArray()) {
+            for (JsonNode n : fromModel) {
+                if (n.isIntegralNumber()) eos.add(n.asInt());
+            }
         }
         if (texts.containsKey("eos_token")) eos.add(idOf(texts.get("eos_token"), scan, files));
         return new SpecialTokens(bos, Collections.unmodifiableSortedSet(eos), texts);
     }
-
-    private static final JsonNode NONE = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
 
     private static OptionalInt intField(TokenizerFiles files, String field) {
         JsonNode n = files.generationConfig().has(field) ? files.generationConfig().get(field)

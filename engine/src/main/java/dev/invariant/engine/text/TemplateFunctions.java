@@ -7,6 +7,13 @@ public final class TemplateFunctions {
 
     /** {@code raise_exception(message)}: the template refuses the conversation. */
     public static String raiseException(String message) {
-        throw new IllegalArgumentException(message);
+        throw new Rejected(message);
+    }
+
+    /** The template's own refusal, told apart from template bugs by its type. */
+    static final class Rejected extends RuntimeException {
+        Rejected(String message) {
+            super(message);
+        }
     }
 }

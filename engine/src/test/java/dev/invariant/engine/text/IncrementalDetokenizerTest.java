@@ -107,6 +107,25 @@ class IncrementalDetokenizerTest {
     }
 
     @Test
+    void byteTokenizerRandomBytesStreamToTheirFullText() {
+        var random = new SplittableRandom(99);
+        Tokenizer t = Tokenizer.bytes(300);
+        for (int n = 0; n < 500; n++) {
+            int[] ids = new int[1 + random.nextInt(40)];
+            // UTF-8 lead and continuation bytes, ASCII and specials, so sequences break in every way
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = switch (random.nextInt(4)) {
+                    case 0 -> 0x80 + random.nextInt(0x40);
+                    case 1 -> 0xC0 + random.nextInt(0x40);
+                    case 2 -> random.nextInt(0x80);
+                    default -> random.nextInt(300);
+                };
+            }
+            stream(t, ids, random.nextBoolean());
+        }
+    }
+
+    @Test
     void byteTokenizerStreamsMultiByteCharacters() {
         Tokenizer t = Tokenizer.bytes(300);
         int[] ids = t.encodeNoSpecial("añ€😀z");
