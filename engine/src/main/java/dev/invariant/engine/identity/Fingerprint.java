@@ -20,8 +20,9 @@ public final class Fingerprint {
     /**
      * 64 lower-case hex digits.
      *
-     * @param resolvedParams parameters whose seed is set (see {@code Seeds.resolve}); the seed is encoded even
-     *                       for greedy requests, where it has no effect, to keep the encoding unconditional
+     * @param resolvedParams parameters whose seed is set (see {@code Seeds.resolve}); a greedy request's seed is
+     *                       encoded as 0: it cannot change the output, and repeats of one greedy request must
+     *                       share a fingerprint whatever their ids
      */
     public static String of(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
                             int[] promptTokenIds, SamplingParams resolvedParams) {
@@ -47,7 +48,7 @@ public final class Fingerprint {
                 .f32(p.presencePenalty())
                 .f32(p.frequencyPenalty())
                 .i32(p.maxTokens())
-                .i64(p.seed());
+                .i64(p.isGreedy() ? 0L : p.seed());
         List<String> stop = p.stop();
         w.i32(stop.size());
         for (String s : stop) w.string(s);

@@ -112,6 +112,8 @@ class FingerprintTest {
     void thingsThatCannotChangeTheOutputDoNotChangeIt() {
         assertEquals(fingerprint(base().build()), fingerprint(base().stopTokenIds(List.of(2, 7, 7)).build()));
         assertEquals(fingerprint(base().temperature(0f).build()), fingerprint(base().temperature(-0f).build()));
+        // A greedy request's seed cannot change its output, so repeats with derived seeds share one fingerprint.
+        assertEquals(fingerprint(base().temperature(0f).seed(1L).build()), fingerprint(base().temperature(0f).seed(2L).build()));
     }
 
     @Test

@@ -72,7 +72,7 @@ public final class StackMain {
         return 0;
     }
 
-    static void printAddresses(EmbeddedStack stack, PrintStream out) {
+    public static void printAddresses(EmbeddedStack stack, PrintStream out) {
         out.printf("""
                 kafka      %s   (ready in %.1f s)
                 registry   %s   (ready in %.1f s, pid %d)
@@ -96,7 +96,7 @@ public final class StackMain {
     }
 
     // The broker logs through slf4j -> log4j2; its log goes to a file in the work dir unless configured otherwise.
-    private static void useFileLogging(Path workDir) {
+    public static void useFileLogging(Path workDir) {
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "invariant-stack-log4j2.xml");
             System.setProperty("invariant.stack.log", workDir.resolve("kafka.log").toString());
