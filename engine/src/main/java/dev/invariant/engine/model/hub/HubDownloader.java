@@ -107,7 +107,7 @@ public final class HubDownloader {
         }
         Path blob = cache.blob(repo, meta.etag());
         if (!Files.isRegularFile(blob) || (meta.size() >= 0 && Files.size(blob) != meta.size())) {
-            new BlobTransfer(http, options, progress).fetch(meta, blob, cache.incomplete(repo, meta.etag()),
+            new BlobTransfer(options, progress).fetch(meta, blob, cache.incomplete(repo, meta.etag()),
                     repo.repo() + "/" + file);
         }
         cache.link(repo, commit, file, meta.etag());
