@@ -9,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.TestAssets;
+import dev.invariant.engine.model.LoadOptions;
+import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.ModelLoader;
+import dev.invariant.engine.model.ProgressListener;
+import dev.invariant.engine.model.synthetic.SyntheticExport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +126,25 @@ class HubDownloadTest {
         assertTrue(hub.log.stream().filter(l -> l.startsWith("HEAD")).allMatch(l -> l.endsWith("Bearer hf_secret")));
         assertTrue(hub.log.stream().filter(l -> l.startsWith("STORE")).noneMatch(l -> l.contains("Bearer")),
                 "the token never goes to another origin");
+    }
+
+    @Test
+    void theLoaderResolvesHubIdsEndToEnd(@TempDir Path tmp) throws IOException {
+        Path sharded = SyntheticExport.export("synthetic:tiny", tmp.resolve("tiny"), 100_000, ProgressListener.NONE);
+        Files.copy(STORIES.resolve("tokenizer.json"), sharded.resolve("tokenizer.json"));
+        hub.add("test/tiny-sharded", "main", C2, sharded, Set.of());
+        var options = new LoadOptions(online, tmp.resolve("digests"), ProgressListener.NONE);
+
+        Model m = ModelLoader.load("test/tiny-sharded", options);
+        assertEquals("test/tiny-sharded", m.id());
+        assertEquals(cacheDir.resolve("models--test--tiny-sharded/snapshots").resolve(C2), m.folder());
+        assertEquals(ModelLoader.load("synthetic:tiny", options).weightsDigest(), m.weightsDigest());
+        try (var files = Files.list(m.folder())) {
+            assertTrue(files.filter(p -> p.getFileName().toString().startsWith("model-0000")).count() > 1, "shards");
+        }
+
+        Model stories = ModelLoader.load("karpathy/stories260K@v1", options);
+        assertEquals(ModelLoader.load(STORIES.toString(), options).weightsDigest(), stories.weightsDigest());
     }
 
     @Test
