@@ -31,7 +31,7 @@ public final class MatMul {
 
     /** Floats of scratch {@link #rows} needs for {@code tokens} tokens. */
     public static int scratchSize(int tokens) {
-        return Math.min(tokens, TOKEN_TILE) * Dot.PARTIALS;
+        return Math.max(2, Math.min(tokens, TOKEN_TILE)) * Dot.PARTIALS;
     }
 
     /**
@@ -59,6 +59,22 @@ public final class MatMul {
         boolean bf16 = w.dtype() == DType.BF16;
         MemorySegment seg = w.data();
         int esize = w.dtype().bytes();
+        if (width == Dot.PARTIALS) {
+            for (int row = r0; row < r1; row++) {
+                long base = (long) row * k * esize;
+                int t = 0;
+                for (; t + 2 <= tokens; t += 2) {
+                    WideRows.two(seg, bf16, base, x, xo + t * ldx, ldx, k, scratch);
+                    y[t * ldy + yo + row] = tree(scratch, 0, width);
+                    y[(t + 1) * ldy + yo + row] = tree(scratch, width, width);
+                }
+                if (t < tokens) {
+                    WideRows.one(seg, bf16, base, x, xo + t * ldx, k, scratch);
+                    y[t * ldy + yo + row] = tree(scratch, 0, width);
+                }
+            }
+            return;
+        }
         for (int row = r0; row < r1; row++) {
             Arrays.fill(scratch, 0, tokens * width, 0.0f);
             long base = (long) row * k * esize;
