@@ -113,6 +113,15 @@ class HubDownloadTest {
     }
 
     @Test
+    void aRenamedRepoIsFollowed() throws IOException {
+        hub.rename("karpathy/old-name", "karpathy/stories260K");
+        Path snap = snapshot(online, "karpathy/old-name");
+        assertEquals(cacheDir.resolve("models--karpathy--old-name/snapshots").resolve(C1), snap);
+        assertArrayEquals(Files.readAllBytes(STORIES.resolve("model.safetensors")),
+                Files.readAllBytes(snap.resolve("model.safetensors")));
+    }
+
+    @Test
     void privateRepoNeedsTheToken() {
         hub.requireToken("karpathy/stories260K", "hf_secret");
         var e = assertThrows(EngineException.class, () -> snapshot(online, "karpathy/stories260K"));

@@ -34,6 +34,7 @@ final class LocalHub implements AutoCloseable {
     private final HttpServer hub;
     private final HttpServer store;
     private final Map<String, Map<String, Revision>> repos = new ConcurrentHashMap<>();
+    private final Map<String, String> renamed = new ConcurrentHashMap<>();
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
     /** Closing interrupts a stalled handler, so that tests end without waiting for it. */
     private final java.util.concurrent.ExecutorService storeThreads = java.util.concurrent.Executors.newCachedThreadPool();
@@ -66,6 +67,10 @@ final class LocalHub implements AutoCloseable {
         repos.get(repo).put(commit, r);
     }
 
+    void rename(String oldRepo, String newRepo) {
+        renamed.put(oldRepo, newRepo);
+    }
+
     void requireToken(String repo, String token) {
         tokens.put(repo, token);
     }
@@ -84,6 +89,12 @@ final class LocalHub implements AutoCloseable {
                 return;
             }
             String repo = m.group(1) + "/" + m.group(2);
+            String movedTo = renamed.get(repo);
+            if (movedTo != null) { // as the hub answers for a renamed repo: a relative redirect
+                ex.getResponseHeaders().set("Location", "/" + movedTo + "/resolve/" + m.group(3) + "/" + m.group(4));
+                ex.sendResponseHeaders(307, -1);
+                return;
+            }
             Map<String, Revision> revs = repos.get(repo);
             String token = tokens.get(repo);
             if (revs == null || (token != null && !("Bearer " + token).equals(auth))) {
