@@ -106,9 +106,12 @@ public final class HubDownloader {
                     + "/" + file + ": cannot place it in the cache");
         }
         Path blob = cache.blob(repo, meta.etag());
-        if (!Files.isRegularFile(blob) || (meta.size() >= 0 && Files.size(blob) != meta.size())) {
-            new BlobTransfer(options, progress).fetch(meta, blob, cache.incomplete(repo, meta.etag()),
-                    repo.repo() + "/" + file);
+        try (var lock = BlobLock.acquire(cache.lockFile(repo, meta.etag()))) {
+            // checked under the lock: another worker may have just finished this blob
+            if (!Files.isRegularFile(blob) || (meta.size() >= 0 && Files.size(blob) != meta.size())) {
+                new BlobTransfer(options, progress).fetch(meta, blob, cache.incomplete(repo, meta.etag()),
+                        repo.repo() + "/" + file);
+            }
         }
         cache.link(repo, commit, file, meta.etag());
     }

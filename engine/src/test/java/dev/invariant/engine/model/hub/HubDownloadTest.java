@@ -113,6 +113,24 @@ class HubDownloadTest {
     }
 
     @Test
+    void concurrentDownloadsOfOneModelFetchEachBlobOnce() throws Exception {
+        int n = 4;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            var results = new java.util.ArrayList<java.util.concurrent.Future<Path>>();
+            for (int i = 0; i < n; i++) results.add(pool.submit(() -> snapshot(online, "karpathy/stories260K")));
+            for (var f : results) {
+                Path snap = f.get();
+                assertArrayEquals(Files.readAllBytes(STORIES.resolve("model.safetensors")),
+                        Files.readAllBytes(snap.resolve("model.safetensors")));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, hub.count("STORE GET"), "the weights were downloaded once");
+    }
+
+    @Test
     void aRenamedRepoIsFollowed() throws IOException {
         hub.rename("karpathy/old-name", "karpathy/stories260K");
         Path snap = snapshot(online, "karpathy/old-name");
