@@ -13,8 +13,14 @@ import java.util.List;
  * dev.invariant.engine.backend.cpu.DecodeBenchmark [threads] [steps] [batch ...]
  */
 public final class DecodeBenchmark {
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
     private static final int BLOCK = 16;
     private static final int CONTEXT = 32;
+    private static final int WARMUP = 3;
 
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
@@ -28,17 +34,19 @@ public final class DecodeBenchmark {
             System.out.printf("built synthetic model in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             for (int batch : batches) {
                 for (NumericsProfile p : List.of(NumericsProfile.PORTABLE, NumericsProfile.NAIVE)) {
-                    double tps = measure(model, new CpuBackendConfig(threads, BLOCK, batch * 8 + 8, p), batch, steps);
-                    System.out.printf("batch %2d  threads %d  %-8s  %.2f tokens/s%n", batch, threads, p.wireName(), tps);
+                    double[] r = measure(model, new CpuBackendConfig(threads, BLOCK, batch * 8 + 8, p), batch, steps);
+                    System.out.printf("batch %2d  threads %d  %-8s  %.2f tokens/s wall, %.2f tokens per CPU-second x %d threads%n",
+                            batch, threads, p.wireName(), r[0], r[1] * threads, threads);
                 }
             }
         }
     }
 
-    static double measure(Model model, CpuBackendConfig config, int batch, int steps) {
+    /** Wall-clock tokens/s, and tokens per CPU-second of this process (stable on a shared machine). */
+    static double[] measure(Model model, CpuBackendConfig config, int batch, int steps) {
         int vocab = model.config().vocabSize();
         try (CpuBackend be = new CpuBackend(model, config)) {
-            int blocksPerSeq = (CONTEXT + steps + 2 + BLOCK - 1) / BLOCK;
+            int blocksPerSeq = (CONTEXT + steps + WARMUP + 1 + BLOCK - 1) / BLOCK;
             List<SeqChunk> prefill = new ArrayList<>();
             for (int s = 0; s < batch; s++) {
                 int[] prompt = new int[CONTEXT];
@@ -47,10 +55,14 @@ public final class DecodeBenchmark {
             }
             float[][] logits = be.forward(prefill);
             int pos = CONTEXT;
-            // one warm-up step, then the timed steps
+            // warm-up steps (the JIT compiles the kernels), then the timed steps
             long start = 0;
-            for (int step = -1; step < steps; step++) {
-                if (step == 0) start = System.nanoTime();
+            long cpuStart = 0;
+            for (int step = -WARMUP; step < steps; step++) {
+                if (step == 0) {
+                    start = System.nanoTime();
+                    cpuStart = cpuNanos();
+                }
                 List<SeqChunk> chunks = new ArrayList<>();
                 for (int s = 0; s < batch; s++) {
                     chunks.add(new SeqChunk(s, new int[] {Greedy.argmax(logits[s])}, pos,
@@ -60,7 +72,8 @@ public final class DecodeBenchmark {
                 pos++;
             }
             double secs = (System.nanoTime() - start) / 1e9;
-            return batch * steps / secs;
+            double cpu = (cpuNanos() - cpuStart) / 1e9;
+            return new double[] {batch * steps / secs, batch * steps / cpu};
         }
     }
 }
