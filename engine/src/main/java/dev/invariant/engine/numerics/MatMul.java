@@ -31,7 +31,7 @@ public final class MatMul {
 
     /** Floats of scratch {@link #rows} needs for {@code tokens} tokens. */
     public static int scratchSize(int tokens) {
-        return Math.min(tokens, TOKEN_TILE) * Dot.PARTIALS;
+        return Math.max(2, Math.min(tokens, TOKEN_TILE)) * Dot.PARTIALS;
     }
 
     /**
@@ -59,6 +59,34 @@ public final class MatMul {
         boolean bf16 = w.dtype() == DType.BF16;
         MemorySegment seg = w.data();
         int esize = w.dtype().bytes();
+        if (width == Dot.PARTIALS) {
+            // With several token pairs, a bf16 row is widened once (exactly) and every pair reads the copy.
+            boolean widen = bf16 && tokens > 2;
+            float[] rowBuf = widen ? new float[k] : null;
+            MemorySegment rowSeg = widen ? MemorySegment.ofArray(rowBuf) : null;
+            for (int row = r0; row < r1; row++) {
+                long base = (long) row * k * esize;
+                MemorySegment src = seg;
+                boolean srcBf16 = bf16;
+                if (widen) {
+                    widenRow(seg, base, k, rowBuf);
+                    src = rowSeg;
+                    srcBf16 = false;
+                    base = 0;
+                }
+                int t = 0;
+                for (; t + 2 <= tokens; t += 2) {
+                    WideRows.two(src, srcBf16, base, x, xo + t * ldx, ldx, k, scratch);
+                    y[t * ldy + yo + row] = tree(scratch, 0, width);
+                    y[(t + 1) * ldy + yo + row] = tree(scratch, width, width);
+                }
+                if (t < tokens) {
+                    WideRows.one(src, srcBf16, base, x, xo + t * ldx, k, scratch);
+                    y[t * ldy + yo + row] = tree(scratch, 0, width);
+                }
+            }
+            return;
+        }
         for (int row = r0; row < r1; row++) {
             Arrays.fill(scratch, 0, tokens * width, 0.0f);
             long base = (long) row * k * esize;
@@ -91,6 +119,12 @@ public final class MatMul {
             int q = t * width + r;
             FloatVector.fromArray(F, x, xk + t * ldx).fma(wv, FloatVector.fromArray(F, p, q)).intoArray(p, q);
         }
+    }
+
+    private static void widenRow(MemorySegment seg, long base, int k, float[] out) {
+        int i = 0;
+        for (; i + LANES <= k; i += LANES) loadBf16(seg, base + (long) i * 2).intoArray(out, i);
+        for (; i < k; i++) out[i] = Bf16.bf16ToFloat(seg.get(WeightMatrix.BF16, base + (long) i * 2));
     }
 
     static FloatVector loadBf16(MemorySegment seg, long byteOffset) {

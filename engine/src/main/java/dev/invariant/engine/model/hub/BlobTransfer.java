@@ -17,21 +17,25 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Downloads one blob: into {@code {etag}.incomplete} (resuming with a Range request when a previous
  * attempt left one), checks its size and, for LFS files, its SHA-256 against the ETag, and only then
  * renames it to {@code blobs/{etag}}. A failed check deletes the partial file, so a broken download
- * never becomes a cache entry.
+ * never becomes a cache entry. A body that stalls for longer than the hub timeout is aborted (the
+ * partial file is kept for the next attempt).
  */
 final class BlobTransfer {
     private static final int MAX_REDIRECTS = 5;
-    private final HttpClient http;
     private final HubOptions options;
     private final ProgressListener progress;
 
-    BlobTransfer(HttpClient http, HubOptions options, ProgressListener progress) {
-        this.http = http;
+    BlobTransfer(HubOptions options, ProgressListener progress) {
         this.options = options;
         this.progress = progress;
     }
@@ -43,12 +47,44 @@ final class BlobTransfer {
             Files.delete(incomplete);
             have = 0;
         }
+        // a client of its own, so that a stalled body can be aborted without touching other transfers
+        HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(options.timeout()).build();
+        var lastProgress = new AtomicLong(System.nanoTime());
+        var stalled = new AtomicBoolean();
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hub-download-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        long limit = options.timeout().toNanos();
+        watchdog.scheduleAtFixedRate(() -> {
+            if (System.nanoTime() - lastProgress.get() > limit && !stalled.getAndSet(true)) client.shutdownNow();
+        }, 200, 200, TimeUnit.MILLISECONDS);
+        try {
+            transfer(client, meta, incomplete, have, label, lastProgress);
+        } catch (EngineException e) {
+            if (stalled.get()) {
+                throw failure(label, "no data for " + options.timeout().toSeconds() + " s; the partial file is kept, "
+                        + "run again to resume", e);
+            }
+            throw e;
+        } finally {
+            watchdog.shutdownNow();
+            client.shutdownNow();
+        }
+        verify(meta, incomplete, label);
+        Files.move(incomplete, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void transfer(HttpClient client, FileMetadata meta, Path incomplete, long have, String label,
+                          AtomicLong lastProgress) throws IOException {
         URI uri = meta.location();
-        HttpResponse<InputStream> r = null;
+        HttpResponse<InputStream> r;
         for (int hop = 0; ; hop++) {
             var req = HttpRequest.newBuilder(uri).GET().header("Accept-Encoding", "identity");
             if (have > 0) req.header("Range", "bytes=" + have + "-");
-            r = send(http, options, req, uri, HttpResponse.BodyHandlers.ofInputStream());
+            r = send(client, options, req, uri, HttpResponse.BodyHandlers.ofInputStream());
             String loc = r.headers().firstValue("Location").orElse(null);
             if (r.statusCode() / 100 != 3 || loc == null) break;
             r.body().close();
@@ -59,7 +95,7 @@ final class BlobTransfer {
         if (s == 416 && have > 0) { // the partial file is already whole or wrong: start over
             r.body().close();
             Files.delete(incomplete);
-            fetch(meta, blob, incomplete, label);
+            transfer(client, meta, incomplete, 0, label, lastProgress);
             return;
         }
         if (s != 200 && s != 206) {
@@ -77,6 +113,7 @@ final class BlobTransfer {
             for (int n; (n = in.read(buf)) > 0; ) {
                 out.write(buf, 0, n);
                 done += n;
+                lastProgress.set(System.nanoTime());
                 progress.progress(task, done, total);
             }
         } catch (IOException e) {
@@ -84,8 +121,6 @@ final class BlobTransfer {
             throw failure(label, "interrupted after " + done + (total >= 0 ? " of " + total : "") + " bytes ("
                     + e.getMessage() + "); run again to resume", e);
         }
-        verify(meta, incomplete, label);
-        Files.move(incomplete, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private void verify(FileMetadata meta, Path file, String label) throws IOException {

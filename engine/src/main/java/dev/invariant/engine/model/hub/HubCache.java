@@ -19,6 +19,7 @@ import java.util.TreeSet;
  *                                 snapshots/{commit}/{file}     relative symlinks to ../../blobs/{etag}
  *                                 refs/{revision}               the commit a branch or tag pointed to
  *                                 .no_exist/{commit}/{file}     empty marker: the file is absent upstream
+ *   {cache}/.locks/models--{org}--{name}/{etag}.lock              held while a blob downloads
  * </pre>
  * A blob appears only complete and verified (written as {@code {etag}.incomplete}, then renamed), a
  * snapshot link only after its blob, and a ref only after every file of the snapshot.
@@ -55,6 +56,10 @@ public final class HubCache {
 
     Path incomplete(RepoId repo, String etag) {
         return repoDir(repo).resolve("blobs").resolve(etag + ".incomplete");
+    }
+
+    Path lockFile(RepoId repo, String etag) {
+        return root.resolve(".locks").resolve(repo.cacheFolderName()).resolve(etag + ".lock");
     }
 
     /** The commit the revision resolves to in the cache, if known. */
@@ -112,8 +117,7 @@ public final class HubCache {
         Path target = snapshotDir(repo, commit).resolve(file);
         Files.createDirectories(target.getParent());
         Path blob = blob(repo, etag);
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".link");
-        Files.deleteIfExists(tmp);
+        Path tmp = unique(target);
         try {
             Files.createSymbolicLink(tmp, target.getParent().relativize(blob));
         } catch (UnsupportedOperationException | FileSystemException e) {
@@ -122,10 +126,19 @@ public final class HubCache {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** A temporary name beside {@code p}, unique so that concurrent writers never share one. */
+    private static Path unique(Path p) {
+        return p.resolveSibling("." + p.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+    }
+
     void markMissing(RepoId repo, String commit, String file) throws IOException {
         Path marker = repoDir(repo).resolve(".no_exist").resolve(commit).resolve(file);
         Files.createDirectories(marker.getParent());
-        if (!Files.exists(marker)) Files.createFile(marker);
+        try {
+            Files.createFile(marker);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // another download marked it first
+        }
     }
 
     boolean knownMissing(RepoId repo, String commit, String file) {
@@ -136,7 +149,7 @@ public final class HubCache {
         if (repo.revisionIsCommit()) return;
         Path ref = repoDir(repo).resolve("refs").resolve(repo.revision());
         Files.createDirectories(ref.getParent());
-        Path tmp = ref.resolveSibling("." + ref.getFileName() + ".tmp");
+        Path tmp = unique(ref);
         Files.writeString(tmp, commit);
         Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

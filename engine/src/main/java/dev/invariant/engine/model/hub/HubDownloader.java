@@ -106,9 +106,12 @@ public final class HubDownloader {
                     + "/" + file + ": cannot place it in the cache");
         }
         Path blob = cache.blob(repo, meta.etag());
-        if (!Files.isRegularFile(blob) || (meta.size() >= 0 && Files.size(blob) != meta.size())) {
-            new BlobTransfer(http, options, progress).fetch(meta, blob, cache.incomplete(repo, meta.etag()),
-                    repo.repo() + "/" + file);
+        try (var lock = BlobLock.acquire(cache.lockFile(repo, meta.etag()))) {
+            // checked under the lock: another worker may have just finished this blob
+            if (!Files.isRegularFile(blob) || (meta.size() >= 0 && Files.size(blob) != meta.size())) {
+                new BlobTransfer(options, progress).fetch(meta, blob, cache.incomplete(repo, meta.etag()),
+                        repo.repo() + "/" + file);
+            }
         }
         cache.link(repo, commit, file, meta.etag());
     }
@@ -116,9 +119,19 @@ public final class HubDownloader {
     /** The metadata of a file, or null when an optional file is absent (404). */
     private FileMetadata head(RepoId repo, String revision, String file, boolean required) {
         URI uri = resolveUri(repo, revision, file);
-        HttpResponse<Void> r = BlobTransfer.send(http, options, HttpRequest.newBuilder(uri)
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Accept-Encoding", "identity"), uri,
-                HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r;
+        for (int hop = 0; ; hop++) {
+            r = BlobTransfer.send(http, options, HttpRequest.newBuilder(uri)
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Accept-Encoding", "identity"), uri,
+                    HttpResponse.BodyHandlers.discarding());
+            // a redirect within the hub (a renamed repo) is followed; one to a file store carries the metadata
+            URI next = r.statusCode() / 100 == 3 ? r.headers().firstValue("Location").map(uri::resolve).orElse(null) : null;
+            if (next == null || !next.getHost().equalsIgnoreCase(uri.getHost()) || next.getPort() != uri.getPort()
+                    || hop == 5) {
+                break;
+            }
+            uri = next;
+        }
         int s = r.statusCode();
         if (s == 200 || (s >= 300 && s < 400 && r.headers().firstValue("Location").isPresent())) {
             return FileMetadata.from(r.headers(), uri);

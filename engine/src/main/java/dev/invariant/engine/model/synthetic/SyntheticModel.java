@@ -111,7 +111,7 @@ public final class SyntheticModel {
         long seed = WeightGenerator.seed(preset.name(), e.name());
         long perPiece = TensorSource.PIECE_BYTES / dtype.bytes();
         long n = e.elementCount();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: the generator fills pieces from several threads
             MemorySegment buf = arena.allocate(Math.min(n, perPiece) * dtype.bytes(), 64);
             for (long first = 0; first < n; first += perPiece) {
                 long count = Math.min(perPiece, n - first);
