@@ -3,6 +3,8 @@
 # only when its output is missing or older than its sources. Called by the main build (services/stack) and
 # by EmbeddedStack on first use; extra arguments go to Maven (e.g. -o).
 set -euo pipefail
+# Everything on stderr: a caller's stdout may be data (e.g. JSON from the CLI).
+exec 1>&2
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="$here/target/invariant-registry-runner.jar"
