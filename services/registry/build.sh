@@ -31,7 +31,7 @@ mkdir -p "$here/target"
 exec 9>"$here/target/.build.lock"
 flock 9
 up_to_date && exit 0
-echo "registry build: building the embedded schema registry with $java17 (first use; a few minutes)..." >&2
+echo "registry build: building the embedded schema registry with $java17 (missing or older than its sources; a few minutes)..." >&2
 start=$(date +%s)
 JAVA_HOME="$java17" PATH="$java17/bin:$PATH" MAVEN_OPTS="${REGISTRY_MAVEN_OPTS:--Xmx768m}" \
   "$root/mvnw" -q -B -f "$here/pom.xml" -s "$here/maven-settings.xml" -DskipTests package "$@"
