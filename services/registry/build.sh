@@ -3,6 +3,8 @@
 # only when its output is missing or older than its sources. Called by the main build (services/stack) and
 # by EmbeddedStack on first use; extra arguments go to Maven (e.g. -o).
 set -euo pipefail
+# Everything on stderr: a caller's stdout may be data (e.g. JSON from the CLI).
+exec 1>&2
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="$here/target/invariant-registry-runner.jar"
@@ -29,7 +31,7 @@ mkdir -p "$here/target"
 exec 9>"$here/target/.build.lock"
 flock 9
 up_to_date && exit 0
-echo "registry build: building the embedded schema registry with $java17 (first use; a few minutes)..." >&2
+echo "registry build: building the embedded schema registry with $java17 (missing or older than its sources; a few minutes)..." >&2
 start=$(date +%s)
 JAVA_HOME="$java17" PATH="$java17/bin:$PATH" MAVEN_OPTS="${REGISTRY_MAVEN_OPTS:--Xmx768m}" \
   "$root/mvnw" -q -B -f "$here/pom.xml" -s "$here/maven-settings.xml" -DskipTests package "$@"

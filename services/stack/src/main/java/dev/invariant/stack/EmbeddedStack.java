@@ -60,8 +60,10 @@ public final class EmbeddedStack implements AutoCloseable {
         } catch (IOException e) {
             throw new StackException("cannot create the work dir " + work + ": " + e.getMessage(), e);
         }
-        int kafkaPort = FreePorts.pick(config.kafkaPort());
-        int registryPort = FreePorts.pick(config.registryPort());
+        int[] ports = FreePorts.pick(config.kafkaPort(), config.registryPort(), 0);
+        int kafkaPort = ports[0];
+        int registryPort = ports[1];
+        int controllerPort = ports[2];
         // The registry JVM starts while the broker starts in this one: the two overlap.
         long t0 = System.nanoTime();
         var registry = RegistryProcess.launch(config.registryHome(), work.resolve(REGISTRY_DIR), registryPort,
@@ -69,7 +71,7 @@ public final class EmbeddedStack implements AutoCloseable {
         KafkaBroker broker = null;
         try {
             long tb = System.nanoTime();
-            broker = KafkaBroker.start(work.resolve(KAFKA_DIR), kafkaPort, config.startTimeout());
+            broker = KafkaBroker.start(work.resolve(KAFKA_DIR), kafkaPort, controllerPort, config.startTimeout());
             createTopics(broker.bootstrapServers(), config);
             Duration brokerTime = Duration.ofNanos(System.nanoTime() - tb);
             registry.awaitReady(config.startTimeout());

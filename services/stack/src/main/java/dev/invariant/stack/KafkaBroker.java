@@ -37,8 +37,7 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /** Formats {@code dataDir} when it is new, starts the broker and returns once it answers an admin request. */
-    static KafkaBroker start(Path dataDir, int port, Duration timeout) {
-        int controllerPort = FreePorts.pick(0);
+    static KafkaBroker start(Path dataDir, int port, int controllerPort, Duration timeout) {
         String bootstrap = "127.0.0.1:" + port;
         var config = KafkaConfig.fromProps(properties(dataDir, port, controllerPort), false);
         formatIfNew(dataDir);

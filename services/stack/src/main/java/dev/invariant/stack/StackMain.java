@@ -33,8 +33,12 @@ public final class StackMain {
         }
     }
 
-    /** Parses, starts, prints and blocks until the JVM is asked to stop; returns the exit code for bad usage. */
-    static int run(String[] args, PrintStream out) {
+    /**
+     * Parses {@code args}, starts the stack, prints its addresses to {@code out} and blocks until the JVM is asked
+     * to stop (its shutdown hook stops the stack). Returns 0 (after --help); bad options throw {@link StackException}.
+     * The CLI's {@code stack} command calls this.
+     */
+    public static int run(String[] args, PrintStream out) {
         Path workDir = Path.of(".invariant", "stack");
         int kafkaPort = StackConfig.DEFAULT_KAFKA_PORT;
         int registryPort = StackConfig.DEFAULT_REGISTRY_PORT;

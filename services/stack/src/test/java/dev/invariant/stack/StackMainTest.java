@@ -89,6 +89,7 @@ class StackMainTest {
     private Started launch(String... extra) throws Exception {
         var cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"),
                 "-Dinvariant.registry.home=" + RegistryBuild.locateHome(),
                 StackMain.class.getName(),
