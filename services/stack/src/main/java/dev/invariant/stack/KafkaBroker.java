@@ -1,0 +1,140 @@
+package dev.invariant.stack;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (broker and controller in one node), run in this JVM with Apache
+ * Kafka's own server classes. Its storage is formatted on first use and reused afterwards.
+ */
+final class KafkaBroker implements AutoCloseable {
+    private static final String CONTROLLER = "CONTROLLER";
+    private static final int NODE_ID = 1;
+
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+
+    private KafkaBroker(KafkaRaftServer server, String bootstrapServers) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Formats {@code dataDir} when it is new, starts the broker and returns once it answers an admin request. */
+    static KafkaBroker start(Path dataDir, int port, Duration timeout) {
+        int controllerPort = FreePorts.pick(0);
+        String bootstrap = "127.0.0.1:" + port;
+        var config = KafkaConfig.fromProps(properties(dataDir, port, controllerPort), false);
+        formatIfNew(dataDir);
+        var server = new KafkaRaftServer(config, Time.SYSTEM);
+        var broker = new KafkaBroker(server, bootstrap);
+        try {
+            server.startup();
+            broker.awaitReady(timeout);
+            return broker;
+        } catch (RuntimeException e) {
+            broker.close();
+            throw new StackException("the Kafka broker did not start on " + bootstrap + " (data in " + dataDir
+                    + "): " + e.getMessage() + ". Is the port free? Pick another with --kafka-port, or 0.", e);
+        }
+    }
+
+    String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    private static Properties properties(Path dataDir, int port, int controllerPort) {
+        var p = new Properties();
+        p.putAll(Map.ofEntries(
+                Map.entry("process.roles", "broker,controller"),
+                Map.entry("node.id", String.valueOf(NODE_ID)),
+                Map.entry("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort),
+                Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + port + "," + CONTROLLER + "://127.0.0.1:" + controllerPort),
+                Map.entry("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port),
+                Map.entry("controller.listener.names", CONTROLLER),
+                Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT"),
+                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
+                Map.entry("log.dirs", dataDir.toString()),
+                // One node: every internal topic has one replica.
+                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("transaction.state.log.replication.factor", "1"),
+                Map.entry("transaction.state.log.min.isr", "1"),
+                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                // Fewer internal partitions: the first consumer group and producer id come up in a fraction of the time.
+                Map.entry("offsets.topic.num.partitions", "4"),
+                Map.entry("transaction.state.log.num.partitions", "4"),
+                Map.entry("group.initial.rebalance.delay.ms", "0")));
+        return p;
+    }
+
+    private static void formatIfNew(Path dataDir) {
+        if (Files.exists(dataDir.resolve("meta.properties"))) {
+            return;
+        }
+        try {
+            Files.createDirectories(dataDir);
+            new Formatter()
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setDirectories(List.of(dataDir.toString()))
+                    .setMetadataLogDirectory(dataDir.toString())
+                    .setControllerListenerName(CONTROLLER)
+                    .setReleaseVersion(MetadataVersion.latestProduction())
+                    .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
+                    .run();
+        } catch (IOException e) {
+            throw new StackException("cannot create the broker's data dir " + dataDir + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new StackException("formatting the broker's storage in " + dataDir + " failed: " + e.getMessage()
+                    + ". Remove the folder to start from empty storage.", e);
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (var admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4_000))) {
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(4, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    // Not answering yet.
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new StackException("no answer to describeCluster within " + timeout.toSeconds() + " s");
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while waiting for the broker", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+}
