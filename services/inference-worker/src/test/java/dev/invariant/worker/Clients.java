@@ -1,0 +1,60 @@
+package dev.invariant.worker;
+
+import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.InferenceRequest;
+import dev.invariant.schemas.Topics;
+import dev.invariant.worker.kafka.RecordCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** A plain Kafka producer and topic readers against the test stack, as an outside client uses the pipeline. */
+final class Clients implements AutoCloseable {
+    final KafkaProducer<byte[], byte[]> producer;
+    final RecordCodec codec;
+
+    Clients(RecordCodec codec) {
+        this.codec = codec;
+        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                StackResource.stack.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    RecordMetadata send(InferenceRequest r) {
+        return send(new ProducerRecord<>(Topics.REQUESTS, key(r.getRequestId()), codec.encodeAny(Topics.REQUESTS, r)));
+    }
+
+    RecordMetadata sendRaw(String key, byte[] value) {
+        return send(new ProducerRecord<>(Topics.REQUESTS, key(key), value));
+    }
+
+    RecordMetadata send(ProducerRecord<byte[], byte[]> record) {
+        try {
+            return producer.send(record).get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new AssertionError("producing to " + record.topic() + " failed", e);
+        }
+    }
+
+    TopicReader<Completion> completions() {
+        return reader(Topics.COMPLETIONS, Completion.class);
+    }
+
+    <T extends org.apache.avro.specific.SpecificRecord> TopicReader<T> reader(String topic, Class<T> type) {
+        return new TopicReader<>(StackResource.stack.bootstrapServers(), topic, type, codec.registry());
+    }
+
+    static byte[] key(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
