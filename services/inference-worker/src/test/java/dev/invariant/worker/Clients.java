@@ -1,12 +1,13 @@
 package dev.invariant.worker;
 
 import dev.invariant.schemas.Completion;
-import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Topics;
-import dev.invariant.worker.kafka.RecordCodec;
+import dev.invariant.schemas.serde.AvroWireCodec;
+import dev.invariant.schemas.serde.SubjectNames;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,18 +16,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** A plain Kafka producer and topic readers against the test stack, as an outside client uses the pipeline. */
 final class Clients implements AutoCloseable {
+    final WorkerFixture fixture = WorkerFixture.get();
     final KafkaProducer<byte[], byte[]> producer;
-    final RecordCodec codec;
+    private final AvroWireCodec<SpecificRecord> writer = new AvroWireCodec<>(null);
 
-    Clients(RecordCodec codec) {
-        this.codec = codec;
+    Clients() {
         this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                StackResource.stack.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                fixture.stack.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    RecordMetadata send(InferenceRequest r) {
-        return send(new ProducerRecord<>(Topics.REQUESTS, key(r.getRequestId()), codec.encodeAny(Topics.REQUESTS, r)));
+    /** The record in the Confluent wire format, its schema registered under {@code <topic>-value}. */
+    byte[] encode(String topic, SpecificRecord r) {
+        return writer.encode(fixture.registry.register(SubjectNames.of(topic, false), r.getSchema()), r);
+    }
+
+    RecordMetadata send(dev.invariant.schemas.InferenceRequest r) {
+        return send(new ProducerRecord<>(Topics.REQUESTS, key(r.getRequestId()), encode(Topics.REQUESTS, r)));
     }
 
     RecordMetadata sendRaw(String key, byte[] value) {
@@ -45,8 +51,8 @@ final class Clients implements AutoCloseable {
         return reader(Topics.COMPLETIONS, Completion.class);
     }
 
-    <T extends org.apache.avro.specific.SpecificRecord> TopicReader<T> reader(String topic, Class<T> type) {
-        return new TopicReader<>(StackResource.stack.bootstrapServers(), topic, type, codec.registry());
+    <T extends SpecificRecord> TopicReader<T> reader(String topic, Class<T> type) {
+        return new TopicReader<>(fixture.stack.bootstrapServers(), topic, type, fixture.registry);
     }
 
     static byte[] key(String s) {

@@ -41,7 +41,8 @@ public class EngineService {
         this.engine = Engine.open(ec);
         this.admission = new Admission(b.maxInFlight());
         this.modelName = config.servedModelName().orElseGet(() -> defaultName(config.model()));
-        this.acceptedNames = Set.of(modelName, config.model(), engine.core().model().id());
+        this.acceptedNames = Set.copyOf(new java.util.HashSet<>(java.util.List.of(modelName, config.model(),
+                engine.core().model().id())));
         this.workerId = config.workerId().orElseGet(EngineService::defaultWorkerId);
         LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, worker %s",
                 (System.nanoTime() - t0) / 1_000_000, modelName, config.model(), engine.core().backend().describe(),

@@ -23,13 +23,13 @@ public final class ChunkStream implements TokenListener {
         streamed.append(textDelta);
         next = position + 1;
         publisher.chunk(CompletionChunk.newBuilder().setRequestId(requestId).setSeq(position)
-                .setTokenIds(List.of(tokenId)).setTextDelta(textDelta).setFinal(false).build());
+                .setTokenIds(List.of(tokenId)).setTextDelta(textDelta).setFinal$(false).build());
     }
 
     /** The last chunk, once the result is known (also for a failed request, so readers always see an end). */
     public void finish(GenerationResult g) {
         String rest = g.text().startsWith(streamed.toString()) ? g.text().substring(streamed.length()) : "";
         publisher.chunk(CompletionChunk.newBuilder().setRequestId(g.requestId()).setSeq(next)
-                .setTokenIds(List.of()).setTextDelta(rest).setFinal(true).build());
+                .setTokenIds(List.of()).setTextDelta(rest).setFinal$(true).build());
     }
 }

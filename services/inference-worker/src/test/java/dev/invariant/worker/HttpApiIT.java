@@ -12,14 +12,7 @@ import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.Completion;
-import dev.invariant.worker.engine.EngineService;
-import dev.invariant.worker.kafka.RecordCodec;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,18 +21,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The OpenAI-compatible API, health and metrics, over real HTTP. */
-@QuarkusTest
-@QuarkusTestResource(StackResource.class)
-class HttpApiTest {
+class HttpApiIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PROMPT = "Max had a red ball. He";
 
-    @TestHTTPResource("/")
-    URI base;
-    @Inject
-    EngineService engines;
-    @Inject
-    RecordCodec codec;
+    private final WorkerFixture fixture = WorkerFixture.get();
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -53,7 +39,7 @@ class HttpApiTest {
         JsonNode choice = body.get("choices").get(0);
 
         GenerationResult direct;
-        try (Engine e = Engine.open(engines.engine().config().withThreads(1))) {
+        try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
             direct = e.generateAll(List.of(new Request("direct", new Prompt.Text(PROMPT),
                     SamplingParams.builder().maxTokens(20).seed(7L).build())), (f, t, k) -> { }).getFirst();
         }
@@ -64,7 +50,7 @@ class HttpApiTest {
         assertEquals(direct.tokenIds().length, body.get("usage").get("completion_tokens").asInt());
 
         String id = body.get("id").asText();
-        try (var clients = new Clients(codec); var completions = clients.completions()) {
+        try (var clients = new Clients(); var completions = clients.completions()) {
             Completion c = completions.awaitCount(x -> x.getRequestId().equals(id), 1, Duration.ofMinutes(1)).getFirst();
             assertNull(c.getError());
             assertEquals(direct.outputHash(), c.getOutputHash());
@@ -131,13 +117,13 @@ class HttpApiTest {
     }
 
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+        return http.send(HttpRequest.newBuilder(fixture.http(path)).header("Content-Type", "application/json")
                 .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+        return http.send(HttpRequest.newBuilder(fixture.http(path)).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

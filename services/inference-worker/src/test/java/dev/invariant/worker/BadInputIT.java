@@ -10,10 +10,6 @@ import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.DeadLetter;
 import dev.invariant.schemas.Sampling;
 import dev.invariant.schemas.Topics;
-import dev.invariant.worker.kafka.RecordCodec;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,19 +22,15 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 
 /** Bad input never crashes the worker and never disappears: DLQ for unreadable records, error completions else. */
-@QuarkusTest
-@QuarkusTestResource(StackResource.class)
-class BadInputTest {
+class BadInputIT {
     private static final Duration WAIT = Duration.ofMinutes(2);
 
-    @Inject
-    RecordCodec codec;
 
     @Test
     void unreadableRecordsGoToTheDlqAndInvalidRequestsGetErrorCompletions() {
         byte[] garbage = "this is not avro".getBytes(StandardCharsets.UTF_8);
         byte[] unknownId = {0, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xf0, 2, 4, 6};
-        try (var clients = new Clients(codec); var completions = clients.completions();
+        try (var clients = new Clients(); var completions = clients.completions();
              var dlq = clients.reader(Topics.DLQ, DeadLetter.class)) {
             RecordMetadata garbageAt = clients.sendRaw("bad-garbage", garbage);
             RecordMetadata unknownAt = clients.sendRaw("bad-unknown-id", unknownId);

@@ -10,12 +10,6 @@ import dev.invariant.engine.Engine;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.InferenceRequest;
-import dev.invariant.worker.engine.EngineService;
-import dev.invariant.worker.kafka.RecordCodec;
-import dev.invariant.worker.kafka.RequestMapper;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,15 +22,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** Requests through the real broker and registry, checked against the engine called directly. */
-@QuarkusTest
-@QuarkusTestResource(StackResource.class)
-class PipelineTest {
+class PipelineIT {
     private static final Duration WAIT = Duration.ofMinutes(3);
 
-    @Inject
-    RecordCodec codec;
-    @Inject
-    EngineService engines;
 
     @Test
     void everyRequestGetsOneCompletionEqualToTheEngineCalledDirectly() throws IOException {
@@ -47,7 +35,7 @@ class PipelineTest {
             requests.add(Requests.text("e2e-" + i++, c.get("prompt").asText(), 24).build());
         }
         requests.add(Requests.sampled("e2e-sampled", "One day, a big bear", 24, 0.9f, 99L).build());
-        try (var clients = new Clients(codec); var completions = clients.completions()) {
+        try (var clients = new Clients(); var completions = clients.completions()) {
             for (var r : requests) clients.send(r);
             List<Completion> got = completions.awaitCount(c -> c.getRequestId().startsWith("e2e-"),
                     requests.size(), WAIT);
@@ -73,7 +61,7 @@ class PipelineTest {
 
     @Test
     void repeatsUnderOneEightAndSixtyFourInFlightGiveOneOutputHash() {
-        try (var clients = new Clients(codec); var completions = clients.completions()) {
+        try (var clients = new Clients(); var completions = clients.completions()) {
             var all = new ArrayList<Completion>();
             int maxBatchAt64 = 0;
             for (int n : new int[] {1, 8, 64}) {
@@ -99,9 +87,9 @@ class PipelineTest {
     }
 
     private Map<String, GenerationResult> direct(List<InferenceRequest> requests) {
-        var engineRequests = requests.stream().map(r -> RequestMapper.toEngine(r, engines)).toList();
+        var engineRequests = requests.stream().map(EngineRequests::of).toList();
         var out = new HashMap<String, GenerationResult>();
-        try (Engine e = Engine.open(engines.engine().config().withThreads(1))) {
+        try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
             for (var g : e.generateAll(engineRequests, (f, t, tok) -> { })) out.put(g.requestId(), g);
         }
         return Collections.unmodifiableMap(out);

@@ -8,10 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionChunk;
 import dev.invariant.schemas.Topics;
-import dev.invariant.worker.kafka.RecordCodec;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,23 +17,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /** Request/reply headers as SmallRye's KafkaRequestReply writes them, and streamed chunks. */
-@QuarkusTest
-@QuarkusTestResource(StackResource.class)
-class ReplyAndStreamTest {
+class ReplyAndStreamIT {
     private static final Duration WAIT = Duration.ofMinutes(2);
 
-    @Inject
-    RecordCodec codec;
 
     @Test
     void theReplyGoesToTheReplyTopicWithTheCorrelationIdCopied() {
         byte[] correlation = "corr-7f3a".getBytes(StandardCharsets.UTF_8);
-        try (var clients = new Clients(codec); var replies = clients.reader(StackResource.REPLIES, Completion.class);
+        try (var clients = new Clients(); var replies = clients.reader(WorkerFixture.REPLIES, Completion.class);
              var completions = clients.completions()) {
             var request = Requests.text("reply-1", "The cat sat on the", 12).build();
             var record = new ProducerRecord<>(Topics.REQUESTS, Clients.key("reply-1"),
-                    codec.encodeAny(Topics.REQUESTS, request));
-            record.headers().add(Topics.REPLY_TOPIC_HEADER, StackResource.REPLIES.getBytes(StandardCharsets.UTF_8));
+                    clients.encode(Topics.REQUESTS, request));
+            record.headers().add(Topics.REPLY_TOPIC_HEADER, WorkerFixture.REPLIES.getBytes(StandardCharsets.UTF_8));
             record.headers().add(Topics.REPLY_CORRELATION_ID_HEADER, correlation);
             clients.send(record);
 
@@ -55,12 +47,12 @@ class ReplyAndStreamTest {
 
     @Test
     void aStreamingRequestGetsChunksThatAddUpToItsCompletion() {
-        try (var clients = new Clients(codec); var chunks = clients.reader(Topics.CHUNKS, CompletionChunk.class);
+        try (var clients = new Clients(); var chunks = clients.reader(Topics.CHUNKS, CompletionChunk.class);
              var completions = clients.completions()) {
             clients.send(Requests.text("stream-1", "Tom and his dog went to the park.", 20).setStream(true).build());
             Completion c = completions.awaitCount(x -> x.getRequestId().equals("stream-1"), 1, WAIT).getFirst();
             List<CompletionChunk> got = chunks.await(x -> x.getRequestId().equals("stream-1"),
-                    l -> l.stream().anyMatch(CompletionChunk::getFinal), WAIT, l -> l.size() + " chunks, none final");
+                    l -> l.stream().anyMatch(CompletionChunk::getFinal$), WAIT, l -> l.size() + " chunks, none final");
             var ordered = new ArrayList<>(got);
             ordered.sort(Comparator.comparingInt(CompletionChunk::getSeq));
             var text = new StringBuilder();
@@ -70,7 +62,7 @@ class ReplyAndStreamTest {
                 text.append(ordered.get(i).getTextDelta());
                 ids.addAll(ordered.get(i).getTokenIds());
             }
-            assertTrue(ordered.getLast().getFinal(), "the last chunk is marked final");
+            assertTrue(ordered.getLast().getFinal$(), "the last chunk is marked final");
             assertEquals(c.getText(), text.toString());
             assertEquals(c.getTokenIds(), ids);
         }
