@@ -2,6 +2,7 @@ package dev.invariant.worker;
 
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.Topics;
+import dev.invariant.schemas.registry.RegistryException;
 import dev.invariant.schemas.serde.AvroWireCodec;
 import dev.invariant.schemas.serde.SubjectNames;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,24 @@ final class Clients implements AutoCloseable {
 
     /** The record in the Confluent wire format, its schema registered under {@code <topic>-value}. */
     byte[] encode(String topic, SpecificRecord r) {
-        return writer.encode(fixture.registry.register(SubjectNames.of(topic, false), r.getSchema()), r);
+        return writer.encode(register(SubjectNames.of(topic, false), r), r);
+    }
+
+    // The embedded registry (in-memory H2) sometimes answers 500 on a lock timeout while busy: retry those.
+    private int register(String subject, SpecificRecord r) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return fixture.registry.register(subject, r.getSchema());
+            } catch (RegistryException e) {
+                if (!e.isTransient() || attempt == 5) throw e;
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     RecordMetadata send(dev.invariant.schemas.InferenceRequest r) {

@@ -39,8 +39,9 @@ public class RequestConsumer {
     private final RecordCodec codec;
     private final Publisher publisher;
     private final WorkerMetrics metrics;
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("invariant-registry-retry").daemon().factory());
+    // Reading may ask the registry (blocking HTTP): never on the connector's event loop.
+    private final ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("invariant-request-reader").daemon().factory());
 
     public RequestConsumer(EngineService engines, Generations generations, RecordCodec codec, Publisher publisher,
                            WorkerMetrics metrics) {
@@ -56,7 +57,7 @@ public class RequestConsumer {
     public CompletionStage<Void> onRecord(Message<byte[]> message) {
         long arrived = System.nanoTime();
         var admitted = new CompletableFuture<Void>();
-        engines.admission().acquire().thenRun(() -> read(message, arrived, admitted));
+        engines.admission().acquire().thenRunAsync(() -> read(message, arrived, admitted), reader);
         return admitted;
     }
 
@@ -69,7 +70,7 @@ public class RequestConsumer {
         } catch (RegistryException e) {
             if (e.isTransient()) {
                 LOG.warnf("schema registry unavailable, retrying record in %d ms: %s", REGISTRY_RETRY_MS, e.getMessage());
-                retries.schedule(() -> read(message, arrived, admitted), REGISTRY_RETRY_MS, TimeUnit.MILLISECONDS);
+                reader.schedule(() -> read(message, arrived, admitted), REGISTRY_RETRY_MS, TimeUnit.MILLISECONDS);
                 return;
             }
             deadLetter(message, meta, e);
