@@ -19,7 +19,7 @@ public final class Topics {
 
     // Request/reply: the same header names and encodings as SmallRye's KafkaRequestReply defaults, so its
     // emitter can await a Completion. A worker copies the correlation id bytes unchanged onto the reply and
-    // publishes it to REPLY_TOPIC (and REPLY_PARTITION when present) instead of COMPLETIONS.
+    // also publishes it to REPLY_TOPIC (and REPLY_PARTITION when present); COMPLETIONS still gets every answer.
 
     /** Header naming the topic the reply goes to (UTF-8 topic name). */
     public static final String REPLY_TOPIC_HEADER = "REPLY_TOPIC";

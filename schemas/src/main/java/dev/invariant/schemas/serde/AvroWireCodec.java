@@ -61,8 +61,9 @@ public final class AvroWireCodec<T extends SpecificRecord> {
     }
 
     /**
-     * Reads {@code payload}. {@code writerSchemas} gives the schema of an id; it may throw (an unknown id
-     * should be an {@link UnreadableRecordException} with {@link Reason#UNKNOWN_SCHEMA_ID}).
+     * Reads {@code payload}. {@code writerSchemas} gives the schema of an id, or null when it is unknown; it
+     * may also throw (an unknown id should then be an {@link UnreadableRecordException} with
+     * {@link Reason#UNKNOWN_SCHEMA_ID}).
      *
      * @throws UnreadableRecordException when the bytes cannot be read as {@code T}
      */
@@ -70,7 +71,11 @@ public final class AvroWireCodec<T extends SpecificRecord> {
         int id = WireFormat.schemaId(payload);
         DatumReader<T> reader = readers.get(id);
         if (reader == null) {
-            reader = newReader(id, writerSchemas.apply(id));
+            Schema writer = writerSchemas.apply(id);
+            if (writer == null) {
+                throw new UnreadableRecordException(Reason.UNKNOWN_SCHEMA_ID, id, "schema id " + id + " is unknown");
+            }
+            reader = newReader(id, writer);
             readers.put(id, reader);
         }
         var decoder = new BoundedDecoder(payload, WireFormat.HEADER_SIZE, payload.length - WireFormat.HEADER_SIZE);
@@ -84,7 +89,7 @@ public final class AvroWireCodec<T extends SpecificRecord> {
         } catch (UnreadableRecordException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            // Truncated or impossible data (bad union/enum index, negative length, invalid UTF-8, ...).
+            // Truncated or impossible data (bad union or enum index, negative or oversized length, ...).
             throw new UnreadableRecordException(Reason.CORRUPT_PAYLOAD, id, "record with schema id " + id
                     + " is not valid Avro for that schema (" + e + "): the producer wrote bytes that do not"
                     + " match the schema id it put in front of them", e);

@@ -54,6 +54,10 @@ final class RegistryProcess implements AutoCloseable {
                 "-Dquarkus.datasource.jdbc.min-size=2",
                 "-Dquarkus.datasource.jdbc.max-size=20",
                 "-jar", jar.toString()));
+        if (Runtime.version().feature() >= 24) {
+            // Netty and JBoss libraries of that Quarkus generation use sun.misc.Unsafe; keep the log free of the warning.
+            cmd.add(1, "--sun-misc-unsafe-memory-access=allow");
+        }
         try {
             Files.createDirectories(dataDir);
             Process process = new ProcessBuilder(cmd)
@@ -113,14 +117,15 @@ final class RegistryProcess implements AutoCloseable {
         return URI.create(baseUrl).getPort();
     }
 
-    /** Asks the registry to stop (SIGTERM, a clean Quarkus shutdown) and kills it if it takes too long. */
+    /** Asks the registry to stop (SIGTERM: a clean Quarkus shutdown, which also writes the class data archive the
+     * first time) and kills it if it takes too long. */
     private void stop() {
         if (!process.isAlive()) {
             return;
         }
         process.destroy();
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {

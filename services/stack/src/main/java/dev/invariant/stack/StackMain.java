@@ -72,7 +72,7 @@ public final class StackMain {
         return 0;
     }
 
-    static void printAddresses(EmbeddedStack stack, PrintStream out) {
+    public static void printAddresses(EmbeddedStack stack, PrintStream out) {
         out.printf("""
                 kafka      %s   (ready in %.1f s)
                 registry   %s   (ready in %.1f s, pid %d)
@@ -84,12 +84,19 @@ public final class StackMain {
                 stack.bootstrapServers(), stack.brokerStartTime().toMillis() / 1000.0,
                 stack.registryUrl(), stack.registryStartTime().toMillis() / 1000.0, stack.registryPid(),
                 stack.ccompatUrl(),
-                stack.config().topics().isEmpty() ? "(none created)" : stack.config().topics(),
+                topics(stack.config().topics()),
                 stack.config().workDir().resolve("kafka.log"), stack.registryLog());
     }
 
+    private static String topics(List<TopicSpec> topics) {
+        if (topics.isEmpty()) {
+            return "(none asked for)";
+        }
+        return String.join(", ", topics.stream().map(t -> t.name() + " (" + t.partitions() + " partitions)").toList());
+    }
+
     // The broker logs through slf4j -> log4j2; its log goes to a file in the work dir unless configured otherwise.
-    private static void useFileLogging(Path workDir) {
+    public static void useFileLogging(Path workDir) {
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "invariant-stack-log4j2.xml");
             System.setProperty("invariant.stack.log", workDir.resolve("kafka.log").toString());

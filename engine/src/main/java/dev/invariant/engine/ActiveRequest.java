@@ -1,0 +1,105 @@
+package dev.invariant.engine;
+
+import dev.invariant.engine.api.FinishReason;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.api.Timings;
+import dev.invariant.engine.identity.OutputHash;
+import dev.invariant.engine.schedule.Sequence;
+import dev.invariant.engine.text.IncrementalDetokenizer;
+import dev.invariant.engine.text.StopStrings;
+import dev.invariant.engine.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/** One admitted request's state between steps: its sequence, its text so far, its clocks. */
+final class ActiveRequest {
+    final PreparedRequest prepared;
+    final Sequence seq;
+    final TokenListener listener;
+    final Consumer<GenerationResult> sink;
+    private final IncrementalDetokenizer detok;
+    private final StopStrings stops;
+    private final Set<Integer> endIds;
+    private final int maxStopLength;
+    private final StringBuilder text = new StringBuilder();
+    private final Set<Integer> batchSizes = new TreeSet<>();
+    private int emitted;
+    private final long arrivalNanos;
+    private long firstStepNanos;
+    private long firstTokenNanos;
+    private FinishReason finish;
+
+    ActiveRequest(PreparedRequest prepared, Sequence seq, Tokenizer tokenizer, Set<Integer> eosIds,
+                  TokenListener listener, Consumer<GenerationResult> sink, long arrivalNanos) {
+        this.prepared = prepared;
+        this.seq = seq;
+        this.listener = listener;
+        this.sink = sink;
+        this.arrivalNanos = arrivalNanos;
+        this.detok = new IncrementalDetokenizer(tokenizer, true);
+        this.stops = new StopStrings(prepared.params().stop());
+        this.maxStopLength = prepared.params().stop().stream().mapToInt(String::length).max().orElse(0);
+        Set<Integer> ends = new java.util.HashSet<>(prepared.params().stopTokenIds());
+        if (!prepared.params().ignoreEos()) ends.addAll(eosIds);
+        this.endIds = Set.copyOf(ends);
+    }
+
+    String requestId() {
+        return prepared.request().requestId();
+    }
+
+    void onScheduled(int batchSize, long now) {
+        if (firstStepNanos == 0) firstStepNanos = now;
+        batchSizes.add(batchSize);
+    }
+
+    /**
+     * Appends a sampled token and decides whether the request is finished.
+     *
+     * @return true when finished
+     */
+    boolean accept(int token, int contextLength, long now) {
+        if (firstTokenNanos == 0) firstTokenNanos = now;
+        int position = seq.numOutputTokens();
+        seq.appendToken(token);
+        int before = text.length();
+        text.append(detok.push(token));
+        if (endIds.contains(token)) finish = FinishReason.STOP;
+        int cut = stops.firstMatch(text, Math.max(0, before - maxStopLength + 1));
+        if (cut >= 0) {
+            text.setLength(cut);
+            finish = FinishReason.STOP;
+        }
+        if (finish == null && (seq.numOutputTokens() >= prepared.params().maxTokens()
+                || seq.numTokens() >= contextLength)) {
+            finish = FinishReason.LENGTH;
+        }
+        if (finish != null && cut < 0) text.append(detok.flush());
+        int safe = finish != null ? text.length() : text.length() - stops.holdBack(text);
+        String delta = safe > emitted ? text.substring(emitted, safe) : "";
+        emitted = Math.max(emitted, safe);
+        listener.onToken(requestId(), position, token, delta);
+        return finish != null;
+    }
+
+    /** An error result that still names the prompt, fingerprint and seed the request had. */
+    GenerationResult failed(NumericsProfile profile, EngineException e) {
+        return new GenerationResult(requestId(), prepared.promptIds().clone(), new int[0], "", FinishReason.ERROR,
+                prepared.fingerprint(), "", profile, prepared.params().seed(), Timings.NONE, List.of(), e);
+    }
+
+    GenerationResult result(NumericsProfile profile, long now) {
+        int[] out = seq.outputTokens();
+        double ms = 1e-6;
+        long first = firstStepNanos == 0 ? now : firstStepNanos;
+        long tok = firstTokenNanos == 0 ? now : firstTokenNanos;
+        Timings t = new Timings((first - arrivalNanos) * ms, (tok - first) * ms, (now - tok) * ms,
+                (now - arrivalNanos) * ms, (tok - arrivalNanos) * ms);
+        return new GenerationResult(requestId(), prepared.promptIds().clone(), out, text.toString(), finish, prepared.fingerprint(),
+                OutputHash.of(out), profile, prepared.params().seed(), t, List.copyOf(new ArrayList<>(batchSizes)), null);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.invariant.engine;
+
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.backend.cpu.CpuBackend;
+import dev.invariant.engine.backend.cpu.CpuBackendConfig;
+import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.ModelLoader;
+import dev.invariant.engine.text.Tokenizer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The engine as a service: requests may be submitted from any thread; one engine thread runs the loop.
+ * {@link #generateAll} runs a whole workload on the caller's thread instead (the CLI's batch mode).
+ */
+public final class Engine implements AutoCloseable {
+    private final EngineConfig config;
+    private final EngineCore core;
+    private final ConcurrentLinkedQueue<Submission> incoming = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile boolean closing;
+    private Thread loop;
+
+    private record Submission(Request request, TokenListener listener, CompletableFuture<GenerationResult> future) {
+    }
+
+    public Engine(EngineConfig config, EngineCore core) {
+        this.config = config;
+        this.core = core;
+    }
+
+    /** Loads the model and tokenizer named by the config and builds the CPU backend. */
+    public static Engine open(EngineConfig config) {
+        Model model = ModelLoader.load(config.model());
+        Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())
+                : Tokenizer.bytes(model.config().vocabSize());
+        Backend backend = new CpuBackend(model, new CpuBackendConfig(config.threads(), config.blockSize(),
+                config.numBlocks(), config.profile()));
+        return new Engine(config, new EngineCore(model, tokenizer, backend, config, System::nanoTime));
+    }
+
+    public EngineCore core() {
+        return core;
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    /** Whether {@link #submit} would accept another request now; callers pause their intake when not. */
+    public boolean canAccept() {
+        return pending.get() < config.maxWaiting();
+    }
+
+    /** Queues a request for the engine thread; the future completes with its result (errors included). */
+    public synchronized CompletableFuture<GenerationResult> submit(Request r, TokenListener listener) {
+        CompletableFuture<GenerationResult> f = new CompletableFuture<>();
+        if (closing) {
+            f.complete(GenerationResult.failed(r.requestId(), config.profile(),
+                    new EngineException(ErrorCode.OVERLOADED, "the engine is shutting down")));
+            return f;
+        }
+        if (!canAccept()) {
+            f.complete(GenerationResult.failed(r.requestId(), config.profile(), new EngineException(
+                    ErrorCode.OVERLOADED, config.maxWaiting() + " requests are already waiting: retry later")));
+            return f;
+        }
+        pending.incrementAndGet();
+        incoming.add(new Submission(r, listener, f));
+        if (loop == null) {
+            loop = Thread.ofPlatform().name("invariant-engine").daemon().start(this::runLoop);
+        }
+        LockSupport.unpark(loop);
+        return f;
+    }
+
+    private void runLoop() {
+        while (true) {
+            Submission s;
+            while (core.canAdmit() && (s = incoming.poll()) != null) {
+                Submission sub = s;
+                core.add(sub.request(), sub.listener(), res -> {
+                    pending.decrementAndGet();
+                    sub.future().complete(res);
+                });
+            }
+            if (core.hasWork()) {
+                core.step();
+            } else if (closing && incoming.isEmpty()) {
+                return;
+            } else {
+                LockSupport.parkNanos(50_000_000L);
+            }
+        }
+    }
+
+    /** Progress of a workload: called after every step on the caller's thread. */
+    public interface Progress {
+        void update(int finished, int total, long generatedTokens);
+    }
+
+    /**
+     * Runs every request as one continuously batched workload on the caller's thread: all are admitted together
+     * (as far as the waiting queue allows) so they share steps. Results come back in request order.
+     */
+    public List<GenerationResult> generateAll(List<Request> requests, Progress progress) {
+        GenerationResult[] results = new GenerationResult[requests.size()];
+        int[] finished = {0};
+        long[] tokens = {0};
+        TokenListener counter = (id, pos, tok, delta) -> tokens[0]++;
+        int next = 0;
+        while (next < requests.size() || core.hasWork()) {
+            for (; next < requests.size() && core.canAdmit(); next++) {
+                int slot = next;
+                core.add(requests.get(slot), counter, res -> {
+                    results[slot] = res;
+                    finished[0]++;
+                });
+            }
+            if (core.hasWork()) core.step();
+            progress.update(finished[0], requests.size(), tokens[0]);
+        }
+        return List.of(results);
+    }
+
+    /** Stops accepting work, lets running and queued requests finish, then releases the backend. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            closing = true;
+            t = loop;
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        core.close();
+    }
+}

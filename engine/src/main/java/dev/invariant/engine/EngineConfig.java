@@ -1,0 +1,76 @@
+package dev.invariant.engine;
+
+/**
+ * How an engine is built and scheduled. None of these settings can change a result's bits
+ * (docs/numerics.md): they change who computes what and when, never how.
+ *
+ * @param model            folder, hub id ({@code org/name[@revision]}) or {@code synthetic:NAME}
+ * @param threads          CPU threads for the forward pass
+ * @param maxNumSeqs       sequences in one step at most (max batch size)
+ * @param maxTokensPerStep token budget of one step (decode tokens + prefill chunks)
+ * @param prefillChunk     a prompt is prefilled in chunks of at most this many tokens
+ * @param maxWaiting       bound of the waiting queue; beyond it requests are refused with OVERLOADED
+ * @param blockSize        positions per KV block
+ * @param kvCacheTokens    KV cache capacity in tokens (rounded up to whole blocks)
+ * @param prefixCaching    reuse KV blocks of identical prompt prefixes
+ */
+public record EngineConfig(
+        String model,
+        NumericsProfile profile,
+        int threads,
+        int maxNumSeqs,
+        int maxTokensPerStep,
+        int prefillChunk,
+        int maxWaiting,
+        int blockSize,
+        int kvCacheTokens,
+        boolean prefixCaching) {
+
+    public EngineConfig {
+        if (model == null || model.isBlank()) invalid("model must be given (a folder, org/name or synthetic:NAME)");
+        if (profile == null) invalid("numerics profile must be given");
+        if (threads < 1) invalid("threads must be >= 1, got " + threads);
+        if (maxNumSeqs < 1) invalid("max batch must be >= 1, got " + maxNumSeqs);
+        if (maxTokensPerStep < maxNumSeqs) {
+            invalid("max tokens per step (" + maxTokensPerStep + ") must be >= max batch (" + maxNumSeqs + ")");
+        }
+        if (prefillChunk < 1) invalid("prefill chunk must be >= 1, got " + prefillChunk);
+        if (maxWaiting < 1) invalid("max waiting must be >= 1, got " + maxWaiting);
+        if (blockSize < 1) invalid("block size must be >= 1, got " + blockSize);
+        if (kvCacheTokens < blockSize) invalid("kv cache tokens must be >= block size, got " + kvCacheTokens);
+    }
+
+    private static void invalid(String message) {
+        throw new EngineException(ErrorCode.INVALID_PARAM, message);
+    }
+
+    public int numBlocks() {
+        return (kvCacheTokens + blockSize - 1) / blockSize;
+    }
+
+    /** Defaults for a model: portable profile, all cores, vLLM-like batching limits. */
+    public static EngineConfig defaults(String model) {
+        return new EngineConfig(model, NumericsProfile.PORTABLE, Runtime.getRuntime().availableProcessors(),
+                64, 2048, 512, 4096, 16, 32768, true);
+    }
+
+    public EngineConfig withThreads(int n) {
+        return new EngineConfig(model, profile, n, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching);
+    }
+
+    public EngineConfig withBatching(int maxSeqs, int tokensPerStep, int chunk) {
+        return new EngineConfig(model, profile, threads, maxSeqs, tokensPerStep, chunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching);
+    }
+
+    public EngineConfig withKvCache(int blockSize, int tokens, boolean prefixCaching) {
+        return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, tokens, prefixCaching);
+    }
+
+    public EngineConfig withProfile(NumericsProfile p) {
+        return new EngineConfig(model, p, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching);
+    }
+}

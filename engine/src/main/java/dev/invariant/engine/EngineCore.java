@@ -1,0 +1,203 @@
+package dev.invariant.engine;
+
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.LogitsObserver;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.model.Model;
+import dev.invariant.engine.sample.Sampler;
+import dev.invariant.engine.schedule.ScheduledBatch;
+import dev.invariant.engine.schedule.ScheduledChunk;
+import dev.invariant.engine.schedule.Scheduler;
+import dev.invariant.engine.schedule.SchedulerConfig;
+import dev.invariant.engine.schedule.Sequence;
+import dev.invariant.engine.text.Tokenizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The engine loop, single-threaded and driven by {@link #step()}: schedule → run → postprocess.
+ * Requests join and leave at every step (continuous batching). Nothing here can change a request's bits:
+ * the backend's arithmetic per sequence is batch-invariant and sampling is keyed by (seed, position).
+ */
+public final class EngineCore implements AutoCloseable {
+    private final Model model;
+    private final Tokenizer tokenizer;
+    private final Backend backend;
+    private final Scheduler scheduler;
+    private final Set<Integer> eosIds;
+    private final Map<Long, ActiveRequest> active = new HashMap<>();
+    private final LongSupplier clock;
+    private LogitsObserver observer = (id, pos, logits) -> { };
+    private long nextSeqId;
+    private long preemptions;
+
+    public EngineCore(Model model, Tokenizer tokenizer, Backend backend, EngineConfig config, LongSupplier clock) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.backend = backend;
+        this.clock = clock;
+        this.scheduler = new Scheduler(new SchedulerConfig(config.maxNumSeqs(), config.maxTokensPerStep(),
+                config.prefillChunk(), config.maxWaiting(), backend.numBlocks(), backend.blockSize(),
+                config.prefixCaching()));
+        Set<Integer> eos = new HashSet<>(model.config().eosTokenIds());
+        eos.addAll(tokenizer.eosTokenIds());
+        this.eosIds = Set.copyOf(eos);
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public void setLogitsObserver(LogitsObserver o) {
+        observer = o;
+    }
+
+    /** Whether a new request would be queued now (the waiting queue is bounded). */
+    public boolean canAdmit() {
+        return scheduler.canAdmit();
+    }
+
+    public boolean hasWork() {
+        return !active.isEmpty();
+    }
+
+    public int numRunning() {
+        return scheduler.numRunning();
+    }
+
+    /** Sequences preempted (their KV dropped, to be recomputed) since the engine started. */
+    public long preemptions() {
+        return preemptions;
+    }
+
+    public int numWaiting() {
+        return scheduler.numWaiting();
+    }
+
+    /** Validates and tokenises without admitting: the fingerprint a request would get, or its error. */
+    public PreparedRequest prepare(Request r) {
+        return PreparedRequest.prepare(r, model, tokenizer, backend.profile());
+    }
+
+    /**
+     * Admits a request. An invalid request does not enter the engine: {@code sink} receives its error result at once.
+     * The sink is called on the thread that runs {@link #step()}.
+     */
+    public void add(Request r, TokenListener listener, Consumer<GenerationResult> sink) {
+        long now = clock.getAsLong();
+        try {
+            PreparedRequest p = prepare(r);
+            int total = Math.min(p.promptIds().length + p.params().maxTokens(), model.config().maxPositionEmbeddings());
+            if (!scheduler.fits(total)) {
+                throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt plus max_tokens (" + total
+                        + " tokens) exceeds the KV cache (" + backend.numBlocks() * backend.blockSize()
+                        + " tokens): lower max_tokens or start the engine with a larger KV cache");
+            }
+            Sequence seq = new Sequence(nextSeqId++, p.promptIds(), p.params().maxTokens());
+            scheduler.add(seq);
+            active.put(seq.seqId(), new ActiveRequest(p, seq, tokenizer, eosIds, listener, sink, now));
+        } catch (EngineException e) {
+            sink.accept(GenerationResult.failed(r.requestId(), backend.profile(), e));
+        }
+    }
+
+    /** One engine step; returns the number of sequences that ran. */
+    public int step() {
+        long now = clock.getAsLong();
+        expireDeadlines(now);
+        // schedule
+        ScheduledBatch batch = scheduler.schedule();
+        preemptions += batch.preempted().size();
+        if (batch.chunks().isEmpty()) return 0;
+        int size = batch.chunks().size();
+        for (ScheduledChunk c : batch.chunks()) active.get(c.seq().seqId()).onScheduled(size, now);
+        // run
+        float[][] logits;
+        try {
+            logits = backend.forward(batch.seqChunks());
+        } catch (RuntimeException e) {
+            // A failed step loses no request silently: every request in it gets an error result.
+            scheduler.onStepFailed(batch);
+            for (ScheduledChunk c : batch.chunks()) fail(active.get(c.seq().seqId()), internal(e));
+            return size;
+        }
+        scheduler.onStepDone(batch);
+        // postprocess: sample where a chunk reached the end of its sequence
+        long done = clock.getAsLong();
+        for (int i = 0; i < size; i++) {
+            if (logits[i] == null) continue;
+            ActiveRequest a = active.get(batch.chunks().get(i).seq().seqId());
+            try {
+                int position = a.seq.numOutputTokens();
+                observer.onLogits(a.requestId(), position, logits[i]);
+                int token = Sampler.sample(logits[i], a.prepared.params(), a.prepared.params().seed(), position,
+                        a.seq.tokens(), a.seq.promptLength());
+                if (a.accept(token, model.config().maxPositionEmbeddings(), done)) complete(a, done);
+            } catch (EngineException e) {
+                fail(a, e);
+            } catch (RuntimeException e) {
+                fail(a, internal(e));
+            }
+        }
+        return size;
+    }
+
+    private static EngineException internal(RuntimeException e) {
+        return e instanceof EngineException ee ? ee : new EngineException(ErrorCode.INTERNAL, e.toString(), e);
+    }
+
+    private void fail(ActiveRequest a, EngineException e) {
+        scheduler.finish(a.seq);
+        active.remove(a.seq.seqId());
+        a.sink.accept(a.failed(backend.profile(), e));
+    }
+
+    /** Runs steps until every admitted request has finished. */
+    public void runToCompletion() {
+        while (hasWork()) step();
+    }
+
+    private void complete(ActiveRequest a, long now) {
+        scheduler.finish(a.seq);
+        active.remove(a.seq.seqId());
+        a.sink.accept(a.result(backend.profile(), now));
+    }
+
+    private void expireDeadlines(long nowNanos) {
+        long wall = System.currentTimeMillis();
+        List<ActiveRequest> expired = new ArrayList<>();
+        for (ActiveRequest a : active.values()) {
+            long deadline = a.prepared.request().deadlineMs();
+            if (deadline > 0 && wall > deadline) expired.add(a);
+        }
+        for (ActiveRequest a : expired) {
+            fail(a, new EngineException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed before it finished"));
+        }
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+        tokenizer.close();
+    }
+}

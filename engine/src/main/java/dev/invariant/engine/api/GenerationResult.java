@@ -1,0 +1,37 @@
+package dev.invariant.engine.api;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.NumericsProfile;
+import java.util.List;
+
+/**
+ * The outcome of one request. On failure {@code error} is set, {@code finishReason} is ERROR and the token
+ * fields are empty; the fingerprint is set whenever the prompt could be tokenised.
+ *
+ * @param tokenIds      generated ids only (an EOS or stop id that ended generation is included)
+ * @param seed          the seed actually used (derived from the request id when none was given)
+ * @param batchSizes    the distinct numbers of sequences in the steps this request took part in
+ */
+public record GenerationResult(
+        String requestId,
+        int[] promptTokenIds,
+        int[] tokenIds,
+        String text,
+        FinishReason finishReason,
+        String fingerprint,
+        String outputHash,
+        NumericsProfile profile,
+        long seed,
+        Timings timings,
+        List<Integer> batchSizes,
+        EngineException error) {
+
+    public boolean ok() {
+        return error == null;
+    }
+
+    public static GenerationResult failed(String requestId, NumericsProfile profile, EngineException error) {
+        return new GenerationResult(requestId, new int[0], new int[0], "", FinishReason.ERROR, "", "",
+                profile, 0L, Timings.NONE, List.of(), error);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.invariant.engine.api;
+
+import dev.invariant.engine.text.ChatMessage;
+import java.util.List;
+
+/** What a request asks the model to continue: plain text, chat messages, or token ids. */
+public sealed interface Prompt {
+
+    /** Text tokenised as Hugging Face's {@code tokenizer(text)} does (special tokens added). */
+    record Text(String text) implements Prompt {
+    }
+
+    /** Messages rendered with the model's chat template, with the generation prompt appended. */
+    record Chat(List<ChatMessage> messages) implements Prompt {
+        public Chat {
+            messages = List.copyOf(messages);
+        }
+    }
+
+    /** Token ids used as they are. */
+    record TokenIds(int[] ids) implements Prompt {
+        public TokenIds {
+            ids = ids.clone();
+        }
+    }
+
+    static Prompt text(String text) {
+        return new Text(text);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.invariant.engine.backend.cpu;
+
+import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.backend.SeqChunk;
+import dev.invariant.engine.model.Model;
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/**
+ * The CPU backend: the forward pass on the Vector API with paged KV memory. With the PORTABLE profile
+ * every value follows docs/numerics.md, so results do not depend on batch, chunking, threads or block
+ * placement, and equal the CUDA backend's portable results bit for bit.
+ */
+public final class CpuBackend implements Backend {
+    private final Model model;
+    private final CpuBackendConfig config;
+    private final Arena arena = Arena.ofShared();
+    private final WorkerPool pool;
+    private final DecoderForward forward;
+
+    public CpuBackend(Model model, CpuBackendConfig config) {
+        this.model = model;
+        this.config = config;
+        var c = model.config();
+        PagedKvCache kv = new PagedKvCache(c.numLayers(), config.numBlocks(), config.blockSize(), c.kvDim());
+        this.pool = new WorkerPool(config.threads());
+        try {
+            CpuWeights weights = CpuWeights.prepare(model.weights(), arena);
+            this.forward = new DecoderForward(c, weights, kv, pool, new Linear(pool, config.profile()));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Model model() {
+        return model;
+    }
+
+    @Override
+    public NumericsProfile profile() {
+        return config.profile();
+    }
+
+    @Override
+    public int blockSize() {
+        return config.blockSize();
+    }
+
+    @Override
+    public int numBlocks() {
+        return config.numBlocks();
+    }
+
+    /** Not thread-safe: one step at a time (the engine loop is single-threaded; parallelism is inside). */
+    @Override
+    public synchronized float[][] forward(List<SeqChunk> chunks) {
+        StepBatch b = StepBatch.of(chunks, model.config().vocabSize(), config.blockSize(), config.numBlocks());
+        float[][] logits = forward.forward(b);
+        float[][] out = new float[chunks.size()][];
+        for (int i = 0; i < b.logitChunks().length; i++) out[b.logitChunks()[i]] = logits[i];
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return "cpu-vector256 x" + config.threads() + " threads " + config.profile().wireName();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        arena.close();
+    }
+}

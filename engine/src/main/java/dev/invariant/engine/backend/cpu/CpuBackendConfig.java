@@ -1,0 +1,39 @@
+package dev.invariant.engine.backend.cpu;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.NumericsProfile;
+
+/**
+ * Settings of the CPU backend, validated when built.
+ *
+ * @param threads   worker threads; they change who computes a value, never how (PORTABLE)
+ * @param blockSize positions per KV block
+ * @param numBlocks KV blocks held per layer
+ * @param profile   PORTABLE (the contract) or NAIVE (conventional order, for benchmarks and divergence demos)
+ */
+public record CpuBackendConfig(int threads, int blockSize, int numBlocks, NumericsProfile profile) {
+    public CpuBackendConfig {
+        if (threads < 1 || threads > 1024) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "threads must be in 1..1024, got " + threads);
+        }
+        if (blockSize < 1 || blockSize > 4096) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "blockSize must be in 1..4096, got " + blockSize);
+        }
+        if (numBlocks < 1) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "numBlocks must be >= 1, got " + numBlocks);
+        }
+        if (profile == null) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "profile is required: portable or naive");
+        }
+        if (profile == NumericsProfile.FAST) {
+            throw new EngineException(ErrorCode.INVALID_PARAM,
+                    "the fast profile needs the CUDA backend; the CPU backend runs portable or naive");
+        }
+    }
+
+    /** Portable numerics with the given threads and KV capacity. */
+    public static CpuBackendConfig portable(int threads, int blockSize, int numBlocks) {
+        return new CpuBackendConfig(threads, blockSize, numBlocks, NumericsProfile.PORTABLE);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.invariant.engine.backend.cpu;
+
+import dev.invariant.engine.model.LayerWeights;
+import dev.invariant.engine.model.ModelWeights;
+import dev.invariant.engine.model.Tensor;
+import dev.invariant.engine.numerics.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/**
+ * The model's weights in the form the kernels read: matrices stay in place (bf16/f32) or are widened once
+ * (f16, into {@code arena}); the small vectors (norm weights, biases) become float arrays.
+ */
+record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, WeightMatrix lmHead) {
+
+    /** One decoder layer; the Qwen2 biases and the Qwen3 q/k norms are null where absent. */
+    record Layer(float[] inputLayernorm,
+                 WeightMatrix qProj, WeightMatrix kProj, WeightMatrix vProj,
+                 float[] qBias, float[] kBias, float[] vBias,
+                 float[] qNorm, float[] kNorm,
+                 WeightMatrix oProj,
+                 float[] postAttentionLayernorm,
+                 WeightMatrix gateProj, WeightMatrix upProj, WeightMatrix downProj) {
+    }
+
+    static CpuWeights prepare(ModelWeights w, Arena arena) {
+        WeightMatrix embed = WeightMatrix.of(w.embedTokens(), arena);
+        WeightMatrix head = w.lmHead() == w.embedTokens() ? embed : WeightMatrix.of(w.lmHead(), arena);
+        List<Layer> layers = w.layers().stream().map(l -> layer(l, arena)).toList();
+        return new CpuWeights(embed, layers, vector(w.norm(), arena), head);
+    }
+
+    private static Layer layer(LayerWeights l, Arena a) {
+        return new Layer(vector(l.inputLayernorm(), a),
+                WeightMatrix.of(l.qProj(), a), WeightMatrix.of(l.kProj(), a), WeightMatrix.of(l.vProj(), a),
+                vector(l.qBias(), a), vector(l.kBias(), a), vector(l.vBias(), a),
+                vector(l.qNorm(), a), vector(l.kNorm(), a),
+                WeightMatrix.of(l.oProj(), a),
+                vector(l.postAttentionLayernorm(), a),
+                WeightMatrix.of(l.gateProj(), a), WeightMatrix.of(l.upProj(), a), WeightMatrix.of(l.downProj(), a));
+    }
+
+    private static float[] vector(Tensor t, Arena a) {
+        return t == null ? null : WeightMatrix.of(t, a).toFloats();
+    }
+}

@@ -1,0 +1,156 @@
+package dev.invariant.engine.backend.cpu;
+
+import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.FloatMath;
+import dev.invariant.engine.numerics.RmsNorm;
+import dev.invariant.engine.numerics.RopeTable;
+
+/**
+ * The decoder forward pass of Llama, Qwen2 and Qwen3, top to bottom; the two architecture-specific
+ * steps are marked (Qwen2: q/k/v bias, Qwen3: per-head q_norm/k_norm). Each step names the HF module it
+ * reproduces. All tokens of the step go through every layer together; each value a token gets
+ * depends only on that token's sequence (docs/numerics.md, rule 1).
+ */
+final class DecoderForward {
+    private final ModelConfig cfg;
+    private final CpuWeights w;
+    private final PagedKvCache kv;
+    private final RopeTable rope;
+    private final WorkerPool pool;
+    private final Linear linear;
+
+    DecoderForward(ModelConfig cfg, CpuWeights w, PagedKvCache kv, WorkerPool pool, Linear linear) {
+        this.cfg = cfg;
+        this.w = w;
+        this.kv = kv;
+        this.rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
+        this.pool = pool;
+        this.linear = linear;
+    }
+
+    /** Runs the step, writes its K/V, and returns the logits of the tokens in {@code b.logitTokens()}. */
+    float[][] forward(StepBatch b) {
+        int n = b.size();
+        int hidden = cfg.hiddenSize();
+        int qDim = cfg.qDim();
+        int kvDim = cfg.kvDim();
+        int headDim = cfg.headDim();
+        int ffn = cfg.intermediateSize();
+        float eps = cfg.rmsNormEps();
+        rope.ensure(b.maxEnd());
+
+        float[] x = new float[n * hidden];
+        float[] xn = new float[n * hidden];
+        float[] q = new float[n * qDim];
+        float[] k = new float[n * kvDim];
+        float[] v = new float[n * kvDim];
+        float[] attn = new float[n * qDim];
+        float[] o = new float[n * hidden];
+        float[] gate = new float[n * ffn];
+        float[] up = new float[n * ffn];
+
+        // model.embed_tokens
+        for (int t = 0; t < n; t++) w.embedTokens().row(b.tokens()[t], x, t * hidden);
+
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            CpuWeights.Layer lw = w.layers().get(l);
+            final int layer = l;
+
+            // model.layers.N.input_layernorm
+            norm(x, xn, lw.inputLayernorm(), n, hidden, eps);
+
+            // self_attn.q_proj, k_proj, v_proj
+            linear.run(xn, hidden, n, new Linear.Job(lw.qProj(), q, qDim),
+                    new Linear.Job(lw.kProj(), k, kvDim), new Linear.Job(lw.vProj(), v, kvDim));
+
+            // Qwen2 only: q/k/v_proj bias, one rounded add after the dot
+            if (cfg.attentionBias()) {
+                addBias(q, lw.qBias(), n, qDim);
+                addBias(k, lw.kBias(), n, kvDim);
+                addBias(v, lw.vBias(), n, kvDim);
+            }
+
+            pool.forRange(n, (lo, hi) -> {
+                float[] scratch = new float[Dot.PARTIALS];
+                for (int t = lo; t < hi; t++) {
+                    // Qwen3 only: self_attn.q_norm / k_norm, RMSNorm over each head before RoPE
+                    if (cfg.qkNorm()) {
+                        for (int h = 0; h < cfg.numHeads(); h++) {
+                            int off = t * qDim + h * headDim;
+                            RmsNorm.apply(q, off, lw.qNorm(), eps, headDim, q, off, scratch);
+                        }
+                        for (int h = 0; h < cfg.numKvHeads(); h++) {
+                            int off = t * kvDim + h * headDim;
+                            RmsNorm.apply(k, off, lw.kNorm(), eps, headDim, k, off, scratch);
+                        }
+                    }
+                    // rotary_emb: apply_rotary_pos_emb (rotate-half) on q and k
+                    int pos = b.positions()[t];
+                    for (int h = 0; h < cfg.numHeads(); h++) rope.rotate(q, t * qDim + h * headDim, pos);
+                    for (int h = 0; h < cfg.numKvHeads(); h++) rope.rotate(k, t * kvDim + h * headDim, pos);
+                    // the KV cache update (past_key_values), into this sequence's blocks
+                    kv.write(layer, b.tables()[t], pos, k, t * kvDim, v, t * kvDim);
+                }
+            });
+
+            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, per query head
+            int heads = cfg.numHeads();
+            int group = cfg.groupSize();
+            pool.forRange(n * heads, (lo, hi) -> {
+                PagedAttention att = new PagedAttention(kv, headDim);
+                for (int i = lo; i < hi; i++) {
+                    int t = i / heads;
+                    int h = i % heads;
+                    att.attend(layer, b.tables()[t], b.positions()[t], h / group,
+                            q, t * qDim + h * headDim, attn, t * qDim + h * headDim);
+                }
+            });
+
+            // self_attn.o_proj, then the residual add
+            linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
+            for (int i = 0; i < n * hidden; i++) x[i] = x[i] + o[i];
+
+            // post_attention_layernorm
+            norm(x, xn, lw.postAttentionLayernorm(), n, hidden, eps);
+
+            // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU, product rounded)
+            linear.run(xn, hidden, n, new Linear.Job(lw.gateProj(), gate, ffn), new Linear.Job(lw.upProj(), up, ffn));
+            pool.forRange(n, (lo, hi) -> {
+                for (int i = lo * ffn; i < hi * ffn; i++) gate[i] = FloatMath.silu(gate[i]) * up[i];
+            });
+
+            // mlp.down_proj, then the residual add
+            linear.run(gate, ffn, n, new Linear.Job(lw.downProj(), o, hidden));
+            for (int i = 0; i < n * hidden; i++) x[i] = x[i] + o[i];
+        }
+
+        // model.norm and lm_head, only for the positions whose logits are wanted
+        int m = b.logitTokens().length;
+        if (m == 0) return new float[0][];
+        float[] last = new float[m * hidden];
+        float[] scratch = new float[Dot.PARTIALS];
+        for (int i = 0; i < m; i++) {
+            RmsNorm.apply(x, b.logitTokens()[i] * hidden, w.norm(), eps, hidden, last, i * hidden, scratch);
+        }
+        int vocab = cfg.vocabSize();
+        float[] logits = new float[m * vocab];
+        linear.run(last, hidden, m, new Linear.Job(w.lmHead(), logits, vocab));
+        float[][] out = new float[m][];
+        for (int i = 0; i < m; i++) out[i] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
+        return out;
+    }
+
+    private void norm(float[] in, float[] out, float[] weight, int n, int dim, float eps) {
+        pool.forRange(n, (lo, hi) -> {
+            float[] scratch = new float[Dot.PARTIALS];
+            for (int t = lo; t < hi; t++) RmsNorm.apply(in, t * dim, weight, eps, dim, out, t * dim, scratch);
+        });
+    }
+
+    private static void addBias(float[] y, float[] bias, int n, int dim) {
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < dim; i++) y[t * dim + i] = y[t * dim + i] + bias[i];
+        }
+    }
+}

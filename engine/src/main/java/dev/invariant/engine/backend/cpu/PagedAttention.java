@@ -1,0 +1,83 @@
+package dev.invariant.engine.backend.cpu;
+
+import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.FloatMath;
+
+/**
+ * Causal attention of one query head at one position, in the contract's fixed splits of 64 key
+ * positions (docs/numerics.md, "Attention"). Splits are fixed by absolute position, so prefill,
+ * chunked prefill and decode give the same bits, and no batch property enters the arithmetic.
+ */
+final class PagedAttention {
+    static final int SPLIT = 64;
+
+    private final PagedKvCache cache;
+    private final int headDim;
+    private final float scale;
+    // per-thread scratch: scores of one split, per-split max/sum/output
+    private float[] scores = new float[SPLIT];
+    private float[] splitMax = new float[0];
+    private float[] splitSum = new float[0];
+    private float[] splitOut = new float[0];
+    private final float[] dotScratch = new float[Dot.PARTIALS];
+
+    PagedAttention(PagedKvCache cache, int headDim) {
+        this.cache = cache;
+        this.headDim = headDim;
+        this.scale = (float) (1.0 / Math.sqrt((double) headDim));
+    }
+
+    /**
+     * out[oo..oo+headDim) = attention of q[qo..] over keys 0..pos of kv head {@code kvHead} in {@code layer}.
+     */
+    void attend(int layer, int[] blockTable, int pos, int kvHead, float[] q, int qo, float[] out, int oo) {
+        float[] keys = cache.keys[layer];
+        float[] values = cache.values[layer];
+        int hOff = kvHead * headDim;
+        int splits = pos / SPLIT + 1;
+        ensure(splits);
+        for (int s = 0; s < splits; s++) {
+            int j0 = s * SPLIT;
+            int j1 = Math.min(pos, j0 + SPLIT - 1);
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = j0; j <= j1; j++) {
+                int ko = cache.offset(blockTable, j) + hOff;
+                float sc = Dot.dot(q, qo, keys, ko, headDim, dotScratch) * scale;
+                scores[j - j0] = sc;
+                m = Math.max(m, sc);
+            }
+            float l = 0.0f;
+            int so = s * headDim;
+            java.util.Arrays.fill(splitOut, so, so + headDim, 0.0f);
+            for (int j = j0; j <= j1; j++) {
+                float e = FloatMath.exp(scores[j - j0] - m);
+                l = l + e;
+                int vo = cache.offset(blockTable, j) + hOff;
+                for (int d = 0; d < headDim; d++) splitOut[so + d] = Math.fma(e, values[vo + d], splitOut[so + d]);
+            }
+            splitMax[s] = m;
+            splitSum[s] = l;
+        }
+        // Combine the splits in increasing s.
+        float bigM = Float.NEGATIVE_INFINITY;
+        for (int s = 0; s < splits; s++) bigM = Math.max(bigM, splitMax[s]);
+        float bigL = 0.0f;
+        java.util.Arrays.fill(out, oo, oo + headDim, 0.0f);
+        for (int s = 0; s < splits; s++) {
+            float c = FloatMath.exp(splitMax[s] - bigM);
+            bigL = bigL + splitSum[s] * c;
+            int so = s * headDim;
+            for (int d = 0; d < headDim; d++) out[oo + d] = Math.fma(splitOut[so + d], c, out[oo + d]);
+        }
+        for (int d = 0; d < headDim; d++) out[oo + d] = out[oo + d] / bigL;
+    }
+
+    private void ensure(int splits) {
+        if (splitMax.length < splits) {
+            int n = Math.max(splits, splitMax.length * 2);
+            splitMax = new float[n];
+            splitSum = new float[n];
+            splitOut = new float[n * headDim];
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.invariant.engine.backend.cpu;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+
+/**
+ * Keys and values of every layer, stored per block: block b holds positions b*blockSize .. +blockSize-1
+ * of whichever sequence owns it, each position a [kvHeads * headDim] row. A sequence's positions are
+ * found through its block table, so blocks need not be contiguous or ordered.
+ */
+final class PagedKvCache {
+    final int blockSize;
+    final int numBlocks;
+    final int kvDim;
+    final float[][] keys;
+    final float[][] values;
+
+    PagedKvCache(int layers, int numBlocks, int blockSize, int kvDim) {
+        long perLayer = (long) numBlocks * blockSize * kvDim;
+        if (perLayer > Integer.MAX_VALUE - 16) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "KV cache of " + numBlocks + " blocks x " + blockSize
+                    + " positions x " + kvDim + " floats exceeds one layer's limit; use fewer or smaller blocks");
+        }
+        this.blockSize = blockSize;
+        this.numBlocks = numBlocks;
+        this.kvDim = kvDim;
+        this.keys = new float[layers][(int) perLayer];
+        this.values = new float[layers][(int) perLayer];
+    }
+
+    /** Offset of position {@code pos}'s row within a layer's key or value array. */
+    int offset(int[] blockTable, int pos) {
+        int block = blockTable[pos / blockSize];
+        return (block * blockSize + pos % blockSize) * kvDim;
+    }
+
+    void write(int layer, int[] blockTable, int pos, float[] k, int ko, float[] v, int vo) {
+        int off = offset(blockTable, pos);
+        System.arraycopy(k, ko, keys[layer], off, kvDim);
+        System.arraycopy(v, vo, values[layer], off, kvDim);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.invariant.engine.identity;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.sample.SamplingParams;
+import java.util.List;
+
+/**
+ * The fingerprint of a request: SHA-256 over a canonical encoding of everything that determines its
+ * output (docs/identity.md, "invariant.fingerprint.v1"). Equal fingerprints must give equal output hashes;
+ * when they do not, that is a divergence.
+ */
+public final class Fingerprint {
+    /** First field of the encoding; a new encoding gets a new tag, so old and new never collide. */
+    public static final String VERSION = "invariant.fingerprint.v1";
+
+    private Fingerprint() {}
+
+    /**
+     * 64 lower-case hex digits.
+     *
+     * @param resolvedParams parameters whose seed is set (see {@code Seeds.resolve}); a greedy request's seed is
+     *                       encoded as 0: it cannot change the output, and repeats of one greedy request must
+     *                       share a fingerprint whatever their ids
+     */
+    public static String of(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
+                            int[] promptTokenIds, SamplingParams resolvedParams) {
+        require(weightsDigest != null && !weightsDigest.isEmpty(), "the weights digest is missing");
+        require(tokenizerDigest != null && !tokenizerDigest.isEmpty(), "the tokenizer digest is missing");
+        require(profile != null, "the numerics profile is missing");
+        require(promptTokenIds != null, "the prompt token ids are missing");
+        require(resolvedParams != null, "the sampling parameters are missing");
+        require(resolvedParams.seed() != null,
+                "the seed is not resolved: resolve it (Seeds.resolve) before fingerprinting");
+        SamplingParams p = resolvedParams;
+        CanonicalWriter w = new CanonicalWriter()
+                .string(VERSION)
+                .string(weightsDigest)
+                .string(tokenizerDigest)
+                .string(profile.wireName())
+                .ints(promptTokenIds)
+                .f32(p.temperature())
+                .i32(p.topK())
+                .f32(p.topP())
+                .f32(p.minP())
+                .f32(p.repetitionPenalty())
+                .f32(p.presencePenalty())
+                .f32(p.frequencyPenalty())
+                .i32(p.maxTokens())
+                .i64(p.isGreedy() ? 0L : p.seed());
+        List<String> stop = p.stop();
+        w.i32(stop.size());
+        for (String s : stop) w.string(s);
+        w.ints(p.stopTokenIds().stream().mapToInt(Integer::intValue).sorted().distinct().toArray());
+        w.u8(p.ignoreEos() ? 1 : 0);
+        return Sha256.hex(w.bytes());
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new EngineException(ErrorCode.INVALID_PARAM, "cannot fingerprint the request: " + message);
+    }
+}

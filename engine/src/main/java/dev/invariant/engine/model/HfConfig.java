@@ -1,0 +1,133 @@
+package dev.invariant.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads a Hugging Face model folder's {@code config.json} (+ {@code generation_config.json}) into a {@link ModelConfig}. */
+public final class HfConfig {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HfConfig() {
+    }
+
+    /**
+     * The model's configuration. EOS ids come from generation_config.json when it names them (it is what
+     * generation uses), else from config.json; either may hold an int or a list.
+     */
+    public static ModelConfig read(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            throw new EngineException(ErrorCode.UNKNOWN_MODEL, "model folder " + folder + " does not exist");
+        }
+        Path configFile = folder.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new EngineException(ErrorCode.UNKNOWN_MODEL, "no config.json in " + folder
+                    + ": point at a Hugging Face model folder");
+        }
+        JsonNode c = parse(configFile);
+        JsonNode gen = null;
+        Path genFile = folder.resolve("generation_config.json");
+        if (Files.isRegularFile(genFile)) gen = parse(genFile);
+
+        JsonNode archs = c.path("architectures");
+        if (!archs.isArray() || archs.isEmpty() || !archs.get(0).isTextual()) {
+            throw format(configFile, "'architectures' must be a non-empty list of names");
+        }
+        Architecture arch = Architecture.fromHf(archs.get(0).asText());
+
+        int hidden = requiredInt(c, "hidden_size", configFile);
+        int heads = requiredInt(c, "num_attention_heads", configFile);
+        int kvHeads = c.has("num_key_value_heads") && !c.get("num_key_value_heads").isNull()
+                ? requiredInt(c, "num_key_value_heads", configFile) : heads;
+        if (heads <= 0) throw format(configFile, "num_attention_heads must be > 0");
+        int headDim = c.has("head_dim") && !c.get("head_dim").isNull()
+                ? requiredInt(c, "head_dim", configFile) : hidden / heads;
+
+        List<Integer> eos = gen != null ? idList(gen.get("eos_token_id"), genFile) : List.of();
+        if (eos.isEmpty()) eos = idList(c.get("eos_token_id"), configFile);
+
+        try {
+            return new ModelConfig(arch,
+                    hidden,
+                    requiredInt(c, "intermediate_size", configFile),
+                    requiredInt(c, "num_hidden_layers", configFile),
+                    heads,
+                    kvHeads,
+                    headDim,
+                    requiredInt(c, "vocab_size", configFile),
+                    c.path("max_position_embeddings").asInt(2048),
+                    ropeTheta(c, configFile),
+                    (float) requiredDouble(c, "rms_norm_eps", configFile),
+                    c.path("tie_word_embeddings").asBoolean(false),
+                    arch == Architecture.QWEN2 || c.path("attention_bias").asBoolean(false),
+                    arch == Architecture.QWEN3,
+                    c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
+                    eos);
+        } catch (EngineException e) {
+            throw new EngineException(ErrorCode.MODEL_FORMAT, folder + "/" + e.getMessage());
+        }
+    }
+
+    /** transformers 5 nests it in rope_parameters; older configs keep it at the top level; Llama's default is 1e4. */
+    private static double ropeTheta(JsonNode c, Path file) {
+        JsonNode nested = c.path("rope_parameters").path("rope_theta");
+        if (nested.isNumber()) return nested.asDouble();
+        if (c.path("rope_theta").isNumber()) return c.get("rope_theta").asDouble();
+        String type = c.path("rope_parameters").path("rope_type").asText("default");
+        String legacy = c.path("rope_scaling").path("rope_type").asText("default");
+        if (!type.equals("default") || !legacy.equals("default")) {
+            throw format(file, "rope scaling '" + (type.equals("default") ? legacy : type)
+                    + "' is not supported: only default RoPE is");
+        }
+        return 10000.0;
+    }
+
+    private static List<Integer> idList(JsonNode n, Path file) {
+        List<Integer> ids = new ArrayList<>();
+        if (n == null || n.isNull() || n.isMissingNode()) return ids;
+        if (n.isInt()) {
+            ids.add(n.asInt());
+        } else if (n.isArray()) {
+            for (JsonNode e : n) {
+                if (!e.isInt()) throw format(file, "eos_token_id entries must be integers, got " + e);
+                ids.add(e.asInt());
+            }
+        } else {
+            throw format(file, "eos_token_id must be an integer or a list of integers, got " + n);
+        }
+        return ids;
+    }
+
+    private static int requiredInt(JsonNode c, String key, Path file) {
+        JsonNode n = c.get(key);
+        if (n == null || !n.isInt()) throw format(file, "'" + key + "' must be an integer, got " + n);
+        return n.asInt();
+    }
+
+    private static double requiredDouble(JsonNode c, String key, Path file) {
+        JsonNode n = c.get(key);
+        if (n == null || !n.isNumber()) throw format(file, "'" + key + "' must be a number, got " + n);
+        return n.asDouble();
+    }
+
+    private static JsonNode parse(Path file) {
+        try {
+            JsonNode n = JSON.readTree(file.toFile());
+            if (n == null || !n.isObject()) throw format(file, "not a JSON object");
+            return n;
+        } catch (IOException e) {
+            throw new EngineException(ErrorCode.MODEL_FORMAT, file + ": cannot be read as JSON ("
+                    + e.getMessage() + "); re-download the model files", e);
+        }
+    }
+
+    private static EngineException format(Path file, String what) {
+        return new EngineException(ErrorCode.MODEL_FORMAT, file + ": " + what);
+    }
+}

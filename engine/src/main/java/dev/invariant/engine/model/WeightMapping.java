@@ -1,0 +1,65 @@
+package dev.invariant.engine.model;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Maps Hugging Face tensor names onto {@link ModelWeights} and checks every shape against the config.
+ * Llama, Qwen2 and Qwen3 share one name table; the architecture decides which optional tensors
+ * (q/k/v bias, q/k norm) must be present.
+ */
+public final class WeightMapping {
+    private WeightMapping() {
+    }
+
+    public static ModelWeights map(ModelConfig c, Map<String, Tensor> tensors) {
+        Lookup in = new Lookup(tensors);
+        long h = c.hiddenSize();
+        Tensor embed = in.get("model.embed_tokens.weight", c.vocabSize(), h);
+        List<LayerWeights> layers = new ArrayList<>(c.numLayers());
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            String a = p + "self_attn.";
+            boolean bias = c.attentionBias();
+            boolean qk = c.qkNorm();
+            layers.add(new LayerWeights(
+                    in.get(p + "input_layernorm.weight", h),
+                    in.get(a + "q_proj.weight", c.qDim(), h),
+                    in.get(a + "k_proj.weight", c.kvDim(), h),
+                    in.get(a + "v_proj.weight", c.kvDim(), h),
+                    bias ? in.get(a + "q_proj.bias", c.qDim()) : null,
+                    bias ? in.get(a + "k_proj.bias", c.kvDim()) : null,
+                    bias ? in.get(a + "v_proj.bias", c.kvDim()) : null,
+                    qk ? in.get(a + "q_norm.weight", c.headDim()) : null,
+                    qk ? in.get(a + "k_norm.weight", c.headDim()) : null,
+                    in.get(a + "o_proj.weight", h, c.qDim()),
+                    in.get(p + "post_attention_layernorm.weight", h),
+                    in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
+                    in.get(p + "mlp.up_proj.weight", c.intermediateSize(), h),
+                    in.get(p + "mlp.down_proj.weight", h, c.intermediateSize())));
+        }
+        Tensor norm = in.get("model.norm.weight", h);
+        // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
+        Tensor lmHead = c.tieWordEmbeddings() ? embed : in.get("lm_head.weight", c.vocabSize(), h);
+        return new ModelWeights(embed, layers, norm, lmHead);
+    }
+
+    private record Lookup(Map<String, Tensor> tensors) {
+        Tensor get(String name, long... shape) {
+            Tensor t = tensors.get(name);
+            if (t == null) {
+                throw new EngineException(ErrorCode.MODEL_FORMAT, "tensor '" + name
+                        + "' is missing from the weights; the files do not match config.json");
+            }
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new EngineException(ErrorCode.MODEL_FORMAT, "tensor '" + name + "' has shape "
+                        + Arrays.toString(t.shape()) + " but config.json implies " + Arrays.toString(shape));
+            }
+            return t;
+        }
+    }
+}

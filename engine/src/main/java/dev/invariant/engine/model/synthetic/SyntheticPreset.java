@@ -1,0 +1,73 @@
+package dev.invariant.engine.model.synthetic;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.model.Architecture;
+import dev.invariant.engine.model.ModelConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A named model shape for synthetic weights. Shapes follow the real models' config.json; token ids
+ * 256/257 are BOS/EOS because synthetic models pair with the byte-level tokenizer (bytes 0..255, then
+ * specials). Rope scaling of the real models is not part of a preset.
+ */
+public record SyntheticPreset(String name, String description, ModelConfig config) {
+
+    private static final List<Integer> EOS = List.of(257);
+    private static final int BOS = 256;
+
+    private static final Map<String, SyntheticPreset> PRESETS = new LinkedHashMap<>();
+
+    static {
+        add("tiny", "Llama layout, hidden 64, 2 layers, tied (fast tests)",
+                new ModelConfig(Architecture.LLAMA, 64, 128, 2, 4, 2, 16, 512, 512, 1e4, 1e-5f,
+                        true, false, false, BOS, EOS));
+        add("tiny-qwen2", "Qwen2 layout, hidden 64, 2 layers, qkv bias, tied (fast tests)",
+                new ModelConfig(Architecture.QWEN2, 64, 128, 2, 4, 2, 16, 512, 2048, 1e6, 1e-6f,
+                        true, true, false, BOS, EOS));
+        add("tiny-qwen3", "Qwen3 layout, hidden 64, 2 layers, head_dim 32, q/k norm, untied (fast tests)",
+                new ModelConfig(Architecture.QWEN3, 64, 128, 2, 4, 2, 32, 512, 2048, 1e6, 1e-6f,
+                        false, false, true, BOS, EOS));
+        add("smollm2-135m", "SmolLM2-135M layout (Llama, 30 layers, hidden 576, tied)",
+                new ModelConfig(Architecture.LLAMA, 576, 1536, 30, 9, 3, 64, 49152, 8192, 1e5, 1e-5f,
+                        true, false, false, BOS, EOS));
+        add("qwen2.5-0.5b", "Qwen2.5-0.5B layout (Qwen2, 24 layers, hidden 896, tied, qkv bias)",
+                new ModelConfig(Architecture.QWEN2, 896, 4864, 24, 14, 2, 64, 151936, 32768, 1e6, 1e-6f,
+                        true, true, false, BOS, EOS));
+        add("qwen3-0.6b", "Qwen3-0.6B layout (28 layers, hidden 1024, head_dim 128, tied)",
+                new ModelConfig(Architecture.QWEN3, 1024, 3072, 28, 16, 8, 128, 151936, 40960, 1e6, 1e-6f,
+                        true, false, true, BOS, EOS));
+        add("llama3.2-1b", "Llama-3.2-1B layout (16 layers, hidden 2048, tied; no rope scaling)",
+                new ModelConfig(Architecture.LLAMA, 2048, 8192, 16, 32, 8, 64, 128256, 131072, 5e5, 1e-5f,
+                        true, false, false, BOS, EOS));
+        add("qwen1.5-14b", "Qwen1.5-14B layout (Qwen2, 40 layers, hidden 5120, untied, qkv bias)",
+                new ModelConfig(Architecture.QWEN2, 5120, 13696, 40, 40, 40, 128, 152064, 32768, 1e6, 1e-6f,
+                        false, true, false, BOS, EOS));
+    }
+
+    private static void add(String name, String description, ModelConfig config) {
+        PRESETS.put(name, new SyntheticPreset(name, description, config));
+    }
+
+    /** All presets, in a stable order. */
+    public static List<SyntheticPreset> all() {
+        return List.copyOf(PRESETS.values());
+    }
+
+    /** The preset called {@code name}; UNKNOWN_MODEL listing the known ones otherwise. */
+    public static SyntheticPreset named(String name) {
+        SyntheticPreset p = PRESETS.get(name);
+        if (p == null) {
+            throw new EngineException(ErrorCode.UNKNOWN_MODEL, "unknown synthetic preset '" + name
+                    + "': use synthetic:NAME[@bf16|@f32] with NAME one of " + String.join(", ", PRESETS.keySet()));
+        }
+        return p;
+    }
+
+    /** Parameters in all, counted from the tensor layout. */
+    public long parameterCount() {
+        return TensorLayout.of(config).stream().mapToLong(TensorLayout.Entry::elementCount).sum();
+    }
+}

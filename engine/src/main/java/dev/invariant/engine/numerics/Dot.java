@@ -1,0 +1,107 @@
+package dev.invariant.engine.numerics;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The canonical dot product (docs/numerics.md, "Canonical dot"): W interleaved partial sums
+ * P[k mod W] accumulated with fma in increasing k, then a halving tree P[p] += P[p + s] for
+ * s = W/2 .. 1. W = 256 when K >= 256, else the smallest power of two >= K.
+ * Vector code holds P[8r .. 8r+7] in one 8-lane register: the accumulation order per partial is
+ * unchanged, the halvings with s >= 8 are vertical vector adds, the last three are scalar.
+ */
+public final class Dot {
+    public static final int PARTIALS = 256;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    static final int LANES = 8;
+
+    private Dot() {
+    }
+
+    /** The number of partial sums W for a dot of length k. */
+    public static int width(int k) {
+        if (k >= PARTIALS) return PARTIALS;
+        if (k <= 1) return 1;
+        return Integer.highestOneBit(k - 1) << 1;
+    }
+
+    /** The contract, written as plainly as possible: the reference every fast path must equal bit for bit. */
+    public static float reference(float[] x, int xo, float[] w, int wo, int k) {
+        int width = width(k);
+        float[] p = new float[width];
+        for (int i = 0; i < k; i++) {
+            int q = i & (width - 1);
+            p[q] = Math.fma(x[xo + i], w[wo + i], p[q]);
+        }
+        for (int s = width / 2; s >= 1; s /= 2) {
+            for (int q = 0; q < s; q++) p[q] = p[q] + p[q + s];
+        }
+        return p[0];
+    }
+
+    /** Canonical dot of x[xo..xo+k) and w[wo..wo+k); {@code scratch} holds at least 256 floats. */
+    public static float dot(float[] x, int xo, float[] w, int wo, int k, float[] scratch) {
+        int width = width(k);
+        float[] p = scratch;
+        java.util.Arrays.fill(p, 0, width, 0.0f);
+        if (width < LANES) {
+            for (int i = 0; i < k; i++) p[i] = Math.fma(x[xo + i], w[wo + i], p[i]);
+            return tree(p, width);
+        }
+        int c = 0;
+        for (; c + width <= k; c += width) {
+            for (int r = 0; r < width; r += LANES) {
+                FloatVector acc = FloatVector.fromArray(F, p, r);
+                FloatVector.fromArray(F, x, xo + c + r).fma(FloatVector.fromArray(F, w, wo + c + r), acc).intoArray(p, r);
+            }
+        }
+        int len = k - c;
+        int r = 0;
+        for (; r + LANES <= len; r += LANES) {
+            FloatVector acc = FloatVector.fromArray(F, p, r);
+            FloatVector.fromArray(F, x, xo + c + r).fma(FloatVector.fromArray(F, w, wo + c + r), acc).intoArray(p, r);
+        }
+        for (; r < len; r++) p[r] = Math.fma(x[xo + c + r], w[wo + c + r], p[r]);
+        return tree(p, width);
+    }
+
+    /** Canonical dot with a fresh scratch buffer (for cold paths and tests). */
+    public static float dot(float[] x, float[] w) {
+        if (x.length != w.length) throw new IllegalArgumentException("lengths differ: " + x.length + " vs " + w.length);
+        return dot(x, 0, w, 0, x.length, new float[PARTIALS]);
+    }
+
+    /** Canonical sum: the canonical dot with w = 1, since fma(x, 1, P) = P + x exactly. */
+    public static float sum(float[] x, int xo, int k, float[] scratch) {
+        int width = width(k);
+        float[] p = scratch;
+        java.util.Arrays.fill(p, 0, width, 0.0f);
+        int c = 0;
+        if (width >= LANES) {
+            for (; c + width <= k; c += width) {
+                for (int r = 0; r < width; r += LANES) {
+                    FloatVector.fromArray(F, p, r).add(FloatVector.fromArray(F, x, xo + c + r)).intoArray(p, r);
+                }
+            }
+        }
+        for (int i = c; i < k; i++) {
+            int q = (i - c) & (width - 1);
+            p[q] = p[q] + x[xo + i];
+        }
+        return tree(p, width);
+    }
+
+    /** The halving tree over p[0..width): vector adds while s >= 8, then scalar. */
+    static float tree(float[] p, int width) {
+        int s = width / 2;
+        for (; s >= LANES; s /= 2) {
+            for (int q = 0; q < s; q += LANES) {
+                FloatVector.fromArray(F, p, q).add(FloatVector.fromArray(F, p, q + s)).intoArray(p, q);
+            }
+        }
+        for (; s >= 1; s /= 2) {
+            for (int q = 0; q < s; q++) p[q] = p[q] + p[q + s];
+        }
+        return p[0];
+    }
+}

@@ -1,0 +1,124 @@
+package dev.invariant.engine.numerics;
+
+import dev.invariant.engine.model.DType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Canonical matmul y = x · Wᵀ: every output element is one canonical dot ({@link Dot}) of a token
+ * row of x with a weight row. Several tokens are processed against each weight row so that the
+ * weights, the memory-bound part of decoding, are loaded once per step; each token keeps its own
+ * partial sums, so its arithmetic is exactly that of a lone dot.
+ */
+public final class MatMul {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final int LANES = 8;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private MatMul() {
+    }
+
+    /** Tokens processed against one weight row at a time; their partial sums stay in L1. */
+    static final int TOKEN_TILE = 16;
+
+    /** Floats of scratch {@link #rows} needs for {@code tokens} tokens. */
+    public static int scratchSize(int tokens) {
+        return Math.min(tokens, TOKEN_TILE) * Dot.PARTIALS;
+    }
+
+    /**
+     * For rows [r0, r1) of w and tokens t < tokens: y[t * ldy + yo + row] = dot(x[t * ldx ..], w[row]).
+     * x rows are {@code w.cols()} long starting at t * ldx.
+     */
+    public static void rows(WeightMatrix w, float[] x, int ldx, int tokens, float[] y, int ldy, int yo,
+                            int r0, int r1, float[] scratch) {
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
+            int n = Math.min(TOKEN_TILE, tokens - t0);
+            tile(w, x, t0 * ldx, ldx, n, y, t0 * ldy + yo, ldy, r0, r1, scratch);
+        }
+    }
+
+    private static void tile(WeightMatrix w, float[] x, int xo, int ldx, int tokens, float[] y, int yo, int ldy,
+                             int r0, int r1, float[] scratch) {
+        int k = w.cols();
+        int width = Dot.width(k);
+        if (width < LANES) {
+            for (int row = r0; row < r1; row++) {
+                for (int t = 0; t < tokens; t++) y[t * ldy + yo + row] = scalarRow(w, row, x, xo + t * ldx, k, width, scratch);
+            }
+            return;
+        }
+        boolean bf16 = w.dtype() == DType.BF16;
+        MemorySegment seg = w.data();
+        int esize = w.dtype().bytes();
+        for (int row = r0; row < r1; row++) {
+            Arrays.fill(scratch, 0, tokens * width, 0.0f);
+            long base = (long) row * k * esize;
+            int c = 0;
+            for (; c + width <= k; c += width) {
+                for (int r = 0; r < width; r += LANES) {
+                    FloatVector wv = bf16 ? loadBf16(seg, base + (long) (c + r) * 2) : loadF32(seg, base + (long) (c + r) * 4);
+                    accumulate(wv, x, xo + c + r, ldx, tokens, scratch, width, r);
+                }
+            }
+            int len = k - c;
+            int r = 0;
+            for (; r + LANES <= len; r += LANES) {
+                FloatVector wv = bf16 ? loadBf16(seg, base + (long) (c + r) * 2) : loadF32(seg, base + (long) (c + r) * 4);
+                accumulate(wv, x, xo + c + r, ldx, tokens, scratch, width, r);
+            }
+            for (; r < len; r++) {
+                float wk = w.get(row, c + r);
+                for (int t = 0; t < tokens; t++) {
+                    int q = t * width + r;
+                    scratch[q] = Math.fma(x[xo + t * ldx + c + r], wk, scratch[q]);
+                }
+            }
+            for (int t = 0; t < tokens; t++) y[t * ldy + yo + row] = tree(scratch, t * width, width);
+        }
+    }
+
+    private static void accumulate(FloatVector wv, float[] x, int xk, int ldx, int tokens, float[] p, int width, int r) {
+        for (int t = 0; t < tokens; t++) {
+            int q = t * width + r;
+            FloatVector.fromArray(F, x, xk + t * ldx).fma(wv, FloatVector.fromArray(F, p, q)).intoArray(p, q);
+        }
+    }
+
+    static FloatVector loadBf16(MemorySegment seg, long byteOffset) {
+        // bf16 -> f32 is "bits << 16": widen the 16-bit lanes to 32 bits, shift, reinterpret.
+        return ((IntVector) ShortVector.fromMemorySegment(S, seg, byteOffset, LE).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    static FloatVector loadF32(MemorySegment seg, long byteOffset) {
+        return FloatVector.fromMemorySegment(F, seg, byteOffset, LE);
+    }
+
+    private static float tree(float[] p, int o, int width) {
+        int s = width / 2;
+        for (; s >= LANES; s /= 2) {
+            for (int q = 0; q < s; q += LANES) {
+                FloatVector.fromArray(F, p, o + q).add(FloatVector.fromArray(F, p, o + q + s)).intoArray(p, o + q);
+            }
+        }
+        for (; s >= 1; s /= 2) {
+            for (int q = 0; q < s; q++) p[o + q] = p[o + q] + p[o + q + s];
+        }
+        return p[o];
+    }
+
+    private static float scalarRow(WeightMatrix w, int row, float[] x, int xo, int k, int width, float[] p) {
+        Arrays.fill(p, 0, width, 0.0f);
+        for (int i = 0; i < k; i++) p[i & (width - 1)] = Math.fma(x[xo + i], w.get(row, i), p[i & (width - 1)]);
+        return tree(p, 0, width);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.invariant.engine.numerics;
+
+/**
+ * Rotary-embedding cos/sin tables, built on the host in double with StrictMath and rounded to float
+ * once, so every backend (and the GPU, which receives the same table) rotates with the same values.
+ * inv_freq[i] = 1 / theta^(2i/d); angle = pos * inv_freq[i]. Rows are added as positions are needed.
+ */
+public final class RopeTable {
+    private final int headDim;
+    private final int half;
+    private final double[] invFreq;
+    private volatile float[] cos = new float[0];
+    private volatile float[] sin = new float[0];
+
+    public RopeTable(int headDim, double theta) {
+        if (headDim <= 0 || headDim % 2 != 0) throw new IllegalArgumentException("head_dim must be even, got " + headDim);
+        this.headDim = headDim;
+        this.half = headDim / 2;
+        this.invFreq = new double[half];
+        for (int i = 0; i < half; i++) invFreq[i] = 1.0 / StrictMath.pow(theta, (2.0 * i) / headDim);
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    /** Makes rows for positions 0 .. positions-1 available (call before parallel use). */
+    public synchronized void ensure(int positions) {
+        int have = cos.length / half;
+        if (positions <= have) return;
+        int n = Math.max(positions, Math.max(64, have * 2));
+        float[] c = java.util.Arrays.copyOf(cos, n * half);
+        float[] s = java.util.Arrays.copyOf(sin, n * half);
+        for (int pos = have; pos < n; pos++) {
+            for (int i = 0; i < half; i++) {
+                double angle = pos * invFreq[i];
+                c[pos * half + i] = (float) StrictMath.cos(angle);
+                s[pos * half + i] = (float) StrictMath.sin(angle);
+            }
+        }
+        sin = s;
+        cos = c;
+    }
+
+    public float cos(int pos, int i) {
+        return cos[pos * half + i];
+    }
+
+    public float sin(int pos, int i) {
+        return sin[pos * half + i];
+    }
+
+    /**
+     * Rotates one head v[o..o+d) in place (HF rotate-half): for i < d/2, a = v[i], b = v[i + d/2]:
+     * v[i] = a*cos - b*sin, v[i + d/2] = b*cos + a*sin; each product rounded, no fma.
+     */
+    public void rotate(float[] v, int o, int pos) {
+        float[] c = cos;
+        float[] s = sin;
+        int row = pos * half;
+        for (int i = 0; i < half; i++) {
+            float a = v[o + i];
+            float b = v[o + i + half];
+            float ci = c[row + i];
+            float si = s[row + i];
+            float ac = a * ci;
+            float bs = b * si;
+            float bc = b * ci;
+            float as = a * si;
+            v[o + i] = ac - bs;
+            v[o + i + half] = bc + as;
+        }
+    }
+}

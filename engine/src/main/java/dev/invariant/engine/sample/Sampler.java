@@ -1,0 +1,80 @@
+package dev.invariant.engine.sample;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+
+/**
+ * Chooses each output token (docs/sampling.md). The choice is a pure function of (logits, params, seed,
+ * position, history): no batch slot, thread, clock or shared random generator takes part.
+ */
+public final class Sampler {
+    private Sampler() {}
+
+    /**
+     * Chooses the token at output position {@code position} (0 = first generated token).
+     *
+     * @param logits       raw model logits for this position; not modified
+     * @param p            the request's sampling parameters
+     * @param seed         the request's resolved seed (unused when greedy)
+     * @param position     output position, >= 0
+     * @param history      prompt ids followed by the ids generated so far
+     * @param promptLength how many leading entries of {@code history} are the prompt
+     */
+    public static int sample(float[] logits, SamplingParams p, long seed, int position, int[] history,
+                             int promptLength) {
+        validate(logits, position, history, promptLength);
+        float[] penalised = Penalties.apply(logits, p, history, promptLength);
+        if (p.isGreedy()) return argmax(penalised);
+        float temperature = p.temperature();
+        float[] scaled = new float[penalised.length];
+        for (int i = 0; i < scaled.length; i++) {
+            float v = penalised[i] / temperature;
+            if (v == Float.POSITIVE_INFINITY) {
+                throw new EngineException(ErrorCode.INVALID_PARAM, "temperature " + temperature
+                        + " is too small for these logits (logit / temperature overflows float32):"
+                        + " use temperature 0 for greedy decoding or a larger temperature");
+            }
+            scaled[i] = v;
+        }
+        return Candidates.from(scaled, p.topK(), p.topP(), p.minP()).draw(uniform(seed, position));
+    }
+
+    /** Highest value; ties go to the lowest id. */
+    static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) best = i;
+        }
+        return best;
+    }
+
+    /**
+     * The uniform draw for (seed, position): Philox4x32-10 with key (low, high) 32 bits of the seed and
+     * counter (position, 0, 0, 0); the top 24 bits of the first word scaled by 2^-24, so u is in [0, 1).
+     */
+    static float uniform(long seed, int position) {
+        int[] words = Philox4x32.block(position, 0, 0, 0, (int) seed, (int) (seed >>> 32));
+        return (words[0] >>> 8) * 0x1p-24f;
+    }
+
+    private static void validate(float[] logits, int position, int[] history, int promptLength) {
+        if (logits == null || logits.length == 0) {
+            throw new EngineException(ErrorCode.INTERNAL, "no logits to sample from: the model returned an empty row");
+        }
+        for (int id = 0; id < logits.length; id++) {
+            float v = logits[id];
+            if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
+                throw new EngineException(ErrorCode.INTERNAL, "logit of token " + id + " is " + v
+                        + ": the forward pass produced a non-finite value; check the model weights");
+            }
+        }
+        if (position < 0) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "output position must be >= 0, got " + position);
+        }
+        if (history == null || promptLength < 0 || promptLength > history.length) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "prompt length " + promptLength
+                    + " does not fit a history of " + (history == null ? "null" : history.length + " ids")
+                    + ": pass prompt ids followed by the generated ids");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.invariant.engine.sample;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/** Seeds for requests that do not bring one: derived from the request id, so a retry gets the same seed. */
+public final class Seeds {
+    private Seeds() {}
+
+    /** The first 8 bytes, big-endian, of SHA-256 over the UTF-8 bytes of the id, as a signed int64. */
+    public static long fromRequestId(String requestId) {
+        if (requestId == null || requestId.isEmpty()) {
+            throw new EngineException(ErrorCode.INVALID_PARAM,
+                    "cannot derive a seed from an empty request id: give the request an id or a seed");
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(requestId.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest, 0, Long.BYTES).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new EngineException(ErrorCode.INTERNAL, "this JVM has no SHA-256: use a standard JDK", e);
+        }
+    }
+
+    /** {@code params} with its seed resolved: the given seed if present, else one derived from the request id. */
+    public static SamplingParams resolve(SamplingParams params, String requestId) {
+        return params.seed() != null ? params : params.withSeed(fromRequestId(requestId));
+    }
+}

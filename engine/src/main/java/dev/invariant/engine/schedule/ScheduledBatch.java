@@ -1,0 +1,33 @@
+package dev.invariant.engine.schedule;
+
+import dev.invariant.engine.backend.SeqChunk;
+import java.util.List;
+
+/**
+ * What one step computes, plus the sequences preempted to make room (their KV is gone; they wait to recompute).
+ */
+public record ScheduledBatch(List<ScheduledChunk> chunks, List<Sequence> preempted) {
+
+    public static final ScheduledBatch EMPTY = new ScheduledBatch(List.of(), List.of());
+
+    public ScheduledBatch {
+        chunks = List.copyOf(chunks);
+        preempted = List.copyOf(preempted);
+    }
+
+    public boolean isEmpty() {
+        return chunks.isEmpty();
+    }
+
+    /** Tokens computed in this step. */
+    public int numTokens() {
+        int n = 0;
+        for (ScheduledChunk c : chunks) n += c.numTokens();
+        return n;
+    }
+
+    /** The chunks as the backend takes them, in the same order. */
+    public List<SeqChunk> seqChunks() {
+        return chunks.stream().map(ScheduledChunk::toSeqChunk).toList();
+    }
+}

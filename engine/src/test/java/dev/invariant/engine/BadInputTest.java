@@ -1,0 +1,107 @@
+package dev.invariant.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.invariant.engine.api.FinishReason;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.sample.SamplingParams;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input gets an error with a code and a message that says what to do; the engine keeps serving. */
+class BadInputTest {
+    static Engine engine;
+
+    @BeforeAll
+    static void open() {
+        engine = Engine.open(EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1));
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    static GenerationResult run(Request r) {
+        return engine.generateAll(List.of(r), (d, t, k) -> { }).getFirst();
+    }
+
+    static void assertError(GenerationResult r, ErrorCode code) {
+        assertFalse(r.ok(), "expected " + code);
+        assertEquals(code, r.error().code(), r.error().getMessage());
+        assertEquals(FinishReason.ERROR, r.finishReason());
+        assertFalse(r.error().getMessage().isBlank());
+    }
+
+    @Test
+    void emptyPrompt() {
+        assertError(run(new Request("e", Prompt.text(""), SamplingParams.greedy(4))), ErrorCode.EMPTY_PROMPT);
+        assertError(run(new Request("e2", new Prompt.TokenIds(new int[0]), SamplingParams.greedy(4))), ErrorCode.EMPTY_PROMPT);
+    }
+
+    @Test
+    void promptLongerThanTheContext() {
+        int[] ids = new int[600]; // stories260K has a context of 512
+        java.util.Arrays.fill(ids, 5);
+        GenerationResult r = run(new Request("long", new Prompt.TokenIds(ids), SamplingParams.greedy(4)));
+        assertError(r, ErrorCode.PROMPT_TOO_LONG);
+        assertTrue(r.error().getMessage().contains("512"), r.error().getMessage());
+    }
+
+    @Test
+    void tokenIdOutsideTheVocabulary() {
+        assertError(run(new Request("v", new Prompt.TokenIds(new int[] {1, 9999}), SamplingParams.greedy(4))),
+                ErrorCode.INVALID_PARAM);
+    }
+
+    @Test
+    void chatOnAModelWithoutATemplate() {
+        assertError(run(new Request("c", new Prompt.Chat(List.of(new dev.invariant.engine.text.ChatMessage("user", "hi"))),
+                SamplingParams.greedy(4))), ErrorCode.INVALID_PARAM);
+    }
+
+    @Test
+    void theEngineKeepsServingAfterBadInput() {
+        assertError(run(new Request("bad", Prompt.text(""), SamplingParams.greedy(4))), ErrorCode.EMPTY_PROMPT);
+        GenerationResult ok = run(new Request("good", Prompt.text("Once upon a time"), SamplingParams.greedy(8)));
+        assertTrue(ok.ok());
+        assertTrue(ok.tokenIds().length >= 1 && ok.tokenIds().length <= 8, "generated " + ok.tokenIds().length);
+    }
+
+    @Test
+    void unknownModel(@TempDir Path dir) {
+        EngineException e = assertThrows(EngineException.class,
+                () -> Engine.open(EngineConfig.defaults(dir.resolve("no-such-model").toString())));
+        assertEquals(ErrorCode.UNKNOWN_MODEL, e.code());
+    }
+
+    @Test
+    void corruptSafetensorsHeader(@TempDir Path dir) throws IOException {
+        Files.copy(TestAssets.model("stories260K").resolve("config.json"), dir.resolve("config.json"));
+        Files.copy(TestAssets.model("stories260K").resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(TestAssets.model("stories260K").resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        byte[] json = "{\"model.embed_tokens.weight\": {\"dtype\": \"F32\", \"shape\": [512, 64], \"data_offsets\": [0, 9"
+                .getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + json.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(json.length).put(json);
+        Files.write(dir.resolve("model.safetensors"), b.array());
+        EngineException e = assertThrows(EngineException.class,
+                () -> Engine.open(EngineConfig.defaults(dir.toString())));
+        assertEquals(ErrorCode.MODEL_FORMAT, e.code());
+        assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
+    }
+}

@@ -1,0 +1,26 @@
+package dev.invariant.engine.backend.cpu;
+
+import dev.invariant.engine.TestAssets;
+import dev.invariant.engine.model.HfConfig;
+import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.SafetensorsReader;
+import dev.invariant.engine.model.WeightMapping;
+import java.nio.file.Path;
+
+/** A shared test model opened from its folder; closing it unmaps the weights. */
+record LoadedModel(Model model, SafetensorsReader reader) implements AutoCloseable {
+
+    static LoadedModel open(String name) {
+        Path folder = TestAssets.model(name);
+        ModelConfig c = HfConfig.read(folder);
+        SafetensorsReader r = SafetensorsReader.openFolder(folder);
+        // The digest identifies weights in fingerprints; the forward pass never reads it.
+        return new LoadedModel(new Model(name, folder, c, WeightMapping.map(c, r.tensors()), "not-computed"), r);
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.invariant.engine.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.sample.SamplingParams;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+class FingerprintTest {
+    private static final String WEIGHTS = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    private static final String TOKENIZER = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+    private static final int[] PROMPT = {1, 403, 407, 261};
+
+    private static SamplingParams.Builder base() {
+        return SamplingParams.builder().temperature(0.8f).topK(40).topP(0.95f).minP(0.05f).repetitionPenalty(1.1f)
+                .presencePenalty(0.5f).frequencyPenalty(-0.25f).maxTokens(64).seed(-1234567890123L)
+                .stop(List.of("\n\n", "Ende ü")).stopTokenIds(List.of(7, 2)).ignoreEos(false);
+    }
+
+    private static String fingerprint(SamplingParams p) {
+        return Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, PROMPT, p);
+    }
+
+    /** The encoding of docs/identity.md, written out again with DataOutputStream (big-endian). */
+    private static String independentlyEncoded(String weights, String tokenizer, String profile, int[] prompt,
+                                               SamplingParams p, int[] sortedStopIds) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        for (String s : List.of("invariant.fingerprint.v1", weights, tokenizer, profile)) writeString(out, s);
+        out.writeInt(prompt.length);
+        for (int id : prompt) out.writeInt(id);
+        out.writeInt(Float.floatToIntBits(p.temperature()));
+        out.writeInt(p.topK());
+        out.writeInt(Float.floatToIntBits(p.topP()));
+        out.writeInt(Float.floatToIntBits(p.minP()));
+        out.writeInt(Float.floatToIntBits(p.repetitionPenalty()));
+        out.writeInt(Float.floatToIntBits(p.presencePenalty()));
+        out.writeInt(Float.floatToIntBits(p.frequencyPenalty()));
+        out.writeInt(p.maxTokens());
+        out.writeLong(p.seed());
+        out.writeInt(p.stop().size());
+        for (String s : p.stop()) writeString(out, s);
+        out.writeInt(sortedStopIds.length);
+        for (int id : sortedStopIds) out.writeInt(id);
+        out.writeByte(p.ignoreEos() ? 1 : 0);
+        out.flush();
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws Exception {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    @Test
+    void equalsTheDocumentedEncodingHashed() throws Exception {
+        SamplingParams p = base().build();
+        assertEquals(independentlyEncoded(WEIGHTS, TOKENIZER, "portable", PROMPT, p, new int[] {2, 7}), fingerprint(p));
+        SamplingParams greedy = SamplingParams.greedy(5).withSeed(0);
+        assertEquals(independentlyEncoded("w", "t", "naive", new int[0], greedy, new int[0]),
+                Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], greedy));
+    }
+
+    @Test
+    void matchesThePythonRecipeInTheDocs() {
+        // Values printed by the Python function in docs/identity.md for the same inputs.
+        assertEquals("f0704b5f4ea65b1194a9895f9e7de498e546c99f87804063c5d4a9fae121f546", fingerprint(base().build()));
+        assertEquals("8adc6e3e0c45b64cf927aa47472ba8d6b192cf6a052d5b582561f16d422679d5",
+                Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], SamplingParams.greedy(5).withSeed(0)));
+    }
+
+    @Test
+    void everySingleFieldChangesIt() {
+        List<UnaryOperator<SamplingParams.Builder>> changes = List.of(
+                b -> b.temperature(0.81f), b -> b.temperature(0f), b -> b.topK(41), b -> b.topP(0.9f),
+                b -> b.minP(0.06f), b -> b.repetitionPenalty(1.2f), b -> b.presencePenalty(0.4f),
+                b -> b.frequencyPenalty(0.25f), b -> b.maxTokens(65), b -> b.seed(-1234567890122L),
+                b -> b.seed(-1234567890123L ^ (1L << 40)), b -> b.stop(List.of("\n\n")),
+                b -> b.stop(List.of("\n\n", "Ende u")), b -> b.stop(List.of("\n", "\nEnde ü")),
+                b -> b.stopTokenIds(List.of(7, 3)), b -> b.stopTokenIds(List.of(7)), b -> b.ignoreEos(true));
+        Set<String> seen = new HashSet<>();
+        seen.add(fingerprint(base().build()));
+        for (var change : changes) assertTrue(seen.add(fingerprint(change.apply(base()).build())));
+        SamplingParams p = base().build();
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS + "0", TOKENIZER, NumericsProfile.PORTABLE, PROMPT, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER + "0", NumericsProfile.PORTABLE, PROMPT, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.FAST, PROMPT, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, new int[] {1, 403, 407}, p)));
+        int[] reordered = {1, 403, 261, 407};
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, reordered, p)));
+        // Moving bytes from one digest field to the next must not collide: lengths are encoded.
+        assertNotEquals(Fingerprint.of("ab", "c", NumericsProfile.PORTABLE, PROMPT, p),
+                Fingerprint.of("a", "bc", NumericsProfile.PORTABLE, PROMPT, p));
+    }
+
+    @Test
+    void thingsThatCannotChangeTheOutputDoNotChangeIt() {
+        assertEquals(fingerprint(base().build()), fingerprint(base().stopTokenIds(List.of(2, 7, 7)).build()));
+        assertEquals(fingerprint(base().temperature(0f).build()), fingerprint(base().temperature(-0f).build()));
+        // A greedy request's seed cannot change its output, so repeats with derived seeds share one fingerprint.
+        assertEquals(fingerprint(base().temperature(0f).seed(1L).build()), fingerprint(base().temperature(0f).seed(2L).build()));
+    }
+
+    @Test
+    void unresolvedSeedOrMissingDigestIsRejected() {
+        SamplingParams unresolved = SamplingParams.greedy(4);
+        EngineException e = assertThrows(EngineException.class, () -> fingerprint(unresolved));
+        assertEquals(ErrorCode.INVALID_PARAM, e.code());
+        assertTrue(e.getMessage().contains("seed"), e.getMessage());
+        assertThrows(EngineException.class,
+                () -> Fingerprint.of("", TOKENIZER, NumericsProfile.PORTABLE, PROMPT, base().build()));
+    }
+}

@@ -1,0 +1,124 @@
+package dev.invariant.engine.invariance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.TestAssets;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.sample.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The engine's promise, checked bit for bit: a request's logits (raw float bits at every output position) and its
+ * output hash do not depend on what else is in the batch, when it arrived, how its prompt was chunked, whether its
+ * prefix came from the cache, whether it was preempted and recomputed, or how many threads ran.
+ */
+class BatchInvarianceTest {
+
+    static final String PROMPT = "Once upon a time, there was a little girl named Lily who loved to play outside";
+
+    static Stream<Arguments> models() {
+        return Stream.of(Arguments.of("stories260K", 512), Arguments.of("tiny-qwen3", 151936));
+    }
+
+    static EngineConfig base(String model) {
+        return EngineConfig.defaults(TestAssets.model(model).toString()).withThreads(2)
+                .withBatching(64, 4096, 4096).withKvCache(16, 32768, false);
+    }
+
+    static List<Request> subjects() {
+        return List.of(
+                new Request("greedy", Prompt.text(PROMPT), SamplingParams.builder().maxTokens(40).ignoreEos(true).build()),
+                new Request("seeded", Prompt.text(PROMPT), SamplingParams.builder().maxTokens(40).ignoreEos(true)
+                        .temperature(0.8f).topP(0.9f).topK(50).seed(1234L).build()));
+    }
+
+    static Run alone(String model) {
+        List<Run.Arrival> a = new ArrayList<>();
+        for (Request r : subjects()) a.add(new Run.Arrival(0, r));
+        return Run.execute(base(model).withBatching(1, 4096, 4096), a);
+    }
+
+    static void assertSame(Run reference, Run other, String what) {
+        for (Request r : subjects()) {
+            String id = r.requestId();
+            GenerationResult a = reference.results.get(id);
+            GenerationResult b = other.results.get(id);
+            assertTrue(a.ok() && b.ok(), what + ": " + id + " failed");
+            assertEquals(reference.logitDigests.get(id), other.logitDigests.get(id), what + ": logits bits of " + id);
+            assertArrayEquals(a.tokenIds(), b.tokenIds(), what + ": tokens of " + id);
+            assertEquals(a.outputHash(), b.outputHash(), what + ": output hash of " + id);
+            assertEquals(a.fingerprint(), b.fingerprint(), what + ": fingerprint of " + id);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}: alone vs batches of 2..64 with random companions and arrivals")
+    @MethodSource("models")
+    void batchCompositionDoesNotChangeBits(String model, int vocab) {
+        Run reference = alone(model);
+        Random rnd = new Random(7);
+        for (int companions : new int[] {1, 3, 15, 62}) {
+            List<Run.Arrival> a = new ArrayList<>(Run.companions(rnd, companions, Math.min(vocab, 512), 48, 30));
+            for (Request r : subjects()) a.add(new Run.Arrival(rnd.nextInt(10), r));
+            Run run = Run.execute(base(model).withBatching(64, 256, 32), a);
+            assertTrue(run.maxBatchSeen > 1, "the subjects shared steps with companions");
+            assertSame(reference, run, companions + " companions");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}: prefill in one piece vs chunks of 1, 7, 64")
+    @MethodSource("models")
+    void chunkingDoesNotChangeBits(String model, int vocab) {
+        Run reference = alone(model);
+        for (int chunk : new int[] {1, 7, 64}) {
+            List<Run.Arrival> a = new ArrayList<>();
+            for (Request r : subjects()) a.add(new Run.Arrival(0, r));
+            assertSame(reference, Run.execute(base(model).withBatching(4, chunk + 4, chunk), a), "chunk " + chunk);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}: prefix cache hit vs miss")
+    @MethodSource("models")
+    void prefixCacheHitDoesNotChangeBits(String model, int vocab) {
+        Run reference = alone(model);
+        List<Run.Arrival> a = new ArrayList<>();
+        // The same prompt runs first, so the subjects find its full blocks in the cache.
+        a.add(new Run.Arrival(0, new Request("warm", Prompt.text(PROMPT), SamplingParams.greedy(2))));
+        for (Request r : subjects()) a.add(new Run.Arrival(6, r));
+        assertSame(reference, Run.execute(base(model).withKvCache(4, 32768, true), a), "prefix cache hit");
+    }
+
+    @ParameterizedTest(name = "{0}: preemption and recompute vs none")
+    @MethodSource("models")
+    void preemptionDoesNotChangeBits(String model, int vocab) {
+        Run reference = alone(model);
+        Random rnd = new Random(11);
+        List<Run.Arrival> a = new ArrayList<>(Run.companions(rnd, 12, Math.min(vocab, 512), 40, 5));
+        for (Request r : subjects()) a.add(new Run.Arrival(0, r));
+        // A cache of 96 tokens cannot hold everyone: sequences are preempted and recomputed.
+        Run run = Run.execute(base(model).withBatching(16, 128, 16).withKvCache(8, 96, false), a);
+        assertTrue(run.preemptions > 0, "the workload caused preemptions");
+        assertSame(reference, run, "preemption");
+    }
+
+    @ParameterizedTest(name = "{0}: 1 vs 2 vs 3 threads")
+    @MethodSource("models")
+    void threadCountDoesNotChangeBits(String model, int vocab) {
+        Run reference = alone(model);
+        for (int threads : new int[] {1, 3}) {
+            List<Run.Arrival> a = new ArrayList<>();
+            for (Request r : subjects()) a.add(new Run.Arrival(0, r));
+            assertSame(reference, Run.execute(base(model).withThreads(threads), a), threads + " threads");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.invariant.engine.invariance;
+
+import dev.invariant.engine.Engine;
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.EngineCore;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.sample.SamplingParams;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * One workload run through the real engine, recording for every request the SHA-256 of the raw bits of the logits
+ * at each output position, and its result. Arrivals are placed at chosen engine steps.
+ */
+final class Run {
+    final Map<String, List<String>> logitDigests = new HashMap<>();
+    final Map<String, GenerationResult> results = new HashMap<>();
+    int maxBatchSeen;
+    long preemptions;
+
+    record Arrival(int step, Request request) {
+    }
+
+    static Run execute(EngineConfig config, List<Arrival> arrivals) {
+        Run run = new Run();
+        try (Engine engine = Engine.open(config)) {
+            EngineCore core = engine.core();
+            core.setLogitsObserver((id, pos, logits) -> run.logitDigests
+                    .computeIfAbsent(id, k -> new ArrayList<>()).add(digest(logits)));
+            List<Arrival> pending = new ArrayList<>(arrivals);
+            pending.sort(java.util.Comparator.comparingInt(Arrival::step));
+            int step = 0;
+            while (!pending.isEmpty() || core.hasWork()) {
+                while (!pending.isEmpty() && pending.getFirst().step() <= step) {
+                    Request r = pending.removeFirst().request();
+                    core.add(r, TokenListener.NONE, res -> run.results.put(res.requestId(), res));
+                }
+                int n = core.step();
+                run.maxBatchSeen = Math.max(run.maxBatchSeen, n);
+                step++;
+            }
+            run.preemptions = core.preemptions();
+        }
+        return run;
+    }
+
+    static String digest(float[] logits) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer b = ByteBuffer.allocate(logits.length * 4);
+            for (float f : logits) b.putInt(Float.floatToRawIntBits(f));
+            return HexFormat.of().formatHex(md.digest(b.array()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Companion requests of random prompt lengths (random token ids in [3, vocab)) and random arrival steps. */
+    static List<Arrival> companions(Random rnd, int count, int vocab, int maxPrompt, int maxArrivalStep) {
+        List<Arrival> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int len = 1 + rnd.nextInt(maxPrompt);
+            int[] ids = new int[len];
+            for (int j = 0; j < len; j++) ids[j] = 3 + rnd.nextInt(vocab - 3);
+            SamplingParams p = SamplingParams.builder().maxTokens(1 + rnd.nextInt(24)).ignoreEos(true)
+                    .temperature(rnd.nextBoolean() ? 0f : 0.9f).build();
+            out.add(new Arrival(rnd.nextInt(maxArrivalStep + 1), new Request("companion-" + i, new Prompt.TokenIds(ids), p)));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.invariant.engine.model.synthetic;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.invariant.engine.model.ModelWeights;
+import dev.invariant.engine.model.WeightMapping;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Test;
+
+/** Real layouts inspected without their weights: a 14B shape must cost no weight memory. */
+class LargeShapesTest {
+
+    private static long directBytes() {
+        return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+                .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+    }
+
+    private static long heapUsed() {
+        System.gc();
+        Runtime r = Runtime.getRuntime();
+        return r.totalMemory() - r.freeMemory();
+    }
+
+    @Test
+    void qwen15_14bShapesWithoutMaterialising() {
+        long direct = directBytes(), heap = heapUsed();
+        SyntheticModel m = SyntheticModel.create("synthetic:qwen1.5-14b");
+        ModelWeights w = WeightMapping.map(m.config(), m.tensors());
+        assertEquals(40, w.layers().size());
+        assertArrayEquals(new long[] {152064, 5120}, w.embedTokens().shape());
+        assertArrayEquals(new long[] {152064, 5120}, w.lmHead().shape());
+        assertTrue(w.lmHead() != w.embedTokens(), "Qwen1.5-14B does not tie its embeddings");
+        assertArrayEquals(new long[] {5120}, w.layers().get(39).qBias().shape());
+        assertArrayEquals(new long[] {13696, 5120}, w.layers().get(0).gateProj().shape());
+        // Qwen1.5-14B's published parameter count
+        assertEquals(14_167_290_880L, m.preset().parameterCount());
+        assertEquals(2 * 14_167_290_880L, m.byteSize());
+        long grewDirect = directBytes() - direct, grewHeap = heapUsed() - heap;
+        assertTrue(grewDirect < (1 << 20), "direct memory grew by " + grewDirect);
+        assertTrue(grewHeap < (32 << 20), "heap grew by " + grewHeap);
+    }
+
+    @Test
+    void qwen25_05bLayout() {
+        SyntheticModel m = SyntheticModel.create("synthetic:qwen2.5-0.5b@f32");
+        var c = m.config();
+        assertEquals(896, c.hiddenSize());
+        assertEquals(14, c.numHeads());
+        assertEquals(2, c.numKvHeads());
+        assertEquals(64, c.headDim());
+        assertEquals(4864, c.intermediateSize());
+        assertEquals(151936, c.vocabSize());
+        assertEquals(1e6, c.ropeTheta());
+        assertEquals(1e-6f, c.rmsNormEps());
+        assertTrue(c.tieWordEmbeddings() && c.attentionBias());
+        // Qwen2.5-0.5B's published parameter count
+        assertEquals(494_032_768L, m.preset().parameterCount());
+        assertEquals(4 * 494_032_768L, m.byteSize());
+        assertEquals("synthetic:qwen2.5-0.5b@f32", m.id());
+    }
+}

@@ -1,0 +1,52 @@
+package dev.invariant.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.invariant.schemas.Completion;
+
+/** A Completion record as JSON, with the same field names as {@code generate --format json}. */
+final class CompletionJson {
+    private CompletionJson() {
+    }
+
+    static ObjectNode of(Completion c) {
+        ObjectNode o = ResultJson.MAPPER.createObjectNode();
+        o.put("request_id", c.getRequestId());
+        o.put("model", c.getModel());
+        ArrayNode p = o.putArray("prompt_token_ids");
+        c.getPromptTokenIds().forEach(p::add);
+        ArrayNode t = o.putArray("token_ids");
+        c.getTokenIds().forEach(t::add);
+        o.put("text", c.getText());
+        o.put("finish_reason", c.getFinishReason());
+        o.put("fingerprint", c.getFingerprint());
+        o.put("output_hash", c.getOutputHash());
+        o.put("numerics_profile", c.getEngine().getNumericsProfile());
+        o.put("engine", c.getEngine().getName() + " " + c.getEngine().getVersion() + " " + c.getEngine().getBackend());
+        if (c.getSeed() != null) o.put("seed", c.getSeed());
+        o.put("worker_id", c.getWorkerId());
+        ObjectNode tm = o.putObject("timings");
+        tm.put("queue_ms", c.getTimings().getQueueMs());
+        tm.put("prefill_ms", c.getTimings().getPrefillMs());
+        tm.put("decode_ms", c.getTimings().getDecodeMs());
+        tm.put("e2e_ms", c.getTimings().getE2eMs());
+        ArrayNode b = o.putArray("batch_sizes_seen");
+        c.getBatchSizesSeen().forEach(b::add);
+        if (c.getError() != null) {
+            ObjectNode e = o.putObject("error");
+            e.put("code", c.getError().getCode());
+            e.put("message", c.getError().getMessage());
+        }
+        return o;
+    }
+
+    /** One human line: id, hash prefix, finish reason and the text (or the error). */
+    static String line(Completion c) {
+        if (c.getError() != null) {
+            return c.getRequestId() + "  ERROR " + c.getError().getCode() + ": " + c.getError().getMessage();
+        }
+        String hash = c.getOutputHash() == null ? "-" : c.getOutputHash().substring(0, 12);
+        return c.getRequestId() + "  " + hash + "  " + c.getFinishReason() + "  "
+                + c.getText().replace("\n", "\\n");
+    }
+}

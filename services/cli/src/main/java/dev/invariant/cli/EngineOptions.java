@@ -1,0 +1,50 @@
+package dev.invariant.cli;
+
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.NumericsProfile;
+import picocli.CommandLine.Option;
+
+/** Options that build an engine; none of them can change a result's bits, only how fast it comes. */
+final class EngineOptions {
+    @Option(names = "--model", paramLabel = "MODEL", required = true,
+            description = "A Hugging Face model folder, a hub id org/name[@revision] (downloaded once into the HF cache),"
+                    + " or synthetic:NAME (seeded weights of a real shape: tiny, qwen2.5-0.5b, qwen1.5-14b, ...).")
+    String model;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "64",
+            description = "Sequences in one step at most (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--max-tokens-per-step", paramLabel = "N", defaultValue = "2048",
+            description = "Token budget of one step, prefill chunks included (default: ${DEFAULT-VALUE}).")
+    int maxTokensPerStep;
+
+    @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "512",
+            description = "Prefill prompts in chunks of at most N tokens (default: ${DEFAULT-VALUE}).")
+    int prefillChunk;
+
+    @Option(names = "--kv-cache-tokens", paramLabel = "N", defaultValue = "32768",
+            description = "KV cache capacity in tokens (default: ${DEFAULT-VALUE}).")
+    int kvCacheTokens;
+
+    @Option(names = "--block-size", paramLabel = "N", defaultValue = "16",
+            description = "Positions per KV cache block (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--no-prefix-caching", description = "Do not reuse KV blocks of identical prompt prefixes.")
+    boolean noPrefixCaching;
+
+    @Option(names = "--profile", paramLabel = "PROFILE", defaultValue = "portable",
+            description = "Numerics profile: portable (CPU ≡ GPU bits) or naive (plain reduction order, for comparison)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String profile;
+
+    EngineConfig config() {
+        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        return new EngineConfig(model, NumericsProfile.fromWire(profile), n, maxBatch,
+                Math.max(maxTokensPerStep, maxBatch), prefillChunk, 4096, blockSize, kvCacheTokens, !noPrefixCaching);
+    }
+}

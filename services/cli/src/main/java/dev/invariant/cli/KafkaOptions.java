@@ -1,0 +1,80 @@
+package dev.invariant.cli;
+
+import dev.invariant.schemas.serde.ConfluentAvroDeserializer;
+import dev.invariant.schemas.serde.ConfluentAvroSerializer;
+import dev.invariant.schemas.serde.SerdeConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Option;
+
+/**
+ * Where the broker and the schema registry are. Defaults point at the embedded stack: the addresses a running
+ * {@code ./invariant stack} wrote to {@code .invariant/stack/stack.properties}, else its default ports.
+ */
+final class KafkaOptions {
+    @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers (default: the embedded stack's, 127.0.0.1:9092 when none runs).")
+    String bootstrapServer;
+
+    @Option(names = "--registry-url", paramLabel = "URL",
+            description = "Schema registry base URL speaking the Confluent REST API (default: the embedded stack's,"
+                    + " http://127.0.0.1:8081/apis/ccompat/v7 when none runs).")
+    String registryUrl;
+
+    String bootstrap() {
+        return bootstrapServer != null ? bootstrapServer : stackAddress("bootstrap.servers", "127.0.0.1:9092");
+    }
+
+    String registry() {
+        return registryUrl != null ? registryUrl : stackAddress("ccompat.url", "http://127.0.0.1:8081/apis/ccompat/v7");
+    }
+
+    static Path stackDir() {
+        return Path.of(System.getProperty("invariant.root", "."), ".invariant", "stack");
+    }
+
+    private static String stackAddress(String key, String fallback) {
+        Path f = stackDir().resolve("stack.properties");
+        if (!Files.isRegularFile(f)) return fallback;
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(f)) {
+            p.load(r);
+        } catch (IOException e) {
+            return fallback;
+        }
+        return p.getProperty(key, fallback);
+    }
+
+    Properties producer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ConfluentAvroSerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        p.put(SerdeConfig.REGISTRY_URL, registry());
+        return p;
+    }
+
+    Properties consumer(Class<?> valueType, boolean fromBeginning) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "invariant-cli-" + UUID.randomUUID());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConfluentAvroDeserializer.class.getName());
+        p.put(SerdeConfig.VALUE_TYPE, valueType.getName());
+        p.put(SerdeConfig.REGISTRY_URL, registry());
+        return p;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.invariant.cli;
+
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.schemas.ChatMessage;
+import dev.invariant.schemas.InferenceRequest;
+import dev.invariant.schemas.Numerics;
+import dev.invariant.schemas.Sampling;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** A request as the CLI built it, turned into the InferenceRequest record that goes on the requests topic. */
+final class RequestRecords {
+    private RequestRecords() {
+    }
+
+    static InferenceRequest of(Request r, String model, Numerics profile, boolean stream) {
+        SamplingParams p = r.params();
+        Sampling s = Sampling.newBuilder()
+                .setTemperature(p.temperature()).setTopK(p.topK()).setTopP(p.topP()).setMinP(p.minP())
+                .setRepetitionPenalty(p.repetitionPenalty()).setPresencePenalty(p.presencePenalty())
+                .setFrequencyPenalty(p.frequencyPenalty()).setMaxTokens(p.maxTokens()).setSeed(p.seed())
+                .setStop(p.stop()).setStopTokenIds(p.stopTokenIds()).setIgnoreEos(p.ignoreEos())
+                .build();
+        InferenceRequest.Builder b = InferenceRequest.newBuilder()
+                .setRequestId(r.requestId()).setModel(model).setSampling(s).setNumericsProfile(profile)
+                .setStream(stream).setMetadata(Map.of("client", "invariant-cli"));
+        switch (r.prompt()) {
+            case Prompt.Text t -> b.setPrompt(t.text());
+            case Prompt.Chat c -> b.setMessages(c.messages().stream()
+                    .map(m -> new ChatMessage(m.role(), m.content())).toList());
+            case Prompt.TokenIds t -> b.setPromptTokenIds(Arrays.stream(t.ids()).boxed().toList());
+        }
+        return b.build();
+    }
+
+    static List<InferenceRequest> all(List<Request> requests, String model, Numerics profile, boolean stream) {
+        return requests.stream().map(r -> of(r, model, profile, stream)).toList();
+    }
+}

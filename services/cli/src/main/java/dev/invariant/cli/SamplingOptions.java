@@ -1,0 +1,55 @@
+package dev.invariant.cli;
+
+import dev.invariant.engine.sample.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Sampling options shared by the commands that send requests; the defaults are vLLM's. */
+final class SamplingOptions {
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "64",
+            description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+            description = "0 = greedy, ties go to the lowest token id (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens; 0 disables.")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling mass in (0, 1]; 1 disables.")
+    float topP;
+
+    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Drop tokens below P × the top probability; 0 disables.")
+    float minP;
+
+    @Option(names = "--repetition-penalty", paramLabel = "R", defaultValue = "1", description = "HF/vLLM repetition penalty; 1 disables.")
+    float repetitionPenalty;
+
+    @Option(names = "--presence-penalty", paramLabel = "X", defaultValue = "0", description = "OpenAI presence penalty in [-2, 2].")
+    float presencePenalty;
+
+    @Option(names = "--frequency-penalty", paramLabel = "X", defaultValue = "0", description = "OpenAI frequency penalty in [-2, 2].")
+    float frequencyPenalty;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Sampling seed. Without one, the seed derives from the request id (and is reported).")
+    Long seed;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop string (repeatable); the text ends before it.")
+    List<String> stop = new ArrayList<>();
+
+    @Option(names = "--stop-token-id", paramLabel = "ID", description = "Token id that ends generation (repeatable).")
+    List<Integer> stopTokenIds = new ArrayList<>();
+
+    @Option(names = "--ignore-eos", description = "Keep generating through end-of-sequence tokens.")
+    boolean ignoreEos;
+
+    SamplingParams.Builder builder() {
+        return SamplingParams.builder().maxTokens(maxTokens).temperature(temperature).topK(topK).topP(topP)
+                .minP(minP).repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty)
+                .frequencyPenalty(frequencyPenalty).seed(seed).stop(stop).stopTokenIds(stopTokenIds)
+                .ignoreEos(ignoreEos);
+    }
+}

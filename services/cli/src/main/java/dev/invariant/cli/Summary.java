@@ -1,0 +1,68 @@
+package dev.invariant.cli;
+
+import dev.invariant.schemas.Completion;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** What a workload produced: counts, and for every fingerprint the distinct output hashes it was answered with. */
+final class Summary {
+    private int sent;
+    private int completions;
+    private int errors;
+    private long tokens;
+    private double seconds;
+    private final Map<String, Set<String>> hashesByFingerprint = new HashMap<>();
+    private final Map<String, Integer> requestsByFingerprint = new HashMap<>();
+    private final List<Double> latencies = new ArrayList<>();
+
+    void add(int sentInPhase, List<Completion> got, double phaseSeconds) {
+        sent += sentInPhase;
+        completions += got.size();
+        seconds += phaseSeconds;
+        for (Completion c : got) {
+            if (c.getError() != null) {
+                errors++;
+                continue;
+            }
+            tokens += c.getTokenIds().size();
+            latencies.add(c.getTimings().getE2eMs());
+            hashesByFingerprint.computeIfAbsent(c.getFingerprint(), k -> new HashSet<>()).add(c.getOutputHash());
+            requestsByFingerprint.merge(c.getFingerprint(), 1, Integer::sum);
+        }
+    }
+
+    long divergentFingerprints() {
+        return hashesByFingerprint.values().stream().filter(h -> h.size() > 1).count();
+    }
+
+    /** Every request got exactly one completion, none failed, and no fingerprint has two output hashes. */
+    boolean consistent() {
+        return completions == sent && errors == 0 && divergentFingerprints() == 0;
+    }
+
+    void print(PrintStream out) {
+        long repeated = requestsByFingerprint.values().stream().filter(n -> n > 1).count();
+        int maxRepeats = requestsByFingerprint.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        List<Double> sorted = latencies.stream().sorted().toList();
+        double p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
+        double p99 = sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
+        out.println();
+        out.println("  summary");
+        out.printf("    requests sent                    %d%n", sent);
+        out.printf("    completions received             %d (errors: %d)%n", completions, errors);
+        out.printf("    distinct fingerprints            %d (%d asked more than once, up to %d times)%n",
+                hashesByFingerprint.size(), repeated, maxRepeats);
+        out.printf("    fingerprints with 2+ outputs     %d%s%n", divergentFingerprints(),
+                divergentFingerprints() == 0 ? "   (every repeat reproduced its output to the bit)" : "   DIVERGENCE");
+        out.printf("    generated tokens                 %d in %.1f s (%.1f tokens/s through Kafka)%n", tokens, seconds,
+                tokens / Math.max(seconds, 1e-9));
+        out.printf("    end-to-end latency p50 / p99     %.0f ms / %.0f ms%n", p50, p99);
+        out.println("    result                           " + (consistent() ? "CONSISTENT" : "NOT CONSISTENT"));
+        out.println();
+    }
+}

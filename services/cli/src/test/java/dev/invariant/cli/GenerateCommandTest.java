@@ -1,0 +1,130 @@
+package dev.invariant.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The generate command as a user runs it: output fields, exit codes, errors without stack traces, a fresh JVM. */
+class GenerateCommandTest {
+
+    static Path stories() {
+        return Path.of(System.getProperty("invariant.shared"), "models", "stories260K");
+    }
+
+    record Outcome(int code, String out, String err) {
+    }
+
+    static synchronized Outcome run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static String[] story(String... extra) {
+        List<String> a = new ArrayList<>(List.of("generate", "--model", stories().toString(), "--prompt",
+                "Once upon a time", "--max-tokens", "100", "--temperature", "0", "--format", "json", "--threads", "2"));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void jsonCarriesTheStoryAndItsHashes() throws IOException {
+        Outcome o = run(story());
+        assertEquals(0, o.code(), o.err());
+        JsonNode j = ResultJson.MAPPER.readTree(o.out());
+        for (String f : List.of("prompt_token_ids", "token_ids", "text", "finish_reason", "fingerprint", "output_hash",
+                "numerics_profile")) {
+            assertTrue(j.has(f), "missing " + f);
+        }
+        assertEquals(1, j.get("prompt_token_ids").get(0).asInt(), "stories260K prompts start with BOS");
+        assertTrue(j.get("text").asText().length() > 50, j.get("text").asText());
+        assertEquals("portable", j.get("numerics_profile").asText());
+        assertTrue(j.get("fingerprint").asText().matches("[0-9a-f]{64}"));
+        assertTrue(j.get("output_hash").asText().matches("[0-9a-f]{64}"));
+    }
+
+    @Test
+    void aFreshJvmReproducesTheSameJvm() throws Exception {
+        JsonNode here = ResultJson.MAPPER.readTree(run(story("--temperature", "0.9", "--seed", "5")).out());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "dev.invariant.cli.Main"));
+        cmd.addAll(List.of(story("--temperature", "0.9", "--seed", "5", "--threads", "1")));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor());
+        JsonNode there = ResultJson.MAPPER.readTree(out);
+        assertEquals(here.get("token_ids"), there.get("token_ids"));
+        assertEquals(here.get("output_hash").asText(), there.get("output_hash").asText());
+        assertEquals(here.get("fingerprint").asText(), there.get("fingerprint").asText());
+    }
+
+    @Test
+    void outOfRangeParametersGiveACodeNotAStackTrace() {
+        for (String[] bad : List.of(new String[] {"--temperature", "-1"}, new String[] {"--top-p", "1.5"},
+                new String[] {"--max-tokens", "0"})) {
+            Outcome o = run(story(bad));
+            assertEquals(1, o.code(), String.join(" ", bad));
+            assertTrue(o.err().contains("error: INVALID_PARAM"), o.err());
+            assertFalse(o.err().contains("\tat "), "no stack trace: " + o.err());
+        }
+    }
+
+    @Test
+    void unknownModelSaysWhatWasTried(@TempDir Path dir) {
+        Outcome o = run("generate", "--model", dir.resolve("missing").toString(), "--prompt", "hi");
+        assertEquals(1, o.code());
+        assertTrue(o.err().contains("error: UNKNOWN_MODEL"), o.err());
+        assertFalse(o.err().contains("\tat "), o.err());
+    }
+
+    @Test
+    void promptsFileRunsAsOneBatchAndReportsEachRequest(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("prompts.jsonl");
+        Files.writeString(f, """
+                Once upon a time
+                {"request_id": "b", "prompt": "The cat", "max_tokens": 5, "ignore_eos": true}
+                {"request_id": "c", "prompt": "", "max_tokens": 5}
+                """);
+        Outcome o = run("generate", "--model", stories().toString(), "--prompts-file", f.toString(),
+                "--max-tokens", "8", "--format", "jsonl");
+        assertEquals(1, o.code(), "one request failed, so the exit code says so");
+        String[] lines = o.out().strip().split("\n");
+        assertEquals(3, lines.length);
+        assertEquals("req-0", ResultJson.MAPPER.readTree(lines[0]).get("request_id").asText());
+        assertEquals(5, ResultJson.MAPPER.readTree(lines[1]).get("token_ids").size());
+        assertEquals("EMPTY_PROMPT", ResultJson.MAPPER.readTree(lines[2]).get("error").get("code").asText());
+    }
+
+    @Test
+    void helpExplainsEveryOption() {
+        Outcome o = run("generate", "--help");
+        assertEquals(0, o.code());
+        for (String opt : List.of("--model", "--prompt", "--prompts-file", "--chat", "--max-tokens", "--temperature",
+                "--top-k", "--top-p", "--seed", "--ignore-eos", "--threads", "--max-batch", "--prefill-chunk", "--format")) {
+            assertTrue(o.out().contains(opt), "help lacks " + opt);
+        }
+    }
+}
