@@ -66,7 +66,7 @@ public class RecordCodec {
         return encodeAny(topic, d);
     }
 
-    /** Registers (once) and encodes; used by tests to produce requests the way any client would. */
+    /** Registers the schema under {@code <topic>-value} (once per process) and encodes. */
     public byte[] encodeAny(String topic, SpecificRecord record) {
         int id = registry.register(SubjectNames.of(topic, false), record.getSchema());
         return writer.encode(id, record);
