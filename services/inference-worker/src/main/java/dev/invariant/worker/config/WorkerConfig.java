@@ -1,0 +1,92 @@
+package dev.invariant.worker.config;
+
+import dev.invariant.schemas.Topics;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+
+/**
+ * Everything the worker is configured with ({@code invariant.*} in application.properties, {@code -D} overrides).
+ * SmallRye Config builds it once at start-up; {@link dev.invariant.worker.engine.EngineService} validates the engine
+ * part by building an {@link dev.invariant.engine.EngineConfig} from it.
+ */
+@ConfigMapping(prefix = "invariant")
+public interface WorkerConfig {
+
+    /** Model folder (relative to the working directory), hub id or {@code synthetic:NAME}. */
+    @WithDefault("../shared/models/stories260K")
+    String model();
+
+    /** Name requests and /v1/models use for the model; defaults to the folder's last path element. */
+    Optional<String> servedModelName();
+
+    /** Numerics profile the engine runs: portable, fast or naive. */
+    @WithDefault("portable")
+    String profile();
+
+    /** CPU threads of the forward pass; 0 = all cores. */
+    @WithDefault("0")
+    int threads();
+
+    /** Identifies this worker in completions; defaults to host name and process id. */
+    Optional<String> workerId();
+
+    Batching batching();
+
+    TopicNames topics();
+
+    Registry registry();
+
+    /** Continuous-batching limits of the engine and the bound of requests admitted at once. */
+    interface Batching {
+        /** Sequences in one engine step at most. */
+        @WithDefault("64")
+        int maxBatch();
+
+        /** Token budget of one step (decode tokens plus prefill chunks). */
+        @WithDefault("2048")
+        int maxTokensPerStep();
+
+        /** Prompts are prefilled in chunks of at most this many tokens. */
+        @WithDefault("512")
+        int prefillChunk();
+
+        /** Requests admitted (running or waiting in the engine) at most; intake pauses beyond it. */
+        @WithDefault("256")
+        int maxInFlight();
+
+        @WithDefault("16")
+        int kvBlockSize();
+
+        @WithDefault("32768")
+        int kvCacheTokens();
+
+        @WithDefault("true")
+        boolean prefixCaching();
+    }
+
+    /** Topic names; the defaults are the shared constants of {@link Topics}. */
+    interface TopicNames {
+        @WithDefault(Topics.REQUESTS)
+        String requests();
+
+        @WithDefault(Topics.COMPLETIONS)
+        String completions();
+
+        @WithDefault(Topics.CHUNKS)
+        String chunks();
+
+        @WithDefault(Topics.DLQ)
+        String dlq();
+    }
+
+    /** The schema registry: root of its Confluent-compatible REST API. */
+    interface Registry {
+        @WithDefault("http://127.0.0.1:8081/apis/ccompat/v7")
+        String url();
+
+        /** Per-request timeout in milliseconds. */
+        @WithDefault("10000")
+        long timeoutMs();
+    }
+}

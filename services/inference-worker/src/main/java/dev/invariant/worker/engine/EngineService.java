@@ -1,0 +1,113 @@
+package dev.invariant.worker.engine;
+
+import dev.invariant.engine.Engine;
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.NumericsProfile;
+import dev.invariant.worker.config.WorkerConfig;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * The one engine of this worker, loaded at start-up (a model that cannot be loaded stops the start with the
+ * engine's message), and its admission bound. Closing drains: running and queued requests finish first.
+ */
+@Startup
+@ApplicationScoped
+public class EngineService {
+    private static final Logger LOG = Logger.getLogger(EngineService.class);
+
+    private final Engine engine;
+    private final Admission admission;
+    private final String modelName;
+    private final Set<String> acceptedNames;
+    private final String workerId;
+    private volatile boolean draining;
+
+    public EngineService(WorkerConfig config) {
+        WorkerConfig.Batching b = config.batching();
+        int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
+        // The engine's waiting bound equals the admission bound, so an admitted request is never refused.
+        EngineConfig ec = new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()), threads,
+                b.maxBatch(), b.maxTokensPerStep(), b.prefillChunk(), b.maxInFlight(), b.kvBlockSize(),
+                b.kvCacheTokens(), b.prefixCaching());
+        long t0 = System.nanoTime();
+        this.engine = Engine.open(ec);
+        this.admission = new Admission(b.maxInFlight());
+        this.modelName = config.servedModelName().orElseGet(() -> defaultName(config.model()));
+        this.acceptedNames = Set.copyOf(new java.util.HashSet<>(java.util.List.of(modelName, config.model(),
+                engine.core().model().id())));
+        this.workerId = config.workerId().orElseGet(EngineService::defaultWorkerId);
+        LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, worker %s",
+                (System.nanoTime() - t0) / 1_000_000, modelName, config.model(), engine.core().backend().describe(),
+                ec.profile().wireName(), workerId);
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public Admission admission() {
+        return admission;
+    }
+
+    /** The name this worker serves its model under (requests may also use the configured path or model id). */
+    public String modelName() {
+        return modelName;
+    }
+
+    /** Whether a request naming {@code name} is for this worker's model; an empty name means "whatever is served". */
+    public boolean serves(String name) {
+        return name == null || name.isEmpty() || acceptedNames.contains(name);
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    public NumericsProfile profile() {
+        return engine.config().profile();
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Stops admitting, lets every admitted request finish, then releases the engine. */
+    public void drain() {
+        if (draining) return;
+        draining = true;
+        admission.close();
+        LOG.infof("draining: %d requests in flight", admission.inFlight());
+        engine.close();
+        LOG.info("engine drained and closed");
+    }
+
+    @PreDestroy
+    void destroy() {
+        drain();
+    }
+
+    private static String defaultName(String model) {
+        if (model.startsWith("synthetic:") || model.contains("@")) return model;
+        Path p = Path.of(model).normalize();
+        Path last = p.getFileName();
+        return last == null ? model : last.toString();
+    }
+
+    private static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.invariant.worker.engine;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.api.TokenListener;
+import dev.invariant.worker.metrics.WorkerMetrics;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletableFuture;
+
+/** Runs requests on the engine for both front doors (Kafka and HTTP) and records their metrics. */
+@ApplicationScoped
+public class Generations {
+    private final EngineService engines;
+    private final WorkerMetrics metrics;
+
+    /**
+     * A request's result and the time it spent in the worker before reaching the engine.
+     */
+    public record Finished(GenerationResult result, double beforeEngineMs) {
+    }
+
+    public Generations(EngineService engines, WorkerMetrics metrics) {
+        this.engines = engines;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Submits {@code r}; the caller holds an admission permit. The future completes on the engine thread.
+     *
+     * @param arrivedNanos {@link System#nanoTime()} when the worker received the request
+     */
+    public CompletableFuture<Finished> run(Request r, TokenListener listener, long arrivedNanos) {
+        double before = (System.nanoTime() - arrivedNanos) / 1e6;
+        return engines.engine().submit(r, listener).thenApply(g -> {
+            metrics.finished(g, before);
+            return new Finished(g, before);
+        });
+    }
+
+    /** The error result of a request that could not be turned into an engine request. */
+    public Finished rejected(String requestId, EngineException e, long arrivedNanos) {
+        var g = GenerationResult.failed(requestId, engines.profile(), e);
+        double before = (System.nanoTime() - arrivedNanos) / 1e6;
+        metrics.finished(g, before);
+        return new Finished(g, before);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.invariant.worker.kafka;
+
+import dev.invariant.engine.Engine;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.CompletionError;
+import dev.invariant.schemas.EngineInfo;
+import dev.invariant.schemas.Timings;
+import dev.invariant.schemas.Usage;
+import dev.invariant.worker.engine.EngineService;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+
+/** A GenerationResult as the Completion record every consumer reads. */
+public final class CompletionMapper {
+    /** Engine version as packaged (the jar manifest), or the build's version when run from classes. */
+    public static final String ENGINE_VERSION = versionOf(Engine.class);
+
+    private CompletionMapper() {
+    }
+
+    /**
+     * @param beforeEngineMs time from consuming the request to handing it to the engine; added to the engine's
+     *                       queue, time-to-first-token and end-to-end times so they count from consumption
+     */
+    public static Completion toRecord(GenerationResult g, String requestModel, EngineService engine,
+                                      double beforeEngineMs) {
+        var t = g.timings();
+        var b = Completion.newBuilder()
+                .setRequestId(g.requestId())
+                .setModel(requestModel == null || requestModel.isEmpty() ? engine.modelName() : requestModel)
+                .setEngine(EngineInfo.newBuilder()
+                        .setName("invariant")
+                        .setVersion(ENGINE_VERSION)
+                        .setBackend(engine.engine().core().backend().describe())
+                        .setNumericsProfile(g.profile().wireName())
+                        .build())
+                .setPromptTokenIds(ints(g.promptTokenIds()))
+                .setTokenIds(ints(g.tokenIds()))
+                .setText(g.text())
+                .setFinishReason(g.finishReason().wireName())
+                .setFingerprint(g.fingerprint() == null || g.fingerprint().isEmpty() ? null : g.fingerprint())
+                .setOutputHash(g.ok() ? g.outputHash() : null)
+                .setSeed(g.ok() ? g.seed() : null)
+                .setUsage(Usage.newBuilder()
+                        .setPromptTokens(g.promptTokenIds().length)
+                        .setCompletionTokens(g.tokenIds().length)
+                        .build())
+                .setTimings(Timings.newBuilder()
+                        .setQueueMs(beforeEngineMs + t.queueMs())
+                        .setPrefillMs(t.prefillMs())
+                        .setDecodeMs(t.decodeMs())
+                        .setE2eMs(beforeEngineMs + t.e2eMs())
+                        .setTtftMs(g.ok() ? beforeEngineMs + t.ttftMs() : 0.0)
+                        .build())
+                .setBatchSizesSeen(List.copyOf(g.batchSizes()))
+                .setWorkerId(engine.workerId())
+                .setCreatedAt(Instant.now());
+        if (!g.ok()) {
+            b.setError(CompletionError.newBuilder()
+                    .setCode(g.error().code().name())
+                    .setMessage(g.error().getMessage())
+                    .build());
+        }
+        return b.build();
+    }
+
+    private static List<Integer> ints(int[] a) {
+        return Arrays.stream(a).boxed().toList();
+    }
+
+    private static String versionOf(Class<?> c) {
+        String v = c.getPackage() == null ? null : c.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+}

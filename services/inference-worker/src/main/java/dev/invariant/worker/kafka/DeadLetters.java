@@ -1,0 +1,49 @@
+package dev.invariant.worker.kafka;
+
+import dev.invariant.schemas.DeadLetter;
+import dev.invariant.schemas.Topics;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/** The DeadLetter record (and the SmallRye-style dead-letter headers) for a request record that cannot be read. */
+public final class DeadLetters {
+    private DeadLetters() {
+    }
+
+    public static DeadLetter of(IncomingKafkaRecordMetadata<?, ?> meta, byte[] key, byte[] value, Throwable why) {
+        return DeadLetter.newBuilder()
+                .setOriginalKey(key == null ? null : ByteBuffer.wrap(key))
+                .setOriginalValue(ByteBuffer.wrap(value == null ? new byte[0] : value))
+                .setTopic(meta == null ? "" : meta.getTopic())
+                .setPartition(meta == null ? -1 : meta.getPartition())
+                .setOffset(meta == null ? -1L : meta.getOffset())
+                .setReason(reason(why))
+                .setErrorClass(why.getClass().getName())
+                .setTimestamp(Instant.now())
+                .build();
+    }
+
+    public static List<RecordHeader> headers(DeadLetter d) {
+        var h = new ArrayList<RecordHeader>();
+        h.add(header(Topics.DLQ_REASON_HEADER, d.getReason()));
+        h.add(header(Topics.DLQ_EXCEPTION_CLASS_HEADER, d.getErrorClass()));
+        h.add(header(Topics.DLQ_TOPIC_HEADER, d.getTopic()));
+        h.add(header(Topics.DLQ_PARTITION_HEADER, Integer.toString(d.getPartition())));
+        h.add(header(Topics.DLQ_OFFSET_HEADER, Long.toString(d.getOffset())));
+        return h;
+    }
+
+    private static String reason(Throwable why) {
+        String m = why.getMessage();
+        return m == null || m.isBlank() ? why.toString() : m;
+    }
+
+    private static RecordHeader header(String name, String value) {
+        return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

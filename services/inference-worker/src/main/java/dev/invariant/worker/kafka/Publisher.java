@@ -1,0 +1,149 @@
+package dev.invariant.worker.kafka;
+
+import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.CompletionChunk;
+import dev.invariant.schemas.DeadLetter;
+import dev.invariant.schemas.Topics;
+import dev.invariant.worker.config.WorkerConfig;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes completions, chunks and dead letters through one idempotent producer ({@code acks=all}). Each
+ * returned future completes when the broker has acknowledged the record, which is when the request's offset may
+ * be committed. Encoding and sending run on one publishing thread, so a request's chunks and completion leave in
+ * the order they were made and the engine thread never waits on the registry. A record that cannot be sent
+ * (registry or broker unavailable) is retried until it is sent: nothing is dropped.
+ */
+@ApplicationScoped
+public class Publisher {
+    private static final Logger LOG = Logger.getLogger(Publisher.class);
+    private static final long RETRY_MS = 1000;
+
+    private final WorkerConfig config;
+    private final RecordCodec codec;
+    @Inject
+    @Channel("out")
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    Emitter<byte[]> out;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("invariant-publish").daemon().factory());
+    private final AtomicInteger unacknowledged = new AtomicInteger();
+
+    public Publisher(WorkerConfig config, RecordCodec codec) {
+        this.config = config;
+        this.codec = codec;
+    }
+
+    /**
+     * The completion on the completions topic and, when the request named one, on its reply topic with the
+     * correlation id copied; completes when every copy is acknowledged.
+     */
+    public CompletableFuture<Void> completion(Completion c, ReplyTarget reply) {
+        String topic = config.topics().completions();
+        byte[] key = utf8(c.getRequestId());
+        var main = send(topic, -1, key, () -> codec.encode(topic, c), List.of());
+        if (reply == null || reply.topic().equals(topic)) return main;
+        var headers = new ArrayList<RecordHeader>();
+        if (reply.correlationId() != null) {
+            headers.add(new RecordHeader(Topics.REPLY_CORRELATION_ID_HEADER, reply.correlationId()));
+        }
+        var answer = send(reply.topic(), reply.partition(), key, () -> codec.encode(reply.topic(), c), headers);
+        return CompletableFuture.allOf(main, answer);
+    }
+
+    public CompletableFuture<Void> chunk(CompletionChunk c) {
+        String topic = config.topics().chunks();
+        return send(topic, -1, utf8(c.getRequestId()), () -> codec.encode(topic, c), List.of());
+    }
+
+    public CompletableFuture<Void> deadLetter(DeadLetter d, List<RecordHeader> headers) {
+        String topic = config.topics().dlq();
+        byte[] key = d.getOriginalKey() == null ? null : bytes(d.getOriginalKey());
+        return send(topic, -1, key, () -> codec.encode(topic, d), headers);
+    }
+
+    /** Records handed to the producer and not yet acknowledged. */
+    public int unacknowledged() {
+        return unacknowledged.get();
+    }
+
+    /** Waits until every record handed over has been acknowledged, at most {@code timeoutMs}. */
+    public boolean awaitAcknowledged(long timeoutMs) throws InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (unacknowledged.get() > 0 && System.currentTimeMillis() < end) Thread.sleep(20);
+        return unacknowledged.get() == 0;
+    }
+
+    private CompletableFuture<Void> send(String topic, int partition, byte[] key, Supplier<byte[]> value,
+                                         List<RecordHeader> headers) {
+        var done = new CompletableFuture<Void>();
+        unacknowledged.incrementAndGet();
+        done.whenComplete((v, e) -> unacknowledged.decrementAndGet());
+        thread.execute(() -> attempt(topic, partition, key, value, headers, done, 1));
+        return done;
+    }
+
+    private void attempt(String topic, int partition, byte[] key, Supplier<byte[]> value, List<RecordHeader> headers,
+                         CompletableFuture<Void> done, int attempt) {
+        byte[] bytes;
+        try {
+            bytes = value.get();
+        } catch (RuntimeException e) {
+            retry(topic, partition, key, value, headers, done, attempt, e);
+            return;
+        }
+        var meta = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(topic).withKey(key)
+                .withHeaders(new RecordHeaders(headers.toArray(RecordHeader[]::new)));
+        if (partition >= 0) meta.withPartition(partition);
+        Message<byte[]> m = Message.of(bytes).addMetadata(meta.build())
+                .withAck(() -> {
+                    done.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                })
+                .withNack(e -> {
+                    retry(topic, partition, key, value, headers, done, attempt, e);
+                    return CompletableFuture.completedFuture(null);
+                });
+        try {
+            out.send(m);
+        } catch (RuntimeException e) {
+            retry(topic, partition, key, value, headers, done, attempt, e);
+        }
+    }
+
+    private void retry(String topic, int partition, byte[] key, Supplier<byte[]> value, List<RecordHeader> headers,
+                       CompletableFuture<Void> done, int attempt, Throwable cause) {
+        LOG.warnf("publishing to %s failed (attempt %d), retrying in %d ms: %s", topic, attempt, RETRY_MS, cause);
+        thread.schedule(() -> attempt(topic, partition, key, value, headers, done, attempt + 1),
+                RETRY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer b) {
+        var copy = b.duplicate();
+        byte[] a = new byte[copy.remaining()];
+        copy.get(a);
+        return a;
+    }
+}

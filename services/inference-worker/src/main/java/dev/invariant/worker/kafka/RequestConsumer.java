@@ -1,0 +1,131 @@
+package dev.invariant.worker.kafka;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.api.TokenListener;
+import dev.invariant.schemas.InferenceRequest;
+import dev.invariant.schemas.registry.RegistryException;
+import dev.invariant.worker.engine.EngineService;
+import dev.invariant.worker.engine.Generations;
+import dev.invariant.worker.metrics.WorkerMetrics;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * The Kafka front door. Each record first waits for an admission permit: the returned stage completes once the
+ * record is handed to the engine, so SmallRye delivers the next record only while the engine has room, and the
+ * connector pauses its partitions when its bounded queue fills. Many requests are in the engine at once.
+ *
+ * <p>A record is acknowledged (its offset becomes committable under the throttled strategy) only after its
+ * Completion, or its dead letter, is acknowledged by the broker. A crash before that re-delivers the record, and
+ * re-running it gives the same completion: the output depends only on the request.
+ */
+@ApplicationScoped
+public class RequestConsumer {
+    private static final Logger LOG = Logger.getLogger(RequestConsumer.class);
+    private static final long REGISTRY_RETRY_MS = 1000;
+
+    private final EngineService engines;
+    private final Generations generations;
+    private final RecordCodec codec;
+    private final Publisher publisher;
+    private final WorkerMetrics metrics;
+    // Reading may ask the registry (blocking HTTP): never on the connector's event loop.
+    private final ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("invariant-request-reader").daemon().factory());
+
+    public RequestConsumer(EngineService engines, Generations generations, RecordCodec codec, Publisher publisher,
+                           WorkerMetrics metrics) {
+        this.engines = engines;
+        this.generations = generations;
+        this.codec = codec;
+        this.publisher = publisher;
+        this.metrics = metrics;
+    }
+
+    @Incoming("requests")
+    @Acknowledgment(Acknowledgment.Strategy.MANUAL)
+    public CompletionStage<Void> onRecord(Message<byte[]> message) {
+        long arrived = System.nanoTime();
+        var admitted = new CompletableFuture<Void>();
+        engines.admission().acquire().thenRunAsync(() -> read(message, arrived, admitted), reader);
+        return admitted;
+    }
+
+    /** Reads the record; an unreachable registry holds the channel (and the permit) until it answers again. */
+    private void read(Message<byte[]> message, long arrived, CompletableFuture<Void> admitted) {
+        IncomingKafkaRecordMetadata<?, ?> meta = message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+        InferenceRequest request;
+        try {
+            request = codec.decodeRequest(message.getPayload());
+        } catch (RegistryException e) {
+            if (e.isTransient()) {
+                LOG.warnf("schema registry unavailable, retrying record in %d ms: %s", REGISTRY_RETRY_MS, e.getMessage());
+                reader.schedule(() -> read(message, arrived, admitted), REGISTRY_RETRY_MS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            deadLetter(message, meta, e);
+            admitted.complete(null);
+            return;
+        } catch (RuntimeException e) {
+            // Unreadable: not the wire format, unknown schema id, corrupt Avro. Never retried, never dropped.
+            deadLetter(message, meta, e);
+            admitted.complete(null);
+            return;
+        }
+        ReplyTarget reply = meta == null ? null : ReplyTarget.of(meta.getHeaders());
+        generate(message, request, reply, arrived);
+        admitted.complete(null);
+    }
+
+    private void generate(Message<byte[]> message, InferenceRequest request, ReplyTarget reply, long arrived) {
+        ChunkStream chunks = request.getStream() ? new ChunkStream(publisher) : null;
+        CompletableFuture<Generations.Finished> done;
+        try {
+            var r = RequestMapper.toEngine(request, engines);
+            done = generations.run(r, chunks == null ? TokenListener.NONE : chunks, arrived);
+        } catch (EngineException e) {
+            done = CompletableFuture.completedFuture(generations.rejected(request.getRequestId(), e, arrived));
+        } catch (RuntimeException e) {
+            done = CompletableFuture.completedFuture(generations.rejected(request.getRequestId(),
+                    new EngineException(ErrorCode.INTERNAL, "the worker failed on this request: " + e, e), arrived));
+        }
+        done.thenCompose(f -> {
+            if (chunks != null) chunks.finish(f.result());
+            var record = CompletionMapper.toRecord(f.result(), request.getModel(), engines, f.beforeEngineMs());
+            return publisher.completion(record, reply);
+        }).whenComplete((v, e) -> {
+            if (e == null) {
+                acknowledge(message);
+                return;
+            }
+            // A bug, not bad input: fail the channel (health goes down) rather than commit past the request.
+            LOG.errorf(e, "request %s: completion could not be made", request.getRequestId());
+            engines.admission().release();
+            message.nack(e);
+        });
+    }
+
+    private void deadLetter(Message<byte[]> message, IncomingKafkaRecordMetadata<?, ?> meta, Exception why) {
+        byte[] key = meta == null ? null : (byte[]) meta.getKey();
+        var letter = DeadLetters.of(meta, key, message.getPayload(), why);
+        LOG.warnf("record %s-%d@%d goes to the dead-letter topic: %s", letter.getTopic(), letter.getPartition(),
+                letter.getOffset(), letter.getReason());
+        metrics.deadLettered();
+        publisher.deadLetter(letter, DeadLetters.headers(letter)).whenComplete((v, e) -> acknowledge(message));
+    }
+
+    private void acknowledge(Message<byte[]> message) {
+        engines.admission().release();
+        message.ack();
+    }
+}

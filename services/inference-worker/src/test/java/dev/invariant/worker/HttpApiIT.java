@@ -1,0 +1,129 @@
+package dev.invariant.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.engine.Engine;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.schemas.Completion;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The OpenAI-compatible API, health and metrics, over real HTTP. */
+class HttpApiIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PROMPT = "Max had a red ball. He";
+
+    private final WorkerFixture fixture = WorkerFixture.get();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void completionsCarryTheEnginesFingerprintAndHashAndArePublished() throws Exception {
+        var response = post("/v1/completions", """
+                {"model": "stories260K", "prompt": "%s", "max_tokens": 20, "temperature": 0, "seed": 7}
+                """.formatted(PROMPT));
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        JsonNode choice = body.get("choices").get(0);
+
+        GenerationResult direct;
+        try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
+            direct = e.generateAll(List.of(new Request("direct", new Prompt.Text(PROMPT),
+                    SamplingParams.builder().maxTokens(20).seed(7L).build())), (f, t, k) -> { }).getFirst();
+        }
+        assertEquals(direct.fingerprint(), choice.get("fingerprint").asText());
+        assertEquals(direct.outputHash(), choice.get("output_hash").asText());
+        assertEquals(direct.text(), choice.get("text").asText());
+        assertEquals(direct.finishReason().wireName(), choice.get("finish_reason").asText());
+        assertEquals(direct.tokenIds().length, body.get("usage").get("completion_tokens").asInt());
+
+        String id = body.get("id").asText();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            Completion c = completions.awaitCount(x -> x.getRequestId().equals(id), 1, Duration.ofMinutes(1)).getFirst();
+            assertNull(c.getError());
+            assertEquals(direct.outputHash(), c.getOutputHash());
+        }
+    }
+
+    @Test
+    void streamingSendsDeltasThatAddUpToTheSameAnswer() throws Exception {
+        String request = """
+                {"model": "stories260K", "prompt": "%s", "max_tokens": 20, "temperature": 0, "seed": 7%s}
+                """;
+        JsonNode whole = JSON.readTree(post("/v1/completions", request.formatted(PROMPT, "")).body())
+                .get("choices").get(0);
+        var streamed = post("/v1/completions", request.formatted(PROMPT, ", \"stream\": true"));
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertTrue(streamed.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        List<String> events = streamed.body().lines().filter(l -> l.startsWith("data:"))
+                .map(l -> l.substring(5).trim()).toList();
+        assertEquals("[DONE]", events.getLast());
+        var text = new StringBuilder();
+        JsonNode last = null;
+        for (String e : events.subList(0, events.size() - 1)) {
+            last = JSON.readTree(e).get("choices").get(0);
+            text.append(last.get("text").asText());
+        }
+        assertEquals(whole.get("text").asText(), text.toString());
+        assertEquals(whole.get("output_hash").asText(), last.get("output_hash").asText());
+        assertEquals(whole.get("fingerprint").asText(), last.get("fingerprint").asText());
+        assertEquals(whole.get("finish_reason").asText(), last.get("finish_reason").asText());
+    }
+
+    @Test
+    void errorsComeBackInOpenAisShape() throws Exception {
+        var unknown = post("/v1/completions", "{\"model\": \"gpt-17\", \"prompt\": \"hi\"}");
+        assertEquals(404, unknown.statusCode());
+        assertEquals("UNKNOWN_MODEL", JSON.readTree(unknown.body()).get("error").get("code").asText());
+        var badParam = post("/v1/completions", "{\"prompt\": \"hi\", \"top_p\": 7}");
+        assertEquals(400, badParam.statusCode());
+        assertEquals("INVALID_PARAM", JSON.readTree(badParam.body()).get("error").get("code").asText());
+        // stories260K has no chat template: the chat endpoint says so instead of guessing one.
+        var chat = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+        assertEquals(400, chat.statusCode(), chat.body());
+        assertTrue(JSON.readTree(chat.body()).get("error").get("message").asText().contains("chat template"));
+    }
+
+    @Test
+    void modelsHealthAndMetricsAnswer() throws Exception {
+        JsonNode models = JSON.readTree(get("/v1/models").body());
+        assertEquals("stories260K", models.get("data").get(0).get("id").asText());
+
+        var ready = get("/q/health/ready");
+        assertEquals(200, ready.statusCode(), ready.body());
+        String checks = JSON.readTree(ready.body()).get("checks").toString();
+        assertTrue(checks.contains("engine") && checks.contains("schema-registry"), checks);
+
+        assertEquals(200, post("/v1/completions", "{\"prompt\": \"The sun\", \"max_tokens\": 4}").statusCode());
+        String metrics = get("/q/metrics").body();
+        for (String name : List.of("time_to_first_token_seconds_bucket", "e2e_request_latency_seconds_count",
+                "request_queue_time_seconds", "num_requests_running", "num_requests_waiting", "kv_cache_usage_perc",
+                "prompt_tokens_total", "generation_tokens_total", "request_success_total", "batch_size_bucket",
+                "model_name=\"stories260K\"", "finished_reason=\"length\"")) {
+            assertTrue(metrics.contains(name), "metrics lack " + name);
+        }
+    }
+
+    private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(fixture.http(path)).header("Content-Type", "application/json")
+                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(fixture.http(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
