@@ -130,7 +130,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.println("  -- " + title + " (" + records.size() + " requests)");
         long t = System.nanoTime();
-        List<Completion> got = w.sendAndAwait(records, null, 600, c -> System.out.println("  " + CompletionJson.line(c)));
+        List<Completion> got = w.sendAndAwait(records, null, 600, c -> System.out.println("  " + CompletionJson.line(c)), false);
         s.add(records.size(), got, (System.nanoTime() - t) / 1e9);
     }
 

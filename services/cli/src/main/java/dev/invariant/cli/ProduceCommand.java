@@ -95,7 +95,7 @@ final class ProduceCommand implements Callable<Integer> {
         List<Completion> done = w.sendAndAwait(records, rate, timeoutSeconds, c -> {
             if ("json".equals(format)) System.out.println(CompletionJson.of(c));
             else System.out.println(CompletionJson.line(c));
-        });
+        }, true);
         return done.size() == records.size() && done.stream().allMatch(c -> c.getError() == null) ? 0 : 1;
     }
 

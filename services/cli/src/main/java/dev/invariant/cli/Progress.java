@@ -6,7 +6,18 @@ import java.io.PrintStream;
  * Progress of long work on stderr, silent for work under a second: one line rewritten in place on a terminal
  * (twice a second), a new line every five seconds otherwise (logs, pipes).
  */
-final class Progress {
+class Progress {
+    /** Reports nothing: for callers that print each result themselves. */
+    static final Progress NONE = new Progress(null, "") {
+        @Override
+        void update(int done, int total, long tokens) {
+        }
+
+        @Override
+        void done() {
+        }
+    };
+
     private final PrintStream err;
     private final String label;
     private final long start = System.nanoTime();

@@ -58,7 +58,7 @@ final class Workload {
      * counts; a duplicate after a worker restart is reported if its hash differs) or the timeout passes.
      */
     List<Completion> sendAndAwait(List<InferenceRequest> records, Double rate, int timeoutSeconds,
-                                  Consumer<Completion> onCompletion) {
+                                  Consumer<Completion> onCompletion, boolean showProgress) {
         Set<String> wanted = new HashSet<>();
         records.forEach(r -> wanted.add(r.getRequestId()));
         Map<String, Completion> got = new LinkedHashMap<>();
@@ -68,8 +68,8 @@ final class Workload {
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position); // fix the start before anything is sent
-            send(records, rate, new Progress(System.err, "produce"));
-            Progress progress = new Progress(System.err, "completions");
+            send(records, rate, showProgress ? new Progress(System.err, "produce") : Progress.NONE);
+            Progress progress = showProgress ? new Progress(System.err, "completions") : Progress.NONE;
             long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
             long tokens = 0;
             while (got.size() < wanted.size() && System.nanoTime() < deadline) {
