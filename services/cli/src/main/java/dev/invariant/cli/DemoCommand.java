@@ -25,9 +25,10 @@ import picocli.CommandLine.Option;
  * on the CPU engine, and a mixed workload whose repeats must all hash the same.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start Kafka, the schema registry and an inference worker, send a mixed workload (distinct prompts,",
-                "repeats of one prompt under changing load, seeded sampling), print every completion with its hash and",
-                "a summary. Without --once the stack keeps running for you to use (produce, consume, the HTTP API)."})
+        description = {"Run the whole pipeline: Kafka, the schema registry, an inference worker and a mixed workload.",
+                "Sends distinct prompts, repeats of one prompt under changing load and seeded sampling, prints every",
+                "completion with its hash and a summary. Without --once the stack keeps running for you to use",
+                "(produce, consume, the HTTP API)."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--once", description = "Run headless and exit: 0 only when every request got exactly one completion"

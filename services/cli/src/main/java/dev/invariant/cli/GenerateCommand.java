@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code invariant generate}: runs requests on the local CPU engine and prints results with their hashes. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate on the local CPU engine and print each result with its fingerprint and output hash.",
+        description = {"Generate on the local CPU engine; print results with fingerprint and output hash.",
                 "A prompts file runs as one continuously batched workload: all its requests share steps."})
 final class GenerateCommand implements Callable<Integer> {
 

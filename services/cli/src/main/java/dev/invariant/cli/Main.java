@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code invariant} command. Errors reach the user as "error: CODE: message", never as a stack trace. */
 @Command(name = "invariant", mixinStandardHelpOptions = true, version = "invariant 0.1.0",
         description = "Kafka-native LLM inference whose answers are reproducible to the bit.",
+        footer = {"", "The launcher also has: ./invariant build (build everything), ./invariant test (run every test, as CI does).",
+                "Run './invariant COMMAND --help' for a command's options."},
         subcommands = {GenerateCommand.class, DemoCommand.class, StackCommand.class, ProduceCommand.class,
                 ConsumeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code invariant produce}: sends requests to the requests topic and, with --wait, prints their completions. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Send prompts to the requests topic as InferenceRequest records (Avro, Confluent wire format).",
+        description = {"Send prompts to the requests topic; --wait prints their completions.",
+                "Records are InferenceRequest (Avro, Confluent wire format).",
                 "Prompts come from arguments, a file (text lines or JSONL requests) or stdin ('-')."})
 final class ProduceCommand implements Callable<Integer> {
 
