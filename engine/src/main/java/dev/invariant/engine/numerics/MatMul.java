@@ -60,28 +60,18 @@ public final class MatMul {
         MemorySegment seg = w.data();
         int esize = w.dtype().bytes();
         if (width == Dot.PARTIALS) {
-            // With several token pairs, a bf16 row is widened once (exactly) and every pair reads the copy.
-            boolean widen = bf16 && tokens > 2;
-            float[] rowBuf = widen ? new float[k] : null;
-            MemorySegment rowSeg = widen ? MemorySegment.ofArray(rowBuf) : null;
+            // Weights are always read from their own segment: mixing heap and native segments in these
+            // loads pollutes the JIT's type profile and makes every vector load several times slower.
             for (int row = r0; row < r1; row++) {
                 long base = (long) row * k * esize;
-                MemorySegment src = seg;
-                boolean srcBf16 = bf16;
-                if (widen) {
-                    widenRow(seg, base, k, rowBuf);
-                    src = rowSeg;
-                    srcBf16 = false;
-                    base = 0;
-                }
                 int t = 0;
                 for (; t + 2 <= tokens; t += 2) {
-                    WideRows.two(src, srcBf16, base, x, xo + t * ldx, ldx, k, scratch);
+                    WideRows.two(seg, bf16, base, x, xo + t * ldx, ldx, k, scratch);
                     y[t * ldy + yo + row] = tree(scratch, 0, width);
                     y[(t + 1) * ldy + yo + row] = tree(scratch, width, width);
                 }
                 if (t < tokens) {
-                    WideRows.one(src, srcBf16, base, x, xo + t * ldx, k, scratch);
+                    WideRows.one(seg, bf16, base, x, xo + t * ldx, k, scratch);
                     y[t * ldy + yo + row] = tree(scratch, 0, width);
                 }
             }
@@ -119,12 +109,6 @@ public final class MatMul {
             int q = t * width + r;
             FloatVector.fromArray(F, x, xk + t * ldx).fma(wv, FloatVector.fromArray(F, p, q)).intoArray(p, q);
         }
-    }
-
-    private static void widenRow(MemorySegment seg, long base, int k, float[] out) {
-        int i = 0;
-        for (; i + LANES <= k; i += LANES) loadBf16(seg, base + (long) i * 2).intoArray(out, i);
-        for (; i < k; i++) out[i] = Bf16.bf16ToFloat(seg.get(WeightMatrix.BF16, base + (long) i * 2));
     }
 
     static FloatVector loadBf16(MemorySegment seg, long byteOffset) {

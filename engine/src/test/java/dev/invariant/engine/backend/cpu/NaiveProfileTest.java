@@ -20,7 +20,8 @@ class NaiveProfileTest {
     @Test
     void naiveLogitsDependOnTheBatchAndPortableOnesDoNot() {
         try (LoadedModel m = LoadedModel.open("stories260K")) {
-            int[] prompt = {1, 403, 407, 261, 378, 363, 263, 1052 % 512, 300};
+            // One token alone: naive split-K cuts K = 64 into 4 pieces; beside 30 companion tokens it does not.
+            int[] prompt = {1};
             for (NumericsProfile p : List.of(NumericsProfile.NAIVE, NumericsProfile.PORTABLE)) {
                 float[] alone = runWithCompanions(m, p, prompt, 0);
                 float[] batched = runWithCompanions(m, p, prompt, 15);
