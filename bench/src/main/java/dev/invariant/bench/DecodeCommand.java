@@ -61,10 +61,15 @@ final class DecodeCommand implements Callable<Integer> {
                                 "--dtype", m.dtype(), "--batch", Integer.toString(batch), "--threads", Integer.toString(threads),
                                 "--decode-tokens", Integer.toString(decodeTokens));
                         System.err.printf(Locale.ROOT, "round %d/%d: %s %s batch %d ...%n", round, rounds, engine, m.dtype(), batch);
-                        DecodeResult r = Fork.measure(heap, args);
-                        System.out.println(r.toLine());
+                        try {
+                            DecodeResult r = Fork.measure(heap, args);
+                            System.out.println(r.toLine());
+                            results.add(r);
+                        } catch (IllegalStateException e) {
+                            // one failed configuration must not lose the others; the report shows it missing
+                            System.out.println("FAILED " + String.join(" ", args) + ": " + e.getMessage());
+                        }
                         System.out.flush();
-                        results.add(r);
                     }
                 }
             }
