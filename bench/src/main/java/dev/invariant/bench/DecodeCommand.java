@@ -51,7 +51,9 @@ final class DecodeCommand implements Callable<Integer> {
             models.add(new Report.Model(dtype, folder, ModelFolder.decodeStepBytes(folder)));
         }
         List<BandwidthProbe.Result> bandwidth = new ArrayList<>();
+        List<BandwidthProbe.Result> read = new ArrayList<>();
         bandwidth.add(BandwidthProbe.measure(bandwidthMb * (1L << 20), threads, 8));
+        read.add(BandwidthProbe.measureRead(bandwidthMb * (1L << 20), threads, 8));
         List<DecodeResult> results = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
             for (Report.Model m : models) {
@@ -75,8 +77,9 @@ final class DecodeCommand implements Callable<Integer> {
             }
         }
         bandwidth.add(BandwidthProbe.measure(bandwidthMb * (1L << 20), threads, 8));
+        read.add(BandwidthProbe.measureRead(bandwidthMb * (1L << 20), threads, 8));
         System.out.println();
-        System.out.print(new Report(preset, threads, models, bandwidth, results).markdown());
+        System.out.print(new Report(preset, threads, models, bandwidth, read, results).markdown());
         return 0;
     }
 }
