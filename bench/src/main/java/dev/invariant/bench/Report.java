@@ -21,10 +21,10 @@ record Report(String preset, int threads, List<Model> models, List<BandwidthProb
     }
 
     double bestBandwidth() {
-        return best(bandwidth);
+        return bestProbe(bandwidth);
     }
 
-    private static double best(List<BandwidthProbe.Result> probes) {
+    private static double bestProbe(List<BandwidthProbe.Result> probes) {
         return probes.stream().mapToDouble(BandwidthProbe.Result::bytesPerSecond).max().orElseThrow();
     }
 
@@ -33,7 +33,7 @@ record Report(String preset, int threads, List<Model> models, List<BandwidthProb
         double bw = bestBandwidth();
         sb.append(String.format(Locale.ROOT, "MemorySegment.copy bandwidth, %d threads: %s GB/s (best of each probe; best %.2f used)%n%n",
                 threads, String.join(", ", bandwidth.stream().map(b -> fmt(b.bytesPerSecond() / 1e9)).toList()), bw / 1e9));
-        double rbw = best(readBandwidth);
+        double rbw = bestProbe(readBandwidth);
         sb.append(String.format(Locale.ROOT, "MemorySegment vector read bandwidth, %d threads: %s GB/s (best %.2f used)%n%n",
                 threads, String.join(", ", readBandwidth.stream().map(b -> fmt(b.bytesPerSecond() / 1e9)).toList()), rbw / 1e9));
         sb.append("| dtype | batch | engine | best tok/s | worst/best | raw tok/s | copy roofline tok/s | of it | read roofline tok/s | of it |\n");
