@@ -30,7 +30,7 @@ final class DecodeCommand implements Callable<Integer> {
     int threads;
     @Option(names = "--rounds", defaultValue = "2", description = "measurements per configuration, interleaved (default ${DEFAULT-VALUE})")
     int rounds;
-    @Option(names = "--decode-tokens", defaultValue = "32", description = "tokens each sequence generates (default ${DEFAULT-VALUE})")
+    @Option(names = "--decode-tokens", defaultValue = "12", description = "tokens each sequence generates (default ${DEFAULT-VALUE})")
     int decodeTokens;
     @Option(names = "--models-dir", defaultValue = "bench/target/models",
             description = "where synthetic models are exported (default ${DEFAULT-VALUE})")
@@ -38,7 +38,7 @@ final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer-dir", defaultValue = "../shared/models/qwen2-tokenizer",
             description = "folder with the preset's tokenizer.json and tokenizer_config.json (default ${DEFAULT-VALUE})")
     Path tokenizerDir;
-    @Option(names = "--heap", defaultValue = "3g", description = "heap of each measuring JVM (default ${DEFAULT-VALUE})")
+    @Option(names = "--heap", defaultValue = "2g", description = "heap of each measuring JVM (default ${DEFAULT-VALUE})")
     String heap;
     @Option(names = "--bandwidth-mb", defaultValue = "1024", description = "buffer of the bandwidth probe in MiB (default ${DEFAULT-VALUE})")
     int bandwidthMb;
