@@ -48,5 +48,4 @@ final class JlamaRunner {
     private static void warmUp(AbstractModel model, String prompt, int promptTokens) {
         model.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, promptTokens + 4, (t, ms) -> { });
     }
-
 }
