@@ -30,14 +30,13 @@ public final class BenchMain implements Runnable {
     static List<String> prompts(int batch) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
-            out.add("Request " + (char) ('A' + i % 26) + ": the quick brown fox jumps over the lazy dog while the"
-                    + " old clock in the hall strikes nine.");
+            out.add("Request " + (char) ('A' + i % 26) + ": the quick");
         }
         return out;
     }
 
     @Command(name = "bandwidth", mixinStandardHelpOptions = true,
-            description = "Measures MemorySegment.copy bandwidth (bytes copied per second) with N threads.")
+            description = "Measures MemorySegment.copy bandwidth (bytes copied per second) and vector read bandwidth with N threads.")
     static final class Bandwidth implements Callable<Integer> {
         @Option(names = "--mb", defaultValue = "1024", description = "buffer size in MiB (default ${DEFAULT-VALUE})")
         int mb;
@@ -52,6 +51,11 @@ public final class BenchMain implements Runnable {
             System.out.printf(Locale.ROOT, "MemorySegment.copy, %d MiB, %d threads: best %.2f GB/s; passes:", mb, threads,
                     r.bytesPerSecond() / 1e9);
             for (double p : r.passes()) System.out.printf(Locale.ROOT, " %.2f", p / 1e9);
+            System.out.println();
+            BandwidthProbe.Result read = BandwidthProbe.measureRead(mb * (1L << 20), threads, passes);
+            System.out.printf(Locale.ROOT, "MemorySegment vector read, %d MiB, %d threads: best %.2f GB/s; passes:", mb, threads,
+                    read.bytesPerSecond() / 1e9);
+            for (double p : read.passes()) System.out.printf(Locale.ROOT, " %.2f", p / 1e9);
             System.out.println();
             return 0;
         }

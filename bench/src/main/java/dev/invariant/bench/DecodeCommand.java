@@ -30,7 +30,7 @@ final class DecodeCommand implements Callable<Integer> {
     int threads;
     @Option(names = "--rounds", defaultValue = "2", description = "measurements per configuration, interleaved (default ${DEFAULT-VALUE})")
     int rounds;
-    @Option(names = "--decode-tokens", defaultValue = "32", description = "tokens each sequence generates (default ${DEFAULT-VALUE})")
+    @Option(names = "--decode-tokens", defaultValue = "12", description = "tokens each sequence generates (default ${DEFAULT-VALUE})")
     int decodeTokens;
     @Option(names = "--models-dir", defaultValue = "bench/target/models",
             description = "where synthetic models are exported (default ${DEFAULT-VALUE})")
@@ -38,7 +38,7 @@ final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer-dir", defaultValue = "../shared/models/qwen2-tokenizer",
             description = "folder with the preset's tokenizer.json and tokenizer_config.json (default ${DEFAULT-VALUE})")
     Path tokenizerDir;
-    @Option(names = "--heap", defaultValue = "3g", description = "heap of each measuring JVM (default ${DEFAULT-VALUE})")
+    @Option(names = "--heap", defaultValue = "2g", description = "heap of each measuring JVM (default ${DEFAULT-VALUE})")
     String heap;
     @Option(names = "--bandwidth-mb", defaultValue = "1024", description = "buffer of the bandwidth probe in MiB (default ${DEFAULT-VALUE})")
     int bandwidthMb;
@@ -51,7 +51,9 @@ final class DecodeCommand implements Callable<Integer> {
             models.add(new Report.Model(dtype, folder, ModelFolder.decodeStepBytes(folder)));
         }
         List<BandwidthProbe.Result> bandwidth = new ArrayList<>();
+        List<BandwidthProbe.Result> read = new ArrayList<>();
         bandwidth.add(BandwidthProbe.measure(bandwidthMb * (1L << 20), threads, 8));
+        read.add(BandwidthProbe.measureRead(bandwidthMb * (1L << 20), threads, 8));
         List<DecodeResult> results = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
             for (Report.Model m : models) {
@@ -61,17 +63,23 @@ final class DecodeCommand implements Callable<Integer> {
                                 "--dtype", m.dtype(), "--batch", Integer.toString(batch), "--threads", Integer.toString(threads),
                                 "--decode-tokens", Integer.toString(decodeTokens));
                         System.err.printf(Locale.ROOT, "round %d/%d: %s %s batch %d ...%n", round, rounds, engine, m.dtype(), batch);
-                        DecodeResult r = Fork.measure(heap, args);
-                        System.out.println(r.toLine());
+                        try {
+                            DecodeResult r = Fork.measure(heap, args);
+                            System.out.println(r.toLine());
+                            results.add(r);
+                        } catch (IllegalStateException e) {
+                            // one failed configuration must not lose the others; the report shows it missing
+                            System.out.println("FAILED " + String.join(" ", args) + ": " + e.getMessage());
+                        }
                         System.out.flush();
-                        results.add(r);
                     }
                 }
             }
         }
         bandwidth.add(BandwidthProbe.measure(bandwidthMb * (1L << 20), threads, 8));
+        read.add(BandwidthProbe.measureRead(bandwidthMb * (1L << 20), threads, 8));
         System.out.println();
-        System.out.print(new Report(preset, threads, models, bandwidth, results).markdown());
+        System.out.print(new Report(preset, threads, models, bandwidth, read, results).markdown());
         return 0;
     }
 }

@@ -6,18 +6,15 @@ import com.github.tjake.jlama.safetensors.DType;
 import com.github.tjake.jlama.safetensors.prompt.PromptContext;
 import com.github.tjake.jlama.util.PhysicalCoreExecutor;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * Decode speed of Jlama on a model folder. Jlama has no batching across requests: a "batch" of B is B
- * concurrent {@code generate} calls, each on its own thread, sharing Jlama's one compute pool (the way its
- * REST server serves concurrent requests); every call reads all weights for each of its tokens.
- * Working memory and activations are f32 (no activation quantisation), as in our engine.
+ * Decode speed of Jlama on a model folder. Jlama has no batching across requests, and one model instance
+ * cannot serve concurrent {@code generate} calls (in 0.8.4 they share scratch tensors and fail with
+ * "BAD M"), so a "batch" of B is B generations served one after another, as a server holding one model
+ * must: the figure is the B sequences' decode tokens over their summed decode time. Working memory and
+ * activations are f32 (no activation quantisation), as in our engine.
  */
 final class JlamaRunner {
     private JlamaRunner() {
@@ -30,24 +27,25 @@ final class JlamaRunner {
         AbstractModel model = ModelSupport.loadModel(folder.toFile(), DType.F32, DType.F32);
         int promptTokens = model.getTokenizer().encode(prompts.getFirst()).length;
         warmUp(model, prompts.getFirst(), promptTokens);
-        TokenClock clock = new TokenClock(batch);
-        try (ExecutorService callers = Executors.newFixedThreadPool(batch)) {
-            List<Future<?>> calls = new ArrayList<>();
-            for (int i = 0; i < batch; i++) {
-                int seq = i;
-                String prompt = prompts.get(i);
-                int limit = model.getTokenizer().encode(prompt).length + decodeTokens;
-                calls.add(callers.submit(() -> model.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, limit,
-                        (text, ms) -> clock.token(seq, System.nanoTime()))));
-            }
-            for (Future<?> f : calls) f.get();
+        long tokens = 0;
+        long nanos = 0;
+        long first = 0;
+        for (int i = 0; i < batch; i++) {
+            String prompt = prompts.get(i);
+            int limit = model.getTokenizer().encode(prompt).length + decodeTokens;
+            TokenClock clock = new TokenClock(1);
+            model.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, limit,
+                    (text, ms) -> clock.token(0, System.nanoTime()));
+            DecodeResult one = clock.result("jlama", dtype, threads, promptTokens);
+            tokens += one.decodeTokens();
+            nanos += one.decodeNanos();
+            if (i == 0) first = one.firstTokenNanos();
         }
-        return clock.result("jlama", dtype, threads, promptTokens);
+        return new DecodeResult("jlama", dtype, batch, threads, promptTokens, tokens, nanos, first);
     }
 
     /** A short generation first, so the measured one runs compiled code. */
     private static void warmUp(AbstractModel model, String prompt, int promptTokens) {
         model.generate(UUID.randomUUID(), PromptContext.of(prompt), 0.0f, promptTokens + 4, (t, ms) -> { });
     }
-
 }
