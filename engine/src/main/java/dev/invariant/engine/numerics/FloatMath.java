@@ -11,7 +11,10 @@ public final class FloatMath {
     }
 
     static final float LOG2E = 0x1.715476p+0f;
-    /** ln 2 split in two: HI is ln 2 rounded to 15 significant bits (so k * HI is exact for every k that occurs), LO the float nearest ln 2 - HI. */
+    /**
+     * ln 2 split in two: HI is ln 2 rounded to 15 significant bits, so k * HI is exact for every k that
+     * occurs (|k| <= 150); LO is the float nearest ln 2 - HI.
+     */
     static final float LN2_HI = 0x1.62e4p-1f;
     static final float LN2_LO = 0x1.7f7d1cp-20f;
     /** The largest float whose exp is finite; above it exp is +inf. */
