@@ -2,6 +2,7 @@ package dev.invariant.engine.sample;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.numerics.FloatMath;
 import java.util.Arrays;
 
 /**
@@ -25,12 +26,12 @@ record Candidates(int[] ids, float[] probs) {
             throw new EngineException(ErrorCode.INTERNAL,
                     "every logit is -infinity, so no token can be sampled: check the model's output");
         }
-        // Values with x - max < MIN_ARG have exp 0 and sit at the tail of the order: leaving them out
+        // Values with x - max < EXP_MIN_INPUT have exp 0 and sit at the tail of the order: leaving them out
         // here changes no result, only the amount of sorting.
         long[] keys = new long[scaled.length];
         int count = 0;
         for (int id = 0; id < scaled.length; id++) {
-            if (scaled[id] - max >= SamplerExp.MIN_ARG) keys[count++] = SortKeys.key(scaled[id], id);
+            if (scaled[id] - max >= FloatMath.EXP_MIN_INPUT) keys[count++] = SortKeys.key(scaled[id], id);
         }
         if (topK > 0 && topK < count) {
             SortKeys.selectSmallest(keys, count, topK);
@@ -44,7 +45,7 @@ record Candidates(int[] ids, float[] probs) {
         int kept = 0;
         for (int i = 0; i < count; i++) {
             int id = SortKeys.id(keys[i]);
-            float e = SamplerExp.exp(scaled[id] - max);
+            float e = FloatMath.exp(scaled[id] - max);
             if (e > 0f) {
                 ids[kept] = id;
                 probs[kept++] = e;

@@ -1,8 +1,9 @@
-"""Second implementation of docs/sampling.md, written from the document alone, for known-answer vectors.
+"""Second implementation of docs/sampling.md and of the exp in docs/numerics.md (section 5), written from
+the documents alone, for known-answer vectors.
 
 float32 arithmetic uses numpy scalars (one rounding per operation); fma is computed exactly with
-fractions and rounded once to float32. Run `python3 reference_sampler.py` to rewrite the two vector
-files that SamplerVectorsTest reads.
+fractions and rounded once to float32. Run `python3 reference_sampler.py` in this folder to rewrite the
+two vector files that SamplerVectorsTest reads (sampler-vectors.txt, exp-vectors.txt).
 """
 import random
 import struct
@@ -40,32 +41,36 @@ def fma(a, b, c):
     return round_f32(Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c)))
 
 
+# The contract's exp (docs/numerics.md, section 5), shared by the forward pass and the sampler.
 LOG2E, LN2_HI, LN2_LO = hexf("0x1.715476p+0"), hexf("0x1.62e4p-1"), hexf("0x1.7f7d1cp-20")
-C2, C3, C4, C5, C6, C7 = (hexf(h) for h in
-                          ("0x1.0p-1", "0x1.555556p-3", "0x1.555556p-5", "0x1.111112p-7", "0x1.6c16c2p-10",
-                           "0x1.a01a02p-13"))
-MAX_ARG, MIN_ARG = hexf("0x1.62e42ep+6"), F(-104)
+C = [F(1), F(1)] + [hexf(h) for h in
+                    ("0x1.0p-1", "0x1.555556p-3", "0x1.555556p-5", "0x1.111112p-7", "0x1.6c16c2p-10", "0x1.a01a02p-13")]
+MAX_INPUT, MIN_INPUT = hexf("0x1.62e42ep+6"), F(-104)
+
+
+def pow2(e):
+    return F(2.0 ** e)
 
 
 def exp(x):
     if np.isnan(x):
         return x
-    if x > MAX_ARG:
+    if x > MAX_INPUT:
         return F(np.inf)
-    if x < MIN_ARG:
+    if x < MIN_INPUT:
         return F(0)
     k = F(round(float(F(x * LOG2E))))  # Python's round() is half to even
     r = fma(k, -LN2_HI, x)
     r = fma(k, -LN2_LO, r)
-    p = C7
-    for c in (C6, C5, C4, C3, C2, F(1), F(1)):
-        p = fma(p, r, c)
+    p = C[7]
+    for i in range(6, -1, -1):
+        p = fma(p, r, C[i])
     k = int(k)
     if k > 127:
-        return F(F(p * F(2)) * F(2.0 ** 127))
+        return F(F(p * F(2)) * pow2(127))
     if k < -126:
-        return F(F(p * F(2.0 ** (k + 64))) * F(2.0 ** -64))
-    return F(p * F(2.0 ** k))
+        return F(F(p * pow2(k + 64)) * pow2(-64))
+    return F(p * pow2(k))
 
 
 def philox(c, k):
@@ -168,10 +173,14 @@ def main():
                       + ["%08x" % bits(t), k] + ["%08x" % bits(v) for v in (p, mp, rep, pres, freq)]
                       + [seed, position, prompt_len, len(history)] + history + [token])
             out.write(" ".join(str(f) for f in fields) + "\n")
-    with open("sampler-exp-vectors.txt", "w") as out:
+    with open("exp-vectors.txt", "w") as out:
         out.write("# Written by reference_sampler.py. Fields: x, exp(x) (float32 bits).\n")
         xs = [F(rnd.uniform(-105, 89)) for _ in range(300)] + [F(rnd.uniform(-25, 0)) for _ in range(300)]
-        xs += [F(0), F(-0.0), MAX_ARG, F(-87.5), F(-100), F(-103.97), F(-104)]
+        xs += [F(0), F(-0.0), MAX_INPUT, F(-87.5), F(-100), F(-103.97), F(-104)]
+        # first input that overflows, k = 128 with a finite result, the least subnormal result and the float
+        # below it, three near-ties of the final rounding, and the infinities
+        xs += [hexf(h) for h in ("0x1.62e430p+6", "0x1.62p+6", "-0x1.9fe368p+6", "-0x1.9fe36ap+6", "-0x1.8f4a28p+2",
+                                 "-0x1.8f4a2p+3", "-0x1.2b6d1cp+4")] + [F(np.inf), F(-np.inf)]
         for x in xs:
             out.write("%08x %08x\n" % (bits(x), bits(exp(x))))
 
