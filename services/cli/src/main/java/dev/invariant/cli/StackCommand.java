@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         description = {"Start a real single-node Kafka broker (KRaft) and the schema registry (Confluent-compatible API)",
                 "on loopback ports, create Invariant's topics, register their schemas (BACKWARD), print the addresses",
                 "and run until Ctrl-C. Data stays in the work dir between runs."})
-final class StackCommand implements Callable<Integer> {
+public final class StackCommand implements Callable<Integer> {
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Broker data, registry database and logs (default: .invariant/stack).")
     Path workDir;
@@ -46,7 +46,7 @@ final class StackCommand implements Callable<Integer> {
     }
 
     /** Starts a stack with Invariant's topics and registers the record schemas, so producers find them. */
-    static EmbeddedStack start(Path workDir, int kafkaPort, int registryPort, int partitions) {
+    public static EmbeddedStack start(Path workDir, int kafkaPort, int registryPort, int partitions) {
         StackMain.useFileLogging(workDir);
         EmbeddedStack stack = EmbeddedStack.start(StackConfig.defaults(workDir).withPorts(kafkaPort, registryPort)
                 .withTopics(topics(partitions)));
