@@ -64,6 +64,11 @@ public final class PipelineBenchmark implements Callable<Integer> {
             description = "Unmeasured all-at-once passes per side first (JIT, caches) (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--hops", paramLabel = "N", defaultValue = "200",
+            description = {"Records of the one-hop probe (produce -> consume, no worker), one every 20 ms after the",
+                    "warm-up: the broker's own latency on this machine; 0 skips it (default: ${DEFAULT-VALUE})."})
+    int hops;
+
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = ".invariant/bench-pipeline",
             description = "Stack data and the worker log (default: ${DEFAULT-VALUE}).")
     Path workDir;
@@ -86,6 +91,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
                 32768, true);
         Workload workload = new Workload(requests, maxTokens);
         List<Trial> trials = new ArrayList<>();
+        long[] hopNs = null;
         log("starting Kafka and the schema registry in " + dir.resolve("stack"));
         try (EmbeddedStack stack = StackCommand.start(dir.resolve("stack"), 0, 0, 4);
              WorkerProcess worker = WorkerProcess.start(root, workerProperties(stack), dir.resolve("worker.log"),
@@ -102,6 +108,10 @@ public final class PipelineBenchmark implements Callable<Integer> {
                     capacity = Math.max(capacity, direct.run(workload.build("warm-e" + w), all, w, maxTokens)
                             .completionsPerSecond());
                     viaKafka.run("warm-k" + w, workload.build("warm-k" + w), all, w, maxTokens);
+                }
+                if (hops > 0) {
+                    hopNs = HopProbe.measure(kafka, hops, 20);
+                    log("one Kafka hop: " + HopProbe.summary(hopNs));
                 }
                 for (Arrival shape : shapes) {
                     if (shape.needsCapacity()) {
@@ -121,7 +131,10 @@ public final class PipelineBenchmark implements Callable<Integer> {
                 }
             }
         }
-        print(trials, config);
+        print(trials, config, hopNs);
+        Path csv = dir.resolve("requests.csv");
+        PipelineReport.csv(trials, csv);
+        log("per-request numbers in " + csv);
         return PipelineReport.sameOutputs(trials) ? 0 : 1;
     }
 
@@ -141,7 +154,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
         return PipelineReport.best(PipelineReport.of(trials, all, DirectSide.NAME), Trial::completionsPerSecond, true);
     }
 
-    private void print(List<Trial> trials, EngineConfig config) {
+    private void print(List<Trial> trials, EngineConfig config, long[] hopNs) {
         var out = System.out;
         out.println();
         out.printf(Locale.ROOT, "Run of %s: model %s, %d requests x %d tokens per trial, engine threads %d, max batch %d,"
@@ -151,6 +164,11 @@ public final class PipelineBenchmark implements Callable<Integer> {
         PipelineReport.summary(trials, out);
         out.println();
         PipelineReport.raw(trials, out);
+        if (hopNs != null) {
+            var h = HopProbe.summary(hopNs);
+            out.printf(Locale.ROOT, "%nOne Kafka hop on this broker (produce -> consume, %d records of 200 bytes, no worker,"
+                    + " no Avro): p50 %.1f ms, p99 %.1f ms%n", hopNs.length, h.get("p50"), h.get("p99"));
+        }
         out.println();
         out.println(PipelineReport.sameOutputs(trials)
                 ? "Output hashes: identical for every request index across all trials and both sides."

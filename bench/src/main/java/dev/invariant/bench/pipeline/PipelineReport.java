@@ -66,6 +66,20 @@ final class PipelineReport {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.1f", v);
     }
 
+    /** One line per request of every trial: what the summary is computed from. */
+    static void csv(List<Trial> trials, java.nio.file.Path file) throws java.io.IOException {
+        var lines = new java.util.ArrayList<String>();
+        lines.add("side,arrival,repeat,index,latency_ms,inbound_ms,worker_ms,outbound_ms");
+        for (Trial t : trials) {
+            for (int i = 0; i < t.latencyNs().length; i++) {
+                double[] b = t.breakdownMs() == null ? null : t.breakdownMs()[i];
+                lines.add(String.format(Locale.ROOT, "%s,%s,%d,%d,%.3f,%s", t.side(), t.arrival().label(), t.repeat(), i,
+                        t.latencyNs()[i] / 1e6, b == null ? ",," : String.format(Locale.ROOT, "%.1f,%.1f,%.1f", b[0], b[1], b[2])));
+            }
+        }
+        java.nio.file.Files.write(file, lines);
+    }
+
     /** Whether every trial produced the same output hash for the same request index as the first trial. */
     static boolean sameOutputs(List<Trial> trials) {
         String[] first = trials.getFirst().outputHash();
