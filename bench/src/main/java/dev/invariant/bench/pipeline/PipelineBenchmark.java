@@ -103,6 +103,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
             try (KafkaSide viaKafka = new KafkaSide(kafka, SERVED_NAME)) {
                 log("worker pid " + worker.pid() + " ready (log " + worker.log() + "); warming up");
                 Arrival all = Arrival.parse(Arrival.ALL);
+                CpuMeter cpu = new CpuMeter(worker.pid());
                 double capacity = 0;
                 for (int w = 0; w < warmup; w++) {
                     capacity = Math.max(capacity, direct.run(workload.build("warm-e" + w), all, w, maxTokens)
@@ -121,8 +122,10 @@ public final class PipelineBenchmark implements Callable<Integer> {
                     }
                     for (int r = 1; r <= repeats; r++) {
                         String tag = "t" + Long.toString(System.nanoTime(), 36);
-                        Trial a = direct.run(workload.build(tag + "e"), shape, r, maxTokens);
-                        Trial b = viaKafka.run(tag + "k", workload.build(tag + "k"), shape, r, maxTokens);
+                        cpu.start();
+                        Trial a = cpu.stop(direct.run(workload.build(tag + "e"), shape, r, maxTokens));
+                        cpu.start();
+                        Trial b = cpu.stop(viaKafka.run(tag + "k", workload.build(tag + "k"), shape, r, maxTokens));
                         trials.add(a);
                         trials.add(b);
                         log(String.format(Locale.ROOT, "%s #%d: engine %.1f/s p50 %.1f ms | kafka %.1f/s p50 %.1f ms",

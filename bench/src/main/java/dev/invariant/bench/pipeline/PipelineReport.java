@@ -12,12 +12,13 @@ final class PipelineReport {
     }
 
     static void raw(List<Trial> trials, PrintStream out) {
-        out.println("| load | repeat | side | completions/s | p50 ms | p99 ms | wall s | inbound p50 ms | worker p50 ms | outbound p50 ms |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|");
+        out.println("| load | repeat | side | completions/s | p50 ms | p99 ms | wall s | inbound p50 ms | worker p50 ms | outbound p50 ms | CPU s bench JVM | CPU s worker |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Trial t : trials) {
-            out.println(String.format(Locale.ROOT, "| %s | %d | %s | %.1f | %.1f | %.1f | %.2f | %s | %s | %s |",
+            out.println(String.format(Locale.ROOT, "| %s | %d | %s | %.1f | %.1f | %.1f | %.2f | %s | %s | %s | %.2f | %.2f |",
                     t.arrival().label(), t.repeat(), t.side(), t.completionsPerSecond(), t.p50Ms(), t.p99Ms(),
-                    t.wallNs() / 1e9, ms(t.breakdownMedianMs(0)), ms(t.breakdownMedianMs(1)), ms(t.breakdownMedianMs(2))));
+                    t.wallNs() / 1e9, ms(t.breakdownMedianMs(0)), ms(t.breakdownMedianMs(1)), ms(t.breakdownMedianMs(2)),
+                    t.benchCpuS(), t.workerCpuS()));
         }
     }
 

@@ -10,9 +10,20 @@ import java.util.Arrays;
  * @param latencyNs   per request: sent to its completion received, in request order
  * @param outputHash  per request, in request order: proves both sides computed the same outputs
  * @param breakdownMs for the Kafka side, per request: {inbound, worker, outbound} ms (see {@link KafkaSide}); else null
+ * @param benchCpuS   CPU seconds of this JVM during the trial (direct engine; broker and Kafka client); NaN if unmeasured
+ * @param workerCpuS  CPU seconds of the worker process during the trial; NaN if unmeasured
  */
 record Trial(String side, Arrival arrival, int repeat, long wallNs, long[] latencyNs, String[] outputHash,
-             long generatedTokens, double[][] breakdownMs) {
+             long generatedTokens, double[][] breakdownMs, double benchCpuS, double workerCpuS) {
+
+    Trial(String side, Arrival arrival, int repeat, long wallNs, long[] latencyNs, String[] outputHash,
+          long generatedTokens, double[][] breakdownMs) {
+        this(side, arrival, repeat, wallNs, latencyNs, outputHash, generatedTokens, breakdownMs, Double.NaN, Double.NaN);
+    }
+
+    Trial withCpu(double bench, double worker) {
+        return new Trial(side, arrival, repeat, wallNs, latencyNs, outputHash, generatedTokens, breakdownMs, bench, worker);
+    }
 
     double completionsPerSecond() {
         return latencyNs.length / (wallNs / 1e9);
