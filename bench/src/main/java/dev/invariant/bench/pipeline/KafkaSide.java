@@ -48,9 +48,11 @@ final class KafkaSide implements AutoCloseable {
                            Completion[] completions, CountDownLatch latch) {
     }
 
-    KafkaSide(KafkaOptions kafka, String model) {
+    KafkaSide(KafkaOptions kafka, String model, java.util.Map<String, String> producerExtra) {
         this.model = model;
-        this.producer = new KafkaProducer<>(kafka.producer());
+        var props = kafka.producer();
+        props.putAll(producerExtra);
+        this.producer = new KafkaProducer<>(props);
         this.consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, false));
         List<TopicPartition> parts = consumer.partitionsFor(Topics.COMPLETIONS, Duration.ofSeconds(30)).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();

@@ -69,6 +69,14 @@ public final class PipelineBenchmark implements Callable<Integer> {
                     "warm-up: the broker's own latency on this machine; 0 skips it (default: ${DEFAULT-VALUE})."})
     int hops;
 
+    @Option(names = "--worker-property", paramLabel = "KEY=VALUE",
+            description = "Extra -D property for the worker (repeatable), e.g. mp.messaging.outgoing.out.linger.ms=0.")
+    Map<String, String> workerExtra = new LinkedHashMap<>();
+
+    @Option(names = "--producer-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka property for this client's request producer (repeatable), e.g. linger.ms=0.")
+    Map<String, String> producerExtra = new LinkedHashMap<>();
+
     @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = ".invariant/bench-pipeline",
             description = "Stack data and the worker log (default: ${DEFAULT-VALUE}).")
     Path workDir;
@@ -100,7 +108,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
             KafkaOptions kafka = new KafkaOptions();
             kafka.bootstrapServer = stack.bootstrapServers();
             kafka.registryUrl = stack.ccompatUrl();
-            try (KafkaSide viaKafka = new KafkaSide(kafka, SERVED_NAME)) {
+            try (KafkaSide viaKafka = new KafkaSide(kafka, SERVED_NAME, producerExtra)) {
                 log("worker pid " + worker.pid() + " ready (log " + worker.log() + "); warming up");
                 Arrival all = Arrival.parse(Arrival.ALL);
                 CpuMeter cpu = new CpuMeter(worker.pid());
@@ -150,6 +158,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
         p.put("invariant.worker-id", "bench-worker");
         p.put("invariant.threads", Integer.toString(threads));
         p.put("invariant.batching.max-batch", Integer.toString(maxBatch));
+        p.putAll(workerExtra);
         return p;
     }
 
@@ -161,9 +170,9 @@ public final class PipelineBenchmark implements Callable<Integer> {
         var out = System.out;
         out.println();
         out.printf(Locale.ROOT, "Run of %s: model %s, %d requests x %d tokens per trial, engine threads %d, max batch %d,"
-                        + " %d warm-up + %d measured A/B pairs per shape, %d CPUs visible%n%n", Instant.now(), model,
-                requests, maxTokens, config.threads(), config.maxNumSeqs(), warmup, repeats,
-                Runtime.getRuntime().availableProcessors());
+                        + " %d warm-up + %d measured A/B pairs per shape, %d CPUs visible; worker extras %s, producer extras %s%n%n",
+                Instant.now(), model, requests, maxTokens, config.threads(), config.maxNumSeqs(), warmup, repeats,
+                Runtime.getRuntime().availableProcessors(), workerExtra, producerExtra);
         PipelineReport.summary(trials, out);
         out.println();
         PipelineReport.raw(trials, out);
