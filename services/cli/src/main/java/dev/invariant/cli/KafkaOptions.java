@@ -19,21 +19,21 @@ import picocli.CommandLine.Option;
  * Where the broker and the schema registry are. Defaults point at the embedded stack: the addresses a running
  * {@code ./invariant stack} wrote to {@code .invariant/stack/stack.properties}, else its default ports.
  */
-final class KafkaOptions {
+public final class KafkaOptions {
     @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
             description = "Kafka bootstrap servers (default: the embedded stack's, 127.0.0.1:9092 when none runs).")
-    String bootstrapServer;
+    public String bootstrapServer;
 
     @Option(names = "--registry-url", paramLabel = "URL",
             description = "Schema registry base URL speaking the Confluent REST API (default: the embedded stack's,"
                     + " http://127.0.0.1:8081/apis/ccompat/v7 when none runs).")
-    String registryUrl;
+    public String registryUrl;
 
-    String bootstrap() {
+    public String bootstrap() {
         return bootstrapServer != null ? bootstrapServer : stackAddress("bootstrap.servers", "127.0.0.1:9092");
     }
 
-    String registry() {
+    public String registry() {
         return registryUrl != null ? registryUrl : stackAddress("ccompat.url", "http://127.0.0.1:8081/apis/ccompat/v7");
     }
 
@@ -53,7 +53,7 @@ final class KafkaOptions {
         return p.getProperty(key, fallback);
     }
 
-    Properties producer() {
+    public Properties producer() {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -65,7 +65,7 @@ final class KafkaOptions {
         return p;
     }
 
-    Properties consumer(Class<?> valueType, boolean fromBeginning) {
+    public Properties consumer(Class<?> valueType, boolean fromBeginning) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "invariant-cli-" + UUID.randomUUID());

@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /** A request as the CLI built it, turned into the InferenceRequest record that goes on the requests topic. */
-final class RequestRecords {
+public final class RequestRecords {
     private RequestRecords() {
     }
 
-    static InferenceRequest of(Request r, String model, Numerics profile, boolean stream) {
+    public static InferenceRequest of(Request r, String model, Numerics profile, boolean stream) {
         SamplingParams p = r.params();
         Sampling s = Sampling.newBuilder()
                 .setTemperature(p.temperature()).setTopK(p.topK()).setTopP(p.topP()).setMinP(p.minP())

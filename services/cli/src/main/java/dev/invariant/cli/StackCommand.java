@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         description = {"Start a real Kafka broker and schema registry with Invariant's topics and schemas.",
                 "A single-node KRaft broker and the registry (Confluent-compatible API) on loopback ports; the topics",
                 "are created, their schemas registered (BACKWARD); runs until Ctrl-C. Data stays in the work dir."})
-final class StackCommand implements Callable<Integer> {
+public final class StackCommand implements Callable<Integer> {
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Broker data, registry database and logs (default: .invariant/stack).")
     Path workDir;
@@ -46,7 +46,7 @@ final class StackCommand implements Callable<Integer> {
     }
 
     /** Starts a stack with Invariant's topics and registers the record schemas, so producers find them. */
-    static EmbeddedStack start(Path workDir, int kafkaPort, int registryPort, int partitions) {
+    public static EmbeddedStack start(Path workDir, int kafkaPort, int registryPort, int partitions) {
         StackMain.useFileLogging(workDir);
         EmbeddedStack stack = EmbeddedStack.start(StackConfig.defaults(workDir).withPorts(kafkaPort, registryPort)
                 .withTopics(topics(partitions)));

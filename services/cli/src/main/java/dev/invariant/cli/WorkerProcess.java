@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The inference worker as a child process, started from its built Quarkus jar and stopped gracefully. */
-final class WorkerProcess implements AutoCloseable {
+public final class WorkerProcess implements AutoCloseable {
     private final Process process;
     private final int httpPort;
     private final Path log;
@@ -28,12 +28,12 @@ final class WorkerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static Path jar(Path root) {
+    public static Path jar(Path root) {
         return root.resolve("services/inference-worker/target/quarkus-app/quarkus-run.jar");
     }
 
     /** Starts a worker with these properties and waits until it reports ready. */
-    static WorkerProcess start(Path root, Map<String, String> properties, Path log, Duration timeout) {
+    public static WorkerProcess start(Path root, Map<String, String> properties, Path log, Duration timeout) {
         Path jar = jar(root);
         if (!Files.isRegularFile(jar)) {
             throw new EngineException(ErrorCode.INTERNAL, "the worker is not built (" + jar + "): run ./invariant build");
@@ -57,15 +57,15 @@ final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + httpPort;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
