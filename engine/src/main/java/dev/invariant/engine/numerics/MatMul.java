@@ -31,7 +31,7 @@ public final class MatMul {
 
     /** Floats of scratch {@link #rows} needs for {@code tokens} tokens. */
     public static int scratchSize(int tokens) {
-        return Math.max(2, Math.min(tokens, TOKEN_TILE)) * Dot.PARTIALS;
+        return Math.max(4, Math.min(tokens, TOKEN_TILE)) * Dot.PARTIALS;
     }
 
     /**
@@ -65,14 +65,19 @@ public final class MatMul {
             for (int row = r0; row < r1; row++) {
                 long base = (long) row * k * esize;
                 int t = 0;
-                for (; t + 2 <= tokens; t += 2) {
+                for (; t + 4 <= tokens; t += 4) {
+                    WideRows.four(seg, bf16, base, x, xo + t * ldx, ldx, k, scratch);
+                    for (int i = 0; i < 4; i++) y[(t + i) * ldy + yo + row] = PartialTree.reduce(scratch, i * width);
+                }
+                if (t + 2 <= tokens) {
                     WideRows.two(seg, bf16, base, x, xo + t * ldx, ldx, k, scratch);
-                    y[t * ldy + yo + row] = tree(scratch, 0, width);
-                    y[(t + 1) * ldy + yo + row] = tree(scratch, width, width);
+                    y[t * ldy + yo + row] = PartialTree.reduce(scratch, 0);
+                    y[(t + 1) * ldy + yo + row] = PartialTree.reduce(scratch, width);
+                    t += 2;
                 }
                 if (t < tokens) {
                     WideRows.one(seg, bf16, base, x, xo + t * ldx, k, scratch);
-                    y[t * ldy + yo + row] = tree(scratch, 0, width);
+                    y[t * ldy + yo + row] = PartialTree.reduce(scratch, 0);
                 }
             }
             return;
