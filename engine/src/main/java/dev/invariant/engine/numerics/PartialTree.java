@@ -15,19 +15,24 @@ final class PartialTree {
     private PartialTree() {
     }
 
-    private static FloatVector v(float[] p, int i) {
-        return FloatVector.fromArray(F, p, i);
-    }
-
-    private static FloatVector h(float[] p, int o, int r) {
-        int i = o + 8 * r;
-        return v(p, i).add(v(p, i + 128)).add(v(p, i + 64).add(v(p, i + 192)));
-    }
-
     /** The dot finished from P = p[o .. o + 256); p[o .. o + 8) is overwritten. */
     static float reduce(float[] p, int o) {
-        FloatVector h0 = h(p, o, 0), h1 = h(p, o, 1), h2 = h(p, o, 2), h3 = h(p, o, 3);
-        FloatVector h4 = h(p, o, 4), h5 = h(p, o, 5), h6 = h(p, o, 6), h7 = h(p, o, 7);
+        FloatVector h0 = FloatVector.fromArray(F, p, o + 0).add(FloatVector.fromArray(F, p, o + 128))
+                .add(FloatVector.fromArray(F, p, o + 64).add(FloatVector.fromArray(F, p, o + 192)));
+        FloatVector h1 = FloatVector.fromArray(F, p, o + 8).add(FloatVector.fromArray(F, p, o + 136))
+                .add(FloatVector.fromArray(F, p, o + 72).add(FloatVector.fromArray(F, p, o + 200)));
+        FloatVector h2 = FloatVector.fromArray(F, p, o + 16).add(FloatVector.fromArray(F, p, o + 144))
+                .add(FloatVector.fromArray(F, p, o + 80).add(FloatVector.fromArray(F, p, o + 208)));
+        FloatVector h3 = FloatVector.fromArray(F, p, o + 24).add(FloatVector.fromArray(F, p, o + 152))
+                .add(FloatVector.fromArray(F, p, o + 88).add(FloatVector.fromArray(F, p, o + 216)));
+        FloatVector h4 = FloatVector.fromArray(F, p, o + 32).add(FloatVector.fromArray(F, p, o + 160))
+                .add(FloatVector.fromArray(F, p, o + 96).add(FloatVector.fromArray(F, p, o + 224)));
+        FloatVector h5 = FloatVector.fromArray(F, p, o + 40).add(FloatVector.fromArray(F, p, o + 168))
+                .add(FloatVector.fromArray(F, p, o + 104).add(FloatVector.fromArray(F, p, o + 232)));
+        FloatVector h6 = FloatVector.fromArray(F, p, o + 48).add(FloatVector.fromArray(F, p, o + 176))
+                .add(FloatVector.fromArray(F, p, o + 112).add(FloatVector.fromArray(F, p, o + 240)));
+        FloatVector h7 = FloatVector.fromArray(F, p, o + 56).add(FloatVector.fromArray(F, p, o + 184))
+                .add(FloatVector.fromArray(F, p, o + 120).add(FloatVector.fromArray(F, p, o + 248)));
         FloatVector g0 = h0.add(h4), g1 = h1.add(h5), g2 = h2.add(h6), g3 = h3.add(h7);
         FloatVector e = g0.add(g2).add(g1.add(g3));
         e.intoArray(p, o);
