@@ -23,7 +23,9 @@ import org.jboss.logging.Logger;
 /**
  * The Kafka front door. Each record first waits for an admission permit: the returned stage completes once the
  * record is handed to the engine, so SmallRye delivers the next record only while the engine has room, and the
- * connector pauses its partitions when its bounded queue fills. Many requests are in the engine at once.
+ * connector pauses its partitions when its bounded queue fills. Many requests are in the engine at once. While
+ * permits are free and the writer schema is known, a record is admitted on the delivering thread itself; only a
+ * full engine or a registry look-up moves it to the reader thread.
  *
  * <p>A record is acknowledged (its offset becomes committable under the throttled strategy) only after its
  * Completion, or its dead letter, is acknowledged by the broker. A crash before that re-delivers the record, and
@@ -57,6 +59,13 @@ public class RequestConsumer {
     public CompletionStage<Void> onRecord(Message<byte[]> message) {
         long arrived = System.nanoTime();
         var admitted = new CompletableFuture<Void>();
+        // A free permit and a known writer schema need no blocking call: the record is read and handed to the
+        // engine on this thread, the stage is complete on return and the next record of the poll follows at once,
+        // so a burst reaches the engine without two thread hand-offs per record.
+        if (codec.readsWithoutRegistry(message.getPayload()) && engines.admission().tryAcquire()) {
+            read(message, arrived, admitted);
+            return admitted;
+        }
         engines.admission().acquire().thenRunAsync(() -> read(message, arrived, admitted), reader);
         return admitted;
     }
