@@ -8,6 +8,8 @@ import dev.invariant.schemas.registry.RegistryException;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.engine.Generations;
 import dev.invariant.worker.metrics.WorkerMetrics;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.CompletableFuture;
@@ -54,9 +56,22 @@ public class RequestConsumer {
         this.metrics = metrics;
     }
 
+    /**
+     * One poll's records in one call: each is admitted in order as {@link #onRecord} would, without a dispatch
+     * per record; the stage completes once every record of the batch is admitted, so the connector still pauses
+     * when the engine is full. Each record is acknowledged on its own.
+     */
     @Incoming("requests")
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
-    public CompletionStage<Void> onRecord(Message<byte[]> message) {
+    public CompletionStage<Void> onBatch(KafkaRecordBatch<byte[], byte[]> batch) {
+        CompletionStage<Void> admitted = CompletableFuture.completedFuture(null);
+        for (KafkaRecord<byte[], byte[]> record : batch) {
+            admitted = admitted.thenCompose(v -> onRecord(record));
+        }
+        return admitted;
+    }
+
+    private CompletionStage<Void> onRecord(Message<byte[]> message) {
         long arrived = System.nanoTime();
         var admitted = new CompletableFuture<Void>();
         // A free permit and a known writer schema need no blocking call: the record is read and handed to the
