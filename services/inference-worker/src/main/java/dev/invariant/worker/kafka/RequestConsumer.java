@@ -12,11 +12,16 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -59,15 +64,28 @@ public class RequestConsumer {
     /**
      * One poll's records in one call: each is admitted in order as {@link #onRecord} would, without a dispatch
      * per record; the stage completes once every record of the batch is admitted, so the connector still pauses
-     * when the engine is full. Each record is acknowledged on its own.
+     * when the engine is full. The throttled commit tracks only the last record of each partition in a batch, so
+     * that record is acknowledged once every record of its partition in the batch is done: no offset becomes
+     * committable before all the records below it have their completion or dead letter acknowledged.
      */
     @Incoming("requests")
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     public CompletionStage<Void> onBatch(KafkaRecordBatch<byte[], byte[]> batch) {
+        Map<TopicPartition, List<CompletableFuture<Void>>> done = new HashMap<>();
         CompletionStage<Void> admitted = CompletableFuture.completedFuture(null);
         for (KafkaRecord<byte[], byte[]> record : batch) {
-            admitted = admitted.thenCompose(v -> onRecord(record));
+            var acked = new CompletableFuture<Void>();
+            done.computeIfAbsent(new TopicPartition(record.getTopic(), record.getPartition()), tp -> new ArrayList<>())
+                    .add(acked);
+            Message<byte[]> tracked = record.withAck(() -> {
+                acked.complete(null);
+                return CompletableFuture.completedFuture(null);
+            });
+            admitted = admitted.thenCompose(v -> onRecord(tracked));
         }
+        Map<TopicPartition, KafkaRecord<byte[], byte[]>> latest = batch.getLatestOffsetRecords();
+        done.forEach((tp, acks) -> CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                .thenRun(() -> latest.get(tp).ack()));
         return admitted;
     }
 
