@@ -10,11 +10,14 @@ import dev.invariant.schemas.registry.SchemaRegistryClient;
 import dev.invariant.schemas.serde.AvroWireCodec;
 import dev.invariant.schemas.serde.SubjectNames;
 import dev.invariant.schemas.serde.UnreadableRecordException;
+import dev.invariant.schemas.serde.WireFormat;
 import dev.invariant.worker.config.WorkerConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -28,6 +31,8 @@ public class RecordCodec {
     private final SchemaRegistryClient registry;
     private final AvroWireCodec<InferenceRequest> requests = new AvroWireCodec<>(InferenceRequest.class);
     private final AvroWireCodec<SpecificRecord> writer = new AvroWireCodec<>(null);
+    // Writer schemas this codec has already read with: a record naming one of them needs no registry call.
+    private final Map<Integer, Schema> known = new ConcurrentHashMap<>();
 
     public RecordCodec(WorkerConfig config) {
         this.registry = new SchemaRegistryClient(new RegistryConfig(URI.create(config.registry().url()),
@@ -54,6 +59,19 @@ public class RecordCodec {
         return requests.decode(value, this::writerSchema);
     }
 
+    /**
+     * Whether {@link #decodeRequest} answers {@code value} without asking the registry (no blocking call): its
+     * writer schema was read before, or the bytes are not in the wire format at all and fail at once.
+     */
+    public boolean readsWithoutRegistry(byte[] value) {
+        if (value == null) return true;
+        try {
+            return known.containsKey(WireFormat.schemaId(value));
+        } catch (UnreadableRecordException e) {
+            return true;
+        }
+    }
+
     public byte[] encode(String topic, Completion c) {
         return encodeAny(topic, c);
     }
@@ -73,8 +91,12 @@ public class RecordCodec {
     }
 
     private Schema writerSchema(int id) {
+        Schema cached = known.get(id);
+        if (cached != null) return cached;
         try {
-            return registry.schemaById(id);
+            Schema schema = registry.schemaById(id);
+            known.put(id, schema);
+            return schema;
         } catch (RegistryException e) {
             if (e.isTransient()) throw e;
             throw new UnreadableRecordException(e.isNotFound() ? UnreadableRecordException.Reason.UNKNOWN_SCHEMA_ID

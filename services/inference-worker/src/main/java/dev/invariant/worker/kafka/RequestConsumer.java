@@ -8,13 +8,20 @@ import dev.invariant.schemas.registry.RegistryException;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.engine.Generations;
 import dev.invariant.worker.metrics.WorkerMetrics;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -23,7 +30,9 @@ import org.jboss.logging.Logger;
 /**
  * The Kafka front door. Each record first waits for an admission permit: the returned stage completes once the
  * record is handed to the engine, so SmallRye delivers the next record only while the engine has room, and the
- * connector pauses its partitions when its bounded queue fills. Many requests are in the engine at once.
+ * connector pauses its partitions when its bounded queue fills. Many requests are in the engine at once. While
+ * permits are free and the writer schema is known, a record is admitted on the delivering thread itself; only a
+ * full engine or a registry look-up moves it to the reader thread.
  *
  * <p>A record is acknowledged (its offset becomes committable under the throttled strategy) only after its
  * Completion, or its dead letter, is acknowledged by the broker. A crash before that re-delivers the record, and
@@ -52,11 +61,44 @@ public class RequestConsumer {
         this.metrics = metrics;
     }
 
+    /**
+     * One poll's records in one call: each is admitted in order as {@link #onRecord} would, without a dispatch
+     * per record; the stage completes once every record of the batch is admitted, so the connector still pauses
+     * when the engine is full. The throttled commit tracks only the last record of each partition in a batch, so
+     * that record is acknowledged once every record of its partition in the batch is done: no offset becomes
+     * committable before all the records below it have their completion or dead letter acknowledged.
+     */
     @Incoming("requests")
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
-    public CompletionStage<Void> onRecord(Message<byte[]> message) {
+    public CompletionStage<Void> onBatch(KafkaRecordBatch<byte[], byte[]> batch) {
+        Map<TopicPartition, List<CompletableFuture<Void>>> done = new HashMap<>();
+        CompletionStage<Void> admitted = CompletableFuture.completedFuture(null);
+        for (KafkaRecord<byte[], byte[]> record : batch) {
+            var acked = new CompletableFuture<Void>();
+            done.computeIfAbsent(new TopicPartition(record.getTopic(), record.getPartition()), tp -> new ArrayList<>())
+                    .add(acked);
+            Message<byte[]> tracked = record.withAck(() -> {
+                acked.complete(null);
+                return CompletableFuture.completedFuture(null);
+            });
+            admitted = admitted.thenCompose(v -> onRecord(tracked));
+        }
+        Map<TopicPartition, KafkaRecord<byte[], byte[]>> latest = batch.getLatestOffsetRecords();
+        done.forEach((tp, acks) -> CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                .thenRun(() -> latest.get(tp).ack()));
+        return admitted;
+    }
+
+    private CompletionStage<Void> onRecord(Message<byte[]> message) {
         long arrived = System.nanoTime();
         var admitted = new CompletableFuture<Void>();
+        // A free permit and a known writer schema need no blocking call: the record is read and handed to the
+        // engine on this thread, the stage is complete on return and the next record of the poll follows at once,
+        // so a burst reaches the engine without two thread hand-offs per record.
+        if (codec.readsWithoutRegistry(message.getPayload()) && engines.admission().tryAcquire()) {
+            read(message, arrived, admitted);
+            return admitted;
+        }
         engines.admission().acquire().thenRunAsync(() -> read(message, arrived, admitted), reader);
         return admitted;
     }
