@@ -124,7 +124,7 @@ public final class EngineCore implements AutoCloseable {
     /** One engine step; returns the number of sequences that ran. */
     public int step() {
         long now = clock.getAsLong();
-        expireDeadlines(now);
+        expireDeadlines();
         // schedule
         ScheduledBatch batch = scheduler.schedule();
         preemptions += batch.preempted().size();
@@ -183,7 +183,7 @@ public final class EngineCore implements AutoCloseable {
         a.sink.accept(a.result(backend.profile(), now));
     }
 
-    private void expireDeadlines(long nowNanos) {
+    private void expireDeadlines() {
         long wall = System.currentTimeMillis();
         List<ActiveRequest> expired = new ArrayList<>();
         for (ActiveRequest a : active.values()) {

@@ -8,7 +8,6 @@ import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
 import dev.invariant.schemas.Sampling;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /** A request as the CLI built it, turned into the InferenceRequest record that goes on the requests topic. */
@@ -34,9 +33,5 @@ public final class RequestRecords {
             case Prompt.TokenIds t -> b.setPromptTokenIds(Arrays.stream(t.ids()).boxed().toList());
         }
         return b.build();
-    }
-
-    static List<InferenceRequest> all(List<Request> requests, String model, Numerics profile, boolean stream) {
-        return requests.stream().map(r -> of(r, model, profile, stream)).toList();
     }
 }
