@@ -6,12 +6,12 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The canonical dot product (docs/numerics.md, "Canonical dot"): W interleaved partial sums
  * P[k mod W] accumulated with fma in increasing k, then a halving tree P[p] += P[p + s] for
- * s = W/2 .. 1. W = 256 when K >= 256, else the smallest power of two >= K.
+ * s = W/2 .. 1. W = 32 when K >= 32, else the smallest power of two >= K.
  * Vector code holds P[8r .. 8r+7] in one 8-lane register: the accumulation order per partial is
  * unchanged, the halvings with s >= 8 are vertical vector adds, the last three are scalar.
  */
 public final class Dot {
-    public static final int PARTIALS = 256;
+    public static final int PARTIALS = 32;
     static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     static final int LANES = 8;
 
@@ -39,7 +39,7 @@ public final class Dot {
         return p[0];
     }
 
-    /** Canonical dot of x[xo..xo+k) and w[wo..wo+k); {@code scratch} holds at least 256 floats. */
+    /** Canonical dot of x[xo..xo+k) and w[wo..wo+k); {@code scratch} holds at least {@link #PARTIALS} floats. */
     public static float dot(float[] x, int xo, float[] w, int wo, int k, float[] scratch) {
         int width = width(k);
         float[] p = scratch;

@@ -2,7 +2,6 @@ package dev.invariant.engine.numerics;
 
 import dev.invariant.engine.model.DType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -30,9 +29,12 @@ public final class MatMul {
     /** Tokens processed against one weight row at a time; their partial sums stay in L1. */
     static final int TOKEN_TILE = 16;
 
-    /** Floats of scratch {@link #rows} needs for {@code tokens} tokens. */
-    public static int scratchSize(int tokens) {
-        return Math.max(4, Math.min(tokens, TOKEN_TILE)) * Dot.PARTIALS;
+    /** Where the wide kernels keep a widened weight row in scratch: after the partials of two tokens. */
+    private static final int WIDE_ROW = 2 * Dot.PARTIALS;
+
+    /** Floats of scratch {@link #rows} needs for {@code tokens} tokens against rows of length {@code k}. */
+    public static int scratchSize(int tokens, int k) {
+        return Math.max(Math.max(4, Math.min(tokens, TOKEN_TILE)) * Dot.PARTIALS, WIDE_ROW + k);
     }
 
     /**
@@ -61,13 +63,7 @@ public final class MatMul {
         MemorySegment seg = w.data();
         int esize = w.dtype().bytes();
         if (width == Dot.PARTIALS) {
-            // Weights are always read from their own segment: mixing heap and native segments in these
-            // loads pollutes the JIT's type profile and makes every vector load several times slower.
-            if (bf16) {
-                wideBf16(seg, x, xo, ldx, tokens, y, yo, ldy, k, r0, r1, scratch);
-            } else {
-                wideF32(seg, x, xo, ldx, tokens, y, yo, ldy, k, r0, r1, scratch);
-            }
+            wide(w, x, xo, ldx, tokens, y, yo, ldy, r0, r1, scratch);
             return;
         }
         for (int row = r0; row < r1; row++) {
@@ -97,61 +93,40 @@ public final class MatMul {
         }
     }
 
-    /** Written so that {@link #touch}'s loads are not removed. */
-    static volatile int sink;
-
     /**
-     * Reads one byte per cache line of a weight row, in order, before the kernels sweep it. The passes read
-     * the row in strided runs, which the hardware prefetchers follow poorly; this sequential read brings the
-     * row into L1 at streaming speed (measured: f32 single-token rows about twice as fast).
+     * W = 32: pairs of tokens share one widened copy of each weight row ({@link WideRows#two}); a single token
+     * streams the row from the segment ({@link WideRows#oneBf16}, {@link WideRows#oneF32}). Weights are always read
+     * from their own segment: mixing heap and native segments in these loads pollutes the JIT's type profile and
+     * makes every vector load several times slower.
      */
-    private static void touch(MemorySegment seg, long base, long bytes) {
-        int acc = 0;
-        for (long off = 0; off < bytes; off += 64) acc += seg.get(ValueLayout.JAVA_BYTE, base + off);
-        if (acc == Integer.MIN_VALUE) sink = acc;
-    }
-
-    // One driver per dtype, as the kernels: the JIT then sees one weight format per call site.
-    private static void wideBf16(MemorySegment seg, float[] x, int xo, int ldx, int tokens, float[] y, int yo, int ldy,
-                                 int k, int r0, int r1, float[] p) {
+    private static void wide(WeightMatrix w, float[] x, int xo, int ldx, int tokens, float[] y, int yo, int ldy,
+                             int r0, int r1, float[] s) {
+        int k = w.cols();
+        MemorySegment seg = w.data();
+        boolean bf16 = w.dtype() == DType.BF16;
+        long rowBytes = (long) k * w.dtype().bytes();
         for (int row = r0; row < r1; row++) {
-            long base = (long) row * k * 2;
-            touch(seg, base, (long) k * 2);
+            long base = row * rowBytes;
             int t = 0;
-            for (; t + 4 <= tokens; t += 4) {
-                WideRows.fourBf16(seg, base, x, xo + t * ldx, ldx, k, p);
-                for (int i = 0; i < 4; i++) y[(t + i) * ldy + yo + row] = PartialTree.reduce(p, i * Dot.PARTIALS);
-            }
-            if (t + 2 <= tokens) {
-                WideRows.twoBf16(seg, base, x, xo + t * ldx, ldx, k, p);
-                for (int i = 0; i < 2; i++) y[(t + i) * ldy + yo + row] = PartialTree.reduce(p, i * Dot.PARTIALS);
-                t += 2;
+            if (tokens >= 2) {
+                if (bf16) {
+                    WideRows.widenBf16(seg, base, k, s, WIDE_ROW);
+                } else {
+                    WideRows.copyF32(seg, base, k, s, WIDE_ROW);
+                }
+                for (; t + 2 <= tokens; t += 2) {
+                    WideRows.two(s, WIDE_ROW, x, xo + t * ldx, ldx, k, s);
+                    y[t * ldy + yo + row] = PartialTree.reduce(s, 0);
+                    y[(t + 1) * ldy + yo + row] = PartialTree.reduce(s, Dot.PARTIALS);
+                }
             }
             if (t < tokens) {
-                WideRows.oneBf16(seg, base, x, xo + t * ldx, k, p);
-                y[t * ldy + yo + row] = PartialTree.reduce(p, 0);
-            }
-        }
-    }
-
-    private static void wideF32(MemorySegment seg, float[] x, int xo, int ldx, int tokens, float[] y, int yo, int ldy,
-                                int k, int r0, int r1, float[] p) {
-        for (int row = r0; row < r1; row++) {
-            long base = (long) row * k * 4;
-            touch(seg, base, (long) k * 4);
-            int t = 0;
-            for (; t + 4 <= tokens; t += 4) {
-                WideRows.fourF32(seg, base, x, xo + t * ldx, ldx, k, p);
-                for (int i = 0; i < 4; i++) y[(t + i) * ldy + yo + row] = PartialTree.reduce(p, i * Dot.PARTIALS);
-            }
-            if (t + 2 <= tokens) {
-                WideRows.twoF32(seg, base, x, xo + t * ldx, ldx, k, p);
-                for (int i = 0; i < 2; i++) y[(t + i) * ldy + yo + row] = PartialTree.reduce(p, i * Dot.PARTIALS);
-                t += 2;
-            }
-            if (t < tokens) {
-                WideRows.oneF32(seg, base, x, xo + t * ldx, k, p);
-                y[t * ldy + yo + row] = PartialTree.reduce(p, 0);
+                if (bf16) {
+                    WideRows.oneBf16(seg, base, x, xo + t * ldx, k, s);
+                } else {
+                    WideRows.oneF32(seg, base, x, xo + t * ldx, k, s);
+                }
+                y[t * ldy + yo + row] = PartialTree.reduce(s, 0);
             }
         }
     }

@@ -23,9 +23,11 @@ class DotTest {
         assertEquals(4, Dot.width(3));
         assertEquals(8, Dot.width(8));
         assertEquals(16, Dot.width(9));
-        assertEquals(256, Dot.width(255));
-        assertEquals(256, Dot.width(256));
-        assertEquals(256, Dot.width(100_000));
+        assertEquals(32, Dot.width(17));
+        assertEquals(32, Dot.width(31));
+        assertEquals(32, Dot.width(32));
+        assertEquals(32, Dot.width(33));
+        assertEquals(32, Dot.width(100_000));
     }
 
     @Test
@@ -86,7 +88,7 @@ class DotTest {
                     WeightMatrix m = WeightMatrix.of(t, arena);
                     int ldy = rows + 2;
                     float[] y = new float[tokens * ldy];
-                    MatMul.rows(m, x, ldx, tokens, y, ldy, 1, 0, rows, new float[MatMul.scratchSize(tokens)]);
+                    MatMul.rows(m, x, ldx, tokens, y, ldy, 1, 0, rows, new float[MatMul.scratchSize(tokens, k)]);
                     for (int tk = 0; tk < tokens; tk++) {
                         for (int r = 0; r < rows; r++) {
                             assertBits(Dot.reference(x, tk * ldx, wf, r * k, k), y[tk * ldy + 1 + r],

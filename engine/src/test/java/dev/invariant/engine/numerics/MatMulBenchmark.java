@@ -41,7 +41,8 @@ public final class MatMulBenchmark {
                     for (int tokens : new int[] {1, 16}) {
                         float[] x = DotTest.random(rnd, tokens * k);
                         float[] y = new float[tokens * rows];
-                        float[] scratch = new float[MatMul.scratchSize(tokens)];
+                        float[] scratch = new float[MatMul.scratchSize(tokens, k)];
+                        float[] naiveScratch = new float[NaiveMatMul.scratchSize(k)];
                         if (mib > 0) reps = Math.max(reps, copies);
                         int splits = NaiveMatMul.splits(tokens, 2, k);
                         long alloc = 0;
@@ -52,7 +53,7 @@ public final class MatMulBenchmark {
                             for (int r = 0; r < reps; r++) MatMul.rows(ws[r % copies], x, k, tokens, y, rows, 0, 0, rows, scratch);
                             long t1 = CPU.getCurrentThreadCpuTime();
                             alloc = (((com.sun.management.ThreadMXBean) CPU).getCurrentThreadAllocatedBytes() - a0) / reps;
-                            for (int r = 0; r < reps; r++) NaiveMatMul.rows(ws[r % copies], x, k, tokens, y, rows, 0, 0, rows, splits);
+                            for (int r = 0; r < reps; r++) NaiveMatMul.rows(ws[r % copies], x, k, tokens, y, rows, 0, 0, rows, splits, naiveScratch);
                             long t2 = CPU.getCurrentThreadCpuTime();
                             best[0] = Math.min(best[0], (t1 - t0) / 1e3 / reps);
                             best[1] = Math.min(best[1], (t2 - t1) / 1e3 / reps);

@@ -12,14 +12,13 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The register-blocked W = 256 kernels against {@link Dot#reference}, on every token-tile remainder
- * (1..9 tokens: tiles of 4, then 2, then 1) and on every shape of the last chunk of K: none, whole
- * vectors covering one or several register groups, and a scalar remainder of 1..7 lanes.
+ * The W = 32 kernels against {@link Dot#reference}, on 1..9 tokens (pairs, then one) and on every shape of the last
+ * chunk of K: none, a K shorter than one chunk, and a partial chunk of 1..31 lanes.
  */
 class WideRowsTest {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int[] KS = {256, 257, 263, 264, 272, 300, 320, 383, 384, 504, 511, 512, 896, 903, 1279, 4864};
+    private static final int[] KS = {17, 24, 31, 32, 33, 39, 40, 47, 48, 56, 63, 64, 65, 100, 256, 263, 896, 903, 1279, 4864};
 
     @Test
     void everyTokenRemainderAndChunkTailEqualsTheReference() {
@@ -45,7 +44,7 @@ class WideRowsTest {
                         float[] x = DotTest.random(rnd, tokens * ldx);
                         int ldy = rows + 1;
                         float[] y = new float[tokens * ldy];
-                        MatMul.rows(m, x, ldx, tokens, y, ldy, 1, 0, rows, new float[MatMul.scratchSize(tokens)]);
+                        MatMul.rows(m, x, ldx, tokens, y, ldy, 1, 0, rows, new float[MatMul.scratchSize(tokens, k)]);
                         for (int t = 0; t < tokens; t++) {
                             for (int r = 0; r < rows; r++) {
                                 assertBits(Dot.reference(x, t * ldx, wf, r * k, k), y[t * ldy + 1 + r],

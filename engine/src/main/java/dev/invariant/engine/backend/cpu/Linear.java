@@ -22,21 +22,44 @@ final class Linear {
     record Job(WeightMatrix w, float[] out, int ldy) {
     }
 
+    /** Rows a thread claims at a time: small enough to balance threads slowed by other work, large enough to be cheap. */
+    private static final int ROWS_PER_CHUNK = 64;
+
+    /** Per-thread scratch, kept between calls: a projection is split into many small pieces. */
+    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
+
+    private float[] scratch(int size) {
+        float[] s = scratch.get();
+        if (s.length < size) {
+            s = new float[size];
+            scratch.set(s);
+        }
+        return s;
+    }
+
+    private static int maxCols(Job[] jobs) {
+        int k = 0;
+        for (Job j : jobs) k = Math.max(k, j.w().cols());
+        return k;
+    }
+
     void run(float[] x, int ldx, int tokens, Job... jobs) {
         int total = 0;
         for (Job j : jobs) total += j.w().rows();
         int[] starts = new int[jobs.length + 1];
         for (int i = 0; i < jobs.length; i++) starts[i + 1] = starts[i] + jobs[i].w().rows();
         int splits = profile == NumericsProfile.NAIVE ? NaiveMatMul.splits(tokens, pool.threads(), jobs[0].w().cols()) : 0;
-        pool.forRange(total, (lo, hi) -> {
-            float[] scratch = profile == NumericsProfile.NAIVE ? null : new float[MatMul.scratchSize(tokens)];
+        pool.forChunks(total, ROWS_PER_CHUNK, (lo, hi) -> {
+            boolean naive = profile == NumericsProfile.NAIVE;
+            int k = maxCols(jobs);
+            float[] scratch = scratch(naive ? NaiveMatMul.scratchSize(k) : MatMul.scratchSize(tokens, k));
             for (int i = 0; i < jobs.length; i++) {
                 int a = Math.max(lo, starts[i]) - starts[i];
                 int b = Math.min(hi, starts[i + 1]) - starts[i];
                 if (a >= b) continue;
                 Job j = jobs[i];
-                if (scratch == null) {
-                    NaiveMatMul.rows(j.w(), x, ldx, tokens, j.out(), j.ldy(), 0, a, b, splits);
+                if (naive) {
+                    NaiveMatMul.rows(j.w(), x, ldx, tokens, j.out(), j.ldy(), 0, a, b, splits, scratch);
                 } else {
                     MatMul.rows(j.w(), x, ldx, tokens, j.out(), j.ldy(), 0, a, b, scratch);
                 }

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fixed set of threads that split independent index ranges (output rows, heads, tokens) between them.
@@ -64,6 +65,24 @@ final class WorkerPool implements AutoCloseable {
         if (failure instanceof RuntimeException re) throw re;
         if (failure instanceof Error err) throw err;
         if (failure != null) throw new IllegalStateException("worker interrupted", failure);
+    }
+
+    /**
+     * Runs body over [0, n) in pieces of {@code chunk} that the threads claim in turn, so a thread that another
+     * process slows down takes fewer pieces. Which thread computes a piece never changes its values.
+     */
+    void forChunks(int n, int chunk, RangeBody body) {
+        int pieces = (n + chunk - 1) / chunk;
+        if (pieces <= 1 || threads == 1) {
+            forRange(n, body);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        forRange(Math.min(threads, pieces), (lo, hi) -> {
+            for (int p = next.getAndIncrement(); p < pieces; p = next.getAndIncrement()) {
+                body.run(p * chunk, Math.min(n, (p + 1) * chunk));
+            }
+        });
     }
 
     @Override
