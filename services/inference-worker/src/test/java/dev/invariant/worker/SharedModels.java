@@ -12,6 +12,10 @@ final class SharedModels {
         return shared().resolve("models").resolve("stories260K");
     }
 
+    static Path tinyQwen2() {
+        return shared().resolve("models").resolve("tiny-qwen2");
+    }
+
     static Path shared() {
         String p = System.getProperty("invariant.shared");
         if (p != null && Files.isDirectory(Path.of(p))) return Path.of(p).toAbsolutePath().normalize();

@@ -9,6 +9,7 @@ import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.text.ChatMessage;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Sampling;
+import dev.invariant.worker.engine.ChatMessages;
 import dev.invariant.worker.engine.EngineService;
 import java.util.List;
 
@@ -53,7 +54,7 @@ public final class RequestMapper {
         if (r.getPrompt() != null) return new Prompt.Text(r.getPrompt());
         if (r.getMessages() != null) {
             List<ChatMessage> messages = r.getMessages().stream()
-                    .map(m -> new ChatMessage(m.getRole(), m.getContent())).toList();
+                    .map(m -> ChatMessages.of(m.getRole(), m.getContent())).toList();
             return new Prompt.Chat(messages);
         }
         return new Prompt.TokenIds(r.getPromptTokenIds().stream().mapToInt(Integer::intValue).toArray());

@@ -8,6 +8,7 @@ import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.text.ChatMessage;
+import dev.invariant.worker.engine.ChatMessages;
 import dev.invariant.worker.engine.EngineService;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,9 +59,9 @@ public final class OpenAiRequests {
                 // OpenAI's content parts: only text parts are meaningful to a text model.
                 var text = new StringBuilder();
                 for (JsonNode part : content) text.append(part.path("text").asText(""));
-                list.add(new ChatMessage(m.path("role").asText(null), text.toString()));
+                list.add(ChatMessages.of(m.path("role").asText(null), text.toString()));
             } else {
-                list.add(new ChatMessage(m.path("role").asText(null), content == null || content.isNull()
+                list.add(ChatMessages.of(m.path("role").asText(null), content == null || content.isNull()
                         ? null : content.asText()));
             }
         }
