@@ -66,7 +66,8 @@ public final class PipelineBenchmark implements Callable<Integer> {
 
     @Option(names = "--hops", paramLabel = "N", defaultValue = "200",
             description = {"Records of the one-hop probe (produce -> consume, no worker), one every 20 ms after the",
-                    "warm-up: the broker's own latency on this machine; 0 skips it (default: ${DEFAULT-VALUE})."})
+                    "warm-up: the broker's own latency on this machine; as many idle thread round trips follow",
+                    "(the machine's wake-up floor); 0 skips both (default: ${DEFAULT-VALUE})."})
     int hops;
 
     @Option(names = "--worker-property", paramLabel = "KEY=VALUE",
@@ -100,6 +101,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
         Workload workload = new Workload(requests, maxTokens);
         List<Trial> trials = new ArrayList<>();
         long[] hopNs = null;
+        long[] wakeNs = null;
         log("starting Kafka and the schema registry in " + dir.resolve("stack"));
         try (EmbeddedStack stack = StackCommand.start(dir.resolve("stack"), 0, 0, 4);
              WorkerProcess worker = WorkerProcess.start(root, workerProperties(stack), dir.resolve("worker.log"),
@@ -121,6 +123,8 @@ public final class PipelineBenchmark implements Callable<Integer> {
                 if (hops > 0) {
                     hopNs = HopProbe.measure(kafka, hops, 20);
                     log("one Kafka hop: " + HopProbe.summary(hopNs));
+                    wakeNs = WakeupProbe.measure(hops, 20);
+                    log("idle thread round trip: " + WakeupProbe.summary(wakeNs));
                 }
                 for (Arrival shape : shapes) {
                     if (shape.needsCapacity()) {
@@ -142,7 +146,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
                 }
             }
         }
-        print(trials, config, hopNs);
+        print(trials, config, hopNs, wakeNs);
         Path csv = dir.resolve("requests.csv");
         PipelineReport.csv(trials, csv);
         log("per-request numbers in " + csv);
@@ -166,7 +170,7 @@ public final class PipelineBenchmark implements Callable<Integer> {
         return PipelineReport.best(PipelineReport.of(trials, all, DirectSide.NAME), Trial::completionsPerSecond, true);
     }
 
-    private void print(List<Trial> trials, EngineConfig config, long[] hopNs) {
+    private void print(List<Trial> trials, EngineConfig config, long[] hopNs, long[] wakeNs) {
         var out = System.out;
         out.println();
         out.printf(Locale.ROOT, "Run of %s: model %s, %d requests x %d tokens per trial, engine threads %d, max batch %d,"
@@ -180,6 +184,10 @@ public final class PipelineBenchmark implements Callable<Integer> {
             var h = HopProbe.summary(hopNs);
             out.printf(Locale.ROOT, "%nOne Kafka hop on this broker (produce -> consume, %d records of 200 bytes, no worker,"
                     + " no Avro): p50 %.1f ms, p99 %.1f ms%n", hopNs.length, h.get("p50"), h.get("p99"));
+        }
+        if (wakeNs != null) {
+            out.printf(Locale.ROOT, "%nIdle wake-up floor (a loopback TCP round trip between two threads of this JVM after"
+                    + " 20 ms idle, %d samples: two wake-ups, no Kafka): %s%n", wakeNs.length, WakeupProbe.summary(wakeNs));
         }
         out.println();
         out.println(PipelineReport.sameOutputs(trials)

@@ -1,32 +1,50 @@
 package dev.invariant.engine.backend.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed set of threads that split independent index ranges (output rows, heads, tokens) between them.
  * Work is never split inside a reduction, so the thread count changes who computes a value, not its bits.
+ *
+ * <p>A forward pass is a few hundred short parallel regions in a row. Waking a parked thread costs from tens of
+ * microseconds to over a millisecond on a virtual machine, so after a region the workers spin for a moment
+ * ({@link #SPIN_NANOS}) waiting for the next one before they park; an idle engine parks them at once after that.
+ * One caller at a time (the engine's step loop); regions do not nest.
  */
 final class WorkerPool implements AutoCloseable {
     interface RangeBody {
         void run(int lo, int hi);
     }
 
+    /** How long a worker (or the caller waiting for workers) spins before it parks. */
+    static final long SPIN_NANOS = 200_000;
+
+    /** One parallel region: part p of {@code parts} covers [n * p / parts, n * (p + 1) / parts). */
+    private record Region(long id, int n, int parts, RangeBody body, Thread caller, AtomicInteger pending,
+                          AtomicReference<Throwable> failure) {
+        void runPart(int p) {
+            try {
+                body.run((int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }
+    }
+
     private final int threads;
-    private final ExecutorService pool;
+    private final Thread[] workers;
+    private volatile Region region = new Region(0, 0, 0, (lo, hi) -> { }, null, new AtomicInteger(), new AtomicReference<>());
+    private volatile boolean closed;
 
     WorkerPool(int threads) {
         this.threads = threads;
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "invariant-cpu");
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int part = i + 1;
+            workers[i] = Thread.ofPlatform().name("invariant-cpu-" + part).daemon().start(() -> work(part));
+        }
     }
 
     int threads() {
@@ -40,31 +58,23 @@ final class WorkerPool implements AutoCloseable {
             if (n > 0) body.run(0, n);
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        for (int p = 1; p < parts; p++) {
-            int lo = (int) ((long) n * p / parts);
-            int hi = (int) ((long) n * (p + 1) / parts);
-            futures.add(pool.submit(() -> body.run(lo, hi)));
-        }
-        Throwable failure = null;
-        try {
-            body.run(0, (int) ((long) n / parts));
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) failure = e.getCause();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) failure = e;
+        Region r = new Region(region.id() + 1, n, parts, body, Thread.currentThread(), new AtomicInteger(parts - 1),
+                new AtomicReference<>());
+        region = r;
+        for (int p = 1; p < parts; p++) LockSupport.unpark(workers[p - 1]);
+        r.runPart(0);
+        long start = System.nanoTime();
+        while (r.pending().get() > 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(this);
             }
         }
+        Throwable failure = r.failure().get();
         if (failure instanceof RuntimeException re) throw re;
         if (failure instanceof Error err) throw err;
-        if (failure != null) throw new IllegalStateException("worker interrupted", failure);
+        if (failure != null) throw new IllegalStateException("worker failed", failure);
     }
 
     /**
@@ -85,8 +95,32 @@ final class WorkerPool implements AutoCloseable {
         });
     }
 
+    private void work(int part) {
+        long seen = 0;
+        while (!closed) {
+            Region r = region;
+            if (r.id() == seen) {
+                long start = System.nanoTime();
+                while ((r = region).id() == seen && !closed) {
+                    if (System.nanoTime() - start < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
+                }
+                if (closed) return;
+            }
+            seen = r.id();
+            if (part < r.parts()) {
+                r.runPart(part);
+                if (r.pending().decrementAndGet() == 0) LockSupport.unpark(r.caller());
+            }
+        }
+    }
+
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
     }
 }
