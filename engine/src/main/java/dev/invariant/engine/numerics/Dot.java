@@ -42,6 +42,8 @@ public final class Dot {
     /** Canonical dot of x[xo..xo+k) and w[wo..wo+k); {@code scratch} holds at least {@link #PARTIALS} floats. */
     public static float dot(float[] x, int xo, float[] w, int wo, int k, float[] scratch) {
         int width = width(k);
+        if (width == PARTIALS) return dot32(x, xo, w, wo, k, scratch);
+        if (k == 8) return dot8(x, xo, w, wo);
         float[] p = scratch;
         java.util.Arrays.fill(p, 0, width, 0.0f);
         if (width < LANES) {
@@ -63,6 +65,34 @@ public final class Dot {
         }
         for (; r < len; r++) p[r] = Math.fma(x[xo + c + r], w[wo + c + r], p[r]);
         return tree(p, width);
+    }
+
+    /** W = 32: the partials in four registers across the whole chunks, then the rest of K on the stored partials. */
+    private static float dot32(float[] x, int xo, float[] w, int wo, int k, float[] p) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int c = 0;
+        for (; c + PARTIALS <= k; c += PARTIALS) {
+            a0 = FloatVector.fromArray(F, x, xo + c).fma(FloatVector.fromArray(F, w, wo + c), a0);
+            a1 = FloatVector.fromArray(F, x, xo + c + 8).fma(FloatVector.fromArray(F, w, wo + c + 8), a1);
+            a2 = FloatVector.fromArray(F, x, xo + c + 16).fma(FloatVector.fromArray(F, w, wo + c + 16), a2);
+            a3 = FloatVector.fromArray(F, x, xo + c + 24).fma(FloatVector.fromArray(F, w, wo + c + 24), a3);
+        }
+        a0.intoArray(p, 0);
+        a1.intoArray(p, 8);
+        a2.intoArray(p, 16);
+        a3.intoArray(p, 24);
+        for (int r = 0; c + r < k; r++) p[r] = Math.fma(x[xo + c + r], w[wo + c + r], p[r]);
+        return PartialTree.reduce(p, 0);
+    }
+
+    /** K = 8 (small head dims): one fma per partial, then the tree s = 4, 2, 1, in scalars. */
+    private static float dot8(float[] x, int xo, float[] w, int wo) {
+        float p0 = Math.fma(x[xo], w[wo], 0f), p1 = Math.fma(x[xo + 1], w[wo + 1], 0f);
+        float p2 = Math.fma(x[xo + 2], w[wo + 2], 0f), p3 = Math.fma(x[xo + 3], w[wo + 3], 0f);
+        float p4 = Math.fma(x[xo + 4], w[wo + 4], 0f), p5 = Math.fma(x[xo + 5], w[wo + 5], 0f);
+        float p6 = Math.fma(x[xo + 6], w[wo + 6], 0f), p7 = Math.fma(x[xo + 7], w[wo + 7], 0f);
+        float q0 = p0 + p4, q1 = p1 + p5, q2 = p2 + p6, q3 = p3 + p7;
+        return (q0 + q2) + (q1 + q3);
     }
 
     /** Canonical dot with a fresh scratch buffer (for cold paths and tests). */
