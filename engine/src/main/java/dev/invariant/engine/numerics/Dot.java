@@ -48,7 +48,7 @@ public final class Dot {
         java.util.Arrays.fill(p, 0, width, 0.0f);
         if (width < LANES) {
             for (int i = 0; i < k; i++) p[i] = Math.fma(x[xo + i], w[wo + i], p[i]);
-            return tree(p, width);
+            return tree(p, 0, width);
         }
         int c = 0;
         for (; c + width <= k; c += width) {
@@ -64,7 +64,7 @@ public final class Dot {
             FloatVector.fromArray(F, x, xo + c + r).fma(FloatVector.fromArray(F, w, wo + c + r), acc).intoArray(p, r);
         }
         for (; r < len; r++) p[r] = Math.fma(x[xo + c + r], w[wo + c + r], p[r]);
-        return tree(p, width);
+        return tree(p, 0, width);
     }
 
     /** W = 32: the partials in four registers across the whole chunks, then the rest of K on the stored partials. */
@@ -118,20 +118,20 @@ public final class Dot {
             int q = (i - c) & (width - 1);
             p[q] = p[q] + x[xo + i];
         }
-        return tree(p, width);
+        return tree(p, 0, width);
     }
 
-    /** The halving tree over p[0..width): vector adds while s >= 8, then scalar. */
-    static float tree(float[] p, int width) {
+    /** The halving tree over p[o .. o + width): vector adds while s >= 8, then scalar. */
+    static float tree(float[] p, int o, int width) {
         int s = width / 2;
         for (; s >= LANES; s /= 2) {
             for (int q = 0; q < s; q += LANES) {
-                FloatVector.fromArray(F, p, q).add(FloatVector.fromArray(F, p, q + s)).intoArray(p, q);
+                FloatVector.fromArray(F, p, o + q).add(FloatVector.fromArray(F, p, o + q + s)).intoArray(p, o + q);
             }
         }
         for (; s >= 1; s /= 2) {
-            for (int q = 0; q < s; q++) p[q] = p[q] + p[q + s];
+            for (int q = 0; q < s; q++) p[o + q] = p[o + q] + p[o + q + s];
         }
-        return p[0];
+        return p[o];
     }
 }

@@ -59,13 +59,14 @@ public final class MatMul {
             }
             return;
         }
-        boolean bf16 = w.dtype() == DType.BF16;
-        MemorySegment seg = w.data();
-        int esize = w.dtype().bytes();
         if (width == Dot.PARTIALS) {
             wide(w, x, xo, ldx, tokens, y, yo, ldy, r0, r1, scratch);
             return;
         }
+        // W = 8 or 16 (K = 5..16): partials accumulated in scratch, one token after another.
+        boolean bf16 = w.dtype() == DType.BF16;
+        MemorySegment seg = w.data();
+        int esize = w.dtype().bytes();
         for (int row = r0; row < r1; row++) {
             Arrays.fill(scratch, 0, tokens * width, 0.0f);
             long base = (long) row * k * esize;
@@ -89,7 +90,7 @@ public final class MatMul {
                     scratch[q] = Math.fma(x[xo + t * ldx + c + r], wk, scratch[q]);
                 }
             }
-            for (int t = 0; t < tokens; t++) y[t * ldy + yo + row] = tree(scratch, t * width, width);
+            for (int t = 0; t < tokens; t++) y[t * ldy + yo + row] = Dot.tree(scratch, t * width, width);
         }
     }
 
@@ -148,22 +149,9 @@ public final class MatMul {
         return FloatVector.fromMemorySegment(F, seg, byteOffset, LE);
     }
 
-    private static float tree(float[] p, int o, int width) {
-        int s = width / 2;
-        for (; s >= LANES; s /= 2) {
-            for (int q = 0; q < s; q += LANES) {
-                FloatVector.fromArray(F, p, o + q).add(FloatVector.fromArray(F, p, o + q + s)).intoArray(p, o + q);
-            }
-        }
-        for (; s >= 1; s /= 2) {
-            for (int q = 0; q < s; q++) p[o + q] = p[o + q] + p[o + q + s];
-        }
-        return p[o];
-    }
-
     private static float scalarRow(WeightMatrix w, int row, float[] x, int xo, int k, int width, float[] p) {
         Arrays.fill(p, 0, width, 0.0f);
         for (int i = 0; i < k; i++) p[i & (width - 1)] = Math.fma(x[xo + i], w.get(row, i), p[i & (width - 1)]);
-        return tree(p, 0, width);
+        return Dot.tree(p, 0, width);
     }
 }

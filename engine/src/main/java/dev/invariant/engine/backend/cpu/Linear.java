@@ -44,15 +44,15 @@ final class Linear {
     }
 
     void run(float[] x, int ldx, int tokens, Job... jobs) {
-        int total = 0;
-        for (Job j : jobs) total += j.w().rows();
         int[] starts = new int[jobs.length + 1];
         for (int i = 0; i < jobs.length; i++) starts[i + 1] = starts[i] + jobs[i].w().rows();
-        int splits = profile == NumericsProfile.NAIVE ? NaiveMatMul.splits(tokens, pool.threads(), jobs[0].w().cols()) : 0;
+        int total = starts[jobs.length];
+        boolean naive = profile == NumericsProfile.NAIVE;
+        int splits = naive ? NaiveMatMul.splits(tokens, pool.threads(), jobs[0].w().cols()) : 0;
+        int k = maxCols(jobs);
+        int scratchSize = naive ? NaiveMatMul.scratchSize(k) : MatMul.scratchSize(tokens, k);
         pool.forChunks(total, ROWS_PER_CHUNK, (lo, hi) -> {
-            boolean naive = profile == NumericsProfile.NAIVE;
-            int k = maxCols(jobs);
-            float[] scratch = scratch(naive ? NaiveMatMul.scratchSize(k) : MatMul.scratchSize(tokens, k));
+            float[] scratch = scratch(scratchSize);
             for (int i = 0; i < jobs.length; i++) {
                 int a = Math.max(lo, starts[i]) - starts[i];
                 int b = Math.min(hi, starts[i + 1]) - starts[i];
