@@ -16,10 +16,14 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * Gives the Quarkus Kafka Streams extension the monitor's topology, after preparing what it writes to: the
@@ -27,6 +31,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class StreamsSetup {
+    private static final Logger LOG = Logger.getLogger(StreamsSetup.class);
     @Inject
     MonitorConfig config;
     @Inject
@@ -36,8 +41,9 @@ public class StreamsSetup {
 
     private SchemaRegistryClient registry;
 
+    // Singleton, not ApplicationScoped: Kafka Streams must get the Topology itself, not a client proxy of it.
     @Produces
-    @ApplicationScoped
+    @Singleton
     Topology topology() {
         String consistency = config.topics().consistency();
         ConsistencyTopic.ensureCompacted(bootstrapServers, consistency, config.monitor().consistencyPartitions());
@@ -49,6 +55,19 @@ public class StreamsSetup {
         var events = Serdes.serdeFrom(new ConfluentAvroSerializer<ConsistencyEvent>(registry, false, false),
                 new ConfluentAvroDeserializer<>(registry, ConsistencyEvent.class));
         return MonitorTopology.build(config.settings(), reader, events);
+    }
+
+    /**
+     * A stream thread that dies (say the registry could not be reached to read a record) is replaced: under
+     * exactly-once nothing past the failed record was committed, so it is read again; the application never stops.
+     */
+    @Produces
+    @Singleton
+    StreamsUncaughtExceptionHandler onUncaught() {
+        return e -> {
+            LOG.errorf(e, "stream thread failed; replacing it (records since the last commit are processed again)");
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        };
     }
 
     // The embedded registry (H2) sometimes answers 500 on a lock timeout while busy: retry those a few times.

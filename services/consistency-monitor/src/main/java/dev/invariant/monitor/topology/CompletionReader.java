@@ -46,8 +46,11 @@ public final class CompletionReader {
         }
     }
 
+    private static final int MAX_REASON = 300;
+
     private List<Completion> skip(String key, String reason) {
-        // The key is a request id; no prompt or output text is logged.
+        // The key is a request id; no prompt or output text is logged. Reasons can quote whole schemas: cut them.
+        if (reason.length() > MAX_REASON) reason = reason.substring(0, MAX_REASON) + "…";
         LOG.warn("skipping unreadable completion record (key {}): {}", key, reason);
         onSkip.skipped(reason);
         return List.of();
