@@ -9,10 +9,13 @@ const fmt = new Intl.NumberFormat('en');
 const pct = (x) => (100 * x).toFixed(2) + ' %';
 const time = (ms) => new Date(ms).toLocaleTimeString();
 
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea'];
+
 function lineChart(id, datasets, yMax) {
   return new Chart($(id), {
     type: 'line',
-    data: { labels: [], datasets: datasets.map((label) => ({ label, data: [], tension: 0.2, pointRadius: 2 })) },
+    data: { labels: [], datasets: datasets.map((label, i) => ({ label, data: [], tension: 0.2, pointRadius: 2,
+      borderColor: COLORS[i], backgroundColor: COLORS[i] })) },
     options: { animation: false, maintainAspectRatio: false,
       scales: { y: { beginAtZero: true, ...(yMax ? { max: yMax } : {}) } } },
   });
@@ -55,7 +58,14 @@ function render(o) {
   $('status').className = 'status live';
 }
 
+const shown = {};
+
+// Rebuilds a table only when its rows changed, so a row stays clickable between pushes.
 function fillRows(tableId, items, cells, onClick) {
+  const rows = items.map(cells);
+  const signature = JSON.stringify(rows);
+  if (shown[tableId] === signature) return;
+  shown[tableId] = signature;
   const body = document.querySelector('#' + tableId + ' tbody');
   body.replaceChildren(...items.map((item) => {
     const tr = document.createElement('tr');

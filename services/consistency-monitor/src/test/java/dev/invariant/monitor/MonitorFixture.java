@@ -66,7 +66,7 @@ final class MonitorFixture {
         return List.of("-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
                 "-Dinvariant.registry.url=" + stack.ccompatUrl(),
                 "-Dkafka-streams.state.dir=" + work.resolve("state-" + name),
-                "-Dinvariant.metrics.refresh=500ms");
+                "-Dinvariant.metrics.refresh=500ms", "-Dinvariant.monitor.window=2s");
     }
 
     static synchronized MonitorFixture get() {
