@@ -34,6 +34,10 @@ final class Summary {
         }
     }
 
+    int completions() {
+        return completions;
+    }
+
     long divergentFingerprints() {
         return outputs.divergent();
     }
