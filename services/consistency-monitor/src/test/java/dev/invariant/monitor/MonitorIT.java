@@ -84,7 +84,7 @@ class MonitorIT {
     }
 
     @Test
-    void metricsCountDivergencesByBreakdown() {
+    void metricsCountDivergencesByBreakdown() throws java.io.IOException {
         String run = Long.toString(System.nanoTime(), 36);
         String fp = Completions.fingerprint(run + "-metrics");
         f.send(Completions.of(run + "-m0", fp, List.of(3, 3), "a", "fast", "cuda", "g0", 5));
@@ -103,6 +103,18 @@ class MonitorIT {
             sleep();
         }
         assertEquals(1.0, seen, "one divergence of the fast profile across the instances' metrics");
+
+        // The Grafana dashboard asks only for metrics the monitor exposes.
+        String exposed = f.get(f.a.http("/q/metrics")).body();
+        String grafana = java.nio.file.Files.readString(java.nio.file.Path.of("grafana", "invariant-consistency.json"));
+        Matcher names = Pattern.compile("invariant_[a-z_]+").matcher(grafana);
+        int checked = 0;
+        while (names.find()) {
+            assertTrue(exposed.contains("\n" + names.group() + "{") || exposed.contains("\n" + names.group() + " "),
+                    names.group() + " is not exposed at /q/metrics");
+            checked++;
+        }
+        assertTrue(checked >= 6, "the Grafana dashboard names " + checked + " metrics");
     }
 
     @Test
