@@ -138,6 +138,10 @@ public final class CudaBackend implements Backend {
         return "cuda " + ctx.describe() + " " + config.profile().wireName();
     }
 
+    CudaContext context() {
+        return ctx;
+    }
+
     /** Decode batch sizes captured as CUDA graphs so far. */
     public int graphsCaptured() {
         return graphs.captured();

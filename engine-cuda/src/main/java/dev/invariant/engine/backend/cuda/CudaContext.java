@@ -135,6 +135,10 @@ final class CudaContext implements AutoCloseable {
         return p;
     }
 
+    void free(CUdeviceptr p) {
+        if (allocations.remove(p)) cuMemFree(p);
+    }
+
     /** Page-locked host memory, so copies run asynchronously on the stream. */
     record Pinned(Pointer pointer, ByteBuffer buffer) {
     }
