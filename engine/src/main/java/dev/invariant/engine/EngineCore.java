@@ -64,6 +64,10 @@ public final class EngineCore implements AutoCloseable {
         return backend;
     }
 
+    public String backendDescription() {
+        return backend.describe();
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }
