@@ -30,13 +30,13 @@ final class NodeClients {
     }
 
     static synchronized void install() throws IOException, InterruptedException {
+        Files.createDirectories(DIR);
         // Without node at all the test cannot run here; CI has node and npm (and reaches the npm registry).
         try {
             run(List.of("node", "--version"), 30);
         } catch (IOException e) {
             Assumptions.abort("node is not installed: " + e.getMessage());
         }
-        Files.createDirectories(DIR);
         try (var files = Files.list(SOURCES)) {
             for (Path p : files.toList()) {
                 Files.copy(p, DIR.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
