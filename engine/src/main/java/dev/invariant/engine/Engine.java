@@ -4,8 +4,7 @@ import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.backend.Backend;
-import dev.invariant.engine.backend.cpu.CpuBackend;
-import dev.invariant.engine.backend.cpu.CpuBackendConfig;
+import dev.invariant.engine.backend.Backends;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelLoader;
 import dev.invariant.engine.text.Tokenizer;
@@ -35,13 +34,18 @@ public final class Engine implements AutoCloseable {
         this.core = core;
     }
 
-    /** Loads the model and tokenizer named by the config and builds the CPU backend. */
+    /** Loads the model and tokenizer named by the config and builds the backend it names ({@code cpu}, {@code cuda}). */
     public static Engine open(EngineConfig config) {
         Model model = ModelLoader.load(config.model());
         Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())
                 : Tokenizer.bytes(model.config().vocabSize());
-        Backend backend = new CpuBackend(model, new CpuBackendConfig(config.threads(), config.blockSize(),
-                config.numBlocks(), config.profile()));
+        Backend backend;
+        try {
+            backend = Backends.open(model, config);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
         return new Engine(config, new EngineCore(model, tokenizer, backend, config, System::nanoTime));
     }
 
@@ -51,6 +55,16 @@ public final class Engine implements AutoCloseable {
 
     public EngineConfig config() {
         return config;
+    }
+
+    /** The loaded model (configuration, weights digest). */
+    public Model model() {
+        return core.model();
+    }
+
+    /** What runs the forward pass, for completions and health: e.g. "cuda NVIDIA H200 (driver 13.0, sm_90) portable". */
+    public String backendDescription() {
+        return core.backendDescription();
     }
 
     /** Whether {@link #submit} would accept another request now; callers pause their intake when not. */

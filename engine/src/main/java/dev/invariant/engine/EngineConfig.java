@@ -13,6 +13,7 @@ package dev.invariant.engine;
  * @param blockSize        positions per KV block
  * @param kvCacheTokens    KV cache capacity in tokens (rounded up to whole blocks)
  * @param prefixCaching    reuse KV blocks of identical prompt prefixes
+ * @param backend          which backend runs the forward pass: {@code cpu} or {@code cuda} (a provider on the class path)
  */
 public record EngineConfig(
         String model,
@@ -24,7 +25,8 @@ public record EngineConfig(
         int maxWaiting,
         int blockSize,
         int kvCacheTokens,
-        boolean prefixCaching) {
+        boolean prefixCaching,
+        String backend) {
 
     public EngineConfig {
         if (model == null || model.isBlank()) invalid("model must be given (a folder, org/name or synthetic:NAME)");
@@ -38,6 +40,16 @@ public record EngineConfig(
         if (maxWaiting < 1) invalid("max waiting must be >= 1, got " + maxWaiting);
         if (blockSize < 1) invalid("block size must be >= 1, got " + blockSize);
         if (kvCacheTokens < blockSize) invalid("kv cache tokens must be >= block size, got " + kvCacheTokens);
+        if (backend == null || !backend.matches("[a-z][a-z0-9-]*")) {
+            invalid("backend must be a lower-case name such as cpu or cuda, got " + backend);
+        }
+    }
+
+    /** The settings on the CPU backend (the default). */
+    public EngineConfig(String model, NumericsProfile profile, int threads, int maxNumSeqs, int maxTokensPerStep,
+                        int prefillChunk, int maxWaiting, int blockSize, int kvCacheTokens, boolean prefixCaching) {
+        this(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting, blockSize,
+                kvCacheTokens, prefixCaching, "cpu");
     }
 
     private static void invalid(String message) {
@@ -51,26 +63,31 @@ public record EngineConfig(
     /** Defaults for a model: portable profile, all cores, vLLM-like batching limits. */
     public static EngineConfig defaults(String model) {
         return new EngineConfig(model, NumericsProfile.PORTABLE, Runtime.getRuntime().availableProcessors(),
-                64, 2048, 512, 4096, 16, 32768, true);
+                64, 2048, 512, 4096, 16, 32768, true, "cpu");
     }
 
     public EngineConfig withThreads(int n) {
         return new EngineConfig(model, profile, n, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching);
+                blockSize, kvCacheTokens, prefixCaching, backend);
     }
 
     public EngineConfig withBatching(int maxSeqs, int tokensPerStep, int chunk) {
         return new EngineConfig(model, profile, threads, maxSeqs, tokensPerStep, chunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching);
+                blockSize, kvCacheTokens, prefixCaching, backend);
     }
 
     public EngineConfig withKvCache(int blockSize, int tokens, boolean prefixCaching) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, tokens, prefixCaching);
+                blockSize, tokens, prefixCaching, backend);
     }
 
     public EngineConfig withProfile(NumericsProfile p) {
         return new EngineConfig(model, p, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching);
+                blockSize, kvCacheTokens, prefixCaching, backend);
+    }
+
+    public EngineConfig withBackend(String name) {
+        return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching, name);
     }
 }

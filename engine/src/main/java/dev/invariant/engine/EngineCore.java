@@ -66,6 +66,10 @@ public final class EngineCore implements AutoCloseable {
         return backend;
     }
 
+    public String backendDescription() {
+        return backend.describe();
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }

@@ -28,6 +28,8 @@ public enum ErrorCode {
     OVERLOADED,
     /** A download from the model hub failed. */
     DOWNLOAD,
+    /** The selected backend cannot run on this machine (no GPU, no driver, kernels not built). */
+    BACKEND_UNAVAILABLE,
     /** Anything else: a bug, reported with its message. */
     INTERNAL
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The whole engine (tokenizer, scheduler, CPU backend, greedy sampler) against Hugging Face transformers: the prompt
+ * The whole engine (tokenizer, scheduler, backend: cpu, or the one TestAssets.backend() names; greedy sampler) against Hugging Face transformers: the prompt
  * text tokenises to the reference prompt ids, and greedy decoding of every golden case, all in one continuously
  * batched workload, yields the reference ids.
  */
@@ -40,7 +40,8 @@ class GoldenEngineTest {
             requests.add(new Request("case-" + i, Prompt.text(c.get("prompt").asText()),
                     SamplingParams.builder().maxTokens(n).ignoreEos(true).build()));
         }
-        EngineConfig config = EngineConfig.defaults(TestAssets.model(name).toString()).withThreads(2);
+        EngineConfig config = EngineConfig.defaults(TestAssets.model(name).toString()).withThreads(2)
+                .withBackend(TestAssets.backend());
         try (Engine engine = Engine.open(config)) {
             List<GenerationResult> results = engine.generateAll(requests, (d, t, k) -> { });
             for (int i = 0; i < cases.size(); i++) {

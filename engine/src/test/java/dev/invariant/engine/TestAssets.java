@@ -24,4 +24,12 @@ public final class TestAssets {
     public static Path model(String name) {
         return shared().resolve("models").resolve(name);
     }
+
+    /**
+     * The backend the engine-level tests run on: system property {@code invariant.test.backend}, default cpu. The GPU
+     * run sets cuda, so the same golden and invariance tests check the CUDA backend.
+     */
+    public static String backend() {
+        return System.getProperty("invariant.test.backend", "cpu");
+    }
 }

@@ -33,7 +33,7 @@ class BatchInvarianceTest {
 
     static EngineConfig base(String model) {
         return EngineConfig.defaults(TestAssets.model(model).toString()).withThreads(2)
-                .withBatching(64, 4096, 4096).withKvCache(16, 32768, false);
+                .withBatching(64, 4096, 4096).withKvCache(16, 32768, false).withBackend(TestAssets.backend());
     }
 
     static List<Request> subjects() {

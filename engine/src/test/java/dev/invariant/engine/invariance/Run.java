@@ -21,16 +21,16 @@ import java.util.Random;
  * One workload run through the real engine, recording for every request the SHA-256 of the raw bits of the logits
  * at each output position, and its result. Arrivals are placed at chosen engine steps.
  */
-final class Run {
-    final Map<String, List<String>> logitDigests = new HashMap<>();
-    final Map<String, GenerationResult> results = new HashMap<>();
-    int maxBatchSeen;
-    long preemptions;
+public final class Run {
+    public final Map<String, List<String>> logitDigests = new HashMap<>();
+    public final Map<String, GenerationResult> results = new HashMap<>();
+    public int maxBatchSeen;
+    public long preemptions;
 
-    record Arrival(int step, Request request) {
+    public record Arrival(int step, Request request) {
     }
 
-    static Run execute(EngineConfig config, List<Arrival> arrivals) {
+    public static Run execute(EngineConfig config, List<Arrival> arrivals) {
         Run run = new Run();
         try (Engine engine = Engine.open(config)) {
             EngineCore core = engine.core();
@@ -65,7 +65,7 @@ final class Run {
     }
 
     /** Companion requests of random prompt lengths (random token ids in [3, vocab)) and random arrival steps. */
-    static List<Arrival> companions(Random rnd, int count, int vocab, int maxPrompt, int maxArrivalStep) {
+    public static List<Arrival> companions(Random rnd, int count, int vocab, int maxPrompt, int maxArrivalStep) {
         List<Arrival> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int len = 1 + rnd.nextInt(maxPrompt);

@@ -42,9 +42,14 @@ final class EngineOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     String profile;
 
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
+            description = "What runs the forward pass: cpu (Vector API) or cuda (an NVIDIA GPU through JCuda). Portable"
+                    + " results are the same bits on both (default: ${DEFAULT-VALUE}).")
+    String backend;
+
     EngineConfig config() {
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         return new EngineConfig(model, NumericsProfile.fromWire(profile), n, maxBatch,
-                Math.max(maxTokensPerStep, maxBatch), prefillChunk, 4096, blockSize, kvCacheTokens, !noPrefixCaching);
+                Math.max(maxTokensPerStep, maxBatch), prefillChunk, 4096, blockSize, kvCacheTokens, !noPrefixCaching, backend);
     }
 }

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cpu;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.SeqChunk;
+import dev.invariant.engine.backend.StepBatch;
 import dev.invariant.engine.model.Model;
 import java.lang.foreign.Arena;
 import java.util.List;

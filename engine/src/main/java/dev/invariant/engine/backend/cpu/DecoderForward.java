@@ -1,5 +1,6 @@
 package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.backend.StepBatch;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.Dot;
 import dev.invariant.engine.numerics.FloatMath;

@@ -9,9 +9,9 @@ import dev.invariant.engine.model.WeightMapping;
 import java.nio.file.Path;
 
 /** A shared test model opened from its folder; closing it unmaps the weights. */
-record LoadedModel(Model model, SafetensorsReader reader) implements AutoCloseable {
+public record LoadedModel(Model model, SafetensorsReader reader) implements AutoCloseable {
 
-    static LoadedModel open(String name) {
+    public static LoadedModel open(String name) {
         Path folder = TestAssets.model(name);
         ModelConfig c = HfConfig.read(folder);
         SafetensorsReader r = SafetensorsReader.openFolder(folder);

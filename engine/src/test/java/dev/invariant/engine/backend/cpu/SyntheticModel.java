@@ -15,17 +15,17 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** A model of real shape with seeded random bf16 weights, built in memory (for benchmarks). */
-final class SyntheticModel {
+public final class SyntheticModel {
     private SyntheticModel() {
     }
 
     /** The Qwen2.5-0.5B layout: hidden 896, 24 layers, 14 heads / 2 KV heads of 64, FFN 4864, tied vocab 151936. */
-    static ModelConfig qwen25Half() {
+    public static ModelConfig qwen25Half() {
         return new ModelConfig(Architecture.QWEN2, 896, 4864, 24, 14, 2, 64, 151936, 32768, 1e6, 1e-6f,
                 true, true, false, 151643, List.of(151643));
     }
 
-    static Model build(ModelConfig c, Arena arena, long seed) {
+    public static Model build(ModelConfig c, Arena arena, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, Tensor> t = new LinkedHashMap<>();
         long h = c.hiddenSize();

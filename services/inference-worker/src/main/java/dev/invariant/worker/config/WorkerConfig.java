@@ -24,6 +24,10 @@ public interface WorkerConfig {
     @WithDefault("portable")
     String profile();
 
+    /** What runs the forward pass: cpu or cuda (portable results are the same bits on both). */
+    @WithDefault("cpu")
+    String backend();
+
     /** CPU threads of the forward pass; 0 = all cores. */
     @WithDefault("0")
     int threads();

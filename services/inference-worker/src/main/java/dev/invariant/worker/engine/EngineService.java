@@ -36,7 +36,7 @@ public class EngineService {
         // The engine's waiting bound equals the admission bound, so an admitted request is never refused.
         EngineConfig ec = new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()), threads,
                 b.maxBatch(), b.maxTokensPerStep(), b.prefillChunk(), b.maxInFlight(), b.kvBlockSize(),
-                b.kvCacheTokens(), b.prefixCaching());
+                b.kvCacheTokens(), b.prefixCaching(), config.backend());
         long t0 = System.nanoTime();
         this.engine = Engine.open(ec);
         this.admission = new Admission(b.maxInFlight());
@@ -45,7 +45,7 @@ public class EngineService {
                 engine.core().model().id())));
         this.workerId = config.workerId().orElseGet(EngineService::defaultWorkerId);
         LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, worker %s",
-                (System.nanoTime() - t0) / 1_000_000, modelName, config.model(), engine.core().backend().describe(),
+                (System.nanoTime() - t0) / 1_000_000, modelName, config.model(), engine.backendDescription(),
                 ec.profile().wireName(), workerId);
     }
 

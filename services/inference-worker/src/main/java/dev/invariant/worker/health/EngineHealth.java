@@ -22,7 +22,7 @@ public class EngineHealth implements HealthCheck {
                 .status(!engines.draining())
                 .withData("model", engines.modelName())
                 .withData("profile", engines.profile().wireName())
-                .withData("backend", engines.engine().core().backend().describe())
+                .withData("backend", engines.engine().backendDescription())
                 .withData("in_flight", engines.admission().inFlight())
                 .withData("max_in_flight", engines.admission().limit())
                 .build();

@@ -33,7 +33,7 @@ public final class CompletionMapper {
                 .setEngine(EngineInfo.newBuilder()
                         .setName("invariant")
                         .setVersion(ENGINE_VERSION)
-                        .setBackend(engine.engine().core().backend().describe())
+                        .setBackend(engine.engine().backendDescription())
                         .setNumericsProfile(g.profile().wireName())
                         .build())
                 .setPromptTokenIds(ints(g.promptTokenIds()))

@@ -1,4 +1,4 @@
-package dev.invariant.engine.backend.cpu;
+package dev.invariant.engine.backend;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
@@ -11,9 +11,9 @@ import java.util.Set;
  * The tokens of one step, flattened: token t has an id, a position and its sequence's block table.
  * Validated against the model and the KV capacity before anything is written.
  */
-record StepBatch(int[] tokens, int[] positions, int[][] tables, int[] logitTokens, int[] logitChunks, int maxEnd) {
+public record StepBatch(int[] tokens, int[] positions, int[][] tables, int[] logitTokens, int[] logitChunks, int maxEnd) {
 
-    static StepBatch of(List<SeqChunk> chunks, int vocab, int blockSize, int numBlocks) {
+    public static StepBatch of(List<SeqChunk> chunks, int vocab, int blockSize, int numBlocks) {
         if (chunks.isEmpty()) throw invalid("a step needs at least one chunk");
         int total = 0;
         int wanted = 0;
@@ -63,7 +63,7 @@ record StepBatch(int[] tokens, int[] positions, int[][] tables, int[] logitToken
         return new StepBatch(tokens, positions, tables, logitTokens, logitChunks, maxEnd);
     }
 
-    int size() {
+    public int size() {
         return tokens.length;
     }
 

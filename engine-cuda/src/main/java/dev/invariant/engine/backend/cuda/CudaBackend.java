@@ -1,0 +1,157 @@
+package dev.invariant.engine.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
+
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.backend.SeqChunk;
+import dev.invariant.engine.backend.StepBatch;
+import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.ProgressListener;
+import java.lang.foreign.Arena;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * The CUDA backend: weights and the paged KV cache in device memory, one stream, the forward pass as kernels from
+ * kernels/. In the portable profile every value equals the CPU backend's bit for bit (docs/numerics.md), so a hash
+ * made on a GPU can be re-verified on any CPU. Decode steps replay CUDA graphs (see {@link StepGraphs}).
+ */
+public final class CudaBackend implements Backend {
+    private final Model model;
+    private final EngineConfig config;
+    private final CudaContext ctx;
+    private final Arena arena = Arena.ofShared();
+    private final int maxPositions;
+    private final StepInputs inputs;
+    private final CudaForward forward;
+    private final StepGraphs graphs;
+    private final CudaContext.Pinned logitsHost;
+    private final int maxLogits;
+
+    private CudaBackend(Model model, EngineConfig config, CudaContext ctx, ProgressListener progress) {
+        this.model = model;
+        this.config = config;
+        this.ctx = ctx;
+        ModelConfig c = model.config();
+        int blockSize = config.blockSize();
+        this.maxPositions = (int) Math.min(c.maxPositionEmbeddings(), (long) config.numBlocks() * blockSize);
+        long kv = CudaForward.kvBytes(c, config.numBlocks(), blockSize);
+        long free = ctx.freeMemory();
+        if (kv > free * 0.9) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + config.numBlocks() * (long) blockSize
+                    + " tokens needs " + kv / (1 << 20) + " MiB, the GPU has " + free / (1 << 20) + " MiB free: lower"
+                    + " the KV cache tokens");
+        }
+        this.maxLogits = config.maxNumSeqs();
+        int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
+        int maxBlocksPerSeq = (maxPositions + blockSize - 1) / blockSize;
+        DeviceWeights weights = DeviceWeights.upload(ctx, model.weights(), arena, progress);
+        Kernels kernels = new Kernels(ctx, c.headDim(), maxPositions);
+        this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
+        this.forward = new CudaForward(ctx, c, weights, kernels, config.numBlocks(), blockSize, maxPositions, maxTokens,
+                maxLogits);
+        boolean useGraphs = !"false".equals(System.getProperty("invariant.cuda.graphs"));
+        this.graphs = new StepGraphs(ctx, forward, inputs, useGraphs ? config.maxNumSeqs() : 0);
+        this.logitsHost = ctx.pinned(4L * maxLogits * c.vocabSize());
+        ctx.synchronize();
+    }
+
+    /** Builds the backend on GPU 0 (CUDA_VISIBLE_DEVICES picks which), or explains why it cannot run here. */
+    public static CudaBackend open(Model model, EngineConfig config, ProgressListener progress) {
+        if (config.profile() != NumericsProfile.PORTABLE) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "the cuda backend runs the portable profile; "
+                    + config.profile().wireName() + " is not built for it yet");
+        }
+        CudaContext ctx = CudaContext.open(0);
+        try {
+            return new CudaBackend(model, config, ctx, progress);
+        } catch (RuntimeException e) {
+            ctx.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Model model() {
+        return model;
+    }
+
+    @Override
+    public NumericsProfile profile() {
+        return config.profile();
+    }
+
+    @Override
+    public int blockSize() {
+        return config.blockSize();
+    }
+
+    @Override
+    public int numBlocks() {
+        return config.numBlocks();
+    }
+
+    /** Not thread-safe: one step at a time, like every backend (the engine loop is single-threaded). */
+    @Override
+    public synchronized float[][] forward(List<SeqChunk> chunks) {
+        ctx.makeCurrent();
+        int vocab = model.config().vocabSize();
+        StepBatch b = StepBatch.of(chunks, vocab, config.blockSize(), config.numBlocks());
+        if (b.maxEnd() > maxPositions) {
+            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "position " + (b.maxEnd() - 1) + " is beyond the "
+                    + maxPositions + " positions this backend serves");
+        }
+        int n = b.size();
+        int m = b.logitTokens().length;
+        if (m > maxLogits) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, m + " sequences want logits; at most " + maxLogits);
+        }
+        inputs.write(b, chunks, config.blockSize());
+        if (n == m && n == chunks.size() && graphs.covers(n)) {
+            graphs.launch(n);
+        } else {
+            forward.enqueue(inputs, n, m);
+        }
+        float[][] out = new float[chunks.size()][];
+        if (m == 0) {
+            ctx.synchronize();
+            return out;
+        }
+        cuMemcpyDtoHAsync(logitsHost.pointer(), forward.logits, 4L * m * vocab, ctx.stream);
+        ctx.synchronize();
+        FloatBuffer f = logitsHost.buffer().asFloatBuffer();
+        for (int i = 0; i < m; i++) {
+            float[] row = new float[vocab];
+            f.get(i * vocab, row);
+            out[b.logitChunks()[i]] = row;
+        }
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return "cuda " + ctx.describe() + " " + config.profile().wireName();
+    }
+
+    CudaContext context() {
+        return ctx;
+    }
+
+    /** Decode batch sizes captured as CUDA graphs so far. */
+    public int graphsCaptured() {
+        return graphs.captured();
+    }
+
+    @Override
+    public void close() {
+        ctx.makeCurrent();
+        graphs.close();
+        ctx.close();
+        arena.close();
+    }
+}

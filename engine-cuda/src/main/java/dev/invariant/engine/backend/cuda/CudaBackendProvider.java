@@ -1,0 +1,20 @@
+package dev.invariant.engine.backend.cuda;
+
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.backend.BackendProvider;
+import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.ProgressListener;
+
+/** The CUDA backend under the name {@code cuda}. */
+public final class CudaBackendProvider implements BackendProvider {
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public Backend open(Model model, EngineConfig config) {
+        return CudaBackend.open(model, config, ProgressListener.NONE);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.invariant.engine.backend.cuda;
+
+import static dev.invariant.engine.backend.cuda.Kernels.NULL;
+
+import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.numerics.RopeTable;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * The decoder forward pass on the GPU, top to bottom, the twin of backend/cpu/DecoderForward: the same steps in the
+ * same order, each a kernel whose canonical reduction order is the CPU's (docs/numerics.md). It only enqueues work
+ * on the stream, reading the step from {@link StepInputs}, so the same call runs eagerly or is captured as a graph.
+ */
+final class CudaForward {
+    private final ModelConfig cfg;
+    private final DeviceWeights w;
+    private final Kernels k;
+    private final int blockSize;
+    private final long layerKvBytes;
+    private final CUdeviceptr keys;
+    private final CUdeviceptr values;
+    private final CUdeviceptr cos;
+    private final CUdeviceptr sin;
+    private final float scale;
+    // activations, sized for the largest step
+    private final CUdeviceptr x;
+    private final CUdeviceptr xn;
+    private final CUdeviceptr qkv;
+    private final CUdeviceptr attn;
+    private final CUdeviceptr gateUp;
+    private final CUdeviceptr h;
+    private final CUdeviceptr last;
+    final CUdeviceptr logits;
+
+    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, int numBlocks, int blockSize,
+                int maxPositions, int maxTokens, int maxLogits) {
+        this.cfg = cfg;
+        this.w = w;
+        this.k = k;
+        this.blockSize = blockSize;
+        this.layerKvBytes = 4L * numBlocks * blockSize * cfg.kvDim();
+        this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
+        this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
+        RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
+        rope.ensure(maxPositions);
+        int half = cfg.headDim() / 2;
+        float[] c = new float[maxPositions * half];
+        float[] s = new float[maxPositions * half];
+        for (int p = 0; p < maxPositions; p++) {
+            for (int i = 0; i < half; i++) {
+                c[p * half + i] = rope.cos(p, i);
+                s[p * half + i] = rope.sin(p, i);
+            }
+        }
+        this.cos = ctx.upload(c);
+        this.sin = ctx.upload(s);
+        this.scale = (float) (1.0 / Math.sqrt((double) cfg.headDim()));
+        long t = maxTokens;
+        this.x = ctx.alloc(4 * t * cfg.hiddenSize());
+        this.xn = ctx.alloc(4 * t * cfg.hiddenSize());
+        this.qkv = ctx.alloc(4 * t * qkvDim());
+        this.attn = ctx.alloc(4 * t * cfg.qDim());
+        this.gateUp = ctx.alloc(4 * t * 2 * cfg.intermediateSize());
+        this.h = ctx.alloc(4 * t * cfg.intermediateSize());
+        this.last = ctx.alloc(4L * maxLogits * cfg.hiddenSize());
+        this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
+    }
+
+    /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions. */
+    static long kvBytes(ModelConfig cfg, int numBlocks, int blockSize) {
+        return 2L * cfg.numLayers() * numBlocks * blockSize * cfg.kvDim() * 4;
+    }
+
+    private int qkvDim() {
+        return cfg.qDim() + 2 * cfg.kvDim();
+    }
+
+    /** Enqueues the step for n tokens whose inputs are staged; the logits of m rows land in {@link #logits}. */
+    void enqueue(StepInputs in, int n, int m) {
+        int hidden = cfg.hiddenSize();
+        int ffn = cfg.intermediateSize();
+        int heads = cfg.numHeads();
+        int kvHeads = cfg.numKvHeads();
+        int headDim = cfg.headDim();
+        float eps = cfg.rmsNormEps();
+
+        // model.embed_tokens
+        k.embed(w.embed(), in.tokens(), x, n);
+
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            DeviceWeights.Layer lw = w.layers().get(l);
+            CUdeviceptr layerKeys = keys.withByteOffset(l * layerKvBytes);
+            CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
+
+            // model.layers.N.input_layernorm
+            k.rmsnorm(x, NULL, xn, lw.inputNorm(), eps, hidden, n);
+
+            // self_attn.q_proj | k_proj | v_proj, one stacked matrix (+ Qwen2's bias, one rounded add)
+            k.matmul(lw.qkv(), xn, hidden, n, qkv, qkvDim(), lw.qkvBias(), null);
+
+            // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update
+            k.ropeKv(qkv, in, cos, sin, lw.qNorm(), lw.kNorm(), eps, heads, kvHeads, headDim, blockSize,
+                    layerKeys, layerValues, n);
+
+            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
+            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n);
+
+            // self_attn.o_proj, then the residual add
+            k.matmul(lw.o(), attn, cfg.qDim(), n, x, hidden, null, x);
+
+            // post_attention_layernorm
+            k.rmsnorm(x, NULL, xn, lw.postNorm(), eps, hidden, n);
+
+            // mlp.gate_proj | up_proj, one stacked matrix; act_fn(gate) * up
+            k.matmul(lw.gateUp(), xn, hidden, n, gateUp, 2 * ffn, null, null);
+            k.siluMul(gateUp, h, ffn, n);
+
+            // mlp.down_proj, then the residual add
+            k.matmul(lw.down(), h, ffn, n, x, hidden, null, x);
+        }
+
+        // model.norm and lm_head, only for the rows whose logits are wanted
+        if (m == 0) return;
+        k.rmsnorm(x, in.logitRows(), last, w.norm(), eps, hidden, m);
+        k.matmul(w.lmHead(), last, hidden, m, logits, cfg.vocabSize(), null, null);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.invariant.engine.backend.cuda;
+
+import dev.invariant.engine.model.DType;
+import dev.invariant.engine.model.LayerWeights;
+import dev.invariant.engine.model.ModelWeights;
+import dev.invariant.engine.model.ProgressListener;
+import dev.invariant.engine.model.Tensor;
+import dev.invariant.engine.numerics.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * The model's weights in device memory, uploaded once as stored (bf16 or f32; f16 widened exactly to f32 on the
+ * host, as the CPU backend does). Projections that read the same input are stacked row-wise into one matrix
+ * (q|k|v, gate|up) so one kernel computes them; every row is still its own canonical dot, so stacking changes
+ * no value.
+ */
+record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead) {
+
+    record Matrix(CUdeviceptr ptr, DType dtype, int rows, int cols) {
+    }
+
+    /** One decoder layer; {@code qkvBias} (Qwen2) and {@code qNorm}/{@code kNorm} (Qwen3) are null where absent. */
+    record Layer(CUdeviceptr inputNorm, Matrix qkv, CUdeviceptr qkvBias, CUdeviceptr qNorm, CUdeviceptr kNorm,
+                 Matrix o, CUdeviceptr postNorm, Matrix gateUp, Matrix down) {
+    }
+
+    static DeviceWeights upload(CudaContext ctx, ModelWeights w, Arena arena, ProgressListener progress) {
+        Matrix embed = matrix(ctx, arena, List.of(w.embedTokens()));
+        Matrix head = w.lmHead() == w.embedTokens() ? embed : matrix(ctx, arena, List.of(w.lmHead()));
+        List<Layer> layers = new ArrayList<>();
+        int done = 0;
+        for (LayerWeights l : w.layers()) {
+            CUdeviceptr bias = l.qBias() == null ? null
+                    : ctx.upload(concat(vector(l.qBias(), arena), vector(l.kBias(), arena), vector(l.vBias(), arena)));
+            layers.add(new Layer(
+                    ctx.upload(vector(l.inputLayernorm(), arena)),
+                    matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), bias,
+                    l.qNorm() == null ? null : ctx.upload(vector(l.qNorm(), arena)),
+                    l.kNorm() == null ? null : ctx.upload(vector(l.kNorm(), arena)),
+                    matrix(ctx, arena, List.of(l.oProj())),
+                    ctx.upload(vector(l.postAttentionLayernorm(), arena)),
+                    matrix(ctx, arena, List.of(l.gateProj(), l.upProj())),
+                    matrix(ctx, arena, List.of(l.downProj()))));
+            progress.progress("upload weights to the GPU (layers)", ++done, w.layers().size());
+        }
+        return new DeviceWeights(embed, List.copyOf(layers), ctx.upload(vector(w.norm(), arena)), head);
+    }
+
+    /** Row-wise stack of matrices with equal column counts; mixed dtypes are widened to f32 (exact). */
+    private static Matrix matrix(CudaContext ctx, Arena arena, List<Tensor> parts) {
+        List<WeightMatrix> ms = parts.stream().map(t -> WeightMatrix.of(t, arena)).toList();
+        int cols = ms.getFirst().cols();
+        int rows = 0;
+        for (WeightMatrix m : ms) {
+            if (m.cols() != cols) throw new IllegalArgumentException(m.name() + ": " + m.cols() + " columns, expected " + cols);
+            rows += m.rows();
+        }
+        DType dtype = ms.stream().allMatch(m -> m.dtype() == ms.getFirst().dtype()) ? ms.getFirst().dtype() : DType.F32;
+        CUdeviceptr p = ctx.alloc((long) rows * cols * dtype.bytes());
+        long off = 0;
+        for (WeightMatrix m : ms) {
+            MemorySegment data = m.dtype() == dtype ? m.data() : widened(m, arena);
+            ctx.upload(p, off, data);
+            off += data.byteSize();
+        }
+        return new Matrix(p, dtype, rows, cols);
+    }
+
+    private static MemorySegment widened(WeightMatrix m, Arena arena) {
+        MemorySegment s = arena.allocate((long) m.rows() * m.cols() * 4, 64);
+        float[] row = new float[m.cols()];
+        for (int r = 0; r < m.rows(); r++) {
+            m.row(r, row, 0);
+            MemorySegment.copy(row, 0, s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), (long) r * m.cols() * 4, m.cols());
+        }
+        return s;
+    }
+
+    private static float[] vector(Tensor t, Arena arena) {
+        return WeightMatrix.of(t, arena).toFloats();
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        float[] out = new float[n];
+        int o = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, o, p.length);
+            o += p.length;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.invariant.engine.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.*;
+
+import java.util.HashMap;
+import java.util.Map;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUstreamCaptureMode;
+
+/**
+ * Decode steps captured as CUDA graphs, one per batch size, captured on first use and replayed after: a step of a
+ * 24-layer model is over 200 kernels, and launching each from Java costs more than most of them run. A graph
+ * replays the very kernels with the very arguments of the eager path, so it changes no value; the step's inputs
+ * reach it through {@link StepInputs}' fixed buffers.
+ */
+final class StepGraphs implements AutoCloseable {
+    private final CudaContext ctx;
+    private final CudaForward forward;
+    private final StepInputs inputs;
+    private final int maxBatch;
+    private final Map<Integer, CUgraphExec> graphs = new HashMap<>();
+
+    StepGraphs(CudaContext ctx, CudaForward forward, StepInputs inputs, int maxBatch) {
+        this.ctx = ctx;
+        this.forward = forward;
+        this.inputs = inputs;
+        this.maxBatch = maxBatch;
+    }
+
+    /** Whether a step of n single-token chunks, every one wanting logits, can replay a graph. */
+    boolean covers(int n) {
+        return n <= maxBatch;
+    }
+
+    /** Enqueues the decode step of n sequences (inputs staged) by replaying its graph. */
+    void launch(int n) {
+        CUgraphExec exec = graphs.get(n);
+        if (exec == null) {
+            CUgraph graph = new CUgraph();
+            cuStreamBeginCapture(ctx.stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+            try {
+                forward.enqueue(inputs, n, n);
+            } finally {
+                cuStreamEndCapture(ctx.stream, graph);
+            }
+            exec = new CUgraphExec();
+            cuGraphInstantiate(exec, graph, 0);
+            cuGraphDestroy(graph);
+            graphs.put(n, exec);
+        }
+        cuGraphLaunch(exec, ctx.stream);
+    }
+
+    int captured() {
+        return graphs.size();
+    }
+
+    @Override
+    public void close() {
+        for (CUgraphExec e : graphs.values()) cuGraphExecDestroy(e);
+        graphs.clear();
+    }
+}

@@ -1,0 +1,164 @@
+package dev.invariant.engine.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
+
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.backend.SeqChunk;
+import dev.invariant.engine.model.ConsoleProgress;
+import dev.invariant.engine.model.LoadOptions;
+import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.ModelLoader;
+import dev.invariant.engine.model.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import jcuda.driver.CUdeviceptr;
+
+/**
+ * Decode and prefill throughput of the CUDA backend (portable profile), with the roofline measured in the same run:
+ * a batch-1 decode step must read every weight once, so tok/s ≤ copy bandwidth ÷ weight bytes.
+ * <pre>
+ *   CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32] [--prefill 700,2767] [--eager]
+ * </pre>
+ * Decode tok/s = batch × steps ÷ wall time of the steps, logits copied to the host each step (what the engine pays).
+ * {@code --eager} also times batch 1 with kernels launched one by one instead of a replayed CUDA graph.
+ */
+public final class CudaDecodeBenchmark {
+    private CudaDecodeBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].startsWith("-")) {
+            System.out.println("usage: CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32]"
+                    + " [--prefill 700,2767] [--eager]");
+            return;
+        }
+        String spec = args[0];
+        int[] batches = {1, 16, 64};
+        int[] prefills = {700, 2767};
+        int steps = 64;
+        int prompt = 32;
+        boolean eager = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--batches" -> batches = ints(args[++i]);
+                case "--prefill" -> prefills = ints(args[++i]);
+                case "--steps" -> steps = Integer.parseInt(args[++i]);
+                case "--prompt" -> prompt = Integer.parseInt(args[++i]);
+                case "--eager" -> eager = true;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Model m = ModelLoader.load(spec, LoadOptions.fromEnv().withProgress(new ConsoleProgress(System.err)));
+        long weightBytes = weightBytes(m);
+        int maxBatch = Arrays.stream(batches).max().orElse(1);
+        int maxPrefill = Arrays.stream(prefills).max().orElse(0);
+        int block = 16;
+        int perSeq = (Math.max(prompt + steps + 8, maxPrefill) + block - 1) / block;
+        EngineConfig config = EngineConfig.defaults(spec).withBackend("cuda")
+                .withBatching(maxBatch, Math.max(Math.max(maxPrefill, maxBatch * prompt), maxBatch), 4096)
+                .withKvCache(block, maxBatch * perSeq * block, false);
+        List<String> rows = new ArrayList<>();
+        for (boolean graphs : eager ? new boolean[] {true, false} : new boolean[] {true}) {
+            System.setProperty("invariant.cuda.graphs", Boolean.toString(graphs));
+            try (CudaBackend be = CudaBackend.open(m, config, new ConsoleProgress(System.err))) {
+                double copy = copyBandwidth(be);
+                double roofline = copy / weightBytes;
+                for (int b : graphs ? batches : new int[] {1}) {
+                    double tps = decode(be, m, b, prompt, steps, perSeq, block);
+                    rows.add(String.format(Locale.ROOT, "| %s | decode | %d | %s | %.1f | %.1f %% | %.0f GB/s |",
+                            spec, b, graphs ? "graph" : "eager", tps, 100 * tps / (roofline * b), copy / 1e9));
+                }
+                if (graphs) {
+                    for (int p : prefills) {
+                        double tps = prefill(be, m, p);
+                        rows.add(String.format(Locale.ROOT, "| %s | prefill %d tokens | 1 | eager | %.1f | | |",
+                                spec, p, tps));
+                    }
+                }
+                System.err.println(be.describe() + "; weights " + weightBytes + " bytes; roofline "
+                        + String.format(Locale.ROOT, "%.1f", roofline) + " tok/s at batch 1");
+            }
+        }
+        System.out.println("| model | phase | batch | launch | tok/s | of roofline × batch | copy |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    /** Bytes a decode step reads at least: every tensor once (a tied head counted once). */
+    static long weightBytes(Model m) {
+        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
+        long n = 0;
+        List<Tensor> all = new ArrayList<>(Arrays.asList(m.weights().embedTokens(), m.weights().norm(), m.weights().lmHead()));
+        m.weights().layers().forEach(l -> all.addAll(Arrays.asList(l.inputLayernorm(), l.qProj(), l.kProj(),
+                l.vProj(), l.qBias(), l.kBias(), l.vBias(), l.qNorm(), l.kNorm(), l.oProj(), l.postAttentionLayernorm(),
+                l.gateProj(), l.upProj(), l.downProj())));
+        for (Tensor t : all) {
+            if (t != null && seen.put(t, true) == null) n += t.byteSize();
+        }
+        return n;
+    }
+
+    private static double decode(CudaBackend be, Model m, int batch, int prompt, int steps, int perSeq, int block) {
+        SplittableRandom rnd = new SplittableRandom(batch);
+        int vocab = m.config().vocabSize();
+        List<SeqChunk> first = new ArrayList<>();
+        List<int[]> tables = new ArrayList<>();
+        for (int s = 0; s < batch; s++) {
+            int[] table = new int[perSeq];
+            for (int i = 0; i < perSeq; i++) table[i] = s * perSeq + i;
+            tables.add(table);
+            first.add(new SeqChunk(s, rnd.ints(prompt, 0, vocab).toArray(), 0, table, true));
+        }
+        be.forward(first);
+        int warm = 3;
+        long t0 = 0;
+        for (int i = 0; i < warm + steps; i++) {
+            if (i == warm) t0 = System.nanoTime();
+            List<SeqChunk> step = new ArrayList<>();
+            for (int s = 0; s < batch; s++) {
+                step.add(new SeqChunk(s, new int[] {rnd.nextInt(vocab)}, prompt + i, tables.get(s), true));
+            }
+            be.forward(step);
+        }
+        return (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double prefill(CudaBackend be, Model m, int tokens) {
+        SplittableRandom rnd = new SplittableRandom(tokens);
+        int[] table = new int[(tokens + 15) / 16];
+        for (int i = 0; i < table.length; i++) table[i] = i;
+        int[] ids = rnd.ints(tokens, 0, m.config().vocabSize()).toArray();
+        be.forward(List.of(new SeqChunk(1, ids, 0, table, true)));  // warm-up
+        long t0 = System.nanoTime();
+        int reps = 3;
+        for (int r = 0; r < reps; r++) be.forward(List.of(new SeqChunk(1, ids, 0, table, true)));
+        return (double) tokens * reps / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Device-to-device copy of 2 GiB, bytes read + written per second (as the anchors count it). */
+    static double copyBandwidth(CudaBackend be) {
+        CudaContext ctx = be.context();
+        long bytes = 1L << 31;
+        CUdeviceptr a = ctx.alloc(bytes);
+        CUdeviceptr b = ctx.alloc(bytes);
+        for (int i = 0; i < 3; i++) cuMemcpyDtoDAsync(b, a, bytes, ctx.stream);
+        ctx.synchronize();
+        int reps = 20;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) cuMemcpyDtoDAsync(b, a, bytes, ctx.stream);
+        ctx.synchronize();
+        double s = (System.nanoTime() - t0) / 1e9;
+        ctx.free(a);
+        ctx.free(b);
+        return 2.0 * bytes * reps / s;
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.invariant.engine.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.invariant.engine.backend.StepScript;
+import dev.invariant.engine.backend.cpu.CpuBackend;
+import dev.invariant.engine.backend.cpu.CpuBackendConfig;
+import dev.invariant.engine.backend.cpu.LoadedModel;
+import dev.invariant.engine.backend.cpu.SyntheticModel;
+import dev.invariant.engine.model.Architecture;
+import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.ModelConfig;
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The portable profile's promise across devices: the CUDA backend's logits are the CPU backend's, raw float bits,
+ * after a prompt prefilled in one piece or in chunks, at every decoded position, with any block placement and with
+ * companions of random lengths in the same steps. The prompt crosses two attention splits (64, 128).
+ */
+class CudaMatchesCpuTest {
+    private static final int PROMPT = 150;
+    private static final int DECODE = 4;
+
+    @BeforeAll
+    static void gpu() {
+        Gpu.assume();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K", "tiny-qwen2", "tiny-qwen3"})
+    void sharedModels(String name) {
+        try (LoadedModel m = LoadedModel.open(name)) {
+            compare(name, m.model());
+        }
+    }
+
+    /** bf16, K = 320 and 704: the vector path with a partial last chunk of 32. */
+    @Test
+    void wideQwen2Shape() {
+        synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
+                false, true, false, 0, List.of(1)));
+    }
+
+    /** K = 100 and 172 (not multiples of 8: the scalar path), head_dim 20 (a tail inside one attention dot), q/k norm. */
+    @Test
+    void oddWidthsQwen3Shape() {
+        synthetic(new ModelConfig(Architecture.QWEN3, 100, 172, 2, 5, 1, 20, 333, 4096, 1e6, 1e-6f,
+                true, false, true, 0, List.of(1)));
+    }
+
+    /** The Qwen2.5-0.5B layer shape (hidden 896, FFN 4864, 14/2 heads of 64, vocab 151936), two layers. */
+    @Test
+    void qwen25HalfLayers() {
+        ModelConfig q = SyntheticModel.qwen25Half();
+        synthetic(new ModelConfig(q.architecture(), q.hiddenSize(), q.intermediateSize(), 2, q.numHeads(),
+                q.numKvHeads(), q.headDim(), q.vocabSize(), q.maxPositionEmbeddings(), q.ropeTheta(), q.rmsNormEps(),
+                q.tieWordEmbeddings(), q.attentionBias(), q.qkNorm(), q.bosTokenId(), q.eosTokenIds()));
+    }
+
+    private static void synthetic(ModelConfig c) {
+        try (Arena arena = Arena.ofShared()) {
+            compare(c.architecture() + "-" + c.hiddenSize(), SyntheticModel.build(c, arena, 5));
+        }
+    }
+
+    private static void compare(String name, Model m) {
+        int vocab = m.config().vocabSize();
+        SplittableRandom rnd = new SplittableRandom(name.hashCode());
+        int[] prompt = rnd.ints(PROMPT, 0, vocab).toArray();
+        int[] decoded = rnd.ints(DECODE, 0, vocab).toArray();
+        int blocks = (PROMPT + DECODE + StepScript.BLOCK - 1) / StepScript.BLOCK;
+        int[] straight = StepScript.blocks(0, blocks);
+        int[] shuffled = StepScript.shuffledBlocks(rnd, 4 * blocks, blocks);
+        record Case(String what, int[] table, int chunk, boolean companions) {
+        }
+        List<Case> cases = List.of(new Case("one prefill", straight, PROMPT, false),
+                new Case("chunks of 7", straight, 7, false), new Case("chunks of 1", straight, 1, false),
+                new Case("shuffled blocks, chunks of 64, companions", shuffled, 64, true));
+        for (Case c : cases) {
+            long seed = rnd.nextLong();
+            int numBlocks = StepScript.numBlocks(c.table());
+            int[][] cpu;
+            try (CpuBackend be = new CpuBackend(m, CpuBackendConfig.portable(2, StepScript.BLOCK, numBlocks))) {
+                cpu = StepScript.run(be, prompt, decoded, c.table(), c.chunk(), c.companions(), new SplittableRandom(seed));
+            }
+            int[][] gpu;
+            try (CudaBackend be = Gpu.open(m, Gpu.config(StepScript.BLOCK, numBlocks))) {
+                gpu = StepScript.run(be, prompt, decoded, c.table(), c.chunk(), c.companions(), new SplittableRandom(seed));
+            }
+            assertArrayEquals(cpu, gpu, name + ", " + c.what() + ": CUDA logits bits differ from the CPU's");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.invariant.engine.backend;
+
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.model.Model;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/** Finds the backend a config names among the providers on the class path. */
+public final class Backends {
+    private Backends() {
+    }
+
+    /** The names of the backends available in this build. */
+    public static List<String> available() {
+        List<String> names = new ArrayList<>();
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) names.add(p.name());
+        return names;
+    }
+
+    public static Backend open(Model model, EngineConfig config) {
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if (p.name().equals(config.backend())) return p.open(model, config);
+        }
+        throw new EngineException(ErrorCode.INVALID_PARAM, "backend '" + config.backend() + "' is not in this build "
+                + "(available: " + String.join(", ", available()) + "); the cuda backend needs the engine-cuda module "
+                + "on the class path, as the invariant launcher and the worker have it");
+    }
+}

@@ -1,0 +1,20 @@
+package dev.invariant.engine.backend.cpu;
+
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.backend.BackendProvider;
+import dev.invariant.engine.model.Model;
+
+/** The CPU backend under the name {@code cpu}: the engine's default and the portable profile's reference. */
+public final class CpuBackendProvider implements BackendProvider {
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public Backend open(Model model, EngineConfig config) {
+        return new CpuBackend(model, new CpuBackendConfig(config.threads(), config.blockSize(), config.numBlocks(),
+                config.profile()));
+    }
+}

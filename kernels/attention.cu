@@ -1,0 +1,97 @@
+// Causal attention of one query head at one position over the paged KV cache (numerics.md §8).
+// Canonical order: score_j = canonical dot(q, k_j) * scale, one thread per key, 32 register partials (thread_dot);
+// keys reduced in fixed splits of S = 64 absolute positions; per split in increasing j: m_s = max score (exact in any
+// order), e_j = exp(score_j - m_s), l_s = sequential sum of e_j from +0, o_s[d] = fmaf(e_j, v_j[d], o_s[d]) from +0;
+// then in increasing s: M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product rounded), O[d] = fmaf(o_s[d], c_s,
+// O[d]); out[d] = O[d] / L. Splits are fixed by position, never by length, batch or chunking.
+// One block per (token, query head); its warps take splits s = warp, warp + warps, ...; partial results live in
+// shared memory (maxSplits * (headDim + 2) floats, sized by the host for the longest context it serves).
+// CPU twin: backend/cpu/PagedAttention.attend.
+#include "numerics.cuh"
+
+#define SPLIT 64
+
+INV_EXTERN void attention(const float* qkv, float* out, const int* positions, const int* tokSeq,
+                          const int* seqTableStart, const int* tables, const float* keyCache, const float* valueCache,
+                          int heads, int kvHeads, int headDim, int blockSize, float scale) {
+    extern __shared__ float smem[];
+    const int t = blockIdx.x / heads;
+    const int h = blockIdx.x - t * heads;
+    const int kvh = h / (heads / kvHeads);
+    const int qDim = heads * headDim;
+    const int kvDim = kvHeads * headDim;
+    const int pos = positions[t];
+    const int splits = pos / SPLIT + 1;
+    const int* table = tables + seqTableStart[tokSeq[t]];
+    const int warps = blockDim.x >> 5;
+    const int warp = threadIdx.x >> 5;
+    const int lane = threadIdx.x & 31;
+
+    float* q = smem;                               // headDim
+    float* e = q + headDim;                        // warps * SPLIT
+    float* splitMax = e + warps * SPLIT;           // splits
+    float* splitSum = splitMax + splits;           // splits
+    float* splitOut = splitSum + splits;           // splits * headDim
+
+    const float* qsrc = qkv + (long long)t * (qDim + 2 * kvDim) + h * headDim;
+    for (int i = threadIdx.x; i < headDim; i += blockDim.x) q[i] = qsrc[i];
+    __syncthreads();
+
+    float* ew = e + warp * SPLIT;
+    for (int s = warp; s < splits; s += warps) {
+        const int j0 = s * SPLIT;
+        const int j1 = min(pos, j0 + SPLIT - 1);
+        float sc[SPLIT / 32];
+        float m = __int_as_float(0xff800000);  // -inf
+#pragma unroll
+        for (int r = 0; r < SPLIT / 32; r++) {
+            const int j = j0 + r * 32 + lane;
+            sc[r] = __int_as_float(0xff800000);
+            if (j <= j1) {
+                const long long ko = ((long long)table[j / blockSize] * blockSize + j % blockSize) * kvDim
+                        + kvh * headDim;
+                sc[r] = inv::thread_dot(q, keyCache + ko, headDim) * scale;
+                m = inv::jmax(m, sc[r]);
+            }
+        }
+#pragma unroll
+        for (int o = 16; o >= 1; o >>= 1) m = inv::jmax(m, __shfl_xor_sync(0xffffffffu, m, o));
+#pragma unroll
+        for (int r = 0; r < SPLIT / 32; r++) {
+            const int j = j0 + r * 32 + lane;
+            if (j <= j1) ew[j - j0] = inv::exp_canon(sc[r] - m);
+        }
+        __syncwarp();
+        if (lane == 0) {
+            float l = 0.0f;
+            for (int j = j0; j <= j1; j++) l = l + ew[j - j0];
+            splitMax[s] = m;
+            splitSum[s] = l;
+        }
+        for (int d = lane; d < headDim; d += 32) {
+            float o = 0.0f;
+            for (int j = j0; j <= j1; j++) {
+                const long long vo = ((long long)table[j / blockSize] * blockSize + j % blockSize) * kvDim
+                        + kvh * headDim;
+                o = fmaf(ew[j - j0], valueCache[vo + d], o);
+            }
+            splitOut[s * headDim + d] = o;
+        }
+        __syncwarp();
+    }
+    __syncthreads();
+
+    float bigM = __int_as_float(0xff800000);
+    for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, splitMax[s]);
+    float* dst = out + (long long)t * qDim + h * headDim;
+    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+        float bigL = 0.0f;
+        float acc = 0.0f;
+        for (int s = 0; s < splits; s++) {
+            const float c = inv::exp_canon(splitMax[s] - bigM);
+            bigL = bigL + splitSum[s] * c;
+            acc = fmaf(splitOut[s * headDim + d], c, acc);
+        }
+        dst[d] = acc / bigL;
+    }
+}

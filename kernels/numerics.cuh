@@ -1,0 +1,102 @@
+// Shared device functions of the portable profile (docs/numerics.md). Every function here is the twin of a
+// Java method in engine/src/main/java/dev/invariant/engine/numerics/ and performs the same IEEE-754 binary32
+// operations in the same order. Built with -fmad=false -prec-div=true -prec-sqrt=true -ftz=false, so no product
+// is fused into an add unless written fmaf, and division and sqrt are correctly rounded.
+#pragma once
+
+#define INV_EXTERN extern "C" __global__
+
+namespace inv {
+
+// bf16 -> binary32 is exact: the bits shifted up (numerics.md §1; Java: Bf16.bf16ToFloat).
+__device__ __forceinline__ float bf16_to_f32(unsigned short h) { return __uint_as_float(((unsigned)h) << 16); }
+
+// Java's Math.max(float, float): NaN wins, +0 is larger than -0. Exact, so any order of a max-reduction agrees.
+__device__ __forceinline__ float jmax(float a, float b) {
+    if (a != a) return a;
+    if (a == 0.0f && b == 0.0f && __float_as_uint(a) == 0x80000000u) return b;
+    return (a >= b) ? a : b;
+}
+
+// 2^e for -126 <= e <= 127, from the exponent bits (Java: FloatMath.pow2).
+__device__ __forceinline__ float pow2i(int e) { return __int_as_float((e + 127) << 23); }
+
+// The contract's exp (numerics.md §5; Java: FloatMath.exp).
+__device__ __forceinline__ float exp_canon(float x) {
+    if (x != x) return x;
+    if (x > 0x1.62e42ep+6f) return __int_as_float(0x7f800000);
+    if (x < -104.0f) return 0.0f;
+    float k = rintf(x * 0x1.715476p+0f);
+    float r = fmaf(k, -0x1.62e4p-1f, x);
+    r = fmaf(k, -0x1.7f7d1cp-20f, r);
+    float p = 0x1.a01a02p-13f;
+    p = fmaf(p, r, 0x1.6c16c2p-10f);
+    p = fmaf(p, r, 0x1.111112p-7f);
+    p = fmaf(p, r, 0x1.555556p-5f);
+    p = fmaf(p, r, 0x1.555556p-3f);
+    p = fmaf(p, r, 0.5f);
+    p = fmaf(p, r, 1.0f);
+    p = fmaf(p, r, 1.0f);
+    int ki = (int)k;
+    if (ki > 127) return (p * 2.0f) * pow2i(127);
+    if (ki < -126) return (p * pow2i(ki + 64)) * 0x1p-64f;
+    return p * pow2i(ki);
+}
+
+// x / (1 + e^-x): one exp, one add, one correctly rounded division (Java: FloatMath.silu).
+__device__ __forceinline__ float silu_canon(float x) { return x / (1.0f + exp_canon(-x)); }
+
+// 1 / sqrt(x), both correctly rounded (Java: FloatMath.invSqrt).
+__device__ __forceinline__ float inv_sqrt_canon(float x) { return 1.0f / sqrtf(x); }
+
+// The number of partial sums W of a canonical dot of length k (Java: Dot.width).
+__device__ __forceinline__ int dot_width(int k) {
+    if (k >= 32) return 32;
+    if (k <= 1) return 1;
+    return 1 << (32 - __clz(k - 1));
+}
+
+// Canonical dot by one warp (numerics.md §2; Java: Dot.dot): lane p holds P[p], accumulating k = p, p + W, ...
+// with fmaf in increasing k; the halving tree runs over shuffles, lane q adding lane q + s for s = W/2 .. 1.
+// Every lane of the warp must call it; every lane returns the result.
+__device__ __forceinline__ float warp_dot(const float* a, const float* b, int k) {
+    const int lane = threadIdx.x & 31;
+    const int w = dot_width(k);
+    float p = 0.0f;
+    if (lane < w) {
+        for (int i = lane; i < k; i += w) p = fmaf(a[i], b[i], p);
+    }
+#pragma unroll
+    for (int s = 16; s >= 1; s >>= 1) {
+        float o = __shfl_down_sync(0xffffffffu, p, s);
+        if (s < w) p = p + o;
+    }
+    return __shfl_sync(0xffffffffu, p, 0);
+}
+
+// Canonical dot by one thread, its 32 partials in registers (attention scores over a head).
+__device__ __forceinline__ float thread_dot(const float* a, const float* b, int k) {
+    float p[32];
+#pragma unroll
+    for (int i = 0; i < 32; i++) p[i] = 0.0f;
+    const int w = dot_width(k);
+    int c = 0;
+    for (; c + 32 <= k; c += 32) {
+#pragma unroll
+        for (int i = 0; i < 32; i++) p[i] = fmaf(a[c + i], b[c + i], p[i]);
+    }
+#pragma unroll
+    for (int i = 0; i < 32; i++) {
+        if (c + i < k) p[i] = fmaf(a[c + i], b[c + i], p[i]);
+    }
+#pragma unroll
+    for (int s = 16; s >= 1; s >>= 1) {
+        if (s < w) {
+#pragma unroll
+            for (int q = 0; q < s; q++) p[q] = p[q] + p[q + s];
+        }
+    }
+    return p[0];
+}
+
+}  // namespace inv

@@ -1,0 +1,57 @@
+// Per token, after the q/k/v projection: Qwen3's per-head q_norm / k_norm (RMSNorm over head_dim, numerics.md §4,
+// reduction as in rmsnorm.cu), RoPE on every q and k head (§7: a = v[i], b = v[i + d/2]; v[i] = a*cos - b*sin,
+// v[i + d/2] = b*cos + a*sin, each product rounded, no fma, cos/sin from the host's table), then the token's k and v
+// rows written into its sequence's KV block. One block per token; only the norms reduce, each within one head.
+// CPU twin: the per-token loop of backend/cpu/DecoderForward (RmsNorm.apply, RopeTable.rotate, PagedKvCache.write).
+#include "numerics.cuh"
+
+INV_EXTERN void rope_kv(float* qkv, const int* positions, const int* tokSeq, const int* seqTableStart,
+                        const int* tables, const float* cosT, const float* sinT,
+                        const float* qNorm, const float* kNorm, float eps,
+                        int heads, int kvHeads, int headDim, int blockSize,
+                        float* keyCache, float* valueCache) {
+    const int t = blockIdx.x;
+    const int qDim = heads * headDim;
+    const int kvDim = kvHeads * headDim;
+    float* row = qkv + (long long)t * (qDim + 2 * kvDim);
+    const int allHeads = heads + kvHeads;  // q heads, then k heads: contiguous in the row
+    const int half = headDim / 2;
+    const int pos = positions[t];
+
+    if (qNorm) {
+        const int warps = blockDim.x >> 5;
+        for (int h = threadIdx.x >> 5; h < allHeads; h += warps) {
+            float* v = row + h * headDim;
+            const float* w = h < heads ? qNorm : kNorm;
+            const float ss = inv::warp_dot(v, v, headDim);
+            const float invr = inv::inv_sqrt_canon(ss / (float)headDim + eps);
+            __syncwarp();
+            for (int i = threadIdx.x & 31; i < headDim; i += 32) v[i] = w[i] * (v[i] * invr);
+        }
+        __syncthreads();
+    }
+
+    const float* c = cosT + (long long)pos * half;
+    const float* s = sinT + (long long)pos * half;
+    for (int j = threadIdx.x; j < allHeads * half; j += blockDim.x) {
+        const int h = j / half;
+        const int i = j - h * half;
+        float* v = row + h * headDim;
+        const float a = v[i];
+        const float b = v[i + half];
+        const float ac = a * c[i];
+        const float bs = b * s[i];
+        const float bc = b * c[i];
+        const float as = a * s[i];
+        v[i] = ac - bs;
+        v[i + half] = bc + as;
+    }
+    __syncthreads();
+
+    const int block = tables[seqTableStart[tokSeq[t]] + pos / blockSize];
+    const long long off = ((long long)block * blockSize + pos % blockSize) * kvDim;
+    for (int i = threadIdx.x; i < kvDim; i += blockDim.x) {
+        keyCache[off + i] = row[qDim + i];
+        valueCache[off + i] = row[qDim + kvDim + i];
+    }
+}
