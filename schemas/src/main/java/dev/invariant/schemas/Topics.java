@@ -14,7 +14,7 @@ public final class Topics {
     public static final String CHUNKS = "invariant.completions.chunks";
     /** {@link DeadLetter} values: request records that could not be read. */
     public static final String DLQ = "invariant.requests.dlq";
-    /** Divergence events of the consistency monitor. */
+    /** {@link ConsistencyEvent} values, keyed by fingerprint; compacted (the latest event per fingerprint). */
     public static final String CONSISTENCY = "invariant.consistency";
 
     // Request/reply: the same header names and encodings as SmallRye's KafkaRequestReply defaults, so its

@@ -2,6 +2,7 @@ package dev.invariant.schemas.registry;
 
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionChunk;
+import dev.invariant.schemas.ConsistencyEvent;
 import dev.invariant.schemas.DeadLetter;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Topics;
@@ -27,6 +28,7 @@ public final class TopicSchemas {
         map.put(Topics.COMPLETIONS, Completion.getClassSchema());
         map.put(Topics.CHUNKS, CompletionChunk.getClassSchema());
         map.put(Topics.DLQ, DeadLetter.getClassSchema());
+        map.put(Topics.CONSISTENCY, ConsistencyEvent.getClassSchema());
         return map;
     }
 

@@ -21,11 +21,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code invariant demo}: the whole pipeline on one machine — a real broker and schema registry, the inference worker
- * on the CPU engine, and a mixed workload whose repeats must all hash the same.
+ * {@code invariant demo}: the whole pipeline on one machine — a real broker and schema registry, the consistency
+ * monitor with its dashboard, the inference worker on the CPU engine, and a mixed workload whose repeats must all hash
+ * the same.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the whole pipeline: Kafka, the schema registry, an inference worker and a mixed workload.",
+        description = {"Run the whole pipeline: Kafka, the schema registry, the consistency monitor and its dashboard,",
+                "an inference worker and a mixed workload.",
                 "Sends distinct prompts, repeats of one prompt under changing load and seeded sampling, prints every",
                 "completion with its hash and a summary. Without --once the stack keeps running for you to use",
                 "(produce, consume, the HTTP API)."})
@@ -61,35 +63,47 @@ final class DemoCommand implements Callable<Integer> {
         String modelId = model != null ? model : defaultModel(root);
         String served = servedName(modelId);
         long t0 = System.nanoTime();
-        System.out.println("[1/4] starting Kafka and the schema registry (" + dir + ")");
+        System.out.println("[1/5] starting Kafka and the schema registry (" + dir + ")");
         try (EmbeddedStack stack = StackCommand.start(dir.resolve("stack"), 0, 0, 4)) {
             System.out.printf("      kafka %s, registry %s (%.1f s)%n", stack.bootstrapServers(), stack.ccompatUrl(), secs(t0));
-            System.out.println("[2/4] starting the inference worker on the CPU engine (model " + modelId + ")");
-            java.util.Map<String, String> props = new java.util.LinkedHashMap<>(Map.of(
-                    "kafka.bootstrap.servers", stack.bootstrapServers(),
-                    "invariant.registry.url", stack.ccompatUrl(),
-                    "invariant.model", modelId,
-                    "invariant.served-model-name", served,
-                    "invariant.worker-id", "demo-worker-1"));
-            if (threads != null) props.put("invariant.threads", threads.toString());
-            try (WorkerProcess worker = WorkerProcess.start(root, props, dir.resolve("worker.log"), Duration.ofMinutes(10))) {
-                System.out.printf("      worker %s ready (pid %d, log %s) (%.1f s)%n", worker.baseUrl(), worker.pid(),
-                        worker.log(), secs(t0));
-                KafkaOptions kafka = new KafkaOptions();
-                kafka.bootstrapServer = stack.bootstrapServers();
-                kafka.registryUrl = stack.ccompatUrl();
-                Summary summary = runWorkload(new Workload(kafka, Topics.REQUESTS), served);
-                summary.print(System.out);
-                printUrls(worker, stack);
-                if (once) return summary.consistent() ? 0 : 1;
-                System.out.println("The stack and the worker keep running: try ./invariant produce --bootstrap-server "
-                        + stack.bootstrapServers() + " --registry-url " + stack.ccompatUrl() + " --model " + served
-                        + " --wait \"Once upon a time\". Press Ctrl-C to stop.");
-                CountDownLatch forever = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
-                forever.await();
-                return 0;
+            System.out.println("[2/5] starting the consistency monitor (Kafka Streams, dashboard)");
+            try (WorkerProcess monitor = MonitorClient.start(root, stack, dir)) {
+                System.out.printf("      dashboard %s/ (pid %d, log %s) (%.1f s)%n", monitor.baseUrl(), monitor.pid(),
+                        monitor.log(), secs(t0));
+                return runWithWorker(root, dir, stack, monitor, modelId, served, t0);
             }
+        }
+    }
+
+    private int runWithWorker(Path root, Path dir, EmbeddedStack stack, WorkerProcess monitor, String modelId,
+                              String served, long t0) throws InterruptedException {
+        System.out.println("[3/5] starting the inference worker on the CPU engine (model " + modelId + ")");
+        java.util.Map<String, String> props = new java.util.LinkedHashMap<>(Map.of(
+                "kafka.bootstrap.servers", stack.bootstrapServers(),
+                "invariant.registry.url", stack.ccompatUrl(),
+                "invariant.model", modelId,
+                "invariant.served-model-name", served,
+                "invariant.worker-id", "demo-worker-1"));
+        if (threads != null) props.put("invariant.threads", threads.toString());
+        try (WorkerProcess worker = WorkerProcess.start(root, props, dir.resolve("worker.log"), Duration.ofMinutes(10))) {
+            System.out.printf("      worker %s ready (pid %d, log %s) (%.1f s)%n", worker.baseUrl(), worker.pid(),
+                    worker.log(), secs(t0));
+            KafkaOptions kafka = new KafkaOptions();
+            kafka.bootstrapServer = stack.bootstrapServers();
+            kafka.registryUrl = stack.ccompatUrl();
+            Summary summary = runWorkload(new Workload(kafka, Topics.REQUESTS), served);
+            summary.print(System.out);
+            System.out.println("    " + MonitorClient.describe(monitor, summary.completions(), Duration.ofSeconds(60)));
+            System.out.println();
+            printUrls(worker, monitor, stack);
+            if (once) return summary.consistent() ? 0 : 1;
+            System.out.println("The stack, the monitor and the worker keep running: try ./invariant produce --bootstrap-server "
+                    + stack.bootstrapServers() + " --registry-url " + stack.ccompatUrl() + " --model " + served
+                    + " --wait \"Once upon a time\" and watch the dashboard. Press Ctrl-C to stop.");
+            CountDownLatch forever = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+            forever.await();
+            return 0;
         }
     }
 
@@ -98,7 +112,7 @@ final class DemoCommand implements Callable<Integer> {
         SamplingParams greedy = SamplingParams.builder().maxTokens(maxTokens).build();
         SamplingParams seeded = SamplingParams.builder().maxTokens(maxTokens).temperature(0.8f).topP(0.95f).seed(42L).build();
         Random rnd = new Random(2026);
-        System.out.println("[3/4] sending the workload; every line: request, output hash, finish reason, text");
+        System.out.println("[4/5] sending the workload; every line: request, output hash, finish reason, text");
         phase(s, w, served, "distinct prompts", requests("story", STORIES, greedy));
         phase(s, w, served, "the probe prompt alone", requests("probe-alone", List.of(PROBE), greedy));
         List<Request> loaded = new ArrayList<>(requests("probe-loaded", List.of(PROBE, PROBE, PROBE, PROBE, PROBE, PROBE,
@@ -135,12 +149,13 @@ final class DemoCommand implements Callable<Integer> {
         s.add(records.size(), got, (System.nanoTime() - t) / 1e9);
     }
 
-    private static void printUrls(WorkerProcess worker, EmbeddedStack stack) {
-        System.out.println("[4/4] where to look");
+    private static void printUrls(WorkerProcess worker, WorkerProcess monitor, EmbeddedStack stack) {
+        System.out.println("[5/5] where to look");
+        System.out.println("      dashboard              " + monitor.baseUrl() + "/");
         System.out.println("      OpenAI-compatible API  " + worker.baseUrl() + "/v1/completions");
         System.out.println("      Prometheus metrics     " + worker.baseUrl() + "/q/metrics");
         System.out.println("      health                 " + worker.baseUrl() + "/q/health");
-        System.out.println("      dashboard              (the consistency monitor is not part of this build yet)");
+        System.out.println("      monitor metrics        " + monitor.baseUrl() + "/q/metrics");
         System.out.println("      kafka / registry       " + stack.bootstrapServers() + "  " + stack.ccompatUrl());
     }
 

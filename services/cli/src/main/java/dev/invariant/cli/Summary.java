@@ -1,23 +1,22 @@
 package dev.invariant.cli;
 
 import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.consistency.OutputsByFingerprint;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
-/** What a workload produced: counts, and for every fingerprint the distinct output hashes it was answered with. */
+/**
+ * What a workload produced: counts, and for every fingerprint the distinct output hashes it was answered with
+ * (the consistency monitor's rule, {@link dev.invariant.schemas.consistency.ConsistencyRule}).
+ */
 final class Summary {
     private int sent;
     private int completions;
     private int errors;
     private long tokens;
     private double seconds;
-    private final Map<String, Set<String>> hashesByFingerprint = new HashMap<>();
-    private final Map<String, Integer> requestsByFingerprint = new HashMap<>();
+    private final OutputsByFingerprint outputs = new OutputsByFingerprint();
     private final List<Double> latencies = new ArrayList<>();
 
     void add(int sentInPhase, List<Completion> got, double phaseSeconds) {
@@ -31,13 +30,16 @@ final class Summary {
             }
             tokens += c.getTokenIds().size();
             latencies.add(c.getTimings().getE2eMs());
-            hashesByFingerprint.computeIfAbsent(c.getFingerprint(), k -> new HashSet<>()).add(c.getOutputHash());
-            requestsByFingerprint.merge(c.getFingerprint(), 1, Integer::sum);
+            outputs.add(c);
         }
     }
 
+    int completions() {
+        return completions;
+    }
+
     long divergentFingerprints() {
-        return hashesByFingerprint.values().stream().filter(h -> h.size() > 1).count();
+        return outputs.divergent();
     }
 
     /** Every request got exactly one completion, none failed, and no fingerprint has two output hashes. */
@@ -46,8 +48,8 @@ final class Summary {
     }
 
     void print(PrintStream out) {
-        long repeated = requestsByFingerprint.values().stream().filter(n -> n > 1).count();
-        int maxRepeats = requestsByFingerprint.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        long repeated = outputs.repeated();
+        int maxRepeats = outputs.maxRepeats();
         List<Double> sorted = latencies.stream().sorted().toList();
         double p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
         double p99 = sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
@@ -56,7 +58,7 @@ final class Summary {
         out.printf("    requests sent                    %d%n", sent);
         out.printf("    completions received             %d (errors: %d)%n", completions, errors);
         out.printf("    distinct fingerprints            %d (%d asked more than once, up to %d times)%n",
-                hashesByFingerprint.size(), repeated, maxRepeats);
+                outputs.fingerprints(), repeated, maxRepeats);
         out.printf("    fingerprints with 2+ outputs     %d%s%n", divergentFingerprints(),
                 divergentFingerprints() == 0 ? "   (every repeat reproduced its output to the bit)" : "   DIVERGENCE");
         out.printf("    generated tokens                 %d in %.1f s (%.1f tokens/s through Kafka)%n", tokens, seconds,

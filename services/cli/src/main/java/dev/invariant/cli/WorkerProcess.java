@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The inference worker as a child process, started from its built Quarkus jar and stopped gracefully. */
+/**
+ * The inference worker (or another of our Quarkus services, {@link #startJar}) as a child process, started from its
+ * built Quarkus jar and stopped gracefully.
+ */
 public final class WorkerProcess implements AutoCloseable {
     private final Process process;
     private final int httpPort;
@@ -34,9 +37,13 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts a worker with these properties and waits until it reports ready. */
     public static WorkerProcess start(Path root, Map<String, String> properties, Path log, Duration timeout) {
-        Path jar = jar(root);
+        return startJar(root, jar(root), properties, log, timeout);
+    }
+
+    /** Starts the Quarkus service packaged as {@code jar} with these properties and waits until it reports ready. */
+    public static WorkerProcess startJar(Path root, Path jar, Map<String, String> properties, Path log, Duration timeout) {
         if (!Files.isRegularFile(jar)) {
-            throw new EngineException(ErrorCode.INTERNAL, "the worker is not built (" + jar + "): run ./invariant build");
+            throw new EngineException(ErrorCode.INTERNAL, jar + " is not built: run ./invariant build");
         }
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -53,7 +60,7 @@ public final class WorkerProcess implements AutoCloseable {
             w.awaitReady(timeout);
             return w;
         } catch (IOException e) {
-            throw new EngineException(ErrorCode.INTERNAL, "cannot start the worker: " + e.getMessage());
+            throw new EngineException(ErrorCode.INTERNAL, "cannot start " + jar + ": " + e.getMessage());
         }
     }
 
@@ -74,7 +81,7 @@ public final class WorkerProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new EngineException(ErrorCode.INTERNAL, "the worker exited with code " + process.exitValue()
+                throw new EngineException(ErrorCode.INTERNAL, "the service exited with code " + process.exitValue()
                         + " during start-up: see " + log);
             }
             try {
@@ -90,7 +97,7 @@ public final class WorkerProcess implements AutoCloseable {
             sleep(250);
         }
         close();
-        throw new EngineException(ErrorCode.INTERNAL, "the worker was not ready within " + timeout.toSeconds()
+        throw new EngineException(ErrorCode.INTERNAL, "the service was not ready within " + timeout.toSeconds()
                 + " s: see " + log);
     }
 

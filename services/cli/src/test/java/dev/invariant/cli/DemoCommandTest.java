@@ -19,5 +19,8 @@ class DemoCommandTest {
         assertTrue(o.out().contains("completions received             49 (errors: 0)"), o.out());
         assertTrue(o.out().contains("fingerprints with 2+ outputs     0"), o.out());
         assertTrue(o.out().contains("result                           CONSISTENT"), o.out());
+        assertTrue(o.out().contains("consistency monitor saw          49 completions"), o.out());
+        assertTrue(o.out().contains(" 0 with 2+ outputs (consistency rate 100.00 %)"), o.out());
+        assertTrue(o.out().matches("(?s).*dashboard +http://127\\.0\\.0\\.1:\\d+/.*"), o.out());
     }
 }

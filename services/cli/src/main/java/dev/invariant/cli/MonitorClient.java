@@ -1,0 +1,60 @@
+package dev.invariant.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.stack.EmbeddedStack;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** The consistency monitor as the CLI uses it: started from its packaged jar, and asked for its overview. */
+final class MonitorClient {
+    private MonitorClient() {
+    }
+
+    static Path jar(Path root) {
+        return root.resolve("services/consistency-monitor/target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** Starts a monitor on the stack, its RocksDB state and log under {@code dir}, and waits until it is ready. */
+    static WorkerProcess start(Path root, EmbeddedStack stack, Path dir) {
+        return WorkerProcess.startJar(root, jar(root), Map.of(
+                "kafka.bootstrap.servers", stack.bootstrapServers(),
+                "invariant.registry.url", stack.ccompatUrl(),
+                "kafka-streams.state.dir", dir.resolve("monitor-state").toString()), dir.resolve("monitor.log"),
+                Duration.ofMinutes(3));
+    }
+
+    /**
+     * Waits until the monitor has counted {@code completions} completions (or {@code timeout} passed) and says what it
+     * found: the same figures as the summary, computed independently from the topic by the Streams application.
+     */
+    static String describe(WorkerProcess monitor, int completions, Duration timeout) throws InterruptedException {
+        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        var json = new ObjectMapper();
+        long end = System.nanoTime() + timeout.toNanos();
+        JsonNode total = null;
+        while (System.nanoTime() < end) {
+            try {
+                var r = http.send(HttpRequest.newBuilder(URI.create(monitor.baseUrl() + "/api/overview"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    total = json.readTree(r.body()).get("total");
+                    if (total.get("completions").asLong() >= completions) break;
+                }
+            } catch (IOException e) {
+                // not answering yet: try again
+            }
+            Thread.sleep(250);
+        }
+        if (total == null) return "consistency monitor              did not answer (see its log)";
+        return String.format("consistency monitor saw          %d completions, %d fingerprints repeated, %d with 2+"
+                        + " outputs (consistency rate %.2f %%)", total.get("completions").asLong(),
+                total.get("repeated").asLong(), total.get("divergent").asLong(), 100 * total.get("consistencyRate").asDouble());
+    }
+}
