@@ -29,7 +29,8 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
 
     float* q = smem;                               // headDim
     float* e = q + headDim;                        // warps * SPLIT
-    float* splitMax = e + warps * SPLIT;           // splits
+    int* rowOff = (int*)(e + warps * SPLIT);       // warps * SPLIT: where key/value row j starts in the cache
+    float* splitMax = (float*)(rowOff + warps * SPLIT);  // splits
     float* splitSum = splitMax + splits;           // splits
     float* splitOut = splitSum + splits;           // splits * headDim
 
@@ -38,6 +39,7 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
     __syncthreads();
 
     float* ew = e + warp * SPLIT;
+    int* offs = rowOff + warp * SPLIT;
     for (int s = warp; s < splits; s += warps) {
         const int j0 = s * SPLIT;
         const int j1 = min(pos, j0 + SPLIT - 1);
@@ -48,8 +50,8 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
             const int j = j0 + r * 32 + lane;
             sc[r] = __int_as_float(0xff800000);
             if (j <= j1) {
-                const long long ko = ((long long)table[j / blockSize] * blockSize + j % blockSize) * kvDim
-                        + kvh * headDim;
+                const int ko = (table[j / blockSize] * blockSize + j % blockSize) * kvDim + kvh * headDim;
+                offs[j - j0] = ko;
                 sc[r] = inv::thread_dot(q, keyCache + ko, headDim) * scale;
                 m = inv::jmax(m, sc[r]);
             }
@@ -68,13 +70,11 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
             splitMax[s] = m;
             splitSum[s] = l;
         }
+        const int len = j1 - j0 + 1;
         for (int d = lane; d < headDim; d += 32) {
             float o = 0.0f;
-            for (int j = j0; j <= j1; j++) {
-                const long long vo = ((long long)table[j / blockSize] * blockSize + j % blockSize) * kvDim
-                        + kvh * headDim;
-                o = fmaf(ew[j - j0], valueCache[vo + d], o);
-            }
+#pragma unroll 8
+            for (int j = 0; j < len; j++) o = fmaf(ew[j], valueCache[offs[j] + d], o);
             splitOut[s * headDim + d] = o;
         }
         __syncwarp();

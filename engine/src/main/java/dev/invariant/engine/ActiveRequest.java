@@ -3,6 +3,7 @@ package dev.invariant.engine;
 import dev.invariant.engine.api.FinishReason;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.api.Timings;
 import dev.invariant.engine.identity.OutputHash;
 import dev.invariant.engine.schedule.Sequence;
@@ -26,6 +27,7 @@ final class ActiveRequest {
     private final Set<Integer> endIds;
     private final int maxStopLength;
     private final StringBuilder text = new StringBuilder();
+    private final List<TokenLogprob> logprobs = new ArrayList<>();
     private final Set<Integer> batchSizes = new TreeSet<>();
     private int emitted;
     private final long arrivalNanos;
@@ -60,9 +62,11 @@ final class ActiveRequest {
     /**
      * Appends a sampled token and decides whether the request is finished.
      *
+     * @param logprob the token's log-probability when the request asked for them, else null
      * @return true when finished
      */
-    boolean accept(int token, int contextLength, long now) {
+    boolean accept(int token, TokenLogprob logprob, int contextLength, long now) {
+        if (logprob != null) logprobs.add(logprob);
         if (firstTokenNanos == 0) firstTokenNanos = now;
         int position = seq.numOutputTokens();
         seq.appendToken(token);
@@ -82,7 +86,7 @@ final class ActiveRequest {
         int safe = finish != null ? text.length() : text.length() - stops.holdBack(text);
         String delta = safe > emitted ? text.substring(emitted, safe) : "";
         emitted = Math.max(emitted, safe);
-        listener.onToken(requestId(), position, token, delta);
+        listener.onToken(requestId(), position, token, delta, logprob);
         return finish != null;
     }
 
@@ -100,6 +104,7 @@ final class ActiveRequest {
         Timings t = new Timings((first - arrivalNanos) * ms, (tok - first) * ms, (now - tok) * ms,
                 (now - arrivalNanos) * ms, (tok - arrivalNanos) * ms);
         return new GenerationResult(requestId(), prepared.promptIds().clone(), out, text.toString(), finish, prepared.fingerprint(),
-                OutputHash.of(out), profile, prepared.params().seed(), t, List.copyOf(new ArrayList<>(batchSizes)), null);
+                OutputHash.of(out), profile, prepared.params().seed(), t, List.copyOf(new ArrayList<>(batchSizes)), null,
+                logprobs);
     }
 }

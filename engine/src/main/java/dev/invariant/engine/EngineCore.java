@@ -4,8 +4,10 @@ import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.LogitsObserver;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.model.Model;
+import dev.invariant.engine.sample.Logprobs;
 import dev.invariant.engine.sample.Sampler;
 import dev.invariant.engine.schedule.ScheduledBatch;
 import dev.invariant.engine.schedule.ScheduledChunk;
@@ -110,13 +112,9 @@ public final class EngineCore implements AutoCloseable {
     public void add(Request r, TokenListener listener, Consumer<GenerationResult> sink) {
         long now = clock.getAsLong();
         try {
+            // prepare() applies the context rule (prompt + max_tokens <= max_model_len); the scheduler then
+            // refuses what its KV cache can never hold (KV_CACHE_TOO_SMALL) or has no room to queue (OVERLOADED).
             PreparedRequest p = prepare(r);
-            int total = Math.min(p.promptIds().length + p.params().maxTokens(), model.config().maxPositionEmbeddings());
-            if (!scheduler.fits(total)) {
-                throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt plus max_tokens (" + total
-                        + " tokens) exceeds the KV cache (" + backend.numBlocks() * backend.blockSize()
-                        + " tokens): lower max_tokens or start the engine with a larger KV cache");
-            }
             Sequence seq = new Sequence(nextSeqId++, p.promptIds(), p.params().maxTokens());
             scheduler.add(seq);
             active.put(seq.seqId(), new ActiveRequest(p, seq, tokenizer, eosIds, listener, sink, now));
@@ -156,7 +154,9 @@ public final class EngineCore implements AutoCloseable {
                 observer.onLogits(a.requestId(), position, logits[i]);
                 int token = Sampler.sample(logits[i], a.prepared.params(), a.prepared.params().seed(), position,
                         a.seq.tokens(), a.seq.promptLength());
-                if (a.accept(token, model.config().maxPositionEmbeddings(), done)) complete(a, done);
+                Request r = a.prepared.request();
+                TokenLogprob lp = r.wantsLogprobs() ? Logprobs.of(logits[i], token, r.logprobs()) : null;
+                if (a.accept(token, lp, model.config().maxPositionEmbeddings(), done)) complete(a, done);
             } catch (EngineException e) {
                 fail(a, e);
             } catch (RuntimeException e) {

@@ -6,8 +6,16 @@ public enum ErrorCode {
     INVALID_PARAM,
     /** The prompt is empty after tokenisation. */
     EMPTY_PROMPT,
-    /** Prompt plus requested tokens do not fit the model's context. */
+    /**
+     * Prompt plus max_tokens exceed the model's context length (max_model_len), the rule OpenAI and vLLM apply;
+     * nothing is capped silently.
+     */
     PROMPT_TOO_LONG,
+    /**
+     * Prompt plus max_tokens fit the model's context but not this engine's KV cache (a deployment setting):
+     * lower max_tokens or run the engine with a larger cache.
+     */
+    KV_CACHE_TOO_SMALL,
     /** The model path, hub id or synthetic preset does not exist. */
     UNKNOWN_MODEL,
     /** Model files exist but cannot be read (corrupt safetensors, missing tensor, bad config). */

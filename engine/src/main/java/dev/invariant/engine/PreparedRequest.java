@@ -17,22 +17,25 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
 
     static PreparedRequest prepare(Request r, Model model, Tokenizer tokenizer, NumericsProfile profile) {
         int[] ids = tokenize(r.prompt(), tokenizer);
+        String promptField = promptField(r.prompt());
         if (ids.length == 0) {
-            throw new EngineException(ErrorCode.EMPTY_PROMPT, "the prompt is empty: give some text or token ids");
+            throw new EngineException(ErrorCode.EMPTY_PROMPT, promptField,
+                    "the prompt is empty: give some text or token ids");
         }
         int vocab = model.config().vocabSize();
         for (int id : ids) {
             if (id < 0 || id >= vocab) {
-                throw new EngineException(ErrorCode.INVALID_PARAM,
+                throw EngineException.invalid(promptField,
                         "prompt token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
             }
         }
-        int context = model.config().maxPositionEmbeddings();
-        if (ids.length >= context) {
-            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "the prompt has " + ids.length
-                    + " tokens but the model's context is " + context + " (room is needed for at least one"
-                    + " generated token): shorten the prompt");
+        for (int id : r.params().stopTokenIds()) {
+            if (id >= vocab) {
+                throw EngineException.invalid("stop_token_ids",
+                        "stop token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
+            }
         }
+        checkContext(ids.length, r.params().maxTokens(), model.config().maxPositionEmbeddings(), promptField);
         SamplingParams p = r.params();
         long seed = p.seed() != null ? p.seed() : Seeds.fromRequestId(r.requestId());
         SamplingParams resolved = p.withSeed(seed);
@@ -40,21 +43,45 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
         return new PreparedRequest(r, ids, resolved, fp);
     }
 
+    /**
+     * The context rule of OpenAI and vLLM: prompt + max_tokens must fit max_model_len. Nothing is capped: a request
+     * that asks for more than fits is refused with the three numbers, so the caller decides what to give up.
+     */
+    static void checkContext(int promptTokens, int maxTokens, int maxModelLen, String promptField) {
+        long total = (long) promptTokens + maxTokens;
+        if (total <= maxModelLen) return;
+        String fix = promptTokens < maxModelLen
+                ? "lower max_tokens to at most " + (maxModelLen - promptTokens) + " or shorten the prompt"
+                : "shorten the prompt to fewer than " + maxModelLen + " tokens";
+        throw new EngineException(ErrorCode.PROMPT_TOO_LONG, promptTokens < maxModelLen ? "max_tokens" : promptField,
+                "this model's maximum context length is " + maxModelLen + " tokens, but the request needs " + total
+                + " (" + promptTokens + " in the prompt + " + maxTokens + " max_tokens): " + fix);
+    }
+
+    /** The wire name of the field that carried the prompt, for error messages. */
+    private static String promptField(Prompt prompt) {
+        return switch (prompt) {
+            case Prompt.Text t -> "prompt";
+            case Prompt.Chat c -> "messages";
+            case Prompt.TokenIds t -> "prompt";
+        };
+    }
+
     private static int[] tokenize(Prompt prompt, Tokenizer tokenizer) {
         return switch (prompt) {
             case Prompt.TokenIds t -> t.ids();
             case Prompt.Text t -> {
                 if (t.text() == null || t.text().isEmpty()) {
-                    throw new EngineException(ErrorCode.EMPTY_PROMPT, "the prompt is empty: give some text");
+                    throw new EngineException(ErrorCode.EMPTY_PROMPT, "prompt", "the prompt is empty: give some text");
                 }
                 yield tokenizer.encode(t.text());
             }
             case Prompt.Chat c -> {
                 if (c.messages().isEmpty()) {
-                    throw new EngineException(ErrorCode.EMPTY_PROMPT, "the chat has no messages");
+                    throw new EngineException(ErrorCode.EMPTY_PROMPT, "messages", "the chat has no messages");
                 }
-                ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() -> new EngineException(
-                        ErrorCode.INVALID_PARAM, "this model has no chat template (tokenizer_config.json has no"
+                ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() -> EngineException.invalid(
+                        "messages", "this model has no chat template (tokenizer_config.json has no"
                         + " chat_template): send a plain prompt instead"));
                 yield tokenizer.encodeNoSpecial(template.render(c.messages(), true));
             }

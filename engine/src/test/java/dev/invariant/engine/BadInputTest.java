@@ -63,6 +63,35 @@ class BadInputTest {
     }
 
     @Test
+    void promptPlusMaxTokensBeyondTheContextIsRefusedNotCapped() {
+        int[] ids = new int[12];
+        java.util.Arrays.fill(ids, 5);
+        GenerationResult r = run(new Request("ctx", new Prompt.TokenIds(ids), SamplingParams.greedy(600)));
+        assertError(r, ErrorCode.PROMPT_TOO_LONG);
+        assertEquals("max_tokens", r.error().param());
+        for (String n : List.of("512", "12", "600", "612", "500")) {
+            assertTrue(r.error().getMessage().contains(n), n + " missing in: " + r.error().getMessage());
+        }
+        // Exactly the context is allowed: 12 + 500 = 512.
+        GenerationResult full = run(new Request("ctx-full", new Prompt.TokenIds(ids),
+                SamplingParams.builder().maxTokens(500).ignoreEos(true).build()));
+        assertTrue(full.ok(), () -> full.error().describe());
+        assertEquals(500, full.tokenIds().length);
+    }
+
+    @Test
+    void aRequestTheKvCacheCannotHoldIsAKvCacheErrorNotAContextError() {
+        var config = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1)
+                .withKvCache(16, 64, false);
+        try (Engine small = Engine.open(config)) {
+            GenerationResult r = small.generateAll(List.of(new Request("kv", Prompt.text("Once upon a time"),
+                    SamplingParams.greedy(100))), (d, t, k) -> { }).getFirst();
+            assertError(r, ErrorCode.KV_CACHE_TOO_SMALL);
+            assertTrue(r.error().getMessage().contains("64"), r.error().getMessage());
+        }
+    }
+
+    @Test
     void tokenIdOutsideTheVocabulary() {
         assertError(run(new Request("v", new Prompt.TokenIds(new int[] {1, 9999}), SamplingParams.greedy(4))),
                 ErrorCode.INVALID_PARAM);

@@ -11,6 +11,7 @@ import java.util.List;
  * @param tokenIds      generated ids only (an EOS or stop id that ended generation is included)
  * @param seed          the seed actually used (derived from the request id when none was given)
  * @param batchSizes    the distinct numbers of sequences in the steps this request took part in
+ * @param logprobs      one entry per generated token when the request asked for log-probabilities, else empty
  */
 public record GenerationResult(
         String requestId,
@@ -24,7 +25,20 @@ public record GenerationResult(
         long seed,
         Timings timings,
         List<Integer> batchSizes,
-        EngineException error) {
+        EngineException error,
+        List<TokenLogprob> logprobs) {
+
+    public GenerationResult {
+        logprobs = List.copyOf(logprobs);
+    }
+
+    /** A result without log-probabilities. */
+    public GenerationResult(String requestId, int[] promptTokenIds, int[] tokenIds, String text,
+                            FinishReason finishReason, String fingerprint, String outputHash, NumericsProfile profile,
+                            long seed, Timings timings, List<Integer> batchSizes, EngineException error) {
+        this(requestId, promptTokenIds, tokenIds, text, finishReason, fingerprint, outputHash, profile, seed, timings,
+                batchSizes, error, List.of());
+    }
 
     public boolean ok() {
         return error == null;

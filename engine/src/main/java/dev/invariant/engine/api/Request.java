@@ -1,22 +1,43 @@
 package dev.invariant.engine.api;
 
+import dev.invariant.engine.EngineException;
 import dev.invariant.engine.sample.SamplingParams;
 import java.util.Objects;
 
 /**
- * One generation request.
+ * One generation request: the engine side of the request contract (docs/requests.md). Every front door (Avro
+ * InferenceRequest, the OpenAI JSON API, the CLI's options and JSONL files) maps into this type and nothing else;
+ * ranges are checked here and in {@link SamplingParams}, prompt and context rules when the engine prepares it.
  *
  * @param requestId  caller's id; without an explicit seed the sampling seed derives from it
  * @param deadlineMs epoch millis after which the request fails with DEADLINE_EXCEEDED; 0 = none
+ * @param logprobs   -1: no log-probabilities; N in [0, {@value #MAX_LOGPROBS}]: each generated token's
+ *                   log-probability plus the N most likely alternatives. Not part of the fingerprint: they are
+ *                   reported, never used to choose a token.
  */
-public record Request(String requestId, Prompt prompt, SamplingParams params, long deadlineMs) {
+public record Request(String requestId, Prompt prompt, SamplingParams params, long deadlineMs, int logprobs) {
+    /** vLLM's default max_logprobs and OpenAI's limit for top_logprobs. */
+    public static final int MAX_LOGPROBS = 20;
+
     public Request {
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(params, "params");
+        if (logprobs < -1 || logprobs > MAX_LOGPROBS) {
+            throw EngineException.invalid("logprobs", "logprobs must be between 0 and " + MAX_LOGPROBS
+                    + " (alternatives per token), got " + logprobs);
+        }
+    }
+
+    public Request(String requestId, Prompt prompt, SamplingParams params, long deadlineMs) {
+        this(requestId, prompt, params, deadlineMs, -1);
     }
 
     public Request(String requestId, Prompt prompt, SamplingParams params) {
-        this(requestId, prompt, params, 0L);
+        this(requestId, prompt, params, 0L, -1);
+    }
+
+    public boolean wantsLogprobs() {
+        return logprobs >= 0;
     }
 }

@@ -10,5 +10,13 @@ public interface TokenListener {
      */
     void onToken(String requestId, int position, int tokenId, String textDelta);
 
+    /**
+     * What the engine calls: {@code logprob} is the token's log-probability when the request asked for them, else
+     * null. Listeners that stream log-probabilities override this one.
+     */
+    default void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
+        onToken(requestId, position, tokenId, textDelta);
+    }
+
     TokenListener NONE = (id, pos, tok, delta) -> { };
 }

@@ -38,22 +38,26 @@ public record SamplingParams(
     public SamplingParams {
         stop = List.copyOf(stop);
         stopTokenIds = List.copyOf(stopTokenIds);
-        check(Float.isFinite(temperature) && temperature >= 0, "temperature must be >= 0, got " + temperature);
-        check(topK >= 0, "top_k must be >= 0 (0 disables), got " + topK);
-        check(topP > 0 && topP <= 1, "top_p must be in (0, 1], got " + topP);
-        check(minP >= 0 && minP <= 1, "min_p must be in [0, 1], got " + minP);
-        check(Float.isFinite(repetitionPenalty) && repetitionPenalty > 0,
+        check(Float.isFinite(temperature) && temperature >= 0, "temperature",
+                "temperature must be >= 0, got " + temperature);
+        check(topK >= 0, "top_k", "top_k must be >= 0 (0 disables), got " + topK);
+        check(topP > 0 && topP <= 1, "top_p", "top_p must be in (0, 1], got " + topP);
+        check(minP >= 0 && minP <= 1, "min_p", "min_p must be in [0, 1], got " + minP);
+        check(Float.isFinite(repetitionPenalty) && repetitionPenalty > 0, "repetition_penalty",
                 "repetition_penalty must be > 0 (1 disables), got " + repetitionPenalty);
-        check(Float.isFinite(presencePenalty) && Math.abs(presencePenalty) <= 2,
+        check(Float.isFinite(presencePenalty) && Math.abs(presencePenalty) <= 2, "presence_penalty",
                 "presence_penalty must be in [-2, 2], got " + presencePenalty);
-        check(Float.isFinite(frequencyPenalty) && Math.abs(frequencyPenalty) <= 2,
+        check(Float.isFinite(frequencyPenalty) && Math.abs(frequencyPenalty) <= 2, "frequency_penalty",
                 "frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
-        check(maxTokens > 0, "max_tokens must be > 0, got " + maxTokens);
-        for (String s : stop) check(s != null && !s.isEmpty(), "stop strings must be non-empty");
+        check(maxTokens > 0, "max_tokens", "max_tokens must be > 0, got " + maxTokens);
+        for (String s : stop) check(s != null && !s.isEmpty(), "stop", "stop strings must be non-empty");
+        for (Integer id : stopTokenIds) {
+            check(id != null && id >= 0, "stop_token_ids", "stop_token_ids must be token ids >= 0, got " + id);
+        }
     }
 
-    private static void check(boolean ok, String message) {
-        if (!ok) throw new EngineException(ErrorCode.INVALID_PARAM, message);
+    private static void check(boolean ok, String param, String message) {
+        if (!ok) throw EngineException.invalid(param, message);
     }
 
     /** Greedy decoding of {@code maxTokens} tokens. */

@@ -63,7 +63,7 @@ public final class Scheduler {
 
     /**
      * Queues a new sequence. Fails with OVERLOADED when {@code maxWaiting} sequences already wait, and with
-     * PROMPT_TOO_LONG when its prompt plus max tokens could never fit the KV pool.
+     * KV_CACHE_TOO_SMALL when its prompt plus max tokens could never fit the KV pool.
      */
     public synchronized void add(Sequence s) {
         if (s.status() != SequenceStatus.WAITING || s.numComputedTokens() != 0 || s.table().size() != 0) {
@@ -74,9 +74,10 @@ public final class Scheduler {
         }
         long total = (long) s.promptLength() + s.maxTokens();
         if (total > Integer.MAX_VALUE || !fits((int) total)) {
-            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "prompt (" + s.promptLength() + " tokens) plus max_tokens ("
-                    + s.maxTokens() + ") need more than the " + config.numBlocks() * (long) config.blockSize()
-                    + " positions of the KV cache; shorten the prompt or lower max_tokens");
+            throw new EngineException(ErrorCode.KV_CACHE_TOO_SMALL, "max_tokens", "prompt (" + s.promptLength()
+                    + " tokens) plus max_tokens (" + s.maxTokens() + ") need " + total + " positions, more than the "
+                    + config.numBlocks() * (long) config.blockSize() + " of this engine's KV cache: lower max_tokens,"
+                    + " shorten the prompt, or run the engine with a larger KV cache");
         }
         if (!canAdmit()) {
             throw new EngineException(ErrorCode.OVERLOADED, config.maxWaiting() + " requests are already waiting; retry later");

@@ -1,17 +1,33 @@
 package dev.invariant.engine.text;
 
 import dev.invariant.engine.EngineException;
-import dev.invariant.engine.ErrorCode;
+import java.util.List;
 
-/** One chat turn, as the chat template sees it: {@code {"role": ..., "content": ...}}. */
+/**
+ * One chat turn, as the chat template sees it: {@code {"role": ..., "content": ...}}.
+ *
+ * <p>The role must be one chat templates render: a template silently skips a role it does not know (Qwen's
+ * does), so the model would answer without that message while the caller believes it was read. {@code developer}
+ * is OpenAI's newer name for {@code system} (current SDKs send it); Hugging Face templates know only
+ * {@code system}, so it is rendered as {@code system}, as OpenAI does for models without a developer role.
+ */
 public record ChatMessage(String role, String content) {
+    /** The roles accepted on every front door (Avro, HTTP, CLI). */
+    public static final List<String> ROLES = List.of("system", "developer", "user", "assistant", "tool");
+
     public ChatMessage {
         if (role == null || role.isBlank()) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, "a chat message needs a role (system, user, assistant)");
+            throw EngineException.invalid("messages", "a chat message needs a role (one of "
+                    + String.join(", ", ROLES) + ")");
+        }
+        if (!ROLES.contains(role)) {
+            throw EngineException.invalid("messages", "the chat message role '" + role + "' is not one of "
+                    + String.join(", ", ROLES) + ": send the message with one of those roles");
         }
         if (content == null) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, "the chat message of role '" + role
+            throw EngineException.invalid("messages", "the chat message of role '" + role
                     + "' has no content: send an empty string for an empty message");
         }
+        if (role.equals("developer")) role = "system";
     }
 }

@@ -40,7 +40,7 @@ class BatchInvarianceTest {
         return List.of(
                 new Request("greedy", Prompt.text(PROMPT), SamplingParams.builder().maxTokens(40).ignoreEos(true).build()),
                 new Request("seeded", Prompt.text(PROMPT), SamplingParams.builder().maxTokens(40).ignoreEos(true)
-                        .temperature(0.8f).topP(0.9f).topK(50).seed(1234L).build()));
+                        .temperature(0.8f).topP(0.9f).topK(50).seed(1234L).build(), 0L, 5));
     }
 
     static Run alone(String model) {
@@ -58,6 +58,9 @@ class BatchInvarianceTest {
             assertEquals(reference.logitDigests.get(id), other.logitDigests.get(id), what + ": logits bits of " + id);
             assertArrayEquals(a.tokenIds(), b.tokenIds(), what + ": tokens of " + id);
             assertEquals(a.outputHash(), b.outputHash(), what + ": output hash of " + id);
+            // Log-probabilities are computed from the same logits bits, so they are invariant too (record
+            // equality compares the floats bit for bit).
+            assertEquals(a.logprobs(), b.logprobs(), what + ": logprobs of " + id);
             assertEquals(a.fingerprint(), b.fingerprint(), what + ": fingerprint of " + id);
         }
     }

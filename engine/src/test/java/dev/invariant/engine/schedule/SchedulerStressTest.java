@@ -44,7 +44,7 @@ class SchedulerStressTest {
                     e.add(s);
                     assertTrue(fits && room);
                 } catch (EngineException x) {
-                    assertEquals(fits ? ErrorCode.OVERLOADED : ErrorCode.PROMPT_TOO_LONG, x.code());
+                    assertEquals(fits ? ErrorCode.OVERLOADED : ErrorCode.KV_CACHE_TOO_SMALL, x.code());
                     assertFalse(fits && room);
                     if (fits) overloaded++;
                     else tooLong++;

@@ -109,7 +109,7 @@ class SchedulerTest {
         assertTrue(s.fits(16));
         assertFalse(s.fits(17));
         EngineException e = assertThrows(EngineException.class, () -> s.add(new Sequence(1, prompt(10, 1), 7)));
-        assertEquals(ErrorCode.PROMPT_TOO_LONG, e.code());
+        assertEquals(ErrorCode.KV_CACHE_TOO_SMALL, e.code());
         s.add(new Sequence(2, prompt(10, 1), 6));
         assertEquals(1, s.numWaiting());
     }

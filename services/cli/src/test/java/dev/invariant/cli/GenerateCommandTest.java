@@ -119,6 +119,23 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aPromptsFileFollowsTheContractsTypeRules(@TempDir Path dir) throws IOException {
+        // The same strict JSON mapping as the HTTP API: a wrongly typed value is an error, never the default.
+        Path typed = dir.resolve("typed.jsonl");
+        Files.writeString(typed, "Once upon a time\n{\"prompt\": \"hi\", \"temperature\": \"hot\"}\n");
+        Outcome o = run("generate", "--model", stories().toString(), "--prompts-file", typed.toString());
+        assertEquals(1, o.code(), o.err());
+        assertTrue(o.err().contains("INVALID_PARAM") && o.err().contains("line 2")
+                && o.err().contains("'temperature' must be a number"), o.err());
+        // A misspelt field in one's own file is reported, not ignored.
+        Path misspelt = dir.resolve("misspelt.jsonl");
+        Files.writeString(misspelt, "{\"prompt\": \"hi\", \"temprature\": 0.5}\n");
+        Outcome m = run("generate", "--model", stories().toString(), "--prompts-file", misspelt.toString());
+        assertEquals(1, m.code(), m.err());
+        assertTrue(m.err().contains("unknown field 'temprature'"), m.err());
+    }
+
+    @Test
     void helpExplainsEveryOption() {
         Outcome o = run("generate", "--help");
         assertEquals(0, o.code());

@@ -2,6 +2,7 @@ package dev.invariant.worker;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.DeadLetter;
 import dev.invariant.schemas.Sampling;
 import dev.invariant.schemas.Topics;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -39,17 +41,22 @@ class BadInputIT {
             clients.send(Requests.tokens("bad-too-long", Collections.nCopies(600, 5), 8).build());
             clients.send(Requests.text("bad-model", "Once upon a time", 8).setModel("gpt-17").build());
             clients.send(Requests.text("bad-no-prompt", "x", 8).setPrompt(null).build());
+            // The context rule, never a silent cap: 5 prompt tokens + 600 > stories260K's 512.
+            clients.send(Requests.text("bad-context", "Once upon a time", 600).build());
             clients.send(Requests.text("bad-then-ok", "Once upon a time", 8).build());
-            int sent = 7;
+            int sent = 8;
 
-            List<Completion> answered = completions.awaitCount(c -> c.getRequestId().startsWith("bad-"), 5, WAIT);
+            List<Completion> answered = completions.awaitCount(c -> c.getRequestId().startsWith("bad-"), 6, WAIT);
             Map<String, Completion> byId = answered.stream()
                     .collect(Collectors.toMap(Completion::getRequestId, Function.identity()));
-            assertEquals(5, byId.size(), "one completion per readable request: " + byId.keySet());
+            assertEquals(6, byId.size(), "one completion per readable request: " + byId.keySet());
             assertError(byId.get("bad-temperature"), "INVALID_PARAM");
             assertError(byId.get("bad-too-long"), "PROMPT_TOO_LONG");
             assertError(byId.get("bad-model"), "UNKNOWN_MODEL");
             assertError(byId.get("bad-no-prompt"), "EMPTY_PROMPT");
+            assertError(byId.get("bad-context"), "PROMPT_TOO_LONG");
+            String context = byId.get("bad-context").getError().getMessage();
+            assertTrue(context.contains("512") && context.contains("600"), context);
             Completion ok = byId.get("bad-then-ok");
             assertNull(ok.getError(), "the worker keeps serving after bad input");
             assertNotNull(ok.getOutputHash());
@@ -61,6 +68,10 @@ class BadInputIT {
                 boolean isGarbage = at(d, garbageAt);
                 assertArrayEquals(isGarbage ? garbage : unknownId, bytes(d.getOriginalValue()));
                 assertTrue(d.getReason().contains(isGarbage ? "magic byte" : "schema id"), d.getReason());
+                // The reason names the problem, not the registry's internal address.
+                assertFalse(d.getReason().contains("://"), d.getReason());
+                assertFalse(d.getReason().contains(URI.create(clients.fixture.stack.ccompatUrl()).getAuthority()),
+                        d.getReason());
             }
             assertEquals(sent, answered.size() + letters.size(), "count in = completions + dead letters");
         }

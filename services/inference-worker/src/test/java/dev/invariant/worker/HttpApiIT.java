@@ -90,6 +90,11 @@ class HttpApiIT {
         var badParam = post("/v1/completions", "{\"prompt\": \"hi\", \"top_p\": 7}");
         assertEquals(400, badParam.statusCode());
         assertEquals("INVALID_PARAM", JSON.readTree(badParam.body()).get("error").get("code").asText());
+        assertEquals("top_p", JSON.readTree(badParam.body()).get("error").get("param").asText());
+        // A wrongly typed value is refused, never replaced by the default.
+        var typed = post("/v1/completions", "{\"prompt\": \"hi\", \"temperature\": \"hot\"}");
+        assertEquals(400, typed.statusCode(), typed.body());
+        assertEquals("temperature", JSON.readTree(typed.body()).get("error").get("param").asText());
         // stories260K has no chat template: the chat endpoint says so instead of guessing one.
         var chat = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
         assertEquals(400, chat.statusCode(), chat.body());

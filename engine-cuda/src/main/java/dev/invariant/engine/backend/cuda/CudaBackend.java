@@ -28,6 +28,7 @@ public final class CudaBackend implements Backend {
     private final Arena arena = Arena.ofShared();
     private final int maxPositions;
     private final StepInputs inputs;
+    private final Kernels kernels;
     private final CudaForward forward;
     private final StepGraphs graphs;
     private final CudaContext.Pinned logitsHost;
@@ -51,8 +52,12 @@ public final class CudaBackend implements Backend {
         int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
         int maxBlocksPerSeq = (maxPositions + blockSize - 1) / blockSize;
         DeviceWeights weights = DeviceWeights.upload(ctx, model.weights(), arena, progress);
-        Kernels kernels = new Kernels(ctx, c.headDim(), maxPositions);
+        this.kernels = new Kernels(ctx, c.headDim(), maxPositions);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
+        if ((long) config.numBlocks() * blockSize * c.kvDim() > Integer.MAX_VALUE) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + config.numBlocks() * (long) blockSize
+                    + " tokens exceeds one layer's 2^31 floats on the GPU; lower the KV cache tokens");
+        }
         this.forward = new CudaForward(ctx, c, weights, kernels, config.numBlocks(), blockSize, maxPositions, maxTokens,
                 maxLogits);
         boolean useGraphs = !"false".equals(System.getProperty("invariant.cuda.graphs"));
@@ -112,7 +117,9 @@ public final class CudaBackend implements Backend {
             throw new EngineException(ErrorCode.INVALID_PARAM, m + " sequences want logits; at most " + maxLogits);
         }
         inputs.write(b, chunks, config.blockSize());
-        if (n == m && n == chunks.size() && graphs.covers(n)) {
+        if (kernels.profile != null) {
+            graphs.launchOnce(n, m);
+        } else if (n == m && n == chunks.size() && graphs.covers(n)) {
             graphs.launch(n);
         } else {
             forward.enqueue(inputs, n, m);
@@ -120,10 +127,12 @@ public final class CudaBackend implements Backend {
         float[][] out = new float[chunks.size()][];
         if (m == 0) {
             ctx.synchronize();
+            if (kernels.profile != null) kernels.profile.collect();
             return out;
         }
         cuMemcpyDtoHAsync(logitsHost.pointer(), forward.logits, 4L * m * vocab, ctx.stream);
         ctx.synchronize();
+        if (kernels.profile != null) kernels.profile.collect();
         FloatBuffer f = logitsHost.buffer().asFloatBuffer();
         for (int i = 0; i < m; i++) {
             float[] row = new float[vocab];
@@ -140,6 +149,18 @@ public final class CudaBackend implements Backend {
 
     CudaContext context() {
         return ctx;
+    }
+
+    /** Starts timing every kernel of the following eager steps (decode graphs are bypassed meanwhile). */
+    synchronized void startProfile() {
+        kernels.profile = new KernelProfile(ctx.stream);
+    }
+
+    /** Per-kernel device time per step since {@link #startProfile()}; profiling stops. */
+    synchronized String stopProfile() {
+        String r = kernels.profile.report();
+        kernels.profile = null;
+        return r;
     }
 
     /** Decode batch sizes captured as CUDA graphs so far. */

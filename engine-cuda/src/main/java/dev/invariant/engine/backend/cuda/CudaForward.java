@@ -24,12 +24,9 @@ final class CudaForward {
     private final float scale;
     // activations, sized for the largest step
     private final CUdeviceptr x;
-    private final CUdeviceptr xn;
     private final CUdeviceptr qkv;
     private final CUdeviceptr attn;
-    private final CUdeviceptr gateUp;
     private final CUdeviceptr h;
-    private final CUdeviceptr last;
     final CUdeviceptr logits;
 
     CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, int numBlocks, int blockSize,
@@ -57,12 +54,9 @@ final class CudaForward {
         this.scale = (float) (1.0 / Math.sqrt((double) cfg.headDim()));
         long t = maxTokens;
         this.x = ctx.alloc(4 * t * cfg.hiddenSize());
-        this.xn = ctx.alloc(4 * t * cfg.hiddenSize());
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
-        this.gateUp = ctx.alloc(4 * t * 2 * cfg.intermediateSize());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
-        this.last = ctx.alloc(4L * maxLogits * cfg.hiddenSize());
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
     }
 
@@ -92,11 +86,9 @@ final class CudaForward {
             CUdeviceptr layerKeys = keys.withByteOffset(l * layerKvBytes);
             CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
 
-            // model.layers.N.input_layernorm
-            k.rmsnorm(x, NULL, xn, lw.inputNorm(), eps, hidden, n);
-
-            // self_attn.q_proj | k_proj | v_proj, one stacked matrix (+ Qwen2's bias, one rounded add)
-            k.matmul(lw.qkv(), xn, hidden, n, qkv, qkvDim(), lw.qkvBias(), null);
+            // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias)
+            k.matmul(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
+                    lw.qkvBias(), null);
 
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update
             k.ropeKv(qkv, in, cos, sin, lw.qNorm(), lw.kNorm(), eps, heads, kvHeads, headDim, blockSize,
@@ -106,22 +98,18 @@ final class CudaForward {
             k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n);
 
             // self_attn.o_proj, then the residual add
-            k.matmul(lw.o(), attn, cfg.qDim(), n, x, hidden, null, x);
+            k.matmul(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
 
-            // post_attention_layernorm
-            k.rmsnorm(x, NULL, xn, lw.postNorm(), eps, hidden, n);
-
-            // mlp.gate_proj | up_proj, one stacked matrix; act_fn(gate) * up
-            k.matmul(lw.gateUp(), xn, hidden, n, gateUp, 2 * ffn, null, null);
-            k.siluMul(gateUp, h, ffn, n);
+            // post_attention_layernorm, mlp.gate_proj | up_proj (rows interleaved), act_fn(gate) * up
+            k.matmul(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn, null, null);
 
             // mlp.down_proj, then the residual add
-            k.matmul(lw.down(), h, ffn, n, x, hidden, null, x);
+            k.matmul(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
         }
 
         // model.norm and lm_head, only for the rows whose logits are wanted
         if (m == 0) return;
-        k.rmsnorm(x, in.logitRows(), last, w.norm(), eps, hidden, m);
-        k.matmul(w.lmHead(), last, hidden, m, logits, cfg.vocabSize(), null, null);
+        k.matmul(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits, cfg.vocabSize(),
+                null, null);
     }
 }

@@ -16,8 +16,8 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The model's weights in device memory, uploaded once as stored (bf16 or f32; f16 widened exactly to f32 on the
  * host, as the CPU backend does). Projections that read the same input are stacked row-wise into one matrix
- * (q|k|v, gate|up) so one kernel computes them; every row is still its own canonical dot, so stacking changes
- * no value.
+ * (q|k|v; gate and up interleaved row by row, so one warp holds gate_i and up_i for the fused silu(gate) * up);
+ * every row is still its own canonical dot, so stacking changes no value.
  */
 record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead) {
 
@@ -44,7 +44,7 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                     l.kNorm() == null ? null : ctx.upload(vector(l.kNorm(), arena)),
                     matrix(ctx, arena, List.of(l.oProj())),
                     ctx.upload(vector(l.postAttentionLayernorm(), arena)),
-                    matrix(ctx, arena, List.of(l.gateProj(), l.upProj())),
+                    interleaved(ctx, arena, l.gateProj(), l.upProj()),
                     matrix(ctx, arena, List.of(l.downProj()))));
             progress.progress("upload weights to the GPU (layers)", ++done, w.layers().size());
         }
@@ -69,6 +69,29 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             off += data.byteSize();
         }
         return new Matrix(p, dtype, rows, cols);
+    }
+
+    /** Rows a0, b0, a1, b1, ... of two matrices of equal shape (gate and up). */
+    private static Matrix interleaved(CudaContext ctx, Arena arena, Tensor a, Tensor b) {
+        WeightMatrix ma = WeightMatrix.of(a, arena);
+        WeightMatrix mb = WeightMatrix.of(b, arena);
+        if (ma.rows() != mb.rows() || ma.cols() != mb.cols()) {
+            throw new IllegalArgumentException(a.name() + " and " + b.name() + " differ in shape");
+        }
+        DType dtype = ma.dtype() == mb.dtype() ? ma.dtype() : DType.F32;
+        MemorySegment sa = ma.dtype() == dtype ? ma.data() : widened(ma, arena);
+        MemorySegment sb = mb.dtype() == dtype ? mb.data() : widened(mb, arena);
+        long rowBytes = (long) ma.cols() * dtype.bytes();
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment out = tmp.allocate(2 * rowBytes * ma.rows(), 64);
+            for (long r = 0; r < ma.rows(); r++) {
+                MemorySegment.copy(sa, r * rowBytes, out, 2 * r * rowBytes, rowBytes);
+                MemorySegment.copy(sb, r * rowBytes, out, (2 * r + 1) * rowBytes, rowBytes);
+            }
+            CUdeviceptr p = ctx.alloc(out.byteSize());
+            ctx.upload(p, 0, out);
+            return new Matrix(p, dtype, 2 * ma.rows(), ma.cols());
+        }
     }
 
     private static MemorySegment widened(WeightMatrix m, Arena arena) {

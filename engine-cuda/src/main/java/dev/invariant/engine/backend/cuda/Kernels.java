@@ -18,32 +18,38 @@ final class Kernels {
     /** Attention's fixed key split (docs/numerics.md §8); the kernel's SPLIT. */
     static final int SPLIT = 64;
     private static final int ATTENTION_WARPS = 4;
-    private static final int MATMUL_THREADS = 128;  // 32 rows: a quad of threads per row
+    private static final int MATMUL_ROWS = 16;  // per block: a quad of threads per row (kernels/matmul.cu)
 
     private final CudaContext ctx;
     private final CUfunction embedBf16;
     private final CUfunction embedF32;
-    private final CUfunction rmsnorm;
     private final CUfunction ropeKv;
     private final CUfunction attention;
-    private final CUfunction siluMul;
-    private final CUfunction[] matmulBf16;
-    private final CUfunction[] matmulF32;
+    /** [dtype bf16/f32][fused: none, norm, norm + silu][tokens per block: 1, 4]. */
+    private final CUfunction[][][] matmul = new CUfunction[2][3][2];
     private final int attentionSmem;
+    private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
+    /** Set while profiling (eager steps only: events cannot sit in a replayed graph's timing). */
+    KernelProfile profile;
 
     /** @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory */
     Kernels(CudaContext ctx, int headDim, int maxPositions) {
         this.ctx = ctx;
-        embedBf16 = ctx.function("embed", "embed_bf16");
-        embedF32 = ctx.function("embed", "embed_f32");
-        rmsnorm = ctx.function("rmsnorm", "rmsnorm");
-        ropeKv = ctx.function("rope_kv", "rope_kv");
-        attention = ctx.function("attention", "attention");
-        siluMul = ctx.function("silu_mul", "silu_mul");
-        matmulBf16 = new CUfunction[] {ctx.function("matmul", "matmul_bf16_t1"), ctx.function("matmul", "matmul_bf16_t4")};
-        matmulF32 = new CUfunction[] {ctx.function("matmul", "matmul_f32_t1"), ctx.function("matmul", "matmul_f32_t4")};
+        embedBf16 = fn("embed", "embed_bf16");
+        embedF32 = fn("embed", "embed_f32");
+        ropeKv = fn("rope_kv", "rope_kv");
+        attention = fn("attention", "attention");
+        String[] dtypes = {"bf16", "f32"};
+        String[] fused = {"", "_norm", "_norm_silu"};
+        for (int d = 0; d < 2; d++) {
+            for (int f = 0; f < 3; f++) {
+                for (int t = 0; t < 2; t++) {
+                    matmul[d][f][t] = fn("matmul", "matmul_" + dtypes[d] + fused[f] + (t == 0 ? "_t1" : "_t4"));
+                }
+            }
+        }
         int splits = (maxPositions + SPLIT - 1) / SPLIT;
-        attentionSmem = 4 * (headDim + ATTENTION_WARPS * SPLIT + splits * (headDim + 2));
+        attentionSmem = 4 * (headDim + 2 * ATTENTION_WARPS * SPLIT + splits * (headDim + 2));
         if (attentionSmem > ctx.maxSharedPerBlock) {
             throw CudaContext.unavailable("attention over " + maxPositions + " positions needs " + attentionSmem
                     + " bytes of shared memory per block, the GPU has " + ctx.maxSharedPerBlock
@@ -52,26 +58,33 @@ final class Kernels {
         cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
     }
 
+    private CUfunction fn(String op, String kernel) {
+        CUfunction f = ctx.function(op, kernel);
+        names.put(f, kernel);
+        return f;
+    }
+
     void embed(DeviceWeights.Matrix table, CUdeviceptr tokens, CUdeviceptr x, int n) {
         CUfunction f = table.dtype() == DType.BF16 ? embedBf16 : embedF32;
         launch(f, n, 1, 128, 0, table.ptr(), tokens, x, table.cols());
     }
 
-    /** Output row r = RMSNorm of input row rows[r] (rows = NULL: row r), for r < count. */
-    void rmsnorm(CUdeviceptr x, CUdeviceptr rows, CUdeviceptr y, CUdeviceptr w, float eps, int dim, int count) {
-        launch(rmsnorm, (count + 3) / 4, 1, 128, 0, x, rows, y, w, eps, dim, count);
-    }
+    /** What a projection fuses around its dots (kernels/matmul.cu). */
+    enum Fused { NONE, NORM, NORM_SILU }
 
-    /** y[t * ldy + o] = dot(W[o], x[t * ldx ..]) (+ bias[o]) (+ resid[t * ldy + o]); resid may be y itself. */
-    void matmul(DeviceWeights.Matrix w, CUdeviceptr x, int ldx, int n, CUdeviceptr y, int ldy,
-                CUdeviceptr bias, CUdeviceptr resid) {
+    /**
+     * y[t * ldy + o] = dot(W[o], x'[t]) (+ bias[o]) (+ resid[t * ldy + o]; resid may be y itself), where x'[t] is
+     * input row xrows[t] (xrows = null: row t) of x, RMSNorm'ed with {@code norm} first when fused; NORM_SILU takes
+     * rows in (gate, up) pairs and writes silu(gate) * up to y[t * ldy + o / 2].
+     */
+    void matmul(DeviceWeights.Matrix w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
+                int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
         int vec = k % 8 == 0 && ldx % 4 == 0 ? 1 : 0;
         int tg = n == 1 ? 1 : 4;
-        CUfunction f = (w.dtype() == DType.BF16 ? matmulBf16 : matmulF32)[tg == 1 ? 0 : 1];
-        int rowsPerBlock = MATMUL_THREADS / 4;
-        launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, MATMUL_THREADS, 0,
-                w.ptr(), x, y, bias, resid, w.rows(), k, ldx, ldy, n, vec);
+        CUfunction f = matmul[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][tg == 1 ? 0 : 1];
+        launch(f, (w.rows() + MATMUL_ROWS - 1) / MATMUL_ROWS, (n + tg - 1) / tg, 4 * MATMUL_ROWS, 0,
+                w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, ldx, ldy, n, vec);
     }
 
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,
@@ -87,12 +100,6 @@ final class Kernels {
                 in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale);
     }
 
-    void siluMul(CUdeviceptr gu, CUdeviceptr h, int ffn, int n) {
-        long total = (long) ffn * n;
-        int blocks = (int) Math.min((total + 255) / 256, 4L * ctx.multiprocessors * 8);
-        launch(siluMul, blocks, 1, 256, 0, gu, h, ffn, n);
-    }
-
     private void launch(CUfunction f, int gx, int gy, int threads, int smem, Object... args) {
         Pointer[] ps = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
@@ -105,6 +112,8 @@ final class Kernels {
                 default -> throw new IllegalArgumentException("kernel argument " + a.getClass());
             };
         }
+        if (profile != null) profile.before();
         cuLaunchKernel(f, gx, gy, 1, threads, 1, 1, smem, ctx.stream, Pointer.to(ps), null);
+        if (profile != null) profile.after(names.get(f));
     }
 }

@@ -52,6 +52,23 @@ final class StepGraphs implements AutoCloseable {
         cuGraphLaunch(exec, ctx.stream);
     }
 
+    /** Captures the step, replays it once and drops it: for profiling, whose events must sit inside the graph. */
+    void launchOnce(int n, int m) {
+        CUgraph graph = new CUgraph();
+        cuStreamBeginCapture(ctx.stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        try {
+            forward.enqueue(inputs, n, m);
+        } finally {
+            cuStreamEndCapture(ctx.stream, graph);
+        }
+        CUgraphExec exec = new CUgraphExec();
+        cuGraphInstantiate(exec, graph, 0);
+        cuGraphLaunch(exec, ctx.stream);
+        cuStreamSynchronize(ctx.stream);
+        cuGraphExecDestroy(exec);
+        cuGraphDestroy(graph);
+    }
+
     int captured() {
         return graphs.size();
     }

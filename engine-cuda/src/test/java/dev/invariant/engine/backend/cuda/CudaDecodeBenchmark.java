@@ -70,6 +70,12 @@ public final class CudaDecodeBenchmark {
                 double roofline = copy / weightBytes;
                 for (int b : graphs ? batches : new int[] {1}) {
                     double tps = decode(be, m, b, prompt, steps, perSeq, block);
+                    if (graphs) {
+                        be.startProfile();
+                        decode(be, m, b, prompt, 8, perSeq, block);
+                        System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
+                                + " tokens per sequence), " + be.stopProfile());
+                    }
                     rows.add(String.format(Locale.ROOT, "| %s | decode | %d | %s | %.1f | %.1f %% | %.0f GB/s |",
                             spec, b, graphs ? "graph" : "eager", tps, 100 * tps / (roofline * b), copy / 1e9));
                 }

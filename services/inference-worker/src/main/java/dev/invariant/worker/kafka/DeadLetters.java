@@ -38,9 +38,13 @@ public final class DeadLetters {
         return h;
     }
 
-    private static String reason(Throwable why) {
+    /** URLs with their scheme, host and path: a reason must not tell DLQ readers internal addresses. */
+    private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("\\b[a-zA-Z][a-zA-Z0-9+.-]*://\\S+");
+
+    static String reason(Throwable why) {
         String m = why.getMessage();
-        return m == null || m.isBlank() ? why.toString() : m;
+        String r = m == null || m.isBlank() ? why.getClass().getSimpleName() : m;
+        return URL.matcher(r).replaceAll("<url>");
     }
 
     private static RecordHeader header(String name, String value) {

@@ -99,9 +99,15 @@ public class RecordCodec {
             return schema;
         } catch (RegistryException e) {
             if (e.isTransient()) throw e;
-            throw new UnreadableRecordException(e.isNotFound() ? UnreadableRecordException.Reason.UNKNOWN_SCHEMA_ID
+            // The reason goes into the dead-letter record, read by whoever reads that topic: it names the problem
+            // and the registry's answer, never the registry's URL (an internal address) nor its internal wording.
+            boolean unknown = e.isNotFound();
+            String answer = e.status() > 0 ? " (HTTP " + e.status() + (e.errorCode() != 0 ? ", error_code "
+                    + e.errorCode() : "") + ")" : "";
+            throw new UnreadableRecordException(unknown ? UnreadableRecordException.Reason.UNKNOWN_SCHEMA_ID
                     : UnreadableRecordException.Reason.INCOMPATIBLE_SCHEMA, id, "schema id " + id
-                    + " cannot be used: " + e.getMessage() + " (was the record produced against another registry?)", e);
+                    + (unknown ? " is not known to the schema registry" : " cannot be used as an Avro writer schema")
+                    + answer + ": was the record produced against another registry?", e);
         }
     }
 

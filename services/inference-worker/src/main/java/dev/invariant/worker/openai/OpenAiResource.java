@@ -1,22 +1,30 @@
 package dev.invariant.worker.openai;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
-import dev.invariant.engine.api.Request;
+import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.text.Tokenizer;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.engine.Generations;
 import dev.invariant.worker.kafka.CompletionMapper;
 import dev.invariant.worker.kafka.Publisher;
+import dev.invariant.worker.openai.OpenAiResponses.Answer;
 import dev.invariant.worker.openai.OpenAiResponses.Kind;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
@@ -26,13 +34,19 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The OpenAI-compatible API on the same engine as the Kafka intake: {@code /v1/models}, {@code /v1/completions},
- * {@code /v1/chat/completions}, streaming with {@code "stream": true}. Every request answered here is also
- * published to the completions topic, so the consistency monitor sees HTTP traffic too.
+ * {@code /v1/chat/completions}, streaming with {@code "stream": true}. Every generation request answered here is
+ * also published to the completions topic, so the consistency monitor sees HTTP traffic too. The body is read
+ * here rather than by the framework so that malformed JSON and a wrong content type get OpenAI-shaped errors.
  */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.WILDCARD)
 public class OpenAiResource {
+    /** Strict: trailing garbage and duplicate keys are errors rather than silently dropped or overwritten. */
+    private static final ObjectMapper STRICT = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
     private final EngineService engines;
     private final Generations generations;
     private final Publisher publisher;
@@ -48,66 +62,115 @@ public class OpenAiResource {
     @Path("/models")
     public ObjectNode models() {
         ObjectNode root = OpenAiResponses.JSON.createObjectNode().put("object", "list");
-        root.putArray("data").addObject().put("id", engines.modelName()).put("object", "model")
-                .put("created", startedAt).put("owned_by", "invariant")
-                .put("numerics_profile", engines.profile().wireName())
-                .put("max_model_len", engines.engine().core().model().config().maxPositionEmbeddings());
+        root.putArray("data").add(model());
         return root;
+    }
+
+    @GET
+    @Path("/models/{id}")
+    public Response model(@PathParam("id") String id) {
+        if (!engines.serves(id) || id.isEmpty()) {
+            return OpenAiErrors.of(new EngineException(ErrorCode.UNKNOWN_MODEL, "model", "the model '" + id
+                    + "' does not exist here: this worker serves '" + engines.modelName() + "'"));
+        }
+        return Response.ok(model()).build();
+    }
+
+    /** vLLM's model card: max_model_len is what the context rule is checked against. */
+    private ObjectNode model() {
+        return OpenAiResponses.JSON.createObjectNode().put("id", engines.modelName()).put("object", "model")
+                .put("created", startedAt).put("owned_by", "invariant").put("root", engines.modelName())
+                .put("max_model_len", engines.engine().core().model().config().maxPositionEmbeddings())
+                .put("numerics_profile", engines.profile().wireName());
     }
 
     @POST
     @Path("/completions")
     @Blocking
-    public CompletionStage<Response> completions(JsonNode body) {
-        return serve(Kind.COMPLETION, body);
+    public CompletionStage<Response> completions(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String body) {
+        return serve(Kind.COMPLETION, type, body);
     }
 
     @POST
     @Path("/chat/completions")
     @Blocking
-    public CompletionStage<Response> chat(JsonNode body) {
-        return serve(Kind.CHAT, body);
+    public CompletionStage<Response> chat(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String body) {
+        return serve(Kind.CHAT, type, body);
     }
 
-    private CompletionStage<Response> serve(Kind kind, JsonNode body) {
+    private CompletionStage<Response> serve(Kind kind, String contentType, String text) {
         long arrived = System.nanoTime();
+        if (contentType != null && !isJson(contentType)) {
+            return done(OpenAiErrors.of(415, OpenAiErrors.UNSUPPORTED_MEDIA_TYPE, null, "the body must be JSON"
+                    + " sent with Content-Type: application/json, not " + contentType));
+        }
+        JsonNode body;
+        try {
+            if (text == null || text.isBlank()) throw new EngineException(ErrorCode.INVALID_PARAM, "the body is empty");
+            body = STRICT.readTree(text);
+        } catch (JsonProcessingException | EngineException e) {
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() + " (line "
+                    + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")" : e.getMessage();
+            return done(OpenAiErrors.of(400, OpenAiErrors.INVALID_JSON, null, "the body is not valid JSON: " + why));
+        }
         String id = (kind == Kind.CHAT ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         long created = Instant.now().getEpochSecond();
-        String model = body == null ? "" : body.path("model").asText("");
-        String name = model.isEmpty() ? engines.modelName() : model;
-        Request r;
+        OpenAiRequests.Call call;
         try {
-            r = kind == Kind.CHAT ? OpenAiRequests.chat(id, body, engines) : OpenAiRequests.completion(id, body, engines);
+            call = OpenAiRequests.parse(kind, id, body, engines);
         } catch (EngineException e) {
             var rejected = generations.rejected(id, e, arrived);
+            String model = body.path("model").isTextual() ? body.get("model").textValue() : "";
             publisher.completion(CompletionMapper.toRecord(rejected.result(), model, engines, rejected.beforeEngineMs()), null);
-            return CompletableFuture.completedFuture(OpenAiResponses.error(e));
+            return done(OpenAiErrors.of(e));
         }
         if (!engines.admission().tryAcquire()) {
-            return CompletableFuture.completedFuture(OpenAiResponses.error(new EngineException(ErrorCode.OVERLOADED,
+            return done(OpenAiErrors.of(new EngineException(ErrorCode.OVERLOADED,
                     engines.admission().limit() + " requests are in flight on this worker: retry later")));
         }
-        SseStream sse = OpenAiRequests.stream(body) ? new SseStream(kind, id, name, created) : null;
-        CompletableFuture<Generations.Finished> done;
+        Tokenizer tokenizer = engines.engine().core().tokenizer();
+        String name = call.model().isEmpty() ? engines.modelName() : call.model();
+        var answer = new Answer(kind, id, name, created, call.request().wantsLogprobs(), call.includeUsage(),
+                new TokenTexts(tokenizer));
+        String echo = call.echo() ? promptText(call.request().prompt(), tokenizer) : "";
+        SseStream sse = call.stream() ? new SseStream(answer, echo) : null;
+        CompletableFuture<Generations.Finished> finished;
         try {
-            done = generations.run(r, sse == null ? TokenListener.NONE : sse, arrived);
+            finished = generations.run(call.request(), sse == null ? TokenListener.NONE : sse, arrived);
         } catch (RuntimeException e) {
             engines.admission().release();
             throw e;
         }
-        done = done.whenComplete((f, e) -> {
+        finished = finished.whenComplete((f, e) -> {
             engines.admission().release();
             if (f != null) {
-                publisher.completion(CompletionMapper.toRecord(f.result(), model, engines, f.beforeEngineMs()), null);
+                publisher.completion(CompletionMapper.toRecord(f.result(), call.model(), engines, f.beforeEngineMs()), null);
             }
         });
         if (sse != null) {
-            done.thenAccept(f -> sse.finish(f.result()));
-            return CompletableFuture.completedFuture(Response.ok(sse).type("text/event-stream")
-                    .header("Cache-Control", "no-cache").build());
+            finished.thenAccept(f -> sse.finish(f.result()));
+            return done(Response.ok(sse).type("text/event-stream").header("Cache-Control", "no-cache").build());
         }
-        return done.thenApply(f -> f.result().ok()
-                ? Response.ok(OpenAiResponses.full(kind, id, name, created, f.result())).build()
-                : OpenAiResponses.error(f.result().error()));
+        return finished.thenApply(f -> f.result().ok()
+                ? Response.ok(OpenAiResponses.full(answer, f.result(), echo)).build()
+                : OpenAiErrors.of(f.result().error()));
+    }
+
+    /** The prompt as echoed: the caller's text as given, token ids decoded. */
+    private static String promptText(Prompt p, Tokenizer tokenizer) {
+        return switch (p) {
+            case Prompt.Text t -> t.text();
+            case Prompt.TokenIds t -> tokenizer.decode(t.ids(), false);
+            case Prompt.Chat c -> "";
+        };
+    }
+
+    private static boolean isJson(String contentType) {
+        String t = contentType.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+        return t.equals("application/json") || t.endsWith("+json");
+    }
+
+    private static CompletionStage<Response> done(Response r) {
+        return CompletableFuture.completedFuture(r);
     }
 }

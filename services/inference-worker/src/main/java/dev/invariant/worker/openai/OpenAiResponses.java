@@ -2,10 +2,10 @@ package dev.invariant.worker.openai;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.invariant.engine.EngineException;
 import dev.invariant.engine.api.GenerationResult;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
+import dev.invariant.engine.api.TokenLogprob;
+import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * OpenAI response bodies. Each choice carries two fields OpenAI does not have: {@code fingerprint} (SHA-256 of
@@ -31,80 +31,83 @@ public final class OpenAiResponses {
         }
     }
 
-    public static ObjectNode full(Kind kind, String id, String model, long created, GenerationResult g) {
-        ObjectNode root = header(id, kind.object, model, created);
+    /**
+     * What every body of one answer shares.
+     *
+     * @param tokenText a token id's text, for log-probabilities
+     */
+    record Answer(Kind kind, String id, String model, long created, boolean logprobs, boolean includeUsage,
+                  IntFunction<String> tokenText) {
+    }
+
+    /** The whole answer; {@code prefix} is the echoed prompt text ("" without echo). */
+    static ObjectNode full(Answer a, GenerationResult g, String prefix) {
+        ObjectNode root = header(a, a.kind.object);
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
-        if (kind == Kind.CHAT) {
+        if (a.kind == Kind.CHAT) {
             choice.putObject("message").put("role", "assistant").put("content", g.text());
         } else {
-            choice.put("text", g.text()).putNull("logprobs");
+            choice.put("text", prefix + g.text());
         }
+        logprobs(a, choice, g.logprobs(), prefix.length());
         identity(choice.put("finish_reason", g.finishReason().wireName()), g);
-        usage(root, g);
+        root.set("usage", usage(g));
         return root;
     }
 
-    /** A streamed delta; {@code first} adds the assistant role to a chat delta. */
-    public static ObjectNode delta(Kind kind, String id, String model, long created, String text, boolean first) {
-        ObjectNode root = header(id, kind.chunkObject, model, created);
+    /**
+     * A streamed delta: {@code text} and the log-probabilities of the tokens it completes; {@code first} adds the
+     * assistant role to a chat delta. {@code offset} is where the text starts in the whole answer.
+     */
+    static ObjectNode delta(Answer a, String text, boolean first, List<TokenLogprob> lps, int offset) {
+        ObjectNode root = header(a, a.kind.chunkObject);
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
-        if (kind == Kind.CHAT) {
+        if (a.kind == Kind.CHAT) {
             ObjectNode d = choice.putObject("delta");
             if (first) d.put("role", "assistant");
             d.put("content", text);
         } else {
-            choice.put("text", text).putNull("logprobs");
+            choice.put("text", text);
         }
+        logprobs(a, choice, lps, offset);
         choice.putNull("finish_reason");
+        if (a.includeUsage) root.putNull("usage");
         return root;
     }
 
-    /** The last streamed event: remaining text, finish reason, identity and usage. */
-    public static ObjectNode last(Kind kind, String id, String model, long created, String rest, GenerationResult g) {
-        ObjectNode root = header(id, kind.chunkObject, model, created);
-        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
-        if (kind == Kind.CHAT) {
-            choice.putObject("delta").put("content", rest);
-        } else {
-            choice.put("text", rest).putNull("logprobs");
-        }
+    /** The last delta: the remaining text, the finish reason and the identity. */
+    static ObjectNode last(Answer a, String rest, List<TokenLogprob> lps, int offset, GenerationResult g) {
+        ObjectNode root = delta(a, rest, false, lps, offset);
+        ObjectNode choice = (ObjectNode) root.get("choices").get(0);
         identity(choice.put("finish_reason", g.finishReason().wireName()), g);
-        usage(root, g);
         return root;
     }
 
-    /** OpenAI's error body, with the HTTP status that fits the code. */
-    public static Response error(EngineException e) {
-        int status = switch (e.code()) {
-            case INVALID_PARAM, EMPTY_PROMPT, PROMPT_TOO_LONG -> 400;
-            case UNKNOWN_MODEL -> 404;
-            case DEADLINE_EXCEEDED -> 408;
-            case OVERLOADED -> 429;
-            default -> 500;
-        };
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(errorBody(e)).build();
-    }
-
-    public static ObjectNode errorBody(EngineException e) {
-        ObjectNode root = JSON.createObjectNode();
-        root.putObject("error").put("message", e.getMessage())
-                .put("type", e.code().name().equals("INTERNAL") ? "server_error" : "invalid_request_error")
-                .putNull("param").put("code", e.code().name());
+    /** {@code stream_options.include_usage}: a chunk after the last one, with no choices and the usage. */
+    static ObjectNode usageChunk(Answer a, GenerationResult g) {
+        ObjectNode root = header(a, a.kind.chunkObject);
+        root.putArray("choices");
+        root.set("usage", usage(g));
         return root;
     }
 
-    private static ObjectNode header(String id, String object, String model, long created) {
-        return JSON.createObjectNode().put("id", id).put("object", object).put("created", created).put("model", model)
-                .put("system_fingerprint", "invariant");
+    private static void logprobs(Answer a, ObjectNode choice, List<TokenLogprob> lps, int offset) {
+        if (a.logprobs) choice.set("logprobs", OpenAiLogprobs.of(a.kind, lps, a.tokenText, offset));
+        else choice.putNull("logprobs");
+    }
+
+    private static ObjectNode header(Answer a, String object) {
+        return JSON.createObjectNode().put("id", a.id).put("object", object).put("created", a.created)
+                .put("model", a.model).put("system_fingerprint", "invariant");
     }
 
     private static void identity(ObjectNode choice, GenerationResult g) {
         choice.put("fingerprint", g.fingerprint()).put("output_hash", g.outputHash());
     }
 
-    private static void usage(ObjectNode root, GenerationResult g) {
+    private static ObjectNode usage(GenerationResult g) {
         int p = g.promptTokenIds().length;
         int c = g.tokenIds().length;
-        root.putObject("usage").put("prompt_tokens", p).put("completion_tokens", c).put("total_tokens", p + c);
+        return JSON.createObjectNode().put("prompt_tokens", p).put("completion_tokens", c).put("total_tokens", p + c);
     }
 }

@@ -2,37 +2,48 @@ package dev.invariant.worker.openai;
 
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.TokenListener;
-import dev.invariant.worker.openai.OpenAiResponses.Kind;
+import dev.invariant.engine.api.TokenLogprob;
+import dev.invariant.worker.openai.OpenAiResponses.Answer;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * One streamed response as server-sent events in OpenAI's shape: a {@code data:} event per text delta, a last
- * event with the finish reason, fingerprint, output hash and usage, then {@code data: [DONE]}. The engine thread
- * only enqueues; the HTTP worker thread writes, so a slow client never slows the engine.
+ * One streamed response as server-sent events in OpenAI's shape: the echoed prompt first (completions with
+ * {@code echo}), a {@code data:} event per text delta carrying the log-probabilities of the tokens it completes, a
+ * last event with the finish reason, fingerprint and output hash, the usage chunk when
+ * {@code stream_options.include_usage} asks for it, then {@code data: [DONE]}. The engine thread only enqueues; the
+ * HTTP worker thread writes, so a slow client never slows the engine.
  */
 final class SseStream implements TokenListener, StreamingOutput {
-    private final Kind kind;
-    private final String id;
-    private final String model;
-    private final long created;
+    private final Answer answer;
+    private final String echo;
     // Bounded by the request's max_tokens: one entry per generated token plus the end.
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final StringBuilder streamed = new StringBuilder();
+    private final List<TokenLogprob> pending = new ArrayList<>();
 
-    SseStream(Kind kind, String id, String model, long created) {
-        this.kind = kind;
-        this.id = id;
-        this.model = model;
-        this.created = created;
+    private record Token(String delta, TokenLogprob logprob) {
+    }
+
+    SseStream(Answer answer, String echo) {
+        this.answer = answer;
+        this.echo = echo;
     }
 
     @Override
     public void onToken(String requestId, int position, int tokenId, String textDelta) {
-        if (!textDelta.isEmpty()) events.add(textDelta);
+        onToken(requestId, position, tokenId, textDelta, null);
+    }
+
+    @Override
+    public void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
+        // A token without text (held back, or part of a character) still has a log-probability to deliver.
+        if (!textDelta.isEmpty() || logprob != null) events.add(new Token(textDelta, logprob));
     }
 
     void finish(GenerationResult g) {
@@ -42,6 +53,12 @@ final class SseStream implements TokenListener, StreamingOutput {
     @Override
     public void write(OutputStream out) throws IOException {
         boolean first = true;
+        int offset = 0;
+        if (!echo.isEmpty()) {
+            send(out, OpenAiResponses.delta(answer, echo, true, List.of(), 0).toString());
+            offset = echo.length();
+            first = false;
+        }
         while (true) {
             Object e;
             try {
@@ -50,9 +67,13 @@ final class SseStream implements TokenListener, StreamingOutput {
                 Thread.currentThread().interrupt();
                 return;
             }
-            if (e instanceof String delta) {
-                streamed.append(delta);
-                send(out, OpenAiResponses.delta(kind, id, model, created, delta, first).toString());
+            if (e instanceof Token t) {
+                if (t.logprob != null) pending.add(t.logprob);
+                if (t.delta.isEmpty()) continue;
+                send(out, OpenAiResponses.delta(answer, t.delta, first, List.copyOf(pending),
+                        offset + streamed.length()).toString());
+                streamed.append(t.delta);
+                pending.clear();
                 first = false;
                 continue;
             }
@@ -60,9 +81,11 @@ final class SseStream implements TokenListener, StreamingOutput {
             if (g.ok()) {
                 String text = g.text();
                 String rest = text.startsWith(streamed.toString()) ? text.substring(streamed.length()) : "";
-                send(out, OpenAiResponses.last(kind, id, model, created, rest, g).toString());
+                send(out, OpenAiResponses.last(answer, rest, List.copyOf(pending), offset + streamed.length(), g)
+                        .toString());
+                if (answer.includeUsage()) send(out, OpenAiResponses.usageChunk(answer, g).toString());
             } else {
-                send(out, OpenAiResponses.errorBody(g.error()).toString());
+                send(out, OpenAiErrors.body(g.error()).toString());
             }
             send(out, "[DONE]");
             return;

@@ -1,4 +1,4 @@
-package dev.invariant.worker.engine;
+package dev.invariant.engine.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,21 +11,27 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class ChatMessagesTest {
+class ChatMessageTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"system", "user", "assistant", "tool"})
-    void theRolesChatTemplatesRenderAreAccepted(String role) {
-        var m = ChatMessages.of(role, "Hello");
+    void theRolesChatTemplatesRenderAreKept(String role) {
+        var m = new ChatMessage(role, "Hello");
         assertEquals(role, m.role());
         assertEquals("Hello", m.content());
     }
 
+    @Test
+    void developerIsOpenAisNameForSystem() {
+        assertEquals("system", new ChatMessage("developer", "Be brief.").role());
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"wizard", "User", "developer", " user"})
+    @ValueSource(strings = {"wizard", "User", " user", "function"})
     void anyOtherRoleIsAnInvalidParamThatNamesIt(String role) {
-        var e = assertThrows(EngineException.class, () -> ChatMessages.of(role, "Hello"));
+        var e = assertThrows(EngineException.class, () -> new ChatMessage(role, "Hello"));
         assertEquals(ErrorCode.INVALID_PARAM, e.code());
+        assertEquals("messages", e.param());
         assertTrue(e.getMessage().contains("'" + role + "'"), e.getMessage());
     }
 
@@ -34,12 +40,12 @@ class ChatMessagesTest {
     @ValueSource(strings = {"  "})
     void aMissingRoleIsAnInvalidParam(String role) {
         assertEquals(ErrorCode.INVALID_PARAM, assertThrows(EngineException.class,
-                () -> ChatMessages.of(role, "Hello")).code());
+                () -> new ChatMessage(role, "Hello")).code());
     }
 
     @Test
     void aMissingContentIsAnInvalidParam() {
         assertEquals(ErrorCode.INVALID_PARAM, assertThrows(EngineException.class,
-                () -> ChatMessages.of("user", null)).code());
+                () -> new ChatMessage("user", null)).code());
     }
 }

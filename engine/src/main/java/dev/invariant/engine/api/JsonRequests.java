@@ -1,0 +1,134 @@
+package dev.invariant.engine.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.engine.text.ChatMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The request contract's JSON mapping, shared by the OpenAI-compatible API and the CLI's JSONL prompts files, so
+ * a field means the same thing, with the same name and type rules, wherever JSON is written (docs/requests.md).
+ * Field names are OpenAI's, plus vLLM's sampling extensions ({@code top_k}, {@code min_p},
+ * {@code repetition_penalty}, {@code stop_token_ids}, {@code ignore_eos}) and Invariant's {@code prompt_token_ids}.
+ * Defaults come from the caller's builder: each front door has its own (OpenAI's temperature 1, the CLI's options).
+ */
+public final class JsonRequests {
+    /** The sampling fields {@link #sampling} reads. */
+    public static final Set<String> SAMPLING_FIELDS = Set.of("temperature", "top_p", "top_k", "min_p",
+            "repetition_penalty", "presence_penalty", "frequency_penalty", "max_tokens", "max_completion_tokens",
+            "seed", "stop", "stop_token_ids", "ignore_eos");
+    /** The prompt fields {@link #prompt} reads: exactly one must be given. */
+    public static final Set<String> PROMPT_FIELDS = Set.of("prompt", "messages", "prompt_token_ids");
+
+    private JsonRequests() {
+    }
+
+    /** Applies every sampling field present in {@code f} to {@code b} and validates the result. */
+    public static SamplingParams sampling(JsonFields f, SamplingParams.Builder b) {
+        f.number("temperature").ifPresent(b::temperature);
+        f.number("top_p").ifPresent(b::topP);
+        // vLLM's convention: -1 (like 0) disables top-k.
+        f.integer("top_k").ifPresent(k -> b.topK(k == -1 ? 0 : k));
+        f.number("min_p").ifPresent(b::minP);
+        f.number("repetition_penalty").ifPresent(b::repetitionPenalty);
+        f.number("presence_penalty").ifPresent(b::presencePenalty);
+        f.number("frequency_penalty").ifPresent(b::frequencyPenalty);
+        // OpenAI's newer name wins when both are sent, as in OpenAI's API.
+        f.integer("max_tokens").ifPresent(b::maxTokens);
+        f.integer("max_completion_tokens").ifPresent(b::maxTokens);
+        f.int64("seed").ifPresent(b::seed);
+        f.stringOrStrings("stop").ifPresent(b::stop);
+        f.integers("stop_token_ids").ifPresent(b::stopTokenIds);
+        f.bool("ignore_eos").ifPresent(b::ignoreEos);
+        return b.build();
+    }
+
+    /** The prompt: exactly one of {@code prompt}, {@code messages}, {@code prompt_token_ids}. */
+    public static Prompt prompt(JsonFields f) {
+        List<String> given = PROMPT_FIELDS.stream().filter(f::has).sorted().toList();
+        if (given.isEmpty()) {
+            throw new EngineException(ErrorCode.EMPTY_PROMPT, "prompt",
+                    "the request has no prompt: give one of prompt, messages or prompt_token_ids");
+        }
+        if (given.size() > 1) {
+            throw EngineException.invalid(given.get(1), "the request gives " + String.join(" and ", given)
+                    + ": give exactly one");
+        }
+        return switch (given.getFirst()) {
+            case "messages" -> chat(f);
+            case "prompt_token_ids" -> new Prompt.TokenIds(ids(f.integers("prompt_token_ids").orElseThrow()));
+            default -> completionPrompt(f);
+        };
+    }
+
+    /**
+     * OpenAI's completions {@code prompt}: a string, an array of one string, or an array of token ids. Several
+     * prompts in one request (OpenAI's batch form) are refused: send one request each.
+     */
+    public static Prompt completionPrompt(JsonFields f) {
+        JsonNode p = f.value("prompt").orElseThrow(() -> new EngineException(ErrorCode.EMPTY_PROMPT, "prompt",
+                "'prompt' is required"));
+        if (p.isTextual()) return new Prompt.Text(p.textValue());
+        if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) return new Prompt.Text(p.get(0).textValue());
+        if (p.isArray() && p.size() == 1 && p.get(0).isArray()) {
+            return new Prompt.TokenIds(ids(JsonFields.ints(p.get(0), "prompt[0]")));
+        }
+        if (p.isArray() && (p.isEmpty() || p.get(0).isNumber())) {
+            return new Prompt.TokenIds(ids(JsonFields.ints(p, "prompt")));
+        }
+        if (p.isArray() && p.size() > 1) {
+            throw EngineException.invalid("prompt", "'prompt' holds " + p.size()
+                    + " prompts; this server answers one per request: send one request each");
+        }
+        throw f.wrongType("prompt", "a string, an array of one string, or an array of token ids", p);
+    }
+
+    /** OpenAI's chat {@code messages}: {role, content} objects; content is a string or an array of text parts. */
+    public static Prompt.Chat chat(JsonFields f) {
+        JsonNode messages = f.value("messages").orElseThrow(() -> new EngineException(ErrorCode.EMPTY_PROMPT,
+                "messages", "'messages' is required: an array of {role, content}"));
+        if (!messages.isArray()) throw f.wrongType("messages", "an array of {role, content} objects", messages);
+        if (messages.isEmpty()) {
+            throw new EngineException(ErrorCode.EMPTY_PROMPT, "messages", "'messages' is empty: give at least one");
+        }
+        var list = new ArrayList<ChatMessage>();
+        for (int i = 0; i < messages.size(); i++) {
+            String at = "messages[" + i + "]";
+            JsonNode m = messages.get(i);
+            if (!m.isObject()) throw f.wrongType(at, "a {role, content} object", m);
+            var mf = new JsonFields(m, at + ".");
+            String role = mf.string("role").orElseThrow(() -> EngineException.invalid("messages",
+                    "'" + at + ".role' is required"));
+            list.add(new ChatMessage(role, content(mf, at)));
+        }
+        return new Prompt.Chat(list);
+    }
+
+    /** A message's content: a string, or OpenAI's content parts of which only text parts mean anything here. */
+    private static String content(JsonFields mf, String at) {
+        JsonNode c = mf.value("content").orElseThrow(() -> EngineException.invalid("messages",
+                "'" + at + ".content' is required (an empty string for an empty message)"));
+        if (c.isTextual()) return c.textValue();
+        if (!c.isArray()) throw mf.wrongType("content", "a string or an array of content parts", c);
+        var text = new StringBuilder();
+        for (int j = 0; j < c.size(); j++) {
+            if (!c.get(j).isObject()) throw mf.wrongType("content[" + j + "]", "a {type, text} object", c.get(j));
+            var part = new JsonFields(c.get(j), at + ".content[" + j + "].");
+            String type = part.string("type").orElse("text");
+            if (!type.equals("text")) {
+                throw EngineException.invalid("messages", "'" + at + ".content[" + j + "]' is a '" + type
+                        + "' part; this model reads text parts only");
+            }
+            text.append(part.string("text").orElse(""));
+        }
+        return text.toString();
+    }
+
+    private static int[] ids(List<Integer> ids) {
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+}

@@ -1,0 +1,97 @@
+package dev.invariant.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.engine.sample.Seeds;
+import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.Sampling;
+import dev.invariant.schemas.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker as clients no one here wrote use it, with their library defaults: the official {@code openai} npm SDK
+ * over HTTP (success, streaming, logprobs, each error class), and a kafkajs consumer decoding every topic through
+ * {@code @kafkajs/confluent-schema-registry} (avsc, which refuses longs beyond 2^53).
+ */
+class NodeClientsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The checks openai-client.mjs makes; each prints "ok NAME". */
+    private static final int OPENAI_CHECKS = 18;
+
+    @BeforeAll
+    static void install() throws Exception {
+        NodeClients.install();
+    }
+
+    @Test
+    void theOfficialOpenAiClientGetsAnswersStreamsAndOpenAiShapedErrors() throws Exception {
+        WorkerFixture fixture = WorkerFixture.get();
+        WorkerProcess qwen = fixture.qwen();
+        var run = NodeClients.run(List.of("node", "openai-client.mjs", fixture.http("/v1").toString(), "stories260K",
+                qwen.http("/v1").toString(), "tiny-qwen2"), 300);
+        assertEquals(0, run.exitCode(), run.output());
+        assertEquals(OPENAI_CHECKS, run.lines("ok ").size(), run.output());
+    }
+
+    @Test
+    void kafkajsWithLibraryDefaultsDecodesEveryRecordOnEveryTopic() throws Exception {
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            // Unseeded requests: their seeds derive from the ids, the values avsc used to refuse.
+            clients.send(Requests.text("node-greedy", "Once upon a time", 6).build());
+            clients.send(Requests.text("node-sampled", "Once upon a time", 6)
+                    .setSampling(Sampling.newBuilder().setMaxTokens(6).setTemperature(0.8f).build()).build());
+            clients.send(Requests.text("node-stream", "The cat", 4).setStream(true).build());
+            clients.send(Requests.text("node-bad", "Once upon a time", 6)
+                    .setSampling(Sampling.newBuilder().setTopP(7f).build()).build());
+            clients.sendRaw("dlq-node-garbage", "not avro".getBytes(StandardCharsets.UTF_8));
+            Map<String, Completion> java = new HashMap<>();
+            for (Completion c : completions.awaitCount(c -> c.getRequestId().startsWith("node-"), 4,
+                    Duration.ofMinutes(2))) {
+                java.put(c.getRequestId(), c);
+            }
+            assertEquals(Seeds.fromRequestId("node-sampled"), java.get("node-sampled").getSeed());
+
+            var run = NodeClients.run(List.of("node", "consume.js", clients.fixture.stack.bootstrapServers(),
+                    clients.fixture.stack.ccompatUrl(), Topics.REQUESTS + "=node-:4", Topics.COMPLETIONS + "=node-:4",
+                    Topics.CHUNKS + "=node-stream:1", Topics.DLQ + "=dlq-node-:1"), 180);
+            assertEquals(0, run.exitCode(), run.output());
+            Map<String, JsonNode> node = new HashMap<>();
+            int chunks = 0;
+            JsonNode dead = null;
+            for (String line : run.lines("{")) {
+                JsonNode r = JSON.readTree(line);
+                switch (r.get("topic").asText()) {
+                    case Topics.COMPLETIONS -> node.put(r.get("key").asText(), r.get("value"));
+                    case Topics.CHUNKS -> chunks++;
+                    case Topics.DLQ -> dead = r.get("value");
+                    default -> { }
+                }
+            }
+            assertTrue(chunks >= 1, run.output());
+            assertNotNull(dead, run.output());
+            assertTrue(dead.get("reason").asText().contains("magic byte"), dead.toString());
+            for (Completion c : java.values()) {
+                JsonNode n = node.get(c.getRequestId());
+                assertNotNull(n, "Node did not read " + c.getRequestId() + ":\n" + run.output());
+                if (c.getSeed() == null) assertTrue(n.get("seed").isNull());
+                else assertEquals((long) c.getSeed(), n.get("seed").asLong(), c.getRequestId());
+                assertEquals(String.valueOf(c.getOutputHash()), n.get("output_hash").isNull() ? "null"
+                        : n.get("output_hash").asText(), c.getRequestId());
+            }
+            assertNull(java.get("node-sampled").getError());
+            assertEquals("INVALID_PARAM", java.get("node-bad").getError().getCode());
+            assertTrue(java.get("node-bad").getError().getMessage().contains("top_p"));
+        }
+    }
+}

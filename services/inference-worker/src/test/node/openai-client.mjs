@@ -1,0 +1,163 @@
+// The official openai SDK against the worker's HTTP API: success, streaming, logprobs and every error class.
+// Usage: node openai-client.mjs BASE_URL MODEL CHAT_BASE_URL CHAT_MODEL
+// Prints "ok NAME" per check; exits non-zero at the first failure (NodeClientsIT checks both).
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+
+const [baseURL, model, chatBaseURL, chatModel] = process.argv.slice(2);
+// No retries: a 429 or 5xx must show up here, not be retried away.
+const client = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+const chat = new OpenAI({ baseURL: chatBaseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
+const PROMPT = 'Once upon a time';
+
+async function check(name, fn) {
+  await fn();
+  console.log('ok ' + name);
+}
+
+// An SDK error of the given class, with OpenAI's error fields as the server filled them.
+async function rejects(promise, cls, status, code, param) {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e?.constructor?.name}: ${e?.message}`);
+    assert.equal(e.status, status, e.message);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.param ?? null, param ?? null, e.message);
+    assert.equal(e.type, status === 429 ? 'rate_limit_error' : 'invalid_request_error', e.message);
+    assert.ok(!e.message.includes('no body'), e.message);
+    return e;
+  }
+  assert.fail(`expected ${cls.name} ${status} ${code}`);
+}
+
+async function collect(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return chunks;
+}
+
+// A client whose fetch changes what the SDK sends, for errors the SDK itself never makes.
+function tampered(change) {
+  return new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0,
+    fetch: (url, init) => fetch(url, change({ ...init, headers: new Headers(init.headers) })) });
+}
+
+const base = { model, prompt: PROMPT, max_tokens: 12, temperature: 0 };
+let whole;
+
+await check('models list max_model_len', async () => {
+  const models = await client.models.list();
+  assert.equal(models.data[0].id, model);
+  assert.equal(models.data[0].max_model_len, 512);
+});
+
+await check('completion with logprobs', async () => {
+  whole = await client.completions.create({ ...base, logprobs: 3, user: 'node-test' });
+  const c = whole.choices[0];
+  assert.ok(c.text.length > 0);
+  assert.equal(c.logprobs.tokens.length, whole.usage.completion_tokens);
+  assert.equal(c.logprobs.token_logprobs.length, whole.usage.completion_tokens);
+  for (const [i, top] of c.logprobs.top_logprobs.entries()) {
+    assert.ok(Object.keys(top).length >= 3, JSON.stringify(top));
+    assert.ok(c.logprobs.token_logprobs[i] <= 0);
+  }
+  assert.equal(c.logprobs.tokens.join(''), c.text);
+  assert.match(c.fingerprint, /^[0-9a-f]{64}$/);
+});
+
+await check('streamed completion equals the whole one, logprobs bit for bit', async () => {
+  const chunks = await collect(await client.completions.create({ ...base, logprobs: 3, stream: true,
+    stream_options: { include_usage: true } }));
+  const withChoice = chunks.filter(c => c.choices.length > 0);
+  assert.equal(withChoice.map(c => c.choices[0].text).join(''), whole.choices[0].text);
+  assert.deepEqual(withChoice.flatMap(c => c.choices[0].logprobs.token_logprobs),
+    whole.choices[0].logprobs.token_logprobs);
+  const last = chunks.at(-1);
+  assert.equal(last.choices.length, 0);
+  assert.deepEqual(last.usage, whole.usage);
+  assert.equal(withChoice.at(-1).choices[0].output_hash, whole.choices[0].output_hash);
+});
+
+await check('echo puts the prompt first', async () => {
+  const r = await client.completions.create({ ...base, echo: true });
+  assert.equal(r.choices[0].text, PROMPT + whole.choices[0].text);
+});
+
+await check('stop array', async () => {
+  const r = await client.completions.create({ ...base, max_tokens: 40, stop: [' was', 'never-there'] });
+  assert.equal(r.choices[0].finish_reason, 'stop');
+  assert.ok(!r.choices[0].text.includes(' was'), r.choices[0].text);
+});
+
+await check('seeded sampling repeats', async () => {
+  const a = await client.completions.create({ ...base, temperature: 0.9, seed: 5 });
+  const b = await client.completions.create({ ...base, temperature: 0.9, seed: 5 });
+  assert.equal(a.choices[0].output_hash, b.choices[0].output_hash);
+});
+
+await check('wrongly typed value is a 400 naming the field', () =>
+  rejects(client.completions.create({ ...base, temperature: 'hot' }), OpenAI.BadRequestError, 400,
+    'INVALID_PARAM', 'temperature'));
+
+await check('prompt + max_tokens beyond the context is a 400 with the numbers', async () => {
+  const e = await rejects(client.completions.create({ ...base, max_tokens: 600 }), OpenAI.BadRequestError, 400,
+    'PROMPT_TOO_LONG', 'max_tokens');
+  for (const n of ['512', '600']) assert.ok(e.message.includes(n), e.message);
+});
+
+await check('echo with logprobs is a clear 400', () =>
+  rejects(client.completions.create({ ...base, echo: true, logprobs: 1 }), OpenAI.BadRequestError, 400,
+    'INVALID_PARAM', 'echo'));
+
+await check('unknown model is a 404', () =>
+  rejects(client.completions.create({ ...base, model: 'gpt-17' }), OpenAI.NotFoundError, 404,
+    'UNKNOWN_MODEL', 'model'));
+
+await check('unknown route is a 404', () =>
+  rejects(client.embeddings.create({ model, input: 'hi' }), OpenAI.NotFoundError, 404, 'UNKNOWN_URL', null));
+
+await check('method not allowed is a 405', () =>
+  rejects(client.get('/completions'), OpenAI.APIError, 405, 'METHOD_NOT_ALLOWED', null));
+
+await check('malformed JSON is a 400', () =>
+  rejects(tampered(init => ({ ...init, body: String(init.body).slice(0, -1) })).completions.create(base),
+    OpenAI.BadRequestError, 400, 'INVALID_JSON', null));
+
+await check('wrong content type is a 415', () =>
+  rejects(tampered(init => { init.headers.set('content-type', 'text/plain'); return init; })
+    .completions.create(base), OpenAI.APIError, 415, 'UNSUPPORTED_MEDIA_TYPE', null));
+
+const messages = [{ role: 'developer', content: 'You are terse.' }, { role: 'user', content: 'Say hi.' }];
+const chatBase = { model: chatModel, messages, max_tokens: 8, temperature: 0 };
+let answer;
+
+await check('chat with developer role and logprobs', async () => {
+  answer = await chat.chat.completions.create({ ...chatBase, logprobs: true, top_logprobs: 2 });
+  const c = answer.choices[0];
+  assert.equal(c.message.role, 'assistant');
+  assert.equal(c.logprobs.content.length, answer.usage.completion_tokens);
+  for (const t of c.logprobs.content) {
+    assert.equal(t.top_logprobs.length, 2);
+    assert.ok(t.top_logprobs[0].logprob >= t.logprob);
+  }
+});
+
+await check('developer renders as system', async () => {
+  const asSystem = await chat.chat.completions.create({ ...chatBase,
+    messages: [{ role: 'system', content: 'You are terse.' }, messages[1]] });
+  assert.equal(asSystem.choices[0].fingerprint, answer.choices[0].fingerprint);
+});
+
+await check('streamed chat with usage chunk', async () => {
+  const chunks = await collect(await chat.chat.completions.create({ ...chatBase, logprobs: true, top_logprobs: 2,
+    stream: true, stream_options: { include_usage: true } }));
+  const withChoice = chunks.filter(c => c.choices.length > 0);
+  assert.equal(withChoice.map(c => c.choices[0].delta.content ?? '').join(''), answer.choices[0].message.content);
+  assert.deepEqual(withChoice.flatMap(c => c.choices[0].logprobs?.content ?? []), answer.choices[0].logprobs.content);
+  assert.deepEqual(chunks.at(-1).usage, answer.usage);
+});
+
+await check('top_logprobs without logprobs is a 400', () =>
+  rejects(chat.chat.completions.create({ ...chatBase, top_logprobs: 2 }), OpenAI.BadRequestError, 400,
+    'INVALID_PARAM', 'top_logprobs'));
