@@ -29,7 +29,9 @@ class ContractVersionTest {
     static final int STEPS = 4;
 
     @ParameterizedTest
-    @CsvSource({"stories260K, PORTABLE", "tiny-qwen2, PORTABLE", "tiny-qwen3, PORTABLE", "stories260K, NAIVE"})
+    // Portable only: its bits are fixed by the contract. NAIVE's are not even fixed run to run (its lane reductions
+    // are left to the JIT), so its version is bumped by hand when its algorithm changes; FAST runs on GPUs only.
+    @CsvSource({"stories260K, PORTABLE", "tiny-qwen2, PORTABLE", "tiny-qwen3, PORTABLE"})
     void logitBitsAreThoseOfTheNamedContractVersion(String model, NumericsProfile profile) throws IOException {
         String key = profile.fingerprintName() + "." + model;
         String got = logitBitsDigest(model, profile);
