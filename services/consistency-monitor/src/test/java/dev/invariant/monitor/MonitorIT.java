@@ -143,8 +143,14 @@ class MonitorIT {
                 var wrong = http.send(java.net.http.HttpRequest.newBuilder(guarded.http(path))
                         .header("Authorization", basic("alice:wrong")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
                 assertEquals(401, wrong.statusCode(), path);
-                var right = http.send(java.net.http.HttpRequest.newBuilder(guarded.http(path))
-                        .header("Authorization", basic("alice:s3cret")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                // Ready (health) can come just before the stores are (503 meanwhile): wait for 200.
+                java.net.http.HttpResponse<String> right;
+                long end = System.nanoTime() + WAIT.toNanos();
+                do {
+                    right = http.send(java.net.http.HttpRequest.newBuilder(guarded.http(path)).header("Authorization",
+                            basic("alice:s3cret")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (right.statusCode() == 503) sleep();
+                } while (right.statusCode() == 503 && System.nanoTime() < end);
                 assertEquals(200, right.statusCode(), path + ": " + right.body());
             }
             assertEquals(200, f.get(guarded.http("/q/health/ready")).statusCode(), "probes stay open");
