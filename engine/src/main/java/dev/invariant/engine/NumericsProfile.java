@@ -20,8 +20,8 @@ public enum NumericsProfile {
      * for the same inputs (a reduction order, a kernel, exp/silu/rsqrt, RoPE), so that completions of an older and a
      * newer build never share a fingerprint (docs/identity.md). {@code ContractVersionTest} holds golden logit bits
      * per version and fails when the bits change and this does not. History: portable 1 = W 256 partials,
-     * portable 2 = W 32 (docs/numerics.md); naive 2 follows portable 2's work layout; naive 3 rounds split partials
-     * and matmul outputs to bf16.
+     * portable 2 = W 32 (docs/numerics.md); naive 2 follows portable 2's work layout; naive 3 takes its split-K
+     * count from the batch over the whole load range and rounds split partials and matmul outputs to bf16.
      */
     public int contractVersion() {
         return contractVersion;
