@@ -18,6 +18,7 @@ import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.Sampling;
 import dev.invariant.schemas.Topics;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -110,6 +111,14 @@ class NodeClientsIT {
             }
             assertNull(java.get("node-sampled").getError());
             assertEquals("INVALID_PARAM", java.get("node-bad").getError().getCode());
+
+            // A Node client registering our own Completion.avsc finds the id the worker writes with: no new version.
+            String subject = Topics.COMPLETIONS + "-value";
+            int ours = clients.fixture.registry.idOf(subject, Completion.getClassSchema());
+            var reg = NodeClients.run(List.of("node", "register.js", clients.fixture.stack.ccompatUrl(), subject,
+                    Path.of("../../schemas/src/main/avro/Completion.avsc").toAbsolutePath().toString()), 60);
+            assertEquals(0, reg.exitCode(), reg.output());
+            assertEquals(List.of("id " + ours), reg.lines("id "));
             assertTrue(java.get("node-bad").getError().getMessage().contains("top_p"));
         }
     }
