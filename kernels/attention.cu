@@ -73,7 +73,7 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
         const int len = j1 - j0 + 1;
         for (int d = lane; d < headDim; d += 32) {
             float o = 0.0f;
-#pragma unroll 8
+#pragma unroll 16
             for (int j = 0; j < len; j++) o = fmaf(ew[j], valueCache[offs[j] + d], o);
             splitOut[s * headDim + d] = o;
         }

@@ -74,29 +74,59 @@ __device__ __forceinline__ float warp_dot(const float* a, const float* b, int k)
     return __shfl_sync(0xffffffffu, p, 0);
 }
 
-// Canonical dot by one thread, its 32 partials in registers (attention scores over a head).
+// The halving tree over 32 register partials, every index a compile-time constant (so p stays in registers);
+// only the steps s < w run (w = dot_width).
+__device__ __forceinline__ float tree32(float p[32], int w) {
+    if (w > 16) {
+#pragma unroll
+        for (int q = 0; q < 16; q++) p[q] = p[q] + p[q + 16];
+    }
+    if (w > 8) {
+#pragma unroll
+        for (int q = 0; q < 8; q++) p[q] = p[q] + p[q + 8];
+    }
+    if (w > 4) {
+#pragma unroll
+        for (int q = 0; q < 4; q++) p[q] = p[q] + p[q + 4];
+    }
+    if (w > 2) {
+        p[0] = p[0] + p[2];
+        p[1] = p[1] + p[3];
+    }
+    if (w > 1) p[0] = p[0] + p[1];
+    return p[0];
+}
+
+// Canonical dot by one thread, its 32 partials in registers (attention scores over a head). When both rows are
+// 16-byte aligned and k % 4 == 0 the loads are float4; the order of the fmas is the same either way.
 __device__ __forceinline__ float thread_dot(const float* a, const float* b, int k) {
     float p[32];
 #pragma unroll
     for (int i = 0; i < 32; i++) p[i] = 0.0f;
     const int w = dot_width(k);
     int c = 0;
+    if ((k & 3) != 0) {  // rows not 16-byte aligned: scalar loads, the same fmas
+        for (; c + 32 <= k; c += 32) {
+#pragma unroll
+            for (int i = 0; i < 32; i++) p[i] = fmaf(a[c + i], b[c + i], p[i]);
+        }
+    }
     for (; c + 32 <= k; c += 32) {
 #pragma unroll
-        for (int i = 0; i < 32; i++) p[i] = fmaf(a[c + i], b[c + i], p[i]);
+        for (int i = 0; i < 32; i += 4) {
+            const float4 av = *reinterpret_cast<const float4*>(a + c + i);
+            const float4 bv = *reinterpret_cast<const float4*>(b + c + i);
+            p[i] = fmaf(av.x, bv.x, p[i]);
+            p[i + 1] = fmaf(av.y, bv.y, p[i + 1]);
+            p[i + 2] = fmaf(av.z, bv.z, p[i + 2]);
+            p[i + 3] = fmaf(av.w, bv.w, p[i + 3]);
+        }
     }
 #pragma unroll
     for (int i = 0; i < 32; i++) {
         if (c + i < k) p[i] = fmaf(a[c + i], b[c + i], p[i]);
     }
-#pragma unroll
-    for (int s = 16; s >= 1; s >>= 1) {
-        if (s < w) {
-#pragma unroll
-            for (int q = 0; q < s; q++) p[q] = p[q] + p[q + s];
-        }
-    }
-    return p[0];
+    return tree32(p, w);
 }
 
 }  // namespace inv

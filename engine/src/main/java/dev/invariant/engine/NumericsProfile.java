@@ -3,11 +3,33 @@ package dev.invariant.engine;
 /** The numerics profile of a computation; it is part of every fingerprint (docs/numerics.md). */
 public enum NumericsProfile {
     /** Canonical reduction order everywhere: CPU and CUDA produce identical bits. */
-    PORTABLE,
+    PORTABLE(2),
     /** GPU tensor cores: batch-invariant and run-to-run identical on one GPU model, not CPU-equal. */
-    FAST,
+    FAST(1),
     /** Reduction order follows the batch, as conventional engines do; exists to reproduce divergence. */
-    NAIVE;
+    NAIVE(2);
+
+    private final int contractVersion;
+
+    NumericsProfile(int contractVersion) {
+        this.contractVersion = contractVersion;
+    }
+
+    /**
+     * The version of this profile's arithmetic: bumped whenever a change to the engine changes the bits it computes
+     * for the same inputs (a reduction order, a kernel, exp/silu/rsqrt, RoPE), so that completions of an older and a
+     * newer build never share a fingerprint (docs/identity.md). {@code ContractVersionTest} holds golden logit bits
+     * per version and fails when the bits change and this does not. History: portable 1 = W 256 partials,
+     * portable 2 = W 32 (docs/numerics.md); naive 2 follows portable 2's work layout.
+     */
+    public int contractVersion() {
+        return contractVersion;
+    }
+
+    /** The profile as the fingerprint names it: wire name and contract version, e.g. {@code portable/2}. */
+    public String fingerprintName() {
+        return wireName() + "/" + contractVersion;
+    }
 
     /** The lower-case name used on the wire and in the CLI. */
     public String wireName() {

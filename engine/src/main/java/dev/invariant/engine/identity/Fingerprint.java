@@ -8,12 +8,12 @@ import java.util.List;
 
 /**
  * The fingerprint of a request: SHA-256 over a canonical encoding of everything that determines its
- * output (docs/identity.md, "invariant.fingerprint.v1"). Equal fingerprints must give equal output hashes;
+ * output (docs/identity.md, "invariant.fingerprint.v2"). Equal fingerprints must give equal output hashes;
  * when they do not, that is a divergence.
  */
 public final class Fingerprint {
     /** First field of the encoding; a new encoding gets a new tag, so old and new never collide. */
-    public static final String VERSION = "invariant.fingerprint.v1";
+    public static final String VERSION = "invariant.fingerprint.v2";
 
     private Fingerprint() {}
 
@@ -38,7 +38,7 @@ public final class Fingerprint {
                 .string(VERSION)
                 .string(weightsDigest)
                 .string(tokenizerDigest)
-                .string(profile.wireName())
+                .string(profile.fingerprintName())
                 .ints(promptTokenIds)
                 .f32(p.temperature())
                 .i32(p.topK())

@@ -40,7 +40,7 @@ class FingerprintTest {
                                                SamplingParams p, int[] sortedStopIds) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
-        for (String s : List.of("invariant.fingerprint.v1", weights, tokenizer, profile)) writeString(out, s);
+        for (String s : List.of("invariant.fingerprint.v2", weights, tokenizer, profile)) writeString(out, s);
         out.writeInt(prompt.length);
         for (int id : prompt) out.writeInt(id);
         out.writeInt(Float.floatToIntBits(p.temperature()));
@@ -70,17 +70,17 @@ class FingerprintTest {
     @Test
     void equalsTheDocumentedEncodingHashed() throws Exception {
         SamplingParams p = base().build();
-        assertEquals(independentlyEncoded(WEIGHTS, TOKENIZER, "portable", PROMPT, p, new int[] {2, 7}), fingerprint(p));
+        assertEquals(independentlyEncoded(WEIGHTS, TOKENIZER, "portable/2", PROMPT, p, new int[] {2, 7}), fingerprint(p));
         SamplingParams greedy = SamplingParams.greedy(5).withSeed(0);
-        assertEquals(independentlyEncoded("w", "t", "naive", new int[0], greedy, new int[0]),
+        assertEquals(independentlyEncoded("w", "t", "naive/2", new int[0], greedy, new int[0]),
                 Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], greedy));
     }
 
     @Test
     void matchesThePythonRecipeInTheDocs() {
         // Values printed by the Python function in docs/identity.md for the same inputs.
-        assertEquals("f0704b5f4ea65b1194a9895f9e7de498e546c99f87804063c5d4a9fae121f546", fingerprint(base().build()));
-        assertEquals("8adc6e3e0c45b64cf927aa47472ba8d6b192cf6a052d5b582561f16d422679d5",
+        assertEquals("23d82d6f0bb3db1ffd9df23a07a6788c66954e417f2ffda469da861442536551", fingerprint(base().build()));
+        assertEquals("97048374fae76bfef99ffbec84ff0bddee48b584811145f43767e0b46b717d37",
                 Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], SamplingParams.greedy(5).withSeed(0)));
     }
 

@@ -109,13 +109,30 @@ final class MonitorFixture {
         }
     }
 
+    /** The JSON of a 200 answer, waiting while the stores are not ready yet (503). */
     JsonNode getJson(URI uri) {
-        var r = get(uri);
-        if (r.statusCode() != 200) throw new AssertionError(uri + " answered " + r.statusCode() + ": " + r.body());
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            var r = get(uri);
+            if (r.statusCode() == 503 && System.nanoTime() < end) {
+                pause();
+                continue;
+            }
+            if (r.statusCode() != 200) throw new AssertionError(uri + " answered " + r.statusCode() + ": " + r.body());
+            try {
+                return json.readTree(r.body());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static void pause() {
         try {
-            return json.readTree(r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            Thread.sleep(250);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 

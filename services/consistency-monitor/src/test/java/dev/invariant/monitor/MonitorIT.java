@@ -125,6 +125,44 @@ class MonitorIT {
         assertEquals(200, f.get(f.a.http("/q/health/ready")).statusCode());
     }
 
+    @Test
+    void basicAuthGuardsTheDashboardWhenConfigured() throws Exception {
+        // Its own application id: it does not take partitions from the two shared instances.
+        var guarded = new MonitorProcess("monitor-auth", java.nio.file.Path.of("target", "quarkus-app", "quarkus-run.jar")
+                .toAbsolutePath(), List.of("-Dkafka.bootstrap.servers=" + f.stack.bootstrapServers(),
+                "-Dinvariant.registry.url=" + f.stack.ccompatUrl(), "-Dquarkus.kafka-streams.application-id=monitor-auth-it",
+                "-Dkafka-streams.state.dir=" + java.nio.file.Files.createTempDirectory("monitor-auth"),
+                "-Dinvariant.dashboard.basic-auth=alice:s3cret"));
+        try {
+            guarded.start();
+            var http = java.net.http.HttpClient.newHttpClient();
+            for (String path : List.of("/", "/api/overview")) {
+                var anonymous = http.send(java.net.http.HttpRequest.newBuilder(guarded.http(path)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, anonymous.statusCode(), path);
+                var wrong = http.send(java.net.http.HttpRequest.newBuilder(guarded.http(path))
+                        .header("Authorization", basic("alice:wrong")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(401, wrong.statusCode(), path);
+                // Ready (health) can come just before the stores are (503 meanwhile): wait for 200.
+                java.net.http.HttpResponse<String> right;
+                long end = System.nanoTime() + WAIT.toNanos();
+                do {
+                    right = http.send(java.net.http.HttpRequest.newBuilder(guarded.http(path)).header("Authorization",
+                            basic("alice:s3cret")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (right.statusCode() == 503) sleep();
+                } while (right.statusCode() == 503 && System.nanoTime() < end);
+                assertEquals(200, right.statusCode(), path + ": " + right.body());
+            }
+            assertEquals(200, f.get(guarded.http("/q/health/ready")).statusCode(), "probes stay open");
+        } finally {
+            guarded.stop();
+        }
+    }
+
+    private static String basic(String userInfo) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     private ConsistencyEvent readEvent(String fingerprint) {
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, f.stack.bootstrapServers(),

@@ -19,6 +19,9 @@ final class KernelProfile {
     private record Mark(String kernel, CUevent start, CUevent end) {
     }
 
+    /** CU_EVENT_RECORD_EXTERNAL: inside a capture, a real record node (a plain record only orders streams). */
+    private static final int EXTERNAL = 1;
+
     private final List<Mark> marks = new ArrayList<>();
     private final Map<String, double[]> totals = new LinkedHashMap<>();
     private final CUstream stream;
@@ -33,13 +36,13 @@ final class KernelProfile {
     void before() {
         open = new CUevent();
         cuEventCreate(open, 0);
-        cuEventRecord(open, stream);
+        cuEventRecordWithFlags(open, stream, EXTERNAL);
     }
 
     void after(String kernel) {
         CUevent end = new CUevent();
         cuEventCreate(end, 0);
-        cuEventRecord(end, stream);
+        cuEventRecordWithFlags(end, stream, EXTERNAL);
         marks.add(new Mark(kernel, open, end));
     }
 

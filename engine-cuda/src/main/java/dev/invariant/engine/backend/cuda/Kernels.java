@@ -19,6 +19,7 @@ final class Kernels {
     static final int SPLIT = 64;
     private static final int ATTENTION_WARPS = 4;
     private static final int MATMUL_ROWS = 16;  // per block: a quad of threads per row (kernels/matmul.cu)
+    private static final int MATMUL_TOKENS = 4;  // tokens per block beyond one
 
     private final CudaContext ctx;
     private final CUfunction embedBf16;
@@ -44,7 +45,7 @@ final class Kernels {
         for (int d = 0; d < 2; d++) {
             for (int f = 0; f < 3; f++) {
                 for (int t = 0; t < 2; t++) {
-                    matmul[d][f][t] = fn("matmul", "matmul_" + dtypes[d] + fused[f] + (t == 0 ? "_t1" : "_t4"));
+                    matmul[d][f][t] = fn("matmul", "matmul_" + dtypes[d] + fused[f] + (t == 0 ? "_t1" : "_t" + MATMUL_TOKENS));
                 }
             }
         }
@@ -81,7 +82,7 @@ final class Kernels {
                 int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
         int vec = k % 8 == 0 && ldx % 4 == 0 ? 1 : 0;
-        int tg = n == 1 ? 1 : 4;
+        int tg = n == 1 ? 1 : MATMUL_TOKENS;
         CUfunction f = matmul[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][tg == 1 ? 0 : 1];
         launch(f, (w.rows() + MATMUL_ROWS - 1) / MATMUL_ROWS, (n + tg - 1) / tg, 4 * MATMUL_ROWS, 0,
                 w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, ldx, ldy, n, vec);

@@ -1,0 +1,89 @@
+package dev.invariant.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.sample.SamplingParams;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** One request to an OpenAI-compatible server: {@code /v1/completions}, or {@code /v1/chat/completions} for messages. */
+final class OpenAiClient {
+    /** The answer; {@code error} set (and the rest empty) when the server refused or could not be reached. */
+    record Answer(String text, String finishReason, String systemFingerprint, String servedModel, int promptTokens,
+                  int completionTokens, double millis, String error) {
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final String endpoint;
+    private final Duration timeout;
+    private final String apiKey;
+
+    OpenAiClient(String endpoint, Duration timeout, String apiKey) {
+        this.endpoint = endpoint.replaceAll("/+$", "").replaceAll("/v1$", "");
+        this.timeout = timeout;
+        this.apiKey = apiKey;
+    }
+
+    Answer complete(String model, Prompt prompt, SamplingParams p) {
+        ObjectNode body = ResultJson.MAPPER.createObjectNode().put("model", model).put("max_tokens", p.maxTokens())
+                .put("temperature", p.temperature()).put("top_p", p.topP());
+        if (p.topK() > 0) body.put("top_k", p.topK());
+        if (p.seed() != null) body.put("seed", p.seed());
+        if (!p.stop().isEmpty()) p.stop().forEach(body.withArray("stop")::add);
+        String path = "/v1/completions";
+        switch (prompt) {
+            case Prompt.Text t -> body.put("prompt", t.text());
+            case Prompt.TokenIds ids -> {
+                var a = body.putArray("prompt");
+                for (int id : ids.ids()) a.add(id);
+            }
+            case Prompt.Chat c -> {
+                path = "/v1/chat/completions";
+                var a = body.putArray("messages");
+                c.messages().forEach(m -> a.addObject().put("role", m.role()).put("content", m.content()));
+            }
+        }
+        var req = HttpRequest.newBuilder(URI.create(endpoint + path)).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        if (apiKey != null) req.header("Authorization", "Bearer " + apiKey);
+        long t0 = System.nanoTime();
+        try {
+            HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+            double ms = (System.nanoTime() - t0) / 1e6;
+            JsonNode json;
+            try {
+                json = ResultJson.MAPPER.readTree(r.body());
+            } catch (IOException e) {
+                return failed("HTTP " + r.statusCode() + ", not JSON: " + cut(r.body()), ms);
+            }
+            if (r.statusCode() != 200) {
+                return failed("HTTP " + r.statusCode() + ": " + cut(json.path("error").path("message").asText(r.body())), ms);
+            }
+            JsonNode choice = json.path("choices").path(0);
+            String text = choice.has("message") ? choice.path("message").path("content").asText("")
+                    : choice.path("text").asText("");
+            return new Answer(text, choice.path("finish_reason").asText(null), json.path("system_fingerprint").asText(""),
+                    json.path("model").asText(model), json.path("usage").path("prompt_tokens").asInt(),
+                    json.path("usage").path("completion_tokens").asInt(), ms, null);
+        } catch (IOException e) {
+            return failed("cannot reach " + endpoint + path + ": " + e, (System.nanoTime() - t0) / 1e6);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed("interrupted", 0);
+        }
+    }
+
+    private static Answer failed(String why, double ms) {
+        return new Answer("", "error", "", "", 0, 0, ms, why);
+    }
+
+    private static String cut(String s) {
+        return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+    }
+}

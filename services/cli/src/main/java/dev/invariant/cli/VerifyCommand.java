@@ -1,0 +1,102 @@
+package dev.invariant.cli;
+
+import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.InferenceRequest;
+import dev.invariant.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code invariant verify}: the proof that a hash can be re-checked without the machine that made it. Reads the
+ * completions (and their requests, for the sampling parameters) from the topics and re-executes them on this
+ * machine's CPU, portable profile.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Re-execute completions from the completions topic on the CPU engine (portable profile) and say,",
+                "for each, whether its output hash is reproduced. The sampling parameters come from the request on",
+                "the requests topic; the prompt ids and seed from the completion. Exit code 0 when every verified",
+                "completion was reproduced, 1 when one was not, 2 when nothing could be verified."})
+final class VerifyCommand implements Callable<Integer> {
+
+    @Option(names = "--request-id", paramLabel = "ID", description = "Verify this request's completion(s) only.")
+    String requestId;
+
+    @Option(names = "--sample", paramLabel = "N", description = "Verify N completions picked at random (default: all).")
+    Integer sample;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of --sample's pick (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--completions-topic", paramLabel = "TOPIC", defaultValue = Topics.COMPLETIONS,
+            description = "Default: ${DEFAULT-VALUE}.")
+    String completionsTopic;
+
+    @Option(names = "--requests-topic", paramLabel = "TOPIC", defaultValue = Topics.REQUESTS,
+            description = "Default: ${DEFAULT-VALUE}.")
+    String requestsTopic;
+
+    @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long reading the topics may take (default: ${DEFAULT-VALUE}).")
+    int readTimeout;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Override
+    public Integer call() {
+        if (sample != null && sample < 1) {
+            System.err.println("verify: --sample must be at least 1");
+            return 2;
+        }
+        if (!"portable".equals(engine.profile)) {
+            System.err.println("verify: completions are re-executed with the portable profile; --profile " + engine.profile
+                    + " cannot reproduce anything on the CPU");
+            return 2;
+        }
+        Duration timeout = Duration.ofSeconds(readTimeout);
+        int[] unreadable = {0};
+        List<Completion> completions = new ArrayList<>(TopicSnapshot.read(kafka, completionsTopic, Completion.class,
+                timeout, unreadable));
+        if (requestId != null) completions.removeIf(c -> !requestId.equals(c.getRequestId()));
+        if (sample != null && completions.size() > sample) {
+            Collections.shuffle(completions, new Random(seed));
+            completions = completions.subList(0, sample);
+        }
+        Map<String, InferenceRequest> requests = new HashMap<>();
+        for (InferenceRequest r : TopicSnapshot.read(kafka, requestsTopic, InferenceRequest.class, timeout, unreadable)) {
+            requests.put(r.getRequestId(), r);
+        }
+        System.out.printf("verifying %d completion(s) on the CPU engine (%s)%s%n", completions.size(), engine.model,
+                unreadable[0] > 0 ? " — " + unreadable[0] + " unreadable record(s) skipped" : "");
+        if (completions.isEmpty()) {
+            System.out.println(requestId != null ? "no completion for request " + requestId : "no completions to verify");
+            return 2;
+        }
+        var progress = new Progress(System.err, "verify");
+        var verdicts = new Reverifier(engine.config()).verify(completions, requests, progress);
+        progress.done();
+        Map<Reverifier.Status, Integer> counts = new java.util.EnumMap<>(Reverifier.Status.class);
+        for (var v : verdicts) {
+            counts.merge(v.status(), 1, Integer::sum);
+            System.out.printf("  %-14s %s  %s%n", v.status(), v.requestId(), v.detail());
+        }
+        int ok = counts.getOrDefault(Reverifier.Status.REPRODUCED, 0);
+        int bad = counts.getOrDefault(Reverifier.Status.MISMATCH, 0);
+        int skipped = counts.getOrDefault(Reverifier.Status.NOT_VERIFIABLE, 0);
+        System.out.printf("%nverified %d: %d reproduced, %d mismatched, %d not verifiable%n", ok + bad, ok, bad, skipped);
+        if (bad > 0) return 1;
+        return ok > 0 ? 0 : 2;
+    }
+}
