@@ -29,6 +29,7 @@ public final class Samples {
                 .setDeadlineMs(Instant.ofEpochMilli(1_790_000_000_123L))
                 .setSessionId("session-9")
                 .setMetadata(Map.of("client", "test", "trace", "abc"))
+                .setLogprobs(2)
                 .build();
     }
 
@@ -50,11 +51,14 @@ public final class Samples {
                 .setWorkerId("worker-0")
                 .setError(null)
                 .setCreatedAt(Instant.ofEpochMilli(1_790_000_001_000L))
+                .setLogprobs(List.of(new TokenLogprob(7, -0.125f, List.of(new LogprobAlternative(7, -0.125f),
+                        new LogprobAlternative(3, -2.5f))), new TokenLogprob(8, -1e-7f, List.of()),
+                        new TokenLogprob(9, -17.25f, List.of()), new TokenLogprob(2, -3e-5f, List.of())))
                 .build();
     }
 
     public static Completion failedCompletion(String id) {
-        return Completion.newBuilder(completion(id))
+        return Completion.newBuilder(completion(id)).setLogprobs(null)
                 .setTokenIds(List.of()).setText("").setFinishReason("error").setOutputHash(null)
                 .setError(new CompletionError("UNKNOWN_MODEL", "model 'x' is not served: use one of stories260K"))
                 .build();

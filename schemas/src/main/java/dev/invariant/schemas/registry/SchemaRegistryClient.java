@@ -160,7 +160,7 @@ public final class SchemaRegistryClient implements AutoCloseable {
 
     private static ObjectNode schemaBody(Schema schema) {
         // schemaType is left out: AVRO is the default everywhere, and older registries reject the field.
-        return JSON.createObjectNode().put("schema", schema.toString());
+        return JSON.createObjectNode().put("schema", SchemaTexts.of(schema));
     }
 
     private static String encode(String subject) {

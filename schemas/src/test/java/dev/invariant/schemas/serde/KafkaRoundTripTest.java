@@ -98,10 +98,16 @@ class KafkaRoundTripTest {
 
         assertEquals(0, bytes[0], "magic byte");
         int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
-        // The id resolves, through the registry's own ccompat API, to exactly our schema ...
+        // The id resolves, through the registry's own ccompat API, to exactly our schema file's text (what a
+        // client registering Completion.avsc sends, docs/registry.md), which reads these bytes back ...
         String ccompat = LiveStack.get().ccompatUrl();
         JsonNode byId = getJson(ccompat + "/schemas/ids/" + id);
-        assertEquals(Completion.getClassSchema(), new Schema.Parser().parse(byId.get("schema").asText()));
+        assertEquals(java.nio.file.Files.readString(java.nio.file.Path.of("src/main/avro/Completion.avsc")),
+                byId.get("schema").asText());
+        Schema writer = new Schema.Parser().parse(byId.get("schema").asText());
+        var decoder = org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null);
+        assertEquals(completion, new org.apache.avro.specific.SpecificDatumReader<Completion>(writer,
+                Completion.getClassSchema()).read(null, decoder));
         // ... registered under the TopicNameStrategy subject ...
         JsonNode latest = getJson(ccompat + "/subjects/" + Topics.COMPLETIONS + "-value/versions/latest");
         assertEquals(id, latest.get("id").asInt());

@@ -25,7 +25,8 @@ public final class RequestRecords {
                 .build();
         InferenceRequest.Builder b = InferenceRequest.newBuilder()
                 .setRequestId(r.requestId()).setModel(model).setSampling(s).setNumericsProfile(profile)
-                .setStream(stream).setMetadata(Map.of("client", "invariant-cli"));
+                .setStream(stream).setMetadata(Map.of("client", "invariant-cli"))
+                .setLogprobs(r.wantsLogprobs() ? r.logprobs() : null);
         switch (r.prompt()) {
             case Prompt.Text t -> b.setPrompt(t.text());
             case Prompt.Chat c -> b.setMessages(c.messages().stream()

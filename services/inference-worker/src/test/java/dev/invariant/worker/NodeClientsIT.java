@@ -7,11 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.engine.Engine;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.api.TokenLogprob;
+import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.Seeds;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.Sampling;
 import dev.invariant.schemas.Topics;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +55,7 @@ class NodeClientsIT {
     void kafkajsWithLibraryDefaultsDecodesEveryRecordOnEveryTopic() throws Exception {
         try (var clients = new Clients(); var completions = clients.completions()) {
             // Unseeded requests: their seeds derive from the ids, the values avsc used to refuse.
-            clients.send(Requests.text("node-greedy", "Once upon a time", 6).build());
+            clients.send(Requests.text("node-greedy", "Once upon a time", 6).setLogprobs(2).build());
             clients.send(Requests.text("node-sampled", "Once upon a time", 6)
                     .setSampling(Sampling.newBuilder().setMaxTokens(6).setTemperature(0.8f).build()).build());
             clients.send(Requests.text("node-stream", "The cat", 4).setStream(true).build());
@@ -61,6 +68,18 @@ class NodeClientsIT {
                 java.put(c.getRequestId(), c);
             }
             assertEquals(Seeds.fromRequestId("node-sampled"), java.get("node-sampled").getSeed());
+            // Log-probabilities on Kafka are the engine's, bit for bit, as computed directly.
+            GenerationResult direct;
+            try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
+                direct = e.generateAll(List.of(new Request("direct", new Prompt.Text("Once upon a time"),
+                        SamplingParams.greedy(6), 0L, 2)), (f, t, k) -> { }).getFirst();
+            }
+            List<TokenLogprob> kafka = java.get("node-greedy").getLogprobs().stream()
+                    .map(l -> new TokenLogprob(l.getTokenId(), l.getLogprob(), l.getTop().stream()
+                            .map(a -> new TokenLogprob.Alternative(a.getTokenId(), a.getLogprob())).toList()))
+                    .toList();
+            assertEquals(direct.logprobs(), kafka);
+            assertNull(java.get("node-sampled").getLogprobs(), "only a request that asks gets logprobs");
 
             var run = NodeClients.run(List.of("node", "consume.js", clients.fixture.stack.bootstrapServers(),
                     clients.fixture.stack.ccompatUrl(), Topics.REQUESTS + "=node-:4", Topics.COMPLETIONS + "=node-:4",
@@ -88,9 +107,18 @@ class NodeClientsIT {
                 else assertEquals((long) c.getSeed(), n.get("seed").asLong(), c.getRequestId());
                 assertEquals(String.valueOf(c.getOutputHash()), n.get("output_hash").isNull() ? "null"
                         : n.get("output_hash").asText(), c.getRequestId());
+                assertEquals(c.getLogprobs() == null ? 0 : c.getLogprobs().size(), n.get("logprobs").size());
             }
             assertNull(java.get("node-sampled").getError());
             assertEquals("INVALID_PARAM", java.get("node-bad").getError().getCode());
+
+            // A Node client registering our own Completion.avsc finds the id the worker writes with: no new version.
+            String subject = Topics.COMPLETIONS + "-value";
+            int ours = clients.fixture.registry.idOf(subject, Completion.getClassSchema());
+            var reg = NodeClients.run(List.of("node", "register.js", clients.fixture.stack.ccompatUrl(), subject,
+                    Path.of("../../schemas/src/main/avro/Completion.avsc").toAbsolutePath().toString()), 60);
+            assertEquals(0, reg.exitCode(), reg.output());
+            assertEquals(List.of("id " + ours), reg.lines("id "));
             assertTrue(java.get("node-bad").getError().getMessage().contains("top_p"));
         }
     }

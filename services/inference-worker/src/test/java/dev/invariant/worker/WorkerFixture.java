@@ -5,6 +5,7 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.schemas.Topics;
 import dev.invariant.schemas.registry.RegistryConfig;
 import dev.invariant.schemas.registry.SchemaRegistryClient;
+import dev.invariant.schemas.registry.TopicSchemas;
 import dev.invariant.stack.EmbeddedStack;
 import dev.invariant.stack.StackConfig;
 import dev.invariant.stack.TopicSpec;
@@ -40,6 +41,8 @@ final class WorkerFixture {
                 new TopicSpec(Topics.CHUNKS, 1), new TopicSpec(Topics.DLQ, 1), new TopicSpec(REPLIES, 1),
                 new TopicSpec(QWEN_REQUESTS, 1))));
         registry = new SchemaRegistryClient(RegistryConfig.of(stack.ccompatUrl()));
+        // As `invariant stack` does: subjects under the BACKWARD rule with today's schemas registered.
+        TopicSchemas.ensureRegistered(registry, TopicSchemas.defaults());
         worker = new WorkerProcess("worker", List.of(
                 "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(), "-Dinvariant.registry.url=" + stack.ccompatUrl(),
                 "-Dinvariant.model=" + SharedModels.stories260K(), "-Dinvariant.threads=2"));

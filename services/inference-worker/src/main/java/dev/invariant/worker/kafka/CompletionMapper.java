@@ -2,9 +2,11 @@ package dev.invariant.worker.kafka;
 
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionError;
 import dev.invariant.schemas.EngineInfo;
+import dev.invariant.schemas.LogprobAlternative;
 import dev.invariant.schemas.Timings;
 import dev.invariant.schemas.Usage;
 import dev.invariant.worker.engine.EngineService;
@@ -57,6 +59,7 @@ public final class CompletionMapper {
                 .setBatchSizesSeen(List.copyOf(g.batchSizes()))
                 .setWorkerId(engine.workerId())
                 .setCreatedAt(Instant.now());
+        if (!g.logprobs().isEmpty()) b.setLogprobs(logprobs(g.logprobs()));
         if (!g.ok()) {
             b.setError(CompletionError.newBuilder()
                     .setCode(g.error().code().name())
@@ -64,6 +67,11 @@ public final class CompletionMapper {
                     .build());
         }
         return b.build();
+    }
+
+    private static List<dev.invariant.schemas.TokenLogprob> logprobs(List<TokenLogprob> lps) {
+        return lps.stream().map(lp -> new dev.invariant.schemas.TokenLogprob(lp.tokenId(), lp.logprob(),
+                lp.top().stream().map(a -> new LogprobAlternative(a.tokenId(), a.logprob())).toList())).toList();
     }
 
     private static List<Integer> ints(int[] a) {

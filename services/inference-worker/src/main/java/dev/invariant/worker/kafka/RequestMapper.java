@@ -38,7 +38,8 @@ public final class RequestMapper {
                     + "': ask for it, or send the request to a worker running that profile");
         }
         long deadline = r.getDeadlineMs() == null ? 0L : r.getDeadlineMs().toEpochMilli();
-        return new Request(r.getRequestId(), prompt(r), sampling(r.getSampling()), deadline);
+        int logprobs = r.getLogprobs() == null ? -1 : r.getLogprobs();
+        return new Request(r.getRequestId(), prompt(r), sampling(r.getSampling()), deadline, logprobs);
     }
 
     private static Prompt prompt(InferenceRequest r) {
