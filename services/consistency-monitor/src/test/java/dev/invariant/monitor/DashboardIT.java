@@ -68,6 +68,8 @@ class DashboardIT {
         var other = List.of(450, 312, 17, 88, 301, 5, 91, 1020, 33, 4);
         f.send(Completions.of(run + "-x0", divergent, same, "Once upon a time, there was a little dog named Max.",
                 "portable", "cpu", "worker-1", 120));
+        // Seen before the other one (different request ids can be processed in either order).
+        wait.until(d -> number("completions") == before + 7);
         f.send(Completions.of(run + "-x1", divergent, other, "Once upon a time, there was a little cat named Max.",
                 "naive", "cuda", "gpu-worker-2", 95));
         String prefix = divergent.substring(0, 16);
