@@ -7,6 +7,7 @@ limits (--max-batch 1, 2, 4, ..., 64), REPEATS copies of the probe in all, and p
 hashes among the probe's repeats, how many repeats got each, and the first token positions where outputs part.
 
     bench/naive/measure.py MODEL [REPEATS] [MAX_TOKENS] [PROFILE...]
+    NAIVE_BATCHES=1,8,64 bench/naive/measure.py ...     (fewer batch limits, for large models)
 """
 import collections, json, os, random, subprocess, sys, tempfile
 
@@ -15,7 +16,7 @@ OTHERS = ["Once upon a time", "The little girl saw a big red ball", "Tom and his
           "The cat was very hungry", "One day, a bird flew into the garden", "Lily wanted to bake a cake",
           "The sun was shining and", "Ben found a shiny key under his bed"]
 
-BATCHES = [1, 2, 4, 8, 16, 32, 64]
+BATCHES = [int(b) for b in os.environ.get("NAIVE_BATCHES", "1,2,4,8,16,32,64").split(",")]
 
 def workload(repeats, max_tokens):
     rnd = random.Random(2026)
