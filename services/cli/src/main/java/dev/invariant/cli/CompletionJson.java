@@ -40,6 +40,49 @@ final class CompletionJson {
         return o;
     }
 
+    /**
+     * A completion read back from {@link #of}'s JSON (what {@code consume --format json} prints), with what verifying
+     * it needs; the engine's backend and the timings are not read back.
+     *
+     * @throws IllegalArgumentException when a field it needs is missing or has the wrong type
+     */
+    static Completion parse(com.fasterxml.jackson.databind.JsonNode o) {
+        for (String f : new String[] {"request_id", "model", "prompt_token_ids", "token_ids", "numerics_profile"}) {
+            if (!o.hasNonNull(f)) throw new IllegalArgumentException("field " + f + " is missing");
+        }
+        String[] engine = o.path("engine").asText("").split(" ", 3);
+        var b = Completion.newBuilder()
+                .setRequestId(o.get("request_id").asText())
+                .setModel(o.get("model").asText())
+                .setEngine(dev.invariant.schemas.EngineInfo.newBuilder().setName(engine[0])
+                        .setVersion(engine.length > 1 ? engine[1] : "").setBackend(engine.length > 2 ? engine[2] : "")
+                        .setNumericsProfile(o.get("numerics_profile").asText()).build())
+                .setPromptTokenIds(ints(o.get("prompt_token_ids")))
+                .setTokenIds(ints(o.get("token_ids")))
+                .setText(o.path("text").asText(""))
+                .setFinishReason(o.hasNonNull("finish_reason") ? o.get("finish_reason").asText() : null)
+                .setFingerprint(o.hasNonNull("fingerprint") ? o.get("fingerprint").asText() : null)
+                .setOutputHash(o.hasNonNull("output_hash") ? o.get("output_hash").asText() : null)
+                .setSeed(o.hasNonNull("seed") ? o.get("seed").asLong() : null)
+                .setWorkerId(o.path("worker_id").asText(""))
+                .setCreatedAt(java.time.Instant.now());
+        if (o.hasNonNull("error")) {
+            b.setError(dev.invariant.schemas.CompletionError.newBuilder().setCode(o.path("error").path("code").asText(""))
+                    .setMessage(o.path("error").path("message").asText("")).build());
+        }
+        return b.build();
+    }
+
+    private static java.util.List<Integer> ints(com.fasterxml.jackson.databind.JsonNode a) {
+        if (!a.isArray()) throw new IllegalArgumentException("expected an array of token ids");
+        var out = new java.util.ArrayList<Integer>(a.size());
+        for (var v : a) {
+            if (!v.canConvertToInt()) throw new IllegalArgumentException("token id " + v + " is not an int");
+            out.add(v.asInt());
+        }
+        return out;
+    }
+
     /** One human line: id, hash prefix, finish reason and the text (or the error). */
     static String line(Completion c) {
         if (c.getError() != null) {

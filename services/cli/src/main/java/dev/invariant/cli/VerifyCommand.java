@@ -3,6 +3,9 @@ package dev.invariant.cli;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Option;
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Re-execute completions from the completions topic on the CPU engine (portable profile) and say,",
                 "for each, whether its output hash is reproduced. The sampling parameters come from the request on",
-                "the requests topic; the prompt ids and seed from the completion. Exit code 0 when every verified",
+                "the requests topic; the prompt ids and seed from the completion (from the topic, or a JSONL file of",
+                "completions). Exit code 0 when every verified",
                 "completion was reproduced, 1 when one was not, 2 when nothing could be verified."})
 final class VerifyCommand implements Callable<Integer> {
 
@@ -35,6 +39,11 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of --sample's pick (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+            description = "Verify the completions in this JSONL file (as `consume --format json` prints them) instead of"
+                    + " the topic; their requests are still read from the requests topic.")
+    Path file;
 
     @Option(names = "--completions-topic", paramLabel = "TOPIC", defaultValue = Topics.COMPLETIONS,
             description = "Default: ${DEFAULT-VALUE}.")
@@ -54,6 +63,23 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    /** The file's completions; a line that is not one is reported, counted in {@code unreadable[0]} and skipped. */
+    private List<Completion> readFile(int[] unreadable) throws IOException {
+        List<Completion> out = new ArrayList<>();
+        List<String> lines = Files.readAllLines(file);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) continue;
+            try {
+                out.add(CompletionJson.parse(ResultJson.MAPPER.readTree(line)));
+            } catch (IOException | IllegalArgumentException e) {
+                unreadable[0]++;
+                System.err.println("verify: " + file + " line " + (i + 1) + " skipped: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+        }
+        return out;
+    }
+
     @Override
     public Integer call() {
         if (sample != null && sample < 1) {
@@ -67,8 +93,14 @@ final class VerifyCommand implements Callable<Integer> {
         }
         Duration timeout = Duration.ofSeconds(readTimeout);
         int[] unreadable = {0};
-        List<Completion> completions = new ArrayList<>(TopicSnapshot.read(kafka, completionsTopic, Completion.class,
-                timeout, unreadable));
+        List<Completion> completions;
+        try {
+            completions = file != null ? readFile(unreadable)
+                    : new ArrayList<>(TopicSnapshot.read(kafka, completionsTopic, Completion.class, timeout, unreadable));
+        } catch (IOException e) {
+            System.err.println("verify: cannot read " + file + ": " + e.getMessage());
+            return 2;
+        }
         if (requestId != null) completions.removeIf(c -> !requestId.equals(c.getRequestId()));
         if (sample != null && completions.size() > sample) {
             Collections.shuffle(completions, new Random(seed));

@@ -11,6 +11,8 @@ import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
 import dev.invariant.schemas.Topics;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,6 +63,19 @@ class VerifyCommandTest {
 
         var none = GenerateCommandTest.run(concat(new String[] {"verify", "--request-id", "no-such"}, where));
         assertEquals(2, none.code(), none.out() + none.err());
+
+        // A JSONL file of completions, as consume --format json prints them, with a line that is not one.
+        Path file = Files.createTempFile("completions", ".jsonl");
+        List<String> lines = new ArrayList<>();
+        for (Completion c : got) lines.add(CompletionJson.of(c).toString());
+        lines.add("{\"request_id\": \"broken\"}");
+        lines.add(CompletionJson.of(tampered).toString());
+        Files.write(file, lines);
+        var fromFile = GenerateCommandTest.run(concat(new String[] {"verify", "--file", file.toString()}, where));
+        assertEquals(1, fromFile.code(), fromFile.out() + fromFile.err());
+        assertTrue(fromFile.out().contains("verified 4: 3 reproduced, 1 mismatched, 0 not verifiable"), fromFile.out());
+        assertTrue(fromFile.out().contains("1 unreadable record(s) skipped"), fromFile.out());
+        assertTrue(fromFile.err().contains("line 4 skipped: field model is missing"), fromFile.err());
     }
 
     private static String hash(List<Integer> ids) throws Exception {
