@@ -16,8 +16,8 @@ import dev.invariant.worker.openai.OpenAiResponses.Kind;
  * The request contract's OpenAI mapping: a {@code /v1/completions} or {@code /v1/chat/completions} body as an
  * engine Request plus what only concerns the HTTP answer (streaming, usage chunk, echo, the logprobs shape).
  * Sampling and prompt fields go through {@link JsonRequests}, the JSON mapping the CLI's files use too, so types
- * are checked strictly: a wrongly typed value is a 400 naming the field. Defaults are OpenAI's (temperature 1,
- * max_tokens 16). Unknown fields are ignored, as vLLM does, because OpenAI's SDKs send fields (e.g. {@code store},
+ * are checked strictly: a wrongly typed value is a 400 naming the field. Defaults are OpenAI's and vLLM's
+ * (temperature 1; max_tokens 16 for completions, the rest of the context for chat). Unknown fields are ignored, as vLLM does, because OpenAI's SDKs send fields (e.g. {@code store},
  * {@code metadata}) that do not concern generation. Without a {@code seed}, a sampled request's seed derives from its
  * generated id, so only greedy or seeded requests are reproducible.
  */
@@ -71,7 +71,9 @@ public final class OpenAiRequests {
             if (!so.isObject()) throw f.wrongType("stream_options", "an object", so);
             includeUsage = new JsonFields(so, "stream_options.").bool("include_usage").orElse(false);
         }
-        SamplingParams.Builder defaults = SamplingParams.builder().temperature(1f).maxTokens(16);
+        // OpenAI's and vLLM's defaults: completions 16 tokens; chat as many as the context holds after the prompt.
+        SamplingParams.Builder defaults = SamplingParams.builder().temperature(1f)
+                .maxTokens(kind == Kind.CHAT ? SamplingParams.UP_TO_CONTEXT : 16);
         SamplingParams params = JsonRequests.sampling(f, defaults);
         Prompt prompt;
         int logprobs;
