@@ -158,6 +158,11 @@ await check('streamed chat with usage chunk', async () => {
   assert.deepEqual(chunks.at(-1).usage, answer.usage);
 });
 
+await check('tools are refused, not silently ignored', () =>
+  rejects(chat.chat.completions.create({ ...chatBase, tools: [{ type: 'function',
+    function: { name: 'f', parameters: { type: 'object', properties: {} } } }] }), OpenAI.BadRequestError, 400,
+    'INVALID_PARAM', 'tools'));
+
 await check('top_logprobs without logprobs is a 400', () =>
   rejects(chat.chat.completions.create({ ...chatBase, top_logprobs: 2 }), OpenAI.BadRequestError, 400,
     'INVALID_PARAM', 'top_logprobs'));

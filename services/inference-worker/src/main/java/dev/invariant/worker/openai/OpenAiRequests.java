@@ -61,6 +61,7 @@ public final class OpenAiRequests {
             }
         });
         f.string("user"); // OpenAI's end-user id: accepted (type-checked), not used
+        refuseUnsupported(f);
         boolean stream = f.bool("stream").orElse(false);
         boolean includeUsage = false;
         if (f.has("stream_options")) {
@@ -99,6 +100,29 @@ public final class OpenAiRequests {
                     + ", got " + logprobs);
         }
         return new Call(kind, new Request(id, prompt, params, 0L, logprobs), model, stream, includeUsage, echo);
+    }
+
+    /**
+     * Features a client would otherwise believe were honoured: tools, structured output, logit bias. Refused with
+     * a 400 naming the field rather than silently answering plain text; their empty or neutral forms pass.
+     */
+    private static void refuseUnsupported(JsonFields f) {
+        for (String name : new String[] {"tools", "functions", "logit_bias"}) {
+            f.value(name).ifPresent(v -> {
+                if (!v.isEmpty()) throw EngineException.invalid(name, "'" + name + "' is not supported by this server");
+            });
+        }
+        f.value("tool_choice").ifPresent(v -> {
+            if (!(v.isTextual() && v.textValue().equals("none"))) {
+                throw EngineException.invalid("tool_choice", "'tool_choice' is not supported by this server (only \"none\")");
+            }
+        });
+        f.value("response_format").ifPresent(v -> {
+            if (!v.path("type").asText("").equals("text")) {
+                throw EngineException.invalid("response_format", "only {\"type\": \"text\"} is supported as"
+                        + " response_format by this server");
+            }
+        });
     }
 
     /** Chat's {@code logprobs: true} with {@code top_logprobs: N} alternatives; -1 when not asked for. */
