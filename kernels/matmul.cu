@@ -4,8 +4,8 @@
 // holds P[8j .. 8j+7] and reads w[32c + 8j .. +7] of every 32-wide chunk c (one 16-byte piece for bf16). The tree's
 // steps s = 16 and 8 cross threads (shuffle down by 2, then 1); s = 4, 2, 1 run in thread 0's registers.
 // A block handles 16 rows and TG tokens; each token keeps its own partials, so grouping never changes a value, and
-// no split depends on the batch. bf16 rows stream through a per-thread ring of STAGES 16-byte pieces filled by
-// cp.async, so many loads are in flight without registers holding them (decode is bound by weight bandwidth).
+// no split depends on the batch. bf16 rows stream through a per-thread ring of 16-byte pieces filled by cp.async, so
+// many loads are in flight without registers holding them (decode is bound by weight bandwidth).
 // Fused steps, each the same operations as its CPU step:
 //   NORM:  x is RMSNorm'ed on load: inv = 1 / sqrt(canonical dot(x, x) / k + eps), xn[i] = nw[i] * (x[i] * inv)
 //          (numerics.md §4; the dot by one warp, as rmsnorm.cu).
@@ -18,7 +18,6 @@
 #define SILU 2
 #define ROWS_PER_BLOCK 16
 #define THREADS (4 * ROWS_PER_BLOCK)
-#define STAGES 32
 
 __device__ __forceinline__ void bf16x8(uint4 u, float w[8]) {
     w[0] = __uint_as_float(u.x << 16); w[1] = __uint_as_float(u.x & 0xffff0000u);
@@ -62,7 +61,11 @@ template <typename T, int TG, int FLAGS>
 __device__ __forceinline__ void matmul_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
                                             float* y, const float* bias, const float* resid,
                                             int rows, int k, int ldx, int ldy, int n, int vec) {
-    __shared__ uint4 ring[STAGES][THREADS];
+    // The ring, measured on an H200: one token streams 32 chunks ahead per thread, one per cp.async group; a token
+    // group, whose chunks take longer to consume, 16 in groups of 4 (fewer waits, twice the blocks per multiprocessor).
+    constexpr int GROUP = TG == 1 ? 1 : 4;
+    constexpr int GROUPS = TG == 1 ? 32 : 4;
+    __shared__ uint4 ring[GROUPS * GROUP][THREADS];
     __shared__ float invs[TG];
     const int quad = threadIdx.x & 3;
     const int row = blockIdx.x * ROWS_PER_BLOCK + (threadIdx.x >> 2);
@@ -74,6 +77,23 @@ __device__ __forceinline__ void matmul_impl(const T* W, const float* x, const in
     for (int g = 0; g < TG; g++) {
         const int t = min(t0 + g, n - 1);
         xr[g] = x + (long long)(xrows ? xrows[t] : t) * ldx;
+    }
+    // The weight stream: chunk c of this thread's row sits at ring slot c % (GROUPS * GROUP); chunks go in groups of
+    // GROUP (one cp.async group each), GROUPS - 1 groups ahead of the one consumed. It starts before the norm.
+    const bool stream = vec && sizeof(T) == 2;
+    const int chunks = k >> 5;
+    uint4* mine = &ring[0][threadIdx.x];
+    auto fetch = [&](int grp) {
+#pragma unroll
+        for (int j = 0; j < GROUP; j++) {
+            const int c = grp * GROUP + j;
+            if (c < chunks) cp_async16(mine + (c % (GROUPS * GROUP)) * THREADS, wr + c * 32 + 8 * quad);
+        }
+        cp_async_commit();
+    };
+    if (stream) {
+#pragma unroll
+        for (int grp = 0; grp < GROUPS - 1; grp++) fetch(grp);
     }
     if (FLAGS & NORM) {
         for (int g = threadIdx.x >> 5; g < TG; g += THREADS / 32) {
@@ -93,28 +113,24 @@ __device__ __forceinline__ void matmul_impl(const T* W, const float* x, const in
         for (int i = 0; i < 8; i++) acc[g][i] = 0.0f;
     }
     int c = 0;
-    if (vec && sizeof(T) == 2) {
-        const int chunks = k >> 5;
-        uint4* mine = &ring[0][threadIdx.x];
+    if (stream) {
+        for (int grp = 0; grp * GROUP < chunks; grp++) {
+            fetch(grp + GROUPS - 1);
+            cp_async_wait<GROUPS - 1>();
 #pragma unroll
-        for (int s = 0; s < STAGES - 1; s++) {
-            if (s < chunks) cp_async16(mine + s * THREADS, wr + s * 32 + 8 * quad);
-            cp_async_commit();
-        }
-        for (int ci = 0; ci < chunks; ci++) {
-            const int pre = ci + STAGES - 1;
-            if (pre < chunks) cp_async16(mine + (pre % STAGES) * THREADS, wr + pre * 32 + 8 * quad);
-            cp_async_commit();
-            cp_async_wait<STAGES - 1>();
-            float w[8];
-            bf16x8(mine[(ci % STAGES) * THREADS], w);
-            const int i0 = ci * 32 + 8 * quad;
+            for (int j = 0; j < GROUP; j++) {
+                const int ci = grp * GROUP + j;
+                if (ci < chunks) {
+                    float w[8];
+                    bf16x8(mine[(ci % (GROUPS * GROUP)) * THREADS], w);
 #pragma unroll
-            for (int g = 0; g < TG; g++) {
-                float v[8];
-                x8<FLAGS>(xr[g], nw, invr[g], i0, v);
+                    for (int g = 0; g < TG; g++) {
+                        float v[8];
+                        x8<FLAGS>(xr[g], nw, invr[g], ci * 32 + 8 * quad, v);
 #pragma unroll
-                for (int i = 0; i < 8; i++) acc[g][i] = fmaf(v[i], w[i], acc[g][i]);
+                        for (int i = 0; i < 8; i++) acc[g][i] = fmaf(v[i], w[i], acc[g][i]);
+                    }
+                }
             }
         }
         cp_async_wait<0>();

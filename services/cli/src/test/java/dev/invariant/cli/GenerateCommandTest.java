@@ -144,4 +144,23 @@ class GenerateCommandTest {
             assertTrue(o.out().contains(opt), "help lacks " + opt);
         }
     }
+
+    /** Without a GPU (CI, laptops) the cuda backend explains itself in a line or two and exits non-zero. */
+    @Test
+    void cudaBackendWithoutAGpuSaysWhatToDo() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/dev/nvidia0")), "this machine has a GPU");
+        Outcome o = run(story("--backend", "cuda"));
+        assertTrue(o.code() != 0, "exit code");
+        assertTrue(o.err().contains("BACKEND_UNAVAILABLE"), o.err());
+        assertTrue(o.err().contains("--backend cpu"), o.err());
+        assertTrue(o.err().lines().count() <= 3, "no stack trace: " + o.err());
+        assertEquals("", o.out());
+    }
+
+    @Test
+    void unknownBackendListsTheAvailableOnes() {
+        Outcome o = run(story("--backend", "tpu"));
+        assertTrue(o.code() != 0, "exit code");
+        assertTrue(o.err().contains("'tpu'") && o.err().contains("cpu, cuda"), o.err());
+    }
 }

@@ -78,7 +78,10 @@ final class CudaContext implements AutoCloseable {
             }
             return c;
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw unavailable("the CUDA driver library could not be loaded (" + e.getMessage() + ")");
+            // JCuda's message holds nested stack traces; what matters is whether the driver itself is missing
+            String m = String.valueOf(e.getMessage());
+            throw unavailable(m.contains("libcuda.so") ? "no NVIDIA driver is installed (libcuda.so.1 was not found)"
+                    : "the JCuda driver binding could not be loaded (" + m.lines().findFirst().orElse(m) + ")");
         } catch (CudaException e) {
             throw unavailable("the CUDA driver reports " + e.getMessage());
         }

@@ -33,7 +33,9 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
         Matrix embed = matrix(ctx, arena, List.of(w.embedTokens()));
         Matrix head = w.lmHead() == w.embedTokens() ? embed : matrix(ctx, arena, List.of(w.lmHead()));
         List<Layer> layers = new ArrayList<>();
-        int done = 0;
+        long total = 0;
+        for (LayerWeights l : w.layers()) total += bytes(l);
+        long done = 0;
         for (LayerWeights l : w.layers()) {
             CUdeviceptr bias = l.qBias() == null ? null
                     : ctx.upload(concat(vector(l.qBias(), arena), vector(l.kBias(), arena), vector(l.vBias(), arena)));
@@ -46,9 +48,15 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                     ctx.upload(vector(l.postAttentionLayernorm(), arena)),
                     interleaved(ctx, arena, l.gateProj(), l.upProj()),
                     matrix(ctx, arena, List.of(l.downProj()))));
-            progress.progress("upload weights to the GPU (layers)", ++done, w.layers().size());
+            done += bytes(l);
+            progress.progress("upload weights to the GPU", done, total);
         }
         return new DeviceWeights(embed, List.copyOf(layers), ctx.upload(vector(w.norm(), arena)), head);
+    }
+
+    private static long bytes(LayerWeights l) {
+        return l.qProj().byteSize() + l.kProj().byteSize() + l.vProj().byteSize() + l.oProj().byteSize()
+                + l.gateProj().byteSize() + l.upProj().byteSize() + l.downProj().byteSize();
     }
 
     /** Row-wise stack of matrices with equal column counts; mixed dtypes are widened to f32 (exact). */

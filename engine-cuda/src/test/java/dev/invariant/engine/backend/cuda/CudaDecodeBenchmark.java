@@ -58,10 +58,12 @@ public final class CudaDecodeBenchmark {
         int maxBatch = Arrays.stream(batches).max().orElse(1);
         int maxPrefill = Arrays.stream(prefills).max().orElse(0);
         int block = 16;
-        int perSeq = (Math.max(prompt + steps + 8, maxPrefill) + block - 1) / block;
+        // decode sequences own perSeq blocks each; a prefill reuses the first blocks (its values are not read back)
+        int perSeq = (prompt + steps + 8 + block - 1) / block;
+        int kvTokens = Math.max(maxBatch * perSeq * block, (maxPrefill + block - 1) / block * block);
         EngineConfig config = EngineConfig.defaults(spec).withBackend("cuda")
                 .withBatching(maxBatch, Math.max(Math.max(maxPrefill, maxBatch * prompt), maxBatch), 4096)
-                .withKvCache(block, maxBatch * perSeq * block, false);
+                .withKvCache(block, kvTokens, false);
         List<String> rows = new ArrayList<>();
         for (boolean graphs : eager ? new boolean[] {true, false} : new boolean[] {true}) {
             System.setProperty("invariant.cuda.graphs", Boolean.toString(graphs));
