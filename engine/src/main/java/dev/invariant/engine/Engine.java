@@ -62,6 +62,25 @@ public final class Engine implements AutoCloseable {
         return core.model();
     }
 
+    public Tokenizer tokenizer() {
+        return core.tokenizer();
+    }
+
+    /** Sequences in the running batch (a gauge: read from any thread, approximate while the loop runs). */
+    public int numRunning() {
+        return core.scheduler().numRunning();
+    }
+
+    /** Admitted sequences waiting for their first step (a gauge). */
+    public int numWaiting() {
+        return core.scheduler().numWaiting();
+    }
+
+    /** Fraction of KV cache blocks in use, 0 to 1 (a gauge). */
+    public double kvUsage() {
+        return core.scheduler().kvUsage();
+    }
+
     /** What runs the forward pass, for completions and health: e.g. "cuda NVIDIA H200 (driver 13.0, sm_90) portable". */
     public String backendDescription() {
         return core.backendDescription();

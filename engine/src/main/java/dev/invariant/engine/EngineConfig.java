@@ -13,7 +13,8 @@ package dev.invariant.engine;
  * @param blockSize        positions per KV block
  * @param kvCacheTokens    KV cache capacity in tokens (rounded up to whole blocks)
  * @param prefixCaching    reuse KV blocks of identical prompt prefixes
- * @param backend          which backend runs the forward pass: {@code cpu} or {@code cuda} (a provider on the class path)
+ * @param backend          which backend runs the forward pass: {@code cpu}, {@code cuda} (a provider on the class path),
+ *                         or {@code auto} (cuda when a GPU can run here, else cpu)
  */
 public record EngineConfig(
         String model,

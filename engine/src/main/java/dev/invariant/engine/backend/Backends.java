@@ -20,12 +20,27 @@ public final class Backends {
         return names;
     }
 
+    /** The name that picks the GPU when one can run here and the CPU otherwise (portable bits are the same on both). */
+    public static final String AUTO = "auto";
+
     public static Backend open(Model model, EngineConfig config) {
+        if (AUTO.equals(config.backend())) return openAuto(model, config);
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
             if (p.name().equals(config.backend())) return p.open(model, config);
         }
         throw new EngineException(ErrorCode.INVALID_PARAM, "backend '" + config.backend() + "' is not in this build "
                 + "(available: " + String.join(", ", available()) + "); the cuda backend needs the engine-cuda module "
                 + "on the class path, as the invariant launcher and the worker have it");
+    }
+
+    private static Backend openAuto(Model model, EngineConfig config) {
+        if (available().contains("cuda")) {
+            try {
+                return open(model, config.withBackend("cuda"));
+            } catch (EngineException e) {
+                if (e.code() != ErrorCode.BACKEND_UNAVAILABLE) throw e;
+            }
+        }
+        return open(model, config.withBackend("cpu"));
     }
 }

@@ -45,6 +45,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker CPU threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
+            description = "Worker backend: auto (the GPU when one can run here, else the CPU), cpu or cuda"
+                    + " (default: ${DEFAULT-VALUE}). Portable results are the same bits on each.")
+    String backend;
+
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "48", description = "Tokens per request (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
@@ -77,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private int runWithWorker(Path root, Path dir, EmbeddedStack stack, WorkerProcess monitor, String modelId,
                               String served, long t0) throws InterruptedException {
-        System.out.println("[3/5] starting the inference worker on the CPU engine (model " + modelId + ")");
+        System.out.println("[3/5] starting the inference worker, backend " + backend + " (model " + modelId + ")");
         java.util.Map<String, String> props = new java.util.LinkedHashMap<>(Map.of(
                 "kafka.bootstrap.servers", stack.bootstrapServers(),
                 "invariant.registry.url", stack.ccompatUrl(),
@@ -85,6 +90,7 @@ final class DemoCommand implements Callable<Integer> {
                 "invariant.served-model-name", served,
                 "invariant.worker-id", "demo-worker-1"));
         if (threads != null) props.put("invariant.threads", threads.toString());
+        props.put("invariant.backend", backend);
         try (WorkerProcess worker = WorkerProcess.start(root, props, dir.resolve("worker.log"), Duration.ofMinutes(10))) {
             System.out.printf("      worker %s ready (pid %d, log %s) (%.1f s)%n", worker.baseUrl(), worker.pid(),
                     worker.log(), secs(t0));

@@ -43,8 +43,9 @@ final class EngineOptions {
     String profile;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
-            description = "What runs the forward pass: cpu (Vector API) or cuda (an NVIDIA GPU through JCuda). Portable"
-                    + " results are the same bits on both (default: ${DEFAULT-VALUE}).")
+            description = "What runs the forward pass: cpu (Vector API), cuda (an NVIDIA GPU through JCuda) or auto (cuda"
+                    + " when a GPU can run here, else cpu). Portable results are the same bits on each"
+                    + " (default: ${DEFAULT-VALUE}).")
     String backend;
 
     EngineConfig config() {

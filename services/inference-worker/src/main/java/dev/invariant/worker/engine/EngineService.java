@@ -42,7 +42,7 @@ public class EngineService {
         this.admission = new Admission(b.maxInFlight());
         this.modelName = config.servedModelName().orElseGet(() -> defaultName(config.model()));
         this.acceptedNames = Set.copyOf(new java.util.HashSet<>(java.util.List.of(modelName, config.model(),
-                engine.core().model().id())));
+                engine.model().id())));
         this.workerId = config.workerId().orElseGet(EngineService::defaultWorkerId);
         LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, worker %s",
                 (System.nanoTime() - t0) / 1_000_000, modelName, config.model(), engine.backendDescription(),

@@ -48,12 +48,12 @@ public class WorkerMetrics {
         this.deadLettered = Counter.builder("requests.dead.lettered")
                 .description("Request records that could not be read and went to the dead-letter topic")
                 .tags(model).register(registry);
-        var core = engine.engine().core();
-        Gauge.builder("num.requests.running", core, c -> c.scheduler().numRunning())
+        var core = engine.engine();
+        Gauge.builder("num.requests.running", core, c -> c.numRunning())
                 .description("Requests in the engine's running batch").tags(model).register(registry);
-        Gauge.builder("num.requests.waiting", core, c -> c.scheduler().numWaiting())
+        Gauge.builder("num.requests.waiting", core, c -> c.numWaiting())
                 .description("Requests admitted and waiting for their first step").tags(model).register(registry);
-        Gauge.builder("kv.cache.usage.perc", core, c -> c.scheduler().kvUsage())
+        Gauge.builder("kv.cache.usage.perc", core, c -> c.kvUsage())
                 .description("Fraction of KV cache blocks in use (0 to 1)").tags(model).register(registry);
     }
 

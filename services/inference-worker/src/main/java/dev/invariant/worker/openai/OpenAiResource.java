@@ -81,7 +81,7 @@ public class OpenAiResource {
     private ObjectNode model() {
         return OpenAiResponses.JSON.createObjectNode().put("id", engines.modelName()).put("object", "model")
                 .put("created", startedAt).put("owned_by", "invariant").put("root", engines.modelName())
-                .put("max_model_len", engines.engine().core().model().config().maxPositionEmbeddings())
+                .put("max_model_len", engines.engine().model().config().maxPositionEmbeddings())
                 .put("numerics_profile", engines.profile().wireName());
     }
 
@@ -129,7 +129,7 @@ public class OpenAiResource {
             return done(OpenAiErrors.of(new EngineException(ErrorCode.OVERLOADED,
                     engines.admission().limit() + " requests are in flight on this worker: retry later")));
         }
-        Tokenizer tokenizer = engines.engine().core().tokenizer();
+        Tokenizer tokenizer = engines.engine().tokenizer();
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
         var answer = new Answer(kind, id, name, created, call.request().wantsLogprobs(), call.includeUsage(),
                 new TokenTexts(tokenizer));
