@@ -14,7 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * weight row widened once and shared by up to four tokens, a single token streamed from the segment) and only the
  * reduction order changed. Each dot piece runs two 8-lane accumulators over consecutive k, adds them and reduces
  * the lanes with {@code reduceLanes} (order left to the JIT); the pieces come from a split-K whose count follows the
- * batch size and the thread count, so a token's logits change with the batch it is in. Never used for PORTABLE.
+ * batch size and the thread count, so a token's logits change with the batch it is in. As bf16 serving does, each
+ * split's partial sum and each output are rounded to bf16 (round to nearest even): a last-bit difference that crosses
+ * a bf16 rounding boundary becomes a 2^-8 relative one, which is how greedy decoding flips at near-ties in
+ * conventional engines. Never used for PORTABLE.
  */
 public final class NaiveMatMul {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
@@ -25,9 +28,12 @@ public final class NaiveMatMul {
     private NaiveMatMul() {
     }
 
-    /** Split-K pieces: small batches split K across the threads (as split-K GEMMs do), large ones do not. */
+    /**
+     * Split-K pieces, chosen as split-K GEMM heuristics do from the work at hand: the fewer tokens in the step, the
+     * more pieces (up to one per 16 of K), across the whole range of batch sizes a loaded server sees.
+     */
     public static int splits(int tokens, int threads, int k) {
-        int s = Math.max(1, (threads * 4) / tokens);
+        int s = Math.max(1, (threads * 32) / tokens);
         return Math.max(1, Math.min(s, k / 16));
     }
 
@@ -51,9 +57,9 @@ public final class NaiveMatMul {
                 float total = 0f;
                 for (int k0 = 0; k0 < k; k0 += piece) {
                     int k1 = Math.min(k, k0 + piece);
-                    total += bf16 ? oneBf16(seg, base, x, 0, k0, k1) : oneF32(seg, base, x, 0, k0, k1);
+                    total += toBf16(bf16 ? oneBf16(seg, base, x, 0, k0, k1) : oneF32(seg, base, x, 0, k0, k1));
                 }
-                y[yo + row] = total;
+                y[yo + row] = toBf16(total);
                 continue;
             }
             if (bf16) {
@@ -68,14 +74,22 @@ public final class NaiveMatMul {
                     int k1 = Math.min(k, k0 + piece);
                     if (n == 4) {
                         four(scratch, x, t0 * ldx, ldx, k0, k1, sums);
-                        for (int i = 0; i < 4; i++) totals[i] += sums[i];
+                        for (int i = 0; i < 4; i++) totals[i] += toBf16(sums[i]);
                     } else {
-                        for (int i = 0; i < n; i++) totals[i] += one(scratch, x, (t0 + i) * ldx, k0, k1);
+                        for (int i = 0; i < n; i++) totals[i] += toBf16(one(scratch, x, (t0 + i) * ldx, k0, k1));
                     }
                 }
-                for (int i = 0; i < n; i++) y[(t0 + i) * ldy + yo + row] = totals[i];
+                for (int i = 0; i < n; i++) y[(t0 + i) * ldy + yo + row] = toBf16(totals[i]);
             }
         }
+    }
+
+    /** The float32 nearest {@code v} that a bf16 can hold (ties to even); NaN and infinities unchanged. */
+    static float toBf16(float v) {
+        int b = Float.floatToRawIntBits(v);
+        if ((b & 0x7f800000) == 0x7f800000) return v;
+        b += 0x7fff + ((b >>> 16) & 1);
+        return Float.intBitsToFloat(b & 0xffff0000);
     }
 
     /** Four tokens' dot pieces over [k0, k1) against the widened row wr[0 .. k). */

@@ -27,14 +27,15 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the whole pipeline: Kafka, the schema registry, the consistency monitor and its dashboard,",
-                "an inference worker and a mixed workload.",
+                "an inference worker and a mixed workload; then the probe prompt in waves of growing load through the",
+                "portable worker and through a second worker running the naive profile (as conventional engines do).",
                 "Sends distinct prompts, repeats of one prompt under changing load and seeded sampling, prints every",
                 "completion with its hash and a summary. Without --once the stack keeps running for you to use",
                 "(produce, consume, the HTTP API)."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--once", description = "Run headless and exit: 0 only when every request got exactly one completion"
-            + " and no fingerprint had two output hashes.")
+            + " and no portable fingerprint had two output hashes (naive ones may: that is what they show).")
     boolean once;
 
     @Option(names = "--model", paramLabel = "MODEL",
@@ -52,6 +53,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "48", description = "Tokens per request (default: ${DEFAULT-VALUE}).")
     int maxTokens;
+
+    @Option(names = "--no-naive", description = "Do not start the second worker running the naive profile (the comparison"
+            + " that shows what batch-dependent arithmetic does to repeated requests).")
+    boolean noNaive;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Stack data and logs (default: .invariant/demo).")
     Path workDir;
@@ -91,19 +96,39 @@ final class DemoCommand implements Callable<Integer> {
                 "invariant.worker-id", "demo-worker-1"));
         if (threads != null) props.put("invariant.threads", threads.toString());
         props.put("invariant.backend", backend);
-        try (WorkerProcess worker = WorkerProcess.start(root, props, dir.resolve("worker.log"), Duration.ofMinutes(10))) {
+        try (WorkerProcess worker = WorkerProcess.start(root, props, dir.resolve("worker.log"), Duration.ofMinutes(10));
+             WorkerProcess naive = noNaive ? null : LoadWaves.startNaiveWorker(root, stack, props, dir.resolve("worker-naive.log"))) {
             System.out.printf("      worker %s ready (pid %d, log %s) (%.1f s)%n", worker.baseUrl(), worker.pid(),
                     worker.log(), secs(t0));
+            if (naive != null) {
+                System.out.printf("      naive worker %s ready (profile naive, topic %s, log %s) (%.1f s)%n",
+                        naive.baseUrl(), LoadWaves.NAIVE_REQUESTS, naive.log(), secs(t0));
+            }
             KafkaOptions kafka = new KafkaOptions();
             kafka.bootstrapServer = stack.bootstrapServers();
             kafka.registryUrl = stack.ccompatUrl();
             Summary summary = runWorkload(new Workload(kafka, Topics.REQUESTS), served);
+            Summary naiveSummary = new Summary();
+            if (naive != null) {
+                System.out.println("  -- the probe in waves of growing load (alone, among 3, 15 and 31 others): portable, then naive");
+                LoadWaves.run(summary, new Workload(kafka, Topics.REQUESTS), served, Numerics.portable, maxTokens);
+                LoadWaves.run(naiveSummary, new Workload(kafka, LoadWaves.NAIVE_REQUESTS), served, Numerics.naive, maxTokens);
+            }
             summary.print(System.out);
-            System.out.println("    " + MonitorClient.describe(monitor, summary.completions(), Duration.ofSeconds(60)));
+            if (naive != null) {
+                System.out.println("  per profile                      requests  repeated fingerprints  with 2+ outputs");
+                summary.printRow(System.out, "portable");
+                naiveSummary.printRow(System.out, "naive (for comparison)");
+                System.out.println();
+            }
+            int seen = summary.completions() + naiveSummary.completions();
+            System.out.println("    " + MonitorClient.describe(monitor, seen, Duration.ofSeconds(60)));
             System.out.println();
             printUrls(worker, monitor, stack);
-            if (once) return summary.consistent() ? 0 : 1;
-            System.out.println("The stack, the monitor and the worker keep running: try ./invariant produce --bootstrap-server "
+            // Naive may diverge (that is what it shows); the run passes when portable had none.
+            boolean answered = naiveSummary.completions() == naiveSummary.sent() && naiveSummary.errors() == 0;
+            if (once) return summary.consistent() && answered ? 0 : 1;
+            System.out.println("The stack, the monitor and the workers keep running: try ./invariant produce --bootstrap-server "
                     + stack.bootstrapServers() + " --registry-url " + stack.ccompatUrl() + " --model " + served
                     + " --wait \"Once upon a time\" and watch the dashboard. Press Ctrl-C to stop.");
             CountDownLatch forever = new CountDownLatch(1);

@@ -38,6 +38,19 @@ final class Summary {
         return completions;
     }
 
+    int sent() {
+        return sent;
+    }
+
+    int errors() {
+        return errors;
+    }
+
+    /** One line of the per-profile table: requests, fingerprints asked more than once, those with 2+ outputs. */
+    void printRow(PrintStream out, String label) {
+        out.printf("    %-28s %8d  %21d  %15d%n", label, sent, outputs.repeated(), divergentFingerprints());
+    }
+
     long divergentFingerprints() {
         return outputs.divergent();
     }
