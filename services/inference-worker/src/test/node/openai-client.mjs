@@ -106,6 +106,10 @@ await check('prompt + max_tokens beyond the context is a 400 with the numbers', 
   for (const n of ['512', '600']) assert.ok(e.message.includes(n), e.message);
 });
 
+await check('a streamed request the engine refuses is an HTTP 400, not a 200 stream', () =>
+  rejects(client.completions.create({ ...base, max_tokens: 600, stream: true }), OpenAI.BadRequestError, 400,
+    'PROMPT_TOO_LONG', 'max_tokens'));
+
 await check('echo with logprobs is a clear 400', () =>
   rejects(client.completions.create({ ...base, echo: true, logprobs: 1 }), OpenAI.BadRequestError, 400,
     'INVALID_PARAM', 'echo'));
@@ -157,6 +161,11 @@ await check('streamed chat with usage chunk', async () => {
   assert.deepEqual(withChoice.flatMap(c => c.choices[0].logprobs?.content ?? []), answer.choices[0].logprobs.content);
   assert.deepEqual(chunks.at(-1).usage, answer.usage);
 });
+
+await check('tools are refused, not silently ignored', () =>
+  rejects(chat.chat.completions.create({ ...chatBase, tools: [{ type: 'function',
+    function: { name: 'f', parameters: { type: 'object', properties: {} } } }] }), OpenAI.BadRequestError, 400,
+    'INVALID_PARAM', 'tools'));
 
 await check('top_logprobs without logprobs is a 400', () =>
   rejects(chat.chat.completions.create({ ...chatBase, top_logprobs: 2 }), OpenAI.BadRequestError, 400,

@@ -35,8 +35,13 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
                         "stop token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
             }
         }
-        checkContext(ids.length, r.params().maxTokens(), model.config().maxPositionEmbeddings(), promptField);
+        int context = model.config().maxPositionEmbeddings();
         SamplingParams p = r.params();
+        if (p.maxTokens() == SamplingParams.UP_TO_CONTEXT) {
+            // Resolved from the model alone (not the engine's KV cache), so every worker fingerprints it alike.
+            p = p.withMaxTokens(Math.max(1, context - ids.length));
+        }
+        checkContext(ids.length, p.maxTokens(), context, promptField);
         long seed = p.seed() != null ? p.seed() : Seeds.fromRequestId(r.requestId());
         SamplingParams resolved = p.withSeed(seed);
         String fp = Fingerprint.of(model.weightsDigest(), tokenizer.digest(), profile, ids, resolved);

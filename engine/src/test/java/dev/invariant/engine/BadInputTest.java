@@ -80,6 +80,20 @@ class BadInputTest {
     }
 
     @Test
+    void maxTokensUpToTheContextIsResolvedFromTheModelAndFingerprintedAsResolved() {
+        int[] ids = new int[12];
+        java.util.Arrays.fill(ids, 5);
+        GenerationResult open = run(new Request("up-to-ctx", new Prompt.TokenIds(ids), SamplingParams.builder()
+                .maxTokens(SamplingParams.UP_TO_CONTEXT).ignoreEos(true).build()));
+        assertTrue(open.ok(), () -> open.error().describe());
+        assertEquals(500, open.tokenIds().length); // 512 - 12
+        GenerationResult explicit = run(new Request("explicit", new Prompt.TokenIds(ids),
+                SamplingParams.builder().maxTokens(500).ignoreEos(true).build()));
+        assertEquals(explicit.fingerprint(), open.fingerprint());
+        assertEquals(explicit.outputHash(), open.outputHash());
+    }
+
+    @Test
     void aRequestTheKvCacheCannotHoldIsAKvCacheErrorNotAContextError() {
         var config = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1)
                 .withKvCache(16, 64, false);

@@ -15,7 +15,9 @@ import java.util.List;
  * @param repetitionPenalty 1 disables (HF/vLLM semantics: divide positive logits, multiply negative)
  * @param presencePenalty   0 disables (OpenAI semantics)
  * @param frequencyPenalty  0 disables (OpenAI semantics)
- * @param maxTokens         tokens to generate at most, > 0
+ * @param maxTokens         tokens to generate at most, > 0; {@value #UP_TO_CONTEXT}: as many as the model's
+ *                          context holds after the prompt (OpenAI chat's default), resolved when the engine
+ *                          prepares the request and fingerprinted as resolved
  * @param seed              null: the engine derives one from the request id and records it
  * @param stop              stop strings; the text is cut before the first match
  * @param stopTokenIds      extra ids that end generation (besides the model's EOS unless ignoreEos)
@@ -49,7 +51,8 @@ public record SamplingParams(
                 "presence_penalty must be in [-2, 2], got " + presencePenalty);
         check(Float.isFinite(frequencyPenalty) && Math.abs(frequencyPenalty) <= 2, "frequency_penalty",
                 "frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
-        check(maxTokens > 0, "max_tokens", "max_tokens must be > 0, got " + maxTokens);
+        check(maxTokens >= 0, "max_tokens", "max_tokens must be > 0 (or 0: as many as the model's context holds),"
+                + " got " + maxTokens);
         for (String s : stop) check(s != null && !s.isEmpty(), "stop", "stop strings must be non-empty");
         for (Integer id : stopTokenIds) {
             check(id != null && id >= 0, "stop_token_ids", "stop_token_ids must be token ids >= 0, got " + id);
@@ -67,6 +70,14 @@ public record SamplingParams(
 
     public boolean isGreedy() {
         return temperature == 0f;
+    }
+
+    /** {@link #maxTokens} meaning "up to the model's context length" (max_model_len - prompt tokens). */
+    public static final int UP_TO_CONTEXT = 0;
+
+    public SamplingParams withMaxTokens(int n) {
+        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
+                frequencyPenalty, n, seed, stop, stopTokenIds, ignoreEos);
     }
 
     public SamplingParams withSeed(long s) {

@@ -15,7 +15,6 @@ class SamplingParamsTest {
         assertInvalid(SamplingParams.builder().temperature(-0.1f), "temperature");
         assertInvalid(SamplingParams.builder().topP(1.01f), "top_p");
         assertInvalid(SamplingParams.builder().topP(0f), "top_p");
-        assertInvalid(SamplingParams.builder().maxTokens(0), "max_tokens");
         assertInvalid(SamplingParams.builder().maxTokens(-5), "max_tokens");
         assertInvalid(SamplingParams.builder().topK(-1), "top_k");
         assertInvalid(SamplingParams.builder().temperature(Float.NaN), "temperature");

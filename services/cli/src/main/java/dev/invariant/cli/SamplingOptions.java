@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** Sampling options shared by the commands that send requests; the defaults are vLLM's. */
 final class SamplingOptions {
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "64",
-            description = "Tokens to generate at most (default: ${DEFAULT-VALUE}).")
+            description = "Tokens to generate at most; 0: as many as the model's context holds (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",

@@ -84,7 +84,7 @@ class GenerateCommandTest {
     @Test
     void outOfRangeParametersGiveACodeNotAStackTrace() {
         for (String[] bad : List.of(new String[] {"--temperature", "-1"}, new String[] {"--top-p", "1.5"},
-                new String[] {"--max-tokens", "0"})) {
+                new String[] {"--max-tokens", "-1"})) {
             Outcome o = run(story(bad));
             assertEquals(1, o.code(), String.join(" ", bad));
             assertTrue(o.err().contains("error: INVALID_PARAM"), o.err());

@@ -35,25 +35,19 @@ final class StepGraphs implements AutoCloseable {
 
     /** Enqueues the decode step of n sequences (inputs staged) by replaying its graph. */
     void launch(int n) {
-        CUgraphExec exec = graphs.get(n);
-        if (exec == null) {
-            CUgraph graph = new CUgraph();
-            cuStreamBeginCapture(ctx.stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
-            try {
-                forward.enqueue(inputs, n, n);
-            } finally {
-                cuStreamEndCapture(ctx.stream, graph);
-            }
-            exec = new CUgraphExec();
-            cuGraphInstantiate(exec, graph, 0);
-            cuGraphDestroy(graph);
-            graphs.put(n, exec);
-        }
+        CUgraphExec exec = graphs.computeIfAbsent(n, b -> capture(b, b));
         cuGraphLaunch(exec, ctx.stream);
     }
 
     /** Captures the step, replays it once and drops it: for profiling, whose events must sit inside the graph. */
     void launchOnce(int n, int m) {
+        CUgraphExec exec = capture(n, m);
+        cuGraphLaunch(exec, ctx.stream);
+        cuStreamSynchronize(ctx.stream);
+        cuGraphExecDestroy(exec);
+    }
+
+    private CUgraphExec capture(int n, int m) {
         CUgraph graph = new CUgraph();
         cuStreamBeginCapture(ctx.stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
         try {
@@ -63,10 +57,8 @@ final class StepGraphs implements AutoCloseable {
         }
         CUgraphExec exec = new CUgraphExec();
         cuGraphInstantiate(exec, graph, 0);
-        cuGraphLaunch(exec, ctx.stream);
-        cuStreamSynchronize(ctx.stream);
-        cuGraphExecDestroy(exec);
         cuGraphDestroy(graph);
+        return exec;
     }
 
     int captured() {

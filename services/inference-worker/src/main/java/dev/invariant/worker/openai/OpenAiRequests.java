@@ -16,8 +16,8 @@ import dev.invariant.worker.openai.OpenAiResponses.Kind;
  * The request contract's OpenAI mapping: a {@code /v1/completions} or {@code /v1/chat/completions} body as an
  * engine Request plus what only concerns the HTTP answer (streaming, usage chunk, echo, the logprobs shape).
  * Sampling and prompt fields go through {@link JsonRequests}, the JSON mapping the CLI's files use too, so types
- * are checked strictly: a wrongly typed value is a 400 naming the field. Defaults are OpenAI's (temperature 1,
- * max_tokens 16). Unknown fields are ignored, as vLLM does, because OpenAI's SDKs send fields (e.g. {@code store},
+ * are checked strictly: a wrongly typed value is a 400 naming the field. Defaults are OpenAI's and vLLM's
+ * (temperature 1; max_tokens 16 for completions, the rest of the context for chat). Unknown fields are ignored, as vLLM does, because OpenAI's SDKs send fields (e.g. {@code store},
  * {@code metadata}) that do not concern generation. Without a {@code seed}, a sampled request's seed derives from its
  * generated id, so only greedy or seeded requests are reproducible.
  */
@@ -61,6 +61,7 @@ public final class OpenAiRequests {
             }
         });
         f.string("user"); // OpenAI's end-user id: accepted (type-checked), not used
+        refuseUnsupported(f);
         boolean stream = f.bool("stream").orElse(false);
         boolean includeUsage = false;
         if (f.has("stream_options")) {
@@ -71,7 +72,9 @@ public final class OpenAiRequests {
             if (!so.isObject()) throw f.wrongType("stream_options", "an object", so);
             includeUsage = new JsonFields(so, "stream_options.").bool("include_usage").orElse(false);
         }
-        SamplingParams.Builder defaults = SamplingParams.builder().temperature(1f).maxTokens(16);
+        // OpenAI's and vLLM's defaults: completions 16 tokens; chat as many as the context holds after the prompt.
+        SamplingParams.Builder defaults = SamplingParams.builder().temperature(1f)
+                .maxTokens(kind == Kind.CHAT ? SamplingParams.UP_TO_CONTEXT : 16);
         SamplingParams params = JsonRequests.sampling(f, defaults);
         Prompt prompt;
         int logprobs;
@@ -97,6 +100,29 @@ public final class OpenAiRequests {
                     + ", got " + logprobs);
         }
         return new Call(kind, new Request(id, prompt, params, 0L, logprobs), model, stream, includeUsage, echo);
+    }
+
+    /**
+     * Features a client would otherwise believe were honoured: tools, structured output, logit bias. Refused with
+     * a 400 naming the field rather than silently answering plain text; their empty or neutral forms pass.
+     */
+    private static void refuseUnsupported(JsonFields f) {
+        for (String name : new String[] {"tools", "functions", "logit_bias"}) {
+            f.value(name).ifPresent(v -> {
+                if (!v.isEmpty()) throw EngineException.invalid(name, "'" + name + "' is not supported by this server");
+            });
+        }
+        f.value("tool_choice").ifPresent(v -> {
+            if (!(v.isTextual() && v.textValue().equals("none"))) {
+                throw EngineException.invalid("tool_choice", "'tool_choice' is not supported by this server (only \"none\")");
+            }
+        });
+        f.value("response_format").ifPresent(v -> {
+            if (!v.path("type").asText("").equals("text")) {
+                throw EngineException.invalid("response_format", "only {\"type\": \"text\"} is supported as"
+                        + " response_format by this server");
+            }
+        });
     }
 
     /** Chat's {@code logprobs: true} with {@code top_logprobs: N} alternatives; -1 when not asked for. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.text.Tokenizer;
@@ -149,7 +150,9 @@ public class OpenAiResource {
         });
         if (sse != null) {
             finished.thenAccept(f -> sse.finish(f.result()));
-            return done(Response.ok(sse).type("text/event-stream").header("Cache-Control", "no-cache").build());
+            return sse.firstEvent().thenApply(first -> first instanceof GenerationResult g && !g.ok()
+                    ? OpenAiErrors.of(g.error())
+                    : Response.ok(sse).type("text/event-stream").header("Cache-Control", "no-cache").build());
         }
         return finished.thenApply(f -> f.result().ok()
                 ? Response.ok(OpenAiResponses.full(answer, f.result(), echo)).build()

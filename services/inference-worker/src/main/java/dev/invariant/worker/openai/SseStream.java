@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -26,6 +27,8 @@ final class SseStream implements TokenListener, StreamingOutput {
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final StringBuilder streamed = new StringBuilder();
     private final List<TokenLogprob> pending = new ArrayList<>();
+    /** The first token or the result, whichever comes first: until then nothing is sent. */
+    private final CompletableFuture<Object> first = new CompletableFuture<>();
 
     private record Token(String delta, TokenLogprob logprob) {
     }
@@ -44,10 +47,21 @@ final class SseStream implements TokenListener, StreamingOutput {
     public void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
         // A token without text (held back, or part of a character) still has a log-probability to deliver.
         if (!textDelta.isEmpty() || logprob != null) events.add(new Token(textDelta, logprob));
+        first.complete(Boolean.TRUE);
     }
 
     void finish(GenerationResult g) {
         events.add(g);
+        first.complete(g);
+    }
+
+    /**
+     * Completes at the first token, or with the result when it comes before any token: a request the engine
+     * refuses (context rule, empty prompt, ...) is then answered with an HTTP error, as OpenAI and vLLM do, rather
+     * than with a 200 stream carrying an error event.
+     */
+    CompletableFuture<Object> firstEvent() {
+        return first;
     }
 
     @Override

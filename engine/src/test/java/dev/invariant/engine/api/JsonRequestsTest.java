@@ -1,0 +1,98 @@
+package dev.invariant.engine.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.sample.SamplingParams;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The contract's JSON mapping: strict types, the param named, nothing coerced or defaulted behind one's back. */
+class JsonRequestsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static JsonFields fields(String json) throws Exception {
+        return JsonFields.of(JSON.readTree(json));
+    }
+
+    static SamplingParams sampling(String json) throws Exception {
+        return JsonRequests.sampling(fields(json), SamplingParams.builder().temperature(1f).maxTokens(16));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"temperature\": \"hot\"}             | temperature",
+            "{\"temperature\": [0.5]}               | temperature",
+            "{\"top_p\": true}                      | top_p",
+            "{\"top_k\": 1.5}                       | top_k",
+            "{\"max_tokens\": 1.5}                  | max_tokens",
+            "{\"max_tokens\": \"16\"}               | max_tokens",
+            "{\"max_tokens\": 3000000000}           | max_tokens",
+            "{\"max_completion_tokens\": -3}        | max_tokens",
+            "{\"seed\": 1e30}                       | seed",
+            "{\"seed\": 18446744073709551616}       | seed",
+            "{\"stop\": 7}                          | stop",
+            "{\"stop\": [\"a\", 1]}                 | stop[1]",
+            "{\"stop\": [\"\"]}                     | stop",
+            "{\"stop_token_ids\": [\"2\"]}          | stop_token_ids[0]",
+            "{\"ignore_eos\": \"yes\"}              | ignore_eos",
+            "{\"presence_penalty\": 3}              | presence_penalty"})
+    void aWrongValueIsAnInvalidParamNamingTheField(String json, String param) {
+        EngineException e = assertThrows(EngineException.class, () -> sampling(json));
+        assertEquals(ErrorCode.INVALID_PARAM, e.code());
+        assertEquals(param, e.param(), e.getMessage());
+        assertTrue(e.getMessage().contains(param.replaceAll("\\[.*", "")), e.getMessage());
+    }
+
+    @Test
+    void absentAndNullMeanTheDefaultAndIntegralNumbersAreIntegers() throws Exception {
+        SamplingParams p = sampling("{\"temperature\": null, \"max_tokens\": 1e2, \"seed\": -9007199254740993,"
+                + " \"stop\": \"END\", \"top_k\": -1}");
+        assertEquals(1f, p.temperature());
+        assertEquals(100, p.maxTokens());
+        assertEquals(-9007199254740993L, p.seed());
+        assertEquals(List.of("END"), p.stop());
+        assertEquals(0, p.topK());
+        assertEquals(20, sampling("{\"max_tokens\": 10, \"max_completion_tokens\": 20}").maxTokens());
+    }
+
+    @Test
+    void exactlyOnePromptField() throws Exception {
+        assertEquals(ErrorCode.EMPTY_PROMPT, assertThrows(EngineException.class,
+                () -> JsonRequests.prompt(fields("{}"))).code());
+        EngineException two = assertThrows(EngineException.class,
+                () -> JsonRequests.prompt(fields("{\"prompt\": \"a\", \"messages\": []}")));
+        assertEquals(ErrorCode.INVALID_PARAM, two.code());
+        assertArrayEquals(new int[] {1, 2}, ((Prompt.TokenIds) JsonRequests.prompt(
+                fields("{\"prompt_token_ids\": [1, 2]}"))).ids());
+        assertArrayEquals(new int[] {3, 4}, ((Prompt.TokenIds) JsonRequests.completionPrompt(
+                fields("{\"prompt\": [[3, 4]]}"))).ids());
+        assertEquals("x", ((Prompt.Text) JsonRequests.completionPrompt(fields("{\"prompt\": [\"x\"]}"))).text());
+        assertEquals("prompt", assertThrows(EngineException.class, () -> JsonRequests.completionPrompt(
+                fields("{\"prompt\": [\"x\", \"y\"]}"))).param());
+    }
+
+    @Test
+    void chatContentIsAStringOrTextParts() throws Exception {
+        Prompt.Chat chat = JsonRequests.chat(fields("""
+                {"messages": [{"role": "developer", "content": "Be brief."},
+                              {"role": "user", "content": [{"type": "text", "text": "Hi "}, {"text": "there"}]}]}"""));
+        assertEquals("system", chat.messages().get(0).role());
+        assertEquals("Hi there", chat.messages().get(1).content());
+        for (String bad : List.of("{\"messages\": {\"role\": \"user\"}}",
+                "{\"messages\": [{\"role\": \"user\", \"content\": 5}]}",
+                "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\"}]}]}",
+                "{\"messages\": [{\"role\": 1, \"content\": \"x\"}]}")) {
+            EngineException e = assertThrows(EngineException.class, () -> JsonRequests.chat(fields(bad)), bad);
+            assertEquals(ErrorCode.INVALID_PARAM, e.code(), bad);
+            assertTrue(e.param().startsWith("messages"), bad + " -> " + e.param());
+        }
+    }
+}
