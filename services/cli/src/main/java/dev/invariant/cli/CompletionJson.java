@@ -32,6 +32,15 @@ final class CompletionJson {
         tm.put("e2e_ms", c.getTimings().getE2eMs());
         ArrayNode b = o.putArray("batch_sizes_seen");
         c.getBatchSizesSeen().forEach(b::add);
+        if (c.getLogprobs() != null) {
+            // The same shape as generate --format json
+            ArrayNode lps = o.putArray("logprobs");
+            for (var lp : c.getLogprobs()) {
+                ArrayNode top = lps.addObject().put("token_id", lp.getTokenId()).put("logprob", lp.getLogprob())
+                        .putArray("top");
+                lp.getTop().forEach(a -> top.addObject().put("token_id", a.getTokenId()).put("logprob", a.getLogprob()));
+            }
+        }
         if (c.getError() != null) {
             ObjectNode e = o.putObject("error");
             e.put("code", c.getError().getCode());

@@ -74,7 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (input.promptsFile != null) return PromptsFile.read(input.promptsFile, sampling, "req-");
         Prompt p = input.chat != null ? new Prompt.Chat(List.of(new ChatMessage("user", input.chat)))
                 : Prompt.text(input.prompt);
-        return List.of(new Request("req-0", p, sampling.builder().build()));
+        return List.of(new Request("req-0", p, sampling.builder().build(), 0L, sampling.logprobs()));
     }
 
     private void print(PrintStream out, GenerationResult r) {

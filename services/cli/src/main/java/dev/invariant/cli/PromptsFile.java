@@ -17,9 +17,9 @@ import java.util.TreeSet;
 /**
  * Reads a prompts file: one request per line, either plain text or a JSON object in the request contract's JSON
  * form (docs/requests.md, the same fields and type rules as the HTTP API): one of {@code prompt},
- * {@code messages} or {@code prompt_token_ids}, an optional {@code request_id}, and any sampling field
- * overriding the command-line values. Unlike the HTTP API, an unknown field is an error: a misspelt
- * {@code "temprature"} in a file of one's own should not be ignored.
+ * {@code messages} or {@code prompt_token_ids}, an optional {@code request_id}, any sampling field, and
+ * {@code logprobs} (N alternatives, as on Kafka), overriding the command-line values. Unlike the HTTP API, an
+ * unknown field is an error: a misspelt {@code "temprature"} in a file of one's own should not be ignored.
  */
 final class PromptsFile {
     private static final Set<String> FIELDS = fields();
@@ -48,7 +48,9 @@ final class PromptsFile {
     }
 
     static Request parse(String line, SamplingOptions defaults, String defaultId) {
-        if (!line.startsWith("{")) return new Request(defaultId, Prompt.text(line), defaults.builder().build());
+        if (!line.startsWith("{")) {
+            return new Request(defaultId, Prompt.text(line), defaults.builder().build(), 0L, defaults.logprobs());
+        }
         JsonNode n;
         try {
             n = ResultJson.MAPPER.readTree(line);
@@ -64,13 +66,15 @@ final class PromptsFile {
             }
         }
         String id = f.string("request_id").orElse(defaultId);
-        return new Request(id, JsonRequests.prompt(f), JsonRequests.sampling(f, defaults.builder()));
+        return new Request(id, JsonRequests.prompt(f), JsonRequests.sampling(f, defaults.builder()), 0L,
+                f.integer("logprobs").orElse(defaults.logprobs()));
     }
 
     private static Set<String> fields() {
         var all = new TreeSet<String>(JsonRequests.SAMPLING_FIELDS);
         all.addAll(JsonRequests.PROMPT_FIELDS);
         all.add("request_id");
+        all.add("logprobs");
         return all;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.TokenLogprob;
 
 /** The JSON form of a result: the field names other tools read (snake_case, as vLLM and OpenAI use). */
 final class ResultJson {
@@ -35,6 +36,13 @@ final class ResultJson {
         t.put("e2e_ms", r.timings().e2eMs());
         ArrayNode sizes = o.putArray("batch_sizes_seen");
         r.batchSizes().forEach(sizes::add);
+        if (!r.logprobs().isEmpty()) {
+            ArrayNode lps = o.putArray("logprobs");
+            for (TokenLogprob lp : r.logprobs()) {
+                ArrayNode top = lps.addObject().put("token_id", lp.tokenId()).put("logprob", lp.logprob()).putArray("top");
+                lp.top().forEach(a -> top.addObject().put("token_id", a.tokenId()).put("logprob", a.logprob()));
+            }
+        }
         if (r.error() != null) {
             ObjectNode e = o.putObject("error");
             e.put("code", r.error().code().name());

@@ -46,6 +46,16 @@ final class SamplingOptions {
     @Option(names = "--ignore-eos", description = "Keep generating through end-of-sequence tokens.")
     boolean ignoreEos;
 
+    @Option(names = "--logprobs", paramLabel = "N",
+            description = "Also report each generated token's log-probability and the N (0-20) most likely"
+                    + " alternatives; not part of the fingerprint.")
+    Integer logprobs;
+
+    /** -1 when --logprobs was not given (the engine's "none"). */
+    int logprobs() {
+        return logprobs == null ? -1 : logprobs;
+    }
+
     SamplingParams.Builder builder() {
         return SamplingParams.builder().maxTokens(maxTokens).temperature(temperature).topK(topK).topP(topP)
                 .minP(minP).repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty)

@@ -119,6 +119,24 @@ class GenerateCommandTest {
     }
 
     @Test
+    void logprobsComeWithEachTokenAndItsAlternatives() throws IOException {
+        JsonNode r = ResultJson.MAPPER.readTree(run(story("--max-tokens", "6", "--temperature", "0", "--logprobs", "2",
+                "--format", "json")).out());
+        JsonNode lps = r.get("logprobs");
+        assertEquals(r.get("token_ids").size(), lps.size(), r.toString());
+        for (int i = 0; i < lps.size(); i++) {
+            JsonNode lp = lps.get(i);
+            assertEquals(r.get("token_ids").get(i).asInt(), lp.get("token_id").asInt());
+            assertEquals(2, lp.get("top").size());
+            // greedy: the chosen token is the most likely one
+            assertEquals(lp.get("token_id").asInt(), lp.get("top").get(0).get("token_id").asInt());
+        }
+        Outcome bad = run(story("--logprobs", "30"));
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().contains("INVALID_PARAM") && bad.err().contains("logprobs"), bad.err());
+    }
+
+    @Test
     void aPromptsFileFollowsTheContractsTypeRules(@TempDir Path dir) throws IOException {
         // The same strict JSON mapping as the HTTP API: a wrongly typed value is an error, never the default.
         Path typed = dir.resolve("typed.jsonl");
