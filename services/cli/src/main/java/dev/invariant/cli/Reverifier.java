@@ -6,10 +6,9 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
-import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.InferenceRequest;
-import dev.invariant.schemas.Sampling;
 import dev.invariant.schemas.consistency.OutputDiff;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,7 +45,8 @@ final class Reverifier {
             verdicts.add(why == null ? null : new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, why));
             if (why == null) {
                 int[] prompt = c.getPromptTokenIds().stream().mapToInt(Integer::intValue).toArray();
-                runs.add(new Request("verify-" + i, new Prompt.TokenIds(prompt), params(r.getSampling(), c.getSeed())));
+                runs.add(new Request("verify-" + i, new Prompt.TokenIds(prompt),
+                        EngineMapping.sampling(r.getSampling()).withSeed(c.getSeed())));
                 runIndex.add(i);
             }
         }
@@ -70,13 +70,6 @@ final class Reverifier {
         if (r == null) return "its request is not on the requests topic (sampling parameters unknown)";
         if (c.getSeed() == null) return "the completion does not say which seed it used";
         return null;
-    }
-
-    private static SamplingParams params(Sampling s, long seed) {
-        return SamplingParams.builder().temperature(s.getTemperature()).topK(s.getTopK()).topP(s.getTopP())
-                .minP(s.getMinP()).repetitionPenalty(s.getRepetitionPenalty()).presencePenalty(s.getPresencePenalty())
-                .frequencyPenalty(s.getFrequencyPenalty()).maxTokens(s.getMaxTokens()).seed(seed)
-                .stop(s.getStop()).stopTokenIds(s.getStopTokenIds()).ignoreEos(s.getIgnoreEos()).build();
     }
 
     private static Verdict judge(Completion c, GenerationResult g) {

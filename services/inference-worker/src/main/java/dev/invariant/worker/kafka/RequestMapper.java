@@ -5,10 +5,9 @@ import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
-import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.text.ChatMessage;
+import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.InferenceRequest;
-import dev.invariant.schemas.Sampling;
 import dev.invariant.worker.engine.EngineService;
 import java.util.List;
 
@@ -39,7 +38,7 @@ public final class RequestMapper {
         }
         long deadline = r.getDeadlineMs() == null ? 0L : r.getDeadlineMs().toEpochMilli();
         int logprobs = r.getLogprobs() == null ? -1 : r.getLogprobs();
-        return new Request(r.getRequestId(), prompt(r), sampling(r.getSampling()), deadline, logprobs);
+        return new Request(r.getRequestId(), prompt(r), EngineMapping.sampling(r.getSampling()), deadline, logprobs);
     }
 
     private static Prompt prompt(InferenceRequest r) {
@@ -60,22 +59,5 @@ public final class RequestMapper {
             return new Prompt.Chat(messages);
         }
         return new Prompt.TokenIds(r.getPromptTokenIds().stream().mapToInt(Integer::intValue).toArray());
-    }
-
-    private static SamplingParams sampling(Sampling s) {
-        return SamplingParams.builder()
-                .temperature(s.getTemperature())
-                .topK(s.getTopK())
-                .topP(s.getTopP())
-                .minP(s.getMinP())
-                .repetitionPenalty(s.getRepetitionPenalty())
-                .presencePenalty(s.getPresencePenalty())
-                .frequencyPenalty(s.getFrequencyPenalty())
-                .maxTokens(s.getMaxTokens())
-                .seed(s.getSeed())
-                .stop(s.getStop())
-                .stopTokenIds(s.getStopTokenIds())
-                .ignoreEos(s.getIgnoreEos())
-                .build();
     }
 }
