@@ -1,10 +1,8 @@
 package dev.invariant.engine.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.invariant.engine.backend.StepScript;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -51,13 +49,13 @@ class BatchInvarianceTest {
             int[] decoded = rnd.ints(DECODE, 0, vocab).toArray();
             int blocks = (PROMPT + DECODE + BLOCK - 1) / BLOCK;
 
-            int[][] reference = run(m, 1, prompt, decoded, Greedy.blocks(0, blocks), PROMPT, false, rnd);
+            int[][] reference = run(m, 1, prompt, decoded, StepScript.blocks(0, blocks), PROMPT, false, rnd);
             for (int chunk : new int[] {1, 7, 64}) {
-                assertSameBits(reference, run(m, 1, prompt, decoded, Greedy.blocks(0, blocks), chunk, false, rnd),
+                assertSameBits(reference, run(m, 1, prompt, decoded, StepScript.blocks(0, blocks), chunk, false, rnd),
                         name + " prefill in chunks of " + chunk);
             }
             for (int threads : new int[] {2, 4}) {
-                assertSameBits(reference, run(m, threads, prompt, decoded, Greedy.blocks(0, blocks), PROMPT, false, rnd),
+                assertSameBits(reference, run(m, threads, prompt, decoded, StepScript.blocks(0, blocks), PROMPT, false, rnd),
                         name + " with " + threads + " threads");
             }
             int[] shuffled = StepScript.shuffledBlocks(rnd, 4 * blocks, blocks);

@@ -1,5 +1,6 @@
 package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.backend.StepScript;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
@@ -54,7 +55,7 @@ class ContractVersionTest {
         try (LoadedModel m = LoadedModel.open(model);
              CpuBackend be = new CpuBackend(m.model(), new CpuBackendConfig(2, 16, 8, profile))) {
             List<Integer> ids = new ArrayList<>();
-            List<float[]> logits = Greedy.run(be, 0, PROMPT, STEPS, Greedy.blocks(0, 1), ids);
+            List<float[]> logits = Greedy.run(be, 0, PROMPT, STEPS, StepScript.blocks(0, 1), ids);
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (float[] step : logits) {
                 ByteBuffer b = ByteBuffer.allocate(4 * step.length);

@@ -1,5 +1,6 @@
 package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.backend.StepScript;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.model.Model;
@@ -51,7 +52,7 @@ public final class DecodeBenchmark {
             for (int s = 0; s < batch; s++) {
                 int[] prompt = new int[CONTEXT];
                 for (int i = 0; i < CONTEXT; i++) prompt[i] = (s * 7919 + i * 104729) % vocab;
-                prefill.add(new SeqChunk(s, prompt, 0, Greedy.blocks(s * blocksPerSeq, blocksPerSeq), true));
+                prefill.add(new SeqChunk(s, prompt, 0, StepScript.blocks(s * blocksPerSeq, blocksPerSeq), true));
             }
             float[][] logits = be.forward(prefill);
             int pos = CONTEXT;
@@ -66,7 +67,7 @@ public final class DecodeBenchmark {
                 List<SeqChunk> chunks = new ArrayList<>();
                 for (int s = 0; s < batch; s++) {
                     chunks.add(new SeqChunk(s, new int[] {Greedy.argmax(logits[s])}, pos,
-                            Greedy.blocks(s * blocksPerSeq, blocksPerSeq), true));
+                            StepScript.blocks(s * blocksPerSeq, blocksPerSeq), true));
                 }
                 logits = be.forward(chunks);
                 pos++;

@@ -1,5 +1,6 @@
 package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.backend.StepScript;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,7 +27,7 @@ class GoldenTest {
                 int[] expected = ints(c.get("generated_ids"));
                 List<Integer> got = new ArrayList<>();
                 int blocks = (prompt.length + expected.length + 15) / 16;
-                List<float[]> logits = Greedy.run(be, seq++, prompt, expected.length, Greedy.blocks(0, blocks), got);
+                List<float[]> logits = Greedy.run(be, seq++, prompt, expected.length, StepScript.blocks(0, blocks), got);
                 String what = name + " \"" + c.get("prompt").asText() + "\"";
                 assertEquals(toList(expected), got, what);
                 JsonNode top = c.has("top5_first8") ? c.get("top5_first8") : c.get("top5_first4");

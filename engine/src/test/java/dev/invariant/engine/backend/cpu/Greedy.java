@@ -5,7 +5,7 @@ import dev.invariant.engine.backend.SeqChunk;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Test helpers: greedy argmax (ties to the lowest id) and a sequence's block table. */
+/** Test helpers: greedy argmax (ties to the lowest id) and a greedy run (block tables: StepScript.blocks). */
 final class Greedy {
     private Greedy() {
     }
@@ -14,12 +14,6 @@ final class Greedy {
         int best = 0;
         for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
         return best;
-    }
-
-    static int[] blocks(int first, int count) {
-        int[] t = new int[count];
-        for (int i = 0; i < count; i++) t[i] = first + i;
-        return t;
     }
 
     /** Prefill in one chunk, then decode one token per step; returns the ids and every step's logits. */
