@@ -40,8 +40,9 @@ public class Shutdown {
         Duration grace = config.shutdown().gracePeriod();
         long start = signalled != 0 ? signalled : System.nanoTime();
         long deadline = start + grace.toNanos();
-        // Closing the Kafka clients (committing what was acknowledged) needs the last part of the period.
-        long drainEnd = deadline - Math.min(grace.toNanos() / 4, Duration.ofSeconds(5).toNanos());
+        // Closing the Kafka clients (committing what was acknowledged; the connector's own graceful close takes
+        // about 2 s) needs the last part of the period.
+        long drainEnd = deadline - Math.min(grace.toNanos() / 2, Duration.ofSeconds(5).toNanos());
         var drain = Thread.ofPlatform().name("invariant-drain").daemon().start(engines::drain);
         try {
             drain.join(Duration.ofNanos(Math.max(0, drainEnd - System.nanoTime())));

@@ -34,9 +34,10 @@ class ShutdownIT {
     @Test
     void sigtermFinishesAdmittedRequestsAndCommitsTheirOffsets() throws Exception {
         String topic = WorkerFixture.DRAIN_REQUESTS;
-        var worker = worker("drain", topic, "60s");
+        // One sequence per step: the requests run one after another, so SIGTERM finds some still to finish.
+        var worker = worker("drain", topic, "60s", 1);
         try (var clients = new Clients(); var completions = clients.completions()) {
-            int n = 24;
+            int n = 8;
             send(clients, topic, "drain-", n, 240);
             awaitRunning(worker);
             long t0 = System.nanoTime();
@@ -59,22 +60,23 @@ class ShutdownIT {
     @Test
     void aShortGracePeriodExitsInTimeAndTheGroupAnswersTheRestIdentically() throws Exception {
         String topic = WorkerFixture.HANDBACK_REQUESTS;
-        int n = 48;
-        var worker = worker("handback", topic, "3s");
+        // Far more work than 6 s can hold however fast the machine: 200 requests of 480 tokens, one at a time.
+        int n = 200;
+        var worker = worker("handback", topic, "6s", 1);
         try (var clients = new Clients(); var completions = clients.completions()) {
-            send(clients, topic, "handback-", n, 400);
+            send(clients, topic, "handback-", n, 480);
             awaitRunning(worker);
             long t0 = System.nanoTime();
             Process p = worker.process();
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "still running 30 s after SIGTERM");
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertTrue(ms < 3_000 + 1_500, "exited " + ms + " ms after SIGTERM with a 3 s grace period");
+            assertTrue(ms < 6_000 + 1_500, "exited " + ms + " ms after SIGTERM with a 6 s grace period");
             int before = completions.values(c -> c.getRequestId().startsWith("handback-")).size();
             assertTrue(before < n, "the work outlasted the grace period (" + before + " of " + n + " answered)");
             assertTrue(Files.readString(worker.log()).contains("handing them back"));
 
-            var next = worker("handback", topic, "60s");
+            var next = worker("handback", topic, "60s", 64);
             try {
                 var all = completions.await(c -> c.getRequestId().startsWith("handback-"),
                         l -> l.stream().map(Completion::getRequestId).distinct().count() == n, Duration.ofMinutes(4),
@@ -91,13 +93,13 @@ class ShutdownIT {
     }
 
     /** A worker of its own group on {@code topic}; its log starts empty (what a test reads is this run's). */
-    static WorkerProcess worker(String name, String topic, String grace) throws java.io.IOException {
+    static WorkerProcess worker(String name, String topic, String grace, int maxBatch) throws java.io.IOException {
         var fixture = WorkerFixture.get();
         var w = new WorkerProcess(name, List.of("-Dkafka.bootstrap.servers=" + fixture.stack.bootstrapServers(),
                 "-Dinvariant.registry.url=" + fixture.stack.ccompatUrl(),
                 "-Dinvariant.model=" + SharedModels.stories260K(), "-Dinvariant.threads=1",
                 "-Dinvariant.topics.requests=" + topic, "-Dmp.messaging.incoming.requests.group.id=test-" + name,
-                "-Dinvariant.shutdown.grace-period=" + grace));
+                "-Dinvariant.shutdown.grace-period=" + grace, "-Dinvariant.batching.max-batch=" + maxBatch));
         Files.deleteIfExists(w.log());
         w.start();
         return w;
