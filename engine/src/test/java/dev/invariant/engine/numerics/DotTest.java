@@ -82,6 +82,7 @@ class DotTest {
                             case F32 -> v;
                             case BF16 -> Bf16.bf16ToFloat(seg.getAtIndex(SHORT, i));
                             case F16 -> Float.float16ToFloat(seg.getAtIndex(SHORT, i));
+                            case I32 -> throw new IllegalStateException("not a weight dtype");
                         };
                     }
                     var t = dev.invariant.engine.model.Tensor.of("w", dt, new long[] {rows, k}, seg);

@@ -59,6 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Progress progress = new Progress(System.err, "generate");
         try (Engine e = Engine.open(engine.config())) {
+            System.err.println(e.memoryFigures());
             List<GenerationResult> results = e.generateAll(requests, progress::update);
             progress.done();
             int failed = 0;
