@@ -36,8 +36,14 @@ public final class Engine implements AutoCloseable {
 
     /** Loads the model and tokenizer named by the config and builds the backend it names ({@code cpu}, {@code cuda}). */
     public static Engine open(EngineConfig config) {
+        return open(config, line -> { });
+    }
+
+    /** As {@link #open(EngineConfig)}, telling {@code startupLog} the memory figures before the backend allocates. */
+    public static Engine open(EngineConfig config, java.util.function.Consumer<String> startupLog) {
         Model model = ModelLoader.load(config.model());
         checkQuantization(config.quantization(), model);
+        startupLog.accept(MemoryFigures.of(model, config).line());
         Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())
                 : Tokenizer.bytes(model.config().vocabSize());
         Backend backend;
@@ -66,28 +72,6 @@ public final class Engine implements AutoCloseable {
                     : model.weights().describeQuantization() + " weights") + ": drop --quantization or pass "
                     + actual + "; quantisation is read from the checkpoint, never applied at load");
         }
-    }
-
-    /**
-     * One line for start-up logs: the weights as held (GPTQ packed) and the KV cache of the configured tokens in its
-     * stored dtype, e.g. {@code memory: weights 15.3 GB (gptq int8 g128 sym) + KV cache 2.1 GB (fp8_e5m2, 10000 tokens)}.
-     */
-    public String memoryFigures() {
-        Model m = core.model();
-        var c = m.config();
-        var kv = core.backend().kvCacheDtype();
-        long positions = (long) core.backend().numBlocks() * core.backend().blockSize();
-        long kvBytes = 2L * c.numLayers() * positions * c.kvDim() * kv.bytes();
-        long weights = m.weights().byteSize();
-        return String.format(java.util.Locale.ROOT, "memory: weights %s (%s) + KV cache %s (%s, %d tokens = %d blocks"
-                        + " x %d, %d layers x 2 x %d values) = %s", gb(weights), m.weights().describeQuantization()
-                        .equals("none") ? "dense" : m.weights().describeQuantization(), gb(kvBytes), kv.wireName(),
-                config.kvCacheTokens(), core.backend().numBlocks(), core.backend().blockSize(), c.numLayers(), c.kvDim(),
-                gb(weights + kvBytes));
-    }
-
-    private static String gb(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.2f GB (%d bytes)", bytes / 1e9, bytes);
     }
 
     public EngineCore core() {

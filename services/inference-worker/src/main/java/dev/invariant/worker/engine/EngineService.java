@@ -40,9 +40,8 @@ public class EngineService {
                 b.kvCacheTokens(), b.prefixCaching(), config.backend(), KvCacheDtype.fromWire(config.kvCacheDtype()),
                 config.quantization().orElse(null));
         long t0 = System.nanoTime();
-        this.engine = Engine.open(ec);
+        this.engine = Engine.open(ec, LOG::info);
         this.admission = new Admission(b.maxInFlight());
-        LOG.info(engine.memoryFigures());
         this.modelName = config.servedModelName().orElseGet(() -> defaultName(config.model()));
         this.acceptedNames = Set.copyOf(new java.util.HashSet<>(java.util.List.of(modelName, config.model(),
                 engine.model().id())));
