@@ -29,6 +29,13 @@ public interface WorkerConfig {
     @WithDefault("cpu")
     String backend();
 
+    /** What the KV cache stores: auto (= fp32), fp32, bf16, fp8_e4m3 (alias fp8) or fp8_e5m2; part of the fingerprint. */
+    @WithDefault("auto")
+    String kvCacheDtype();
+
+    /** The weight quantisation the checkpoint must have (gptq, none); empty = whatever it holds. */
+    Optional<String> quantization();
+
     /** CPU threads of the forward pass; 0 = all cores. */
     @WithDefault("0")
     int threads();

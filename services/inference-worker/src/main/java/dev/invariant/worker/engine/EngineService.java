@@ -3,6 +3,7 @@ package dev.invariant.worker.engine;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.worker.config.WorkerConfig;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
@@ -36,9 +37,10 @@ public class EngineService {
         // The engine's waiting bound equals the admission bound, so an admitted request is never refused.
         EngineConfig ec = new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()), threads,
                 b.maxBatch(), b.maxTokensPerStep(), b.prefillChunk(), b.maxInFlight(), b.kvBlockSize(),
-                b.kvCacheTokens(), b.prefixCaching(), config.backend());
+                b.kvCacheTokens(), b.prefixCaching(), config.backend(), KvCacheDtype.fromWire(config.kvCacheDtype()),
+                config.quantization().orElse(null));
         long t0 = System.nanoTime();
-        this.engine = Engine.open(ec);
+        this.engine = Engine.open(ec, LOG::info);
         this.admission = new Admission(b.maxInFlight());
         this.modelName = config.servedModelName().orElseGet(() -> defaultName(config.model()));
         this.acceptedNames = Set.copyOf(new java.util.HashSet<>(java.util.List.of(modelName, config.model(),
