@@ -37,6 +37,7 @@ public final class Engine implements AutoCloseable {
     /** Loads the model and tokenizer named by the config and builds the backend it names ({@code cpu}, {@code cuda}). */
     public static Engine open(EngineConfig config) {
         Model model = ModelLoader.load(config.model());
+        EngineCore.contextLength(model, config); // a bad max_model_len fails before anything is opened
         Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())
                 : Tokenizer.bytes(model.config().vocabSize());
         Backend backend;
@@ -64,6 +65,11 @@ public final class Engine implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return core.tokenizer();
+    }
+
+    /** The context length requests are held to (vLLM's max_model_len). */
+    public int maxModelLen() {
+        return core.contextLength();
     }
 
     /** Sequences in the running batch (a gauge: read from any thread, approximate while the loop runs). */

@@ -15,6 +15,8 @@ package dev.invariant.engine;
  * @param prefixCaching    reuse KV blocks of identical prompt prefixes
  * @param backend          which backend runs the forward pass: {@code cpu}, {@code cuda} (a provider on the class path),
  *                         or {@code auto} (cuda when a GPU can run here, else cpu)
+ * @param maxModelLen      the context length requests are held to (vLLM's max_model_len): prompt + max_tokens must
+ *                         fit it; 0 = the model's max_position_embeddings, and more than that is refused
  */
 public record EngineConfig(
         String model,
@@ -27,7 +29,8 @@ public record EngineConfig(
         int blockSize,
         int kvCacheTokens,
         boolean prefixCaching,
-        String backend) {
+        String backend,
+        int maxModelLen) {
 
     public EngineConfig {
         if (model == null || model.isBlank()) invalid("model must be given (a folder, org/name or synthetic:NAME)");
@@ -44,6 +47,15 @@ public record EngineConfig(
         if (backend == null || !backend.matches("[a-z][a-z0-9-]*")) {
             invalid("backend must be a lower-case name such as cpu or cuda, got " + backend);
         }
+        if (maxModelLen < 0) invalid("max_model_len must be >= 0 (0: the model's context length), got " + maxModelLen);
+    }
+
+    /** The settings with the model's own context length. */
+    public EngineConfig(String model, NumericsProfile profile, int threads, int maxNumSeqs, int maxTokensPerStep,
+                        int prefillChunk, int maxWaiting, int blockSize, int kvCacheTokens, boolean prefixCaching,
+                        String backend) {
+        this(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting, blockSize,
+                kvCacheTokens, prefixCaching, backend, 0);
     }
 
     /** The settings on the CPU backend (the default). */
@@ -69,26 +81,31 @@ public record EngineConfig(
 
     public EngineConfig withThreads(int n) {
         return new EngineConfig(model, profile, n, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend);
+                blockSize, kvCacheTokens, prefixCaching, backend, maxModelLen);
     }
 
     public EngineConfig withBatching(int maxSeqs, int tokensPerStep, int chunk) {
         return new EngineConfig(model, profile, threads, maxSeqs, tokensPerStep, chunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend);
+                blockSize, kvCacheTokens, prefixCaching, backend, maxModelLen);
     }
 
     public EngineConfig withKvCache(int blockSize, int tokens, boolean prefixCaching) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, tokens, prefixCaching, backend);
+                blockSize, tokens, prefixCaching, backend, maxModelLen);
     }
 
     public EngineConfig withProfile(NumericsProfile p) {
         return new EngineConfig(model, p, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend);
+                blockSize, kvCacheTokens, prefixCaching, backend, maxModelLen);
     }
 
     public EngineConfig withBackend(String name) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, name);
+                blockSize, kvCacheTokens, prefixCaching, name, maxModelLen);
+    }
+
+    public EngineConfig withMaxModelLen(int n) {
+        return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching, backend, n);
     }
 }

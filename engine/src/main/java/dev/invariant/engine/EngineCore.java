@@ -39,6 +39,7 @@ public final class EngineCore implements AutoCloseable {
     /** Beam searches by the id of each sequence now computing one of their beams. */
     private final Map<Long, BeamRequest> beams = new HashMap<>();
     private final LongSupplier clock;
+    private final int contextLength;
     private LogitsObserver observer = (id, pos, logits) -> { };
     private long nextSeqId;
     private long preemptions;
@@ -48,6 +49,7 @@ public final class EngineCore implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.backend = backend;
         this.clock = clock;
+        this.contextLength = contextLength(model, config);
         this.scheduler = new Scheduler(new SchedulerConfig(config.maxNumSeqs(), config.maxTokensPerStep(),
                 config.prefillChunk(), config.maxWaiting(), backend.numBlocks(), backend.blockSize(),
                 config.prefixCaching()));
@@ -62,6 +64,21 @@ public final class EngineCore implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** max_model_len, or the model's max_position_embeddings when it is 0; more than the model's is refused. */
+    static int contextLength(Model model, EngineConfig config) {
+        int modelMax = model.config().maxPositionEmbeddings();
+        if (config.maxModelLen() > modelMax) {
+            throw EngineException.invalid("max_model_len", "max_model_len " + config.maxModelLen() + " is larger than"
+                    + " this model's context length (max_position_embeddings " + modelMax + "): give at most " + modelMax);
+        }
+        return config.maxModelLen() > 0 ? config.maxModelLen() : modelMax;
+    }
+
+    /** The context length requests are held to: max_model_len, or the model's max_position_embeddings. */
+    public int contextLength() {
+        return contextLength;
     }
 
     public Backend backend() {
@@ -104,7 +121,7 @@ public final class EngineCore implements AutoCloseable {
 
     /** Validates and tokenises without admitting: the fingerprint a request would get, or its error. */
     public PreparedRequest prepare(Request r) {
-        return PreparedRequest.prepare(r, model, tokenizer, backend.profile());
+        return PreparedRequest.prepare(r, model, tokenizer, backend.profile(), contextLength);
     }
 
     /**
@@ -139,7 +156,7 @@ public final class EngineCore implements AutoCloseable {
                     + sc.maxNumSeqs() + " sequences and " + sc.numBlocks() * (long) sc.blockSize()
                     + " KV positions: lower best_of or max_tokens, or run the engine with more");
         }
-        BeamRequest b = new BeamRequest(p, tokenizer, eosIds, model.config().maxPositionEmbeddings(),
+        BeamRequest b = new BeamRequest(p, tokenizer, eosIds, contextLength,
                 () -> nextSeqId++, listener, sink, now);
         Sequence first = b.sequences().getFirst();
         scheduler.add(first);
@@ -192,7 +209,7 @@ public final class EngineCore implements AutoCloseable {
                         a.seq.tokens(), a.seq.promptLength());
                 Request r = a.prepared.request();
                 TokenLogprob lp = r.wantsLogprobs() ? Logprobs.of(logits[i], token, r.logprobs()) : null;
-                if (a.accept(token, lp, model.config().maxPositionEmbeddings(), done)) complete(a, done);
+                if (a.accept(token, lp, contextLength, done)) complete(a, done);
             } catch (EngineException e) {
                 fail(a, e);
             } catch (RuntimeException e) {

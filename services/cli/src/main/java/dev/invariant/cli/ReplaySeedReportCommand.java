@@ -41,6 +41,10 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
             description = "The report's max_tokens (default: ${DEFAULT-VALUE}); lower it for large models on a CPU.")
     int maxTokens;
 
+    @Option(names = "--max-model-len", paramLabel = "N", defaultValue = "10000",
+            description = "The report's max_model_len (default: ${DEFAULT-VALUE}).")
+    int maxModelLen;
+
     @Option(names = "--load", paramLabel = "N", defaultValue = "6",
             description = "Other requests per run at most, of random lengths and arrival steps (default: ${DEFAULT-VALUE}).")
     int load;
@@ -64,7 +68,8 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
                 .stop(List.of("Observation:")).seed(0L).build();
         PrintStream out = System.out;
         out.println("replay-seed-report: " + model + " on " + backend + "; prompt " + SeedReportPrompt.LENGTH
-                + " characters; temperature=0 max_tokens=" + maxTokens + " stop=\"Observation:\" seed=0; " + runs
+                + " characters; temperature=0 max_tokens=" + maxTokens + " stop=\"Observation:\" seed=0; max_model_len="
+                + maxModelLen + "; " + runs
                 + " runs per profile, each with 0-" + load + " other requests (load seed " + loadSeed + ")");
         boolean consistent = true;
         for (NumericsProfile profile : wanted) {
@@ -83,7 +88,7 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         // No prefix caching, as in vLLM 0.4: every run computes the prompt again, in whatever batch it meets.
         EngineConfig config = EngineConfig.defaults(model).withProfile(profile).withThreads(n).withBackend(backend)
-                .withKvCache(16, 32768, false);
+                .withKvCache(16, 32768, false).withMaxModelLen(maxModelLen);
         try (Engine engine = Engine.open(config)) {
             int promptTokens = engine.tokenizer().encode(SeedReportPrompt.build()).length;
             System.out.println(profile.wireName() + ": " + engine.backendDescription() + "; the prompt is "

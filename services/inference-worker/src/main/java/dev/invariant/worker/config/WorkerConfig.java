@@ -32,6 +32,20 @@ public interface WorkerConfig {
     @WithDefault("0")
     int threads();
 
+    /**
+     * vLLM's max_model_len: prompt + max_tokens must fit it; 0 = the model's max_position_embeddings. vLLM's spelling
+     * {@code max_model_len} (or env MAX_MODEL_LEN) is read when this property is not set.
+     */
+    @WithDefault("${max_model_len:0}")
+    int maxModelLen();
+
+    /**
+     * vLLM's gpu_memory_utilization, also read as {@code gpu_memory_utilization}. Refused at start-up with what to set
+     * instead: the KV cache is sized in tokens ({@code invariant.batching.kv-cache-tokens}), on a CPU and a GPU alike.
+     */
+    @WithDefault("${gpu_memory_utilization:}")
+    Optional<String> gpuMemoryUtilization();
+
     /** Identifies this worker in completions; defaults to host name and process id. */
     Optional<String> workerId();
 
