@@ -39,7 +39,7 @@ class ReplaySeedReportTest {
         String p = SeedReportPrompt.build();
         assertEquals(2767, p.length());
         assertTrue(p.endsWith("\nAction: calculator\nAction Input: 38.4 - 27.9\n"), p.substring(p.length() - 60));
-        assertEquals(2, p.split("\nObservation: ", -1).length - 1, "two earlier observations");
+        assertEquals(3, p.split("\nObservation: ", -1).length - 1, "the format line and two earlier observations");
     }
 
     @Test
