@@ -64,7 +64,8 @@ __device__ __forceinline__ float warp_dot(const float* a, const float* b, int k)
     const int w = dot_width(k);
     float p = 0.0f;
     if (lane < w) {
-        for (int i = lane; i < k; i += w) p = fmaf(a[i], b[i], p);
+#pragma unroll 8
+        for (int i = lane; i < k; i += w) p = fmaf(a[i], b[i], p);  // unrolled: the loads go ahead of the fmas
     }
 #pragma unroll
     for (int s = 16; s >= 1; s >>= 1) {

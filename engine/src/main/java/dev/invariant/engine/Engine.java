@@ -36,8 +36,15 @@ public final class Engine implements AutoCloseable {
 
     /** Loads the model and tokenizer named by the config and builds the backend it names ({@code cpu}, {@code cuda}). */
     public static Engine open(EngineConfig config) {
+        return open(config, line -> { });
+    }
+
+    /** As {@link #open(EngineConfig)}, telling {@code startupLog} the memory figures before the backend allocates. */
+    public static Engine open(EngineConfig config, java.util.function.Consumer<String> startupLog) {
         Model model = ModelLoader.load(config.model());
         EngineCore.contextLength(model, config); // a bad max_model_len fails before anything is opened
+        checkQuantization(config.quantization(), model);
+        startupLog.accept(MemoryFigures.of(model, config).line());
         Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())
                 : Tokenizer.bytes(model.config().vocabSize());
         Backend backend;
@@ -47,7 +54,25 @@ public final class Engine implements AutoCloseable {
             tokenizer.close();
             throw e;
         }
-        return new Engine(config, new EngineCore(model, tokenizer, backend, config, System::nanoTime));
+        try {
+            return new Engine(config, new EngineCore(model, tokenizer, backend, config, System::nanoTime));
+        } catch (RuntimeException e) {
+            backend.close();
+            tokenizer.close();
+            throw e;
+        }
+    }
+
+    /** vLLM's {@code quantization} option: checked against what the checkpoint holds, never applied to it. */
+    static void checkQuantization(String expected, Model model) {
+        if (expected == null || expected.equals("auto")) return;
+        String actual = model.weights().quantization() == null ? "none" : "gptq";
+        if (!expected.equals(actual)) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "quantization '" + expected + "' was asked for, but "
+                    + model.id() + " holds " + (actual.equals("none") ? "dense (unquantised) weights"
+                    : model.weights().describeQuantization() + " weights") + ": drop --quantization or pass "
+                    + actual + "; quantisation is read from the checkpoint, never applied at load");
+        }
     }
 
     public EngineCore core() {

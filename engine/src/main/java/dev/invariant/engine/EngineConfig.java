@@ -1,5 +1,7 @@
 package dev.invariant.engine;
 
+import dev.invariant.engine.kv.KvCacheDtype;
+
 /**
  * How an engine is built and scheduled. None of these settings can change a result's bits
  * (docs/numerics.md): they change who computes what and when, never how.
@@ -15,6 +17,12 @@ package dev.invariant.engine;
  * @param prefixCaching    reuse KV blocks of identical prompt prefixes
  * @param backend          which backend runs the forward pass: {@code cpu}, {@code cuda} (a provider on the class path),
  *                         or {@code auto} (cuda when a GPU can run here, else cpu)
+ * @param kvCacheDtype     what the KV cache stores: {@code auto} (= fp32), fp32, bf16, fp8_e4m3, fp8_e5m2. Unlike the
+ *                         settings above it changes the bits (values are rounded when stored), so it is part of every
+ *                         fingerprint (docs/identity.md)
+ * @param quantization     the weight quantisation the caller expects (vLLM's {@code quantization}): null or
+ *                         {@code auto} = whatever the checkpoint holds, {@code none}, or {@code gptq}; a checkpoint
+ *                         that does not match is refused with the difference named
  * @param maxModelLen      the context length requests are held to (vLLM's max_model_len): prompt + max_tokens must
  *                         fit it; 0 = the model's max_position_embeddings, and more than that is refused
  */
@@ -30,7 +38,12 @@ public record EngineConfig(
         int kvCacheTokens,
         boolean prefixCaching,
         String backend,
+        KvCacheDtype kvCacheDtype,
+        String quantization,
         int maxModelLen) {
+
+    /** The quantisation names accepted in {@code quantization}. */
+    public static final java.util.List<String> QUANTIZATIONS = java.util.List.of("auto", "none", "gptq");
 
     public EngineConfig {
         if (model == null || model.isBlank()) invalid("model must be given (a folder, org/name or synthetic:NAME)");
@@ -47,15 +60,27 @@ public record EngineConfig(
         if (backend == null || !backend.matches("[a-z][a-z0-9-]*")) {
             invalid("backend must be a lower-case name such as cpu or cuda, got " + backend);
         }
+        if (kvCacheDtype == null) invalid("kv cache dtype must be given: auto, fp32, bf16, fp8_e4m3 or fp8_e5m2");
+        if (quantization != null && !QUANTIZATIONS.contains(quantization)) {
+            invalid("quantization '" + quantization + "' is not supported: use gptq, none or auto (what the checkpoint holds)");
+        }
         if (maxModelLen < 0) invalid("max_model_len must be >= 0 (0: the model's context length), got " + maxModelLen);
     }
 
     /** The settings with the model's own context length. */
     public EngineConfig(String model, NumericsProfile profile, int threads, int maxNumSeqs, int maxTokensPerStep,
                         int prefillChunk, int maxWaiting, int blockSize, int kvCacheTokens, boolean prefixCaching,
+                        String backend, KvCacheDtype kvCacheDtype, String quantization) {
+        this(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting, blockSize,
+                kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, 0);
+    }
+
+    /** The settings with an fp32 KV cache and the checkpoint's own quantisation. */
+    public EngineConfig(String model, NumericsProfile profile, int threads, int maxNumSeqs, int maxTokensPerStep,
+                        int prefillChunk, int maxWaiting, int blockSize, int kvCacheTokens, boolean prefixCaching,
                         String backend) {
         this(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting, blockSize,
-                kvCacheTokens, prefixCaching, backend, 0);
+                kvCacheTokens, prefixCaching, backend, KvCacheDtype.AUTO, null);
     }
 
     /** The settings on the CPU backend (the default). */
@@ -76,36 +101,46 @@ public record EngineConfig(
     /** Defaults for a model: portable profile, all cores, vLLM-like batching limits. */
     public static EngineConfig defaults(String model) {
         return new EngineConfig(model, NumericsProfile.PORTABLE, Runtime.getRuntime().availableProcessors(),
-                64, 2048, 512, 4096, 16, 32768, true, "cpu");
+                64, 2048, 512, 4096, 16, 32768, true, "cpu", KvCacheDtype.AUTO, null);
     }
 
     public EngineConfig withThreads(int n) {
         return new EngineConfig(model, profile, n, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withBatching(int maxSeqs, int tokensPerStep, int chunk) {
         return new EngineConfig(model, profile, threads, maxSeqs, tokensPerStep, chunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withKvCache(int blockSize, int tokens, boolean prefixCaching) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, tokens, prefixCaching, backend, maxModelLen);
+                blockSize, tokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withProfile(NumericsProfile p) {
         return new EngineConfig(model, p, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withBackend(String name) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, name, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, name, kvCacheDtype, quantization, maxModelLen);
+    }
+
+    public EngineConfig withKvCacheDtype(KvCacheDtype dtype) {
+        return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching, backend, dtype, quantization, maxModelLen);
+    }
+
+    public EngineConfig withQuantization(String q) {
+        return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, q, maxModelLen);
     }
 
     public EngineConfig withMaxModelLen(int n) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, n);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, n);
     }
 }

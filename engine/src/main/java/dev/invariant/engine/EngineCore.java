@@ -6,6 +6,7 @@ import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.sample.Logprobs;
 import dev.invariant.engine.sample.Sampler;
@@ -50,6 +51,12 @@ public final class EngineCore implements AutoCloseable {
         this.backend = backend;
         this.clock = clock;
         this.contextLength = contextLength(model, config);
+        KvCacheDtype kv = config.kvCacheDtype().storage();
+        if (backend.kvCacheDtype() != kv) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "the " + backend.describe() + " backend stores its KV"
+                    + " cache as " + backend.kvCacheDtype().wireName() + ", not " + kv.wireName()
+                    + ": use --kv-cache-dtype auto, or the cpu backend, which stores any of auto, fp32, bf16, fp8_e4m3, fp8_e5m2");
+        }
         this.scheduler = new Scheduler(new SchedulerConfig(config.maxNumSeqs(), config.maxTokensPerStep(),
                 config.prefillChunk(), config.maxWaiting(), backend.numBlocks(), backend.blockSize(),
                 config.prefixCaching()));
@@ -121,7 +128,7 @@ public final class EngineCore implements AutoCloseable {
 
     /** Validates and tokenises without admitting: the fingerprint a request would get, or its error. */
     public PreparedRequest prepare(Request r) {
-        return PreparedRequest.prepare(r, model, tokenizer, backend.profile(), contextLength);
+        return PreparedRequest.prepare(r, model, tokenizer, backend.profile(), backend.kvCacheDtype(), contextLength);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.invariant.engine;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.identity.Fingerprint;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.Seeds;
@@ -16,7 +17,8 @@ import dev.invariant.engine.text.Tokenizer;
 record PreparedRequest(Request request, int[] promptIds, SamplingParams params, String fingerprint) {
 
     /** @param context the engine's context length (max_model_len) */
-    static PreparedRequest prepare(Request r, Model model, Tokenizer tokenizer, NumericsProfile profile, int context) {
+    static PreparedRequest prepare(Request r, Model model, Tokenizer tokenizer, NumericsProfile profile,
+                                   KvCacheDtype kvCacheDtype, int context) {
         int[] ids = tokenize(r.prompt(), tokenizer);
         String promptField = promptField(r.prompt());
         if (ids.length == 0) {
@@ -45,7 +47,7 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
         checkContext(ids.length, p.maxTokens(), context, promptField);
         long seed = p.seed() != null ? p.seed() : Seeds.fromRequestId(r.requestId());
         SamplingParams resolved = p.withSeed(seed);
-        String fp = Fingerprint.of(model.weightsDigest(), tokenizer.digest(), profile, ids, resolved);
+        String fp = Fingerprint.of(model.weightsDigest(), tokenizer.digest(), profile, kvCacheDtype, ids, resolved);
         return new PreparedRequest(r, ids, resolved, fp);
     }
 

@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend;
 
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import java.util.List;
 
@@ -26,6 +27,14 @@ public interface Backend extends AutoCloseable {
      * the float32 logits of its last position when {@code wantLogits}, else null.
      */
     float[][] forward(List<SeqChunk> chunks);
+
+    /**
+     * What this backend's KV cache stores (resolved: never {@code auto}); it is part of every fingerprint. A backend
+     * that stores only fp32 keeps this default, and the engine refuses a config that asks it for another dtype.
+     */
+    default KvCacheDtype kvCacheDtype() {
+        return KvCacheDtype.FP32;
+    }
 
     /** A short description for completions, e.g. "cpu-vector256 x2 threads". */
     String describe();

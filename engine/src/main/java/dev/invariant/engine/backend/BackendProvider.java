@@ -1,7 +1,9 @@
 package dev.invariant.engine.backend;
 
 import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
+import java.util.Set;
 
 /**
  * A backend that can be chosen by name in {@link EngineConfig#backend()}, found with {@link java.util.ServiceLoader}
@@ -15,4 +17,14 @@ public interface BackendProvider {
 
     /** Builds the backend for a loaded model; fails with a message that says what to do when it cannot run here. */
     Backend open(Model model, EngineConfig config);
+
+    /** The KV cache dtypes it can store (resolved: {@code auto} is fp32); {@link Backends} refuses others before opening. */
+    default Set<KvCacheDtype> kvCacheDtypes() {
+        return Set.of(KvCacheDtype.FP32);
+    }
+
+    /** Whether it runs GPTQ checkpoints (packed int4/int8 weights); {@link Backends} refuses them before opening. */
+    default boolean runsGptq() {
+        return false;
+    }
 }

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +27,28 @@ public final class Backends {
     public static Backend open(Model model, EngineConfig config) {
         if (AUTO.equals(config.backend())) return openAuto(model, config);
         for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
-            if (p.name().equals(config.backend())) return p.open(model, config);
+            if (p.name().equals(config.backend())) {
+                checkCapabilities(p, model, config);
+                return p.open(model, config);
+            }
         }
         throw new EngineException(ErrorCode.INVALID_PARAM, "backend '" + config.backend() + "' is not in this build "
                 + "(available: " + String.join(", ", available()) + "); the cuda backend needs the engine-cuda module "
                 + "on the class path, as the invariant launcher and the worker have it");
+    }
+
+    /** BACKEND_UNAVAILABLE (so that {@code auto} falls back to the CPU) when the backend cannot store or run these. */
+    private static void checkCapabilities(BackendProvider p, Model model, EngineConfig config) {
+        KvCacheDtype kv = config.kvCacheDtype().storage();
+        if (!p.kvCacheDtypes().contains(kv)) {
+            throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + p.name() + " backend cannot store the KV"
+                    + " cache as " + kv.wireName() + " (it stores " + p.kvCacheDtypes().stream().map(KvCacheDtype::wireName)
+                    .sorted().toList() + "): use --kv-cache-dtype auto, or --backend cpu, which stores every kv_cache_dtype");
+        }
+        if (model.weights().quantization() != null && !p.runsGptq()) {
+            throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + p.name() + " backend does not run GPTQ"
+                    + " checkpoints (" + model.weights().quantization().describe() + "): use --backend cpu");
+        }
     }
 
     private static Backend openAuto(Model model, EngineConfig config) {

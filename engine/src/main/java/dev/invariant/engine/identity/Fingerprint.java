@@ -3,6 +3,7 @@ package dev.invariant.engine.identity;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.sample.SamplingParams;
 import java.util.List;
 
@@ -26,9 +27,19 @@ public final class Fingerprint {
      */
     public static String of(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
                             int[] promptTokenIds, SamplingParams resolvedParams) {
+        return of(weightsDigest, tokenizerDigest, profile, KvCacheDtype.FP32, promptTokenIds, resolvedParams);
+    }
+
+    /**
+     * As above with the KV cache's stored dtype: fp32 (and {@code auto}) leave field 4 as the profile's name, so the
+     * default cache keeps its fingerprints; any other dtype appends {@code +kv=<dtype>} (docs/identity.md).
+     */
+    public static String of(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
+                            KvCacheDtype kvCacheDtype, int[] promptTokenIds, SamplingParams resolvedParams) {
         require(weightsDigest != null && !weightsDigest.isEmpty(), "the weights digest is missing");
         require(tokenizerDigest != null && !tokenizerDigest.isEmpty(), "the tokenizer digest is missing");
         require(profile != null, "the numerics profile is missing");
+        require(kvCacheDtype != null, "the kv cache dtype is missing");
         require(promptTokenIds != null, "the prompt token ids are missing");
         require(resolvedParams != null, "the sampling parameters are missing");
         require(resolvedParams.seed() != null,
@@ -38,7 +49,7 @@ public final class Fingerprint {
                 .string(VERSION)
                 .string(weightsDigest)
                 .string(tokenizerDigest)
-                .string(profile.fingerprintName())
+                .string(arithmetic(profile, kvCacheDtype))
                 .ints(promptTokenIds)
                 .f32(p.temperature())
                 .i32(p.topK())
@@ -59,6 +70,12 @@ public final class Fingerprint {
             w.string("beam").i32(p.n()).i32(p.bestOf()).f32(p.lengthPenalty()).string(p.earlyStopping().wire);
         }
         return Sha256.hex(w.bytes());
+    }
+
+    /** Field 4: the profile and its contract version, plus the KV cache dtype when it is not fp32. */
+    public static String arithmetic(NumericsProfile profile, KvCacheDtype kvCacheDtype) {
+        KvCacheDtype kv = kvCacheDtype.storage();
+        return kv == KvCacheDtype.FP32 ? profile.fingerprintName() : profile.fingerprintName() + "+kv=" + kv.wireName();
     }
 
     private static void require(boolean ok, String message) {

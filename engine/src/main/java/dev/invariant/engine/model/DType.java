@@ -1,8 +1,11 @@
 package dev.invariant.engine.model;
 
-/** Element types of stored tensors; every one converts exactly to float32 (docs/numerics.md). */
+/**
+ * Element types of stored tensors. The float types convert exactly to float32 (docs/numerics.md); I32 holds the
+ * packed integers of GPTQ checkpoints ({@code qweight}, {@code qzeros}, {@code g_idx}).
+ */
 public enum DType {
-    F32(4), BF16(2), F16(2);
+    F32(4), BF16(2), F16(2), I32(4);
 
     private final int bytes;
 
@@ -20,6 +23,7 @@ public enum DType {
             case "F32" -> F32;
             case "BF16" -> BF16;
             case "F16" -> F16;
+            case "I32" -> I32;
             default -> null;
         };
     }

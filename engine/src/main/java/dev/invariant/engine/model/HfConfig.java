@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.model.gptq.GptqConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,18 @@ public final class HfConfig {
         } catch (EngineException e) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, folder + "/" + e.getMessage());
         }
+    }
+
+    /**
+     * The GPTQ settings of a quantised checkpoint: {@code config.json}'s {@code quantization_config} (transformers),
+     * else {@code quantize_config.json} (AutoGPTQ); null for a dense model.
+     */
+    public static GptqConfig quantization(Path folder) {
+        Path configFile = folder.resolve("config.json");
+        JsonNode q = Files.isRegularFile(configFile) ? parse(configFile).path("quantization_config") : null;
+        if (q != null && q.isObject()) return GptqConfig.fromJson(q, configFile + " quantization_config");
+        Path qFile = folder.resolve("quantize_config.json");
+        return Files.isRegularFile(qFile) ? GptqConfig.fromJson(parse(qFile), qFile.toString()) : null;
     }
 
     /** transformers 5 nests it in rope_parameters; older configs keep it at the top level; Llama's default is 1e4. */

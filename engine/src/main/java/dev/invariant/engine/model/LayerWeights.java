@@ -1,9 +1,12 @@
 package dev.invariant.engine.model;
 
+import dev.invariant.engine.model.gptq.GptqLayer;
+
 /**
  * One decoder layer, named after the Hugging Face modules ({@code model.layers.N.*}).
  * Linear weights are [out, in] row-major, as stored by HF. Optional tensors are null when the
- * architecture has none (biases: Qwen2 only; qNorm/kNorm: Qwen3 only).
+ * architecture has none (biases: Qwen2 only; qNorm/kNorm: Qwen3 only). In a GPTQ checkpoint the seven projections
+ * are in {@code gptq} (packed, docs/numerics.md "GPTQ weights") and their dense tensors are null.
  */
 public record LayerWeights(
         Tensor inputLayernorm,
@@ -12,5 +15,25 @@ public record LayerWeights(
         Tensor qNorm, Tensor kNorm,
         Tensor oProj,
         Tensor postAttentionLayernorm,
-        Tensor gateProj, Tensor upProj, Tensor downProj) {
+        Tensor gateProj, Tensor upProj, Tensor downProj,
+        GptqLayer gptq) {
+
+    /** A dense layer. */
+    public LayerWeights(Tensor inputLayernorm, Tensor qProj, Tensor kProj, Tensor vProj, Tensor qBias, Tensor kBias,
+                        Tensor vBias, Tensor qNorm, Tensor kNorm, Tensor oProj, Tensor postAttentionLayernorm,
+                        Tensor gateProj, Tensor upProj, Tensor downProj) {
+        this(inputLayernorm, qProj, kProj, vProj, qBias, kBias, vBias, qNorm, kNorm, oProj, postAttentionLayernorm,
+                gateProj, upProj, downProj, null);
+    }
+
+    /** Bytes of all its tensors as stored (GPTQ projections packed). */
+    public long byteSize() {
+        long n = 0;
+        for (Tensor t : new Tensor[] {inputLayernorm, qProj, kProj, vProj, qBias, kBias, vBias, qNorm, kNorm, oProj,
+                postAttentionLayernorm, gateProj, upProj, downProj}) {
+            if (t != null) n += t.byteSize();
+        }
+        if (gptq != null) n += gptq.all().stream().mapToLong(l -> l.byteSize()).sum();
+        return n;
+    }
 }

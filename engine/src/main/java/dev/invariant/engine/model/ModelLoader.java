@@ -54,7 +54,7 @@ public final class ModelLoader {
         // the mappings stay open for the life of the model, which has no close: the engine loads once per process
         SafetensorsReader reader = SafetensorsReader.openFolder(folder);
         try {
-            ModelWeights weights = WeightMapping.map(config, reader.tensors());
+            ModelWeights weights = WeightMapping.map(config, reader.tensors(), HfConfig.quantization(folder));
             String digest = new DigestCache(options.digestCacheDir()).forFolder(folder, () -> WeightsDigest.compute(
                     reader.tensors(), TensorSource.MATERIALISED, options.progress(), "digest " + folder.getFileName()));
             return new Model(id, folder, config, weights, digest);
@@ -66,7 +66,7 @@ public final class ModelLoader {
 
     private static Model loadSynthetic(String id, LoadOptions options) {
         SyntheticModel m = SyntheticModel.create(id);
-        return new Model(id, null, m.config(), WeightMapping.map(m.config(), m.tensors()),
+        return new Model(id, null, m.config(), WeightMapping.map(m.config(), m.tensors(), m.preset().gptq()),
                 m.digest(new DigestCache(options.digestCacheDir()), options.progress()));
     }
 

@@ -1,13 +1,32 @@
 package dev.invariant.engine.model;
 
+import dev.invariant.engine.model.gptq.GptqConfig;
 import java.util.List;
 
 /**
  * All weights of a decoder model. {@code lmHead} is the same tensor as {@code embedTokens}
- * when the model ties its embeddings.
+ * when the model ties its embeddings. {@code quantization} is the GPTQ settings of a quantised checkpoint, else null.
  */
-public record ModelWeights(Tensor embedTokens, List<LayerWeights> layers, Tensor norm, Tensor lmHead) {
+public record ModelWeights(Tensor embedTokens, List<LayerWeights> layers, Tensor norm, Tensor lmHead,
+                           GptqConfig quantization) {
     public ModelWeights {
         layers = List.copyOf(layers);
+    }
+
+    /** Dense weights. */
+    public ModelWeights(Tensor embedTokens, List<LayerWeights> layers, Tensor norm, Tensor lmHead) {
+        this(embedTokens, layers, norm, lmHead, null);
+    }
+
+    /** Bytes of the weights as held (memory-mapped or generated; GPTQ projections packed, never dequantised). */
+    public long byteSize() {
+        long n = embedTokens.byteSize() + norm.byteSize() + (lmHead == embedTokens ? 0 : lmHead.byteSize());
+        for (LayerWeights l : layers) n += l.byteSize();
+        return n;
+    }
+
+    /** {@code none}, or the GPTQ settings such as {@code gptq int8 g128 sym}. */
+    public String describeQuantization() {
+        return quantization == null ? "none" : quantization.describe();
     }
 }

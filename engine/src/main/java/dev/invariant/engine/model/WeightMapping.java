@@ -2,6 +2,9 @@ package dev.invariant.engine.model;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.model.gptq.GptqConfig;
+import dev.invariant.engine.model.gptq.GptqLayer;
+import dev.invariant.engine.model.gptq.GptqLinear;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +20,11 @@ public final class WeightMapping {
     }
 
     public static ModelWeights map(ModelConfig c, Map<String, Tensor> tensors) {
+        return map(c, tensors, null);
+    }
+
+    /** With {@code gptq} set, the seven projections of every layer are read as GPTQ tensors ({@link GptqLinear}). */
+    public static ModelWeights map(ModelConfig c, Map<String, Tensor> tensors, GptqConfig gptq) {
         Lookup in = new Lookup(tensors);
         long h = c.hiddenSize();
         Tensor embed = in.get("model.embed_tokens.weight", c.vocabSize(), h);
@@ -26,6 +34,10 @@ public final class WeightMapping {
             String a = p + "self_attn.";
             boolean bias = c.attentionBias();
             boolean qk = c.qkNorm();
+            if (gptq != null) {
+                layers.add(gptqLayer(c, in, tensors, gptq, p, a));
+                continue;
+            }
             layers.add(new LayerWeights(
                     in.get(p + "input_layernorm.weight", h),
                     in.get(a + "q_proj.weight", c.qDim(), h),
@@ -45,7 +57,33 @@ public final class WeightMapping {
         Tensor norm = in.get("model.norm.weight", h);
         // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
         Tensor lmHead = c.tieWordEmbeddings() ? embed : in.get("lm_head.weight", c.vocabSize(), h);
-        return new ModelWeights(embed, layers, norm, lmHead);
+        return new ModelWeights(embed, layers, norm, lmHead, gptq);
+    }
+
+    private static LayerWeights gptqLayer(ModelConfig c, Lookup in, Map<String, Tensor> t, GptqConfig q, String p,
+                                          String a) {
+        int h = c.hiddenSize(), f = c.intermediateSize(), qd = c.qDim(), kv = c.kvDim();
+        boolean bias = c.attentionBias();
+        GptqLayer g = new GptqLayer(gptq(t, q, a + "q_proj", h, qd), gptq(t, q, a + "k_proj", h, kv),
+                gptq(t, q, a + "v_proj", h, kv), gptq(t, q, a + "o_proj", qd, h),
+                gptq(t, q, p + "mlp.gate_proj", h, f), gptq(t, q, p + "mlp.up_proj", h, f),
+                gptq(t, q, p + "mlp.down_proj", f, h));
+        return new LayerWeights(in.get(p + "input_layernorm.weight", h), null, null, null,
+                bias ? in.get(a + "q_proj.bias", qd) : null,
+                bias ? in.get(a + "k_proj.bias", kv) : null,
+                bias ? in.get(a + "v_proj.bias", kv) : null,
+                c.qkNorm() ? in.get(a + "q_norm.weight", c.headDim()) : null,
+                c.qkNorm() ? in.get(a + "k_norm.weight", c.headDim()) : null,
+                null, in.get(p + "post_attention_layernorm.weight", h), null, null, null, g);
+    }
+
+    private static GptqLinear gptq(Map<String, Tensor> t, GptqConfig q, String module, int in, int out) {
+        if (t.containsKey(module + ".weight") && !t.containsKey(module + ".qweight")) {
+            throw new EngineException(ErrorCode.MODEL_FORMAT, "'" + module + ".weight' is stored dense, but the"
+                    + " checkpoint declares GPTQ quantisation: the files do not match its quantization_config");
+        }
+        return new GptqLinear(module, q, in, out, t.get(module + ".qweight"), t.get(module + ".qzeros"),
+                t.get(module + ".scales"), t.get(module + ".g_idx"));
     }
 
     private record Lookup(Map<String, Tensor> tensors) {

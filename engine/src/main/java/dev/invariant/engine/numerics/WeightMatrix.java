@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * memory (usually the read-only mmap), f16 converted once at load into an off-heap f32 copy, because
  * converting f16 in the inner loop costs more than the extra memory (docs/numerics.md, "Weights").
  */
-public record WeightMatrix(String name, MemorySegment data, DType dtype, int rows, int cols) {
+public record WeightMatrix(String name, MemorySegment data, DType dtype, int rows, int cols) implements Matrix {
     static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 

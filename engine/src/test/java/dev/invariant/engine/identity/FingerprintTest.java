@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.sample.SamplingParams;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -74,6 +75,19 @@ class FingerprintTest {
         SamplingParams greedy = SamplingParams.greedy(5).withSeed(0);
         assertEquals(independentlyEncoded("w", "t", "naive/3", new int[0], greedy, new int[0]),
                 Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], greedy));
+    }
+
+    @Test
+    void theKvCacheDtypeJoinsTheProfileFieldUnlessItIsFp32() throws Exception {
+        SamplingParams p = base().build();
+        assertEquals(fingerprint(p), Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32, PROMPT, p));
+        assertEquals(fingerprint(p), Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.AUTO, PROMPT, p));
+        assertEquals(independentlyEncoded(WEIGHTS, TOKENIZER, "portable/2+kv=fp8_e5m2", PROMPT, p, new int[] {2, 7}),
+                Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP8_E5M2, PROMPT, p));
+        Set<String> seen = new HashSet<>();
+        for (KvCacheDtype kv : KvCacheDtype.values()) {
+            if (kv != KvCacheDtype.AUTO) assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, kv, PROMPT, p)));
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.invariant.cli;
 
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.kv.KvCacheDtype;
 import picocli.CommandLine.Option;
 
 /** Options that build an engine; none of them can change a result's bits, only how fast it comes. */
@@ -48,6 +49,17 @@ final class EngineOptions {
                     + " (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--kv-cache-dtype", paramLabel = "DTYPE", defaultValue = "auto",
+            description = "What the KV cache stores: auto (= fp32), fp32, bf16, fp8_e4m3 (alias fp8) or fp8_e5m2. Values"
+                    + " are rounded when stored (docs/numerics.md), so this is part of the fingerprint"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String kvCacheDtype;
+
+    @Option(names = "--quantization", paramLabel = "METHOD",
+            description = "The weight quantisation the checkpoint must have: gptq or none (default: whatever it holds);"
+                    + " a checkpoint that does not match is refused.")
+    String quantization;
+
     @Option(names = "--max-model-len", paramLabel = "N", defaultValue = "0",
             description = "Context length requests are held to, vLLM's max_model_len (default: the model's).")
     int maxModelLen;
@@ -56,6 +68,6 @@ final class EngineOptions {
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         return new EngineConfig(model, NumericsProfile.fromWire(profile), n, maxBatch,
                 Math.max(maxTokensPerStep, maxBatch), prefillChunk, 4096, blockSize, kvCacheTokens, !noPrefixCaching, backend,
-                maxModelLen);
+                KvCacheDtype.fromWire(kvCacheDtype), quantization, maxModelLen);
     }
 }

@@ -58,7 +58,7 @@ final class GenerateCommand implements Callable<Integer> {
         List<Request> requests = requests();
         PrintStream out = System.out;
         Progress progress = new Progress(System.err, "generate");
-        try (Engine e = Engine.open(engine.config())) {
+        try (Engine e = Engine.open(engine.config(), System.err::println)) {
             List<GenerationResult> results = e.generateAll(requests, progress::update);
             progress.done();
             int failed = 0;

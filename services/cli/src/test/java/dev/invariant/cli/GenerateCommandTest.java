@@ -171,7 +171,7 @@ class GenerateCommandTest {
         Outcome o = run("generate", "--help");
         assertEquals(0, o.code());
         for (String opt : List.of("--model", "--prompt", "--prompts-file", "--chat", "--max-tokens", "--temperature",
-                "--top-k", "--top-p", "--seed", "--ignore-eos", "--threads", "--max-batch", "--prefill-chunk", "--format")) {
+                "--top-k", "--top-p", "--seed", "--ignore-eos", "--threads", "--max-batch", "--prefill-chunk", "--format", "--kv-cache-dtype", "--quantization")) {
             assertTrue(o.out().contains(opt), "help lacks " + opt);
         }
     }
@@ -193,5 +193,39 @@ class GenerateCommandTest {
         Outcome o = run(story("--backend", "tpu"));
         assertTrue(o.code() != 0, "exit code");
         assertTrue(o.err().contains("'tpu'") && o.err().contains("cpu, cuda"), o.err());
+    }
+
+    /** The seed report's settings on a small GPTQ checkpoint: quantisation kept, fp8 cache, figures at start-up. */
+    @Test
+    void gptqCheckpointWithAnFp8CacheSaysWhatItHolds() throws IOException {
+        List<String> args = List.of("generate", "--model", "synthetic:tiny-gptq-int8", "--prompt", "Thought:",
+                "--max-tokens", "12", "--temperature", "0", "--ignore-eos", "--format", "json", "--threads", "2",
+                "--quantization", "gptq", "--kv-cache-tokens", "10000");
+        List<String> fp8 = new ArrayList<>(args);
+        fp8.addAll(List.of("--kv-cache-dtype", "fp8_e5m2"));
+        Outcome o = run(fp8.toArray(String[]::new));
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.err().contains("memory: weights") && o.err().contains("gptq int8 g32 desc_act sym")
+                && o.err().contains("fp8_e5m2, 10000 tokens"), o.err());
+        Outcome again = run(fp8.toArray(String[]::new));
+        Outcome fp32 = run(args.toArray(String[]::new));
+        JsonNode a = ResultJson.MAPPER.readTree(o.out()), b = ResultJson.MAPPER.readTree(again.out());
+        JsonNode c = ResultJson.MAPPER.readTree(fp32.out());
+        assertEquals(12, a.get("token_ids").size());
+        assertEquals(a.get("output_hash"), b.get("output_hash"), "the same run twice, the same tokens");
+        assertFalse(a.get("fingerprint").equals(c.get("fingerprint")), "the KV dtype is part of the fingerprint");
+    }
+
+    @Test
+    void aQuantizationTheCheckpointDoesNotHaveIsRefused() {
+        Outcome o = run(story("--quantization", "gptq"));
+        assertTrue(o.code() != 0, "exit code");
+        assertTrue(o.err().contains("INVALID_PARAM") && o.err().contains("dense") && o.err().contains("--quantization"),
+                o.err());
+        assertTrue(o.err().lines().count() <= 3, "no stack trace: " + o.err());
+        Outcome awq = run(story("--quantization", "awq"));
+        assertTrue(awq.code() != 0 && awq.err().contains("'awq'") && awq.err().contains("gptq"), awq.err());
+        Outcome kv = run(story("--kv-cache-dtype", "fp4"));
+        assertTrue(kv.code() != 0 && kv.err().contains("fp8_e5m2"), kv.err());
     }
 }

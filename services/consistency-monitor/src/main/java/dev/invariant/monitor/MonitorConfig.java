@@ -30,6 +30,9 @@ public interface MonitorConfig {
     interface Registry {
         /** Root of the registry's Confluent-compatible API. */
         String url();
+
+        /** {@code user:password} for HTTP basic authentication at the registry; none when unset. */
+        Optional<String> basicAuth();
     }
 
     interface Monitor {

@@ -26,6 +26,14 @@ final class WorkerFixture {
     static final String REPLIES = "test.replies";
     /** The requests topic of the tiny-qwen2 worker. */
     static final String QWEN_REQUESTS = "test.qwen.requests";
+    /** Topics of the tests that start workers of their own (each its own requests topic and group). */
+    static final String SASL_REQUESTS = "test.sasl.requests";
+    static final String DRAIN_REQUESTS = "test.drain.requests";
+    static final String HANDBACK_REQUESTS = "test.handback.requests";
+    static final String KILL_REQUESTS = "test.kill.requests";
+    /** The broker's SASL/PLAIN user (its SASL_PLAINTEXT listener serves only this one). */
+    static final String SASL_USER = "invariant-worker";
+    static final String SASL_PASSWORD = "s3cret-for-tests";
     private static WorkerFixture instance;
 
     final EmbeddedStack stack;
@@ -36,10 +44,12 @@ final class WorkerFixture {
 
     private WorkerFixture() throws IOException {
         Path work = Files.createTempDirectory("invariant-worker-it");
-        stack = EmbeddedStack.start(StackConfig.defaults(work).withTopics(List.of(
-                new TopicSpec(Topics.REQUESTS, 3), new TopicSpec(Topics.COMPLETIONS, 1),
-                new TopicSpec(Topics.CHUNKS, 1), new TopicSpec(Topics.DLQ, 1), new TopicSpec(REPLIES, 1),
-                new TopicSpec(QWEN_REQUESTS, 1))));
+        stack = EmbeddedStack.start(StackConfig.defaults(work).withSaslPlain(SASL_USER, SASL_PASSWORD)
+                .withTopics(List.of(new TopicSpec(Topics.REQUESTS, 3), new TopicSpec(Topics.COMPLETIONS, 1),
+                        new TopicSpec(Topics.CHUNKS, 1), new TopicSpec(Topics.DLQ, 1), new TopicSpec(REPLIES, 1),
+                        new TopicSpec(QWEN_REQUESTS, 1), new TopicSpec(SASL_REQUESTS, 1),
+                        new TopicSpec(DRAIN_REQUESTS, 2), new TopicSpec(HANDBACK_REQUESTS, 2),
+                         new TopicSpec(KILL_REQUESTS, 2))));
         registry = new SchemaRegistryClient(RegistryConfig.of(stack.ccompatUrl()));
         // As `invariant stack` does: subjects under the BACKWARD rule with today's schemas registered.
         TopicSchemas.ensureRegistered(registry, TopicSchemas.defaults());

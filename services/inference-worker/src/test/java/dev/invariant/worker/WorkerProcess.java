@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The packaged worker jar running as its own process, exactly as the CLI starts it, on a free loopback HTTP port,
@@ -20,6 +21,7 @@ import java.util.List;
 final class WorkerProcess {
     private final String name;
     private final List<String> properties;
+    private final Map<String, String> environment;
     private final int httpPort;
     private final Path log;
     private Process process;
@@ -29,8 +31,14 @@ final class WorkerProcess {
      * @param properties {@code -D} options of this worker (Kafka, registry, model, topics, ...)
      */
     WorkerProcess(String name, List<String> properties) {
+        this(name, properties, Map.of());
+    }
+
+    /** @param environment variables added to the worker's environment (settings given the container way) */
+    WorkerProcess(String name, List<String> properties, Map<String, String> environment) {
         this.name = name;
         this.properties = List.copyOf(properties);
+        this.environment = Map.copyOf(environment);
         try (var s = new ServerSocket(0)) {
             httpPort = s.getLocalPort();
         } catch (IOException e) {
@@ -59,8 +67,10 @@ final class WorkerProcess {
         cmd.addAll(List.of("-Dinvariant.worker-id=test-" + name, "-Dquarkus.http.port=" + httpPort,
                 "-jar", jar.toString()));
         try {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            var builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the worker: " + cmd, e);
         }
@@ -71,6 +81,16 @@ final class WorkerProcess {
     synchronized void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
+    }
+
+    /** The worker's log file (appended to across restarts). */
+    Path log() {
+        return log;
+    }
+
+    /** The running process (for signals and its exit code). */
+    synchronized Process process() {
+        return process;
     }
 
     /** Asks the process to stop (SIGTERM: the worker drains) and waits for it. */

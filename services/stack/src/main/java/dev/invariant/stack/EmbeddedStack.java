@@ -60,10 +60,11 @@ public final class EmbeddedStack implements AutoCloseable {
         } catch (IOException e) {
             throw new StackException("cannot create the work dir " + work + ": " + e.getMessage(), e);
         }
-        int[] ports = FreePorts.pick(config.kafkaPort(), config.registryPort(), 0);
+        int[] ports = FreePorts.pick(config.kafkaPort(), config.registryPort(), 0, 0);
         int kafkaPort = ports[0];
         int registryPort = ports[1];
         int controllerPort = ports[2];
+        int saslPort = ports[3];
         // The registry JVM starts while the broker starts in this one: the two overlap.
         long t0 = System.nanoTime();
         var registry = RegistryProcess.launch(config.registryHome(), work.resolve(REGISTRY_DIR), registryPort,
@@ -71,7 +72,8 @@ public final class EmbeddedStack implements AutoCloseable {
         KafkaBroker broker = null;
         try {
             long tb = System.nanoTime();
-            broker = KafkaBroker.start(work.resolve(KAFKA_DIR), kafkaPort, controllerPort, config.startTimeout());
+            broker = KafkaBroker.start(work.resolve(KAFKA_DIR), kafkaPort, controllerPort, config.saslPlain(), saslPort,
+                    config.startTimeout());
             createTopics(broker.bootstrapServers(), config);
             Duration brokerTime = Duration.ofNanos(System.nanoTime() - tb);
             registry.awaitReady(config.startTimeout());
@@ -130,6 +132,17 @@ public final class EmbeddedStack implements AutoCloseable {
     /** {@code 127.0.0.1:PORT}, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return broker.bootstrapServers();
+    }
+
+    /**
+     * {@code 127.0.0.1:PORT} of the SASL_PLAINTEXT listener (mechanism PLAIN, the user of
+     * {@link StackConfig#saslPlain()}); throws when the stack was started without one.
+     */
+    public String saslBootstrapServers() {
+        if (broker.saslBootstrapServers() == null) {
+            throw new StackException("this stack has no SASL listener: start it with StackConfig.withSaslPlain(...)");
+        }
+        return broker.saslBootstrapServers();
     }
 
     /** The registry's base URL, {@code http://127.0.0.1:PORT}. */

@@ -28,21 +28,31 @@ final class KafkaBroker implements AutoCloseable {
     private static final String CONTROLLER = "CONTROLLER";
     private static final int NODE_ID = 1;
 
+    private static final String SASL = "SASL_PLAINTEXT";
+
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final String saslBootstrapServers;
 
-    private KafkaBroker(KafkaRaftServer server, String bootstrapServers) {
+    private KafkaBroker(KafkaRaftServer server, String bootstrapServers, String saslBootstrapServers) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.saslBootstrapServers = saslBootstrapServers;
     }
 
-    /** Formats {@code dataDir} when it is new, starts the broker and returns once it answers an admin request. */
-    static KafkaBroker start(Path dataDir, int port, int controllerPort, Duration timeout) {
+    /**
+     * Formats {@code dataDir} when it is new, starts the broker and returns once it answers an admin request.
+     * With {@code sasl} (and {@code saslPort}), a SASL_PLAINTEXT listener (mechanism PLAIN) serves that user too.
+     */
+    static KafkaBroker start(Path dataDir, int port, int controllerPort, StackConfig.SaslPlain sasl, int saslPort,
+                             Duration timeout) {
         String bootstrap = "127.0.0.1:" + port;
-        var config = KafkaConfig.fromProps(properties(dataDir, port, controllerPort), false);
+        var props = properties(dataDir, port, controllerPort);
+        if (sasl != null) addSaslListener(props, sasl, saslPort);
+        var config = KafkaConfig.fromProps(props, false);
         formatIfNew(dataDir);
         var server = new KafkaRaftServer(config, Time.SYSTEM);
-        var broker = new KafkaBroker(server, bootstrap);
+        var broker = new KafkaBroker(server, bootstrap, sasl == null ? null : "127.0.0.1:" + saslPort);
         try {
             server.startup();
             broker.awaitReady(timeout);
@@ -56,6 +66,22 @@ final class KafkaBroker implements AutoCloseable {
 
     String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The SASL_PLAINTEXT listener's address, or null when it was not asked for. */
+    String saslBootstrapServers() {
+        return saslBootstrapServers;
+    }
+
+    private static void addSaslListener(Properties p, StackConfig.SaslPlain user, int port) {
+        String address = SASL + "://127.0.0.1:" + port;
+        p.put("listeners", p.getProperty("listeners") + "," + address);
+        p.put("advertised.listeners", p.getProperty("advertised.listeners") + "," + address);
+        p.put("listener.security.protocol.map", p.getProperty("listener.security.protocol.map") + "," + SASL + ":" + SASL);
+        p.put("sasl.enabled.mechanisms", "PLAIN");
+        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_" + user.user() + "=\""
+                        + user.password() + "\";");
     }
 
     private static Properties properties(Path dataDir, int port, int controllerPort) {

@@ -51,8 +51,8 @@ public final class CudaBackend implements Backend {
         this.maxLogits = config.maxNumSeqs();
         int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
         int maxBlocksPerSeq = (maxPositions + blockSize - 1) / blockSize;
-        DeviceWeights weights = DeviceWeights.upload(ctx, model.weights(), arena, progress);
         this.kernels = new Kernels(ctx, c.headDim(), maxPositions);
+        DeviceWeights weights = DeviceWeights.upload(ctx, kernels, model.weights(), arena, progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
         if ((long) config.numBlocks() * blockSize * c.kvDim() > Integer.MAX_VALUE) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + config.numBlocks() * (long) blockSize

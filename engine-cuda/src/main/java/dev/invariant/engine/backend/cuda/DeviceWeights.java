@@ -17,11 +17,15 @@ import jcuda.driver.CUdeviceptr;
  * The model's weights in device memory, uploaded once as stored (bf16 or f32; f16 widened exactly to f32 on the
  * host, as the CPU backend does). Projections that read the same input are stacked row-wise into one matrix
  * (q|k|v; gate and up interleaved row by row, so one warp holds gate_i and up_i for the fused silu(gate) * up);
- * every row is still its own canonical dot, so stacking changes no value.
+ * every row is still its own canonical dot, so stacking changes no value. Projection matrices are then rewritten on
+ * the device into the projection layout of kernels/layout.cuh (a permutation within each row, so that a warp's lane
+ * reads its own partial's weights with 16-byte loads); the embedding table stays row-major for the lookup, and a
+ * tied lm_head gets its own copy in the projection layout.
  */
 record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead) {
 
-    record Matrix(CUdeviceptr ptr, DType dtype, int rows, int cols) {
+    /** Rows start {@code stride} values apart: {@code cols} for row-major, 16-byte aligned for the projection layout. */
+    record Matrix(CUdeviceptr ptr, DType dtype, int rows, int cols, int stride) {
     }
 
     /** One decoder layer; {@code qkvBias} (Qwen2) and {@code qNorm}/{@code kNorm} (Qwen3) are null where absent. */
@@ -29,9 +33,10 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                  Matrix o, CUdeviceptr postNorm, Matrix gateUp, Matrix down) {
     }
 
-    static DeviceWeights upload(CudaContext ctx, ModelWeights w, Arena arena, ProgressListener progress) {
+    static DeviceWeights upload(CudaContext ctx, Kernels k, ModelWeights w, Arena arena, ProgressListener progress) {
         Matrix embed = matrix(ctx, arena, List.of(w.embedTokens()));
-        Matrix head = w.lmHead() == w.embedTokens() ? embed : matrix(ctx, arena, List.of(w.lmHead()));
+        Matrix head = w.lmHead() == w.embedTokens() ? projection(ctx, k, embed, false)
+                : projection(ctx, k, matrix(ctx, arena, List.of(w.lmHead())), true);
         List<Layer> layers = new ArrayList<>();
         long total = 0;
         for (LayerWeights l : w.layers()) total += bytes(l);
@@ -41,13 +46,13 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                     : ctx.upload(concat(vector(l.qBias(), arena), vector(l.kBias(), arena), vector(l.vBias(), arena)));
             layers.add(new Layer(
                     ctx.upload(vector(l.inputLayernorm(), arena)),
-                    matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), bias,
+                    projection(ctx, k, matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), true), bias,
                     l.qNorm() == null ? null : ctx.upload(vector(l.qNorm(), arena)),
                     l.kNorm() == null ? null : ctx.upload(vector(l.kNorm(), arena)),
-                    matrix(ctx, arena, List.of(l.oProj())),
+                    projection(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true),
                     ctx.upload(vector(l.postAttentionLayernorm(), arena)),
-                    interleaved(ctx, arena, l.gateProj(), l.upProj()),
-                    matrix(ctx, arena, List.of(l.downProj()))));
+                    projection(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true),
+                    projection(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true)));
             done += bytes(l);
             progress.progress("upload weights to the GPU", done, total);
         }
@@ -57,6 +62,17 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
     private static long bytes(LayerWeights l) {
         return l.qProj().byteSize() + l.kProj().byteSize() + l.vProj().byteSize() + l.oProj().byteSize()
                 + l.gateProj().byteSize() + l.upProj().byteSize() + l.downProj().byteSize();
+    }
+
+    /** The row-major matrix m rewritten into the projection layout; {@code consume}: m's memory is freed. */
+    private static Matrix projection(CudaContext ctx, Kernels k, Matrix m, boolean consume) {
+        int perLoad = 16 / m.dtype().bytes();
+        int stride = (m.cols() + perLoad - 1) / perLoad * perLoad;
+        CUdeviceptr p = ctx.alloc((long) m.rows() * stride * m.dtype().bytes());
+        k.relayout(m.dtype(), m.ptr(), p, m.rows(), m.cols(), stride);
+        ctx.synchronize();
+        if (consume) ctx.free(m.ptr());
+        return new Matrix(p, m.dtype(), m.rows(), m.cols(), stride);
     }
 
     /** Row-wise stack of matrices with equal column counts; mixed dtypes are widened to f32 (exact). */
@@ -76,7 +92,7 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             ctx.upload(p, off, data);
             off += data.byteSize();
         }
-        return new Matrix(p, dtype, rows, cols);
+        return new Matrix(p, dtype, rows, cols, cols);
     }
 
     /** Rows a0, b0, a1, b1, ... of two matrices of equal shape (gate and up). */
@@ -98,7 +114,7 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             }
             CUdeviceptr p = ctx.alloc(out.byteSize());
             ctx.upload(p, 0, out);
-            return new Matrix(p, dtype, 2 * ma.rows(), ma.cols());
+            return new Matrix(p, dtype, 2 * ma.rows(), ma.cols(), ma.cols());
         }
     }
 

@@ -18,8 +18,9 @@ final class Kernels {
     /** Attention's fixed key split (docs/numerics.md §8); the kernel's SPLIT. */
     static final int SPLIT = 64;
     private static final int ATTENTION_WARPS = 4;
-    private static final int MATMUL_ROWS = 16;  // per block: a quad of threads per row (kernels/matmul.cu)
-    private static final int MATMUL_TOKENS = 4;  // tokens per block beyond one
+    private static final int MATVEC_WARPS = 8;  // rows per block: a warp per row (kernels/matvec.cu)
+    private static final int MATVEC_TOKENS = 4;  // tokens per block beyond one
+    private static final int MATVEC_STATIC_SMEM = 1024;  // the kernel's own shared arrays, below this
 
     private final CudaContext ctx;
     private final CUfunction embedBf16;
@@ -27,7 +28,10 @@ final class Kernels {
     private final CUfunction ropeKv;
     private final CUfunction attention;
     /** [dtype bf16/f32][fused: none, norm, norm + silu][tokens per block: 1, 4]. */
-    private final CUfunction[][][] matmul = new CUfunction[2][3][2];
+    private final CUfunction[][][] matvec = new CUfunction[2][3][2];
+    private final CUfunction relayoutBf16;
+    private final CUfunction relayoutF32;
+    private final int matvecSmem;
     private final int attentionSmem;
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
     /** Set while profiling (eager steps only: events cannot sit in a replayed graph's timing). */
@@ -42,13 +46,18 @@ final class Kernels {
         attention = fn("attention", "attention");
         String[] dtypes = {"bf16", "f32"};
         String[] fused = {"", "_norm", "_norm_silu"};
+        matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
         for (int d = 0; d < 2; d++) {
             for (int f = 0; f < 3; f++) {
                 for (int t = 0; t < 2; t++) {
-                    matmul[d][f][t] = fn("matmul", "matmul_" + dtypes[d] + fused[f] + (t == 0 ? "_t1" : "_t" + MATMUL_TOKENS));
+                    CUfunction mv = fn("matvec", "matvec_" + dtypes[d] + fused[f] + (t == 0 ? "_t1" : "_t" + MATVEC_TOKENS));
+                    cuFuncSetAttribute(mv, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    matvec[d][f][t] = mv;
                 }
             }
         }
+        relayoutBf16 = fn("layout", "relayout_bf16");
+        relayoutF32 = fn("layout", "relayout_f32");
         int splits = (maxPositions + SPLIT - 1) / SPLIT;
         attentionSmem = 4 * (headDim + 2 * ATTENTION_WARPS * SPLIT + splits * (headDim + 2));
         if (attentionSmem > ctx.maxSharedPerBlock) {
@@ -70,22 +79,35 @@ final class Kernels {
         launch(f, n, 1, 128, 0, table.ptr(), tokens, x, table.cols());
     }
 
-    /** What a projection fuses around its dots (kernels/matmul.cu). */
+    /** What a projection fuses around its dots (kernels/matvec.cu). */
     enum Fused { NONE, NORM, NORM_SILU }
 
     /**
      * y[t * ldy + o] = dot(W[o], x'[t]) (+ bias[o]) (+ resid[t * ldy + o]; resid may be y itself), where x'[t] is
      * input row xrows[t] (xrows = null: row t) of x, RMSNorm'ed with {@code norm} first when fused; NORM_SILU takes
-     * rows in (gate, up) pairs and writes silu(gate) * up to y[t * ldy + o / 2].
+     * rows in (gate, up) pairs and writes silu(gate) * up to y[t * ldy + o / 2]. W is in the projection layout.
      */
     void matmul(DeviceWeights.Matrix w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                 int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
-        int vec = k % 8 == 0 && ldx % 4 == 0 ? 1 : 0;
-        int tg = n == 1 ? 1 : MATMUL_TOKENS;
-        CUfunction f = matmul[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][tg == 1 ? 0 : 1];
-        launch(f, (w.rows() + MATMUL_ROWS - 1) / MATMUL_ROWS, (n + tg - 1) / tg, 4 * MATMUL_ROWS, 0,
-                w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, ldx, ldy, n, vec);
+        // tokens per block: 4 beyond one token, where their input rows fit in shared memory (a value never depends on it)
+        int tg = n > 1 && smem(k, MATVEC_TOKENS) <= matvecSmem ? MATVEC_TOKENS : 1;
+        if (smem(k, 1) > matvecSmem) {
+            throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
+                    + " bytes of shared memory per block, the GPU has " + matvecSmem);
+        }
+        CUfunction f = matvec[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][tg == 1 ? 0 : 1];
+        launch(f, (w.rows() + MATVEC_WARPS - 1) / MATVEC_WARPS, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
+                w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n, null, 0L);
+    }
+
+    private static int smem(int k, int tokens) {
+        return 4 * tokens * ((k + 3) & ~3);
+    }
+
+    /** Rewrites a row-major [rows, k] matrix into the projection layout (kernels/layout.cuh), rows {@code stride} apart. */
+    void relayout(DType dtype, CUdeviceptr in, CUdeviceptr out, int rows, int k, int stride) {
+        launch(dtype == DType.BF16 ? relayoutBf16 : relayoutF32, 1024, 1, 256, 0, in, out, rows, k, stride);
     }
 
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,
@@ -110,6 +132,7 @@ final class Kernels {
                 case CUdeviceptr p -> Pointer.to(p);
                 case Integer v -> Pointer.to(new int[] {v});
                 case Float v -> Pointer.to(new float[] {v});
+                case Long v -> Pointer.to(new long[] {v});
                 default -> throw new IllegalArgumentException("kernel argument " + a.getClass());
             };
         }

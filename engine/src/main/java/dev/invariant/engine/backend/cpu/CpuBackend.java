@@ -4,6 +4,7 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.backend.StepBatch;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import java.lang.foreign.Arena;
 import java.util.List;
@@ -24,7 +25,8 @@ public final class CpuBackend implements Backend {
         this.model = model;
         this.config = config;
         var c = model.config();
-        PagedKvCache kv = new PagedKvCache(c.numLayers(), config.numBlocks(), config.blockSize(), c.kvDim());
+        PagedKvCache kv = new PagedKvCache(c.numLayers(), config.numBlocks(), config.blockSize(), c.kvDim(),
+                config.kvCacheDtype());
         this.pool = new WorkerPool(config.threads());
         try {
             CpuWeights weights = CpuWeights.prepare(model.weights(), arena);
@@ -66,8 +68,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public KvCacheDtype kvCacheDtype() {
+        return config.kvCacheDtype().storage();
+    }
+
+    @Override
     public String describe() {
-        return "cpu-vector256 x" + config.threads() + " threads " + config.profile().wireName();
+        KvCacheDtype kv = kvCacheDtype();
+        var q = model.weights().quantization();
+        return "cpu-vector256 x" + config.threads() + " threads " + config.profile().wireName()
+                + (q == null ? "" : " " + q.describe()) + (kv == KvCacheDtype.FP32 ? "" : " kv " + kv.wireName());
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cpu;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.kv.KvCacheDtype;
 
 /**
  * Settings of the CPU backend, validated when built.
@@ -11,9 +12,14 @@ import dev.invariant.engine.NumericsProfile;
  * @param blockSize positions per KV block
  * @param numBlocks KV blocks held per layer
  * @param profile   PORTABLE (the contract) or NAIVE (conventional order, for benchmarks and divergence demos)
+ * @param kvCacheDtype what the KV cache stores ({@code auto} = fp32)
  */
-public record CpuBackendConfig(int threads, int blockSize, int numBlocks, NumericsProfile profile) {
+public record CpuBackendConfig(int threads, int blockSize, int numBlocks, NumericsProfile profile,
+                               KvCacheDtype kvCacheDtype) {
     public CpuBackendConfig {
+        if (kvCacheDtype == null) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "kvCacheDtype is required: auto, fp32, bf16, fp8_e4m3 or fp8_e5m2");
+        }
         if (threads < 1 || threads > 1024) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "threads must be in 1..1024, got " + threads);
         }
@@ -30,6 +36,11 @@ public record CpuBackendConfig(int threads, int blockSize, int numBlocks, Numeri
             throw new EngineException(ErrorCode.INVALID_PARAM,
                     "the fast profile needs the CUDA backend; the CPU backend runs portable or naive");
         }
+    }
+
+    /** An fp32 KV cache. */
+    public CpuBackendConfig(int threads, int blockSize, int numBlocks, NumericsProfile profile) {
+        this(threads, blockSize, numBlocks, profile, KvCacheDtype.FP32);
     }
 
     /** Portable numerics with the given threads and KV capacity. */

@@ -3,7 +3,10 @@ package dev.invariant.engine.backend.cpu;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.BackendProvider;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
+import java.util.EnumSet;
+import java.util.Set;
 
 /** The CPU backend under the name {@code cpu}: the engine's default and the portable profile's reference. */
 public final class CpuBackendProvider implements BackendProvider {
@@ -13,8 +16,18 @@ public final class CpuBackendProvider implements BackendProvider {
     }
 
     @Override
+    public Set<KvCacheDtype> kvCacheDtypes() {
+        return EnumSet.of(KvCacheDtype.FP32, KvCacheDtype.BF16, KvCacheDtype.FP8_E4M3, KvCacheDtype.FP8_E5M2);
+    }
+
+    @Override
+    public boolean runsGptq() {
+        return true;
+    }
+
+    @Override
     public Backend open(Model model, EngineConfig config) {
         return new CpuBackend(model, new CpuBackendConfig(config.threads(), config.blockSize(), config.numBlocks(),
-                config.profile()));
+                config.profile(), config.kvCacheDtype()));
     }
 }

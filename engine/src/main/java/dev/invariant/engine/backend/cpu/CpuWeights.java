@@ -3,24 +3,27 @@ package dev.invariant.engine.backend.cpu;
 import dev.invariant.engine.model.LayerWeights;
 import dev.invariant.engine.model.ModelWeights;
 import dev.invariant.engine.model.Tensor;
+import dev.invariant.engine.model.gptq.GptqLayer;
+import dev.invariant.engine.numerics.GptqMatrix;
+import dev.invariant.engine.numerics.Matrix;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.util.List;
 
 /**
- * The model's weights in the form the kernels read: matrices stay in place (bf16/f32) or are widened once
+ * The model's weights in the form the kernels read: matrices stay in place (bf16/f32, GPTQ packed) or are widened once
  * (f16, into {@code arena}); the small vectors (norm weights, biases) become float arrays.
  */
 record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, WeightMatrix lmHead) {
 
-    /** One decoder layer; the Qwen2 biases and the Qwen3 q/k norms are null where absent. */
+    /** One decoder layer; the Qwen2 biases and the Qwen3 q/k norms are null where absent. Projections are dense or GPTQ. */
     record Layer(float[] inputLayernorm,
-                 WeightMatrix qProj, WeightMatrix kProj, WeightMatrix vProj,
+                 Matrix qProj, Matrix kProj, Matrix vProj,
                  float[] qBias, float[] kBias, float[] vBias,
                  float[] qNorm, float[] kNorm,
-                 WeightMatrix oProj,
+                 Matrix oProj,
                  float[] postAttentionLayernorm,
-                 WeightMatrix gateProj, WeightMatrix upProj, WeightMatrix downProj) {
+                 Matrix gateProj, Matrix upProj, Matrix downProj) {
     }
 
     static CpuWeights prepare(ModelWeights w, Arena arena) {
@@ -31,6 +34,16 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
     }
 
     private static Layer layer(LayerWeights l, Arena a) {
+        GptqLayer g = l.gptq();
+        if (g != null) {
+            return new Layer(vector(l.inputLayernorm(), a),
+                    GptqMatrix.of(g.qProj()), GptqMatrix.of(g.kProj()), GptqMatrix.of(g.vProj()),
+                    vector(l.qBias(), a), vector(l.kBias(), a), vector(l.vBias(), a),
+                    vector(l.qNorm(), a), vector(l.kNorm(), a),
+                    GptqMatrix.of(g.oProj()),
+                    vector(l.postAttentionLayernorm(), a),
+                    GptqMatrix.of(g.gateProj()), GptqMatrix.of(g.upProj()), GptqMatrix.of(g.downProj()));
+        }
         return new Layer(vector(l.inputLayernorm(), a),
                 WeightMatrix.of(l.qProj(), a), WeightMatrix.of(l.kProj(), a), WeightMatrix.of(l.vProj(), a),
                 vector(l.qBias(), a), vector(l.kBias(), a), vector(l.vBias(), a),

@@ -1,9 +1,14 @@
 package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.model.DType;
+import dev.invariant.engine.numerics.GptqMatMul;
+import dev.invariant.engine.numerics.GptqMatrix;
 import dev.invariant.engine.numerics.MatMul;
+import dev.invariant.engine.numerics.Matrix;
 import dev.invariant.engine.numerics.NaiveMatMul;
 import dev.invariant.engine.numerics.WeightMatrix;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Runs projections over a batch of tokens on the worker pool, split by output rows. Several projections
@@ -19,7 +24,7 @@ final class Linear {
     }
 
     /** One projection: out[t*ldy + row] = W[row] · x[t*ldx ..]. */
-    record Job(WeightMatrix w, float[] out, int ldy) {
+    record Job(Matrix w, float[] out, int ldy) {
     }
 
     /** Rows a thread claims at a time: small enough to balance threads slowed by other work, large enough to be cheap. */
@@ -43,6 +48,21 @@ final class Linear {
         return k;
     }
 
+    /**
+     * The naive profile over GPTQ weights: each row dequantised (the contract's values) into the end of scratch and
+     * reduced in the naive order, so GPTQ checkpoints diverge under naive as dense ones do.
+     */
+    private static void naiveGptq(GptqMatrix g, float[] x, int ldx, int tokens, float[] y, int ldy, int a, int b,
+                                  int splits, float[] scratch) {
+        int k = g.cols();
+        float[] row = new float[k];
+        WeightMatrix one = new WeightMatrix(g.name(), MemorySegment.ofArray(row), DType.F32, 1, k);
+        for (int n = a; n < b; n++) {
+            g.row(n, row, 0);
+            NaiveMatMul.rows(one, x, ldx, tokens, y, ldy, n, 0, 1, splits, scratch);
+        }
+    }
+
     void run(float[] x, int ldx, int tokens, Job... jobs) {
         int[] starts = new int[jobs.length + 1];
         for (int i = 0; i < jobs.length; i++) starts[i + 1] = starts[i] + jobs[i].w().rows();
@@ -50,7 +70,8 @@ final class Linear {
         boolean naive = profile == NumericsProfile.NAIVE;
         int splits = naive ? NaiveMatMul.splits(tokens, pool.threads(), jobs[0].w().cols()) : 0;
         int k = maxCols(jobs);
-        int scratchSize = naive ? NaiveMatMul.scratchSize(k) : MatMul.scratchSize(tokens, k);
+        int scratchSize = naive ? NaiveMatMul.scratchSize(k)
+                : Math.max(MatMul.scratchSize(tokens, k), GptqMatMul.scratchSize(tokens, k));
         pool.forChunks(total, ROWS_PER_CHUNK, (lo, hi) -> {
             float[] scratch = scratch(scratchSize);
             for (int i = 0; i < jobs.length; i++) {
@@ -58,10 +79,11 @@ final class Linear {
                 int b = Math.min(hi, starts[i + 1]) - starts[i];
                 if (a >= b) continue;
                 Job j = jobs[i];
-                if (naive) {
-                    NaiveMatMul.rows(j.w(), x, ldx, tokens, j.out(), j.ldy(), 0, a, b, splits, scratch);
-                } else {
-                    MatMul.rows(j.w(), x, ldx, tokens, j.out(), j.ldy(), 0, a, b, scratch);
+                switch (j.w()) {
+                    case WeightMatrix w when naive -> NaiveMatMul.rows(w, x, ldx, tokens, j.out(), j.ldy(), 0, a, b, splits, scratch);
+                    case WeightMatrix w -> MatMul.rows(w, x, ldx, tokens, j.out(), j.ldy(), 0, a, b, scratch);
+                    case GptqMatrix g when naive -> naiveGptq(g, x, ldx, tokens, j.out(), j.ldy(), a, b, splits, scratch);
+                    case GptqMatrix g -> GptqMatMul.rows(g, x, ldx, tokens, j.out(), j.ldy(), 0, a, b, scratch);
                 }
             }
         });

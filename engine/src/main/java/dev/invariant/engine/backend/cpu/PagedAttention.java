@@ -20,19 +20,23 @@ final class PagedAttention {
     private float[] splitSum = new float[0];
     private float[] splitOut = new float[0];
     private final float[] dotScratch = new float[Dot.PARTIALS];
+    // one key or value row widened from a narrower stored dtype; unused when the cache stores fp32
+    private final float[] row;
 
     PagedAttention(PagedKvCache cache, int headDim) {
         this.cache = cache;
         this.headDim = headDim;
         this.scale = (float) (1.0 / Math.sqrt((double) headDim));
+        this.row = new float[headDim];
     }
 
     /**
      * out[oo..oo+headDim) = attention of q[qo..] over keys 0..pos of kv head {@code kvHead} in {@code layer}.
      */
     void attend(int layer, int[] blockTable, int pos, int kvHead, float[] q, int qo, float[] out, int oo) {
-        float[] keys = cache.keys[layer];
-        float[] values = cache.values[layer];
+        // fp32 rows are read in place; narrower ones are widened exactly into `row` first
+        float[] keys = cache.keys instanceof KvRows.F32 f ? f.layer(layer) : null;
+        float[] values = cache.values instanceof KvRows.F32 f ? f.layer(layer) : null;
         int hOff = kvHead * headDim;
         int splits = pos / SPLIT + 1;
         ensure(splits);
@@ -42,7 +46,13 @@ final class PagedAttention {
             float m = Float.NEGATIVE_INFINITY;
             for (int j = j0; j <= j1; j++) {
                 int ko = cache.offset(blockTable, j) + hOff;
-                float sc = Dot.dot(q, qo, keys, ko, headDim, dotScratch) * scale;
+                float sc;
+                if (keys != null) {
+                    sc = Dot.dot(q, qo, keys, ko, headDim, dotScratch) * scale;
+                } else {
+                    cache.keys.load(layer, ko, row, 0, headDim);
+                    sc = Dot.dot(q, qo, row, 0, headDim, dotScratch) * scale;
+                }
                 scores[j - j0] = sc;
                 m = Math.max(m, sc);
             }
@@ -53,7 +63,13 @@ final class PagedAttention {
                 float e = FloatMath.exp(scores[j - j0] - m);
                 l = l + e;
                 int vo = cache.offset(blockTable, j) + hOff;
-                for (int d = 0; d < headDim; d++) splitOut[so + d] = Math.fma(e, values[vo + d], splitOut[so + d]);
+                float[] vs = values;
+                if (vs == null) {
+                    cache.values.load(layer, vo, row, 0, headDim);
+                    vs = row;
+                    vo = 0;
+                }
+                for (int d = 0; d < headDim; d++) splitOut[so + d] = Math.fma(e, vs[vo + d], splitOut[so + d]);
             }
             splitMax[s] = m;
             splitSum[s] = l;

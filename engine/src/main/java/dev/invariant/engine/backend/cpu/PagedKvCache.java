@@ -2,30 +2,37 @@ package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.kv.KvCacheDtype;
 
 /**
  * Keys and values of every layer, stored per block: block b holds positions b*blockSize .. +blockSize-1
  * of whichever sequence owns it, each position a [kvHeads * headDim] row. A sequence's positions are
- * found through its block table, so blocks need not be contiguous or ordered.
+ * found through its block table, so blocks need not be contiguous or ordered. Rows are stored in the
+ * configured {@link KvCacheDtype}: rounded when written, widened exactly when read ({@link KvRows}).
  */
 final class PagedKvCache {
     final int blockSize;
     final int numBlocks;
     final int kvDim;
-    final float[][] keys;
-    final float[][] values;
+    final KvRows keys;
+    final KvRows values;
 
-    PagedKvCache(int layers, int numBlocks, int blockSize, int kvDim) {
+    PagedKvCache(int layers, int numBlocks, int blockSize, int kvDim, KvCacheDtype dtype) {
         long perLayer = (long) numBlocks * blockSize * kvDim;
         if (perLayer > Integer.MAX_VALUE - 16) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "KV cache of " + numBlocks + " blocks x " + blockSize
-                    + " positions x " + kvDim + " floats exceeds one layer's limit; use fewer or smaller blocks");
+                    + " positions x " + kvDim + " values exceeds one layer's limit; use fewer or smaller blocks");
         }
         this.blockSize = blockSize;
         this.numBlocks = numBlocks;
         this.kvDim = kvDim;
-        this.keys = new float[layers][(int) perLayer];
-        this.values = new float[layers][(int) perLayer];
+        this.keys = KvRows.of(dtype, layers, (int) perLayer);
+        this.values = KvRows.of(dtype, layers, (int) perLayer);
+    }
+
+    /** Bytes held for keys and values of all layers. */
+    static long bytes(int layers, int numBlocks, int blockSize, int kvDim, KvCacheDtype dtype) {
+        return 2L * layers * numBlocks * blockSize * kvDim * dtype.storage().bytes();
     }
 
     /** Offset of position {@code pos}'s row within a layer's key or value array. */
@@ -36,7 +43,7 @@ final class PagedKvCache {
 
     void write(int layer, int[] blockTable, int pos, float[] k, int ko, float[] v, int vo) {
         int off = offset(blockTable, pos);
-        System.arraycopy(k, ko, keys[layer], off, kvDim);
-        System.arraycopy(v, vo, values[layer], off, kvDim);
+        keys.store(layer, off, k, ko, kvDim);
+        values.store(layer, off, v, vo, kvDim);
     }
 }

@@ -8,6 +8,7 @@ import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.ProgressListener;
 import dev.invariant.engine.model.SafetensorsWriter;
 import dev.invariant.engine.model.Tensor;
+import dev.invariant.engine.model.gptq.GptqConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,10 @@ public final class SyntheticExport {
             }
             Files.writeString(dir.resolve("config.json"),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsString(configJson(m)) + "\n");
+            if (m.preset().gptq() != null) {
+                Files.writeString(dir.resolve("quantize_config.json"), JSON.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(quantizeConfig(JSON.createObjectNode(), m.preset().gptq())) + "\n");
+            }
         } catch (IOException e) {
             throw new EngineException(ErrorCode.INTERNAL, "cannot export " + m.id() + " to " + dir + ": " + e.getMessage()
                     + "; check that the folder is writable and the disk has room", e);
@@ -85,6 +90,18 @@ public final class SyntheticExport {
         }
         out.add(cur);
         return out;
+    }
+
+    /** The GPTQ settings as AutoGPTQ's quantize_config.json (and transformers' quantization_config) spell them. */
+    static ObjectNode quantizeConfig(ObjectNode n, GptqConfig q) {
+        n.put("quant_method", "gptq");
+        n.put("bits", q.bits());
+        n.put("group_size", q.groupSize());
+        n.put("desc_act", q.descAct());
+        n.put("sym", q.sym());
+        n.put("true_sequential", true);
+        n.put("checkpoint_format", q.v2() ? "gptq_v2" : "gptq");
+        return n;
     }
 
     /** A config.json that transformers, Jlama and {@code HfConfig} read as this preset's shape. */
@@ -122,7 +139,10 @@ public final class SyntheticExport {
             case F32 -> "float32";
             case BF16 -> "bfloat16";
             case F16 -> "float16";
+            case I32 -> throw new IllegalStateException("dense tensors are never I32");
         });
+        GptqConfig q = m.preset().gptq();
+        if (q != null) quantizeConfig(n.putObject("quantization_config"), q);
         n.put("invariant_synthetic", m.id());
         return n;
     }

@@ -34,9 +34,9 @@ public final class SyntheticModel {
         this.preset = preset;
         this.dtype = dtype;
         var map = new LinkedHashMap<String, Tensor>();
-        for (TensorLayout.Entry e : TensorLayout.of(preset.config())) {
+        for (TensorLayout.Entry e : TensorLayout.of(preset.config(), preset.gptq())) {
             entries.put(e.name(), e);
-            map.put(e.name(), new Tensor(e.name(), dtype, e.shape(), () -> materialise(e)));
+            map.put(e.name(), new Tensor(e.name(), e.dtype(dtype), e.shape(), () -> materialise(e)));
         }
         this.tensors = Collections.unmodifiableMap(map);
     }
@@ -109,21 +109,29 @@ public final class SyntheticModel {
 
     private void stream(TensorLayout.Entry e, Consumer<MemorySegment> sink) {
         long seed = WeightGenerator.seed(preset.name(), e.name());
-        long perPiece = TensorSource.PIECE_BYTES / dtype.bytes();
+        DType dt = e.dtype(dtype);
+        long perPiece = TensorSource.PIECE_BYTES / dt.bytes();
         long n = e.elementCount();
         try (Arena arena = Arena.ofShared()) { // shared: the generator fills pieces from several threads
-            MemorySegment buf = arena.allocate(Math.min(n, perPiece) * dtype.bytes(), 64);
+            MemorySegment buf = arena.allocate(Math.min(n, perPiece) * dt.bytes(), 64);
             for (long first = 0; first < n; first += perPiece) {
                 long count = Math.min(perPiece, n - first);
-                MemorySegment piece = buf.asSlice(0, count * dtype.bytes());
-                WeightGenerator.fill(seed, e.norm(), dtype, first, count, piece);
+                MemorySegment piece = buf.asSlice(0, count * dt.bytes());
+                fill(e, seed, first, count, piece);
                 sink.accept(piece);
             }
         }
     }
 
+    private void fill(TensorLayout.Entry e, long seed, long first, long count, MemorySegment dst) {
+        switch (e.kind()) {
+            case DENSE, NORM -> WeightGenerator.fill(seed, e.norm(), dtype, first, count, dst);
+            default -> GptqGenerator.fill(e, preset.gptq(), seed, first, count, dst);
+        }
+    }
+
     private MemorySegment materialise(TensorLayout.Entry e) {
-        long bytes = e.elementCount() * dtype.bytes();
+        long bytes = e.elementCount() * e.dtype(dtype).bytes();
         MemorySegment seg;
         try {
             seg = Arena.ofAuto().allocate(bytes, 64);
@@ -132,7 +140,7 @@ public final class SyntheticModel {
                     + " of " + id() + " (" + byteSize() + " bytes in all): raise -XX:MaxDirectMemorySize, or export the "
                     + "model with SyntheticExport and load the folder (memory-mapped)", oom);
         }
-        WeightGenerator.fill(WeightGenerator.seed(preset.name(), e.name()), e.norm(), dtype, 0, e.elementCount(), seg);
+        fill(e, WeightGenerator.seed(preset.name(), e.name()), 0, e.elementCount(), seg);
         return seg;
     }
 }

@@ -4,6 +4,7 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.gptq.GptqConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +12,11 @@ import java.util.Map;
 /**
  * A named model shape for synthetic weights. Shapes follow the real models' config.json; token ids
  * 256/257 are BOS/EOS because synthetic models pair with the byte-level tokenizer (bytes 0..255, then
- * specials). Rope scaling of the real models is not part of a preset.
+ * specials). Rope scaling of the real models is not part of a preset. A preset with {@code gptq} settings is a GPTQ
+ * checkpoint of that shape: its projections are packed as AutoGPTQ writes them ({@link GptqGenerator}), the other
+ * tensors (embeddings, norms, biases, lm_head) dense in the model's dtype.
  */
-public record SyntheticPreset(String name, String description, ModelConfig config) {
+public record SyntheticPreset(String name, String description, ModelConfig config, GptqConfig gptq) {
 
     private static final List<Integer> EOS = List.of(257);
     private static final int BOS = 256;
@@ -45,10 +48,29 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
         add("qwen1.5-14b", "Qwen1.5-14B layout (Qwen2, 40 layers, hidden 5120, untied, qkv bias)",
                 new ModelConfig(Architecture.QWEN2, 5120, 13696, 40, 40, 40, 128, 152064, 32768, 1e6, 1e-6f,
                         false, true, false, BOS, EOS));
+        // The seed report's model (Qwen/Qwen1.5-14B-Chat-GPTQ-Int8's quantize_config: bits 8, group 128, sym, no act-order)
+        ModelConfig qwen14 = PRESETS.get("qwen1.5-14b").config();
+        gptq("qwen1.5-14b-gptq-int8", "Qwen1.5-14B layout, GPTQ int8, group 128, sym (the seed report's model)",
+                qwen14, new GptqConfig(8, 128, false, true, false));
+        gptq("qwen1.5-14b-gptq-int4", "Qwen1.5-14B layout, GPTQ int4, group 128, sym",
+                qwen14, new GptqConfig(4, 128, false, true, false));
+        // Small GPTQ checkpoints for tests: act-order (permuted g_idx), group sizes 32 / 128 / -1, asymmetric zeros.
+        ModelConfig tinyQ = new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 512, 2048, 1e6, 1e-6f,
+                false, true, false, BOS, EOS);
+        gptq("tiny-gptq-int8", "Qwen2 layout, hidden 128, 2 layers, GPTQ int8, group 32, desc_act (fast tests)",
+                tinyQ, new GptqConfig(8, 32, true, true, false));
+        gptq("tiny-gptq-int4", "Qwen2 layout, hidden 128, 2 layers, GPTQ int4, group 128, asymmetric (fast tests)",
+                tinyQ, new GptqConfig(4, 128, false, false, false));
+        gptq("tiny-gptq-int4-g-1", "Qwen2 layout, hidden 128, 2 layers, GPTQ int4, one group per column (fast tests)",
+                tinyQ, new GptqConfig(4, -1, false, true, false));
     }
 
     private static void add(String name, String description, ModelConfig config) {
-        PRESETS.put(name, new SyntheticPreset(name, description, config));
+        PRESETS.put(name, new SyntheticPreset(name, description, config, null));
+    }
+
+    private static void gptq(String name, String description, ModelConfig config, GptqConfig gptq) {
+        PRESETS.put(name, new SyntheticPreset(name, description, config, gptq));
     }
 
     /** All presets, in a stable order. */
@@ -66,7 +88,7 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
         return p;
     }
 
-    /** Parameters in all, counted from the tensor layout. */
+    /** Parameters in all, counted from the dense tensor layout (a GPTQ preset has as many, packed). */
     public long parameterCount() {
         return TensorLayout.of(config).stream().mapToLong(TensorLayout.Entry::elementCount).sum();
     }

@@ -1,21 +1,41 @@
 package dev.invariant.engine.model.synthetic;
 
+import dev.invariant.engine.model.DType;
 import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.gptq.GptqConfig;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The Hugging Face tensor names and shapes of a decoder model with a given config: exactly the tensors
- * a {@code *ForCausalLM} checkpoint stores (no {@code lm_head.weight} when embeddings are tied).
+ * a {@code *ForCausalLM} checkpoint stores (no {@code lm_head.weight} when embeddings are tied). With GPTQ settings,
+ * the seven projections of each layer are stored as AutoGPTQ writes them: {@code qweight}, {@code qzeros},
+ * {@code scales}, {@code g_idx} instead of {@code weight}.
  */
 public final class TensorLayout {
 
-    /** One stored tensor; {@code norm} marks RMSNorm weights (initialised to 1). */
-    public record Entry(String name, long[] shape, boolean norm) {
+    /** What a tensor holds, which decides how it is generated and its dtype. */
+    public enum Kind { DENSE, NORM, QWEIGHT, QZEROS, SCALES, G_IDX }
+
+    /** One stored tensor; NORM marks RMSNorm weights (initialised to 1). */
+    public record Entry(String name, long[] shape, Kind kind) {
         public long elementCount() {
             long n = 1;
             for (long d : shape) n *= d;
             return n;
+        }
+
+        public boolean norm() {
+            return kind == Kind.NORM;
+        }
+
+        /** Its dtype in a model whose dense tensors are {@code dense}: GPTQ integers are I32, scales F16. */
+        public DType dtype(DType dense) {
+            return switch (kind) {
+                case QWEIGHT, QZEROS, G_IDX -> DType.I32;
+                case SCALES -> DType.F16;
+                case DENSE, NORM -> dense;
+            };
         }
     }
 
@@ -23,34 +43,53 @@ public final class TensorLayout {
     }
 
     public static List<Entry> of(ModelConfig c) {
+        return of(c, null);
+    }
+
+    public static List<Entry> of(ModelConfig c, GptqConfig gptq) {
         long h = c.hiddenSize(), f = c.intermediateSize(), q = c.qDim(), kv = c.kvDim();
         var out = new ArrayList<Entry>();
-        out.add(new Entry("model.embed_tokens.weight", new long[] {c.vocabSize(), h}, false));
+        out.add(dense("model.embed_tokens.weight", c.vocabSize(), h));
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "model.layers." + i + ".";
-            out.add(new Entry(p + "input_layernorm.weight", new long[] {h}, true));
-            out.add(new Entry(p + "self_attn.q_proj.weight", new long[] {q, h}, false));
-            out.add(new Entry(p + "self_attn.k_proj.weight", new long[] {kv, h}, false));
-            out.add(new Entry(p + "self_attn.v_proj.weight", new long[] {kv, h}, false));
+            out.add(new Entry(p + "input_layernorm.weight", new long[] {h}, Kind.NORM));
+            linear(out, p + "self_attn.q_proj", h, q, gptq);
+            linear(out, p + "self_attn.k_proj", h, kv, gptq);
+            linear(out, p + "self_attn.v_proj", h, kv, gptq);
             if (c.attentionBias()) {
-                out.add(new Entry(p + "self_attn.q_proj.bias", new long[] {q}, false));
-                out.add(new Entry(p + "self_attn.k_proj.bias", new long[] {kv}, false));
-                out.add(new Entry(p + "self_attn.v_proj.bias", new long[] {kv}, false));
+                out.add(dense(p + "self_attn.q_proj.bias", q));
+                out.add(dense(p + "self_attn.k_proj.bias", kv));
+                out.add(dense(p + "self_attn.v_proj.bias", kv));
             }
             if (c.qkNorm()) {
-                out.add(new Entry(p + "self_attn.q_norm.weight", new long[] {c.headDim()}, true));
-                out.add(new Entry(p + "self_attn.k_norm.weight", new long[] {c.headDim()}, true));
+                out.add(new Entry(p + "self_attn.q_norm.weight", new long[] {c.headDim()}, Kind.NORM));
+                out.add(new Entry(p + "self_attn.k_norm.weight", new long[] {c.headDim()}, Kind.NORM));
             }
-            out.add(new Entry(p + "self_attn.o_proj.weight", new long[] {h, q}, false));
-            out.add(new Entry(p + "post_attention_layernorm.weight", new long[] {h}, true));
-            out.add(new Entry(p + "mlp.gate_proj.weight", new long[] {f, h}, false));
-            out.add(new Entry(p + "mlp.up_proj.weight", new long[] {f, h}, false));
-            out.add(new Entry(p + "mlp.down_proj.weight", new long[] {h, f}, false));
+            linear(out, p + "self_attn.o_proj", q, h, gptq);
+            out.add(new Entry(p + "post_attention_layernorm.weight", new long[] {h}, Kind.NORM));
+            linear(out, p + "mlp.gate_proj", h, f, gptq);
+            linear(out, p + "mlp.up_proj", h, f, gptq);
+            linear(out, p + "mlp.down_proj", f, h, gptq);
         }
-        out.add(new Entry("model.norm.weight", new long[] {h}, true));
-        if (!c.tieWordEmbeddings()) {
-            out.add(new Entry("lm_head.weight", new long[] {c.vocabSize(), h}, false));
-        }
+        out.add(new Entry("model.norm.weight", new long[] {h}, Kind.NORM));
+        if (!c.tieWordEmbeddings()) out.add(dense("lm_head.weight", c.vocabSize(), h));
         return out;
+    }
+
+    private static Entry dense(String name, long... shape) {
+        return new Entry(name, shape, Kind.DENSE);
+    }
+
+    /** A projection of {@code in} inputs to {@code out} outputs: [out, in] dense, or AutoGPTQ's four tensors. */
+    private static void linear(List<Entry> out, String module, long in, long outputs, GptqConfig g) {
+        if (g == null) {
+            out.add(dense(module + ".weight", outputs, in));
+            return;
+        }
+        long groups = g.groups((int) in);
+        out.add(new Entry(module + ".qweight", new long[] {in / g.pack(), outputs}, Kind.QWEIGHT));
+        out.add(new Entry(module + ".qzeros", new long[] {groups, outputs / g.pack()}, Kind.QZEROS));
+        out.add(new Entry(module + ".scales", new long[] {groups, outputs}, Kind.SCALES));
+        out.add(new Entry(module + ".g_idx", new long[] {in}, Kind.G_IDX));
     }
 }

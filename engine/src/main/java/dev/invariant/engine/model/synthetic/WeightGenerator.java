@@ -53,12 +53,17 @@ public final class WeightGenerator {
         }
     }
 
-    /** The float32 value of element {@code i} of a non-norm tensor with this seed. */
-    public static float value(long seed, long i) {
+    /** Step 2: the SplitMix64 output h for counter i (also the source of synthetic GPTQ values). */
+    public static long hash(long seed, long i) {
         long z = seed + (i + 1) * GOLDEN;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        long h = z ^ (z >>> 31);
+        return z ^ (z >>> 31);
+    }
+
+    /** The float32 value of element {@code i} of a non-norm tensor with this seed. */
+    public static float value(long seed, long i) {
+        long h = hash(seed, i);
         int c = (int) ((h & 0xFFFF) + ((h >>> 16) & 0xFFFF) + ((h >>> 32) & 0xFFFF) + (h >>> 48)) - 131070;
         return (float) c * SCALE;
     }
@@ -92,6 +97,7 @@ public final class WeightGenerator {
                         dst.setAtIndex(BF16, j, Float.floatToFloat16(norm ? 1.0f : value(seed, first + j)));
                     }
                 }
+                case I32 -> throw new IllegalArgumentException("integer tensors come from GptqGenerator");
             }
         });
     }

@@ -44,6 +44,37 @@ class LargeShapesTest {
     }
 
     @Test
+    void qwen15_14bGptqShapesAndMemoryFiguresWithoutMaterialising() {
+        long direct = directBytes(), heap = heapUsed();
+        SyntheticModel int8 = SyntheticModel.create("synthetic:qwen1.5-14b-gptq-int8");
+        ModelWeights w = WeightMapping.map(int8.config(), int8.tensors(), int8.preset().gptq());
+        var gate = w.layers().get(0).gptq().gateProj();
+        assertArrayEquals(new long[] {5120 / 4, 13696}, gate.qweight().shape());
+        assertArrayEquals(new long[] {40, 13696 / 4}, gate.qzeros().shape());
+        assertArrayEquals(new long[] {40, 13696}, gate.scales().shape());
+        assertArrayEquals(new long[] {5120}, gate.gIdx().shape());
+        assertArrayEquals(new long[] {13696 / 4, 5120}, w.layers().get(39).gptq().downProj().qweight().shape());
+        assertEquals(14_167_290_880L, int8.preset().parameterCount());
+        SyntheticModel dense = SyntheticModel.create("synthetic:qwen1.5-14b");
+        SyntheticModel int4 = SyntheticModel.create("synthetic:qwen1.5-14b-gptq-int4");
+        assertEquals(int8.byteSize(), w.byteSize());
+        assertTrue(int8.byteSize() < 0.6 * dense.byteSize(), "int8 packs the projections into a byte each");
+        assertTrue(int4.byteSize() < 0.4 * dense.byteSize(), "int4 into half a byte");
+        // the configuration: the 14B int8 model plus a 10,000-token fp8 KV cache
+        var model = new dev.invariant.engine.model.Model("synthetic:qwen1.5-14b-gptq-int8", null, int8.config(), w, "x");
+        var config = dev.invariant.engine.EngineConfig.defaults(model.id()).withKvCache(16, 10000, true)
+                .withKvCacheDtype(dev.invariant.engine.kv.KvCacheDtype.FP8_E5M2);
+        var figures = dev.invariant.engine.MemoryFigures.of(model, config);
+        assertEquals(2L * 40 * 10000 * 5120, figures.kvBytes());
+        assertEquals(int8.byteSize(), figures.weightsBytes());
+        assertTrue(figures.line().contains("gptq int8 g128 sym") && figures.line().contains("fp8_e5m2, 10000 tokens"),
+                figures.line());
+        long grewDirect = directBytes() - direct, grewHeap = heapUsed() - heap;
+        assertTrue(grewDirect < (1 << 20), "direct memory grew by " + grewDirect);
+        assertTrue(grewHeap < (32 << 20), "heap grew by " + grewHeap);
+    }
+
+    @Test
     void qwen25_05bLayout() {
         SyntheticModel m = SyntheticModel.create("synthetic:qwen2.5-0.5b@f32");
         var c = m.config();

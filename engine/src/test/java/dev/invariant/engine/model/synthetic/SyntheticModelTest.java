@@ -128,7 +128,8 @@ class SyntheticModelTest {
     void everyPresetMapsToItsConfig() {
         for (SyntheticPreset p : SyntheticPreset.all()) {
             SyntheticModel m = SyntheticModel.create("synthetic:" + p.name());
-            ModelWeights w = WeightMapping.map(m.config(), m.tensors());
+            ModelWeights w = WeightMapping.map(m.config(), m.tensors(), p.gptq());
+            assertEquals(p.gptq(), w.quantization(), p.name());
             assertEquals(p.config().numLayers(), w.layers().size(), p.name());
             assertEquals(p.config().tieWordEmbeddings(), w.lmHead() == w.embedTokens(), p.name());
         }

@@ -25,8 +25,8 @@ final class ConsistencyTopic {
     private ConsistencyTopic() {
     }
 
-    static void ensureCompacted(String bootstrapServers, String topic, int partitions) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    static void ensureCompacted(Map<String, Object> adminConfig, String topic, int partitions) {
+        try (Admin admin = Admin.create(adminConfig)) {
             try {
                 admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
@@ -46,7 +46,8 @@ final class ConsistencyTopic {
                 LOG.info("topic {} existed with cleanup.policy={}: set to compact", topic, policy);
             }
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create or compact topic " + topic + " at " + bootstrapServers
+            throw new IllegalStateException("cannot create or compact topic " + topic + " at "
+                    + adminConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)
                     + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -22,6 +22,11 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import io.smallrye.common.annotation.Identifier;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -38,6 +43,10 @@ public class StreamsSetup {
     MonitorMetrics metrics;
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
+    // Every kafka.* setting (security included), as Quarkus collects it for Kafka clients.
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaClientConfig;
 
     private SchemaRegistryClient registry;
 
@@ -46,8 +55,9 @@ public class StreamsSetup {
     @Singleton
     Topology topology() {
         String consistency = config.topics().consistency();
-        ConsistencyTopic.ensureCompacted(bootstrapServers, consistency, config.monitor().consistencyPartitions());
-        registry = new SchemaRegistryClient(RegistryConfig.of(config.registry().url()));
+        ConsistencyTopic.ensureCompacted(adminConfig(), consistency, config.monitor().consistencyPartitions());
+        registry = new SchemaRegistryClient(new RegistryConfig(URI.create(config.registry().url()),
+                RegistryConfig.DEFAULT_TIMEOUT, config.registry().basicAuth().orElse(null)));
         registerEventSchema(consistency);
         var completions = new ConfluentAvroDeserializer<>(registry, Completion.class);
         String topic = config.topics().completions();
@@ -55,6 +65,16 @@ public class StreamsSetup {
         var events = Serdes.serdeFrom(new ConfluentAvroSerializer<ConsistencyEvent>(registry, false, false),
                 new ConfluentAvroDeserializer<>(registry, ConsistencyEvent.class));
         return MonitorTopology.build(config.settings(), reader, events);
+    }
+
+    /** The admin client's settings: the bootstrap servers and the security settings of every Kafka client. */
+    private Map<String, Object> adminConfig() {
+        var admin = new HashMap<String, Object>();
+        kafkaClientConfig.forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k)) admin.put(k, v);
+        });
+        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return admin;
     }
 
     /**

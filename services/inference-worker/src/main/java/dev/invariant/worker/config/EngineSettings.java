@@ -3,6 +3,7 @@ package dev.invariant.worker.config;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.kv.KvCacheDtype;
 
 /**
  * The engine part of the worker's configuration as an {@link EngineConfig}, vLLM's engine options included
@@ -24,6 +25,7 @@ public final class EngineSettings {
         // The engine's waiting bound equals the admission bound, so an admitted request is never refused.
         return new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()), threads,
                 b.maxBatch(), b.maxTokensPerStep(), b.prefillChunk(), b.maxInFlight(), b.kvBlockSize(),
-                b.kvCacheTokens(), b.prefixCaching(), config.backend(), config.maxModelLen());
+                b.kvCacheTokens(), b.prefixCaching(), config.backend(), KvCacheDtype.fromWire(config.kvCacheDtype()),
+                config.quantization().orElse(null), config.maxModelLen());
     }
 }

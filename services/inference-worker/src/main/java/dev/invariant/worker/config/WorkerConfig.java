@@ -3,6 +3,7 @@ package dev.invariant.worker.config;
 import dev.invariant.schemas.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,20 @@ public interface WorkerConfig {
     /** What runs the forward pass: cpu or cuda (portable results are the same bits on both). */
     @WithDefault("cpu")
     String backend();
+
+    /**
+     * What the KV cache stores: auto (= fp32), fp32, bf16, fp8_e4m3 (alias fp8) or fp8_e5m2; part of the fingerprint.
+     * vLLM's spelling {@code kv_cache_dtype} is read when this property is not set.
+     */
+    @WithDefault("${kv_cache_dtype:auto}")
+    String kvCacheDtype();
+
+    /**
+     * The weight quantisation the checkpoint must have (gptq, none); empty = whatever it holds. vLLM's spelling
+     * {@code quantization} is read when this property is not set.
+     */
+    @WithDefault("${quantization:}")
+    Optional<String> quantization();
 
     /** CPU threads of the forward pass; 0 = all cores. */
     @WithDefault("0")
@@ -54,6 +69,12 @@ public interface WorkerConfig {
     TopicNames topics();
 
     Registry registry();
+
+    Http http();
+
+    Log log();
+
+    Shutdown shutdown();
 
     /** Continuous-batching limits of the engine and the bound of requests admitted at once. */
     interface Batching {
@@ -106,5 +127,31 @@ public interface WorkerConfig {
         /** Per-request timeout in milliseconds. */
         @WithDefault("10000")
         long timeoutMs();
+
+        /** {@code user:password} for HTTP basic authentication at the registry; none when unset. */
+        Optional<String> basicAuth();
+    }
+
+    /** The HTTP API. */
+    interface Http {
+        /** When set, {@code /v1/*} requires {@code Authorization: Bearer <key>} (health and metrics stay open). */
+        Optional<String> apiKey();
+    }
+
+    /** What goes to the log. */
+    interface Log {
+        /** Prompt and completion text in the log (debugging only: they may be private). Off by default. */
+        @WithDefault("false")
+        boolean texts();
+    }
+
+    /** SIGTERM handling. */
+    interface Shutdown {
+        /**
+         * From SIGTERM to exit at most: admitted requests finish within it or are handed back (their offsets stay
+         * uncommitted, another worker of the group re-runs them); at its end the process exits regardless.
+         */
+        @WithDefault("30s")
+        Duration gracePeriod();
     }
 }

@@ -35,7 +35,7 @@ public class EngineService {
         EngineConfig ec = EngineSettings.of(config);
         WorkerConfig.Batching b = config.batching();
         long t0 = System.nanoTime();
-        this.engine = Engine.open(ec);
+        this.engine = Engine.open(ec, LOG::info);
         this.admission = new Admission(b.maxInFlight());
         this.modelName = config.servedModelName().orElseGet(() -> defaultName(config.model()));
         this.acceptedNames = Set.copyOf(new java.util.HashSet<>(java.util.List.of(modelName, config.model(),

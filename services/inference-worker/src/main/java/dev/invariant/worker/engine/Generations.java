@@ -4,15 +4,22 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.worker.config.WorkerConfig;
 import dev.invariant.worker.metrics.WorkerMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.CompletableFuture;
+import org.jboss.logging.Logger;
 
-/** Runs requests on the engine for both front doors (Kafka and HTTP) and records their metrics. */
+/**
+ * Runs requests on the engine for both front doors (Kafka and HTTP) and records their metrics. Prompt and
+ * completion text reach the log only with {@code invariant.log.texts=true} (a debugging switch): they may be private.
+ */
 @ApplicationScoped
 public class Generations {
+    private static final Logger LOG = Logger.getLogger(Generations.class);
     private final EngineService engines;
     private final WorkerMetrics metrics;
+    private final boolean logTexts;
 
     /**
      * A request's result and the time it spent in the worker before reaching the engine.
@@ -20,9 +27,10 @@ public class Generations {
     public record Finished(GenerationResult result, double beforeEngineMs) {
     }
 
-    public Generations(EngineService engines, WorkerMetrics metrics) {
+    public Generations(EngineService engines, WorkerMetrics metrics, WorkerConfig config) {
         this.engines = engines;
         this.metrics = metrics;
+        this.logTexts = config.log().texts();
     }
 
     /**
@@ -32,8 +40,10 @@ public class Generations {
      */
     public CompletableFuture<Finished> run(Request r, TokenListener listener, long arrivedNanos) {
         double before = (System.nanoTime() - arrivedNanos) / 1e6;
+        if (logTexts) LOG.infof("request %s prompt: %s", r.requestId(), r.prompt());
         return engines.engine().submit(r, listener).thenApply(g -> {
             metrics.finished(g, before);
+            if (logTexts) LOG.infof("request %s completion: %s", r.requestId(), g.text());
             return new Finished(g, before);
         });
     }

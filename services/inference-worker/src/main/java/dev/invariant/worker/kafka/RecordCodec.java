@@ -36,7 +36,7 @@ public class RecordCodec {
 
     public RecordCodec(WorkerConfig config) {
         this.registry = new SchemaRegistryClient(new RegistryConfig(URI.create(config.registry().url()),
-                Duration.ofMillis(config.registry().timeoutMs()), null));
+                Duration.ofMillis(config.registry().timeoutMs()), config.registry().basicAuth().orElse(null)));
     }
 
     public SchemaRegistryClient registry() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.engine.EngineException;
+import dev.invariant.engine.kv.KvCacheDtype;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -26,6 +27,21 @@ class EngineSettingsTest {
         assertEquals(4096, EngineSettings.of(config(Map.of("invariant.max-model-len", "4096"))).maxModelLen());
         assertEquals(4096, EngineSettings.of(config(Map.of("invariant.max-model-len", "4096", "max_model_len",
                 "10000"))).maxModelLen(), "Invariant's property wins over the vLLM spelling");
+    }
+
+    @Test
+    void kvCacheDtypeAndQuantizationAreReadByEitherName() {
+        var c = EngineSettings.of(config(Map.of("kv_cache_dtype", "fp8_e5m2", "quantization", "gptq")));
+        assertEquals(KvCacheDtype.FP8_E5M2, c.kvCacheDtype());
+        assertEquals("gptq", c.quantization());
+        var d = EngineSettings.of(config(Map.of()));
+        assertEquals(KvCacheDtype.AUTO, d.kvCacheDtype());
+        assertEquals(null, d.quantization());
+        assertEquals(KvCacheDtype.BF16, EngineSettings.of(config(Map.of("invariant.kv-cache-dtype", "bf16",
+                "kv_cache_dtype", "fp8_e5m2"))).kvCacheDtype(), "Invariant's property wins");
+        EngineException e = assertThrows(EngineException.class,
+                () -> EngineSettings.of(config(Map.of("kv_cache_dtype", "fp4"))));
+        assertTrue(e.getMessage().contains("fp4"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,238 @@
+// Kernel-level benchmark of the decode step's projections on the GPU machine (no JDK needed): kernels/matvec.cu (the
+// projection layout of kernels/layout.cuh, a warp per row) at 4 and 8 rows per block,
+// on the layer shapes of Qwen2.5-0.5B and Qwen1.5-14B, each layer with its own weights (more than L2 holds, as in
+// decode). Checks that every variant's outputs have the bits of a one-thread-per-row canonical dot written here
+// (for 1 and 4 tokens), then times, in CUDA graphs:
+//   chain   one layer's four projections in order (qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid), per layer
+//   chain+pf the same, each launch prefetching the next projection's weights into L2
+//   alone   each projection type over all layers' weights
+// and prints µs per layer, GB/s, and the fraction of the copy bandwidth measured in the same run.
+// Build: bench/device/kernels/build (nvcc, portable flags). Run: projections [--layers14 N] [--reps N].
+#include "../../../kernels/matvec.cu"
+#include "../../../kernels/layout.cu"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { \
+    fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_)); exit(1); } } while (0)
+
+__global__ void fill_bf16(unsigned short* p, long long n, unsigned seed) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        unsigned h = (unsigned)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
+        const unsigned exp = 127 - 9 + (h >> 28) % 6;  // |w| in [2^-9, 2^-3)
+        p[i] = (unsigned short)(((h & 1) << 15) | (exp << 7) | ((h >> 8) & 0x7f));
+    }
+}
+__global__ void fill_f32(float* p, long long n, unsigned seed, float lo, float hi) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        unsigned h = (unsigned)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
+        p[i] = lo + (hi - lo) * (h >> 8) * (1.0f / 16777216.0f);
+    }
+}
+__global__ void empty_kernel() {}
+
+
+// The reference: one thread per row, its 32 partials in registers, natural row-major weights (numerics.md §2).
+__global__ void reference(const unsigned short* W, const float* x, const float* nw, float eps, float* y,
+                          const float* bias, const float* resid, int rows, int k, int n, int flags) {
+    const int o = blockIdx.x * blockDim.x + threadIdx.x, t = blockIdx.y;
+    if (o >= rows) return;
+    const float* xr = x + (long long)t * k;
+    float invr = 1.0f;
+    if (flags & 1) {
+        float ss[32] = {0};
+        for (int i = 0; i < k; i++) ss[i % 32] = fmaf(xr[i], xr[i], ss[i % 32]);
+        invr = inv::inv_sqrt_canon(inv::tree32(ss, 32) / (float)k + eps);
+    }
+    auto dot = [&](int r) {
+        float p[32] = {0};
+        for (int i = 0; i < k; i++) {
+            const float xi = (flags & 1) ? nw[i] * (xr[i] * invr) : xr[i];
+            p[i % 32] = fmaf(xi, inv::bf16_to_f32(W[(long long)r * k + i]), p[i % 32]);
+        }
+        return inv::tree32(p, 32);
+    };
+    if (flags & 2) {
+        if (o * 2 + 1 < rows) y[(long long)t * (rows / 2) + o] = inv::silu_canon(dot(2 * o)) * dot(2 * o + 1);
+        return;
+    }
+    float v = dot(o);
+    if (bias) v = v + bias[o];
+    if (resid) v = resid[(long long)t * rows + o] + v;
+    y[(long long)t * rows + o] = v;
+}
+
+struct Shape { const char* name; int hidden, qkv, inter; };
+struct Layer { unsigned short *qkv, *o, *gu, *d; unsigned short *lqkv, *lo, *lgu, *ld; float *nIn, *nPost, *bias; };
+struct Variant { std::string name; int kind; int warps; };  // kind 1: matvec.cu, 2: reference
+struct Bufs { float *x, *x0, *qkv, *attn, *h; };
+
+// One projection of n tokens: y = W x (+ bias) (+ resid), fused per flags; next = the weights to prefetch.
+static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned short* W, const unsigned short* LW, int rows,
+                 int k, const float* x, const float* nw, float* y, int ldy, const float* bias, const float* resid,
+                 const void* next, long long nextBytes, int n) {
+    const int* xrows = nullptr; float eps = 1e-6f; int ldx = k, vec = 1;
+    if (v.kind == 2) {
+        int r2 = flags & 2 ? rows / 2 : rows;
+        reference<<<dim3((r2 + 127) / 128, n), 128, 0, s>>>(W, x, nw, eps, y, bias, resid, rows, k, n, flags);
+        return;
+    }
+    const int tg = n == 1 ? 1 : 4;
+    int stride = (k + 7) & ~7;
+    const char* nx = (const char*)next;
+    void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n, &nx, &nextBytes};
+    const void* f = tg == 1 ? (flags == 0 ? (const void*)matvec_bf16_t1 : flags == 1 ? (const void*)matvec_bf16_norm_t1 : (const void*)matvec_bf16_norm_silu_t1)
+                            : (flags == 0 ? (const void*)matvec_bf16_t4 : flags == 1 ? (const void*)matvec_bf16_norm_t4 : (const void*)matvec_bf16_norm_silu_t4);
+    CK(cudaLaunchKernel(f, dim3((rows + v.warps - 1) / v.warps, (n + tg - 1) / tg), dim3(32 * v.warps), args,
+                        4 * tg * ((k + 7) & ~7), s));
+}
+
+// The four projections of layer l for n tokens; pf: each prefetches the next one's weights; only: one of them.
+static void layer(cudaStream_t s, const Variant& v, const Shape& sh, const std::vector<Layer>& L, int l, Bufs& b,
+                  bool pf, int n, int only = -1) {
+    const Layer& w = L[l];
+    const Layer& nl = L[(l + 1) % L.size()];
+    const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
+    if (only < 0 || only == 0)
+        proj(s, v, 1, w.qkv, w.lqkv, Q, H, b.x, w.nIn, b.qkv, Q, w.bias, nullptr, pf ? w.lo : nullptr, 2 * H * H, n);
+    if (only < 0 || only == 1)
+        proj(s, v, 0, w.o, w.lo, H, H, b.attn, nullptr, b.x, H, nullptr, b.x, pf ? w.lgu : nullptr, 4 * I * H, n);
+    if (only < 0 || only == 2)
+        proj(s, v, 3, w.gu, w.lgu, 2 * I, H, b.x, w.nPost, b.h, I, nullptr, nullptr, pf ? w.ld : nullptr, 2 * H * I, n);
+    if (only < 0 || only == 3)
+        proj(s, v, 0, w.d, w.ld, H, I, b.h, nullptr, b.x, H, nullptr, b.x, pf ? nl.lqkv : nullptr, 2 * Q * H, n);
+}
+
+static float time_graph(cudaStream_t s, cudaGraphExec_t g, int reps) {
+    cudaEvent_t a, e; CK(cudaEventCreate(&a)); CK(cudaEventCreate(&e));
+    for (int i = 0; i < 3; i++) CK(cudaGraphLaunch(g, s));
+    std::vector<float> ms;
+    for (int i = 0; i < reps; i++) {
+        CK(cudaEventRecord(a, s)); CK(cudaGraphLaunch(g, s)); CK(cudaEventRecord(e, s)); CK(cudaEventSynchronize(e));
+        float t; CK(cudaEventElapsedTime(&t, a, e)); ms.push_back(t);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+template <typename F> static cudaGraphExec_t capture(cudaStream_t s, F body) {
+    cudaGraph_t g; cudaGraphExec_t ge;
+    CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+    body();
+    CK(cudaStreamEndCapture(s, &g));
+    CK(cudaGraphInstantiate(&ge, g, 0));
+    CK(cudaGraphDestroy(g));
+    return ge;
+}
+
+__global__ void copy_kernel(const uint4* a, uint4* b, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) b[i] = a[i];
+}
+
+static unsigned short* relaid(const unsigned short* w, int rows, int k) {
+    unsigned short* out; const int stride = (k + 7) & ~7;
+    CK(cudaMalloc(&out, 2LL * rows * stride)); CK(cudaMemset(out, 0, 2LL * rows * stride));
+    relayout_bf16<<<2048, 256>>>(w, out, rows, k, stride);
+    return out;
+}
+
+int main(int argc, char** argv) {
+    int reps = 20, layers14 = 4;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--layers14") && i + 1 < argc) layers14 = atoi(argv[++i]);
+        else { printf("usage: projections [--reps N] [--layers14 N]\n"); return 0; }
+    }
+    cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
+    printf("device: %s, %d SMs, L2 %d MiB\n", p.name, p.multiProcessorCount, p.l2CacheSize >> 20);
+    cudaStream_t s; CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+
+    // Copy bandwidth, counted as the anchor counts it (2 bytes moved per byte copied), with a copy kernel.
+    const long long cn = (1LL << 31) / 16; uint4 *ca, *cbuf; CK(cudaMalloc(&ca, cn * 16)); CK(cudaMalloc(&cbuf, cn * 16));
+    CK(cudaMemset(ca, 1, cn * 16)); CK(cudaMemset(cbuf, 0, cn * 16));
+    auto cg = capture(s, [&] { for (int i = 0; i < 5; i++) copy_kernel<<<4 * p.multiProcessorCount, 1024, 0, s>>>(ca, cbuf, cn); });
+    const double copyGBs = 2.0 * 5 * cn * 16 / (time_graph(s, cg, 5) * 1e-3) / 1e9;
+    CK(cudaFree(ca)); CK(cudaFree(cbuf));
+    auto eg = capture(s, [&] { for (int i = 0; i < 200; i++) empty_kernel<<<132, 128, 0, s>>>(); });
+    printf("copy bandwidth: %.1f GB/s; empty kernel in a graph: %.2f us per node\n", copyGBs, time_graph(s, eg, reps) * 1e3 / 200);
+    const void* mvs[] = {(const void*)matvec_bf16_t1, (const void*)matvec_bf16_norm_t1, (const void*)matvec_bf16_norm_silu_t1,
+                         (const void*)matvec_bf16_t4, (const void*)matvec_bf16_norm_t4, (const void*)matvec_bf16_norm_silu_t4};
+    for (const void* f : mvs) CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
+
+    const Shape shapes[] = {{"qwen2.5-0.5b", 896, 1152, 4864}, {"qwen1.5-14b", 5120, 15360, 13696}};
+    const std::vector<Variant> variants = {{"reference", 2, 0}, {"matvec/4w", 1, 4}, {"matvec/8w", 1, 8}};
+    for (const Shape& sh : shapes) {
+        const int nl = sh.hidden == 896 ? 24 : layers14;
+        const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
+        const long long layerBytes = 2 * (Q * H + H * H + 2 * I * H + H * I);
+        const int NT = 4;  // tokens for the 4-token bit check
+        std::vector<Layer> L(nl);
+        for (int l = 0; l < nl; l++) {
+            Layer& w = L[l];
+            CK(cudaMalloc(&w.qkv, 2 * Q * H)); CK(cudaMalloc(&w.o, 2 * H * H));
+            CK(cudaMalloc(&w.gu, 4 * I * H)); CK(cudaMalloc(&w.d, 2 * H * I));
+            CK(cudaMalloc(&w.nIn, 4 * H)); CK(cudaMalloc(&w.nPost, 4 * H)); CK(cudaMalloc(&w.bias, 4 * Q));
+            fill_bf16<<<1024, 256>>>(w.qkv, Q * H, 11 + l); fill_bf16<<<1024, 256>>>(w.o, H * H, 23 + l);
+            fill_bf16<<<1024, 256>>>(w.gu, 2 * I * H, 37 + l); fill_bf16<<<1024, 256>>>(w.d, H * I, 41 + l);
+            fill_f32<<<64, 256>>>(w.nIn, H, 5 + l, 0.5f, 1.5f); fill_f32<<<64, 256>>>(w.nPost, H, 7 + l, 0.5f, 1.5f);
+            fill_f32<<<64, 256>>>(w.bias, Q, 9 + l, -0.1f, 0.1f);
+            w.lqkv = relaid(w.qkv, Q, H); w.lo = relaid(w.o, H, H); w.lgu = relaid(w.gu, 2 * I, H); w.ld = relaid(w.d, H, I);
+        }
+        Bufs b;
+        CK(cudaMalloc(&b.x, 4 * NT * H)); CK(cudaMalloc(&b.x0, 4 * NT * H)); CK(cudaMalloc(&b.qkv, 4 * NT * Q));
+        CK(cudaMalloc(&b.attn, 4 * NT * H)); CK(cudaMalloc(&b.h, 4 * NT * I));
+        fill_f32<<<64, 256>>>(b.x0, NT * H, 3, -2.0f, 2.0f); fill_f32<<<64, 256>>>(b.attn, NT * H, 4, -1.0f, 1.0f);
+        CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
+        printf("\n%s: %d layers of %.1f MB (hidden %lld, qkv %lld, ffn %lld); roofline %.2f us per layer\n", sh.name,
+               nl, layerBytes / 1e6, H, Q, I, layerBytes / (copyGBs * 1e3));
+        printf("%-10s %6s %6s | %9s %7s %5s | %9s %7s %5s | %7s %7s %7s %7s | %8s\n", "variant", "bits1", "bits4",
+               "chain us", "GB/s", "%cp", "chain+pf", "GB/s", "%cp", "qkv", "o", "gate/up", "down", "4tok us");
+
+        std::vector<float> ref[2][3];
+        for (const Variant& v : variants) {
+            const char* verdict[2];
+            for (int ti = 0; ti < 2; ti++) {  // bits: the whole chain from the same x, for 1 and 4 tokens
+                const int n = ti == 0 ? 1 : NT;
+                CK(cudaMemcpy(b.x, b.x0, 4 * n * H, cudaMemcpyDeviceToDevice));
+                for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, false, n);
+                CK(cudaStreamSynchronize(s)); CK(cudaGetLastError());
+                std::vector<float> out[3] = {std::vector<float>(n * H), std::vector<float>(n * Q), std::vector<float>(n * I)};
+                CK(cudaMemcpy(out[0].data(), b.x, 4 * n * H, cudaMemcpyDeviceToHost));
+                CK(cudaMemcpy(out[1].data(), b.qkv, 4 * n * Q, cudaMemcpyDeviceToHost));
+                CK(cudaMemcpy(out[2].data(), b.h, 4 * n * I, cudaMemcpyDeviceToHost));
+                bool same = true;
+                if (v.kind == 2) for (int i = 0; i < 3; i++) ref[ti][i] = out[i];
+                else for (int i = 0; i < 3; i++) same = same && !memcmp(ref[ti][i].data(), out[i].data(), 4 * out[i].size());
+                verdict[ti] = v.kind == 2 ? "ref" : same ? "equal" : "DIFFER";
+            }
+            if (v.kind == 2) { printf("%-10s %6s %6s |\n", v.name.c_str(), "ref", "ref"); continue; }
+            auto chain = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, false, 1); });
+            auto chainPf = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, v.kind == 1, 1); });
+            auto chain4 = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, false, NT); });
+            const float c = time_graph(s, chain, reps) * 1e3 / nl, cp = time_graph(s, chainPf, reps) * 1e3 / nl;
+            const float c4 = time_graph(s, chain4, reps) * 1e3 / nl;
+            float alone[4];
+            for (int o = 0; o < 4; o++) {
+                auto g = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, false, 1, o); });
+                alone[o] = time_graph(s, g, reps) * 1e3 / nl;
+                CK(cudaGraphExecDestroy(g));
+            }
+            printf("%-10s %6s %6s | %9.2f %7.0f %5.1f | %9.2f %7.0f %5.1f | %7.2f %7.2f %7.2f %7.2f | %8.2f\n",
+                   v.name.c_str(), verdict[0], verdict[1], c, layerBytes / (c * 1e3), 100 * layerBytes / (c * 1e3) / copyGBs,
+                   cp, layerBytes / (cp * 1e3), 100 * layerBytes / (cp * 1e3) / copyGBs, alone[0], alone[1], alone[2],
+                   alone[3], c4);
+            CK(cudaGraphExecDestroy(chain)); CK(cudaGraphExecDestroy(chainPf)); CK(cudaGraphExecDestroy(chain4));
+        }
+        for (Layer& w : L) {
+            for (void* q : {(void*)w.qkv, (void*)w.o, (void*)w.gu, (void*)w.d, (void*)w.lqkv, (void*)w.lo, (void*)w.lgu,
+                            (void*)w.ld, (void*)w.nIn, (void*)w.nPost, (void*)w.bias}) cudaFree(q);
+        }
+        cudaFree(b.x); cudaFree(b.x0); cudaFree(b.qkv); cudaFree(b.attn); cudaFree(b.h);
+    }
+    return 0;
+}

@@ -1,0 +1,37 @@
+package dev.invariant.engine;
+
+import dev.invariant.engine.kv.KvCacheDtype;
+import dev.invariant.engine.model.Model;
+import java.util.Locale;
+
+/**
+ * What an engine will hold, computed from the model's shapes and the config before anything is allocated, so that
+ * start-up can say it first: the weights as stored (GPTQ packed, never dequantised) and the KV cache of the configured
+ * tokens (whole blocks) in its stored dtype.
+ */
+public record MemoryFigures(long weightsBytes, String quantization, long kvBytes, KvCacheDtype kvDtype, int kvTokens,
+                            int blocks, int blockSize, int layers, int kvDim) {
+
+    public static MemoryFigures of(Model model, EngineConfig config) {
+        var c = model.config();
+        KvCacheDtype kv = config.kvCacheDtype().storage();
+        long positions = (long) config.numBlocks() * config.blockSize();
+        return new MemoryFigures(model.weights().byteSize(), model.weights().describeQuantization(),
+                2L * c.numLayers() * positions * c.kvDim() * kv.bytes(), kv, config.kvCacheTokens(), config.numBlocks(),
+                config.blockSize(), c.numLayers(), c.kvDim());
+    }
+
+    /**
+     * One line for logs, e.g. {@code memory: weights 15.83 GB (gptq int8 g128 sym) + KV cache 4.10 GB (fp8_e5m2,
+     * 10000 tokens = 625 blocks x 16, 40 layers x 2 x 5120 values) = 19.93 GB}.
+     */
+    public String line() {
+        return String.format(Locale.ROOT, "memory: weights %s (%s) + KV cache %s (%s, %d tokens = %d blocks x %d,"
+                        + " %d layers x 2 x %d values) = %s", gb(weightsBytes), quantization.equals("none") ? "dense" : quantization,
+                gb(kvBytes), kvDtype.wireName(), kvTokens, blocks, blockSize, layers, kvDim, gb(weightsBytes + kvBytes));
+    }
+
+    private static String gb(long bytes) {
+        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
+    }
+}
