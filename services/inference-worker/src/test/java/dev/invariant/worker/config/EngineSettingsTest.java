@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 /** vLLM's engine option names in the worker's configuration, read by the same SmallRye Config the worker uses. */
 class EngineSettingsTest {
     static WorkerConfig config(Map<String, String> properties) {
-        SmallRyeConfig c = new SmallRyeConfigBuilder().addDefaultInterceptors().withMapping(WorkerConfig.class)
+        // Quarkus's Duration converter, as the worker has it ("30s")
+        SmallRyeConfig c = new SmallRyeConfigBuilder().addDefaultInterceptors()
+                .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
+                .withMapping(WorkerConfig.class)
                 .withSources(new PropertiesConfigSource(properties, "test", 500)).build();
         return c.getConfigMapping(WorkerConfig.class);
     }
