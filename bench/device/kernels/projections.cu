@@ -2,7 +2,7 @@
 // projection layout of kernels/layout.cuh, a warp per row) at 4 and 8 rows per block,
 // on the layer shapes of Qwen2.5-0.5B and Qwen1.5-14B, each layer with its own weights (more than L2 holds, as in
 // decode). Checks that every variant's outputs have the bits of a one-thread-per-row canonical dot written here
-// (for 1 and 4 tokens), then times, in CUDA graphs:
+// (for 1 and 16 tokens), then times, in CUDA graphs:
 //   chain   one layer's four projections in order (qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid), per layer
 //   chain+pf the same, each launch prefetching the next projection's weights into L2
 //   alone   each projection type over all layers' weights
@@ -69,8 +69,9 @@ __global__ void reference(const unsigned short* W, const float* x, const float* 
 
 struct Shape { const char* name; int hidden, qkv, inter; };
 struct Layer { unsigned short *qkv, *o, *gu, *d; unsigned short *lqkv, *lo, *lgu, *ld; float *nIn, *nPost, *bias; };
-struct Variant { std::string name; int kind; int warps; };  // kind 1: matvec.cu, 2: reference
+struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
+static int g_smem;  // dynamic shared memory a block may take
 
 // One projection of n tokens: y = W x (+ bias) (+ resid), fused per flags; next = the weights to prefetch.
 static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned short* W, const unsigned short* LW, int rows,
@@ -82,14 +83,18 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
         reference<<<dim3((r2 + 127) / 128, n), 128, 0, s>>>(W, x, nw, eps, y, bias, resid, rows, k, n, flags);
         return;
     }
-    const int tg = n == 1 ? 1 : 4;
+    int tg = n == 1 ? 1 : v.tg;
+    if (4 * tg * ((k + 3) & ~3) > g_smem) tg = 1;  // as the backend does: input rows that fit
+    const int rpb = v.warps * (tg == 1 ? 1 : 4);
     int stride = (k + 7) & ~7;
     const char* nx = (const char*)next;
     void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n, &nx, &nextBytes};
-    const void* f = tg == 1 ? (flags == 0 ? (const void*)matvec_bf16_t1 : flags == 1 ? (const void*)matvec_bf16_norm_t1 : (const void*)matvec_bf16_norm_silu_t1)
-                            : (flags == 0 ? (const void*)matvec_bf16_t4 : flags == 1 ? (const void*)matvec_bf16_norm_t4 : (const void*)matvec_bf16_norm_silu_t4);
-    CK(cudaLaunchKernel(f, dim3((rows + v.warps - 1) / v.warps, (n + tg - 1) / tg), dim3(32 * v.warps), args,
-                        4 * tg * ((k + 7) & ~7), s));
+    const void* f1[] = {(const void*)matvec_bf16_t1, (const void*)matvec_bf16_norm_t1, (const void*)matvec_bf16_norm_silu_t1};
+    const void* f4[] = {(const void*)matvec_bf16_t4, (const void*)matvec_bf16_norm_t4, (const void*)matvec_bf16_norm_silu_t4};
+    const int fi = flags == 0 ? 0 : flags == 1 ? 1 : 2;
+    const void* f = tg == 1 ? f1[fi] : f4[fi];
+    CK(cudaLaunchKernel(f, dim3((rows + rpb - 1) / rpb, (n + tg - 1) / tg), dim3(32 * v.warps), args,
+                        4 * tg * ((k + 3) & ~3), s));
 }
 
 // The four projections of layer l for n tokens; pf: each prefetches the next one's weights; only: one of them.
@@ -162,15 +167,16 @@ int main(int argc, char** argv) {
     printf("copy bandwidth: %.1f GB/s; empty kernel in a graph: %.2f us per node\n", copyGBs, time_graph(s, eg, reps) * 1e3 / 200);
     const void* mvs[] = {(const void*)matvec_bf16_t1, (const void*)matvec_bf16_norm_t1, (const void*)matvec_bf16_norm_silu_t1,
                          (const void*)matvec_bf16_t4, (const void*)matvec_bf16_norm_t4, (const void*)matvec_bf16_norm_silu_t4};
+    g_smem = (int)p.sharedMemPerBlockOptin - 1024;
     for (const void* f : mvs) CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
 
     const Shape shapes[] = {{"qwen2.5-0.5b", 896, 1152, 4864}, {"qwen1.5-14b", 5120, 15360, 13696}};
-    const std::vector<Variant> variants = {{"reference", 2, 0}, {"matvec/4w", 1, 4}, {"matvec/8w", 1, 8}};
+    const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}};
     for (const Shape& sh : shapes) {
         const int nl = sh.hidden == 896 ? 24 : layers14;
         const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
         const long long layerBytes = 2 * (Q * H + H * H + 2 * I * H + H * I);
-        const int NT = 4;  // tokens for the 4-token bit check
+        const int NT = 16;  // tokens for the many-token bit check and timing
         std::vector<Layer> L(nl);
         for (int l = 0; l < nl; l++) {
             Layer& w = L[l];
@@ -190,8 +196,8 @@ int main(int argc, char** argv) {
         CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
         printf("\n%s: %d layers of %.1f MB (hidden %lld, qkv %lld, ffn %lld); roofline %.2f us per layer\n", sh.name,
                nl, layerBytes / 1e6, H, Q, I, layerBytes / (copyGBs * 1e3));
-        printf("%-10s %6s %6s | %9s %7s %5s | %9s %7s %5s | %7s %7s %7s %7s | %8s\n", "variant", "bits1", "bits4",
-               "chain us", "GB/s", "%cp", "chain+pf", "GB/s", "%cp", "qkv", "o", "gate/up", "down", "4tok us");
+        printf("%-10s %6s %6s | %9s %7s %5s | %9s %7s %5s | %7s %7s %7s %7s | %8s\n", "variant", "bits1", "bits16",
+               "chain us", "GB/s", "%cp", "chain+pf", "GB/s", "%cp", "qkv", "o", "gate/up", "down", "16tok us");
 
         std::vector<float> ref[2][3];
         for (const Variant& v : variants) {
