@@ -36,8 +36,12 @@ class ExactlyOnceIT {
             ShutdownIT.awaitRunning(worker);
             worker.kill();
             worker.start();
-            List<Completion> all = completions.awaitCount(c -> c.getRequestId().startsWith("eos-"), 40,
-                    Duration.ofMinutes(3));
+            List<Completion> answered = completions.await(c -> c.getRequestId().startsWith("eos-"),
+                    l -> l.stream().map(Completion::getRequestId).distinct().count() == 40, Duration.ofMinutes(3),
+                    l -> l.stream().map(Completion::getRequestId).distinct().count() + " of 40 answered");
+            // A few more polls: a copy arriving late would show here.
+            List<Completion> all = completions.awaitCount(c -> c.getRequestId().startsWith("eos-"), answered.size(),
+                    Duration.ofMinutes(1));
             Map<String, Long> copies = all.stream().collect(Collectors.groupingBy(Completion::getRequestId,
                     Collectors.counting()));
             assertEquals(40, copies.size(), "every request answered");
