@@ -308,6 +308,36 @@ int main(int argc, char** argv) {
                    alone[3], c4);
             CK(cudaGraphExecDestroy(chain)); CK(cudaGraphExecDestroy(chainPf)); CK(cudaGraphExecDestroy(chain4));
         }
+        {  // the vocabulary projection (RMSNorm fused), one token
+            const int V = sh.hidden == 896 ? 151936 : 152064;
+            unsigned short* hw; CK(cudaMalloc(&hw, 2LL * V * H)); fill_bf16<<<1024, 256>>>(hw, (long long)V * H, 99);
+            unsigned short* hl = relaid(hw, V, H);
+            CK(cudaDeviceSynchronize());  // filled on the default stream, read on s
+            float* logits; CK(cudaMalloc(&logits, 4LL * V));
+            std::vector<float> want(V), got(V);
+            reference<<<dim3((V + 127) / 128, 1), 128, 0, s>>>(hw, b.x0, L[0].nIn, 1e-6f, logits, nullptr, nullptr, V, H, 1, 1);
+            CK(cudaStreamSynchronize(s));  // s does not order with the default stream's copies
+            CK(cudaMemcpy(want.data(), logits, 4LL * V, cudaMemcpyDeviceToHost));
+            printf("lm head (%d x %lld, %.0f MB; %.2f us at the copy bandwidth):", V, H, 2.0 * V * H / 1e6, 2.0 * V * H / (copyGBs * 1e3));
+            {
+                const void* f = (const void*)matvec_bf16_norm_t1;
+                const int* xrows = nullptr; float eps = 1e-6f; int ldx = H, ldy = V, n = 1, kk = H, rows = V;
+                int stride = (H + 7) & ~7; const char* nx = nullptr; long long nb = 0; const float* nul = nullptr;
+                const float* x0 = b.x0; const float* nw = L[0].nIn;
+                void* args[] = {&hl, &x0, &xrows, &nw, &eps, &logits, &nul, &nul, &rows, &kk, &stride, &ldx, &ldy, &n, &nx, &nb};
+                const int blocks = (V + 7) / 8;
+                auto go = [&] { CK(cudaLaunchKernel(f, dim3(blocks), dim3(256), args, 4 * ((H + 3) & ~3), s)); };
+                CK(cudaMemset(logits, 0xff, 4LL * V)); go(); CK(cudaStreamSynchronize(s));
+                CK(cudaMemcpy(got.data(), logits, 4LL * V, cudaMemcpyDeviceToHost));
+                const bool same = !memcmp(want.data(), got.data(), 4LL * V);
+                auto g = capture(s, [&] { for (int i = 0; i < 10; i++) go(); });
+                const float us = time_graph(s, g, reps) * 1e3 / 10;
+                printf(" matvec %.2f us (%s)", us, same ? "equal" : "DIFFER");
+                CK(cudaGraphExecDestroy(g));
+            }
+            printf("\n");
+            cudaFree(hw); cudaFree(hl); cudaFree(logits);
+        }
         for (Layer& w : L) {
             for (void* q : {(void*)w.qkv, (void*)w.o, (void*)w.gu, (void*)w.d, (void*)w.lqkv, (void*)w.lo, (void*)w.lgu,
                             (void*)w.ld, (void*)w.nIn, (void*)w.nPost, (void*)w.bias}) cudaFree(q);
