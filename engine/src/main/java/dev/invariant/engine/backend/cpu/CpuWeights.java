@@ -37,12 +37,12 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
         GptqLayer g = l.gptq();
         if (g != null) {
             return new Layer(vector(l.inputLayernorm(), a),
-                    GptqMatrix.of(g.qProj()), GptqMatrix.of(g.kProj()), GptqMatrix.of(g.vProj()),
+                    GptqMatrix.of(g.qProj(), a), GptqMatrix.of(g.kProj(), a), GptqMatrix.of(g.vProj(), a),
                     vector(l.qBias(), a), vector(l.kBias(), a), vector(l.vBias(), a),
                     vector(l.qNorm(), a), vector(l.kNorm(), a),
-                    GptqMatrix.of(g.oProj()),
+                    GptqMatrix.of(g.oProj(), a),
                     vector(l.postAttentionLayernorm(), a),
-                    GptqMatrix.of(g.gateProj()), GptqMatrix.of(g.upProj()), GptqMatrix.of(g.downProj()));
+                    GptqMatrix.of(g.gateProj(), a), GptqMatrix.of(g.upProj(), a), GptqMatrix.of(g.downProj(), a));
         }
         return new Layer(vector(l.inputLayernorm(), a),
                 WeightMatrix.of(l.qProj(), a), WeightMatrix.of(l.kProj(), a), WeightMatrix.of(l.vProj(), a),
