@@ -1,5 +1,6 @@
 package dev.invariant.cli;
 
+import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
@@ -57,6 +58,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-naive", description = "Do not start the second worker running the naive profile (the comparison"
             + " that shows what batch-dependent arithmetic does to repeated requests).")
     boolean noNaive;
+
+    @Option(names = "--cpu-check", description = "After the workload, re-execute every portable completion on this machine's"
+            + " CPU engine and print, per backend that made them, how many hashes equal the CPU's (the end-to-end GPU"
+            + " check, bench/device/run e2e); with --once, exit 0 only when all are equal.")
+    boolean cpuCheck;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Stack data and logs (default: .invariant/demo).")
     Path workDir;
@@ -124,10 +130,17 @@ final class DemoCommand implements Callable<Integer> {
             int seen = summary.completions() + naiveSummary.completions();
             System.out.println("    " + MonitorClient.describe(monitor, seen, Duration.ofSeconds(60)));
             System.out.println();
+            boolean cpuEqual = true;
+            if (cpuCheck) {
+                EngineConfig cpu = EngineConfig.defaults(modelId);
+                CpuCheck check = CpuCheck.run(kafka, threads != null ? cpu.withThreads(threads) : cpu, System.out);
+                check.print(System.out);
+                cpuEqual = check.allEqual();
+            }
             printUrls(worker, monitor, stack);
             // Naive may diverge (that is what it shows); the run passes when portable had none.
             boolean answered = naiveSummary.completions() == naiveSummary.sent() && naiveSummary.errors() == 0;
-            if (once) return summary.consistent() && answered ? 0 : 1;
+            if (once) return summary.consistent() && answered && cpuEqual ? 0 : 1;
             System.out.println("The stack, the monitor and the workers keep running: try ./invariant produce --bootstrap-server "
                     + stack.bootstrapServers() + " --registry-url " + stack.ccompatUrl() + " --model " + served
                     + " --wait \"Once upon a time\" and watch the dashboard. Press Ctrl-C to stop.");

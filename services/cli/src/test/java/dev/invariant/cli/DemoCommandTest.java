@@ -7,14 +7,17 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** README's first command, headless: real broker, real registry, the packaged worker, one hash per fingerprint. */
+/**
+ * README's first command, headless: real broker, real registry, the packaged worker, one hash per fingerprint; with
+ * {@code --cpu-check} (what bench/device/run e2e runs on the GPU machine) every completion re-executed on the CPU.
+ */
 class DemoCommandTest {
 
     @Test
     void demoOnceIsConsistent(@TempDir Path dir) {
         Path model = Path.of(System.getProperty("invariant.shared"), "models", "stories260K");
         GenerateCommandTest.Outcome o = GenerateCommandTest.run("demo", "--once", "--max-tokens", "16",
-                "--threads", "2", "--model", model.toString(), "--work-dir", dir.toString());
+                "--threads", "2", "--model", model.toString(), "--work-dir", dir.toString(), "--cpu-check");
         assertEquals(0, o.code(), o.out() + o.err());
         // 49 requests of the mixed workload and 53 in the waves of load, all portable.
         assertTrue(o.out().contains("completions received             102 (errors: 0)"), o.out());
@@ -25,5 +28,9 @@ class DemoCommandTest {
         assertTrue(o.out().matches("(?s).*\\n    portable +102 +\\d+ +0\\n.*"), o.out());
         assertTrue(o.out().matches("(?s).*\\n    naive \\(for comparison\\) +53 +\\d+ +\\d+\\n.*"), o.out());
         assertTrue(o.out().matches("(?s).*dashboard +http://127\\.0\\.0\\.1:\\d+/.*"), o.out());
+        // --cpu-check: every portable completion re-executed on the CPU, per backend that made it (here the CPU).
+        assertTrue(o.out().contains("hashes equal to the CPU's        102 of 102"), o.out());
+        assertTrue(o.out().matches("(?s).*\\n    cpu-\\S+ x2 threads portable +102 +102 +0 +0\\n.*"), o.out());
+        assertTrue(o.out().contains("result                           ALL EQUAL"), o.out());
     }
 }

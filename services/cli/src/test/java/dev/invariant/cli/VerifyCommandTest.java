@@ -1,8 +1,10 @@
 package dev.invariant.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
@@ -10,14 +12,19 @@ import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
 import dev.invariant.schemas.Topics;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -25,7 +32,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code verify} against the real pipeline: completions the worker made from Kafka requests are reproduced on this
  * machine's CPU (others on the topic, such as HTTP API answers, have no request to read and are not verifiable), and a
- * tampered completion (one token changed, its hash recomputed to match) is reported as a mismatch at that token.
+ * tampered completion (one token changed, its hash recomputed to match) is reported as a mismatch at that token. The
+ * same completions through the end-to-end check's table ({@code demo --cpu-check}): all equal passes; the tampered one
+ * is a divergence of its backend; a request without a completion fails. (One test: the topic is shared.)
  */
 class VerifyCommandTest {
 
@@ -76,6 +85,30 @@ class VerifyCommandTest {
         assertTrue(fromFile.out().contains("verified 4: 3 reproduced, 1 mismatched, 0 not verifiable"), fromFile.out());
         assertTrue(fromFile.out().contains("1 unreadable record(s) skipped"), fromFile.out());
         assertTrue(fromFile.err().contains("line 4 skipped: field model is missing"), fromFile.err());
+
+        Map<String, InferenceRequest> byId = new HashMap<>();
+        records.forEach(r -> byId.put(r.getRequestId(), r));
+        Reverifier cpu = new Reverifier(EngineConfig.defaults(live.model.toString()).withThreads(2));
+        CpuCheck ok = new CpuCheck(3, got, cpu.verify(got, byId, Progress.NONE));
+        assertTrue(ok.allEqual(), print(ok));
+        String backend = got.getFirst().getEngine().getBackend();
+        assertTrue(backend.startsWith("cpu-"), backend);
+        assertEquals(List.of(new CpuCheck.Row(backend, 3, 3, 0, 0)), ok.rows());
+        assertTrue(print(ok).contains("hashes equal to the CPU's        3 of 3"), print(ok));
+        List<Completion> withTampered = got.stream().map(c -> c == original ? tampered : c).toList();
+        CpuCheck bad = new CpuCheck(3, withTampered, cpu.verify(withTampered, byId, Progress.NONE));
+        assertFalse(bad.allEqual());
+        assertEquals(List.of(new CpuCheck.Row(backend, 3, 2, 1, 0)), bad.rows());
+        assertTrue(print(bad).contains("divergences                      1"), print(bad));
+        assertTrue(print(bad).contains("MISMATCH v-greedy: output differs from token 5"), print(bad));
+        assertTrue(print(bad).contains("NOT EQUAL"), print(bad));
+        assertFalse(new CpuCheck(4, got, cpu.verify(got, byId, Progress.NONE)).allEqual(), "a request had no completion");
+    }
+
+    private static String print(CpuCheck c) {
+        var bytes = new ByteArrayOutputStream();
+        c.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     private static String hash(List<Integer> ids) throws Exception {
