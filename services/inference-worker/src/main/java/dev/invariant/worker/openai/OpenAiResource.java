@@ -131,8 +131,8 @@ public class OpenAiResource {
         }
         Tokenizer tokenizer = engines.engine().tokenizer();
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
-        var answer = new Answer(kind, id, name, created, call.request().wantsLogprobs(), call.includeUsage(),
-                new TokenTexts(tokenizer));
+        var answer = new Answer(kind, id, name, engines.engine().systemFingerprint(), created,
+                call.request().wantsLogprobs(), call.includeUsage(), new TokenTexts(tokenizer));
         String echo = call.echo() ? promptText(call.request().prompt(), tokenizer) : "";
         SseStream sse = call.stream() ? new SseStream(answer, echo) : null;
         CompletableFuture<Generations.Finished> finished;
