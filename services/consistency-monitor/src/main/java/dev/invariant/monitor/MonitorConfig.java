@@ -44,6 +44,10 @@ public interface MonitorConfig {
         @WithDefault("1h")
         Duration retention();
 
+        /** How long a fingerprint, its request ids and its divergence are kept after it was last seen. */
+        @WithDefault("7d")
+        Duration fingerprintRetention();
+
         /** Tokens shown before and after the first difference in an event. */
         @WithDefault("8")
         int contextTokens();
@@ -80,6 +84,7 @@ public interface MonitorConfig {
 
     default MonitorSettings settings() {
         return new MonitorSettings(topics().completions(), topics().consistency(), monitor().window(),
-                monitor().retention(), monitor().contextTokens(), monitor().maxStoredTokens(), monitor().maxStoredChars());
+                monitor().retention(), monitor().contextTokens(), monitor().maxStoredTokens(), monitor().maxStoredChars(),
+                monitor().fingerprintRetention());
     }
 }
