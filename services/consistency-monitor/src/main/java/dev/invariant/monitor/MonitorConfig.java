@@ -78,6 +78,12 @@ public interface MonitorConfig {
         @WithDefault("50")
         int maxDivergences();
 
+        /**
+         * A folder of model folders named as the completions name their model ({@code <dir>/stories260K/tokenizer.json}):
+         * the divergence view shows token texts for those models, token ids for others.
+         */
+        Optional<String> modelsDir();
+
         /** {@code user:password}: when set, the dashboard and its API ask for HTTP basic authentication. */
         Optional<String> basicAuth();
     }

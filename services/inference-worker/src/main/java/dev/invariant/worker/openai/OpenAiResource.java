@@ -10,6 +10,7 @@ import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.text.TokenTexts;
 import dev.invariant.engine.text.Tokenizer;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.engine.Generations;
