@@ -1,9 +1,10 @@
 // y[t][o] = canonical dot(W[o], x[t]) (+ bias[o]) (+ resid[t][o]) for W [rows, k] stored in the projection layout of
 // layout.cuh (bf16 or f32): every projection of the step (numerics.md §2, §3, §9).
 // Canonical order: W = 32 partials (fewer for k < 32), P[i mod W] = fmaf(x[i], w[i], P[i mod W]) in increasing i, then
-// the halving tree s = W/2, ..., 1. Mapping: one warp per weight row; lane p holds P[p] of each of the block's TG
-// tokens and takes its indices p, p + W, ... in increasing order: one 16-byte load brings its next GS weights (the
-// layout puts them together), AHEAD loads ahead of the one being multiplied. The tree is lane q adding lane q + s
+// the halving tree s = W/2, ..., 1. Mapping: a warp per weight row (R = 4 rows for token groups); lane p holds P[p]
+// of each of its rows and of each of the block's TG tokens and takes its indices p, p + W, ... in increasing order:
+// one 16-byte load brings its next GS weights (the layout puts them together), several loads ahead of the one being
+// multiplied. The tree is lane q adding lane q + s
 // (shuffles), as inv::warp_dot. Each token keeps its own partials, so how many tokens share a block (TG), and how
 // many rows a block takes, never changes a value; no split depends on the batch.
 // The block's input rows are staged once in shared memory in stored order (RMSNorm'ed there when NORM); lane p reads
@@ -60,11 +61,13 @@ __device__ __forceinline__ void prefetch_share(const char* next, long long bytes
     }
 }
 
-template <typename T, int TG, int FLAGS>
+// R rows per warp (R > 1: each x value read from shared memory feeds R fmas, for many tokens), TG tokens per block.
+template <typename T, int TG, int R, int FLAGS>
 __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
                                             float* y, const float* bias, const float* resid, int rows, int k,
                                             int stride, int ldx, int ldy, int n, const char* next, long long nextBytes) {
     constexpr int GS = 16 / sizeof(T);
+    constexpr int A = R == 1 ? AHEAD : 2;  // loads in flight per row
     extern __shared__ float4 xs4[];
     float* xs = reinterpret_cast<float*>(xs4);  // TG input rows of xst floats, in stored order
     __shared__ float invs[TG];
@@ -74,24 +77,29 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
     const int warps = blockDim.x >> 5;
     const int warp = threadIdx.x >> 5;
     const int lane = threadIdx.x & 31;
-    const int row = blockIdx.x * warps + warp;
+    const int row0 = (blockIdx.x * warps + warp) * R;
     const int t0 = blockIdx.y * TG;
-    const T* wr = W + (long long)min(row, rows - 1) * stride;  // rows past the end reread the last one
-    const T* wl = wr + lane * GS;                               // this lane's values of group 0
     const bool on = lane < l.w;
-
-    // Every weight this lane needs first is requested before anything waits: AHEAD groups, the rest, the tail.
-    uint4 cur[AHEAD];
+    const T* wr[R];
 #pragma unroll
-    for (int u = 0; u < AHEAD; u++) {
-        if (u < l.groups) cur[u] = ld_stream(wl + (long long)u * l.w * GS);
+    for (int r = 0; r < R; r++) wr[r] = W + (long long)min(row0 + r, rows - 1) * stride;  // past the end: reread the last
+
+    // The first weights of every row are requested before anything waits.
+    uint4 cur[R][A];
+#pragma unroll
+    for (int u = 0; u < A; u++) {
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            if (u < l.groups) cur[r][u] = ld_stream(wr[r] + lane * GS + (long long)u * l.w * GS);
+        }
     }
     const int restBase = l.groups * l.w * GS;
     const int tail = l.chunks * l.w;
-    float restw[GS - 1];
+    float restw[R == 1 ? GS - 1 : 1];
+    if (R == 1) {
 #pragma unroll
-    for (int r = 0; r < GS - 1; r++) restw[r] = on && r < l.rest ? widen<T>(wr[restBase + lane * l.rest + r]) : 0.0f;
-    const float tailw = on && tail + lane < k ? widen<T>(wr[tail + lane]) : 0.0f;
+        for (int q = 0; q < GS - 1; q++) restw[q] = on && q < l.rest ? widen<T>(wr[0][restBase + lane * l.rest + q]) : 0.0f;
+    }
     prefetch_share(next, nextBytes);
 
     // Stage the input rows (16-byte copies when aligned), then normalise them in place.
@@ -121,25 +129,35 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
         __syncthreads();
     }
 
-    // Lane p's index for value r of group gi is W * (GS * gi + r) + p: in x (stored order) a stride of W floats,
+    // Lane p's index for value q of group gi is W * (GS * gi + q) + p: in x (stored order) a stride of W floats,
     // which the warp reads without bank conflicts.
-    float acc[TG];
+    float acc[R][TG];
 #pragma unroll
-    for (int g = 0; g < TG; g++) acc[g] = 0.0f;
+    for (int r = 0; r < R; r++) {
+#pragma unroll
+        for (int g = 0; g < TG; g++) acc[r][g] = 0.0f;
+    }
     const float* xl = xs + lane;
-    for (int g0 = 0; g0 < l.groups; g0 += AHEAD) {
+    for (int g0 = 0; g0 < l.groups; g0 += A) {
 #pragma unroll
-        for (int u = 0; u < AHEAD; u++) {
+        for (int u = 0; u < A; u++) {
             const int gi = g0 + u;
             if (gi < l.groups) {
-                float w[GS];
-                unpack<T>(cur[u], w);
-                if (gi + AHEAD < l.groups) cur[u] = ld_stream(wl + (long long)(gi + AHEAD) * l.w * GS);
+                float w[R][GS];
+#pragma unroll
+                for (int r = 0; r < R; r++) {
+                    unpack<T>(cur[r][u], w[r]);
+                    if (gi + A < l.groups) cur[r][u] = ld_stream(wr[r] + lane * GS + (long long)(gi + A) * l.w * GS);
+                }
                 const float* xg = xl + gi * GS * l.w;
 #pragma unroll
                 for (int g = 0; g < TG; g++) {
 #pragma unroll
-                    for (int r = 0; r < GS; r++) acc[g] = fmaf(xg[g * xst + r * l.w], w[r], acc[g]);
+                    for (int q = 0; q < GS; q++) {
+                        const float xv = xg[g * xst + q * l.w];
+#pragma unroll
+                        for (int r = 0; r < R; r++) acc[r][g] = fmaf(xv, w[r][q], acc[r][g]);
+                    }
                 }
             }
         }
@@ -148,44 +166,71 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
         // the chunks after the last whole group, then the last k % W indices: still increasing per partial
         const float* xg = xl + l.groups * GS * l.w;
 #pragma unroll
-        for (int r = 0; r < GS - 1; r++) {
-            if (r < l.rest) {
+        for (int q = 0; q < GS - 1; q++) {
+            if (q < l.rest) {
 #pragma unroll
-                for (int g = 0; g < TG; g++) acc[g] = fmaf(xg[g * xst + r * l.w], restw[r], acc[g]);
+                for (int r = 0; r < R; r++) {
+                    const float w = R == 1 ? restw[q] : widen<T>(wr[r][restBase + lane * l.rest + q]);
+#pragma unroll
+                    for (int g = 0; g < TG; g++) acc[r][g] = fmaf(xg[g * xst + q * l.w], w, acc[r][g]);
+                }
             }
         }
         if (tail + lane < k) {
 #pragma unroll
-            for (int g = 0; g < TG; g++) acc[g] = fmaf(xs[g * xst + tail + lane], tailw, acc[g]);
+            for (int r = 0; r < R; r++) {
+                const float w = widen<T>(wr[r][tail + lane]);
+#pragma unroll
+                for (int g = 0; g < TG; g++) acc[r][g] = fmaf(xs[g * xst + tail + lane], w, acc[r][g]);
+            }
         }
     }
 #pragma unroll
-    for (int g = 0; g < TG; g++) {
+    for (int r = 0; r < R; r++) {
 #pragma unroll
-        for (int s = 16; s >= 1; s >>= 1) {
-            const float o = __shfl_down_sync(0xffffffffu, acc[g], s);
-            if (s < l.w) acc[g] = acc[g] + o;
+        for (int g = 0; g < TG; g++) {
+#pragma unroll
+            for (int s = 16; s >= 1; s >>= 1) {
+                const float o = __shfl_down_sync(0xffffffffu, acc[r][g], s);
+                if (s < l.w) acc[r][g] = acc[r][g] + o;
+            }
         }
     }
     if (FLAGS & SILU) {
-        if (lane == 0) {
+        if (R == 1) {
+            // gate_i and up_i are the rows of warps 2i and 2i + 1: they meet in shared memory
+            if (lane == 0) {
 #pragma unroll
-            for (int g = 0; g < TG; g++) res[warp][g] = acc[g];
-        }
-        __syncthreads();
-        if ((warp & 1) == 0 && lane < TG && row < rows && t0 + lane < n) {
-            const int g = lane;
-            y[(long long)(t0 + g) * ldy + (row >> 1)] = inv::silu_canon(res[warp][g]) * res[warp + 1][g];
-        }
-    } else if (lane == 0 && row < rows) {
+                for (int g = 0; g < TG; g++) res[warp][g] = acc[0][g];
+            }
+            __syncthreads();
+            if ((warp & 1) == 0 && lane < TG && row0 < rows && t0 + lane < n) {
+                y[(long long)(t0 + lane) * ldy + (row0 >> 1)] = inv::silu_canon(res[warp][lane]) * res[warp + 1][lane];
+            }
+        } else if (lane == 0) {
 #pragma unroll
-        for (int g = 0; g < TG; g++) {
-            if (t0 + g < n) {
-                float o = acc[g];
-                if (bias) o = o + bias[row];
-                const long long yo = (long long)(t0 + g) * ldy + row;
-                if (resid) o = resid[yo] + o;
-                y[yo] = o;
+            for (int r = 0; r + 1 < R; r += 2) {
+#pragma unroll
+                for (int g = 0; g < TG; g++) {
+                    if (row0 + r < rows && t0 + g < n) {
+                        y[(long long)(t0 + g) * ldy + ((row0 + r) >> 1)] = inv::silu_canon(acc[r][g]) * acc[r + 1][g];
+                    }
+                }
+            }
+        }
+    } else if (lane == 0) {
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            const int row = row0 + r;
+#pragma unroll
+            for (int g = 0; g < TG; g++) {
+                if (row < rows && t0 + g < n) {
+                    float o = acc[r][g];
+                    if (bias) o = o + bias[row];
+                    const long long yo = (long long)(t0 + g) * ldy + row;
+                    if (resid) o = resid[yo] + o;
+                    y[yo] = o;
+                }
             }
         }
     }
@@ -193,22 +238,23 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
 
 }  // namespace
 
-#define MATVEC(name, T, TG, FLAGS)                                                                               \
-    INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, 2)                                                          \
+#define MATVEC(name, T, TG, R, FLAGS, MINB)                                                                      \
+    INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, MINB)                                                        \
         name(const T* W, const float* x, const int* xrows, const float* nw, float eps, float* y, const float* bias, \
              const float* resid, int rows, int k, int stride, int ldx, int ldy, int n, const char* next,            \
              long long nextBytes) {                                                                              \
-        matvec_impl<T, TG, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx, ldy, n, next,      \
-                                  nextBytes);                                                                    \
+        matvec_impl<T, TG, R, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx, ldy, n, next,   \
+                                     nextBytes);                                                                 \
     }
 
-// Named matvec_<dtype>[_norm[_silu]]_t<tokens per block>.
-#define MATVEC_ALL(dt, T, TG)                          \
-    MATVEC(matvec_##dt##_t##TG, T, TG, 0)              \
-    MATVEC(matvec_##dt##_norm_t##TG, T, TG, NORM)      \
-    MATVEC(matvec_##dt##_norm_silu_t##TG, T, TG, NORM | SILU)
+// Named matvec_<dtype>[_norm[_silu]]_t<tokens per block>; one token: a row per warp; 4 tokens: 4 rows per warp
+// (measured: 8 tokens per block ran slower, 145 registers leave one block per multiprocessor).
+#define MATVEC_ALL(dt, T, TG, R, MINB)                             \
+    MATVEC(matvec_##dt##_t##TG, T, TG, R, 0, MINB)                 \
+    MATVEC(matvec_##dt##_norm_t##TG, T, TG, R, NORM, MINB)         \
+    MATVEC(matvec_##dt##_norm_silu_t##TG, T, TG, R, NORM | SILU, MINB)
 
-MATVEC_ALL(bf16, unsigned short, 1)
-MATVEC_ALL(bf16, unsigned short, 4)
-MATVEC_ALL(f32, float, 1)
-MATVEC_ALL(f32, float, 4)
+MATVEC_ALL(bf16, unsigned short, 1, 1, 2)
+MATVEC_ALL(bf16, unsigned short, 4, 4, 1)
+MATVEC_ALL(f32, float, 1, 1, 2)
+MATVEC_ALL(f32, float, 4, 4, 1)

@@ -42,6 +42,7 @@ public final class Engine implements AutoCloseable {
     /** As {@link #open(EngineConfig)}, telling {@code startupLog} the memory figures before the backend allocates. */
     public static Engine open(EngineConfig config, java.util.function.Consumer<String> startupLog) {
         Model model = ModelLoader.load(config.model());
+        EngineCore.contextLength(model, config); // a bad max_model_len fails before anything is opened
         checkQuantization(config.quantization(), model);
         startupLog.accept(MemoryFigures.of(model, config).line());
         Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())
@@ -89,6 +90,11 @@ public final class Engine implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return core.tokenizer();
+    }
+
+    /** The context length requests are held to (vLLM's max_model_len). */
+    public int maxModelLen() {
+        return core.contextLength();
     }
 
     /** Sequences in the running batch (a gauge: read from any thread, approximate while the loop runs). */

@@ -23,6 +23,8 @@ import dev.invariant.engine.kv.KvCacheDtype;
  * @param quantization     the weight quantisation the caller expects (vLLM's {@code quantization}): null or
  *                         {@code auto} = whatever the checkpoint holds, {@code none}, or {@code gptq}; a checkpoint
  *                         that does not match is refused with the difference named
+ * @param maxModelLen      the context length requests are held to (vLLM's max_model_len): prompt + max_tokens must
+ *                         fit it; 0 = the model's max_position_embeddings, and more than that is refused
  */
 public record EngineConfig(
         String model,
@@ -37,7 +39,8 @@ public record EngineConfig(
         boolean prefixCaching,
         String backend,
         KvCacheDtype kvCacheDtype,
-        String quantization) {
+        String quantization,
+        int maxModelLen) {
 
     /** The quantisation names accepted in {@code quantization}. */
     public static final java.util.List<String> QUANTIZATIONS = java.util.List.of("auto", "none", "gptq");
@@ -61,6 +64,15 @@ public record EngineConfig(
         if (quantization != null && !QUANTIZATIONS.contains(quantization)) {
             invalid("quantization '" + quantization + "' is not supported: use gptq, none or auto (what the checkpoint holds)");
         }
+        if (maxModelLen < 0) invalid("max_model_len must be >= 0 (0: the model's context length), got " + maxModelLen);
+    }
+
+    /** The settings with the model's own context length. */
+    public EngineConfig(String model, NumericsProfile profile, int threads, int maxNumSeqs, int maxTokensPerStep,
+                        int prefillChunk, int maxWaiting, int blockSize, int kvCacheTokens, boolean prefixCaching,
+                        String backend, KvCacheDtype kvCacheDtype, String quantization) {
+        this(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting, blockSize,
+                kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, 0);
     }
 
     /** The settings with an fp32 KV cache and the checkpoint's own quantisation. */
@@ -94,36 +106,41 @@ public record EngineConfig(
 
     public EngineConfig withThreads(int n) {
         return new EngineConfig(model, profile, n, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withBatching(int maxSeqs, int tokensPerStep, int chunk) {
         return new EngineConfig(model, profile, threads, maxSeqs, tokensPerStep, chunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withKvCache(int blockSize, int tokens, boolean prefixCaching) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, tokens, prefixCaching, backend, kvCacheDtype, quantization);
+                blockSize, tokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withProfile(NumericsProfile p) {
         return new EngineConfig(model, p, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withBackend(String name) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, name, kvCacheDtype, quantization);
+                blockSize, kvCacheTokens, prefixCaching, name, kvCacheDtype, quantization, maxModelLen);
     }
 
     public EngineConfig withKvCacheDtype(KvCacheDtype dtype) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, dtype, quantization);
+                blockSize, kvCacheTokens, prefixCaching, backend, dtype, quantization, maxModelLen);
     }
 
     public EngineConfig withQuantization(String q) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, q);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, q, maxModelLen);
+    }
+
+    public EngineConfig withMaxModelLen(int n) {
+        return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, n);
     }
 }

@@ -37,7 +37,10 @@ public final class EngineCore implements AutoCloseable {
     private final Scheduler scheduler;
     private final Set<Integer> eosIds;
     private final Map<Long, ActiveRequest> active = new HashMap<>();
+    /** Beam searches by the id of each sequence now computing one of their beams. */
+    private final Map<Long, BeamRequest> beams = new HashMap<>();
     private final LongSupplier clock;
+    private final int contextLength;
     private LogitsObserver observer = (id, pos, logits) -> { };
     private long nextSeqId;
     private long preemptions;
@@ -47,6 +50,7 @@ public final class EngineCore implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.backend = backend;
         this.clock = clock;
+        this.contextLength = contextLength(model, config);
         KvCacheDtype kv = config.kvCacheDtype().storage();
         if (backend.kvCacheDtype() != kv) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "the " + backend.describe() + " backend stores its KV"
@@ -67,6 +71,21 @@ public final class EngineCore implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** max_model_len, or the model's max_position_embeddings when it is 0; more than the model's is refused. */
+    static int contextLength(Model model, EngineConfig config) {
+        int modelMax = model.config().maxPositionEmbeddings();
+        if (config.maxModelLen() > modelMax) {
+            throw EngineException.invalid("max_model_len", "max_model_len " + config.maxModelLen() + " is larger than"
+                    + " this model's context length (max_position_embeddings " + modelMax + "): give at most " + modelMax);
+        }
+        return config.maxModelLen() > 0 ? config.maxModelLen() : modelMax;
+    }
+
+    /** The context length requests are held to: max_model_len, or the model's max_position_embeddings. */
+    public int contextLength() {
+        return contextLength;
     }
 
     public Backend backend() {
@@ -91,7 +110,7 @@ public final class EngineCore implements AutoCloseable {
     }
 
     public boolean hasWork() {
-        return !active.isEmpty();
+        return !active.isEmpty() || !beams.isEmpty();
     }
 
     public int numRunning() {
@@ -115,7 +134,7 @@ public final class EngineCore implements AutoCloseable {
     }
 
     public PreparedRequest prepare(Request r) {
-        return PreparedRequest.prepare(r, model, tokenizer, backend.profile(), backend.kvCacheDtype());
+        return PreparedRequest.prepare(r, model, tokenizer, backend.profile(), backend.kvCacheDtype(), contextLength);
     }
 
     /**
@@ -128,12 +147,33 @@ public final class EngineCore implements AutoCloseable {
             // prepare() applies the context rule (prompt + max_tokens <= max_model_len); the scheduler then
             // refuses what its KV cache can never hold (KV_CACHE_TOO_SMALL) or has no room to queue (OVERLOADED).
             PreparedRequest p = prepare(r);
+            if (p.params().useBeamSearch()) {
+                addBeams(p, listener, sink, now);
+                return;
+            }
             Sequence seq = new Sequence(nextSeqId++, p.promptIds(), p.params().maxTokens());
             scheduler.add(seq);
             active.put(seq.seqId(), new ActiveRequest(p, seq, tokenizer, eosIds, listener, sink, now));
         } catch (EngineException e) {
             sink.accept(GenerationResult.failed(r.requestId(), backend.profile(), e));
         }
+    }
+
+    private void addBeams(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink, long now) {
+        int width = p.params().beamWidth();
+        SchedulerConfig sc = scheduler.config();
+        long total = (long) p.promptIds().length + p.params().maxTokens();
+        if (width > sc.maxNumSeqs() || width * (long) scheduler.blockManager().blocksFor((int) total) > sc.numBlocks()) {
+            throw new EngineException(ErrorCode.KV_CACHE_TOO_SMALL, "best_of", "a beam search of width " + width
+                    + " needs " + width + " sequences of up to " + total + " positions at once; this engine runs "
+                    + sc.maxNumSeqs() + " sequences and " + sc.numBlocks() * (long) sc.blockSize()
+                    + " KV positions: lower best_of or max_tokens, or run the engine with more");
+        }
+        BeamRequest b = new BeamRequest(p, tokenizer, eosIds, contextLength,
+                () -> nextSeqId++, listener, sink, now);
+        Sequence first = b.sequences().getFirst();
+        scheduler.add(first);
+        beams.put(first.seqId(), b);
     }
 
     /** One engine step; returns the number of sequences that ran. */
@@ -145,7 +185,11 @@ public final class EngineCore implements AutoCloseable {
         preemptions += batch.preempted().size();
         if (batch.chunks().isEmpty()) return 0;
         int size = batch.chunks().size();
-        for (ScheduledChunk c : batch.chunks()) active.get(c.seq().seqId()).onScheduled(size, now);
+        for (ScheduledChunk c : batch.chunks()) {
+            long id = c.seq().seqId();
+            if (beams.containsKey(id)) beams.get(id).onScheduled(size, now);
+            else active.get(id).onScheduled(size, now);
+        }
         // run
         float[][] logits;
         try {
@@ -153,7 +197,11 @@ public final class EngineCore implements AutoCloseable {
         } catch (RuntimeException e) {
             // A failed step loses no request silently: every request in it gets an error result.
             scheduler.onStepFailed(batch);
-            for (ScheduledChunk c : batch.chunks()) fail(active.get(c.seq().seqId()), internal(e));
+            for (ScheduledChunk c : batch.chunks()) {
+                long id = c.seq().seqId();
+                if (beams.containsKey(id)) failBeams(beams.get(id), internal(e));
+                else fail(active.get(id), internal(e));
+            }
             return size;
         }
         scheduler.onStepDone(batch);
@@ -161,6 +209,11 @@ public final class EngineCore implements AutoCloseable {
         long done = clock.getAsLong();
         for (int i = 0; i < size; i++) {
             if (logits[i] == null) continue;
+            Sequence seq = batch.chunks().get(i).seq();
+            if (beams.containsKey(seq.seqId())) {
+                stepBeams(beams.get(seq.seqId()), seq, logits[i], done);
+                continue;
+            }
             ActiveRequest a = active.get(batch.chunks().get(i).seq().seqId());
             try {
                 int position = a.seq.numOutputTokens();
@@ -169,7 +222,7 @@ public final class EngineCore implements AutoCloseable {
                         a.seq.tokens(), a.seq.promptLength());
                 Request r = a.prepared.request();
                 TokenLogprob lp = r.wantsLogprobs() ? Logprobs.of(logits[i], token, r.logprobs()) : null;
-                if (a.accept(token, lp, model.config().maxPositionEmbeddings(), done)) complete(a, done);
+                if (a.accept(token, lp, contextLength, done)) complete(a, done);
             } catch (EngineException e) {
                 fail(a, e);
             } catch (RuntimeException e) {
@@ -177,6 +230,32 @@ public final class EngineCore implements AutoCloseable {
             }
         }
         return size;
+    }
+
+    /** A beam's logits arrived: its sequence is done; the search continues with new ones or completes. */
+    private void stepBeams(BeamRequest b, Sequence seq, float[] logits, long now) {
+        try {
+            observer.onLogits(b.requestId(), seq.numTokens() - b.prepared.promptIds().length, logits);
+            List<Sequence> next = b.onLogits(seq, logits, now);
+            beams.remove(seq.seqId());
+            scheduler.finish(seq);
+            scheduler.continueWith(next);
+            for (Sequence s : next) beams.put(s.seqId(), b);
+            if (b.done()) b.sink.accept(b.result(backend.profile(), now));
+        } catch (EngineException e) {
+            failBeams(b, e);
+        } catch (RuntimeException e) {
+            failBeams(b, internal(e));
+        }
+    }
+
+    private void failBeams(BeamRequest b, EngineException e) {
+        if (!beams.containsValue(b)) return; // failed already in this step
+        for (Sequence s : b.sequences()) {
+            if (beams.remove(s.seqId()) != null) scheduler.finish(s);
+        }
+        beams.values().removeIf(x -> x == b);
+        b.sink.accept(b.failed(backend.profile(), e));
     }
 
     private static EngineException internal(RuntimeException e) {
@@ -209,6 +288,12 @@ public final class EngineCore implements AutoCloseable {
         }
         for (ActiveRequest a : expired) {
             fail(a, new EngineException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed before it finished"));
+        }
+        for (BeamRequest b : Set.copyOf(beams.values())) {
+            long deadline = b.prepared.request().deadlineMs();
+            if (deadline > 0 && wall > deadline) {
+                failBeams(b, new EngineException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed before it finished"));
+            }
         }
     }
 

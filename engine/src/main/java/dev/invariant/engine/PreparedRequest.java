@@ -16,8 +16,9 @@ import dev.invariant.engine.text.Tokenizer;
  */
 record PreparedRequest(Request request, int[] promptIds, SamplingParams params, String fingerprint) {
 
+    /** @param context the engine's context length (max_model_len) */
     static PreparedRequest prepare(Request r, Model model, Tokenizer tokenizer, NumericsProfile profile,
-                                   KvCacheDtype kvCacheDtype) {
+                                   KvCacheDtype kvCacheDtype, int context) {
         int[] ids = tokenize(r.prompt(), tokenizer);
         String promptField = promptField(r.prompt());
         if (ids.length == 0) {
@@ -37,10 +38,10 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
                         "stop token id " + id + " is outside the model's vocabulary [0, " + vocab + ")");
             }
         }
-        int context = model.config().maxPositionEmbeddings();
         SamplingParams p = r.params();
         if (p.maxTokens() == SamplingParams.UP_TO_CONTEXT) {
-            // Resolved from the model alone (not the engine's KV cache), so every worker fingerprints it alike.
+            // Resolved from the context length (the model's, or max_model_len), not the KV cache, so every worker
+            // with the same max_model_len fingerprints it alike.
             p = p.withMaxTokens(Math.max(1, context - ids.length));
         }
         checkContext(ids.length, p.maxTokens(), context, promptField);

@@ -94,6 +94,25 @@ class BadInputTest {
     }
 
     @Test
+    void maxModelLenHoldsRequestsToAShorterContextAndCannotExceedTheModels() {
+        var config = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1)
+                .withMaxModelLen(40);
+        try (Engine short40 = Engine.open(config)) {
+            assertEquals(40, short40.maxModelLen());
+            int[] ids = new int[12];
+            java.util.Arrays.fill(ids, 5);
+            GenerationResult r = short40.generateAll(List.of(new Request("m", new Prompt.TokenIds(ids),
+                    SamplingParams.greedy(29))), (d, t, k) -> { }).getFirst();
+            assertError(r, ErrorCode.PROMPT_TOO_LONG);
+            assertTrue(r.error().getMessage().contains("lower max_tokens to at most 28"), r.error().getMessage());
+        }
+        EngineException e = assertThrows(EngineException.class, () -> Engine.open(
+                EngineConfig.defaults(TestAssets.model("stories260K").toString()).withMaxModelLen(10000)));
+        assertEquals("max_model_len", e.param());
+        assertTrue(e.getMessage().contains("512"), e.getMessage());
+    }
+
+    @Test
     void aRequestTheKvCacheCannotHoldIsAKvCacheErrorNotAContextError() {
         var config = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1)
                 .withKvCache(16, 64, false);

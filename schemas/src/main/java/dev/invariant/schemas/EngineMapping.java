@@ -25,6 +25,11 @@ public final class EngineMapping {
                 .stop(s.getStop())
                 .stopTokenIds(s.getStopTokenIds())
                 .ignoreEos(s.getIgnoreEos())
+                .n(s.getN())
+                .bestOf(s.getBestOf())
+                .useBeamSearch(s.getUseBeamSearch())
+                .lengthPenalty(s.getLengthPenalty())
+                .earlyStopping(SamplingParams.EarlyStopping.parse(s.getEarlyStopping().toString()))
                 .build();
     }
 }

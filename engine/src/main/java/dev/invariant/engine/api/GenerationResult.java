@@ -12,6 +12,8 @@ import java.util.List;
  * @param seed          the seed actually used (derived from the request id when none was given)
  * @param batchSizes    the distinct numbers of sequences in the steps this request took part in
  * @param logprobs      one entry per generated token when the request asked for log-probabilities, else empty
+ * @param outputs       a beam search's n outputs, best first (the top-level fields repeat output 0); empty for
+ *                      every other request, whose one output is the top-level fields
  */
 public record GenerationResult(
         String requestId,
@@ -26,10 +28,21 @@ public record GenerationResult(
         Timings timings,
         List<Integer> batchSizes,
         EngineException error,
-        List<TokenLogprob> logprobs) {
+        List<TokenLogprob> logprobs,
+        List<SequenceOutput> outputs) {
 
     public GenerationResult {
         logprobs = List.copyOf(logprobs);
+        outputs = List.copyOf(outputs);
+    }
+
+    /** A result with one output (every request but a beam search). */
+    public GenerationResult(String requestId, int[] promptTokenIds, int[] tokenIds, String text,
+                            FinishReason finishReason, String fingerprint, String outputHash, NumericsProfile profile,
+                            long seed, Timings timings, List<Integer> batchSizes, EngineException error,
+                            List<TokenLogprob> logprobs) {
+        this(requestId, promptTokenIds, tokenIds, text, finishReason, fingerprint, outputHash, profile, seed, timings,
+                batchSizes, error, logprobs, List.of());
     }
 
     /** A result without log-probabilities. */

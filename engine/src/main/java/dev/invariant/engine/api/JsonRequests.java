@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.engine.sample.SamplingParams.EarlyStopping;
 import dev.invariant.engine.text.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,14 +14,25 @@ import java.util.Set;
  * The request contract's JSON mapping, shared by the OpenAI-compatible API and the CLI's JSONL prompts files, so
  * a field means the same thing, with the same name and type rules, wherever JSON is written (docs/requests.md).
  * Field names are OpenAI's, plus vLLM's sampling extensions ({@code top_k}, {@code min_p},
- * {@code repetition_penalty}, {@code stop_token_ids}, {@code ignore_eos}) and Invariant's {@code prompt_token_ids}.
+ * {@code repetition_penalty}, {@code stop_token_ids}, {@code ignore_eos}, and beam search's {@code n}, {@code best_of},
+ * {@code use_beam_search}, {@code length_penalty}, {@code early_stopping}) and Invariant's {@code prompt_token_ids}.
  * Defaults come from the caller's builder: each front door has its own (OpenAI's temperature 1, the CLI's options).
  */
 public final class JsonRequests {
     /** The sampling fields {@link #sampling} reads. */
     public static final Set<String> SAMPLING_FIELDS = Set.of("temperature", "top_p", "top_k", "min_p",
             "repetition_penalty", "presence_penalty", "frequency_penalty", "max_tokens", "max_completion_tokens",
-            "seed", "stop", "stop_token_ids", "ignore_eos");
+            "seed", "stop", "stop_token_ids", "ignore_eos", "n", "best_of", "use_beam_search", "length_penalty",
+            "early_stopping");
+    /**
+     * vLLM engine arguments that people put in requests; they configure the worker, not a request, so a request that
+     * carries one is refused with the worker property to set instead (docs/configuration.md).
+     */
+    public static final java.util.Map<String, String> ENGINE_OPTIONS = java.util.Map.of(
+            "kv_cache_dtype", "invariant.kv-cache-dtype",
+            "quantization", "invariant.quantization",
+            "gpu_memory_utilization", "invariant.gpu-memory-utilization",
+            "max_model_len", "invariant.max-model-len");
     /** The prompt fields {@link #prompt} reads: exactly one must be given. */
     public static final Set<String> PROMPT_FIELDS = Set.of("prompt", "messages", "prompt_token_ids");
 
@@ -29,6 +41,13 @@ public final class JsonRequests {
 
     /** Applies every sampling field present in {@code f} to {@code b} and validates the result. */
     public static SamplingParams sampling(JsonFields f, SamplingParams.Builder b) {
+        for (var e : new java.util.TreeMap<>(ENGINE_OPTIONS).entrySet()) {
+            if (f.has(e.getKey())) {
+                throw EngineException.invalid(e.getKey(), "'" + e.getKey() + "' is an engine setting, not a request"
+                        + " parameter: start the worker with " + e.getValue() + " (or the vLLM spelling "
+                        + e.getKey() + ") instead");
+            }
+        }
         f.number("temperature").ifPresent(b::temperature);
         f.number("top_p").ifPresent(b::topP);
         // vLLM's convention: -1 (like 0) disables top-k.
@@ -44,6 +63,19 @@ public final class JsonRequests {
         f.stringOrStrings("stop").ifPresent(b::stop);
         f.integers("stop_token_ids").ifPresent(b::stopTokenIds);
         f.bool("ignore_eos").ifPresent(b::ignoreEos);
+        f.integer("n").ifPresent(b::n);
+        f.integer("best_of").ifPresent(b::bestOf);
+        f.number("length_penalty").ifPresent(b::lengthPenalty);
+        f.value("early_stopping").ifPresent(v -> {
+            if (v.isBoolean()) b.earlyStopping(v.booleanValue() ? EarlyStopping.TRUE : EarlyStopping.FALSE);
+            else if (v.isTextual()) b.earlyStopping(EarlyStopping.parse(v.textValue()));
+            else throw f.wrongType("early_stopping", "true, false or \"never\"", v);
+        });
+        if (f.bool("use_beam_search").orElse(false)) {
+            b.useBeamSearch(true);
+            // Beam search is deterministic: without an explicit temperature it gets the 0 it requires.
+            if (!f.has("temperature")) b.temperature(0f);
+        }
         return b.build();
     }
 

@@ -65,6 +65,10 @@ public final class Fingerprint {
         for (String s : stop) w.string(s);
         w.ints(p.stopTokenIds().stream().mapToInt(Integer::intValue).sorted().distinct().toArray());
         w.u8(p.ignoreEos() ? 1 : 0);
+        if (p.useBeamSearch()) {
+            // Only beam requests carry these fields, so every other request keeps the fingerprint it always had.
+            w.string("beam").i32(p.n()).i32(p.bestOf()).f32(p.lengthPenalty()).string(p.earlyStopping().wire);
+        }
         return Sha256.hex(w.bytes());
     }
 

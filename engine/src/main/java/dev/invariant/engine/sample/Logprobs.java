@@ -16,11 +16,7 @@ public final class Logprobs {
 
     /** {@code token}'s log-probability and the {@code n} most likely tokens (value desc, id asc). */
     public static TokenLogprob of(float[] logits, int token, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) max = Math.max(max, v);
-        double sum = 0;
-        for (float v : logits) sum += StrictMath.exp(v - max);
-        double logZ = max + StrictMath.log(sum);
+        double logZ = logZ(logits);
         List<TokenLogprob.Alternative> top = new ArrayList<>(n);
         for (int id : topIds(logits, Math.min(n, logits.length))) {
             top.add(new TokenLogprob.Alternative(id, (float) (logits[id] - logZ)));
@@ -28,8 +24,17 @@ public final class Logprobs {
         return new TokenLogprob(token, (float) (logits[token] - logZ), top);
     }
 
+    /** log(sum(exp(logits))), summed in increasing id order: a token's log-probability is {@code (float) (logit - logZ)}. */
+    public static double logZ(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) max = Math.max(max, v);
+        double sum = 0;
+        for (float v : logits) sum += StrictMath.exp(v - max);
+        return max + StrictMath.log(sum);
+    }
+
     /** The ids of the {@code n} largest logits in (value desc, id asc) order; n is small (at most 20). */
-    static int[] topIds(float[] logits, int n) {
+    public static int[] topIds(float[] logits, int n) {
         long[] best = new long[n];
         int size = 0;
         for (int id = 0; id < logits.length; id++) {

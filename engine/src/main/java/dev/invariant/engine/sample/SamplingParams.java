@@ -22,6 +22,12 @@ import java.util.List;
  * @param stop              stop strings; the text is cut before the first match
  * @param stopTokenIds      extra ids that end generation (besides the model's EOS unless ignoreEos)
  * @param ignoreEos         keep generating through EOS
+ * @param n                 outputs returned, >= 1; more than one needs beam search (docs/requests.md, "Beam search")
+ * @param bestOf            beam width (vLLM's best_of), >= n; {@code null}: n
+ * @param useBeamSearch     beam search instead of sampling (vLLM 0.4 semantics; requires temperature 0, top_k and
+ *                          min_p disabled, top_p 1)
+ * @param lengthPenalty     beam score = cumulative log-probability / length^lengthPenalty; 1 unless beam search
+ * @param earlyStopping     when a beam search stops (vLLM's early_stopping True, False or "never")
  */
 public record SamplingParams(
         float temperature,
@@ -35,7 +41,37 @@ public record SamplingParams(
         Long seed,
         List<String> stop,
         List<Integer> stopTokenIds,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        int n,
+        Integer bestOf,
+        boolean useBeamSearch,
+        float lengthPenalty,
+        EarlyStopping earlyStopping) {
+
+    /** vLLM's early_stopping: {@code true}, {@code false} or {@code "never"}; the wire spelling is {@link #wire}. */
+    public enum EarlyStopping {
+        /** Stop as soon as best_of finished hypotheses exist. */
+        TRUE("true"),
+        /** Stop when the best running beam can no longer beat the worst kept finished one at its current length. */
+        FALSE("false"),
+        /** Stop only when no running beam could beat it at any length it may still reach (the HF "never"). */
+        NEVER("never");
+
+        public final String wire;
+
+        EarlyStopping(String wire) {
+            this.wire = wire;
+        }
+
+        /** true, false or never (case-insensitive), as vLLM and HF spell them. */
+        public static EarlyStopping parse(String s) {
+            for (EarlyStopping e : values()) if (e.wire.equalsIgnoreCase(s)) return e;
+            throw EngineException.invalid("early_stopping", "early_stopping must be true, false or \"never\", got " + s);
+        }
+    }
+
+    /** Outputs per request at most (and beam width at most): a bound on the work one request can ask for. */
+    public static final int MAX_BEAM_WIDTH = 16;
 
     public SamplingParams {
         stop = List.copyOf(stop);
@@ -57,6 +93,38 @@ public record SamplingParams(
         for (Integer id : stopTokenIds) {
             check(id != null && id >= 0, "stop_token_ids", "stop_token_ids must be token ids >= 0, got " + id);
         }
+        if (earlyStopping == null) earlyStopping = EarlyStopping.FALSE;
+        if (bestOf == null) bestOf = n;
+        checkBeams(n, bestOf, useBeamSearch, lengthPenalty, earlyStopping, temperature, topK, topP, minP);
+    }
+
+    /** vLLM's rules (_verify_args, _verify_beam_search, _verify_non_beam_search), with its messages' meaning. */
+    private static void checkBeams(int n, int bestOf, boolean beam, float lengthPenalty, EarlyStopping early,
+                                   float temperature, int topK, float topP, float minP) {
+        check(n >= 1 && n <= MAX_BEAM_WIDTH, "n", "n must be between 1 and " + MAX_BEAM_WIDTH + ", got " + n);
+        check(bestOf >= n && bestOf <= MAX_BEAM_WIDTH, "best_of", "best_of must be >= n (" + n + ") and <= "
+                + MAX_BEAM_WIDTH + ", got " + bestOf);
+        check(Float.isFinite(lengthPenalty), "length_penalty", "length_penalty must be a finite number, got "
+                + lengthPenalty);
+        if (beam) {
+            check(temperature == 0f, "temperature", "temperature must be 0 when using beam search, got " + temperature);
+            check(topK == 0, "top_k", "top_k must be -1 (disabled) when using beam search, got " + topK);
+            check(topP == 1f, "top_p", "top_p must be 1 when using beam search, got " + topP);
+            check(minP == 0f, "min_p", "min_p must be 0 when using beam search, got " + minP);
+            return;
+        }
+        check(early == EarlyStopping.FALSE, "early_stopping",
+                "early_stopping has no effect without beam search: leave it false or set use_beam_search");
+        check(lengthPenalty == 1f, "length_penalty",
+                "length_penalty has no effect without beam search: leave it 1 or set use_beam_search");
+        check(bestOf == 1, bestOf == n ? "n" : "best_of", "n and best_of > 1 need use_beam_search: this engine"
+                + " returns one sample per request otherwise (send n requests with different seeds), got n=" + n
+                + ", best_of=" + bestOf);
+    }
+
+    /** Beam width: how many hypotheses a beam search keeps (best_of). */
+    public int beamWidth() {
+        return bestOf;
     }
 
     private static void check(boolean ok, String param, String message) {
@@ -77,12 +145,14 @@ public record SamplingParams(
 
     public SamplingParams withMaxTokens(int n) {
         return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
-                frequencyPenalty, n, seed, stop, stopTokenIds, ignoreEos);
+                frequencyPenalty, n, seed, stop, stopTokenIds, ignoreEos, this.n, bestOf, useBeamSearch, lengthPenalty,
+                earlyStopping);
     }
 
     public SamplingParams withSeed(long s) {
         return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
-                frequencyPenalty, maxTokens, s, stop, stopTokenIds, ignoreEos);
+                frequencyPenalty, maxTokens, s, stop, stopTokenIds, ignoreEos, n, bestOf, useBeamSearch, lengthPenalty,
+                earlyStopping);
     }
 
     public static Builder builder() {
@@ -103,6 +173,11 @@ public record SamplingParams(
         private List<String> stop = List.of();
         private List<Integer> stopTokenIds = List.of();
         private boolean ignoreEos;
+        private int n = 1;
+        private Integer bestOf;
+        private boolean useBeamSearch;
+        private float lengthPenalty = 1f;
+        private EarlyStopping earlyStopping = EarlyStopping.FALSE;
 
         public Builder temperature(float v) { temperature = v; return this; }
         public Builder topK(int v) { topK = v; return this; }
@@ -116,10 +191,16 @@ public record SamplingParams(
         public Builder stop(List<String> v) { stop = v; return this; }
         public Builder stopTokenIds(List<Integer> v) { stopTokenIds = v; return this; }
         public Builder ignoreEos(boolean v) { ignoreEos = v; return this; }
+        public Builder n(int v) { n = v; return this; }
+        public Builder bestOf(Integer v) { bestOf = v; return this; }
+        public Builder useBeamSearch(boolean v) { useBeamSearch = v; return this; }
+        public Builder lengthPenalty(float v) { lengthPenalty = v; return this; }
+        public Builder earlyStopping(EarlyStopping v) { earlyStopping = v; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
-                    frequencyPenalty, maxTokens, seed, stop, stopTokenIds, ignoreEos);
+                    frequencyPenalty, maxTokens, seed, stop, stopTokenIds, ignoreEos, n, bestOf, useBeamSearch,
+                    lengthPenalty, earlyStopping);
         }
     }
 }

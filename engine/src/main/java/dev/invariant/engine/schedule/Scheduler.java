@@ -86,6 +86,23 @@ public final class Scheduler {
         activeIds.add(s.seqId());
     }
 
+    /**
+     * Queues the continuation of an admitted request (a beam search's next step) at the front of the waiting queue,
+     * ahead of new requests and past the waiting bound: it replaces sequences that just finished, so it takes no new
+     * place in the engine. Call it in rank order; the sequences keep that order.
+     */
+    public synchronized void continueWith(List<Sequence> next) {
+        for (Sequence s : next) {
+            if (s.status() != SequenceStatus.WAITING || s.table().size() != 0 || activeIds.contains(s.seqId())) {
+                throw new IllegalArgumentException("only a new sequence can continue a request: " + s);
+            }
+        }
+        for (int i = next.size() - 1; i >= 0; i--) {
+            waiting.addFirst(next.get(i));
+            activeIds.add(next.get(i).seqId());
+        }
+    }
+
     /** Whether {@link #add} would accept another sequence now. */
     public synchronized boolean canAdmit() {
         return waiting.size() < config.maxWaiting();

@@ -43,12 +43,41 @@ class JsonRequestsTest {
             "{\"stop\": [\"\"]}                     | stop",
             "{\"stop_token_ids\": [\"2\"]}          | stop_token_ids[0]",
             "{\"ignore_eos\": \"yes\"}              | ignore_eos",
-            "{\"presence_penalty\": 3}              | presence_penalty"})
+            "{\"presence_penalty\": 3}              | presence_penalty",
+            "{\"n\": 2}                             | n",
+            "{\"best_of\": 3}                       | best_of",
+            "{\"use_beam_search\": true, \"n\": 3, \"best_of\": 2} | best_of",
+            "{\"use_beam_search\": true, \"temperature\": 0.7} | temperature",
+            "{\"use_beam_search\": \"yes\"}         | use_beam_search",
+            "{\"early_stopping\": \"sometimes\", \"use_beam_search\": true} | early_stopping",
+            "{\"early_stopping\": 1, \"use_beam_search\": true} | early_stopping",
+            "{\"early_stopping\": true}             | early_stopping",
+            "{\"length_penalty\": 0.5}              | length_penalty",
+            "{\"kv_cache_dtype\": \"fp8_e5m2\"}     | kv_cache_dtype",
+            "{\"gpu_memory_utilization\": 0.95}     | gpu_memory_utilization",
+            "{\"max_model_len\": 10000}             | max_model_len",
+            "{\"quantization\": \"gptq\"}           | quantization"})
     void aWrongValueIsAnInvalidParamNamingTheField(String json, String param) {
         EngineException e = assertThrows(EngineException.class, () -> sampling(json));
         assertEquals(ErrorCode.INVALID_PARAM, e.code());
         assertEquals(param, e.param(), e.getMessage());
         assertTrue(e.getMessage().contains(param.replaceAll("\\[.*", "")), e.getMessage());
+    }
+
+    @Test
+    void beamSearchFieldsMapByVllmsNames() throws Exception {
+        SamplingParams p = sampling("{\"use_beam_search\": true, \"n\": 2, \"best_of\": 4, \"length_penalty\": 0.5,"
+                + " \"early_stopping\": \"never\", \"stop\": \"Observation:\", \"seed\": 0}");
+        assertTrue(p.useBeamSearch());
+        assertEquals(0f, p.temperature(), "beam search without a temperature gets 0");
+        assertEquals(2, p.n());
+        assertEquals(4, p.beamWidth());
+        assertEquals(0.5f, p.lengthPenalty());
+        assertEquals(SamplingParams.EarlyStopping.NEVER, p.earlyStopping());
+        assertEquals(List.of("Observation:"), p.stop());
+        assertEquals(SamplingParams.EarlyStopping.TRUE,
+                sampling("{\"use_beam_search\": true, \"early_stopping\": true}").earlyStopping());
+        assertEquals(3, sampling("{\"use_beam_search\": true, \"n\": 3}").beamWidth(), "best_of defaults to n");
     }
 
     @Test

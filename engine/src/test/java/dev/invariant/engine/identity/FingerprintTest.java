@@ -98,6 +98,24 @@ class FingerprintTest {
                 Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], SamplingParams.greedy(5).withSeed(0)));
     }
 
+    private static SamplingParams.Builder beams() {
+        return SamplingParams.builder().maxTokens(64).seed(0L).stop(List.of("Observation:")).useBeamSearch(true)
+                .n(2).bestOf(4).lengthPenalty(0.5f).earlyStopping(SamplingParams.EarlyStopping.NEVER);
+    }
+
+    @Test
+    void beamSearchAppendsItsFieldsAndEachChangesIt() {
+        // Printed by the Python function in docs/identity.md with beam=(2, 4, 0.5, "never").
+        assertEquals("f6d90bd59fc335d4cfc80127f5c960d1c721e9341dfc0dd1d77bd81d1efef4f5", fingerprint(beams().build()));
+        Set<String> seen = new HashSet<>();
+        seen.add(fingerprint(beams().build()));
+        seen.add(fingerprint(beams().useBeamSearch(false).n(1).bestOf(1).lengthPenalty(1f)
+                .earlyStopping(SamplingParams.EarlyStopping.FALSE).build()));
+        List<UnaryOperator<SamplingParams.Builder>> changes = List.of(b -> b.n(3), b -> b.bestOf(5),
+                b -> b.lengthPenalty(1f), b -> b.earlyStopping(SamplingParams.EarlyStopping.TRUE));
+        for (var change : changes) assertTrue(seen.add(fingerprint(change.apply(beams()).build())));
+    }
+
     @Test
     void everySingleFieldChangesIt() {
         List<UnaryOperator<SamplingParams.Builder>> changes = List.of(

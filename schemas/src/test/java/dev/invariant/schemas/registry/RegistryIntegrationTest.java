@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionChunk;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.LiveStack;
@@ -68,6 +69,27 @@ class RegistryIntegrationTest {
                     () -> serializer.serialize("it.evolution", new SchemaEditing.SchemaOnly(broken)));
             assertTrue(se.getMessage().contains("BACKWARD"), se.getMessage());
         }
+    }
+
+    @Test
+    void beamSearchFieldsAreABackwardCompatibleChangeForTheRegistry() throws Exception {
+        Schema requestBefore;
+        try (var in = getClass().getResourceAsStream("/released/1/InferenceRequest.avsc")) {
+            requestBefore = new Schema.Parser().parse(in);
+        }
+        Schema completionBefore = SchemaEditing.withoutFields(Completion.getClassSchema(), "outputs");
+        String[] subjects = {"it.beam-requests-value", "it.beam-completions-value"};
+        Schema[] before = {requestBefore, completionBefore};
+        Schema[] now = {InferenceRequest.getClassSchema(), Completion.getClassSchema()};
+        for (int i = 0; i < 2; i++) {
+            client.setCompatibility(subjects[i], Compatibility.BACKWARD);
+            int old = client.register(subjects[i], before[i]);
+            assertTrue(client.isCompatible(subjects[i], now[i]), subjects[i] + ": the registry refuses the change");
+            assertNotEquals(old, client.register(subjects[i], now[i]));
+        }
+        // Guards the guard: the same kind of change without a default is refused by the same registry.
+        Schema broken = SchemaEditing.withField(completionBefore, "{\"name\":\"beams\",\"type\":\"int\"}");
+        assertFalse(client.isCompatible(subjects[1], broken));
     }
 
     @Test

@@ -60,10 +60,14 @@ final class EngineOptions {
                     + " a checkpoint that does not match is refused.")
     String quantization;
 
+    @Option(names = "--max-model-len", paramLabel = "N", defaultValue = "0",
+            description = "Context length requests are held to, vLLM's max_model_len (default: the model's).")
+    int maxModelLen;
+
     EngineConfig config() {
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         return new EngineConfig(model, NumericsProfile.fromWire(profile), n, maxBatch,
                 Math.max(maxTokensPerStep, maxBatch), prefillChunk, 4096, blockSize, kvCacheTokens, !noPrefixCaching, backend,
-                KvCacheDtype.fromWire(kvCacheDtype), quantization);
+                KvCacheDtype.fromWire(kvCacheDtype), quantization, maxModelLen);
     }
 }

@@ -86,9 +86,18 @@ final class GenerateCommand implements Callable<Integer> {
                     System.err.println("error: " + r.requestId() + ": " + r.error().describe());
                     return;
                 }
-                out.println(r.text());
-                System.err.println("[" + r.requestId() + "] finish=" + r.finishReason().wireName() + " tokens="
-                        + r.tokenIds().length + " fingerprint=" + r.fingerprint() + " output_hash=" + r.outputHash());
+                if (r.outputs().isEmpty()) {
+                    out.println(r.text());
+                    System.err.println("[" + r.requestId() + "] finish=" + r.finishReason().wireName() + " tokens="
+                            + r.tokenIds().length + " fingerprint=" + r.fingerprint() + " output_hash=" + r.outputHash());
+                    return;
+                }
+                for (var o : r.outputs()) {
+                    out.println(o.text());
+                    System.err.println("[" + r.requestId() + " #" + o.index() + "] finish=" + o.finishReason().wireName()
+                            + " tokens=" + o.tokenIds().length + " cumulative_logprob=" + o.cumulativeLogprob()
+                            + " fingerprint=" + r.fingerprint() + " output_hash=" + o.outputHash());
+                }
             }
         }
     }

@@ -22,6 +22,9 @@ public final class RequestRecords {
                 .setRepetitionPenalty(p.repetitionPenalty()).setPresencePenalty(p.presencePenalty())
                 .setFrequencyPenalty(p.frequencyPenalty()).setMaxTokens(p.maxTokens()).setSeed(p.seed())
                 .setStop(p.stop()).setStopTokenIds(p.stopTokenIds()).setIgnoreEos(p.ignoreEos())
+                .setN(p.n()).setBestOf(p.bestOf() == p.n() ? null : p.bestOf())
+                .setUseBeamSearch(p.useBeamSearch()).setLengthPenalty(p.lengthPenalty())
+                .setEarlyStopping(p.earlyStopping().wire)
                 .build();
         InferenceRequest.Builder b = InferenceRequest.newBuilder()
                 .setRequestId(r.requestId()).setModel(model).setSampling(s).setNumericsProfile(profile)

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenLogprob;
+import java.util.List;
 
 /** The JSON form of a result: the field names other tools read (snake_case, as vLLM and OpenAI use). */
 final class ResultJson {
@@ -36,11 +38,15 @@ final class ResultJson {
         t.put("e2e_ms", r.timings().e2eMs());
         ArrayNode sizes = o.putArray("batch_sizes_seen");
         r.batchSizes().forEach(sizes::add);
-        if (!r.logprobs().isEmpty()) {
-            ArrayNode lps = o.putArray("logprobs");
-            for (TokenLogprob lp : r.logprobs()) {
-                ArrayNode top = lps.addObject().put("token_id", lp.tokenId()).put("logprob", lp.logprob()).putArray("top");
-                lp.top().forEach(a -> top.addObject().put("token_id", a.tokenId()).put("logprob", a.logprob()));
+        if (!r.logprobs().isEmpty()) logprobs(o.putArray("logprobs"), r.logprobs());
+        if (!r.outputs().isEmpty()) {
+            ArrayNode outs = o.putArray("outputs");
+            for (SequenceOutput s : r.outputs()) {
+                ObjectNode x = outs.addObject().put("index", s.index());
+                ints(x.putArray("token_ids"), s.tokenIds());
+                x.put("text", s.text()).put("finish_reason", s.finishReason().wireName())
+                        .put("output_hash", s.outputHash()).put("cumulative_logprob", s.cumulativeLogprob());
+                if (!s.logprobs().isEmpty()) logprobs(x.putArray("logprobs"), s.logprobs());
             }
         }
         if (r.error() != null) {
@@ -49,6 +55,13 @@ final class ResultJson {
             e.put("message", r.error().getMessage());
         }
         return o;
+    }
+
+    private static void logprobs(ArrayNode lps, List<TokenLogprob> list) {
+        for (TokenLogprob lp : list) {
+            ArrayNode top = lps.addObject().put("token_id", lp.tokenId()).put("logprob", lp.logprob()).putArray("top");
+            lp.top().forEach(a -> top.addObject().put("token_id", a.tokenId()).put("logprob", a.logprob()));
+        }
     }
 
     private static void ints(ArrayNode a, int[] v) {

@@ -46,6 +46,25 @@ final class SamplingOptions {
     @Option(names = "--ignore-eos", description = "Keep generating through end-of-sequence tokens.")
     boolean ignoreEos;
 
+    @Option(names = "--use-beam-search", description = "Beam search (vLLM's semantics, deterministic ties; needs"
+            + " temperature 0) returning the --n best of --best-of beams.")
+    boolean useBeamSearch;
+
+    @Option(names = "--n", paramLabel = "N", defaultValue = "1",
+            description = "Outputs to return, best first; more than 1 needs --use-beam-search (default: ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--best-of", paramLabel = "W", description = "Beam width, >= --n (default: --n).")
+    Integer bestOf;
+
+    @Option(names = "--length-penalty", paramLabel = "X", defaultValue = "1",
+            description = "Beam score = cumulative log-probability / length^X (default: ${DEFAULT-VALUE}).")
+    float lengthPenalty;
+
+    @Option(names = "--early-stopping", paramLabel = "WHEN", defaultValue = "false",
+            description = "When a beam search stops: true, false or never (vLLM's early_stopping; default: ${DEFAULT-VALUE}).")
+    String earlyStopping;
+
     @Option(names = "--logprobs", paramLabel = "N",
             description = "Also report each generated token's log-probability and the N (0-20) most likely"
                     + " alternatives; not part of the fingerprint.")
@@ -60,6 +79,7 @@ final class SamplingOptions {
         return SamplingParams.builder().maxTokens(maxTokens).temperature(temperature).topK(topK).topP(topP)
                 .minP(minP).repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty)
                 .frequencyPenalty(frequencyPenalty).seed(seed).stop(stop).stopTokenIds(stopTokenIds)
-                .ignoreEos(ignoreEos);
+                .ignoreEos(ignoreEos).n(n).bestOf(bestOf).useBeamSearch(useBeamSearch).lengthPenalty(lengthPenalty)
+                .earlyStopping(SamplingParams.EarlyStopping.parse(earlyStopping));
     }
 }

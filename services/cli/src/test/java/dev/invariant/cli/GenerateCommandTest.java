@@ -50,6 +50,19 @@ class GenerateCommandTest {
     }
 
     @Test
+    void beamSearchPrintsNOutputsEachWithItsHash() throws IOException {
+        Outcome o = run(story("--use-beam-search", "--n", "2", "--best-of", "3", "--early-stopping", "never",
+                "--max-tokens", "16"));
+        assertEquals(0, o.code(), o.err());
+        JsonNode outs = ResultJson.MAPPER.readTree(o.out()).get("outputs");
+        assertEquals(2, outs.size());
+        assertFalse(outs.get(0).get("output_hash").asText().equals(outs.get(1).get("output_hash").asText()));
+        Outcome bad = run(story("--n", "2"));
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("use_beam_search"), bad.err());
+    }
+
+    @Test
     void jsonCarriesTheStoryAndItsHashes() throws IOException {
         Outcome o = run(story());
         assertEquals(0, o.code(), o.err());

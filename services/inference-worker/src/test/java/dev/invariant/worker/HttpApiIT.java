@@ -88,6 +88,55 @@ class HttpApiIT {
     }
 
     @Test
+    void beamSearchAnswersNChoicesEachWithItsOwnHashAndPublishesThemAll() throws Exception {
+        var response = post("/v1/completions", """
+                {"model": "stories260K", "prompt": "%s", "max_tokens": 12, "n": 2, "best_of": 3,
+                 "use_beam_search": true, "length_penalty": 1.0, "early_stopping": "never", "stop": "Observation:"}
+                """.formatted(PROMPT));
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode choices = JSON.readTree(response.body()).get("choices");
+        GenerationResult direct;
+        try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
+            direct = e.generateAll(List.of(new Request("direct", new Prompt.Text(PROMPT), SamplingParams.builder()
+                    .maxTokens(12).useBeamSearch(true).n(2).bestOf(3).stop(List.of("Observation:"))
+                    .earlyStopping(SamplingParams.EarlyStopping.NEVER).build())), (f, t, k) -> { }).getFirst();
+        }
+        assertEquals(2, choices.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(i, choices.get(i).get("index").asInt());
+            assertEquals(direct.outputs().get(i).outputHash(), choices.get(i).get("output_hash").asText());
+            assertEquals(direct.outputs().get(i).text(), choices.get(i).get("text").asText());
+            assertEquals(direct.fingerprint(), choices.get(i).get("fingerprint").asText());
+            assertEquals(direct.outputs().get(i).cumulativeLogprob(),
+                    (float) choices.get(i).get("cumulative_logprob").asDouble());
+        }
+        String id = JSON.readTree(response.body()).get("id").asText();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            Completion c = completions.awaitCount(x -> x.getRequestId().equals(id), 1, Duration.ofMinutes(1)).getFirst();
+            assertEquals(direct.outputHash(), c.getOutputHash(), "the top level is the best output");
+            assertEquals(2, c.getOutputs().size());
+            assertEquals(direct.outputs().get(1).outputHash(), c.getOutputs().get(1).getOutputHash());
+        }
+        var streamed = post("/v1/completions", "{\"prompt\": \"hi\", \"n\": 2, \"use_beam_search\": true,"
+                + " \"stream\": true}");
+        assertEquals(400, streamed.statusCode(), streamed.body());
+        assertEquals("stream", JSON.readTree(streamed.body()).get("error").get("param").asText());
+    }
+
+    @Test
+    void vllmEngineOptionsInARequestAreRefusedByName() throws Exception {
+        for (String option : List.of("kv_cache_dtype\": \"fp8_e5m2", "gpu_memory_utilization\": 0.95, \"x\": \"",
+                "max_model_len\": 10000, \"x\": \"", "quantization\": \"gptq")) {
+            var r = post("/v1/completions", "{\"prompt\": \"hi\", \"" + option + "\"}");
+            assertEquals(400, r.statusCode(), r.body());
+            String name = option.substring(0, option.indexOf('"'));
+            JsonNode error = JSON.readTree(r.body()).get("error");
+            assertEquals(name, error.get("param").asText());
+            assertTrue(error.get("message").asText().contains("engine setting"), error.toString());
+        }
+    }
+
+    @Test
     void errorsComeBackInOpenAisShape() throws Exception {
         var unknown = post("/v1/completions", "{\"model\": \"gpt-17\", \"prompt\": \"hi\"}");
         assertEquals(404, unknown.statusCode());

@@ -34,16 +34,18 @@ public final class EmbeddedStack implements AutoCloseable {
     public static final String ADDRESSES_FILE = "stack.properties";
 
     private final StackConfig config;
-    private final KafkaBroker broker;
+    private KafkaBroker broker;
+    private final int[] brokerPorts;
     private final RegistryProcess registry;
     private final Duration brokerStartTime;
     private final Duration registryStartTime;
     private boolean closed;
 
-    private EmbeddedStack(StackConfig config, KafkaBroker broker, RegistryProcess registry,
+    private EmbeddedStack(StackConfig config, KafkaBroker broker, int[] brokerPorts, RegistryProcess registry,
                           Duration brokerStartTime, Duration registryStartTime) {
         this.config = config;
         this.broker = broker;
+        this.brokerPorts = brokerPorts;
         this.registry = registry;
         this.brokerStartTime = brokerStartTime;
         this.registryStartTime = registryStartTime;
@@ -78,7 +80,8 @@ public final class EmbeddedStack implements AutoCloseable {
             Duration brokerTime = Duration.ofNanos(System.nanoTime() - tb);
             registry.awaitReady(config.startTimeout());
             Duration registryTime = Duration.ofNanos(System.nanoTime() - t0);
-            var stack = new EmbeddedStack(config, broker, registry, brokerTime, registryTime);
+            var stack = new EmbeddedStack(config, broker, new int[]{kafkaPort, controllerPort, saslPort}, registry,
+                    brokerTime, registryTime);
             stack.writeAddresses();
             return stack;
         } catch (RuntimeException e) {
@@ -177,6 +180,24 @@ public final class EmbeddedStack implements AutoCloseable {
     /** From launching the registry to it answering (it starts alongside the broker). */
     public Duration registryStartTime() {
         return registryStartTime;
+    }
+
+    /**
+     * Stops the broker and starts it again on the same ports and data (what a broker restart in production looks
+     * like to clients: connections drop, then the same address answers again with every record kept).
+     *
+     * @param down how long the broker stays stopped
+     */
+    public synchronized void restartBroker(Duration down) {
+        broker.close();
+        try {
+            Thread.sleep(down);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while the broker was down", e);
+        }
+        broker = KafkaBroker.start(config.workDir().resolve(KAFKA_DIR), brokerPorts[0], brokerPorts[1],
+                config.saslPlain(), brokerPorts[2], config.startTimeout());
     }
 
     /** Stops the registry and the broker; data stays in the work dir. Safe to call more than once. */

@@ -18,8 +18,8 @@ final class Kernels {
     /** Attention's fixed key split (docs/numerics.md §8); the kernel's SPLIT. */
     static final int SPLIT = 64;
     private static final int ATTENTION_WARPS = 4;
-    private static final int MATVEC_WARPS = 8;  // rows per block: a warp per row (kernels/matvec.cu)
-    private static final int MATVEC_TOKENS = 4;  // tokens per block beyond one
+    private static final int MATVEC_WARPS = 8;  // warps per block: a row per warp for one token, 4 for token groups
+    private static final int[] MATVEC_TOKENS = {1, 4};  // tokens per block (kernels/matvec.cu's variants)
     private static final int MATVEC_STATIC_SMEM = 1024;  // the kernel's own shared arrays, below this
 
     private final CudaContext ctx;
@@ -28,7 +28,7 @@ final class Kernels {
     private final CUfunction ropeKv;
     private final CUfunction attention;
     /** [dtype bf16/f32][fused: none, norm, norm + silu][tokens per block: 1, 4]. */
-    private final CUfunction[][][] matvec = new CUfunction[2][3][2];
+    private final CUfunction[][][] matvec = new CUfunction[2][3][MATVEC_TOKENS.length];
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     private final int matvecSmem;
@@ -49,8 +49,8 @@ final class Kernels {
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
         for (int d = 0; d < 2; d++) {
             for (int f = 0; f < 3; f++) {
-                for (int t = 0; t < 2; t++) {
-                    CUfunction mv = fn("matvec", "matvec_" + dtypes[d] + fused[f] + (t == 0 ? "_t1" : "_t" + MATVEC_TOKENS));
+                for (int t = 0; t < MATVEC_TOKENS.length; t++) {
+                    CUfunction mv = fn("matvec", "matvec_" + dtypes[d] + fused[f] + "_t" + MATVEC_TOKENS[t]);
                     cuFuncSetAttribute(mv, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     matvec[d][f][t] = mv;
                 }
@@ -90,14 +90,17 @@ final class Kernels {
     void matmul(DeviceWeights.Matrix w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                 int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
-        // tokens per block: 4 beyond one token, where their input rows fit in shared memory (a value never depends on it)
-        int tg = n > 1 && smem(k, MATVEC_TOKENS) <= matvecSmem ? MATVEC_TOKENS : 1;
         if (smem(k, 1) > matvecSmem) {
             throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
                     + " bytes of shared memory per block, the GPU has " + matvecSmem);
         }
-        CUfunction f = matvec[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][tg == 1 ? 0 : 1];
-        launch(f, (w.rows() + MATVEC_WARPS - 1) / MATVEC_WARPS, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
+        // Tokens per block: how many share each weight load; their input rows must fit in shared memory. A token's
+        // value never depends on it (each keeps its own partials), so it may follow the batch.
+        int t = n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;
+        int tg = MATVEC_TOKENS[t];
+        int rowsPerBlock = MATVEC_WARPS * (tg == 1 ? 1 : 4);
+        CUfunction f = matvec[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][t];
+        launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
                 w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n, null, 0L);
     }
 

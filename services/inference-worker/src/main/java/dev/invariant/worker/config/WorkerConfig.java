@@ -29,16 +29,37 @@ public interface WorkerConfig {
     @WithDefault("cpu")
     String backend();
 
-    /** What the KV cache stores: auto (= fp32), fp32, bf16, fp8_e4m3 (alias fp8) or fp8_e5m2; part of the fingerprint. */
-    @WithDefault("auto")
+    /**
+     * What the KV cache stores: auto (= fp32), fp32, bf16, fp8_e4m3 (alias fp8) or fp8_e5m2; part of the fingerprint.
+     * vLLM's spelling {@code kv_cache_dtype} is read when this property is not set.
+     */
+    @WithDefault("${kv_cache_dtype:auto}")
     String kvCacheDtype();
 
-    /** The weight quantisation the checkpoint must have (gptq, none); empty = whatever it holds. */
+    /**
+     * The weight quantisation the checkpoint must have (gptq, none); empty = whatever it holds. vLLM's spelling
+     * {@code quantization} is read when this property is not set.
+     */
+    @WithDefault("${quantization:}")
     Optional<String> quantization();
 
     /** CPU threads of the forward pass; 0 = all cores. */
     @WithDefault("0")
     int threads();
+
+    /**
+     * vLLM's max_model_len: prompt + max_tokens must fit it; 0 = the model's max_position_embeddings. vLLM's spelling
+     * {@code max_model_len} (or env MAX_MODEL_LEN) is read when this property is not set.
+     */
+    @WithDefault("${max_model_len:0}")
+    int maxModelLen();
+
+    /**
+     * vLLM's gpu_memory_utilization, also read as {@code gpu_memory_utilization}. Refused at start-up with what to set
+     * instead: the KV cache is sized in tokens ({@code invariant.batching.kv-cache-tokens}), on a CPU and a GPU alike.
+     */
+    @WithDefault("${gpu_memory_utilization:}")
+    Optional<String> gpuMemoryUtilization();
 
     /** Identifies this worker in completions; defaults to host name and process id. */
     Optional<String> workerId();
@@ -54,6 +75,8 @@ public interface WorkerConfig {
     Log log();
 
     Shutdown shutdown();
+
+    Delivery delivery();
 
     /** Continuous-batching limits of the engine and the bound of requests admitted at once. */
     interface Batching {
@@ -122,6 +145,13 @@ public interface WorkerConfig {
         /** Prompt and completion text in the log (debugging only: they may be private). Off by default. */
         @WithDefault("false")
         boolean texts();
+    }
+
+    /** What consumers of the completions see under crashes (docs/guarantees.md). */
+    interface Delivery {
+        /** {@code at-least-once} (idempotent producer) or {@code exactly-once} (transactional consume → produce). */
+        @WithDefault(DeliveryGuarantee.AT_LEAST_ONCE)
+        String guarantee();
     }
 
     /** SIGTERM handling. */

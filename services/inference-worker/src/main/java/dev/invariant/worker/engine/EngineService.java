@@ -3,7 +3,7 @@ package dev.invariant.worker.engine;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
-import dev.invariant.engine.kv.KvCacheDtype;
+import dev.invariant.worker.config.EngineSettings;
 import dev.invariant.worker.config.WorkerConfig;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
@@ -32,13 +32,8 @@ public class EngineService {
     private volatile boolean draining;
 
     public EngineService(WorkerConfig config) {
+        EngineConfig ec = EngineSettings.of(config);
         WorkerConfig.Batching b = config.batching();
-        int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
-        // The engine's waiting bound equals the admission bound, so an admitted request is never refused.
-        EngineConfig ec = new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()), threads,
-                b.maxBatch(), b.maxTokensPerStep(), b.prefillChunk(), b.maxInFlight(), b.kvBlockSize(),
-                b.kvCacheTokens(), b.prefixCaching(), config.backend(), KvCacheDtype.fromWire(config.kvCacheDtype()),
-                config.quantization().orElse(null));
         long t0 = System.nanoTime();
         this.engine = Engine.open(ec, LOG::info);
         this.admission = new Admission(b.maxInFlight());

@@ -47,7 +47,8 @@ public final class CompletionMapper {
                 .setSeed(g.ok() ? g.seed() : null)
                 .setUsage(Usage.newBuilder()
                         .setPromptTokens(g.promptTokenIds().length)
-                        .setCompletionTokens(g.tokenIds().length)
+                        .setCompletionTokens(g.outputs().isEmpty() ? g.tokenIds().length
+                                : g.outputs().stream().mapToInt(o -> o.tokenIds().length).sum())
                         .build())
                 .setTimings(Timings.newBuilder()
                         .setQueueMs(beforeEngineMs + t.queueMs())
@@ -60,6 +61,11 @@ public final class CompletionMapper {
                 .setWorkerId(engine.workerId())
                 .setCreatedAt(Instant.now());
         if (!g.logprobs().isEmpty()) b.setLogprobs(logprobs(g.logprobs()));
+        if (!g.outputs().isEmpty()) {
+            b.setOutputs(g.outputs().stream().map(o -> new dev.invariant.schemas.SequenceOutput(o.index(),
+                    ints(o.tokenIds()), o.text(), o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(),
+                    o.logprobs().isEmpty() ? null : logprobs(o.logprobs()))).toList());
+        }
         if (!g.ok()) {
             b.setError(CompletionError.newBuilder()
                     .setCode(g.error().code().name())

@@ -43,11 +43,6 @@ public final class OpenAiRequests {
             throw new EngineException(ErrorCode.UNKNOWN_MODEL, "model", "the model '" + model
                     + "' does not exist here: this worker serves '" + engine.modelName() + "' (GET /v1/models)");
         }
-        for (String one : new String[] {"n", "best_of"}) {
-            if (f.integer(one).orElse(1) != 1) {
-                throw EngineException.invalid(one, "only " + one + " = 1 is supported: send one request per choice");
-            }
-        }
         f.string("numerics_profile").ifPresent(p -> {
             NumericsProfile wanted;
             try {
@@ -98,6 +93,11 @@ public final class OpenAiRequests {
             String field = kind == Kind.CHAT ? "top_logprobs" : "logprobs";
             throw EngineException.invalid(field, field + " must be between 0 and " + Request.MAX_LOGPROBS
                     + ", got " + logprobs);
+        }
+        if (stream && params.n() > 1) {
+            // The n beams are only known when the search ends: there is nothing to stream per choice before that.
+            throw EngineException.invalid("stream", "stream is not supported with n > 1 (beam search):"
+                    + " send stream false to receive the n choices together");
         }
         return new Call(kind, new Request(id, prompt, params, 0L, logprobs), model, stream, includeUsage, echo);
     }

@@ -82,7 +82,7 @@ public class OpenAiResource {
     private ObjectNode model() {
         return OpenAiResponses.JSON.createObjectNode().put("id", engines.modelName()).put("object", "model")
                 .put("created", startedAt).put("owned_by", "invariant").put("root", engines.modelName())
-                .put("max_model_len", engines.engine().model().config().maxPositionEmbeddings())
+                .put("max_model_len", engines.engine().maxModelLen())
                 .put("numerics_profile", engines.profile().wireName());
     }
 

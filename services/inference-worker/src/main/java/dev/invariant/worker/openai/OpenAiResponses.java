@@ -1,8 +1,10 @@
 package dev.invariant.worker.openai;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenLogprob;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -40,18 +42,34 @@ public final class OpenAiResponses {
                   boolean includeUsage, IntFunction<String> tokenText) {
     }
 
-    /** The whole answer; {@code prefix} is the echoed prompt text ("" without echo). */
+    /**
+     * The whole answer; {@code prefix} is the echoed prompt text ("" without echo). A beam search's n outputs are
+     * {@code choices[0..n)}, best first, each with its own output hash and its {@code cumulative_logprob}.
+     */
     static ObjectNode full(Answer a, GenerationResult g, String prefix) {
         ObjectNode root = header(a, a.kind.object);
-        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
-        if (a.kind == Kind.CHAT) {
-            choice.putObject("message").put("role", "assistant").put("content", g.text());
-        } else {
-            choice.put("text", prefix + g.text());
+        ArrayNode choices = root.putArray("choices");
+        List<SequenceOutput> outs = g.outputs().isEmpty()
+                ? List.of(new SequenceOutput(0, g.tokenIds(), g.text(), g.finishReason(), g.outputHash(), 0f,
+                        g.logprobs()))
+                : g.outputs();
+        int completionTokens = 0;
+        for (SequenceOutput o : outs) {
+            ObjectNode choice = choices.addObject().put("index", o.index());
+            if (a.kind == Kind.CHAT) {
+                choice.putObject("message").put("role", "assistant").put("content", o.text());
+            } else {
+                choice.put("text", prefix + o.text());
+            }
+            logprobs(a, choice, o.logprobs(), prefix.length());
+            choice.put("finish_reason", o.finishReason().wireName()).put("fingerprint", g.fingerprint())
+                    .put("output_hash", o.outputHash());
+            if (!g.outputs().isEmpty()) choice.put("cumulative_logprob", o.cumulativeLogprob());
+            completionTokens += o.tokenIds().length;
         }
-        logprobs(a, choice, g.logprobs(), prefix.length());
-        identity(choice.put("finish_reason", g.finishReason().wireName()), g);
-        root.set("usage", usage(g));
+        int p = g.promptTokenIds().length;
+        root.putObject("usage").put("prompt_tokens", p).put("completion_tokens", completionTokens)
+                .put("total_tokens", p + completionTokens);
         return root;
     }
 

@@ -1,0 +1,65 @@
+package dev.invariant.cli;
+
+import dev.invariant.engine.api.GenerationResult;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.IntFunction;
+
+/** The distinct outputs of a replay's runs (by output hash, first seen first) and where each pair first differs. */
+record ReplayReport(List<Output> outputs, int runs, TreeSet<Integer> batchSizes, IntFunction<String> tokenText) {
+
+    /** One distinct output: its result and the runs (1-based) that produced it. */
+    record Output(GenerationResult result, List<Integer> runs) {
+    }
+
+    static ReplayReport of(List<GenerationResult> results, IntFunction<String> tokenText) {
+        Map<String, Output> byHash = new LinkedHashMap<>();
+        TreeSet<Integer> sizes = new TreeSet<>();
+        for (int i = 0; i < results.size(); i++) {
+            GenerationResult r = results.get(i);
+            byHash.computeIfAbsent(r.outputHash(), h -> new Output(r, new ArrayList<>())).runs().add(i + 1);
+            sizes.addAll(r.batchSizes());
+        }
+        return new ReplayReport(List.copyOf(byHash.values()), results.size(), sizes, tokenText);
+    }
+
+    int distinct() {
+        return outputs.size();
+    }
+
+    /** The first position where two token sequences differ (the shorter length when one is a prefix). */
+    static int firstDifference(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length);
+        for (int i = 0; i < n; i++) if (a[i] != b[i]) return i;
+        return n;
+    }
+
+    void print(PrintStream out, String profile) {
+        out.printf("%s: %d distinct output%s in %d runs (batch sizes seen by the prompt: %s)%n", profile, distinct(),
+                distinct() == 1 ? "" : "s", runs, batchSizes.isEmpty() ? "-" : batchSizes.first() + ".." + batchSizes.last());
+        for (Output o : outputs) {
+            GenerationResult r = o.result();
+            out.printf("  %s  %d run%s %s  %d tokens, finish %s%n", r.outputHash().substring(0, 16), o.runs().size(),
+                    o.runs().size() == 1 ? "" : "s", o.runs(), r.tokenIds().length, r.finishReason().wireName());
+        }
+        for (int i = 0; i < outputs.size(); i++) {
+            for (int j = i + 1; j < outputs.size(); j++) {
+                int[] a = outputs.get(i).result().tokenIds();
+                int[] b = outputs.get(j).result().tokenIds();
+                int at = firstDifference(a, b);
+                out.printf("  %s vs %s: first difference at token %d: %s vs %s%n",
+                        outputs.get(i).result().outputHash().substring(0, 16),
+                        outputs.get(j).result().outputHash().substring(0, 16), at, token(a, at), token(b, at));
+            }
+        }
+    }
+
+    private String token(int[] ids, int at) {
+        if (at >= ids.length) return "(end)";
+        return ids[at] + " " + com.fasterxml.jackson.databind.node.TextNode.valueOf(tokenText.apply(ids[at])).toString();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.invariant.worker.config;
+
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.kv.KvCacheDtype;
+
+/**
+ * The engine part of the worker's configuration as an {@link EngineConfig}, vLLM's engine options included
+ * (docs/configuration.md): each is mapped to its Invariant meaning or refused here, at start-up, naming the option
+ * and what to set instead.
+ */
+public final class EngineSettings {
+    private EngineSettings() {
+    }
+
+    public static EngineConfig of(WorkerConfig config) {
+        config.gpuMemoryUtilization().ifPresent(v -> {
+            throw EngineException.invalid("gpu_memory_utilization", "gpu_memory_utilization=" + v + " is not used:"
+                    + " Invariant sizes its KV cache in tokens on every backend; remove it and set"
+                    + " invariant.batching.kv-cache-tokens (for the seed report's max_model_len=10000, 10000 or more)");
+        });
+        WorkerConfig.Batching b = config.batching();
+        int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
+        // The engine's waiting bound equals the admission bound, so an admitted request is never refused.
+        return new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()), threads,
+                b.maxBatch(), b.maxTokensPerStep(), b.prefillChunk(), b.maxInFlight(), b.kvBlockSize(),
+                b.kvCacheTokens(), b.prefixCaching(), config.backend(), KvCacheDtype.fromWire(config.kvCacheDtype()),
+                config.quantization().orElse(null), config.maxModelLen());
+    }
+}
