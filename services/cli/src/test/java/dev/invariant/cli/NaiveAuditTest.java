@@ -56,6 +56,7 @@ class NaiveAuditTest {
 
             audit(naive.baseUrl(), topic, live);
             String both = MonitorClient.describe(monitor, 128, Duration.ofSeconds(90));
+            System.out.println("NaiveAuditTest: portable " + portable + "\nNaiveAuditTest: portable + naive " + both);
             assertTrue(both.contains("saw          128 completions"), both);
             // Each endpoint reports its own system_fingerprint, so naive answers are compared with naive ones only.
             assertTrue(divergent(both) >= 1, "naive under concurrent load gave one output per prompt: " + both);
