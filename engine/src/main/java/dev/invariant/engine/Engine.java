@@ -117,14 +117,6 @@ public final class Engine implements AutoCloseable {
         return core.backendDescription();
     }
 
-    /**
-     * What every fingerprint of this engine shares (weights, tokenizer, profile and contract version, KV cache dtype):
-     * the OpenAI API's {@code system_fingerprint}, equal on a CPU and a GPU worker (docs/identity.md).
-     */
-    public String systemFingerprint() {
-        return core.systemFingerprint();
-    }
-
     /** Whether {@link #submit} would accept another request now; callers pause their intake when not. */
     public boolean canAccept() {
         return pending.get() < config.maxWaiting();

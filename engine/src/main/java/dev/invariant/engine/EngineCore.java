@@ -127,12 +127,6 @@ public final class EngineCore implements AutoCloseable {
     }
 
     /** Validates and tokenises without admitting: the fingerprint a request would get, or its error. */
-    /** The part of every fingerprint this engine fixes (the OpenAI API's {@code system_fingerprint}). */
-    public String systemFingerprint() {
-        return dev.invariant.engine.identity.Fingerprint.system(model.weightsDigest(), tokenizer.digest(),
-                backend.profile(), backend.kvCacheDtype());
-    }
-
     public PreparedRequest prepare(Request r) {
         return PreparedRequest.prepare(r, model, tokenizer, backend.profile(), backend.kvCacheDtype(), contextLength);
     }

@@ -43,7 +43,7 @@ class HttpApiIT {
         try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
             direct = e.generateAll(List.of(new Request("direct", new Prompt.Text(PROMPT),
                     SamplingParams.builder().maxTokens(20).seed(7L).build())), (f, t, k) -> { }).getFirst();
-            system = e.systemFingerprint();
+            system = dev.invariant.worker.engine.EngineService.systemFingerprint(e);
         }
         // The part of the fingerprint the engine fixes (weights, tokenizer, profile/contract version), not a constant.
         assertEquals(system, body.get("system_fingerprint").asText());

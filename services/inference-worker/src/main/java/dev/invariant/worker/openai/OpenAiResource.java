@@ -132,7 +132,7 @@ public class OpenAiResource {
         }
         Tokenizer tokenizer = engines.engine().tokenizer();
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
-        var answer = new Answer(kind, id, name, engines.engine().systemFingerprint(), created,
+        var answer = new Answer(kind, id, name, engines.systemFingerprint(), created,
                 call.request().wantsLogprobs(), call.includeUsage(), new TokenTexts(tokenizer));
         String echo = call.echo() ? promptText(call.request().prompt(), tokenizer) : "";
         SseStream sse = call.stream() ? new SseStream(answer, echo) : null;
