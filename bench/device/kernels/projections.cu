@@ -67,9 +67,74 @@ __global__ void reference(const unsigned short* W, const float* x, const float* 
     y[(long long)t * rows + o] = v;
 }
 
+
+// The cost of determinism: the projection as a conventional engine would run it at batch 1, each row split four ways
+// along k (a warp per quarter, its own 32 partials and tree, the quarters then added), which changes the rounding.
+// Same layout, loads and fusions as matvec.cu's one-token kernel; bits are expected to differ from the reference.
+template <int FLAGS>
+__global__ void __launch_bounds__(256) split4(const unsigned short* W, const float* x, const float* nw, float eps,
+                                              float* y, const float* bias, const float* resid, int rows, int k,
+                                              int stride) {
+    constexpr int S = 4, GS = 8;
+    extern __shared__ float4 xs4[];
+    float* xs = reinterpret_cast<float*>(xs4);
+    __shared__ float invs, part[8];
+    const inv::RowLayout l = inv::row_layout(k, 2);
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int row = blockIdx.x * 2 + warp / S, sp = warp % S;
+    const unsigned short* wr = W + (long long)min(row, rows - 1) * stride;
+    const int items = l.groups + (l.rest > 0) + (l.chunks * l.w < k);
+    const int lo = sp * items / S, hi = (sp + 1) * items / S;
+    uint4 wv[16];
+#pragma unroll
+    for (int u = 0; u < 16; u++) if (lo + u < hi && lo + u < l.groups) wv[u] = ld_stream(wr + lane * GS + (long long)(lo + u) * l.w * GS);
+    for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[i] = reinterpret_cast<const float4*>(x)[i];
+    __syncthreads();
+    if (FLAGS & NORM) {
+        if (warp == 0) { const float ss = inv::warp_dot(xs, xs, k); if (lane == 0) invs = inv::inv_sqrt_canon(ss / (float)k + eps); }
+        __syncthreads();
+        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = nw[i] * (xs[i] * invs);
+        __syncthreads();
+    }
+    float acc = 0.0f;
+    for (int it = lo; it < hi; it++) {
+        if (it < l.groups) {
+            const uint4 u = it - lo < 16 ? wv[0] : ld_stream(wr + lane * GS + (long long)it * l.w * GS);
+            float w[8];
+            unpack<unsigned short>(it - lo < 16 ? u : u, w);
+#pragma unroll
+            for (int q = 0; q < GS; q++) acc = fmaf(xs[(it * GS + q) * l.w + lane], w[q], acc);
+#pragma unroll
+            for (int v = 0; v < 15; v++) wv[v] = wv[v + 1];
+        } else if (it == l.groups && l.rest > 0) {
+            for (int q = 0; q < l.rest; q++)
+                acc = fmaf(xs[(l.groups * GS + q) * l.w + lane], inv::bf16_to_f32(wr[l.groups * l.w * GS + lane * l.rest + q]), acc);
+        } else if (l.chunks * l.w + lane < k) {
+            acc = fmaf(xs[l.chunks * l.w + lane], inv::bf16_to_f32(wr[l.chunks * l.w + lane]), acc);
+        }
+    }
+#pragma unroll
+    for (int o = 16; o >= 1; o >>= 1) acc = acc + __shfl_down_sync(0xffffffffu, acc, o);
+    if (lane == 0) part[warp] = acc;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        const float a = ((part[0] + part[1]) + part[2]) + part[3];
+        const float b = ((part[4] + part[5]) + part[6]) + part[7];
+        const int r0 = blockIdx.x * 2;
+        if (FLAGS & SILU) { if (r0 + 1 < rows) y[r0 >> 1] = inv::silu_canon(a) * b; return; }
+        for (int r = 0; r < 2; r++) {
+            if (r0 + r >= rows) break;
+            float o = r == 0 ? a : b;
+            if (bias) o = o + bias[r0 + r];
+            if (resid) o = resid[r0 + r] + o;
+            y[r0 + r] = o;
+        }
+    }
+}
+
 struct Shape { const char* name; int hidden, qkv, inter; };
 struct Layer { unsigned short *qkv, *o, *gu, *d; unsigned short *lqkv, *lo, *lgu, *ld; float *nIn, *nPost, *bias; };
-struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference
+struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split4
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 static int g_smem;  // dynamic shared memory a block may take
 
@@ -81,6 +146,13 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
     if (v.kind == 2) {
         int r2 = flags & 2 ? rows / 2 : rows;
         reference<<<dim3((r2 + 127) / 128, n), 128, 0, s>>>(W, x, nw, eps, y, bias, resid, rows, k, n, flags);
+        return;
+    }
+    if (v.kind == 3) {  // one token only: the batch-1 split a conventional engine would pick
+        int stride = (k + 7) & ~7;
+        const void* f = flags == 0 ? (const void*)split4<0> : flags == 1 ? (const void*)split4<1> : (const void*)split4<3>;
+        void* args[] = {&LW, &x, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride};
+        CK(cudaLaunchKernel(f, dim3((rows + 1) / 2), dim3(256), args, 4 * ((k + 3) & ~3), s));
         return;
     }
     int tg = n == 1 ? 1 : v.tg;
@@ -168,10 +240,12 @@ int main(int argc, char** argv) {
     const void* mvs[] = {(const void*)matvec_bf16_t1, (const void*)matvec_bf16_norm_t1, (const void*)matvec_bf16_norm_silu_t1,
                          (const void*)matvec_bf16_t4, (const void*)matvec_bf16_norm_t4, (const void*)matvec_bf16_norm_silu_t4};
     g_smem = (int)p.sharedMemPerBlockOptin - 1024;
+    for (const void* f : {(const void*)split4<0>, (const void*)split4<1>, (const void*)split4<3>})
+        CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
     for (const void* f : mvs) CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
 
     const Shape shapes[] = {{"qwen2.5-0.5b", 896, 1152, 4864}, {"qwen1.5-14b", 5120, 15360, 13696}};
-    const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}};
+    const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}, {"split-k 4", 3, 8, 1}};
     for (const Shape& sh : shapes) {
         const int nl = sh.hidden == 896 ? 24 : layers14;
         const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
@@ -214,12 +288,12 @@ int main(int argc, char** argv) {
                 bool same = true;
                 if (v.kind == 2) for (int i = 0; i < 3; i++) ref[ti][i] = out[i];
                 else for (int i = 0; i < 3; i++) same = same && !memcmp(ref[ti][i].data(), out[i].data(), 4 * out[i].size());
-                verdict[ti] = v.kind == 2 ? "ref" : same ? "equal" : "DIFFER";
+                verdict[ti] = v.kind == 2 ? "ref" : same ? "equal" : v.kind == 3 ? "differ" : "DIFFER";
             }
             if (v.kind == 2) { printf("%-10s %6s %6s |\n", v.name.c_str(), "ref", "ref"); continue; }
             auto chain = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, false, 1); });
             auto chainPf = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, v.kind == 1, 1); });
-            auto chain4 = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, false, NT); });
+            auto chain4 = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, false, v.kind == 3 ? 1 : NT); });
             const float c = time_graph(s, chain, reps) * 1e3 / nl, cp = time_graph(s, chainPf, reps) * 1e3 / nl;
             const float c4 = time_graph(s, chain4, reps) * 1e3 / nl;
             float alone[4];
@@ -233,6 +307,36 @@ int main(int argc, char** argv) {
                    cp, layerBytes / (cp * 1e3), 100 * layerBytes / (cp * 1e3) / copyGBs, alone[0], alone[1], alone[2],
                    alone[3], c4);
             CK(cudaGraphExecDestroy(chain)); CK(cudaGraphExecDestroy(chainPf)); CK(cudaGraphExecDestroy(chain4));
+        }
+        {  // the vocabulary projection (RMSNorm fused), one token
+            const int V = sh.hidden == 896 ? 151936 : 152064;
+            unsigned short* hw; CK(cudaMalloc(&hw, 2LL * V * H)); fill_bf16<<<1024, 256>>>(hw, (long long)V * H, 99);
+            unsigned short* hl = relaid(hw, V, H);
+            CK(cudaDeviceSynchronize());  // filled on the default stream, read on s
+            float* logits; CK(cudaMalloc(&logits, 4LL * V));
+            std::vector<float> want(V), got(V);
+            reference<<<dim3((V + 127) / 128, 1), 128, 0, s>>>(hw, b.x0, L[0].nIn, 1e-6f, logits, nullptr, nullptr, V, H, 1, 1);
+            CK(cudaStreamSynchronize(s));  // s does not order with the default stream's copies
+            CK(cudaMemcpy(want.data(), logits, 4LL * V, cudaMemcpyDeviceToHost));
+            printf("lm head (%d x %lld, %.0f MB; %.2f us at the copy bandwidth):", V, H, 2.0 * V * H / 1e6, 2.0 * V * H / (copyGBs * 1e3));
+            {
+                const void* f = (const void*)matvec_bf16_norm_t1;
+                const int* xrows = nullptr; float eps = 1e-6f; int ldx = H, ldy = V, n = 1, kk = H, rows = V;
+                int stride = (H + 7) & ~7; const char* nx = nullptr; long long nb = 0; const float* nul = nullptr;
+                const float* x0 = b.x0; const float* nw = L[0].nIn;
+                void* args[] = {&hl, &x0, &xrows, &nw, &eps, &logits, &nul, &nul, &rows, &kk, &stride, &ldx, &ldy, &n, &nx, &nb};
+                const int blocks = (V + 7) / 8;
+                auto go = [&] { CK(cudaLaunchKernel(f, dim3(blocks), dim3(256), args, 4 * ((H + 3) & ~3), s)); };
+                CK(cudaMemset(logits, 0xff, 4LL * V)); go(); CK(cudaStreamSynchronize(s));
+                CK(cudaMemcpy(got.data(), logits, 4LL * V, cudaMemcpyDeviceToHost));
+                const bool same = !memcmp(want.data(), got.data(), 4LL * V);
+                auto g = capture(s, [&] { for (int i = 0; i < 10; i++) go(); });
+                const float us = time_graph(s, g, reps) * 1e3 / 10;
+                printf(" matvec %.2f us (%s)", us, same ? "equal" : "DIFFER");
+                CK(cudaGraphExecDestroy(g));
+            }
+            printf("\n");
+            cudaFree(hw); cudaFree(hl); cudaFree(logits);
         }
         for (Layer& w : L) {
             for (void* q : {(void*)w.qkv, (void*)w.o, (void*)w.gu, (void*)w.d, (void*)w.lqkv, (void*)w.lo, (void*)w.lgu,
