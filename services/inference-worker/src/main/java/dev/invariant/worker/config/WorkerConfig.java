@@ -76,6 +76,8 @@ public interface WorkerConfig {
 
     Shutdown shutdown();
 
+    Delivery delivery();
+
     /** Continuous-batching limits of the engine and the bound of requests admitted at once. */
     interface Batching {
         /** Sequences in one engine step at most. */
@@ -143,6 +145,13 @@ public interface WorkerConfig {
         /** Prompt and completion text in the log (debugging only: they may be private). Off by default. */
         @WithDefault("false")
         boolean texts();
+    }
+
+    /** What consumers of the completions see under crashes (docs/guarantees.md). */
+    interface Delivery {
+        /** {@code at-least-once} (idempotent producer) or {@code exactly-once} (transactional consume → produce). */
+        @WithDefault(DeliveryGuarantee.AT_LEAST_ONCE)
+        String guarantee();
     }
 
     /** SIGTERM handling. */

@@ -3,13 +3,11 @@ package dev.invariant.worker.kafka;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionChunk;
 import dev.invariant.schemas.DeadLetter;
-import dev.invariant.schemas.Topics;
 import dev.invariant.worker.config.WorkerConfig;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -33,7 +31,7 @@ import org.jboss.logging.Logger;
  * (registry or broker unavailable) is retried until it is sent: nothing is dropped.
  */
 @ApplicationScoped
-public class Publisher {
+public class Publisher implements OutcomeSink {
     private static final Logger LOG = Logger.getLogger(Publisher.class);
     private static final long RETRY_MS = 1000;
 
@@ -56,17 +54,10 @@ public class Publisher {
      * The completion on the completions topic and, when the request named one, on its reply topic with the
      * correlation id copied; completes when every copy is acknowledged.
      */
+    @Override
     public CompletableFuture<Void> completion(Completion c, ReplyTarget reply) {
-        String topic = config.topics().completions();
-        byte[] key = utf8(c.getRequestId());
-        var main = send(topic, -1, key, () -> codec.encode(topic, c), List.of());
-        if (reply == null || reply.topic().equals(topic)) return main;
-        var headers = new ArrayList<RecordHeader>();
-        if (reply.correlationId() != null) {
-            headers.add(new RecordHeader(Topics.REPLY_CORRELATION_ID_HEADER, reply.correlationId()));
-        }
-        var answer = send(reply.topic(), reply.partition(), key, () -> codec.encode(reply.topic(), c), headers);
-        return CompletableFuture.allOf(main, answer);
+        return CompletableFuture.allOf(Outgoing.completion(config, codec, c, reply).stream().map(this::send)
+                .toArray(CompletableFuture[]::new));
     }
 
     public CompletableFuture<Void> chunk(CompletionChunk c) {
@@ -74,10 +65,9 @@ public class Publisher {
         return send(topic, -1, utf8(c.getRequestId()), () -> codec.encode(topic, c), List.of());
     }
 
+    @Override
     public CompletableFuture<Void> deadLetter(DeadLetter d, List<RecordHeader> headers) {
-        String topic = config.topics().dlq();
-        byte[] key = d.getOriginalKey() == null ? null : bytes(d.getOriginalKey());
-        return send(topic, -1, key, () -> codec.encode(topic, d), headers);
+        return send(Outgoing.deadLetter(config, codec, d, headers));
     }
 
     /** Records handed to the producer and not yet acknowledged. */
@@ -90,6 +80,10 @@ public class Publisher {
         long end = System.currentTimeMillis() + timeoutMs;
         while (unacknowledged.get() > 0 && System.currentTimeMillis() < end) Thread.sleep(20);
         return unacknowledged.get() == 0;
+    }
+
+    private CompletableFuture<Void> send(Outgoing o) {
+        return send(o.topic(), o.partition(), o.key(), o.value(), o.headers());
     }
 
     private CompletableFuture<Void> send(String topic, int partition, byte[] key, Supplier<byte[]> value,
@@ -138,12 +132,5 @@ public class Publisher {
 
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] bytes(java.nio.ByteBuffer b) {
-        var copy = b.duplicate();
-        byte[] a = new byte[copy.remaining()];
-        copy.get(a);
-        return a;
     }
 }

@@ -5,6 +5,8 @@ import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.registry.RegistryException;
+import dev.invariant.worker.config.DeliveryGuarantee;
+import dev.invariant.worker.config.WorkerConfig;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.engine.Generations;
 import dev.invariant.worker.metrics.WorkerMetrics;
@@ -21,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -48,17 +51,25 @@ public class RequestConsumer {
     private final RecordCodec codec;
     private final Publisher publisher;
     private final WorkerMetrics metrics;
+    private final WorkerConfig config;
+    private final TransactionalOutbox outbox;
+    private final boolean exactlyOnce;
+    // Exactly-once: each poll's transaction follows the previous poll's, whatever order their requests finish in.
+    private CompletableFuture<Void> transactions = CompletableFuture.completedFuture(null);
     // Reading may ask the registry (blocking HTTP): never on the connector's event loop.
     private final ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("invariant-request-reader").daemon().factory());
 
     public RequestConsumer(EngineService engines, Generations generations, RecordCodec codec, Publisher publisher,
-                           WorkerMetrics metrics) {
+                           WorkerMetrics metrics, WorkerConfig config, TransactionalOutbox outbox) {
         this.engines = engines;
         this.generations = generations;
         this.codec = codec;
         this.publisher = publisher;
         this.metrics = metrics;
+        this.config = config;
+        this.outbox = outbox;
+        this.exactlyOnce = DeliveryGuarantee.of(config).exactlyOnce();
     }
 
     /**
@@ -73,6 +84,8 @@ public class RequestConsumer {
     public CompletionStage<Void> onBatch(KafkaRecordBatch<byte[], byte[]> batch) {
         Map<TopicPartition, List<CompletableFuture<Void>>> done = new HashMap<>();
         CompletionStage<Void> admitted = CompletableFuture.completedFuture(null);
+        TransactionBatch gathered = exactlyOnce ? new TransactionBatch(config, codec) : null;
+        OutcomeSink sink = exactlyOnce ? gathered : publisher;
         for (KafkaRecord<byte[], byte[]> record : batch) {
             var acked = new CompletableFuture<Void>();
             done.computeIfAbsent(new TopicPartition(record.getTopic(), record.getPartition()), tp -> new ArrayList<>())
@@ -81,30 +94,40 @@ public class RequestConsumer {
                 acked.complete(null);
                 return CompletableFuture.completedFuture(null);
             });
-            admitted = admitted.thenCompose(v -> onRecord(tracked));
+            admitted = admitted.thenCompose(v -> onRecord(tracked, sink));
         }
         Map<TopicPartition, KafkaRecord<byte[], byte[]>> latest = batch.getLatestOffsetRecords();
-        done.forEach((tp, acks) -> CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                .thenRun(() -> latest.get(tp).ack()));
+        if (exactlyOnce) {
+            var all = CompletableFuture.allOf(done.values().stream().flatMap(List::stream)
+                    .toArray(CompletableFuture[]::new));
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            latest.forEach((tp, r) -> offsets.put(tp, new OffsetAndMetadata(r.getMetadata(IncomingKafkaRecordMetadata.class)
+                    .orElseThrow().getOffset() + 1)));
+            transactions = transactions.thenCombine(all, (a, b) -> (Void) null)
+                    .thenCompose(v -> outbox.commit(gathered.records(), offsets));
+        } else {
+            done.forEach((tp, acks) -> CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                    .thenRun(() -> latest.get(tp).ack()));
+        }
         return admitted;
     }
 
-    private CompletionStage<Void> onRecord(Message<byte[]> message) {
+    private CompletionStage<Void> onRecord(Message<byte[]> message, OutcomeSink sink) {
         long arrived = System.nanoTime();
         var admitted = new CompletableFuture<Void>();
         // A free permit and a known writer schema need no blocking call: the record is read and handed to the
         // engine on this thread, the stage is complete on return and the next record of the poll follows at once,
         // so a burst reaches the engine without two thread hand-offs per record.
         if (codec.readsWithoutRegistry(message.getPayload()) && engines.admission().tryAcquire()) {
-            read(message, arrived, admitted);
+            read(message, arrived, admitted, sink);
             return admitted;
         }
-        engines.admission().acquire().thenRunAsync(() -> read(message, arrived, admitted), reader);
+        engines.admission().acquire().thenRunAsync(() -> read(message, arrived, admitted, sink), reader);
         return admitted;
     }
 
     /** Reads the record; an unreachable registry holds the channel (and the permit) until it answers again. */
-    private void read(Message<byte[]> message, long arrived, CompletableFuture<Void> admitted) {
+    private void read(Message<byte[]> message, long arrived, CompletableFuture<Void> admitted, OutcomeSink sink) {
         IncomingKafkaRecordMetadata<?, ?> meta = message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
         InferenceRequest request;
         try {
@@ -112,24 +135,26 @@ public class RequestConsumer {
         } catch (RegistryException e) {
             if (e.isTransient()) {
                 LOG.warnf("schema registry unavailable, retrying record in %d ms: %s", REGISTRY_RETRY_MS, e.getMessage());
-                reader.schedule(() -> read(message, arrived, admitted), REGISTRY_RETRY_MS, TimeUnit.MILLISECONDS);
+                reader.schedule(() -> read(message, arrived, admitted, sink), REGISTRY_RETRY_MS,
+                        TimeUnit.MILLISECONDS);
                 return;
             }
-            deadLetter(message, meta, e);
+            deadLetter(message, meta, e, sink);
             admitted.complete(null);
             return;
         } catch (RuntimeException e) {
             // Unreadable: not the wire format, unknown schema id, corrupt Avro. Never retried, never dropped.
-            deadLetter(message, meta, e);
+            deadLetter(message, meta, e, sink);
             admitted.complete(null);
             return;
         }
         ReplyTarget reply = meta == null ? null : ReplyTarget.of(meta.getHeaders());
-        generate(message, request, reply, arrived);
+        generate(message, request, reply, arrived, sink);
         admitted.complete(null);
     }
 
-    private void generate(Message<byte[]> message, InferenceRequest request, ReplyTarget reply, long arrived) {
+    private void generate(Message<byte[]> message, InferenceRequest request, ReplyTarget reply, long arrived,
+                          OutcomeSink sink) {
         ChunkStream chunks = request.getStream() ? new ChunkStream(publisher) : null;
         CompletableFuture<Generations.Finished> done;
         try {
@@ -144,7 +169,7 @@ public class RequestConsumer {
         done.thenCompose(f -> {
             if (chunks != null) chunks.finish(f.result());
             var record = CompletionMapper.toRecord(f.result(), request.getModel(), engines, f.beforeEngineMs());
-            return publisher.completion(record, reply);
+            return sink.completion(record, reply);
         }).whenComplete((v, e) -> {
             if (e == null) {
                 acknowledge(message);
@@ -157,13 +182,14 @@ public class RequestConsumer {
         });
     }
 
-    private void deadLetter(Message<byte[]> message, IncomingKafkaRecordMetadata<?, ?> meta, Exception why) {
+    private void deadLetter(Message<byte[]> message, IncomingKafkaRecordMetadata<?, ?> meta, Exception why,
+                            OutcomeSink sink) {
         byte[] key = meta == null ? null : (byte[]) meta.getKey();
         var letter = DeadLetters.of(meta, key, message.getPayload(), why);
         LOG.warnf("record %s-%d@%d goes to the dead-letter topic: %s", letter.getTopic(), letter.getPartition(),
                 letter.getOffset(), letter.getReason());
         metrics.deadLettered();
-        publisher.deadLetter(letter, DeadLetters.headers(letter)).whenComplete((v, e) -> acknowledge(message));
+        sink.deadLetter(letter, DeadLetters.headers(letter)).whenComplete((v, e) -> acknowledge(message));
     }
 
     private void acknowledge(Message<byte[]> message) {

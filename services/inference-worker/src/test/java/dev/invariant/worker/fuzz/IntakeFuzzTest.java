@@ -82,6 +82,8 @@ class IntakeFuzzTest {
             if (r.isInterface() && r.getEnclosingClass() == WorkerConfig.class) return defaults(r, name, overrides);
             WithDefault d = m.getAnnotation(WithDefault.class);
             String v = overrides.getOrDefault(name, d == null ? null : d.value());
+            var expression = java.util.regex.Pattern.compile("^\\$\\{[^:}]*:(.*)}$").matcher(v == null ? "" : v);
+            if (expression.matches()) v = expression.group(1).isEmpty() ? null : expression.group(1);
             if (r == Optional.class) return Optional.ofNullable(v);
             if (r == int.class) return Integer.parseInt(v);
             if (r == long.class) return Long.parseLong(v);
