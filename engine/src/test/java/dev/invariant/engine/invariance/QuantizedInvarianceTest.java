@@ -75,4 +75,19 @@ class QuantizedInvarianceTest {
             assertNotEquals(wide.logitDigests.get(id), narrow.logitDigests.get(id), id);
         }
     }
+
+    /** The naive profile (replay-seed-report's third run) runs GPTQ weights too, dequantising each row for its order. */
+    @org.junit.jupiter.api.Test
+    void theNaiveProfileRunsGptqCheckpoints() {
+        String model = "synthetic:tiny-gptq-int4";
+        Run naive = Run.execute(base(model, KvCacheDtype.FP8_E5M2).withProfile(dev.invariant.engine.NumericsProfile.NAIVE),
+                subjectsAtStart());
+        Run portable = Run.execute(base(model, KvCacheDtype.FP8_E5M2), subjectsAtStart());
+        for (Request r : BatchInvarianceTest.subjects()) {
+            var result = naive.results.get(r.requestId());
+            assertTrue(result.ok(), r.requestId() + ": " + result.error());
+            assertEquals(40, result.tokenIds().length);
+            assertNotEquals(portable.results.get(r.requestId()).fingerprint(), result.fingerprint(), "naive says so");
+        }
+    }
 }
