@@ -125,6 +125,23 @@ class BadInputTest {
     }
 
     @Test
+    void aBeamSearchWiderThanTheKvCacheHoldsIsRefusedNamingBestOf() {
+        var config = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1)
+                .withKvCache(16, 64, false);
+        try (Engine small = Engine.open(config)) {
+            SamplingParams beams = SamplingParams.builder().maxTokens(20).useBeamSearch(true).n(1).bestOf(4).build();
+            GenerationResult r = small.generateAll(List.of(new Request("b", Prompt.text("Once upon a time"), beams)),
+                    (d, t, k) -> { }).getFirst();
+            assertError(r, ErrorCode.KV_CACHE_TOO_SMALL);
+            assertEquals("best_of", r.error().param());
+            GenerationResult narrow = small.generateAll(List.of(new Request("b2", Prompt.text("Once upon a time"),
+                    SamplingParams.builder().maxTokens(20).useBeamSearch(true).n(1).bestOf(2).build())),
+                    (d, t, k) -> { }).getFirst();
+            assertTrue(narrow.ok(), () -> narrow.error().describe());
+        }
+    }
+
+    @Test
     void tokenIdOutsideTheVocabulary() {
         assertError(run(new Request("v", new Prompt.TokenIds(new int[] {1, 9999}), SamplingParams.greedy(4))),
                 ErrorCode.INVALID_PARAM);
