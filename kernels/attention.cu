@@ -4,8 +4,10 @@
 // order), e_j = exp(score_j - m_s), l_s = sequential sum of e_j from +0, o_s[d] = fmaf(e_j, v_j[d], o_s[d]) from +0;
 // then in increasing s: M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product rounded), O[d] = fmaf(o_s[d], c_s,
 // O[d]); out[d] = O[d] / L. Splits are fixed by position, never by length, batch or chunking.
-// One block per (token, query head); its warps take splits s = warp, warp + warps, ...; partial results live in
-// shared memory (maxSplits * (headDim + 2) floats, sized by the host for the longest context it serves).
+// One block per (token, query head); its warps take splits s = warp, warp + warps, .... When every split's o_s fits in
+// shared memory (`slots` of them, sized by the host) one pass computes them all; a longer context takes two passes:
+// the first finds every m_s and l_s, the second recomputes the splits `warps` at a time (the same operations, so the
+// same values) and adds each round's o_s in increasing s. Either way every value is the same.
 // CPU twin: backend/cpu/PagedAttention.attend.
 #include "numerics.cuh"
 
@@ -13,7 +15,7 @@
 
 INV_EXTERN void attention(const float* qkv, float* out, const int* positions, const int* tokSeq,
                           const int* seqTableStart, const int* tables, const float* keyCache, const float* valueCache,
-                          int heads, int kvHeads, int headDim, int blockSize, float scale) {
+                          int heads, int kvHeads, int headDim, int blockSize, float scale, int maxSplits, int slots) {
     extern __shared__ float smem[];
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
@@ -30,9 +32,9 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
     float* q = smem;                               // headDim
     float* e = q + headDim;                        // warps * SPLIT
     int* rowOff = (int*)(e + warps * SPLIT);       // warps * SPLIT: where key/value row j starts in the cache
-    float* splitMax = (float*)(rowOff + warps * SPLIT);  // splits
-    float* splitSum = splitMax + splits;           // splits
-    float* splitOut = splitSum + splits;           // splits * headDim
+    float* splitMax = (float*)(rowOff + warps * SPLIT);  // maxSplits
+    float* splitSum = splitMax + maxSplits;        // maxSplits
+    float* splitOut = splitSum + maxSplits;        // slots * headDim
 
     const float* qsrc = qkv + (long long)t * (qDim + 2 * kvDim) + h * headDim;
     for (int i = threadIdx.x; i < headDim; i += blockDim.x) q[i] = qsrc[i];
@@ -40,7 +42,8 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
 
     float* ew = e + warp * SPLIT;
     int* offs = rowOff + warp * SPLIT;
-    for (int s = warp; s < splits; s += warps) {
+    // Split s by this warp: m_s and l_s (when stats), and o_s into o (when not null).
+    auto split = [&](int s, bool stats, float* o) {
         const int j0 = s * SPLIT;
         const int j1 = min(pos, j0 + SPLIT - 1);
         float sc[SPLIT / 32];
@@ -64,34 +67,68 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
             if (j <= j1) ew[j - j0] = inv::exp_canon(sc[r] - m);
         }
         __syncwarp();
-        if (lane == 0) {
+        if (stats && lane == 0) {
             float l = 0.0f;
             for (int j = j0; j <= j1; j++) l = l + ew[j - j0];
             splitMax[s] = m;
             splitSum[s] = l;
         }
-        const int len = j1 - j0 + 1;
-        for (int d = lane; d < headDim; d += 32) {
-            float o = 0.0f;
+        if (o != nullptr) {
+            const int len = j1 - j0 + 1;
+            for (int d = lane; d < headDim; d += 32) {
+                float acc = 0.0f;
 #pragma unroll 16
-            for (int j = 0; j < len; j++) o = fmaf(ew[j], valueCache[offs[j] + d], o);
-            splitOut[s * headDim + d] = o;
+                for (int j = 0; j < len; j++) acc = fmaf(ew[j], valueCache[offs[j] + d], acc);
+                o[d] = acc;
+            }
         }
         __syncwarp();
-    }
-    __syncthreads();
+    };
 
+    float* dst = out + (long long)t * qDim + h * headDim;
+    if (splits <= slots) {
+        for (int s = warp; s < splits; s += warps) split(s, true, splitOut + s * headDim);
+        __syncthreads();
+        float bigM = __int_as_float(0xff800000);
+        for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, splitMax[s]);
+        for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+            float bigL = 0.0f;
+            float acc = 0.0f;
+            for (int s = 0; s < splits; s++) {
+                const float c = inv::exp_canon(splitMax[s] - bigM);
+                bigL = bigL + splitSum[s] * c;
+                acc = fmaf(splitOut[s * headDim + d], c, acc);
+            }
+            dst[d] = acc / bigL;
+        }
+        return;
+    }
+    // Two passes: every m_s and l_s first (no values read), then o_s in rounds of `warps` splits, added in order.
+    for (int s = warp; s < splits; s += warps) split(s, true, nullptr);
+    __syncthreads();
     float bigM = __int_as_float(0xff800000);
     for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, splitMax[s]);
-    float* dst = out + (long long)t * qDim + h * headDim;
-    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
-        float bigL = 0.0f;
-        float acc = 0.0f;
-        for (int s = 0; s < splits; s++) {
+    constexpr int PER_THREAD = 4;  // headDim <= 4 * blockDim.x (the host checks)
+    float acc[PER_THREAD] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float bigL = 0.0f;
+    for (int r0 = 0; r0 < splits; r0 += warps) {
+        if (r0 + warp < splits) split(r0 + warp, false, splitOut + warp * headDim);
+        __syncthreads();
+        for (int w = 0; w < warps && r0 + w < splits; w++) {
+            const int s = r0 + w;
             const float c = inv::exp_canon(splitMax[s] - bigM);
             bigL = bigL + splitSum[s] * c;
-            acc = fmaf(splitOut[s * headDim + d], c, acc);
+#pragma unroll
+            for (int i = 0; i < PER_THREAD; i++) {
+                const int d = threadIdx.x + i * blockDim.x;
+                if (d < headDim) acc[i] = fmaf(splitOut[w * headDim + d], c, acc[i]);
+            }
         }
-        dst[d] = acc / bigL;
+        __syncthreads();
+    }
+#pragma unroll
+    for (int i = 0; i < PER_THREAD; i++) {
+        const int d = threadIdx.x + i * blockDim.x;
+        if (d < headDim) dst[d] = acc[i] / bigL;
     }
 }

@@ -95,7 +95,9 @@ function tokens(out, from, diffAt) {
     const s = document.createElement('span');
     const pos = from + i;
     s.className = 'tok' + (pos === diffAt ? ' diff' : '');
-    s.textContent = id;
+    // The token's text when the monitor has the model's tokenizer (spaces and newlines made visible), else its id.
+    const t = out.tokenTexts ? out.tokenTexts[pos] : null;
+    s.textContent = t == null ? id : t.replace(/ /g, '\u00b7').replace(/\n/g, '\u21b5') || '\u2205';
     s.title = 'position ' + pos + ', token id ' + id;
     box.appendChild(s);
   });

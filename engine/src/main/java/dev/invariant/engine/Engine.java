@@ -112,7 +112,7 @@ public final class Engine implements AutoCloseable {
         return core.scheduler().kvUsage();
     }
 
-    /** What runs the forward pass, for completions and health: e.g. "cuda NVIDIA H200 (driver 13.0, sm_90) portable". */
+    /** What runs the forward pass, for completions and health: e.g. "cuda NVIDIA H200 sm_90 driver 580.159.04 cuda 13.0 portable". */
     public String backendDescription() {
         return core.backendDescription();
     }

@@ -72,6 +72,20 @@ public final class Fingerprint {
         return Sha256.hex(w.bytes());
     }
 
+    /**
+     * What the OpenAI API calls {@code system_fingerprint}: the part of every fingerprint that the serving engine fixes
+     * (weights, tokenizer, profile with its contract version, KV cache dtype), the same for a CPU and a GPU worker of one
+     * build and model, different when any of them changes (docs/identity.md): {@code invariant:<field 4>:<12 hex>},
+     * the hex a prefix of SHA-256 over {@code str "invariant.system.v1"}, the two digests and field 4.
+     */
+    public static String system(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
+                                KvCacheDtype kvCacheDtype) {
+        String arithmetic = arithmetic(profile, kvCacheDtype);
+        String hex = Sha256.hex(new CanonicalWriter().string("invariant.system.v1").string(weightsDigest)
+                .string(tokenizerDigest).string(arithmetic).bytes());
+        return "invariant:" + arithmetic + ":" + hex.substring(0, 12);
+    }
+
     /** Field 4: the profile and its contract version, plus the KV cache dtype when it is not fp32. */
     public static String arithmetic(NumericsProfile profile, KvCacheDtype kvCacheDtype) {
         KvCacheDtype kv = kvCacheDtype.storage();

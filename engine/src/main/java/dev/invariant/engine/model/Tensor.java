@@ -2,6 +2,7 @@ package dev.invariant.engine.model;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -14,13 +15,21 @@ public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final Supplier<MemorySegment> source;
+    private final Consumer<Consumer<MemorySegment>> pieces;
     private volatile MemorySegment data;
 
     public Tensor(String name, DType dtype, long[] shape, Supplier<MemorySegment> source) {
+        this(name, dtype, shape, source, null);
+    }
+
+    /** A tensor that can also stream its bytes in order without materialising them ({@link #feed}). */
+    public Tensor(String name, DType dtype, long[] shape, Supplier<MemorySegment> source,
+                  Consumer<Consumer<MemorySegment>> pieces) {
         this.name = name;
         this.dtype = dtype;
         this.shape = shape.clone();
         this.source = source;
+        this.pieces = pieces;
     }
 
     public static Tensor of(String name, DType dtype, long[] shape, MemorySegment data) {
@@ -61,6 +70,18 @@ public final class Tensor {
             }
         }
         return d;
+    }
+
+    /**
+     * Feeds the bytes, in order, in pieces valid only during each call: streamed when the tensor is generated and not
+     * yet materialised (a layout conversion then costs no second copy), else slices of {@link #data()}.
+     */
+    public void feed(Consumer<MemorySegment> sink) {
+        if (data == null && pieces != null) {
+            pieces.accept(sink);
+        } else {
+            TensorSource.MATERIALISED.feed(this, sink);
+        }
     }
 
     @Override

@@ -3,101 +3,169 @@ package dev.invariant.engine.numerics;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Canonical matmul over GPTQ-packed weights, read in place (docs/numerics.md, "GPTQ weights"): every output is one
- * canonical dot ({@link Dot}) of a token row with the dequantised weight row, so its bits equal those of a dense matmul
- * over the dequantised matrix. AutoGPTQ packs along the input, each int32 word of a qweight row holding 32 / bits
- * inputs of one output, and consecutive words of a row belong to consecutive outputs; so the lanes here run across
- * 8 outputs: one 8-lane load of a qweight row, shifted and masked, gives input k of outputs n0 .. n0+7. Each output
- * keeps its own 32 partials P[k mod 32] (an 8-lane vector per partial, one lane per output), and the halving tree is
- * then 31 vertical adds that finish all 8 dots at once.
- *
- * <p>The input is walked in chunks of 32: the chunk's 32 x 8 weights are dequantised once into scratch (L1) and
- * applied to every token of the tile, so a prefill reads and unpacks each weight once per 8 tokens.
+ * Canonical matmul over GPTQ weights kept quantised ({@link GptqMatrix}; docs/numerics.md, "GPTQ weights"): every
+ * output is one canonical dot ({@link Dot}) of a token row with the dequantised weight row, so its bits equal those of
+ * a dense matmul over the dequantised matrix. As in {@link MatMul}, the 32 partials of a token are four 8-lane
+ * registers and a row is swept once, front to back; each 8 weights are widened from their bytes (or nibbles) and
+ * dequantised in registers, {@code fma((float) q', scale, -(zero' * scale))} (exact: {@link GptqMatrix}), just before
+ * their fma. One token streams its row
+ * from the packed bytes ({@link #oneInt8}, {@link #oneInt4}); two or more share one dequantised copy of the row in
+ * scratch ({@link WideRows#two}), as the dense kernels share a widened bf16 row. Act-order checkpoints, whose 32-input
+ * chunks mix groups, always take the copy (their scales and zeros are gathered per lane).
  */
 public final class GptqMatMul {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final int LANES = 8;
     private static final int W = Dot.PARTIALS;
-    /** Floats of one token's partials: 32 partials x 8 outputs. */
-    private static final int BLOCK = W * LANES;
-    /** Tokens whose partials stay in scratch together (8 x 1 KB, plus the 1 KB chunk of weights). */
-    static final int TOKEN_TILE = 8;
+    /** Where the dequantised row lives in scratch: after the partials of two tokens. */
+    private static final int ROW = 2 * W;
 
     private GptqMatMul() {
     }
 
-    /** Floats of scratch {@link #rows} needs for {@code tokens} tokens. */
+    /** Floats of scratch {@link #rows} needs for rows of length {@code k}. */
     public static int scratchSize(int tokens, int k) {
-        return (Math.min(Math.max(tokens, 1), TOKEN_TILE) + 1) * BLOCK;
+        return ROW + k;
     }
 
     /** For outputs [r0, r1) and tokens t < tokens: y[t * ldy + yo + n] = dot(x[t * ldx ..], w row n). */
     public static void rows(GptqMatrix w, float[] x, int ldx, int tokens, float[] y, int ldy, int yo,
-                            int r0, int r1, float[] scratch) {
-        int n0 = r0;
-        if (Dot.width(w.cols()) == W) {
-            for (; n0 + LANES <= r1; n0 += LANES) {
-                for (int t0 = 0; t0 < tokens; t0 += TOKEN_TILE) {
-                    tile(w, x, t0 * ldx, ldx, Math.min(TOKEN_TILE, tokens - t0), y, t0 * ldy + yo, ldy, n0, scratch);
-                }
+                            int r0, int r1, float[] s) {
+        int k = w.cols();
+        for (int n = r0; n < r1; n++) {
+            if (Dot.width(k) != W) {
+                w.row(n, s, ROW);
+                for (int t = 0; t < tokens; t++) y[t * ldy + yo + n] = Dot.reference(x, t * ldx, s, ROW, k);
+                continue;
             }
-        }
-        for (; n0 < r1; n0++) {
-            for (int t = 0; t < tokens; t++) y[t * ldy + yo + n0] = scalar(w, n0, x, t * ldx, scratch);
+            if (tokens == 1 && w.uniformChunks()) {
+                if (w.bits() == 8) {
+                    oneInt8(w, n, x, 0, s);
+                } else {
+                    oneInt4(w, n, x, 0, s);
+                }
+                y[yo + n] = PartialTree.reduce(s, 0);
+                continue;
+            }
+            dequantRow(w, n, s, ROW);
+            int t = 0;
+            for (; t + 2 <= tokens; t += 2) {
+                WideRows.two(s, ROW, x, t * ldx, ldx, k, s);
+                y[t * ldy + yo + n] = PartialTree.reduce(s, 0);
+                y[(t + 1) * ldy + yo + n] = PartialTree.reduce(s, W);
+            }
+            if (t < tokens) y[t * ldy + yo + n] = Dot.dot(x, t * ldx, s, ROW, k, s);
         }
     }
 
-    private static void tile(GptqMatrix w, float[] x, int xo, int ldx, int tokens, float[] y, int yo, int ldy, int n0,
-                             float[] p) {
-        int k = w.cols(), out = w.rows(), bits = w.bits(), pack = w.pack();
-        MemorySegment seg = w.qweight();
+    /** Eight stored bytes at {@code at}, widened to the floats {@code q - offset}. */
+    private static FloatVector bytes(MemorySegment seg, long at) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, seg, at, LE).convertShape(VectorOperators.B2I, I, 0)
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    /** Partials of one token against int8 row n (32-input chunks of one group each), into p[0..32). */
+    static void oneInt8(GptqMatrix w, int n, float[] xs, int xo, float[] p) {
+        MemorySegment seg = w.packed();
+        long base = (long) n * w.rowBytes();
+        int k = w.cols(), zt = n * w.groups();
         int[] gIdx = w.gIdx();
-        float[] zeros = w.zeros(), scales = w.scales();
-        int wb = tokens * BLOCK;                                  // the chunk's dequantised weights, [r][lane]
-        Arrays.fill(p, 0, wb, 0.0f);
-        for (int c = 0; c < k; c += W) {
-            int len = Math.min(W, k - c);
-            for (int r = 0; r < len; r++) {
-                int kk = c + r;
-                IntVector word = IntVector.fromMemorySegment(I, seg, ((long) (kk / pack) * out + n0) * 4, LE);
-                FloatVector q = (FloatVector) word.lanewise(VectorOperators.LSHR, (kk % pack) * bits)
-                        .and((1 << bits) - 1).convert(VectorOperators.I2F, 0);
-                int g = gIdx[kk] * out + n0;
-                q.sub(FloatVector.fromArray(F, zeros, g)).mul(FloatVector.fromArray(F, scales, g)).intoArray(p, wb + r * LANES);
-            }
-            for (int t = 0; t < tokens; t++) {
-                int po = t * BLOCK, xk = xo + t * ldx + c;
-                for (int r = 0; r < len; r++) {
-                    FloatVector.broadcast(F, x[xk + r]).fma(FloatVector.fromArray(F, p, wb + r * LANES),
-                            FloatVector.fromArray(F, p, po + r * LANES)).intoArray(p, po + r * LANES);
-                }
-            }
+        float[] zeros = w.negZs(), scales = w.scales();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int c = 0;
+        for (; c + W <= k; c += W) {
+            int t = zt + gIdx[c];
+            FloatVector z = FloatVector.broadcast(F, zeros[t]), sc = FloatVector.broadcast(F, scales[t]);
+            a0 = FloatVector.fromArray(F, xs, xo + c).fma(bytes(seg, base + c).fma(sc, z), a0);
+            a1 = FloatVector.fromArray(F, xs, xo + c + 8).fma(bytes(seg, base + c + 8).fma(sc, z), a1);
+            a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(bytes(seg, base + c + 16).fma(sc, z), a2);
+            a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(bytes(seg, base + c + 24).fma(sc, z), a3);
         }
-        for (int t = 0; t < tokens; t++) {
-            int po = t * BLOCK;
-            for (int s = W / 2; s >= 1; s /= 2) {
-                for (int q = 0; q < s; q++) {
-                    FloatVector.fromArray(F, p, po + q * LANES).add(FloatVector.fromArray(F, p, po + (q + s) * LANES))
-                            .intoArray(p, po + q * LANES);
-                }
-            }
-            FloatVector.fromArray(F, p, po).intoArray(y, yo + t * ldy + n0);
-        }
+        store(a0, a1, a2, a3, p);
+        for (int r = 0; c + r < k; r++) p[r] = Math.fma(xs[xo + c + r], w.get(n, c + r), p[r]);
     }
 
-    /** One output for one token, element by element: the contract as written (tails and short rows). */
-    private static float scalar(GptqMatrix w, int n, float[] x, int xo, float[] p) {
-        int k = w.cols(), width = Dot.width(k);
-        Arrays.fill(p, 0, width, 0.0f);
-        for (int i = 0; i < k; i++) p[i & (width - 1)] = Math.fma(x[xo + i], w.get(n, i), p[i & (width - 1)]);
-        return Dot.tree(p, 0, width);
+    /** Partials of one token against int4 row n: each 8-byte load holds 16 inputs, low nibbles then high. */
+    static void oneInt4(GptqMatrix w, int n, float[] xs, int xo, float[] p) {
+        MemorySegment seg = w.packed();
+        long base = (long) n * w.rowBytes();
+        int k = w.cols(), zt = n * w.groups();
+        int[] gIdx = w.gIdx();
+        float[] zeros = w.negZs(), scales = w.scales();
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int c = 0;
+        for (; c + W <= k; c += W) {
+            int t = zt + gIdx[c];
+            FloatVector z = FloatVector.broadcast(F, zeros[t]), sc = FloatVector.broadcast(F, scales[t]);
+            IntVector v0 = (IntVector) ByteVector.fromMemorySegment(B, seg, base + c / 2, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector v1 = (IntVector) ByteVector.fromMemorySegment(B, seg, base + c / 2 + 8, LE).convertShape(VectorOperators.B2I, I, 0);
+            a0 = FloatVector.fromArray(F, xs, xo + c).fma(lo(v0).fma(sc, z), a0);
+            a1 = FloatVector.fromArray(F, xs, xo + c + 8).fma(hi(v0).fma(sc, z), a1);
+            a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(lo(v1).fma(sc, z), a2);
+            a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(hi(v1).fma(sc, z), a3);
+        }
+        store(a0, a1, a2, a3, p);
+        for (int r = 0; c + r < k; r++) p[r] = Math.fma(xs[xo + c + r], w.get(n, c + r), p[r]);
+    }
+
+    private static FloatVector lo(IntVector v) {
+        return (FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector hi(IntVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
+    private static void store(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] p) {
+        a0.intoArray(p, 0);
+        a1.intoArray(p, 8);
+        a2.intoArray(p, 16);
+        a3.intoArray(p, 24);
+    }
+
+    /** Row n dequantised into dst[off .. off + k): the contract's values, 8 at a time; act-order gathers per lane. */
+    static void dequantRow(GptqMatrix w, int n, float[] dst, int off) {
+        MemorySegment seg = w.packed();
+        long base = (long) n * w.rowBytes();
+        int k = w.cols(), zt = n * w.groups(), step = w.bits() == 8 ? 8 : 16;
+        int[] gIdx = w.gIdx();
+        float[] zeros = w.negZs(), scales = w.scales();
+        int c = 0;
+        if (w.uniformChunks()) {
+            for (; c + step <= k; c += step) {
+                int t = zt + gIdx[c];
+                FloatVector z = FloatVector.broadcast(F, zeros[t]), sc = FloatVector.broadcast(F, scales[t]);
+                if (step == 8) {
+                    bytes(seg, base + c).fma(sc, z).intoArray(dst, off + c);
+                } else {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, seg, base + c / 2, LE).convertShape(VectorOperators.B2I, I, 0);
+                    lo(v).fma(sc, z).intoArray(dst, off + c);
+                    hi(v).fma(sc, z).intoArray(dst, off + c + 8);
+                }
+            }
+        } else {
+            for (; c + step <= k; c += step) {
+                if (step == 8) {
+                    bytes(seg, base + c).fma(FloatVector.fromArray(F, scales, zt, gIdx, c),
+                            FloatVector.fromArray(F, zeros, zt, gIdx, c)).intoArray(dst, off + c);
+                } else {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, seg, base + c / 2, LE).convertShape(VectorOperators.B2I, I, 0);
+                    lo(v).fma(FloatVector.fromArray(F, scales, zt, gIdx, c),
+                            FloatVector.fromArray(F, zeros, zt, gIdx, c)).intoArray(dst, off + c);
+                    hi(v).fma(FloatVector.fromArray(F, scales, zt, gIdx, c + 8),
+                            FloatVector.fromArray(F, zeros, zt, gIdx, c + 8)).intoArray(dst, off + c + 8);
+                }
+            }
+        }
+        for (; c < k; c++) dst[off + c] = w.get(n, c);
     }
 }

@@ -157,4 +157,27 @@ class FingerprintTest {
         assertThrows(EngineException.class,
                 () -> Fingerprint.of("", TOKENIZER, NumericsProfile.PORTABLE, PROMPT, base().build()));
     }
+
+    @Test
+    void systemFingerprintIsTheDocumentedEncodingAndNamesTheArithmetic() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        for (String s : List.of("invariant.system.v1", WEIGHTS, TOKENIZER, "portable/2")) writeString(out, s);
+        String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+        assertEquals("invariant:portable/2:" + hex.substring(0, 12),
+                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32));
+        // auto stores fp32: the same engine; another profile, dtype or model is another system.
+        assertEquals(Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32),
+                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.AUTO));
+        Set<String> systems = new HashSet<>(List.of(
+                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32),
+                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.NAIVE, KvCacheDtype.FP32),
+                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.BF16),
+                Fingerprint.system(TOKENIZER, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32)));
+        assertEquals(4, systems.size(), systems.toString());
+        assertTrue(Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.NAIVE, KvCacheDtype.FP32)
+                .matches("invariant:naive/3:[0-9a-f]{12}"));
+        assertTrue(Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.BF16)
+                .startsWith("invariant:portable/2+kv=bf16:"));
+    }
 }

@@ -26,6 +26,10 @@ class GptqMatMulTest {
 
     /** A random layer in the AutoGPTQ layout; act-order shuffles g_idx. */
     static GptqMatrix random(Random rnd, GptqConfig c, int in, int out) {
+        return GptqMatrix.of(randomLinear(rnd, c, in, out), Arena.ofAuto());
+    }
+
+    static GptqLinear randomLinear(Random rnd, GptqConfig c, int in, int out) {
         int pack = c.pack(), groups = c.groups(in), mask = (1 << c.bits()) - 1;
         Arena a = Arena.ofAuto();
         MemorySegment qw = a.allocate((long) in / pack * out * 4), qz = a.allocate((long) groups * out / pack * 4);
@@ -44,7 +48,7 @@ class GptqMatMulTest {
         }
         for (int k = 0; k < in; k++) gi.setAtIndex(I32, k, c.groupSize() == -1 ? 0 : perm[k] / c.groupSize());
         assert mask > 0;
-        return GptqMatrix.of(new GptqLinear("t", c, in, out, Tensor.of("t.qweight", DType.I32, new long[] {in / pack, out}, qw),
+        return (new GptqLinear("t", c, in, out, Tensor.of("t.qweight", DType.I32, new long[] {in / pack, out}, qw),
                 Tensor.of("t.qzeros", DType.I32, new long[] {groups, out / pack}, qz),
                 Tensor.of("t.scales", DType.F16, new long[] {groups, out}, sc), Tensor.of("t.g_idx", DType.I32, new long[] {in}, gi)));
     }
@@ -53,12 +57,13 @@ class GptqMatMulTest {
     void packedKernelEqualsTheCanonicalDotOfTheDequantisedRows() {
         Random rnd = new Random(3);
         GptqConfig[] configs = {new GptqConfig(8, 32, true, true, false), new GptqConfig(4, 128, false, false, false),
-                new GptqConfig(4, -1, false, true, false), new GptqConfig(8, 40, true, false, true)};
+                new GptqConfig(4, -1, false, true, false), new GptqConfig(8, 40, true, false, true),
+                new GptqConfig(8, 64, false, true, false), new GptqConfig(8, -1, false, false, false)};
         int[][] shapes = {{256, 40}, {200, 24}, {128, 64}, {16, 8}};
         for (GptqConfig c : configs) {
             for (int[] shape : shapes) {
                 int in = shape[0], out = shape[1];
-                if (c.groupSize() > 0 && in % c.groupSize() != 0 && c.groupSize() != 40) continue;
+                if (c.groupSize() > 0 && in % c.groupSize() != 0 && c.groupSize() != 40 && c.groupSize() != 64) continue;
                 GptqMatrix w = random(rnd, c, in, out);
                 float[][] rows = new float[out][in];
                 for (int n = 0; n < out; n++) w.row(n, rows[n], 0);
@@ -93,11 +98,22 @@ class GptqMatMulTest {
 
     @Test
     void rowsHoldTheContractValues() {
-        GptqMatrix w = random(new Random(5), new GptqConfig(4, 32, true, false, false), 64, 16);
-        for (int n = 0; n < 16; n++) {
-            for (int k = 0; k < 64; k++) {
-                int i = w.gIdx()[k] * 16 + n;
-                assertEquals(GptqLayout.dequant(w.q(n, k), (int) w.zeros()[i], w.scales()[i]), w.get(n, k));
+        Random rnd = new Random(5);
+        for (GptqConfig c : new GptqConfig[] {new GptqConfig(4, 32, true, false, false), new GptqConfig(8, 16, false, true, false),
+                new GptqConfig(4, -1, false, false, true)}) {
+            for (int in : new int[] {64, 72, 200}) {
+                GptqLinear l = randomLinear(rnd, c, in, 16);
+                GptqMatrix w = GptqMatrix.of(l, Arena.ofAuto());
+                float[] row = new float[in + 64];
+                for (int n = 0; n < 16; n++) {
+                    GptqMatMul.dequantRow(w, n, row, 64);
+                    for (int k = 0; k < in; k++) {
+                        assertEquals(GptqLayout.q(l, k, n), w.q(n, k), "repacked q");
+                        int bits = Float.floatToRawIntBits(GptqLayout.weight(l, k, n));
+                        assertEquals(bits, Float.floatToRawIntBits(w.get(n, k)), c.describe() + " n " + n + " k " + k);
+                        assertEquals(bits, Float.floatToRawIntBits(row[64 + k]), "dequantRow " + c.describe() + " k " + k);
+                    }
+                }
             }
         }
     }

@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
         try (EmbeddedStack stack = StackCommand.start(dir.resolve("stack"), 0, 0, 4)) {
             System.out.printf("      kafka %s, registry %s (%.1f s)%n", stack.bootstrapServers(), stack.ccompatUrl(), secs(t0));
             System.out.println("[2/5] starting the consistency monitor (Kafka Streams, dashboard)");
-            try (WorkerProcess monitor = MonitorClient.start(root, stack, dir)) {
+            try (WorkerProcess monitor = MonitorClient.start(root, stack, dir, modelId)) {
                 System.out.printf("      dashboard %s/ (pid %d, log %s) (%.1f s)%n", monitor.baseUrl(), monitor.pid(),
                         monitor.log(), secs(t0));
                 return runWithWorker(root, dir, stack, monitor, modelId, served, t0);

@@ -21,13 +21,20 @@ final class MonitorClient {
         return root.resolve("services/consistency-monitor/target/quarkus-app/quarkus-run.jar");
     }
 
-    /** Starts a monitor on the stack, its RocksDB state and log under {@code dir}, and waits until it is ready. */
-    static WorkerProcess start(Path root, EmbeddedStack stack, Path dir) {
-        return WorkerProcess.startJar(root, jar(root), Map.of(
+    /**
+     * Starts a monitor on the stack, its RocksDB state and log under {@code dir}, and waits until it is ready. When
+     * {@code model} is a local folder, its parent is the monitor's models dir: the divergence view shows token texts.
+     */
+    static WorkerProcess start(Path root, EmbeddedStack stack, Path dir, String model) {
+        Map<String, String> props = new java.util.LinkedHashMap<>(Map.of(
                 "kafka.bootstrap.servers", stack.bootstrapServers(),
                 "invariant.registry.url", stack.ccompatUrl(),
-                "kafka-streams.state.dir", dir.resolve("monitor-state").toString()), dir.resolve("monitor.log"),
-                Duration.ofMinutes(3));
+                "kafka-streams.state.dir", dir.resolve("monitor-state").toString()));
+        Path folder = Path.of(model).toAbsolutePath();
+        if (java.nio.file.Files.isRegularFile(folder.resolve("tokenizer.json")) && folder.getParent() != null) {
+            props.put("invariant.dashboard.models-dir", folder.getParent().toString());
+        }
+        return WorkerProcess.startJar(root, jar(root), props, dir.resolve("monitor.log"), Duration.ofMinutes(3));
     }
 
     /**

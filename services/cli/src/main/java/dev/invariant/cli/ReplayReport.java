@@ -9,8 +9,12 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.IntFunction;
 
-/** The distinct outputs of a replay's runs (by output hash, first seen first) and where each pair first differs. */
+/**
+ * The distinct outputs of a replay's runs (by output hash; most frequent first, then first seen) and where they
+ * first differ: every pair when there are at most {@value #ALL_PAIRS} outputs, else each against the most frequent.
+ */
 record ReplayReport(List<Output> outputs, int runs, TreeSet<Integer> batchSizes, IntFunction<String> tokenText) {
+    static final int ALL_PAIRS = 6;
 
     /** One distinct output: its result and the runs (1-based) that produced it. */
     record Output(GenerationResult result, List<Integer> runs) {
@@ -24,7 +28,9 @@ record ReplayReport(List<Output> outputs, int runs, TreeSet<Integer> batchSizes,
             byHash.computeIfAbsent(r.outputHash(), h -> new Output(r, new ArrayList<>())).runs().add(i + 1);
             sizes.addAll(r.batchSizes());
         }
-        return new ReplayReport(List.copyOf(byHash.values()), results.size(), sizes, tokenText);
+        List<Output> outputs = new ArrayList<>(byHash.values());
+        outputs.sort(java.util.Comparator.comparingInt((Output o) -> -o.runs().size())); // stable: first seen on ties
+        return new ReplayReport(List.copyOf(outputs), results.size(), sizes, tokenText);
     }
 
     int distinct() {
@@ -46,7 +52,11 @@ record ReplayReport(List<Output> outputs, int runs, TreeSet<Integer> batchSizes,
             out.printf("  %s  %d run%s %s  %d tokens, finish %s%n", r.outputHash().substring(0, 16), o.runs().size(),
                     o.runs().size() == 1 ? "" : "s", o.runs(), r.tokenIds().length, r.finishReason().wireName());
         }
-        for (int i = 0; i < outputs.size(); i++) {
+        int firsts = outputs.size() <= ALL_PAIRS ? outputs.size() : 1;
+        if (firsts == 1 && outputs.size() > 1) {
+            out.printf("  (%d outputs: each against the most frequent one)%n", outputs.size());
+        }
+        for (int i = 0; i < firsts; i++) {
             for (int j = i + 1; j < outputs.size(); j++) {
                 int[] a = outputs.get(i).result().tokenIds();
                 int[] b = outputs.get(j).result().tokenIds();

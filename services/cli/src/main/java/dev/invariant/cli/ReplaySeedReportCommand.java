@@ -6,6 +6,7 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.sample.SamplingParams;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -41,6 +42,10 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
             description = "The report's max_tokens (default: ${DEFAULT-VALUE}); lower it for large models on a CPU.")
     int maxTokens;
 
+    @Option(names = "--kv-cache-dtype", paramLabel = "DTYPE", defaultValue = "fp8_e5m2",
+            description = "The report's kv_cache_dtype (default: ${DEFAULT-VALUE}); auto, fp32, bf16, fp8_e4m3 or fp8_e5m2.")
+    String kvCacheDtype;
+
     @Option(names = "--max-model-len", paramLabel = "N", defaultValue = "10000",
             description = "The report's max_model_len (default: ${DEFAULT-VALUE}).")
     int maxModelLen;
@@ -68,8 +73,8 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
                 .stop(List.of("Observation:")).seed(0L).build();
         PrintStream out = System.out;
         out.println("replay-seed-report: " + model + " on " + backend + "; prompt " + SeedReportPrompt.LENGTH
-                + " characters; temperature=0 max_tokens=" + maxTokens + " stop=\"Observation:\" seed=0; max_model_len="
-                + maxModelLen + "; " + runs
+                + " characters; temperature=0 max_tokens=" + maxTokens + " stop=\"Observation:\" seed=0; kv_cache_dtype=" + kvCacheDtype
+                + " max_model_len=" + maxModelLen + "; " + runs
                 + " runs per profile, each with 0-" + load + " other requests (load seed " + loadSeed + ")");
         boolean consistent = true;
         for (NumericsProfile profile : wanted) {
@@ -88,7 +93,8 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         // No prefix caching, as in vLLM 0.4: every run computes the prompt again, in whatever batch it meets.
         EngineConfig config = EngineConfig.defaults(model).withProfile(profile).withThreads(n).withBackend(backend)
-                .withKvCache(16, 32768, false).withMaxModelLen(maxModelLen);
+                .withKvCache(16, 32768, false).withMaxModelLen(maxModelLen)
+                .withKvCacheDtype(KvCacheDtype.fromWire(kvCacheDtype));
         try (Engine engine = Engine.open(config)) {
             int promptTokens = engine.tokenizer().encode(SeedReportPrompt.build()).length;
             System.out.println(profile.wireName() + ": " + engine.backendDescription() + "; the prompt is "

@@ -23,14 +23,29 @@ final class Reverifier {
 
     enum Status { REPRODUCED, MISMATCH, NOT_VERIFIABLE }
 
-    /** @param detail what differed, or why it could not be verified */
-    record Verdict(String requestId, Status status, String detail) {
+    /**
+     * @param detail what differed, or why it could not be verified
+     * @param again  the CPU's re-execution, null when there was none
+     */
+    record Verdict(String requestId, Status status, String detail, GenerationResult again) {
+        Verdict(String requestId, Status status, String detail) {
+            this(requestId, status, detail, null);
+        }
     }
 
     private final EngineConfig config;
+    private final Engine open;
 
+    /** Opens an engine for each {@link #verify} call. */
     Reverifier(EngineConfig config) {
         this.config = config;
+        this.open = null;
+    }
+
+    /** Uses this engine (a long-running verifier keeps one open); the caller closes it. */
+    Reverifier(Engine engine) {
+        this.config = engine.config();
+        this.open = engine;
     }
 
     /** One verdict per completion, in order; {@code requests} by request id. */
@@ -50,14 +65,18 @@ final class Reverifier {
                 runIndex.add(i);
             }
         }
-        if (!runs.isEmpty()) {
+        if (runs.isEmpty()) return verdicts;
+        List<GenerationResult> results;
+        if (open != null) {
+            results = open.generateAll(runs, progress::update);
+        } else {
             try (Engine engine = Engine.open(config)) {
-                List<GenerationResult> results = engine.generateAll(runs, progress::update);
-                for (int k = 0; k < results.size(); k++) {
-                    int i = runIndex.get(k);
-                    verdicts.set(i, judge(completions.get(i), results.get(k)));
-                }
+                results = engine.generateAll(runs, progress::update);
             }
+        }
+        for (int k = 0; k < results.size(); k++) {
+            int i = runIndex.get(k);
+            verdicts.set(i, judge(completions.get(i), results.get(k)));
         }
         return verdicts;
     }
@@ -80,7 +99,7 @@ final class Reverifier {
                     c.getFingerprint().length())) + "): another model, tokenizer or contract version");
         }
         if (g.outputHash().equals(c.getOutputHash())) {
-            return new Verdict(c.getRequestId(), Status.REPRODUCED, g.outputHash().substring(0, 12));
+            return new Verdict(c.getRequestId(), Status.REPRODUCED, g.outputHash().substring(0, 12), g);
         }
         List<Integer> again = Arrays.stream(g.tokenIds()).boxed().toList();
         int at = OutputDiff.firstDifferentToken(c.getTokenIds(), again);
@@ -88,7 +107,7 @@ final class Reverifier {
                 ? "the token ids are equal but the output hash is not theirs: the hash was tampered with"
                 : "output differs from token " + at + ": completion has " + tokenAt(c.getTokenIds(), at)
                         + ", re-execution " + tokenAt(again, at);
-        return new Verdict(c.getRequestId(), Status.MISMATCH, detail);
+        return new Verdict(c.getRequestId(), Status.MISMATCH, detail, g);
     }
 
     private static String tokenAt(List<Integer> ids, int at) {

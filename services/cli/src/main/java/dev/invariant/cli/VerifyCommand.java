@@ -28,7 +28,10 @@ import picocli.CommandLine.Option;
                 "for each, whether its output hash is reproduced. The sampling parameters come from the request on",
                 "the requests topic; the prompt ids and seed from the completion (from the topic, or a JSONL file of",
                 "completions). Exit code 0 when every verified",
-                "completion was reproduced, 1 when one was not, 2 when nothing could be verified."})
+                "completion was reproduced, 1 when one was not, 2 when nothing could be verified.",
+                "With --follow it runs as a service: follows the completions topic (consumer group --group), re-executes",
+                "a sample (--sample-rate, picked by request id) as they come, prints a verdict for each and publishes",
+                "every mismatch as a consistency event to --events-topic."})
 final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--request-id", paramLabel = "ID", description = "Verify this request's completion(s) only.")
@@ -52,6 +55,33 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--requests-topic", paramLabel = "TOPIC", defaultValue = Topics.REQUESTS,
             description = "Default: ${DEFAULT-VALUE}.")
     String requestsTopic;
+
+    @Option(names = "--follow", description = "Service mode: follow the completions topic and verify as they come.")
+    boolean follow;
+
+    @Option(names = "--sample-rate", paramLabel = "R", defaultValue = "1",
+            description = "--follow: the fraction of portable completions to re-execute, picked by a hash of the request"
+                    + " id so every instance picks the same ones (default: ${DEFAULT-VALUE}).")
+    double sampleRate;
+
+    @Option(names = "--group", paramLabel = "ID", defaultValue = "invariant-verifier",
+            description = "--follow: consumer group; instances of one group share the partitions (default: ${DEFAULT-VALUE}).")
+    String group;
+
+    @Option(names = "--events-topic", paramLabel = "TOPIC", defaultValue = Topics.CONSISTENCY,
+            description = "--follow: where mismatches are published as consistency events (default: ${DEFAULT-VALUE}).")
+    String eventsTopic;
+
+    @Option(names = "--from-beginning", description = "--follow: start at the topic's first completion the group has"
+            + " not verified (default: only new ones).")
+    boolean fromBeginning;
+
+    @Option(names = "--max", paramLabel = "N", description = "--follow: stop after N verdicts.")
+    Integer max;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+            description = "--follow: stop when no completion arrived for this long (default: follow forever).")
+    Integer idleTimeout;
 
     @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long reading the topics may take (default: ${DEFAULT-VALUE}).")
@@ -90,6 +120,16 @@ final class VerifyCommand implements Callable<Integer> {
             System.err.println("verify: completions are re-executed with the portable profile; --profile " + engine.profile
                     + " cannot reproduce anything on the CPU");
             return 2;
+        }
+        if (follow) {
+            if (!(sampleRate > 0 && sampleRate <= 1)) {
+                System.err.println("verify: --sample-rate must be in (0, 1], got " + sampleRate);
+                return 2;
+            }
+            var service = new VerifyService(kafka, new VerifyService.Settings(completionsTopic, requestsTopic,
+                    eventsTopic, group, sampleRate, fromBeginning, max, idleTimeout), System.out);
+            Runtime.getRuntime().addShutdownHook(new Thread(service::stop, "verify-stop"));
+            return service.run(engine.config());
         }
         Duration timeout = Duration.ofSeconds(readTimeout);
         int[] unreadable = {0};

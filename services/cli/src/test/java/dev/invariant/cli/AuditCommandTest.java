@@ -52,7 +52,8 @@ class AuditCommandTest {
         var outputs = new OutputsByFingerprint();
         for (Completion c : published) {
             assertEquals("remote:" + endpoint.substring("http://".length()), c.getEngine().getName());
-            assertEquals("invariant", c.getEngine().getVersion(), "the worker's system_fingerprint");
+            assertTrue(c.getEngine().getVersion().matches("invariant:portable/2:[0-9a-f]{12}"),
+                    "the worker's system_fingerprint: " + c.getEngine().getVersion());
             assertTrue(c.getText().length() > 0);
             outputs.add(c);
         }

@@ -9,6 +9,7 @@ import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.sample.SamplingParams;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -16,7 +17,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** A small replay of the seed report: portable gives one output whatever the load; naive's count is printed. */
+/**
+ * A small replay of the seed report (its sampling, kv_cache_dtype and max_model_len on tiny-qwen2, which has the
+ * report's tokenizer family): portable gives one output whatever the load; naive's count is printed.
+ */
 class ReplaySeedReportTest {
     static final SamplingParams REPORT = SamplingParams.builder().temperature(0f).maxTokens(24)
             .stop(List.of("Observation:")).seed(0L).build();
@@ -27,7 +31,7 @@ class ReplaySeedReportTest {
 
     static List<GenerationResult> replay(NumericsProfile profile, int runs) {
         EngineConfig config = EngineConfig.defaults(tinyQwen2()).withProfile(profile).withThreads(2)
-                .withKvCache(16, 32768, false);
+                .withKvCache(16, 32768, false).withKvCacheDtype(KvCacheDtype.FP8_E5M2).withMaxModelLen(10000);
         try (Engine e = Engine.open(config)) {
             return new SeedReplay(e.core(), 6, 2767).run(Prompt.text(SeedReportPrompt.build()), REPORT, runs,
                     (r, t) -> { });

@@ -9,6 +9,7 @@ import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.ConsistencyEvent;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
 import dev.invariant.schemas.Topics;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * machine's CPU (others on the topic, such as HTTP API answers, have no request to read and are not verifiable), and a
  * tampered completion (one token changed, its hash recomputed to match) is reported as a mismatch at that token. The
  * same completions through the end-to-end check's table ({@code demo --cpu-check}): all equal passes; the tampered one
- * is a divergence of its backend; a request without a completion fails. (One test: the topic is shared.)
+ * is a divergence of its backend; a request without a completion fails. {@code verify --follow} over the same topic
+ * prints the mismatch and publishes it as a consistency event. (One test: the topic is shared.)
  */
 class VerifyCommandTest {
 
@@ -103,6 +105,21 @@ class VerifyCommandTest {
         assertTrue(print(bad).contains("MISMATCH v-greedy: output differs from token 5"), print(bad));
         assertTrue(print(bad).contains("NOT EQUAL"), print(bad));
         assertFalse(new CpuCheck(4, got, cpu.verify(got, byId, Progress.NONE)).allEqual(), "a request had no completion");
+
+        // Service mode: follows the topic from the start (its own group), prints verdicts, publishes the mismatch.
+        var follow = GenerateCommandTest.run(concat(new String[] {"verify", "--follow", "--from-beginning", "--group",
+                "test-verifier-" + System.nanoTime(), "--idle-timeout", "3"}, where));
+        assertEquals(1, follow.code(), follow.out() + follow.err());
+        assertTrue(follow.out().matches("(?s).*\\n  MISMATCH +v-greedy  output differs from token 5.*"), follow.out());
+        assertTrue(follow.out().matches("(?s).*\\n  REPRODUCED +v-sampled .*"), follow.out());
+        assertTrue(follow.out().matches("(?s).*verified \\d+: \\d+ reproduced, 1 mismatched.*"), follow.out());
+        ConsistencyEvent event = TopicSnapshot.read(live.kafka, Topics.CONSISTENCY, ConsistencyEvent.class,
+                        java.time.Duration.ofSeconds(30), new int[1]).stream()
+                .filter(e -> e.getFingerprint().equals(tampered.getFingerprint())).findFirst().orElseThrow();
+        assertEquals(MismatchEvent.ENGINE, event.getExpected().getProducer().getEngine());
+        assertEquals(original.getOutputHash(), event.getExpected().getOutputHash(), "the CPU's output is the original");
+        assertEquals(tampered.getOutputHash(), event.getActual().getOutputHash());
+        assertEquals(5, event.getFirstDifference());
     }
 
     private static String print(CpuCheck c) {

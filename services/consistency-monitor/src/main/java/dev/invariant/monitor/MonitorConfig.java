@@ -44,6 +44,10 @@ public interface MonitorConfig {
         @WithDefault("1h")
         Duration retention();
 
+        /** How long a fingerprint, its request ids and its divergence are kept after it was last seen. */
+        @WithDefault("7d")
+        Duration fingerprintRetention();
+
         /** Tokens shown before and after the first difference in an event. */
         @WithDefault("8")
         int contextTokens();
@@ -74,12 +78,19 @@ public interface MonitorConfig {
         @WithDefault("50")
         int maxDivergences();
 
+        /**
+         * A folder of model folders named as the completions name their model ({@code <dir>/stories260K/tokenizer.json}):
+         * the divergence view shows token texts for those models, token ids for others.
+         */
+        Optional<String> modelsDir();
+
         /** {@code user:password}: when set, the dashboard and its API ask for HTTP basic authentication. */
         Optional<String> basicAuth();
     }
 
     default MonitorSettings settings() {
         return new MonitorSettings(topics().completions(), topics().consistency(), monitor().window(),
-                monitor().retention(), monitor().contextTokens(), monitor().maxStoredTokens(), monitor().maxStoredChars());
+                monitor().retention(), monitor().contextTokens(), monitor().maxStoredTokens(), monitor().maxStoredChars(),
+                monitor().fingerprintRetention());
     }
 }

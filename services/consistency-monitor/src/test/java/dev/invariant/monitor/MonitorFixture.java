@@ -66,7 +66,8 @@ final class MonitorFixture {
         return List.of("-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
                 "-Dinvariant.registry.url=" + stack.ccompatUrl(),
                 "-Dkafka-streams.state.dir=" + work.resolve("state-" + name),
-                "-Dinvariant.metrics.refresh=500ms", "-Dinvariant.monitor.window=2s");
+                "-Dinvariant.metrics.refresh=500ms", "-Dinvariant.monitor.window=2s",
+                "-Dinvariant.dashboard.models-dir=" + Path.of(System.getProperty("invariant.shared"), "models"));
     }
 
     static synchronized MonitorFixture get() {

@@ -1,6 +1,8 @@
 package dev.invariant.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.monitor.query.LocalQueries;
@@ -43,6 +45,7 @@ class MonitorTopologyTest {
     static final int COMPLETION_SCHEMA_ID = 1;
     static final int EVENT_SCHEMA_ID = 2;
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    static final Duration FINGERPRINT_RETENTION = Duration.ofHours(2);
     static final Dims PORTABLE_CPU = new Dims("stories260K", "invariant", "portable", "cpu");
     static final Dims NAIVE_CUDA = new Dims("stories260K", "invariant", "naive", "cuda");
 
@@ -56,7 +59,7 @@ class MonitorTopologyTest {
     @BeforeEach
     void start() throws Exception {
         var settings = new MonitorSettings(Topics.COMPLETIONS, Topics.CONSISTENCY, Duration.ofSeconds(10),
-                Duration.ofHours(1), 2, 4096, 16384);
+                Duration.ofHours(1), 2, 4096, 16384, FINGERPRINT_RETENTION);
         var reader = new CompletionReader(b -> completionCodec.decode(b,
                 id -> id == COMPLETION_SCHEMA_ID ? Completion.getClassSchema() : null), skipped::add);
         var eventCodec = new AvroWireCodec<>(ConsistencyEvent.class);
@@ -164,6 +167,33 @@ class MonitorTopologyTest {
         assertEquals(1, s.divergent().size());
         assertEquals(fp, s.divergent().getFirst().fingerprint());
         assertEquals(3, s.divergent().getFirst().distinctOutputs());
+    }
+
+    @Test
+    void fingerprintsNotSeenForTheRetentionAreForgottenWithTheirRequestIdsAndDivergence() {
+        String old = Completions.fingerprint("old");
+        String recent = Completions.fingerprint("recent");
+        send(Completions.of("o1", old, List.of(1, 2), "a b", "portable", "cpu", "w1", 50), T0);
+        send(Completions.of("o2", old, List.of(1, 3), "a c", "portable", "cpu", "w1", 50), T0.plusSeconds(1));
+        send(Completions.of("n1", recent, List.of(4), "d", "portable", "cpu", "w1", 50), T0.plus(Duration.ofMinutes(90)));
+        ReadOnlyKeyValueStore<String, Object> fingerprints = driver.getKeyValueStore(StoreNames.FINGERPRINTS);
+        ReadOnlyKeyValueStore<String, Object> requests = driver.getKeyValueStore(StoreNames.REQUESTS);
+        ReadOnlyKeyValueStore<String, Object> divergent = driver.getKeyValueStore(StoreNames.DIVERGENT);
+        assertNotNull(divergent.get(old));
+
+        // Wall clock 100 min after T0: nothing was last seen more than the retention (2 h) ago.
+        driver.advanceWallClockTime(Duration.ofMinutes(100));
+        assertNotNull(fingerprints.get(old));
+        // 150 min after T0: "old" (last seen at T0 + 1 s) goes, with its request ids and divergence; "recent" stays.
+        driver.advanceWallClockTime(Duration.ofMinutes(50));
+        assertNull(fingerprints.get(old));
+        assertNull(divergent.get(old));
+        assertNull(requests.get("o1"));
+        assertNull(requests.get("o2"));
+        assertNotNull(fingerprints.get(recent));
+        assertEquals(recent, requests.get("n1"));
+        assertEquals(3, totals(PORTABLE_CPU).completions, "totals are all-time");
+        assertEquals(1, totals(PORTABLE_CPU).divergent);
     }
 
     @Test

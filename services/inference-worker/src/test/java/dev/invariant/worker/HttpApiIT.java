@@ -39,10 +39,15 @@ class HttpApiIT {
         JsonNode choice = body.get("choices").get(0);
 
         GenerationResult direct;
+        String system;
         try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
             direct = e.generateAll(List.of(new Request("direct", new Prompt.Text(PROMPT),
                     SamplingParams.builder().maxTokens(20).seed(7L).build())), (f, t, k) -> { }).getFirst();
+            system = dev.invariant.worker.engine.EngineService.systemFingerprint(e);
         }
+        // The part of the fingerprint the engine fixes (weights, tokenizer, profile/contract version), not a constant.
+        assertEquals(system, body.get("system_fingerprint").asText());
+        assertTrue(system.matches("invariant:portable/2:[0-9a-f]{12}"), system);
         assertEquals(direct.fingerprint(), choice.get("fingerprint").asText());
         assertEquals(direct.outputHash(), choice.get("output_hash").asText());
         assertEquals(direct.text(), choice.get("text").asText());

@@ -103,8 +103,26 @@ final class CudaContext implements AutoCloseable {
         cuCtxSetCurrent(context);
     }
 
+    /** GPU, compute capability, driver release (where the kernel module says it) and the CUDA version it serves. */
     String describe() {
-        return name + " sm_" + smMajor + smMinor + " driver " + driverVersion;
+        String release = driverRelease();
+        return name + " sm_" + smMajor + smMinor + (release == null ? "" : " driver " + release) + " cuda " + driverVersion;
+    }
+
+    /** The NVIDIA kernel module's release (e.g. 580.159.04) from /proc on Linux; null where it cannot be read. */
+    static String driverRelease() {
+        try {
+            return driverRelease(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/driver/nvidia/version")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The release in the text of /proc/driver/nvidia/version (proprietary or open kernel module); null if absent. */
+    static String driverRelease(String procText) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("Kernel Module(?:\\s+for\\s+\\S+)?\\s+([0-9]+(?:\\.[0-9]+)+)").matcher(procText);
+        return m.find() ? m.group(1) : null;
     }
 
     /** A kernel from the fatbin of {@code op} (kernels/op.cu). */

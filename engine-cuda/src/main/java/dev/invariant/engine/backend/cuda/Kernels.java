@@ -33,6 +33,10 @@ final class Kernels {
     private final CUfunction relayoutF32;
     private final int matvecSmem;
     private final int attentionSmem;
+    private final int attentionMaxSplits;
+    private final int attentionSlots;
+    /** Caps attention's one-pass capacity (splits); tests set it low to run the two-pass path on short contexts. */
+    static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
     /** Set while profiling (eager steps only: events cannot sit in a replayed graph's timing). */
     KernelProfile profile;
@@ -58,13 +62,20 @@ final class Kernels {
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
         relayoutF32 = fn("layout", "relayout_f32");
-        int splits = (maxPositions + SPLIT - 1) / SPLIT;
-        attentionSmem = 4 * (headDim + 2 * ATTENTION_WARPS * SPLIT + splits * (headDim + 2));
-        if (attentionSmem > ctx.maxSharedPerBlock) {
-            throw CudaContext.unavailable("attention over " + maxPositions + " positions needs " + attentionSmem
-                    + " bytes of shared memory per block, the GPU has " + ctx.maxSharedPerBlock
-                    + "; serve a shorter context (max_model_len)");
+        // Attention keeps every split's m_s and l_s in shared memory and as many splits' o_s as fit ("slots"); a
+        // longer context takes its two-pass path (kernels/attention.cu), with the same values.
+        attentionMaxSplits = (maxPositions + SPLIT - 1) / SPLIT;
+        int base = 4 * (headDim + 2 * ATTENTION_WARPS * SPLIT + 2 * attentionMaxSplits);
+        int fit = (ctx.maxSharedPerBlock - base) / (4 * headDim);
+        attentionSlots = Math.min(Math.min(attentionMaxSplits, fit), Integer.getInteger(ATTENTION_SLOTS, Integer.MAX_VALUE));
+        // the two-pass path (more splits than slots) needs a slot per warp; its output loop covers 4 values per thread
+        boolean twoPass = attentionSlots < attentionMaxSplits;
+        if ((twoPass && attentionSlots < ATTENTION_WARPS) || headDim > 4 * 32 * ATTENTION_WARPS) {
+            throw CudaContext.unavailable("attention over " + maxPositions + " positions of head_dim " + headDim
+                    + " does not fit the GPU's " + ctx.maxSharedPerBlock + " bytes of shared memory per block; serve a"
+                    + " shorter context (max_model_len)");
         }
+        attentionSmem = base + 4 * attentionSlots * headDim;
         cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
     }
 
@@ -123,7 +134,8 @@ final class Kernels {
     void attention(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
                    int heads, int kvHeads, int headDim, int blockSize, float scale, int n) {
         launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(), in.tokenSeq(),
-                in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale);
+                in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale,
+                attentionMaxSplits, attentionSlots);
     }
 
     private void launch(CUfunction f, int gx, int gy, int threads, int smem, Object... args) {

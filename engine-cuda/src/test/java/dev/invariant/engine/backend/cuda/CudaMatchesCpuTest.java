@@ -63,6 +63,18 @@ class CudaMatchesCpuTest {
                 q.tieWordEmbeddings(), q.attentionBias(), q.qkNorm(), q.bosTokenId(), q.eosTokenIds()));
     }
 
+    /** 504 positions (8 attention splits) with one-pass room for 4: attention's two-pass path, against the CPU. */
+    @Test
+    void twoPassAttention() {
+        System.setProperty(Kernels.ATTENTION_SLOTS, "4");
+        try (Arena arena = Arena.ofShared()) {
+            compare("two-pass attention", SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2,
+                    32, 500, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 7), 500);
+        } finally {
+            System.clearProperty(Kernels.ATTENTION_SLOTS);
+        }
+    }
+
     private static void synthetic(ModelConfig c) {
         try (Arena arena = Arena.ofShared()) {
             compare(c.architecture() + "-" + c.hiddenSize(), SyntheticModel.build(c, arena, 5));
@@ -70,16 +82,20 @@ class CudaMatchesCpuTest {
     }
 
     private static void compare(String name, Model m) {
+        compare(name, m, PROMPT);
+    }
+
+    private static void compare(String name, Model m, int promptLength) {
         int vocab = m.config().vocabSize();
         SplittableRandom rnd = new SplittableRandom(name.hashCode());
-        int[] prompt = rnd.ints(PROMPT, 0, vocab).toArray();
+        int[] prompt = rnd.ints(promptLength, 0, vocab).toArray();
         int[] decoded = rnd.ints(DECODE, 0, vocab).toArray();
-        int blocks = (PROMPT + DECODE + StepScript.BLOCK - 1) / StepScript.BLOCK;
+        int blocks = (promptLength + DECODE + StepScript.BLOCK - 1) / StepScript.BLOCK;
         int[] straight = StepScript.blocks(0, blocks);
         int[] shuffled = StepScript.shuffledBlocks(rnd, 4 * blocks, blocks);
         record Case(String what, int[] table, int chunk, boolean companions) {
         }
-        List<Case> cases = List.of(new Case("one prefill", straight, PROMPT, false),
+        List<Case> cases = List.of(new Case("one prefill", straight, promptLength, false),
                 new Case("chunks of 7", straight, 7, false), new Case("chunks of 1", straight, 1, false),
                 new Case("shuffled blocks, chunks of 64, companions", shuffled, 64, true));
         for (Case c : cases) {

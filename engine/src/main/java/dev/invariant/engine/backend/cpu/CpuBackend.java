@@ -1,5 +1,7 @@
 package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.SeqChunk;
@@ -25,15 +27,21 @@ public final class CpuBackend implements Backend {
         this.model = model;
         this.config = config;
         var c = model.config();
-        PagedKvCache kv = new PagedKvCache(c.numLayers(), config.numBlocks(), config.blockSize(), c.kvDim(),
-                config.kvCacheDtype());
         this.pool = new WorkerPool(config.threads());
         try {
+            PagedKvCache kv = new PagedKvCache(c.numLayers(), config.numBlocks(), config.blockSize(), c.kvDim(),
+                    config.kvCacheDtype());
             CpuWeights weights = CpuWeights.prepare(model.weights(), arena);
             this.forward = new DecoderForward(c, weights, kv, pool, new Linear(pool, config.profile()));
         } catch (RuntimeException e) {
             close();
             throw e;
+        } catch (OutOfMemoryError e) {
+            close();
+            // the KV cache lives on the heap (-Xmx), generated or widened weights in native memory (-XX:MaxDirectMemorySize)
+            throw new EngineException(ErrorCode.INTERNAL, "not enough memory for the KV cache and the weights (the"
+                    + " 'memory:' figures above): " + e.getMessage() + "; raise -Xmx / -XX:MaxDirectMemorySize, lower"
+                    + " --kv-cache-tokens or use a narrower --kv-cache-dtype, or load an exported (memory-mapped) folder", e);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.invariant.engine.model.LayerWeights;
 import dev.invariant.engine.model.ModelWeights;
 import dev.invariant.engine.model.Tensor;
 import dev.invariant.engine.model.gptq.GptqLayer;
+import dev.invariant.engine.model.gptq.GptqLinear;
 import dev.invariant.engine.numerics.GptqMatrix;
 import dev.invariant.engine.numerics.Matrix;
 import dev.invariant.engine.numerics.WeightMatrix;
@@ -35,22 +36,20 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
 
     private static Layer layer(LayerWeights l, Arena a) {
         GptqLayer g = l.gptq();
-        if (g != null) {
-            return new Layer(vector(l.inputLayernorm(), a),
-                    GptqMatrix.of(g.qProj()), GptqMatrix.of(g.kProj()), GptqMatrix.of(g.vProj()),
-                    vector(l.qBias(), a), vector(l.kBias(), a), vector(l.vBias(), a),
-                    vector(l.qNorm(), a), vector(l.kNorm(), a),
-                    GptqMatrix.of(g.oProj()),
-                    vector(l.postAttentionLayernorm(), a),
-                    GptqMatrix.of(g.gateProj()), GptqMatrix.of(g.upProj()), GptqMatrix.of(g.downProj()));
-        }
         return new Layer(vector(l.inputLayernorm(), a),
-                WeightMatrix.of(l.qProj(), a), WeightMatrix.of(l.kProj(), a), WeightMatrix.of(l.vProj(), a),
+                matrix(l.qProj(), g == null ? null : g.qProj(), a), matrix(l.kProj(), g == null ? null : g.kProj(), a),
+                matrix(l.vProj(), g == null ? null : g.vProj(), a),
                 vector(l.qBias(), a), vector(l.kBias(), a), vector(l.vBias(), a),
                 vector(l.qNorm(), a), vector(l.kNorm(), a),
-                WeightMatrix.of(l.oProj(), a),
+                matrix(l.oProj(), g == null ? null : g.oProj(), a),
                 vector(l.postAttentionLayernorm(), a),
-                WeightMatrix.of(l.gateProj(), a), WeightMatrix.of(l.upProj(), a), WeightMatrix.of(l.downProj(), a));
+                matrix(l.gateProj(), g == null ? null : g.gateProj(), a), matrix(l.upProj(), g == null ? null : g.upProj(), a),
+                matrix(l.downProj(), g == null ? null : g.downProj(), a));
+    }
+
+    /** A projection: its GPTQ form when the checkpoint is quantised, else the dense tensor. */
+    private static Matrix matrix(Tensor dense, GptqLinear quantized, Arena a) {
+        return quantized != null ? GptqMatrix.of(quantized, a) : WeightMatrix.of(dense, a);
     }
 
     private static float[] vector(Tensor t, Arena a) {

@@ -17,7 +17,8 @@ import java.nio.ByteOrder;
  *       zero {@code z = stored + 1} in AutoGPTQ's v1 format, {@code z = stored} in gptq_v2;</li>
  *   <li>{@code g = g_idx[k]} (or {@code k / group_size}, 0 when group_size is -1), {@code s = scales[g][n]} widened
  *       exactly to binary32;</li>
- *   <li>{@code w[n][k] = (float) (q - z) * s}: an integer difference converted exactly, one binary32 multiply.</li>
+ *   <li>{@code w[n][k] = (float) (q - z) * s + 0}: the exact product (an integer of at most 9 bits times a scale of
+ *       at most 11 significant bits fits binary32), a zero weight being +0.</li>
  * </ul>
  */
 public final class GptqLayout {
@@ -65,9 +66,9 @@ public final class GptqLayout {
         return dequant(q(l, k, n), zero(l, g, n), scale(l, g, n));
     }
 
-    /** {@code (float) (q - z) * s}; exact for f16 and bf16 scales (at most 9 + 11 significant bits). */
+    /** {@code (float) (q - z) * s + 0}: exact for f16 and bf16 scales; adding +0 makes a zero weight +0 whatever s's sign. */
     public static float dequant(int q, int z, float s) {
-        return (float) (q - z) * s;
+        return (float) (q - z) * s + 0.0f;
     }
 
     /** Element i of a float tensor (F16, BF16 or F32), exactly. */

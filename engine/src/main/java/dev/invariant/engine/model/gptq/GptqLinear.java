@@ -9,7 +9,7 @@ import java.util.Arrays;
 /**
  * One GPTQ-quantised linear layer of {@code in} inputs and {@code out} outputs, in the AutoGPTQ layout (checked when
  * built): {@code qweight} I32 [in / pack, out] packed along the input, {@code qzeros} I32 [groups, out / pack] packed
- * along the output, {@code scales} F16 (or BF16/F32) [groups, out], {@code g_idx} I32 [in] (null when the checkpoint
+ * along the output, {@code scales} F16 (or BF16) [groups, out], {@code g_idx} I32 [in] (null when the checkpoint
  * has none: then {@code g_idx[k] = k / group_size}). The values are defined in {@link GptqLayout}.
  */
 public record GptqLinear(String name, GptqConfig config, int in, int out,
@@ -24,7 +24,10 @@ public record GptqLinear(String name, GptqConfig config, int in, int out,
         check(name + ".qweight", qweight, DType.I32, in / pack, out);
         check(name + ".qzeros", qzeros, DType.I32, groups, out / pack);
         if (scales == null) throw bad(name + ".scales", "is missing from the weights");
-        if (scales.dtype() == DType.I32) throw bad(name, ".scales must be F16, BF16 or F32, got I32");
+        if (scales.dtype() != DType.F16 && scales.dtype() != DType.BF16) {
+            // an f32 scale has 24 significant bits: (q - z) * s would round, and the contract keeps it exact
+            throw bad(name + ".scales", "has dtype " + scales.dtype() + ": GPTQ scales must be F16 (AutoGPTQ) or BF16");
+        }
         check(name + ".scales", scales, scales.dtype(), groups, out);
         if (gIdx != null) check(name + ".g_idx", gIdx, DType.I32, in);
     }

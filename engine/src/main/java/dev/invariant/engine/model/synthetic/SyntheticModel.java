@@ -36,7 +36,7 @@ public final class SyntheticModel {
         var map = new LinkedHashMap<String, Tensor>();
         for (TensorLayout.Entry e : TensorLayout.of(preset.config(), preset.gptq())) {
             entries.put(e.name(), e);
-            map.put(e.name(), new Tensor(e.name(), e.dtype(dtype), e.shape(), () -> materialise(e)));
+            map.put(e.name(), new Tensor(e.name(), e.dtype(dtype), e.shape(), () -> materialise(e), sink -> stream(e, sink)));
         }
         this.tensors = Collections.unmodifiableMap(map);
     }

@@ -54,7 +54,13 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
                 qwen14, new GptqConfig(8, 128, false, true, false));
         gptq("qwen1.5-14b-gptq-int4", "Qwen1.5-14B layout, GPTQ int4, group 128, sym",
                 qwen14, new GptqConfig(4, 128, false, true, false));
-        // Small GPTQ checkpoints for tests: act-order (permuted g_idx), group sizes 32 / 128 / -1, asymmetric zeros.
+        // The seed report's model scaled to a CPU (replay-seed-report on a CPU): Qwen1.5's vocabulary, positions and
+        // quantisation, 4 layers of hidden 512.
+        gptq("qwen1.5-small-gptq-int8", "Qwen1.5 layout scaled down (Qwen2, 4 layers, hidden 512, vocab 152064),"
+                + " GPTQ int8, group 128, sym (the seed report's quantisation, CPU-sized)",
+                new ModelConfig(Architecture.QWEN2, 512, 1408, 4, 8, 8, 64, 152064, 32768, 1e6, 1e-6f,
+                        false, true, false, BOS, EOS), new GptqConfig(8, 128, false, true, false));
+                // Small GPTQ checkpoints for tests: act-order (permuted g_idx), group sizes 32 / 128 / -1, asymmetric zeros.
         ModelConfig tinyQ = new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 512, 2048, 1e6, 1e-6f,
                 false, true, false, BOS, EOS);
         gptq("tiny-gptq-int8", "Qwen2 layout, hidden 128, 2 layers, GPTQ int8, group 32, desc_act (fast tests)",

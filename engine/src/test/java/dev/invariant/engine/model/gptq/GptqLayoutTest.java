@@ -103,7 +103,7 @@ class GptqLayoutTest {
         e = assertThrows(EngineException.class, () -> new GptqLinear("m", c, 8, 4, qw, qz, null, null));
         assertTrue(e.getMessage().contains("m.scales"), e.getMessage());
         assertEquals(ErrorCode.MODEL_FORMAT, assertThrows(EngineException.class, () -> dev.invariant.engine.numerics
-                .GptqMatrix.of(new GptqLinear("m", c, 8, 4, qw, qz, sc, ints("m.g_idx", new long[] {8}, 0, 0, 0, 0, 1, 1, 1, 7))))
+                .GptqMatrix.of(new GptqLinear("m", c, 8, 4, qw, qz, sc, ints("m.g_idx", new long[] {8}, 0, 0, 0, 0, 1, 1, 1, 7)), Arena.ofAuto()))
                 .code());
     }
 

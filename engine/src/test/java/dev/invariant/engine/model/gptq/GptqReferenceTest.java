@@ -44,7 +44,7 @@ class GptqReferenceTest {
         for (LayerWeights l : m.weights().layers()) {
             assertNotNull(l.gptq(), "every layer is quantised");
             for (GptqLinear g : l.gptq().all()) {
-                GptqMatrix matrix = GptqMatrix.of(g);
+                GptqMatrix matrix = GptqMatrix.of(g, java.lang.foreign.Arena.ofAuto());
                 String layout = digest(g.out(), g.in(), (n, k) -> GptqLayout.weight(g, k, n));
                 String kernel = digest(g.out(), g.in(), matrix::get);
                 assertEquals(reference.get(g.name()), layout, g.name() + ": GptqLayout vs reference_gptq.py");

@@ -4,7 +4,7 @@
 Usage: reference_gptq.py FOLDER
 Checks every quantised module against the layout rules (dtypes, shapes, g_idx groups, symmetric zeros) and prints,
 per module, `name sha256` where the digest is over the dequantised weight W[out][in] as little-endian float32, row by
-row: w = float32((q - z) * s), q unpacked from qweight along the input, z from qzeros along the output (+1 in the
+row: w = float32((q - z) * s + 0.0) (a zero weight is +0), q unpacked from qweight along the input, z from qzeros along the output (+1 in the
 default v1 format), s the float16 scale. Exits 1 with a message on the first violated rule. Standard library only.
 """
 import hashlib
@@ -92,7 +92,7 @@ def main(folder):
                 word = words[(k // per) * n_out + n] & 0xFFFFFFFF
                 qv = (word >> (bits * (k % per))) & mask
                 g = g_idx[k]
-                row.append((qv - zero(g, n)) * scales[g * n_out + n])
+                row.append((qv - zero(g, n)) * scales[g * n_out + n] + 0.0)
             h.update(struct.pack("<%df" % n_in, *row))
         print(m + " " + h.hexdigest())
 

@@ -41,6 +41,18 @@ public class Cluster {
     String applicationServer;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private TokenStrings tokens;
+
+    /** The model's tokenizer for token texts, loaded on first use ({@code invariant.dashboard.models-dir}). */
+    private synchronized TokenStrings tokens() {
+        if (tokens == null) tokens = new TokenStrings(config.dashboard().modelsDir().map(java.nio.file.Path::of));
+        return tokens;
+    }
+
+    /** The fingerprint, when one of this instance's partitions holds it, with token texts where the tokenizer is here. */
+    public Optional<FingerprintView> localFingerprint(String fingerprint) {
+        return local().fingerprint(fingerprint).map(s -> FingerprintView.of(fingerprint, s, tokens()));
+    }
 
     public LocalQueries local() {
         return new LocalQueries(new StreamsStoreAccess(streams), config.dashboard().maxDivergences());
@@ -70,7 +82,7 @@ public class Cluster {
     public Optional<FingerprintView> fingerprint(String fingerprint) throws IOException {
         KeyQueryMetadata md = streams.queryMetadataForKey(StoreNames.FINGERPRINTS, fingerprint, Serdes.String().serializer());
         if (md == null || md == KeyQueryMetadata.NOT_AVAILABLE || self().equals(md.activeHost())) {
-            return local().fingerprint(fingerprint).map(s -> FingerprintView.of(fingerprint, s));
+            return localFingerprint(fingerprint);
         }
         return get(md.activeHost(), "/api/local/fingerprints/" + encode(fingerprint), FingerprintView.class);
     }

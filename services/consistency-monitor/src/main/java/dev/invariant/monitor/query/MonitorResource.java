@@ -90,7 +90,7 @@ public class MonitorResource {
     @Path("local/fingerprints/{fingerprint}")
     public Response localFingerprint(@PathParam("fingerprint") String fingerprint) {
         if (bad(fingerprint)) return badRequest("fingerprint");
-        return answer(() -> cluster.local().fingerprint(fingerprint).map(s -> FingerprintView.of(fingerprint, s)));
+        return answer(() -> cluster.localFingerprint(fingerprint));
     }
 
     @GET

@@ -7,6 +7,7 @@ import dev.invariant.schemas.consistency.ConsistencyRule.Outcome;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -37,6 +38,9 @@ final class CompletionObserver extends ContextualProcessor<String, Completion, S
         windows = context.getStateStore(StoreNames.WINDOWS);
         requests = context.getStateStore(StoreNames.REQUESTS);
         divergent = context.getStateStore(StoreNames.DIVERGENT);
+        long keep = settings.fingerprintRetention().toMillis();
+        context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME,
+                now -> Expiry.sweep(fingerprints, requests, divergent, now - keep));
     }
 
     @Override

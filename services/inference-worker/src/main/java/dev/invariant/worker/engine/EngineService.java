@@ -3,6 +3,7 @@ package dev.invariant.worker.engine;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.identity.Fingerprint;
 import dev.invariant.worker.config.EngineSettings;
 import dev.invariant.worker.config.WorkerConfig;
 import io.quarkus.runtime.Startup;
@@ -29,6 +30,7 @@ public class EngineService {
     private final String modelName;
     private final Set<String> acceptedNames;
     private final String workerId;
+    private final String systemFingerprint;
     private volatile boolean draining;
 
     public EngineService(WorkerConfig config) {
@@ -41,6 +43,7 @@ public class EngineService {
         this.acceptedNames = Set.copyOf(new java.util.HashSet<>(java.util.List.of(modelName, config.model(),
                 engine.model().id())));
         this.workerId = config.workerId().orElseGet(EngineService::defaultWorkerId);
+        this.systemFingerprint = systemFingerprint(engine);
         LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, worker %s",
                 (System.nanoTime() - t0) / 1_000_000, modelName, config.model(), engine.backendDescription(),
                 ec.profile().wireName(), workerId);
@@ -48,6 +51,19 @@ public class EngineService {
 
     public Engine engine() {
         return engine;
+    }
+
+    /**
+     * The OpenAI API's {@code system_fingerprint}: what every fingerprint of this engine shares (weights, tokenizer,
+     * profile and contract version, KV cache dtype), equal on a CPU and a GPU worker (docs/identity.md).
+     */
+    public String systemFingerprint() {
+        return systemFingerprint;
+    }
+
+    public static String systemFingerprint(Engine e) {
+        return Fingerprint.system(e.model().weightsDigest(), e.tokenizer().digest(), e.config().profile(),
+                e.config().kvCacheDtype());
     }
 
     public Admission admission() {

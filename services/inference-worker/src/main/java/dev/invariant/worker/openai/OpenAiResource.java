@@ -10,6 +10,7 @@ import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.text.TokenTexts;
 import dev.invariant.engine.text.Tokenizer;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.engine.Generations;
@@ -131,8 +132,8 @@ public class OpenAiResource {
         }
         Tokenizer tokenizer = engines.engine().tokenizer();
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
-        var answer = new Answer(kind, id, name, created, call.request().wantsLogprobs(), call.includeUsage(),
-                new TokenTexts(tokenizer));
+        var answer = new Answer(kind, id, name, engines.systemFingerprint(), created,
+                call.request().wantsLogprobs(), call.includeUsage(), new TokenTexts(tokenizer));
         String echo = call.echo() ? promptText(call.request().prompt(), tokenizer) : "";
         SseStream sse = call.stream() ? new SseStream(answer, echo) : null;
         CompletableFuture<Generations.Finished> finished;

@@ -38,8 +38,8 @@ public final class OpenAiResponses {
      *
      * @param tokenText a token id's text, for log-probabilities
      */
-    record Answer(Kind kind, String id, String model, long created, boolean logprobs, boolean includeUsage,
-                  IntFunction<String> tokenText) {
+    record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
+                  boolean includeUsage, IntFunction<String> tokenText) {
     }
 
     /**
@@ -116,7 +116,7 @@ public final class OpenAiResponses {
 
     private static ObjectNode header(Answer a, String object) {
         return JSON.createObjectNode().put("id", a.id).put("object", object).put("created", a.created)
-                .put("model", a.model).put("system_fingerprint", "invariant");
+                .put("model", a.model).put("system_fingerprint", a.systemFingerprint);
     }
 
     private static void identity(ObjectNode choice, GenerationResult g) {

@@ -1,19 +1,19 @@
-package dev.invariant.worker.openai;
+package dev.invariant.engine.text;
 
-import dev.invariant.engine.text.Tokenizer;
 import java.util.function.IntFunction;
 
 /**
- * A token's text as OpenAI's log-probabilities show it, with its leading space. Decoding a token alone loses the
+ * A token's text as OpenAI's log-probabilities (the worker) and the dashboard's divergence view (the monitor) show it,
+ * with its leading space. Decoding a token alone loses the
  * space for SentencePiece tokenizers (Llama's decoder strips the first one), so the token is decoded after a fixed
  * anchor token and the anchor's own text is taken off. Context-free, so the same token always reads the same.
  */
-final class TokenTexts implements IntFunction<String> {
+public final class TokenTexts implements IntFunction<String> {
     private final Tokenizer tokenizer;
     private final int anchor;
     private final String anchorText;
 
-    TokenTexts(Tokenizer tokenizer) {
+    public TokenTexts(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
         int[] a = tokenizer.encodeNoSpecial("a");
         this.anchor = a.length > 0 ? a[a.length - 1] : -1;
