@@ -23,8 +23,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Load through the whole pipeline on the embedded stack: a bare broker round trip (an echo service, same two hops)
@@ -35,6 +38,9 @@ import picocli.CommandLine.Option;
         description = "Throughput, p50/p99 latency, the worker's added latency over a bare broker round trip"
                 + " (measured in the same run) and the worker's RSS over time, on the embedded stack.")
 public final class BenchPipelineCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--rate", paramLabel = "R", defaultValue = "20", description = "Requests per second (default 20).")
     double rate;
 
@@ -54,7 +60,10 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (rate <= 0 || duration <= 0 || maxTokens <= 0) throw new IllegalArgumentException("--rate, --duration and --max-tokens must be positive");
+        if (rate <= 0 || duration <= 0 || maxTokens <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rate, --duration and --max-tokens must be"
+                    + " positive, e.g. --rate 20 --duration 30");
+        }
         Path root = Path.of(System.getProperty("invariant.root", ".")).toAbsolutePath().normalize();
         Path dir = root.resolve(".invariant/bench-pipeline-load");
         deleteTree(dir);
