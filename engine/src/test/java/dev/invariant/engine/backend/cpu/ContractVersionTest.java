@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.identity.Fingerprint;
+import dev.invariant.engine.kv.KvCacheDtype;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -32,10 +34,15 @@ class ContractVersionTest {
     @ParameterizedTest
     // Portable only: its bits are fixed by the contract. NAIVE's are not even fixed run to run (its lane reductions
     // are left to the JIT), so its version is bumped by hand when its algorithm changes; FAST runs on GPUs only.
-    @CsvSource({"stories260K, PORTABLE", "tiny-qwen2, PORTABLE", "tiny-qwen3, PORTABLE"})
-    void logitBitsAreThoseOfTheNamedContractVersion(String model, NumericsProfile profile) throws IOException {
-        String key = profile.fingerprintName() + "." + model;
-        String got = logitBitsDigest(model, profile);
+    // The KV cache dtype joins the key as it joins the fingerprint (Fingerprint.arithmetic); the GPTQ presets pin the
+    // dequantisation of docs/numerics.md §14 (weights generated from a fixed seed, docs/weights-digest.md).
+    @CsvSource({"stories260K, PORTABLE, FP32", "tiny-qwen2, PORTABLE, FP32", "tiny-qwen3, PORTABLE, FP32",
+            "stories260K, PORTABLE, FP8_E5M2", "tiny-qwen2, PORTABLE, FP8_E4M3", "tiny-qwen3, PORTABLE, BF16",
+            "tiny-gptq-int8, PORTABLE, FP32", "tiny-gptq-int4, PORTABLE, FP8_E5M2"})
+    void logitBitsAreThoseOfTheNamedContractVersion(String model, NumericsProfile profile, KvCacheDtype kv)
+            throws IOException {
+        String key = Fingerprint.arithmetic(profile, kv) + "." + model;
+        String got = logitBitsDigest(model, profile, kv);
         Properties golden = new Properties();
         try (InputStream in = getClass().getResourceAsStream("/contract/logits.properties")) {
             assertNotNull(in, "contract/logits.properties is missing");
@@ -43,17 +50,22 @@ class ContractVersionTest {
         }
         String want = golden.getProperty(key);
         assertNotNull(want, "no golden logit bits for " + key + " in engine/src/test/resources/contract/logits.properties;"
-                + " if this contract version is new, add the line:\n" + key + "=" + got);
+                + " if this contract version is new, add the line:\n" + key.replace("=", "\\=") + "=" + got);
         assertEquals(want, got, "the logit bits of " + model + " under " + profile.wireName() + " changed, but the"
                 + " contract version is still " + profile.contractVersion() + ": a build with the old bits and one with"
                 + " the new would share fingerprints and report false divergences. Bump the contract version of "
                 + profile + " in NumericsProfile (docs/identity.md) and add the line:\n"
-                + profile.wireName() + "/" + (profile.contractVersion() + 1) + "." + model + "=" + got);
+                + key.replace(profile.fingerprintName(), profile.wireName() + "/" + (profile.contractVersion() + 1))
+                .replace("=", "\\=") + "=" + got);
     }
 
     static String logitBitsDigest(String model, NumericsProfile profile) {
+        return logitBitsDigest(model, profile, KvCacheDtype.FP32);
+    }
+
+    static String logitBitsDigest(String model, NumericsProfile profile, KvCacheDtype kv) {
         try (LoadedModel m = LoadedModel.open(model);
-             CpuBackend be = new CpuBackend(m.model(), new CpuBackendConfig(2, 16, 8, profile))) {
+             CpuBackend be = new CpuBackend(m.model(), new CpuBackendConfig(2, 16, 8, profile, kv))) {
             List<Integer> ids = new ArrayList<>();
             List<float[]> logits = Greedy.run(be, 0, PROMPT, STEPS, StepScript.blocks(0, 1), ids);
             MessageDigest sha = MessageDigest.getInstance("SHA-256");

@@ -6,13 +6,20 @@ import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.SafetensorsReader;
 import dev.invariant.engine.model.WeightMapping;
+import dev.invariant.engine.model.synthetic.SyntheticModel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A shared test model opened from its folder; closing it unmaps the weights. */
+/** A shared test model opened from its folder (or, when there is none, the synthetic preset of that name); closing it unmaps the weights. */
 public record LoadedModel(Model model, SafetensorsReader reader) implements AutoCloseable {
 
     public static LoadedModel open(String name) {
         Path folder = TestAssets.model(name);
+        if (!Files.isDirectory(folder)) {
+            SyntheticModel m = SyntheticModel.create(name);
+            return new LoadedModel(new Model(name, null, m.config(), WeightMapping.map(m.config(), m.tensors(),
+                    m.preset().gptq()), "not-computed"), null);
+        }
         ModelConfig c = HfConfig.read(folder);
         SafetensorsReader r = SafetensorsReader.openFolder(folder);
         // The digest identifies weights in fingerprints; the forward pass never reads it.
@@ -21,6 +28,6 @@ public record LoadedModel(Model model, SafetensorsReader reader) implements Auto
 
     @Override
     public void close() {
-        reader.close();
+        if (reader != null) reader.close();
     }
 }
