@@ -14,7 +14,7 @@
 //   NORM:  inv = 1 / sqrt(canonical dot(x, x) / k + eps) (one warp, inv::warp_dot), xn[i] = nw[i] * (x[i] * inv).
 //   SILU:  rows come in (gate, up) pairs 2i, 2i+1 (warps 2i, 2i+1); h[i] = silu(gate) * up, product rounded (§5, §9).
 //   bias:  one rounded add after the dot; resid: the residual add, last.
-// CPU twins: numerics/MatMul.rows (Dot, PartialTree), RmsNorm.apply, FloatMath.silu.
+// CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 #include "layout.cuh"
 #include "numerics.cuh"
 

@@ -122,7 +122,7 @@ public final class Dot {
     }
 
     /** The halving tree over p[o .. o + width): vector adds while s >= 8, then scalar. */
-    static float tree(float[] p, int o, int width) {
+    public static float tree(float[] p, int o, int width) {
         int s = width / 2;
         for (; s >= LANES; s /= 2) {
             for (int q = 0; q < s; q += LANES) {

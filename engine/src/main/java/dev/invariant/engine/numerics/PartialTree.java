@@ -8,14 +8,14 @@ import jdk.incubator.vector.VectorSpecies;
  * the step s = 16 gives v[0] + v[2] and v[1] + v[3], s = 8 adds those two, and s = 4, 2, 1 are scalar. Every add
  * has the same operands, in the same order, as the breadth-first tree in {@link Dot}.
  */
-final class PartialTree {
+public final class PartialTree {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
 
     private PartialTree() {
     }
 
     /** The dot finished from P = p[o .. o + 32); p[o .. o + 8) is overwritten. */
-    static float reduce(float[] p, int o) {
+    public static float reduce(float[] p, int o) {
         FloatVector lo = FloatVector.fromArray(F, p, o).add(FloatVector.fromArray(F, p, o + 16));
         FloatVector hi = FloatVector.fromArray(F, p, o + 8).add(FloatVector.fromArray(F, p, o + 24));
         lo.add(hi).intoArray(p, o);

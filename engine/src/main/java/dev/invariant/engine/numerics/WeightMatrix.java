@@ -13,8 +13,8 @@ import java.nio.ByteOrder;
  * converting f16 in the inner loop costs more than the extra memory (docs/numerics.md, "Weights").
  */
 public record WeightMatrix(String name, MemorySegment data, DType dtype, int rows, int cols) implements Matrix {
-    static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public WeightMatrix {
         if (dtype != DType.F32 && dtype != DType.BF16) {

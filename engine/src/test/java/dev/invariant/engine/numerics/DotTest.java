@@ -2,6 +2,7 @@ package dev.invariant.engine.numerics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.invariant.engine.backend.cpu.MatMul;
 import dev.invariant.engine.model.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,8 +11,9 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
+
 /** Every fast path equals the plain transcription of the contract ({@link Dot#reference}) bit for bit. */
-class DotTest {
+public class DotTest {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -119,13 +121,13 @@ class DotTest {
         }
     }
 
-    static float[] random(SplittableRandom rnd, int n) {
+    public static float[] random(SplittableRandom rnd, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) (rnd.nextGaussian() * Math.exp(rnd.nextGaussian()));
         return a;
     }
 
-    static void assertBits(float expected, float actual, String what) {
+    public static void assertBits(float expected, float actual, String what) {
         assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
                 what + ": expected " + expected + ", got " + actual);
     }

@@ -2,11 +2,8 @@ package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.model.DType;
-import dev.invariant.engine.numerics.GptqMatMul;
 import dev.invariant.engine.numerics.GptqMatrix;
-import dev.invariant.engine.numerics.MatMul;
 import dev.invariant.engine.numerics.Matrix;
-import dev.invariant.engine.numerics.NaiveMatMul;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 

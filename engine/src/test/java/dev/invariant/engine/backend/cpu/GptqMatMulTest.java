@@ -1,4 +1,4 @@
-package dev.invariant.engine.numerics;
+package dev.invariant.engine.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,12 +7,16 @@ import dev.invariant.engine.model.Tensor;
 import dev.invariant.engine.model.gptq.GptqConfig;
 import dev.invariant.engine.model.gptq.GptqLayout;
 import dev.invariant.engine.model.gptq.GptqLinear;
+import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.GptqMatrix;
+import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+
 
 /**
  * The packed-weight matmul gives, bit for bit, the canonical dot of each token with the dequantised row

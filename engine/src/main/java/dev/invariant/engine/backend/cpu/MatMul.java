@@ -1,6 +1,9 @@
-package dev.invariant.engine.numerics;
+package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.model.DType;
+import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.PartialTree;
+import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;

@@ -1,7 +1,9 @@
-package dev.invariant.engine.numerics;
+package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.model.DType;
 import dev.invariant.engine.model.gptq.GptqConfig;
+import dev.invariant.engine.numerics.GptqMatrix;
+import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -13,7 +15,7 @@ import java.util.Random;
  * on the Qwen1.5-14B projection shapes, in thread CPU time (stable on a shared machine). Every matrix is larger than
  * the last-level cache, so decode reads it from DRAM as a real step does. Run (docs/benchmarks.md, "GPTQ matmul"):
  * java --add-modules jdk.incubator.vector -cp engine/target/classes:engine/target/test-classes
- * dev.invariant.engine.numerics.GptqMatMulBenchmark [reps]
+ * dev.invariant.engine.backend.cpu.GptqMatMulBenchmark [reps]
  */
 public final class GptqMatMulBenchmark {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();

@@ -1,6 +1,8 @@
-package dev.invariant.engine.numerics;
+package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.model.DType;
+import dev.invariant.engine.numerics.DotTest;
+import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -10,7 +12,7 @@ import java.util.SplittableRandom;
 /**
  * One-thread matmul throughput, canonical against naive, on the Qwen2.5-0.5B projection shapes, timed in
  * thread CPU time (stable on a shared machine). Run: java --add-modules jdk.incubator.vector
- * -cp engine/target/classes:engine/target/test-classes dev.invariant.engine.numerics.MatMulBenchmark [reps] [BF16|F32] [MiB of weight copies
+ * -cp engine/target/classes:engine/target/test-classes dev.invariant.engine.backend.cpu.MatMulBenchmark [reps] [BF16|F32] [MiB of weight copies
  * cycled through, to read them from DRAM rather than cache]
  */
 public final class MatMulBenchmark {

@@ -1,15 +1,20 @@
-package dev.invariant.engine.numerics;
+package dev.invariant.engine.backend.cpu;
 
 import static dev.invariant.engine.numerics.DotTest.assertBits;
 
 import dev.invariant.engine.model.DType;
 import dev.invariant.engine.model.Tensor;
+import dev.invariant.engine.numerics.Bf16;
+import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.DotTest;
+import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+
 
 /**
  * The W = 32 kernels against {@link Dot#reference}, on 1..9 tokens (pairs, then one) and on every shape of the last

@@ -1,5 +1,8 @@
-package dev.invariant.engine.numerics;
+package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.GptqMatrix;
+import dev.invariant.engine.numerics.PartialTree;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;

@@ -1,5 +1,8 @@
-package dev.invariant.engine.numerics;
+package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.numerics.Bf16;
+import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
