@@ -49,8 +49,8 @@ record ReplayReport(List<Output> outputs, int runs, TreeSet<Integer> batchSizes,
                 distinct() == 1 ? "" : "s", runs, batchSizes.isEmpty() ? "-" : batchSizes.first() + ".." + batchSizes.last());
         for (Output o : outputs) {
             GenerationResult r = o.result();
-            out.printf("  %s  %d run%s %s  %d tokens, finish %s%n", r.outputHash().substring(0, 16), o.runs().size(),
-                    o.runs().size() == 1 ? "" : "s", o.runs(), r.tokenIds().length, r.finishReason().wireName());
+            out.printf("  %s  %d run%s (%s)  %d tokens, finish %s%n", r.outputHash().substring(0, 16), o.runs().size(),
+                    o.runs().size() == 1 ? "" : "s", ranges(o.runs()), r.tokenIds().length, r.finishReason().wireName());
         }
         int firsts = outputs.size() <= ALL_PAIRS ? outputs.size() : 1;
         if (firsts == 1 && outputs.size() > 1) {
@@ -66,6 +66,18 @@ record ReplayReport(List<Output> outputs, int runs, TreeSet<Integer> batchSizes,
                         outputs.get(j).result().outputHash().substring(0, 16), at, token(a, at), token(b, at));
             }
         }
+    }
+
+    /** Ascending run numbers as ranges: 1-3, 5, 7-9. */
+    static String ranges(List<Integer> runs) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < runs.size(); i++) {
+            int start = runs.get(i);
+            while (i + 1 < runs.size() && runs.get(i + 1) == runs.get(i) + 1) i++;
+            if (!b.isEmpty()) b.append(", ");
+            b.append(start == runs.get(i) ? String.valueOf(start) : start + "-" + runs.get(i));
+        }
+        return b.toString();
     }
 
     private String token(int[] ids, int at) {

@@ -76,5 +76,6 @@ class ReplaySeedReportTest {
     void firstDifferenceIsThePositionWhereTokensPart() {
         assertEquals(2, ReplayReport.firstDifference(new int[] {1, 2, 3}, new int[] {1, 2, 4, 5}));
         assertEquals(2, ReplayReport.firstDifference(new int[] {1, 2}, new int[] {1, 2, 4}));
+        assertEquals("1-3, 5, 7-8", ReplayReport.ranges(List.of(1, 2, 3, 5, 7, 8)));
     }
 }
