@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         footer = {"", "The launcher also has: ./invariant build (build everything), ./invariant test (run every test, as CI does).",
                 "Run './invariant COMMAND --help' for a command's options."},
         subcommands = {GenerateCommand.class, DemoCommand.class, StackCommand.class, ProduceCommand.class, VerifyCommand.class, AuditCommand.class,
-                ConsumeCommand.class, ReplaySeedReportCommand.class, CommandLine.HelpCommand.class})
+                ConsumeCommand.class, ReplaySeedReportCommand.class, dev.invariant.cli.bench.BenchPipelineCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Override

@@ -16,10 +16,9 @@ import java.util.SplittableRandom;
  * strings, extreme and non-finite numbers, unknown fields (a newer writer schema), tombstones. The same seed gives
  * the same records, so a failure names the record that caused it.
  */
-final class RequestFuzzer {
-    /** The id the generator's well-formed records are written with. */
+public final class RequestFuzzer {
+    /** The ids the unit test's in-memory schema lookup gives the two writer schemas. */
     static final int REQUEST_SCHEMA_ID = 1;
-    /** A writer schema with a field the reader does not know. */
     static final int EXTENDED_SCHEMA_ID = 2;
     static final String MODEL = "stories260K";
     private static final String MARK = "\u0007MARK\u0007";
@@ -32,13 +31,30 @@ final class RequestFuzzer {
 
     private final SplittableRandom random;
     private final AvroWireCodec<InferenceRequest> codec = new AvroWireCodec<>(InferenceRequest.class);
+    private final int requestSchemaId;
+    private final int extendedSchemaId;
 
     RequestFuzzer(long seed) {
+        this(seed, REQUEST_SCHEMA_ID, EXTENDED_SCHEMA_ID);
+    }
+
+    /**
+     * @param requestSchemaId  the registry's id of InferenceRequest's schema
+     * @param extendedSchemaId the registry's id of {@link #extendedSchema()}
+     */
+    public RequestFuzzer(long seed, int requestSchemaId, int extendedSchemaId) {
         this.random = new SplittableRandom(seed);
+        this.requestSchemaId = requestSchemaId;
+        this.extendedSchemaId = extendedSchemaId;
+    }
+
+    /** InferenceRequest's schema with one field more, as a newer producer might write it. */
+    public static org.apache.avro.Schema extendedSchema() {
+        return ExtendedSchema.SCHEMA;
     }
 
     /** The next record value (null: a tombstone). */
-    byte[] next(int i) {
+    public byte[] next(int i) {
         return switch (random.nextInt(10)) {
             case 0 -> randomBytes();
             case 1 -> null;
@@ -52,7 +68,7 @@ final class RequestFuzzer {
     }
 
     private byte[] encode(InferenceRequest r) {
-        return codec.encode(REQUEST_SCHEMA_ID, r);
+        return codec.encode(requestSchemaId, r);
     }
 
     private InferenceRequest request(int i) {
@@ -165,7 +181,7 @@ final class RequestFuzzer {
         var record = new org.apache.avro.generic.GenericData.Record(ExtendedSchema.SCHEMA);
         for (var f : InferenceRequest.getClassSchema().getFields()) record.put(f.name(), r.get(f.pos()));
         record.put(ExtendedSchema.EXTRA, text(10));
-        return ExtendedSchema.encode(EXTENDED_SCHEMA_ID, record);
+        return ExtendedSchema.encode(extendedSchemaId, record);
     }
 
     private boolean pick(int oneIn) {
