@@ -36,6 +36,7 @@ final class CudaContext implements AutoCloseable {
     final CUstream stream = new CUstream();
     final String name;
     final String driverVersion;
+    private final String description;
     final int smMajor;
     final int smMinor;
     final int multiprocessors;
@@ -61,6 +62,10 @@ final class CudaContext implements AutoCloseable {
         this.smMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
         this.multiprocessors = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
         this.maxSharedPerBlock = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        // read once: every completion names its backend, and /proc need not be read for each
+        String release = driverRelease();
+        this.description = name + " sm_" + smMajor + smMinor + (release == null ? "" : " driver " + release)
+                + " cuda " + driverVersion;
     }
 
     /** Opens GPU {@code ordinal}, or explains why this machine cannot run the CUDA backend. */
@@ -105,8 +110,7 @@ final class CudaContext implements AutoCloseable {
 
     /** GPU, compute capability, driver release (where the kernel module says it) and the CUDA version it serves. */
     String describe() {
-        String release = driverRelease();
-        return name + " sm_" + smMajor + smMinor + (release == null ? "" : " driver " + release) + " cuda " + driverVersion;
+        return description;
     }
 
     /** The NVIDIA kernel module's release (e.g. 580.159.04) from /proc on Linux; null where it cannot be read. */
