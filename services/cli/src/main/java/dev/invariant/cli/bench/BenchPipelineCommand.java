@@ -122,7 +122,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position);
             String served = ""; // "": whatever the worker serves
-            new RateDriver(rate, duration).run(id -> {
+            double throughput = new RateDriver(rate, duration).run(id -> {
                 sent.put(id, System.nanoTime());
                 producer.send(new ProducerRecord<>(Topics.REQUESTS, id, InferenceRequest.newBuilder().setRequestId(id)
                         .setModel(served).setPrompt("Once upon a time").setSampling(Sampling.newBuilder()
@@ -134,15 +134,15 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     double ms = (System.nanoTime() - at) / 1e6;
                     e2e.add(ms);
                     window.add(ms);
-                    stages.add(ms, r.value().getTimings());
+                    stages.add(ms, System.currentTimeMillis(), r.timestamp(), r.value());
                 }
             }, e2e, window);
-            report(bare, e2e, stages, rss);
+            report(bare, e2e, stages, rss, throughput);
         }
         return 0;
     }
 
-    private void report(Latencies bare, Latencies e2e, Stages stages, RssSamples rss) {
+    private void report(Latencies bare, Latencies e2e, Stages stages, RssSamples rss, double throughput) {
         System.out.println();
         System.out.printf("%-44s %8s %9s %9s%n", "", "answers", "p50 ms", "p99 ms");
         System.out.printf("%-44s %8d %9.2f %9.2f%n", "bare broker round trip (echo, 2 hops)", bare.count(),
@@ -150,8 +150,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         System.out.printf("%-44s %8d %9.2f %9.2f%n", "pipeline: request -> worker -> completion", e2e.count(),
                 e2e.percentile(50), e2e.percentile(99));
         stages.print();
-        System.out.printf("throughput %.1f completions/s; worker added latency at p50: %.2f ms (pipeline p50 - bare p50),"
-                        + " %.2f ms of it outside the engine (minus prefill + decode)%n", e2e.count() / (double) duration,
+        System.out.printf("throughput %.1f completions/s (offered %.1f/s); worker added latency at p50: %.2f ms (pipeline p50 - bare p50),"
+                        + " %.2f ms of it outside the engine (minus prefill + decode)%n", throughput, rate,
                 e2e.percentile(50) - bare.percentile(50), stages.withoutEngineP50() - bare.percentile(50));
         System.out.printf("worker RSS: %s; load now %.2f%n", rss.summary(), LoadSeries.load1());
     }

@@ -30,7 +30,11 @@ final class RateDriver {
      * @param receiveOnce polls once for answers (on the receiver thread only) and records the measured ones in
      *                    {@code measured} and {@code series}
      */
-    void run(Sender sender, Runnable receiveOnce, Latencies measured, LoadSeries series) {
+    /**
+     * @return measured answers per second, over the time from the first measured send to the last answer (or the
+     *         end of the drain): below the offered rate when a backlog built up
+     */
+    double run(Sender sender, Runnable receiveOnce, Latencies measured, LoadSeries series) {
         var receiving = new AtomicBoolean(true);
         Thread receiver = Thread.ofPlatform().name("bench-receiver").daemon().start(() -> {
             while (receiving.get()) receiveOnce.run();
@@ -56,8 +60,9 @@ final class RateDriver {
         }
         long drainEnd = System.nanoTime() + DRAIN.toNanos();
         while (measured.count() < measuredSent.get() && System.nanoTime() < drainEnd) {
-            LockSupport.parkNanos(10_000_000L);
+            LockSupport.parkNanos(1_000_000L);
         }
+        double throughput = measured.count() / ((System.nanoTime() - start - warmup) / 1e9);
         series.finish(System.nanoTime(), measuredSent::get, measured);
         receiving.set(false);
         try {
@@ -69,5 +74,6 @@ final class RateDriver {
             System.out.printf("      %d of %d measured requests unanswered after %d s: the rate is beyond capacity%n",
                     measuredSent.get() - measured.count(), measuredSent.get(), DRAIN.toSeconds());
         }
+        return throughput;
     }
 }

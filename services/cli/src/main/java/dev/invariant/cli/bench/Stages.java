@@ -1,27 +1,40 @@
 package dev.invariant.cli.bench;
 
+import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.Timings;
 
 /**
- * Where a completion's latency goes, from the client's round trip and the worker's own timings (which count from
- * the moment the worker consumed the record): the two broker hops and the serde at both ends (round trip minus
- * the worker's e2e_ms), waiting in the worker before the engine's first step (queue_ms, which includes the
- * tokenisation), the engine's compute (prefill_ms + decode_ms), and the worker after the last token (mapping the
- * result to a Completion and handing it to the producer: e2e_ms minus the rest).
+ * Where a completion's latency goes. The worker's timings count from the moment it consumed the record, its
+ * {@code created_at} is when the engine's result became a Completion, and the completion record's timestamp is when
+ * the worker's producer took it (send()); with the client's send and receive times (all on one machine's clock,
+ * the wall-clock ones in whole milliseconds) these split the round trip into: inbound (client send → the worker
+ * has the record: one broker hop, the connector's poll and hand-off), waiting before the engine's first step
+ * (queue_ms: admission and tokenisation), the engine's compute (prefill_ms + decode_ms), publishing (the Completion
+ * made → the producer has it: encoding and the worker's publishing threads) and outbound (producer → broker →
+ * client consumer).
  */
 final class Stages {
-    private final Latencies hops = new Latencies();
+    private final Latencies inbound = new Latencies();
     private final Latencies queue = new Latencies();
     private final Latencies engine = new Latencies();
-    private final Latencies after = new Latencies();
+    private final Latencies publish = new Latencies();
+    private final Latencies outbound = new Latencies();
     private final Latencies withoutEngine = new Latencies();
 
-    void add(double roundTripMs, Timings t) {
+    /**
+     * @param roundTripMs   client send → client receive
+     * @param receivedAtMs  wall clock when the client received it
+     * @param recordTimeMs  the completion record's timestamp (set by the worker's producer)
+     */
+    void add(double roundTripMs, long receivedAtMs, long recordTimeMs, Completion c) {
+        Timings t = c.getTimings();
         double compute = t.getPrefillMs() + t.getDecodeMs();
-        hops.add(roundTripMs - t.getE2eMs());
+        long createdAt = c.getCreatedAt().toEpochMilli();
+        inbound.add(createdAt - t.getE2eMs() - (receivedAtMs - roundTripMs));
         queue.add(t.getQueueMs());
         engine.add(compute);
-        after.add(t.getE2eMs() - t.getQueueMs() - compute);
+        publish.add(recordTimeMs - createdAt);
+        outbound.add(receivedAtMs - recordTimeMs);
         withoutEngine.add(roundTripMs - compute);
     }
 
@@ -31,12 +44,13 @@ final class Stages {
     }
 
     void print() {
-        row("  of which the worker's own (minus engine)", withoutEngine);
-        System.out.println("  by stage (each its own percentile; they need not add up):");
-        row("    broker hops + client serde (rt - e2e_ms)", hops);
+        row("  the same minus the engine's compute", withoutEngine);
+        System.out.println("  by stage (each its own percentile: they need not add up; wall-clock ones +-1 ms):");
+        row("    inbound: send -> worker has the record", inbound);
         row("    worker before the first step (queue_ms)", queue);
         row("    engine compute (prefill_ms + decode_ms)", engine);
-        row("    worker after the last token", after);
+        row("    publishing: Completion -> producer", publish);
+        row("    outbound: producer -> client", outbound);
     }
 
     private static void row(String name, Latencies l) {
