@@ -120,6 +120,27 @@ class VerifyCommandTest {
         assertEquals(original.getOutputHash(), event.getExpected().getOutputHash(), "the CPU's output is the original");
         assertEquals(tampered.getOutputHash(), event.getActual().getOutputHash());
         assertEquals(5, event.getFirstDifference());
+
+        // The service reads requests from --request-lookback before the oldest completion, not from the topic's
+        // beginning: a request stamped two hours ago (its completion is made now) is outside a 10-minute look-back.
+        InferenceRequest old = RequestRecords.of(new Request("v-old", Prompt.text("Once upon a time"),
+                SamplingParams.builder().maxTokens(4).build()), "stories260K", Numerics.portable, false);
+        try (var producer = new KafkaProducer<String, InferenceRequest>(live.kafka.producer())) {
+            producer.send(new ProducerRecord<>(Topics.REQUESTS, null, System.currentTimeMillis() - 7_200_000L,
+                    "v-old", old)).get();
+        }
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (TopicSnapshot.read(live.kafka, Topics.COMPLETIONS, Completion.class, java.time.Duration.ofSeconds(30),
+                new int[1]).stream().noneMatch(c -> c.getRequestId().equals("v-old"))) {
+            assertTrue(System.nanoTime() < deadline, "the worker answered v-old");
+            Thread.sleep(500);
+        }
+        var window = GenerateCommandTest.run(concat(new String[] {"verify", "--follow", "--from-beginning", "--group",
+                "test-window-" + System.nanoTime(), "--idle-timeout", "3", "--request-lookback", "600",
+                "--request-wait", "2"}, where));
+        assertTrue(window.out().matches("(?s).*\\n  NOT_VERIFIABLE +v-old  its request is not on the requests topic.*"),
+                window.out());
+        assertTrue(window.out().matches("(?s).*\\n  REPRODUCED +v-sampled .*"), window.out());
     }
 
     private static String print(CpuCheck c) {
