@@ -229,14 +229,16 @@ class GenerateCommandTest {
         assertTrue(kv.code() != 0 && kv.err().contains("fp8_e5m2"), kv.err());
     }
 
-    /** A backend that cannot store the cache dtype or run GPTQ says so before opening (GPU or not); auto falls back. */
+    /** A backend that cannot store the cache dtype says so before opening (GPU or not); auto falls back. */
     @Test
-    void cudaRefusesAnFp8CacheAndGptqAndAutoFallsBackToTheCpu() throws IOException {
+    void cudaRefusesAnFp8CacheAndAutoFallsBackToTheCpu() throws IOException {
         Outcome kv = run(story("--backend", "cuda", "--kv-cache-dtype", "fp8_e5m2"));
         assertTrue(kv.code() != 0 && kv.err().contains("BACKEND_UNAVAILABLE") && kv.err().contains("fp8_e5m2")
                 && kv.err().contains("--backend cpu"), kv.err());
+        // GPTQ runs on the cuda backend: only a machine without a GPU stops it, saying so
         Outcome gptq = run("generate", "--model", "synthetic:tiny-gptq-int4", "--prompt", "x", "--backend", "cuda");
-        assertTrue(gptq.code() != 0 && gptq.err().contains("GPTQ") && gptq.err().contains("--backend cpu"), gptq.err());
+        assertTrue(gptq.code() == 0 || gptq.err().contains("cannot run here") && gptq.err().contains("--backend cpu")
+                && !gptq.err().contains("GPTQ"), gptq.err());
         Outcome auto = run(story("--backend", "auto", "--kv-cache-dtype", "fp8_e4m3"));
         assertEquals(0, auto.code(), auto.err());
         assertTrue(ResultJson.MAPPER.readTree(auto.out()).get("text").asText().length() > 20);

@@ -13,6 +13,12 @@ public final class CudaBackendProvider implements BackendProvider {
         return "cuda";
     }
 
+    /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu), bit for bit the CPU's. */
+    @Override
+    public boolean runsGptq() {
+        return true;
+    }
+
     @Override
     public Backend open(Model model, EngineConfig config) {
         return CudaBackend.open(model, config, ProgressListener.NONE);

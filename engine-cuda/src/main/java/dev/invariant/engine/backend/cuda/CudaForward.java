@@ -69,6 +69,15 @@ final class CudaForward {
         return cfg.qDim() + 2 * cfg.kvDim();
     }
 
+    /** One projection, dense or GPTQ (same contract: {@link Kernels#matmul}). */
+    private void project(DeviceWeights.Projection p, Kernels.Fused fused, CUdeviceptr norm, float eps, CUdeviceptr in,
+                         CUdeviceptr xrows, int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
+        switch (p) {
+            case DeviceWeights.Matrix m -> k.matmul(m, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+            case DeviceWeights.Gptq g -> k.gptqMatmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+        }
+    }
+
     /** Enqueues the step for n tokens whose inputs are staged; the logits of m rows land in {@link #logits}. */
     void enqueue(StepInputs in, int n, int m) {
         int hidden = cfg.hiddenSize();
@@ -87,7 +96,7 @@ final class CudaForward {
             CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias)
-            k.matmul(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
+            project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
                     lw.qkvBias(), null);
 
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update
@@ -98,13 +107,13 @@ final class CudaForward {
             k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n);
 
             // self_attn.o_proj, then the residual add
-            k.matmul(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
+            project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
 
             // post_attention_layernorm, mlp.gate_proj | up_proj (rows interleaved), act_fn(gate) * up
-            k.matmul(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn, null, null);
+            project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn, null, null);
 
             // mlp.down_proj, then the residual add
-            k.matmul(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
+            project(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
         }
 
         // model.norm and lm_head, only for the rows whose logits are wanted

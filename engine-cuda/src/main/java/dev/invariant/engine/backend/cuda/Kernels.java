@@ -29,6 +29,8 @@ final class Kernels {
     private final CUfunction attention;
     /** [dtype bf16/f32][fused: none, norm, norm + silu][tokens per block: 1, 4]. */
     private final CUfunction[][][] matvec = new CUfunction[2][3][MATVEC_TOKENS.length];
+    /** [bits 8/4][act-order][fused: none, norm, norm + silu][tokens per block: 1, 4] (kernels/gptq_matvec.cu). */
+    private final CUfunction[][][][] gptq = new CUfunction[2][2][3][MATVEC_TOKENS.length];
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     private final int matvecSmem;
@@ -57,6 +59,18 @@ final class Kernels {
                     CUfunction mv = fn("matvec", "matvec_" + dtypes[d] + fused[f] + "_t" + MATVEC_TOKENS[t]);
                     cuFuncSetAttribute(mv, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     matvec[d][f][t] = mv;
+                }
+            }
+        }
+        for (int b = 0; b < 2; b++) {
+            for (int a = 0; a < 2; a++) {
+                for (int f = 0; f < 3; f++) {
+                    for (int t = 0; t < MATVEC_TOKENS.length; t++) {
+                        CUfunction g = fn("gptq_matvec", "gptq_int" + (b == 0 ? 8 : 4) + (a == 1 ? "_act" : "") + fused[f]
+                                + "_t" + MATVEC_TOKENS[t]);
+                        cuFuncSetAttribute(g, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                        gptq[b][a][f][t] = g;
+                    }
                 }
             }
         }
@@ -113,6 +127,26 @@ final class Kernels {
         CUfunction f = matvec[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][t];
         launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
                 w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n, null, 0L);
+    }
+
+    /**
+     * {@link #matmul}'s contract over GPTQ weights kept packed (kernels/gptq_matvec.cu): each weight dequantised in
+     * registers by the CPU's one operation right before its fma, the dot in the canonical order.
+     */
+    void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
+                    int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
+        int k = w.cols();
+        if (smem(k, 1) > matvecSmem) {
+            throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
+                    + " bytes of shared memory per block, the GPU has " + matvecSmem);
+        }
+        int t = n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;  // tokens per block: as matmul, never a value's order
+        int tg = MATVEC_TOKENS[t];
+        int rowsPerBlock = MATVEC_WARPS * (w.bits() == 8 ? 2 : 4);  // the kernel's R rows per warp
+        CUfunction f = gptq[w.bits() == 8 ? 0 : 1][w.gsz() == 0 ? 1 : 0][fused.ordinal()][t];
+        launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
+                w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm, eps, y, bias, resid, w.rows(), k,
+                w.stride(), w.groups(), ldx, ldy, n);
     }
 
     private static int smem(int k, int tokens) {

@@ -40,6 +40,25 @@ class CudaMatchesCpuTest {
         }
     }
 
+    /**
+     * GPTQ checkpoints (kernels/gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
+     * int4 one group; only the per-value rest of a row) and the seed report's quantisation at Qwen1.5's vocabulary.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-gptq-int8", "tiny-gptq-int4", "tiny-gptq-int4-g-1", "qwen1.5-small-gptq-int8"})
+    void gptqPresets(String name) {
+        try (LoadedModel m = LoadedModel.open(name)) {
+            compare(name, m.model());
+        }
+    }
+
+    /** GPTQ rows of whole 16-byte loads (GptqModels): v2 zeros, int4 act-order with a g_idx per linear, groups 32-128/one. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("dev.invariant.engine.backend.cuda.GptqModels#names")
+    void gptqWide(String name) {
+        compare(name, GptqModels.wide(GptqModels.named(name)));
+    }
+
     /** bf16, K = 320 and 704: the vector path with a partial last chunk of 32. */
     @Test
     void wideQwen2Shape() {
