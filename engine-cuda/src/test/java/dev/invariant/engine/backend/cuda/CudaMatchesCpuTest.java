@@ -54,9 +54,13 @@ class CudaMatchesCpuTest {
 
     /** GPTQ rows of whole 16-byte loads (GptqModels): v2 zeros, int4 act-order with a g_idx per linear, groups 32-128/one. */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.MethodSource("dev.invariant.engine.backend.cuda.GptqModels#names")
+    @org.junit.jupiter.params.provider.MethodSource("gptqNames")
     void gptqWide(String name) {
         compare(name, GptqModels.wide(GptqModels.named(name)));
+    }
+
+    static java.util.stream.Stream<String> gptqNames() {
+        return GptqModels.names();
     }
 
     /** bf16, K = 320 and 704: the vector path with a partial last chunk of 32. */
