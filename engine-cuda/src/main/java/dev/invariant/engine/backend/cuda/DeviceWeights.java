@@ -6,14 +6,14 @@ import dev.invariant.engine.model.ModelWeights;
 import dev.invariant.engine.model.ProgressListener;
 import dev.invariant.engine.model.Tensor;
 import dev.invariant.engine.model.gptq.GptqLayer;
-import dev.invariant.engine.model.gptq.GptqLinear;
-import dev.invariant.engine.numerics.GptqMatrix;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -27,6 +27,8 @@ import jcuda.driver.CUdeviceptr;
  * ({@link GptqRows}: the same stacking, rows moved once on the host into kernels/gptq_matvec.cu's order).
  */
 record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead) {
+    /** GPTQ layers prepared on the host ahead of the one being uploaded (memory: ~2 bytes per weight each). */
+    private static final int HOST_AHEAD = 2;
 
     /** A projection's weights: dense ({@link Matrix}) or GPTQ-packed ({@link Gptq}). */
     sealed interface Projection permits Matrix, Gptq {
@@ -65,17 +67,26 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
         long total = 0;
         for (LayerWeights l : w.layers()) total += l.byteSize();
         long done = 0;
-        for (LayerWeights l : w.layers()) {
+        List<LayerWeights> ls = w.layers();
+        // GPTQ layers are moved into the kernel's order on the host (all cores) a few layers ahead of their upload
+        @SuppressWarnings("unchecked")
+        CompletableFuture<GptqRows[]>[] host = new CompletableFuture[ls.size()];
+        for (int i = 0; i < ls.size(); i++) {
+            for (int j = i; j < Math.min(i + HOST_AHEAD + 1, ls.size()); j++) {
+                GptqLayer gj = ls.get(j).gptq();
+                if (host[j] == null && gj != null) host[j] = CompletableFuture.supplyAsync(() -> GptqRows.layer(gj));
+            }
+            LayerWeights l = ls.get(i);
+            GptqRows[] rows = host[i] == null ? null : join(host[i]);
+            host[i] = null;
             CUdeviceptr bias = l.qBias() == null ? null
                     : ctx.upload(concat(vector(l.qBias(), arena), vector(l.kBias(), arena), vector(l.vBias(), arena)));
-            GptqLayer g = l.gptq();
-            Projection qkv = g != null ? gptq(ctx, List.of(g.qProj(), g.kProj(), g.vProj()), false)
+            Projection qkv = rows != null ? gptq(ctx, rows[0])
                     : projection(ctx, k, matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), true);
-            Projection o = g != null ? gptq(ctx, List.of(g.oProj()), false)
-                    : projection(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true);
-            Projection gateUp = g != null ? gptq(ctx, List.of(g.gateProj(), g.upProj()), true)
+            Projection o = rows != null ? gptq(ctx, rows[1]) : projection(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true);
+            Projection gateUp = rows != null ? gptq(ctx, rows[2])
                     : projection(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
-            Projection down = g != null ? gptq(ctx, List.of(g.downProj()), false)
+            Projection down = rows != null ? gptq(ctx, rows[3])
                     : projection(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
             layers.add(new Layer(ctx.upload(vector(l.inputLayernorm(), arena)), qkv, bias,
                     l.qNorm() == null ? null : ctx.upload(vector(l.qNorm(), arena)),
@@ -87,10 +98,9 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
         return new DeviceWeights(embed, List.copyOf(layers), ctx.upload(vector(w.norm(), arena)), head);
     }
 
-    /** GPTQ linears stacked (or gate/up interleaved), moved into the kernel's order on the host, then uploaded. */
-    private static Gptq gptq(CudaContext ctx, List<GptqLinear> parts, boolean interleave) {
-        try (Arena tmp = Arena.ofShared()) {
-            GptqRows r = GptqRows.of(parts.stream().map(l -> GptqMatrix.of(l, tmp)).toList(), interleave);
+    /** GPTQ rows built on the host ({@link GptqRows}), uploaded. */
+    private static Gptq gptq(CudaContext ctx, GptqRows r) {
+        try (Arena tmp = Arena.ofConfined()) {
             MemorySegment q = tmp.allocate(r.q().length, 16);
             MemorySegment.copy(r.q(), 0, q, ValueLayout.JAVA_BYTE, 0, r.q().length);
             CUdeviceptr qp = ctx.alloc(q.byteSize());
@@ -98,6 +108,15 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             CUdeviceptr rowPart = r.rowPart() == null ? null : ints(ctx, tmp, r.rowPart());
             return new Gptq(qp, ctx.upload(r.tab()), ints(ctx, tmp, r.gidx()), rowPart, r.bits(), r.rows(), r.cols(),
                     r.stride(), r.groups(), r.gsz(), r.bytes());
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
         }
     }
 

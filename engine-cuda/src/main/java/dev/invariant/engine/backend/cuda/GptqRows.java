@@ -1,7 +1,10 @@
 package dev.invariant.engine.backend.cuda;
 
+import dev.invariant.engine.model.gptq.GptqLayer;
+import dev.invariant.engine.model.gptq.GptqLinear;
 import dev.invariant.engine.numerics.Dot;
 import dev.invariant.engine.numerics.GptqMatrix;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -52,6 +55,20 @@ record GptqRows(int bits, int rows, int cols, int stride, int groups, int gsz, b
                     : m < chunks ? g * w * gs + p * rest + (m - g * gs) : chunks * w + p;
         }
         return slot;
+    }
+
+    /**
+     * A layer's four projections (q|k|v, o, gate/up interleaved, down), built in parallel: the linears are first
+     * moved into the CPU's rows ({@link GptqMatrix}, whose memory is freed once these rows are made).
+     */
+    static GptqRows[] layer(GptqLayer g) {
+        List<List<GptqLinear>> parts = List.of(List.of(g.qProj(), g.kProj(), g.vProj()), List.of(g.oProj()),
+                List.of(g.gateProj(), g.upProj()), List.of(g.downProj()));
+        return IntStream.range(0, 4).parallel().mapToObj(i -> {
+            try (Arena a = Arena.ofShared()) {
+                return of(parts.get(i).parallelStream().map(l -> GptqMatrix.of(l, a)).toList(), i == 2);
+            }
+        }).toArray(GptqRows[]::new);
     }
 
     /** The parts stacked row-wise ({@code interleave}: rows a0, b0, a1, b1, … of two parts of equal shape). */

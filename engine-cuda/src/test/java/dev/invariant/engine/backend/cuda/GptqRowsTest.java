@@ -48,12 +48,15 @@ class GptqRowsTest {
         GptqLayer g = model.weights().layers().getFirst().gptq();
         boolean act = model.weights().quantization().descAct();
         SplittableRandom rnd = new SplittableRandom(name.hashCode());
+        GptqRows[] layer = GptqRows.layer(g);
+        List<List<GptqLinear>> projections = List.of(List.of(g.qProj(), g.kProj(), g.vProj()), List.of(g.oProj()),
+                List.of(g.gateProj(), g.upProj()), List.of(g.downProj()));
         try (Arena arena = Arena.ofShared()) {
-            for (List<GptqLinear> parts : List.of(List.of(g.qProj(), g.kProj(), g.vProj()), List.of(g.oProj()),
-                    List.of(g.gateProj(), g.upProj()), List.of(g.downProj()))) {
+            for (int pi = 0; pi < 4; pi++) {
+                List<GptqLinear> parts = projections.get(pi);
                 List<GptqMatrix> ms = parts.stream().map(l -> GptqMatrix.of(l, arena)).toList();
                 boolean interleave = parts.size() == 2;
-                GptqRows rows = GptqRows.of(ms, interleave);
+                GptqRows rows = layer[pi];
                 assertEquals(act, rows.act(), name + ": act-order takes the per-index path, others the chunk path");
                 if (act && parts.size() > 1) {
                     assertNotNull(rows.rowPart(), name + ": each linear keeps its own g_idx");
