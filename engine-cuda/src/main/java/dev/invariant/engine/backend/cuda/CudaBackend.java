@@ -9,6 +9,7 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.backend.StepBatch;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.ProgressListener;
@@ -41,7 +42,8 @@ public final class CudaBackend implements Backend {
         ModelConfig c = model.config();
         int blockSize = config.blockSize();
         this.maxPositions = (int) Math.min(c.maxPositionEmbeddings(), (long) config.numBlocks() * blockSize);
-        long kv = CudaForward.kvBytes(c, config.numBlocks(), blockSize);
+        KvCacheDtype kvDtype = config.kvCacheDtype().storage();
+        long kv = CudaForward.kvBytes(c, config.numBlocks(), blockSize, kvDtype);
         long free = ctx.freeMemory();
         if (kv > free * 0.9) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + config.numBlocks() * (long) blockSize
@@ -51,15 +53,15 @@ public final class CudaBackend implements Backend {
         this.maxLogits = config.maxNumSeqs();
         int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
         int maxBlocksPerSeq = (maxPositions + blockSize - 1) / blockSize;
-        this.kernels = new Kernels(ctx, c.headDim(), maxPositions);
+        this.kernels = new Kernels(ctx, c.headDim(), maxPositions, kvDtype);
         DeviceWeights weights = DeviceWeights.upload(ctx, kernels, model.weights(), arena, progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
         if ((long) config.numBlocks() * blockSize * c.kvDim() > Integer.MAX_VALUE) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + config.numBlocks() * (long) blockSize
                     + " tokens exceeds one layer's 2^31 floats on the GPU; lower the KV cache tokens");
         }
-        this.forward = new CudaForward(ctx, c, weights, kernels, config.numBlocks(), blockSize, maxPositions, maxTokens,
-                maxLogits);
+        this.forward = new CudaForward(ctx, c, weights, kernels, config.numBlocks(), blockSize, kvDtype, maxPositions,
+                maxTokens, maxLogits);
         boolean useGraphs = !"false".equals(System.getProperty("invariant.cuda.graphs"));
         this.graphs = new StepGraphs(ctx, forward, inputs, useGraphs ? config.maxNumSeqs() : 0);
         this.logitsHost = ctx.pinned(4L * maxLogits * c.vocabSize());
@@ -99,6 +101,12 @@ public final class CudaBackend implements Backend {
     @Override
     public int numBlocks() {
         return config.numBlocks();
+    }
+
+    /** Any of fp32, bf16, fp8_e4m3, fp8_e5m2: rounded when written, widened exactly when read, as on the CPU. */
+    @Override
+    public KvCacheDtype kvCacheDtype() {
+        return config.kvCacheDtype().storage();
     }
 
     /** Not thread-safe: one step at a time, like every backend (the engine loop is single-threaded). */

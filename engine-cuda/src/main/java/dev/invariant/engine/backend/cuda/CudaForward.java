@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cuda;
 
 import static dev.invariant.engine.backend.cuda.Kernels.NULL;
 
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;
 import jcuda.driver.CUdeviceptr;
@@ -30,12 +31,12 @@ final class CudaForward {
     final CUdeviceptr logits;
 
     CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, int numBlocks, int blockSize,
-                int maxPositions, int maxTokens, int maxLogits) {
+                KvCacheDtype kv, int maxPositions, int maxTokens, int maxLogits) {
         this.cfg = cfg;
         this.w = w;
         this.k = k;
         this.blockSize = blockSize;
-        this.layerKvBytes = 4L * numBlocks * blockSize * cfg.kvDim();
+        this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();
         this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
         this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
         RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
@@ -60,9 +61,9 @@ final class CudaForward {
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
     }
 
-    /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions. */
-    static long kvBytes(ModelConfig cfg, int numBlocks, int blockSize) {
-        return 2L * cfg.numLayers() * numBlocks * blockSize * cfg.kvDim() * 4;
+    /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions stored as {@code kv}. */
+    static long kvBytes(ModelConfig cfg, int numBlocks, int blockSize, KvCacheDtype kv) {
+        return 2L * cfg.numLayers() * numBlocks * blockSize * cfg.kvDim() * kv.storage().bytes();
     }
 
     private int qkvDim() {

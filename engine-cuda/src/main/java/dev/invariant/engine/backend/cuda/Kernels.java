@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.DType;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -41,13 +42,16 @@ final class Kernels {
     /** Set while profiling (eager steps only: events cannot sit in a replayed graph's timing). */
     KernelProfile profile;
 
-    /** @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory */
-    Kernels(CudaContext ctx, int headDim, int maxPositions) {
+    /**
+     * @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory
+     * @param kv           the KV cache's stored dtype: picks rope_kv's and attention's variant (kernels/kv.cuh)
+     */
+    Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.ctx = ctx;
         embedBf16 = fn("embed", "embed_bf16");
         embedF32 = fn("embed", "embed_f32");
-        ropeKv = fn("rope_kv", "rope_kv");
-        attention = fn("attention", "attention");
+        ropeKv = fn("rope_kv", "rope_kv" + kvSuffix(kv));
+        attention = fn("attention", "attention" + kvSuffix(kv));
         String[] dtypes = {"bf16", "f32"};
         String[] fused = {"", "_norm", "_norm_silu"};
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
@@ -77,6 +81,16 @@ final class Kernels {
         }
         attentionSmem = base + 4 * attentionSlots * headDim;
         cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
+    }
+
+    /** The kernel-name suffix of a stored KV dtype: fp32 has none (rope_kv, attention_bf16, attention_fp8e5m2, …). */
+    static String kvSuffix(KvCacheDtype kv) {
+        return switch (kv.storage()) {
+            case FP32, AUTO -> "";
+            case BF16 -> "_bf16";
+            case FP8_E4M3 -> "_fp8e4m3";
+            case FP8_E5M2 -> "_fp8e5m2";
+        };
     }
 
     private CUfunction fn(String op, String kernel) {
