@@ -5,6 +5,7 @@ import static dev.invariant.engine.backend.cuda.Kernels.NULL;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;
+import java.util.function.LongToIntFunction;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -30,15 +31,19 @@ final class CudaForward {
     private final CUdeviceptr h;
     final CUdeviceptr logits;
 
-    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, int numBlocks, int blockSize,
-                KvCacheDtype kv, int maxPositions, int maxTokens, int maxLogits) {
+    /** KV blocks held (block ids 0 .. numBlocks - 1). */
+    final int numBlocks;
+
+    /**
+     * @param kvBlocks how many KV blocks to hold, given the bytes of one block; asked after everything else is on the
+     *                 device, so that it can size the cache by the memory left (gpu_memory_utilization)
+     */
+    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, LongToIntFunction kvBlocks,
+                int blockSize, KvCacheDtype kv, int maxPositions, int maxTokens, int maxLogits) {
         this.cfg = cfg;
         this.w = w;
         this.k = k;
         this.blockSize = blockSize;
-        this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();
-        this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
-        this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
         RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
         rope.ensure(maxPositions);
         int half = cfg.headDim() / 2;
@@ -59,6 +64,10 @@ final class CudaForward {
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
+        this.numBlocks = kvBlocks.applyAsInt(kvBytes(cfg, 1, blockSize, kv));
+        this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();
+        this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
+        this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
     }
 
     /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions stored as {@code kv}. */
