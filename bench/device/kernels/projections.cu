@@ -1,5 +1,6 @@
 // Kernel-level benchmark of the decode step's projections on the GPU machine (no JDK needed): kernels/matvec.cu (the
-// projection layout of kernels/layout.cuh, a warp per row) at 4 and 8 rows per block,
+// projection layout of kernels/layout.cuh, a warp per row) and kernels/matvec_stream.cu (one token, weights streamed
+// through shared memory by the bulk copy engine) at several ring shapes (slots per warp x groups per segment),
 // on the layer shapes of Qwen2.5-0.5B and Qwen1.5-14B, each layer with its own weights (more than L2 holds, as in
 // decode). Checks that every variant's outputs have the bits of a one-thread-per-row canonical dot written here
 // (for 1 and 16 tokens), then times, in CUDA graphs:
@@ -9,6 +10,7 @@
 // and prints µs per layer, GB/s, and the fraction of the copy bandwidth measured in the same run.
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: projections [--layers14 N] [--reps N].
 #include "../../../kernels/matvec.cu"
+#include "../../../kernels/matvec_stream.cu"
 #include "../../../kernels/layout.cu"
 
 #include <algorithm>
@@ -132,11 +134,31 @@ __global__ void __launch_bounds__(256) split4(const unsigned short* W, const flo
     }
 }
 
+// matvec_stream.cu at other ring shapes (slots per warp, groups per segment): same values, other timings.
+template <int FLAGS, int NSLOT, int SEGG>
+__global__ void __launch_bounds__(32 * STREAM_WARPS, 1) stream_var(const unsigned short* W, const float* x, const int* xrows,
+        const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, int k, int stride, int ldx) {
+    stream_impl<unsigned short, FLAGS, NSLOT, SEGG>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx);
+}
+template <int NSLOT, int SEGG> struct StreamSet {
+    static const void* fn(int flags) {
+        return flags == 0 ? (const void*)stream_var<0, NSLOT, SEGG> : flags == 1 ? (const void*)stream_var<1, NSLOT, SEGG>
+                                                                            : (const void*)stream_var<3, NSLOT, SEGG>;
+    }
+    static int smem(int k) { return STREAM_WARPS * NSLOT * STREAM_SLOT_BYTES(SEGG) + 4 * ((k + 3) & ~3); }
+};
+struct StreamShape { const void* (*fn)(int); int (*smem)(int); };
+static const StreamShape g_streams[] = {
+    {StreamSet<3, 8>::fn, StreamSet<3, 8>::smem}, {StreamSet<4, 8>::fn, StreamSet<4, 8>::smem},
+    {StreamSet<2, 16>::fn, StreamSet<2, 16>::smem}, {StreamSet<6, 4>::fn, StreamSet<6, 4>::smem},
+    {StreamSet<2, 8>::fn, StreamSet<2, 8>::smem}};
+
 struct Shape { const char* name; int hidden, qkv, inter; };
 struct Layer { unsigned short *qkv, *o, *gu, *d; unsigned short *lqkv, *lo, *lgu, *ld; float *nIn, *nPost, *bias; };
-struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split4
+struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split4, 4: stream (warps = g_streams index)
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 static int g_smem;  // dynamic shared memory a block may take
+static int g_sms;   // multiprocessors
 
 // One projection of n tokens: y = W x (+ bias) (+ resid), fused per flags; next = the weights to prefetch.
 static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned short* W, const unsigned short* LW, int rows,
@@ -155,9 +177,18 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
         CK(cudaLaunchKernel(f, dim3((rows + 1) / 2), dim3(256), args, 4 * ((k + 3) & ~3), s));
         return;
     }
+    if (v.kind == 4 && n == 1) {  // matvec_stream.cu: a persistent grid, one block per multiprocessor
+        int stride = (k + 7) & ~7, ldx = k;
+        const int* xr = nullptr;
+        void* args[] = {&LW, &x, &xr, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx};
+        const StreamShape& ss = g_streams[v.warps];
+        CK(cudaLaunchKernel(ss.fn(flags), dim3(g_sms), dim3(32 * STREAM_WARPS), args, ss.smem(k), s));
+        return;
+    }
     int tg = n == 1 ? 1 : v.tg;
     if (4 * tg * ((k + 3) & ~3) > g_smem) tg = 1;  // as the backend does: input rows that fit
-    const int rpb = v.warps * (tg == 1 ? 1 : 4);
+    const int warps = v.kind == 4 ? 8 : v.warps;  // stream variants: matvec.cu's token groups beyond one token
+    const int rpb = warps * (tg == 1 ? 1 : 4);
     int stride = (k + 7) & ~7;
     const char* nx = (const char*)next;
     void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n, &nx, &nextBytes};
@@ -165,7 +196,7 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
     const void* f4[] = {(const void*)matvec_bf16_t4, (const void*)matvec_bf16_norm_t4, (const void*)matvec_bf16_norm_silu_t4};
     const int fi = flags == 0 ? 0 : flags == 1 ? 1 : 2;
     const void* f = tg == 1 ? f1[fi] : f4[fi];
-    CK(cudaLaunchKernel(f, dim3((rows + rpb - 1) / rpb, (n + tg - 1) / tg), dim3(32 * v.warps), args,
+    CK(cudaLaunchKernel(f, dim3((rows + rpb - 1) / rpb, (n + tg - 1) / tg), dim3(32 * warps), args,
                         4 * tg * ((k + 3) & ~3), s));
 }
 
@@ -243,9 +274,15 @@ int main(int argc, char** argv) {
     for (const void* f : {(const void*)split4<0>, (const void*)split4<1>, (const void*)split4<3>})
         CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
     for (const void* f : mvs) CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
+    g_sms = p.multiProcessorCount;
+    for (const StreamShape& ss : g_streams)
+        for (int fl : {0, 1, 3}) CK(cudaFuncSetAttribute(ss.fn(fl), cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
+    CK(cudaFuncSetAttribute((const void*)matvec_stream_bf16_norm, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
 
     const Shape shapes[] = {{"qwen2.5-0.5b", 896, 1152, 4864}, {"qwen1.5-14b", 5120, 15360, 13696}};
-    const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}, {"split-k 4", 3, 8, 1}};
+    const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}, {"split-k 4", 3, 8, 1}, {"stream 3x8", 4, 0, 4},
+                                           {"stream 4x8", 4, 1, 4}, {"stream 2x16", 4, 2, 4}, {"stream 6x4", 4, 3, 4},
+                                           {"stream 2x8", 4, 4, 4}};
     for (const Shape& sh : shapes) {
         const int nl = sh.hidden == 896 ? 24 : layers14;
         const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
@@ -333,6 +370,20 @@ int main(int argc, char** argv) {
                 auto g = capture(s, [&] { for (int i = 0; i < 10; i++) go(); });
                 const float us = time_graph(s, g, reps) * 1e3 / 10;
                 printf(" matvec %.2f us (%s)", us, same ? "equal" : "DIFFER");
+                CK(cudaGraphExecDestroy(g));
+            }
+            {
+                const int* xrows = nullptr; float eps = 1e-6f; int kk = H, rows = V, ldx = H;
+                int stride = (H + 7) & ~7; const float* nul = nullptr;
+                const float* x0 = b.x0; const float* nw = L[0].nIn;
+                void* args[] = {&hl, &x0, &xrows, &nw, &eps, &logits, &nul, &nul, &rows, &kk, &stride, &ldx};
+                auto go = [&] { CK(cudaLaunchKernel((const void*)matvec_stream_bf16_norm, dim3(g_sms), dim3(32 * STREAM_WARPS), args,
+                                                    STREAM_WARPS * SLOTS * SLOT_BYTES + 4 * ((kk + 3) & ~3), s)); };
+                CK(cudaMemset(logits, 0xff, 4LL * V)); go(); CK(cudaStreamSynchronize(s));
+                CK(cudaMemcpy(got.data(), logits, 4LL * V, cudaMemcpyDeviceToHost));
+                const bool same = !memcmp(want.data(), got.data(), 4LL * V);
+                auto g = capture(s, [&] { for (int i = 0; i < 10; i++) go(); });
+                printf(" stream %.2f us (%s)", time_graph(s, g, reps) * 1e3 / 10, same ? "equal" : "DIFFER");
                 CK(cudaGraphExecDestroy(g));
             }
             printf("\n");

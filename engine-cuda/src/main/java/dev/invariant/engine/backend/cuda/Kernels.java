@@ -22,6 +22,9 @@ final class Kernels {
     private static final int MATVEC_WARPS = 8;  // warps per block: a row per warp for one token, 4 for token groups
     private static final int[] MATVEC_TOKENS = {1, 4};  // tokens per block (kernels/matvec.cu's variants)
     private static final int MATVEC_STATIC_SMEM = 1024;  // the kernel's own shared arrays, below this
+    /** kernels/matvec_stream.cu: STREAM_WARPS x SLOTS x SLOT_BYTES of weight ring per block, then the input row. */
+    private static final int STREAM_WARPS = 8;
+    private static final int STREAM_RING = STREAM_WARPS * 3 * (8 * 512 + 576);
 
     private final CudaContext ctx;
     private final CUfunction embedBf16;
@@ -30,6 +33,8 @@ final class Kernels {
     private final CUfunction attention;
     /** [dtype bf16/f32][fused: none, norm, norm + silu][tokens per block: 1, 4]. */
     private final CUfunction[][][] matvec = new CUfunction[2][3][MATVEC_TOKENS.length];
+    /** [dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent grid. */
+    private final CUfunction[][] stream = new CUfunction[2][3];
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     private final int matvecSmem;
@@ -62,6 +67,9 @@ final class Kernels {
                     cuFuncSetAttribute(mv, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     matvec[d][f][t] = mv;
                 }
+                CUfunction st = fn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f]);
+                cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                stream[d][f] = st;
             }
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
@@ -119,12 +127,20 @@ final class Kernels {
             throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
                     + " bytes of shared memory per block, the GPU has " + matvecSmem);
         }
+        int d = w.dtype() == DType.BF16 ? 0 : 1;
+        // One token (the decode step at batch 1, a single logits row): a block per multiprocessor streams its rows'
+        // weights through shared memory. Same canonical order per row as matvec, so the same bits.
+        if (n == 1 && STREAM_RING + smem(k, 1) <= matvecSmem) {
+            launch(stream[d][fused.ordinal()], ctx.multiprocessors, 1, 32 * STREAM_WARPS, STREAM_RING + smem(k, 1),
+                    w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx);
+            return;
+        }
         // Tokens per block: how many share each weight load; their input rows must fit in shared memory. A token's
         // value never depends on it (each keeps its own partials), so it may follow the batch.
         int t = n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;
         int tg = MATVEC_TOKENS[t];
         int rowsPerBlock = MATVEC_WARPS * (tg == 1 ? 1 : 4);
-        CUfunction f = matvec[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][t];
+        CUfunction f = matvec[d][fused.ordinal()][t];
         launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
                 w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n, null, 0L);
     }
