@@ -27,6 +27,7 @@ final class CudaForward {
     private final CUdeviceptr qkv;
     private final CUdeviceptr attn;
     private final CUdeviceptr h;
+    private final CUdeviceptr attnScratch;
     final CUdeviceptr logits;
 
     CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, int numBlocks, int blockSize,
@@ -57,6 +58,7 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
+        this.attnScratch = ctx.alloc(k.decodeScratchBytes(cfg.numHeads(), cfg.headDim()));
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
     }
 
@@ -95,7 +97,7 @@ final class CudaForward {
                     layerKeys, layerValues, n);
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
-            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n);
+            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
 
             // self_attn.o_proj, then the residual add
             k.matmul(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);

@@ -63,15 +63,22 @@ class CudaMatchesCpuTest {
                 q.tieWordEmbeddings(), q.attentionBias(), q.qkNorm(), q.bosTokenId(), q.eosTokenIds()));
     }
 
-    /** 504 positions (8 attention splits) with one-pass room for 4: attention's two-pass path, against the CPU. */
-    @Test
-    void twoPassAttention() {
+    /**
+     * 504 positions (8 attention splits) with one-pass room for 4: attention.cu's two-pass path on every step, then
+     * attention_decode.cu on the steps of few tokens (its splits over many warps), each against the CPU.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void twoPassAndDecodeAttention(boolean decodeKernel) {
         System.setProperty(Kernels.ATTENTION_SLOTS, "4");
+        System.setProperty(Kernels.DECODE_ATTENTION, Boolean.toString(decodeKernel));
         try (Arena arena = Arena.ofShared()) {
-            compare("two-pass attention", SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2,
-                    32, 500, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 7), 500);
+            compare("attention, decode kernel " + decodeKernel, SyntheticModel.build(new ModelConfig(
+                    Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,
+                    List.of(1)), arena, 7), 500);
         } finally {
             System.clearProperty(Kernels.ATTENTION_SLOTS);
+            System.clearProperty(Kernels.DECODE_ATTENTION);
         }
     }
 
