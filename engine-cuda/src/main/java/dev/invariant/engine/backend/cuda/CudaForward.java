@@ -29,6 +29,7 @@ final class CudaForward {
     private final CUdeviceptr qkv;
     private final CUdeviceptr attn;
     private final CUdeviceptr h;
+    private final CUdeviceptr attnScratch;
     final CUdeviceptr logits;
 
     /** KV blocks held (block ids 0 .. numBlocks - 1). */
@@ -63,6 +64,7 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
+        this.attnScratch = ctx.alloc(k.decodeScratchBytes(cfg.numHeads(), cfg.headDim()));
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
         this.numBlocks = kvBlocks.applyAsInt(kvBytes(cfg, 1, blockSize, kv));
         this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();
@@ -105,7 +107,7 @@ final class CudaForward {
                     layerKeys, layerValues, n);
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
-            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n);
+            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
 
             // self_attn.o_proj, then the residual add
             k.matmul(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);

@@ -64,10 +64,14 @@ class CudaMatchesCpuTest {
         synthetic(qwen25TwoLayers(), KvCacheDtype.FP32);
     }
 
-    /** 504 positions (8 attention splits) with one-pass room for 4: attention's two-pass path, against the CPU. */
-    @Test
-    void twoPassAttention() {
-        twoPass(KvCacheDtype.FP32);
+    /**
+     * 504 positions (8 attention splits) with one-pass room for 4: attention.cu's two-pass path on every step, then
+     * attention_decode.cu on the steps of few tokens (its splits over many warps), each against the CPU.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void twoPassAndDecodeAttention(boolean decodeKernel) {
+        twoPass(KvCacheDtype.FP32, decodeKernel);
     }
 
     /** Each narrow KV dtype on tiny shapes: head_dim 20 with q/k norm (4-element loads) and head_dim 18 (scalar loads). */
@@ -87,11 +91,12 @@ class CudaMatchesCpuTest {
         synthetic(qwen25TwoLayers(), kv);
     }
 
-    /** Each narrow KV dtype through attention's two-pass path. */
+    /** Each narrow KV dtype through attention.cu's two-pass path on every step, then with attention_decode.cu. */
     @ParameterizedTest
     @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
-    void kvCacheDtypeTwoPassAttention(KvCacheDtype kv) {
-        twoPass(kv);
+    void kvCacheDtypeTwoPassAndDecodeAttention(KvCacheDtype kv) {
+        twoPass(kv, false);
+        twoPass(kv, true);
     }
 
     private static ModelConfig qwen25TwoLayers() {
@@ -101,13 +106,16 @@ class CudaMatchesCpuTest {
                 q.tieWordEmbeddings(), q.attentionBias(), q.qkNorm(), q.bosTokenId(), q.eosTokenIds());
     }
 
-    private static void twoPass(KvCacheDtype kv) {
+    private static void twoPass(KvCacheDtype kv, boolean decodeKernel) {
         System.setProperty(Kernels.ATTENTION_SLOTS, "4");
+        System.setProperty(Kernels.DECODE_ATTENTION, Boolean.toString(decodeKernel));
         try (Arena arena = Arena.ofShared()) {
-            compare("two-pass attention", SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2,
-                    32, 500, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 7), 500, kv);
+            compare("attention, decode kernel " + decodeKernel, SyntheticModel.build(new ModelConfig(
+                    Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,
+                    List.of(1)), arena, 7), 500, kv);
         } finally {
             System.clearProperty(Kernels.ATTENTION_SLOTS);
+            System.clearProperty(Kernels.DECODE_ATTENTION);
         }
     }
 
