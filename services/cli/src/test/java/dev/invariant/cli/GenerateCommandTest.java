@@ -229,13 +229,14 @@ class GenerateCommandTest {
         assertTrue(kv.code() != 0 && kv.err().contains("fp8_e5m2"), kv.err());
     }
 
-    /** A backend that cannot store the cache dtype says so before opening (GPU or not); auto falls back. */
+    /**
+     * The cuda backend stores an fp8 cache and runs GPTQ (here, without a GPU, each is refused only for want of one);
+     * auto falls back to the CPU.
+     */
     @Test
-    void cudaRefusesAnFp8CacheAndAutoFallsBackToTheCpu() throws IOException {
+    void cudaTakesAnFp8CacheAndGptqAndAutoFallsBackToTheCpu() throws IOException {
         Outcome kv = run(story("--backend", "cuda", "--kv-cache-dtype", "fp8_e5m2"));
-        assertTrue(kv.code() != 0 && kv.err().contains("BACKEND_UNAVAILABLE") && kv.err().contains("fp8_e5m2")
-                && kv.err().contains("--backend cpu"), kv.err());
-        // GPTQ runs on the cuda backend: only a machine without a GPU stops it, saying so
+        assertTrue(kv.code() == 0 || kv.err().contains("cannot run here") && !kv.err().contains("cannot store"), kv.err());
         Outcome gptq = run("generate", "--model", "synthetic:tiny-gptq-int4", "--prompt", "x", "--backend", "cuda");
         assertTrue(gptq.code() == 0 || gptq.err().contains("cannot run here") && gptq.err().contains("--backend cpu")
                 && !gptq.err().contains("GPTQ"), gptq.err());

@@ -2,8 +2,10 @@ package dev.invariant.engine.backend.cuda;
 
 import static dev.invariant.engine.backend.cuda.Kernels.NULL;
 
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;
+import java.util.function.LongToIntFunction;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -27,17 +29,22 @@ final class CudaForward {
     private final CUdeviceptr qkv;
     private final CUdeviceptr attn;
     private final CUdeviceptr h;
+    private final CUdeviceptr attnScratch;
     final CUdeviceptr logits;
 
-    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, int numBlocks, int blockSize,
-                int maxPositions, int maxTokens, int maxLogits) {
+    /** KV blocks held (block ids 0 .. numBlocks - 1). */
+    final int numBlocks;
+
+    /**
+     * @param kvBlocks how many KV blocks to hold, given the bytes of one block; asked after everything else is on the
+     *                 device, so that it can size the cache by the memory left (gpu_memory_utilization)
+     */
+    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, LongToIntFunction kvBlocks,
+                int blockSize, KvCacheDtype kv, int maxPositions, int maxTokens, int maxLogits) {
         this.cfg = cfg;
         this.w = w;
         this.k = k;
         this.blockSize = blockSize;
-        this.layerKvBytes = 4L * numBlocks * blockSize * cfg.kvDim();
-        this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
-        this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
         RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
         rope.ensure(maxPositions);
         int half = cfg.headDim() / 2;
@@ -57,12 +64,17 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
+        this.attnScratch = ctx.alloc(k.decodeScratchBytes(cfg.numHeads(), cfg.headDim()));
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
+        this.numBlocks = kvBlocks.applyAsInt(kvBytes(cfg, 1, blockSize, kv));
+        this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();
+        this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
+        this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
     }
 
-    /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions. */
-    static long kvBytes(ModelConfig cfg, int numBlocks, int blockSize) {
-        return 2L * cfg.numLayers() * numBlocks * blockSize * cfg.kvDim() * 4;
+    /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions stored as {@code kv}. */
+    static long kvBytes(ModelConfig cfg, int numBlocks, int blockSize, KvCacheDtype kv) {
+        return 2L * cfg.numLayers() * numBlocks * blockSize * cfg.kvDim() * kv.storage().bytes();
     }
 
     private int qkvDim() {
@@ -104,7 +116,7 @@ final class CudaForward {
                     layerKeys, layerValues, n);
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
-            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n);
+            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
 
             // self_attn.o_proj, then the residual add
             project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.DType;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -30,6 +31,8 @@ final class Kernels {
     private final CUfunction embedF32;
     private final CUfunction ropeKv;
     private final CUfunction attention;
+    private final CUfunction attentionSplits;
+    private final CUfunction attentionMerge;
     /** [dtype bf16/f32][fused: none, norm, norm + silu][tokens per block: 1, 4]. */
     private final CUfunction[][][] matvec = new CUfunction[2][3][MATVEC_TOKENS.length];
     /** [bits 8/4][act-order][fused: none, norm, norm + silu][tokens per block: 1, 4] (kernels/gptq_matvec.cu). */
@@ -44,17 +47,29 @@ final class Kernels {
     private final int attentionSlots;
     /** Caps attention's one-pass capacity (splits); tests set it low to run the two-pass path on short contexts. */
     static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
+    /** Steps of at most this many tokens take attention_decode.cu (splits spread over warps and blocks). */
+    static final int DECODE_ATTENTION_TOKENS = 16;
+    /** false: every step takes attention.cu (tests use it to run that kernel's paths on decode steps too). */
+    static final String DECODE_ATTENTION = "invariant.cuda.decode-attention";
+    private static final int DECODE_GROUPS = 16;  // at most 16 blocks per (token, head): 64 warps over its splits
+    private final int decodeWarps;
+    private final int decodeSmem;
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
     /** Set while profiling (eager steps only: events cannot sit in a replayed graph's timing). */
     KernelProfile profile;
 
-    /** @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory */
-    Kernels(CudaContext ctx, int headDim, int maxPositions) {
+    /**
+     * @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory
+     * @param kv           the KV cache's stored dtype: picks rope_kv's and attention's variant (kernels/kv.cuh)
+     */
+    Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.ctx = ctx;
         embedBf16 = fn("embed", "embed_bf16");
         embedF32 = fn("embed", "embed_f32");
-        ropeKv = fn("rope_kv", "rope_kv");
-        attention = fn("attention", "attention");
+        ropeKv = fn("rope_kv", "rope_kv" + kvSuffix(kv));
+        attention = fn("attention", "attention" + kvSuffix(kv));
+        attentionSplits = fn("attention_decode", "attention_splits" + kvSuffix(kv));
+        attentionMerge = fn("attention_decode", "attention_merge");
         String[] dtypes = {"bf16", "f32"};
         String[] fused = {"", "_norm", "_norm_silu"};
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
@@ -99,6 +114,25 @@ final class Kernels {
         }
         attentionSmem = base + 4 * attentionSlots * headDim;
         cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
+        // attention_decode: per warp a split's value rows, its e_j and row offsets; as many warps (≤ 4) as fit
+        int perWarp = 4 * (SPLIT * headDim + 2 * SPLIT);
+        int warps = Math.min(ATTENTION_WARPS, (ctx.maxSharedPerBlock - 4 * headDim) / perWarp);
+        decodeWarps = Boolean.parseBoolean(System.getProperty(DECODE_ATTENTION, "true")) ? warps : 0;
+        decodeSmem = 4 * headDim + Math.max(decodeWarps, 0) * perWarp;
+        if (decodeWarps > 0) {
+            cuFuncSetAttribute(attentionSplits, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    decodeSmem);
+        }
+    }
+
+    /** The kernel-name suffix of a stored KV dtype: fp32 has none (rope_kv, attention_bf16, attention_fp8e5m2, …). */
+    static String kvSuffix(KvCacheDtype kv) {
+        return switch (kv.storage()) {
+            case FP32, AUTO -> "";
+            case BF16 -> "_bf16";
+            case FP8_E4M3 -> "_fp8e4m3";
+            case FP8_E5M2 -> "_fp8e5m2";
+        };
     }
 
     private CUfunction fn(String op, String kernel) {
@@ -181,8 +215,23 @@ final class Kernels {
                 qNorm, kNorm, eps, heads, kvHeads, headDim, blockSize, keys, values);
     }
 
+    /** Bytes of attention_decode's scratch: every split's m_s, l_s and o_s of a decode step. */
+    long decodeScratchBytes(int heads, int headDim) {
+        return 4L * DECODE_ATTENTION_TOKENS * heads * attentionMaxSplits * (headDim + 2);
+    }
+
     void attention(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
-                   int heads, int kvHeads, int headDim, int blockSize, float scale, int n) {
+                   int heads, int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+        if (n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0) {
+            // Which warp computes a split never changes a value: the grid may follow the step's size.
+            int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
+            launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
+                    in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
+                    scale, attentionMaxSplits);
+            launch(attentionMerge, n * heads, 1, Math.min(128, (headDim + 31) / 32 * 32), 0, scratch, out,
+                    in.positions(), heads, headDim, attentionMaxSplits);
+            return;
+        }
         launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(), in.tokenSeq(),
                 in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale,
                 attentionMaxSplits, attentionSlots);

@@ -78,8 +78,8 @@ public final class CudaDecodeBenchmark {
                         System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
                                 + " tokens per sequence), " + be.stopProfile());
                     }
-                    rows.add(String.format(Locale.ROOT, "| %s | decode | %d | %s | %.1f | %.1f %% | %.0f GB/s |",
-                            spec, b, graphs ? "graph" : "eager", tps, 100 * tps / (roofline * b), copy / 1e9));
+                    rows.add(String.format(Locale.ROOT, "| %s | decode%s | %d | %s | %.1f | %.1f %% | %.0f GB/s |",
+                            spec, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager", tps, 100 * tps / (roofline * b), copy / 1e9));
                 }
                 if (graphs) {
                     for (int p : prefills) {
