@@ -103,12 +103,25 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
     }
 
-    // Stage the input row while the weights are on their way, then normalise it in place.
+    // Stage the input row (and NORM's weights) while the weights are on their way, then normalise it in place. The
+    // loads are read-only global loads, four in flight per thread: a plain loop would wait for each one in turn.
     const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
-    if ((k & 3) == 0 && (ldx & 3) == 0) {
-        for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) reinterpret_cast<float4*>(xs)[i] = reinterpret_cast<const float4*>(xr)[i];
+    float* ns = xs + ((k + 3) & ~3);  // NORM's weights, when fused
+    const bool vec = (k & 3) == 0 && (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(nw) & 15) == 0;
+    if (vec) {
+        const float4* x4 = reinterpret_cast<const float4*>(xr);
+        const float4* n4 = reinterpret_cast<const float4*>(nw);
+#pragma unroll 4
+        for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) {
+            reinterpret_cast<float4*>(xs)[i] = __ldg(x4 + i);
+            if (FLAGS & STREAM_NORM) reinterpret_cast<float4*>(ns)[i] = __ldg(n4 + i);
+        }
     } else {
-        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = xr[i];
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x) {
+            xs[i] = __ldg(xr + i);
+            if (FLAGS & STREAM_NORM) ns[i] = __ldg(nw + i);
+        }
     }
     __syncthreads();
     if (FLAGS & STREAM_NORM) {
@@ -118,7 +131,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         }
         __syncthreads();
         const float invr = invs;
-        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = nw[i] * (xs[i] * invr);
+        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = ns[i] * (xs[i] * invr);
         __syncthreads();
     }
 
@@ -192,7 +205,8 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         stream_impl<T, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx);                         \
     }
 
-// Named matvec_stream_<dtype>[_norm[_silu]]; one token; shared memory: STREAM_WARPS * SLOTS * SLOT_BYTES + 4 * k.
+// Named matvec_stream_<dtype>[_norm[_silu]]; one token; shared memory: STREAM_WARPS * SLOTS * SLOT_BYTES + 4 * k
+// (twice that with NORM), k rounded up to a multiple of 4.
 MATVEC_STREAM(matvec_stream_bf16, unsigned short, 0)
 MATVEC_STREAM(matvec_stream_bf16_norm, unsigned short, STREAM_NORM)
 MATVEC_STREAM(matvec_stream_bf16_norm_silu, unsigned short, STREAM_NORM | STREAM_SILU)

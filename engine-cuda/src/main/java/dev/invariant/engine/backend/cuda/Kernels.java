@@ -164,8 +164,9 @@ final class Kernels {
         int d = w.dtype() == DType.BF16 ? 0 : 1;
         // One token (the decode step at batch 1, a single logits row): a block per multiprocessor streams its rows'
         // weights through shared memory. Same canonical order per row as matvec, so the same bits.
-        if (n == 1 && STREAM_RING + smem(k, 1) <= matvecSmem) {
-            launch(stream[d][fused.ordinal()], ctx.multiprocessors, 1, 32 * STREAM_WARPS, STREAM_RING + smem(k, 1),
+        int streamSmem = STREAM_RING + smem(k, fused == Fused.NONE ? 1 : 2);  // the input row (and the norm's weights)
+        if (n == 1 && streamSmem <= matvecSmem) {
+            launch(stream[d][fused.ordinal()], ctx.multiprocessors, 1, 32 * STREAM_WARPS, streamSmem,
                     w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx);
             return;
         }
