@@ -11,6 +11,7 @@
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: projections [--layers14 N] [--reps N].
 #include "../../../kernels/matvec.cu"
 #include "../../../kernels/matvec_stream.cu"
+#include "tile.cuh"
 #include "../../../kernels/layout.cu"
 
 #include <algorithm>
@@ -83,9 +84,9 @@ template <int NSLOT, int SEGG> struct StreamSet {
         return flags == 0 ? (const void*)stream_var<0, NSLOT, SEGG> : flags == 1 ? (const void*)stream_var<1, NSLOT, SEGG>
                                                                             : (const void*)stream_var<3, NSLOT, SEGG>;
     }
-    static int smem(int k) { return STREAM_WARPS * NSLOT * STREAM_SLOT_BYTES(SEGG) + 8 * ((k + 3) & ~3); }  // x and NORM's weights
+    static int smem(int k, int flags) { return STREAM_WARPS * NSLOT * STREAM_SLOT_BYTES(SEGG) + (flags ? 8 : 4) * ((k + 3) & ~3); }  // x (and NORM's weights)
 };
-struct StreamShape { const void* (*fn)(int); int (*smem)(int); };
+struct StreamShape { const void* (*fn)(int); int (*smem)(int, int); };
 static const StreamShape g_streams[] = {
     {StreamSet<3, 8>::fn, StreamSet<3, 8>::smem}, {StreamSet<4, 8>::fn, StreamSet<4, 8>::smem},
     {StreamSet<2, 16>::fn, StreamSet<2, 16>::smem}, {StreamSet<6, 4>::fn, StreamSet<6, 4>::smem},
@@ -102,7 +103,7 @@ static const void* split_fn(int flags, int parts) {
 
 struct Shape { const char* name; int hidden, qkv, inter; };
 struct Layer { unsigned short *qkv, *o, *gu, *d; unsigned short *lqkv, *lo, *lgu, *ld; float *nIn, *nPost, *bias; };
-struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split.cuh (warps = parts), 4: stream (warps = g_streams index)
+struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split.cuh (warps = parts), 4: stream (warps = g_streams index), 6: tile (many tokens; one: stream)
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 static int g_smem;  // dynamic shared memory a block may take
 static int g_sms;   // multiprocessors
@@ -124,17 +125,27 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
                             STREAM_WARPS * SLOTS * SLOT_BYTES + 8 * ((k + 3) & ~3), s));
         return;
     }
-    if (v.kind == 4 && n == 1) {  // matvec_stream.cu: a persistent grid, one block per multiprocessor
+    if (v.kind == 6 && n > 1) {  // matvec_tile.cu: 32 rows x 8 tokens per block
+        int stride = (k + 7) & ~7, ldx = k;
+        const int* xr = nullptr;
+        void* args[] = {&LW, &x, &xr, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
+        const void* fs[] = {(const void*)matvec_tile_bf16, (const void*)matvec_tile_bf16_norm, (const void*)matvec_tile_bf16_norm_silu};
+        const int w = k >= 32 ? 32 : 1 << (32 - __builtin_clz(k - 1));
+        CK(cudaLaunchKernel(fs[flags == 0 ? 0 : flags == 1 ? 1 : 2], dim3((rows + 31) / 32, (n + 7) / 8), dim3(256), args,
+                            2 * (w * 8 + w) * TILE_XP * 4, s));
+        return;
+    }
+    if ((v.kind == 4 || v.kind == 6) && n == 1) {  // matvec_stream.cu: a persistent grid, one block per multiprocessor
         int stride = (k + 7) & ~7, ldx = k;
         const int* xr = nullptr;
         void* args[] = {&LW, &x, &xr, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx};
-        const StreamShape& ss = g_streams[v.warps];
-        CK(cudaLaunchKernel(ss.fn(flags), dim3(g_sms), dim3(32 * STREAM_WARPS), args, ss.smem(k), s));
+        const StreamShape& ss = g_streams[v.kind == 6 ? 0 : v.warps];
+        CK(cudaLaunchKernel(ss.fn(flags), dim3(g_sms), dim3(32 * STREAM_WARPS), args, ss.smem(k, flags), s));
         return;
     }
     int tg = n == 1 ? 1 : v.tg;
     if (4 * tg * ((k + 3) & ~3) > g_smem) tg = 1;  // as the backend does: input rows that fit
-    const int warps = v.kind == 4 ? 8 : v.warps;  // stream variants: matvec.cu's token groups beyond one token
+    const int warps = v.kind >= 4 ? 8 : v.warps;  // stream variants: matvec.cu's token groups beyond one token
     const int rpb = warps * (tg == 1 ? 1 : 4);
     int stride = (k + 7) & ~7;
     const char* nx = (const char*)next;
@@ -230,7 +241,7 @@ int main(int argc, char** argv) {
     const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}, {"split-k 2", 3, 2, 1}, {"split-k 4", 3, 4, 1},
                                            {"split-k 8", 3, 8, 1}, {"stream 3x8", 4, 0, 4},
                                            {"stream 4x8", 4, 1, 4}, {"stream 2x16", 4, 2, 4}, {"stream 6x4", 4, 3, 4},
-                                           {"stream 2x8", 4, 4, 4}};
+                                           {"stream 2x8", 4, 4, 4}, {"tile 32x8", 6, 0, 8}};
     for (const Shape& sh : shapes) {
         const int nl = sh.hidden == 896 ? 24 : layers14;
         const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
