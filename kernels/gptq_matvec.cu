@@ -87,20 +87,23 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     for (int u = 0; u < AHEAD; u++) {
 #pragma unroll
         for (int r = 0; r < R; r++) {
-            if (u < G) cur[r][u] = ld_stream(wr[r] + (lane + (long long)u * w) * 16);
+            if (u < G) cur[r][u] = ld_stream(wr[r] + (lane + u * 32LL) * 16);
         }
     }
 
-    // Stage the input rows (16-byte copies when aligned), then normalise them in place.
+    // Stage the input rows (16-byte copies when aligned), then normalise them in place. Read-only global loads, four
+    // in flight per thread: a plain loop would wait for each one in turn.
     const bool vec = (k & 3) == 0 && (ldx & 3) == 0;
 #pragma unroll
     for (int g = 0; g < TG; g++) {
         const int t = min(t0 + g, n - 1);
         const float* xr = x + (long long)(xrows ? xrows[t] : t) * ldx;
         if (vec) {
-            for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[g * (xst >> 2) + i] = reinterpret_cast<const float4*>(xr)[i];
+#pragma unroll 4
+            for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[g * (xst >> 2) + i] = __ldg(reinterpret_cast<const float4*>(xr) + i);
         } else {
-            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = xr[i];
+#pragma unroll 4
+            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = __ldg(xr + i);
         }
     }
     __syncthreads();
@@ -110,10 +113,11 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
             if (lane == 0) invs[g] = inv::inv_sqrt_canon(ss / (float)k + eps);
         }
         __syncthreads();
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x) {
+            const float wi = __ldg(nw + i);
 #pragma unroll
-        for (int g = 0; g < TG; g++) {
-            const float invr = invs[g];
-            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = nw[i] * (xs[g * xst + i] * invr);
+            for (int g = 0; g < TG; g++) xs[g * xst + i] = wi * (xs[g * xst + i] * invs[g]);
         }
         __syncthreads();
     }
@@ -132,6 +136,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     int gnext = 0;  // !ACT: the first index of the next group
     int gid = -1;
     const float* xl = xs + lane;
+    // Whole loads exist only when k >= GS * 32, so W is 32 here (a constant: the offsets become immediates).
     for (int g0 = 0; g0 < G; g0 += AHEAD) {
 #pragma unroll
         for (int u = 0; u < AHEAD; u++) {
@@ -141,11 +146,11 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
 #pragma unroll
                 for (int r = 0; r < R; r++) {
                     q[r] = cur[r][u];
-                    if (gi + AHEAD < G) cur[r][u] = ld_stream(wr[r] + (lane + (long long)(gi + AHEAD) * w) * 16);
+                    if (gi + AHEAD < G) cur[r][u] = ld_stream(wr[r] + (lane + (gi + AHEAD) * 32LL) * 16);
                 }
 #pragma unroll
                 for (int j = 0; j < GS; j++) {
-                    const int i = (gi * GS + j) * w + lane;  // this lane's index: chunk gi * GS + j
+                    const int i = (gi * GS + j) * 32 + lane;  // this lane's index: chunk gi * GS + j
                     if (ACT) {
 #pragma unroll
                         for (int r = 0; r < R; r++) {
@@ -163,7 +168,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
                     for (int r = 0; r < R; r++) wv[r] = fmaf(qf<BITS>(q[r], j), st[r].x, st[r].y);
 #pragma unroll
                     for (int g = 0; g < TG; g++) {
-                        const float xv = xl[g * xst + (gi * GS + j) * w];
+                        const float xv = xl[g * xst + (gi * GS + j) * 32];
 #pragma unroll
                         for (int r = 0; r < R; r++) acc[r][g] = fmaf(xv, wv[r], acc[r][g]);
                     }
