@@ -137,10 +137,16 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
 
     const float* xl = xs + lane;
     const bool on = lane < l.w;
-    float acc = 0.0f, gate = 0.0f;
+    float acc = 0.0f, gate = 0.0f, rowBias = 0.0f, rowResid = 0.0f;
     for (int it = 0; it < items; it++) {
         const int slot = it % NSLOT;
         const int r = it / nseg, s = it - r * nseg;
+        if (s == 0 && lane == 0 && !(FLAGS & STREAM_SILU)) {
+            // the row's bias and residual are requested now and used after its last segment
+            const int row = u0 * U + r;
+            rowBias = bias ? __ldg(bias + row) : 0.0f;
+            rowResid = resid ? resid[row] : 0.0f;
+        }
         mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
         const unsigned char* seg = myRing + slot * SLOTB;
         const int g0 = s * SEGG, g1 = min(l.groups, g0 + SEGG);
@@ -187,8 +193,8 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
                 }
             } else if (lane == 0) {
                 float o = acc;
-                if (bias) o = o + bias[row];
-                if (resid) o = resid[row] + o;
+                if (bias) o = o + rowBias;
+                if (resid) o = rowResid + o;
                 y[row] = o;
             }
             acc = 0.0f;
