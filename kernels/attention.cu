@@ -8,14 +8,19 @@
 // shared memory (`slots` of them, sized by the host) one pass computes them all; a longer context takes two passes:
 // the first finds every m_s and l_s, the second recomputes the splits `warps` at a time (the same operations, so the
 // same values) and adds each round's o_s in increasing s. Either way every value is the same.
+// Keys and values are read in the cache's stored dtype and widened exactly (§13, kv.cuh), as the CPU widens a row
+// before its dot: one kernel per dtype, attention (fp32), attention_bf16, attention_fp8e4m3, attention_fp8e5m2.
 // CPU twin: backend/cpu/PagedAttention.attend.
-#include "numerics.cuh"
+#include "kv.cuh"
 
 #define SPLIT 64
 
-INV_EXTERN void attention(const float* qkv, float* out, const int* positions, const int* tokSeq,
-                          const int* seqTableStart, const int* tables, const float* keyCache, const float* valueCache,
-                          int heads, int kvHeads, int headDim, int blockSize, float scale, int maxSplits, int slots) {
+template <class KV>
+__device__ __forceinline__ void attention_body(const float* qkv, float* out, const int* positions, const int* tokSeq,
+                                               const int* seqTableStart, const int* tables,
+                                               const typename KV::T* keyCache, const typename KV::T* valueCache,
+                                               int heads, int kvHeads, int headDim, int blockSize, float scale,
+                                               int maxSplits, int slots) {
     extern __shared__ float smem[];
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
@@ -55,7 +60,7 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
             if (j <= j1) {
                 const int ko = (table[j / blockSize] * blockSize + j % blockSize) * kvDim + kvh * headDim;
                 offs[j - j0] = ko;
-                sc[r] = inv::thread_dot(q, keyCache + ko, headDim) * scale;
+                sc[r] = inv::thread_dot_kv<KV>(q, keyCache + ko, headDim) * scale;
                 m = inv::jmax(m, sc[r]);
             }
         }
@@ -78,7 +83,7 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
             for (int d = lane; d < headDim; d += 32) {
                 float acc = 0.0f;
 #pragma unroll 16
-                for (int j = 0; j < len; j++) acc = fmaf(ew[j], valueCache[offs[j] + d], acc);
+                for (int j = 0; j < len; j++) acc = fmaf(ew[j], KV::load(valueCache[offs[j] + d]), acc);
                 o[d] = acc;
             }
         }
@@ -132,3 +137,17 @@ INV_EXTERN void attention(const float* qkv, float* out, const int* positions, co
         if (d < headDim) dst[d] = acc[i] / bigL;
     }
 }
+
+#define INV_ATTENTION(NAME, KV)                                                                                      \
+    INV_EXTERN void NAME(const float* qkv, float* out, const int* positions, const int* tokSeq,                     \
+                         const int* seqTableStart, const int* tables, const KV::T* keyCache,                        \
+                         const KV::T* valueCache, int heads, int kvHeads, int headDim, int blockSize, float scale,  \
+                         int maxSplits, int slots) {                                                                \
+        attention_body<KV>(qkv, out, positions, tokSeq, seqTableStart, tables, keyCache, valueCache, heads,         \
+                           kvHeads, headDim, blockSize, scale, maxSplits, slots);                                   \
+    }
+
+INV_ATTENTION(attention, inv::KvF32)
+INV_ATTENTION(attention_bf16, inv::KvBf16)
+INV_ATTENTION(attention_fp8e4m3, inv::KvE4m3)
+INV_ATTENTION(attention_fp8e5m2, inv::KvE5m2)

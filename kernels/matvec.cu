@@ -102,16 +102,19 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
     }
     prefetch_share(next, nextBytes);
 
-    // Stage the input rows (16-byte copies when aligned), then normalise them in place.
+    // Stage the input rows (16-byte copies when aligned), then normalise them in place. Read-only global loads, four
+    // in flight per thread: a plain loop would wait for each one in turn.
     const bool vec = (k & 3) == 0 && (ldx & 3) == 0;
 #pragma unroll
     for (int g = 0; g < TG; g++) {
         const int t = min(t0 + g, n - 1);
         const float* xr = x + (long long)(xrows ? xrows[t] : t) * ldx;
         if (vec) {
-            for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[g * (xst >> 2) + i] = reinterpret_cast<const float4*>(xr)[i];
+#pragma unroll 4
+            for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[g * (xst >> 2) + i] = __ldg(reinterpret_cast<const float4*>(xr) + i);
         } else {
-            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = xr[i];
+#pragma unroll 4
+            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = __ldg(xr + i);
         }
     }
     __syncthreads();
@@ -121,10 +124,11 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
             if (lane == 0) invs[g] = inv::inv_sqrt_canon(ss / (float)k + eps);
         }
         __syncthreads();
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x) {
+            const float wi = __ldg(nw + i);
 #pragma unroll
-        for (int g = 0; g < TG; g++) {
-            const float invr = invs[g];
-            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = nw[i] * (xs[g * xst + i] * invr);
+            for (int g = 0; g < TG; g++) xs[g * xst + i] = wi * (xs[g * xst + i] * invs[g]);
         }
         __syncthreads();
     }

@@ -1,15 +1,18 @@
 // Per token, after the q/k/v projection: Qwen3's per-head q_norm / k_norm (RMSNorm over head_dim, numerics.md §4,
 // reduction as in rmsnorm.cu), RoPE on every q and k head (§7: a = v[i], b = v[i + d/2]; v[i] = a*cos - b*sin,
 // v[i + d/2] = b*cos + a*sin, each product rounded, no fma, cos/sin from the host's table), then the token's k and v
-// rows written into its sequence's KV block. One block per token; only the norms reduce, each within one head.
+// rows written into its sequence's KV block, rounded to the cache's stored dtype (§13, kv.cuh). One block per
+// token; only the norms reduce, each within one head. One kernel per stored dtype: rope_kv (fp32), rope_kv_bf16,
+// rope_kv_fp8e4m3, rope_kv_fp8e5m2.
 // CPU twin: the per-token loop of backend/cpu/DecoderForward (RmsNorm.apply, RopeTable.rotate, PagedKvCache.write).
-#include "numerics.cuh"
+#include "kv.cuh"
 
-INV_EXTERN void rope_kv(float* qkv, const int* positions, const int* tokSeq, const int* seqTableStart,
-                        const int* tables, const float* cosT, const float* sinT,
-                        const float* qNorm, const float* kNorm, float eps,
-                        int heads, int kvHeads, int headDim, int blockSize,
-                        float* keyCache, float* valueCache) {
+template <class KV>
+__device__ __forceinline__ void rope_kv_body(float* qkv, const int* positions, const int* tokSeq,
+                                             const int* seqTableStart, const int* tables, const float* cosT,
+                                             const float* sinT, const float* qNorm, const float* kNorm, float eps,
+                                             int heads, int kvHeads, int headDim, int blockSize,
+                                             typename KV::T* keyCache, typename KV::T* valueCache) {
     const int t = blockIdx.x;
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
@@ -51,7 +54,21 @@ INV_EXTERN void rope_kv(float* qkv, const int* positions, const int* tokSeq, con
     const int block = tables[seqTableStart[tokSeq[t]] + pos / blockSize];
     const long long off = ((long long)block * blockSize + pos % blockSize) * kvDim;
     for (int i = threadIdx.x; i < kvDim; i += blockDim.x) {
-        keyCache[off + i] = row[qDim + i];
-        valueCache[off + i] = row[qDim + kvDim + i];
+        keyCache[off + i] = KV::store(row[qDim + i]);
+        valueCache[off + i] = KV::store(row[qDim + kvDim + i]);
     }
 }
+
+#define INV_ROPE_KV(NAME, KV)                                                                                        \
+    INV_EXTERN void NAME(float* qkv, const int* positions, const int* tokSeq, const int* seqTableStart,              \
+                         const int* tables, const float* cosT, const float* sinT, const float* qNorm,               \
+                         const float* kNorm, float eps, int heads, int kvHeads, int headDim, int blockSize,         \
+                         KV::T* keyCache, KV::T* valueCache) {                                                     \
+        rope_kv_body<KV>(qkv, positions, tokSeq, seqTableStart, tables, cosT, sinT, qNorm, kNorm, eps, heads,       \
+                         kvHeads, headDim, blockSize, keyCache, valueCache);                                        \
+    }
+
+INV_ROPE_KV(rope_kv, inv::KvF32)
+INV_ROPE_KV(rope_kv_bf16, inv::KvBf16)
+INV_ROPE_KV(rope_kv_fp8e4m3, inv::KvE4m3)
+INV_ROPE_KV(rope_kv_fp8e5m2, inv::KvE5m2)

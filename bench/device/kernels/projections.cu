@@ -1,5 +1,6 @@
 // Kernel-level benchmark of the decode step's projections on the GPU machine (no JDK needed): kernels/matvec.cu (the
-// projection layout of kernels/layout.cuh, a warp per row) at 4 and 8 rows per block,
+// projection layout of kernels/layout.cuh, a warp per row) and kernels/matvec_stream.cu (one token, weights streamed
+// through shared memory by the bulk copy engine) at several ring shapes (slots per warp x groups per segment),
 // on the layer shapes of Qwen2.5-0.5B and Qwen1.5-14B, each layer with its own weights (more than L2 holds, as in
 // decode). Checks that every variant's outputs have the bits of a one-thread-per-row canonical dot written here
 // (for 1 and 16 tokens), then times, in CUDA graphs:
@@ -9,6 +10,8 @@
 // and prints µs per layer, GB/s, and the fraction of the copy bandwidth measured in the same run.
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: projections [--layers14 N] [--reps N].
 #include "../../../kernels/matvec.cu"
+#include "../../../kernels/matvec_stream.cu"
+#include "tile.cuh"
 #include "../../../kernels/layout.cu"
 
 #include <algorithm>
@@ -68,75 +71,42 @@ __global__ void reference(const unsigned short* W, const float* x, const float* 
 }
 
 
-// The cost of determinism: the projection as a conventional engine would run it at batch 1, each row split four ways
-// along k (a warp per quarter, its own 32 partials and tree, the quarters then added), which changes the rounding.
-// Same layout, loads and fusions as matvec.cu's one-token kernel; bits are expected to differ from the reference.
-template <int FLAGS>
-__global__ void __launch_bounds__(256) split4(const unsigned short* W, const float* x, const float* nw, float eps,
-                                              float* y, const float* bias, const float* resid, int rows, int k,
-                                              int stride) {
-    constexpr int S = 4, GS = 8;
-    extern __shared__ float4 xs4[];
-    float* xs = reinterpret_cast<float*>(xs4);
-    __shared__ float invs, part[8];
-    const inv::RowLayout l = inv::row_layout(k, 2);
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int row = blockIdx.x * 2 + warp / S, sp = warp % S;
-    const unsigned short* wr = W + (long long)min(row, rows - 1) * stride;
-    const int items = l.groups + (l.rest > 0) + (l.chunks * l.w < k);
-    const int lo = sp * items / S, hi = (sp + 1) * items / S;
-    uint4 wv[16];
-#pragma unroll
-    for (int u = 0; u < 16; u++) if (lo + u < hi && lo + u < l.groups) wv[u] = ld_stream(wr + lane * GS + (long long)(lo + u) * l.w * GS);
-    for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[i] = reinterpret_cast<const float4*>(x)[i];
-    __syncthreads();
-    if (FLAGS & NORM) {
-        if (warp == 0) { const float ss = inv::warp_dot(xs, xs, k); if (lane == 0) invs = inv::inv_sqrt_canon(ss / (float)k + eps); }
-        __syncthreads();
-        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = nw[i] * (xs[i] * invs);
-        __syncthreads();
+#include "split.cuh"
+
+// matvec_stream.cu at other ring shapes (slots per warp, groups per segment): same values, other timings.
+template <int FLAGS, int NSLOT, int SEGG>
+__global__ void __launch_bounds__(32 * STREAM_WARPS, 1) stream_var(const unsigned short* W, const float* x, const int* xrows,
+        const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, int k, int stride, int ldx) {
+    stream_impl<unsigned short, FLAGS, NSLOT, SEGG>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx);
+}
+template <int NSLOT, int SEGG> struct StreamSet {
+    static const void* fn(int flags) {
+        return flags == 0 ? (const void*)stream_var<0, NSLOT, SEGG> : flags == 1 ? (const void*)stream_var<1, NSLOT, SEGG>
+                                                                            : (const void*)stream_var<3, NSLOT, SEGG>;
     }
-    float acc = 0.0f;
-    for (int it = lo; it < hi; it++) {
-        if (it < l.groups) {
-            const uint4 u = it - lo < 16 ? wv[0] : ld_stream(wr + lane * GS + (long long)it * l.w * GS);
-            float w[8];
-            unpack<unsigned short>(it - lo < 16 ? u : u, w);
-#pragma unroll
-            for (int q = 0; q < GS; q++) acc = fmaf(xs[(it * GS + q) * l.w + lane], w[q], acc);
-#pragma unroll
-            for (int v = 0; v < 15; v++) wv[v] = wv[v + 1];
-        } else if (it == l.groups && l.rest > 0) {
-            for (int q = 0; q < l.rest; q++)
-                acc = fmaf(xs[(l.groups * GS + q) * l.w + lane], inv::bf16_to_f32(wr[l.groups * l.w * GS + lane * l.rest + q]), acc);
-        } else if (l.chunks * l.w + lane < k) {
-            acc = fmaf(xs[l.chunks * l.w + lane], inv::bf16_to_f32(wr[l.chunks * l.w + lane]), acc);
-        }
-    }
-#pragma unroll
-    for (int o = 16; o >= 1; o >>= 1) acc = acc + __shfl_down_sync(0xffffffffu, acc, o);
-    if (lane == 0) part[warp] = acc;
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        const float a = ((part[0] + part[1]) + part[2]) + part[3];
-        const float b = ((part[4] + part[5]) + part[6]) + part[7];
-        const int r0 = blockIdx.x * 2;
-        if (FLAGS & SILU) { if (r0 + 1 < rows) y[r0 >> 1] = inv::silu_canon(a) * b; return; }
-        for (int r = 0; r < 2; r++) {
-            if (r0 + r >= rows) break;
-            float o = r == 0 ? a : b;
-            if (bias) o = o + bias[r0 + r];
-            if (resid) o = resid[r0 + r] + o;
-            y[r0 + r] = o;
-        }
-    }
+    static int smem(int k, int flags) { return STREAM_WARPS * NSLOT * STREAM_SLOT_BYTES(SEGG) + (flags ? 8 : 4) * ((k + 3) & ~3); }  // x (and NORM's weights)
+};
+struct StreamShape { const void* (*fn)(int); int (*smem)(int, int); };
+static const StreamShape g_streams[] = {
+    {StreamSet<3, 8>::fn, StreamSet<3, 8>::smem}, {StreamSet<4, 8>::fn, StreamSet<4, 8>::smem},
+    {StreamSet<2, 16>::fn, StreamSet<2, 16>::smem}, {StreamSet<6, 4>::fn, StreamSet<6, 4>::smem},
+    {StreamSet<2, 8>::fn, StreamSet<2, 8>::smem}};
+
+static const void* split_fn(int flags, int parts) {
+    const int f = flags == 0 ? 0 : flags == 1 ? 1 : 2;
+    static const void* fs[3][3] = {
+        {(const void*)stream_split<0, 2>, (const void*)stream_split<1, 2>, (const void*)stream_split<3, 2>},
+        {(const void*)stream_split<0, 4>, (const void*)stream_split<1, 4>, (const void*)stream_split<3, 4>},
+        {(const void*)stream_split<0, 8>, (const void*)stream_split<1, 8>, (const void*)stream_split<3, 8>}};
+    return fs[parts == 2 ? 0 : parts == 4 ? 1 : 2][f];
 }
 
 struct Shape { const char* name; int hidden, qkv, inter; };
 struct Layer { unsigned short *qkv, *o, *gu, *d; unsigned short *lqkv, *lo, *lgu, *ld; float *nIn, *nPost, *bias; };
-struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split4
+struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split.cuh (warps = parts), 4: stream (warps = g_streams index), 6: tile (many tokens; one: stream)
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 static int g_smem;  // dynamic shared memory a block may take
+static int g_sms;   // multiprocessors
 
 // One projection of n tokens: y = W x (+ bias) (+ resid), fused per flags; next = the weights to prefetch.
 static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned short* W, const unsigned short* LW, int rows,
@@ -148,16 +118,35 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
         reference<<<dim3((r2 + 127) / 128, n), 128, 0, s>>>(W, x, nw, eps, y, bias, resid, rows, k, n, flags);
         return;
     }
-    if (v.kind == 3) {  // one token only: the batch-1 split a conventional engine would pick
+    if (v.kind == 3) {  // one token only: the batch-1 split a conventional engine would pick (split.cuh)
         int stride = (k + 7) & ~7;
-        const void* f = flags == 0 ? (const void*)split4<0> : flags == 1 ? (const void*)split4<1> : (const void*)split4<3>;
         void* args[] = {&LW, &x, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride};
-        CK(cudaLaunchKernel(f, dim3((rows + 1) / 2), dim3(256), args, 4 * ((k + 3) & ~3), s));
+        CK(cudaLaunchKernel(split_fn(flags, v.warps), dim3(g_sms), dim3(32 * STREAM_WARPS), args,
+                            STREAM_WARPS * SLOTS * SLOT_BYTES + 8 * ((k + 3) & ~3), s));
+        return;
+    }
+    if (v.kind == 6 && n > 1) {  // matvec_tile.cu: 32 rows x 8 tokens per block
+        int stride = (k + 7) & ~7, ldx = k;
+        const int* xr = nullptr;
+        void* args[] = {&LW, &x, &xr, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
+        const void* fs[] = {(const void*)matvec_tile_bf16, (const void*)matvec_tile_bf16_norm, (const void*)matvec_tile_bf16_norm_silu};
+        const int w = k >= 32 ? 32 : 1 << (32 - __builtin_clz(k - 1));
+        CK(cudaLaunchKernel(fs[flags == 0 ? 0 : flags == 1 ? 1 : 2], dim3((rows + 31) / 32, (n + 7) / 8), dim3(256), args,
+                            2 * (w * 8 + w) * TILE_XP * 4, s));
+        return;
+    }
+    if ((v.kind == 4 || v.kind == 6) && n == 1) {  // matvec_stream.cu: a persistent grid, one block per multiprocessor
+        int stride = (k + 7) & ~7, ldx = k;
+        const int* xr = nullptr;
+        void* args[] = {&LW, &x, &xr, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx};
+        const StreamShape& ss = g_streams[v.kind == 6 ? 0 : v.warps];
+        CK(cudaLaunchKernel(ss.fn(flags), dim3(g_sms), dim3(32 * STREAM_WARPS), args, ss.smem(k, flags), s));
         return;
     }
     int tg = n == 1 ? 1 : v.tg;
     if (4 * tg * ((k + 3) & ~3) > g_smem) tg = 1;  // as the backend does: input rows that fit
-    const int rpb = v.warps * (tg == 1 ? 1 : 4);
+    const int warps = v.kind >= 4 ? 8 : v.warps;  // stream variants: matvec.cu's token groups beyond one token
+    const int rpb = warps * (tg == 1 ? 1 : 4);
     int stride = (k + 7) & ~7;
     const char* nx = (const char*)next;
     void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n, &nx, &nextBytes};
@@ -165,7 +154,7 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
     const void* f4[] = {(const void*)matvec_bf16_t4, (const void*)matvec_bf16_norm_t4, (const void*)matvec_bf16_norm_silu_t4};
     const int fi = flags == 0 ? 0 : flags == 1 ? 1 : 2;
     const void* f = tg == 1 ? f1[fi] : f4[fi];
-    CK(cudaLaunchKernel(f, dim3((rows + rpb - 1) / rpb, (n + tg - 1) / tg), dim3(32 * v.warps), args,
+    CK(cudaLaunchKernel(f, dim3((rows + rpb - 1) / rpb, (n + tg - 1) / tg), dim3(32 * warps), args,
                         4 * tg * ((k + 3) & ~3), s));
 }
 
@@ -240,12 +229,19 @@ int main(int argc, char** argv) {
     const void* mvs[] = {(const void*)matvec_bf16_t1, (const void*)matvec_bf16_norm_t1, (const void*)matvec_bf16_norm_silu_t1,
                          (const void*)matvec_bf16_t4, (const void*)matvec_bf16_norm_t4, (const void*)matvec_bf16_norm_silu_t4};
     g_smem = (int)p.sharedMemPerBlockOptin - 1024;
-    for (const void* f : {(const void*)split4<0>, (const void*)split4<1>, (const void*)split4<3>})
-        CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
+    for (int parts : {2, 4, 8})
+        for (int fl : {0, 1, 3}) CK(cudaFuncSetAttribute(split_fn(fl, parts), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
     for (const void* f : mvs) CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
+    g_sms = p.multiProcessorCount;
+    for (const StreamShape& ss : g_streams)
+        for (int fl : {0, 1, 3}) CK(cudaFuncSetAttribute(ss.fn(fl), cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
+    CK(cudaFuncSetAttribute((const void*)matvec_stream_bf16_norm, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)p.sharedMemPerBlockOptin - 1024));
 
     const Shape shapes[] = {{"qwen2.5-0.5b", 896, 1152, 4864}, {"qwen1.5-14b", 5120, 15360, 13696}};
-    const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}, {"split-k 4", 3, 8, 1}};
+    const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}, {"split-k 2", 3, 2, 1}, {"split-k 4", 3, 4, 1},
+                                           {"split-k 8", 3, 8, 1}, {"stream 3x8", 4, 0, 4},
+                                           {"stream 4x8", 4, 1, 4}, {"stream 2x16", 4, 2, 4}, {"stream 6x4", 4, 3, 4},
+                                           {"stream 2x8", 4, 4, 4}, {"tile 32x8", 6, 0, 8}};
     for (const Shape& sh : shapes) {
         const int nl = sh.hidden == 896 ? 24 : layers14;
         const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
@@ -274,6 +270,7 @@ int main(int argc, char** argv) {
                "chain us", "GB/s", "%cp", "chain+pf", "GB/s", "%cp", "qkv", "o", "gate/up", "down", "16tok us");
 
         std::vector<float> ref[2][3];
+        float portable[4] = {0, 0, 0, 0}, bestSplit[4] = {1e30f, 1e30f, 1e30f, 1e30f};
         for (const Variant& v : variants) {
             const char* verdict[2];
             for (int ti = 0; ti < 2; ti++) {  // bits: the whole chain from the same x, for 1 and 4 tokens
@@ -301,12 +298,38 @@ int main(int argc, char** argv) {
                 auto g = capture(s, [&] { for (int l = 0; l < nl; l++) layer(s, v, sh, L, l, b, false, 1, o); });
                 alone[o] = time_graph(s, g, reps) * 1e3 / nl;
                 CK(cudaGraphExecDestroy(g));
+                if (v.kind == 3) bestSplit[o] = std::min(bestSplit[o], alone[o]);
+                if (v.kind == 4 && v.warps == 0) portable[o] = alone[o];  // the kernel the backend runs at batch 1
             }
             printf("%-10s %6s %6s | %9.2f %7.0f %5.1f | %9.2f %7.0f %5.1f | %7.2f %7.2f %7.2f %7.2f | %8.2f\n",
                    v.name.c_str(), verdict[0], verdict[1], c, layerBytes / (c * 1e3), 100 * layerBytes / (c * 1e3) / copyGBs,
                    cp, layerBytes / (cp * 1e3), 100 * layerBytes / (cp * 1e3) / copyGBs, alone[0], alone[1], alone[2],
                    alone[3], c4);
             CK(cudaGraphExecDestroy(chain)); CK(cudaGraphExecDestroy(chainPf)); CK(cudaGraphExecDestroy(chain4));
+        }
+        {  // where a projection's time goes: the same four matrices with nothing fused (no norm, silu, bias, residual)
+            const long long rowsOf[4] = {Q, H, 2 * I, H}, kOf[4] = {H, H, H, I};
+            printf("stream 3x8, nothing fused (us per launch, GB/s):");
+            for (int o = 0; o < 4; o++) {
+                auto g = capture(s, [&] {
+                    for (int l = 0; l < nl; l++) {
+                        const Layer& w = L[l];
+                        const unsigned short* m = o == 0 ? w.lqkv : o == 1 ? w.lo : o == 2 ? w.lgu : w.ld;
+                        proj(s, Variant{"", 4, 0, 4}, 0, nullptr, m, (int)rowsOf[o], (int)kOf[o], b.x0, nullptr,
+                             o == 2 ? b.h : b.qkv, 0, nullptr, nullptr, nullptr, 0, 1);
+                    }
+                });
+                const float us = time_graph(s, g, reps) * 1e3 / nl;
+                printf(" %.2f (%.0f)", us, 2.0 * rowsOf[o] * kOf[o] / (us * 1e3));
+                CK(cudaGraphExecDestroy(g));
+            }
+            printf("\n");
+        }
+        {  // the cost of determinism: portable against the best split for each projection (a tuned engine's pick)
+            float sp = 0, ss = 0;
+            for (int o = 0; o < 4; o++) { sp += portable[o]; ss += bestSplit[o]; }
+            printf("cost of determinism (batch 1, per layer, each projection alone): portable %.2f us, best split per"
+                   " projection %.2f us: portable runs at %.3fx the split's speed\n", sp, ss, ss / sp);
         }
         {  // the vocabulary projection (RMSNorm fused), one token
             const int V = sh.hidden == 896 ? 151936 : 152064;
@@ -333,6 +356,20 @@ int main(int argc, char** argv) {
                 auto g = capture(s, [&] { for (int i = 0; i < 10; i++) go(); });
                 const float us = time_graph(s, g, reps) * 1e3 / 10;
                 printf(" matvec %.2f us (%s)", us, same ? "equal" : "DIFFER");
+                CK(cudaGraphExecDestroy(g));
+            }
+            {
+                const int* xrows = nullptr; float eps = 1e-6f; int kk = H, rows = V, ldx = H;
+                int stride = (H + 7) & ~7; const float* nul = nullptr;
+                const float* x0 = b.x0; const float* nw = L[0].nIn;
+                void* args[] = {&hl, &x0, &xrows, &nw, &eps, &logits, &nul, &nul, &rows, &kk, &stride, &ldx};
+                auto go = [&] { CK(cudaLaunchKernel((const void*)matvec_stream_bf16_norm, dim3(g_sms), dim3(32 * STREAM_WARPS), args,
+                                                    STREAM_WARPS * SLOTS * SLOT_BYTES + 8 * ((kk + 3) & ~3), s)); };
+                CK(cudaMemset(logits, 0xff, 4LL * V)); go(); CK(cudaStreamSynchronize(s));
+                CK(cudaMemcpy(got.data(), logits, 4LL * V, cudaMemcpyDeviceToHost));
+                const bool same = !memcmp(want.data(), got.data(), 4LL * V);
+                auto g = capture(s, [&] { for (int i = 0; i < 10; i++) go(); });
+                printf(" stream %.2f us (%s)", time_graph(s, g, reps) * 1e3 / 10, same ? "equal" : "DIFFER");
                 CK(cudaGraphExecDestroy(g));
             }
             printf("\n");

@@ -44,7 +44,7 @@ public final class Engine implements AutoCloseable {
         Model model = ModelLoader.load(config.model());
         EngineCore.contextLength(model, config); // a bad max_model_len fails before anything is opened
         checkQuantization(config.quantization(), model);
-        startupLog.accept(MemoryFigures.of(model, config).line());
+        startupLog.accept(MemoryFigures.startLine(model, config));
         Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())
                 : Tokenizer.bytes(model.config().vocabSize());
         Backend backend;
@@ -53,6 +53,10 @@ public final class Engine implements AutoCloseable {
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
+        }
+        if (config.gpuMemoryUtilization() > 0) {
+            startupLog.accept(MemoryFigures.of(model, config, backend.numBlocks()).line() + " (gpu_memory_utilization="
+                    + config.gpuMemoryUtilization() + ")");
         }
         try {
             return new Engine(config, new EngineCore(model, tokenizer, backend, config, System::nanoTime));

@@ -25,6 +25,10 @@ import dev.invariant.engine.kv.KvCacheDtype;
  *                         that does not match is refused with the difference named
  * @param maxModelLen      the context length requests are held to (vLLM's max_model_len): prompt + max_tokens must
  *                         fit it; 0 = the model's max_position_embeddings, and more than that is refused
+ * @param gpuMemoryUtilization vLLM's gpu_memory_utilization: the fraction of the GPU's total memory the engine may
+ *                         use for weights, activations and KV cache; the cuda backend then gives the KV cache what is
+ *                         left ({@code kvCacheTokens} is not used). 0 = unset (the cache holds {@code kvCacheTokens});
+ *                         the cpu backend refuses it
  */
 public record EngineConfig(
         String model,
@@ -40,7 +44,8 @@ public record EngineConfig(
         String backend,
         KvCacheDtype kvCacheDtype,
         String quantization,
-        int maxModelLen) {
+        int maxModelLen,
+        double gpuMemoryUtilization) {
 
     /** The quantisation names accepted in {@code quantization}. */
     public static final java.util.List<String> QUANTIZATIONS = java.util.List.of("auto", "none", "gptq");
@@ -65,6 +70,19 @@ public record EngineConfig(
             invalid("quantization '" + quantization + "' is not supported: use gptq, none or auto (what the checkpoint holds)");
         }
         if (maxModelLen < 0) invalid("max_model_len must be >= 0 (0: the model's context length), got " + maxModelLen);
+        if (!(gpuMemoryUtilization >= 0 && gpuMemoryUtilization <= 1)) {
+            throw EngineException.invalid("gpu_memory_utilization", "gpu_memory_utilization must be a fraction in"
+                    + " (0, 1] of the GPU's memory (0 or unset: size the KV cache by its tokens), got "
+                    + gpuMemoryUtilization);
+        }
+    }
+
+    /** The settings with the KV cache sized in tokens (no gpu_memory_utilization). */
+    public EngineConfig(String model, NumericsProfile profile, int threads, int maxNumSeqs, int maxTokensPerStep,
+                        int prefillChunk, int maxWaiting, int blockSize, int kvCacheTokens, boolean prefixCaching,
+                        String backend, KvCacheDtype kvCacheDtype, String quantization, int maxModelLen) {
+        this(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting, blockSize,
+                kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen, 0);
     }
 
     /** The settings with the model's own context length. */
@@ -106,41 +124,52 @@ public record EngineConfig(
 
     public EngineConfig withThreads(int n) {
         return new EngineConfig(model, profile, n, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen,
+                gpuMemoryUtilization);
     }
 
     public EngineConfig withBatching(int maxSeqs, int tokensPerStep, int chunk) {
         return new EngineConfig(model, profile, threads, maxSeqs, tokensPerStep, chunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen,
+                gpuMemoryUtilization);
     }
 
     public EngineConfig withKvCache(int blockSize, int tokens, boolean prefixCaching) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, tokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
+                blockSize, tokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen,
+                gpuMemoryUtilization);
     }
 
     public EngineConfig withProfile(NumericsProfile p) {
         return new EngineConfig(model, p, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen,
+                gpuMemoryUtilization);
     }
 
     public EngineConfig withBackend(String name) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, name, kvCacheDtype, quantization, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, name, kvCacheDtype, quantization, maxModelLen,
+                gpuMemoryUtilization);
     }
 
     public EngineConfig withKvCacheDtype(KvCacheDtype dtype) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, dtype, quantization, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, backend, dtype, quantization, maxModelLen,
+                gpuMemoryUtilization);
     }
 
     public EngineConfig withQuantization(String q) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, q, maxModelLen);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, q, maxModelLen, gpuMemoryUtilization);
+    }
+
+    public EngineConfig withGpuMemoryUtilization(double fraction) {
+        return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, maxModelLen, fraction);
     }
 
     public EngineConfig withMaxModelLen(int n) {
         return new EngineConfig(model, profile, threads, maxNumSeqs, maxTokensPerStep, prefillChunk, maxWaiting,
-                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, n);
+                blockSize, kvCacheTokens, prefixCaching, backend, kvCacheDtype, quantization, n, gpuMemoryUtilization);
     }
 }

@@ -13,12 +13,30 @@ public record MemoryFigures(long weightsBytes, String quantization, long kvBytes
                             int blocks, int blockSize, int layers, int kvDim) {
 
     public static MemoryFigures of(Model model, EngineConfig config) {
+        return of(model, config, config.numBlocks(), config.kvCacheTokens());
+    }
+
+    /** The figures of a cache of {@code blocks} blocks, as a backend sized it (gpu_memory_utilization). */
+    public static MemoryFigures of(Model model, EngineConfig config, int blocks) {
+        return of(model, config, blocks, blocks * config.blockSize());
+    }
+
+    private static MemoryFigures of(Model model, EngineConfig config, int blocks, int tokens) {
         var c = model.config();
         KvCacheDtype kv = config.kvCacheDtype().storage();
-        long positions = (long) config.numBlocks() * config.blockSize();
+        long positions = (long) blocks * config.blockSize();
         return new MemoryFigures(model.weights().byteSize(), model.weights().describeQuantization(),
-                2L * c.numLayers() * positions * c.kvDim() * kv.bytes(), kv, config.kvCacheTokens(), config.numBlocks(),
-                config.blockSize(), c.numLayers(), c.kvDim());
+                2L * c.numLayers() * positions * c.kvDim() * kv.bytes(), kv, tokens, blocks, config.blockSize(),
+                c.numLayers(), c.kvDim());
+    }
+
+    /** The line before a backend opens: with gpu_memory_utilization the cache is sized on the GPU, after the weights. */
+    public static String startLine(Model model, EngineConfig config) {
+        if (config.gpuMemoryUtilization() == 0) return of(model, config).line();
+        MemoryFigures f = of(model, config);
+        return String.format(Locale.ROOT, "memory: weights %s (%s) + KV cache (%s) of what gpu_memory_utilization=%s"
+                        + " of the GPU leaves once the weights and activations are there", gb(f.weightsBytes),
+                f.weights(), f.kvDtype.wireName(), config.gpuMemoryUtilization());
     }
 
     /**
@@ -27,8 +45,12 @@ public record MemoryFigures(long weightsBytes, String quantization, long kvBytes
      */
     public String line() {
         return String.format(Locale.ROOT, "memory: weights %s (%s) + KV cache %s (%s, %d tokens = %d blocks x %d,"
-                        + " %d layers x 2 x %d values) = %s", gb(weightsBytes), quantization.equals("none") ? "dense" : quantization,
+                        + " %d layers x 2 x %d values) = %s", gb(weightsBytes), weights(),
                 gb(kvBytes), kvDtype.wireName(), kvTokens, blocks, blockSize, layers, kvDim, gb(weightsBytes + kvBytes));
+    }
+
+    private String weights() {
+        return quantization.equals("none") ? "dense" : quantization;
     }
 
     private static String gb(long bytes) {

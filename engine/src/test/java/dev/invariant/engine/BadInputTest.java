@@ -113,6 +113,17 @@ class BadInputTest {
     }
 
     @Test
+    void gpuMemoryUtilizationIsRefusedOnTheCpuNamingTheTokenSetting() {
+        EngineException e = assertThrows(EngineException.class, () -> Engine.open(
+                EngineConfig.defaults(TestAssets.model("stories260K").toString()).withGpuMemoryUtilization(0.9)));
+        assertEquals("gpu_memory_utilization", e.param());
+        assertTrue(e.getMessage().contains("cuda") && e.getMessage().contains("--kv-cache-tokens"), e.getMessage());
+        EngineException range = assertThrows(EngineException.class,
+                () -> EngineConfig.defaults("m").withGpuMemoryUtilization(1.01));
+        assertEquals("gpu_memory_utilization", range.param());
+    }
+
+    @Test
     void aRequestTheKvCacheCannotHoldIsAKvCacheErrorNotAContextError() {
         var config = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1)
                 .withKvCache(16, 64, false);

@@ -32,7 +32,7 @@ class QuantizedInvarianceTest {
 
     static EngineConfig base(String model, KvCacheDtype kv) {
         return EngineConfig.defaults(model).withThreads(2).withBatching(64, 4096, 4096).withKvCache(16, 32768, false)
-                .withBackend("cpu").withKvCacheDtype(kv);
+                .withBackend(TestAssets.backend()).withKvCacheDtype(kv);
     }
 
     private static List<Run.Arrival> subjectsAtStart() {
@@ -80,9 +80,10 @@ class QuantizedInvarianceTest {
     @org.junit.jupiter.api.Test
     void theNaiveProfileRunsGptqCheckpoints() {
         String model = "synthetic:tiny-gptq-int4";
-        Run naive = Run.execute(base(model, KvCacheDtype.FP8_E5M2).withProfile(dev.invariant.engine.NumericsProfile.NAIVE),
-                subjectsAtStart());
-        Run portable = Run.execute(base(model, KvCacheDtype.FP8_E5M2), subjectsAtStart());
+        // the naive profile is the CPU backend's (the cuda backend runs portable only)
+        EngineConfig cpu = base(model, KvCacheDtype.FP8_E5M2).withBackend("cpu");
+        Run naive = Run.execute(cpu.withProfile(dev.invariant.engine.NumericsProfile.NAIVE), subjectsAtStart());
+        Run portable = Run.execute(cpu, subjectsAtStart());
         for (Request r : BatchInvarianceTest.subjects()) {
             var result = naive.results.get(r.requestId());
             assertTrue(result.ok(), r.requestId() + ": " + result.error());

@@ -64,10 +64,16 @@ final class EngineOptions {
             description = "Context length requests are held to, vLLM's max_model_len (default: the model's).")
     int maxModelLen;
 
+    @Option(names = "--gpu-memory-utilization", paramLabel = "FRACTION", defaultValue = "0",
+            description = "vLLM's gpu_memory_utilization, cuda backend only: the share (0, 1] of the GPU's memory for"
+                    + " weights, activations and KV cache; the KV cache gets what is left (--kv-cache-tokens is then"
+                    + " not used). Default: unset, the cache holds --kv-cache-tokens.")
+    double gpuMemoryUtilization;
+
     EngineConfig config() {
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         return new EngineConfig(model, NumericsProfile.fromWire(profile), n, maxBatch,
                 Math.max(maxTokensPerStep, maxBatch), prefillChunk, 4096, blockSize, kvCacheTokens, !noPrefixCaching, backend,
-                KvCacheDtype.fromWire(kvCacheDtype), quantization, maxModelLen);
+                KvCacheDtype.fromWire(kvCacheDtype), quantization, maxModelLen, gpuMemoryUtilization);
     }
 }

@@ -229,14 +229,17 @@ class GenerateCommandTest {
         assertTrue(kv.code() != 0 && kv.err().contains("fp8_e5m2"), kv.err());
     }
 
-    /** A backend that cannot store the cache dtype or run GPTQ says so before opening (GPU or not); auto falls back. */
+    /**
+     * The cuda backend stores an fp8 cache and runs GPTQ (here, without a GPU, each is refused only for want of one);
+     * auto falls back to the CPU.
+     */
     @Test
-    void cudaRefusesAnFp8CacheAndGptqAndAutoFallsBackToTheCpu() throws IOException {
+    void cudaTakesAnFp8CacheAndGptqAndAutoFallsBackToTheCpu() throws IOException {
         Outcome kv = run(story("--backend", "cuda", "--kv-cache-dtype", "fp8_e5m2"));
-        assertTrue(kv.code() != 0 && kv.err().contains("BACKEND_UNAVAILABLE") && kv.err().contains("fp8_e5m2")
-                && kv.err().contains("--backend cpu"), kv.err());
+        assertTrue(kv.code() == 0 || kv.err().contains("cannot run here") && !kv.err().contains("cannot store"), kv.err());
         Outcome gptq = run("generate", "--model", "synthetic:tiny-gptq-int4", "--prompt", "x", "--backend", "cuda");
-        assertTrue(gptq.code() != 0 && gptq.err().contains("GPTQ") && gptq.err().contains("--backend cpu"), gptq.err());
+        assertTrue(gptq.code() == 0 || gptq.err().contains("cannot run here") && gptq.err().contains("--backend cpu")
+                && !gptq.err().contains("GPTQ"), gptq.err());
         Outcome auto = run(story("--backend", "auto", "--kv-cache-dtype", "fp8_e4m3"));
         assertEquals(0, auto.code(), auto.err());
         assertTrue(ResultJson.MAPPER.readTree(auto.out()).get("text").asText().length() > 20);

@@ -9,6 +9,7 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.backend.StepBatch;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.ProgressListener;
@@ -40,30 +41,46 @@ public final class CudaBackend implements Backend {
         this.ctx = ctx;
         ModelConfig c = model.config();
         int blockSize = config.blockSize();
-        this.maxPositions = (int) Math.min(c.maxPositionEmbeddings(), (long) config.numBlocks() * blockSize);
-        long kv = CudaForward.kvBytes(c, config.numBlocks(), blockSize);
-        long free = ctx.freeMemory();
-        if (kv > free * 0.9) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + config.numBlocks() * (long) blockSize
-                    + " tokens needs " + kv / (1 << 20) + " MiB, the GPU has " + free / (1 << 20) + " MiB free: lower"
-                    + " the KV cache tokens");
-        }
+        KvCacheDtype kvDtype = config.kvCacheDtype().storage();
+        double fraction = config.gpuMemoryUtilization();
+        // Kernels index one layer's KV with 32-bit element offsets.
+        int maxBlocks = (int) Math.min(Integer.MAX_VALUE, Integer.MAX_VALUE / ((long) blockSize * c.kvDim()));
+        // The longest context served: what the cache holds, or (the cache sized by gpu_memory_utilization later) the
+        // context length requests are held to, cut to the cache once it is sized.
+        int context = config.maxModelLen() > 0 ? Math.min(config.maxModelLen(), c.maxPositionEmbeddings())
+                : c.maxPositionEmbeddings();
+        int limit = fraction > 0 ? context : (int) Math.min(c.maxPositionEmbeddings(), (long) config.numBlocks() * blockSize);
+        if (fraction == 0) checkKvTokens(c, config, kvDtype, maxBlocks);
         this.maxLogits = config.maxNumSeqs();
         int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
-        int maxBlocksPerSeq = (maxPositions + blockSize - 1) / blockSize;
-        this.kernels = new Kernels(ctx, c.headDim(), maxPositions);
+        int maxBlocksPerSeq = (limit + blockSize - 1) / blockSize;
+        this.kernels = new Kernels(ctx, c.headDim(), limit, kvDtype);
         DeviceWeights weights = DeviceWeights.upload(ctx, kernels, model.weights(), arena, progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
-        if ((long) config.numBlocks() * blockSize * c.kvDim() > Integer.MAX_VALUE) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + config.numBlocks() * (long) blockSize
-                    + " tokens exceeds one layer's 2^31 floats on the GPU; lower the KV cache tokens");
-        }
-        this.forward = new CudaForward(ctx, c, weights, kernels, config.numBlocks(), blockSize, maxPositions, maxTokens,
-                maxLogits);
+        this.forward = new CudaForward(ctx, c, weights, kernels, fraction == 0 ? perBlock -> config.numBlocks()
+                : perBlock -> KvBudget.blocks(fraction, ctx.totalMemory(), ctx.totalMemory() - ctx.freeMemory(),
+                perBlock, maxBlocks), blockSize, kvDtype, limit, maxTokens, maxLogits);
+        this.maxPositions = (int) Math.min(limit, (long) forward.numBlocks * blockSize);
         boolean useGraphs = !"false".equals(System.getProperty("invariant.cuda.graphs"));
         this.graphs = new StepGraphs(ctx, forward, inputs, useGraphs ? config.maxNumSeqs() : 0);
         this.logitsHost = ctx.pinned(4L * maxLogits * c.vocabSize());
         ctx.synchronize();
+    }
+
+    /** A KV cache sized in tokens must fit the free memory and the kernels' 32-bit offsets. */
+    private void checkKvTokens(ModelConfig c, EngineConfig config, KvCacheDtype kvDtype, int maxBlocks) {
+        long tokens = config.numBlocks() * (long) config.blockSize();
+        long kv = CudaForward.kvBytes(c, config.numBlocks(), config.blockSize(), kvDtype);
+        long free = ctx.freeMemory();
+        if (kv > free * 0.9) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + tokens + " tokens needs "
+                    + kv / (1 << 20) + " MiB, the GPU has " + free / (1 << 20) + " MiB free: lower the KV cache tokens,"
+                    + " or size it by the GPU's memory with gpu_memory_utilization");
+        }
+        if (config.numBlocks() > maxBlocks) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + tokens + " tokens exceeds one layer's"
+                    + " 2^31 values on the GPU; lower the KV cache tokens");
+        }
     }
 
     /** Builds the backend on GPU 0 (CUDA_VISIBLE_DEVICES picks which), or explains why it cannot run here. */
@@ -98,7 +115,13 @@ public final class CudaBackend implements Backend {
 
     @Override
     public int numBlocks() {
-        return config.numBlocks();
+        return forward.numBlocks;
+    }
+
+    /** Any of fp32, bf16, fp8_e4m3, fp8_e5m2: rounded when written, widened exactly when read, as on the CPU. */
+    @Override
+    public KvCacheDtype kvCacheDtype() {
+        return config.kvCacheDtype().storage();
     }
 
     /** Not thread-safe: one step at a time, like every backend (the engine loop is single-threaded). */
@@ -106,7 +129,7 @@ public final class CudaBackend implements Backend {
     public synchronized float[][] forward(List<SeqChunk> chunks) {
         ctx.makeCurrent();
         int vocab = model.config().vocabSize();
-        StepBatch b = StepBatch.of(chunks, vocab, config.blockSize(), config.numBlocks());
+        StepBatch b = StepBatch.of(chunks, vocab, config.blockSize(), forward.numBlocks);
         if (b.maxEnd() > maxPositions) {
             throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "position " + (b.maxEnd() - 1) + " is beyond the "
                     + maxPositions + " positions this backend serves");

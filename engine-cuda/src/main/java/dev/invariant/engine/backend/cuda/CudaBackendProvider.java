@@ -3,8 +3,11 @@ package dev.invariant.engine.backend.cuda;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.BackendProvider;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ProgressListener;
+import java.util.EnumSet;
+import java.util.Set;
 
 /** The CUDA backend under the name {@code cuda}. */
 public final class CudaBackendProvider implements BackendProvider {
@@ -13,8 +16,20 @@ public final class CudaBackendProvider implements BackendProvider {
         return "cuda";
     }
 
+    /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu), bit for bit the CPU's. */
+    @Override
+    public boolean runsGptq() {
+        return true;
+    }
+
     @Override
     public Backend open(Model model, EngineConfig config) {
         return CudaBackend.open(model, config, ProgressListener.NONE);
+    }
+
+    /** Every stored dtype: kernels/rope_kv.cu and attention.cu have a variant for each (kernels/kv.cuh). */
+    @Override
+    public Set<KvCacheDtype> kvCacheDtypes() {
+        return EnumSet.of(KvCacheDtype.FP32, KvCacheDtype.BF16, KvCacheDtype.FP8_E4M3, KvCacheDtype.FP8_E5M2);
     }
 }

@@ -192,10 +192,19 @@ final class CudaContext implements AutoCloseable {
     }
 
     long freeMemory() {
+        return memInfo()[0];
+    }
+
+    /** The device's memory in bytes, in use or not. */
+    long totalMemory() {
+        return memInfo()[1];
+    }
+
+    private static long[] memInfo() {
         long[] free = new long[1];
         long[] total = new long[1];
         cuMemGetInfo(free, total);
-        return free[0];
+        return new long[] {free[0], total[0]};
     }
 
     void synchronize() {

@@ -2,8 +2,10 @@ package dev.invariant.engine.backend.cuda;
 
 import static dev.invariant.engine.backend.cuda.Kernels.NULL;
 
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;
+import java.util.function.LongToIntFunction;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -27,17 +29,22 @@ final class CudaForward {
     private final CUdeviceptr qkv;
     private final CUdeviceptr attn;
     private final CUdeviceptr h;
+    private final CUdeviceptr attnScratch;
     final CUdeviceptr logits;
 
-    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, int numBlocks, int blockSize,
-                int maxPositions, int maxTokens, int maxLogits) {
+    /** KV blocks held (block ids 0 .. numBlocks - 1). */
+    final int numBlocks;
+
+    /**
+     * @param kvBlocks how many KV blocks to hold, given the bytes of one block; asked after everything else is on the
+     *                 device, so that it can size the cache by the memory left (gpu_memory_utilization)
+     */
+    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, LongToIntFunction kvBlocks,
+                int blockSize, KvCacheDtype kv, int maxPositions, int maxTokens, int maxLogits) {
         this.cfg = cfg;
         this.w = w;
         this.k = k;
         this.blockSize = blockSize;
-        this.layerKvBytes = 4L * numBlocks * blockSize * cfg.kvDim();
-        this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
-        this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
         RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
         rope.ensure(maxPositions);
         int half = cfg.headDim() / 2;
@@ -57,16 +64,30 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
+        this.attnScratch = ctx.alloc(k.decodeScratchBytes(cfg.numHeads(), cfg.headDim()));
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
+        this.numBlocks = kvBlocks.applyAsInt(kvBytes(cfg, 1, blockSize, kv));
+        this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();
+        this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
+        this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
     }
 
-    /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions. */
-    static long kvBytes(ModelConfig cfg, int numBlocks, int blockSize) {
-        return 2L * cfg.numLayers() * numBlocks * blockSize * cfg.kvDim() * 4;
+    /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions stored as {@code kv}. */
+    static long kvBytes(ModelConfig cfg, int numBlocks, int blockSize, KvCacheDtype kv) {
+        return 2L * cfg.numLayers() * numBlocks * blockSize * cfg.kvDim() * kv.storage().bytes();
     }
 
     private int qkvDim() {
         return cfg.qDim() + 2 * cfg.kvDim();
+    }
+
+    /** One projection, dense or GPTQ (same contract: {@link Kernels#matmul}). */
+    private void project(DeviceWeights.Projection p, Kernels.Fused fused, CUdeviceptr norm, float eps, CUdeviceptr in,
+                         CUdeviceptr xrows, int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
+        switch (p) {
+            case DeviceWeights.Matrix m -> k.matmul(m, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+            case DeviceWeights.Gptq g -> k.gptqMatmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+        }
     }
 
     /** Enqueues the step for n tokens whose inputs are staged; the logits of m rows land in {@link #logits}. */
@@ -87,7 +108,7 @@ final class CudaForward {
             CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias)
-            k.matmul(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
+            project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
                     lw.qkvBias(), null);
 
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update
@@ -95,16 +116,16 @@ final class CudaForward {
                     layerKeys, layerValues, n);
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
-            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n);
+            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
 
             // self_attn.o_proj, then the residual add
-            k.matmul(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
+            project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
 
             // post_attention_layernorm, mlp.gate_proj | up_proj (rows interleaved), act_fn(gate) * up
-            k.matmul(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn, null, null);
+            project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn, null, null);
 
             // mlp.down_proj, then the residual add
-            k.matmul(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
+            project(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
         }
 
         // model.norm and lm_head, only for the rows whose logits are wanted

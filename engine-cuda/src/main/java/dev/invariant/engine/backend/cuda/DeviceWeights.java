@@ -5,12 +5,15 @@ import dev.invariant.engine.model.LayerWeights;
 import dev.invariant.engine.model.ModelWeights;
 import dev.invariant.engine.model.ProgressListener;
 import dev.invariant.engine.model.Tensor;
+import dev.invariant.engine.model.gptq.GptqLayer;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -20,17 +23,40 @@ import jcuda.driver.CUdeviceptr;
  * every row is still its own canonical dot, so stacking changes no value. Projection matrices are then rewritten on
  * the device into the projection layout of kernels/layout.cuh (a permutation within each row, so that a warp's lane
  * reads its own partial's weights with 16-byte loads); the embedding table stays row-major for the lookup, and a
- * tied lm_head gets its own copy in the projection layout.
+ * tied lm_head gets its own copy in the projection layout. A GPTQ checkpoint's projections stay packed
+ * ({@link GptqRows}: the same stacking, rows moved once on the host into kernels/gptq_matvec.cu's order).
  */
 record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead) {
+    /** GPTQ layers prepared on the host ahead of the one being uploaded (memory: ~2 bytes per weight each). */
+    private static final int HOST_AHEAD = 2;
+
+    /** A projection's weights: dense ({@link Matrix}) or GPTQ-packed ({@link Gptq}). */
+    sealed interface Projection permits Matrix, Gptq {
+        int rows();
+
+        /** Bytes a decode step reads. */
+        long bytes();
+    }
 
     /** Rows start {@code stride} values apart: {@code cols} for row-major, 16-byte aligned for the projection layout. */
-    record Matrix(CUdeviceptr ptr, DType dtype, int rows, int cols, int stride) {
+    record Matrix(CUdeviceptr ptr, DType dtype, int rows, int cols, int stride) implements Projection {
+        @Override
+        public long bytes() {
+            return (long) rows * stride * dtype.bytes();
+        }
+    }
+
+    /**
+     * GPTQ rows ({@link GptqRows}) on the device: packed values {@code stride} bytes apart, the (scale, -zero·scale)
+     * table, the group ids and, for act-order stacks of distinct g_idx, each row's part (else null).
+     */
+    record Gptq(CUdeviceptr q, CUdeviceptr tab, CUdeviceptr gidx, CUdeviceptr rowPart, int bits, int rows, int cols,
+                int stride, int groups, int gsz, long bytes) implements Projection {
     }
 
     /** One decoder layer; {@code qkvBias} (Qwen2) and {@code qNorm}/{@code kNorm} (Qwen3) are null where absent. */
-    record Layer(CUdeviceptr inputNorm, Matrix qkv, CUdeviceptr qkvBias, CUdeviceptr qNorm, CUdeviceptr kNorm,
-                 Matrix o, CUdeviceptr postNorm, Matrix gateUp, Matrix down) {
+    record Layer(CUdeviceptr inputNorm, Projection qkv, CUdeviceptr qkvBias, CUdeviceptr qNorm, CUdeviceptr kNorm,
+                 Projection o, CUdeviceptr postNorm, Projection gateUp, Projection down) {
     }
 
     static DeviceWeights upload(CudaContext ctx, Kernels k, ModelWeights w, Arena arena, ProgressListener progress) {
@@ -39,29 +65,67 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                 : projection(ctx, k, matrix(ctx, arena, List.of(w.lmHead())), true);
         List<Layer> layers = new ArrayList<>();
         long total = 0;
-        for (LayerWeights l : w.layers()) total += bytes(l);
+        for (LayerWeights l : w.layers()) total += l.byteSize();
         long done = 0;
-        for (LayerWeights l : w.layers()) {
+        List<LayerWeights> ls = w.layers();
+        // GPTQ layers are moved into the kernel's order on the host (all cores) a few layers ahead of their upload
+        @SuppressWarnings("unchecked")
+        CompletableFuture<GptqRows[]>[] host = new CompletableFuture[ls.size()];
+        for (int i = 0; i < ls.size(); i++) {
+            for (int j = i; j < Math.min(i + HOST_AHEAD + 1, ls.size()); j++) {
+                GptqLayer gj = ls.get(j).gptq();
+                if (host[j] == null && gj != null) host[j] = CompletableFuture.supplyAsync(() -> GptqRows.layer(gj));
+            }
+            LayerWeights l = ls.get(i);
+            GptqRows[] rows = host[i] == null ? null : join(host[i]);
+            host[i] = null;
             CUdeviceptr bias = l.qBias() == null ? null
                     : ctx.upload(concat(vector(l.qBias(), arena), vector(l.kBias(), arena), vector(l.vBias(), arena)));
-            layers.add(new Layer(
-                    ctx.upload(vector(l.inputLayernorm(), arena)),
-                    projection(ctx, k, matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), true), bias,
+            Projection qkv = rows != null ? gptq(ctx, rows[0])
+                    : projection(ctx, k, matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), true);
+            Projection o = rows != null ? gptq(ctx, rows[1]) : projection(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true);
+            Projection gateUp = rows != null ? gptq(ctx, rows[2])
+                    : projection(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
+            Projection down = rows != null ? gptq(ctx, rows[3])
+                    : projection(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
+            layers.add(new Layer(ctx.upload(vector(l.inputLayernorm(), arena)), qkv, bias,
                     l.qNorm() == null ? null : ctx.upload(vector(l.qNorm(), arena)),
                     l.kNorm() == null ? null : ctx.upload(vector(l.kNorm(), arena)),
-                    projection(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true),
-                    ctx.upload(vector(l.postAttentionLayernorm(), arena)),
-                    projection(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true),
-                    projection(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true)));
-            done += bytes(l);
+                    o, ctx.upload(vector(l.postAttentionLayernorm(), arena)), gateUp, down));
+            done += l.byteSize();
             progress.progress("upload weights to the GPU", done, total);
         }
         return new DeviceWeights(embed, List.copyOf(layers), ctx.upload(vector(w.norm(), arena)), head);
     }
 
-    private static long bytes(LayerWeights l) {
-        return l.qProj().byteSize() + l.kProj().byteSize() + l.vProj().byteSize() + l.oProj().byteSize()
-                + l.gateProj().byteSize() + l.upProj().byteSize() + l.downProj().byteSize();
+    /** GPTQ rows built on the host ({@link GptqRows}), uploaded. */
+    private static Gptq gptq(CudaContext ctx, GptqRows r) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment q = tmp.allocate(r.q().length, 16);
+            MemorySegment.copy(r.q(), 0, q, ValueLayout.JAVA_BYTE, 0, r.q().length);
+            CUdeviceptr qp = ctx.alloc(q.byteSize());
+            ctx.upload(qp, 0, q);
+            CUdeviceptr rowPart = r.rowPart() == null ? null : ints(ctx, tmp, r.rowPart());
+            return new Gptq(qp, ctx.upload(r.tab()), ints(ctx, tmp, r.gidx()), rowPart, r.bits(), r.rows(), r.cols(),
+                    r.stride(), r.groups(), r.gsz(), r.bytes());
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
+        }
+    }
+
+    private static CUdeviceptr ints(CudaContext ctx, Arena tmp, int[] v) {
+        MemorySegment s = tmp.allocate(4L * v.length, 16);
+        MemorySegment.copy(v, 0, s, ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, v.length);
+        CUdeviceptr p = ctx.alloc(s.byteSize());
+        ctx.upload(p, 0, s);
+        return p;
     }
 
     /** The row-major matrix m rewritten into the projection layout; {@code consume}: m's memory is freed. */

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.DType;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -21,14 +22,23 @@ final class Kernels {
     private static final int MATVEC_WARPS = 8;  // warps per block: a row per warp for one token, 4 for token groups
     private static final int[] MATVEC_TOKENS = {1, 4};  // tokens per block (kernels/matvec.cu's variants)
     private static final int MATVEC_STATIC_SMEM = 1024;  // the kernel's own shared arrays, below this
+    /** kernels/matvec_stream.cu: STREAM_WARPS x SLOTS x SLOT_BYTES of weight ring per block, then the input row. */
+    private static final int STREAM_WARPS = 8;
+    private static final int STREAM_RING = STREAM_WARPS * 3 * (8 * 512 + 576);
 
     private final CudaContext ctx;
     private final CUfunction embedBf16;
     private final CUfunction embedF32;
     private final CUfunction ropeKv;
     private final CUfunction attention;
+    private final CUfunction attentionSplits;
+    private final CUfunction attentionMerge;
     /** [dtype bf16/f32][fused: none, norm, norm + silu][tokens per block: 1, 4]. */
     private final CUfunction[][][] matvec = new CUfunction[2][3][MATVEC_TOKENS.length];
+    /** [bits 8/4][act-order][fused: none, norm, norm + silu][tokens per block: 1, 4] (kernels/gptq_matvec.cu). */
+    private final CUfunction[][][][] gptq = new CUfunction[2][2][3][MATVEC_TOKENS.length];
+    /** [dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent grid. */
+    private final CUfunction[][] stream = new CUfunction[2][3];
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     private final int matvecSmem;
@@ -37,17 +47,29 @@ final class Kernels {
     private final int attentionSlots;
     /** Caps attention's one-pass capacity (splits); tests set it low to run the two-pass path on short contexts. */
     static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
+    /** Steps of at most this many tokens take attention_decode.cu (splits spread over warps and blocks). */
+    static final int DECODE_ATTENTION_TOKENS = 16;
+    /** false: every step takes attention.cu (tests use it to run that kernel's paths on decode steps too). */
+    static final String DECODE_ATTENTION = "invariant.cuda.decode-attention";
+    private static final int DECODE_GROUPS = 16;  // at most 16 blocks per (token, head): 64 warps over its splits
+    private final int decodeWarps;
+    private final int decodeSmem;
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
     /** Set while profiling (eager steps only: events cannot sit in a replayed graph's timing). */
     KernelProfile profile;
 
-    /** @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory */
-    Kernels(CudaContext ctx, int headDim, int maxPositions) {
+    /**
+     * @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory
+     * @param kv           the KV cache's stored dtype: picks rope_kv's and attention's variant (kernels/kv.cuh)
+     */
+    Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.ctx = ctx;
         embedBf16 = fn("embed", "embed_bf16");
         embedF32 = fn("embed", "embed_f32");
-        ropeKv = fn("rope_kv", "rope_kv");
-        attention = fn("attention", "attention");
+        ropeKv = fn("rope_kv", "rope_kv" + kvSuffix(kv));
+        attention = fn("attention", "attention" + kvSuffix(kv));
+        attentionSplits = fn("attention_decode", "attention_splits" + kvSuffix(kv));
+        attentionMerge = fn("attention_decode", "attention_merge");
         String[] dtypes = {"bf16", "f32"};
         String[] fused = {"", "_norm", "_norm_silu"};
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
@@ -57,6 +79,21 @@ final class Kernels {
                     CUfunction mv = fn("matvec", "matvec_" + dtypes[d] + fused[f] + "_t" + MATVEC_TOKENS[t]);
                     cuFuncSetAttribute(mv, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     matvec[d][f][t] = mv;
+                }
+                CUfunction st = fn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f]);
+                cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                stream[d][f] = st;
+            }
+        }
+        for (int b = 0; b < 2; b++) {
+            for (int a = 0; a < 2; a++) {
+                for (int f = 0; f < 3; f++) {
+                    for (int t = 0; t < MATVEC_TOKENS.length; t++) {
+                        CUfunction g = fn("gptq_matvec", "gptq_int" + (b == 0 ? 8 : 4) + (a == 1 ? "_act" : "") + fused[f]
+                                + "_t" + MATVEC_TOKENS[t]);
+                        cuFuncSetAttribute(g, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                        gptq[b][a][f][t] = g;
+                    }
                 }
             }
         }
@@ -77,6 +114,25 @@ final class Kernels {
         }
         attentionSmem = base + 4 * attentionSlots * headDim;
         cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
+        // attention_decode: per warp a split's value rows, its e_j and row offsets; as many warps (≤ 4) as fit
+        int perWarp = 4 * (SPLIT * headDim + 2 * SPLIT);
+        int warps = Math.min(ATTENTION_WARPS, (ctx.maxSharedPerBlock - 4 * headDim) / perWarp);
+        decodeWarps = Boolean.parseBoolean(System.getProperty(DECODE_ATTENTION, "true")) ? warps : 0;
+        decodeSmem = 4 * headDim + Math.max(decodeWarps, 0) * perWarp;
+        if (decodeWarps > 0) {
+            cuFuncSetAttribute(attentionSplits, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    decodeSmem);
+        }
+    }
+
+    /** The kernel-name suffix of a stored KV dtype: fp32 has none (rope_kv, attention_bf16, attention_fp8e5m2, …). */
+    static String kvSuffix(KvCacheDtype kv) {
+        return switch (kv.storage()) {
+            case FP32, AUTO -> "";
+            case BF16 -> "_bf16";
+            case FP8_E4M3 -> "_fp8e4m3";
+            case FP8_E5M2 -> "_fp8e5m2";
+        };
     }
 
     private CUfunction fn(String op, String kernel) {
@@ -105,14 +161,43 @@ final class Kernels {
             throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
                     + " bytes of shared memory per block, the GPU has " + matvecSmem);
         }
+        int d = w.dtype() == DType.BF16 ? 0 : 1;
+        // One token (the decode step at batch 1, a single logits row): a block per multiprocessor streams its rows'
+        // weights through shared memory. Same canonical order per row as matvec, so the same bits.
+        int streamSmem = STREAM_RING + smem(k, fused == Fused.NONE ? 1 : 2);  // the input row (and the norm's weights)
+        if (n == 1 && streamSmem <= matvecSmem) {
+            launch(stream[d][fused.ordinal()], ctx.multiprocessors, 1, 32 * STREAM_WARPS, streamSmem,
+                    w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx);
+            return;
+        }
         // Tokens per block: how many share each weight load; their input rows must fit in shared memory. A token's
         // value never depends on it (each keeps its own partials), so it may follow the batch.
         int t = n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;
         int tg = MATVEC_TOKENS[t];
         int rowsPerBlock = MATVEC_WARPS * (tg == 1 ? 1 : 4);
-        CUfunction f = matvec[w.dtype() == DType.BF16 ? 0 : 1][fused.ordinal()][t];
+        CUfunction f = matvec[d][fused.ordinal()][t];
         launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
                 w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n, null, 0L);
+    }
+
+    /**
+     * {@link #matmul}'s contract over GPTQ weights kept packed (kernels/gptq_matvec.cu): each weight dequantised in
+     * registers by the CPU's one operation right before its fma, the dot in the canonical order.
+     */
+    void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
+                    int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
+        int k = w.cols();
+        if (smem(k, 1) > matvecSmem) {
+            throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
+                    + " bytes of shared memory per block, the GPU has " + matvecSmem);
+        }
+        int t = n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;  // tokens per block: as matmul, never a value's order
+        int tg = MATVEC_TOKENS[t];
+        int rowsPerBlock = MATVEC_WARPS * (w.bits() == 8 ? 2 : 4);  // the kernel's R rows per warp
+        CUfunction f = gptq[w.bits() == 8 ? 0 : 1][w.gsz() == 0 ? 1 : 0][fused.ordinal()][t];
+        launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
+                w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm, eps, y, bias, resid, w.rows(), k,
+                w.stride(), w.groups(), ldx, ldy, n);
     }
 
     private static int smem(int k, int tokens) {
@@ -131,8 +216,23 @@ final class Kernels {
                 qNorm, kNorm, eps, heads, kvHeads, headDim, blockSize, keys, values);
     }
 
+    /** Bytes of attention_decode's scratch: every split's m_s, l_s and o_s of a decode step. */
+    long decodeScratchBytes(int heads, int headDim) {
+        return 4L * DECODE_ATTENTION_TOKENS * heads * attentionMaxSplits * (headDim + 2);
+    }
+
     void attention(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
-                   int heads, int kvHeads, int headDim, int blockSize, float scale, int n) {
+                   int heads, int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+        if (n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0) {
+            // Which warp computes a split never changes a value: the grid may follow the step's size.
+            int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
+            launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
+                    in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
+                    scale, attentionMaxSplits);
+            launch(attentionMerge, n * heads, 1, Math.min(128, (headDim + 31) / 32 * 32), 0, scratch, out,
+                    in.positions(), heads, headDim, attentionMaxSplits);
+            return;
+        }
         launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(), in.tokenSeq(),
                 in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale,
                 attentionMaxSplits, attentionSlots);

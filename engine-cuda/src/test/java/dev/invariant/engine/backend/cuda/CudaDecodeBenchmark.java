@@ -5,22 +5,22 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.model.ConsoleProgress;
+import dev.invariant.engine.model.LayerWeights;
 import dev.invariant.engine.model.LoadOptions;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelLoader;
 import dev.invariant.engine.model.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SplittableRandom;
 import jcuda.driver.CUdeviceptr;
 
 /**
  * Decode and prefill throughput of the CUDA backend (portable profile), with the roofline measured in the same run:
- * a batch-1 decode step must read every weight once, so tok/s ≤ copy bandwidth ÷ weight bytes.
+ * a batch-1 decode step must read every weight once, so tok/s ≤ copy bandwidth ÷ weight bytes (GPTQ: the packed
+ * bytes of the checkpoint).
  * <pre>
  *   CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32] [--prefill 700,2767] [--eager]
  * </pre>
@@ -78,8 +78,8 @@ public final class CudaDecodeBenchmark {
                         System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
                                 + " tokens per sequence), " + be.stopProfile());
                     }
-                    rows.add(String.format(Locale.ROOT, "| %s | decode | %d | %s | %.1f | %.1f %% | %.0f GB/s |",
-                            spec, b, graphs ? "graph" : "eager", tps, 100 * tps / (roofline * b), copy / 1e9));
+                    rows.add(String.format(Locale.ROOT, "| %s | decode%s | %d | %s | %.1f | %.1f %% | %.0f GB/s |",
+                            spec, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager", tps, 100 * tps / (roofline * b), copy / 1e9));
                 }
                 if (graphs) {
                     for (int p : prefills) {
@@ -97,17 +97,15 @@ public final class CudaDecodeBenchmark {
         rows.forEach(System.out::println);
     }
 
-    /** Bytes a decode step reads at least: every tensor once (a tied head counted once). */
+    /**
+     * Bytes a decode step reads at least: every tensor once as the checkpoint stores it (a tied head counted once;
+     * GPTQ projections packed: qweight, qzeros, scales, g_idx).
+     */
     static long weightBytes(Model m) {
-        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
-        long n = 0;
-        List<Tensor> all = new ArrayList<>(Arrays.asList(m.weights().embedTokens(), m.weights().norm(), m.weights().lmHead()));
-        m.weights().layers().forEach(l -> all.addAll(Arrays.asList(l.inputLayernorm(), l.qProj(), l.kProj(),
-                l.vProj(), l.qBias(), l.kBias(), l.vBias(), l.qNorm(), l.kNorm(), l.oProj(), l.postAttentionLayernorm(),
-                l.gateProj(), l.upProj(), l.downProj())));
-        for (Tensor t : all) {
-            if (t != null && seen.put(t, true) == null) n += t.byteSize();
-        }
+        Tensor embed = m.weights().embedTokens();
+        long n = embed.byteSize() + m.weights().norm().byteSize();
+        if (m.weights().lmHead() != embed) n += m.weights().lmHead().byteSize();
+        for (LayerWeights l : m.weights().layers()) n += l.byteSize();
         return n;
     }
 

@@ -31,16 +31,18 @@ class CudaEngineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K", "tiny-qwen2", "tiny-qwen3"})
+    @ValueSource(strings = {"stories260K", "tiny-qwen2", "tiny-qwen3", "synthetic:tiny-gptq-int8",
+            "synthetic:tiny-gptq-int4"})
     void sameWorkloadSameBitsOnBothBackends(String model) {
-        int vocab = model.equals("stories260K") ? 512 : 151936;
+        boolean synthetic = model.startsWith("synthetic:");
+        int vocab = model.equals("stories260K") || synthetic ? 512 : 151936;
         Random rnd = new Random(3);
         List<Run.Arrival> a = new ArrayList<>(Run.companions(rnd, 40, Math.min(vocab, 512), 48, 12));
         a.add(new Run.Arrival(0, new Request("greedy", Prompt.text("Once upon a time, there was a little girl"),
                 SamplingParams.builder().maxTokens(40).ignoreEos(true).build())));
         a.add(new Run.Arrival(3, new Request("seeded", Prompt.text("Once upon a time"), SamplingParams.builder()
                 .maxTokens(40).ignoreEos(true).temperature(0.8f).topP(0.9f).seed(99L).build())));
-        EngineConfig base = EngineConfig.defaults(TestAssets.model(model).toString()).withThreads(2)
+        EngineConfig base = EngineConfig.defaults(synthetic ? model : TestAssets.model(model).toString()).withThreads(2)
                 .withBatching(64, 256, 32).withKvCache(16, 32768, true);
         Run cpu = Run.execute(base, a);
         Run gpu = Run.execute(base.withBackend("cuda"), a);

@@ -3,10 +3,12 @@ package dev.invariant.engine.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.invariant.engine.backend.StepScript;
+import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.cpu.CpuBackend;
 import dev.invariant.engine.backend.cpu.CpuBackendConfig;
 import dev.invariant.engine.backend.cpu.LoadedModel;
 import dev.invariant.engine.backend.cpu.SyntheticModel;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
@@ -16,12 +18,14 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The portable profile's promise across devices: the CUDA backend's logits are the CPU backend's, raw float bits,
  * after a prompt prefilled in one piece or in chunks, at every decoded position, with any block placement and with
- * companions of random lengths in the same steps. The prompt crosses two attention splits (64, 128).
+ * companions of random lengths in the same steps. The prompt crosses two attention splits (64, 128). With a bf16 or
+ * fp8 KV cache too: both backends round each key and value to the stored dtype and widen it back exactly.
  */
 class CudaMatchesCpuTest {
     private static final int PROMPT = 150;
@@ -38,6 +42,29 @@ class CudaMatchesCpuTest {
         try (LoadedModel m = LoadedModel.open(name)) {
             compare(name, m.model());
         }
+    }
+
+    /**
+     * GPTQ checkpoints (kernels/gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
+     * int4 one group; only the per-value rest of a row) and the seed report's quantisation at Qwen1.5's vocabulary.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-gptq-int8", "tiny-gptq-int4", "tiny-gptq-int4-g-1", "qwen1.5-small-gptq-int8"})
+    void gptqPresets(String name) {
+        try (LoadedModel m = LoadedModel.open(name)) {
+            compare(name, m.model());
+        }
+    }
+
+    /** GPTQ rows of whole 16-byte loads (GptqModels): v2 zeros, int4 act-order with a g_idx per linear, groups 32-128/one. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("gptqNames")
+    void gptqWide(String name) {
+        compare(name, GptqModels.wide(GptqModels.named(name)));
+    }
+
+    static java.util.stream.Stream<String> gptqNames() {
+        return GptqModels.names();
     }
 
     /** bf16, K = 320 and 704: the vector path with a partial last chunk of 32. */
@@ -57,35 +84,79 @@ class CudaMatchesCpuTest {
     /** The Qwen2.5-0.5B layer shape (hidden 896, FFN 4864, 14/2 heads of 64, vocab 151936), two layers. */
     @Test
     void qwen25HalfLayers() {
-        ModelConfig q = SyntheticModel.qwen25Half();
-        synthetic(new ModelConfig(q.architecture(), q.hiddenSize(), q.intermediateSize(), 2, q.numHeads(),
-                q.numKvHeads(), q.headDim(), q.vocabSize(), q.maxPositionEmbeddings(), q.ropeTheta(), q.rmsNormEps(),
-                q.tieWordEmbeddings(), q.attentionBias(), q.qkNorm(), q.bosTokenId(), q.eosTokenIds()));
+        synthetic(qwen25TwoLayers(), KvCacheDtype.FP32);
     }
 
-    /** 504 positions (8 attention splits) with one-pass room for 4: attention's two-pass path, against the CPU. */
-    @Test
-    void twoPassAttention() {
+    /**
+     * 504 positions (8 attention splits) with one-pass room for 4: attention.cu's two-pass path on every step, then
+     * attention_decode.cu on the steps of few tokens (its splits over many warps), each against the CPU.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void twoPassAndDecodeAttention(boolean decodeKernel) {
+        twoPass(KvCacheDtype.FP32, decodeKernel);
+    }
+
+    /** Each narrow KV dtype on tiny shapes: head_dim 20 with q/k norm (4-element loads) and head_dim 18 (scalar loads). */
+    @ParameterizedTest
+    @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
+    void kvCacheDtypeTinyShapes(KvCacheDtype kv) {
+        synthetic(new ModelConfig(Architecture.QWEN3, 100, 172, 2, 5, 1, 20, 333, 4096, 1e6, 1e-6f,
+                true, false, true, 0, List.of(1)), kv);
+        synthetic(new ModelConfig(Architecture.QWEN2, 72, 160, 2, 4, 2, 18, 300, 4096, 1e6, 1e-6f,
+                false, true, false, 0, List.of(1)), kv);
+    }
+
+    /** Each narrow KV dtype on the Qwen2.5-0.5B layer shape (two layers), companions in the batch included. */
+    @ParameterizedTest
+    @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
+    void kvCacheDtypeQwen25HalfLayers(KvCacheDtype kv) {
+        synthetic(qwen25TwoLayers(), kv);
+    }
+
+    /** Each narrow KV dtype through attention.cu's two-pass path on every step, then with attention_decode.cu. */
+    @ParameterizedTest
+    @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
+    void kvCacheDtypeTwoPassAndDecodeAttention(KvCacheDtype kv) {
+        twoPass(kv, false);
+        twoPass(kv, true);
+    }
+
+    private static ModelConfig qwen25TwoLayers() {
+        ModelConfig q = SyntheticModel.qwen25Half();
+        return new ModelConfig(q.architecture(), q.hiddenSize(), q.intermediateSize(), 2, q.numHeads(),
+                q.numKvHeads(), q.headDim(), q.vocabSize(), q.maxPositionEmbeddings(), q.ropeTheta(), q.rmsNormEps(),
+                q.tieWordEmbeddings(), q.attentionBias(), q.qkNorm(), q.bosTokenId(), q.eosTokenIds());
+    }
+
+    private static void twoPass(KvCacheDtype kv, boolean decodeKernel) {
         System.setProperty(Kernels.ATTENTION_SLOTS, "4");
+        System.setProperty(Kernels.DECODE_ATTENTION, Boolean.toString(decodeKernel));
         try (Arena arena = Arena.ofShared()) {
-            compare("two-pass attention", SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2,
-                    32, 500, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 7), 500);
+            compare("attention, decode kernel " + decodeKernel, SyntheticModel.build(new ModelConfig(
+                    Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,
+                    List.of(1)), arena, 7), 500, kv);
         } finally {
             System.clearProperty(Kernels.ATTENTION_SLOTS);
+            System.clearProperty(Kernels.DECODE_ATTENTION);
         }
     }
 
     private static void synthetic(ModelConfig c) {
+        synthetic(c, KvCacheDtype.FP32);
+    }
+
+    private static void synthetic(ModelConfig c, KvCacheDtype kv) {
         try (Arena arena = Arena.ofShared()) {
-            compare(c.architecture() + "-" + c.hiddenSize(), SyntheticModel.build(c, arena, 5));
+            compare(c.architecture() + "-" + c.hiddenSize(), SyntheticModel.build(c, arena, 5), PROMPT, kv);
         }
     }
 
     private static void compare(String name, Model m) {
-        compare(name, m, PROMPT);
+        compare(name, m, PROMPT, KvCacheDtype.FP32);
     }
 
-    private static void compare(String name, Model m, int promptLength) {
+    private static void compare(String name, Model m, int promptLength, KvCacheDtype kv) {
         int vocab = m.config().vocabSize();
         SplittableRandom rnd = new SplittableRandom(name.hashCode());
         int[] prompt = rnd.ints(promptLength, 0, vocab).toArray();
@@ -102,14 +173,16 @@ class CudaMatchesCpuTest {
             long seed = rnd.nextLong();
             int numBlocks = StepScript.numBlocks(c.table());
             int[][] cpu;
-            try (CpuBackend be = new CpuBackend(m, CpuBackendConfig.portable(2, StepScript.BLOCK, numBlocks))) {
+            try (CpuBackend be = new CpuBackend(m, new CpuBackendConfig(2, StepScript.BLOCK, numBlocks,
+                    NumericsProfile.PORTABLE, kv))) {
                 cpu = StepScript.run(be, prompt, decoded, c.table(), c.chunk(), c.companions(), new SplittableRandom(seed));
             }
             int[][] gpu;
-            try (CudaBackend be = Gpu.open(m, Gpu.config(StepScript.BLOCK, numBlocks))) {
+            try (CudaBackend be = Gpu.open(m, Gpu.config(StepScript.BLOCK, numBlocks).withKvCacheDtype(kv))) {
                 gpu = StepScript.run(be, prompt, decoded, c.table(), c.chunk(), c.companions(), new SplittableRandom(seed));
             }
-            assertArrayEquals(cpu, gpu, name + ", " + c.what() + ": CUDA logits bits differ from the CPU's");
+            assertArrayEquals(cpu, gpu, name + ", kv " + kv.wireName() + ", " + c.what()
+                    + ": CUDA logits bits differ from the CPU's");
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.EngineException;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.BackendProvider;
 import dev.invariant.engine.kv.KvCacheDtype;
@@ -25,8 +26,14 @@ public final class CpuBackendProvider implements BackendProvider {
         return true;
     }
 
+    /** gpu_memory_utilization (a share of a GPU's memory) is refused: this cache is sized in tokens. */
     @Override
     public Backend open(Model model, EngineConfig config) {
+        if (config.gpuMemoryUtilization() > 0) {
+            throw EngineException.invalid("gpu_memory_utilization", "gpu_memory_utilization=" + config.gpuMemoryUtilization()
+                    + " applies to GPUs (the cuda backend), and this engine runs on the cpu backend: remove it and size"
+                    + " the KV cache in tokens (--kv-cache-tokens, invariant.batching.kv-cache-tokens)");
+        }
         return new CpuBackend(model, new CpuBackendConfig(config.threads(), config.blockSize(), config.numBlocks(),
                 config.profile(), config.kvCacheDtype()));
     }

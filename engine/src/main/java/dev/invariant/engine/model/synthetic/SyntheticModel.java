@@ -56,6 +56,11 @@ public final class SyntheticModel {
         return new SyntheticModel(SyntheticPreset.named(name), dtype);
     }
 
+    /** A preset made in code, bf16 (tests: quantisation settings that no named preset has). */
+    public static SyntheticModel of(SyntheticPreset preset) {
+        return new SyntheticModel(preset, DType.BF16);
+    }
+
     /** The canonical id, e.g. {@code synthetic:qwen2.5-0.5b@bf16}. */
     public String id() {
         return PREFIX + preset.name() + "@" + dtype.name().toLowerCase(java.util.Locale.ROOT);

@@ -15,17 +15,22 @@ public final class EngineSettings {
     }
 
     public static EngineConfig of(WorkerConfig config) {
-        config.gpuMemoryUtilization().ifPresent(v -> {
-            throw EngineException.invalid("gpu_memory_utilization", "gpu_memory_utilization=" + v + " is not used:"
-                    + " Invariant sizes its KV cache in tokens on every backend; remove it and set"
-                    + " invariant.batching.kv-cache-tokens (for the seed report's max_model_len=10000, 10000 or more)");
-        });
         WorkerConfig.Batching b = config.batching();
         int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
         // The engine's waiting bound equals the admission bound, so an admitted request is never refused.
         return new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()), threads,
                 b.maxBatch(), b.maxTokensPerStep(), b.prefillChunk(), b.maxInFlight(), b.kvBlockSize(),
                 b.kvCacheTokens(), b.prefixCaching(), config.backend(), KvCacheDtype.fromWire(config.kvCacheDtype()),
-                config.quantization().orElse(null), config.maxModelLen());
+                config.quantization().orElse(null), config.maxModelLen(),
+                config.gpuMemoryUtilization().map(EngineSettings::fraction).orElse(0.0));
+    }
+
+    private static double fraction(String v) {
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw EngineException.invalid("gpu_memory_utilization", "gpu_memory_utilization='" + v + "' is not a"
+                    + " number: give a fraction in (0, 1] of the GPU's memory, e.g. 0.9, or leave it unset");
+        }
     }
 }

@@ -55,8 +55,10 @@ public interface WorkerConfig {
     int maxModelLen();
 
     /**
-     * vLLM's gpu_memory_utilization, also read as {@code gpu_memory_utilization}. Refused at start-up with what to set
-     * instead: the KV cache is sized in tokens ({@code invariant.batching.kv-cache-tokens}), on a CPU and a GPU alike.
+     * vLLM's gpu_memory_utilization, also read as {@code gpu_memory_utilization}: on the cuda backend the share (0, 1]
+     * of the GPU's memory for weights, activations and KV cache, the cache getting what is left (then
+     * {@code invariant.batching.kv-cache-tokens} is not used); refused on the cpu backend. Unset: the cache is sized in
+     * tokens.
      */
     @WithDefault("${gpu_memory_utilization:}")
     Optional<String> gpuMemoryUtilization();

@@ -48,12 +48,16 @@ class EngineSettingsTest {
     }
 
     @Test
-    void gpuMemoryUtilizationIsRefusedNamingWhatToSetInstead() {
+    void gpuMemoryUtilizationIsReadByEitherNameAndValidated() {
+        assertEquals(0.0, EngineSettings.of(config(Map.of())).gpuMemoryUtilization(), "default: unset");
         for (String name : new String[] {"gpu_memory_utilization", "invariant.gpu-memory-utilization"}) {
+            assertEquals(0.95, EngineSettings.of(config(Map.of(name, "0.95"))).gpuMemoryUtilization(), name);
+        }
+        for (String bad : new String[] {"1.5", "-0.1", "most", "NaN"}) {
             EngineException e = assertThrows(EngineException.class,
-                    () -> EngineSettings.of(config(Map.of(name, "0.95"))));
+                    () -> EngineSettings.of(config(Map.of("gpu_memory_utilization", bad))));
             assertEquals("gpu_memory_utilization", e.param());
-            assertTrue(e.getMessage().contains("invariant.batching.kv-cache-tokens"), e.getMessage());
+            assertTrue(e.getMessage().contains("(0, 1]"), e.getMessage());
         }
     }
 }

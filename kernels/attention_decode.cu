@@ -1,0 +1,160 @@
+// Causal attention for steps of few tokens (decode), the splits of one query head spread over many warps and blocks
+// (numerics.md §8). The same operations as attention.cu, grouped for latency instead of one block per head:
+// Canonical order: score_j = canonical dot(q, k_j) * scale, one thread per key, 32 register partials (thread_dot);
+// keys reduced in fixed splits of S = 64 absolute positions; per split in increasing j: m_s = max score (exact in any
+// order), e_j = exp(score_j - m_s), l_s = sequential sum of e_j from +0, o_s[d] = fmaf(e_j, v_j[d], o_s[d]) from +0;
+// then in increasing s: M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product rounded), O[d] = fmaf(o_s[d], c_s,
+// O[d]); out[d] = O[d] / L. Splits are fixed by position, never by length, batch or chunking.
+// attention_splits: a warp per split (block (token, head, g) takes splits g * warps + warp + k * gridDim.y * warps);
+// the split's value rows are copied into the warp's shared memory with cp.async while its scores are computed, so a
+// split costs about two memory latencies. m_s, l_s and o_s go to a scratch array; attention_merge adds them in
+// increasing s. Which warp or block computes a split never changes a value.
+// Keys and values are read in the cache's stored dtype and widened exactly (§13, kv.cuh): one attention_splits per
+// dtype (attention_splits, attention_splits_bf16, _fp8e4m3, _fp8e5m2); narrow value rows are widened into shared
+// memory by plain loads (cp.async copies fp32 rows only).
+// CPU twin: backend/cpu/PagedAttention.attend.
+#include "kv.cuh"
+
+#define SPLIT 64
+
+namespace {
+
+__device__ __forceinline__ void cp_async16(void* dst, const void* src) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src)
+                 : "memory");
+}
+
+}  // namespace
+
+// part: per (token, head) maxSplits records of [m_s, l_s, o_s[headDim]] (headDim + 2 floats).
+// Shared memory: headDim (q) + warps * (SPLIT (e) + SPLIT (offsets) + SPLIT * headDim (v rows)) floats.
+template <class KV>
+__device__ __forceinline__ void attention_splits_body(const float* qkv, float* part, const int* positions,
+                                                      const int* tokSeq, const int* seqTableStart, const int* tables,
+                                                      const typename KV::T* keyCache,
+                                                      const typename KV::T* valueCache, int heads, int kvHeads,
+                                                      int headDim, int blockSize, float scale, int maxSplits) {
+    extern __shared__ float4 smem4[];
+    float* smem = reinterpret_cast<float*>(smem4);
+    const int t = blockIdx.x / heads;
+    const int h = blockIdx.x - t * heads;
+    const int kvh = h / (heads / kvHeads);
+    const int qDim = heads * headDim;
+    const int kvDim = kvHeads * headDim;
+    const int pos = positions[t];
+    const int splits = pos / SPLIT + 1;
+    const int warps = blockDim.x >> 5;
+    const int warp = threadIdx.x >> 5;
+    const int lane = threadIdx.x & 31;
+    const int first = blockIdx.y * warps;
+    if (first >= splits) return;  // the whole block: nothing to do at this position
+    const int* table = tables + seqTableStart[tokSeq[t]];
+
+    float* vrows = smem;                                 // warps * SPLIT * headDim (16-byte aligned first)
+    float* q = vrows + warps * SPLIT * headDim;          // headDim
+    float* ew = q + headDim + warp * SPLIT;              // SPLIT
+    int* offs = (int*)(q + headDim + warps * SPLIT) + warp * SPLIT;  // SPLIT
+    float* vw = vrows + warp * SPLIT * headDim;
+
+    const float* qsrc = qkv + (long long)t * (qDim + 2 * kvDim) + h * headDim;
+    for (int i = threadIdx.x; i < headDim; i += blockDim.x) q[i] = qsrc[i];
+    __syncthreads();
+
+    const bool vec = KV::IS_F32 && (headDim & 3) == 0 && (kvDim & 3) == 0;
+    for (int s = first + warp; s < splits; s += gridDim.y * warps) {
+        const int j0 = s * SPLIT;
+        const int j1 = min(pos, j0 + SPLIT - 1);
+        const int len = j1 - j0 + 1;
+#pragma unroll
+        for (int r = 0; r < SPLIT / 32; r++) {
+            const int j = j0 + r * 32 + lane;
+            if (j <= j1) offs[j - j0] = (table[j / blockSize] * blockSize + j % blockSize) * kvDim + kvh * headDim;
+        }
+        __syncwarp();
+        // The value rows start on their way before the scores are computed.
+        if (vec) {
+            const int chunks = headDim >> 2;
+            for (int c = lane; c < len * chunks; c += 32) {
+                const int j = c / chunks, i = c - j * chunks;
+                cp_async16(vw + j * headDim + 4 * i, valueCache + offs[j] + 4 * i);  // fp32 rows only (vec)
+            }
+            asm volatile("cp.async.commit_group;" ::: "memory");
+        } else {
+            for (int c = lane; c < len * headDim; c += 32) {
+                const int j = c / headDim, i = c - j * headDim;
+                vw[j * headDim + i] = KV::load(valueCache[offs[j] + i]);
+            }
+        }
+        float sc[SPLIT / 32];
+        float m = __int_as_float(0xff800000);  // -inf
+#pragma unroll
+        for (int r = 0; r < SPLIT / 32; r++) {
+            const int j = j0 + r * 32 + lane;
+            sc[r] = __int_as_float(0xff800000);
+            if (j <= j1) {
+                sc[r] = inv::thread_dot_kv<KV>(q, keyCache + offs[j - j0], headDim) * scale;
+                m = inv::jmax(m, sc[r]);
+            }
+        }
+#pragma unroll
+        for (int o = 16; o >= 1; o >>= 1) m = inv::jmax(m, __shfl_xor_sync(0xffffffffu, m, o));
+#pragma unroll
+        for (int r = 0; r < SPLIT / 32; r++) {
+            const int j = j0 + r * 32 + lane;
+            if (j <= j1) ew[j - j0] = inv::exp_canon(sc[r] - m);
+        }
+        if (vec) asm volatile("cp.async.wait_all;" ::: "memory");
+        __syncwarp();
+        float* rec = part + ((long long)blockIdx.x * maxSplits + s) * (headDim + 2);
+        if (lane == 0) {
+            float l = 0.0f;
+            for (int j = 0; j < len; j++) l = l + ew[j];
+            rec[0] = m;
+            rec[1] = l;
+        }
+        for (int d = lane; d < headDim; d += 32) {
+            float acc = 0.0f;
+#pragma unroll 8
+            for (int j = 0; j < len; j++) acc = fmaf(ew[j], vw[j * headDim + d], acc);
+            rec[2 + d] = acc;
+        }
+        __syncwarp();  // ew, offs and the value rows are rewritten by this warp's next split
+    }
+}
+
+#define INV_ATTENTION_SPLITS(NAME, KV)                                                                               \
+    INV_EXTERN void NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,                    \
+                         const int* seqTableStart, const int* tables, const KV::T* keyCache,                        \
+                         const KV::T* valueCache, int heads, int kvHeads, int headDim, int blockSize, float scale,  \
+                         int maxSplits) {                                                                           \
+        attention_splits_body<KV>(qkv, part, positions, tokSeq, seqTableStart, tables, keyCache, valueCache, heads, \
+                                  kvHeads, headDim, blockSize, scale, maxSplits);                                   \
+    }
+
+INV_ATTENTION_SPLITS(attention_splits, inv::KvF32)
+INV_ATTENTION_SPLITS(attention_splits_bf16, inv::KvBf16)
+INV_ATTENTION_SPLITS(attention_splits_fp8e4m3, inv::KvE4m3)
+INV_ATTENTION_SPLITS(attention_splits_fp8e5m2, inv::KvE5m2)
+
+// One block per (token, head), a thread per output value: the splits' records added in increasing s.
+INV_EXTERN void attention_merge(const float* part, float* out, const int* positions, int heads, int headDim,
+                                int maxSplits) {
+    const int t = blockIdx.x / heads;
+    const int h = blockIdx.x - t * heads;
+    const int splits = positions[t] / SPLIT + 1;
+    const float* rec = part + (long long)blockIdx.x * maxSplits * (headDim + 2);
+    float bigM = __int_as_float(0xff800000);
+    for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, rec[(long long)s * (headDim + 2)]);
+    float* dst = out + (long long)t * heads * headDim + h * headDim;
+    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+        float bigL = 0.0f;
+        float acc = 0.0f;
+        for (int s = 0; s < splits; s++) {
+            const float* r = rec + (long long)s * (headDim + 2);
+            const float c = inv::exp_canon(r[0] - bigM);
+            bigL = bigL + r[1] * c;
+            acc = fmaf(r[2 + d], c, acc);
+        }
+        dst[d] = acc / bigL;
+    }
+}

@@ -1,0 +1,260 @@
+// y[t][o] = canonical dot(dequant(W[o]), x[t]) (+ bias[o]) (+ resid[t][o]) for GPTQ int8/int4 weights kept packed in
+// device memory (numerics.md §2, §3, §14): the projections of a GPTQ checkpoint.
+// Dequantisation, per weight, the CPU's one operation: w = fmaf((float) (q - o), s, nz) with o = 128 (int8) or 0
+// (int4), s the group's scale widened exactly and nz = -((float) (z - o) * s), both taken from the host's table (the
+// very floats GptqMatrix holds), so w is the exact (q - z) * s, +0 when q = z. (float) (q - o) is built exactly
+// without a conversion instruction: 2^23 + q as bits, minus 2^23 + o.
+// Canonical order: W = 32 partials (fewer for k < 32), P[i mod W] = fmaf(x[i], w[i], P[i mod W]) in increasing i, then
+// the halving tree s = W/2, ..., 1, whatever g_idx is (act-order permutes groups, never the order of the sum).
+// Mapping: R rows per warp; lane p holds P[p] of each of its rows and of each of the block's TG tokens and takes its
+// indices p, p + W, ... in increasing order. Rows are moved once at upload (engine-cuda GptqRows) into the slot order
+// of layout.cuh counted in values, with GS = 128 / bits values per 16-byte load (int8: 16, int4: 32; int4 slot j is
+// the low nibble of byte j / 2 when j is even): one 16-byte load brings lane p its next GS values, several ahead.
+// Groups: per row a table of (s, nz) per group. Checkpoints whose g_idx[i] = i / gsz with gsz a multiple of 32
+// (not act-order) take the group per 32-index chunk, reloading (s, nz) when a chunk starts a new group; act-order
+// ones (ACT) read g_idx[i] per index (gidx + part * k, the part of a stacked row from rowPart, null = part 0).
+// The tree is lane q adding lane q + s (shuffles), as inv::warp_dot. Each token keeps its own partials, so TG and R
+// never change a value; no split depends on the batch.
+// Fused steps as matvec.cu: NORM (RMSNorm of the staged input rows), SILU ((gate, up) row pairs 2i, 2i+1 in one
+// warp: R is even), bias (one rounded add), resid (the residual add, last).
+// CPU twins: backend/cpu/GptqMatMul.rows (numerics/GptqMatrix, Dot, PartialTree), numerics/RmsNorm.apply,
+// FloatMath.silu.
+#include "numerics.cuh"
+
+#define NORM 1
+#define SILU 2
+#define WARPS 8
+#define AHEAD 4
+
+namespace {
+
+__device__ __forceinline__ uint4 ld_stream(const void* p) {
+    uint4 v;
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+    return v;
+}
+
+__device__ __forceinline__ unsigned word(uint4 u, int j) { return j == 0 ? u.x : j == 1 ? u.y : j == 2 ? u.z : u.w; }
+
+// (float) (q - o) of value j (0 .. GS-1) of one 16-byte load, exactly.
+template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
+    if constexpr (BITS == 8) {
+        return __uint_as_float(__byte_perm(word(u, j >> 2), 0x4B000000u, 0x7540 | (j & 3))) - 8388736.0f;  // 2^23 + 128
+    } else {
+        return __uint_as_float(0x4B000000u | ((word(u, j >> 3) >> (4 * (j & 7))) & 0xFu)) - 8388608.0f;  // 2^23
+    }
+}
+
+// (float) (q - o) of the value at slot j of a row (the rows' rest and tail, read one by one).
+template <int BITS> __device__ __forceinline__ float qf_at(const unsigned char* row, int j) {
+    const unsigned b = BITS == 8 ? row[j] : (row[j >> 1] >> (4 * (j & 1))) & 0xFu;
+    return __uint_as_float(0x4B000000u | b) - (BITS == 8 ? 8388736.0f : 8388608.0f);
+}
+
+template <int BITS, int TG, int R, int FLAGS, bool ACT>
+__device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart,
+                                          int gsz, const float* x, const int* xrows, const float* nw, float eps,
+                                          float* y, const float* bias, const float* resid, int rows, int k,
+                                          int stride, int groups, int ldx, int ldy, int n) {
+    constexpr int GS = 128 / BITS;
+    extern __shared__ float4 xs4[];
+    float* xs = reinterpret_cast<float*>(xs4);  // TG input rows of xst floats, in stored order
+    __shared__ float invs[TG];
+    const int w = inv::dot_width(k);
+    const int chunks = k / w;
+    const int G = chunks / GS;
+    const int rest = chunks - G * GS;
+    const int xst = (k + 3) & ~3;
+    const int warps = blockDim.x >> 5;
+    const int warp = threadIdx.x >> 5;
+    const int lane = threadIdx.x & 31;
+    const int row0 = (blockIdx.x * warps + warp) * R;
+    const int t0 = blockIdx.y * TG;
+    const unsigned char* wr[R];
+    const float2* tr[R];
+    const int* gr[R];
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        const int row = min(row0 + r, rows - 1);  // past the end: reread the last
+        wr[r] = Wq + (long long)row * stride;
+        tr[r] = tab + (long long)row * groups;
+        gr[r] = gidx + (rowPart ? (long long)rowPart[row] * k : 0LL);
+    }
+
+    uint4 cur[R][AHEAD];
+#pragma unroll
+    for (int u = 0; u < AHEAD; u++) {
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            if (u < G) cur[r][u] = ld_stream(wr[r] + (lane + u * 32LL) * 16);
+        }
+    }
+
+    // Stage the input rows (16-byte copies when aligned), then normalise them in place. Read-only global loads, four
+    // in flight per thread: a plain loop would wait for each one in turn.
+    const bool vec = (k & 3) == 0 && (ldx & 3) == 0;
+#pragma unroll
+    for (int g = 0; g < TG; g++) {
+        const int t = min(t0 + g, n - 1);
+        const float* xr = x + (long long)(xrows ? xrows[t] : t) * ldx;
+        if (vec) {
+#pragma unroll 4
+            for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[g * (xst >> 2) + i] = __ldg(reinterpret_cast<const float4*>(xr) + i);
+        } else {
+#pragma unroll 4
+            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = __ldg(xr + i);
+        }
+    }
+    __syncthreads();
+    if (FLAGS & NORM) {
+        for (int g = warp; g < TG; g += warps) {
+            const float ss = inv::warp_dot(xs + g * xst, xs + g * xst, k);
+            if (lane == 0) invs[g] = inv::inv_sqrt_canon(ss / (float)k + eps);
+        }
+        __syncthreads();
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x) {
+            const float wi = __ldg(nw + i);
+#pragma unroll
+            for (int g = 0; g < TG; g++) xs[g * xst + i] = wi * (xs[g * xst + i] * invs[g]);
+        }
+        __syncthreads();
+    }
+
+    float acc[R][TG];
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+#pragma unroll
+        for (int g = 0; g < TG; g++) acc[r][g] = 0.0f;
+    }
+    // (s, nz) of the group in use per row; -1: none loaded yet
+    float2 st[R];
+    int gcur[R];
+#pragma unroll
+    for (int r = 0; r < R; r++) gcur[r] = -1;
+    int gnext = 0;  // !ACT: the first index of the next group
+    int gid = -1;
+    const float* xl = xs + lane;
+    // Whole loads exist only when k >= GS * 32, so W is 32 here (a constant: the offsets become immediates).
+    for (int g0 = 0; g0 < G; g0 += AHEAD) {
+#pragma unroll
+        for (int u = 0; u < AHEAD; u++) {
+            const int gi = g0 + u;
+            if (gi < G) {
+                uint4 q[R];
+#pragma unroll
+                for (int r = 0; r < R; r++) {
+                    q[r] = cur[r][u];
+                    if (gi + AHEAD < G) cur[r][u] = ld_stream(wr[r] + (lane + (gi + AHEAD) * 32LL) * 16);
+                }
+#pragma unroll
+                for (int j = 0; j < GS; j++) {
+                    const int i = (gi * GS + j) * 32 + lane;  // this lane's index: chunk gi * GS + j
+                    if (ACT) {
+#pragma unroll
+                        for (int r = 0; r < R; r++) {
+                            const int gg = __ldg(gr[r] + i);
+                            if (gg != gcur[r]) { st[r] = __ldg(tr[r] + gg); gcur[r] = gg; }
+                        }
+                    } else if (i - lane >= gnext) {  // the chunk starts a group (the same for every lane)
+                        gid++;
+                        gnext += gsz;
+#pragma unroll
+                        for (int r = 0; r < R; r++) st[r] = __ldg(tr[r] + gid);
+                    }
+                    float wv[R];
+#pragma unroll
+                    for (int r = 0; r < R; r++) wv[r] = fmaf(qf<BITS>(q[r], j), st[r].x, st[r].y);
+#pragma unroll
+                    for (int g = 0; g < TG; g++) {
+                        const float xv = xl[g * xst + (gi * GS + j) * 32];
+#pragma unroll
+                        for (int r = 0; r < R; r++) acc[r][g] = fmaf(xv, wv[r], acc[r][g]);
+                    }
+                }
+            }
+        }
+    }
+    if (lane < w) {
+        // the chunks after the last whole load, then the last k % W indices: still increasing per partial
+        const int restBase = G * w * GS;
+        for (int j = 0; j <= rest; j++) {
+            const int i = j < rest ? (G * GS + j) * w + lane : chunks * w + lane;
+            if (i >= k) break;
+            const int slot = j < rest ? restBase + lane * rest + j : chunks * w + lane;
+#pragma unroll
+            for (int r = 0; r < R; r++) {
+                const float2 sr = __ldg(tr[r] + __ldg(gr[r] + i));
+                const float wv = fmaf(qf_at<BITS>(wr[r], slot), sr.x, sr.y);
+#pragma unroll
+                for (int g = 0; g < TG; g++) acc[r][g] = fmaf(xs[g * xst + i], wv, acc[r][g]);
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+#pragma unroll
+        for (int g = 0; g < TG; g++) {
+#pragma unroll
+            for (int s = 16; s >= 1; s >>= 1) {
+                const float o = __shfl_down_sync(0xffffffffu, acc[r][g], s);
+                if (s < w) acc[r][g] = acc[r][g] + o;
+            }
+        }
+    }
+    if (lane != 0) return;
+    if (FLAGS & SILU) {
+#pragma unroll
+        for (int r = 0; r + 1 < R; r += 2) {
+#pragma unroll
+            for (int g = 0; g < TG; g++) {
+                if (row0 + r < rows && t0 + g < n) {
+                    y[(long long)(t0 + g) * ldy + ((row0 + r) >> 1)] = inv::silu_canon(acc[r][g]) * acc[r + 1][g];
+                }
+            }
+        }
+    } else {
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            const int row = row0 + r;
+#pragma unroll
+            for (int g = 0; g < TG; g++) {
+                if (row < rows && t0 + g < n) {
+                    float o = acc[r][g];
+                    if (bias) o = o + bias[row];
+                    const long long yo = (long long)(t0 + g) * ldy + row;
+                    if (resid) o = resid[yo] + o;
+                    y[yo] = o;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+#define GPTQ(name, BITS, TG, R, FLAGS, ACT)                                                                          \
+    INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
+        name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
+             const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, \
+             int k, int stride, int groups, int ldx, int ldy, int n) {                                               \
+        gptq_impl<BITS, TG, R, FLAGS, ACT>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias, resid, rows, k,  \
+                                           stride, groups, ldx, ldy, n);                                             \
+    }
+
+// Named gptq_int<bits>[_act][_norm[_silu]]_t<tokens per block>; R rows per warp (even, for the silu pairs): int4's
+// loads carry twice the values, so 4 rows share each staged x read.
+#define GPTQ_FUSED(base, BITS, TG, R, ACT)                          \
+    GPTQ(base##_t##TG, BITS, TG, R, 0, ACT)                         \
+    GPTQ(base##_norm_t##TG, BITS, TG, R, NORM, ACT)                 \
+    GPTQ(base##_norm_silu_t##TG, BITS, TG, R, NORM | SILU, ACT)
+
+#define GPTQ_ALL(TG)                               \
+    GPTQ_FUSED(gptq_int8, 8, TG, 2, false)         \
+    GPTQ_FUSED(gptq_int8_act, 8, TG, 2, true)      \
+    GPTQ_FUSED(gptq_int4, 4, TG, 4, false)         \
+    GPTQ_FUSED(gptq_int4_act, 4, TG, 4, true)
+
+GPTQ_ALL(1)
+GPTQ_ALL(4)

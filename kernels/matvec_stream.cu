@@ -1,0 +1,221 @@
+// One token's projections with the weights streamed through shared memory by the bulk copy engine: the decode step at
+// batch 1, where every weight byte is read once and the kernel is bound by memory bandwidth and latency.
+// Canonical order: the same as matvec.cu (numerics.md §2): W = 32 partials (fewer for k < 32), P[i mod W] =
+// fmaf(x[i], w[i], P[i mod W]) in increasing i, then the halving tree s = W/2, ..., 1, lane q adding lane q + s.
+// Mapping: a persistent grid (one block per multiprocessor); each warp owns a contiguous run of rows (for SILU, of
+// (gate, up) row pairs) fixed by the row count and the grid alone, and computes each of its rows whole: lane p holds
+// P[p], reading its next GS weights as one 16-byte word of the projection layout (layout.cuh) from shared memory.
+// A warp's rows arrive as a stream of segments (SEG_GROUPS layout groups each, the row's rest and tail in its last
+// one), copied by cp.async.bulk into the warp's own ring of SLOTS buffers, each completing on its own mbarrier, so a
+// warp keeps several kilobytes in flight and never waits on a single load. Where a row is copied, and who computes
+// it, never changes a value; no split depends on the batch.
+// Fused steps, each the same operations as its CPU step (and as matvec.cu):
+//   NORM:  inv = 1 / sqrt(canonical dot(x, x) / k + eps) (one warp, inv::warp_dot), xn[i] = nw[i] * (x[i] * inv).
+//   SILU:  rows come in (gate, up) pairs 2i, 2i+1, computed one after the other by one warp; h[i] = silu(gate) * up.
+//   bias:  one rounded add after the dot; resid: the residual add, last.
+// CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
+#include "layout.cuh"
+#include "numerics.cuh"
+
+#define STREAM_NORM 1
+#define STREAM_SILU 2
+#define STREAM_WARPS 8
+#define SLOTS 3
+#define SEG_GROUPS 8
+// A slot holds SEG_GROUPS groups of 32 lanes x 16 bytes, plus a row's rest and tail (< 576 bytes, layout.cuh).
+#define STREAM_SLOT_BYTES(segGroups) ((segGroups) * 512 + 576)
+#define SLOT_BYTES STREAM_SLOT_BYTES(SEG_GROUPS)
+
+namespace {
+
+__device__ __forceinline__ unsigned saddr(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
+
+__device__ __forceinline__ void mbar_init(unsigned long long* b) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(saddr(b)) : "memory");
+}
+
+// Lane 0 of the warp: the slot's barrier expects `bytes`, and the copy engine brings them.
+__device__ __forceinline__ void bulk_load(void* dst, const void* src, unsigned bytes, unsigned long long* b) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(saddr(b)), "r"(bytes) : "memory");
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
+                 ::"r"(saddr(dst)), "l"(src), "r"(bytes), "r"(saddr(b)) : "memory");
+}
+
+__device__ __forceinline__ void mbar_wait(unsigned long long* b, unsigned parity) {
+    asm volatile(
+        "{\n\t.reg .pred p;\n"
+        "WAIT:\n\t"
+        "mbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n\t"
+        "@!p bra WAIT;\n"
+        "}" ::"r"(saddr(b)), "r"(parity) : "memory");
+}
+
+template <typename T> __device__ __forceinline__ float widen_s(T v);
+template <> __device__ __forceinline__ float widen_s<float>(float v) { return v; }
+template <> __device__ __forceinline__ float widen_s<unsigned short>(unsigned short v) { return inv::bf16_to_f32(v); }
+
+template <typename T> __device__ __forceinline__ void unpack_s(uint4 u, float* w) {
+    if constexpr (sizeof(T) == 2) {
+        w[0] = __uint_as_float(u.x << 16); w[1] = __uint_as_float(u.x & 0xffff0000u);
+        w[2] = __uint_as_float(u.y << 16); w[3] = __uint_as_float(u.y & 0xffff0000u);
+        w[4] = __uint_as_float(u.z << 16); w[5] = __uint_as_float(u.z & 0xffff0000u);
+        w[6] = __uint_as_float(u.w << 16); w[7] = __uint_as_float(u.w & 0xffff0000u);
+    } else {
+        w[0] = __uint_as_float(u.x); w[1] = __uint_as_float(u.y); w[2] = __uint_as_float(u.z); w[3] = __uint_as_float(u.w);
+    }
+}
+
+template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS>
+__device__ __forceinline__ void stream_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
+                                            float* y, const float* bias, const float* resid, int rows, int k,
+                                            int stride, int ldx) {
+    constexpr int GS = 16 / sizeof(T);
+    constexpr int SLOTB = STREAM_SLOT_BYTES(SEGG);
+    constexpr int U = (FLAGS & STREAM_SILU) ? 2 : 1;  // rows per unit of work
+    extern __shared__ float4 sm4[];
+    unsigned char* ring = reinterpret_cast<unsigned char*>(sm4);  // [warp][slot][SLOTB]
+    float* xs = reinterpret_cast<float*>(ring + STREAM_WARPS * NSLOT * SLOTB);
+    __shared__ unsigned long long full[STREAM_WARPS][NSLOT];
+    __shared__ float invs;
+    const inv::RowLayout l = inv::row_layout(k, sizeof(T));
+    const int warp = threadIdx.x >> 5;
+    const int lane = threadIdx.x & 31;
+    const int gbytes = l.w * 16;  // one group: lanes x 16 bytes
+    const int rowBytes = stride * (int)sizeof(T);
+    const int nseg = l.groups == 0 ? 1 : (l.groups + SEGG - 1) / SEGG;
+
+    // This warp's rows: a contiguous run of units, fixed by the row count and the grid.
+    const long long units = rows / U;
+    const long long gw = (long long)blockIdx.x * STREAM_WARPS + warp, tw = (long long)gridDim.x * STREAM_WARPS;
+    const int u0 = (int)(gw * units / tw), u1 = (int)((gw + 1) * units / tw);
+    const int items = (u1 - u0) * U * nseg;
+    const unsigned char* base = reinterpret_cast<const unsigned char*>(W) + (long long)u0 * U * rowBytes;
+    unsigned char* myRing = ring + warp * NSLOT * SLOTB;
+    auto issue = [&](int it) {
+        const int r = it / nseg, s = it - r * nseg;
+        const int lo = s * SEGG * gbytes, hi = s == nseg - 1 ? rowBytes : lo + SEGG * gbytes;
+        const int slot = it % NSLOT;
+        bulk_load(myRing + slot * SLOTB, base + (long long)r * rowBytes + lo, (unsigned)(hi - lo), &full[warp][slot]);
+    };
+    if (lane == 0) {
+        for (int s = 0; s < NSLOT; s++) mbar_init(&full[warp][s]);
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+        for (int it = 0; it < NSLOT && it < items; it++) issue(it);
+    }
+
+    // Stage the input row (and NORM's weights) while the weights are on their way, then normalise it in place. The
+    // loads are read-only global loads, four in flight per thread: a plain loop would wait for each one in turn.
+    const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
+    float* ns = xs + ((k + 3) & ~3);  // NORM's weights, when fused
+    const bool vec = (k & 3) == 0 && (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(nw) & 15) == 0;
+    if (vec) {
+        const float4* x4 = reinterpret_cast<const float4*>(xr);
+        const float4* n4 = reinterpret_cast<const float4*>(nw);
+#pragma unroll 4
+        for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) {
+            reinterpret_cast<float4*>(xs)[i] = __ldg(x4 + i);
+            if (FLAGS & STREAM_NORM) reinterpret_cast<float4*>(ns)[i] = __ldg(n4 + i);
+        }
+    } else {
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x) {
+            xs[i] = __ldg(xr + i);
+            if (FLAGS & STREAM_NORM) ns[i] = __ldg(nw + i);
+        }
+    }
+    __syncthreads();
+    if (FLAGS & STREAM_NORM) {
+        if (warp == 0) {
+            const float ss = inv::warp_dot(xs, xs, k);
+            if (lane == 0) invs = inv::inv_sqrt_canon(ss / (float)k + eps);
+        }
+        __syncthreads();
+        const float invr = invs;
+        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = ns[i] * (xs[i] * invr);
+        __syncthreads();
+    }
+
+    const float* xl = xs + lane;
+    const bool on = lane < l.w;
+    float acc = 0.0f, gate = 0.0f, rowBias = 0.0f, rowResid = 0.0f;
+    for (int it = 0; it < items; it++) {
+        const int slot = it % NSLOT;
+        const int r = it / nseg, s = it - r * nseg;
+        if (s == 0 && lane == 0 && !(FLAGS & STREAM_SILU)) {
+            // the row's bias and residual are requested now and used after its last segment
+            const int row = u0 * U + r;
+            rowBias = bias ? __ldg(bias + row) : 0.0f;
+            rowResid = resid ? resid[row] : 0.0f;
+        }
+        mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
+        const unsigned char* seg = myRing + slot * SLOTB;
+        const int g0 = s * SEGG, g1 = min(l.groups, g0 + SEGG);
+        if (on) {
+#pragma unroll
+            for (int u = 0; u < SEGG; u++) {
+                const int gi = g0 + u;
+                if (gi < g1) {
+                    float w[GS];
+                    unpack_s<T>(*reinterpret_cast<const uint4*>(seg + u * gbytes + lane * 16), w);
+                    const float* xg = xl + gi * GS * l.w;
+#pragma unroll
+                    for (int q = 0; q < GS; q++) acc = fmaf(xg[q * l.w], w[q], acc);
+                }
+            }
+        }
+        const bool last = s == nseg - 1;
+        if (last && on) {
+            // the chunks after the last whole group, then the last k % W indices: still increasing per partial
+            const T* rest = reinterpret_cast<const T*>(seg + (g1 - g0) * gbytes);
+            const float* xg = xl + l.groups * GS * l.w;
+            for (int q = 0; q < l.rest; q++) acc = fmaf(xg[q * l.w], widen_s<T>(rest[lane * l.rest + q]), acc);
+            const int tail = l.chunks * l.w;
+            if (tail + lane < k) acc = fmaf(xs[tail + lane], widen_s<T>(rest[l.w * l.rest + lane]), acc);
+        }
+        __syncwarp();
+        // every lane has read the slot: it may be refilled (the copy engine writes what ordinary loads read)
+        if (lane == 0 && it + NSLOT < items) {
+            asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+            issue(it + NSLOT);
+        }
+        if (last) {
+#pragma unroll
+            for (int d = 16; d >= 1; d >>= 1) {
+                const float o = __shfl_down_sync(0xffffffffu, acc, d);
+                if (d < l.w) acc = acc + o;
+            }
+            const int row = u0 * U + r;
+            if (FLAGS & STREAM_SILU) {
+                if ((r & 1) == 0) {
+                    gate = acc;
+                } else if (lane == 0) {
+                    y[row >> 1] = inv::silu_canon(gate) * acc;
+                }
+            } else if (lane == 0) {
+                float o = acc;
+                if (bias) o = o + rowBias;
+                if (resid) o = rowResid + o;
+                y[row] = o;
+            }
+            acc = 0.0f;
+        }
+    }
+}
+
+}  // namespace
+
+#define MATVEC_STREAM(name, T, FLAGS)                                                                              \
+    INV_EXTERN void __launch_bounds__(32 * STREAM_WARPS, 1)                                                          \
+        name(const T* W, const float* x, const int* xrows, const float* nw, float eps, float* y, const float* bias, \
+             const float* resid, int rows, int k, int stride, int ldx) {                                            \
+        stream_impl<T, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx);                         \
+    }
+
+// Named matvec_stream_<dtype>[_norm[_silu]]; one token; shared memory: STREAM_WARPS * SLOTS * SLOT_BYTES + 4 * k
+// (twice that with NORM), k rounded up to a multiple of 4.
+MATVEC_STREAM(matvec_stream_bf16, unsigned short, 0)
+MATVEC_STREAM(matvec_stream_bf16_norm, unsigned short, STREAM_NORM)
+MATVEC_STREAM(matvec_stream_bf16_norm_silu, unsigned short, STREAM_NORM | STREAM_SILU)
+MATVEC_STREAM(matvec_stream_f32, float, 0)
+MATVEC_STREAM(matvec_stream_f32_norm, float, STREAM_NORM)
+MATVEC_STREAM(matvec_stream_f32_norm_silu, float, STREAM_NORM | STREAM_SILU)
