@@ -61,10 +61,10 @@ public class SoakPlot {
         g.drawString(summary, 70, 43);
         double xMax = rows.getLast().minute();
         int y0 = top + 10;
-        plot(g, rows, xMax, y0, panel, w, "worker RSS (MB)", new Color(0x1f77b4), null, Row::rss);
-        plot(g, rows, xMax, y0 + panel + gap, panel, w, "latency per window (ms): p50 blue, p99 orange",
-                new Color(0x1f77b4), new Color(0xff7f0e), Row::p50, Row::p99);
-        plot(g, rows, xMax, y0 + 2 * (panel + gap), panel, w, "machine load (1-min average, 2 cores)",
+        plot(g, rows, xMax, y0, panel, w, "worker RSS (MB)", false, new Color(0x1f77b4), null, Row::rss);
+        plot(g, rows, xMax, y0 + panel + gap, panel, w, "latency per window (ms, log scale): p50 blue, p99 orange",
+                true, new Color(0x1f77b4), new Color(0xff7f0e), Row::p50, Row::p99);
+        plot(g, rows, xMax, y0 + 2 * (panel + gap), panel, w, "machine load (1-min average, 2 cores)", false,
                 new Color(0x2ca02c), null, Row::load);
         g.drawString("minutes", w / 2, h - 12);
         ImageIO.write(img, "png", Path.of(args[1]).toFile());
@@ -74,20 +74,27 @@ public class SoakPlot {
         double of(Row r);
     }
 
+    interface Scale {
+        double at(double v);
+    }
+
+    /** One panel; {@code log}: a logarithmic axis from 1 to the next power of ten (latencies span decades). */
     private static void plot(Graphics2D g, List<Row> rows, double xMax, int y, int height, int w, String title,
-                             Color c1, Color c2, Value... series) {
+                             boolean log, Color c1, Color c2, Value... series) {
         int x0 = 70, x1 = w - 30;
-        double yMax = 0;
-        for (Value v : series) for (Row r : rows) if (Double.isFinite(v.of(r))) yMax = Math.max(yMax, v.of(r));
-        yMax = niceCeiling(yMax);
+        double max = 0;
+        for (Value v : series) for (Row r : rows) if (Double.isFinite(v.of(r))) max = Math.max(max, v.of(r));
+        double yMax = log ? Math.max(1, Math.ceil(Math.log10(Math.max(max, 10)))) : niceCeiling(max);
+        Scale scale = v -> log ? Math.log10(Math.max(v, 1)) / yMax : v / yMax;
         g.setColor(Color.BLACK);
         g.drawString(title, x0, y - 4);
         g.setColor(new Color(0xdddddd));
-        for (int i = 0; i <= 4; i++) {
-            int yy = y + height - i * height / 4;
+        int ticks = log ? (int) yMax : 4;
+        for (int i = 0; i <= ticks; i++) {
+            int yy = y + height - i * height / ticks;
             g.drawLine(x0, yy, x1, yy);
             g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "%.0f", yMax * i / 4), 10, yy + 5);
+            g.drawString(String.format(Locale.ROOT, "%.0f", log ? Math.pow(10, i) : yMax * i / 4), 10, yy + 5);
             g.setColor(new Color(0xdddddd));
         }
         for (int m = 0; m <= xMax; m += 10) {
@@ -106,7 +113,7 @@ public class SoakPlot {
                 double v = series[s].of(r);
                 if (!Double.isFinite(v)) continue;
                 int xx = x0 + (int) ((x1 - x0) * r.minute() / xMax);
-                int yy = y + height - (int) (height * v / yMax);
+                int yy = y + height - (int) (height * scale.at(v));
                 if (px >= 0) g.drawLine(px, py, xx, yy);
                 px = xx;
                 py = yy;
