@@ -23,6 +23,14 @@ import picocli.CommandLine.Option;
                 + " and where each divergent pair first differs (docs/seed-report.md).",
                 "Exit 1 when portable or fast gave more than one output."})
 final class ReplaySeedReportCommand implements Callable<Integer> {
+    /**
+     * This command alone, for a machine that carries only the engine and the CLI jar (the GPU machine): the CLI's
+     * entry point also loads the commands that need the embedded Kafka stack on the class path.
+     */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new ReplaySeedReportCommand()).execute(args));
+    }
+
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = "synthetic:qwen1.5-14b-gptq-int8",
             description = "The model (default: ${DEFAULT-VALUE}, the report's shape; slow on a CPU: see --max-tokens).")
     String model;
