@@ -132,6 +132,14 @@ public final class EngineCore implements AutoCloseable {
     }
 
     /**
+     * The fingerprint {@code r} would get from an engine like this one whose KV cache stored {@code kv}: which cache
+     * made a completion can be read off its fingerprint (field 4) by trying each.
+     */
+    public String fingerprintWith(Request r, KvCacheDtype kv) {
+        return PreparedRequest.prepare(r, model, tokenizer, backend.profile(), kv, contextLength).fingerprint();
+    }
+
+    /**
      * Admits a request. An invalid request does not enter the engine: {@code sink} receives its error result at once.
      * The sink is called on the thread that runs {@link #step()}.
      */

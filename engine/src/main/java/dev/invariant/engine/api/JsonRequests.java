@@ -1,6 +1,7 @@
 package dev.invariant.engine.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.sample.SamplingParams;
@@ -77,6 +78,38 @@ public final class JsonRequests {
             if (!f.has("temperature")) b.temperature(0f);
         }
         return b.build();
+    }
+
+    /**
+     * The other way: {@code p} as the request fields {@link #sampling} reads back to the same parameters, for a
+     * client of an OpenAI-compatible server ({@code audit}). {@code max_tokens} (unless "up to the context"),
+     * {@code temperature} and {@code top_p} are always written (a server's defaults are not ours); every other field
+     * only when it is not the engine's default, so a server that knows only OpenAI's fields is sent only those unless
+     * the request needs more.
+     */
+    public static ObjectNode write(SamplingParams p, ObjectNode body) {
+        SamplingParams d = SamplingParams.builder().build();
+        if (p.maxTokens() != SamplingParams.UP_TO_CONTEXT) body.put("max_tokens", p.maxTokens());
+        body.put("temperature", p.temperature()).put("top_p", p.topP());
+        if (p.topK() != d.topK()) body.put("top_k", p.topK());
+        if (p.minP() != d.minP()) body.put("min_p", p.minP());
+        if (p.repetitionPenalty() != d.repetitionPenalty()) body.put("repetition_penalty", p.repetitionPenalty());
+        if (p.presencePenalty() != d.presencePenalty()) body.put("presence_penalty", p.presencePenalty());
+        if (p.frequencyPenalty() != d.frequencyPenalty()) body.put("frequency_penalty", p.frequencyPenalty());
+        if (p.seed() != null) body.put("seed", p.seed());
+        if (!p.stop().isEmpty()) p.stop().forEach(body.putArray("stop")::add);
+        if (!p.stopTokenIds().isEmpty()) p.stopTokenIds().forEach(body.putArray("stop_token_ids")::add);
+        if (p.ignoreEos()) body.put("ignore_eos", true);
+        if (p.n() != d.n()) body.put("n", p.n());
+        if (p.bestOf() != p.n()) body.put("best_of", p.bestOf());
+        if (p.useBeamSearch()) body.put("use_beam_search", true);
+        if (p.lengthPenalty() != d.lengthPenalty()) body.put("length_penalty", p.lengthPenalty());
+        switch (p.earlyStopping()) {
+            case TRUE -> body.put("early_stopping", true);
+            case NEVER -> body.put("early_stopping", EarlyStopping.NEVER.wire);
+            case FALSE -> { } // the default
+        }
+        return body;
     }
 
     /** The prompt: exactly one of {@code prompt}, {@code messages}, {@code prompt_token_ids}. */

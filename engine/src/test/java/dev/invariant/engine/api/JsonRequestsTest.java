@@ -124,4 +124,26 @@ class JsonRequestsTest {
             assertTrue(e.param().startsWith("messages"), bad + " -> " + e.param());
         }
     }
+
+    /** What write() puts in a request reads back as the same parameters: every field, defaults or not. */
+    @Test
+    void writtenParametersReadBackTheSame() throws Exception {
+        List<SamplingParams> cases = List.of(
+                SamplingParams.builder().build(),
+                SamplingParams.builder().maxTokens(SamplingParams.UP_TO_CONTEXT).build(),
+                SamplingParams.builder().temperature(0.7f).topK(40).topP(0.9f).minP(0.05f).repetitionPenalty(1.1f)
+                        .presencePenalty(0.5f).frequencyPenalty(-0.25f).maxTokens(33).seed(-5L).stop(List.of("\n", "END"))
+                        .stopTokenIds(List.of(2, 9)).ignoreEos(true).build(),
+                SamplingParams.builder().useBeamSearch(true).n(2).bestOf(4).lengthPenalty(0.8f)
+                        .earlyStopping(SamplingParams.EarlyStopping.NEVER).maxTokens(12).build(),
+                SamplingParams.builder().useBeamSearch(true).n(3).earlyStopping(SamplingParams.EarlyStopping.TRUE).build());
+        for (SamplingParams p : cases) {
+            var body = JsonRequests.write(p, JSON.createObjectNode());
+            // Read with other defaults than the engine's (OpenAI's temperature 1, another max_tokens): only what
+            // was written can make the result equal.
+            var back = JsonRequests.sampling(fields(body.toString()), SamplingParams.builder().temperature(1f)
+                    .maxTokens(p.maxTokens() == SamplingParams.UP_TO_CONTEXT ? SamplingParams.UP_TO_CONTEXT : 99));
+            assertEquals(p, back, body.toString());
+        }
+    }
 }

@@ -5,6 +5,7 @@ import dev.invariant.engine.api.Request;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionError;
 import dev.invariant.schemas.EngineInfo;
+import dev.invariant.schemas.SequenceOutput;
 import dev.invariant.schemas.Timings;
 import dev.invariant.schemas.Topics;
 import dev.invariant.schemas.Usage;
@@ -133,6 +134,18 @@ final class AuditCommand implements Callable<Integer> {
                 .setCreatedAt(Instant.now());
         if (a.error() != null) {
             return b.setError(CompletionError.newBuilder().setCode("REMOTE_ERROR").setMessage(a.error()).build()).build();
+        }
+        if (a.choices().size() > 1) {
+            // n outputs (a beam search): as the worker publishes them, output 0 repeating the fields above.
+            List<SequenceOutput> outs = new ArrayList<>();
+            for (int i = 0; i < a.choices().size(); i++) {
+                var c = a.choices().get(i);
+                outs.add(SequenceOutput.newBuilder().setIndex(i).setTokenIds(List.of()).setText(c.text())
+                        .setFinishReason(c.finishReason() == null ? "" : c.finishReason())
+                        .setOutputHash(RemoteIdentity.outputHash(c.text())).setCumulativeLogprob(c.cumulativeLogprob())
+                        .build());
+            }
+            b.setOutputs(outs);
         }
         return b.setFingerprint(RemoteIdentity.fingerprint(model, a.systemFingerprint(), q.prompt(), q.params(),
                         seeded ? null : q.requestId()))

@@ -2,6 +2,7 @@ package dev.invariant.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.invariant.engine.api.JsonRequests;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.sample.SamplingParams;
 import java.io.IOException;
@@ -10,12 +11,21 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** One request to an OpenAI-compatible server: {@code /v1/completions}, or {@code /v1/chat/completions} for messages. */
 final class OpenAiClient {
-    /** The answer; {@code error} set (and the rest empty) when the server refused or could not be reached. */
+    /**
+     * The answer; {@code error} set (and the rest empty) when the server refused or could not be reached. {@code text}
+     * and {@code finishReason} are the first choice's; {@code choices} has every one (n of them), in index order.
+     */
     record Answer(String text, String finishReason, String systemFingerprint, String servedModel, int promptTokens,
-                  int completionTokens, double millis, String error) {
+                  int completionTokens, double millis, String error, List<Choice> choices) {
+    }
+
+    /** One of the n outputs; {@code cumulativeLogprob} is 0 when the server does not report it. */
+    record Choice(String text, String finishReason, float cumulativeLogprob) {
     }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -30,11 +40,8 @@ final class OpenAiClient {
     }
 
     Answer complete(String model, Prompt prompt, SamplingParams p) {
-        ObjectNode body = ResultJson.MAPPER.createObjectNode().put("model", model).put("max_tokens", p.maxTokens())
-                .put("temperature", p.temperature()).put("top_p", p.topP());
-        if (p.topK() > 0) body.put("top_k", p.topK());
-        if (p.seed() != null) body.put("seed", p.seed());
-        if (!p.stop().isEmpty()) p.stop().forEach(body.withArray("stop")::add);
+        // Every parameter of the request (n and beam search included), mapped once in the contract's JSON mapping.
+        ObjectNode body = JsonRequests.write(p, ResultJson.MAPPER.createObjectNode().put("model", model));
         String path = "/v1/completions";
         switch (prompt) {
             case Prompt.Text t -> body.put("prompt", t.text());
@@ -65,12 +72,20 @@ final class OpenAiClient {
             if (r.statusCode() != 200) {
                 return failed("HTTP " + r.statusCode() + ": " + cut(json.path("error").path("message").asText(r.body())), ms);
             }
-            JsonNode choice = json.path("choices").path(0);
-            String text = choice.has("message") ? choice.path("message").path("content").asText("")
-                    : choice.path("text").asText("");
-            return new Answer(text, choice.path("finish_reason").asText(null), json.path("system_fingerprint").asText(""),
-                    json.path("model").asText(model), json.path("usage").path("prompt_tokens").asInt(),
-                    json.path("usage").path("completion_tokens").asInt(), ms, null);
+            List<JsonNode> listed = new ArrayList<>();
+            json.path("choices").forEach(listed::add);
+            listed.sort(java.util.Comparator.comparingInt(c -> c.path("index").asInt(0)));
+            List<Choice> choices = new ArrayList<>();
+            for (JsonNode choice : listed) {
+                choices.add(new Choice(choice.has("message") ? choice.path("message").path("content").asText("")
+                        : choice.path("text").asText(""), choice.path("finish_reason").asText(null),
+                        (float) choice.path("cumulative_logprob").asDouble(0)));
+            }
+            if (choices.isEmpty()) return failed("the answer has no choices: " + cut(r.body()), ms);
+            return new Answer(choices.getFirst().text(), choices.getFirst().finishReason(),
+                    json.path("system_fingerprint").asText(""), json.path("model").asText(model),
+                    json.path("usage").path("prompt_tokens").asInt(), json.path("usage").path("completion_tokens").asInt(),
+                    ms, null, List.copyOf(choices));
         } catch (IOException e) {
             return failed("cannot reach " + endpoint + path + ": " + e, (System.nanoTime() - t0) / 1e6);
         } catch (InterruptedException e) {
@@ -80,7 +95,7 @@ final class OpenAiClient {
     }
 
     private static Answer failed(String why, double ms) {
-        return new Answer("", "error", "", "", 0, 0, ms, why);
+        return new Answer("", "error", "", "", 0, 0, ms, why, List.of());
     }
 
     private static String cut(String s) {

@@ -59,10 +59,36 @@ final class RemoteIdentity {
             out.writeInt(p.stop().size());
             for (String s : p.stop()) str(out, s);
             str(out, nonce == null ? "" : nonce);
+            if (hasMore(p)) {
+                // Only requests with more than v1 knew of carry these, so v1's fingerprints stay what they were.
+                str(out, "more");
+                out.writeInt(Float.floatToIntBits(p.minP() + 0.0f));
+                out.writeInt(Float.floatToIntBits(p.repetitionPenalty() + 0.0f));
+                out.writeInt(Float.floatToIntBits(p.presencePenalty() + 0.0f));
+                out.writeInt(Float.floatToIntBits(p.frequencyPenalty() + 0.0f));
+                int[] stopIds = p.stopTokenIds().stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
+                out.writeInt(stopIds.length);
+                for (int id : stopIds) out.writeInt(id);
+                out.writeByte(p.ignoreEos() ? 1 : 0);
+                out.writeInt(p.n());
+                out.writeInt(p.bestOf());
+                out.writeByte(p.useBeamSearch() ? 1 : 0);
+                out.writeInt(Float.floatToIntBits(p.lengthPenalty() + 0.0f));
+                str(out, p.earlyStopping().wire);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return sha256(bytes.toByteArray());
+    }
+
+    /** Whether {@code p} sets anything v1's encoding does not cover (penalties, min_p, n, beam search, ...). */
+    static boolean hasMore(SamplingParams p) {
+        SamplingParams d = SamplingParams.builder().build();
+        return p.minP() != d.minP() || p.repetitionPenalty() != d.repetitionPenalty()
+                || p.presencePenalty() != d.presencePenalty() || p.frequencyPenalty() != d.frequencyPenalty()
+                || !p.stopTokenIds().isEmpty() || p.ignoreEos() || p.n() != d.n() || p.bestOf() != p.n()
+                || p.useBeamSearch() || p.lengthPenalty() != d.lengthPenalty() || p.earlyStopping() != d.earlyStopping();
     }
 
     /** SHA-256 of the answer's text as UTF-8: remote engines rarely return token ids. */

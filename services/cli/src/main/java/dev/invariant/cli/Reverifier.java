@@ -6,20 +6,26 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
+import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.consistency.OutputDiff;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Re-executes completions on the CPU engine (portable profile) from their prompt token ids and their request's
- * sampling parameters with the seed the completion reports, and says whether the output hash is reproduced.
+ * sampling parameters with the seed the completion reports, and says whether the output hash is reproduced. The KV
+ * cache dtype a completion was made with is read off its fingerprint (field 4 says {@code +kv=<dtype>}): each dtype
+ * is tried until one gives the completion's fingerprint, and the completion is re-executed with that cache, so
+ * nobody has to pass {@code --kv-cache-dtype} by hand.
  */
-final class Reverifier {
+final class Reverifier implements AutoCloseable {
 
     enum Status { REPRODUCED, MISMATCH, NOT_VERIFIABLE }
 
@@ -35,14 +41,19 @@ final class Reverifier {
 
     private final EngineConfig config;
     private final Engine open;
+    // With an open engine: engines for the other KV cache dtypes met so far, kept until close().
+    private final Map<KvCacheDtype, Engine> kept = new EnumMap<>(KvCacheDtype.class);
 
-    /** Opens an engine for each {@link #verify} call. */
+    /** Opens the engines each {@link #verify} call needs and closes them when it returns. */
     Reverifier(EngineConfig config) {
         this.config = config;
         this.open = null;
     }
 
-    /** Uses this engine (a long-running verifier keeps one open); the caller closes it. */
+    /**
+     * Uses this engine (a long-running verifier keeps one open; the caller closes it); engines for other KV cache
+     * dtypes are opened when a completion needs one and kept until {@link #close}.
+     */
     Reverifier(Engine engine) {
         this.config = engine.config();
         this.open = engine;
@@ -51,34 +62,61 @@ final class Reverifier {
     /** One verdict per completion, in order; {@code requests} by request id. */
     List<Verdict> verify(List<Completion> completions, Map<String, InferenceRequest> requests, Progress progress) {
         List<Verdict> verdicts = new ArrayList<>(completions.size());
-        List<Request> runs = new ArrayList<>();
-        List<Integer> runIndex = new ArrayList<>();
-        for (int i = 0; i < completions.size(); i++) {
-            Completion c = completions.get(i);
-            InferenceRequest r = requests.get(c.getRequestId());
-            String why = whyNot(c, r);
-            verdicts.add(why == null ? null : new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, why));
-            if (why == null) {
-                int[] prompt = c.getPromptTokenIds().stream().mapToInt(Integer::intValue).toArray();
-                runs.add(new Request("verify-" + i, new Prompt.TokenIds(prompt),
-                        EngineMapping.sampling(r.getSampling()).withSeed(c.getSeed())));
-                runIndex.add(i);
+        Map<KvCacheDtype, List<Integer>> byCache = new EnumMap<>(KvCacheDtype.class);
+        Map<Integer, Request> runs = new HashMap<>();
+        Map<KvCacheDtype, Engine> opened = new EnumMap<>(KvCacheDtype.class);
+        try {
+            for (int i = 0; i < completions.size(); i++) {
+                Completion c = completions.get(i);
+                InferenceRequest r = requests.get(c.getRequestId());
+                String why = whyNot(c, r);
+                verdicts.add(why == null ? null : new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, why));
+                if (why == null) {
+                    int[] prompt = c.getPromptTokenIds().stream().mapToInt(Integer::intValue).toArray();
+                    Request run = new Request("verify-" + i, new Prompt.TokenIds(prompt),
+                            EngineMapping.sampling(r.getSampling()).withSeed(c.getSeed()));
+                    runs.put(i, run);
+                    byCache.computeIfAbsent(cacheOf(run, c.getFingerprint(), opened), k -> new ArrayList<>()).add(i);
+                }
             }
-        }
-        if (runs.isEmpty()) return verdicts;
-        List<GenerationResult> results;
-        if (open != null) {
-            results = open.generateAll(runs, progress::update);
-        } else {
-            try (Engine engine = Engine.open(config)) {
-                results = engine.generateAll(runs, progress::update);
+            for (var group : byCache.entrySet()) {
+                List<Request> batch = group.getValue().stream().map(runs::get).toList();
+                List<GenerationResult> results = engine(group.getKey(), opened).generateAll(batch, progress::update);
+                for (int k = 0; k < results.size(); k++) {
+                    int i = group.getValue().get(k);
+                    verdicts.set(i, judge(completions.get(i), results.get(k), group.getKey()));
+                }
             }
-        }
-        for (int k = 0; k < results.size(); k++) {
-            int i = runIndex.get(k);
-            verdicts.set(i, judge(completions.get(i), results.get(k)));
+        } finally {
+            opened.values().forEach(Engine::close);
         }
         return verdicts;
+    }
+
+    /** The KV cache dtype whose fingerprint for {@code run} is {@code fingerprint}; the configured one when none is. */
+    private KvCacheDtype cacheOf(Request run, String fingerprint, Map<KvCacheDtype, Engine> opened) {
+        KvCacheDtype configured = config.kvCacheDtype().storage();
+        Engine base = engine(configured, opened);
+        for (KvCacheDtype kv : KvCacheDtype.values()) {
+            if (kv == KvCacheDtype.AUTO) continue;
+            try {
+                if (base.core().fingerprintWith(run, kv).equals(fingerprint)) return kv;
+            } catch (RuntimeException e) {
+                return configured; // the run itself is refused: its verdict says why
+            }
+        }
+        return configured;
+    }
+
+    private Engine engine(KvCacheDtype kv, Map<KvCacheDtype, Engine> opened) {
+        if (open != null && open.config().kvCacheDtype().storage() == kv) return open;
+        return (open != null ? kept : opened).computeIfAbsent(kv, k -> Engine.open(config.withKvCacheDtype(k)));
+    }
+
+    @Override
+    public void close() {
+        kept.values().forEach(Engine::close);
+        kept.clear();
     }
 
     private static String whyNot(Completion c, InferenceRequest r) {
@@ -91,7 +129,7 @@ final class Reverifier {
         return null;
     }
 
-    private static Verdict judge(Completion c, GenerationResult g) {
+    private Verdict judge(Completion c, GenerationResult g, KvCacheDtype kv) {
         if (!g.ok()) return new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, "re-execution failed: " + g.error().describe());
         if (!g.fingerprint().equals(c.getFingerprint())) {
             return new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, "re-executed with a different fingerprint ("
@@ -99,7 +137,9 @@ final class Reverifier {
                     c.getFingerprint().length())) + "): another model, tokenizer or contract version");
         }
         if (g.outputHash().equals(c.getOutputHash())) {
-            return new Verdict(c.getRequestId(), Status.REPRODUCED, g.outputHash().substring(0, 12), g);
+            String cache = kv == config.kvCacheDtype().storage() ? "" : " (KV cache " + kv.wireName()
+                    + ", as its fingerprint says)";
+            return new Verdict(c.getRequestId(), Status.REPRODUCED, g.outputHash().substring(0, 12) + cache, g);
         }
         List<Integer> again = Arrays.stream(g.tokenIds()).boxed().toList();
         int at = OutputDiff.firstDifferentToken(c.getTokenIds(), again);

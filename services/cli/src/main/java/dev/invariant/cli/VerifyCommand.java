@@ -83,6 +83,16 @@ final class VerifyCommand implements Callable<Integer> {
             description = "--follow: stop when no completion arrived for this long (default: follow forever).")
     Integer idleTimeout;
 
+    @Option(names = "--request-lookback", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "--follow: requests are read from this long before the oldest completion to verify, not from"
+                    + " the topic's beginning; make it longer than the workers' backlog can get (default: ${DEFAULT-VALUE}).")
+    int requestLookback;
+
+    @Option(names = "--request-wait", paramLabel = "SECONDS", defaultValue = "30",
+            description = "--follow: how long a completion waits for its request before it is reported not"
+                    + " verifiable (default: ${DEFAULT-VALUE}).")
+    int requestWait;
+
     @Option(names = "--read-timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long reading the topics may take (default: ${DEFAULT-VALUE}).")
     int readTimeout;
@@ -126,8 +136,13 @@ final class VerifyCommand implements Callable<Integer> {
                 System.err.println("verify: --sample-rate must be in (0, 1], got " + sampleRate);
                 return 2;
             }
+            if (requestLookback < 0 || requestWait < 0) {
+                System.err.println("verify: --request-lookback and --request-wait must be 0 or more seconds");
+                return 2;
+            }
             var service = new VerifyService(kafka, new VerifyService.Settings(completionsTopic, requestsTopic,
-                    eventsTopic, group, sampleRate, fromBeginning, max, idleTimeout), System.out);
+                    eventsTopic, group, sampleRate, fromBeginning, max, idleTimeout, requestLookback, requestWait),
+                    System.out);
             Runtime.getRuntime().addShutdownHook(new Thread(service::stop, "verify-stop"));
             return service.run(engine.config());
         }

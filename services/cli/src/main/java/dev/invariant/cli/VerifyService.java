@@ -29,15 +29,24 @@ import org.apache.kafka.common.TopicPartition;
  * the work and a restart resumes), picks a sample of the portable completions by request id, re-executes them on this
  * machine's CPU with one engine kept open, prints a verdict per completion and publishes each mismatch as a
  * {@link ConsistencyEvent} ({@link MismatchEvent}) to the consistency topic.
+ *
+ * <p>Requests are read from the requests topic starting {@code requestLookbackSeconds} before the oldest completion
+ * it has to verify (found by timestamp), never from the topic's beginning: a request is produced before its
+ * completion, so an older one cannot belong to it unless the workers were further behind than the look-back.
  */
 final class VerifyService {
-    /** A completion waits this long for its request to appear on the requests topic, then is reported unverifiable. */
-    private static final long REQUEST_WAIT_NANOS = 30_000_000_000L;
     private static final int REQUESTS_KEPT = 200_000;
+    /** Reading requests catches up at most this long per loop turn, so completions keep being taken. */
+    private static final long CATCH_UP_NANOS = 1_000_000_000L;
 
-    /** What to follow and where to publish; {@code max} and {@code idleSeconds} bound a run (null: forever). */
+    /**
+     * What to follow and where to publish; {@code max} and {@code idleSeconds} bound a run (null: forever). A
+     * completion waits {@code requestWaitSeconds} for its request, which is looked for from
+     * {@code requestLookbackSeconds} before the completion on.
+     */
     record Settings(String completionsTopic, String requestsTopic, String eventsTopic, String group, double sampleRate,
-                    boolean fromBeginning, Integer max, Integer idleSeconds) {
+                    boolean fromBeginning, Integer max, Integer idleSeconds, int requestLookbackSeconds,
+                    int requestWaitSeconds) {
     }
 
     private record Pending(Completion completion, long since) {
@@ -106,24 +115,23 @@ final class VerifyService {
         try (Engine engine = Engine.open(config);
              KafkaConsumer<String, InferenceRequest> reqs = new KafkaConsumer<>(kafka.consumer(InferenceRequest.class, true));
              KafkaConsumer<String, Completion> comps = new KafkaConsumer<>(cp);
-             KafkaProducer<String, ConsistencyEvent> events = new KafkaProducer<>(kafka.producer())) {
-            Reverifier reverifier = new Reverifier(engine);
+             KafkaProducer<String, ConsistencyEvent> events = new KafkaProducer<>(kafka.producer());
+             Reverifier reverifier = new Reverifier(engine)) {
             List<TopicPartition> parts = reqs.partitionsFor(s.requestsTopic(), Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             reqs.assign(parts);
-            reqs.seekToBeginning(parts);
+            var requestsFrom = new RequestWindow(reqs, parts, s.requestLookbackSeconds() * 1000L);
             comps.subscribe(List.of(s.completionsTopic()));
             out.printf("verify --follow: %s, sample rate %s, CPU engine %s; mismatches go to %s%n", s.completionsTopic(),
                     s.sampleRate(), engine.backendDescription(), s.eventsTopic());
             while (!stop.get() && (s.max() == null || verdicts < s.max())) {
-                for (ConsumerRecord<String, InferenceRequest> r : reqs.poll(Duration.ZERO)) {
-                    if (r.value() != null) requests.put(r.value().getRequestId(), r.value());
-                }
+                if (requestsFrom.started()) readRequests(reqs);
                 for (ConsumerRecord<String, Completion> r : comps.poll(Duration.ofMillis(250))) {
                     Completion c = r.value();
                     lastSeen = System.nanoTime();
                     if (c == null || !NumericsProfile.PORTABLE.wireName().equals(c.getEngine().getNumericsProfile())
                             || !sampled(c.getRequestId(), s.sampleRate())) continue;
+                    requestsFrom.cover(r.timestamp());
                     pending.add(new Pending(c, System.nanoTime()));
                 }
                 List<Completion> ready = takeReady(pending);
@@ -140,13 +148,27 @@ final class VerifyService {
         return bad > 0 ? 1 : 0;
     }
 
+    /** Reads what the requests topic has, for at most {@link #CATCH_UP_NANOS}. */
+    private void readRequests(KafkaConsumer<String, InferenceRequest> reqs) {
+        long end = System.nanoTime() + CATCH_UP_NANOS;
+        int got;
+        do {
+            got = 0;
+            for (ConsumerRecord<String, InferenceRequest> r : reqs.poll(Duration.ZERO)) {
+                if (r.value() != null) requests.put(r.value().getRequestId(), r.value());
+                got++;
+            }
+        } while (got > 0 && System.nanoTime() < end);
+    }
+
     /** The pending completions whose request is known, or that waited long enough for it. */
     private List<Completion> takeReady(List<Pending> pending) {
         List<Completion> ready = new ArrayList<>();
         long now = System.nanoTime();
+        long wait = s.requestWaitSeconds() * 1_000_000_000L;
         for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
             Pending p = it.next();
-            if (requests.containsKey(p.completion().getRequestId()) || now - p.since() > REQUEST_WAIT_NANOS) {
+            if (requests.containsKey(p.completion().getRequestId()) || now - p.since() > wait) {
                 ready.add(p.completion());
                 it.remove();
             }

@@ -60,6 +60,27 @@ class AuditCommandTest {
         assertEquals(3, outputs.fingerprints());
         assertEquals(0, outputs.divergent());
 
+        // A beam search is sent as one (n, best_of, use_beam_search reach the server): each answer carries the n
+        // outputs, and its fingerprint is not the greedy one of the same prompt.
+        var beams = GenerateCommandTest.run(VerifyCommandTest.concat(new String[] {"audit", "--endpoint", endpoint,
+                "--model", "stories260K", "--repeat", "2", "--max-tokens", "10", "--topic", TOPIC, "--use-beam-search",
+                "--n", "2", "--best-of", "3", "Once upon a time"}, live.where()));
+        assertEquals(0, beams.code(), beams.out() + beams.err());
+        List<Completion> all = TopicSnapshot.read(live.kafka, TOPIC, Completion.class, Duration.ofSeconds(30), unreadable);
+        List<Completion> beamed = all.subList(16, all.size());
+        assertEquals(2, beamed.size());
+        String greedyOnce = published.stream().filter(c -> c.getRequestId().contains("-p0-")).findFirst().orElseThrow()
+                .getFingerprint();
+        for (Completion c : beamed) {
+            assertEquals(2, c.getOutputs().size(), "n outputs: " + c);
+            assertEquals(c.getText(), c.getOutputs().getFirst().getText());
+            assertEquals(c.getOutputHash(), c.getOutputs().getFirst().getOutputHash());
+            assertTrue(c.getOutputs().get(0).getCumulativeLogprob() >= c.getOutputs().get(1).getCumulativeLogprob());
+            assertTrue(c.getOutputs().get(0).getCumulativeLogprob() < 0, "the server's cumulative_logprob");
+            assertTrue(!c.getFingerprint().equals(greedyOnce), "beam search is part of the fingerprint");
+        }
+        assertEquals(beamed.get(0).getFingerprint(), beamed.get(1).getFingerprint());
+
         var unreachable = GenerateCommandTest.run(VerifyCommandTest.concat(new String[] {"audit", "--endpoint",
                 "http://127.0.0.1:1", "--model", "x", "--repeat", "1", "--topic", TOPIC, "hello"}, live.where()));
         assertEquals(1, unreachable.code(), unreachable.out() + unreachable.err());

@@ -13,6 +13,9 @@ import dev.invariant.schemas.ConsistencyEvent;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
 import dev.invariant.schemas.Topics;
+import dev.invariant.schemas.registry.RegistryConfig;
+import dev.invariant.schemas.registry.SchemaRegistryClient;
+import dev.invariant.schemas.registry.TopicSchemas;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -26,6 +29,10 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -120,6 +127,33 @@ class VerifyCommandTest {
         assertEquals(original.getOutputHash(), event.getExpected().getOutputHash(), "the CPU's output is the original");
         assertEquals(tampered.getOutputHash(), event.getActual().getOutputHash());
         assertEquals(5, event.getFirstDifference());
+
+        // The service reads requests from --request-lookback before the oldest completion, not from the topic's
+        // beginning: on a topic pair of their own, the request stamped two hours ago (first in its topic) is not
+        // read with a 10-minute look-back, the one stamped now is.
+        String reqTopic = "test.window.requests";
+        String compTopic = "test.window.completions";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, live.stack.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(reqTopic, Optional.of(1), Optional.empty()),
+                    new NewTopic(compTopic, Optional.of(1), Optional.empty()))).all().get();
+        }
+        try (var registry = new SchemaRegistryClient(RegistryConfig.of(live.stack.ccompatUrl()))) {
+            TopicSchemas.ensureRegistered(registry, Map.of(reqTopic, InferenceRequest.getClassSchema(),
+                    compTopic, Completion.getClassSchema()));
+        }
+        try (var requests = new KafkaProducer<String, InferenceRequest>(live.kafka.producer());
+             var completions = new KafkaProducer<String, Completion>(live.kafka.producer())) {
+            long now = System.currentTimeMillis();
+            requests.send(new ProducerRecord<>(reqTopic, null, now - 7_200_000L, "v-sampled", byId.get("v-sampled"))).get();
+            requests.send(new ProducerRecord<>(reqTopic, null, now, "v-greedy", byId.get("v-greedy"))).get();
+            for (Completion c : got) completions.send(new ProducerRecord<>(compTopic, c.getRequestId(), c)).get();
+        }
+        var window = GenerateCommandTest.run(concat(new String[] {"verify", "--follow", "--from-beginning", "--group",
+                "test-window-" + System.nanoTime(), "--idle-timeout", "3", "--request-lookback", "600",
+                "--request-wait", "2", "--requests-topic", reqTopic, "--completions-topic", compTopic}, where));
+        assertTrue(window.out().matches("(?s).*\\n  REPRODUCED +v-greedy .*"), window.out());
+        assertTrue(window.out().matches("(?s).*\\n  NOT_VERIFIABLE +v-sampled  its request is not on the requests topic.*"),
+                window.out());
     }
 
     private static String print(CpuCheck c) {

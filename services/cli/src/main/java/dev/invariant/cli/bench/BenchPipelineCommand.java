@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -58,18 +57,32 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Worker CPU threads (0 = all cores).")
     int threads;
 
+    @Option(names = "--bare-duration", paramLabel = "SECONDS",
+            description = "Seconds of the bare broker round trip (default: --duration); a soak needs only a minute of it.")
+    Integer bareDuration;
+
+    @Option(names = "--every", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Seconds between progress lines: p50/p99 of that window, worker RSS, load (default 5).")
+    int every;
+
+    @Option(names = "--series", paramLabel = "FILE",
+            description = "Also append each progress line to this CSV file (phase, elapsed, p50, p99, RSS, load),"
+                    + " e.g. for bench/soak-plot.")
+    Path series;
+
     @Override
     public Integer call() throws Exception {
-        if (rate <= 0 || duration <= 0 || maxTokens <= 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--rate, --duration and --max-tokens must be"
-                    + " positive, e.g. --rate 20 --duration 30");
+        int bareSeconds = bareDuration == null ? duration : bareDuration;
+        if (rate <= 0 || duration <= 0 || maxTokens <= 0 || bareSeconds <= 0 || every <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rate, --duration, --bare-duration, --every"
+                    + " and --max-tokens must be positive, e.g. --rate 20 --duration 30");
         }
         Path root = Path.of(System.getProperty("invariant.root", ".")).toAbsolutePath().normalize();
         Path dir = root.resolve(".invariant/bench-pipeline-load");
         deleteTree(dir);
         String modelPath = model != null ? model : root.resolve("../shared/models/stories260K").normalize().toString();
-        System.out.printf("bench-pipeline: rate %.1f/s, %d s per phase, max_tokens %d, model %s%n", rate, duration,
-                maxTokens, modelPath);
+        System.out.printf("bench-pipeline: rate %.1f/s, %d s bare + %d s pipeline, max_tokens %d, model %s, load %.2f%n",
+                rate, bareSeconds, duration, maxTokens, modelPath, LoadSeries.load1());
         try (EmbeddedStack stack = StackCommand.start(dir.resolve("stack"), 0, 0, 1)) {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic(EchoRoundTrip.REQUESTS, 1, (short) 1),
@@ -79,8 +92,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             System.out.println("[1/2] bare broker round trip (echo service)");
             try (var echo = new EchoRoundTrip(stack.bootstrapServers())) {
                 byte[] payload = new byte[96];
-                drive((id, measured) -> echo.send((measured ? "m-" : "w-") + id, payload),
-                        () -> echo.poll(bare), bare, null);
+                var window = new LoadSeries("bare", series, null, every);
+                new RateDriver(rate, bareSeconds).run(id -> echo.send(id, payload), () -> echo.poll(bare, window),
+                        bare, window);
             }
             System.out.println("[2/2] pipeline through the worker");
             Map<String, String> props = Map.of("kafka.bootstrap.servers", stack.bootstrapServers(),
@@ -97,9 +111,10 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         kafka.bootstrapServer = stack.bootstrapServers();
         kafka.registryUrl = stack.ccompatUrl();
         Latencies e2e = new Latencies();
-        Latencies ownCost = new Latencies();
+        var stages = new Stages();
         Map<String, Long> sent = new ConcurrentHashMap<>();
         var rss = new RssSamples(worker.pid());
+        var window = new LoadSeries("pipeline", series, rss, every);
         try (var producer = new KafkaProducer<String, InferenceRequest>(kafka.producer());
              var consumer = new KafkaConsumer<String, Completion>(kafka.consumer(Completion.class, false))) {
             var parts = List.of(new TopicPartition(Topics.COMPLETIONS, 0));
@@ -107,83 +122,38 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position);
             String served = ""; // "": whatever the worker serves
-            long t0 = System.nanoTime();
-            drive((i, measured) -> {
-                String id = (measured ? "m-" : "w-") + i;
+            double throughput = new RateDriver(rate, duration).run(id -> {
                 sent.put(id, System.nanoTime());
                 producer.send(new ProducerRecord<>(Topics.REQUESTS, id, InferenceRequest.newBuilder().setRequestId(id)
                         .setModel(served).setPrompt("Once upon a time").setSampling(Sampling.newBuilder()
                                 .setMaxTokens(maxTokens).setTemperature(0f).setIgnoreEos(true).build()).build()));
             }, () -> {
-                int got = 0;
-                for (var r : consumer.poll(Duration.ofMillis(50))) {
+                for (var r : consumer.poll(Duration.ofMillis(100))) {
                     Long at = sent.remove(r.key());
                     if (at == null || !r.key().startsWith("m-")) continue;
                     double ms = (System.nanoTime() - at) / 1e6;
                     e2e.add(ms);
-                    var t = r.value().getTimings();
-                    ownCost.add(ms - t.getPrefillMs() - t.getDecodeMs());
-                    got++;
+                    window.add(ms);
+                    stages.add(ms, System.currentTimeMillis(), r.timestamp(), r.value());
                 }
-                rss.sampleEverySecond();
-                return got;
-            }, e2e, rss);
-            report(bare, e2e, ownCost, rss, (System.nanoTime() - t0) / 1e9);
+            }, e2e, window);
+            report(bare, e2e, stages, rss, throughput);
         }
         return 0;
     }
 
-    /** Sends request {@code i}, measured or warm-up. */
-    interface Sender {
-        void send(long i, boolean measured);
-    }
-
-    /** Sends at the fixed rate (3 s warm-up, then the measured duration), polling answers in between; then drains. */
-    private void drive(Sender sender, java.util.function.IntSupplier poll, Latencies measured, RssSamples rss) {
-        long interval = (long) (1e9 / rate);
-        long warmup = Duration.ofSeconds(3).toNanos();
-        long end = warmup + Duration.ofSeconds(duration).toNanos();
-        long start = System.nanoTime();
-        long next = start;
-        long lastReport = start;
-        long count = 0;
-        long measuredSent = 0;
-        while (next - start < end) {
-            while (System.nanoTime() < next) {
-                poll.getAsInt();
-                LockSupport.parkNanos(Math.min(1_000_000, Math.max(0, next - System.nanoTime())));
-            }
-            boolean isMeasured = next - start >= warmup;
-            sender.send(count++, isMeasured);
-            if (isMeasured) measuredSent++;
-            next += interval;
-            if (System.nanoTime() - lastReport > 5e9) {
-                lastReport = System.nanoTime();
-                System.out.printf("      %4.0f s: %d sent, %d measured answers%s%n", (lastReport - start) / 1e9, count,
-                        measured.count(), rss == null ? "" : String.format(", worker RSS %.0f MB", rss.lastMb()));
-            }
-        }
-        long drainEnd = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (measured.count() < measuredSent && System.nanoTime() < drainEnd) poll.getAsInt();
-        if (measured.count() < measuredSent) {
-            System.out.printf("      %d of %d measured requests unanswered after 30 s: the rate is beyond capacity%n",
-                    measuredSent - measured.count(), measuredSent);
-        }
-    }
-
-    private void report(Latencies bare, Latencies e2e, Latencies ownCost, RssSamples rss, double seconds) {
+    private void report(Latencies bare, Latencies e2e, Stages stages, RssSamples rss, double throughput) {
         System.out.println();
         System.out.printf("%-44s %8s %9s %9s%n", "", "answers", "p50 ms", "p99 ms");
         System.out.printf("%-44s %8d %9.2f %9.2f%n", "bare broker round trip (echo, 2 hops)", bare.count(),
                 bare.percentile(50), bare.percentile(99));
         System.out.printf("%-44s %8d %9.2f %9.2f%n", "pipeline: request -> worker -> completion", e2e.count(),
                 e2e.percentile(50), e2e.percentile(99));
-        System.out.printf("%-44s %8s %9.2f %9.2f%n", "  of which the worker's own (minus engine)", "",
-                ownCost.percentile(50), ownCost.percentile(99));
-        System.out.printf("throughput %.1f completions/s; worker added latency at p50: %.2f ms (pipeline p50 - bare p50),"
-                        + " %.2f ms of it outside the engine%n", e2e.count() / (double) duration,
-                e2e.percentile(50) - bare.percentile(50), ownCost.percentile(50) - bare.percentile(50));
-        System.out.printf("worker RSS: %s%n", rss.summary());
+        stages.print();
+        System.out.printf("throughput %.1f completions/s (offered %.1f/s); worker added latency at p50: %.2f ms (pipeline p50 - bare p50),"
+                        + " %.2f ms of it outside the engine (minus prefill + decode)%n", throughput, rate,
+                e2e.percentile(50) - bare.percentile(50), stages.withoutEngineP50() - bare.percentile(50));
+        System.out.printf("worker RSS: %s; load now %.2f%n", rss.summary(), LoadSeries.load1());
     }
 
     private static void deleteTree(Path dir) throws IOException {

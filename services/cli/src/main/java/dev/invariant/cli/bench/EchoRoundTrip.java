@@ -48,18 +48,17 @@ final class EchoRoundTrip implements AutoCloseable {
         client.send(new ProducerRecord<>(REQUESTS, id.getBytes(), value));
     }
 
-    /** Polls answers, adding each one's round trip to {@code into}; returns how many arrived. */
-    int poll(Latencies into) {
-        int got = 0;
-        for (var r : replies.poll(Duration.ofMillis(50))) {
+    /** Polls answers once, adding each measured one's round trip to {@code into} and {@code window}. */
+    void poll(Latencies into, LoadSeries window) {
+        for (var r : replies.poll(Duration.ofMillis(100))) {
             String id = new String(r.key());
             Long t0 = sent.remove(id);
             if (t0 != null && id.startsWith("m-")) {
-                into.add((System.nanoTime() - t0) / 1e6);
-                got++;
+                double ms = (System.nanoTime() - t0) / 1e6;
+                into.add(ms);
+                window.add(ms);
             }
         }
-        return got;
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {

@@ -26,9 +26,14 @@ import org.jboss.logging.Logger;
 /**
  * Publishes completions, chunks and dead letters through one idempotent producer ({@code acks=all}). Each
  * returned future completes when the broker has acknowledged the record, which is when the request's offset may
- * be committed. Encoding and sending run on one publishing thread, so a request's chunks and completion leave in
- * the order they were made and the engine thread never waits on the registry. A record that cannot be sent
- * (registry or broker unavailable) is retried until it is sent: nothing is dropped.
+ * be committed. A record that cannot be sent (registry or broker unavailable) is retried until it is sent: nothing
+ * is dropped.
+ *
+ * <p>A record whose topic's schema is already registered, while no earlier record waits to be handed to the
+ * producer, is encoded and handed over on the caller's thread (the engine's): a thread hand-off less per
+ * completion (docs/benchmarks.md). Any other record goes to the one publishing thread, and so does every record
+ * after it until it has been handed over, so the engine thread never waits on the registry and a request's chunks
+ * and completion still leave in the order they were made.
  */
 @ApplicationScoped
 public class Publisher implements OutcomeSink {
@@ -44,6 +49,8 @@ public class Publisher implements OutcomeSink {
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("invariant-publish").daemon().factory());
     private final AtomicInteger unacknowledged = new AtomicInteger();
+    // Records given to send() and not yet handed to the producer (waiting for the publishing thread or a retry).
+    private final AtomicInteger notHandedOver = new AtomicInteger();
 
     public Publisher(WorkerConfig config, RecordCodec codec) {
         this.config = config;
@@ -86,12 +93,18 @@ public class Publisher implements OutcomeSink {
         return send(o.topic(), o.partition(), o.key(), o.value(), o.headers());
     }
 
+    /** Sends on this thread when nothing waits before it and the encoding asks no registry, else queues it. */
     private CompletableFuture<Void> send(String topic, int partition, byte[] key, Supplier<byte[]> value,
                                          List<RecordHeader> headers) {
         var done = new CompletableFuture<Void>();
         unacknowledged.incrementAndGet();
         done.whenComplete((v, e) -> unacknowledged.decrementAndGet());
-        thread.execute(() -> attempt(topic, partition, key, value, headers, done, 1));
+        boolean first = notHandedOver.getAndIncrement() == 0;
+        if (first && codec.writesWithoutRegistry(topic)) {
+            attempt(topic, partition, key, value, headers, done, 1);
+        } else {
+            thread.execute(() -> attempt(topic, partition, key, value, headers, done, 1));
+        }
         return done;
     }
 
@@ -113,6 +126,7 @@ public class Publisher implements OutcomeSink {
                     return CompletableFuture.completedFuture(null);
                 })
                 .withNack(e -> {
+                    notHandedOver.incrementAndGet();
                     retry(topic, partition, key, value, headers, done, attempt, e);
                     return CompletableFuture.completedFuture(null);
                 });
@@ -120,7 +134,9 @@ public class Publisher implements OutcomeSink {
             out.send(m);
         } catch (RuntimeException e) {
             retry(topic, partition, key, value, headers, done, attempt, e);
+            return;
         }
+        notHandedOver.decrementAndGet();
     }
 
     private void retry(String topic, int partition, byte[] key, Supplier<byte[]> value, List<RecordHeader> headers,

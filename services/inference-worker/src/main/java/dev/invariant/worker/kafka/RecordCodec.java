@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
@@ -33,6 +34,8 @@ public class RecordCodec {
     private final AvroWireCodec<SpecificRecord> writer = new AvroWireCodec<>(null);
     // Writer schemas this codec has already read with: a record naming one of them needs no registry call.
     private final Map<Integer, Schema> known = new ConcurrentHashMap<>();
+    // Topics this codec has written to: their schema is registered, encoding needs no registry call.
+    private final Set<String> written = ConcurrentHashMap.newKeySet();
 
     public RecordCodec(WorkerConfig config) {
         this.registry = new SchemaRegistryClient(new RegistryConfig(URI.create(config.registry().url()),
@@ -87,7 +90,14 @@ public class RecordCodec {
     /** Registers the schema under {@code <topic>-value} (once per process) and encodes. */
     public byte[] encodeAny(String topic, SpecificRecord record) {
         int id = registry.register(SubjectNames.of(topic, false), record.getSchema());
-        return writer.encode(id, record);
+        byte[] bytes = writer.encode(id, record);
+        written.add(topic);
+        return bytes;
+    }
+
+    /** Whether a record was written to {@code topic} before: writing another one (same schema) asks no registry. */
+    public boolean writesWithoutRegistry(String topic) {
+        return written.contains(topic);
     }
 
     private Schema writerSchema(int id) {
