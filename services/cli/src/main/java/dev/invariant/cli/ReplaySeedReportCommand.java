@@ -109,7 +109,7 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
                     + promptTokens + " tokens");
             ReplayBar bar = new ReplayBar(System.err, profile.wireName(), runs, maxTokens);
             List<GenerationResult> results = new SeedReplay(engine.core(), load, loadSeed)
-                    .run(Prompt.text(SeedReportPrompt.build()), params, runs, bar::update);
+                    .run(Prompt.text(SeedReportPrompt.build()), params, runs, bar);
             bar.done();
             for (GenerationResult r : results) {
                 if (!r.ok()) throw r.error();
