@@ -24,6 +24,10 @@ final class SeedReplay {
     /** Called after every engine step: runs done, the current run's subject tokens so far. */
     interface Progress {
         void update(int runsDone, int subjectTokens);
+
+        /** Run {@code run} (from 0) finished with {@code result}: reported as it happens, so a cut-short replay still counts. */
+        default void runDone(int run, GenerationResult result) {
+        }
     }
 
     private final EngineCore core;
@@ -68,6 +72,7 @@ final class SeedReplay {
                 progress.update(r, subjectTokens);
             }
             results.add(got[0]);
+            progress.runDone(r, got[0]);
         }
         core.runToCompletion();
         return results;

@@ -72,6 +72,15 @@ class ReplaySeedReportTest {
         assertTrue(GenerateCommandTest.run("replay-seed-report", "--help").out().contains("--max-tokens"));
     }
 
+    /** The cuda backend runs portable only today: naive is skipped with the backend's reason (before any GPU is needed). */
+    @Test
+    void aProfileTheBackendDoesNotRunIsSkippedWithItsReason() {
+        var o = GenerateCommandTest.run("replay-seed-report", "--model", tinyQwen2(), "--runs", "1", "--max-tokens",
+                "4", "--backend", "cuda", "--profile", "naive");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("naive: skipped (the cuda backend runs the portable profile"), o.out());
+    }
+
     @Test
     void firstDifferenceIsThePositionWhereTokensPart() {
         assertEquals(2, ReplayReport.firstDifference(new int[] {1, 2, 3}, new int[] {1, 2, 4, 5}));
