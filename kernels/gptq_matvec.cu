@@ -19,7 +19,7 @@
 // warp: R is even), bias (one rounded add), resid (the residual add, last).
 // CPU twins: backend/cpu/GptqMatMul.rows (numerics/GptqMatrix, Dot, PartialTree), numerics/RmsNorm.apply,
 // FloatMath.silu.
-#include "numerics.cuh"
+#include "rows.cuh"
 
 #define NORM 1
 #define SILU 2
@@ -27,13 +27,6 @@
 #define AHEAD 4
 
 namespace {
-
-__device__ __forceinline__ uint4 ld_stream(const void* p) {
-    uint4 v;
-    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
-    return v;
-}
 
 __device__ __forceinline__ unsigned word(uint4 u, int j) { return j == 0 ? u.x : j == 1 ? u.y : j == 2 ? u.z : u.w; }
 
@@ -87,40 +80,11 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     for (int u = 0; u < AHEAD; u++) {
 #pragma unroll
         for (int r = 0; r < R; r++) {
-            if (u < G) cur[r][u] = ld_stream(wr[r] + (lane + u * 32LL) * 16);
+            if (u < G) cur[r][u] = inv::ld_stream(wr[r] + (lane + u * 32LL) * 16);
         }
     }
 
-    // Stage the input rows (16-byte copies when aligned), then normalise them in place. Read-only global loads, four
-    // in flight per thread: a plain loop would wait for each one in turn.
-    const bool vec = (k & 3) == 0 && (ldx & 3) == 0;
-#pragma unroll
-    for (int g = 0; g < TG; g++) {
-        const int t = min(t0 + g, n - 1);
-        const float* xr = x + (long long)(xrows ? xrows[t] : t) * ldx;
-        if (vec) {
-#pragma unroll 4
-            for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[g * (xst >> 2) + i] = __ldg(reinterpret_cast<const float4*>(xr) + i);
-        } else {
-#pragma unroll 4
-            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = __ldg(xr + i);
-        }
-    }
-    __syncthreads();
-    if (FLAGS & NORM) {
-        for (int g = warp; g < TG; g += warps) {
-            const float ss = inv::warp_dot(xs + g * xst, xs + g * xst, k);
-            if (lane == 0) invs[g] = inv::inv_sqrt_canon(ss / (float)k + eps);
-        }
-        __syncthreads();
-#pragma unroll 4
-        for (int i = threadIdx.x; i < k; i += blockDim.x) {
-            const float wi = __ldg(nw + i);
-#pragma unroll
-            for (int g = 0; g < TG; g++) xs[g * xst + i] = wi * (xs[g * xst + i] * invs[g]);
-        }
-        __syncthreads();
-    }
+    inv::stage_rows<TG, (FLAGS & NORM) != 0>(xs, invs, x, xrows, ldx, k, xst, t0, n, nw, eps);
 
     float acc[R][TG];
 #pragma unroll
@@ -146,7 +110,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
 #pragma unroll
                 for (int r = 0; r < R; r++) {
                     q[r] = cur[r][u];
-                    if (gi + AHEAD < G) cur[r][u] = ld_stream(wr[r] + (lane + (gi + AHEAD) * 32LL) * 16);
+                    if (gi + AHEAD < G) cur[r][u] = inv::ld_stream(wr[r] + (lane + (gi + AHEAD) * 32LL) * 16);
                 }
 #pragma unroll
                 for (int j = 0; j < GS; j++) {

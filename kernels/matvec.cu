@@ -16,7 +16,7 @@
 //   bias:  one rounded add after the dot; resid: the residual add, last.
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 #include "layout.cuh"
-#include "numerics.cuh"
+#include "rows.cuh"
 
 #define NORM 1
 #define SILU 2
@@ -24,30 +24,6 @@
 #define AHEAD 8
 
 namespace {
-
-// A streaming read: weights are used once, so they should not displace the activations in L1.
-__device__ __forceinline__ uint4 ld_stream(const void* p) {
-    uint4 v;
-    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
-    return v;
-}
-
-template <typename T> __device__ __forceinline__ float widen(T v);
-template <> __device__ __forceinline__ float widen<float>(float v) { return v; }
-template <> __device__ __forceinline__ float widen<unsigned short>(unsigned short v) { return inv::bf16_to_f32(v); }
-
-// The GS weights of one 16-byte load, converted exactly to binary32.
-template <typename T> __device__ __forceinline__ void unpack(uint4 u, float* w) {
-    if constexpr (sizeof(T) == 2) {
-        w[0] = __uint_as_float(u.x << 16); w[1] = __uint_as_float(u.x & 0xffff0000u);
-        w[2] = __uint_as_float(u.y << 16); w[3] = __uint_as_float(u.y & 0xffff0000u);
-        w[4] = __uint_as_float(u.z << 16); w[5] = __uint_as_float(u.z & 0xffff0000u);
-        w[6] = __uint_as_float(u.w << 16); w[7] = __uint_as_float(u.w & 0xffff0000u);
-    } else {
-        w[0] = __uint_as_float(u.x); w[1] = __uint_as_float(u.y); w[2] = __uint_as_float(u.z); w[3] = __uint_as_float(u.w);
-    }
-}
 
 // This block's share of the next projection's weights, pulled into L2 in pieces of at most 64 KiB.
 __device__ __forceinline__ void prefetch_share(const char* next, long long bytes) {
@@ -90,7 +66,7 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
     for (int u = 0; u < A; u++) {
 #pragma unroll
         for (int r = 0; r < R; r++) {
-            if (u < l.groups) cur[r][u] = ld_stream(wr[r] + lane * GS + (long long)u * l.w * GS);
+            if (u < l.groups) cur[r][u] = inv::ld_stream(wr[r] + lane * GS + (long long)u * l.w * GS);
         }
     }
     const int restBase = l.groups * l.w * GS;
@@ -98,40 +74,11 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
     float restw[R == 1 ? GS - 1 : 1];
     if (R == 1) {
 #pragma unroll
-        for (int q = 0; q < GS - 1; q++) restw[q] = on && q < l.rest ? widen<T>(wr[0][restBase + lane * l.rest + q]) : 0.0f;
+        for (int q = 0; q < GS - 1; q++) restw[q] = on && q < l.rest ? inv::widen<T>(wr[0][restBase + lane * l.rest + q]) : 0.0f;
     }
     prefetch_share(next, nextBytes);
 
-    // Stage the input rows (16-byte copies when aligned), then normalise them in place. Read-only global loads, four
-    // in flight per thread: a plain loop would wait for each one in turn.
-    const bool vec = (k & 3) == 0 && (ldx & 3) == 0;
-#pragma unroll
-    for (int g = 0; g < TG; g++) {
-        const int t = min(t0 + g, n - 1);
-        const float* xr = x + (long long)(xrows ? xrows[t] : t) * ldx;
-        if (vec) {
-#pragma unroll 4
-            for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) xs4[g * (xst >> 2) + i] = __ldg(reinterpret_cast<const float4*>(xr) + i);
-        } else {
-#pragma unroll 4
-            for (int i = threadIdx.x; i < k; i += blockDim.x) xs[g * xst + i] = __ldg(xr + i);
-        }
-    }
-    __syncthreads();
-    if (FLAGS & NORM) {
-        for (int g = warp; g < TG; g += warps) {
-            const float ss = inv::warp_dot(xs + g * xst, xs + g * xst, k);
-            if (lane == 0) invs[g] = inv::inv_sqrt_canon(ss / (float)k + eps);
-        }
-        __syncthreads();
-#pragma unroll 4
-        for (int i = threadIdx.x; i < k; i += blockDim.x) {
-            const float wi = __ldg(nw + i);
-#pragma unroll
-            for (int g = 0; g < TG; g++) xs[g * xst + i] = wi * (xs[g * xst + i] * invs[g]);
-        }
-        __syncthreads();
-    }
+    inv::stage_rows<TG, (FLAGS & NORM) != 0>(xs, invs, x, xrows, ldx, k, xst, t0, n, nw, eps);
 
     // Lane p's index for value q of group gi is W * (GS * gi + q) + p: in x (stored order) a stride of W floats,
     // which the warp reads without bank conflicts.
@@ -150,8 +97,8 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
                 float w[R][GS];
 #pragma unroll
                 for (int r = 0; r < R; r++) {
-                    unpack<T>(cur[r][u], w[r]);
-                    if (gi + A < l.groups) cur[r][u] = ld_stream(wr[r] + lane * GS + (long long)(gi + A) * l.w * GS);
+                    inv::unpack<T>(cur[r][u], w[r]);
+                    if (gi + A < l.groups) cur[r][u] = inv::ld_stream(wr[r] + lane * GS + (long long)(gi + A) * l.w * GS);
                 }
                 const float* xg = xl + gi * GS * l.w;
 #pragma unroll
@@ -174,7 +121,7 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
             if (q < l.rest) {
 #pragma unroll
                 for (int r = 0; r < R; r++) {
-                    const float w = R == 1 ? restw[q] : widen<T>(wr[r][restBase + lane * l.rest + q]);
+                    const float w = R == 1 ? restw[q] : inv::widen<T>(wr[r][restBase + lane * l.rest + q]);
 #pragma unroll
                     for (int g = 0; g < TG; g++) acc[r][g] = fmaf(xg[g * xst + q * l.w], w, acc[r][g]);
                 }
@@ -183,7 +130,7 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
         if (tail + lane < k) {
 #pragma unroll
             for (int r = 0; r < R; r++) {
-                const float w = widen<T>(wr[r][tail + lane]);
+                const float w = inv::widen<T>(wr[r][tail + lane]);
 #pragma unroll
                 for (int g = 0; g < TG; g++) acc[r][g] = fmaf(xs[g * xst + tail + lane], w, acc[r][g]);
             }

@@ -15,7 +15,7 @@
 //   bias:  one rounded add after the dot; resid: the residual add, last.
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 #include "layout.cuh"
-#include "numerics.cuh"
+#include "rows.cuh"
 
 #define STREAM_NORM 1
 #define STREAM_SILU 2
@@ -48,21 +48,6 @@ __device__ __forceinline__ void mbar_wait(unsigned long long* b, unsigned parity
         "mbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n\t"
         "@!p bra WAIT;\n"
         "}" ::"r"(saddr(b)), "r"(parity) : "memory");
-}
-
-template <typename T> __device__ __forceinline__ float widen_s(T v);
-template <> __device__ __forceinline__ float widen_s<float>(float v) { return v; }
-template <> __device__ __forceinline__ float widen_s<unsigned short>(unsigned short v) { return inv::bf16_to_f32(v); }
-
-template <typename T> __device__ __forceinline__ void unpack_s(uint4 u, float* w) {
-    if constexpr (sizeof(T) == 2) {
-        w[0] = __uint_as_float(u.x << 16); w[1] = __uint_as_float(u.x & 0xffff0000u);
-        w[2] = __uint_as_float(u.y << 16); w[3] = __uint_as_float(u.y & 0xffff0000u);
-        w[4] = __uint_as_float(u.z << 16); w[5] = __uint_as_float(u.z & 0xffff0000u);
-        w[6] = __uint_as_float(u.w << 16); w[7] = __uint_as_float(u.w & 0xffff0000u);
-    } else {
-        w[0] = __uint_as_float(u.x); w[1] = __uint_as_float(u.y); w[2] = __uint_as_float(u.z); w[3] = __uint_as_float(u.w);
-    }
 }
 
 template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS>
@@ -156,7 +141,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
                 const int gi = g0 + u;
                 if (gi < g1) {
                     float w[GS];
-                    unpack_s<T>(*reinterpret_cast<const uint4*>(seg + u * gbytes + lane * 16), w);
+                    inv::unpack<T>(*reinterpret_cast<const uint4*>(seg + u * gbytes + lane * 16), w);
                     const float* xg = xl + gi * GS * l.w;
 #pragma unroll
                     for (int q = 0; q < GS; q++) acc = fmaf(xg[q * l.w], w[q], acc);
@@ -168,9 +153,9 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
             // the chunks after the last whole group, then the last k % W indices: still increasing per partial
             const T* rest = reinterpret_cast<const T*>(seg + (g1 - g0) * gbytes);
             const float* xg = xl + l.groups * GS * l.w;
-            for (int q = 0; q < l.rest; q++) acc = fmaf(xg[q * l.w], widen_s<T>(rest[lane * l.rest + q]), acc);
+            for (int q = 0; q < l.rest; q++) acc = fmaf(xg[q * l.w], inv::widen<T>(rest[lane * l.rest + q]), acc);
             const int tail = l.chunks * l.w;
-            if (tail + lane < k) acc = fmaf(xs[tail + lane], widen_s<T>(rest[l.w * l.rest + lane]), acc);
+            if (tail + lane < k) acc = fmaf(xs[tail + lane], inv::widen<T>(rest[l.w * l.rest + lane]), acc);
         }
         __syncwarp();
         // every lane has read the slot: it may be refilled (the copy engine writes what ordinary loads read)

@@ -89,7 +89,7 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
                         const int gi = g0 + u;
                         if (gi < g1) {
                             float w[GS];
-                            unpack_s<unsigned short>(*reinterpret_cast<const uint4*>(seg + u * gbytes + lane * 16), w);
+                            inv::unpack<unsigned short>(*reinterpret_cast<const uint4*>(seg + u * gbytes + lane * 16), w);
                             const float* xg = xl + gi * GS * l.w;
 #pragma unroll
                             for (int q = 0; q < GS; q++) acc = fmaf(xg[q * l.w], w[q], acc);
@@ -98,9 +98,9 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
                     if (lastPart && s == nseg - 1) {
                         const unsigned short* rest = reinterpret_cast<const unsigned short*>(seg + (g1 - g0) * gbytes);
                         const float* xg = xl + l.groups * GS * l.w;
-                        for (int q = 0; q < l.rest; q++) acc = fmaf(xg[q * l.w], widen_s<unsigned short>(rest[lane * l.rest + q]), acc);
+                        for (int q = 0; q < l.rest; q++) acc = fmaf(xg[q * l.w], inv::widen<unsigned short>(rest[lane * l.rest + q]), acc);
                         const int tail = l.chunks * l.w;
-                        if (tail + lane < k) acc = fmaf(xs[tail + lane], widen_s<unsigned short>(rest[l.w * l.rest + lane]), acc);
+                        if (tail + lane < k) acc = fmaf(xs[tail + lane], inv::widen<unsigned short>(rest[l.w * l.rest + lane]), acc);
                     }
                 }
                 __syncwarp();

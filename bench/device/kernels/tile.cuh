@@ -16,7 +16,7 @@
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 #pragma once
 #include "../../../kernels/layout.cuh"
-#include "../../../kernels/numerics.cuh"
+#include "../../../kernels/rows.cuh"
 
 #define TILE_NORM 1
 #define TILE_SILU 2
@@ -27,21 +27,6 @@
 #define TILE_AHEAD 2
 
 namespace {
-
-template <typename T> __device__ __forceinline__ float widen_t(T v);
-template <> __device__ __forceinline__ float widen_t<float>(float v) { return v; }
-template <> __device__ __forceinline__ float widen_t<unsigned short>(unsigned short v) { return inv::bf16_to_f32(v); }
-
-template <typename T> __device__ __forceinline__ void unpack_t(uint4 u, float* w) {
-    if constexpr (sizeof(T) == 2) {
-        w[0] = __uint_as_float(u.x << 16); w[1] = __uint_as_float(u.x & 0xffff0000u);
-        w[2] = __uint_as_float(u.y << 16); w[3] = __uint_as_float(u.y & 0xffff0000u);
-        w[4] = __uint_as_float(u.z << 16); w[5] = __uint_as_float(u.z & 0xffff0000u);
-        w[6] = __uint_as_float(u.w << 16); w[7] = __uint_as_float(u.w & 0xffff0000u);
-    } else {
-        w[0] = __uint_as_float(u.x); w[1] = __uint_as_float(u.y); w[2] = __uint_as_float(u.z); w[3] = __uint_as_float(u.w);
-    }
-}
 
 // A tile of inputs on its way to shared memory: [k0, k0 + len) of the block's 8 tokens, E per thread (len * 8 <= E *
 // blockDim.x), loaded before the current tile is multiplied and stored after, so the loads overlap the fmas.
@@ -143,7 +128,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
         const float* xt = xs[g & 1] + lane * TILE_XP;
         float w[TILE_ROWS][GS];
 #pragma unroll
-        for (int r = 0; r < TILE_ROWS; r++) unpack_t<T>(wq[0][r], w[r]);
+        for (int r = 0; r < TILE_ROWS; r++) inv::unpack<T>(wq[0][r], w[r]);
 #pragma unroll
         for (int a = 0; a + 1 < TILE_AHEAD; a++) {
 #pragma unroll
@@ -181,7 +166,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
                 const float* xv = xs[0] + (q * l.w + lane) * TILE_XP;
 #pragma unroll
                 for (int r = 0; r < TILE_ROWS; r++) {
-                    const float wv = widen_t<T>(W[(long long)min(row0 + r, rows - 1) * stride + restBase + lane * l.rest + q]);
+                    const float wv = inv::widen<T>(W[(long long)min(row0 + r, rows - 1) * stride + restBase + lane * l.rest + q]);
 #pragma unroll
                     for (int t = 0; t < TILE_TOKENS; t++) acc[r][t] = fmaf(xv[t], wv, acc[r][t]);
                 }
@@ -191,7 +176,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
                 const float* xv = xs[0] + (tail - restBase + lane) * TILE_XP;
 #pragma unroll
                 for (int r = 0; r < TILE_ROWS; r++) {
-                    const float wv = widen_t<T>(W[(long long)min(row0 + r, rows - 1) * stride + tail + lane]);
+                    const float wv = inv::widen<T>(W[(long long)min(row0 + r, rows - 1) * stride + tail + lane]);
 #pragma unroll
                     for (int t = 0; t < TILE_TOKENS; t++) acc[r][t] = fmaf(xv[t], wv, acc[r][t]);
                 }
