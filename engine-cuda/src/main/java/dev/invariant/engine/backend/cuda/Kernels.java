@@ -157,10 +157,6 @@ final class Kernels {
     void matmul(DeviceWeights.Matrix w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                 int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
-        if (smem(k, 1) > matvecSmem) {
-            throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
-                    + " bytes of shared memory per block, the GPU has " + matvecSmem);
-        }
         int d = w.dtype() == DType.BF16 ? 0 : 1;
         // One token (the decode step at batch 1, a single logits row): a block per multiprocessor streams its rows'
         // weights through shared memory. Same canonical order per row as matvec, so the same bits.
@@ -170,9 +166,7 @@ final class Kernels {
                     w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx);
             return;
         }
-        // Tokens per block: how many share each weight load; their input rows must fit in shared memory. A token's
-        // value never depends on it (each keeps its own partials), so it may follow the batch.
-        int t = n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;
+        int t = tokenGroup(k, n);
         int tg = MATVEC_TOKENS[t];
         int rowsPerBlock = MATVEC_WARPS * (tg == 1 ? 1 : 4);
         CUfunction f = matvec[d][fused.ordinal()][t];
@@ -187,17 +181,26 @@ final class Kernels {
     void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
-        if (smem(k, 1) > matvecSmem) {
-            throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
-                    + " bytes of shared memory per block, the GPU has " + matvecSmem);
-        }
-        int t = n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;  // tokens per block: as matmul, never a value's order
+        int t = tokenGroup(k, n);
         int tg = MATVEC_TOKENS[t];
         int rowsPerBlock = MATVEC_WARPS * (w.bits() == 8 ? 2 : 4);  // the kernel's R rows per warp
         CUfunction f = gptq[w.bits() == 8 ? 0 : 1][w.gsz() == 0 ? 1 : 0][fused.ordinal()][t];
         launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, 32 * MATVEC_WARPS, smem(k, tg),
                 w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm, eps, y, bias, resid, w.rows(), k,
                 w.stride(), w.groups(), ldx, ldy, n);
+    }
+
+    /**
+     * Which of {@link #MATVEC_TOKENS} a projection of n tokens with k inputs takes: how many tokens share each weight
+     * load, as many as their input rows fit in shared memory. A token's value never depends on it (each keeps its
+     * own partials), so it may follow the batch.
+     */
+    private int tokenGroup(int k, int n) {
+        if (smem(k, 1) > matvecSmem) {
+            throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
+                    + " bytes of shared memory per block, the GPU has " + matvecSmem);
+        }
+        return n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;
     }
 
     private static int smem(int k, int tokens) {
