@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend;
 
 import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import java.util.Set;
@@ -21,6 +22,11 @@ public interface BackendProvider {
     /** The KV cache dtypes it can store (resolved: {@code auto} is fp32); {@link Backends} refuses others before opening. */
     default Set<KvCacheDtype> kvCacheDtypes() {
         return Set.of(KvCacheDtype.FP32);
+    }
+
+    /** The numerics profiles it builds; {@link Backends} refuses others before opening (and before loading weights). */
+    default Set<NumericsProfile> profiles() {
+        return Set.of(NumericsProfile.PORTABLE);
     }
 
     /** Whether it runs GPTQ checkpoints (packed int4/int8 weights); {@link Backends} refuses them before opening. */

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import java.util.ArrayList;
@@ -37,8 +38,24 @@ public final class Backends {
                 + "on the class path, as the invariant launcher and the worker have it");
     }
 
+    /**
+     * Whether the named backend ({@code auto}: any in this build) builds this numerics profile: a caller can ask before
+     * loading a model it would only be refused for.
+     */
+    public static boolean runs(String backend, NumericsProfile profile) {
+        for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
+            if ((AUTO.equals(backend) || p.name().equals(backend)) && p.profiles().contains(profile)) return true;
+        }
+        return false;
+    }
+
     /** BACKEND_UNAVAILABLE (so that {@code auto} falls back to the CPU) when the backend cannot store or run these. */
     private static void checkCapabilities(BackendProvider p, Model model, EngineConfig config) {
+        if (!p.profiles().contains(config.profile())) {
+            throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + p.name() + " backend does not build the "
+                    + config.profile().wireName() + " profile (it runs " + p.profiles().stream()
+                    .map(NumericsProfile::wireName).sorted().toList() + ")");
+        }
         KvCacheDtype kv = config.kvCacheDtype().storage();
         if (!p.kvCacheDtypes().contains(kv)) {
             throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + p.name() + " backend cannot store the KV"

@@ -4,6 +4,7 @@ import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.backend.Backends;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.kv.KvCacheDtype;
@@ -86,35 +87,24 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
                 + " runs per profile, each with 0-" + load + " other requests (load seed " + loadSeed + ")");
         boolean consistent = true;
         for (NumericsProfile profile : wanted) {
-            if (profile == NumericsProfile.FAST && backend.equals("cpu")) {
-                out.println(profile.wireName() + ": skipped (the fast profile runs on the cuda backend only)");
+            if (!Backends.runs(backend, profile)) {
+                out.println(profile.wireName() + ": skipped (the " + backend + " backend does not build it)");
                 continue;
             }
             ReplayReport report = replay(profile, params);
-            if (report == null) continue;
             report.print(out, profile.wireName());
             if (profile != NumericsProfile.NAIVE && report.distinct() != 1) consistent = false;
         }
         return consistent ? 0 : 1;
     }
 
-    /** The profile's replay, or null when the backend does not run that profile. */
     private ReplayReport replay(NumericsProfile profile, SamplingParams params) {
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         // No prefix caching, as in vLLM 0.4: every run computes the prompt again, in whatever batch it meets.
         EngineConfig config = EngineConfig.defaults(model).withProfile(profile).withThreads(n).withBackend(backend)
                 .withKvCache(16, 32768, false).withMaxModelLen(maxModelLen)
                 .withKvCacheDtype(KvCacheDtype.fromWire(kvCacheDtype));
-        Engine opened;
-        try {
-            opened = Engine.open(config);
-        } catch (EngineException e) {
-            if (profile == NumericsProfile.PORTABLE) throw e;
-            // a profile this backend does not run (fast on the cpu, fast and naive on cuda today): say so, go on
-            System.out.println(profile.wireName() + ": skipped (" + e.getMessage() + ")");
-            return null;
-        }
-        try (Engine engine = opened) {
+        try (Engine engine = Engine.open(config)) {
             int promptTokens = engine.tokenizer().encode(SeedReportPrompt.build()).length;
             System.out.println(profile.wireName() + ": " + engine.backendDescription() + "; the prompt is "
                     + promptTokens + " tokens");

@@ -72,13 +72,13 @@ class ReplaySeedReportTest {
         assertTrue(GenerateCommandTest.run("replay-seed-report", "--help").out().contains("--max-tokens"));
     }
 
-    /** The cuda backend runs portable only today: naive is skipped with the backend's reason (before any GPU is needed). */
+    /** The cuda backend builds portable only today: naive is skipped, before any model is loaded or GPU needed. */
     @Test
     void aProfileTheBackendDoesNotRunIsSkippedWithItsReason() {
         var o = GenerateCommandTest.run("replay-seed-report", "--model", tinyQwen2(), "--runs", "1", "--max-tokens",
                 "4", "--backend", "cuda", "--profile", "naive");
         assertEquals(0, o.code(), o.err());
-        assertTrue(o.out().contains("naive: skipped (the cuda backend runs the portable profile"), o.out());
+        assertTrue(o.out().contains("naive: skipped (the cuda backend does not build it)"), o.out());
     }
 
     @Test

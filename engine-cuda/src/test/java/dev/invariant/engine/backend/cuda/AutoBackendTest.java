@@ -1,12 +1,15 @@
 package dev.invariant.engine.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.TestAssets;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.backend.Backends;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
@@ -38,6 +41,17 @@ class AutoBackendTest {
             GenerationResult auto = e.generateAll(req, (d, t, k) -> { }).getFirst();
             assertEquals(cpu.outputHash(), auto.outputHash());
             assertEquals(cpu.fingerprint(), auto.fingerprint());
+        }
+    }
+
+    /** The cuda backend builds portable only: naive under auto runs on the CPU, GPU or not. */
+    @Test
+    void autoRunsNaiveOnTheCpu() {
+        assertFalse(Backends.runs("cuda", NumericsProfile.NAIVE));
+        EngineConfig naive = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(2)
+                .withKvCache(16, 4096, true).withProfile(NumericsProfile.NAIVE).withBackend("auto");
+        try (Engine e = Engine.open(naive)) {
+            assertTrue(e.backendDescription().startsWith("cpu"), e.backendDescription());
         }
     }
 }

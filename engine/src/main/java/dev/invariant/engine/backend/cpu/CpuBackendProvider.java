@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
+import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.BackendProvider;
 import dev.invariant.engine.kv.KvCacheDtype;
@@ -19,6 +20,12 @@ public final class CpuBackendProvider implements BackendProvider {
     @Override
     public Set<KvCacheDtype> kvCacheDtypes() {
         return EnumSet.of(KvCacheDtype.FP32, KvCacheDtype.BF16, KvCacheDtype.FP8_E4M3, KvCacheDtype.FP8_E5M2);
+    }
+
+    /** portable, and naive (which exists to reproduce the failure); fast needs tensor cores. */
+    @Override
+    public Set<NumericsProfile> profiles() {
+        return EnumSet.of(NumericsProfile.PORTABLE, NumericsProfile.NAIVE);
     }
 
     @Override
