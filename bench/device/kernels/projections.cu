@@ -112,7 +112,7 @@ static int g_sms;   // multiprocessors
 static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned short* W, const unsigned short* LW, int rows,
                  int k, const float* x, const float* nw, float* y, int ldy, const float* bias, const float* resid,
                  const void* next, long long nextBytes, int n) {
-    const int* xrows = nullptr; float eps = 1e-6f; int ldx = k, vec = 1;
+    const int* xrows = nullptr; float eps = 1e-6f; int ldx = k;
     if (v.kind == 2) {
         int r2 = flags & 2 ? rows / 2 : rows;
         reference<<<dim3((r2 + 127) / 128, n), 128, 0, s>>>(W, x, nw, eps, y, bias, resid, rows, k, n, flags);
