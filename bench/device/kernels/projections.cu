@@ -11,64 +11,13 @@
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: projections [--layers14 N] [--reps N].
 #include "../../../kernels/matvec.cu"
 #include "../../../kernels/matvec_stream.cu"
-#include "tile.cuh"
-#include "../../../kernels/layout.cu"
+#include "bench.cuh"
 
-#include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
-#include <vector>
-
-#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { \
-    fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e_)); exit(1); } } while (0)
-
-__global__ void fill_bf16(unsigned short* p, long long n, unsigned seed) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        unsigned h = (unsigned)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
-        const unsigned exp = 127 - 9 + (h >> 28) % 6;  // |w| in [2^-9, 2^-3)
-        p[i] = (unsigned short)(((h & 1) << 15) | (exp << 7) | ((h >> 8) & 0x7f));
-    }
-}
-__global__ void fill_f32(float* p, long long n, unsigned seed, float lo, float hi) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        unsigned h = (unsigned)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
-        p[i] = lo + (hi - lo) * (h >> 8) * (1.0f / 16777216.0f);
-    }
-}
-__global__ void empty_kernel() {}
 
 
-// The reference: one thread per row, its 32 partials in registers, natural row-major weights (numerics.md §2).
-__global__ void reference(const unsigned short* W, const float* x, const float* nw, float eps, float* y,
-                          const float* bias, const float* resid, int rows, int k, int n, int flags) {
-    const int o = blockIdx.x * blockDim.x + threadIdx.x, t = blockIdx.y;
-    if (o >= rows) return;
-    const float* xr = x + (long long)t * k;
-    float invr = 1.0f;
-    if (flags & 1) {
-        float ss[32] = {0};
-        for (int i = 0; i < k; i++) ss[i % 32] = fmaf(xr[i], xr[i], ss[i % 32]);
-        invr = inv::inv_sqrt_canon(inv::tree32(ss, 32) / (float)k + eps);
-    }
-    auto dot = [&](int r) {
-        float p[32] = {0};
-        for (int i = 0; i < k; i++) {
-            const float xi = (flags & 1) ? nw[i] * (xr[i] * invr) : xr[i];
-            p[i % 32] = fmaf(xi, inv::bf16_to_f32(W[(long long)r * k + i]), p[i % 32]);
-        }
-        return inv::tree32(p, 32);
-    };
-    if (flags & 2) {
-        if (o * 2 + 1 < rows) y[(long long)t * (rows / 2) + o] = inv::silu_canon(dot(2 * o)) * dot(2 * o + 1);
-        return;
-    }
-    float v = dot(o);
-    if (bias) v = v + bias[o];
-    if (resid) v = resid[(long long)t * rows + o] + v;
-    y[(long long)t * rows + o] = v;
-}
+
 
 
 #include "split.cuh"
@@ -103,7 +52,7 @@ static const void* split_fn(int flags, int parts) {
 
 struct Shape { const char* name; int hidden, qkv, inter; };
 struct Layer { unsigned short *qkv, *o, *gu, *d; unsigned short *lqkv, *lo, *lgu, *ld; float *nIn, *nPost, *bias; };
-struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split.cuh (warps = parts), 4: stream (warps = g_streams index), 6: tile (many tokens; one: stream)
+struct Variant { std::string name; int kind; int warps; int tg; };  // kind 1: matvec.cu, 2: reference, 3: split.cuh (warps = parts), 4: stream (warps = g_streams index)
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 static int g_smem;  // dynamic shared memory a block may take
 static int g_sms;   // multiprocessors
@@ -115,7 +64,7 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
     const int* xrows = nullptr; float eps = 1e-6f; int ldx = k;
     if (v.kind == 2) {
         int r2 = flags & 2 ? rows / 2 : rows;
-        reference<<<dim3((r2 + 127) / 128, n), 128, 0, s>>>(W, x, nw, eps, y, bias, resid, rows, k, n, flags);
+        reference<<<dim3((r2 + 127) / 128, n), 128, 0, s>>>(W, x, xrows, nw, eps, y, bias, resid, rows, k, n, flags);
         return;
     }
     if (v.kind == 3) {  // one token only: the batch-1 split a conventional engine would pick (split.cuh)
@@ -125,21 +74,11 @@ static void proj(cudaStream_t s, const Variant& v, int flags, const unsigned sho
                             STREAM_WARPS * SLOTS * SLOT_BYTES + 8 * ((k + 3) & ~3), s));
         return;
     }
-    if (v.kind == 6 && n > 1) {  // matvec_tile.cu: 32 rows x 8 tokens per block
-        int stride = (k + 7) & ~7, ldx = k;
-        const int* xr = nullptr;
-        void* args[] = {&LW, &x, &xr, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
-        const void* fs[] = {(const void*)matvec_tile_bf16, (const void*)matvec_tile_bf16_norm, (const void*)matvec_tile_bf16_norm_silu};
-        const int w = k >= 32 ? 32 : 1 << (32 - __builtin_clz(k - 1));
-        CK(cudaLaunchKernel(fs[flags == 0 ? 0 : flags == 1 ? 1 : 2], dim3((rows + 31) / 32, (n + 7) / 8), dim3(256), args,
-                            2 * (w * 8 + w) * TILE_XP * 4, s));
-        return;
-    }
-    if ((v.kind == 4 || v.kind == 6) && n == 1) {  // matvec_stream.cu: a persistent grid, one block per multiprocessor
+    if (v.kind == 4 && n == 1) {  // matvec_stream.cu: a persistent grid, one block per multiprocessor
         int stride = (k + 7) & ~7, ldx = k;
         const int* xr = nullptr;
         void* args[] = {&LW, &x, &xr, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx};
-        const StreamShape& ss = g_streams[v.kind == 6 ? 0 : v.warps];
+        const StreamShape& ss = g_streams[v.warps];
         CK(cudaLaunchKernel(ss.fn(flags), dim3(g_sms), dim3(32 * STREAM_WARPS), args, ss.smem(k, flags), s));
         return;
     }
@@ -174,38 +113,11 @@ static void layer(cudaStream_t s, const Variant& v, const Shape& sh, const std::
         proj(s, v, 0, w.d, w.ld, H, I, b.h, nullptr, b.x, H, nullptr, b.x, pf ? nl.lqkv : nullptr, 2 * Q * H, n);
 }
 
-static float time_graph(cudaStream_t s, cudaGraphExec_t g, int reps) {
-    cudaEvent_t a, e; CK(cudaEventCreate(&a)); CK(cudaEventCreate(&e));
-    for (int i = 0; i < 3; i++) CK(cudaGraphLaunch(g, s));
-    std::vector<float> ms;
-    for (int i = 0; i < reps; i++) {
-        CK(cudaEventRecord(a, s)); CK(cudaGraphLaunch(g, s)); CK(cudaEventRecord(e, s)); CK(cudaEventSynchronize(e));
-        float t; CK(cudaEventElapsedTime(&t, a, e)); ms.push_back(t);
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
-}
-
-template <typename F> static cudaGraphExec_t capture(cudaStream_t s, F body) {
-    cudaGraph_t g; cudaGraphExec_t ge;
-    CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
-    body();
-    CK(cudaStreamEndCapture(s, &g));
-    CK(cudaGraphInstantiate(&ge, g, 0));
-    CK(cudaGraphDestroy(g));
-    return ge;
-}
 
 __global__ void copy_kernel(const uint4* a, uint4* b, long long n) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) b[i] = a[i];
 }
 
-static unsigned short* relaid(const unsigned short* w, int rows, int k) {
-    unsigned short* out; const int stride = (k + 7) & ~7;
-    CK(cudaMalloc(&out, 2LL * rows * stride)); CK(cudaMemset(out, 0, 2LL * rows * stride));
-    relayout_bf16<<<2048, 256>>>(w, out, rows, k, stride);
-    return out;
-}
 
 int main(int argc, char** argv) {
     int reps = 20, layers14 = 4;
@@ -241,7 +153,7 @@ int main(int argc, char** argv) {
     const std::vector<Variant> variants = {{"reference", 2, 0, 1}, {"matvec t4", 1, 8, 4}, {"split-k 2", 3, 2, 1}, {"split-k 4", 3, 4, 1},
                                            {"split-k 8", 3, 8, 1}, {"stream 3x8", 4, 0, 4},
                                            {"stream 4x8", 4, 1, 4}, {"stream 2x16", 4, 2, 4}, {"stream 6x4", 4, 3, 4},
-                                           {"stream 2x8", 4, 4, 4}, {"tile 32x8", 6, 0, 8}};
+                                           {"stream 2x8", 4, 4, 4}};
     for (const Shape& sh : shapes) {
         const int nl = sh.hidden == 896 ? 24 : layers14;
         const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
@@ -338,7 +250,7 @@ int main(int argc, char** argv) {
             CK(cudaDeviceSynchronize());  // filled on the default stream, read on s
             float* logits; CK(cudaMalloc(&logits, 4LL * V));
             std::vector<float> want(V), got(V);
-            reference<<<dim3((V + 127) / 128, 1), 128, 0, s>>>(hw, b.x0, L[0].nIn, 1e-6f, logits, nullptr, nullptr, V, H, 1, 1);
+            reference<<<dim3((V + 127) / 128, 1), 128, 0, s>>>(hw, b.x0, (const int*)nullptr, L[0].nIn, 1e-6f, logits, nullptr, nullptr, V, H, 1, 1);
             CK(cudaStreamSynchronize(s));  // s does not order with the default stream's copies
             CK(cudaMemcpy(want.data(), logits, 4LL * V, cudaMemcpyDeviceToHost));
             printf("lm head (%d x %lld, %.0f MB; %.2f us at the copy bandwidth):", V, H, 2.0 * V * H / 1e6, 2.0 * V * H / (copyGBs * 1e3));

@@ -1,0 +1,257 @@
+// y[t][o] = canonical dot(W[o], x'[t]) (+ bias[o]) (+ resid[t][o]) for many tokens at once (batches of >= 32, prefill
+// chunks), W [rows, k] in the projection layout of layout.cuh (bf16 or f32): the bits of matvec.cu, with its fusions.
+// Canonical order (numerics.md §2): W = 32 partials (fewer for k < 32), P[i mod W] = fmaf(x[i], w[i], P[i mod W]) in
+// increasing i, then the halving tree s = W/2, ..., 1 (P[q] + P[q + s]). Mapping: a block is RB = WR * RW rows x
+// TB = WT * TW tokens; each warp holds RW rows x TW tokens and lane p holds P[p] of all RW * TW of its dots, so each
+// weight read from shared memory feeds TW tokens and each input RW rows. k is walked one layout group (W * GS indices)
+// per pipeline stage: the block's RB weight rows (cp.async, 8 bytes per copy so that a lane's half group is one
+// conflict-free 8-byte read) and TB input rows (stored order, lane p reading index p + W * q) land in shared memory
+// STAGES - 1 groups ahead of the one being multiplied. Per partial the fmas still run in increasing i: group by group,
+// then the row's rest and tail (read straight from global memory). The tree is a butterfly over shuffles that pairs
+// the same partials as the canonical tree (addition commutes exactly), so each step halves the values a lane holds.
+// How many rows or tokens share a block, and in which order blocks run, never changes a value: no split of a dot.
+// Fused steps, each the same operations as its CPU step (and matvec.cu's):
+//   NORM:  inv_t = 1 / sqrt(canonical dot(x_t, x_t) / k + eps) (a warp per token, inv::warp_dot), then each staged
+//          group normalised in place: xn[i] = nw[i] * (x[i] * inv_t).
+//   SILU:  rows come in (gate, up) pairs 2i, 2i+1 (within a warp's rows); h[i] = silu(gate) * up, product rounded.
+//   bias:  one rounded add after the dot; resid: the residual add, last.
+// CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
+#include "layout.cuh"
+#include "rows.cuh"
+
+#define TILE_NORM 1
+#define TILE_SILU 2
+#define TILE_STAGES 3
+#define TILE_GROUP_ROWS 16  // row tiles per block group: blocks running together share weights and inputs in L2
+
+namespace tile {
+
+__device__ __forceinline__ void cp_async8(void* dst, const void* src) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 8;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src));
+}
+__device__ __forceinline__ void cp_async16(void* dst, const void* src) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src));
+}
+__device__ __forceinline__ void cp_async4(void* dst, const void* src) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src));
+}
+__device__ __forceinline__ void cp_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+template <int N> __device__ __forceinline__ void cp_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory"); }
+
+// Value q of a lane's 8-byte half group, widened exactly.
+template <typename T> __device__ __forceinline__ float half_value(uint2 u, int q) {
+    if constexpr (sizeof(T) == 2) {
+        const unsigned v = q < 2 ? u.x : u.y;
+        return __uint_as_float((q & 1) ? (v & 0xffff0000u) : (v << 16));
+    } else {
+        return __uint_as_float(q == 0 ? u.x : u.y);
+    }
+}
+
+// One step of the tree for M values per lane: lanes l and l ^ S hold the same dots' partials at positions q and q + S
+// (q = l mod S); lane l keeps half the dots (the upper half when bit S is set) and receives the partner's partials of
+// them. Below the width, P[q] + P[q + S]; at S >= W there is no P[q + S]: the value moves unchanged.
+template <int S, int M> __device__ __forceinline__ void tree_step(float* v, int lane, int w) {
+    const bool hi = (lane & S) != 0;
+#pragma unroll
+    for (int j = 0; j < M / 2; j++) {
+        const float send = hi ? v[j] : v[j + M / 2];
+        const float keep = hi ? v[j + M / 2] : v[j];
+        const float o = __shfl_xor_sync(0xffffffffu, send, S);
+        v[j] = S < w ? keep + o : (hi ? o : keep);
+    }
+}
+
+// The canonical trees of a warp's D dots (v[d], lane p holding P[p]): afterwards lane l holds dots D/32 * l + j in v[j].
+template <int D> __device__ __forceinline__ void trees(float* v, int lane, int w) {
+    tree_step<16, D>(v, lane, w);
+    tree_step<8, D / 2>(v, lane, w);
+    tree_step<4, D / 4>(v, lane, w);
+    tree_step<2, D / 8>(v, lane, w);
+    tree_step<1, D / 16>(v, lane, w);
+}
+
+// Row tile and token tile of this block: groups of TILE_GROUP_ROWS row tiles, token tiles fastest within a group.
+__device__ __forceinline__ void block_tile(int rowTiles, int tokTiles, int& rt, int& tt) {
+    const int b = blockIdx.x, perGroup = TILE_GROUP_ROWS * tokTiles;
+    const int first = b / perGroup * TILE_GROUP_ROWS, size = min(rowTiles - first, TILE_GROUP_ROWS);
+    const int in = b - (b / perGroup) * perGroup;
+    rt = first + in % size;
+    tt = in / size;
+}
+
+template <typename T, int RW, int TW, int WR, int WT, int FLAGS>
+__device__ __forceinline__ void tile_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
+                                          float* y, const float* bias, const float* resid, int rows, int k, int stride,
+                                          int ldx, int ldy, int n) {
+    constexpr int GS = 16 / sizeof(T), HS = GS / 2;  // values per 16-byte load, per 8-byte half
+    constexpr int RB = WR * RW, TB = WT * TW, D = RW * TW, THREADS = 32 * WR * WT;
+    constexpr int KC = 32 * GS;  // indices per layout group (W = 32 whenever there is a whole group)
+    static_assert(D % 64 == 0, "each lane ends with an even number of a warp's dots");
+    extern __shared__ float4 tsm4[];
+    uint2* ws = reinterpret_cast<uint2*>(tsm4);                          // [stage][RB][half][32 lanes]
+    float* xs = reinterpret_cast<float*>(ws + TILE_STAGES * RB * 64);   // [stage][TB][KC]
+    __shared__ float invs[TB];
+    const inv::RowLayout l = inv::row_layout(k, sizeof(T));
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    int rt, tt;
+    block_tile((rows + RB - 1) / RB, (n + TB - 1) / TB, rt, tt);
+    const int row0 = rt * RB, t0 = tt * TB;
+    const int wr0 = (warp % WR) * RW, wt0 = (warp / WR) * TW;  // the warp's rows and tokens within the block
+
+    if (FLAGS & TILE_NORM) {
+        for (int t = warp; t < TB; t += WR * WT) {
+            const int tok = min(t0 + t, n - 1);
+            const float* xr = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
+            const float ss = inv::warp_dot(xr, xr, k);
+            if (lane == 0) invs[t] = inv::inv_sqrt_canon(ss / (float)k + eps);
+        }
+    }
+    const bool vec = (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0;
+    // Group g's RB weight rows (past the last row: the last again) and TB input rows (past n: the last token again).
+    auto issue = [&](int g) {
+        if (g < l.groups) {
+            const int s = g % TILE_STAGES;
+            for (int e = threadIdx.x; e < RB * 64; e += THREADS) {
+                const int r = e >> 6, j = e & 63;  // j: lane j / 2's half j % 2
+                const T* src = W + (long long)min(row0 + r, rows - 1) * stride + (long long)g * KC + j * HS;
+                cp_async8(ws + ((s * RB + r) * 2 + (j & 1)) * 32 + (j >> 1), src);
+            }
+            float* xd = xs + s * TB * KC;
+            if (vec) {
+                for (int e = threadIdx.x; e < TB * (KC / 4); e += THREADS) {
+                    const int t = e / (KC / 4), c = e - t * (KC / 4);
+                    const int tok = min(t0 + t, n - 1);
+                    cp_async16(xd + t * KC + 4 * c, x + (long long)(xrows ? xrows[tok] : tok) * ldx + g * KC + 4 * c);
+                }
+            } else {
+                for (int e = threadIdx.x; e < TB * KC; e += THREADS) {
+                    const int t = e / KC, c = e - t * KC;
+                    const int tok = min(t0 + t, n - 1);
+                    cp_async4(xd + t * KC + c, x + (long long)(xrows ? xrows[tok] : tok) * ldx + g * KC + c);
+                }
+            }
+        }
+        cp_commit();  // an empty group past the end keeps the count of groups in flight fixed
+    };
+#pragma unroll
+    for (int g = 0; g < TILE_STAGES - 1; g++) issue(g);
+
+    float acc[D];  // acc[t * RW + r]: token wt0 + t, row wr0 + r
+#pragma unroll
+    for (int d = 0; d < D; d++) acc[d] = 0.0f;
+    for (int g = 0; g < l.groups; g++) {
+        cp_wait<TILE_STAGES - 2>();
+        __syncthreads();  // group g has landed for every thread; every warp is done with group g - 1
+        issue(g + TILE_STAGES - 1);
+        const int s = g % TILE_STAGES;
+        float* xg = xs + s * TB * KC;
+        if (FLAGS & TILE_NORM) {
+            for (int e = threadIdx.x; e < TB * KC; e += THREADS) {
+                const int t = e / KC, c = e - t * KC;
+                xg[e] = __ldg(nw + g * KC + c) * (xg[e] * invs[t]);
+            }
+            __syncthreads();
+        }
+        const uint2* wg = ws + s * RB * 64 + wr0 * 64 + lane;
+        const float* xl = xg + wt0 * KC + lane;
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            uint2 wv[RW];
+#pragma unroll
+            for (int r = 0; r < RW; r++) wv[r] = wg[(r * 2 + h) * 32];
+#pragma unroll
+            for (int q = 0; q < HS; q++) {
+                float xv[TW];
+#pragma unroll
+                for (int t = 0; t < TW; t++) xv[t] = xl[t * KC + (h * HS + q) * 32];
+#pragma unroll
+                for (int r = 0; r < RW; r++) {
+                    const float wf = half_value<T>(wv[r], q);
+#pragma unroll
+                    for (int t = 0; t < TW; t++) acc[t * RW + r] = fmaf(xv[t], wf, acc[t * RW + r]);
+                }
+            }
+        }
+    }
+    cp_wait<0>();
+    __syncthreads();  // invs is ready even without a whole group
+
+    // the chunks after the last whole group, then the last k % W indices: still increasing per partial
+    if (lane < l.w) {
+        const int restBase = l.groups * l.w * GS, tail = l.chunks * l.w;
+        const T* wl[RW];
+#pragma unroll
+        for (int r = 0; r < RW; r++) wl[r] = W + (long long)min(row0 + wr0 + r, rows - 1) * stride;
+        const float* xr[TW];
+#pragma unroll
+        for (int t = 0; t < TW; t++) {
+            const int tok = min(t0 + wt0 + t, n - 1);
+            xr[t] = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
+        }
+        for (int q = 0; q <= l.rest; q++) {
+            const int i = q < l.rest ? l.w * (GS * l.groups + q) + lane : tail + lane;  // q == rest: the tail
+            if (i >= k) break;
+            const int slot = q < l.rest ? restBase + lane * l.rest + q : tail + lane;
+            float xv[TW];
+#pragma unroll
+            for (int t = 0; t < TW; t++) {
+                const float v = __ldg(xr[t] + i);
+                xv[t] = (FLAGS & TILE_NORM) ? __ldg(nw + i) * (v * invs[wt0 + t]) : v;
+            }
+#pragma unroll
+            for (int r = 0; r < RW; r++) {
+                const float wf = inv::widen<T>(wl[r][slot]);
+#pragma unroll
+                for (int t = 0; t < TW; t++) acc[t * RW + r] = fmaf(xv[t], wf, acc[t * RW + r]);
+            }
+        }
+    }
+    trees<D>(acc, lane, l.w);
+
+    // lane l holds dots E * l + j: token (E * l) / RW, rows (E * l) % RW + j (E divides RW, E even: gate/up pairs)
+    constexpr int E = D / 32;
+    const int d0 = E * lane, tok = t0 + wt0 + d0 / RW, rb = row0 + wr0 + d0 % RW;
+    if (tok >= n) return;
+    const long long yt = (long long)tok * ldy;
+#pragma unroll
+    for (int j = 0; j < E; j++) {
+        const int row = rb + j;
+        if (FLAGS & TILE_SILU) {
+            if ((j & 1) == 0 && row < rows) y[yt + (row >> 1)] = inv::silu_canon(acc[j]) * acc[j + 1];
+        } else if (row < rows) {
+            float o = acc[j];
+            if (bias) o = o + bias[row];
+            if (resid) o = resid[yt + row] + o;
+            y[yt + row] = o;
+        }
+    }
+}
+
+// Dynamic shared memory of a block: TILE_STAGES x (RB weight rows of one group + TB input rows of one group).
+__host__ __device__ constexpr int tile_smem(int rb, int tb, int elemBytes) {
+    return TILE_STAGES * (rb * 512 + tb * 32 * (16 / elemBytes) * 4);
+}
+
+}  // namespace tile
+
+#define MATVEC_TILE(name, T, RW, TW, WR, WT, FLAGS, MINB)                                                          \
+    INV_EXTERN void __launch_bounds__(32 * WR * WT, MINB)                                                            \
+        name(const T* W, const float* x, const int* xrows, const float* nw, float eps, float* y, const float* bias, \
+             const float* resid, int rows, int k, int stride, int ldx, int ldy, int n) {                            \
+        tile::tile_impl<T, RW, TW, WR, WT, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx, ldy, \
+                                                  n);                                                               \
+    }
+
+// Named matvec_tile_<dtype>[_norm[_silu]]_<RB>x<TB>: RB rows x TB tokens per block, a 1-D grid of
+// ceil(rows / RB) * ceil(n / TB) blocks, tile::tile_smem(RB, TB, sizeof(T)) bytes of dynamic shared memory.
+#define MATVEC_TILE_ALL(dt, T, RW, TW, WR, WT, MINB, shape)                                           \
+    MATVEC_TILE(matvec_tile_##dt##_##shape, T, RW, TW, WR, WT, 0, MINB)                              \
+    MATVEC_TILE(matvec_tile_##dt##_norm_##shape, T, RW, TW, WR, WT, TILE_NORM, MINB)                 \
+    MATVEC_TILE(matvec_tile_##dt##_norm_silu_##shape, T, RW, TW, WR, WT, TILE_NORM | TILE_SILU, MINB)
+
+// 32 x 32: warps of 16 rows x 8 tokens, 2 x 4 of them; 16 x 16: warps of 8 x 8, 2 x 2 (more blocks for fewer tokens).
+MATVEC_TILE_ALL(bf16, unsigned short, 16, 8, 2, 4, 1, 32x32)
+MATVEC_TILE_ALL(bf16, unsigned short, 8, 8, 2, 2, 2, 16x16)
+MATVEC_TILE_ALL(f32, float, 16, 8, 2, 4, 1, 32x32)
+MATVEC_TILE_ALL(f32, float, 8, 8, 2, 2, 2, 16x16)
