@@ -25,6 +25,15 @@ final class Kernels {
     /** kernels/matvec_stream.cu: STREAM_WARPS x SLOTS x SLOT_BYTES of weight ring per block, then the input row. */
     private static final int STREAM_WARPS = 8;
     private static final int STREAM_RING = STREAM_WARPS * 3 * (8 * 512 + 576);
+    /**
+     * Steps of at least this many tokens take kernels/matvec_tile.cu (blocks of rows x tokens, weights staged once per
+     * block for all its tokens); fewer take matvec.cu's token groups. Who computes changes, never the bits.
+     */
+    static final int TILE_MIN_TOKENS = 32;
+    /** auto (default), off (matvec.cu's token groups for every step, to compare), or one shape of TILE_SHAPES. */
+    static final String TILE = "invariant.cuda.tile";
+    /** matvec_tile.cu's shapes: {rows, tokens, threads} per block. */
+    private static final int[][] TILE_SHAPES = {{32, 32, 256}, {16, 16, 128}};
 
     private final CudaContext ctx;
     private final CUfunction embedBf16;
@@ -39,6 +48,9 @@ final class Kernels {
     private final CUfunction[][][][] gptq = new CUfunction[2][2][3][MATVEC_TOKENS.length];
     /** [dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent grid. */
     private final CUfunction[][] stream = new CUfunction[2][3];
+    /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
+    private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
+    private final String tileChoice;
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     private final int matvecSmem;
@@ -83,7 +95,19 @@ final class Kernels {
                 CUfunction st = fn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f]);
                 cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                 stream[d][f] = st;
+                for (int t = 0; t < TILE_SHAPES.length; t++) {
+                    int bytes = tileSmem(TILE_SHAPES[t], d);
+                    if (bytes > matvecSmem) continue;
+                    CUfunction tf = fn("matvec_tile", "matvec_tile_" + dtypes[d] + fused[f] + "_" + tileName(t));
+                    cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+                    tile[d][f][t] = tf;
+                }
             }
+        }
+        tileChoice = System.getProperty(TILE, "auto");
+        if (!tileChoice.equals("auto") && !tileChoice.equals("off")
+                && java.util.stream.IntStream.range(0, TILE_SHAPES.length).noneMatch(t -> tileName(t).equals(tileChoice))) {
+            throw new IllegalArgumentException(TILE + "=" + tileChoice + ": use auto, off, 32x32 or 16x16");
         }
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
@@ -166,6 +190,14 @@ final class Kernels {
                     w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx);
             return;
         }
+        int shape = n >= TILE_MIN_TOKENS ? tileShape(w.rows(), n) : -1;
+        if (shape >= 0 && tile[d][fused.ordinal()][shape] != null) {
+            int[] s = TILE_SHAPES[shape];
+            long blocks = (long) ((w.rows() + s[0] - 1) / s[0]) * ((n + s[1] - 1) / s[1]);
+            launch(tile[d][fused.ordinal()][shape], Math.toIntExact(blocks), 1, s[2], tileSmem(s, d), w.ptr(), x,
+                    xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n);
+            return;
+        }
         int t = tokenGroup(k, n);
         int tg = MATVEC_TOKENS[t];
         int rowsPerBlock = MATVEC_WARPS * (tg == 1 ? 1 : 4);
@@ -201,6 +233,27 @@ final class Kernels {
                     + " bytes of shared memory per block, the GPU has " + matvecSmem);
         }
         return n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;
+    }
+
+    /**
+     * Which of {@link #TILE_SHAPES} a projection of n tokens over {@code rows} weight rows takes (-1: none): the large
+     * tile while it gives every multiprocessor two blocks, else the small one.
+     */
+    private int tileShape(int rows, int n) {
+        return switch (tileChoice) {
+            case "off" -> -1;
+            case "auto" -> (long) ((rows + 31) / 32) * ((n + 31) / 32) >= 2L * ctx.multiprocessors ? 0 : 1;
+            default -> tileName(0).equals(tileChoice) ? 0 : 1;
+        };
+    }
+
+    private static String tileName(int shape) {
+        return TILE_SHAPES[shape][0] + "x" + TILE_SHAPES[shape][1];
+    }
+
+    /** matvec_tile.cu's tile::tile_smem: 3 stages of the block's weight rows and input rows of one layout group. */
+    private static int tileSmem(int[] shape, int dtype) {
+        return 3 * (shape[0] * 512 + shape[1] * (dtype == 0 ? 1024 : 512));
     }
 
     private static int smem(int k, int tokens) {

@@ -2,6 +2,8 @@ package dev.invariant.engine.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.backend.StepScript;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.cpu.CpuBackend;
@@ -13,6 +15,8 @@ import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,6 +124,56 @@ class CudaMatchesCpuTest {
     void kvCacheDtypeTwoPassAndDecodeAttention(KvCacheDtype kv) {
         twoPass(kv, false);
         twoPass(kv, true);
+    }
+
+    /**
+     * Steps of many tokens and many logits rows (kernels/matvec_tile.cu from Kernels.TILE_MIN_TOKENS on): 40 prompts
+     * of 3 tokens prefilled in one step (120 tokens; the logits rows picked through xrows), then two decode steps of
+     * all 40, every sequence's logits against the CPU; with each tile shape forced and with the tiles off (matvec.cu's
+     * token groups). f32 weights (stories260K: k = 64 and 172, rows and tails only) and bf16 with the qkv bias.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"auto", "32x32", "16x16", "off"})
+    void manySequencesInOneStep(String tile) {
+        System.setProperty(Kernels.TILE, tile);
+        try (LoadedModel stories = LoadedModel.open("stories260K"); Arena arena = Arena.ofShared()) {
+            manySequences("stories260K, tile " + tile, stories.model());
+            manySequences("QWEN2-320, tile " + tile, SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 320, 704,
+                    2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 5));
+        } finally {
+            System.clearProperty(Kernels.TILE);
+        }
+    }
+
+    private static void manySequences(String name, Model m) {
+        int seqs = 40, prompt = 3, decode = 2;
+        SplittableRandom rnd = new SplittableRandom(name.hashCode());
+        int[][] tokens = new int[seqs][];
+        for (int i = 0; i < seqs; i++) tokens[i] = rnd.ints(prompt + decode, 0, m.config().vocabSize()).toArray();
+        int numBlocks = seqs + 1;  // a block of 16 positions per sequence
+        int[][] cpu;
+        try (CpuBackend be = new CpuBackend(m, new CpuBackendConfig(2, StepScript.BLOCK, numBlocks,
+                NumericsProfile.PORTABLE, KvCacheDtype.FP32))) {
+            cpu = allLogits(be, tokens, prompt);
+        }
+        int[][] gpu;
+        try (CudaBackend be = Gpu.open(m, Gpu.config(StepScript.BLOCK, numBlocks).withBatching(seqs, 512, 512))) {
+            gpu = allLogits(be, tokens, prompt);
+        }
+        assertArrayEquals(cpu, gpu, name + ": CUDA logits bits differ from the CPU's");
+    }
+
+    /** Every sequence's chunk in one step (the prompt, then a token at a time); the bits of every logits row. */
+    private static int[][] allLogits(Backend be, int[][] tokens, int prompt) {
+        List<int[]> out = new ArrayList<>();
+        for (int pos = 0, len = prompt; pos < tokens[0].length; pos += len, len = 1) {
+            List<SeqChunk> step = new ArrayList<>();
+            for (int i = 0; i < tokens.length; i++) {
+                step.add(new SeqChunk(i, Arrays.copyOfRange(tokens[i], pos, pos + len), pos, new int[] {i}, true));
+            }
+            for (float[] logits : be.forward(step)) out.add(StepScript.bits(logits));
+        }
+        return out.toArray(int[][]::new);
     }
 
     private static ModelConfig qwen25TwoLayers() {
