@@ -11,12 +11,10 @@
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: projections [--layers14 N] [--reps N].
 #include "../../../kernels/matvec.cu"
 #include "../../../kernels/matvec_stream.cu"
-#include "bench.cuh"
+#include "reference.cuh"
 
 #include <cstring>
 #include <string>
-
-
 
 
 
@@ -114,9 +112,7 @@ static void layer(cudaStream_t s, const Variant& v, const Shape& sh, const std::
 }
 
 
-__global__ void copy_kernel(const uint4* a, uint4* b, long long n) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) b[i] = a[i];
-}
+
 
 
 int main(int argc, char** argv) {
@@ -130,12 +126,7 @@ int main(int argc, char** argv) {
     printf("device: %s, %d SMs, L2 %d MiB\n", p.name, p.multiProcessorCount, p.l2CacheSize >> 20);
     cudaStream_t s; CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
 
-    // Copy bandwidth, counted as the anchor counts it (2 bytes moved per byte copied), with a copy kernel.
-    const long long cn = (1LL << 31) / 16; uint4 *ca, *cbuf; CK(cudaMalloc(&ca, cn * 16)); CK(cudaMalloc(&cbuf, cn * 16));
-    CK(cudaMemset(ca, 1, cn * 16)); CK(cudaMemset(cbuf, 0, cn * 16));
-    auto cg = capture(s, [&] { for (int i = 0; i < 5; i++) copy_kernel<<<4 * p.multiProcessorCount, 1024, 0, s>>>(ca, cbuf, cn); });
-    const double copyGBs = 2.0 * 5 * cn * 16 / (time_graph(s, cg, 5) * 1e-3) / 1e9;
-    CK(cudaFree(ca)); CK(cudaFree(cbuf));
+    const double copyGBs = copy_bandwidth(s, p.multiProcessorCount);
     auto eg = capture(s, [&] { for (int i = 0; i < 200; i++) empty_kernel<<<132, 128, 0, s>>>(); });
     printf("copy bandwidth: %.1f GB/s; empty kernel in a graph: %.2f us per node\n", copyGBs, time_graph(s, eg, reps) * 1e3 / 200);
     const void* mvs[] = {(const void*)matvec_bf16_t1, (const void*)matvec_bf16_norm_t1, (const void*)matvec_bf16_norm_silu_t1,

@@ -4,14 +4,14 @@
 // Qwen1.5-14B and an edge shape (rows and tokens not multiples of a tile, k not a multiple of 4 or 32).
 // Checks that every variant's outputs (layer 0's qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid, and qkv over
 // input rows taken in reverse through xrows), with bf16 weights and with f32 weights of the same values, have the
-// bits of bench.cuh's one-thread-per-(row, token) reference; then times, in CUDA graphs, the four projections of a
+// bits of reference.cuh's one-thread-per-(row, token) reference; then times, in CUDA graphs, the four projections of a
 // layer in order (over every layer's own weights for n <= 64, one layer beyond) and prints µs per layer (and per
 // projection), tokens/s through the layer's four projections, achieved TFLOP/s (2 flops per fma), and the ratio to
 // the old path in the same run.
 // Build: bench/device/kernels/build. Run: tiles [--reps N] [--sizes 16,64,700,2767] [--shapes 0.5b,14b,edge].
 #include "../../../kernels/matvec.cu"
 #include "../../../kernels/matvec_tile.cu"
-#include "bench.cuh"
+#include "reference.cuh"
 
 #include <cstring>
 #include <string>
