@@ -105,18 +105,12 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
     const int u0 = (int)(gw * units / tw), u1 = (int)((gw + 1) * units / tw);
     const int items = (u1 - u0) * nseg;
     unsigned char* myRing = ring + warp * NSLOT * slotBytes;
-    // The first (s, nz) entry segment s uses (chunk-aligned groups), and one past its last.
+    // The first (s, nz) entry segment s uses (chunk-aligned groups), and one past its last; 32-bit arithmetic (the
+    // indices are below k), a shift for GQ > 0.
+    const int gdiv = GQ > 0 ? 32 * GQ : gsz;
     auto entries = [&](int s, int& e0, int& e1) {
-        e0 = (int)((long long)s * SEGG * GS * 32 / gsz);
-        e1 = s == nseg - 1 ? groups : (int)(((long long)(s + 1) * SEGG * GS * 32 + gsz - 1) / gsz);
-    };
-    // Row r's table slice for segment s: entries [a, b) of the whole table, widened to whole 16-byte units.
-    auto slice = [&](int unit, int r, int s, long long& a, long long& b) {
-        int e0, e1;
-        entries(s, e0, e1);
-        const long long t = ((long long)unit * R + r) * groups;
-        a = (t + e0) & ~1LL;
-        b = (t + e1 + 1) & ~1LL;
+        e0 = s * SEGG * GS * 32 / gdiv;
+        e1 = s == nseg - 1 ? groups : ((s + 1) * SEGG * GS * 32 + gdiv - 1) / gdiv;
     };
     auto issue = [&](int it) {
         const int unit = u0 + it / nseg, s = it - (it / nseg) * nseg;
@@ -124,19 +118,22 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
         const int nr = min(R, rows - unit * R);  // the last unit may be short
         unsigned char* dst = myRing + (it % NSLOT) * slotBytes;
         unsigned long long* bar = &full[warp][it % NSLOT];
+        int e0 = 0, e1 = 0;
+        if (!ACT) entries(s, e0, e1);
+        // row r's table slice: entries [a, b) of the whole table, widened to whole 16-byte units
+        const long long t0 = (long long)unit * R * groups;
         unsigned total = (unsigned)(nr * (hi - lo));
-        long long a, b;
         if (!ACT) {
             for (int r = 0; r < nr; r++) {
-                slice(unit, r, s, a, b);
-                total += (unsigned)(b - a) * 8;
+                const long long t = t0 + (long long)r * groups;
+                total += (unsigned)(((t + e1 + 1) & ~1LL) - ((t + e0) & ~1LL)) * 8;
             }
         }
         inv::mbar_expect(bar, total);
         for (int r = 0; r < nr; r++) {
             inv::bulk_copy(dst + r * sr.seg, Wq + ((long long)unit * R + r) * stride + lo, (unsigned)(hi - lo), bar);
             if (!ACT) {
-                slice(unit, r, s, a, b);
+                const long long t = t0 + (long long)r * groups, a = (t + e0) & ~1LL, b = (t + e1 + 1) & ~1LL;
                 inv::bulk_copy(dst + R * sr.seg + r * 8 * sr.tabn, tab + a, (unsigned)(b - a) * 8, bar);
             }
         }
@@ -240,17 +237,12 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
                 const int at = (j < rest ? G * w * GS + lane * rest + j : chunks * w + lane) - base;
 #pragma unroll
                 for (int r = 0; r < R; r++) {
-                    const float2 e = ACT ? __ldg(tg[r] + __ldg(gr[r] + i)) : tb[r][i / gsz];
+                    const float2 e = ACT ? __ldg(tg[r] + __ldg(gr[r] + i)) : tb[r][i / gdiv];
                     acc[r] = fmaf(xs[i], fmaf(inv::qf_at<BITS>(seg + r * sr.seg, at), e.x, e.y), acc[r]);
                 }
             }
         }
-        __syncwarp();
-        // every lane has read the slot: it may be refilled (the copy engine writes what ordinary loads read)
-        if (lane == 0 && it + NSLOT < items) {
-            inv::slot_release();
-            issue(it + NSLOT);
-        }
+        inv::slot_done(lane, it, NSLOT, items, issue);  // every lane has read the slot: it may be refilled
         if (last) {
 #pragma unroll
             for (int r = 0; r < R; r++) {

@@ -105,12 +105,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
             const int tail = l.chunks * l.w;
             if (tail + lane < k) acc = fmaf(xs[tail + lane], inv::widen<T>(rest[l.w * l.rest + lane]), acc);
         }
-        __syncwarp();
-        // every lane has read the slot: it may be refilled (the copy engine writes what ordinary loads read)
-        if (lane == 0 && it + NSLOT < items) {
-            inv::slot_release();
-            issue(it + NSLOT);
-        }
+        inv::slot_done(lane, it, NSLOT, items, issue);  // every lane has read the slot: it may be refilled
         if (last) {
 #pragma unroll
             for (int d = 16; d >= 1; d >>= 1) {

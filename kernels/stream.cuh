@@ -44,6 +44,15 @@ __device__ __forceinline__ void mbar_wait(unsigned long long* b, unsigned parity
 // Lane 0, before refilling a slot every lane has read: the copy engine writes what ordinary loads read.
 __device__ __forceinline__ void slot_release() { asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); }
 
+// Every lane of the warp has read slot it % slots: lane 0 refills it with item it + slots, if any.
+template <typename Issue> __device__ __forceinline__ void slot_done(int lane, int it, int slots, int items, Issue issue) {
+    __syncwarp();
+    if (lane == 0 && it + slots < items) {
+        slot_release();
+        issue(it + slots);
+    }
+}
+
 // Lane 0: the ring's barriers ready, visible to the copy engine.
 __device__ __forceinline__ void ring_init(unsigned long long* full, int slots) {
     for (int s = 0; s < slots; s++) mbar_init(&full[s]);
