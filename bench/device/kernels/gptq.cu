@@ -13,8 +13,7 @@
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: gptq [--layers N] [--reps N].
 #include "../../../kernels/gptq_matvec.cu"
 #include "../../../kernels/gptq_stream.cu"
-#include "../../../kernels/layout.cuh"
-#include "bench.cuh"
+#include "harness.cuh"
 
 #include <cstring>
 #include <string>
@@ -27,11 +26,15 @@ struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 struct Variant { std::string name; int kind; int shape; };  // kind 0: reference, 1: gptq_matvec, 2: gptq_stream (shape)
 static int g_sms, g_smem;
 
+__device__ __forceinline__ unsigned qhash(long long i, unsigned seed) {
+    unsigned h = (unsigned)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
+    return h;
+}
 __global__ void fill_q(unsigned char* q, int* z, float* s, long long n, long long ng, unsigned seed, int bits, int e0) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        q[i] = (unsigned char)(bench_hash(i, seed) & ((1u << bits) - 1));
+        q[i] = (unsigned char)(qhash(i, seed) & ((1u << bits) - 1));
         if (i < ng) {
-            const unsigned h = bench_hash(i, seed ^ 0x5bd1e995u);
+            const unsigned h = qhash(i, seed ^ 0x5bd1e995u);
             z[i] = (int)((h >> 4) % ((1u << bits) + 1));  // v1 zeros reach 2^bits
             s[i] = __uint_as_float((unsigned)(127 + e0 + (h >> 28) % 4) << 23 | ((h >> 8) & 0x3ffu) << 13);  // f16 values
         }
@@ -193,7 +196,8 @@ int main(int argc, char** argv) {
     cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
     printf("device: %s, %d SMs, L2 %d MiB\n", p.name, p.multiProcessorCount, p.l2CacheSize >> 20);
     cudaStream_t st; CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
-    const double copyGBs = copy_bandwidth(st, p.multiProcessorCount, reps);
+    const double copyGBs = copy_bandwidth(st, p.multiProcessorCount);
+    printf("copy bandwidth: %.1f GB/s\n", copyGBs);
     g_sms = p.multiProcessorCount;
     g_smem = (int)p.sharedMemPerBlockOptin - 1024;
     for (int bits : {8, 4})
