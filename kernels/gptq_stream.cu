@@ -13,7 +13,8 @@
 // 16-byte word. A unit arrives as segments of SEGG layout groups (the rows' rest and tail in the last), each row's
 // bytes and, for chunk-aligned groups, the slice of its (s, nz) table the segment uses, copied by cp.async.bulk into
 // the warp's own ring of NSLOT slots (kernels/stream.cuh). Act-order rows read g_idx[i] and (s, nz) per index from
-// global memory, as gptq_matvec.cu. Where a row is copied and who computes it never changes a value.
+// global memory, as gptq_matvec.cu. Where a row is copied and who computes it never changes a value. A dependent
+// launch (chain.cuh): the first copies are under way before the kernel waits for the one before it.
 // Fused steps as gptq_matvec.cu: NORM (RMSNorm of the staged input row), SILU (silu(gate) * up), bias (one rounded
 // add), resid (the residual add, last).
 // CPU twins: backend/cpu/GptqMatMul.rows (numerics/GptqMatrix, Dot, PartialTree), numerics/RmsNorm.apply,
@@ -21,6 +22,7 @@
 // Shared memory (dynamic): GSTREAM_WARPS * NSLOT * R * (segBytes + 8 * tabEntries) (gstream_slot_row below), then the
 // input row (4 * k rounded up to 16 bytes; twice that with NORM). The table must be readable up to 16 bytes past its
 // end (slices are copied in aligned 16-byte units).
+#include "chain.cuh"
 #include "gptq.cuh"
 #include "stream.cuh"
 
@@ -142,6 +144,9 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
         inv::ring_init(full[warp], NSLOT);
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
     }
+    // the weights are on their way; what the kernels before this one write is read only from here on (chain.cuh)
+    inv::await_inputs();
+    inv::release_next();
 
     // the input row (and NORM's weights) staged while the weights are on their way
     inv::stage_one<(FLAGS & GSTREAM_NORM) != 0>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);

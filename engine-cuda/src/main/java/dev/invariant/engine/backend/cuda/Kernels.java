@@ -114,6 +114,7 @@ final class Kernels {
                     CUfunction st = fn("gptq_stream", GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
                     cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqStream[b][g][f] = st;
+                    dependent.add(st);
                 }
             }
         }
