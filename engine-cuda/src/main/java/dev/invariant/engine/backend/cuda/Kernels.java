@@ -41,7 +41,8 @@ final class Kernels {
     private final CUfunction[][] stream = new CUfunction[2][3];
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
-    private final int matvecSmem;
+    /** Dynamic shared memory a projection block may take (its input rows). */
+    final int matvecSmem;
     private final int attentionSmem;
     private final int attentionMaxSplits;
     private final int attentionSlots;
@@ -135,7 +136,7 @@ final class Kernels {
         };
     }
 
-    private CUfunction fn(String op, String kernel) {
+    CUfunction fn(String op, String kernel) {
         CUfunction f = ctx.function(op, kernel);
         names.put(f, kernel);
         return f;
@@ -195,7 +196,7 @@ final class Kernels {
      * load, as many as their input rows fit in shared memory. A token's value never depends on it (each keeps its
      * own partials), so it may follow the batch.
      */
-    private int tokenGroup(int k, int n) {
+    int tokenGroup(int k, int n) {
         if (smem(k, 1) > matvecSmem) {
             throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
                     + " bytes of shared memory per block, the GPU has " + matvecSmem);
@@ -203,7 +204,7 @@ final class Kernels {
         return n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;
     }
 
-    private static int smem(int k, int tokens) {
+    static int smem(int k, int tokens) {
         return 4 * tokens * ((k + 3) & ~3);
     }
 
@@ -242,6 +243,11 @@ final class Kernels {
     }
 
     private void launch(CUfunction f, int gx, int gy, int threads, int smem, Object... args) {
+        launchGrid(f, gx, gy, 1, threads, smem, args);
+    }
+
+    /** Launches f on the stream, timed when profiling; arguments: device pointers (null: a null one), int, float, long. */
+    void launchGrid(CUfunction f, int gx, int gy, int gz, int threads, int smem, Object... args) {
         Pointer[] ps = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -255,7 +261,7 @@ final class Kernels {
             };
         }
         if (profile != null) profile.before();
-        cuLaunchKernel(f, gx, gy, 1, threads, 1, 1, smem, ctx.stream, Pointer.to(ps), null);
+        cuLaunchKernel(f, gx, gy, gz, threads, 1, 1, smem, ctx.stream, Pointer.to(ps), null);
         if (profile != null) profile.after(names.get(f));
     }
 }
