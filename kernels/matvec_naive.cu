@@ -5,7 +5,7 @@
 // the k % W tail). In a piece, lane p keeps its partial (fmaf over indices p, p + W, ... in increasing k), the warp
 // adds its lanes with a butterfly, and the piece's sum is rounded to bf16; the pieces are added in increasing order
 // from 0 and the output is rounded to bf16 again, as bf16 serving does (CPU twin: backend/cpu/NaiveMatMul). The host
-// picks S from the step's token count and the matrix shape (engine-cuda NaiveProjections.splits, a split-K GEMM
+// picks S from the step's token count and the matrix shape (engine-cuda NaiveKernels.splits, a split-K GEMM
 // heuristic), so a token's logits change with the batch it is in. Deterministic for a given batch: no atomics; with
 // S > 1 each piece writes its sum to a workspace [S][n][rows] and naive_merge adds them in order.
 // Weights are read as the portable kernels store them: dense bf16/f32 in layout.cuh's order, GPTQ int8/int4 in

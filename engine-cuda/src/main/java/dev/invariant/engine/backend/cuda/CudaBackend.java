@@ -20,8 +20,8 @@ import java.util.List;
 /**
  * The CUDA backend: weights and the paged KV cache in device memory, one stream, the forward pass as kernels from
  * kernels/. In the portable profile every value equals the CPU backend's bit for bit (docs/numerics.md), so a hash
- * made on a GPU can be re-verified on any CPU; the naive profile's projections follow the batch on purpose
- * ({@link NaiveProjections}). Decode steps replay CUDA graphs (see {@link StepGraphs}).
+ * made on a GPU can be re-verified on any CPU; the naive profile's projections and attention follow the batch on purpose
+ * ({@link NaiveKernels}). Decode steps replay CUDA graphs (see {@link StepGraphs}).
  */
 public final class CudaBackend implements Backend {
     private final Model model;
@@ -58,8 +58,8 @@ public final class CudaBackend implements Backend {
         this.kernels = new Kernels(ctx, c.headDim(), limit, kvDtype);
         DeviceWeights weights = DeviceWeights.upload(ctx, kernels, model.weights(), arena, progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
-        Projector projector = Projector.of(config.profile(), ctx, kernels);  // before the KV cache takes what is left
-        this.forward = new CudaForward(ctx, c, weights, kernels, projector, fraction == 0 ? perBlock -> config.numBlocks()
+        ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels);  // before the KV cache is sized
+        this.forward = new CudaForward(ctx, c, weights, kernels, profile, fraction == 0 ? perBlock -> config.numBlocks()
                 : perBlock -> KvBudget.blocks(fraction, ctx.totalMemory(), ctx.totalMemory() - ctx.freeMemory(),
                 perBlock, maxBlocks), blockSize, kvDtype, limit, maxTokens, maxLogits);
         this.maxPositions = (int) Math.min(limit, (long) forward.numBlocks * blockSize);

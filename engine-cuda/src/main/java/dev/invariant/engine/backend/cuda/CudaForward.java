@@ -17,8 +17,8 @@ final class CudaForward {
     private final ModelConfig cfg;
     private final DeviceWeights w;
     private final Kernels k;
-    /** The profile's projections: portable's canonical kernels or naive's batch-dependent split-K. */
-    private final Projector projector;
+    /** The profile's projections and attention: portable's canonical kernels or naive's batch-dependent ones. */
+    private final ProfileKernels profile;
     private final int blockSize;
     private final long layerKvBytes;
     private final CUdeviceptr keys;
@@ -41,13 +41,13 @@ final class CudaForward {
      * @param kvBlocks how many KV blocks to hold, given the bytes of one block; asked after everything else is on the
      *                 device, so that it can size the cache by the memory left (gpu_memory_utilization)
      */
-    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, Projector projector,
+    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, ProfileKernels profile,
                 LongToIntFunction kvBlocks, int blockSize, KvCacheDtype kv, int maxPositions, int maxTokens,
                 int maxLogits) {
         this.cfg = cfg;
         this.w = w;
         this.k = k;
-        this.projector = projector;
+        this.profile = profile;
         this.blockSize = blockSize;
         RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
         rope.ensure(maxPositions);
@@ -103,7 +103,7 @@ final class CudaForward {
             CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias)
-            projector.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
+            profile.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
                     lw.qkvBias(), null);
 
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update
@@ -111,22 +111,22 @@ final class CudaForward {
                     layerKeys, layerValues, n);
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
-            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
+            profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
 
             // self_attn.o_proj, then the residual add
-            projector.project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
+            profile.project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
 
             // post_attention_layernorm, mlp.gate_proj | up_proj (rows interleaved), act_fn(gate) * up
-            projector.project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn,
+            profile.project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn,
                     null, null);
 
             // mlp.down_proj, then the residual add
-            projector.project(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
+            profile.project(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
         }
 
         // model.norm and lm_head, only for the rows whose logits are wanted
         if (m == 0) return;
-        projector.project(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits,
+        profile.project(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits,
                 cfg.vocabSize(), null, null);
     }
 }

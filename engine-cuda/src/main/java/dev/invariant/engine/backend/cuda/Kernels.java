@@ -44,7 +44,8 @@ final class Kernels {
     /** Dynamic shared memory a projection block may take (its input rows). */
     final int matvecSmem;
     private final int attentionSmem;
-    private final int attentionMaxSplits;
+    /** Splits of 64 positions in the longest context: the records per (token, head) in decode scratch. */
+    final int attentionMaxSplits;
     private final int attentionSlots;
     /** Caps attention's one-pass capacity (splits); tests set it low to run the two-pass path on short contexts. */
     static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
@@ -227,19 +228,35 @@ final class Kernels {
 
     void attention(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
                    int heads, int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
-        if (n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0) {
-            // Which warp computes a split never changes a value: the grid may follow the step's size.
-            int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
-            launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
-                    in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
-                    scale, attentionMaxSplits);
-            launch(attentionMerge, n * heads, 1, Math.min(128, (headDim + 31) / 32 * 32), 0, scratch, out,
-                    in.positions(), heads, headDim, attentionMaxSplits);
+        if (decodeAttention(n)) {
+            decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+            launch(attentionMerge, n * heads, 1, mergeThreads(headDim), 0, scratch, out, in.positions(), heads, headDim,
+                    attentionMaxSplits);
             return;
         }
         launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(), in.tokenSeq(),
                 in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale,
                 attentionMaxSplits, attentionSlots);
+    }
+
+    /** Whether a step of n tokens takes attention_decode.cu: its splits into scratch, then a merge. */
+    boolean decodeAttention(int n) {
+        return n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0;
+    }
+
+    /** attention_decode.cu's first pass: every split's m_s, l_s and o_s of the step's tokens into scratch. */
+    void decodeSplits(CUdeviceptr qkv, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads, int kvHeads,
+                      int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+        // Which warp computes a split never changes a value: the grid may follow the step's size.
+        int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
+        launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
+                in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
+                scale, attentionMaxSplits);
+    }
+
+    /** Threads of a merge block: one per output value of a head, at most 128. */
+    static int mergeThreads(int headDim) {
+        return Math.min(128, (headDim + 31) / 32 * 32);
     }
 
     private void launch(CUfunction f, int gx, int gy, int threads, int smem, Object... args) {

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.engine.EngineConfig;
@@ -19,6 +20,7 @@ import dev.invariant.engine.backend.cpu.LoadedModel;
 import dev.invariant.engine.backend.cpu.SyntheticModel;
 import dev.invariant.engine.invariance.Run;
 import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.sample.SamplingParams;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -33,10 +35,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The naive profile on the GPU (kernels/matvec_naive.cu, {@link NaiveProjections}) does what it exists for, and only
- * that: a token's logits follow the batch it is in, the same batch gives the same bits run to run, its values are a
- * conventional engine's (as far from the canonical ones as the CPU's naive values are), and decode steps replayed as
- * CUDA graphs give what eager steps give. Portable stays batch-invariant beside it.
+ * The naive profile on the GPU (kernels/matvec_naive.cu, attention_naive.cu, {@link NaiveKernels}) does what it
+ * exists for, and only that: a token's logits follow the batch it is in (through the projections, and through the
+ * attention alone), the same batch gives the same bits run to run, its values are a conventional engine's (as far
+ * from the canonical ones as the CPU's naive values are), and decode steps replayed as CUDA graphs give what eager
+ * steps give. Portable stays batch-invariant beside it.
  */
 class CudaNaiveTest {
     /** The Qwen2.5-0.5B layer shape, two layers, bf16 (CudaMatchesCpuTest's). */
@@ -50,7 +53,7 @@ class CudaNaiveTest {
     /**
      * An 8-token chunk alone in its step against the same chunk beside a 120-token companion (128 tokens): on an H200
      * the 0.5B shape's q|k|v projection takes 16 split-K pieces for the first and 4 for the second, the seed report's
-     * GPTQ int8 quantisation at the CPU-sized Qwen1.5 shape 16 and 3 (NaiveProjections.splits).
+     * GPTQ int8 quantisation at the CPU-sized Qwen1.5 shape 16 and 3 (NaiveKernels.splits).
      */
     @ParameterizedTest
     @ValueSource(strings = {QWEN25, "qwen1.5-small-gptq-int8"})
@@ -65,6 +68,59 @@ class CudaNaiveTest {
             assertArrayEquals(probe(m, NumericsProfile.PORTABLE, probe, 0), probe(m, NumericsProfile.PORTABLE, probe, 120),
                     name + ": portable logits changed with the batch");
         });
+    }
+
+    /**
+     * Attention alone: stories260K's projections split the same for 1 and 16 tokens (K = 64 and 172 allow 2 and 5
+     * pieces, and its few output tiles never fill the GPU), while a decode token at position 299 (5 blocks of 64)
+     * takes 17 KV splits alone (8 heads, on an H200) and 1 beside 15 other decode tokens (128 (token, head) pairs).
+     */
+    @Test
+    void aDecodeTokensAttentionFollowsTheBatchItIsIn() {
+        int sms;
+        try (CudaContext c = CudaContext.open(0)) {
+            sms = c.multiprocessors;
+        }
+        try (LoadedModel lm = LoadedModel.open("stories260K")) {
+            Model m = lm.model();
+            ModelConfig c = m.config();
+            int[][] shapes = {{c.qDim() + 2 * c.kvDim(), c.hiddenSize()}, {c.hiddenSize(), c.qDim()},
+                    {2 * c.intermediateSize(), c.hiddenSize()}, {c.hiddenSize(), c.intermediateSize()}};
+            for (int[] s : shapes) {
+                assertEquals(NaiveKernels.splits(s[0], 1, s[1], sms), NaiveKernels.splits(s[0], 16, s[1], sms));
+            }
+            int blocks = 299 / Kernels.SPLIT + 1;
+            int perSplitAlone = ceilDiv(blocks, NaiveKernels.kvSplits(1, c.numHeads(), sms));
+            assertNotEquals(perSplitAlone, ceilDiv(blocks, NaiveKernels.kvSplits(16, c.numHeads(), sms)));
+            int[] prompt = new SplittableRandom(3).ints(300, 3, c.vocabSize()).toArray();
+            int[] alone = decode(m, NumericsProfile.NAIVE, prompt, 0);
+            assertArrayEquals(alone, decode(m, NumericsProfile.NAIVE, prompt, 0), "the same step, other bits");
+            assertFalse(Arrays.equals(alone, decode(m, NumericsProfile.NAIVE, prompt, 15)),
+                    "naive attention did not change with the batch");
+            assertArrayEquals(decode(m, NumericsProfile.PORTABLE, prompt, 0), decode(m, NumericsProfile.PORTABLE, prompt, 15),
+                    "portable logits changed with the batch");
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** The prompt's last token decoded after the rest is prefilled, beside {@code companions} one-token sequences. */
+    private static int[] decode(Model m, NumericsProfile p, int[] prompt, int companions) {
+        int blocks = ceilDiv(prompt.length, StepScript.BLOCK);
+        EngineConfig c = Gpu.config(StepScript.BLOCK, blocks + companions).withBatching(16, 512, 512).withProfile(p);
+        try (CudaBackend be = Gpu.open(m, c)) {
+            int[] table = StepScript.blocks(0, blocks);
+            int last = prompt.length - 1;
+            be.forward(List.of(new SeqChunk(0, Arrays.copyOf(prompt, last), 0, table, false)));
+            List<SeqChunk> step = new ArrayList<>();
+            step.add(new SeqChunk(0, new int[] {prompt[last]}, last, table, true));
+            for (int i = 0; i < companions; i++) {
+                step.add(new SeqChunk(1 + i, new int[] {3 + i}, 0, new int[] {blocks + i}, false));
+            }
+            return StepScript.bits(be.forward(step)[0]);
+        }
     }
 
     /**

@@ -8,20 +8,26 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 
 /**
- * The naive profile's projections on the GPU (kernels/matvec_naive.cu): a split-K whose piece count a GEMM library's
- * heuristic picks from the step's token count and the matrix shape, each piece's sum and each output rounded to
- * bf16, so a token's logits change with the batch it is in, as in a conventional engine. It exists to reproduce the
- * failure (docs/naive.md); portable never uses it. Run to run identical for the same batch: no atomics, the pieces
- * meet in a workspace and are added in order; the piece count is a function of the step's size, so a captured CUDA
- * graph replays the same one.
+ * The naive profile on the GPU: what a conventional engine does, so a token's logits change with the batch it is in.
+ * It exists to reproduce the failure (docs/naive.md); portable never uses it.
+ * <ul>
+ * <li>Projections (kernels/matvec_naive.cu): a split-K whose piece count a GEMM library's heuristic picks from the
+ * step's token count and the matrix shape, each piece's sum and each output rounded to bf16.
+ * <li>Attention of decode steps (kernels/attention_naive.cu): flash-decoding's KV splits, as many as the step's
+ * (token, head) pairs leave multiprocessors for, so the combine's roundings follow the batch and the context length.
+ * </ul>
+ * Run to run identical for the same batch: no atomics, pieces and splits are combined in order; both counts are
+ * functions of the step's size, so a captured CUDA graph replays the same ones.
  */
-final class NaiveProjections implements Projector {
+final class NaiveKernels implements ProfileKernels {
     /** The output tile the heuristic reasons in: rows x tokens, as a skinny GEMM kernel's. */
     static final int TILE_ROWS = 128;
     static final int TILE_TOKENS = 16;
     /** Tiles times pieces should fill this many waves of the multiprocessors. */
     static final int WAVES = 2;
     static final int MAX_SPLITS = 16;
+    /** Flash-decoding's cap on KV splits. */
+    static final int MAX_KV_SPLITS = 128;
     private static final int WARPS = 8;  // the kernel's WARPS: a row per warp
     private static final int[] TOKENS = {1, 4};
 
@@ -30,9 +36,10 @@ final class NaiveProjections implements Projector {
     /** [weights: bf16, f32, gptq int8, gptq int4][fused][tokens per block]. */
     private final CUfunction[][][] fns = new CUfunction[4][3][TOKENS.length];
     private final CUfunction merge;
+    private final CUfunction attentionMerge;
     private final CUdeviceptr workspace;
 
-    NaiveProjections(CudaContext ctx, Kernels k) {
+    NaiveKernels(CudaContext ctx, Kernels k) {
         this.k = k;
         this.multiprocessors = ctx.multiprocessors;
         String[] weights = {"bf16", "f32", "gptq_int8", "gptq_int4"};
@@ -48,6 +55,7 @@ final class NaiveProjections implements Projector {
             }
         }
         this.merge = k.fn("matvec_naive", "naive_merge");
+        this.attentionMerge = k.fn("attention_naive", "attention_merge_naive");
         this.workspace = ctx.alloc(4L * workspaceFloats(multiprocessors));
     }
 
@@ -60,6 +68,16 @@ final class NaiveProjections implements Projector {
         long tiles = (long) ceilDiv(rows, TILE_ROWS) * ceilDiv(n, TILE_TOKENS);
         long s = ceilDiv(WAVES * multiprocessors, tiles);
         return (int) Math.max(1, Math.min(s, Math.min(MAX_SPLITS, k / 32)));
+    }
+
+    /**
+     * KV splits of a decode step's attention, as flash-decoding picks them: one when the step's (token, head) pairs
+     * already fill 80 % of the multiprocessors, else enough to fill them, at most {@link #MAX_KV_SPLITS}.
+     */
+    static int kvSplits(int tokens, int heads, int multiprocessors) {
+        long pairs = (long) tokens * heads;
+        if (pairs * 5 >= 4L * multiprocessors) return 1;
+        return (int) Math.min(MAX_KV_SPLITS, ceilDiv(multiprocessors, pairs));
     }
 
     /**
@@ -110,5 +128,18 @@ final class NaiveProjections implements Projector {
         long outputs = (long) n * (silu ? rows / 2 : rows);
         k.launchGrid(merge, (int) ceilDiv(outputs, 256), 1, 1, 256, 0, workspace, s, y, bias, resid, rows, n, ldy,
                 silu ? 1 : 0);
+    }
+
+    /** Steps that take attention_decode.cu merge its splits flash-decoding's way; longer ones are portable's. */
+    @Override
+    public void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads,
+                       int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+        if (!k.decodeAttention(n)) {
+            k.attention(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+            return;
+        }
+        k.decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+        k.launchGrid(attentionMerge, n * heads, 1, 1, Kernels.mergeThreads(headDim), 0, scratch, out, in.positions(),
+                heads, headDim, k.attentionMaxSplits, kvSplits(n, heads, multiprocessors));
     }
 }
