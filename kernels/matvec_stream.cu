@@ -14,6 +14,7 @@
 //   SILU:  rows come in (gate, up) pairs 2i, 2i+1, computed one after the other by one warp; h[i] = silu(gate) * up.
 //   bias:  one rounded add after the dot; resid: the residual add, last.
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
+#include "chain.cuh"
 #include "layout.cuh"
 #include "rows.cuh"
 
@@ -87,6 +88,9 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
     }
+    // the weights are on their way; what the kernels before this one write is read only from here on
+    inv::await_inputs();
+    inv::release_next();
 
     // Stage the input row (and NORM's weights) while the weights are on their way, then normalise it in place. The
     // loads are read-only global loads, four in flight per thread: a plain loop would wait for each one in turn.

@@ -1,11 +1,9 @@
 package dev.invariant.engine.backend.cuda;
 
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
-import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.DType;
-import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
@@ -57,6 +55,12 @@ final class Kernels {
     private final int decodeWarps;
     private final int decodeSmem;
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
+    /** Kernels that request their weights before they wait for the kernel before them (kernels/chain.cuh). */
+    private final java.util.Set<CUfunction> dependent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** false: every kernel starts after the one before it has finished (for comparison; the bits are the same). */
+    static final String DEPENDENT_LAUNCH = "invariant.cuda.dependent-launch";
+    private final boolean dependentLaunch = Boolean.parseBoolean(System.getProperty(DEPENDENT_LAUNCH, "true"));
+    private final DriverLaunch driver;
     /** Set while profiling (eager steps only: events cannot sit in a replayed graph's timing). */
     KernelProfile profile;
 
@@ -66,12 +70,14 @@ final class Kernels {
      */
     Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.ctx = ctx;
+        this.driver = new DriverLaunch(ctx.stream);
         embedBf16 = fn("embed", "embed_bf16");
         embedF32 = fn("embed", "embed_f32");
         ropeKv = fn("rope_kv", "rope_kv" + kvSuffix(kv));
         attention = fn("attention", "attention" + kvSuffix(kv));
         attentionSplits = fn("attention_decode", "attention_splits" + kvSuffix(kv));
         attentionMerge = fn("attention_decode", "attention_merge");
+        dependent.addAll(java.util.List.of(embedBf16, embedF32, ropeKv, attention, attentionSplits, attentionMerge));
         String[] dtypes = {"bf16", "f32"};
         String[] fused = {"", "_norm", "_norm_silu"};
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
@@ -81,10 +87,12 @@ final class Kernels {
                     CUfunction mv = fn("matvec", "matvec_" + dtypes[d] + fused[f] + "_t" + MATVEC_TOKENS[t]);
                     cuFuncSetAttribute(mv, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     matvec[d][f][t] = mv;
+                    dependent.add(mv);
                 }
                 CUfunction st = fn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f]);
                 cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                 stream[d][f] = st;
+                dependent.add(st);
             }
         }
         for (int b = 0; b < 2; b++) {
@@ -116,8 +124,9 @@ final class Kernels {
         }
         attentionSmem = base + 4 * attentionSlots * headDim;
         cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
-        // attention_decode: per warp a split's value rows, its e_j and row offsets; as many warps (≤ 4) as fit
-        int perWarp = 4 * (SPLIT * headDim + 2 * SPLIT);
+        // attention_decode: per warp a split's key and value rows, its e_j and row offsets; as many warps (≤ 4) as fit
+        int keyStride = (headDim & 3) == 0 ? headDim + 4 : headDim + 1;  // the kernel's key_stride
+        int perWarp = 4 * (SPLIT * headDim + SPLIT * keyStride + 2 * SPLIT);
         int warps = Math.min(ATTENTION_WARPS, (ctx.maxSharedPerBlock - 4 * headDim) / perWarp);
         decodeWarps = Boolean.parseBoolean(System.getProperty(DECODE_ATTENTION, "true")) ? warps : 0;
         decodeSmem = 4 * headDim + Math.max(decodeWarps, 0) * perWarp;
@@ -217,7 +226,7 @@ final class Kernels {
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,
                 float eps, int heads, int kvHeads, int headDim, int blockSize, CUdeviceptr keys, CUdeviceptr values,
                 int n) {
-        launch(ropeKv, n, 1, 128, 0, qkv, in.positions(), in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin,
+        launch(ropeKv, n, heads + 2 * kvHeads, 32, 0, qkv, in.positions(), in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin,
                 qNorm, kNorm, eps, heads, kvHeads, headDim, blockSize, keys, values);
     }
 
@@ -263,22 +272,10 @@ final class Kernels {
         launchGrid(f, gx, gy, 1, threads, smem, args);
     }
 
-    /** Launches f on the stream, timed when profiling; arguments: device pointers (null: a null one), int, float, long. */
+    /** Launches f on a gx × gy × gz grid, timed when profiling; arguments: device pointers (null: a null one), int, float, long. */
     void launchGrid(CUfunction f, int gx, int gy, int gz, int threads, int smem, Object... args) {
-        Pointer[] ps = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            ps[i] = switch (a) {
-                case null -> Pointer.to(NULL);
-                case CUdeviceptr p -> Pointer.to(p);
-                case Integer v -> Pointer.to(new int[] {v});
-                case Float v -> Pointer.to(new float[] {v});
-                case Long v -> Pointer.to(new long[] {v});
-                default -> throw new IllegalArgumentException("kernel argument " + a.getClass());
-            };
-        }
         if (profile != null) profile.before();
-        cuLaunchKernel(f, gx, gy, gz, threads, 1, 1, smem, ctx.stream, Pointer.to(ps), null);
+        driver.launch(f, gx, gy, gz, threads, smem, dependentLaunch && dependent.contains(f), args);
         if (profile != null) profile.after(names.get(f));
     }
 }
