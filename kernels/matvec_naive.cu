@@ -13,6 +13,7 @@
 // w = fmaf((float) (q - o), s, nz) with (s, nz) of the group g_idx names.
 // Fused as in matvec.cu: NORM (the staged input rows RMSNorm'ed, inv::stage_rows), SILU ((gate, up) rows 2i, 2i + 1 on
 // warps 2i, 2i + 1: y = silu(gate) * up of the rounded outputs), then bias and the residual add, both unrounded.
+#include "gptq.cuh"
 #include "kv.cuh"
 #include "layout.cuh"
 #include "rows.cuh"
@@ -62,25 +63,22 @@ template <int BITS> struct Gptq {
         l.rest = l.chunks - l.groups * GS;
         return l;
     }
-    // The contract's dequantisation of raw value qv at input index i of a row.
-    __device__ float dequant(int row, unsigned qv, int i) const {
+    // The contract's dequantisation at input index i of a row, given qo = (float) (q - o) (gptq.cuh).
+    __device__ float dequant(int row, float qo, int i) const {
         const int part = rowPart ? __ldg(rowPart + row) : 0;
         const float2 st = __ldg(tab + (long long)row * groups + __ldg(gidx + (long long)part * k + i));
-        return fmaf((float)((int)qv - (BITS == 8 ? 128 : 0)), st.x, st.y);
+        return fmaf(qo, st.x, st.y);
     }
     __device__ void group(int row, int g, int lane, float* v) const {
         const uint4 u = __ldg(reinterpret_cast<const uint4*>(q + (long long)row * stride) + g * 32 + lane);
-        const unsigned words[4] = {u.x, u.y, u.z, u.w};
 #pragma unroll
         for (int j = 0; j < GS; j++) {
-            const unsigned qv = BITS == 8 ? (words[j >> 2] >> (8 * (j & 3))) & 0xFFu : (words[j >> 3] >> (4 * (j & 7))) & 0xFu;
-            v[j] = dequant(row, qv, (g * GS + j) * 32 + lane);
+            const float qo = BITS == 8 ? inv::q8f(u, j) : (float)((inv::word(u, j >> 3) >> (4 * (j & 7))) & 0xFu);
+            v[j] = dequant(row, qo, (g * GS + j) * 32 + lane);
         }
     }
     __device__ float at(int row, long long slot, int i) const {
-        const unsigned char* r = q + (long long)row * stride;
-        const unsigned qv = BITS == 8 ? r[slot] : (r[slot >> 1] >> (4 * (slot & 1))) & 0xFu;
-        return dequant(row, qv, i);
+        return dequant(row, inv::qf_at<BITS>(q + (long long)row * stride, (int)slot), i);
     }
 };
 

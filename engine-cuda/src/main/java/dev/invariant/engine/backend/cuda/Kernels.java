@@ -37,6 +37,11 @@ final class Kernels {
     private final CUfunction[][][][] gptq = new CUfunction[2][2][3][MATVEC_TOKENS.length];
     /** [dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent grid. */
     private final CUfunction[][] stream = new CUfunction[2][3];
+    /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu). */
+    private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
+    /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
+    static final String GPTQ_STREAM = "invariant.cuda.gptq-stream";
+    private final boolean gptqStreamOn = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM, "true"));
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     /** Dynamic shared memory a projection block may take (its input rows). */
@@ -104,6 +109,13 @@ final class Kernels {
                         cuFuncSetAttribute(g, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                         gptq[b][a][f][t] = g;
                     }
+                }
+            }
+            for (int g = 0; g < 3; g++) {
+                for (int f = 0; f < 3; f++) {
+                    CUfunction st = fn("gptq_stream", GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
+                    cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqStream[b][g][f] = st;
                 }
             }
         }
@@ -192,6 +204,15 @@ final class Kernels {
     void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
+        // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), each
+        // row's dot in the same canonical order with the same dequantisation, so the same bits.
+        int streamSmem = GptqStream.smem(w.bits(), k, w.stride(), w.groups(), w.gsz(), fused != Fused.NONE);
+        if (n == 1 && gptqStreamOn && streamSmem <= matvecSmem) {
+            launch(gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()], ctx.multiprocessors,
+                    1, 32 * GptqStream.WARPS, streamSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm,
+                    eps, y, bias, resid, w.rows(), k, w.stride(), w.groups(), ldx);
+            return;
+        }
         int t = tokenGroup(k, n);
         int tg = MATVEC_TOKENS[t];
         int rowsPerBlock = MATVEC_WARPS * (w.bits() == 8 ? 2 : 4);  // the kernel's R rows per warp
