@@ -11,6 +11,7 @@
 // Keys and values are read in the cache's stored dtype and widened exactly (§13, kv.cuh), as the CPU widens a row
 // before its dot: one kernel per dtype, attention (fp32), attention_bf16, attention_fp8e4m3, attention_fp8e5m2.
 // CPU twin: backend/cpu/PagedAttention.attend.
+#include "chain.cuh"
 #include "kv.cuh"
 
 #define SPLIT 64
@@ -143,6 +144,8 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
                          const int* seqTableStart, const int* tables, const KV::T* keyCache,                        \
                          const KV::T* valueCache, int heads, int kvHeads, int headDim, int blockSize, float scale,  \
                          int maxSplits, int slots) {                                                                \
+        inv::await_inputs();                                                                                        \
+        inv::release_next();                                                                                        \
         attention_body<KV>(qkv, out, positions, tokSeq, seqTableStart, tables, keyCache, valueCache, heads,         \
                            kvHeads, headDim, blockSize, scale, maxSplits, slots);                                   \
     }

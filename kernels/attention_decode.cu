@@ -6,18 +6,23 @@
 // then in increasing s: M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product rounded), O[d] = fmaf(o_s[d], c_s,
 // O[d]); out[d] = O[d] / L. Splits are fixed by position, never by length, batch or chunking.
 // attention_splits: a warp per split (block (token, head, g) takes splits g * warps + warp + k * gridDim.y * warps);
-// the split's value rows are copied into the warp's shared memory with cp.async while its scores are computed, so a
-// split costs about two memory latencies. m_s, l_s and o_s go to a scratch array; attention_merge adds them in
+// the split's key and value rows are copied into the warp's shared memory by the whole warp (cp.async), the value
+// rows still on their way while the scores are computed from the keys, so a split costs about two memory latencies. m_s, l_s and o_s go to a scratch array; attention_merge adds them in
 // increasing s. Which warp or block computes a split never changes a value.
 // Keys and values are read in the cache's stored dtype and widened exactly (§13, kv.cuh): one attention_splits per
 // dtype (attention_splits, attention_splits_bf16, _fp8e4m3, _fp8e5m2); narrow value rows are widened into shared
 // memory by plain loads (cp.async copies fp32 rows only).
 // CPU twin: backend/cpu/PagedAttention.attend.
+#include "chain.cuh"
 #include "kv.cuh"
 
 #define SPLIT 64
 
 namespace {
+
+// A key row's stride in shared memory: 16-byte aligned (float4 reads) and 4 banks apart per row, or, for a head_dim
+// that is not a multiple of 4 (scalar reads), one bank apart. The host sizes shared memory with the same rule.
+__device__ __forceinline__ int key_stride(int headDim) { return (headDim & 3) == 0 ? headDim + 4 : headDim + 1; }
 
 __device__ __forceinline__ void cp_async16(void* dst, const void* src) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src)
@@ -27,7 +32,9 @@ __device__ __forceinline__ void cp_async16(void* dst, const void* src) {
 }  // namespace
 
 // part: per (token, head) maxSplits records of [m_s, l_s, o_s[headDim]] (headDim + 2 floats).
-// Shared memory: headDim (q) + warps * (SPLIT (e) + SPLIT (offsets) + SPLIT * headDim (v rows)) floats.
+// Shared memory: headDim (q) + warps * (SPLIT (e) + SPLIT (offsets) + SPLIT * headDim (v rows) + SPLIT * kst (k rows))
+// floats, kst = key_stride(headDim): a key row padded so that the threads of a warp, each reading its own row, hit
+// different banks.
 template <class KV>
 __device__ __forceinline__ void attention_splits_body(const float* qkv, float* part, const int* positions,
                                                       const int* tokSeq, const int* seqTableStart, const int* tables,
@@ -50,11 +57,14 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     if (first >= splits) return;  // the whole block: nothing to do at this position
     const int* table = tables + seqTableStart[tokSeq[t]];
 
+    const int kst = key_stride(headDim);
     float* vrows = smem;                                 // warps * SPLIT * headDim (16-byte aligned first)
-    float* q = vrows + warps * SPLIT * headDim;          // headDim
+    float* krows = vrows + warps * SPLIT * headDim;      // warps * SPLIT * kst
+    float* q = krows + warps * SPLIT * kst;              // headDim
     float* ew = q + headDim + warp * SPLIT;              // SPLIT
     int* offs = (int*)(q + headDim + warps * SPLIT) + warp * SPLIT;  // SPLIT
     float* vw = vrows + warp * SPLIT * headDim;
+    float* kw = krows + warp * SPLIT * kst;
 
     const float* qsrc = qkv + (long long)t * (qDim + 2 * kvDim) + h * headDim;
     for (int i = threadIdx.x; i < headDim; i += blockDim.x) q[i] = qsrc[i];
@@ -71,20 +81,29 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
             if (j <= j1) offs[j - j0] = (table[j / blockSize] * blockSize + j % blockSize) * kvDim + kvh * headDim;
         }
         __syncwarp();
-        // The value rows start on their way before the scores are computed.
+        // The split's key rows, then its value rows, are copied by the whole warp (consecutive lanes, consecutive
+        // bytes); the scores wait for the keys only.
         if (vec) {
             const int chunks = headDim >> 2;
             for (int c = lane; c < len * chunks; c += 32) {
                 const int j = c / chunks, i = c - j * chunks;
-                cp_async16(vw + j * headDim + 4 * i, valueCache + offs[j] + 4 * i);  // fp32 rows only (vec)
+                cp_async16(kw + j * kst + 4 * i, keyCache + offs[j] + 4 * i);  // fp32 rows only (vec)
             }
             asm volatile("cp.async.commit_group;" ::: "memory");
+            for (int c = lane; c < len * chunks; c += 32) {
+                const int j = c / chunks, i = c - j * chunks;
+                cp_async16(vw + j * headDim + 4 * i, valueCache + offs[j] + 4 * i);
+            }
+            asm volatile("cp.async.commit_group;" ::: "memory");
+            asm volatile("cp.async.wait_group 1;" ::: "memory");
         } else {
             for (int c = lane; c < len * headDim; c += 32) {
                 const int j = c / headDim, i = c - j * headDim;
+                kw[j * kst + i] = KV::load(keyCache[offs[j] + i]);
                 vw[j * headDim + i] = KV::load(valueCache[offs[j] + i]);
             }
         }
+        __syncwarp();
         float sc[SPLIT / 32];
         float m = __int_as_float(0xff800000);  // -inf
 #pragma unroll
@@ -92,7 +111,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
             const int j = j0 + r * 32 + lane;
             sc[r] = __int_as_float(0xff800000);
             if (j <= j1) {
-                sc[r] = inv::thread_dot_kv<KV>(q, keyCache + offs[j - j0], headDim) * scale;
+                sc[r] = inv::thread_dot(q, kw + (j - j0) * kst, headDim) * scale;
                 m = inv::jmax(m, sc[r]);
             }
         }
@@ -127,6 +146,8 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
                          const int* seqTableStart, const int* tables, const KV::T* keyCache,                        \
                          const KV::T* valueCache, int heads, int kvHeads, int headDim, int blockSize, float scale,  \
                          int maxSplits) {                                                                           \
+        inv::await_inputs();                                                                                        \
+        inv::release_next();                                                                                        \
         attention_splits_body<KV>(qkv, part, positions, tokSeq, seqTableStart, tables, keyCache, valueCache, heads, \
                                   kvHeads, headDim, blockSize, scale, maxSplits);                                   \
     }
@@ -139,6 +160,8 @@ INV_ATTENTION_SPLITS(attention_splits_fp8e5m2, inv::KvE5m2)
 // One block per (token, head), a thread per output value: the splits' records added in increasing s.
 INV_EXTERN void attention_merge(const float* part, float* out, const int* positions, int heads, int headDim,
                                 int maxSplits) {
+    inv::await_inputs();
+    inv::release_next();
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
     const int splits = positions[t] / SPLIT + 1;

@@ -1,5 +1,6 @@
 // Embedding lookup: x[t][i] = embed[token[t]][i], converted exactly to binary32 (numerics.md §1, §9).
 // No reduction. CPU twin: DecoderForward "model.embed_tokens" (WeightMatrix.row).
+#include "chain.cuh"
 #include "numerics.cuh"
 
 template <typename T> __device__ __forceinline__ float widen(T v);
@@ -14,9 +15,13 @@ __device__ void embed(const T* table, const int* tokens, float* x, int hidden) {
 }
 
 INV_EXTERN void embed_bf16(const unsigned short* table, const int* tokens, float* x, int hidden) {
+    inv::await_inputs();
+    inv::release_next();
     embed(table, tokens, x, hidden);
 }
 
 INV_EXTERN void embed_f32(const float* table, const int* tokens, float* x, int hidden) {
+    inv::await_inputs();
+    inv::release_next();
     embed(table, tokens, x, hidden);
 }

@@ -19,6 +19,7 @@
 // warp: R is even), bias (one rounded add), resid (the residual add, last).
 // CPU twins: backend/cpu/GptqMatMul.rows (numerics/GptqMatrix, Dot, PartialTree), numerics/RmsNorm.apply,
 // FloatMath.silu.
+#include "gptq.cuh"
 #include "rows.cuh"
 
 #define NORM 1
@@ -28,21 +29,13 @@
 
 namespace {
 
-__device__ __forceinline__ unsigned word(uint4 u, int j) { return j == 0 ? u.x : j == 1 ? u.y : j == 2 ? u.z : u.w; }
-
 // (float) (q - o) of value j (0 .. GS-1) of one 16-byte load, exactly.
 template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     if constexpr (BITS == 8) {
-        return __uint_as_float(__byte_perm(word(u, j >> 2), 0x4B000000u, 0x7540 | (j & 3))) - 8388736.0f;  // 2^23 + 128
+        return inv::q8f(u, j);
     } else {
-        return __uint_as_float(0x4B000000u | ((word(u, j >> 3) >> (4 * (j & 7))) & 0xFu)) - 8388608.0f;  // 2^23
+        return __uint_as_float(0x4B000000u | ((inv::word(u, j >> 3) >> (4 * (j & 7))) & 0xFu)) - 8388608.0f;  // 2^23
     }
-}
-
-// (float) (q - o) of the value at slot j of a row (the rows' rest and tail, read one by one).
-template <int BITS> __device__ __forceinline__ float qf_at(const unsigned char* row, int j) {
-    const unsigned b = BITS == 8 ? row[j] : (row[j >> 1] >> (4 * (j & 1))) & 0xFu;
-    return __uint_as_float(0x4B000000u | b) - (BITS == 8 ? 8388736.0f : 8388608.0f);
 }
 
 template <int BITS, int TG, int R, int FLAGS, bool ACT>
@@ -150,7 +143,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
 #pragma unroll
             for (int r = 0; r < R; r++) {
                 const float2 sr = __ldg(tr[r] + __ldg(gr[r] + i));
-                const float wv = fmaf(qf_at<BITS>(wr[r], slot), sr.x, sr.y);
+                const float wv = fmaf(inv::qf_at<BITS>(wr[r], slot), sr.x, sr.y);
 #pragma unroll
                 for (int g = 0; g < TG; g++) acc[r][g] = fmaf(xs[g * xst + i], wv, acc[r][g]);
             }

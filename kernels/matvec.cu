@@ -15,6 +15,7 @@
 //   SILU:  rows come in (gate, up) pairs 2i, 2i+1 (warps 2i, 2i+1); h[i] = silu(gate) * up, product rounded (§5, §9).
 //   bias:  one rounded add after the dot; resid: the residual add, last.
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
+#include "chain.cuh"
 #include "layout.cuh"
 #include "rows.cuh"
 
@@ -77,6 +78,9 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
         for (int q = 0; q < GS - 1; q++) restw[q] = on && q < l.rest ? inv::widen<T>(wr[0][restBase + lane * l.rest + q]) : 0.0f;
     }
     prefetch_share(next, nextBytes);
+    // the first weights are on their way; what the kernels before this one write is read only from here on
+    inv::await_inputs();
+    inv::release_next();
 
     inv::stage_rows<TG, (FLAGS & NORM) != 0>(xs, invs, x, xrows, ldx, k, xst, t0, n, nw, eps);
 

@@ -14,8 +14,9 @@
 //   SILU:  rows come in (gate, up) pairs 2i, 2i+1, computed one after the other by one warp; h[i] = silu(gate) * up.
 //   bias:  one rounded add after the dot; resid: the residual add, last.
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
+#include "chain.cuh"
 #include "layout.cuh"
-#include "rows.cuh"
+#include "stream.cuh"
 
 #define STREAM_NORM 1
 #define STREAM_SILU 2
@@ -27,28 +28,6 @@
 #define SLOT_BYTES STREAM_SLOT_BYTES(SEG_GROUPS)
 
 namespace {
-
-__device__ __forceinline__ unsigned saddr(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
-
-__device__ __forceinline__ void mbar_init(unsigned long long* b) {
-    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(saddr(b)) : "memory");
-}
-
-// Lane 0 of the warp: the slot's barrier expects `bytes`, and the copy engine brings them.
-__device__ __forceinline__ void bulk_load(void* dst, const void* src, unsigned bytes, unsigned long long* b) {
-    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(saddr(b)), "r"(bytes) : "memory");
-    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
-                 ::"r"(saddr(dst)), "l"(src), "r"(bytes), "r"(saddr(b)) : "memory");
-}
-
-__device__ __forceinline__ void mbar_wait(unsigned long long* b, unsigned parity) {
-    asm volatile(
-        "{\n\t.reg .pred p;\n"
-        "WAIT:\n\t"
-        "mbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n\t"
-        "@!p bra WAIT;\n"
-        "}" ::"r"(saddr(b)), "r"(parity) : "memory");
-}
 
 template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS>
 __device__ __forceinline__ void stream_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
@@ -80,45 +59,18 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         const int r = it / nseg, s = it - r * nseg;
         const int lo = s * SEGG * gbytes, hi = s == nseg - 1 ? rowBytes : lo + SEGG * gbytes;
         const int slot = it % NSLOT;
-        bulk_load(myRing + slot * SLOTB, base + (long long)r * rowBytes + lo, (unsigned)(hi - lo), &full[warp][slot]);
+        inv::bulk_load(myRing + slot * SLOTB, base + (long long)r * rowBytes + lo, (unsigned)(hi - lo), &full[warp][slot]);
     };
     if (lane == 0) {
-        for (int s = 0; s < NSLOT; s++) mbar_init(&full[warp][s]);
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+        inv::ring_init(full[warp], NSLOT);
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
     }
+    // the weights are on their way; what the kernels before this one write is read only from here on
+    inv::await_inputs();
+    inv::release_next();
 
-    // Stage the input row (and NORM's weights) while the weights are on their way, then normalise it in place. The
-    // loads are read-only global loads, four in flight per thread: a plain loop would wait for each one in turn.
-    const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
-    float* ns = xs + ((k + 3) & ~3);  // NORM's weights, when fused
-    const bool vec = (k & 3) == 0 && (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(nw) & 15) == 0;
-    if (vec) {
-        const float4* x4 = reinterpret_cast<const float4*>(xr);
-        const float4* n4 = reinterpret_cast<const float4*>(nw);
-#pragma unroll 4
-        for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) {
-            reinterpret_cast<float4*>(xs)[i] = __ldg(x4 + i);
-            if (FLAGS & STREAM_NORM) reinterpret_cast<float4*>(ns)[i] = __ldg(n4 + i);
-        }
-    } else {
-#pragma unroll 4
-        for (int i = threadIdx.x; i < k; i += blockDim.x) {
-            xs[i] = __ldg(xr + i);
-            if (FLAGS & STREAM_NORM) ns[i] = __ldg(nw + i);
-        }
-    }
-    __syncthreads();
-    if (FLAGS & STREAM_NORM) {
-        if (warp == 0) {
-            const float ss = inv::warp_dot(xs, xs, k);
-            if (lane == 0) invs = inv::inv_sqrt_canon(ss / (float)k + eps);
-        }
-        __syncthreads();
-        const float invr = invs;
-        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = ns[i] * (xs[i] * invr);
-        __syncthreads();
-    }
+    // the input row (and NORM's weights) staged while the weights are on their way
+    inv::stage_one<(FLAGS & STREAM_NORM) != 0>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
 
     const float* xl = xs + lane;
     const bool on = lane < l.w;
@@ -132,7 +84,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
             rowBias = bias ? __ldg(bias + row) : 0.0f;
             rowResid = resid ? resid[row] : 0.0f;
         }
-        mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
+        inv::mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
         const unsigned char* seg = myRing + slot * SLOTB;
         const int g0 = s * SEGG, g1 = min(l.groups, g0 + SEGG);
         if (on) {
@@ -157,12 +109,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
             const int tail = l.chunks * l.w;
             if (tail + lane < k) acc = fmaf(xs[tail + lane], inv::widen<T>(rest[l.w * l.rest + lane]), acc);
         }
-        __syncwarp();
-        // every lane has read the slot: it may be refilled (the copy engine writes what ordinary loads read)
-        if (lane == 0 && it + NSLOT < items) {
-            asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
-            issue(it + NSLOT);
-        }
+        inv::slot_done(lane, it, NSLOT, items, issue);  // every lane has read the slot: it may be refilled
         if (last) {
 #pragma unroll
             for (int d = 16; d >= 1; d >>= 1) {

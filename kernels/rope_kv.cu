@@ -1,12 +1,16 @@
 // Per token, after the q/k/v projection: Qwen3's per-head q_norm / k_norm (RMSNorm over head_dim, numerics.md §4,
 // reduction as in rmsnorm.cu), RoPE on every q and k head (§7: a = v[i], b = v[i + d/2]; v[i] = a*cos - b*sin,
 // v[i + d/2] = b*cos + a*sin, each product rounded, no fma, cos/sin from the host's table), then the token's k and v
-// rows written into its sequence's KV block, rounded to the cache's stored dtype (§13, kv.cuh). One block per
-// token; only the norms reduce, each within one head. One kernel per stored dtype: rope_kv (fp32), rope_kv_bf16,
+// rows written into its sequence's KV block, rounded to the cache's stored dtype (§13, kv.cuh). One warp per
+// (token, head); only the norms reduce, each within one head. One kernel per stored dtype: rope_kv (fp32), rope_kv_bf16,
 // rope_kv_fp8e4m3, rope_kv_fp8e5m2.
 // CPU twin: the per-token loop of backend/cpu/DecoderForward (RmsNorm.apply, RopeTable.rotate, PagedKvCache.write).
+#include "chain.cuh"
 #include "kv.cuh"
 
+// One warp per (token, head): q heads, then k heads, then v heads, as they lie in the token's qkv row. The block's
+// cache row is found before it waits for the projection (positions and block tables are the step's inputs, written
+// by the host before the first kernel), so only the head's own values are read after.
 template <class KV>
 __device__ __forceinline__ void rope_kv_body(float* qkv, const int* positions, const int* tokSeq,
                                              const int* seqTableStart, const int* tables, const float* cosT,
@@ -14,48 +18,48 @@ __device__ __forceinline__ void rope_kv_body(float* qkv, const int* positions, c
                                              int heads, int kvHeads, int headDim, int blockSize,
                                              typename KV::T* keyCache, typename KV::T* valueCache) {
     const int t = blockIdx.x;
+    const int h = blockIdx.y;
+    const int lane = threadIdx.x;
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
-    float* row = qkv + (long long)t * (qDim + 2 * kvDim);
     const int allHeads = heads + kvHeads;  // q heads, then k heads: contiguous in the row
     const int half = headDim / 2;
     const int pos = positions[t];
+    const int block = tables[seqTableStart[tokSeq[t]] + pos / blockSize];
+    const long long off = ((long long)block * blockSize + pos % blockSize) * kvDim + (long long)(h % kvHeads) * headDim;
+    float* v = qkv + (long long)t * (qDim + 2 * kvDim) + (long long)h * headDim;
+    inv::await_inputs();
+    inv::release_next();
 
-    if (qNorm) {
-        const int warps = blockDim.x >> 5;
-        for (int h = threadIdx.x >> 5; h < allHeads; h += warps) {
-            float* v = row + h * headDim;
-            const float* w = h < heads ? qNorm : kNorm;
-            const float ss = inv::warp_dot(v, v, headDim);
-            const float invr = inv::inv_sqrt_canon(ss / (float)headDim + eps);
-            __syncwarp();
-            for (int i = threadIdx.x & 31; i < headDim; i += 32) v[i] = w[i] * (v[i] * invr);
-        }
-        __syncthreads();
+    if (h >= allHeads) {  // a v head: stored as it is
+        for (int i = lane; i < headDim; i += 32) valueCache[off + i] = KV::store(v[i]);
+        return;
     }
-
+    if (qNorm) {
+        const float* w = h < heads ? qNorm : kNorm;
+        const float ss = inv::warp_dot(v, v, headDim);
+        const float invr = inv::inv_sqrt_canon(ss / (float)headDim + eps);
+        __syncwarp();
+        for (int i = lane; i < headDim; i += 32) v[i] = w[i] * (v[i] * invr);
+        __syncwarp();
+    }
     const float* c = cosT + (long long)pos * half;
     const float* s = sinT + (long long)pos * half;
-    for (int j = threadIdx.x; j < allHeads * half; j += blockDim.x) {
-        const int h = j / half;
-        const int i = j - h * half;
-        float* v = row + h * headDim;
+    for (int i = lane; i < half; i += 32) {
         const float a = v[i];
         const float b = v[i + half];
         const float ac = a * c[i];
         const float bs = b * s[i];
         const float bc = b * c[i];
         const float as = a * s[i];
-        v[i] = ac - bs;
-        v[i + half] = bc + as;
-    }
-    __syncthreads();
-
-    const int block = tables[seqTableStart[tokSeq[t]] + pos / blockSize];
-    const long long off = ((long long)block * blockSize + pos % blockSize) * kvDim;
-    for (int i = threadIdx.x; i < kvDim; i += blockDim.x) {
-        keyCache[off + i] = KV::store(row[qDim + i]);
-        valueCache[off + i] = KV::store(row[qDim + kvDim + i]);
+        const float lo = ac - bs;
+        const float hi = bc + as;
+        v[i] = lo;
+        v[i + half] = hi;
+        if (h >= heads) {  // a k head: into the cache, rounded to its dtype
+            keyCache[off + i] = KV::store(lo);
+            keyCache[off + i + half] = KV::store(hi);
+        }
     }
 }
 

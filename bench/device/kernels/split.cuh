@@ -38,12 +38,11 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
         const int row = (b0 + rl + RL * i) * U + ri;
         const int lo = (ga + s * SEGG) * gbytes;
         const int hi = s == nseg - 1 ? (lastPart ? rowBytes : gb * gbytes) : lo + SEGG * gbytes;
-        bulk_load(myRing + (it % NSLOT) * SLOTB, reinterpret_cast<const unsigned char*>(W) + (long long)row * rowBytes + lo,
+        inv::bulk_load(myRing + (it % NSLOT) * SLOTB, reinterpret_cast<const unsigned char*>(W) + (long long)row * rowBytes + lo,
                   (unsigned)(hi - lo), &full[warp][it % NSLOT]);
     };
     if (lane == 0) {
-        for (int s = 0; s < NSLOT; s++) mbar_init(&full[warp][s]);
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+        inv::ring_init(full[warp], NSLOT);
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
     }
     float* ns = xs + ((k + 3) & ~3);  // staged as the portable kernel stages them
@@ -80,7 +79,7 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
             float acc = 0.0f;
             for (int s = 0; mine && s < nseg; s++, it++) {
                 const int slot = it % NSLOT;
-                mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
+                inv::mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
                 const unsigned char* seg = myRing + slot * SLOTB;
                 const int g0 = ga + s * SEGG, g1 = min(gb, g0 + SEGG);
                 if (on) {
@@ -105,7 +104,7 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
                 }
                 __syncwarp();
                 if (lane == 0 && it + NSLOT < items) {
-                    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+                    inv::slot_release();
                     issue(it + NSLOT);
                 }
             }

@@ -106,7 +106,13 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             CUdeviceptr qp = ctx.alloc(q.byteSize());
             ctx.upload(qp, 0, q);
             CUdeviceptr rowPart = r.rowPart() == null ? null : ints(ctx, tmp, r.rowPart());
-            return new Gptq(qp, ctx.upload(r.tab()), ints(ctx, tmp, r.gidx()), rowPart, r.bits(), r.rows(), r.cols(),
+            // gptq_stream.cu copies table slices in whole 16-byte units: the table is readable 16 bytes past its end
+            MemorySegment tab = tmp.allocate(4L * r.tab().length + 16, 16);
+            MemorySegment.copy(r.tab(), 0, tab, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0,
+                    r.tab().length);
+            CUdeviceptr tp = ctx.alloc(tab.byteSize());
+            ctx.upload(tp, 0, tab);
+            return new Gptq(qp, tp, ints(ctx, tmp, r.gidx()), rowPart, r.bits(), r.rows(), r.cols(),
                     r.stride(), r.groups(), r.gsz(), r.bytes());
         }
     }

@@ -1,11 +1,9 @@
 package dev.invariant.engine.backend.cuda;
 
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
-import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.DType;
-import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
@@ -51,11 +49,18 @@ final class Kernels {
     /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
     private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
     private final String tileChoice;
+    /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu). */
+    private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
+    /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
+    static final String GPTQ_STREAM = "invariant.cuda.gptq-stream";
+    private final boolean gptqStreamOn = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM, "true"));
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
-    private final int matvecSmem;
+    /** Dynamic shared memory a projection block may take (its input rows). */
+    final int matvecSmem;
     private final int attentionSmem;
-    private final int attentionMaxSplits;
+    /** Splits of 64 positions in the longest context: the records per (token, head) in decode scratch. */
+    final int attentionMaxSplits;
     private final int attentionSlots;
     /** Caps attention's one-pass capacity (splits); tests set it low to run the two-pass path on short contexts. */
     static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
@@ -67,6 +72,12 @@ final class Kernels {
     private final int decodeWarps;
     private final int decodeSmem;
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
+    /** Kernels that request their weights before they wait for the kernel before them (kernels/chain.cuh). */
+    private final java.util.Set<CUfunction> dependent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** false: every kernel starts after the one before it has finished (for comparison; the bits are the same). */
+    static final String DEPENDENT_LAUNCH = "invariant.cuda.dependent-launch";
+    private final boolean dependentLaunch = Boolean.parseBoolean(System.getProperty(DEPENDENT_LAUNCH, "true"));
+    private final DriverLaunch driver;
     /** Set while profiling (eager steps only: events cannot sit in a replayed graph's timing). */
     KernelProfile profile;
 
@@ -76,12 +87,14 @@ final class Kernels {
      */
     Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.ctx = ctx;
+        this.driver = new DriverLaunch(ctx.stream);
         embedBf16 = fn("embed", "embed_bf16");
         embedF32 = fn("embed", "embed_f32");
         ropeKv = fn("rope_kv", "rope_kv" + kvSuffix(kv));
         attention = fn("attention", "attention" + kvSuffix(kv));
         attentionSplits = fn("attention_decode", "attention_splits" + kvSuffix(kv));
         attentionMerge = fn("attention_decode", "attention_merge");
+        dependent.addAll(java.util.List.of(embedBf16, embedF32, ropeKv, attention, attentionSplits, attentionMerge));
         String[] dtypes = {"bf16", "f32"};
         String[] fused = {"", "_norm", "_norm_silu"};
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
@@ -91,6 +104,7 @@ final class Kernels {
                     CUfunction mv = fn("matvec", "matvec_" + dtypes[d] + fused[f] + "_t" + MATVEC_TOKENS[t]);
                     cuFuncSetAttribute(mv, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     matvec[d][f][t] = mv;
+                    dependent.add(mv);
                 }
                 CUfunction st = fn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f]);
                 cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
@@ -102,6 +116,7 @@ final class Kernels {
                     cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
                     tile[d][f][t] = tf;
                 }
+                dependent.add(st);
             }
         }
         tileChoice = System.getProperty(TILE, "auto");
@@ -118,6 +133,14 @@ final class Kernels {
                         cuFuncSetAttribute(g, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                         gptq[b][a][f][t] = g;
                     }
+                }
+            }
+            for (int g = 0; g < 3; g++) {
+                for (int f = 0; f < 3; f++) {
+                    CUfunction st = fn("gptq_stream", GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
+                    cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqStream[b][g][f] = st;
+                    dependent.add(st);
                 }
             }
         }
@@ -138,8 +161,9 @@ final class Kernels {
         }
         attentionSmem = base + 4 * attentionSlots * headDim;
         cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
-        // attention_decode: per warp a split's value rows, its e_j and row offsets; as many warps (≤ 4) as fit
-        int perWarp = 4 * (SPLIT * headDim + 2 * SPLIT);
+        // attention_decode: per warp a split's key and value rows, its e_j and row offsets; as many warps (≤ 4) as fit
+        int keyStride = (headDim & 3) == 0 ? headDim + 4 : headDim + 1;  // the kernel's key_stride
+        int perWarp = 4 * (SPLIT * headDim + SPLIT * keyStride + 2 * SPLIT);
         int warps = Math.min(ATTENTION_WARPS, (ctx.maxSharedPerBlock - 4 * headDim) / perWarp);
         decodeWarps = Boolean.parseBoolean(System.getProperty(DECODE_ATTENTION, "true")) ? warps : 0;
         decodeSmem = 4 * headDim + Math.max(decodeWarps, 0) * perWarp;
@@ -159,7 +183,7 @@ final class Kernels {
         };
     }
 
-    private CUfunction fn(String op, String kernel) {
+    CUfunction fn(String op, String kernel) {
         CUfunction f = ctx.function(op, kernel);
         names.put(f, kernel);
         return f;
@@ -213,6 +237,15 @@ final class Kernels {
     void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
+        // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), each
+        // row's dot in the same canonical order with the same dequantisation, so the same bits.
+        int streamSmem = GptqStream.smem(w.bits(), k, w.stride(), w.groups(), w.gsz(), fused != Fused.NONE);
+        if (n == 1 && gptqStreamOn && streamSmem <= matvecSmem) {
+            launch(gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()], ctx.multiprocessors,
+                    1, 32 * GptqStream.WARPS, streamSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm,
+                    eps, y, bias, resid, w.rows(), k, w.stride(), w.groups(), ldx);
+            return;
+        }
         int t = tokenGroup(k, n);
         int tg = MATVEC_TOKENS[t];
         int rowsPerBlock = MATVEC_WARPS * (w.bits() == 8 ? 2 : 4);  // the kernel's R rows per warp
@@ -227,7 +260,7 @@ final class Kernels {
      * load, as many as their input rows fit in shared memory. A token's value never depends on it (each keeps its
      * own partials), so it may follow the batch.
      */
-    private int tokenGroup(int k, int n) {
+    int tokenGroup(int k, int n) {
         if (smem(k, 1) > matvecSmem) {
             throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
                     + " bytes of shared memory per block, the GPU has " + matvecSmem);
@@ -256,7 +289,7 @@ final class Kernels {
         return 3 * (shape[0] * 512 + shape[1] * (dtype == 0 ? 1024 : 512));
     }
 
-    private static int smem(int k, int tokens) {
+    static int smem(int k, int tokens) {
         return 4 * tokens * ((k + 3) & ~3);
     }
 
@@ -268,7 +301,7 @@ final class Kernels {
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,
                 float eps, int heads, int kvHeads, int headDim, int blockSize, CUdeviceptr keys, CUdeviceptr values,
                 int n) {
-        launch(ropeKv, n, 1, 128, 0, qkv, in.positions(), in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin,
+        launch(ropeKv, n, heads + 2 * kvHeads, 32, 0, qkv, in.positions(), in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin,
                 qNorm, kNorm, eps, heads, kvHeads, headDim, blockSize, keys, values);
     }
 
@@ -279,14 +312,10 @@ final class Kernels {
 
     void attention(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
                    int heads, int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
-        if (n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0) {
-            // Which warp computes a split never changes a value: the grid may follow the step's size.
-            int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
-            launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
-                    in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
-                    scale, attentionMaxSplits);
-            launch(attentionMerge, n * heads, 1, Math.min(128, (headDim + 31) / 32 * 32), 0, scratch, out,
-                    in.positions(), heads, headDim, attentionMaxSplits);
+        if (decodeAttention(n)) {
+            decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+            launch(attentionMerge, n * heads, 1, mergeThreads(headDim), 0, scratch, out, in.positions(), heads, headDim,
+                    attentionMaxSplits);
             return;
         }
         launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(), in.tokenSeq(),
@@ -294,21 +323,34 @@ final class Kernels {
                 attentionMaxSplits, attentionSlots);
     }
 
+    /** Whether a step of n tokens takes attention_decode.cu: its splits into scratch, then a merge. */
+    boolean decodeAttention(int n) {
+        return n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0;
+    }
+
+    /** attention_decode.cu's first pass: every split's m_s, l_s and o_s of the step's tokens into scratch. */
+    void decodeSplits(CUdeviceptr qkv, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads, int kvHeads,
+                      int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+        // Which warp computes a split never changes a value: the grid may follow the step's size.
+        int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
+        launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
+                in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
+                scale, attentionMaxSplits);
+    }
+
+    /** Threads of a merge block: one per output value of a head, at most 128. */
+    static int mergeThreads(int headDim) {
+        return Math.min(128, (headDim + 31) / 32 * 32);
+    }
+
     private void launch(CUfunction f, int gx, int gy, int threads, int smem, Object... args) {
-        Pointer[] ps = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            ps[i] = switch (a) {
-                case null -> Pointer.to(NULL);
-                case CUdeviceptr p -> Pointer.to(p);
-                case Integer v -> Pointer.to(new int[] {v});
-                case Float v -> Pointer.to(new float[] {v});
-                case Long v -> Pointer.to(new long[] {v});
-                default -> throw new IllegalArgumentException("kernel argument " + a.getClass());
-            };
-        }
+        launchGrid(f, gx, gy, 1, threads, smem, args);
+    }
+
+    /** Launches f on a gx × gy × gz grid, timed when profiling; arguments: device pointers (null: a null one), int, float, long. */
+    void launchGrid(CUfunction f, int gx, int gy, int gz, int threads, int smem, Object... args) {
         if (profile != null) profile.before();
-        cuLaunchKernel(f, gx, gy, 1, threads, 1, 1, smem, ctx.stream, Pointer.to(ps), null);
+        driver.launch(f, gx, gy, gz, threads, smem, dependentLaunch && dependent.contains(f), args);
         if (profile != null) profile.after(names.get(f));
     }
 }

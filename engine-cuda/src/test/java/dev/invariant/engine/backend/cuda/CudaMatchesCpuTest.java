@@ -14,6 +14,7 @@ import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.gptq.GptqConfig;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,7 +50,7 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * GPTQ checkpoints (kernels/gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
+     * GPTQ checkpoints (kernels/gptq_stream.cu for one-token steps, gptq_matvec.cu for more): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
      * int4 one group; only the per-value rest of a row) and the seed report's quantisation at Qwen1.5's vocabulary.
      */
     @ParameterizedTest
@@ -65,6 +66,22 @@ class CudaMatchesCpuTest {
     @org.junit.jupiter.params.provider.MethodSource("gptqNames")
     void gptqWide(String name) {
         compare(name, GptqModels.wide(GptqModels.named(name)));
+    }
+
+    /**
+     * One-token GPTQ steps (decode, chunks of 1) take kernels/gptq_stream.cu; with it turned off they take
+     * gptq_matvec.cu's one-token variants, which must match the CPU as well.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1})  // int8 group 128, int4 act-order
+    void gptqWithoutStream(int setting) {
+        System.setProperty(Kernels.GPTQ_STREAM, "false");
+        try {
+            GptqConfig q = GptqModels.SETTINGS.get(setting);
+            compare(GptqModels.name(q) + " without gptq_stream", GptqModels.wide(q));
+        } finally {
+            System.clearProperty(Kernels.GPTQ_STREAM);
+        }
     }
 
     static java.util.stream.Stream<String> gptqNames() {
@@ -176,7 +193,7 @@ class CudaMatchesCpuTest {
         return out.toArray(int[][]::new);
     }
 
-    private static ModelConfig qwen25TwoLayers() {
+    static ModelConfig qwen25TwoLayers() {
         ModelConfig q = SyntheticModel.qwen25Half();
         return new ModelConfig(q.architecture(), q.hiddenSize(), q.intermediateSize(), 2, q.numHeads(),
                 q.numKvHeads(), q.headDim(), q.vocabSize(), q.maxPositionEmbeddings(), q.ropeTheta(), q.rmsNormEps(),

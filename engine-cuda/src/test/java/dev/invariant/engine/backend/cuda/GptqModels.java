@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * GPTQ checkpoints for the CUDA tests beyond the named tiny presets (whose 128/256 inputs never fill a whole 16-byte
  * load of int4): hidden 1024 and FFN 2816, so every projection has whole loads, a rest and (int8 FFN) several groups
- * per load, with the settings no named preset has (v2 zero points, int4 act-order, int8 one group).
+ * per load, with the settings no named preset has (v2 zero points, int4 act-order, int8 one group, and groups of 32
+ * and 64 in input order, which kernels/gptq_stream.cu reads through its general group path).
  */
 final class GptqModels {
     private GptqModels() {
@@ -24,7 +25,8 @@ final class GptqModels {
     /** Settings (bits, group size, desc_act, sym, v2), each a model named by {@link #name}. */
     static final List<GptqConfig> SETTINGS = List.of(new GptqConfig(8, 128, false, false, true),
             new GptqConfig(4, 32, true, false, true), new GptqConfig(4, 128, false, true, false),
-            new GptqConfig(8, -1, false, true, false), new GptqConfig(8, 64, true, true, false));
+            new GptqConfig(8, -1, false, true, false), new GptqConfig(8, 64, true, true, false),
+            new GptqConfig(4, 64, false, false, false), new GptqConfig(8, 32, false, true, false));
 
     static String name(GptqConfig q) {
         return "wide-" + q.describe().replace(' ', '-');

@@ -1,0 +1,284 @@
+// Kernel-level benchmark of the GPTQ projections at batch 1 on the GPU machine (no JDK needed): kernels/gptq_matvec.cu
+// (a warp per R rows, loads ahead in registers) and kernels/gptq_stream.cu (packed rows streamed through shared
+// memory by the bulk copy engine) at several ring shapes (rows per unit x slots per warp x layout groups per segment
+// [x warps]), on the Qwen1.5-14B layer shapes (hidden 5120, FFN 13696, 40 heads x 128, qkv bias), int8 and int4, group
+// size 128 and act-order, each layer with its own weights (more than L2 holds, as in decode).
+// Checks that every variant's outputs have the bits of a one-thread-per-row reference written here from numerics.md
+// §14 (natural row-major q, the scale s and zero z of each group: w = (float) (q - z) * s + 0, then §2's canonical
+// dot), then times, in CUDA graphs:
+//   chain   one layer's four projections in order (qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid), per layer
+//   alone   each projection type over all layers' weights, per layer
+// and prints µs per layer, GB/s of the bytes the kernels read (packed q and the (s, nz) tables) and the fraction of
+// the copy bandwidth measured in the same run.
+// Build: bench/device/kernels/build (nvcc, portable flags). Run: gptq [--layers N] [--reps N].
+#include "../../../kernels/gptq_matvec.cu"
+#include "../../../kernels/gptq_stream.cu"
+#include "harness.cuh"
+
+#include <cstring>
+#include <string>
+
+// One GPTQ linear: natural q (a byte per value) with its s and z per (row, group) for the reference, and the rows
+// in GptqRows' order with their (s, nz) table for the kernels.
+struct Lin { int rows, k, stride, groups; unsigned char *qn, *q; float* s; int* z; float2* tab; };
+struct Layer { Lin qkv, o, gu, d; float *nIn, *nPost, *bias; };
+struct Bufs { float *x, *x0, *qkv, *attn, *h; };
+struct Variant { std::string name; int kind; int shape; };  // kind 0: reference, 1: gptq_matvec, 2: gptq_stream (shape)
+static int g_sms, g_smem;
+
+__device__ __forceinline__ unsigned qhash(long long i, unsigned seed) {
+    unsigned h = (unsigned)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
+    return h;
+}
+__global__ void fill_q(unsigned char* q, int* z, float* s, long long n, long long ng, unsigned seed, int bits, int e0) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        q[i] = (unsigned char)(qhash(i, seed) & ((1u << bits) - 1));
+        if (i < ng) {
+            const unsigned h = qhash(i, seed ^ 0x5bd1e995u);
+            z[i] = (int)((h >> 4) % ((1u << bits) + 1));  // v1 zeros reach 2^bits
+            s[i] = __uint_as_float((unsigned)(127 + e0 + (h >> 28) % 4) << 23 | ((h >> 8) & 0x3ffu) << 13);  // f16 values
+        }
+    }
+}
+// GptqRows' table: (s, -((float) (z - o) * s)) per (row, group), as GptqMatrix holds it.
+__global__ void make_tab(const float* s, const int* z, float2* tab, long long ng, int o) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < ng; i += (long long)gridDim.x * blockDim.x)
+        tab[i] = make_float2(s[i], -((float)(z[i] - o) * s[i]));
+}
+// GptqRows' order: index i of a row at slot row_slot(i) of layout.cuh counted in values, GS = 128 / bits per load.
+__global__ void pack(const unsigned char* qn, unsigned char* q, int rows, int k, int bits, int stride) {
+    const inv::RowLayout l0 = inv::row_layout(k, 1);
+    inv::RowLayout l = l0;
+    l.gs = 128 / bits; l.groups = l.chunks / l.gs; l.rest = l.chunks - l.groups * l.gs;
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < (long long)rows * k; e += (long long)gridDim.x * blockDim.x) {
+        const long long r = e / k; const int i = (int)(e - r * k);
+        const long long j = inv::row_slot(l, i);
+        if (bits == 8) { q[r * stride + j] = qn[e]; continue; }
+        const long long b = r * stride + j / 2;
+        atomicOr(reinterpret_cast<unsigned*>(q + (b & ~3LL)), (unsigned)qn[e] << (8 * (b & 3) + 4 * (j & 1)));
+    }
+}
+
+// The reference: one thread per output, natural weights, numerics.md §14's dequantisation then §2's dot.
+__global__ void reference(const unsigned char* qn, const float* s, const int* z, const int* gidx, int groups,
+                          const float* x, const float* nw, float eps, float* y, const float* bias, const float* resid,
+                          int rows, int k, int flags) {
+    const int o = blockIdx.x * blockDim.x + threadIdx.x;
+    if (o >= ((flags & 2) ? rows / 2 : rows)) return;
+    float invr = 1.0f;
+    if (flags & 1) {
+        float ss[32] = {0};
+        for (int i = 0; i < k; i++) ss[i % 32] = fmaf(x[i], x[i], ss[i % 32]);
+        invr = inv::inv_sqrt_canon(inv::tree32(ss, 32) / (float)k + eps);
+    }
+    auto dot = [&](int r) {
+        float p[32] = {0};
+        for (int i = 0; i < k; i++) {
+            const float xi = (flags & 1) ? nw[i] * (x[i] * invr) : x[i];
+            const long long g = (long long)r * groups + gidx[i];
+            p[i % 32] = fmaf(xi, (float)((int)qn[(long long)r * k + i] - z[g]) * s[g] + 0.0f, p[i % 32]);
+        }
+        return inv::tree32(p, 32);
+    };
+    if (flags & 2) { y[o] = inv::silu_canon(dot(2 * o)) * dot(2 * o + 1); return; }
+    float v = dot(o);
+    if (bias) v = v + bias[o];
+    if (resid) v = resid[o] + v;
+    y[o] = v;
+}
+
+// gptq_stream.cu at other ring shapes: same values, other timings.
+#define GV_ARGS const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
+    const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, int k,      \
+    int stride, int groups, int ldx
+template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NW>
+__global__ void __launch_bounds__(32 * NW, 1) gs_var(GV_ARGS) {
+    gstream::gstream_impl<BITS, R, FLAGS, GQ, NSLOT, SEGG, NW>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y,
+                                                                   bias, resid, rows, k, stride, groups, ldx);
+}
+struct Shape { int r, slots, segg, warps; const void* (*fn)(int bits, int flags, bool act); };
+template <int R, int NSLOT, int SEGG, int NW> const void* gs_fn(int bits, int flags, bool act) {
+#define GV(B, F) (act ? (const void*)gs_var<B, R, F, GQ_ACT, NSLOT, SEGG, NW> : (const void*)gs_var<B, R, F, 4, NSLOT, SEGG, NW>)
+    if (bits == 8) return flags == 0 ? GV(8, 0) : flags == 1 ? GV(8, 1) : GV(8, 3);
+    return flags == 0 ? GV(4, 0) : flags == 1 ? GV(4, 1) : GV(4, 3);
+#undef GV
+}
+// shape 0: the shipped kernels (GSTREAM8_* / GSTREAM4_*), by name
+static const void* shipped(int bits, int flags, bool act) {
+    static const void* f[2][2][3] = {
+        {{(const void*)gptq_stream_int8_g128, (const void*)gptq_stream_int8_g128_norm, (const void*)gptq_stream_int8_g128_norm_silu},
+         {(const void*)gptq_stream_int8_act, (const void*)gptq_stream_int8_act_norm, (const void*)gptq_stream_int8_act_norm_silu}},
+        {{(const void*)gptq_stream_int4_g128, (const void*)gptq_stream_int4_g128_norm, (const void*)gptq_stream_int4_g128_norm_silu},
+         {(const void*)gptq_stream_int4_act, (const void*)gptq_stream_int4_act_norm, (const void*)gptq_stream_int4_act_norm_silu}}};
+    return f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2];
+}
+static const Shape g_shapes[] = {{0, 0, 0, 8, shipped}, {2, 3, 4, 8, gs_fn<2, 3, 4, 8>}, {2, 4, 4, 8, gs_fn<2, 4, 4, 8>},
+                                 {2, 3, 8, 8, gs_fn<2, 3, 8, 8>}, {4, 3, 2, 8, gs_fn<4, 3, 2, 8>},
+                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}, {4, 2, 2, 16, gs_fn<4, 2, 2, 16>}};
+
+static int xst(int k) { return (k + 3) & ~3; }
+
+// Shared memory of a gptq_stream shape for one projection (gptq_stream.cu's formula).
+static int stream_smem(const Shape& sh, int bits, bool act, const Lin& w, int flags) {
+    const int r = sh.r ? sh.r : bits == 8 ? GSTREAM8_R : GSTREAM4_R;
+    const int slots = sh.r ? sh.slots : bits == 8 ? GSTREAM8_SLOTS : GSTREAM4_SLOTS;
+    const int segg = sh.r ? sh.segg : bits == 8 ? GSTREAM8_SEGG : GSTREAM4_SEGG;
+    const gstream::SlotRow sr = gstream::gstream_slot_row(bits, segg, w.k, w.stride, w.groups, act ? 0 : 128);
+    return sh.warps * slots * r * (sr.seg + 8 * sr.tabn) + 4 * xst(w.k) * (flags ? 2 : 1);
+}
+
+// One projection of one token: y = W x (+ bias) (+ resid), fused per flags (1: norm, 3: norm + silu).
+static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Lin& w, const int* gidx, int flags,
+                 const float* x, const float* nw, float* y, const float* bias, const float* resid) {
+    float eps = 1e-6f; const int* xrows = nullptr; const int* rowPart = nullptr;
+    int gsz = act ? 0 : 128, rows = w.rows, k = w.k, stride = w.stride, groups = w.groups, ldx = k, ldy = 0, n = 1;
+    if (v.kind == 0) {
+        const int outs = flags & 2 ? rows / 2 : rows;
+        reference<<<(outs + 127) / 128, 128, 0, st>>>(w.qn, w.s, w.z, gidx, groups, x, nw, eps, y, bias, resid, rows, k, flags);
+        return;
+    }
+    if (v.kind == 1) {
+        const void* f[2][2][3] = {
+            {{(const void*)gptq_int8_t1, (const void*)gptq_int8_norm_t1, (const void*)gptq_int8_norm_silu_t1},
+             {(const void*)gptq_int8_act_t1, (const void*)gptq_int8_act_norm_t1, (const void*)gptq_int8_act_norm_silu_t1}},
+            {{(const void*)gptq_int4_t1, (const void*)gptq_int4_norm_t1, (const void*)gptq_int4_norm_silu_t1},
+             {(const void*)gptq_int4_act_t1, (const void*)gptq_int4_act_norm_t1, (const void*)gptq_int4_act_norm_silu_t1}}};
+        ldy = flags & 2 ? rows / 2 : rows;
+        void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
+                        &rows, &k, &stride, &groups, &ldx, &ldy, &n};
+        const int rpb = 8 * (bits == 8 ? 2 : 4);
+        CK(cudaLaunchKernel(f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2], dim3((rows + rpb - 1) / rpb),
+                            dim3(256), args, 4 * xst(k), st));
+        return;
+    }
+    const Shape& sh = g_shapes[v.shape];
+    const int smem = stream_smem(sh, bits, act, w, flags);
+    void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
+                    &rows, &k, &stride, &groups, &ldx};
+    CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms), dim3(32 * sh.warps), args, smem, st));
+}
+
+// The four projections of layer l; only: one of them.
+static void layer(cudaStream_t st, const Variant& v, int bits, bool act, const Layer& w, int* const gidx[2], Bufs& b,
+                  int only = -1) {
+    if (only < 0 || only == 0) proj(st, v, bits, act, w.qkv, gidx[0], 1, b.x, w.nIn, b.qkv, w.bias, nullptr);
+    if (only < 0 || only == 1) proj(st, v, bits, act, w.o, gidx[0], 0, b.attn, nullptr, b.x, nullptr, b.x);
+    if (only < 0 || only == 2) proj(st, v, bits, act, w.gu, gidx[0], 3, b.x, w.nPost, b.h, nullptr, nullptr);
+    if (only < 0 || only == 3) proj(st, v, bits, act, w.d, gidx[1], 0, b.h, nullptr, b.x, nullptr, b.x);
+}
+
+static Lin make_lin(int rows, int k, int bits, unsigned seed) {
+    Lin w{rows, k, (k * bits / 8 + 15) / 16 * 16, (k + 127) / 128};
+    const long long n = (long long)rows * k, ng = (long long)rows * w.groups;
+    CK(cudaMalloc(&w.qn, n)); CK(cudaMalloc(&w.q, (long long)rows * w.stride)); CK(cudaMalloc(&w.s, 4 * ng));
+    CK(cudaMalloc(&w.z, 4 * ng)); CK(cudaMalloc(&w.tab, 8 * ng + 16));  // readable 16 bytes past the end (gptq_stream.cu)
+    CK(cudaMemset(w.q, 0, (long long)rows * w.stride)); CK(cudaMemset(w.tab, 0, 8 * ng + 16));
+    fill_q<<<2048, 256>>>(w.qn, w.z, w.s, n, ng, seed, bits, bits == 8 ? -12 : -8);
+    make_tab<<<256, 256>>>(w.s, w.z, w.tab, ng, bits == 8 ? 128 : 0);
+    pack<<<2048, 256>>>(w.qn, w.q, rows, k, bits, w.stride);
+    return w;
+}
+static long long lin_bytes(const Lin& w) { return (long long)w.rows * w.stride + 8LL * w.rows * w.groups; }
+static void free_lin(Lin& w) { for (void* p : {(void*)w.qn, (void*)w.q, (void*)w.s, (void*)w.z, (void*)w.tab}) cudaFree(p); }
+
+__global__ void fill_gidx(int* g, int k, bool act) {  // act-order: a permutation's groups (desc_act), else i / 128
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < k; i += gridDim.x * blockDim.x)
+        g[i] = act ? (int)(((long long)i * 7919 + 13) % k) / 128 : i / 128;
+}
+
+int main(int argc, char** argv) {
+    int reps = 20, nl = 4;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--layers") && i + 1 < argc) nl = atoi(argv[++i]);
+        else { printf("usage: gptq [--reps N] [--layers N]\n"); return 0; }
+    }
+    cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
+    printf("device: %s, %d SMs, L2 %d MiB\n", p.name, p.multiProcessorCount, p.l2CacheSize >> 20);
+    cudaStream_t st; CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+    const double copyGBs = copy_bandwidth(st, p.multiProcessorCount);
+    printf("copy bandwidth: %.1f GB/s\n", copyGBs);
+    g_sms = p.multiProcessorCount;
+    g_smem = (int)p.sharedMemPerBlockOptin - 1024;
+    for (int bits : {8, 4})
+        for (int act = 0; act < 2; act++)
+            for (int fl : {0, 1, 3})
+                for (const Shape& sh : g_shapes) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
+
+    const int H = 5120, Q = 15360, I = 13696;
+    std::vector<Variant> variants = {{"reference", 0, 0}, {"matvec", 1, 0}};
+    for (int i = 0; i < (int)(sizeof g_shapes / sizeof g_shapes[0]); i++) {
+        const Shape& sh = g_shapes[i];
+        variants.push_back({i == 0 ? std::string("stream") : "stream " + std::to_string(sh.r) + "x" + std::to_string(sh.slots) + "x"
+                                 + std::to_string(sh.segg) + (sh.warps != 8 ? "x" + std::to_string(sh.warps) + "w" : ""), 2, i});
+    }
+    Bufs b;
+    CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
+    CK(cudaMalloc(&b.attn, 4 * H)); CK(cudaMalloc(&b.h, 4 * I));
+    fill_f32<<<64, 256>>>(b.x0, H, 3, -2.0f, 2.0f); fill_f32<<<64, 256>>>(b.attn, H, 4, -1.0f, 1.0f);
+    for (int bits : {8, 4}) {
+        std::vector<Layer> L(nl);
+        long long layerBytes = 0;
+        for (int l = 0; l < nl; l++) {
+            Layer& w = L[l];
+            w.qkv = make_lin(Q, H, bits, 11 + l); w.o = make_lin(H, H, bits, 23 + l);
+            w.gu = make_lin(2 * I, H, bits, 37 + l); w.d = make_lin(H, I, bits, 41 + l);
+            CK(cudaMalloc(&w.nIn, 4 * H)); CK(cudaMalloc(&w.nPost, 4 * H)); CK(cudaMalloc(&w.bias, 4 * Q));
+            fill_f32<<<64, 256>>>(w.nIn, H, 5 + l, 0.5f, 1.5f); fill_f32<<<64, 256>>>(w.nPost, H, 7 + l, 0.5f, 1.5f);
+            fill_f32<<<64, 256>>>(w.bias, Q, 9 + l, -0.1f, 0.1f);
+            layerBytes = lin_bytes(w.qkv) + lin_bytes(w.o) + lin_bytes(w.gu) + lin_bytes(w.d);
+        }
+        const long long projBytes[4] = {lin_bytes(L[0].qkv), lin_bytes(L[0].o), lin_bytes(L[0].gu), lin_bytes(L[0].d)};
+        for (int act = 0; act < 2; act++) {
+            int* gidx[2];  // for k = hidden and k = FFN
+            CK(cudaMalloc(&gidx[0], 4 * H)); CK(cudaMalloc(&gidx[1], 4 * I));
+            fill_gidx<<<64, 256>>>(gidx[0], H, act); fill_gidx<<<64, 256>>>(gidx[1], I, act);
+            CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
+            printf("\nqwen1.5-14b int%d %s: %d layers of %.1f MB (packed q and (s, nz) tables); roofline %.2f us per layer\n",
+                   bits, act ? "act-order (group 128)" : "group 128", nl, layerBytes / 1e6, layerBytes / (copyGBs * 1e3));
+            printf("%-16s %6s | %9s %7s %5s | %13s %13s %13s %13s\n", "variant", "bits", "chain us", "GB/s", "%cp",
+                   "qkv us (%cp)", "o", "gate/up", "down");
+            std::vector<float> ref[3];
+            for (const Variant& v : variants) {
+                if (v.kind == 2) {
+                    const Shape& sh = g_shapes[v.shape];
+                    const int need = std::max(std::max(stream_smem(sh, bits, act, L[0].qkv, 1), stream_smem(sh, bits, act, L[0].o, 0)),
+                                              std::max(stream_smem(sh, bits, act, L[0].gu, 1), stream_smem(sh, bits, act, L[0].d, 0)));
+                    if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
+                }
+                CK(cudaMemcpy(b.x, b.x0, 4 * H, cudaMemcpyDeviceToDevice));
+                for (int l = 0; l < nl; l++) layer(st, v, bits, act, L[l], gidx, b);
+                CK(cudaStreamSynchronize(st)); CK(cudaGetLastError());
+                std::vector<float> out[3] = {std::vector<float>(H), std::vector<float>(Q), std::vector<float>(I)};
+                CK(cudaMemcpy(out[0].data(), b.x, 4 * H, cudaMemcpyDeviceToHost));
+                CK(cudaMemcpy(out[1].data(), b.qkv, 4 * Q, cudaMemcpyDeviceToHost));
+                CK(cudaMemcpy(out[2].data(), b.h, 4 * I, cudaMemcpyDeviceToHost));
+                if (v.kind == 0) {
+                    for (int i = 0; i < 3; i++) ref[i] = out[i];
+                    printf("%-16s %6s |\n", v.name.c_str(), "ref");
+                    continue;
+                }
+                bool same = true;
+                for (int i = 0; i < 3; i++) same = same && !memcmp(ref[i].data(), out[i].data(), 4 * out[i].size());
+                auto chain = capture(st, [&] { for (int l = 0; l < nl; l++) layer(st, v, bits, act, L[l], gidx, b); });
+                const float c = time_graph(st, chain, reps) * 1e3 / nl;
+                CK(cudaGraphExecDestroy(chain));
+                printf("%-16s %6s | %9.2f %7.0f %5.1f |", v.name.c_str(), same ? "equal" : "DIFFER", c,
+                       layerBytes / (c * 1e3), 100 * layerBytes / (c * 1e3) / copyGBs);
+                for (int o = 0; o < 4; o++) {
+                    auto g = capture(st, [&] { for (int l = 0; l < nl; l++) layer(st, v, bits, act, L[l], gidx, b, o); });
+                    const float a = time_graph(st, g, reps) * 1e3 / nl;
+                    CK(cudaGraphExecDestroy(g));
+                    printf(" %6.2f (%4.1f)", a, 100 * projBytes[o] / (a * 1e3) / copyGBs);
+                }
+                printf("\n");
+            }
+            cudaFree(gidx[0]); cudaFree(gidx[1]);
+        }
+        for (Layer& w : L) {
+            for (Lin* l : {&w.qkv, &w.o, &w.gu, &w.d}) free_lin(*l);
+            for (void* q : {(void*)w.nIn, (void*)w.nPost, (void*)w.bias}) cudaFree(q);
+        }
+    }
+    return 0;
+}

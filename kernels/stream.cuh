@@ -1,0 +1,99 @@
+// What the streamed projection kernels (matvec_stream.cu, gptq_stream.cu) share: one token's projections by a
+// persistent grid, each warp streaming its rows' bytes through its own ring of shared-memory slots with
+// cp.async.bulk, each slot completing on its own mbarrier, and the token's input row staged with the fused
+// RMSNorm. Moves and the norm only, which is numerics.md §4 (CPU twin: numerics/RmsNorm.apply):
+// inv = 1 / sqrt(canonical dot(x, x) / k + eps) by one warp (inv::warp_dot), xn[i] = nw[i] * (x[i] * inv).
+#pragma once
+
+#include "rows.cuh"
+
+namespace inv {
+
+__device__ __forceinline__ unsigned saddr(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
+
+__device__ __forceinline__ void mbar_init(unsigned long long* b) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(saddr(b)) : "memory");
+}
+
+// Lane 0 of the warp: the slot's barrier expects `bytes` (arriving once), which the copies below then bring.
+__device__ __forceinline__ void mbar_expect(unsigned long long* b, unsigned bytes) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(saddr(b)), "r"(bytes) : "memory");
+}
+
+// The copy engine brings `bytes` (a multiple of 16, both addresses 16-byte aligned) and counts them on b.
+__device__ __forceinline__ void bulk_copy(void* dst, const void* src, unsigned bytes, unsigned long long* b) {
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];"
+                 ::"r"(saddr(dst)), "l"(src), "r"(bytes), "r"(saddr(b)) : "memory");
+}
+
+// One copy of `bytes` into a slot.
+__device__ __forceinline__ void bulk_load(void* dst, const void* src, unsigned bytes, unsigned long long* b) {
+    mbar_expect(b, bytes);
+    bulk_copy(dst, src, bytes, b);
+}
+
+__device__ __forceinline__ void mbar_wait(unsigned long long* b, unsigned parity) {
+    asm volatile(
+        "{\n\t.reg .pred p;\n"
+        "WAIT:\n\t"
+        "mbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n\t"
+        "@!p bra WAIT;\n"
+        "}" ::"r"(saddr(b)), "r"(parity) : "memory");
+}
+
+// Lane 0, before refilling a slot every lane has read: the copy engine writes what ordinary loads read.
+__device__ __forceinline__ void slot_release() { asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); }
+
+// Every lane of the warp has read slot it % slots: lane 0 refills it with item it + slots, if any.
+template <typename Issue> __device__ __forceinline__ void slot_done(int lane, int it, int slots, int items, Issue issue) {
+    __syncwarp();
+    if (lane == 0 && it + slots < items) {
+        slot_release();
+        issue(it + slots);
+    }
+}
+
+// Lane 0: the ring's barriers ready, visible to the copy engine.
+__device__ __forceinline__ void ring_init(unsigned long long* full, int slots) {
+    for (int s = 0; s < slots; s++) mbar_init(&full[s]);
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+}
+
+// Stages the token's input row (row xrows[0] of x, or row 0) into xs (k floats rounded up to a multiple of 4), and
+// (NORMED) NORM's weights right after it, while the weights are on their way, then normalises xs in place. Read-only
+// global loads, four in flight per thread: a plain loop would wait for each one in turn. Every thread must call it.
+template <bool NORMED>
+__device__ __forceinline__ void stage_one(float* xs, float& invs, const float* x, const int* xrows, int ldx, int k,
+                                          const float* nw, float eps, int warp, int lane) {
+    const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
+    float* ns = xs + ((k + 3) & ~3);
+    const bool vec = (k & 3) == 0 && (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(nw) & 15) == 0;
+    if (vec) {
+        const float4* x4 = reinterpret_cast<const float4*>(xr);
+        const float4* n4 = reinterpret_cast<const float4*>(nw);
+#pragma unroll 4
+        for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) {
+            reinterpret_cast<float4*>(xs)[i] = __ldg(x4 + i);
+            if (NORMED) reinterpret_cast<float4*>(ns)[i] = __ldg(n4 + i);
+        }
+    } else {
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x) {
+            xs[i] = __ldg(xr + i);
+            if (NORMED) ns[i] = __ldg(nw + i);
+        }
+    }
+    __syncthreads();
+    if (NORMED) {
+        if (warp == 0) {
+            const float ss = warp_dot(xs, xs, k);
+            if (lane == 0) invs = inv_sqrt_canon(ss / (float)k + eps);
+        }
+        __syncthreads();
+        const float invr = invs;
+        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = ns[i] * (xs[i] * invr);
+        __syncthreads();
+    }
+}
+
+}  // namespace inv
