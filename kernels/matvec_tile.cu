@@ -11,11 +11,13 @@
 // the same partials as the canonical tree (addition commutes exactly), so each step halves the values a lane holds.
 // How many rows or tokens share a block, and in which order blocks run, never changes a value: no split of a dot.
 // Fused steps, each the same operations as its CPU step (and matvec.cu's):
-//   NORM:  inv_t = 1 / sqrt(canonical dot(x_t, x_t) / k + eps) (a warp per token, inv::warp_dot), then each staged
-//          group normalised in place: xn[i] = nw[i] * (x[i] * inv_t).
+//   NORM:  inv_t = 1 / sqrt(canonical dot(x_t, x_t) / k + eps), once per token by matvec_tile_rms (a warp per token,
+//          inv::warp_dot) rather than by every block, then each staged group normalised in place:
+//          xn[i] = nw[i] * (x[i] * inv_t).
 //   SILU:  rows come in (gate, up) pairs 2i, 2i+1 (within a warp's rows); h[i] = silu(gate) * up, product rounded.
 //   bias:  one rounded add after the dot; resid: the residual add, last.
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
+#include "chain.cuh"
 #include "layout.cuh"
 #include "rows.cuh"
 
@@ -81,9 +83,9 @@ __device__ __forceinline__ void block_tile(int rowTiles, int tokTiles, int& rt, 
 }
 
 template <typename T, int RW, int TW, int WR, int WT, int FLAGS>
-__device__ __forceinline__ void tile_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
-                                          float* y, const float* bias, const float* resid, int rows, int k, int stride,
-                                          int ldx, int ldy, int n) {
+__device__ __forceinline__ void tile_impl(const T* W, const float* x, const int* xrows, const float* nw,
+                                          const float* rms, float* y, const float* bias, const float* resid, int rows,
+                                          int k, int stride, int ldx, int ldy, int n) {
     constexpr int GS = 16 / sizeof(T), HS = GS / 2;  // values per 16-byte load, per 8-byte half
     constexpr int RB = WR * RW, TB = WT * TW, D = RW * TW, THREADS = 32 * WR * WT;
     constexpr int KC = 32 * GS;  // indices per layout group (W = 32 whenever there is a whole group)
@@ -99,17 +101,9 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     const int row0 = rt * RB, t0 = tt * TB;
     const int wr0 = (warp % WR) * RW, wt0 = (warp / WR) * TW;  // the warp's rows and tokens within the block
 
-    if (FLAGS & TILE_NORM) {
-        for (int t = warp; t < TB; t += WR * WT) {
-            const int tok = min(t0 + t, n - 1);
-            const float* xr = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
-            const float ss = inv::warp_dot(xr, xr, k);
-            if (lane == 0) invs[t] = inv::inv_sqrt_canon(ss / (float)k + eps);
-        }
-    }
     const bool vec = (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0;
     // Group g's RB weight rows (past the last row: the last again) and TB input rows (past n: the last token again).
-    auto issue = [&](int g) {
+    auto issueWeights = [&](int g) {
         if (g < l.groups) {
             const int s = g % TILE_STAGES;
             for (int e = threadIdx.x; e < RB * 64; e += THREADS) {
@@ -117,6 +111,11 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
                 const T* src = W + (long long)min(row0 + r, rows - 1) * stride + (long long)g * KC + j * HS;
                 cp_async8(ws + ((s * RB + r) * 2 + (j & 1)) * 32 + (j >> 1), src);
             }
+        }
+    };
+    auto issueInputs = [&](int g) {
+        if (g < l.groups) {
+            const int s = g % TILE_STAGES;
             float* xd = xs + s * TB * KC;
             if (vec) {
                 for (int e = threadIdx.x; e < TB * (KC / 4); e += THREADS) {
@@ -132,10 +131,24 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
                 }
             }
         }
+    };
+    auto issue = [&](int g) {
+        issueWeights(g);
+        issueInputs(g);
         cp_commit();  // an empty group past the end keeps the count of groups in flight fixed
     };
+    // The first groups' weights (constant) are requested before waiting for the kernels this one reads from
+    // (chain.cuh); the first commit group holds them all, which only makes the first wait cover more.
 #pragma unroll
-    for (int g = 0; g < TILE_STAGES - 1; g++) issue(g);
+    for (int g = 0; g < TILE_STAGES - 1; g++) issueWeights(g);
+    inv::await_inputs();
+    inv::release_next();
+    if ((FLAGS & TILE_NORM) && threadIdx.x < TB) invs[threadIdx.x] = rms[min(t0 + (int)threadIdx.x, n - 1)];
+#pragma unroll
+    for (int g = 0; g < TILE_STAGES - 1; g++) {
+        issueInputs(g);
+        cp_commit();
+    }
 
     float acc[D];  // acc[t * RW + r]: token wt0 + t, row wr0 + r
 #pragma unroll
@@ -237,21 +250,36 @@ __host__ __device__ constexpr int tile_smem(int rb, int tb, int elemBytes) {
 
 #define MATVEC_TILE(name, T, RW, TW, WR, WT, FLAGS, MINB)                                                          \
     INV_EXTERN void __launch_bounds__(32 * WR * WT, MINB)                                                            \
-        name(const T* W, const float* x, const int* xrows, const float* nw, float eps, float* y, const float* bias, \
-             const float* resid, int rows, int k, int stride, int ldx, int ldy, int n) {                            \
-        tile::tile_impl<T, RW, TW, WR, WT, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx, ldy, \
+        name(const T* W, const float* x, const int* xrows, const float* nw, const float* rms, float* y,             \
+             const float* bias, const float* resid, int rows, int k, int stride, int ldx, int ldy, int n) {         \
+        tile::tile_impl<T, RW, TW, WR, WT, FLAGS>(W, x, xrows, nw, rms, y, bias, resid, rows, k, stride, ldx, ldy, \
                                                   n);                                                               \
     }
 
+// rms[t] = 1 / sqrt(canonical dot(x_t, x_t) / k + eps) for the n input rows (xrows[t] of x, or t): a warp per token,
+// 8 per block. The NORM tiles read it (the bits of matvec.cu's staging, computed once per token, not per block).
+INV_EXTERN void __launch_bounds__(256) matvec_tile_rms(const float* x, const int* xrows, int ldx, int k, float eps,
+                                                       float* rms, int n) {
+    inv::await_inputs();
+    inv::release_next();
+    const int t = blockIdx.x * 8 + (threadIdx.x >> 5);
+    if (t >= n) return;  // a whole warp: warp_dot's shuffles see every lane of the ones that go on
+    const float* xr = x + (long long)(xrows ? xrows[t] : t) * ldx;
+    const float ss = inv::warp_dot(xr, xr, k);
+    if ((threadIdx.x & 31) == 0) rms[t] = inv::inv_sqrt_canon(ss / (float)k + eps);
+}
+
 // Named matvec_tile_<dtype>[_norm[_silu]]_<RB>x<TB>: RB rows x TB tokens per block, a 1-D grid of
-// ceil(rows / RB) * ceil(n / TB) blocks, tile::tile_smem(RB, TB, sizeof(T)) bytes of dynamic shared memory.
+// ceil(rows / RB) * ceil(n / TB) blocks, tile::tile_smem(RB, TB, sizeof(T)) bytes of dynamic shared memory; rms
+// (NORM only) is matvec_tile_rms's output for the same rows.
 #define MATVEC_TILE_ALL(dt, T, RW, TW, WR, WT, MINB, shape)                                           \
     MATVEC_TILE(matvec_tile_##dt##_##shape, T, RW, TW, WR, WT, 0, MINB)                              \
     MATVEC_TILE(matvec_tile_##dt##_norm_##shape, T, RW, TW, WR, WT, TILE_NORM, MINB)                 \
     MATVEC_TILE(matvec_tile_##dt##_norm_silu_##shape, T, RW, TW, WR, WT, TILE_NORM | TILE_SILU, MINB)
 
-// 32 x 32: warps of 16 rows x 8 tokens, 2 x 4 of them; 16 x 16: warps of 8 x 8, 2 x 2 (more blocks for fewer tokens).
-MATVEC_TILE_ALL(bf16, unsigned short, 16, 8, 2, 4, 1, 32x32)
-MATVEC_TILE_ALL(bf16, unsigned short, 8, 8, 2, 2, 2, 16x16)
-MATVEC_TILE_ALL(f32, float, 16, 8, 2, 4, 1, 32x32)
-MATVEC_TILE_ALL(f32, float, 8, 8, 2, 2, 2, 16x16)
+// 64 x 16: warps of 16 rows x 8 tokens, 4 x 2 of them; 32 x 16: warps of 8 x 8, 4 x 2 (twice the blocks, for
+// projections with few rows). Measured against 32 x 32, 16 x 16, 16 x 32 and 32 x 8 (docs/benchmarks.md).
+MATVEC_TILE_ALL(bf16, unsigned short, 16, 8, 4, 2, 1, 64x16)
+MATVEC_TILE_ALL(bf16, unsigned short, 8, 8, 4, 2, 1, 32x16)
+MATVEC_TILE_ALL(f32, float, 16, 8, 4, 2, 1, 64x16)
+MATVEC_TILE_ALL(f32, float, 8, 8, 4, 2, 1, 32x16)

@@ -31,7 +31,7 @@ final class Kernels {
     /** auto (default), off (matvec.cu's token groups for every step, to compare), or one shape of TILE_SHAPES. */
     static final String TILE = "invariant.cuda.tile";
     /** matvec_tile.cu's shapes: {rows, tokens, threads} per block. */
-    private static final int[][] TILE_SHAPES = {{32, 32, 256}, {16, 16, 128}};
+    private static final int[][] TILE_SHAPES = {{64, 16, 256}, {32, 16, 256}};
 
     private final CudaContext ctx;
     private final CUfunction embedBf16;
@@ -49,6 +49,9 @@ final class Kernels {
     /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
     private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
     private final String tileChoice;
+    /** matvec_tile_rms: the NORM tiles' 1 / rms per token, computed once into {@link #tileRms} (a float per token). */
+    private final CUfunction tileRmsFn;
+    private final CUdeviceptr tileRms;
     /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu). */
     private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
     /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
@@ -84,8 +87,9 @@ final class Kernels {
     /**
      * @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory
      * @param kv           the KV cache's stored dtype: picks rope_kv's and attention's variant (kernels/kv.cuh)
+     * @param maxTokens    the most tokens (or logits rows) a projection takes in one step
      */
-    Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
+    Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv, int maxTokens) {
         this.ctx = ctx;
         this.driver = new DriverLaunch(ctx.stream);
         embedBf16 = fn("embed", "embed_bf16");
@@ -115,6 +119,7 @@ final class Kernels {
                     CUfunction tf = fn("matvec_tile", "matvec_tile_" + dtypes[d] + fused[f] + "_" + tileName(t));
                     cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
                     tile[d][f][t] = tf;
+                    dependent.add(tf);
                 }
                 dependent.add(st);
             }
@@ -122,8 +127,11 @@ final class Kernels {
         tileChoice = System.getProperty(TILE, "auto");
         if (!tileChoice.equals("auto") && !tileChoice.equals("off")
                 && java.util.stream.IntStream.range(0, TILE_SHAPES.length).noneMatch(t -> tileName(t).equals(tileChoice))) {
-            throw new IllegalArgumentException(TILE + "=" + tileChoice + ": use auto, off, 32x32 or 16x16");
+            throw new IllegalArgumentException(TILE + "=" + tileChoice + ": use auto, off, 64x16 or 32x16");
         }
+        tileRmsFn = fn("matvec_tile", "matvec_tile_rms");
+        dependent.add(tileRmsFn);
+        tileRms = ctx.alloc(4L * maxTokens);
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
                 for (int f = 0; f < 3; f++) {
@@ -217,9 +225,10 @@ final class Kernels {
         int shape = n >= TILE_MIN_TOKENS ? tileShape(w.rows(), n) : -1;
         if (shape >= 0 && tile[d][fused.ordinal()][shape] != null) {
             int[] s = TILE_SHAPES[shape];
+            if (fused != Fused.NONE) launch(tileRmsFn, (n + 7) / 8, 1, 256, 0, x, xrows, ldx, k, eps, tileRms, n);
             long blocks = (long) ((w.rows() + s[0] - 1) / s[0]) * ((n + s[1] - 1) / s[1]);
             launch(tile[d][fused.ordinal()][shape], Math.toIntExact(blocks), 1, s[2], tileSmem(s, d), w.ptr(), x,
-                    xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n);
+                    xrows, norm, tileRms, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n);
             return;
         }
         int t = tokenGroup(k, n);
@@ -269,13 +278,14 @@ final class Kernels {
     }
 
     /**
-     * Which of {@link #TILE_SHAPES} a projection of n tokens over {@code rows} weight rows takes (-1: none): the large
-     * tile while it gives every multiprocessor two blocks, else the small one.
+     * Which of {@link #TILE_SHAPES} a projection of n tokens over {@code rows} weight rows takes (-1: none): 64 x 16,
+     * unless its blocks would leave more than half the multiprocessors idle (the o and down projections of a small
+     * model at batch 64): then 32 x 16, twice the blocks (measured: docs/benchmarks.md, bench/device/kernels/tiles).
      */
     private int tileShape(int rows, int n) {
         return switch (tileChoice) {
             case "off" -> -1;
-            case "auto" -> (long) ((rows + 31) / 32) * ((n + 31) / 32) >= 2L * ctx.multiprocessors ? 0 : 1;
+            case "auto" -> 2L * ((rows + 63) / 64) * ((n + 15) / 16) < ctx.multiprocessors ? 1 : 0;
             default -> tileName(0).equals(tileChoice) ? 0 : 1;
         };
     }
