@@ -94,6 +94,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     uint2* ws = reinterpret_cast<uint2*>(tsm4);                          // [stage][RB][half][32 lanes]
     float* xs = reinterpret_cast<float*>(ws + TILE_STAGES * RB * 64);   // [stage][TB][KC]
     __shared__ float invs[TB];
+    __shared__ const float* xsrc[TB];  // the block's input rows (past n: the last token again)
     const inv::RowLayout l = inv::row_layout(k, sizeof(T));
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     int rt, tt;
@@ -102,32 +103,39 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     const int wr0 = (warp % WR) * RW, wt0 = (warp / WR) * TW;  // the warp's rows and tokens within the block
 
     const bool vec = (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0;
-    // Group g's RB weight rows (past the last row: the last again) and TB input rows (past n: the last token again).
+    // Group g's RB weight rows (past the last row: the last again): thread tid copies piece j = tid % 64 (lane j / 2's
+    // half j % 2) of rows tid / 64 + i * RSTEP, the same for every group, so the addresses are worked out once.
+    constexpr int RSTEP = THREADS / 64, WCOPIES = RB / RSTEP;
+    static_assert(THREADS % 64 == 0 && RB % RSTEP == 0, "whole rows per pass");
+    const int wj = threadIdx.x & 63, wr = threadIdx.x >> 6, lastRow = rows - 1 - row0;
+    const T* wsrc = W + (long long)row0 * stride + wj * HS;
+    uint2* wdst = ws + (wr * 2 + (wj & 1)) * 32 + (wj >> 1);
     auto issueWeights = [&](int g) {
         if (g < l.groups) {
-            const int s = g % TILE_STAGES;
-            for (int e = threadIdx.x; e < RB * 64; e += THREADS) {
-                const int r = e >> 6, j = e & 63;  // j: lane j / 2's half j % 2
-                const T* src = W + (long long)min(row0 + r, rows - 1) * stride + (long long)g * KC + j * HS;
-                cp_async8(ws + ((s * RB + r) * 2 + (j & 1)) * 32 + (j >> 1), src);
-            }
+            const T* src = wsrc + (long long)g * KC;
+            uint2* dst = wdst + (g % TILE_STAGES) * RB * 64;
+#pragma unroll
+            for (int i = 0; i < WCOPIES; i++) cp_async8(dst + i * RSTEP * 64, src + min(wr + i * RSTEP, lastRow) * stride);
         }
     };
+    // and its TB input rows: 16-byte piece c = tid % CPR of rows tid / CPR + i * TSTEP (4-byte pieces when x's rows
+    // are not 16-byte aligned).
+    constexpr int CPR = KC / 4, TSTEP = THREADS / CPR, XCOPIES = TB / TSTEP;
+    static_assert(THREADS % CPR == 0 && TB % TSTEP == 0, "whole input rows per pass");
+    const int xc = threadIdx.x % CPR, xt = threadIdx.x / CPR;
     auto issueInputs = [&](int g) {
         if (g < l.groups) {
-            const int s = g % TILE_STAGES;
-            float* xd = xs + s * TB * KC;
+            float* xd = xs + (g % TILE_STAGES) * TB * KC;
             if (vec) {
-                for (int e = threadIdx.x; e < TB * (KC / 4); e += THREADS) {
-                    const int t = e / (KC / 4), c = e - t * (KC / 4);
-                    const int tok = min(t0 + t, n - 1);
-                    cp_async16(xd + t * KC + 4 * c, x + (long long)(xrows ? xrows[tok] : tok) * ldx + g * KC + 4 * c);
+#pragma unroll
+                for (int i = 0; i < XCOPIES; i++) {
+                    const int t = xt + i * TSTEP;
+                    cp_async16(xd + t * KC + 4 * xc, xsrc[t] + g * KC + 4 * xc);
                 }
             } else {
                 for (int e = threadIdx.x; e < TB * KC; e += THREADS) {
                     const int t = e / KC, c = e - t * KC;
-                    const int tok = min(t0 + t, n - 1);
-                    cp_async4(xd + t * KC + c, x + (long long)(xrows ? xrows[tok] : tok) * ldx + g * KC + c);
+                    cp_async4(xd + t * KC + c, xsrc[t] + g * KC + c);
                 }
             }
         }
@@ -143,7 +151,12 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     for (int g = 0; g < TILE_STAGES - 1; g++) issueWeights(g);
     inv::await_inputs();
     inv::release_next();
-    if ((FLAGS & TILE_NORM) && threadIdx.x < TB) invs[threadIdx.x] = rms[min(t0 + (int)threadIdx.x, n - 1)];
+    if (threadIdx.x < TB) {
+        const int tok = min(t0 + (int)threadIdx.x, n - 1);
+        xsrc[threadIdx.x] = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
+        if (FLAGS & TILE_NORM) invs[threadIdx.x] = rms[tok];
+    }
+    __syncthreads();
 #pragma unroll
     for (int g = 0; g < TILE_STAGES - 1; g++) {
         issueInputs(g);
@@ -160,8 +173,9 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
         const int s = g % TILE_STAGES;
         float* xg = xs + s * TB * KC;
         if (FLAGS & TILE_NORM) {
-            for (int e = threadIdx.x; e < TB * KC; e += THREADS) {
-                const int t = e / KC, c = e - t * KC;
+#pragma unroll
+            for (int i = 0; i < TB * KC / THREADS; i++) {
+                const int e = threadIdx.x + i * THREADS, t = e / KC, c = e % KC;
                 xg[e] = __ldg(nw + g * KC + c) * (xg[e] * invs[t]);
             }
             __syncthreads();
@@ -198,10 +212,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
         for (int r = 0; r < RW; r++) wl[r] = W + (long long)min(row0 + wr0 + r, rows - 1) * stride;
         const float* xr[TW];
 #pragma unroll
-        for (int t = 0; t < TW; t++) {
-            const int tok = min(t0 + wt0 + t, n - 1);
-            xr[t] = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
-        }
+        for (int t = 0; t < TW; t++) xr[t] = xsrc[wt0 + t];
         for (int q = 0; q <= l.rest; q++) {
             const int i = q < l.rest ? l.w * (GS * l.groups + q) + lane : tail + lane;  // q == rest: the tail
             if (i >= k) break;
