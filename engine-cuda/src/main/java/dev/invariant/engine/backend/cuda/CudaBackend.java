@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * The CUDA backend: weights and the paged KV cache in device memory, one stream, the forward pass as kernels from
  * kernels/. In the portable profile every value equals the CPU backend's bit for bit (docs/numerics.md), so a hash
- * made on a GPU can be re-verified on any CPU. Decode steps replay CUDA graphs (see {@link StepGraphs}).
+ * made on a GPU can be re-verified on any CPU; the naive profile's projections and attention follow the batch on purpose
+ * ({@link NaiveKernels}). Decode steps replay CUDA graphs (see {@link StepGraphs}).
  */
 public final class CudaBackend implements Backend {
     private final Model model;
@@ -57,7 +58,8 @@ public final class CudaBackend implements Backend {
         this.kernels = new Kernels(ctx, c.headDim(), limit, kvDtype);
         DeviceWeights weights = DeviceWeights.upload(ctx, kernels, model.weights(), arena, progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
-        this.forward = new CudaForward(ctx, c, weights, kernels, fraction == 0 ? perBlock -> config.numBlocks()
+        ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels);  // before the KV cache is sized
+        this.forward = new CudaForward(ctx, c, weights, kernels, profile, fraction == 0 ? perBlock -> config.numBlocks()
                 : perBlock -> KvBudget.blocks(fraction, ctx.totalMemory(), ctx.totalMemory() - ctx.freeMemory(),
                 perBlock, maxBlocks), blockSize, kvDtype, limit, maxTokens, maxLogits);
         this.maxPositions = (int) Math.min(limit, (long) forward.numBlocks * blockSize);
@@ -85,9 +87,9 @@ public final class CudaBackend implements Backend {
 
     /** Builds the backend on GPU 0 (CUDA_VISIBLE_DEVICES picks which), or explains why it cannot run here. */
     public static CudaBackend open(Model model, EngineConfig config, ProgressListener progress) {
-        if (config.profile() != NumericsProfile.PORTABLE) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, "the cuda backend runs the portable profile; "
-                    + config.profile().wireName() + " is not built for it yet");
+        if (config.profile() == NumericsProfile.FAST) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "the cuda backend runs the portable and naive profiles;"
+                    + " fast is not built for it yet");
         }
         CudaContext ctx = CudaContext.open(0);
         try {

@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend.cuda;
 
 import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.BackendProvider;
 import dev.invariant.engine.kv.KvCacheDtype;
@@ -16,7 +17,13 @@ public final class CudaBackendProvider implements BackendProvider {
         return "cuda";
     }
 
-    /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu), bit for bit the CPU's. */
+    /** portable, and naive (which exists to reproduce the failure: kernels/matvec_naive.cu); fast needs tensor cores. */
+    @Override
+    public Set<NumericsProfile> profiles() {
+        return EnumSet.of(NumericsProfile.PORTABLE, NumericsProfile.NAIVE);
+    }
+
+    /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu, bit for bit the CPU's; naive: matvec_naive.cu). */
     @Override
     public boolean runsGptq() {
         return true;

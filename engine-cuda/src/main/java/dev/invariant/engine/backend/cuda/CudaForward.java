@@ -17,6 +17,8 @@ final class CudaForward {
     private final ModelConfig cfg;
     private final DeviceWeights w;
     private final Kernels k;
+    /** The profile's projections and attention: portable's canonical kernels or naive's batch-dependent ones. */
+    private final ProfileKernels profile;
     private final int blockSize;
     private final long layerKvBytes;
     private final CUdeviceptr keys;
@@ -39,11 +41,13 @@ final class CudaForward {
      * @param kvBlocks how many KV blocks to hold, given the bytes of one block; asked after everything else is on the
      *                 device, so that it can size the cache by the memory left (gpu_memory_utilization)
      */
-    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, LongToIntFunction kvBlocks,
-                int blockSize, KvCacheDtype kv, int maxPositions, int maxTokens, int maxLogits) {
+    CudaForward(CudaContext ctx, ModelConfig cfg, DeviceWeights w, Kernels k, ProfileKernels profile,
+                LongToIntFunction kvBlocks, int blockSize, KvCacheDtype kv, int maxPositions, int maxTokens,
+                int maxLogits) {
         this.cfg = cfg;
         this.w = w;
         this.k = k;
+        this.profile = profile;
         this.blockSize = blockSize;
         RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
         rope.ensure(maxPositions);
@@ -81,15 +85,6 @@ final class CudaForward {
         return cfg.qDim() + 2 * cfg.kvDim();
     }
 
-    /** One projection, dense or GPTQ (same contract: {@link Kernels#matmul}). */
-    private void project(DeviceWeights.Projection p, Kernels.Fused fused, CUdeviceptr norm, float eps, CUdeviceptr in,
-                         CUdeviceptr xrows, int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
-        switch (p) {
-            case DeviceWeights.Matrix m -> k.matmul(m, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
-            case DeviceWeights.Gptq g -> k.gptqMatmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
-        }
-    }
-
     /** Enqueues the step for n tokens whose inputs are staged; the logits of m rows land in {@link #logits}. */
     void enqueue(StepInputs in, int n, int m) {
         int hidden = cfg.hiddenSize();
@@ -108,7 +103,7 @@ final class CudaForward {
             CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias)
-            project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
+            profile.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
                     lw.qkvBias(), null);
 
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update
@@ -116,21 +111,22 @@ final class CudaForward {
                     layerKeys, layerValues, n);
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
-            k.attention(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
+            profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
 
             // self_attn.o_proj, then the residual add
-            project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
+            profile.project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
 
             // post_attention_layernorm, mlp.gate_proj | up_proj (rows interleaved), act_fn(gate) * up
-            project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn, null, null);
+            profile.project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn,
+                    null, null);
 
             // mlp.down_proj, then the residual add
-            project(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
+            profile.project(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
         }
 
         // model.norm and lm_head, only for the rows whose logits are wanted
         if (m == 0) return;
-        k.matmul(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits, cfg.vocabSize(),
-                null, null);
+        profile.project(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits,
+                cfg.vocabSize(), null, null);
     }
 }

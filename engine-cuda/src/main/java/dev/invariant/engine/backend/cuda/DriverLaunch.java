@@ -79,10 +79,10 @@ final class DriverLaunch {
     }
 
     /**
-     * Launches f on a gx × gy grid of {@code threads}-thread blocks; {@code dependent}: it may start before the kernel
+     * Launches f on a gx × gy × gz grid of {@code threads}-thread blocks; {@code dependent}: it may start before the kernel
      * before it ends (it must wait, kernels/chain.cuh). Arguments: device pointers (null for none), Integer, Float, Long.
      */
-    void launch(CUfunction f, int gx, int gy, int threads, int smem, boolean dependent, Object... a) {
+    void launch(CUfunction f, int gx, int gy, int gz, int threads, int smem, boolean dependent, Object... a) {
         if (a.length > MAX_ARGS) throw new IllegalArgumentException(a.length + " kernel arguments, at most " + MAX_ARGS);
         for (int i = 0; i < a.length; i++) {
             long at = 8L * i;
@@ -97,7 +97,7 @@ final class DriverLaunch {
         }
         config.set(JAVA_INT, 0, gx);
         config.set(JAVA_INT, 4, gy);
-        config.set(JAVA_INT, 8, 1);
+        config.set(JAVA_INT, 8, gz);
         config.set(JAVA_INT, 12, threads);
         config.set(JAVA_INT, 16, 1);
         config.set(JAVA_INT, 20, 1);

@@ -44,9 +44,11 @@ final class Kernels {
     private final boolean gptqStreamOn = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM, "true"));
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
-    private final int matvecSmem;
+    /** Dynamic shared memory a projection block may take (its input rows). */
+    final int matvecSmem;
     private final int attentionSmem;
-    private final int attentionMaxSplits;
+    /** Splits of 64 positions in the longest context: the records per (token, head) in decode scratch. */
+    final int attentionMaxSplits;
     private final int attentionSlots;
     /** Caps attention's one-pass capacity (splits); tests set it low to run the two-pass path on short contexts. */
     static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
@@ -157,7 +159,7 @@ final class Kernels {
         };
     }
 
-    private CUfunction fn(String op, String kernel) {
+    CUfunction fn(String op, String kernel) {
         CUfunction f = ctx.function(op, kernel);
         names.put(f, kernel);
         return f;
@@ -226,7 +228,7 @@ final class Kernels {
      * load, as many as their input rows fit in shared memory. A token's value never depends on it (each keeps its
      * own partials), so it may follow the batch.
      */
-    private int tokenGroup(int k, int n) {
+    int tokenGroup(int k, int n) {
         if (smem(k, 1) > matvecSmem) {
             throw new IllegalStateException("a projection with " + k + " inputs needs " + smem(k, 1)
                     + " bytes of shared memory per block, the GPU has " + matvecSmem);
@@ -234,7 +236,7 @@ final class Kernels {
         return n == 1 || smem(k, 4) > matvecSmem ? 0 : 1;
     }
 
-    private static int smem(int k, int tokens) {
+    static int smem(int k, int tokens) {
         return 4 * tokens * ((k + 3) & ~3);
     }
 
@@ -257,14 +259,10 @@ final class Kernels {
 
     void attention(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
                    int heads, int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
-        if (n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0) {
-            // Which warp computes a split never changes a value: the grid may follow the step's size.
-            int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
-            launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
-                    in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
-                    scale, attentionMaxSplits);
-            launch(attentionMerge, n * heads, 1, Math.min(128, (headDim + 31) / 32 * 32), 0, scratch, out,
-                    in.positions(), heads, headDim, attentionMaxSplits);
+        if (decodeAttention(n)) {
+            decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+            launch(attentionMerge, n * heads, 1, mergeThreads(headDim), 0, scratch, out, in.positions(), heads, headDim,
+                    attentionMaxSplits);
             return;
         }
         launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(), in.tokenSeq(),
@@ -272,9 +270,34 @@ final class Kernels {
                 attentionMaxSplits, attentionSlots);
     }
 
+    /** Whether a step of n tokens takes attention_decode.cu: its splits into scratch, then a merge. */
+    boolean decodeAttention(int n) {
+        return n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0;
+    }
+
+    /** attention_decode.cu's first pass: every split's m_s, l_s and o_s of the step's tokens into scratch. */
+    void decodeSplits(CUdeviceptr qkv, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads, int kvHeads,
+                      int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+        // Which warp computes a split never changes a value: the grid may follow the step's size.
+        int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
+        launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
+                in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
+                scale, attentionMaxSplits);
+    }
+
+    /** Threads of a merge block: one per output value of a head, at most 128. */
+    static int mergeThreads(int headDim) {
+        return Math.min(128, (headDim + 31) / 32 * 32);
+    }
+
     private void launch(CUfunction f, int gx, int gy, int threads, int smem, Object... args) {
+        launchGrid(f, gx, gy, 1, threads, smem, args);
+    }
+
+    /** Launches f on a gx × gy × gz grid, timed when profiling; arguments: device pointers (null: a null one), int, float, long. */
+    void launchGrid(CUfunction f, int gx, int gy, int gz, int threads, int smem, Object... args) {
         if (profile != null) profile.before();
-        driver.launch(f, gx, gy, threads, smem, dependentLaunch && dependent.contains(f), args);
+        driver.launch(f, gx, gy, gz, threads, smem, dependentLaunch && dependent.contains(f), args);
         if (profile != null) profile.after(names.get(f));
     }
 }

@@ -25,13 +25,7 @@ class AutoBackendTest {
                 .withKvCache(16, 4096, true);
         List<Request> req = List.of(new Request("r", Prompt.text("Once upon a time"),
                 SamplingParams.builder().maxTokens(24).ignoreEos(true).build()));
-        boolean gpu;
-        try {
-            CudaContext.open(0).close();
-            gpu = true;
-        } catch (RuntimeException e) {
-            gpu = false;
-        }
+        boolean gpu = gpuHere();
         GenerationResult cpu;
         try (Engine e = Engine.open(base)) {
             cpu = e.generateAll(req, (d, t, k) -> { }).getFirst();
@@ -44,14 +38,30 @@ class AutoBackendTest {
         }
     }
 
-    /** The cuda backend builds portable only: naive under auto runs on the CPU, GPU or not. */
+    /**
+     * The cuda backend builds portable and naive (not fast): naive under auto takes the GPU where one can run and the
+     * CPU elsewhere (CI), and its completions name the naive profile either way.
+     */
     @Test
-    void autoRunsNaiveOnTheCpu() {
-        assertFalse(Backends.runs("cuda", NumericsProfile.NAIVE));
+    void autoRunsNaiveOnTheGpuWhereThereIsOneElseOnTheCpu() {
+        assertTrue(Backends.runs("cuda", NumericsProfile.NAIVE));
+        assertFalse(Backends.runs("cuda", NumericsProfile.FAST));
         EngineConfig naive = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(2)
                 .withKvCache(16, 4096, true).withProfile(NumericsProfile.NAIVE).withBackend("auto");
+        List<Request> req = List.of(new Request("r", Prompt.text("Once upon a time"),
+                SamplingParams.builder().maxTokens(8).ignoreEos(true).build()));
         try (Engine e = Engine.open(naive)) {
-            assertTrue(e.backendDescription().startsWith("cpu"), e.backendDescription());
+            assertTrue(e.backendDescription().startsWith(gpuHere() ? "cuda " : "cpu"), e.backendDescription());
+            assertEquals(NumericsProfile.NAIVE, e.generateAll(req, (d, t, k) -> { }).getFirst().profile());
+        }
+    }
+
+    private static boolean gpuHere() {
+        try {
+            CudaContext.open(0).close();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 }

@@ -139,7 +139,7 @@ class CudaMatchesCpuTest {
         twoPass(kv, true);
     }
 
-    private static ModelConfig qwen25TwoLayers() {
+    static ModelConfig qwen25TwoLayers() {
         ModelConfig q = SyntheticModel.qwen25Half();
         return new ModelConfig(q.architecture(), q.hiddenSize(), q.intermediateSize(), 2, q.numHeads(),
                 q.numKvHeads(), q.headDim(), q.vocabSize(), q.maxPositionEmbeddings(), q.ropeTheta(), q.rmsNormEps(),
