@@ -19,7 +19,7 @@
 // add), resid (the residual add, last).
 // CPU twins: backend/cpu/GptqMatMul.rows (numerics/GptqMatrix, Dot, PartialTree), numerics/RmsNorm.apply,
 // FloatMath.silu.
-// Shared memory (dynamic): GSTREAM_WARPS * NSLOT * R * (segBytes + 8 * tabEntries) (gstream_slot_row below), then the
+// Shared memory (dynamic): WARPS * SLOTS * R * (segBytes + 8 * tabEntries) (gstream_slot_row below), then the
 // input row (4 * k rounded up to 16 bytes; twice that with NORM). The table must be readable up to 16 bytes past its
 // end (slices are copied in aligned 16-byte units).
 #include "chain.cuh"
@@ -28,12 +28,15 @@
 
 #define GSTREAM_NORM 1
 #define GSTREAM_SILU 2
-#define GSTREAM_WARPS 8
-// Ring shapes: slots per warp, layout groups (32 lanes x 16 bytes) per segment, rows per unit.
-#define GSTREAM8_SLOTS 3
+// Ring shapes, from bench/device/kernels/gptq.cu on the H200 (Qwen1.5-14B layers, group 128): warps per block, slots
+// per warp, layout groups (32 lanes x 16 bytes) per segment, rows per unit. int4 is bound by instructions and their
+// latency more than by bytes, so it takes twice the warps, each with a shallower ring.
+#define GSTREAM8_WARPS 8
+#define GSTREAM8_SLOTS 2
 #define GSTREAM8_SEGG 4
-#define GSTREAM8_R 2
-#define GSTREAM4_SLOTS 3
+#define GSTREAM8_R 4
+#define GSTREAM4_WARPS 16
+#define GSTREAM4_SLOTS 2
 #define GSTREAM4_SEGG 2
 #define GSTREAM4_R 4
 // gsz values the kernels take: GQ > 0 fixes 32 * GQ at compile time (the common 128), 0 any multiple of 32 (or one
@@ -78,7 +81,7 @@ template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     }
 }
 
-template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NWARPS = GSTREAM_WARPS>
+template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NWARPS>
 __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const float2* tab, const int* gidx,
                                              const int* rowPart, int gsz, const float* x, const int* xrows,
                                              const float* nw, float eps, float* y, const float* bias,
@@ -284,12 +287,13 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
 }  // namespace gstream
 
 #define GSTREAM(name, BITS, FLAGS, GQ)                                                                                \
-    INV_EXTERN void __launch_bounds__(32 * GSTREAM_WARPS, 1)                                                            \
+    INV_EXTERN void __launch_bounds__(32 * GSTREAM##BITS##_WARPS, 1)                                                   \
         name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
              const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,  \
              int k, int stride, int groups, int ldx) {                                                                 \
-        gstream::gstream_impl<BITS, GSTREAM##BITS##_R, FLAGS, GQ, GSTREAM##BITS##_SLOTS, GSTREAM##BITS##_SEGG>(                 \
-            Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);            \
+        gstream::gstream_impl<BITS, GSTREAM##BITS##_R, FLAGS, GQ, GSTREAM##BITS##_SLOTS, GSTREAM##BITS##_SEGG,         \
+                              GSTREAM##BITS##_WARPS>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias, resid,   \
+                                                     rows, k, stride, groups, ldx);                                    \
     }
 
 #define GSTREAM_FUSED(base, BITS, GQ)                                      \
@@ -298,10 +302,10 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
     GSTREAM(base##_norm_silu, BITS, GSTREAM_NORM | GSTREAM_SILU, GQ)
 
 // Named gptq_stream_int<bits>[_g128|_act][_norm[_silu]]: _g128 for group size 128, none for any other multiple of 32
-// (or one group), _act for act-order.
+// (or one group), _act for act-order. No int8 act-order: there gptq_matvec.cu measured faster (456 against 561 us per
+// 14B layer; the per-index g_idx and table reads from global memory dominate, and int8's rows are twice as long).
 GSTREAM_FUSED(gptq_stream_int8, 8, GQ_ANY)
 GSTREAM_FUSED(gptq_stream_int8_g128, 8, 4)
-GSTREAM_FUSED(gptq_stream_int8_act, 8, GQ_ACT)
 GSTREAM_FUSED(gptq_stream_int4, 4, GQ_ANY)
 GSTREAM_FUSED(gptq_stream_int4_g128, 4, 4)
 GSTREAM_FUSED(gptq_stream_int4_act, 4, GQ_ACT)

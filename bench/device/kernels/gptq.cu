@@ -107,16 +107,28 @@ template <int R, int NSLOT, int SEGG, int NW> const void* gs_fn(int bits, int fl
 static const void* shipped(int bits, int flags, bool act) {
     static const void* f[2][2][3] = {
         {{(const void*)gptq_stream_int8_g128, (const void*)gptq_stream_int8_g128_norm, (const void*)gptq_stream_int8_g128_norm_silu},
-         {(const void*)gptq_stream_int8_act, (const void*)gptq_stream_int8_act_norm, (const void*)gptq_stream_int8_act_norm_silu}},
+         {nullptr, nullptr, nullptr}},  // int8 act-order takes gptq_matvec.cu
         {{(const void*)gptq_stream_int4_g128, (const void*)gptq_stream_int4_g128_norm, (const void*)gptq_stream_int4_g128_norm_silu},
          {(const void*)gptq_stream_int4_act, (const void*)gptq_stream_int4_act_norm, (const void*)gptq_stream_int4_act_norm_silu}}};
     return f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2];
 }
-static const Shape g_shapes[] = {{0, 0, 0, 8, shipped}, {2, 3, 4, 8, gs_fn<2, 3, 4, 8>}, {2, 4, 4, 8, gs_fn<2, 4, 4, 8>},
+static const Shape g_shapes[] = {{0, 0, 0, 0, shipped}, {2, 3, 4, 8, gs_fn<2, 3, 4, 8>}, {2, 4, 4, 8, gs_fn<2, 4, 4, 8>},
                                  {2, 3, 8, 8, gs_fn<2, 3, 8, 8>}, {4, 3, 2, 8, gs_fn<4, 3, 2, 8>},
                                  {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}, {4, 2, 2, 16, gs_fn<4, 2, 2, 16>}};
 
 static int xst(int k) { return (k + 3) & ~3; }
+
+// gptq_matvec.cu's one-token kernels
+static const void* matvec_fn(int bits, int flags, bool act) {
+    static const void* f[2][2][3] = {
+        {{(const void*)gptq_int8_t1, (const void*)gptq_int8_norm_t1, (const void*)gptq_int8_norm_silu_t1},
+         {(const void*)gptq_int8_act_t1, (const void*)gptq_int8_act_norm_t1, (const void*)gptq_int8_act_norm_silu_t1}},
+        {{(const void*)gptq_int4_t1, (const void*)gptq_int4_norm_t1, (const void*)gptq_int4_norm_silu_t1},
+         {(const void*)gptq_int4_act_t1, (const void*)gptq_int4_act_norm_t1, (const void*)gptq_int4_act_norm_silu_t1}}};
+    return f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2];
+}
+
+static int shape_warps(const Shape& sh, int bits) { return sh.r ? sh.warps : bits == 8 ? GSTREAM8_WARPS : GSTREAM4_WARPS; }
 
 // Shared memory of a gptq_stream shape for one projection (gptq_stream.cu's formula).
 static int stream_smem(const Shape& sh, int bits, bool act, const Lin& w, int flags) {
@@ -124,7 +136,24 @@ static int stream_smem(const Shape& sh, int bits, bool act, const Lin& w, int fl
     const int slots = sh.r ? sh.slots : bits == 8 ? GSTREAM8_SLOTS : GSTREAM4_SLOTS;
     const int segg = sh.r ? sh.segg : bits == 8 ? GSTREAM8_SEGG : GSTREAM4_SEGG;
     const gstream::SlotRow sr = gstream::gstream_slot_row(bits, segg, w.k, w.stride, w.groups, act ? 0 : 128);
-    return sh.warps * slots * r * (sr.seg + 8 * sr.tabn) + 4 * xst(w.k) * (flags ? 2 : 1);
+    return shape_warps(sh, bits) * slots * r * (sr.seg + 8 * sr.tabn) + 4 * xst(w.k) * (flags ? 2 : 1);
+}
+
+// Waits for the stream, at most `seconds`: a kernel that never finishes (a ring barrier that never completes) is
+// reported by name instead of hanging the run.
+#include <chrono>
+#include <thread>
+static void finish(cudaStream_t st, const std::string& what, int seconds) {
+    const auto t0 = std::chrono::steady_clock::now();
+    cudaError_t e;
+    while ((e = cudaStreamQuery(st)) == cudaErrorNotReady) {
+        if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(seconds)) {
+            fprintf(stderr, "gptq: %s did not finish in %d s\n", what.c_str(), seconds);
+            exit(3);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (e != cudaSuccess) { fprintf(stderr, "gptq: %s: %s\n", what.c_str(), cudaGetErrorString(e)); exit(1); }
 }
 
 // One projection of one token: y = W x (+ bias) (+ resid), fused per flags (1: norm, 3: norm + silu).
@@ -135,27 +164,22 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
     if (v.kind == 0) {
         const int outs = flags & 2 ? rows / 2 : rows;
         reference<<<(outs + 127) / 128, 128, 0, st>>>(w.qn, w.s, w.z, gidx, groups, x, nw, eps, y, bias, resid, rows, k, flags);
+        CK(cudaGetLastError());
         return;
     }
     if (v.kind == 1) {
-        const void* f[2][2][3] = {
-            {{(const void*)gptq_int8_t1, (const void*)gptq_int8_norm_t1, (const void*)gptq_int8_norm_silu_t1},
-             {(const void*)gptq_int8_act_t1, (const void*)gptq_int8_act_norm_t1, (const void*)gptq_int8_act_norm_silu_t1}},
-            {{(const void*)gptq_int4_t1, (const void*)gptq_int4_norm_t1, (const void*)gptq_int4_norm_silu_t1},
-             {(const void*)gptq_int4_act_t1, (const void*)gptq_int4_act_norm_t1, (const void*)gptq_int4_act_norm_silu_t1}}};
         ldy = flags & 2 ? rows / 2 : rows;
         void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
                         &rows, &k, &stride, &groups, &ldx, &ldy, &n};
         const int rpb = 8 * (bits == 8 ? 2 : 4);
-        CK(cudaLaunchKernel(f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2], dim3((rows + rpb - 1) / rpb),
-                            dim3(256), args, 4 * xst(k), st));
+        CK(cudaLaunchKernel(matvec_fn(bits, flags, act), dim3((rows + rpb - 1) / rpb), dim3(256), args, 4 * xst(k), st));
         return;
     }
     const Shape& sh = g_shapes[v.shape];
     const int smem = stream_smem(sh, bits, act, w, flags);
     void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
                     &rows, &k, &stride, &groups, &ldx};
-    CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms), dim3(32 * sh.warps), args, smem, st));
+    CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms), dim3(32 * shape_warps(sh, bits)), args, smem, st));
 }
 
 // The four projections of layer l; only: one of them.
@@ -193,6 +217,7 @@ int main(int argc, char** argv) {
         else if (!strcmp(argv[i], "--layers") && i + 1 < argc) nl = atoi(argv[++i]);
         else { printf("usage: gptq [--reps N] [--layers N]\n"); return 0; }
     }
+    setvbuf(stdout, nullptr, _IOLBF, 0);  // whole lines even when a pipe takes them
     cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
     printf("device: %s, %d SMs, L2 %d MiB\n", p.name, p.multiProcessorCount, p.l2CacheSize >> 20);
     cudaStream_t st; CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
@@ -202,8 +227,12 @@ int main(int argc, char** argv) {
     g_smem = (int)p.sharedMemPerBlockOptin - 1024;
     for (int bits : {8, 4})
         for (int act = 0; act < 2; act++)
-            for (int fl : {0, 1, 3})
-                for (const Shape& sh : g_shapes) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
+            for (int fl : {0, 1, 3}) {
+                // the input row of 13696 floats alone is more than the default 48 KiB
+                CK(cudaFuncSetAttribute(matvec_fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
+                for (const Shape& sh : g_shapes)
+                    if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
+            }
 
     const int H = 5120, Q = 15360, I = 13696;
     std::vector<Variant> variants = {{"reference", 0, 0}, {"matvec", 1, 0}};
@@ -240,15 +269,21 @@ int main(int argc, char** argv) {
                    "qkv us (%cp)", "o", "gate/up", "down");
             std::vector<float> ref[3];
             for (const Variant& v : variants) {
+                if (v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) {
+                    printf("%-16s not shipped: gptq_matvec.cu measured faster\n", v.name.c_str());
+                    continue;
+                }
                 if (v.kind == 2) {
                     const Shape& sh = g_shapes[v.shape];
                     const int need = std::max(std::max(stream_smem(sh, bits, act, L[0].qkv, 1), stream_smem(sh, bits, act, L[0].o, 0)),
                                               std::max(stream_smem(sh, bits, act, L[0].gu, 1), stream_smem(sh, bits, act, L[0].d, 0)));
                     if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
                 }
+                const std::string what = "int" + std::to_string(bits) + (act ? " act-order " : " group 128 ") + v.name;
+                fprintf(stderr, "gptq: %s: bits\n", what.c_str());
                 CK(cudaMemcpy(b.x, b.x0, 4 * H, cudaMemcpyDeviceToDevice));
                 for (int l = 0; l < nl; l++) layer(st, v, bits, act, L[l], gidx, b);
-                CK(cudaStreamSynchronize(st)); CK(cudaGetLastError());
+                finish(st, what, 60);
                 std::vector<float> out[3] = {std::vector<float>(H), std::vector<float>(Q), std::vector<float>(I)};
                 CK(cudaMemcpy(out[0].data(), b.x, 4 * H, cudaMemcpyDeviceToHost));
                 CK(cudaMemcpy(out[1].data(), b.qkv, 4 * Q, cudaMemcpyDeviceToHost));
@@ -260,6 +295,7 @@ int main(int argc, char** argv) {
                 }
                 bool same = true;
                 for (int i = 0; i < 3; i++) same = same && !memcmp(ref[i].data(), out[i].data(), 4 * out[i].size());
+                fprintf(stderr, "gptq: %s: %s, timing\n", what.c_str(), same ? "equal" : "DIFFER");
                 auto chain = capture(st, [&] { for (int l = 0; l < nl; l++) layer(st, v, bits, act, L[l], gidx, b); });
                 const float c = time_graph(st, chain, reps) * 1e3 / nl;
                 CK(cudaGraphExecDestroy(chain));

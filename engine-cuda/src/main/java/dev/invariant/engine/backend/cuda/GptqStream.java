@@ -3,18 +3,26 @@ package dev.invariant.engine.backend.cuda;
 /**
  * kernels/gptq_stream.cu, one token's GPTQ projections with the packed rows streamed through shared memory: the
  * kernel a projection takes and the shared memory it needs, the kernel's {@code gstream_slot_row} and ring shapes
- * ({@code GSTREAM<bits>_SLOTS}, {@code _SEGG}, {@code _R}) written again here for the launch.
+ * ({@code GSTREAM<bits>_WARPS}, {@code _SLOTS}, {@code _SEGG}, {@code _R}) written again here for the launch.
  */
 final class GptqStream {
-    /** GSTREAM_WARPS: warps per block. */
-    static final int WARPS = 8;
-    /** [int8, int4]: slots per warp, layout groups (512 bytes) per segment, rows per unit. */
-    private static final int[] SLOTS = {3, 3};
+    /** [int8, int4]: warps per block, slots per warp, layout groups (512 bytes) per segment, rows per unit. */
+    private static final int[] WARPS = {8, 16};
+    private static final int[] SLOTS = {2, 2};
     private static final int[] SEGMENT_GROUPS = {4, 2};
-    private static final int[] ROWS = {2, 4};
+    private static final int[] ROWS = {4, 4};
     private static final int ONE_LOAD = 512;  // a layout group: 32 lanes x 16 bytes
 
     private GptqStream() {
+    }
+
+    /** Whether the kernel exists: int8 act-order stays on gptq_matvec.cu, measured faster there. */
+    static boolean streams(int bits, int gsz) {
+        return bits == 4 || gsz != 0;
+    }
+
+    static int warps(int bits) {
+        return WARPS[bits == 8 ? 0 : 1];
     }
 
     /** Index of a kernel among [bits 8/4][groups: any, 128, act-order]. */
@@ -56,7 +64,7 @@ final class GptqStream {
     static int smem(int bits, int k, int stride, int groups, int gsz, boolean normed) {
         int b = bits == 8 ? 0 : 1;
         SlotRow r = slotRow(bits, k, stride, groups, gsz);
-        long ring = (long) WARPS * SLOTS[b] * ROWS[b] * (r.seg() + 8L * r.tabn());
+        long ring = (long) WARPS[b] * SLOTS[b] * ROWS[b] * (r.seg() + 8L * r.tabn());
         return (int) Math.min(Integer.MAX_VALUE, ring + 4L * ((k + 3) & ~3) * (normed ? 2 : 1));
     }
 }

@@ -52,7 +52,7 @@ final class Kernels {
     /** matvec_tile_rms: the NORM tiles' 1 / rms per token, computed once into {@link #tileRms} (a float per token). */
     private final CUfunction tileRmsFn;
     private final CUdeviceptr tileRms;
-    /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu). */
+    /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu; no int8 act). */
     private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
     /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
     static final String GPTQ_STREAM = "invariant.cuda.gptq-stream";
@@ -144,7 +144,7 @@ final class Kernels {
                 }
             }
             for (int g = 0; g < 3; g++) {
-                for (int f = 0; f < 3; f++) {
+                for (int f = 0; f < 3 && GptqStream.streams(b == 0 ? 8 : 4, g == 2 ? 0 : 128); f++) {
                     CUfunction st = fn("gptq_stream", GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
                     cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqStream[b][g][f] = st;
@@ -249,9 +249,9 @@ final class Kernels {
         // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), each
         // row's dot in the same canonical order with the same dequantisation, so the same bits.
         int streamSmem = GptqStream.smem(w.bits(), k, w.stride(), w.groups(), w.gsz(), fused != Fused.NONE);
-        if (n == 1 && gptqStreamOn && streamSmem <= matvecSmem) {
+        if (n == 1 && gptqStreamOn && GptqStream.streams(w.bits(), w.gsz()) && streamSmem <= matvecSmem) {
             launch(gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()], ctx.multiprocessors,
-                    1, 32 * GptqStream.WARPS, streamSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm,
+                    1, 32 * GptqStream.warps(w.bits()), streamSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm,
                     eps, y, bias, resid, w.rows(), k, w.stride(), w.groups(), ldx);
             return;
         }

@@ -55,6 +55,7 @@ class GptqStreamTest {
         for (int bits : new int[] {8, 4}) {
             for (int gsz : new int[] {128, 0}) {
                 for (int[] kn : new int[][] {{5120, 1}, {13696, 0}}) {  // {inputs, normed}: qkv/gate-up, down
+                    if (!GptqStream.streams(bits, gsz)) continue;
                     int k = kn[0];
                     int smem = GptqStream.smem(bits, k, ((k * bits / 8) + 15) / 16 * 16, k / 128, gsz, kn[1] == 1);
                     assertTrue(smem <= h200, "int" + bits + " k " + k + " group " + gsz + ": " + smem + " bytes");
