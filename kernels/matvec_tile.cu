@@ -6,7 +6,7 @@
 // weight read from shared memory feeds TW tokens and each input RW rows. k is walked one layout group (W * GS indices)
 // per pipeline stage: the block's RB weight rows (cp.async, 8 bytes per copy so that a lane's half group is one
 // conflict-free 8-byte read) and TB input rows (stored order, lane p reading index p + W * q) land in shared memory
-// STAGES - 1 groups ahead of the one being multiplied. Per partial the fmas still run in increasing i: group by group,
+// TILE_STAGES - 1 groups ahead of the one being multiplied. Per partial the fmas still run in increasing i: group by group,
 // then the row's rest and tail (read straight from global memory). The tree is a butterfly over shuffles that pairs
 // the same partials as the canonical tree (addition commutes exactly), so each step halves the values a lane holds.
 // How many rows or tokens share a block, and in which order blocks run, never changes a value: no split of a dot.
@@ -82,7 +82,7 @@ __device__ __forceinline__ void block_tile(int rowTiles, int tokTiles, int& rt, 
     tt = in / size;
 }
 
-template <typename T, int RW, int TW, int WR, int WT, int FLAGS>
+template <typename T, int RW, int TW, int WR, int WT, int FLAGS, int STAGES = TILE_STAGES>
 __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int* xrows, const float* nw,
                                           const float* rms, float* y, const float* bias, const float* resid, int rows,
                                           int k, int stride, int ldx, int ldy, int n) {
@@ -92,7 +92,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     static_assert(D % 64 == 0, "each lane ends with an even number of a warp's dots");
     extern __shared__ float4 tsm4[];
     uint2* ws = reinterpret_cast<uint2*>(tsm4);                          // [stage][RB][half][32 lanes]
-    float* xs = reinterpret_cast<float*>(ws + TILE_STAGES * RB * 64);   // [stage][TB][KC]
+    float* xs = reinterpret_cast<float*>(ws + STAGES * RB * 64);   // [stage][TB][KC]
     __shared__ float invs[TB];
     __shared__ const float* xsrc[TB];  // the block's input rows (past n: the last token again)
     const inv::RowLayout l = inv::row_layout(k, sizeof(T));
@@ -113,7 +113,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     auto issueWeights = [&](int g) {
         if (g < l.groups) {
             const T* src = wsrc + (long long)g * KC;
-            uint2* dst = wdst + (g % TILE_STAGES) * RB * 64;
+            uint2* dst = wdst + (g % STAGES) * RB * 64;
 #pragma unroll
             for (int i = 0; i < WCOPIES; i++) cp_async8(dst + i * RSTEP * 64, src + min(wr + i * RSTEP, lastRow) * stride);
         }
@@ -125,7 +125,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     const int xc = threadIdx.x % CPR, xt = threadIdx.x / CPR;
     auto issueInputs = [&](int g) {
         if (g < l.groups) {
-            float* xd = xs + (g % TILE_STAGES) * TB * KC;
+            float* xd = xs + (g % STAGES) * TB * KC;
             if (vec) {
 #pragma unroll
                 for (int i = 0; i < XCOPIES; i++) {
@@ -148,7 +148,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     // The first groups' weights (constant) are requested before waiting for the kernels this one reads from
     // (chain.cuh); the first commit group holds them all, which only makes the first wait cover more.
 #pragma unroll
-    for (int g = 0; g < TILE_STAGES - 1; g++) issueWeights(g);
+    for (int g = 0; g < STAGES - 1; g++) issueWeights(g);
     inv::await_inputs();
     inv::release_next();
     if (threadIdx.x < TB) {
@@ -158,7 +158,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     }
     __syncthreads();
 #pragma unroll
-    for (int g = 0; g < TILE_STAGES - 1; g++) {
+    for (int g = 0; g < STAGES - 1; g++) {
         issueInputs(g);
         cp_commit();
     }
@@ -167,10 +167,10 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
 #pragma unroll
     for (int d = 0; d < D; d++) acc[d] = 0.0f;
     for (int g = 0; g < l.groups; g++) {
-        cp_wait<TILE_STAGES - 2>();
+        cp_wait<STAGES - 2>();
         __syncthreads();  // group g has landed for every thread; every warp is done with group g - 1
-        issue(g + TILE_STAGES - 1);
-        const int s = g % TILE_STAGES;
+        issue(g + STAGES - 1);
+        const int s = g % STAGES;
         float* xg = xs + s * TB * KC;
         if (FLAGS & TILE_NORM) {
 #pragma unroll
@@ -252,9 +252,9 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     }
 }
 
-// Dynamic shared memory of a block: TILE_STAGES x (RB weight rows of one group + TB input rows of one group).
-__host__ __device__ constexpr int tile_smem(int rb, int tb, int elemBytes) {
-    return TILE_STAGES * (rb * 512 + tb * 32 * (16 / elemBytes) * 4);
+// Dynamic shared memory of a block: stages x (RB weight rows of one group + TB input rows of one group).
+__host__ __device__ constexpr int tile_smem(int rb, int tb, int elemBytes, int stages = TILE_STAGES) {
+    return stages * (rb * 512 + tb * 32 * (16 / elemBytes) * 4);
 }
 
 }  // namespace tile

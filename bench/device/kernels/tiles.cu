@@ -19,32 +19,35 @@
 #include <string>
 
 // Tile shapes the engine does not launch: the same template, so the same bits.
-template <typename T, int RW, int TW, int WR, int WT, int FLAGS, int MINB>
+template <typename T, int RW, int TW, int WR, int WT, int FLAGS, int MINB, int STAGES>
 __global__ void __launch_bounds__(32 * WR * WT, MINB)
     tile_var(const T* W, const float* x, const int* xrows, const float* nw, const float* rms, float* y,
              const float* bias, const float* resid, int rows, int k, int stride, int ldx, int ldy, int n) {
-    tile::tile_impl<T, RW, TW, WR, WT, FLAGS>(W, x, xrows, nw, rms, y, bias, resid, rows, k, stride, ldx, ldy, n);
+    tile::tile_impl<T, RW, TW, WR, WT, FLAGS, STAGES>(W, x, xrows, nw, rms, y, bias, resid, rows, k, stride, ldx,
+                                                      ldy, n);
 }
 #define FNS(f0, f1, f2) {(const void*)f0, (const void*)f1, (const void*)f2}
-#define VAR(T, RW, TW, WR, WT, MINB)                                                    \
-    FNS((tile_var<T, RW, TW, WR, WT, 0, MINB>), (tile_var<T, RW, TW, WR, WT, 1, MINB>), \
-        (tile_var<T, RW, TW, WR, WT, 3, MINB>))
-#define VARS(RW, TW, WR, WT, MINB) {VAR(unsigned short, RW, TW, WR, WT, MINB), VAR(float, RW, TW, WR, WT, MINB)}
+#define VAR(T, RW, TW, WR, WT, MINB, ST)                                                                \
+    FNS((tile_var<T, RW, TW, WR, WT, 0, MINB, ST>), (tile_var<T, RW, TW, WR, WT, 1, MINB, ST>),         \
+        (tile_var<T, RW, TW, WR, WT, 3, MINB, ST>))
+#define VARS(RW, TW, WR, WT, MINB, ST) {VAR(unsigned short, RW, TW, WR, WT, MINB, ST), VAR(float, RW, TW, WR, WT, MINB, ST)}
 #define ENGINE(shape)                                                                                             \
     {FNS(matvec_tile_bf16_##shape, matvec_tile_bf16_norm_##shape, matvec_tile_bf16_norm_silu_##shape),            \
      FNS(matvec_tile_f32_##shape, matvec_tile_f32_norm_##shape, matvec_tile_f32_norm_silu_##shape)}
 
 // rb == 0: matvec.cu (4 tokens per block where 4 input rows fit in shared memory, else 1); rb < 0: the engine's choice
 // between kinds 1 and 2 (Kernels.tileShape: 32 x 16 where 64 x 16 would leave half the multiprocessors idle)
-struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; };
+struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; int stages = TILE_STAGES; };
 static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, {FNS(matvec_bf16_t4, matvec_bf16_norm_t4, matvec_bf16_norm_silu_t4),
                                     FNS(matvec_f32_t4, matvec_f32_norm_t4, matvec_f32_norm_silu_t4)}},
     {"tile 64x16", 64, 16, 256, ENGINE(64x16)},
     {"tile 32x16", 32, 16, 256, ENGINE(32x16)},
     {"tile auto", -1, 0, 0, {}},
-    {"tile 32x32", 32, 32, 256, VARS(16, 8, 2, 4, 1)},
-    {"tile 16x16", 16, 16, 128, VARS(8, 8, 2, 2, 2)},
+    {"tile 32x32", 32, 32, 256, VARS(16, 8, 2, 4, 1, 3)},
+    {"tile 16x16", 16, 16, 128, VARS(8, 8, 2, 2, 2, 3)},
+    {"64x16 4 stages", 64, 16, 256, VARS(16, 8, 4, 2, 1, 4), 4},
+    {"64x16 2 stages", 64, 16, 256, VARS(16, 8, 4, 2, 1, 2), 2},
 };
 static const void* g_t1[2][3] = {FNS(matvec_bf16_t1, matvec_bf16_norm_t1, matvec_bf16_norm_silu_t1),
                                  FNS(matvec_f32_t1, matvec_f32_norm_t1, matvec_f32_norm_silu_t1)};
@@ -75,7 +78,7 @@ static void proj(cudaStream_t s, int ki, int d, int flags, const void* LW, int r
     void* args[] = {&LW, &x, &xrows, &nw, &g_rms, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
     const long long blocks = (long long)((rows + K.rb - 1) / K.rb) * ((n + K.tb - 1) / K.tb);
     CK(cudaLaunchKernel(K.fn[d][fi], dim3((unsigned)blocks), dim3(K.threads), args,
-                        tile::tile_smem(K.rb, K.tb, d == 0 ? 2 : 4), s));
+                        tile::tile_smem(K.rb, K.tb, d == 0 ? 2 : 4, K.stages), s));
 }
 
 struct Shape { const char* name; int hidden, qkv, inter, layers; };
