@@ -1,8 +1,6 @@
-// Kernel-level benchmark of projections over many tokens (batch 16 to 64, prefill of 700 and 2,767 tokens) on the GPU
-// machine: kernels/matvec.cu's token groups (the path before kernels/matvec_tile.cu) against matvec_tile.cu's two
-// shapes the engine launches, the engine's choice between them ("tile auto", Kernels.tileShape) and other tile
-// shapes of the same template (NORM: matvec_tile_rms first, as the engine launches it), on the layer shapes of
-// Qwen2.5-0.5B and
+// Kernel-level benchmark of projections over many tokens (batch 16 and 64, prefill of 700 and 2,767 tokens) on the GPU
+// machine: kernels/matvec.cu's token groups (the path before kernels/matvec_tile.cu) against matvec_tile.cu's shape
+// the engine launches (64 x 16) and other tile shapes of the same template, on the layer shapes of Qwen2.5-0.5B and
 // Qwen1.5-14B and an edge shape (rows and tokens not multiples of a tile, k not a multiple of 4 or 32).
 // Checks that every variant's outputs (layer 0's qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid, and qkv over
 // input rows taken in reverse through xrows), with bf16 weights and with f32 weights of the same values, have the
@@ -10,7 +8,7 @@
 // layer in order (over every layer's own weights for n <= 64, one layer beyond) and prints µs per layer (and per
 // projection), tokens/s through the layer's four projections, achieved TFLOP/s (2 flops per fma), and the ratio to
 // the old path in the same run.
-// Build: bench/device/kernels/build. Run: tiles [--reps N] [--sizes 16,32,48,64,700,2767] [--shapes 0.5b,14b,edge].
+// Build: bench/device/kernels/build. Run: tiles [--reps N] [--sizes 16,64,700,2767] [--shapes 0.5b,14b,edge].
 #include "../../../kernels/matvec.cu"
 #include "../../../kernels/matvec_tile.cu"
 #include "reference.cuh"
@@ -19,47 +17,41 @@
 #include <string>
 
 // Tile shapes the engine does not launch: the same template, so the same bits.
-template <typename T, int RW, int TW, int WR, int WT, int FLAGS, int MINB, int STAGES>
+template <typename T, int RW, int TW, int WR, int WT, int FLAGS, int MINB>
 __global__ void __launch_bounds__(32 * WR * WT, MINB)
-    tile_var(const T* W, const float* x, const int* xrows, const float* nw, const float* rms, float* y,
-             const float* bias, const float* resid, int rows, int k, int stride, int ldx, int ldy, int n) {
-    tile::tile_impl<T, RW, TW, WR, WT, FLAGS, STAGES>(W, x, xrows, nw, rms, y, bias, resid, rows, k, stride, ldx,
-                                                      ldy, n);
+    tile_var(const T* W, const float* x, const int* xrows, const float* nw, float eps, float* y, const float* bias,
+             const float* resid, int rows, int k, int stride, int ldx, int ldy, int n) {
+    tile::tile_impl<T, RW, TW, WR, WT, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx, ldy, n);
 }
 #define FNS(f0, f1, f2) {(const void*)f0, (const void*)f1, (const void*)f2}
-#define VAR(T, RW, TW, WR, WT, MINB, ST)                                                                \
-    FNS((tile_var<T, RW, TW, WR, WT, 0, MINB, ST>), (tile_var<T, RW, TW, WR, WT, 1, MINB, ST>),         \
-        (tile_var<T, RW, TW, WR, WT, 3, MINB, ST>))
-#define VARS(RW, TW, WR, WT, MINB, ST) {VAR(unsigned short, RW, TW, WR, WT, MINB, ST), VAR(float, RW, TW, WR, WT, MINB, ST)}
+#define VAR(T, RW, TW, WR, WT, MINB)                                                    \
+    FNS((tile_var<T, RW, TW, WR, WT, 0, MINB>), (tile_var<T, RW, TW, WR, WT, 1, MINB>), \
+        (tile_var<T, RW, TW, WR, WT, 3, MINB>))
+#define VARS(RW, TW, WR, WT, MINB) {VAR(unsigned short, RW, TW, WR, WT, MINB), VAR(float, RW, TW, WR, WT, MINB)}
 #define ENGINE(shape)                                                                                             \
     {FNS(matvec_tile_bf16_##shape, matvec_tile_bf16_norm_##shape, matvec_tile_bf16_norm_silu_##shape),            \
      FNS(matvec_tile_f32_##shape, matvec_tile_f32_norm_##shape, matvec_tile_f32_norm_silu_##shape)}
 
-// rb == 0: matvec.cu (4 tokens per block where 4 input rows fit in shared memory, else 1); rb < 0: the engine's choice
-// between kinds 1 and 2 (Kernels.tileShape: 32 x 16 where 64 x 16 would leave half the multiprocessors idle)
-struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; int stages = TILE_STAGES; };
+// rb == 0: matvec.cu (4 tokens per block where 4 input rows fit in shared memory, else 1)
+struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; };
 static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, {FNS(matvec_bf16_t4, matvec_bf16_norm_t4, matvec_bf16_norm_silu_t4),
                                     FNS(matvec_f32_t4, matvec_f32_norm_t4, matvec_f32_norm_silu_t4)}},
     {"tile 64x16", 64, 16, 256, ENGINE(64x16)},
-    {"tile 32x16", 32, 16, 256, ENGINE(32x16)},
-    {"tile auto", -1, 0, 0, {}},
-    {"tile 32x32", 32, 32, 256, VARS(16, 8, 2, 4, 1, 3)},
-    {"tile 16x16", 16, 16, 128, VARS(8, 8, 2, 2, 2, 3)},
-    {"64x16 4 stages", 64, 16, 256, VARS(16, 8, 4, 2, 1, 4), 4},
-    {"64x16 2 stages", 64, 16, 256, VARS(16, 8, 4, 2, 1, 2), 2},
+    {"tile 32x32", 32, 32, 256, VARS(16, 8, 2, 4, 1)},
+    {"tile 16x16", 16, 16, 128, VARS(8, 8, 2, 2, 2)},
+    {"tile 32x16", 32, 16, 256, VARS(8, 8, 4, 2, 1)},
+    {"tile 16x32", 16, 32, 256, VARS(8, 8, 2, 4, 1)},
+    {"tile 32x8", 32, 8, 64, VARS(16, 8, 2, 1, 2)},
 };
 static const void* g_t1[2][3] = {FNS(matvec_bf16_t1, matvec_bf16_norm_t1, matvec_bf16_norm_silu_t1),
                                  FNS(matvec_f32_t1, matvec_f32_norm_t1, matvec_f32_norm_silu_t1)};
 constexpr int NKINDS = sizeof(g_kinds) / sizeof(g_kinds[0]);
 static int g_smem;  // dynamic shared memory a block may take
-static int g_sms;   // multiprocessors
-static float* g_rms;  // matvec_tile_rms's output
 
 // One projection of n tokens with kind ki, weights LW of dtype d (0 bf16, 1 f32) in the projection layout.
 static void proj(cudaStream_t s, int ki, int d, int flags, const void* LW, int rows, int k, const float* x,
                  const int* xrows, const float* nw, float* y, int ldy, const float* bias, const float* resid, int n) {
-    if (g_kinds[ki].rb < 0) ki = (long long)((rows + 63) / 64) * ((n + 15) / 16) * 2 < g_sms ? 2 : 1;
     const Kind& K = g_kinds[ki];
     const int gs = d == 0 ? 8 : 4, fi = flags == 0 ? 0 : flags == 1 ? 1 : 2;
     float eps = 1e-6f; int ldx = k, stride = (k + gs - 1) / gs * gs;
@@ -71,14 +63,10 @@ static void proj(cudaStream_t s, int ki, int d, int flags, const void* LW, int r
                             dim3(256), args, 4 * tg * ((k + 3) & ~3), s));
         return;
     }
-    if (flags & 1) {  // the norm's 1 / rms, once per token
-        void* ra[] = {&x, &xrows, &ldx, &k, &eps, &g_rms, &n};
-        CK(cudaLaunchKernel((const void*)matvec_tile_rms, dim3((n + 7) / 8), dim3(256), ra, 0, s));
-    }
-    void* args[] = {&LW, &x, &xrows, &nw, &g_rms, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
+    void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
     const long long blocks = (long long)((rows + K.rb - 1) / K.rb) * ((n + K.tb - 1) / K.tb);
     CK(cudaLaunchKernel(K.fn[d][fi], dim3((unsigned)blocks), dim3(K.threads), args,
-                        tile::tile_smem(K.rb, K.tb, d == 0 ? 2 : 4, K.stages), s));
+                        tile::tile_smem(K.rb, K.tb, d == 0 ? 2 : 4), s));
 }
 
 struct Shape { const char* name; int hidden, qkv, inter, layers; };
@@ -112,26 +100,24 @@ static std::vector<int> list(const char* s) {
 
 int main(int argc, char** argv) {
     int reps = 10;
-    std::vector<int> sizes = {16, 32, 48, 64, 700, 2767};
+    std::vector<int> sizes = {16, 64, 700, 2767};
     std::string which = "0.5b,14b,edge";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) sizes = list(argv[++i]);
         else if (!strcmp(argv[i], "--shapes") && i + 1 < argc) which = argv[++i];
-        else { printf("usage: tiles [--reps N] [--sizes 16,32,48,64,700,2767] [--shapes 0.5b,14b,edge]\n"); return 0; }
+        else { printf("usage: tiles [--reps N] [--sizes 16,64,700,2767] [--shapes 0.5b,14b,edge]\n"); return 0; }
     }
     cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
     printf("device: %s, %d SMs\n", p.name, p.multiProcessorCount);
     g_smem = (int)p.sharedMemPerBlockOptin - 1024;
-    g_sms = p.multiProcessorCount;
     for (const Kind& K : g_kinds)
-        if (K.rb >= 0) for (int d = 0; d < 2; d++)
+        for (int d = 0; d < 2; d++)
             for (int f = 0; f < 3; f++) CK(cudaFuncSetAttribute(K.fn[d][f], cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
     for (int d = 0; d < 2; d++)
         for (int f = 0; f < 3; f++) CK(cudaFuncSetAttribute(g_t1[d][f], cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
     cudaStream_t s; CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     const int NMAX = *std::max_element(sizes.begin(), sizes.end());
-    CK(cudaMalloc(&g_rms, 4 * NMAX));
     const Shape shapes[] = {{"0.5b", 896, 1152, 4864, 24}, {"14b", 5120, 15360, 13696, 4}, {"edge", 998, 1158, 1100, 2}};
     for (const Shape& sh : shapes) {
         if (which.find(sh.name) == std::string::npos) continue;

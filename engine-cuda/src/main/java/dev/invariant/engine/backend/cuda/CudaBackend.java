@@ -55,7 +55,7 @@ public final class CudaBackend implements Backend {
         this.maxLogits = config.maxNumSeqs();
         int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
         int maxBlocksPerSeq = (limit + blockSize - 1) / blockSize;
-        this.kernels = new Kernels(ctx, c.headDim(), limit, kvDtype, maxTokens);
+        this.kernels = new Kernels(ctx, c.headDim(), limit, kvDtype);
         DeviceWeights weights = DeviceWeights.upload(ctx, kernels, model.weights(), arena, progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
         ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels);  // before the KV cache is sized

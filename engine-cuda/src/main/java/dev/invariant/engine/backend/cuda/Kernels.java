@@ -24,14 +24,17 @@ final class Kernels {
     private static final int STREAM_WARPS = 8;
     private static final int STREAM_RING = STREAM_WARPS * 3 * (8 * 512 + 576);
     /**
-     * Steps of at least this many tokens take kernels/matvec_tile.cu (blocks of rows x tokens, weights staged once per
-     * block for all its tokens); fewer take matvec.cu's token groups. Who computes changes, never the bits.
+     * Steps of at least this many tokens may take kernels/matvec_tile.cu (blocks of 64 rows x 16 tokens, weights
+     * staged once per block for all its tokens); fewer take matvec.cu's token groups. Who computes changes, never the
+     * bits. Measured on an H200 (docs/benchmarks.md): where its blocks fill half the multiprocessors, 64 x 16 beats
+     * the token groups (per layer 1.2-1.7x at 64 tokens, 1.8-2.2x at 700 and 2,767, 1.35x for Qwen1.5-14B at 16);
+     * with fewer (a small model's projections at 16 tokens) it is slower, so those keep the token groups.
      */
-    static final int TILE_MIN_TOKENS = 32;
-    /** auto (default), off (matvec.cu's token groups for every step, to compare), or one shape of TILE_SHAPES. */
+    static final int TILE_MIN_TOKENS = 16;
+    /** auto (default: {@link #tileShape}), off (matvec.cu's token groups for every step, to compare), or 64x16. */
     static final String TILE = "invariant.cuda.tile";
     /** matvec_tile.cu's shapes: {rows, tokens, threads} per block. */
-    private static final int[][] TILE_SHAPES = {{64, 16, 256}, {32, 16, 256}};
+    private static final int[][] TILE_SHAPES = {{64, 16, 256}};
 
     private final CudaContext ctx;
     private final CUfunction embedBf16;
@@ -49,9 +52,6 @@ final class Kernels {
     /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
     private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
     private final String tileChoice;
-    /** matvec_tile_rms: the NORM tiles' 1 / rms per token, computed once into {@link #tileRms} (a float per token). */
-    private final CUfunction tileRmsFn;
-    private final CUdeviceptr tileRms;
     /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu; no int8 act). */
     private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
     /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
@@ -87,9 +87,8 @@ final class Kernels {
     /**
      * @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory
      * @param kv           the KV cache's stored dtype: picks rope_kv's and attention's variant (kernels/kv.cuh)
-     * @param maxTokens    the most tokens (or logits rows) a projection takes in one step
      */
-    Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv, int maxTokens) {
+    Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.ctx = ctx;
         this.driver = new DriverLaunch(ctx.stream);
         embedBf16 = fn("embed", "embed_bf16");
@@ -118,8 +117,7 @@ final class Kernels {
                     if (bytes > matvecSmem) continue;
                     CUfunction tf = fn("matvec_tile", "matvec_tile_" + dtypes[d] + fused[f] + "_" + tileName(t));
                     cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
-                    tile[d][f][t] = tf;
-                    dependent.add(tf);
+                    tile[d][f][t] = tf;  // not dependent: it reads its inputs from its first instruction
                 }
                 dependent.add(st);
             }
@@ -127,11 +125,8 @@ final class Kernels {
         tileChoice = System.getProperty(TILE, "auto");
         if (!tileChoice.equals("auto") && !tileChoice.equals("off")
                 && java.util.stream.IntStream.range(0, TILE_SHAPES.length).noneMatch(t -> tileName(t).equals(tileChoice))) {
-            throw new IllegalArgumentException(TILE + "=" + tileChoice + ": use auto, off, 64x16 or 32x16");
+            throw new IllegalArgumentException(TILE + "=" + tileChoice + ": use auto, off or 64x16");
         }
-        tileRmsFn = fn("matvec_tile", "matvec_tile_rms");
-        dependent.add(tileRmsFn);
-        tileRms = ctx.alloc(4L * maxTokens);
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
                 for (int f = 0; f < 3; f++) {
@@ -225,10 +220,9 @@ final class Kernels {
         int shape = n >= TILE_MIN_TOKENS ? tileShape(w.rows(), n) : -1;
         if (shape >= 0 && tile[d][fused.ordinal()][shape] != null) {
             int[] s = TILE_SHAPES[shape];
-            if (fused != Fused.NONE) launch(tileRmsFn, (n + 7) / 8, 1, 256, 0, x, xrows, ldx, k, eps, tileRms, n);
             long blocks = (long) ((w.rows() + s[0] - 1) / s[0]) * ((n + s[1] - 1) / s[1]);
             launch(tile[d][fused.ordinal()][shape], Math.toIntExact(blocks), 1, s[2], tileSmem(s, d), w.ptr(), x,
-                    xrows, norm, tileRms, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n);
+                    xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n);
             return;
         }
         int t = tokenGroup(k, n);
@@ -278,15 +272,15 @@ final class Kernels {
     }
 
     /**
-     * Which of {@link #TILE_SHAPES} a projection of n tokens over {@code rows} weight rows takes (-1: none): 64 x 16,
-     * unless its blocks would leave more than half the multiprocessors idle (the o and down projections of a small
-     * model at batch 64): then 32 x 16, twice the blocks (measured: docs/benchmarks.md, bench/device/kernels/tiles).
+     * Which of {@link #TILE_SHAPES} a projection of n tokens over {@code rows} weight rows takes (-1: the token
+     * groups): 64 x 16 where its blocks fill at least half the multiprocessors (measured: fewer blocks, as a small
+     * model's projections at batch 16, leave the tiles slower than the token groups; bench/device/kernels/tiles).
      */
     private int tileShape(int rows, int n) {
         return switch (tileChoice) {
             case "off" -> -1;
-            case "auto" -> 2L * ((rows + 63) / 64) * ((n + 15) / 16) < ctx.multiprocessors ? 1 : 0;
-            default -> tileName(0).equals(tileChoice) ? 0 : 1;
+            case "auto" -> 2L * ((rows + 63) / 64) * ((n + 15) / 16) >= ctx.multiprocessors ? 0 : -1;
+            default -> 0;
         };
     }
 

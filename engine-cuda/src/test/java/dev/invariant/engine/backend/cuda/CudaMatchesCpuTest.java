@@ -146,11 +146,11 @@ class CudaMatchesCpuTest {
     /**
      * Steps of many tokens and many logits rows (kernels/matvec_tile.cu from Kernels.TILE_MIN_TOKENS on): 40 prompts
      * of 3 tokens prefilled in one step (120 tokens; the logits rows picked through xrows), then two decode steps of
-     * all 40, every sequence's logits against the CPU; with each tile shape forced and with the tiles off (matvec.cu's
+     * all 40, every sequence's logits against the CPU; with the tiles forced on every projection (64x16) and with the tiles off (matvec.cu's
      * token groups). f32 weights (stories260K: k = 64 and 172, rows and tails only) and bf16 with the qkv bias.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"auto", "64x16", "32x16", "off"})
+    @ValueSource(strings = {"auto", "64x16", "off"})
     void manySequencesInOneStep(String tile) {
         System.setProperty(Kernels.TILE, tile);
         try (LoadedModel stories = LoadedModel.open("stories260K"); Arena arena = Arena.ofShared()) {
