@@ -81,7 +81,9 @@ template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     }
 }
 
-template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NWARPS>
+// MERGED (an experiment of the benchmark, off in the shipped kernels): when a row is one segment, the unit's R rows
+// and their tables are contiguous, and come as two copies instead of 2R.
+template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NWARPS, bool MERGED = false>
 __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const float2* tab, const int* gidx,
                                              const int* rowPart, int gsz, const float* x, const int* xrows,
                                              const float* nw, float eps, float* y, const float* bias,
@@ -134,6 +136,14 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
                 total += (unsigned)(((t + e1 + 1) & ~1LL) - ((t + e0) & ~1LL)) * 8;
             }
         }
+        if (MERGED && nseg == 1) {
+            const long long a = t0 & ~1LL, b = (t0 + (long long)nr * groups + 1) & ~1LL;
+            const unsigned tb = ACT ? 0u : (unsigned)(b - a) * 8;
+            inv::mbar_expect(bar, (unsigned)(nr * stride) + tb);
+            inv::bulk_copy(dst, Wq + (long long)unit * R * stride, (unsigned)(nr * stride), bar);
+            if (!ACT) inv::bulk_copy(dst + R * sr.seg, tab + a, tb, bar);
+            return;
+        }
         inv::mbar_expect(bar, total);
         for (int r = 0; r < nr; r++) {
             inv::bulk_copy(dst + r * sr.seg, Wq + ((long long)unit * R + r) * stride + lo, (unsigned)(hi - lo), bar);
@@ -183,7 +193,9 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
 #pragma unroll
         for (int r = 0; r < R; r++) {
             const long long t = ((long long)row0 + r) * groups + e0;
-            tb[r] = reinterpret_cast<const float2*>(seg + R * sr.seg + r * 8 * sr.tabn) + (t & 1) - e0;
+            tb[r] = MERGED && nseg == 1  // the unit's tables in one run from its first entry's pair
+                        ? reinterpret_cast<const float2*>(seg + R * sr.seg) + (t - (((long long)row0 * groups) & ~1LL))
+                        : reinterpret_cast<const float2*>(seg + R * sr.seg + r * 8 * sr.tabn) + (t & 1) - e0;
             const int row = min(row0 + r, rows - 1);
             tg[r] = tab + (long long)row * groups;
             gr[r] = gidx + (rowPart ? (long long)rowPart[row] * k : 0LL);

@@ -1,8 +1,9 @@
 // Kernel-level benchmark of the GPTQ projections at batch 1 on the GPU machine (no JDK needed): kernels/gptq_matvec.cu
 // (a warp per R rows, loads ahead in registers) and kernels/gptq_stream.cu (packed rows streamed through shared
 // memory by the bulk copy engine) at several ring shapes (rows per unit x slots per warp x layout groups per segment
-// [x warps]), on the Qwen1.5-14B layer shapes (hidden 5120, FFN 13696, 40 heads x 128, qkv bias), int8 and int4, group
-// size 128 and act-order, each layer with its own weights (more than L2 holds, as in decode).
+// [x warps][m: a unit's rows and tables in one copy each]), on the Qwen1.5-14B layer shapes (hidden 5120, FFN 13696,
+// 40 heads x 128, qkv bias), int8 and int4, group size 128 and act-order, each layer with its own weights (more than
+// L2 holds, as in decode).
 // Checks that every variant's outputs have the bits of a one-thread-per-row reference written here from numerics.md
 // §14 (natural row-major q, the scale s and zero z of each group: w = (float) (q - z) * s + 0, then §2's canonical
 // dot), then times, in CUDA graphs:
@@ -91,14 +92,15 @@ __global__ void reference(const unsigned char* qn, const float* s, const int* z,
 #define GV_ARGS const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
     const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, int k,      \
     int stride, int groups, int ldx
-template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NW>
+template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NW, bool M>
 __global__ void __launch_bounds__(32 * NW, 1) gs_var(GV_ARGS) {
-    gstream::gstream_impl<BITS, R, FLAGS, GQ, NSLOT, SEGG, NW>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y,
+    gstream::gstream_impl<BITS, R, FLAGS, GQ, NSLOT, SEGG, NW, M>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y,
                                                                    bias, resid, rows, k, stride, groups, ldx);
 }
-struct Shape { int r, slots, segg, warps; const void* (*fn)(int bits, int flags, bool act); };
-template <int R, int NSLOT, int SEGG, int NW> const void* gs_fn(int bits, int flags, bool act) {
-#define GV(B, F) (act ? (const void*)gs_var<B, R, F, GQ_ACT, NSLOT, SEGG, NW> : (const void*)gs_var<B, R, F, 4, NSLOT, SEGG, NW>)
+// m: MERGED (gptq_stream.cu), one copy for a unit's rows and one for their tables when a row is one segment
+struct Shape { int r, slots, segg, warps; const void* (*fn)(int bits, int flags, bool act); bool merged; };
+template <int R, int NSLOT, int SEGG, int NW, bool M = false> const void* gs_fn(int bits, int flags, bool act) {
+#define GV(B, F) (act ? (const void*)gs_var<B, R, F, GQ_ACT, NSLOT, SEGG, NW, M> : (const void*)gs_var<B, R, F, 4, NSLOT, SEGG, NW, M>)
     if (bits == 8) return flags == 0 ? GV(8, 0) : flags == 1 ? GV(8, 1) : GV(8, 3);
     return flags == 0 ? GV(4, 0) : flags == 1 ? GV(4, 1) : GV(4, 3);
 #undef GV
@@ -114,7 +116,9 @@ static const void* shipped(int bits, int flags, bool act) {
 }
 static const Shape g_shapes[] = {{0, 0, 0, 0, shipped}, {2, 3, 4, 8, gs_fn<2, 3, 4, 8>}, {2, 4, 4, 8, gs_fn<2, 4, 4, 8>},
                                  {2, 3, 8, 8, gs_fn<2, 3, 8, 8>}, {4, 3, 2, 8, gs_fn<4, 3, 2, 8>},
-                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}, {4, 2, 2, 16, gs_fn<4, 2, 2, 16>}};
+                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}, {4, 2, 2, 16, gs_fn<4, 2, 2, 16>},
+                                 {2, 3, 5, 8, gs_fn<2, 3, 5, 8>}, {2, 3, 5, 8, gs_fn<2, 3, 5, 8, true>, true},
+                                 {2, 2, 10, 8, gs_fn<2, 2, 10, 8, true>, true}};
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -239,7 +243,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < (int)(sizeof g_shapes / sizeof g_shapes[0]); i++) {
         const Shape& sh = g_shapes[i];
         variants.push_back({i == 0 ? std::string("stream") : "stream " + std::to_string(sh.r) + "x" + std::to_string(sh.slots) + "x"
-                                 + std::to_string(sh.segg) + (sh.warps != 8 ? "x" + std::to_string(sh.warps) + "w" : ""), 2, i});
+                                 + std::to_string(sh.segg) + (sh.warps != 8 ? "x" + std::to_string(sh.warps) + "w" : "") + (sh.merged ? "m" : ""), 2, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
