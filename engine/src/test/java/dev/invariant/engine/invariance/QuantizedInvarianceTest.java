@@ -80,7 +80,7 @@ class QuantizedInvarianceTest {
     @org.junit.jupiter.api.Test
     void theNaiveProfileRunsGptqCheckpoints() {
         String model = "synthetic:tiny-gptq-int4";
-        // the naive profile is the CPU backend's (the cuda backend runs portable only)
+        // the CPU backend's naive (the cuda backend's naive has other bits: CudaNaiveTest covers it)
         EngineConfig cpu = base(model, KvCacheDtype.FP8_E5M2).withBackend("cpu");
         Run naive = Run.execute(cpu.withProfile(dev.invariant.engine.NumericsProfile.NAIVE), subjectsAtStart());
         Run portable = Run.execute(cpu, subjectsAtStart());
