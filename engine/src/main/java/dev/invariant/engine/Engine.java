@@ -111,6 +111,11 @@ public final class Engine implements AutoCloseable {
         return core.scheduler().numWaiting();
     }
 
+    /** Admitted sequences not finished, running or waiting, counted at one instant (a gauge). */
+    public int numHeld() {
+        return core.scheduler().numHeld();
+    }
+
     /** Fraction of KV cache blocks in use, 0 to 1 (a gauge). */
     public double kvUsage() {
         return core.scheduler().kvUsage();

@@ -210,6 +210,11 @@ public final class Scheduler {
         return waiting.size();
     }
 
+    /** Running and waiting, counted at one instant (two separate reads can straddle a step that moves some). */
+    public synchronized int numHeld() {
+        return running.size() + waiting.size();
+    }
+
     public synchronized int numRunning() {
         return running.size();
     }

@@ -15,8 +15,8 @@ import java.time.Duration;
  * Prometheus metrics under vLLM's names (without its {@code vllm:} prefix), each labelled with
  * {@code model_name}: in Prometheus form they read {@code time_to_first_token_seconds},
  * {@code e2e_request_latency_seconds}, {@code request_queue_time_seconds}, {@code num_requests_running},
- * {@code num_requests_waiting}, {@code kv_cache_usage_perc}, {@code prompt_tokens_total},
- * {@code generation_tokens_total}, {@code request_success_total{finished_reason}}, {@code batch_size} (a histogram
+ * {@code num_requests_waiting}, {@code num_requests_held} (the two at one instant), {@code kv_cache_usage_perc},
+ * {@code prompt_tokens_total}, {@code generation_tokens_total}, {@code request_success_total{finished_reason}}, {@code batch_size} (a histogram
  * of the batch sizes each request was computed in), plus {@code request_failure_total{code}} and
  * {@code requests_dead_lettered_total}.
  */
@@ -53,6 +53,9 @@ public class WorkerMetrics {
                 .description("Requests in the engine's running batch").tags(model).register(registry);
         Gauge.builder("num.requests.waiting", core, c -> c.numWaiting())
                 .description("Requests admitted and waiting for their first step").tags(model).register(registry);
+        Gauge.builder("num.requests.held", core, c -> c.numHeld())
+                .description("Requests in the engine, running or waiting, counted at one instant").tags(model)
+                .register(registry);
         Gauge.builder("kv.cache.usage.perc", core, c -> c.kvUsage())
                 .description("Fraction of KV cache blocks in use (0 to 1)").tags(model).register(registry);
     }
