@@ -74,6 +74,7 @@ class SchedulerTest {
         e.step();
         assertEquals(2, e.scheduler.numRunning());
         assertEquals(1, e.scheduler.numWaiting());
+        assertEquals(3, e.scheduler.numHeld());
         assertEquals(SequenceStatus.WAITING, c.status());
         e.step();
         e.step(); // b has its 3 tokens and leaves
