@@ -1,7 +1,5 @@
 package dev.invariant.engine.backend.cuda;
 
-import static dev.invariant.engine.backend.cuda.Kernels.NULL;
-
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;

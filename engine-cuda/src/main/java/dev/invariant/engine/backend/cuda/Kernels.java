@@ -13,7 +13,6 @@ import jcuda.driver.CUfunction_attribute;
  * the work (rows, tokens, heads), never the reduction: each kernel's order is fixed by its canonical definition.
  */
 final class Kernels {
-    static final CUdeviceptr NULL = new CUdeviceptr();
     /** Attention's fixed key split (docs/numerics.md §8); the kernel's SPLIT. */
     static final int SPLIT = 64;
     private static final int ATTENTION_WARPS = 4;
