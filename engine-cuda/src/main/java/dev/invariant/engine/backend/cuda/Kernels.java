@@ -191,6 +191,13 @@ final class Kernels {
         return f;
     }
 
+    /** {@link #fn} of a kernel that requests what no kernel writes before it waits (kernels/chain.cuh). */
+    CUfunction dependentFn(String op, String kernel) {
+        CUfunction f = fn(op, kernel);
+        dependent.add(f);
+        return f;
+    }
+
     void embed(DeviceWeights.Matrix table, CUdeviceptr tokens, CUdeviceptr x, int n) {
         CUfunction f = table.dtype() == DType.BF16 ? embedBf16 : embedF32;
         launch(f, n, 1, 128, 0, table.ptr(), tokens, x, table.cols());
