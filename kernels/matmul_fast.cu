@@ -21,7 +21,7 @@
 //     and k past K are zero.
 //   x' (fast_stage*, before each projection): [token tile of 16][k pair][half][lane][8 bf16]: half 0 holds A rows
 //     (tokens) 0-7, half 1 rows 8-15; lane L's 16 bytes are its A registers of those rows for k tiles 2j and 2j + 1
-//     (token 16 * mt + 8 * half + L / 4, k as above). Tokens past n are never written and never read into an output.
+//     (token 16 * mt + 8 * half + L / 4, k as above). Tokens past n are never written nor read (their rows are zeros).
 #include "chain.cuh"
 #include "numerics.cuh"
 
@@ -115,9 +115,9 @@ template <bool STREAMED> __device__ __forceinline__ uint4 ld_weights(const uint4
 }
 
 // A block is WR x WT warps; a warp holds NT row tiles of 8 (8 * NT rows) x MT token tiles of 16 and walks k, U pairs
-// of 32 per step (all their loads issued before the first mma). Row tiles of a block group run together so that
+// of 32 per step (all their loads issued before the step's first mma). Row tiles of a block group run together so that
 // blocks of other token tiles find the same weights in L2.
-template <int MT, int NT, int WR, int WT, int U, bool SILU>
+template <int MT, int NT, int WR, int WT, int U, bool PIPE, bool SILU>
 __device__ __forceinline__ void mma_impl(const uint4* W, const uint4* A, float* y, const float* bias, const float* resid,
                                          int rows, int k, int ldy, int n) {
     constexpr bool STREAMED = WT == 1;  // no other warp of the block reads these weights
@@ -135,9 +135,9 @@ __device__ __forceinline__ void mma_impl(const uint4* W, const uint4* A, float* 
 #pragma unroll
     for (int j = 0; j < NT; j++) rowOk[j] = rt0 + j < rtN;
 #pragma unroll
-    for (int m = 0; m < MT; m++) {
-        loOk[m] = 16 * (mt0 + m) < n;
-        hiOk[m] = 16 * (mt0 + m) + 8 < n;
+    for (int m = 0; m < MT; m++) {  // a lane loads only its own tokens' rows: a decode step's few tokens, few loads
+        loOk[m] = 16 * (mt0 + m) + (lane >> 2) < n;
+        hiOk[m] = 16 * (mt0 + m) + 8 + (lane >> 2) < n;
     }
     float acc[MT][NT][4];
 #pragma unroll
@@ -146,41 +146,62 @@ __device__ __forceinline__ void mma_impl(const uint4* W, const uint4* A, float* 
         for (int j = 0; j < NT; j++)
 #pragma unroll
             for (int c = 0; c < 4; c++) acc[m][j][c] = 0.0f;
-    const uint4 zero = make_uint4(0, 0, 0, 0);
     const uint4* wp = W + (long long)rt0 * kpairs * 32 + lane;
     const uint4* ap = A + (long long)mt0 * kpairs * 64 + lane;
-    bool waited = false;
-    for (int kp0 = 0; kp0 < kpairs; kp0 += U) {
-        uint4 bw[U][NT], alo[U][MT], ahi[U][MT];
+    // The weights of U pairs of 32 from kp0 (zeros past the matrix), then the staged inputs (zeros past n), then the
+    // mmas in increasing k. PIPE: the next step's loads are issued before this step's mmas.
+    struct Frags { uint4 bw[U][NT], alo[U][MT], ahi[U][MT]; };
+    auto load_w = [&](Frags& f, int kp0) {
 #pragma unroll
         for (int u = 0; u < U; u++)
 #pragma unroll
             for (int j = 0; j < NT; j++)
-                bw[u][j] = rowOk[j] && kp0 + u < kpairs ? ld_weights<STREAMED>(wp + ((long long)j * kpairs + kp0 + u) * 32) : zero;
-        if (!waited) {  // the weights are on their way: now the inputs the kernel before this one staged
-            inv::await_inputs();
-            waited = true;
-        }
+                f.bw[u][j] = rowOk[j] && kp0 + u < kpairs ? ld_weights<STREAMED>(wp + ((long long)j * kpairs + kp0 + u) * 32)
+                                                          : make_uint4(0, 0, 0, 0);
+    };
+    auto load_a = [&](Frags& f, int kp0) {
 #pragma unroll
         for (int u = 0; u < U; u++)
 #pragma unroll
             for (int m = 0; m < MT; m++) {
                 const bool kin = kp0 + u < kpairs;
                 const uint4* p = ap + (((long long)m * kpairs + kp0 + u) * 2) * 32;
-                alo[u][m] = kin && loOk[m] ? __ldg(p) : zero;
-                ahi[u][m] = kin && hiOk[m] ? __ldg(p + 32) : zero;
+                f.alo[u][m] = kin && loOk[m] ? __ldg(p) : make_uint4(0, 0, 0, 0);
+                f.ahi[u][m] = kin && hiOk[m] ? __ldg(p + 32) : make_uint4(0, 0, 0, 0);
             }
+    };
+    auto compute = [&](const Frags& f) {
 #pragma unroll
         for (int u = 0; u < U; u++)
 #pragma unroll
             for (int m = 0; m < MT; m++)
 #pragma unroll
                 for (int j = 0; j < NT; j++) {
-                    mma(acc[m][j], alo[u][m].x, ahi[u][m].x, alo[u][m].y, ahi[u][m].y, bw[u][j].x, bw[u][j].y);
-                    mma(acc[m][j], alo[u][m].z, ahi[u][m].z, alo[u][m].w, ahi[u][m].w, bw[u][j].z, bw[u][j].w);
+                    mma(acc[m][j], f.alo[u][m].x, f.ahi[u][m].x, f.alo[u][m].y, f.ahi[u][m].y, f.bw[u][j].x, f.bw[u][j].y);
+                    mma(acc[m][j], f.alo[u][m].z, f.ahi[u][m].z, f.alo[u][m].w, f.ahi[u][m].w, f.bw[u][j].z, f.bw[u][j].w);
                 }
+    };
+    Frags cur;
+    load_w(cur, 0);
+    inv::await_inputs();  // the first weights are on their way: now the inputs the kernel before this one staged
+    load_a(cur, 0);
+    for (int kp0 = 0; kp0 < kpairs; kp0 += U) {
+        if (PIPE) {
+            Frags next;
+            if (kp0 + U < kpairs) {
+                load_w(next, kp0 + U);
+                load_a(next, kp0 + U);
+            }
+            compute(cur);
+            cur = next;
+        } else {
+            if (kp0 > 0) {
+                load_w(cur, kp0);
+                load_a(cur, kp0);
+            }
+            compute(cur);
+        }
     }
-    if (!waited) inv::await_inputs();
     inv::release_next();
     // D fragment: c0, c1 at token lane / 4, rows 2 * (lane % 4) + 0, 1 of the tile; c2, c3 at token lane / 4 + 8.
 #pragma unroll
@@ -228,19 +249,18 @@ INV_EXTERN void fast_stage_norm(const float* x, const int* xrows, const float* n
     fast::stage_impl<true>(x, xrows, nw, eps, a, k, ldx);
 }
 
-#define FAST_MMA(name, MT, NT, WR, WT, U, SILU)                                                                  \
+#define FAST_MMA(name, MT, NT, WR, WT, U, PIPE, SILU)                                                            \
     INV_EXTERN void __launch_bounds__(32 * WR * WT) name(const uint4* W, const uint4* A, float* y, const float* bias, \
                                                          const float* resid, int rows, int k, int ldy, int n) {       \
-        fast::mma_impl<MT, NT, WR, WT, U, SILU>(W, A, y, bias, resid, rows, k, ldy, n);                                \
+        fast::mma_impl<MT, NT, WR, WT, U, PIPE, SILU>(W, A, y, bias, resid, rows, k, ldy, n);                          \
     }
 // Named fast_mma_<rows>x<tokens>[_silu] per block; a 1-D grid of ceil(rows / R) * ceil(n / T) blocks of 32 * WR * WT
 // threads, no dynamic shared memory.
-#define FAST_MMA_BOTH(shape, MT, NT, WR, WT, U)              \
-    FAST_MMA(fast_mma_##shape, MT, NT, WR, WT, U, false)     \
-    FAST_MMA(fast_mma_##shape##_silu, MT, NT, WR, WT, U, true)
+#define FAST_MMA_BOTH(shape, MT, NT, WR, WT, U, PIPE)              \
+    FAST_MMA(fast_mma_##shape, MT, NT, WR, WT, U, PIPE, false)     \
+    FAST_MMA(fast_mma_##shape##_silu, MT, NT, WR, WT, U, PIPE, true)
 
-FAST_MMA_BOTH(32x16, 1, 1, 4, 1, 8)    // decode: a warp per 8 rows, 8 pairs of 32 (4 KB of weights) in flight
-FAST_MMA_BOTH(8x64, 1, 1, 1, 4, 8)     // small batches of few rows: 4 warps share each weight load through L1
-FAST_MMA_BOTH(32x64, 2, 2, 2, 2, 2)    // batches of 16-64 tokens
-FAST_MMA_BOTH(64x128, 4, 4, 2, 2, 1)   // prefill
-FAST_MMA_BOTH(128x128, 4, 4, 4, 2, 1)  // prefill, more warps per block
+FAST_MMA_BOTH(32x16, 1, 1, 4, 1, 8, false)   // decode: a warp per 8 rows, 8 pairs of 32 (4 KB of weights) in flight
+FAST_MMA_BOTH(8x64, 1, 1, 1, 4, 8, false)    // small batches of few rows: 4 warps share each weight load through L1
+FAST_MMA_BOTH(32x64, 2, 2, 2, 2, 2, false)   // batches of 16-64 tokens
+FAST_MMA_BOTH(64x128, 4, 4, 2, 2, 1, false)  // prefill

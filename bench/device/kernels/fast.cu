@@ -22,22 +22,25 @@
 #include <string>
 
 // Shapes the engine does not launch: the same template, so the same bits.
-template <int MT, int NT, int WR, int WT, int U, bool SILU>
+template <int MT, int NT, int WR, int WT, int U, bool PIPE, bool SILU>
 __global__ void __launch_bounds__(32 * WR * WT)
     fast_var(const uint4* W, const uint4* A, float* y, const float* bias, const float* resid, int rows, int k, int ldy, int n) {
-    fast::mma_impl<MT, NT, WR, WT, U, SILU>(W, A, y, bias, resid, rows, k, ldy, n);
+    fast::mma_impl<MT, NT, WR, WT, U, PIPE, SILU>(W, A, y, bias, resid, rows, k, ldy, n);
 }
 #define FNS(shape) {(const void*)fast_mma_##shape, (const void*)fast_mma_##shape##_silu}
-#define VAR(MT, NT, WR, WT, U) 8 * NT * WR, 16 * MT * WT, 32 * WR * WT, \
-    {(const void*)fast_var<MT, NT, WR, WT, U, false>, (const void*)fast_var<MT, NT, WR, WT, U, true>}
+#define VAR(MT, NT, WR, WT, U, P) 8 * NT * WR, 16 * MT * WT, 32 * WR * WT, \
+    {(const void*)fast_var<MT, NT, WR, WT, U, P, false>, (const void*)fast_var<MT, NT, WR, WT, U, P, true>}
 struct Kind { const char* name; int rb, tb, threads; const void* fn[2]; };
 static const Kind g_kinds[] = {
-    {"fast 32x16", 32, 16, 128, FNS(32x16)},   {"32x16 u16", VAR(1, 1, 4, 1, 16)}, {"16x16 u4", VAR(1, 1, 2, 1, 4)},
-    {"64x16 nt2", VAR(1, 2, 4, 1, 8)},         {"64x16 wr8", VAR(1, 1, 8, 1, 8)},
-    {"fast 8x64", 8, 64, 128, FNS(8x64)},      {"16x64", VAR(2, 1, 2, 2, 4)},
-    {"fast 32x64", 32, 64, 128, FNS(32x64)},   {"64x64", VAR(2, 4, 2, 2, 2)},
-    {"fast 64x128", 64, 128, 128, FNS(64x128)}, {"fast 128x128", 128, 128, 256, FNS(128x128)},
-    {"128x64", VAR(2, 4, 4, 2, 2)},
+    {"fast 32x16", 32, 16, 128, FNS(32x16)},    {"32x16 u16", VAR(1, 1, 4, 1, 16, false)},
+    {"32x16 u8 pipe", VAR(1, 1, 4, 1, 8, true)}, {"32x16 u4 pipe", VAR(1, 1, 4, 1, 4, true)},
+    {"16x16 u4", VAR(1, 1, 2, 1, 4, false)},    {"64x16 nt2", VAR(1, 2, 4, 1, 8, false)},
+    {"64x16 wr8", VAR(1, 1, 8, 1, 8, false)},   {"fast 8x64", 8, 64, 128, FNS(8x64)},
+    {"16x64", VAR(2, 1, 2, 2, 4, false)},       {"fast 32x64", 32, 64, 128, FNS(32x64)},
+    {"32x64 pipe", VAR(2, 2, 2, 2, 1, true)},   {"64x64", VAR(2, 4, 2, 2, 2, false)},
+    {"fast 64x128", 64, 128, 128, FNS(64x128)}, {"64x128 pipe", VAR(4, 4, 2, 2, 1, true)},
+    {"128x128", VAR(4, 4, 4, 2, 1, false)},     {"128x128 pipe", VAR(4, 4, 4, 2, 1, true)},
+    {"128x64 u2", VAR(2, 4, 4, 2, 2, false)},
 };
 constexpr int NKINDS = sizeof(g_kinds) / sizeof(g_kinds[0]);
 static const void* g_stream[3] = {(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
