@@ -114,20 +114,62 @@ template <bool STREAMED> __device__ __forceinline__ uint4 ld_weights(const uint4
     return v;
 }
 
+// Writes a warp's outputs: D fragment c0, c1 at token lane / 4 of the tile, rows 2 * (lane % 4) + 0, 1; c2, c3 at
+// token lane / 4 + 8. Then bias (one add), the residual (resid + y), or silu(gate) * up into y[t][o / 2].
+template <int MT, int NT, bool SILU>
+__device__ __forceinline__ void store(const float (&acc)[MT][NT][4], int mt0, int rt0, int lane, float* y,
+                                      const float* bias, const float* resid, int rows, int ldy, int n) {
+#pragma unroll
+    for (int m = 0; m < MT; m++)
+#pragma unroll
+        for (int j = 0; j < NT; j++)
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int t = 16 * (mt0 + m) + 8 * h + (lane >> 2);
+                const int o = 8 * (rt0 + j) + 2 * (lane & 3);
+                if (t >= n || o >= rows) continue;
+                const float g = acc[m][j][2 * h], u = acc[m][j][2 * h + 1];
+                if (SILU) {
+                    y[(long long)t * ldy + (o >> 1)] = inv::silu_canon(g) * u;
+                    continue;
+                }
+                float v0 = g, v1 = u;
+                if (bias) {
+                    v0 = v0 + bias[o];
+                    if (o + 1 < rows) v1 = v1 + bias[o + 1];
+                }
+                float* yr = y + (long long)t * ldy;
+                if (resid) {
+                    const float* rr = resid + (long long)t * ldy;
+                    v0 = rr[o] + v0;
+                    if (o + 1 < rows) v1 = rr[o + 1] + v1;
+                }
+                yr[o] = v0;
+                if (o + 1 < rows) yr[o + 1] = v1;
+            }
+}
+
+// The block's tiles: groups of GROUP row tiles run together (row tiles fastest), so that the blocks of other token
+// tiles find the same weights in L2.
+__device__ __forceinline__ void block_tile(int rows, int n, int rb, int tb, int& r, int& t) {
+    constexpr int GROUP = 8;
+    const int rowTiles = (rows + rb - 1) / rb, tokTiles = (n + tb - 1) / tb;
+    const int b = blockIdx.x, perGroup = GROUP * tokTiles;
+    const int first = b / perGroup * GROUP, size = min(rowTiles - first, GROUP), in = b - (b / perGroup) * perGroup;
+    r = first + in % size;
+    t = in / size;
+}
+
 // A block is WR x WT warps; a warp holds NT row tiles of 8 (8 * NT rows) x MT token tiles of 16 and walks k, U pairs
-// of 32 per step (all their loads issued before the step's first mma). Row tiles of a block group run together so that
-// blocks of other token tiles find the same weights in L2.
+// of 32 per step (all their loads issued before the step's first mma), straight from global memory into registers.
 template <int MT, int NT, int WR, int WT, int U, bool PIPE, bool SILU>
 __device__ __forceinline__ void mma_impl(const uint4* W, const uint4* A, float* y, const float* bias, const float* resid,
                                          int rows, int k, int ldy, int n) {
     constexpr bool STREAMED = WT == 1;  // no other warp of the block reads these weights
     const int kpairs = (k + 31) >> 5;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int rowTiles = (rows + 8 * NT * WR - 1) / (8 * NT * WR), tokTiles = (n + 16 * MT * WT - 1) / (16 * MT * WT);
-    constexpr int GROUP = 8;
-    const int b = blockIdx.x, perGroup = GROUP * tokTiles;
-    const int first = b / perGroup * GROUP, size = min(rowTiles - first, GROUP), in = b - (b / perGroup) * perGroup;
-    const int rb = first + in % size, tb = in / size;
+    int rb, tb;
+    block_tile(rows, n, 8 * NT * WR, 16 * MT * WT, rb, tb);
     const int rt0 = (rb * WR + warp % WR) * NT;                // first row tile (of 8) of this warp
     const int mt0 = (tb * WT + warp / WR) * MT;                // first token tile (of 16)
     const int rtN = (rows + 7) >> 3;
@@ -203,35 +245,81 @@ __device__ __forceinline__ void mma_impl(const uint4* W, const uint4* A, float* 
         }
     }
     inv::release_next();
-    // D fragment: c0, c1 at token lane / 4, rows 2 * (lane % 4) + 0, 1 of the tile; c2, c3 at token lane / 4 + 8.
+    store<MT, NT, SILU>(acc, mt0, rt0, lane, y, bias, resid, rows, ldy, n);
+}
+
+
+__device__ __forceinline__ void cp16(void* dst, const void* src, bool valid) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src),
+                 "r"(valid ? 16 : 0));  // src-size 0: the 16 bytes are zeros
+}
+
+// The same warp tiles with the block's weights and staged inputs brought into shared memory by cp.async, STAGES pairs
+// of 32 deep, each read from there by the warps that share it (16-byte reads, a warp's 512 contiguous bytes).
+template <int MT, int NT, int WR, int WT, int STAGES, bool SILU>
+__device__ __forceinline__ void mma_smem_impl(const uint4* W, const uint4* A, float* y, const float* bias,
+                                              const float* resid, int rows, int k, int ldy, int n) {
+    constexpr int RT = NT * WR, TT = MT * WT, THREADS = 32 * WR * WT;  // row tiles of 8, token tiles of 16 per block
+    constexpr int CHUNKS = (RT + 2 * TT) * 32;                          // 16-byte copies per pair of 32
+    __shared__ uint4 sm[STAGES][RT + 2 * TT][32];                       // [stage][row tiles, then token tiles x halves][lane]
+    const int kpairs = (k + 31) >> 5;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    int rb, tb;
+    block_tile(rows, n, 8 * RT, 16 * TT, rb, tb);
+    const int rtN = (rows + 7) >> 3;
+    const int wr = warp % WR, wt = warp / WR;
+    float acc[MT][NT][4];
 #pragma unroll
     for (int m = 0; m < MT; m++)
 #pragma unroll
         for (int j = 0; j < NT; j++)
 #pragma unroll
-            for (int h = 0; h < 2; h++) {
-                const int t = 16 * (mt0 + m) + 8 * h + (lane >> 2);
-                const int o = 8 * (rt0 + j) + 2 * (lane & 3);
-                if (t >= n || o >= rows) continue;
-                const float g = acc[m][j][2 * h], u = acc[m][j][2 * h + 1];
-                if (SILU) {
-                    y[(long long)t * ldy + (o >> 1)] = inv::silu_canon(g) * u;
-                    continue;
-                }
-                float v0 = g, v1 = u;
-                if (bias) {
-                    v0 = v0 + bias[o];
-                    if (o + 1 < rows) v1 = v1 + bias[o + 1];
-                }
-                float* yr = y + (long long)t * ldy;
-                if (resid) {
-                    const float* rr = resid + (long long)t * ldy;
-                    v0 = rr[o] + v0;
-                    if (o + 1 < rows) v1 = rr[o + 1] + v1;
-                }
-                yr[o] = v0;
-                if (o + 1 < rows) yr[o + 1] = v1;
+            for (int c = 0; c < 4; c++) acc[m][j][c] = 0.0f;
+    inv::await_inputs();
+    auto issue = [&](int kp) {
+        const int slot = kp % STAGES;
+#pragma unroll
+        for (int c = threadIdx.x; c < CHUNKS; c += THREADS) {
+            const int unit = c >> 5, l = c & 31;
+            if (unit < RT) {
+                const int rt = rb * RT + unit;
+                cp16(&sm[slot][unit][l], W + ((long long)min(rt, rtN - 1) * kpairs + kp) * 32 + l, rt < rtN);
+            } else {
+                const int u = unit - RT, mt = tb * TT + (u >> 1), half = u & 1;
+                const bool ok = 16 * mt + 8 * half + (l >> 2) < n;
+                cp16(&sm[slot][unit][l], A + (((long long)(ok ? mt : 0) * kpairs + kp) * 2 + half) * 32 + l, ok);
             }
+        }
+    };
+#pragma unroll
+    for (int s = 0; s < STAGES - 1; s++) {
+        if (s < kpairs) issue(s);
+        asm volatile("cp.async.commit_group;" ::: "memory");
+    }
+    for (int kp = 0; kp < kpairs; kp++) {
+        asm volatile("cp.async.wait_group %0;" ::"n"(STAGES - 2) : "memory");
+        __syncthreads();  // pair kp has landed for every thread; every warp is done with the slot refilled next
+        if (kp + STAGES - 1 < kpairs) issue(kp + STAGES - 1);
+        asm volatile("cp.async.commit_group;" ::: "memory");
+        const int slot = kp % STAGES;
+        uint4 bw[NT], alo[MT], ahi[MT];
+#pragma unroll
+        for (int j = 0; j < NT; j++) bw[j] = sm[slot][wr * NT + j][lane];
+#pragma unroll
+        for (int m = 0; m < MT; m++) {
+            alo[m] = sm[slot][RT + 2 * (wt * MT + m)][lane];
+            ahi[m] = sm[slot][RT + 2 * (wt * MT + m) + 1][lane];
+        }
+#pragma unroll
+        for (int m = 0; m < MT; m++)
+#pragma unroll
+            for (int j = 0; j < NT; j++) {
+                mma(acc[m][j], alo[m].x, ahi[m].x, alo[m].y, ahi[m].y, bw[j].x, bw[j].y);
+                mma(acc[m][j], alo[m].z, ahi[m].z, alo[m].w, ahi[m].w, bw[j].z, bw[j].w);
+            }
+    }
+    inv::release_next();
+    store<MT, NT, SILU>(acc, (tb * WT + wt) * MT, (rb * WR + wr) * NT, lane, y, bias, resid, rows, ldy, n);
 }
 
 }  // namespace fast
@@ -264,3 +352,12 @@ FAST_MMA_BOTH(32x16, 1, 1, 4, 1, 8, false)   // decode: a warp per 8 rows, 8 pai
 FAST_MMA_BOTH(8x64, 1, 1, 1, 4, 8, false)    // small batches of few rows: 4 warps share each weight load through L1
 FAST_MMA_BOTH(32x64, 2, 2, 2, 2, 2, false)   // batches of 16-64 tokens
 FAST_MMA_BOTH(64x128, 4, 4, 2, 2, 1, false)  // prefill
+
+#define FAST_SMEM(name, MT, NT, WR, WT, STAGES, SILU)                                                            \
+    INV_EXTERN void __launch_bounds__(32 * WR * WT) name(const uint4* W, const uint4* A, float* y, const float* bias, \
+                                                         const float* resid, int rows, int k, int ldy, int n) {       \
+        fast::mma_smem_impl<MT, NT, WR, WT, STAGES, SILU>(W, A, y, bias, resid, rows, k, ldy, n);                      \
+    }
+// fast_smem_<rows>x<tokens>[_silu]: the same, through shared memory (static, at most 48 KB); the same grid.
+FAST_SMEM(fast_smem_128x128, 4, 4, 4, 2, 3, false)
+FAST_SMEM(fast_smem_128x128_silu, 4, 4, 4, 2, 3, true)

@@ -27,7 +27,14 @@ __global__ void __launch_bounds__(32 * WR * WT)
     fast_var(const uint4* W, const uint4* A, float* y, const float* bias, const float* resid, int rows, int k, int ldy, int n) {
     fast::mma_impl<MT, NT, WR, WT, U, PIPE, SILU>(W, A, y, bias, resid, rows, k, ldy, n);
 }
+template <int MT, int NT, int WR, int WT, int STAGES, bool SILU>
+__global__ void __launch_bounds__(32 * WR * WT)
+    smem_var(const uint4* W, const uint4* A, float* y, const float* bias, const float* resid, int rows, int k, int ldy, int n) {
+    fast::mma_smem_impl<MT, NT, WR, WT, STAGES, SILU>(W, A, y, bias, resid, rows, k, ldy, n);
+}
 #define FNS(shape) {(const void*)fast_mma_##shape, (const void*)fast_mma_##shape##_silu}
+#define SMEM(MT, NT, WR, WT, S) 8 * NT * WR, 16 * MT * WT, 32 * WR * WT, \
+    {(const void*)smem_var<MT, NT, WR, WT, S, false>, (const void*)smem_var<MT, NT, WR, WT, S, true>}
 #define VAR(MT, NT, WR, WT, U, P) 8 * NT * WR, 16 * MT * WT, 32 * WR * WT, \
     {(const void*)fast_var<MT, NT, WR, WT, U, P, false>, (const void*)fast_var<MT, NT, WR, WT, U, P, true>}
 struct Kind { const char* name; int rb, tb, threads; const void* fn[2]; };
@@ -41,6 +48,10 @@ static const Kind g_kinds[] = {
     {"fast 64x128", 64, 128, 128, FNS(64x128)}, {"64x128 pipe", VAR(4, 4, 2, 2, 1, true)},
     {"128x128", VAR(4, 4, 4, 2, 1, false)},     {"128x128 pipe", VAR(4, 4, 4, 2, 1, true)},
     {"128x64 u2", VAR(2, 4, 4, 2, 2, false)},
+    {"fast smem 128x128", 128, 128, 256, {(const void*)fast_smem_128x128, (const void*)fast_smem_128x128_silu}},
+    {"smem 64x128 s4", SMEM(4, 4, 2, 2, 4)},    {"smem 128x64 s4", SMEM(2, 4, 4, 2, 4)},
+    {"smem 64x64 s4", SMEM(2, 2, 4, 2, 4)},     {"smem 32x64 s4", SMEM(2, 1, 4, 2, 4)},
+    {"smem 64x32 s4", SMEM(1, 2, 4, 2, 4)},
 };
 constexpr int NKINDS = sizeof(g_kinds) / sizeof(g_kinds[0]);
 static const void* g_stream[3] = {(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
