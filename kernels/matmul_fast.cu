@@ -103,6 +103,29 @@ __device__ __forceinline__ void mma(float* d, unsigned a0, unsigned a1, unsigned
                  : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
+// acc[m][j] += one pair of 32 of k: token tiles m (rows 0-7 in alo[m], 8-15 in ahi[m]) times row tiles j (bw[j]),
+// the lower k tile of the pair first.
+template <int MT, int NT>
+__device__ __forceinline__ void mma_pair(float (&acc)[MT][NT][4], const uint4 (&alo)[MT], const uint4 (&ahi)[MT],
+                                         const uint4 (&bw)[NT]) {
+#pragma unroll
+    for (int m = 0; m < MT; m++)
+#pragma unroll
+        for (int j = 0; j < NT; j++) {
+            mma(acc[m][j], alo[m].x, ahi[m].x, alo[m].y, ahi[m].y, bw[j].x, bw[j].y);
+            mma(acc[m][j], alo[m].z, ahi[m].z, alo[m].w, ahi[m].w, bw[j].z, bw[j].w);
+        }
+}
+
+template <int MT, int NT> __device__ __forceinline__ void clear(float (&acc)[MT][NT][4]) {
+#pragma unroll
+    for (int m = 0; m < MT; m++)
+#pragma unroll
+        for (int j = 0; j < NT; j++)
+#pragma unroll
+            for (int c = 0; c < 4; c++) acc[m][j][c] = 0.0f;
+}
+
 template <bool STREAMED> __device__ __forceinline__ uint4 ld_weights(const uint4* p) {
     uint4 v;
     if (STREAMED) {
@@ -182,12 +205,7 @@ __device__ __forceinline__ void mma_impl(const uint4* W, const uint4* A, float* 
         hiOk[m] = 16 * (mt0 + m) + 8 + (lane >> 2) < n;
     }
     float acc[MT][NT][4];
-#pragma unroll
-    for (int m = 0; m < MT; m++)
-#pragma unroll
-        for (int j = 0; j < NT; j++)
-#pragma unroll
-            for (int c = 0; c < 4; c++) acc[m][j][c] = 0.0f;
+    clear(acc);
     const uint4* wp = W + (long long)rt0 * kpairs * 32 + lane;
     const uint4* ap = A + (long long)mt0 * kpairs * 64 + lane;
     // The weights of U pairs of 32 from kp0 (zeros past the matrix), then the staged inputs (zeros past n), then the
@@ -214,14 +232,7 @@ __device__ __forceinline__ void mma_impl(const uint4* W, const uint4* A, float* 
     };
     auto compute = [&](const Frags& f) {
 #pragma unroll
-        for (int u = 0; u < U; u++)
-#pragma unroll
-            for (int m = 0; m < MT; m++)
-#pragma unroll
-                for (int j = 0; j < NT; j++) {
-                    mma(acc[m][j], f.alo[u][m].x, f.ahi[u][m].x, f.alo[u][m].y, f.ahi[u][m].y, f.bw[u][j].x, f.bw[u][j].y);
-                    mma(acc[m][j], f.alo[u][m].z, f.ahi[u][m].z, f.alo[u][m].w, f.ahi[u][m].w, f.bw[u][j].z, f.bw[u][j].w);
-                }
+        for (int u = 0; u < U; u++) mma_pair(acc, f.alo[u], f.ahi[u], f.bw[u]);
     };
     Frags cur;
     load_w(cur, 0);
@@ -269,12 +280,7 @@ __device__ __forceinline__ void mma_smem_impl(const uint4* W, const uint4* A, fl
     const int rtN = (rows + 7) >> 3;
     const int wr = warp % WR, wt = warp / WR;
     float acc[MT][NT][4];
-#pragma unroll
-    for (int m = 0; m < MT; m++)
-#pragma unroll
-        for (int j = 0; j < NT; j++)
-#pragma unroll
-            for (int c = 0; c < 4; c++) acc[m][j][c] = 0.0f;
+    clear(acc);
     inv::await_inputs();
     auto issue = [&](int kp) {
         const int slot = kp % STAGES;
@@ -310,13 +316,7 @@ __device__ __forceinline__ void mma_smem_impl(const uint4* W, const uint4* A, fl
             alo[m] = sm[slot][RT + 2 * (wt * MT + m)][lane];
             ahi[m] = sm[slot][RT + 2 * (wt * MT + m) + 1][lane];
         }
-#pragma unroll
-        for (int m = 0; m < MT; m++)
-#pragma unroll
-            for (int j = 0; j < NT; j++) {
-                mma(acc[m][j], alo[m].x, ahi[m].x, alo[m].y, ahi[m].y, bw[j].x, bw[j].y);
-                mma(acc[m][j], alo[m].z, ahi[m].z, alo[m].w, ahi[m].w, bw[j].z, bw[j].w);
-            }
+        mma_pair(acc, alo, ahi, bw);
     }
     inv::release_next();
     store<MT, NT, SILU>(acc, (tb * WT + wt) * MT, (rb * WR + wr) * NT, lane, y, bias, resid, rows, ldy, n);

@@ -15,6 +15,7 @@
 #include "../../../kernels/matmul_fast.cu"
 #include "../../../kernels/matvec_stream.cu"
 #include "../../../kernels/matvec_tile.cu"
+#include "layer.cuh"
 #include "reference.cuh"
 
 #include <cmath>
@@ -102,22 +103,7 @@ __global__ void reference64(const unsigned short* W, const float* x, const int* 
     y[(long long)t * outRows + o] = v;
 }
 
-struct Shape { const char* name; int hidden, qkv, inter, layers; };
 struct Layer { unsigned short* w[4]; const void* portable[4]; const uint4* fast[2][4]; float *nIn, *nPost, *bias; };
-struct Bufs { float *x0, *attn, *hin, *xres, *y[5]; int* rev; };
-// Projection p (0 qkv, 1 o, 2 gate/up, 3 down, 4 qkv over reversed rows): rows, k, flags (1 norm, 2 silu), buffers.
-struct Proj { int rows, k, flags, ldy; const float *x, *nw, *bias, *resid; const int* xrows; float* y; };
-static Proj projection(int p, const Shape& sh, const Layer& w, const Bufs& b) {
-    const int H = sh.hidden, Q = sh.qkv, I = sh.inter;
-    switch (p) {
-        case 0: return {Q, H, 1, Q, b.x0, w.nIn, w.bias, nullptr, nullptr, b.y[0]};
-        case 1: return {H, H, 0, H, b.attn, nullptr, nullptr, b.xres, nullptr, b.y[1]};
-        case 2: return {2 * I, H, 3, I, b.x0, w.nPost, nullptr, nullptr, nullptr, b.y[2]};
-        case 3: return {H, I, 0, H, b.hin, nullptr, nullptr, b.xres, nullptr, b.y[3]};
-        default: return {Q, H, 1, Q, b.x0, w.nIn, w.bias, nullptr, b.rev, b.y[4]};
-    }
-}
-static long long outFloats(const Proj& p, int n) { return (long long)n * p.ldy; }
 
 // One projection of n tokens: ki >= 0 a fast kind (d: 0 bf16 weights, 1 f32 weights of the same values), -1 portable.
 static void proj(cudaStream_t s, int ki, int d, const Layer& w, int p, const Shape& sh, const Bufs& b, int n) {
@@ -161,12 +147,6 @@ template <typename T> static const uint4* fast_laid(const T* w, int rows, int k)
     if constexpr (sizeof(T) == 2) fast_layout_bf16<<<2048, 256>>>(w, out, rows, k);
     else fast_layout_f32<<<2048, 256>>>(w, out, rows, k);
     return out;
-}
-
-static std::vector<int> list(const char* s) {
-    std::vector<int> v;
-    for (const char* p = s; *p; p++) if (p == s || p[-1] == ',') v.push_back(atoi(p));
-    return v;
 }
 
 static std::vector<float> fetch(const float* d, long long count) {
@@ -229,15 +209,8 @@ int main(int argc, char** argv) {
             fill_f32<<<64, 256>>>(w.nIn, H, 5 + l, 0.5f, 1.5f); fill_f32<<<64, 256>>>(w.nPost, H, 7 + l, 0.5f, 1.5f);
             fill_f32<<<64, 256>>>(w.bias, Q, 9 + l, -0.1f, 0.1f);
         }
-        Bufs b;
-        CK(cudaMalloc(&b.x0, 4 * NMAX * H)); CK(cudaMalloc(&b.attn, 4 * NMAX * H)); CK(cudaMalloc(&b.hin, 4 * NMAX * I));
-        CK(cudaMalloc(&b.xres, 4 * NMAX * H)); CK(cudaMalloc(&b.rev, 4 * NMAX));
+        Bufs b = alloc_bufs(sh, NMAX);
         CK(cudaMalloc(&g_a, (long long)(NMAX + 15) / 16 * ((std::max(H, I) + 31) / 32) * 1024));
-        const long long yf[5] = {Q, H, I, H, Q};
-        for (int o = 0; o < 5; o++) CK(cudaMalloc(&b.y[o], 4 * NMAX * yf[o]));
-        fill_f32<<<256, 256>>>(b.x0, NMAX * H, 3, -2.0f, 2.0f); fill_f32<<<256, 256>>>(b.attn, NMAX * H, 4, -1.0f, 1.0f);
-        fill_f32<<<256, 256>>>(b.hin, NMAX * I, 6, -1.0f, 1.0f); fill_f32<<<256, 256>>>(b.xres, NMAX * H, 8, -1.0f, 1.0f);
-        CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
         printf("\n%s: hidden %lld, qkv %lld, ffn %lld; %d layers of %.1f M weights\n", sh.name, H, Q, I, sh.layers, fmas / 1e6);
 
         // The bits every kernel must give: the decode shape inside the largest n; and the fp64 reference (64 tokens).
@@ -312,8 +285,7 @@ int main(int argc, char** argv) {
             }
             cudaFree(w.nIn); cudaFree(w.nPost); cudaFree(w.bias);
         }
-        cudaFree(b.x0); cudaFree(b.attn); cudaFree(b.hin); cudaFree(b.xres); cudaFree(b.rev); cudaFree(g_a);
-        for (int o = 0; o < 5; o++) cudaFree(b.y[o]);
+        free_bufs(b); cudaFree(g_a);
     }
     printf("\nbatch invariance: %s\n", allEqual ? "every fast kernel, every n: equal bits" : "DIFFER (see above)");
     return allEqual ? 0 : 1;

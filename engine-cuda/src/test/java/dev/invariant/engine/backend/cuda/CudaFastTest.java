@@ -14,18 +14,14 @@ import dev.invariant.engine.api.Request;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.backend.StepScript;
-import dev.invariant.engine.backend.cpu.LoadedModel;
-import dev.invariant.engine.backend.cpu.SyntheticModel;
 import dev.invariant.engine.invariance.Run;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.sample.SamplingParams;
-import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CudaFastTest {
     /** The Qwen2.5-0.5B layer shape, two layers, bf16 (CudaMatchesCpuTest's). */
-    private static final String QWEN25 = "qwen2.5-0.5b-two-layers";
+    private static final String QWEN25 = CudaNaiveTest.QWEN25;
 
     @BeforeAll
     static void gpu() {
@@ -53,7 +49,7 @@ class CudaFastTest {
     @ParameterizedTest
     @ValueSource(strings = {"stories260K", "tiny-qwen3", "tiny-gptq-int8", QWEN25})
     void aSequencesLogitsDoNotDependOnItsBatch(String name) {
-        withModel(name, m -> {
+        CudaNaiveTest.withModel(name, m -> {
             SplittableRandom rnd = new SplittableRandom(name.hashCode());
             int vocab = m.config().vocabSize();
             int[] prompt = rnd.ints(150, 3, vocab).toArray();
@@ -81,7 +77,7 @@ class CudaFastTest {
     @ParameterizedTest
     @ValueSource(strings = {"stories260K", "tiny-qwen2", QWEN25})
     void prefillChunkedPrefillAndDecodeGiveTheSameBits(String name) {
-        withModel(name, m -> {
+        CudaNaiveTest.withModel(name, m -> {
             SplittableRandom rnd = new SplittableRandom(7);
             int[] prompt = rnd.ints(100, 3, m.config().vocabSize()).toArray();
             int[] decoded = rnd.ints(4, 3, m.config().vocabSize()).toArray();
@@ -100,7 +96,7 @@ class CudaFastTest {
     @ParameterizedTest
     @ValueSource(strings = {"stories260K", QWEN25})
     void runToRunIdenticalAndCloseToPortable(String name) {
-        withModel(name, m -> {
+        CudaNaiveTest.withModel(name, m -> {
             SplittableRandom rnd = new SplittableRandom(11);
             int[] prompt = rnd.ints(150, 3, m.config().vocabSize()).toArray();
             int[] decoded = rnd.ints(4, 3, m.config().vocabSize()).toArray();
@@ -119,7 +115,7 @@ class CudaFastTest {
                 portable = StepScript.run(be, prompt, decoded, table, 7, true, new SplittableRandom(3));
             }
             assertArrayEquals(first, second, name + ": two runs of the same batches, other bits");
-            double d = distance(first, portable);
+            double d = CudaNaiveTest.distance(first, portable);
             // bf16 operands (8 significant bits: 2^-9 relative per rounding) through every projection of every layer,
             // with fp32 accumulation: a few 1e-3 per projection, growing over the layers; portable is the fp32 truth.
             assertTrue(d > 0, name + ": fast gave portable's bits (the fast kernels did not run)");
@@ -202,32 +198,5 @@ class CudaFastTest {
         List<int[]> flat = new ArrayList<>();
         for (int[][] s : out) flat.addAll(Arrays.asList(s));
         return flat.toArray(int[][]::new);
-    }
-
-    private static void withModel(String name, Consumer<Model> test) {
-        if (name.equals(QWEN25)) {
-            try (Arena arena = Arena.ofShared()) {
-                test.accept(SyntheticModel.build(CudaMatchesCpuTest.qwen25TwoLayers(), arena, 5));
-            }
-            return;
-        }
-        try (LoadedModel m = LoadedModel.open(name)) {
-            test.accept(m.model());
-        }
-    }
-
-    /** ||a - b|| / ||b|| over every logit of every position (raw bits read back as floats). */
-    private static double distance(int[][] a, int[][] b) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < a.length; i++) {
-            for (int j = 0; j < a[i].length; j++) {
-                double x = Float.intBitsToFloat(a[i][j]);
-                double y = Float.intBitsToFloat(b[i][j]);
-                diff += (x - y) * (x - y);
-                norm += y * y;
-            }
-        }
-        return Math.sqrt(diff / norm);
     }
 }

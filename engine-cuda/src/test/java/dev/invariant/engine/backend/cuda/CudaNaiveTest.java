@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CudaNaiveTest {
     /** The Qwen2.5-0.5B layer shape, two layers, bf16 (CudaMatchesCpuTest's). */
-    private static final String QWEN25 = "qwen2.5-0.5b-two-layers";
+    static final String QWEN25 = "qwen2.5-0.5b-two-layers";
 
     @BeforeAll
     static void gpu() {
@@ -196,7 +196,8 @@ class CudaNaiveTest {
         }
     }
 
-    private static void withModel(String name, Consumer<Model> test) {
+    /** Runs test on a shared model, or on {@link #QWEN25} (synthetic weights). */
+    static void withModel(String name, Consumer<Model> test) {
         if (name.equals(QWEN25)) {
             try (Arena arena = Arena.ofShared()) {
                 test.accept(SyntheticModel.build(CudaMatchesCpuTest.qwen25TwoLayers(), arena, 5));
@@ -229,7 +230,7 @@ class CudaNaiveTest {
     }
 
     /** ||a - b|| / ||b|| over every logit of every position (raw bits read back as floats). */
-    private static double distance(int[][] a, int[][] b) {
+    static double distance(int[][] a, int[][] b) {
         double diff = 0;
         double norm = 0;
         for (int i = 0; i < a.length; i++) {
