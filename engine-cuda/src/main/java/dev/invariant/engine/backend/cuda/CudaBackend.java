@@ -186,6 +186,21 @@ public final class CudaBackend implements Backend {
         return r;
     }
 
+    /**
+     * Device time of a decode step of n tokens, in microseconds: its graph (captured by an earlier step of n tokens)
+     * replayed reps times back to back on the staged inputs, with no host work between: what a step would cost if
+     * the host kept ahead of the GPU. Benchmarks only: the replays rewrite the last step's KV entries.
+     */
+    synchronized double replayMicros(int n, int reps) {
+        ctx.makeCurrent();
+        graphs.launch(n);
+        ctx.synchronize();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) graphs.launch(n);
+        ctx.synchronize();
+        return (System.nanoTime() - t0) / 1e3 / reps;
+    }
+
     /** Decode batch sizes captured as CUDA graphs so far. */
     public int graphsCaptured() {
         return graphs.captured();
