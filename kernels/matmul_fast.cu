@@ -67,6 +67,7 @@ __device__ __forceinline__ void layout_impl(const T* W, uint4* out, int rows, in
 template <bool NORM>
 __device__ __forceinline__ void stage_impl(const float* x, const int* xrows, const float* nw, float eps, uint4* a,
                                            int k, int ldx) {
+    inv::release_next();  // the projection's mma kernel may start requesting its weights now; it waits for these rows
     inv::await_inputs();
     const int t = blockIdx.x;
     const float* xr = x + (long long)(xrows ? xrows[t] : t) * ldx;
@@ -94,7 +95,6 @@ __device__ __forceinline__ void stage_impl(const float* x, const int* xrows, con
         a[(((long long)mt * kpairs + kp) * 2 + half) * 32 + L] =
             make_uint4(pack(v[0], v[1]), pack(v[2], v[3]), pack(v[4], v[5]), pack(v[6], v[7]));
     }
-    inv::release_next();
 }
 
 __device__ __forceinline__ void mma(float* d, unsigned a0, unsigned a1, unsigned a2, unsigned a3, unsigned b0, unsigned b1) {
