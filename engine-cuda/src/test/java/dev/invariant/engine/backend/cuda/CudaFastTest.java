@@ -74,6 +74,34 @@ class CudaFastTest {
         });
     }
 
+    /**
+     * Every tile shape of kernels/matmul_fast.cu forced on every projection (decode shapes on prefill steps, prefill
+     * shapes on decode steps): the bits the engine's own choice gives, step by step, with companions.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K", QWEN25})
+    void everyTileShapeGivesTheSameBits(String name) {
+        CudaNaiveTest.withModel(name, m -> {
+            SplittableRandom rnd = new SplittableRandom(13);
+            int[] prompt = rnd.ints(90, 3, m.config().vocabSize()).toArray();
+            int[] decoded = rnd.ints(3, 3, m.config().vocabSize()).toArray();
+            int[] table = StepScript.blocks(0, (93 + StepScript.BLOCK - 1) / StepScript.BLOCK);
+            int[][] auto;
+            try (CudaBackend be = fast(m, StepScript.numBlocks(table), 512)) {
+                auto = StepScript.run(be, prompt, decoded, table, 40, true, new SplittableRandom(4));
+            }
+            for (String shape : FastKernels.shapeNames()) {
+                System.setProperty(FastKernels.SHAPE, shape);
+                try (CudaBackend be = fast(m, StepScript.numBlocks(table), 512)) {
+                    assertArrayEquals(auto, StepScript.run(be, prompt, decoded, table, 40, true, new SplittableRandom(4)),
+                            name + ": " + shape + " on every projection");
+                } finally {
+                    System.clearProperty(FastKernels.SHAPE);
+                }
+            }
+        });
+    }
+
     /** The same prompt in one piece, in chunks of 7 and a token at a time: the same bits after it and at every decoded position. */
     @ParameterizedTest
     @ValueSource(strings = {"stories260K", "tiny-qwen2", QWEN25})
