@@ -5,7 +5,8 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 
 /**
- * The fast profile on the GPU (kernels/matmul_fast.cu, docs/numerics.md §12): dense projections on the tensor cores,
+ * The fast profile on the GPU (kernels/fast.cuh, fast_layout.cu, matmul_fast.cu; docs/numerics.md §12.1): dense
+ * projections on the tensor cores,
  * bf16 operands, one fp32 accumulator per output fed by m16n8k16 mma over k in increasing chunks of 16, never split.
  * Every output's bits are therefore the same whichever tile shape computes it: the shape may follow the step's size
  * (as portable's kernels do) and a token's logits still do not depend on the batch it is in. Not equal to the CPU.
@@ -55,10 +56,10 @@ final class FastKernels implements ProfileKernels {
             mma[s][0] = k.dependentFn("matmul_fast", NAMES[s]);
             mma[s][1] = k.dependentFn("matmul_fast", NAMES[s] + "_silu");
         }
-        stage = k.dependentFn("matmul_fast", "fast_stage");
-        stageNorm = k.dependentFn("matmul_fast", "fast_stage_norm");
-        layoutBf16 = k.fn("matmul_fast", "fast_layout_bf16");
-        layoutF32 = k.fn("matmul_fast", "fast_layout_f32");
+        stage = k.dependentFn("fast_layout", "fast_stage");
+        stageNorm = k.dependentFn("fast_layout", "fast_stage_norm");
+        layoutBf16 = k.fn("fast_layout", "fast_layout_bf16");
+        layoutF32 = k.fn("fast_layout", "fast_layout_f32");
         String choice = System.getProperty(SHAPE, "auto");
         forced = choice.equals("auto") ? -1 : java.util.Arrays.asList(NAMES).indexOf(choice);
         if (forced < 0 && !choice.equals("auto")) {

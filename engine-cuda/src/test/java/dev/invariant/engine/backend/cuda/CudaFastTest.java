@@ -29,7 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The fast profile on the GPU (kernels/matmul_fast.cu, {@link FastKernels}) keeps the promises it exists for: a
+ * The fast profile on the GPU (kernels/fast.cuh, matmul_fast.cu, {@link FastKernels}) keeps the promises it exists for: a
  * sequence's logits bits do not depend on the batch it shares steps with (1 to 40 sequences, prefill and decode mixed,
  * so every tile shape of the kernel runs), nor on how its prompt is cut (one piece, chunks, a token at a time), nor on
  * the run; its values stay close to portable's, with the same greedy tokens on a real model; its completions name it.
