@@ -169,10 +169,13 @@ __device__ __forceinline__ void mma_smem_impl(const uint4* W, const uint4* A, fl
     FAST_MMA(fast_mma_##shape, MT, NT, WR, WT, U, PIPE, false)     \
     FAST_MMA(fast_mma_##shape##_silu, MT, NT, WR, WT, U, PIPE, true)
 
-FAST_MMA_BOTH(32x16, 1, 1, 4, 1, 8, false)   // decode: a warp per 8 rows, 8 pairs of 32 (4 KB of weights) in flight
-FAST_MMA_BOTH(8x64, 1, 1, 1, 4, 8, false)    // small batches of few rows: 4 warps share each weight load through L1
-FAST_MMA_BOTH(32x64, 2, 2, 2, 2, 2, false)   // batches of 16-64 tokens
-FAST_MMA_BOTH(64x128, 4, 4, 2, 2, 1, false)  // prefill
+// Measured on an H200 (docs/benchmarks.md, bench/device/kernels/fast): engine-cuda FastKernels.shape picks among these.
+FAST_MMA_BOTH(32x16, 1, 1, 4, 1, 16, false)  // decode (<= 16 tokens): a warp per 8 rows, 16 pairs of 32 (8 KB) in flight
+FAST_MMA_BOTH(16x16, 1, 1, 2, 1, 4, false)   // 17-64 tokens
+FAST_MMA_BOTH(32x64, 2, 2, 2, 2, 2, false)   // many tokens over few rows
+FAST_MMA_BOTH(64x64, 2, 4, 2, 2, 2, false)
+FAST_MMA_BOTH(128x64, 2, 4, 4, 2, 2, false)
+FAST_MMA_BOTH(64x128, 4, 4, 2, 2, 1, false)
 
 #define FAST_SMEM(name, MT, NT, WR, WT, STAGES, SILU)                                                            \
     INV_EXTERN void __launch_bounds__(32 * WR * WT) name(const uint4* W, const uint4* A, float* y, const float* bias, \

@@ -41,19 +41,13 @@ __global__ void __launch_bounds__(32 * WR * WT)
     {(const void*)fast_var<MT, NT, WR, WT, U, P, false>, (const void*)fast_var<MT, NT, WR, WT, U, P, true>}
 struct Kind { const char* name; int rb, tb, threads; const void* fn[2]; };
 static const Kind g_kinds[] = {
-    {"fast 32x16", 32, 16, 128, FNS(32x16)},    {"32x16 u16", VAR(1, 1, 4, 1, 16, false)},
-    {"32x16 u8 pipe", VAR(1, 1, 4, 1, 8, true)}, {"32x16 u4 pipe", VAR(1, 1, 4, 1, 4, true)},
-    {"16x16 u4", VAR(1, 1, 2, 1, 4, false)},    {"64x16 nt2", VAR(1, 2, 4, 1, 8, false)},
-    {"64x16 wr8", VAR(1, 1, 8, 1, 8, false)},   {"fast 8x64", 8, 64, 128, FNS(8x64)},
-    {"16x64", VAR(2, 1, 2, 2, 4, false)},       {"fast 32x64", 32, 64, 128, FNS(32x64)},
-    {"32x64 pipe", VAR(2, 2, 2, 2, 1, true)},   {"64x64", VAR(2, 4, 2, 2, 2, false)},
-    {"fast 64x128", 64, 128, 128, FNS(64x128)}, {"64x128 pipe", VAR(4, 4, 2, 2, 1, true)},
-    {"128x128", VAR(4, 4, 4, 2, 1, false)},     {"128x128 pipe", VAR(4, 4, 4, 2, 1, true)},
-    {"128x64 u2", VAR(2, 4, 4, 2, 2, false)},
+    {"fast 32x16", 32, 16, 128, FNS(32x16)},     {"32x16 u8", VAR(1, 1, 4, 1, 8, false)},
+    {"64x16 wr8", VAR(1, 1, 8, 1, 8, false)},    {"fast 16x16", 16, 16, 64, FNS(16x16)},
+    {"fast 32x64", 32, 64, 128, FNS(32x64)},     {"fast 64x64", 64, 64, 128, FNS(64x64)},
+    {"fast 128x64", 128, 64, 256, FNS(128x64)},  {"fast 64x128", 64, 128, 128, FNS(64x128)},
+    {"64x128 pipe", VAR(4, 4, 2, 2, 1, true)},
     {"fast smem 128x128", 128, 128, 256, {(const void*)fast_smem_128x128, (const void*)fast_smem_128x128_silu}},
-    {"smem 64x128 s4", SMEM(4, 4, 2, 2, 4)},    {"smem 128x64 s4", SMEM(2, 4, 4, 2, 4)},
-    {"smem 64x64 s4", SMEM(2, 2, 4, 2, 4)},     {"smem 32x64 s4", SMEM(2, 1, 4, 2, 4)},
-    {"smem 64x32 s4", SMEM(1, 2, 4, 2, 4)},
+    {"smem 128x64 s4", SMEM(2, 4, 4, 2, 4)},     {"smem 64x64 s4", SMEM(2, 2, 4, 2, 4)},
 };
 constexpr int NKINDS = sizeof(g_kinds) / sizeof(g_kinds[0]);
 static const void* g_stream[3] = {(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,

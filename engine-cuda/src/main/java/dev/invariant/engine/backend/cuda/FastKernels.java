@@ -21,9 +21,15 @@ import jcuda.driver.CUfunction;
  */
 final class FastKernels implements ProfileKernels {
     /** kernels/matmul_fast.cu's shapes: {rows, tokens, threads} per block, and their kernel names. */
-    private static final int[][] SHAPES = {{32, 16, 128}, {8, 64, 128}, {32, 64, 128}, {64, 128, 128}, {128, 128, 256}};
-    private static final String[] NAMES = {"fast_mma_32x16", "fast_mma_8x64", "fast_mma_32x64", "fast_mma_64x128",
-            "fast_smem_128x128"};
+    private static final int[][] SHAPES = {{32, 16, 128}, {16, 16, 64}, {32, 64, 128}, {64, 64, 128}, {128, 64, 256},
+            {64, 128, 128}, {128, 128, 256}};
+    private static final String[] NAMES = {"fast_mma_32x16", "fast_mma_16x16", "fast_mma_32x64", "fast_mma_64x64",
+            "fast_mma_128x64", "fast_mma_64x128", "fast_smem_128x128"};
+    private static final int DECODE = 0;
+    private static final int SMALL_BATCH = 1;
+    /** Steps of more tokens: the largest tile whose blocks still make {@link #WAVES} waves, this order. */
+    private static final int[] LARGE = {6, 5, 4, 3, 2};
+    private static final int WAVES = 6;
     private static final int STAGE_THREADS = 128;
     /** auto (default: {@link #shape}) or one of {@link #NAMES} for every projection (tests: every shape, the same bits). */
     static final String SHAPE = "invariant.cuda.fast-shape";
@@ -84,14 +90,23 @@ final class FastKernels implements ProfileKernels {
     }
 
     /**
-     * Which of {@link #SHAPES} a projection of n tokens over {@code rows} weight rows takes. Each output's bits are
-     * the same in every shape; the choice only moves time.
+     * Which of {@link #SHAPES} a projection of n tokens over {@code rows} weight rows takes. Each output's bits are the
+     * same in every shape; the choice only moves time. Measured per projection on an H200 at n = 1 … 2,767 over the
+     * Qwen2.5-0.5B, Qwen1.5-14B and an edge shape (docs/benchmarks.md): 32 × 16 up to 16 tokens, 16 × 16 up to 64,
+     * then the largest tile that still fills the multiprocessors {@link #WAVES} times over (within 7 % of the best
+     * shape per layer at 700 and 2,767 tokens).
      */
     int shape(int rows, int n) {
         if (forced >= 0) return forced;
-        if (n <= 16) return 0;
-        if (n <= 64) return (rows + 31) / 32 * 2 < ctx.multiprocessors ? 1 : 2;
-        return 3;
+        if (n <= 16) return DECODE;
+        if (n <= 64) return SMALL_BATCH;
+        for (int s : LARGE) {
+            if ((long) ((rows + SHAPES[s][0] - 1) / SHAPES[s][0]) * ((n + SHAPES[s][1] - 1) / SHAPES[s][1])
+                    >= (long) WAVES * ctx.multiprocessors) {
+                return s;
+            }
+        }
+        return LARGE[LARGE.length - 1];
     }
 
     /** Row-major m rewritten into the fragment layout in bf16 ({@code consume}: m's memory freed). */
