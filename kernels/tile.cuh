@@ -58,10 +58,10 @@ __device__ __forceinline__ void block_tile(int rowTiles, int tokTiles, int& rt, 
 }
 
 // invs[t] = 1 / rms of the block's TB input rows (tokens t0 + t, past n: the last again), a warp per token (NORM).
-template <int TB, int WARPS>
+template <int TB, int NW>
 __device__ __forceinline__ void norm_invs(float* invs, const float* x, const int* xrows, int ldx, int k, int t0, int n,
                                           float eps, int warp, int lane) {
-    for (int t = warp; t < TB; t += WARPS) {
+    for (int t = warp; t < TB; t += NW) {
         const int tok = min(t0 + t, n - 1);
         const float* xr = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
         const float ss = inv::warp_dot(xr, xr, k);
