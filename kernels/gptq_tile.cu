@@ -158,8 +158,14 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
                 int gi[RW];  // act-order: g_idx[i] of each row (one array unless rowPart names a row's)
                 if (ACT) {
                     const int i = (s * 16 + c) * 32 + lane;
+                    if (!rowPart) {  // the common case: one load for all rows
+                        const int g = __ldg(gidx + i);
 #pragma unroll
-                    for (int r = 0; r < RW; r++) gi[r] = __ldg(part_gidx(gidx, rowPart, min(row0 + wr0 + r, rows - 1), k) + i);
+                        for (int r = 0; r < RW; r++) gi[r] = g;
+                    } else {
+#pragma unroll
+                        for (int r = 0; r < RW; r++) gi[r] = __ldg(part_gidx(gidx, rowPart, min(row0 + wr0 + r, rows - 1), k) + i);
+                    }
                 }
                 float xv[TW];
 #pragma unroll

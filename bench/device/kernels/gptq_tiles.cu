@@ -60,6 +60,7 @@ static const Kind g_kinds[] = {
     {"tile 64x16 s2", 64, 16, 256, 2, var_fn<8, 16, 8, 1, 2, 1>},
     {"tile 32x32 s2", 32, 32, 256, 2, var_fn<8, 16, 4, 2, 2, 1>},
     {"tile 32x16 s2", 32, 16, 128, 2, var_fn<8, 16, 4, 1, 2, 2>},
+    {"tile 32x16 8w", 32, 16, 256, 2, var_fn<8, 8, 4, 2, 2, 2>},  // 8 x 8 per warp: two blocks per multiprocessor
 };
 constexpr int NKINDS = sizeof(g_kinds) / sizeof(g_kinds[0]);
 static int g_smem;  // dynamic shared memory a block may take
