@@ -7,8 +7,11 @@
 // O[d]); out[d] = O[d] / L. Splits are fixed by position, never by length, batch or chunking.
 // attention_splits: a warp per split (block (token, head, g) takes splits g * warps + warp + k * gridDim.y * warps);
 // the split's key and value rows are copied into the warp's shared memory by the whole warp (cp.async), the value
-// rows still on their way while the scores are computed from the keys, so a split costs about two memory latencies. m_s, l_s and o_s go to a scratch array; attention_merge adds them in
-// increasing s. Which warp or block computes a split never changes a value.
+// rows still on their way while the scores are computed from the keys, so a split costs about two memory latencies.
+// m_s, l_s and o_s go to a scratch array; the last block of a (token, head) to finish (an integer counter: no float
+// atomics) then adds them in increasing s, the merge attention_merge does (kept for naive's records-only use and for
+// comparison), so one kernel does both. Which warp or block computes a split, or which block merges, never changes a
+// value.
 // Keys and values are read in the cache's stored dtype and widened exactly (§13, kv.cuh): one attention_splits per
 // dtype (attention_splits, attention_splits_bf16, _fp8e4m3, _fp8e5m2); narrow value rows are widened into shared
 // memory by plain loads (cp.async copies fp32 rows only).
@@ -29,6 +32,25 @@ __device__ __forceinline__ void cp_async16(void* dst, const void* src) {
                  : "memory");
 }
 
+// The merge of a (token, head)'s split records, a thread per output value: in increasing s, M = max m_s,
+// c_s = exp(m_s - M), L = L + l_s * c_s, O[d] = fmaf(o_s[d], c_s, O[d]); out[d] = O[d] / L. Loads through L2
+// (__ldcg): other blocks wrote most records.
+__device__ __forceinline__ void merge_splits(const float* rec, float* dst, int splits, int headDim) {
+    float bigM = __int_as_float(0xff800000);
+    for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, __ldcg(rec + (long long)s * (headDim + 2)));
+    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
+        float bigL = 0.0f;
+        float acc = 0.0f;
+        for (int s = 0; s < splits; s++) {
+            const float* r = rec + (long long)s * (headDim + 2);
+            const float c = inv::exp_canon(__ldcg(r) - bigM);
+            bigL = bigL + __ldcg(r + 1) * c;
+            acc = fmaf(__ldcg(r + 2 + d), c, acc);
+        }
+        dst[d] = acc / bigL;
+    }
+}
+
 }  // namespace
 
 // part: per (token, head) maxSplits records of [m_s, l_s, o_s[headDim]] (headDim + 2 floats).
@@ -40,7 +62,8 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
                                                       const int* tokSeq, const int* seqTableStart, const int* tables,
                                                       const typename KV::T* keyCache,
                                                       const typename KV::T* valueCache, int heads, int kvHeads,
-                                                      int headDim, int blockSize, float scale, int maxSplits) {
+                                                      int headDim, int blockSize, float scale, int maxSplits,
+                                                      float* out, int* done) {
     extern __shared__ float4 smem4[];
     float* smem = reinterpret_cast<float*>(smem4);
     const int t = blockIdx.x / heads;
@@ -139,17 +162,36 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
         }
         __syncwarp();  // ew, offs and the value rows are rewritten by this warp's next split
     }
+    if (out == nullptr) return;  // records only (naive merges them its own way)
+    // The blocks of this (token, head) that have splits; the last of them to finish merges.
+    const int active = min((int)gridDim.y, (splits + warps - 1) / warps);
+    __shared__ int last;
+    if (active > 1) {
+        __threadfence();  // this block's records, visible to whichever block merges
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            last = atomicAdd(done + blockIdx.x, 1) == active - 1;
+            if (last) done[blockIdx.x] = 0;  // ready for the next step
+        }
+        __syncthreads();
+        if (!last) return;
+        __threadfence();
+    } else {
+        __syncthreads();
+    }
+    merge_splits(part + (long long)blockIdx.x * maxSplits * (headDim + 2),
+                 out + (long long)t * heads * headDim + h * headDim, splits, headDim);
 }
 
 #define INV_ATTENTION_SPLITS(NAME, KV)                                                                               \
     INV_EXTERN void NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,                    \
                          const int* seqTableStart, const int* tables, const KV::T* keyCache,                        \
                          const KV::T* valueCache, int heads, int kvHeads, int headDim, int blockSize, float scale,  \
-                         int maxSplits) {                                                                           \
+                         int maxSplits, float* out, int* done) {                                                    \
         inv::await_inputs();                                                                                        \
         inv::release_next();                                                                                        \
         attention_splits_body<KV>(qkv, part, positions, tokSeq, seqTableStart, tables, keyCache, valueCache, heads, \
-                                  kvHeads, headDim, blockSize, scale, maxSplits);                                   \
+                                  kvHeads, headDim, blockSize, scale, maxSplits, out, done);                        \
     }
 
 INV_ATTENTION_SPLITS(attention_splits, inv::KvF32)
@@ -157,27 +199,14 @@ INV_ATTENTION_SPLITS(attention_splits_bf16, inv::KvBf16)
 INV_ATTENTION_SPLITS(attention_splits_fp8e4m3, inv::KvE4m3)
 INV_ATTENTION_SPLITS(attention_splits_fp8e5m2, inv::KvE5m2)
 
-// One block per (token, head), a thread per output value: the splits' records added in increasing s.
+// One block per (token, head), a thread per output value: the splits' records added in increasing s (what
+// attention_splits does itself when given out; -Dinvariant.cuda.merge-in-splits=false launches this instead).
 INV_EXTERN void attention_merge(const float* part, float* out, const int* positions, int heads, int headDim,
                                 int maxSplits) {
     inv::await_inputs();
     inv::release_next();
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
-    const int splits = positions[t] / SPLIT + 1;
-    const float* rec = part + (long long)blockIdx.x * maxSplits * (headDim + 2);
-    float bigM = __int_as_float(0xff800000);
-    for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, rec[(long long)s * (headDim + 2)]);
-    float* dst = out + (long long)t * heads * headDim + h * headDim;
-    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
-        float bigL = 0.0f;
-        float acc = 0.0f;
-        for (int s = 0; s < splits; s++) {
-            const float* r = rec + (long long)s * (headDim + 2);
-            const float c = inv::exp_canon(r[0] - bigM);
-            bigL = bigL + r[1] * c;
-            acc = fmaf(r[2 + d], c, acc);
-        }
-        dst[d] = acc / bigL;
-    }
+    merge_splits(part + (long long)blockIdx.x * maxSplits * (headDim + 2),
+                 out + (long long)t * heads * headDim + h * headDim, positions[t] / SPLIT + 1, headDim);
 }

@@ -11,6 +11,7 @@
 // Build: bench/device/kernels/build. Run: tiles [--reps N] [--sizes 16,64,700,2767] [--shapes 0.5b,14b,edge].
 #include "../../../kernels/matvec.cu"
 #include "../../../kernels/matvec_tile.cu"
+#include "layer.cuh"
 #include "reference.cuh"
 
 #include <cstring>
@@ -69,33 +70,11 @@ static void proj(cudaStream_t s, int ki, int d, int flags, const void* LW, int r
                         tile::tile_smem(K.rb, K.tb, d == 0 ? 2 : 4), s));
 }
 
-struct Shape { const char* name; int hidden, qkv, inter, layers; };
 struct Layer { unsigned short *w[4]; const void* l[2][4]; float *nIn, *nPost, *bias; };  // qkv, o, gate/up, down
-struct Bufs { float *x0, *attn, *hin, *xres, *y[5]; int* rev; };
-
-// Projection p (0 qkv, 1 o, 2 gate/up, 3 down, 4 qkv over reversed rows) of layer w: rows, k, flags, buffers.
-struct Proj { int rows, k, flags, ldy; const float *x, *nw, *bias, *resid; const int* xrows; float* y; };
-static Proj projection(int p, const Shape& sh, const Layer& w, const Bufs& b) {
-    const int H = sh.hidden, Q = sh.qkv, I = sh.inter;
-    switch (p) {
-        case 0: return {Q, H, 1, Q, b.x0, w.nIn, w.bias, nullptr, nullptr, b.y[0]};
-        case 1: return {H, H, 0, H, b.attn, nullptr, nullptr, b.xres, nullptr, b.y[1]};
-        case 2: return {2 * I, H, 3, I, b.x0, w.nPost, nullptr, nullptr, nullptr, b.y[2]};
-        case 3: return {H, I, 0, H, b.hin, nullptr, nullptr, b.xres, nullptr, b.y[3]};
-        default: return {Q, H, 1, Q, b.x0, w.nIn, w.bias, nullptr, b.rev, b.y[4]};
-    }
-}
-static long long outFloats(const Proj& p, int n) { return (long long)n * p.ldy; }
 
 static void run(cudaStream_t s, int ki, int d, const Shape& sh, const Layer& w, const Bufs& b, int p, int n) {
     const Proj q = projection(p, sh, w, b);
     proj(s, ki, d, q.flags, w.l[d][p == 4 ? 0 : p], q.rows, q.k, q.x, q.xrows, q.nw, q.y, q.ldy, q.bias, q.resid, n);
-}
-
-static std::vector<int> list(const char* s) {
-    std::vector<int> v;
-    for (const char* p = s; *p; p++) if (p == s || p[-1] == ',') v.push_back(atoi(p));
-    return v;
 }
 
 int main(int argc, char** argv) {
@@ -143,14 +122,7 @@ int main(int argc, char** argv) {
             fill_f32<<<64, 256>>>(w.nIn, H, 5 + l, 0.5f, 1.5f); fill_f32<<<64, 256>>>(w.nPost, H, 7 + l, 0.5f, 1.5f);
             fill_f32<<<64, 256>>>(w.bias, Q, 9 + l, -0.1f, 0.1f);
         }
-        Bufs b;
-        CK(cudaMalloc(&b.x0, 4 * NMAX * H)); CK(cudaMalloc(&b.attn, 4 * NMAX * H)); CK(cudaMalloc(&b.hin, 4 * NMAX * I));
-        CK(cudaMalloc(&b.xres, 4 * NMAX * H)); CK(cudaMalloc(&b.rev, 4 * NMAX));
-        const long long yf[5] = {Q, H, I, H, Q};
-        for (int o = 0; o < 5; o++) CK(cudaMalloc(&b.y[o], 4 * NMAX * yf[o]));
-        fill_f32<<<256, 256>>>(b.x0, NMAX * H, 3, -2.0f, 2.0f); fill_f32<<<256, 256>>>(b.attn, NMAX * H, 4, -1.0f, 1.0f);
-        fill_f32<<<256, 256>>>(b.hin, NMAX * I, 6, -1.0f, 1.0f); fill_f32<<<256, 256>>>(b.xres, NMAX * H, 8, -1.0f, 1.0f);
-        CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
+        Bufs b = alloc_bufs(sh, NMAX);
         printf("\n%s: hidden %lld, qkv %lld, ffn %lld; %d layers of %.1f M weights\n", sh.name, H, Q, I, sh.layers, fmas / 1e6);
         for (int n : sizes) {
             std::vector<int> rev(n);
@@ -207,8 +179,7 @@ int main(int argc, char** argv) {
             for (int o = 0; o < 4; o++) { cudaFree(w.w[o]); cudaFree((void*)w.l[0][o]); if (w.l[1][o]) cudaFree((void*)w.l[1][o]); }
             cudaFree(w.nIn); cudaFree(w.nPost); cudaFree(w.bias);
         }
-        cudaFree(b.x0); cudaFree(b.attn); cudaFree(b.hin); cudaFree(b.xres); cudaFree(b.rev);
-        for (int o = 0; o < 5; o++) cudaFree(b.y[o]);
+        free_bufs(b);
     }
     return 0;
 }

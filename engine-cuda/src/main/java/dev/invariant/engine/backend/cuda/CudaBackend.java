@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * The CUDA backend: weights and the paged KV cache in device memory, one stream, the forward pass as kernels from
  * kernels/. In the portable profile every value equals the CPU backend's bit for bit (docs/numerics.md), so a hash
- * made on a GPU can be re-verified on any CPU; the naive profile's projections and attention follow the batch on purpose
+ * made on a GPU can be re-verified on any CPU; the fast profile's projections run on the tensor cores, batch-invariant
+ * but not CPU-equal ({@link FastKernels}); the naive profile's projections and attention follow the batch on purpose
  * ({@link NaiveKernels}). Decode steps replay CUDA graphs (see {@link StepGraphs}).
  */
 public final class CudaBackend implements Backend {
@@ -56,9 +57,10 @@ public final class CudaBackend implements Backend {
         int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
         int maxBlocksPerSeq = (limit + blockSize - 1) / blockSize;
         this.kernels = new Kernels(ctx, c.headDim(), limit, kvDtype);
-        DeviceWeights weights = DeviceWeights.upload(ctx, kernels, model.weights(), arena, progress);
+        int maxCols = Math.max(c.hiddenSize(), Math.max(c.qDim(), c.intermediateSize()));
+        ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels, maxTokens, maxCols);  // before the KV cache is sized
+        DeviceWeights weights = DeviceWeights.upload(ctx, kernels, profile, model.weights(), arena, progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
-        ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels);  // before the KV cache is sized
         this.forward = new CudaForward(ctx, c, weights, kernels, profile, fraction == 0 ? perBlock -> config.numBlocks()
                 : perBlock -> KvBudget.blocks(fraction, ctx.totalMemory(), ctx.totalMemory() - ctx.freeMemory(),
                 perBlock, maxBlocks), blockSize, kvDtype, limit, maxTokens, maxLogits);
@@ -87,10 +89,6 @@ public final class CudaBackend implements Backend {
 
     /** Builds the backend on GPU 0 (CUDA_VISIBLE_DEVICES picks which), or explains why it cannot run here. */
     public static CudaBackend open(Model model, EngineConfig config, ProgressListener progress) {
-        if (config.profile() == NumericsProfile.FAST) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, "the cuda backend runs the portable and naive profiles;"
-                    + " fast is not built for it yet");
-        }
         CudaContext ctx = CudaContext.open(0);
         try {
             return new CudaBackend(model, config, ctx, progress);
@@ -186,6 +184,21 @@ public final class CudaBackend implements Backend {
         String r = kernels.profile.report();
         kernels.profile = null;
         return r;
+    }
+
+    /**
+     * Device time of a decode step of n tokens, in microseconds: its graph (captured by an earlier step of n tokens)
+     * replayed reps times back to back on the staged inputs, with no host work between: what a step would cost if
+     * the host kept ahead of the GPU. Benchmarks only: the replays rewrite the last step's KV entries.
+     */
+    synchronized double replayMicros(int n, int reps) {
+        ctx.makeCurrent();
+        graphs.launch(n);
+        ctx.synchronize();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) graphs.launch(n);
+        ctx.synchronize();
+        return (System.nanoTime() - t0) / 1e3 / reps;
     }
 
     /** Decode batch sizes captured as CUDA graphs so far. */

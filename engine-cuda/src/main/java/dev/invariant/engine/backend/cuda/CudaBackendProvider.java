@@ -17,10 +17,13 @@ public final class CudaBackendProvider implements BackendProvider {
         return "cuda";
     }
 
-    /** portable, and naive (which exists to reproduce the failure: kernels/matvec_naive.cu); fast needs tensor cores. */
+    /**
+     * portable, fast (tensor cores, batch-invariant: kernels/matmul_fast.cu) and naive (which exists to reproduce the
+     * failure: kernels/matvec_naive.cu).
+     */
     @Override
     public Set<NumericsProfile> profiles() {
-        return EnumSet.of(NumericsProfile.PORTABLE, NumericsProfile.NAIVE);
+        return EnumSet.of(NumericsProfile.PORTABLE, NumericsProfile.FAST, NumericsProfile.NAIVE);
     }
 
     /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu, bit for bit the CPU's; naive: matvec_naive.cu). */

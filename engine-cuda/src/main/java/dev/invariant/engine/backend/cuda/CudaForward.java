@@ -1,5 +1,7 @@
 package dev.invariant.engine.backend.cuda;
 
+import static jcuda.driver.JCudaDriver.cuMemsetD8;
+
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;
@@ -66,7 +68,9 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
-        this.attnScratch = ctx.alloc(k.decodeScratchBytes(cfg.numHeads(), cfg.headDim()));
+        long scratchBytes = k.decodeScratchBytes(cfg.numHeads(), cfg.headDim());
+        this.attnScratch = ctx.alloc(scratchBytes);
+        cuMemsetD8(attnScratch, (byte) 0, scratchBytes);  // attention_splits' merge counters start at zero
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
         this.numBlocks = kvBlocks.applyAsInt(kvBytes(cfg, 1, blockSize, kv));
         this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();

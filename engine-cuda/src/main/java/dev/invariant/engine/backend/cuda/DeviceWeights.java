@@ -23,7 +23,8 @@ import jcuda.driver.CUdeviceptr;
  * every row is still its own canonical dot, so stacking changes no value. Projection matrices are then rewritten on
  * the device into the projection layout of kernels/layout.cuh (a permutation within each row, so that a warp's lane
  * reads its own partial's weights with 16-byte loads); the embedding table stays row-major for the lookup, and a
- * tied lm_head gets its own copy in the projection layout. A GPTQ checkpoint's projections stay packed
+ * tied lm_head gets its own copy in the projection layout (the fast profile's projections take kernels/matmul_fast.cu's
+ * fragment layout in bf16 instead: {@link ProfileKernels#layout}). A GPTQ checkpoint's projections stay packed
  * ({@link GptqRows}: the same stacking, rows moved once on the host into kernels/gptq_matvec.cu's order).
  */
 record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead) {
@@ -59,10 +60,12 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                  Projection o, CUdeviceptr postNorm, Projection gateUp, Projection down) {
     }
 
-    static DeviceWeights upload(CudaContext ctx, Kernels k, ModelWeights w, Arena arena, ProgressListener progress) {
+    /** {@code profile} says which layout the projections take ({@link ProfileKernels#layout}). */
+    static DeviceWeights upload(CudaContext ctx, Kernels k, ProfileKernels profile, ModelWeights w, Arena arena,
+                                ProgressListener progress) {
         Matrix embed = matrix(ctx, arena, List.of(w.embedTokens()));
-        Matrix head = w.lmHead() == w.embedTokens() ? projection(ctx, k, embed, false)
-                : projection(ctx, k, matrix(ctx, arena, List.of(w.lmHead())), true);
+        Matrix head = w.lmHead() == w.embedTokens() ? profile.layout(ctx, k, embed, false)
+                : profile.layout(ctx, k, matrix(ctx, arena, List.of(w.lmHead())), true);
         List<Layer> layers = new ArrayList<>();
         long total = 0;
         for (LayerWeights l : w.layers()) total += l.byteSize();
@@ -82,12 +85,13 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             CUdeviceptr bias = l.qBias() == null ? null
                     : ctx.upload(concat(vector(l.qBias(), arena), vector(l.kBias(), arena), vector(l.vBias(), arena)));
             Projection qkv = rows != null ? gptq(ctx, rows[0])
-                    : projection(ctx, k, matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), true);
-            Projection o = rows != null ? gptq(ctx, rows[1]) : projection(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true);
+                    : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), true);
+            Projection o = rows != null ? gptq(ctx, rows[1])
+                    : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true);
             Projection gateUp = rows != null ? gptq(ctx, rows[2])
-                    : projection(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
+                    : profile.layout(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
             Projection down = rows != null ? gptq(ctx, rows[3])
-                    : projection(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
+                    : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
             layers.add(new Layer(ctx.upload(vector(l.inputLayernorm(), arena)), qkv, bias,
                     l.qNorm() == null ? null : ctx.upload(vector(l.qNorm(), arena)),
                     l.kNorm() == null ? null : ctx.upload(vector(l.kNorm(), arena)),
@@ -135,7 +139,7 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
     }
 
     /** The row-major matrix m rewritten into the projection layout; {@code consume}: m's memory is freed. */
-    private static Matrix projection(CudaContext ctx, Kernels k, Matrix m, boolean consume) {
+    static Matrix projection(CudaContext ctx, Kernels k, Matrix m, boolean consume) {
         int perLoad = 16 / m.dtype().bytes();
         int stride = (m.cols() + perLoad - 1) / perLoad * perLoad;
         CUdeviceptr p = ctx.alloc((long) m.rows() * stride * m.dtype().bytes());

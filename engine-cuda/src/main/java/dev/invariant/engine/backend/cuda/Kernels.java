@@ -81,6 +81,9 @@ final class Kernels {
     private static final int DECODE_GROUPS = 16;  // at most 16 blocks per (token, head): 64 warps over its splits
     private final int decodeWarps;
     private final int decodeSmem;
+    /** false: attention_merge runs as a kernel of its own after attention_splits (for comparison; the same bits). */
+    static final String MERGE_IN_SPLITS = "invariant.cuda.merge-in-splits";
+    private final boolean mergeInSplits = Boolean.parseBoolean(System.getProperty(MERGE_IN_SPLITS, "true"));
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
     /** Kernels that request their weights before they wait for the kernel before them (kernels/chain.cuh). */
     private final java.util.Set<CUfunction> dependent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -201,6 +204,13 @@ final class Kernels {
     CUfunction fn(String op, String kernel) {
         CUfunction f = ctx.function(op, kernel);
         names.put(f, kernel);
+        return f;
+    }
+
+    /** {@link #fn} of a kernel that requests what no kernel writes before it waits (kernels/chain.cuh). */
+    CUfunction dependentFn(String op, String kernel) {
+        CUfunction f = fn(op, kernel);
+        dependent.add(f);
         return f;
     }
 
@@ -331,17 +341,28 @@ final class Kernels {
                 qNorm, kNorm, eps, heads, kvHeads, headDim, blockSize, keys, values);
     }
 
-    /** Bytes of attention_decode's scratch: every split's m_s, l_s and o_s of a decode step. */
+    /**
+     * Bytes of attention_decode's scratch: every split's m_s, l_s and o_s of a decode step, then a counter per
+     * (token, head) for the merge in attention_splits (zero when allocated; the merging block resets its own).
+     */
     long decodeScratchBytes(int heads, int headDim) {
-        return 4L * DECODE_ATTENTION_TOKENS * heads * attentionMaxSplits * (headDim + 2);
+        return 4L * DECODE_ATTENTION_TOKENS * heads * (attentionMaxSplits * (headDim + 2L) + 1);
+    }
+
+    /** The merge counters at the end of the scratch of {@link #decodeScratchBytes}. */
+    private CUdeviceptr mergeCounters(CUdeviceptr scratch, int heads, int headDim) {
+        return scratch.withByteOffset(4L * DECODE_ATTENTION_TOKENS * heads * attentionMaxSplits * (headDim + 2L));
     }
 
     void attention(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
                    int heads, int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
         if (decodeAttention(n)) {
-            decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
-            launch(attentionMerge, n * heads, 1, mergeThreads(headDim), 0, scratch, out, in.positions(), heads, headDim,
-                    attentionMaxSplits);
+            decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch,
+                    mergeInSplits ? out : null);
+            if (!mergeInSplits) {
+                launch(attentionMerge, n * heads, 1, mergeThreads(headDim), 0, scratch, out, in.positions(), heads,
+                        headDim, attentionMaxSplits);
+            }
             return;
         }
         launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(), in.tokenSeq(),
@@ -354,14 +375,17 @@ final class Kernels {
         return n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0;
     }
 
-    /** attention_decode.cu's first pass: every split's m_s, l_s and o_s of the step's tokens into scratch. */
+    /**
+     * attention_decode.cu: every split's m_s, l_s and o_s of the step's tokens into scratch, merged into out by the
+     * last block of each (token, head) unless out is null (records only).
+     */
     void decodeSplits(CUdeviceptr qkv, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads, int kvHeads,
-                      int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+                      int headDim, int blockSize, float scale, int n, CUdeviceptr scratch, CUdeviceptr out) {
         // Which warp computes a split never changes a value: the grid may follow the step's size.
         int groups = Math.min(DECODE_GROUPS, (attentionMaxSplits + decodeWarps - 1) / decodeWarps);
         launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch, in.positions(),
                 in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
-                scale, attentionMaxSplits);
+                scale, attentionMaxSplits, out, out == null ? null : mergeCounters(scratch, heads, headDim));
     }
 
     /** Threads of a merge block: one per output value of a head, at most 128. */

@@ -138,7 +138,7 @@ final class NaiveKernels implements ProfileKernels {
             k.attention(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
             return;
         }
-        k.decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+        k.decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch, null);
         k.launchGrid(attentionMerge, n * heads, 1, 1, Kernels.mergeThreads(headDim), 0, scratch, out, in.positions(),
                 heads, headDim, k.attentionMaxSplits, kvSplits(n, heads, multiprocessors));
     }

@@ -5,7 +5,8 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * The steps of the forward pass whose arithmetic the numerics profile decides, chosen once per backend: portable's
- * canonical kernels ({@link Portable}) or naive's batch-dependent ones ({@link NaiveKernels}).
+ * canonical kernels ({@link Portable}), naive's batch-dependent ones ({@link NaiveKernels}) or fast's tensor-core
+ * projections ({@link FastKernels}), and the layout their projections read weights in.
  */
 interface ProfileKernels {
     /** One projection, dense or GPTQ, with {@link Kernels#matmul}'s contract. */
@@ -16,23 +17,32 @@ interface ProfileKernels {
     void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads,
                 int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch);
 
-    static ProfileKernels of(NumericsProfile profile, CudaContext ctx, Kernels k) {
+    /** Row-major m in the layout {@link #project} reads ({@code consume}: m's memory freed): portable's by default. */
+    default DeviceWeights.Matrix layout(CudaContext ctx, Kernels k, DeviceWeights.Matrix m, boolean consume) {
+        return DeviceWeights.projection(ctx, k, m, consume);
+    }
+
+    /**
+     * @param maxTokens the most tokens (or logits rows) a step projects
+     * @param maxCols   the longest row of any projection
+     */
+    static ProfileKernels of(NumericsProfile profile, CudaContext ctx, Kernels k, int maxTokens, int maxCols) {
         return switch (profile) {
             case PORTABLE -> new Portable(k);
             case NAIVE -> new NaiveKernels(ctx, k);
-            case FAST -> throw new IllegalArgumentException("the cuda backend does not build the fast profile");
+            case FAST -> new FastKernels(ctx, k, maxTokens, maxCols);
         };
     }
 
     /** The canonical order: every value the CPU's, bit for bit. */
-    record Portable(Kernels k) implements ProfileKernels {
+    record Portable(Kernels kernels) implements ProfileKernels {
         @Override
         public void project(DeviceWeights.Projection p, Kernels.Fused fused, CUdeviceptr norm, float eps,
                             CUdeviceptr in, CUdeviceptr xrows, int ldx, int n, CUdeviceptr y, int ldy,
                             CUdeviceptr bias, CUdeviceptr resid) {
             switch (p) {
-                case DeviceWeights.Matrix m -> k.matmul(m, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
-                case DeviceWeights.Gptq g -> k.gptqMatmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+                case DeviceWeights.Matrix m -> kernels.matmul(m, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+                case DeviceWeights.Gptq g -> kernels.gptqMatmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
             }
         }
 
@@ -40,7 +50,7 @@ interface ProfileKernels {
         public void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
                            int heads, int kvHeads, int headDim, int blockSize, float scale, int n,
                            CUdeviceptr scratch) {
-            k.attention(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+            kernels.attention(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
         }
     }
 }
