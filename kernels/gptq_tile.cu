@@ -54,7 +54,8 @@ __device__ __forceinline__ const int* part_gidx(const int* gidx, const int* rowP
     return rowPart ? gidx + (long long)__ldg(rowPart + row) * k : gidx;
 }
 
-template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int STAGES>
+// UNROLL: how many of a stage's 8-byte units the compiler unrolls (0: all; 1 keeps int8's loop body half as long)
+template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int STAGES, int UNROLL = 0>
 __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2* tab, const int* gidx,
                                            const int* rowPart, int gsz, const float* x, const int* xrows,
                                            const float* nw, float eps, float* y, const float* bias, const float* resid,
@@ -139,7 +140,7 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
         const int e0 = ACT ? 0 : s * KS / gdiv;
         float2 sc[RW];  // (s, nz) of the group in use per row (chunk-aligned groups)
         int cur = -1;
-#pragma unroll
+#pragma unroll(UNROLL ? UNROLL : UPL)
         for (int u = 0; u < UPL; u++) {
             uint2 wv[RW];
 #pragma unroll

@@ -19,20 +19,20 @@
 #include <string>
 
 // Tile shapes the engine does not launch: the same template, so the same bits.
-template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int ST, int MINB>
+template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int ST, int MINB, int UU>
 __global__ void __launch_bounds__(32 * WR * WT, MINB)
     gt_var(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x,
            const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,
            int k, int stride, int groups, int ldx, int ldy, int n) {
-    gtile::gtile_impl<BITS, GQ, RW, TW, WR, WT, FLAGS, ST>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias,
+    gtile::gtile_impl<BITS, GQ, RW, TW, WR, WT, FLAGS, ST, UU>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias,
                                                            resid, rows, k, stride, groups, ldx, ldy, n);
 }
 // Group kinds: 0 any chunk-aligned size, 1 group 128, 2 act-order; fused: 0 none, 1 norm, 2 norm + silu.
 using Fn = const void* (*)(int bits, int gk, int f);
-template <int RW, int TW, int WR, int WT, int ST, int MINB> const void* var_fn(int bits, int gk, int f) {
-#define GT(B, G) (f == 0 ? (const void*)gt_var<B, G, RW, TW, WR, WT, 0, ST, MINB>                                   \
-                  : f == 1 ? (const void*)gt_var<B, G, RW, TW, WR, WT, TILE_NORM, ST, MINB>                         \
-                           : (const void*)gt_var<B, G, RW, TW, WR, WT, TILE_NORM | TILE_SILU, ST, MINB>)
+template <int RW, int TW, int WR, int WT, int ST, int MINB, int UU = 0> const void* var_fn(int bits, int gk, int f) {
+#define GT(B, G) (f == 0 ? (const void*)gt_var<B, G, RW, TW, WR, WT, 0, ST, MINB, UU>                               \
+                  : f == 1 ? (const void*)gt_var<B, G, RW, TW, WR, WT, TILE_NORM, ST, MINB, UU>                     \
+                           : (const void*)gt_var<B, G, RW, TW, WR, WT, TILE_NORM | TILE_SILU, ST, MINB, UU>)
     if (gk == 0) return nullptr;  // the shipped kernels cover any group size
     if (bits == 8) return gk == 1 ? GT(8, 4) : GT(8, GTILE_ACT);
     return gk == 1 ? GT(4, 4) : GT(4, GTILE_ACT);
@@ -58,6 +58,7 @@ static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, 0, nullptr},
     {"tile 64x16", 64, 16, 256, 0, shipped_fn},
     {"tile 64x16 s2", 64, 16, 256, 2, var_fn<8, 16, 8, 1, 2, 1>},
+    {"tile 64x16 u1", 64, 16, 256, 0, var_fn<8, 16, 8, 1, 3, 1, 1>},  // int8's two units a loop (int4 has one)
     {"tile 32x32 s2", 32, 32, 256, 2, var_fn<8, 16, 4, 2, 2, 1>},
     {"tile 32x16 s2", 32, 16, 128, 2, var_fn<8, 16, 4, 1, 2, 2>},
     {"tile 32x16 8w", 32, 16, 256, 2, var_fn<8, 8, 4, 2, 2, 2>},  // 8 x 8 per warp: two blocks per multiprocessor
