@@ -58,7 +58,7 @@ static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, 0, nullptr},
     {"tile 64x16", 64, 16, 256, 0, shipped_fn},
     {"tile 64x16 s2", 64, 16, 256, 2, var_fn<8, 16, 8, 1, 2, 1>},
-    {"tile 64x16 u1", 64, 16, 256, 0, var_fn<8, 16, 8, 1, 3, 1, 1>},  // int8's two units a loop (int4 has one)
+    {"tile 64x16 u1", 64, 16, 256, 3, var_fn<8, 16, 8, 1, 3, 1, 1>},  // int8's two units a loop (int4 has one)
     {"tile 32x32 s2", 32, 32, 256, 2, var_fn<8, 16, 4, 2, 2, 1>},
     {"tile 32x16 s2", 32, 16, 128, 2, var_fn<8, 16, 4, 1, 2, 2>},
     {"tile 32x16 8w", 32, 16, 256, 2, var_fn<8, 8, 4, 2, 2, 2>},  // 8 x 8 per warp: two blocks per multiprocessor
