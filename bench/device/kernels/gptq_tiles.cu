@@ -52,13 +52,13 @@ static const void* g_mv[2][2][2][3] = {  // [bits 8/4][act][tokens per block 4/1
     {{MATVEC3(gptq_int4), MATVEC1(gptq_int4)}, {MATVEC3(gptq_int4_act), MATVEC1(gptq_int4_act)}}};
 
 // rb == 0: gptq_matvec.cu's token groups (4 tokens per block where 4 input rows fit in shared memory, else 1);
-// stages 0: the shipped shape's (3, int8 act-order 2)
+// stages 0: the shipped shape's (2)
 struct Kind { const char* name; int rb, tb, threads, stages; Fn fn; };
 static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, 0, nullptr},
     {"tile 64x16", 64, 16, 256, 0, shipped_fn},
-    {"tile 64x16 s2", 64, 16, 256, 2, var_fn<8, 16, 8, 1, 2, 1>},
-    {"tile 64x16 u1", 64, 16, 256, 3, var_fn<8, 16, 8, 1, 3, 1, 1>},  // int8's two units a loop (int4 has one)
+    {"tile 64x16 s3", 64, 16, 256, 3, var_fn<8, 16, 8, 1, 3, 1>},
+    {"tile 64x16 u1", 64, 16, 256, 2, var_fn<8, 16, 8, 1, 2, 1, 1>},  // int8's two units a loop (int4 has one)
     {"tile 32x32 s2", 32, 32, 256, 2, var_fn<8, 16, 4, 2, 2, 1>},
     {"tile 32x16 s2", 32, 16, 128, 2, var_fn<8, 16, 4, 1, 2, 2>},
     {"tile 32x16 8w", 32, 16, 256, 2, var_fn<8, 8, 4, 2, 2, 2>},  // 8 x 8 per warp: two blocks per multiprocessor
@@ -69,7 +69,7 @@ static int g_smem;  // dynamic shared memory a block may take
 // One quantised configuration: bits, group kind, group size.
 struct Quant { const char* name; int bits, gk, gsz; };
 static int gq_of(int gk) { return gk == 0 ? GTILE_ANY : gk == 1 ? 4 : GTILE_ACT; }
-static int stages_of(const Kind& K, const Quant& q) { return K.stages ? K.stages : q.bits == 8 && q.gk == 2 ? 2 : 3; }
+static int stages_of(const Kind& K, const Quant&) { return K.stages ? K.stages : 2; }
 static int smem_of(const Kind& K, const Quant& q, const Lin& w) {
     return gtile::gtile_smem(q.bits, gq_of(q.gk), K.rb, K.tb, stages_of(K, q), w.groups);
 }
