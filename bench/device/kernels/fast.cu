@@ -12,6 +12,7 @@
 // every layer's own weights for n <= 64, one layer beyond), tokens/s through the layer, TFLOP/s (2 flops per
 // multiply-add) and the ratio to portable's kernels in the same run.
 // Build: bench/device/kernels/build. Run: fast [--reps N] [--sizes 1,16,64,700,2767] [--shapes 0.5b,14b,edge].
+#include "../../../kernels/fast_layout.cu"
 #include "../../../kernels/matmul_fast.cu"
 #include "../../../kernels/matvec_stream.cu"
 #include "../../../kernels/matvec_tile.cu"

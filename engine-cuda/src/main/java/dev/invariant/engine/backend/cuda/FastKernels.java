@@ -5,7 +5,8 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 
 /**
- * The fast profile on the GPU (kernels/matmul_fast.cu, docs/numerics.md §12): dense projections on the tensor cores,
+ * The fast profile on the GPU (kernels/fast.cuh, fast_layout.cu, matmul_fast.cu; docs/numerics.md §12.1): dense
+ * projections on the tensor cores,
  * bf16 operands, one fp32 accumulator per output fed by m16n8k16 mma over k in increasing chunks of 16, never split.
  * Every output's bits are therefore the same whichever tile shape computes it: the shape may follow the step's size
  * (as portable's kernels do) and a token's logits still do not depend on the batch it is in. Not equal to the CPU.
@@ -20,9 +21,12 @@ import jcuda.driver.CUfunction;
  */
 final class FastKernels implements ProfileKernels {
     /** kernels/matmul_fast.cu's shapes: {rows, tokens, threads} per block, and their kernel names. */
-    private static final int[][] SHAPES = {{32, 16, 128}, {8, 64, 128}, {32, 64, 128}, {64, 128, 128}};
-    private static final String[] NAMES = {"32x16", "8x64", "32x64", "64x128"};
+    private static final int[][] SHAPES = {{32, 16, 128}, {8, 64, 128}, {32, 64, 128}, {64, 128, 128}, {128, 128, 256}};
+    private static final String[] NAMES = {"fast_mma_32x16", "fast_mma_8x64", "fast_mma_32x64", "fast_mma_64x128",
+            "fast_smem_128x128"};
     private static final int STAGE_THREADS = 128;
+    /** auto (default: {@link #shape}) or one of {@link #NAMES} for every projection (tests: every shape, the same bits). */
+    static final String SHAPE = "invariant.cuda.fast-shape";
 
     private final CudaContext ctx;
     private final Kernels k;
@@ -36,6 +40,8 @@ final class FastKernels implements ProfileKernels {
     private final CUdeviceptr staged;
     private final int maxTokens;
     private final int maxCols;
+    /** -1: by the step's size; else the shape every projection takes. */
+    private final int forced;
 
     /**
      * @param maxTokens the most tokens (or logits rows) a step projects
@@ -47,14 +53,24 @@ final class FastKernels implements ProfileKernels {
         this.maxTokens = maxTokens;
         this.maxCols = maxCols;
         for (int s = 0; s < SHAPES.length; s++) {
-            mma[s][0] = k.dependentFn("matmul_fast", "fast_mma_" + NAMES[s]);
-            mma[s][1] = k.dependentFn("matmul_fast", "fast_mma_" + NAMES[s] + "_silu");
+            mma[s][0] = k.dependentFn("matmul_fast", NAMES[s]);
+            mma[s][1] = k.dependentFn("matmul_fast", NAMES[s] + "_silu");
         }
-        stage = k.dependentFn("matmul_fast", "fast_stage");
-        stageNorm = k.dependentFn("matmul_fast", "fast_stage_norm");
-        layoutBf16 = k.fn("matmul_fast", "fast_layout_bf16");
-        layoutF32 = k.fn("matmul_fast", "fast_layout_f32");
+        stage = k.dependentFn("fast_layout", "fast_stage");
+        stageNorm = k.dependentFn("fast_layout", "fast_stage_norm");
+        layoutBf16 = k.fn("fast_layout", "fast_layout_bf16");
+        layoutF32 = k.fn("fast_layout", "fast_layout_f32");
+        String choice = System.getProperty(SHAPE, "auto");
+        forced = choice.equals("auto") ? -1 : java.util.Arrays.asList(NAMES).indexOf(choice);
+        if (forced < 0 && !choice.equals("auto")) {
+            throw new IllegalArgumentException(SHAPE + "=" + choice + ": use auto or one of " + String.join(", ", NAMES));
+        }
         staged = ctx.alloc(stagedBytes(maxTokens, maxCols));
+    }
+
+    /** The kernels of the tile shapes, by name. */
+    static java.util.List<String> shapeNames() {
+        return java.util.List.of(NAMES);
     }
 
     /** Bytes of the staged input rows of n tokens with k inputs: whole 16-token tiles, k padded to 32. */
@@ -72,6 +88,7 @@ final class FastKernels implements ProfileKernels {
      * the same in every shape; the choice only moves time.
      */
     int shape(int rows, int n) {
+        if (forced >= 0) return forced;
         if (n <= 16) return 0;
         if (n <= 64) return (rows + 31) / 32 * 2 < ctx.multiprocessors ? 1 : 2;
         return 3;

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 
 import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.model.ConsoleProgress;
 import dev.invariant.engine.model.LayerWeights;
@@ -18,11 +19,13 @@ import java.util.SplittableRandom;
 import jcuda.driver.CUdeviceptr;
 
 /**
- * Decode and prefill throughput of the CUDA backend (portable profile), with the roofline measured in the same run:
+ * Decode and prefill throughput of the CUDA backend (portable profile, or --profile fast / naive), with the roofline
+ * measured in the same run:
  * a batch-1 decode step must read every weight once, so tok/s ≤ copy bandwidth ÷ weight bytes (GPTQ: the packed
  * bytes of the checkpoint).
  * <pre>
  *   CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32] [--prefill 700,2767] [--eager]
+ *                             [--profile portable|fast|naive]
  * </pre>
  * Decode tok/s = batch × steps ÷ wall time of the steps, logits copied to the host each step (what the engine pays);
  * "graph alone" replays the step's graph back to back with no host work between (the device's share of a step).
@@ -35,7 +38,7 @@ public final class CudaDecodeBenchmark {
     public static void main(String[] args) {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.out.println("usage: CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32]"
-                    + " [--prefill 700,2767] [--eager]");
+                    + " [--prefill 700,2767] [--eager] [--profile portable|fast|naive]");
             return;
         }
         String spec = args[0];
@@ -44,6 +47,7 @@ public final class CudaDecodeBenchmark {
         int steps = 64;
         int prompt = 32;
         boolean eager = false;
+        NumericsProfile profile = NumericsProfile.PORTABLE;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--batches" -> batches = ints(args[++i]);
@@ -51,6 +55,7 @@ public final class CudaDecodeBenchmark {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--prompt" -> prompt = Integer.parseInt(args[++i]);
                 case "--eager" -> eager = true;
+                case "--profile" -> profile = NumericsProfile.fromWire(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -62,10 +67,11 @@ public final class CudaDecodeBenchmark {
         // decode sequences own perSeq blocks each; a prefill reuses the first blocks (its values are not read back)
         int perSeq = (prompt + steps + 8 + block - 1) / block;
         int kvTokens = Math.max(maxBatch * perSeq * block, (maxPrefill + block - 1) / block * block);
-        EngineConfig config = EngineConfig.defaults(spec).withBackend("cuda")
+        EngineConfig config = EngineConfig.defaults(spec).withBackend("cuda").withProfile(profile)
                 .withBatching(maxBatch, Math.max(Math.max(maxPrefill, maxBatch * prompt), maxBatch), 4096)
                 .withKvCache(block, kvTokens, false);
         List<String> rows = new ArrayList<>();
+        String name = profile == NumericsProfile.PORTABLE ? spec : spec + " (" + profile.wireName() + ")";
         for (boolean graphs : eager ? new boolean[] {true, false} : new boolean[] {true}) {
             System.setProperty("invariant.cuda.graphs", Boolean.toString(graphs));
             try (CudaBackend be = CudaBackend.open(m, config, new ConsoleProgress(System.err))) {
@@ -81,14 +87,14 @@ public final class CudaDecodeBenchmark {
                                 + " tokens per sequence), " + be.stopProfile());
                     }
                     rows.add(String.format(Locale.ROOT, "| %s | decode%s | %d | %s | %.1f | %.1f %% | %s | %.0f GB/s |",
-                            spec, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager", tps,
+                            name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager", tps,
                             100 * tps / (roofline * b), alone, copy / 1e9));
                 }
                 if (graphs) {
                     for (int p : prefills) {
                         double tps = prefill(be, m, p);
                         rows.add(String.format(Locale.ROOT, "| %s | prefill %d tokens | 1 | eager | %.1f | | | |",
-                                spec, p, tps));
+                                name, p, tps));
                     }
                 }
                 System.err.println(be.describe() + "; weights " + weightBytes + " bytes; roofline "
