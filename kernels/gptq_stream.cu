@@ -75,9 +75,7 @@ template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     if constexpr (BITS == 8) {
         return inv::q8f(u, j);
     } else {
-        const unsigned v = (j & 4) ? inv::word(u, j >> 3) >> 16 : inv::word(u, j >> 3);
-        const int n = j & 3;
-        return __uint_as_float((v & (0xFu << (4 * n))) | ((150u - 4 * n) << 23)) - __uint_as_float((150u - 4 * n) << 23);
+        return inv::q4f_word(inv::word(u, j >> 3), j & 7);
     }
 }
 

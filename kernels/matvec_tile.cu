@@ -18,25 +18,11 @@
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 #include "layout.cuh"
 #include "rows.cuh"
+#include "tile.cuh"
 
-#define TILE_NORM 1
-#define TILE_SILU 2
 #define TILE_STAGES 3
-#define TILE_GROUP_ROWS 16  // row tiles per block group: blocks running together share weights and inputs in L2
 
 namespace tile {
-
-__device__ __forceinline__ void cp_async8(void* dst, const void* src) {
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 8;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src));
-}
-__device__ __forceinline__ void cp_async16(void* dst, const void* src) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src));
-}
-__device__ __forceinline__ void cp_async4(void* dst, const void* src) {
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src));
-}
-__device__ __forceinline__ void cp_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
-template <int N> __device__ __forceinline__ void cp_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory"); }
 
 // Value q of a lane's 8-byte half group, widened exactly.
 template <typename T> __device__ __forceinline__ float half_value(uint2 u, int q) {
@@ -46,38 +32,6 @@ template <typename T> __device__ __forceinline__ float half_value(uint2 u, int q
     } else {
         return __uint_as_float(q == 0 ? u.x : u.y);
     }
-}
-
-// One step of the tree for M values per lane: lanes l and l ^ S hold the same dots' partials at positions q and q + S
-// (q = l mod S); lane l keeps half the dots (the upper half when bit S is set) and receives the partner's partials of
-// them. Below the width, P[q] + P[q + S]; at S >= W there is no P[q + S]: the value moves unchanged.
-template <int S, int M> __device__ __forceinline__ void tree_step(float* v, int lane, int w) {
-    const bool hi = (lane & S) != 0;
-#pragma unroll
-    for (int j = 0; j < M / 2; j++) {
-        const float send = hi ? v[j] : v[j + M / 2];
-        const float keep = hi ? v[j + M / 2] : v[j];
-        const float o = __shfl_xor_sync(0xffffffffu, send, S);
-        v[j] = S < w ? keep + o : (hi ? o : keep);
-    }
-}
-
-// The canonical trees of a warp's D dots (v[d], lane p holding P[p]): afterwards lane l holds dots D/32 * l + j in v[j].
-template <int D> __device__ __forceinline__ void trees(float* v, int lane, int w) {
-    tree_step<16, D>(v, lane, w);
-    tree_step<8, D / 2>(v, lane, w);
-    tree_step<4, D / 4>(v, lane, w);
-    tree_step<2, D / 8>(v, lane, w);
-    tree_step<1, D / 16>(v, lane, w);
-}
-
-// Row tile and token tile of this block: groups of TILE_GROUP_ROWS row tiles, token tiles fastest within a group.
-__device__ __forceinline__ void block_tile(int rowTiles, int tokTiles, int& rt, int& tt) {
-    const int b = blockIdx.x, perGroup = TILE_GROUP_ROWS * tokTiles;
-    const int first = b / perGroup * TILE_GROUP_ROWS, size = min(rowTiles - first, TILE_GROUP_ROWS);
-    const int in = b - (b / perGroup) * perGroup;
-    rt = first + in % size;
-    tt = in / size;
 }
 
 template <typename T, int RW, int TW, int WR, int WT, int FLAGS>
@@ -99,14 +53,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     const int row0 = rt * RB, t0 = tt * TB;
     const int wr0 = (warp % WR) * RW, wt0 = (warp / WR) * TW;  // the warp's rows and tokens within the block
 
-    if (FLAGS & TILE_NORM) {
-        for (int t = warp; t < TB; t += WR * WT) {
-            const int tok = min(t0 + t, n - 1);
-            const float* xr = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
-            const float ss = inv::warp_dot(xr, xr, k);
-            if (lane == 0) invs[t] = inv::inv_sqrt_canon(ss / (float)k + eps);
-        }
-    }
+    if (FLAGS & TILE_NORM) norm_invs<TB, WR * WT>(invs, x, xrows, ldx, k, t0, n, eps, warp, lane);
     const bool vec = (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0;
     // Group g's RB weight rows (past the last row: the last again) and TB input rows (past n: the last token again).
     auto issue = [&](int g) {
@@ -117,20 +64,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
                 const T* src = W + (long long)min(row0 + r, rows - 1) * stride + (long long)g * KC + j * HS;
                 cp_async8(ws + ((s * RB + r) * 2 + (j & 1)) * 32 + (j >> 1), src);
             }
-            float* xd = xs + s * TB * KC;
-            if (vec) {
-                for (int e = threadIdx.x; e < TB * (KC / 4); e += THREADS) {
-                    const int t = e / (KC / 4), c = e - t * (KC / 4);
-                    const int tok = min(t0 + t, n - 1);
-                    cp_async16(xd + t * KC + 4 * c, x + (long long)(xrows ? xrows[tok] : tok) * ldx + g * KC + 4 * c);
-                }
-            } else {
-                for (int e = threadIdx.x; e < TB * KC; e += THREADS) {
-                    const int t = e / KC, c = e - t * KC;
-                    const int tok = min(t0 + t, n - 1);
-                    cp_async4(xd + t * KC + c, x + (long long)(xrows ? xrows[tok] : tok) * ldx + g * KC + c);
-                }
-            }
+            issue_inputs<TB, KC, THREADS>(xs + s * TB * KC, x, xrows, ldx, t0, n, g, vec);
         }
         cp_commit();  // an empty group past the end keeps the count of groups in flight fixed
     };
@@ -147,10 +81,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
         const int s = g % TILE_STAGES;
         float* xg = xs + s * TB * KC;
         if (FLAGS & TILE_NORM) {
-            for (int e = threadIdx.x; e < TB * KC; e += THREADS) {
-                const int t = e / KC, c = e - t * KC;
-                xg[e] = __ldg(nw + g * KC + c) * (xg[e] * invs[t]);
-            }
+            normalise<TB, KC, THREADS>(xg, nw, g, invs);
             __syncthreads();
         }
         const uint2* wg = ws + s * RB * 64 + wr0 * 64 + lane;
@@ -207,25 +138,7 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
             }
         }
     }
-    trees<D>(acc, lane, l.w);
-
-    // lane l holds dots E * l + j: token (E * l) / RW, rows (E * l) % RW + j (E divides RW, E even: gate/up pairs)
-    constexpr int E = D / 32;
-    const int d0 = E * lane, tok = t0 + wt0 + d0 / RW, rb = row0 + wr0 + d0 % RW;
-    if (tok >= n) return;
-    const long long yt = (long long)tok * ldy;
-#pragma unroll
-    for (int j = 0; j < E; j++) {
-        const int row = rb + j;
-        if (FLAGS & TILE_SILU) {
-            if ((j & 1) == 0 && row < rows) y[yt + (row >> 1)] = inv::silu_canon(acc[j]) * acc[j + 1];
-        } else if (row < rows) {
-            float o = acc[j];
-            if (bias) o = o + bias[row];
-            if (resid) o = resid[yt + row] + o;
-            y[yt + row] = o;
-        }
-    }
+    store<RW, TW, FLAGS>(acc, lane, l.w, t0 + wt0, row0 + wr0, n, rows, y, ldy, bias, resid);
 }
 
 // Dynamic shared memory of a block: TILE_STAGES x (RB weight rows of one group + TB input rows of one group).

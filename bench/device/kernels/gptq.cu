@@ -4,9 +4,8 @@
 // [x warps][m: a unit's rows and tables in one copy each]), on the Qwen1.5-14B layer shapes (hidden 5120, FFN 13696,
 // 40 heads x 128, qkv bias), int8 and int4, group size 128 and act-order, each layer with its own weights (more than
 // L2 holds, as in decode).
-// Checks that every variant's outputs have the bits of a one-thread-per-row reference written here from numerics.md
-// §14 (natural row-major q, the scale s and zero z of each group: w = (float) (q - z) * s + 0, then §2's canonical
-// dot), then times, in CUDA graphs:
+// Checks that every variant's outputs have the bits of gptq_lin.cuh's one-thread reference (numerics.md §14, §2),
+// then times, in CUDA graphs:
 //   chain   one layer's four projections in order (qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid), per layer
 //   alone   each projection type over all layers' weights, per layer
 // and prints µs per layer, GB/s of the bytes the kernels read (packed q and the (s, nz) tables) and the fraction of
@@ -14,79 +13,15 @@
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: gptq [--layers N] [--reps N].
 #include "../../../kernels/gptq_matvec.cu"
 #include "../../../kernels/gptq_stream.cu"
-#include "harness.cuh"
+#include "gptq_lin.cuh"
 
 #include <cstring>
 #include <string>
 
-// One GPTQ linear: natural q (a byte per value) with its s and z per (row, group) for the reference, and the rows
-// in GptqRows' order with their (s, nz) table for the kernels.
-struct Lin { int rows, k, stride, groups; unsigned char *qn, *q; float* s; int* z; float2* tab; };
 struct Layer { Lin qkv, o, gu, d; float *nIn, *nPost, *bias; };
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 struct Variant { std::string name; int kind; int shape; };  // kind 0: reference, 1: gptq_matvec, 2: gptq_stream (shape)
 static int g_sms, g_smem;
-
-__device__ __forceinline__ unsigned qhash(long long i, unsigned seed) {
-    unsigned h = (unsigned)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
-    return h;
-}
-__global__ void fill_q(unsigned char* q, int* z, float* s, long long n, long long ng, unsigned seed, int bits, int e0) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        q[i] = (unsigned char)(qhash(i, seed) & ((1u << bits) - 1));
-        if (i < ng) {
-            const unsigned h = qhash(i, seed ^ 0x5bd1e995u);
-            z[i] = (int)((h >> 4) % ((1u << bits) + 1));  // v1 zeros reach 2^bits
-            s[i] = __uint_as_float((unsigned)(127 + e0 + (h >> 28) % 4) << 23 | ((h >> 8) & 0x3ffu) << 13);  // f16 values
-        }
-    }
-}
-// GptqRows' table: (s, -((float) (z - o) * s)) per (row, group), as GptqMatrix holds it.
-__global__ void make_tab(const float* s, const int* z, float2* tab, long long ng, int o) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < ng; i += (long long)gridDim.x * blockDim.x)
-        tab[i] = make_float2(s[i], -((float)(z[i] - o) * s[i]));
-}
-// GptqRows' order: index i of a row at slot row_slot(i) of layout.cuh counted in values, GS = 128 / bits per load.
-__global__ void pack(const unsigned char* qn, unsigned char* q, int rows, int k, int bits, int stride) {
-    const inv::RowLayout l0 = inv::row_layout(k, 1);
-    inv::RowLayout l = l0;
-    l.gs = 128 / bits; l.groups = l.chunks / l.gs; l.rest = l.chunks - l.groups * l.gs;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < (long long)rows * k; e += (long long)gridDim.x * blockDim.x) {
-        const long long r = e / k; const int i = (int)(e - r * k);
-        const long long j = inv::row_slot(l, i);
-        if (bits == 8) { q[r * stride + j] = qn[e]; continue; }
-        const long long b = r * stride + j / 2;
-        atomicOr(reinterpret_cast<unsigned*>(q + (b & ~3LL)), (unsigned)qn[e] << (8 * (b & 3) + 4 * (j & 1)));
-    }
-}
-
-// The reference: one thread per output, natural weights, numerics.md §14's dequantisation then §2's dot.
-__global__ void reference(const unsigned char* qn, const float* s, const int* z, const int* gidx, int groups,
-                          const float* x, const float* nw, float eps, float* y, const float* bias, const float* resid,
-                          int rows, int k, int flags) {
-    const int o = blockIdx.x * blockDim.x + threadIdx.x;
-    if (o >= ((flags & 2) ? rows / 2 : rows)) return;
-    float invr = 1.0f;
-    if (flags & 1) {
-        float ss[32] = {0};
-        for (int i = 0; i < k; i++) ss[i % 32] = fmaf(x[i], x[i], ss[i % 32]);
-        invr = inv::inv_sqrt_canon(inv::tree32(ss, 32) / (float)k + eps);
-    }
-    auto dot = [&](int r) {
-        float p[32] = {0};
-        for (int i = 0; i < k; i++) {
-            const float xi = (flags & 1) ? nw[i] * (x[i] * invr) : x[i];
-            const long long g = (long long)r * groups + gidx[i];
-            p[i % 32] = fmaf(xi, (float)((int)qn[(long long)r * k + i] - z[g]) * s[g] + 0.0f, p[i % 32]);
-        }
-        return inv::tree32(p, 32);
-    };
-    if (flags & 2) { y[o] = inv::silu_canon(dot(2 * o)) * dot(2 * o + 1); return; }
-    float v = dot(o);
-    if (bias) v = v + bias[o];
-    if (resid) v = resid[o] + v;
-    y[o] = v;
-}
 
 // gptq_stream.cu at other ring shapes: same values, other timings.
 #define GV_ARGS const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
@@ -167,7 +102,8 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
     int gsz = act ? 0 : 128, rows = w.rows, k = w.k, stride = w.stride, groups = w.groups, ldx = k, ldy = 0, n = 1;
     if (v.kind == 0) {
         const int outs = flags & 2 ? rows / 2 : rows;
-        reference<<<(outs + 127) / 128, 128, 0, st>>>(w.qn, w.s, w.z, gidx, groups, x, nw, eps, y, bias, resid, rows, k, flags);
+        reference<<<(outs + 127) / 128, 128, 0, st>>>(w.qn, w.s, w.z, gidx, groups, x, nullptr, nw, eps, y, bias, resid,
+                                                      rows, k, flags);
         CK(cudaGetLastError());
         return;
     }
@@ -193,25 +129,6 @@ static void layer(cudaStream_t st, const Variant& v, int bits, bool act, const L
     if (only < 0 || only == 1) proj(st, v, bits, act, w.o, gidx[0], 0, b.attn, nullptr, b.x, nullptr, b.x);
     if (only < 0 || only == 2) proj(st, v, bits, act, w.gu, gidx[0], 3, b.x, w.nPost, b.h, nullptr, nullptr);
     if (only < 0 || only == 3) proj(st, v, bits, act, w.d, gidx[1], 0, b.h, nullptr, b.x, nullptr, b.x);
-}
-
-static Lin make_lin(int rows, int k, int bits, unsigned seed) {
-    Lin w{rows, k, (k * bits / 8 + 15) / 16 * 16, (k + 127) / 128};
-    const long long n = (long long)rows * k, ng = (long long)rows * w.groups;
-    CK(cudaMalloc(&w.qn, n)); CK(cudaMalloc(&w.q, (long long)rows * w.stride)); CK(cudaMalloc(&w.s, 4 * ng));
-    CK(cudaMalloc(&w.z, 4 * ng)); CK(cudaMalloc(&w.tab, 8 * ng + 16));  // readable 16 bytes past the end (gptq_stream.cu)
-    CK(cudaMemset(w.q, 0, (long long)rows * w.stride)); CK(cudaMemset(w.tab, 0, 8 * ng + 16));
-    fill_q<<<2048, 256>>>(w.qn, w.z, w.s, n, ng, seed, bits, bits == 8 ? -12 : -8);
-    make_tab<<<256, 256>>>(w.s, w.z, w.tab, ng, bits == 8 ? 128 : 0);
-    pack<<<2048, 256>>>(w.qn, w.q, rows, k, bits, w.stride);
-    return w;
-}
-static long long lin_bytes(const Lin& w) { return (long long)w.rows * w.stride + 8LL * w.rows * w.groups; }
-static void free_lin(Lin& w) { for (void* p : {(void*)w.qn, (void*)w.q, (void*)w.s, (void*)w.z, (void*)w.tab}) cudaFree(p); }
-
-__global__ void fill_gidx(int* g, int k, bool act) {  // act-order: a permutation's groups (desc_act), else i / 128
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < k; i += gridDim.x * blockDim.x)
-        g[i] = act ? (int)(((long long)i * 7919 + 13) % k) / 128 : i / 128;
 }
 
 int main(int argc, char** argv) {

@@ -56,6 +56,14 @@ final class Kernels {
     /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
     static final String GPTQ_STREAM = "invariant.cuda.gptq-stream";
     private final boolean gptqStreamOn = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM, "true"));
+    /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
+    private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
+    /**
+     * false: GPTQ steps of many tokens take gptq_matvec.cu's token groups (to compare; the values are the same). On,
+     * from {@link #TILE_MIN_TOKENS} tokens wherever the tiles' blocks fill half the multiprocessors, as for dense rows.
+     */
+    static final String GPTQ_TILE = "invariant.cuda.gptq-tile";
+    private final boolean gptqTileOn = Boolean.parseBoolean(System.getProperty(GPTQ_TILE, "true"));
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     /** Dynamic shared memory a projection block may take (its input rows). */
@@ -141,6 +149,11 @@ final class Kernels {
                 }
             }
             for (int g = 0; g < 3; g++) {
+                for (int f = 0; f < 3; f++) {
+                    CUfunction tf = fn("gptq_tile", GptqTile.name(b == 0 ? 8 : 4, g, fused[f]));
+                    cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqTile[b][g][f] = tf;  // not dependent: it reads its inputs from its first instruction
+                }
                 for (int f = 0; f < 3 && GptqStream.streams(b == 0 ? 8 : 4, g == 2 ? 0 : 128); f++) {
                     CUfunction st = fn("gptq_stream", GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
                     cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
@@ -243,8 +256,8 @@ final class Kernels {
     }
 
     /**
-     * {@link #matmul}'s contract over GPTQ weights kept packed (kernels/gptq_matvec.cu): each weight dequantised in
-     * registers by the CPU's one operation right before its fma, the dot in the canonical order.
+     * {@link #matmul}'s contract over GPTQ weights kept packed (kernels/gptq_matvec.cu, gptq_stream.cu for one token,
+     * gptq_tile.cu for many): each weight dequantised by the CPU's one operation, the dot in the canonical order.
      */
     void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
@@ -256,6 +269,16 @@ final class Kernels {
             launch(gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()], ctx.multiprocessors,
                     1, 32 * GptqStream.warps(w.bits()), streamSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm,
                     eps, y, bias, resid, w.rows(), k, w.stride(), w.groups(), ldx);
+            return;
+        }
+        // Many tokens: blocks of 64 rows x 16 tokens, each weight dequantised once per block (gptq_tile.cu).
+        int kind = GptqStream.groupKind(w.gsz());
+        long tileSmem = GptqTile.smem(w.bits(), kind, w.groups());
+        long tiles = GptqTile.blocks(w.rows(), n);
+        if (n >= TILE_MIN_TOKENS && gptqTileOn && 2 * tiles >= ctx.multiprocessors && tileSmem <= matvecSmem) {
+            launch(gptqTile[w.bits() == 8 ? 0 : 1][kind][fused.ordinal()], Math.toIntExact(tiles), 1, GptqTile.THREADS,
+                    (int) tileSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm, eps, y, bias, resid,
+                    w.rows(), k, w.stride(), w.groups(), ldx, ldy, n);
             return;
         }
         int t = tokenGroup(k, n);

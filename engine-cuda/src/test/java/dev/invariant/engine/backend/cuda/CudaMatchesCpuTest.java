@@ -23,6 +23,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,7 +51,8 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * GPTQ checkpoints (kernels/gptq_stream.cu for one-token steps, gptq_matvec.cu for more): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
+     * GPTQ checkpoints (kernels/gptq_stream.cu for one-token steps, gptq_tile.cu from 16 tokens where its blocks fill
+     * half the multiprocessors, else gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
      * int4 one group; only the per-value rest of a row) and the seed report's quantisation at Qwen1.5's vocabulary.
      */
     @ParameterizedTest
@@ -69,18 +71,19 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * One-token GPTQ steps (decode, chunks of 1) take kernels/gptq_stream.cu; with it turned off they take
-     * gptq_matvec.cu's one-token variants, which must match the CPU as well.
+     * One-token GPTQ steps (decode, chunks of 1) take kernels/gptq_stream.cu and steps of many (the prefill, chunks of
+     * 64 with companions) kernels/gptq_tile.cu; with either turned off they take gptq_matvec.cu's variants, which must
+     * match the CPU as well.
      */
     @ParameterizedTest
-    @ValueSource(ints = {0, 1})  // int8 group 128, int4 act-order
-    void gptqWithoutStream(int setting) {
-        System.setProperty(Kernels.GPTQ_STREAM, "false");
+    @CsvSource({Kernels.GPTQ_STREAM + ", 0", Kernels.GPTQ_STREAM + ", 1", Kernels.GPTQ_TILE + ", 0", Kernels.GPTQ_TILE + ", 1"})
+    void gptqWithout(String property, int setting) {  // settings: int8 group 128, int4 act-order
+        System.setProperty(property, "false");
         try {
             GptqConfig q = GptqModels.SETTINGS.get(setting);
-            compare(GptqModels.name(q) + " without gptq_stream", GptqModels.wide(q));
+            compare(GptqModels.name(q) + " without " + property, GptqModels.wide(q));
         } finally {
-            System.clearProperty(Kernels.GPTQ_STREAM);
+            System.clearProperty(property);
         }
     }
 
