@@ -133,7 +133,7 @@ public final class CudaDecodeBenchmark {
             first.add(new SeqChunk(s, rnd.ints(prompt, 0, vocab).toArray(), 0, table, true));
         }
         be.forward(first);
-        int warm = 3;
+        int warm = 16;  // the JIT compiles the host path in the first steps
         long t0 = 0;
         for (int i = 0; i < warm + steps; i++) {
             if (i == warm) t0 = System.nanoTime();

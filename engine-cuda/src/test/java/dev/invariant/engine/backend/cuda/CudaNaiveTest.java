@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.api.GenerationResult;
@@ -19,7 +24,6 @@ import dev.invariant.engine.backend.cpu.LoadedModel;
 import dev.invariant.engine.backend.cpu.SyntheticModel;
 import dev.invariant.engine.invariance.Run;
 import dev.invariant.engine.model.Model;
-import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.sample.SamplingParams;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -28,6 +32,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,8 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The naive profile on the GPU (kernels/matvec_naive.cu, attention_naive.cu, {@link NaiveKernels}) does what it
- * exists for, and only that: a token's logits follow the batch it is in (through the projections, and through the
- * attention alone), the same batch gives the same bits run to run, its values are a conventional engine's (as far
+ * exists for, and only that: a token's logits follow the batch it is in (through the projections; naive attention's
+ * merge rounds with the KV split count), the same batch gives the same bits run to run, its values are a conventional engine's (as far
  * from the canonical ones as the CPU's naive values are), and decode steps replayed as CUDA graphs give what eager
  * steps give. Portable stays batch-invariant beside it.
  */
@@ -70,70 +77,59 @@ class CudaNaiveTest {
     }
 
     /**
-     * Attention alone: tiny-qwen2's projections split the same for 1 and 16 tokens (K = 32 and 128 allow 1 and 4
-     * pieces, and its few output tiles never fill the GPU), while a decode token at position 299 (5 blocks of 64)
-     * takes a KV split per block alone (4 heads: 33 splits on an H200, which combine to the canonical values) and
-     * fewer splits of several blocks each beside enough other decode tokens (4 splits of 2 blocks beside 8, on an
-     * H200), whose two-level combine rounds differently. The model has random weights: stories260K's trained heads
-     * put nearly all weight on a few positions, so the other blocks' terms vanish in both combines and the bits agree.
+     * Naive attention's merge itself, on the same split records (per head: 5 blocks of random m_s, l_s, o_s, a decode
+     * token at position 299): the KV split count a lone decode token gets (a block per split) reproduces
+     * attention_merge's canonical values bit for bit, and the counts a token gets beside others (2 or 3 splits of
+     * several blocks) round differently. The merge is compared directly: through a whole model a 1-ulp change in
+     * an attention output is often absorbed by the sums after it, so equal logits would not show that it ran.
      */
     @Test
-    void aDecodeTokensAttentionFollowsTheBatchItIsIn() {
-        int sms;
+    void naiveAttentionMergeFollowsTheKvSplits() {
+        int heads = 4;
+        int headDim = 64;
+        int maxSplits = 8;
+        int rs = headDim + 2;
+        int blocks = 299 / Kernels.SPLIT + 1;
+        Random rnd = new Random(7);
+        float[] records = new float[heads * maxSplits * rs];
+        for (int h = 0; h < heads; h++) {
+            for (int s = 0; s < blocks; s++) {
+                int r = (h * maxSplits + s) * rs;
+                records[r] = (float) (rnd.nextGaussian() * 2);
+                records[r + 1] = 1 + 63 * rnd.nextFloat();
+                for (int d = 0; d < headDim; d++) records[r + 2 + d] = (float) (rnd.nextGaussian() * 8);
+            }
+        }
         try (CudaContext c = CudaContext.open(0)) {
-            sms = c.multiprocessors;
-        }
-        try (LoadedModel lm = LoadedModel.open("tiny-qwen2")) {
-            Model m = lm.model();
-            ModelConfig c = m.config();
-            int[][] shapes = {{c.qDim() + 2 * c.kvDim(), c.hiddenSize()}, {c.hiddenSize(), c.qDim()},
-                    {2 * c.intermediateSize(), c.hiddenSize()}, {c.hiddenSize(), c.intermediateSize()}};
-            for (int[] s : shapes) {
-                assertEquals(NaiveKernels.splits(s[0], 1, s[1], sms), NaiveKernels.splits(s[0], 16, s[1], sms));
+            CUdeviceptr part = c.alloc(4L * records.length);
+            CUdeviceptr positions = c.alloc(4);
+            CUdeviceptr out = c.alloc(4L * heads * headDim);
+            cuMemcpyHtoD(part, Pointer.to(records), 4L * records.length);
+            cuMemcpyHtoD(positions, Pointer.to(new int[] {299}), 4);
+            int[] canonical = merge(c, "attention_decode", "attention_merge", heads, headDim, out, part, positions,
+                    maxSplits, -1);
+            assertArrayEquals(canonical, merge(c, "attention_naive", "attention_merge_naive", heads, headDim, out,
+                    part, positions, maxSplits, blocks), "a block per KV split: the canonical values");
+            for (int kvSplits : new int[] {2, 3}) {
+                assertFalse(Arrays.equals(canonical, merge(c, "attention_naive", "attention_merge_naive", heads,
+                        headDim, out, part, positions, maxSplits, kvSplits)), kvSplits + " KV splits gave the canonical bits");
             }
-            int blocks = 299 / Kernels.SPLIT + 1;
-            assertEquals(1, ceilDiv(blocks, NaiveKernels.kvSplits(1, c.numHeads(), sms)), "alone: a block per split");
-            // the fewest companions that put several blocks in a split without making it one split
-            int companions = 1;
-            while (companions < 26 && !severalBlocksPerSplit(blocks, NaiveKernels.kvSplits(1 + companions, c.numHeads(), sms))) {
-                companions++;
-            }
-            assertTrue(severalBlocksPerSplit(blocks, NaiveKernels.kvSplits(1 + companions, c.numHeads(), sms)),
-                    "no batch of at most 27 decode tokens splits 5 blocks two-level on " + sms + " multiprocessors");
-            int[] prompt = new SplittableRandom(3).ints(300, 3, c.vocabSize()).toArray();
-            int[] alone = decode(m, NumericsProfile.NAIVE, prompt, 0);
-            assertArrayEquals(alone, decode(m, NumericsProfile.NAIVE, prompt, 0), "the same step, other bits");
-            assertFalse(Arrays.equals(alone, decode(m, NumericsProfile.NAIVE, prompt, companions)),
-                    "naive attention did not change with the batch (" + companions + " companions)");
-            assertArrayEquals(decode(m, NumericsProfile.PORTABLE, prompt, 0),
-                    decode(m, NumericsProfile.PORTABLE, prompt, companions), "portable logits changed with the batch");
         }
     }
 
-    /** More than one split, and a split of more than one block: the combine's two levels both round. */
-    private static boolean severalBlocksPerSplit(int blocks, int kvSplits) {
-        return kvSplits > 1 && ceilDiv(blocks, kvSplits) > 1;
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
-    }
-
-    /** The prompt's last token decoded after the rest is prefilled, beside {@code companions} one-token sequences. */
-    private static int[] decode(Model m, NumericsProfile p, int[] prompt, int companions) {
-        int blocks = ceilDiv(prompt.length, StepScript.BLOCK);
-        EngineConfig c = Gpu.config(StepScript.BLOCK, blocks + companions).withBatching(32, 512, 512).withProfile(p);
-        try (CudaBackend be = Gpu.open(m, c)) {
-            int[] table = StepScript.blocks(0, blocks);
-            int last = prompt.length - 1;
-            be.forward(List.of(new SeqChunk(0, Arrays.copyOf(prompt, last), 0, table, false)));
-            List<SeqChunk> step = new ArrayList<>();
-            step.add(new SeqChunk(0, new int[] {prompt[last]}, last, table, true));
-            for (int i = 0; i < companions; i++) {
-                step.add(new SeqChunk(1 + i, new int[] {3 + i}, 0, new int[] {blocks + i}, false));
-            }
-            return StepScript.bits(be.forward(step)[0]);
-        }
+    /** One merge block per head (kvSplits < 0: attention_merge's signature, without it); the output's bits. */
+    private static int[] merge(CudaContext c, String op, String kernel, int heads, int headDim, CUdeviceptr out,
+                               CUdeviceptr part, CUdeviceptr positions, int maxSplits, int kvSplits) {
+        CUfunction f = c.function(op, kernel);
+        List<Pointer> args = new ArrayList<>(List.of(Pointer.to(part), Pointer.to(out), Pointer.to(positions),
+                Pointer.to(new int[] {heads}), Pointer.to(new int[] {headDim}), Pointer.to(new int[] {maxSplits})));
+        if (kvSplits >= 0) args.add(Pointer.to(new int[] {kvSplits}));
+        cuLaunchKernel(f, heads, 1, 1, Kernels.mergeThreads(headDim), 1, 1, 0, null,
+                Pointer.to(args.toArray(Pointer[]::new)), null);
+        cuCtxSynchronize();
+        float[] host = new float[heads * headDim];
+        cuMemcpyDtoH(Pointer.to(host), out, 4L * host.length);
+        return StepScript.bits(host);
     }
 
     /**
