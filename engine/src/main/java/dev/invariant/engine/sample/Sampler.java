@@ -41,11 +41,7 @@ public final class Sampler {
 
     /** Highest value; ties go to the lowest id. */
     static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) best = i;
-        }
-        return best;
+        return LogitScan.argmax(values);
     }
 
     /**
@@ -61,12 +57,10 @@ public final class Sampler {
         if (logits == null || logits.length == 0) {
             throw new EngineException(ErrorCode.INTERNAL, "no logits to sample from: the model returned an empty row");
         }
-        for (int id = 0; id < logits.length; id++) {
-            float v = logits[id];
-            if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
-                throw new EngineException(ErrorCode.INTERNAL, "logit of token " + id + " is " + v
-                        + ": the forward pass produced a non-finite value; check the model weights");
-            }
+        int id = LogitScan.firstNotFiniteAbove(logits);
+        if (id >= 0) {
+            throw new EngineException(ErrorCode.INTERNAL, "logit of token " + id + " is " + logits[id]
+                    + ": the forward pass produced a non-finite value; check the model weights");
         }
         if (position < 0) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "output position must be >= 0, got " + position);
