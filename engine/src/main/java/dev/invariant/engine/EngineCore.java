@@ -4,9 +4,12 @@ import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.LogitsObserver;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
+import dev.invariant.engine.sample.Logprobs;
+import dev.invariant.engine.sample.Sampler;
 import dev.invariant.engine.schedule.ScheduledBatch;
 import dev.invariant.engine.schedule.ScheduledChunk;
 import dev.invariant.engine.schedule.Scheduler;
@@ -206,12 +209,6 @@ public final class EngineCore implements AutoCloseable {
         scheduler.onStepDone(batch);
         // postprocess: sample where a chunk reached the end of its sequence
         long done = clock.getAsLong();
-        ActiveRequest[] requests = new ActiveRequest[size];
-        for (int i = 0; i < size; i++) {
-            long id = batch.chunks().get(i).seq().seqId();
-            if (!beams.containsKey(id)) requests[i] = active.get(id);
-        }
-        Draws.Draw[] draws = Draws.of(logits, requests);
         for (int i = 0; i < size; i++) {
             if (logits[i] == null) continue;
             Sequence seq = batch.chunks().get(i).seq();
@@ -219,12 +216,15 @@ public final class EngineCore implements AutoCloseable {
                 stepBeams(beams.get(seq.seqId()), seq, logits[i], done);
                 continue;
             }
-            ActiveRequest a = requests[i];
+            ActiveRequest a = active.get(batch.chunks().get(i).seq().seqId());
             try {
-                observer.onLogits(a.requestId(), a.seq.numOutputTokens(), logits[i]);
-                Draws.Draw d = draws[i];
-                if (d.error() != null) throw d.error();
-                if (a.accept(d.token(), d.logprob(), contextLength, done)) complete(a, done);
+                int position = a.seq.numOutputTokens();
+                observer.onLogits(a.requestId(), position, logits[i]);
+                int token = Sampler.sample(logits[i], a.prepared.params(), a.prepared.params().seed(), position,
+                        a.seq.tokens(), a.seq.promptLength());
+                Request r = a.prepared.request();
+                TokenLogprob lp = r.wantsLogprobs() ? Logprobs.of(logits[i], token, r.logprobs()) : null;
+                if (a.accept(token, lp, contextLength, done)) complete(a, done);
             } catch (EngineException e) {
                 fail(a, e);
             } catch (RuntimeException e) {
