@@ -11,7 +11,7 @@ import jcuda.driver.CUevent;
 import jcuda.driver.CUstream;
 
 /**
- * Device time per kernel (-Dinvariant.cuda.profile, or a benchmark's profiling pass): events recorded around every
+ * Device time per kernel (a benchmark's profiling pass, CudaBackend.startProfile): events recorded around every
  * launch of a step that is captured as a graph and replayed once, so the times are the device's, gaps between
  * kernels included in the step's span, and no host launch cost is counted.
  */
