@@ -1,12 +1,9 @@
 package dev.invariant.engine.invariance;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.TestAssets;
-import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
@@ -50,19 +47,7 @@ class BatchInvarianceTest {
     }
 
     static void assertSame(Run reference, Run other, String what) {
-        for (Request r : subjects()) {
-            String id = r.requestId();
-            GenerationResult a = reference.results.get(id);
-            GenerationResult b = other.results.get(id);
-            assertTrue(a.ok() && b.ok(), what + ": " + id + " failed");
-            assertEquals(reference.logitDigests.get(id), other.logitDigests.get(id), what + ": logits bits of " + id);
-            assertArrayEquals(a.tokenIds(), b.tokenIds(), what + ": tokens of " + id);
-            assertEquals(a.outputHash(), b.outputHash(), what + ": output hash of " + id);
-            // Log-probabilities are computed from the same logits bits, so they are invariant too (record
-            // equality compares the floats bit for bit).
-            assertEquals(a.logprobs(), b.logprobs(), what + ": logprobs of " + id);
-            assertEquals(a.fingerprint(), b.fingerprint(), what + ": fingerprint of " + id);
-        }
+        Run.assertSameBits(reference, other, subjects().stream().map(Request::requestId).toList(), what);
     }
 
     @ParameterizedTest(name = "{0}: alone vs batches of 2..64 with random companions and arrivals")

@@ -1,5 +1,9 @@
 package dev.invariant.engine.invariance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineCore;
@@ -76,5 +80,22 @@ public final class Run {
             out.add(new Arrival(rnd.nextInt(maxArrivalStep + 1), new Request("companion-" + i, new Prompt.TokenIds(ids), p)));
         }
         return out;
+    }
+
+    /**
+     * Each named request's result in {@code other} is {@code reference}'s to the bit: logits, tokens, output hash,
+     * log-probabilities (record equality compares the floats bit for bit) and fingerprint.
+     */
+    public static void assertSameBits(Run reference, Run other, List<String> ids, String what) {
+        for (String id : ids) {
+            GenerationResult a = reference.results.get(id);
+            GenerationResult b = other.results.get(id);
+            assertTrue(a.ok() && b.ok(), what + ": " + id + " failed");
+            assertEquals(reference.logitDigests.get(id), other.logitDigests.get(id), what + ": logits bits of " + id);
+            assertArrayEquals(a.tokenIds(), b.tokenIds(), what + ": tokens of " + id);
+            assertEquals(a.outputHash(), b.outputHash(), what + ": output hash of " + id);
+            assertEquals(a.logprobs(), b.logprobs(), what + ": logprobs of " + id);
+            assertEquals(a.fingerprint(), b.fingerprint(), what + ": fingerprint of " + id);
+        }
     }
 }

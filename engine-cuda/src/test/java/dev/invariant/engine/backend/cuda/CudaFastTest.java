@@ -260,14 +260,7 @@ class CudaFastTest {
     }
 
     private static void sameBits(Run reference, Run other, String what) {
-        for (String id : List.of("greedy", "seeded")) {
-            GenerationResult a = reference.results.get(id);
-            GenerationResult b = other.results.get(id);
-            assertTrue(a.ok() && b.ok(), what + ": " + id + " failed");
-            assertEquals(reference.logitDigests.get(id), other.logitDigests.get(id), what + ": logits bits of " + id);
-            assertArrayEquals(a.tokenIds(), b.tokenIds(), what + ": tokens of " + id);
-            assertEquals(a.fingerprint(), b.fingerprint(), what + ": fingerprint of " + id);
-        }
+        Run.assertSameBits(reference, other, List.of("greedy", "seeded"), what);
     }
 
     private static CudaBackend fast(Model m, int blocks, int maxTokens) {
