@@ -75,7 +75,8 @@ class DashboardIT {
                 "naive", "cuda", "gpu-worker-2", 95));
         String prefix = divergent.substring(0, 16);
         wait.until(d -> d.findElement(By.id("divergences-list")).getText().contains(prefix));
-        assertTrue(number("divergent") >= 1);
+        // The list and the counter are separate pushes: wait for the counter too (a timeout fails the test).
+        wait.until(d -> number("divergent") >= 1);
         Thread.sleep(1500); // let the charts draw a few pushes
         screenshot("dashboard.png");
 
