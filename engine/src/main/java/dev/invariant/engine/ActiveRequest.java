@@ -6,6 +6,7 @@ import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.api.Timings;
 import dev.invariant.engine.identity.OutputHash;
+import dev.invariant.engine.sample.Sampler;
 import dev.invariant.engine.schedule.Sequence;
 import dev.invariant.engine.text.IncrementalDetokenizer;
 import dev.invariant.engine.text.StopStrings;
@@ -22,6 +23,8 @@ final class ActiveRequest {
     final Sequence seq;
     final TokenListener listener;
     final Consumer<GenerationResult> sink;
+    /** Its token is its row's argmax and it wants no logprobs: a backend's greedy choice is all it needs. */
+    final boolean argmaxOnly;
     private final IncrementalDetokenizer detok;
     private final StopStrings stops;
     private final Set<Integer> endIds;
@@ -41,6 +44,7 @@ final class ActiveRequest {
         this.seq = seq;
         this.listener = listener;
         this.sink = sink;
+        this.argmaxOnly = Sampler.argmaxOnly(prepared.params()) && !prepared.request().wantsLogprobs();
         this.arrivalNanos = arrivalNanos;
         this.detok = new IncrementalDetokenizer(tokenizer, true);
         this.stops = new StopStrings(prepared.params().stop());
