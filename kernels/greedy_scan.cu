@@ -29,6 +29,13 @@ struct Scan {
         if ((v != v || v == INFINITY) && i < bad) bad = i;
     }
 
+    __device__ __forceinline__ void see4(float4 v, int i) {
+        see(v.x, i);
+        see(v.y, i + 1);
+        see(v.z, i + 2);
+        see(v.w, i + 3);
+    }
+
     __device__ __forceinline__ void merge(float v, int i, int b) {
         if (before(v, i, value, id)) { value = v; id = i; }
         bad = min(bad, b);
@@ -52,18 +59,20 @@ INV_EXTERN void __launch_bounds__(THREADS) greedy_scan(const float* logits, int 
     const float* row = logits + (long long)r * vocab;
     Scan s;
     if ((vocab & 3) == 0) {
-        // 16-byte loads: rows start 16-byte aligned (the buffer is, and vocab is a multiple of 4). Each thread sees its
-        // ids in increasing order; which thread sees an id never matters.
+        // 16-byte loads: rows start 16-byte aligned (the buffer is, and vocab is a multiple of 4). Which thread sees an
+        // id, and in which order, never matters.
         const float4* row4 = reinterpret_cast<const float4*>(row);
         const int n4 = vocab >> 2;
-#pragma unroll 4
-        for (int j = threadIdx.x; j < n4; j += THREADS) {
-            float4 v = row4[j];
-            s.see(v.x, 4 * j);
-            s.see(v.y, 4 * j + 1);
-            s.see(v.z, 4 * j + 2);
-            s.see(v.w, 4 * j + 3);
+        int j = threadIdx.x;
+        // four loads in flight before any comparison: one block reads a whole row, so it needs them to stream
+        for (; j + 3 * THREADS < n4; j += 4 * THREADS) {
+            float4 v[4];
+#pragma unroll
+            for (int u = 0; u < 4; u++) v[u] = row4[j + u * THREADS];
+#pragma unroll
+            for (int u = 0; u < 4; u++) s.see4(v[u], 4 * (j + u * THREADS));
         }
+        for (; j < n4; j += THREADS) s.see4(row4[j], 4 * j);
     } else {
         for (int i = threadIdx.x; i < vocab; i += THREADS) s.see(row[i], i);
     }

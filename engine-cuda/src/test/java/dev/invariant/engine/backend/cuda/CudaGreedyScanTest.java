@@ -39,6 +39,7 @@ class CudaGreedyScanTest {
     void qwenVocabularyRowsMatchTheDefinition() {
         SplittableRandom rnd = new SplittableRandom(21);
         for (int batch = 0; batch < 8; batch++) check(rnd, 151936, 512);  // 4,096 rows
+        for (int m : new int[] {1, 7, 64}) check(rnd, 151936, m);
     }
 
     @Test
