@@ -34,7 +34,8 @@ import java.util.function.LongSupplier;
 public final class EngineCore implements AutoCloseable {
     /**
      * false: every row a request samples from comes back from the backend, greedy or not (to compare; the tokens are
-     * the same). Default true: greedy rows are scanned where the logits are (see {@link dev.invariant.engine.sample.Sampler#argmaxOnly}).
+     * the same). Default true: greedy rows are scanned where the logits are
+     * ({@link dev.invariant.engine.sample.Sampler#argmaxOnly}).
      */
     public static final String GREEDY_ON_BACKEND = "invariant.greedy-on-backend";
     private static final LogitsObserver NO_OBSERVER = (id, pos, logits) -> { };

@@ -69,8 +69,8 @@ final class Kernels {
     static final String GPTQ_TILE = "invariant.cuda.gptq-tile";
     private final boolean gptqTileOn = Boolean.parseBoolean(System.getProperty(GPTQ_TILE, "true"));
     private final CUfunction relayoutBf16;
-    private final CUfunction greedyScan;
     private final CUfunction relayoutF32;
+    private final CUfunction greedyScan;
     /** Dynamic shared memory a projection block may take (its input rows). */
     final int matvecSmem;
     private final int attentionSmem;
@@ -168,8 +168,8 @@ final class Kernels {
             }
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
-        greedyScan = dependentFn("greedy_scan", "greedy_scan");
         relayoutF32 = fn("layout", "relayout_f32");
+        greedyScan = dependentFn("greedy_scan", "greedy_scan");
         // Attention keeps every split's m_s and l_s in shared memory and as many splits' o_s as fit ("slots"); a
         // longer context takes its two-pass path (kernels/attention.cu), with the same values.
         attentionMaxSplits = (maxPositions + SPLIT - 1) / SPLIT;
@@ -350,11 +350,8 @@ final class Kernels {
      * the lowest NaN or +inf id or -1, its float bits. A block per row, whatever m is.
      */
     void greedyScan(CUdeviceptr logits, int vocab, int m, CUdeviceptr out) {
-        launch(greedyScan, m, 1, GREEDY_THREADS, 0, logits, vocab, out);
+        launch(greedyScan, m, 1, 1024, 0, logits, vocab, out);  // the kernel's THREADS
     }
-
-    /** kernels/greedy_scan.cu's THREADS. */
-    static final int GREEDY_THREADS = 1024;
 
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,
                 float eps, int heads, int kvHeads, int headDim, int blockSize, CUdeviceptr keys, CUdeviceptr values,
