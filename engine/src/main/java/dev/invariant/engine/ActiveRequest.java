@@ -2,10 +2,14 @@ package dev.invariant.engine;
 
 import dev.invariant.engine.api.FinishReason;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.LogitsObserver;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.api.Timings;
 import dev.invariant.engine.identity.OutputHash;
+import dev.invariant.engine.sample.GreedyChoice;
+import dev.invariant.engine.sample.Sampler;
+import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.schedule.Sequence;
 import dev.invariant.engine.text.IncrementalDetokenizer;
 import dev.invariant.engine.text.StopStrings;
@@ -22,6 +26,8 @@ final class ActiveRequest {
     final Sequence seq;
     final TokenListener listener;
     final Consumer<GenerationResult> sink;
+    /** Its token is its row's argmax and it wants no logprobs: a backend's greedy choice is all it needs. */
+    final boolean argmaxOnly;
     private final IncrementalDetokenizer detok;
     private final StopStrings stops;
     private final Set<Integer> endIds;
@@ -41,6 +47,7 @@ final class ActiveRequest {
         this.seq = seq;
         this.listener = listener;
         this.sink = sink;
+        this.argmaxOnly = Sampler.argmaxOnly(prepared.params()) && !prepared.request().wantsLogprobs();
         this.arrivalNanos = arrivalNanos;
         this.detok = new IncrementalDetokenizer(tokenizer, true);
         this.stops = new StopStrings(prepared.params().stop());
@@ -52,6 +59,18 @@ final class ActiveRequest {
 
     String requestId() {
         return prepared.request().requestId();
+    }
+
+    /**
+     * This step's token: the backend's greedy choice when it answered one ({@link #argmaxOnly}), else drawn from
+     * the logits row, which {@code observer} sees first.
+     */
+    int nextToken(float[] row, GreedyChoice choice, LogitsObserver observer) {
+        int position = seq.numOutputTokens();
+        SamplingParams p = prepared.params();
+        if (choice != null) return Sampler.greedy(choice, p, position, seq.tokens(), seq.promptLength());
+        observer.onLogits(requestId(), position, row);
+        return Sampler.sample(row, p, p.seed(), position, seq.tokens(), seq.promptLength());
     }
 
     void onScheduled(int batchSize, long now) {

@@ -6,10 +6,11 @@ import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.backend.Backend;
+import dev.invariant.engine.backend.StepOutput;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
+import dev.invariant.engine.sample.GreedyChoice;
 import dev.invariant.engine.sample.Logprobs;
-import dev.invariant.engine.sample.Sampler;
 import dev.invariant.engine.schedule.ScheduledBatch;
 import dev.invariant.engine.schedule.ScheduledChunk;
 import dev.invariant.engine.schedule.Scheduler;
@@ -31,6 +32,13 @@ import java.util.function.LongSupplier;
  * the backend's arithmetic per sequence is batch-invariant and sampling is keyed by (seed, position).
  */
 public final class EngineCore implements AutoCloseable {
+    /**
+     * false: every row a request samples from comes back from the backend, greedy or not (to compare; the tokens are
+     * the same). Default true: greedy rows are scanned where the logits are
+     * ({@link dev.invariant.engine.sample.Sampler#argmaxOnly}).
+     */
+    public static final String GREEDY_ON_BACKEND = "invariant.greedy-on-backend";
+    private static final LogitsObserver NO_OBSERVER = (id, pos, logits) -> { };
     private final Model model;
     private final Tokenizer tokenizer;
     private final Backend backend;
@@ -41,9 +49,11 @@ public final class EngineCore implements AutoCloseable {
     private final Map<Long, BeamRequest> beams = new HashMap<>();
     private final LongSupplier clock;
     private final int contextLength;
-    private LogitsObserver observer = (id, pos, logits) -> { };
+    private LogitsObserver observer = NO_OBSERVER;
+    private final boolean greedyOnBackend = !"false".equals(System.getProperty(GREEDY_ON_BACKEND));
     private long nextSeqId;
     private long preemptions;
+    private long greedyChoices;
 
     public EngineCore(Model model, Tokenizer tokenizer, Backend backend, EngineConfig config, LongSupplier clock) {
         this.model = model;
@@ -122,6 +132,11 @@ public final class EngineCore implements AutoCloseable {
         return preemptions;
     }
 
+    /** Tokens chosen from a backend's {@link GreedyChoice} (no logits row copied) since the engine started. */
+    public long greedyChoices() {
+        return greedyChoices;
+    }
+
     public int numWaiting() {
         return scheduler.numWaiting();
     }
@@ -193,9 +208,9 @@ public final class EngineCore implements AutoCloseable {
             else active.get(id).onScheduled(size, now);
         }
         // run
-        float[][] logits;
+        StepOutput out;
         try {
-            logits = backend.forward(batch.seqChunks());
+            out = backend.forward(batch.seqChunks(), greedyOnly(batch));
         } catch (RuntimeException e) {
             // A failed step loses no request silently: every request in it gets an error result.
             scheduler.onStepFailed(batch);
@@ -210,20 +225,20 @@ public final class EngineCore implements AutoCloseable {
         // postprocess: sample where a chunk reached the end of its sequence
         long done = clock.getAsLong();
         for (int i = 0; i < size; i++) {
-            if (logits[i] == null) continue;
+            float[] row = out.logits()[i];
+            GreedyChoice choice = out.greedy()[i];
+            if (row == null && choice == null) continue;
             Sequence seq = batch.chunks().get(i).seq();
             if (beams.containsKey(seq.seqId())) {
-                stepBeams(beams.get(seq.seqId()), seq, logits[i], done);
+                stepBeams(beams.get(seq.seqId()), seq, row, done);
                 continue;
             }
             ActiveRequest a = active.get(batch.chunks().get(i).seq().seqId());
             try {
-                int position = a.seq.numOutputTokens();
-                observer.onLogits(a.requestId(), position, logits[i]);
-                int token = Sampler.sample(logits[i], a.prepared.params(), a.prepared.params().seed(), position,
-                        a.seq.tokens(), a.seq.promptLength());
+                if (choice != null) greedyChoices++;
+                int token = a.nextToken(row, choice, observer);
                 Request r = a.prepared.request();
-                TokenLogprob lp = r.wantsLogprobs() ? Logprobs.of(logits[i], token, r.logprobs()) : null;
+                TokenLogprob lp = r.wantsLogprobs() ? Logprobs.of(row, token, r.logprobs()) : null;
                 if (a.accept(token, lp, contextLength, done)) complete(a, done);
             } catch (EngineException e) {
                 fail(a, e);
@@ -232,6 +247,20 @@ public final class EngineCore implements AutoCloseable {
             }
         }
         return size;
+    }
+
+    /**
+     * Per chunk, whether its row's greedy choice is all the engine needs: its request's token is the argmax alone,
+     * it wants no logprobs ({@link ActiveRequest#argmaxOnly}), it is no beam, and no observer is watching rows.
+     */
+    private boolean[] greedyOnly(ScheduledBatch batch) {
+        boolean[] only = new boolean[batch.chunks().size()];
+        if (!greedyOnBackend || observer != NO_OBSERVER) return only;
+        for (int i = 0; i < only.length; i++) {
+            ActiveRequest a = active.get(batch.chunks().get(i).seq().seqId());
+            only[i] = a != null && a.argmaxOnly;
+        }
+        return only;
     }
 
     /** A beam's logits arrived: its sequence is done; the search continues with new ones or completes. */

@@ -29,6 +29,16 @@ public interface Backend extends AutoCloseable {
     float[][] forward(List<SeqChunk> chunks);
 
     /**
+     * As {@link #forward(List)}, but a chunk with {@code greedyOnly[i]} gets its row's {@link
+     * dev.invariant.engine.sample.GreedyChoice} instead of the row (greedy decoding needs no more): a backend that
+     * computes it where the logits are (the GPU) spares copying 152K floats per row. This default scans the rows on
+     * the host, so every backend answers the same.
+     */
+    default StepOutput forward(List<SeqChunk> chunks, boolean[] greedyOnly) {
+        return StepOutput.fromRows(forward(chunks), greedyOnly);
+    }
+
+    /**
      * What this backend's KV cache stores (resolved: never {@code auto}); it is part of every fingerprint. A backend
      * that stores only fp32 keeps this default, and the engine refuses a config that asks it for another dtype.
      */

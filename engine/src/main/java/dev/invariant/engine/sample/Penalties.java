@@ -16,9 +16,9 @@ final class Penalties {
      * cover output ids only, that is {@code history[promptLength..]}.
      */
     static float[] apply(float[] logits, SamplingParams p, int[] history, int promptLength) {
+        if (!active(p)) return logits;
         boolean repetition = p.repetitionPenalty() != 1f;
         boolean outputPenalties = p.frequencyPenalty() != 0f || p.presencePenalty() != 0f;
-        if (!repetition && !outputPenalties) return logits;
         float[] out = logits.clone();
         int vocab = logits.length;
         if (repetition) {
@@ -45,6 +45,11 @@ final class Penalties {
             }
         }
         return out;
+    }
+
+    /** Whether any penalty is on; when none is, {@link #apply} is the identity. */
+    static boolean active(SamplingParams p) {
+        return p.repetitionPenalty() != 1f || p.frequencyPenalty() != 0f || p.presencePenalty() != 0f;
     }
 
     private static int checkedId(int[] history, int index, int vocab) {

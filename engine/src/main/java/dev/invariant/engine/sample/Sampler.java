@@ -39,6 +39,27 @@ public final class Sampler {
         return Candidates.from(scaled, p.topK(), p.topP(), p.minP()).draw(uniform(seed, position));
     }
 
+    /**
+     * Whether the token of a request with these parameters is its row's argmax and nothing else (greedy, no penalty:
+     * {@link Penalties#apply} is then the identity), so that a backend may answer a {@link GreedyChoice} for it.
+     */
+    public static boolean argmaxOnly(SamplingParams p) {
+        return p.isGreedy() && !Penalties.active(p);
+    }
+
+    /**
+     * The token {@link #sample} would choose from the row that {@code choice} was computed from, for parameters
+     * where {@link #argmaxOnly} holds: the same checks, the same errors, the same token by definition.
+     */
+    public static int greedy(GreedyChoice choice, SamplingParams p, int position, int[] history, int promptLength) {
+        if (!argmaxOnly(p)) {
+            throw new IllegalArgumentException("a greedy choice answers greedy requests without penalties only");
+        }
+        checkFinite(choice.notFiniteId(), choice.notFiniteValue());
+        checkContext(position, history, promptLength);
+        return choice.token();
+    }
+
     /** Highest value; ties go to the lowest id. */
     static int argmax(float[] values) {
         return LogitScan.argmax(values);
@@ -54,14 +75,27 @@ public final class Sampler {
     }
 
     private static void validate(float[] logits, int position, int[] history, int promptLength) {
+        checkNotEmpty(logits);
+        int id = LogitScan.firstNotFiniteAbove(logits);
+        checkFinite(id, id >= 0 ? logits[id] : 0f);
+        checkContext(position, history, promptLength);
+    }
+
+    static void checkNotEmpty(float[] logits) {
         if (logits == null || logits.length == 0) {
             throw new EngineException(ErrorCode.INTERNAL, "no logits to sample from: the model returned an empty row");
         }
-        int id = LogitScan.firstNotFiniteAbove(logits);
+    }
+
+    /** {@code id}: the row's first NaN or +infinity ({@link LogitScan#firstNotFiniteAbove}), -1 for none. */
+    private static void checkFinite(int id, float value) {
         if (id >= 0) {
-            throw new EngineException(ErrorCode.INTERNAL, "logit of token " + id + " is " + logits[id]
+            throw new EngineException(ErrorCode.INTERNAL, "logit of token " + id + " is " + value
                     + ": the forward pass produced a non-finite value; check the model weights");
         }
+    }
+
+    private static void checkContext(int position, int[] history, int promptLength) {
         if (position < 0) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "output position must be >= 0, got " + position);
         }

@@ -30,16 +30,28 @@ public final class Run {
     public final Map<String, GenerationResult> results = new HashMap<>();
     public int maxBatchSeen;
     public long preemptions;
+    /** Tokens the engine took from the backend's greedy choice instead of a logits row. */
+    public long greedyChoices;
 
     public record Arrival(int step, Request request) {
     }
 
     public static Run execute(EngineConfig config, List<Arrival> arrivals) {
+        return execute(config, arrivals, true);
+    }
+
+    /**
+     * Without {@code observeLogits} no logits digests are recorded, and the engine may take greedy rows' choices
+     * from the backend (an observer makes it ask for every row).
+     */
+    public static Run execute(EngineConfig config, List<Arrival> arrivals, boolean observeLogits) {
         Run run = new Run();
         try (Engine engine = Engine.open(config)) {
             EngineCore core = engine.core();
-            core.setLogitsObserver((id, pos, logits) -> run.logitDigests
-                    .computeIfAbsent(id, k -> new ArrayList<>()).add(digest(logits)));
+            if (observeLogits) {
+                core.setLogitsObserver((id, pos, logits) -> run.logitDigests
+                        .computeIfAbsent(id, k -> new ArrayList<>()).add(digest(logits)));
+            }
             List<Arrival> pending = new ArrayList<>(arrivals);
             pending.sort(java.util.Comparator.comparingInt(Arrival::step));
             int step = 0;
@@ -53,8 +65,19 @@ public final class Run {
                 step++;
             }
             run.preemptions = core.preemptions();
+            run.greedyChoices = core.greedyChoices();
         }
         return run;
+    }
+
+    /** {@link #execute} unobserved, greedy choices on the backend on or off ({@link EngineCore#GREEDY_ON_BACKEND}). */
+    public static Run withGreedyOnBackend(boolean on, EngineConfig config, List<Arrival> arrivals) {
+        System.setProperty(EngineCore.GREEDY_ON_BACKEND, Boolean.toString(on));
+        try {
+            return execute(config, arrivals, false);
+        } finally {
+            System.clearProperty(EngineCore.GREEDY_ON_BACKEND);
+        }
     }
 
     static String digest(float[] logits) {
@@ -78,6 +101,33 @@ public final class Run {
             SamplingParams p = SamplingParams.builder().maxTokens(1 + rnd.nextInt(24)).ignoreEos(true)
                     .temperature(rnd.nextBoolean() ? 0f : 0.9f).build();
             out.add(new Arrival(rnd.nextInt(maxArrivalStep + 1), new Request("companion-" + i, new Prompt.TokenIds(ids), p)));
+        }
+        return out;
+    }
+
+    /**
+     * {@code count} requests of random prompts for greedy decoding on the backend: plain greedy ones (half stopping at
+     * EOS), and among them what must still get logits rows: greedy with a repetition, presence or frequency penalty,
+     * greedy with logprobs, seeded sampling. Ids are {@code mix-<i>}; arrivals at steps 0..maxArrivalStep.
+     */
+    public static List<Arrival> greedyMix(Random rnd, int count, int vocab, int maxPrompt, int maxTokens,
+                                          int maxArrivalStep) {
+        List<Arrival> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int[] ids = new int[1 + rnd.nextInt(maxPrompt)];
+            for (int j = 0; j < ids.length; j++) ids[j] = 3 + rnd.nextInt(vocab - 3);
+            SamplingParams.Builder p = SamplingParams.builder().maxTokens(1 + rnd.nextInt(maxTokens))
+                    .ignoreEos(i % 2 == 0);
+            int logprobs = -1;
+            switch (i % 8) {
+                case 3 -> p.repetitionPenalty(1.3f);
+                case 4 -> p.presencePenalty(0.5f).frequencyPenalty(0.25f);
+                case 5 -> logprobs = 2;
+                case 6 -> p.temperature(0.9f).topP(0.95f).seed((long) i);
+                default -> { }
+            }
+            Request r = new Request("mix-" + i, new Prompt.TokenIds(ids), p.build(), 0L, logprobs);
+            out.add(new Arrival(rnd.nextInt(maxArrivalStep + 1), r));
         }
         return out;
     }

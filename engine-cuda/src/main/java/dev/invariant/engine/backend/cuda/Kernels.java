@@ -30,6 +30,10 @@ final class Kernels {
      * with fewer (a small model's projections at 16 tokens) it is slower, so those keep the token groups.
      */
     static final int TILE_MIN_TOKENS = 16;
+    /** GPTQ steps of up to this many tokens run gptq_stream.cu once per token; from the next, tiles (or token groups). */
+    static final int GPTQ_STREAM_MAX_TOKENS = 3;
+    /** GPTQ tiles from this many tokens (a tile's pass costs the same at any n up to its 16 tokens). */
+    static final int GPTQ_TILE_MIN_TOKENS = GPTQ_STREAM_MAX_TOKENS + 1;
     /** auto (default: {@link #tileShape}), off (matvec.cu's token groups for every step, to compare), or 64x16. */
     static final String TILE = "invariant.cuda.tile";
     /** matvec_tile.cu's shapes: {rows, tokens, threads} per block. */
@@ -60,12 +64,13 @@ final class Kernels {
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
      * false: GPTQ steps of many tokens take gptq_matvec.cu's token groups (to compare; the values are the same). On,
-     * from {@link #TILE_MIN_TOKENS} tokens wherever the tiles' blocks fill half the multiprocessors, as for dense rows.
+     * from {@link #GPTQ_TILE_MIN_TOKENS} tokens wherever the tiles' blocks fill half the multiprocessors, as for dense rows.
      */
     static final String GPTQ_TILE = "invariant.cuda.gptq-tile";
     private final boolean gptqTileOn = Boolean.parseBoolean(System.getProperty(GPTQ_TILE, "true"));
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
+    private final CUfunction greedyScan;
     /** Dynamic shared memory a projection block may take (its input rows). */
     final int matvecSmem;
     private final int attentionSmem;
@@ -164,6 +169,7 @@ final class Kernels {
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
         relayoutF32 = fn("layout", "relayout_f32");
+        greedyScan = dependentFn("greedy_scan", "greedy_scan");
         // Attention keeps every split's m_s and l_s in shared memory and as many splits' o_s as fit ("slots"); a
         // longer context takes its two-pass path (kernels/attention.cu), with the same values.
         attentionMaxSplits = (maxPositions + SPLIT - 1) / SPLIT;
@@ -256,26 +262,31 @@ final class Kernels {
     }
 
     /**
-     * {@link #matmul}'s contract over GPTQ weights kept packed (kernels/gptq_matvec.cu, gptq_stream.cu for one token,
-     * gptq_tile.cu for many): each weight dequantised by the CPU's one operation, the dot in the canonical order.
+     * {@link #matmul}'s contract over GPTQ weights kept packed (kernels/gptq_matvec.cu, gptq_stream.cu for one to
+     * three tokens, gptq_tile.cu for more): each weight dequantised by the CPU's one operation, the dot in the canonical order.
      */
     void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
         // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), each
-        // row's dot in the same canonical order with the same dequantisation, so the same bits.
+        // row's dot in the same canonical order with the same dequantisation, so the same bits. A few tokens: one such
+        // launch per token (its own input and output rows): at 14B int8 a launch costs 193 µs per layer, a pass of
+        // 64 x 16 tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
         int streamSmem = GptqStream.smem(w.bits(), k, w.stride(), w.groups(), w.gsz(), fused != Fused.NONE);
-        if (n == 1 && gptqStreamOn && GptqStream.streams(w.bits(), w.gsz()) && streamSmem <= matvecSmem) {
-            launch(gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()], ctx.multiprocessors,
-                    1, 32 * GptqStream.warps(w.bits()), streamSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm,
-                    eps, y, bias, resid, w.rows(), k, w.stride(), w.groups(), ldx);
+        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && GptqStream.streams(w.bits(), w.gsz()) && streamSmem <= matvecSmem) {
+            CUfunction f = gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()];
+            for (int t = 0; t < n; t++) {
+                launch(f, ctx.multiprocessors, 1, 32 * GptqStream.warps(w.bits()), streamSmem, w.q(), w.tab(), w.gidx(),
+                        w.rowPart(), w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x, offset(xrows, t), norm, eps,
+                        offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy), w.rows(), k, w.stride(), w.groups(), ldx);
+            }
             return;
         }
         // Many tokens: blocks of 64 rows x 16 tokens, each weight dequantised once per block (gptq_tile.cu).
         int kind = GptqStream.groupKind(w.gsz());
         long tileSmem = GptqTile.smem(w.bits(), kind, w.groups());
         long tiles = GptqTile.blocks(w.rows(), n);
-        if (n >= TILE_MIN_TOKENS && gptqTileOn && 2 * tiles >= ctx.multiprocessors && tileSmem <= matvecSmem) {
+        if (n >= GPTQ_TILE_MIN_TOKENS && gptqTileOn && 2 * tiles >= ctx.multiprocessors && tileSmem <= matvecSmem) {
             launch(gptqTile[w.bits() == 8 ? 0 : 1][kind][fused.ordinal()], Math.toIntExact(tiles), 1, GptqTile.THREADS,
                     (int) tileSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm, eps, y, bias, resid,
                     w.rows(), k, w.stride(), w.groups(), ldx, ldy, n);
@@ -332,6 +343,14 @@ final class Kernels {
     /** Rewrites a row-major [rows, k] matrix into the projection layout (kernels/layout.cuh), rows {@code stride} apart. */
     void relayout(DType dtype, CUdeviceptr in, CUdeviceptr out, int rows, int k, int stride) {
         launch(dtype == DType.BF16 ? relayoutBf16 : relayoutF32, 1024, 1, 256, 0, in, out, rows, k, stride);
+    }
+
+    /**
+     * Each of m logits rows' greedy choice (kernels/greedy_scan.cu): out[3r .. 3r + 2] = the lowest id of the maximum,
+     * the lowest NaN or +inf id or -1, its float bits. A block per row, whatever m is.
+     */
+    void greedyScan(CUdeviceptr logits, int vocab, int m, CUdeviceptr out) {
+        launch(greedyScan, m, 1, 1024, 0, logits, vocab, out);  // the kernel's THREADS
     }
 
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,
@@ -391,6 +410,11 @@ final class Kernels {
     /** Threads of a merge block: one per output value of a head, at most 128. */
     static int mergeThreads(int headDim) {
         return Math.min(128, (headDim + 31) / 32 * 32);
+    }
+
+    /** p advanced by {@code floats} 4-byte values; null stays null. */
+    private static CUdeviceptr offset(CUdeviceptr p, long floats) {
+        return p == null || floats == 0 ? p : p.withByteOffset(4 * floats);
     }
 
     private void launch(CUfunction f, int gx, int gy, int threads, int smem, Object... args) {

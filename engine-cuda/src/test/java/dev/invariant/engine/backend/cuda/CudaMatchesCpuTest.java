@@ -51,8 +51,8 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * GPTQ checkpoints (kernels/gptq_stream.cu for one-token steps, gptq_tile.cu from 16 tokens where its blocks fill
-     * half the multiprocessors, else gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
+     * GPTQ checkpoints (kernels/gptq_stream.cu once per token for steps of 1-3 tokens, gptq_tile.cu from 4 tokens
+     * where its blocks fill half the multiprocessors, else gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
      * int4 one group; only the per-value rest of a row) and the seed report's quantisation at Qwen1.5's vocabulary.
      */
     @ParameterizedTest
@@ -241,7 +241,8 @@ class CudaMatchesCpuTest {
         record Case(String what, int[] table, int chunk, boolean companions) {
         }
         List<Case> cases = List.of(new Case("one prefill", straight, promptLength, false),
-                new Case("chunks of 7", straight, 7, false), new Case("chunks of 1", straight, 1, false),
+                new Case("chunks of 7", straight, 7, false), new Case("chunks of 3", straight, 3, false),
+                new Case("chunks of 1", straight, 1, false),
                 new Case("shuffled blocks, chunks of 64, companions", shuffled, 64, true));
         for (Case c : cases) {
             long seed = rnd.nextLong();
