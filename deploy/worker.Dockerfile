@@ -1,6 +1,8 @@
 # The inference worker: the Quarkus application built by `./invariant build` (services/inference-worker/target).
 # On a GPU service the NVIDIA container toolkit mounts the driver (libcuda) that the cuda backend loads.
-FROM eclipse-temurin:25-jdk
+# BASE_IMAGE: any Temurin 25 JDK image with java on PATH; deploy/local-base builds one where Docker Hub is out of reach.
+ARG BASE_IMAGE=eclipse-temurin:25-jdk
+FROM ${BASE_IMAGE}
 WORKDIR /app
 COPY services/inference-worker/target/quarkus-app/ /app/
 ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility

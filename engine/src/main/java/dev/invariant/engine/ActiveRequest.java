@@ -2,11 +2,14 @@ package dev.invariant.engine;
 
 import dev.invariant.engine.api.FinishReason;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.LogitsObserver;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.api.Timings;
 import dev.invariant.engine.identity.OutputHash;
+import dev.invariant.engine.sample.GreedyChoice;
 import dev.invariant.engine.sample.Sampler;
+import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.schedule.Sequence;
 import dev.invariant.engine.text.IncrementalDetokenizer;
 import dev.invariant.engine.text.StopStrings;
@@ -56,6 +59,18 @@ final class ActiveRequest {
 
     String requestId() {
         return prepared.request().requestId();
+    }
+
+    /**
+     * This step's token: the backend's greedy choice when it answered one ({@link #argmaxOnly}), else drawn from
+     * the logits row, which {@code observer} sees first.
+     */
+    int nextToken(float[] row, GreedyChoice choice, LogitsObserver observer) {
+        int position = seq.numOutputTokens();
+        SamplingParams p = prepared.params();
+        if (choice != null) return Sampler.greedy(choice, p, position, seq.tokens(), seq.promptLength());
+        observer.onLogits(requestId(), position, row);
+        return Sampler.sample(row, p, p.seed(), position, seq.tokens(), seq.promptLength());
     }
 
     void onScheduled(int batchSize, long now) {

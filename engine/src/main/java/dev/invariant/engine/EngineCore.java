@@ -11,7 +11,6 @@ import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.sample.GreedyChoice;
 import dev.invariant.engine.sample.Logprobs;
-import dev.invariant.engine.sample.Sampler;
 import dev.invariant.engine.schedule.ScheduledBatch;
 import dev.invariant.engine.schedule.ScheduledChunk;
 import dev.invariant.engine.schedule.Scheduler;
@@ -35,7 +34,8 @@ import java.util.function.LongSupplier;
 public final class EngineCore implements AutoCloseable {
     /**
      * false: every row a request samples from comes back from the backend, greedy or not (to compare; the tokens are
-     * the same). Default true: greedy rows are scanned where the logits are (see {@link Sampler#argmaxOnly}).
+     * the same). Default true: greedy rows are scanned where the logits are
+     * ({@link dev.invariant.engine.sample.Sampler#argmaxOnly}).
      */
     public static final String GREEDY_ON_BACKEND = "invariant.greedy-on-backend";
     private static final LogitsObserver NO_OBSERVER = (id, pos, logits) -> { };
@@ -235,16 +235,8 @@ public final class EngineCore implements AutoCloseable {
             }
             ActiveRequest a = active.get(batch.chunks().get(i).seq().seqId());
             try {
-                int position = a.seq.numOutputTokens();
-                int token;
-                if (choice != null) {
-                    greedyChoices++;
-                    token = Sampler.greedy(choice, a.prepared.params(), position, a.seq.tokens(), a.seq.promptLength());
-                } else {
-                    observer.onLogits(a.requestId(), position, row);
-                    token = Sampler.sample(row, a.prepared.params(), a.prepared.params().seed(), position,
-                            a.seq.tokens(), a.seq.promptLength());
-                }
+                if (choice != null) greedyChoices++;
+                int token = a.nextToken(row, choice, observer);
                 Request r = a.prepared.request();
                 TokenLogprob lp = r.wantsLogprobs() ? Logprobs.of(row, token, r.logprobs()) : null;
                 if (a.accept(token, lp, contextLength, done)) complete(a, done);

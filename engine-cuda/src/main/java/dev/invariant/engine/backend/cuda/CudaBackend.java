@@ -9,12 +9,15 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.backend.StepBatch;
+import dev.invariant.engine.backend.StepOutput;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.ProgressListener;
+import dev.invariant.engine.sample.GreedyChoice;
 import java.lang.foreign.Arena;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.List;
 
 /**
@@ -35,7 +38,10 @@ public final class CudaBackend implements Backend {
     private final CudaForward forward;
     private final StepGraphs graphs;
     private final CudaContext.Pinned logitsHost;
+    private final CudaContext.Pinned greedyHost;
     private final int maxLogits;
+    /** Time forward has spent waiting for the device (benchmarks split a step's host time with it). */
+    private long waitNanos;
 
     private CudaBackend(Model model, EngineConfig config, CudaContext ctx, ProgressListener progress) {
         this.model = model;
@@ -68,6 +74,7 @@ public final class CudaBackend implements Backend {
         boolean useGraphs = !"false".equals(System.getProperty("invariant.cuda.graphs"));
         this.graphs = new StepGraphs(ctx, forward, inputs, useGraphs ? config.maxNumSeqs() : 0);
         this.logitsHost = ctx.pinned(4L * maxLogits * c.vocabSize());
+        this.greedyHost = ctx.pinned(12L * maxLogits);
         ctx.synchronize();
     }
 
@@ -127,6 +134,16 @@ public final class CudaBackend implements Backend {
     /** Not thread-safe: one step at a time, like every backend (the engine loop is single-threaded). */
     @Override
     public synchronized float[][] forward(List<SeqChunk> chunks) {
+        return forward(chunks, new boolean[chunks.size()]).logits();
+    }
+
+    /**
+     * The step, then one small copy of the greedy-only rows' choices (kernels/greedy_scan.cu ran after the lm_head)
+     * and the other rows' logits in as few copies as they have contiguous runs: a greedy row costs 12 bytes, not a
+     * 4 × vocab copy and a host scan.
+     */
+    @Override
+    public synchronized StepOutput forward(List<SeqChunk> chunks, boolean[] greedyOnly) {
         ctx.makeCurrent();
         int vocab = model.config().vocabSize();
         StepBatch b = StepBatch.of(chunks, vocab, config.blockSize(), forward.numBlocks);
@@ -147,22 +164,41 @@ public final class CudaBackend implements Backend {
         } else {
             forward.enqueue(inputs, n, m);
         }
-        float[][] out = new float[chunks.size()][];
-        if (m == 0) {
-            ctx.synchronize();
-            if (kernels.profile != null) kernels.profile.collect();
-            return out;
+        float[][] logits = new float[chunks.size()][];
+        GreedyChoice[] greedy = new GreedyChoice[chunks.size()];
+        int[] rows = b.logitChunks();
+        boolean anyGreedy = false;
+        for (int i = 0; i < m; ) {
+            if (greedyOnly[rows[i]]) {
+                anyGreedy = true;
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < m && !greedyOnly[rows[j]]) j++;
+            long at = 4L * i * vocab;
+            cuMemcpyDtoHAsync(logitsHost.pointer().withByteOffset(at), forward.logits.withByteOffset(at),
+                    4L * (j - i) * vocab, ctx.stream);
+            i = j;
         }
-        cuMemcpyDtoHAsync(logitsHost.pointer(), forward.logits, 4L * m * vocab, ctx.stream);
+        if (anyGreedy) cuMemcpyDtoHAsync(greedyHost.pointer(), forward.greedy, 12L * m, ctx.stream);
+        long t0 = System.nanoTime();
         ctx.synchronize();
+        waitNanos += System.nanoTime() - t0;
         if (kernels.profile != null) kernels.profile.collect();
         FloatBuffer f = logitsHost.buffer().asFloatBuffer();
+        IntBuffer g = greedyHost.buffer().asIntBuffer();
         for (int i = 0; i < m; i++) {
-            float[] row = new float[vocab];
-            f.get(i * vocab, row);
-            out[b.logitChunks()[i]] = row;
+            int chunk = rows[i];
+            if (greedyOnly[chunk]) {
+                greedy[chunk] = new GreedyChoice(g.get(3 * i), g.get(3 * i + 1), Float.intBitsToFloat(g.get(3 * i + 2)));
+            } else {
+                float[] row = new float[vocab];
+                f.get(i * vocab, row);
+                logits[chunk] = row;
+            }
         }
-        return out;
+        return new StepOutput(logits, greedy);
     }
 
     @Override
@@ -199,6 +235,11 @@ public final class CudaBackend implements Backend {
         for (int i = 0; i < reps; i++) graphs.launch(n);
         ctx.synchronize();
         return (System.nanoTime() - t0) / 1e3 / reps;
+    }
+
+    /** Nanoseconds {@link #forward} has waited for the device since the backend opened. */
+    synchronized long waitNanos() {
+        return waitNanos;
     }
 
     /** Decode batch sizes captured as CUDA graphs so far. */

@@ -33,6 +33,8 @@ final class CudaForward {
     private final CUdeviceptr h;
     private final CUdeviceptr attnScratch;
     final CUdeviceptr logits;
+    /** Per logits row, its greedy choice: 3 ints (kernels/greedy_scan.cu). */
+    final CUdeviceptr greedy;
 
     /** KV blocks held (block ids 0 .. numBlocks - 1). */
     final int numBlocks;
@@ -72,6 +74,7 @@ final class CudaForward {
         this.attnScratch = ctx.alloc(scratchBytes);
         cuMemsetD8(attnScratch, (byte) 0, scratchBytes);  // attention_splits' merge counters start at zero
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());
+        this.greedy = ctx.alloc(12L * maxLogits);
         this.numBlocks = kvBlocks.applyAsInt(kvBytes(cfg, 1, blockSize, kv));
         this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();
         this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
@@ -87,7 +90,10 @@ final class CudaForward {
         return cfg.qDim() + 2 * cfg.kvDim();
     }
 
-    /** Enqueues the step for n tokens whose inputs are staged; the logits of m rows land in {@link #logits}. */
+    /**
+     * Enqueues the step for n tokens whose inputs are staged; the logits of m rows land in {@link #logits}, their
+     * greedy choices in {@link #greedy} (always: a decode step's graph serves greedy and sampled rows alike).
+     */
     void enqueue(StepInputs in, int n, int m) {
         int hidden = cfg.hiddenSize();
         int ffn = cfg.intermediateSize();
@@ -130,5 +136,6 @@ final class CudaForward {
         if (m == 0) return;
         profile.project(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits,
                 cfg.vocabSize(), null, null);
+        k.greedyScan(logits, cfg.vocabSize(), m, greedy);
     }
 }

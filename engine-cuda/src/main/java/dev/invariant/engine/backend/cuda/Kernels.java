@@ -70,6 +70,7 @@ final class Kernels {
     private final boolean gptqTileOn = Boolean.parseBoolean(System.getProperty(GPTQ_TILE, "true"));
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
+    private final CUfunction greedyScan;
     /** Dynamic shared memory a projection block may take (its input rows). */
     final int matvecSmem;
     private final int attentionSmem;
@@ -168,6 +169,7 @@ final class Kernels {
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
         relayoutF32 = fn("layout", "relayout_f32");
+        greedyScan = dependentFn("greedy_scan", "greedy_scan");
         // Attention keeps every split's m_s and l_s in shared memory and as many splits' o_s as fit ("slots"); a
         // longer context takes its two-pass path (kernels/attention.cu), with the same values.
         attentionMaxSplits = (maxPositions + SPLIT - 1) / SPLIT;
@@ -341,6 +343,14 @@ final class Kernels {
     /** Rewrites a row-major [rows, k] matrix into the projection layout (kernels/layout.cuh), rows {@code stride} apart. */
     void relayout(DType dtype, CUdeviceptr in, CUdeviceptr out, int rows, int k, int stride) {
         launch(dtype == DType.BF16 ? relayoutBf16 : relayoutF32, 1024, 1, 256, 0, in, out, rows, k, stride);
+    }
+
+    /**
+     * Each of m logits rows' greedy choice (kernels/greedy_scan.cu): out[3r .. 3r + 2] = the lowest id of the maximum,
+     * the lowest NaN or +inf id or -1, its float bits. A block per row, whatever m is.
+     */
+    void greedyScan(CUdeviceptr logits, int vocab, int m, CUdeviceptr out) {
+        launch(greedyScan, m, 1, 1024, 0, logits, vocab, out);  // the kernel's THREADS
     }
 
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,

@@ -11,6 +11,7 @@ import dev.invariant.engine.model.LoadOptions;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelLoader;
 import dev.invariant.engine.model.Tensor;
+import dev.invariant.engine.sample.GreedyChoice;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,9 +26,13 @@ import jcuda.driver.CUdeviceptr;
  * bytes of the checkpoint).
  * <pre>
  *   CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32] [--prefill 700,2767] [--eager]
- *                             [--profile portable,fast,naive]
+ *                             [--profile portable,fast,naive] [--greedy-on-backend true,false]
  * </pre>
- * Decode tok/s = batch × steps ÷ wall time of the steps, logits copied to the host each step (what the engine pays);
+ * Decode tok/s = batch × steps ÷ wall time of the steps, each step's greedy tokens chosen as the engine chooses them
+ * for greedy requests: {@code --greedy-on-backend true} (default) takes each row's greedy choice from the GPU
+ * (kernels/greedy_scan.cu, 12 bytes copied per row), {@code false} copies every logits row to the host and scans it
+ * there (GreedyChoice.of: what Sampler does); both in the same model load when both are given. Per step, "wait" is
+ * the host's time blocked on the device (the stream's synchronize) and "host" the rest of the step.
  * "graph alone" replays the step's graph back to back with no host work between (the device's share of a step).
  * {@code --eager} also times batch 1 with kernels launched one by one instead of a replayed CUDA graph.
  */
@@ -38,7 +43,7 @@ public final class CudaDecodeBenchmark {
     public static void main(String[] args) {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.out.println("usage: CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32]"
-                    + " [--prefill 700,2767] [--eager] [--profile portable,fast,naive]");
+                    + " [--prefill 700,2767] [--eager] [--profile portable,fast,naive] [--greedy-on-backend true,false]");
             return;
         }
         String spec = args[0];
@@ -48,6 +53,7 @@ public final class CudaDecodeBenchmark {
         int prompt = 32;
         boolean eager = false;
         List<NumericsProfile> profiles = List.of(NumericsProfile.PORTABLE);
+        boolean[] greedyModes = {true};
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--batches" -> batches = ints(args[++i]);
@@ -56,6 +62,7 @@ public final class CudaDecodeBenchmark {
                 case "--prompt" -> prompt = Integer.parseInt(args[++i]);
                 case "--eager" -> eager = true;
                 case "--profile" -> profiles = Arrays.stream(args[++i].split(",")).map(NumericsProfile::fromWire).toList();
+                case "--greedy-on-backend" -> greedyModes = booleans(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -80,22 +87,27 @@ public final class CudaDecodeBenchmark {
                     double copy = copyBandwidth(be);
                     double roofline = copy / weightBytes;
                     for (int b : graphs ? batches : new int[] {1}) {
-                        double tps = decode(be, m, b, prompt, steps, perSeq, block);
-                        String alone = graphs ? String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps)) : "";
-                        if (graphs) {
-                            be.startProfile();
-                            decode(be, m, b, prompt, 8, perSeq, block);
-                            System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
-                                    + " tokens per sequence), " + be.stopProfile());
+                        String alone = "";
+                        for (boolean onGpu : greedyModes) {
+                            Decode d = decode(be, m, b, prompt, steps, perSeq, block, onGpu);
+                            if (graphs && alone.isEmpty()) {
+                                alone = String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps));
+                                be.startProfile();
+                                decode(be, m, b, prompt, 8, perSeq, block, onGpu);
+                                System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
+                                        + " tokens per sequence), " + be.stopProfile());
+                            }
+                            rows.add(String.format(Locale.ROOT,
+                                    "| %s | decode%s | %d | %s | %s | %.1f | %.1f %% | %s | %.1f | %.1f | %.1f | %.0f GB/s |",
+                                    name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager",
+                                    onGpu ? "gpu" : "host", d.tps, 100 * d.tps / (roofline * b), alone, d.stepMicros,
+                                    d.waitMicros, d.stepMicros - d.waitMicros, copy / 1e9));
                         }
-                        rows.add(String.format(Locale.ROOT, "| %s | decode%s | %d | %s | %.1f | %.1f %% | %s | %.0f GB/s |",
-                                name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager", tps,
-                                100 * tps / (roofline * b), alone, copy / 1e9));
                     }
                     if (graphs) {
                         for (int p : prefills) {
                             double tps = prefill(be, m, p);
-                            rows.add(String.format(Locale.ROOT, "| %s | prefill %d tokens | 1 | eager | %.1f | | | |",
+                            rows.add(String.format(Locale.ROOT, "| %s | prefill %d tokens | 1 | eager | | %.1f | | | | | | |",
                                     name, p, tps));
                         }
                     }
@@ -104,8 +116,9 @@ public final class CudaDecodeBenchmark {
                 }
             }
         }
-        System.out.println("| model | profile | phase | batch | launch | tok/s | of roofline × batch | graph alone tok/s | copy |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| model | profile | phase | batch | launch | greedy | tok/s | of roofline × batch"
+                + " | graph alone tok/s | step µs | wait µs | host µs | copy |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
     }
 
@@ -121,7 +134,15 @@ public final class CudaDecodeBenchmark {
         return n;
     }
 
-    private static double decode(CudaBackend be, Model m, int batch, int prompt, int steps, int perSeq, int block) {
+    /** Decode throughput, and per step its wall time and the part of it the host spent waiting for the device. */
+    private record Decode(double tps, double stepMicros, double waitMicros) {
+    }
+
+    /** Keeps the host scans of the rows from being optimised away. */
+    static volatile int sink;
+
+    private static Decode decode(CudaBackend be, Model m, int batch, int prompt, int steps, int perSeq, int block,
+                                 boolean greedyOnGpu) {
         SplittableRandom rnd = new SplittableRandom(batch);
         int vocab = m.config().vocabSize();
         List<SeqChunk> first = new ArrayList<>();
@@ -133,17 +154,30 @@ public final class CudaDecodeBenchmark {
             first.add(new SeqChunk(s, rnd.ints(prompt, 0, vocab).toArray(), 0, table, true));
         }
         be.forward(first);
+        boolean[] greedy = new boolean[batch];
+        Arrays.fill(greedy, true);
         int warm = 16;  // the JIT compiles the host path in the first steps
         long t0 = 0;
+        long w0 = 0;
+        int tokens = 0;
         for (int i = 0; i < warm + steps; i++) {
-            if (i == warm) t0 = System.nanoTime();
+            if (i == warm) {
+                t0 = System.nanoTime();
+                w0 = be.waitNanos();
+            }
             List<SeqChunk> step = new ArrayList<>();
             for (int s = 0; s < batch; s++) {
                 step.add(new SeqChunk(s, new int[] {rnd.nextInt(vocab)}, prompt + i, tables.get(s), true));
             }
-            be.forward(step);
+            if (greedyOnGpu) {
+                for (GreedyChoice c : be.forward(step, greedy).greedy()) tokens += c.token();
+            } else {
+                for (float[] row : be.forward(step)) tokens += GreedyChoice.of(row).token();
+            }
         }
-        return (double) batch * steps / ((System.nanoTime() - t0) / 1e9);
+        double wall = System.nanoTime() - t0;
+        sink = tokens;
+        return new Decode(batch * steps / (wall / 1e9), wall / 1e3 / steps, (be.waitNanos() - w0) / 1e3 / steps);
     }
 
     private static double prefill(CudaBackend be, Model m, int tokens) {
@@ -174,6 +208,18 @@ public final class CudaDecodeBenchmark {
         ctx.free(a);
         ctx.free(b);
         return 2.0 * bytes * reps / s;
+    }
+
+    private static boolean[] booleans(String csv) {
+        String[] v = csv.split(",");
+        boolean[] out = new boolean[v.length];
+        for (int i = 0; i < v.length; i++) {
+            if (!v[i].equals("true") && !v[i].equals("false")) {
+                throw new IllegalArgumentException("--greedy-on-backend takes true, false or true,false; got " + csv);
+            }
+            out[i] = Boolean.parseBoolean(v[i]);
+        }
+        return out;
     }
 
     private static int[] ints(String csv) {
