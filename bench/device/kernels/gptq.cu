@@ -68,6 +68,8 @@ static const Shape g_shapes[] = {{0, 0, 0, 0, shipped},
                                  {4, 2, 4, 8, gs_fn<4, 2, 4, 8, false, false, true>, false, false, true},
                                  {4, 2, 2, 16, gs_fn<4, 2, 2, 16, false, false, true>, false, false, true},
                                  {4, 2, 3, 10, gs_fn<4, 2, 3, 10, false, false, true>, false, false, true},
+                                 {2, 2, 4, 10, gs_fn<2, 2, 4, 10, false, false, true>, false, false, true},
+                                 {2, 2, 2, 20, gs_fn<2, 2, 2, 20, false, false, true>, false, false, true},
                                  {4, 2, 4, 8, gs_fn<4, 2, 4, 8, false, true, true>, false, true, true}};
 
 static int xst(int k) { return (k + 3) & ~3; }
