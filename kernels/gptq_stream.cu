@@ -28,17 +28,33 @@
 
 #define GSTREAM_NORM 1
 #define GSTREAM_SILU 2
-// Ring shapes, from bench/device/kernels/gptq.cu on the H200 (Qwen1.5-14B layers, group 128): warps per block, slots
-// per warp, layout groups (32 lanes x 16 bytes) per segment, rows per unit. int4 is bound by instructions and their
-// latency more than by bytes, so it takes twice the warps, each with a shallower ring.
+// Ring shapes, one per family, the fastest bench/device/kernels/gptq.cu measured on the H200 (Qwen1.5-14B layers,
+// 2026-12-02, µs per layer for the four projections): warps per block, slots per warp, layout groups (32 lanes x 16
+// bytes) per segment, rows per unit, MERGED, KC. Two rows per unit and 10 or 20 warps balance the 5,120-row
+// projections over 132 multiprocessors and give each scheduler more warps to hide latency (ncu: 8 warps of 4 rows
+// left 41-56 % of cycles with no eligible warp).
+//   int8, group 128 and any group: 2x2x10, merged copies (160.5; 186.5 at 4x2x4)
+//   int8, act-order: 2x2x2x20w (404.7; gptq_matvec.cu 456.6)
+//   int4, every grouping: 2x2x2x20w, exponent words from __constant__ (group 128 136.6, act-order 400.6; 158.9 and
+//   465.0 at 4x2x2x16w)
 #define GSTREAM8_WARPS 8
 #define GSTREAM8_SLOTS 2
-#define GSTREAM8_SEGG 4
-#define GSTREAM8_R 4
-#define GSTREAM4_WARPS 16
+#define GSTREAM8_SEGG 10
+#define GSTREAM8_R 2
+#define GSTREAM8_MERGED true
+#define GSTREAM8_KC false
+#define GSTREAM8A_WARPS 20
+#define GSTREAM8A_SLOTS 2
+#define GSTREAM8A_SEGG 2
+#define GSTREAM8A_R 2
+#define GSTREAM8A_MERGED false
+#define GSTREAM8A_KC false
+#define GSTREAM4_WARPS 20
 #define GSTREAM4_SLOTS 2
 #define GSTREAM4_SEGG 2
-#define GSTREAM4_R 4
+#define GSTREAM4_R 2
+#define GSTREAM4_MERGED false
+#define GSTREAM4_KC true
 // gsz values the kernels take: GQ > 0 fixes 32 * GQ at compile time (the common 128), 0 any multiple of 32 (or one
 // group), -1 act-order
 #define GQ_ANY 0
@@ -79,11 +95,11 @@ template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     }
 }
 
-// KC (an experiment of the benchmark, off in the shipped kernels): the exponent words under which qf makes (float)
-// (q - o) read from this __constant__ table instead of written as immediates. With immediates ptxas puts the exponent
-// into the instruction and rebuilds the byte selector (int8) or the nibble mask (int4) in a register for every
-// value (a MOV from a uniform register, or a second LOP3); with the exponent in a register each value is one PRMT or
-// one LOP3 with the selector or mask as its immediate. The same bits.
+// KC (on in the shipped int4 kernels): the exponent words under which qf makes (float) (q - o) read from this
+// __constant__ table instead of written as immediates. With immediates ptxas puts the exponent into the instruction
+// and rebuilds the byte selector (int8) or the nibble mask (int4) in a register for every value (a MOV from a
+// uniform register, or a second LOP3); with the exponent in a register each value is one PRMT or one LOP3 with the
+// selector or mask as its immediate. The same bits.
 __constant__ unsigned gstream_exp[4] = {150u << 23, 146u << 23, 142u << 23, 138u << 23};  // 2^23, 2^19, 2^15, 2^11
 template <int BITS> __device__ __forceinline__ float qf_kc(uint4 u, int j, const unsigned (&ek)[4]) {
     if constexpr (BITS == 8) {
@@ -99,7 +115,7 @@ template <int BITS, bool KC> __device__ __forceinline__ float qf_sel(uint4 u, in
     else return qf<BITS>(u, j);
 }
 
-// PF (an experiment of the benchmark, off in the shipped kernels): a segment of SEGG whole int8 loads, group size
+// PF (an experiment of the benchmark, off in every shipped kernel): a segment of SEGG whole int8 loads, group size
 // 32 * GQ, with every shared-memory read of load u + 1 (the rows' words, their (s, nz) entries, the lanes' x values)
 // issued into registers before load u is computed; the same fmas in the same order per row.
 template <int R, int SEGG, int GQ, bool KC>
@@ -134,8 +150,8 @@ __device__ __forceinline__ void words_pf(const unsigned char* seg, int rowBytes,
     }
 }
 
-// MERGED (an experiment of the benchmark, off in the shipped kernels): when a row is one segment, the unit's R rows
-// and their tables are contiguous, and come as two copies instead of 2R.
+// MERGED (on in the shipped int8 grouped kernels): when a row is one segment, the unit's R rows and their tables are
+// contiguous, and come as two copies instead of 2R.
 template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NWARPS, bool MERGED = false, bool PF = false,
           bool KC = false>
 __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const float2* tab, const int* gidx,
@@ -364,26 +380,27 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
 
 }  // namespace gstream
 
-#define GSTREAM(name, BITS, FLAGS, GQ)                                                                                \
-    INV_EXTERN void __launch_bounds__(32 * GSTREAM##BITS##_WARPS, 1)                                                   \
+// FAM: the shape family (GSTREAM<FAM>_*): 8 (int8 grouped), 8A (int8 act-order), 4 (int4)
+#define GSTREAM(name, FAM, BITS, FLAGS, GQ)                                                                           \
+    INV_EXTERN void __launch_bounds__(32 * GSTREAM##FAM##_WARPS, 1)                                                    \
         name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
              const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,  \
              int k, int stride, int groups, int ldx) {                                                                 \
-        gstream::gstream_impl<BITS, GSTREAM##BITS##_R, FLAGS, GQ, GSTREAM##BITS##_SLOTS, GSTREAM##BITS##_SEGG,         \
-                              GSTREAM##BITS##_WARPS>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias, resid,   \
-                                                     rows, k, stride, groups, ldx);                                    \
+        gstream::gstream_impl<BITS, GSTREAM##FAM##_R, FLAGS, GQ, GSTREAM##FAM##_SLOTS, GSTREAM##FAM##_SEGG,            \
+                              GSTREAM##FAM##_WARPS, GSTREAM##FAM##_MERGED, false, GSTREAM##FAM##_KC>(                  \
+            Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);             \
     }
 
-#define GSTREAM_FUSED(base, BITS, GQ)                                      \
-    GSTREAM(base, BITS, 0, GQ)                                             \
-    GSTREAM(base##_norm, BITS, GSTREAM_NORM, GQ)                           \
-    GSTREAM(base##_norm_silu, BITS, GSTREAM_NORM | GSTREAM_SILU, GQ)
+#define GSTREAM_FUSED(base, FAM, BITS, GQ)                                 \
+    GSTREAM(base, FAM, BITS, 0, GQ)                                        \
+    GSTREAM(base##_norm, FAM, BITS, GSTREAM_NORM, GQ)                      \
+    GSTREAM(base##_norm_silu, FAM, BITS, GSTREAM_NORM | GSTREAM_SILU, GQ)
 
 // Named gptq_stream_int<bits>[_g128|_act][_norm[_silu]]: _g128 for group size 128, none for any other multiple of 32
-// (or one group), _act for act-order. No int8 act-order: there gptq_matvec.cu measured faster (456 against 561 us per
-// 14B layer; the per-index g_idx and table reads from global memory dominate, and int8's rows are twice as long).
-GSTREAM_FUSED(gptq_stream_int8, 8, GQ_ANY)
-GSTREAM_FUSED(gptq_stream_int8_g128, 8, 4)
-GSTREAM_FUSED(gptq_stream_int4, 4, GQ_ANY)
-GSTREAM_FUSED(gptq_stream_int4_g128, 4, 4)
-GSTREAM_FUSED(gptq_stream_int4_act, 4, GQ_ACT)
+// (or one group), _act for act-order.
+GSTREAM_FUSED(gptq_stream_int8, 8, 8, GQ_ANY)
+GSTREAM_FUSED(gptq_stream_int8_g128, 8, 8, 4)
+GSTREAM_FUSED(gptq_stream_int8_act, 8A, 8, GQ_ACT)
+GSTREAM_FUSED(gptq_stream_int4, 4, 4, GQ_ANY)
+GSTREAM_FUSED(gptq_stream_int4_g128, 4, 4, 4)
+GSTREAM_FUSED(gptq_stream_int4_act, 4, 4, GQ_ACT)

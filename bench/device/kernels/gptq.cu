@@ -32,10 +32,10 @@ __global__ void __launch_bounds__(32 * NW, 1) gs_var(GV_ARGS) {
     gstream::gstream_impl<BITS, R, FLAGS, GQ, NSLOT, SEGG, NW, M, PF, KC>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y,
                                                                    bias, resid, rows, k, stride, groups, ldx);
 }
-// Experiments of gptq_stream.cu (off in the shipped kernels, whose machine code is unchanged): m: MERGED, one copy
-// for a unit's rows and one for their tables when a row is one segment; p: PF, a whole segment's next load read into
-// registers before the current one is computed (int8, group 128 only); k: KC, the exponent words of (float) (q - o)
-// from a __constant__ table (one PRMT or LOP3 per value instead of two instructions).
+// Switches of gptq_stream.cu: m: MERGED, one copy for a unit's rows and one for their tables when a row is one
+// segment (shipped for int8 grouped); p: PF, a whole segment's next load read into registers before the current one
+// is computed (int8, group 128 only; never shipped); k: KC, the exponent words of (float) (q - o) from a __constant__
+// table (one PRMT or LOP3 per value instead of two instructions; shipped for int4).
 struct Shape { int r, slots, segg, warps; const void* (*fn)(int bits, int flags, bool act); bool merged, pf, kc; };
 template <int R, int NSLOT, int SEGG, int NW, bool M = false, bool PF = false, bool KC = false>
 const void* gs_fn(int bits, int flags, bool act) {
@@ -46,21 +46,23 @@ const void* gs_fn(int bits, int flags, bool act) {
     return flags == 0 ? GV(4, 0) : flags == 1 ? GV(4, 1) : GV(4, 3);
 #undef GV
 }
-// shape 0: the shipped kernels (GSTREAM8_* / GSTREAM4_*), by name
+// shape 0: the shipped kernels (GSTREAM8_* / GSTREAM8A_* / GSTREAM4_*), by name
 static const void* shipped(int bits, int flags, bool act) {
     static const void* f[2][2][3] = {
         {{(const void*)gptq_stream_int8_g128, (const void*)gptq_stream_int8_g128_norm, (const void*)gptq_stream_int8_g128_norm_silu},
-         {nullptr, nullptr, nullptr}},  // int8 act-order takes gptq_matvec.cu
+         {(const void*)gptq_stream_int8_act, (const void*)gptq_stream_int8_act_norm, (const void*)gptq_stream_int8_act_norm_silu}},
         {{(const void*)gptq_stream_int4_g128, (const void*)gptq_stream_int4_g128_norm, (const void*)gptq_stream_int4_g128_norm_silu},
          {(const void*)gptq_stream_int4_act, (const void*)gptq_stream_int4_act_norm, (const void*)gptq_stream_int4_act_norm_silu}}};
     return f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2];
 }
 // Shapes measured before and left out here (docs/benchmarks.md): 2x3x4, 2x4x4, 4x3x2 (no faster), 2x3x8 (too much
-// shared memory); 4x2x4 and 4x2x2x16w are the shipped int8 and int4 shapes (here only with k or p). 10 warps: 1,320
-// warps on 132 multiprocessors, so the 5,120-row projections (o, down: 1,280 units of 4 rows, 2,560 of 2) take one
-// round (two) where 8 warps (1,056) leave 224 warps a second unit (a third) while the rest wait. 20 warps: more warps
-// per scheduler (5) to hide latency, shallow rings.
+// shared memory). 4x2x4 and 4x2x2x16w were the shipped int8 and int4 shapes until 2026-12-02: the baseline of the
+// shipped row. The shipped shapes (2x2x10m, 2x2x2x20w, 2x2x2x20wk) are listed too, a check of the shipped row. 10
+// warps: 1,320 warps on 132 multiprocessors, so the 5,120-row projections (o, down: 1,280 units of 4 rows, 2,560 of
+// 2) take one round (two) where 8 warps (1,056) leave 224 warps a second unit (a third) while the rest wait. 20 warps:
+// more warps per scheduler (5) to hide latency, shallow rings.
 static const Shape g_shapes[] = {{0, 0, 0, 0, shipped},
+                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}, {4, 2, 2, 16, gs_fn<4, 2, 2, 16>},
                                  {2, 3, 5, 8, gs_fn<2, 3, 5, 8>}, {2, 3, 5, 8, gs_fn<2, 3, 5, 8, true>, true},
                                  {2, 2, 10, 8, gs_fn<2, 2, 10, 8, true>, true},
                                  {4, 2, 3, 10, gs_fn<4, 2, 3, 10>}, {2, 2, 4, 10, gs_fn<2, 2, 4, 10>},
@@ -84,16 +86,19 @@ static const void* matvec_fn(int bits, int flags, bool act) {
     return f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2];
 }
 
-static int shape_warps(const Shape& sh, int bits) { return sh.r ? sh.warps : bits == 8 ? GSTREAM8_WARPS : GSTREAM4_WARPS; }
+// The shipped kernels' shape for these weights (gptq_stream.cu's families).
+#define GS_FAM(X) (bits == 4 ? GSTREAM4_##X : act ? GSTREAM8A_##X : GSTREAM8_##X)
+static int shape_warps(const Shape& sh, int bits, bool act) { return sh.r ? sh.warps : GS_FAM(WARPS); }
 
 // Shared memory of a gptq_stream shape for one projection (gptq_stream.cu's formula).
 static int stream_smem(const Shape& sh, int bits, bool act, const Lin& w, int flags) {
-    const int r = sh.r ? sh.r : bits == 8 ? GSTREAM8_R : GSTREAM4_R;
-    const int slots = sh.r ? sh.slots : bits == 8 ? GSTREAM8_SLOTS : GSTREAM4_SLOTS;
-    const int segg = sh.r ? sh.segg : bits == 8 ? GSTREAM8_SEGG : GSTREAM4_SEGG;
+    const int r = sh.r ? sh.r : GS_FAM(R);
+    const int slots = sh.r ? sh.slots : GS_FAM(SLOTS);
+    const int segg = sh.r ? sh.segg : GS_FAM(SEGG);
     const gstream::SlotRow sr = gstream::gstream_slot_row(bits, segg, w.k, w.stride, w.groups, act ? 0 : 128);
-    return shape_warps(sh, bits) * slots * r * (sr.seg + 8 * sr.tabn) + 4 * xst(w.k) * (flags ? 2 : 1);
+    return shape_warps(sh, bits, act) * slots * r * (sr.seg + 8 * sr.tabn) + 4 * xst(w.k) * (flags ? 2 : 1);
 }
+#undef GS_FAM
 
 // Waits for the stream, at most `seconds`: a kernel that never finishes (a ring barrier that never completes) is
 // reported by name instead of hanging the run.
@@ -136,7 +141,7 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
     const int smem = stream_smem(sh, bits, act, w, flags);
     void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
                     &rows, &k, &stride, &groups, &ldx};
-    CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms), dim3(32 * shape_warps(sh, bits)), args, smem, st));
+    CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms), dim3(32 * shape_warps(sh, bits, act)), args, smem, st));
 }
 
 // The four projections of layer l; only: one of them.
@@ -208,7 +213,7 @@ int main(int argc, char** argv) {
             std::vector<float> ref[3];
             for (const Variant& v : variants) {
                 if (v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) {
-                    printf("%-16s %s\n", v.name.c_str(), v.shape == 0 ? "not shipped: gptq_matvec.cu measured faster" : "not built for these weights");
+                    printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
                 }
                 if (v.kind == 2) {

@@ -3,26 +3,36 @@ package dev.invariant.engine.backend.cuda;
 /**
  * kernels/gptq_stream.cu, one token's GPTQ projections with the packed rows streamed through shared memory: the
  * kernel a projection takes and the shared memory it needs, the kernel's {@code gstream_slot_row} and ring shapes
- * ({@code GSTREAM<bits>_WARPS}, {@code _SLOTS}, {@code _SEGG}, {@code _R}) written again here for the launch.
+ * ({@code GSTREAM<family>_WARPS}, {@code _SLOTS}, {@code _SEGG}, {@code _R}, {@code _MERGED}) written again here for
+ * the launch.
  */
 final class GptqStream {
-    /** [int8, int4]: warps per block, slots per warp, layout groups (512 bytes) per segment, rows per unit. */
-    private static final int[] WARPS = {8, 16};
-    private static final int[] SLOTS = {2, 2};
-    private static final int[] SEGMENT_GROUPS = {4, 2};
-    private static final int[] ROWS = {4, 4};
     private static final int ONE_LOAD = 512;  // a layout group: 32 lanes x 16 bytes
+
+    /**
+     * A family's ring: warps per block, slots per warp, layout groups (512 bytes) per segment, rows per unit, and
+     * whether a one-segment unit comes as one copy of its rows and one of their tables.
+     */
+    record Shape(int warps, int slots, int segmentGroups, int rows, boolean merged) {
+    }
+
+    /** GSTREAM8_*: int8, group 128 and any group (2x2x10, merged). */
+    static final Shape INT8 = new Shape(8, 2, 10, 2, true);
+    /** GSTREAM8A_*: int8, act-order (2x2x2, 20 warps). */
+    static final Shape INT8_ACT = new Shape(20, 2, 2, 2, false);
+    /** GSTREAM4_*: int4, every grouping (2x2x2, 20 warps; the kernel also reads its exponent words from a table). */
+    static final Shape INT4 = new Shape(20, 2, 2, 2, false);
 
     private GptqStream() {
     }
 
-    /** Whether the kernel exists: int8 act-order stays on gptq_matvec.cu, measured faster there. */
-    static boolean streams(int bits, int gsz) {
-        return bits == 4 || gsz != 0;
+    /** The shape of the kernel for these weights; gsz 0 is act-order. */
+    static Shape shape(int bits, int gsz) {
+        return bits == 4 ? INT4 : gsz == 0 ? INT8_ACT : INT8;
     }
 
-    static int warps(int bits) {
-        return WARPS[bits == 8 ? 0 : 1];
+    static int warps(int bits, int gsz) {
+        return shape(bits, gsz).warps();
     }
 
     /** Index of a kernel among [bits 8/4][groups: any, 128, act-order]. */
@@ -40,7 +50,7 @@ final class GptqStream {
 
     /** The kernel's gstream_slot_row. */
     static SlotRow slotRow(int bits, int k, int stride, int groups, int gsz) {
-        int segg = segmentGroups(bits);
+        int segg = shape(bits, gsz).segmentGroups();
         int gs = 128 / bits;
         int w = 1;
         while (w < k && w < 32) w <<= 1;
@@ -56,15 +66,11 @@ final class GptqStream {
         return new SlotRow(seg, tabn);
     }
 
-    static int segmentGroups(int bits) {
-        return SEGMENT_GROUPS[bits == 8 ? 0 : 1];
-    }
-
     /** Dynamic shared memory of a launch: every warp's ring, then the input row (and the norm's weights). */
     static int smem(int bits, int k, int stride, int groups, int gsz, boolean normed) {
-        int b = bits == 8 ? 0 : 1;
+        Shape s = shape(bits, gsz);
         SlotRow r = slotRow(bits, k, stride, groups, gsz);
-        long ring = (long) WARPS[b] * SLOTS[b] * ROWS[b] * (r.seg() + 8L * r.tabn());
+        long ring = (long) s.warps() * s.slots() * s.rows() * (r.seg() + 8L * r.tabn());
         return (int) Math.min(Integer.MAX_VALUE, ring + 4L * ((k + 3) & ~3) * (normed ? 2 : 1));
     }
 }

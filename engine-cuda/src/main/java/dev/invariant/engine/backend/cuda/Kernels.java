@@ -55,7 +55,7 @@ final class Kernels {
     /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
     private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
     private final String tileChoice;
-    /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu; no int8 act). */
+    /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu). */
     private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
     /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
     static final String GPTQ_STREAM = "invariant.cuda.gptq-stream";
@@ -159,7 +159,7 @@ final class Kernels {
                     cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqTile[b][g][f] = tf;  // not dependent: it reads its inputs from its first instruction
                 }
-                for (int f = 0; f < 3 && GptqStream.streams(b == 0 ? 8 : 4, g == 2 ? 0 : 128); f++) {
+                for (int f = 0; f < 3; f++) {
                     CUfunction st = fn("gptq_stream", GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
                     cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqStream[b][g][f] = st;
@@ -270,13 +270,13 @@ final class Kernels {
         int k = w.cols();
         // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), each
         // row's dot in the same canonical order with the same dequantisation, so the same bits. A few tokens: one such
-        // launch per token (its own input and output rows): at 14B int8 a launch costs 193 µs per layer, a pass of
+        // launch per token (its own input and output rows): at 14B int8 a launch costs 161 µs per layer, a pass of
         // 64 x 16 tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
         int streamSmem = GptqStream.smem(w.bits(), k, w.stride(), w.groups(), w.gsz(), fused != Fused.NONE);
-        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && GptqStream.streams(w.bits(), w.gsz()) && streamSmem <= matvecSmem) {
+        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && streamSmem <= matvecSmem) {
             CUfunction f = gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()];
             for (int t = 0; t < n; t++) {
-                launch(f, ctx.multiprocessors, 1, 32 * GptqStream.warps(w.bits()), streamSmem, w.q(), w.tab(), w.gidx(),
+                launch(f, ctx.multiprocessors, 1, 32 * GptqStream.warps(w.bits(), w.gsz()), streamSmem, w.q(), w.tab(), w.gidx(),
                         w.rowPart(), w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x, offset(xrows, t), norm, eps,
                         offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy), w.rows(), k, w.stride(), w.groups(), ldx);
             }
