@@ -79,9 +79,65 @@ template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     }
 }
 
+// KC (an experiment of the benchmark, off in the shipped kernels): the exponent words under which qf makes (float)
+// (q - o) read from this __constant__ table instead of written as immediates. With immediates ptxas puts the exponent
+// into the instruction and rebuilds the byte selector (int8) or the nibble mask (int4) in a register for every
+// value (a MOV from a uniform register, or a second LOP3); with the exponent in a register each value is one PRMT or
+// one LOP3 with the selector or mask as its immediate. The same bits.
+__constant__ unsigned gstream_exp[4] = {150u << 23, 146u << 23, 142u << 23, 138u << 23};  // 2^23, 2^19, 2^15, 2^11
+template <int BITS> __device__ __forceinline__ float qf_kc(uint4 u, int j, const unsigned (&ek)[4]) {
+    if constexpr (BITS == 8) {
+        return __uint_as_float(__byte_perm(inv::word(u, j >> 2), ek[0], 0x7540 | (j & 3))) - 8388736.0f;  // 2^23 + 128
+    } else {
+        const unsigned w = inv::word(u, j >> 3), v = (j & 4) ? w >> 16 : w;
+        const int n = j & 3;
+        return __uint_as_float((v & (0xFu << (4 * n))) | ek[n]) - __uint_as_float((150u - 4 * n) << 23);
+    }
+}
+template <int BITS, bool KC> __device__ __forceinline__ float qf_sel(uint4 u, int j, const unsigned (&ek)[4]) {
+    if constexpr (KC) return qf_kc<BITS>(u, j, ek);
+    else return qf<BITS>(u, j);
+}
+
+// PF (an experiment of the benchmark, off in the shipped kernels): a segment of SEGG whole int8 loads, group size
+// 32 * GQ, with every shared-memory read of load u + 1 (the rows' words, their (s, nz) entries, the lanes' x values)
+// issued into registers before load u is computed; the same fmas in the same order per row.
+template <int R, int SEGG, int GQ, bool KC>
+__device__ __forceinline__ void words_pf(const unsigned char* seg, int rowBytes, const float* xl, int g0,
+                                         const float2* const (&tb)[R], float (&acc)[R], int lane,
+                                         const unsigned (&ek)[4]) {
+    constexpr int GS = 16, NE = GS / GQ;  // values per load, (s, nz) entries per load
+    struct Word { uint4 q[R]; float x[GS]; float2 t[R][NE]; };
+    auto load = [&](int u, Word& w) {
+#pragma unroll
+        for (int r = 0; r < R; r++) w.q[r] = *reinterpret_cast<const uint4*>(seg + r * rowBytes + u * 512 + lane * 16);
+#pragma unroll
+        for (int j = 0; j < GS; j++) w.x[j] = xl[((g0 + u) * GS + j) * 32];
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+#pragma unroll
+            for (int e = 0; e < NE; e++) w.t[r][e] = tb[r][(g0 + u) * NE + e];
+        }
+    };
+    Word cur, next;
+    load(0, cur);
+#pragma unroll
+    for (int u = 0; u < SEGG; u++) {
+        if (u + 1 < SEGG) load(u + 1, next);
+#pragma unroll
+        for (int j = 0; j < GS; j++) {
+#pragma unroll
+            for (int r = 0; r < R; r++)
+                acc[r] = fmaf(cur.x[j], fmaf(qf_sel<8, KC>(cur.q[r], j, ek), cur.t[r][j / GQ].x, cur.t[r][j / GQ].y), acc[r]);
+        }
+        if (u + 1 < SEGG) cur = next;
+    }
+}
+
 // MERGED (an experiment of the benchmark, off in the shipped kernels): when a row is one segment, the unit's R rows
 // and their tables are contiguous, and come as two copies instead of 2R.
-template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NWARPS, bool MERGED = false>
+template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NWARPS, bool MERGED = false, bool PF = false,
+          bool KC = false>
 __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const float2* tab, const int* gidx,
                                              const int* rowPart, int gsz, const float* x, const int* xrows,
                                              const float* nw, float eps, float* y, const float* bias,
@@ -164,6 +220,11 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
 
     const float* xl = xs + lane;
     const bool on = lane < w;
+    unsigned ek[4] = {0u, 0u, 0u, 0u};  // KC: the exponent words, in registers
+    if constexpr (KC) {
+#pragma unroll
+        for (int n = 0; n < 4; n++) ek[n] = gstream_exp[n];
+    }
     float acc[R];
     float rb[R], rr[R];  // lane 0: the rows' bias and residual, requested with a unit's first segment
 #pragma unroll
@@ -198,7 +259,8 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
             tg[r] = tab + (long long)row * groups;
             gr[r] = gidx + (rowPart ? (long long)rowPart[row] * k : 0LL);
         }
-        const int g0 = s * SEGG, g1 = min(G, g0 + SEGG);
+        const int g0 = s * SEGG;
+        int g1 = min(G, g0 + SEGG);
         float2 st[R];
         int gcur[R];
 #pragma unroll
@@ -207,6 +269,12 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
         if (GQ == GQ_ANY) {
             gid = e0 - 1;
             gnext = e0 * gsz;
+        }
+        if constexpr (PF && BITS == 8 && GQ > 0) {
+            if (on && g1 - g0 == SEGG) {
+                words_pf<R, SEGG, GQ, KC>(seg, sr.seg, xl, g0, tb, acc, lane, ek);
+                g1 = g0;  // done: the loop below has nothing left
+            }
         }
         if (on) {
 #pragma unroll
@@ -240,7 +308,7 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
                         }
                         const float xv = xl[c * 32];
 #pragma unroll
-                        for (int r = 0; r < R; r++) acc[r] = fmaf(xv, fmaf(qf<BITS>(q[r], j), st[r].x, st[r].y), acc[r]);
+                        for (int r = 0; r < R; r++) acc[r] = fmaf(xv, fmaf(qf_sel<BITS, KC>(q[r], j, ek), st[r].x, st[r].y), acc[r]);
                     }
                 }
             }

@@ -27,15 +27,21 @@ static int g_sms, g_smem;
 #define GV_ARGS const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
     const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, int k,      \
     int stride, int groups, int ldx
-template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NW, bool M>
+template <int BITS, int R, int FLAGS, int GQ, int NSLOT, int SEGG, int NW, bool M, bool PF, bool KC>
 __global__ void __launch_bounds__(32 * NW, 1) gs_var(GV_ARGS) {
-    gstream::gstream_impl<BITS, R, FLAGS, GQ, NSLOT, SEGG, NW, M>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y,
+    gstream::gstream_impl<BITS, R, FLAGS, GQ, NSLOT, SEGG, NW, M, PF, KC>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y,
                                                                    bias, resid, rows, k, stride, groups, ldx);
 }
-// m: MERGED (gptq_stream.cu), one copy for a unit's rows and one for their tables when a row is one segment
-struct Shape { int r, slots, segg, warps; const void* (*fn)(int bits, int flags, bool act); bool merged; };
-template <int R, int NSLOT, int SEGG, int NW, bool M = false> const void* gs_fn(int bits, int flags, bool act) {
-#define GV(B, F) (act ? (const void*)gs_var<B, R, F, GQ_ACT, NSLOT, SEGG, NW, M> : (const void*)gs_var<B, R, F, 4, NSLOT, SEGG, NW, M>)
+// Experiments of gptq_stream.cu (off in the shipped kernels, whose machine code is unchanged): m: MERGED, one copy
+// for a unit's rows and one for their tables when a row is one segment; p: PF, a whole segment's next load read into
+// registers before the current one is computed (int8, group 128 only); k: KC, the exponent words of (float) (q - o)
+// from a __constant__ table (one PRMT or LOP3 per value instead of two instructions).
+struct Shape { int r, slots, segg, warps; const void* (*fn)(int bits, int flags, bool act); bool merged, pf, kc; };
+template <int R, int NSLOT, int SEGG, int NW, bool M = false, bool PF = false, bool KC = false>
+const void* gs_fn(int bits, int flags, bool act) {
+    if (PF && (bits != 8 || act)) return nullptr;
+#define GV(B, F) (act ? (const void*)gs_var<B, R, F, GQ_ACT, NSLOT, SEGG, NW, M, PF, KC> \
+                      : (const void*)gs_var<B, R, F, 4, NSLOT, SEGG, NW, M, PF, KC>)
     if (bits == 8) return flags == 0 ? GV(8, 0) : flags == 1 ? GV(8, 1) : GV(8, 3);
     return flags == 0 ? GV(4, 0) : flags == 1 ? GV(4, 1) : GV(4, 3);
 #undef GV
@@ -49,11 +55,22 @@ static const void* shipped(int bits, int flags, bool act) {
          {(const void*)gptq_stream_int4_act, (const void*)gptq_stream_int4_act_norm, (const void*)gptq_stream_int4_act_norm_silu}}};
     return f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2];
 }
-static const Shape g_shapes[] = {{0, 0, 0, 0, shipped}, {2, 3, 4, 8, gs_fn<2, 3, 4, 8>}, {2, 4, 4, 8, gs_fn<2, 4, 4, 8>},
-                                 {2, 3, 8, 8, gs_fn<2, 3, 8, 8>}, {4, 3, 2, 8, gs_fn<4, 3, 2, 8>},
-                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}, {4, 2, 2, 16, gs_fn<4, 2, 2, 16>},
+// Shapes measured before and left out here (docs/benchmarks.md): 2x3x4, 2x4x4, 4x3x2 (no faster), 2x3x8 (too much
+// shared memory); 4x2x4 and 4x2x2x16w are the shipped int8 and int4 shapes (here only with k or p). 10 warps: 1,320
+// warps on 132 multiprocessors, so the 5,120-row projections (o, down: 1,280 units of 4 rows, 2,560 of 2) take one
+// round (two) where 8 warps (1,056) leave 224 warps a second unit (a third) while the rest wait. 20 warps: more warps
+// per scheduler (5) to hide latency, shallow rings.
+static const Shape g_shapes[] = {{0, 0, 0, 0, shipped},
                                  {2, 3, 5, 8, gs_fn<2, 3, 5, 8>}, {2, 3, 5, 8, gs_fn<2, 3, 5, 8, true>, true},
-                                 {2, 2, 10, 8, gs_fn<2, 2, 10, 8, true>, true}};
+                                 {2, 2, 10, 8, gs_fn<2, 2, 10, 8, true>, true},
+                                 {4, 2, 3, 10, gs_fn<4, 2, 3, 10>}, {2, 2, 4, 10, gs_fn<2, 2, 4, 10>},
+                                 {2, 2, 2, 20, gs_fn<2, 2, 2, 20>},
+                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8, false, false, true>, false, false, true},
+                                 {4, 2, 2, 16, gs_fn<4, 2, 2, 16, false, false, true>, false, false, true},
+                                 {4, 2, 3, 10, gs_fn<4, 2, 3, 10, false, false, true>, false, false, true},
+                                 {2, 2, 4, 10, gs_fn<2, 2, 4, 10, false, false, true>, false, false, true},
+                                 {2, 2, 2, 20, gs_fn<2, 2, 2, 20, false, false, true>, false, false, true},
+                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8, false, true, true>, false, true, true}};
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -160,7 +177,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < (int)(sizeof g_shapes / sizeof g_shapes[0]); i++) {
         const Shape& sh = g_shapes[i];
         variants.push_back({i == 0 ? std::string("stream") : "stream " + std::to_string(sh.r) + "x" + std::to_string(sh.slots) + "x"
-                                 + std::to_string(sh.segg) + (sh.warps != 8 ? "x" + std::to_string(sh.warps) + "w" : "") + (sh.merged ? "m" : ""), 2, i});
+                                 + std::to_string(sh.segg) + (sh.warps != 8 ? "x" + std::to_string(sh.warps) + "w" : "") + (sh.merged ? "m" : "") + (sh.pf ? "p" : "") + (sh.kc ? "k" : ""), 2, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
@@ -191,7 +208,7 @@ int main(int argc, char** argv) {
             std::vector<float> ref[3];
             for (const Variant& v : variants) {
                 if (v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) {
-                    printf("%-16s not shipped: gptq_matvec.cu measured faster\n", v.name.c_str());
+                    printf("%-16s %s\n", v.name.c_str(), v.shape == 0 ? "not shipped: gptq_matvec.cu measured faster" : "not built for these weights");
                     continue;
                 }
                 if (v.kind == 2) {
