@@ -27,7 +27,8 @@ final class ConsumeCommand implements Callable<Integer> {
     Integer max;
 
     @Option(names = "--idle-timeout", paramLabel = "SECONDS",
-            description = "Stop when nothing arrives for this long (default: follow forever).")
+            description = "Stop when nothing arrives for this long, counted from when the consumer group has assigned"
+                    + " this consumer its partitions (default: follow forever).")
     Integer idleTimeout;
 
     @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.COMPLETIONS,
@@ -40,17 +41,18 @@ final class ConsumeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int seen = 0;
-        long lastSeen = System.nanoTime();
+        long[] lastSeen = {System.nanoTime()};
         try (KafkaConsumer<String, Completion> consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, fromBeginning))) {
-            consumer.subscribe(List.of(topic));
+            // The group's join can take seconds on a loaded machine: the idle time starts again once it is done.
+            consumer.subscribe(List.of(topic), IdleClock.restartOnAssignment(lastSeen));
             while (max == null || seen < max) {
                 for (ConsumerRecord<String, Completion> rec : consumer.poll(Duration.ofMillis(250))) {
                     Completion c = rec.value();
                     System.out.println("json".equals(format) ? CompletionJson.of(c).toString() : CompletionJson.line(c));
-                    lastSeen = System.nanoTime();
+                    lastSeen[0] = System.nanoTime();
                     if (max != null && ++seen >= max) break;
                 }
-                if (idleTimeout != null && System.nanoTime() - lastSeen > idleTimeout * 1_000_000_000L) break;
+                if (idleTimeout != null && System.nanoTime() - lastSeen[0] > idleTimeout * 1_000_000_000L) break;
             }
         }
         return 0;

@@ -111,7 +111,7 @@ final class VerifyService {
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, s.group());
         List<Pending> pending = new ArrayList<>();
         int verdicts = 0;
-        long lastSeen = System.nanoTime();
+        long[] lastSeen = {System.nanoTime()};
         try (Engine engine = Engine.open(config);
              KafkaConsumer<String, InferenceRequest> reqs = new KafkaConsumer<>(kafka.consumer(InferenceRequest.class, true));
              KafkaConsumer<String, Completion> comps = new KafkaConsumer<>(cp);
@@ -121,14 +121,14 @@ final class VerifyService {
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             reqs.assign(parts);
             var requestsFrom = new RequestWindow(reqs, parts, s.requestLookbackSeconds() * 1000L);
-            comps.subscribe(List.of(s.completionsTopic()));
+            comps.subscribe(List.of(s.completionsTopic()), IdleClock.restartOnAssignment(lastSeen));
             out.printf("verify --follow: %s, sample rate %s, CPU engine %s; mismatches go to %s%n", s.completionsTopic(),
                     s.sampleRate(), engine.backendDescription(), s.eventsTopic());
             while (!stop.get() && (s.max() == null || verdicts < s.max())) {
                 if (requestsFrom.started()) readRequests(reqs);
                 for (ConsumerRecord<String, Completion> r : comps.poll(Duration.ofMillis(250))) {
                     Completion c = r.value();
-                    lastSeen = System.nanoTime();
+                    lastSeen[0] = System.nanoTime();
                     if (c == null || !NumericsProfile.PORTABLE.wireName().equals(c.getEngine().getNumericsProfile())
                             || !sampled(c.getRequestId(), s.sampleRate())) continue;
                     requestsFrom.cover(r.timestamp());
@@ -138,7 +138,7 @@ final class VerifyService {
                 if (!ready.isEmpty()) verdicts += judge(reverifier, ready, events, engine.backendDescription());
                 comps.commitSync();
                 if (s.idleSeconds() != null && pending.isEmpty()
-                        && System.nanoTime() - lastSeen > s.idleSeconds() * 1_000_000_000L) break;
+                        && System.nanoTime() - lastSeen[0] > s.idleSeconds() * 1_000_000_000L) break;
             }
         }
         int ok = counts.getOrDefault(Reverifier.Status.REPRODUCED, 0);
