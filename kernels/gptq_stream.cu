@@ -43,6 +43,13 @@
 #define GSTREAM8_R 2
 #define GSTREAM8_MERGED true
 #define GSTREAM8_KC false
+// int8 grouped rows too wide for GSTREAM8's ring (engine-cuda GptqStream.fitting): 4x2x4 with KC (175.1)
+#define GSTREAM8W_WARPS 8
+#define GSTREAM8W_SLOTS 2
+#define GSTREAM8W_SEGG 4
+#define GSTREAM8W_R 4
+#define GSTREAM8W_MERGED false
+#define GSTREAM8W_KC true
 #define GSTREAM8A_WARPS 20
 #define GSTREAM8A_SLOTS 2
 #define GSTREAM8A_SEGG 2
@@ -380,7 +387,7 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
 
 }  // namespace gstream
 
-// FAM: the shape family (GSTREAM<FAM>_*): 8 (int8 grouped), 8A (int8 act-order), 4 (int4)
+// FAM: the shape family (GSTREAM<FAM>_*): 8 (int8 grouped), 8W (int8 grouped, wide rows), 8A (int8 act-order), 4 (int4)
 #define GSTREAM(name, FAM, BITS, FLAGS, GQ)                                                                           \
     INV_EXTERN void __launch_bounds__(32 * GSTREAM##FAM##_WARPS, 1)                                                    \
         name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
@@ -396,10 +403,12 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
     GSTREAM(base##_norm, FAM, BITS, GSTREAM_NORM, GQ)                      \
     GSTREAM(base##_norm_silu, FAM, BITS, GSTREAM_NORM | GSTREAM_SILU, GQ)
 
-// Named gptq_stream_int<bits>[_g128|_act][_norm[_silu]]: _g128 for group size 128, none for any other multiple of 32
-// (or one group), _act for act-order.
+// Named gptq_stream_int<bits>[_g128|_act][_wide][_norm[_silu]]: _g128 for group size 128, none for any other multiple
+// of 32 (or one group), _act for act-order; _wide: GSTREAM8W's shape.
 GSTREAM_FUSED(gptq_stream_int8, 8, 8, GQ_ANY)
 GSTREAM_FUSED(gptq_stream_int8_g128, 8, 8, 4)
+GSTREAM_FUSED(gptq_stream_int8_wide, 8W, 8, GQ_ANY)
+GSTREAM_FUSED(gptq_stream_int8_g128_wide, 8W, 8, 4)
 GSTREAM_FUSED(gptq_stream_int8_act, 8A, 8, GQ_ACT)
 GSTREAM_FUSED(gptq_stream_int4, 4, 4, GQ_ANY)
 GSTREAM_FUSED(gptq_stream_int4_g128, 4, 4, 4)

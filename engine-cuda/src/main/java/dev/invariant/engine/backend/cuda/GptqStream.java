@@ -13,22 +13,40 @@ final class GptqStream {
      * A family's ring: warps per block, slots per warp, layout groups (512 bytes) per segment, rows per unit, and
      * whether a one-segment unit comes as one copy of its rows and one of their tables.
      */
-    record Shape(int warps, int slots, int segmentGroups, int rows, boolean merged) {
+    record Shape(String suffix, int warps, int slots, int segmentGroups, int rows, boolean merged) {
     }
 
     /** GSTREAM8_*: int8, group 128 and any group (2x2x10, merged). */
-    static final Shape INT8 = new Shape(8, 2, 10, 2, true);
+    static final Shape INT8 = new Shape("", 8, 2, 10, 2, true);
+    /**
+     * GSTREAM8W_*: int8 grouped rows too wide for {@link #INT8}'s ring (a 7-8B model's 14,336- or 18,944-input down
+     * projection): 4x2x4, exponent words from a table (175.1 µs per 14B layer against INT8's 160.5).
+     */
+    static final Shape INT8_WIDE = new Shape("_wide", 8, 2, 4, 4, false);
     /** GSTREAM8A_*: int8, act-order (2x2x2, 20 warps). */
-    static final Shape INT8_ACT = new Shape(20, 2, 2, 2, false);
+    static final Shape INT8_ACT = new Shape("", 20, 2, 2, 2, false);
     /** GSTREAM4_*: int4, every grouping (2x2x2, 20 warps; the kernel also reads its exponent words from a table). */
-    static final Shape INT4 = new Shape(20, 2, 2, 2, false);
+    static final Shape INT4 = new Shape("", 20, 2, 2, 2, false);
 
     private GptqStream() {
     }
 
-    /** The shape of the kernel for these weights; gsz 0 is act-order. */
+    /** The shape of the family's kernel for these weights; gsz 0 is act-order. */
     static Shape shape(int bits, int gsz) {
         return bits == 4 ? INT4 : gsz == 0 ? INT8_ACT : INT8;
+    }
+
+    /**
+     * The shape a projection streams with, its shared memory within {@code limit}: the family's, else for int8 grouped
+     * rows {@link #INT8_WIDE}; null when neither fits (gptq_matvec.cu takes it: the same values). Without
+     * {@code familyFirst}, int8 grouped rows take INT8_WIDE wherever it fits (to compare the two).
+     */
+    static Shape fitting(int bits, int k, int stride, int groups, int gsz, boolean normed, int limit, boolean familyFirst) {
+        Shape s = shape(bits, gsz);
+        if (s == INT8 && !familyFirst && smem(INT8_WIDE, bits, k, stride, groups, gsz, normed) <= limit) return INT8_WIDE;
+        if (smem(s, bits, k, stride, groups, gsz, normed) <= limit) return s;
+        if (s == INT8 && smem(INT8_WIDE, bits, k, stride, groups, gsz, normed) <= limit) return INT8_WIDE;
+        return null;
     }
 
     static int warps(int bits, int gsz) {
@@ -41,7 +59,11 @@ final class GptqStream {
     }
 
     static String name(int bits, int groupKind, String fusedSuffix) {
-        return "gptq_stream_int" + bits + new String[] {"", "_g128", "_act"}[groupKind] + fusedSuffix;
+        return name(bits, groupKind, shape(bits, groupKind == 2 ? 0 : 128), fusedSuffix);
+    }
+
+    static String name(int bits, int groupKind, Shape shape, String fusedSuffix) {
+        return "gptq_stream_int" + bits + new String[] {"", "_g128", "_act"}[groupKind] + shape.suffix() + fusedSuffix;
     }
 
     /** One row's room in a slot: its longest segment's bytes and the (s, nz) entries a segment's slice can take. */
@@ -50,7 +72,11 @@ final class GptqStream {
 
     /** The kernel's gstream_slot_row. */
     static SlotRow slotRow(int bits, int k, int stride, int groups, int gsz) {
-        int segg = shape(bits, gsz).segmentGroups();
+        return slotRow(shape(bits, gsz), bits, k, stride, groups, gsz);
+    }
+
+    static SlotRow slotRow(Shape shape, int bits, int k, int stride, int groups, int gsz) {
+        int segg = shape.segmentGroups();
         int gs = 128 / bits;
         int w = 1;
         while (w < k && w < 32) w <<= 1;
@@ -68,8 +94,11 @@ final class GptqStream {
 
     /** Dynamic shared memory of a launch: every warp's ring, then the input row (and the norm's weights). */
     static int smem(int bits, int k, int stride, int groups, int gsz, boolean normed) {
-        Shape s = shape(bits, gsz);
-        SlotRow r = slotRow(bits, k, stride, groups, gsz);
+        return smem(shape(bits, gsz), bits, k, stride, groups, gsz, normed);
+    }
+
+    static int smem(Shape s, int bits, int k, int stride, int groups, int gsz, boolean normed) {
+        SlotRow r = slotRow(s, bits, k, stride, groups, gsz);
         long ring = (long) s.warps() * s.slots() * s.rows() * (r.seg() + 8L * r.tabn());
         return (int) Math.min(Integer.MAX_VALUE, ring + 4L * ((k + 3) & ~3) * (normed ? 2 : 1));
     }

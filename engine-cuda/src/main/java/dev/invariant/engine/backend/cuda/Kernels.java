@@ -57,9 +57,14 @@ final class Kernels {
     private final String tileChoice;
     /** [bits 8/4][groups: any, 128, act-order][fused]: the same for GPTQ rows (kernels/gptq_stream.cu). */
     private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
+    /** [groups: any, 128][fused]: int8 grouped rows too wide for the family's ring (GptqStream.INT8_WIDE). */
+    private final CUfunction[][] gptqStreamWide = new CUfunction[2][3];
     /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
     static final String GPTQ_STREAM = "invariant.cuda.gptq-stream";
     private final boolean gptqStreamOn = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM, "true"));
+    /** false: int8 grouped rows stream with GptqStream.INT8_WIDE's shape wherever it fits (to compare; same values). */
+    static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
+    private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
@@ -164,6 +169,12 @@ final class Kernels {
                     cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqStream[b][g][f] = st;
                     dependent.add(st);
+                    if (b == 0 && g < 2) {
+                        CUfunction wide = fn("gptq_stream", GptqStream.name(8, g, GptqStream.INT8_WIDE, fused[f]));
+                        cuFuncSetAttribute(wide, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                        gptqStreamWide[g][f] = wide;
+                        dependent.add(wide);
+                    }
                 }
             }
         }
@@ -272,11 +283,15 @@ final class Kernels {
         // row's dot in the same canonical order with the same dequantisation, so the same bits. A few tokens: one such
         // launch per token (its own input and output rows): at 14B int8 a launch costs 161 µs per layer, a pass of
         // 64 x 16 tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
-        int streamSmem = GptqStream.smem(w.bits(), k, w.stride(), w.groups(), w.gsz(), fused != Fused.NONE);
-        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && streamSmem <= matvecSmem) {
-            CUfunction f = gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()];
+        boolean normed = fused != Fused.NONE;
+        GptqStream.Shape shape = GptqStream.fitting(w.bits(), k, w.stride(), w.groups(), w.gsz(), normed, matvecSmem,
+                gptqStreamFamilyShape);
+        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && shape != null) {
+            int streamSmem = GptqStream.smem(shape, w.bits(), k, w.stride(), w.groups(), w.gsz(), normed);
+            CUfunction f = shape == GptqStream.INT8_WIDE ? gptqStreamWide[GptqStream.groupKind(w.gsz())][fused.ordinal()]
+                    : gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()];
             for (int t = 0; t < n; t++) {
-                launch(f, ctx.multiprocessors, 1, 32 * GptqStream.warps(w.bits(), w.gsz()), streamSmem, w.q(), w.tab(), w.gidx(),
+                launch(f, ctx.multiprocessors, 1, 32 * shape.warps(), streamSmem, w.q(), w.tab(), w.gidx(),
                         w.rowPart(), w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x, offset(xrows, t), norm, eps,
                         offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy), w.rows(), k, w.stride(), w.groups(), ldx);
             }

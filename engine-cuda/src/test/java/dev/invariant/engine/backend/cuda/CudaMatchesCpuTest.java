@@ -73,10 +73,11 @@ class CudaMatchesCpuTest {
     /**
      * One-token GPTQ steps (decode, chunks of 1) take kernels/gptq_stream.cu and steps of many (the prefill, chunks of
      * 64 with companions) kernels/gptq_tile.cu; with either turned off they take gptq_matvec.cu's variants, which must
-     * match the CPU as well.
+     * match the CPU as well. Without the family shape, int8 grouped rows stream with the wide rows' shape.
      */
     @ParameterizedTest
-    @CsvSource({Kernels.GPTQ_STREAM + ", 0", Kernels.GPTQ_STREAM + ", 1", Kernels.GPTQ_TILE + ", 0", Kernels.GPTQ_TILE + ", 1"})
+    @CsvSource({Kernels.GPTQ_STREAM + ", 0", Kernels.GPTQ_STREAM + ", 1", Kernels.GPTQ_TILE + ", 0", Kernels.GPTQ_TILE + ", 1",
+            Kernels.GPTQ_STREAM_FAMILY_SHAPE + ", 0"})
     void gptqWithout(String property, int setting) {  // settings: int8 group 128, int4 act-order
         System.setProperty(property, "false");
         try {

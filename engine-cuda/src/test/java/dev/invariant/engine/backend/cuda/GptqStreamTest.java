@@ -28,7 +28,7 @@ class GptqStreamTest {
         Matcher m = Pattern.compile("(?m)^#define GSTREAM(\\w+?)_(WARPS|SLOTS|SEGG|R|MERGED) (\\w+)$").matcher(Files.readString(SOURCE));
         while (m.find()) defs.put(m.group(1) + "_" + m.group(2), m.group(3));
         Map<String, GptqStream.Shape> families = Map.of("8", GptqStream.shape(8, 128), "8A", GptqStream.shape(8, 0),
-                "4", GptqStream.shape(4, 128));
+                "4", GptqStream.shape(4, 128), "8W", GptqStream.INT8_WIDE);
         families.forEach((fam, s) -> {
             assertEquals(String.valueOf(s.warps()), defs.get(fam + "_WARPS"), "GSTREAM" + fam + "_WARPS");
             assertEquals(String.valueOf(s.slots()), defs.get(fam + "_SLOTS"), "GSTREAM" + fam + "_SLOTS");
@@ -47,22 +47,22 @@ class GptqStreamTest {
         for (int bits : new int[] {8, 4}) {
             for (int k : new int[] {20, 100, 128, 256, 704, 1024, 2816, 5120, 5632, 13696}) {
                 for (int gsz : new int[] {0, 32, 64, 128, 256, ONE_GROUP}) {
-                    check(bits, k, gsz);
+                    check(GptqStream.shape(bits, gsz), bits, k, gsz);
+                    if (bits == 8 && gsz != 0) check(GptqStream.INT8_WIDE, bits, k, gsz);
                 }
             }
         }
     }
 
-    private static void check(int bits, int k, int gsz) {
+    private static void check(GptqStream.Shape shape, int bits, int k, int gsz) {
         int stride = ((k * bits / 8) + 15) / 16 * 16;
         int groups = gsz == 0 ? (k + 127) / 128 : gsz == ONE_GROUP ? 1 : (k + gsz - 1) / gsz;
-        GptqStream.SlotRow room = GptqStream.slotRow(bits, k, stride, groups, gsz);
-        GptqStream.Shape shape = GptqStream.shape(bits, gsz);
+        GptqStream.SlotRow room = GptqStream.slotRow(shape, bits, k, stride, groups, gsz);
         int segg = shape.segmentGroups();
         int w = Math.min(32, Integer.highestOneBit(Math.max(1, k - 1)) << 1);
         int loads = k / w / (128 / bits);  // whole 16-byte loads per lane
         int nseg = loads == 0 ? 1 : (loads + segg - 1) / segg;
-        String what = "int" + bits + " k " + k + " group " + gsz;
+        String what = "int" + bits + shape.suffix() + " k " + k + " group " + gsz;
         for (int row = 0; row < 3; row++) {
             for (int s = 0; s < nseg; s++) {
                 int lo = s * segg * 512, hi = s == nseg - 1 ? stride : lo + segg * 512;
@@ -90,6 +90,18 @@ class GptqStreamTest {
                         + entries + " entries, room for " + shape.rows() * room.tabn());
             }
         }
+    }
+
+    @Test
+    void wideInt8RowsStreamWithTheWideShape() {
+        int h200 = 232448 - 1024;
+        for (int k : new int[] {14336, 18944}) {  // a Llama-8B's and a Qwen2.5-7B's down projection
+            int stride = (k + 15) / 16 * 16;
+            assertEquals(GptqStream.INT8_WIDE, GptqStream.fitting(8, k, stride, k / 128, 128, false, h200, true), "k " + k);
+        }
+        assertEquals(GptqStream.INT8, GptqStream.fitting(8, 13696, 13696, 107, 128, false, h200, true));
+        assertEquals(GptqStream.INT8_WIDE, GptqStream.fitting(8, 13696, 13696, 107, 128, false, h200, false));
+        assertEquals(null, GptqStream.fitting(8, 65536, 65536, 512, 128, true, h200, true), "too wide for either: gptq_matvec.cu");
     }
 
     @Test
