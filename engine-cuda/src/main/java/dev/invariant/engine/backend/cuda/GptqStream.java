@@ -42,15 +42,13 @@ final class GptqStream {
      * {@code familyFirst}, int8 grouped rows take INT8_WIDE wherever it fits (to compare the two).
      */
     static Shape fitting(int bits, int k, int stride, int groups, int gsz, boolean normed, int limit, boolean familyFirst) {
-        Shape s = shape(bits, gsz);
-        if (s == INT8 && !familyFirst && smem(INT8_WIDE, bits, k, stride, groups, gsz, normed) <= limit) return INT8_WIDE;
-        if (smem(s, bits, k, stride, groups, gsz, normed) <= limit) return s;
-        if (s == INT8 && smem(INT8_WIDE, bits, k, stride, groups, gsz, normed) <= limit) return INT8_WIDE;
+        Shape family = shape(bits, gsz);
+        Shape[] order = family != INT8 ? new Shape[] {family}
+                : familyFirst ? new Shape[] {INT8, INT8_WIDE} : new Shape[] {INT8_WIDE, INT8};
+        for (Shape s : order) {
+            if (smem(s, bits, k, stride, groups, gsz, normed) <= limit) return s;
+        }
         return null;
-    }
-
-    static int warps(int bits, int gsz) {
-        return shape(bits, gsz).warps();
     }
 
     /** Index of a kernel among [bits 8/4][groups: any, 128, act-order]. */

@@ -165,16 +165,8 @@ final class Kernels {
                     gptqTile[b][g][f] = tf;  // not dependent: it reads its inputs from its first instruction
                 }
                 for (int f = 0; f < 3; f++) {
-                    CUfunction st = fn("gptq_stream", GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
-                    cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
-                    gptqStream[b][g][f] = st;
-                    dependent.add(st);
-                    if (b == 0 && g < 2) {
-                        CUfunction wide = fn("gptq_stream", GptqStream.name(8, g, GptqStream.INT8_WIDE, fused[f]));
-                        cuFuncSetAttribute(wide, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
-                        gptqStreamWide[g][f] = wide;
-                        dependent.add(wide);
-                    }
+                    gptqStream[b][g][f] = streamFn(GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
+                    if (b == 0 && g < 2) gptqStreamWide[g][f] = streamFn(GptqStream.name(8, g, GptqStream.INT8_WIDE, fused[f]));
                 }
             }
         }
@@ -221,6 +213,13 @@ final class Kernels {
     CUfunction fn(String op, String kernel) {
         CUfunction f = ctx.function(op, kernel);
         names.put(f, kernel);
+        return f;
+    }
+
+    /** A gptq_stream.cu kernel: dependent, its ring in up to the projections' shared memory. */
+    private CUfunction streamFn(String kernel) {
+        CUfunction f = dependentFn("gptq_stream", kernel);
+        cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
         return f;
     }
 
