@@ -52,6 +52,17 @@ final class Kernels {
     private final CUfunction[][][][] gptq = new CUfunction[2][2][3][MATVEC_TOKENS.length];
     /** [dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent grid. */
     private final CUfunction[][] stream = new CUfunction[2][3];
+    /**
+     * base (default): matvec_stream.cu's kernels above; pair, pair-early: its bf16 variants whose ring lets two blocks
+     * share a multiprocessor with their input row (_p2x8, else _p2x4; _e: the next kernel released before the wait),
+     * so the next kernel streams while this one drains. The same values either way.
+     */
+    static final String STREAM_VARIANT = "invariant.cuda.stream-variant";
+    /** [ring 2x8, 2x4][fused] of the pair variants (null: base); their rings' bytes. */
+    private final CUfunction[][] streamPair;
+    private static final int[] STREAM_PAIR_RING = {STREAM_WARPS * 2 * (8 * 512 + 576), STREAM_WARPS * 2 * (4 * 512 + 576)};
+    /** (k, fused) -> the pair ring taken (0, 1) or -1 (base): two blocks fit per multiprocessor, asked once. */
+    private final java.util.Map<Long, Integer> streamPairChoice = new java.util.HashMap<>();
     /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
     private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
     private final String tileChoice;
@@ -140,6 +151,21 @@ final class Kernels {
                     tile[d][f][t] = tf;  // not dependent: it reads its inputs from its first instruction
                 }
                 dependent.add(st);
+            }
+        }
+        String variant = System.getProperty(STREAM_VARIANT, "base");
+        if (!variant.equals("base") && !variant.equals("pair") && !variant.equals("pair-early")) {
+            throw new IllegalArgumentException(STREAM_VARIANT + "=" + variant + ": use base, pair or pair-early");
+        }
+        streamPair = variant.equals("base") ? null : new CUfunction[2][3];
+        for (int r = 0; streamPair != null && r < 2; r++) {
+            for (int f = 0; f < 3; f++) {
+                String suffix = (r == 0 ? "_p2x8" : "_p2x4") + (variant.equals("pair-early") ? "e" : "");
+                CUfunction pf = dependentFn("matvec_stream", "matvec_stream_bf16" + fused[f] + suffix);
+                cuFuncSetAttribute(pf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                // all of the multiprocessor's shared memory, so that two blocks fit and no kernel waits for a re-split
+                cuFuncSetAttribute(pf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
+                streamPair[r][f] = pf;
             }
         }
         tileChoice = System.getProperty(TILE, "auto");
@@ -249,6 +275,13 @@ final class Kernels {
         int d = w.dtype() == DType.BF16 ? 0 : 1;
         // One token (the decode step at batch 1, a single logits row): a block per multiprocessor streams its rows'
         // weights through shared memory. Same canonical order per row as matvec, so the same bits.
+        int pair = n == 1 && d == 0 ? streamPair(k, fused) : -1;
+        if (pair >= 0) {  // the input row only: the norm's weights are read from global memory
+            launch(streamPair[pair][fused.ordinal()], ctx.multiprocessors, 1, 32 * STREAM_WARPS,
+                    STREAM_PAIR_RING[pair] + smem(k, 1), w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k,
+                    w.stride(), ldx);
+            return;
+        }
         int streamSmem = STREAM_RING + smem(k, fused == Fused.NONE ? 1 : 2);  // the input row (and the norm's weights)
         if (n == 1 && streamSmem <= matvecSmem) {
             launch(stream[d][fused.ordinal()], ctx.multiprocessors, 1, 32 * STREAM_WARPS, streamSmem,
@@ -348,6 +381,20 @@ final class Kernels {
     /** matvec_tile.cu's tile::tile_smem: 3 stages of the block's weight rows and input rows of one layout group. */
     private static int tileSmem(int[] shape, int dtype) {
         return 3 * (shape[0] * 512 + shape[1] * (dtype == 0 ? 1024 : 512));
+    }
+
+    /** The pair ring for one token's bf16 rows of k inputs: the first that fits twice per multiprocessor, or -1. */
+    private int streamPair(int k, Fused fused) {
+        if (streamPair == null) return -1;
+        return streamPairChoice.computeIfAbsent((long) k * 3 + fused.ordinal(), key -> {
+            for (int r = 0; r < 2; r++) {
+                int[] blocks = new int[1];
+                jcuda.driver.JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(blocks,
+                        streamPair[r][fused.ordinal()], 32 * STREAM_WARPS, STREAM_PAIR_RING[r] + smem(k, 1));
+                if (blocks[0] >= 2) return r;
+            }
+            return -1;
+        });
     }
 
     static int smem(int k, int tokens) {

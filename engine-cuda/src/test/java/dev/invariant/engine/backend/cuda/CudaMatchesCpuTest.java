@@ -92,6 +92,24 @@ class CudaMatchesCpuTest {
         return GptqModels.names();
     }
 
+    /**
+     * One-token bf16 steps on matvec_stream.cu's pair variants (rings for two blocks per multiprocessor, the norm's
+     * weights read from global memory; the next kernel released before or after the wait): the same bits as the CPU
+     * on the vector path, the scalar path (K not a multiple of 8) and the Qwen2.5-0.5B layer shape.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"pair", "pair-early"})
+    void streamVariant(String variant) {
+        System.setProperty(Kernels.STREAM_VARIANT, variant);
+        try {
+            wideQwen2Shape();
+            oddWidthsQwen3Shape();
+            qwen25HalfLayers();
+        } finally {
+            System.clearProperty(Kernels.STREAM_VARIANT);
+        }
+    }
+
     /** bf16, K = 320 and 704: the vector path with a partial last chunk of 32. */
     @Test
     void wideQwen2Shape() {
