@@ -86,14 +86,16 @@ __host__ __device__ __forceinline__ int smem_bytes(int bits, int k, bool norm) {
     return 4 * (((k + 3) & ~3) * (norm ? 2 : 1) + (w == 32 ? 32 * gs * words : 0));
 }
 
-// GQ: group size 32 * GQ (GQ divides GS: each word's entries are whole).
-template <int BITS, int R, int FLAGS, int GQ, int NW, int D, int TD>
+// GQ: group size 32 * GQ (GQ divides GS: each word's entries are whole). T16: a word's (s, nz) entries read two per
+// 16-byte load where they are 16-byte aligned (fewer load instructions; the same values).
+template <int BITS, int R, int FLAGS, int GQ, int NW, int D, int TD, bool T16 = false>
 __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const float2* tab, int gsz, const float* x,
                                              const int* xrows, const float* nw, float eps, float* y, const float* bias,
                                              const float* resid, int rows, int k, int stride, int groups, int ldx) {
     constexpr int GS = 128 / BITS, NE = GS / GQ;
     static_assert(GS % GQ == 0, "a word's groups must be whole");
     static_assert(TD >= 1 && TD <= D && D % TD == 0, "the entries' ring divides the words' ring");
+    static_assert(!T16 || NE % 2 == 0, "entries in pairs");
     extern __shared__ float4 sm4[];
     __shared__ float invs;
     float* xs = reinterpret_cast<float*>(sm4);
@@ -139,8 +141,18 @@ __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const floa
 #pragma unroll
                 for (int r = 0; r < R; r++) {
                     const long long row = min(tu * R + r, rows - 1);
+                    const float2* te = tab + row * groups + tg * NE;
+                    if (T16 && (reinterpret_cast<unsigned long long>(te) & 15) == 0) {  // two entries per load
 #pragma unroll
-                    for (int e = 0; e < NE; e++) t[r][e] = __ldg(tab + row * groups + tg * NE + e);
+                        for (int e = 0; e < NE; e += 2) {
+                            const float4 v = __ldg(reinterpret_cast<const float4*>(te + e));
+                            t[r][e] = make_float2(v.x, v.y);
+                            t[r][e + 1] = make_float2(v.z, v.w);
+                        }
+                    } else {
+#pragma unroll
+                        for (int e = 0; e < NE; e++) t[r][e] = __ldg(te + e);
+                    }
                 }
             }
             if (++tg == NI) {

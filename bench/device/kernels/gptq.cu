@@ -66,24 +66,29 @@ static const Shape g_shapes[] = {{0, 0, 0, 0, shipped}, {4, 2, 4, 8, gs_fn<4, 2,
 
 // gptq_direct.cu (group 128 only) at several shapes: rows per unit, warps per block, words in flight per row and
 // items whose (s, nz) entries are in flight (int8, then int4), blocks per multiprocessor. The first is the engine's.
-template <int BITS, int R, int FLAGS, int NW, int D, int TD, int BPS>
+template <int BITS, int R, int FLAGS, int NW, int D, int TD, int BPS, bool T16>
 __global__ void __launch_bounds__(32 * NW, BPS) gd_var(GV_ARGS) {
-    gdirect::gdirect_impl<BITS, (FLAGS & GDIRECT_SILU) && R < 2 ? 2 : R, FLAGS, 4, NW, D, TD>(
+    gdirect::gdirect_impl<BITS, (FLAGS & GDIRECT_SILU) && R < 2 ? 2 : R, FLAGS, 4, NW, D, TD, T16>(
         Wq, tab, gsz, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);
 }
-struct DShape { int r, warps, d8, td8, d4, td4, bps; const void* (*fn)(int bits, int flags, bool act); };
-template <int R, int NW, int D8, int TD8, int D4, int TD4, int BPS> const void* gd_fn(int bits, int flags, bool act) {
+// t: T16, (s, nz) entries two per 16-byte load where aligned.
+struct DShape { int r, warps, d8, td8, d4, td4, bps; const void* (*fn)(int bits, int flags, bool act); bool t16; };
+template <int R, int NW, int D8, int TD8, int D4, int TD4, int BPS, bool T = false>
+const void* gd_fn(int bits, int flags, bool act) {
     if (act) return nullptr;
-    if (bits == 8) return flags == 0 ? (const void*)gd_var<8, R, 0, NW, D8, TD8, BPS>
-                        : flags == 1 ? (const void*)gd_var<8, R, 1, NW, D8, TD8, BPS> : (const void*)gd_var<8, R, 3, NW, D8, TD8, BPS>;
-    return flags == 0 ? (const void*)gd_var<4, R, 0, NW, D4, TD4, BPS>
-         : flags == 1 ? (const void*)gd_var<4, R, 1, NW, D4, TD4, BPS> : (const void*)gd_var<4, R, 3, NW, D4, TD4, BPS>;
+    if (bits == 8) return flags == 0 ? (const void*)gd_var<8, R, 0, NW, D8, TD8, BPS, T>
+                        : flags == 1 ? (const void*)gd_var<8, R, 1, NW, D8, TD8, BPS, T> : (const void*)gd_var<8, R, 3, NW, D8, TD8, BPS, T>;
+    return flags == 0 ? (const void*)gd_var<4, R, 0, NW, D4, TD4, BPS, T>
+         : flags == 1 ? (const void*)gd_var<4, R, 1, NW, D4, TD4, BPS, T> : (const void*)gd_var<4, R, 3, NW, D4, TD4, BPS, T>;
 }
 #define GD(R, NW, D8, TD8, D4, TD4, BPS) {R, NW, D8, TD8, D4, TD4, BPS, gd_fn<R, NW, D8, TD8, D4, TD4, BPS>}
+#define GDT(R, NW, D8, TD8, D4, TD4, BPS) {R, NW, D8, TD8, D4, TD4, BPS, gd_fn<R, NW, D8, TD8, D4, TD4, BPS, true>, true}
 static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIRECT_TD, GDIRECT4_D, GDIRECT4_TD, GDIRECT_BPS),
                                   GD(2, 16, 4, 2, 2, 1, 1), GD(2, 16, 2, 1, 1, 1, 1), GD(1, 16, 4, 1, 2, 1, 1),
-                                  GD(2, 20, 2, 1, 1, 1, 1), GD(1, 24, 2, 1, 1, 1, 1), GD(2, 8, 3, 1, 2, 1, 2)};
+                                  GD(2, 20, 2, 1, 1, 1, 1), GD(1, 24, 2, 1, 1, 1, 1), GD(2, 8, 3, 1, 2, 1, 2),
+                                  GDT(2, 16, 3, 1, 2, 1, 1), GDT(2, 20, 2, 1, 1, 1, 1)};
 #undef GD
+#undef GDT
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -209,7 +214,7 @@ int main(int argc, char** argv) {
         const DShape& sh = g_direct[i];
         variants.push_back({"direct " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w" + std::to_string(sh.d8) + "/"
                                 + std::to_string(sh.td8) + "," + std::to_string(sh.d4) + "/" + std::to_string(sh.td4)
-                                + (sh.bps > 1 ? "x" + std::to_string(sh.bps) + "b" : ""), 3, i});
+                                + (sh.bps > 1 ? "x" + std::to_string(sh.bps) + "b" : "") + (sh.t16 ? "t" : ""), 3, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
