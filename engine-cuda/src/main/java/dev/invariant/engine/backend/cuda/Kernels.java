@@ -76,6 +76,14 @@ final class Kernels {
     /** false: int8 grouped rows stream with GptqStream.INT8_WIDE's shape wherever it fits (to compare; same values). */
     static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
     private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
+    /**
+     * stream (the default): one token's GPTQ rows through gptq_stream.cu's shared-memory ring; direct: group-128 rows
+     * read into registers by gptq_direct.cu (GptqDirect; the same values), other groupings still streamed.
+     */
+    static final String GPTQ_VARIANT = "invariant.cuda.gptq-variant";
+    private final String gptqVariant = System.getProperty(GPTQ_VARIANT, "stream");
+    /** [bits 8/4][fused]: gptq_direct.cu's kernels, loaded only when GPTQ_VARIANT is direct. */
+    private final CUfunction[][] gptqDirect = new CUfunction[2][3];
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
@@ -194,6 +202,15 @@ final class Kernels {
                     gptqStream[b][g][f] = streamFn(GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
                     if (b == 0 && g < 2) gptqStreamWide[g][f] = streamFn(GptqStream.name(8, g, GptqStream.INT8_WIDE, fused[f]));
                 }
+            }
+            if (gptqVariant.equals("direct")) {
+                for (int f = 0; f < 3; f++) {
+                    CUfunction df = dependentFn("gptq_direct", GptqDirect.name(b == 0 ? 8 : 4, fused[f]));
+                    cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqDirect[b][f] = df;
+                }
+            } else if (!gptqVariant.equals("stream")) {
+                throw new IllegalArgumentException(GPTQ_VARIANT + " is stream or direct, not " + gptqVariant);
             }
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
@@ -316,6 +333,17 @@ final class Kernels {
         // launch per token (its own input and output rows): at 14B int8 a launch costs 161 µs per layer, a pass of
         // 64 x 16 tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
         boolean normed = fused != Fused.NONE;
+        CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
+        int directSmem = GptqDirect.smem(w.bits(), k, normed);
+        if (n <= GPTQ_STREAM_MAX_TOKENS && direct != null && GptqDirect.takes(w.gsz()) && directSmem <= matvecSmem) {
+            for (int t = 0; t < n; t++) {
+                launch(direct, ctx.multiprocessors * GptqDirect.BLOCKS_PER_SM, 1, 32 * GptqDirect.WARPS, directSmem,
+                        w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x,
+                        offset(xrows, t), norm, eps, offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy),
+                        w.rows(), k, w.stride(), w.groups(), ldx);
+            }
+            return;
+        }
         GptqStream.Shape shape = GptqStream.fitting(w.bits(), k, w.stride(), w.groups(), w.gsz(), normed, matvecSmem,
                 gptqStreamFamilyShape);
         if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && shape != null) {
