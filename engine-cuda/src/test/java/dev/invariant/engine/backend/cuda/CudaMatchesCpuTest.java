@@ -88,6 +88,22 @@ class CudaMatchesCpuTest {
         }
     }
 
+    /**
+     * One-token group-128 GPTQ steps on kernels/gptq_direct.cu (-Dinvariant.cuda.gptq-variant=direct): int8 and int4,
+     * the FFN's 2,816 inputs leaving a rest after the rows' whole words.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 2})  // settings: int8 group 128, int4 group 128
+    void gptqDirect(int setting) {
+        System.setProperty(Kernels.GPTQ_VARIANT, "direct");
+        try {
+            GptqConfig q = GptqModels.SETTINGS.get(setting);
+            compare(GptqModels.name(q) + " direct", GptqModels.wide(q));
+        } finally {
+            System.clearProperty(Kernels.GPTQ_VARIANT);
+        }
+    }
+
     static java.util.stream.Stream<String> gptqNames() {
         return GptqModels.names();
     }
