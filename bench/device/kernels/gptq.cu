@@ -66,6 +66,9 @@ static const Shape g_shapes[] = {{0, 0, 0, 0, shipped}, {4, 2, 4, 8, gs_fn<4, 2,
 
 // gptq_direct.cu (group 128 only) at several shapes: rows per unit, warps per block, words in flight per row and
 // items whose (s, nz) entries are in flight (int8, then int4), blocks per multiprocessor. The first is the engine's.
+// Units of R rows per warp balance: at 16 warps (2,112 on 132 multiprocessors) the 5,120-row projections (o, down)
+// take 2 rounds for 1.2 units of 2 rows on average, 3 for 2.4 of one row; at 20 warps (2,640) 1 round of 2 rows, 2 of
+// one row. SILU (gate/up) always takes 2 rows per unit.
 template <int BITS, int R, int FLAGS, int NW, int D, int TD, int BPS, bool T16>
 __global__ void __launch_bounds__(32 * NW, BPS) gd_var(GV_ARGS) {
     gdirect::gdirect_impl<BITS, (FLAGS & GDIRECT_SILU) && R < 2 ? 2 : R, FLAGS, 4, NW, D, TD, T16>(
@@ -86,7 +89,7 @@ const void* gd_fn(int bits, int flags, bool act) {
 static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIRECT_TD, GDIRECT4_D, GDIRECT4_TD, GDIRECT_BPS),
                                   GD(2, 16, 4, 2, 2, 1, 1), GD(2, 16, 2, 1, 1, 1, 1), GD(1, 16, 4, 1, 2, 1, 1),
                                   GD(2, 20, 2, 1, 1, 1, 1), GD(1, 24, 2, 1, 1, 1, 1), GD(2, 8, 3, 1, 2, 1, 2),
-                                  GDT(2, 16, 3, 1, 2, 1, 1), GDT(2, 20, 2, 1, 1, 1, 1)};
+                                  GD(1, 20, 2, 1, 1, 1, 1), GDT(2, 16, 3, 1, 2, 1, 1), GDT(2, 20, 2, 1, 1, 1, 1)};
 #undef GD
 #undef GDT
 
