@@ -166,6 +166,28 @@ class CudaMatchesCpuTest {
                 false, true, false, 0, List.of(1)), kv);
     }
 
+    /**
+     * One-token steps (chunks of 1, decode) with RoPE and the KV cache write fused into the q|k|v projection
+     * (FusedRope: matvec_stream.cu's _norm_rope kernels) and without it (the projection, then rope_kv.cu), every KV
+     * dtype: Qwen2-shaped (the qkv bias, K = 320) and Llama-shaped models (no bias; K = 100: the scalar path, head_dim
+     * 20 with half a head of 10; K = 128 with 4/2 heads of 32), each step's logits bits against the CPU's.
+     */
+    @ParameterizedTest
+    @CsvSource({"true, FP32", "true, BF16", "true, FP8_E4M3", "true, FP8_E5M2", "false, FP32", "false, FP8_E4M3"})
+    void fusedRope(boolean on, KvCacheDtype kv) {
+        System.setProperty(FusedRope.PROPERTY, Boolean.toString(on));
+        try {
+            synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
+                    false, true, false, 0, List.of(1)), kv);
+            synthetic(new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4, 1e-5f,
+                    false, false, false, 0, List.of(1)), kv);
+            synthetic(new ModelConfig(Architecture.LLAMA, 128, 256, 2, 4, 2, 32, 500, 4096, 1e4, 1e-5f,
+                    true, false, false, 0, List.of(1)), kv);
+        } finally {
+            System.clearProperty(FusedRope.PROPERTY);
+        }
+    }
+
     /** Each narrow KV dtype on the Qwen2.5-0.5B layer shape (two layers), companions in the batch included. */
     @ParameterizedTest
     @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
