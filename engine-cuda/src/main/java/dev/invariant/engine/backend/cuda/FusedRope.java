@@ -33,7 +33,8 @@ final class FusedRope {
         String[] dtypes = {"bf16", "f32"};
         for (int d = 0; d < 2; d++) {
             fn[d] = k.dependentFn("matvec_stream", "matvec_stream_" + dtypes[d] + "_norm_rope" + Kernels.kvSuffix(kv));
-            cuFuncSetAttribute(fn[d], CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, k.matvecSmem);
+            cuFuncSetAttribute(fn[d], CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    k.matvecSmem);
         }
     }
 
