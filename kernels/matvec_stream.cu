@@ -39,7 +39,8 @@ namespace {
 #define STREAM_NW(opts) ((opts) & 3)
 #define STREAM_EARLY_RELEASE 4
 
-// Epi (rope_epi.cuh, ROPE only): which stored row the warp's r-th row is, and what follows each pair of rows.
+// Epi (rope_epi.cuh, ROPE only): which stored row the warp's r-th row is, what a pair of rows requests when it starts,
+// and what follows it.
 template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS, int NW = STREAM_WARPS, int OPTS = 0,
           class Epi = inv::NoEpi>
 __device__ __forceinline__ void stream_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
@@ -103,6 +104,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
             const int row = ROPE ? epi.row(u0 * U + r) : u0 * U + r;
             rowBias = bias ? __ldg(bias + row) : 0.0f;
             rowResid = resid ? resid[row] : 0.0f;
+            if (ROPE && (r & 1) == 0) epi.fetch((u0 * U + r) >> 1);
         }
         inv::mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
         const unsigned char* seg = myRing + slot * SLOTB;
@@ -212,13 +214,13 @@ MATVEC_STREAM_PAIRS(p2x4e, 4, STREAM_EARLY_RELEASE)
 #define MATVEC_STREAM_ROPE(name, WT, KV, NSLOT, NWARPS)                                                                \
     INV_EXTERN void __launch_bounds__(32 * NWARPS, 1)                                                                  \
         name(const WT* W, const float* x, const float* nw, float eps, float* y, const float* bias, int rows, int k,    \
-             int stride, int ldx, const int* positions, const int* tokSeq, const int* seqTableStart,                  \
-             const int* tables, const float* cosT, const float* sinT, int heads, int kvHeads, int headDim,            \
-             int blockSize, KV::T* keyCache, KV::T* valueCache) {                                                     \
-        inv::RopeEpi<KV> epi{y, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache,           \
-                             heads, kvHeads, headDim, blockSize, 0, 0};                                               \
+             int stride, int ldx, const int* positions, const int* tokSeq, const int* seqTableStart,                   \
+             const int* tables, const float* cosT, const float* sinT, int heads, int kvHeads, int headDim,             \
+             int blockSize, KV::T* keyCache, KV::T* valueCache) {                                                      \
+        inv::RopeEpi<KV> epi{y, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache,            \
+                             heads, kvHeads, headDim, blockSize, 0, 0, 0.0f, 0.0f};                                    \
         stream_impl<WT, STREAM_NORM | STREAM_ROPE, NSLOT, SEG_GROUPS, NWARPS, 0, inv::RopeEpi<KV>>(                    \
-            W, x, nullptr, nw, eps, y, bias, nullptr, rows, k, stride, ldx, epi);                                     \
+            W, x, nullptr, nw, eps, y, bias, nullptr, rows, k, stride, ldx, epi);                                      \
     }
 #define MATVEC_STREAM_ROPE_KV(dtype, WT, NSLOT, NWARPS, ring)                                                          \
     MATVEC_STREAM_ROPE(matvec_stream_##dtype##_norm_rope##ring, WT, inv::KvF32, NSLOT, NWARPS)                         \

@@ -17,6 +17,7 @@ namespace inv {
 // The plain epilogue: rows in order, nothing after the row's own output.
 struct NoEpi {
     __device__ __forceinline__ void prepare() {}
+    __device__ __forceinline__ void fetch(int) {}
     __device__ __forceinline__ int row(int r) const { return r; }
     __device__ __forceinline__ void pair(int, float, float) const {}
 };
@@ -36,13 +37,25 @@ struct RopeEpi {
     // set by prepare(): the token's position and the first element of its cache row
     int pos;
     long long cacheRow;
+    // set by fetch(u): unit u's cos and sin
+    float c, s;
 
     // Reads the step's inputs (written by the host before the step's first kernel, so before the wait is fine),
-    // while the first weights are on their way; used only in pair().
+    // while the first weights are on their way; used in fetch() and pair().
     __device__ __forceinline__ void prepare() {
         pos = positions[0];
         const int block = tables[seqTableStart[tokSeq[0]] + pos / blockSize];
         cacheRow = ((long long)block * blockSize + pos % blockSize) * (long long)(kvHeads * headDim);
+    }
+
+    // Lane 0, when unit u's first row starts: its cos and sin requested now, used in pair(u) after both dots.
+    __device__ __forceinline__ void fetch(int u) {
+        const int half = headDim >> 1;
+        const int h = u / half;
+        if (h >= heads + kvHeads) return;  // a v head: not rotated
+        const long long at = (long long)pos * half + (u - h * half);
+        c = cosT[at];
+        s = sinT[at];
     }
 
     // The stored row of the r-th row this kernel computes (two per unit).
@@ -54,7 +67,7 @@ struct RopeEpi {
     }
 
     // Lane 0, unit u's two values (each + bias already): rope_kv.cu's expressions in its order.
-    __device__ __forceinline__ void pair(int u, float a, float b) const {
+    __device__ __forceinline__ void pair(int u, float a, float b) const {  // after fetch(u)
         const int half = headDim >> 1;
         const int h = u / half;
         const int i = u - h * half;
@@ -67,8 +80,6 @@ struct RopeEpi {
             valueCache[off + i + half] = KV::store(b);
             return;
         }
-        const float c = cosT[(long long)pos * half + i];
-        const float s = sinT[(long long)pos * half + i];
         const float ac = a * c;
         const float bs = b * s;
         const float bc = b * c;
