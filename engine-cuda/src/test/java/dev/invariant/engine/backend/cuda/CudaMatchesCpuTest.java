@@ -114,21 +114,43 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * One-token bf16 steps on matvec_stream.cu's pair variants (rings for two blocks per multiprocessor, the norm's
-     * weights read from global memory; the next kernel released before or after the wait): the same bits as the CPU
-     * on the vector path, the scalar path (K not a multiple of 8) and the Qwen2.5-0.5B layer shape.
+     * One-token bf16 steps on each of matvec_stream.cu's rings, forced (the default, auto, gives these shapes the
+     * 16-warp _w16 ring): base (8 warps x 3 slots), w16, and the pair variants (rings for two blocks per
+     * multiprocessor, the norm's weights read from global memory; the next kernel released before or after the wait):
+     * the same bits as the CPU on the vector path, the scalar path (K not a multiple of 8) and the Qwen2.5-0.5B layer
+     * shape; w16 also on a model above auto's hidden size (2,560, where auto keeps base).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"pair", "pair-early"})
+    @ValueSource(strings = {"base", "w16", "pair", "pair-early"})
     void streamVariant(String variant) {
         System.setProperty(Kernels.STREAM_VARIANT, variant);
         try {
             wideQwen2Shape();
             oddWidthsQwen3Shape();
             qwen25HalfLayers();
+            if (variant.equals("w16")) synthetic(aboveW16Hidden());
         } finally {
             System.clearProperty(Kernels.STREAM_VARIANT);
         }
+    }
+
+    /** f32 weights (stories260K: k = 64 and 172) on the _w16 ring, which only the forced variant gives them. */
+    @Test
+    void streamW16F32() {
+        System.setProperty(Kernels.STREAM_VARIANT, "w16");
+        try (LoadedModel m = LoadedModel.open("stories260K")) {
+            compare("stories260K w16", m.model());
+        } finally {
+            System.clearProperty(Kernels.STREAM_VARIANT);
+        }
+    }
+
+    /** Hidden 2,560 (20 heads of 128 over 4 KV heads), FFN 6,900 (down's K not a multiple of 8), two layers. */
+    static ModelConfig aboveW16Hidden() {
+        ModelConfig c = new ModelConfig(Architecture.QWEN2, 2560, 6900, 2, 20, 4, 128, 1000, 4096, 1e6, 1e-6f,
+                false, true, false, 0, List.of(1));
+        if (c.hiddenSize() <= StreamRing.W16_MAX_HIDDEN) throw new IllegalStateException("auto would take w16 here");
+        return c;
     }
 
     /** bf16, K = 320 and 704: the vector path with a partial last chunk of 32. */
