@@ -73,19 +73,20 @@ final class Kernels {
     private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
     /** [groups: any, 128][fused]: int8 grouped rows too wide for the family's ring (GptqStream.INT8_WIDE). */
     private final CUfunction[][] gptqStreamWide = new CUfunction[2][3];
-    /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
+    /** false: GPTQ projections of one token take gptq_matvec.cu too, neither gptq_stream.cu nor gptq_direct.cu (to compare; same values). */
     static final String GPTQ_STREAM = "invariant.cuda.gptq-stream";
     private final boolean gptqStreamOn = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM, "true"));
     /** false: int8 grouped rows stream with GptqStream.INT8_WIDE's shape wherever it fits (to compare; same values). */
     static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
     private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
     /**
-     * stream (the default): one token's GPTQ rows through gptq_stream.cu's shared-memory ring; direct: group-128 rows
-     * read into registers by gptq_direct.cu (GptqDirect; the same values), other groupings still streamed.
+     * auto (the default): one token's int8 group-128 rows read into registers by gptq_direct.cu (measured faster on
+     * the H200), the rest through gptq_stream.cu's shared-memory ring; stream: all through the ring; direct: int8 and
+     * int4 group-128 rows by gptq_direct.cu (GptqDirect.loads; the same values on every path).
      */
     static final String GPTQ_VARIANT = "invariant.cuda.gptq-variant";
-    private final String gptqVariant = System.getProperty(GPTQ_VARIANT, "stream");
-    /** [bits 8/4][fused]: gptq_direct.cu's kernels, loaded only when GPTQ_VARIANT is direct. */
+    private final String gptqVariant = System.getProperty(GPTQ_VARIANT, GptqDirect.DEFAULT_VARIANT);
+    /** [bits 8/4][fused]: gptq_direct.cu's kernels, loaded only where GptqDirect.loads says so (else null). */
     private final CUfunction[][] gptqDirect = new CUfunction[2][3];
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
@@ -208,14 +209,12 @@ final class Kernels {
                     if (b == 0 && g < 2) gptqStreamWide[g][f] = streamFn(GptqStream.name(8, g, GptqStream.INT8_WIDE, fused[f]));
                 }
             }
-            if (gptqVariant.equals("direct")) {
+            if (GptqDirect.loads(gptqVariant, b == 0 ? 8 : 4)) {
                 for (int f = 0; f < 3; f++) {
                     CUfunction df = dependentFn("gptq_direct", GptqDirect.name(b == 0 ? 8 : 4, fused[f]));
                     cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqDirect[b][f] = df;
                 }
-            } else if (!gptqVariant.equals("stream")) {
-                throw new IllegalArgumentException(GPTQ_VARIANT + " is stream or direct, not " + gptqVariant);
             }
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
@@ -335,14 +334,16 @@ final class Kernels {
     void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
-        // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), each
-        // row's dot in the same canonical order with the same dequantisation, so the same bits. A few tokens: one such
-        // launch per token (its own input and output rows): at 14B int8 a launch costs 161 µs per layer, a pass of
-        // 64 x 16 tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
+        // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), or
+        // (int8 group 128 by default) reads them straight into registers (gptq_direct.cu), each row's dot in the same
+        // canonical order with the same dequantisation, so the same bits. A few tokens: one such launch per token (its
+        // own input and output rows): at 14B int8 a launch costs 147 µs per layer (161 streamed), a pass of 64 x 16
+        // tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
         boolean normed = fused != Fused.NONE;
         CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
         int directSmem = GptqDirect.smem(w.bits(), k, normed);
-        if (n <= GPTQ_STREAM_MAX_TOKENS && direct != null && GptqDirect.takes(w.gsz()) && directSmem <= matvecSmem) {
+        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && direct != null && GptqDirect.takes(w.gsz())
+                && directSmem <= matvecSmem) {
             for (int t = 0; t < n; t++) {
                 launch(direct, ctx.multiprocessors * GptqDirect.BLOCKS_PER_SM, 1, 32 * GptqDirect.WARPS, directSmem,
                         w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x,

@@ -51,7 +51,8 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * GPTQ checkpoints (kernels/gptq_stream.cu once per token for steps of 1-3 tokens, gptq_tile.cu from 4 tokens
+     * GPTQ checkpoints (kernels/gptq_stream.cu once per token for steps of 1-3 tokens, gptq_direct.cu for int8 group
+     * 128, gptq_tile.cu from 4 tokens
      * where its blocks fill half the multiprocessors, else gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
      * int4 one group; only the per-value rest of a row) and the seed report's quantisation at Qwen1.5's vocabulary.
      */
@@ -73,32 +74,36 @@ class CudaMatchesCpuTest {
     /**
      * One-token GPTQ steps (decode, chunks of 1) take kernels/gptq_stream.cu and steps of many (the prefill, chunks of
      * 64 with companions) kernels/gptq_tile.cu; with either turned off they take gptq_matvec.cu's variants, which must
-     * match the CPU as well. Without the family shape, int8 grouped rows stream with the wide rows' shape.
+     * match the CPU as well. Without the family shape, int8 grouped rows stream with the wide rows' shape. The
+     * stream variant throughout, so that int8 group 128 reaches gptq_stream.cu rather than gptq_direct.cu.
      */
     @ParameterizedTest
     @CsvSource({Kernels.GPTQ_STREAM + ", 0", Kernels.GPTQ_STREAM + ", 1", Kernels.GPTQ_TILE + ", 0", Kernels.GPTQ_TILE + ", 1",
             Kernels.GPTQ_STREAM_FAMILY_SHAPE + ", 0"})
     void gptqWithout(String property, int setting) {  // settings: int8 group 128, int4 act-order
         System.setProperty(property, "false");
+        System.setProperty(Kernels.GPTQ_VARIANT, "stream");
         try {
             GptqConfig q = GptqModels.SETTINGS.get(setting);
             compare(GptqModels.name(q) + " without " + property, GptqModels.wide(q));
         } finally {
             System.clearProperty(property);
+            System.clearProperty(Kernels.GPTQ_VARIANT);
         }
     }
 
     /**
-     * One-token group-128 GPTQ steps on kernels/gptq_direct.cu (-Dinvariant.cuda.gptq-variant=direct): int8 and int4,
-     * the FFN's 2,816 inputs leaving a rest after the rows' whole words.
+     * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 on kernels/
+     * gptq_direct.cu), stream (int8 on gptq_stream.cu) and direct (int8 and int4 on gptq_direct.cu); the FFN's 2,816
+     * inputs leave a rest after the rows' whole words.
      */
     @ParameterizedTest
-    @ValueSource(ints = {0, 2})  // settings: int8 group 128, int4 group 128
-    void gptqDirect(int setting) {
-        System.setProperty(Kernels.GPTQ_VARIANT, "direct");
+    @CsvSource({"unset, 0", "stream, 0", "direct, 0", "direct, 2"})  // settings: int8 group 128, int4 group 128
+    void gptqDirect(String variant, int setting) {
+        if (!variant.equals("unset")) System.setProperty(Kernels.GPTQ_VARIANT, variant);
         try {
             GptqConfig q = GptqModels.SETTINGS.get(setting);
-            compare(GptqModels.name(q) + " direct", GptqModels.wide(q));
+            compare(GptqModels.name(q) + " gptq-variant " + variant, GptqModels.wide(q));
         } finally {
             System.clearProperty(Kernels.GPTQ_VARIANT);
         }
