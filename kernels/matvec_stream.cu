@@ -16,6 +16,14 @@
 //   ROPE:  rows come in RoPE pairs of a head, computed one after the other by one warp, then RoPE and the KV cache
 //          write on them (rope_epi.cuh states the order; its kernels are the block at the end of this file).
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
+// Rings that ship (engine-cuda StreamRing picks by the model's shape alone, never by batch or length; every ring gives
+// the same bits): bf16 models of hidden size <= 2048 take _w16 (16 warps x 2 slots x 8 groups), larger ones (and f32,
+// unless -Dinvariant.cuda.stream-variant=w16 forces it) the base ring (8 warps x 3 slots x 8 groups). Measured on an
+// H200 (bench/device/kernels/stream_chain.cu, the batch-1 step in one graph with dependent launches, copy 3,968 GB/s):
+// Qwen2.5-0.5B 23.01 us per layer and 89.50 us of lm_head with _w16 against 26.33 / 141.22 with base (plain launches
+// 28.58 / 91.84 against 31.81 / 144.48): twice the warps split a small model's short rows over more streams, with
+// 149,504 bytes in flight per multiprocessor (base 112,128); Qwen1.5-14B 191.11 / 421.38 with _w16 against 186.54 /
+// 410.62 with base, so larger models keep it.
 #include "chain.cuh"
 #include "layout.cuh"
 #include "rope_epi.cuh"
@@ -183,6 +191,25 @@ MATVEC_STREAM(matvec_stream_f32, float, 0)
 MATVEC_STREAM(matvec_stream_f32_norm, float, STREAM_NORM)
 MATVEC_STREAM(matvec_stream_f32_norm_silu, float, STREAM_NORM | STREAM_SILU)
 
+// The ring for small models (above): 16 warps x 2 slots x SEG_GROUPS, base's options otherwise; one block of 512
+// threads per multiprocessor. Named matvec_stream_<dtype>[_norm[_silu]]_w16; shared memory: W16_WARPS * W16_SLOTS *
+// SLOT_BYTES + 4 * k (twice that with NORM), k rounded up to a multiple of 4.
+#define W16_WARPS 16
+#define W16_SLOTS 2
+#define MATVEC_STREAM_W16(name, T, FLAGS)                                                                          \
+    INV_EXTERN void __launch_bounds__(32 * W16_WARPS, 1)                                                             \
+        name(const T* W, const float* x, const int* xrows, const float* nw, float eps, float* y, const float* bias, \
+             const float* resid, int rows, int k, int stride, int ldx) {                                            \
+        stream_impl<T, FLAGS, W16_SLOTS, SEG_GROUPS, W16_WARPS>(W, x, xrows, nw, eps, y, bias, resid, rows, k,      \
+                                                                stride, ldx);                                       \
+    }
+MATVEC_STREAM_W16(matvec_stream_bf16_w16, unsigned short, 0)
+MATVEC_STREAM_W16(matvec_stream_bf16_norm_w16, unsigned short, STREAM_NORM)
+MATVEC_STREAM_W16(matvec_stream_bf16_norm_silu_w16, unsigned short, STREAM_NORM | STREAM_SILU)
+MATVEC_STREAM_W16(matvec_stream_f32_w16, float, 0)
+MATVEC_STREAM_W16(matvec_stream_f32_norm_w16, float, STREAM_NORM)
+MATVEC_STREAM_W16(matvec_stream_f32_norm_silu_w16, float, STREAM_NORM | STREAM_SILU)
+
 // Variants the backend may pick instead (-Dinvariant.cuda.stream-variant, engine-cuda Kernels), bf16 only, the same
 // values: a ring small enough that two blocks fit on a multiprocessor with the input row (NORM's weights read from
 // global memory, NW_GLOBAL), so that with dependent launch the next kernel's block is resident, its first weights
@@ -208,8 +235,8 @@ MATVEC_STREAM_PAIRS(p2x4e, 4, STREAM_EARLY_RELEASE)
 // The q|k|v projection of one token with RoPE and the KV cache write fused (STREAM_NORM | STREAM_ROPE; rope_epi.cuh
 // states the order; CPU twins MatMul, RopeTable.rotate, PagedKvCache.write): for models without a per-head q/k
 // norm, in place of this projection and rope_kv.cu. One kernel per (weight dtype, stored KV dtype, ring), named
-// matvec_stream_<dtype>_norm_rope[_<kv>][_w16]: the base ring, or 16 warps x 2 slots (_w16, for the models whose
-// projections take a ring of 16 warps). Shared memory: as the _norm kernel of its ring. rows = heads + 2 kvHeads
+// matvec_stream_<dtype>_norm_rope[_<kv>][_w16]: the base ring, or _w16's (for the models whose projections take it,
+// engine-cuda StreamRing). Shared memory: as the _norm kernel of its ring. rows = heads + 2 kvHeads
 // heads of headDim (even), k = the hidden size; positions, tokSeq, seqTableStart, tables, cos/sin: as rope_kv.cu.
 #define MATVEC_STREAM_ROPE(name, WT, KV, NSLOT, NWARPS)                                                                \
     INV_EXTERN void __launch_bounds__(32 * NWARPS, 1)                                                                  \
@@ -229,5 +256,5 @@ MATVEC_STREAM_PAIRS(p2x4e, 4, STREAM_EARLY_RELEASE)
     MATVEC_STREAM_ROPE(matvec_stream_##dtype##_norm_rope_fp8e5m2##ring, WT, inv::KvE5m2, NSLOT, NWARPS)
 MATVEC_STREAM_ROPE_KV(bf16, unsigned short, SLOTS, STREAM_WARPS, )
 MATVEC_STREAM_ROPE_KV(f32, float, SLOTS, STREAM_WARPS, )
-MATVEC_STREAM_ROPE_KV(bf16, unsigned short, 2, 16, _w16)
-MATVEC_STREAM_ROPE_KV(f32, float, 2, 16, _w16)
+MATVEC_STREAM_ROPE_KV(bf16, unsigned short, W16_SLOTS, W16_WARPS, _w16)
+MATVEC_STREAM_ROPE_KV(f32, float, W16_SLOTS, W16_WARPS, _w16)

@@ -65,7 +65,8 @@ static const void* shipped(int bits, int flags, bool act) {
 static const Shape g_shapes[] = {{0, 0, 0, 0, shipped}, {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}};
 
 // gptq_direct.cu (group 128 only) at several shapes: rows per unit, warps per block, words in flight per row and
-// items whose (s, nz) entries are in flight (int8, then int4), blocks per multiprocessor. The first is the engine's.
+// items whose (s, nz) entries are in flight (int8, then int4), blocks per multiprocessor. The first is the engine's
+// (2x20w2/1,1/1 since 2026-12-02; 2x16w3/1,2/1 was the default before it).
 // Units of R rows per warp balance: at 16 warps (2,112 on 132 multiprocessors) the 5,120-row projections (o, down)
 // take 2 rounds for 1.2 units of 2 rows on average, 3 for 2.4 of one row; at 20 warps (2,640) 1 round of 2 rows, 2 of
 // one row. SILU (gate/up) always takes 2 rows per unit.
@@ -88,7 +89,7 @@ const void* gd_fn(int bits, int flags, bool act) {
 #define GDT(R, NW, D8, TD8, D4, TD4, BPS) {R, NW, D8, TD8, D4, TD4, BPS, gd_fn<R, NW, D8, TD8, D4, TD4, BPS, true>, true}
 static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIRECT_TD, GDIRECT4_D, GDIRECT4_TD, GDIRECT_BPS),
                                   GD(2, 16, 4, 2, 2, 1, 1), GD(2, 16, 2, 1, 1, 1, 1), GD(1, 16, 4, 1, 2, 1, 1),
-                                  GD(2, 20, 2, 1, 1, 1, 1), GD(1, 24, 2, 1, 1, 1, 1), GD(2, 8, 3, 1, 2, 1, 2),
+                                  GD(2, 16, 3, 1, 2, 1, 1), GD(1, 24, 2, 1, 1, 1, 1), GD(2, 8, 3, 1, 2, 1, 2),
                                   GD(1, 20, 2, 1, 1, 1, 1), GDT(2, 16, 3, 1, 2, 1, 1), GDT(2, 20, 2, 1, 1, 1, 1)};
 #undef GD
 #undef GDT

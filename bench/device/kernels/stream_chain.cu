@@ -150,14 +150,17 @@ int main(int argc, char** argv) {
     g_sms = p.multiProcessorCount; g_smem = (int)p.sharedMemPerBlockOptin - 1024;
     const Kern base{{(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
                      (const void*)matvec_stream_bf16_norm_silu}, STREAM_WARPS, SLOTS, SEG_GROUPS, 0};
+    const Kern w16{{(const void*)matvec_stream_bf16_w16, (const void*)matvec_stream_bf16_norm_w16,
+                    (const void*)matvec_stream_bf16_norm_silu_w16}, W16_WARPS, W16_SLOTS, SEG_GROUPS, 0};
     const std::vector<Variant> variants = {
-        {"base", "the backend's kernel: 8 warps x 3 slots x 8 groups, norm weights staged after the wait", {base}, false},
+        {"base", "the backend's kernel for hidden > 2048: 8 warps x 3 slots x 8 groups, norm weights staged after the wait",
+         {base}, false},
         {"nw-early", "base, the norm weights staged before the wait (hypothesis 2)", {SV(3, 8, 8, NW_EARLY, 1)}, false},
         {"nw-global", "base, the norm weights read from global in the last pass (xs 4k bytes)", {SV(3, 8, 8, NW_GLOBAL, 1)}, false},
         {"base-early", "base, the next kernel released before the wait", {SV(3, 8, 8, STREAM_EARLY_RELEASE, 1)}, false},
         {"4x8", "8 warps x 4 slots x 8 groups (hypothesis 4)", {SV(4, 8, 8, 0, 1)}, false},
         {"2x16", "8 warps x 2 slots x 16 groups: bigger copies, fewer waits", {SV(2, 16, 8, 0, 1)}, false},
-        {"w16 2x8", "16 warps x 2 slots x 8 groups", {SV(2, 8, 16, 0, 1)}, false},
+        {"w16 2x8", "the backend's kernel for hidden <= 2048 (_w16): 16 warps x 2 slots x 8 groups", {w16}, false},
         {"w4 6x8", "4 warps x 6 slots x 8 groups", {SV(6, 8, 4, 0, 1)}, false},
         {"pair", "two blocks per SM (hypothesis 1): 2 slots x 8 groups, else x 4; nw-global (_p2x8|_p2x4)",
          {NAMED(_p2x8, 8, 0), NAMED(_p2x4, 4, 0)}, true},

@@ -18,24 +18,33 @@ import jcuda.driver.CUfunction_attribute;
 final class FusedRope {
     /** false: every step takes the projection, then rope_kv.cu (to compare; the same bits). */
     static final String PROPERTY = "invariant.cuda.fused-rope";
-    /** matvec_stream.cu's base ring (STREAM_WARPS x SLOTS x SEG_GROUPS), as Kernels launches it. */
-    private static final int WARPS = 8;
-    private static final int RING = WARPS * 3 * (8 * 512 + 576);
 
     private final CudaContext ctx;
     private final Kernels k;
-    /** [dtype bf16/f32]. */
-    private final CUfunction[] fn = new CUfunction[2];
+    private final String ringVariant = StreamRing.variant();
+    /** [ring base/w16][dtype bf16/f32]. */
+    private final CUfunction[][] fn = new CUfunction[2][2];
 
     private FusedRope(CudaContext ctx, Kernels k, KvCacheDtype kv) {
         this.ctx = ctx;
         this.k = k;
         String[] dtypes = {"bf16", "f32"};
-        for (int d = 0; d < 2; d++) {
-            fn[d] = k.dependentFn("matvec_stream", "matvec_stream_" + dtypes[d] + "_norm_rope" + Kernels.kvSuffix(kv));
-            cuFuncSetAttribute(fn[d], CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                    k.matvecSmem);
+        for (StreamRing.Shape ring : new StreamRing.Shape[] {StreamRing.BASE, StreamRing.W16}) {
+            for (int d = 0; d < 2; d++) {
+                CUfunction f = k.dependentFn("matvec_stream", name(dtypes[d], kv, ring));
+                cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                        k.matvecSmem);
+                if (ring == StreamRing.W16) {  // as Kernels sets the _w16 projections
+                    cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
+                }
+                fn[ring == StreamRing.BASE ? 0 : 1][d] = f;
+            }
         }
+    }
+
+    /** matvec_stream_&lt;dtype&gt;_norm_rope[_&lt;kv&gt;][_w16]. */
+    static String name(String dtype, KvCacheDtype kv, StreamRing.Shape ring) {
+        return "matvec_stream_" + dtype + "_norm_rope" + Kernels.kvSuffix(kv) + ring.suffix();
     }
 
     /** The fused kernels, or null when the property turns them off or the model has a per-head q/k norm. */
@@ -56,9 +65,12 @@ final class FusedRope {
                 || lw.qNorm() != null || (headDim & 1) != 0) {
             return false;
         }
-        int smem = RING + Kernels.smem(w.cols(), 2);  // the ring, the input row and the norm's weights
-        if (smem > k.matvecSmem) return false;
-        k.launchGrid(fn[w.dtype() == DType.BF16 ? 0 : 1], ctx.multiprocessors, 1, 1, 32 * WARPS, smem, w.ptr(), x,
+        // the ring the model's other one-token projections take (StreamRing; pair variants: the base ring)
+        StreamRing.Shape ring = StreamRing.ring(ringVariant, w.cols(), w.dtype() == DType.BF16, w.cols(), true,
+                k.matvecSmem);
+        if (ring == null) return false;
+        CUfunction f = fn[ring == StreamRing.BASE ? 0 : 1][w.dtype() == DType.BF16 ? 0 : 1];
+        k.launchGrid(f, ctx.multiprocessors, 1, 1, ring.threads(), StreamRing.smem(ring, w.cols(), true), w.ptr(), x,
                 lw.inputNorm(), eps, qkv, lw.qkvBias(), w.rows(), w.cols(), w.stride(), w.cols(), in.positions(),
                 in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin, heads, kvHeads, headDim, blockSize, keys,
                 values);
