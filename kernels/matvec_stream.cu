@@ -13,6 +13,8 @@
 //   NORM:  inv = 1 / sqrt(canonical dot(x, x) / k + eps) (one warp, inv::warp_dot), xn[i] = nw[i] * (x[i] * inv).
 //   SILU:  rows come in (gate, up) pairs 2i, 2i+1, computed one after the other by one warp; h[i] = silu(gate) * up.
 //   bias:  one rounded add after the dot; resid: the residual add, last.
+//   ROPE:  rows come in RoPE pairs of a head, computed one after the other by one warp, then RoPE and the KV cache
+//          write on them (rope_epi.cuh states the order; its kernels are the block at the end of this file).
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 // Rings that ship (engine-cuda StreamRing picks by the model's shape alone, never by batch or length; every ring gives
 // the same bits): bf16 models of hidden size <= 2048 take _w16 (16 warps x 2 slots x 8 groups), larger ones (and f32,
@@ -24,10 +26,12 @@
 // 410.62 with base, so larger models keep it.
 #include "chain.cuh"
 #include "layout.cuh"
+#include "rope_epi.cuh"
 #include "stream.cuh"
 
 #define STREAM_NORM 1
 #define STREAM_SILU 2
+#define STREAM_ROPE 4
 #define STREAM_WARPS 8
 #define SLOTS 3
 #define SEG_GROUPS 8
@@ -43,13 +47,17 @@ namespace {
 #define STREAM_NW(opts) ((opts) & 3)
 #define STREAM_EARLY_RELEASE 4
 
-template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS, int NW = STREAM_WARPS, int OPTS = 0>
+// Epi (rope_epi.cuh, ROPE only): which stored row the warp's r-th row is, what a pair of rows requests when it starts,
+// and what follows it.
+template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS, int NW = STREAM_WARPS, int OPTS = 0,
+          class Epi = inv::NoEpi>
 __device__ __forceinline__ void stream_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
                                             float* y, const float* bias, const float* resid, int rows, int k,
-                                            int stride, int ldx) {
+                                            int stride, int ldx, Epi epi = Epi()) {
+    constexpr bool ROPE = (FLAGS & STREAM_ROPE) != 0;
     constexpr int GS = 16 / sizeof(T);
     constexpr int SLOTB = STREAM_SLOT_BYTES(SEGG);
-    constexpr int U = (FLAGS & STREAM_SILU) ? 2 : 1;  // rows per unit of work
+    constexpr int U = (FLAGS & (STREAM_SILU | STREAM_ROPE)) ? 2 : 1;  // rows per unit of work
     extern __shared__ float4 sm4[];
     unsigned char* ring = reinterpret_cast<unsigned char*>(sm4);  // [warp][slot][SLOTB]
     float* xs = reinterpret_cast<float*>(ring + NW * NSLOT * SLOTB);
@@ -73,12 +81,16 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         const int r = it / nseg, s = it - r * nseg;
         const int lo = s * SEGG * gbytes, hi = s == nseg - 1 ? rowBytes : lo + SEGG * gbytes;
         const int slot = it % NSLOT;
-        inv::bulk_load(myRing + slot * SLOTB, base + (long long)r * rowBytes + lo, (unsigned)(hi - lo), &full[warp][slot]);
+        const unsigned char* src = ROPE ? reinterpret_cast<const unsigned char*>(W) +
+                                              (long long)epi.row(u0 * U + r) * rowBytes
+                                        : base + (long long)r * rowBytes;
+        inv::bulk_load(myRing + slot * SLOTB, src + lo, (unsigned)(hi - lo), &full[warp][slot]);
     };
     if (lane == 0) {
         inv::ring_init(full[warp], NSLOT);
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
     }
+    epi.prepare();
     constexpr bool NORMED = (FLAGS & STREAM_NORM) != 0;
     if (NORMED && STREAM_NW(OPTS) == NW_EARLY) inv::stage_norm_weights(xs, k, nw);  // no kernel writes them
     if (OPTS & STREAM_EARLY_RELEASE) inv::release_next();
@@ -97,9 +109,10 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         const int r = it / nseg, s = it - r * nseg;
         if (s == 0 && lane == 0 && !(FLAGS & STREAM_SILU)) {
             // the row's bias and residual are requested now and used after its last segment
-            const int row = u0 * U + r;
+            const int row = ROPE ? epi.row(u0 * U + r) : u0 * U + r;
             rowBias = bias ? __ldg(bias + row) : 0.0f;
             rowResid = resid ? resid[row] : 0.0f;
+            if (ROPE && (r & 1) == 0) epi.fetch((u0 * U + r) >> 1);
         }
         inv::mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
         const unsigned char* seg = myRing + slot * SLOTB;
@@ -139,6 +152,15 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
                     gate = acc;
                 } else if (lane == 0) {
                     y[row >> 1] = inv::silu_canon(gate) * acc;
+                }
+            } else if (ROPE) {
+                if (lane == 0) {
+                    const float o = bias ? acc + rowBias : acc;
+                    if ((r & 1) == 0) {
+                        gate = o;
+                    } else {
+                        epi.pair(row >> 1, gate, o);
+                    }
                 }
             } else if (lane == 0) {
                 float o = acc;
@@ -209,3 +231,30 @@ MATVEC_STREAM_PAIRS(p2x8, 8, 0)
 MATVEC_STREAM_PAIRS(p2x4, 4, 0)
 MATVEC_STREAM_PAIRS(p2x8e, 8, STREAM_EARLY_RELEASE)
 MATVEC_STREAM_PAIRS(p2x4e, 4, STREAM_EARLY_RELEASE)
+
+// The q|k|v projection of one token with RoPE and the KV cache write fused (STREAM_NORM | STREAM_ROPE; rope_epi.cuh
+// states the order; CPU twins MatMul, RopeTable.rotate, PagedKvCache.write): for models without a per-head q/k
+// norm, in place of this projection and rope_kv.cu. One kernel per (weight dtype, stored KV dtype, ring), named
+// matvec_stream_<dtype>_norm_rope[_<kv>][_w16]: the base ring, or _w16's (for the models whose projections take it,
+// engine-cuda StreamRing). Shared memory: as the _norm kernel of its ring. rows = heads + 2 kvHeads
+// heads of headDim (even), k = the hidden size; positions, tokSeq, seqTableStart, tables, cos/sin: as rope_kv.cu.
+#define MATVEC_STREAM_ROPE(name, WT, KV, NSLOT, NWARPS)                                                                \
+    INV_EXTERN void __launch_bounds__(32 * NWARPS, 1)                                                                  \
+        name(const WT* W, const float* x, const float* nw, float eps, float* y, const float* bias, int rows, int k,    \
+             int stride, int ldx, const int* positions, const int* tokSeq, const int* seqTableStart,                   \
+             const int* tables, const float* cosT, const float* sinT, int heads, int kvHeads, int headDim,             \
+             int blockSize, KV::T* keyCache, KV::T* valueCache) {                                                      \
+        inv::RopeEpi<KV> epi{y, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache,            \
+                             heads, kvHeads, headDim, blockSize, 0, 0, 0.0f, 0.0f};                                    \
+        stream_impl<WT, STREAM_NORM | STREAM_ROPE, NSLOT, SEG_GROUPS, NWARPS, 0, inv::RopeEpi<KV>>(                    \
+            W, x, nullptr, nw, eps, y, bias, nullptr, rows, k, stride, ldx, epi);                                      \
+    }
+#define MATVEC_STREAM_ROPE_KV(dtype, WT, NSLOT, NWARPS, ring)                                                          \
+    MATVEC_STREAM_ROPE(matvec_stream_##dtype##_norm_rope##ring, WT, inv::KvF32, NSLOT, NWARPS)                         \
+    MATVEC_STREAM_ROPE(matvec_stream_##dtype##_norm_rope_bf16##ring, WT, inv::KvBf16, NSLOT, NWARPS)                   \
+    MATVEC_STREAM_ROPE(matvec_stream_##dtype##_norm_rope_fp8e4m3##ring, WT, inv::KvE4m3, NSLOT, NWARPS)                \
+    MATVEC_STREAM_ROPE(matvec_stream_##dtype##_norm_rope_fp8e5m2##ring, WT, inv::KvE5m2, NSLOT, NWARPS)
+MATVEC_STREAM_ROPE_KV(bf16, unsigned short, SLOTS, STREAM_WARPS, )
+MATVEC_STREAM_ROPE_KV(f32, float, SLOTS, STREAM_WARPS, )
+MATVEC_STREAM_ROPE_KV(bf16, unsigned short, W16_SLOTS, W16_WARPS, _w16)
+MATVEC_STREAM_ROPE_KV(f32, float, W16_SLOTS, W16_WARPS, _w16)

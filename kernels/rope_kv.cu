@@ -5,6 +5,7 @@
 // (token, head); only the norms reduce, each within one head. One kernel per stored dtype: rope_kv (fp32), rope_kv_bf16,
 // rope_kv_fp8e4m3, rope_kv_fp8e5m2.
 // CPU twin: the per-token loop of backend/cpu/DecoderForward (RmsNorm.apply, RopeTable.rotate, PagedKvCache.write).
+// A one-token step of a model without the norms does the same in its q|k|v projection instead (rope_epi.cuh).
 #include "chain.cuh"
 #include "kv.cuh"
 

@@ -19,6 +19,8 @@ final class CudaForward {
     private final Kernels k;
     /** The profile's projections and attention: portable's canonical kernels or naive's batch-dependent ones. */
     private final ProfileKernels profile;
+    /** One-token steps' q|k|v projection with RoPE and the KV write fused (null: off, or Qwen3's q/k norm). */
+    private final FusedRope fusedRope;
     private final int blockSize;
     private final long layerKvBytes;
     private final CUdeviceptr keys;
@@ -50,6 +52,7 @@ final class CudaForward {
         this.w = w;
         this.k = k;
         this.profile = profile;
+        this.fusedRope = FusedRope.of(ctx, k, kv, cfg.qkNorm());
         this.blockSize = blockSize;
         RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
         rope.ensure(maxPositions);
@@ -110,13 +113,16 @@ final class CudaForward {
             CUdeviceptr layerKeys = keys.withByteOffset(l * layerKvBytes);
             CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
 
-            // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias)
-            profile.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
-                    lw.qkvBias(), null);
-
-            // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update
-            k.ropeKv(qkv, in, cos, sin, lw.qNorm(), lw.kNorm(), eps, heads, kvHeads, headDim, blockSize,
-                    layerKeys, layerValues, n);
+            // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias),
+            // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update: one kernel for a step of one token
+            // where FusedRope takes it, else the projection, then rope_kv
+            if (fusedRope == null || !fusedRope.project(profile, lw, eps, x, n, qkv, in, cos, sin, heads, kvHeads,
+                    headDim, blockSize, layerKeys, layerValues)) {
+                profile.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
+                        lw.qkvBias(), null);
+                k.ropeKv(qkv, in, cos, sin, lw.qNorm(), lw.kNorm(), eps, heads, kvHeads, headDim, blockSize,
+                        layerKeys, layerValues, n);
+            }
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
             profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);

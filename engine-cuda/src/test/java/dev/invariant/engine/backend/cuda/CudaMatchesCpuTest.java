@@ -14,6 +14,7 @@ import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.ModelLoader;
 import dev.invariant.engine.model.gptq.GptqConfig;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -191,6 +192,32 @@ class CudaMatchesCpuTest {
                 true, false, true, 0, List.of(1)), kv);
         synthetic(new ModelConfig(Architecture.QWEN2, 72, 160, 2, 4, 2, 18, 300, 4096, 1e6, 1e-6f,
                 false, true, false, 0, List.of(1)), kv);
+    }
+
+    /**
+     * One-token steps (chunks of 1, decode) with RoPE and the KV cache write fused into the q|k|v projection
+     * (FusedRope: matvec_stream.cu's _norm_rope kernels) and without it (the projection, then rope_kv.cu), every KV
+     * dtype: Qwen2-shaped (the qkv bias, K = 320) and Llama-shaped models (no bias; K = 100: the scalar path, head_dim
+     * 20 with half a head of 10; K = 128 with 4/2 heads of 32), bf16 weights and f32 (the tiny Llama and Qwen2
+     * presets), each step's logits bits against the CPU's.
+     */
+    @ParameterizedTest
+    @CsvSource({"true, FP32", "true, BF16", "true, FP8_E4M3", "true, FP8_E5M2", "false, FP32", "false, FP8_E4M3"})
+    void fusedRope(boolean on, KvCacheDtype kv) {
+        System.setProperty(FusedRope.PROPERTY, Boolean.toString(on));
+        try {
+            synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
+                    false, true, false, 0, List.of(1)), kv);
+            synthetic(new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4, 1e-5f,
+                    false, false, false, 0, List.of(1)), kv);
+            synthetic(new ModelConfig(Architecture.LLAMA, 128, 256, 2, 4, 2, 32, 500, 4096, 1e4, 1e-5f,
+                    true, false, false, 0, List.of(1)), kv);
+            for (String f32 : List.of("synthetic:tiny@f32", "synthetic:tiny-qwen2@f32")) {  // the f32 kernels
+                compare(f32, ModelLoader.load(f32), PROMPT, kv);
+            }
+        } finally {
+            System.clearProperty(FusedRope.PROPERTY);
+        }
     }
 
     /** Each narrow KV dtype on the Qwen2.5-0.5B layer shape (two layers), companions in the batch included. */
