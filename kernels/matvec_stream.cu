@@ -14,6 +14,14 @@
 //   SILU:  rows come in (gate, up) pairs 2i, 2i+1, computed one after the other by one warp; h[i] = silu(gate) * up.
 //   bias:  one rounded add after the dot; resid: the residual add, last.
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
+// Rings that ship (engine-cuda StreamRing picks by the model's shape alone, never by batch or length; every ring gives
+// the same bits): bf16 models of hidden size <= 2048 take _w16 (16 warps x 2 slots x 8 groups), larger ones (and f32,
+// unless -Dinvariant.cuda.stream-variant=w16 forces it) the base ring (8 warps x 3 slots x 8 groups). Measured on an
+// H200 (bench/device/kernels/stream_chain.cu, the batch-1 step in one graph with dependent launches, copy 3,968 GB/s):
+// Qwen2.5-0.5B 23.01 us per layer and 89.50 us of lm_head with _w16 against 26.33 / 141.22 with base (plain launches
+// 28.58 / 91.84 against 31.81 / 144.48): twice the warps split a small model's short rows over more streams, with
+// 149,504 bytes in flight per multiprocessor (base 112,128); Qwen1.5-14B 191.11 / 421.38 with _w16 against 186.54 /
+// 410.62 with base, so larger models keep it.
 #include "chain.cuh"
 #include "layout.cuh"
 #include "stream.cuh"
@@ -29,7 +37,13 @@
 
 namespace {
 
-template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS>
+// Options of a variant (the same values; other timings): where NORM's weights wait (NW_STAGE, NW_EARLY, NW_GLOBAL of
+// stream.cuh), and STREAM_EARLY_RELEASE: the next kernel may start before this one waits for its inputs (it then
+// waits for this one to finish, which finishes only after the one before it: the order of writes is kept).
+#define STREAM_NW(opts) ((opts) & 3)
+#define STREAM_EARLY_RELEASE 4
+
+template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS, int NW = STREAM_WARPS, int OPTS = 0>
 __device__ __forceinline__ void stream_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
                                             float* y, const float* bias, const float* resid, int rows, int k,
                                             int stride, int ldx) {
@@ -38,8 +52,8 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
     constexpr int U = (FLAGS & STREAM_SILU) ? 2 : 1;  // rows per unit of work
     extern __shared__ float4 sm4[];
     unsigned char* ring = reinterpret_cast<unsigned char*>(sm4);  // [warp][slot][SLOTB]
-    float* xs = reinterpret_cast<float*>(ring + STREAM_WARPS * NSLOT * SLOTB);
-    __shared__ unsigned long long full[STREAM_WARPS][NSLOT];
+    float* xs = reinterpret_cast<float*>(ring + NW * NSLOT * SLOTB);
+    __shared__ unsigned long long full[NW][NSLOT];
     __shared__ float invs;
     const inv::RowLayout l = inv::row_layout(k, sizeof(T));
     const int warp = threadIdx.x >> 5;
@@ -50,7 +64,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
 
     // This warp's rows: a contiguous run of units, fixed by the row count and the grid.
     const long long units = rows / U;
-    const long long gw = (long long)blockIdx.x * STREAM_WARPS + warp, tw = (long long)gridDim.x * STREAM_WARPS;
+    const long long gw = (long long)blockIdx.x * NW + warp, tw = (long long)gridDim.x * NW;
     const int u0 = (int)(gw * units / tw), u1 = (int)((gw + 1) * units / tw);
     const int items = (u1 - u0) * U * nseg;
     const unsigned char* base = reinterpret_cast<const unsigned char*>(W) + (long long)u0 * U * rowBytes;
@@ -65,12 +79,15 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         inv::ring_init(full[warp], NSLOT);
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
     }
+    constexpr bool NORMED = (FLAGS & STREAM_NORM) != 0;
+    if (NORMED && STREAM_NW(OPTS) == NW_EARLY) inv::stage_norm_weights(xs, k, nw);  // no kernel writes them
+    if (OPTS & STREAM_EARLY_RELEASE) inv::release_next();
     // the weights are on their way; what the kernels before this one write is read only from here on
     inv::await_inputs();
-    inv::release_next();
+    if (!(OPTS & STREAM_EARLY_RELEASE)) inv::release_next();
 
     // the input row (and NORM's weights) staged while the weights are on their way
-    inv::stage_one<(FLAGS & STREAM_NORM) != 0>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    inv::stage_input<NORMED, STREAM_NW(OPTS)>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
 
     const float* xl = xs + lane;
     const bool on = lane < l.w;
@@ -151,3 +168,44 @@ MATVEC_STREAM(matvec_stream_bf16_norm_silu, unsigned short, STREAM_NORM | STREAM
 MATVEC_STREAM(matvec_stream_f32, float, 0)
 MATVEC_STREAM(matvec_stream_f32_norm, float, STREAM_NORM)
 MATVEC_STREAM(matvec_stream_f32_norm_silu, float, STREAM_NORM | STREAM_SILU)
+
+// The ring for small models (above): 16 warps x 2 slots x SEG_GROUPS, base's options otherwise; one block of 512
+// threads per multiprocessor. Named matvec_stream_<dtype>[_norm[_silu]]_w16; shared memory: W16_WARPS * W16_SLOTS *
+// SLOT_BYTES + 4 * k (twice that with NORM), k rounded up to a multiple of 4.
+#define W16_WARPS 16
+#define W16_SLOTS 2
+#define MATVEC_STREAM_W16(name, T, FLAGS)                                                                          \
+    INV_EXTERN void __launch_bounds__(32 * W16_WARPS, 1)                                                             \
+        name(const T* W, const float* x, const int* xrows, const float* nw, float eps, float* y, const float* bias, \
+             const float* resid, int rows, int k, int stride, int ldx) {                                            \
+        stream_impl<T, FLAGS, W16_SLOTS, SEG_GROUPS, W16_WARPS>(W, x, xrows, nw, eps, y, bias, resid, rows, k,      \
+                                                                stride, ldx);                                       \
+    }
+MATVEC_STREAM_W16(matvec_stream_bf16_w16, unsigned short, 0)
+MATVEC_STREAM_W16(matvec_stream_bf16_norm_w16, unsigned short, STREAM_NORM)
+MATVEC_STREAM_W16(matvec_stream_bf16_norm_silu_w16, unsigned short, STREAM_NORM | STREAM_SILU)
+MATVEC_STREAM_W16(matvec_stream_f32_w16, float, 0)
+MATVEC_STREAM_W16(matvec_stream_f32_norm_w16, float, STREAM_NORM)
+MATVEC_STREAM_W16(matvec_stream_f32_norm_silu_w16, float, STREAM_NORM | STREAM_SILU)
+
+// Variants the backend may pick instead (-Dinvariant.cuda.stream-variant, engine-cuda Kernels), bf16 only, the same
+// values: a ring small enough that two blocks fit on a multiprocessor with the input row (NORM's weights read from
+// global memory, NW_GLOBAL), so that with dependent launch the next kernel's block is resident, its first weights
+// requested, while this one drains. _p2x8 / _p2x4: 2 slots of 8 / 4 groups per warp (74,752 / 41,984 bytes of
+// ring; the backend takes the first of them that fits twice); _p2x8e / _p2x4e: the same with STREAM_EARLY_RELEASE.
+// Shared memory: STREAM_WARPS * 2 * STREAM_SLOT_BYTES(8 or 4) + 4 * k, k rounded up to a multiple of 4.
+#define MATVEC_STREAM_PAIR(name, FLAGS, SEGG, OPTS)                                                                 \
+    INV_EXTERN void __launch_bounds__(32 * STREAM_WARPS, 2)                                                          \
+        name(const unsigned short* W, const float* x, const int* xrows, const float* nw, float eps, float* y,        \
+             const float* bias, const float* resid, int rows, int k, int stride, int ldx) {                          \
+        stream_impl<unsigned short, FLAGS, 2, SEGG, STREAM_WARPS, NW_GLOBAL | (OPTS)>(W, x, xrows, nw, eps, y, bias,  \
+                                                                                  resid, rows, k, stride, ldx);      \
+    }
+#define MATVEC_STREAM_PAIRS(suffix, SEGG, OPTS)                                                                      \
+    MATVEC_STREAM_PAIR(matvec_stream_bf16_##suffix, 0, SEGG, OPTS)                                                   \
+    MATVEC_STREAM_PAIR(matvec_stream_bf16_norm_##suffix, STREAM_NORM, SEGG, OPTS)                                    \
+    MATVEC_STREAM_PAIR(matvec_stream_bf16_norm_silu_##suffix, STREAM_NORM | STREAM_SILU, SEGG, OPTS)
+MATVEC_STREAM_PAIRS(p2x8, 8, 0)
+MATVEC_STREAM_PAIRS(p2x4, 4, 0)
+MATVEC_STREAM_PAIRS(p2x8e, 8, STREAM_EARLY_RELEASE)
+MATVEC_STREAM_PAIRS(p2x4e, 4, STREAM_EARLY_RELEASE)

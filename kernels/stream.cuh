@@ -96,4 +96,56 @@ __device__ __forceinline__ void stage_one(float* xs, float& invs, const float* x
     }
 }
 
+// stage_one's values with NORM's weights kept elsewhere (the order of every operation unchanged): NW_STAGE as
+// stage_one (staged beside xs with the input), NW_EARLY (already staged beside xs by stage_norm_weights, before the
+// kernel waited for its inputs), NW_GLOBAL (read from global memory in the last pass: xs takes 4 k bytes, not 8 k).
+#define NW_STAGE 0
+#define NW_EARLY 1
+#define NW_GLOBAL 2
+template <bool NORMED, int NWMODE>
+__device__ __forceinline__ void stage_input(float* xs, float& invs, const float* x, const int* xrows, int ldx, int k,
+                                            const float* nw, float eps, int warp, int lane) {
+    if (NWMODE == NW_STAGE) {
+        stage_one<NORMED>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+        return;
+    }
+    const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
+    const float* ns = xs + ((k + 3) & ~3);
+    if ((k & 3) == 0 && (ldx & 3) == 0) {
+        const float4* x4 = reinterpret_cast<const float4*>(xr);
+#pragma unroll 4
+        for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x) reinterpret_cast<float4*>(xs)[i] = __ldg(x4 + i);
+    } else {
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = __ldg(xr + i);
+    }
+    __syncthreads();
+    if (NORMED) {
+        if (warp == 0) {
+            const float ss = warp_dot(xs, xs, k);
+            if (lane == 0) invs = inv_sqrt_canon(ss / (float)k + eps);
+        }
+        __syncthreads();
+        const float invr = invs;
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x)
+            xs[i] = (NWMODE == NW_GLOBAL ? __ldg(nw + i) : ns[i]) * (xs[i] * invr);
+        __syncthreads();
+    }
+}
+
+// NORM's weights staged beside xs (k floats rounded up to a multiple of 4 after it) for stage_input<true, NW_EARLY>:
+// no kernel writes them, so this may run before the kernel waits for its inputs. Every thread must call it.
+__device__ __forceinline__ void stage_norm_weights(float* xs, int k, const float* nw) {
+    float* ns = xs + ((k + 3) & ~3);
+    if ((k & 3) == 0 && (reinterpret_cast<unsigned long long>(nw) & 15) == 0) {
+#pragma unroll 4
+        for (int i = threadIdx.x; i < (k >> 2); i += blockDim.x)
+            reinterpret_cast<float4*>(ns)[i] = __ldg(reinterpret_cast<const float4*>(nw) + i);
+    } else {
+#pragma unroll 4
+        for (int i = threadIdx.x; i < k; i += blockDim.x) ns[i] = __ldg(nw + i);
+    }
+}
+
 }  // namespace inv

@@ -1,7 +1,9 @@
 // Kernel-level benchmark of the GPTQ projections at batch 1 on the GPU machine (no JDK needed): kernels/gptq_matvec.cu
 // (a warp per R rows, loads ahead in registers) and kernels/gptq_stream.cu (packed rows streamed through shared
 // memory by the bulk copy engine) at several ring shapes (rows per unit x slots per warp x layout groups per segment
-// [x warps][m: a unit's rows and tables in one copy each]), on the Qwen1.5-14B layer shapes (hidden 5120, FFN 13696,
+// [x warps][m: a unit's rows and tables in one copy each]) and kernels/gptq_direct.cu (group 128: rows read straight
+// into registers, "direct R x warps, words / entries in flight per row for int8, then int4 [x blocks per
+// multiprocessor]"), on the Qwen1.5-14B layer shapes (hidden 5120, FFN 13696,
 // 40 heads x 128, qkv bias), int8 and int4, group size 128 and act-order, each layer with its own weights (more than
 // L2 holds, as in decode).
 // Checks that every variant's outputs have the bits of gptq_lin.cuh's one-thread reference (numerics.md §14, §2),
@@ -13,6 +15,7 @@
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: gptq [--layers N] [--reps N].
 #include "../../../kernels/gptq_matvec.cu"
 #include "../../../kernels/gptq_stream.cu"
+#include "../../../kernels/gptq_direct.cu"
 #include "gptq_lin.cuh"
 
 #include <cstring>
@@ -20,7 +23,8 @@
 
 struct Layer { Lin qkv, o, gu, d; float *nIn, *nPost, *bias; };
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
-struct Variant { std::string name; int kind; int shape; };  // kind 0: reference, 1: gptq_matvec, 2: gptq_stream (shape)
+// kind 0: reference, 1: gptq_matvec, 2: gptq_stream (g_shapes[shape]), 3: gptq_direct (g_direct[shape])
+struct Variant { std::string name; int kind; int shape; };
 static int g_sms, g_smem;
 
 // gptq_stream.cu at other ring shapes: same values, other timings.
@@ -56,23 +60,39 @@ static const void* shipped(int bits, int flags, bool act) {
     return f[bits == 8 ? 0 : 1][act][flags == 0 ? 0 : flags == 1 ? 1 : 2];
 }
 // Shapes measured before and left out here (docs/benchmarks.md): 2x3x4, 2x4x4, 4x3x2 (no faster), 2x3x8 (too much
-// shared memory). 4x2x4 and 4x2x2x16w were the shipped int8 and int4 shapes until 2026-12-02: the baseline of the
-// shipped row. The shipped shapes (2x2x10m, 2x2x2x20w, 2x2x2x20wk) are listed too, a check of the shipped row. 10
-// warps: 1,320 warps on 132 multiprocessors, so the 5,120-row projections (o, down: 1,280 units of 4 rows, 2,560 of
-// 2) take one round (two) where 8 warps (1,056) leave 224 warps a second unit (a third) while the rest wait. 20 warps:
-// more warps per scheduler (5) to hide latency, shallow rings.
-static const Shape g_shapes[] = {{0, 0, 0, 0, shipped},
-                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}, {4, 2, 2, 16, gs_fn<4, 2, 2, 16>},
-                                 {2, 3, 5, 8, gs_fn<2, 3, 5, 8>}, {2, 3, 5, 8, gs_fn<2, 3, 5, 8, true>, true},
-                                 {2, 2, 10, 8, gs_fn<2, 2, 10, 8, true>, true},
-                                 {4, 2, 3, 10, gs_fn<4, 2, 3, 10>}, {2, 2, 4, 10, gs_fn<2, 2, 4, 10>},
-                                 {2, 2, 2, 20, gs_fn<2, 2, 2, 20>},
-                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8, false, false, true>, false, false, true},
-                                 {4, 2, 2, 16, gs_fn<4, 2, 2, 16, false, false, true>, false, false, true},
-                                 {4, 2, 3, 10, gs_fn<4, 2, 3, 10, false, false, true>, false, false, true},
-                                 {2, 2, 4, 10, gs_fn<2, 2, 4, 10, false, false, true>, false, false, true},
-                                 {2, 2, 2, 20, gs_fn<2, 2, 2, 20, false, false, true>, false, false, true},
-                                 {4, 2, 4, 8, gs_fn<4, 2, 4, 8, false, true, true>, false, true, true}};
+// shared memory), 2x3x5, 2x3x5m, 4x3x10, 2x2x4x10, 2x2x2x20 and the k and p variants. 4x2x4 was the shipped int8
+// shape until 2026-12-02: the baseline of the shipped row.
+static const Shape g_shapes[] = {{0, 0, 0, 0, shipped}, {4, 2, 4, 8, gs_fn<4, 2, 4, 8>}};
+
+// gptq_direct.cu (group 128 only) at several shapes: rows per unit, warps per block, words in flight per row and
+// items whose (s, nz) entries are in flight (int8, then int4), blocks per multiprocessor. The first is the engine's
+// (2x20w2/1,1/1 since 2026-12-02; 2x16w3/1,2/1 was the default before it).
+// Units of R rows per warp balance: at 16 warps (2,112 on 132 multiprocessors) the 5,120-row projections (o, down)
+// take 2 rounds for 1.2 units of 2 rows on average, 3 for 2.4 of one row; at 20 warps (2,640) 1 round of 2 rows, 2 of
+// one row. SILU (gate/up) always takes 2 rows per unit.
+template <int BITS, int R, int FLAGS, int NW, int D, int TD, int BPS, bool T16>
+__global__ void __launch_bounds__(32 * NW, BPS) gd_var(GV_ARGS) {
+    gdirect::gdirect_impl<BITS, (FLAGS & GDIRECT_SILU) && R < 2 ? 2 : R, FLAGS, 4, NW, D, TD, T16>(
+        Wq, tab, gsz, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);
+}
+// t: T16, (s, nz) entries two per 16-byte load where aligned.
+struct DShape { int r, warps, d8, td8, d4, td4, bps; const void* (*fn)(int bits, int flags, bool act); bool t16; };
+template <int R, int NW, int D8, int TD8, int D4, int TD4, int BPS, bool T = false>
+const void* gd_fn(int bits, int flags, bool act) {
+    if (act) return nullptr;
+    if (bits == 8) return flags == 0 ? (const void*)gd_var<8, R, 0, NW, D8, TD8, BPS, T>
+                        : flags == 1 ? (const void*)gd_var<8, R, 1, NW, D8, TD8, BPS, T> : (const void*)gd_var<8, R, 3, NW, D8, TD8, BPS, T>;
+    return flags == 0 ? (const void*)gd_var<4, R, 0, NW, D4, TD4, BPS, T>
+         : flags == 1 ? (const void*)gd_var<4, R, 1, NW, D4, TD4, BPS, T> : (const void*)gd_var<4, R, 3, NW, D4, TD4, BPS, T>;
+}
+#define GD(R, NW, D8, TD8, D4, TD4, BPS) {R, NW, D8, TD8, D4, TD4, BPS, gd_fn<R, NW, D8, TD8, D4, TD4, BPS>}
+#define GDT(R, NW, D8, TD8, D4, TD4, BPS) {R, NW, D8, TD8, D4, TD4, BPS, gd_fn<R, NW, D8, TD8, D4, TD4, BPS, true>, true}
+static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIRECT_TD, GDIRECT4_D, GDIRECT4_TD, GDIRECT_BPS),
+                                  GD(2, 16, 4, 2, 2, 1, 1), GD(2, 16, 2, 1, 1, 1, 1), GD(1, 16, 4, 1, 2, 1, 1),
+                                  GD(2, 16, 3, 1, 2, 1, 1), GD(1, 24, 2, 1, 1, 1, 1), GD(2, 8, 3, 1, 2, 1, 2),
+                                  GD(1, 20, 2, 1, 1, 1, 1), GDT(2, 16, 3, 1, 2, 1, 1), GDT(2, 20, 2, 1, 1, 1, 1)};
+#undef GD
+#undef GDT
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -137,6 +157,14 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
         CK(cudaLaunchKernel(matvec_fn(bits, flags, act), dim3((rows + rpb - 1) / rpb), dim3(256), args, 4 * xst(k), st));
         return;
     }
+    if (v.kind == 3) {
+        const DShape& sh = g_direct[v.shape];
+        void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
+                        &rows, &k, &stride, &groups, &ldx};
+        CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms * sh.bps), dim3(32 * sh.warps), args,
+                            gdirect::smem_bytes(bits, k, flags != 0), st));
+        return;
+    }
     const Shape& sh = g_shapes[v.shape];
     const int smem = stream_smem(sh, bits, act, w, flags);
     void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
@@ -175,6 +203,8 @@ int main(int argc, char** argv) {
                 CK(cudaFuncSetAttribute(matvec_fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
                 for (const Shape& sh : g_shapes)
                     if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
+                for (const DShape& sh : g_direct)
+                    if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem / sh.bps));
             }
 
     const int H = 5120, Q = 15360, I = 13696;
@@ -183,6 +213,12 @@ int main(int argc, char** argv) {
         const Shape& sh = g_shapes[i];
         variants.push_back({i == 0 ? std::string("stream") : "stream " + std::to_string(sh.r) + "x" + std::to_string(sh.slots) + "x"
                                  + std::to_string(sh.segg) + (sh.warps != 8 ? "x" + std::to_string(sh.warps) + "w" : "") + (sh.merged ? "m" : "") + (sh.pf ? "p" : "") + (sh.kc ? "k" : ""), 2, i});
+    }
+    for (int i = 0; i < (int)(sizeof g_direct / sizeof g_direct[0]); i++) {
+        const DShape& sh = g_direct[i];
+        variants.push_back({"direct " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w" + std::to_string(sh.d8) + "/"
+                                + std::to_string(sh.td8) + "," + std::to_string(sh.d4) + "/" + std::to_string(sh.td4)
+                                + (sh.bps > 1 ? "x" + std::to_string(sh.bps) + "b" : "") + (sh.t16 ? "t" : ""), 3, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
@@ -212,7 +248,7 @@ int main(int argc, char** argv) {
                    "qkv us (%cp)", "o", "gate/up", "down");
             std::vector<float> ref[3];
             for (const Variant& v : variants) {
-                if (v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) {
+                if ((v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) || (v.kind == 3 && !g_direct[v.shape].fn(bits, 1, act))) {
                     printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
                 }

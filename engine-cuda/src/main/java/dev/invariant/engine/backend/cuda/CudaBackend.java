@@ -62,7 +62,7 @@ public final class CudaBackend implements Backend {
         this.maxLogits = config.maxNumSeqs();
         int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
         int maxBlocksPerSeq = (limit + blockSize - 1) / blockSize;
-        this.kernels = new Kernels(ctx, c.headDim(), limit, kvDtype);
+        this.kernels = new Kernels(ctx, c.hiddenSize(), c.headDim(), limit, kvDtype);
         int maxCols = Math.max(c.hiddenSize(), Math.max(c.qDim(), c.intermediateSize()));
         ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels, maxTokens, maxCols);  // before the KV cache is sized
         DeviceWeights weights = DeviceWeights.upload(ctx, kernels, profile, model.weights(), arena, progress);

@@ -19,9 +19,6 @@ final class Kernels {
     private static final int MATVEC_WARPS = 8;  // warps per block: a row per warp for one token, 4 for token groups
     private static final int[] MATVEC_TOKENS = {1, 4};  // tokens per block (kernels/matvec.cu's variants)
     private static final int MATVEC_STATIC_SMEM = 1024;  // the kernel's own shared arrays, below this
-    /** kernels/matvec_stream.cu: STREAM_WARPS x SLOTS x SLOT_BYTES of weight ring per block, then the input row. */
-    private static final int STREAM_WARPS = 8;
-    private static final int STREAM_RING = STREAM_WARPS * 3 * (8 * 512 + 576);
     /**
      * Steps of at least this many tokens may take kernels/matvec_tile.cu (blocks of 64 rows x 16 tokens, weights
      * staged once per block for all its tokens); fewer take matvec.cu's token groups. Who computes changes, never the
@@ -50,8 +47,25 @@ final class Kernels {
     private final CUfunction[][][] matvec = new CUfunction[2][3][MATVEC_TOKENS.length];
     /** [bits 8/4][act-order][fused: none, norm, norm + silu][tokens per block: 1, 4] (kernels/gptq_matvec.cu). */
     private final CUfunction[][][][] gptq = new CUfunction[2][2][3][MATVEC_TOKENS.length];
-    /** [dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent grid. */
-    private final CUfunction[][] stream = new CUfunction[2][3];
+    /**
+     * [ring base, w16][dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent
+     * grid (kernels/matvec_stream.cu; StreamRing picks the ring by the model's shape).
+     */
+    private final CUfunction[][][] stream = new CUfunction[2][2][3];
+    /**
+     * auto (default): bf16 models of hidden size <= 2048 take matvec_stream.cu's _w16 ring, others its base ring;
+     * base, w16: that ring for every model; pair, pair-early: its bf16 variants whose ring lets two blocks share a
+     * multiprocessor with their input row (_p2x8, else _p2x4; _e: the next kernel released before the wait), so the
+     * next kernel streams while this one drains. The same values in every case (StreamRing).
+     */
+    static final String STREAM_VARIANT = StreamRing.PROPERTY;
+    private final String streamVariant = StreamRing.variant();
+    /** The model's hidden size: StreamRing's choice of ring. */
+    private final int hidden;
+    /** [ring 2x8, 2x4][fused] of the pair variants (null: not asked for). */
+    private final CUfunction[][] streamPair;
+    /** (k, fused) -> the pair ring taken (0, 1) or -1 (base): two blocks fit per multiprocessor, asked once. */
+    private final java.util.Map<Long, Integer> streamPairChoice = new java.util.HashMap<>();
     /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
     private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
     private final String tileChoice;
@@ -59,12 +73,21 @@ final class Kernels {
     private final CUfunction[][][] gptqStream = new CUfunction[2][3][3];
     /** [groups: any, 128][fused]: int8 grouped rows too wide for the family's ring (GptqStream.INT8_WIDE). */
     private final CUfunction[][] gptqStreamWide = new CUfunction[2][3];
-    /** false: GPTQ projections of one token take gptq_matvec.cu too (to compare the two; the values are the same). */
+    /** false: GPTQ projections of one token take gptq_matvec.cu too, neither gptq_stream.cu nor gptq_direct.cu (to compare; same values). */
     static final String GPTQ_STREAM = "invariant.cuda.gptq-stream";
     private final boolean gptqStreamOn = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM, "true"));
     /** false: int8 grouped rows stream with GptqStream.INT8_WIDE's shape wherever it fits (to compare; same values). */
     static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
     private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
+    /**
+     * auto (the default): one token's int8 group-128 rows read into registers by gptq_direct.cu (measured faster on
+     * the H200), the rest through gptq_stream.cu's shared-memory ring; stream: all through the ring; direct: int8 and
+     * int4 group-128 rows by gptq_direct.cu (GptqDirect.loads; the same values on every path).
+     */
+    static final String GPTQ_VARIANT = "invariant.cuda.gptq-variant";
+    private final String gptqVariant = System.getProperty(GPTQ_VARIANT, GptqDirect.DEFAULT_VARIANT);
+    /** [bits 8/4][fused]: gptq_direct.cu's kernels, loaded only where GptqDirect.loads says so (else null). */
+    private final CUfunction[][] gptqDirect = new CUfunction[2][3];
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
@@ -105,11 +128,13 @@ final class Kernels {
     KernelProfile profile;
 
     /**
+     * @param hidden       the model's hidden size: picks one token's streamed ring (StreamRing)
      * @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory
      * @param kv           the KV cache's stored dtype: picks rope_kv's and attention's variant (kernels/kv.cuh)
      */
-    Kernels(CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
+    Kernels(CudaContext ctx, int hidden, int headDim, int maxPositions, KvCacheDtype kv) {
         this.ctx = ctx;
+        this.hidden = hidden;
         this.driver = new DriverLaunch(ctx.stream);
         embedBf16 = fn("embed", "embed_bf16");
         embedF32 = fn("embed", "embed_f32");
@@ -129,9 +154,14 @@ final class Kernels {
                     matvec[d][f][t] = mv;
                     dependent.add(mv);
                 }
-                CUfunction st = fn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f]);
-                cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
-                stream[d][f] = st;
+                for (StreamRing.Shape ring : new StreamRing.Shape[] {StreamRing.BASE, StreamRing.W16}) {
+                    CUfunction st = dependentFn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f] + ring.suffix());
+                    cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    if (ring == StreamRing.W16) {  // as measured: all of the shared memory, no re-split between layers
+                        cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
+                    }
+                    stream[ring == StreamRing.BASE ? 0 : 1][d][f] = st;
+                }
                 for (int t = 0; t < TILE_SHAPES.length; t++) {
                     int bytes = tileSmem(TILE_SHAPES[t], d);
                     if (bytes > matvecSmem) continue;
@@ -139,7 +169,17 @@ final class Kernels {
                     cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
                     tile[d][f][t] = tf;  // not dependent: it reads its inputs from its first instruction
                 }
-                dependent.add(st);
+            }
+        }
+        streamPair = streamVariant.startsWith("pair") ? new CUfunction[StreamRing.PAIRS.size()][3] : null;
+        for (int r = 0; streamPair != null && r < streamPair.length; r++) {
+            for (int f = 0; f < 3; f++) {
+                String suffix = StreamRing.PAIRS.get(r).suffix() + (streamVariant.equals("pair-early") ? "e" : "");
+                CUfunction pf = dependentFn("matvec_stream", "matvec_stream_bf16" + fused[f] + suffix);
+                cuFuncSetAttribute(pf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                // all of the multiprocessor's shared memory, so that two blocks fit and no kernel waits for a re-split
+                cuFuncSetAttribute(pf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
+                streamPair[r][f] = pf;
             }
         }
         tileChoice = System.getProperty(TILE, "auto");
@@ -167,6 +207,13 @@ final class Kernels {
                 for (int f = 0; f < 3; f++) {
                     gptqStream[b][g][f] = streamFn(GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
                     if (b == 0 && g < 2) gptqStreamWide[g][f] = streamFn(GptqStream.name(8, g, GptqStream.INT8_WIDE, fused[f]));
+                }
+            }
+            if (GptqDirect.loads(gptqVariant, b == 0 ? 8 : 4)) {
+                for (int f = 0; f < 3; f++) {
+                    CUfunction df = dependentFn("gptq_direct", GptqDirect.name(b == 0 ? 8 : 4, fused[f]));
+                    cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqDirect[b][f] = df;
                 }
             }
         }
@@ -249,10 +296,19 @@ final class Kernels {
         int d = w.dtype() == DType.BF16 ? 0 : 1;
         // One token (the decode step at batch 1, a single logits row): a block per multiprocessor streams its rows'
         // weights through shared memory. Same canonical order per row as matvec, so the same bits.
-        int streamSmem = STREAM_RING + smem(k, fused == Fused.NONE ? 1 : 2);  // the input row (and the norm's weights)
-        if (n == 1 && streamSmem <= matvecSmem) {
-            launch(stream[d][fused.ordinal()], ctx.multiprocessors, 1, 32 * STREAM_WARPS, streamSmem,
+        int pair = n == 1 && d == 0 ? streamPair(k, fused) : -1;
+        if (pair >= 0) {  // the input row only: the norm's weights are read from global memory
+            StreamRing.Shape ring = StreamRing.PAIRS.get(pair);
+            launch(streamPair[pair][fused.ordinal()], ctx.multiprocessors, 1, ring.threads(), StreamRing.pairSmem(ring, k),
                     w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx);
+            return;
+        }
+        boolean normed = fused != Fused.NONE;
+        StreamRing.Shape ring = n == 1 ? StreamRing.ring(streamVariant, hidden, d == 0, k, normed, matvecSmem) : null;
+        if (ring != null) {  // a block of ring.warps() warps per multiprocessor
+            launch(stream[ring == StreamRing.BASE ? 0 : 1][d][fused.ordinal()], ctx.multiprocessors, 1, ring.threads(),
+                    StreamRing.smem(ring, k, normed), w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k,
+                    w.stride(), ldx);
             return;
         }
         int shape = n >= TILE_MIN_TOKENS ? tileShape(w.rows(), n) : -1;
@@ -278,11 +334,24 @@ final class Kernels {
     void gptqMatmul(DeviceWeights.Gptq w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
-        // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), each
-        // row's dot in the same canonical order with the same dequantisation, so the same bits. A few tokens: one such
-        // launch per token (its own input and output rows): at 14B int8 a launch costs 161 µs per layer, a pass of
-        // 64 x 16 tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
+        // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), or
+        // (int8 group 128 by default) reads them straight into registers (gptq_direct.cu), each row's dot in the same
+        // canonical order with the same dequantisation, so the same bits. A few tokens: one such launch per token (its
+        // own input and output rows): at 14B int8 a launch costs 147 µs per layer (161 streamed), a pass of 64 x 16
+        // tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
         boolean normed = fused != Fused.NONE;
+        CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
+        int directSmem = GptqDirect.smem(w.bits(), k, normed);
+        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && direct != null && GptqDirect.takes(w.gsz())
+                && directSmem <= matvecSmem) {
+            for (int t = 0; t < n; t++) {
+                launch(direct, ctx.multiprocessors * GptqDirect.BLOCKS_PER_SM, 1, 32 * GptqDirect.WARPS, directSmem,
+                        w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x,
+                        offset(xrows, t), norm, eps, offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy),
+                        w.rows(), k, w.stride(), w.groups(), ldx);
+            }
+            return;
+        }
         GptqStream.Shape shape = GptqStream.fitting(w.bits(), k, w.stride(), w.groups(), w.gsz(), normed, matvecSmem,
                 gptqStreamFamilyShape);
         if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && shape != null) {
@@ -348,6 +417,21 @@ final class Kernels {
     /** matvec_tile.cu's tile::tile_smem: 3 stages of the block's weight rows and input rows of one layout group. */
     private static int tileSmem(int[] shape, int dtype) {
         return 3 * (shape[0] * 512 + shape[1] * (dtype == 0 ? 1024 : 512));
+    }
+
+    /** The pair ring for one token's bf16 rows of k inputs: the first that fits twice per multiprocessor, or -1. */
+    private int streamPair(int k, Fused fused) {
+        if (streamPair == null) return -1;
+        return streamPairChoice.computeIfAbsent((long) k * 3 + fused.ordinal(), key -> {
+            for (int r = 0; r < streamPair.length; r++) {
+                StreamRing.Shape ring = StreamRing.PAIRS.get(r);
+                int[] blocks = new int[1];
+                jcuda.driver.JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(blocks,
+                        streamPair[r][fused.ordinal()], ring.threads(), StreamRing.pairSmem(ring, k));
+                if (blocks[0] >= 2) return r;
+            }
+            return -1;
+        });
     }
 
     static int smem(int k, int tokens) {

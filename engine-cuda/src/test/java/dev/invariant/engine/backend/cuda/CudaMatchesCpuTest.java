@@ -51,7 +51,8 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * GPTQ checkpoints (kernels/gptq_stream.cu once per token for steps of 1-3 tokens, gptq_tile.cu from 4 tokens
+     * GPTQ checkpoints (kernels/gptq_stream.cu once per token for steps of 1-3 tokens, gptq_direct.cu for int8 group
+     * 128, gptq_tile.cu from 4 tokens
      * where its blocks fill half the multiprocessors, else gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
      * int4 one group; only the per-value rest of a row) and the seed report's quantisation at Qwen1.5's vocabulary.
      */
@@ -73,23 +74,83 @@ class CudaMatchesCpuTest {
     /**
      * One-token GPTQ steps (decode, chunks of 1) take kernels/gptq_stream.cu and steps of many (the prefill, chunks of
      * 64 with companions) kernels/gptq_tile.cu; with either turned off they take gptq_matvec.cu's variants, which must
-     * match the CPU as well. Without the family shape, int8 grouped rows stream with the wide rows' shape.
+     * match the CPU as well. Without the family shape, int8 grouped rows stream with the wide rows' shape. The
+     * stream variant throughout, so that int8 group 128 reaches gptq_stream.cu rather than gptq_direct.cu.
      */
     @ParameterizedTest
     @CsvSource({Kernels.GPTQ_STREAM + ", 0", Kernels.GPTQ_STREAM + ", 1", Kernels.GPTQ_TILE + ", 0", Kernels.GPTQ_TILE + ", 1",
             Kernels.GPTQ_STREAM_FAMILY_SHAPE + ", 0"})
     void gptqWithout(String property, int setting) {  // settings: int8 group 128, int4 act-order
         System.setProperty(property, "false");
+        System.setProperty(Kernels.GPTQ_VARIANT, "stream");
         try {
             GptqConfig q = GptqModels.SETTINGS.get(setting);
             compare(GptqModels.name(q) + " without " + property, GptqModels.wide(q));
         } finally {
             System.clearProperty(property);
+            System.clearProperty(Kernels.GPTQ_VARIANT);
+        }
+    }
+
+    /**
+     * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 on kernels/
+     * gptq_direct.cu), stream (int8 on gptq_stream.cu) and direct (int8 and int4 on gptq_direct.cu); the FFN's 2,816
+     * inputs leave a rest after the rows' whole words.
+     */
+    @ParameterizedTest
+    @CsvSource({"unset, 0", "stream, 0", "direct, 0", "direct, 2"})  // settings: int8 group 128, int4 group 128
+    void gptqDirect(String variant, int setting) {
+        if (!variant.equals("unset")) System.setProperty(Kernels.GPTQ_VARIANT, variant);
+        try {
+            GptqConfig q = GptqModels.SETTINGS.get(setting);
+            compare(GptqModels.name(q) + " gptq-variant " + variant, GptqModels.wide(q));
+        } finally {
+            System.clearProperty(Kernels.GPTQ_VARIANT);
         }
     }
 
     static java.util.stream.Stream<String> gptqNames() {
         return GptqModels.names();
+    }
+
+    /**
+     * One-token bf16 steps on each of matvec_stream.cu's rings, forced (the default, auto, gives these shapes the
+     * 16-warp _w16 ring): base (8 warps x 3 slots), w16, and the pair variants (rings for two blocks per
+     * multiprocessor, the norm's weights read from global memory; the next kernel released before or after the wait):
+     * the same bits as the CPU on the vector path, the scalar path (K not a multiple of 8) and the Qwen2.5-0.5B layer
+     * shape; w16 also on a model above auto's hidden size (2,560, where auto keeps base).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "w16", "pair", "pair-early"})
+    void streamVariant(String variant) {
+        System.setProperty(Kernels.STREAM_VARIANT, variant);
+        try {
+            wideQwen2Shape();
+            oddWidthsQwen3Shape();
+            qwen25HalfLayers();
+            if (variant.equals("w16")) synthetic(aboveW16Hidden());
+        } finally {
+            System.clearProperty(Kernels.STREAM_VARIANT);
+        }
+    }
+
+    /** f32 weights (stories260K: k = 64 and 172) on the _w16 ring, which only the forced variant gives them. */
+    @Test
+    void streamW16F32() {
+        System.setProperty(Kernels.STREAM_VARIANT, "w16");
+        try (LoadedModel m = LoadedModel.open("stories260K")) {
+            compare("stories260K w16", m.model());
+        } finally {
+            System.clearProperty(Kernels.STREAM_VARIANT);
+        }
+    }
+
+    /** Hidden 2,560 (20 heads of 128 over 4 KV heads), FFN 6,900 (down's K not a multiple of 8), two layers. */
+    static ModelConfig aboveW16Hidden() {
+        ModelConfig c = new ModelConfig(Architecture.QWEN2, 2560, 6900, 2, 20, 4, 128, 1000, 4096, 1e6, 1e-6f,
+                false, true, false, 0, List.of(1));
+        if (c.hiddenSize() <= StreamRing.W16_MAX_HIDDEN) throw new IllegalStateException("auto would take w16 here");
+        return c;
     }
 
     /** bf16, K = 320 and 704: the vector path with a partial last chunk of 32. */

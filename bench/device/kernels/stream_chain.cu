@@ -1,0 +1,257 @@
+// Kernel-level benchmark of the decode step at batch 1 as the backend runs it: kernels/matvec_stream.cu's four
+// projections per layer (qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid) with a small stand-in for rope and
+// attention between qkv and o (a block per head), several layers back to back in ONE CUDA graph, every kernel launched
+// with the programmatic-serialization attribute (kernels/chain.cuh, engine-cuda DriverLaunch), then the lm_head
+// (+norm) after the last layer; Qwen2.5-0.5B (every layer) and Qwen1.5-14B (--layers14, default 8), each layer with
+// its own weights (more than L2 holds). Variants of the streamed kernel (ring shape, where NORM's weights wait, when
+// the next kernel is released, two blocks per multiprocessor) are timed in the same run against the copy bandwidth;
+// each is checked bit-equal to a one-thread-per-row reference of the same chain (reference.cuh): the residual
+// stream, qkv, the last h and the logits.
+// Build: bench/device/kernels/build. Run: stream_chain [--layers14 N] [--reps N] [--plain].
+#include "../../../kernels/matvec_stream.cu"
+#include "reference.cuh"
+
+#include <cstring>
+#include <string>
+
+// matvec_stream.cu's kernel at any shape and options: the same values, other timings.
+template <int FLAGS, int NSLOT, int SEGG, int NW, int OPTS, int MINB>
+__global__ void __launch_bounds__(32 * NW, MINB) sv(const unsigned short* W, const float* x, const int* xrows,
+        const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, int k, int stride, int ldx) {
+    stream_impl<unsigned short, FLAGS, NSLOT, SEGG, NW, OPTS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx);
+}
+// Stand-in for rope + attention at batch 1: attn = half of qkv's first `hidden` values, on a block per head.
+__global__ void stand_in(const float* qkv, float* attn, int hidden) {
+    inv::await_inputs();
+    inv::release_next();
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < hidden; i += gridDim.x * blockDim.x) attn[i] = qkv[i] * 0.5f;
+}
+
+// One ring shape: kernels for fused none / norm / norm+silu, warps per block, slots, groups per segment, options.
+struct Kern { const void* f[3]; int nw, nslot, segg, opts; };
+#define SV(NSLOT, SEGG, NW, OPTS, MINB) Kern{{(const void*)sv<0, NSLOT, SEGG, NW, OPTS, MINB>,                  \
+    (const void*)sv<1, NSLOT, SEGG, NW, OPTS, MINB>, (const void*)sv<3, NSLOT, SEGG, NW, OPTS, MINB>}, NW, NSLOT, SEGG, OPTS}
+#define NAMED(suffix, SEGG, OPTS) Kern{{(const void*)matvec_stream_bf16##suffix, (const void*)matvec_stream_bf16_norm##suffix, \
+    (const void*)matvec_stream_bf16_norm_silu##suffix}, STREAM_WARPS, 2, SEGG, NW_GLOBAL | (OPTS)}
+static int smem_of(const Kern& s, int k, int fi) {
+    const int k4 = (k + 3) & ~3;
+    return s.nw * s.nslot * STREAM_SLOT_BYTES(s.segg) + 4 * k4 * (fi > 0 && STREAM_NW(s.opts) != NW_GLOBAL ? 2 : 1);
+}
+// A variant: the shapes it may take; pair: the first that fits two blocks per multiprocessor (else the last).
+struct Variant { const char* name; const char* what; std::vector<Kern> shapes; bool pair; };
+static int g_sms, g_smem;
+static bool g_pdl = true;
+
+static int blocks_per_sm(const Kern& s, int k, int fi) {
+    int n = 0;
+    CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, s.f[fi], 32 * s.nw, smem_of(s, k, fi)));
+    return n;
+}
+static const Kern& pick(const Variant& v, int k, int fi) {
+    if (!v.pair) return v.shapes[0];
+    for (const Kern& s : v.shapes) if (blocks_per_sm(s, k, fi) >= 2) return s;
+    return v.shapes.back();
+}
+
+static void launch(cudaStream_t s, const void* f, dim3 grid, dim3 block, void** args, int smem) {
+    cudaLaunchConfig_t c = {};
+    c.gridDim = grid; c.blockDim = block; c.dynamicSmemBytes = smem; c.stream = s;
+    cudaLaunchAttribute a[1];
+    a[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    a[0].val.programmaticStreamSerializationAllowed = 1;
+    c.attrs = a; c.numAttrs = g_pdl ? 1 : 0;
+    CK(cudaLaunchKernelExC(&c, f, args));
+}
+
+// One projection of one token; v == nullptr: the reference (natural weights W); else the variant's kernel (layout LW).
+static void proj(cudaStream_t s, const Variant* v, int flags, const unsigned short* W, const unsigned short* LW, int rows,
+                 int k, const float* x, const float* nw, float* y, const float* bias, const float* resid) {
+    const int* xrows = nullptr; float eps = 1e-6f;
+    if (!v) {
+        const int r2 = flags & 2 ? rows / 2 : rows;
+        reference<<<dim3((r2 + 127) / 128, 1), 128, 0, s>>>(W, x, xrows, nw, eps, y, bias, resid, rows, k, 1, flags);
+        return;
+    }
+    const int fi = flags == 0 ? 0 : flags == 1 ? 1 : 2;
+    const Kern& sh = pick(*v, k, fi);
+    int stride = (k + 7) & ~7, ldx = k;
+    void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx};
+    launch(s, sh.f[fi], dim3(g_sms), dim3(32 * sh.nw), args, smem_of(sh, k, fi));
+}
+
+struct Shape { const char* name; long long H, Q, I, V; int layers, heads; };
+struct Layer { unsigned short *qkv, *o, *gu, *d, *lqkv, *lo, *lgu, *ld; float *nIn, *nPost, *bias; };
+struct Model { std::vector<Layer> L; unsigned short *head, *lhead; float* nFinal; };
+struct Bufs { float *x, *x0, *qkv, *attn, *h, *logits; };
+
+// The step: every layer's projections and the stand-in, then (head) the final norm fused into the lm_head.
+static void step(cudaStream_t s, const Variant* v, const Shape& sh, const Model& m, Bufs& b, bool head) {
+    const int H = (int)sh.H, Q = (int)sh.Q, I = (int)sh.I;
+    for (const Layer& w : m.L) {
+        proj(s, v, 1, w.qkv, w.lqkv, Q, H, b.x, w.nIn, b.qkv, w.bias, nullptr);
+        int hh = H; const float* q = b.qkv; float* at = b.attn;
+        void* args[] = {&q, &at, &hh};
+        launch(s, (const void*)stand_in, dim3(sh.heads), dim3(128), args, 0);
+        proj(s, v, 0, w.o, w.lo, H, H, b.attn, nullptr, b.x, nullptr, b.x);
+        proj(s, v, 3, w.gu, w.lgu, 2 * I, H, b.x, w.nPost, b.h, nullptr, nullptr);
+        proj(s, v, 0, w.d, w.ld, H, I, b.h, nullptr, b.x, nullptr, b.x);
+    }
+    if (head) proj(s, v, 1, m.head, m.lhead, (int)sh.V, H, b.x, m.nFinal, b.logits, nullptr, nullptr);
+}
+
+static unsigned short* weights(long long rows, long long k, unsigned seed, unsigned short** laid) {
+    unsigned short* w; CK(cudaMalloc(&w, 2 * rows * k)); fill_bf16<<<1024, 256>>>(w, rows * k, seed);
+    *laid = relaid(w, (int)rows, (int)k);
+    return w;
+}
+static float* floats(long long n, unsigned seed, float lo, float hi) {
+    float* p; CK(cudaMalloc(&p, 4 * n)); fill_f32<<<64, 256>>>(p, n, seed, lo, hi); return p;
+}
+
+// Outputs of one step from x0: the residual stream, qkv and h of the last layer, the logits.
+static std::vector<float> outputs(cudaStream_t s, const Variant* v, const Shape& sh, const Model& m, Bufs& b) {
+    CK(cudaMemcpyAsync(b.x, b.x0, 4 * sh.H, cudaMemcpyDeviceToDevice, s));
+    step(s, v, sh, m, b, true);
+    CK(cudaStreamSynchronize(s)); CK(cudaGetLastError());
+    std::vector<float> out(sh.H + sh.Q + sh.I + sh.V);
+    float* o = out.data();
+    CK(cudaMemcpy(o, b.x, 4 * sh.H, cudaMemcpyDeviceToHost)); o += sh.H;
+    CK(cudaMemcpy(o, b.qkv, 4 * sh.Q, cudaMemcpyDeviceToHost)); o += sh.Q;
+    CK(cudaMemcpy(o, b.h, 4 * sh.I, cudaMemcpyDeviceToHost)); o += sh.I;
+    CK(cudaMemcpy(o, b.logits, 4 * sh.V, cudaMemcpyDeviceToHost));
+    return out;
+}
+
+// Hypothesis 3: how evenly a projection's units (rows, or gate/up pairs) fall on the warps and the blocks.
+static void balance(const char* what, long long units, int unitBytes, int nw) {
+    const long long tw = (long long)g_sms * nw;
+    long long wmin = 1LL << 60, wmax = 0, bmin = 1LL << 60, bmax = 0;
+    for (long long b = 0; b < g_sms; b++) {
+        long long bu = 0;
+        for (long long w = 0; w < nw; w++) {
+            const long long gw = b * nw + w, u = (gw + 1) * units / tw - gw * units / tw;
+            wmin = std::min(wmin, u); wmax = std::max(wmax, u); bu += u;
+        }
+        bmin = std::min(bmin, bu); bmax = std::max(bmax, bu);
+    }
+    printf("  %-8s %7lld units of %6d B over %lld warps: %lld..%lld per warp; per block %lld..%lld (max/mean %.3f)\n",
+           what, units, unitBytes, tw, wmin, wmax, bmin, bmax, (double)bmax * g_sms / units);
+}
+
+int main(int argc, char** argv) {
+    int reps = 20, layers14 = 8;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--layers14") && i + 1 < argc) layers14 = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--plain")) g_pdl = false;
+        else { printf("usage: stream_chain [--reps N] [--layers14 N] [--plain]\n"); return 0; }
+    }
+    cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
+    g_sms = p.multiProcessorCount; g_smem = (int)p.sharedMemPerBlockOptin - 1024;
+    const Kern base{{(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
+                     (const void*)matvec_stream_bf16_norm_silu}, STREAM_WARPS, SLOTS, SEG_GROUPS, 0};
+    const Kern w16{{(const void*)matvec_stream_bf16_w16, (const void*)matvec_stream_bf16_norm_w16,
+                    (const void*)matvec_stream_bf16_norm_silu_w16}, W16_WARPS, W16_SLOTS, SEG_GROUPS, 0};
+    const std::vector<Variant> variants = {
+        {"base", "the backend's kernel for hidden > 2048: 8 warps x 3 slots x 8 groups, norm weights staged after the wait",
+         {base}, false},
+        {"nw-early", "base, the norm weights staged before the wait (hypothesis 2)", {SV(3, 8, 8, NW_EARLY, 1)}, false},
+        {"nw-global", "base, the norm weights read from global in the last pass (xs 4k bytes)", {SV(3, 8, 8, NW_GLOBAL, 1)}, false},
+        {"base-early", "base, the next kernel released before the wait", {SV(3, 8, 8, STREAM_EARLY_RELEASE, 1)}, false},
+        {"4x8", "8 warps x 4 slots x 8 groups (hypothesis 4)", {SV(4, 8, 8, 0, 1)}, false},
+        {"2x16", "8 warps x 2 slots x 16 groups: bigger copies, fewer waits", {SV(2, 16, 8, 0, 1)}, false},
+        {"w16 2x8", "the backend's kernel for hidden <= 2048 (_w16): 16 warps x 2 slots x 8 groups", {w16}, false},
+        {"w4 6x8", "4 warps x 6 slots x 8 groups", {SV(6, 8, 4, 0, 1)}, false},
+        {"pair", "two blocks per SM (hypothesis 1): 2 slots x 8 groups, else x 4; nw-global (_p2x8|_p2x4)",
+         {NAMED(_p2x8, 8, 0), NAMED(_p2x4, 4, 0)}, true},
+        {"pair-early", "pair, the next kernel released before the wait (_p2x8e|_p2x4e)",
+         {NAMED(_p2x8e, 8, STREAM_EARLY_RELEASE), NAMED(_p2x4e, 4, STREAM_EARLY_RELEASE)}, true},
+        {"pair 2x6", "pair with 2 slots x 6 groups before 2 x 4 (more bytes in flight for 14B down)",
+         {NAMED(_p2x8, 8, 0), SV(2, 6, 8, NW_GLOBAL, 2), NAMED(_p2x4, 4, 0)}, true},
+        {"pair 3x4", "two blocks per SM: 3 slots x 4 groups, else 2 x 6, else 2 x 4; nw-global",
+         {SV(3, 4, 8, NW_GLOBAL, 2), SV(2, 6, 8, NW_GLOBAL, 2), NAMED(_p2x4, 4, 0)}, true},
+        {"pair 4x4", "two blocks per SM: 4 slots x 4 groups, else 3 x 4, else 2 x 6, else 2 x 4; nw-global, early release",
+         {SV(4, 4, 8, NW_GLOBAL | STREAM_EARLY_RELEASE, 2), SV(3, 4, 8, NW_GLOBAL | STREAM_EARLY_RELEASE, 2),
+          SV(2, 6, 8, NW_GLOBAL | STREAM_EARLY_RELEASE, 2), NAMED(_p2x4e, 4, STREAM_EARLY_RELEASE)}, true},
+    };
+    // every kernel may take the largest shared memory, and asks for the largest carve-out, so that kernels next to
+    // each other in the chain never need the multiprocessor's split of L1 and shared memory changed
+    for (const Variant& v : variants)
+        for (const Kern& k : v.shapes)
+            for (const void* f : k.f) {
+                CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
+                CK(cudaFuncSetAttribute(f, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
+            }
+    CK(cudaFuncSetAttribute((const void*)stand_in, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
+    cudaStream_t s; CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    const double copyGBs = copy_bandwidth(s, g_sms);
+    printf("stream_chain: %s, %d SMs, copy bandwidth %.1f GB/s, %s launches\n", p.name, g_sms, copyGBs,
+           g_pdl ? "dependent (programmatic)" : "plain");
+
+    const Shape shapes[] = {{"qwen2.5-0.5b", 896, 1152, 4864, 151936, 24, 14},
+                            {"qwen1.5-14b", 5120, 15360, 13696, 152064, layers14, 40}};
+    struct Row { float us[2], head[2], pct[2], hpct[2]; std::string bits[2]; };
+    std::vector<Row> rows(variants.size());
+    for (int si = 0; si < 2; si++) {
+        const Shape& sh = shapes[si];
+        const long long H = sh.H, Q = sh.Q, I = sh.I;
+        const long long layerBytes = 2 * (Q * H + H * H + 2 * I * H + H * I), headBytes = 2 * sh.V * H;
+        Model m; m.L.resize(sh.layers);
+        for (int l = 0; l < sh.layers; l++) {
+            Layer& w = m.L[l];
+            w.qkv = weights(Q, H, 11 + l, &w.lqkv); w.o = weights(H, H, 23 + l, &w.lo);
+            w.gu = weights(2 * I, H, 37 + l, &w.lgu); w.d = weights(H, I, 41 + l, &w.ld);
+            w.nIn = floats(H, 5 + l, 0.5f, 1.5f); w.nPost = floats(H, 7 + l, 0.5f, 1.5f); w.bias = floats(Q, 9 + l, -0.1f, 0.1f);
+        }
+        m.head = weights(sh.V, H, 99, &m.lhead); m.nFinal = floats(H, 98, 0.5f, 1.5f);
+        Bufs b;
+        CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q)); CK(cudaMalloc(&b.attn, 4 * H));
+        CK(cudaMalloc(&b.h, 4 * I)); CK(cudaMalloc(&b.logits, 4 * sh.V));
+        b.x0 = floats(H, 3, -2.0f, 2.0f);
+        CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
+        printf("\n%s: %d layers of %.1f MB (roofline %.2f us per layer), lm_head %.0f MB (%.2f us)\n", sh.name,
+               sh.layers, layerBytes / 1e6, layerBytes / (copyGBs * 1e3), headBytes / 1e6, headBytes / (copyGBs * 1e3));
+        const int k16 = 2 * (int)((H + 7) & ~7);
+        balance("qkv", Q, k16, STREAM_WARPS); balance("o", H, k16, STREAM_WARPS);
+        balance("gate/up", I, 2 * k16, STREAM_WARPS); balance("down", H, 2 * (int)((I + 7) & ~7), STREAM_WARPS);
+        balance("lm_head", sh.V, k16, STREAM_WARPS);
+        const std::vector<float> want = outputs(s, nullptr, sh, m, b);
+        for (size_t vi = 0; vi < variants.size(); vi++) {
+            const Variant& v = variants[vi];
+            const std::vector<float> got = outputs(s, &v, sh, m, b);
+            rows[vi].bits[si] = memcmp(want.data(), got.data(), 4 * want.size()) ? "DIFFER" : "equal";
+            auto layers = capture(s, [&] { step(s, &v, sh, m, b, false); });
+            auto all = capture(s, [&] { step(s, &v, sh, m, b, true); });
+            const float tl = time_graph(s, layers, reps) * 1e3f, ta = time_graph(s, all, reps) * 1e3f;
+            CK(cudaGraphExecDestroy(layers)); CK(cudaGraphExecDestroy(all));
+            Row& r = rows[vi];
+            r.us[si] = tl / sh.layers; r.head[si] = ta - tl;
+            r.pct[si] = 100.0f * layerBytes / (r.us[si] * 1e3f) / (float)copyGBs;
+            r.hpct[si] = 100.0f * headBytes / (r.head[si] * 1e3f) / (float)copyGBs;
+            auto shape = [&](int k, int fi) {  // warps x slots x groups: blocks per multiprocessor
+                const Kern& sk = pick(v, k, fi);
+                return std::to_string(sk.nw) + "x" + std::to_string(sk.nslot) + "x" + std::to_string(sk.segg) + ":" +
+                       std::to_string(blocks_per_sm(sk, k, fi));
+            };
+            printf("  %-10s qkv %s  o %s  gate/up %s  down %s  (warps x slots x groups: blocks per SM; lm_head as qkv)\n",
+                   v.name, shape((int)H, 1).c_str(), shape((int)H, 0).c_str(), shape((int)H, 2).c_str(),
+                   shape((int)I, 0).c_str());
+        }
+        for (Layer& w : m.L)
+            for (void* q : {(void*)w.qkv, (void*)w.o, (void*)w.gu, (void*)w.d, (void*)w.lqkv, (void*)w.lo, (void*)w.lgu,
+                            (void*)w.ld, (void*)w.nIn, (void*)w.nPost, (void*)w.bias}) CK(cudaFree(q));
+        CK(cudaFree(m.head)); CK(cudaFree(m.lhead)); CK(cudaFree(m.nFinal));
+        for (float* q : {b.x, b.x0, b.qkv, b.attn, b.h, b.logits}) CK(cudaFree(q));
+    }
+    printf("\nthe step in one graph (%s launches), us per layer and %% of the copy bandwidth (%.1f GB/s); lm_head us "
+           "(with the layers' graph minus without); bits against the reference chain\n", g_pdl ? "dependent" : "plain", copyGBs);
+    printf("%-11s | %9s %6s %9s %6s | %9s %6s %9s %6s | %6s %6s | %s\n", "variant", "0.5B us", "%cp", "head us", "%cp",
+           "14B us", "%cp", "head us", "%cp", "0.5B", "14B", "what");
+    for (size_t vi = 0; vi < variants.size(); vi++) {
+        const Row& r = rows[vi];
+        printf("%-11s | %9.2f %6.1f %9.2f %6.1f | %9.2f %6.1f %9.2f %6.1f | %6s %6s | %s\n", variants[vi].name, r.us[0],
+               r.pct[0], r.head[0], r.hpct[0], r.us[1], r.pct[1], r.head[1], r.hpct[1], r.bits[0].c_str(),
+               r.bits[1].c_str(), variants[vi].what);
+    }
+    return 0;
+}
