@@ -16,7 +16,11 @@ import jcuda.driver.CUfunction_attribute;
  * q/k norm (Qwen3's norm needs a whole head: rope_kv keeps it); every other step is projected, then rope_kv'd.
  */
 final class FusedRope {
-    /** false: every step takes the projection, then rope_kv.cu (to compare; the same bits). */
+    /**
+     * true: one-token steps take the fused kernels. Off by default: on the H200 (2026-12-02) the fused step was no
+     * faster (Qwen2.5-0.5B graph 1,119 vs 1,137 tok/s unfused; Qwen1.5-14B 116.2 vs 118.9 the session before), as
+     * rope_kv already overlaps its neighbours through dependent launch. The same bits either way.
+     */
     static final String PROPERTY = "invariant.cuda.fused-rope";
 
     private final CudaContext ctx;
@@ -49,7 +53,7 @@ final class FusedRope {
 
     /** The fused kernels, or null when the property turns them off or the model has a per-head q/k norm. */
     static FusedRope of(CudaContext ctx, Kernels k, KvCacheDtype kv, boolean qkNorm) {
-        if (qkNorm || !Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) return null;
+        if (qkNorm || !Boolean.parseBoolean(System.getProperty(PROPERTY, "false"))) return null;
         return new FusedRope(ctx, k, kv);
     }
 
