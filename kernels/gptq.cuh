@@ -1,6 +1,7 @@
-// What the GPTQ projection kernels (gptq_matvec.cu, gptq_stream.cu, gptq_tile.cu) share: reading the raw q of a packed row
-// (GptqRows' order) and making (float) (q - o) exactly, o = 128 (int8) or 0 (int4), without a conversion instruction:
-// 2^23 + q as bits, minus 2^23 + o (numerics.md §14). Moves and exact operations only.
+// What the GPTQ projection kernels (gptq_matvec.cu, gptq_stream.cu, gptq_direct.cu, gptq_tile.cu) share: reading the raw
+// q of a packed row (GptqRows' order) and making (float) (q - o) exactly, o = 128 (int8) or 0 (int4), without a
+// conversion instruction: 2^23 + q as bits, minus 2^23 + o (numerics.md §14); and a warp's unit of R rows finished
+// (each row's halving tree, then its output as numerics.md §2-§3 and the CPU's MatMul write it).
 #pragma once
 
 #include "numerics.cuh"
@@ -29,6 +30,42 @@ __device__ __forceinline__ float q4f_word(unsigned w, int j) {
 template <int BITS> __device__ __forceinline__ float qf_at(const unsigned char* row, int j) {
     const unsigned b = BITS == 8 ? row[j] : (row[j >> 1] >> (4 * (j & 1))) & 0xFu;
     return __uint_as_float(0x4B000000u | b) - (BITS == 8 ? 8388736.0f : 8388608.0f);
+}
+
+// Each of a unit's R rows' halving tree over the lanes' partials (s = 16 .. 1, lane q adding lane q + s, only s < w):
+// lane 0 then holds the rows' dots.
+template <int R> __device__ __forceinline__ void tree_unit(float* acc, int w) {
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+#pragma unroll
+        for (int s = 16; s >= 1; s >>= 1) {
+            const float o = __shfl_down_sync(0xffffffffu, acc[r], s);
+            if (s < w) acc[r] = acc[r] + o;
+        }
+    }
+}
+
+// Lane 0: the unit's outputs (rows row0 .. row0 + R - 1, those below rows): SILU, silu(gate) * up of each (gate, up)
+// pair; else the dot, + bias (one rounded add), then the residual added last. biasAt(r) / residAt(r): row0 + r's
+// values, read only where bias / resid is set.
+template <int R, bool SILU, class BiasAt, class ResidAt>
+__device__ __forceinline__ void store_unit(float* y, const float* acc, int row0, int rows, bool bias, BiasAt biasAt,
+                                           bool resid, ResidAt residAt) {
+    if (SILU) {
+#pragma unroll
+        for (int r = 0; r + 1 < R; r += 2)
+            if (row0 + r < rows) y[(row0 + r) >> 1] = silu_canon(acc[r]) * acc[r + 1];
+    } else {
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            if (row0 + r < rows) {
+                float o = acc[r];
+                if (bias) o = o + biasAt(r);
+                if (resid) o = residAt(r) + o;
+                y[row0 + r] = o;
+            }
+        }
+    }
 }
 
 }  // namespace inv

@@ -236,30 +236,11 @@ __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const floa
                             }
                         }
                     }
-#pragma unroll
-                    for (int r = 0; r < R; r++) {
-#pragma unroll
-                        for (int s = 16; s >= 1; s >>= 1) {
-                            const float o = __shfl_down_sync(0xffffffffu, acc[r], s);
-                            if (s < w) acc[r] = acc[r] + o;
-                        }
-                    }
+                    inv::tree_unit<R>(acc, w);
                     if (lane == 0) {
-                        if (FLAGS & GDIRECT_SILU) {
-#pragma unroll
-                            for (int r = 0; r + 1 < R; r += 2)
-                                if (row0 + r < rows) y[(row0 + r) >> 1] = inv::silu_canon(acc[r]) * acc[r + 1];
-                        } else {
-#pragma unroll
-                            for (int r = 0; r < R; r++) {
-                                if (row0 + r < rows) {
-                                    float o = acc[r];
-                                    if (bias) o = o + __ldg(bias + row0 + r);
-                                    if (resid) o = resid[row0 + r] + o;
-                                    y[row0 + r] = o;
-                                }
-                            }
-                        }
+                        inv::store_unit<R, (FLAGS & GDIRECT_SILU) != 0>(
+                            y, acc, row0, rows, bias, [&](int r) { return __ldg(bias + row0 + r); }, resid,
+                            [&](int r) { return resid[row0 + r]; });
                     }
 #pragma unroll
                     for (int r = 0; r < R; r++) acc[r] = 0.0f;

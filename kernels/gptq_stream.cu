@@ -353,31 +353,10 @@ __device__ __forceinline__ void gstream_impl(const unsigned char* Wq, const floa
         }
         inv::slot_done(lane, it, NSLOT, items, issue);  // every lane has read the slot: it may be refilled
         if (last) {
-#pragma unroll
-            for (int r = 0; r < R; r++) {
-#pragma unroll
-                for (int d = 16; d >= 1; d >>= 1) {
-                    const float o = __shfl_down_sync(0xffffffffu, acc[r], d);
-                    if (d < w) acc[r] = acc[r] + o;
-                }
-            }
+            inv::tree_unit<R>(acc, w);
             if (lane == 0) {
-                if (FLAGS & GSTREAM_SILU) {
-#pragma unroll
-                    for (int r = 0; r + 1 < R; r += 2) {
-                        if (row0 + r < rows) y[(row0 + r) >> 1] = inv::silu_canon(acc[r]) * acc[r + 1];
-                    }
-                } else {
-#pragma unroll
-                    for (int r = 0; r < R; r++) {
-                        if (row0 + r < rows) {
-                            float o = acc[r];
-                            if (bias) o = o + rb[r];
-                            if (resid) o = rr[r] + o;
-                            y[row0 + r] = o;
-                        }
-                    }
-                }
+                inv::store_unit<R, (FLAGS & GSTREAM_SILU) != 0>(y, acc, row0, rows, bias, [&](int r) { return rb[r]; },
+                                                                 resid, [&](int r) { return rr[r]; });
             }
 #pragma unroll
             for (int r = 0; r < R; r++) acc[r] = 0.0f;

@@ -59,6 +59,17 @@ __device__ __forceinline__ void ring_init(unsigned long long* full, int slots) {
     asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
 }
 
+// The staged row's 1/rms (numerics.md §4: inv = 1 / sqrt(canonical dot(x, x) / k + eps)) by warp 0, through invs to
+// every thread of the block. Every thread must call it, after xs is staged and the block has synchronised.
+__device__ __forceinline__ float staged_inv_rms(const float* xs, float& invs, int k, float eps, int warp, int lane) {
+    if (warp == 0) {
+        const float ss = warp_dot(xs, xs, k);
+        if (lane == 0) invs = inv_sqrt_canon(ss / (float)k + eps);
+    }
+    __syncthreads();
+    return invs;
+}
+
 // Stages the token's input row (row xrows[0] of x, or row 0) into xs (k floats rounded up to a multiple of 4), and
 // (NORMED) NORM's weights right after it, while the weights are on their way, then normalises xs in place. Read-only
 // global loads, four in flight per thread: a plain loop would wait for each one in turn. Every thread must call it.
@@ -85,12 +96,7 @@ __device__ __forceinline__ void stage_one(float* xs, float& invs, const float* x
     }
     __syncthreads();
     if (NORMED) {
-        if (warp == 0) {
-            const float ss = warp_dot(xs, xs, k);
-            if (lane == 0) invs = inv_sqrt_canon(ss / (float)k + eps);
-        }
-        __syncthreads();
-        const float invr = invs;
+        const float invr = staged_inv_rms(xs, invs, k, eps, warp, lane);
         for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = ns[i] * (xs[i] * invr);
         __syncthreads();
     }
@@ -121,12 +127,7 @@ __device__ __forceinline__ void stage_input(float* xs, float& invs, const float*
     }
     __syncthreads();
     if (NORMED) {
-        if (warp == 0) {
-            const float ss = warp_dot(xs, xs, k);
-            if (lane == 0) invs = inv_sqrt_canon(ss / (float)k + eps);
-        }
-        __syncthreads();
-        const float invr = invs;
+        const float invr = staged_inv_rms(xs, invs, k, eps, warp, lane);
 #pragma unroll 4
         for (int i = threadIdx.x; i < k; i += blockDim.x)
             xs[i] = (NWMODE == NW_GLOBAL ? __ldg(nw + i) : ns[i]) * (xs[i] * invr);

@@ -340,28 +340,13 @@ final class Kernels {
         // own input and output rows): at 14B int8 a launch costs 147 µs per layer (161 streamed), a pass of 64 x 16
         // tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
         boolean normed = fused != Fused.NONE;
-        CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
-        int directSmem = GptqDirect.smem(w.bits(), k, normed);
-        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && direct != null && GptqDirect.takes(w.gsz())
-                && directSmem <= matvecSmem) {
+        OneToken one = n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn ? gptqOneToken(w, fused, normed) : null;
+        if (one != null) {
             for (int t = 0; t < n; t++) {
-                launch(direct, ctx.multiprocessors * GptqDirect.BLOCKS_PER_SM, 1, 32 * GptqDirect.WARPS, directSmem,
-                        w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x,
-                        offset(xrows, t), norm, eps, offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy),
-                        w.rows(), k, w.stride(), w.groups(), ldx);
-            }
-            return;
-        }
-        GptqStream.Shape shape = GptqStream.fitting(w.bits(), k, w.stride(), w.groups(), w.gsz(), normed, matvecSmem,
-                gptqStreamFamilyShape);
-        if (n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn && shape != null) {
-            int streamSmem = GptqStream.smem(shape, w.bits(), k, w.stride(), w.groups(), w.gsz(), normed);
-            CUfunction f = shape == GptqStream.INT8_WIDE ? gptqStreamWide[GptqStream.groupKind(w.gsz())][fused.ordinal()]
-                    : gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()];
-            for (int t = 0; t < n; t++) {
-                launch(f, ctx.multiprocessors, 1, 32 * shape.warps(), streamSmem, w.q(), w.tab(), w.gidx(),
-                        w.rowPart(), w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x, offset(xrows, t), norm, eps,
-                        offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy), w.rows(), k, w.stride(), w.groups(), ldx);
+                launch(one.f(), one.blocks(), 1, one.threads(), one.smem(), w.q(), w.tab(), w.gidx(), w.rowPart(),
+                        w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x, offset(xrows, t), norm, eps,
+                        offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy), w.rows(), k, w.stride(),
+                        w.groups(), ldx);
             }
             return;
         }
@@ -417,6 +402,26 @@ final class Kernels {
     /** matvec_tile.cu's tile::tile_smem: 3 stages of the block's weight rows and input rows of one layout group. */
     private static int tileSmem(int[] shape, int dtype) {
         return 3 * (shape[0] * 512 + shape[1] * (dtype == 0 ? 1024 : 512));
+    }
+
+    /** A one-token GPTQ kernel and its launch shape (gptq_direct.cu and gptq_stream.cu take the same arguments). */
+    private record OneToken(CUfunction f, int blocks, int threads, int smem) {}
+
+    /** gptq_direct.cu where it is loaded and fits, else gptq_stream.cu's ring that fits, else null. */
+    private OneToken gptqOneToken(DeviceWeights.Gptq w, Fused fused, boolean normed) {
+        int k = w.cols();
+        CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
+        int directSmem = GptqDirect.smem(w.bits(), k, normed);
+        if (direct != null && GptqDirect.takes(w.gsz()) && directSmem <= matvecSmem) {
+            return new OneToken(direct, ctx.multiprocessors * GptqDirect.BLOCKS_PER_SM, 32 * GptqDirect.WARPS, directSmem);
+        }
+        GptqStream.Shape shape = GptqStream.fitting(w.bits(), k, w.stride(), w.groups(), w.gsz(), normed, matvecSmem,
+                gptqStreamFamilyShape);
+        if (shape == null) return null;
+        CUfunction f = shape == GptqStream.INT8_WIDE ? gptqStreamWide[GptqStream.groupKind(w.gsz())][fused.ordinal()]
+                : gptqStream[w.bits() == 8 ? 0 : 1][GptqStream.groupKind(w.gsz())][fused.ordinal()];
+        return new OneToken(f, ctx.multiprocessors, 32 * shape.warps(),
+                GptqStream.smem(shape, w.bits(), k, w.stride(), w.groups(), w.gsz(), normed));
     }
 
     /** The pair ring for one token's bf16 rows of k inputs: the first that fits twice per multiprocessor, or -1. */
