@@ -57,26 +57,36 @@ __device__ __forceinline__ void merge_splits(const float* rec, float* dst, int s
 // Shared memory: headDim (q) + warps * (SPLIT (e) + SPLIT (offsets) + SPLIT * headDim (v rows) + SPLIT * kst (k rows))
 // floats, kst = key_stride(headDim): a key row padded so that the threads of a warp, each reading its own row, hit
 // different banks.
-template <class KV>
+// Where the work lies (at): unit() = token * heads + head, group() of groups(), warps() taking splits per block and
+// this thread's warp(); the kernel's are its block's (InGrid), a persistent kernel passes its own (a warp with
+// nothing to do gives warp() >= the splits, so its loop is empty). Every thread of the block must call it.
+struct InGrid {
+    __device__ __forceinline__ unsigned unit() const { return blockIdx.x; }
+    __device__ __forceinline__ unsigned group() const { return blockIdx.y; }
+    __device__ __forceinline__ unsigned groups() const { return gridDim.y; }
+    __device__ __forceinline__ unsigned warps() const { return blockDim.x >> 5; }
+    __device__ __forceinline__ unsigned warp() const { return threadIdx.x >> 5; }
+};
+template <class KV, class At = InGrid>
 __device__ __forceinline__ void attention_splits_body(const float* qkv, float* part, const int* positions,
                                                       const int* tokSeq, const int* seqTableStart, const int* tables,
                                                       const typename KV::T* keyCache,
                                                       const typename KV::T* valueCache, int heads, int kvHeads,
                                                       int headDim, int blockSize, float scale, int maxSplits,
-                                                      float* out, int* done) {
+                                                      float* out, int* done, At at = At()) {
     extern __shared__ float4 smem4[];
     float* smem = reinterpret_cast<float*>(smem4);
-    const int t = blockIdx.x / heads;
-    const int h = blockIdx.x - t * heads;
+    const int t = at.unit() / heads;
+    const int h = at.unit() - t * heads;
     const int kvh = h / (heads / kvHeads);
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
     const int pos = positions[t];
     const int splits = pos / SPLIT + 1;
-    const int warps = blockDim.x >> 5;
-    const int warp = threadIdx.x >> 5;
+    const int warps = at.warps();
+    const int warp = at.warp();
     const int lane = threadIdx.x & 31;
-    const int first = blockIdx.y * warps;
+    const int first = at.group() * warps;
     if (first >= splits) return;  // the whole block: nothing to do at this position
     const int* table = tables + seqTableStart[tokSeq[t]];
 
@@ -94,7 +104,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     __syncthreads();
 
     const bool vec = KV::IS_F32 && (headDim & 3) == 0 && (kvDim & 3) == 0;
-    for (int s = first + warp; s < splits; s += gridDim.y * warps) {
+    for (int s = first + warp; s < splits; s += at.groups() * warps) {
         const int j0 = s * SPLIT;
         const int j1 = min(pos, j0 + SPLIT - 1);
         const int len = j1 - j0 + 1;
@@ -147,7 +157,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
         }
         if (vec) asm volatile("cp.async.wait_all;" ::: "memory");
         __syncwarp();
-        float* rec = part + ((long long)blockIdx.x * maxSplits + s) * (headDim + 2);
+        float* rec = part + ((long long)at.unit() * maxSplits + s) * (headDim + 2);
         if (lane == 0) {
             float l = 0.0f;
             for (int j = 0; j < len; j++) l = l + ew[j];
@@ -164,14 +174,14 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     }
     if (out == nullptr) return;  // records only (naive merges them its own way)
     // The blocks of this (token, head) that have splits; the last of them to finish merges.
-    const int active = min((int)gridDim.y, (splits + warps - 1) / warps);
+    const int active = min((int)at.groups(), (splits + warps - 1) / warps);
     __shared__ int last;
     if (active > 1) {
         __threadfence();  // this block's records, visible to whichever block merges
         __syncthreads();
         if (threadIdx.x == 0) {
-            last = atomicAdd(done + blockIdx.x, 1) == active - 1;
-            if (last) done[blockIdx.x] = 0;  // ready for the next step
+            last = atomicAdd(done + at.unit(), 1) == active - 1;
+            if (last) done[at.unit()] = 0;  // ready for the next step
         }
         __syncthreads();
         if (!last) return;
@@ -179,7 +189,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     } else {
         __syncthreads();
     }
-    merge_splits(part + (long long)blockIdx.x * maxSplits * (headDim + 2),
+    merge_splits(part + (long long)at.unit() * maxSplits * (headDim + 2),
                  out + (long long)t * heads * headDim + h * headDim, splits, headDim);
 }
 

@@ -1,0 +1,239 @@
+// The whole decode step of one token (batch 1) in ONE persistent kernel: embed, every layer's q|k|v projection with
+// RMSNorm, bias, RoPE and the KV write (matvec_stream.cu's stream_impl with rope_epi.cuh's RopeEpi), attention
+// (attention_decode.cu's attention_splits_body), o + residual, gate/up + RMSNorm + SiLU, down + residual, then the
+// final RMSNorm fused into the lm_head. Phases are separated by a grid barrier (an integer counter; no float atomics).
+// Canonical order: that of the functions called, unchanged (numerics.md §2 dot, §4 RMSNorm, §5 SiLU, §7 RoPE, §8
+// attention in fixed splits of 64 positions, §9 the step); this file computes nothing itself, it only decides which
+// block runs which rows and when. CPU twin: engine backend/cpu/DecoderForward (MatMul.rows, RmsNorm.apply,
+// RopeTable.rotate, PagedKvCache.write, PagedAttention.attend).
+// Why it is batch-invariant by construction: every row is one warp's whole canonical dot (stream_impl), the rows of a
+// phase fall on warps by a rule of the row count and the grid alone, attention splits are fixed by position and
+// merged in increasing split order, and the grid is a property of the GPU, not of the batch or the step: which block
+// computes a value never changes it. The barriers order the phases; they add no arithmetic.
+// Why it is fast: a decode step at batch 1 is ~150 small kernels whose boundaries (ramp-up, drain) cost more than the
+// weights take to stream. Here there is one launch, and no weight depends on an activation, so each block requests
+// the next phase's weights before it waits at the barrier that ends the current one: its ring of shared-memory slots
+// (stream_impl issues its first copies, then waits in Gate::prepare) and, optionally, a window of the following
+// weights into L2 (cp.async.bulk.prefetch.L2), so DRAM keeps streaming while barriers, RoPE and attention run.
+// Activations are written once per step (a buffer per layer and phase): stream_impl stages its input with
+// non-coherent loads (__ldg), which must never meet a line this launch rewrote.
+#pragma once
+#include "../../../kernels/attention_decode.cu"
+#include "../../../kernels/embed.cu"
+#include "../../../kernels/matvec_stream.cu"
+
+#include <algorithm>
+#include <cstdio>
+#include <type_traits>
+
+// Grid barrier styles: GEN, a count reset by the last block to arrive, which then bumps a generation word the
+// others spin on; COUNT, one count that only grows during the launch (waiting for n * barriers), reset at exit.
+#define BAR_GEN 0
+#define BAR_COUNT 1
+
+__device__ __forceinline__ unsigned long long now_ns() {
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %globaltimer;" : "=l"(t));
+    return t;
+}
+// A barrier not passed within 2 s means the grid is not co-resident or a block failed: stop with an error, not a hang.
+__device__ __forceinline__ void stuck(unsigned long long since) {
+    if (now_ns() - since > 2000000000ull) {
+        printf("step_persistent: block %d waited 2 s at a grid barrier\n", blockIdx.x);
+        __trap();
+    }
+}
+
+__device__ __forceinline__ unsigned ld_acquire(const unsigned* p) {
+    unsigned v;
+    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+    return v;
+}
+
+// The grid barrier, split into arrive (the phase's writes done) and wait (the next phase may read them), so that a
+// block can request weights between the two. words: [count, generation, exits]. Only thread 0 keeps `ticket`.
+struct GridBar {
+    unsigned* words;
+    int style;
+    unsigned ticket;
+    unsigned long long* stamp;  // where thread 0 notes when it passed the next wait (block 0 only), or null
+
+    __device__ __forceinline__ void arrive() {  // every thread of the block
+        __syncthreads();
+        inv::slot_release();  // what this block read or wrote in shared memory, before the copy engine rewrites it
+        if (threadIdx.x == 0) {
+            __threadfence();
+            if (style == BAR_GEN) {
+                const unsigned g = ld_acquire(words + 1);
+                if (atomicAdd(words, 1u) == gridDim.x - 1) {
+                    atomicExch(words, 0u);
+                    __threadfence();
+                    atomicAdd(words + 1, 1u);
+                }
+                ticket = g;
+            } else {
+                atomicAdd(words, 1u);
+                ticket += gridDim.x;
+            }
+        }
+    }
+    __device__ __forceinline__ void wait() const {  // every thread of the block
+        if (threadIdx.x == 0) {
+            const unsigned long long t0 = now_ns();
+            for (unsigned n = 1; style == BAR_GEN ? ld_acquire(words + 1) == ticket : ld_acquire(words) < ticket; n++)
+                if ((n & 1023) == 0) stuck(t0);
+            __threadfence();
+            if (stamp) *stamp = now_ns();
+        }
+        __syncthreads();
+    }
+    // COUNT: the last block out resets the count for the next launch (every block has passed its last wait).
+    __device__ __forceinline__ void exit() {
+        if (style == BAR_COUNT && threadIdx.x == 0 && atomicAdd(words + 2, 1u) == gridDim.x - 1) {
+            atomicExch(words, 0u);
+            atomicExch(words + 2, 0u);
+        }
+    }
+};
+
+// An epilogue (rope_epi.cuh's NoEpi or RopeEpi) whose prepare() first waits at the barrier: stream_impl calls it
+// after its first weight copies are issued and before it reads any activation.
+template <class Base> struct Gate : Base {
+    GridBar bar;
+    bool early;  // false: the kernel waited already, before stream_impl issued anything
+    __device__ __forceinline__ void prepare() {
+        if (early) bar.wait();
+        Base::prepare();
+    }
+};
+
+// attention_splits_body's work in the persistent grid: block b takes (head b / groups, group b % groups).
+struct AttnAt {
+    unsigned u, g, gs, ws, w;
+    __device__ __forceinline__ unsigned unit() const { return u; }
+    __device__ __forceinline__ unsigned group() const { return g; }
+    __device__ __forceinline__ unsigned groups() const { return gs; }
+    __device__ __forceinline__ unsigned warps() const { return ws; }
+    __device__ __forceinline__ unsigned warp() const { return w; }
+};
+
+// The block's share of bytes [lo, hi) of the weight arena requested into L2, in pieces of at most 32 KB.
+__device__ __forceinline__ void l2_window(const unsigned char* arena, long long lo, long long hi) {
+    const long long n = hi - lo;
+    if (n <= 0) return;
+    const long long a = lo + ((n * blockIdx.x / gridDim.x) & ~15LL);
+    const long long e = blockIdx.x + 1 == gridDim.x ? hi : lo + ((n * (blockIdx.x + 1) / gridDim.x) & ~15LL);
+    constexpr long long PIECE = 32768;
+    for (long long c = a + threadIdx.x * PIECE; c < e; c += blockDim.x * PIECE) {
+        const unsigned bytes = (unsigned)min(PIECE, e - c);
+        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(arena + c), "r"(bytes) : "memory");
+    }
+}
+
+// The step's shapes, weights (one arena in the order they are read), activations and inputs.
+struct Step {
+    const unsigned short* w;  // per layer q|k|v [Q][H], o [H][H], gate/up [2I][H], down [H][I] (projection layout), then lm_head [V][H]
+    const float* f;           // per layer nIn [H], nPost [H], bias [Q]; then the final norm [H]
+    const int* tokens;
+    float* act;               // per layer xin [H], qkv [Q], attn [H], xmid [H], h [I]; then x after the last layer [H], logits [V]
+    float* keys;              // per layer kvFloats floats (paged fp32 cache), and values alike
+    float* values;
+    long long kvFloats;
+    const int *positions, *tokSeq, *seqTableStart, *tables;
+    const float *cosT, *sinT;
+    float* part;              // attention records: heads x maxSplits x (headDim + 2)
+    int* done;                // attention merge counters: heads (zero; the merging block resets its own)
+    unsigned* bar;            // GridBar words (zero)
+    unsigned long long* stamps;  // when block 0 passed the wait that starts each phase, and when it ended, or null
+    const long long* l2;      // per phase [lo, hi) of the arena for l2_window, or null
+    int layers, H, Q, I, V, heads, kvHeads, headDim, blockSize, maxSplits, attnWarps;
+    float eps, scale;
+    int style;                // BAR_GEN or BAR_COUNT
+    bool early;               // ring copies issued before the barrier wait
+};
+
+__host__ __device__ __forceinline__ long long layer_weights(const Step& s) {
+    return (long long)s.Q * s.H + (long long)s.H * s.H + 2LL * s.I * s.H + (long long)s.H * s.I;
+}
+__host__ __device__ __forceinline__ long long layer_floats(const Step& s) { return 2LL * s.H + s.Q; }
+__host__ __device__ __forceinline__ long long layer_acts(const Step& s) { return 3LL * s.H + s.Q + s.I; }
+
+// The kernel: NW warps per block, each with NSLOT ring slots of SEGG groups; OPTS as matvec_stream.cu's.
+template <int NW, int NSLOT, int SEGG, int OPTS, int MINB>
+__global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
+    const bool note = s.stamps && blockIdx.x == 0 && threadIdx.x == 0;
+    if (note) s.stamps[0] = now_ns();
+    GridBar bar{s.bar, s.style, 0, nullptr};
+    int phase = 0;
+    auto begin = [&]() {  // a phase's L2 window; the wait follows
+        if (s.l2) l2_window(reinterpret_cast<const unsigned char*>(s.w), s.l2[2 * phase], s.l2[2 * phase + 1]);
+        bar.stamp = note ? s.stamps + phase : nullptr;
+        phase++;
+    };
+    // one projection phase: stream_impl's values, its first copies issued before the barrier's wait
+    auto proj = [&](auto flags, auto base, const unsigned short* W, const float* x, const float* nw, float* y,
+                    const float* bias, const float* resid, int rows, int k) {
+        begin();
+        if (!s.early) bar.wait();
+        Gate<decltype(base)> epi{base, bar, s.early};
+        stream_impl<unsigned short, decltype(flags)::value, NSLOT, SEGG, NW, OPTS, Gate<decltype(base)>>(
+            W, x, nullptr, nw, s.eps, y, bias, resid, rows, k, k, k, epi);
+        bar.arrive();
+    };
+    using Plain = std::integral_constant<int, 0>;
+    using Norm = std::integral_constant<int, STREAM_NORM>;
+    using NormSilu = std::integral_constant<int, STREAM_NORM | STREAM_SILU>;
+    using NormRope = std::integral_constant<int, STREAM_NORM | STREAM_ROPE>;
+
+    begin();
+    if (blockIdx.x == 0) embed<unsigned short>(s.w + (long long)s.layers * layer_weights(s), s.tokens, s.act, s.H);
+    bar.arrive();
+    const long long lw = layer_weights(s);
+    for (int l = 0; l < s.layers; l++) {
+        const unsigned short* w = s.w + l * lw;
+        const float* f = s.f + l * layer_floats(s);
+        float* a = s.act + l * layer_acts(s);
+        float *xin = a, *qkv = a + s.H, *attn = qkv + s.Q, *xmid = attn + s.H, *h = xmid + s.H;
+        float* keys = s.keys + l * s.kvFloats;
+        float* values = s.values + l * s.kvFloats;
+        inv::RopeEpi<inv::KvF32> rope{qkv, s.positions, s.tokSeq, s.seqTableStart, s.tables, s.cosT, s.sinT,
+                                      keys, values, s.heads, s.kvHeads, s.headDim, s.blockSize, 0, 0, 0.0f, 0.0f};
+        proj(NormRope(), rope, w, xin, f, qkv, f + 2 * s.H, nullptr, s.Q, s.H);
+
+        // attention: a (head, group) per block, as many warps per block as the splits need (and shared memory holds)
+        begin();
+        bar.wait();
+        const int splits = s.positions[0] / SPLIT + 1;
+        const int groups = max(1, min(splits, (int)gridDim.x / s.heads));
+        const int warps = min(s.attnWarps, (splits + groups - 1) / groups);
+        if (blockIdx.x < s.heads * groups) {
+            const unsigned warp = threadIdx.x >> 5;
+            const AttnAt at{blockIdx.x / groups, blockIdx.x % groups, (unsigned)groups, (unsigned)warps,
+                            warp < (unsigned)warps ? warp : (unsigned)splits};
+            attention_splits_body<inv::KvF32, AttnAt>(qkv, s.part, s.positions, s.tokSeq, s.seqTableStart, s.tables,
+                                                      keys, values, s.heads, s.kvHeads, s.headDim, s.blockSize,
+                                                      s.scale, s.maxSplits, attn, s.done, at);
+        }
+        bar.arrive();
+
+        proj(Plain(), inv::NoEpi(), w + (long long)s.Q * s.H, attn, nullptr, xmid, nullptr, xin, s.H, s.H);
+        proj(NormSilu(), inv::NoEpi(), w + (long long)(s.Q + s.H) * s.H, xmid, f + s.H, h, nullptr, nullptr,
+             2 * s.I, s.H);
+        proj(Plain(), inv::NoEpi(), w + (long long)(s.Q + s.H + 2 * s.I) * s.H, h, nullptr, a + layer_acts(s),
+             nullptr, xmid, s.H, s.I);
+    }
+    float* xout = s.act + s.layers * layer_acts(s);
+    proj(Norm(), inv::NoEpi(), s.w + s.layers * lw, xout, s.f + s.layers * layer_floats(s), xout + s.H, nullptr,
+         nullptr, s.V, s.H);
+    if (note) s.stamps[phase] = now_ns();
+    bar.exit();
+}
+
+// Phases of one step, in order: embed, per layer (q|k|v, attention, o, gate/up, down), lm_head.
+__host__ __forceinline__ int step_phases(const Step& s) { return 2 + 5 * s.layers; }
+
+// Dynamic shared memory of a kernel shape: the ring, then the input row (and NORM's weights unless NW_GLOBAL).
+__host__ __forceinline__ int step_smem(int nw, int nslot, int segg, int opts, const Step& s) {
+    const int xs = std::max(4 * ((s.I + 3) & ~3), 4 * ((s.H + 3) & ~3) * (STREAM_NW(opts) == NW_GLOBAL ? 1 : 2));
+    return nw * nslot * STREAM_SLOT_BYTES(segg) + xs;
+}
