@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     s.blockSize = 16; s.eps = 1e-6f; s.scale = 0.125f;
     const int maxPos = 4096, kvd = s.kvHeads * s.headDim, half = s.headDim / 2;
     s.maxSplits = maxPos / SPLIT; s.kvFloats = (long long)maxPos * kvd;
+    if (s.heads + 2 * s.kvHeads + 1 > FLAG_WORDS) { printf("more stacked heads than FLAG_WORDS\n"); return 1; }
     const long long lw = layer_weights(s), weights = layers * lw + (long long)s.V * s.H;
     unsigned short* w; CK(cudaMalloc(&w, 2 * weights));
     {
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     s.cosT = cosT; s.sinT = sinT;
     CK(cudaMalloc(&s.part, 4LL * s.heads * s.maxSplits * (s.headDim + 2)));
     CK(cudaMalloc(&s.done, 4 * s.heads)); CK(cudaMemset(s.done, 0, 4 * s.heads));
-    CK(cudaMalloc(&s.bar, 16)); CK(cudaMemset(s.bar, 0, 16));
+    CK(cudaMalloc(&s.bar, 4 * (3 + FLAG_WORDS))); CK(cudaMemset(s.bar, 0, 4 * (3 + FLAG_WORDS)));
     Chain c;
     CK(cudaMalloc(&c.x, 4 * s.H)); CK(cudaMalloc(&c.qkv, 4 * s.Q)); CK(cudaMalloc(&c.attn, 4 * s.H));
     CK(cudaMalloc(&c.h, 4 * s.I)); CK(cudaMalloc(&c.logits, 4 * s.V)); CK(cudaMalloc(&c.rec, 4LL * layers * s.H));
@@ -110,17 +111,20 @@ int main(int argc, char** argv) {
                k.nw, k.nslot, k.segg, smem, fits[i], k.minb);
     }
     const std::vector<Variant> variants = {
-        {kinds[0], false, -1, BAR_GEN, "no prefetch: ring copies issued after the barrier's wait"},
-        {kinds[0], true, -1, BAR_GEN, "ring copies issued before the wait (smem prefetch)"},
-        {kinds[0], false, 16, BAR_GEN, "L2 window 16 MB ahead only"},
-        {kinds[0], true, 8, BAR_GEN, "ring before the wait + L2 window 8 MB ahead"},
-        {kinds[0], true, 16, BAR_GEN, "ring before the wait + L2 window 16 MB ahead"},
-        {kinds[0], true, 32, BAR_GEN, "ring before the wait + L2 window 32 MB ahead"},
-        {kinds[0], true, 16, BAR_COUNT, "as 16 MB, the one-count barrier"},
-        {kinds[1], true, -1, BAR_GEN, "12 warps x 3 slots, ring before the wait"},
-        {kinds[1], true, 16, BAR_GEN, "12 warps x 3 slots, + L2 window 16 MB"},
-        {kinds[2], true, -1, BAR_GEN, "2 blocks per SM, ring before the wait"},
-        {kinds[2], true, 16, BAR_GEN, "2 blocks per SM, + L2 window 16 MB"},
+        {kinds[0], false, -1, BAR_GEN, false, "no prefetch: ring copies issued after the barrier's wait"},
+        {kinds[0], true, -1, BAR_GEN, false, "ring copies issued before the wait (smem prefetch)"},
+        {kinds[0], false, 16, BAR_GEN, false, "L2 window 16 MB ahead only"},
+        {kinds[0], true, 8, BAR_GEN, false, "ring before the wait + L2 window 8 MB ahead"},
+        {kinds[0], true, 16, BAR_GEN, false, "ring before the wait + L2 window 16 MB ahead"},
+        {kinds[0], true, 32, BAR_GEN, false, "ring before the wait + L2 window 32 MB ahead"},
+        {kinds[0], true, 16, BAR_COUNT, false, "as 16 MB, the one-count barrier"},
+        {kinds[0], true, -1, BAR_GEN, true, "ring before the wait, flags for qkv>attn>o"},
+        {kinds[0], true, 16, BAR_GEN, true, "ring + L2 16 MB, flags for qkv>attn>o"},
+        {kinds[0], true, 32, BAR_GEN, true, "ring + L2 32 MB, flags for qkv>attn>o"},
+        {kinds[1], true, -1, BAR_GEN, false, "12 warps x 3 slots, ring before the wait"},
+        {kinds[1], true, 16, BAR_GEN, true, "12 warps x 3 slots, + L2 16 MB, flags"},
+        {kinds[2], true, -1, BAR_GEN, false, "2 blocks per SM, ring before the wait"},
+        {kinds[2], true, 16, BAR_GEN, true, "2 blocks per SM, + L2 16 MB, flags"},
     };
 
     cudaStream_t st; CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
@@ -181,7 +185,7 @@ int main(int argc, char** argv) {
             Row& r = rows[vi + 2];
             if (fit < v.k.minb) { r.us.push_back(0); r.bits.push_back("does not fit"); continue; }
             Step sv = s;
-            sv.early = v.early; sv.style = v.style;
+            sv.early = v.early; sv.style = v.style; sv.flags = v.flags;
             sv.attnWarps = std::min(v.k.nw, (smem - 4 * s.headDim) / (att_smem(s, 1) - 4 * s.headDim));
             if (v.aheadMB >= 0) {
                 const std::vector<long long> win = l2_windows(s, v.aheadMB);

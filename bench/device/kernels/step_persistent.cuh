@@ -50,13 +50,25 @@ __device__ __forceinline__ unsigned ld_acquire(const unsigned* p) {
     return v;
 }
 
+// Thread 0: spins until *word >= until (a count that only grows during the launch).
+__device__ __forceinline__ void spin_until(const unsigned* word, unsigned until) {
+    const unsigned long long t0 = now_ns();
+    for (unsigned n = 1; ld_acquire(word) < until; n++)
+        if ((n & 1023) == 0) stuck(t0);
+}
+
 // The grid barrier, split into arrive (the phase's writes done) and wait (the next phase may read them), so that a
-// block can request weights between the two. words: [count, generation, exits]. Only thread 0 keeps `ticket`.
+// block can request weights between the two. words: [count, generation, exits, then FLAG_WORDS counts of work done
+// (Step::flags)]. Only thread 0 keeps `ticket`. A wait with `flag` set waits for *flag >= until instead (the phase
+// needs only the work that count counts; the barrier's arrive/wait pairs are not consumed).
+#define FLAG_WORDS 61
 struct GridBar {
     unsigned* words;
     int style;
     unsigned ticket;
     unsigned long long* stamp;  // where thread 0 notes when it passed the next wait (block 0 only), or null
+    const unsigned* flag;
+    unsigned until;
 
     __device__ __forceinline__ void arrive() {  // every thread of the block
         __syncthreads();
@@ -80,17 +92,22 @@ struct GridBar {
     __device__ __forceinline__ void wait() const {  // every thread of the block
         if (threadIdx.x == 0) {
             const unsigned long long t0 = now_ns();
-            for (unsigned n = 1; style == BAR_GEN ? ld_acquire(words + 1) == ticket : ld_acquire(words) < ticket; n++)
-                if ((n & 1023) == 0) stuck(t0);
+            if (flag) {
+                spin_until(flag, until);
+            } else {
+                for (unsigned n = 1; style == BAR_GEN ? ld_acquire(words + 1) == ticket : ld_acquire(words) < ticket; n++)
+                    if ((n & 1023) == 0) stuck(t0);
+            }
             __threadfence();
             if (stamp) *stamp = now_ns();
         }
         __syncthreads();
     }
-    // COUNT: the last block out resets the count for the next launch (every block has passed its last wait).
+    // The last block out resets the counts for the next launch (every block has passed its last wait).
     __device__ __forceinline__ void exit() {
-        if (style == BAR_COUNT && threadIdx.x == 0 && atomicAdd(words + 2, 1u) == gridDim.x - 1) {
-            atomicExch(words, 0u);
+        if (threadIdx.x == 0 && atomicAdd(words + 2, 1u) == gridDim.x - 1) {
+            if (style == BAR_COUNT) atomicExch(words, 0u);
+            for (int i = 3; i < 3 + FLAG_WORDS; i++) atomicExch(words + i, 0u);
             atomicExch(words + 2, 0u);
         }
     }
@@ -98,12 +115,22 @@ struct GridBar {
 
 // An epilogue (rope_epi.cuh's NoEpi or RopeEpi) whose prepare() first waits at the barrier: stream_impl calls it
 // after its first weight copies are issued and before it reads any activation.
+// With `done` (RopeEpi, Step::flags), lane 0 counts each RoPE pair it has written into done[stacked head].
 template <class Base> struct Gate : Base {
     GridBar bar;
     bool early;  // false: the kernel waited already, before stream_impl issued anything
+    unsigned* done;
+    int half;
     __device__ __forceinline__ void prepare() {
         if (early) bar.wait();
         Base::prepare();
+    }
+    __device__ __forceinline__ void pair(int u, float a, float b) {
+        Base::pair(u, a, b);
+        if (done) {
+            __threadfence();
+            atomicAdd(done + u / half, 1u);
+        }
     }
 };
 
@@ -150,6 +177,7 @@ struct Step {
     float eps, scale;
     int style;                // BAR_GEN or BAR_COUNT
     bool early;               // ring copies issued before the barrier wait
+    bool flags;               // attention waits for its head's RoPE pairs, o for the attention blocks: no barrier between
 };
 
 __host__ __device__ __forceinline__ long long layer_weights(const Step& s) {
@@ -163,32 +191,47 @@ template <int NW, int NSLOT, int SEGG, int OPTS, int MINB>
 __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
     const bool note = s.stamps && blockIdx.x == 0 && threadIdx.x == 0;
     if (note) s.stamps[0] = now_ns();
-    GridBar bar{s.bar, s.style, 0, nullptr};
+    GridBar bar{s.bar, s.style, 0, nullptr, nullptr, 0};
+    unsigned* attnDone = s.bar + 3;  // Step::flags: attention blocks finished, then per stacked head its RoPE pairs
+    unsigned* ready = s.bar + 4;
     int phase = 0;
-    auto begin = [&]() {  // a phase's L2 window; the wait follows
+    auto begin = [&](const unsigned* flag, unsigned until) {  // a phase's L2 window; its wait (barrier or flag) follows
         if (s.l2) l2_window(reinterpret_cast<const unsigned char*>(s.w), s.l2[2 * phase], s.l2[2 * phase + 1]);
         bar.stamp = note ? s.stamps + phase : nullptr;
+        bar.flag = flag;
+        bar.until = until;
         phase++;
     };
-    // one projection phase: stream_impl's values, its first copies issued before the barrier's wait
+    // one projection phase: stream_impl's values, its first copies issued before the wait (unless !early); then the
+    // barrier's arrive, or (arrive false) only what the next phase's smem use needs
     auto proj = [&](auto flags, auto base, const unsigned short* W, const float* x, const float* nw, float* y,
-                    const float* bias, const float* resid, int rows, int k) {
-        begin();
+                    const float* bias, const float* resid, int rows, int k, const unsigned* flag, unsigned until,
+                    unsigned* done, bool arrive) {
+        begin(flag, until);
         if (!s.early) bar.wait();
-        Gate<decltype(base)> epi{base, bar, s.early};
+        Gate<decltype(base)> epi{base, bar, s.early, done, s.headDim / 2};
         stream_impl<unsigned short, decltype(flags)::value, NSLOT, SEGG, NW, OPTS, Gate<decltype(base)>>(
             W, x, nullptr, nw, s.eps, y, bias, resid, rows, k, k, k, epi);
-        bar.arrive();
+        if (arrive) {
+            bar.arrive();
+        } else {
+            __syncthreads();
+            inv::slot_release();
+        }
     };
     using Plain = std::integral_constant<int, 0>;
     using Norm = std::integral_constant<int, STREAM_NORM>;
     using NormSilu = std::integral_constant<int, STREAM_NORM | STREAM_SILU>;
     using NormRope = std::integral_constant<int, STREAM_NORM | STREAM_ROPE>;
 
-    begin();
+    begin(nullptr, 0);
     if (blockIdx.x == 0) embed<unsigned short>(s.w + (long long)s.layers * layer_weights(s), s.tokens, s.act, s.H);
     bar.arrive();
     const long long lw = layer_weights(s);
+    const int splits = s.positions[0] / SPLIT + 1;
+    const int groups = max(1, min(splits, (int)gridDim.x / s.heads));
+    const int attnBlocks = s.heads * groups;
+    const unsigned pairs = s.headDim / 2;  // RoPE pairs per stacked head
     for (int l = 0; l < s.layers; l++) {
         const unsigned short* w = s.w + l * lw;
         const float* f = s.f + l * layer_floats(s);
@@ -198,15 +241,25 @@ __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
         float* values = s.values + l * s.kvFloats;
         inv::RopeEpi<inv::KvF32> rope{qkv, s.positions, s.tokSeq, s.seqTableStart, s.tables, s.cosT, s.sinT,
                                       keys, values, s.heads, s.kvHeads, s.headDim, s.blockSize, 0, 0, 0.0f, 0.0f};
-        proj(NormRope(), rope, w, xin, f, qkv, f + 2 * s.H, nullptr, s.Q, s.H);
+        proj(NormRope(), rope, w, xin, f, qkv, f + 2 * s.H, nullptr, s.Q, s.H, nullptr, 0, s.flags ? ready : nullptr,
+             !s.flags);
 
-        // attention: a (head, group) per block, as many warps per block as the splits need (and shared memory holds)
-        begin();
-        bar.wait();
-        const int splits = s.positions[0] / SPLIT + 1;
-        const int groups = max(1, min(splits, (int)gridDim.x / s.heads));
-        const int warps = min(s.attnWarps, (splits + groups - 1) / groups);
-        if (blockIdx.x < s.heads * groups) {
+        // attention: a (head, group) per block, as many warps per block as the splits need (and shared memory holds);
+        // with flags, a block waits only for its head's q, k and v pairs
+        const bool mine = (int)blockIdx.x < attnBlocks;
+        const int head = blockIdx.x / groups, kvh = head / (s.heads / s.kvHeads);
+        begin(s.flags ? ready + head : nullptr, pairs * (l + 1));
+        if (!s.flags) {
+            bar.wait();
+        } else if (mine) {
+            if (threadIdx.x == 0) {
+                spin_until(ready + s.heads + kvh, pairs * (l + 1));
+                spin_until(ready + s.heads + s.kvHeads + kvh, pairs * (l + 1));
+            }
+            bar.wait();
+        }
+        if (mine) {
+            const int warps = min(s.attnWarps, (splits + groups - 1) / groups);
             const unsigned warp = threadIdx.x >> 5;
             const AttnAt at{blockIdx.x / groups, blockIdx.x % groups, (unsigned)groups, (unsigned)warps,
                             warp < (unsigned)warps ? warp : (unsigned)splits};
@@ -214,17 +267,27 @@ __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
                                                       keys, values, s.heads, s.kvHeads, s.headDim, s.blockSize,
                                                       s.scale, s.maxSplits, attn, s.done, at);
         }
-        bar.arrive();
+        if (!s.flags) {
+            bar.arrive();
+        } else {
+            __syncthreads();
+            inv::slot_release();
+            if (mine && threadIdx.x == 0) {
+                __threadfence();
+                atomicAdd(attnDone, 1u);
+            }
+        }
 
-        proj(Plain(), inv::NoEpi(), w + (long long)s.Q * s.H, attn, nullptr, xmid, nullptr, xin, s.H, s.H);
+        proj(Plain(), inv::NoEpi(), w + (long long)s.Q * s.H, attn, nullptr, xmid, nullptr, xin, s.H, s.H,
+             s.flags ? attnDone : nullptr, attnBlocks * (l + 1), nullptr, true);
         proj(NormSilu(), inv::NoEpi(), w + (long long)(s.Q + s.H) * s.H, xmid, f + s.H, h, nullptr, nullptr,
-             2 * s.I, s.H);
+             2 * s.I, s.H, nullptr, 0, nullptr, true);
         proj(Plain(), inv::NoEpi(), w + (long long)(s.Q + s.H + 2 * s.I) * s.H, h, nullptr, a + layer_acts(s),
-             nullptr, xmid, s.H, s.I);
+             nullptr, xmid, s.H, s.I, nullptr, 0, nullptr, true);
     }
     float* xout = s.act + s.layers * layer_acts(s);
     proj(Norm(), inv::NoEpi(), s.w + s.layers * lw, xout, s.f + s.layers * layer_floats(s), xout + s.H, nullptr,
-         nullptr, s.V, s.H);
+         nullptr, s.V, s.H, nullptr, 0, nullptr, true);
     if (note) s.stamps[phase] = now_ns();
     bar.exit();
 }
