@@ -20,6 +20,8 @@ static unsigned short* seeded_bf16(unsigned short* at, long long n, unsigned see
 }
 
 int main(int argc, char** argv) {
+    setvbuf(stdout, nullptr, _IOLBF, 0);  // every line out at once: a hang below still leaves what was measured
+    alarm(240);                             // and is ended (the whole run takes well under a minute)
     int reps = 20, layers = 24;
     std::vector<int> ctxs = {32, 512};
     for (int i = 1; i < argc; i++) {
