@@ -14,6 +14,8 @@
 
 #include "layer.cuh"
 
+#include <unistd.h>
+
 static unsigned short* seeded_bf16(unsigned short* at, long long n, unsigned seed) {
     fill_bf16<<<1024, 256>>>(at, n, seed);
     return at + n;
