@@ -80,7 +80,7 @@ static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, b
 struct Kind { const char* name; const void* f; int nw, nslot, segg, opts, minb; };
 #define KIND(name, NW, NSLOT, SEGG, OPTS, MINB) Kind{name, (const void*)step_persistent<NW, NSLOT, SEGG, OPTS, MINB>, \
                                                     NW, NSLOT, SEGG, OPTS, MINB}
-struct Variant { Kind k; bool early; double aheadMB; int style; bool flags; const char* what; };
+struct Variant { int kind; bool early; double aheadMB; int style; bool flags; const char* what; };
 
 // What a step leaves to compare: the residual after every layer, every layer's K and V rows at the position, the
 // last layer's q|k|v, the logits.

@@ -97,10 +97,23 @@ int main(int argc, char** argv) {
     unsigned long long* stamps; CK(cudaMalloc(&stamps, 8LL * (step_phases(s) + 1)));
     CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
 
-    for (const void* fn : {(const void*)matvec_stream_bf16_w16, (const void*)matvec_stream_bf16_norm_w16,
-                           (const void*)matvec_stream_bf16_norm_silu_w16, (const void*)attention_splits}) {
-        CK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, maxSmem));
+    // every kernel may take the shared memory its static variables leave of the per-block limit
+    auto allow = [&](const char* name, const void* fn, int want) {
+        cudaFuncAttributes fa; CK(cudaFuncGetAttributes(&fa, fn));
+        const int room = maxSmem - (int)fa.sharedSizeBytes;
+        printf("%-34s %3d registers, %5zu B static + %6d B dynamic shared (room %6d)%s\n", name, fa.numRegs,
+               fa.sharedSizeBytes, want, room, want > room ? ": DOES NOT FIT" : "");
+        CK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, std::min(want, room)));
         CK(cudaFuncSetAttribute(fn, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
+        return want <= room;
+    };
+    {
+        const int ring = W16_WARPS * W16_SLOTS * SLOT_BYTES, k4 = 4 * ((s.H + 3) & ~3), i4 = 4 * ((s.I + 3) & ~3);
+        bool ok = allow("matvec_stream_bf16_w16", (const void*)matvec_stream_bf16_w16, ring + std::max(k4, i4));
+        ok &= allow("matvec_stream_bf16_norm_w16", (const void*)matvec_stream_bf16_norm_w16, ring + 2 * k4);
+        ok &= allow("matvec_stream_bf16_norm_silu_w16", (const void*)matvec_stream_bf16_norm_silu_w16, ring + 2 * k4);
+        ok &= allow("attention_splits", (const void*)attention_splits, att_smem(s, ATT_WARPS));
+        if (!ok) return 1;
     }
     const std::vector<Kind> kinds = {KIND("16w 2x8", 16, 2, 8, 0, 1), KIND("12w 3x8", 12, 3, 8, 0, 1),
                                      KIND("8w 2x8 x2", 8, 2, 8, NW_GLOBAL, 2)};
@@ -108,27 +121,26 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < kinds.size(); i++) {
         const Kind& k = kinds[i];
         const int smem = step_smem(k.nw, k.nslot, k.segg, k.opts, s);
-        CK(cudaFuncSetAttribute(k.f, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-        CK(cudaFuncSetAttribute(k.f, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
+        if (!allow((std::string("step_persistent ") + k.name).c_str(), k.f, smem)) continue;
         CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&fits[i], k.f, 32 * k.nw, smem));
         printf("kernel %-10s %2d warps, %d slots x %d groups, %6d B shared, %d blocks per SM fit (%d wanted)\n", k.name,
                k.nw, k.nslot, k.segg, smem, fits[i], k.minb);
     }
     const std::vector<Variant> variants = {
-        {kinds[0], false, -1, BAR_GEN, false, "no prefetch: ring copies issued after the barrier's wait"},
-        {kinds[0], true, -1, BAR_GEN, false, "ring copies issued before the wait (smem prefetch)"},
-        {kinds[0], false, 16, BAR_GEN, false, "L2 window 16 MB ahead only"},
-        {kinds[0], true, 8, BAR_GEN, false, "ring before the wait + L2 window 8 MB ahead"},
-        {kinds[0], true, 16, BAR_GEN, false, "ring before the wait + L2 window 16 MB ahead"},
-        {kinds[0], true, 32, BAR_GEN, false, "ring before the wait + L2 window 32 MB ahead"},
-        {kinds[0], true, 16, BAR_COUNT, false, "as 16 MB, the one-count barrier"},
-        {kinds[0], true, -1, BAR_GEN, true, "ring before the wait, flags for qkv>attn>o"},
-        {kinds[0], true, 16, BAR_GEN, true, "ring + L2 16 MB, flags for qkv>attn>o"},
-        {kinds[0], true, 32, BAR_GEN, true, "ring + L2 32 MB, flags for qkv>attn>o"},
-        {kinds[1], true, -1, BAR_GEN, false, "12 warps x 3 slots, ring before the wait"},
-        {kinds[1], true, 16, BAR_GEN, true, "12 warps x 3 slots, + L2 16 MB, flags"},
-        {kinds[2], true, -1, BAR_GEN, false, "2 blocks per SM, ring before the wait"},
-        {kinds[2], true, 16, BAR_GEN, true, "2 blocks per SM, + L2 16 MB, flags"},
+        {0, false, -1, BAR_GEN, false, "no prefetch: ring copies issued after the barrier's wait"},
+        {0, true, -1, BAR_GEN, false, "ring copies issued before the wait (smem prefetch)"},
+        {0, false, 16, BAR_GEN, false, "L2 window 16 MB ahead only"},
+        {0, true, 8, BAR_GEN, false, "ring before the wait + L2 window 8 MB ahead"},
+        {0, true, 16, BAR_GEN, false, "ring before the wait + L2 window 16 MB ahead"},
+        {0, true, 32, BAR_GEN, false, "ring before the wait + L2 window 32 MB ahead"},
+        {0, true, 16, BAR_COUNT, false, "as 16 MB, the one-count barrier"},
+        {0, true, -1, BAR_GEN, true, "ring before the wait, flags for qkv>attn>o"},
+        {0, true, 16, BAR_GEN, true, "ring + L2 16 MB, flags for qkv>attn>o"},
+        {0, true, 32, BAR_GEN, true, "ring + L2 32 MB, flags for qkv>attn>o"},
+        {1, true, -1, BAR_GEN, false, "12 warps x 3 slots, ring before the wait"},
+        {1, true, 16, BAR_GEN, true, "12 warps x 3 slots, + L2 16 MB, flags"},
+        {2, true, -1, BAR_GEN, false, "2 blocks per SM, ring before the wait"},
+        {2, true, 16, BAR_GEN, true, "2 blocks per SM, + L2 16 MB, flags"},
     };
 
     cudaStream_t st; CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
@@ -183,14 +195,15 @@ int main(int argc, char** argv) {
         printf("\nctx %d: chain %.1f us (dependent), %.1f us (plain)\n", ctx, rows[0].us.back(), rows[1].us.back());
         for (size_t vi = 0; vi < variants.size(); vi++) {
             const Variant& v = variants[vi];
+            const Kind& vk = kinds[v.kind];
             int fit = 0;
-            const int smem = step_smem(v.k.nw, v.k.nslot, v.k.segg, v.k.opts, s);
-            CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&fit, v.k.f, 32 * v.k.nw, smem));
+            const int smem = step_smem(vk.nw, vk.nslot, vk.segg, vk.opts, s);
+            fit = fits[v.kind];
             Row& r = rows[vi + 2];
-            if (fit < v.k.minb) { r.us.push_back(0); r.bits.push_back("does not fit"); continue; }
+            if (fit < vk.minb) { r.us.push_back(0); r.bits.push_back("does not fit"); continue; }
             Step sv = s;
             sv.early = v.early; sv.style = v.style; sv.flags = v.flags;
-            sv.attnWarps = std::min(v.k.nw, (smem - 4 * s.headDim) / (att_smem(s, 1) - 4 * s.headDim));
+            sv.attnWarps = std::min(vk.nw, (smem - 4 * s.headDim) / (att_smem(s, 1) - 4 * s.headDim));
             if (v.aheadMB >= 0) {
                 const std::vector<long long> win = l2_windows(s, v.aheadMB);
                 CK(cudaMemcpy(l2, win.data(), 8 * win.size(), cudaMemcpyHostToDevice));
@@ -198,13 +211,13 @@ int main(int argc, char** argv) {
                 sv.l2 = l2;
             }
             void* args[] = {&sv};
-            const dim3 grid(g_sms * v.k.minb), block(32 * v.k.nw);
+            const dim3 grid(g_sms * vk.minb), block(32 * vk.nw);
             CK(cudaMemset(s.act, 0, 4 * actFloats));
             poison_kv(s, row);
-            launch(st, v.k.f, grid, block, args, smem, false, true);
+            launch(st, vk.f, grid, block, args, smem, false, true);
             CK(cudaStreamSynchronize(st)); CK(cudaGetLastError());
             std::string bits = compare(s, want, collect_persistent(s, row));
-            auto g = capture(st, [&] { launch(st, v.k.f, grid, block, args, smem, false, true); });
+            auto g = capture(st, [&] { launch(st, vk.f, grid, block, args, smem, false, true); });
             CK(cudaMemset(s.act, 0, 4 * actFloats));
             poison_kv(s, row);
             r.us.push_back(time_graph(st, g, reps) * 1e3f);
@@ -212,9 +225,9 @@ int main(int argc, char** argv) {
             const std::string after = compare(s, want, collect_persistent(s, row));
             r.bits.push_back(bits == "equal" && after == "equal" ? "equal"
                              : "first run: " + bits + " | after timing: " + after);
-            printf("  %-10s %-58s %9.1f us  %s\n", v.k.name, v.what, r.us.back(), r.bits.back().c_str());
+            printf("  %-10s %-58s %9.1f us  %s\n", vk.name, v.what, r.us.back(), r.bits.back().c_str());
             sv.stamps = stamps;  // one more step, noting when block 0 passed each barrier
-            launch(st, v.k.f, grid, block, args, smem, false, true);
+            launch(st, vk.f, grid, block, args, smem, false, true);
             CK(cudaStreamSynchronize(st)); CK(cudaGetLastError());
             printf("    block 0, us per phase (in brackets: its weights at the copy bandwidth): %s\n",
                    phase_times(s, stamps, copyGBs).c_str());
@@ -243,7 +256,7 @@ int main(int argc, char** argv) {
     for (int ctx : ctxs) printf(" | ctx %-5d us %5s", ctx, "%roof");
     printf(" | bits\n");
     for (size_t i = 0; i < rows.size(); i++) {
-        const char* name = i < 2 ? "chain" : variants[i - 2].k.name;
+        const char* name = i < 2 ? "chain" : kinds[variants[i - 2].kind].name;
         const char* what = i == 0 ? "today: ~146 kernels in one graph, dependent launches" : i == 1 ? "today's chain, plain launches"
                                                                                                    : variants[i - 2].what;
         printf("%-11s %-60s", name, what);
