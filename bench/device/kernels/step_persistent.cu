@@ -3,13 +3,13 @@
 // + norm + bias, rope_kv.cu, attention_decode.cu with the merge in the splits, o + residual, gate/up + norm + silu,
 // down + residual; the lm_head + final norm) in one CUDA graph with dependent launches (chain.cuh). Shape
 // synthetic:qwen2.5-0.5b (bf16 weights, every layer its own seeded weights, more than L2 holds, tied lm_head), fp32
-// paged KV cache filled with seeded values, one token at a context of --ctx positions (default 32 and 512).
+// paged KV cache filled with seeded values, one token at a context of --ctx positions (default 32, 512 and 2,048).
 // Checks, bit for bit against the chain: the residual stream after every layer, the K and V rows the step writes in
 // every layer, the last layer's q|k|v, the logits; once before timing and again after the timed replays. Then one
 // table: us per step, % of the roofline (weight bytes per step at the copy bandwidth measured here), per variant:
 // ring copies issued before the barrier's wait or after it, an L2 window of the weights ahead, the barrier style,
 // warps and blocks per SM. Also the cost of a grid barrier alone.
-// Build: bench/device/kernels/build. Run: step_persistent [--reps N] [--ctx 32,512] [--layers N].
+// Build: bench/device/kernels/build. Run: step_persistent [--reps N] [--ctx 32,512,2048] [--layers N].
 #include "step_chain.cuh"
 
 #include "layer.cuh"
@@ -24,13 +24,13 @@ static unsigned short* seeded_bf16(unsigned short* at, long long n, unsigned see
 int main(int argc, char** argv) {
     setvbuf(stdout, nullptr, _IOLBF, 0);  // every line out at once: a hang below still leaves what was measured
     alarm(240);                             // and is ended (the whole run takes well under a minute)
-    int reps = 20, layers = 24;
-    std::vector<int> ctxs = {32, 512};
+    int reps = 50, layers = 24;
+    std::vector<int> ctxs = {32, 512, 2048};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--layers") && i + 1 < argc) layers = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--ctx") && i + 1 < argc) ctxs = list(argv[++i]);
-        else { printf("usage: step_persistent [--reps N] [--ctx 32,512] [--layers N]\n"); return 0; }
+        else { printf("usage: step_persistent [--reps N] [--ctx 32,512,2048] [--layers N]\n"); return 0; }
     }
     cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
     g_sms = p.multiProcessorCount;
