@@ -80,7 +80,7 @@ static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, b
 struct Kind { const char* name; const void* f; int nw, nslot, segg, opts, minb; };
 #define KIND(name, NW, NSLOT, SEGG, OPTS, MINB) Kind{name, (const void*)step_persistent<NW, NSLOT, SEGG, OPTS, MINB>, \
                                                     NW, NSLOT, SEGG, OPTS, MINB}
-struct Variant { int kind; bool early; double aheadMB; int style; bool flags; const char* what; };
+struct Variant { int kind; bool early; double aheadMB; int style; bool flags; bool l2late; const char* what; };
 
 // What a step leaves to compare: the residual after every layer, every layer's K and V rows at the position, the
 // last layer's q|k|v, the logits.
@@ -159,22 +159,43 @@ static std::vector<long long> l2_windows(const Step& s, double aheadMB) {
     return w;
 }
 
-// Where block 0's time went in the last step (Step::stamps): us per phase, the layers' phases averaged, against the
-// time their weights take at the copy bandwidth.
-static std::string phase_times(const Step& s, const unsigned long long* stamps, double copyGBs) {
+// Where the time went in the last step (Step::stamps, Step::ends): per phase (the layers' phases averaged), from block
+// 0 passing the wait that starts it to block 0 passing the next one, split into the part until the slowest block's
+// work was done ("work") and the rest ("sync": the barrier or flag); in brackets, the phase's weights at the copy
+// bandwidth.
+static std::string phase_times(const Step& s, const unsigned long long* stamps, const unsigned long long* ends, int grid,
+                               double copyGBs) {
     const int P = step_phases(s);
-    std::vector<unsigned long long> t(P + 1);
+    std::vector<unsigned long long> t(P + 1), e((size_t)P * grid);
     CK(cudaMemcpy(t.data(), stamps, 8 * (P + 1), cudaMemcpyDeviceToHost));
-    double sum[5] = {0};
+    CK(cudaMemcpy(e.data(), ends, 8 * e.size(), cudaMemcpyDeviceToHost));
+    auto work = [&](int p) {  // start to the slowest block's end, us
+        unsigned long long m = 0;
+        for (int b = 0; b < grid; b++) m = std::max(m, e[(size_t)p * grid + b]);
+        return (double)(long long)(m - t[p]) * 1e-3;
+    };
+    double tot[5] = {0}, wk[5] = {0};
     for (int l = 0; l < s.layers; l++)
-        for (int j = 0; j < 5; j++) sum[j] += (double)(t[2 + 5 * l + j] - t[1 + 5 * l + j]) * 1e-3;
+        for (int j = 0; j < 5; j++) {
+            const int p = 1 + 5 * l + j;
+            tot[j] += (double)(t[p + 1] - t[p]) * 1e-3 / s.layers;
+            wk[j] += work(p) / s.layers;
+        }
     const double H = s.H, Q = s.Q, I = s.I, cp = copyGBs * 1e3;
-    char b[400];
-    snprintf(b, sizeof b, "embed %.1f | per layer: qkv %.2f (%.2f) attn %.2f o %.2f (%.2f) gate/up %.2f (%.2f) down %.2f "
-             "(%.2f) | head %.1f (%.1f) | total %.1f us", (t[1] - t[0]) * 1e-3, sum[0] / s.layers, 2 * Q * H / cp,
-             sum[1] / s.layers, sum[2] / s.layers, 2 * H * H / cp, sum[3] / s.layers, 4 * I * H / cp, sum[4] / s.layers,
-             2 * H * I / cp, (t[P] - t[P - 1]) * 1e-3, 2.0 * s.V * H / cp, (t[P] - t[0]) * 1e-3);
-    return b;
+    const double bytes[5] = {2 * Q * H, 0, 2 * H * H, 4 * I * H, 2 * H * I};
+    const char* names[5] = {"qkv", "attn", "o", "gate/up", "down"};
+    std::string r;
+    char b[160];
+    snprintf(b, sizeof b, "embed %.1f | per layer:", (t[1] - t[0]) * 1e-3);
+    r += b;
+    for (int j = 0; j < 5; j++) {
+        snprintf(b, sizeof b, " %s %.2f = work %.2f + sync %.2f (%.2f)", names[j], tot[j], wk[j], tot[j] - wk[j],
+                 bytes[j] / cp);
+        r += b;
+    }
+    snprintf(b, sizeof b, " | head %.1f (%.1f) | total %.1f us", (t[P] - t[P - 1]) * 1e-3, 2.0 * s.V * H / cp,
+             (t[P] - t[0]) * 1e-3);
+    return r + b;
 }
 
 __global__ void barriers_only(unsigned* words, int style, int n) {

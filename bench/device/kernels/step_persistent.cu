@@ -3,13 +3,13 @@
 // + norm + bias, rope_kv.cu, attention_decode.cu with the merge in the splits, o + residual, gate/up + norm + silu,
 // down + residual; the lm_head + final norm) in one CUDA graph with dependent launches (chain.cuh). Shape
 // synthetic:qwen2.5-0.5b (bf16 weights, every layer its own seeded weights, more than L2 holds, tied lm_head), fp32
-// paged KV cache filled with seeded values, one token at a context of --ctx positions (default 32, 512 and 2,048).
+// paged KV cache filled with seeded values, one token at a context of --ctx positions (default 32 and 512).
 // Checks, bit for bit against the chain: the residual stream after every layer, the K and V rows the step writes in
 // every layer, the last layer's q|k|v, the logits; once before timing and again after the timed replays. Then one
 // table: us per step, % of the roofline (weight bytes per step at the copy bandwidth measured here), per variant:
 // ring copies issued before the barrier's wait or after it, an L2 window of the weights ahead, the barrier style,
 // warps and blocks per SM. Also the cost of a grid barrier alone.
-// Build: bench/device/kernels/build. Run: step_persistent [--reps N] [--ctx 32,512,2048] [--layers N].
+// Build: bench/device/kernels/build. Run: step_persistent [--reps N] [--ctx 32,512] [--layers N].
 #include "step_chain.cuh"
 
 #include "layer.cuh"
@@ -25,12 +25,12 @@ int main(int argc, char** argv) {
     setvbuf(stdout, nullptr, _IOLBF, 0);  // every line out at once: a hang below still leaves what was measured
     alarm(240);                             // and is ended (the whole run takes well under a minute)
     int reps = 50, layers = 24;
-    std::vector<int> ctxs = {32, 512, 2048};
+    std::vector<int> ctxs = {32, 512};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--layers") && i + 1 < argc) layers = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--ctx") && i + 1 < argc) ctxs = list(argv[++i]);
-        else { printf("usage: step_persistent [--reps N] [--ctx 32,512,2048] [--layers N]\n"); return 0; }
+        else { printf("usage: step_persistent [--reps N] [--ctx 32,512] [--layers N]\n"); return 0; }
     }
     cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
     g_sms = p.multiProcessorCount;
@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
     CK(cudaMalloc(&c.h, 4 * s.I)); CK(cudaMalloc(&c.logits, 4 * s.V)); CK(cudaMalloc(&c.rec, 4LL * layers * s.H));
     long long* l2; CK(cudaMalloc(&l2, 16LL * step_phases(s)));
     unsigned long long* stamps; CK(cudaMalloc(&stamps, 8LL * (step_phases(s) + 1)));
+    unsigned long long* ends; CK(cudaMalloc(&ends, 8LL * step_phases(s) * 4 * g_sms));
     CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
 
     // every kernel may take the shared memory its static variables leave of the per-block limit
@@ -126,21 +127,19 @@ int main(int argc, char** argv) {
         printf("kernel %-10s %2d warps, %d slots x %d groups, %6d B shared, %d blocks per SM fit (%d wanted)\n", k.name,
                k.nw, k.nslot, k.segg, smem, fits[i], k.minb);
     }
+    // (an earlier run, 2026-12-02 13:48, also had L2 windows of 8 and 32 MB, 12 warps x 3 slots, and L2 with flags:
+    // every L2 window made the step slower, the other shapes were no faster)
     const std::vector<Variant> variants = {
-        {0, false, -1, BAR_GEN, false, "no prefetch: ring copies issued after the barrier's wait"},
-        {0, true, -1, BAR_GEN, false, "ring copies issued before the wait (smem prefetch)"},
-        {0, false, 16, BAR_GEN, false, "L2 window 16 MB ahead only"},
-        {0, true, 8, BAR_GEN, false, "ring before the wait + L2 window 8 MB ahead"},
-        {0, true, 16, BAR_GEN, false, "ring before the wait + L2 window 16 MB ahead"},
-        {0, true, 32, BAR_GEN, false, "ring before the wait + L2 window 32 MB ahead"},
-        {0, true, 16, BAR_COUNT, false, "as 16 MB, the one-count barrier"},
-        {0, true, -1, BAR_GEN, true, "ring before the wait, flags for qkv>attn>o"},
-        {0, true, 16, BAR_GEN, true, "ring + L2 16 MB, flags for qkv>attn>o"},
-        {0, true, 32, BAR_GEN, true, "ring + L2 32 MB, flags for qkv>attn>o"},
-        {1, true, -1, BAR_GEN, false, "12 warps x 3 slots, ring before the wait"},
-        {1, true, 16, BAR_GEN, true, "12 warps x 3 slots, + L2 16 MB, flags"},
-        {2, true, -1, BAR_GEN, false, "2 blocks per SM, ring before the wait"},
-        {2, true, 16, BAR_GEN, true, "2 blocks per SM, + L2 16 MB, flags"},
+        {0, false, -1, BAR_GEN, false, false, "no prefetch: ring copies issued after the barrier's wait"},
+        {0, true, -1, BAR_GEN, false, false, "ring copies issued before the wait (smem prefetch)"},
+        {0, true, -1, BAR_COUNT, false, false, "ring before the wait, the one-count barrier"},
+        {0, true, -1, BAR_GEN, true, false, "ring before the wait, flags for qkv>attn>o"},
+        {0, true, -1, BAR_COUNT, true, false, "ring before the wait, flags, one-count barrier"},
+        {0, true, 16, BAR_GEN, false, false, "ring + L2 window 16 MB, the window requested first"},
+        {0, true, 16, BAR_GEN, false, true, "ring + L2 window 16 MB, requested after the ring"},
+        {0, true, 4, BAR_GEN, false, true, "ring + L2 window 4 MB, requested after the ring"},
+        {2, true, -1, BAR_GEN, false, false, "2 blocks per SM, ring before the wait"},
+        {2, true, -1, BAR_COUNT, true, false, "2 blocks per SM, ring before the wait, flags, count"},
     };
 
     cudaStream_t st; CK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
@@ -202,7 +201,7 @@ int main(int argc, char** argv) {
             Row& r = rows[vi + 2];
             if (fit < vk.minb) { r.us.push_back(0); r.bits.push_back("does not fit"); continue; }
             Step sv = s;
-            sv.early = v.early; sv.style = v.style; sv.flags = v.flags;
+            sv.early = v.early; sv.style = v.style; sv.flags = v.flags; sv.l2late = v.l2late;
             sv.attnWarps = std::min(vk.nw, (smem - 4 * s.headDim) / (att_smem(s, 1) - 4 * s.headDim));
             if (v.aheadMB >= 0) {
                 const std::vector<long long> win = l2_windows(s, v.aheadMB);
@@ -226,11 +225,11 @@ int main(int argc, char** argv) {
             r.bits.push_back(bits == "equal" && after == "equal" ? "equal"
                              : "first run: " + bits + " | after timing: " + after);
             printf("  %-10s %-58s %9.1f us  %s\n", vk.name, v.what, r.us.back(), r.bits.back().c_str());
-            sv.stamps = stamps;  // one more step, noting when block 0 passed each barrier
+            sv.stamps = stamps;  // one more step, noting when block 0 passed each wait and every block's part was done
+            sv.ends = ends;
             launch(st, vk.f, grid, block, args, smem, false, true);
             CK(cudaStreamSynchronize(st)); CK(cudaGetLastError());
-            printf("    block 0, us per phase (in brackets: its weights at the copy bandwidth): %s\n",
-                   phase_times(s, stamps, copyGBs).c_str());
+            printf("    us per phase: %s\n", phase_times(s, stamps, ends, (int)grid.x, copyGBs).c_str());
         }
     }
 

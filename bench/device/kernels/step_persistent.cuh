@@ -37,9 +37,10 @@ __device__ __forceinline__ unsigned long long now_ns() {
     return t;
 }
 // A barrier not passed within 2 s means the grid is not co-resident or a block failed: stop with an error, not a hang.
-__device__ __forceinline__ void stuck(unsigned long long since) {
-    if (now_ns() - since > 2000000000ull) {
-        printf("step_persistent: block %d waited 2 s at a grid barrier\n", blockIdx.x);
+// (The SM's cycle counter, not %globaltimer: the check sits on every wait's path.)
+__device__ __forceinline__ void stuck(long long since) {
+    if (clock64() - since > 8000000000LL) {
+        printf("step_persistent: block %d waited 8e9 cycles (seconds) at a grid barrier\n", blockIdx.x);
         __trap();
     }
 }
@@ -52,7 +53,7 @@ __device__ __forceinline__ unsigned ld_acquire(const unsigned* p) {
 
 // Thread 0: spins until *word >= until (a count that only grows during the launch).
 __device__ __forceinline__ void spin_until(const unsigned* word, unsigned until) {
-    const unsigned long long t0 = now_ns();
+    const long long t0 = clock64();
     for (unsigned n = 1; ld_acquire(word) < until; n++)
         if ((n & 1023) == 0) stuck(t0);
 }
@@ -67,12 +68,14 @@ struct GridBar {
     int style;
     unsigned ticket;
     unsigned long long* stamp;  // where thread 0 notes when it passed the next wait (block 0 only), or null
+    unsigned long long* ends;   // where thread 0 notes when its block's part of the phase was done, or null
     const unsigned* flag;
     unsigned until;
 
     __device__ __forceinline__ void arrive() {  // every thread of the block
         __syncthreads();
         inv::slot_release();  // what this block read or wrote in shared memory, before the copy engine rewrites it
+        if (threadIdx.x == 0 && ends) *ends = now_ns();
         if (threadIdx.x == 0) {
             __threadfence();
             if (style == BAR_GEN) {
@@ -91,7 +94,7 @@ struct GridBar {
     }
     __device__ __forceinline__ void wait() const {  // every thread of the block
         if (threadIdx.x == 0) {
-            const unsigned long long t0 = now_ns();
+            const long long t0 = clock64();
             if (flag) {
                 spin_until(flag, until);
             } else {
@@ -113,6 +116,19 @@ struct GridBar {
     }
 };
 
+// The block's share of bytes [lo, hi) of the weight arena requested into L2, in pieces of at most 32 KB.
+__device__ __forceinline__ void l2_window(const unsigned char* arena, long long lo, long long hi) {
+    const long long n = hi - lo;
+    if (n <= 0) return;
+    const long long a = lo + ((n * blockIdx.x / gridDim.x) & ~15LL);
+    const long long e = blockIdx.x + 1 == gridDim.x ? hi : lo + ((n * (blockIdx.x + 1) / gridDim.x) & ~15LL);
+    constexpr long long PIECE = 32768;
+    for (long long c = a + threadIdx.x * PIECE; c < e; c += blockDim.x * PIECE) {
+        const unsigned bytes = (unsigned)min(PIECE, e - c);
+        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(arena + c), "r"(bytes) : "memory");
+    }
+}
+
 // An epilogue (rope_epi.cuh's NoEpi or RopeEpi) whose prepare() first waits at the barrier: stream_impl calls it
 // after its first weight copies are issued and before it reads any activation.
 // With `done` (RopeEpi, Step::flags), lane 0 counts each RoPE pair it has written into done[stacked head].
@@ -121,7 +137,10 @@ template <class Base> struct Gate : Base {
     bool early;  // false: the kernel waited already, before stream_impl issued anything
     unsigned* done;
     int half;
+    const unsigned char* arena;  // Step::l2late: the phase's L2 window, requested after the ring's first copies
+    long long lo, hi;
     __device__ __forceinline__ void prepare() {
+        if (arena) l2_window(arena, lo, hi);
         if (early) bar.wait();
         Base::prepare();
     }
@@ -144,19 +163,6 @@ struct AttnAt {
     __device__ __forceinline__ unsigned warp() const { return w; }
 };
 
-// The block's share of bytes [lo, hi) of the weight arena requested into L2, in pieces of at most 32 KB.
-__device__ __forceinline__ void l2_window(const unsigned char* arena, long long lo, long long hi) {
-    const long long n = hi - lo;
-    if (n <= 0) return;
-    const long long a = lo + ((n * blockIdx.x / gridDim.x) & ~15LL);
-    const long long e = blockIdx.x + 1 == gridDim.x ? hi : lo + ((n * (blockIdx.x + 1) / gridDim.x) & ~15LL);
-    constexpr long long PIECE = 32768;
-    for (long long c = a + threadIdx.x * PIECE; c < e; c += blockDim.x * PIECE) {
-        const unsigned bytes = (unsigned)min(PIECE, e - c);
-        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(arena + c), "r"(bytes) : "memory");
-    }
-}
-
 // The step's shapes, weights (one arena in the order they are read), activations and inputs.
 struct Step {
     const unsigned short* w;  // per layer q|k|v [Q][H], o [H][H], gate/up [2I][H], down [H][I] (projection layout), then lm_head [V][H]
@@ -178,6 +184,8 @@ struct Step {
     int style;                // BAR_GEN or BAR_COUNT
     bool early;               // ring copies issued before the barrier wait
     bool flags;               // attention waits for its head's RoPE pairs, o for the attention blocks: no barrier between
+    bool l2late;              // a projection's L2 window requested after its ring's first copies (else before them)
+    unsigned long long* ends; // per phase and block, when the block's part was done, or null
 };
 
 __host__ __device__ __forceinline__ long long layer_weights(const Step& s) {
@@ -191,13 +199,20 @@ template <int NW, int NSLOT, int SEGG, int OPTS, int MINB>
 __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
     const bool note = s.stamps && blockIdx.x == 0 && threadIdx.x == 0;
     if (note) s.stamps[0] = now_ns();
-    GridBar bar{s.bar, s.style, 0, nullptr, nullptr, 0};
+    GridBar bar{s.bar, s.style, 0, nullptr, nullptr, nullptr, 0};
     unsigned* attnDone = s.bar + 3;  // Step::flags: attention blocks finished, then per stacked head its RoPE pairs
     unsigned* ready = s.bar + 4;
     int phase = 0;
-    auto begin = [&](const unsigned* flag, unsigned until) {  // a phase's L2 window; its wait (barrier or flag) follows
-        if (s.l2) l2_window(reinterpret_cast<const unsigned char*>(s.w), s.l2[2 * phase], s.l2[2 * phase + 1]);
+    auto settle = [&]() {  // the phase done without the barrier's arrive: what the next phase's copies need
+        __syncthreads();
+        inv::slot_release();
+        if (threadIdx.x == 0 && bar.ends) *bar.ends = now_ns();
+    };
+    auto begin = [&](const unsigned* flag, unsigned until, bool late) {  // a phase's L2 window; its wait (barrier or flag) follows
+        if (s.l2 && !(s.l2late && late))
+            l2_window(reinterpret_cast<const unsigned char*>(s.w), s.l2[2 * phase], s.l2[2 * phase + 1]);
         bar.stamp = note ? s.stamps + phase : nullptr;
+        bar.ends = s.ends ? s.ends + (long long)phase * gridDim.x + blockIdx.x : nullptr;
         bar.flag = flag;
         bar.until = until;
         phase++;
@@ -207,16 +222,21 @@ __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
     auto proj = [&](auto flags, auto base, const unsigned short* W, const float* x, const float* nw, float* y,
                     const float* bias, const float* resid, int rows, int k, const unsigned* flag, unsigned until,
                     unsigned* done, bool arrive) {
-        begin(flag, until);
+        const int ph = phase;
+        begin(flag, until, true);
         if (!s.early) bar.wait();
-        Gate<decltype(base)> epi{base, bar, s.early, done, s.headDim / 2};
+        Gate<decltype(base)> epi{base, bar, s.early, done, s.headDim / 2, nullptr, 0, 0};
+        if (s.l2 && s.l2late) {
+            epi.arena = reinterpret_cast<const unsigned char*>(s.w);
+            epi.lo = s.l2[2 * ph];
+            epi.hi = s.l2[2 * ph + 1];
+        }
         stream_impl<unsigned short, decltype(flags)::value, NSLOT, SEGG, NW, OPTS, Gate<decltype(base)>>(
             W, x, nullptr, nw, s.eps, y, bias, resid, rows, k, k, k, epi);
         if (arrive) {
             bar.arrive();
         } else {
-            __syncthreads();
-            inv::slot_release();
+            settle();
         }
     };
     using Plain = std::integral_constant<int, 0>;
@@ -224,7 +244,7 @@ __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
     using NormSilu = std::integral_constant<int, STREAM_NORM | STREAM_SILU>;
     using NormRope = std::integral_constant<int, STREAM_NORM | STREAM_ROPE>;
 
-    begin(nullptr, 0);
+    begin(nullptr, 0, false);
     if (blockIdx.x == 0) embed<unsigned short>(s.w + (long long)s.layers * layer_weights(s), s.tokens, s.act, s.H);
     bar.arrive();
     const long long lw = layer_weights(s);
@@ -248,7 +268,7 @@ __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
         // with flags, a block waits only for its head's q, k and v pairs
         const bool mine = (int)blockIdx.x < attnBlocks;
         const int head = blockIdx.x / groups, kvh = head / (s.heads / s.kvHeads);
-        begin(s.flags ? ready + head : nullptr, pairs * (l + 1));
+        begin(s.flags ? ready + head : nullptr, pairs * (l + 1), false);
         if (!s.flags) {
             bar.wait();
         } else if (mine) {
@@ -270,8 +290,7 @@ __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
         if (!s.flags) {
             bar.arrive();
         } else {
-            __syncthreads();
-            inv::slot_release();
+            settle();
             if (mine && threadIdx.x == 0) {
                 __threadfence();
                 atomicAdd(attnDone, 1u);
