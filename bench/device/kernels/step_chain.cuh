@@ -26,7 +26,9 @@ static void launch(cudaStream_t st, const void* f, dim3 grid, dim3 block, void**
 // Today's chain, as engine-cuda Kernels launches it for one token; rec: the residual stream after each layer.
 struct Chain { float *x, *qkv, *attn, *h, *logits, *rec; };
 static const int ATT_WARPS = 4, ATT_GROUPS = 16;
-static int att_smem(const Step& s, int warps) { return 4 * s.headDim + warps * 4 * (64 * s.headDim + 64 * (s.headDim + 4) + 128); }
+static int att_smem(const Step& s, int warps) {  // Kernels.java's decodeSmem
+    return 4 * s.headDim + warps * 4 * (64 * s.headDim + 64 * (s.headDim + 4) + 128);
+}
 
 static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, bool pdl) {
     const int H = s.H, Q = s.Q, I = s.I;
@@ -72,8 +74,8 @@ static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, b
         mv((const void*)matvec_stream_bf16_w16, w + QH + HH + GH, c.h, nullptr, c.x, nullptr, c.x, H, I, ring + i4);
         if (record) CK(cudaMemcpyAsync(c.rec + (long long)l * H, c.x, 4 * H, cudaMemcpyDeviceToDevice, st));
     }
-    mv((const void*)matvec_stream_bf16_norm_w16, head, c.x, s.f + s.layers * layer_floats(s), c.logits, nullptr, nullptr,
-       s.V, H, ring + 2 * k4);
+    mv((const void*)matvec_stream_bf16_norm_w16, head, c.x, s.f + s.layers * layer_floats(s), c.logits, nullptr,
+       nullptr, s.V, H, ring + 2 * k4);
 }
 
 // A persistent kernel shape and how it is run.
@@ -95,20 +97,25 @@ static void poison_kv(const Step& s, long long row) {
     }
     CK(cudaDeviceSynchronize());  // the default stream's memsets, before work on the step's (non-blocking) stream
 }
-static Outs collect(const Step& s, long long row, const float* x, long long xStride, const float* qkv, const float* logits) {
+static Outs collect(const Step& s, long long row, const float* x, long long xStride, const float* qkv,
+                    const float* logits) {
     Outs o;
     const int kvd = s.kvHeads * s.headDim;
-    o.x.resize((size_t)s.layers * s.H); o.kv.resize((size_t)s.layers * 2 * kvd); o.qkv.resize(s.Q); o.logits.resize(s.V);
+    o.x.resize((size_t)s.layers * s.H); o.kv.resize((size_t)s.layers * 2 * kvd);
+    o.qkv.resize(s.Q); o.logits.resize(s.V);
     for (int l = 0; l < s.layers; l++) {
         CK(cudaMemcpy(o.x.data() + (size_t)l * s.H, x + l * xStride, 4 * s.H, cudaMemcpyDeviceToHost));
-        CK(cudaMemcpy(o.kv.data() + (size_t)l * 2 * kvd, s.keys + l * s.kvFloats + row, 4 * kvd, cudaMemcpyDeviceToHost));
-        CK(cudaMemcpy(o.kv.data() + (size_t)l * 2 * kvd + kvd, s.values + l * s.kvFloats + row, 4 * kvd, cudaMemcpyDeviceToHost));
+        float* at = o.kv.data() + (size_t)l * 2 * kvd;
+        CK(cudaMemcpy(at, s.keys + l * s.kvFloats + row, 4 * kvd, cudaMemcpyDeviceToHost));
+        CK(cudaMemcpy(at + kvd, s.values + l * s.kvFloats + row, 4 * kvd, cudaMemcpyDeviceToHost));
     }
     CK(cudaMemcpy(o.qkv.data(), qkv, 4 * s.Q, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(o.logits.data(), logits, 4 * s.V, cudaMemcpyDeviceToHost));
     return o;
 }
-static Outs collect_chain(const Step& s, long long row, const Chain& c) { return collect(s, row, c.rec, s.H, c.qkv, c.logits); }
+static Outs collect_chain(const Step& s, long long row, const Chain& c) {
+    return collect(s, row, c.rec, s.H, c.qkv, c.logits);
+}
 static Outs collect_persistent(const Step& s, long long row) {
     const long long la = layer_acts(s), last = (long long)s.layers * la;
     return collect(s, row, s.act + la, la, s.act + (s.layers - 1) * la + s.H, s.act + last + s.H);
@@ -122,8 +129,8 @@ static std::string compare(const Step& s, const Outs& want, const Outs& got) {
             if (memcmp(&a[i], &b[i], 4)) { if (first < 0) first = (long long)i; n++; }
         if (n == 0) return;
         char buf[200];
-        snprintf(buf, sizeof buf, "%s%s: %lld differ, first at layer %lld index %lld (%.9g vs %.9g)", r.empty() ? "" : "; ",
-                 what, n, first / per, first % per, a[first], b[first]);
+        snprintf(buf, sizeof buf, "%s%s: %lld differ, first at layer %lld index %lld (%.9g vs %.9g)",
+                 r.empty() ? "" : "; ", what, n, first / per, first % per, a[first], b[first]);
         r += buf;
     };
     part("x", want.x, got.x, s.H);
@@ -163,8 +170,8 @@ static std::vector<long long> l2_windows(const Step& s, double aheadMB) {
 // 0 passing the wait that starts it to block 0 passing the next one, split into the part until the slowest block's
 // work was done ("work") and the rest ("sync": the barrier or flag); in brackets, the phase's weights at the copy
 // bandwidth.
-static std::string phase_times(const Step& s, const unsigned long long* stamps, const unsigned long long* ends, int grid,
-                               double copyGBs) {
+static std::string phase_times(const Step& s, const unsigned long long* stamps, const unsigned long long* ends,
+                               int grid, double copyGBs) {
     const int P = step_phases(s);
     std::vector<unsigned long long> t(P + 1), e((size_t)P * grid);
     CK(cudaMemcpy(t.data(), stamps, 8 * (P + 1), cudaMemcpyDeviceToHost));

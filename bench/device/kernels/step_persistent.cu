@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
             cs[(size_t)q * half + i] = (float)cos(a); sn[(size_t)q * half + i] = (float)sin(a);
         }
     int *positions, *tokSeq, *seqTableStart, *tab, *tokens; float *cosT, *sinT;
-    CK(cudaMalloc(&positions, 4)); CK(cudaMalloc(&tokSeq, 4)); CK(cudaMalloc(&seqTableStart, 4)); CK(cudaMalloc(&tokens, 4));
+    CK(cudaMalloc(&positions, 4)); CK(cudaMalloc(&tokSeq, 4));
+    CK(cudaMalloc(&seqTableStart, 4)); CK(cudaMalloc(&tokens, 4));
     CK(cudaMalloc(&tab, 4 * tables.size())); CK(cudaMalloc(&cosT, 4 * cs.size())); CK(cudaMalloc(&sinT, 4 * sn.size()));
     CK(cudaMemset(tokSeq, 0, 4)); CK(cudaMemset(seqTableStart, 0, 4));
     const int token = 4242;
@@ -168,9 +169,9 @@ int main(int argc, char** argv) {
     }
     const double copyGBs = copy_bandwidth(st, g_sms);
     const double roof = 2.0 * weights / (copyGBs * 1e3);
-    printf("step_persistent: %s, %d SMs, copy bandwidth %.1f GB/s; qwen2.5-0.5b x %d layers: %.1f MB of weights per step "
-           "(lm_head %.1f MB), roofline %.1f us per step (%.0f tok/s); 50 %% = %.1f us\n", p.name, g_sms, copyGBs, layers,
-           2e-6 * weights, 2e-6 * s.V * s.H, roof, 1e6 / roof, 2 * roof);
+    printf("step_persistent: %s, %d SMs, copy bandwidth %.1f GB/s; qwen2.5-0.5b x %d layers: %.1f MB of weights per "
+           "step (lm_head %.1f MB), roofline %.1f us per step (%.0f tok/s); 50 %% = %.1f us\n", p.name, g_sms, copyGBs,
+           layers, 2e-6 * weights, 2e-6 * s.V * s.H, roof, 1e6 / roof, 2 * roof);
 
     struct Row { std::vector<float> us; std::vector<std::string> bits; };
     std::vector<Row> rows(variants.size() + 2);
@@ -241,7 +242,9 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 2; i++) {
             int n = counts[i]; unsigned* words = s.bar;
             void* args[] = {&words, &style, &n};
-            auto g = capture(st, [&] { launch(st, (const void*)barriers_only, dim3(g_sms), dim3(512), args, 0, false, true); });
+            auto g = capture(st, [&] {
+                launch(st, (const void*)barriers_only, dim3(g_sms), dim3(512), args, 0, false, true);
+            });
             t[i] = time_graph(st, g, reps) * 1e3f;
             CK(cudaGraphExecDestroy(g));
         }
@@ -256,8 +259,9 @@ int main(int argc, char** argv) {
     printf(" | bits\n");
     for (size_t i = 0; i < rows.size(); i++) {
         const char* name = i < 2 ? "chain" : kinds[variants[i - 2].kind].name;
-        const char* what = i == 0 ? "today: ~146 kernels in one graph, dependent launches" : i == 1 ? "today's chain, plain launches"
-                                                                                                   : variants[i - 2].what;
+        const char* what = i == 0   ? "today: ~146 kernels in one graph, dependent launches"
+                           : i == 1 ? "today's chain, plain launches"
+                                    : variants[i - 2].what;
         printf("%-11s %-60s", name, what);
         std::string bits;
         for (size_t j = 0; j < ctxs.size(); j++) {

@@ -98,7 +98,8 @@ struct GridBar {
             if (flag) {
                 spin_until(flag, until);
             } else {
-                for (unsigned n = 1; style == BAR_GEN ? ld_acquire(words + 1) == ticket : ld_acquire(words) < ticket; n++)
+                const bool gen = style == BAR_GEN;
+                for (unsigned n = 1; gen ? ld_acquire(words + 1) == ticket : ld_acquire(words) < ticket; n++)
                     if ((n & 1023) == 0) stuck(t0);
             }
             __threadfence();
@@ -165,10 +166,12 @@ struct AttnAt {
 
 // The step's shapes, weights (one arena in the order they are read), activations and inputs.
 struct Step {
-    const unsigned short* w;  // per layer q|k|v [Q][H], o [H][H], gate/up [2I][H], down [H][I] (projection layout), then lm_head [V][H]
+    const unsigned short* w;  // per layer q|k|v [Q][H], o [H][H], gate/up [2I][H], down [H][I] (projection layout),
+                              // then lm_head [V][H]
     const float* f;           // per layer nIn [H], nPost [H], bias [Q]; then the final norm [H]
     const int* tokens;
-    float* act;               // per layer xin [H], qkv [Q], attn [H], xmid [H], h [I]; then x after the last layer [H], logits [V]
+    float* act;               // per layer xin [H], qkv [Q], attn [H], xmid [H], h [I]; then x after the last layer
+                              // [H] and the logits [V]
     float* keys;              // per layer kvFloats floats (paged fp32 cache), and values alike
     float* values;
     long long kvFloats;
@@ -183,7 +186,7 @@ struct Step {
     float eps, scale;
     int style;                // BAR_GEN or BAR_COUNT
     bool early;               // ring copies issued before the barrier wait
-    bool flags;               // attention waits for its head's RoPE pairs, o for the attention blocks: no barrier between
+    bool flags;               // attention waits for its head's RoPE pairs, o for the attention blocks (no barrier)
     bool l2late;              // a projection's L2 window requested after its ring's first copies (else before them)
     unsigned long long* ends; // per phase and block, when the block's part was done, or null
 };
@@ -208,7 +211,8 @@ __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
         inv::slot_release();
         if (threadIdx.x == 0 && bar.ends) *bar.ends = now_ns();
     };
-    auto begin = [&](const unsigned* flag, unsigned until, bool late) {  // a phase's L2 window; its wait (barrier or flag) follows
+    // a phase's L2 window (a projection's after its first ring copies with l2late); its wait (barrier or flag) follows
+    auto begin = [&](const unsigned* flag, unsigned until, bool late) {
         if (s.l2 && !(s.l2late && late))
             l2_window(reinterpret_cast<const unsigned char*>(s.w), s.l2[2 * phase], s.l2[2 * phase + 1]);
         bar.stamp = note ? s.stamps + phase : nullptr;
