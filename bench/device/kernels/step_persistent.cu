@@ -10,7 +10,7 @@
 // ring copies issued before the barrier's wait or after it, an L2 window of the weights ahead, the barrier style,
 // warps and blocks per SM. Also the cost of a grid barrier alone.
 // Build: bench/device/kernels/build. Run: step_persistent [--reps N] [--ctx 32,512] [--layers N].
-#include "step_chain.cuh"
+#include "step_check.cuh"
 
 #include "layer.cuh"
 
