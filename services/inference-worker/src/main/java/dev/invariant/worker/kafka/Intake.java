@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -27,8 +28,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * The Kafka front door: one thread polls the requests topic and hands each record straight to the engine (decoded
- * and submitted on this thread, no hand-off between the poll and the engine's queue: docs/benchmarks.md).
+ * The Kafka front door: one thread polls the requests topic and hands the records straight to the engine (decoded
+ * on this thread, then a poll's requests submitted at once, so they start in the same engine step; no hand-off
+ * between the poll and the engine's queue: docs/benchmarks.md).
  *
  * <p>Back-pressure: a record is taken only with an admission permit. Records of a poll that find the engine full
  * wait in a backlog (one poll's worth at most) while every assigned partition is paused; the consumer keeps
@@ -180,8 +182,20 @@ public class Intake {
         }
     }
 
-    /** Hands backlog records to the engine in order while permits are free. */
+    /**
+     * Hands backlog records to the engine in order while permits are free: all of them read first, then started
+     * together ({@link RequestConsumer#start}), so a poll's requests share the engine's next step.
+     */
     private void admit() {
+        var reads = new ArrayList<RequestConsumer.Read>();
+        try {
+            read(reads);
+        } finally {
+            requests.start(reads);
+        }
+    }
+
+    private void read(List<RequestConsumer.Read> reads) {
         while (!backlog.isEmpty()) {
             if (retryAt != 0 && System.nanoTime() < retryAt) return;
             retryAt = 0;
@@ -193,7 +207,7 @@ public class Intake {
             }
             Pending p = backlog.peek();
             OutcomeSink sink = p.batch() == null ? publisher : p.batch().gathered();
-            if (!requests.read(p.record(), System.nanoTime(), sink, () -> finished(p), e -> failed = e)) {
+            if (!requests.read(p.record(), System.nanoTime(), sink, () -> finished(p), e -> failed = e, reads)) {
                 retryAt = System.nanoTime() + REGISTRY_RETRY_NS;
                 return;
             }
