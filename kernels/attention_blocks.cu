@@ -86,11 +86,9 @@ __device__ __forceinline__ void row_offsets(int* offs, const int* table, int j0,
     }
 }
 
-// rope_kv.cu's rotation of element pair (i, i + half) of head row `in` at table row `pos`: lo, hi.
-__device__ __forceinline__ void rotate(const float* in, const float* cosT, const float* sinT, int pos, int half, int i,
+// rope_kv.cu's rotation of a head's element pair (a, b) = (i, i + half) at table row `pos`: lo, hi.
+__device__ __forceinline__ void rotate(float a, float b, const float* cosT, const float* sinT, int pos, int half, int i,
                                        float& lo, float& hi) {
-    const float a = in[i];
-    const float b = in[i + half];
     const float c = cosT[(long long)pos * half + i];
     const float s = sinT[(long long)pos * half + i];
     const float ac = a * c;
@@ -103,17 +101,17 @@ __device__ __forceinline__ void rotate(const float* in, const float* cosT, const
 
 }  // namespace
 
-// part, done, out: as attention_splits (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (_rope only).
-template <class KV, bool ROPE>
-__device__ __forceinline__ void attention_blocks_body(const float* qkv, float* part, const int* positions,
-                                                      const int* tokSeq, const int* seqTableStart, const int* tables,
-                                                      const float* cosT, const float* sinT, typename KV::T* keyCache,
-                                                      typename KV::T* valueCache, int n, int heads, int kvHeads,
-                                                      int headDim, int blockSize, float scale, int maxSplits,
-                                                      float* out, int* done) {
+// Token t's query head h, splits g, g + G, ... by this block; part, done, out: as attention_splits
+// (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (ROPE only). TAIL: called at the end of a kernel that wrote
+// the q|k|v rows itself (other blocks' rows made visible by the caller): no wait, and those rows read through L2.
+template <class KV, bool ROPE, bool TAIL>
+__device__ __forceinline__ void attend_head(const float* qkv, float* part, const int* positions, const int* tokSeq,
+                                            const int* seqTableStart, const int* tables, const float* cosT,
+                                            const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
+                                            int n, int heads, int kvHeads, int headDim, int blockSize, float scale,
+                                            int maxSplits, float* out, int* done, int t, int h, int g, int G) {
     extern __shared__ float4 smem4[];
-    const int t = blockIdx.x / heads;
-    const int h = blockIdx.x - t * heads;
+    auto ldq = [](const float* p) { return TAIL ? __ldcg(p) : *p; };
     const int kvh = h / (heads / kvHeads);
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
@@ -122,7 +120,6 @@ __device__ __forceinline__ void attention_blocks_body(const float* qkv, float* p
     const int pos = positions[t];
     const int seq = tokSeq[t];
     const int splits = pos / SPLIT + 1;
-    const int g = blockIdx.y;
     if (g >= splits) return;  // nothing at this position; writes nothing
     const int* table = tables + seqTableStart[seq];
     // The sequence's first position in this step: rows before it are in the cache already (step inputs: readable now).
@@ -138,20 +135,24 @@ __device__ __forceinline__ void attention_blocks_body(const float* qkv, float* p
     row_offsets(m.offs, table, g * SPLIT, len, blockSize, kvDim, kvh, headDim);
     __syncthreads();
     stage_cached<KV>(m, keyCache, valueCache, 0, max(0, min(len, fresh - g * SPLIT)), headDim);
-    inv::await_inputs();
-    inv::release_next();
+    if (!TAIL) {
+        inv::await_inputs();
+        inv::release_next();
+    }
 
     const float* qsrc = qkv + (long long)t * ld + h * headDim;
     if (ROPE) {
-        for (int i = threadIdx.x; i < half; i += blockDim.x) rotate(qsrc, cosT, sinT, pos, half, i, m.q[i], m.q[i + half]);
+        for (int i = threadIdx.x; i < half; i += blockDim.x) {
+            rotate(ldq(qsrc + i), ldq(qsrc + i + half), cosT, sinT, pos, half, i, m.q[i], m.q[i + half]);
+        }
     } else {
-        for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = qsrc[i];
+        for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = ldq(qsrc + i);
     }
     const int tid = threadIdx.x;
     const int lane = tid & 31;
     const int warps = blockDim.x >> 5;
     float acc = 0.0f, l = 0.0f, mx = 0.0f;  // the last split's o_s[tid] (tid < headDim), l_s, m_s
-    for (int s = g; s < splits; s += gridDim.y) {
+    for (int s = g; s < splits; s += G) {
         const int j0 = s * SPLIT;
         if (s != g) {  // a later split: its offsets and cached rows now
             __syncthreads();  // every thread is done with the previous split's rows
@@ -175,7 +176,7 @@ __device__ __forceinline__ void attention_blocks_body(const float* qkv, float* p
                 const bool writer = u == t && h % (heads / kvHeads) == 0;  // and this block takes the token's split
                 if (i < half) {
                     float lo, hi;
-                    rotate(row, cosT, sinT, j0 + j, half, i, lo, hi);
+                    rotate(ldq(row + i), ldq(row + i + half), cosT, sinT, j0 + j, half, i, lo, hi);
                     const typename KV::T slo = KV::store(lo), shi = KV::store(hi);
                     m.k[j * kst + i] = KV::load(slo);
                     m.k[j * kst + i + half] = KV::load(shi);
@@ -184,7 +185,7 @@ __device__ __forceinline__ void attention_blocks_body(const float* qkv, float* p
                         keyCache[m.offs[j] + i + half] = shi;
                     }
                 }
-                const typename KV::T sv = KV::store(row[kvDim + i]);
+                const typename KV::T sv = KV::store(ldq(row + kvDim + i));
                 m.v[j * headDim + i] = KV::load(sv);
                 if (writer) valueCache[m.offs[j] + i] = sv;
             }
@@ -214,7 +215,7 @@ __device__ __forceinline__ void attention_blocks_body(const float* qkv, float* p
             }
         }
         if (splits > 1) {
-            float* r = part + ((long long)blockIdx.x * maxSplits + s) * (headDim + 2);
+            float* r = part + ((long long)(t * heads + h) * maxSplits + s) * (headDim + 2);
             if (tid < headDim) r[2 + tid] = acc;
             if (tid == 0) {
                 r[0] = mx;
@@ -230,9 +231,9 @@ __device__ __forceinline__ void attention_blocks_body(const float* qkv, float* p
         }
         return;
     }
-    const int active = min((int)gridDim.y, splits);
-    if (!last_to_finish(done, blockIdx.x, active)) return;
-    merge_splits(part + (long long)blockIdx.x * maxSplits * (headDim + 2), dst, splits, headDim);
+    const int active = min(G, splits);
+    if (!last_to_finish(done, (unsigned)(t * heads + h), active)) return;
+    merge_splits(part + (long long)(t * heads + h) * maxSplits * (headDim + 2), dst, splits, headDim);
 }
 
 #define INV_ATTENTION_BLOCKS(NAME, KV, ROPE)                                                                          \
@@ -240,9 +241,10 @@ __device__ __forceinline__ void attention_blocks_body(const float* qkv, float* p
                          const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,         \
                          KV::T* keyCache, KV::T* valueCache, int n, int heads, int kvHeads, int headDim,            \
                          int blockSize, float scale, int maxSplits, float* out, int* done) {                        \
-        attention_blocks_body<KV, ROPE>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache,  \
-                                        valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out,   \
-                                        done);                                                                      \
+        const int t = blockIdx.x / heads;                                                                           \
+        attend_head<KV, ROPE, false>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache,     \
+                                     valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out, done, \
+                                     t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);                             \
     }
 
 INV_ATTENTION_BLOCKS(attention_blocks, inv::KvF32, false)

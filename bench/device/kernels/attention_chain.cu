@@ -8,6 +8,9 @@
 //   splits       rope_kv.cu + attention_decode.cu's attention_splits with the backend's grid (today)
 //   blocks       rope_kv.cu + attention_blocks.cu (a block per split, cached rows requested before the wait)
 //   blocks-rope  attention_blocks_rope alone (rope_kv's work done inside: one kernel and one boundary fewer)
+//   tail         qkv_tail below: the qkv projection, then per KV head an integer counter of its finished q|k|v rows;
+//                the block that completes a head's rows does its rope, KV write and attention (attention_blocks.cu's
+//                attend_head, all splits on that block): two kernels and their boundaries fewer
 // Every variant's KV rows written (every layer), the last layer's attention output and the final residual stream are
 // checked bit-equal to splits', and splits' attention output to a one-thread-per-value reference (numerics.md §8).
 // Build: bench/device/kernels/build. Run: attention_chain [--layers N] [--ctx 48,1024] [--reps N] [--plain]
@@ -50,19 +53,58 @@ __global__ void reference_attention(const float* qkv, const float* K, const floa
     out[h * headDim + d] = acc / bigL;
 }
 
-enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, NVAR };
-static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope"};
+// The qkv projection (matvec_stream.cu's base ring, norm + bias) of one token with attention in its tail: this block's
+// rows are its warps' runs; per KV head the rows this block wrote are added to counts[head] (after a fence), and the
+// block whose add completes the head's (group + 2) * headDim rows resets the counter and attends that head's query
+// heads, in the ring's shared memory (every copy into it has landed).
+__global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
+    qkv_tail(const unsigned short* W, const float* x, const float* nw, float eps, float* y, const float* bias, int rows,
+             int k, int stride, int ldx, const int* positions, const int* tokSeq, const int* seqStart,
+             const int* tables, const float* cosT, const float* sinT, float* K, float* V, int heads, int kvHeads,
+             int headDim, int blockSize, float scale, int maxSplits, float* part, float* out, int* done, int* counts) {
+    stream_impl<unsigned short, STREAM_NORM>(W, x, nullptr, nw, eps, y, bias, nullptr, rows, k, stride, ldx);
+    const long long tw = (long long)gridDim.x * STREAM_WARPS;
+    const int r0 = (int)(blockIdx.x * STREAM_WARPS * (long long)rows / tw);
+    const int r1 = (int)((blockIdx.x + 1) * STREAM_WARPS * (long long)rows / tw);
+    const int grp = heads / kvHeads, qDim = heads * headDim, kvDim = kvHeads * headDim;
+    __shared__ int ready[64], nready;
+    __threadfence();  // this block's rows, visible before its counts
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        nready = 0;
+        auto overlap = [&](int a, int b) { return max(0, min(r1, b) - max(r0, a)); };
+        for (int g = 0; g < kvHeads; g++) {
+            const int c = overlap(g * grp * headDim, (g + 1) * grp * headDim) +
+                          overlap(qDim + g * headDim, qDim + (g + 1) * headDim) +
+                          overlap(qDim + kvDim + g * headDim, qDim + kvDim + (g + 1) * headDim);
+            if (c > 0 && atomicAdd(counts + g, c) + c == (grp + 2) * headDim) {
+                counts[g] = 0;
+                ready[nready++] = g;
+            }
+        }
+        __threadfence();
+    }
+    __syncthreads();
+    for (int i = 0; i < nready; i++)
+        for (int h = ready[i] * grp; h < (ready[i] + 1) * grp; h++)
+            attend_head<inv::KvF32, true, true>(y, part, positions, tokSeq, seqStart, tables, cosT, sinT, K, V, 1, heads,
+                                                kvHeads, headDim, blockSize, scale, maxSplits, out, done, 0, h, 0, 1);
+}
+
+enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, TAIL, NVAR };
+static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope", "tail"};
 static const char* kWhat[NVAR] = {
     "projections only (stand-in between qkv and o)",
     "rope_kv + attention_splits (3 warps, a warp per split, 16 blocks per head at most), today",
     "rope_kv + attention_blocks (a block of 128 per split, cached rows before the wait)",
-    "attention_blocks_rope (rope + KV write + attention in one kernel)"};
+    "attention_blocks_rope (rope + KV write + attention in one kernel)",
+    "qkv_tail: attention in the qkv projection's tail, by the block that completes a KV head's rows"};
 
 struct Layer { unsigned short *qkv, *o, *gu, *d; float *nIn, *nPost, *bias, *K, *V; };
 constexpr int H = 5120, Q = 15360, I = 13696, HEADS = 40, HD = 128, BS = 16;
 struct Step {
     int *positions, *tokSeq, *seqStart, *tables, *done; float *cosT, *sinT, *part, *x, *x0, *qkv, *attn, *h;
-    int pos, maxSplits; std::vector<int> table;
+    int* counts; int pos, maxSplits; std::vector<int> table;
 };
 static bool g_pdl = true;
 static int g_splitsSmem, g_blocksSmem;
@@ -94,14 +136,26 @@ static void attend(cudaStream_t s, Var v, const Layer& w, Step& st) {
            dim3(HEADS, std::min(16, maxSplits)), 128, a, g_blocksSmem);
 }
 
+// The tail variant's qkv projection of one layer.
+static void qkv_tail_launch(cudaStream_t s, const Layer& w, Step& st) {
+    int rows = Q, k = H, stride = H, ldx = H, heads = HEADS, kvHeads = HEADS, headDim = HD, bs = BS;
+    int maxSplits = st.maxSplits;
+    float eps = 1e-6f, scale = (float)(1.0 / sqrt((double)HD));
+    void* a[] = {(void*)&w.qkv, &st.x, (void*)&w.nIn, &eps, &st.qkv, (void*)&w.bias, &rows, &k, &stride, &ldx,
+                 &st.positions, &st.tokSeq, &st.seqStart, &st.tables, &st.cosT, &st.sinT, (void*)&w.K, (void*)&w.V,
+                 &heads, &kvHeads, &headDim, &bs, &scale, &maxSplits, &st.part, &st.attn, &st.done, &st.counts};
+    launch(s, (const void*)qkv_tail, dim3(g_sms), 32 * STREAM_WARPS, a, STREAM_WARPS * SLOTS * SLOT_BYTES + 8 * H);
+}
+
 static void step(cudaStream_t s, Var v, const std::vector<Layer>& L, Step& st) {
     for (const Layer& w : L) {
-        proj_base(s, g_pdl, 1, w.qkv, Q, H, st.x, w.nIn, st.qkv, w.bias, nullptr);
+        if (v == TAIL) qkv_tail_launch(s, w, st);
+        else proj_base(s, g_pdl, 1, w.qkv, Q, H, st.x, w.nIn, st.qkv, w.bias, nullptr);
         if (v == STAND_IN) {
             int hh = H;
             void* a[] = {&st.qkv, &st.attn, &hh};
             launch(s, (const void*)stand_in, dim3(HEADS), 128, a, 0);
-        } else {
+        } else if (v != TAIL) {
             attend(s, v, w, st);
         }
         proj_base(s, g_pdl, 0, w.o, H, H, st.attn, nullptr, st.x, nullptr, st.x);
@@ -150,7 +204,7 @@ int main(int argc, char** argv) {
     g_blocksSmem = 4 * (SPLIT * kst + SPLIT * HD + HD + SPLIT + 32 + SPLIT);
     for (const void* f : {(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
                           (const void*)matvec_stream_bf16_norm_silu, (const void*)attention_splits,
-                          (const void*)attention_blocks, (const void*)attention_blocks_rope}) {
+                          (const void*)attention_blocks, (const void*)attention_blocks_rope, (const void*)qkv_tail}) {
         CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
         CK(cudaFuncSetAttribute(f, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
     }
@@ -194,6 +248,7 @@ int main(int argc, char** argv) {
     CK(cudaMemset(st.tokSeq, 0, 4)); CK(cudaMemset(st.seqStart, 0, 4));
     CK(cudaMalloc(&st.part, 4LL * HEADS * st.maxSplits * (HD + 2))); CK(cudaMalloc(&st.done, 4 * HEADS));
     CK(cudaMemset(st.done, 0, 4 * HEADS));
+    CK(cudaMalloc(&st.counts, 4 * HEADS)); CK(cudaMemset(st.counts, 0, 4 * HEADS));
     CK(cudaMalloc(&st.x, 4 * H)); CK(cudaMalloc(&st.qkv, 4 * Q)); CK(cudaMalloc(&st.attn, 4 * H)); CK(cudaMalloc(&st.h, 4 * I));
     st.x0 = floats(H, 3, -2.0f, 2.0f);
     float* ref; CK(cudaMalloc(&ref, 4 * H));
