@@ -8,6 +8,9 @@
 //   splits       rope_kv.cu + attention_decode.cu's attention_splits with the backend's grid (today)
 //   blocks       rope_kv.cu + attention_blocks.cu (a block per split, cached rows requested before the wait)
 //   blocks-rope  attention_blocks_rope alone (rope_kv's work done inside: one kernel and one boundary fewer)
+//   rope-early   blocks-rope releasing the o projection before it waits (blocks_rope_early below): the o projection
+//                is launched while the qkv projection runs, and each of its blocks lands, and requests its first
+//                weights, as soon as a qkv block leaves its multiprocessor
 //   tail         qkv_tail below: the qkv projection, then per KV head an integer counter of its finished q|k|v rows;
 //                the block that completes a head's rows does its rope, KV write and attention (attention_blocks.cu's
 //                attend_head, all splits on that block): two kernels and their boundaries fewer
@@ -91,13 +94,27 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
                                                 kvHeads, headDim, blockSize, scale, maxSplits, out, done, 0, h, 0, 1);
 }
 
-enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, TAIL, NVAR };
-static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope", "tail"};
+// attention_blocks_rope (fp32 KV) with the next kernel released first: it may start before this one waits (and then
+// waits for this one to finish, so the order of writes is kept).
+__global__ void blocks_rope_early(const float* qkv, float* part, const int* positions, const int* tokSeq,
+                                  const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,
+                                  float* keyCache, float* valueCache, int n, int heads, int kvHeads, int headDim,
+                                  int blockSize, float scale, int maxSplits, float* out, int* done) {
+    inv::release_next();
+    const int t = blockIdx.x / heads;
+    attend_head<inv::KvF32, true, false>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache,
+                                         valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out, done,
+                                         t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);
+}
+
+enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, ROPE_EARLY, TAIL, NVAR };
+static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope", "rope-early", "tail"};
 static const char* kWhat[NVAR] = {
     "projections only (stand-in between qkv and o)",
     "rope_kv + attention_splits (3 warps, a warp per split, 16 blocks per head at most), today",
     "rope_kv + attention_blocks (a block of 128 per split, cached rows before the wait)",
     "attention_blocks_rope (rope + KV write + attention in one kernel)",
+    "blocks-rope, the o projection released before the wait",
     "qkv_tail: attention in the qkv projection's tail, by the block that completes a KV head's rows"};
 
 struct Layer { unsigned short *qkv, *o, *gu, *d; float *nIn, *nPost, *bias, *K, *V; };
@@ -132,7 +149,8 @@ static void attend(cudaStream_t s, Var v, const Layer& w, Step& st) {
     }
     void* a[] = {&st.qkv, &st.part, &st.positions, &st.tokSeq, &st.seqStart, &st.tables, &st.cosT, &st.sinT,
                  (void*)&w.K, (void*)&w.V, &n, &heads, &kvHeads, &headDim, &bs, &scale, &maxSplits, &st.attn, &st.done};
-    launch(s, v == BLOCKS ? (const void*)attention_blocks : (const void*)attention_blocks_rope,
+    launch(s, v == BLOCKS ? (const void*)attention_blocks
+              : v == ROPE_EARLY ? (const void*)blocks_rope_early : (const void*)attention_blocks_rope,
            dim3(HEADS, std::min(16, maxSplits)), 128, a, g_blocksSmem);
 }
 
@@ -204,7 +222,8 @@ int main(int argc, char** argv) {
     g_blocksSmem = 4 * (SPLIT * kst + SPLIT * HD + HD + SPLIT + 32 + SPLIT);
     for (const void* f : {(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
                           (const void*)matvec_stream_bf16_norm_silu, (const void*)attention_splits,
-                          (const void*)attention_blocks, (const void*)attention_blocks_rope, (const void*)qkv_tail}) {
+                          (const void*)attention_blocks, (const void*)attention_blocks_rope, (const void*)blocks_rope_early,
+                          (const void*)qkv_tail}) {
         CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
         CK(cudaFuncSetAttribute(f, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
     }
