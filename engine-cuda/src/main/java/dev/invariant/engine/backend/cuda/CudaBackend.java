@@ -42,6 +42,8 @@ public final class CudaBackend implements Backend {
     private final int maxLogits;
     /** Time forward has spent waiting for the device (benchmarks split a step's host time with it). */
     private long waitNanos;
+    /** Where each step's time goes, while a benchmark asks (null otherwise). */
+    private StepTimeline timeline;
 
     private CudaBackend(Model model, EngineConfig config, CudaContext ctx, ProgressListener progress) {
         this.model = model;
@@ -156,7 +158,11 @@ public final class CudaBackend implements Backend {
         if (m > maxLogits) {
             throw new EngineException(ErrorCode.INVALID_PARAM, m + " sequences want logits; at most " + maxLogits);
         }
+        long t0 = System.nanoTime();
+        if (timeline != null) timeline.stepStart();
         inputs.write(b, chunks, config.blockSize());
+        if (timeline != null) timeline.kernelsStart();
+        long t1 = System.nanoTime();
         if (kernels.profile != null) {
             graphs.launchOnce(n, m);
         } else if (n == m && n == chunks.size() && graphs.covers(n)) {
@@ -182,9 +188,11 @@ public final class CudaBackend implements Backend {
             i = j;
         }
         if (anyGreedy) cuMemcpyDtoHAsync(greedyHost.pointer(), forward.greedy, 12L * m, ctx.stream);
-        long t0 = System.nanoTime();
+        if (timeline != null) timeline.stepEnd();
+        long t2 = System.nanoTime();
         ctx.synchronize();
-        waitNanos += System.nanoTime() - t0;
+        long t3 = System.nanoTime();
+        waitNanos += t3 - t2;
         if (kernels.profile != null) kernels.profile.collect();
         FloatBuffer f = logitsHost.buffer().asFloatBuffer();
         IntBuffer g = greedyHost.buffer().asIntBuffer();
@@ -198,6 +206,7 @@ public final class CudaBackend implements Backend {
                 logits[chunk] = row;
             }
         }
+        if (timeline != null) timeline.add(t1 - t0, t2 - t1, System.nanoTime() - t3);
         return new StepOutput(logits, greedy);
     }
 
@@ -213,6 +222,20 @@ public final class CudaBackend implements Backend {
     /** Starts timing every kernel of the following eager steps (decode graphs are bypassed meanwhile). */
     synchronized void startProfile() {
         kernels.profile = new KernelProfile(ctx.stream);
+    }
+
+    /** Starts timing where each step's time goes (host and device parts), for benchmarks. */
+    synchronized void startTimeline() {
+        if (timeline != null) timeline.close();
+        timeline = new StepTimeline(ctx.stream);
+    }
+
+    /** Per step since {@link #startTimeline()}: host stage / launch / read-back, device copies / kernels / idle gap. */
+    synchronized String stopTimeline() {
+        String r = timeline.report();
+        timeline.close();
+        timeline = null;
+        return r;
     }
 
     /** Per-kernel device time per step since {@link #startProfile()}; profiling stops. */

@@ -86,6 +86,13 @@ final class StepInputs {
             ints.put(4 * maxTokens + maxSeqs + flat, c.blockTable(), 0, used);
             flat += used;
         }
+        long span = 4L * maxTokens + maxSeqs + flat;
+        if (span <= ONE_COPY_INTS) {
+            // A copy costs the host a driver call and the stream a few microseconds however small it is: at decode
+            // sizes one copy of the whole span (unused gaps included) is cheaper than six of the used parts.
+            copy(0, span);
+            return;
+        }
         copy(0, n);
         copy(maxTokens, n);
         copy(2L * maxTokens, n);
@@ -93,6 +100,9 @@ final class StepInputs {
         copy(4L * maxTokens, chunks.size());
         copy(4L * maxTokens + maxSeqs, flat);
     }
+
+    /** The largest span of inputs staged as one copy: 64 KiB. */
+    static final long ONE_COPY_INTS = 16 * 1024;
 
     private void copy(long intOffset, long count) {
         if (count == 0) return;

@@ -33,7 +33,8 @@ import jcuda.driver.CUdeviceptr;
  * (kernels/greedy_scan.cu, 12 bytes copied per row), {@code false} copies every logits row to the host and scans it
  * there (GreedyChoice.of: what Sampler does); both in the same model load when both are given. Per step, "wait" is
  * the host's time blocked on the device (the stream's synchronize) and "host" the rest of the step.
- * "graph alone" replays the step's graph back to back with no host work between (the device's share of a step).
+ * "graph alone" replays the step's graph back to back with no host work between (the device's share of a step);
+ * a second run of the same steps then prints where a step's time goes (StepTimeline: host and device parts).
  * {@code --eager} also times batch 1 with kernels launched one by one instead of a replayed CUDA graph.
  */
 public final class CudaDecodeBenchmark {
@@ -92,6 +93,9 @@ public final class CudaDecodeBenchmark {
                             Decode d = decode(be, m, b, prompt, steps, perSeq, block, onGpu);
                             if (graphs && alone.isEmpty()) {
                                 alone = String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps));
+                                be.startTimeline();
+                                decode(be, m, b, prompt, steps, perSeq, block, onGpu);
+                                System.err.println("batch " + b + " step timeline: " + be.stopTimeline());
                                 be.startProfile();
                                 decode(be, m, b, prompt, 8, perSeq, block, onGpu);
                                 System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
