@@ -13,14 +13,17 @@ import jcuda.driver.CUdeviceptr;
 /**
  * What a step tells the kernels, in device buffers at fixed addresses (so a captured CUDA graph replays with new
  * contents): per token its id, position, sequence index and (for logits) its row; per sequence where its block
- * table starts in one flat table array. Staged in pinned host memory and copied on the stream before the step.
+ * table starts in one flat table array. Staged in pinned host memory and copied on the stream before the step; two
+ * staging buffers in turn, so that a step staged while the previous one's copy still waits in the stream (a step
+ * launched ahead, {@link Lookahead}) never changes what that copy reads.
  */
 final class StepInputs {
     private final CudaContext ctx;
     private final int maxTokens;
     private final int maxSeqs;
     private final int maxTable;
-    private final CudaContext.Pinned host;
+    private final CudaContext.Pinned[] hosts = new CudaContext.Pinned[2];
+    private CudaContext.Pinned host;
     private final CUdeviceptr device;
 
     StepInputs(CudaContext ctx, int maxTokens, int maxSeqs, int maxTable) {
@@ -29,7 +32,7 @@ final class StepInputs {
         this.maxSeqs = maxSeqs;
         this.maxTable = maxTable;
         long ints = 4L * maxTokens + maxSeqs + maxTable;
-        this.host = ctx.pinned(4 * ints);
+        for (int i = 0; i < hosts.length; i++) hosts[i] = ctx.pinned(4 * ints);
         this.device = ctx.alloc(4 * ints);
     }
 
@@ -69,6 +72,7 @@ final class StepInputs {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a step of " + n + " tokens in " + chunks.size()
                     + " sequences exceeds the CUDA backend's " + maxTokens + " tokens / " + maxSeqs + " sequences");
         }
+        host = hosts[host == hosts[0] ? 1 : 0];
         IntBuffer ints = host.buffer().asIntBuffer();
         ints.put(0, b.tokens(), 0, n);
         ints.put(maxTokens, b.positions(), 0, n);

@@ -13,7 +13,7 @@ import jcuda.driver.CUstream;
  * Where a step's wall time goes, for benchmarks: on the host, staging the inputs, launching and reading the results
  * back; on the device, the input copies, the step's kernels (with the result copy) and the idle gap since the
  * previous step ended. Three events per step on the backend's one stream, read after the step's own synchronize, so
- * it adds no wait; the previous step's end event is kept (two sets, alternating) to measure the gap.
+ * it adds no wait (steps launched ahead are off while it runs); the previous step's end event is kept (two sets, alternating) to measure the gap.
  */
 final class StepTimeline implements AutoCloseable {
     private final CUstream stream;
@@ -28,6 +28,8 @@ final class StepTimeline implements AutoCloseable {
     private double kernelsMs;
     private double gapMs;
     private long gaps;
+    private long pendingStage;
+    private long pendingLaunch;
 
     StepTimeline(CUstream stream) {
         this.stream = stream;
@@ -54,8 +56,16 @@ final class StepTimeline implements AutoCloseable {
         cuEventRecord(marks[cur][2], stream);
     }
 
-    /** After the synchronize: adds the step's device intervals and its host parts. */
-    void add(long stage, long launch, long read) {
+    /** The step's host parts before its wait: staging, then launching and queueing the result copies. */
+    void host(long stage, long launch) {
+        pendingStage = stage;
+        pendingLaunch = launch;
+    }
+
+    /** After the step's wait and read-back: adds its device intervals and its host parts. */
+    void read(long read) {
+        long stage = pendingStage;
+        long launch = pendingLaunch;
         float[] ms = new float[1];
         cuEventElapsedTime(ms, marks[cur][0], marks[cur][1]);
         copyMs += ms[0];
