@@ -479,7 +479,7 @@ final class Kernels {
     }
 
     /** The merge counters at the end of the scratch of {@link #decodeScratchBytes}. */
-    private CUdeviceptr mergeCounters(CUdeviceptr scratch, int heads, int headDim) {
+    CUdeviceptr mergeCounters(CUdeviceptr scratch, int heads, int headDim) {
         return scratch.withByteOffset(4L * DECODE_ATTENTION_TOKENS * heads * attentionMaxSplits * (headDim + 2L));
     }
 
