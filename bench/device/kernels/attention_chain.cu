@@ -287,6 +287,7 @@ int main(int argc, char** argv) {
                     want = got;  // and its attention against the reference, on the last layer's rotated q and cache
                     reference_attention<<<HEADS, HD, 0, s>>>(st.qkv, L.back().K, L.back().V, st.tables, st.pos, HEADS,
                                                              HD, BS, (float)(1.0 / sqrt((double)HD)), ref);
+                    CK(cudaStreamSynchronize(s));  // s does not block with the default stream's copy below
                     std::vector<float> r(H);
                     CK(cudaMemcpy(r.data(), ref, 4 * H, cudaMemcpyDeviceToHost));
                     bits = memcmp(r.data(), want.data() + H, 4 * H) ? "DIFFER from reference" : "reference";

@@ -118,9 +118,10 @@ final class CudaForward {
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias),
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update: one kernel for a step of one token
-            // where FusedRope takes it, else the projection, then rope_kv (or, blocks-rope, RoPE and the KV update in
-            // the attention kernel)
-            boolean ropeInAttention = blocks != null && blocks.takesRope(profile, n, lw.qNorm(), headDim);
+            // where FusedRope (asked for) takes it, else the projection, then rope_kv (or, blocks-rope, RoPE and the KV
+            // update in the attention kernel)
+            boolean ropeInAttention = blocks != null && fusedRope == null && blocks.takesRope(profile, n, lw.qNorm(),
+                    headDim);
             if (ropeInAttention || fusedRope == null || !fusedRope.project(profile, lw, eps, x, n, qkv, in, cos, sin,
                     heads, kvHeads, headDim, blockSize, layerKeys, layerValues)) {
                 profile.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
