@@ -38,11 +38,11 @@ struct BlockSmem {
     int* offs;
 };
 
-__device__ __forceinline__ BlockSmem block_smem(float* smem, int headDim, int valueRows = SPLIT) {
+__device__ __forceinline__ BlockSmem block_smem(float* smem, int headDim) {
     BlockSmem m;
     m.k = smem;
     m.v = m.k + SPLIT * key_stride(headDim);
-    m.q = m.v + valueRows * headDim;
+    m.q = m.v + SPLIT * headDim;
     m.e = m.q + headDim;
     m.red = m.e + SPLIT;
     m.offs = reinterpret_cast<int*>(m.red + 32);
@@ -50,9 +50,8 @@ __device__ __forceinline__ BlockSmem block_smem(float* smem, int headDim, int va
 }
 
 // Rows [from, to) of the split starting at position j0, as stored in the cache (offsets in m.offs), widened into
-// shared memory: fp32 rows by cp.async (committed; the caller waits), narrow ones by plain loads. VREG: the key rows
-// only (the value rows go to registers, stage_values).
-template <class KV, bool VREG = false>
+// shared memory: fp32 rows by cp.async (committed; the caller waits), narrow ones by plain loads.
+template <class KV>
 __device__ __forceinline__ void stage_cached(const BlockSmem& m, const typename KV::T* keyCache,
                                              const typename KV::T* valueCache, int from, int to, int headDim) {
     const int kst = key_stride(headDim);
@@ -62,10 +61,10 @@ __device__ __forceinline__ void stage_cached(const BlockSmem& m, const typename 
             const int j = c / chunks, i = 4 * (c - j * chunks);
             if constexpr (KV::IS_F32) {
                 cp_async16(m.k + j * kst + i, keyCache + m.offs[j] + i);
-                if (!VREG) cp_async16(m.v + j * headDim + i, valueCache + m.offs[j] + i);
+                cp_async16(m.v + j * headDim + i, valueCache + m.offs[j] + i);
             } else {
                 *reinterpret_cast<float4*>(m.k + j * kst + i) = KV::load4(keyCache + m.offs[j] + i);
-                if (!VREG) *reinterpret_cast<float4*>(m.v + j * headDim + i) = KV::load4(valueCache + m.offs[j] + i);
+                *reinterpret_cast<float4*>(m.v + j * headDim + i) = KV::load4(valueCache + m.offs[j] + i);
             }
         }
         if constexpr (KV::IS_F32) asm volatile("cp.async.commit_group;" ::: "memory");
@@ -73,19 +72,8 @@ __device__ __forceinline__ void stage_cached(const BlockSmem& m, const typename 
         for (int c = threadIdx.x + from * headDim; c < to * headDim; c += blockDim.x) {
             const int j = c / headDim, i = c - j * headDim;
             m.k[j * kst + i] = KV::load(keyCache[m.offs[j] + i]);
-            if (!VREG) m.v[j * headDim + i] = KV::load(valueCache[m.offs[j] + i]);
+            m.v[j * headDim + i] = KV::load(valueCache[m.offs[j] + i]);
         }
-    }
-}
-
-// VREG: value column threadIdx.x (< headDim) of rows [from, to), widened into registers v[j] (all loads in flight).
-template <class KV>
-__device__ __forceinline__ void stage_values(float (&v)[SPLIT], const int* offs, const typename KV::T* valueCache,
-                                             int from, int to, int headDim) {
-    if ((int)threadIdx.x >= headDim) return;
-#pragma unroll
-    for (int j = 0; j < SPLIT; j++) {
-        if (j >= from && j < to) v[j] = KV::load(valueCache[offs[j] + threadIdx.x]);
     }
 }
 
@@ -116,9 +104,7 @@ __device__ __forceinline__ void rotate(float a, float b, const float* cosT, cons
 // Token t's query head h, splits g, g + G, ... by this block; part, done, out: as attention_splits
 // (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (ROPE only). TAIL: called at the end of a kernel that wrote
 // the q|k|v rows itself (other blocks' rows made visible by the caller): no wait, and those rows read through L2.
-// VREG: a split's value rows held in registers (thread d: column d of every row), not in shared memory, so that
-// more blocks fit on a multiprocessor (shared memory: block_smem with no value rows).
-template <class KV, bool ROPE, bool TAIL, bool VREG = false>
+template <class KV, bool ROPE, bool TAIL>
 __device__ __forceinline__ void attend_head(const float* qkv, float* part, const int* positions, const int* tokSeq,
                                             const int* seqTableStart, const int* tables, const float* cosT,
                                             const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
@@ -141,16 +127,14 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     for (int u = 0; u < n; u++) {
         if (tokSeq[u] == seq) fresh = min(fresh, positions[u]);
     }
-    const BlockSmem m = block_smem(reinterpret_cast<float*>(smem4), headDim, VREG ? 0 : SPLIT);
-    float vr[VREG ? SPLIT : 1];  // VREG: value column tid of the split's rows
+    const BlockSmem m = block_smem(reinterpret_cast<float*>(smem4), headDim);
     const int kst = key_stride(headDim);
 
     // the first split's cached rows, requested before the wait
     int len = min(pos, g * SPLIT + SPLIT - 1) - g * SPLIT + 1;
     row_offsets(m.offs, table, g * SPLIT, len, blockSize, kvDim, kvh, headDim);
     __syncthreads();
-    stage_cached<KV, VREG>(m, keyCache, valueCache, 0, max(0, min(len, fresh - g * SPLIT)), headDim);
-    if constexpr (VREG) stage_values<KV>(vr, m.offs, valueCache, 0, max(0, min(len, fresh - g * SPLIT)), headDim);
+    stage_cached<KV>(m, keyCache, valueCache, 0, max(0, min(len, fresh - g * SPLIT)), headDim);
     if (!TAIL) {
         inv::await_inputs();
         inv::release_next();
@@ -175,14 +159,12 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
             len = min(pos, j0 + SPLIT - 1) - j0 + 1;
             row_offsets(m.offs, table, j0, len, blockSize, kvDim, kvh, headDim);
             __syncthreads();
-            stage_cached<KV, VREG>(m, keyCache, valueCache, 0, max(0, min(len, fresh - j0)), headDim);
-            if constexpr (VREG) stage_values<KV>(vr, m.offs, valueCache, 0, max(0, min(len, fresh - j0)), headDim);
+            stage_cached<KV>(m, keyCache, valueCache, 0, max(0, min(len, fresh - j0)), headDim);
         }
         // the step's own rows: from the cache (rope_kv wrote them), or (ROPE) made here from the q|k|v rows
         const int from = max(0, min(len, fresh - j0));
         if (!ROPE) {
-            stage_cached<KV, VREG>(m, keyCache, valueCache, from, len, headDim);
-            if constexpr (VREG) stage_values<KV>(vr, m.offs, valueCache, from, len, headDim);
+            stage_cached<KV>(m, keyCache, valueCache, from, len, headDim);
         } else {
             for (int c = tid + from * headDim; c < len * headDim; c += blockDim.x) {
                 const int j = c / headDim, i = c - j * headDim;
@@ -203,26 +185,9 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                         keyCache[m.offs[j] + i + half] = shi;
                     }
                 }
-                if (!VREG) {
-                    const typename KV::T sv = KV::store(ldq(row + kvDim + i));
-                    m.v[j * headDim + i] = KV::load(sv);
-                    if (writer) valueCache[m.offs[j] + i] = sv;
-                }
-            }
-            if constexpr (VREG) {  // thread d: column d of the step's value rows, into its registers
-                if (tid < headDim) {
-#pragma unroll
-                    for (int j = 0; j < SPLIT; j++) {
-                        if (j < from || j >= len) continue;
-                        int u = t;
-                        for (int w = 0; w < n; w++) {
-                            if (tokSeq[w] == seq && positions[w] == j0 + j) u = w;
-                        }
-                        const typename KV::T sv = KV::store(ldq(qkv + (long long)u * ld + qDim + kvDim + kvh * headDim + tid));
-                        vr[j] = KV::load(sv);
-                        if (u == t && h % (heads / kvHeads) == 0) valueCache[m.offs[j] + tid] = sv;
-                    }
-                }
+                const typename KV::T sv = KV::store(ldq(row + kvDim + i));
+                m.v[j * headDim + i] = KV::load(sv);
+                if (writer) valueCache[m.offs[j] + i] = sv;
             }
         }
         if (KV::IS_F32 && (headDim & 3) == 0) asm volatile("cp.async.wait_all;" ::: "memory");
@@ -242,15 +207,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         // a thread per value column (the host gives a thread to each): l_s and o_s[d], both in increasing j
         acc = 0.0f;
         l = 0.0f;
-        if (VREG && tid < headDim) {
-#pragma unroll
-            for (int j = 0; j < SPLIT; j++) {
-                if (j < len) {
-                    l = l + m.e[j];
-                    acc = fmaf(m.e[j], vr[j], acc);
-                }
-            }
-        } else if (tid < headDim) {
+        if (tid < headDim) {
 #pragma unroll 8
             for (int j = 0; j < len; j++) {
                 l = l + m.e[j];

@@ -11,8 +11,6 @@
 //   rope-early   blocks-rope releasing the o projection before it waits (blocks_rope_early below): the o projection
 //                is launched while the qkv projection runs, and each of its blocks lands, and requests its first
 //                weights, as soon as a qkv block leaves its multiprocessor
-//   rope-vreg    blocks-rope with each split's value rows in registers (attend_head's VREG), not shared memory:
-//                34 KB of shared memory per block instead of 67, so twice as many blocks fit beside a projection
 //   tail         qkv_tail below: the qkv projection, then per KV head an integer counter of its finished q|k|v rows;
 //                the block that completes a head's rows does its rope, KV write and attention (attention_blocks.cu's
 //                attend_head, all splits on that block): two kernels and their boundaries fewer
@@ -109,26 +107,14 @@ __global__ void blocks_rope_early(const float* qkv, float* part, const int* posi
                                          t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);
 }
 
-// attention_blocks_rope (fp32 KV) with the value rows in registers.
-__global__ void __launch_bounds__(128, 4) blocks_rope_vreg(const float* qkv, float* part, const int* positions,
-        const int* tokSeq, const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,
-        float* keyCache, float* valueCache, int n, int heads, int kvHeads, int headDim, int blockSize, float scale,
-        int maxSplits, float* out, int* done) {
-    const int t = blockIdx.x / heads;
-    attend_head<inv::KvF32, true, false, true>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT,
-                                               keyCache, valueCache, n, heads, kvHeads, headDim, blockSize, scale,
-                                               maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);
-}
-
-enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, ROPE_EARLY, ROPE_VREG, TAIL, NVAR };
-static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope", "rope-early", "rope-vreg", "tail"};
+enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, ROPE_EARLY, TAIL, NVAR };
+static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope", "rope-early", "tail"};
 static const char* kWhat[NVAR] = {
     "projections only (stand-in between qkv and o)",
     "rope_kv + attention_splits (3 warps, a warp per split, 16 blocks per head at most), today",
     "rope_kv + attention_blocks (a block of 128 per split, cached rows before the wait)",
     "attention_blocks_rope (rope + KV write + attention in one kernel)",
     "blocks-rope, the o projection released before the wait",
-    "blocks-rope, value rows in registers (34 KB of shared memory per block)",
     "qkv_tail: attention in the qkv projection's tail, by the block that completes a KV head's rows"};
 
 struct Layer { unsigned short *qkv, *o, *gu, *d; float *nIn, *nPost, *bias, *K, *V; };
@@ -138,7 +124,7 @@ struct Step {
     int* counts; int pos, maxSplits; std::vector<int> table;
 };
 static bool g_pdl = true;
-static int g_splitsSmem, g_blocksSmem, g_vregSmem;
+static int g_splitsSmem, g_blocksSmem;
 
 static void launch(cudaStream_t s, const void* f, dim3 grid, int threads, void** args, int smem) {
     launch_chained(s, g_pdl, f, grid, dim3(threads), args, smem);
@@ -164,9 +150,8 @@ static void attend(cudaStream_t s, Var v, const Layer& w, Step& st) {
     void* a[] = {&st.qkv, &st.part, &st.positions, &st.tokSeq, &st.seqStart, &st.tables, &st.cosT, &st.sinT,
                  (void*)&w.K, (void*)&w.V, &n, &heads, &kvHeads, &headDim, &bs, &scale, &maxSplits, &st.attn, &st.done};
     launch(s, v == BLOCKS ? (const void*)attention_blocks
-              : v == ROPE_EARLY ? (const void*)blocks_rope_early
-              : v == ROPE_VREG ? (const void*)blocks_rope_vreg : (const void*)attention_blocks_rope,
-           dim3(HEADS, std::min(16, maxSplits)), 128, a, v == ROPE_VREG ? g_vregSmem : g_blocksSmem);
+              : v == ROPE_EARLY ? (const void*)blocks_rope_early : (const void*)attention_blocks_rope,
+           dim3(HEADS, std::min(16, maxSplits)), 128, a, g_blocksSmem);
 }
 
 // The tail variant's qkv projection of one layer.
@@ -235,11 +220,10 @@ int main(int argc, char** argv) {
     const int kst = HD + 4;
     g_splitsSmem = 4 * HD + 3 * 4 * (SPLIT * HD + SPLIT * kst + 2 * SPLIT);  // engine-cuda Kernels: 3 warps fit
     g_blocksSmem = 4 * (SPLIT * kst + SPLIT * HD + HD + SPLIT + 32 + SPLIT);
-    g_vregSmem = 4 * (SPLIT * kst + HD + SPLIT + 32 + SPLIT);
     for (const void* f : {(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
                           (const void*)matvec_stream_bf16_norm_silu, (const void*)attention_splits,
                           (const void*)attention_blocks, (const void*)attention_blocks_rope, (const void*)blocks_rope_early,
-                          (const void*)blocks_rope_vreg, (const void*)qkv_tail}) {
+                          (const void*)qkv_tail}) {
         CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
         CK(cudaFuncSetAttribute(f, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
     }

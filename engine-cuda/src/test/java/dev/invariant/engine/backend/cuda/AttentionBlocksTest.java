@@ -30,12 +30,8 @@ class AttentionBlocksTest {
     @Test
     void sharedMemoryIsTheKernelsLayout() throws IOException {
         String src = Files.readString(SOURCE);
-        // block_smem: key rows, value rows (SPLIT of them in the kernels AttentionBlocks loads), q, e_j, 32 maxima,
-        // then the offsets; key_stride in attention_split.cuh
-        assertTrue(src.contains("block_smem(reinterpret_cast<float*>(smem4), headDim, VREG ? 0 : SPLIT)"), "value rows");
-        assertTrue(src.contains("INV_ATTENTION_BLOCKS(NAME, KV, ROPE)") && !src.contains("attend_head<KV, ROPE, false, true>"),
-                "the kernels keep their value rows in shared memory");
-        String layout = String.join("\n", "    m.v = m.k + SPLIT * key_stride(headDim);", "    m.q = m.v + valueRows * headDim;",
+        // block_smem: key rows, value rows, q, e_j, 32 maxima, then the offsets; key_stride in attention_split.cuh
+        String layout = String.join("\n", "    m.v = m.k + SPLIT * key_stride(headDim);", "    m.q = m.v + SPLIT * headDim;",
                 "    m.e = m.q + headDim;", "    m.red = m.e + SPLIT;",
                 "    m.offs = reinterpret_cast<int*>(m.red + 32);");
         assertTrue(src.contains(layout), "block_smem");
