@@ -16,42 +16,10 @@
 // dtype (attention_splits, attention_splits_bf16, _fp8e4m3, _fp8e5m2); narrow value rows are widened into shared
 // memory by plain loads (cp.async copies fp32 rows only).
 // CPU twin: backend/cpu/PagedAttention.attend.
+#include "attention_split.cuh"
 #include "chain.cuh"
 #include "kv.cuh"
 
-#define SPLIT 64
-
-namespace {
-
-// A key row's stride in shared memory: 16-byte aligned (float4 reads) and 4 banks apart per row, or, for a head_dim
-// that is not a multiple of 4 (scalar reads), one bank apart. The host sizes shared memory with the same rule.
-__device__ __forceinline__ int key_stride(int headDim) { return (headDim & 3) == 0 ? headDim + 4 : headDim + 1; }
-
-__device__ __forceinline__ void cp_async16(void* dst, const void* src) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src)
-                 : "memory");
-}
-
-// The merge of a (token, head)'s split records, a thread per output value: in increasing s, M = max m_s,
-// c_s = exp(m_s - M), L = L + l_s * c_s, O[d] = fmaf(o_s[d], c_s, O[d]); out[d] = O[d] / L. Loads through L2
-// (__ldcg): other blocks wrote most records.
-__device__ __forceinline__ void merge_splits(const float* rec, float* dst, int splits, int headDim) {
-    float bigM = __int_as_float(0xff800000);
-    for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, __ldcg(rec + (long long)s * (headDim + 2)));
-    for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
-        float bigL = 0.0f;
-        float acc = 0.0f;
-        for (int s = 0; s < splits; s++) {
-            const float* r = rec + (long long)s * (headDim + 2);
-            const float c = inv::exp_canon(__ldcg(r) - bigM);
-            bigL = bigL + __ldcg(r + 1) * c;
-            acc = fmaf(__ldcg(r + 2 + d), c, acc);
-        }
-        dst[d] = acc / bigL;
-    }
-}
-
-}  // namespace
 
 // part: per (token, head) maxSplits records of [m_s, l_s, o_s[headDim]] (headDim + 2 floats).
 // Shared memory: headDim (q) + warps * (SPLIT (e) + SPLIT (offsets) + SPLIT * headDim (v rows) + SPLIT * kst (k rows))
@@ -175,20 +143,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     if (out == nullptr) return;  // records only (naive merges them its own way)
     // The blocks of this (token, head) that have splits; the last of them to finish merges.
     const int active = min((int)at.groups(), (splits + warps - 1) / warps);
-    __shared__ int last;
-    if (active > 1) {
-        __threadfence();  // this block's records, visible to whichever block merges
-        __syncthreads();
-        if (threadIdx.x == 0) {
-            last = atomicAdd(done + at.unit(), 1) == active - 1;
-            if (last) done[at.unit()] = 0;  // ready for the next step
-        }
-        __syncthreads();
-        if (!last) return;
-        __threadfence();
-    } else {
-        __syncthreads();
-    }
+    if (!last_to_finish(done, at.unit(), active)) return;
     merge_splits(part + (long long)at.unit() * maxSplits * (headDim + 2),
                  out + (long long)t * heads * headDim + h * headDim, splits, headDim);
 }

@@ -97,3 +97,11 @@ INV_EXTERN void __launch_bounds__(THREADS) greedy_scan(const float* logits, int 
     out[3 * r + 1] = t.bad == NONE ? -1 : t.bad;
     out[3 * r + 2] = t.bad == NONE ? 0 : __float_as_int(row[t.bad]);
 }
+
+// A step fed by the device (engine-cuda Lookahead): each row's greedy token, out[3r], becomes token r of the next
+// step's inputs. A copy, no arithmetic.
+INV_EXTERN void greedy_tokens(const int* greedy, int* tokens, int n) {
+    inv::await_inputs();
+    inv::release_next();
+    for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < n; r += gridDim.x * blockDim.x) tokens[r] = greedy[3 * r];
+}

@@ -5,39 +5,11 @@
 // with the programmatic-serialization attribute (each kernel requests its first weights before it waits for the one
 // before it). Checks that both give the same bits, then prints µs per layer and the fraction of the copy bandwidth.
 // Build: bench/device/kernels/build. Run: pdl [--reps N].
-#include "../../../kernels/matvec_stream.cu"
-#include "harness.cuh"
+#include "step_chain.cuh"
 
 #include <cstring>
 
-// Stand-in for rope + attention at batch 1: attn = qkv's first `hidden` values, on `blocks` blocks.
-__global__ void stand_in(const float* qkv, float* attn, int hidden) {
-    inv::await_inputs();
-    inv::release_next();
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < hidden; i += gridDim.x * blockDim.x) attn[i] = qkv[i] * 0.5f;
-}
-
 struct Layer { unsigned short *qkv, *o, *gu, *d; float *nIn, *nPost, *bias; };
-static int g_sms, g_smem;
-
-static void launch(cudaStream_t s, bool pdl, const void* f, dim3 grid, dim3 block, void** args, int smem) {
-    cudaLaunchConfig_t c = {};
-    c.gridDim = grid; c.blockDim = block; c.dynamicSmemBytes = smem; c.stream = s;
-    cudaLaunchAttribute a[1];
-    a[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    a[0].val.programmaticStreamSerializationAllowed = 1;
-    c.attrs = a; c.numAttrs = pdl ? 1 : 0;
-    CK(cudaLaunchKernelExC(&c, f, args));
-}
-
-static void proj(cudaStream_t s, bool pdl, int flags, const unsigned short* W, int rows, int k, const float* x,
-                 const float* nw, float* y, const float* bias, const float* resid) {
-    int stride = (k + 7) & ~7, ldx = k; float eps = 1e-6f; const int* xr = nullptr;
-    void* args[] = {&W, &x, &xr, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx};
-    const void* f = flags == 0 ? (const void*)matvec_stream_bf16 : flags == 1 ? (const void*)matvec_stream_bf16_norm
-                                                                             : (const void*)matvec_stream_bf16_norm_silu;
-    launch(s, pdl, f, dim3(g_sms), dim3(32 * STREAM_WARPS), args, STREAM_WARPS * SLOTS * SLOT_BYTES + 8 * ((k + 3) & ~3));
-}
 
 int main(int argc, char** argv) {
     int reps = 20;
@@ -77,15 +49,15 @@ int main(int argc, char** argv) {
         auto step = [&](bool pdl, bool standIn) {
             for (int l = 0; l < sh.layers; l++) {
                 const Layer& w = L[l];
-                proj(s, pdl, 1, w.qkv, (int)Q, (int)H, x, w.nIn, qkv, w.bias, nullptr);
+                proj_base(s, pdl, 1, w.qkv, (int)Q, (int)H, x, w.nIn, qkv, w.bias, nullptr);
                 if (standIn) {
                     int hh = (int)H; const float* q = qkv; float* at = attn;
                     void* args[] = {&q, &at, &hh};
-                    launch(s, pdl, (const void*)stand_in, dim3(sh.heads), dim3(128), args, 0);
+                    launch_chained(s, pdl, (const void*)stand_in, dim3(sh.heads), dim3(128), args, 0);
                 }
-                proj(s, pdl, 0, w.o, (int)H, (int)H, attn, nullptr, x, nullptr, x);
-                proj(s, pdl, 3, w.gu, (int)(2 * I), (int)H, x, w.nPost, h, nullptr, nullptr);
-                proj(s, pdl, 0, w.d, (int)H, (int)I, h, nullptr, x, nullptr, x);
+                proj_base(s, pdl, 0, w.o, (int)H, (int)H, attn, nullptr, x, nullptr, x);
+                proj_base(s, pdl, 3, w.gu, (int)(2 * I), (int)H, x, w.nPost, h, nullptr, nullptr);
+                proj_base(s, pdl, 0, w.d, (int)H, (int)I, h, nullptr, x, nullptr, x);
             }
         };
         printf("\n%s: %d layers of %.1f MB, roofline %.2f us per layer\n", sh.name, sh.layers, layerBytes / 1e6,

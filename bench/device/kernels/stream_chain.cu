@@ -8,7 +8,7 @@
 // each is checked bit-equal to a one-thread-per-row reference of the same chain (reference.cuh): the residual
 // stream, qkv, the last h and the logits.
 // Build: bench/device/kernels/build. Run: stream_chain [--layers14 N] [--reps N] [--plain].
-#include "../../../kernels/matvec_stream.cu"
+#include "step_chain.cuh"
 #include "reference.cuh"
 
 #include <cstring>
@@ -20,13 +20,6 @@ __global__ void __launch_bounds__(32 * NW, MINB) sv(const unsigned short* W, con
         const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, int k, int stride, int ldx) {
     stream_impl<unsigned short, FLAGS, NSLOT, SEGG, NW, OPTS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx);
 }
-// Stand-in for rope + attention at batch 1: attn = half of qkv's first `hidden` values, on a block per head.
-__global__ void stand_in(const float* qkv, float* attn, int hidden) {
-    inv::await_inputs();
-    inv::release_next();
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < hidden; i += gridDim.x * blockDim.x) attn[i] = qkv[i] * 0.5f;
-}
-
 // One ring shape: kernels for fused none / norm / norm+silu, warps per block, slots, groups per segment, options.
 struct Kern { const void* f[3]; int nw, nslot, segg, opts; };
 #define SV(NSLOT, SEGG, NW, OPTS, MINB) Kern{{(const void*)sv<0, NSLOT, SEGG, NW, OPTS, MINB>,                  \
@@ -39,7 +32,6 @@ static int smem_of(const Kern& s, int k, int fi) {
 }
 // A variant: the shapes it may take; pair: the first that fits two blocks per multiprocessor (else the last).
 struct Variant { const char* name; const char* what; std::vector<Kern> shapes; bool pair; };
-static int g_sms, g_smem;
 static bool g_pdl = true;
 
 static int blocks_per_sm(const Kern& s, int k, int fi) {
@@ -54,13 +46,7 @@ static const Kern& pick(const Variant& v, int k, int fi) {
 }
 
 static void launch(cudaStream_t s, const void* f, dim3 grid, dim3 block, void** args, int smem) {
-    cudaLaunchConfig_t c = {};
-    c.gridDim = grid; c.blockDim = block; c.dynamicSmemBytes = smem; c.stream = s;
-    cudaLaunchAttribute a[1];
-    a[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    a[0].val.programmaticStreamSerializationAllowed = 1;
-    c.attrs = a; c.numAttrs = g_pdl ? 1 : 0;
-    CK(cudaLaunchKernelExC(&c, f, args));
+    launch_chained(s, g_pdl, f, grid, block, args, smem);
 }
 
 // One projection of one token; v == nullptr: the reference (natural weights W); else the variant's kernel (layout LW).
@@ -97,15 +83,6 @@ static void step(cudaStream_t s, const Variant* v, const Shape& sh, const Model&
         proj(s, v, 0, w.d, w.ld, H, I, b.h, nullptr, b.x, nullptr, b.x);
     }
     if (head) proj(s, v, 1, m.head, m.lhead, (int)sh.V, H, b.x, m.nFinal, b.logits, nullptr, nullptr);
-}
-
-static unsigned short* weights(long long rows, long long k, unsigned seed, unsigned short** laid) {
-    unsigned short* w; CK(cudaMalloc(&w, 2 * rows * k)); fill_bf16<<<1024, 256>>>(w, rows * k, seed);
-    *laid = relaid(w, (int)rows, (int)k);
-    return w;
-}
-static float* floats(long long n, unsigned seed, float lo, float hi) {
-    float* p; CK(cudaMalloc(&p, 4 * n)); fill_f32<<<64, 256>>>(p, n, seed, lo, hi); return p;
 }
 
 // Outputs of one step from x0: the residual stream, qkv and h of the last layer, the logits.

@@ -1,5 +1,8 @@
 package dev.invariant.engine.backend.cuda;
 
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 
 import dev.invariant.engine.EngineConfig;
@@ -19,6 +22,9 @@ import java.lang.foreign.Arena;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.List;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 
 /**
  * The CUDA backend: weights and the paged KV cache in device memory, one stream, the forward pass as kernels from
@@ -28,6 +34,8 @@ import java.util.List;
  * ({@link NaiveKernels}). Decode steps replay CUDA graphs (see {@link StepGraphs}).
  */
 public final class CudaBackend implements Backend {
+    /** {@code -Dinvariant.cuda.lookahead=false} turns the decode step launched ahead off ({@link Lookahead}). */
+    public static final String LOOKAHEAD = "invariant.cuda.lookahead";
     private final Model model;
     private final EngineConfig config;
     private final CudaContext ctx;
@@ -38,10 +46,16 @@ public final class CudaBackend implements Backend {
     private final CudaForward forward;
     private final StepGraphs graphs;
     private final CudaContext.Pinned logitsHost;
-    private final CudaContext.Pinned greedyHost;
+    /** Greedy choices of two steps in turn: one being read while the one launched ahead is copied. */
+    private final CudaContext.Pinned[] greedyHosts = new CudaContext.Pinned[2];
+    private final CUevent[] doneEvents = new CUevent[2];
+    private int greedyTurn;
+    private final Lookahead ahead;
     private final int maxLogits;
     /** Time forward has spent waiting for the device (benchmarks split a step's host time with it). */
     private long waitNanos;
+    /** Where each step's time goes, while a benchmark asks (null otherwise). */
+    private StepTimeline timeline;
 
     private CudaBackend(Model model, EngineConfig config, CudaContext ctx, ProgressListener progress) {
         this.model = model;
@@ -74,7 +88,12 @@ public final class CudaBackend implements Backend {
         boolean useGraphs = !"false".equals(System.getProperty("invariant.cuda.graphs"));
         this.graphs = new StepGraphs(ctx, forward, inputs, useGraphs ? config.maxNumSeqs() : 0);
         this.logitsHost = ctx.pinned(4L * maxLogits * c.vocabSize());
-        this.greedyHost = ctx.pinned(12L * maxLogits);
+        for (int i = 0; i < 2; i++) {
+            greedyHosts[i] = ctx.pinned(12L * maxLogits);
+            doneEvents[i] = new CUevent();
+            cuEventCreate(doneEvents[i], CUevent_flags.CU_EVENT_DISABLE_TIMING);
+        }
+        this.ahead = new Lookahead(useGraphs && !"false".equals(System.getProperty(LOOKAHEAD)), blockSize);
         ctx.synchronize();
     }
 
@@ -140,11 +159,27 @@ public final class CudaBackend implements Backend {
     /**
      * The step, then one small copy of the greedy-only rows' choices (kernels/greedy_scan.cu ran after the lm_head)
      * and the other rows' logits in as few copies as they have contiguous runs: a greedy row costs 12 bytes, not a
-     * 4 × vocab copy and a host scan.
+     * 4 × vocab copy and a host scan. When the step was already launched ahead ({@link Lookahead}) it is only read;
+     * before reading, the step after it is launched ahead when it may be.
      */
     @Override
     public synchronized StepOutput forward(List<SeqChunk> chunks, boolean[] greedyOnly) {
         ctx.makeCurrent();
+        LaunchedStep step;
+        if (ahead.inFlight() && ahead.matches(chunks, greedyOnly)) {
+            step = ahead.take();
+        } else {
+            if (ahead.inFlight()) await(ahead.discard());
+            step = launch(chunks, greedyOnly, null);
+        }
+        launchAhead(chunks, greedyOnly, step);
+        StepOutput out = read(step);
+        if (ahead.inFlight()) ahead.fed(tokens(out.greedy()));
+        return out;
+    }
+
+    /** Stages and enqueues a step, its result copies and its done event; tokens fed by the device when fedFrom is set. */
+    private LaunchedStep launch(List<SeqChunk> chunks, boolean[] greedyOnly, CUdeviceptr fedFrom) {
         int vocab = model.config().vocabSize();
         StepBatch b = StepBatch.of(chunks, vocab, config.blockSize(), forward.numBlocks);
         if (b.maxEnd() > maxPositions) {
@@ -156,16 +191,20 @@ public final class CudaBackend implements Backend {
         if (m > maxLogits) {
             throw new EngineException(ErrorCode.INVALID_PARAM, m + " sequences want logits; at most " + maxLogits);
         }
+        long t0 = System.nanoTime();
+        if (timeline != null) timeline.stepStart();
         inputs.write(b, chunks, config.blockSize());
+        if (fedFrom != null) kernels.greedyTokens(fedFrom, inputs.tokens(), n);
+        if (timeline != null) timeline.kernelsStart();
+        long t1 = System.nanoTime();
+        boolean graphed = n == m && n == chunks.size() && graphs.covers(n);
         if (kernels.profile != null) {
             graphs.launchOnce(n, m);
-        } else if (n == m && n == chunks.size() && graphs.covers(n)) {
+        } else if (graphed) {
             graphs.launch(n);
         } else {
             forward.enqueue(inputs, n, m);
         }
-        float[][] logits = new float[chunks.size()][];
-        GreedyChoice[] greedy = new GreedyChoice[chunks.size()];
         int[] rows = b.logitChunks();
         boolean anyGreedy = false;
         for (int i = 0; i < m; ) {
@@ -181,16 +220,48 @@ public final class CudaBackend implements Backend {
                     4L * (j - i) * vocab, ctx.stream);
             i = j;
         }
+        greedyTurn ^= 1;
+        CudaContext.Pinned greedyHost = greedyHosts[greedyTurn];
         if (anyGreedy) cuMemcpyDtoHAsync(greedyHost.pointer(), forward.greedy, 12L * m, ctx.stream);
+        CUevent done = doneEvents[greedyTurn];
+        cuEventRecord(done, ctx.stream);
+        if (timeline != null) {
+            timeline.stepEnd();
+            timeline.host(t1 - t0, System.nanoTime() - t1);
+        }
+        return new LaunchedStep(b, chunks.size(), greedyOnly, greedyHost, done, graphed);
+    }
+
+    /** Queues the step that would follow {@code step} behind it, fed with its greedy tokens, when it may be. */
+    private void launchAhead(List<SeqChunk> chunks, boolean[] greedyOnly, LaunchedStep step) {
+        if (!step.graphed() || kernels.profile != null || timeline != null) return;
+        List<SeqChunk> next = ahead.next(chunks, greedyOnly, maxPositions);
+        if (next == null) return;
+        boolean[] all = new boolean[next.size()];
+        java.util.Arrays.fill(all, true);
+        ahead.launched(next, launch(next, all, forward.greedy));
+    }
+
+    /** Waits for a step's result copies. */
+    private void await(LaunchedStep step) {
         long t0 = System.nanoTime();
-        ctx.synchronize();
+        cuEventSynchronize(step.done());
         waitNanos += System.nanoTime() - t0;
-        if (kernels.profile != null) kernels.profile.collect();
+    }
+
+    /** Waits for a step and returns its rows: logits, or greedy choices for the greedy-only ones. */
+    private StepOutput read(LaunchedStep step) {
+        await(step);
+        long t0 = System.nanoTime();
+        int vocab = model.config().vocabSize();
+        float[][] logits = new float[step.chunks()][];
+        GreedyChoice[] greedy = new GreedyChoice[step.chunks()];
+        int[] rows = step.batch().logitChunks();
         FloatBuffer f = logitsHost.buffer().asFloatBuffer();
-        IntBuffer g = greedyHost.buffer().asIntBuffer();
-        for (int i = 0; i < m; i++) {
+        IntBuffer g = step.greedyHost().buffer().asIntBuffer();
+        for (int i = 0; i < rows.length; i++) {
             int chunk = rows[i];
-            if (greedyOnly[chunk]) {
+            if (step.greedyOnly()[chunk]) {
                 greedy[chunk] = new GreedyChoice(g.get(3 * i), g.get(3 * i + 1), Float.intBitsToFloat(g.get(3 * i + 2)));
             } else {
                 float[] row = new float[vocab];
@@ -198,7 +269,32 @@ public final class CudaBackend implements Backend {
                 logits[chunk] = row;
             }
         }
+        if (kernels.profile != null) kernels.profile.collect();
+        if (timeline != null) timeline.read(System.nanoTime() - t0);
         return new StepOutput(logits, greedy);
+    }
+
+    /** The greedy rows' tokens (a speculation needs every row greedy-only, so none is null then). */
+    private static int[] tokens(GreedyChoice[] greedy) {
+        int[] t = new int[greedy.length];
+        for (int i = 0; i < t.length; i++) t[i] = greedy[i] == null ? -1 : greedy[i].token();
+        return t;
+    }
+
+    /** Steps read from a launch ahead, and launches ahead discarded, since the backend opened. */
+    synchronized long[] lookahead() {
+        return new long[] {ahead.hits(), ahead.discards()};
+    }
+
+    /** Turns launching decode steps ahead on or off (it starts as {@link #LOOKAHEAD} says). */
+    synchronized void lookahead(boolean on) {
+        settle();
+        ahead.enable(on && graphs.covers(1));
+    }
+
+    /** Waits for a step launched ahead, if any, and drops it: before work that must find the stream idle. */
+    private void settle() {
+        if (ahead.inFlight()) await(ahead.discard());
     }
 
     @Override
@@ -206,13 +302,30 @@ public final class CudaBackend implements Backend {
         return "cuda " + ctx.describe() + " " + config.profile().wireName();
     }
 
-    CudaContext context() {
+    synchronized CudaContext context() {
+        settle();
         return ctx;
     }
 
     /** Starts timing every kernel of the following eager steps (decode graphs are bypassed meanwhile). */
     synchronized void startProfile() {
+        settle();
         kernels.profile = new KernelProfile(ctx.stream);
+    }
+
+    /** Starts timing where each step's time goes (host and device parts), for benchmarks. */
+    synchronized void startTimeline() {
+        settle();
+        if (timeline != null) timeline.close();
+        timeline = new StepTimeline(ctx.stream);
+    }
+
+    /** Per step since {@link #startTimeline()}: host stage / launch / read-back, device copies / kernels / idle gap. */
+    synchronized String stopTimeline() {
+        String r = timeline.report();
+        timeline.close();
+        timeline = null;
+        return r;
     }
 
     /** Per-kernel device time per step since {@link #startProfile()}; profiling stops. */
@@ -229,6 +342,7 @@ public final class CudaBackend implements Backend {
      */
     synchronized double replayMicros(int n, int reps) {
         ctx.makeCurrent();
+        settle();
         graphs.launch(n);
         ctx.synchronize();
         long t0 = System.nanoTime();
@@ -250,6 +364,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void close() {
         ctx.makeCurrent();
+        settle();
         graphs.close();
         ctx.close();
         arena.close();

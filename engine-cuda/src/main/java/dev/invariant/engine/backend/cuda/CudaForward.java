@@ -21,6 +21,8 @@ final class CudaForward {
     private final ProfileKernels profile;
     /** One-token steps' q|k|v projection with RoPE and the KV write fused (null: off, or Qwen3's q/k norm). */
     private final FusedRope fusedRope;
+    /** Decode attention a block per split, RoPE included where asked (null: attention_decode.cu's splits). */
+    private final AttentionBlocks blocks;
     private final int blockSize;
     private final long layerKvBytes;
     private final CUdeviceptr keys;
@@ -53,6 +55,7 @@ final class CudaForward {
         this.k = k;
         this.profile = profile;
         this.fusedRope = FusedRope.of(ctx, k, kv, cfg.qkNorm());
+        this.blocks = AttentionBlocks.of(ctx, k, kv, cfg.headDim());
         this.blockSize = blockSize;
         RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
         rope.ensure(maxPositions);
@@ -115,17 +118,28 @@ final class CudaForward {
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias),
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update: one kernel for a step of one token
-            // where FusedRope takes it, else the projection, then rope_kv
-            if (fusedRope == null || !fusedRope.project(profile, lw, eps, x, n, qkv, in, cos, sin, heads, kvHeads,
-                    headDim, blockSize, layerKeys, layerValues)) {
+            // where FusedRope (asked for) takes it, else the projection, then rope_kv (or, blocks-rope, RoPE and the KV
+            // update in the attention kernel)
+            boolean ropeInAttention = blocks != null && fusedRope == null && blocks.takesRope(profile, n, lw.qNorm(),
+                    headDim);
+            if (ropeInAttention || fusedRope == null || !fusedRope.project(profile, lw, eps, x, n, qkv, in, cos, sin,
+                    heads, kvHeads, headDim, blockSize, layerKeys, layerValues)) {
                 profile.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
                         lw.qkvBias(), null);
-                k.ropeKv(qkv, in, cos, sin, lw.qNorm(), lw.kNorm(), eps, heads, kvHeads, headDim, blockSize,
-                        layerKeys, layerValues, n);
+                if (!ropeInAttention) {
+                    k.ropeKv(qkv, in, cos, sin, lw.qNorm(), lw.kNorm(), eps, heads, kvHeads, headDim, blockSize,
+                            layerKeys, layerValues, n);
+                }
             }
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
-            profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
+            if (blocks != null && blocks.takes(profile, n)) {
+                blocks.attend(qkv, attn, in, layerKeys, layerValues, cos, sin, ropeInAttention, heads, kvHeads, headDim,
+                        blockSize, scale, n, attnScratch);
+            } else {
+                profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n,
+                        attnScratch);
+            }
 
             // self_attn.o_proj, then the residual add
             profile.project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);

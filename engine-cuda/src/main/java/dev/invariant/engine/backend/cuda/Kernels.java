@@ -99,6 +99,7 @@ final class Kernels {
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     private final CUfunction greedyScan;
+    private final CUfunction greedyTokens;
     /** Dynamic shared memory a projection block may take (its input rows). */
     final int matvecSmem;
     private final int attentionSmem;
@@ -220,6 +221,7 @@ final class Kernels {
         relayoutBf16 = fn("layout", "relayout_bf16");
         relayoutF32 = fn("layout", "relayout_f32");
         greedyScan = dependentFn("greedy_scan", "greedy_scan");
+        greedyTokens = dependentFn("greedy_scan", "greedy_tokens");
         // Attention keeps every split's m_s and l_s in shared memory and as many splits' o_s as fit ("slots"); a
         // longer context takes its two-pass path (kernels/attention.cu), with the same values.
         attentionMaxSplits = (maxPositions + SPLIT - 1) / SPLIT;
@@ -456,6 +458,11 @@ final class Kernels {
         launch(greedyScan, m, 1, 1024, 0, logits, vocab, out);  // the kernel's THREADS
     }
 
+    /** The n greedy choices' tokens (greedyScan's out) into a step's token inputs. */
+    void greedyTokens(CUdeviceptr greedy, CUdeviceptr tokens, int n) {
+        launch(greedyTokens, 1, 1, 256, 0, greedy, tokens, n);
+    }
+
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,
                 float eps, int heads, int kvHeads, int headDim, int blockSize, CUdeviceptr keys, CUdeviceptr values,
                 int n) {
@@ -472,7 +479,7 @@ final class Kernels {
     }
 
     /** The merge counters at the end of the scratch of {@link #decodeScratchBytes}. */
-    private CUdeviceptr mergeCounters(CUdeviceptr scratch, int heads, int headDim) {
+    CUdeviceptr mergeCounters(CUdeviceptr scratch, int heads, int headDim) {
         return scratch.withByteOffset(4L * DECODE_ATTENTION_TOKENS * heads * attentionMaxSplits * (headDim + 2L));
     }
 

@@ -58,6 +58,7 @@ final class StepGraphs implements AutoCloseable {
         CUgraphExec exec = new CUgraphExec();
         cuGraphInstantiate(exec, graph, 0);
         cuGraphDestroy(graph);
+        cuGraphUpload(exec, ctx.stream);  // its device-side setup now, not in the first replay
         return exec;
     }
 

@@ -13,14 +13,17 @@ import jcuda.driver.CUdeviceptr;
 /**
  * What a step tells the kernels, in device buffers at fixed addresses (so a captured CUDA graph replays with new
  * contents): per token its id, position, sequence index and (for logits) its row; per sequence where its block
- * table starts in one flat table array. Staged in pinned host memory and copied on the stream before the step.
+ * table starts in one flat table array. Staged in pinned host memory and copied on the stream before the step; two
+ * staging buffers in turn, so that a step staged while the previous one's copy still waits in the stream (a step
+ * launched ahead, {@link Lookahead}) never changes what that copy reads.
  */
 final class StepInputs {
     private final CudaContext ctx;
     private final int maxTokens;
     private final int maxSeqs;
     private final int maxTable;
-    private final CudaContext.Pinned host;
+    private final CudaContext.Pinned[] hosts = new CudaContext.Pinned[2];
+    private CudaContext.Pinned host;
     private final CUdeviceptr device;
 
     StepInputs(CudaContext ctx, int maxTokens, int maxSeqs, int maxTable) {
@@ -29,7 +32,7 @@ final class StepInputs {
         this.maxSeqs = maxSeqs;
         this.maxTable = maxTable;
         long ints = 4L * maxTokens + maxSeqs + maxTable;
-        this.host = ctx.pinned(4 * ints);
+        for (int i = 0; i < hosts.length; i++) hosts[i] = ctx.pinned(4 * ints);
         this.device = ctx.alloc(4 * ints);
     }
 
@@ -69,6 +72,7 @@ final class StepInputs {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a step of " + n + " tokens in " + chunks.size()
                     + " sequences exceeds the CUDA backend's " + maxTokens + " tokens / " + maxSeqs + " sequences");
         }
+        host = hosts[host == hosts[0] ? 1 : 0];
         IntBuffer ints = host.buffer().asIntBuffer();
         ints.put(0, b.tokens(), 0, n);
         ints.put(maxTokens, b.positions(), 0, n);
@@ -86,6 +90,13 @@ final class StepInputs {
             ints.put(4 * maxTokens + maxSeqs + flat, c.blockTable(), 0, used);
             flat += used;
         }
+        long span = 4L * maxTokens + maxSeqs + flat;
+        if (span <= ONE_COPY_INTS) {
+            // A copy costs the host a driver call and the stream a few microseconds however small it is: at decode
+            // sizes one copy of the whole span (unused gaps included) is cheaper than six of the used parts.
+            copy(0, span);
+            return;
+        }
         copy(0, n);
         copy(maxTokens, n);
         copy(2L * maxTokens, n);
@@ -93,6 +104,9 @@ final class StepInputs {
         copy(4L * maxTokens, chunks.size());
         copy(4L * maxTokens + maxSeqs, flat);
     }
+
+    /** The largest span of inputs staged as one copy: 64 KiB. */
+    static final long ONE_COPY_INTS = 16 * 1024;
 
     private void copy(long intOffset, long count) {
         if (count == 0) return;

@@ -29,11 +29,13 @@ import jcuda.driver.CUdeviceptr;
  *                             [--profile portable,fast,naive] [--greedy-on-backend true,false]
  * </pre>
  * Decode tok/s = batch × steps ÷ wall time of the steps, each step's greedy tokens chosen as the engine chooses them
- * for greedy requests: {@code --greedy-on-backend true} (default) takes each row's greedy choice from the GPU
+ * for greedy requests and fed to the next step as the engine feeds them; with the choice on the GPU, timed with
+ * decode steps launched ahead ("gpu, ahead": {@link Lookahead}, the default) and without ("gpu"): {@code --greedy-on-backend true} (default) takes each row's greedy choice from the GPU
  * (kernels/greedy_scan.cu, 12 bytes copied per row), {@code false} copies every logits row to the host and scans it
  * there (GreedyChoice.of: what Sampler does); both in the same model load when both are given. Per step, "wait" is
  * the host's time blocked on the device (the stream's synchronize) and "host" the rest of the step.
- * "graph alone" replays the step's graph back to back with no host work between (the device's share of a step).
+ * "graph alone" replays the step's graph back to back with no host work between (the device's share of a step);
+ * a second run of the same steps then prints where a step's time goes (StepTimeline: host and device parts).
  * {@code --eager} also times batch 1 with kernels launched one by one instead of a replayed CUDA graph.
  */
 public final class CudaDecodeBenchmark {
@@ -89,19 +91,33 @@ public final class CudaDecodeBenchmark {
                     for (int b : graphs ? batches : new int[] {1}) {
                         String alone = "";
                         for (boolean onGpu : greedyModes) {
-                            Decode d = decode(be, m, b, prompt, steps, perSeq, block, onGpu);
-                            if (graphs && alone.isEmpty()) {
-                                alone = String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps));
-                                be.startProfile();
-                                decode(be, m, b, prompt, 8, perSeq, block, onGpu);
-                                System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
-                                        + " tokens per sequence), " + be.stopProfile());
+                            // greedy on the GPU: with decode steps launched ahead (the default) and without
+                            for (boolean ahead : onGpu && graphs ? new boolean[] {true, false} : new boolean[] {false}) {
+                                be.lookahead(ahead);
+                                long[] before = be.lookahead();
+                                Decode d = decode(be, m, b, prompt, steps, perSeq, block, onGpu);
+                                long[] after = be.lookahead();
+                                if (ahead) {
+                                    System.err.println("batch " + b + " launched ahead: " + (after[0] - before[0])
+                                            + " steps read, " + (after[1] - before[1]) + " discarded");
+                                }
+                                if (graphs && !ahead && alone.isEmpty()) {
+                                    alone = String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps));
+                                    be.startTimeline();
+                                    decode(be, m, b, prompt, steps, perSeq, block, onGpu);
+                                    System.err.println("batch " + b + " step timeline: " + be.stopTimeline());
+                                    be.startProfile();
+                                    decode(be, m, b, prompt, 8, perSeq, block, onGpu);
+                                    System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
+                                            + " tokens per sequence), " + be.stopProfile());
+                                }
+                                rows.add(String.format(Locale.ROOT,
+                                        "| %s | decode%s | %d | %s | %s | %.1f | %.1f %% | %s | %.1f | %.1f | %.1f | %.0f GB/s |",
+                                        name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager",
+                                        onGpu ? (ahead ? "gpu, ahead" : "gpu") : "host", d.tps,
+                                        100 * d.tps / (roofline * b), alone, d.stepMicros, d.waitMicros,
+                                        d.stepMicros - d.waitMicros, copy / 1e9));
                             }
-                            rows.add(String.format(Locale.ROOT,
-                                    "| %s | decode%s | %d | %s | %s | %.1f | %.1f %% | %s | %.1f | %.1f | %.1f | %.0f GB/s |",
-                                    name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager",
-                                    onGpu ? "gpu" : "host", d.tps, 100 * d.tps / (roofline * b), alone, d.stepMicros,
-                                    d.waitMicros, d.stepMicros - d.waitMicros, copy / 1e9));
                         }
                     }
                     if (graphs) {
@@ -156,6 +172,7 @@ public final class CudaDecodeBenchmark {
         be.forward(first);
         boolean[] greedy = new boolean[batch];
         Arrays.fill(greedy, true);
+        int[] next = rnd.ints(batch, 0, vocab).toArray();  // then each sequence's greedy choice, as the engine feeds it
         int warm = 16;  // the JIT compiles the host path in the first steps
         long t0 = 0;
         long w0 = 0;
@@ -167,13 +184,16 @@ public final class CudaDecodeBenchmark {
             }
             List<SeqChunk> step = new ArrayList<>();
             for (int s = 0; s < batch; s++) {
-                step.add(new SeqChunk(s, new int[] {rnd.nextInt(vocab)}, prompt + i, tables.get(s), true));
+                step.add(new SeqChunk(s, new int[] {next[s]}, prompt + i, tables.get(s), true));
             }
             if (greedyOnGpu) {
-                for (GreedyChoice c : be.forward(step, greedy).greedy()) tokens += c.token();
+                GreedyChoice[] chosen = be.forward(step, greedy).greedy();
+                for (int s = 0; s < batch; s++) next[s] = chosen[s].token();
             } else {
-                for (float[] row : be.forward(step)) tokens += GreedyChoice.of(row).token();
+                float[][] rows = be.forward(step);
+                for (int s = 0; s < batch; s++) next[s] = GreedyChoice.of(rows[s]).token();
             }
+            for (int t : next) tokens += t;
         }
         double wall = System.nanoTime() - t0;
         sink = tokens;

@@ -220,6 +220,38 @@ class CudaMatchesCpuTest {
         }
     }
 
+    /**
+     * Decode attention a block per split (AttentionBlocks, kernels/attention_blocks.cu) after rope_kv.cu (blocks) and
+     * with RoPE and the KV write in the attention kernel (blocks-rope, the default), and a warp per split
+     * (attention_decode.cu, splits), KV dtypes: Qwen2-shaped (5 heads over 1 KV
+     * head, head_dim 64), Llama-shaped (head_dim 20), head_dim 18 (scalar rows), Qwen3 (q/k norm: rope_kv stays);
+     * chunks of 7 and 3 give steps of several tokens of one sequence (their rows made in the kernel, blocks-rope), and a
+     * 1,100-token prompt 18 splits, so that blocks take two splits each and the last block merges.
+     */
+    @ParameterizedTest
+    @CsvSource({"blocks, FP32", "blocks, BF16", "blocks, FP8_E5M2", "blocks-rope, FP32", "blocks-rope, BF16",
+            "blocks-rope, FP8_E4M3", "blocks-rope, FP8_E5M2", "splits, FP32", "splits, FP8_E4M3"})
+    void attentionVariant(String variant, KvCacheDtype kv) {
+        System.setProperty(AttentionBlocks.PROPERTY, variant);
+        try {
+            synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
+                    false, true, false, 0, List.of(1)), kv);
+            synthetic(new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4, 1e-5f,
+                    false, false, false, 0, List.of(1)), kv);
+            synthetic(new ModelConfig(Architecture.QWEN2, 72, 160, 2, 4, 2, 18, 300, 4096, 1e6, 1e-6f,
+                    false, true, false, 0, List.of(1)), kv);
+            synthetic(new ModelConfig(Architecture.QWEN3, 100, 172, 2, 5, 1, 20, 333, 4096, 1e6, 1e-6f,
+                    true, false, true, 0, List.of(1)), kv);
+            try (Arena arena = Arena.ofShared()) {
+                compare("attention " + variant + ", 18 splits", SyntheticModel.build(new ModelConfig(
+                        Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,
+                        List.of(1)), arena, 7), 1100, kv);
+            }
+        } finally {
+            System.clearProperty(AttentionBlocks.PROPERTY);
+        }
+    }
+
     /** Each narrow KV dtype on the Qwen2.5-0.5B layer shape (two layers), companions in the batch included. */
     @ParameterizedTest
     @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
