@@ -1,7 +1,7 @@
 // The whole decode step of one token (batch 1) in ONE persistent kernel: embed, every layer's q|k|v projection with
 // RMSNorm, bias, RoPE and the KV write (matvec_stream.cu's stream_impl with rope_epi.cuh's RopeEpi), attention
 // (attention_decode.cu's attention_splits_body), o + residual, gate/up + RMSNorm + SiLU, down + residual, then the
-// final RMSNorm fused into the lm_head. Phases are separated by a grid barrier (an integer counter; no float atomics).
+// final RMSNorm fused into the lm_head. Phases are separated by a grid barrier (grid_bar.cuh: integer counters).
 // Canonical order: that of the functions called, unchanged (numerics.md §2 dot, §4 RMSNorm, §5 SiLU, §7 RoPE, §8
 // attention in fixed splits of 64 positions, §9 the step); this file computes nothing itself, it only decides which
 // block runs which rows and when. CPU twin: engine backend/cpu/DecoderForward (MatMul.rows, RmsNorm.apply,
@@ -10,11 +10,15 @@
 // phase fall on warps by a rule of the row count and the grid alone, attention splits are fixed by position and
 // merged in increasing split order, and the grid is a property of the GPU, not of the batch or the step: which block
 // computes a value never changes it. The barriers order the phases; they add no arithmetic.
-// Why it is fast: a decode step at batch 1 is ~150 small kernels whose boundaries (ramp-up, drain) cost more than the
-// weights take to stream. Here there is one launch, and no weight depends on an activation, so each block requests
+// The idea it tests: a decode step at batch 1 is ~150 small kernels whose boundaries (ramp-up, drain) cost more than
+// the weights take to stream. Here there is one launch, and no weight depends on an activation, so each block requests
 // the next phase's weights before it waits at the barrier that ends the current one: its ring of shared-memory slots
 // (stream_impl issues its first copies, then waits in Gate::prepare) and, optionally, a window of the following
-// weights into L2 (cp.async.bulk.prefetch.L2), so DRAM keeps streaming while barriers, RoPE and attention run.
+// weights into L2 (cp.async.bulk.prefetch.L2). Measured (H200, docs/benchmarks.md 2026-12-02 13:48): 1.5x slower
+// than the chain; a grid barrier costs what a dependent-launch boundary does, every phase is bound by its chain of
+// dependent loads, not by bytes, and the L2 windows slow every phase down.
+// Step::flags: attention waits only for its head's q, k and v pairs (counted by the RoPE epilogue), the o projection
+// only for the attention blocks (counted as they finish): 3 grid barriers per layer instead of 5.
 // Activations are written once per step (a buffer per layer and phase): stream_impl stages its input with
 // non-coherent loads (__ldg), which must never meet a line this launch rewrote.
 #pragma once
