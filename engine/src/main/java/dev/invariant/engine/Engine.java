@@ -8,9 +8,10 @@ import dev.invariant.engine.backend.Backends;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelLoader;
 import dev.invariant.engine.text.Tokenizer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -21,7 +22,9 @@ import java.util.concurrent.locks.LockSupport;
 public final class Engine implements AutoCloseable {
     private final EngineConfig config;
     private final EngineCore core;
-    private final ConcurrentLinkedQueue<Submission> incoming = new ConcurrentLinkedQueue<>();
+    // Guarded by this object's lock; the engine thread moves it to its own queue, taken, in one piece.
+    private final ArrayDeque<Submission> incoming = new ArrayDeque<>();
+    private final ArrayDeque<Submission> taken = new ArrayDeque<>();
     private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean closing;
     private Thread loop;
@@ -133,6 +136,30 @@ public final class Engine implements AutoCloseable {
 
     /** Queues a request for the engine thread; the future completes with its result (errors included). */
     public synchronized CompletableFuture<GenerationResult> submit(Request r, TokenListener listener) {
+        CompletableFuture<GenerationResult> f = enqueue(r, listener);
+        wake();
+        return f;
+    }
+
+    /**
+     * Queues several requests at once: the engine thread takes them all in the same pass, so they start in the same
+     * step (as far as the scheduler's batch limits allow) instead of the first ones starting alone while the rest
+     * are still being queued. Each request meets the same admission rules as through {@link #submit}; the futures
+     * come back in request order.
+     */
+    public synchronized List<CompletableFuture<GenerationResult>> submitAll(List<Submitted> requests) {
+        var futures = new ArrayList<CompletableFuture<GenerationResult>>(requests.size());
+        for (Submitted s : requests) futures.add(enqueue(s.request(), s.listener()));
+        if (!requests.isEmpty()) wake();
+        return futures;
+    }
+
+    /** A request and the listener of its tokens, for {@link #submitAll}. */
+    public record Submitted(Request request, TokenListener listener) {
+    }
+
+    // The admission rules, for submit and submitAll alike. Called holding this object's lock.
+    private CompletableFuture<GenerationResult> enqueue(Request r, TokenListener listener) {
         CompletableFuture<GenerationResult> f = new CompletableFuture<>();
         if (closing) {
             f.complete(GenerationResult.failed(r.requestId(), config.profile(),
@@ -146,17 +173,29 @@ public final class Engine implements AutoCloseable {
         }
         pending.incrementAndGet();
         incoming.add(new Submission(r, listener, f));
+        return f;
+    }
+
+    // Called holding this object's lock, once per submit or submitAll.
+    private void wake() {
         if (loop == null) {
             loop = Thread.ofPlatform().name("invariant-engine").daemon().start(this::runLoop);
         }
         LockSupport.unpark(loop);
-        return f;
+    }
+
+    /** Moves everything submitted so far to the engine thread's own queue: a submitAll arrives whole or not at all. */
+    private synchronized boolean takeIncoming() {
+        taken.addAll(incoming);
+        incoming.clear();
+        return closing;
     }
 
     private void runLoop() {
         while (true) {
+            boolean closed = takeIncoming();
             Submission s;
-            while (core.canAdmit() && (s = incoming.poll()) != null) {
+            while (core.canAdmit() && (s = taken.poll()) != null) {
                 Submission sub = s;
                 core.add(sub.request(), sub.listener(), res -> {
                     pending.decrementAndGet();
@@ -165,7 +204,8 @@ public final class Engine implements AutoCloseable {
             }
             if (core.hasWork()) {
                 core.step();
-            } else if (closing && incoming.isEmpty()) {
+            } else if (closed && taken.isEmpty()) {
+                // closing was read with the incoming queue emptied under the lock: nothing can be queued after it
                 return;
             } else {
                 LockSupport.parkNanos(50_000_000L);

@@ -2,6 +2,7 @@ package dev.invariant.worker;
 
 import dev.invariant.worker.config.WorkerConfig;
 import dev.invariant.worker.engine.EngineService;
+import dev.invariant.worker.kafka.Intake;
 import dev.invariant.worker.kafka.Publisher;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -11,11 +12,11 @@ import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /**
- * Graceful shutdown (SIGTERM), before the Kafka connector closes: stop admitting (the intake stops pulling), let
- * admitted requests finish and their completions be acknowledged, so the connector commits those offsets as it
- * closes. Whatever is not done when the drain budget runs out is handed back: its record is never acknowledged, so
- * its offset stays uncommitted and the next worker of the group re-runs it (same answer, by construction). At the
- * end of the grace period the process exits whatever is still running.
+ * Graceful shutdown (SIGTERM): stop admitting (the intake stops taking records), let admitted requests finish and
+ * their completions be acknowledged, then stop the intake, which commits those offsets as it closes. Whatever is
+ * not done when the drain budget runs out is handed back: its record is never acknowledged, so its offset stays
+ * uncommitted and the next worker of the group re-runs it (same answer, by construction). At the end of the grace
+ * period the process exits whatever is still running.
  */
 @ApplicationScoped
 public class Shutdown {
@@ -36,12 +37,13 @@ public class Shutdown {
         }, "invariant-sigterm"));
     }
 
-    void onStop(@Observes ShutdownEvent event, EngineService engines, Publisher publisher, WorkerConfig config) {
+    void onStop(@Observes ShutdownEvent event, EngineService engines, Publisher publisher, Intake intake,
+                WorkerConfig config) {
         Duration grace = config.shutdown().gracePeriod();
         long start = signalled != 0 ? signalled : System.nanoTime();
         long deadline = start + grace.toNanos();
-        // Closing the Kafka clients (committing what was acknowledged; the connector's own graceful close takes
-        // about 2 s) needs the last part of the period.
+        // Closing the Kafka clients (committing what was acknowledged, leaving the group: a few seconds at most)
+        // needs the last part of the period.
         long drainEnd = deadline - Math.min(grace.toNanos() / 2, Duration.ofSeconds(5).toNanos());
         var drain = Thread.ofPlatform().name("invariant-drain").daemon().start(engines::drain);
         try {
@@ -59,6 +61,7 @@ public class Shutdown {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        intake.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     /** The hard bound: a hung client or a stuck close cannot keep the process past the grace period. */

@@ -6,8 +6,11 @@ import dev.invariant.schemas.registry.RegistryException;
 import dev.invariant.schemas.serde.AvroWireCodec;
 import dev.invariant.schemas.serde.SubjectNames;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -51,6 +54,22 @@ final class Clients implements AutoCloseable {
 
     RecordMetadata send(dev.invariant.schemas.InferenceRequest r) {
         return send(new ProducerRecord<>(Topics.REQUESTS, key(r.getRequestId()), encode(Topics.REQUESTS, r)));
+    }
+
+    /** Sends every request before waiting for any acknowledgement: they are all in flight at once. */
+    void sendAll(List<dev.invariant.schemas.InferenceRequest> requests) {
+        var acks = new ArrayList<Future<RecordMetadata>>();
+        for (var r : requests) {
+            acks.add(producer.send(new ProducerRecord<>(Topics.REQUESTS, key(r.getRequestId()),
+                    encode(Topics.REQUESTS, r))));
+        }
+        for (var a : acks) {
+            try {
+                a.get();
+            } catch (InterruptedException | ExecutionException e) {
+                throw new AssertionError("producing to " + Topics.REQUESTS + " failed", e);
+            }
+        }
     }
 
     RecordMetadata sendRaw(String key, byte[] value) {

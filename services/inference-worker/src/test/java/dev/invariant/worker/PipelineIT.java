@@ -66,9 +66,11 @@ class PipelineIT {
             int maxBatchAt64 = 0;
             for (int n : new int[] {1, 8, 64}) {
                 String prefix = "rep-" + n + "-";
+                var batch = new ArrayList<InferenceRequest>();
                 for (int k = 0; k < n; k++) {
-                    clients.send(Requests.sampled(prefix + k, "Lily and Ben were best friends.", 32, 0.8f, 1234L).build());
+                    batch.add(Requests.sampled(prefix + k, "Lily and Ben were best friends.", 32, 0.8f, 1234L).build());
                 }
+                clients.sendAll(batch);
                 List<Completion> got = completions.awaitCount(c -> c.getRequestId().startsWith(prefix), n, WAIT);
                 assertEquals(n, got.size());
                 all.addAll(got);
@@ -81,7 +83,10 @@ class PipelineIT {
             Set<String> hashes = all.stream().map(Completion::getOutputHash).collect(Collectors.toSet());
             assertEquals(1, fingerprints.size(), "one request, one fingerprint: " + fingerprints);
             assertEquals(1, hashes.size(), "one request must give one output hash at any concurrency: " + hashes);
-            assertTrue(maxBatchAt64 >= 8, "64 requests in flight were batched together (largest batch seen: "
+            System.out.println("PipelineIT: largest batch seen with 64 requests in flight: " + maxBatchAt64);
+            // Each round's requests are produced together, so they are in flight together: one sent per broker
+            // round trip instead left the batch size to the race between the engine and the broker (7 to 56 seen).
+            assertTrue(maxBatchAt64 >= 32, "64 requests in flight were batched together (largest batch seen: "
                     + maxBatchAt64 + ")");
         }
     }

@@ -1,27 +1,18 @@
 package dev.invariant.worker.config;
 
-import io.smallrye.config.ConfigSourceInterceptor;
-import io.smallrye.config.ConfigSourceInterceptorContext;
-import io.smallrye.config.ConfigValue;
 import java.util.Locale;
 
 /**
- * {@code invariant.delivery.guarantee}, and what it implies for the requests consumer, applied as configuration so
- * that one setting switches the mode: under {@code exactly-once} the offsets are committed inside the worker's
- * transactions: the connector's own commits are off ({@code commit-strategy=ignore}).
+ * {@code invariant.delivery.guarantee}: {@code at-least-once} (the intake commits offsets up to the requests whose
+ * outcomes the broker acknowledged) or {@code exactly-once} (the offsets are committed inside the worker's
+ * transactions and the consumer itself commits nothing).
  */
-public final class DeliveryGuarantee implements ConfigSourceInterceptor {
+public final class DeliveryGuarantee {
     public static final String AT_LEAST_ONCE = "at-least-once";
     public static final String EXACTLY_ONCE = "exactly-once";
     static final String PROPERTY = "invariant.delivery.guarantee";
-    private static final String COMMIT_STRATEGY = "mp.messaging.incoming.requests.commit-strategy";
 
     private final boolean exactlyOnce;
-
-    /** For the interceptor's service registration. */
-    public DeliveryGuarantee() {
-        this(false);
-    }
 
     private DeliveryGuarantee(boolean exactlyOnce) {
         this.exactlyOnce = exactlyOnce;
@@ -42,14 +33,5 @@ public final class DeliveryGuarantee implements ConfigSourceInterceptor {
             default -> throw new IllegalArgumentException(PROPERTY + " is '" + value + "': use " + AT_LEAST_ONCE
                     + " (the default) or " + EXACTLY_ONCE);
         };
-    }
-
-    @Override
-    public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
-        ConfigValue value = context.proceed(name);
-        if (!name.equals(COMMIT_STRATEGY) || value == null) return value;
-        ConfigValue mode = context.proceed(PROPERTY);
-        if (mode == null || mode.getValue() == null || !parse(mode.getValue())) return value;
-        return value.withValue("ignore");
     }
 }

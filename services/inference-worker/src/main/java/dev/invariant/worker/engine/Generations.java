@@ -1,5 +1,6 @@
 package dev.invariant.worker.engine;
 
+import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Request;
@@ -7,6 +8,8 @@ import dev.invariant.engine.api.TokenListener;
 import dev.invariant.worker.config.WorkerConfig;
 import dev.invariant.worker.metrics.WorkerMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
@@ -33,15 +36,46 @@ public class Generations {
         this.logTexts = config.log().texts();
     }
 
+    /** A request for {@link #runAll}, with the listener of its tokens and when the worker received it. */
+    public record Run(Request request, TokenListener listener, long arrivedNanos) {
+    }
+
     /**
      * Submits {@code r}; the caller holds an admission permit. The future completes on the engine thread.
      *
      * @param arrivedNanos {@link System#nanoTime()} when the worker received the request
      */
     public CompletableFuture<Finished> run(Request r, TokenListener listener, long arrivedNanos) {
+        double before = beforeEngine(r, arrivedNanos);
+        return finished(r, before, engines.engine().submit(r, listener));
+    }
+
+    /**
+     * Submits requests together ({@link Engine#submitAll}): they start in the same engine step. The caller holds a
+     * permit for each; the futures come back in order and complete on the engine thread.
+     */
+    public List<CompletableFuture<Finished>> runAll(List<Run> runs) {
+        var before = new double[runs.size()];
+        var submitted = new ArrayList<Engine.Submitted>(runs.size());
+        for (int i = 0; i < runs.size(); i++) {
+            Run run = runs.get(i);
+            before[i] = beforeEngine(run.request(), run.arrivedNanos());
+            submitted.add(new Engine.Submitted(run.request(), run.listener()));
+        }
+        List<CompletableFuture<GenerationResult>> results = engines.engine().submitAll(submitted);
+        var out = new ArrayList<CompletableFuture<Finished>>(runs.size());
+        for (int i = 0; i < runs.size(); i++) out.add(finished(runs.get(i).request(), before[i], results.get(i)));
+        return out;
+    }
+
+    private double beforeEngine(Request r, long arrivedNanos) {
         double before = (System.nanoTime() - arrivedNanos) / 1e6;
         if (logTexts) LOG.infof("request %s prompt: %s", r.requestId(), r.prompt());
-        return engines.engine().submit(r, listener).thenApply(g -> {
+        return before;
+    }
+
+    private CompletableFuture<Finished> finished(Request r, double before, CompletableFuture<GenerationResult> result) {
+        return result.thenApply(g -> {
             metrics.finished(g, before);
             if (logTexts) LOG.infof("request %s completion: %s", r.requestId(), g.text());
             return new Finished(g, before);

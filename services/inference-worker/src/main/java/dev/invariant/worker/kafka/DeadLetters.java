@@ -2,7 +2,6 @@ package dev.invariant.worker.kafka;
 
 import dev.invariant.schemas.DeadLetter;
 import dev.invariant.schemas.Topics;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -10,18 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
-/** The DeadLetter record (and the SmallRye-style dead-letter headers) for a request record that cannot be read. */
+/** The DeadLetter record (and the dead-letter headers SmallRye's connector writes) for a request record that cannot be read. */
 public final class DeadLetters {
     private DeadLetters() {
     }
 
-    public static DeadLetter of(IncomingKafkaRecordMetadata<?, ?> meta, byte[] key, byte[] value, Throwable why) {
+    public static DeadLetter of(String topic, int partition, long offset, byte[] key, byte[] value, Throwable why) {
         return DeadLetter.newBuilder()
                 .setOriginalKey(key == null ? null : ByteBuffer.wrap(key))
                 .setOriginalValue(ByteBuffer.wrap(value == null ? new byte[0] : value))
-                .setTopic(meta == null ? "" : meta.getTopic())
-                .setPartition(meta == null ? -1 : meta.getPartition())
-                .setOffset(meta == null ? -1L : meta.getOffset())
+                .setTopic(topic)
+                .setPartition(partition)
+                .setOffset(offset)
                 .setReason(reason(why))
                 .setErrorClass(why.getClass().getName())
                 .setTimestamp(Instant.now())

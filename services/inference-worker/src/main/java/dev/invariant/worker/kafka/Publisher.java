@@ -4,36 +4,39 @@ import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionChunk;
 import dev.invariant.schemas.DeadLetter;
 import dev.invariant.worker.config.WorkerConfig;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes completions, chunks and dead letters through one idempotent producer ({@code acks=all}). Each
- * returned future completes when the broker has acknowledged the record, which is when the request's offset may
- * be committed. A record that cannot be sent (registry or broker unavailable) is retried until it is sent: nothing
- * is dropped.
+ * Publishes completions, chunks and dead letters through one idempotent producer ({@code acks=all}, the
+ * {@code mp.messaging.outgoing.out.*} settings). Each returned future completes when the broker has acknowledged
+ * the record (in the producer's callback, on its network thread), which is when the request's offset may be
+ * committed. A record that cannot be sent (registry or broker unavailable) is retried until it is sent: nothing is
+ * dropped.
  *
- * <p>A record whose topic's schema is already registered, while no earlier record waits to be handed to the
- * producer, is encoded and handed over on the caller's thread (the engine's): a thread hand-off less per
- * completion (docs/benchmarks.md). Any other record goes to the one publishing thread, and so does every record
- * after it until it has been handed over, so the engine thread never waits on the registry and a request's chunks
- * and completion still leave in the order they were made.
+ * <p>A record is encoded and given to the producer on the caller's thread (the engine's), with no thread between
+ * the engine and the producer (docs/benchmarks.md), when its topic's schema is registered, its topic has been
+ * written to before (so {@code send} finds the topic's metadata and cannot block on it) and no earlier record
+ * waits to be handed over. Any other record goes to the one publishing thread, and so does every record after it
+ * until it has been handed over, so the engine thread never waits on the registry or the broker and a request's
+ * chunks and completion still leave in the order they were made.
  */
 @ApplicationScoped
 public class Publisher implements OutcomeSink {
@@ -42,19 +45,19 @@ public class Publisher implements OutcomeSink {
 
     private final WorkerConfig config;
     private final RecordCodec codec;
-    @Inject
-    @Channel("out")
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-    Emitter<byte[]> out;
+    private final KafkaProducer<byte[], byte[]> producer;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("invariant-publish").daemon().factory());
     private final AtomicInteger unacknowledged = new AtomicInteger();
     // Records given to send() and not yet handed to the producer (waiting for the publishing thread or a retry).
     private final AtomicInteger notHandedOver = new AtomicInteger();
+    // Topics a record was acknowledged on: the producer has their metadata.
+    private final Set<String> known = ConcurrentHashMap.newKeySet();
 
-    public Publisher(WorkerConfig config, RecordCodec codec) {
+    public Publisher(WorkerConfig config, RecordCodec codec, KafkaSettings settings) {
         this.config = config;
         this.codec = codec;
+        this.producer = new KafkaProducer<>(settings.producer(), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /**
@@ -100,7 +103,7 @@ public class Publisher implements OutcomeSink {
         unacknowledged.incrementAndGet();
         done.whenComplete((v, e) -> unacknowledged.decrementAndGet());
         boolean first = notHandedOver.getAndIncrement() == 0;
-        if (first && codec.writesWithoutRegistry(topic)) {
+        if (first && known.contains(topic) && codec.writesWithoutRegistry(topic)) {
             attempt(topic, partition, key, value, headers, done, 1);
         } else {
             thread.execute(() -> attempt(topic, partition, key, value, headers, done, 1));
@@ -117,21 +120,17 @@ public class Publisher implements OutcomeSink {
             retry(topic, partition, key, value, headers, done, attempt, e);
             return;
         }
-        var meta = OutgoingKafkaRecordMetadata.<byte[]>builder().withTopic(topic).withKey(key)
-                .withHeaders(new RecordHeaders(headers.toArray(RecordHeader[]::new)));
-        if (partition >= 0) meta.withPartition(partition);
-        Message<byte[]> m = Message.of(bytes).addMetadata(meta.build())
-                .withAck(() -> {
-                    done.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(e -> {
-                    notHandedOver.incrementAndGet();
-                    retry(topic, partition, key, value, headers, done, attempt, e);
-                    return CompletableFuture.completedFuture(null);
-                });
+        var record = new ProducerRecord<>(topic, partition < 0 ? null : partition, key, bytes, List.<Header>copyOf(headers));
         try {
-            out.send(m);
+            producer.send(record, (meta, e) -> {
+                if (e == null) {
+                    known.add(topic);
+                    done.complete(null);
+                    return;
+                }
+                notHandedOver.incrementAndGet();
+                retry(topic, partition, key, value, headers, done, attempt, e);
+            });
         } catch (RuntimeException e) {
             retry(topic, partition, key, value, headers, done, attempt, e);
             return;
@@ -144,6 +143,12 @@ public class Publisher implements OutcomeSink {
         LOG.warnf("publishing to %s failed (attempt %d), retrying in %d ms: %s", topic, attempt, RETRY_MS, cause);
         thread.schedule(() -> attempt(topic, partition, key, value, headers, done, attempt + 1),
                 RETRY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    @PreDestroy
+    void close() {
+        thread.shutdownNow();
+        producer.close(Duration.ofSeconds(2));
     }
 
     static byte[] utf8(String s) {

@@ -2,18 +2,16 @@ package dev.invariant.worker.kafka;
 
 import dev.invariant.worker.config.WorkerConfig;
 import dev.invariant.worker.engine.EngineService;
-import io.smallrye.common.annotation.Identifier;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,23 +40,21 @@ public class TransactionalOutbox {
     @Inject
     EngineService engines;
     @Inject
-    KafkaClientService clients;
-    @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafka;
+    KafkaSettings settings;
 
     private final ExecutorService thread = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("invariant-transactions").daemon().factory());
     private KafkaProducer<byte[], byte[]> producer;
 
-    /** Writes the records and commits the offsets in one transaction; completes when it is committed. */
-    CompletableFuture<Void> commit(List<Outgoing> records, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        // The group's current generation: a worker that lost these partitions in a rebalance cannot commit them.
-        return clients.getConsumer("requests").consumerGroupMetadata().subscribeAsCompletionStage()
-                .thenApplyAsync(group -> {
-                    run(records, offsets, group);
-                    return null;
-                }, thread);
+    /**
+     * Writes the records and commits the offsets in one transaction; completes when it is committed.
+     *
+     * @param group the consumer's group metadata when the transaction runs (its current generation: a worker that
+     *              lost these partitions in a rebalance cannot commit them)
+     */
+    CompletableFuture<Void> commit(List<Outgoing> records, Map<TopicPartition, OffsetAndMetadata> offsets,
+                                   Supplier<ConsumerGroupMetadata> group) {
+        return CompletableFuture.runAsync(() -> run(records, offsets, group.get()), thread);
     }
 
     private void run(List<Outgoing> records, Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
@@ -112,10 +108,7 @@ public class TransactionalOutbox {
 
     private KafkaProducer<byte[], byte[]> producer() {
         if (producer == null) {
-            var p = new HashMap<String, Object>();
-            kafka.forEach((k, v) -> {
-                if (ProducerConfig.configNames().contains(k)) p.put(k, v);
-            });
+            var p = settings.sharedProducer();
             p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             p.put(ProducerConfig.ACKS_CONFIG, "all");
