@@ -136,6 +136,7 @@ public class Intake {
 
     private void run() {
         try {
+            Warmup.run(engines, config.warmup(), () -> running);
             consumer = new KafkaConsumer<>(settings.consumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             consumer.subscribe(List.of(config.topics().requests()), new Rebalance());
             started = true;
