@@ -25,26 +25,36 @@
 // Shared memory: headDim (q) + warps * (SPLIT (e) + SPLIT (offsets) + SPLIT * headDim (v rows) + SPLIT * kst (k rows))
 // floats, kst = key_stride(headDim): a key row padded so that the threads of a warp, each reading its own row, hit
 // different banks.
-template <class KV>
+// Where the work lies (at): unit() = token * heads + head, group() of groups(), warps() taking splits per block and
+// this thread's warp(); the kernel's are its block's (InGrid), a persistent kernel passes its own (a warp with
+// nothing to do gives warp() >= the splits, so its loop is empty). Every thread of the block must call it.
+struct InGrid {
+    __device__ __forceinline__ unsigned unit() const { return blockIdx.x; }
+    __device__ __forceinline__ unsigned group() const { return blockIdx.y; }
+    __device__ __forceinline__ unsigned groups() const { return gridDim.y; }
+    __device__ __forceinline__ unsigned warps() const { return blockDim.x >> 5; }
+    __device__ __forceinline__ unsigned warp() const { return threadIdx.x >> 5; }
+};
+template <class KV, class At = InGrid>
 __device__ __forceinline__ void attention_splits_body(const float* qkv, float* part, const int* positions,
                                                       const int* tokSeq, const int* seqTableStart, const int* tables,
                                                       const typename KV::T* keyCache,
                                                       const typename KV::T* valueCache, int heads, int kvHeads,
                                                       int headDim, int blockSize, float scale, int maxSplits,
-                                                      float* out, int* done) {
+                                                      float* out, int* done, At at = At()) {
     extern __shared__ float4 smem4[];
     float* smem = reinterpret_cast<float*>(smem4);
-    const int t = blockIdx.x / heads;
-    const int h = blockIdx.x - t * heads;
+    const int t = at.unit() / heads;
+    const int h = at.unit() - t * heads;
     const int kvh = h / (heads / kvHeads);
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
     const int pos = positions[t];
     const int splits = pos / SPLIT + 1;
-    const int warps = blockDim.x >> 5;
-    const int warp = threadIdx.x >> 5;
+    const int warps = at.warps();
+    const int warp = at.warp();
     const int lane = threadIdx.x & 31;
-    const int first = blockIdx.y * warps;
+    const int first = at.group() * warps;
     if (first >= splits) return;  // the whole block: nothing to do at this position
     const int* table = tables + seqTableStart[tokSeq[t]];
 
@@ -62,7 +72,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     __syncthreads();
 
     const bool vec = KV::IS_F32 && (headDim & 3) == 0 && (kvDim & 3) == 0;
-    for (int s = first + warp; s < splits; s += gridDim.y * warps) {
+    for (int s = first + warp; s < splits; s += at.groups() * warps) {
         const int j0 = s * SPLIT;
         const int j1 = min(pos, j0 + SPLIT - 1);
         const int len = j1 - j0 + 1;
@@ -115,7 +125,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
         }
         if (vec) asm volatile("cp.async.wait_all;" ::: "memory");
         __syncwarp();
-        float* rec = part + ((long long)blockIdx.x * maxSplits + s) * (headDim + 2);
+        float* rec = part + ((long long)at.unit() * maxSplits + s) * (headDim + 2);
         if (lane == 0) {
             float l = 0.0f;
             for (int j = 0; j < len; j++) l = l + ew[j];
@@ -132,9 +142,9 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     }
     if (out == nullptr) return;  // records only (naive merges them its own way)
     // The blocks of this (token, head) that have splits; the last of them to finish merges.
-    const int active = min((int)gridDim.y, (splits + warps - 1) / warps);
-    if (!last_to_finish(done, blockIdx.x, active)) return;
-    merge_splits(part + (long long)blockIdx.x * maxSplits * (headDim + 2),
+    const int active = min((int)at.groups(), (splits + warps - 1) / warps);
+    if (!last_to_finish(done, at.unit(), active)) return;
+    merge_splits(part + (long long)at.unit() * maxSplits * (headDim + 2),
                  out + (long long)t * heads * headDim + h * headDim, splits, headDim);
 }
 

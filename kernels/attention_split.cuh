@@ -22,18 +22,53 @@ __device__ __forceinline__ void cp_async16(void* dst, const void* src) {
 
 // The merge of a (token, head)'s split records, a thread per output value: in increasing s, M = max m_s,
 // c_s = exp(m_s - M), L = L + l_s * c_s, O[d] = fmaf(o_s[d], c_s, O[d]); out[d] = O[d] / L. Loads through L2
-// (__ldcg): other blocks wrote most records.
+// (__ldcg): other blocks wrote most records. The records are requested MERGE_BATCH splits at a time, all at once, and
+// then added in order (with at most MERGE_BATCH splits, m_s, l_s and o_s[d] in one round trip to L2, not one per load).
+#define MERGE_BATCH 8
 __device__ __forceinline__ void merge_splits(const float* rec, float* dst, int splits, int headDim) {
+    const int stride = headDim + 2;
     float bigM = __int_as_float(0xff800000);
-    for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, __ldcg(rec + (long long)s * (headDim + 2)));
+    if (splits > MERGE_BATCH) {
+        for (int s0 = 0; s0 < splits; s0 += MERGE_BATCH) {
+            float m[MERGE_BATCH];
+#pragma unroll
+            for (int q = 0; q < MERGE_BATCH; q++) {
+                if (s0 + q < splits) m[q] = __ldcg(rec + (long long)(s0 + q) * stride);
+            }
+#pragma unroll
+            for (int q = 0; q < MERGE_BATCH; q++) {
+                if (s0 + q < splits) bigM = inv::jmax(bigM, m[q]);
+            }
+        }
+    }
     for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
         float bigL = 0.0f;
         float acc = 0.0f;
-        for (int s = 0; s < splits; s++) {
-            const float* r = rec + (long long)s * (headDim + 2);
-            const float c = inv::exp_canon(__ldcg(r) - bigM);
-            bigL = bigL + __ldcg(r + 1) * c;
-            acc = fmaf(__ldcg(r + 2 + d), c, acc);
+        for (int s0 = 0; s0 < splits; s0 += MERGE_BATCH) {
+            float m[MERGE_BATCH], l[MERGE_BATCH], o[MERGE_BATCH];
+#pragma unroll
+            for (int q = 0; q < MERGE_BATCH; q++) {
+                if (s0 + q < splits) {
+                    const float* r = rec + (long long)(s0 + q) * stride;
+                    m[q] = __ldcg(r);
+                    l[q] = __ldcg(r + 1);
+                    o[q] = __ldcg(r + 2 + d);
+                }
+            }
+            if (splits <= MERGE_BATCH) {  // M from the m_s just loaded
+#pragma unroll
+                for (int q = 0; q < MERGE_BATCH; q++) {
+                    if (q < splits) bigM = inv::jmax(bigM, m[q]);
+                }
+            }
+#pragma unroll
+            for (int q = 0; q < MERGE_BATCH; q++) {
+                if (s0 + q < splits) {
+                    const float c = inv::exp_canon(m[q] - bigM);
+                    bigL = bigL + l[q] * c;
+                    acc = fmaf(o[q], c, acc);
+                }
+            }
         }
         dst[d] = acc / bigL;
     }
