@@ -30,15 +30,29 @@ static int att_smem(const Step& s, int warps) {  // Kernels.java's decodeSmem
     return 4 * s.headDim + warps * 4 * (64 * s.headDim + 64 * (s.headDim + 4) + 128);
 }
 
-static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, bool pdl) {
+// The chain's projection kernels: the backend's _w16 ring, or matvec_stream.cu's kernel at another ring shape (the
+// same values).
+template <int FLAGS, int NSLOT, int SEGG, int NW>
+__global__ void __launch_bounds__(32 * NW, 1) ring_kernel(const unsigned short* W, const float* x, const int* xrows,
+        const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, int k, int stride,
+        int ldx) {
+    stream_impl<unsigned short, FLAGS, NSLOT, SEGG, NW>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx);
+}
+struct Ring { const void* f[3]; int nw, nslot, segg; };  // f: plain, norm, norm + silu
+static const Ring W16_RING = {{(const void*)matvec_stream_bf16_w16, (const void*)matvec_stream_bf16_norm_w16,
+                               (const void*)matvec_stream_bf16_norm_silu_w16}, W16_WARPS, W16_SLOTS, SEG_GROUPS};
+static const Ring RING_6X3 = {{(const void*)ring_kernel<0, 6, 3, 16>, (const void*)ring_kernel<STREAM_NORM, 6, 3, 16>,
+                               (const void*)ring_kernel<STREAM_NORM | STREAM_SILU, 6, 3, 16>}, 16, 6, 3};
+
+static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, bool pdl, const Ring& rg = W16_RING) {
     const int H = s.H, Q = s.Q, I = s.I;
     const unsigned short* head = s.w + s.layers * layer_weights(s);
-    const int ring = W16_WARPS * W16_SLOTS * SLOT_BYTES, k4 = 4 * ((H + 3) & ~3), i4 = 4 * ((I + 3) & ~3);
-    auto mv = [&](const void* f, const unsigned short* W, const float* x, const float* nw, float* y, const float* bias,
+    const int ring = rg.nw * rg.nslot * STREAM_SLOT_BYTES(rg.segg), k4 = 4 * ((H + 3) & ~3), i4 = 4 * ((I + 3) & ~3);
+    auto mv = [&](int fi, const unsigned short* W, const float* x, const float* nw, float* y, const float* bias,
                   const float* resid, int rows, int k, int smem) {
         const int* xrows = nullptr; float eps = s.eps; int stride = k, ldx = k;
         void* args[] = {&W, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx};
-        launch(st, f, dim3(g_sms), dim3(32 * W16_WARPS), args, smem, pdl, false);
+        launch(st, rg.f[fi], dim3(g_sms), dim3(32 * rg.nw), args, smem, pdl, false);
     };
     {
         const int* tok = s.tokens; float* x = c.x; int hh = H;
@@ -49,7 +63,7 @@ static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, b
         const unsigned short* w = s.w + l * layer_weights(s);
         const float* f = s.f + l * layer_floats(s);
         float* keys = s.keys + l * s.kvFloats; float* values = s.values + l * s.kvFloats;
-        mv((const void*)matvec_stream_bf16_norm_w16, w, c.x, f, c.qkv, f + 2 * H, nullptr, Q, H, ring + 2 * k4);
+        mv(1, w, c.x, f, c.qkv, f + 2 * H, nullptr, Q, H, ring + 2 * k4);
         {
             float* qkv = c.qkv; const float* nul = nullptr; float eps = s.eps;
             int heads = s.heads, kvh = s.kvHeads, hd = s.headDim, bs = s.blockSize;
@@ -68,14 +82,12 @@ static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, b
                    att_smem(s, ATT_WARPS), pdl, false);
         }
         const long long QH = (long long)Q * H, HH = (long long)H * H, GH = 2LL * I * H;
-        mv((const void*)matvec_stream_bf16_w16, w + QH, c.attn, nullptr, c.x, nullptr, c.x, H, H, ring + k4);
-        mv((const void*)matvec_stream_bf16_norm_silu_w16, w + QH + HH, c.x, f + H, c.h, nullptr, nullptr, 2 * I, H,
-           ring + 2 * k4);
-        mv((const void*)matvec_stream_bf16_w16, w + QH + HH + GH, c.h, nullptr, c.x, nullptr, c.x, H, I, ring + i4);
+        mv(0, w + QH, c.attn, nullptr, c.x, nullptr, c.x, H, H, ring + k4);
+        mv(2, w + QH + HH, c.x, f + H, c.h, nullptr, nullptr, 2 * I, H, ring + 2 * k4);
+        mv(0, w + QH + HH + GH, c.h, nullptr, c.x, nullptr, c.x, H, I, ring + i4);
         if (record) CK(cudaMemcpyAsync(c.rec + (long long)l * H, c.x, 4 * H, cudaMemcpyDeviceToDevice, st));
     }
-    mv((const void*)matvec_stream_bf16_norm_w16, head, c.x, s.f + s.layers * layer_floats(s), c.logits, nullptr,
-       nullptr, s.V, H, ring + 2 * k4);
+    mv(1, head, c.x, s.f + s.layers * layer_floats(s), c.logits, nullptr, nullptr, s.V, H, ring + 2 * k4);
 }
 
 // A persistent kernel shape and how it is run.

@@ -8,7 +8,8 @@
 // every layer, the last layer's q|k|v, the logits; once before timing and again after the timed replays. Then one
 // table: us per step, % of the roofline (weight bytes per step at the copy bandwidth measured here), per variant:
 // ring copies issued before the barrier's wait or after it, an L2 window of the weights ahead, the barrier style,
-// warps and blocks per SM. Also the cost of a grid barrier alone.
+// warps and blocks per SM, slots per warp; and the chain itself with a ring of 6 slots that hold one 0.5B row each
+// (a warp's whole slice of a 0.5B projection requested before it waits). Also the cost of a grid barrier alone.
 // Build: bench/device/kernels/build. Run: step_persistent [--reps N] [--ctx 32,512] [--layers N].
 #include "step_check.cuh"
 
@@ -109,15 +110,20 @@ int main(int argc, char** argv) {
         CK(cudaFuncSetAttribute(fn, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
         return want <= room;
     };
+    bool ring6 = true;  // the chain's 16 x 6 x 3 ring fits (else that row is skipped)
     {
         const int ring = W16_WARPS * W16_SLOTS * SLOT_BYTES, k4 = 4 * ((s.H + 3) & ~3), i4 = 4 * ((s.I + 3) & ~3);
         bool ok = allow("matvec_stream_bf16_w16", (const void*)matvec_stream_bf16_w16, ring + std::max(k4, i4));
         ok &= allow("matvec_stream_bf16_norm_w16", (const void*)matvec_stream_bf16_norm_w16, ring + 2 * k4);
         ok &= allow("matvec_stream_bf16_norm_silu_w16", (const void*)matvec_stream_bf16_norm_silu_w16, ring + 2 * k4);
         ok &= allow("attention_splits", (const void*)attention_splits, att_smem(s, ATT_WARPS));
+        const int r6 = RING_6X3.nw * RING_6X3.nslot * STREAM_SLOT_BYTES(RING_6X3.segg);
+        ring6 &= allow("chain ring 16x6x3", RING_6X3.f[0], r6 + std::max(k4, i4));
+        ring6 &= allow("chain ring 16x6x3 norm", RING_6X3.f[1], r6 + 2 * k4);
+        ring6 &= allow("chain ring 16x6x3 norm+silu", RING_6X3.f[2], r6 + 2 * k4);
         if (!ok) return 1;
     }
-    const std::vector<Kind> kinds = {KIND("16w 2x8", 16, 2, 8, 0, 1), KIND("12w 3x8", 12, 3, 8, 0, 1),
+    const std::vector<Kind> kinds = {KIND("16w 2x8", 16, 2, 8, 0, 1), KIND("16w 6x3", 16, 6, 3, 0, 1),
                                      KIND("8w 2x8 x2", 8, 2, 8, NW_GLOBAL, 2)};
     std::vector<int> fits(kinds.size());
     for (size_t i = 0; i < kinds.size(); i++) {
@@ -129,16 +135,19 @@ int main(int argc, char** argv) {
                k.nw, k.nslot, k.segg, smem, fits[i], k.minb);
     }
     // (an earlier run, 2026-12-02 13:48, also had L2 windows of 8 and 32 MB, 12 warps x 3 slots, and L2 with flags:
-    // every L2 window made the step slower, the other shapes were no faster)
+    // every L2 window made the step slower, the other shapes were no faster). 6 slots x 3 groups: 2,112-byte slots that
+    // hold a 0.5B row (1,792 bytes) each, so that a warp's whole gate/up slice (<= 3 pairs) is requested before the wait
     const std::vector<Variant> variants = {
         {0, false, -1, BAR_GEN, false, false, "no prefetch: ring copies issued after the barrier's wait"},
         {0, true, -1, BAR_GEN, false, false, "ring copies issued before the wait (smem prefetch)"},
         {0, true, -1, BAR_COUNT, false, false, "ring before the wait, the one-count barrier"},
         {0, true, -1, BAR_GEN, true, false, "ring before the wait, flags for qkv>attn>o"},
         {0, true, -1, BAR_COUNT, true, false, "ring before the wait, flags, one-count barrier"},
-        {0, true, 16, BAR_GEN, false, false, "ring + L2 window 16 MB, the window requested first"},
         {0, true, 16, BAR_GEN, false, true, "ring + L2 window 16 MB, requested after the ring"},
         {0, true, 4, BAR_GEN, false, true, "ring + L2 window 4 MB, requested after the ring"},
+        {1, false, -1, BAR_GEN, false, false, "6 slots x 3 groups (a warp's slice in flight), after the wait"},
+        {1, true, -1, BAR_GEN, false, false, "6 slots x 3 groups, ring before the wait"},
+        {1, true, -1, BAR_COUNT, true, false, "6 slots x 3 groups, ring before the wait, flags, count"},
         {2, true, -1, BAR_GEN, false, false, "2 blocks per SM, ring before the wait"},
         {2, true, -1, BAR_COUNT, true, false, "2 blocks per SM, ring before the wait, flags, count"},
     };
@@ -174,7 +183,8 @@ int main(int argc, char** argv) {
            layers, 2e-6 * weights, 2e-6 * s.V * s.H, roof, 1e6 / roof, 2 * roof);
 
     struct Row { std::vector<float> us; std::vector<std::string> bits; };
-    std::vector<Row> rows(variants.size() + 2);
+    const int CHAINS = 3;  // the chain with dependent launches, plain, and with the 16 x 6 x 3 ring
+    std::vector<Row> rows(variants.size() + CHAINS);
     for (int ctx : ctxs) {
         if (ctx + 1 > maxPos) { printf("ctx %d: more than %d positions\n", ctx, maxPos - 1); return 1; }
         CK(cudaMemcpy(positions, &ctx, 4, cudaMemcpyHostToDevice));  // the token at position ctx: ctx + 1 keys
@@ -184,22 +194,33 @@ int main(int argc, char** argv) {
         chain(st, s, c, true, true);
         CK(cudaStreamSynchronize(st)); CK(cudaGetLastError());
         const Outs want = collect_chain(s, row, c);
-        for (int pdl = 1; pdl >= 0; pdl--) {
-            auto g = capture(st, [&] { chain(st, s, c, false, pdl); });
+        for (int ci = 0; ci < CHAINS; ci++) {
+            const bool pdl = ci != 1;
+            const Ring& rg = ci == 2 ? RING_6X3 : W16_RING;
+            std::string first = "equal";
+            if (ci == 2 && !ring6) { rows[ci].us.push_back(0); rows[ci].bits.push_back("does not fit"); continue; }
+            if (ci == 2) {  // checked on its own first: the reference above is the backend's ring
+                poison_kv(s, row);
+                chain(st, s, c, true, true, rg);
+                CK(cudaStreamSynchronize(st)); CK(cudaGetLastError());
+                first = compare(s, want, collect_chain(s, row, c));
+            }
+            auto g = capture(st, [&] { chain(st, s, c, false, pdl, rg); });
             poison_kv(s, row);
-            rows[1 - pdl].us.push_back(time_graph(st, g, reps) * 1e3f);
+            rows[ci].us.push_back(time_graph(st, g, reps) * 1e3f);
             CK(cudaGraphExecDestroy(g));
-            const Outs again = collect_chain(s, row, c);
-            rows[1 - pdl].bits.push_back(compare(s, want, again));
+            const std::string again = compare(s, want, collect_chain(s, row, c));
+            rows[ci].bits.push_back(first == "equal" && again == "equal" ? "equal" : first + " | after: " + again);
         }
-        printf("\nctx %d: chain %.1f us (dependent), %.1f us (plain)\n", ctx, rows[0].us.back(), rows[1].us.back());
+        printf("\nctx %d: chain %.1f us (dependent), %.1f us (plain), %.1f us (ring 16 x 6 x 3, dependent) %s\n", ctx,
+               rows[0].us.back(), rows[1].us.back(), rows[2].us.back(), rows[2].bits.back().c_str());
         for (size_t vi = 0; vi < variants.size(); vi++) {
             const Variant& v = variants[vi];
             const Kind& vk = kinds[v.kind];
             int fit = 0;
             const int smem = step_smem(vk.nw, vk.nslot, vk.segg, vk.opts, s);
             fit = fits[v.kind];
-            Row& r = rows[vi + 2];
+            Row& r = rows[vi + CHAINS];
             if (fit < vk.minb) { r.us.push_back(0); r.bits.push_back("does not fit"); continue; }
             Step sv = s;
             sv.early = v.early; sv.style = v.style; sv.flags = v.flags; sv.l2late = v.l2late;
@@ -258,10 +279,11 @@ int main(int argc, char** argv) {
     for (int ctx : ctxs) printf(" | ctx %-5d us %5s", ctx, "%roof");
     printf(" | bits\n");
     for (size_t i = 0; i < rows.size(); i++) {
-        const char* name = i < 2 ? "chain" : kinds[variants[i - 2].kind].name;
+        const char* name = i < (size_t)CHAINS ? "chain" : kinds[variants[i - CHAINS].kind].name;
         const char* what = i == 0   ? "today: ~146 kernels in one graph, dependent launches"
                            : i == 1 ? "today's chain, plain launches"
-                                    : variants[i - 2].what;
+                           : i == 2 ? "the chain with 16 warps x 6 slots x 3 groups, dependent"
+                                    : variants[i - CHAINS].what;
         printf("%-11s %-60s", name, what);
         std::string bits;
         for (size_t j = 0; j < ctxs.size(); j++) {
