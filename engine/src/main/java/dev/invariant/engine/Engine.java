@@ -29,7 +29,9 @@ public final class Engine implements AutoCloseable {
     private volatile boolean closing;
     private Thread loop;
 
-    private record Submission(Request request, TokenListener listener, CompletableFuture<GenerationResult> future) {
+    /** {@code submittedAt}: the core's clock at submit, so a request's queue time includes waking this thread. */
+    private record Submission(Request request, TokenListener listener, CompletableFuture<GenerationResult> future,
+                              long submittedAt) {
     }
 
     public Engine(EngineConfig config, EngineCore core) {
@@ -172,7 +174,7 @@ public final class Engine implements AutoCloseable {
             return f;
         }
         pending.incrementAndGet();
-        incoming.add(new Submission(r, listener, f));
+        incoming.add(new Submission(r, listener, f, core.now()));
         return f;
     }
 
@@ -200,7 +202,7 @@ public final class Engine implements AutoCloseable {
                 core.add(sub.request(), sub.listener(), res -> {
                     pending.decrementAndGet();
                     sub.future().complete(res);
-                });
+                }, sub.submittedAt());
             }
             if (core.hasWork()) {
                 core.step();

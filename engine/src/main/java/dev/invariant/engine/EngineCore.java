@@ -114,6 +114,11 @@ public final class EngineCore implements AutoCloseable {
         observer = o;
     }
 
+    /** This core's clock (nanoseconds), which request timings are measured with; any thread may read it. */
+    public long now() {
+        return clock.getAsLong();
+    }
+
     /** Whether a new request would be queued now (the waiting queue is bounded). */
     public boolean canAdmit() {
         return scheduler.canAdmit();
@@ -159,7 +164,15 @@ public final class EngineCore implements AutoCloseable {
      * The sink is called on the thread that runs {@link #step()}.
      */
     public void add(Request r, TokenListener listener, Consumer<GenerationResult> sink) {
-        long now = clock.getAsLong();
+        add(r, listener, sink, clock.getAsLong());
+    }
+
+    /**
+     * {@link #add(Request, TokenListener, Consumer)} for a request that reached the engine at {@code arrived} (this
+     * core's clock, {@link #now()}) and waited since for the stepping thread: its queue time counts from then.
+     */
+    public void add(Request r, TokenListener listener, Consumer<GenerationResult> sink, long arrived) {
+        long now = arrived;
         try {
             // prepare() applies the context rule (prompt + max_tokens <= max_model_len); the scheduler then
             // refuses what its KV cache can never hold (KV_CACHE_TOO_SMALL) or has no room to queue (OVERLOADED).

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.backend.StepScript;
+import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.cpu.CpuBackend;
 import dev.invariant.engine.backend.cpu.CpuBackendConfig;
@@ -374,7 +375,10 @@ class CudaMatchesCpuTest {
                 cpu = StepScript.run(be, prompt, decoded, c.table(), c.chunk(), c.companions(), new SplittableRandom(seed));
             }
             int[][] gpu;
-            try (CudaBackend be = Gpu.open(m, Gpu.config(StepScript.BLOCK, numBlocks).withKvCacheDtype(kv))) {
+            // a step holds the whole prompt where the case prefills it in one chunk
+            EngineConfig config = Gpu.config(StepScript.BLOCK, numBlocks).withKvCacheDtype(kv)
+                    .withBatching(8, Math.max(512, promptLength), 512);
+            try (CudaBackend be = Gpu.open(m, config)) {
                 gpu = StepScript.run(be, prompt, decoded, c.table(), c.chunk(), c.companions(), new SplittableRandom(seed));
             }
             assertArrayEquals(cpu, gpu, name + ", kv " + kv.wireName() + ", " + c.what()

@@ -80,6 +80,8 @@ public interface WorkerConfig {
 
     Delivery delivery();
 
+    Warmup warmup();
+
     /** Continuous-batching limits of the engine and the bound of requests admitted at once. */
     interface Batching {
         /** Sequences in one engine step at most. */
@@ -164,5 +166,19 @@ public interface WorkerConfig {
          */
         @WithDefault("30s")
         Duration gracePeriod();
+    }
+
+    /**
+     * Private requests run through the worker's per-request code at start-up, before it reports ready, so that the
+     * first real requests find it compiled rather than interpreted (docs/benchmarks.md).
+     */
+    interface Warmup {
+        /** How many; 0 = none. */
+        @WithDefault("1000")
+        int requests();
+
+        /** Stops earlier once this much time has passed (a large model's steps are slower). */
+        @WithDefault("3s")
+        Duration maxDuration();
     }
 }

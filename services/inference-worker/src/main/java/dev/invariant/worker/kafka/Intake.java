@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
 /**
  * The Kafka front door: one thread polls the requests topic and hands the records straight to the engine (decoded
  * on this thread, then a poll's requests submitted at once, so they start in the same engine step; no hand-off
- * between the poll and the engine's queue: docs/benchmarks.md).
+ * between the poll and the engine's queue: docs/benchmarks.md). Before its first poll it runs the {@link Warmup}.
  *
  * <p>Back-pressure: a record is taken only with an admission permit. Records of a poll that find the engine full
  * wait in a backlog (one poll's worth at most) while every assigned partition is paused; the consumer keeps
@@ -136,6 +136,7 @@ public class Intake {
 
     private void run() {
         try {
+            Warmup.run(engines, config.warmup(), () -> running);
             consumer = new KafkaConsumer<>(settings.consumer(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             consumer.subscribe(List.of(config.topics().requests()), new Rebalance());
             started = true;
