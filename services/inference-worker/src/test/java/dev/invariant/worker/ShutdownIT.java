@@ -125,7 +125,7 @@ class ShutdownIT {
             String metrics = http.send(HttpRequest.newBuilder(worker.http("/q/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             if (metrics.lines().anyMatch(l -> l.startsWith("num_requests_running") && !l.endsWith(" 0.0"))) return;
-            Thread.sleep(100);
+            Thread.sleep(20);
         }
         throw new AssertionError("the worker never reported running requests");
     }
