@@ -21,6 +21,7 @@ import dev.invariant.engine.sample.GreedyChoice;
 import java.lang.foreign.Arena;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.util.Arrays;
 import java.util.List;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
@@ -238,7 +239,7 @@ public final class CudaBackend implements Backend {
         List<SeqChunk> next = ahead.next(chunks, greedyOnly, maxPositions);
         if (next == null) return;
         boolean[] all = new boolean[next.size()];
-        java.util.Arrays.fill(all, true);
+        Arrays.fill(all, true);
         ahead.launched(next, launch(next, all, forward.greedy));
     }
 

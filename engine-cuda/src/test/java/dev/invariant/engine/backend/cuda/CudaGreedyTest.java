@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
-import dev.invariant.engine.TestAssets;
 import dev.invariant.engine.backend.SeqChunk;
 import dev.invariant.engine.backend.StepOutput;
 import dev.invariant.engine.backend.StepScript;
@@ -39,8 +38,7 @@ class CudaGreedyTest {
     }
 
     private static EngineConfig config(String model) {
-        return EngineConfig.defaults(TestAssets.model(model).toString()).withThreads(2).withBatching(64, 2048, 64)
-                .withKvCache(16, 32768, true);
+        return Gpu.engineConfig(model);
     }
 
     private static List<Run.Arrival> batch(String model, int size) {

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.TestAssets;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ProgressListener;
 import org.junit.jupiter.api.Assumptions;
@@ -36,6 +37,12 @@ final class Gpu {
             if (e.code() == ErrorCode.BACKEND_UNAVAILABLE && !required()) Assumptions.abort(e.getMessage());
             throw e;
         }
+    }
+
+    /** Engine settings for an engine-level test on a shared model: 2 threads, batches of 64, a prefix-cached KV. */
+    static EngineConfig engineConfig(String model) {
+        return EngineConfig.defaults(TestAssets.model(model).toString()).withThreads(2).withBatching(64, 2048, 64)
+                .withKvCache(16, 32768, true);
     }
 
     /** Engine settings for a backend-level test: KV blocks of the step script's size. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.engine.EngineConfig;
-import dev.invariant.engine.TestAssets;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.backend.SeqChunk;
@@ -37,8 +36,7 @@ class LookaheadTest {
     }
 
     private static EngineConfig config(String model) {
-        return EngineConfig.defaults(TestAssets.model(model).toString()).withThreads(2).withBatching(64, 2048, 64)
-                .withKvCache(16, 32768, true);
+        return Gpu.engineConfig(model);
     }
 
     /** Plain greedy requests (half stopping at EOS) of random prompts, arriving at steps 0..30. */
