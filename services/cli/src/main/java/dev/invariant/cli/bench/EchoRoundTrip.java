@@ -3,7 +3,6 @@ package dev.invariant.cli.bench;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -19,7 +18,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * consumes it and produces an answer, a client that consumes the answer) with a service that does nothing but echo,
  * using the worker's client settings (acks=all, idempotent, linger 0).
  */
-final class EchoRoundTrip implements AutoCloseable {
+final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     static final String REQUESTS = "bench.echo.requests";
     static final String REPLIES = "bench.echo.replies";
 
@@ -27,7 +26,8 @@ final class EchoRoundTrip implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> echoOut;
     private final KafkaProducer<byte[], byte[]> client;
     private final KafkaConsumer<byte[], byte[]> replies;
-    private final Map<String, Long> sent = new ConcurrentHashMap<>();
+    private final byte[] payload = new byte[96];
+    private Interleaving answers;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread echo;
 
@@ -43,22 +43,19 @@ final class EchoRoundTrip implements AutoCloseable {
         });
     }
 
-    void send(String id, byte[] value) {
-        sent.put(id, System.nanoTime());
-        client.send(new ProducerRecord<>(REQUESTS, id.getBytes(), value));
+    /** Where answers are reported; set before the first send. */
+    void answersTo(Interleaving answers) {
+        this.answers = answers;
     }
 
-    /** Polls answers once, adding each measured one's round trip to {@code into} and {@code window}. */
-    void poll(Latencies into, LoadSeries window) {
-        for (var r : replies.poll(Duration.ofMillis(100))) {
-            String id = new String(r.key());
-            Long t0 = sent.remove(id);
-            if (t0 != null && id.startsWith("m-")) {
-                double ms = (System.nanoTime() - t0) / 1e6;
-                into.add(ms);
-                window.add(ms);
-            }
-        }
+    @Override
+    public void send(String id) {
+        client.send(new ProducerRecord<>(REQUESTS, id.getBytes(), payload));
+    }
+
+    @Override
+    public void receiveOnce() {
+        for (var r : replies.poll(Duration.ofMillis(100))) answers.answered(new String(r.key()), System.nanoTime());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {

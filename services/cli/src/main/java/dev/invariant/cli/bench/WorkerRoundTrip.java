@@ -1,0 +1,70 @@
+package dev.invariant.cli.bench;
+
+import dev.invariant.cli.KafkaOptions;
+import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.InferenceRequest;
+import dev.invariant.schemas.Sampling;
+import dev.invariant.schemas.Topics;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The path through the worker: an Avro {@code InferenceRequest} (greedy, {@code ignore_eos}, {@code max_tokens} N)
+ * produced to the requests topic, its Avro {@code Completion} read back from the completions topic; each measured
+ * answer's stages are recorded from the worker's own timings.
+ */
+final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
+    private final KafkaProducer<String, InferenceRequest> producer;
+    private final KafkaConsumer<String, Completion> consumer;
+    private final int maxTokens;
+    private final Stages stages = new Stages();
+    private Interleaving answers;
+
+    WorkerRoundTrip(String bootstrap, String registryUrl, int maxTokens) {
+        var kafka = new KafkaOptions();
+        kafka.bootstrapServer = bootstrap;
+        kafka.registryUrl = registryUrl;
+        this.maxTokens = maxTokens;
+        producer = new KafkaProducer<>(kafka.producer());
+        consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, false));
+        var parts = List.of(new TopicPartition(Topics.COMPLETIONS, 0));
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position);
+    }
+
+    /** Where answers are reported; set before the first send. */
+    void answersTo(Interleaving answers) {
+        this.answers = answers;
+    }
+
+    Stages stages() {
+        return stages;
+    }
+
+    @Override
+    public void send(String id) {
+        // model "": whatever the worker serves
+        producer.send(new ProducerRecord<>(Topics.REQUESTS, id, InferenceRequest.newBuilder().setRequestId(id)
+                .setModel("").setPrompt("Once upon a time").setSampling(Sampling.newBuilder()
+                        .setMaxTokens(maxTokens).setTemperature(0f).setIgnoreEos(true).build()).build()));
+    }
+
+    @Override
+    public void receiveOnce() {
+        for (var r : consumer.poll(Duration.ofMillis(100))) {
+            double ms = answers.answered(r.key(), System.nanoTime());
+            if (!Double.isNaN(ms)) stages.add(ms, System.currentTimeMillis(), r.timestamp(), r.value());
+        }
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        producer.close();
+    }
+}
