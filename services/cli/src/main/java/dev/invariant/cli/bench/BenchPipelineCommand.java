@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -69,6 +71,19 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     + " for the JIT to compile the per-request code of the client, the echo and the worker.")
     double warmupRate;
 
+    @Option(names = "--echo-process", description = "Run the echo service in a JVM of its own, as the worker runs,"
+            + " instead of on a thread of the benchmark's JVM (which also hosts the broker).")
+    boolean echoProcess;
+
+    @Option(names = "--worker-property", paramLabel = "KEY=VALUE",
+            description = "A setting of the worker (repeatable), over the benchmark's own, e.g."
+                    + " invariant.threads=1.")
+    Map<String, String> workerProperties = new LinkedHashMap<>();
+
+    @Option(names = "--worker-jvm-option", paramLabel = "OPTION",
+            description = "A JVM option of the worker (repeatable), e.g. -XX:AOTCache=worker.aot.")
+    List<String> workerJvmOptions = new ArrayList<>();
+
     @Option(names = "--series", paramLabel = "FILE",
             description = "Also append each window's line to this CSV file (phase, elapsed, p50, p99, RSS, load),"
                     + " e.g. for bench/soak/SoakPlot.java.")
@@ -89,18 +104,24 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         String modelPath = model != null ? model : root.resolve("../shared/models/stories260K").normalize().toString();
         double warmRate = Math.max(rate, warmupRate);
         System.out.printf("bench-pipeline: rate %.1f/s, %d s bare + %d s pipeline in alternating %d s windows after"
-                        + " %d s of warm-up at %.0f/s, max_tokens %d, model %s, load %.2f%n", rate, bareSeconds,
-                duration, every, warmup, warmRate, maxTokens, modelPath, LoadSeries.load1());
+                        + " %d s of warm-up at %.0f/s, max_tokens %d, model %s, echo %s, load %.2f%n", rate, bareSeconds,
+                duration, every, warmup, warmRate, maxTokens, modelPath, echoProcess ? "in its own JVM"
+                        : "in the broker's JVM", LoadSeries.load1());
+        if (!workerProperties.isEmpty() || !workerJvmOptions.isEmpty()) {
+            System.out.printf("worker settings %s, JVM options %s%n", workerProperties, workerJvmOptions);
+        }
         try (EmbeddedStack stack = StackCommand.start(dir.resolve("stack"), 0, 0, 1)) {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic(EchoRoundTrip.REQUESTS, 1, (short) 1),
                         new NewTopic(EchoRoundTrip.REPLIES, 1, (short) 1))).all().get();
             }
-            Map<String, String> props = Map.of("kafka.bootstrap.servers", stack.bootstrapServers(),
+            var props = new LinkedHashMap<>(Map.of("kafka.bootstrap.servers", stack.bootstrapServers(),
                     "invariant.registry.url", stack.ccompatUrl(), "invariant.model", modelPath,
-                    "invariant.threads", String.valueOf(threads), "invariant.worker-id", "bench-worker");
-            try (WorkerProcess worker = WorkerProcess.start(root, props, dir.resolve("worker.log"), Duration.ofMinutes(5));
-                 var echo = new EchoRoundTrip(stack.bootstrapServers());
+                    "invariant.threads", String.valueOf(threads), "invariant.worker-id", "bench-worker"));
+            props.putAll(workerProperties);
+            try (WorkerProcess worker = WorkerProcess.startJar(root, WorkerProcess.jar(root), workerJvmOptions, props,
+                    dir.resolve("worker.log"), Duration.ofMinutes(5));
+                 var echo = new EchoRoundTrip(stack.bootstrapServers(), echoProcess);
                  var through = new WorkerRoundTrip(stack.bootstrapServers(), stack.ccompatUrl(), maxTokens)) {
                 var rss = new RssSamples(worker.pid());
                 var run = new Interleaving(echo, through, new LoadSeries(series), rss);

@@ -1,8 +1,13 @@
 package dev.invariant.cli.bench;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -16,31 +21,59 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The bare broker round trip the pipeline is compared with: the same two hops (a record to a topic, a service that
  * consumes it and produces an answer, a client that consumes the answer) with a service that does nothing but echo,
- * using the worker's client settings (acks=all, idempotent, linger 0).
+ * using the worker's client settings (acks=all, idempotent, linger 0). The echo runs on a thread of the bench's own
+ * JVM (which also hosts the broker), or in a JVM of its own ({@link #main}), as the worker does.
  */
-final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
+public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     static final String REQUESTS = "bench.echo.requests";
     static final String REPLIES = "bench.echo.replies";
 
-    private final KafkaConsumer<byte[], byte[]> echoIn;
-    private final KafkaProducer<byte[], byte[]> echoOut;
     private final KafkaProducer<byte[], byte[]> client;
     private final KafkaConsumer<byte[], byte[]> replies;
     private final byte[] payload = new byte[96];
     private Interleaving answers;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread echo;
+    private final Process process;
 
-    EchoRoundTrip(String bootstrap) {
-        echoIn = consumer(bootstrap, REQUESTS);
+    /** @param ownProcess the echo in a JVM of its own (started here, stopped by {@link #close}) */
+    EchoRoundTrip(String bootstrap, boolean ownProcess) throws IOException {
         replies = consumer(bootstrap, REPLIES);
-        echoOut = producer(bootstrap);
         client = producer(bootstrap);
-        echo = Thread.ofPlatform().name("bench-echo").daemon().start(() -> {
-            while (running.get()) {
-                for (var r : echoIn.poll(Duration.ofMillis(100))) echoOut.send(new ProducerRecord<>(REPLIES, r.key(), r.value()));
-            }
-        });
+        if (ownProcess) {
+            echo = null;
+            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), EchoRoundTrip.class.getName(),
+                    bootstrap).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            // It prints one line once its consumer is at the end of the topic: nothing sent before is missed.
+            String line = new BufferedReader(new InputStreamReader(process.getInputStream())).readLine();
+            if (!"ready".equals(line)) throw new IOException("the echo process did not start: " + line);
+        } else {
+            process = null;
+            var in = consumer(bootstrap, REQUESTS);
+            var out = producer(bootstrap);
+            echo = Thread.ofPlatform().name("bench-echo").daemon().start(() -> {
+                try (in; out) {
+                    echoLoop(in, out, running);
+                }
+            });
+        }
+    }
+
+    /** The echo as a process of its own: {@code java -cp CLI_JAR ...EchoRoundTrip BOOTSTRAP}; runs until killed. */
+    public static void main(String[] args) {
+        try (var in = consumer(args[0], REQUESTS); var out = producer(args[0])) {
+            System.out.println("ready");
+            System.out.flush();
+            echoLoop(in, out, new AtomicBoolean(true));
+        }
+    }
+
+    private static void echoLoop(KafkaConsumer<byte[], byte[]> in, KafkaProducer<byte[], byte[]> out,
+                                 AtomicBoolean running) {
+        while (running.get()) {
+            for (var r : in.poll(Duration.ofMillis(100))) out.send(new ProducerRecord<>(REPLIES, r.key(), r.value()));
+        }
     }
 
     /** Where answers are reported; set before the first send. */
@@ -79,13 +112,17 @@ final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     public void close() {
         running.set(false);
         try {
-            echo.join(2000);
+            if (echo != null) echo.join(2000);
+            if (process != null) {
+                process.destroy();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            if (process != null) process.destroyForcibly();
         }
-        echoIn.close();
         replies.close();
-        echoOut.close();
         client.close();
     }
 }
