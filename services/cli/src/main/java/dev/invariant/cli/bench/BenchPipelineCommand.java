@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Load through the whole pipeline on the embedded stack: a bare broker round trip (an echo service, same two hops)
- * and the worker, under one fixed request rate, in alternating windows of one run ({@link WindowPlan}) after a
+ * Load through the whole pipeline on the embedded stack: a bare broker round trip (an echo service in a JVM of its
+ * own, same two hops) and the worker, under one fixed request rate, in alternating windows of one run ({@link WindowPlan}) after a
  * warm-up of both; the worker's added latency is the difference of the two. The worker's resident memory is
  * sampled every second.
  */
@@ -71,9 +71,10 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     + " for the JIT to compile the per-request code of the client, the echo and the worker.")
     double warmupRate;
 
-    @Option(names = "--echo-process", description = "Run the echo service in a JVM of its own, as the worker runs,"
-            + " instead of on a thread of the benchmark's JVM (which also hosts the broker).")
-    boolean echoProcess;
+    @Option(names = "--echo-in-broker-jvm", description = "Run the echo service on a thread of the benchmark's JVM,"
+            + " which also hosts the broker (the bare path before 2026-12-02 16:40), instead of in a JVM of its own as"
+            + " the worker runs: its Kafka client then shares the broker's compiled code and crosses no process.")
+    boolean echoInBrokerJvm;
 
     @Option(names = "--worker-property", paramLabel = "KEY=VALUE",
             description = "A setting of the worker (repeatable), over the benchmark's own, e.g."
@@ -105,8 +106,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         double warmRate = Math.max(rate, warmupRate);
         System.out.printf("bench-pipeline: rate %.1f/s, %d s bare + %d s pipeline in alternating %d s windows after"
                         + " %d s of warm-up at %.0f/s, max_tokens %d, model %s, echo %s, load %.2f%n", rate, bareSeconds,
-                duration, every, warmup, warmRate, maxTokens, modelPath, echoProcess ? "in its own JVM"
-                        : "in the broker's JVM", LoadSeries.load1());
+                duration, every, warmup, warmRate, maxTokens, modelPath, echoInBrokerJvm ? "in the broker's JVM"
+                        : "in its own JVM", LoadSeries.load1());
         if (!workerProperties.isEmpty() || !workerJvmOptions.isEmpty()) {
             System.out.printf("worker settings %s, JVM options %s%n", workerProperties, workerJvmOptions);
         }
@@ -121,7 +122,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             props.putAll(workerProperties);
             try (WorkerProcess worker = WorkerProcess.startJar(root, WorkerProcess.jar(root), workerJvmOptions, props,
                     dir.resolve("worker.log"), Duration.ofMinutes(5));
-                 var echo = new EchoRoundTrip(stack.bootstrapServers(), echoProcess);
+                 var echo = new EchoRoundTrip(stack.bootstrapServers(), !echoInBrokerJvm);
                  var through = new WorkerRoundTrip(stack.bootstrapServers(), stack.ccompatUrl(), maxTokens)) {
                 var rss = new RssSamples(worker.pid());
                 var run = new Interleaving(echo, through, new LoadSeries(series), rss);

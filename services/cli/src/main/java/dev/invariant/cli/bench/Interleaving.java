@@ -11,13 +11,16 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Drives both paths of a run from one sending thread at one fixed rate: first an unmeasured warm-up in 1 s slices
  * alternating between them (the client's serialisers and deserialisers and both services' per-request code run
- * before anything is measured) until every warm-up request is answered, then the measured windows of
+ * before anything is measured) until every warm-up request is answered, {@link #SETTLE} of quiet, then the
+ * measured windows of
  * {@link WindowPlan}. Each path has a receiver thread of its own, so a poll never delays a send or the other path's
  * answers. An answer counts in the window of its send, whenever it arrives.
  */
 final class Interleaving {
     static final Duration DRAIN = Duration.ofSeconds(30);
     private static final long SLICE_NS = 1_000_000_000L;
+    // After the warm-up's burst: quiet, while the JIT's compiler threads finish what the burst queued.
+    static final Duration SETTLE = Duration.ofSeconds(5);
 
     /** One path under test. */
     interface Path {
@@ -192,6 +195,7 @@ final class Interleaving {
         System.out.printf("      warm-up: %d requests in %.1f s, %d unanswered; load %.2f%n", count,
                 (System.nanoTime() - start) / 1e9, sent.size(), LoadSeries.load1());
         sent.clear();
+        pace(System.nanoTime() + SETTLE.toNanos());
     }
 
     private static void pace(long at) {
