@@ -20,25 +20,14 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #generateAll} runs a whole workload on the caller's thread instead (the CLI's batch mode).
  */
 public final class Engine implements AutoCloseable {
-    /**
-     * How long the engine thread, woken by {@link #expect}, waits awake for the announced work before it parks
-     * again, counted from its waking: longer than a poll's decoding, short enough that a false alarm costs little.
-     */
-    static final long EXPECT_SPIN_NANOS = 500_000;
-
     private final EngineConfig config;
     private final EngineCore core;
     // Guarded by this object's lock; the engine thread moves it to its own queue, taken, in one piece.
     private final ArrayDeque<Submission> incoming = new ArrayDeque<>();
     private final ArrayDeque<Submission> taken = new ArrayDeque<>();
     private final AtomicInteger pending = new AtomicInteger();
-    // Set under this object's lock when incoming gets a request, cleared when the engine thread takes them: read
-    // without the lock while it waits awake for announced work.
-    private volatile boolean hasIncoming;
-    // Work was announced (expect) and not submitted yet: the engine thread, once idle, waits for it awake.
-    private volatile boolean announced;
     private volatile boolean closing;
-    private volatile Thread loop;
+    private Thread loop;
 
     /** {@code submittedAt}: the core's clock at submit, so a request's queue time includes waking this thread. */
     private record Submission(Request request, TokenListener listener, CompletableFuture<GenerationResult> future,
@@ -167,16 +156,6 @@ public final class Engine implements AutoCloseable {
         return futures;
     }
 
-    /**
-     * Work is about to be submitted (a caller that has just received requests and is still reading them): the engine
-     * thread is woken now and, once idle, waits awake up to {@link #EXPECT_SPIN_NANOS} for it, so its wake-up
-     * overlaps the caller's reading instead of following the submit. Harmless when nothing comes: it parks again.
-     */
-    public synchronized void expect() {
-        announced = true;
-        wake();
-    }
-
     /** A request and the listener of its tokens, for {@link #submitAll}. */
     public record Submitted(Request request, TokenListener listener) {
     }
@@ -196,7 +175,6 @@ public final class Engine implements AutoCloseable {
         }
         pending.incrementAndGet();
         incoming.add(new Submission(r, listener, f, core.now()));
-        hasIncoming = true;
         return f;
     }
 
@@ -208,18 +186,10 @@ public final class Engine implements AutoCloseable {
         LockSupport.unpark(loop);
     }
 
-    /** The engine thread's state (null before it starts): whether it is parked or awake. */
-    Thread.State loopState() {
-        Thread t = loop;
-        return t == null ? null : t.getState();
-    }
-
     /** Moves everything submitted so far to the engine thread's own queue: a submitAll arrives whole or not at all. */
     private synchronized boolean takeIncoming() {
-        if (!incoming.isEmpty()) announced = false; // the announced work came
         taken.addAll(incoming);
         incoming.clear();
-        hasIncoming = false;
         return closing;
     }
 
@@ -239,11 +209,6 @@ public final class Engine implements AutoCloseable {
             } else if (closed && taken.isEmpty()) {
                 // closing was read with the incoming queue emptied under the lock: nothing can be queued after it
                 return;
-            } else if (announced) {
-                // Announced work (expect): awake for it, a wake-up saved when it comes within the wait.
-                announced = false;
-                long until = System.nanoTime() + EXPECT_SPIN_NANOS;
-                while (!hasIncoming && !closing && System.nanoTime() - until < 0) Thread.onSpinWait();
             } else {
                 LockSupport.parkNanos(50_000_000L);
             }

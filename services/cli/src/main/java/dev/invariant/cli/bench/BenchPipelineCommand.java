@@ -122,7 +122,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             props.putAll(workerProperties);
             try (WorkerProcess worker = WorkerProcess.startJar(root, WorkerProcess.jar(root), workerJvmOptions, props,
                     dir.resolve("worker.log"), Duration.ofMinutes(5));
-                 var echo = new EchoRoundTrip(stack.bootstrapServers(), !echoInBrokerJvm);
+                 var echo = new EchoRoundTrip(stack.bootstrapServers(), stack.ccompatUrl(), maxTokens,
+                         !echoInBrokerJvm);
                  var through = new WorkerRoundTrip(stack.bootstrapServers(), stack.ccompatUrl(), maxTokens)) {
                 var rss = new RssSamples(worker.pid());
                 var run = new Interleaving(echo, through, new LoadSeries(series), rss);

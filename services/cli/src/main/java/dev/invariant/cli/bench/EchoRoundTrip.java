@@ -1,5 +1,7 @@
 package dev.invariant.cli.bench;
 
+import dev.invariant.cli.KafkaOptions;
+import dev.invariant.schemas.InferenceRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,24 +24,31 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * The bare broker round trip the pipeline is compared with: the same two hops (a record to a topic, a service that
  * consumes it and produces an answer, a client that consumes the answer) with a service that does nothing but echo,
  * using the worker's client settings (acks=all, idempotent, linger 0). The echo runs on a thread of the bench's own
- * JVM (which also hosts the broker), or in a JVM of its own ({@link #main}), as the worker does.
+ * JVM (which also hosts the broker), or in a JVM of its own ({@link #main}), as the worker does. The client sends the
+ * pipeline's Avro request and reads the echoed bytes back as one, so its own work (serialising, deserialising) is the
+ * pipeline client's, not 96 raw bytes.
  */
 public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     static final String REQUESTS = "bench.echo.requests";
     static final String REPLIES = "bench.echo.replies";
 
-    private final KafkaProducer<byte[], byte[]> client;
-    private final KafkaConsumer<byte[], byte[]> replies;
-    private final byte[] payload = new byte[96];
+    private final KafkaProducer<String, InferenceRequest> client;
+    private final KafkaConsumer<String, InferenceRequest> replies;
+    private final int maxTokens;
     private Interleaving answers;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread echo;
     private final Process process;
 
     /** @param ownProcess the echo in a JVM of its own (started here, stopped by {@link #close}) */
-    EchoRoundTrip(String bootstrap, boolean ownProcess) throws IOException {
-        replies = consumer(bootstrap, REPLIES);
-        client = producer(bootstrap);
+    EchoRoundTrip(String bootstrap, String registryUrl, int maxTokens, boolean ownProcess) throws IOException {
+        var kafka = new KafkaOptions();
+        kafka.bootstrapServer = bootstrap;
+        kafka.registryUrl = registryUrl;
+        this.maxTokens = maxTokens;
+        client = new KafkaProducer<>(kafka.producer());
+        replies = new KafkaConsumer<>(kafka.consumer(InferenceRequest.class, false));
+        WorkerRoundTrip.atEnd(replies, REPLIES);
         if (ownProcess) {
             echo = null;
             process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -83,12 +92,12 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
 
     @Override
     public void send(String id) {
-        client.send(new ProducerRecord<>(REQUESTS, id.getBytes(), payload));
+        client.send(new ProducerRecord<>(REQUESTS, id, WorkerRoundTrip.request(id, maxTokens)));
     }
 
     @Override
     public void receiveOnce() {
-        for (var r : replies.poll(Duration.ofMillis(100))) answers.answered(new String(r.key()), System.nanoTime());
+        for (var r : replies.poll(Duration.ofMillis(100))) answers.answered(r.key(), System.nanoTime());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {

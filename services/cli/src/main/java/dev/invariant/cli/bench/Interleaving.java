@@ -11,8 +11,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Drives both paths of a run from one sending thread at one fixed rate: first an unmeasured warm-up in 1 s slices
  * alternating between them (the client's serialisers and deserialisers and both services' per-request code run
- * before anything is measured) until every warm-up request is answered, {@link #SETTLE} of quiet, then the
- * measured windows of
+ * before anything is measured) until every warm-up request is answered, {@link #SETTLE} of quiet and one pair of
+ * windows at the measured rate, not counted (without it the first measured pair ran 1-6 ms slower than the second),
+ * then the measured windows of
  * {@link WindowPlan}. Each path has a receiver thread of its own, so a poll never delays a send or the other path's
  * answers. An answer counts in the window of its send, whenever it arrives.
  */
@@ -106,6 +107,7 @@ final class Interleaving {
                 receiver("bench-receiver-pipeline", pipeline, receiving));
         try {
             warmUp(warmupRate, warmupSeconds);
+            unmeasured(rate, 2 * windowSeconds, windowSeconds * 1_000_000_000L);
             long interval = (long) (1e9 / rate);
             measuredStart = System.nanoTime();
             long next = measuredStart;
@@ -179,23 +181,29 @@ final class Interleaving {
 
     private void warmUp(double warmupRate, long warmupSeconds) {
         if (warmupSeconds <= 0) return;
-        long interval = (long) (1e9 / warmupRate);
         long start = System.nanoTime();
-        long next = start;
-        while (next - start < warmupSeconds * 1_000_000_000L) {
-            pace(next);
-            String id = "w-" + count++;
-            sent.put(id, new Sent(System.nanoTime(), null));
-            (((next - start) / SLICE_NS) % 2 == 0 ? bare : pipeline).send(id);
-            if (rss != null) rss.sampleEverySecond();
-            next += interval;
-        }
+        unmeasured(warmupRate, warmupSeconds, SLICE_NS);
         long end = System.nanoTime() + DRAIN.toNanos();
         while (!sent.isEmpty() && System.nanoTime() < end) LockSupport.parkNanos(1_000_000L);
         System.out.printf("      warm-up: %d requests in %.1f s, %d unanswered; load %.2f%n", count,
                 (System.nanoTime() - start) / 1e9, sent.size(), LoadSeries.load1());
         sent.clear();
         pace(System.nanoTime() + SETTLE.toNanos());
+    }
+
+    /** Sends unmeasured requests for {@code seconds}, to bare and pipeline in turn, {@code sliceNs} each. */
+    private void unmeasured(double rate, long seconds, long sliceNs) {
+        long interval = (long) (1e9 / rate);
+        long start = System.nanoTime();
+        long next = start;
+        while (next - start < seconds * 1_000_000_000L) {
+            pace(next);
+            String id = "w-" + count++;
+            sent.put(id, new Sent(System.nanoTime(), null));
+            (((next - start) / sliceNs) % 2 == 0 ? bare : pipeline).send(id);
+            if (rss != null) rss.sampleEverySecond();
+            next += interval;
+        }
     }
 
     private static void pace(long at) {

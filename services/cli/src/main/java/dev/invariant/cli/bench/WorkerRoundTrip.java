@@ -31,10 +31,22 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
         this.maxTokens = maxTokens;
         producer = new KafkaProducer<>(kafka.producer());
         consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, false));
-        var parts = List.of(new TopicPartition(Topics.COMPLETIONS, 0));
+        atEnd(consumer, Topics.COMPLETIONS);
+    }
+
+    /** Assigns partition 0 of {@code topic} at its end: only answers to this run's requests are read. */
+    static void atEnd(KafkaConsumer<?, ?> consumer, String topic) {
+        var parts = List.of(new TopicPartition(topic, 0));
         consumer.assign(parts);
         consumer.seekToEnd(parts);
         parts.forEach(consumer::position);
+    }
+
+    /** The request both paths send: greedy, {@code ignore_eos}, model "" (whatever the worker serves). */
+    static InferenceRequest request(String id, int maxTokens) {
+        return InferenceRequest.newBuilder().setRequestId(id).setModel("").setPrompt("Once upon a time")
+                .setSampling(Sampling.newBuilder().setMaxTokens(maxTokens).setTemperature(0f).setIgnoreEos(true)
+                        .build()).build();
     }
 
     /** Where answers are reported; set before the first send. */
@@ -48,10 +60,7 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
 
     @Override
     public void send(String id) {
-        // model "": whatever the worker serves
-        producer.send(new ProducerRecord<>(Topics.REQUESTS, id, InferenceRequest.newBuilder().setRequestId(id)
-                .setModel("").setPrompt("Once upon a time").setSampling(Sampling.newBuilder()
-                        .setMaxTokens(maxTokens).setTemperature(0f).setIgnoreEos(true).build()).build()));
+        producer.send(new ProducerRecord<>(Topics.REQUESTS, id, request(id, maxTokens)));
     }
 
     @Override

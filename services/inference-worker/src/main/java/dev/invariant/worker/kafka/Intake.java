@@ -142,8 +142,6 @@ public class Intake {
             started = true;
             while (running && failed == null) {
                 ConsumerRecords<byte[], byte[]> polled = consumer.poll(backlog.isEmpty() ? POLL : WAITING_POLL);
-                // The engine thread wakes while this thread reads the records, not after (Engine.expect).
-                if (!polled.isEmpty() && backlog.isEmpty()) engines.engine().expect();
                 if (exactlyOnce) group = consumer.groupMetadata();
                 take(polled);
                 admit();
