@@ -69,8 +69,21 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
         }
     }
 
-    /** The echo as a process of its own: {@code java -cp CLI_JAR ...EchoRoundTrip BOOTSTRAP}; runs until killed. */
+    /**
+     * The echo as a process of its own: {@code java -cp CLI_JAR ...EchoRoundTrip BOOTSTRAP}; runs until killed or
+     * until its standard input closes, which happens when the benchmark's process ends however it ends.
+     */
     public static void main(String[] args) {
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (System.in.read() != -1) {
+                    // nothing is ever written: this waits for the end of the stream
+                }
+            } catch (IOException e) {
+                // the parent is gone as well
+            }
+            System.exit(0);
+        });
         try (var in = consumer(args[0], REQUESTS); var out = producer(args[0])) {
             System.out.println("ready");
             System.out.flush();
