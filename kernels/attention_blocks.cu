@@ -28,7 +28,8 @@
 namespace {
 
 // Shared memory (floats): SPLIT key rows of key_stride(headDim), SPLIT value rows of headDim, q (headDim), e_j (SPLIT),
-// the warps' maxima (32), the rows' cache offsets (SPLIT ints): the host sizes it with the same rule.
+// the warps' maxima (32), the rows' cache offsets (SPLIT ints); LEAN: cos and sin at the token's position (headDim);
+// a cluster's first block: the cluster's split records (CLUSTER x (headDim + 2)). The host sizes it with the same rule.
 struct BlockSmem {
     float* k;
     float* v;
@@ -36,6 +37,9 @@ struct BlockSmem {
     float* e;
     float* red;
     int* offs;
+    float* cs;
+    float* sn;
+    float* rec;
 };
 
 __device__ __forceinline__ BlockSmem block_smem(float* smem, int headDim) {
@@ -46,6 +50,9 @@ __device__ __forceinline__ BlockSmem block_smem(float* smem, int headDim) {
     m.e = m.q + headDim;
     m.red = m.e + SPLIT;
     m.offs = reinterpret_cast<int*>(m.red + 32);
+    m.cs = reinterpret_cast<float*>(m.offs + SPLIT);
+    m.sn = m.cs + (headDim >> 1);
+    m.rec = m.cs + headDim;
     return m;
 }
 
@@ -86,11 +93,8 @@ __device__ __forceinline__ void row_offsets(int* offs, const int* table, int j0,
     }
 }
 
-// rope_kv.cu's rotation of a head's element pair (a, b) = (i, i + half) at table row `pos`: lo, hi.
-__device__ __forceinline__ void rotate(float a, float b, const float* cosT, const float* sinT, int pos, int half, int i,
-                                       float& lo, float& hi) {
-    const float c = cosT[(long long)pos * half + i];
-    const float s = sinT[(long long)pos * half + i];
+// rope_kv.cu's rotation of a head's element pair (a, b) = (i, i + half) by the table's (c, s): lo, hi.
+__device__ __forceinline__ void rotate_by(float a, float b, float c, float s, float& lo, float& hi) {
     const float ac = a * c;
     const float bs = b * s;
     const float bc = b * c;
@@ -99,12 +103,44 @@ __device__ __forceinline__ void rotate(float a, float b, const float* cosT, cons
     hi = bc + as;
 }
 
+// The same at table row `pos`.
+__device__ __forceinline__ void rotate(float a, float b, const float* cosT, const float* sinT, int pos, int half, int i,
+                                       float& lo, float& hi) {
+    rotate_by(a, b, cosT[(long long)pos * half + i], sinT[(long long)pos * half + i], lo, hi);
+}
+
+// The step's own key row element pair / value element of row j: rotated (a, b) stored rounded to the cache's dtype
+// into shared memory, and (writer) into the cache.
+template <class KV>
+__device__ __forceinline__ void keep_key(const BlockSmem& m, typename KV::T* keyCache, int j, int i, int half, int kst,
+                                         float lo, float hi, bool writer) {
+    const typename KV::T slo = KV::store(lo), shi = KV::store(hi);
+    m.k[j * kst + i] = KV::load(slo);
+    m.k[j * kst + i + half] = KV::load(shi);
+    if (writer) {
+        keyCache[m.offs[j] + i] = slo;
+        keyCache[m.offs[j] + i + half] = shi;
+    }
+}
+template <class KV>
+__device__ __forceinline__ void keep_value(const BlockSmem& m, typename KV::T* valueCache, int j, int i, int headDim,
+                                           float v, bool writer) {
+    const typename KV::T sv = KV::store(v);
+    m.v[j * headDim + i] = KV::load(sv);
+    if (writer) valueCache[m.offs[j] + i] = sv;
+}
+
 }  // namespace
 
 // Token t's query head h, splits g, g + G, ... by this block; part, done, out: as attention_splits
 // (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (ROPE only). TAIL: called at the end of a kernel that wrote
 // the q|k|v rows itself (other blocks' rows made visible by the caller): no wait, and those rows read through L2.
-template <class KV, bool ROPE, bool TAIL>
+// CLUSTER > 1: launched in clusters of CLUSTER blocks along y (G a multiple of it); a (token, head) of 2 .. CLUSTER
+// splits has them all in its first cluster, one per block, whose records go into the first block's shared memory
+// (distributed shared memory) and are merged there after the cluster's barrier; longer ones merge as without.
+// ACQ_REL: the merge through scratch found by last_to_finish_acq_rel. LEAN (ROPE): cos and sin at the token's position
+// read before the wait; after it, q and the split's own rows requested together (one round trip, not two).
+template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, bool LEAN = false>
 __device__ __forceinline__ void attend_head(const float* qkv, float* part, const int* positions, const int* tokSeq,
                                             const int* seqTableStart, const int* tables, const float* cosT,
                                             const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
@@ -112,6 +148,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                                             int maxSplits, float* out, int* done, int t, int h, int g, int G) {
     extern __shared__ float4 smem4[];
     auto ldq = [](const float* p) { return TAIL ? __ldcg(p) : *p; };
+    if (CLUSTER > 1) cluster_arrive_relaxed();  // this block has started (phase 0)
     const int kvh = h / (heads / kvHeads);
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
@@ -120,7 +157,16 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int pos = positions[t];
     const int seq = tokSeq[t];
     const int splits = pos / SPLIT + 1;
-    if (g >= splits) return;  // nothing at this position; writes nothing
+    // the records in the first block's shared memory: every split on a block of the first cluster
+    const bool inCluster = CLUSTER > 1 && splits > 1 && splits <= CLUSTER;
+    if (g >= splits) {  // nothing at this position; writes nothing
+        if (inCluster && g < CLUSTER) {  // the first cluster's barrier phases, no record
+            cluster_wait();
+            cluster_arrive_release();
+            cluster_wait();
+        }
+        return;
+    }
     const int* table = tables + seqTableStart[seq];
     // The sequence's first position in this step: rows before it are in the cache already (step inputs: readable now).
     int fresh = pos;
@@ -133,6 +179,12 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     // the first split's cached rows, requested before the wait
     int len = min(pos, g * SPLIT + SPLIT - 1) - g * SPLIT + 1;
     row_offsets(m.offs, table, g * SPLIT, len, blockSize, kvDim, kvh, headDim);
+    if (LEAN && ROPE) {
+        for (int i = threadIdx.x; i < half; i += blockDim.x) {
+            m.cs[i] = cosT[(long long)pos * half + i];
+            m.sn[i] = sinT[(long long)pos * half + i];
+        }
+    }
     __syncthreads();
     stage_cached<KV>(m, keyCache, valueCache, 0, max(0, min(len, fresh - g * SPLIT)), headDim);
     if (!TAIL) {
@@ -141,12 +193,14 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     }
 
     const float* qsrc = qkv + (long long)t * ld + h * headDim;
-    if (ROPE) {
-        for (int i = threadIdx.x; i < half; i += blockDim.x) {
-            rotate(ldq(qsrc + i), ldq(qsrc + i + half), cosT, sinT, pos, half, i, m.q[i], m.q[i + half]);
+    if (!LEAN) {
+        if (ROPE) {
+            for (int i = threadIdx.x; i < half; i += blockDim.x) {
+                rotate(ldq(qsrc + i), ldq(qsrc + i + half), cosT, sinT, pos, half, i, m.q[i], m.q[i + half]);
+            }
+        } else {
+            for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = ldq(qsrc + i);
         }
-    } else {
-        for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = ldq(qsrc + i);
     }
     const int tid = threadIdx.x;
     const int lane = tid & 31;
@@ -163,31 +217,69 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         }
         // the step's own rows: from the cache (rope_kv wrote them), or (ROPE) made here from the q|k|v rows
         const int from = max(0, min(len, fresh - j0));
+        // the step's token at position j0 + j of this sequence, and whether this block writes its row (the block of
+        // the KV head's first query head that takes the token's split)
+        auto token_at = [&](int j) {
+            int u = t;
+            for (int w = 0; w < n; w++) {
+                if (tokSeq[w] == seq && positions[w] == j0 + j) u = w;
+            }
+            return u;
+        };
         if (!ROPE) {
             stage_cached<KV>(m, keyCache, valueCache, from, len, headDim);
+            if (LEAN && s == g) {
+                for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = ldq(qsrc + i);
+            }
+        } else if (LEAN && s == g) {
+            // q's pairs and the own rows' elements: every thread's loads first, then the rotations and stores
+            const int items = (len - from) * headDim;
+            for (int b0 = 0; b0 < max(half, items); b0 += blockDim.x) {
+                const int it = b0 + tid;
+                float qa = 0.0f, qb = 0.0f, ra = 0.0f, rb = 0.0f, rv = 0.0f, rc = 0.0f, rs = 0.0f;
+                int j = 0, i = 0;
+                bool writer = false;
+                if (it < half) {
+                    qa = ldq(qsrc + it);
+                    qb = ldq(qsrc + it + half);
+                }
+                if (it < items) {
+                    j = from + it / headDim;
+                    i = it - (j - from) * headDim;
+                    const int u = token_at(j);
+                    const float* row = qkv + (long long)u * ld + qDim + kvh * headDim;
+                    writer = u == t && h % (heads / kvHeads) == 0;
+                    if (i < half) {
+                        ra = ldq(row + i);
+                        rb = ldq(row + i + half);
+                        const bool own = j0 + j == pos;
+                        rc = own ? m.cs[i] : cosT[(long long)(j0 + j) * half + i];
+                        rs = own ? m.sn[i] : sinT[(long long)(j0 + j) * half + i];
+                    }
+                    rv = ldq(row + kvDim + i);
+                }
+                if (it < half) rotate_by(qa, qb, m.cs[it], m.sn[it], m.q[it], m.q[it + half]);
+                if (it < items) {
+                    if (i < half) {
+                        float lo, hi;
+                        rotate_by(ra, rb, rc, rs, lo, hi);
+                        keep_key<KV>(m, keyCache, j, i, half, kst, lo, hi, writer);
+                    }
+                    keep_value<KV>(m, valueCache, j, i, headDim, rv, writer);
+                }
+            }
         } else {
             for (int c = tid + from * headDim; c < len * headDim; c += blockDim.x) {
                 const int j = c / headDim, i = c - j * headDim;
-                int u = t;  // the step's token at position j0 + j of this sequence
-                for (int w = 0; w < n; w++) {
-                    if (tokSeq[w] == seq && positions[w] == j0 + j) u = w;
-                }
+                const int u = token_at(j);
                 const float* row = qkv + (long long)u * ld + qDim + kvh * headDim;
-                const bool writer = u == t && h % (heads / kvHeads) == 0;  // and this block takes the token's split
+                const bool writer = u == t && h % (heads / kvHeads) == 0;
                 if (i < half) {
                     float lo, hi;
                     rotate(ldq(row + i), ldq(row + i + half), cosT, sinT, j0 + j, half, i, lo, hi);
-                    const typename KV::T slo = KV::store(lo), shi = KV::store(hi);
-                    m.k[j * kst + i] = KV::load(slo);
-                    m.k[j * kst + i + half] = KV::load(shi);
-                    if (writer) {
-                        keyCache[m.offs[j] + i] = slo;
-                        keyCache[m.offs[j] + i + half] = shi;
-                    }
+                    keep_key<KV>(m, keyCache, j, i, half, kst, lo, hi, writer);
                 }
-                const typename KV::T sv = KV::store(ldq(row + kvDim + i));
-                m.v[j * headDim + i] = KV::load(sv);
-                if (writer) valueCache[m.offs[j] + i] = sv;
+                keep_value<KV>(m, valueCache, j, i, headDim, ldq(row + kvDim + i), writer);
             }
         }
         if (KV::IS_F32 && (headDim & 3) == 0) asm volatile("cp.async.wait_all;" ::: "memory");
@@ -214,7 +306,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                 acc = fmaf(m.e[j], m.v[j * headDim + tid], acc);
             }
         }
-        if (splits > 1) {
+        if (splits > 1 && !inCluster) {
             float* r = part + ((long long)(t * heads + h) * maxSplits + s) * (headDim + 2);
             if (tid < headDim) r[2 + tid] = acc;
             if (tid == 0) {
@@ -231,8 +323,25 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         }
         return;
     }
+    if (inCluster) {  // this split's record (s = g) into the first block's shared memory, merged there
+        cluster_wait();  // phase 0: every block of the cluster has started
+        float* r = m.rec + g * (headDim + 2);
+        if (tid < headDim) store_cluster(r + 2 + tid, 0, acc);
+        if (tid == 0) {
+            store_cluster(r, 0, mx);
+            store_cluster(r + 1, 0, l);
+        }
+        cluster_arrive_release();
+        cluster_wait();
+        if (g == 0) merge_splits<true>(m.rec, dst, splits, headDim);
+        return;
+    }
     const int active = min(G, splits);
-    if (!last_to_finish(done, (unsigned)(t * heads + h), active)) return;
+    if (ACQ_REL) {
+        if (!last_to_finish_acq_rel(done, (unsigned)(t * heads + h), active)) return;
+    } else {
+        if (!last_to_finish(done, (unsigned)(t * heads + h), active)) return;
+    }
     merge_splits(part + (long long)(t * heads + h) * maxSplits * (headDim + 2), dst, splits, headDim);
 }
 
