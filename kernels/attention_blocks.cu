@@ -148,7 +148,6 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                                             int maxSplits, float* out, int* done, int t, int h, int g, int G) {
     extern __shared__ float4 smem4[];
     auto ldq = [](const float* p) { return TAIL ? __ldcg(p) : *p; };
-    if (CLUSTER > 1) cluster_arrive_relaxed();  // this block has started (phase 0)
     const int kvh = h / (heads / kvHeads);
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
@@ -159,8 +158,10 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int splits = pos / SPLIT + 1;
     // the records in the first block's shared memory: every split on a block of the first cluster
     const bool inCluster = CLUSTER > 1 && splits > 1 && splits <= CLUSTER;
+    if (inCluster && g < CLUSTER) cluster_arrive_relaxed();  // this block has started (phase 0)
     if (g >= splits) {  // nothing at this position; writes nothing
         if (inCluster && g < CLUSTER) {  // the first cluster's barrier phases, no record
+            inv::release_next();  // as if exited: the next kernel's launch need not wait for these phases
             cluster_wait();
             cluster_arrive_release();
             cluster_wait();
