@@ -18,8 +18,14 @@
 // rounded, no fma, the host's table), each k and v row rounded to the cache's dtype as it is stored (kv.cuh), and the
 // token's row written into the cache by one block per (token, KV head): the block of the head's first query head that
 // takes the token's last split. The q|k|v row itself stays unrotated (nothing after attention reads it).
+// attention_cluster[_rope]: the same in thread-block clusters of ATTENTION_CLUSTER blocks along y (fixed at compile
+// time, the same for every length): a (token, head) of 2 .. ATTENTION_CLUSTER splits merges in its first block's
+// shared memory, the records written there by the cluster's blocks (distributed shared memory) and read after the
+// cluster's barrier (no scratch, counter or fence); longer ones through scratch, the merging block found by one
+// acquire-release atomic. After the wait, q and the step's own rows are requested together (cos and sin of the
+// token's position read before it). Every value is attention_blocks[_rope]'s.
 // Keys and values are read in the cache's stored dtype and widened exactly: one kernel per dtype and mode
-// (attention_blocks[_rope][_bf16|_fp8e4m3|_fp8e5m2]).
+// (attention_{blocks,cluster}[_rope][_bf16|_fp8e4m3|_fp8e5m2]).
 // CPU twins: backend/cpu/PagedAttention.attend; with _rope also RopeTable.rotate and PagedKvCache.write.
 #include "attention_split.cuh"
 #include "chain.cuh"
@@ -365,3 +371,26 @@ INV_ATTENTION_BLOCKS(attention_blocks_rope, inv::KvF32, true)
 INV_ATTENTION_BLOCKS(attention_blocks_rope_bf16, inv::KvBf16, true)
 INV_ATTENTION_BLOCKS(attention_blocks_rope_fp8e4m3, inv::KvE4m3, true)
 INV_ATTENTION_BLOCKS(attention_blocks_rope_fp8e5m2, inv::KvE5m2, true)
+
+// Blocks per cluster of attention_cluster*: engine-cuda AttentionBlocks.CLUSTER (grids of a multiple of it along y).
+#define ATTENTION_CLUSTER 8
+#define INV_ATTENTION_CLUSTER(NAME, KV, ROPE)                                                                         \
+    extern "C" __global__ void __cluster_dims__(1, ATTENTION_CLUSTER, 1)                                          \
+        NAME(const float* qkv, float* part, const int* positions, const int* tokSeq, const int* seqTableStart,      \
+             const int* tables, const float* cosT, const float* sinT, KV::T* keyCache, KV::T* valueCache, int n,    \
+             int heads, int kvHeads, int headDim, int blockSize, float scale, int maxSplits, float* out, int* done) { \
+        const int t = blockIdx.x / heads;                                                                           \
+        attend_head<KV, ROPE, false, ATTENTION_CLUSTER, true, true>(                                                \
+            qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
+            kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
+            gridDim.y);                                                                                             \
+    }
+
+INV_ATTENTION_CLUSTER(attention_cluster, inv::KvF32, false)
+INV_ATTENTION_CLUSTER(attention_cluster_bf16, inv::KvBf16, false)
+INV_ATTENTION_CLUSTER(attention_cluster_fp8e4m3, inv::KvE4m3, false)
+INV_ATTENTION_CLUSTER(attention_cluster_fp8e5m2, inv::KvE5m2, false)
+INV_ATTENTION_CLUSTER(attention_cluster_rope, inv::KvF32, true)
+INV_ATTENTION_CLUSTER(attention_cluster_rope_bf16, inv::KvBf16, true)
+INV_ATTENTION_CLUSTER(attention_cluster_rope_fp8e4m3, inv::KvE4m3, true)
+INV_ATTENTION_CLUSTER(attention_cluster_rope_fp8e5m2, inv::KvE5m2, true)
