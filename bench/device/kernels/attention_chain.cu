@@ -20,6 +20,10 @@
 //   cluster8     blocks-rope in clusters of 8 blocks: 2..8 splits merged in the first block's shared memory after the
 //                cluster's barrier (no scratch, counter or fence); more splits as acq-rel
 //   cluster8-lean, cluster4-lean, cluster2-lean, cluster16-lean: the same with lean's loads, clusters of 8 / 4 / 2 / 16
+//   g1, g2, g4, g8  blocks-rope with 1 / 2 / 4 / 8 blocks per (token, head) instead of 16 (fewer blocks that do
+//                nothing at short contexts; more splits per block at long ones)
+//   o-plain      blocks-rope, the o projection launched without the programmatic attribute
+//   cluster8-g8  cluster8 with one cluster per (token, head)
 // Every variant's KV rows written (every layer), the last layer's attention output and the final residual stream are
 // checked bit-equal to splits', and splits' attention output to a one-thread-per-value reference (numerics.md §8).
 // Build: bench/device/kernels/build. Run: attention_chain [--shape qwen1.5-14b|qwen2.5-0.5b] [--layers N]
@@ -137,16 +141,21 @@ BENCH_BLOCKS(blocks_cluster2_lean, 2, true, true, __cluster_dims__(1, 2, 1))
 BENCH_BLOCKS(blocks_cluster16_lean, 16, true, true, __cluster_dims__(1, 16, 1))  // non-portable size
 
 enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, ROPE_EARLY, TAIL, ACQ_REL, LEAN, CL8, CL8_LEAN, CL4_LEAN, CL2_LEAN,
-           CL16_LEAN, NVAR };
+           CL16_LEAN, G1, G2, G4, G8, O_PLAIN, CL8_G8, NVAR };
 static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope", "rope-early", "tail", "acq-rel",
                                    "lean", "cluster8", "cluster8-lean", "cluster4-lean", "cluster2-lean",
-                                   "cluster16-lean"};
+                                   "cluster16-lean", "g1", "g2", "g4", "g8", "o-plain", "cluster8-g8"};
 static const void* kBlocksFn[NVAR] = {nullptr, nullptr, (const void*)attention_blocks, (const void*)attention_blocks_rope,
                                       (const void*)blocks_rope_early, nullptr, (const void*)blocks_acq_rel,
                                       (const void*)blocks_lean, (const void*)blocks_cluster8,
                                       (const void*)blocks_cluster8_lean, (const void*)blocks_cluster4_lean,
-                                      (const void*)blocks_cluster2_lean, (const void*)blocks_cluster16_lean};
-static const int kCluster[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 4, 2, 16};
+                                      (const void*)blocks_cluster2_lean, (const void*)blocks_cluster16_lean,
+                                      (const void*)attention_blocks_rope, (const void*)attention_blocks_rope,
+                                      (const void*)attention_blocks_rope, (const void*)attention_blocks_rope,
+                                      (const void*)attention_blocks_rope, (const void*)blocks_cluster8};
+static const int kCluster[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 4, 2, 16, 0, 0, 0, 0, 0, 8};
+// blocks per (token, head) where not the backend's (min(GROUPS, max splits), GROUPS for clusters)
+static const int kGroups[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 0, 8};
 static const char* kWhat[NVAR] = {
     "projections only (stand-in between qkv and o)",
     "rope_kv + attention_splits (3 warps, a warp per split, 16 blocks per head at most), today",
@@ -158,7 +167,11 @@ static const char* kWhat[NVAR] = {
     "acq-rel, cos/sin before the wait, q and the own row in one round trip",
     "blocks-rope in clusters of 8: 2..8 splits merged through distributed shared memory",
     "cluster8 + lean", "cluster4 + lean (clusters of 4)", "cluster2 + lean (clusters of 2)",
-    "cluster8 + lean in clusters of 16 (non-portable size: every split up to 1,024 positions in shared memory)"};
+    "cluster8 + lean in clusters of 16 (non-portable size: every split up to 1,024 positions in shared memory)",
+    "blocks-rope, 1 block per head (takes every split)", "blocks-rope, 2 blocks per head",
+    "blocks-rope, 4 blocks per head", "blocks-rope, 8 blocks per head",
+    "blocks-rope, the o projection launched plain (starts after attention ends)",
+    "cluster8, one cluster (8 blocks) per head"};
 
 struct Layer { unsigned short *qkv, *o, *gu, *d; float *nIn, *nPost, *bias, *K, *V; };
 // The shape (--shape): hidden, heads, KV heads, head_dim, intermediate; qkv rows and a KV row follow.
@@ -211,8 +224,8 @@ static void attend(cudaStream_t s, Var v, const Layer& w, Step& st) {
     }
     void* a[] = {&st.qkv, &st.part, &st.positions, &st.tokSeq, &st.seqStart, &st.tables, &st.cosT, &st.sinT,
                  (void*)&w.K, (void*)&w.V, &n, &heads, &kvHeads, &headDim, &bs, &scale, &maxSplits, &st.attn, &st.done};
-    launch(s, kBlocksFn[v], dim3(HEADS, kCluster[v] ? GROUPS : std::min(GROUPS, maxSplits)), std::max(128, HD), a,
-           blocks_smem(v));
+    const int groups = kGroups[v] ? kGroups[v] : kCluster[v] ? GROUPS : std::min(GROUPS, maxSplits);
+    launch(s, kBlocksFn[v], dim3(HEADS, groups), std::max(128, HD), a, blocks_smem(v));
 }
 
 // The tail variant's qkv projection of one layer.
@@ -237,7 +250,7 @@ static void step(cudaStream_t s, Var v, const std::vector<Layer>& L, Step& st) {
         } else if (v != TAIL) {
             attend(s, v, w, st);
         }
-        proj_base(s, g_pdl, 0, w.o, H, H, st.attn, nullptr, st.x, nullptr, st.x);
+        proj_base(s, g_pdl && v != O_PLAIN, 0, w.o, H, H, st.attn, nullptr, st.x, nullptr, st.x);
         proj_base(s, g_pdl, 3, w.gu, 2 * I, H, st.x, w.nPost, st.h, nullptr, nullptr);
         proj_base(s, g_pdl, 0, w.d, H, I, st.h, nullptr, st.x, nullptr, st.x);
     }
