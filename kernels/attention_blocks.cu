@@ -146,7 +146,12 @@ __device__ __forceinline__ void keep_value(const BlockSmem& m, typename KV::T* v
 // (distributed shared memory) and are merged there after the cluster's barrier; longer ones merge as without.
 // ACQ_REL: the merge through scratch found by last_to_finish_acq_rel. LEAN (ROPE): cos and sin at the token's position
 // read before the wait; after it, q and the split's own rows requested together (one round trip, not two).
-template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, bool LEAN = false>
+// PROBE::mark(i): where a benchmark may timestamp the block's progress (0 start, 1 past the wait, 2 own rows and q
+// stored, 3 every row staged, 4 the last split reduced, 5 the merge's records readable, 6 output written).
+struct NoProbe {
+    static __device__ __forceinline__ void mark(int) {}
+};
+template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, bool LEAN = false, class PROBE = NoProbe>
 __device__ __forceinline__ void attend_head(const float* qkv, float* part, const int* positions, const int* tokSeq,
                                             const int* seqTableStart, const int* tables, const float* cosT,
                                             const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
@@ -154,6 +159,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                                             int maxSplits, float* out, int* done, int t, int h, int g, int G) {
     extern __shared__ float4 smem4[];
     auto ldq = [](const float* p) { return TAIL ? __ldcg(p) : *p; };
+    PROBE::mark(0);
     const int kvh = h / (heads / kvHeads);
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
@@ -198,6 +204,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         inv::await_inputs();
         inv::release_next();
     }
+    PROBE::mark(1);
 
     const float* qsrc = qkv + (long long)t * ld + h * headDim;
     if (!LEAN) {
@@ -289,8 +296,10 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                 keep_value<KV>(m, valueCache, j, i, headDim, ldq(row + kvDim + i), writer);
             }
         }
+        PROBE::mark(2);
         if (KV::IS_F32 && (headDim & 3) == 0) asm volatile("cp.async.wait_all;" ::: "memory");
         __syncthreads();
+        PROBE::mark(3);
         // a thread per key: score, the split's maximum over the block (exact in any order), e_j
         float sc = __int_as_float(0xff800000);
         if (tid < len) sc = inv::thread_dot(m.q, m.k + tid * kst, headDim) * scale;
@@ -313,6 +322,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                 acc = fmaf(m.e[j], m.v[j * headDim + tid], acc);
             }
         }
+        PROBE::mark(4);
         if (splits > 1 && !inCluster) {
             float* r = part + ((long long)(t * heads + h) * maxSplits + s) * (headDim + 2);
             if (tid < headDim) r[2 + tid] = acc;
@@ -328,6 +338,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
             const float c = inv::exp_canon(mx - inv::jmax(__int_as_float(0xff800000), mx));
             dst[tid] = fmaf(acc, c, 0.0f) / (0.0f + l * c);
         }
+        PROBE::mark(6);
         return;
     }
     if (inCluster) {  // this split's record (s = g) into the first block's shared memory, merged there
@@ -340,7 +351,10 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         }
         cluster_arrive_release();
         cluster_wait();
-        if (g == 0) merge_splits<true>(m.rec, dst, splits, headDim);
+        if (g != 0) return;
+        PROBE::mark(5);
+        merge_splits<true>(m.rec, dst, splits, headDim);
+        PROBE::mark(6);
         return;
     }
     const int active = min(G, splits);
@@ -349,7 +363,9 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     } else {
         if (!last_to_finish(done, (unsigned)(t * heads + h), active)) return;
     }
+    PROBE::mark(5);
     merge_splits(part + (long long)(t * heads + h) * maxSplits * (headDim + 2), dst, splits, headDim);
+    PROBE::mark(6);
 }
 
 #define INV_ATTENTION_BLOCKS(NAME, KV, ROPE)                                                                          \

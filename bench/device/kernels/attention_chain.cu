@@ -24,6 +24,8 @@
 //                nothing at short contexts; more splits per block at long ones)
 //   o-plain      blocks-rope, the o projection launched without the programmatic attribute
 //   cluster8-g8  cluster8 with one cluster per (token, head)
+//   stamps, g2-stamps, cluster8-stamps: blocks-rope, g2, cluster8 with %globaltimer stamps of each block's progress
+//                (attend_head's PROBE points), printed after the table for the last layer of the last replay
 // Every variant's KV rows written (every layer), the last layer's attention output and the final residual stream are
 // checked bit-equal to splits', and splits' attention output to a one-thread-per-value reference (numerics.md §8).
 // Build: bench/device/kernels/build. Run: attention_chain [--shape qwen1.5-14b|qwen2.5-0.5b] [--layers N]
@@ -132,6 +134,29 @@ __global__ void blocks_rope_early(const float* qkv, float* part, const int* posi
             gridDim.y);                                                                                             \
     }
 #define NO_ATTR
+// Timestamps of attend_head's progress (PROBE::mark), thread 0 of each block: g_stamps[block * 8 + point].
+__device__ unsigned long long* g_stamps;
+struct StampProbe {
+    static __device__ __forceinline__ void mark(int i) {
+        if (threadIdx.x != 0) return;
+        unsigned long long t;
+        asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+        g_stamps[((long long)blockIdx.y * gridDim.x + blockIdx.x) * 8 + i] = t;
+    }
+};
+#define BENCH_STAMPED(NAME, CLUSTER, ATTR)                                                                            \
+    __global__ void ATTR NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,               \
+                              const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,    \
+                              float* keyCache, float* valueCache, int n, int heads, int kvHeads, int headDim,       \
+                              int blockSize, float scale, int maxSplits, float* out, int* done) {                   \
+        const int t = blockIdx.x / heads;                                                                           \
+        attend_head<inv::KvF32, true, false, CLUSTER, CLUSTER != 0, false, StampProbe>(                             \
+            qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
+            kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
+            gridDim.y);                                                                                             \
+    }
+BENCH_STAMPED(blocks_stamped, 0, NO_ATTR)
+BENCH_STAMPED(blocks_cluster8_stamped, 8, __cluster_dims__(1, 8, 1))
 BENCH_BLOCKS(blocks_acq_rel, 0, true, false, NO_ATTR)
 BENCH_BLOCKS(blocks_lean, 0, true, true, NO_ATTR)
 BENCH_BLOCKS(blocks_cluster8, 8, true, false, __cluster_dims__(1, 8, 1))
@@ -141,10 +166,11 @@ BENCH_BLOCKS(blocks_cluster2_lean, 2, true, true, __cluster_dims__(1, 2, 1))
 BENCH_BLOCKS(blocks_cluster16_lean, 16, true, true, __cluster_dims__(1, 16, 1))  // non-portable size
 
 enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, ROPE_EARLY, TAIL, ACQ_REL, LEAN, CL8, CL8_LEAN, CL4_LEAN, CL2_LEAN,
-           CL16_LEAN, G1, G2, G4, G8, O_PLAIN, CL8_G8, NVAR };
+           CL16_LEAN, G1, G2, G4, G8, O_PLAIN, CL8_G8, STAMPS, STAMPS_G2, CL8_STAMPS, NVAR };
 static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope", "rope-early", "tail", "acq-rel",
                                    "lean", "cluster8", "cluster8-lean", "cluster4-lean", "cluster2-lean",
-                                   "cluster16-lean", "g1", "g2", "g4", "g8", "o-plain", "cluster8-g8"};
+                                   "cluster16-lean", "g1", "g2", "g4", "g8", "o-plain", "cluster8-g8",
+                                   "stamps", "g2-stamps", "cluster8-stamps"};
 static const void* kBlocksFn[NVAR] = {nullptr, nullptr, (const void*)attention_blocks, (const void*)attention_blocks_rope,
                                       (const void*)blocks_rope_early, nullptr, (const void*)blocks_acq_rel,
                                       (const void*)blocks_lean, (const void*)blocks_cluster8,
@@ -152,10 +178,13 @@ static const void* kBlocksFn[NVAR] = {nullptr, nullptr, (const void*)attention_b
                                       (const void*)blocks_cluster2_lean, (const void*)blocks_cluster16_lean,
                                       (const void*)attention_blocks_rope, (const void*)attention_blocks_rope,
                                       (const void*)attention_blocks_rope, (const void*)attention_blocks_rope,
-                                      (const void*)attention_blocks_rope, (const void*)blocks_cluster8};
-static const int kCluster[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 4, 2, 16, 0, 0, 0, 0, 0, 8};
+                                      (const void*)attention_blocks_rope, (const void*)blocks_cluster8,
+                                      (const void*)blocks_stamped, (const void*)blocks_stamped,
+                                      (const void*)blocks_cluster8_stamped};
+static const int kCluster[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 4, 2, 16, 0, 0, 0, 0, 0, 8, 0, 0, 8};
 // blocks per (token, head) where not the backend's (min(GROUPS, max splits), GROUPS for clusters)
-static const int kGroups[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 0, 8};
+static const int kGroups[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 0, 8, 0, 2, 0};
+static bool stamped(int v) { return v == STAMPS || v == STAMPS_G2 || v == CL8_STAMPS; }
 static const char* kWhat[NVAR] = {
     "projections only (stand-in between qkv and o)",
     "rope_kv + attention_splits (3 warps, a warp per split, 16 blocks per head at most), today",
@@ -171,7 +200,8 @@ static const char* kWhat[NVAR] = {
     "blocks-rope, 1 block per head (takes every split)", "blocks-rope, 2 blocks per head",
     "blocks-rope, 4 blocks per head", "blocks-rope, 8 blocks per head",
     "blocks-rope, the o projection launched plain (starts after attention ends)",
-    "cluster8, one cluster (8 blocks) per head"};
+    "cluster8, one cluster (8 blocks) per head",
+    "blocks-rope with timestamps (below)", "g2 with timestamps (below)", "cluster8 with timestamps (below)"};
 
 struct Layer { unsigned short *qkv, *o, *gu, *d; float *nIn, *nPost, *bias, *K, *V; };
 // The shape (--shape): hidden, heads, KV heads, head_dim, intermediate; qkv rows and a KV row follow.
@@ -278,6 +308,47 @@ static std::vector<float> outputs(cudaStream_t s, Var v, const std::vector<Layer
     return out;
 }
 
+// The stamped variants' timeline, last layer of the last replay, in us from the first block past its wait (t0):
+// per block index g < splits the median over heads of each point, then the merge and the kernel's last output.
+static std::string stamp_report(const unsigned long long* buf, size_t n, Var v, int ctx) {
+    std::vector<unsigned long long> h(n);
+    CK(cudaMemcpy(h.data(), buf, 8 * n, cudaMemcpyDeviceToHost));
+    const int groups = kGroups[v] ? kGroups[v] : GROUPS, splits = (ctx - 1) / SPLIT + 1;
+    auto at = [&](int head, int g, int p) { return h[((size_t)g * HEADS + head) * 8 + p]; };
+    unsigned long long t0 = ~0ULL, firstStart = ~0ULL, lastStart = 0, end = 0;
+    for (int head = 0; head < HEADS; head++) {
+        unsigned long long start = ~0ULL;  // this layer's: stamps older than the head's first start are stale
+        for (int g = 0; g < groups; g++) start = std::min(start, at(head, g, 0));
+        for (int g = 0; g < groups; g++) {
+            firstStart = std::min(firstStart, at(head, g, 0)); lastStart = std::max(lastStart, at(head, g, 0));
+            if (at(head, g, 1) >= start) t0 = std::min(t0, at(head, g, 1));
+            if (at(head, g, 6) >= start) end = std::max(end, at(head, g, 6));
+        }
+    }
+    auto med = [](std::vector<double> x) { if (x.empty()) return -1.0; std::sort(x.begin(), x.end()); return x[x.size() / 2]; };
+    char line[512];
+    std::string out;
+    snprintf(line, sizeof line, "\n%s ctx %d (us from the first block past its wait; medians over %d heads): blocks "
+             "started %.2f .. %.2f, last output %.2f\n", kNames[v], ctx, HEADS, ((double)firstStart - t0) / 1e3,
+             ((double)lastStart - t0) / 1e3, ((double)end - t0) / 1e3);
+    out += line;
+    out += "  block  start   wait  own+q  rows  reduced  merge  output\n";
+    for (int g = 0; g < std::min(groups, splits); g++) {
+        std::vector<double> col[7];
+        for (int head = 0; head < HEADS; head++) {
+            unsigned long long start = ~0ULL;
+            for (int gg = 0; gg < groups; gg++) start = std::min(start, at(head, gg, 0));
+            for (int p = 0; p < 7; p++)
+                if (at(head, g, p) >= start) col[p].push_back(((double)at(head, g, p) - t0) / 1e3);
+        }
+        snprintf(line, sizeof line, "  g=%-3d %6.2f %6.2f %6.2f %6.2f %7.2f %6.2f %7.2f   (merged %zu of %d heads)\n", g,
+                 med(col[0]), med(col[1]), med(col[2]), med(col[3]), med(col[4]), med(col[5]), med(col[6]),
+                 col[5].size(), HEADS);
+        out += line;
+    }
+    return out;
+}
+
 int main(int argc, char** argv) {
     int reps = 20, layers = 8, maxPositions = 32768;
     std::vector<int> ctxs = {48, 100, 1024};
@@ -310,7 +381,8 @@ int main(int argc, char** argv) {
                           (const void*)qkv_tail, (const void*)blocks_acq_rel, (const void*)blocks_lean,
                           (const void*)blocks_cluster8, (const void*)blocks_cluster8_lean,
                           (const void*)blocks_cluster4_lean, (const void*)blocks_cluster2_lean,
-                          (const void*)blocks_cluster16_lean}) {
+                          (const void*)blocks_cluster16_lean, (const void*)blocks_stamped,
+                          (const void*)blocks_cluster8_stamped}) {
         CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
         CK(cudaFuncSetAttribute(f, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
     }
@@ -387,6 +459,11 @@ int main(int argc, char** argv) {
             cudaGetLastError();
         }
     }
+    unsigned long long* stampBuf;
+    const size_t stampN = (size_t)HEADS * GROUPS * 8;
+    CK(cudaMalloc(&stampBuf, 8 * stampN));
+    CK(cudaMemcpyToSymbol(g_stamps, &stampBuf, sizeof(stampBuf)));
+    std::string stampReport;
     struct Row { int ctx; Var v; float us; std::string bits; };
     std::vector<Row> rows;
     for (int ctx : ctxs) {
@@ -410,10 +487,12 @@ int main(int argc, char** argv) {
                     bits = memcmp(want.data(), got.data(), 4 * want.size()) ? "DIFFER" : "equal";
                 }
             }
+            if (stamped(v)) CK(cudaMemset(stampBuf, 0, 8 * stampN));
             auto g = capture(s, [&] { step(s, (Var)v, L, st); });
             const float us = time_graph(s, g, reps) * 1e3f / layers;
             CK(cudaGraphExecDestroy(g));
             rows.push_back({ctx, (Var)v, us, bits});
+            if (stamped(v)) stampReport += stamp_report(stampBuf, stampN, (Var)v, ctx);
         }
     }
     printf("\nus per layer (%d layers in one graph, median of %d), %% of copy, extra over the stand-in; bits: splits "
@@ -426,5 +505,6 @@ int main(int argc, char** argv) {
         printf("%-14s %6d %9.2f %7.1f %8.2f  %-22s %s\n", kNames[r.v], r.ctx, r.us,
                100.0 * layerBytes / (r.us * 1e3) / copyGBs, r.us - standIn, r.bits.c_str(), kWhat[r.v]);
     }
+    printf("%s", stampReport.c_str());
     return 0;
 }
