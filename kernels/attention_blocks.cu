@@ -144,14 +144,16 @@ __device__ __forceinline__ void keep_value(const BlockSmem& m, typename KV::T* v
 // CLUSTER > 1: launched in clusters of CLUSTER blocks along y (G a multiple of it); a (token, head) of 2 .. CLUSTER
 // splits has them all in its first cluster, one per block, whose records go into the first block's shared memory
 // (distributed shared memory) and are merged there after the cluster's barrier; longer ones merge as without.
-// ACQ_REL: the merge through scratch found by last_to_finish_acq_rel. LEAN (ROPE): cos and sin at the token's position
+// TX (with CLUSTER): the records sent by st.async onto the first block's mbarrier, which it waits on: no fence and no
+// second barrier phase. ACQ_REL: the merge through scratch found by last_to_finish_acq_rel. LEAN (ROPE): cos and sin at the token's position
 // read before the wait; after it, q and the split's own rows requested together (one round trip, not two).
 // PROBE::mark(i): where a benchmark may timestamp the block's progress (0 start, 1 past the wait, 2 own rows and q
 // stored, 3 every row staged, 4 the last split reduced, 5 the merge's records readable, 6 output written).
 struct NoProbe {
     static __device__ __forceinline__ void mark(int) {}
 };
-template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, bool LEAN = false, class PROBE = NoProbe>
+template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, bool LEAN = false, bool TX = false,
+          class PROBE = NoProbe>
 __device__ __forceinline__ void attend_head(const float* qkv, float* part, const int* positions, const int* tokSeq,
                                             const int* seqTableStart, const int* tables, const float* cosT,
                                             const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
@@ -170,13 +172,23 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int splits = pos / SPLIT + 1;
     // the records in the first block's shared memory: every split on a block of the first cluster
     const bool inCluster = CLUSTER > 1 && splits > 1 && splits <= CLUSTER;
-    if (inCluster && g < CLUSTER) cluster_arrive_relaxed();  // this block has started (phase 0)
+    __shared__ unsigned long long recvBar;  // TX: the first block's mbarrier for the others' records
+    if (inCluster && g < CLUSTER) {  // this block has started (phase 0); TX: the first block's mbarrier is set
+        if (TX) {
+            if (g == 0 && threadIdx.x == 0) receive_init(&recvBar, (unsigned)((splits - 1) * (headDim + 2) * 4));
+            cluster_arrive_release();
+        } else {
+            cluster_arrive_relaxed();
+        }
+    }
     if (g >= splits) {  // nothing at this position; writes nothing
         if (inCluster && g < CLUSTER) {  // the first cluster's barrier phases, no record
             inv::release_next();  // as if exited: the next kernel's launch need not wait for these phases
             cluster_wait();
-            cluster_arrive_release();
-            cluster_wait();
+            if (!TX) {
+                cluster_arrive_release();
+                cluster_wait();
+            }
         }
         return;
     }
@@ -344,14 +356,31 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     if (inCluster) {  // this split's record (s = g) into the first block's shared memory, merged there
         cluster_wait();  // phase 0: every block of the cluster has started
         float* r = m.rec + g * (headDim + 2);
-        if (tid < headDim) store_cluster(r + 2 + tid, 0, acc);
-        if (tid == 0) {
-            store_cluster(r, 0, mx);
-            store_cluster(r + 1, 0, l);
+        if (TX && g == 0) {  // its own record here, the others' awaited on the mbarrier
+            if (tid < headDim) r[2 + tid] = acc;
+            if (tid == 0) {
+                r[0] = mx;
+                r[1] = l;
+            }
+            receive_wait(&recvBar);
+            __syncthreads();
+        } else if (TX) {
+            if (tid < headDim) send_cluster(r + 2 + tid, 0, acc, &recvBar);
+            if (tid == 0) {
+                send_cluster(r, 0, mx, &recvBar);
+                send_cluster(r + 1, 0, l, &recvBar);
+            }
+            return;
+        } else {
+            if (tid < headDim) store_cluster(r + 2 + tid, 0, acc);
+            if (tid == 0) {
+                store_cluster(r, 0, mx);
+                store_cluster(r + 1, 0, l);
+            }
+            cluster_arrive_release();
+            cluster_wait();
+            if (g != 0) return;
         }
-        cluster_arrive_release();
-        cluster_wait();
-        if (g != 0) return;
         PROBE::mark(5);
         merge_splits<true>(m.rec, dst, splits, headDim);
         PROBE::mark(6);

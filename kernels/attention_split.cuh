@@ -131,4 +131,31 @@ __device__ __forceinline__ void store_cluster(float* p, unsigned rank, float v) 
     asm volatile("st.shared::cluster.f32 [%0], %1;" ::"r"(remote), "f"(v) : "memory");
 }
 
+// A record sent to the cluster's block `rank` without any fence: each 4-byte store completes its bytes on that block's
+// mbarrier (st.async), which the receiver waits on (the mbarrier's phase ends once every expected byte has landed).
+__device__ __forceinline__ unsigned cluster_address(const void* p, unsigned rank) {
+    unsigned remote;
+    asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"((unsigned)__cvta_generic_to_shared(p)), "r"(rank));
+    return remote;
+}
+__device__ __forceinline__ void send_cluster(float* p, unsigned rank, float v, unsigned long long* bar) {
+    asm volatile("st.async.shared::cluster.mbarrier::complete_tx::bytes.b32 [%0], %1, [%2];"
+                 ::"r"(cluster_address(p, rank)), "r"(__float_as_uint(v)), "r"(cluster_address(bar, rank)) : "memory");
+}
+// The receiver's mbarrier: one arrival (its own, expecting `bytes`), made visible to the cluster by the barrier phase
+// that follows (barrier.cluster.arrive.release).
+__device__ __forceinline__ void receive_init(unsigned long long* bar, unsigned bytes) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(bar);
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(a) : "memory");
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(a), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void receive_wait(unsigned long long* bar) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(bar);
+    asm volatile(
+        "{\n .reg .pred p;\n WAIT:\n"
+        " mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%0], 0;\n"
+        " @!p bra WAIT;\n}" ::"r"(a) : "memory");
+}
+
 }  // namespace
