@@ -25,8 +25,9 @@
 //   o-plain      blocks-rope, the o projection launched without the programmatic attribute
 //   cluster8-g8  cluster8 with one cluster per (token, head)
 //   tx8, tx2, tx8-lean: clusters of 8 / 2 whose records go by st.async onto the first block's mbarrier (no fence)
-//   stamps, g2-stamps, cluster8-stamps, tx8-stamps: blocks-rope, g2, cluster8, tx8 with %globaltimer stamps of each block's progress
-//                (attend_head's PROBE points), printed after the table for the last layer of the last replay
+//   stamps, g2-stamps, cluster8-stamps, tx8-stamps: blocks-rope, g2, cluster8, tx8 with %globaltimer stamps of each
+//                block's progress (attend_head's PROBE points), printed for the last layer of the last replay
+// Each measurement is printed as it is made, then the table.
 // Every variant's KV rows written (every layer), the last layer's attention output and the final residual stream are
 // checked bit-equal to splits', and splits' attention output to a one-thread-per-value reference (numerics.md §8).
 // Build: bench/device/kernels/build. Run: attention_chain [--shape qwen1.5-14b|qwen2.5-0.5b] [--layers N]
@@ -444,6 +445,10 @@ int main(int argc, char** argv) {
     float* ref; CK(cudaMalloc(&ref, 4 * H));
     CK(cudaDeviceSynchronize()); CK(cudaGetLastError());
 
+    unsigned long long* stampBuf;
+    const size_t stampN = (size_t)HEADS * GROUPS * 8;
+    CK(cudaMalloc(&stampBuf, 8 * stampN));
+    CK(cudaMemcpyToSymbol(g_stamps, &stampBuf, sizeof(stampBuf)));
     // Which variants run: STAND_IN and SPLITS always (the baseline and the bits' reference), the others as asked
     // and as the device launches them (a cluster launch probed once, outside any graph).
     bool run[NVAR];
@@ -457,6 +462,8 @@ int main(int argc, char** argv) {
         CK(cudaMemcpy(keep.data(), L[0].K + row0, 4 * KVD, cudaMemcpyDeviceToHost));
         CK(cudaMemcpy(keep.data() + KVD, L[0].V + row0, 4 * KVD, cudaMemcpyDeviceToHost));
         CK(cudaMemset(st.qkv, 0, 4 * Q));
+        printf("probing %s\n", kNames[v]);
+        fflush(stdout);  // a fault below is then named
         g_probe = true; g_probeErr = cudaSuccess;
         attend(s, (Var)v, L[0], st);
         g_probe = false;
@@ -470,11 +477,6 @@ int main(int argc, char** argv) {
             cudaGetLastError();
         }
     }
-    unsigned long long* stampBuf;
-    const size_t stampN = (size_t)HEADS * GROUPS * 8;
-    CK(cudaMalloc(&stampBuf, 8 * stampN));
-    CK(cudaMemcpyToSymbol(g_stamps, &stampBuf, sizeof(stampBuf)));
-    std::string stampReport;
     struct Row { int ctx; Var v; float us; std::string bits; };
     std::vector<Row> rows;
     for (int ctx : ctxs) {
@@ -503,7 +505,9 @@ int main(int argc, char** argv) {
             const float us = time_graph(s, g, reps) * 1e3f / layers;
             CK(cudaGraphExecDestroy(g));
             rows.push_back({ctx, (Var)v, us, bits});
-            if (stamped(v)) stampReport += stamp_report(stampBuf, stampN, (Var)v, ctx);
+            printf("  measured %-14s ctx %5d: %8.2f us/layer  %s\n", kNames[v], ctx, us, bits.c_str());
+            fflush(stdout);  // what was measured survives a later fault or hang
+            if (stamped(v)) printf("%s", stamp_report(stampBuf, stampN, (Var)v, ctx).c_str());
         }
     }
     printf("\nus per layer (%d layers in one graph, median of %d), %% of copy, extra over the stand-in; bits: splits "
@@ -516,6 +520,5 @@ int main(int argc, char** argv) {
         printf("%-14s %6d %9.2f %7.1f %8.2f  %-22s %s\n", kNames[r.v], r.ctx, r.us,
                100.0 * layerBytes / (r.us * 1e3) / copyGBs, r.us - standIn, r.bits.c_str(), kWhat[r.v]);
     }
-    printf("%s", stampReport.c_str());
     return 0;
 }
