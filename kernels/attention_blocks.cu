@@ -20,10 +20,9 @@
 // takes the token's last split. The q|k|v row itself stays unrotated (nothing after attention reads it).
 // attention_cluster[_rope]: the same in thread-block clusters of ATTENTION_CLUSTER blocks along y (fixed at compile
 // time, the same for every length): a (token, head) of 2 .. ATTENTION_CLUSTER splits merges in its first block's
-// shared memory, the records written there by the cluster's blocks (distributed shared memory) and read after the
-// cluster's barrier (no scratch, counter or fence); longer ones through scratch, the merging block found by one
-// acquire-release atomic. After the wait, q and the step's own rows are requested together (cos and sin of the
-// token's position read before it). Every value is attention_blocks[_rope]'s.
+// shared memory, the other blocks' records sent there by st.async onto its mbarrier (distributed shared memory; no
+// scratch, counter or fence); longer ones through scratch, the merging block found by one acquire-release atomic.
+// Every value is attention_blocks[_rope]'s.
 // Keys and values are read in the cache's stored dtype and widened exactly: one kernel per dtype and mode
 // (attention_{blocks,cluster}[_rope][_bf16|_fp8e4m3|_fp8e5m2]).
 // CPU twins: backend/cpu/PagedAttention.attend; with _rope also RopeTable.rotate and PagedKvCache.write.
@@ -34,8 +33,8 @@
 namespace {
 
 // Shared memory (floats): SPLIT key rows of key_stride(headDim), SPLIT value rows of headDim, q (headDim), e_j (SPLIT),
-// the warps' maxima (32), the rows' cache offsets (SPLIT ints); LEAN: cos and sin at the token's position (headDim);
-// a cluster's first block: the cluster's split records (CLUSTER x (headDim + 2)). The host sizes it with the same rule.
+// the warps' maxima (32), the rows' cache offsets (SPLIT ints); a cluster's first block: the cluster's split records
+// (CLUSTER x (headDim + 2)). The host sizes it with the same rule.
 struct BlockSmem {
     float* k;
     float* v;
@@ -43,8 +42,6 @@ struct BlockSmem {
     float* e;
     float* red;
     int* offs;
-    float* cs;
-    float* sn;
     float* rec;
 };
 
@@ -56,9 +53,7 @@ __device__ __forceinline__ BlockSmem block_smem(float* smem, int headDim) {
     m.e = m.q + headDim;
     m.red = m.e + SPLIT;
     m.offs = reinterpret_cast<int*>(m.red + 32);
-    m.cs = reinterpret_cast<float*>(m.offs + SPLIT);
-    m.sn = m.cs + (headDim >> 1);
-    m.rec = m.cs + headDim;
+    m.rec = reinterpret_cast<float*>(m.offs + SPLIT);
     return m;
 }
 
@@ -99,20 +94,17 @@ __device__ __forceinline__ void row_offsets(int* offs, const int* table, int j0,
     }
 }
 
-// rope_kv.cu's rotation of a head's element pair (a, b) = (i, i + half) by the table's (c, s): lo, hi.
-__device__ __forceinline__ void rotate_by(float a, float b, float c, float s, float& lo, float& hi) {
+// rope_kv.cu's rotation of a head's element pair (a, b) = (i, i + half) at table row `pos`: lo, hi.
+__device__ __forceinline__ void rotate(float a, float b, const float* cosT, const float* sinT, int pos, int half, int i,
+                                       float& lo, float& hi) {
+    const float c = cosT[(long long)pos * half + i];
+    const float s = sinT[(long long)pos * half + i];
     const float ac = a * c;
     const float bs = b * s;
     const float bc = b * c;
     const float as = a * s;
     lo = ac - bs;
     hi = bc + as;
-}
-
-// The same at table row `pos`.
-__device__ __forceinline__ void rotate(float a, float b, const float* cosT, const float* sinT, int pos, int half, int i,
-                                       float& lo, float& hi) {
-    rotate_by(a, b, cosT[(long long)pos * half + i], sinT[(long long)pos * half + i], lo, hi);
 }
 
 // The step's own key row element pair / value element of row j: rotated (a, b) stored rounded to the cache's dtype
@@ -142,18 +134,15 @@ __device__ __forceinline__ void keep_value(const BlockSmem& m, typename KV::T* v
 // (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (ROPE only). TAIL: called at the end of a kernel that wrote
 // the q|k|v rows itself (other blocks' rows made visible by the caller): no wait, and those rows read through L2.
 // CLUSTER > 1: launched in clusters of CLUSTER blocks along y (G a multiple of it); a (token, head) of 2 .. CLUSTER
-// splits has them all in its first cluster, one per block, whose records go into the first block's shared memory
-// (distributed shared memory) and are merged there after the cluster's barrier; longer ones merge as without.
-// TX (with CLUSTER): the records sent by st.async onto the first block's mbarrier, which it waits on: no fence and no
-// second barrier phase. ACQ_REL: the merge through scratch found by last_to_finish_acq_rel. LEAN (ROPE): cos and sin at the token's position
-// read before the wait; after it, q and the split's own rows requested together (one round trip, not two).
+// splits has them all in its first cluster, one per block, whose records are sent into the first block's shared
+// memory by st.async onto its mbarrier, which it waits on (no fence); longer ones merge as without.
+// ACQ_REL: the merge through scratch found by last_to_finish_acq_rel.
 // PROBE::mark(i): where a benchmark may timestamp the block's progress (0 start, 1 past the wait, 2 own rows and q
 // stored, 3 every row staged, 4 the last split reduced, 5 the merge's records readable, 6 output written).
 struct NoProbe {
     static __device__ __forceinline__ void mark(int) {}
 };
-template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, bool LEAN = false, bool TX = false,
-          class PROBE = NoProbe>
+template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, class PROBE = NoProbe>
 __device__ __forceinline__ void attend_head(const float* qkv, float* part, const int* positions, const int* tokSeq,
                                             const int* seqTableStart, const int* tables, const float* cosT,
                                             const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
@@ -172,23 +161,15 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int splits = pos / SPLIT + 1;
     // the records in the first block's shared memory: every split on a block of the first cluster
     const bool inCluster = CLUSTER > 1 && splits > 1 && splits <= CLUSTER;
-    __shared__ unsigned long long recvBar;  // TX: the first block's mbarrier for the others' records
-    if (inCluster && g < CLUSTER) {  // this block has started (phase 0); TX: the first block's mbarrier is set
-        if (TX) {
-            if (g == 0 && threadIdx.x == 0) receive_init(&recvBar, (unsigned)((splits - 1) * (headDim + 2) * 4));
-            cluster_arrive_release();
-        } else {
-            cluster_arrive_relaxed();
-        }
+    __shared__ unsigned long long recvBar;  // the first block's mbarrier for the others' records
+    if (inCluster && g < CLUSTER) {  // this block has started, and the first block's mbarrier is set
+        if (g == 0 && threadIdx.x == 0) receive_init(&recvBar, (unsigned)((splits - 1) * (headDim + 2) * 4));
+        cluster_arrive_release();
     }
     if (g >= splits) {  // nothing at this position; writes nothing
-        if (inCluster && g < CLUSTER) {  // the first cluster's barrier phases, no record
-            inv::release_next();  // as if exited: the next kernel's launch need not wait for these phases
+        if (inCluster && g < CLUSTER) {  // the cluster's barrier phase, no record
+            inv::release_next();  // as if exited: the next kernel's launch need not wait for the phase
             cluster_wait();
-            if (!TX) {
-                cluster_arrive_release();
-                cluster_wait();
-            }
         }
         return;
     }
@@ -204,12 +185,6 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     // the first split's cached rows, requested before the wait
     int len = min(pos, g * SPLIT + SPLIT - 1) - g * SPLIT + 1;
     row_offsets(m.offs, table, g * SPLIT, len, blockSize, kvDim, kvh, headDim);
-    if (LEAN && ROPE) {
-        for (int i = threadIdx.x; i < half; i += blockDim.x) {
-            m.cs[i] = cosT[(long long)pos * half + i];
-            m.sn[i] = sinT[(long long)pos * half + i];
-        }
-    }
     __syncthreads();
     stage_cached<KV>(m, keyCache, valueCache, 0, max(0, min(len, fresh - g * SPLIT)), headDim);
     if (!TAIL) {
@@ -219,14 +194,12 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     PROBE::mark(1);
 
     const float* qsrc = qkv + (long long)t * ld + h * headDim;
-    if (!LEAN) {
-        if (ROPE) {
-            for (int i = threadIdx.x; i < half; i += blockDim.x) {
-                rotate(ldq(qsrc + i), ldq(qsrc + i + half), cosT, sinT, pos, half, i, m.q[i], m.q[i + half]);
-            }
-        } else {
-            for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = ldq(qsrc + i);
+    if (ROPE) {
+        for (int i = threadIdx.x; i < half; i += blockDim.x) {
+            rotate(ldq(qsrc + i), ldq(qsrc + i + half), cosT, sinT, pos, half, i, m.q[i], m.q[i + half]);
         }
+    } else {
+        for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = ldq(qsrc + i);
     }
     const int tid = threadIdx.x;
     const int lane = tid & 31;
@@ -254,46 +227,6 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         };
         if (!ROPE) {
             stage_cached<KV>(m, keyCache, valueCache, from, len, headDim);
-            if (LEAN && s == g) {
-                for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = ldq(qsrc + i);
-            }
-        } else if (LEAN && s == g) {
-            // q's pairs and the own rows' elements: every thread's loads first, then the rotations and stores
-            const int items = (len - from) * headDim;
-            for (int b0 = 0; b0 < max(half, items); b0 += blockDim.x) {
-                const int it = b0 + tid;
-                float qa = 0.0f, qb = 0.0f, ra = 0.0f, rb = 0.0f, rv = 0.0f, rc = 0.0f, rs = 0.0f;
-                int j = 0, i = 0;
-                bool writer = false;
-                if (it < half) {
-                    qa = ldq(qsrc + it);
-                    qb = ldq(qsrc + it + half);
-                }
-                if (it < items) {
-                    j = from + it / headDim;
-                    i = it - (j - from) * headDim;
-                    const int u = token_at(j);
-                    const float* row = qkv + (long long)u * ld + qDim + kvh * headDim;
-                    writer = u == t && h % (heads / kvHeads) == 0;
-                    if (i < half) {
-                        ra = ldq(row + i);
-                        rb = ldq(row + i + half);
-                        const bool own = j0 + j == pos;
-                        rc = own ? m.cs[i] : cosT[(long long)(j0 + j) * half + i];
-                        rs = own ? m.sn[i] : sinT[(long long)(j0 + j) * half + i];
-                    }
-                    rv = ldq(row + kvDim + i);
-                }
-                if (it < half) rotate_by(qa, qb, m.cs[it], m.sn[it], m.q[it], m.q[it + half]);
-                if (it < items) {
-                    if (i < half) {
-                        float lo, hi;
-                        rotate_by(ra, rb, rc, rs, lo, hi);
-                        keep_key<KV>(m, keyCache, j, i, half, kst, lo, hi, writer);
-                    }
-                    keep_value<KV>(m, valueCache, j, i, headDim, rv, writer);
-                }
-            }
         } else {
             for (int c = tid + from * headDim; c < len * headDim; c += blockDim.x) {
                 const int j = c / headDim, i = c - j * headDim;
@@ -354,33 +287,23 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         return;
     }
     if (inCluster) {  // this split's record (s = g) into the first block's shared memory, merged there
-        cluster_wait();  // phase 0: every block of the cluster has started
+        cluster_wait();  // every block of the cluster has started, the first block's mbarrier is set
         float* r = m.rec + g * (headDim + 2);
-        if (TX && g == 0) {  // its own record here, the others' awaited on the mbarrier
-            if (tid < headDim) r[2 + tid] = acc;
-            if (tid == 0) {
-                r[0] = mx;
-                r[1] = l;
-            }
-            receive_wait(&recvBar);
-            __syncthreads();
-        } else if (TX) {
+        if (g != 0) {
             if (tid < headDim) send_cluster(r + 2 + tid, 0, acc, &recvBar);
             if (tid == 0) {
                 send_cluster(r, 0, mx, &recvBar);
                 send_cluster(r + 1, 0, l, &recvBar);
             }
             return;
-        } else {
-            if (tid < headDim) store_cluster(r + 2 + tid, 0, acc);
-            if (tid == 0) {
-                store_cluster(r, 0, mx);
-                store_cluster(r + 1, 0, l);
-            }
-            cluster_arrive_release();
-            cluster_wait();
-            if (g != 0) return;
         }
+        if (tid < headDim) r[2 + tid] = acc;  // its own record here, the others' awaited on the mbarrier
+        if (tid == 0) {
+            r[0] = mx;
+            r[1] = l;
+        }
+        receive_wait(&recvBar);
+        __syncthreads();
         PROBE::mark(5);
         merge_splits<true>(m.rec, dst, splits, headDim);
         PROBE::mark(6);
@@ -425,7 +348,7 @@ INV_ATTENTION_BLOCKS(attention_blocks_rope_fp8e5m2, inv::KvE5m2, true)
              const int* tables, const float* cosT, const float* sinT, KV::T* keyCache, KV::T* valueCache, int n,    \
              int heads, int kvHeads, int headDim, int blockSize, float scale, int maxSplits, float* out, int* done) { \
         const int t = blockIdx.x / heads;                                                                           \
-        attend_head<KV, ROPE, false, ATTENTION_CLUSTER, true, true>(                                                \
+        attend_head<KV, ROPE, false, ATTENTION_CLUSTER, true>(                                                      \
             qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
             kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
             gridDim.y);                                                                                             \

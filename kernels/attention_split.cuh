@@ -117,19 +117,11 @@ __device__ __forceinline__ bool last_to_finish_acq_rel(int* done, unsigned i, in
     return last;
 }
 
-// The thread-block cluster (sm_90): its barrier in two halves (arrive, then wait), and a store into another block's
-// shared memory (distributed shared memory). Blocks of a cluster run at the same time; a block's shared memory may be
-// written by the others once every block has started (a barrier phase both arrived at) and until it exits.
-__device__ __forceinline__ void cluster_arrive_relaxed() { asm volatile("barrier.cluster.arrive.relaxed;" ::: "memory"); }
+// The thread-block cluster (sm_90): its barrier in two halves (arrive, then wait). Blocks of a cluster run at the
+// same time; a block's shared memory may be written by the others once every block has started (a barrier phase all
+// arrived at) and until it exits.
 __device__ __forceinline__ void cluster_arrive_release() { asm volatile("barrier.cluster.arrive.release;" ::: "memory"); }
 __device__ __forceinline__ void cluster_wait() { asm volatile("barrier.cluster.wait.acquire;" ::: "memory"); }
-
-// *p = v in the shared memory of the cluster's block `rank`, p being this block's address of the same variable.
-__device__ __forceinline__ void store_cluster(float* p, unsigned rank, float v) {
-    unsigned remote;
-    asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"((unsigned)__cvta_generic_to_shared(p)), "r"(rank));
-    asm volatile("st.shared::cluster.f32 [%0], %1;" ::"r"(remote), "f"(v) : "memory");
-}
 
 // A record sent to the cluster's block `rank` without any fence: each 4-byte store completes its bytes on that block's
 // mbarrier (st.async), which the receiver waits on (the mbarrier's phase ends once every expected byte has landed).

@@ -16,17 +16,14 @@
 //                the block that completes a head's rows does its rope, KV write and attention (attention_blocks.cu's
 //                attend_head, all splits on that block): two kernels and their boundaries fewer
 //   acq-rel      blocks-rope, the merging block found by one acquire-release atomic of thread 0 (no fences)
-//   lean         acq-rel, cos/sin of the position read before the wait, q and the own row in one round trip after
-//   cluster8     blocks-rope in clusters of 8 blocks: 2..8 splits merged in the first block's shared memory after the
-//                cluster's barrier (no scratch, counter or fence); more splits as acq-rel
-//   cluster8-lean, cluster4-lean, cluster2-lean, cluster16-lean: the same with lean's loads, clusters of 8 / 4 / 2 / 16
+//   cluster      attention_cluster_rope (the engine's): clusters of 8 blocks, 2..8 splits merged in the first block's
+//                shared memory, the others' records sent by st.async onto its mbarrier (no fence); more as acq-rel
+//   cluster2     the same in clusters of 2
 //   g1, g2, g4, g8  blocks-rope with 1 / 2 / 4 / 8 blocks per (token, head) instead of 16 (fewer blocks that do
 //                nothing at short contexts; more splits per block at long ones)
 //   o-plain      blocks-rope, the o projection launched without the programmatic attribute
-//   cluster8-g8  cluster8 with one cluster per (token, head)
-//   tx8, tx2, tx8-lean: clusters of 8 / 2 whose records go by st.async onto the first block's mbarrier (no fence)
-//   stamps, g2-stamps, cluster8-stamps, tx8-stamps: blocks-rope, g2, cluster8, tx8 with %globaltimer stamps of each
-//                block's progress (attend_head's PROBE points), printed for the last layer of the last replay
+//   stamps, g2-stamps, cluster-stamps: blocks-rope, g2, cluster with %globaltimer stamps of each block's progress
+//                (attend_head's PROBE points), printed for the last layer of the last replay
 // Each measurement is printed as it is made, then the table.
 // Every variant's KV rows written (every layer), the last layer's attention output and the final residual stream are
 // checked bit-equal to splits', and splits' attention output to a one-thread-per-value reference (numerics.md §8).
@@ -122,15 +119,15 @@ __global__ void blocks_rope_early(const float* qkv, float* part, const int* posi
                                          t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);
 }
 
-// attention_blocks_rope (fp32 KV) with attend_head's options: the merge in a cluster of CLUSTER blocks along y,
-// the acquire-release counter, the lean post-wait loads.
-#define BENCH_BLOCKS(NAME, CLUSTER, ACQ_REL, LEAN, ATTR, ...)                                                              \
+// attention_blocks_rope (fp32 KV) with attend_head's options: the merge in a cluster of CLUSTER blocks along y, the
+// acquire-release counter, a PROBE.
+#define BENCH_BLOCKS(NAME, CLUSTER, ACQ_REL, PROBE, ATTR)                                                             \
     __global__ void ATTR NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,               \
                               const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,    \
                               float* keyCache, float* valueCache, int n, int heads, int kvHeads, int headDim,       \
                               int blockSize, float scale, int maxSplits, float* out, int* done) {                   \
         const int t = blockIdx.x / heads;                                                                           \
-        attend_head<inv::KvF32, true, false, CLUSTER, ACQ_REL, LEAN, ##__VA_ARGS__>(                               \
+        attend_head<inv::KvF32, true, false, CLUSTER, ACQ_REL, PROBE>(                                              \
             qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
             kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
             gridDim.y);                                                                                             \
@@ -146,73 +143,41 @@ struct StampProbe {
         g_stamps[((long long)blockIdx.y * gridDim.x + blockIdx.x) * 8 + i] = t;
     }
 };
-#define BENCH_STAMPED(NAME, CLUSTER, TX, ATTR)                                                                            \
-    __global__ void ATTR NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,               \
-                              const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,    \
-                              float* keyCache, float* valueCache, int n, int heads, int kvHeads, int headDim,       \
-                              int blockSize, float scale, int maxSplits, float* out, int* done) {                   \
-        const int t = blockIdx.x / heads;                                                                           \
-        attend_head<inv::KvF32, true, false, CLUSTER, CLUSTER != 0, false, TX, StampProbe>(                         \
-            qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
-            kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
-            gridDim.y);                                                                                             \
-    }
-BENCH_STAMPED(blocks_stamped, 0, false, NO_ATTR)
-BENCH_STAMPED(blocks_cluster8_stamped, 8, false, __cluster_dims__(1, 8, 1))
-BENCH_STAMPED(blocks_tx8_stamped, 8, true, __cluster_dims__(1, 8, 1))
-BENCH_BLOCKS(blocks_acq_rel, 0, true, false, NO_ATTR)
-BENCH_BLOCKS(blocks_lean, 0, true, true, NO_ATTR)
-BENCH_BLOCKS(blocks_cluster8, 8, true, false, __cluster_dims__(1, 8, 1))
-BENCH_BLOCKS(blocks_cluster8_lean, 8, true, true, __cluster_dims__(1, 8, 1))
-BENCH_BLOCKS(blocks_cluster4_lean, 4, true, true, __cluster_dims__(1, 4, 1))
-BENCH_BLOCKS(blocks_cluster2_lean, 2, true, true, __cluster_dims__(1, 2, 1))
-BENCH_BLOCKS(blocks_cluster16_lean, 16, true, true, __cluster_dims__(1, 16, 1))  // non-portable size
-BENCH_BLOCKS(blocks_tx8, 8, true, false, __cluster_dims__(1, 8, 1), true)
-BENCH_BLOCKS(blocks_tx2, 2, true, false, __cluster_dims__(1, 2, 1), true)
-BENCH_BLOCKS(blocks_tx8_lean, 8, true, true, __cluster_dims__(1, 8, 1), true)
+BENCH_BLOCKS(blocks_acq_rel, 0, true, NoProbe, NO_ATTR)
+BENCH_BLOCKS(blocks_cluster2, 2, true, NoProbe, __cluster_dims__(1, 2, 1))
+BENCH_BLOCKS(blocks_stamped, 0, false, StampProbe, NO_ATTR)
+BENCH_BLOCKS(blocks_cluster_stamped, ATTENTION_CLUSTER, true, StampProbe, __cluster_dims__(1, ATTENTION_CLUSTER, 1))
 
-enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, ROPE_EARLY, TAIL, ACQ_REL, LEAN, CL8, CL8_LEAN, CL4_LEAN, CL2_LEAN,
-           CL16_LEAN, G1, G2, G4, G8, O_PLAIN, CL8_G8, STAMPS, STAMPS_G2, CL8_STAMPS, TX8, TX2, TX8_LEAN,
-           TX8_STAMPS, NVAR };
+enum Var { STAND_IN, SPLITS, BLOCKS, BLOCKS_ROPE, ROPE_EARLY, TAIL, ACQ_REL, CLUSTER, CLUSTER2, G1, G2, G4, G8, O_PLAIN,
+           STAMPS, STAMPS_G2, CLUSTER_STAMPS, NVAR };
 static const char* kNames[NVAR] = {"stand-in", "splits", "blocks", "blocks-rope", "rope-early", "tail", "acq-rel",
-                                   "lean", "cluster8", "cluster8-lean", "cluster4-lean", "cluster2-lean",
-                                   "cluster16-lean", "g1", "g2", "g4", "g8", "o-plain", "cluster8-g8",
-                                   "stamps", "g2-stamps", "cluster8-stamps", "tx8", "tx2", "tx8-lean", "tx8-stamps"};
+                                   "cluster", "cluster2", "g1", "g2", "g4", "g8", "o-plain", "stamps", "g2-stamps",
+                                   "cluster-stamps"};
 static const void* kBlocksFn[NVAR] = {nullptr, nullptr, (const void*)attention_blocks, (const void*)attention_blocks_rope,
                                       (const void*)blocks_rope_early, nullptr, (const void*)blocks_acq_rel,
-                                      (const void*)blocks_lean, (const void*)blocks_cluster8,
-                                      (const void*)blocks_cluster8_lean, (const void*)blocks_cluster4_lean,
-                                      (const void*)blocks_cluster2_lean, (const void*)blocks_cluster16_lean,
+                                      (const void*)attention_cluster_rope, (const void*)blocks_cluster2,
                                       (const void*)attention_blocks_rope, (const void*)attention_blocks_rope,
                                       (const void*)attention_blocks_rope, (const void*)attention_blocks_rope,
-                                      (const void*)attention_blocks_rope, (const void*)blocks_cluster8,
-                                      (const void*)blocks_stamped, (const void*)blocks_stamped,
-                                      (const void*)blocks_cluster8_stamped, (const void*)blocks_tx8,
-                                      (const void*)blocks_tx2, (const void*)blocks_tx8_lean,
-                                      (const void*)blocks_tx8_stamped};
-static const int kCluster[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 4, 2, 16, 0, 0, 0, 0, 0, 8, 0, 0, 8, 8, 2, 8, 8};
+                                      (const void*)attention_blocks_rope, (const void*)blocks_stamped,
+                                      (const void*)blocks_stamped, (const void*)blocks_cluster_stamped};
+static const int kCluster[NVAR] = {0, 0, 0, 0, 0, 0, 0, ATTENTION_CLUSTER, 2, 0, 0, 0, 0, 0, 0, 0, ATTENTION_CLUSTER};
 // blocks per (token, head) where not the backend's (min(GROUPS, max splits), GROUPS for clusters)
-static const int kGroups[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 0, 8, 0, 2, 0, 0, 0, 0, 0};
-static bool stamped(int v) { return v == STAMPS || v == STAMPS_G2 || v == CL8_STAMPS || v == TX8_STAMPS; }
+static const int kGroups[NVAR] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 0, 0, 2, 0};
+static bool stamped(int v) { return v == STAMPS || v == STAMPS_G2 || v == CLUSTER_STAMPS; }
 static const char* kWhat[NVAR] = {
     "projections only (stand-in between qkv and o)",
-    "rope_kv + attention_splits (3 warps, a warp per split, 16 blocks per head at most), today",
+    "rope_kv + attention_splits (3 warps, a warp per split, 16 blocks per head at most)",
     "rope_kv + attention_blocks (a block of 128 per split, cached rows before the wait)",
     "attention_blocks_rope (rope + KV write + attention in one kernel)",
     "blocks-rope, the o projection released before the wait",
     "qkv_tail: attention in the qkv projection's tail, by the block that completes a KV head's rows",
     "blocks-rope, one acquire-release atomic finds the merging block (no fences)",
-    "acq-rel, cos/sin before the wait, q and the own row in one round trip",
-    "blocks-rope in clusters of 8: 2..8 splits merged through distributed shared memory",
-    "cluster8 + lean", "cluster4 + lean (clusters of 4)", "cluster2 + lean (clusters of 2)",
-    "cluster8 + lean in clusters of 16 (non-portable size: every split up to 1,024 positions in shared memory)",
+    "attention_cluster_rope: clusters of 8, records by st.async onto the first block's mbarrier",
+    "cluster in clusters of 2",
     "blocks-rope, 1 block per head (takes every split)", "blocks-rope, 2 blocks per head",
     "blocks-rope, 4 blocks per head", "blocks-rope, 8 blocks per head",
     "blocks-rope, the o projection launched plain (starts after attention ends)",
-    "cluster8, one cluster (8 blocks) per head",
-    "blocks-rope with timestamps (below)", "g2 with timestamps (below)", "cluster8 with timestamps (below)",
-    "clusters of 8, records sent by st.async onto the first block's mbarrier (no fence, no second barrier phase)",
-    "tx8 in clusters of 2", "tx8 + lean", "tx8 with timestamps (below)"};
+    "blocks-rope with timestamps (below)", "g2 with timestamps (below)", "cluster with timestamps (below)"};
 
 struct Layer { unsigned short *qkv, *o, *gu, *d; float *nIn, *nPost, *bias, *K, *V; };
 // The shape (--shape): hidden, heads, KV heads, head_dim, intermediate; qkv rows and a KV row follow.
@@ -385,20 +350,15 @@ int main(int argc, char** argv) {
     g_sms = p.multiProcessorCount; g_smem = (int)p.sharedMemPerBlockOptin - 1024;
     const int kst = HD + 4;
     g_splitsSmem = 4 * HD + 3 * 4 * (SPLIT * HD + SPLIT * kst + 2 * SPLIT);  // engine-cuda Kernels: 3 warps fit
-    g_blocksSmem = 4 * (SPLIT * kst + SPLIT * HD + HD + SPLIT + 32 + SPLIT + HD);  // + cos/sin (lean)
+    g_blocksSmem = 4 * (SPLIT * kst + SPLIT * HD + HD + SPLIT + 32 + SPLIT);
     for (const void* f : {(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
                           (const void*)matvec_stream_bf16_norm_silu, (const void*)attention_splits,
                           (const void*)attention_blocks, (const void*)attention_blocks_rope, (const void*)blocks_rope_early,
-                          (const void*)qkv_tail, (const void*)blocks_acq_rel, (const void*)blocks_lean,
-                          (const void*)blocks_cluster8, (const void*)blocks_cluster8_lean,
-                          (const void*)blocks_cluster4_lean, (const void*)blocks_cluster2_lean,
-                          (const void*)blocks_cluster16_lean, (const void*)blocks_stamped,
-                          (const void*)blocks_cluster8_stamped, (const void*)blocks_tx8, (const void*)blocks_tx2,
-                          (const void*)blocks_tx8_lean, (const void*)blocks_tx8_stamped}) {
+                          (const void*)qkv_tail, (const void*)blocks_acq_rel, (const void*)attention_cluster_rope,
+                          (const void*)blocks_cluster2, (const void*)blocks_stamped, (const void*)blocks_cluster_stamped}) {
         CK(cudaFuncSetAttribute(f, cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
         CK(cudaFuncSetAttribute(f, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
     }
-    CK(cudaFuncSetAttribute((const void*)blocks_cluster16_lean, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
     for (const void* f : {(const void*)stand_in, (const void*)rope_kv})
         CK(cudaFuncSetAttribute(f, cudaFuncAttributePreferredSharedMemoryCarveout, 100));
     cudaStream_t s; CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));

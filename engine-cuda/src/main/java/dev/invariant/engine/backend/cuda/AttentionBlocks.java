@@ -18,12 +18,13 @@ import jcuda.driver.CUfunction_attribute;
  */
 final class AttentionBlocks {
     /**
-     * auto (default: blocks-rope), splits (attention_decode.cu), blocks (attention_blocks.cu after rope_kv.cu) or
+     * auto (default: cluster), splits (attention_decode.cu), blocks (attention_blocks.cu after rope_kv.cu),
      * blocks-rope (attention_blocks.cu's _rope kernels, no rope_kv.cu where the model has no q/k norm and
-     * -Dinvariant.cuda.fused-rope is off). Measured on an H200 (bench/device/kernels/attention_chain.cu, 8 Qwen1.5-14B
-     * layers in one graph with dependent launches, 2026-12-02 13:34): over the chained projections alone, rope and
-     * attention cost 12.44 / 4.62 / 1.24 µs per layer with splits / blocks / blocks-rope at a 48-position context,
-     * 44.22 / 31.88 / 24.98 at 1,024.
+     * -Dinvariant.cuda.fused-rope is off) or cluster (blocks-rope's work in clusters of {@link #CLUSTER}:
+     * attention_cluster[_rope]). Measured on an H200 (bench/device/kernels/attention_chain.cu, 8 Qwen1.5-14B layers in
+     * one graph with dependent launches, 2026-12-02 13:34): over the chained projections alone, rope and attention
+     * cost 12.44 / 4.62 / 1.24 µs per layer with splits / blocks / blocks-rope at a 48-position context, 44.22 / 31.88
+     * / 24.98 at 1,024; at 17:00, blocks-rope / cluster 1.86 / 1.68 at 48 and 3.85 / 2.95 at 100 (two splits).
      */
     static final String PROPERTY = "invariant.cuda.attention-variant";
     static final java.util.List<String> VARIANTS = java.util.List.of("auto", "splits", "blocks", "blocks-rope", "cluster");
@@ -83,13 +84,13 @@ final class AttentionBlocks {
 
     /**
      * The kernel's shared memory (its block_smem): a split's key rows (stride headDim + 4, or + 1 for a head_dim that
-     * is not a multiple of 4) and value rows, q, e_j, 32 warp maxima, the rows' offsets; cluster: also cos and sin at
-     * the token's position and the cluster's split records (CLUSTER of headDim + 2).
+     * is not a multiple of 4) and value rows, q, e_j, 32 warp maxima, the rows' offsets; cluster: also the cluster's
+     * split records (CLUSTER of headDim + 2).
      */
     static int smem(int headDim, boolean cluster) {
         int keyStride = (headDim & 3) == 0 ? headDim + 4 : headDim + 1;
         int base = Kernels.SPLIT * keyStride + Kernels.SPLIT * headDim + headDim + Kernels.SPLIT + 32 + Kernels.SPLIT;
-        return 4 * (cluster ? base + headDim + CLUSTER * (headDim + 2) : base);
+        return 4 * (cluster ? base + CLUSTER * (headDim + 2) : base);
     }
 
     /** Whether a step of n tokens takes these kernels under the profile (else profile.attend). */

@@ -36,13 +36,12 @@ class AttentionBlocksTest {
         // block_smem: key rows, value rows, q, e_j, 32 maxima, then the offsets; key_stride in attention_split.cuh
         String layout = String.join("\n", "    m.v = m.k + SPLIT * key_stride(headDim);", "    m.q = m.v + SPLIT * headDim;",
                 "    m.e = m.q + headDim;", "    m.red = m.e + SPLIT;",
-                "    m.offs = reinterpret_cast<int*>(m.red + 32);", "    m.cs = reinterpret_cast<float*>(m.offs + SPLIT);",
-                "    m.sn = m.cs + (headDim >> 1);", "    m.rec = m.cs + headDim;");
+                "    m.offs = reinterpret_cast<int*>(m.red + 32);", "    m.rec = reinterpret_cast<float*>(m.offs + SPLIT);");
         assertTrue(src.contains(layout), "block_smem");
         assertEquals(4 * (64 * 132 + 64 * 128 + 128 + 64 + 32 + 64), AttentionBlocks.smem(128, false));
         assertEquals(4 * (64 * 19 + 64 * 18 + 18 + 64 + 32 + 64), AttentionBlocks.smem(18, false));  // scalar rows: + 1
-        // cluster: + cos and sin (headDim), + the cluster's records
-        assertEquals(4 * (64 * 132 + 64 * 128 + 128 + 64 + 32 + 64 + 128 + 8 * 130), AttentionBlocks.smem(128, true));
+        // cluster: + the cluster's records
+        assertEquals(4 * (64 * 132 + 64 * 128 + 128 + 64 + 32 + 64 + 8 * 130), AttentionBlocks.smem(128, true));
         assertTrue(AttentionBlocks.smem(256, true) <= 232_448, "head_dim 256 fits an H200 block");
     }
 
