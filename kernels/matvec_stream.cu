@@ -53,7 +53,7 @@ template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS, int N
           class Epi = inv::NoEpi>
 __device__ __forceinline__ void stream_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
                                             float* y, const float* bias, const float* resid, int rows, int k,
-                                            int stride, int ldx, Epi epi = Epi()) {
+                                            int stride, int ldx, Epi epi = Epi(), inv::Ahead ahead = inv::Ahead{}) {
     constexpr bool ROPE = (FLAGS & STREAM_ROPE) != 0;
     constexpr int GS = 16 / sizeof(T);
     constexpr int SLOTB = STREAM_SLOT_BYTES(SEGG);
@@ -62,6 +62,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
     unsigned char* ring = reinterpret_cast<unsigned char*>(sm4);  // [warp][slot][SLOTB]
     float* xs = reinterpret_cast<float*>(ring + NW * NSLOT * SLOTB);
     __shared__ unsigned long long full[NW][NSLOT];
+    __shared__ unsigned long long xbar[2];  // NW_BULK: the input row, the norm's weights
     __shared__ float invs;
     const inv::RowLayout l = inv::row_layout(k, sizeof(T));
     const int warp = threadIdx.x >> 5;
@@ -85,13 +86,18 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
                                               (long long)epi.row(u0 * U + r) * rowBytes
                                         : base + (long long)r * rowBytes;
         inv::bulk_load(myRing + slot * SLOTB, src + lo, (unsigned)(hi - lo), &full[warp][slot]);
+        if (it == items - 1) inv::prefetch_ahead(ahead, gw, tw);  // this warp's last bytes are on their way
     };
     if (lane == 0) {
         inv::ring_init(full[warp], NSLOT);
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
+        if (items == 0) inv::prefetch_ahead(ahead, gw, tw);
     }
     epi.prepare();
     constexpr bool NORMED = (FLAGS & STREAM_NORM) != 0;
+    constexpr bool BULK = STREAM_NW(OPTS) == NW_BULK;
+    const bool bulk = BULK && inv::bulk_input_ok(x, ldx, k, nw, NORMED);
+    if (bulk && threadIdx.x == 0) inv::bulk_input_begin<NORMED>(xbar, xs, k, nw);
     if (NORMED && STREAM_NW(OPTS) == NW_EARLY) inv::stage_norm_weights(xs, k, nw);  // no kernel writes them
     if (OPTS & STREAM_EARLY_RELEASE) inv::release_next();
     // the weights are on their way; what the kernels before this one write is read only from here on
@@ -99,7 +105,11 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
     if (!(OPTS & STREAM_EARLY_RELEASE)) inv::release_next();
 
     // the input row (and NORM's weights) staged while the weights are on their way
-    inv::stage_input<NORMED, STREAM_NW(OPTS)>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    if (bulk) {
+        inv::stage_bulk<NORMED>(xbar, xs, invs, x, xrows, ldx, k, eps, warp, lane);
+    } else {
+        inv::stage_input<NORMED, BULK ? NW_STAGE : STREAM_NW(OPTS)>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    }
 
     const float* xl = xs + lane;
     const bool on = lane < l.w;
