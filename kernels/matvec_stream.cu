@@ -46,6 +46,9 @@ namespace {
 // waits for this one to finish, which finishes only after the one before it: the order of writes is kept).
 #define STREAM_NW(opts) ((opts) & 3)
 #define STREAM_EARLY_RELEASE 4
+// NW_BULK with a proxy fence before the input row's copy (to measure what it costs; the kernel boundary already makes
+// the previous kernels' writes visible to the copy engine).
+#define STREAM_BULK_FENCE 8
 
 // Epi (rope_epi.cuh, ROPE only): which stored row the warp's r-th row is, what a pair of rows requests when it starts,
 // and what follows it.
@@ -106,7 +109,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
 
     // the input row (and NORM's weights) staged while the weights are on their way
     if (bulk) {
-        inv::stage_bulk<NORMED>(xbar, xs, invs, x, xrows, ldx, k, eps, warp, lane);
+        inv::stage_bulk<NORMED, (OPTS & STREAM_BULK_FENCE) != 0>(xbar, xs, invs, x, xrows, ldx, k, eps, warp, lane);
     } else {
         inv::stage_input<NORMED, BULK ? NW_STAGE : STREAM_NW(OPTS)>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
     }

@@ -156,12 +156,12 @@ template <bool NORMED> __device__ __forceinline__ void bulk_input_begin(unsigned
 
 // After the wait, every thread: the input row requested (thread 0) and awaited, then normalised in place as
 // stage_input<NORMED, NW_EARLY> does (the same operations in the same order).
-template <bool NORMED>
+template <bool NORMED, bool FENCE = false>
 __device__ __forceinline__ void stage_bulk(unsigned long long* bar, float* xs, float& invs, const float* x,
                                            const int* xrows, int ldx, int k, float eps, int warp, int lane) {
     if (threadIdx.x == 0) {
         const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
-        asm volatile("fence.proxy.async.global;" ::: "memory");  // the kernels before wrote x by ordinary stores
+        if (FENCE) asm volatile("fence.proxy.async.global;" ::: "memory");
         bulk_load(xs, xr, 4u * (unsigned)k, &bar[0]);
     }
     __syncthreads();  // the barriers' initialisation seen by every thread

@@ -48,7 +48,10 @@ static int blocks_per_sm(const Kern& s, int k, int fi) {
 }
 static const Kern& pick(const Variant& v, int k, int fi, bool head = false) {
     const std::vector<Kern>& shapes = head && !v.head.empty() ? v.head : v.shapes;
-    if (!v.pair) return shapes[0];
+    if (!v.pair || (head && !v.head.empty())) {  // the first whose shared memory fits
+        for (const Kern& s : shapes) if (smem_of(s, k, fi) <= g_smem) return s;
+        return shapes.back();
+    }
     for (const Kern& s : shapes) if (blocks_per_sm(s, k, fi) >= 2) return s;
     return shapes.back();
 }
@@ -163,23 +166,24 @@ int main(int argc, char** argv) {
         {"base", "the backend's kernel for hidden > 2048: 8 warps x 3 slots x 8 groups, norm weights staged after the wait",
          {base}, false},
         {"bulk", "base, input row and norm weights by bulk copies", {SV(3, 8, 8, B, 1)}, false},
-        {"bulk+a8", "bulk, 8 KB per warp of the next projection to L2", {SV(3, 8, 8, B, 1)}, false, 8192},
+        {"bulk fence", "bulk, a proxy fence before the input row's copy", {SV(3, 8, 8, B | STREAM_BULK_FENCE, 1)}, false},
+        {"base+a16", "base (loads), 16 KB per warp of the next projection to L2", {SV(3, 8, 8, 0, 1)}, false, 16384},
+        {"bulk+a8", "bulk, 8 KB ahead", {SV(3, 8, 8, B, 1)}, false, 8192},
         {"bulk+a16", "bulk, 16 KB ahead", {SV(3, 8, 8, B, 1)}, false, 16384},
         {"bulk+a32", "bulk, 32 KB ahead", {SV(3, 8, 8, B, 1)}, false, 32768},
         {"2x16", "8 warps x 2 slots x 16 groups: bigger copies, fewer waits", {SV(2, 16, 8, 0, 1)}, false},
         {"2x16 bulk", "2x16, bulk input", {SV(2, 16, 8, B, 1)}, false},
-        {"2x16 b+a16", "2x16, bulk input, 16 KB ahead", {SV(2, 16, 8, B, 1)}, false, 16384},
         {"2x20 bulk", "8 warps x 2 slots x 20 groups (a 14B row of 5,120 per slot), bulk input", {SV(2, 20, 8, B, 1)}, false},
-        {"2x20 b+a16", "2x20, bulk input, 16 KB ahead", {SV(2, 20, 8, B, 1)}, false, 16384},
-        {"3x12 b+a16", "8 warps x 3 slots x 12 groups, bulk input, 16 KB ahead", {SV(3, 12, 8, B, 1)}, false, 16384},
+        {"3x12 bulk", "8 warps x 3 slots x 12 groups, bulk input", {SV(3, 12, 8, B, 1)}, false},
         {"w16 2x8", "the backend's kernel for hidden <= 2048 (_w16): 16 warps x 2 slots x 8 groups", {w16}, false},
         {"w16 bulk", "w16, bulk input", {w16b}, false},
+        {"w16 bulk fence", "w16, bulk input, a proxy fence before the input row's copy",
+         {SV(2, 8, 16, B | STREAM_BULK_FENCE, 1)}, false},
+        {"w16+a8", "w16 (loads), 8 KB ahead", {SV(2, 8, 16, 0, 1)}, false, 8192},
         {"w16 b+a8", "w16, bulk input, 8 KB ahead", {w16b}, false, 8192},
-        {"w16 6x3 b", "16 warps x 6 slots x 3 groups (a 0.5B row per slot), bulk input", {w16x6}, false},
-        {"w16 6x3 b+a8", "16 warps x 6 slots x 3 groups, bulk input, 8 KB ahead", {w16x6}, false, 8192},
+        {"w16 6x3 b", "16 warps x 6 slots x 3 groups (a 0.5B row per slot), bulk input (else w16 bulk)", {w16x6, w16b}, false},
         {"w16p 3x3", "two blocks per SM: 16 warps x 3 slots x 3 groups, else 8 x 1 x 20 (0.5B down: a row per warp in one "
-         "copy), else 16 x 2 x 3; bulk input; lm_head one block of 16 x 6 x 3", pairs, true, 0, {w16x6}},
-        {"w16p 3x3+a8", "w16p 3x3, 8 KB ahead", pairs, true, 8192, {w16x6}},
+         "copy), else 16 x 2 x 3; bulk input; lm_head one block of 16 x 6 x 3", pairs, true, 0, {w16x6, w16b}},
     };
     if (!only.empty())
         variants.erase(std::remove_if(variants.begin(), variants.end(), [&](const Variant& v) {
