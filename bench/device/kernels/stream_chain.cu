@@ -7,7 +7,7 @@
 // the next kernel is released, two blocks per multiprocessor) are timed in the same run against the copy bandwidth;
 // each is checked bit-equal to a one-thread-per-row reference of the same chain (reference.cuh): the residual
 // stream, qkv, the last h and the logits.
-// Build: bench/device/kernels/build. Run: stream_chain [--layers14 N] [--reps N] [--plain] [--only NAME,NAME] [--no-carveout].
+// Build: bench/device/kernels/build. Run: stream_chain [--layers14 N] [--reps N] [--plain] [--only NAME,NAME] [--no-carveout] [--kinds].
 #include "step_chain.cuh"
 #include "reference.cuh"
 
@@ -92,8 +92,23 @@ struct Model { std::vector<Layer> L; unsigned short *head, *lhead; float* nFinal
 struct Bufs { float *x, *x0, *qkv, *attn, *h, *logits; };
 
 // The step: every layer's projections and the stand-in, then (head) the final norm fused into the lm_head.
-static void step(cudaStream_t s, const Variant* v, const Shape& sh, const Model& m, Bufs& b, bool head) {
+// kind >= 0: only that projection (0 qkv, 1 o, 2 gate/up, 3 down) of every layer, each kernel followed by the same
+// projection of the next layer (how much a kernel of that size costs, chained).
+static void step(cudaStream_t s, const Variant* v, const Shape& sh, const Model& m, Bufs& b, bool head, int kind = -1) {
     const int H = (int)sh.H, Q = (int)sh.Q, I = (int)sh.I;
+    if (kind >= 0) {
+        for (size_t l = 0; l < m.L.size(); l++) {
+            const Layer& w = m.L[l];
+            const Layer* nl = l + 1 < m.L.size() ? &m.L[l + 1] : nullptr;
+            const Next nq{nl ? nl->lqkv : nullptr, Q, H, 1}, no{nl ? nl->lo : nullptr, H, H, 0},
+                ng{nl ? nl->lgu : nullptr, 2 * I, H, 3}, nd{nl ? nl->ld : nullptr, H, I, 0};
+            if (kind == 0) proj(s, v, 1, w.qkv, w.lqkv, Q, H, b.x, w.nIn, b.qkv, w.bias, nullptr, nl ? &nq : nullptr);
+            if (kind == 1) proj(s, v, 0, w.o, w.lo, H, H, b.attn, nullptr, b.x, nullptr, b.x, nl ? &no : nullptr);
+            if (kind == 2) proj(s, v, 3, w.gu, w.lgu, 2 * I, H, b.x, w.nPost, b.h, nullptr, nullptr, nl ? &ng : nullptr);
+            if (kind == 3) proj(s, v, 0, w.d, w.ld, H, I, b.h, nullptr, b.x, nullptr, b.x, nl ? &nd : nullptr);
+        }
+        return;
+    }
     for (size_t l = 0; l < m.L.size(); l++) {
         const Layer& w = m.L[l];
         const Next o{w.lo, H, H, 0}, gu{w.lgu, 2 * I, H, 3}, d{w.ld, H, I, 0};
@@ -142,14 +157,16 @@ static void balance(const char* what, long long units, int unitBytes, int nw) {
 int main(int argc, char** argv) {
     int reps = 20, layers14 = 8;
     std::string only;  // comma-separated variant names (empty: all)
-    bool carveout = true;  // false: no kernel asks for a carve-out (the driver's choice, as for the engine's base ring)
+    bool carveout = true;
+    bool kinds = false;  // also time each projection chained with itself  // false: no kernel asks for a carve-out (the driver's choice, as for the engine's base ring)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--layers14") && i + 1 < argc) layers14 = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--plain")) g_pdl = false;
         else if (!strcmp(argv[i], "--no-carveout")) carveout = false;
+        else if (!strcmp(argv[i], "--kinds")) kinds = true;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = std::string(",") + argv[++i] + ",";
-        else { printf("usage: stream_chain [--reps N] [--layers14 N] [--plain] [--only NAME,NAME] [--no-carveout]\n"); return 0; }
+        else { printf("usage: stream_chain [--reps N] [--layers14 N] [--plain] [--only NAME,NAME] [--no-carveout] [--kinds]\n"); return 0; }
     }
     cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
     g_sms = p.multiProcessorCount; g_smem = (int)p.sharedMemPerBlockOptin - 1024;
@@ -250,6 +267,19 @@ int main(int argc, char** argv) {
             printf("  %-12s qkv %s  o %s  gate/up %s  down %s  lm_head %s  (warps x slots x groups: blocks per SM)\n",
                    v.name, shape((int)H, 1, false).c_str(), shape((int)H, 0, false).c_str(), shape((int)H, 2, false).c_str(),
                    shape((int)I, 0, false).c_str(), shape((int)H, 1, true).c_str());
+            if (kinds) {  // each projection chained with itself: us per kernel, % of copy for its bytes
+                const char* names[] = {"qkv", "o", "gate/up", "down"};
+                const long long bytes[] = {2 * Q * H, 2 * H * H, 4 * I * H, 2 * H * I};
+                printf("  %-12s", "");
+                for (int kd = 0; kd < 4; kd++) {
+                    auto g = capture(s, [&] { step(s, &v, sh, m, b, false, kd); });
+                    const float us = time_graph(s, g, reps) * 1e3f / sh.layers;
+                    CK(cudaGraphExecDestroy(g));
+                    printf(" %s %.2f us (%.2f at copy, %.1f %%)", names[kd], us, bytes[kd] / (copyGBs * 1e3),
+                           100.0 * bytes[kd] / (us * 1e3) / copyGBs);
+                }
+                printf("\n");
+            }
         }
         for (Layer& w : m.L)
             for (void* q : {(void*)w.qkv, (void*)w.o, (void*)w.gu, (void*)w.d, (void*)w.lqkv, (void*)w.lo, (void*)w.lgu,
