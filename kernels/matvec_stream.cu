@@ -42,8 +42,8 @@
 
 namespace {
 
-// Options of a variant (the same values; other timings): where NORM's weights wait (NW_STAGE, NW_EARLY, NW_GLOBAL of
-// stream.cuh), and STREAM_EARLY_RELEASE: the next kernel may start before this one waits for its inputs (it then
+// Options of a variant (the same values; other timings): where NORM's weights wait (NW_STAGE, NW_EARLY, NW_GLOBAL, NW_BULK
+// of stream.cuh), and STREAM_EARLY_RELEASE: the next kernel may start before this one waits for its inputs (it then
 // waits for this one to finish, which finishes only after the one before it: the order of writes is kept).
 #define STREAM_NW(opts) ((opts) & 3)
 #define STREAM_EARLY_RELEASE 4
