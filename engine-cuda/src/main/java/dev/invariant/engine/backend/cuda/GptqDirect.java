@@ -19,16 +19,16 @@ final class GptqDirect {
     }
 
     /**
-     * Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto int8 only, direct both,
-     * stream neither.
+     * Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto int8 only (for the rows
+     * gptq_decode.cu does not take), direct both, decode and stream neither.
      */
     static boolean loads(String variant, int bits) {
         return switch (variant) {
             case "auto" -> bits == 8;
             case "direct" -> true;
-            case "stream" -> false;
+            case "decode", "stream" -> false;
             default -> throw new IllegalArgumentException(
-                    Kernels.GPTQ_VARIANT + " is auto, stream or direct, not " + variant);
+                    Kernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
         };
     }
 
