@@ -97,26 +97,31 @@ static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIREC
 #undef GDT
 
 // gptq_decode.cu (group 128 only) at several shapes: rows per unit, warps per block, words in flight per row for int8,
-// then int4. The first is the kernel file's default.
-template <int BITS, int R, int FLAGS, int NW, int D>
+// then int4 [p: int4's nibbles in pairs (PAIRS)][fN: N words past the loads requested into L2]. The first is the
+// kernel file's default. Measured before (docs/benchmarks.md): 2x16w3,2, 2x16w4,3, 2x20w3,2, 2x24w2,2, 4x16w2,1,
+// 4x16w3,2, 4x12w3,2 (all slower than 2x32w2,1).
+template <int BITS, int R, int FLAGS, int NW, int D, bool P, int PF>
 __global__ void __launch_bounds__(32 * NW, 1) gdec_var(GV_ARGS) {
-    gdecode::gdecode_impl<BITS, (FLAGS & GDECODE_SILU) && R < 2 ? 2 : R, FLAGS, NW, D>(Wq, tab, x, xrows, nw, eps, y, bias,
-                                                                                     resid, rows, k, stride, groups, ldx);
+    gdecode::gdecode_impl<BITS, (FLAGS & GDECODE_SILU) && R < 2 ? 2 : R, FLAGS, NW, D, P, PF>(
+        Wq, tab, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);
 }
-struct DecShape { int r, warps, d8, d4; const void* (*fn)(int bits, int flags, bool act); };
-template <int R, int NW, int D8, int D4>
+struct DecShape { int r, warps, d8, d4; const void* (*fn)(int bits, int flags, bool act); bool pairs; int pf; };
+template <int R, int NW, int D8, int D4, bool P, int PF>
 const void* gdec_fn(int bits, int flags, bool act) {
     if (act) return nullptr;
-    if (bits == 8) return flags == 0 ? (const void*)gdec_var<8, R, 0, NW, D8>
-                        : flags == 1 ? (const void*)gdec_var<8, R, 1, NW, D8> : (const void*)gdec_var<8, R, 3, NW, D8>;
-    return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4>
-         : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4> : (const void*)gdec_var<4, R, 3, NW, D4>;
+    if (bits == 8) return flags == 0 ? (const void*)gdec_var<8, R, 0, NW, D8, false, PF>
+                        : flags == 1 ? (const void*)gdec_var<8, R, 1, NW, D8, false, PF> : (const void*)gdec_var<8, R, 3, NW, D8, false, PF>;
+    return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4, P, PF>
+         : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4, P, PF> : (const void*)gdec_var<4, R, 3, NW, D4, P, PF>;
 }
-#define GDE(R, NW, D8, D4) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4>}
-static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDECODE4_D), GDE(2, 16, 4, 3),
-                                    GDE(2, 20, 3, 2), GDE(2, 24, 2, 2), GDE(4, 16, 2, 1), GDE(4, 16, 3, 2),
-                                    GDE(2, 32, 2, 1), GDE(4, 12, 3, 2)};
+#define GDE(R, NW, D8, D4, PF) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4, false, PF>, false, PF}
+#define GDP(R, NW, D4, PF) {R, NW, 0, D4, gdec_fn<R, NW, 1, D4, true, PF>, true, PF}
+static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDECODE4_D, GDECODE_PF),
+                                    GDE(2, 32, 2, 1, 4), GDE(2, 32, 2, 1, 8), GDE(2, 24, 2, 2, 8), GDE(2, 24, 2, 2, 16),
+                                    GDE(2, 20, 3, 2, 8), GDE(2, 16, 3, 2, 8), GDE(4, 16, 2, 1, 8), GDP(2, 32, 1, 0),
+                                    GDP(2, 32, 1, 8), GDP(2, 24, 2, 8)};
 #undef GDE
+#undef GDP
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -195,7 +200,7 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
                         &rows, &k, &stride, &groups, &ldx};
         const int r = (flags & 2) && sh.r < 2 ? 2 : sh.r;
         CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms), dim3(32 * sh.warps), args,
-                            gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps), st));
+                            gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps, sh.pairs), st));
         return;
     }
     const Shape& sh = g_shapes[v.shape];
@@ -265,8 +270,9 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < (int)(sizeof g_decode / sizeof g_decode[0]); i++) {
         const DecShape& sh = g_decode[i];
-        variants.push_back({"decode " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w" + std::to_string(sh.d8) + ","
-                                + std::to_string(sh.d4), 4, i});
+        variants.push_back({"decode " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w"
+                                + (sh.pairs ? "-," : std::to_string(sh.d8) + ",") + std::to_string(sh.d4) + (sh.pairs ? "p" : "")
+                                + (sh.pf ? "f" + std::to_string(sh.pf) : ""), 4, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
@@ -300,7 +306,7 @@ int main(int argc, char** argv) {
                 for (const std::string& o : only) picked = picked || v.name.find(o) != std::string::npos;
                 if (!picked) continue;
                 if ((v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) || (v.kind == 3 && !g_direct[v.shape].fn(bits, 1, act))
-                    || (v.kind == 4 && !g_decode[v.shape].fn(bits, 1, act))) {
+                    || (v.kind == 4 && (!g_decode[v.shape].fn(bits, 1, act) || (g_decode[v.shape].pairs && bits == 8)))) {
                     printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
                 }
