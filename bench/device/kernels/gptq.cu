@@ -118,8 +118,8 @@ const void* gdec_fn(int bits, int flags, bool act) {
 #define GDP(R, NW, D4, PF) {R, NW, 0, D4, gdec_fn<R, NW, 1, D4, true, PF>, true, PF}
 static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDECODE4_D, GDECODE_PF),
                                     GDE(2, 32, 2, 1, 4), GDE(2, 32, 2, 1, 8), GDE(2, 24, 2, 2, 8), GDE(2, 24, 2, 2, 16),
-                                    GDE(2, 20, 3, 2, 8), GDE(2, 16, 3, 2, 8), GDE(4, 16, 2, 1, 8), GDP(2, 32, 1, 0),
-                                    GDP(2, 32, 1, 8), GDP(2, 24, 2, 8)};
+                                    GDE(2, 20, 3, 2, 8), GDE(2, 16, 3, 2, 8), GDE(4, 16, 2, 1, 8), GDP(2, 16, 2, 0),
+                                    GDP(2, 16, 2, 8), GDP(2, 20, 2, 8)};
 #undef GDE
 #undef GDP
 
@@ -309,6 +309,15 @@ int main(int argc, char** argv) {
                     || (v.kind == 4 && (!g_decode[v.shape].fn(bits, 1, act) || (g_decode[v.shape].pairs && bits == 8)))) {
                     printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
+                }
+                if (v.kind == 4) {  // the widest projection (down) needs the most
+                    const DecShape& sh = g_decode[v.shape];
+                    int need = 0;
+                    const Lin* ws[4] = {&L[0].qkv, &L[0].o, &L[0].gu, &L[0].d};
+                    for (int o = 0; o < 4; o++)  // qkv and gate/up with the norm (layer()), gate/up with 2 rows at least
+                        need = std::max(need, gdecode::smem_bytes(bits, ws[o]->k, ws[o]->groups, o == 0 || o == 2,
+                                                                  o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps, sh.pairs));
+                    if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
                 }
                 if (v.kind == 2) {
                     const Shape& sh = g_shapes[v.shape];
