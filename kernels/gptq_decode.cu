@@ -58,9 +58,9 @@ template <int N> __device__ __forceinline__ void cp_wait() { asm volatile("cp.as
 
 // The parts of the dynamic shared memory, in bytes: xp (and NORM's weights in the same order), then each warp's two
 // table buffers (R rows of `groups` entries, padded to an even count: 16-byte aligned rows), then each warp's two
-// rest buffers (R rows of 4 * rest * bits bytes, a multiple of 16), then (PAIRS) each warp's unit of widened entries.
-struct Parts { int xpn, gpad, restb, tab, rest, wide, total; };
-__host__ __device__ __forceinline__ Parts parts(int bits, int k, int groups, bool norm, int R, int NW, bool pairs = false) {
+// rest buffers (R rows of 4 * rest * bits bytes, a multiple of 16).
+struct Parts { int xpn, gpad, restb, tab, rest, total; };
+__host__ __device__ __forceinline__ Parts parts(int bits, int k, int groups, bool norm, int R, int NW) {
     Parts s;
     const int chunks = k / 32, gs = 128 / bits, rest = chunks - chunks / gs * gs;
     s.xpn = ((chunks + 3) & ~3) * 32;
@@ -68,26 +68,11 @@ __host__ __device__ __forceinline__ Parts parts(int bits, int k, int groups, boo
     s.restb = 4 * rest * bits;
     s.tab = 4 * s.xpn * (norm ? 2 : 1);
     s.rest = s.tab + NW * 2 * R * s.gpad * 8;
-    s.wide = s.rest + NW * 2 * R * s.restb;
-    s.total = s.wide + (pairs ? NW * R * s.gpad * 16 : 0);
+    s.total = s.rest + NW * 2 * R * s.restb;
     return s;
 }
-__host__ __device__ __forceinline__ int smem_bytes(int bits, int k, int groups, bool norm, int R, int NW, bool pairs = false) {
-    return parts(bits, k, groups, norm, R, NW, pairs).total;
-}
-
-// PAIRS (int4): nibble n of a 32-bit word is moved by at most one PRMT (shared by two nibbles) to bits 12-15 (n odd)
-// or 16-19 (n even), where masking it under an exponent word gives F = 2^11 + q or 2^7 + q exactly; then
-// w = fmaf(F, s, c) with c = -(2^11 + z) * s or -(2^7 + z) * s (made once per unit by fmaf(-2^11 or -2^7, s, nz), exact:
-// nz = -z * s, and 2^11 + z < 2^12 times s's 11 significant bits is representable), whose exact value
-// (q - z) * s is representable, so w has the bits of fmaf((float) q, s, nz). Two instructions and a PRMT for every
-// two nibbles per weight instead of three.
-__constant__ unsigned pair_exp[2] = {138u << 23, 134u << 23};  // 2^11, 2^7
-// The PRMT selectors of the pairs: bytes b1, b2 into result bytes 1, 2 (nibble 2b1 + 1 at 12, nibble 2b2 at 16).
-__device__ __forceinline__ float pair_q(unsigned v, int n, const unsigned (&pe)[2]) {
-    const unsigned x = n == 3 || n == 4 ? v : n <= 1 ? __byte_perm(v, 0, 0x0000) : n >= 6 ? __byte_perm(v, 0, 0x0330)
-                                                                                       : __byte_perm(v, 0, 0x0120);
-    return (n & 1) ? __uint_as_float((x & 0xF000u) | pe[0]) : __uint_as_float((x & 0xF0000u) | pe[1]);
+__host__ __device__ __forceinline__ int smem_bytes(int bits, int k, int groups, bool norm, int R, int NW) {
+    return parts(bits, k, groups, norm, R, NW).total;
 }
 
 // xp index j's chunk and lane: j = (c / 4) * 128 + 4p + c % 4.
@@ -152,7 +137,7 @@ __device__ __forceinline__ void stage_xp(float* xp, float* nwp, float& invs, con
     }
 }
 
-template <int BITS, int R, int FLAGS, int NW, int D, bool PAIRS = false, int PF = 0>
+template <int BITS, int R, int FLAGS, int NW, int D, int PF = 0>
 __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const float2* tab, const float* x,
                                              const int* xrows, const float* nw, float eps, float* y, const float* bias,
                                              const float* resid, int rows, int k, int stride, int groups, int ldx) {
@@ -162,13 +147,11 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
     __shared__ float invs;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int chunks = k >> 5, G = chunks / GS, rest = chunks - G * GS;
-    static_assert(!PAIRS || BITS == 4, "pairs of nibbles");
-    const Parts sp = parts(BITS, k, groups, NORMED, R, NW, PAIRS);
+    const Parts sp = parts(BITS, k, groups, NORMED, R, NW);
     char* smem = reinterpret_cast<char*>(sm4);
     float* xp = reinterpret_cast<float*>(smem);
     float2* tb = reinterpret_cast<float2*>(smem + sp.tab) + warp * 2 * R * sp.gpad;
     unsigned char* rb = reinterpret_cast<unsigned char*>(smem + sp.rest) + warp * 2 * R * sp.restb;
-    float4* tw4 = reinterpret_cast<float4*>(smem + sp.wide) + warp * R * sp.gpad;  // PAIRS: (s, c12, c16, 0)
 
     const int units = (rows + R - 1) / R;
     const long long gw = (long long)blockIdx.x * NW + warp, tw = (long long)gridDim.x * NW;
@@ -244,24 +227,9 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
     inv::release_next();
     stage_xp<NORMED>(xp, xp + sp.xpn, invs, x, xrows, ldx, k, nw, eps, warp, lane);
 
-    unsigned ek[4], pe[2];
+    unsigned ek[4];
 #pragma unroll
     for (int n = 0; n < 4; n++) ek[n] = inv::q_exp[n];
-    pe[0] = pair_exp[0];
-    pe[1] = pair_exp[1];
-    // PAIRS: the unit's entries widened (every lane's part; a __syncwarp then makes them the warp's)
-    auto widen = [&](const float2* t) {
-        if (PAIRS) {
-#pragma unroll
-            for (int r = 0; r < R; r++) {
-                for (int g = lane; g < groups; g += 32) {
-                    const float2 e = t[r * sp.gpad + g];
-                    tw4[r * sp.gpad + g] = make_float4(e.x, fmaf(-2048.0f, e.x, e.y), fmaf(-128.0f, e.x, e.y), 0.0f);
-                }
-            }
-            __syncwarp();
-        }
-    };
     float acc[R];
 #pragma unroll
     for (int r = 0; r < R; r++) acc[r] = 0.0f;
@@ -269,56 +237,31 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
     const float2* tcur = tb;
     cp_wait<1>();
     __syncwarp();
-    widen(tcur);
     for (int base = 0; base < total; base += D) {
 #pragma unroll
         for (int d = 0; d < D; d++) {
             if (base + d < total) {
-                if (PAIRS) {
+                float2 t[R][NE];
 #pragma unroll
-                    for (int wi = 0; wi < 4; wi++) {  // the word's 32-bit words: values 8wi .. 8wi + 7, groups 2wi, 2wi + 1
-                        float4 t[R][2];
+                for (int r = 0; r < R; r++) {
 #pragma unroll
-                        for (int r = 0; r < R; r++) {
-                            t[r][0] = tw4[r * sp.gpad + cg * NE + 2 * wi];
-                            t[r][1] = tw4[r * sp.gpad + cg * NE + 2 * wi + 1];
-                        }
-                        const float4* xw = reinterpret_cast<const float4*>(xp) + (cg * (GS / 4) + 2 * wi) * 32 + lane;
-                        const float4 xa = xw[0], xb = xw[32];
-                        const float xv[8] = {xa.x, xa.y, xa.z, xa.w, xb.x, xb.y, xb.z, xb.w};
-#pragma unroll
-                        for (int n = 0; n < 8; n++) {
-#pragma unroll
-                            for (int r = 0; r < R; r++) {
-                                const float4 e = t[r][n >> 2];
-                                const float w = fmaf(pair_q(inv::word(qb[d][r], wi), n, pe), e.x, (n & 1) ? e.y : e.z);
-                                acc[r] = fmaf(xv[n], w, acc[r]);
-                            }
-                        }
+                    for (int e = 0; e < NE; e += 2) {
+                        const float4 v = *reinterpret_cast<const float4*>(tcur + r * sp.gpad + cg * NE + e);
+                        t[r][e] = make_float2(v.x, v.y);
+                        t[r][e + 1] = make_float2(v.z, v.w);
                     }
-                } else {
-                    float2 t[R][NE];
+                }
+                const float4* xw = reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane;
 #pragma unroll
-                    for (int r = 0; r < R; r++) {
+                for (int j4 = 0; j4 < GS / 4; j4++) {
+                    const float4 x4 = xw[j4 * 32];
+                    const float xv[4] = {x4.x, x4.y, x4.z, x4.w};
 #pragma unroll
-                        for (int e = 0; e < NE; e += 2) {
-                            const float4 v = *reinterpret_cast<const float4*>(tcur + r * sp.gpad + cg * NE + e);
-                            t[r][e] = make_float2(v.x, v.y);
-                            t[r][e + 1] = make_float2(v.z, v.w);
-                        }
-                    }
-                    const float4* xw = reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane;
+                    for (int jj = 0; jj < 4; jj++) {
+                        const int j = j4 * 4 + jj;
 #pragma unroll
-                    for (int j4 = 0; j4 < GS / 4; j4++) {
-                        const float4 x4 = xw[j4 * 32];
-                        const float xv[4] = {x4.x, x4.y, x4.z, x4.w};
-#pragma unroll
-                        for (int jj = 0; jj < 4; jj++) {
-                            const int j = j4 * 4 + jj;
-#pragma unroll
-                            for (int r = 0; r < R; r++)
-                                acc[r] = fmaf(xv[jj], fmaf(inv::qf16<BITS>(qb[d][r], j, ek), t[r][j >> 2].x, t[r][j >> 2].y), acc[r]);
-                        }
+                        for (int r = 0; r < R; r++)
+                            acc[r] = fmaf(xv[jj], fmaf(inv::qf16<BITS>(qb[d][r], j, ek), t[r][j >> 2].x, t[r][j >> 2].y), acc[r]);
                     }
                 }
                 load(qb[d]);  // word base + d + D into the slot just used
@@ -350,7 +293,6 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                     tcur = tb + cb * R * sp.gpad;
                     cp_wait<1>();
                     __syncwarp();
-                    widen(tcur);
                 }
             }
         }
@@ -368,7 +310,7 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
              const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,  \
              int k, int stride, int groups, int ldx) {                                                                 \
         gdecode::gdecode_impl<BITS, ((FLAGS) & GDECODE_SILU) && GDECODE_R < 2 ? 2 : GDECODE_R, FLAGS, GDECODE_WARPS, D, \
-                              false, GDECODE_PF>(                                                              \
+                              GDECODE_PF>(                                                                     \
             Wq, tab, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);                                \
     }
 #define GDECODE_FUSED(base, BITS, D)                   \

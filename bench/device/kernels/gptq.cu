@@ -97,31 +97,28 @@ static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIREC
 #undef GDT
 
 // gptq_decode.cu (group 128 only) at several shapes: rows per unit, warps per block, words in flight per row for int8,
-// then int4 [p: int4's nibbles in pairs (PAIRS)][fN: N words past the loads requested into L2]. The first is the
-// kernel file's default. Measured before (docs/benchmarks.md): 2x16w3,2, 2x16w4,3, 2x20w3,2, 2x24w2,2, 4x16w2,1,
-// 4x16w3,2, 4x12w3,2 (all slower than 2x32w2,1).
-template <int BITS, int R, int FLAGS, int NW, int D, bool P, int PF>
+// then int4 [fN: N words past the loads requested into L2]. The first is the kernel file's default. Measured before
+// and left out here (docs/benchmarks.md, 2026-12-02): 2x16w3,2, 2x16w4,3, 2x20w3,2, 2x24w2,2, 4x16w2,1, 4x16w3,2,
+// 4x12w3,2, 2x24w2,2f16 (all slower than 2x32w2,1 or their f8 twins).
+template <int BITS, int R, int FLAGS, int NW, int D, int PF>
 __global__ void __launch_bounds__(32 * NW, 1) gdec_var(GV_ARGS) {
-    gdecode::gdecode_impl<BITS, (FLAGS & GDECODE_SILU) && R < 2 ? 2 : R, FLAGS, NW, D, P, PF>(
+    gdecode::gdecode_impl<BITS, (FLAGS & GDECODE_SILU) && R < 2 ? 2 : R, FLAGS, NW, D, PF>(
         Wq, tab, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);
 }
-struct DecShape { int r, warps, d8, d4; const void* (*fn)(int bits, int flags, bool act); bool pairs; int pf; };
-template <int R, int NW, int D8, int D4, bool P, int PF>
+struct DecShape { int r, warps, d8, d4; const void* (*fn)(int bits, int flags, bool act); int pf; };
+template <int R, int NW, int D8, int D4, int PF>
 const void* gdec_fn(int bits, int flags, bool act) {
     if (act) return nullptr;
-    if (bits == 8) return flags == 0 ? (const void*)gdec_var<8, R, 0, NW, D8, false, PF>
-                        : flags == 1 ? (const void*)gdec_var<8, R, 1, NW, D8, false, PF> : (const void*)gdec_var<8, R, 3, NW, D8, false, PF>;
-    return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4, P, PF>
-         : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4, P, PF> : (const void*)gdec_var<4, R, 3, NW, D4, P, PF>;
+    if (bits == 8) return flags == 0 ? (const void*)gdec_var<8, R, 0, NW, D8, PF>
+                        : flags == 1 ? (const void*)gdec_var<8, R, 1, NW, D8, PF> : (const void*)gdec_var<8, R, 3, NW, D8, PF>;
+    return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4, PF>
+         : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4, PF> : (const void*)gdec_var<4, R, 3, NW, D4, PF>;
 }
-#define GDE(R, NW, D8, D4, PF) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4, false, PF>, false, PF}
-#define GDP(R, NW, D4, PF) {R, NW, 0, D4, gdec_fn<R, NW, 1, D4, true, PF>, true, PF}
+#define GDE(R, NW, D8, D4, PF) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4, PF>, PF}
 static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDECODE4_D, GDECODE_PF),
-                                    GDE(2, 32, 2, 1, 4), GDE(2, 32, 2, 1, 8), GDE(2, 24, 2, 2, 8), GDE(2, 24, 2, 2, 16),
-                                    GDE(2, 20, 3, 2, 8), GDE(2, 16, 3, 2, 8), GDE(4, 16, 2, 1, 8), GDP(2, 16, 2, 0),
-                                    GDP(2, 16, 2, 8), GDP(2, 20, 2, 8)};
+                                    GDE(2, 32, 2, 1, 4), GDE(2, 32, 2, 1, 8), GDE(2, 24, 2, 2, 8), GDE(2, 20, 3, 2, 8),
+                                    GDE(2, 16, 3, 2, 8)};
 #undef GDE
-#undef GDP
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -200,7 +197,7 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
                         &rows, &k, &stride, &groups, &ldx};
         const int r = (flags & 2) && sh.r < 2 ? 2 : sh.r;
         CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms), dim3(32 * sh.warps), args,
-                            gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps, sh.pairs), st));
+                            gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps), st));
         return;
     }
     const Shape& sh = g_shapes[v.shape];
@@ -271,8 +268,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < (int)(sizeof g_decode / sizeof g_decode[0]); i++) {
         const DecShape& sh = g_decode[i];
         variants.push_back({"decode " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w"
-                                + (sh.pairs ? "-," : std::to_string(sh.d8) + ",") + std::to_string(sh.d4) + (sh.pairs ? "p" : "")
-                                + (sh.pf ? "f" + std::to_string(sh.pf) : ""), 4, i});
+                                + std::to_string(sh.d8) + "," + std::to_string(sh.d4) + (sh.pf ? "f" + std::to_string(sh.pf) : ""), 4, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
@@ -306,7 +302,7 @@ int main(int argc, char** argv) {
                 for (const std::string& o : only) picked = picked || v.name.find(o) != std::string::npos;
                 if (!picked) continue;
                 if ((v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) || (v.kind == 3 && !g_direct[v.shape].fn(bits, 1, act))
-                    || (v.kind == 4 && (!g_decode[v.shape].fn(bits, 1, act) || (g_decode[v.shape].pairs && bits == 8)))) {
+                    || (v.kind == 4 && !g_decode[v.shape].fn(bits, 1, act))) {
                     printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
                 }
@@ -316,7 +312,7 @@ int main(int argc, char** argv) {
                     const Lin* ws[4] = {&L[0].qkv, &L[0].o, &L[0].gu, &L[0].d};
                     for (int o = 0; o < 4; o++)  // qkv and gate/up with the norm (layer()), gate/up with 2 rows at least
                         need = std::max(need, gdecode::smem_bytes(bits, ws[o]->k, ws[o]->groups, o == 0 || o == 2,
-                                                                  o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps, sh.pairs));
+                                                                  o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps));
                     if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
                 }
                 if (v.kind == 2) {

@@ -9,7 +9,7 @@ final class GptqDecode {
     /** GDECODE_R: rows per unit (the SILU kernels' (gate, up) pairs take at least 2). */
     static final int ROWS = 2;
     /** GDECODE_WARPS: warps per block (one block per multiprocessor). */
-    static final int WARPS = 16;
+    static final int WARPS = 32;
 
     private GptqDecode() {
     }
