@@ -48,17 +48,21 @@ final class Kernels {
     /** [bits 8/4][act-order][fused: none, norm, norm + silu][tokens per block: 1, 4] (kernels/gptq_matvec.cu). */
     private final CUfunction[][][][] gptq = new CUfunction[2][2][3][MATVEC_TOKENS.length];
     /**
-     * [ring base, w16][dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent
-     * grid (kernels/matvec_stream.cu; StreamRing picks the ring by the model's shape).
+     * [ring base, w16, wide][dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a
+     * persistent grid (kernels/matvec_stream.cu; StreamRing picks the ring by the model's shape; wide: bf16 only).
      */
-    private final CUfunction[][][] stream = new CUfunction[2][2][3];
+    private final CUfunction[][][] stream = new CUfunction[3][2][3];
     /**
-     * auto (default): bf16 models of hidden size <= 2048 take matvec_stream.cu's _w16 ring, others its base ring;
-     * base, w16: that ring for every model; pair, pair-early: its bf16 variants whose ring lets two blocks share a
+     * auto (default): bf16 models of hidden size <= 2048 take matvec_stream.cu's _w16 ring, larger bf16 models its
+     * _wide ring, f32 models its base ring; base, w16, wide: that ring for every model (wide: bf16); pair, pair-early:
+     * its bf16 variants whose ring lets two blocks share a
      * multiprocessor with their input row (_p2x8, else _p2x4; _e: the next kernel released before the wait), so the
      * next kernel streams while this one drains. The same values in every case (StreamRing).
      */
     static final String STREAM_VARIANT = StreamRing.PROPERTY;
+    /** The rings of {@link #stream}, in its order. */
+    private static final java.util.List<StreamRing.Shape> STREAM_RINGS =
+            java.util.List.of(StreamRing.BASE, StreamRing.W16, StreamRing.WIDE);
     private final String streamVariant = StreamRing.variant();
     /** The model's hidden size: StreamRing's choice of ring. */
     private final int hidden;
@@ -159,13 +163,14 @@ final class Kernels {
                     matvec[d][f][t] = mv;
                     dependent.add(mv);
                 }
-                for (StreamRing.Shape ring : new StreamRing.Shape[] {StreamRing.BASE, StreamRing.W16}) {
+                for (StreamRing.Shape ring : STREAM_RINGS) {
+                    if (ring == StreamRing.WIDE && d != 0) continue;  // bf16 only
                     CUfunction st = dependentFn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f] + ring.suffix());
                     cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
-                    if (ring == StreamRing.W16) {  // as measured: all of the shared memory, no re-split between layers
+                    if (ring != StreamRing.BASE) {  // as measured: all of the shared memory, no re-split between layers
                         cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
                     }
-                    stream[ring == StreamRing.BASE ? 0 : 1][d][f] = st;
+                    stream[STREAM_RINGS.indexOf(ring)][d][f] = st;
                 }
                 for (int t = 0; t < TILE_SHAPES.length; t++) {
                     int bytes = tileSmem(TILE_SHAPES[t], d);
@@ -319,7 +324,7 @@ final class Kernels {
         boolean normed = fused != Fused.NONE;
         StreamRing.Shape ring = n == 1 ? StreamRing.ring(streamVariant, hidden, d == 0, k, normed, matvecSmem) : null;
         if (ring != null) {  // a block of ring.warps() warps per multiprocessor
-            launch(stream[ring == StreamRing.BASE ? 0 : 1][d][fused.ordinal()], ctx.multiprocessors, 1, ring.threads(),
+            launch(stream[STREAM_RINGS.indexOf(ring)][d][fused.ordinal()], ctx.multiprocessors, 1, ring.threads(),
                     StreamRing.smem(ring, k, normed), w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k,
                     w.stride(), ldx);
             return;

@@ -117,20 +117,21 @@ class CudaMatchesCpuTest {
 
     /**
      * One-token bf16 steps on each of matvec_stream.cu's rings, forced (the default, auto, gives these shapes the
-     * 16-warp _w16 ring): base (8 warps x 3 slots), w16, and the pair variants (rings for two blocks per
-     * multiprocessor, the norm's weights read from global memory; the next kernel released before or after the wait):
-     * the same bits as the CPU on the vector path, the scalar path (K not a multiple of 8) and the Qwen2.5-0.5B layer
-     * shape; w16 also on a model above auto's hidden size (2,560, where auto keeps base).
+     * 16-warp _w16 ring): base (8 warps x 3 slots), w16, wide (8 warps x 3 slots of 12 groups, the input row by bulk
+     * copy), and the pair variants (rings for two blocks per multiprocessor, the norm's weights read from global
+     * memory; the next kernel released before or after the wait): the same bits as the CPU on the vector path, the
+     * scalar path (K not a multiple of 8) and the Qwen2.5-0.5B layer shape; w16 and wide also on a model above auto's
+     * hidden size (2,560, where auto takes wide), and auto there.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"base", "w16", "pair", "pair-early"})
+    @ValueSource(strings = {"base", "w16", "wide", "pair", "pair-early", "auto"})
     void streamVariant(String variant) {
         System.setProperty(Kernels.STREAM_VARIANT, variant);
         try {
             wideQwen2Shape();
             oddWidthsQwen3Shape();
             qwen25HalfLayers();
-            if (variant.equals("w16")) synthetic(aboveW16Hidden());
+            if (variant.equals("w16") || variant.equals("wide") || variant.equals("auto")) synthetic(aboveW16Hidden());
         } finally {
             System.clearProperty(Kernels.STREAM_VARIANT);
         }
