@@ -27,6 +27,10 @@
 
 #define GDECODE_NORM 1
 #define GDECODE_SILU 2
+// The engine's shape: rows per unit, warps per block, words in flight per row (int8, int4), words requested into L2
+// past the ring. Measured on the H200 (bench/device/kernels/gptq.cu, Qwen1.5-14B layers, the four projections
+// chained): 2 rows x 32 warps, 2 / 1 words: int8 128.28 µs per layer (65.7 % of copy; gptq_direct.cu 148.01), int4
+// 108.48 (41.1 %); fewer warps with deeper rings were slower (docs/benchmarks.md 2026-12-02 16:48).
 #ifndef GDECODE_R
 #define GDECODE_R 2
 #endif

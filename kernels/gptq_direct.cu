@@ -1,7 +1,7 @@
 // One token's GPTQ int8/int4 projections with chunk-aligned groups (the decode step at batch 1), the packed rows read
 // straight into registers: gptq_stream.cu's values, order and fusions without its shared-memory ring. The engine's
-// default for int8 group 128 (2 rows x 20 warps, 2 words in flight: measured faster, see the GDIRECT_* defines); int4
-// takes it only with -Dinvariant.cuda.gptq-variant=direct.
+// int8 group-128 kernel where gptq_decode.cu (faster) does not take the rows (2 rows x 20 warps, 2 words in flight,
+// see the GDIRECT_* defines); int4 takes it only with -Dinvariant.cuda.gptq-variant=direct.
 // Canonical order: W = 32 partials (fewer for k < 32), P[i mod W] = fmaf(x[i], w[i], P[i mod W]) in increasing i, then
 // the halving tree s = W/2, ..., 1 (lane q adding lane q + s).
 // Dequantisation, per weight, the CPU's one operation: w = fmaf((float) (q - o), s, nz), o = 128 (int8) or 0 (int4),

@@ -353,7 +353,7 @@ final class Kernels {
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
         // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), or
-        // (int8 group 128 by default) reads them straight into registers (gptq_direct.cu), each row's dot in the same
+        // (group 128 by default) reads them straight into registers (gptq_decode.cu, gptq_direct.cu), each row's dot in the same
         // canonical order with the same dequantisation, so the same bits. A few tokens: one such launch per token (its
         // own input and output rows): at 14B int8 a launch costs 147 µs per layer (161 streamed), a pass of 64 x 16
         // tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
