@@ -84,14 +84,18 @@ final class Kernels {
     static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
     private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
     /**
-     * auto (the default): one token's int8 group-128 rows read into registers by gptq_direct.cu (measured faster on
-     * the H200), the rest through gptq_stream.cu's shared-memory ring; stream: all through the ring; direct: int8 and
-     * int4 group-128 rows by gptq_direct.cu (GptqDirect.loads; the same values on every path).
+     * auto (the default): one token's group-128 rows read into registers by gptq_decode.cu where it takes them (k a
+     * multiple of 32 with a whole word per lane), int8 ones it does not take by gptq_direct.cu, the rest through
+     * gptq_stream.cu's shared-memory ring; decode: gptq_decode.cu, else the ring; direct: int8 and int4 group-128 rows
+     * by gptq_direct.cu, else the ring; stream: all through the ring (GptqDecode.loads, GptqDirect.loads; the same
+     * values on every path).
      */
     static final String GPTQ_VARIANT = "invariant.cuda.gptq-variant";
     private final String gptqVariant = System.getProperty(GPTQ_VARIANT, GptqDirect.DEFAULT_VARIANT);
     /** [bits 8/4][fused]: gptq_direct.cu's kernels, loaded only where GptqDirect.loads says so (else null). */
     private final CUfunction[][] gptqDirect = new CUfunction[2][3];
+    /** [bits 8/4][fused]: gptq_decode.cu's kernels, loaded only where GptqDecode.loads says so (else null). */
+    private final CUfunction[][] gptqDecode = new CUfunction[2][3];
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
@@ -222,6 +226,13 @@ final class Kernels {
                     gptqDirect[b][f] = df;
                 }
             }
+            if (GptqDecode.loads(gptqVariant, b == 0 ? 8 : 4)) {
+                for (int f = 0; f < 3; f++) {
+                    CUfunction df = dependentFn("gptq_decode", GptqDecode.name(b == 0 ? 8 : 4, fused[f]));
+                    cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqDecode[b][f] = df;
+                }
+            }
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
         relayoutF32 = fn("layout", "relayout_f32");
@@ -342,7 +353,7 @@ final class Kernels {
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
         // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), or
-        // (int8 group 128 by default) reads them straight into registers (gptq_direct.cu), each row's dot in the same
+        // (group 128 by default) reads them straight into registers (gptq_decode.cu, gptq_direct.cu), each row's dot in the same
         // canonical order with the same dequantisation, so the same bits. A few tokens: one such launch per token (its
         // own input and output rows): at 14B int8 a launch costs 147 µs per layer (161 streamed), a pass of 64 x 16
         // tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
@@ -414,9 +425,14 @@ final class Kernels {
     /** A one-token GPTQ kernel and its launch shape (gptq_direct.cu and gptq_stream.cu take the same arguments). */
     private record OneToken(CUfunction f, int blocks, int threads, int smem) {}
 
-    /** gptq_direct.cu where it is loaded and fits, else gptq_stream.cu's ring that fits, else null. */
+    /** gptq_decode.cu, else gptq_direct.cu, where loaded, taking and fitting, else gptq_stream.cu's ring that fits, else null. */
     private OneToken gptqOneToken(DeviceWeights.Gptq w, Fused fused, boolean normed) {
         int k = w.cols();
+        CUfunction decode = gptqDecode[w.bits() == 8 ? 0 : 1][fused.ordinal()];
+        int decodeSmem = GptqDecode.smem(w.bits(), k, w.groups(), normed, fused == Fused.NORM_SILU);
+        if (decode != null && GptqDecode.takes(w.bits(), w.gsz(), k) && decodeSmem <= matvecSmem) {
+            return new OneToken(decode, ctx.multiprocessors, 32 * GptqDecode.WARPS, decodeSmem);
+        }
         CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
         int directSmem = GptqDirect.smem(w.bits(), k, normed);
         if (direct != null && GptqDirect.takes(w.gsz()) && directSmem <= matvecSmem) {
