@@ -223,16 +223,19 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * Decode attention a block per split (AttentionBlocks, kernels/attention_blocks.cu) after rope_kv.cu (blocks) and
-     * with RoPE and the KV write in the attention kernel (blocks-rope, the default), and a warp per split
-     * (attention_decode.cu, splits), KV dtypes: Qwen2-shaped (5 heads over 1 KV
+     * Decode attention a block per split (AttentionBlocks, kernels/attention_blocks.cu) after rope_kv.cu (blocks),
+     * with RoPE and the KV write in the attention kernel (blocks-rope), the same in clusters of 8 blocks (cluster, the
+     * default: up to 8 splits merged in the first block's shared memory), and a warp per split (attention_decode.cu,
+     * splits), KV dtypes: Qwen2-shaped (5 heads over 1 KV
      * head, head_dim 64), Llama-shaped (head_dim 20), head_dim 18 (scalar rows), Qwen3 (q/k norm: rope_kv stays);
      * chunks of 7 and 3 give steps of several tokens of one sequence (their rows made in the kernel, blocks-rope), and a
-     * 1,100-token prompt 18 splits, so that blocks take two splits each and the last block merges.
+     * 1,100-token prompt 18 splits, so that blocks take two splits each and the last block merges (cluster: more
+     * splits than a cluster, merged through scratch).
      */
     @ParameterizedTest
     @CsvSource({"blocks, FP32", "blocks, BF16", "blocks, FP8_E5M2", "blocks-rope, FP32", "blocks-rope, BF16",
-            "blocks-rope, FP8_E4M3", "blocks-rope, FP8_E5M2", "splits, FP32", "splits, FP8_E4M3"})
+            "blocks-rope, FP8_E4M3", "blocks-rope, FP8_E5M2", "cluster, FP32", "cluster, BF16", "cluster, FP8_E4M3",
+            "cluster, FP8_E5M2", "splits, FP32", "splits, FP8_E4M3"})
     void attentionVariant(String variant, KvCacheDtype kv) {
         System.setProperty(AttentionBlocks.PROPERTY, variant);
         try {
