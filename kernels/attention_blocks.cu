@@ -18,8 +18,13 @@
 // rounded, no fma, the host's table), each k and v row rounded to the cache's dtype as it is stored (kv.cuh), and the
 // token's row written into the cache by one block per (token, KV head): the block of the head's first query head that
 // takes the token's last split. The q|k|v row itself stays unrotated (nothing after attention reads it).
+// attention_cluster[_rope]: the same in thread-block clusters of ATTENTION_CLUSTER blocks along y (fixed at compile
+// time, the same for every length): a (token, head) of 2 .. ATTENTION_CLUSTER splits merges in its first block's
+// shared memory, the other blocks' records sent there by st.async onto its mbarrier (distributed shared memory; no
+// scratch, counter or fence); longer ones through scratch, the merging block found by one acquire-release atomic.
+// Every value is attention_blocks[_rope]'s.
 // Keys and values are read in the cache's stored dtype and widened exactly: one kernel per dtype and mode
-// (attention_blocks[_rope][_bf16|_fp8e4m3|_fp8e5m2]).
+// (attention_{blocks,cluster}[_rope][_bf16|_fp8e4m3|_fp8e5m2]).
 // CPU twins: backend/cpu/PagedAttention.attend; with _rope also RopeTable.rotate and PagedKvCache.write.
 #include "attention_split.cuh"
 #include "chain.cuh"
@@ -28,7 +33,8 @@
 namespace {
 
 // Shared memory (floats): SPLIT key rows of key_stride(headDim), SPLIT value rows of headDim, q (headDim), e_j (SPLIT),
-// the warps' maxima (32), the rows' cache offsets (SPLIT ints): the host sizes it with the same rule.
+// the warps' maxima (32), the rows' cache offsets (SPLIT ints); a cluster's first block: the cluster's split records
+// (CLUSTER x (headDim + 2)). The host sizes it with the same rule.
 struct BlockSmem {
     float* k;
     float* v;
@@ -36,6 +42,7 @@ struct BlockSmem {
     float* e;
     float* red;
     int* offs;
+    float* rec;
 };
 
 __device__ __forceinline__ BlockSmem block_smem(float* smem, int headDim) {
@@ -46,6 +53,7 @@ __device__ __forceinline__ BlockSmem block_smem(float* smem, int headDim) {
     m.e = m.q + headDim;
     m.red = m.e + SPLIT;
     m.offs = reinterpret_cast<int*>(m.red + 32);
+    m.rec = reinterpret_cast<float*>(m.offs + SPLIT);
     return m;
 }
 
@@ -99,12 +107,42 @@ __device__ __forceinline__ void rotate(float a, float b, const float* cosT, cons
     hi = bc + as;
 }
 
+// The step's own key row element pair / value element of row j: rotated (a, b) stored rounded to the cache's dtype
+// into shared memory, and (writer) into the cache.
+template <class KV>
+__device__ __forceinline__ void keep_key(const BlockSmem& m, typename KV::T* keyCache, int j, int i, int half, int kst,
+                                         float lo, float hi, bool writer) {
+    const typename KV::T slo = KV::store(lo), shi = KV::store(hi);
+    m.k[j * kst + i] = KV::load(slo);
+    m.k[j * kst + i + half] = KV::load(shi);
+    if (writer) {
+        keyCache[m.offs[j] + i] = slo;
+        keyCache[m.offs[j] + i + half] = shi;
+    }
+}
+template <class KV>
+__device__ __forceinline__ void keep_value(const BlockSmem& m, typename KV::T* valueCache, int j, int i, int headDim,
+                                           float v, bool writer) {
+    const typename KV::T sv = KV::store(v);
+    m.v[j * headDim + i] = KV::load(sv);
+    if (writer) valueCache[m.offs[j] + i] = sv;
+}
+
 }  // namespace
 
 // Token t's query head h, splits g, g + G, ... by this block; part, done, out: as attention_splits
 // (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (ROPE only). TAIL: called at the end of a kernel that wrote
 // the q|k|v rows itself (other blocks' rows made visible by the caller): no wait, and those rows read through L2.
-template <class KV, bool ROPE, bool TAIL>
+// CLUSTER > 1: launched in clusters of CLUSTER blocks along y (G a multiple of it); a (token, head) of 2 .. CLUSTER
+// splits has them all in its first cluster, one per block, whose records are sent into the first block's shared
+// memory by st.async onto its mbarrier, which it waits on (no fence); longer ones merge as without.
+// ACQ_REL: the merge through scratch found by last_to_finish_acq_rel.
+// PROBE::mark(i): where a benchmark may timestamp the block's progress (0 start, 1 past the wait, 2 own rows and q
+// stored, 3 every row staged, 4 the last split reduced, 5 the merge's records readable, 6 output written).
+struct NoProbe {
+    static __device__ __forceinline__ void mark(int) {}
+};
+template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, class PROBE = NoProbe>
 __device__ __forceinline__ void attend_head(const float* qkv, float* part, const int* positions, const int* tokSeq,
                                             const int* seqTableStart, const int* tables, const float* cosT,
                                             const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
@@ -112,6 +150,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                                             int maxSplits, float* out, int* done, int t, int h, int g, int G) {
     extern __shared__ float4 smem4[];
     auto ldq = [](const float* p) { return TAIL ? __ldcg(p) : *p; };
+    PROBE::mark(0);
     const int kvh = h / (heads / kvHeads);
     const int qDim = heads * headDim;
     const int kvDim = kvHeads * headDim;
@@ -120,7 +159,20 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int pos = positions[t];
     const int seq = tokSeq[t];
     const int splits = pos / SPLIT + 1;
-    if (g >= splits) return;  // nothing at this position; writes nothing
+    // the records in the first block's shared memory: every split on a block of the first cluster
+    const bool inCluster = CLUSTER > 1 && splits > 1 && splits <= CLUSTER;
+    __shared__ unsigned long long recvBar;  // the first block's mbarrier for the others' records
+    if (inCluster && g < CLUSTER) {  // this block has started, and the first block's mbarrier is set
+        if (g == 0 && threadIdx.x == 0) receive_init(&recvBar, (unsigned)((splits - 1) * (headDim + 2) * 4));
+        cluster_arrive_release();
+    }
+    if (g >= splits) {  // nothing at this position; writes nothing
+        if (inCluster && g < CLUSTER) {  // the cluster's barrier phase, no record
+            inv::release_next();  // as if exited: the next kernel's launch need not wait for the phase
+            cluster_wait();
+        }
+        return;
+    }
     const int* table = tables + seqTableStart[seq];
     // The sequence's first position in this step: rows before it are in the cache already (step inputs: readable now).
     int fresh = pos;
@@ -139,6 +191,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         inv::await_inputs();
         inv::release_next();
     }
+    PROBE::mark(1);
 
     const float* qsrc = qkv + (long long)t * ld + h * headDim;
     if (ROPE) {
@@ -163,35 +216,35 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         }
         // the step's own rows: from the cache (rope_kv wrote them), or (ROPE) made here from the q|k|v rows
         const int from = max(0, min(len, fresh - j0));
+        // the step's token at position j0 + j of this sequence, and whether this block writes its row (the block of
+        // the KV head's first query head that takes the token's split)
+        auto token_at = [&](int j) {
+            int u = t;
+            for (int w = 0; w < n; w++) {
+                if (tokSeq[w] == seq && positions[w] == j0 + j) u = w;
+            }
+            return u;
+        };
         if (!ROPE) {
             stage_cached<KV>(m, keyCache, valueCache, from, len, headDim);
         } else {
             for (int c = tid + from * headDim; c < len * headDim; c += blockDim.x) {
                 const int j = c / headDim, i = c - j * headDim;
-                int u = t;  // the step's token at position j0 + j of this sequence
-                for (int w = 0; w < n; w++) {
-                    if (tokSeq[w] == seq && positions[w] == j0 + j) u = w;
-                }
+                const int u = token_at(j);
                 const float* row = qkv + (long long)u * ld + qDim + kvh * headDim;
-                const bool writer = u == t && h % (heads / kvHeads) == 0;  // and this block takes the token's split
+                const bool writer = u == t && h % (heads / kvHeads) == 0;
                 if (i < half) {
                     float lo, hi;
                     rotate(ldq(row + i), ldq(row + i + half), cosT, sinT, j0 + j, half, i, lo, hi);
-                    const typename KV::T slo = KV::store(lo), shi = KV::store(hi);
-                    m.k[j * kst + i] = KV::load(slo);
-                    m.k[j * kst + i + half] = KV::load(shi);
-                    if (writer) {
-                        keyCache[m.offs[j] + i] = slo;
-                        keyCache[m.offs[j] + i + half] = shi;
-                    }
+                    keep_key<KV>(m, keyCache, j, i, half, kst, lo, hi, writer);
                 }
-                const typename KV::T sv = KV::store(ldq(row + kvDim + i));
-                m.v[j * headDim + i] = KV::load(sv);
-                if (writer) valueCache[m.offs[j] + i] = sv;
+                keep_value<KV>(m, valueCache, j, i, headDim, ldq(row + kvDim + i), writer);
             }
         }
+        PROBE::mark(2);
         if (KV::IS_F32 && (headDim & 3) == 0) asm volatile("cp.async.wait_all;" ::: "memory");
         __syncthreads();
+        PROBE::mark(3);
         // a thread per key: score, the split's maximum over the block (exact in any order), e_j
         float sc = __int_as_float(0xff800000);
         if (tid < len) sc = inv::thread_dot(m.q, m.k + tid * kst, headDim) * scale;
@@ -214,7 +267,8 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                 acc = fmaf(m.e[j], m.v[j * headDim + tid], acc);
             }
         }
-        if (splits > 1) {
+        PROBE::mark(4);
+        if (splits > 1 && !inCluster) {
             float* r = part + ((long long)(t * heads + h) * maxSplits + s) * (headDim + 2);
             if (tid < headDim) r[2 + tid] = acc;
             if (tid == 0) {
@@ -229,11 +283,41 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
             const float c = inv::exp_canon(mx - inv::jmax(__int_as_float(0xff800000), mx));
             dst[tid] = fmaf(acc, c, 0.0f) / (0.0f + l * c);
         }
+        PROBE::mark(6);
+        return;
+    }
+    if (inCluster) {  // this split's record (s = g) into the first block's shared memory, merged there
+        cluster_wait();  // every block of the cluster has started, the first block's mbarrier is set
+        float* r = m.rec + g * (headDim + 2);
+        if (g != 0) {
+            if (tid < headDim) send_cluster(r + 2 + tid, 0, acc, &recvBar);
+            if (tid == 0) {
+                send_cluster(r, 0, mx, &recvBar);
+                send_cluster(r + 1, 0, l, &recvBar);
+            }
+            return;
+        }
+        if (tid < headDim) r[2 + tid] = acc;  // its own record here, the others' awaited on the mbarrier
+        if (tid == 0) {
+            r[0] = mx;
+            r[1] = l;
+        }
+        receive_wait(&recvBar);
+        __syncthreads();
+        PROBE::mark(5);
+        merge_splits<true>(m.rec, dst, splits, headDim);
+        PROBE::mark(6);
         return;
     }
     const int active = min(G, splits);
-    if (!last_to_finish(done, (unsigned)(t * heads + h), active)) return;
+    if (ACQ_REL) {
+        if (!last_to_finish_acq_rel(done, (unsigned)(t * heads + h), active)) return;
+    } else {
+        if (!last_to_finish(done, (unsigned)(t * heads + h), active)) return;
+    }
+    PROBE::mark(5);
     merge_splits(part + (long long)(t * heads + h) * maxSplits * (headDim + 2), dst, splits, headDim);
+    PROBE::mark(6);
 }
 
 #define INV_ATTENTION_BLOCKS(NAME, KV, ROPE)                                                                          \
@@ -255,3 +339,26 @@ INV_ATTENTION_BLOCKS(attention_blocks_rope, inv::KvF32, true)
 INV_ATTENTION_BLOCKS(attention_blocks_rope_bf16, inv::KvBf16, true)
 INV_ATTENTION_BLOCKS(attention_blocks_rope_fp8e4m3, inv::KvE4m3, true)
 INV_ATTENTION_BLOCKS(attention_blocks_rope_fp8e5m2, inv::KvE5m2, true)
+
+// Blocks per cluster of attention_cluster*: engine-cuda AttentionBlocks.CLUSTER (grids of a multiple of it along y).
+#define ATTENTION_CLUSTER 8
+#define INV_ATTENTION_CLUSTER(NAME, KV, ROPE)                                                                         \
+    extern "C" __global__ void __cluster_dims__(1, ATTENTION_CLUSTER, 1)                                          \
+        NAME(const float* qkv, float* part, const int* positions, const int* tokSeq, const int* seqTableStart,      \
+             const int* tables, const float* cosT, const float* sinT, KV::T* keyCache, KV::T* valueCache, int n,    \
+             int heads, int kvHeads, int headDim, int blockSize, float scale, int maxSplits, float* out, int* done) { \
+        const int t = blockIdx.x / heads;                                                                           \
+        attend_head<KV, ROPE, false, ATTENTION_CLUSTER, true>(                                                      \
+            qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
+            kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
+            gridDim.y);                                                                                             \
+    }
+
+INV_ATTENTION_CLUSTER(attention_cluster, inv::KvF32, false)
+INV_ATTENTION_CLUSTER(attention_cluster_bf16, inv::KvBf16, false)
+INV_ATTENTION_CLUSTER(attention_cluster_fp8e4m3, inv::KvE4m3, false)
+INV_ATTENTION_CLUSTER(attention_cluster_fp8e5m2, inv::KvE5m2, false)
+INV_ATTENTION_CLUSTER(attention_cluster_rope, inv::KvF32, true)
+INV_ATTENTION_CLUSTER(attention_cluster_rope_bf16, inv::KvBf16, true)
+INV_ATTENTION_CLUSTER(attention_cluster_rope_fp8e4m3, inv::KvE4m3, true)
+INV_ATTENTION_CLUSTER(attention_cluster_rope_fp8e5m2, inv::KvE5m2, true)

@@ -1,8 +1,10 @@
 // What the decode attention kernels (attention_decode.cu, attention_blocks.cu) share: the fixed split of 64 absolute
 // positions (numerics.md §8), the shared-memory stride of a key row, the 16-byte cp.async, the merge of a (token,
-// head)'s split records in increasing s, and the integer counter that finds the block that merges. The merge is
-// PagedAttention.attend's combine (CPU twin): M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product rounded),
-// O[d] = fmaf(o_s[d], c_s, O[d]), out[d] = O[d] / L.
+// head)'s split records in increasing s, the integer counter that finds the block that merges, and the thread-block
+// cluster's barrier and distributed shared memory that replace the counter when a cluster holds every split. The
+// merge is PagedAttention.attend's combine (CPU twin): M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product
+// rounded), O[d] = fmaf(o_s[d], c_s, O[d]), out[d] = O[d] / L. Where the records are (scratch in global memory, or
+// the merging block's shared memory) and which block merges never change a value.
 #pragma once
 
 #include "numerics.cuh"
@@ -22,10 +24,13 @@ __device__ __forceinline__ void cp_async16(void* dst, const void* src) {
 
 // The merge of a (token, head)'s split records, a thread per output value: in increasing s, M = max m_s,
 // c_s = exp(m_s - M), L = L + l_s * c_s, O[d] = fmaf(o_s[d], c_s, O[d]); out[d] = O[d] / L. Loads through L2
-// (__ldcg): other blocks wrote most records. The records are requested MERGE_BATCH splits at a time, all at once, and
-// then added in order (with at most MERGE_BATCH splits, m_s, l_s and o_s[d] in one round trip to L2, not one per load).
+// (__ldcg): other blocks wrote most records; SHARED: the records are in this block's shared memory (plain loads).
+// The records are requested MERGE_BATCH splits at a time, all at once, and then added in order (with at most
+// MERGE_BATCH splits, m_s, l_s and o_s[d] in one round trip, not one per load).
 #define MERGE_BATCH 8
+template <bool SHARED = false>
 __device__ __forceinline__ void merge_splits(const float* rec, float* dst, int splits, int headDim) {
+    auto ld = [](const float* p) { return SHARED ? *p : __ldcg(p); };
     const int stride = headDim + 2;
     float bigM = __int_as_float(0xff800000);
     if (splits > MERGE_BATCH) {
@@ -33,7 +38,7 @@ __device__ __forceinline__ void merge_splits(const float* rec, float* dst, int s
             float m[MERGE_BATCH];
 #pragma unroll
             for (int q = 0; q < MERGE_BATCH; q++) {
-                if (s0 + q < splits) m[q] = __ldcg(rec + (long long)(s0 + q) * stride);
+                if (s0 + q < splits) m[q] = ld(rec + (long long)(s0 + q) * stride);
             }
 #pragma unroll
             for (int q = 0; q < MERGE_BATCH; q++) {
@@ -50,9 +55,9 @@ __device__ __forceinline__ void merge_splits(const float* rec, float* dst, int s
             for (int q = 0; q < MERGE_BATCH; q++) {
                 if (s0 + q < splits) {
                     const float* r = rec + (long long)(s0 + q) * stride;
-                    m[q] = __ldcg(r);
-                    l[q] = __ldcg(r + 1);
-                    o[q] = __ldcg(r + 2 + d);
+                    m[q] = ld(r);
+                    l[q] = ld(r + 1);
+                    o[q] = ld(r + 2 + d);
                 }
             }
             if (splits <= MERGE_BATCH) {  // M from the m_s just loaded
@@ -94,6 +99,55 @@ __device__ __forceinline__ bool last_to_finish(int* done, unsigned i, int active
         __syncthreads();
     }
     return true;
+}
+
+// last_to_finish with one acquire-release atomic by thread 0 in place of every thread's two fences: the block's
+// barrier orders its threads' records before thread 0's release (cumulativity), and the merging block's barrier
+// orders its threads' loads after thread 0's acquire.
+__device__ __forceinline__ bool last_to_finish_acq_rel(int* done, unsigned i, int active) {
+    __shared__ int last;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        int before = active - 1;
+        if (active > 1) asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;" : "=r"(before) : "l"(done + i) : "memory");
+        last = before == active - 1;
+        if (last && active > 1) done[i] = 0;  // ready for the next step
+    }
+    __syncthreads();
+    return last;
+}
+
+// The thread-block cluster (sm_90): its barrier in two halves (arrive, then wait). Blocks of a cluster run at the
+// same time; a block's shared memory may be written by the others once every block has started (a barrier phase all
+// arrived at) and until it exits.
+__device__ __forceinline__ void cluster_arrive_release() { asm volatile("barrier.cluster.arrive.release;" ::: "memory"); }
+__device__ __forceinline__ void cluster_wait() { asm volatile("barrier.cluster.wait.acquire;" ::: "memory"); }
+
+// A record sent to the cluster's block `rank` without any fence: each 4-byte store completes its bytes on that block's
+// mbarrier (st.async), which the receiver waits on (the mbarrier's phase ends once every expected byte has landed).
+__device__ __forceinline__ unsigned cluster_address(const void* p, unsigned rank) {
+    unsigned remote;
+    asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"((unsigned)__cvta_generic_to_shared(p)), "r"(rank));
+    return remote;
+}
+__device__ __forceinline__ void send_cluster(float* p, unsigned rank, float v, unsigned long long* bar) {
+    asm volatile("st.async.shared::cluster.mbarrier::complete_tx::bytes.b32 [%0], %1, [%2];"
+                 ::"r"(cluster_address(p, rank)), "r"(__float_as_uint(v)), "r"(cluster_address(bar, rank)) : "memory");
+}
+// The receiver's mbarrier: one arrival (its own, expecting `bytes`), made visible to the cluster by the barrier phase
+// that follows (barrier.cluster.arrive.release).
+__device__ __forceinline__ void receive_init(unsigned long long* bar, unsigned bytes) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(bar);
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(a) : "memory");
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(a), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void receive_wait(unsigned long long* bar) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(bar);
+    asm volatile(
+        "{\n .reg .pred p;\n WAIT:\n"
+        " mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%0], 0;\n"
+        " @!p bra WAIT;\n}" ::"r"(a) : "memory");
 }
 
 }  // namespace

@@ -32,6 +32,31 @@ template <int BITS> __device__ __forceinline__ float qf_at(const unsigned char* 
     return __uint_as_float(0x4B000000u | b) - (BITS == 8 ? 8388736.0f : 8388608.0f);
 }
 
+// The exponent words of (float) (q - o), read from __constant__ so that ptxas keeps them in registers and each value is
+// one PRMT (byte selector as immediate) or one LOP3 (nibble mask as immediate): 2^23, 2^19, 2^15, 2^11.
+__constant__ unsigned q_exp[4] = {150u << 23, 146u << 23, 142u << 23, 138u << 23};
+
+// (float) (q - o) of value j (0 .. 128 / BITS - 1) of a 16-byte word, exactly; ek: q_exp in registers.
+template <int BITS> __device__ __forceinline__ float qf16(uint4 u, int j, const unsigned (&ek)[4]) {
+    if constexpr (BITS == 8) {
+        return __uint_as_float(__byte_perm(word(u, j >> 2), ek[0], 0x7540 | (j & 3))) - 8388736.0f;  // 2^23 + 128
+    } else {
+        const unsigned w = word(u, j >> 3), v = (j & 4) ? w >> 16 : w;
+        const int n = j & 3;
+        return __uint_as_float((v & (0xFu << (4 * n))) | ek[n]) - __uint_as_float((150u - 4 * n) << 23);
+    }
+}
+
+// A weight word: read once, kept out of L1; not volatile, so the compiler may move it ahead of the computation.
+__device__ __forceinline__ uint4 ld_word(const unsigned char* p) {
+    uint4 v;
+    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+    return v;
+}
+
+__device__ __forceinline__ void prefetch_l2(const void* p) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p)); }
+
 // Each of a unit's R rows' halving tree over the lanes' partials (s = 16 .. 1, lane q adding lane q + s, only s < w):
 // lane 0 then holds the rows' dots.
 template <int R> __device__ __forceinline__ void tree_unit(float* acc, int w) {

@@ -1,7 +1,7 @@
 // One token's GPTQ int8/int4 projections with chunk-aligned groups (the decode step at batch 1), the packed rows read
 // straight into registers: gptq_stream.cu's values, order and fusions without its shared-memory ring. The engine's
-// default for int8 group 128 (2 rows x 20 warps, 2 words in flight: measured faster, see the GDIRECT_* defines); int4
-// takes it only with -Dinvariant.cuda.gptq-variant=direct.
+// int8 group-128 kernel where gptq_decode.cu (faster) does not take the rows (2 rows x 20 warps, 2 words in flight,
+// see the GDIRECT_* defines); int4 takes it only with -Dinvariant.cuda.gptq-variant=direct.
 // Canonical order: W = 32 partials (fewer for k < 32), P[i mod W] = fmaf(x[i], w[i], P[i mod W]) in increasing i, then
 // the halving tree s = W/2, ..., 1 (lane q adding lane q + s).
 // Dequantisation, per weight, the CPU's one operation: w = fmaf((float) (q - o), s, nz), o = 128 (int8) or 0 (int4),
@@ -60,31 +60,6 @@
 
 namespace gdirect {
 
-// The exponent words of (float) (q - o), read from __constant__ so that ptxas keeps them in registers and each value is
-// one PRMT (byte selector as immediate) or one LOP3 (nibble mask as immediate): 2^23, 2^19, 2^15, 2^11.
-__constant__ unsigned gdirect_exp[4] = {150u << 23, 146u << 23, 142u << 23, 138u << 23};
-
-// (float) (q - o) of value j (0 .. 128 / BITS - 1) of a 16-byte word, exactly.
-template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j, const unsigned (&ek)[4]) {
-    if constexpr (BITS == 8) {
-        return __uint_as_float(__byte_perm(inv::word(u, j >> 2), ek[0], 0x7540 | (j & 3))) - 8388736.0f;  // 2^23 + 128
-    } else {
-        const unsigned w = inv::word(u, j >> 3), v = (j & 4) ? w >> 16 : w;
-        const int n = j & 3;
-        return __uint_as_float((v & (0xFu << (4 * n))) | ek[n]) - __uint_as_float((150u - 4 * n) << 23);
-    }
-}
-
-// A weight word: read once, kept out of L1; not volatile, so the compiler may move it ahead of the computation.
-__device__ __forceinline__ uint4 ld_word(const unsigned char* p) {
-    uint4 v;
-    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
-    return v;
-}
-
-__device__ __forceinline__ void prefetch_l2(const void* p) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p)); }
-
 // Dynamic shared memory in bytes for a projection of width k.
 __host__ __device__ __forceinline__ int smem_bytes(int bits, int k, bool norm) {
     int w = 1;
@@ -130,10 +105,10 @@ __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const floa
             for (int r = 0; r < R; r++) {
                 const long long row = min(lu * R + r, rows - 1);  // the last unit may be short
                 const unsigned char* rp = Wq + row * stride;
-                if (G > 0) q[r] = ld_word(rp + lg * 512 + lane * 16);
+                if (G > 0) q[r] = inv::ld_word(rp + lg * 512 + lane * 16);
                 if (lg == 0) {  // the unit's rest and tail, and its table, on their way to L2
-                    if (rest > 0) prefetch_l2(rp + G * 512 + (lane * rest * BITS) / 8);
-                    if (lane * 128 < groups * 8) prefetch_l2(reinterpret_cast<const char*>(tab + row * groups) + lane * 128);
+                    if (rest > 0) inv::prefetch_l2(rp + G * 512 + (lane * rest * BITS) / 8);
+                    if (lane * 128 < groups * 8) inv::prefetch_l2(reinterpret_cast<const char*>(tab + row * groups) + lane * 128);
                 }
             }
             if (++lg == NI) {
@@ -185,7 +160,7 @@ __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const floa
 
     unsigned ek[4];
 #pragma unroll
-    for (int n = 0; n < 4; n++) ek[n] = gdirect_exp[n];
+    for (int n = 0; n < 4; n++) ek[n] = inv::q_exp[n];
     const bool on = lane < w;
     float acc[R];
 #pragma unroll
@@ -216,7 +191,7 @@ __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const floa
                             const int j = j4 * 4 + jj;
 #pragma unroll
                             for (int r = 0; r < R; r++)
-                                acc[r] = fmaf(xv[jj], fmaf(qf<BITS>(q[r], j, ek), t[r][j / GQ].x, t[r][j / GQ].y), acc[r]);
+                                acc[r] = fmaf(xv[jj], fmaf(inv::qf16<BITS>(q[r], j, ek), t[r][j / GQ].x, t[r][j / GQ].y), acc[r]);
                         }
                     }
                 }

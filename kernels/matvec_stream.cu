@@ -17,13 +17,14 @@
 //          write on them (rope_epi.cuh states the order; its kernels are the block at the end of this file).
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 // Rings that ship (engine-cuda StreamRing picks by the model's shape alone, never by batch or length; every ring gives
-// the same bits): bf16 models of hidden size <= 2048 take _w16 (16 warps x 2 slots x 8 groups), larger ones (and f32,
-// unless -Dinvariant.cuda.stream-variant=w16 forces it) the base ring (8 warps x 3 slots x 8 groups). Measured on an
-// H200 (bench/device/kernels/stream_chain.cu, the batch-1 step in one graph with dependent launches, copy 3,968 GB/s):
-// Qwen2.5-0.5B 23.01 us per layer and 89.50 us of lm_head with _w16 against 26.33 / 141.22 with base (plain launches
-// 28.58 / 91.84 against 31.81 / 144.48): twice the warps split a small model's short rows over more streams, with
-// 149,504 bytes in flight per multiprocessor (base 112,128); Qwen1.5-14B 191.11 / 421.38 with _w16 against 186.54 /
-// 410.62 with base, so larger models keep it.
+// the same bits): bf16 models of hidden size <= 2048 take _w16 (16 warps x 2 slots x 8 groups), larger bf16 models
+// _wide (8 warps x 3 slots x 12 groups, the input row and the norm's weights staged by one bulk copy each), f32 models
+// the base ring (8 warps x 3 slots x 8 groups). Measured on an H200 (bench/device/kernels/stream_chain.cu, the
+// batch-1 step in one graph with dependent launches, copy 3,980 GB/s, 2026-12-02 16:46): Qwen2.5-0.5B 22.98 us per
+// layer and 87.04 us of lm_head with _w16 against 26.23 / 142.27 with base and 29.36 / 162.30 with _wide (twice the
+// warps split a small model's short rows over more streams); Qwen1.5-14B 180.12 / 371.46 with _wide against
+// 186.31 / 411.90 with base and 191.97 / 417.31 with _w16 (with larger slots the bulk-copied input row pays: 8 x 2 x 16
+// 186.68 with loads, 180.64 with the bulk copy; with base's slots it does not: 189.37).
 #include "chain.cuh"
 #include "layout.cuh"
 #include "rope_epi.cuh"
@@ -41,11 +42,14 @@
 
 namespace {
 
-// Options of a variant (the same values; other timings): where NORM's weights wait (NW_STAGE, NW_EARLY, NW_GLOBAL of
-// stream.cuh), and STREAM_EARLY_RELEASE: the next kernel may start before this one waits for its inputs (it then
+// Options of a variant (the same values; other timings): where NORM's weights wait (NW_STAGE, NW_EARLY, NW_GLOBAL, NW_BULK
+// of stream.cuh), and STREAM_EARLY_RELEASE: the next kernel may start before this one waits for its inputs (it then
 // waits for this one to finish, which finishes only after the one before it: the order of writes is kept).
 #define STREAM_NW(opts) ((opts) & 3)
 #define STREAM_EARLY_RELEASE 4
+// NW_BULK with a proxy fence before the input row's copy (the kernel boundary already makes the previous kernels'
+// writes visible to the copy engine; measured the same with and without it, stream_chain.cu 2026-12-02 16:46).
+#define STREAM_BULK_FENCE 8
 
 // Epi (rope_epi.cuh, ROPE only): which stored row the warp's r-th row is, what a pair of rows requests when it starts,
 // and what follows it.
@@ -53,7 +57,7 @@ template <typename T, int FLAGS, int NSLOT = SLOTS, int SEGG = SEG_GROUPS, int N
           class Epi = inv::NoEpi>
 __device__ __forceinline__ void stream_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
                                             float* y, const float* bias, const float* resid, int rows, int k,
-                                            int stride, int ldx, Epi epi = Epi()) {
+                                            int stride, int ldx, Epi epi = Epi(), inv::Ahead ahead = inv::Ahead{}) {
     constexpr bool ROPE = (FLAGS & STREAM_ROPE) != 0;
     constexpr int GS = 16 / sizeof(T);
     constexpr int SLOTB = STREAM_SLOT_BYTES(SEGG);
@@ -62,6 +66,7 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
     unsigned char* ring = reinterpret_cast<unsigned char*>(sm4);  // [warp][slot][SLOTB]
     float* xs = reinterpret_cast<float*>(ring + NW * NSLOT * SLOTB);
     __shared__ unsigned long long full[NW][NSLOT];
+    __shared__ unsigned long long xbar[2];  // NW_BULK: the input row, the norm's weights
     __shared__ float invs;
     const inv::RowLayout l = inv::row_layout(k, sizeof(T));
     const int warp = threadIdx.x >> 5;
@@ -85,13 +90,18 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
                                               (long long)epi.row(u0 * U + r) * rowBytes
                                         : base + (long long)r * rowBytes;
         inv::bulk_load(myRing + slot * SLOTB, src + lo, (unsigned)(hi - lo), &full[warp][slot]);
+        if (it == items - 1) inv::prefetch_ahead(ahead, gw, tw);  // this warp's last bytes are on their way
     };
     if (lane == 0) {
         inv::ring_init(full[warp], NSLOT);
         for (int it = 0; it < NSLOT && it < items; it++) issue(it);
+        if (items == 0) inv::prefetch_ahead(ahead, gw, tw);
     }
     epi.prepare();
     constexpr bool NORMED = (FLAGS & STREAM_NORM) != 0;
+    constexpr bool BULK = STREAM_NW(OPTS) == NW_BULK;
+    const bool bulk = BULK && inv::bulk_input_ok(x, ldx, k, nw, NORMED);
+    if (bulk && threadIdx.x == 0) inv::bulk_input_begin<NORMED>(xbar, xs, k, nw);
     if (NORMED && STREAM_NW(OPTS) == NW_EARLY) inv::stage_norm_weights(xs, k, nw);  // no kernel writes them
     if (OPTS & STREAM_EARLY_RELEASE) inv::release_next();
     // the weights are on their way; what the kernels before this one write is read only from here on
@@ -99,7 +109,11 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
     if (!(OPTS & STREAM_EARLY_RELEASE)) inv::release_next();
 
     // the input row (and NORM's weights) staged while the weights are on their way
-    inv::stage_input<NORMED, STREAM_NW(OPTS)>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    if (bulk) {
+        inv::stage_bulk<NORMED, (OPTS & STREAM_BULK_FENCE) != 0>(xbar, xs, invs, x, xrows, ldx, k, eps, warp, lane);
+    } else {
+        inv::stage_input<NORMED, BULK ? NW_STAGE : STREAM_NW(OPTS)>(xs, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    }
 
     const float* xl = xs + lane;
     const bool on = lane < l.w;
@@ -209,6 +223,24 @@ MATVEC_STREAM_W16(matvec_stream_bf16_norm_silu_w16, unsigned short, STREAM_NORM 
 MATVEC_STREAM_W16(matvec_stream_f32_w16, float, 0)
 MATVEC_STREAM_W16(matvec_stream_f32_norm_w16, float, STREAM_NORM)
 MATVEC_STREAM_W16(matvec_stream_f32_norm_silu_w16, float, STREAM_NORM | STREAM_SILU)
+
+// The ring for bf16 models of hidden size > 2048 (above): 8 warps x 3 slots x 12 groups (6,720-byte slots, 161,280 bytes
+// of ring), the input row and the norm's weights staged by one bulk copy each (NW_BULK; the weights requested before
+// the wait), base's options otherwise. Named matvec_stream_bf16[_norm[_silu]]_wide; shared memory: WIDE_WARPS *
+// WIDE_SLOTS * STREAM_SLOT_BYTES(WIDE_GROUPS) + 4 * k (twice that with NORM), k rounded up to a multiple of 4.
+#define WIDE_WARPS 8
+#define WIDE_SLOTS 3
+#define WIDE_GROUPS 12
+#define MATVEC_STREAM_WIDE(name, FLAGS)                                                                              \
+    INV_EXTERN void __launch_bounds__(32 * WIDE_WARPS, 1)                                                              \
+        name(const unsigned short* W, const float* x, const int* xrows, const float* nw, float eps, float* y,          \
+             const float* bias, const float* resid, int rows, int k, int stride, int ldx) {                            \
+        stream_impl<unsigned short, FLAGS, WIDE_SLOTS, WIDE_GROUPS, WIDE_WARPS, NW_BULK>(W, x, xrows, nw, eps, y, bias, \
+                                                                                        resid, rows, k, stride, ldx);  \
+    }
+MATVEC_STREAM_WIDE(matvec_stream_bf16_wide, 0)
+MATVEC_STREAM_WIDE(matvec_stream_bf16_norm_wide, STREAM_NORM)
+MATVEC_STREAM_WIDE(matvec_stream_bf16_norm_silu_wide, STREAM_NORM | STREAM_SILU)
 
 // Variants the backend may pick instead (-Dinvariant.cuda.stream-variant, engine-cuda Kernels), bf16 only, the same
 // values: a ring small enough that two blocks fit on a multiprocessor with the input row (NORM's weights read from

@@ -135,6 +135,70 @@ __device__ __forceinline__ void stage_input(float* xs, float& invs, const float*
     }
 }
 
+// NW_BULK: the input row and NORM's weights each come by one cp.async.bulk on its own mbarrier (bar[0]: x, bar[1]: the
+// norm's weights, requested before the wait since no kernel writes them), where a loop of loads would wait for each
+// fourth one in turn (k = 13,696: four round trips). The same values as NW_STAGE. Usable when k is a multiple of 4 and
+// the row and the weights are 16-byte aligned (bulk_input_ok); otherwise stage_input's loads.
+#define NW_BULK 3
+__device__ __forceinline__ bool aligned16(const void* p) { return (reinterpret_cast<unsigned long long>(p) & 15) == 0; }
+__device__ __forceinline__ bool bulk_input_ok(const float* x, int ldx, int k, const float* nw, bool normed) {
+    return (k & 3) == 0 && (ldx & 3) == 0 && aligned16(x) && (!normed || aligned16(nw));
+}
+
+// Thread 0, before the wait: the two barriers, and (NORMED) the norm's weights requested into xs's second half.
+template <bool NORMED> __device__ __forceinline__ void bulk_input_begin(unsigned long long* bar, float* xs, int k,
+                                                                        const float* nw) {
+    mbar_init(&bar[0]);
+    mbar_init(&bar[1]);
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    if (NORMED) bulk_load(xs + k, nw, 4u * (unsigned)k, &bar[1]);
+}
+
+// After the wait, every thread: the input row requested (thread 0) and awaited, then normalised in place as
+// stage_input<NORMED, NW_EARLY> does (the same operations in the same order).
+template <bool NORMED, bool FENCE = false>
+__device__ __forceinline__ void stage_bulk(unsigned long long* bar, float* xs, float& invs, const float* x,
+                                           const int* xrows, int ldx, int k, float eps, int warp, int lane) {
+    if (threadIdx.x == 0) {
+        const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
+        if (FENCE) asm volatile("fence.proxy.async.global;" ::: "memory");
+        bulk_load(xs, xr, 4u * (unsigned)k, &bar[0]);
+    }
+    __syncthreads();  // the barriers' initialisation seen by every thread
+    mbar_wait(&bar[0], 0);
+    if (NORMED) {
+        mbar_wait(&bar[1], 0);
+        const float* ns = xs + k;
+        const float invr = staged_inv_rms(xs, invs, k, eps, warp, lane);
+        for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = ns[i] * (xs[i] * invr);
+        __syncthreads();
+    }
+}
+
+// A hint, nothing waits for it: the L2 fetches `bytes` (a multiple of 16) at p (16-byte aligned) from memory.
+__device__ __forceinline__ void prefetch_l2(const void* p, unsigned bytes) {
+    asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p), "r"(bytes) : "memory");
+}
+
+// The weights of the projection launched after this one: `units` units of `unitBytes` each, split over the warps as
+// this kernel splits its own (a contiguous run per warp); each warp asks the L2 for the first `bytes` of its run once
+// it has requested its own last bytes, so that memory stays busy while this kernel drains and the next one starts.
+// Placement only: no value depends on it. Measured slower in the chain (bench/device/kernels/stream_chain.cu, H200,
+// 2026-12-02 16:46: 8 to 32 KB ahead cost 1 to 13 us per Qwen1.5-14B layer and 1 to 2 us per Qwen2.5-0.5B layer), so
+// the engine's kernels leave it out; the benchmark keeps it to measure it again.
+struct Ahead {
+    const unsigned char* W;
+    long long units;
+    int unitBytes;
+    int bytes;
+};
+__device__ __forceinline__ void prefetch_ahead(const Ahead& a, long long gw, long long tw) {
+    if (a.W == nullptr || a.bytes <= 0) return;
+    const long long u0 = gw * a.units / tw, u1 = (gw + 1) * a.units / tw;
+    const long long len = min((long long)a.bytes, (u1 - u0) * a.unitBytes) & ~15LL;
+    if (len > 0) prefetch_l2(a.W + u0 * a.unitBytes, (unsigned)len);
+}
+
 // NORM's weights staged beside xs (k floats rounded up to a multiple of 4 after it) for stage_input<true, NW_EARLY>:
 // no kernel writes them, so this may run before the kernel waits for its inputs. Every thread must call it.
 __device__ __forceinline__ void stage_norm_weights(float* xs, int k, const float* nw) {

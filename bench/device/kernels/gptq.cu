@@ -12,10 +12,11 @@
 //   alone   each projection type over all layers' weights, per layer
 // and prints µs per layer, GB/s of the bytes the kernels read (packed q and the (s, nz) tables) and the fraction of
 // the copy bandwidth measured in the same run.
-// Build: bench/device/kernels/build (nvcc, portable flags). Run: gptq [--layers N] [--reps N].
+// Build: bench/device/kernels/build (nvcc, portable flags). Run: gptq [--layers N] [--reps N] [--only NAME-PART,...].
 #include "../../../kernels/gptq_matvec.cu"
 #include "../../../kernels/gptq_stream.cu"
 #include "../../../kernels/gptq_direct.cu"
+#include "../../../kernels/gptq_decode.cu"
 #include "gptq_lin.cuh"
 
 #include <cstring>
@@ -23,7 +24,8 @@
 
 struct Layer { Lin qkv, o, gu, d; float *nIn, *nPost, *bias; };
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
-// kind 0: reference, 1: gptq_matvec, 2: gptq_stream (g_shapes[shape]), 3: gptq_direct (g_direct[shape])
+// kind 0: reference, 1: gptq_matvec, 2: gptq_stream (g_shapes[shape]), 3: gptq_direct (g_direct[shape]),
+// 4: gptq_decode (g_decode[shape])
 struct Variant { std::string name; int kind; int shape; };
 static int g_sms, g_smem;
 
@@ -93,6 +95,30 @@ static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIREC
                                   GD(1, 20, 2, 1, 1, 1, 1), GDT(2, 16, 3, 1, 2, 1, 1), GDT(2, 20, 2, 1, 1, 1, 1)};
 #undef GD
 #undef GDT
+
+// gptq_decode.cu (group 128 only) at several shapes: rows per unit, warps per block, words in flight per row for int8,
+// then int4 [fN: N words past the loads requested into L2]. The first is the kernel file's default. Measured before
+// and left out here (docs/benchmarks.md, 2026-12-02): 2x16w3,2, 2x16w4,3, 2x20w3,2, 2x24w2,2, 4x16w2,1, 4x16w3,2,
+// 4x12w3,2, 2x24w2,2f16 (all slower than 2x32w2,1 or their f8 twins).
+template <int BITS, int R, int FLAGS, int NW, int D, int PF>
+__global__ void __launch_bounds__(32 * NW, 1) gdec_var(GV_ARGS) {
+    gdecode::gdecode_impl<BITS, (FLAGS & GDECODE_SILU) && R < 2 ? 2 : R, FLAGS, NW, D, PF>(
+        Wq, tab, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);
+}
+struct DecShape { int r, warps, d8, d4; const void* (*fn)(int bits, int flags, bool act); int pf; };
+template <int R, int NW, int D8, int D4, int PF>
+const void* gdec_fn(int bits, int flags, bool act) {
+    if (act) return nullptr;
+    if (bits == 8) return flags == 0 ? (const void*)gdec_var<8, R, 0, NW, D8, PF>
+                        : flags == 1 ? (const void*)gdec_var<8, R, 1, NW, D8, PF> : (const void*)gdec_var<8, R, 3, NW, D8, PF>;
+    return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4, PF>
+         : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4, PF> : (const void*)gdec_var<4, R, 3, NW, D4, PF>;
+}
+#define GDE(R, NW, D8, D4, PF) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4, PF>, PF}
+static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDECODE4_D, GDECODE_PF),
+                                    GDE(2, 32, 2, 1, 4), GDE(2, 32, 2, 1, 8), GDE(2, 24, 2, 2, 8), GDE(2, 20, 3, 2, 8),
+                                    GDE(2, 16, 3, 2, 8)};
+#undef GDE
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -165,6 +191,15 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
                             gdirect::smem_bytes(bits, k, flags != 0), st));
         return;
     }
+    if (v.kind == 4) {
+        const DecShape& sh = g_decode[v.shape];
+        void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
+                        &rows, &k, &stride, &groups, &ldx};
+        const int r = (flags & 2) && sh.r < 2 ? 2 : sh.r;
+        CK(cudaLaunchKernel(sh.fn(bits, flags, act), dim3(g_sms), dim3(32 * sh.warps), args,
+                            gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps), st));
+        return;
+    }
     const Shape& sh = g_shapes[v.shape];
     const int smem = stream_smem(sh, bits, act, w, flags);
     void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
@@ -183,10 +218,18 @@ static void layer(cudaStream_t st, const Variant& v, int bits, bool act, const L
 
 int main(int argc, char** argv) {
     int reps = 20, nl = 4;
+    std::vector<std::string> only;  // variants whose name contains one of these (the reference always runs)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--layers") && i + 1 < argc) nl = atoi(argv[++i]);
-        else { printf("usage: gptq [--reps N] [--layers N]\n"); return 0; }
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            for (std::string a = argv[++i]; !a.empty();) {
+                const size_t c = a.find(',');
+                only.push_back(a.substr(0, c));
+                a = c == std::string::npos ? "" : a.substr(c + 1);
+            }
+        }
+        else { printf("usage: gptq [--reps N] [--layers N] [--only NAME-PART[,NAME-PART...]]\n"); return 0; }
     }
     setvbuf(stdout, nullptr, _IOLBF, 0);  // whole lines even when a pipe takes them
     cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
@@ -205,6 +248,8 @@ int main(int argc, char** argv) {
                     if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
                 for (const DShape& sh : g_direct)
                     if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem / sh.bps));
+                for (const DecShape& sh : g_decode)
+                    if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
             }
 
     const int H = 5120, Q = 15360, I = 13696;
@@ -219,6 +264,11 @@ int main(int argc, char** argv) {
         variants.push_back({"direct " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w" + std::to_string(sh.d8) + "/"
                                 + std::to_string(sh.td8) + "," + std::to_string(sh.d4) + "/" + std::to_string(sh.td4)
                                 + (sh.bps > 1 ? "x" + std::to_string(sh.bps) + "b" : "") + (sh.t16 ? "t" : ""), 3, i});
+    }
+    for (int i = 0; i < (int)(sizeof g_decode / sizeof g_decode[0]); i++) {
+        const DecShape& sh = g_decode[i];
+        variants.push_back({"decode " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w"
+                                + std::to_string(sh.d8) + "," + std::to_string(sh.d4) + (sh.pf ? "f" + std::to_string(sh.pf) : ""), 4, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
@@ -248,9 +298,22 @@ int main(int argc, char** argv) {
                    "qkv us (%cp)", "o", "gate/up", "down");
             std::vector<float> ref[3];
             for (const Variant& v : variants) {
-                if ((v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) || (v.kind == 3 && !g_direct[v.shape].fn(bits, 1, act))) {
+                bool picked = only.empty() || v.kind == 0;
+                for (const std::string& o : only) picked = picked || v.name.find(o) != std::string::npos;
+                if (!picked) continue;
+                if ((v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) || (v.kind == 3 && !g_direct[v.shape].fn(bits, 1, act))
+                    || (v.kind == 4 && !g_decode[v.shape].fn(bits, 1, act))) {
                     printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
+                }
+                if (v.kind == 4) {  // the widest projection (down) needs the most
+                    const DecShape& sh = g_decode[v.shape];
+                    int need = 0;
+                    const Lin* ws[4] = {&L[0].qkv, &L[0].o, &L[0].gu, &L[0].d};
+                    for (int o = 0; o < 4; o++)  // qkv and gate/up with the norm (layer()), gate/up with 2 rows at least
+                        need = std::max(need, gdecode::smem_bytes(bits, ws[o]->k, ws[o]->groups, o == 0 || o == 2,
+                                                                  o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps));
+                    if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
                 }
                 if (v.kind == 2) {
                     const Shape& sh = g_shapes[v.shape];

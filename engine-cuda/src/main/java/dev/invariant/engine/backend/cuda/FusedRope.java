@@ -69,9 +69,11 @@ final class FusedRope {
                 || lw.qNorm() != null || (headDim & 1) != 0) {
             return false;
         }
-        // the ring the model's other one-token projections take (StreamRing; pair variants: the base ring)
+        // the ring the model's other one-token projections take (StreamRing; pair variants: the base ring), the base
+        // ring where that is the wide ring, which has no RoPE kernels
         StreamRing.Shape ring = StreamRing.ring(ringVariant, w.cols(), w.dtype() == DType.BF16, w.cols(), true,
                 k.matvecSmem);
+        if (ring == StreamRing.WIDE) ring = StreamRing.BASE;  // BASE's shared memory is smaller
         if (ring == null) return false;
         CUfunction f = fn[ring == StreamRing.BASE ? 0 : 1][w.dtype() == DType.BF16 ? 0 : 1];
         k.launchGrid(f, ctx.multiprocessors, 1, 1, ring.threads(), StreamRing.smem(ring, w.cols(), true), w.ptr(), x,

@@ -3,9 +3,9 @@ package dev.invariant.engine.backend.cuda;
 /**
  * kernels/gptq_direct.cu, one token's GPTQ projections with group size 128, the packed rows read straight into
  * registers (no shared-memory ring): the kernel a projection takes and the shared memory it needs, the kernel's
- * {@code GDIRECT_WARPS} and {@code GDIRECT_BPS} and its {@code smem_bytes} written again here for the launch. The
- * default for int8 (faster than gptq_stream.cu on the H200: 147.20 against 160.56 µs per Qwen1.5-14B layer), int4
- * only with {@code -Dinvariant.cuda.gptq-variant=direct} (135.93 streamed, 144.19 here); the same values either way.
+ * {@code GDIRECT_WARPS} and {@code GDIRECT_BPS} and its {@code smem_bytes} written again here for the launch. Int8's
+ * where {@link GptqDecode} does not take the rows (faster than gptq_stream.cu on the H200: 147.20 against 160.56 µs
+ * per Qwen1.5-14B layer), int4 only with {@code -Dinvariant.cuda.gptq-variant=direct}; the same values either way.
  */
 final class GptqDirect {
     /** GDIRECT_WARPS: warps per block. */
@@ -19,16 +19,16 @@ final class GptqDirect {
     }
 
     /**
-     * Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto int8 only, direct both,
-     * stream neither.
+     * Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto int8 only (for the rows
+     * gptq_decode.cu does not take), direct both, decode and stream neither.
      */
     static boolean loads(String variant, int bits) {
         return switch (variant) {
             case "auto" -> bits == 8;
             case "direct" -> true;
-            case "stream" -> false;
+            case "decode", "stream" -> false;
             default -> throw new IllegalArgumentException(
-                    Kernels.GPTQ_VARIANT + " is auto, stream or direct, not " + variant);
+                    Kernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
         };
     }
 

@@ -48,17 +48,21 @@ final class Kernels {
     /** [bits 8/4][act-order][fused: none, norm, norm + silu][tokens per block: 1, 4] (kernels/gptq_matvec.cu). */
     private final CUfunction[][][][] gptq = new CUfunction[2][2][3][MATVEC_TOKENS.length];
     /**
-     * [ring base, w16][dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a persistent
-     * grid (kernels/matvec_stream.cu; StreamRing picks the ring by the model's shape).
+     * [ring base, w16, wide][dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a
+     * persistent grid (kernels/matvec_stream.cu; StreamRing picks the ring by the model's shape; wide: bf16 only).
      */
-    private final CUfunction[][][] stream = new CUfunction[2][2][3];
+    private final CUfunction[][][] stream = new CUfunction[3][2][3];
     /**
-     * auto (default): bf16 models of hidden size <= 2048 take matvec_stream.cu's _w16 ring, others its base ring;
-     * base, w16: that ring for every model; pair, pair-early: its bf16 variants whose ring lets two blocks share a
+     * auto (default): bf16 models of hidden size <= 2048 take matvec_stream.cu's _w16 ring, larger bf16 models its
+     * _wide ring, f32 models its base ring; base, w16, wide: that ring for every model (wide: bf16); pair, pair-early:
+     * its bf16 variants whose ring lets two blocks share a
      * multiprocessor with their input row (_p2x8, else _p2x4; _e: the next kernel released before the wait), so the
      * next kernel streams while this one drains. The same values in every case (StreamRing).
      */
     static final String STREAM_VARIANT = StreamRing.PROPERTY;
+    /** The rings of {@link #stream}, in its order. */
+    private static final java.util.List<StreamRing.Shape> STREAM_RINGS =
+            java.util.List.of(StreamRing.BASE, StreamRing.W16, StreamRing.WIDE);
     private final String streamVariant = StreamRing.variant();
     /** The model's hidden size: StreamRing's choice of ring. */
     private final int hidden;
@@ -80,14 +84,18 @@ final class Kernels {
     static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
     private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
     /**
-     * auto (the default): one token's int8 group-128 rows read into registers by gptq_direct.cu (measured faster on
-     * the H200), the rest through gptq_stream.cu's shared-memory ring; stream: all through the ring; direct: int8 and
-     * int4 group-128 rows by gptq_direct.cu (GptqDirect.loads; the same values on every path).
+     * auto (the default): one token's group-128 rows read into registers by gptq_decode.cu where it takes them (k a
+     * multiple of 32 with a whole word per lane), int8 ones it does not take by gptq_direct.cu, the rest through
+     * gptq_stream.cu's shared-memory ring; decode: gptq_decode.cu, else the ring; direct: int8 and int4 group-128 rows
+     * by gptq_direct.cu, else the ring; stream: all through the ring (GptqDecode.loads, GptqDirect.loads; the same
+     * values on every path).
      */
     static final String GPTQ_VARIANT = "invariant.cuda.gptq-variant";
     private final String gptqVariant = System.getProperty(GPTQ_VARIANT, GptqDirect.DEFAULT_VARIANT);
     /** [bits 8/4][fused]: gptq_direct.cu's kernels, loaded only where GptqDirect.loads says so (else null). */
     private final CUfunction[][] gptqDirect = new CUfunction[2][3];
+    /** [bits 8/4][fused]: gptq_decode.cu's kernels, loaded only where GptqDecode.loads says so (else null). */
+    private final CUfunction[][] gptqDecode = new CUfunction[2][3];
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
@@ -155,13 +163,14 @@ final class Kernels {
                     matvec[d][f][t] = mv;
                     dependent.add(mv);
                 }
-                for (StreamRing.Shape ring : new StreamRing.Shape[] {StreamRing.BASE, StreamRing.W16}) {
+                for (StreamRing.Shape ring : STREAM_RINGS) {
+                    if (ring == StreamRing.WIDE && d != 0) continue;  // bf16 only
                     CUfunction st = dependentFn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f] + ring.suffix());
                     cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
-                    if (ring == StreamRing.W16) {  // as measured: all of the shared memory, no re-split between layers
+                    if (ring != StreamRing.BASE) {  // as measured: all of the shared memory, no re-split between layers
                         cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
                     }
-                    stream[ring == StreamRing.BASE ? 0 : 1][d][f] = st;
+                    stream[STREAM_RINGS.indexOf(ring)][d][f] = st;
                 }
                 for (int t = 0; t < TILE_SHAPES.length; t++) {
                     int bytes = tileSmem(TILE_SHAPES[t], d);
@@ -215,6 +224,13 @@ final class Kernels {
                     CUfunction df = dependentFn("gptq_direct", GptqDirect.name(b == 0 ? 8 : 4, fused[f]));
                     cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqDirect[b][f] = df;
+                }
+            }
+            if (GptqDecode.loads(gptqVariant, b == 0 ? 8 : 4)) {
+                for (int f = 0; f < 3; f++) {
+                    CUfunction df = dependentFn("gptq_decode", GptqDecode.name(b == 0 ? 8 : 4, fused[f]));
+                    cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqDecode[b][f] = df;
                 }
             }
         }
@@ -308,7 +324,7 @@ final class Kernels {
         boolean normed = fused != Fused.NONE;
         StreamRing.Shape ring = n == 1 ? StreamRing.ring(streamVariant, hidden, d == 0, k, normed, matvecSmem) : null;
         if (ring != null) {  // a block of ring.warps() warps per multiprocessor
-            launch(stream[ring == StreamRing.BASE ? 0 : 1][d][fused.ordinal()], ctx.multiprocessors, 1, ring.threads(),
+            launch(stream[STREAM_RINGS.indexOf(ring)][d][fused.ordinal()], ctx.multiprocessors, 1, ring.threads(),
                     StreamRing.smem(ring, k, normed), w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k,
                     w.stride(), ldx);
             return;
@@ -337,7 +353,7 @@ final class Kernels {
                     int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         int k = w.cols();
         // One token: a block per multiprocessor streams the packed rows through shared memory (gptq_stream.cu), or
-        // (int8 group 128 by default) reads them straight into registers (gptq_direct.cu), each row's dot in the same
+        // (group 128 by default) reads them straight into registers (gptq_decode.cu, gptq_direct.cu), each row's dot in the same
         // canonical order with the same dequantisation, so the same bits. A few tokens: one such launch per token (its
         // own input and output rows): at 14B int8 a launch costs 147 µs per layer (161 streamed), a pass of 64 x 16
         // tiles 765 µs at any n up to 16, gptq_matvec.cu's token groups 1,970 µs at 16.
@@ -409,9 +425,14 @@ final class Kernels {
     /** A one-token GPTQ kernel and its launch shape (gptq_direct.cu and gptq_stream.cu take the same arguments). */
     private record OneToken(CUfunction f, int blocks, int threads, int smem) {}
 
-    /** gptq_direct.cu where it is loaded and fits, else gptq_stream.cu's ring that fits, else null. */
+    /** gptq_decode.cu, else gptq_direct.cu, where loaded, taking and fitting, else gptq_stream.cu's ring that fits, else null. */
     private OneToken gptqOneToken(DeviceWeights.Gptq w, Fused fused, boolean normed) {
         int k = w.cols();
+        CUfunction decode = gptqDecode[w.bits() == 8 ? 0 : 1][fused.ordinal()];
+        int decodeSmem = GptqDecode.smem(w.bits(), k, w.groups(), normed, fused == Fused.NORM_SILU);
+        if (decode != null && GptqDecode.takes(w.bits(), w.gsz(), k) && decodeSmem <= matvecSmem) {
+            return new OneToken(decode, ctx.multiprocessors, 32 * GptqDecode.WARPS, decodeSmem);
+        }
         CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
         int directSmem = GptqDirect.smem(w.bits(), k, normed);
         if (direct != null && GptqDirect.takes(w.gsz()) && directSmem <= matvecSmem) {

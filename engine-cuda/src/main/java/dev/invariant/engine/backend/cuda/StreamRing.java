@@ -9,10 +9,10 @@ import java.util.List;
  * and computes a row, never a value: every ring gives the same bits.
  */
 final class StreamRing {
-    /** -Dinvariant.cuda.stream-variant: auto (the default), base, w16, pair or pair-early. */
+    /** -Dinvariant.cuda.stream-variant: auto (the default), base, w16, wide, pair or pair-early. */
     static final String PROPERTY = "invariant.cuda.stream-variant";
-    static final List<String> VARIANTS = List.of("auto", "base", "w16", "pair", "pair-early");
-    /** auto: bf16 models of at most this hidden size take {@link #W16}. */
+    static final List<String> VARIANTS = List.of("auto", "base", "w16", "wide", "pair", "pair-early");
+    /** auto: bf16 models of at most this hidden size take {@link #W16}, larger ones {@link #WIDE}. */
     static final int W16_MAX_HIDDEN = 2048;
 
     /** A ring: warps per block, slots per warp, layout groups per slot, and its kernels' name suffix. */
@@ -36,6 +36,8 @@ final class StreamRing {
     static final Shape BASE = new Shape(8, 3, 8, "");
     /** W16_WARPS x W16_SLOTS x SEG_GROUPS: matvec_stream_<dtype>[_norm[_silu]]_w16. */
     static final Shape W16 = new Shape(16, 2, 8, "_w16");
+    /** WIDE_WARPS x WIDE_SLOTS x WIDE_GROUPS, bf16 only, the input row by bulk copy: matvec_stream_bf16[_norm[_silu]]_wide. */
+    static final Shape WIDE = new Shape(8, 3, 12, "_wide");
     /** bf16 only, two blocks per multiprocessor, the norm's weights read from global memory: tried in this order. */
     static final List<Shape> PAIRS = List.of(new Shape(8, 2, 8, "_p2x8"), new Shape(8, 2, 4, "_p2x4"));
 
@@ -53,22 +55,25 @@ final class StreamRing {
 
     /**
      * The ring of one token's projection with k inputs in a model of this hidden size, or null (the projection does
-     * not fit the streamed kernels' shared memory: the caller takes matvec.cu). By the model's shape alone: auto gives
-     * bf16 models of hidden size up to {@link #W16_MAX_HIDDEN} {@link #W16}, measured faster there (Qwen2.5-0.5B on an
-     * H200: 23.0 against 26.3 µs per layer, 89.5 against 141.2 µs of lm_head) and a little slower for Qwen1.5-14B
-     * (191.1 against 186.5 µs per layer), which keeps {@link #BASE}; w16 forces it on every model and dtype. A row
-     * whose input row leaves no room for W16's larger ring takes BASE. The pair variants (bf16) are picked by
-     * Kernels where two blocks fit; elsewhere they take BASE, as does base.
+     * not fit the streamed kernels' shared memory: the caller takes matvec.cu). By the model's shape alone (measured on
+     * an H200, the batch-1 chain of bench/device/kernels/stream_chain.cu, 2026-12-02 16:46): auto gives bf16 models of
+     * hidden size up to {@link #W16_MAX_HIDDEN} {@link #W16} (Qwen2.5-0.5B: 23.0 µs per layer and 87.0 µs of lm_head
+     * against 26.2 / 142.3 with BASE, 29.4 / 162.3 with WIDE) and larger bf16 models {@link #WIDE} (Qwen1.5-14B: 180.1
+     * µs per layer and 371.5 µs of lm_head against 186.3 / 411.9 with BASE, 192.0 / 417.3 with W16); f32 models take
+     * BASE. w16 forces W16 on every model and dtype, wide forces WIDE on bf16 models. A row whose input row leaves no
+     * room for the chosen ring takes BASE. The pair variants (bf16) are picked by Kernels where two blocks fit;
+     * elsewhere they take BASE, as does base.
      *
      * @param limit the dynamic shared memory a block may take
      */
     static Shape ring(String variant, int hidden, boolean bf16, int k, boolean normed, int limit) {
-        boolean w16 = switch (variant) {
-            case "auto" -> bf16 && hidden <= W16_MAX_HIDDEN;
-            case "w16" -> true;
-            default -> false;
+        Shape want = switch (variant) {
+            case "auto" -> !bf16 ? BASE : hidden <= W16_MAX_HIDDEN ? W16 : WIDE;
+            case "w16" -> W16;
+            case "wide" -> bf16 ? WIDE : BASE;
+            default -> BASE;
         };
-        if (w16 && smem(W16, k, normed) <= limit) return W16;
+        if (want != BASE && smem(want, k, normed) <= limit) return want;
         return smem(BASE, k, normed) <= limit ? BASE : null;
     }
 

@@ -23,8 +23,11 @@ class AttentionBlocksTest {
         for (String mode : new String[] {"attention_blocks", "attention_blocks_rope"}) {
             for (String kv : new String[] {"", "_bf16", "_fp8e4m3", "_fp8e5m2"}) {
                 assertTrue(src.contains("INV_ATTENTION_BLOCKS(" + mode + kv + ", inv::"), mode + kv);
+                String cluster = mode.replace("blocks", "cluster") + kv;
+                assertTrue(src.contains("INV_ATTENTION_CLUSTER(" + cluster + ", inv::"), cluster);
             }
         }
+        assertTrue(src.contains("#define ATTENTION_CLUSTER " + AttentionBlocks.CLUSTER + "\n"), "cluster size");
     }
 
     @Test
@@ -33,11 +36,22 @@ class AttentionBlocksTest {
         // block_smem: key rows, value rows, q, e_j, 32 maxima, then the offsets; key_stride in attention_split.cuh
         String layout = String.join("\n", "    m.v = m.k + SPLIT * key_stride(headDim);", "    m.q = m.v + SPLIT * headDim;",
                 "    m.e = m.q + headDim;", "    m.red = m.e + SPLIT;",
-                "    m.offs = reinterpret_cast<int*>(m.red + 32);");
+                "    m.offs = reinterpret_cast<int*>(m.red + 32);", "    m.rec = reinterpret_cast<float*>(m.offs + SPLIT);");
         assertTrue(src.contains(layout), "block_smem");
-        assertEquals(4 * (64 * 132 + 64 * 128 + 128 + 64 + 32 + 64), AttentionBlocks.smem(128));
-        assertEquals(4 * (64 * 19 + 64 * 18 + 18 + 64 + 32 + 64), AttentionBlocks.smem(18));  // scalar rows: + 1
-        assertTrue(AttentionBlocks.smem(256) <= 232_448, "head_dim 256 fits an H200 block");
+        assertEquals(4 * (64 * 132 + 64 * 128 + 128 + 64 + 32 + 64), AttentionBlocks.smem(128, false));
+        assertEquals(4 * (64 * 19 + 64 * 18 + 18 + 64 + 32 + 64), AttentionBlocks.smem(18, false));  // scalar rows: + 1
+        // cluster: + the cluster's records
+        assertEquals(4 * (64 * 132 + 64 * 128 + 128 + 64 + 32 + 64 + 8 * 130), AttentionBlocks.smem(128, true));
+        assertTrue(AttentionBlocks.smem(256, true) <= 232_448, "head_dim 256 fits an H200 block");
+    }
+
+    @Test
+    void clusterGridsAreWholeClusters() {
+        assertEquals(16, AttentionBlocks.groups(512, false));
+        assertEquals(16, AttentionBlocks.groups(512, true));
+        assertEquals(2, AttentionBlocks.groups(2, false));
+        assertEquals(8, AttentionBlocks.groups(2, true));
+        assertEquals(16, AttentionBlocks.groups(9, true));
     }
 
     @Test
@@ -54,6 +68,8 @@ class AttentionBlocksTest {
             assertEquals(AttentionBlocks.AUTO, AttentionBlocks.variant());
             System.setProperty(AttentionBlocks.PROPERTY, "blocks-rope");
             assertEquals("blocks-rope", AttentionBlocks.variant());
+            System.setProperty(AttentionBlocks.PROPERTY, "cluster");
+            assertEquals("cluster", AttentionBlocks.variant());
             System.setProperty(AttentionBlocks.PROPERTY, "block");
             assertThrows(IllegalArgumentException.class, AttentionBlocks::variant);
         } finally {

@@ -95,12 +95,12 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 on kernels/
-     * gptq_direct.cu), stream (int8 on gptq_stream.cu) and direct (int8 and int4 on gptq_direct.cu); the FFN's 2,816
-     * inputs leave a rest after the rows' whole words.
+     * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 and int4 on kernels/
+     * gptq_decode.cu), decode (the same, by name), stream (int8 on gptq_stream.cu) and direct (int8 and int4 on
+     * gptq_direct.cu); the FFN's 2,816 inputs leave a rest after the rows' whole words.
      */
     @ParameterizedTest
-    @CsvSource({"unset, 0", "stream, 0", "direct, 0", "direct, 2"})  // settings: int8 group 128, int4 group 128
+    @CsvSource({"unset, 0", "unset, 2", "decode, 0", "decode, 2", "stream, 0", "direct, 0", "direct, 2"})  // settings: int8 group 128, int4 group 128
     void gptqDirect(String variant, int setting) {
         if (!variant.equals("unset")) System.setProperty(Kernels.GPTQ_VARIANT, variant);
         try {
@@ -117,20 +117,21 @@ class CudaMatchesCpuTest {
 
     /**
      * One-token bf16 steps on each of matvec_stream.cu's rings, forced (the default, auto, gives these shapes the
-     * 16-warp _w16 ring): base (8 warps x 3 slots), w16, and the pair variants (rings for two blocks per
-     * multiprocessor, the norm's weights read from global memory; the next kernel released before or after the wait):
-     * the same bits as the CPU on the vector path, the scalar path (K not a multiple of 8) and the Qwen2.5-0.5B layer
-     * shape; w16 also on a model above auto's hidden size (2,560, where auto keeps base).
+     * 16-warp _w16 ring): base (8 warps x 3 slots), w16, wide (8 warps x 3 slots of 12 groups, the input row by bulk
+     * copy), and the pair variants (rings for two blocks per multiprocessor, the norm's weights read from global
+     * memory; the next kernel released before or after the wait): the same bits as the CPU on the vector path, the
+     * scalar path (K not a multiple of 8) and the Qwen2.5-0.5B layer shape; w16 and wide also on a model above auto's
+     * hidden size (2,560, where auto takes wide), and auto there.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"base", "w16", "pair", "pair-early"})
+    @ValueSource(strings = {"base", "w16", "wide", "pair", "pair-early", "auto"})
     void streamVariant(String variant) {
         System.setProperty(Kernels.STREAM_VARIANT, variant);
         try {
             wideQwen2Shape();
             oddWidthsQwen3Shape();
             qwen25HalfLayers();
-            if (variant.equals("w16")) synthetic(aboveW16Hidden());
+            if (variant.equals("w16") || variant.equals("wide") || variant.equals("auto")) synthetic(aboveW16Hidden());
         } finally {
             System.clearProperty(Kernels.STREAM_VARIANT);
         }
@@ -222,16 +223,19 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * Decode attention a block per split (AttentionBlocks, kernels/attention_blocks.cu) after rope_kv.cu (blocks) and
-     * with RoPE and the KV write in the attention kernel (blocks-rope, the default), and a warp per split
-     * (attention_decode.cu, splits), KV dtypes: Qwen2-shaped (5 heads over 1 KV
+     * Decode attention a block per split (AttentionBlocks, kernels/attention_blocks.cu) after rope_kv.cu (blocks),
+     * with RoPE and the KV write in the attention kernel (blocks-rope), the same in clusters of 8 blocks (cluster, the
+     * default: up to 8 splits merged in the first block's shared memory), and a warp per split (attention_decode.cu,
+     * splits), KV dtypes: Qwen2-shaped (5 heads over 1 KV
      * head, head_dim 64), Llama-shaped (head_dim 20), head_dim 18 (scalar rows), Qwen3 (q/k norm: rope_kv stays);
      * chunks of 7 and 3 give steps of several tokens of one sequence (their rows made in the kernel, blocks-rope), and a
-     * 1,100-token prompt 18 splits, so that blocks take two splits each and the last block merges.
+     * 1,100-token prompt 18 splits, so that blocks take two splits each and the last block merges (cluster: more
+     * splits than a cluster, merged through scratch).
      */
     @ParameterizedTest
     @CsvSource({"blocks, FP32", "blocks, BF16", "blocks, FP8_E5M2", "blocks-rope, FP32", "blocks-rope, BF16",
-            "blocks-rope, FP8_E4M3", "blocks-rope, FP8_E5M2", "splits, FP32", "splits, FP8_E4M3"})
+            "blocks-rope, FP8_E4M3", "blocks-rope, FP8_E5M2", "cluster, FP32", "cluster, BF16", "cluster, FP8_E4M3",
+            "cluster, FP8_E5M2", "splits, FP32", "splits, FP8_E4M3"})
     void attentionVariant(String variant, KvCacheDtype kv) {
         System.setProperty(AttentionBlocks.PROPERTY, variant);
         try {
