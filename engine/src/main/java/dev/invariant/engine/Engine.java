@@ -210,7 +210,6 @@ public final class Engine implements AutoCloseable {
                 // closing was read with the incoming queue emptied under the lock: nothing can be queued after it
                 return;
             } else {
-                core.idle();
                 LockSupport.parkNanos(50_000_000L);
             }
         }

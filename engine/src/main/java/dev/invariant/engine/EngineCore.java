@@ -124,11 +124,6 @@ public final class EngineCore implements AutoCloseable {
         return scheduler.canAdmit();
     }
 
-    /** No work left ({@link #hasWork()} false) and none expected at once: the backend's threads may sleep. */
-    public void idle() {
-        backend.idle();
-    }
-
     public boolean hasWork() {
         return !active.isEmpty() || !beams.isEmpty();
     }

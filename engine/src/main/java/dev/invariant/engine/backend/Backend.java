@@ -46,13 +46,6 @@ public interface Backend extends AutoCloseable {
         return KvCacheDtype.FP32;
     }
 
-    /**
-     * The engine has no work left and is about to wait for more: a backend whose threads wait for the next step
-     * awake (spinning) lets them sleep now. Called on the engine thread, between steps.
-     */
-    default void idle() {
-    }
-
     /** A short description for completions, e.g. "cpu-vector256 x2 threads". */
     String describe();
 

@@ -89,11 +89,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void idle() {
-        pool.rest();
-    }
-
-    @Override
     public void close() {
         pool.close();
         arena.close();

@@ -10,9 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A forward pass is a few hundred short parallel regions in a row. Waking a parked thread costs from tens of
  * microseconds to over a millisecond on a virtual machine, so after a region the workers spin for a moment
- * ({@link #SPIN_NANOS}) waiting for the next one before they park. When the engine runs out of work it says so
- * ({@link #rest}) and they park at once: a spinning worker holds a core that, on a small machine, the processes
- * around the engine (the Kafka clients, the broker) are waiting for (docs/benchmarks.md, 2026-12-02 17:20).
+ * ({@link #SPIN_NANOS}) waiting for the next one before they park; an idle engine parks them at once after that.
  * One caller at a time (the engine's step loop); regions do not nest.
  *
  * <p>A region's parts are claimed, not assigned: the caller and the workers take the next unclaimed part until none
@@ -45,22 +43,13 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private final int threads;
-    private final long spinNanos;
     private final Thread[] workers;
-    // Set by rest() (the engine has no more work), cleared by the next region: idle workers park without spinning.
-    private volatile boolean resting;
     private volatile Region region = new Region(0, 0, 0, (lo, hi) -> { }, null, new AtomicInteger(),
             new AtomicInteger(), new AtomicReference<>());
     private volatile boolean closed;
 
     WorkerPool(int threads) {
-        this(threads, SPIN_NANOS);
-    }
-
-    /** @param spinNanos how long a worker spins after a region before it parks (tests lengthen it) */
-    WorkerPool(int threads, long spinNanos) {
         this.threads = threads;
-        this.spinNanos = spinNanos;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             int part = i + 1;
@@ -72,16 +61,6 @@ final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    /** The worker threads' states: spinning shows as RUNNABLE, parked as WAITING. */
-    java.util.List<Thread.State> workerStates() {
-        return java.util.Arrays.stream(workers).map(Thread::getState).toList();
-    }
-
-    /** No region is coming soon (the engine is idle): the workers park now instead of spinning for one. */
-    void rest() {
-        resting = true;
-    }
-
     /** Runs body over [0, n) in up to {@code threads} contiguous pieces; the caller runs the first. */
     void forRange(int n, RangeBody body) {
         int parts = Math.min(threads, n);
@@ -91,7 +70,6 @@ final class WorkerPool implements AutoCloseable {
         }
         Region r = new Region(region.id() + 1, n, parts, body, Thread.currentThread(), new AtomicInteger(),
                 new AtomicInteger(parts), new AtomicReference<>());
-        resting = false;
         region = r;
         for (int p = 1; p < parts; p++) LockSupport.unpark(workers[p - 1]);
         r.claimParts();
@@ -134,7 +112,7 @@ final class WorkerPool implements AutoCloseable {
             if (r.id() == seen) {
                 long start = System.nanoTime();
                 while ((r = region).id() == seen && !closed) {
-                    if (!resting && System.nanoTime() - start < spinNanos) {
+                    if (System.nanoTime() - start < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {
                         LockSupport.park(this);

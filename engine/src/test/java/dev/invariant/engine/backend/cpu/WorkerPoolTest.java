@@ -2,16 +2,11 @@ package dev.invariant.engine.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
-/**
- * Every index is handed out exactly once, whatever the split; a failure in any thread reaches the caller; an idle
- * engine's workers park at once instead of spinning for the next region.
- */
+/** Every index is handed out exactly once, whatever the split; a failure in any thread reaches the caller. */
 class WorkerPoolTest {
     @Test
     void chunksCoverEveryIndexOnce() {
@@ -39,33 +34,6 @@ class WorkerPoolTest {
                 if (lo == 500) throw new IllegalStateException("chunk 50");
             }));
             assertEquals("chunk 50", e.getMessage());
-        }
-    }
-
-    @Test
-    void restParksSpinningWorkersAndTheNextRegionWakesThem() throws Exception {
-        // A spin of a minute: without rest() the worker would still be spinning at every look below.
-        try (WorkerPool pool = new WorkerPool(2, TimeUnit.MINUTES.toNanos(1))) {
-            for (int round = 0; round < 3; round++) {
-                AtomicIntegerArray seen = new AtomicIntegerArray(64);
-                pool.forRange(64, (lo, hi) -> {
-                    for (int i = lo; i < hi; i++) seen.incrementAndGet(i);
-                });
-                for (int i = 0; i < 64; i++) assertEquals(1, seen.get(i), "round " + round + " i=" + i);
-                await(pool, Thread.State.RUNNABLE, "spinning after the region");
-                Thread.sleep(100);
-                assertEquals(Thread.State.RUNNABLE, pool.workerStates().getFirst(), "still spinning 100 ms later");
-                pool.rest();
-                await(pool, Thread.State.WAITING, "parked after rest()");
-            }
-        }
-    }
-
-    private static void await(WorkerPool pool, Thread.State state, String what) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pool.workerStates().getFirst() != state) {
-            assertTrue(System.nanoTime() < until, what + ": the worker is " + pool.workerStates().getFirst());
-            Thread.sleep(1);
         }
     }
 }

@@ -36,7 +36,6 @@ final class Interleaving {
     static final class Window {
         final boolean bare;
         final int pair;
-        final int index;
         final long start;
         long end;
         long sent;
@@ -44,10 +43,9 @@ final class Interleaving {
         double rssMb;
         final Latencies latencies = new Latencies();
 
-        Window(boolean bare, int pair, int index, long start) {
+        Window(boolean bare, int pair, long start) {
             this.bare = bare;
             this.pair = pair;
-            this.index = index;
             this.start = start;
         }
     }
@@ -115,7 +113,7 @@ final class Interleaving {
             for (WindowPlan.Slot slot : plan) {
                 int index = perPhase[slot.bare() ? 0 : 1]++;
                 long length = WindowPlan.seconds(slot.bare() ? bareSeconds : pipelineSeconds, windowSeconds, index);
-                var w = new Window(slot.bare(), slot.pair(), index, next);
+                var w = new Window(slot.bare(), slot.pair(), next);
                 windows.add(w);
                 long end = next + length * 1_000_000_000L;
                 Path path = slot.bare() ? bare : pipeline;

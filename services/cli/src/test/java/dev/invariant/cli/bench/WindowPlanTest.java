@@ -36,7 +36,7 @@ class WindowPlanTest {
     }
 
     private static Interleaving.Window window(boolean bare, int pair, double... ms) {
-        var w = new Interleaving.Window(bare, pair, 0, 0);
+        var w = new Interleaving.Window(bare, pair, 0);
         for (double v : ms) w.latencies.add(v);
         return w;
     }
