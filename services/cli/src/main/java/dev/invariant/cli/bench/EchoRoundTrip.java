@@ -1,6 +1,5 @@
 package dev.invariant.cli.bench;
 
-import dev.invariant.cli.KafkaOptions;
 import dev.invariant.schemas.InferenceRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -42,9 +41,7 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
 
     /** @param ownProcess the echo in a JVM of its own (started here, stopped by {@link #close}) */
     EchoRoundTrip(String bootstrap, String registryUrl, int maxTokens, boolean ownProcess) throws IOException {
-        var kafka = new KafkaOptions();
-        kafka.bootstrapServer = bootstrap;
-        kafka.registryUrl = registryUrl;
+        var kafka = WorkerRoundTrip.clients(bootstrap, registryUrl);
         this.maxTokens = maxTokens;
         client = new KafkaProducer<>(kafka.producer());
         replies = new KafkaConsumer<>(kafka.consumer(InferenceRequest.class, false));

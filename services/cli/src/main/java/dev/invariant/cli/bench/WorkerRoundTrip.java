@@ -25,13 +25,19 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
     private Interleaving answers;
 
     WorkerRoundTrip(String bootstrap, String registryUrl, int maxTokens) {
-        var kafka = new KafkaOptions();
-        kafka.bootstrapServer = bootstrap;
-        kafka.registryUrl = registryUrl;
+        var kafka = clients(bootstrap, registryUrl);
         this.maxTokens = maxTokens;
         producer = new KafkaProducer<>(kafka.producer());
         consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, false));
         atEnd(consumer, Topics.COMPLETIONS);
+    }
+
+    /** The benchmark client's settings (the CLI's producer and consumer, Avro through the registry). */
+    static KafkaOptions clients(String bootstrap, String registryUrl) {
+        var kafka = new KafkaOptions();
+        kafka.bootstrapServer = bootstrap;
+        kafka.registryUrl = registryUrl;
+        return kafka;
     }
 
     /** Assigns partition 0 of {@code topic} at its end: only answers to this run's requests are read. */
