@@ -47,6 +47,27 @@ template <int BITS> __device__ __forceinline__ float qf16(uint4 u, int j, const 
     }
 }
 
+// One 16-byte word of each of R rows against its GS = 128 / BITS inputs, in increasing j: acc[r] = fmaf(x_j,
+// fmaf((q_j - o), t[r][j / GQ].x, t[r][j / GQ].y), acc[r]) (numerics.md, GPTQ). xw: this lane's first input as a
+// float4 of the lane-major staged row, the next one 32 float4 on.
+template <int BITS, int R, int GQ, int NE>
+__device__ __forceinline__ void word_dot(const float4* xw, const uint4 (&q)[R], const float2 (&t)[R][NE],
+                                         const unsigned (&ek)[4], float (&acc)[R]) {
+    constexpr int GS = 128 / BITS;
+#pragma unroll
+    for (int j4 = 0; j4 < GS / 4; j4++) {
+        const float4 x4 = xw[j4 * 32];
+        const float xv[4] = {x4.x, x4.y, x4.z, x4.w};
+#pragma unroll
+        for (int jj = 0; jj < 4; jj++) {
+            const int j = j4 * 4 + jj;
+#pragma unroll
+            for (int r = 0; r < R; r++)
+                acc[r] = fmaf(xv[jj], fmaf(qf16<BITS>(q[r], j, ek), t[r][j / GQ].x, t[r][j / GQ].y), acc[r]);
+        }
+    }
+}
+
 // A weight word: read once, kept out of L1; not volatile, so the compiler may move it ahead of the computation.
 __device__ __forceinline__ uint4 ld_word(const unsigned char* p) {
     uint4 v;

@@ -255,19 +255,8 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                         t[r][e + 1] = make_float2(v.z, v.w);
                     }
                 }
-                const float4* xw = reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane;
-#pragma unroll
-                for (int j4 = 0; j4 < GS / 4; j4++) {
-                    const float4 x4 = xw[j4 * 32];
-                    const float xv[4] = {x4.x, x4.y, x4.z, x4.w};
-#pragma unroll
-                    for (int jj = 0; jj < 4; jj++) {
-                        const int j = j4 * 4 + jj;
-#pragma unroll
-                        for (int r = 0; r < R; r++)
-                            acc[r] = fmaf(xv[jj], fmaf(inv::qf16<BITS>(qb[d][r], j, ek), t[r][j >> 2].x, t[r][j >> 2].y), acc[r]);
-                    }
-                }
+                inv::word_dot<BITS, R, 4>(reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane, qb[d], t, ek,
+                                          acc);
                 load(qb[d]);  // word base + d + D into the slot just used
                 if (++cg == G) {  // the unit's last word: its rest, the tree, the fused steps
                     cg = 0;

@@ -180,21 +180,7 @@ __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const floa
                 }
                 load(qb[d]);  // item base + d + D into the slot just emptied
                 loadt(tbuf[d % TD]);  // and entries of item base + d + TD
-                if (G > 0) {
-                    const float4* xw = xp + cg * (GS / 4) * 32 + lane;
-#pragma unroll
-                    for (int j4 = 0; j4 < GS / 4; j4++) {
-                        const float4 x4 = xw[j4 * 32];
-                        const float xv[4] = {x4.x, x4.y, x4.z, x4.w};
-#pragma unroll
-                        for (int jj = 0; jj < 4; jj++) {
-                            const int j = j4 * 4 + jj;
-#pragma unroll
-                            for (int r = 0; r < R; r++)
-                                acc[r] = fmaf(xv[jj], fmaf(inv::qf16<BITS>(q[r], j, ek), t[r][j / GQ].x, t[r][j / GQ].y), acc[r]);
-                        }
-                    }
-                }
+                if (G > 0) inv::word_dot<BITS, R, GQ>(xp + cg * (GS / 4) * 32 + lane, q, t, ek, acc);
                 if (++cg == NI) {  // the unit's last word: its rest and tail, the tree, the fused steps
                     cg = 0;
                     const int row0 = cu * R;
