@@ -42,6 +42,12 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts the Quarkus service packaged as {@code jar} with these properties and waits until it reports ready. */
     public static WorkerProcess startJar(Path root, Path jar, Map<String, String> properties, Path log, Duration timeout) {
+        return startJar(root, jar, List.of(), properties, log, timeout);
+    }
+
+    /** As {@link #startJar(Path, Path, Map, Path, Duration)} with extra JVM options (e.g. an AOT cache). */
+    public static WorkerProcess startJar(Path root, Path jar, List<String> jvmOptions, Map<String, String> properties,
+                                         Path log, Duration timeout) {
         if (!Files.isRegularFile(jar)) {
             throw new EngineException(ErrorCode.INTERNAL, jar + " is not built: run ./invariant build");
         }
@@ -49,6 +55,7 @@ public final class WorkerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
                 "-Dquarkus.http.port=" + port));
+        cmd.addAll(jvmOptions);
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.addAll(List.of("-jar", jar.toString()));
         try {

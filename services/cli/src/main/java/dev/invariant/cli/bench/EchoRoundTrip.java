@@ -1,9 +1,14 @@
 package dev.invariant.cli.bench;
 
+import dev.invariant.schemas.InferenceRequest;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,48 +22,92 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The bare broker round trip the pipeline is compared with: the same two hops (a record to a topic, a service that
  * consumes it and produces an answer, a client that consumes the answer) with a service that does nothing but echo,
- * using the worker's client settings (acks=all, idempotent, linger 0).
+ * using the worker's client settings (acks=all, idempotent, linger 0). The echo runs on a thread of the bench's own
+ * JVM (which also hosts the broker), or in a JVM of its own ({@link #main}), as the worker does. The client sends the
+ * pipeline's Avro request and reads the echoed bytes back as one, so its own work (serialising, deserialising) is the
+ * pipeline client's, not 96 raw bytes.
  */
-final class EchoRoundTrip implements AutoCloseable {
+public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     static final String REQUESTS = "bench.echo.requests";
     static final String REPLIES = "bench.echo.replies";
 
-    private final KafkaConsumer<byte[], byte[]> echoIn;
-    private final KafkaProducer<byte[], byte[]> echoOut;
-    private final KafkaProducer<byte[], byte[]> client;
-    private final KafkaConsumer<byte[], byte[]> replies;
-    private final Map<String, Long> sent = new ConcurrentHashMap<>();
+    private final KafkaProducer<String, InferenceRequest> client;
+    private final KafkaConsumer<String, InferenceRequest> replies;
+    private final int maxTokens;
+    private Interleaving answers;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread echo;
+    private final Process process;
 
-    EchoRoundTrip(String bootstrap) {
-        echoIn = consumer(bootstrap, REQUESTS);
-        replies = consumer(bootstrap, REPLIES);
-        echoOut = producer(bootstrap);
-        client = producer(bootstrap);
-        echo = Thread.ofPlatform().name("bench-echo").daemon().start(() -> {
-            while (running.get()) {
-                for (var r : echoIn.poll(Duration.ofMillis(100))) echoOut.send(new ProducerRecord<>(REPLIES, r.key(), r.value()));
-            }
-        });
-    }
-
-    void send(String id, byte[] value) {
-        sent.put(id, System.nanoTime());
-        client.send(new ProducerRecord<>(REQUESTS, id.getBytes(), value));
-    }
-
-    /** Polls answers once, adding each measured one's round trip to {@code into} and {@code window}. */
-    void poll(Latencies into, LoadSeries window) {
-        for (var r : replies.poll(Duration.ofMillis(100))) {
-            String id = new String(r.key());
-            Long t0 = sent.remove(id);
-            if (t0 != null && id.startsWith("m-")) {
-                double ms = (System.nanoTime() - t0) / 1e6;
-                into.add(ms);
-                window.add(ms);
-            }
+    /** @param ownProcess the echo in a JVM of its own (started here, stopped by {@link #close}) */
+    EchoRoundTrip(String bootstrap, String registryUrl, int maxTokens, boolean ownProcess) throws IOException {
+        var kafka = WorkerRoundTrip.clients(bootstrap, registryUrl);
+        this.maxTokens = maxTokens;
+        client = new KafkaProducer<>(kafka.producer());
+        replies = new KafkaConsumer<>(kafka.consumer(InferenceRequest.class, false));
+        WorkerRoundTrip.atEnd(replies, REPLIES);
+        if (ownProcess) {
+            echo = null;
+            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), EchoRoundTrip.class.getName(),
+                    bootstrap).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            // It prints one line once its consumer is at the end of the topic: nothing sent before is missed.
+            String line = new BufferedReader(new InputStreamReader(process.getInputStream())).readLine();
+            if (!"ready".equals(line)) throw new IOException("the echo process did not start: " + line);
+        } else {
+            process = null;
+            var in = consumer(bootstrap, REQUESTS);
+            var out = producer(bootstrap);
+            echo = Thread.ofPlatform().name("bench-echo").daemon().start(() -> {
+                try (in; out) {
+                    echoLoop(in, out, running);
+                }
+            });
         }
+    }
+
+    /**
+     * The echo as a process of its own: {@code java -cp CLI_JAR ...EchoRoundTrip BOOTSTRAP}; runs until killed or
+     * until its standard input closes, which happens when the benchmark's process ends however it ends.
+     */
+    public static void main(String[] args) {
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (System.in.read() != -1) {
+                    // nothing is ever written: this waits for the end of the stream
+                }
+            } catch (IOException e) {
+                // the parent is gone as well
+            }
+            System.exit(0);
+        });
+        try (var in = consumer(args[0], REQUESTS); var out = producer(args[0])) {
+            System.out.println("ready");
+            System.out.flush();
+            echoLoop(in, out, new AtomicBoolean(true));
+        }
+    }
+
+    private static void echoLoop(KafkaConsumer<byte[], byte[]> in, KafkaProducer<byte[], byte[]> out,
+                                 AtomicBoolean running) {
+        while (running.get()) {
+            for (var r : in.poll(Duration.ofMillis(100))) out.send(new ProducerRecord<>(REPLIES, r.key(), r.value()));
+        }
+    }
+
+    /** Where answers are reported; set before the first send. */
+    void answersTo(Interleaving answers) {
+        this.answers = answers;
+    }
+
+    @Override
+    public void send(String id) {
+        client.send(new ProducerRecord<>(REQUESTS, id, WorkerRoundTrip.request(id, maxTokens)));
+    }
+
+    @Override
+    public void receiveOnce() {
+        for (var r : replies.poll(Duration.ofMillis(100))) answers.answered(r.key(), System.nanoTime());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {
@@ -82,13 +131,17 @@ final class EchoRoundTrip implements AutoCloseable {
     public void close() {
         running.set(false);
         try {
-            echo.join(2000);
+            if (echo != null) echo.join(2000);
+            if (process != null) {
+                process.destroy();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            if (process != null) process.destroyForcibly();
         }
-        echoIn.close();
         replies.close();
-        echoOut.close();
         client.close();
     }
 }

@@ -11,7 +11,9 @@ import dev.invariant.schemas.Timings;
  * has the record: one broker hop, the connector's poll and hand-off), waiting before the engine's first step
  * (queue_ms: admission and tokenisation), the engine's compute (prefill_ms + decode_ms), publishing (the Completion
  * made → the producer has it: encoding and the worker's publishing threads) and outbound (producer → broker →
- * client consumer).
+ * client consumer). Without wall clocks, to the microsecond: the worker's {@code e2e_ms} (it has the record → the
+ * engine is done with it) and the rest of the round trip (the two hops with the clients around them, comparable
+ * with the bare round trip, and the completion's encoding and send).
  */
 final class Stages {
     private final Latencies inbound = new Latencies();
@@ -20,6 +22,8 @@ final class Stages {
     private final Latencies publish = new Latencies();
     private final Latencies outbound = new Latencies();
     private final Latencies withoutEngine = new Latencies();
+    private final Latencies worker = new Latencies();
+    private final Latencies hops = new Latencies();
 
     /**
      * @param roundTripMs   client send → client receive
@@ -36,6 +40,8 @@ final class Stages {
         publish.add(recordTimeMs - createdAt);
         outbound.add(receivedAtMs - recordTimeMs);
         withoutEngine.add(roundTripMs - compute);
+        worker.add(t.getE2eMs());
+        hops.add(roundTripMs - t.getE2eMs());
     }
 
     /** p50 of the round trip without the engine's compute. */
@@ -43,8 +49,15 @@ final class Stages {
         return withoutEngine.percentile(50);
     }
 
+    /** p50 of the round trip without the worker's own e2e_ms: the two broker hops and the clients around them. */
+    double hopsP50() {
+        return hops.percentile(50);
+    }
+
     void print() {
         row("  the same minus the engine's compute", withoutEngine);
+        row("  the same minus the worker's e2e_ms (hops)", hops);
+        row("  the worker's e2e_ms (has the record -> done)", worker);
         System.out.println("  by stage (each its own percentile: they need not add up; wall-clock ones +-1 ms):");
         row("    inbound: send -> worker has the record", inbound);
         row("    worker before the first step (queue_ms)", queue);
