@@ -76,8 +76,7 @@ __device__ __forceinline__ void word_dot(const float4* xw, const uint4 (&q)[R], 
 // same exact product, and every fma of the dot gives the bits of numerics.md §14 and §2. Exact while the scales lie in
 // binary16's range (s * 2^DZ_A below 2^128, |s| >= 2^-24: S, N and w' keep every bit) and |x| < 2^(DZ_A - 21) (x' finite).
 // Three instructions per weight (PRMT or LOP3, FFMA, FFMA), where the 2^23 bias needs a fourth (its FADD).
-#define DZ_A 111
-__device__ __forceinline__ float dz_pow2(int e) { return __uint_as_float((unsigned)(127 + e) << 23); }
+#define DZ_A 111  // the constants below are written for it: 2^111, 2^(149 - 111) = 2^38, 2^(111 - 149) = 2^-38, 2^90
 // x' of an input value (exact: a power of two, no overflow in the stated range)
 __device__ __forceinline__ float dz_x(float x) { return x * 0x1p38f; }
 // int8: (s, nz) -> (S, N) for bytes at p = 0 (each byte is moved to bits 0..7 by its PRMT); nz = -(z - 128) s, so

@@ -157,7 +157,9 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
     // the weights are on their way; what the kernels before this one write is read only from here on (chain.cuh)
     inv::await_inputs();
     inv::release_next();
-    stage_xp<NORMED, DZ>(xp, xp + sp.xpn, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    bool dz = stage_xp<NORMED, DZ>(xp, xp + sp.xpn, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    // an input too large for DZ (never in a model's range, gptq.cuh): the row staged again, dequantised without it
+    if (DZ && !dz) stage_xp<NORMED, false>(xp, xp + sp.xpn, invs, x, xrows, ldx, k, nw, eps, warp, lane);
 
     unsigned ek[4];
 #pragma unroll
@@ -169,7 +171,7 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
     float2* tcur = tb;
     // DZ: the unit's (s, nz) entries, landed, rewritten in place as (S, N) (gptq.cuh)
     auto to_dz = [&]() {
-        if constexpr (DZ) {
+        if (DZ && dz) {
 #pragma unroll
             for (int r = 0; r < R; r++)
                 for (int g = lane; g < groups; g += 32) tcur[r * sp.gpad + g] = inv::dz_entry8(tcur[r * sp.gpad + g]);
@@ -193,7 +195,7 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                         t[r][e + 1] = make_float2(v.z, v.w);
                     }
                 }
-                if constexpr (DZ) {
+                if (DZ && dz) {
                     float4 s4[R][NE];
                     float n4[R][NE];
                     inv::word_dot_dz<BITS, R, NE>(reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane,
@@ -211,7 +213,7 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
 #pragma unroll
                         for (int r = 0; r < R; r++) {
                             const float2 e = tcur[r * sp.gpad + (c >> 2)];
-                            const float q = DZ ? __uint_as_float(rb[(cb * R + r) * sp.restb + lane * rest + j])
+                            const float q = DZ && dz ? __uint_as_float(rb[(cb * R + r) * sp.restb + lane * rest + j])
                                                : inv::qf_at<BITS>(rb + (cb * R + r) * sp.restb, lane * rest + j);
                             acc[r] = fmaf(xv, fmaf(q, e.x, e.y), acc[r]);
                         }

@@ -111,7 +111,10 @@ __device__ __forceinline__ void gring_impl(const unsigned char* Wq, const float2
     // the weights are on their way; what the kernels before this one write is read only from here on (chain.cuh)
     inv::await_inputs();
     inv::release_next();
-    gdecode::stage_xp<NORMED, DZ>(xp, xp + xp_bytes(k, false) / 4, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    float* nwp = xp + xp_bytes(k, false) / 4;
+    bool dz = gdecode::stage_xp<NORMED, DZ>(xp, nwp, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    // an input too large for DZ (never in a model's range, gptq.cuh): the row staged again, dequantised without it
+    if (DZ && !dz) gdecode::stage_xp<NORMED, false>(xp, nwp, invs, x, xrows, ldx, k, nw, eps, warp, lane);
 
     unsigned ek[4];
 #pragma unroll
@@ -148,7 +151,7 @@ __device__ __forceinline__ void gring_impl(const unsigned char* Wq, const float2
             s4[r] = reinterpret_cast<float4*>(sb + r * sl.rowb + sl.tz) - e0;
             n4[r] = reinterpret_cast<float*>(sb + r * sl.rowb + sl.tz + 16 * sl.tabn) - e0;
         }
-        if constexpr (DZ) {
+        if (DZ && dz) {
 #pragma unroll
             for (int r = 0; r < R; r++) {
                 for (int e = e0 + lane; e < e1; e += 32) {
@@ -173,7 +176,7 @@ __device__ __forceinline__ void gring_impl(const unsigned char* Wq, const float2
 #pragma unroll
                 for (int r = 0; r < R; r++) q[r] = *reinterpret_cast<const uint4*>(sb + r * sl.rowb + u * 512 + lane * 16);
                 const float4* xw = reinterpret_cast<const float4*>(xp) + g * (GS / 4) * 32 + lane;
-                if constexpr (DZ) {  // the word's entries start at an aligned index (u * NE)
+                if (DZ && dz) {  // the word's entries start at an aligned index (u * NE)
                     float4 sv[R][NE];
                     float nv[R][NE];
 #pragma unroll
@@ -217,7 +220,7 @@ __device__ __forceinline__ void gring_impl(const unsigned char* Wq, const float2
                 for (int r = 0; r < R; r++) {
                     const unsigned char* rw = sb + r * sl.rowb + (g1 - g0) * 512;
                     float w;
-                    if constexpr (DZ) {
+                    if (DZ && dz) {
                         const int v = lane * rest + j;
                         const unsigned b = BITS == 8 ? rw[v] : (rw[v >> 1] >> (4 * (v & 1))) & 0xFu;
                         w = BITS == 8 ? fmaf(__uint_as_float(b), tz8[r][e].x, tz8[r][e].y)
@@ -243,3 +246,42 @@ __device__ __forceinline__ void gring_impl(const unsigned char* Wq, const float2
 }
 
 }  // namespace gring
+
+// The engine's shape: rows per unit (SILU: at least 2, with the words per segment scaled to keep the slot's bytes),
+// warps per block, slots per warp, words per row per segment (int8, int4); DZ on (the row staged again without it
+// where an input is beyond its range).
+#ifndef GRING_R
+#define GRING_R 1
+#endif
+#ifndef GRING_WARPS
+#define GRING_WARPS 8
+#endif
+#ifndef GRING_SLOTS
+#define GRING_SLOTS 3
+#endif
+#ifndef GRING8_SEGG
+#define GRING8_SEGG 12
+#endif
+#ifndef GRING4_SEGG
+#define GRING4_SEGG 8
+#endif
+
+#define GRING_ROWS(FLAGS) (((FLAGS) & GRING_SILU) && GRING_R < 2 ? 2 : GRING_R)
+#define GRING_SEGS(FLAGS, SEGG) ((SEGG) * GRING_R / GRING_ROWS(FLAGS) > 0 ? (SEGG) * GRING_R / GRING_ROWS(FLAGS) : 1)
+// Named gptq_ring_int<bits>_g128[_norm[_silu]]; the arguments of gptq_decode.cu's kernels (gidx, rowPart and gsz
+// unused: groups of 128 only).
+#define GRING(name, BITS, FLAGS, SEGG)                                                                                 \
+    INV_EXTERN void __launch_bounds__(32 * GRING_WARPS, 1)                                                             \
+        name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
+             const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,  \
+             int k, int stride, int groups, int ldx) {                                                                 \
+        gring::gring_impl<BITS, GRING_ROWS(FLAGS), FLAGS, GRING_WARPS, GRING_SLOTS, GRING_SEGS(FLAGS, SEGG), true>(     \
+            Wq, tab, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);                                 \
+    }
+#define GRING_FUSED(base, BITS, SEGG)                  \
+    GRING(base, BITS, 0, SEGG)                         \
+    GRING(base##_norm, BITS, GRING_NORM, SEGG)         \
+    GRING(base##_norm_silu, BITS, GRING_NORM | GRING_SILU, SEGG)
+
+GRING_FUSED(gptq_ring_int8_g128, 8, GRING8_SEGG)
+GRING_FUSED(gptq_ring_int4_g128, 4, GRING4_SEGG)

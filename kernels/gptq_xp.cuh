@@ -25,12 +25,26 @@ __device__ __forceinline__ int xp_at(int c, int lane) { return (c >> 2) * 128 + 
 
 // Stages the token's input row (row xrows[0] of x, or row 0) into xp, and (NORMED) normalises it in place
 // (numerics.md §4: inv = 1 / sqrt(canonical dot(x, x) / k + eps) by warp 0, lane p summing x[p], x[p + 32], ... as
-// inv::warp_dot does, then xn = nw * (x * inv)). Every thread must call it; it ends with a barrier.
+// inv::warp_dot does, then xn = nw * (x * inv)). DZ: each value is then scaled by 2^(149 - DZ_A) (gptq.cuh), and the
+// result says whether every one stayed exact (no finite |x| >= 2^(DZ_A - 21)); when not, the row is to be staged again
+// without DZ. Every thread must call it; it ends with a barrier.
 template <bool NORMED, bool DZ = false>
-__device__ __forceinline__ void stage_xp(float* xp, float* nwp, float& invs, const float* x, const int* xrows, int ldx,
+__device__ __forceinline__ bool stage_xp(float* xp, float* nwp, float& invs, const float* x, const int* xrows, int ldx,
                                          int k, const float* nw, float eps, int warp, int lane) {
     const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
     const int chunks = k >> 5, xpn = ((chunks + 3) & ~3) * 32;
+    bool big = false;  // DZ: a value of this thread's would not stay exact
+    auto sc = [&](float v) {
+        if (!DZ) return v;
+        const float a = fabsf(v);
+        big = big || (a >= 0x1p90f && a != __int_as_float(0x7f800000));
+        return inv::dz_x(v);
+    };
+    auto end = [](bool b) {  // the closing barrier; DZ: whether every thread's values stayed exact
+        if constexpr (DZ) return !__syncthreads_or(b);
+        __syncthreads();
+        return false;
+    };
     const bool vec = (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0
                      && (!NORMED || (reinterpret_cast<unsigned long long>(nw) & 15) == 0);
     if (vec) {  // 16-byte loads, one round trip: input i = 32c + p at xp_at(c, p)
@@ -38,11 +52,11 @@ __device__ __forceinline__ void stage_xp(float* xp, float* nwp, float& invs, con
         for (int i4 = threadIdx.x; i4 < (k >> 2); i4 += blockDim.x) {
             const float4 v = __ldg(reinterpret_cast<const float4*>(xr) + i4);
             const int at = xp_at(i4 >> 3, (i4 & 7) * 4);
-            const bool sc = DZ && !NORMED;  // DZ: x' (the scaled input) unless the norm comes after
-            xp[at] = sc ? inv::dz_x(v.x) : v.x;
-            xp[at + 4] = sc ? inv::dz_x(v.y) : v.y;
-            xp[at + 8] = sc ? inv::dz_x(v.z) : v.z;
-            xp[at + 12] = sc ? inv::dz_x(v.w) : v.w;
+            // DZ: x' (the scaled input) unless the norm comes after
+            xp[at] = NORMED ? v.x : sc(v.x);
+            xp[at + 4] = NORMED ? v.y : sc(v.y);
+            xp[at + 8] = NORMED ? v.z : sc(v.z);
+            xp[at + 12] = NORMED ? v.w : sc(v.w);
             if (NORMED) {
                 const float4 n = __ldg(reinterpret_cast<const float4*>(nw) + i4);
                 nwp[at] = n.x;
@@ -56,13 +70,14 @@ __device__ __forceinline__ void stage_xp(float* xp, float* nwp, float& invs, con
         for (int j = threadIdx.x; j < xpn; j += blockDim.x) {
             const int i = xp_input(j);
             if (i < k) {
-                xp[j] = DZ && !NORMED ? inv::dz_x(__ldg(xr + i)) : __ldg(xr + i);
+                xp[j] = NORMED ? __ldg(xr + i) : sc(__ldg(xr + i));
                 if (NORMED) nwp[j] = __ldg(nw + i);
             }
         }
     }
+    if (!NORMED) return end(big);
     __syncthreads();
-    if (NORMED) {
+    {
         if (warp == 0) {
             float p = 0.0f;
 #pragma unroll 8
@@ -77,8 +92,8 @@ __device__ __forceinline__ void stage_xp(float* xp, float* nwp, float& invs, con
         __syncthreads();
         const float invr = invs;
         for (int j = threadIdx.x; j < xpn; j += blockDim.x)
-            if (xp_input(j) < k) xp[j] = DZ ? inv::dz_x(nwp[j] * (xp[j] * invr)) : nwp[j] * (xp[j] * invr);
-        __syncthreads();
+            if (xp_input(j) < k) xp[j] = sc(nwp[j] * (xp[j] * invr));
+        return end(big);
     }
 }
 

@@ -49,10 +49,11 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
 
     /**
      * GPTQ rows ({@link GptqRows}) on the device: packed values {@code stride} bytes apart, the (scale, -zero·scale)
-     * table, the group ids and, for act-order stacks of distinct g_idx, each row's part (else null).
+     * table, the group ids and, for act-order stacks of distinct g_idx, each row's part (else null);
+     * {@code halfRangeScales}: {@link GptqRows#halfRangeScales}.
      */
     record Gptq(CUdeviceptr q, CUdeviceptr tab, CUdeviceptr gidx, CUdeviceptr rowPart, int bits, int rows, int cols,
-                int stride, int groups, int gsz, long bytes) implements Projection {
+                int stride, int groups, int gsz, long bytes, boolean halfRangeScales) implements Projection {
     }
 
     /** One decoder layer; {@code qkvBias} (Qwen2) and {@code qNorm}/{@code kNorm} (Qwen3) are null where absent. */
@@ -117,7 +118,7 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             CUdeviceptr tp = ctx.alloc(tab.byteSize());
             ctx.upload(tp, 0, tab);
             return new Gptq(qp, tp, ints(ctx, tmp, r.gidx()), rowPart, r.bits(), r.rows(), r.cols(),
-                    r.stride(), r.groups(), r.gsz(), r.bytes());
+                    r.stride(), r.groups(), r.gsz(), r.bytes(), r.halfRangeScales());
         }
     }
 

@@ -40,6 +40,18 @@ record GptqRows(int bits, int rows, int cols, int stride, int groups, int gsz, b
         return gsz == 0;
     }
 
+    /**
+     * Whether every scale lies in binary16's range (finite, below 2^16 in magnitude, zero or at least 2^-24), where
+     * gptq_ring.cu's subnormal dequantisation is exact: always for f16 scales, checked for bf16 ones.
+     */
+    boolean halfRangeScales() {
+        for (int i = 0; i < tab.length; i += 2) {
+            float a = Math.abs(tab[i]);
+            if (!(a < 0x1p16f) || (a != 0f && a < 0x1p-24f)) return false;
+        }
+        return true;
+    }
+
     /** Device bytes a decode step reads: the packed rows and their tables (the group ids are shared by all rows). */
     long bytes() {
         return (long) rows * stride + 4L * tab.length;

@@ -84,11 +84,12 @@ final class Kernels {
     static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
     private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
     /**
-     * auto (the default): one token's group-128 rows read into registers by gptq_decode.cu where it takes them (k a
-     * multiple of 32 with a whole word per lane), int8 ones it does not take by gptq_direct.cu, the rest through
-     * gptq_stream.cu's shared-memory ring; decode: gptq_decode.cu, else the ring; direct: int8 and int4 group-128 rows
-     * by gptq_direct.cu, else the ring; stream: all through the ring (GptqDecode.loads, GptqDirect.loads; the same
-     * values on every path).
+     * auto (the default): one token's group-128 rows streamed through gptq_ring.cu's bulk-copy ring where it takes them
+     * (k a multiple of 32 with a whole word per lane, scales in binary16's range), else read into registers by
+     * gptq_decode.cu where it takes them, int8 ones neither takes by gptq_direct.cu, the rest through gptq_stream.cu's
+     * shared-memory ring; ring: gptq_ring.cu, else gptq_stream.cu; decode: gptq_decode.cu, else gptq_stream.cu;
+     * direct: int8 and int4 group-128 rows by gptq_direct.cu, else gptq_stream.cu; stream: all through gptq_stream.cu
+     * (GptqRing.loads, GptqDecode.loads, GptqDirect.loads; the same values on every path).
      */
     static final String GPTQ_VARIANT = "invariant.cuda.gptq-variant";
     private final String gptqVariant = System.getProperty(GPTQ_VARIANT, GptqDirect.DEFAULT_VARIANT);
@@ -96,6 +97,8 @@ final class Kernels {
     private final CUfunction[][] gptqDirect = new CUfunction[2][3];
     /** [bits 8/4][fused]: gptq_decode.cu's kernels, loaded only where GptqDecode.loads says so (else null). */
     private final CUfunction[][] gptqDecode = new CUfunction[2][3];
+    /** [bits 8/4][fused]: gptq_ring.cu's kernels, loaded only where GptqRing.loads says so (else null). */
+    private final CUfunction[][] gptqRing = new CUfunction[2][3];
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
@@ -231,6 +234,13 @@ final class Kernels {
                     CUfunction df = dependentFn("gptq_decode", GptqDecode.name(b == 0 ? 8 : 4, fused[f]));
                     cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqDecode[b][f] = df;
+                }
+            }
+            if (GptqRing.loads(gptqVariant, b == 0 ? 8 : 4)) {
+                for (int f = 0; f < 3; f++) {
+                    CUfunction rf = dependentFn("gptq_ring", GptqRing.name(b == 0 ? 8 : 4, fused[f]));
+                    cuFuncSetAttribute(rf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqRing[b][f] = rf;
                 }
             }
         }
@@ -425,9 +435,17 @@ final class Kernels {
     /** A one-token GPTQ kernel and its launch shape (gptq_direct.cu and gptq_stream.cu take the same arguments). */
     private record OneToken(CUfunction f, int blocks, int threads, int smem) {}
 
-    /** gptq_decode.cu, else gptq_direct.cu, where loaded, taking and fitting, else gptq_stream.cu's ring that fits, else null. */
+    /**
+     * gptq_ring.cu, else gptq_decode.cu, else gptq_direct.cu, where loaded, taking and fitting, else gptq_stream.cu's
+     * ring that fits, else null.
+     */
     private OneToken gptqOneToken(DeviceWeights.Gptq w, Fused fused, boolean normed) {
         int k = w.cols();
+        CUfunction ring = gptqRing[w.bits() == 8 ? 0 : 1][fused.ordinal()];
+        int ringSmem = GptqRing.smem(w.bits(), k, w.stride(), w.groups(), normed, fused == Fused.NORM_SILU);
+        if (ring != null && GptqRing.takes(w.bits(), w.gsz(), k, w.halfRangeScales()) && ringSmem <= matvecSmem) {
+            return new OneToken(ring, ctx.multiprocessors, 32 * GptqRing.WARPS, ringSmem);
+        }
         CUfunction decode = gptqDecode[w.bits() == 8 ? 0 : 1][fused.ordinal()];
         int decodeSmem = GptqDecode.smem(w.bits(), k, w.groups(), normed, fused == Fused.NORM_SILU);
         if (decode != null && GptqDecode.takes(w.bits(), w.gsz(), k) && decodeSmem <= matvecSmem) {
