@@ -181,3 +181,36 @@ __device__ __forceinline__ void gpipe_impl(const unsigned char* Wq, const float2
 }
 
 }  // namespace gpipe
+
+// The engine's shape: rows per unit, warps per block, items in flight per warp (int8, int4). int8 takes DZ (the
+// (S, N) table as tabz), int4 the biased dequantisation (tabz unused).
+#ifndef GPIPE_R
+#define GPIPE_R 2
+#endif
+#ifndef GPIPE_WARPS
+#define GPIPE_WARPS 32
+#endif
+#ifndef GPIPE8_D
+#define GPIPE8_D 4
+#endif
+#ifndef GPIPE4_D
+#define GPIPE4_D 4
+#endif
+
+// Named gptq_pipe_int<bits>_g128[_norm[_silu]]; gptq_decode.cu's arguments (gidx, rowPart and gsz unused: groups of
+// 128 only), then tabz.
+#define GPIPE(name, BITS, FLAGS, D, DZ)                                                                                \
+    INV_EXTERN void __launch_bounds__(32 * GPIPE_WARPS, 1)                                                           \
+        name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
+             const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,  \
+             int k, int stride, int groups, int ldx, const float2* tabz) {                                             \
+        gpipe::gpipe_impl<BITS, ((FLAGS) & GPIPE_SILU) && GPIPE_R < 2 ? 2 : GPIPE_R, FLAGS, GPIPE_WARPS, D, DZ>(       \
+            Wq, tab, tabz, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);                          \
+    }
+#define GPIPE_FUSED(base, BITS, D, DZ)                      \
+    GPIPE(base, BITS, 0, D, DZ)                             \
+    GPIPE(base##_norm, BITS, GPIPE_NORM, D, DZ)             \
+    GPIPE(base##_norm_silu, BITS, GPIPE_NORM | GPIPE_SILU, D, DZ)
+
+GPIPE_FUSED(gptq_pipe_int8_g128, 8, GPIPE8_D, true)
+GPIPE_FUSED(gptq_pipe_int4_g128, 4, GPIPE4_D, false)

@@ -13,13 +13,12 @@
 // and prints µs per layer, GB/s of the bytes the kernels read (packed q and the (s, nz) tables) and the fraction of
 // the copy bandwidth measured in the same run.
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: gptq [--layers N] [--reps N] [--pdl] [--only NAME-PART,...]
-// (--pdl: gptq_decode.cu and gptq_ring.cu launched as dependent launches, as the engine launches them; --big: one input
+// (--pdl: gptq_decode.cu and gptq_pipe.cu launched as dependent launches, as the engine launches them; --big: one input
 // of the o projection 2^100, where the kernels with the subnormal dequantisation fall back to the biased one).
 #include "../../../kernels/gptq_matvec.cu"
 #include "../../../kernels/gptq_stream.cu"
 #include "../../../kernels/gptq_direct.cu"
 #include "../../../kernels/gptq_decode.cu"
-#include "../../../kernels/gptq_ring.cu"
 #include "../../../kernels/gptq_pipe.cu"
 #include "gptq_lin.cuh"
 
@@ -29,10 +28,10 @@
 struct Layer { Lin qkv, o, gu, d; float *nIn, *nPost, *bias; };
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 // kind 0: reference, 1: gptq_matvec, 2: gptq_stream (g_shapes[shape]), 3: gptq_direct (g_direct[shape]),
-// 4: gptq_decode (g_decode[shape]), 5: gptq_ring (g_ring[shape]), 6: gptq_pipe (g_pipe[shape])
+// 4: gptq_decode (g_decode[shape]), 6: gptq_pipe (g_pipe[shape])
 struct Variant { std::string name; int kind; int shape; };
 static int g_sms, g_smem;
-static bool g_pdl;  // --pdl: gptq_decode and gptq_ring launched as dependent launches (the engine's way, chain.cuh)
+static bool g_pdl;  // --pdl: gptq_decode and gptq_pipe launched as dependent launches (the engine's way, chain.cuh)
 static void launch(const void* fn, int grid, int block, void** args, int smem, cudaStream_t st) {
     cudaLaunchConfig_t c = {};
     c.gridDim = dim3(grid);
@@ -143,29 +142,6 @@ static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDE
 #undef GDE
 #undef GDEZ
 
-// gptq_ring.cu at several shapes: rows per unit (SILU: at least 2, the words per segment scaled to keep the slot's
-// bytes), warps per block, slots per warp, words per row per segment for int8, then int4 [z: DZ].
-template <int BITS, int R, int FLAGS, int NW, int NSLOT, int SEGG, bool DZ>
-__global__ void __launch_bounds__(32 * NW, 1) gring_var(GV_ARGS) {
-    gring::gring_impl<BITS, R, FLAGS, NW, NSLOT, SEGG, DZ>(Wq, tab, x, xrows, nw, eps, y, bias, resid, rows, k, stride,
-                                                         groups, ldx);
-}
-struct RingShape { int r, warps, slots, segg8, segg4; bool dz; const void* (*fn)(int bits, int flags, bool act); };
-constexpr int ring_r(int r, int flags) { return (flags & GRING_SILU) && r < 2 ? 2 : r; }
-constexpr int ring_segg(int r, int segg, int flags) { return segg * r / ring_r(r, flags) > 0 ? segg * r / ring_r(r, flags) : 1; }
-template <int R, int NW, int NSLOT, int S8, int S4, bool DZ>
-const void* gring_fn(int bits, int flags, bool act) {
-    if (act) return nullptr;
-#define GRV(B, S, F) (const void*)gring_var<B, ring_r(R, F), F, NW, NSLOT, ring_segg(R, S, F), DZ>
-    if (bits == 8) return flags == 0 ? GRV(8, S8, 0) : flags == 1 ? GRV(8, S8, 1) : GRV(8, S8, 3);
-    return flags == 0 ? GRV(4, S4, 0) : flags == 1 ? GRV(4, S4, 1) : GRV(4, S4, 3);
-#undef GRV
-}
-#define GR(R, NW, NS, S8, S4, DZ) {R, NW, NS, S8, S4, DZ, gring_fn<R, NW, NS, S8, S4, DZ>}
-// Measured and left out here (H200, 2026-12-02 22:58, slower than gptq_decode.cu's 2x32w2,1 in every projection):
-// 1x8x3x12,8z, 1x10x3x8,6z, 1x16x3x4,3z, 2x8x3x6,4z, 1x8x4x8,6z.
-static const RingShape g_ring[] = {GR(1, 8, 3, 12, 8, false), GR(1, 20, 2, 6, 4, true), GR(1, 20, 2, 6, 4, false)};
-#undef GR
 // gptq_pipe.cu at several shapes: rows per unit, warps per block, items in flight per warp [z: DZ, int8 only].
 template <int BITS, int R, int FLAGS, int NW, int D, bool DZ>
 __global__ void __launch_bounds__(32 * NW, 1) gpipe_var(GV_ARGS, const float2* tabz) {
@@ -191,10 +167,6 @@ static const PipeShape g_pipe[] = {GP(2, 32, 3, 3, false), GP(2, 32, 4, 4, false
 #undef GP
 static int pipe_r(const PipeShape& sh, int flags) { return (flags & 2) && sh.r < 2 ? 2 : sh.r; }
 
-static int ring_smem(const RingShape& sh, int bits, const Lin& w, int flags) {
-    const int r = ring_r(sh.r, flags), segg = ring_segg(sh.r, bits == 8 ? sh.segg8 : sh.segg4, flags);
-    return gring::smem_bytes(bits, w.k, w.stride, w.groups, flags != 0, r, sh.warps, sh.slots, segg, sh.dz);
-}
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -275,13 +247,6 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
                gpipe::smem_bytes(bits, k, flags != 0, pipe_r(sh, flags), sh.warps, bits == 8 ? sh.d8 : sh.d4), st);
         return;
     }
-    if (v.kind == 5) {
-        const RingShape& sh = g_ring[v.shape];
-        void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
-                        &rows, &k, &stride, &groups, &ldx};
-        launch(sh.fn(bits, flags, act), g_sms, 32 * sh.warps, args, ring_smem(sh, bits, w, flags), st);
-        return;
-    }
     if (v.kind == 4) {
         const DecShape& sh = g_decode[v.shape];
         void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
@@ -345,8 +310,6 @@ int main(int argc, char** argv) {
                     if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
                 for (const PipeShape& sh : g_pipe)
                     if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
-                for (const RingShape& sh : g_ring)
-                    if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
             }
 
     const int H = 5120, Q = 15360, I = 13696;
@@ -372,11 +335,6 @@ int main(int argc, char** argv) {
         const PipeShape& sh = g_pipe[i];
         variants.push_back({"pipe " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w" + std::to_string(sh.d8)
                                 + "," + std::to_string(sh.d4) + (sh.dz ? "z" : ""), 6, i});
-    }
-    for (int i = 0; i < (int)(sizeof g_ring / sizeof g_ring[0]); i++) {
-        const RingShape& sh = g_ring[i];
-        variants.push_back({"ring " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "x" + std::to_string(sh.slots)
-                                + "x" + std::to_string(sh.segg8) + "," + std::to_string(sh.segg4) + (sh.dz ? "z" : ""), 5, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
@@ -411,7 +369,7 @@ int main(int argc, char** argv) {
                 for (const std::string& o : only) picked = picked || v.name.find(o) != std::string::npos;
                 if (!picked) continue;
                 if ((v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) || (v.kind == 3 && !g_direct[v.shape].fn(bits, 1, act))
-                    || (v.kind == 4 && !g_decode[v.shape].fn(bits, 1, act)) || (v.kind == 5 && !g_ring[v.shape].fn(bits, 1, act))
+                    || (v.kind == 4 && !g_decode[v.shape].fn(bits, 1, act))
                     || (v.kind == 6 && !g_pipe[v.shape].fn(bits, 1, act))) {
                     printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
@@ -432,12 +390,6 @@ int main(int argc, char** argv) {
                                                        gpipe::smem_bytes(bits, L[0].o.k, false, pipe_r(sh, 0), sh.warps, d)),
                                               std::max(gpipe::smem_bytes(bits, L[0].gu.k, true, pipe_r(sh, 3), sh.warps, d),
                                                        gpipe::smem_bytes(bits, L[0].d.k, false, pipe_r(sh, 0), sh.warps, d)));
-                    if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
-                }
-                if (v.kind == 5) {
-                    const RingShape& sh = g_ring[v.shape];
-                    const int need = std::max(std::max(ring_smem(sh, bits, L[0].qkv, 1), ring_smem(sh, bits, L[0].o, 0)),
-                                              std::max(ring_smem(sh, bits, L[0].gu, 3), ring_smem(sh, bits, L[0].d, 0)));
                     if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
                 }
                 if (v.kind == 2) {
