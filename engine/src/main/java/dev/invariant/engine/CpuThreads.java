@@ -9,10 +9,11 @@ import dev.invariant.engine.model.Model;
  * (docs/numerics.md).
  *
  * <p>Why a threshold: a step's parallel regions are as long as its projections are wide. For a model of a few
- * megabytes they last a few microseconds, less than waking a second thread and handing it a part, and the second
- * thread then holds a core that the caller's other work waits for; measured in docs/benchmarks.md (2026-12-02/03):
- * stories260K (1 MB of weights) and tiny-qwen2 run faster on one thread, a 135M-parameter model (270 MB) runs
- * faster on two.
+ * megabytes they last a few microseconds, less than handing a second thread its part, and that thread then holds
+ * a core the caller's other work waits for. Measured on a 2-core machine (docs/benchmarks.md, 2026-12-02/03):
+ * stories260K (1 MB of weights) decodes in 1.2-1.6 ms a token on one thread against 1.8-2.5 on two, tiny-qwen2
+ * (10 MB) 2.3-3.1 against 2.7-3.3; a 135M-parameter model (270 MB) takes 17.1-17.5 against 17.6-17.9 ms, no gain
+ * from the second core there either, so the threshold errs toward all cores for anything not clearly small.
  */
 public final class CpuThreads {
     /** {@link EngineConfig#threads()} meaning "chosen by the model" ({@link #forModel}). */
