@@ -14,10 +14,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The engine as a service: requests may be submitted from any thread; one engine thread runs the loop.
  * {@link #generateAll} runs a whole workload on the caller's thread instead (the CLI's batch mode).
+ *
+ * <p>One stepper at a time: whoever admits and steps holds {@code stepper}, the engine thread for each pass of its
+ * loop, or a caller of {@link #submitAllAndStep} that found the engine idle and runs the first pass itself instead
+ * of waking the engine thread (a thread hand-off less on an idle engine: docs/benchmarks.md, 2026-12-02/03).
  */
 public final class Engine implements AutoCloseable {
     private final EngineConfig config;
@@ -26,6 +31,8 @@ public final class Engine implements AutoCloseable {
     private final ArrayDeque<Submission> incoming = new ArrayDeque<>();
     private final ArrayDeque<Submission> taken = new ArrayDeque<>();
     private final AtomicInteger pending = new AtomicInteger();
+    // Held by whoever admits and steps (docs above); taken and core are touched only under it.
+    private final ReentrantLock stepper = new ReentrantLock();
     private volatile boolean closing;
     private Thread loop;
 
@@ -150,9 +157,48 @@ public final class Engine implements AutoCloseable {
      * come back in request order.
      */
     public synchronized List<CompletableFuture<GenerationResult>> submitAll(List<Submitted> requests) {
+        List<CompletableFuture<GenerationResult>> futures = enqueueAll(requests);
+        if (!requests.isEmpty()) wake();
+        return futures;
+    }
+
+    /**
+     * {@link #submitAll}, and when the engine is idle (its thread parked, nothing admitted or running) and its backend
+     * steps on any thread, the caller admits them and runs their first step itself, then wakes the engine thread
+     * only if work is left (a request wanting more tokens). Busy, or a backend bound to its thread: as submitAll.
+     * For a caller that can spend one step's time (the Kafka intake); the results are the same bits either way.
+     */
+    public List<CompletableFuture<GenerationResult>> submitAllAndStep(List<Submitted> requests) {
+        List<CompletableFuture<GenerationResult>> futures;
+        synchronized (this) {
+            futures = enqueueAll(requests);
+            if (requests.isEmpty()) return futures;
+            if (!core.backend().stepsOnAnyThread() || !stepper.tryLock()) {
+                wake();
+                return futures;
+            }
+        }
+        boolean more = true;
+        try {
+            if (taken.isEmpty() && !core.hasWork()) {
+                pass(); // the engine thread is parked (it holds stepper otherwise) with nothing to do
+                more = core.hasWork() || !taken.isEmpty();
+            }
+        } catch (RuntimeException e) {
+            // A bug outside the forward pass (whose failures the step turns into error results): reported as on the
+            // engine thread, which takes the work over; never thrown, as the requests are in the engine already.
+            Thread t = Thread.currentThread();
+            t.getUncaughtExceptionHandler().uncaughtException(t, e);
+        } finally {
+            stepper.unlock();
+            if (more) wakeLoop();
+        }
+        return futures;
+    }
+
+    private List<CompletableFuture<GenerationResult>> enqueueAll(List<Submitted> requests) {
         var futures = new ArrayList<CompletableFuture<GenerationResult>>(requests.size());
         for (Submitted s : requests) futures.add(enqueue(s.request(), s.listener()));
-        if (!requests.isEmpty()) wake();
         return futures;
     }
 
@@ -186,6 +232,10 @@ public final class Engine implements AutoCloseable {
         LockSupport.unpark(loop);
     }
 
+    private synchronized void wakeLoop() {
+        wake();
+    }
+
     /** Moves everything submitted so far to the engine thread's own queue: a submitAll arrives whole or not at all. */
     private synchronized boolean takeIncoming() {
         taken.addAll(incoming);
@@ -195,24 +245,37 @@ public final class Engine implements AutoCloseable {
 
     private void runLoop() {
         while (true) {
-            boolean closed = takeIncoming();
-            Submission s;
-            while (core.canAdmit() && (s = taken.poll()) != null) {
-                Submission sub = s;
-                core.add(sub.request(), sub.listener(), res -> {
-                    pending.decrementAndGet();
-                    sub.future().complete(res);
-                }, sub.submittedAt());
+            Pass p;
+            stepper.lock();
+            try {
+                p = pass();
+            } finally {
+                stepper.unlock();
             }
-            if (core.hasWork()) {
-                core.step();
-            } else if (closed && taken.isEmpty()) {
-                // closing was read with the incoming queue emptied under the lock: nothing can be queued after it
-                return;
-            } else {
-                LockSupport.parkNanos(50_000_000L);
-            }
+            if (p == Pass.CLOSED) return;
+            if (p == Pass.IDLE) LockSupport.parkNanos(50_000_000L);
         }
+    }
+
+    private enum Pass { STEPPED, IDLE, CLOSED }
+
+    /** Takes what was submitted, admits what fits and runs one step if there is work. Holding stepper. */
+    private Pass pass() {
+        boolean closed = takeIncoming();
+        Submission s;
+        while (core.canAdmit() && (s = taken.poll()) != null) {
+            Submission sub = s;
+            core.add(sub.request(), sub.listener(), res -> {
+                pending.decrementAndGet();
+                sub.future().complete(res);
+            }, sub.submittedAt());
+        }
+        if (core.hasWork()) {
+            core.step();
+            return Pass.STEPPED;
+        }
+        // closing was read with the incoming queue emptied under the lock: nothing can be queued after it
+        return closed && taken.isEmpty() ? Pass.CLOSED : Pass.IDLE;
     }
 
     /** Progress of a workload: called after every step on the caller's thread. */
@@ -250,6 +313,7 @@ public final class Engine implements AutoCloseable {
         Thread t;
         synchronized (this) {
             closing = true;
+            wake(); // a loop to join even if every step so far ran on a submitting thread
             t = loop;
         }
         if (t != null) {

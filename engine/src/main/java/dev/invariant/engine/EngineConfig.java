@@ -7,7 +7,7 @@ import dev.invariant.engine.kv.KvCacheDtype;
  * (docs/numerics.md): they change who computes what and when, never how.
  *
  * @param model            folder, hub id ({@code org/name[@revision]}) or {@code synthetic:NAME}
- * @param threads          CPU threads for the forward pass
+ * @param threads          CPU threads for the forward pass; {@link CpuThreads#AUTO} (0) = chosen by the model's size
  * @param maxNumSeqs       sequences in one step at most (max batch size)
  * @param maxTokensPerStep token budget of one step (decode tokens + prefill chunks)
  * @param prefillChunk     a prompt is prefilled in chunks of at most this many tokens
@@ -53,7 +53,7 @@ public record EngineConfig(
     public EngineConfig {
         if (model == null || model.isBlank()) invalid("model must be given (a folder, org/name or synthetic:NAME)");
         if (profile == null) invalid("numerics profile must be given");
-        if (threads < 1) invalid("threads must be >= 1, got " + threads);
+        if (threads < 0) invalid("threads must be >= 1, or 0 (chosen by the model), got " + threads);
         if (maxNumSeqs < 1) invalid("max batch must be >= 1, got " + maxNumSeqs);
         if (maxTokensPerStep < maxNumSeqs) {
             invalid("max tokens per step (" + maxTokensPerStep + ") must be >= max batch (" + maxNumSeqs + ")");

@@ -46,6 +46,14 @@ public interface Backend extends AutoCloseable {
         return KvCacheDtype.FP32;
     }
 
+    /**
+     * Whether {@link #forward} may be called from any thread, one at a time (the engine then lets an idle engine's
+     * submitting thread run a first step itself); false for a backend bound to the thread that opened it.
+     */
+    default boolean stepsOnAnyThread() {
+        return false;
+    }
+
     /** A short description for completions, e.g. "cpu-vector256 x2 threads". */
     String describe();
 

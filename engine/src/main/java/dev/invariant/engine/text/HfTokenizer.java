@@ -1,6 +1,7 @@
 package dev.invariant.engine.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
@@ -78,12 +79,29 @@ final class HfTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
-        return toInts(hf.encode(text, true, false).getIds());
+        return ids(text, true);
     }
 
     @Override
     public int[] encodeNoSpecial(String text) {
-        return toInts(hf.encode(text, false, false).getIds());
+        return ids(text, false);
+    }
+
+    /**
+     * The token ids alone. {@code HuggingFaceTokenizer.encode} makes the same call into the library and then copies
+     * out every token's string, type and word id, masks and character span as well (eight more native calls and
+     * objects per token) that a prompt does not need: 0.24 against 0.17 ms for a short prompt on a cold cache, 2.6
+     * against 1.7 ms for 540 tokens (docs/benchmarks.md, 2026-12-02/03). Its only other step, the text's prefix
+     * space, lower-casing and accent stripping, is off in {@link #open}'s options.
+     */
+    private int[] ids(String text, boolean addSpecialTokens) {
+        if (text == null) throw new EngineException(ErrorCode.INVALID_PARAM, "the text to encode is null");
+        long encoding = TokenizersLibrary.LIB.encode((Long) hf.getHandle(), text, addSpecialTokens);
+        try {
+            return toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.invariant.cli;
 
+import dev.invariant.engine.CpuThreads;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.kv.KvCacheDtype;
@@ -12,8 +13,10 @@ final class EngineOptions {
                     + " or synthetic:NAME (seeded weights of a real shape: tiny, qwen2.5-0.5b, qwen1.5-14b, ...).")
     String model;
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "auto",
+            description = "CPU threads: auto (one for a model under 64 MB of weights, else all cores), 0 (all cores) or"
+                    + " a count; never changes the bits (default: ${DEFAULT-VALUE}).")
+    String threads;
 
     @Option(names = "--max-batch", paramLabel = "N", defaultValue = "64",
             description = "Sequences in one step at most (default: ${DEFAULT-VALUE}).")
@@ -71,8 +74,7 @@ final class EngineOptions {
     double gpuMemoryUtilization;
 
     EngineConfig config() {
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        return new EngineConfig(model, NumericsProfile.fromWire(profile), n, maxBatch,
+        return new EngineConfig(model, NumericsProfile.fromWire(profile), CpuThreads.parse(threads), maxBatch,
                 Math.max(maxTokensPerStep, maxBatch), prefillChunk, 4096, blockSize, kvCacheTokens, !noPrefixCaching, backend,
                 KvCacheDtype.fromWire(kvCacheDtype), quantization, maxModelLen, gpuMemoryUtilization);
     }

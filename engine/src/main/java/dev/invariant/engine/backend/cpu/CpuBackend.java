@@ -80,6 +80,12 @@ public final class CpuBackend implements Backend {
         return config.kvCacheDtype().storage();
     }
 
+    /** The worker pool's regions take whichever thread calls as their caller. */
+    @Override
+    public boolean stepsOnAnyThread() {
+        return true;
+    }
+
     @Override
     public String describe() {
         KvCacheDtype kv = kvCacheDtype();

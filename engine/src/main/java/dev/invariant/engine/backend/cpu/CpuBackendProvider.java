@@ -1,5 +1,6 @@
 package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.CpuThreads;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.NumericsProfile;
@@ -41,7 +42,7 @@ public final class CpuBackendProvider implements BackendProvider {
                     + " applies to GPUs (the cuda backend), and this engine runs on the cpu backend: remove it and size"
                     + " the KV cache in tokens (--kv-cache-tokens, invariant.batching.kv-cache-tokens)");
         }
-        return new CpuBackend(model, new CpuBackendConfig(config.threads(), config.blockSize(), config.numBlocks(),
+        return new CpuBackend(model, new CpuBackendConfig(CpuThreads.forModel(config.threads(), model), config.blockSize(), config.numBlocks(),
                 config.profile(), config.kvCacheDtype()));
     }
 }

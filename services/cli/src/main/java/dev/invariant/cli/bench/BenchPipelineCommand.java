@@ -48,8 +48,10 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "MODEL", description = "Model of the worker (default ../shared/models/stories260K).")
     String model;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Worker CPU threads (0 = all cores).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "auto",
+            description = "Worker CPU threads: auto (by the model's size, the worker's default), 0 (all cores) or a count"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String threads;
 
     @Option(names = "--bare-duration", paramLabel = "SECONDS",
             description = "Measured seconds of the bare broker round trip (default: --duration); a soak needs only a"
@@ -118,7 +120,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             }
             var props = new LinkedHashMap<>(Map.of("kafka.bootstrap.servers", stack.bootstrapServers(),
                     "invariant.registry.url", stack.ccompatUrl(), "invariant.model", modelPath,
-                    "invariant.threads", String.valueOf(threads), "invariant.worker-id", "bench-worker"));
+                    "invariant.threads", threads, "invariant.worker-id", "bench-worker"));
             props.putAll(workerProperties);
             try (WorkerProcess worker = WorkerProcess.startJar(root, WorkerProcess.jar(root), workerJvmOptions, props,
                     dir.resolve("worker.log"), Duration.ofMinutes(5));

@@ -1,5 +1,6 @@
 package dev.invariant.worker.config;
 
+import dev.invariant.engine.CpuThreads;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.NumericsProfile;
@@ -16,9 +17,9 @@ public final class EngineSettings {
 
     public static EngineConfig of(WorkerConfig config) {
         WorkerConfig.Batching b = config.batching();
-        int threads = config.threads() > 0 ? config.threads() : Runtime.getRuntime().availableProcessors();
         // The engine's waiting bound equals the admission bound, so an admitted request is never refused.
-        return new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()), threads,
+        return new EngineConfig(config.model(), NumericsProfile.fromWire(config.profile()),
+                CpuThreads.parse(config.threads()),
                 b.maxBatch(), b.maxTokensPerStep(), b.prefillChunk(), b.maxInFlight(), b.kvBlockSize(),
                 b.kvCacheTokens(), b.prefixCaching(), config.backend(), KvCacheDtype.fromWire(config.kvCacheDtype()),
                 config.quantization().orElse(null), config.maxModelLen(),

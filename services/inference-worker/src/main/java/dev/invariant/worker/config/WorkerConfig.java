@@ -43,9 +43,9 @@ public interface WorkerConfig {
     @WithDefault("${quantization:}")
     Optional<String> quantization();
 
-    /** CPU threads of the forward pass; 0 = all cores. */
-    @WithDefault("0")
-    int threads();
+    /** CPU threads of the forward pass: auto (one for a model under 64 MB of weights, else all cores), 0 = all cores, or N. */
+    @WithDefault("auto")
+    String threads();
 
     /**
      * vLLM's max_model_len: prompt + max_tokens must fit it; 0 = the model's max_position_embeddings. vLLM's spelling

@@ -51,8 +51,9 @@ public class Generations {
     }
 
     /**
-     * Submits requests together ({@link Engine#submitAll}): they start in the same engine step. The caller holds a
-     * permit for each; the futures come back in order and complete on the engine thread.
+     * Submits requests together ({@link Engine#submitAllAndStep}): they start in the same engine step, which the
+     * calling thread runs itself when the engine is idle. The caller holds a permit for each; the futures come back
+     * in order and complete on the thread that runs their last step (already complete when that was this one).
      */
     public List<CompletableFuture<Finished>> runAll(List<Run> runs) {
         var before = new double[runs.size()];
@@ -62,7 +63,7 @@ public class Generations {
             before[i] = beforeEngine(run.request(), run.arrivedNanos());
             submitted.add(new Engine.Submitted(run.request(), run.listener()));
         }
-        List<CompletableFuture<GenerationResult>> results = engines.engine().submitAll(submitted);
+        List<CompletableFuture<GenerationResult>> results = engines.engine().submitAllAndStep(submitted);
         var out = new ArrayList<CompletableFuture<Finished>>(runs.size());
         for (int i = 0; i < runs.size(); i++) out.add(finished(runs.get(i).request(), before[i], results.get(i)));
         return out;

@@ -30,7 +30,9 @@ import org.jboss.logging.Logger;
 /**
  * The Kafka front door: one thread polls the requests topic and hands the records straight to the engine (decoded
  * on this thread, then a poll's requests submitted at once, so they start in the same engine step; no hand-off
- * between the poll and the engine's queue: docs/benchmarks.md). Before its first poll it runs the {@link Warmup}.
+ * between the poll and the engine's queue: docs/benchmarks.md); when the engine is idle this thread runs their
+ * first step itself rather than waking the engine thread ({@link dev.invariant.engine.Engine#submitAllAndStep}), and
+ * polls again once it is done. Before its first poll it runs the {@link Warmup}.
  *
  * <p>Back-pressure: a record is taken only with an admission permit. Records of a poll that find the engine full
  * wait in a backlog (one poll's worth at most) while every assigned partition is paused; the consumer keeps
