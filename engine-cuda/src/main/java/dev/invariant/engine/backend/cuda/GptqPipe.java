@@ -18,11 +18,14 @@ final class GptqPipe {
     private GptqPipe() {
     }
 
-    /** Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto and pipe. */
+    /**
+     * Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: pipe only (not measured in the
+     * engine yet, so auto keeps gptq_decode.cu).
+     */
     static boolean loads(String variant, int bits) {
         return switch (variant) {
-            case "auto", "pipe" -> true;
-            case "decode", "direct", "stream" -> false;
+            case "pipe" -> true;
+            case "auto", "decode", "direct", "stream" -> false;
             default -> throw new IllegalArgumentException(
                     Kernels.GPTQ_VARIANT + " is auto, pipe, decode, direct or stream, not " + variant);
         };

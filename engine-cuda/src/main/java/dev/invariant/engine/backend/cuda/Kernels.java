@@ -84,12 +84,12 @@ final class Kernels {
     static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
     private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
     /**
-     * auto (the default): one token's group-128 rows piped through shared memory by gptq_pipe.cu where it takes them
-     * (k a multiple of 32 with a whole word per lane; int8 with scales in binary16's range), else read into registers
-     * by gptq_decode.cu where it takes them, int8 ones neither takes by gptq_direct.cu, the rest through
-     * gptq_stream.cu's bulk-copy ring; pipe: gptq_pipe.cu, else gptq_stream.cu; decode: gptq_decode.cu, else
-     * gptq_stream.cu; direct: int8 and int4 group-128 rows by gptq_direct.cu, else gptq_stream.cu; stream: all through
-     * gptq_stream.cu (GptqPipe.loads, GptqDecode.loads, GptqDirect.loads; the same values on every path).
+     * auto (the default): one token's group-128 rows read into registers by gptq_decode.cu where it takes them (k a
+     * multiple of 32 with a whole word per lane), int8 ones it does not take by gptq_direct.cu, the rest through
+     * gptq_stream.cu's bulk-copy ring; pipe: piped through shared memory by gptq_pipe.cu where it takes them (int8
+     * with scales in binary16's range), else gptq_stream.cu; decode: gptq_decode.cu, else gptq_stream.cu; direct: int8
+     * and int4 group-128 rows by gptq_direct.cu, else gptq_stream.cu; stream: all through gptq_stream.cu
+     * (GptqPipe.loads, GptqDecode.loads, GptqDirect.loads; the same values on every path).
      */
     static final String GPTQ_VARIANT = "invariant.cuda.gptq-variant";
     private final String gptqVariant = System.getProperty(GPTQ_VARIANT, GptqDirect.DEFAULT_VARIANT);

@@ -96,7 +96,7 @@ class CudaMatchesCpuTest {
 
     /**
      * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 and int4 on kernels/
-     * gptq_pipe.cu), pipe (the same, by name), decode (int8 and int4 on gptq_decode.cu), stream (int8 on
+     * gptq_decode.cu), pipe (int8 and int4 on gptq_pipe.cu), decode (the same as unset, by name), stream (int8 on
      * gptq_stream.cu) and direct (int8 and int4 on gptq_direct.cu); the FFN's 2,816 inputs leave a rest after the rows'
      * whole words.
      */

@@ -70,9 +70,10 @@ class GptqPipeTest {
     }
 
     @Test
-    void variantLoadsItByDefault() {
-        assertTrue(GptqPipe.loads(GptqDirect.DEFAULT_VARIANT, 8));
-        assertTrue(GptqPipe.loads(GptqDirect.DEFAULT_VARIANT, 4));
+    void variantLoadsItByName() {
+        assertFalse(GptqPipe.loads(GptqDirect.DEFAULT_VARIANT, 8));
+        assertTrue(GptqDecode.loads(GptqDirect.DEFAULT_VARIANT, 8));
+        assertTrue(GptqPipe.loads("pipe", 8));
         assertTrue(GptqPipe.loads("pipe", 4));
         assertFalse(GptqPipe.loads("decode", 8));
         assertFalse(GptqPipe.loads("stream", 8));
