@@ -68,6 +68,68 @@ __device__ __forceinline__ void word_dot(const float4* xw, const uint4 (&q)[R], 
     }
 }
 
+// The subnormal dequantisation (DZ): the raw q of byte b (int8) or nibble n (int4) masked in place in an otherwise
+// zero word is, read as a binary32, q * 2^(p - 149) exactly (p = 8b or 4n; every bit below bit 24 weighs 2^-149 there),
+// so one PRMT or one LOP3 makes a value whose product with S = s * 2^(DZ_A - p) is q * s * 2^(DZ_A - 149) exactly, and
+// w' = fmaf(F, S, N) with N = -z * s * 2^(DZ_A - 149) is the exact (q - z) * s * 2^(DZ_A - 149): the weight, scaled by a
+// power of two. The input row is staged scaled by the inverse power (x' = x * 2^(149 - DZ_A)), so x' * w' = x * w, the
+// same exact product, and every fma of the dot gives the bits of numerics.md §14 and §2. Exact while the scales lie in
+// binary16's range (s * 2^DZ_A below 2^128, |s| >= 2^-24: S, N and w' keep every bit) and |x| < 2^(DZ_A - 21) (x' finite).
+// Three instructions per weight (PRMT or LOP3, FFMA, FFMA), where the 2^23 bias needs a fourth (its FADD).
+#define DZ_A 111  // the constants below are written for it: 2^111, 2^(149 - 111) = 2^38, 2^(111 - 149) = 2^-38, 2^90
+// x' of an input value (exact: a power of two, no overflow in the stated range)
+__device__ __forceinline__ float dz_x(float x) { return x * 0x1p38f; }
+// int8: (s, nz) -> (S, N) for bytes at p = 0 (each byte is moved to bits 0..7 by its PRMT); nz = -(z - 128) s, so
+// nz - 128 s = -z s exactly.
+__device__ __forceinline__ float2 dz_entry8(float2 e) {
+    return make_float2(e.x * 0x1p111f, fmaf(-128.0f, e.x, e.y) * 0x1p-38f);
+}
+// int4: the four S of a group's values, nibble positions p = 0, 4, 8, 12 of a 16-bit half, and N (nz = -z s).
+__device__ __forceinline__ float4 dz_scales4(float2 e) {
+    return make_float4(e.x * 0x1p111f, e.x * 0x1p107f, e.x * 0x1p103f, e.x * 0x1p99f);
+}
+__device__ __forceinline__ float dz_n4(float2 e) { return e.y * 0x1p-38f; }
+
+// F of value j (0 .. 128 / BITS - 1) of a 16-byte word: int8 byte j & 3 of word j / 4 moved to bits 0..7 (one PRMT),
+// int4 nibble j & 3 of the 16-bit half (j & 4) of word j / 8 masked in place (one LOP3; the upper half shifted once).
+template <int BITS> __device__ __forceinline__ float dz_q(uint4 u, int j) {
+    if constexpr (BITS == 8) {
+        return __uint_as_float(__byte_perm(word(u, j >> 2), 0u, 0x4440 | (j & 3)));
+    } else {
+        const unsigned w = word(u, j >> 3), v = (j & 4) ? w >> 16 : w;
+        return __uint_as_float(v & (0xFu << (4 * (j & 3))));
+    }
+}
+
+// word_dot with the subnormal dequantisation: xw the lane's scaled inputs (x'), int8 t[r][e] = (S, N) of the word's
+// group e, int4 s4[r][e] = its four S and n[r][e] its N. The same fmas in the same order as word_dot.
+template <int BITS, int R, int NE>
+__device__ __forceinline__ void word_dot_dz(const float4* xw, const uint4 (&q)[R], const float2 (&t)[R][NE],
+                                            const float4 (&s4)[R][NE], const float (&n)[R][NE], float (&acc)[R]) {
+    constexpr int GS = 128 / BITS;
+#pragma unroll
+    for (int j4 = 0; j4 < GS / 4; j4++) {
+        const float4 x4 = xw[j4 * 32];
+        const float xv[4] = {x4.x, x4.y, x4.z, x4.w};
+#pragma unroll
+        for (int jj = 0; jj < 4; jj++) {
+            const int j = j4 * 4 + jj;
+#pragma unroll
+            for (int r = 0; r < R; r++) {
+                float w;
+                if constexpr (BITS == 8) {
+                    w = fmaf(dz_q<8>(q[r], j), t[r][j / 4].x, t[r][j / 4].y);
+                } else {
+                    const float4 s = s4[r][j / 4];
+                    const float sj = jj == 0 ? s.x : jj == 1 ? s.y : jj == 2 ? s.z : s.w;
+                    w = fmaf(dz_q<4>(q[r], j), sj, n[r][j / 4]);
+                }
+                acc[r] = fmaf(xv[jj], w, acc[r]);
+            }
+        }
+    }
+}
+
 // A weight word: read once, kept out of L1; not volatile, so the compiler may move it ahead of the computation.
 __device__ __forceinline__ uint4 ld_word(const unsigned char* p) {
     uint4 v;

@@ -23,7 +23,7 @@
 // FloatMath.silu.
 // Shared memory (dynamic): gdecode::smem_bytes.
 #include "chain.cuh"
-#include "gptq.cuh"
+#include "gptq_xp.cuh"
 
 #define GDECODE_NORM 1
 #define GDECODE_SILU 2
@@ -49,17 +49,6 @@
 
 namespace gdecode {
 
-__device__ __forceinline__ unsigned saddr(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
-__device__ __forceinline__ void cp_async8(void* dst, const void* src) {
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 8;" ::"r"(saddr(dst)), "l"(src) : "memory");
-}
-__device__ __forceinline__ void cp_async16(void* dst, const void* src) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(saddr(dst)), "l"(src) : "memory");
-}
-__device__ __forceinline__ void cp_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
-// Every group but the newest n has landed (for this thread: a __syncwarp makes them the warp's).
-template <int N> __device__ __forceinline__ void cp_wait() { asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory"); }
-
 // The parts of the dynamic shared memory, in bytes: xp (and NORM's weights in the same order), then each warp's two
 // table buffers (R rows of `groups` entries, padded to an even count: 16-byte aligned rows), then each warp's two
 // rest buffers (R rows of 4 * rest * bits bytes, a multiple of 16).
@@ -79,74 +68,13 @@ __host__ __device__ __forceinline__ int smem_bytes(int bits, int k, int groups, 
     return parts(bits, k, groups, norm, R, NW).total;
 }
 
-// xp index j's chunk and lane: j = (c / 4) * 128 + 4p + c % 4.
-__device__ __forceinline__ int xp_input(int j) { return ((j >> 7) * 4 + (j & 3)) * 32 + ((j >> 2) & 31); }
-__device__ __forceinline__ int xp_at(int c, int lane) { return (c >> 2) * 128 + lane * 4 + (c & 3); }
-
-// Stages the token's input row (row xrows[0] of x, or row 0) into xp, and (NORMED) normalises it in place
-// (numerics.md §4: inv = 1 / sqrt(canonical dot(x, x) / k + eps) by warp 0, lane p summing x[p], x[p + 32], ... as
-// inv::warp_dot does, then xn = nw * (x * inv)). Every thread must call it; it ends with a barrier.
-template <bool NORMED>
-__device__ __forceinline__ void stage_xp(float* xp, float* nwp, float& invs, const float* x, const int* xrows, int ldx,
-                                         int k, const float* nw, float eps, int warp, int lane) {
-    const float* xr = x + (xrows ? (long long)xrows[0] * ldx : 0LL);
-    const int chunks = k >> 5, xpn = ((chunks + 3) & ~3) * 32;
-    const bool vec = (ldx & 3) == 0 && (reinterpret_cast<unsigned long long>(x) & 15) == 0
-                     && (!NORMED || (reinterpret_cast<unsigned long long>(nw) & 15) == 0);
-    if (vec) {  // 16-byte loads, one round trip: input i = 32c + p at xp_at(c, p)
-#pragma unroll 4
-        for (int i4 = threadIdx.x; i4 < (k >> 2); i4 += blockDim.x) {
-            const float4 v = __ldg(reinterpret_cast<const float4*>(xr) + i4);
-            const int at = xp_at(i4 >> 3, (i4 & 7) * 4);
-            xp[at] = v.x;
-            xp[at + 4] = v.y;
-            xp[at + 8] = v.z;
-            xp[at + 12] = v.w;
-            if (NORMED) {
-                const float4 n = __ldg(reinterpret_cast<const float4*>(nw) + i4);
-                nwp[at] = n.x;
-                nwp[at + 4] = n.y;
-                nwp[at + 8] = n.z;
-                nwp[at + 12] = n.w;
-            }
-        }
-    } else {
-#pragma unroll 4
-        for (int j = threadIdx.x; j < xpn; j += blockDim.x) {
-            const int i = xp_input(j);
-            if (i < k) {
-                xp[j] = __ldg(xr + i);
-                if (NORMED) nwp[j] = __ldg(nw + i);
-            }
-        }
-    }
-    __syncthreads();
-    if (NORMED) {
-        if (warp == 0) {
-            float p = 0.0f;
-#pragma unroll 8
-            for (int c = 0; c < chunks; c++) {
-                const float v = xp[xp_at(c, lane)];
-                p = fmaf(v, v, p);
-            }
-#pragma unroll
-            for (int s = 16; s >= 1; s >>= 1) p = p + __shfl_down_sync(0xffffffffu, p, s);
-            if (lane == 0) invs = inv::inv_sqrt_canon(p / (float)k + eps);
-        }
-        __syncthreads();
-        const float invr = invs;
-        for (int j = threadIdx.x; j < xpn; j += blockDim.x)
-            if (xp_input(j) < k) xp[j] = nwp[j] * (xp[j] * invr);
-        __syncthreads();
-    }
-}
-
-template <int BITS, int R, int FLAGS, int NW, int D, int PF = 0>
+template <int BITS, int R, int FLAGS, int NW, int D, int PF = 0, bool DZ = false>
 __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const float2* tab, const float* x,
                                              const int* xrows, const float* nw, float eps, float* y, const float* bias,
                                              const float* resid, int rows, int k, int stride, int groups, int ldx) {
     constexpr int GS = 128 / BITS, NE = GS / 4;  // values and groups per word
     constexpr bool NORMED = (FLAGS & GDECODE_NORM) != 0;
+    static_assert(!DZ || BITS == 8, "DZ: int8 only here (int4 needs four scales per group)");
     extern __shared__ float4 sm4[];
     __shared__ float invs;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
@@ -229,7 +157,9 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
     // the weights are on their way; what the kernels before this one write is read only from here on (chain.cuh)
     inv::await_inputs();
     inv::release_next();
-    stage_xp<NORMED>(xp, xp + sp.xpn, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    bool dz = stage_xp<NORMED, DZ>(xp, xp + sp.xpn, invs, x, xrows, ldx, k, nw, eps, warp, lane);
+    // an input too large for DZ (never in a model's range, gptq.cuh): the row staged again, dequantised without it
+    if (DZ && !dz) stage_xp<NORMED, false>(xp, xp + sp.xpn, invs, x, xrows, ldx, k, nw, eps, warp, lane);
 
     unsigned ek[4];
 #pragma unroll
@@ -238,9 +168,19 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
 #pragma unroll
     for (int r = 0; r < R; r++) acc[r] = 0.0f;
     int cu = u0, cg = 0, cb = 0;  // the compute front: unit, word, buffer
-    const float2* tcur = tb;
+    float2* tcur = tb;
+    // DZ: the unit's (s, nz) entries, landed, rewritten in place as (S, N) (gptq.cuh)
+    auto to_dz = [&]() {
+        if (DZ && dz) {
+#pragma unroll
+            for (int r = 0; r < R; r++)
+                for (int g = lane; g < groups; g += 32) tcur[r * sp.gpad + g] = inv::dz_entry8(tcur[r * sp.gpad + g]);
+            __syncwarp();
+        }
+    };
     cp_wait<1>();
     __syncwarp();
+    if (u0 < u1) to_dz();
     for (int base = 0; base < total; base += D) {
 #pragma unroll
         for (int d = 0; d < D; d++) {
@@ -255,8 +195,15 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                         t[r][e + 1] = make_float2(v.z, v.w);
                     }
                 }
-                inv::word_dot<BITS, R, 4>(reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane, qb[d], t, ek,
-                                          acc);
+                if (DZ && dz) {
+                    float4 s4[R][NE];
+                    float n4[R][NE];
+                    inv::word_dot_dz<BITS, R, NE>(reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane,
+                                                  qb[d], t, s4, n4, acc);
+                } else {
+                    inv::word_dot<BITS, R, 4>(reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane, qb[d], t,
+                                              ek, acc);
+                }
                 load(qb[d]);  // word base + d + D into the slot just used
                 if (++cg == G) {  // the unit's last word: its rest, the tree, the fused steps
                     cg = 0;
@@ -266,7 +213,8 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
 #pragma unroll
                         for (int r = 0; r < R; r++) {
                             const float2 e = tcur[r * sp.gpad + (c >> 2)];
-                            const float q = inv::qf_at<BITS>(rb + (cb * R + r) * sp.restb, lane * rest + j);
+                            const float q = DZ && dz ? __uint_as_float(rb[(cb * R + r) * sp.restb + lane * rest + j])
+                                               : inv::qf_at<BITS>(rb + (cb * R + r) * sp.restb, lane * rest + j);
                             acc[r] = fmaf(xv, fmaf(q, e.x, e.y), acc[r]);
                         }
                     }
@@ -286,6 +234,7 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                     tcur = tb + cb * R * sp.gpad;
                     cp_wait<1>();
                     __syncwarp();
+                    if (cu < u1) to_dz();
                 }
             }
         }

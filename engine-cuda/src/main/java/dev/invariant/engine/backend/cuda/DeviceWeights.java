@@ -49,10 +49,11 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
 
     /**
      * GPTQ rows ({@link GptqRows}) on the device: packed values {@code stride} bytes apart, the (scale, -zero·scale)
-     * table, the group ids and, for act-order stacks of distinct g_idx, each row's part (else null).
+     * table, the group ids and, for act-order stacks of distinct g_idx, each row's part (else null);
+     * {@code tabz}: {@link GptqRows#tabz} (else null).
      */
     record Gptq(CUdeviceptr q, CUdeviceptr tab, CUdeviceptr gidx, CUdeviceptr rowPart, int bits, int rows, int cols,
-                int stride, int groups, int gsz, long bytes) implements Projection {
+                int stride, int groups, int gsz, long bytes, CUdeviceptr tabz) implements Projection {
     }
 
     /** One decoder layer; {@code qkvBias} (Qwen2) and {@code qNorm}/{@code kNorm} (Qwen3) are null where absent. */
@@ -110,15 +111,20 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             CUdeviceptr qp = ctx.alloc(q.byteSize());
             ctx.upload(qp, 0, q);
             CUdeviceptr rowPart = r.rowPart() == null ? null : ints(ctx, tmp, r.rowPart());
-            // gptq_stream.cu copies table slices in whole 16-byte units: the table is readable 16 bytes past its end
-            MemorySegment tab = tmp.allocate(4L * r.tab().length + 16, 16);
-            MemorySegment.copy(r.tab(), 0, tab, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0,
-                    r.tab().length);
-            CUdeviceptr tp = ctx.alloc(tab.byteSize());
-            ctx.upload(tp, 0, tab);
-            return new Gptq(qp, tp, ints(ctx, tmp, r.gidx()), rowPart, r.bits(), r.rows(), r.cols(),
-                    r.stride(), r.groups(), r.gsz(), r.bytes());
+            float[] tabz = r.tabz();
+            return new Gptq(qp, table(ctx, tmp, r.tab()), ints(ctx, tmp, r.gidx()), rowPart, r.bits(), r.rows(), r.cols(),
+                    r.stride(), r.groups(), r.gsz(), r.bytes(), tabz == null ? null : table(ctx, tmp, tabz));
         }
+    }
+
+    /** A table of floats on the device, readable 16 bytes past its end (gptq_stream.cu copies whole 16-byte units). */
+    private static CUdeviceptr table(CudaContext ctx, Arena tmp, float[] t) {
+        MemorySegment seg = tmp.allocate(4L * t.length + 16, 16);
+        MemorySegment.copy(t, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0,
+                t.length);
+        CUdeviceptr p = ctx.alloc(seg.byteSize());
+        ctx.upload(p, 0, seg);
+        return p;
     }
 
     private static <T> T join(CompletableFuture<T> f) {

@@ -26,9 +26,9 @@ final class GptqDirect {
         return switch (variant) {
             case "auto" -> bits == 8;
             case "direct" -> true;
-            case "decode", "stream" -> false;
+            case "decode", "stream", "pipe" -> false;
             default -> throw new IllegalArgumentException(
-                    Kernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
+                    Kernels.GPTQ_VARIANT + " is auto, pipe, decode, direct or stream, not " + variant);
         };
     }
 
