@@ -119,7 +119,7 @@ static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIREC
 // then int4 [fN: N words past the loads requested into L2]. The first is the kernel file's default. Measured before
 // and left out here (docs/benchmarks.md, 2026-12-02): 2x16w3,2, 2x16w4,3, 2x20w3,2, 2x24w2,2, 4x16w2,1, 4x16w3,2,
 // 4x12w3,2, 2x24w2,2f16 (all slower than 2x32w2,1 or their f8 twins).
-// z: the subnormal dequantisation (gptq.cuh, DZ; int8 only here). 2026-12-03: fewer warps with more words in flight
+// z: the subnormal dequantisation (gptq.cuh, DZ; int4 since 2026-12-03: four scales per group made on chip per unit). 2026-12-03: fewer warps with more words in flight
 // per row (registers: 95 at 20 warps x 5 words, 117-123 at 16 warps, 79 at 24 warps; none spill), for the projections
 // whose units fill the warps once (o, down: 2,560 units of 2 rows, 2,640 warps at 20 per multiprocessor), and words
 // requested into L2 ahead of the 32-warp ring.
@@ -131,14 +131,11 @@ __global__ void __launch_bounds__(32 * NW, 1) gdec_var(GV_ARGS) {
 struct DecShape { int r, warps, d8, d4; const void* (*fn)(int bits, int flags, bool act); int pf; bool dz; };
 template <int R, int NW, int D8, int D4, int PF, bool DZ = false>
 const void* gdec_fn(int bits, int flags, bool act) {
-    if (act || (DZ && bits != 8)) return nullptr;
+    if (act) return nullptr;
     if (bits == 8) return flags == 0 ? (const void*)gdec_var<8, R, 0, NW, D8, PF, DZ>
                         : flags == 1 ? (const void*)gdec_var<8, R, 1, NW, D8, PF, DZ> : (const void*)gdec_var<8, R, 3, NW, D8, PF, DZ>;
-    if constexpr (!DZ) {
-        return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4, PF>
-             : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4, PF> : (const void*)gdec_var<4, R, 3, NW, D4, PF>;
-    }
-    return nullptr;
+    return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4, PF, DZ>
+         : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4, PF, DZ> : (const void*)gdec_var<4, R, 3, NW, D4, PF, DZ>;
 }
 #define GDE(R, NW, D8, D4, PF) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4, PF>, PF}
 #define GDEZ(R, NW, D8, D4, PF) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4, PF, true>, PF, true}
@@ -147,14 +144,17 @@ static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDE
                                     GDE(2, 20, 3, 3, 0), GDE(2, 20, 4, 4, 0), GDE(2, 20, 5, 5, 0),
                                     GDE(2, 16, 5, 5, 0), GDE(2, 16, 7, 7, 0), GDE(2, 24, 2, 2, 0),
                                     GDE(2, 24, 3, 3, 0), GDE(1, 20, 5, 5, 0), GDE(2, 32, 2, 1, 2),
-                                    GDE(2, 32, 2, 1, 4)};
+                                    GDE(2, 32, 2, 1, 4), GDEZ(2, 20, 3, 3, 0), GDEZ(2, 24, 2, 2, 0)};
 // Shapes per projection (qkv, o, gate/up, down), by the names of g_decode's rows.
 static const char* const g_mixes[][4] = {
     {"decode 2x32w2,1", "decode 2x20w5,5", "decode 2x32w2,1", "decode 2x20w4,4"},
     {"decode 2x32w2,1", "decode 2x20w5,5", "decode 2x32w2,1", "decode 2x20w5,5"},
     {"decode 2x32w2,1", "decode 2x16w5,5", "decode 2x32w2,1", "decode 2x16w7,7"},
     {"decode 2x24w3,3", "decode 2x20w5,5", "decode 2x24w3,3", "decode 2x20w5,5"},
-    {"decode 2x32w2,1", "decode 2x20w3,3", "decode 2x32w2,1", "decode 2x20w3,3"}};
+    {"decode 2x32w2,1", "decode 2x20w3,3", "decode 2x32w2,1", "decode 2x20w3,3"},
+    {"decode 2x32w2,1z", "decode 2x20w3,3z", "decode 2x32w2,1z", "decode 2x20w3,3z"},
+    {"decode 2x32w2,1z", "decode 2x20w5,5", "decode 2x32w2,1z", "decode 2x20w5,5"},
+    {"decode 2x24w2,2z", "decode 2x20w3,3z", "decode 2x24w2,2z", "decode 2x20w3,3z"}};
 #undef GDE
 #undef GDEZ
 
@@ -235,7 +235,8 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
         void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
                         &rows, &k, &stride, &groups, &ldx};
         const int r = (flags & 2) && sh.r < 2 ? 2 : sh.r;
-        launch(sh.fn(bits, flags, act), g_sms, 32 * sh.warps, args, gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps), st);
+        launch(sh.fn(bits, flags, act), g_sms, 32 * sh.warps, args,
+               gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps, sh.dz && bits == 4), st);
         return;
     }
     const Shape& sh = g_shapes[v.shape];
@@ -371,7 +372,8 @@ int main(int argc, char** argv) {
                     for (int o = 0; o < 4; o++) {  // qkv and gate/up with the norm (layer()), gate/up with 2 rows at least
                         const DecShape& sh = g_decode[part(v, o).shape];
                         need = std::max(need, gdecode::smem_bytes(bits, ws[o]->k, ws[o]->groups, o == 0 || o == 2,
-                                                                  o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps));
+                                                                  o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps,
+                                                                  sh.dz && bits == 4));
                     }
                     if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
                 }
