@@ -46,17 +46,6 @@
 #ifndef GDECODE_PF
 #define GDECODE_PF 0
 #endif
-// The deep shape, for projections whose units of GDECODE_R rows fill GDECODE_DEEP_WARPS warps per multiprocessor at
-// most once (GptqDecode.shape): fewer warps, so registers for more words in flight per row.
-#ifndef GDECODE_DEEP_WARPS
-#define GDECODE_DEEP_WARPS 20
-#endif
-#ifndef GDECODE_DEEP_D
-#define GDECODE_DEEP_D 5
-#endif
-#ifndef GDECODE4_DEEP_D
-#define GDECODE4_DEEP_D 5
-#endif
 
 namespace gdecode {
 
@@ -269,23 +258,21 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
 
 }  // namespace gdecode
 
-// Named gptq_decode_int<bits>_g128[_deep][_norm[_silu]] at NW warps, D words in flight per row; the arguments of
-// gptq_stream.cu's kernels (gidx, rowPart and gsz unused: groups of 128 only).
-#define GDECODE(name, BITS, FLAGS, NW, D)                                                                               \
-    INV_EXTERN void __launch_bounds__(32 * NW, 1)                                                                     \
+// Named gptq_decode_int<bits>_g128[_norm[_silu]] at the GDECODE_* shape; the arguments of gptq_stream.cu's kernels
+// (gidx, rowPart and gsz unused: groups of 128 only).
+#define GDECODE(name, BITS, FLAGS, D)                                                                                   \
+    INV_EXTERN void __launch_bounds__(32 * GDECODE_WARPS, 1)                                                          \
         name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
              const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,  \
              int k, int stride, int groups, int ldx) {                                                                 \
-        gdecode::gdecode_impl<BITS, ((FLAGS) & GDECODE_SILU) && GDECODE_R < 2 ? 2 : GDECODE_R, FLAGS, NW, D,           \
+        gdecode::gdecode_impl<BITS, ((FLAGS) & GDECODE_SILU) && GDECODE_R < 2 ? 2 : GDECODE_R, FLAGS, GDECODE_WARPS, D, \
                               GDECODE_PF>(                                                                     \
             Wq, tab, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);                                \
     }
-#define GDECODE_FUSED(base, BITS, NW, D)                   \
-    GDECODE(base, BITS, 0, NW, D)                          \
-    GDECODE(base##_norm, BITS, GDECODE_NORM, NW, D)        \
-    GDECODE(base##_norm_silu, BITS, GDECODE_NORM | GDECODE_SILU, NW, D)
+#define GDECODE_FUSED(base, BITS, D)                   \
+    GDECODE(base, BITS, 0, D)                          \
+    GDECODE(base##_norm, BITS, GDECODE_NORM, D)        \
+    GDECODE(base##_norm_silu, BITS, GDECODE_NORM | GDECODE_SILU, D)
 
-GDECODE_FUSED(gptq_decode_int8_g128, 8, GDECODE_WARPS, GDECODE_D)
-GDECODE_FUSED(gptq_decode_int4_g128, 4, GDECODE_WARPS, GDECODE4_D)
-GDECODE_FUSED(gptq_decode_int8_g128_deep, 8, GDECODE_DEEP_WARPS, GDECODE_DEEP_D)
-GDECODE_FUSED(gptq_decode_int4_g128_deep, 4, GDECODE_DEEP_WARPS, GDECODE4_DEEP_D)
+GDECODE_FUSED(gptq_decode_int8_g128, 8, GDECODE_D)
+GDECODE_FUSED(gptq_decode_int4_g128, 4, GDECODE4_D)

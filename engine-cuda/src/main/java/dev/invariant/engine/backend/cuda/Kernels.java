@@ -94,11 +94,8 @@ final class Kernels {
     private final String gptqVariant = System.getProperty(GPTQ_VARIANT, GptqDirect.DEFAULT_VARIANT);
     /** [bits 8/4][fused]: gptq_direct.cu's kernels, loaded only where GptqDirect.loads says so (else null). */
     private final CUfunction[][] gptqDirect = new CUfunction[2][3];
-    /**
-     * [bits 8/4][shape: GptqDecode.SHAPES][fused]: gptq_decode.cu's kernels, loaded only where GptqDecode.loads says so
-     * (else null).
-     */
-    private final CUfunction[][][] gptqDecode = new CUfunction[2][GptqDecode.SHAPES.size()][3];
+    /** [bits 8/4][fused]: gptq_decode.cu's kernels, loaded only where GptqDecode.loads says so (else null). */
+    private final CUfunction[][] gptqDecode = new CUfunction[2][3];
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
@@ -229,12 +226,11 @@ final class Kernels {
                     gptqDirect[b][f] = df;
                 }
             }
-            for (int s = 0; s < GptqDecode.SHAPES.size() && GptqDecode.loads(gptqVariant, b == 0 ? 8 : 4); s++) {
+            if (GptqDecode.loads(gptqVariant, b == 0 ? 8 : 4)) {
                 for (int f = 0; f < 3; f++) {
-                    CUfunction df = dependentFn("gptq_decode",
-                            GptqDecode.name(b == 0 ? 8 : 4, GptqDecode.SHAPES.get(s), fused[f]));
+                    CUfunction df = dependentFn("gptq_decode", GptqDecode.name(b == 0 ? 8 : 4, fused[f]));
                     cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
-                    gptqDecode[b][s][f] = df;
+                    gptqDecode[b][f] = df;
                 }
             }
         }
@@ -435,11 +431,10 @@ final class Kernels {
      */
     private OneToken gptqOneToken(DeviceWeights.Gptq w, Fused fused, boolean normed) {
         int k = w.cols();
-        GptqDecode.Shape ds = GptqDecode.shape(w.rows(), ctx.multiprocessors);
-        CUfunction decode = gptqDecode[w.bits() == 8 ? 0 : 1][GptqDecode.SHAPES.indexOf(ds)][fused.ordinal()];
-        int decodeSmem = GptqDecode.smem(w.bits(), k, w.groups(), normed, fused == Fused.NORM_SILU, ds);
+        CUfunction decode = gptqDecode[w.bits() == 8 ? 0 : 1][fused.ordinal()];
+        int decodeSmem = GptqDecode.smem(w.bits(), k, w.groups(), normed, fused == Fused.NORM_SILU);
         if (decode != null && GptqDecode.takes(w.bits(), w.gsz(), k) && decodeSmem <= matvecSmem) {
-            return new OneToken(decode, ctx.multiprocessors, 32 * ds.warps(), decodeSmem);
+            return new OneToken(decode, ctx.multiprocessors, 32 * GptqDecode.WARPS, decodeSmem);
         }
         CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
         int directSmem = GptqDirect.smem(w.bits(), k, normed);

@@ -96,7 +96,7 @@ class CudaMatchesCpuTest {
 
     /**
      * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 and int4 on kernels/
-     * gptq_decode.cu, at both of its shapes: GptqDecodeTest), decode (the same as unset, by name), stream (int8 on gptq_stream.cu) and direct (int8 on
+     * gptq_decode.cu), decode (the same as unset, by name), stream (int8 on gptq_stream.cu) and direct (int8 on
      * gptq_direct.cu, auto's kernel for int8 rows gptq_decode.cu does not take or fit); the FFN's 2,816 inputs leave a
      * rest after the rows' whole words.
      */

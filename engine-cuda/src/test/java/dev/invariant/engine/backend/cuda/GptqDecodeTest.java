@@ -26,17 +26,12 @@ class GptqDecodeTest {
     @Test
     void shapeIsTheKernelSources() throws IOException {
         Map<String, String> defs = new HashMap<>();
-        Matcher m = Pattern.compile("(?m)^#define GDECODE(_R|_WARPS|_DEEP_WARPS) (\\w+)$").matcher(Files.readString(SOURCE));
+        Matcher m = Pattern.compile("(?m)^#define GDECODE(_R|_WARPS) (\\w+)$").matcher(Files.readString(SOURCE));
         while (m.find()) defs.put(m.group(1), m.group(2));
-        assertEquals(Map.of("_R", String.valueOf(GptqDecode.ROWS), "_WARPS", String.valueOf(GptqDecode.WARPS),
-                "_DEEP_WARPS", String.valueOf(GptqDecode.DEEP_WARPS)), defs);
-        assertEquals("gptq_decode_int4_g128_norm", GptqDecode.name(4, GptqDecode.WIDE, "_norm"));
-        assertEquals("gptq_decode_int8_g128_deep_norm_silu", GptqDecode.name(8, GptqDecode.DEEP, "_norm_silu"));
-        String src = Files.readString(SOURCE);
-        assertTrue(src.contains("GDECODE_FUSED(gptq_decode_int8_g128, 8, GDECODE_WARPS,"));
-        assertTrue(src.contains("GDECODE_FUSED(gptq_decode_int4_g128, 4, GDECODE_WARPS,"));
-        assertTrue(src.contains("GDECODE_FUSED(gptq_decode_int8_g128_deep, 8, GDECODE_DEEP_WARPS,"));
-        assertTrue(src.contains("GDECODE_FUSED(gptq_decode_int4_g128_deep, 4, GDECODE_DEEP_WARPS,"));
+        assertEquals(Map.of("_R", String.valueOf(GptqDecode.ROWS), "_WARPS", String.valueOf(GptqDecode.WARPS)), defs);
+        assertEquals("gptq_decode_int4_g128_norm", GptqDecode.name(4, "_norm"));
+        assertTrue(Files.readString(SOURCE).contains("GDECODE_FUSED(gptq_decode_int8_g128, 8,"));
+        assertTrue(Files.readString(SOURCE).contains("GDECODE_FUSED(gptq_decode_int4_g128, 4,"));
     }
 
     @Test
@@ -44,39 +39,19 @@ class GptqDecodeTest {
         int r = GptqDecode.rows(false);
         int w = GptqDecode.WARPS;
         // Qwen1.5-14B down, int8: 428 chunks = 26 words of 16 + a rest of 12; 107 groups, padded to 108
-        assertEquals(4 * 13696 + w * 2 * r * 108 * 8 + w * 2 * r * 32 * 12, GptqDecode.smem(8, 13696, 107, false, false, GptqDecode.WIDE));
+        assertEquals(4 * 13696 + w * 2 * r * 108 * 8 + w * 2 * r * 32 * 12, GptqDecode.smem(8, 13696, 107, false, false));
         // int4: 13 words of 32 + a rest of 12 (16 bytes per rest chunk)
-        assertEquals(4 * 13696 + w * 2 * r * 108 * 8 + w * 2 * r * 16 * 12, GptqDecode.smem(4, 13696, 107, false, false, GptqDecode.WIDE));
+        assertEquals(4 * 13696 + w * 2 * r * 108 * 8 + w * 2 * r * 16 * 12, GptqDecode.smem(4, 13696, 107, false, false));
         // gate/up with the norm: the input row and its weights, no rest; SILU's pairs take 2 rows at least
         int rs = GptqDecode.rows(true);
         assertTrue(rs >= 2 && rs % 2 == 0);
-        assertEquals(2 * 4 * 5120 + w * 2 * rs * 40 * 8, GptqDecode.smem(8, 5120, 40, true, true, GptqDecode.WIDE));
+        assertEquals(2 * 4 * 5120 + w * 2 * rs * 40 * 8, GptqDecode.smem(8, 5120, 40, true, true));
         // a row of chunks not a multiple of 4 is rounded up to whole 16-byte x loads
-        assertEquals(4 * 96 * 32 + w * 2 * r * 24 * 8 + w * 2 * r * 32 * 13, GptqDecode.smem(8, 93 * 32, 24, false, false, GptqDecode.WIDE));
-        // the deep shape: the same parts for its fewer warps
-        int d = GptqDecode.DEEP_WARPS;
-        assertEquals(4 * 13696 + d * 2 * r * 108 * 8 + d * 2 * r * 16 * 12,
-                GptqDecode.smem(4, 13696, 107, false, false, GptqDecode.DEEP));
+        assertEquals(4 * 96 * 32 + w * 2 * r * 24 * 8 + w * 2 * r * 32 * 13, GptqDecode.smem(8, 93 * 32, 24, false, false));
         for (int bits : new int[] {8, 4}) {
-            for (GptqDecode.Shape s : GptqDecode.SHAPES) {
-                assertTrue(GptqDecode.smem(bits, 5120, 40, true, true, s) <= H200_SMEM);
-                assertTrue(GptqDecode.smem(bits, 13696, 107, false, false, s) <= H200_SMEM);
-            }
+            assertTrue(GptqDecode.smem(bits, 5120, 40, true, true) <= H200_SMEM);
+            assertTrue(GptqDecode.smem(bits, 13696, 107, false, false) <= H200_SMEM);
         }
-    }
-
-    @Test
-    void deepShapeWhereItsUnitsFillTheWarpsOnce() {
-        // Qwen1.5-14B on 132 multiprocessors: o and down (5,120 rows: 2,560 units, 2,640 deep warps) deep; qkv
-        // (15,360 rows) and gate/up (27,392) wide
-        assertEquals(GptqDecode.DEEP, GptqDecode.shape(5120, 132));
-        assertEquals(GptqDecode.WIDE, GptqDecode.shape(15360, 132));
-        assertEquals(GptqDecode.WIDE, GptqDecode.shape(27392, 132));
-        assertEquals(GptqDecode.DEEP, GptqDecode.shape(2 * 132 * GptqDecode.DEEP_WARPS, 132));
-        assertEquals(GptqDecode.WIDE, GptqDecode.shape(2 * 132 * GptqDecode.DEEP_WARPS + 1, 132));
-        // CudaMatchesCpuTest's wide models (hidden 1024, 8 + 2 x 2 heads of 128, FFN 2816) reach both on an H200: qkv, o, down deep, gate/up wide
-        assertEquals(GptqDecode.DEEP, GptqDecode.shape((8 + 2 * 2) * 128, 132));
-        assertEquals(GptqDecode.WIDE, GptqDecode.shape(2 * 2816, 132));
     }
 
     @Test

@@ -60,7 +60,7 @@ class GptqDirectTest {
         }
         // why auto keeps it: Qwen2.5-32B's down projection (k 27,648, 216 groups) does not fit gptq_decode.cu's
         // per-warp table buffers, but fits here
-        assertTrue(GptqDecode.smem(8, 27648, 216, false, false, GptqDecode.shape(5120, 132)) > H200_SMEM);
+        assertTrue(GptqDecode.smem(8, 27648, 216, false, false) > H200_SMEM);
         assertTrue(GptqDirect.smem(8, 27648, false) <= H200_SMEM);
         assertTrue(GptqDirect.takes(128));
         assertFalse(GptqDirect.takes(0));
