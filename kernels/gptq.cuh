@@ -48,11 +48,10 @@ template <int BITS> __device__ __forceinline__ float qf16(uint4 u, int j, const 
 }
 
 // One 16-byte word of each of R rows against its GS = 128 / BITS inputs, in increasing j: acc[r] = fmaf(x_j,
-// fmaf((q_j - o), t[r][j / GQ].x, t[r][j / GQ].y), acc[r]) (numerics.md, GPTQ). xw: this lane's first input as a
-// float4 of the lane-major staged row, the next one 32 float4 on.
-template <int BITS, int R, int GQ, int NE>
-__device__ __forceinline__ void word_dot(const float4* xw, const uint4 (&q)[R], const float2 (&t)[R][NE],
-                                         const unsigned (&ek)[4], float (&acc)[R]) {
+// deq(q[r], r, j), acc[r]) (numerics.md, GPTQ), deq the weight's dequantisation (Biased or Subnormal8 below). xw: this
+// lane's first input as a float4 of the lane-major staged row, the next one 32 float4 on.
+template <int BITS, int R, class Deq>
+__device__ __forceinline__ void word_dot(const float4* xw, const uint4 (&q)[R], const Deq& deq, float (&acc)[R]) {
     constexpr int GS = 128 / BITS;
 #pragma unroll
     for (int j4 = 0; j4 < GS / 4; j4++) {
@@ -62,11 +61,20 @@ __device__ __forceinline__ void word_dot(const float4* xw, const uint4 (&q)[R], 
         for (int jj = 0; jj < 4; jj++) {
             const int j = j4 * 4 + jj;
 #pragma unroll
-            for (int r = 0; r < R; r++)
-                acc[r] = fmaf(xv[jj], fmaf(qf16<BITS>(q[r], j, ek), t[r][j / GQ].x, t[r][j / GQ].y), acc[r]);
+            for (int r = 0; r < R; r++) acc[r] = fmaf(xv[jj], deq(q[r], r, j), acc[r]);
         }
     }
 }
+
+// The CPU's dequantisation: fmaf((q_j - o), t[r][j / GQ].x, t[r][j / GQ].y), (q - o) made under the exponent words ek
+// (qf16), t[r][e] the (s, nz) entry of the word's group e.
+template <int BITS, int R, int GQ, int NE> struct Biased {
+    const float2 (&t)[R][NE];
+    const unsigned (&ek)[4];
+    __device__ __forceinline__ float operator()(uint4 u, int r, int j) const {
+        return fmaf(qf16<BITS>(u, j, ek), t[r][j / GQ].x, t[r][j / GQ].y);
+    }
+};
 
 // The subnormal dequantisation (DZ): the raw q of byte b (int8) or nibble n (int4) masked in place in an otherwise
 // zero word is, read as a binary32, q * 2^(p - 149) exactly (p = 8b or 4n; every bit below bit 24 weighs 2^-149 there),
@@ -84,11 +92,6 @@ __device__ __forceinline__ float dz_x(float x) { return x * 0x1p38f; }
 __device__ __forceinline__ float2 dz_entry8(float2 e) {
     return make_float2(e.x * 0x1p111f, fmaf(-128.0f, e.x, e.y) * 0x1p-38f);
 }
-// int4: the four S of a group's values, nibble positions p = 0, 4, 8, 12 of a 16-bit half, and N (nz = -z s).
-__device__ __forceinline__ float4 dz_scales4(float2 e) {
-    return make_float4(e.x * 0x1p111f, e.x * 0x1p107f, e.x * 0x1p103f, e.x * 0x1p99f);
-}
-__device__ __forceinline__ float dz_n4(float2 e) { return e.y * 0x1p-38f; }
 
 // F of value j (0 .. 128 / BITS - 1) of a 16-byte word: int8 byte j & 3 of word j / 4 moved to bits 0..7 (one PRMT),
 // int4 nibble j & 3 of the 16-bit half (j & 4) of word j / 8 masked in place (one LOP3; the upper half shifted once).
@@ -101,34 +104,14 @@ template <int BITS> __device__ __forceinline__ float dz_q(uint4 u, int j) {
     }
 }
 
-// word_dot with the subnormal dequantisation: xw the lane's scaled inputs (x'), int8 t[r][e] = (S, N) of the word's
-// group e, int4 s4[r][e] = its four S and n[r][e] its N. The same fmas in the same order as word_dot.
-template <int BITS, int R, int NE>
-__device__ __forceinline__ void word_dot_dz(const float4* xw, const uint4 (&q)[R], const float2 (&t)[R][NE],
-                                            const float4 (&s4)[R][NE], const float (&n)[R][NE], float (&acc)[R]) {
-    constexpr int GS = 128 / BITS;
-#pragma unroll
-    for (int j4 = 0; j4 < GS / 4; j4++) {
-        const float4 x4 = xw[j4 * 32];
-        const float xv[4] = {x4.x, x4.y, x4.z, x4.w};
-#pragma unroll
-        for (int jj = 0; jj < 4; jj++) {
-            const int j = j4 * 4 + jj;
-#pragma unroll
-            for (int r = 0; r < R; r++) {
-                float w;
-                if constexpr (BITS == 8) {
-                    w = fmaf(dz_q<8>(q[r], j), t[r][j / 4].x, t[r][j / 4].y);
-                } else {
-                    const float4 s = s4[r][j / 4];
-                    const float sj = jj == 0 ? s.x : jj == 1 ? s.y : jj == 2 ? s.z : s.w;
-                    w = fmaf(dz_q<4>(q[r], j), sj, n[r][j / 4]);
-                }
-                acc[r] = fmaf(xv[jj], w, acc[r]);
-            }
-        }
+// int8 in the subnormal form (DZ): fmaf(F, S, N), t[r][e] = (S, N) of the word's group e (dz_entry8); the input row
+// staged as x'.
+template <int R, int NE> struct Subnormal8 {
+    const float2 (&t)[R][NE];
+    __device__ __forceinline__ float operator()(uint4 u, int r, int j) const {
+        return fmaf(dz_q<8>(u, j), t[r][j / 4].x, t[r][j / 4].y);
     }
-}
+};
 
 // A weight word: read once, kept out of L1; not volatile, so the compiler may move it ahead of the computation.
 __device__ __forceinline__ uint4 ld_word(const unsigned char* p) {

@@ -195,15 +195,9 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                         t[r][e + 1] = make_float2(v.z, v.w);
                     }
                 }
-                if (DZ && dz) {
-                    float4 s4[R][NE];
-                    float n4[R][NE];
-                    inv::word_dot_dz<BITS, R, NE>(reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane,
-                                                  qb[d], t, s4, n4, acc);
-                } else {
-                    inv::word_dot<BITS, R, 4>(reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane, qb[d], t,
-                                              ek, acc);
-                }
+                const float4* xw = reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane;
+                if (DZ && dz) inv::word_dot<BITS, R>(xw, qb[d], inv::Subnormal8<R, NE>{t}, acc);
+                else inv::word_dot<BITS, R>(xw, qb[d], inv::Biased<BITS, R, 4, NE>{t, ek}, acc);
                 load(qb[d]);  // word base + d + D into the slot just used
                 if (++cg == G) {  // the unit's last word: its rest, the tree, the fused steps
                     cg = 0;

@@ -1,7 +1,8 @@
 // One token's GPTQ int8/int4 projections with chunk-aligned groups (the decode step at batch 1), the packed rows read
 // straight into registers: gptq_stream.cu's values, order and fusions without its shared-memory ring. The engine's
-// int8 group-128 kernel where gptq_decode.cu (faster) does not take the rows (2 rows x 20 warps, 2 words in flight,
-// see the GDIRECT_* defines); int4 takes it only with -Dinvariant.cuda.gptq-variant=direct.
+// int8 group-128 kernel where gptq_decode.cu (faster) does not take the rows or they do not fit its shared memory
+// (e.g. k 27,648: Qwen2.5-32B's down projection), 2 rows x 20 warps, 2 words in flight (the GDIRECT_* defines). Its
+// int4 is built by the benchmark only: slower than gptq_stream.cu and gptq_decode.cu in every measured shape.
 // Canonical order: W = 32 partials (fewer for k < 32), P[i mod W] = fmaf(x[i], w[i], P[i mod W]) in increasing i, then
 // the halving tree s = W/2, ..., 1 (lane q adding lane q + s).
 // Dequantisation, per weight, the CPU's one operation: w = fmaf((float) (q - o), s, nz), o = 128 (int8) or 0 (int4),
@@ -35,7 +36,7 @@
 // 147.20 (roofline 84.45; qkv 36.17, o 15.38, gate/up 62.74, down 33.41), against 160.56 for gptq_stream.cu and 181.44
 // at 2 x 16 warps, 3 / 1: the engine's int8 group-128 default. 20 warps make 2,640 on 132 multiprocessors, so the
 // 5,120-row projections (o, down) take one round of 2-row units. int4 at this shape 144.19 (best 142.70 at 2 x 16,
-// 4 / 2) against gptq_stream.cu's 135.93: int4 stays streamed unless gptq-variant=direct.
+// 4 / 2) against gptq_stream.cu's 135.93 (gptq_decode.cu 108.48, 2026-12-02 16:48): no int4 kernel for the engine.
 #ifndef GDIRECT_R
 #define GDIRECT_R 2
 #endif
@@ -180,7 +181,7 @@ __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const floa
                 }
                 load(qb[d]);  // item base + d + D into the slot just emptied
                 loadt(tbuf[d % TD]);  // and entries of item base + d + TD
-                if (G > 0) inv::word_dot<BITS, R, GQ>(xp + cg * (GS / 4) * 32 + lane, q, t, ek, acc);
+                if (G > 0) inv::word_dot<BITS, R>(xp + cg * (GS / 4) * 32 + lane, q, inv::Biased<BITS, R, GQ, NE>{t, ek}, acc);
                 if (++cg == NI) {  // the unit's last word: its rest and tail, the tree, the fused steps
                     cg = 0;
                     const int row0 = cu * R;
@@ -231,4 +232,3 @@ __device__ __forceinline__ void gdirect_impl(const unsigned char* Wq, const floa
     GDIRECT(base##_norm_silu, BITS, GDIRECT_NORM | GDIRECT_SILU, D, TD)
 
 GDIRECT_FUSED(gptq_direct_int8_g128, 8, GDIRECT_D, GDIRECT_TD)
-GDIRECT_FUSED(gptq_direct_int4_g128, 4, GDIRECT4_D, GDIRECT4_TD)

@@ -1,4 +1,4 @@
-// The input row of the one-token GPTQ kernels (gptq_decode.cu, gptq_pipe.cu) staged in lane-major order, with the
+// The input row of the one-token GPTQ kernel gptq_decode.cu staged in lane-major order, with the
 // fused RMSNorm (numerics.md §4; CPU twin numerics/RmsNorm.apply) and, for the subnormal dequantisation (gptq.cuh,
 // DZ), scaled by 2^(149 - DZ_A) after every other step (exact); and the cp.async moves the kernels stage with.
 #pragma once

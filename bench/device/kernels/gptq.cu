@@ -13,13 +13,12 @@
 // and prints µs per layer, GB/s of the bytes the kernels read (packed q and the (s, nz) tables) and the fraction of
 // the copy bandwidth measured in the same run.
 // Build: bench/device/kernels/build (nvcc, portable flags). Run: gptq [--layers N] [--reps N] [--pdl] [--only NAME-PART,...]
-// (--pdl: gptq_decode.cu and gptq_pipe.cu launched as dependent launches, as the engine launches them; --big: one input
+// (--pdl: gptq_decode.cu launched as dependent launches, as the engine launches them; --big: one input
 // of the o projection 2^100, where the kernels with the subnormal dequantisation fall back to the biased one).
 #include "../../../kernels/gptq_matvec.cu"
 #include "../../../kernels/gptq_stream.cu"
 #include "../../../kernels/gptq_direct.cu"
 #include "../../../kernels/gptq_decode.cu"
-#include "../../../kernels/gptq_pipe.cu"
 #include "gptq_lin.cuh"
 
 #include <cstring>
@@ -28,10 +27,10 @@
 struct Layer { Lin qkv, o, gu, d; float *nIn, *nPost, *bias; };
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 // kind 0: reference, 1: gptq_matvec, 2: gptq_stream (g_shapes[shape]), 3: gptq_direct (g_direct[shape]),
-// 4: gptq_decode (g_decode[shape]), 6: gptq_pipe (g_pipe[shape])
+// 4: gptq_decode (g_decode[shape])
 struct Variant { std::string name; int kind; int shape; };
 static int g_sms, g_smem;
-static bool g_pdl;  // --pdl: gptq_decode and gptq_pipe launched as dependent launches (the engine's way, chain.cuh)
+static bool g_pdl;  // --pdl: gptq_decode launched as dependent launches (the engine's way, chain.cuh)
 static void launch(const void* fn, int grid, int block, void** args, int smem, cudaStream_t st) {
     cudaLaunchConfig_t c = {};
     c.gridDim = dim3(grid);
@@ -142,31 +141,6 @@ static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDE
 #undef GDE
 #undef GDEZ
 
-// gptq_pipe.cu at several shapes: rows per unit, warps per block, items in flight per warp [z: DZ, int8 only].
-template <int BITS, int R, int FLAGS, int NW, int D, bool DZ>
-__global__ void __launch_bounds__(32 * NW, 1) gpipe_var(GV_ARGS, const float2* tabz) {
-    gpipe::gpipe_impl<BITS, (FLAGS & GPIPE_SILU) && R < 2 ? 2 : R, FLAGS, NW, D, DZ>(Wq, tab, tabz, x, xrows, nw, eps, y,
-                                                                                  bias, resid, rows, k, stride, groups, ldx);
-}
-struct PipeShape { int r, warps, d8, d4; bool dz; const void* (*fn)(int bits, int flags, bool act); };
-template <int R, int NW, int D8, int D4, bool DZ>
-const void* gpipe_fn(int bits, int flags, bool act) {
-    if (act || (DZ && bits != 8)) return nullptr;
-    if (bits == 8) return flags == 0 ? (const void*)gpipe_var<8, R, 0, NW, D8, DZ>
-                        : flags == 1 ? (const void*)gpipe_var<8, R, 1, NW, D8, DZ> : (const void*)gpipe_var<8, R, 3, NW, D8, DZ>;
-    if constexpr (!DZ) {
-        return flags == 0 ? (const void*)gpipe_var<4, R, 0, NW, D4, false>
-             : flags == 1 ? (const void*)gpipe_var<4, R, 1, NW, D4, false> : (const void*)gpipe_var<4, R, 3, NW, D4, false>;
-    }
-    return nullptr;
-}
-#define GP(R, NW, D8, D4, DZ) {R, NW, D8, D4, DZ, gpipe_fn<R, NW, D8, D4, DZ>}
-static const PipeShape g_pipe[] = {GP(2, 32, 3, 3, false), GP(2, 32, 4, 4, false), GP(2, 32, 5, 3, false),
-                                   GP(2, 24, 5, 4, false), GP(2, 32, 3, 3, true), GP(2, 32, 4, 4, true),
-                                   GP(2, 32, 5, 3, true), GP(1, 32, 4, 4, true), GP(2, 24, 5, 5, true)};
-#undef GP
-static int pipe_r(const PipeShape& sh, int flags) { return (flags & 2) && sh.r < 2 ? 2 : sh.r; }
-
 
 static int xst(int k) { return (k + 3) & ~3; }
 
@@ -239,14 +213,6 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
                             gdirect::smem_bytes(bits, k, flags != 0), st));
         return;
     }
-    if (v.kind == 6) {
-        const PipeShape& sh = g_pipe[v.shape];
-        void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
-                        &rows, &k, &stride, &groups, &ldx, (void*)&w.tabz};
-        launch(sh.fn(bits, flags, act), g_sms, 32 * sh.warps, args,
-               gpipe::smem_bytes(bits, k, flags != 0, pipe_r(sh, flags), sh.warps, bits == 8 ? sh.d8 : sh.d4), st);
-        return;
-    }
     if (v.kind == 4) {
         const DecShape& sh = g_decode[v.shape];
         void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
@@ -308,8 +274,6 @@ int main(int argc, char** argv) {
                     if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem / sh.bps));
                 for (const DecShape& sh : g_decode)
                     if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
-                for (const PipeShape& sh : g_pipe)
-                    if (sh.fn(bits, fl, act)) CK(cudaFuncSetAttribute(sh.fn(bits, fl, act), cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
             }
 
     const int H = 5120, Q = 15360, I = 13696;
@@ -330,11 +294,6 @@ int main(int argc, char** argv) {
         variants.push_back({"decode " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w"
                                 + std::to_string(sh.d8) + "," + std::to_string(sh.d4) + (sh.pf ? "f" + std::to_string(sh.pf) : "")
                                 + (sh.dz ? "z" : ""), 4, i});
-    }
-    for (int i = 0; i < (int)(sizeof g_pipe / sizeof g_pipe[0]); i++) {
-        const PipeShape& sh = g_pipe[i];
-        variants.push_back({"pipe " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w" + std::to_string(sh.d8)
-                                + "," + std::to_string(sh.d4) + (sh.dz ? "z" : ""), 6, i});
     }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
@@ -369,8 +328,7 @@ int main(int argc, char** argv) {
                 for (const std::string& o : only) picked = picked || v.name.find(o) != std::string::npos;
                 if (!picked) continue;
                 if ((v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) || (v.kind == 3 && !g_direct[v.shape].fn(bits, 1, act))
-                    || (v.kind == 4 && !g_decode[v.shape].fn(bits, 1, act))
-                    || (v.kind == 6 && !g_pipe[v.shape].fn(bits, 1, act))) {
+                    || (v.kind == 4 && !g_decode[v.shape].fn(bits, 1, act))) {
                     printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
                 }
@@ -381,15 +339,6 @@ int main(int argc, char** argv) {
                     for (int o = 0; o < 4; o++)  // qkv and gate/up with the norm (layer()), gate/up with 2 rows at least
                         need = std::max(need, gdecode::smem_bytes(bits, ws[o]->k, ws[o]->groups, o == 0 || o == 2,
                                                                   o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps));
-                    if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
-                }
-                if (v.kind == 6) {
-                    const PipeShape& sh = g_pipe[v.shape];
-                    const int d = bits == 8 ? sh.d8 : sh.d4;
-                    const int need = std::max(std::max(gpipe::smem_bytes(bits, L[0].qkv.k, true, pipe_r(sh, 1), sh.warps, d),
-                                                       gpipe::smem_bytes(bits, L[0].o.k, false, pipe_r(sh, 0), sh.warps, d)),
-                                              std::max(gpipe::smem_bytes(bits, L[0].gu.k, true, pipe_r(sh, 3), sh.warps, d),
-                                                       gpipe::smem_bytes(bits, L[0].d.k, false, pipe_r(sh, 0), sh.warps, d)));
                     if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
                 }
                 if (v.kind == 2) {

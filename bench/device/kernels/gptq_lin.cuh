@@ -7,7 +7,7 @@
 #include "../../../kernels/numerics.cuh"
 #include "../../../kernels/gptq.cuh"
 
-struct Lin { int rows, k, stride, groups; unsigned char *qn, *q; float* s; int* z; float2* tab, *tabz; };
+struct Lin { int rows, k, stride, groups; unsigned char *qn, *q; float* s; int* z; float2* tab; };
 
 __device__ __forceinline__ unsigned qhash(long long i, unsigned seed) {
     unsigned h = (unsigned)i * 2654435761u ^ seed; h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
@@ -27,11 +27,6 @@ __global__ void fill_q(unsigned char* q, int* z, float* s, long long n, long lon
 __global__ void make_tab(const float* s, const int* z, float2* tab, long long ng, int o) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < ng; i += (long long)gridDim.x * blockDim.x)
         tab[i] = make_float2(s[i], -((float)(z[i] - o) * s[i]));
-}
-// int8's table in the subnormal form (gptq.cuh, DZ): (S, N) of each (s, nz).
-__global__ void make_tabz(const float2* tab, float2* tabz, long long ng) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < ng; i += (long long)gridDim.x * blockDim.x)
-        tabz[i] = inv::dz_entry8(tab[i]);
 }
 // GptqRows' order: index i of a row at slot row_slot(i) of layout.cuh counted in values, GS = 128 / bits per load.
 __global__ void pack(const unsigned char* qn, unsigned char* q, int rows, int k, int bits, int stride) {
@@ -53,16 +48,14 @@ static Lin make_lin(int rows, int k, int bits, unsigned seed, int gsz = 128) {
     const long long n = (long long)rows * k, ng = (long long)rows * w.groups;
     CK(cudaMalloc(&w.qn, n)); CK(cudaMalloc(&w.q, (long long)rows * w.stride)); CK(cudaMalloc(&w.s, 4 * ng));
     CK(cudaMalloc(&w.z, 4 * ng)); CK(cudaMalloc(&w.tab, 8 * ng + 16));  // readable 16 bytes past the end (gptq_stream.cu)
-    CK(cudaMalloc(&w.tabz, 8 * ng + 16)); CK(cudaMemset(w.tabz, 0, 8 * ng + 16));
     CK(cudaMemset(w.q, 0, (long long)rows * w.stride)); CK(cudaMemset(w.tab, 0, 8 * ng + 16));
     fill_q<<<2048, 256>>>(w.qn, w.z, w.s, n, ng, seed, bits, bits == 8 ? -12 : -8);
     make_tab<<<256, 256>>>(w.s, w.z, w.tab, ng, bits == 8 ? 128 : 0);
     pack<<<2048, 256>>>(w.qn, w.q, rows, k, bits, w.stride);
-    make_tabz<<<256, 256>>>(w.tab, w.tabz, ng);
     return w;
 }
 static long long lin_bytes(const Lin& w) { return (long long)w.rows * w.stride + 8LL * w.rows * w.groups; }
-static void free_lin(Lin& w) { for (void* p : {(void*)w.qn, (void*)w.q, (void*)w.s, (void*)w.z, (void*)w.tab, (void*)w.tabz}) cudaFree(p); }
+static void free_lin(Lin& w) { for (void* p : {(void*)w.qn, (void*)w.q, (void*)w.s, (void*)w.z, (void*)w.tab}) cudaFree(p); }
 
 // act-order: a permutation's groups (desc_act), else i / gsz
 __global__ void fill_gidx(int* g, int k, bool act, int gsz = 128) {

@@ -49,11 +49,10 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
 
     /**
      * GPTQ rows ({@link GptqRows}) on the device: packed values {@code stride} bytes apart, the (scale, -zero·scale)
-     * table, the group ids and, for act-order stacks of distinct g_idx, each row's part (else null);
-     * {@code tabz}: {@link GptqRows#tabz} (else null).
+     * table, the group ids and, for act-order stacks of distinct g_idx, each row's part (else null).
      */
     record Gptq(CUdeviceptr q, CUdeviceptr tab, CUdeviceptr gidx, CUdeviceptr rowPart, int bits, int rows, int cols,
-                int stride, int groups, int gsz, long bytes, CUdeviceptr tabz) implements Projection {
+                int stride, int groups, int gsz, long bytes) implements Projection {
     }
 
     /** One decoder layer; {@code qkvBias} (Qwen2) and {@code qNorm}/{@code kNorm} (Qwen3) are null where absent. */
@@ -111,9 +110,8 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             CUdeviceptr qp = ctx.alloc(q.byteSize());
             ctx.upload(qp, 0, q);
             CUdeviceptr rowPart = r.rowPart() == null ? null : ints(ctx, tmp, r.rowPart());
-            float[] tabz = r.tabz();
             return new Gptq(qp, table(ctx, tmp, r.tab()), ints(ctx, tmp, r.gidx()), rowPart, r.bits(), r.rows(), r.cols(),
-                    r.stride(), r.groups(), r.gsz(), r.bytes(), tabz == null ? null : table(ctx, tmp, tabz));
+                    r.stride(), r.groups(), r.gsz(), r.bytes());
         }
     }
 

@@ -21,9 +21,9 @@ final class GptqDecode {
     static boolean loads(String variant, int bits) {
         return switch (variant) {
             case "auto", "decode" -> true;
-            case "direct", "stream", "pipe" -> false;
+            case "direct", "stream" -> false;
             default -> throw new IllegalArgumentException(
-                    Kernels.GPTQ_VARIANT + " is auto, pipe, decode, direct or stream, not " + variant);
+                    Kernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
         };
     }
 

@@ -5,7 +5,8 @@ package dev.invariant.engine.backend.cuda;
  * registers (no shared-memory ring): the kernel a projection takes and the shared memory it needs, the kernel's
  * {@code GDIRECT_WARPS} and {@code GDIRECT_BPS} and its {@code smem_bytes} written again here for the launch. Int8's
  * where {@link GptqDecode} does not take the rows (faster than gptq_stream.cu on the H200: 147.20 against 160.56 µs
- * per Qwen1.5-14B layer), int4 only with {@code -Dinvariant.cuda.gptq-variant=direct}; the same values either way.
+ * per Qwen1.5-14B layer); int8 only (its int4 was slower than gptq_stream.cu and gptq_decode.cu in every measured
+ * shape: 142.70 µs per layer at best against 135.93 and 108.48, docs/benchmarks.md); the same values either way.
  */
 final class GptqDirect {
     /** GDIRECT_WARPS: warps per block. */
@@ -20,15 +21,14 @@ final class GptqDirect {
 
     /**
      * Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto int8 only (for the rows
-     * gptq_decode.cu does not take), direct both, decode and stream neither.
+     * gptq_decode.cu does not take or fit), direct int8 for every group-128 row, decode and stream neither.
      */
     static boolean loads(String variant, int bits) {
         return switch (variant) {
-            case "auto" -> bits == 8;
-            case "direct" -> true;
-            case "decode", "stream", "pipe" -> false;
+            case "auto", "direct" -> bits == 8;
+            case "decode", "stream" -> false;
             default -> throw new IllegalArgumentException(
-                    Kernels.GPTQ_VARIANT + " is auto, pipe, decode, direct or stream, not " + variant);
+                    Kernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
         };
     }
 

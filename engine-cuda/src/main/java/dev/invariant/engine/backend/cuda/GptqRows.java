@@ -40,33 +40,6 @@ record GptqRows(int bits, int rows, int cols, int stride, int groups, int gsz, b
         return gsz == 0;
     }
 
-    /**
-     * Whether every scale lies in binary16's range (finite, below 2^16 in magnitude, zero or at least 2^-24), where
-     * the subnormal dequantisation (kernels/gptq.cuh, DZ) is exact: always for f16 scales, checked for bf16 ones.
-     */
-    boolean halfRangeScales() {
-        for (int i = 0; i < tab.length; i += 2) {
-            float a = Math.abs(tab[i]);
-            if (!(a < 0x1p16f) || (a != 0f && a < 0x1p-24f)) return false;
-        }
-        return true;
-    }
-
-    /**
-     * int8's table in the subnormal form of kernels/gptq.cuh (DZ) for gptq_pipe.cu: per (row, group) S = s * 2^111
-     * and N = (nz - 128 s) * 2^-38 = -z * s * 2^-38, both exact for scales in binary16's range; null for int4 or other
-     * scales.
-     */
-    float[] tabz() {
-        if (bits != 8 || !halfRangeScales()) return null;
-        float[] t = new float[tab.length];
-        for (int i = 0; i < tab.length; i += 2) {
-            t[i] = tab[i] * 0x1p111f;
-            t[i + 1] = Math.fma(-128f, tab[i], tab[i + 1]) * 0x1p-38f;
-        }
-        return t;
-    }
-
     /** Device bytes a decode step reads: the packed rows and their tables (the group ids are shared by all rows). */
     long bytes() {
         return (long) rows * stride + 4L * tab.length;

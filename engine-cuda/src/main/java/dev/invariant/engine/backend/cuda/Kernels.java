@@ -84,12 +84,11 @@ final class Kernels {
     static final String GPTQ_STREAM_FAMILY_SHAPE = "invariant.cuda.gptq-stream-family-shape";
     private final boolean gptqStreamFamilyShape = Boolean.parseBoolean(System.getProperty(GPTQ_STREAM_FAMILY_SHAPE, "true"));
     /**
-     * auto (the default): one token's group-128 rows read into registers by gptq_decode.cu where it takes them (k a
-     * multiple of 32 with a whole word per lane), int8 ones it does not take by gptq_direct.cu, the rest through
-     * gptq_stream.cu's bulk-copy ring; pipe: piped through shared memory by gptq_pipe.cu where it takes them (int8
-     * with scales in binary16's range), else gptq_stream.cu; decode: gptq_decode.cu, else gptq_stream.cu; direct: int8
-     * and int4 group-128 rows by gptq_direct.cu, else gptq_stream.cu; stream: all through gptq_stream.cu
-     * (GptqPipe.loads, GptqDecode.loads, GptqDirect.loads; the same values on every path).
+     * auto (the default): one token's group-128 rows read into registers by gptq_decode.cu where it takes them and
+     * they fit (k a multiple of 32 with a whole word per lane), int8 ones it does not take by gptq_direct.cu, the rest
+     * through gptq_stream.cu's bulk-copy ring; decode: gptq_decode.cu, else gptq_stream.cu; direct: int8 group-128
+     * rows by gptq_direct.cu, else gptq_stream.cu; stream: all through gptq_stream.cu (GptqDecode.loads,
+     * GptqDirect.loads; the same values on every path).
      */
     static final String GPTQ_VARIANT = "invariant.cuda.gptq-variant";
     private final String gptqVariant = System.getProperty(GPTQ_VARIANT, GptqDirect.DEFAULT_VARIANT);
@@ -97,8 +96,6 @@ final class Kernels {
     private final CUfunction[][] gptqDirect = new CUfunction[2][3];
     /** [bits 8/4][fused]: gptq_decode.cu's kernels, loaded only where GptqDecode.loads says so (else null). */
     private final CUfunction[][] gptqDecode = new CUfunction[2][3];
-    /** [bits 8/4][fused]: gptq_pipe.cu's kernels, loaded only where GptqPipe.loads says so (else null). */
-    private final CUfunction[][] gptqPipe = new CUfunction[2][3];
     /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
     private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
     /**
@@ -236,13 +233,6 @@ final class Kernels {
                     gptqDecode[b][f] = df;
                 }
             }
-            if (GptqPipe.loads(gptqVariant, b == 0 ? 8 : 4)) {
-                for (int f = 0; f < 3; f++) {
-                    CUfunction pf = dependentFn("gptq_pipe", GptqPipe.name(b == 0 ? 8 : 4, fused[f]));
-                    cuFuncSetAttribute(pf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
-                    gptqPipe[b][f] = pf;
-                }
-            }
         }
         relayoutBf16 = fn("layout", "relayout_bf16");
         relayoutF32 = fn("layout", "relayout_f32");
@@ -371,11 +361,10 @@ final class Kernels {
         OneToken one = n <= GPTQ_STREAM_MAX_TOKENS && gptqStreamOn ? gptqOneToken(w, fused, normed) : null;
         if (one != null) {
             for (int t = 0; t < n; t++) {
-                // gptq_pipe.cu's kernels take the (S, N) table last (null where absent); the others end at ldx
                 launch(one.f(), one.blocks(), 1, one.threads(), one.smem(), w.q(), w.tab(), w.gidx(), w.rowPart(),
                         w.gsz(), xrows == null ? offset(x, (long) t * ldx) : x, offset(xrows, t), norm, eps,
                         offset(y, (long) t * ldy), bias, offset(resid, (long) t * ldy), w.rows(), k, w.stride(),
-                        w.groups(), ldx, w.tabz());
+                        w.groups(), ldx);
             }
             return;
         }
@@ -437,16 +426,11 @@ final class Kernels {
     private record OneToken(CUfunction f, int blocks, int threads, int smem) {}
 
     /**
-     * gptq_pipe.cu, else gptq_decode.cu, else gptq_direct.cu, where loaded, taking and fitting, else gptq_stream.cu's
-     * ring that fits, else null.
+     * gptq_decode.cu, else gptq_direct.cu, where loaded, taking and fitting, else gptq_stream.cu's ring that fits,
+     * else null.
      */
     private OneToken gptqOneToken(DeviceWeights.Gptq w, Fused fused, boolean normed) {
         int k = w.cols();
-        CUfunction pipe = gptqPipe[w.bits() == 8 ? 0 : 1][fused.ordinal()];
-        int pipeSmem = GptqPipe.smem(w.bits(), k, normed, fused == Fused.NORM_SILU);
-        if (pipe != null && GptqPipe.takes(w.bits(), w.gsz(), k, w.tabz() != null) && pipeSmem <= matvecSmem) {
-            return new OneToken(pipe, ctx.multiprocessors, 32 * GptqPipe.WARPS, pipeSmem);
-        }
         CUfunction decode = gptqDecode[w.bits() == 8 ? 0 : 1][fused.ordinal()];
         int decodeSmem = GptqDecode.smem(w.bits(), k, w.groups(), normed, fused == Fused.NORM_SILU);
         if (decode != null && GptqDecode.takes(w.bits(), w.gsz(), k) && decodeSmem <= matvecSmem) {

@@ -96,13 +96,13 @@ class CudaMatchesCpuTest {
 
     /**
      * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 and int4 on kernels/
-     * gptq_decode.cu), pipe (int8 and int4 on gptq_pipe.cu), decode (the same as unset, by name), stream (int8 on
-     * gptq_stream.cu) and direct (int8 and int4 on gptq_direct.cu); the FFN's 2,816 inputs leave a rest after the rows'
-     * whole words.
+     * gptq_decode.cu), decode (the same as unset, by name), stream (int8 on gptq_stream.cu) and direct (int8 on
+     * gptq_direct.cu, auto's kernel for int8 rows gptq_decode.cu does not take or fit); the FFN's 2,816 inputs leave a
+     * rest after the rows' whole words.
      */
     @ParameterizedTest
-    @CsvSource({"unset, 0", "unset, 2", "pipe, 0", "pipe, 2", "decode, 0", "decode, 2", "stream, 0", "direct, 0",
-        "direct, 2"})  // settings: int8 group 128, int4 group 128
+    @CsvSource({"unset, 0", "unset, 2", "decode, 0", "decode, 2", "stream, 0",
+        "direct, 0"})  // settings: int8 group 128, int4 group 128
     void gptqDirect(String variant, int setting) {
         if (!variant.equals("unset")) System.setProperty(Kernels.GPTQ_VARIANT, variant);
         try {

@@ -37,7 +37,8 @@ class GptqDirectTest {
         assertEquals(Map.of("_R", "2", "_WARPS", "20", "_D", "2", "_TD", "1", "4_D", "1", "4_TD", "1", "_BPS", "1"),
                 defs, "GDIRECT_* defaults");
         assertEquals("gptq_direct_int8_g128_norm_silu", GptqDirect.name(8, "_norm_silu"));
-        assertTrue(Files.readString(SOURCE).contains("GDIRECT_FUSED(gptq_direct_int4_g128, 4,"));
+        assertTrue(Files.readString(SOURCE).contains("GDIRECT_FUSED(gptq_direct_int8_g128, 8,"));
+        assertFalse(Files.readString(SOURCE).contains("GDIRECT_FUSED(gptq_direct_int4_g128"), "int4: benchmark only");
     }
 
     @Test
@@ -57,6 +58,10 @@ class GptqDirectTest {
             assertTrue(GptqDirect.smem(bits, 5120, true) <= H200_SMEM / GptqDirect.BLOCKS_PER_SM);
             assertTrue(GptqDirect.smem(bits, 13696, false) <= H200_SMEM / GptqDirect.BLOCKS_PER_SM);
         }
+        // why auto keeps it: Qwen2.5-32B's down projection (k 27,648, 216 groups) does not fit gptq_decode.cu's
+        // per-warp table buffers, but fits here
+        assertTrue(GptqDecode.smem(8, 27648, 216, false, false) > H200_SMEM);
+        assertTrue(GptqDirect.smem(8, 27648, false) <= H200_SMEM);
         assertTrue(GptqDirect.takes(128));
         assertFalse(GptqDirect.takes(0));
         assertFalse(GptqDirect.takes(64));
@@ -69,7 +74,7 @@ class GptqDirectTest {
         assertTrue(GptqDirect.loads("auto", 8));
         assertFalse(GptqDirect.loads("auto", 4));
         assertTrue(GptqDirect.loads("direct", 8));
-        assertTrue(GptqDirect.loads("direct", 4));
+        assertFalse(GptqDirect.loads("direct", 4));
         assertFalse(GptqDirect.loads("stream", 8));
         assertFalse(GptqDirect.loads("stream", 4));
         assertThrows(IllegalArgumentException.class, () -> GptqDirect.loads("registers", 8));
