@@ -10,6 +10,9 @@ public enum NumericsProfile {
     NAIVE(3);
 
     private final int contractVersion;
+    // Computed once: every request's fingerprint and completion names its profile.
+    private final String wireName = name().toLowerCase(java.util.Locale.ROOT);
+    private final String fingerprintName = wireName + "/";
 
     NumericsProfile(int contractVersion) {
         this.contractVersion = contractVersion;
@@ -29,12 +32,12 @@ public enum NumericsProfile {
 
     /** The profile as the fingerprint names it: wire name and contract version, e.g. {@code portable/2}. */
     public String fingerprintName() {
-        return wireName() + "/" + contractVersion;
+        return fingerprintName + contractVersion;
     }
 
     /** The lower-case name used on the wire and in the CLI. */
     public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return wireName;
     }
 
     public static NumericsProfile fromWire(String s) {

@@ -3,6 +3,7 @@ package dev.invariant.engine.sample;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Everything that shapes how tokens are chosen; every field is part of the fingerprint.
@@ -77,21 +78,21 @@ public record SamplingParams(
         stop = List.copyOf(stop);
         stopTokenIds = List.copyOf(stopTokenIds);
         check(Float.isFinite(temperature) && temperature >= 0, "temperature",
-                "temperature must be >= 0, got " + temperature);
-        check(topK >= 0, "top_k", "top_k must be >= 0 (0 disables), got " + topK);
-        check(topP > 0 && topP <= 1, "top_p", "top_p must be in (0, 1], got " + topP);
-        check(minP >= 0 && minP <= 1, "min_p", "min_p must be in [0, 1], got " + minP);
+                () -> "temperature must be >= 0, got " + temperature);
+        check(topK >= 0, "top_k", () -> "top_k must be >= 0 (0 disables), got " + topK);
+        check(topP > 0 && topP <= 1, "top_p", () -> "top_p must be in (0, 1], got " + topP);
+        check(minP >= 0 && minP <= 1, "min_p", () -> "min_p must be in [0, 1], got " + minP);
         check(Float.isFinite(repetitionPenalty) && repetitionPenalty > 0, "repetition_penalty",
-                "repetition_penalty must be > 0 (1 disables), got " + repetitionPenalty);
+                () -> "repetition_penalty must be > 0 (1 disables), got " + repetitionPenalty);
         check(Float.isFinite(presencePenalty) && Math.abs(presencePenalty) <= 2, "presence_penalty",
-                "presence_penalty must be in [-2, 2], got " + presencePenalty);
+                () -> "presence_penalty must be in [-2, 2], got " + presencePenalty);
         check(Float.isFinite(frequencyPenalty) && Math.abs(frequencyPenalty) <= 2, "frequency_penalty",
-                "frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
-        check(maxTokens >= 0, "max_tokens", "max_tokens must be > 0 (or 0: as many as the model's context holds),"
+                () -> "frequency_penalty must be in [-2, 2], got " + frequencyPenalty);
+        check(maxTokens >= 0, "max_tokens", () -> "max_tokens must be > 0 (or 0: as many as the model's context holds),"
                 + " got " + maxTokens);
-        for (String s : stop) check(s != null && !s.isEmpty(), "stop", "stop strings must be non-empty");
+        for (String s : stop) check(s != null && !s.isEmpty(), "stop", () -> "stop strings must be non-empty");
         for (Integer id : stopTokenIds) {
-            check(id != null && id >= 0, "stop_token_ids", "stop_token_ids must be token ids >= 0, got " + id);
+            check(id != null && id >= 0, "stop_token_ids", () -> "stop_token_ids must be token ids >= 0, got " + id);
         }
         if (earlyStopping == null) earlyStopping = EarlyStopping.FALSE;
         if (bestOf == null) bestOf = n;
@@ -101,23 +102,23 @@ public record SamplingParams(
     /** vLLM's rules (_verify_args, _verify_beam_search, _verify_non_beam_search), with its messages' meaning. */
     private static void checkBeams(int n, int bestOf, boolean beam, float lengthPenalty, EarlyStopping early,
                                    float temperature, int topK, float topP, float minP) {
-        check(n >= 1 && n <= MAX_BEAM_WIDTH, "n", "n must be between 1 and " + MAX_BEAM_WIDTH + ", got " + n);
-        check(bestOf >= n && bestOf <= MAX_BEAM_WIDTH, "best_of", "best_of must be >= n (" + n + ") and <= "
+        check(n >= 1 && n <= MAX_BEAM_WIDTH, "n", () -> "n must be between 1 and " + MAX_BEAM_WIDTH + ", got " + n);
+        check(bestOf >= n && bestOf <= MAX_BEAM_WIDTH, "best_of", () -> "best_of must be >= n (" + n + ") and <= "
                 + MAX_BEAM_WIDTH + ", got " + bestOf);
-        check(Float.isFinite(lengthPenalty), "length_penalty", "length_penalty must be a finite number, got "
+        check(Float.isFinite(lengthPenalty), "length_penalty", () -> "length_penalty must be a finite number, got "
                 + lengthPenalty);
         if (beam) {
-            check(temperature == 0f, "temperature", "temperature must be 0 when using beam search, got " + temperature);
-            check(topK == 0, "top_k", "top_k must be -1 (disabled) when using beam search, got " + topK);
-            check(topP == 1f, "top_p", "top_p must be 1 when using beam search, got " + topP);
-            check(minP == 0f, "min_p", "min_p must be 0 when using beam search, got " + minP);
+            check(temperature == 0f, "temperature", () -> "temperature must be 0 when using beam search, got " + temperature);
+            check(topK == 0, "top_k", () -> "top_k must be -1 (disabled) when using beam search, got " + topK);
+            check(topP == 1f, "top_p", () -> "top_p must be 1 when using beam search, got " + topP);
+            check(minP == 0f, "min_p", () -> "min_p must be 0 when using beam search, got " + minP);
             return;
         }
         check(early == EarlyStopping.FALSE, "early_stopping",
-                "early_stopping has no effect without beam search: leave it false or set use_beam_search");
+                () -> "early_stopping has no effect without beam search: leave it false or set use_beam_search");
         check(lengthPenalty == 1f, "length_penalty",
-                "length_penalty has no effect without beam search: leave it 1 or set use_beam_search");
-        check(bestOf == 1, bestOf == n ? "n" : "best_of", "n and best_of > 1 need use_beam_search: this engine"
+                () -> "length_penalty has no effect without beam search: leave it 1 or set use_beam_search");
+        check(bestOf == 1, bestOf == n ? "n" : "best_of", () -> "n and best_of > 1 need use_beam_search: this engine"
                 + " returns one sample per request otherwise (send n requests with different seeds), got n=" + n
                 + ", best_of=" + bestOf);
     }
@@ -127,8 +128,9 @@ public record SamplingParams(
         return bestOf;
     }
 
-    private static void check(boolean ok, String param, String message) {
-        if (!ok) throw EngineException.invalid(param, message);
+    /** The message is built only when the check fails: a valid request builds none of them. */
+    private static void check(boolean ok, String param, Supplier<String> message) {
+        if (!ok) throw EngineException.invalid(param, message.get());
     }
 
     /** Greedy decoding of {@code maxTokens} tokens. */

@@ -22,6 +22,8 @@ public final class CpuBackend implements Backend {
     private final Arena arena = Arena.ofShared();
     private final WorkerPool pool;
     private final DecoderForward forward;
+    // Every completion names its backend: built once (everything in it is fixed at construction).
+    private String description;
 
     public CpuBackend(Model model, CpuBackendConfig config) {
         this.model = model;
@@ -88,6 +90,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String describe() {
+        if (description == null) description = description();
+        return description;
+    }
+
+    private String description() {
         KvCacheDtype kv = kvCacheDtype();
         var q = model.weights().quantization();
         return "cpu-vector256 x" + config.threads() + " threads " + config.profile().wireName()

@@ -63,8 +63,8 @@ public final class GptqMatMul {
             int t = 0;
             for (; t + 2 <= tokens; t += 2) {
                 WideRows.two(s, ROW, x, t * ldx, ldx, k, s);
-                y[t * ldy + yo + n] = PartialTree.reduce(s, 0);
-                y[(t + 1) * ldy + yo + n] = PartialTree.reduce(s, W);
+                y[t * ldy + yo + n] = WideRows.finish(s, 0, k);
+                y[(t + 1) * ldy + yo + n] = WideRows.finish(s, 1, k);
             }
             if (t < tokens) y[t * ldy + yo + n] = Dot.dot(x, t * ldx, s, ROW, k, s);
         }

@@ -2,7 +2,6 @@ package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.model.DType;
 import dev.invariant.engine.numerics.Dot;
-import dev.invariant.engine.numerics.PartialTree;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -98,8 +97,9 @@ public final class MatMul {
     }
 
     /**
-     * W = 32: pairs of tokens share one widened copy of each weight row ({@link WideRows#two}); a single token
-     * streams the row from the segment ({@link WideRows#oneBf16}, {@link WideRows#oneF32}). Weights are always read
+     * W = 32: pairs of tokens share each weight row, read from the segment when f32 ({@link WideRows#twoF32}), from
+     * one widened copy when bf16 ({@link WideRows#two}); a single token streams the row from the segment
+     * ({@link WideRows#oneBf16}, {@link WideRows#oneF32}). Weights are always read
      * from their own segment: mixing heap and native segments in these loads pollutes the JIT's type profile and
      * makes every vector load several times slower.
      */
@@ -112,16 +112,18 @@ public final class MatMul {
         for (int row = r0; row < r1; row++) {
             long base = row * rowBytes;
             int t = 0;
-            if (tokens >= 2) {
-                if (bf16) {
-                    WideRows.widenBf16(seg, base, k, s, WIDE_ROW);
-                } else {
-                    WideRows.copyF32(seg, base, k, s, WIDE_ROW);
+            if (tokens >= 2 && !bf16) {
+                for (; t + 2 <= tokens; t += 2) {
+                    WideRows.twoF32(seg, base, x, xo + t * ldx, ldx, k, s);
+                    y[t * ldy + yo + row] = WideRows.finish(s, 0, k);
+                    y[(t + 1) * ldy + yo + row] = WideRows.finish(s, 1, k);
                 }
+            } else if (tokens >= 2) {
+                WideRows.widenBf16(seg, base, k, s, WIDE_ROW);
                 for (; t + 2 <= tokens; t += 2) {
                     WideRows.two(s, WIDE_ROW, x, xo + t * ldx, ldx, k, s);
-                    y[t * ldy + yo + row] = PartialTree.reduce(s, 0);
-                    y[(t + 1) * ldy + yo + row] = PartialTree.reduce(s, Dot.PARTIALS);
+                    y[t * ldy + yo + row] = WideRows.finish(s, 0, k);
+                    y[(t + 1) * ldy + yo + row] = WideRows.finish(s, 1, k);
                 }
             }
             if (t < tokens) {
@@ -130,7 +132,7 @@ public final class MatMul {
                 } else {
                     WideRows.oneF32(seg, base, x, xo + t * ldx, k, s);
                 }
-                y[t * ldy + yo + row] = PartialTree.reduce(s, 0);
+                y[t * ldy + yo + row] = WideRows.finish(s, 0, k);
             }
         }
     }

@@ -14,6 +14,9 @@ final class PagedKvCache {
     final int blockSize;
     final int numBlocks;
     final int kvDim;
+    // log2(blockSize) when it is a power of two (16 by default), else -1: attention finds every key and value row
+    // it reads through offset(), and a shift and a mask cost far less than two integer divisions.
+    private final int shift;
     final KvRows keys;
     final KvRows values;
 
@@ -26,6 +29,7 @@ final class PagedKvCache {
         this.blockSize = blockSize;
         this.numBlocks = numBlocks;
         this.kvDim = kvDim;
+        this.shift = Integer.bitCount(blockSize) == 1 ? Integer.numberOfTrailingZeros(blockSize) : -1;
         this.keys = KvRows.of(dtype, layers, (int) perLayer);
         this.values = KvRows.of(dtype, layers, (int) perLayer);
     }
@@ -37,6 +41,7 @@ final class PagedKvCache {
 
     /** Offset of position {@code pos}'s row within a layer's key or value array. */
     int offset(int[] blockTable, int pos) {
+        if (shift >= 0) return ((blockTable[pos >>> shift] << shift) + (pos & (blockSize - 1))) * kvDim;
         int block = blockTable[pos / blockSize];
         return (block * blockSize + pos % blockSize) * kvDim;
     }

@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.numerics.Bf16;
 import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.PartialTree;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -14,15 +15,16 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Canonical dots with W = 32 partials (K >= 17; docs/numerics.md, "Canonical dot"). The 32 partials of a token
  * are four 8-lane registers; the row is swept once, front to back, one 32-wide chunk per step, so every partial
- * receives its fmas in increasing k, exactly as {@link Dot}. The registers are stored to p[t * 32 ..] after the last
- * whole chunk; the rest of K (a partial chunk) adds its fmas to the stored partials, and {@link PartialTree#reduce}
- * finishes each dot.
+ * receives its fmas in increasing k, exactly as {@link Dot}. When K is whole chunks, the tree's vector steps are
+ * done in the registers and the one register left is stored to p[t * 32 ..] ({@link #finish}: the scalar steps);
+ * otherwise the four registers are stored, the rest of K (a partial chunk) adds its fmas to the stored partials,
+ * and {@link PartialTree#reduce} finishes each dot.
  *
  * <p>One token ({@code oneBf16}, {@code oneF32}) reads the row straight from the weight segment: decoding one
- * sequence is memory-bound and a sequential read is what the prefetchers stream fastest. Two tokens ({@link #two})
- * share each weight vector, read from a copy of the row widened to f32 once per row ({@link #widenBf16},
- * {@link #copyF32}) whatever the number of tokens: heap loads of an L1-resident row cost less than segment loads
- * and leave no widening in the inner loop.
+ * sequence is memory-bound and a sequential read is what the prefetchers stream fastest. Two tokens share each
+ * weight vector: an f32 row is read from the segment too ({@link #twoF32}: on rows of 64, a prefill of a few tokens
+ * spent as long copying each row to the heap as on its fmas); a bf16 row is widened to f32 once per row
+ * ({@link #widenBf16}, then {@link #two}), which leaves no widening in the inner loop.
  *
  * <p>One kernel per weight source, each calling the Vector API directly: a vector merged across a branch (a dtype
  * test) or returned from a method the JIT did not inline becomes a heap object, and the loop then runs several
@@ -56,6 +58,10 @@ final class WideRows {
             a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(w2, a2);
             a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(w3, a3);
         }
+        if (c == k) {
+            a0.add(a2).add(a1.add(a3)).intoArray(p, 0);
+            return;
+        }
         a0.intoArray(p, 0);
         a1.intoArray(p, 8);
         a2.intoArray(p, 16);
@@ -75,6 +81,10 @@ final class WideRows {
             a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 16) * 4, LE), a2);
             a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 24) * 4, LE), a3);
         }
+        if (c == k) {
+            a0.add(a2).add(a1.add(a3)).intoArray(p, 0);
+            return;
+        }
         a0.intoArray(p, 0);
         a1.intoArray(p, 8);
         a2.intoArray(p, 16);
@@ -82,6 +92,11 @@ final class WideRows {
         for (int r = 0; c + r < k; r++) {
             p[r] = Math.fma(xs[xo + c + r], seg.get(WeightMatrix.F32, base + (long) (c + r) * 4), p[r]);
         }
+    }
+
+    /** The dot of token t (0 or 1) from what a kernel left at p[t * 32 ..] for rows of length k. */
+    static float finish(float[] p, int t, int k) {
+        return k % W == 0 ? PartialTree.last(p, t * W) : PartialTree.reduce(p, t * W);
     }
 
     /** A bf16 row widened (exactly) into wr[wo .. wo + k). */
@@ -119,6 +134,11 @@ final class WideRows {
             b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
             b3 = FloatVector.fromArray(F, xs, xb + c + 24).fma(w3, b3);
         }
+        if (c == k) {
+            a0.add(a2).add(a1.add(a3)).intoArray(p, 0);
+            b0.add(b2).add(b1.add(b3)).intoArray(p, W);
+            return;
+        }
         a0.intoArray(p, 0);
         a1.intoArray(p, 8);
         a2.intoArray(p, 16);
@@ -129,6 +149,45 @@ final class WideRows {
         b3.intoArray(p, W + 24);
         for (int r = 0; c + r < k; r++) {
             float w = wr[wo + c + r];
+            p[r] = Math.fma(xs[xo + c + r], w, p[r]);
+            p[W + r] = Math.fma(xs[xb + c + r], w, p[W + r]);
+        }
+    }
+
+    /** As {@link #two}, the f32 row read from the weight segment at byte offset base. */
+    static void twoF32(MemorySegment seg, long base, float[] xs, int xo, int ldx, int k, float[] p) {
+        int xb = xo + ldx;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int c = 0;
+        for (; c + W <= k; c += W) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, seg, base + (long) (c) * 4, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, seg, base + (long) (c + 8) * 4, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, seg, base + (long) (c + 16) * 4, LE);
+            FloatVector w3 = FloatVector.fromMemorySegment(F, seg, base + (long) (c + 24) * 4, LE);
+            a0 = FloatVector.fromArray(F, xs, xo + c).fma(w0, a0);
+            a1 = FloatVector.fromArray(F, xs, xo + c + 8).fma(w1, a1);
+            a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(w2, a2);
+            a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(w3, a3);
+            b0 = FloatVector.fromArray(F, xs, xb + c).fma(w0, b0);
+            b1 = FloatVector.fromArray(F, xs, xb + c + 8).fma(w1, b1);
+            b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
+            b3 = FloatVector.fromArray(F, xs, xb + c + 24).fma(w3, b3);
+        }
+        if (c == k) {
+            a0.add(a2).add(a1.add(a3)).intoArray(p, 0);
+            b0.add(b2).add(b1.add(b3)).intoArray(p, W);
+            return;
+        }
+        a0.intoArray(p, 0);
+        a1.intoArray(p, 8);
+        a2.intoArray(p, 16);
+        a3.intoArray(p, 24);
+        b0.intoArray(p, W);
+        b1.intoArray(p, W + 8);
+        b2.intoArray(p, W + 16);
+        b3.intoArray(p, W + 24);
+        for (int r = 0; c + r < k; r++) {
+            float w = seg.get(WeightMatrix.F32, base + (long) (c + r) * 4);
             p[r] = Math.fma(xs[xo + c + r], w, p[r]);
             p[W + r] = Math.fma(xs[xb + c + r], w, p[W + r]);
         }

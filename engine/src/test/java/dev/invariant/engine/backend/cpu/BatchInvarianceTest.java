@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A sequence's logits are the same raw bits whatever the batch, chunking, thread count and block placement
- * (docs/numerics.md rules 1 and 2). The prompt crosses two attention split boundaries (64, 128).
+ * and block size (docs/numerics.md rules 1 and 2). The prompt crosses two attention split boundaries (64, 128).
  */
 class BatchInvarianceTest {
     private static final int BLOCK = StepScript.BLOCK;
@@ -63,6 +63,14 @@ class BatchInvarianceTest {
                     name + " with block table " + Arrays.toString(shuffled));
             assertSameBits(reference, run(m, 3, prompt, decoded, shuffled, 64, true, rnd),
                     name + " in a batch with random companions");
+            // Rows are found by a shift for power-of-two block sizes and by division otherwise: both, same bits.
+            for (int block : new int[] {8, 12}) {
+                int[] table = StepScript.shuffledBlocks(rnd, 64, (PROMPT + DECODE + block - 1) / block);
+                try (CpuBackend be = new CpuBackend(m, CpuBackendConfig.portable(1, block, StepScript.numBlocks(table)))) {
+                    assertSameBits(reference, StepScript.run(be, prompt, decoded, table, 33, false, rnd),
+                            name + " in blocks of " + block + ", table " + Arrays.toString(table));
+                }
+            }
         }
     }
 

@@ -17,7 +17,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
@@ -34,8 +33,12 @@ public class RecordCodec {
     private final AvroWireCodec<SpecificRecord> writer = new AvroWireCodec<>(null);
     // Writer schemas this codec has already read with: a record naming one of them needs no registry call.
     private final Map<Integer, Schema> known = new ConcurrentHashMap<>();
-    // Topics this codec has written to: their schema is registered, encoding needs no registry call.
-    private final Set<String> written = ConcurrentHashMap.newKeySet();
+    // The schema id of each topic written to, with the schema it is for: encoding another record of that schema
+    // asks no registry, and finds the id without the registry client's cache, whose key compares whole schemas.
+    private final Map<String, Registered> written = new ConcurrentHashMap<>();
+
+    private record Registered(Schema schema, int id) {
+    }
 
     public RecordCodec(WorkerConfig config) {
         this.registry = new SchemaRegistryClient(new RegistryConfig(URI.create(config.registry().url()),
@@ -89,15 +92,18 @@ public class RecordCodec {
 
     /** Registers the schema under {@code <topic>-value} (once per process) and encodes. */
     public byte[] encodeAny(String topic, SpecificRecord record) {
-        int id = registry.register(SubjectNames.of(topic, false), record.getSchema());
-        byte[] bytes = writer.encode(id, record);
-        written.add(topic);
-        return bytes;
+        Schema schema = record.getSchema();
+        Registered r = written.get(topic);
+        if (r == null || r.schema() != schema) {
+            r = new Registered(schema, registry.register(SubjectNames.of(topic, false), schema));
+            written.put(topic, r);
+        }
+        return writer.encode(r.id(), record);
     }
 
     /** Whether a record was written to {@code topic} before: writing another one (same schema) asks no registry. */
     public boolean writesWithoutRegistry(String topic) {
-        return written.contains(topic);
+        return written.containsKey(topic);
     }
 
     private Schema writerSchema(int id) {
