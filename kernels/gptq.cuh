@@ -113,6 +113,25 @@ template <int R, int NE> struct Subnormal8 {
     }
 };
 
+// int4 in the subnormal form (DZ): fmaf(F, S_n, N), F the nibble masked in place at n = j & 3 of its 16-bit half,
+// s4[r * stride + e] = (S_0, S_1, S_2, S_3) of the word's group e (S_n = s * 2^(DZ_A - 4n): one per nibble position),
+// n[r * stride + e] = N (dz_entry4); the input row staged as x'.
+template <int R> struct Subnormal4 {
+    const float4* s4;
+    const float* n;
+    int stride;
+    __device__ __forceinline__ float operator()(uint4 u, int r, int j) const {
+        const float4 s = s4[r * stride + j / 4];
+        const int p = j & 3;
+        return fmaf(dz_q<4>(u, j), p == 0 ? s.x : p == 1 ? s.y : p == 2 ? s.z : s.w, n[r * stride + j / 4]);
+    }
+};
+// int4: (s, nz) -> (S_0 .. S_3) and N = nz * 2^-38 (nz = -z s, o = 0).
+__device__ __forceinline__ float4 dz_scales4(float2 e) {
+    return make_float4(e.x * 0x1p111f, e.x * 0x1p107f, e.x * 0x1p103f, e.x * 0x1p99f);
+}
+__device__ __forceinline__ float dz_n4(float2 e) { return e.y * 0x1p-38f; }
+
 // A weight word: read once, kept out of L1; not volatile, so the compiler may move it ahead of the computation.
 __device__ __forceinline__ uint4 ld_word(const unsigned char* p) {
     uint4 v;

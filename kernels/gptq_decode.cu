@@ -51,9 +51,10 @@ namespace gdecode {
 
 // The parts of the dynamic shared memory, in bytes: xp (and NORM's weights in the same order), then each warp's two
 // table buffers (R rows of `groups` entries, padded to an even count: 16-byte aligned rows), then each warp's two
-// rest buffers (R rows of 4 * rest * bits bytes, a multiple of 16).
-struct Parts { int xpn, gpad, restb, tab, rest, total; };
-__host__ __device__ __forceinline__ Parts parts(int bits, int k, int groups, bool norm, int R, int NW) {
+// rest buffers (R rows of 4 * rest * bits bytes, a multiple of 16); dz4 (int4 in the subnormal form): then each warp's
+// current unit's (S_0 .. S_3) and N per group (R rows of gpad4 = groups padded to 4 each).
+struct Parts { int xpn, gpad, restb, tab, rest, dz, gpad4, total; };
+__host__ __device__ __forceinline__ Parts parts(int bits, int k, int groups, bool norm, int R, int NW, bool dz4 = false) {
     Parts s;
     const int chunks = k / 32, gs = 128 / bits, rest = chunks - chunks / gs * gs;
     s.xpn = ((chunks + 3) & ~3) * 32;
@@ -61,11 +62,13 @@ __host__ __device__ __forceinline__ Parts parts(int bits, int k, int groups, boo
     s.restb = 4 * rest * bits;
     s.tab = 4 * s.xpn * (norm ? 2 : 1);
     s.rest = s.tab + NW * 2 * R * s.gpad * 8;
-    s.total = s.rest + NW * 2 * R * s.restb;
+    s.dz = s.rest + NW * 2 * R * s.restb;
+    s.gpad4 = (groups + 3) & ~3;
+    s.total = s.dz + (dz4 ? NW * R * s.gpad4 * 20 : 0);
     return s;
 }
-__host__ __device__ __forceinline__ int smem_bytes(int bits, int k, int groups, bool norm, int R, int NW) {
-    return parts(bits, k, groups, norm, R, NW).total;
+__host__ __device__ __forceinline__ int smem_bytes(int bits, int k, int groups, bool norm, int R, int NW, bool dz4 = false) {
+    return parts(bits, k, groups, norm, R, NW, dz4).total;
 }
 
 template <int BITS, int R, int FLAGS, int NW, int D, int PF = 0, bool DZ = false>
@@ -74,16 +77,18 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                                              const float* resid, int rows, int k, int stride, int groups, int ldx) {
     constexpr int GS = 128 / BITS, NE = GS / 4;  // values and groups per word
     constexpr bool NORMED = (FLAGS & GDECODE_NORM) != 0;
-    static_assert(!DZ || BITS == 8, "DZ: int8 only here (int4 needs four scales per group)");
     extern __shared__ float4 sm4[];
     __shared__ float invs;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int chunks = k >> 5, G = chunks / GS, rest = chunks - G * GS;
-    const Parts sp = parts(BITS, k, groups, NORMED, R, NW);
+    const Parts sp = parts(BITS, k, groups, NORMED, R, NW, DZ && BITS == 4);
     char* smem = reinterpret_cast<char*>(sm4);
     float* xp = reinterpret_cast<float*>(smem);
     float2* tb = reinterpret_cast<float2*>(smem + sp.tab) + warp * 2 * R * sp.gpad;
     unsigned char* rb = reinterpret_cast<unsigned char*>(smem + sp.rest) + warp * 2 * R * sp.restb;
+    // DZ int4: the current unit's (S_0 .. S_3) per group, then its N per group
+    float4* zs = reinterpret_cast<float4*>(smem + sp.dz) + warp * R * sp.gpad4;
+    float* zn = reinterpret_cast<float*>(smem + sp.dz + NW * R * sp.gpad4 * 16) + warp * R * sp.gpad4;
 
     const int units = (rows + R - 1) / R;
     const long long gw = (long long)blockIdx.x * NW + warp, tw = (long long)gridDim.x * NW;
@@ -169,12 +174,22 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
     for (int r = 0; r < R; r++) acc[r] = 0.0f;
     int cu = u0, cg = 0, cb = 0;  // the compute front: unit, word, buffer
     float2* tcur = tb;
-    // DZ: the unit's (s, nz) entries, landed, rewritten in place as (S, N) (gptq.cuh)
+    // DZ: the unit's (s, nz) entries, landed, rewritten in place as (S, N) (int8), or as (S_0 .. S_3) and N into the
+    // warp's dz buffer (int4) (gptq.cuh)
     auto to_dz = [&]() {
         if (DZ && dz) {
 #pragma unroll
-            for (int r = 0; r < R; r++)
-                for (int g = lane; g < groups; g += 32) tcur[r * sp.gpad + g] = inv::dz_entry8(tcur[r * sp.gpad + g]);
+            for (int r = 0; r < R; r++) {
+                for (int g = lane; g < groups; g += 32) {
+                    const float2 e = tcur[r * sp.gpad + g];
+                    if constexpr (BITS == 8) {
+                        tcur[r * sp.gpad + g] = inv::dz_entry8(e);
+                    } else {
+                        zs[r * sp.gpad4 + g] = inv::dz_scales4(e);
+                        zn[r * sp.gpad4 + g] = inv::dz_n4(e);
+                    }
+                }
+            }
             __syncwarp();
         }
     };
@@ -196,7 +211,8 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                     }
                 }
                 const float4* xw = reinterpret_cast<const float4*>(xp) + cg * (GS / 4) * 32 + lane;
-                if (DZ && dz) inv::word_dot<BITS, R>(xw, qb[d], inv::Subnormal8<R, NE>{t}, acc);
+                if (DZ && dz && BITS == 8) inv::word_dot<BITS, R>(xw, qb[d], inv::Subnormal8<R, NE>{t}, acc);
+                else if (DZ && dz) inv::word_dot<BITS, R>(xw, qb[d], inv::Subnormal4<R>{zs + cg * NE, zn + cg * NE, sp.gpad4}, acc);
                 else inv::word_dot<BITS, R>(xw, qb[d], inv::Biased<BITS, R, 4, NE>{t, ek}, acc);
                 load(qb[d]);  // word base + d + D into the slot just used
                 if (++cg == G) {  // the unit's last word: its rest, the tree, the fused steps
@@ -206,9 +222,13 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
                         const float xv = xp[xp_at(c, lane)];
 #pragma unroll
                         for (int r = 0; r < R; r++) {
-                            const float2 e = tcur[r * sp.gpad + (c >> 2)];
-                            const float q = DZ && dz ? __uint_as_float(rb[(cb * R + r) * sp.restb + lane * rest + j])
-                                               : inv::qf_at<BITS>(rb + (cb * R + r) * sp.restb, lane * rest + j);
+                            float2 e = tcur[r * sp.gpad + (c >> 2)];
+                            if (DZ && dz && BITS == 4) e = make_float2(zs[r * sp.gpad4 + (c >> 2)].x, zn[r * sp.gpad4 + (c >> 2)]);
+                            const unsigned char* rr = rb + (cb * R + r) * sp.restb;
+                            const int at = lane * rest + j;
+                            // DZ: the raw q at bit 0 (F of position 0), against (S_0, N)
+                            const float q = DZ && dz ? __uint_as_float(BITS == 8 ? rr[at] : (rr[at >> 1] >> (4 * (at & 1))) & 0xFu)
+                                               : inv::qf_at<BITS>(rr, at);
                             acc[r] = fmaf(xv, fmaf(q, e.x, e.y), acc[r]);
                         }
                     }

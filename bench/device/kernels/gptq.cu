@@ -21,14 +21,17 @@
 #include "../../../kernels/gptq_decode.cu"
 #include "gptq_lin.cuh"
 
+#include <array>
 #include <cstring>
 #include <string>
 
 struct Layer { Lin qkv, o, gu, d; float *nIn, *nPost, *bias; };
 struct Bufs { float *x, *x0, *qkv, *attn, *h; };
 // kind 0: reference, 1: gptq_matvec, 2: gptq_stream (g_shapes[shape]), 3: gptq_direct (g_direct[shape]),
-// 4: gptq_decode (g_decode[shape])
+// 4: gptq_decode (g_decode[shape]), 5: gptq_decode with a shape per projection (g_mix[shape]: g_decode indices for
+// qkv, o, gate/up, down)
 struct Variant { std::string name; int kind; int shape; };
+static std::vector<std::array<int, 4>> g_mix;
 static int g_sms, g_smem;
 static bool g_pdl;  // --pdl: gptq_decode launched as dependent launches (the engine's way, chain.cuh)
 static void launch(const void* fn, int grid, int block, void** args, int smem, cudaStream_t st) {
@@ -116,7 +119,10 @@ static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIREC
 // then int4 [fN: N words past the loads requested into L2]. The first is the kernel file's default. Measured before
 // and left out here (docs/benchmarks.md, 2026-12-02): 2x16w3,2, 2x16w4,3, 2x20w3,2, 2x24w2,2, 4x16w2,1, 4x16w3,2,
 // 4x12w3,2, 2x24w2,2f16 (all slower than 2x32w2,1 or their f8 twins).
-// z: the subnormal dequantisation (gptq.cuh, DZ; int8 only here).
+// z: the subnormal dequantisation (gptq.cuh, DZ; int4 since 2026-12-03: four scales per group made on chip per unit). 2026-12-03: fewer warps with more words in flight
+// per row (registers: 95 at 20 warps x 5 words, 117-123 at 16 warps, 79 at 24 warps; none spill), for the projections
+// whose units fill the warps once (o, down: 2,560 units of 2 rows, 2,640 warps at 20 per multiprocessor), and words
+// requested into L2 ahead of the 32-warp ring.
 template <int BITS, int R, int FLAGS, int NW, int D, int PF, bool DZ = false>
 __global__ void __launch_bounds__(32 * NW, 1) gdec_var(GV_ARGS) {
     gdecode::gdecode_impl<BITS, (FLAGS & GDECODE_SILU) && R < 2 ? 2 : R, FLAGS, NW, D, PF, DZ>(
@@ -125,19 +131,30 @@ __global__ void __launch_bounds__(32 * NW, 1) gdec_var(GV_ARGS) {
 struct DecShape { int r, warps, d8, d4; const void* (*fn)(int bits, int flags, bool act); int pf; bool dz; };
 template <int R, int NW, int D8, int D4, int PF, bool DZ = false>
 const void* gdec_fn(int bits, int flags, bool act) {
-    if (act || (DZ && bits != 8)) return nullptr;
+    if (act) return nullptr;
     if (bits == 8) return flags == 0 ? (const void*)gdec_var<8, R, 0, NW, D8, PF, DZ>
                         : flags == 1 ? (const void*)gdec_var<8, R, 1, NW, D8, PF, DZ> : (const void*)gdec_var<8, R, 3, NW, D8, PF, DZ>;
-    if constexpr (!DZ) {
-        return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4, PF>
-             : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4, PF> : (const void*)gdec_var<4, R, 3, NW, D4, PF>;
-    }
-    return nullptr;
+    return flags == 0 ? (const void*)gdec_var<4, R, 0, NW, D4, PF, DZ>
+         : flags == 1 ? (const void*)gdec_var<4, R, 1, NW, D4, PF, DZ> : (const void*)gdec_var<4, R, 3, NW, D4, PF, DZ>;
 }
 #define GDE(R, NW, D8, D4, PF) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4, PF>, PF}
 #define GDEZ(R, NW, D8, D4, PF) {R, NW, D8, D4, gdec_fn<R, NW, D8, D4, PF, true>, PF, true}
 static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDECODE4_D, GDECODE_PF),
-                                    GDEZ(2, 32, 2, 1, 0), GDEZ(1, 32, 2, 1, 0)};
+                                    GDEZ(2, 32, 2, 1, 0), GDEZ(1, 32, 2, 1, 0),
+                                    GDE(2, 20, 3, 3, 0), GDE(2, 20, 4, 4, 0), GDE(2, 20, 5, 5, 0),
+                                    GDE(2, 16, 5, 5, 0), GDE(2, 16, 7, 7, 0), GDE(2, 24, 2, 2, 0),
+                                    GDE(2, 24, 3, 3, 0), GDE(1, 20, 5, 5, 0), GDE(2, 32, 2, 1, 2),
+                                    GDE(2, 32, 2, 1, 4), GDEZ(2, 20, 3, 3, 0), GDEZ(2, 24, 2, 2, 0)};
+// Shapes per projection (qkv, o, gate/up, down), by the names of g_decode's rows.
+static const char* const g_mixes[][4] = {
+    {"decode 2x32w2,1", "decode 2x20w5,5", "decode 2x32w2,1", "decode 2x20w4,4"},
+    {"decode 2x32w2,1", "decode 2x20w5,5", "decode 2x32w2,1", "decode 2x20w5,5"},
+    {"decode 2x32w2,1", "decode 2x16w5,5", "decode 2x32w2,1", "decode 2x16w7,7"},
+    {"decode 2x24w3,3", "decode 2x20w5,5", "decode 2x24w3,3", "decode 2x20w5,5"},
+    {"decode 2x32w2,1", "decode 2x20w3,3", "decode 2x32w2,1", "decode 2x20w3,3"},
+    {"decode 2x32w2,1z", "decode 2x20w3,3z", "decode 2x32w2,1z", "decode 2x20w3,3z"},
+    {"decode 2x32w2,1z", "decode 2x20w5,5", "decode 2x32w2,1z", "decode 2x20w5,5"},
+    {"decode 2x24w2,2z", "decode 2x20w3,3z", "decode 2x24w2,2z", "decode 2x20w3,3z"}};
 #undef GDE
 #undef GDEZ
 
@@ -218,7 +235,8 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
         void* args[] = {(void*)&w.q, (void*)&w.tab, &gidx, &rowPart, &gsz, &x, &xrows, &nw, &eps, &y, &bias, &resid,
                         &rows, &k, &stride, &groups, &ldx};
         const int r = (flags & 2) && sh.r < 2 ? 2 : sh.r;
-        launch(sh.fn(bits, flags, act), g_sms, 32 * sh.warps, args, gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps), st);
+        launch(sh.fn(bits, flags, act), g_sms, 32 * sh.warps, args,
+               gdecode::smem_bytes(bits, k, groups, flags != 0, r, sh.warps, sh.dz && bits == 4), st);
         return;
     }
     const Shape& sh = g_shapes[v.shape];
@@ -229,12 +247,15 @@ static void proj(cudaStream_t st, const Variant& v, int bits, bool act, const Li
 }
 
 // The four projections of layer l; only: one of them.
+// The variant that runs projection o (0 qkv, 1 o, 2 gate/up, 3 down): a mix's decode shape for it, else v.
+static Variant part(const Variant& v, int o) { return v.kind == 5 ? Variant{v.name, 4, g_mix[v.shape][o]} : v; }
+
 static void layer(cudaStream_t st, const Variant& v, int bits, bool act, const Layer& w, int* const gidx[2], Bufs& b,
                   int only = -1) {
-    if (only < 0 || only == 0) proj(st, v, bits, act, w.qkv, gidx[0], 1, b.x, w.nIn, b.qkv, w.bias, nullptr);
-    if (only < 0 || only == 1) proj(st, v, bits, act, w.o, gidx[0], 0, b.attn, nullptr, b.x, nullptr, b.x);
-    if (only < 0 || only == 2) proj(st, v, bits, act, w.gu, gidx[0], 3, b.x, w.nPost, b.h, nullptr, nullptr);
-    if (only < 0 || only == 3) proj(st, v, bits, act, w.d, gidx[1], 0, b.h, nullptr, b.x, nullptr, b.x);
+    if (only < 0 || only == 0) proj(st, part(v, 0), bits, act, w.qkv, gidx[0], 1, b.x, w.nIn, b.qkv, w.bias, nullptr);
+    if (only < 0 || only == 1) proj(st, part(v, 1), bits, act, w.o, gidx[0], 0, b.attn, nullptr, b.x, nullptr, b.x);
+    if (only < 0 || only == 2) proj(st, part(v, 2), bits, act, w.gu, gidx[0], 3, b.x, w.nPost, b.h, nullptr, nullptr);
+    if (only < 0 || only == 3) proj(st, part(v, 3), bits, act, w.d, gidx[1], 0, b.h, nullptr, b.x, nullptr, b.x);
 }
 
 int main(int argc, char** argv) {
@@ -295,6 +316,19 @@ int main(int argc, char** argv) {
                                 + std::to_string(sh.d8) + "," + std::to_string(sh.d4) + (sh.pf ? "f" + std::to_string(sh.pf) : "")
                                 + (sh.dz ? "z" : ""), 4, i});
     }
+    for (const auto& m : g_mixes) {
+        std::array<int, 4> idx;
+        std::string name = "mix";
+        for (int o = 0; o < 4; o++) {
+            idx[o] = -1;
+            for (const Variant& v : variants)
+                if (v.kind == 4 && v.name == m[o]) idx[o] = v.shape;
+            if (idx[o] < 0) { fprintf(stderr, "gptq: no variant %s\n", m[o]); return 2; }
+            name += std::string(o == 0 ? " q" : o == 1 ? " o" : o == 2 ? " g" : " d") + (m[o] + 7);
+        }
+        g_mix.push_back(idx);
+        variants.push_back({name, 5, (int)g_mix.size() - 1});
+    }
     Bufs b;
     CK(cudaMalloc(&b.x, 4 * H)); CK(cudaMalloc(&b.x0, 4 * H)); CK(cudaMalloc(&b.qkv, 4 * Q));
     CK(cudaMalloc(&b.attn, 4 * H)); CK(cudaMalloc(&b.h, 4 * I));
@@ -328,17 +362,19 @@ int main(int argc, char** argv) {
                 for (const std::string& o : only) picked = picked || v.name.find(o) != std::string::npos;
                 if (!picked) continue;
                 if ((v.kind == 2 && !g_shapes[v.shape].fn(bits, 1, act)) || (v.kind == 3 && !g_direct[v.shape].fn(bits, 1, act))
-                    || (v.kind == 4 && !g_decode[v.shape].fn(bits, 1, act))) {
+                    || ((v.kind == 4 || v.kind == 5) && !g_decode[part(v, 0).shape].fn(bits, 1, act))) {
                     printf("%-16s %s\n", v.name.c_str(), "not built for these weights");
                     continue;
                 }
-                if (v.kind == 4) {  // the widest projection (down) needs the most
-                    const DecShape& sh = g_decode[v.shape];
+                if (v.kind == 4 || v.kind == 5) {  // the widest projection (down) needs the most
                     int need = 0;
                     const Lin* ws[4] = {&L[0].qkv, &L[0].o, &L[0].gu, &L[0].d};
-                    for (int o = 0; o < 4; o++)  // qkv and gate/up with the norm (layer()), gate/up with 2 rows at least
+                    for (int o = 0; o < 4; o++) {  // qkv and gate/up with the norm (layer()), gate/up with 2 rows at least
+                        const DecShape& sh = g_decode[part(v, o).shape];
                         need = std::max(need, gdecode::smem_bytes(bits, ws[o]->k, ws[o]->groups, o == 0 || o == 2,
-                                                                  o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps));
+                                                                  o == 2 ? std::max(sh.r, 2) : sh.r, sh.warps,
+                                                                  sh.dz && bits == 4));
+                    }
                     if (need > g_smem) { printf("%-16s needs %d bytes of shared memory, the GPU has %d\n", v.name.c_str(), need, g_smem); continue; }
                 }
                 if (v.kind == 2) {
