@@ -58,14 +58,7 @@ final class WideRows {
             a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(w2, a2);
             a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(w3, a3);
         }
-        if (c == k) {
-            a0.add(a2).add(a1.add(a3)).intoArray(p, 0);
-            return;
-        }
-        a0.intoArray(p, 0);
-        a1.intoArray(p, 8);
-        a2.intoArray(p, 16);
-        a3.intoArray(p, 24);
+        if (store(c == k, a0, a1, a2, a3, p, 0)) return;
         for (int r = 0; c + r < k; r++) {
             p[r] = Math.fma(xs[xo + c + r], Bf16.bf16ToFloat(seg.get(WeightMatrix.BF16, base + (long) (c + r) * 2)), p[r]);
         }
@@ -81,14 +74,7 @@ final class WideRows {
             a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 16) * 4, LE), a2);
             a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 24) * 4, LE), a3);
         }
-        if (c == k) {
-            a0.add(a2).add(a1.add(a3)).intoArray(p, 0);
-            return;
-        }
-        a0.intoArray(p, 0);
-        a1.intoArray(p, 8);
-        a2.intoArray(p, 16);
-        a3.intoArray(p, 24);
+        if (store(c == k, a0, a1, a2, a3, p, 0)) return;
         for (int r = 0; c + r < k; r++) {
             p[r] = Math.fma(xs[xo + c + r], seg.get(WeightMatrix.F32, base + (long) (c + r) * 4), p[r]);
         }
@@ -134,19 +120,8 @@ final class WideRows {
             b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
             b3 = FloatVector.fromArray(F, xs, xb + c + 24).fma(w3, b3);
         }
-        if (c == k) {
-            a0.add(a2).add(a1.add(a3)).intoArray(p, 0);
-            b0.add(b2).add(b1.add(b3)).intoArray(p, W);
-            return;
-        }
-        a0.intoArray(p, 0);
-        a1.intoArray(p, 8);
-        a2.intoArray(p, 16);
-        a3.intoArray(p, 24);
-        b0.intoArray(p, W);
-        b1.intoArray(p, W + 8);
-        b2.intoArray(p, W + 16);
-        b3.intoArray(p, W + 24);
+        store(c == k, b0, b1, b2, b3, p, W);
+        if (store(c == k, a0, a1, a2, a3, p, 0)) return;
         for (int r = 0; c + r < k; r++) {
             float w = wr[wo + c + r];
             p[r] = Math.fma(xs[xo + c + r], w, p[r]);
@@ -173,23 +148,29 @@ final class WideRows {
             b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
             b3 = FloatVector.fromArray(F, xs, xb + c + 24).fma(w3, b3);
         }
-        if (c == k) {
-            a0.add(a2).add(a1.add(a3)).intoArray(p, 0);
-            b0.add(b2).add(b1.add(b3)).intoArray(p, W);
-            return;
-        }
-        a0.intoArray(p, 0);
-        a1.intoArray(p, 8);
-        a2.intoArray(p, 16);
-        a3.intoArray(p, 24);
-        b0.intoArray(p, W);
-        b1.intoArray(p, W + 8);
-        b2.intoArray(p, W + 16);
-        b3.intoArray(p, W + 24);
+        store(c == k, b0, b1, b2, b3, p, W);
+        if (store(c == k, a0, a1, a2, a3, p, 0)) return;
         for (int r = 0; c + r < k; r++) {
             float w = seg.get(WeightMatrix.F32, base + (long) (c + r) * 4);
             p[r] = Math.fma(xs[xo + c + r], w, p[r]);
             p[W + r] = Math.fma(xs[xb + c + r], w, p[W + r]);
         }
+    }
+
+    /**
+     * One token's partials into p[at ..]: folded by the tree's first two steps into p[at .. at + 8) when the row had no
+     * tail (whole: PartialTree.last finishes them), else as they are, for the tail's scalar fmas; returns whole.
+     */
+    private static boolean store(boolean whole, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, float[] p,
+                                 int at) {
+        if (whole) {
+            v0.add(v2).add(v1.add(v3)).intoArray(p, at);
+            return true;
+        }
+        v0.intoArray(p, at);
+        v1.intoArray(p, at + 8);
+        v2.intoArray(p, at + 16);
+        v3.intoArray(p, at + 24);
+        return false;
     }
 }
