@@ -11,11 +11,13 @@ public enum NumericsProfile {
 
     private final int contractVersion;
     // Computed once: every request's fingerprint and completion names its profile.
-    private final String wireName = name().toLowerCase(java.util.Locale.ROOT);
-    private final String fingerprintName = wireName + "/";
+    private final String wireName;
+    private final String fingerprintName;
 
     NumericsProfile(int contractVersion) {
         this.contractVersion = contractVersion;
+        this.wireName = name().toLowerCase(java.util.Locale.ROOT);
+        this.fingerprintName = wireName + "/" + contractVersion;
     }
 
     /**
@@ -32,7 +34,7 @@ public enum NumericsProfile {
 
     /** The profile as the fingerprint names it: wire name and contract version, e.g. {@code portable/2}. */
     public String fingerprintName() {
-        return fingerprintName + contractVersion;
+        return fingerprintName;
     }
 
     /** The lower-case name used on the wire and in the CLI. */
