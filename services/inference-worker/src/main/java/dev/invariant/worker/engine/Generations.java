@@ -14,8 +14,9 @@ import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
 /**
- * Runs requests on the engine for both front doors (Kafka and HTTP) and records their metrics. Prompt and
- * completion text reach the log only with {@code invariant.log.texts=true} (a debugging switch): they may be private.
+ * Runs requests on the engine for both front doors (Kafka and HTTP) and records their metrics ({@link #account}, called
+ * by the front door once the answer is on its way: the metrics are not on a request's path). Prompt and completion
+ * text reach the log only with {@code invariant.log.texts=true} (a debugging switch): they may be private.
  */
 @ApplicationScoped
 public class Generations {
@@ -77,17 +78,19 @@ public class Generations {
 
     private CompletableFuture<Finished> finished(Request r, double before, CompletableFuture<GenerationResult> result) {
         return result.thenApply(g -> {
-            metrics.finished(g, before);
             if (logTexts) LOG.infof("request %s completion: %s", r.requestId(), g.text());
             return new Finished(g, before);
         });
     }
 
-    /** The error result of a request that could not be turned into an engine request. */
+    /** Records a finished request's metrics; the front door calls it once it has handed the answer on. */
+    public void account(Finished f) {
+        metrics.finished(f.result(), f.beforeEngineMs());
+    }
+
+    /** The error result of a request that could not be turned into an engine request ({@link #account} it too). */
     public Finished rejected(String requestId, EngineException e, long arrivedNanos) {
         var g = GenerationResult.failed(requestId, engines.profile(), e);
-        double before = (System.nanoTime() - arrivedNanos) / 1e6;
-        metrics.finished(g, before);
-        return new Finished(g, before);
+        return new Finished(g, (System.nanoTime() - arrivedNanos) / 1e6);
     }
 }

@@ -132,7 +132,9 @@ public class RequestConsumer {
         finished.thenCompose(f -> {
             if (r.chunks() != null) r.chunks().finish(f.result());
             var record = CompletionMapper.toRecord(f.result(), r.request().getModel(), engines, f.beforeEngineMs());
-            return r.sink().completion(record, r.reply());
+            var sent = r.sink().completion(record, r.reply());
+            generations.account(f);
+            return sent;
         }).whenComplete((v, e) -> {
             engines.admission().release();
             if (e == null) {

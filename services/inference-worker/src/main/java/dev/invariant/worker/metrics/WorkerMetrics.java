@@ -1,5 +1,7 @@
 package dev.invariant.worker.metrics;
 
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.api.FinishReason;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.worker.engine.EngineService;
 import io.micrometer.core.instrument.Counter;
@@ -10,6 +12,8 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Prometheus metrics under vLLM's names (without its {@code vllm:} prefix), each labelled with
@@ -31,6 +35,9 @@ public class WorkerMetrics {
     private final Counter generationTokens;
     private final DistributionSummary batchSize;
     private final Counter deadLettered;
+    // Registered on first use, then found here: a registry look-up builds and compares a whole meter id.
+    private final Map<FinishReason, Counter> successes = new ConcurrentHashMap<>();
+    private final Map<ErrorCode, Counter> failures = new ConcurrentHashMap<>();
 
     public WorkerMetrics(MeterRegistry registry, EngineService engine) {
         this.registry = registry;
@@ -70,11 +77,13 @@ public class WorkerMetrics {
             promptTokens.increment(g.promptTokenIds().length);
             generationTokens.increment(g.tokenIds().length);
             for (int b : g.batchSizes()) batchSize.record(b);
-            Counter.builder("request.success").description("Requests finished, by why they finished")
-                    .tags(model).tag("finished_reason", g.finishReason().wireName()).register(registry).increment();
+            successes.computeIfAbsent(g.finishReason(), reason -> Counter.builder("request.success")
+                    .description("Requests finished, by why they finished").tags(model)
+                    .tag("finished_reason", reason.wireName()).register(registry)).increment();
         } else {
-            Counter.builder("request.failure").description("Requests answered with an error completion, by code")
-                    .tags(model).tag("code", g.error().code().name()).register(registry).increment();
+            failures.computeIfAbsent(g.error().code(), code -> Counter.builder("request.failure")
+                    .description("Requests answered with an error completion, by code").tags(model)
+                    .tag("code", code.name()).register(registry)).increment();
         }
     }
 

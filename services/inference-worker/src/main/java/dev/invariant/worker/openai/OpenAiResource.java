@@ -124,6 +124,7 @@ public class OpenAiResource {
             var rejected = generations.rejected(id, e, arrived);
             String model = body.path("model").isTextual() ? body.get("model").textValue() : "";
             publisher.completion(CompletionMapper.toRecord(rejected.result(), model, engines, rejected.beforeEngineMs()), null);
+            generations.account(rejected);
             return done(OpenAiErrors.of(e));
         }
         if (!engines.admission().tryAcquire()) {
@@ -147,6 +148,7 @@ public class OpenAiResource {
             engines.admission().release();
             if (f != null) {
                 publisher.completion(CompletionMapper.toRecord(f.result(), call.model(), engines, f.beforeEngineMs()), null);
+                generations.account(f);
             }
         });
         if (sse != null) {
