@@ -53,7 +53,9 @@ public record MemoryFigures(long weightsBytes, String quantization, long kvBytes
         return quantization.equals("none") ? "dense" : quantization;
     }
 
+    /** GB with two decimals, or MB below 1 GB, where "0.00 GB" would say nothing (a small model's weights). */
     private static String gb(long bytes) {
-        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
+        return bytes >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f GB", bytes / 1e9)
+                : String.format(Locale.ROOT, "%.2f MB", bytes / 1e6);
     }
 }
