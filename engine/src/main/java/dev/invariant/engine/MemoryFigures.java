@@ -35,7 +35,7 @@ public record MemoryFigures(long weightsBytes, String quantization, long kvBytes
         if (config.gpuMemoryUtilization() == 0) return of(model, config).line();
         MemoryFigures f = of(model, config);
         return String.format(Locale.ROOT, "memory: weights %s (%s) + KV cache (%s) of what gpu_memory_utilization=%s"
-                        + " of the GPU leaves once the weights and activations are there", gb(f.weightsBytes),
+                        + " of the GPU leaves once the weights and activations are there", size(f.weightsBytes),
                 f.weights(), f.kvDtype.wireName(), config.gpuMemoryUtilization());
     }
 
@@ -45,8 +45,8 @@ public record MemoryFigures(long weightsBytes, String quantization, long kvBytes
      */
     public String line() {
         return String.format(Locale.ROOT, "memory: weights %s (%s) + KV cache %s (%s, %d tokens = %d blocks x %d,"
-                        + " %d layers x 2 x %d values) = %s", gb(weightsBytes), weights(),
-                gb(kvBytes), kvDtype.wireName(), kvTokens, blocks, blockSize, layers, kvDim, gb(weightsBytes + kvBytes));
+                        + " %d layers x 2 x %d values) = %s", size(weightsBytes), weights(),
+                size(kvBytes), kvDtype.wireName(), kvTokens, blocks, blockSize, layers, kvDim, size(weightsBytes + kvBytes));
     }
 
     private String weights() {
@@ -54,7 +54,7 @@ public record MemoryFigures(long weightsBytes, String quantization, long kvBytes
     }
 
     /** GB with two decimals, or MB below 1 GB, where "0.00 GB" would say nothing (a small model's weights). */
-    private static String gb(long bytes) {
+    private static String size(long bytes) {
         return bytes >= 1_000_000_000L ? String.format(Locale.ROOT, "%.2f GB", bytes / 1e9)
                 : String.format(Locale.ROOT, "%.2f MB", bytes / 1e6);
     }

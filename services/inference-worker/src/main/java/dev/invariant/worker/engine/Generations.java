@@ -14,9 +14,9 @@ import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
 /**
- * Runs requests on the engine for both front doors (Kafka and HTTP) and records their metrics ({@link #account}, called
- * by the front door once the answer is on its way: the metrics are not on a request's path). Prompt and completion
- * text reach the log only with {@code invariant.log.texts=true} (a debugging switch): they may be private.
+ * Runs requests on the engine for both front doors (Kafka and HTTP) and records their metrics ({@link #account},
+ * called once a completion is handed on, so the metrics are not on a request's path). Prompt and completion text
+ * reach the log only with {@code invariant.log.texts=true} (a debugging switch): they may be private.
  */
 @ApplicationScoped
 public class Generations {
@@ -83,7 +83,7 @@ public class Generations {
         });
     }
 
-    /** Records a finished request's metrics; the front door calls it once it has handed the answer on. */
+    /** Records a finished request's metrics, once its completion is handed on ({@code kafka.Completions}). */
     public void account(Finished f) {
         metrics.finished(f.result(), f.beforeEngineMs());
     }

@@ -33,14 +33,16 @@ public class RequestConsumer {
     private final Generations generations;
     private final RecordCodec codec;
     private final Publisher publisher;
+    private final Completions completions;
     private final WorkerMetrics metrics;
 
     public RequestConsumer(EngineService engines, Generations generations, RecordCodec codec, Publisher publisher,
-                           WorkerMetrics metrics) {
+                           Completions completions, WorkerMetrics metrics) {
         this.engines = engines;
         this.generations = generations;
         this.codec = codec;
         this.publisher = publisher;
+        this.completions = completions;
         this.metrics = metrics;
     }
 
@@ -131,10 +133,7 @@ public class RequestConsumer {
     private void publish(Read r, CompletableFuture<Generations.Finished> finished) {
         finished.thenCompose(f -> {
             if (r.chunks() != null) r.chunks().finish(f.result());
-            var record = CompletionMapper.toRecord(f.result(), r.request().getModel(), engines, f.beforeEngineMs());
-            var sent = r.sink().completion(record, r.reply());
-            generations.account(f);
-            return sent;
+            return completions.send(r.sink(), f, r.request().getModel(), r.reply());
         }).whenComplete((v, e) -> {
             engines.admission().release();
             if (e == null) {

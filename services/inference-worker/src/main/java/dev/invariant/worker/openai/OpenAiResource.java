@@ -14,8 +14,7 @@ import dev.invariant.engine.text.TokenTexts;
 import dev.invariant.engine.text.Tokenizer;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.engine.Generations;
-import dev.invariant.worker.kafka.CompletionMapper;
-import dev.invariant.worker.kafka.Publisher;
+import dev.invariant.worker.kafka.Completions;
 import dev.invariant.worker.openai.OpenAiResponses.Answer;
 import dev.invariant.worker.openai.OpenAiResponses.Kind;
 import io.smallrye.common.annotation.Blocking;
@@ -51,13 +50,13 @@ public class OpenAiResource {
 
     private final EngineService engines;
     private final Generations generations;
-    private final Publisher publisher;
+    private final Completions completions;
     private final long startedAt = Instant.now().getEpochSecond();
 
-    public OpenAiResource(EngineService engines, Generations generations, Publisher publisher) {
+    public OpenAiResource(EngineService engines, Generations generations, Completions completions) {
         this.engines = engines;
         this.generations = generations;
-        this.publisher = publisher;
+        this.completions = completions;
     }
 
     @GET
@@ -123,8 +122,7 @@ public class OpenAiResource {
         } catch (EngineException e) {
             var rejected = generations.rejected(id, e, arrived);
             String model = body.path("model").isTextual() ? body.get("model").textValue() : "";
-            publisher.completion(CompletionMapper.toRecord(rejected.result(), model, engines, rejected.beforeEngineMs()), null);
-            generations.account(rejected);
+            completions.publish(rejected, model);
             return done(OpenAiErrors.of(e));
         }
         if (!engines.admission().tryAcquire()) {
@@ -147,8 +145,7 @@ public class OpenAiResource {
         finished = finished.whenComplete((f, e) -> {
             engines.admission().release();
             if (f != null) {
-                publisher.completion(CompletionMapper.toRecord(f.result(), call.model(), engines, f.beforeEngineMs()), null);
-                generations.account(f);
+                completions.publish(f, call.model());
             }
         });
         if (sse != null) {
