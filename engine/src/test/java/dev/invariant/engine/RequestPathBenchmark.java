@@ -16,7 +16,8 @@ import java.util.List;
  * tokenizer call now warm: mostly validation and the fingerprint), and the engine's own queue and prefill times
  * (the submission's {@code prepare} warm by then). Run: java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp
  * engine/target/classes:engine/target/test-classes:DEPS dev.invariant.engine.RequestPathBenchmark [model folder]
- * [requests] [pause ms ...]
+ * [requests] [pause ...]. A pause is {@code N} (sleep N ms), {@code spinN} (spin N ms on the same core: is it the
+ * core's idle state?) or {@code preN} (sleep 50 − N ms, run the whole path once, sleep N ms: how long warmth lasts).
  */
 public final class RequestPathBenchmark {
     private static final String PROMPT = "Once upon a time";
@@ -24,28 +25,45 @@ public final class RequestPathBenchmark {
     public static void main(String[] args) throws Exception {
         String model = args.length > 0 ? args[0] : TestAssets.model("stories260K").toString();
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
-        long[] pauses = args.length > 2 ? Arrays.stream(args, 2, args.length).mapToLong(Long::parseLong).toArray()
-                : new long[] {0, 50};
+        String[] pauses = args.length > 2 ? Arrays.copyOfRange(args, 2, args.length) : new String[] {"0", "50"};
         try (Engine engine = Engine.open(EngineConfig.defaults(model).withThreads(1))) {
-            run(engine, 3000, 0); // the JIT's warm-up
-            for (long pause : pauses) {
+            run(engine, 3000, "0"); // the JIT's warm-up
+            for (String pause : pauses) {
                 double[] p = run(engine, n, pause);
-                System.out.printf("pause %3d ms: encode %.3f  prepare %.3f  queue %.3f  prefill %.3f  (p50 ms, %d requests)%n",
+                System.out.printf("pause %6s: encode %.3f  prepare %.3f  queue %.3f  prefill %.3f  (p50 ms, %d requests)%n",
                         pause, p[0], p[1], p[2], p[3], n);
             }
         }
     }
 
-    private static double[] run(Engine engine, int n, long pauseMs) throws Exception {
+    private static void pause(Engine engine, String pause) throws Exception {
+        if (pause.startsWith("spin")) {
+            long end = System.nanoTime() + Long.parseLong(pause.substring(4)) * 1_000_000L;
+            while (System.nanoTime() < end) Thread.onSpinWait();
+        } else if (pause.startsWith("pre")) {
+            long before = Long.parseLong(pause.substring(3));
+            Thread.sleep(50 - before);
+            engine.submitAllAndStep(List.of(new Engine.Submitted(request("path-warm"), TokenListener.NONE))).getFirst().get();
+            Thread.sleep(before);
+        } else {
+            long ms = Long.parseLong(pause);
+            if (ms > 0) Thread.sleep(ms);
+        }
+    }
+
+    private static Request request(String id) {
+        return new Request(id, Prompt.text(PROMPT), SamplingParams.builder().maxTokens(1).temperature(0f).ignoreEos(true).build());
+    }
+
+    private static double[] run(Engine engine, int n, String pause) throws Exception {
         double[][] t = new double[4][n];
         for (int i = 0; i < n; i++) {
-            if (pauseMs > 0) Thread.sleep(pauseMs);
+            pause(engine, pause);
             long t0 = System.nanoTime();
             engine.tokenizer().encode(PROMPT);
             long t1 = System.nanoTime();
             // A fresh request each time, as from the wire; prepare() runs again inside the submission.
-            Request r = new Request("path-" + i, Prompt.text(PROMPT),
-                    SamplingParams.builder().maxTokens(1).temperature(0f).ignoreEos(true).build());
+            Request r = request("path-" + i);
             long t2 = System.nanoTime();
             engine.core().prepare(r);
             long t3 = System.nanoTime();
