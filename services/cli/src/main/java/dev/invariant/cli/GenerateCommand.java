@@ -16,9 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code invariant generate}: runs requests on the local CPU engine and prints results with their hashes. */
+/** {@code invariant generate}: runs requests on a local engine (CPU, or GPU) and prints results with their hashes. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate on the local CPU engine; print results with fingerprint and output hash.",
+        description = {"Generate on this machine (the CPU engine, or an NVIDIA GPU with --backend cuda); print results with"
+                        + " fingerprint and output hash.",
                 "A prompts file runs as one continuously batched workload: all its requests share steps."})
 final class GenerateCommand implements Callable<Integer> {
 
