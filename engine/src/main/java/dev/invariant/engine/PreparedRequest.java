@@ -39,12 +39,12 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
             }
         }
         SamplingParams p = r.params();
+        checkContext(ids.length, p.maxTokens(), context, promptField);
         if (p.maxTokens() == SamplingParams.UP_TO_CONTEXT) {
             // Resolved from the context length (the model's, or max_model_len), not the KV cache, so every worker
             // with the same max_model_len fingerprints it alike.
-            p = p.withMaxTokens(Math.max(1, context - ids.length));
+            p = p.withMaxTokens(context - ids.length);
         }
-        checkContext(ids.length, p.maxTokens(), context, promptField);
         long seed = p.seed() != null ? p.seed() : Seeds.fromRequestId(r.requestId());
         SamplingParams resolved = p.withSeed(seed);
         String fp = Fingerprint.of(model.weightsDigest(), tokenizer.digest(), profile, kvCacheDtype, ids, resolved);
@@ -52,18 +52,40 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
     }
 
     /**
-     * The context rule of OpenAI and vLLM: prompt + max_tokens must fit max_model_len. Nothing is capped: a request
-     * that asks for more than fits is refused with the three numbers, so the caller decides what to give up.
+     * The context rule of OpenAI and vLLM: prompt + max_tokens must fit max_model_len, and {@code max_tokens}
+     * {@value SamplingParams#UP_TO_CONTEXT} needs room for one token. Nothing is capped: a request that asks for more
+     * than fits is refused with the numbers and a fix that would make it fit, so the caller decides what to give up.
      */
     static void checkContext(int promptTokens, int maxTokens, int maxModelLen, String promptField) {
-        long total = (long) promptTokens + maxTokens;
+        boolean upToContext = maxTokens == SamplingParams.UP_TO_CONTEXT;
+        int needed = upToContext ? 1 : maxTokens;
+        long total = (long) promptTokens + needed;
         if (total <= maxModelLen) return;
-        String fix = promptTokens < maxModelLen
-                ? "lower max_tokens to at most " + (maxModelLen - promptTokens) + " or shorten the prompt"
-                : "shorten the prompt to fewer than " + maxModelLen + " tokens";
+        // The longest prompt that fits with this max_tokens, and with the smallest one (1).
+        long promptFits = (long) maxModelLen - needed;
+        int promptFitsAlone = maxModelLen - 1;
+        String fix;
+        if (promptTokens < maxModelLen) {
+            fix = "lower max_tokens to at most " + (maxModelLen - promptTokens) + (promptFits >= 1
+                    ? ", or shorten the prompt to at most " + promptFits + " tokens (max_model_len " + maxModelLen
+                    + " - max_tokens " + maxTokens + ")"
+                    : " (max_tokens " + maxTokens + " alone leaves no room for a prompt)");
+        } else if (upToContext || promptFits == promptFitsAlone) {
+            fix = "shorten the prompt to at most " + promptFitsAlone + " tokens (max_model_len " + maxModelLen
+                    + " - 1 token to generate)";
+        } else if (promptFits >= 1) {
+            fix = "shorten the prompt to at most " + promptFits + " tokens (max_model_len " + maxModelLen
+                    + " - max_tokens " + maxTokens + "), or to at most " + promptFitsAlone + " with a lower max_tokens";
+        } else {
+            fix = "shorten the prompt and lower max_tokens (max_tokens " + maxTokens + " alone leaves no room for"
+                    + " a prompt): together they must be at most " + maxModelLen;
+        }
+        String need = upToContext
+                ? "the prompt has " + promptTokens + " tokens, which leaves no room for max_tokens 0 (up to the"
+                        + " context) to generate one"
+                : "the request needs " + total + " (" + promptTokens + " in the prompt + " + maxTokens + " max_tokens)";
         throw new EngineException(ErrorCode.PROMPT_TOO_LONG, promptTokens < maxModelLen ? "max_tokens" : promptField,
-                "this model's maximum context length is " + maxModelLen + " tokens, but the request needs " + total
-                + " (" + promptTokens + " in the prompt + " + maxTokens + " max_tokens): " + fix);
+                "this model's maximum context length is " + maxModelLen + " tokens, but " + need + ": " + fix);
     }
 
     /** The wire name of the field that carried the prompt, for error messages. */

@@ -80,6 +80,70 @@ class BadInputTest {
     }
 
     @Test
+    void aPromptThatFillsTheContextIsAdvisedTheLengthThatFitsItsMaxTokens() {
+        GenerationResult r = run(new Request("fill", new Prompt.TokenIds(fives(2001)), SamplingParams.greedy(64)));
+        assertError(r, ErrorCode.PROMPT_TOO_LONG);
+        assertEquals("prompt", r.error().param());
+        String m = r.error().getMessage();
+        assertTrue(m.contains("shorten the prompt to at most 448 tokens (max_model_len 512 - max_tokens 64)")
+                && m.contains("at most 511 with a lower max_tokens"), m);
+        // The advised length is accepted, one more is not.
+        GenerationResult advised = run(new Request("fits", new Prompt.TokenIds(fives(448)),
+                SamplingParams.builder().maxTokens(64).ignoreEos(true).build()));
+        assertTrue(advised.ok(), () -> advised.error().describe());
+        assertEquals(64, advised.tokenIds().length);
+        assertError(run(new Request("over", new Prompt.TokenIds(fives(449)), SamplingParams.greedy(64))),
+                ErrorCode.PROMPT_TOO_LONG);
+    }
+
+    @Test
+    void aPromptThatFillsTheContextWithMaxTokensUpToTheContextIsAdvisedOneTokenLess() {
+        GenerationResult r = run(new Request("fill0", new Prompt.TokenIds(fives(512)),
+                SamplingParams.builder().maxTokens(SamplingParams.UP_TO_CONTEXT).build()));
+        assertError(r, ErrorCode.PROMPT_TOO_LONG);
+        assertEquals("prompt", r.error().param());
+        assertTrue(r.error().getMessage().contains("shorten the prompt to at most 511 tokens"), r.error().getMessage());
+        GenerationResult advised = run(new Request("fits0", new Prompt.TokenIds(fives(511)),
+                SamplingParams.builder().maxTokens(SamplingParams.UP_TO_CONTEXT).ignoreEos(true).build()));
+        assertTrue(advised.ok(), () -> advised.error().describe());
+        assertEquals(1, advised.tokenIds().length);
+    }
+
+    @Test
+    void everyBranchOfTheContextRuleAdvisesNumbersThatFit() {
+        // max_model_len 512: each refusal's advised prompt length or max_tokens passes the same check.
+        assertAdvice(12, 600, "lower max_tokens to at most 500 (max_tokens 600 alone leaves no room for a prompt)");
+        PreparedRequest.checkContext(12, 500, 512, "prompt");
+        assertAdvice(500, 64, "lower max_tokens to at most 12, or shorten the prompt to at most 448 tokens"
+                + " (max_model_len 512 - max_tokens 64)");
+        PreparedRequest.checkContext(500, 12, 512, "prompt");
+        PreparedRequest.checkContext(448, 64, 512, "prompt");
+        assertAdvice(2001, 64, "shorten the prompt to at most 448 tokens (max_model_len 512 - max_tokens 64), or to"
+                + " at most 511 with a lower max_tokens");
+        PreparedRequest.checkContext(511, 1, 512, "prompt");
+        assertAdvice(512, 1, "shorten the prompt to at most 511 tokens (max_model_len 512 - 1 token to generate)");
+        assertAdvice(600, SamplingParams.UP_TO_CONTEXT, "shorten the prompt to at most 511 tokens");
+        PreparedRequest.checkContext(511, SamplingParams.UP_TO_CONTEXT, 512, "prompt");
+        assertAdvice(600, 512, "shorten the prompt and lower max_tokens (max_tokens 512 alone leaves no room for a"
+                + " prompt): together they must be at most 512");
+    }
+
+    private static void assertAdvice(int prompt, int maxTokens, String advice) {
+        EngineException e = assertThrows(EngineException.class,
+                () -> PreparedRequest.checkContext(prompt, maxTokens, 512, "prompt"));
+        assertEquals(ErrorCode.PROMPT_TOO_LONG, e.code());
+        assertEquals(prompt < 512 ? "max_tokens" : "prompt", e.param());
+        assertTrue(e.getMessage().startsWith("this model's maximum context length is 512 tokens, but ")
+                && e.getMessage().contains(": " + advice), e.getMessage());
+    }
+
+    private static int[] fives(int n) {
+        int[] ids = new int[n];
+        java.util.Arrays.fill(ids, 5);
+        return ids;
+    }
+
+    @Test
     void maxTokensUpToTheContextIsResolvedFromTheModelAndFingerprintedAsResolved() {
         int[] ids = new int[12];
         java.util.Arrays.fill(ids, 5);
