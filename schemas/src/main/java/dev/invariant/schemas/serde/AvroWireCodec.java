@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
@@ -28,6 +29,9 @@ import org.apache.avro.specific.SpecificRecord;
  *            schema names
  */
 public final class AvroWireCodec<T extends SpecificRecord> {
+
+    /** Characters of the incompatibility list in a reason, so a dead letter stays one readable line. */
+    private static final int MAX_INCOMPATIBILITIES = 500;
 
     private final Class<T> readerClass;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
@@ -107,11 +111,37 @@ public final class AvroWireCodec<T extends SpecificRecord> {
         Schema reader = model.getSchema(target);
         var compatibility = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
         if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-            throw new UnreadableRecordException(Reason.INCOMPATIBLE_SCHEMA, id, "schema id " + id + " ("
-                    + writer.getFullName() + ") cannot be read as " + reader.getFullName() + ": "
-                    + compatibility.getResult().getIncompatibilities()
-                    + "; the writer broke the BACKWARD evolution rule (docs/schemas.md)");
+            throw new UnreadableRecordException(Reason.INCOMPATIBLE_SCHEMA, id, incompatibility(id, writer, reader,
+                    compatibility.getResult().getIncompatibilities()));
         }
         return new SpecificDatumReader<>(writer, reader, model);
+    }
+
+    /**
+     * One line for the dead-letter reason and the log: Avro's own description of an incompatibility carries both
+     * schemas in full (kilobytes), so only what is wrong and where is kept.
+     */
+    private static String incompatibility(int id, Schema writer, Schema reader,
+                                          List<SchemaCompatibility.Incompatibility> found) {
+        if (!writer.getFullName().equals(reader.getFullName()) && !reader.getAliases().contains(writer.getFullName())) {
+            return "schema id " + id + " is " + writer.getFullName() + ", not " + reader.getFullName()
+                    + ": the record was written for another subject or topic";
+        }
+        var what = new StringBuilder();
+        for (int n = 0; n < found.size(); n++) {
+            var i = found.get(n);
+            String one = i.getType() + " " + shorten(i.getMessage()) + " at " + shorten(i.getLocation());
+            if (what.length() + one.length() > MAX_INCOMPATIBILITIES) {
+                what.append(" and ").append(found.size() - n).append(" more");
+                break;
+            }
+            what.append(what.isEmpty() ? "" : "; ").append(one);
+        }
+        return "schema id " + id + " (" + writer.getFullName() + ") cannot be read as " + reader.getFullName()
+                + ": " + what + "; the writer broke the BACKWARD evolution rule (docs/schemas.md)";
+    }
+
+    private static String shorten(String s) {
+        return s == null || s.length() <= 100 ? s : s.substring(0, 97) + "...";
     }
 }

@@ -103,6 +103,9 @@ class AvroWireCodecTest {
                 () -> new AvroWireCodec<>(InferenceRequest.class).decode(bytes, lookup(IDS)));
         assertEquals(Reason.INCOMPATIBLE_SCHEMA, e.reason());
         assertEquals(2, e.schemaId());
+        // The reason is one line naming both types, not the two schemas Avro's own description carries.
+        assertEquals("schema id 2 is dev.invariant.schemas.Completion, not dev.invariant.schemas.InferenceRequest:"
+                + " the record was written for another subject or topic", e.getMessage());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.invariant.schemas.serde;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
@@ -59,7 +60,29 @@ class SchemaResolutionTest {
         var e = assertThrows(UnreadableRecordException.class, () -> new AvroWireCodec<>(InferenceRequest.class)
                 .decode(bytes, AvroWireCodecTest.lookup(Map.of(13, broken))));
         assertEquals(Reason.INCOMPATIBLE_SCHEMA, e.reason());
-        assertEquals(true, e.getMessage().contains("model"), e.getMessage());
+        assertEquals("schema id 13 (dev.invariant.schemas.InferenceRequest) cannot be read as"
+                + " dev.invariant.schemas.InferenceRequest: READER_FIELD_MISSING_DEFAULT_VALUE model at /fields/1;"
+                + " the writer broke the BACKWARD evolution rule (docs/schemas.md)", e.getMessage());
+    }
+
+    @Test
+    void manyIncompatibilitiesMakeABoundedReasonWithoutTheSchemas() throws Exception {
+        // Every field of the request turned boolean: one type mismatch per field.
+        Schema request = InferenceRequest.getClassSchema();
+        Schema booleans = Schema.createRecord(request.getName(), null, request.getNamespace(), false,
+                request.getFields().stream().map(f -> new Schema.Field(f.name(), Schema.create(Schema.Type.BOOLEAN)))
+                        .toList());
+        var written = new GenericData.Record(booleans);
+        booleans.getFields().forEach(f -> written.put(f.name(), false));
+        byte[] bytes = SchemaEditing.framed(14, booleans, written);
+
+        var e = assertThrows(UnreadableRecordException.class, () -> new AvroWireCodec<>(InferenceRequest.class)
+                .decode(bytes, AvroWireCodecTest.lookup(Map.of(14, booleans))));
+        assertEquals(Reason.INCOMPATIBLE_SCHEMA, e.reason());
+        String reason = e.getMessage();
+        assertTrue(reason.length() < 800 && !reason.contains("{") && !reason.contains("\n"), reason);
+        assertTrue(reason.contains("TYPE_MISMATCH") && reason.contains("at /fields/0/type")
+                && reason.contains(" more; the writer broke the BACKWARD evolution rule"), reason);
     }
 
     @Test
