@@ -1,6 +1,10 @@
 package dev.invariant.worker.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
@@ -11,6 +15,8 @@ import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.openai.OpenAiResponses.Kind;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The request contract's OpenAI mapping: a {@code /v1/completions} or {@code /v1/chat/completions} body as an
@@ -103,10 +109,39 @@ public final class OpenAiRequests {
     }
 
     /**
-     * Features a client would otherwise believe were honoured: tools, structured output, logit bias. Refused with
-     * a 400 naming the field rather than silently answering plain text; their empty or neutral forms pass.
+     * vLLM's sampling extensions that this server does not implement, each with the value that changes nothing
+     * (null: only absent or null does). vLLM honours them, so ignoring one would answer otherwise than the caller
+     * expects; but clients (the openai SDK, LangChain) send the neutral values, so those pass. Sorted, so a request
+     * with several is always told about the same one.
      */
-    private static void refuseUnsupported(JsonFields f) {
+    private static final Map<String, JsonNode> VLLM_ONLY = new TreeMap<>(Map.ofEntries(
+            Map.entry("min_tokens", IntNode.valueOf(0)),
+            Map.entry("bad_words", JsonNodeFactory.instance.arrayNode()),
+            Map.entry("include_stop_str_in_output", BooleanNode.FALSE),
+            Map.entry("skip_special_tokens", BooleanNode.TRUE),
+            Map.entry("spaces_between_special_tokens", BooleanNode.TRUE),
+            Map.entry("prompt_logprobs", NullNode.instance),
+            Map.entry("truncate_prompt_tokens", NullNode.instance),
+            Map.entry("allowed_token_ids", NullNode.instance),
+            Map.entry("structured_outputs", NullNode.instance),
+            Map.entry("guided_json", NullNode.instance),
+            Map.entry("guided_regex", NullNode.instance),
+            Map.entry("guided_choice", NullNode.instance),
+            Map.entry("guided_grammar", NullNode.instance),
+            Map.entry("guided_decoding_backend", NullNode.instance),
+            Map.entry("guided_whitespace_pattern", NullNode.instance)));
+
+    /**
+     * Features a client would otherwise believe were honoured: tools, structured output, logit bias, vLLM's
+     * extensions. Refused with a 400 naming the field rather than silently ignored; their empty or neutral forms pass.
+     */
+    static void refuseUnsupported(JsonFields f) {
+        VLLM_ONLY.forEach((name, neutral) -> f.value(name).ifPresent(v -> {
+            if (!(v.isNumber() && neutral.isNumber() ? v.doubleValue() == neutral.doubleValue() : v.equals(neutral))) {
+                throw EngineException.invalid(name, "'" + name + "' is not supported by this server: remove it"
+                        + (neutral.isNull() ? "" : " or send " + neutral));
+            }
+        }));
         for (String name : new String[] {"tools", "functions", "logit_bias"}) {
             f.value(name).ifPresent(v -> {
                 if (!v.isEmpty()) throw EngineException.invalid(name, "'" + name + "' is not supported by this server");

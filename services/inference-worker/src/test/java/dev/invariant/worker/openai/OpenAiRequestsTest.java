@@ -1,0 +1,79 @@
+package dev.invariant.worker.openai;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.api.JsonFields;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** vLLM's sampling extensions this server does not implement: refused unless sent with the value that changes nothing. */
+class OpenAiRequestsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Each vLLM-only parameter with a value vLLM would act on. */
+    private static final Map<String, String> HONOURED_BY_VLLM = Map.ofEntries(
+            Map.entry("min_tokens", "5"),
+            Map.entry("bad_words", "[\"dragon\"]"),
+            Map.entry("include_stop_str_in_output", "true"),
+            Map.entry("skip_special_tokens", "false"),
+            Map.entry("spaces_between_special_tokens", "false"),
+            Map.entry("prompt_logprobs", "0"),
+            Map.entry("truncate_prompt_tokens", "10"),
+            Map.entry("allowed_token_ids", "[1, 2]"),
+            Map.entry("structured_outputs", "{\"regex\": \"a+\"}"),
+            Map.entry("guided_json", "{\"type\": \"object\"}"),
+            Map.entry("guided_regex", "\"a+\""),
+            Map.entry("guided_choice", "[\"yes\", \"no\"]"),
+            Map.entry("guided_grammar", "\"root ::= \\\"x\\\"\""),
+            Map.entry("guided_decoding_backend", "\"xgrammar\""),
+            Map.entry("guided_whitespace_pattern", "\" \""));
+
+    /** What clients send when they mean "not used": the defaults, and null. */
+    private static final Map<String, String> NEUTRAL = Map.of(
+            "min_tokens", "0",
+            "bad_words", "[]",
+            "include_stop_str_in_output", "false",
+            "skip_special_tokens", "true",
+            "spaces_between_special_tokens", "true");
+
+    private static void check(String body) throws Exception {
+        OpenAiRequests.refuseUnsupported(JsonFields.of(JSON.readTree(body)));
+    }
+
+    @Test
+    void aValueVllmWouldActOnIsRefusedNamingTheParameter() {
+        HONOURED_BY_VLLM.forEach((name, value) -> {
+            var e = assertThrows(EngineException.class, () -> check("{\"" + name + "\": " + value + "}"), name);
+            assertEquals(ErrorCode.INVALID_PARAM, e.code());
+            assertEquals(name, e.param());
+            assertTrue(e.getMessage().startsWith("'" + name + "' is not supported by this server: remove it"),
+                    e.getMessage());
+        });
+    }
+
+    @Test
+    void theNeutralValueAndNullPass() throws Exception {
+        for (String name : HONOURED_BY_VLLM.keySet()) {
+            check("{\"" + name + "\": null}");
+            String neutral = NEUTRAL.get(name);
+            if (neutral != null) check("{\"" + name + "\": " + neutral + "}");
+        }
+        check("{\"min_tokens\": 0.0}"); // Python clients may send a float
+        var all = new StringBuilder("{\"temperature\": 0");
+        NEUTRAL.forEach((name, value) -> all.append(", \"").append(name).append("\": ").append(value));
+        check(all.append("}").toString());
+    }
+
+    @Test
+    void theMessageSaysWhichValueWouldPass() {
+        var e = assertThrows(EngineException.class, () -> check("{\"skip_special_tokens\": false}"));
+        assertEquals("'skip_special_tokens' is not supported by this server: remove it or send true", e.getMessage());
+        e = assertThrows(EngineException.class, () -> check("{\"guided_json\": {}}"));
+        assertEquals("'guided_json' is not supported by this server: remove it", e.getMessage());
+    }
+}
