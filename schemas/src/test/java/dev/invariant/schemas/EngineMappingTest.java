@@ -41,4 +41,27 @@ class EngineMappingTest {
         assertEquals("n", assertThrows(EngineException.class, () -> EngineMapping.sampling(
                 Sampling.newBuilder().setN(3).build())).param());
     }
+
+    @Test
+    void aRecordOfTheParametersMapsBackToThem() {
+        Sampling s = Sampling.newBuilder().setTemperature(0.7f).setTopK(40).setTopP(0.9f).setMinP(0.05f)
+                .setRepetitionPenalty(1.1f).setPresencePenalty(0.5f).setFrequencyPenalty(-0.5f).setMaxTokens(99)
+                .setSeed(7L).setStop(List.of("Observation:", "\n\n")).setStopTokenIds(List.of(2, 5))
+                .setIgnoreEos(true).build();
+        assertEquals(s, EngineMapping.record(EngineMapping.sampling(s)));
+        Sampling beams = Sampling.newBuilder().setUseBeamSearch(true).setN(2).setBestOf(4).setLengthPenalty(0.5f)
+                .setEarlyStopping("never").build();
+        assertEquals(beams, EngineMapping.record(EngineMapping.sampling(beams)));
+        assertEquals(EngineMapping.sampling(s), EngineMapping.sampling(EngineMapping.record(EngineMapping.sampling(s))));
+    }
+
+    @Test
+    void aCompletionCarriesTheRequestsOwnSamplingRecord() {
+        // Completion.avsc repeats InferenceRequest's Sampling so that each file stands alone (clients register the
+        // files); the two must stay one type, or one of them would silently decode with the other's fields.
+        var inCompletion = Completion.getClassSchema().getField("sampling").schema().getTypes().get(1);
+        assertEquals(InferenceRequest.getClassSchema().getField("sampling").schema(), inCompletion);
+        assertEquals(inCompletion.toString(true), InferenceRequest.getClassSchema().getField("sampling").schema()
+                .toString(true));
+    }
 }

@@ -3,6 +3,10 @@ package dev.invariant.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.Sampling;
+import dev.invariant.schemas.SequenceOutput;
+import dev.invariant.schemas.TokenLogprob;
+import java.util.List;
 
 /** A Completion record as JSON, with the same field names as {@code generate --format json}. */
 final class CompletionJson {
@@ -32,15 +36,20 @@ final class CompletionJson {
         tm.put("e2e_ms", c.getTimings().getE2eMs());
         ArrayNode b = o.putArray("batch_sizes_seen");
         c.getBatchSizesSeen().forEach(b::add);
-        if (c.getLogprobs() != null) {
-            // The same shape as generate --format json
-            ArrayNode lps = o.putArray("logprobs");
-            for (var lp : c.getLogprobs()) {
-                ArrayNode top = lps.addObject().put("token_id", lp.getTokenId()).put("logprob", lp.getLogprob())
-                        .putArray("top");
-                lp.getTop().forEach(a -> top.addObject().put("token_id", a.getTokenId()).put("logprob", a.getLogprob()));
+        o.putObject("usage").put("prompt_tokens", c.getUsage().getPromptTokens())
+                .put("completion_tokens", c.getUsage().getCompletionTokens());
+        if (c.getLogprobs() != null) logprobs(o, c.getLogprobs()); // the same shape as generate --format json
+        if (c.getOutputs() != null) {
+            ArrayNode outs = o.putArray("outputs");
+            for (SequenceOutput s : c.getOutputs()) {
+                ObjectNode so = outs.addObject().put("index", s.getIndex());
+                s.getTokenIds().forEach(so.putArray("token_ids")::add);
+                so.put("text", s.getText()).put("finish_reason", s.getFinishReason()).put("output_hash", s.getOutputHash())
+                        .put("cumulative_logprob", s.getCumulativeLogprob());
+                if (s.getLogprobs() != null) logprobs(so, s.getLogprobs());
             }
         }
+        if (c.getSampling() != null) o.set("sampling", AvroJson.of(c.getSampling()));
         if (c.getError() != null) {
             ObjectNode e = o.putObject("error");
             e.put("code", c.getError().getCode());
@@ -49,9 +58,18 @@ final class CompletionJson {
         return o;
     }
 
+    private static void logprobs(ObjectNode o, List<TokenLogprob> lps) {
+        ArrayNode out = o.putArray("logprobs");
+        for (var lp : lps) {
+            ArrayNode top = out.addObject().put("token_id", lp.getTokenId()).put("logprob", lp.getLogprob()).putArray("top");
+            lp.getTop().forEach(a -> top.addObject().put("token_id", a.getTokenId()).put("logprob", a.getLogprob()));
+        }
+    }
+
     /**
      * A completion read back from {@link #of}'s JSON (what {@code consume --format json} prints), with what verifying
-     * it needs; the engine's backend and the timings are not read back.
+     * it needs (every output's tokens, text and hash, the sampling parameters); the engine's backend, the timings and
+     * the log-probabilities are not read back.
      *
      * @throws IllegalArgumentException when a field it needs is missing or has the wrong type
      */
@@ -75,6 +93,17 @@ final class CompletionJson {
                 .setSeed(o.hasNonNull("seed") ? o.get("seed").asLong() : null)
                 .setWorkerId(o.path("worker_id").asText(""))
                 .setCreatedAt(java.time.Instant.now());
+        if (o.hasNonNull("sampling")) b.setSampling(AvroJson.parse(o.get("sampling"), Sampling.newBuilder().build()));
+        if (o.hasNonNull("outputs")) {
+            var outs = new java.util.ArrayList<SequenceOutput>();
+            for (var so : o.get("outputs")) {
+                outs.add(SequenceOutput.newBuilder().setIndex(so.path("index").asInt()).setTokenIds(ints(so.path("token_ids")))
+                        .setText(so.path("text").asText("")).setFinishReason(so.path("finish_reason").asText(""))
+                        .setOutputHash(so.path("output_hash").asText("")).setCumulativeLogprob(
+                                Float.parseFloat(so.path("cumulative_logprob").asText("0"))).build());
+            }
+            b.setOutputs(outs);
+        }
         if (o.hasNonNull("error")) {
             b.setError(dev.invariant.schemas.CompletionError.newBuilder().setCode(o.path("error").path("code").asText(""))
                     .setMessage(o.path("error").path("message").asText("")).build());

@@ -2,8 +2,8 @@ package dev.invariant.cli;
 
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
-import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.ChatMessage;
+import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
 import dev.invariant.schemas.Sampling;
@@ -16,16 +16,7 @@ public final class RequestRecords {
     }
 
     public static InferenceRequest of(Request r, String model, Numerics profile, boolean stream) {
-        SamplingParams p = r.params();
-        Sampling s = Sampling.newBuilder()
-                .setTemperature(p.temperature()).setTopK(p.topK()).setTopP(p.topP()).setMinP(p.minP())
-                .setRepetitionPenalty(p.repetitionPenalty()).setPresencePenalty(p.presencePenalty())
-                .setFrequencyPenalty(p.frequencyPenalty()).setMaxTokens(p.maxTokens()).setSeed(p.seed())
-                .setStop(p.stop()).setStopTokenIds(p.stopTokenIds()).setIgnoreEos(p.ignoreEos())
-                .setN(p.n()).setBestOf(p.bestOf() == p.n() ? null : p.bestOf())
-                .setUseBeamSearch(p.useBeamSearch()).setLengthPenalty(p.lengthPenalty())
-                .setEarlyStopping(p.earlyStopping().wire)
-                .build();
+        Sampling s = EngineMapping.record(r.params());
         InferenceRequest.Builder b = InferenceRequest.newBuilder()
                 .setRequestId(r.requestId()).setModel(model).setSampling(s).setNumericsProfile(profile)
                 .setStream(stream).setMetadata(Map.of("client", "invariant-cli"))

@@ -10,6 +10,8 @@ import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.InferenceRequest;
+import dev.invariant.schemas.Sampling;
+import dev.invariant.schemas.SequenceOutput;
 import dev.invariant.schemas.consistency.OutputDiff;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,8 +21,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Re-executes completions on the CPU engine (portable profile) from their prompt token ids and their request's
- * sampling parameters with the seed the completion reports, and says whether the output hash is reproduced. The KV
+ * Re-executes completions on the CPU engine (portable profile) from their prompt token ids and sampling parameters
+ * (the completion's own, or its request's on the requests topic for completions written before they carried them)
+ * with the seed the completion reports, and says whether the completion is reproduced: its output hash, and every
+ * output's token ids, text and hash as the record states them (a record altered after it was made is a mismatch,
+ * not a reproduction, even when its hash was left alone). The KV
  * cache dtype a completion was made with is read off its fingerprint (field 4 says {@code +kv=<dtype>}): each dtype
  * is tried until one gives the completion's fingerprint, and the completion is re-executed with that cache, so
  * nobody has to pass {@code --kv-cache-dtype} by hand.
@@ -73,8 +78,9 @@ final class Reverifier implements AutoCloseable {
                 verdicts.add(why == null ? null : new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, why));
                 if (why == null) {
                     int[] prompt = c.getPromptTokenIds().stream().mapToInt(Integer::intValue).toArray();
+                    Sampling sampling = c.getSampling() != null ? c.getSampling() : r.getSampling();
                     Request run = new Request("verify-" + i, new Prompt.TokenIds(prompt),
-                            EngineMapping.sampling(r.getSampling()).withSeed(c.getSeed()));
+                            EngineMapping.sampling(sampling).withSeed(c.getSeed()));
                     runs.put(i, run);
                     byCache.computeIfAbsent(cacheOf(run, c.getFingerprint(), opened), k -> new ArrayList<>()).add(i);
                 }
@@ -124,7 +130,10 @@ final class Reverifier implements AutoCloseable {
         if (!NumericsProfile.PORTABLE.wireName().equals(c.getEngine().getNumericsProfile())) {
             return "profile " + c.getEngine().getNumericsProfile() + " is not CPU-reproducible (only portable is)";
         }
-        if (r == null) return "its request is not on the requests topic (sampling parameters unknown)";
+        if (c.getSampling() == null && r == null) {
+            return "it does not carry its sampling parameters (written before completions did) and its request is not"
+                    + " on the requests topic";
+        }
         if (c.getSeed() == null) return "the completion does not say which seed it used";
         return null;
     }
@@ -134,20 +143,49 @@ final class Reverifier implements AutoCloseable {
         if (!g.fingerprint().equals(c.getFingerprint())) {
             return new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, "re-executed with a different fingerprint ("
                     + g.fingerprint().substring(0, 12) + " ≠ " + c.getFingerprint().substring(0, Math.min(12,
-                    c.getFingerprint().length())) + "): another model, tokenizer or contract version");
+                    c.getFingerprint().length())) + "): made by another model, tokenizer or contract version, or its"
+                    + " prompt or parameters were altered after it was made");
         }
-        if (g.outputHash().equals(c.getOutputHash())) {
+        String differs = firstDifference(c, g);
+        if (differs == null) {
             String cache = kv == config.kvCacheDtype().storage() ? "" : " (KV cache " + kv.wireName()
                     + ", as its fingerprint says)";
-            return new Verdict(c.getRequestId(), Status.REPRODUCED, g.outputHash().substring(0, 12) + cache, g);
+            String beams = g.outputs().size() > 1 ? " (" + g.outputs().size() + " outputs)" : "";
+            return new Verdict(c.getRequestId(), Status.REPRODUCED, g.outputHash().substring(0, 12) + beams + cache, g);
         }
-        List<Integer> again = Arrays.stream(g.tokenIds()).boxed().toList();
-        int at = OutputDiff.firstDifferentToken(c.getTokenIds(), again);
-        String detail = at < 0
-                ? "the token ids are equal but the output hash is not theirs: the hash was tampered with"
-                : "output differs from token " + at + ": completion has " + tokenAt(c.getTokenIds(), at)
-                        + ", re-execution " + tokenAt(again, at);
-        return new Verdict(c.getRequestId(), Status.MISMATCH, detail, g);
+        return new Verdict(c.getRequestId(), Status.MISMATCH, differs, g);
+    }
+
+    /** What the record states that the re-execution does not give, or null when it gives all of it. */
+    private static String firstDifference(Completion c, GenerationResult g) {
+        String top = difference(c.getTokenIds(), c.getText(), c.getOutputHash(), g.tokenIds(), g.text(), g.outputHash());
+        if (top != null) return top;
+        List<SequenceOutput> stated = c.getOutputs() == null ? List.of() : c.getOutputs();
+        if (stated.size() != g.outputs().size() && !(stated.isEmpty() && g.outputs().size() <= 1)) {
+            return "the completion has " + stated.size() + " outputs, the re-execution " + g.outputs().size();
+        }
+        for (int i = 0; i < stated.size(); i++) {
+            SequenceOutput s = stated.get(i);
+            var o = g.outputs().get(i);
+            String d = difference(s.getTokenIds(), s.getText(), s.getOutputHash(), o.tokenIds(), o.text(), o.outputHash());
+            if (d != null) return "output " + i + ": " + d;
+        }
+        return null;
+    }
+
+    private static String difference(List<Integer> ids, String text, String hash, int[] againIds, String againText,
+                                     String againHash) {
+        List<Integer> again = Arrays.stream(againIds).boxed().toList();
+        int at = OutputDiff.firstDifferentToken(ids, again);
+        if (at >= 0) {
+            return "output differs from token " + at + ": completion has " + tokenAt(ids, at) + ", re-execution "
+                    + tokenAt(again, at);
+        }
+        if (!againHash.equals(hash)) return "the token ids are equal but the output hash is not theirs: the hash was altered";
+        if (!againText.equals(text)) {
+            return "the token ids and hash are equal but the text is not what they decode to: the text was altered";
+        }
+        return null;
     }
 
     private static String tokenAt(List<Integer> ids, int at) {

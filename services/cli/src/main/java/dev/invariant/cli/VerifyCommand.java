@@ -20,14 +20,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code invariant verify}: the proof that a hash can be re-checked without the machine that made it. Reads the
- * completions (and their requests, for the sampling parameters) from the topics and re-executes them on this
- * machine's CPU, portable profile.
+ * completions from the topic (or a file) and re-executes them on this machine's CPU, portable profile, from what each
+ * carries (prompt ids, sampling parameters, seed); older completions' parameters come from their requests.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Re-execute completions from the completions topic on the CPU engine (portable profile) and say,",
-                "for each, whether its output hash is reproduced. The sampling parameters come from the request on",
-                "the requests topic; the prompt ids and seed from the completion (from the topic, or a JSONL file of",
-                "completions). Exit code 0 when every verified",
+                "for each, whether it is reproduced: its output hash, and every output's token ids, text and hash as",
+                "the completion states them. The prompt ids, sampling parameters and seed come from the completion",
+                "(from the topic, or a JSONL file of completions); for completions written before they carried their",
+                "parameters, from the request on the requests topic. Exit code 0 when every verified",
                 "completion was reproduced, 1 when one was not, 2 when nothing could be verified.",
                 "With --follow it runs as a service: follows the completions topic (consumer group --group), re-executes",
                 "a sample (--sample-rate, picked by request id) as they come, prints a verdict for each and publishes",
@@ -45,7 +46,8 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = {"-f", "--file"}, paramLabel = "FILE",
             description = "Verify the completions in this JSONL file (as `consume --format json` prints them) instead of"
-                    + " the topic; their requests are still read from the requests topic.")
+                    + " the topic (completions without their sampling parameters: their requests are read from the"
+                    + " requests topic).")
     Path file;
 
     @Option(names = "--completions-topic", paramLabel = "TOPIC", defaultValue = Topics.COMPLETIONS,
@@ -153,7 +155,7 @@ final class VerifyCommand implements Callable<Integer> {
             completions = file != null ? readFile(unreadable)
                     : new ArrayList<>(TopicSnapshot.read(kafka, completionsTopic, Completion.class, timeout, unreadable));
         } catch (IOException e) {
-            System.err.println("verify: cannot read " + file + ": " + e.getMessage());
+            System.err.println("verify: cannot read " + file + ": " + FileErrors.why(e));
             return 2;
         }
         if (requestId != null) completions.removeIf(c -> !requestId.equals(c.getRequestId()));
@@ -162,8 +164,10 @@ final class VerifyCommand implements Callable<Integer> {
             completions = completions.subList(0, sample);
         }
         Map<String, InferenceRequest> requests = new HashMap<>();
-        for (InferenceRequest r : TopicSnapshot.read(kafka, requestsTopic, InferenceRequest.class, timeout, unreadable)) {
-            requests.put(r.getRequestId(), r);
+        if (completions.stream().anyMatch(c -> c.getSampling() == null)) { // older completions: their requests say
+            for (InferenceRequest r : TopicSnapshot.read(kafka, requestsTopic, InferenceRequest.class, timeout, unreadable)) {
+                requests.put(r.getRequestId(), r);
+            }
         }
         System.out.printf("verifying %d completion(s) on the CPU engine (%s)%s%n", completions.size(), engine.model,
                 unreadable[0] > 0 ? " — " + unreadable[0] + " unreadable record(s) skipped" : "");

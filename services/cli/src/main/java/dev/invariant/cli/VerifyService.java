@@ -161,14 +161,15 @@ final class VerifyService {
         } while (got > 0 && System.nanoTime() < end);
     }
 
-    /** The pending completions whose request is known, or that waited long enough for it. */
+    /** The pending completions that carry their parameters or whose request is known, or that waited long enough. */
     private List<Completion> takeReady(List<Pending> pending) {
         List<Completion> ready = new ArrayList<>();
         long now = System.nanoTime();
         long wait = s.requestWaitSeconds() * 1_000_000_000L;
         for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
             Pending p = it.next();
-            if (requests.containsKey(p.completion().getRequestId()) || now - p.since() > wait) {
+            if (p.completion().getSampling() != null || requests.containsKey(p.completion().getRequestId())
+                    || now - p.since() > wait) {
                 ready.add(p.completion());
                 it.remove();
             }

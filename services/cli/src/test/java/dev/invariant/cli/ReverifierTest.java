@@ -62,6 +62,53 @@ class ReverifierTest {
         }
     }
 
+    @Test
+    void aCompletionCarryingItsParametersIsCheckedAgainstEverythingItStates() {
+        EngineConfig config = EngineConfig.defaults(GenerateCommandTest.stories().toString()).withThreads(1);
+        Request sampled = new Request("own-params", Prompt.text("The little bird"),
+                SamplingParams.builder().maxTokens(16).temperature(0.9f).topP(0.95f).seed(11L).build());
+        Request beams = new Request("beams", Prompt.text("Once upon a time"),
+                SamplingParams.builder().maxTokens(12).useBeamSearch(true).n(2).bestOf(3).build());
+        Completion a = withParams(completion(made(config, sampled)), sampled);
+        GenerationResult bg = made(config, beams);
+        Completion b = Completion.newBuilder(withParams(completion(bg), beams)).setOutputs(bg.outputs().stream()
+                .map(o -> new dev.invariant.schemas.SequenceOutput(o.index(), Arrays.stream(o.tokenIds()).boxed().toList(),
+                        o.text(), o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(), null)).toList())
+                .build();
+        // no requests at all: what the completion carries is enough (an HTTP request's never reaches the topic)
+        Map<String, InferenceRequest> none = Map.of();
+        try (Reverifier verifier = new Reverifier(config)) {
+            var ok = verifier.verify(List.of(a, b), none, Progress.NONE);
+            assertEquals(Reverifier.Status.REPRODUCED, ok.get(0).status(), ok.get(0).detail());
+            assertEquals(Reverifier.Status.REPRODUCED, ok.get(1).status(), ok.get(1).detail());
+
+            List<Integer> tokens = new ArrayList<>(a.getTokenIds());
+            tokens.set(2, tokens.get(2) == 7 ? 8 : 7);
+            var altered = List.of(
+                    Completion.newBuilder(a).setTokenIds(tokens).build(),          // the hash left as it was
+                    Completion.newBuilder(a).setText(a.getText() + " and more").build(),
+                    Completion.newBuilder(b).setOutputs(List.of(b.getOutputs().get(0),
+                            dev.invariant.schemas.SequenceOutput.newBuilder(b.getOutputs().get(1))
+                                    .setText("something else").build())).build(),
+                    Completion.newBuilder(b).setOutputs(List.of(b.getOutputs().get(0))).build());
+            var v = verifier.verify(altered, none, Progress.NONE);
+            String[] expected = {"output differs from token 2", "the token ids and hash are equal but the text",
+                    "output 1: the token ids and hash are equal but the text", "the completion has 1 outputs"};
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(Reverifier.Status.MISMATCH, v.get(i).status(), v.get(i).detail());
+                assertTrue(v.get(i).detail().startsWith(expected[i]), v.get(i).detail());
+            }
+
+            var unknown = verifier.verify(List.of(Completion.newBuilder(a).setSampling(null).build()), none,
+                    Progress.NONE).getFirst();
+            assertEquals(Reverifier.Status.NOT_VERIFIABLE, unknown.status(), unknown.detail());
+        }
+    }
+
+    private static Completion withParams(Completion c, Request r) {
+        return Completion.newBuilder(c).setSampling(dev.invariant.schemas.EngineMapping.record(r.params())).build();
+    }
+
     private static String hash(List<Integer> ids) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * ids.size());
         ids.forEach(b::putInt);

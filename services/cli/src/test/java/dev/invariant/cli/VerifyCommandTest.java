@@ -97,6 +97,8 @@ class VerifyCommandTest {
 
         Map<String, InferenceRequest> byId = new HashMap<>();
         records.forEach(r -> byId.put(r.getRequestId(), r));
+        // each completion carries its request's sampling parameters, as the worker ran them
+        for (Completion c : got) assertEquals(byId.get(c.getRequestId()).getSampling(), c.getSampling(), c.getRequestId());
         Reverifier cpu = new Reverifier(EngineConfig.defaults(live.model.toString()).withThreads(2));
         CpuCheck ok = new CpuCheck(3, got, cpu.verify(got, byId, Progress.NONE));
         assertTrue(ok.allEqual(), print(ok));
@@ -146,13 +148,17 @@ class VerifyCommandTest {
             long now = System.currentTimeMillis();
             requests.send(new ProducerRecord<>(reqTopic, null, now - 7_200_000L, "v-sampled", byId.get("v-sampled"))).get();
             requests.send(new ProducerRecord<>(reqTopic, null, now, "v-greedy", byId.get("v-greedy"))).get();
-            for (Completion c : got) completions.send(new ProducerRecord<>(compTopic, c.getRequestId(), c)).get();
+            // as completions were written before they carried their sampling parameters: only their requests say
+            for (Completion c : got) {
+                completions.send(new ProducerRecord<>(compTopic, c.getRequestId(),
+                        Completion.newBuilder(c).setSampling(null).build())).get();
+            }
         }
         var window = GenerateCommandTest.run(concat(new String[] {"verify", "--follow", "--from-beginning", "--group",
                 "test-window-" + System.nanoTime(), "--idle-timeout", "3", "--request-lookback", "600",
                 "--request-wait", "2", "--requests-topic", reqTopic, "--completions-topic", compTopic}, where));
         assertTrue(window.out().matches("(?s).*\\n  REPRODUCED +v-greedy .*"), window.out());
-        assertTrue(window.out().matches("(?s).*\\n  NOT_VERIFIABLE +v-sampled  its request is not on the requests topic.*"),
+        assertTrue(window.out().matches("(?s).*\\n  NOT_VERIFIABLE +v-sampled  it does not carry its sampling parameters.*"),
                 window.out());
     }
 

@@ -59,6 +59,9 @@ class HttpApiIT {
             Completion c = completions.awaitCount(x -> x.getRequestId().equals(id), 1, Duration.ofMinutes(1)).getFirst();
             assertNull(c.getError());
             assertEquals(direct.outputHash(), c.getOutputHash());
+            // the HTTP request never reaches the requests topic: its record carries what re-executing it needs
+            assertEquals(SamplingParams.builder().maxTokens(20).seed(7L).build(),
+                    dev.invariant.schemas.EngineMapping.sampling(c.getSampling()));
         }
     }
 

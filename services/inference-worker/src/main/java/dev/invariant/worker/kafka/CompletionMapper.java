@@ -3,9 +3,11 @@ package dev.invariant.worker.kafka;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.TokenLogprob;
+import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionError;
 import dev.invariant.schemas.EngineInfo;
+import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.LogprobAlternative;
 import dev.invariant.schemas.Timings;
 import dev.invariant.schemas.Usage;
@@ -23,11 +25,13 @@ public final class CompletionMapper {
     }
 
     /**
+     * @param params         the request's sampling parameters as the engine ran them (null when it never reached
+     *                       the engine): on the record, anyone can re-execute the completion from it alone
      * @param beforeEngineMs time from consuming the request to handing it to the engine; added to the engine's
      *                       queue, time-to-first-token and end-to-end times so they count from consumption
      */
-    public static Completion toRecord(GenerationResult g, String requestModel, EngineService engine,
-                                      double beforeEngineMs) {
+    public static Completion toRecord(GenerationResult g, SamplingParams params, String requestModel,
+                                      EngineService engine, double beforeEngineMs) {
         var t = g.timings();
         var b = Completion.newBuilder()
                 .setRequestId(g.requestId())
@@ -60,6 +64,7 @@ public final class CompletionMapper {
                 .setBatchSizesSeen(List.copyOf(g.batchSizes()))
                 .setWorkerId(engine.workerId())
                 .setCreatedAt(Instant.now());
+        if (params != null) b.setSampling(EngineMapping.record(params));
         if (!g.logprobs().isEmpty()) b.setLogprobs(logprobs(g.logprobs()));
         if (!g.outputs().isEmpty()) {
             b.setOutputs(g.outputs().stream().map(o -> new dev.invariant.schemas.SequenceOutput(o.index(),

@@ -3,6 +3,7 @@ package dev.invariant.worker.kafka;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
 import dev.invariant.schemas.Sampling;
@@ -57,12 +58,15 @@ final class Warmup {
             while (done < n && go.getAsBoolean() && System.nanoTime() < end) {
                 int size = Math.min(GROUP, n - done);
                 var models = new ArrayList<String>(size);
+                var params = new ArrayList<SamplingParams>(size);
                 var submitted = new ArrayList<Engine.Submitted>(size);
                 for (int i = done; i < done + size; i++) {
                     byte[] wire = requests.encode(SCHEMA_ID, request(engines, i));
                     InferenceRequest read = requests.decode(wire, id -> InferenceRequest.getClassSchema());
                     models.add(read.getModel());
-                    submitted.add(new Engine.Submitted(RequestMapper.toEngine(read, engines), TokenListener.NONE));
+                    var engineRequest = RequestMapper.toEngine(read, engines);
+                    params.add(engineRequest.params());
+                    submitted.add(new Engine.Submitted(engineRequest, TokenListener.NONE));
                 }
                 List<CompletableFuture<GenerationResult>> results = engines.engine().submitAll(submitted);
                 for (int i = 0; i < size; i++) {
@@ -71,7 +75,7 @@ final class Warmup {
                         LOG.warnf("warm-up stopped after %d requests: %s", done, g.error().getMessage());
                         return;
                     }
-                    completions.encode(SCHEMA_ID, CompletionMapper.toRecord(g, models.get(i), engines, 0));
+                    completions.encode(SCHEMA_ID, CompletionMapper.toRecord(g, params.get(i), models.get(i), engines, 0));
                     done++;
                 }
             }
