@@ -42,6 +42,7 @@ final class ConsumeCommand implements Callable<Integer> {
     public Integer call() {
         int seen = 0;
         long[] lastSeen = {System.nanoTime()};
+        kafka.requireBroker();
         try (KafkaConsumer<String, Completion> consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, fromBeginning))) {
             // The group's join can take seconds on a loaded machine: the idle time starts again once it is done.
             consumer.subscribe(List.of(topic), IdleClock.restartOnAssignment(lastSeen));

@@ -8,7 +8,14 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -20,6 +27,8 @@ import picocli.CommandLine.Option;
  * {@code ./invariant stack} wrote to {@code .invariant/stack/stack.properties}, else its default ports.
  */
 public final class KafkaOptions {
+    private static final Duration BROKER_WAIT = Duration.ofSeconds(10);
+
     @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
             description = "Kafka bootstrap servers (default: the embedded stack's, 127.0.0.1:9092 when none runs).")
     public String bootstrapServer;
@@ -51,6 +60,26 @@ public final class KafkaOptions {
             return fallback;
         }
         return p.getProperty(key, fallback);
+    }
+
+    /**
+     * Fails at once, saying what to do, when no broker answers at {@link #bootstrap()}: Kafka's clients would
+     * otherwise wait a minute and then blame a missing topic.
+     */
+    public void requireBroker() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) BROKER_WAIT.toMillis());
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) BROKER_WAIT.toMillis());
+        try (Admin admin = Admin.create(p)) {
+            admin.describeCluster().clusterId().get(BROKER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliError("interrupted while looking for the broker at " + bootstrap());
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            throw new CliError("no Kafka broker answered at " + bootstrap() + " within " + BROKER_WAIT.toSeconds()
+                    + " s: start one with ./invariant stack, or name yours with --bootstrap-server HOST:PORT");
+        }
     }
 
     public Properties producer() {

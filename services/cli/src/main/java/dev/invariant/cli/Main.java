@@ -29,6 +29,8 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof EngineException e) {
                 cmd.getErr().println("error: " + e.describe());
+            } else if (ex instanceof CliError e) {
+                cmd.getErr().println("error: " + e.getMessage());
             } else {
                 cmd.getErr().println("error: INTERNAL: " + ex);
                 if (System.getenv("INVARIANT_DEBUG") != null) ex.printStackTrace(cmd.getErr());

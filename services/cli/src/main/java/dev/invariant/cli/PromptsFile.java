@@ -32,7 +32,7 @@ final class PromptsFile {
         try {
             lines = Files.readAllLines(file);
         } catch (IOException e) {
-            throw EngineException.invalid(null, "cannot read prompts file " + file + ": " + e.getMessage());
+            throw EngineException.invalid(null, "cannot read prompts file " + file + ": " + FileErrors.why(e));
         }
         List<Request> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {

@@ -17,6 +17,7 @@ final class TopicSnapshot {
     /** Values that could not be read are counted in {@code unreadable[0]} and left out. */
     static <T> List<T> read(KafkaOptions kafka, String topic, Class<T> type, Duration timeout, int[] unreadable) {
         List<T> out = new ArrayList<>();
+        kafka.requireBroker();
         try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(kafka.consumer(type, true))) {
             var infos = consumer.partitionsFor(topic, timeout);
             if (infos == null || infos.isEmpty()) return out;

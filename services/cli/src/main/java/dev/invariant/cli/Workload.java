@@ -33,6 +33,7 @@ final class Workload {
 
     /** Sends every record and waits until the broker acknowledged all of them. */
     void send(List<InferenceRequest> records, Double rate, Progress progress) {
+        kafka.requireBroker();
         try (KafkaProducer<String, InferenceRequest> producer = new KafkaProducer<>(kafka.producer())) {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             long start = System.nanoTime();
@@ -62,6 +63,7 @@ final class Workload {
         Set<String> wanted = new HashSet<>();
         records.forEach(r -> wanted.add(r.getRequestId()));
         Map<String, Completion> got = new LinkedHashMap<>();
+        kafka.requireBroker();
         try (KafkaConsumer<String, Completion> consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, false))) {
             List<TopicPartition> parts = consumer.partitionsFor(Topics.COMPLETIONS, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
