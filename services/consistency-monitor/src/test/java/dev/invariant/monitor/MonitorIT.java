@@ -159,6 +159,13 @@ class MonitorIT {
                 assertEquals(200, right.statusCode(), path + ": " + right.body());
             }
             assertEquals(200, f.get(guarded.http("/q/health/ready")).statusCode(), "probes stay open");
+            // ... and only they: a path through /q/ that resolves elsewhere is guarded like where it leads
+            for (String path : List.of("/q/../api/overview", "/q/%2e%2e/api/overview", "/q/./../", "/q/..%2fapi/overview")) {
+                var sneaky = http.send(java.net.http.HttpRequest.newBuilder(guarded.http(path)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertTrue(sneaky.statusCode() == 401 || sneaky.statusCode() == 404 || sneaky.statusCode() == 400,
+                        path + " answered " + sneaky.statusCode() + ": " + sneaky.body());
+            }
         } finally {
             guarded.stop();
         }

@@ -27,7 +27,8 @@ public class BasicAuthFilter {
     void check(RoutingContext rc) {
         var expected = config.dashboard().basicAuth();
         HttpServerRequest req = rc.request();
-        if (expected.isEmpty() || req.path().startsWith("/q/")) {
+        // The path as routed (dot segments resolved, %2e decoded), not as sent: "/q/../api/overview" is the API.
+        if (expected.isEmpty() || rc.normalizedPath().startsWith("/q/")) {
             rc.next();
             return;
         }
