@@ -213,6 +213,15 @@ class MonitorTopologyTest {
     }
 
     @Test
+    void anAuditedCompletionsTokensComeFromItsUsage() {
+        // invariant audit publishes what a remote engine answered: its usage, no token ids
+        Completion remote = Completion.newBuilder(Completions.of("r", Completions.fingerprint("r"), List.of(), "text",
+                "unknown", "remote:10.0.0.7", "w", 10)).setUsage(new dev.invariant.schemas.Usage(3, 64)).build();
+        send(remote, T0);
+        assertEquals(64, queries.snapshot(T0.plusSeconds(5), Duration.ofMinutes(10)).windows().get(T0.toEpochMilli()).tokens);
+    }
+
+    @Test
     void windowsCountThroughputLatencyAndRepeats() {
         String fp = Completions.fingerprint("w");
         send(Completions.of("1", fp, List.of(1, 2, 3, 4), "t", "portable", "cpu", "w", 40), T0.plusSeconds(1));

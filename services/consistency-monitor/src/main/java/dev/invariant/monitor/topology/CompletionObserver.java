@@ -57,7 +57,9 @@ final class CompletionObserver extends ContextualProcessor<String, Completion, S
         mine.completions++;
         w.completions++;
         if (c.getTimings() != null) w.latency(c.getTimings().getE2eMs());
-        int generated = c.getTokenIds() == null ? 0 : c.getTokenIds().size();
+        // usage first: an audited engine's completion reports its tokens there and carries no ids
+        int generated = c.getUsage() != null && c.getUsage().getCompletionTokens() > 0
+                ? c.getUsage().getCompletionTokens() : c.getTokenIds() == null ? 0 : c.getTokenIds().size();
         mine.tokens += generated;
         w.tokens += generated;
         if (c.getError() != null) {
