@@ -120,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
                 LoadWaves.run(summary, new Workload(kafka, Topics.REQUESTS), served, Numerics.portable, maxTokens);
                 LoadWaves.run(naiveSummary, new Workload(kafka, LoadWaves.NAIVE_REQUESTS), served, Numerics.naive, maxTokens);
             }
-            summary.print(System.out);
+            summary.print(System.out, naive == null ? null : "the portable worker's requests (the naive worker's: below)");
             if (naive != null) {
                 System.out.println("  per profile                      requests  repeated fingerprints  with 2+ outputs");
                 summary.printRow(System.out, "portable");
@@ -137,7 +137,12 @@ final class DemoCommand implements Callable<Integer> {
                 check.print(System.out);
                 cpuEqual = check.allEqual();
             }
-            printUrls(worker, monitor, stack);
+            if (once) {
+                System.out.println("[5/5] done: the stack, the monitor and the workers stop now (without --once they keep"
+                        + " running, with the dashboard)");
+            } else {
+                printUrls(worker, monitor, stack);
+            }
             // Naive may diverge (that is what it shows); the run passes when portable had none.
             boolean answered = naiveSummary.completions() == naiveSummary.sent() && naiveSummary.errors() == 0;
             if (once) return summary.consistent() && answered && cpuEqual ? 0 : 1;

@@ -90,7 +90,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         Workload w = new Workload(kafka, topic);
         if (!await) {
-            w.send(records, rate, new Progress(System.err, "produce"));
+            w.send(records, rate, Progress.sending(System.err, "produce"));
             System.err.println("sent " + records.size() + " requests to " + topic + " at " + kafka.bootstrap());
             return 0;
         }

@@ -3,6 +3,7 @@ package dev.invariant.cli;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backends;
 import dev.invariant.engine.api.GenerationResult;
@@ -77,6 +78,11 @@ final class ReplaySeedReportCommand implements Callable<Integer> {
         List<NumericsProfile> wanted = new ArrayList<>();
         for (String p : profiles == null ? List.of("portable", "fast", "naive") : profiles) {
             wanted.add(NumericsProfile.fromWire(p));
+        }
+        if (wanted.stream().noneMatch(p -> Backends.runs(backend, p))) {
+            throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + backend + " backend runs none of the"
+                    + " profiles asked for (" + String.join(",", profiles) + "): fast needs --backend cuda; add"
+                    + " portable or naive to replay on the " + backend);
         }
         SamplingParams params = SamplingParams.builder().temperature(0f).maxTokens(maxTokens)
                 .stop(List.of("Observation:")).seed(0L).build();

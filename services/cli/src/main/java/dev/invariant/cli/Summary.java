@@ -60,14 +60,15 @@ final class Summary {
         return completions == sent && errors == 0 && divergentFingerprints() == 0;
     }
 
-    void print(PrintStream out) {
+    /** @param scope which requests the figures cover when there were others (null: all of them) */
+    void print(PrintStream out, String scope) {
         long repeated = outputs.repeated();
         int maxRepeats = outputs.maxRepeats();
         List<Double> sorted = latencies.stream().sorted().toList();
         double p50 = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
         double p99 = sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
         out.println();
-        out.println("  summary");
+        out.println("  summary" + (scope == null ? "" : " — " + scope));
         out.printf("    requests sent                    %d%n", sent);
         out.printf("    completions received             %d (errors: %d)%n", completions, errors);
         out.printf("    distinct fingerprints            %d (%d asked more than once, up to %d times)%n",

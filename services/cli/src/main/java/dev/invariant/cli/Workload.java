@@ -70,7 +70,7 @@ final class Workload {
             consumer.assign(parts);
             consumer.seekToEnd(parts);
             parts.forEach(consumer::position); // fix the start before anything is sent
-            send(records, rate, showProgress ? new Progress(System.err, "produce") : Progress.NONE);
+            send(records, rate, showProgress ? Progress.sending(System.err, "produce") : Progress.NONE);
             Progress progress = showProgress ? new Progress(System.err, "completions") : Progress.NONE;
             long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
             long tokens = 0;

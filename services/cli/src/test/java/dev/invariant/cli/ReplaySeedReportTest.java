@@ -72,13 +72,21 @@ class ReplaySeedReportTest {
         assertTrue(GenerateCommandTest.run("replay-seed-report", "--help").out().contains("--max-tokens"));
     }
 
-    /** The cpu backend builds portable and naive, not fast: fast is skipped, before any model is loaded. */
+    /**
+     * The cpu backend builds portable and naive, not fast: fast is skipped with its reason among others, and asked for
+     * alone it is an error (a run that replayed nothing must not exit 0).
+     */
     @Test
     void aProfileTheBackendDoesNotRunIsSkippedWithItsReason() {
         var o = GenerateCommandTest.run("replay-seed-report", "--model", tinyQwen2(), "--runs", "1", "--max-tokens",
-                "4", "--backend", "cpu", "--profile", "fast");
+                "4", "--backend", "cpu", "--profile", "fast,naive");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("fast: skipped (the cpu backend does not build it)"), o.out());
+        var alone = GenerateCommandTest.run("replay-seed-report", "--model", tinyQwen2(), "--runs", "1", "--max-tokens",
+                "4", "--backend", "cpu", "--profile", "fast");
+        assertEquals(1, alone.code(), alone.out());
+        assertTrue(alone.err().contains("BACKEND_UNAVAILABLE: the cpu backend runs none of the profiles asked for (fast)"),
+                alone.err());
     }
 
     @Test
