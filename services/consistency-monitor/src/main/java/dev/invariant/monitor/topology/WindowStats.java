@@ -17,10 +17,13 @@ public final class WindowStats {
     public long divergences;
     public double latencySumMs;
     public double latencyMaxMs;
+    /** Meaningful when {@link #timed()} > 0; 0 in windows stored before it was kept (quantiles then just use less). */
+    public double latencyMinMs;
     public long[] latencyBuckets = new long[LATENCY_BOUNDS_MS.length + 1];
 
     void latency(double ms) {
         if (!(ms >= 0)) return; // NaN or negative: not a timing
+        latencyMinMs = timed() == 0 ? ms : Math.min(latencyMinMs, ms);
         latencySumMs += ms;
         latencyMaxMs = Math.max(latencyMaxMs, ms);
         int i = 0;
@@ -29,6 +32,8 @@ public final class WindowStats {
     }
 
     public WindowStats add(WindowStats o) {
+        // Before the buckets are added: an empty side's min (0) is no minimum.
+        if (o.timed() > 0) latencyMinMs = timed() == 0 ? o.latencyMinMs : Math.min(latencyMinMs, o.latencyMinMs);
         completions += o.completions;
         errors += o.errors;
         tokens += o.tokens;
@@ -48,15 +53,25 @@ public final class WindowStats {
         return n;
     }
 
-    /** The bucket bound at or below which {@code q} of the latencies fall (the max for the top bucket). */
+    /**
+     * The latency at or below which {@code q} of them fall, estimated by interpolating linearly within the bucket
+     * that holds that rank, the bucket narrowed to the window's min and max. The bucket's upper bound alone overstated
+     * by up to 2.5× (414 ms reported as 500); this is off by at most the narrowed bucket's width, and exact when the
+     * latencies are all alike. The buckets stay as they were, so stored windows keep their meaning and stay small.
+     */
     public double latencyQuantileMs(double q) {
         long n = timed();
         if (n == 0) return 0;
-        long rank = (long) Math.ceil(q * n);
+        long rank = Math.max(1, (long) Math.ceil(q * n));
         long seen = 0;
         for (int i = 0; i < latencyBuckets.length; i++) {
-            seen += latencyBuckets[i];
-            if (seen >= rank) return i < LATENCY_BOUNDS_MS.length ? Math.min(LATENCY_BOUNDS_MS[i], latencyMaxMs) : latencyMaxMs;
+            long in = latencyBuckets[i];
+            if (in > 0 && seen + in >= rank) {
+                double lo = Math.max(i == 0 ? 0 : LATENCY_BOUNDS_MS[i - 1], latencyMinMs);
+                double hi = Math.min(i < LATENCY_BOUNDS_MS.length ? LATENCY_BOUNDS_MS[i] : latencyMaxMs, latencyMaxMs);
+                return lo + (hi - lo) * (rank - seen) / in;
+            }
+            seen += in;
         }
         return latencyMaxMs;
     }
