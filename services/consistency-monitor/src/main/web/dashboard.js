@@ -1,8 +1,8 @@
 // The consistency monitor's dashboard: live numbers over server-sent events (/api/stream), charts with Chart.js
 // (bundled into this file at build time, no CDN), divergence view and lookups through /api.
-import { Chart, LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip } from 'chart.js';
+import { Chart, LineController, LineElement, PointElement, LinearScale, Legend, Tooltip } from 'chart.js';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
 
 const $ = (id) => document.getElementById(id);
 const fmt = new Intl.NumberFormat('en');
@@ -11,13 +11,22 @@ const time = (ms) => new Date(ms).toLocaleTimeString();
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea'];
 
+// Tick steps: the window or a round time above it, the first that keeps the x axis to about 8 labels.
+const STEPS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400].map((s) => s * 1000);
+const tickStep = (span, windowMs) => [windowMs, ...STEPS.filter((s) => s > windowMs)].find((s) => span / s <= 8)
+  || STEPS[STEPS.length - 1];
+
+// x is time (ms), so the spacing of points is the time between them; null values (no latency or consistency in an
+// idle window) are gaps. Straight segments: a curve would overshoot between windows (below zero throughput).
 function lineChart(id, datasets, yMax) {
   return new Chart($(id), {
     type: 'line',
-    data: { labels: [], datasets: datasets.map((label, i) => ({ label, data: [], tension: 0.2, pointRadius: 2,
+    data: { datasets: datasets.map((label, i) => ({ label, data: [], tension: 0, pointRadius: 2,
       borderColor: COLORS[i], backgroundColor: COLORS[i] })) },
     options: { animation: false, maintainAspectRatio: false,
-      scales: { y: { beginAtZero: true, ...(yMax ? { max: yMax } : {}) } } },
+      plugins: { tooltip: { callbacks: { title: (items) => time(items[0].parsed.x) } } },
+      scales: { x: { type: 'linear', ticks: { callback: (v) => time(v) } },
+        y: { beginAtZero: true, ...(yMax ? { max: yMax } : {}) } } },
   });
 }
 
@@ -27,9 +36,13 @@ const charts = {
   consistency: lineChart('consistency', ['consistency'], 1),
 };
 
-function setSeries(chart, labels, series) {
-  chart.data.labels = labels;
-  series.forEach((values, i) => { chart.data.datasets[i].data = values; });
+// The server sends every window from the first with completions to now's, idle ones at zero throughput.
+function setSeries(chart, points, windowMs, fields) {
+  const x = chart.options.scales.x;
+  x.min = points.length ? points[0].start : undefined;
+  x.max = points.length ? points[points.length - 1].start : undefined;
+  x.ticks.stepSize = tickStep(points.length ? x.max - x.min : 0, windowMs);
+  fields.forEach((f, i) => { chart.data.datasets[i].data = points.map((p) => ({ x: p.start, y: p[f] })); });
   chart.update('none');
 }
 
@@ -42,11 +55,9 @@ function render(o) {
   $('repeated').textContent = fmt.format(t.repeated);
   $('divergent').textContent = fmt.format(t.divergent);
   $('divergences').textContent = fmt.format(t.divergences);
-  const labels = o.series.map((p) => time(p.start));
-  setSeries(charts.throughput, labels, [o.series.map((p) => p.tokensPerSecond), o.series.map((p) => p.completionsPerSecond)]);
-  setSeries(charts.latency, labels, [o.series.map((p) => p.latencyP50Ms), o.series.map((p) => p.latencyP99Ms),
-    o.series.map((p) => p.latencyMeanMs)]);
-  setSeries(charts.consistency, labels, [o.series.map((p) => p.consistencyRate)]);
+  setSeries(charts.throughput, o.series, o.windowMs, ['tokensPerSecond', 'completionsPerSecond']);
+  setSeries(charts.latency, o.series, o.windowMs, ['latencyP50Ms', 'latencyP99Ms', 'latencyMeanMs']);
+  setSeries(charts.consistency, o.series, o.windowMs, ['consistencyRate']);
   fillRows('breakdown', o.breakdown, (r) => [r.model, r.engine, r.profile, r.backend, fmt.format(r.completions),
     fmt.format(r.fingerprints), fmt.format(r.repeated), fmt.format(r.divergent),
     r.repeated === 0 ? '–' : pct(r.consistencyRate)]);
