@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,12 +20,15 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in a real Chromium (Debian's chromium + chromium-driver, headless): it loads, its numbers change
  * when completions are produced, an injected divergence appears in the list, and its view shows both outputs with
- * the first differing token marked. Saves {@code target/dashboard.png} and {@code target/dashboard-divergence.png}
+ * the first differing token marked, and nothing is logged as an error in its console. Saves {@code target/dashboard.png} and {@code target/dashboard-divergence.png}
  * ({@code docs/} too with {@code -Dinvariant.screenshots=docs}).
  */
 class DashboardIT {
@@ -41,6 +45,9 @@ class DashboardIT {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 "--window-size=1400,1500");
+        var logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
         var service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER.toString())).build();
         browser = new ChromeDriver(service, options);
     }
@@ -98,6 +105,11 @@ class DashboardIT {
         browser.findElement(By.id("lookup-id")).sendKeys(run + "-p3");
         browser.findElement(By.cssSelector("#lookup button")).click();
         wait.until(d -> d.findElement(By.id("detail")).getText().contains(probe));
+
+        // What a user with the console open would see: a failed request (say /favicon.ico) or a script error.
+        List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage).toList();
+        assertEquals(List.of(), errors, "errors in the dashboard's console");
     }
 
     private long number(String id) {
