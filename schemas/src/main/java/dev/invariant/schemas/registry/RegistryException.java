@@ -34,9 +34,22 @@ public final class RegistryException extends RuntimeException {
         return errorCode;
     }
 
-    /** The subject, version or schema id does not exist. */
+    /**
+     * The registry says the subject, version or schema id does not exist: a 404 with one of the Confluent API's
+     * not-found codes (40401 subject, 40402 version, 40403 schema, ...). A bare 404 is not that: a proxy or ingress in
+     * front of a missing registry, or a wrong base URL, answers 404 to everything, and taking it at its word would
+     * dead-letter valid records ({@link #isRegistryFault()}).
+     */
     public boolean isNotFound() {
-        return status == 404;
+        return status == 404 && errorCode / 100 == 404;
+    }
+
+    /**
+     * Not an answer about the request but about reaching the registry: a 404 without a not-found code, or a refused
+     * login (401, 403). Callers wait and retry, as for {@link #isTransient()}, while readiness reports the registry.
+     */
+    public boolean isRegistryFault() {
+        return (status == 404 && !isNotFound()) || status == 401 || status == 403;
     }
 
     /** The registry rejected a schema as incompatible with the subject's compatibility level. */

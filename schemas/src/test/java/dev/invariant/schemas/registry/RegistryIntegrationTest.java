@@ -106,7 +106,9 @@ class RegistryIntegrationTest {
     @Test
     void unknownSchemaIdAndUnknownSubjectAreNotFound() {
         try (var fresh = new SchemaRegistryClient(client.config())) {
-            assertTrue(assertThrows(RegistryException.class, () -> fresh.schemaById(0x7ffffff0)).isNotFound());
+            var unknownId = assertThrows(RegistryException.class, () -> fresh.schemaById(0x7ffffff0));
+            assertTrue(unknownId.isNotFound(), unknownId.status() + " " + unknownId.errorCode() + " " + unknownId.getMessage());
+            assertEquals(40403, unknownId.errorCode(), "the registry's own code for an unknown schema id");
             assertTrue(assertThrows(RegistryException.class,
                     () -> fresh.idOf("it.never-registered-value", CompletionChunk.getClassSchema())).isNotFound());
             assertEquals(Optional.empty(), fresh.compatibility("it.never-configured-value"));

@@ -15,8 +15,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * The schema registry becomes unreachable (its connection cut by a relay in front of the real registry): records
- * wait, none is dropped and none is dead-lettered for the outage; once the registry answers again, every readable
+ * The schema registry becomes unreachable (its connection cut by a relay in front of the real registry), then the
+ * relay answers a bare 404 to everything: records wait, none is dropped and none is dead-lettered for either; once the registry answers again, every readable
  * request gets its completion and every unreadable record its dead letter with the reason.
  */
 class RegistryOutageIT {
@@ -48,6 +48,13 @@ class RegistryOutageIT {
                         "nothing can be answered while the registry is away");
                 assertEquals(List.of(), dlq.values(d -> d.getTopic().equals(topic)), "nothing dead-lettered for an outage");
                 assertTrue(Files.readString(worker.log()).contains("schema registry unavailable"));
+
+                // A bare 404 for everything (no registry behind an ingress, or a wrong path) is not the registry
+                // saying a schema id is unknown: the records keep waiting, none is dead-lettered.
+                proxy.answerNotFound();
+                Thread.sleep(4_000);
+                assertEquals(List.of(), completions.values(c -> c.getRequestId().startsWith("outage-")));
+                assertEquals(List.of(), dlq.values(d -> d.getTopic().equals(topic)), "nothing dead-lettered for a bare 404");
 
                 proxy.restore();
                 List<Completion> answered = completions.awaitCount(c -> c.getRequestId().startsWith("outage-"), n,

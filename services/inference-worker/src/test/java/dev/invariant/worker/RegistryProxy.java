@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -21,6 +22,7 @@ final class RegistryProxy implements AutoCloseable {
     private final URI target;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
+    private volatile boolean notFound;
 
     RegistryProxy(String ccompatUrl) {
         this.target = URI.create(ccompatUrl);
@@ -45,6 +47,16 @@ final class RegistryProxy implements AutoCloseable {
 
     void restore() {
         cut = false;
+        notFound = false;
+    }
+
+    /**
+     * Answers every call with a bare 404 page, as an ingress's default backend does when the registry behind it is
+     * gone (or the URL's path is wrong): an answer, but not the registry's.
+     */
+    void answerNotFound() {
+        cut = false;
+        notFound = true;
     }
 
     private void accept() {
@@ -53,6 +65,16 @@ final class RegistryProxy implements AutoCloseable {
                 Socket client = server.accept();
                 if (cut) {
                     close(client);
+                    continue;
+                }
+                if (notFound) {
+                    try (client) {
+                        byte[] page = "<html><body><h1>404 Not Found</h1></body></html>".getBytes(StandardCharsets.US_ASCII);
+                        client.getOutputStream().write(("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n"
+                                + "Content-Length: " + page.length + "\r\nConnection: close\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        client.getOutputStream().write(page);
+                    }
                     continue;
                 }
                 Socket upstream = new Socket(target.getHost(), target.getPort());

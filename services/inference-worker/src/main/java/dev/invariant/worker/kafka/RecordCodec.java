@@ -114,7 +114,7 @@ public class RecordCodec {
             known.put(id, schema);
             return schema;
         } catch (RegistryException e) {
-            if (e.isTransient()) throw e;
+            if (e.isTransient() || e.isRegistryFault()) throw e; // the record is fine: it waits for the registry
             // The reason goes into the dead-letter record, read by whoever reads that topic: it names the problem
             // and the registry's answer, never the registry's URL (an internal address) nor its internal wording.
             boolean unknown = e.isNotFound();

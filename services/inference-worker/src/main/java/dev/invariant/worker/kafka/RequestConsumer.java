@@ -68,7 +68,7 @@ public class RequestConsumer {
         try {
             request = codec.decodeRequest(record.value());
         } catch (RegistryException e) {
-            if (e.isTransient()) {
+            if (e.isTransient() || e.isRegistryFault()) {
                 LOG.warnf("schema registry unavailable, retrying record %s-%d@%d: %s", record.topic(),
                         record.partition(), record.offset(), e.getMessage());
                 return false;
