@@ -42,7 +42,8 @@ public final class StackCommand implements Callable<Integer> {
     static List<TopicSpec> topics(int partitions) {
         return List.of(new TopicSpec(Topics.REQUESTS, partitions), new TopicSpec(Topics.COMPLETIONS, partitions),
                 new TopicSpec(Topics.CHUNKS, partitions), new TopicSpec(Topics.DLQ, 1),
-                new TopicSpec(Topics.CONSISTENCY, 1));
+                // compacted from the start, as docs/schemas.md says (the monitor would compact it only once it starts)
+                new TopicSpec(Topics.CONSISTENCY, 1, java.util.Map.of("cleanup.policy", "compact")));
     }
 
     /** Starts a stack with Invariant's topics and registers the record schemas, so producers find them. */

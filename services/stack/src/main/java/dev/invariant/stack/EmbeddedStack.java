@@ -100,7 +100,8 @@ public final class EmbeddedStack implements AutoCloseable {
         try (var admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             for (var topic : config.topics()) {
                 var result = admin.createTopics(List.of(
-                        new NewTopic(topic.name(), Optional.of(topic.partitions()), Optional.empty())));
+                        new NewTopic(topic.name(), Optional.of(topic.partitions()), Optional.empty())
+                                .configs(topic.configs())));
                 try {
                     result.all().get(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 } catch (ExecutionException e) {

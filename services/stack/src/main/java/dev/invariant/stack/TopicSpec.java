@@ -1,12 +1,13 @@
 package dev.invariant.stack;
 
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A topic the stack creates when it starts (kept when it already exists). Topic names are not defined here: the
- * services and tests that own them pass them in.
+ * A topic the stack creates when it starts (kept when it already exists), with topic-level configs (e.g.
+ * {@code cleanup.policy=compact}). Topic names are not defined here: the services and tests that own them pass them in.
  */
-public record TopicSpec(String name, int partitions) {
+public record TopicSpec(String name, int partitions, Map<String, String> configs) {
     // Kafka's own rule for topic names.
     private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
@@ -18,6 +19,11 @@ public record TopicSpec(String name, int partitions) {
         if (partitions < 1 || partitions > 10_000) {
             throw new StackException("topic " + name + ": partitions must be between 1 and 10000, got " + partitions);
         }
+        configs = Map.copyOf(configs);
+    }
+
+    public TopicSpec(String name, int partitions) {
+        this(name, partitions, Map.of());
     }
 
     /** Parses {@code name} or {@code name:partitions} (one partition when not given), as typed on a command line. */

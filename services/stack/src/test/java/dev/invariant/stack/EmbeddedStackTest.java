@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EmbeddedStackTest {
     private static final String TOPIC = "stack-test.records";
+    private static final String COMPACTED = "stack-test.compacted";
     private static final String SUBJECT = TOPIC + "-value";
     private static final String SCHEMA = """
             {"type":"record","name":"Probe","namespace":"dev.invariant.test",\
@@ -38,7 +39,8 @@ class EmbeddedStackTest {
 
     @BeforeAll
     static void start() {
-        stack = EmbeddedStack.start(StackConfig.defaults(work).withTopics(List.of(new TopicSpec(TOPIC, 3))));
+        stack = EmbeddedStack.start(StackConfig.defaults(work).withTopics(List.of(new TopicSpec(TOPIC, 3),
+                new TopicSpec(COMPACTED, 1, Map.of("cleanup.policy", "compact")))));
         clients = new StackClients(stack);
         System.out.printf("stack up: kafka %s in %d ms, registry %s in %d ms%n", stack.bootstrapServers(),
                 stack.brokerStartTime().toMillis(), stack.registryUrl(), stack.registryStartTime().toMillis());
@@ -71,6 +73,10 @@ class EmbeddedStackTest {
         try (var admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             var description = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC);
             assertEquals(3, description.partitions().size());
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, COMPACTED);
+            assertEquals("compact", admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                    .get("cleanup.policy").value(), "a topic's configs are applied when it is created");
         }
     }
 
@@ -111,7 +117,8 @@ class EmbeddedStackTest {
                 "the registry process must be gone after close");
         assertFalse(Files.exists(work.resolve(EmbeddedStack.ADDRESSES_FILE)));
 
-        stack = EmbeddedStack.start(StackConfig.defaults(work).withTopics(List.of(new TopicSpec(TOPIC, 3))));
+        stack = EmbeddedStack.start(StackConfig.defaults(work).withTopics(List.of(new TopicSpec(TOPIC, 3),
+                new TopicSpec(COMPACTED, 1, Map.of("cleanup.policy", "compact")))));
         clients = new StackClients(stack);
         assertEquals(List.of("key-1=value-1"), clients.consumeAll(TOPIC, 1, Duration.ofSeconds(60)));
         assertEquals(JSON.readTree(SCHEMA), JSON.readTree(clients.schemaById(schemaId)));
