@@ -1,6 +1,7 @@
 package dev.invariant.worker;
 
 import dev.invariant.worker.config.WorkerConfig;
+import dev.invariant.worker.engine.Admission;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.kafka.Intake;
 import dev.invariant.worker.kafka.Publisher;
@@ -30,9 +31,12 @@ public class Shutdown {
      */
     void onStart(@Observes StartupEvent event, EngineService engines, WorkerConfig config) {
         Duration grace = config.shutdown().gracePeriod();
+        // The admission itself, taken now: through the bean's proxy the hook would build the engine again at exit
+        // when the start failed or the bean was already destroyed (a model loaded just to close its admission).
+        Admission admission = engines.admission();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             signalled = System.nanoTime();
-            engines.admission().close();
+            admission.close();
             startWatchdog(grace);
         }, "invariant-sigterm"));
     }

@@ -56,7 +56,8 @@ final class Warmup {
         int done = 0;
         try {
             while (done < n && go.getAsBoolean() && System.nanoTime() < end) {
-                int size = Math.min(GROUP, n - done);
+                // never more at once than the engine lets wait: a small queue would refuse the rest as OVERLOADED
+                int size = Math.min(Math.min(GROUP, n - done), engines.engine().config().maxWaiting());
                 var models = new ArrayList<String>(size);
                 var params = new ArrayList<SamplingParams>(size);
                 var submitted = new ArrayList<Engine.Submitted>(size);
