@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
  */
 public final class KafkaOptions {
     private static final Duration BROKER_WAIT = Duration.ofSeconds(10);
+    private boolean brokerAnswered;
 
     @Option(names = "--bootstrap-server", paramLabel = "HOST:PORT",
             description = "Kafka bootstrap servers (default: the embedded stack's, 127.0.0.1:9092 when none runs).")
@@ -67,12 +68,14 @@ public final class KafkaOptions {
      * otherwise wait a minute and then blame a missing topic.
      */
     public void requireBroker() {
+        if (brokerAnswered) return; // once per command: sendAndAwait, send and each topic snapshot all ask
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) BROKER_WAIT.toMillis());
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) BROKER_WAIT.toMillis());
         try (Admin admin = Admin.create(p)) {
             admin.describeCluster().clusterId().get(BROKER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            brokerAnswered = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliError("interrupted while looking for the broker at " + bootstrap());
