@@ -1,7 +1,9 @@
 package dev.invariant.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.schemas.Completion;
 import java.time.Duration;
@@ -12,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The broker stops mid-run (a rolling restart, a crash) and comes back on the same address: the worker reconnects
- * by itself and every request gets its completion; any request answered twice was answered identically.
+ * by itself and every request gets its completion; any request answered twice was answered identically. Its
+ * readiness says the broker is gone while it is.
  */
 class BrokerRestartIT {
 
@@ -30,7 +33,17 @@ class BrokerRestartIT {
             worker.start();
             ShutdownIT.send(clients, topic, "restart-", n, 96);
             ShutdownIT.awaitRunning(worker);
-            fixture.stack.restartBroker(Duration.ofSeconds(3));
+            var restart = Thread.ofPlatform().start(() -> fixture.stack.restartBroker(Duration.ofSeconds(8)));
+            // Readiness follows the broker: down while it is gone (the intake alone polls on quietly), up after.
+            String down = null;
+            while (down == null && restart.isAlive()) {
+                var r = worker.readiness();
+                if (r.statusCode() == 503 && r.body().contains("\"kafka-broker\"")) down = r.body();
+                else Thread.sleep(200);
+            }
+            restart.join();
+            assertNotNull(down, "readiness never reported the broker down while it was stopped");
+            assertTrue(down.matches("(?s).*\"name\"\\s*:\\s*\"kafka-broker\",\\s*\"status\"\\s*:\\s*\"DOWN\".*"), down);
             List<Completion> all = completions.await(c -> c.getRequestId().startsWith("restart-"),
                     l -> l.stream().map(Completion::getRequestId).distinct().count() == n, Duration.ofMinutes(3),
                     l -> l.stream().map(Completion::getRequestId).distinct().count() + " of " + n + " answered");
@@ -40,6 +53,7 @@ class BrokerRestartIT {
                 assertEquals(1, copies.stream().map(Completion::getOutputHash).distinct().count(), id);
             });
             assertEquals(n, byId.size());
+            assertEquals(200, worker.readiness().statusCode(), "ready again once the broker is back");
         } finally {
             worker.stop();
         }

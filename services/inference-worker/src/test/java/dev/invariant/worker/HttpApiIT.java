@@ -166,7 +166,7 @@ class HttpApiIT {
         var ready = get("/q/health/ready");
         assertEquals(200, ready.statusCode(), ready.body());
         String checks = JSON.readTree(ready.body()).get("checks").toString();
-        assertTrue(checks.contains("engine") && checks.contains("schema-registry"), checks);
+        assertTrue(checks.contains("engine") && checks.contains("schema-registry") && checks.contains("kafka-broker"), checks);
 
         assertEquals(200, post("/v1/completions", "{\"prompt\": \"The sun\", \"max_tokens\": 4}").statusCode());
         String metrics = get("/q/metrics").body();

@@ -104,6 +104,12 @@ final class WorkerProcess {
         }
     }
 
+    /** {@code GET /q/health/ready} now (200 ready, 503 not, with each check's status in the body). */
+    HttpResponse<String> readiness() throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(http("/q/health/ready"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private void awaitReady(Duration timeout) {
         var http = HttpClient.newHttpClient();
         long end = System.nanoTime() + timeout.toNanos();

@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.eclipse.microprofile.config.Config;
@@ -39,6 +40,16 @@ public class KafkaSettings {
     public Map<String, Object> producer() {
         var p = merged(ProducerConfig.configNames(), PRODUCER_PREFIX);
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "invariant-out");
+        return p;
+    }
+
+    /** An admin client's settings (the readiness check's): the shared {@code kafka.*} ones it understands. */
+    public Map<String, Object> admin() {
+        var p = new HashMap<String, Object>();
+        kafka.forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k)) p.put(k, v);
+        });
+        p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "invariant-health");
         return p;
     }
 
