@@ -80,6 +80,9 @@ public final class ChatTemplate {
                 .withLstripBlocks(false) // done on the source instead, see LINE_START_INDENT
                 .withKeepTrailingNewline(true)
                 .withFailOnUnknownTokens(false)
+                // Jinja2 prints a value as text; jinjava would render a message's "{{ ... }}" or "{% raw %}" again
+                // as template code (content evaluated, or a chat refused)
+                .withNestedInterpretationEnabled(false)
                 .withLegacyOverrides(JINJA2)
                 .withElResolver(RESOLVER)
                 .build();

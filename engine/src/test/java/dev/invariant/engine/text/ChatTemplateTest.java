@@ -40,6 +40,14 @@ class ChatTemplateTest {
     }
 
     @Test
+    void aMessageIsTextNeverTemplateCode() {
+        var t = new ChatTemplate("{% for m in messages %}{{ m.content }}{% endfor %}", Map.of());
+        for (String content : List.of("{{ 7 * 7 }}", "{{ messages }}", "{% raw %}", "{% for x in y %}", "{# c #}")) {
+            assertEquals(content, t.render(List.of(new ChatMessage("user", content)), false));
+        }
+    }
+
+    @Test
     void oneTrailingNewlineOfTheSourceIsDroppedButPrintedNewlinesStay() {
         assertEquals("a", new ChatTemplate("a\n", Map.of()).render(HI, false));
         assertEquals("a\n", new ChatTemplate("a\n\n", Map.of()).render(HI, false));
