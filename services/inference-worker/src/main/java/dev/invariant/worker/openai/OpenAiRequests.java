@@ -81,6 +81,7 @@ public final class OpenAiRequests {
         int logprobs;
         boolean echo = false;
         if (kind == Kind.CHAT) {
+            refuseUnsupportedChat(f);
             prompt = JsonRequests.chat(f);
             logprobs = chatLogprobs(f);
         } else {
@@ -132,16 +133,25 @@ public final class OpenAiRequests {
             Map.entry("guided_whitespace_pattern", NullNode.instance)));
 
     /**
+     * vLLM's chat extensions that change the prompt (its rendering through the chat template): a template's
+     * variables ({@code chat_template_kwargs}, e.g. Qwen3's {@code enable_thinking}), another template, an open
+     * last assistant turn. Ignoring one would run a prompt other than the caller's; the neutral values pass.
+     */
+    private static final Map<String, JsonNode> VLLM_CHAT_ONLY = new TreeMap<>(Map.ofEntries(
+            Map.entry("add_generation_prompt", BooleanNode.TRUE),
+            Map.entry("continue_final_message", BooleanNode.FALSE),
+            Map.entry("add_special_tokens", BooleanNode.FALSE),
+            Map.entry("echo", BooleanNode.FALSE),
+            Map.entry("chat_template", NullNode.instance),
+            Map.entry("chat_template_kwargs", JsonNodeFactory.instance.objectNode()),
+            Map.entry("documents", NullNode.instance)));
+
+    /**
      * Features a client would otherwise believe were honoured: tools, structured output, logit bias, vLLM's
      * extensions. Refused with a 400 naming the field rather than silently ignored; their empty or neutral forms pass.
      */
     static void refuseUnsupported(JsonFields f) {
-        VLLM_ONLY.forEach((name, neutral) -> f.value(name).ifPresent(v -> {
-            if (!(v.isNumber() && neutral.isNumber() ? v.doubleValue() == neutral.doubleValue() : v.equals(neutral))) {
-                throw EngineException.invalid(name, "'" + name + "' is not supported by this server: remove it"
-                        + (neutral.isNull() ? "" : " or send " + neutral));
-            }
-        }));
+        refuseUnlessNeutral(VLLM_ONLY, f);
         for (String name : new String[] {"tools", "functions", "logit_bias"}) {
             f.value(name).ifPresent(v -> {
                 if (!v.isEmpty()) throw EngineException.invalid(name, "'" + name + "' is not supported by this server");
@@ -158,6 +168,20 @@ public final class OpenAiRequests {
                         + " response_format by this server");
             }
         });
+    }
+
+    /** {@link #refuseUnsupported}'s chat extensions ({@code /v1/chat/completions} only). */
+    static void refuseUnsupportedChat(JsonFields f) {
+        refuseUnlessNeutral(VLLM_CHAT_ONLY, f);
+    }
+
+    private static void refuseUnlessNeutral(Map<String, JsonNode> neutrals, JsonFields f) {
+        neutrals.forEach((name, neutral) -> f.value(name).ifPresent(v -> {
+            if (!(v.isNumber() && neutral.isNumber() ? v.doubleValue() == neutral.doubleValue() : v.equals(neutral))) {
+                throw EngineException.invalid(name, "'" + name + "' is not supported by this server: remove it"
+                        + (neutral.isNull() ? "" : " or send " + neutral));
+            }
+        }));
     }
 
     /** Chat's {@code logprobs: true} with {@code top_logprobs: N} alternatives; -1 when not asked for. */

@@ -70,6 +70,21 @@ class OpenAiRequestsTest {
     }
 
     @Test
+    void chatExtensionsThatChangeThePromptAreRefusedUnlessNeutral() throws Exception {
+        Map<String, String> honoured = Map.of("chat_template_kwargs", "{\"enable_thinking\": false}",
+                "add_generation_prompt", "false", "continue_final_message", "true", "add_special_tokens", "true",
+                "echo", "true", "chat_template", "\"{{ messages }}\"", "documents", "[{\"text\": \"x\"}]");
+        for (var e : honoured.entrySet()) {
+            var thrown = assertThrows(EngineException.class, () -> OpenAiRequests.refuseUnsupportedChat(
+                    JsonFields.of(JSON.readTree("{\"" + e.getKey() + "\": " + e.getValue() + "}"))), e.getKey());
+            assertEquals(e.getKey(), thrown.param());
+        }
+        OpenAiRequests.refuseUnsupportedChat(JsonFields.of(JSON.readTree("{\"chat_template_kwargs\": {},"
+                + " \"add_generation_prompt\": true, \"continue_final_message\": false, \"add_special_tokens\":"
+                + " false, \"echo\": false, \"chat_template\": null, \"documents\": null}")));
+    }
+
+    @Test
     void theMessageSaysWhichValueWouldPass() {
         var e = assertThrows(EngineException.class, () -> check("{\"skip_special_tokens\": false}"));
         assertEquals("'skip_special_tokens' is not supported by this server: remove it or send true", e.getMessage());
