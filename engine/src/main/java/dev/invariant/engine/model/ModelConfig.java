@@ -12,6 +12,9 @@ import java.util.List;
  * @param attentionBias   q/k/v projections carry a bias (Qwen2)
  * @param qkNorm          RMSNorm over each query/key head before RoPE (Qwen3)
  * @param eosTokenIds     ids that end generation (config.json / generation_config.json)
+ * @param ropeScaling     how RoPE's inverse frequencies are scaled (rope_type linear, llama3); {@link RopeScaling#NONE}
+ * @param slidingWindow   the attention window that capped {@code maxPositionEmbeddings} (within it full attention is
+ *                        exactly the model's sliding-window attention); 0 when no window limits the context
  */
 public record ModelConfig(
         Architecture architecture,
@@ -29,10 +32,25 @@ public record ModelConfig(
         boolean attentionBias,
         boolean qkNorm,
         int bosTokenId,
-        List<Integer> eosTokenIds) {
+        List<Integer> eosTokenIds,
+        RopeScaling ropeScaling,
+        int slidingWindow) {
+
+    /** A model with unscaled RoPE and full attention (synthetic presets, tests). */
+    public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+                       int numKvHeads, int headDim, int vocabSize, int maxPositionEmbeddings, double ropeTheta,
+                       float rmsNormEps, boolean tieWordEmbeddings, boolean attentionBias, boolean qkNorm,
+                       int bosTokenId, List<Integer> eosTokenIds) {
+        this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
+                maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm, bosTokenId,
+                eosTokenIds, RopeScaling.NONE, 0);
+    }
 
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
+        require(ropeScaling != null, "rope scaling is missing");
+        require(slidingWindow == 0 || (slidingWindow > 0 && maxPositionEmbeddings <= slidingWindow),
+                "max_position_embeddings must not exceed the sliding window that capped it");
         require(hiddenSize > 0, "hidden_size must be > 0");
         require(intermediateSize > 0, "intermediate_size must be > 0");
         require(numLayers > 0, "num_hidden_layers must be > 0");

@@ -1,9 +1,12 @@
 package dev.invariant.engine.numerics;
 
+import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.RopeScaling;
+
 /**
  * Rotary-embedding cos/sin tables, built on the host in double with StrictMath and rounded to float
  * once, so every backend (and the GPU, which receives the same table) rotates with the same values.
- * inv_freq[i] = 1 / theta^(2i/d); angle = pos * inv_freq[i]. Rows are added as positions are needed.
+ * inv_freq[i] = scaling(1 / theta^(2i/d)); angle = pos * inv_freq[i]. Rows are added as positions are needed.
  */
 public final class RopeTable {
     private final int headDim;
@@ -12,12 +15,26 @@ public final class RopeTable {
     private volatile float[] cos = new float[0];
     private volatile float[] sin = new float[0];
 
+    /** The model's table: every backend builds it here, so RoPE scaling cannot be left out of one of them. */
+    public static RopeTable of(ModelConfig c) {
+        return new RopeTable(c.headDim(), c.ropeTheta(), c.ropeScaling());
+    }
+
     public RopeTable(int headDim, double theta) {
+        this(headDim, theta, RopeScaling.NONE);
+    }
+
+    public RopeTable(int headDim, double theta, RopeScaling scaling) {
         if (headDim <= 0 || headDim % 2 != 0) throw new IllegalArgumentException("head_dim must be even, got " + headDim);
         this.headDim = headDim;
         this.half = headDim / 2;
         this.invFreq = new double[half];
-        for (int i = 0; i < half; i++) invFreq[i] = 1.0 / StrictMath.pow(theta, (2.0 * i) / headDim);
+        for (int i = 0; i < half; i++) invFreq[i] = scaling.scale(1.0 / StrictMath.pow(theta, (2.0 * i) / headDim));
+    }
+
+    /** The (scaled) inverse frequency of pair i, before rounding: what the angles are computed from. */
+    public double invFreq(int i) {
+        return invFreq[i];
     }
 
     public int headDim() {

@@ -3,6 +3,7 @@ package dev.invariant.engine.numerics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.invariant.engine.model.RopeScaling;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -60,5 +61,30 @@ class RopeTableTest {
         float before = t.sin(9, 3);
         t.ensure(5000);
         assertEquals(Float.floatToRawIntBits(before), Float.floatToRawIntBits(t.sin(9, 3)));
+    }
+
+    @Test
+    void llama3KeepsHighFrequenciesDividesLowOnesAndBlendsBetween() {
+        // Llama 3.1's settings: the bands lie at wavelengths 8192 / 4 and 8192 / 1 (the golden test has no high band)
+        RopeTable plain = new RopeTable(128, 5e5);
+        RopeTable scaled = new RopeTable(128, 5e5, RopeScaling.llama3(8, 1, 4, 8192));
+        int[] bands = new int[3];
+        for (int i = 0; i < 64; i++) {
+            double f = plain.invFreq(i);
+            double wavelen = 2 * Math.PI / f;
+            if (wavelen < 2048) {
+                assertEquals(f, scaled.invFreq(i), "kept " + i);
+                bands[0]++;
+            } else if (wavelen > 8192) {
+                assertEquals(f / 8, scaled.invFreq(i), "divided " + i);
+                bands[2]++;
+            } else {
+                assertTrue(scaled.invFreq(i) > f / 8 && scaled.invFreq(i) < f, "blended " + i);
+                bands[1]++;
+            }
+        }
+        assertTrue(bands[0] > 0 && bands[1] > 0 && bands[2] > 0, java.util.Arrays.toString(bands));
+        RopeTable linear = new RopeTable(128, 5e5, RopeScaling.linear(4));
+        for (int i = 0; i < 64; i++) assertEquals(plain.invFreq(i) / 4, linear.invFreq(i));
     }
 }

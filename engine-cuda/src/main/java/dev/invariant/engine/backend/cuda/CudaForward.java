@@ -57,7 +57,7 @@ final class CudaForward {
         this.fusedRope = FusedRope.of(ctx, k, kv, cfg.qkNorm());
         this.blocks = AttentionBlocks.of(ctx, k, kv, cfg.headDim());
         this.blockSize = blockSize;
-        RopeTable rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
+        RopeTable rope = RopeTable.of(cfg);
         rope.ensure(maxPositions);
         int half = cfg.headDim() / 2;
         float[] c = new float[maxPositions * half];

@@ -25,7 +25,7 @@ final class DecoderForward {
         this.cfg = cfg;
         this.w = w;
         this.kv = kv;
-        this.rope = new RopeTable(cfg.headDim(), cfg.ropeTheta());
+        this.rope = RopeTable.of(cfg);
         this.pool = pool;
         this.linear = linear;
     }
