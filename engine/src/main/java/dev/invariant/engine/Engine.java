@@ -51,11 +51,18 @@ public final class Engine implements AutoCloseable {
         return open(config, line -> { });
     }
 
-    /** As {@link #open(EngineConfig)}, telling {@code startupLog} the memory figures before the backend allocates. */
+    /**
+     * As {@link #open(EngineConfig)}, telling {@code startupLog} the memory figures before the backend allocates (and a
+     * context capped by a sliding window).
+     */
     public static Engine open(EngineConfig config, java.util.function.Consumer<String> startupLog) {
         Model model = ModelLoader.load(config.model());
         EngineCore.contextLength(model, config); // a bad max_model_len fails before anything is opened
         checkQuantization(config.quantization(), model);
+        if (model.config().slidingWindow() > 0) {
+            startupLog.accept("context: at most " + model.config().slidingWindow() + " tokens, the model's"
+                    + " sliding_window: within it full attention is exactly the model's sliding-window attention");
+        }
         startupLog.accept(MemoryFigures.startLine(model, config));
         Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())
                 : Tokenizer.bytes(model.config().vocabSize());

@@ -87,8 +87,10 @@ public final class EngineCore implements AutoCloseable {
     static int contextLength(Model model, EngineConfig config) {
         int modelMax = model.config().maxPositionEmbeddings();
         if (config.maxModelLen() > modelMax) {
+            String why = model.config().slidingWindow() > 0 ? "its sliding_window " + modelMax + ", the longest"
+                    + " sequence full attention computes exactly" : "max_position_embeddings " + modelMax;
             throw EngineException.invalid("max_model_len", "max_model_len " + config.maxModelLen() + " is larger than"
-                    + " this model's context length (max_position_embeddings " + modelMax + "): give at most " + modelMax);
+                    + " this model's context length (" + why + "): give at most " + modelMax);
         }
         return config.maxModelLen() > 0 ? config.maxModelLen() : modelMax;
     }

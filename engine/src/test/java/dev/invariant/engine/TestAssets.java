@@ -1,7 +1,12 @@
 package dev.invariant.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /** Locates the shared test assets ({@code ../shared} beside the repository), read in place, never copied. */
 public final class TestAssets {
@@ -31,5 +36,24 @@ public final class TestAssets {
      */
     public static String backend() {
         return System.getProperty("invariant.test.backend", "cpu");
+    }
+
+    /**
+     * A copy of a shared model folder's files in {@code dir}, its config.json edited as
+     * bench/device/reference/hf_rope_scaling.py edits it: the edit's keys replace the config's, and an edit that
+     * sets rope_scaling drops rope_parameters first.
+     */
+    public static Path editedCopy(String name, JsonNode edit, Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(model(name))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        ObjectMapper json = new ObjectMapper();
+        Path config = dir.resolve("config.json");
+        ObjectNode c = (ObjectNode) json.readTree(config.toFile());
+        if (edit.has("rope_scaling")) c.remove("rope_parameters");
+        c.setAll((ObjectNode) edit);
+        Files.delete(config); // the copy keeps the shared file's read-only mode
+        json.writeValue(config.toFile(), c);
+        return dir;
     }
 }

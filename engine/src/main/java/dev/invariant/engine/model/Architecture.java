@@ -2,20 +2,29 @@ package dev.invariant.engine.model;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Decoder architectures the engine runs; each has one forward pass and one HF-name mapping. */
 public enum Architecture {
-    /** LlamaForCausalLM (incl. SmolLM2 and llama2.c TinyStories conversions). */
-    LLAMA("LlamaForCausalLM"),
+    /**
+     * LlamaForCausalLM (incl. SmolLM2 and llama2.c TinyStories conversions), and MistralForCausalLM, which
+     * transformers builds from Llama's modules without biases and with a sliding window (HfConfig caps the context
+     * at the window, within which attention is the same).
+     */
+    LLAMA("LlamaForCausalLM", "MistralForCausalLM"),
     /** Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. */
     QWEN2("Qwen2ForCausalLM"),
     /** Qwen3ForCausalLM: RMSNorm on each query and key head (q_norm, k_norm), no bias. */
     QWEN3("Qwen3ForCausalLM");
 
     private final String hfName;
+    private final String[] aliases;
 
-    Architecture(String hfName) {
+    Architecture(String hfName, String... aliases) {
         this.hfName = hfName;
+        this.aliases = aliases;
     }
 
     public String hfName() {
@@ -24,9 +33,11 @@ public enum Architecture {
 
     public static Architecture fromHf(String name) {
         for (Architecture a : values()) {
-            if (a.hfName.equals(name)) return a;
+            if (a.hfName.equals(name) || Arrays.asList(a.aliases).contains(name)) return a;
         }
-        throw new EngineException(ErrorCode.MODEL_FORMAT, "unsupported architecture '" + name
-                + "': supported are LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+        String supported = Arrays.stream(values()).flatMap(a -> Stream.concat(Stream.of(a.hfName),
+                Arrays.stream(a.aliases))).sorted().collect(Collectors.joining(", "));
+        throw new EngineException(ErrorCode.MODEL_FORMAT, "unsupported architecture '" + name + "': supported are "
+                + supported);
     }
 }

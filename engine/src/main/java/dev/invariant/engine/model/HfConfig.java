@@ -40,7 +40,9 @@ public final class HfConfig {
         if (!archs.isArray() || archs.isEmpty() || !archs.get(0).isTextual()) {
             throw format(configFile, "'architectures' must be a non-empty list of names");
         }
-        Architecture arch = Architecture.fromHf(archs.get(0).asText());
+        String hfName = archs.get(0).asText();
+        Architecture arch = Architecture.fromHf(hfName);
+        HfSemantics.refuseUnsupported(hfName, c, configFile);
 
         int hidden = requiredInt(c, "hidden_size", configFile);
         int heads = requiredInt(c, "num_attention_heads", configFile);
@@ -49,27 +51,35 @@ public final class HfConfig {
         if (heads <= 0) throw format(configFile, "num_attention_heads must be > 0");
         int headDim = c.has("head_dim") && !c.get("head_dim").isNull()
                 ? requiredInt(c, "head_dim", configFile) : hidden / heads;
+        int layers = requiredInt(c, "num_hidden_layers", configFile);
+        int maxPositions = c.path("max_position_embeddings").asInt(2048);
+        // Within its window sliding attention equals full attention: the context stops at the window.
+        int window = HfSemantics.slidingWindow(hfName, c, layers, configFile);
+        int cap = window > 0 && window < maxPositions ? window : 0;
 
         List<Integer> eos = gen != null ? idList(gen.get("eos_token_id"), genFile) : List.of();
         if (eos.isEmpty()) eos = idList(c.get("eos_token_id"), configFile);
 
         try {
+            HfRope.Rope rope = HfRope.read(c, maxPositions);
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),
-                    requiredInt(c, "num_hidden_layers", configFile),
+                    layers,
                     heads,
                     kvHeads,
                     headDim,
                     requiredInt(c, "vocab_size", configFile),
-                    c.path("max_position_embeddings").asInt(2048),
-                    ropeTheta(c, configFile),
+                    cap > 0 ? cap : maxPositions,
+                    rope.theta(),
                     (float) requiredDouble(c, "rms_norm_eps", configFile),
                     c.path("tie_word_embeddings").asBoolean(false),
-                    arch == Architecture.QWEN2 || c.path("attention_bias").asBoolean(false),
+                    arch == Architecture.QWEN2, // Llama's and Qwen3's attention_bias is refused (HfSemantics)
                     arch == Architecture.QWEN3,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
-                    eos);
+                    eos,
+                    rope.scaling(),
+                    cap);
         } catch (EngineException e) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, folder + "/" + e.getMessage());
         }
@@ -85,20 +95,6 @@ public final class HfConfig {
         if (q != null && q.isObject()) return GptqConfig.fromJson(q, configFile + " quantization_config");
         Path qFile = folder.resolve("quantize_config.json");
         return Files.isRegularFile(qFile) ? GptqConfig.fromJson(parse(qFile), qFile.toString()) : null;
-    }
-
-    /** transformers 5 nests it in rope_parameters; older configs keep it at the top level; Llama's default is 1e4. */
-    private static double ropeTheta(JsonNode c, Path file) {
-        JsonNode nested = c.path("rope_parameters").path("rope_theta");
-        if (nested.isNumber()) return nested.asDouble();
-        if (c.path("rope_theta").isNumber()) return c.get("rope_theta").asDouble();
-        String type = c.path("rope_parameters").path("rope_type").asText("default");
-        String legacy = c.path("rope_scaling").path("rope_type").asText("default");
-        if (!type.equals("default") || !legacy.equals("default")) {
-            throw format(file, "rope scaling '" + (type.equals("default") ? legacy : type)
-                    + "' is not supported: only default RoPE is");
-        }
-        return 10000.0;
     }
 
     private static List<Integer> idList(JsonNode n, Path file) {
@@ -140,7 +136,7 @@ public final class HfConfig {
         }
     }
 
-    private static EngineException format(Path file, String what) {
+    static EngineException format(Path file, String what) {
         return new EngineException(ErrorCode.MODEL_FORMAT, file + ": " + what);
     }
 }

@@ -1,0 +1,99 @@
+package dev.invariant.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import java.util.Iterator;
+
+/**
+ * RoPE's theta and scaling from {@code config.json}, in both spellings transformers 5 reads
+ * ({@code configuration_utils} / {@code modeling_rope_utils}): {@code rope_parameters: {rope_type, rope_theta, ...}},
+ * and older configs' top-level {@code rope_theta} with {@code rope_scaling: {rope_type or type, factor, ...}}.
+ */
+final class HfRope {
+    private static final String SUPPORTED = "supported are default, linear and llama3";
+
+    /** theta and the scaling of its inverse frequencies. */
+    record Rope(double theta, RopeScaling scaling) {
+    }
+
+    private final JsonNode config;
+    private final JsonNode params;
+    private final String where;
+
+    private HfRope(JsonNode config) {
+        // transformers: a non-empty rope_scaling takes the place of rope_parameters
+        JsonNode legacy = config.path("rope_scaling");
+        boolean useLegacy = legacy.isObject() && !legacy.isEmpty();
+        this.config = config;
+        this.where = useLegacy ? "rope_scaling" : "rope_parameters";
+        this.params = useLegacy ? legacy : config.path("rope_parameters");
+    }
+
+    /** @param maxPositions {@code max_position_embeddings} as written (llama3's default original context) */
+    static Rope read(JsonNode config, int maxPositions) {
+        return new HfRope(config).read(maxPositions);
+    }
+
+    private Rope read(int maxPositions) {
+        if (!params.isMissingNode() && !params.isNull() && !params.isObject()) {
+            throw fail(where + " must be an object, got " + params);
+        }
+        for (Iterator<String> keys = params.fieldNames(); keys.hasNext(); ) {
+            String key = keys.next();
+            if (params.get(key).isObject()) throw fail(where + " holds parameters per layer type ('" + key + "')"
+                    + ": not supported");
+        }
+        double theta = number(params, "rope_theta", number(config, "rope_theta", 10000.0));
+        double partial = number(params, "partial_rotary_factor", number(config, "partial_rotary_factor", 1.0));
+        if (partial != 1.0) throw fail("partial_rotary_factor " + partial + " is not supported: the engine rotates"
+                + " whole heads");
+        String type = type();
+        RopeScaling scaling = switch (type) {
+            case "default" -> RopeScaling.NONE;
+            case "linear" -> RopeScaling.linear(required("factor"));
+            case "llama3" -> RopeScaling.llama3(required("factor"), required("low_freq_factor"),
+                    required("high_freq_factor"), originalContext(maxPositions));
+            default -> throw fail(where + " rope_type '" + type + "' is not supported: " + SUPPORTED
+                    + " (fixed per frequency, so one table serves every length)");
+        };
+        return new Rope(theta, scaling);
+    }
+
+    /** rope_type, else the older 'type', else default (transformers' standardize_rope_params). */
+    private String type() {
+        for (String key : new String[] {"rope_type", "type"}) {
+            JsonNode v = params.path(key);
+            if (v.isMissingNode() || v.isNull()) continue;
+            if (!v.isTextual()) throw fail(where + " '" + key + "' must be a string, got " + v);
+            return v.asText();
+        }
+        return "default";
+    }
+
+    /** transformers 5 prefers a top-level original_max_position_embeddings, then the scaling's, then the context. */
+    private int originalContext(int maxPositions) {
+        String key = "original_max_position_embeddings";
+        double v = number(config, key, number(params, key, maxPositions));
+        if (v != Math.rint(v) || v > Integer.MAX_VALUE) throw fail(key + " must be an integer, got " + v);
+        return (int) v;
+    }
+
+    private double required(String key) {
+        double v = number(params, key, Double.NaN);
+        if (Double.isNaN(v)) throw fail(where + " '" + key + "' is missing: rope_type " + type() + " needs it");
+        return v;
+    }
+
+    private double number(JsonNode n, String key, double absent) {
+        JsonNode v = n.path(key);
+        if (v.isMissingNode() || v.isNull()) return absent;
+        if (!v.isNumber()) throw fail((n == config ? "" : where + " ") + "'" + key + "' must be a number, got " + v);
+        return v.asDouble();
+    }
+
+    /** Worded as ModelConfig's and RopeScaling's checks are; HfConfig puts the folder in front. */
+    private static EngineException fail(String what) {
+        return new EngineException(ErrorCode.MODEL_FORMAT, "config.json: " + what);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.invariant.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+
+/**
+ * {@code config.json} keys, beyond shapes and RoPE, that change what transformers computes, read as transformers 5
+ * reads them for each architecture: refused where the engine would compute something else, and the sliding window
+ * turned into a context cap. attention_dropout (training only) and pretraining_tp (transformers 5 ignores it; older
+ * versions only split the same sums) change nothing at inference.
+ */
+final class HfSemantics {
+    private HfSemantics() {
+    }
+
+    /** Refuses what transformers would compute differently from the engine, naming the key and its value. */
+    static void refuseUnsupported(String hfName, JsonNode c, Path file) {
+        JsonNode act = c.get("hidden_act");
+        if (act != null && !(act.isTextual() && (act.asText().equals("silu") || act.asText().equals("swish")))) {
+            throw HfConfig.format(file, "hidden_act " + act + " is not supported: the engine's MLP is"
+                    + " down(silu(gate) * up) (hidden_act silu or swish)");
+        }
+        // Mistral's and Qwen's modules have no bias switch: transformers ignores these keys for them.
+        boolean llama = hfName.equals("LlamaForCausalLM");
+        if (llama && c.path("mlp_bias").asBoolean(false)) {
+            throw HfConfig.format(file, "mlp_bias " + c.get("mlp_bias") + " is not supported: transformers adds a"
+                    + " bias to gate_proj, up_proj and down_proj, which the engine does not have");
+        }
+        if ((llama || hfName.equals("Qwen3ForCausalLM")) && c.path("attention_bias").asBoolean(false)) {
+            throw HfConfig.format(file, "attention_bias " + c.get("attention_bias") + " is not supported for "
+                    + hfName + ": transformers adds a bias to q_proj, k_proj, v_proj and o_proj, and the engine has"
+                    + " no o_proj bias");
+        }
+    }
+
+    /**
+     * The window of the sliding-window attention transformers applies to at least one layer, or 0 when every layer
+     * attends to the whole sequence. Within the window (a query sees itself and the window - 1 keys before it) the
+     * two are the same, so a window that caps the context leaves every accepted sequence exact.
+     */
+    static int slidingWindow(String hfName, JsonNode c, int numLayers, Path file) {
+        return switch (hfName) {
+            // MistralConfig: every layer slides; the key's default is 4096, null means none
+            case "MistralForCausalLM" -> window(c, file);
+            // Qwen2Config/Qwen3Config: only with use_sliding_window, and only on layers marked sliding_attention
+            // (layer_types), by default those at or after max_window_layers (default 28)
+            case "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> {
+                if (!c.path("use_sliding_window").asBoolean(false)) yield 0;
+                JsonNode types = c.path("layer_types");
+                boolean slides = false;
+                if (types.isArray()) {
+                    for (JsonNode t : types) slides |= t.asText().equals("sliding_attention");
+                } else {
+                    slides = c.path("max_window_layers").asInt(28) < numLayers;
+                }
+                yield slides ? window(c, file) : 0;
+            }
+            default -> 0;
+        };
+    }
+
+    private static int window(JsonNode c, Path file) {
+        JsonNode w = c.get("sliding_window");
+        if (w == null) return 4096;
+        if (w.isNull()) return 0;
+        if (!w.isInt() || w.asInt() <= 0) {
+            throw HfConfig.format(file, "'sliding_window' must be a positive integer or null, got " + w);
+        }
+        return w.asInt();
+    }
+}

@@ -1,0 +1,165 @@
+package dev.invariant.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.TestAssets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** config.json keys that change what transformers computes: read as it reads them, or refused naming key and value. */
+class HfConfigSemanticsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LLAMA3 = "{\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0,"
+            + " \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16";
+
+    @TempDir
+    Path dir;
+    private int copies;
+
+    /** A shared model's config.json with {@code edit} applied and the keys {@code drop} removed, read by HfConfig. */
+    private ModelConfig read(String model, String edit, String... drop) throws IOException {
+        Path copy = TestAssets.editedCopy(model, JSON.readTree(edit), Files.createDirectory(dir.resolve("m" + copies++)));
+        ObjectNode c = (ObjectNode) JSON.readTree(copy.resolve("config.json").toFile());
+        c.remove(List.of(drop));
+        JSON.writeValue(copy.resolve("config.json").toFile(), c);
+        return HfConfig.read(copy);
+    }
+
+    private ModelConfig read(String edit) throws IOException {
+        return read("stories260K", edit);
+    }
+
+    private String refused(String model, String edit) {
+        EngineException e = assertThrows(EngineException.class, () -> read(model, edit), edit);
+        assertEquals(ErrorCode.MODEL_FORMAT, e.code(), e.getMessage());
+        return e.getMessage();
+    }
+
+    private static void assertMentions(String message, String... parts) {
+        for (String p : parts) assertTrue(message.contains(p), "'" + p + "' not in: " + message);
+    }
+
+    @Test
+    void bothRopeSpellingsParseToTheSameScaling() throws IOException {
+        ModelConfig nested = read("{\"rope_parameters\": " + LLAMA3 + ", \"rope_theta\": 5e5}}");
+        ModelConfig legacy = read("{\"rope_theta\": 5e5, \"rope_scaling\": " + LLAMA3 + "}}");
+        assertEquals(RopeScaling.llama3(8, 1, 4, 16), nested.ropeScaling());
+        assertEquals(nested.ropeScaling(), legacy.ropeScaling());
+        assertEquals(5e5, nested.ropeTheta());
+        assertEquals(5e5, legacy.ropeTheta());
+        ModelConfig linear = read("{\"rope_parameters\": {\"rope_type\": \"linear\", \"factor\": 4}}");
+        ModelConfig oldType = read("{\"rope_scaling\": {\"type\": \"linear\", \"factor\": 4.0}}");
+        assertEquals(RopeScaling.linear(4), linear.ropeScaling());
+        assertEquals(linear.ropeScaling(), oldType.ropeScaling());
+        assertEquals(10000.0, oldType.ropeTheta());
+        assertEquals(RopeScaling.NONE, read("{}").ropeScaling());
+    }
+
+    @Test
+    void llama3OriginalContextDefaultsAsTransformers5() throws IOException {
+        String noOriginal = "{\"rope_type\": \"llama3\", \"factor\": 8, \"low_freq_factor\": 1, \"high_freq_factor\": 4}";
+        assertEquals(512, read("{\"rope_parameters\": " + noOriginal + "}").ropeScaling().originalMaxPositions());
+        assertEquals(64, read("{\"rope_parameters\": " + LLAMA3 + "}, \"original_max_position_embeddings\": 64}")
+                .ropeScaling().originalMaxPositions());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dynamic", "yarn", "longrope", "su"})
+    void otherRopeTypesAreRefused(String type) {
+        String m = refused("stories260K", "{\"rope_parameters\": {\"rope_type\": \"" + type + "\", \"factor\": 2.0}}");
+        assertMentions(m, "rope_type '" + type + "'", "default, linear and llama3");
+        assertMentions(refused("stories260K", "{\"rope_scaling\": {\"type\": \"" + type + "\", \"factor\": 2}}"),
+                "rope_scaling", "'" + type + "'");
+    }
+
+    @Test
+    void incompleteOrOddRopeParametersAreRefused() {
+        assertMentions(refused("stories260K", "{\"rope_parameters\": {\"rope_type\": \"linear\"}}"), "'factor'",
+                "linear");
+        assertMentions(refused("stories260K", "{\"rope_parameters\": {\"rope_type\": \"llama3\", \"factor\": 8}}"),
+                "'low_freq_factor'");
+        assertMentions(refused("stories260K", "{\"rope_parameters\": {\"rope_type\": \"llama3\", \"factor\": 8,"
+                + " \"low_freq_factor\": 4, \"high_freq_factor\": 1}}"), "high_freq_factor");
+        assertMentions(refused("stories260K", "{\"partial_rotary_factor\": 0.5}"), "partial_rotary_factor 0.5");
+        assertMentions(refused("stories260K", "{\"rope_parameters\": {\"full_attention\": {\"rope_type\": \"default\"}}}"),
+                "per layer type");
+    }
+
+    @Test
+    void hiddenActOtherThanSiluIsRefused() throws IOException {
+        assertMentions(refused("stories260K", "{\"hidden_act\": \"gelu_pytorch_tanh\"}"), "hidden_act",
+                "\"gelu_pytorch_tanh\"");
+        assertMentions(refused("tiny-qwen2", "{\"hidden_act\": \"relu\"}"), "hidden_act", "\"relu\"");
+        read("{\"hidden_act\": \"swish\"}");
+        read("stories260K", "{}", "hidden_act"); // transformers' default: silu
+    }
+
+    @Test
+    void biasesTransformersWouldAddAreRefused() throws IOException {
+        assertMentions(refused("stories260K", "{\"mlp_bias\": true}"), "mlp_bias true");
+        assertMentions(refused("stories260K", "{\"attention_bias\": true}"), "attention_bias true", "o_proj");
+        assertMentions(refused("tiny-qwen3", "{\"attention_bias\": true}"), "attention_bias true");
+        // MistralMLP/MistralAttention and Qwen2's modules have no switch: transformers ignores the keys
+        ModelConfig mistral = read("{\"architectures\": [\"MistralForCausalLM\"], \"sliding_window\": null,"
+                + " \"mlp_bias\": true, \"attention_bias\": true}");
+        assertEquals(false, mistral.attentionBias());
+        assertEquals(true, read("tiny-qwen2", "{\"mlp_bias\": true, \"attention_bias\": false}").attentionBias());
+        // inference ignores them in transformers too
+        read("{\"attention_dropout\": 0.1, \"pretraining_tp\": 2}");
+    }
+
+    @Test
+    void mistralRunsAsLlamaWithItsContextCappedAtTheWindow() throws IOException {
+        String mistral = "{\"architectures\": [\"MistralForCausalLM\"], \"model_type\": \"mistral\"";
+        ModelConfig none = read(mistral + ", \"sliding_window\": null}");
+        assertEquals(Architecture.LLAMA, none.architecture());
+        assertEquals(512, none.maxPositionEmbeddings());
+        assertEquals(0, none.slidingWindow());
+        ModelConfig wide = read(mistral + ", \"sliding_window\": 4096}");
+        assertEquals(512, wide.maxPositionEmbeddings());
+        assertEquals(0, wide.slidingWindow());
+        ModelConfig narrow = read(mistral + ", \"sliding_window\": 128}");
+        assertEquals(128, narrow.maxPositionEmbeddings());
+        assertEquals(128, narrow.slidingWindow());
+        // absent is MistralConfig's default window, 4096
+        ModelConfig absent = read(mistral + ", \"max_position_embeddings\": 32768}");
+        assertEquals(4096, absent.maxPositionEmbeddings());
+        assertMentions(refused("stories260K", mistral + ", \"sliding_window\": 0}"), "sliding_window");
+    }
+
+    @Test
+    void qwenSlidingWindowCapsTheContextOnlyWhenALayerSlides() throws IOException {
+        // tiny-qwen2 lists layer_types (both full_attention): no layer slides whatever the flag says
+        assertEquals(32768, read("tiny-qwen2", "{\"use_sliding_window\": true, \"sliding_window\": 256}")
+                .maxPositionEmbeddings());
+        ModelConfig slides = read("tiny-qwen2", "{\"use_sliding_window\": true, \"sliding_window\": 256,"
+                + " \"layer_types\": [\"full_attention\", \"sliding_attention\"]}");
+        assertEquals(256, slides.maxPositionEmbeddings());
+        assertEquals(256, slides.slidingWindow());
+        ModelConfig byLayerCount = read("tiny-qwen3", "{\"use_sliding_window\": true, \"sliding_window\": 300,"
+                + " \"layer_types\": null, \"max_window_layers\": 1}");
+        assertEquals(300, byLayerCount.maxPositionEmbeddings());
+        assertEquals(32768, read("tiny-qwen3", "{\"use_sliding_window\": true, \"sliding_window\": 300,"
+                + " \"layer_types\": null}").maxPositionEmbeddings()); // max_window_layers 28 >= 2 layers
+        assertEquals(32768, read("tiny-qwen2", "{\"use_sliding_window\": false, \"sliding_window\": 256,"
+                + " \"layer_types\": null, \"max_window_layers\": 0}").maxPositionEmbeddings());
+    }
+
+    @Test
+    void unsupportedArchitectureListsMistral() {
+        assertMentions(refused("stories260K", "{\"architectures\": [\"GemmaForCausalLM\"]}"), "'GemmaForCausalLM'",
+                "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
+    }
+}
