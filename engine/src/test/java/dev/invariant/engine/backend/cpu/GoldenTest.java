@@ -43,13 +43,13 @@ class GoldenTest {
         }
     }
 
-    private static int[] ints(JsonNode a) {
+    static int[] ints(JsonNode a) {
         int[] r = new int[a.size()];
         for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
         return r;
     }
 
-    private static List<Integer> toList(int[] a) {
+    static List<Integer> toList(int[] a) {
         List<Integer> l = new ArrayList<>();
         for (int v : a) l.add(v);
         return l;

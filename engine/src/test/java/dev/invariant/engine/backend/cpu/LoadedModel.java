@@ -20,6 +20,11 @@ public record LoadedModel(Model model, SafetensorsReader reader) implements Auto
             return new LoadedModel(new Model(name, null, m.config(), WeightMapping.map(m.config(), m.tensors(),
                     m.preset().gptq()), "not-computed"), null);
         }
+        return open(name, folder);
+    }
+
+    /** A model folder anywhere, e.g. a test's edited copy of a shared one. */
+    public static LoadedModel open(String name, Path folder) {
         ModelConfig c = HfConfig.read(folder);
         SafetensorsReader r = SafetensorsReader.openFolder(folder);
         // The digest identifies weights in fingerprints; the forward pass never reads it.
