@@ -354,7 +354,7 @@ class CudaMatchesCpuTest {
         }
     }
 
-    private static void compare(String name, Model m) {
+    static void compare(String name, Model m) {
         compare(name, m, PROMPT, KvCacheDtype.FP32);
     }
 
