@@ -1,62 +1,29 @@
 package dev.invariant.engine.text;
 
 import com.hubspot.jinjava.Jinjava;
-import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.LegacyOverrides;
-import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
-import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.text.jinja.Jinja2Environment;
+import dev.invariant.engine.text.jinja.TemplateFunctions;
+import dev.invariant.engine.text.jinja.TemplateSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import jinjava.javax.el.CompositeELResolver;
 
 /**
  * A Hugging Face chat template rendered with jinjava, set up like transformers' Jinja environment
- * (trim_blocks, lstrip_blocks, no trailing newline kept, {@code raise_exception}, Python-style {@code tojson})
- * so the rendered prompt is the same text, byte for byte.
+ * ({@link Jinja2Environment}) so the rendered prompt is the same text, byte for byte.
  */
 public final class ChatTemplate {
-    /**
-     * Jinja2 semantics where jinjava has a switch for them; "whitespace required within tokens" stays off
-     * because it stops {@code {%-} from parsing.
-     */
-    private static final LegacyOverrides JINJA2 = LegacyOverrides.newBuilder()
-            .withEvaluateMapKeys(true)
-            .withIterateOverMapKeys(true)
-            .withUsePyishObjectMapper(true)
-            .withUseNaturalOperatorPrecedence(true)
-            .withParseWhitespaceControlStrictly(true)
-            .withAllowAdjacentTextNodes(true)
-            .withUseTrimmingForNotesAndExpressions(true)
-            .withKeepNullableLoopValues(true)
-            .withHandleBackslashInQuotesOnly(true)
-            .build();
-    /**
-     * Jinja2's lstrip_blocks: spaces and tabs between a line start and a block or comment tag go, unless the
-     * tag opens with {@code +}. Jinjava's own switch also strips spaces after text on the same line.
-     */
-    private static final Pattern LINE_START_INDENT = Pattern.compile("(?:^|(?<=[\\n\\r]))[ \\t]+(?=\\{[%#](?!\\+))");
-
-    /** Python string methods first, then jinjava's default (read-only) resolver. */
-    private static final CompositeELResolver RESOLVER = new CompositeELResolver();
-
-    static {
-        RESOLVER.add(new PythonStringMethods());
-        RESOLVER.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
-    }
-
     private final String source;
     private final String body;
     private final Map<String, String> specialTokens;
-    private final Jinjava jinjava;
+    private final Jinjava jinjava = Jinja2Environment.create();
 
     /**
      * @param source        the Jinja source ({@code chat_template})
@@ -68,28 +35,8 @@ public final class ChatTemplate {
                     + " tokenizer_config.json or remove it");
         }
         this.source = source;
-        // jinjava cannot parse a slice with a step; templates use it to walk messages backwards
-        String body = LINE_START_INDENT.matcher(source.replace("[::-1]", "|reverse")).replaceAll("");
-        // Jinja2 drops one newline at the end of the template source (keep_trailing_newline=False); jinjava's
-        // own switch trims the rendered output instead, which would eat a newline the template printed
-        this.body = body.endsWith("\r\n") ? body.substring(0, body.length() - 2)
-                : body.endsWith("\n") || body.endsWith("\r") ? body.substring(0, body.length() - 1) : body;
+        this.body = TemplateSource.prepare(source);
         this.specialTokens = Map.copyOf(specialTokens);
-        JinjavaConfig config = JinjavaConfig.newBuilder()
-                .withTrimBlocks(true)
-                .withLstripBlocks(false) // done on the source instead, see LINE_START_INDENT
-                .withKeepTrailingNewline(true)
-                .withFailOnUnknownTokens(false)
-                // Jinja2 prints a value as text; jinjava would render a message's "{{ ... }}" or "{% raw %}" again
-                // as template code (content evaluated, or a chat refused)
-                .withNestedInterpretationEnabled(false)
-                .withLegacyOverrides(JINJA2)
-                .withElResolver(RESOLVER)
-                .build();
-        jinjava = new Jinjava(config);
-        jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
-                "raiseException", String.class));
-        jinjava.registerFilter(new PythonJson());
     }
 
     /** The template source, as read from the model folder. */
@@ -117,6 +64,9 @@ public final class ChatTemplate {
         Map<String, Object> vars = new HashMap<>(specialTokens);
         vars.put("messages", list);
         vars.put("add_generation_prompt", addGenerationPrompt);
+        // transformers passes these as None when the request has no tools or documents
+        vars.put("tools", null);
+        vars.put("documents", null);
         RenderResult result = jinjava.renderForResult(body, vars);
         List<TemplateError> fatal = result.getErrors().stream()
                 .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
@@ -128,11 +78,14 @@ public final class ChatTemplate {
         return result.getOutput();
     }
 
-    /** The message of raise_exception when the template called it, else jinjava's description. */
+    /** The message of raise_exception when the template called it, else jinjava's description and its cause. */
     private static String reason(TemplateError error) {
+        Throwable root = null;
         for (Throwable t = error.getException(); t != null; t = t.getCause()) {
             if (t instanceof TemplateFunctions.Rejected r) return r.getMessage();
+            root = t;
         }
-        return error.getMessage();
+        String cause = root == null ? null : root.getMessage();
+        return cause == null || error.getMessage().contains(cause) ? error.getMessage() : error.getMessage() + " (" + cause + ")";
     }
 }

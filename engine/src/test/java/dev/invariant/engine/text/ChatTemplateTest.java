@@ -92,7 +92,7 @@ class ChatTemplateTest {
                 + "{{ c.split('</think>')[-1].lstrip('\n') }}|{{ c.startswith(('<a>', '<think>')) }}|"
                 + "{{ c.endswith('</think>') }}|{{ c.rstrip() }}|{{ 'a.b..c.'.split('.') | length }}|"
                 + "{{ '  a  b '.split() | join(',') }}|{{ 'a,b,c'.split(',', 1)[1] }}|{{ ' x '.strip() }}", Map.of());
-        assertEquals("Answer.  |true|false|<think>\nhmm\n</think>\n\nAnswer.|5|a,b|b,c|x", t.render(think, false));
+        assertEquals("Answer.  |True|False|<think>\nhmm\n</think>\n\nAnswer.|5|a,b|b,c|x", t.render(think, false));
     }
 
     @Test

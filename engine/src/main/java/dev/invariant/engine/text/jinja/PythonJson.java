@@ -1,75 +1,117 @@
-package dev.invariant.engine.text;
+package dev.invariant.engine.text.jinja;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.lib.filter.Filter;
 import java.lang.reflect.Array;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The {@code tojson} filter as transformers defines it for chat templates: Python's
- * {@code json.dumps(x, ensure_ascii=False)}, so separators are ", " and ": " and non-ASCII stays as is.
- * Jinjava's own filter writes compact JSON, which would change the rendered prompt.
+ * {@code json.dumps(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)}, each settable by keyword
+ * or position. Jinjava's own filter writes compact JSON, which would change the rendered prompt.
  */
-final class PythonJson implements Filter {
+final class PythonJson {
+    private final boolean ascii;
+    private final String indent; // null: one line
+    private final String itemSeparator;
+    private final String keySeparator;
+    private final boolean sortKeys;
 
-    @Override
-    public String getName() {
-        return "tojson";
+    private PythonJson(boolean ascii, String indent, String itemSeparator, String keySeparator, boolean sortKeys) {
+        this.ascii = ascii;
+        this.indent = indent;
+        this.itemSeparator = itemSeparator;
+        this.keySeparator = keySeparator;
+        this.sortKeys = sortKeys;
     }
 
-    @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-        var out = new StringBuilder();
-        write(var, out);
+    static String filter(Object value, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        Object indent = PythonFilters.arg(args, kwargs, 1, "indent", null);
+        Object separators = PythonFilters.arg(args, kwargs, 2, "separators", null);
+        String item = indent == null ? ", " : ",";
+        String key = ": ";
+        if (separators instanceof List<?> pair && pair.size() == 2) {
+            item = String.valueOf(pair.get(0));
+            key = String.valueOf(pair.get(1));
+        }
+        String unit = switch (indent) {
+            case null -> null;
+            case Number n -> " ".repeat(Math.max(0, n.intValue()));
+            default -> String.valueOf(indent);
+        };
+        var json = new PythonJson(PythonTruth.of(PythonFilters.arg(args, kwargs, 0, "ensure_ascii", false)), unit, item, key,
+                PythonTruth.of(PythonFilters.arg(args, kwargs, 3, "sort_keys", false)));
+        StringBuilder out = new StringBuilder();
+        json.write(value, out, 0);
         return out.toString();
     }
 
-    static void write(Object v, StringBuilder out) {
+    private void write(Object v, StringBuilder out, int depth) {
         switch (v) {
             case null -> out.append("null");
+            case Undefined u -> throw new IllegalArgumentException("Object of type Undefined is not JSON serializable");
             case Boolean b -> out.append(b ? "true" : "false");
-            case Integer i -> out.append(i);
-            case Long l -> out.append(l);
-            case Number n -> out.append(n.toString());
-            case CharSequence s -> string(s, out);
+            case Double d -> out.append(number(d));
+            case Float f -> out.append(number(f.doubleValue()));
+            case java.math.BigDecimal d -> out.append(number(d.doubleValue()));
+            case Number n -> out.append(n);
+            case CharSequence s -> string(s.toString(), out);
             case Map<?, ?> m -> {
-                out.append('{');
-                boolean first = true;
-                for (var e : m.entrySet()) {
-                    if (!first) out.append(", ");
-                    first = false;
-                    string(String.valueOf(e.getKey()), out);
-                    out.append(": ");
-                    write(e.getValue(), out);
-                }
-                out.append('}');
+                List<Map.Entry<?, ?>> entries = new ArrayList<>(m.entrySet());
+                if (sortKeys) entries.sort((a, b) -> SortFilter.compare(key(a.getKey()), key(b.getKey())));
+                container(out, '{', '}', depth, entries, e -> {
+                    string(key(e.getKey()), out);
+                    out.append(keySeparator);
+                    write(e.getValue(), out, depth + 1);
+                });
             }
             case Iterable<?> it -> {
-                out.append('[');
-                boolean first = true;
-                for (Object o : it) {
-                    if (!first) out.append(", ");
-                    first = false;
-                    write(o, out);
-                }
-                out.append(']');
+                List<Object> items = new ArrayList<>();
+                it.forEach(items::add);
+                container(out, '[', ']', depth, items, o -> write(o, out, depth + 1));
             }
             default -> {
-                if (v.getClass().isArray()) {
-                    out.append('[');
-                    for (int i = 0; i < Array.getLength(v); i++) {
-                        if (i > 0) out.append(", ");
-                        write(Array.get(v, i), out);
-                    }
-                    out.append(']');
-                } else {
-                    string(v.toString(), out);
-                }
+                if (!v.getClass().isArray()) throw new IllegalArgumentException("Object of type " + PythonStr.typeName(v) + " is not JSON serializable");
+                List<Object> items = new ArrayList<>();
+                for (int i = 0; i < Array.getLength(v); i++) items.add(Array.get(v, i));
+                write(items, out, depth);
             }
         }
     }
 
-    private static void string(CharSequence s, StringBuilder out) {
+    private <T> void container(StringBuilder out, char open, char close, int depth, List<T> items, java.util.function.Consumer<T> each) {
+        out.append(open);
+        if (items.isEmpty()) {
+            out.append(close);
+            return;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) out.append(itemSeparator);
+            if (indent != null) out.append('\n').append(indent.repeat(depth + 1));
+            each.accept(items.get(i));
+        }
+        if (indent != null) out.append('\n').append(indent.repeat(depth));
+        out.append(close);
+    }
+
+    /** A key as json.dumps writes it: strings as they are, numbers and booleans and None as their JSON text. */
+    private static String key(Object k) {
+        return switch (k) {
+            case null -> "null";
+            case Boolean b -> b ? "true" : "false";
+            case Double d -> number(d);
+            default -> String.valueOf(k);
+        };
+    }
+
+    private static String number(double d) {
+        if (Double.isNaN(d)) return "NaN";
+        if (Double.isInfinite(d)) return d > 0 ? "Infinity" : "-Infinity";
+        return PythonStr.floatRepr(d);
+    }
+
+    private void string(String s, StringBuilder out) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -82,7 +124,7 @@ final class PythonJson implements Filter {
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || ascii && c > 0x7e) out.append(String.format("\\u%04x", (int) c));
                     else out.append(c);
                 }
             }

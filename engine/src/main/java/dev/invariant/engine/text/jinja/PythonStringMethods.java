@@ -1,40 +1,61 @@
-package dev.invariant.engine.text;
+package dev.invariant.engine.text.jinja;
 
-import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELResolver;
+import java.util.StringJoiner;
 
 /**
  * Python's {@code str} methods that chat templates call ({@code content.startswith('<think>')},
- * {@code .split('</think>')[-1].lstrip('\n')}, ...). Jinjava would otherwise look for Java methods:
- * most are missing, and Java's {@code split} takes a regex and drops trailing empty strings. Only
- * calls on strings with these names are answered; everything else goes on to jinjava's resolver.
+ * {@code .split('</think>')[-1].lstrip('\n')}, {@code ', '.join(names)}, {@code '{}: {}'.format(a, b)}, ...).
+ * Jinjava would otherwise look for Java methods: most are missing, and Java's {@code split} takes a regex and drops
+ * trailing empty strings. Positions and lengths count code points, as Python does.
  */
-final class PythonStringMethods extends ELResolver {
-    private static final Object NOT_MINE = new Object();
+final class PythonStringMethods {
+    /** Returned for a method name that is not a Python str method handled here. */
+    static final Object NOT_MINE = new Object();
 
-    @Override
-    public Object invoke(ELContext context, Object base, Object method, Class<?>[] types, Object[] params) {
-        if (!(base instanceof String s) || method == null) return null;
-        Object[] args = params == null ? new Object[0] : params;
-        Object result = switch (method.toString()) {
+    private PythonStringMethods() {
+    }
+
+    static Object call(String s, String method, Object[] args) {
+        return switch (method) {
             case "startswith" -> affix(s, args, true);
             case "endswith" -> affix(s, args, false);
-            case "strip" -> strip(s, args, true, true);
-            case "lstrip" -> strip(s, args, true, false);
-            case "rstrip" -> strip(s, args, false, true);
-            case "split" -> split(s, args);
+            case "strip" -> strip(s, arg(args, 0), true, true);
+            case "lstrip" -> strip(s, arg(args, 0), true, false);
+            case "rstrip" -> strip(s, arg(args, 0), false, true);
+            case "split" -> split(s, arg(args, 0), maxsplit(args));
+            case "rsplit" -> rsplit(s, arg(args, 0), maxsplit(args));
+            case "splitlines" -> splitlines(s);
             case "upper" -> s.toUpperCase(Locale.ROOT);
             case "lower" -> s.toLowerCase(Locale.ROOT);
+            case "title" -> PythonCase.title(s);
+            case "capitalize" -> PythonCase.capitalize(s);
+            case "join" -> join(s, args);
+            case "format" -> StrFormat.format(s, args);
+            case "replace" -> replace(s, str(args, 0), str(args, 1), args.length > 2 ? ((Number) args[2]).intValue() : -1);
+            case "find" -> find(s, str(args, 0));
+            case "count" -> count(s, str(args, 0));
+            case "removeprefix" -> s.startsWith(str(args, 0)) ? s.substring(str(args, 0).length()) : s;
+            case "removesuffix" -> s.endsWith(str(args, 0)) && !str(args, 0).isEmpty()
+                    ? s.substring(0, s.length() - str(args, 0).length()) : s;
+            case "isdigit", "isalpha", "isalnum", "isspace", "isupper", "islower" -> PythonCase.test(method, s);
             default -> NOT_MINE;
         };
-        if (result == NOT_MINE) return null;
-        context.setPropertyResolved(true);
-        return result;
+    }
+
+    private static String arg(Object[] args, int i) {
+        return args.length <= i || args[i] == null ? null : String.valueOf(args[i]);
+    }
+
+    private static String str(Object[] args, int i) {
+        if (args.length <= i || !(args[i] instanceof String s)) throw new IllegalArgumentException("expected a string argument");
+        return s;
+    }
+
+    private static int maxsplit(Object[] args) {
+        return args.length > 1 && args[1] instanceof Number n ? n.intValue() : -1;
     }
 
     /** startswith/endswith with one affix or a list of them (Python's tuple). */
@@ -48,40 +69,32 @@ final class PythonStringMethods extends ELResolver {
         return false;
     }
 
-    private static String strip(String s, Object[] args, boolean left, boolean right) {
-        String chars = args.length == 0 || args[0] == null ? null : String.valueOf(args[0]);
+    static String strip(String s, String chars, boolean left, boolean right) {
         int from = 0;
         int to = s.length();
-        while (left && from < to && strippable(s.charAt(from), chars)) from++;
-        while (right && to > from && strippable(s.charAt(to - 1), chars)) to--;
+        while (left && from < to && strippable(s.codePointAt(from), chars)) from += Character.charCount(s.codePointAt(from));
+        while (right && to > from && strippable(s.codePointBefore(to), chars)) to -= Character.charCount(s.codePointBefore(to));
         return s.substring(from, to);
     }
 
-    private static boolean strippable(char c, String chars) {
-        return chars == null ? isSpace(c) : chars.indexOf(c) >= 0;
-    }
-
-    /** Python's str.isspace for one char. */
-    private static boolean isSpace(char c) {
-        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
+    private static boolean strippable(int c, String chars) {
+        return chars == null ? PythonCase.isSpace(c) : chars.indexOf(c) >= 0;
     }
 
     /** split() on whitespace runs, or split(sep[, maxsplit]) on a literal separator, keeping empty parts. */
-    private static List<String> split(String s, Object[] args) {
-        String sep = args.length == 0 || args[0] == null ? null : String.valueOf(args[0]);
-        int max = args.length > 1 && args[1] instanceof Number n ? n.intValue() : -1;
+    private static List<String> split(String s, String sep, int max) {
         List<String> parts = new ArrayList<>();
         if (sep == null) {
             int i = 0;
             while (true) {
-                while (i < s.length() && isSpace(s.charAt(i))) i++;
+                while (i < s.length() && PythonCase.isSpace(s.charAt(i))) i++;
                 if (i == s.length()) break;
                 if (max >= 0 && parts.size() == max) {
-                    parts.add(strip(s.substring(i), new Object[0], false, true));
+                    parts.add(strip(s.substring(i), null, false, true));
                     break;
                 }
                 int j = i;
-                while (j < s.length() && !isSpace(s.charAt(j))) j++;
+                while (j < s.length() && !PythonCase.isSpace(s.charAt(j))) j++;
                 parts.add(s.substring(i, j));
                 i = j;
             }
@@ -96,35 +109,70 @@ final class PythonStringMethods extends ELResolver {
         return parts;
     }
 
-    // Not a property resolver: every lookup goes on to jinjava's own resolver.
-
-    @Override
-    public Object getValue(ELContext context, Object base, Object property) {
-        return null;
+    /** str.splitlines(): Python's line boundaries (\r\n, \r, \n, \v, \f, \x1c-\x1e, \x85, \u2028, \u2029), no empty last line. */
+    static List<String> splitlines(String s) {
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ("\n\r\u000b\f\u001c\u001d\u001e\u0085\u2028\u2029".indexOf(c) < 0) continue;
+            lines.add(s.substring(start, i));
+            if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') i++;
+            start = i + 1;
+        }
+        if (start < s.length()) lines.add(s.substring(start));
+        return lines;
     }
 
-    @Override
-    public Class<?> getType(ELContext context, Object base, Object property) {
-        return null;
+    /** rsplit(sep, maxsplit): split from the right; with no limit it is split. */
+    private static List<String> rsplit(String s, String sep, int max) {
+        if (max < 0 || sep == null) return split(s, sep, max);
+        List<String> parts = new ArrayList<>();
+        int to = s.length();
+        for (int at; parts.size() < max && (at = s.lastIndexOf(sep, to - sep.length())) >= 0; to = at) {
+            parts.addFirst(s.substring(at + sep.length(), to));
+        }
+        parts.addFirst(s.substring(0, to));
+        return parts;
     }
 
-    @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) {
-        // never resolves, so jinjava's resolver handles assignments
+    private static String join(String sep, Object[] args) {
+        if (args.length != 1 || !(args[0] instanceof Iterable<?> items)) throw new IllegalArgumentException("join takes one iterable");
+        StringJoiner joined = new StringJoiner(sep);
+        for (Object o : items) {
+            if (!(o instanceof String s)) throw new IllegalArgumentException("sequence item: expected str, " + PythonStr.typeName(o) + " found");
+            joined.add(s);
+        }
+        return joined.toString();
     }
 
-    @Override
-    public boolean isReadOnly(ELContext context, Object base, Object property) {
-        return false;
+    private static String replace(String s, String old, String with, int count) {
+        int limit = count < 0 ? Integer.MAX_VALUE : count;
+        StringBuilder b = new StringBuilder();
+        if (old.isEmpty()) { // Python inserts between code points
+            int n = 0;
+            for (int i = 0; i <= s.length(); i += i < s.length() ? Character.charCount(s.codePointAt(i)) : 1) {
+                if (n++ < limit) b.append(with);
+                if (i < s.length()) b.appendCodePoint(s.codePointAt(i));
+            }
+            return b.toString();
+        }
+        int from = 0;
+        for (int n = 0, at; n < limit && (at = s.indexOf(old, from)) >= 0; n++, from = at + old.length()) {
+            b.append(s, from, at).append(with);
+        }
+        return b.append(s, from, s.length()).toString();
     }
 
-    @Override
-    public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-        return null;
+    private static int find(String s, String sub) {
+        int at = s.indexOf(sub);
+        return at < 0 ? -1 : s.codePointCount(0, at);
     }
 
-    @Override
-    public Class<?> getCommonPropertyType(ELContext context, Object base) {
-        return null;
+    private static int count(String s, String sub) {
+        if (sub.isEmpty()) return s.codePointCount(0, s.length()) + 1;
+        int n = 0;
+        for (int at = s.indexOf(sub); at >= 0; at = s.indexOf(sub, at + sub.length())) n++;
+        return n;
     }
 }

@@ -1,4 +1,4 @@
-package dev.invariant.engine.text;
+package dev.invariant.engine.text.jinja;
 
 /** Functions that transformers adds to the chat-template environment. */
 public final class TemplateFunctions {
@@ -11,7 +11,7 @@ public final class TemplateFunctions {
     }
 
     /** The template's own refusal, told apart from template bugs by its type. */
-    static final class Rejected extends RuntimeException {
+    public static final class Rejected extends RuntimeException {
         Rejected(String message) {
             super(message);
         }

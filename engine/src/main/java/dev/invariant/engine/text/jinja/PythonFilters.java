@@ -1,0 +1,154 @@
+package dev.invariant.engine.text.jinja;
+
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.filter.AdvancedFilter;
+import com.hubspot.jinjava.lib.filter.Filter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+
+/**
+ * Jinja2's filters where jinjava's differ or are missing: {@code string}/{@code join} write Python's str(),
+ * {@code length} counts code points, {@code trim} strips Python's whitespace (not Java's control characters),
+ * {@code default} replaces only an undefined value unless asked otherwise, {@code first}/{@code last}/{@code list}/
+ * {@code reverse} take strings as sequences, {@code unique} ignores case, {@code indent} and {@code round} take
+ * Jinja2's arguments, {@code format} is Python's %, and {@code items}, {@code max}, {@code min} exist.
+ */
+final class PythonFilters {
+    private PythonFilters() {
+    }
+
+    /** A filter's body: the value, positional and keyword arguments. */
+    interface Body {
+        Object apply(Object value, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter);
+    }
+
+    record Named(String name, Body body) implements AdvancedFilter {
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            return body.apply(var, args, kwargs, interpreter);
+        }
+    }
+
+    static List<Filter> all() {
+        Body length = (v, a, k, i) -> length(v);
+        Body dflt = (v, a, k, i) -> fallback(v, arg(a, k, 0, "default_value", ""), PythonTruth.of(arg(a, k, 1, "boolean", false)));
+        return List.of(
+                new Named("string", (v, a, k, i) -> v instanceof Undefined ? "" : PythonStr.str(v)),
+                new Named("join", (v, a, k, i) -> join(v, String.valueOf(arg(a, k, 0, "d", "")), arg(a, k, 1, "attribute", null), i)),
+                new Named("length", length),
+                new Named("count", length),
+                new Named("trim", (v, a, k, i) -> PythonStringMethods.strip(text(v), (String) arg(a, k, 0, "chars", null), true, true)),
+                new Named("default", dflt),
+                new Named("d", dflt),
+                new Named("items", (v, a, k, i) -> items(v)),
+                new Named("format", (v, a, k, i) -> PercentFormat.format(text(v), a, k.isEmpty() ? null : k)),
+                new Named("first", (v, a, k, i) -> PythonForTag.items(v).stream().findFirst().orElse(Undefined.INSTANCE)),
+                new Named("last", (v, a, k, i) -> PythonForTag.items(v).reversed().stream().findFirst().orElse(Undefined.INSTANCE)),
+                new Named("list", (v, a, k, i) -> PythonForTag.items(v)),
+                new Named("reverse", (v, a, k, i) -> v instanceof String s ? new StringBuilder(s).reverse().toString()
+                        : PythonForTag.items(v).reversed()),
+                new Named("unique", PythonFilters::unique),
+                new Named("indent", PythonFilters::indent),
+                new Named("round", PythonFilters::round),
+                new Named("sort", SortFilter::sort),
+                new Named("max", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, true)),
+                new Named("min", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, false)),
+                new Named("tojson", PythonJson::filter));
+    }
+
+    /** Positional argument {@code i}, else keyword {@code name}, else {@code otherwise}. */
+    static Object arg(Object[] args, Map<String, Object> kwargs, int i, String name, Object otherwise) {
+        if (args.length > i) return args[i];
+        return kwargs.getOrDefault(name, otherwise);
+    }
+
+    private static String text(Object v) {
+        return v instanceof Undefined ? "" : PythonStr.str(v);
+    }
+
+    private static int length(Object v) {
+        return switch (v) {
+            case String s -> s.codePointCount(0, s.length());
+            case Collection<?> c -> c.size();
+            case Map<?, ?> m -> m.size();
+            case Object[] a -> a.length;
+            case Iterable<?> it -> PythonForTag.items(it).size();
+            case null, default -> 0;
+        };
+    }
+
+    private static Object fallback(Object v, Object otherwise, boolean whenFalse) {
+        if (v instanceof Undefined || whenFalse && !PythonTruth.of(v)) return otherwise;
+        return v;
+    }
+
+    private static String join(Object v, String sep, Object attribute, JinjavaInterpreter interpreter) {
+        StringJoiner out = new StringJoiner(sep);
+        for (Object item : PythonForTag.items(v)) {
+            out.add(text(attribute == null ? item : interpreter.resolveProperty(item, String.valueOf(attribute))));
+        }
+        return out.toString();
+    }
+
+    /** Jinja2's indent(width=4, first=false, blank=false): lines after the first (and blank ones if asked) indented. */
+    private static String indent(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        Object width = arg(args, kwargs, 0, "width", 4L);
+        String pad = width instanceof Number n ? " ".repeat(n.intValue()) : String.valueOf(width);
+        boolean blank = PythonTruth.of(arg(args, kwargs, 2, "blank", false));
+        List<String> lines = PythonStringMethods.splitlines(text(v) + "\n");
+        StringBuilder out = new StringBuilder(lines.getFirst());
+        for (String line : lines.subList(1, lines.size())) out.append('\n').append(blank || !line.isEmpty() ? pad + line : line);
+        return PythonTruth.of(arg(args, kwargs, 1, "first", false)) ? pad + out : out.toString();
+    }
+
+    /** Jinja2's round(precision=0, method='common'): Python's round (half to even on the exact value), or ceil/floor. */
+    private static Object round(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        int precision = ((Number) arg(args, kwargs, 0, "precision", 0L)).intValue();
+        String method = String.valueOf(arg(args, kwargs, 1, "method", "common"));
+        if (!(v instanceof Number n)) throw new IllegalArgumentException("round needs a number, got " + PythonStr.typeName(v));
+        if (method.equals("common") && (n instanceof Long || n instanceof Integer)) return n;
+        RoundingMode mode = switch (method) {
+            case "common" -> RoundingMode.HALF_EVEN;
+            case "ceil" -> RoundingMode.CEILING;
+            case "floor" -> RoundingMode.FLOOR;
+            default -> throw new IllegalArgumentException("method must be common, ceil or floor");
+        };
+        return new BigDecimal(n.doubleValue()).setScale(precision, mode).doubleValue();
+    }
+
+    /** Jinja2's unique(case_sensitive=false, attribute=none): first occurrences, strings compared lower-cased. */
+    private static List<Object> unique(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        boolean caseSensitive = PythonTruth.of(arg(args, kwargs, 0, "case_sensitive", false));
+        Object attribute = arg(args, kwargs, 1, "attribute", null);
+        Set<Object> seen = new HashSet<>();
+        List<Object> out = new ArrayList<>();
+        for (Object item : PythonForTag.items(v)) {
+            Object key = attribute == null ? item : interpreter.resolveProperty(item, String.valueOf(attribute));
+            if (!caseSensitive && key instanceof String s) key = s.toLowerCase(Locale.ROOT);
+            if (seen.add(key)) out.add(item);
+        }
+        return out;
+    }
+
+    /** dict.items() as [key, value] pairs, so that {@code for k, v in d|items} unpacks them. */
+    private static List<Object> items(Object v) {
+        List<Object> pairs = new ArrayList<>();
+        if (v instanceof Map<?, ?> m) m.forEach((key, value) -> pairs.add(new ArrayList<>(Arrays.asList(key, value))));
+        else if (!(v instanceof Undefined)) throw new IllegalArgumentException("items filter needs a mapping, got " + PythonStr.typeName(v));
+        return pairs;
+    }
+}
