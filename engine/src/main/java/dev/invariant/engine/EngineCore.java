@@ -7,6 +7,7 @@ import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.StepOutput;
+import dev.invariant.engine.identity.Fingerprint;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.sample.GreedyChoice;
@@ -155,10 +156,19 @@ public final class EngineCore implements AutoCloseable {
 
     /**
      * The fingerprint {@code r} would get from an engine like this one whose KV cache stored {@code kv}: which cache
-     * made a completion can be read off its fingerprint (field 4) by trying each.
+     * made a completion can be read off its fingerprint (field 5) by trying each.
      */
     public String fingerprintWith(Request r, KvCacheDtype kv) {
         return PreparedRequest.prepare(r, model, tokenizer, backend.profile(), kv, contextLength).fingerprint();
+    }
+
+    /**
+     * As {@link #fingerprintWith} in the previous encoding ({@link Fingerprint#V2}, without the model configuration
+     * digest): a completion whose fingerprint this gives was made by an older build, which is no divergence.
+     */
+    public String v2FingerprintWith(Request r, KvCacheDtype kv) {
+        PreparedRequest p = PreparedRequest.prepare(r, model, tokenizer, backend.profile(), kv, contextLength);
+        return Fingerprint.v2(model.weightsDigest(), tokenizer.digest(), backend.profile(), kv, p.promptIds(), p.params());
     }
 
     /**

@@ -47,7 +47,8 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
         }
         long seed = p.seed() != null ? p.seed() : Seeds.fromRequestId(r.requestId());
         SamplingParams resolved = p.withSeed(seed);
-        String fp = Fingerprint.of(model.weightsDigest(), tokenizer.digest(), profile, kvCacheDtype, ids, resolved);
+        String fp = Fingerprint.of(model.weightsDigest(), model.configDigest(), tokenizer.digest(), profile, kvCacheDtype,
+                ids, resolved);
         return new PreparedRequest(r, ids, resolved, fp);
     }
 

@@ -32,6 +32,11 @@ final class CanonicalWriter {
         return i32(Float.floatToRawIntBits(v == 0f ? 0f : v));
     }
 
+    /** IEEE-754 binary64 bits, -0 written as +0 as in {@link #f32}. */
+    CanonicalWriter f64(double v) {
+        return i64(Double.doubleToRawLongBits(v == 0d ? 0d : v));
+    }
+
     /** UTF-8 bytes behind their int32 byte count. */
     CanonicalWriter string(String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);

@@ -9,33 +9,57 @@ import java.util.List;
 
 /**
  * The fingerprint of a request: SHA-256 over a canonical encoding of everything that determines its
- * output (docs/identity.md, "invariant.fingerprint.v2"). Equal fingerprints must give equal output hashes;
+ * output (docs/identity.md, "invariant.fingerprint.v3"). Equal fingerprints must give equal output hashes;
  * when they do not, that is a divergence.
  */
 public final class Fingerprint {
     /** First field of the encoding; a new encoding gets a new tag, so old and new never collide. */
-    public static final String VERSION = "invariant.fingerprint.v2";
+    public static final String VERSION = "invariant.fingerprint.v3";
+    /** The previous encoding: v3 without the model configuration digest (docs/identity.md, version history). */
+    public static final String V2 = "invariant.fingerprint.v2";
+    /** First field of {@link #system}'s encoding. */
+    public static final String SYSTEM_VERSION = "invariant.system.v2";
 
     private Fingerprint() {}
 
     /**
-     * 64 lower-case hex digits.
+     * 64 lower-case hex digits, with an fp32 KV cache.
      *
+     * @param configDigest   the model configuration digest ({@link ModelConfigDigest})
      * @param resolvedParams parameters whose seed is set (see {@code Seeds.resolve}); a greedy request's seed is
      *                       encoded as 0: it cannot change the output, and repeats of one greedy request must
      *                       share a fingerprint whatever their ids
      */
-    public static String of(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
+    public static String of(String weightsDigest, String configDigest, String tokenizerDigest, NumericsProfile profile,
                             int[] promptTokenIds, SamplingParams resolvedParams) {
-        return of(weightsDigest, tokenizerDigest, profile, KvCacheDtype.FP32, promptTokenIds, resolvedParams);
+        return of(weightsDigest, configDigest, tokenizerDigest, profile, KvCacheDtype.FP32, promptTokenIds,
+                resolvedParams);
     }
 
     /**
-     * As above with the KV cache's stored dtype: fp32 (and {@code auto}) leave field 4 as the profile's name, so the
+     * As above with the KV cache's stored dtype: fp32 (and {@code auto}) leave field 5 as the profile's name, so the
      * default cache keeps its fingerprints; any other dtype appends {@code +kv=<dtype>} (docs/identity.md).
      */
-    public static String of(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
+    public static String of(String weightsDigest, String configDigest, String tokenizerDigest, NumericsProfile profile,
                             KvCacheDtype kvCacheDtype, int[] promptTokenIds, SamplingParams resolvedParams) {
+        require(configDigest != null && !configDigest.isEmpty(), "the model configuration digest is missing");
+        return encode(VERSION, weightsDigest, configDigest, tokenizerDigest, profile, kvCacheDtype, promptTokenIds,
+                resolvedParams);
+    }
+
+    /**
+     * The {@link #V2} fingerprint of the same request, which older builds gave: kept so that verify can tell a
+     * completion made by one (a version change) from a divergence.
+     */
+    public static String v2(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
+                            KvCacheDtype kvCacheDtype, int[] promptTokenIds, SamplingParams resolvedParams) {
+        return encode(V2, weightsDigest, null, tokenizerDigest, profile, kvCacheDtype, promptTokenIds, resolvedParams);
+    }
+
+    /** @param configDigest null for v2, which has no such field */
+    private static String encode(String version, String weightsDigest, String configDigest, String tokenizerDigest,
+                                 NumericsProfile profile, KvCacheDtype kvCacheDtype, int[] promptTokenIds,
+                                 SamplingParams resolvedParams) {
         require(weightsDigest != null && !weightsDigest.isEmpty(), "the weights digest is missing");
         require(tokenizerDigest != null && !tokenizerDigest.isEmpty(), "the tokenizer digest is missing");
         require(profile != null, "the numerics profile is missing");
@@ -45,10 +69,9 @@ public final class Fingerprint {
         require(resolvedParams.seed() != null,
                 "the seed is not resolved: resolve it (Seeds.resolve) before fingerprinting");
         SamplingParams p = resolvedParams;
-        CanonicalWriter w = new CanonicalWriter()
-                .string(VERSION)
-                .string(weightsDigest)
-                .string(tokenizerDigest)
+        CanonicalWriter w = new CanonicalWriter().string(version).string(weightsDigest);
+        if (configDigest != null) w.string(configDigest);
+        w.string(tokenizerDigest)
                 .string(arithmetic(profile, kvCacheDtype))
                 .ints(promptTokenIds)
                 .f32(p.temperature())
@@ -74,19 +97,20 @@ public final class Fingerprint {
 
     /**
      * What the OpenAI API calls {@code system_fingerprint}: the part of every fingerprint that the serving engine fixes
-     * (weights, tokenizer, profile with its contract version, KV cache dtype), the same for a CPU and a GPU worker of one
-     * build and model, different when any of them changes (docs/identity.md): {@code invariant:<field 4>:<12 hex>},
-     * the hex a prefix of SHA-256 over {@code str "invariant.system.v1"}, the two digests and field 4.
+     * (weights, model configuration, tokenizer, profile with its contract version, KV cache dtype), the same for a CPU
+     * and a GPU worker of one build and model, different when any of them changes (docs/identity.md):
+     * {@code invariant:<field 5>:<12 hex>}, the hex a prefix of SHA-256 over {@code str "invariant.system.v2"}, the
+     * three digests and field 5.
      */
-    public static String system(String weightsDigest, String tokenizerDigest, NumericsProfile profile,
-                                KvCacheDtype kvCacheDtype) {
+    public static String system(String weightsDigest, String configDigest, String tokenizerDigest,
+                                NumericsProfile profile, KvCacheDtype kvCacheDtype) {
         String arithmetic = arithmetic(profile, kvCacheDtype);
-        String hex = Sha256.hex(new CanonicalWriter().string("invariant.system.v1").string(weightsDigest)
+        String hex = Sha256.hex(new CanonicalWriter().string(SYSTEM_VERSION).string(weightsDigest).string(configDigest)
                 .string(tokenizerDigest).string(arithmetic).bytes());
         return "invariant:" + arithmetic + ":" + hex.substring(0, 12);
     }
 
-    /** Field 4: the profile and its contract version, plus the KV cache dtype when it is not fp32. */
+    /** Field 5: the profile and its contract version, plus the KV cache dtype when it is not fp32. */
     public static String arithmetic(NumericsProfile profile, KvCacheDtype kvCacheDtype) {
         KvCacheDtype kv = kvCacheDtype.storage();
         return kv == KvCacheDtype.FP32 ? profile.fingerprintName() : profile.fingerprintName() + "+kv=" + kv.wireName();

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 class FingerprintTest {
     private static final String WEIGHTS = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
     private static final String TOKENIZER = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+    /** stories260K's model configuration digest. */
+    private static final String MODEL = "3bd0f47f70135034b8fbaa4a479c99623a079b6bdc9a01afaf0e58b7ad5c87a4";
     private static final int[] PROMPT = {1, 403, 407, 261};
 
     private static SamplingParams.Builder base() {
@@ -33,15 +35,21 @@ class FingerprintTest {
     }
 
     private static String fingerprint(SamplingParams p) {
-        return Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, PROMPT, p);
+        return Fingerprint.of(WEIGHTS, MODEL, TOKENIZER, NumericsProfile.PORTABLE, PROMPT, p);
     }
 
-    /** The encoding of docs/identity.md, written out again with DataOutputStream (big-endian). */
-    private static String independentlyEncoded(String weights, String tokenizer, String profile, int[] prompt,
-                                               SamplingParams p, int[] sortedStopIds) throws Exception {
+    /**
+     * The encoding of docs/identity.md, written out again with DataOutputStream (big-endian).
+     *
+     * @param model the model configuration digest, or null for the v2 encoding, which has none
+     */
+    private static String independentlyEncoded(String weights, String model, String tokenizer, String profile,
+                                               int[] prompt, SamplingParams p, int[] sortedStopIds) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
-        for (String s : List.of("invariant.fingerprint.v2", weights, tokenizer, profile)) writeString(out, s);
+        List<String> head = model == null ? List.of("invariant.fingerprint.v2", weights, tokenizer, profile)
+                : List.of("invariant.fingerprint.v3", weights, model, tokenizer, profile);
+        for (String s : head) writeString(out, s);
         out.writeInt(prompt.length);
         for (int id : prompt) out.writeInt(id);
         out.writeInt(Float.floatToIntBits(p.temperature()));
@@ -59,43 +67,63 @@ class FingerprintTest {
         for (int id : sortedStopIds) out.writeInt(id);
         out.writeByte(p.ignoreEos() ? 1 : 0);
         out.flush();
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+        return sha256Hex(bytes);
     }
 
-    private static void writeString(DataOutputStream out, String s) throws Exception {
+    /** {@code str}: int32 byte count, then UTF-8 (also ModelConfigDigestTest's). */
+    static void writeString(DataOutputStream out, String s) throws Exception {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(utf8.length);
         out.write(utf8);
     }
 
+    static String sha256Hex(ByteArrayOutputStream bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+    }
+
     @Test
     void equalsTheDocumentedEncodingHashed() throws Exception {
         SamplingParams p = base().build();
-        assertEquals(independentlyEncoded(WEIGHTS, TOKENIZER, "portable/2", PROMPT, p, new int[] {2, 7}), fingerprint(p));
+        assertEquals(independentlyEncoded(WEIGHTS, MODEL, TOKENIZER, "portable/2", PROMPT, p, new int[] {2, 7}),
+                fingerprint(p));
         SamplingParams greedy = SamplingParams.greedy(5).withSeed(0);
-        assertEquals(independentlyEncoded("w", "t", "naive/3", new int[0], greedy, new int[0]),
-                Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], greedy));
+        assertEquals(independentlyEncoded("w", "m", "t", "naive/3", new int[0], greedy, new int[0]),
+                Fingerprint.of("w", "m", "t", NumericsProfile.NAIVE, new int[0], greedy));
+    }
+
+    @Test
+    void v2IsTheOlderEncodingWithoutTheModelConfigurationDigest() throws Exception {
+        SamplingParams p = base().build();
+        String v2 = Fingerprint.v2(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32, PROMPT, p);
+        assertEquals(independentlyEncoded(WEIGHTS, null, TOKENIZER, "portable/2", PROMPT, p, new int[] {2, 7}), v2);
+        // what builds before v3 printed for these inputs (the v2 recipe of docs/identity.md's history)
+        assertEquals("23d82d6f0bb3db1ffd9df23a07a6788c66954e417f2ffda469da861442536551", v2);
+        assertNotEquals(v2, fingerprint(p));
     }
 
     @Test
     void theKvCacheDtypeJoinsTheProfileFieldUnlessItIsFp32() throws Exception {
         SamplingParams p = base().build();
-        assertEquals(fingerprint(p), Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32, PROMPT, p));
-        assertEquals(fingerprint(p), Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.AUTO, PROMPT, p));
-        assertEquals(independentlyEncoded(WEIGHTS, TOKENIZER, "portable/2+kv=fp8_e5m2", PROMPT, p, new int[] {2, 7}),
-                Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP8_E5M2, PROMPT, p));
+        assertEquals(fingerprint(p), withCache(KvCacheDtype.FP32, p));
+        assertEquals(fingerprint(p), withCache(KvCacheDtype.AUTO, p));
+        assertEquals(independentlyEncoded(WEIGHTS, MODEL, TOKENIZER, "portable/2+kv=fp8_e5m2", PROMPT, p,
+                new int[] {2, 7}), withCache(KvCacheDtype.FP8_E5M2, p));
         Set<String> seen = new HashSet<>();
         for (KvCacheDtype kv : KvCacheDtype.values()) {
-            if (kv != KvCacheDtype.AUTO) assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, kv, PROMPT, p)));
+            if (kv != KvCacheDtype.AUTO) assertTrue(seen.add(withCache(kv, p)));
         }
+    }
+
+    private static String withCache(KvCacheDtype kv, SamplingParams p) {
+        return Fingerprint.of(WEIGHTS, MODEL, TOKENIZER, NumericsProfile.PORTABLE, kv, PROMPT, p);
     }
 
     @Test
     void matchesThePythonRecipeInTheDocs() {
         // Values printed by the Python function in docs/identity.md for the same inputs.
-        assertEquals("23d82d6f0bb3db1ffd9df23a07a6788c66954e417f2ffda469da861442536551", fingerprint(base().build()));
-        assertEquals("e6d4bc99c6467e0627b9cbbd0f2ae38c3dd8d9a0c4bf40d272990ad1a27f402c",
-                Fingerprint.of("w", "t", NumericsProfile.NAIVE, new int[0], SamplingParams.greedy(5).withSeed(0)));
+        assertEquals("653b6ffa5cc9bf3b089cc33489dc09aca6d2a8481dd8510f31f7dd03ae027a82", fingerprint(base().build()));
+        assertEquals("c4895f2d6c40ac2358bf987007909b3dafd55c8ae6e4ea2a9cb4bf90721d43b8",
+                Fingerprint.of("w", "m", "t", NumericsProfile.NAIVE, new int[0], SamplingParams.greedy(5).withSeed(0)));
     }
 
     private static SamplingParams.Builder beams() {
@@ -106,7 +134,7 @@ class FingerprintTest {
     @Test
     void beamSearchAppendsItsFieldsAndEachChangesIt() {
         // Printed by the Python function in docs/identity.md with beam=(2, 4, 0.5, "never").
-        assertEquals("f6d90bd59fc335d4cfc80127f5c960d1c721e9341dfc0dd1d77bd81d1efef4f5", fingerprint(beams().build()));
+        assertEquals("c62051851201ab97e6e0a1ab5acbd20316c97540feba353b726d160f8d9ea7bf", fingerprint(beams().build()));
         Set<String> seen = new HashSet<>();
         seen.add(fingerprint(beams().build()));
         seen.add(fingerprint(beams().useBeamSearch(false).n(1).bestOf(1).lengthPenalty(1f)
@@ -129,15 +157,18 @@ class FingerprintTest {
         seen.add(fingerprint(base().build()));
         for (var change : changes) assertTrue(seen.add(fingerprint(change.apply(base()).build())));
         SamplingParams p = base().build();
-        assertTrue(seen.add(Fingerprint.of(WEIGHTS + "0", TOKENIZER, NumericsProfile.PORTABLE, PROMPT, p)));
-        assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER + "0", NumericsProfile.PORTABLE, PROMPT, p)));
-        assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.FAST, PROMPT, p)));
-        assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, new int[] {1, 403, 407}, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS + "0", MODEL, TOKENIZER, NumericsProfile.PORTABLE, PROMPT, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, MODEL + "0", TOKENIZER, NumericsProfile.PORTABLE, PROMPT, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, MODEL, TOKENIZER + "0", NumericsProfile.PORTABLE, PROMPT, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, MODEL, TOKENIZER, NumericsProfile.FAST, PROMPT, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, MODEL, TOKENIZER, NumericsProfile.PORTABLE, new int[] {1, 403, 407}, p)));
         int[] reordered = {1, 403, 261, 407};
-        assertTrue(seen.add(Fingerprint.of(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, reordered, p)));
+        assertTrue(seen.add(Fingerprint.of(WEIGHTS, MODEL, TOKENIZER, NumericsProfile.PORTABLE, reordered, p)));
         // Moving bytes from one digest field to the next must not collide: lengths are encoded.
-        assertNotEquals(Fingerprint.of("ab", "c", NumericsProfile.PORTABLE, PROMPT, p),
-                Fingerprint.of("a", "bc", NumericsProfile.PORTABLE, PROMPT, p));
+        assertNotEquals(Fingerprint.of("ab", "c", "d", NumericsProfile.PORTABLE, PROMPT, p),
+                Fingerprint.of("a", "bc", "d", NumericsProfile.PORTABLE, PROMPT, p));
+        assertNotEquals(Fingerprint.of("a", "bc", "d", NumericsProfile.PORTABLE, PROMPT, p),
+                Fingerprint.of("a", "b", "cd", NumericsProfile.PORTABLE, PROMPT, p));
     }
 
     @Test
@@ -155,29 +186,35 @@ class FingerprintTest {
         assertEquals(ErrorCode.INVALID_PARAM, e.code());
         assertTrue(e.getMessage().contains("seed"), e.getMessage());
         assertThrows(EngineException.class,
-                () -> Fingerprint.of("", TOKENIZER, NumericsProfile.PORTABLE, PROMPT, base().build()));
+                () -> Fingerprint.of("", MODEL, TOKENIZER, NumericsProfile.PORTABLE, PROMPT, base().build()));
+        assertThrows(EngineException.class,
+                () -> Fingerprint.of(WEIGHTS, "", TOKENIZER, NumericsProfile.PORTABLE, PROMPT, base().build()));
     }
 
     @Test
     void systemFingerprintIsTheDocumentedEncodingAndNamesTheArithmetic() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
-        for (String s : List.of("invariant.system.v1", WEIGHTS, TOKENIZER, "portable/2")) writeString(out, s);
-        String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
-        assertEquals("invariant:portable/2:" + hex.substring(0, 12),
-                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32));
-        // auto stores fp32: the same engine; another profile, dtype or model is another system.
-        assertEquals(Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32),
-                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.AUTO));
+        for (String s : List.of("invariant.system.v2", WEIGHTS, MODEL, TOKENIZER, "portable/2")) writeString(out, s);
+        String hex = sha256Hex(bytes);
+        assertEquals("invariant:portable/2:" + hex.substring(0, 12), system(WEIGHTS, MODEL, NumericsProfile.PORTABLE,
+                KvCacheDtype.FP32));
+        // auto stores fp32: the same engine; another profile, dtype, model or configuration is another system.
+        assertEquals(system(WEIGHTS, MODEL, NumericsProfile.PORTABLE, KvCacheDtype.FP32),
+                system(WEIGHTS, MODEL, NumericsProfile.PORTABLE, KvCacheDtype.AUTO));
         Set<String> systems = new HashSet<>(List.of(
-                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32),
-                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.NAIVE, KvCacheDtype.FP32),
-                Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.BF16),
-                Fingerprint.system(TOKENIZER, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.FP32)));
-        assertEquals(4, systems.size(), systems.toString());
-        assertTrue(Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.NAIVE, KvCacheDtype.FP32)
-                .matches("invariant:naive/3:[0-9a-f]{12}"));
-        assertTrue(Fingerprint.system(WEIGHTS, TOKENIZER, NumericsProfile.PORTABLE, KvCacheDtype.BF16)
+                system(WEIGHTS, MODEL, NumericsProfile.PORTABLE, KvCacheDtype.FP32),
+                system(WEIGHTS, MODEL, NumericsProfile.NAIVE, KvCacheDtype.FP32),
+                system(WEIGHTS, MODEL, NumericsProfile.PORTABLE, KvCacheDtype.BF16),
+                system(TOKENIZER, MODEL, NumericsProfile.PORTABLE, KvCacheDtype.FP32),
+                system(WEIGHTS, WEIGHTS, NumericsProfile.PORTABLE, KvCacheDtype.FP32)));
+        assertEquals(5, systems.size(), systems.toString());
+        assertTrue(system(WEIGHTS, MODEL, NumericsProfile.NAIVE, KvCacheDtype.FP32).matches("invariant:naive/3:[0-9a-f]{12}"));
+        assertTrue(system(WEIGHTS, MODEL, NumericsProfile.PORTABLE, KvCacheDtype.BF16)
                 .startsWith("invariant:portable/2+kv=bf16:"));
+    }
+
+    private static String system(String weights, String model, NumericsProfile profile, KvCacheDtype kv) {
+        return Fingerprint.system(weights, model, TOKENIZER, profile, kv);
     }
 }

@@ -62,6 +62,7 @@ class ModelLoaderTest {
             Model m = ModelLoader.load(folder.toString(), options(tmp));
             assertEquals(synthetic.config(), m.config(), folder.toString());
             assertEquals(synthetic.weightsDigest(), m.weightsDigest(), folder.toString());
+            assertEquals(synthetic.configDigest(), m.configDigest(), folder.toString());
             assertArrayEquals(synthetic.weights().layers().get(1).kBias().data().toArray(ValueLayout.JAVA_BYTE),
                     m.weights().layers().get(1).kBias().data().toArray(ValueLayout.JAVA_BYTE));
         }

@@ -45,7 +45,8 @@ class HttpApiIT {
                     SamplingParams.builder().maxTokens(20).seed(7L).build())), (f, t, k) -> { }).getFirst();
             system = dev.invariant.worker.engine.EngineService.systemFingerprint(e);
         }
-        // The part of the fingerprint the engine fixes (weights, tokenizer, profile/contract version), not a constant.
+        // The part of the fingerprint the engine fixes (weights, model configuration, tokenizer, profile/contract
+        // version), not a constant.
         assertEquals(system, body.get("system_fingerprint").asText());
         assertTrue(system.matches("invariant:portable/2:[0-9a-f]{12}"), system);
         assertEquals(direct.fingerprint(), choice.get("fingerprint").asText());

@@ -54,16 +54,17 @@ public class EngineService {
     }
 
     /**
-     * The OpenAI API's {@code system_fingerprint}: what every fingerprint of this engine shares (weights, tokenizer,
-     * profile and contract version, KV cache dtype), equal on a CPU and a GPU worker (docs/identity.md).
+     * The OpenAI API's {@code system_fingerprint}: what every fingerprint of this engine shares (weights, model
+     * configuration, tokenizer, profile and contract version, KV cache dtype), equal on a CPU and a GPU worker
+     * (docs/identity.md).
      */
     public String systemFingerprint() {
         return systemFingerprint;
     }
 
     public static String systemFingerprint(Engine e) {
-        return Fingerprint.system(e.model().weightsDigest(), e.tokenizer().digest(), e.config().profile(),
-                e.config().kvCacheDtype());
+        return Fingerprint.system(e.model().weightsDigest(), e.model().configDigest(), e.tokenizer().digest(),
+                e.config().profile(), e.config().kvCacheDtype());
     }
 
     public Admission admission() {

@@ -1,0 +1,67 @@
+package dev.invariant.engine.identity;
+
+import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.RopeScaling;
+import dev.invariant.engine.model.gptq.GptqConfig;
+
+/**
+ * The model configuration digest (docs/identity.md, "invariant.model.v1"): SHA-256 over the values read from
+ * {@code config.json} / {@code generation_config.json} (and a GPTQ checkpoint's quantisation settings) that decide
+ * what the engine computes with a model's tensors. The weights digest covers only the tensors, so two deployments
+ * of the same weights that read RoPE scaling, eps, the head split or the EOS ids differently must differ here.
+ * Values only, never paths: the same folder copied elsewhere keeps its digest.
+ */
+public final class ModelConfigDigest {
+    /** First field of the encoding; a new encoding gets a new tag. */
+    public static final String VERSION = "invariant.model.v1";
+
+    private ModelConfigDigest() {
+    }
+
+    /**
+     * 64 lower-case hex digits.
+     *
+     * @param quantization a GPTQ checkpoint's settings, null for dense weights
+     */
+    public static String of(ModelConfig c, GptqConfig quantization) {
+        CanonicalWriter w = new CanonicalWriter()
+                .string(VERSION)
+                .string(c.architecture().hfName())
+                .i32(c.hiddenSize())
+                .i32(c.intermediateSize())
+                .i32(c.numLayers())
+                .i32(c.numHeads())
+                .i32(c.numKvHeads())
+                .i32(c.headDim())
+                .i32(c.vocabSize())
+                .i32(c.maxPositionEmbeddings())
+                .f64(c.ropeTheta());
+        rope(w, c.ropeScaling());
+        w.f32(c.rmsNormEps())
+                .u8(c.tieWordEmbeddings() ? 1 : 0)
+                .u8(c.attentionBias() ? 1 : 0)
+                .u8(c.qkNorm() ? 1 : 0)
+                .i32(c.bosTokenId())
+                // generation stops at any of them: a set, so the order config.json lists them in cannot matter
+                .ints(c.eosTokenIds().stream().mapToInt(Integer::intValue).sorted().distinct().toArray());
+        if (quantization == null) {
+            w.string("none");
+        } else {
+            // sym is left out: the engine always reads the zeros from qzeros (GptqConfig)
+            w.string("gptq").i32(quantization.bits()).i32(quantization.groupSize())
+                    .u8(quantization.descAct() ? 1 : 0).u8(quantization.v2() ? 1 : 0);
+        }
+        return Sha256.hex(w.bytes());
+    }
+
+    /** Type, then every parameter, each 0 where the type has none (1 for default's factor), whatever the record holds. */
+    private static void rope(CanonicalWriter w, RopeScaling r) {
+        w.string(r.type().name().toLowerCase(java.util.Locale.ROOT));
+        switch (r.type()) {
+            case DEFAULT -> w.f64(1).f64(0).f64(0).i32(0);
+            case LINEAR -> w.f64(r.factor()).f64(0).f64(0).i32(0);
+            case LLAMA3 -> w.f64(r.factor()).f64(r.lowFreqFactor()).f64(r.highFreqFactor())
+                    .i32(r.originalMaxPositions());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.invariant.engine.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.invariant.engine.Engine;
+import dev.invariant.engine.EngineConfig;
+import dev.invariant.engine.TestAssets;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.kv.KvCacheDtype;
+import dev.invariant.engine.model.Architecture;
+import dev.invariant.engine.model.HfConfig;
+import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.RopeScaling;
+import dev.invariant.engine.model.gptq.GptqConfig;
+import dev.invariant.engine.sample.SamplingParams;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The model configuration digest (docs/identity.md, invariant.model.v1). */
+class ModelConfigDigestTest {
+    private static final String LLAMA3 = "{\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0,"
+            + " \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16}}";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private int copies;
+
+    /** stories260K with {@code edit}'s keys replacing its config.json's, in a folder of its own. */
+    private Path copy(String edit) throws IOException {
+        Path to = Files.createDirectory(dir.resolve("copy" + copies++));
+        return TestAssets.editedCopy("stories260K", JSON.readTree(edit), to);
+    }
+
+    /** A copy whose generation_config.json (which wins over config.json) names {@code ids} as EOS. */
+    private Path eos(String ids) throws IOException {
+        Path to = copy("{}");
+        Path gen = to.resolve("generation_config.json");
+        ObjectNode g = (ObjectNode) JSON.readTree(gen.toFile());
+        g.set("eos_token_id", JSON.readTree(ids));
+        Files.delete(gen); // the copy keeps the shared file's read-only mode
+        JSON.writeValue(gen.toFile(), g);
+        return to;
+    }
+
+    private static String digest(Path folder) {
+        return ModelConfigDigest.of(HfConfig.read(folder), HfConfig.quantization(folder));
+    }
+
+    /** The encoding of docs/identity.md, written out again with DataOutputStream (big-endian). */
+    private static String independentlyEncoded(ModelConfig c, String rope, double[] scaling, int original,
+                                               int[] sortedEos, GptqConfig q) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        FingerprintTest.writeString(out, "invariant.model.v1");
+        FingerprintTest.writeString(out, c.architecture().hfName());
+        for (int v : new int[] {c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(), c.numKvHeads(),
+                c.headDim(), c.vocabSize(), c.maxPositionEmbeddings()}) out.writeInt(v);
+        out.writeDouble(c.ropeTheta());
+        FingerprintTest.writeString(out, rope);
+        for (double v : scaling) out.writeDouble(v);
+        out.writeInt(original);
+        out.writeFloat(c.rmsNormEps());
+        out.write(new byte[] {(byte) (c.tieWordEmbeddings() ? 1 : 0), (byte) (c.attentionBias() ? 1 : 0),
+                (byte) (c.qkNorm() ? 1 : 0)});
+        out.writeInt(c.bosTokenId());
+        out.writeInt(sortedEos.length);
+        for (int id : sortedEos) out.writeInt(id);
+        if (q == null) {
+            FingerprintTest.writeString(out, "none");
+        } else {
+            FingerprintTest.writeString(out, "gptq");
+            out.writeInt(q.bits());
+            out.writeInt(q.groupSize());
+            out.write(new byte[] {(byte) (q.descAct() ? 1 : 0), (byte) (q.v2() ? 1 : 0)});
+        }
+        return FingerprintTest.sha256Hex(bytes);
+    }
+
+    @Test
+    void equalsTheDocumentedEncodingHashed() throws Exception {
+        ModelConfig qwen = new ModelConfig(Architecture.QWEN2, 64, 128, 2, 4, 2, 16, 512, 4096, 1e6, 1e-6f, true, true,
+                false, 7, List.of(9, 3, 9), RopeScaling.llama3(8, 1, 4, 8192), 4096);
+        GptqConfig q = new GptqConfig(4, 128, true, false, true);
+        assertEquals(independentlyEncoded(qwen, "llama3", new double[] {8, 1, 4}, 8192, new int[] {3, 9}, q),
+                ModelConfigDigest.of(qwen, q));
+        ModelConfig llama = new ModelConfig(Architecture.LLAMA, 64, 172, 5, 8, 4, 8, 512, 512, 10000, 1e-5f, true,
+                false, false, 1, List.of(2));
+        assertEquals(independentlyEncoded(llama, "default", new double[] {1, 0, 0}, 0, new int[] {2}, null),
+                ModelConfigDigest.of(llama, null));
+    }
+
+    @Test
+    void matchesThePythonRecipeInTheDocs() throws IOException {
+        // Printed by model_digest() of docs/identity.md for the shared folders and edited copies of stories260K.
+        assertEquals("3bd0f47f70135034b8fbaa4a479c99623a079b6bdc9a01afaf0e58b7ad5c87a4",
+                digest(TestAssets.model("stories260K")));
+        assertEquals("7f46e1ec33c5b84928e810f232462ce7ac71fa087f6361533a8371fb697a1553",
+                digest(TestAssets.model("tiny-qwen2")));
+        assertEquals("774a372b4292f3abde537f5634b6c35da980fcec191d99ae0b072c087fdca27c",
+                digest(TestAssets.model("tiny-qwen3")));
+        assertEquals("fd926b37e72dd865dfb92637aaed6e446bf688d421fd59c0a21a2f721f2df1d7", digest(copy(LLAMA3)));
+        // a window below max_position_embeddings, EOS from generation_config.json, GPTQ settings
+        assertEquals("ec930ac76db7e47895f045aeaa91a804cd06603dd102399438bb0360d32cb07e", digest(copy("{\"architectures\":"
+                + " [\"MistralForCausalLM\"], \"sliding_window\": 128, \"eos_token_id\": [5, 2], \"quantization_config\":"
+                + " {\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": 64, \"desc_act\": true,"
+                + " \"checkpoint_format\": \"gptq_v2\"}}")));
+    }
+
+    @Test
+    void theSameFolderCopiedElsewhereKeepsItsDigest() throws IOException {
+        String shared = digest(TestAssets.model("stories260K"));
+        assertEquals(shared, digest(copy("{}")));
+        assertEquals(shared, digest(copy("{}")));
+        // what cannot change the output: EOS order, keys inference ignores, Mistral without a window (Llama's modules)
+        assertEquals(digest(eos("[2, 5]")), digest(eos("[5, 2, 5]")));
+        assertEquals(shared, digest(copy("{\"attention_dropout\": 0.1, \"pretraining_tp\": 2}")));
+        assertEquals(shared, digest(copy("{\"architectures\": [\"MistralForCausalLM\"], \"sliding_window\": null}")));
+    }
+
+    @Test
+    void configValuesTheTensorsDoNotFixChangeTheDigestAndTheFingerprint() throws IOException {
+        List<String> edits = List.of("{}", LLAMA3, "{\"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 2}}",
+                "{\"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": 4}}", "{\"rms_norm_eps\": 1e-6}",
+                "{\"max_position_embeddings\": 256}", "{\"bos_token_id\": 0}",
+                "{\"rope_parameters\": {\"rope_theta\": 5e5}}",
+                "{\"architectures\": [\"MistralForCausalLM\"], \"sliding_window\": 128}",
+                "{\"quantization_config\": {\"quant_method\": \"gptq\", \"bits\": 8, \"group_size\": 32}}");
+        Set<String> digests = new HashSet<>();
+        // a GPTQ setting too (read without loading: these tensors are dense)
+        for (String edit : edits) assertTrue(digests.add(digest(copy(edit))), edit);
+        assertTrue(digests.add(digest(eos("[2, 5]"))));
+        // end to end: the engine's fingerprint of one request follows the configuration digest
+        Request r = new Request("r", Prompt.text("Once upon a time"), SamplingParams.builder().maxTokens(8).build());
+        Set<String> fingerprints = new HashSet<>();
+        Set<String> v2 = new HashSet<>();
+        for (Path folder : List.of(copy("{}"), copy(LLAMA3), copy("{\"rms_norm_eps\": 1e-6}"), eos("[2, 5]"))) {
+            try (Engine e = Engine.open(EngineConfig.defaults(folder.toString()).withThreads(1))) {
+                assertTrue(fingerprints.add(e.core().fingerprintWith(r, KvCacheDtype.FP32)), folder.toString());
+                // EOS ids also reach the tokenizer digest (docs/tokenizer.md); RoPE scaling and eps reached nothing
+                if (fingerprints.size() <= 3) v2.add(e.core().v2FingerprintWith(r, KvCacheDtype.FP32));
+            }
+        }
+        assertEquals(1, v2.size(), "v2 could not tell these configurations apart: the reason for v3");
+    }
+}
