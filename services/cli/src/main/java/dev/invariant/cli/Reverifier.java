@@ -6,6 +6,7 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
+import dev.invariant.engine.identity.Fingerprint;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.EngineMapping;
@@ -17,8 +18,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Re-executes completions on the CPU engine (portable profile) from their prompt token ids and sampling parameters
@@ -26,9 +29,10 @@ import java.util.Map;
  * with the seed the completion reports, and says whether the completion is reproduced: its output hash, and every
  * output's token ids, text and hash as the record states them (a record altered after it was made is a mismatch,
  * not a reproduction, even when its hash was left alone). The KV
- * cache dtype a completion was made with is read off its fingerprint (field 4 says {@code +kv=<dtype>}): each dtype
+ * cache dtype a completion was made with is read off its fingerprint (field 5 says {@code +kv=<dtype>}): each dtype
  * is tried until one gives the completion's fingerprint, and the completion is re-executed with that cache, so
- * nobody has to pass {@code --kv-cache-dtype} by hand.
+ * nobody has to pass {@code --kv-cache-dtype} by hand. A fingerprint in the older v2 encoding (no model configuration
+ * digest) is recognised the same way, so its verdict says "older build", not "different fingerprint".
  */
 final class Reverifier implements AutoCloseable {
 
@@ -42,6 +46,10 @@ final class Reverifier implements AutoCloseable {
         Verdict(String requestId, Status status, String detail) {
             this(requestId, status, detail, null);
         }
+    }
+
+    /** The cache a completion's fingerprint names; {@code v2}: named by the older encoding. */
+    private record Match(KvCacheDtype kv, boolean v2) {
     }
 
     private final EngineConfig config;
@@ -68,6 +76,7 @@ final class Reverifier implements AutoCloseable {
     List<Verdict> verify(List<Completion> completions, Map<String, InferenceRequest> requests, Progress progress) {
         List<Verdict> verdicts = new ArrayList<>(completions.size());
         Map<KvCacheDtype, List<Integer>> byCache = new EnumMap<>(KvCacheDtype.class);
+        Set<Integer> v2Made = new HashSet<>();
         Map<Integer, Request> runs = new HashMap<>();
         Map<KvCacheDtype, Engine> opened = new EnumMap<>(KvCacheDtype.class);
         try {
@@ -82,7 +91,9 @@ final class Reverifier implements AutoCloseable {
                     Request run = new Request("verify-" + i, new Prompt.TokenIds(prompt),
                             EngineMapping.sampling(sampling).withSeed(c.getSeed()));
                     runs.put(i, run);
-                    byCache.computeIfAbsent(cacheOf(run, c.getFingerprint(), opened), k -> new ArrayList<>()).add(i);
+                    Match m = cacheOf(run, c.getFingerprint(), opened);
+                    byCache.computeIfAbsent(m.kv(), k -> new ArrayList<>()).add(i);
+                    if (m.v2()) v2Made.add(i);
                 }
             }
             for (var group : byCache.entrySet()) {
@@ -90,7 +101,7 @@ final class Reverifier implements AutoCloseable {
                 List<GenerationResult> results = engine(group.getKey(), opened).generateAll(batch, progress::update);
                 for (int k = 0; k < results.size(); k++) {
                     int i = group.getValue().get(k);
-                    verdicts.set(i, judge(completions.get(i), results.get(k), group.getKey()));
+                    verdicts.set(i, judge(completions.get(i), results.get(k), group.getKey(), v2Made.contains(i)));
                 }
             }
         } finally {
@@ -99,19 +110,25 @@ final class Reverifier implements AutoCloseable {
         return verdicts;
     }
 
-    /** The KV cache dtype whose fingerprint for {@code run} is {@code fingerprint}; the configured one when none is. */
-    private KvCacheDtype cacheOf(Request run, String fingerprint, Map<KvCacheDtype, Engine> opened) {
+    /**
+     * The KV cache dtype whose fingerprint for {@code run} is {@code fingerprint}, in this build's encoding, else in
+     * v2's; the configured one when none is.
+     */
+    private Match cacheOf(Request run, String fingerprint, Map<KvCacheDtype, Engine> opened) {
         KvCacheDtype configured = config.kvCacheDtype().storage();
         Engine base = engine(configured, opened);
-        for (KvCacheDtype kv : KvCacheDtype.values()) {
-            if (kv == KvCacheDtype.AUTO) continue;
-            try {
-                if (base.core().fingerprintWith(run, kv).equals(fingerprint)) return kv;
-            } catch (RuntimeException e) {
-                return configured; // the run itself is refused: its verdict says why
+        try {
+            for (boolean v2 : new boolean[] {false, true}) {
+                for (KvCacheDtype kv : KvCacheDtype.values()) {
+                    if (kv == KvCacheDtype.AUTO) continue;
+                    String fp = v2 ? base.core().v2FingerprintWith(run, kv) : base.core().fingerprintWith(run, kv);
+                    if (fp.equals(fingerprint)) return new Match(kv, v2);
+                }
             }
+        } catch (RuntimeException e) {
+            // the run itself is refused: its verdict says why
         }
-        return configured;
+        return new Match(configured, false);
     }
 
     private Engine engine(KvCacheDtype kv, Map<KvCacheDtype, Engine> opened) {
@@ -138,8 +155,9 @@ final class Reverifier implements AutoCloseable {
         return null;
     }
 
-    private Verdict judge(Completion c, GenerationResult g, KvCacheDtype kv) {
+    private Verdict judge(Completion c, GenerationResult g, KvCacheDtype kv, boolean v2Made) {
         if (!g.ok()) return new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, "re-execution failed: " + g.error().describe());
+        if (v2Made) return new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, olderEncoding(c, g), g);
         if (!g.fingerprint().equals(c.getFingerprint())) {
             return new Verdict(c.getRequestId(), Status.NOT_VERIFIABLE, "re-executed with a different fingerprint ("
                     + g.fingerprint().substring(0, 12) + " ≠ " + c.getFingerprint().substring(0, Math.min(12,
@@ -154,6 +172,19 @@ final class Reverifier implements AutoCloseable {
             return new Verdict(c.getRequestId(), Status.REPRODUCED, g.outputHash().substring(0, 12) + beams + cache, g);
         }
         return new Verdict(c.getRequestId(), Status.MISMATCH, differs, g);
+    }
+
+    /**
+     * A v2 fingerprint matches the request, weights, tokenizer and arithmetic but cannot say which config.json values
+     * (RoPE scaling, eps, EOS ids, ...) the older build computed with, so its output is reported, not judged.
+     */
+    private static String olderEncoding(Completion c, GenerationResult g) {
+        String output = firstDifference(c, g) == null ? "is reproduced here"
+                : "is not reproduced here (" + g.outputHash().substring(0, 12) + ")";
+        return "made by an older build: its fingerprint is the " + Fingerprint.V2 + " encoding, before "
+                + Fingerprint.VERSION + " added the model configuration digest (this build fingerprints the same request "
+                + g.fingerprint().substring(0, 12) + "), a version change, not a divergence; its output " + output
+                + ", but a v2 fingerprint does not say which config.json values made it";
     }
 
     /** What the record states that the re-execution does not give, or null when it gives all of it. */

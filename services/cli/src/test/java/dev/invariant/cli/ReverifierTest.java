@@ -23,7 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Completions made with a quantised KV cache are re-executed with that cache, read off their fingerprint (field 4
+ * Completions made with a quantised KV cache are re-executed with that cache, read off their fingerprint (field 5
  * says {@code +kv=<dtype>}), by a verifier configured with the default one: nobody passes --kv-cache-dtype by hand.
  */
 class ReverifierTest {
@@ -102,6 +102,30 @@ class ReverifierTest {
             var unknown = verifier.verify(List.of(Completion.newBuilder(a).setSampling(null).build()), none,
                     Progress.NONE).getFirst();
             assertEquals(Reverifier.Status.NOT_VERIFIABLE, unknown.status(), unknown.detail());
+        }
+    }
+
+    @Test
+    void aFingerprintInTheOlderEncodingIsReportedAsAVersionChange() {
+        EngineConfig config = EngineConfig.defaults(GenerateCommandTest.stories().toString()).withThreads(1);
+        Request r = new Request("older", Prompt.text("Once upon a time"), SamplingParams.builder().maxTokens(16).build());
+        Completion c = withParams(completion(made(config, r)), r);
+        String v2;
+        try (Engine e = Engine.open(config)) {
+            v2 = e.core().v2FingerprintWith(r, KvCacheDtype.FP32);
+        }
+        try (Reverifier verifier = new Reverifier(config)) {
+            var older = verifier.verify(List.of(Completion.newBuilder(c).setFingerprint(v2).build()), Map.of(),
+                    Progress.NONE).getFirst();
+            assertEquals(Reverifier.Status.NOT_VERIFIABLE, older.status(), older.detail());
+            assertTrue(older.detail().startsWith("made by an older build: its fingerprint is the"
+                    + " invariant.fingerprint.v2 encoding"), older.detail());
+            assertTrue(older.detail().contains("its output is reproduced here"), older.detail());
+            // neither encoding's: still a different fingerprint
+            var other = verifier.verify(List.of(Completion.newBuilder(c).setFingerprint("0".repeat(64)).build()),
+                    Map.of(), Progress.NONE).getFirst();
+            assertEquals(Reverifier.Status.NOT_VERIFIABLE, other.status(), other.detail());
+            assertTrue(other.detail().startsWith("re-executed with a different fingerprint"), other.detail());
         }
     }
 
