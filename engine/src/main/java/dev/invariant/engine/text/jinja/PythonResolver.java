@@ -30,7 +30,12 @@ final class PythonResolver extends ELResolver {
             throw new ELException("access to attribute '" + method + "' of '" + PythonStr.typeName(base) + "' object is unsafe.");
         }
         if (!(base instanceof String s) || method == null) return null;
-        Object result = PythonStringMethods.call(s, method.toString(), params == null ? new Object[0] : params);
+        Object result;
+        try {
+            result = PythonStringMethods.call(s, method.toString(), params == null ? new Object[0] : params);
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new ELException(method + "(): " + e.getMessage()); // jinjava would hide it as "method not found"
+        }
         if (result == PythonStringMethods.NOT_MINE) return null;
         context.setPropertyResolved(true);
         return result;

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * Python's {@code str.format}: {@code {}}, {@code {0}}, {@code {name}}, {@code {0[key]}}/{@code {0.attr}},
  * {@code !r}/{@code !s}, {@code {{ }}}, and the format spec {@code [[fill]align][sign][0][width][,][.precision][type]}
- * for the types s d f F % x X o b.
+ * for the types s d f F % x X o b (the general and exponent formats are refused, not approximated).
  */
 final class StrFormat {
     private static final Pattern SPEC = Pattern.compile(
@@ -86,6 +86,7 @@ final class StrFormat {
         String type = m.group("type");
         Integer prec = m.group("prec") == null ? null : Integer.valueOf(m.group("prec"));
         boolean number = value instanceof Number || value instanceof Boolean && type != null && !type.equals("s");
+        if (number && type == null && prec != null) throw new IllegalArgumentException("general number format '" + spec + "' is not supported");
         String text;
         if (!number || type == null && prec == null && m.group("group") == null) {
             text = PythonStr.str(value);
