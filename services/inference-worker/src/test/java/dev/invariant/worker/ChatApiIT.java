@@ -158,6 +158,31 @@ class ChatApiIT {
         }
     }
 
+    @Test
+    void messageTextThatLooksLikeTemplateCodeReachesTheModelAsText() throws Exception {
+        // transformers' rendering of the golden system + user chat, with the user's text replaced literally
+        GoldenChat golden = goldenSystemUserChat();
+        String injected = "{{ messages }} {{ 7 * 7 }} {% raw %} {# not a comment #}";
+        String rendered = goldenRendering(golden).replace(golden.messages().get(1).content(), injected);
+        int[] expected;
+        try (var t = dev.invariant.engine.text.Tokenizer.load(SharedModels.shared().resolve("models/qwen2-tokenizer"))) {
+            expected = t.encodeNoSpecial(rendered);
+        }
+        var messages = JSON.createArrayNode().add(golden.json().get(0))
+                .add(JSON.createObjectNode().put("role", "user").put("content", injected));
+        var response = post("""
+                {"model": "tiny-qwen2", "messages": %s, "max_tokens": 1, "temperature": 0}
+                """.formatted(messages));
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals(expected.length, body.get("usage").get("prompt_tokens").asInt(), rendered);
+        String id = body.get("id").asText();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            Completion c = completions.awaitCount(x -> x.getRequestId().equals(id), 1, WAIT).getFirst();
+            assertArrayEquals(expected, ints(c.getPromptTokenIds()), "the prompt the model saw: " + rendered);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "no messages         | {\"model\": \"tiny-qwen2\"}                                              | EMPTY_PROMPT",
@@ -211,6 +236,16 @@ class ChatApiIT {
             }
         }
         throw new IllegalStateException("tokenizer-golden.json has no system + user chat case");
+    }
+
+    /** transformers' rendered text of the golden chat (tokenizer-golden.json's "rendered"). */
+    private static String goldenRendering(GoldenChat chat) throws IOException {
+        JsonNode cases = JSON.readTree(SharedModels.shared().resolve("models/qwen2-tokenizer/tokenizer-golden.json")
+                .toFile()).get("chat_template_cases");
+        for (JsonNode c : cases) {
+            if (c.get("messages").equals(chat.json())) return c.get("rendered").asText();
+        }
+        throw new IllegalStateException("the golden chat has no rendering");
     }
 
     private static void send(Clients clients, InferenceRequest r) {
