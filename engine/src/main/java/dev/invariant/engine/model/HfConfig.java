@@ -52,7 +52,7 @@ public final class HfConfig {
         int headDim = c.has("head_dim") && !c.get("head_dim").isNull()
                 ? requiredInt(c, "head_dim", configFile) : hidden / heads;
         int layers = requiredInt(c, "num_hidden_layers", configFile);
-        int maxPositions = c.path("max_position_embeddings").asInt(2048);
+        int maxPositions = c.path("max_position_embeddings").asInt(defaultMaxPositions(hfName));
         // Within its window sliding attention equals full attention: the context stops at the window.
         int window = HfSemantics.slidingWindow(hfName, c, layers, configFile);
         int cap = window > 0 && window < maxPositions ? window : 0;
@@ -95,6 +95,15 @@ public final class HfConfig {
         if (q != null && q.isObject()) return GptqConfig.fromJson(q, configFile + " quantization_config");
         Path qFile = folder.resolve("quantize_config.json");
         return Files.isRegularFile(qFile) ? GptqConfig.fromJson(parse(qFile), qFile.toString()) : null;
+    }
+
+    /** transformers' default when config.json has no {@code max_position_embeddings}, per configuration class. */
+    static int defaultMaxPositions(String hfName) {
+        return switch (hfName) {
+            case "MistralForCausalLM" -> 4096 * 32;
+            case "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> 32768;
+            default -> 2048; // LlamaConfig
+        };
     }
 
     private static List<Integer> idList(JsonNode n, Path file) {

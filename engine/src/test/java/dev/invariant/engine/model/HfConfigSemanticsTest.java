@@ -52,6 +52,15 @@ class HfConfigSemanticsTest {
     }
 
     @Test
+    void withoutMaxPositionEmbeddingsEachArchitectureTakesTransformersDefault() throws IOException {
+        assertEquals(2048, read("stories260K", "{}", "max_position_embeddings").maxPositionEmbeddings());
+        assertEquals(131072, read("stories260K", "{\"architectures\": [\"MistralForCausalLM\"],"
+                + " \"sliding_window\": null}", "max_position_embeddings").maxPositionEmbeddings());
+        assertEquals(32768, read("tiny-qwen2", "{}", "max_position_embeddings").maxPositionEmbeddings());
+        assertEquals(32768, read("tiny-qwen3", "{}", "max_position_embeddings").maxPositionEmbeddings());
+    }
+
+    @Test
     void bothRopeSpellingsParseToTheSameScaling() throws IOException {
         ModelConfig nested = read("{\"rope_parameters\": " + LLAMA3 + ", \"rope_theta\": 5e5}}");
         ModelConfig legacy = read("{\"rope_theta\": 5e5, \"rope_scaling\": " + LLAMA3 + "}}");
