@@ -173,7 +173,10 @@ public final class JsonRequests {
         return new Prompt.Chat(list);
     }
 
-    /** A message's content: a string, or OpenAI's content parts of which only text parts mean anything here. */
+    /**
+     * A message's content: a string, or OpenAI's content parts of which only text parts mean anything here, joined
+     * with a newline between parts as vLLM joins them (so the same request renders the same prompt on both).
+     */
     private static String content(JsonFields mf, String at) {
         JsonNode c = mf.value("content").orElseThrow(() -> EngineException.invalid("messages",
                 "'" + at + ".content' is required (an empty string for an empty message)"));
@@ -188,6 +191,7 @@ public final class JsonRequests {
                 throw EngineException.invalid("messages", "'" + at + ".content[" + j + "]' is a '" + type
                         + "' part; this model reads text parts only");
             }
+            if (j > 0) text.append('\n');
             text.append(part.string("text").orElse(""));
         }
         return text.toString();

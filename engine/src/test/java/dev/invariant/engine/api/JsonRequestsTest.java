@@ -114,7 +114,7 @@ class JsonRequestsTest {
                 {"messages": [{"role": "developer", "content": "Be brief."},
                               {"role": "user", "content": [{"type": "text", "text": "Hi "}, {"text": "there"}]}]}"""));
         assertEquals("system", chat.messages().get(0).role());
-        assertEquals("Hi there", chat.messages().get(1).content());
+        assertEquals("Hi \nthere", chat.messages().get(1).content(), "parts joined by a newline, as vLLM joins them");
         for (String bad : List.of("{\"messages\": {\"role\": \"user\"}}",
                 "{\"messages\": [{\"role\": \"user\", \"content\": 5}]}",
                 "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\"}]}]}",
