@@ -140,6 +140,10 @@ public class Publisher implements OutcomeSink {
 
     private void retry(String topic, int partition, byte[] key, Supplier<byte[]> value, List<RecordHeader> headers,
                        CompletableFuture<Void> done, int attempt, Throwable cause) {
+        // The producer may have lost the topic's metadata (a broker outage or restart): until a record is
+        // acknowledged again, records go to the publishing thread, so the engine thread (and the HTTP answers it
+        // completes) does not wait up to max.block.ms in send() for each of them.
+        known.remove(topic);
         LOG.warnf("publishing to %s failed (attempt %d), retrying in %d ms: %s", topic, attempt, RETRY_MS, cause);
         thread.schedule(() -> attempt(topic, partition, key, value, headers, done, attempt + 1),
                 RETRY_MS, TimeUnit.MILLISECONDS);
