@@ -15,6 +15,7 @@ import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.text.ChatMessage;
+import dev.invariant.engine.text.Tokenizer;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Sampling;
@@ -165,7 +166,7 @@ class ChatApiIT {
         String injected = "{{ messages }} {{ 7 * 7 }} {% raw %} {# not a comment #}";
         String rendered = goldenRendering(golden).replace(golden.messages().get(1).content(), injected);
         int[] expected;
-        try (var t = dev.invariant.engine.text.Tokenizer.load(SharedModels.shared().resolve("models/qwen2-tokenizer"))) {
+        try (var t = Tokenizer.load(SharedModels.shared().resolve("models/qwen2-tokenizer"))) {
             expected = t.encodeNoSpecial(rendered);
         }
         var messages = JSON.createArrayNode().add(golden.json().get(0))

@@ -3,10 +3,13 @@ package dev.invariant.worker.health;
 import dev.invariant.worker.kafka.KafkaSettings;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -24,13 +27,15 @@ public class BrokerHealth implements HealthCheck {
     static final int TIMEOUT_MS = 3_000;
     private static final long REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final KafkaSettings settings;
+    private final Map<String, Object> adminSettings;
+    private final String bootstrap;
     private Admin admin;
     private HealthCheckResponse last;
     private long lastAt;
 
     public BrokerHealth(KafkaSettings settings) {
-        this.settings = settings;
+        this.adminSettings = settings.admin();
+        this.bootstrap = String.valueOf(adminSettings.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
     }
 
     @Override
@@ -43,10 +48,9 @@ public class BrokerHealth implements HealthCheck {
     }
 
     private HealthCheckResponse probe() {
-        var b = HealthCheckResponse.named("kafka-broker")
-                .withData("bootstrap_servers", String.valueOf(settings.admin().get("bootstrap.servers")));
+        var b = HealthCheckResponse.named("kafka-broker").withData("bootstrap_servers", bootstrap);
         try {
-            if (admin == null) admin = Admin.create(settings.admin());
+            if (admin == null) admin = Admin.create(adminSettings);
             var cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs(TIMEOUT_MS));
             int nodes = cluster.nodes().get(TIMEOUT_MS + 500L, TimeUnit.MILLISECONDS).size();
             return b.status(nodes > 0).withData("nodes", nodes).build();
@@ -62,6 +66,6 @@ public class BrokerHealth implements HealthCheck {
 
     @PreDestroy
     synchronized void close() {
-        if (admin != null) admin.close(java.time.Duration.ofSeconds(1));
+        if (admin != null) admin.close(Duration.ofSeconds(1));
     }
 }
