@@ -54,7 +54,7 @@ final class HfRope {
             case "linear" -> RopeScaling.linear(required("factor"));
             case "llama3" -> RopeScaling.llama3(required("factor"), required("low_freq_factor"),
                     required("high_freq_factor"), originalContext(maxPositions));
-            default -> throw fail(where + " rope_type '" + type + "' is not supported: " + SUPPORTED
+            default -> throw fail(where + " " + typeKey() + " '" + type + "' is not supported: " + SUPPORTED
                     + " (fixed per frequency, so one table serves every length)");
         };
         return new Rope(theta, scaling);
@@ -71,6 +71,12 @@ final class HfRope {
         return "default";
     }
 
+    /** The key the type was read from, to name it in a refusal as the config spells it. */
+    private String typeKey() {
+        JsonNode v = params.path("rope_type");
+        return v.isMissingNode() || v.isNull() ? "type" : "rope_type";
+    }
+
     /** transformers 5 prefers a top-level original_max_position_embeddings, then the scaling's, then the context. */
     private int originalContext(int maxPositions) {
         String key = "original_max_position_embeddings";
@@ -81,7 +87,7 @@ final class HfRope {
 
     private double required(String key) {
         double v = number(params, key, Double.NaN);
-        if (Double.isNaN(v)) throw fail(where + " '" + key + "' is missing: rope_type " + type() + " needs it");
+        if (Double.isNaN(v)) throw fail(where + " '" + key + "' is missing: " + typeKey() + " " + type() + " needs it");
         return v;
     }
 

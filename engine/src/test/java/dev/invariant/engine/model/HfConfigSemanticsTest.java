@@ -90,7 +90,7 @@ class HfConfigSemanticsTest {
         String m = refused("stories260K", "{\"rope_parameters\": {\"rope_type\": \"" + type + "\", \"factor\": 2.0}}");
         assertMentions(m, "rope_type '" + type + "'", "default, linear and llama3");
         assertMentions(refused("stories260K", "{\"rope_scaling\": {\"type\": \"" + type + "\", \"factor\": 2}}"),
-                "rope_scaling", "'" + type + "'");
+                "rope_scaling type '" + type + "'");
     }
 
     @Test
