@@ -1,6 +1,7 @@
 package dev.invariant.engine;
 
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.backend.Backend;
@@ -113,6 +114,16 @@ public final class Engine implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return core.tokenizer();
+    }
+
+    /**
+     * The token ids a request with this prompt would run on: the same tokenisation (chat template included) as
+     * generation, so a caller can see what its prompt became without generating (the worker's {@code /tokenize}).
+     *
+     * @throws EngineException as a request with this prompt would be refused (empty prompt, no chat template)
+     */
+    public int[] promptIds(Prompt prompt) {
+        return PreparedRequest.tokenize(prompt, core.tokenizer());
     }
 
     /** The context length requests are held to (vLLM's max_model_len). */

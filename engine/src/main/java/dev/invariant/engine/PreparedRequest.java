@@ -98,7 +98,7 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
         };
     }
 
-    private static int[] tokenize(Prompt prompt, Tokenizer tokenizer) {
+    static int[] tokenize(Prompt prompt, Tokenizer tokenizer) {
         return switch (prompt) {
             case Prompt.TokenIds t -> t.ids();
             case Prompt.Text t -> {

@@ -73,6 +73,14 @@ class ChatApiIT {
         assertEquals(direct.tokenIds().length, usage.get("completion_tokens").asInt());
         assertEquals(chat.ids().length + direct.tokenIds().length, usage.get("total_tokens").asInt());
 
+        // vLLM's /tokenize of the same messages gives the ids the generation ran on.
+        var tokenize = http.send(HttpRequest.newBuilder(qwen.http("/tokenize")).header("Content-Type", "application/json")
+                .timeout(WAIT).POST(HttpRequest.BodyPublishers.ofString(chatBody(chat, ""))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, tokenize.statusCode(), tokenize.body());
+        assertArrayEquals(chat.ids(), ints(JSON.convertValue(JSON.readTree(tokenize.body()).get("tokens"),
+                new com.fasterxml.jackson.core.type.TypeReference<List<Integer>>() { })));
+
         // The monitor sees HTTP traffic: the same answer is on the completions topic, with the prompt ids used.
         String id = body.get("id").asText();
         try (var clients = new Clients(); var completions = clients.completions()) {

@@ -179,6 +179,52 @@ class HttpApiIT {
         }
     }
 
+    @Test
+    void vllmsTokenizerEndpointsGiveTransformersIds() throws Exception {
+        JsonNode cases = JSON.readTree(SharedModels.shared().resolve("models/stories260K/tokenizer-golden.json")
+                .toFile()).get("cases");
+        int maxModelLen = JSON.readTree(get("/v1/models").body()).get("data").get(0).get("max_model_len").asInt();
+        for (int i = 0; i < Math.min(8, cases.size()); i++) {
+            JsonNode c = cases.get(i);
+            if (c.get("text").asText().isEmpty()) continue;
+            var body = JSON.createObjectNode().put("model", "stories260K").put("prompt", c.get("text").asText());
+            var tokenized = post("/tokenize", body.toString());
+            assertEquals(200, tokenized.statusCode(), tokenized.body());
+            JsonNode t = JSON.readTree(tokenized.body());
+            assertEquals(c.get("ids"), t.get("tokens"), "transformers' ids of " + c.get("text"));
+            assertEquals(c.get("ids").size(), t.get("count").asInt());
+            assertEquals(maxModelLen, t.get("max_model_len").asInt());
+            // add_special_tokens false: the same ids without the BOS transformers prepends.
+            JsonNode plain = JSON.readTree(post("/tokenize", body.put("add_special_tokens", false).toString()).body());
+            assertEquals(c.get("ids").size() - 1, plain.get("count").asInt(), plain.toString());
+            var ids = JSON.createObjectNode();
+            ids.set("tokens", plain.get("tokens"));
+            var text = post("/detokenize", ids.toString());
+            assertEquals(200, text.statusCode(), text.body());
+            assertEquals(c.get("decoded").asText(), JSON.readTree(text.body()).get("prompt").asText());
+        }
+        // The count is what a generation request with that prompt is charged: its usage.prompt_tokens.
+        JsonNode counted = JSON.readTree(post("/tokenize", "{\"prompt\": \"" + PROMPT + "\"}").body());
+        JsonNode usage = JSON.readTree(post("/v1/completions", "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": 2}")
+                .body()).get("usage");
+        assertEquals(usage.get("prompt_tokens").asInt(), counted.get("count").asInt());
+
+        assertError(post("/detokenize", "{\"tokens\": [1, 99999]}"), 400, "INVALID_PARAM", "tokens");
+        assertError(post("/tokenize", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), 400,
+                "INVALID_PARAM", "messages");
+        assertError(post("/tokenize", "{\"model\": \"gpt-17\", \"prompt\": \"hi\"}"), 404, "UNKNOWN_MODEL", "model");
+        assertError(post("/tokenize", "{\"prompt\": "), 400, "INVALID_JSON", null);
+        assertEquals(200, get("/health").statusCode());
+        assertTrue(JSON.readTree(get("/version").body()).get("version").asText().startsWith("0."));
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String code, String param) throws IOException {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode error = JSON.readTree(r.body()).get("error");
+        assertEquals(code, error.get("code").asText(), r.body());
+        if (param != null) assertEquals(param, error.get("param").asText(), r.body());
+    }
+
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(fixture.http(path)).header("Content-Type", "application/json")
                 .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),

@@ -80,6 +80,16 @@ class SecuredWorkerIT {
             assertEquals(200, http.send(HttpRequest.newBuilder(worker.http("/q/health/ready")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode(), "health stays open for probes");
 
+            var tokenize = HttpRequest.newBuilder(worker.http("/tokenize")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"));
+            assertUnauthorized(http.send(tokenize.build(), HttpResponse.BodyHandlers.ofString()), "no API key");
+            assertEquals(200, http.send(tokenize.header("Authorization", "Bearer " + API_KEY).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            for (String open : List.of("/health", "/version")) {
+                assertEquals(200, http.send(HttpRequest.newBuilder(worker.http(open)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode(), open + " stays open for probes");
+            }
+
             String log = Files.readString(worker.log());
             for (String secret : List.of(KAFKA_PROMPT, HTTP_PROMPT, c.getText(), httpText)) {
                 assertFalse(secret.length() > 8 && log.contains(secret), "the log holds request text: " + secret);

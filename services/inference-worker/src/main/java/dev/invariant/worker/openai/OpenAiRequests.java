@@ -44,11 +44,7 @@ public final class OpenAiRequests {
 
     public static Call parse(Kind kind, String id, JsonNode body, EngineService engine) {
         JsonFields f = JsonFields.of(body);
-        String model = f.string("model").orElse("");
-        if (!engine.serves(model)) {
-            throw new EngineException(ErrorCode.UNKNOWN_MODEL, "model", "the model '" + model
-                    + "' does not exist here: this worker serves '" + engine.modelName() + "' (GET /v1/models)");
-        }
+        String model = model(f, engine);
         f.string("numerics_profile").ifPresent(p -> {
             NumericsProfile wanted;
             try {
@@ -107,6 +103,16 @@ public final class OpenAiRequests {
                     + " send stream false to receive the n choices together");
         }
         return new Call(kind, new Request(id, prompt, params, 0L, logprobs), model, stream, includeUsage, echo);
+    }
+
+    /** The {@code model} the caller named (empty when none), which must be the one this worker serves. */
+    static String model(JsonFields f, EngineService engine) {
+        String model = f.string("model").orElse("");
+        if (!engine.serves(model)) {
+            throw new EngineException(ErrorCode.UNKNOWN_MODEL, "model", "the model '" + model
+                    + "' does not exist here: this worker serves '" + engine.modelName() + "' (GET /v1/models)");
+        }
+        return model;
     }
 
     /**

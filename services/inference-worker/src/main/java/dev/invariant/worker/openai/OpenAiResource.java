@@ -1,9 +1,6 @@
 package dev.invariant.worker.openai;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
@@ -37,17 +34,12 @@ import java.util.concurrent.CompletionStage;
  * The OpenAI-compatible API on the same engine as the Kafka intake: {@code /v1/models}, {@code /v1/completions},
  * {@code /v1/chat/completions}, streaming with {@code "stream": true}. Every generation request answered here is
  * also published to the completions topic, so the consistency monitor sees HTTP traffic too. The body is read
- * here rather than by the framework so that malformed JSON and a wrong content type get OpenAI-shaped errors.
+ * by {@link JsonBody}.
  */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.WILDCARD)
 public class OpenAiResource {
-    /** Strict: trailing garbage and duplicate keys are errors rather than silently dropped or overwritten. */
-    private static final ObjectMapper STRICT = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
-
     private final EngineService engines;
     private final Generations generations;
     private final Completions completions;
@@ -101,18 +93,11 @@ public class OpenAiResource {
 
     private CompletionStage<Response> serve(Kind kind, String contentType, String text) {
         long arrived = System.nanoTime();
-        if (contentType != null && !isJson(contentType)) {
-            return done(OpenAiErrors.of(415, OpenAiErrors.UNSUPPORTED_MEDIA_TYPE, null, "the body must be JSON"
-                    + " sent with Content-Type: application/json, not " + contentType));
-        }
         JsonNode body;
         try {
-            if (text == null || text.isBlank()) throw new EngineException(ErrorCode.INVALID_PARAM, "the body is empty");
-            body = STRICT.readTree(text);
-        } catch (JsonProcessingException | EngineException e) {
-            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() + " (line "
-                    + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")" : e.getMessage();
-            return done(OpenAiErrors.of(400, OpenAiErrors.INVALID_JSON, null, "the body is not valid JSON: " + why));
+            body = JsonBody.read(contentType, text);
+        } catch (JsonBody.Unreadable e) {
+            return done(e.response);
         }
         String id = (kind == Kind.CHAT ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         long created = Instant.now().getEpochSecond();
@@ -166,11 +151,6 @@ public class OpenAiResource {
             case Prompt.TokenIds t -> tokenizer.decode(t.ids(), false);
             case Prompt.Chat c -> "";
         };
-    }
-
-    private static boolean isJson(String contentType) {
-        String t = contentType.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
-        return t.equals("application/json") || t.endsWith("+json");
     }
 
     private static CompletionStage<Response> done(Response r) {

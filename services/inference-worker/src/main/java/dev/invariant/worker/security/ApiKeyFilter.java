@@ -12,14 +12,17 @@ import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * With {@code invariant.http.api-key} set, every {@code /v1/*} call must carry {@code Authorization: Bearer <key>}
- * (what OpenAI's SDKs send from their {@code api_key}); otherwise it gets OpenAI's 401 shape. Health and metrics
- * ({@code /q/*}) are not REST resources and stay open for probes and Prometheus.
+ * With {@code invariant.http.api-key} set, every {@code /v1/*} call (and vLLM's {@code /tokenize},
+ * {@code /detokenize}) must carry {@code Authorization: Bearer <key>} (what OpenAI's SDKs send from their
+ * {@code api_key}); otherwise it gets OpenAI's 401 shape. Health and metrics ({@code /q/*}, {@code /health},
+ * {@code /version}) stay open for probes and Prometheus.
  */
 @ApplicationScoped
 public class ApiKeyFilter {
     public static final String INVALID_API_KEY = "INVALID_API_KEY";
     private static final String BEARER = "Bearer ";
+    /** vLLM's liveness and version endpoints: open, as vLLM leaves them, for probes that hold no key. */
+    private static final java.util.Set<String> OPEN = java.util.Set.of("/health", "/version");
 
     private final byte[] key;
 
@@ -29,7 +32,7 @@ public class ApiKeyFilter {
 
     @ServerRequestFilter(preMatching = true)
     public Optional<Response> check(ContainerRequestContext request) {
-        if (key == null) return Optional.empty();
+        if (key == null || OPEN.contains(request.getUriInfo().getPath())) return Optional.empty();
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return Optional.of(refuse("no API key: send the header 'Authorization: Bearer <key>' (the worker's"
