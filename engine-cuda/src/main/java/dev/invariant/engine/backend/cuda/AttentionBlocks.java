@@ -1,5 +1,6 @@
 package dev.invariant.engine.backend.cuda;
 
+import static dev.invariant.engine.backend.cuda.AttentionKernels.SPLIT;
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 
 import dev.invariant.engine.kv.KvCacheDtype;
@@ -9,12 +10,13 @@ import jcuda.driver.CUfunction_attribute;
 
 /**
  * Decode attention a block per split (kernels/attention_blocks.cu) in place of attention_decode.cu's warp per split,
- * for steps of up to {@link Kernels#DECODE_ATTENTION_TOKENS} tokens: the rows earlier steps wrote are requested before
- * the kernel waits for the projection, and with {@code blocks-rope} the kernel also does rope_kv.cu's RoPE and KV write
- * (models without a per-head q/k norm), so the step has one kernel per layer fewer; {@code cluster} launches the same
- * in thread-block clusters of {@link #CLUSTER} (attention_cluster*), whose splits merge in the first block's shared
- * memory. The same values on every path (numerics.md §7, §8): which block computes a split or merges never changes a
- * bit. Portable and fast profiles only (naive merges attention_decode.cu's records its own way).
+ * for steps of up to {@link AttentionKernels#DECODE_ATTENTION_TOKENS} tokens: the rows earlier steps wrote are
+ * requested before the kernel waits for the projection, and with {@code blocks-rope} the kernel also does rope_kv.cu's
+ * RoPE and KV write (models without a per-head q/k norm), so the step has one kernel per layer fewer;
+ * {@code cluster} launches the same in thread-block clusters of {@link #CLUSTER} (attention_cluster*), whose splits
+ * merge in the first block's shared memory. The same values on every path (numerics.md §7, §8): which block computes
+ * a split or merges never changes a bit. Portable and fast profiles only (naive merges attention_decode.cu's records
+ * its own way).
  */
 final class AttentionBlocks {
     /**
@@ -49,7 +51,7 @@ final class AttentionBlocks {
         this.rope = withRope ? k.dependentFn("attention_blocks", name + "_rope" + Kernels.kvSuffix(kv)) : null;
         this.threads = threads(headDim);
         this.smem = smem;
-        this.groups = groups(k.attentionMaxSplits, cluster);
+        this.groups = groups(k.attention.maxSplits, cluster);
         for (CUfunction f : rope == null ? new CUfunction[] {plain} : new CUfunction[] {plain, rope}) {
             cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem);
         }
@@ -89,13 +91,13 @@ final class AttentionBlocks {
      */
     static int smem(int headDim, boolean cluster) {
         int keyStride = (headDim & 3) == 0 ? headDim + 4 : headDim + 1;
-        int base = Kernels.SPLIT * keyStride + Kernels.SPLIT * headDim + headDim + Kernels.SPLIT + 32 + Kernels.SPLIT;
+        int base = SPLIT * keyStride + SPLIT * headDim + headDim + SPLIT + 32 + SPLIT;
         return 4 * (cluster ? base + CLUSTER * (headDim + 2) : base);
     }
 
     /** Whether a step of n tokens takes these kernels under the profile (else profile.attend). */
     boolean takes(ProfileKernels profile, int n) {
-        return !(profile instanceof NaiveKernels) && k.decodeAttention(n);
+        return !(profile instanceof NaiveKernels) && k.attention.decodeAttention(n);
     }
 
     /** Whether the step's RoPE and KV write are this kernel's (no rope_kv.cu): blocks-rope, no q/k norm, even head. */
@@ -104,14 +106,15 @@ final class AttentionBlocks {
     }
 
     /**
-     * Attention of the step's n tokens into out, scratch as {@link Kernels#decodeScratchBytes}; withRope: q and the
-     * step's k rows are rotated here from the unrotated q|k|v rows, and the step's K/V rows written into the cache.
+     * Attention of the step's n tokens into out, scratch as {@link AttentionKernels#decodeScratchBytes}; withRope: q
+     * and the step's k rows are rotated here from the unrotated q|k|v rows, and the step's K/V rows written into the
+     * cache.
      */
     void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, CUdeviceptr cos,
                 CUdeviceptr sin, boolean withRope, int heads, int kvHeads, int headDim, int blockSize, float scale,
                 int n, CUdeviceptr scratch) {
         k.launchGrid(withRope ? rope : plain, n * heads, groups, 1, threads, smem, qkv, scratch, in.positions(),
                 in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin, keys, values, n, heads, kvHeads, headDim,
-                blockSize, scale, k.attentionMaxSplits, out, k.mergeCounters(scratch, heads, headDim));
+                blockSize, scale, k.attention.maxSplits, out, k.attention.mergeCounters(scratch, heads, headDim));
     }
 }

@@ -76,7 +76,7 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
-        long scratchBytes = k.decodeScratchBytes(cfg.numHeads(), cfg.headDim());
+        long scratchBytes = k.attention.decodeScratchBytes(cfg.numHeads(), cfg.headDim());
         this.attnScratch = ctx.alloc(scratchBytes);
         cuMemsetD8(attnScratch, (byte) 0, scratchBytes);  // attention_splits' merge counters start at zero
         this.logits = ctx.alloc(4L * maxLogits * cfg.vocabSize());

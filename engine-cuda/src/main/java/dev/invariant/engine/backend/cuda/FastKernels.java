@@ -125,7 +125,7 @@ final class FastKernels implements ProfileKernels {
     public void project(DeviceWeights.Projection p, Kernels.Fused fused, CUdeviceptr norm, float eps, CUdeviceptr in,
                         CUdeviceptr xrows, int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
         switch (p) {
-            case DeviceWeights.Gptq g -> k.gptqMatmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+            case DeviceWeights.Gptq g -> k.gptq.matmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
             case DeviceWeights.Matrix m -> {
                 if (n > maxTokens || m.cols() > maxCols) {
                     throw new IllegalStateException(n + " tokens of " + m.cols() + " inputs outgrow the fast profile's"
@@ -144,6 +144,6 @@ final class FastKernels implements ProfileKernels {
     @Override
     public void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads,
                        int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
-        k.attention(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+        k.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
     }
 }

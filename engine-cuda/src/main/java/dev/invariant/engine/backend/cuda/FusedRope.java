@@ -38,7 +38,7 @@ final class FusedRope {
                 CUfunction f = k.dependentFn("matvec_stream", name(dtypes[d], kv, ring));
                 cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                         k.matvecSmem);
-                if (ring == StreamRing.W16) {  // as Kernels sets the _w16 projections
+                if (ring == StreamRing.W16) {  // as ProjectionKernels sets the _w16 projections
                     cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
                 }
                 fn[ring == StreamRing.BASE ? 0 : 1][d] = f;

@@ -15,15 +15,15 @@ final class GptqDecode {
     }
 
     /**
-     * Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto and decode both, stream and
-     * direct neither.
+     * Whether {@code GptqKernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto and decode both, stream
+     * and direct neither.
      */
     static boolean loads(String variant, int bits) {
         return switch (variant) {
             case "auto", "decode" -> true;
             case "direct", "stream" -> false;
             default -> throw new IllegalArgumentException(
-                    Kernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
+                    GptqKernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
         };
     }
 

@@ -13,14 +13,14 @@ final class GptqDirect {
     static final int WARPS = 20;
     /** GDIRECT_BPS: blocks per multiprocessor. */
     static final int BLOCKS_PER_SM = 1;
-    /** {@code Kernels.GPTQ_VARIANT}'s default: int8 group 128 here, the rest streamed. */
+    /** {@code GptqKernels.GPTQ_VARIANT}'s default: int8 group 128 here, the rest streamed. */
     static final String DEFAULT_VARIANT = "auto";
 
     private GptqDirect() {
     }
 
     /**
-     * Whether {@code Kernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto int8 only (for the rows
+     * Whether {@code GptqKernels.GPTQ_VARIANT}'s setting loads the kernels of these bits: auto int8 only (for the rows
      * gptq_decode.cu does not take or fit), direct int8 for every group-128 row, decode and stream neither.
      */
     static boolean loads(String variant, int bits) {
@@ -28,7 +28,7 @@ final class GptqDirect {
             case "auto", "direct" -> bits == 8;
             case "decode", "stream" -> false;
             default -> throw new IllegalArgumentException(
-                    Kernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
+                    GptqKernels.GPTQ_VARIANT + " is auto, decode, direct or stream, not " + variant);
         };
     }
 

@@ -134,12 +134,12 @@ final class NaiveKernels implements ProfileKernels {
     @Override
     public void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads,
                        int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
-        if (!k.decodeAttention(n)) {
-            k.attention(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+        if (!k.attention.decodeAttention(n)) {
+            k.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
             return;
         }
-        k.decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch, null);
-        k.launchGrid(attentionMerge, n * heads, 1, 1, Kernels.mergeThreads(headDim), 0, scratch, out, in.positions(),
-                heads, headDim, k.attentionMaxSplits, kvSplits(n, heads, multiprocessors));
+        k.attention.decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch, null);
+        k.launchGrid(attentionMerge, n * heads, 1, 1, AttentionKernels.mergeThreads(headDim), 0, scratch, out,
+                in.positions(), heads, headDim, k.attention.maxSplits, kvSplits(n, heads, multiprocessors));
     }
 }

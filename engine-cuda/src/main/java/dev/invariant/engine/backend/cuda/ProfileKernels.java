@@ -9,11 +9,14 @@ import jcuda.driver.CUdeviceptr;
  * projections ({@link FastKernels}), and the layout their projections read weights in.
  */
 interface ProfileKernels {
-    /** One projection, dense or GPTQ, with {@link Kernels#matmul}'s contract. */
+    /** One projection, dense or GPTQ, with {@link ProjectionKernels#matmul}'s contract. */
     void project(DeviceWeights.Projection p, Kernels.Fused fused, CUdeviceptr norm, float eps, CUdeviceptr in,
                  CUdeviceptr xrows, int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid);
 
-    /** Causal attention of the step's n tokens over the paged KV cache, with {@link Kernels#attention}'s contract. */
+    /**
+     * Causal attention of the step's n tokens over the paged KV cache, with {@link AttentionKernels#attend}'s
+     * contract.
+     */
     void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads,
                 int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch);
 
@@ -41,8 +44,10 @@ interface ProfileKernels {
                             CUdeviceptr in, CUdeviceptr xrows, int ldx, int n, CUdeviceptr y, int ldy,
                             CUdeviceptr bias, CUdeviceptr resid) {
             switch (p) {
-                case DeviceWeights.Matrix m -> kernels.matmul(m, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
-                case DeviceWeights.Gptq g -> kernels.gptqMatmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+                case DeviceWeights.Matrix m ->
+                        kernels.projections.matmul(m, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
+                case DeviceWeights.Gptq g ->
+                        kernels.gptq.matmul(g, fused, norm, eps, in, xrows, ldx, n, y, ldy, bias, resid);
             }
         }
 
@@ -50,7 +55,7 @@ interface ProfileKernels {
         public void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
                            int heads, int kvHeads, int headDim, int blockSize, float scale, int n,
                            CUdeviceptr scratch) {
-            kernels.attention(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+            kernels.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
         }
     }
 }

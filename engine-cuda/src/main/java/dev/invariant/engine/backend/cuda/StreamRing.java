@@ -61,8 +61,8 @@ final class StreamRing {
      * against 26.2 / 142.3 with BASE, 29.4 / 162.3 with WIDE) and larger bf16 models {@link #WIDE} (Qwen1.5-14B: 180.1
      * µs per layer and 371.5 µs of lm_head against 186.3 / 411.9 with BASE, 192.0 / 417.3 with W16); f32 models take
      * BASE. w16 forces W16 on every model and dtype, wide forces WIDE on bf16 models. A row whose input row leaves no
-     * room for the chosen ring takes BASE. The pair variants (bf16) are picked by Kernels where two blocks fit;
-     * elsewhere they take BASE, as does base.
+     * room for the chosen ring takes BASE. The pair variants (bf16) are picked by ProjectionKernels where two blocks
+     * fit; elsewhere they take BASE, as does base.
      *
      * @param limit the dynamic shared memory a block may take
      */

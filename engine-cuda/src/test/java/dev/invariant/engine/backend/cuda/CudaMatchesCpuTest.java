@@ -80,17 +80,17 @@ class CudaMatchesCpuTest {
      * stream variant throughout, so that int8 group 128 reaches gptq_stream.cu rather than gptq_direct.cu.
      */
     @ParameterizedTest
-    @CsvSource({Kernels.GPTQ_STREAM + ", 0", Kernels.GPTQ_STREAM + ", 1", Kernels.GPTQ_TILE + ", 0", Kernels.GPTQ_TILE + ", 1",
-            Kernels.GPTQ_STREAM_FAMILY_SHAPE + ", 0"})
+    @CsvSource({GptqKernels.GPTQ_STREAM + ", 0", GptqKernels.GPTQ_STREAM + ", 1", GptqKernels.GPTQ_TILE + ", 0",
+            GptqKernels.GPTQ_TILE + ", 1", GptqKernels.GPTQ_STREAM_FAMILY_SHAPE + ", 0"})
     void gptqWithout(String property, int setting) {  // settings: int8 group 128, int4 act-order
         System.setProperty(property, "false");
-        System.setProperty(Kernels.GPTQ_VARIANT, "stream");
+        System.setProperty(GptqKernels.GPTQ_VARIANT, "stream");
         try {
             GptqConfig q = GptqModels.SETTINGS.get(setting);
             compare(GptqModels.name(q) + " without " + property, GptqModels.wide(q));
         } finally {
             System.clearProperty(property);
-            System.clearProperty(Kernels.GPTQ_VARIANT);
+            System.clearProperty(GptqKernels.GPTQ_VARIANT);
         }
     }
 
@@ -104,12 +104,12 @@ class CudaMatchesCpuTest {
     @CsvSource({"unset, 0", "unset, 2", "decode, 0", "decode, 2", "stream, 0",
         "direct, 0"})  // settings: int8 group 128, int4 group 128
     void gptqDirect(String variant, int setting) {
-        if (!variant.equals("unset")) System.setProperty(Kernels.GPTQ_VARIANT, variant);
+        if (!variant.equals("unset")) System.setProperty(GptqKernels.GPTQ_VARIANT, variant);
         try {
             GptqConfig q = GptqModels.SETTINGS.get(setting);
             compare(GptqModels.name(q) + " gptq-variant " + variant, GptqModels.wide(q));
         } finally {
-            System.clearProperty(Kernels.GPTQ_VARIANT);
+            System.clearProperty(GptqKernels.GPTQ_VARIANT);
         }
     }
 
@@ -128,25 +128,25 @@ class CudaMatchesCpuTest {
     @ParameterizedTest
     @ValueSource(strings = {"base", "w16", "wide", "pair", "pair-early", "auto"})
     void streamVariant(String variant) {
-        System.setProperty(Kernels.STREAM_VARIANT, variant);
+        System.setProperty(ProjectionKernels.STREAM_VARIANT, variant);
         try {
             wideQwen2Shape();
             oddWidthsQwen3Shape();
             qwen25HalfLayers();
             if (variant.equals("w16") || variant.equals("wide") || variant.equals("auto")) synthetic(aboveW16Hidden());
         } finally {
-            System.clearProperty(Kernels.STREAM_VARIANT);
+            System.clearProperty(ProjectionKernels.STREAM_VARIANT);
         }
     }
 
     /** f32 weights (stories260K: k = 64 and 172) on the _w16 ring, which only the forced variant gives them. */
     @Test
     void streamW16F32() {
-        System.setProperty(Kernels.STREAM_VARIANT, "w16");
+        System.setProperty(ProjectionKernels.STREAM_VARIANT, "w16");
         try (LoadedModel m = LoadedModel.open("stories260K")) {
             compare("stories260K w16", m.model());
         } finally {
-            System.clearProperty(Kernels.STREAM_VARIANT);
+            System.clearProperty(ProjectionKernels.STREAM_VARIANT);
         }
     }
 
@@ -275,7 +275,7 @@ class CudaMatchesCpuTest {
     }
 
     /**
-     * Steps of many tokens and many logits rows (kernels/matvec_tile.cu from Kernels.TILE_MIN_TOKENS on): 40 prompts
+     * Steps of many tokens and many logits rows (kernels/matvec_tile.cu from ProjectionKernels.TILE_MIN_TOKENS on): 40 prompts
      * of 3 tokens prefilled in one step (120 tokens; the logits rows picked through xrows), then two decode steps of
      * all 40, every sequence's logits against the CPU; with the tiles forced on every projection (64x16) and with the tiles off (matvec.cu's
      * token groups). f32 weights (stories260K: k = 64 and 172, rows and tails only) and bf16 with the qkv bias.
@@ -283,13 +283,13 @@ class CudaMatchesCpuTest {
     @ParameterizedTest
     @ValueSource(strings = {"auto", "64x16", "off"})
     void manySequencesInOneStep(String tile) {
-        System.setProperty(Kernels.TILE, tile);
+        System.setProperty(ProjectionKernels.TILE, tile);
         try (LoadedModel stories = LoadedModel.open("stories260K"); Arena arena = Arena.ofShared()) {
             manySequences("stories260K, tile " + tile, stories.model());
             manySequences("QWEN2-320, tile " + tile, SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 320, 704,
                     2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 5));
         } finally {
-            System.clearProperty(Kernels.TILE);
+            System.clearProperty(ProjectionKernels.TILE);
         }
     }
 
@@ -332,15 +332,15 @@ class CudaMatchesCpuTest {
     }
 
     private static void twoPass(KvCacheDtype kv, boolean decodeKernel) {
-        System.setProperty(Kernels.ATTENTION_SLOTS, "4");
-        System.setProperty(Kernels.DECODE_ATTENTION, Boolean.toString(decodeKernel));
+        System.setProperty(AttentionKernels.ATTENTION_SLOTS, "4");
+        System.setProperty(AttentionKernels.DECODE_ATTENTION, Boolean.toString(decodeKernel));
         try (Arena arena = Arena.ofShared()) {
             compare("attention, decode kernel " + decodeKernel, SyntheticModel.build(new ModelConfig(
                     Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,
                     List.of(1)), arena, 7), 500, kv);
         } finally {
-            System.clearProperty(Kernels.ATTENTION_SLOTS);
-            System.clearProperty(Kernels.DECODE_ATTENTION);
+            System.clearProperty(AttentionKernels.ATTENTION_SLOTS);
+            System.clearProperty(AttentionKernels.DECODE_ATTENTION);
         }
     }
 

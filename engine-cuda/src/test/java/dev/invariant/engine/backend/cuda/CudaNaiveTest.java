@@ -89,7 +89,7 @@ class CudaNaiveTest {
         int headDim = 64;
         int maxSplits = 8;
         int rs = headDim + 2;
-        int blocks = 299 / Kernels.SPLIT + 1;
+        int blocks = 299 / AttentionKernels.SPLIT + 1;
         Random rnd = new Random(7);
         float[] records = new float[heads * maxSplits * rs];
         for (int h = 0; h < heads; h++) {
@@ -124,7 +124,7 @@ class CudaNaiveTest {
         List<Pointer> args = new ArrayList<>(List.of(Pointer.to(part), Pointer.to(out), Pointer.to(positions),
                 Pointer.to(new int[] {heads}), Pointer.to(new int[] {headDim}), Pointer.to(new int[] {maxSplits})));
         if (kvSplits >= 0) args.add(Pointer.to(new int[] {kvSplits}));
-        cuLaunchKernel(f, heads, 1, 1, Kernels.mergeThreads(headDim), 1, 1, 0, null,
+        cuLaunchKernel(f, heads, 1, 1, AttentionKernels.mergeThreads(headDim), 1, 1, 0, null,
                 Pointer.to(args.toArray(Pointer[]::new)), null);
         cuCtxSynchronize();
         float[] host = new float[heads * headDim];

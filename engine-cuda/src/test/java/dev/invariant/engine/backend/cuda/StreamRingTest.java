@@ -97,7 +97,7 @@ class StreamRingTest {
             assertSame(StreamRing.W16, ring("w16", hidden, false, hidden));
             assertSame(StreamRing.WIDE, ring("wide", hidden, true, hidden));
             assertSame(StreamRing.BASE, ring("wide", hidden, false, hidden), "no f32 wide kernels");
-            // the pair variants' rings are chosen by Kernels where two blocks fit; the rest streams on base
+            // the pair variants' rings are chosen by ProjectionKernels where two blocks fit; the rest streams on base
             assertSame(StreamRing.BASE, ring("pair", hidden, true, hidden));
             assertSame(StreamRing.BASE, ring("pair-early", hidden, true, hidden));
         }

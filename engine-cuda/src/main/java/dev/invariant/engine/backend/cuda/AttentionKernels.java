@@ -1,0 +1,127 @@
+package dev.invariant.engine.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+
+import dev.invariant.engine.kv.KvCacheDtype;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+
+/**
+ * Causal attention over the paged KV cache in fixed splits of {@link #SPLIT} keys: kernels/attention.cu, or for steps
+ * of up to {@link #DECODE_ATTENTION_TOKENS} tokens attention_decode.cu's splits, then their merge; the same values.
+ */
+final class AttentionKernels {
+    /** Attention's fixed key split (docs/numerics.md §8); the kernel's SPLIT. */
+    static final int SPLIT = 64;
+    private static final int ATTENTION_WARPS = 4;
+    /** Caps attention's one-pass capacity (splits); tests set it low to run the two-pass path on short contexts. */
+    static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
+    /** Steps of at most this many tokens take attention_decode.cu (splits spread over warps and blocks). */
+    static final int DECODE_ATTENTION_TOKENS = 16;
+    /** false: every step takes attention.cu (tests use it to run that kernel's paths on decode steps too). */
+    static final String DECODE_ATTENTION = "invariant.cuda.decode-attention";
+    private static final int DECODE_GROUPS = 16;  // at most 16 blocks per (token, head): 64 warps over its splits
+    /** false: attention_merge runs as a kernel of its own after attention_splits (for comparison; the same bits). */
+    static final String MERGE_IN_SPLITS = "invariant.cuda.merge-in-splits";
+
+    private final Kernels kernels;
+    private final CUfunction attention;
+    private final CUfunction attentionSplits;
+    private final CUfunction attentionMerge;
+    private final int attentionSmem;
+    /** Splits of 64 positions in the longest context: the records per (token, head) in decode scratch. */
+    final int maxSplits;
+    private final int attentionSlots;
+    private final int decodeWarps;
+    private final int decodeSmem;
+    private final boolean mergeInSplits = Boolean.parseBoolean(System.getProperty(MERGE_IN_SPLITS, "true"));
+
+    /**
+     * @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory
+     * @param kv           the KV cache's stored dtype: picks attention's variant (kernels/kv.cuh)
+     */
+    AttentionKernels(Kernels k, CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
+        this.kernels = k;
+        attention = k.dependentFn("attention", "attention" + Kernels.kvSuffix(kv));
+        attentionSplits = k.dependentFn("attention_decode", "attention_splits" + Kernels.kvSuffix(kv));
+        attentionMerge = k.dependentFn("attention_decode", "attention_merge");
+        // Attention keeps every split's m_s and l_s in shared memory and as many splits' o_s as fit ("slots"); a
+        // longer context takes its two-pass path (kernels/attention.cu), with the same values.
+        maxSplits = (maxPositions + SPLIT - 1) / SPLIT;
+        int base = 4 * (headDim + 2 * ATTENTION_WARPS * SPLIT + 2 * maxSplits);
+        int fit = (ctx.maxSharedPerBlock - base) / (4 * headDim);
+        attentionSlots = Math.min(Math.min(maxSplits, fit), Integer.getInteger(ATTENTION_SLOTS, Integer.MAX_VALUE));
+        // the two-pass path (more splits than slots) needs a slot per warp; its output loop covers 4 values per thread
+        boolean twoPass = attentionSlots < maxSplits;
+        if ((twoPass && attentionSlots < ATTENTION_WARPS) || headDim > 4 * 32 * ATTENTION_WARPS) {
+            throw CudaContext.unavailable("attention over " + maxPositions + " positions of head_dim " + headDim
+                    + " does not fit the GPU's " + ctx.maxSharedPerBlock + " bytes of shared memory per block; serve a"
+                    + " shorter context (max_model_len)");
+        }
+        attentionSmem = base + 4 * attentionSlots * headDim;
+        cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
+        // attention_decode: per warp a split's key and value rows, its e_j and row offsets; as many warps (≤ 4) as fit
+        int keyStride = (headDim & 3) == 0 ? headDim + 4 : headDim + 1;  // the kernel's key_stride
+        int perWarp = 4 * (SPLIT * headDim + SPLIT * keyStride + 2 * SPLIT);
+        int warps = Math.min(ATTENTION_WARPS, (ctx.maxSharedPerBlock - 4 * headDim) / perWarp);
+        decodeWarps = Boolean.parseBoolean(System.getProperty(DECODE_ATTENTION, "true")) ? warps : 0;
+        decodeSmem = 4 * headDim + Math.max(decodeWarps, 0) * perWarp;
+        if (decodeWarps > 0) {
+            cuFuncSetAttribute(attentionSplits, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    decodeSmem);
+        }
+    }
+
+    /**
+     * Bytes of attention_decode's scratch: every split's m_s, l_s and o_s of a decode step, then a counter per
+     * (token, head) for the merge in attention_splits (zero when allocated; the merging block resets its own).
+     */
+    long decodeScratchBytes(int heads, int headDim) {
+        return 4L * DECODE_ATTENTION_TOKENS * heads * (maxSplits * (headDim + 2L) + 1);
+    }
+
+    /** The merge counters at the end of the scratch of {@link #decodeScratchBytes}. */
+    CUdeviceptr mergeCounters(CUdeviceptr scratch, int heads, int headDim) {
+        return scratch.withByteOffset(4L * DECODE_ATTENTION_TOKENS * heads * maxSplits * (headDim + 2L));
+    }
+
+    void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
+                int heads, int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+        if (decodeAttention(n)) {
+            decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch,
+                    mergeInSplits ? out : null);
+            if (!mergeInSplits) {
+                kernels.launch(attentionMerge, n * heads, 1, mergeThreads(headDim), 0, scratch, out, in.positions(),
+                        heads, headDim, maxSplits);
+            }
+            return;
+        }
+        kernels.launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(),
+                in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale,
+                maxSplits, attentionSlots);
+    }
+
+    /** Whether a step of n tokens takes attention_decode.cu: its splits into scratch, then a merge. */
+    boolean decodeAttention(int n) {
+        return n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0;
+    }
+
+    /**
+     * attention_decode.cu: every split's m_s, l_s and o_s of the step's tokens into scratch, merged into out by the
+     * last block of each (token, head) unless out is null (records only).
+     */
+    void decodeSplits(CUdeviceptr qkv, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads, int kvHeads,
+                      int headDim, int blockSize, float scale, int n, CUdeviceptr scratch, CUdeviceptr out) {
+        // Which warp computes a split never changes a value: the grid may follow the step's size.
+        int groups = Math.min(DECODE_GROUPS, (maxSplits + decodeWarps - 1) / decodeWarps);
+        kernels.launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch,
+                in.positions(), in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim,
+                blockSize, scale, maxSplits, out, out == null ? null : mergeCounters(scratch, heads, headDim));
+    }
+
+    /** Threads of a merge block: one per output value of a head, at most 128. */
+    static int mergeThreads(int headDim) {
+        return Math.min(128, (headDim + 31) / 32 * 32);
+    }
+}

@@ -1,0 +1,196 @@
+package dev.invariant.engine.backend.cuda;
+
+import static dev.invariant.engine.backend.cuda.Kernels.MATVEC_TOKENS;
+import static dev.invariant.engine.backend.cuda.Kernels.MATVEC_WARPS;
+import static dev.invariant.engine.backend.cuda.Kernels.smem;
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+
+import dev.invariant.engine.backend.cuda.Kernels.Fused;
+import dev.invariant.engine.model.DType;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+
+/**
+ * Projections of bf16 and f32 weights in the projection layout: one token streamed through shared memory
+ * (kernels/matvec_stream.cu), many tokens on tiles (matvec_tile.cu), the rest in matvec.cu's token groups; which
+ * kernel computes a row never changes its bits.
+ */
+final class ProjectionKernels {
+    /**
+     * Steps of at least this many tokens may take kernels/matvec_tile.cu (blocks of 64 rows x 16 tokens, weights
+     * staged once per block for all its tokens); fewer take matvec.cu's token groups. Who computes changes, never the
+     * bits. Measured on an H200 (docs/benchmarks.md): where its blocks fill half the multiprocessors, 64 x 16 beats
+     * the token groups (per layer 1.2-1.7x at 64 tokens, 1.8-2.2x at 700 and 2,767, 1.35x for Qwen1.5-14B at 16);
+     * with fewer (a small model's projections at 16 tokens) it is slower, so those keep the token groups.
+     */
+    static final int TILE_MIN_TOKENS = 16;
+    /** auto (default: {@link #tileShape}), off (matvec.cu's token groups for every step, to compare), or 64x16. */
+    static final String TILE = "invariant.cuda.tile";
+    /** matvec_tile.cu's shapes: {rows, tokens, threads} per block. */
+    private static final int[][] TILE_SHAPES = {{64, 16, 256}};
+
+    private final Kernels kernels;
+    private final CudaContext ctx;
+    /** [dtype bf16/f32][fused: none, norm, norm + silu][tokens per block: 1, 4]. */
+    private final CUfunction[][][] matvec = new CUfunction[2][3][MATVEC_TOKENS.length];
+    /**
+     * [ring base, w16, wide][dtype bf16/f32][fused]: one token, the weights streamed through shared memory by a
+     * persistent grid (kernels/matvec_stream.cu; StreamRing picks the ring by the model's shape; wide: bf16 only).
+     */
+    private final CUfunction[][][] stream = new CUfunction[3][2][3];
+    /**
+     * auto (default): bf16 models of hidden size <= 2048 take matvec_stream.cu's _w16 ring, larger bf16 models its
+     * _wide ring, f32 models its base ring; base, w16, wide: that ring for every model (wide: bf16); pair, pair-early:
+     * its bf16 variants whose ring lets two blocks share a
+     * multiprocessor with their input row (_p2x8, else _p2x4; _e: the next kernel released before the wait), so the
+     * next kernel streams while this one drains. The same values in every case (StreamRing).
+     */
+    static final String STREAM_VARIANT = StreamRing.PROPERTY;
+    /** The rings of {@link #stream}, in its order. */
+    private static final java.util.List<StreamRing.Shape> STREAM_RINGS =
+            java.util.List.of(StreamRing.BASE, StreamRing.W16, StreamRing.WIDE);
+    private final String streamVariant = StreamRing.variant();
+    /** The model's hidden size: StreamRing's choice of ring. */
+    private final int hidden;
+    /** [ring 2x8, 2x4][fused] of the pair variants (null: not asked for). */
+    private final CUfunction[][] streamPair;
+    /** (k, fused) -> the pair ring taken (0, 1) or -1 (base): two blocks fit per multiprocessor, asked once. */
+    private final java.util.Map<Long, Integer> streamPairChoice = new java.util.HashMap<>();
+    /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
+    private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
+    private final String tileChoice;
+
+    /** @param hidden the model's hidden size: picks one token's streamed ring (StreamRing) */
+    ProjectionKernels(Kernels k, CudaContext ctx, int hidden) {
+        this.kernels = k;
+        this.ctx = ctx;
+        this.hidden = hidden;
+        String[] dtypes = {"bf16", "f32"};
+        String[] fused = {"", "_norm", "_norm_silu"};
+        int matvecSmem = k.matvecSmem;
+        for (int d = 0; d < 2; d++) {
+            for (int f = 0; f < 3; f++) {
+                for (int t = 0; t < MATVEC_TOKENS.length; t++) {
+                    CUfunction mv = k.dependentFn("matvec", "matvec_" + dtypes[d] + fused[f] + "_t" + MATVEC_TOKENS[t]);
+                    cuFuncSetAttribute(mv, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    matvec[d][f][t] = mv;
+                }
+                for (StreamRing.Shape ring : STREAM_RINGS) {
+                    if (ring == StreamRing.WIDE && d != 0) continue;  // bf16 only
+                    CUfunction st = k.dependentFn("matvec_stream", "matvec_stream_" + dtypes[d] + fused[f] + ring.suffix());
+                    cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    if (ring != StreamRing.BASE) {  // as measured: all of the shared memory, no re-split between layers
+                        cuFuncSetAttribute(st, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
+                    }
+                    stream[STREAM_RINGS.indexOf(ring)][d][f] = st;
+                }
+                for (int t = 0; t < TILE_SHAPES.length; t++) {
+                    int bytes = tileSmem(TILE_SHAPES[t], d);
+                    if (bytes > matvecSmem) continue;
+                    CUfunction tf = k.fn("matvec_tile", "matvec_tile_" + dtypes[d] + fused[f] + "_" + tileName(t));
+                    cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+                    tile[d][f][t] = tf;  // not dependent: it reads its inputs from its first instruction
+                }
+            }
+        }
+        streamPair = streamVariant.startsWith("pair") ? new CUfunction[StreamRing.PAIRS.size()][3] : null;
+        for (int r = 0; streamPair != null && r < streamPair.length; r++) {
+            for (int f = 0; f < 3; f++) {
+                String suffix = StreamRing.PAIRS.get(r).suffix() + (streamVariant.equals("pair-early") ? "e" : "");
+                CUfunction pf = k.dependentFn("matvec_stream", "matvec_stream_bf16" + fused[f] + suffix);
+                cuFuncSetAttribute(pf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                // all of the multiprocessor's shared memory, so that two blocks fit and no kernel waits for a re-split
+                cuFuncSetAttribute(pf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
+                streamPair[r][f] = pf;
+            }
+        }
+        tileChoice = System.getProperty(TILE, "auto");
+        if (!tileChoice.equals("auto") && !tileChoice.equals("off")
+                && java.util.stream.IntStream.range(0, TILE_SHAPES.length).noneMatch(t -> tileName(t).equals(tileChoice))) {
+            throw new IllegalArgumentException(TILE + "=" + tileChoice + ": use auto, off or 64x16");
+        }
+    }
+
+    /**
+     * y[t * ldy + o] = dot(W[o], x'[t]) (+ bias[o]) (+ resid[t * ldy + o]; resid may be y itself), where x'[t] is
+     * input row xrows[t] (xrows = null: row t) of x, RMSNorm'ed with {@code norm} first when fused; NORM_SILU takes
+     * rows in (gate, up) pairs and writes silu(gate) * up to y[t * ldy + o / 2]. W is in the projection layout.
+     */
+    void matmul(DeviceWeights.Matrix w, Fused fused, CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows,
+                int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {
+        int k = w.cols();
+        int d = w.dtype() == DType.BF16 ? 0 : 1;
+        // One token (the decode step at batch 1, a single logits row): a block per multiprocessor streams its rows'
+        // weights through shared memory. Same canonical order per row as matvec, so the same bits.
+        int pair = n == 1 && d == 0 ? streamPair(k, fused) : -1;
+        if (pair >= 0) {  // the input row only: the norm's weights are read from global memory
+            StreamRing.Shape ring = StreamRing.PAIRS.get(pair);
+            kernels.launch(streamPair[pair][fused.ordinal()], ctx.multiprocessors, 1, ring.threads(),
+                    StreamRing.pairSmem(ring, k), w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k,
+                    w.stride(), ldx);
+            return;
+        }
+        boolean normed = fused != Fused.NONE;
+        StreamRing.Shape ring = n == 1 ? StreamRing.ring(streamVariant, hidden, d == 0, k, normed, kernels.matvecSmem)
+                : null;
+        if (ring != null) {  // a block of ring.warps() warps per multiprocessor
+            kernels.launch(stream[STREAM_RINGS.indexOf(ring)][d][fused.ordinal()], ctx.multiprocessors, 1,
+                    ring.threads(), StreamRing.smem(ring, k, normed), w.ptr(), x, xrows, norm, eps, y, bias, resid,
+                    w.rows(), k, w.stride(), ldx);
+            return;
+        }
+        int shape = n >= TILE_MIN_TOKENS ? tileShape(w.rows(), n) : -1;
+        if (shape >= 0 && tile[d][fused.ordinal()][shape] != null) {
+            int[] s = TILE_SHAPES[shape];
+            long blocks = (long) ((w.rows() + s[0] - 1) / s[0]) * ((n + s[1] - 1) / s[1]);
+            kernels.launch(tile[d][fused.ordinal()][shape], Math.toIntExact(blocks), 1, s[2], tileSmem(s, d),
+                    w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n);
+            return;
+        }
+        int t = kernels.tokenGroup(k, n);
+        int tg = MATVEC_TOKENS[t];
+        int rowsPerBlock = MATVEC_WARPS * (tg == 1 ? 1 : 4);
+        CUfunction f = matvec[d][fused.ordinal()][t];
+        kernels.launch(f, (w.rows() + rowsPerBlock - 1) / rowsPerBlock, (n + tg - 1) / tg, 32 * MATVEC_WARPS,
+                smem(k, tg), w.ptr(), x, xrows, norm, eps, y, bias, resid, w.rows(), k, w.stride(), ldx, ldy, n, null,
+                0L);
+    }
+
+    /**
+     * Which of {@link #TILE_SHAPES} a projection of n tokens over {@code rows} weight rows takes (-1: the token
+     * groups): 64 x 16 where its blocks fill at least half the multiprocessors (measured: fewer blocks, as a small
+     * model's projections at batch 16, leave the tiles slower than the token groups; bench/device/kernels/tiles).
+     */
+    private int tileShape(int rows, int n) {
+        return switch (tileChoice) {
+            case "off" -> -1;
+            case "auto" -> 2L * ((rows + 63) / 64) * ((n + 15) / 16) >= ctx.multiprocessors ? 0 : -1;
+            default -> 0;
+        };
+    }
+
+    private static String tileName(int shape) {
+        return TILE_SHAPES[shape][0] + "x" + TILE_SHAPES[shape][1];
+    }
+
+    /** matvec_tile.cu's tile::tile_smem: 3 stages of the block's weight rows and input rows of one layout group. */
+    private static int tileSmem(int[] shape, int dtype) {
+        return 3 * (shape[0] * 512 + shape[1] * (dtype == 0 ? 1024 : 512));
+    }
+
+    /** The pair ring for one token's bf16 rows of k inputs: the first that fits twice per multiprocessor, or -1. */
+    private int streamPair(int k, Fused fused) {
+        if (streamPair == null) return -1;
+        return streamPairChoice.computeIfAbsent((long) k * 3 + fused.ordinal(), key -> {
+            for (int r = 0; r < streamPair.length; r++) {
+                StreamRing.Shape ring = StreamRing.PAIRS.get(r);
+                int[] blocks = new int[1];
+                jcuda.driver.JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(blocks,
+                        streamPair[r][fused.ordinal()], ring.threads(), StreamRing.pairSmem(ring, k));
+                if (blocks[0] >= 2) return r;
+            }
+            return -1;
+        });
+    }
+}
