@@ -193,11 +193,37 @@ public final class EngineCore implements AutoCloseable {
                 addBeams(p, listener, sink, now);
                 return;
             }
+            if (p.params().n() > 1) {
+                addSamples(p, listener, sink, now);
+                return;
+            }
             Sequence seq = new Sequence(nextSeqId++, p.promptIds(), p.params().maxTokens());
             scheduler.add(seq);
             active.put(seq.seqId(), new ActiveRequest(p, seq, tokenizer, eosIds, listener, sink, now));
         } catch (EngineException e) {
             sink.accept(GenerationResult.failed(r.requestId(), backend.profile(), e));
+        }
+    }
+
+    /**
+     * n samples of one prompt, each a sequence of its own ({@link ParallelSamples}); sample 0's tokens go to the
+     * listener. A sample the scheduler refuses fails the request, once the samples already admitted are done.
+     */
+    private void addSamples(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink, long now) {
+        ParallelSamples samples = new ParallelSamples(p, sink);
+        for (int i = 0; i < samples.n(); i++) {
+            PreparedRequest c = samples.child(i);
+            try {
+                Sequence seq = new Sequence(nextSeqId++, c.promptIds(), c.params().maxTokens());
+                scheduler.add(seq);
+                active.put(seq.seqId(), new ActiveRequest(c, seq, tokenizer, eosIds, i == 0 ? listener : TokenListener.NONE,
+                        samples.sinkOf(i), now));
+            } catch (EngineException e) {
+                for (int j = i; j < samples.n(); j++) {
+                    samples.sinkOf(j).accept(GenerationResult.failed(p.request().requestId(), backend.profile(), e));
+                }
+                return;
+            }
         }
     }
 

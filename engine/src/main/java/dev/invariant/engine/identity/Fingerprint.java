@@ -91,6 +91,9 @@ public final class Fingerprint {
         if (p.useBeamSearch()) {
             // Only beam requests carry these fields, so every other request keeps the fingerprint it always had.
             w.string("beam").i32(p.n()).i32(p.bestOf()).f32(p.lengthPenalty()).string(p.earlyStopping().wire);
+        } else if (p.n() > 1) {
+            // n samples: the same request with another n returns other outputs (output 0 is the same sample).
+            w.string("samples").i32(p.n());
         }
         return Sha256.hex(w.bytes());
     }

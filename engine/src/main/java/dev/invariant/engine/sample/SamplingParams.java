@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * @param stop              stop strings; the text is cut before the first match
  * @param stopTokenIds      extra ids that end generation (besides the model's EOS unless ignoreEos)
  * @param ignoreEos         keep generating through EOS
- * @param n                 outputs returned, >= 1; more than one needs beam search (docs/requests.md, "Beam search")
+ * @param n                 outputs returned, >= 1: the beams of a beam search, or n independent samples, sample i
+ *                          seeded seed + i (docs/requests.md, "Several outputs")
  * @param bestOf            beam width (vLLM's best_of), >= n; {@code null}: n
  * @param useBeamSearch     beam search instead of sampling (vLLM 0.4 semantics; requires temperature 0, top_k and
  *                          min_p disabled, top_p 1)
@@ -118,9 +119,8 @@ public record SamplingParams(
                 () -> "early_stopping has no effect without beam search: leave it false or set use_beam_search");
         check(lengthPenalty == 1f, "length_penalty",
                 () -> "length_penalty has no effect without beam search: leave it 1 or set use_beam_search");
-        check(bestOf == 1, bestOf == n ? "n" : "best_of", () -> "n and best_of > 1 need use_beam_search: this engine"
-                + " returns one sample per request otherwise (send n requests with different seeds), got n=" + n
-                + ", best_of=" + bestOf);
+        check(bestOf == n, "best_of", () -> "best_of > n needs use_beam_search: without it this engine returns the n"
+                + " samples it draws (n independent samples, seeds seed + i), got n=" + n + ", best_of=" + bestOf);
     }
 
     /** Beam width: how many hypotheses a beam search keeps (best_of). */

@@ -145,6 +145,19 @@ class FingerprintTest {
     }
 
     @Test
+    void nSamplesAppendTheirCountAndNOneKeepsItsFingerprint() {
+        SamplingParams.Builder samples = SamplingParams.builder().maxTokens(64).temperature(0.8f).seed(7L)
+                .stop(List.of("Observation:")).n(3);
+        // Printed by the Python function in docs/identity.md with samples=3.
+        assertEquals("816c1c00030b9d0ebe5c4aebc49a47aca2907b4973a70f78c3bc480771705c91", fingerprint(samples.build()));
+        Set<String> seen = new HashSet<>();
+        for (int n = 1; n <= 4; n++) assertTrue(seen.add(fingerprint(samples.n(n).build())), "n " + n);
+        // n 1 writes no samples field: the fingerprint every such request always had.
+        assertEquals(fingerprint(SamplingParams.builder().maxTokens(64).temperature(0.8f).seed(7L)
+                .stop(List.of("Observation:")).build()), fingerprint(samples.n(1).build()));
+    }
+
+    @Test
     void everySingleFieldChangesIt() {
         List<UnaryOperator<SamplingParams.Builder>> changes = List.of(
                 b -> b.temperature(0.81f), b -> b.temperature(0f), b -> b.topK(41), b -> b.topP(0.9f),

@@ -76,7 +76,8 @@ class BeamSearchTest {
         assertThrows(EngineException.class, () -> SamplingParams.builder().useBeamSearch(true).topK(5).build());
         assertThrows(EngineException.class, () -> SamplingParams.builder().useBeamSearch(true).n(3).bestOf(2).build(),
                 "best_of >= n");
-        assertThrows(EngineException.class, () -> SamplingParams.builder().n(2).build(), "n > 1 needs beams");
+        assertThrows(EngineException.class, () -> SamplingParams.builder().n(2).bestOf(3).build(), "best_of > n needs beams");
+        assertEquals(2, SamplingParams.builder().n(2).build().n(), "n samples without beams");
         assertThrows(EngineException.class, () -> SamplingParams.builder().lengthPenalty(2f).build());
         assertThrows(EngineException.class, () -> SamplingParams.builder().earlyStopping(EarlyStopping.NEVER).build());
         EngineException e = assertThrows(EngineException.class, () -> EarlyStopping.parse("sometimes"));

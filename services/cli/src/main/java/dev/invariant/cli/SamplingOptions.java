@@ -51,7 +51,7 @@ final class SamplingOptions {
     boolean useBeamSearch;
 
     @Option(names = "--n", paramLabel = "N", defaultValue = "1",
-            description = "Outputs to return, best first; more than 1 needs --use-beam-search (default: ${DEFAULT-VALUE}).")
+            description = "Outputs to return: beams best first with --use-beam-search, else N independent samples, sample i seeded seed + i (default: ${DEFAULT-VALUE}).")
     int n;
 
     @Option(names = "--best-of", paramLabel = "W", description = "Beam width, >= --n (default: --n).")

@@ -57,9 +57,16 @@ class GenerateCommandTest {
         JsonNode outs = ResultJson.MAPPER.readTree(o.out()).get("outputs");
         assertEquals(2, outs.size());
         assertFalse(outs.get(0).get("output_hash").asText().equals(outs.get(1).get("output_hash").asText()));
-        Outcome bad = run(story("--n", "2"));
+        Outcome bad = run(story("--n", "2", "--best-of", "3"));
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("use_beam_search"), bad.err());
+        // Without beam search, n samples: sample i seeded seed + i.
+        Outcome samples = run(story("--n", "2", "--temperature", "0.9", "--seed", "5", "--max-tokens", "16"));
+        assertEquals(0, samples.code(), samples.err());
+        JsonNode two = ResultJson.MAPPER.readTree(samples.out()).get("outputs");
+        JsonNode second = ResultJson.MAPPER.readTree(run(story("--temperature", "0.9", "--seed", "6", "--max-tokens",
+                "16")).out());
+        assertEquals(second.get("output_hash"), two.get(1).get("output_hash"), "sample 1 = the request seeded 6");
     }
 
     @Test

@@ -128,6 +128,29 @@ class HttpApiIT {
     }
 
     @Test
+    void nSamplesAreTheRequestsSeededSeedPlusI() throws Exception {
+        String body = "{\"prompt\": \"%s\", \"max_tokens\": 12, \"temperature\": 0.9, \"seed\": %d%s}";
+        var response = post("/v1/completions", body.formatted(PROMPT, 5, ", \"n\": 3"));
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode root = JSON.readTree(response.body());
+        JsonNode choices = root.get("choices");
+        assertEquals(3, choices.size());
+        int generated = 0;
+        for (int i = 0; i < 3; i++) {
+            JsonNode single = JSON.readTree(post("/v1/completions", body.formatted(PROMPT, 5 + i, "")).body())
+                    .get("choices").get(0);
+            assertEquals(i, choices.get(i).get("index").asInt());
+            assertEquals(single.get("output_hash"), choices.get(i).get("output_hash"), "sample " + i + " = seed " + (5 + i));
+            assertEquals(single.get("text"), choices.get(i).get("text"));
+            assertTrue(choices.get(i).get("cumulative_logprob").isNumber());
+            generated += JSON.readTree(post("/v1/completions", body.formatted(PROMPT, 5 + i, "")).body())
+                    .get("usage").get("completion_tokens").asInt();
+        }
+        assertEquals(generated, root.get("usage").get("completion_tokens").asInt(), "usage counts every sample");
+        assertEquals(400, post("/v1/completions", body.formatted(PROMPT, 5, ", \"n\": 2, \"best_of\": 3")).statusCode());
+    }
+
+    @Test
     void vllmEngineOptionsInARequestAreRefusedByName() throws Exception {
         for (String option : List.of("kv_cache_dtype\": \"fp8_e5m2", "gpu_memory_utilization\": 0.95, \"x\": \"",
                 "max_model_len\": 10000, \"x\": \"", "quantization\": \"gptq")) {

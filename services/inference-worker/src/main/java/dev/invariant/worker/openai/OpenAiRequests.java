@@ -98,8 +98,8 @@ public final class OpenAiRequests {
                     + ", got " + logprobs);
         }
         if (stream && params.n() > 1) {
-            // The n beams are only known when the search ends: there is nothing to stream per choice before that.
-            throw EngineException.invalid("stream", "stream is not supported with n > 1 (beam search):"
+            // Beams are only known when the search ends, and the n choices come as one result: nothing to stream per choice.
+            throw EngineException.invalid("stream", "stream is not supported with n > 1:"
                     + " send stream false to receive the n choices together");
         }
         return new Call(kind, new Request(id, prompt, params, 0L, logprobs), model, stream, includeUsage, echo);
