@@ -131,25 +131,43 @@ public final class JsonRequests {
     }
 
     /**
-     * OpenAI's completions {@code prompt}: a string, an array of one string, or an array of token ids. Several
-     * prompts in one request (OpenAI's batch form) are refused: send one request each.
+     * OpenAI's completions {@code prompt} for one request: a string, an array of one string, or an array of token ids.
+     * Several prompts (OpenAI's batch form) are refused here: a Kafka request carries one prompt.
      */
     public static Prompt completionPrompt(JsonFields f) {
+        List<Prompt> prompts = completionPrompts(f);
+        if (prompts.size() > 1) {
+            throw EngineException.invalid("prompt", "'prompt' holds " + prompts.size()
+                    + " prompts; a request here carries one: send one request each");
+        }
+        return prompts.getFirst();
+    }
+
+    /**
+     * OpenAI's completions {@code prompt} with its batch form: a string, an array of strings, an array of token ids
+     * (one prompt), or an array of arrays of token ids; each element is one prompt.
+     */
+    public static List<Prompt> completionPrompts(JsonFields f) {
         JsonNode p = f.value("prompt").orElseThrow(() -> new EngineException(ErrorCode.EMPTY_PROMPT, "prompt",
                 "'prompt' is required"));
-        if (p.isTextual()) return new Prompt.Text(p.textValue());
-        if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) return new Prompt.Text(p.get(0).textValue());
-        if (p.isArray() && p.size() == 1 && p.get(0).isArray()) {
-            return new Prompt.TokenIds(ids(JsonFields.ints(p.get(0), "prompt[0]")));
-        }
+        if (p.isTextual()) return List.of(new Prompt.Text(p.textValue()));
         if (p.isArray() && (p.isEmpty() || p.get(0).isNumber())) {
-            return new Prompt.TokenIds(ids(JsonFields.ints(p, "prompt")));
+            return List.of(new Prompt.TokenIds(ids(JsonFields.ints(p, "prompt"))));
         }
-        if (p.isArray() && p.size() > 1) {
-            throw EngineException.invalid("prompt", "'prompt' holds " + p.size()
-                    + " prompts; this server answers one per request: send one request each");
+        if (p.isArray() && p.get(0).isTextual()) {
+            List<Prompt> texts = new ArrayList<>();
+            for (int i = 0; i < p.size(); i++) {
+                if (!p.get(i).isTextual()) throw f.wrongType("prompt[" + i + "]", "a string, as prompt[0]", p.get(i));
+                texts.add(new Prompt.Text(p.get(i).textValue()));
+            }
+            return texts;
         }
-        throw f.wrongType("prompt", "a string, an array of one string, or an array of token ids", p);
+        if (p.isArray() && p.get(0).isArray()) {
+            List<Prompt> ids = new ArrayList<>();
+            for (int i = 0; i < p.size(); i++) ids.add(new Prompt.TokenIds(ids(JsonFields.ints(p.get(i), "prompt[" + i + "]"))));
+            return ids;
+        }
+        throw f.wrongType("prompt", "a string, an array of strings, an array of token ids, or an array of such arrays", p);
     }
 
     /** OpenAI's chat {@code messages}: {role, content} objects; content is a string or an array of text parts. */

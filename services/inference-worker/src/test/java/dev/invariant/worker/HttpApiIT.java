@@ -151,6 +151,49 @@ class HttpApiIT {
     }
 
     @Test
+    void severalPromptsAnswerAsOneWithEachPromptsChoicesInTurn() throws Exception {
+        String[] prompts = {PROMPT, "The sun was"};
+        String many = "{\"prompt\": [\"%s\", \"%s\"], \"max_tokens\": 8, \"temperature\": 0.9, \"seed\": 3, \"n\": 2,"
+                + " \"echo\": true}";
+        var response = post("/v1/completions", many.formatted(prompts[0], prompts[1]));
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode root = JSON.readTree(response.body());
+        JsonNode choices = root.get("choices");
+        assertEquals(4, choices.size());
+        int promptTokens = 0;
+        int completionTokens = 0;
+        for (int p = 0; p < 2; p++) {
+            JsonNode alone = JSON.readTree(post("/v1/completions", "{\"prompt\": \"%s\", \"max_tokens\": 8, \"temperature\": 0.9,"
+                    .formatted(prompts[p]) + " \"seed\": 3, \"n\": 2, \"echo\": true}").body());
+            for (int j = 0; j < 2; j++) {
+                JsonNode c = choices.get(p * 2 + j);
+                assertEquals(p * 2 + j, c.get("index").asInt());
+                assertEquals(alone.get("choices").get(j).get("output_hash"), c.get("output_hash"), "prompt " + p + ", sample " + j);
+                assertEquals(alone.get("choices").get(j).get("text"), c.get("text"));
+                assertTrue(c.get("text").asText().startsWith(prompts[p]), "each choice echoes its own prompt");
+            }
+            promptTokens += alone.get("usage").get("prompt_tokens").asInt();
+            completionTokens += alone.get("usage").get("completion_tokens").asInt();
+        }
+        assertEquals(promptTokens, root.get("usage").get("prompt_tokens").asInt());
+        assertEquals(completionTokens, root.get("usage").get("completion_tokens").asInt());
+        // Each prompt is published as a completion of its own: <id>-0, <id>-1.
+        String id = root.get("id").asText();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            for (int p = 0; p < 2; p++) {
+                String rid = id + "-" + p;
+                Completion c = completions.awaitCount(x -> x.getRequestId().equals(rid), 1, Duration.ofMinutes(1)).getFirst();
+                assertEquals(choices.get(p * 2).get("output_hash").asText(), c.getOutputHash());
+            }
+        }
+        assertError(post("/v1/completions", "{\"prompt\": [\"a\", \"b\"], \"stream\": true}"), 400, "INVALID_PARAM", "stream");
+        assertError(post("/v1/completions", "{\"prompt\": [\"a\", 7]}"), 400, "INVALID_PARAM", "prompt[1]");
+        var ids = post("/v1/completions", "{\"prompt\": [[1, 403], [1, 407, 261]], \"max_tokens\": 2, \"temperature\": 0}");
+        assertEquals(200, ids.statusCode(), ids.body());
+        assertEquals(5, JSON.readTree(ids.body()).get("usage").get("prompt_tokens").asInt(), "two prompts of token ids");
+    }
+
+    @Test
     void vllmEngineOptionsInARequestAreRefusedByName() throws Exception {
         for (String option : List.of("kv_cache_dtype\": \"fp8_e5m2", "gpu_memory_utilization\": 0.95, \"x\": \"",
                 "max_model_len\": 10000, \"x\": \"", "quantization\": \"gptq")) {

@@ -15,6 +15,8 @@ import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.worker.engine.EngineService;
 import dev.invariant.worker.openai.OpenAiResponses.Kind;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -34,12 +36,22 @@ public final class OpenAiRequests {
     /**
      * One call as the resource serves it.
      *
+     * @param requests     one engine request per prompt: OpenAI's batch form ({@code prompt} an array of prompts) gives
+     *                     several, with the ids {@code <id>-0}, {@code <id>-1}, ... and the same parameters
      * @param model        the model name the caller gave (empty when none)
      * @param includeUsage {@code stream_options.include_usage}: a last chunk with the usage and no choices
      * @param echo         completions only: the prompt's text is put before the generated text
      */
-    public record Call(Kind kind, Request request, String model, boolean stream, boolean includeUsage,
+    public record Call(Kind kind, List<Request> requests, String model, boolean stream, boolean includeUsage,
                        boolean echo) {
+        public Call {
+            requests = List.copyOf(requests);
+        }
+
+        /** The first (for one prompt, the only) request. */
+        public Request request() {
+            return requests.getFirst();
+        }
     }
 
     public static Call parse(Kind kind, String id, JsonNode body, EngineService engine) {
@@ -73,15 +85,15 @@ public final class OpenAiRequests {
         SamplingParams.Builder defaults = SamplingParams.builder().temperature(1f)
                 .maxTokens(kind == Kind.CHAT ? SamplingParams.UP_TO_CONTEXT : 16);
         SamplingParams params = JsonRequests.sampling(f, defaults);
-        Prompt prompt;
+        List<Prompt> prompts;
         int logprobs;
         boolean echo = false;
         if (kind == Kind.CHAT) {
             refuseUnsupportedChat(f);
-            prompt = JsonRequests.chat(f);
+            prompts = List.of(JsonRequests.chat(f));
             logprobs = chatLogprobs(f);
         } else {
-            prompt = JsonRequests.completionPrompt(f);
+            prompts = JsonRequests.completionPrompts(f);
             logprobs = f.integer("logprobs").orElse(-1);
             echo = f.bool("echo").orElse(false);
             if (f.has("suffix")) {
@@ -102,7 +114,15 @@ public final class OpenAiRequests {
             throw EngineException.invalid("stream", "stream is not supported with n > 1:"
                     + " send stream false to receive the n choices together");
         }
-        return new Call(kind, new Request(id, prompt, params, 0L, logprobs), model, stream, includeUsage, echo);
+        if (stream && prompts.size() > 1) {
+            throw EngineException.invalid("stream", "stream is not supported with several prompts in one request:"
+                    + " send stream false, or one request per prompt");
+        }
+        List<Request> requests = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            requests.add(new Request(prompts.size() == 1 ? id : id + "-" + i, prompts.get(i), params, 0L, logprobs));
+        }
+        return new Call(kind, requests, model, stream, includeUsage, echo);
     }
 
     /** The {@code model} the caller named (empty when none), which must be the one this worker serves. */

@@ -26,6 +26,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -110,7 +112,7 @@ public class OpenAiResource {
             completions.publish(rejected, model);
             return done(OpenAiErrors.of(e));
         }
-        if (!engines.admission().tryAcquire()) {
+        if (!acquire(call.requests().size())) {
             return done(OpenAiErrors.of(new EngineException(ErrorCode.OVERLOADED,
                     engines.admission().limit() + " requests are in flight on this worker: retry later")));
         }
@@ -118,6 +120,7 @@ public class OpenAiResource {
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created,
                 call.request().wantsLogprobs(), call.includeUsage(), new TokenTexts(tokenizer));
+        if (call.requests().size() > 1) return serveBatch(call, answer, arrived);
         String echo = call.echo() ? promptText(call.request().prompt(), tokenizer) : "";
         SseStream sse = call.stream() ? new SseStream(answer, echo) : null;
         CompletableFuture<Generations.Finished> finished;
@@ -142,6 +145,46 @@ public class OpenAiResource {
         return finished.thenApply(f -> f.result().ok()
                 ? Response.ok(OpenAiResponses.full(answer, f.result(), echo)).build()
                 : OpenAiErrors.of(f.result().error()));
+    }
+
+    /**
+     * OpenAI's batch form: each prompt an engine request of its own, all run together; the answer lists each prompt's
+     * choices in turn and sums the usage ({@link OpenAiResponses#batch}). Each is published as its own completion.
+     */
+    private CompletionStage<Response> serveBatch(OpenAiRequests.Call call, Answer answer, long arrived) {
+        Tokenizer tokenizer = engines.engine().tokenizer();
+        List<CompletableFuture<Generations.Finished>> runs = new ArrayList<>();
+        for (int i = 0; i < call.requests().size(); i++) {
+            try {
+                runs.add(generations.run(call.requests().get(i), TokenListener.NONE, arrived).whenComplete((f, e) -> {
+                    engines.admission().release();
+                    if (f != null) completions.publish(f, call.model());
+                }));
+            } catch (RuntimeException e) {
+                for (int j = i; j < call.requests().size(); j++) engines.admission().release();
+                throw e;
+            }
+        }
+        return CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<GenerationResult> results = runs.stream().map(f -> f.join().result()).toList();
+            for (GenerationResult g : results) {
+                if (!g.ok()) return OpenAiErrors.of(g.error());
+            }
+            List<String> echoes = call.requests().stream()
+                    .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
+            return Response.ok(OpenAiResponses.batch(answer, results, echoes)).build();
+        });
+    }
+
+    /** Admission for {@code n} requests at once: all or none. */
+    private boolean acquire(int n) {
+        for (int i = 0; i < n; i++) {
+            if (!engines.admission().tryAcquire()) {
+                for (int j = 0; j < i; j++) engines.admission().release();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The prompt as echoed: the caller's text as given, token ids decoded. */

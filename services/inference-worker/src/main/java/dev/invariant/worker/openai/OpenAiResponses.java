@@ -1,5 +1,6 @@
 package dev.invariant.worker.openai;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -98,6 +99,28 @@ public final class OpenAiResponses {
         ObjectNode root = delta(a, rest, false, lps, offset);
         ObjectNode choice = (ObjectNode) root.get("choices").get(0);
         identity(choice.put("finish_reason", g.finishReason().wireName()), g);
+        return root;
+    }
+
+    /**
+     * Several prompts' answers as one, OpenAI's batch form: prompt p's choices follow prompt p - 1's, choice j of
+     * prompt p at index p × n + j, with its own echo; the usage sums every prompt's.
+     */
+    static ObjectNode batch(Answer a, List<GenerationResult> results, List<String> prefixes) {
+        ObjectNode root = null;
+        int promptTokens = 0;
+        int completionTokens = 0;
+        for (int p = 0; p < results.size(); p++) {
+            ObjectNode one = full(a, results.get(p), prefixes.get(p));
+            ArrayNode choices = (ArrayNode) one.get("choices");
+            for (JsonNode c : choices) ((ObjectNode) c).put("index", p * choices.size() + c.get("index").asInt());
+            if (root == null) root = one;
+            else ((ArrayNode) root.get("choices")).addAll(choices);
+            promptTokens += one.get("usage").get("prompt_tokens").asInt();
+            completionTokens += one.get("usage").get("completion_tokens").asInt();
+        }
+        root.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                .put("total_tokens", promptTokens + completionTokens);
         return root;
     }
 
