@@ -170,3 +170,29 @@ await check('tools are refused, not silently ignored', () =>
 await check('top_logprobs without logprobs is a 400', () =>
   rejects(chat.chat.completions.create({ ...chatBase, top_logprobs: 2 }), OpenAI.BadRequestError, 400,
     'INVALID_PARAM', 'top_logprobs'));
+
+await check('n samples: sample i is the request seeded seed + i', async () => {
+  const sampled = { ...base, temperature: 0.9, seed: 4 };
+  const three = await client.completions.create({ ...sampled, n: 3 });
+  assert.equal(three.choices.length, 3);
+  for (let i = 0; i < 3; i++) {
+    const alone = await client.completions.create({ ...sampled, seed: 4 + i });
+    assert.equal(three.choices[i].index, i);
+    assert.equal(three.choices[i].text, alone.choices[0].text);
+    assert.equal(three.choices[i].output_hash, alone.choices[0].output_hash);
+  }
+});
+
+await check('several prompts in one request, each prompt\'s answer in turn', async () => {
+  const prompts = [PROMPT, 'The cat sat'];
+  const both = await client.completions.create({ ...base, prompt: prompts });
+  assert.equal(both.choices.length, 2);
+  let tokens = 0;
+  for (const [i, p] of prompts.entries()) {
+    const alone = await client.completions.create({ ...base, prompt: p });
+    assert.equal(both.choices[i].index, i);
+    assert.equal(both.choices[i].output_hash, alone.choices[0].output_hash);
+    tokens += alone.usage.total_tokens;
+  }
+  assert.equal(both.usage.total_tokens, tokens);
+});
