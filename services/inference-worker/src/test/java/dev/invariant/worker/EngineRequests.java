@@ -18,6 +18,8 @@ final class EngineRequests {
                 .topK(s.getTopK()).topP(s.getTopP()).minP(s.getMinP()).repetitionPenalty(s.getRepetitionPenalty())
                 .presencePenalty(s.getPresencePenalty()).frequencyPenalty(s.getFrequencyPenalty())
                 .maxTokens(s.getMaxTokens()).seed(s.getSeed()).stop(s.getStop()).stopTokenIds(s.getStopTokenIds())
-                .ignoreEos(s.getIgnoreEos()).build());
+                .ignoreEos(s.getIgnoreEos()).n(s.getN()).bestOf(s.getBestOf()).useBeamSearch(s.getUseBeamSearch())
+                .lengthPenalty(s.getLengthPenalty()).earlyStopping(SamplingParams.EarlyStopping.parse(s.getEarlyStopping()))
+                .build());
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.Sampling;
 import dev.invariant.schemas.InferenceRequest;
 import java.io.IOException;
 import java.time.Duration;
@@ -35,6 +36,8 @@ class PipelineIT {
             requests.add(Requests.text("e2e-" + i++, c.get("prompt").asText(), 24).build());
         }
         requests.add(Requests.sampled("e2e-sampled", "One day, a big bear", 24, 0.9f, 99L).build());
+        var samples = Requests.sampled("e2e-samples", "One day, a big bear", 24, 0.9f, 99L);
+        requests.add(samples.setSampling(Sampling.newBuilder(samples.getSampling()).setN(3).build()).build());
         try (var clients = new Clients(); var completions = clients.completions()) {
             for (var r : requests) clients.send(r);
             List<Completion> got = completions.awaitCount(c -> c.getRequestId().startsWith("e2e-"),
@@ -54,8 +57,20 @@ class PipelineIT {
                 assertEquals(g.seed(), c.getSeed());
                 assertEquals("test-worker", c.getWorkerId());
                 assertEquals("portable", c.getEngine().getNumericsProfile());
-                assertEquals(c.getTokenIds().size(), c.getUsage().getCompletionTokens());
+                int outputs = c.getOutputs() == null ? 0 : c.getOutputs().size();
+                assertEquals(g.outputs().size(), outputs, "outputs of " + c.getRequestId());
+                int generated = outputs == 0 ? c.getTokenIds().size() : 0;
+                for (int k = 0; k < outputs; k++) {
+                    assertEquals(g.outputs().get(k).outputHash(), c.getOutputs().get(k).getOutputHash());
+                    generated += c.getOutputs().get(k).getTokenIds().size();
+                }
+                assertEquals(generated, c.getUsage().getCompletionTokens());
             }
+            // n samples over Kafka: sample 0 is the n = 1 request with the same seed, token for token.
+            Completion three = got.stream().filter(c -> c.getRequestId().equals("e2e-samples")).findFirst().orElseThrow();
+            Completion one = got.stream().filter(c -> c.getRequestId().equals("e2e-sampled")).findFirst().orElseThrow();
+            assertEquals(3, three.getOutputs().size());
+            assertEquals(one.getOutputHash(), three.getOutputs().getFirst().getOutputHash());
         }
     }
 
