@@ -1,12 +1,14 @@
 package dev.invariant.engine.numerics;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The contract's halving tree over W = 32 partials, in registers: with v[r] the 8-lane register of P[8r .. 8r+7],
- * the step s = 16 gives v[0] + v[2] and v[1] + v[3], s = 8 adds those two, and s = 4, 2, 1 are scalar. Every add
- * has the same operands, in the same order, as the breadth-first tree in {@link Dot}.
+ * the step s = 16 gives v[0] + v[2] and v[1] + v[3], s = 8 adds those two, and s = 4, 2, 1 are scalar ({@link #last})
+ * or vertical across eight rows ({@link #last8}). Every add has the same operands as the breadth-first tree in
+ * {@link Dot}.
  */
 public final class PartialTree {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
@@ -31,4 +33,32 @@ public final class PartialTree {
         float q0 = p[o] + p[o + 4], q1 = p[o + 1] + p[o + 5], q2 = p[o + 2] + p[o + 6], q3 = p[o + 3] + p[o + 7];
         return (q0 + q2) + (q1 + q3);
     }
+
+    /**
+     * {@link #last} for eight rows at once: u[o + 8r .. o + 8r + 8) holds row r's folded partials, and y[yo + r] gets
+     * its dot, in one store. Each step pairs the lanes of two registers with two-vector permutes so that every add is
+     * vertical, with the operands of {@link #last}: s = 4 adds lanes q and q + 4 of rows r, r + 1 side by side; s = 2
+     * adds q and q + 2 of those, for four rows per register; s = 1 adds 0 and 1, for all eight.
+     */
+    public static void last8(float[] u, int o, float[] y, int yo) {
+        FloatVector a01 = fold(u, o, 0, S4_LO, S4_HI), a23 = fold(u, o, 16, S4_LO, S4_HI);
+        FloatVector a45 = fold(u, o, 32, S4_LO, S4_HI), a67 = fold(u, o, 48, S4_LO, S4_HI);
+        FloatVector b03 = a01.rearrange(S2_LO, a23).add(a01.rearrange(S2_HI, a23));
+        FloatVector b47 = a45.rearrange(S2_LO, a67).add(a45.rearrange(S2_HI, a67));
+        b03.rearrange(S1_LO, b47).add(b03.rearrange(S1_HI, b47)).intoArray(y, yo);
+    }
+
+    /** Step s = 4 for rows at u[o + at ..] and u[o + at + 8 ..]: [q0..q3 of the first, q0..q3 of the second]. */
+    private static FloatVector fold(float[] u, int o, int at, VectorShuffle<Float> lo, VectorShuffle<Float> hi) {
+        FloatVector r0 = FloatVector.fromArray(F, u, o + at), r1 = FloatVector.fromArray(F, u, o + at + 8);
+        return r0.rearrange(lo, r1).add(r0.rearrange(hi, r1));
+    }
+
+    // Two-vector shuffles: index i < 8 is lane i of the first register, 8 + i lane i of the second.
+    private static final VectorShuffle<Float> S4_LO = VectorShuffle.fromValues(F, 0, 1, 2, 3, 8, 9, 10, 11);
+    private static final VectorShuffle<Float> S4_HI = VectorShuffle.fromValues(F, 4, 5, 6, 7, 12, 13, 14, 15);
+    private static final VectorShuffle<Float> S2_LO = VectorShuffle.fromValues(F, 0, 1, 4, 5, 8, 9, 12, 13);
+    private static final VectorShuffle<Float> S2_HI = VectorShuffle.fromValues(F, 2, 3, 6, 7, 10, 11, 14, 15);
+    private static final VectorShuffle<Float> S1_LO = VectorShuffle.fromValues(F, 0, 2, 4, 6, 8, 10, 12, 14);
+    private static final VectorShuffle<Float> S1_HI = VectorShuffle.fromValues(F, 1, 3, 5, 7, 9, 11, 13, 15);
 }

@@ -62,9 +62,9 @@ public final class GptqMatMul {
             dequantRow(w, n, s, ROW);
             int t = 0;
             for (; t + 2 <= tokens; t += 2) {
-                WideRows.two(s, ROW, x, t * ldx, ldx, k, s);
+                WideRows.two(s, ROW, x, t * ldx, ldx, k, s, 0, Dot.PARTIALS);
                 y[t * ldy + yo + n] = WideRows.finish(s, 0, k);
-                y[(t + 1) * ldy + yo + n] = WideRows.finish(s, 1, k);
+                y[(t + 1) * ldy + yo + n] = WideRows.finish(s, Dot.PARTIALS, k);
             }
             if (t < tokens) y[t * ldy + yo + n] = Dot.dot(x, t * ldx, s, ROW, k, s);
         }

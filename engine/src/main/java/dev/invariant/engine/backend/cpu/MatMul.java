@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.model.DType;
 import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.PartialTree;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -31,12 +32,19 @@ public final class MatMul {
     /** Tokens processed against one weight row at a time; their partial sums stay in L1. */
     static final int TOKEN_TILE = 16;
 
-    /** Where the wide kernels keep a widened weight row in scratch: after the partials of two tokens. */
-    private static final int WIDE_ROW = 2 * Dot.PARTIALS;
+    /** Rows whose trees the wide path finishes together, and the scratch a token's group of folded registers takes. */
+    private static final int GROUP = 8;
+    private static final int GROUP_STRIDE = GROUP * LANES;
+
+    /**
+     * Where the wide kernels keep a widened weight row in scratch: after a tile's folded registers (or its tokens'
+     * 32 partials, when K has a tail).
+     */
+    private static final int WIDE_ROW = TOKEN_TILE * Math.max(GROUP_STRIDE, Dot.PARTIALS);
 
     /** Floats of scratch {@link #rows} needs for {@code tokens} tokens against rows of length {@code k}. */
     public static int scratchSize(int tokens, int k) {
-        return Math.max(Math.max(4, Math.min(tokens, TOKEN_TILE)) * Dot.PARTIALS, WIDE_ROW + k);
+        return Math.max(Math.max(4, Math.min(tokens, TOKEN_TILE)) * Dot.PARTIALS, WIDE_ROW + Math.max(k, LANES));
     }
 
     /**
@@ -101,38 +109,59 @@ public final class MatMul {
      * one widened copy when bf16 ({@link WideRows#two}); a single token streams the row from the segment
      * ({@link WideRows#oneBf16}, {@link WideRows#oneF32}). Weights are always read
      * from their own segment: mixing heap and native segments in these loads pollutes the JIT's type profile and
-     * makes every vector load several times slower.
+     * makes every vector load several times slower. When K is whole chunks, the kernels leave one folded register per
+     * (token, row), and the trees of eight rows of a token finish together ({@link PartialTree#last8}): on rows of 64
+     * the scalar steps of each row's tree were up to a fifth of the matmul (docs/benchmarks.md, 2026-12-03 16:00).
      */
     private static void wide(WeightMatrix w, float[] x, int xo, int ldx, int tokens, float[] y, int yo, int ldy,
                              int r0, int r1, float[] s) {
         int k = w.cols();
-        MemorySegment seg = w.data();
-        boolean bf16 = w.dtype() == DType.BF16;
-        long rowBytes = (long) k * w.dtype().bytes();
-        for (int row = r0; row < r1; row++) {
-            long base = row * rowBytes;
-            int t = 0;
-            if (tokens >= 2 && !bf16) {
-                for (; t + 2 <= tokens; t += 2) {
-                    WideRows.twoF32(seg, base, x, xo + t * ldx, ldx, k, s);
-                    y[t * ldy + yo + row] = WideRows.finish(s, 0, k);
-                    y[(t + 1) * ldy + yo + row] = WideRows.finish(s, 1, k);
-                }
-            } else if (tokens >= 2) {
-                WideRows.widenBf16(seg, base, k, s, WIDE_ROW);
-                for (; t + 2 <= tokens; t += 2) {
-                    WideRows.two(s, WIDE_ROW, x, xo + t * ldx, ldx, k, s);
-                    y[t * ldy + yo + row] = WideRows.finish(s, 0, k);
-                    y[(t + 1) * ldy + yo + row] = WideRows.finish(s, 1, k);
+        if (k % Dot.PARTIALS != 0) {
+            for (int row = r0; row < r1; row++) {
+                partials(w, row, x, xo, ldx, tokens, s, 0, Dot.PARTIALS);
+                for (int t = 0; t < tokens; t++) y[t * ldy + yo + row] = WideRows.finish(s, t * Dot.PARTIALS, k);
+            }
+            return;
+        }
+        // (token t, row r of the group) folded at s[t * GROUP_STRIDE + r * LANES]
+        for (int row = r0; row < r1; row += GROUP) {
+            int n = Math.min(GROUP, r1 - row);
+            for (int r = 0; r < n; r++) partials(w, row + r, x, xo, ldx, tokens, s, r * LANES, GROUP_STRIDE);
+            for (int t = 0; t < tokens; t++) {
+                int yt = t * ldy + yo + row;
+                if (n == GROUP) {
+                    PartialTree.last8(s, t * GROUP_STRIDE, y, yt);
+                } else { // the last few rows: lanes past n are stale and dropped
+                    PartialTree.last8(s, t * GROUP_STRIDE, s, WIDE_ROW);
+                    System.arraycopy(s, WIDE_ROW, y, yt, n);
                 }
             }
-            if (t < tokens) {
-                if (bf16) {
-                    WideRows.oneBf16(seg, base, x, xo + t * ldx, k, s);
-                } else {
-                    WideRows.oneF32(seg, base, x, xo + t * ldx, k, s);
-                }
-                y[t * ldy + yo + row] = WideRows.finish(s, 0, k);
+        }
+    }
+
+    /** Every token's partials against one row, token t's at p[at + t * stride ..] ({@link WideRows}). */
+    private static void partials(WeightMatrix w, int row, float[] x, int xo, int ldx, int tokens, float[] p, int at,
+                                 int stride) {
+        int k = w.cols();
+        MemorySegment seg = w.data();
+        boolean bf16 = w.dtype() == DType.BF16;
+        long base = row * (long) k * w.dtype().bytes();
+        int t = 0;
+        if (tokens >= 2 && !bf16) {
+            for (; t + 2 <= tokens; t += 2) {
+                WideRows.twoF32(seg, base, x, xo + t * ldx, ldx, k, p, at + t * stride, at + (t + 1) * stride);
+            }
+        } else if (tokens >= 2) {
+            WideRows.widenBf16(seg, base, k, p, WIDE_ROW);
+            for (; t + 2 <= tokens; t += 2) {
+                WideRows.two(p, WIDE_ROW, x, xo + t * ldx, ldx, k, p, at + t * stride, at + (t + 1) * stride);
+            }
+        }
+        if (t < tokens) {
+            if (bf16) {
+                WideRows.oneBf16(seg, base, x, xo + t * ldx, k, p, at + t * stride);
+            } else {
+                WideRows.oneF32(seg, base, x, xo + t * ldx, k, p, at + t * stride);
             }
         }
     }

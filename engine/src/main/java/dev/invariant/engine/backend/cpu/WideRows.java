@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Canonical dots with W = 32 partials (K >= 17; docs/numerics.md, "Canonical dot"). The 32 partials of a token
  * are four 8-lane registers; the row is swept once, front to back, one 32-wide chunk per step, so every partial
  * receives its fmas in increasing k, exactly as {@link Dot}. When K is whole chunks, the tree's vector steps are
- * done in the registers and the one register left is stored to p[t * 32 ..] ({@link #finish}: the scalar steps);
- * otherwise the four registers are stored, the rest of K (a partial chunk) adds its fmas to the stored partials,
- * and {@link PartialTree#reduce} finishes each dot.
+ * done in the registers and the one register left is stored at the caller's offset (MatMul finishes eight rows of a
+ * token together, {@link PartialTree#last8}; {@link #finish} one row); otherwise the four registers are stored, the
+ * rest of K (a partial chunk) adds its fmas to the stored partials, and {@link PartialTree#reduce} finishes each dot.
  *
  * <p>One token ({@code oneBf16}, {@code oneF32}) reads the row straight from the weight segment: decoding one
  * sequence is memory-bound and a sequential read is what the prefetchers stream fastest. Two tokens share each
@@ -40,8 +40,8 @@ final class WideRows {
     private WideRows() {
     }
 
-    /** Partials of one token (x row at xo) against a bf16 row at byte offset base, into p[0..32). */
-    static void oneBf16(MemorySegment seg, long base, float[] xs, int xo, int k, float[] p) {
+    /** Partials of one token (x row at xo) against a bf16 row at byte offset base, into p[pa ..) ({@link #store}). */
+    static void oneBf16(MemorySegment seg, long base, float[] xs, int xo, int k, float[] p, int pa) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int c = 0;
         for (; c + W <= k; c += W) {
@@ -58,14 +58,14 @@ final class WideRows {
             a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(w2, a2);
             a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(w3, a3);
         }
-        if (store(c == k, a0, a1, a2, a3, p, 0)) return;
+        if (store(c == k, a0, a1, a2, a3, p, pa)) return;
         for (int r = 0; c + r < k; r++) {
-            p[r] = Math.fma(xs[xo + c + r], Bf16.bf16ToFloat(seg.get(WeightMatrix.BF16, base + (long) (c + r) * 2)), p[r]);
+            p[pa + r] = Math.fma(xs[xo + c + r], Bf16.bf16ToFloat(seg.get(WeightMatrix.BF16, base + (long) (c + r) * 2)), p[pa + r]);
         }
     }
 
-    /** Partials of one token (x row at xo) against an f32 row at byte offset base, into p[0..32). */
-    static void oneF32(MemorySegment seg, long base, float[] xs, int xo, int k, float[] p) {
+    /** Partials of one token (x row at xo) against an f32 row at byte offset base, into p[pa ..) ({@link #store}). */
+    static void oneF32(MemorySegment seg, long base, float[] xs, int xo, int k, float[] p, int pa) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int c = 0;
         for (; c + W <= k; c += W) {
@@ -74,15 +74,15 @@ final class WideRows {
             a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 16) * 4, LE), a2);
             a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 24) * 4, LE), a3);
         }
-        if (store(c == k, a0, a1, a2, a3, p, 0)) return;
+        if (store(c == k, a0, a1, a2, a3, p, pa)) return;
         for (int r = 0; c + r < k; r++) {
-            p[r] = Math.fma(xs[xo + c + r], seg.get(WeightMatrix.F32, base + (long) (c + r) * 4), p[r]);
+            p[pa + r] = Math.fma(xs[xo + c + r], seg.get(WeightMatrix.F32, base + (long) (c + r) * 4), p[pa + r]);
         }
     }
 
-    /** The dot of token t (0 or 1) from what a kernel left at p[t * 32 ..] for rows of length k. */
-    static float finish(float[] p, int t, int k) {
-        return k % W == 0 ? PartialTree.last(p, t * W) : PartialTree.reduce(p, t * W);
+    /** The dot from what a kernel left at p[o ..] for a row of length k (one row at a time: MatMul groups rows). */
+    static float finish(float[] p, int o, int k) {
+        return k % W == 0 ? PartialTree.last(p, o) : PartialTree.reduce(p, o);
     }
 
     /** A bf16 row widened (exactly) into wr[wo .. wo + k). */
@@ -101,8 +101,8 @@ final class WideRows {
         MemorySegment.copy(seg, WeightMatrix.F32, base, wr, wo, k);
     }
 
-    /** Partials of two tokens (x rows at xo, xo + ldx) against the row in wr[wo ..), into p[0..32) and p[32..64). */
-    static void two(float[] wr, int wo, float[] xs, int xo, int ldx, int k, float[] p) {
+    /** Partials of two tokens (x rows at xo, xo + ldx) against the row in wr[wo ..), into p[pa ..) and p[pb ..). */
+    static void two(float[] wr, int wo, float[] xs, int xo, int ldx, int k, float[] p, int pa, int pb) {
         int xb = xo + ldx;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int c = 0;
@@ -120,17 +120,18 @@ final class WideRows {
             b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
             b3 = FloatVector.fromArray(F, xs, xb + c + 24).fma(w3, b3);
         }
-        store(c == k, b0, b1, b2, b3, p, W);
-        if (store(c == k, a0, a1, a2, a3, p, 0)) return;
+        store(c == k, b0, b1, b2, b3, p, pb);
+        if (store(c == k, a0, a1, a2, a3, p, pa)) return;
         for (int r = 0; c + r < k; r++) {
             float w = wr[wo + c + r];
-            p[r] = Math.fma(xs[xo + c + r], w, p[r]);
-            p[W + r] = Math.fma(xs[xb + c + r], w, p[W + r]);
+            p[pa + r] = Math.fma(xs[xo + c + r], w, p[pa + r]);
+            p[pb + r] = Math.fma(xs[xb + c + r], w, p[pb + r]);
         }
     }
 
     /** As {@link #two}, the f32 row read from the weight segment at byte offset base. */
-    static void twoF32(MemorySegment seg, long base, float[] xs, int xo, int ldx, int k, float[] p) {
+    static void twoF32(MemorySegment seg, long base, float[] xs, int xo, int ldx, int k, float[] p, int pa,
+                       int pb) {
         int xb = xo + ldx;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int c = 0;
@@ -148,12 +149,12 @@ final class WideRows {
             b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
             b3 = FloatVector.fromArray(F, xs, xb + c + 24).fma(w3, b3);
         }
-        store(c == k, b0, b1, b2, b3, p, W);
-        if (store(c == k, a0, a1, a2, a3, p, 0)) return;
+        store(c == k, b0, b1, b2, b3, p, pb);
+        if (store(c == k, a0, a1, a2, a3, p, pa)) return;
         for (int r = 0; c + r < k; r++) {
             float w = seg.get(WeightMatrix.F32, base + (long) (c + r) * 4);
-            p[r] = Math.fma(xs[xo + c + r], w, p[r]);
-            p[W + r] = Math.fma(xs[xb + c + r], w, p[W + r]);
+            p[pa + r] = Math.fma(xs[xo + c + r], w, p[pa + r]);
+            p[pb + r] = Math.fma(xs[xb + c + r], w, p[pb + r]);
         }
     }
 
