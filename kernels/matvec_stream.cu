@@ -242,7 +242,7 @@ MATVEC_STREAM_WIDE(matvec_stream_bf16_wide, 0)
 MATVEC_STREAM_WIDE(matvec_stream_bf16_norm_wide, STREAM_NORM)
 MATVEC_STREAM_WIDE(matvec_stream_bf16_norm_silu_wide, STREAM_NORM | STREAM_SILU)
 
-// Variants the backend may pick instead (-Dinvariant.cuda.stream-variant, engine-cuda Kernels), bf16 only, the same
+// Variants the backend may pick instead (-Dinvariant.cuda.stream-variant, engine-cuda ProjectionKernels), bf16 only, the same
 // values: a ring small enough that two blocks fit on a multiprocessor with the input row (NORM's weights read from
 // global memory, NW_GLOBAL), so that with dependent launch the next kernel's block is resident, its first weights
 // requested, while this one drains. _p2x8 / _p2x4: 2 slots of 8 / 4 groups per warp (74,752 / 41,984 bytes of

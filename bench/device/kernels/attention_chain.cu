@@ -349,7 +349,7 @@ int main(int argc, char** argv) {
     cudaDeviceProp p; CK(cudaGetDeviceProperties(&p, 0));
     g_sms = p.multiProcessorCount; g_smem = (int)p.sharedMemPerBlockOptin - 1024;
     const int kst = HD + 4;
-    g_splitsSmem = 4 * HD + 3 * 4 * (SPLIT * HD + SPLIT * kst + 2 * SPLIT);  // engine-cuda Kernels: 3 warps fit
+    g_splitsSmem = 4 * HD + 3 * 4 * (SPLIT * HD + SPLIT * kst + 2 * SPLIT);  // engine-cuda AttentionKernels: 3 warps fit
     g_blocksSmem = 4 * (SPLIT * kst + SPLIT * HD + HD + SPLIT + 32 + SPLIT);
     for (const void* f : {(const void*)matvec_stream_bf16, (const void*)matvec_stream_bf16_norm,
                           (const void*)matvec_stream_bf16_norm_silu, (const void*)attention_splits,

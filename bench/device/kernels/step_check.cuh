@@ -26,7 +26,7 @@ static void launch(cudaStream_t st, const void* f, dim3 grid, dim3 block, void**
 // Today's chain, as engine-cuda Kernels launches it for one token; rec: the residual stream after each layer.
 struct Chain { float *x, *qkv, *attn, *h, *logits, *rec; };
 static const int ATT_WARPS = 4, ATT_GROUPS = 16;
-static int att_smem(const Step& s, int warps) {  // Kernels.java's decodeSmem
+static int att_smem(const Step& s, int warps) {  // AttentionKernels.java's decodeSmem
     return 4 * s.headDim + warps * 4 * (64 * s.headDim + 64 * (s.headDim + 4) + 128);
 }
 
