@@ -39,7 +39,10 @@ class EngineMappingTest {
         assertEquals("early_stopping", assertThrows(EngineException.class, () -> EngineMapping.sampling(
                 Sampling.newBuilder().setUseBeamSearch(true).setEarlyStopping("soon").build())).param());
         assertEquals("n", assertThrows(EngineException.class, () -> EngineMapping.sampling(
-                Sampling.newBuilder().setN(3).build())).param());
+                Sampling.newBuilder().setN(0).build())).param());
+        assertEquals("best_of", assertThrows(EngineException.class, () -> EngineMapping.sampling(
+                Sampling.newBuilder().setN(3).setBestOf(4).build())).param());
+        assertEquals(3, EngineMapping.sampling(Sampling.newBuilder().setN(3).build()).n(), "n samples without beams");
     }
 
     @Test
