@@ -137,14 +137,13 @@ class HttpApiIT {
         assertEquals(3, choices.size());
         int generated = 0;
         for (int i = 0; i < 3; i++) {
-            JsonNode single = JSON.readTree(post("/v1/completions", body.formatted(PROMPT, 5 + i, "")).body())
-                    .get("choices").get(0);
+            JsonNode alone = JSON.readTree(post("/v1/completions", body.formatted(PROMPT, 5 + i, "")).body());
+            JsonNode single = alone.get("choices").get(0);
             assertEquals(i, choices.get(i).get("index").asInt());
             assertEquals(single.get("output_hash"), choices.get(i).get("output_hash"), "sample " + i + " = seed " + (5 + i));
             assertEquals(single.get("text"), choices.get(i).get("text"));
             assertTrue(choices.get(i).get("cumulative_logprob").isNumber());
-            generated += JSON.readTree(post("/v1/completions", body.formatted(PROMPT, 5 + i, "")).body())
-                    .get("usage").get("completion_tokens").asInt();
+            generated += alone.get("usage").get("completion_tokens").asInt();
         }
         assertEquals(generated, root.get("usage").get("completion_tokens").asInt(), "usage counts every sample");
         assertEquals(400, post("/v1/completions", body.formatted(PROMPT, 5, ", \"n\": 2, \"best_of\": 3")).statusCode());

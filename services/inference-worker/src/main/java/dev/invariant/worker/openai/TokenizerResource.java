@@ -5,7 +5,6 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.api.JsonFields;
 import dev.invariant.engine.api.JsonRequests;
 import dev.invariant.engine.api.Prompt;
-import dev.invariant.engine.text.Tokenizer;
 import dev.invariant.worker.engine.EngineService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -16,6 +15,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.function.Function;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -40,10 +40,11 @@ public class TokenizerResource {
     @POST
     @Path("/tokenize")
     public Response tokenize(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String text) {
-        try {
-            JsonFields f = JsonFields.of(JsonBody.read(type, text));
-            OpenAiRequests.model(f, engines);
-            Tokenizer tokenizer = engines.engine().tokenizer();
+        return answer(type, text, f -> {
+            if (f.bool("return_token_strs").orElse(false)) {
+                throw EngineException.invalid("return_token_strs", "'return_token_strs' is not supported by this"
+                        + " server: POST /detokenize gives the text of ids");
+            }
             int[] ids;
             if (f.has("messages")) {
                 if (f.has("prompt")) throw EngineException.invalid("prompt", "give either prompt or messages, not both");
@@ -53,31 +54,21 @@ public class TokenizerResource {
                 Prompt prompt = JsonRequests.completionPrompt(f);
                 // vLLM's add_special_tokens (default true) is what a generation request's text prompt always gets.
                 boolean special = f.bool("add_special_tokens").orElse(true);
-                ids = prompt instanceof Prompt.Text t && !special ? tokenizer.encodeNoSpecial(t.text())
+                ids = prompt instanceof Prompt.Text t && !special ? engines.engine().tokenizer().encodeNoSpecial(t.text())
                         : engines.engine().promptIds(prompt);
-            }
-            if (f.bool("return_token_strs").orElse(false)) {
-                throw EngineException.invalid("return_token_strs", "'return_token_strs' is not supported by this"
-                        + " server: POST /detokenize gives the text of ids");
             }
             ObjectNode root = OpenAiResponses.JSON.createObjectNode().put("count", ids.length)
                     .put("max_model_len", engines.engine().maxModelLen());
             var tokens = root.putArray("tokens");
             for (int id : ids) tokens.add(id);
-            return Response.ok(root).build();
-        } catch (JsonBody.Unreadable e) {
-            return e.response;
-        } catch (EngineException e) {
-            return OpenAiErrors.of(e);
-        }
+            return root;
+        });
     }
 
     @POST
     @Path("/detokenize")
     public Response detokenize(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String text) {
-        try {
-            JsonFields f = JsonFields.of(JsonBody.read(type, text));
-            OpenAiRequests.model(f, engines);
+        return answer(type, text, f -> {
             int[] ids = f.integers("tokens").orElseThrow(() -> EngineException.invalid("tokens",
                     "'tokens' is required: an array of token ids")).stream().mapToInt(Integer::intValue).toArray();
             int vocab = engines.engine().model().config().vocabSize();
@@ -87,9 +78,16 @@ public class TokenizerResource {
                             + " is not a token id of this model (0 to " + (vocab - 1) + ")");
                 }
             }
-            ObjectNode root = OpenAiResponses.JSON.createObjectNode()
-                    .put("prompt", engines.engine().tokenizer().decode(ids, false));
-            return Response.ok(root).build();
+            return OpenAiResponses.JSON.createObjectNode().put("prompt", engines.engine().tokenizer().decode(ids, false));
+        });
+    }
+
+    /** The body read strictly and its model checked, then {@code body}'s answer, or the error in OpenAI's shape. */
+    private Response answer(String type, String text, Function<JsonFields, ObjectNode> body) {
+        try {
+            JsonFields f = JsonFields.of(JsonBody.read(type, text));
+            OpenAiRequests.model(f, engines);
+            return Response.ok(body.apply(f)).build();
         } catch (JsonBody.Unreadable e) {
             return e.response;
         } catch (EngineException e) {
