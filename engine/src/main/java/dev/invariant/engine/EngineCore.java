@@ -206,8 +206,9 @@ public final class EngineCore implements AutoCloseable {
     }
 
     /**
-     * n samples of one prompt, each a sequence of its own ({@link ParallelSamples}); sample 0's tokens go to the
-     * listener. A sample the scheduler refuses fails the request, once the samples already admitted are done.
+     * n samples of one prompt, each a sequence of its own ({@link ParallelSamples}); sample i's tokens go to
+     * {@code listener.forSample(i)}. A sample the scheduler refuses fails the request, once the samples already
+     * admitted are done.
      */
     private void addSamples(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink, long now) {
         ParallelSamples samples = new ParallelSamples(p, sink);
@@ -216,7 +217,7 @@ public final class EngineCore implements AutoCloseable {
             try {
                 Sequence seq = new Sequence(nextSeqId++, c.promptIds(), c.params().maxTokens());
                 scheduler.add(seq);
-                active.put(seq.seqId(), new ActiveRequest(c, seq, tokenizer, eosIds, i == 0 ? listener : TokenListener.NONE,
+                active.put(seq.seqId(), new ActiveRequest(c, seq, tokenizer, eosIds, listener.forSample(i),
                         samples.sinkOf(i), now));
             } catch (EngineException e) {
                 for (int j = i; j < samples.n(); j++) {

@@ -18,5 +18,14 @@ public interface TokenListener {
         onToken(requestId, position, tokenId, textDelta);
     }
 
+    /**
+     * The listener of sample {@code i} of a request with n > 1 independent samples (not beams, which are known only when
+     * the search ends). This default streams sample 0 only, as a listener that knows nothing of samples expects;
+     * a listener that streams every choice (OpenAI's chunks carry a choice index) overrides it.
+     */
+    default TokenListener forSample(int i) {
+        return i == 0 ? this : NONE;
+    }
+
     TokenListener NONE = (id, pos, tok, delta) -> { };
 }
