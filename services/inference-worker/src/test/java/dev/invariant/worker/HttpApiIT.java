@@ -121,10 +121,6 @@ class HttpApiIT {
             assertEquals(2, c.getOutputs().size());
             assertEquals(direct.outputs().get(1).outputHash(), c.getOutputs().get(1).getOutputHash());
         }
-        var streamed = post("/v1/completions", "{\"prompt\": \"hi\", \"n\": 2, \"use_beam_search\": true,"
-                + " \"stream\": true}");
-        assertEquals(400, streamed.statusCode(), streamed.body());
-        assertEquals("stream", JSON.readTree(streamed.body()).get("error").get("param").asText());
     }
 
     @Test
@@ -185,7 +181,6 @@ class HttpApiIT {
                 assertEquals(choices.get(p * 2).get("output_hash").asText(), c.getOutputHash());
             }
         }
-        assertError(post("/v1/completions", "{\"prompt\": [\"a\", \"b\"], \"stream\": true}"), 400, "INVALID_PARAM", "stream");
         assertError(post("/v1/completions", "{\"prompt\": [\"a\", 7]}"), 400, "INVALID_PARAM", "prompt[1]");
         var ids = post("/v1/completions", "{\"prompt\": [[1, 403], [1, 407, 261]], \"max_tokens\": 2, \"temperature\": 0}");
         assertEquals(200, ids.statusCode(), ids.body());

@@ -109,15 +109,6 @@ public final class OpenAiRequests {
             throw EngineException.invalid(field, field + " must be between 0 and " + Request.MAX_LOGPROBS
                     + ", got " + logprobs);
         }
-        if (stream && params.n() > 1) {
-            // Beams are only known when the search ends, and the n choices come as one result: nothing to stream per choice.
-            throw EngineException.invalid("stream", "stream is not supported with n > 1:"
-                    + " send stream false to receive the n choices together");
-        }
-        if (stream && prompts.size() > 1) {
-            throw EngineException.invalid("stream", "stream is not supported with several prompts in one request:"
-                    + " send stream false, or one request per prompt");
-        }
         List<Request> requests = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             requests.add(new Request(prompts.size() == 1 ? id : id + "-" + i, prompts.get(i), params, 0L, logprobs));

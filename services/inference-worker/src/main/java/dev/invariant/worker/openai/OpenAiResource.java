@@ -6,6 +6,7 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.text.TokenTexts;
 import dev.invariant.engine.text.Tokenizer;
@@ -120,60 +121,59 @@ public class OpenAiResource {
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created,
                 call.request().wantsLogprobs(), call.includeUsage(), new TokenTexts(tokenizer));
-        if (call.requests().size() > 1) return serveBatch(call, answer, arrived);
-        String echo = call.echo() ? promptText(call.request().prompt(), tokenizer) : "";
-        SseStream sse = call.stream() ? new SseStream(answer, echo) : null;
-        CompletableFuture<Generations.Finished> finished;
-        try {
-            finished = generations.run(call.request(), sse == null ? TokenListener.NONE : sse, arrived);
-        } catch (RuntimeException e) {
-            engines.admission().release();
-            throw e;
-        }
-        finished = finished.whenComplete((f, e) -> {
-            engines.admission().release();
-            if (f != null) {
-                completions.publish(f, call.model());
-            }
-        });
-        if (sse != null) {
-            finished.thenAccept(f -> sse.finish(f.result()));
-            return sse.firstEvent().thenApply(first -> first instanceof GenerationResult g && !g.ok()
-                    ? OpenAiErrors.of(g.error())
-                    : Response.ok(sse).type("text/event-stream").header("Cache-Control", "no-cache").build());
-        }
-        return finished.thenApply(f -> f.result().ok()
-                ? Response.ok(OpenAiResponses.full(answer, f.result(), echo)).build()
-                : OpenAiErrors.of(f.result().error()));
+        List<String> echoes = call.requests().stream()
+                .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
+        var params = call.request().params();
+        SseStream sse = call.stream() ? new SseStream(answer, echoes, params.n(), params.useBeamSearch()) : null;
+        List<CompletableFuture<Generations.Finished>> runs = submit(call, sse, arrived);
+        return sse != null ? sse.answer(runs) : whole(answer, runs, echoes);
     }
 
     /**
-     * OpenAI's batch form: each prompt an engine request of its own, all run together; the answer lists each prompt's
-     * choices in turn and sums the usage ({@link OpenAiResponses#batch}). Each is published as its own completion.
+     * The answer once every prompt has its result: the first failure's HTTP error, or each prompt's choices in turn
+     * ({@link OpenAiResponses#batch}; one prompt's is its whole answer).
      */
-    private CompletionStage<Response> serveBatch(OpenAiRequests.Call call, Answer answer, long arrived) {
-        Tokenizer tokenizer = engines.engine().tokenizer();
-        List<CompletableFuture<Generations.Finished>> runs = new ArrayList<>();
-        for (int i = 0; i < call.requests().size(); i++) {
-            try {
-                runs.add(generations.run(call.requests().get(i), TokenListener.NONE, arrived).whenComplete((f, e) -> {
-                    engines.admission().release();
-                    if (f != null) completions.publish(f, call.model());
-                }));
-            } catch (RuntimeException e) {
-                for (int j = i; j < call.requests().size(); j++) engines.admission().release();
-                throw e;
-            }
-        }
+    private static CompletionStage<Response> whole(Answer answer, List<CompletableFuture<Generations.Finished>> runs,
+                                                   List<String> echoes) {
         return CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<GenerationResult> results = runs.stream().map(f -> f.join().result()).toList();
             for (GenerationResult g : results) {
                 if (!g.ok()) return OpenAiErrors.of(g.error());
             }
-            List<String> echoes = call.requests().stream()
-                    .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
             return Response.ok(OpenAiResponses.batch(answer, results, echoes)).build();
         });
+    }
+
+    /**
+     * Submits the call's engine requests, prompt p's tokens to {@code sse}'s listener of prompt p when streaming.
+     * Several prompts (OpenAI's batch form: {@code <id>-0}, {@code <id>-1}, ...) are submitted together: admitted in
+     * the same engine step when the engine has room, a prompt it refuses is refused before the others' first token.
+     * Each releases its admission permit and is published as a completion of its own when it ends.
+     */
+    private List<CompletableFuture<Generations.Finished>> submit(OpenAiRequests.Call call, SseStream sse,
+                                                                long arrived) {
+        List<Request> requests = call.requests();
+        List<CompletableFuture<Generations.Finished>> runs;
+        try {
+            if (requests.size() == 1) {
+                runs = List.of(generations.run(call.request(), sse == null ? TokenListener.NONE : sse.listener(0),
+                        arrived));
+            } else {
+                List<Generations.Run> all = new ArrayList<>();
+                for (int p = 0; p < requests.size(); p++) {
+                    all.add(new Generations.Run(requests.get(p), sse == null ? TokenListener.NONE : sse.listener(p),
+                            arrived));
+                }
+                runs = generations.runAll(all);
+            }
+        } catch (RuntimeException e) {
+            for (int i = 0; i < requests.size(); i++) engines.admission().release();
+            throw e;
+        }
+        return runs.stream().map(run -> run.whenComplete((f, e) -> {
+            engines.admission().release();
+            if (f != null) completions.publish(f, call.model());
+        })).toList();
     }
 
     /** Admission for {@code n} requests at once: all or none. */

@@ -50,12 +50,7 @@ public final class OpenAiResponses {
     static ObjectNode full(Answer a, GenerationResult g, String prefix) {
         ObjectNode root = header(a, a.kind.object);
         ArrayNode choices = root.putArray("choices");
-        List<SequenceOutput> outs = g.outputs().isEmpty()
-                ? List.of(new SequenceOutput(0, g.tokenIds(), g.text(), g.finishReason(), g.outputHash(), 0f,
-                        g.logprobs()))
-                : g.outputs();
-        int completionTokens = 0;
-        for (SequenceOutput o : outs) {
+        for (SequenceOutput o : outputs(g)) {
             ObjectNode choice = choices.addObject().put("index", o.index());
             if (a.kind == Kind.CHAT) {
                 choice.putObject("message").put("role", "assistant").put("content", o.text());
@@ -63,24 +58,28 @@ public final class OpenAiResponses {
                 choice.put("text", prefix + o.text());
             }
             logprobs(a, choice, o.logprobs(), prefix.length());
-            choice.put("finish_reason", o.finishReason().wireName()).put("fingerprint", g.fingerprint())
-                    .put("output_hash", o.outputHash());
-            if (!g.outputs().isEmpty()) choice.put("cumulative_logprob", o.cumulativeLogprob());
-            completionTokens += o.tokenIds().length;
+            identity(choice, g, o);
         }
-        int p = g.promptTokenIds().length;
-        root.putObject("usage").put("prompt_tokens", p).put("completion_tokens", completionTokens)
-                .put("total_tokens", p + completionTokens);
+        root.set("usage", usage(List.of(g)));
         return root;
     }
 
+    /** A result's outputs: a beam search's or n samples' {@code outputs()}, else the one the top-level fields hold. */
+    static List<SequenceOutput> outputs(GenerationResult g) {
+        return g.outputs().isEmpty()
+                ? List.of(new SequenceOutput(0, g.tokenIds(), g.text(), g.finishReason(), g.outputHash(), 0f,
+                        g.logprobs()))
+                : g.outputs();
+    }
+
     /**
-     * A streamed delta: {@code text} and the log-probabilities of the tokens it completes; {@code first} adds the
-     * assistant role to a chat delta. {@code offset} is where the text starts in the whole answer.
+     * A streamed delta of choice {@code index}: {@code text} and the log-probabilities of the tokens it completes;
+     * {@code first} (the choice's first chunk) adds the assistant role to a chat delta. {@code offset} is where the
+     * text starts in the choice's whole text.
      */
-    static ObjectNode delta(Answer a, String text, boolean first, List<TokenLogprob> lps, int offset) {
+    static ObjectNode delta(Answer a, int index, String text, boolean first, List<TokenLogprob> lps, int offset) {
         ObjectNode root = header(a, a.kind.chunkObject);
-        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", index);
         if (a.kind == Kind.CHAT) {
             ObjectNode d = choice.putObject("delta");
             if (first) d.put("role", "assistant");
@@ -94,11 +93,14 @@ public final class OpenAiResponses {
         return root;
     }
 
-    /** The last delta: the remaining text, the finish reason and the identity. */
-    static ObjectNode last(Answer a, String rest, List<TokenLogprob> lps, int offset, GenerationResult g) {
-        ObjectNode root = delta(a, rest, false, lps, offset);
-        ObjectNode choice = (ObjectNode) root.get("choices").get(0);
-        identity(choice.put("finish_reason", g.finishReason().wireName()), g);
+    /**
+     * Choice {@code index}'s last delta: the rest of output {@code o} of result {@code g}, with the finish reason and
+     * the per-choice fields {@link #full} gives it.
+     */
+    static ObjectNode last(Answer a, int index, String rest, boolean first, List<TokenLogprob> lps, int offset,
+                           GenerationResult g, SequenceOutput o) {
+        ObjectNode root = delta(a, index, rest, first, lps, offset);
+        identity((ObjectNode) root.get("choices").get(0), g, o);
         return root;
     }
 
@@ -108,27 +110,25 @@ public final class OpenAiResponses {
      */
     static ObjectNode batch(Answer a, List<GenerationResult> results, List<String> prefixes) {
         ObjectNode root = null;
-        int promptTokens = 0;
-        int completionTokens = 0;
         for (int p = 0; p < results.size(); p++) {
             ObjectNode one = full(a, results.get(p), prefixes.get(p));
             ArrayNode choices = (ArrayNode) one.get("choices");
             for (JsonNode c : choices) ((ObjectNode) c).put("index", p * choices.size() + c.get("index").asInt());
             if (root == null) root = one;
             else ((ArrayNode) root.get("choices")).addAll(choices);
-            promptTokens += one.get("usage").get("prompt_tokens").asInt();
-            completionTokens += one.get("usage").get("completion_tokens").asInt();
         }
-        root.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-                .put("total_tokens", promptTokens + completionTokens);
+        root.set("usage", usage(results));
         return root;
     }
 
-    /** {@code stream_options.include_usage}: a chunk after the last one, with no choices and the usage. */
-    static ObjectNode usageChunk(Answer a, GenerationResult g) {
+    /**
+     * {@code stream_options.include_usage}: a chunk after the last one, with no choices and the usage of every
+     * prompt's every choice.
+     */
+    static ObjectNode usageChunk(Answer a, List<GenerationResult> results) {
         ObjectNode root = header(a, a.kind.chunkObject);
         root.putArray("choices");
-        root.set("usage", usage(g));
+        root.set("usage", usage(results));
         return root;
     }
 
@@ -142,13 +142,21 @@ public final class OpenAiResponses {
                 .put("model", a.model).put("system_fingerprint", a.systemFingerprint);
     }
 
-    private static void identity(ObjectNode choice, GenerationResult g) {
-        choice.put("fingerprint", g.fingerprint()).put("output_hash", g.outputHash());
+    /** What ends a choice, streamed or not: finish reason, the request's fingerprint, the output's hash. */
+    private static void identity(ObjectNode choice, GenerationResult g, SequenceOutput o) {
+        choice.put("finish_reason", o.finishReason().wireName()).put("fingerprint", g.fingerprint())
+                .put("output_hash", o.outputHash());
+        if (!g.outputs().isEmpty()) choice.put("cumulative_logprob", o.cumulativeLogprob());
     }
 
-    private static ObjectNode usage(GenerationResult g) {
-        int p = g.promptTokenIds().length;
-        int c = g.tokenIds().length;
+    /** Prompt tokens of every prompt, completion tokens of every output of every prompt. */
+    private static ObjectNode usage(List<GenerationResult> results) {
+        int p = 0;
+        int c = 0;
+        for (GenerationResult g : results) {
+            p += g.promptTokenIds().length;
+            for (SequenceOutput o : outputs(g)) c += o.tokenIds().length;
+        }
         return JSON.createObjectNode().put("prompt_tokens", p).put("completion_tokens", c).put("total_tokens", p + c);
     }
 }

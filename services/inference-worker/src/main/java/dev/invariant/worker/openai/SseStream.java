@@ -1,79 +1,160 @@
 package dev.invariant.worker.openai;
 
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
+import dev.invariant.worker.engine.Generations;
 import dev.invariant.worker.openai.OpenAiResponses.Answer;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
- * One streamed response as server-sent events in OpenAI's shape: the echoed prompt first (completions with
- * {@code echo}), a {@code data:} event per text delta carrying the log-probabilities of the tokens it completes, a
- * last event with the finish reason, fingerprint and output hash, the usage chunk when
+ * One streamed answer as server-sent events in OpenAI's shape, for one or more prompts of n choices each: prompt p's
+ * choice j (sample j, or beam j) is {@code index} p × n + j. Each choice first gets its echoed prompt (completions
+ * with {@code echo}), then a {@code data:} event per text delta as its tokens come, the choices' events interleaved,
+ * each carrying the log-probabilities of the tokens it completes. When a prompt's result comes, each of its choices
+ * gets a last event: the rest of its text, the finish reason and the per-choice fields of the whole answer. A beam
+ * search streams nothing while it searches (its beams are known only at the end): each beam is that one last event,
+ * whole. After every prompt's last events, the usage chunk (summed over every choice) when
  * {@code stream_options.include_usage} asks for it, then {@code data: [DONE]}. The engine thread only enqueues; the
  * HTTP worker thread writes, so a slow client never slows the engine.
  */
-final class SseStream implements TokenListener, StreamingOutput {
+final class SseStream implements StreamingOutput {
     private final Answer answer;
-    private final String echo;
-    // Bounded by the request's max_tokens: one entry per generated token plus the end.
+    /** Per prompt: the text its choices echo ("" without echo). */
+    private final List<String> echoes;
+    private final int n;
+    private final boolean beams;
+    // Bounded by the requests' max_tokens: one entry per generated token plus one per prompt.
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
-    private final StringBuilder streamed = new StringBuilder();
-    private final List<TokenLogprob> pending = new ArrayList<>();
-    /** The first token or the result, whichever comes first: until then nothing is sent. */
-    private final CompletableFuture<Object> first = new CompletableFuture<>();
+    /** Per choice, 1 once it has a token or its prompt's result; {@link #unstarted} counts those still at 0. */
+    private final AtomicIntegerArray started;
+    private final AtomicInteger unstarted;
+    /**
+     * Completes, with null, once every choice has its first token or its prompt's result; with the error of a prompt
+     * that fails before that. Until then nothing is sent: a part refused while another already has tokens (the engine
+     * may admit the prompts, or a prompt's samples, in different steps) still makes the whole answer an HTTP error.
+     */
+    private final CompletableFuture<EngineException> start = new CompletableFuture<>();
 
-    private record Token(String delta, TokenLogprob logprob) {
+    private record Token(int choice, String delta, TokenLogprob logprob) {
     }
 
-    SseStream(Answer answer, String echo) {
+    private record Done(int prompt, GenerationResult result) {
+    }
+
+    /** @param beams the requests are beam searches: their tokens are not streamed */
+    SseStream(Answer answer, List<String> echoes, int n, boolean beams) {
         this.answer = answer;
-        this.echo = echo;
+        this.echoes = List.copyOf(echoes);
+        this.n = n;
+        this.beams = beams;
+        this.started = new AtomicIntegerArray(echoes.size() * n);
+        this.unstarted = new AtomicInteger(echoes.size() * n);
     }
 
-    @Override
-    public void onToken(String requestId, int position, int tokenId, String textDelta) {
-        onToken(requestId, position, tokenId, textDelta, null);
+    /** Prompt p's listener: sample j's tokens go to choice p × n + j. A beam search's: none. */
+    TokenListener listener(int p) {
+        return beams ? TokenListener.NONE : new Choice(p * n, p * n);
     }
 
-    @Override
-    public void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
-        // A token without text (held back, or part of a character) still has a log-probability to deliver.
-        if (!textDelta.isEmpty() || logprob != null) events.add(new Token(textDelta, logprob));
-        first.complete(Boolean.TRUE);
-    }
+    /** The listener of one choice; {@link #forSample} gives its prompt's other choices theirs. */
+    private final class Choice implements TokenListener {
+        private final int base;
+        private final int index;
 
-    void finish(GenerationResult g) {
-        events.add(g);
-        first.complete(g);
+        Choice(int base, int index) {
+            this.base = base;
+            this.index = index;
+        }
+
+        @Override
+        public void onToken(String requestId, int position, int tokenId, String textDelta) {
+            onToken(requestId, position, tokenId, textDelta, null);
+        }
+
+        @Override
+        public void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
+            // A token without text (held back, or part of a character) still has a log-probability to deliver.
+            if (!textDelta.isEmpty() || logprob != null) events.add(new Token(index, textDelta, logprob));
+            started(index);
+        }
+
+        @Override
+        public TokenListener forSample(int i) {
+            return new Choice(base, base + i);
+        }
     }
 
     /**
-     * Completes at the first token, or with the result when it comes before any token: a request the engine
-     * refuses (context rule, empty prompt, ...) is then answered with an HTTP error, as OpenAI and vLLM do, rather
-     * than with a 200 stream carrying an error event.
+     * The HTTP answer to the prompts' runs (in prompt order): the stream once every choice has begun, or the HTTP
+     * error of a part the engine refuses before then (the context rule, an empty prompt, ...), as OpenAI and vLLM
+     * answer, rather than a 200 stream carrying an error event.
      */
-    CompletableFuture<Object> firstEvent() {
-        return first;
+    CompletionStage<Response> answer(List<CompletableFuture<Generations.Finished>> runs) {
+        for (int p = 0; p < runs.size(); p++) {
+            int prompt = p;
+            runs.get(p).whenComplete((f, e) -> finish(prompt, f != null ? f.result() : GenerationResult.failed(
+                    answer.id(), null, new EngineException(ErrorCode.INTERNAL, "the answer failed: " + e, e))));
+        }
+        return start.thenApply(error -> error != null ? OpenAiErrors.of(error)
+                : Response.ok(this).type("text/event-stream").header("Cache-Control", "no-cache").build());
+    }
+
+    /** Prompt p's result, on the thread that completes it. */
+    private void finish(int p, GenerationResult g) {
+        events.add(new Done(p, g));
+        if (!g.ok()) {
+            start.complete(g.error());
+            return;
+        }
+        for (int j = 0; j < n; j++) started(p * n + j);
+    }
+
+    private void started(int choice) {
+        if (started.compareAndSet(choice, 0, 1) && unstarted.decrementAndGet() == 0) start.complete(null);
+    }
+
+    /** What has been sent of one choice. */
+    private static final class Sent {
+        final StringBuilder text = new StringBuilder();
+        /** Log-probabilities of tokens whose text is not sent yet. */
+        final List<TokenLogprob> pending = new ArrayList<>();
+        final int offset;
+        boolean anySent;
+
+        Sent(String echo) {
+            this.offset = echo.length();
+        }
     }
 
     @Override
     public void write(OutputStream out) throws IOException {
-        boolean first = true;
-        int offset = 0;
-        if (!echo.isEmpty()) {
-            send(out, OpenAiResponses.delta(answer, echo, true, List.of(), 0).toString());
-            offset = echo.length();
-            first = false;
+        Sent[] sent = new Sent[echoes.size() * n];
+        for (int c = 0; c < sent.length; c++) {
+            String echo = echoes.get(c / n);
+            sent[c] = new Sent(echo);
+            if (!echo.isEmpty()) {
+                send(out, OpenAiResponses.delta(answer, c, echo, true, List.of(), 0).toString());
+                sent[c].anySent = true;
+            }
         }
-        while (true) {
+        GenerationResult[] results = new GenerationResult[echoes.size()];
+        for (int left = results.length; left > 0; ) {
             Object e;
             try {
                 e = events.take();
@@ -82,28 +163,41 @@ final class SseStream implements TokenListener, StreamingOutput {
                 return;
             }
             if (e instanceof Token t) {
-                if (t.logprob != null) pending.add(t.logprob);
+                Sent s = sent[t.choice];
+                if (t.logprob != null) s.pending.add(t.logprob);
                 if (t.delta.isEmpty()) continue;
-                send(out, OpenAiResponses.delta(answer, t.delta, first, List.copyOf(pending),
-                        offset + streamed.length()).toString());
-                streamed.append(t.delta);
-                pending.clear();
-                first = false;
+                send(out, OpenAiResponses.delta(answer, t.choice, t.delta, !s.anySent, List.copyOf(s.pending),
+                        s.offset + s.text.length()).toString());
+                s.text.append(t.delta);
+                s.pending.clear();
+                s.anySent = true;
                 continue;
             }
-            GenerationResult g = (GenerationResult) e;
-            if (g.ok()) {
-                String text = g.text();
-                String rest = text.startsWith(streamed.toString()) ? text.substring(streamed.length()) : "";
-                send(out, OpenAiResponses.last(answer, rest, List.copyOf(pending), offset + streamed.length(), g)
-                        .toString());
-                if (answer.includeUsage()) send(out, OpenAiResponses.usageChunk(answer, g).toString());
-            } else {
-                send(out, OpenAiErrors.body(g.error()).toString());
+            Done d = (Done) e;
+            if (!d.result.ok()) {
+                send(out, OpenAiErrors.body(d.result.error()).toString());
+                send(out, "[DONE]");
+                return;
             }
-            send(out, "[DONE]");
-            return;
+            results[d.prompt] = d.result;
+            left--;
+            for (SequenceOutput o : OpenAiResponses.outputs(d.result)) {
+                last(out, d.prompt * n + o.index(), sent, d.result, o);
+            }
         }
+        if (answer.includeUsage()) send(out, OpenAiResponses.usageChunk(answer, Arrays.asList(results)).toString());
+        send(out, "[DONE]");
+    }
+
+    /** Choice c's last event: what its deltas have not sent yet (a beam: all of it), and how it ended. */
+    private void last(OutputStream out, int c, Sent[] sent, GenerationResult g, SequenceOutput o) throws IOException {
+        Sent s = sent[c];
+        String text = o.text();
+        String streamed = s.text.toString();
+        String rest = text.startsWith(streamed) ? text.substring(streamed.length()) : "";
+        List<TokenLogprob> lps = beams ? o.logprobs() : List.copyOf(s.pending);
+        send(out, OpenAiResponses.last(answer, c, rest, !s.anySent, lps, s.offset + streamed.length(), g, o)
+                .toString());
     }
 
     private static void send(OutputStream out, String data) throws IOException {

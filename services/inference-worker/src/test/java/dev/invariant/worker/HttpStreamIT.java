@@ -1,0 +1,223 @@
+package dev.invariant.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.invariant.schemas.Completion;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Streamed answers with several choices over real HTTP (n samples, beams, several prompts; completions and chat):
+ * each choice reassembled from its chunks by {@code index} is the non-streamed answer's choice, bit for bit (text,
+ * log-probabilities, finish reason, fingerprint, output hash, cumulative log-probability), and so is the usage.
+ */
+class HttpStreamIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PROMPT = "Max had a red ball. He";
+    private static final String STREAM = ", \"stream\": true, \"stream_options\": {\"include_usage\": true}";
+
+    private final WorkerFixture fixture = WorkerFixture.get();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** One choice as its chunks carry it. */
+    private static final class Choice {
+        final StringBuilder text = new StringBuilder();
+        final ArrayNode logprobs = JSON.createArrayNode();
+        int firstChunk = -1;
+        /** The chunk with the finish reason; nothing may follow it. */
+        JsonNode last;
+        int lastChunk;
+        String role;
+    }
+
+    /** A streamed answer: its choices by index, its usage chunk (null without one). */
+    private record Streamed(TreeMap<Integer, Choice> choices, JsonNode usage) {
+        /** The chunk number of the first finish: every choice ending at once at the end would be no stream. */
+        int firstFinish() {
+            return choices.values().stream().mapToInt(c -> c.lastChunk).min().orElseThrow();
+        }
+    }
+
+    @Test
+    void nSamplesStreamEachChoiceAsItsTokensComeAndAddUpToTheWholeAnswer() throws Exception {
+        String body = "{\"prompt\": \"%s\", \"max_tokens\": 16, \"temperature\": 0.9, \"seed\": 11, \"n\": 2,"
+                + " \"logprobs\": 2%s}";
+        JsonNode whole = whole(fixture.http("/v1/completions"), body.formatted(PROMPT, ""));
+        Streamed s = stream(fixture.http("/v1/completions"), body.formatted(PROMPT, STREAM), false);
+        assertSameAnswer(whole, s, false);
+        assertNotEquals(whole.get("choices").get(0).get("output_hash"), whole.get("choices").get(1).get("output_hash"),
+                "two samples, seeds 11 and 12");
+        for (Choice c : s.choices.values()) {
+            assertTrue(c.firstChunk < s.firstFinish(), "each choice streams before any has finished");
+        }
+    }
+
+    @Test
+    void chatNSamplesStreamEachChoiceWithItsRole() throws Exception {
+        WorkerProcess qwen = fixture.qwen();
+        String body = "{\"model\": \"tiny-qwen2\", \"messages\": [{\"role\": \"user\", \"content\": \"Say hi.\"}],"
+                + " \"max_tokens\": 10, \"temperature\": 0.9, \"seed\": 5, \"n\": 2, \"logprobs\": true,"
+                + " \"top_logprobs\": 1%s}";
+        JsonNode whole = whole(qwen.http("/v1/chat/completions"), body.formatted(""));
+        Streamed s = stream(qwen.http("/v1/chat/completions"), body.formatted(STREAM), true);
+        assertSameAnswer(whole, s, true);
+        for (Choice c : s.choices.values()) assertEquals("assistant", c.role, "each choice's first chunk");
+    }
+
+    @Test
+    void beamsStreamWholeAtTheEndBestFirst() throws Exception {
+        String body = "{\"prompt\": \"%s\", \"max_tokens\": 12, \"n\": 2, \"best_of\": 3, \"use_beam_search\": true,"
+                + " \"early_stopping\": \"never\", \"logprobs\": 1%s}";
+        JsonNode whole = whole(fixture.http("/v1/completions"), body.formatted(PROMPT, ""));
+        Streamed s = stream(fixture.http("/v1/completions"), body.formatted(PROMPT, STREAM), false);
+        assertSameAnswer(whole, s, false);
+        for (int i = 0; i < 2; i++) {
+            Choice c = s.choices.get(i);
+            assertEquals(i, c.firstChunk, "beam " + i + " is chunk " + i);
+            assertEquals(c.firstChunk, c.lastChunk, "a beam comes as one chunk");
+            assertTrue(c.last.get("cumulative_logprob").isNumber());
+        }
+    }
+
+    @Test
+    void severalPromptsStreamInterleavedAtPTimesNPlusJAndArePublishedEach() throws Exception {
+        String[] prompts = {PROMPT, "The sun was"};
+        String body = "{\"prompt\": [\"%s\", \"%s\"], \"max_tokens\": 8, \"temperature\": 0.9, \"seed\": 3, \"n\": 2,"
+                + " \"echo\": true%s}";
+        JsonNode whole = whole(fixture.http("/v1/completions"), body.formatted(prompts[0], prompts[1], ""));
+        var response = post(fixture.http("/v1/completions"), body.formatted(prompts[0], prompts[1], STREAM));
+        Streamed s = parse(response, false);
+        assertSameAnswer(whole, s, false);
+        for (int i = 0; i < 4; i++) {
+            assertTrue(s.choices.get(i).text.toString().startsWith(prompts[i / 2]), "choice " + i + " echoes its prompt");
+            assertTrue(s.choices.get(i).firstChunk < s.firstFinish(), "choice " + i + " streams before any finish");
+        }
+        String id = JSON.readTree(response.body().lines().filter(l -> l.startsWith("data:")).findFirst()
+                .orElseThrow().substring(5)).get("id").asText();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            for (int p = 0; p < 2; p++) {
+                String rid = id + "-" + p;
+                Completion c = completions.awaitCount(x -> x.getRequestId().equals(rid), 1, Duration.ofMinutes(1))
+                        .getFirst();
+                assertNull(c.getError());
+                assertEquals(s.choices.get(p * 2).last.get("output_hash").asText(), c.getOutputHash());
+                assertEquals(s.choices.get(p * 2 + 1).last.get("output_hash").asText(),
+                        c.getOutputs().get(1).getOutputHash());
+            }
+        }
+    }
+
+    @Test
+    void aPartTheEngineRefusesBeforeAnyTokenIsAnHttpError() throws Exception {
+        String tooLong = "Once upon a time ".repeat(200);
+        for (String body : List.of(
+                "{\"prompt\": [\"" + PROMPT + "\", \"" + tooLong + "\"], \"max_tokens\": 8, \"stream\": true}",
+                "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": 600, \"n\": 2, \"stream\": true}",
+                "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": 600, \"n\": 2, \"use_beam_search\": true,"
+                        + " \"stream\": true}")) {
+            var r = post(fixture.http("/v1/completions"), body);
+            assertEquals(400, r.statusCode(), r.body());
+            assertEquals("PROMPT_TOO_LONG", JSON.readTree(r.body()).get("error").get("code").asText(), r.body());
+        }
+    }
+
+    /** Each choice of the whole answer is the streamed choice of its index; the usage chunk is the whole usage. */
+    private static void assertSameAnswer(JsonNode whole, Streamed s, boolean chat) {
+        JsonNode choices = whole.get("choices");
+        assertEquals(choices.size(), s.choices.size(), "one streamed choice per choice");
+        for (JsonNode w : choices) {
+            int i = w.get("index").asInt();
+            Choice c = s.choices.get(i);
+            assertNotNull(c, "choice " + i + " streamed");
+            String text = chat ? w.get("message").get("content").asText() : w.get("text").asText();
+            assertEquals(text, c.text.toString(), "choice " + i + "'s text");
+            for (String field : List.of("finish_reason", "fingerprint", "output_hash", "cumulative_logprob")) {
+                assertEquals(w.get(field), c.last.get(field), "choice " + i + "'s " + field);
+            }
+            if (!w.get("logprobs").isNull()) {
+                assertEquals(chat ? w.get("logprobs").get("content") : w.get("logprobs").get("token_logprobs"),
+                        c.logprobs, "choice " + i + "'s log-probabilities, bit for bit");
+            }
+        }
+        assertEquals(whole.get("usage"), s.usage, "the usage chunk sums every choice");
+    }
+
+    private JsonNode whole(URI uri, String body) throws Exception {
+        var r = post(uri, body);
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private Streamed stream(URI uri, String body, boolean chat) throws Exception {
+        return parse(post(uri, body), chat);
+    }
+
+    /** The chunks of a stream by choice, checking OpenAI's framing on the way. */
+    private static Streamed parse(HttpResponse<String> r, boolean chat) throws IOException {
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        List<String> events = r.body().lines().filter(l -> l.startsWith("data:")).map(l -> l.substring(5).trim())
+                .toList();
+        assertEquals("[DONE]", events.getLast(), r.body());
+        assertEquals(1, events.stream().filter("[DONE]"::equals).count(), "one [DONE]");
+        var choices = new TreeMap<Integer, Choice>();
+        JsonNode usage = null;
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String e : events.subList(0, events.size() - 1)) chunks.add(JSON.readTree(e));
+        for (int k = 0; k < chunks.size(); k++) {
+            JsonNode chunk = chunks.get(k);
+            assertNull(chunk.get("error"), chunk.toString());
+            if (chunk.get("choices").isEmpty()) {
+                assertEquals(chunks.size() - 1, k, "the usage chunk comes last");
+                usage = chunk.get("usage");
+                continue;
+            }
+            assertEquals(1, chunk.get("choices").size(), "one choice per chunk");
+            JsonNode c = chunk.get("choices").get(0);
+            Choice choice = choices.computeIfAbsent(c.get("index").asInt(), i -> new Choice());
+            assertNull(choice.last, "nothing follows a choice's finish: " + chunk);
+            if (choice.firstChunk < 0) choice.firstChunk = k;
+            if (chat) {
+                JsonNode delta = c.get("delta");
+                if (delta.has("role")) {
+                    assertEquals(k, choice.firstChunk, "the role comes in the choice's first chunk only");
+                    choice.role = delta.get("role").asText();
+                }
+                choice.text.append(delta.get("content").asText());
+                if (!c.get("logprobs").isNull()) choice.logprobs.addAll((ArrayNode) c.get("logprobs").get("content"));
+            } else {
+                choice.text.append(c.get("text").asText());
+                if (!c.get("logprobs").isNull()) {
+                    choice.logprobs.addAll((ArrayNode) c.get("logprobs").get("token_logprobs"));
+                }
+            }
+            if (!c.get("finish_reason").isNull()) {
+                choice.last = c;
+                choice.lastChunk = k;
+            }
+        }
+        for (var e : choices.entrySet()) assertNotNull(e.getValue().last, "choice " + e.getKey() + " finished");
+        return new Streamed(choices, usage);
+    }
+
+    private HttpResponse<String> post(URI uri, String json) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
