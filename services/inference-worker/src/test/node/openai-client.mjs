@@ -37,6 +37,37 @@ async function collect(stream) {
   return chunks;
 }
 
+// A stream's choices put back together by choice.index: text (or chat content), log-probabilities, and the finish
+// chunk's fields.
+function reassemble(chunks) {
+  const choices = [];
+  for (const c of chunks) {
+    for (const ch of c.choices) {
+      const r = (choices[ch.index] ??= { text: '', logprobs: [], finish_reason: null, output_hash: null });
+      assert.equal(r.finish_reason, null, `nothing follows choice ${ch.index}'s finish`);
+      r.text += ch.text ?? ch.delta?.content ?? '';
+      r.logprobs.push(...(ch.logprobs?.token_logprobs ?? ch.logprobs?.content ?? []));
+      if (ch.finish_reason) Object.assign(r, { finish_reason: ch.finish_reason, output_hash: ch.output_hash });
+    }
+  }
+  return choices;
+}
+
+// Each streamed choice equals the whole answer's choice of the same index; the usage chunk its usage.
+function assertStreamedAsWhole(chunks, whole) {
+  const got = reassemble(chunks);
+  assert.equal(got.length, whole.choices.length);
+  for (const w of whole.choices) {
+    const g = got[w.index];
+    assert.equal(g.text, w.text ?? w.message.content, `choice ${w.index}`);
+    assert.equal(g.finish_reason, w.finish_reason);
+    assert.equal(g.output_hash, w.output_hash);
+    if (w.logprobs) assert.deepEqual(g.logprobs, w.logprobs.token_logprobs ?? w.logprobs.content);
+  }
+  assert.equal(chunks.at(-1).choices.length, 0);
+  assert.deepEqual(chunks.at(-1).usage, whole.usage);
+}
+
 // A client whose fetch changes what the SDK sends, for errors the SDK itself never makes.
 function tampered(change) {
   return new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0,
@@ -195,4 +226,30 @@ await check('several prompts in one request, each prompt\'s answer in turn', asy
     tokens += alone.usage.total_tokens;
   }
   assert.equal(both.usage.total_tokens, tokens);
+});
+
+const streamed = { stream: true, stream_options: { include_usage: true } };
+
+await check('streamed n samples: each choice by index equals the whole answer\'s', async () => {
+  const sampled = { ...base, temperature: 0.9, seed: 4, n: 2, logprobs: 1 };
+  const both = await client.completions.create(sampled);
+  assert.notEqual(both.choices[0].output_hash, both.choices[1].output_hash);
+  assertStreamedAsWhole(await collect(await client.completions.create({ ...sampled, ...streamed })), both);
+});
+
+await check('streamed chat n samples, each choice with its role', async () => {
+  const sampled = { ...chatBase, temperature: 0.9, seed: 4, n: 2 };
+  const both = await chat.chat.completions.create(sampled);
+  const chunks = await collect(await chat.chat.completions.create({ ...sampled, ...streamed }));
+  assertStreamedAsWhole(chunks, both);
+  for (const i of [0, 1]) {
+    assert.equal(chunks.find(c => c.choices[0]?.index === i).choices[0].delta.role, 'assistant');
+  }
+});
+
+await check('several prompts streamed: choice p × n + j as the whole answer has it', async () => {
+  const many = { ...base, prompt: [PROMPT, 'The cat sat'], temperature: 0.9, seed: 2, n: 2 };
+  const whole = await client.completions.create(many);
+  assert.equal(whole.choices.length, 4);
+  assertStreamedAsWhole(await collect(await client.completions.create({ ...many, ...streamed })), whole);
 });

@@ -104,7 +104,8 @@ class HttpStreamIT {
         Streamed s = parse(response, false);
         assertSameAnswer(whole, s, false);
         for (int i = 0; i < 4; i++) {
-            assertTrue(s.choices.get(i).text.toString().startsWith(prompts[i / 2]), "choice " + i + " echoes its prompt");
+            assertTrue(s.choices.get(i).text.toString().startsWith(prompts[i / 2]),
+                    "choice " + i + " echoes its prompt");
             assertTrue(s.choices.get(i).firstChunk < s.firstFinish(), "choice " + i + " streams before any finish");
         }
         String id = JSON.readTree(response.body().lines().filter(l -> l.startsWith("data:")).findFirst()
