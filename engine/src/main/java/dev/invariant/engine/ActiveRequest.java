@@ -28,6 +28,8 @@ final class ActiveRequest {
     final Consumer<GenerationResult> sink;
     /** Its token is its row's argmax and it wants no logprobs: a backend's greedy choice is all it needs. */
     final boolean argmaxOnly;
+    /** Null unless the request asked for its prompt's log-probabilities. */
+    final PromptLogprobs promptLogprobs;
     private final IncrementalDetokenizer detok;
     private final StopStrings stops;
     private final Set<Integer> endIds;
@@ -49,6 +51,8 @@ final class ActiveRequest {
         this.sink = sink;
         this.argmaxOnly = Sampler.argmaxOnly(prepared.params()) && !prepared.request().wantsLogprobs();
         this.arrivalNanos = arrivalNanos;
+        int n = prepared.request().promptLogprobs();
+        this.promptLogprobs = n >= 0 ? new PromptLogprobs(prepared.promptIds(), n) : null;
         this.detok = new IncrementalDetokenizer(tokenizer, true);
         this.stops = new StopStrings(prepared.params().stop());
         this.maxStopLength = prepared.params().stop().stream().mapToInt(String::length).max().orElse(0);
@@ -124,6 +128,6 @@ final class ActiveRequest {
                 (now - arrivalNanos) * ms, (tok - arrivalNanos) * ms);
         return new GenerationResult(requestId(), prepared.promptIds().clone(), out, text.toString(), finish, prepared.fingerprint(),
                 OutputHash.of(out), profile, prepared.params().seed(), t, List.copyOf(new ArrayList<>(batchSizes)), null,
-                logprobs);
+                logprobs, List.of(), promptLogprobs == null ? List.of() : promptLogprobs.entries());
     }
 }

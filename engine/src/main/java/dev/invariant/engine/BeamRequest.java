@@ -34,6 +34,8 @@ final class BeamRequest {
     final PreparedRequest prepared;
     final TokenListener listener;
     final Consumer<GenerationResult> sink;
+    /** Null unless the request asked for its prompt's log-probabilities; the first step's sequence computes them. */
+    final PromptLogprobs promptLogprobs;
     private final SamplingParams params;
     private final Tokenizer tokenizer;
     private final Set<Integer> endIds;
@@ -85,7 +87,9 @@ final class BeamRequest {
         if (!params.ignoreEos()) ends.addAll(eosIds);
         this.endIds = Set.copyOf(ends);
         Beam root = new Beam(new int[0], 0f, List.of());
-        root.seq = new Sequence(seqIds.getAsLong(), prepared.promptIds(), params.maxTokens());
+        int promptN = prepared.request().promptLogprobs();
+        this.promptLogprobs = promptN >= 0 ? new PromptLogprobs(prepared.promptIds(), promptN) : null;
+        root.seq = new Sequence(seqIds.getAsLong(), prepared.promptIds(), params.maxTokens(), promptN >= 0);
         live.add(root);
         waiting = 1;
     }
@@ -212,7 +216,8 @@ final class BeamRequest {
                 (now - arrivalNanos) * ms, (tok - arrivalNanos) * ms);
         return new GenerationResult(requestId(), prepared.promptIds().clone(), best.tokenIds().clone(), best.text(),
                 best.finishReason(), prepared.fingerprint(), best.outputHash(), profile, params.seed(), t,
-                List.copyOf(batchSizes), null, best.logprobs(), outs);
+                List.copyOf(batchSizes), null, best.logprobs(), outs,
+                promptLogprobs == null ? List.of() : promptLogprobs.entries());
     }
 
     GenerationResult failed(NumericsProfile profile, EngineException e) {

@@ -197,7 +197,7 @@ public final class EngineCore implements AutoCloseable {
                 addSamples(p, listener, sink, now);
                 return;
             }
-            Sequence seq = new Sequence(nextSeqId++, p.promptIds(), p.params().maxTokens());
+            Sequence seq = new Sequence(nextSeqId++, p.promptIds(), p.params().maxTokens(), r.wantsPromptLogprobs());
             scheduler.add(seq);
             active.put(seq.seqId(), new ActiveRequest(p, seq, tokenizer, eosIds, listener, sink, now));
         } catch (EngineException e) {
@@ -215,7 +215,8 @@ public final class EngineCore implements AutoCloseable {
         for (int i = 0; i < samples.n(); i++) {
             PreparedRequest c = samples.child(i);
             try {
-                Sequence seq = new Sequence(nextSeqId++, c.promptIds(), c.params().maxTokens());
+                Sequence seq = new Sequence(nextSeqId++, c.promptIds(), c.params().maxTokens(),
+                        c.request().wantsPromptLogprobs());
                 scheduler.add(seq);
                 active.put(seq.seqId(), new ActiveRequest(c, seq, tokenizer, eosIds, listener.forSample(i),
                         samples.sinkOf(i), now));
@@ -262,7 +263,8 @@ public final class EngineCore implements AutoCloseable {
         // run
         StepOutput out;
         try {
-            out = backend.forward(batch.seqChunks(), greedyOnly(batch));
+            out = batch.wantsPromptRows() ? PromptLogprobs.forward(backend, batch, greedyOnly(batch), this::promptRecord)
+                    : backend.forward(batch.seqChunks(), greedyOnly(batch));
         } catch (RuntimeException e) {
             // A failed step loses no request silently: every request in it gets an error result.
             scheduler.onStepFailed(batch);
@@ -313,6 +315,12 @@ public final class EngineCore implements AutoCloseable {
             only[i] = a != null && a.argmaxOnly;
         }
         return only;
+    }
+
+    /** Where a sequence's prompt rows go: its request's record, null when it wants none. */
+    private PromptLogprobs promptRecord(long seqId) {
+        ActiveRequest a = active.get(seqId);
+        return a != null ? a.promptLogprobs : beams.containsKey(seqId) ? beams.get(seqId).promptLogprobs : null;
     }
 
     /** A beam's logits arrived: its sequence is done; the search continues with new ones or completes. */

@@ -35,11 +35,13 @@ final class ParallelSamples {
 
     /**
      * Sample i as a request of its own: seed + i, the parent's fingerprint (the request asked for all n), and at least
-     * the sampled token's log-probability, for the cumulative one.
+     * the sampled token's log-probability, for the cumulative one. Sample 0 alone computes the prompt's
+     * log-probabilities (the request's: the same for every sample); the others may reuse its cached prompt.
      */
     PreparedRequest child(int i) {
         Request r = parent.request();
-        Request c = new Request(r.requestId(), r.prompt(), r.params(), r.deadlineMs(), Math.max(0, r.logprobs()));
+        Request c = new Request(r.requestId(), r.prompt(), r.params(), r.deadlineMs(), Math.max(0, r.logprobs()),
+                i == 0 ? r.promptLogprobs() : -1);
         return new PreparedRequest(c, parent.promptIds(), parent.params().withSeed(parent.params().seed() + i),
                 parent.fingerprint());
     }
@@ -70,6 +72,6 @@ final class ParallelSamples {
         return new GenerationResult(first.requestId(), first.promptTokenIds(), first.tokenIds(), first.text(),
                 first.finishReason(), parent.fingerprint(), first.outputHash(), first.profile(),
                 parent.params().seed(), first.timings(), first.batchSizes(), null,
-                wanted ? first.logprobs() : List.of(), outs);
+                wanted ? first.logprobs() : List.of(), outs, first.promptLogprobs());
     }
 }

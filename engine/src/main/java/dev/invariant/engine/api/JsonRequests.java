@@ -112,6 +112,14 @@ public final class JsonRequests {
         return body;
     }
 
+    /**
+     * {@code prompt_logprobs} (vLLM's name): N alternatives per prompt token, -1 when absent or null; the range is
+     * checked where the {@link Request} is built.
+     */
+    public static int promptLogprobs(JsonFields f) {
+        return f.integer("prompt_logprobs").orElse(-1);
+    }
+
     /** The prompt: exactly one of {@code prompt}, {@code messages}, {@code prompt_token_ids}. */
     public static Prompt prompt(JsonFields f) {
         List<String> given = PROMPT_FIELDS.stream().filter(f::has).sorted().toList();

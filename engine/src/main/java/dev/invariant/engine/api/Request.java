@@ -14,8 +14,13 @@ import java.util.Objects;
  * @param logprobs   -1: no log-probabilities; N in [0, {@value #MAX_LOGPROBS}]: each generated token's
  *                   log-probability plus the N most likely alternatives. Not part of the fingerprint: they are
  *                   reported, never used to choose a token.
+ * @param promptLogprobs -1: none; N in [0, {@value #MAX_LOGPROBS}]: each prompt token's log-probability (from
+ *                   the second token on) plus the N most likely alternatives, as {@code logprobs}
+ *                   ({@link GenerationResult#promptLogprobs()}). Not part of the fingerprint either. The whole prompt is
+ *                   then computed: no prefix-cache hit.
  */
-public record Request(String requestId, Prompt prompt, SamplingParams params, long deadlineMs, int logprobs) {
+public record Request(String requestId, Prompt prompt, SamplingParams params, long deadlineMs, int logprobs,
+                      int promptLogprobs) {
     /** vLLM's default max_logprobs and OpenAI's limit for top_logprobs. */
     public static final int MAX_LOGPROBS = 20;
 
@@ -27,17 +32,30 @@ public record Request(String requestId, Prompt prompt, SamplingParams params, lo
             throw EngineException.invalid("logprobs", "logprobs must be between 0 and " + MAX_LOGPROBS
                     + " (alternatives per token), got " + logprobs);
         }
+        if (promptLogprobs < -1 || promptLogprobs > MAX_LOGPROBS) {
+            throw EngineException.invalid("prompt_logprobs", "prompt_logprobs must be between 0 and " + MAX_LOGPROBS
+                    + " (alternatives per prompt token), got " + promptLogprobs);
+        }
+    }
+
+    /** A request without prompt log-probabilities. */
+    public Request(String requestId, Prompt prompt, SamplingParams params, long deadlineMs, int logprobs) {
+        this(requestId, prompt, params, deadlineMs, logprobs, -1);
     }
 
     public Request(String requestId, Prompt prompt, SamplingParams params, long deadlineMs) {
-        this(requestId, prompt, params, deadlineMs, -1);
+        this(requestId, prompt, params, deadlineMs, -1, -1);
     }
 
     public Request(String requestId, Prompt prompt, SamplingParams params) {
-        this(requestId, prompt, params, 0L, -1);
+        this(requestId, prompt, params, 0L, -1, -1);
     }
 
     public boolean wantsLogprobs() {
         return logprobs >= 0;
+    }
+
+    public boolean wantsPromptLogprobs() {
+        return promptLogprobs >= 0;
     }
 }

@@ -24,9 +24,32 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Appends each chunk's tokens to its sequence's KV and returns, per chunk and in the same order,
-     * the float32 logits of its last position when {@code wantLogits}, else null.
+     * the float32 logits of its last position when {@code wantLogits}, else null (earlier rows a chunk asks for
+     * with {@link SeqChunk#logitRows} are not returned here: see {@link #forwardRows}).
      */
     float[][] forward(List<SeqChunk> chunks);
+
+    /**
+     * As {@link #forward(List)}, but returns every wanted row: each chunk's last {@link SeqChunk#logitRows}
+     * positions, chunk by chunk and in position order ({@link StepBatch#logitTokens} order). A row is the same bits
+     * whichever of its chunk's positions it is and whatever else the step holds (numerics.md, rule 1). A step
+     * holds at most the engine's {@code maxNumSeqs} rows. This default serves backends that return last rows only,
+     * for steps that want no more.
+     */
+    default float[][] forwardRows(List<SeqChunk> chunks) {
+        int wanted = 0;
+        for (SeqChunk c : chunks) {
+            if (c.logitRows() > 1) {
+                throw new UnsupportedOperationException(describe() + " returns only a chunk's last logits row");
+            }
+            wanted += c.logitRows();
+        }
+        float[][] last = forward(chunks);
+        float[][] rows = new float[wanted][];
+        int w = 0;
+        for (float[] row : last) if (row != null) rows[w++] = row;
+        return rows;
+    }
 
     /**
      * As {@link #forward(List)}, but a chunk with {@code greedyOnly[i]} gets its row's {@link

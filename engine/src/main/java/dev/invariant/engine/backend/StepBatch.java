@@ -9,7 +9,9 @@ import java.util.Set;
 
 /**
  * The tokens of one step, flattened: token t has an id, a position and its sequence's block table.
- * Validated against the model and the KV capacity before anything is written.
+ * Validated against the model and the KV capacity before anything is written. {@code logitTokens} lists the flat
+ * index of every wanted logits row (each chunk's last {@link SeqChunk#logitRows} tokens, in order) and
+ * {@code logitChunks} its chunk; a chunk's last position is always its last row.
  */
 public record StepBatch(int[] tokens, int[] positions, int[][] tables, int[] logitTokens, int[] logitChunks, int maxEnd) {
 
@@ -21,7 +23,7 @@ public record StepBatch(int[] tokens, int[] positions, int[][] tables, int[] log
         for (SeqChunk c : chunks) {
             if (!seqs.add(c.seqId())) throw invalid("sequence " + c.seqId() + " appears twice in one step");
             total += c.tokens().length;
-            if (c.wantLogits()) wanted++;
+            wanted += c.logitRows();
         }
         int[] tokens = new int[total];
         int[] positions = new int[total];
@@ -53,8 +55,8 @@ public record StepBatch(int[] tokens, int[] positions, int[][] tables, int[] log
                 tables[t] = table;
                 t++;
             }
-            if (c.wantLogits()) {
-                logitTokens[w] = t - 1;
+            for (int r = c.logitRows(); r > 0; r--) {
+                logitTokens[w] = t - r;
                 logitChunks[w] = ci;
                 w++;
             }

@@ -26,6 +26,19 @@ public record ScheduledBatch(List<ScheduledChunk> chunks, List<Sequence> preempt
         return n;
     }
 
+    /** Whether a chunk wants more rows than the one it samples from (prompt log-probabilities). */
+    public boolean wantsPromptRows() {
+        for (ScheduledChunk c : chunks) if (c.logitRows() > (c.wantLogits() ? 1 : 0)) return true;
+        return false;
+    }
+
+    /** The total of the chunks' logits rows. */
+    public int numLogitRows() {
+        int n = 0;
+        for (ScheduledChunk c : chunks) n += c.logitRows();
+        return n;
+    }
+
     /** The chunks as the backend takes them, in the same order. */
     public List<SeqChunk> seqChunks() {
         return chunks.stream().map(ScheduledChunk::toSeqChunk).toList();

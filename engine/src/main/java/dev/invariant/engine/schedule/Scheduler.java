@@ -30,7 +30,11 @@ import java.util.Set;
  *     prefix of full blocks, always leaving at least one token to compute so there are logits, then prefills in
  *     chunks (chunked prefill).</li>
  * </ol>
- * {@code wantLogits} is true exactly when a chunk ends at the sequence's last known token. Blocks are allocated
+ * {@code wantLogits} is true exactly when a chunk ends at the sequence's last known token. A sequence that wants
+ * its prompt's rows ({@link Sequence#promptRowsFrom()}) takes no cached prefix and asks for the row of every prompt
+ * position it computes; a step holds at most {@code maxNumSeqs} rows (what a backend takes): such a chunk is cut
+ * short so that every other sequence that may still join the step keeps one row, and computes at least one token,
+ * so it always progresses. Blocks are allocated
  * as a sequence grows, never ahead. Neither batching nor a prefix-cache hit or miss can change bits: a token's KV
  * depends only on the tokens before it, and the backend computes each chunk independently of the others.
  *
@@ -114,11 +118,15 @@ public final class Scheduler {
         List<ScheduledChunk> chunks = new ArrayList<>();
         List<Sequence> preempted = new ArrayList<>();
         int budget = config.maxTokensPerStep();
+        int rows = 0;
         int end = running.size(); // running[end..] were preempted in this step
         for (int i = 0; i < end && budget > 0; i++) {
             Sequence s = running.get(i);
             int n = Math.min(Math.min(s.numTokens() - s.numComputedTokens(), config.prefillChunk()), budget);
             if (n <= 0) continue; // the engine has not appended its sampled token yet
+            // one row kept for each later running sequence and each one that may be admitted
+            int spare = config.maxNumSeqs() - rows - (end - i - 1) - Math.min(waiting.size(), config.maxNumSeqs() - end);
+            n = ScheduledChunk.tokensForRows(s, s.numComputedTokens(), n, Math.max(1, spare));
             int target = s.numComputedTokens() + n;
             while (!blocks.canGrow(s.table(), target) && end - 1 > i) preempt(running.get(--end), preempted);
             if (!blocks.canGrow(s.table(), target)) {
@@ -127,32 +135,40 @@ public final class Scheduler {
                 break;
             }
             blocks.grow(s.table(), target);
-            chunks.add(new ScheduledChunk(s, s.numComputedTokens(), n, target == s.numTokens()));
+            ScheduledChunk c = ScheduledChunk.of(s, s.numComputedTokens(), n);
+            chunks.add(c);
             budget -= n;
+            rows += c.logitRows();
         }
         if (end < running.size()) running.subList(end, running.size()).clear();
-        if (preempted.isEmpty()) budget = admit(chunks, budget);
+        if (preempted.isEmpty()) admit(chunks, budget, rows);
         ScheduledBatch b = chunks.isEmpty() && preempted.isEmpty() ? ScheduledBatch.EMPTY : new ScheduledBatch(chunks, preempted);
         pending = b.isEmpty() ? null : b;
         return b;
     }
 
-    private int admit(List<ScheduledChunk> chunks, int budget) {
+    private void admit(List<ScheduledChunk> chunks, int budget, int rows) {
         while (budget > 0 && !waiting.isEmpty() && running.size() < config.maxNumSeqs()) {
             Sequence s = waiting.peekFirst();
-            PrefixMatch match = blocks.findCachedPrefix(s.table(), s.tokenBuffer(), s.numTokens());
+            // a sequence that wants its prompt's rows computes every position they come from
+            PrefixMatch match = s.promptRowsFrom() >= 0 ? PrefixMatch.none(0)
+                    : blocks.findCachedPrefix(s.table(), s.tokenBuffer(), s.numTokens());
             int cached = match.numBlocks() * config.blockSize();
             int n = Math.min(Math.min(s.numTokens() - cached, config.prefillChunk()), budget);
+            int spare = config.maxNumSeqs() - rows
+                    - Math.min(waiting.size() - 1, config.maxNumSeqs() - running.size() - 1);
+            n = ScheduledChunk.tokensForRows(s, cached, n, Math.max(1, spare));
             int target = cached + n;
             if (!blocks.canAllocate(match, blocks.blocksFor(target))) break;
             waiting.pollFirst();
             blocks.allocate(s.table(), match, blocks.blocksFor(target));
             s.admitted(cached);
             running.add(s);
-            chunks.add(new ScheduledChunk(s, cached, n, target == s.numTokens()));
+            ScheduledChunk c = ScheduledChunk.of(s, cached, n);
+            chunks.add(c);
             budget -= n;
+            rows += c.logitRows();
         }
-        return budget;
     }
 
     /** Frees the sequence's KV and puts it at the front of the waiting queue; the caller removes it from running. */
@@ -175,6 +191,7 @@ public final class Scheduler {
             if (s.status() != SequenceStatus.RUNNING) continue; // finished while the step ran
             if (s.numComputedTokens() != c.startPos()) throw new IllegalStateException("chunk out of step with " + s);
             s.setNumComputedTokens(c.endPos());
+            s.promptRowsDone(c.endPos());
             blocks.publish(s.table(), s.tokenBuffer(), c.endPos());
         }
     }

@@ -19,12 +19,22 @@ public final class Sequence {
     private SequenceStatus status = SequenceStatus.WAITING;
     private int numPreemptions;
     private int numCachedTokens;
+    /** Prompt positions whose logits rows were handed out (rows 0 .. promptRowsDone - 1); -1: none are wanted. */
+    private int promptRowsDone = -1;
     private final BlockTable blockTable = new BlockTable();
 
     /**
      * @param maxTokens output tokens the sequence may have at most; with the prompt it bounds the KV it can need
      */
     public Sequence(long seqId, int[] promptTokenIds, int maxTokens) {
+        this(seqId, promptTokenIds, maxTokens, false);
+    }
+
+    /**
+     * @param promptRows whether the logits row of every prompt position but the last is wanted (prompt
+     *                   log-probabilities): the prompt is then computed from position 0, without a prefix-cache hit
+     */
+    public Sequence(long seqId, int[] promptTokenIds, int maxTokens, boolean promptRows) {
         if (promptTokenIds.length == 0) {
             throw new EngineException(ErrorCode.EMPTY_PROMPT, "sequence " + seqId + " has no prompt tokens; send a non-empty prompt");
         }
@@ -39,6 +49,7 @@ public final class Sequence {
         this.maxTokens = maxTokens;
         this.tokens = Arrays.copyOf(promptTokenIds, promptTokenIds.length + Math.min(maxTokens, 64));
         this.numTokens = promptTokenIds.length;
+        if (promptRows) promptRowsDone = 0;
     }
 
     public long seqId() {
@@ -115,7 +126,20 @@ public final class Sequence {
         return numCachedTokens;
     }
 
+    /**
+     * The first prompt position whose logits row is still wanted, or -1 when none is (not asked for, or all of
+     * rows 0 .. promptLength - 2 were handed out already: a recompute after preemption does not want them again).
+     */
+    public int promptRowsFrom() {
+        return promptRowsDone >= 0 && promptRowsDone < promptLength - 1 ? promptRowsDone : -1;
+    }
+
     // ---- scheduler-side state changes
+
+    /** The rows of the positions before {@code end} (prompt positions only) were handed out. */
+    void promptRowsDone(int end) {
+        if (promptRowsDone >= 0) promptRowsDone = Math.max(promptRowsDone, Math.min(end, promptLength - 1));
+    }
 
     BlockTable table() {
         return blockTable;

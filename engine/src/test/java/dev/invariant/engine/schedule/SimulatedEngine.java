@@ -28,6 +28,8 @@ final class SimulatedEngine {
     final Map<Long, Sequence> live = new LinkedHashMap<>();
     final List<Sequence> finished = new ArrayList<>();
     final List<ScheduledBatch> history = new ArrayList<>();
+    /** Per sequence that wants its prompt's rows, the prompt positions whose rows came back, in order. */
+    final Map<Long, List<Integer>> promptRows = new HashMap<>();
     long preemptions;
 
     SimulatedEngine(SchedulerConfig config, int vocab, int eos) {
@@ -49,9 +51,14 @@ final class SimulatedEngine {
         checkBatch(b);
         int[] next = kv.forward(b.seqChunks());
         scheduler.onStepDone(b);
+        for (ScheduledChunk c : b.chunks()) {
+            for (int pos = c.endPos() - c.logitRows(); pos < c.endPos(); pos++) {
+                if (pos < c.seq().promptLength() - 1) promptRows.computeIfAbsent(c.seq().seqId(), k -> new ArrayList<>()).add(pos);
+            }
+        }
         for (int i = 0; i < next.length; i++) {
             Sequence s = b.chunks().get(i).seq();
-            if (next[i] < 0) continue;
+            if (next[i] < 0 || !b.chunks().get(i).wantLogits()) continue; // a prompt row: nothing to sample
             assertEquals(s.numTokens(), s.numComputedTokens(), "after a logits chunk everything known is computed");
             s.appendToken(next[i]);
             if (s.reachedMaxTokens() || next[i] == eos) {
@@ -76,6 +83,7 @@ final class SimulatedEngine {
 
     private void checkBatch(ScheduledBatch b) {
         assertTrue(b.numTokens() <= config.maxTokensPerStep(), "token budget");
+        assertTrue(b.numLogitRows() <= config.maxNumSeqs(), "logits rows: " + b.numLogitRows());
         assertTrue(scheduler.numRunning() <= config.maxNumSeqs(), "maxNumSeqs");
         BlockManager bm = scheduler.blockManager();
         Set<Long> seen = new HashSet<>();

@@ -171,7 +171,7 @@ public final class CudaBackend implements Backend {
             step = ahead.take();
         } else {
             if (ahead.inFlight()) await(ahead.discard());
-            step = launch(chunks, greedyOnly, null);
+            step = launch(chunks, greedyOnly, null, true);
         }
         launchAhead(chunks, greedyOnly, step);
         StepOutput out = read(step);
@@ -179,8 +179,35 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    /** Stages and enqueues a step, its result copies and its done event; tokens fed by the device when fedFrom is set. */
-    private LaunchedStep launch(List<SeqChunk> chunks, boolean[] greedyOnly, CUdeviceptr fedFrom) {
+    /**
+     * Every wanted row, in {@link StepBatch#logitTokens} order (prompt log-probabilities): run as an ordinary step
+     * (the rows are general in {@link StepInputs} and the lm_head), never from a graph nor a step launched ahead,
+     * and no step is launched ahead of it.
+     */
+    @Override
+    public synchronized float[][] forwardRows(List<SeqChunk> chunks) {
+        ctx.makeCurrent();
+        settle();
+        LaunchedStep step = launch(chunks, new boolean[chunks.size()], null, false);
+        await(step);
+        long t0 = System.nanoTime();
+        int vocab = model.config().vocabSize();
+        float[][] rows = new float[step.batch().logitTokens().length][];
+        FloatBuffer f = logitsHost.buffer().asFloatBuffer();
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new float[vocab];
+            f.get(i * vocab, rows[i]);
+        }
+        if (kernels.profile != null) kernels.profile.collect();
+        if (timeline != null) timeline.read(System.nanoTime() - t0);
+        return rows;
+    }
+
+    /**
+     * Stages and enqueues a step, its result copies and its done event; tokens fed by the device when fedFrom is set.
+     * A decode step may replay a graph when {@code mayGraph}.
+     */
+    private LaunchedStep launch(List<SeqChunk> chunks, boolean[] greedyOnly, CUdeviceptr fedFrom, boolean mayGraph) {
         int vocab = model.config().vocabSize();
         StepBatch b = StepBatch.of(chunks, vocab, config.blockSize(), forward.numBlocks);
         if (b.maxEnd() > maxPositions) {
@@ -190,7 +217,7 @@ public final class CudaBackend implements Backend {
         int n = b.size();
         int m = b.logitTokens().length;
         if (m > maxLogits) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, m + " sequences want logits; at most " + maxLogits);
+            throw new EngineException(ErrorCode.INVALID_PARAM, m + " logits rows are wanted in one step; at most " + maxLogits);
         }
         long t0 = System.nanoTime();
         if (timeline != null) timeline.stepStart();
@@ -198,7 +225,7 @@ public final class CudaBackend implements Backend {
         if (fedFrom != null) kernels.greedyTokens(fedFrom, inputs.tokens(), n);
         if (timeline != null) timeline.kernelsStart();
         long t1 = System.nanoTime();
-        boolean graphed = n == m && n == chunks.size() && graphs.covers(n);
+        boolean graphed = mayGraph && n == m && n == chunks.size() && graphs.covers(n);
         if (kernels.profile != null) {
             graphs.launchOnce(n, m);
         } else if (graphed) {
@@ -240,7 +267,7 @@ public final class CudaBackend implements Backend {
         if (next == null) return;
         boolean[] all = new boolean[next.size()];
         Arrays.fill(all, true);
-        ahead.launched(next, launch(next, all, forward.greedy));
+        ahead.launched(next, launch(next, all, forward.greedy, true));
     }
 
     /** Waits for a step's result copies. */

@@ -73,8 +73,15 @@ public final class CpuBackend implements Backend {
         StepBatch b = StepBatch.of(chunks, model.config().vocabSize(), config.blockSize(), config.numBlocks());
         float[][] logits = forward.forward(b);
         float[][] out = new float[chunks.size()][];
+        // a chunk's rows come in position order: its last one stays
         for (int i = 0; i < b.logitChunks().length; i++) out[b.logitChunks()[i]] = logits[i];
         return out;
+    }
+
+    /** Every row {@link DecoderForward} computed, in {@link StepBatch#logitTokens} order. */
+    @Override
+    public synchronized float[][] forwardRows(List<SeqChunk> chunks) {
+        return forward.forward(StepBatch.of(chunks, model.config().vocabSize(), config.blockSize(), config.numBlocks()));
     }
 
     @Override
