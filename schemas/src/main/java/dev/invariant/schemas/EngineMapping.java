@@ -1,12 +1,14 @@
 package dev.invariant.schemas;
 
 import dev.invariant.engine.sample.SamplingParams;
+import java.util.List;
 
 /**
  * The Avro {@link Sampling} record as the engine's {@link SamplingParams} and back: one mapping for every reader of an
  * {@code InferenceRequest} or a {@code Completion}'s sampling (the worker's intake, {@code invariant verify}'s
  * re-execution) and every writer of one (the CLI's requests, the worker's completions), so a new sampling field is
- * mapped once (docs/requests.md). Validation is the engine's, when the builder builds.
+ * mapped once (docs/requests.md). Validation is the engine's, when the builder builds. Also the log-probability
+ * fields: a request's {@code logprobs} / {@code prompt_logprobs} counts and a completion's entries.
  */
 public final class EngineMapping {
     private EngineMapping() {
@@ -45,5 +47,30 @@ public final class EngineMapping {
                 .setUseBeamSearch(p.useBeamSearch()).setLengthPenalty(p.lengthPenalty())
                 .setEarlyStopping(p.earlyStopping().wire)
                 .build();
+    }
+
+    /** A request's {@code logprobs} or {@code prompt_logprobs}: null (none) is the engine's -1; the range is checked by the engine's Request. */
+    public static int alternatives(Integer field) {
+        return field == null ? -1 : field;
+    }
+
+    /** The other way: -1 (none) is null. */
+    public static Integer alternativesField(int n) {
+        return n < 0 ? null : n;
+    }
+
+    /** A completion's {@code logprobs} / {@code prompt_logprobs} entries; null for none (the field's default). */
+    public static List<TokenLogprob> logprobs(List<dev.invariant.engine.api.TokenLogprob> lps) {
+        if (lps.isEmpty()) return null;
+        return lps.stream().map(lp -> new TokenLogprob(lp.tokenId(), lp.logprob(),
+                lp.top().stream().map(a -> new LogprobAlternative(a.tokenId(), a.logprob())).toList())).toList();
+    }
+
+    /** The engine's entries from a completion's (null: none): {@link #logprobs} gives them back equal. */
+    public static List<dev.invariant.engine.api.TokenLogprob> tokenLogprobs(List<TokenLogprob> lps) {
+        if (lps == null) return List.of();
+        return lps.stream().map(lp -> new dev.invariant.engine.api.TokenLogprob(lp.getTokenId(), lp.getLogprob(),
+                lp.getTop().stream().map(a -> new dev.invariant.engine.api.TokenLogprob.Alternative(a.getTokenId(),
+                        a.getLogprob())).toList())).toList();
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.engine.EngineException;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.SamplingParams.EarlyStopping;
 import java.util.List;
@@ -66,5 +68,32 @@ class EngineMappingTest {
         assertEquals(InferenceRequest.getClassSchema().getField("sampling").schema(), inCompletion);
         assertEquals(inCompletion.toString(true), InferenceRequest.getClassSchema().getField("sampling").schema()
                 .toString(true));
+    }
+
+    @Test
+    void logprobCountsMapNullToNoneAndBack() {
+        assertEquals(-1, EngineMapping.alternatives(null));
+        assertEquals(5, EngineMapping.alternatives(5));
+        assertEquals(null, EngineMapping.alternativesField(-1));
+        assertEquals(0, EngineMapping.alternativesField(0));
+        InferenceRequest r = InferenceRequest.newBuilder(Samples.request("r")).setPromptLogprobs(3).build();
+        assertEquals(3, r.getPromptLogprobs());
+        assertEquals(null, InferenceRequest.newBuilder(r).setPromptLogprobs(null).build().getPromptLogprobs());
+        EngineException e = assertThrows(EngineException.class, () -> new Request("r", Prompt.text("x"),
+                SamplingParams.builder().build(), 0L, -1, EngineMapping.alternatives(21)));
+        assertEquals("prompt_logprobs", e.param());
+    }
+
+    @Test
+    void logprobEntriesMapBothWays() {
+        var lps = List.of(new dev.invariant.engine.api.TokenLogprob(7, -0.25f,
+                        List.of(new dev.invariant.engine.api.TokenLogprob.Alternative(3, -0.125f))),
+                new dev.invariant.engine.api.TokenLogprob(9, -3.5f, List.of()));
+        List<TokenLogprob> record = EngineMapping.logprobs(lps);
+        assertEquals(7, record.getFirst().getTokenId());
+        assertEquals(-0.125f, record.getFirst().getTop().getFirst().getLogprob());
+        assertEquals(lps, EngineMapping.tokenLogprobs(record));
+        assertEquals(null, EngineMapping.logprobs(List.of()), "none is the field's null");
+        assertEquals(List.of(), EngineMapping.tokenLogprobs(null));
     }
 }

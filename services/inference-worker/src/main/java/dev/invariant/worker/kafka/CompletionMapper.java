@@ -2,13 +2,11 @@ package dev.invariant.worker.kafka;
 
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.api.GenerationResult;
-import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionError;
 import dev.invariant.schemas.EngineInfo;
 import dev.invariant.schemas.EngineMapping;
-import dev.invariant.schemas.LogprobAlternative;
 import dev.invariant.schemas.Timings;
 import dev.invariant.schemas.Usage;
 import dev.invariant.worker.engine.EngineService;
@@ -65,11 +63,12 @@ public final class CompletionMapper {
                 .setWorkerId(engine.workerId())
                 .setCreatedAt(Instant.now());
         if (params != null) b.setSampling(EngineMapping.record(params));
-        if (!g.logprobs().isEmpty()) b.setLogprobs(logprobs(g.logprobs()));
+        b.setLogprobs(EngineMapping.logprobs(g.logprobs()));
+        b.setPromptLogprobs(EngineMapping.logprobs(g.promptLogprobs()));
         if (!g.outputs().isEmpty()) {
             b.setOutputs(g.outputs().stream().map(o -> new dev.invariant.schemas.SequenceOutput(o.index(),
                     ints(o.tokenIds()), o.text(), o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(),
-                    o.logprobs().isEmpty() ? null : logprobs(o.logprobs()))).toList());
+                    EngineMapping.logprobs(o.logprobs()))).toList());
         }
         if (!g.ok()) {
             b.setError(CompletionError.newBuilder()
@@ -78,11 +77,6 @@ public final class CompletionMapper {
                     .build());
         }
         return b.build();
-    }
-
-    private static List<dev.invariant.schemas.TokenLogprob> logprobs(List<TokenLogprob> lps) {
-        return lps.stream().map(lp -> new dev.invariant.schemas.TokenLogprob(lp.tokenId(), lp.logprob(),
-                lp.top().stream().map(a -> new LogprobAlternative(a.tokenId(), a.logprob())).toList())).toList();
     }
 
     private static List<Integer> ints(int[] a) {

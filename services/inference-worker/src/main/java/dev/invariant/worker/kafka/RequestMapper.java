@@ -37,8 +37,8 @@ public final class RequestMapper {
                     + "': ask for it, or send the request to a worker running that profile");
         }
         long deadline = r.getDeadlineMs() == null ? 0L : r.getDeadlineMs().toEpochMilli();
-        int logprobs = r.getLogprobs() == null ? -1 : r.getLogprobs();
-        return new Request(r.getRequestId(), prompt(r), EngineMapping.sampling(r.getSampling()), deadline, logprobs);
+        return new Request(r.getRequestId(), prompt(r), EngineMapping.sampling(r.getSampling()), deadline,
+                EngineMapping.alternatives(r.getLogprobs()), EngineMapping.alternatives(r.getPromptLogprobs()));
     }
 
     private static Prompt prompt(InferenceRequest r) {
