@@ -38,7 +38,8 @@ final class CompletionJson {
         c.getBatchSizesSeen().forEach(b::add);
         o.putObject("usage").put("prompt_tokens", c.getUsage().getPromptTokens())
                 .put("completion_tokens", c.getUsage().getCompletionTokens());
-        if (c.getLogprobs() != null) logprobs(o, c.getLogprobs()); // the same shape as generate --format json
+        if (c.getLogprobs() != null) logprobs(o, "logprobs", c.getLogprobs()); // the same shape as generate --format json
+        if (c.getPromptLogprobs() != null) logprobs(o, "prompt_logprobs", c.getPromptLogprobs());
         if (c.getOutputs() != null) {
             ArrayNode outs = o.putArray("outputs");
             for (SequenceOutput s : c.getOutputs()) {
@@ -46,7 +47,7 @@ final class CompletionJson {
                 s.getTokenIds().forEach(so.putArray("token_ids")::add);
                 so.put("text", s.getText()).put("finish_reason", s.getFinishReason()).put("output_hash", s.getOutputHash())
                         .put("cumulative_logprob", s.getCumulativeLogprob());
-                if (s.getLogprobs() != null) logprobs(so, s.getLogprobs());
+                if (s.getLogprobs() != null) logprobs(so, "logprobs", s.getLogprobs());
             }
         }
         if (c.getSampling() != null) o.set("sampling", AvroJson.of(c.getSampling()));
@@ -58,8 +59,8 @@ final class CompletionJson {
         return o;
     }
 
-    private static void logprobs(ObjectNode o, List<TokenLogprob> lps) {
-        ArrayNode out = o.putArray("logprobs");
+    private static void logprobs(ObjectNode o, String field, List<TokenLogprob> lps) {
+        ArrayNode out = o.putArray(field);
         for (var lp : lps) {
             ArrayNode top = out.addObject().put("token_id", lp.getTokenId()).put("logprob", lp.getLogprob()).putArray("top");
             lp.getTop().forEach(a -> top.addObject().put("token_id", a.getTokenId()).put("logprob", a.getLogprob()));

@@ -75,7 +75,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (input.promptsFile != null) return PromptsFile.read(input.promptsFile, sampling, "req-");
         Prompt p = input.chat != null ? new Prompt.Chat(List.of(new ChatMessage("user", input.chat)))
                 : Prompt.text(input.prompt);
-        return List.of(new Request("req-0", p, sampling.builder().build(), 0L, sampling.logprobs()));
+        return List.of(new Request("req-0", p, sampling.builder().build(), 0L, sampling.logprobs(),
+                sampling.promptLogprobs()));
     }
 
     private void print(PrintStream out, GenerationResult r) {
@@ -87,6 +88,7 @@ final class GenerateCommand implements Callable<Integer> {
                     System.err.println("error: " + r.requestId() + ": " + r.error().describe());
                     return;
                 }
+                if (!r.promptLogprobs().isEmpty()) System.err.println(promptLogprobsLine(r));
                 if (r.outputs().isEmpty()) {
                     out.println(r.text());
                     System.err.println("[" + r.requestId() + "] finish=" + r.finishReason().wireName() + " tokens="
@@ -101,5 +103,15 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** "[id] prompt_logprobs 1:id=lp 2:id=lp ...": position, token and its log-probability (position 0 has none). */
+    private static String promptLogprobsLine(GenerationResult r) {
+        StringBuilder b = new StringBuilder("[").append(r.requestId()).append("] prompt_logprobs");
+        for (int i = 0; i < r.promptLogprobs().size(); i++) {
+            var lp = r.promptLogprobs().get(i);
+            b.append(' ').append(i + 1).append(':').append(lp.tokenId()).append('=').append(lp.logprob());
+        }
+        return b.toString();
     }
 }

@@ -84,7 +84,7 @@ final class ProduceCommand implements Callable<Integer> {
             for (Request r : base) {
                 String id = r.requestId().startsWith("cli-") ? r.requestId() + "-" + run + (repeat > 1 ? "-" + k : "")
                         : r.requestId() + (repeat > 1 ? "-" + k : "");
-                records.add(RequestRecords.of(new Request(id, r.prompt(), r.params(), 0L, r.logprobs()), model,
+                records.add(RequestRecords.of(new Request(id, r.prompt(), r.params(), 0L, r.logprobs(), r.promptLogprobs()), model,
                         numerics(), stream));
             }
         }

@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * Reads a prompts file: one request per line, either plain text or a JSON object in the request contract's JSON
  * form (docs/requests.md, the same fields and type rules as the HTTP API): one of {@code prompt},
  * {@code messages} or {@code prompt_token_ids}, an optional {@code request_id}, any sampling field, and
- * {@code logprobs} (N alternatives, as on Kafka), overriding the command-line values. Unlike the HTTP API, an
+ * {@code logprobs} and {@code prompt_logprobs} (N alternatives, as on Kafka), overriding the command-line values. Unlike the HTTP API, an
  * unknown field is an error: a misspelt {@code "temprature"} in a file of one's own should not be ignored.
  */
 final class PromptsFile {
@@ -49,7 +49,8 @@ final class PromptsFile {
 
     static Request parse(String line, SamplingOptions defaults, String defaultId) {
         if (!line.startsWith("{")) {
-            return new Request(defaultId, Prompt.text(line), defaults.builder().build(), 0L, defaults.logprobs());
+            return new Request(defaultId, Prompt.text(line), defaults.builder().build(), 0L, defaults.logprobs(),
+                    defaults.promptLogprobs());
         }
         JsonNode n;
         try {
@@ -67,7 +68,8 @@ final class PromptsFile {
         }
         String id = f.string("request_id").orElse(defaultId);
         return new Request(id, JsonRequests.prompt(f), JsonRequests.sampling(f, defaults.builder()), 0L,
-                f.integer("logprobs").orElse(defaults.logprobs()));
+                f.integer("logprobs").orElse(defaults.logprobs()),
+                f.has("prompt_logprobs") ? JsonRequests.promptLogprobs(f) : defaults.promptLogprobs());
     }
 
     private static Set<String> fields() {
@@ -75,6 +77,7 @@ final class PromptsFile {
         all.addAll(JsonRequests.PROMPT_FIELDS);
         all.add("request_id");
         all.add("logprobs");
+        all.add("prompt_logprobs");
         return all;
     }
 }

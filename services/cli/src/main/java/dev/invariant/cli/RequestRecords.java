@@ -20,7 +20,8 @@ public final class RequestRecords {
         InferenceRequest.Builder b = InferenceRequest.newBuilder()
                 .setRequestId(r.requestId()).setModel(model).setSampling(s).setNumericsProfile(profile)
                 .setStream(stream).setMetadata(Map.of("client", "invariant-cli"))
-                .setLogprobs(r.wantsLogprobs() ? r.logprobs() : null);
+                .setLogprobs(EngineMapping.alternativesField(r.logprobs()))
+                .setPromptLogprobs(EngineMapping.alternativesField(r.promptLogprobs()));
         switch (r.prompt()) {
             case Prompt.Text t -> b.setPrompt(t.text());
             case Prompt.Chat c -> b.setMessages(c.messages().stream()

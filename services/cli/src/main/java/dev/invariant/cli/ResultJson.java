@@ -39,6 +39,8 @@ final class ResultJson {
         ArrayNode sizes = o.putArray("batch_sizes_seen");
         r.batchSizes().forEach(sizes::add);
         if (!r.logprobs().isEmpty()) logprobs(o.putArray("logprobs"), r.logprobs());
+        // entry i is prompt token i + 1's: the first token has no context
+        if (!r.promptLogprobs().isEmpty()) logprobs(o.putArray("prompt_logprobs"), r.promptLogprobs());
         if (!r.outputs().isEmpty()) {
             ArrayNode outs = o.putArray("outputs");
             for (SequenceOutput s : r.outputs()) {

@@ -75,6 +75,17 @@ final class SamplingOptions {
         return logprobs == null ? -1 : logprobs;
     }
 
+    @Option(names = "--prompt-logprobs", paramLabel = "N",
+            description = "Also report each prompt token's log-probability (from the second token on) and the N (0-20)"
+                    + " most likely alternatives (vLLM's prompt_logprobs); the whole prompt is computed, no prefix-cache"
+                    + " hit; not part of the fingerprint.")
+    Integer promptLogprobs;
+
+    /** -1 when --prompt-logprobs was not given. */
+    int promptLogprobs() {
+        return promptLogprobs == null ? -1 : promptLogprobs;
+    }
+
     SamplingParams.Builder builder() {
         return SamplingParams.builder().maxTokens(maxTokens).temperature(temperature).topK(topK).topP(topP)
                 .minP(minP).repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty)

@@ -139,6 +139,27 @@ class GenerateCommandTest {
     }
 
     @Test
+    void promptLogprobsComeForEachPromptTokenAfterTheFirst(@TempDir Path dir) throws IOException {
+        JsonNode r = ResultJson.MAPPER.readTree(run(story("--max-tokens", "2", "--prompt-logprobs", "3",
+                "--format", "json")).out());
+        JsonNode lps = r.get("prompt_logprobs");
+        JsonNode prompt = r.get("prompt_token_ids");
+        assertEquals(prompt.size() - 1, lps.size(), r.toString());
+        for (int i = 0; i < lps.size(); i++) {
+            assertEquals(prompt.get(i + 1).asInt(), lps.get(i).get("token_id").asInt());
+            assertEquals(3, lps.get(i).get("top").size());
+        }
+        Path f = dir.resolve("prompts.jsonl");
+        Files.writeString(f, "{\"prompt\": \"Once upon a time\", \"max_tokens\": 2, \"prompt_logprobs\": 0}\n");
+        JsonNode fromFile = ResultJson.MAPPER.readTree(run("generate", "--model", stories().toString(),
+                "--prompts-file", f.toString(), "--format", "jsonl").out());
+        assertEquals(fromFile.get("prompt_token_ids").size() - 1, fromFile.get("prompt_logprobs").size());
+        Outcome bad = run(story("--prompt-logprobs", "21"));
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().contains("prompt_logprobs"), bad.err());
+    }
+
+    @Test
     void logprobsComeWithEachTokenAndItsAlternatives() throws IOException {
         JsonNode r = ResultJson.MAPPER.readTree(run(story("--max-tokens", "6", "--temperature", "0", "--logprobs", "2",
                 "--format", "json")).out());
