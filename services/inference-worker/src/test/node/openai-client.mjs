@@ -141,9 +141,31 @@ await check('a streamed request the engine refuses is an HTTP 400, not a 200 str
   rejects(client.completions.create({ ...base, max_tokens: 600, stream: true }), OpenAI.BadRequestError, 400,
     'PROMPT_TOO_LONG', 'max_tokens'));
 
-await check('echo with logprobs is a clear 400', () =>
-  rejects(client.completions.create({ ...base, echo: true, logprobs: 1 }), OpenAI.BadRequestError, 400,
-    'INVALID_PARAM', 'echo'));
+await check('token-id prompt scored with echo + logprobs, as lm-evaluation-harness asks', async () => {
+  const tokenized = await fetch(new URL('/tokenize', baseURL), { method: 'POST',
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, prompt: PROMPT }) });
+  const ids = (await tokenized.json()).tokens;
+  const r = await client.completions.create({ model, prompt: ids, echo: true, logprobs: 1, max_tokens: 1,
+    temperature: 0 });
+  const lp = r.choices[0].logprobs;
+  assert.equal(lp.tokens.length, ids.length + 1, 'the prompt tokens, then the generated one');
+  assert.equal(lp.token_logprobs[0], null);
+  assert.equal(lp.top_logprobs[0], null);
+  // Each prompt token's entry from its position's logits: the greedy answer to the prompt cut there has it whole.
+  const cut = await client.completions.create({ model, prompt: ids.slice(0, -1), max_tokens: 1, temperature: 0,
+    logprobs: 1 });
+  const last = ids.length - 1;
+  const greedy = cut.choices[0].logprobs;
+  const top = Object.values(greedy.top_logprobs[0]);
+  assert.equal(Math.max(...Object.values(lp.top_logprobs[last])), Math.max(...top));
+  if (greedy.tokens[0] === lp.tokens[last]) assert.equal(lp.token_logprobs[last], greedy.token_logprobs[0]);
+  assert.equal(lp.text_offset[0], 0);
+  assert.equal(r.usage.prompt_tokens, ids.length);
+});
+
+await check('echo with logprobs streamed is a clear 400', () =>
+  rejects(client.completions.create({ ...base, echo: true, logprobs: 1, stream: true }), OpenAI.BadRequestError,
+    400, 'INVALID_PARAM', 'echo'));
 
 await check('unknown model is a 404', () =>
   rejects(client.completions.create({ ...base, model: 'gpt-17' }), OpenAI.NotFoundError, 404,

@@ -27,22 +27,51 @@ final class OpenAiLogprobs {
     }
 
     private static ObjectNode completion(List<TokenLogprob> logprobs, IntFunction<String> tokenText, int offset) {
-        ObjectNode root = OpenAiResponses.JSON.createObjectNode();
-        ArrayNode tokens = root.putArray("tokens");
-        ArrayNode values = root.putArray("token_logprobs");
-        ArrayNode tops = root.putArray("top_logprobs");
-        ArrayNode offsets = root.putArray("text_offset");
-        for (TokenLogprob lp : logprobs) {
-            String text = tokenText.apply(lp.tokenId());
-            tokens.add(text);
-            values.add(lp.logprob());
-            ObjectNode top = tops.addObject();
-            for (TokenLogprob.Alternative a : lp.top()) top.put(tokenText.apply(a.tokenId()), a.logprob());
-            top.put(text, lp.logprob());
-            offsets.add(offset);
-            offset += text.length();
-        }
+        ObjectNode root = completionRoot();
+        for (TokenLogprob lp : logprobs) offset = add(root, lp, tokenText, offset);
         return root;
+    }
+
+    /**
+     * Completions' logprobs with the echoed prompt's tokens first, as OpenAI's legacy {@code echo} and vLLM give
+     * them: the first prompt token with {@code null} log-probability and alternatives (it has no context), the
+     * others from {@code promptLogprobs} (each with {@code n} alternatives), then the generated tokens. Offsets count
+     * the listed tokens' texts from 0, as vLLM counts them, so a BOS listed as {@code <s>} shifts the offsets
+     * after it by its length although the echoed text does not show it.
+     */
+    static ObjectNode echoed(int[] promptIds, List<TokenLogprob> promptLogprobs, int n, List<TokenLogprob> generated,
+                             IntFunction<String> tokenText) {
+        ObjectNode root = completionRoot();
+        String first = tokenText.apply(promptIds[0]);
+        ((ArrayNode) root.get("tokens")).add(first);
+        ((ArrayNode) root.get("token_logprobs")).addNull();
+        ((ArrayNode) root.get("top_logprobs")).addNull();
+        ((ArrayNode) root.get("text_offset")).add(0);
+        int offset = first.length();
+        for (TokenLogprob lp : promptLogprobs) offset = add(root, OpenAiPrompts.top(lp, n), tokenText, offset);
+        for (TokenLogprob lp : generated) offset = add(root, lp, tokenText, offset);
+        return root;
+    }
+
+    private static ObjectNode completionRoot() {
+        ObjectNode root = OpenAiResponses.JSON.createObjectNode();
+        root.putArray("tokens");
+        root.putArray("token_logprobs");
+        root.putArray("top_logprobs");
+        root.putArray("text_offset");
+        return root;
+    }
+
+    /** One token's entries; the offset after its text. */
+    private static int add(ObjectNode root, TokenLogprob lp, IntFunction<String> tokenText, int offset) {
+        String text = tokenText.apply(lp.tokenId());
+        ((ArrayNode) root.get("tokens")).add(text);
+        ((ArrayNode) root.get("token_logprobs")).add(lp.logprob());
+        ObjectNode top = ((ArrayNode) root.get("top_logprobs")).addObject();
+        for (TokenLogprob.Alternative a : lp.top()) top.put(tokenText.apply(a.tokenId()), a.logprob());
+        top.put(text, lp.logprob());
+        ((ArrayNode) root.get("text_offset")).add(offset);
+        return offset + text.length();
     }
 
     private static ObjectNode chat(List<TokenLogprob> logprobs, IntFunction<String> tokenText) {

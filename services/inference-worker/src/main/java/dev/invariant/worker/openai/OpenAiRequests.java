@@ -41,9 +41,13 @@ public final class OpenAiRequests {
      * @param model        the model name the caller gave (empty when none)
      * @param includeUsage {@code stream_options.include_usage}: a last chunk with the usage and no choices
      * @param echo         completions only: the prompt's text is put before the generated text
+     * @param promptLogprobs vLLM's {@code prompt_logprobs}: the alternatives its answer shows per prompt token, -1
+     *                     when not asked for (the engine request may compute more, for echo's logprobs)
+     * @param scoreOnly    completions' {@code echo} with {@code max_tokens} 0: the engine runs max_tokens 1 and the
+     *                     answer shows the prompt alone ({@link OpenAiPrompts#promptOnly})
      */
     public record Call(Kind kind, List<Request> requests, String model, boolean stream, boolean includeUsage,
-                       boolean echo) {
+                       boolean echo, int promptLogprobs, boolean scoreOnly) {
         public Call {
             requests = List.copyOf(requests);
         }
@@ -85,9 +89,13 @@ public final class OpenAiRequests {
         SamplingParams.Builder defaults = SamplingParams.builder().temperature(1f)
                 .maxTokens(kind == Kind.CHAT ? SamplingParams.UP_TO_CONTEXT : 16);
         SamplingParams params = JsonRequests.sampling(f, defaults);
+        boolean echo = kind == Kind.COMPLETION && f.bool("echo").orElse(false);
+        // OpenAI's legacy (and vLLM's) way to score a prompt: echo with max_tokens 0, which on completions can only be
+        // explicit (the default is 16). The engine generates one token that the answer does not show.
+        boolean scoreOnly = echo && params.maxTokens() == SamplingParams.UP_TO_CONTEXT;
+        if (scoreOnly) params = defaults.maxTokens(1).build();
         List<Prompt> prompts;
         int logprobs;
-        boolean echo = false;
         if (kind == Kind.CHAT) {
             refuseUnsupportedChat(f);
             prompts = List.of(JsonRequests.chat(f));
@@ -95,13 +103,8 @@ public final class OpenAiRequests {
         } else {
             prompts = JsonRequests.completionPrompts(f);
             logprobs = f.integer("logprobs").orElse(-1);
-            echo = f.bool("echo").orElse(false);
             if (f.has("suffix")) {
                 throw EngineException.invalid("suffix", "suffix (insertion) is not supported by this server");
-            }
-            if (echo && logprobs >= 0) {
-                throw EngineException.invalid("echo", "echo with logprobs would need the prompt's log-probabilities,"
-                        + " which this server does not compute: ask for one or the other");
             }
         }
         if (logprobs < -1 || logprobs > Request.MAX_LOGPROBS) {
@@ -109,11 +112,32 @@ public final class OpenAiRequests {
             throw EngineException.invalid(field, field + " must be between 0 and " + Request.MAX_LOGPROBS
                     + ", got " + logprobs);
         }
+        int shown = JsonRequests.promptLogprobs(f);
+        refuseStreamed(stream, echo && logprobs >= 0, shown >= 0);
+        // Echo's logprobs list the prompt's tokens too: one engine computation serves both, with the larger number of
+        // alternatives (the top N are a prefix of the top M ≥ N). A value below -1 goes to the Request to be refused.
+        int promptN = echo && logprobs >= 0 && shown >= -1 ? Math.max(shown, logprobs) : shown;
         List<Request> requests = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
-            requests.add(new Request(prompts.size() == 1 ? id : id + "-" + i, prompts.get(i), params, 0L, logprobs));
+            requests.add(new Request(prompts.size() == 1 ? id : id + "-" + i, prompts.get(i), params, 0L, logprobs,
+                    promptN));
         }
-        return new Call(kind, requests, model, stream, includeUsage, echo);
+        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly);
+    }
+
+    /**
+     * The prompt's log-probabilities are not streamed: they come with a prompt's result, after its tokens, while the
+     * echoed prompt is each choice's first chunk; holding every chunk back until then would stream nothing.
+     */
+    private static void refuseStreamed(boolean stream, boolean echoLogprobs, boolean promptLogprobs) {
+        if (stream && echoLogprobs) {
+            throw EngineException.invalid("echo", "echo with logprobs (the prompt's log-probabilities) is not streamed"
+                    + " by this server: send stream false, or leave out echo or logprobs");
+        }
+        if (stream && promptLogprobs) {
+            throw EngineException.invalid("prompt_logprobs", "prompt_logprobs is not streamed by this server: send"
+                    + " stream false, or leave out prompt_logprobs");
+        }
     }
 
     /** The {@code model} the caller named (empty when none), which must be the one this worker serves. */
@@ -138,7 +162,6 @@ public final class OpenAiRequests {
             Map.entry("include_stop_str_in_output", BooleanNode.FALSE),
             Map.entry("skip_special_tokens", BooleanNode.TRUE),
             Map.entry("spaces_between_special_tokens", BooleanNode.TRUE),
-            Map.entry("prompt_logprobs", NullNode.instance),
             Map.entry("truncate_prompt_tokens", NullNode.instance),
             Map.entry("allowed_token_ids", NullNode.instance),
             Map.entry("structured_outputs", NullNode.instance),

@@ -119,13 +119,20 @@ public class OpenAiResource {
         }
         Tokenizer tokenizer = engines.engine().tokenizer();
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
-        var answer = new Answer(kind, id, name, engines.systemFingerprint(), created,
-                call.request().wantsLogprobs(), call.includeUsage(), new TokenTexts(tokenizer));
+        int logprobs = call.request().logprobs();
+        var answer = new Answer(kind, id, name, engines.systemFingerprint(), created, logprobs >= 0,
+                call.includeUsage(), new TokenTexts(tokenizer), call.echo() ? logprobs : -1, call.promptLogprobs());
         List<String> echoes = call.requests().stream()
                 .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
         var params = call.request().params();
-        SseStream sse = call.stream() ? new SseStream(answer, echoes, params.n(), params.useBeamSearch()) : null;
+        // A prompt-only answer (echo, max_tokens 0) streams none of the token it runs: its choices come whole.
+        SseStream sse = call.stream()
+                ? new SseStream(answer, echoes, params.n(), params.useBeamSearch() || call.scoreOnly()) : null;
         List<CompletableFuture<Generations.Finished>> runs = submit(call, sse, arrived);
+        if (call.scoreOnly()) {
+            runs = runs.stream().map(run -> run.thenApply(f -> new Generations.Finished(
+                    OpenAiPrompts.promptOnly(f.result()), f.beforeEngineMs(), f.params()))).toList();
+        }
         return sse != null ? sse.answer(runs) : whole(answer, runs, echoes);
     }
 

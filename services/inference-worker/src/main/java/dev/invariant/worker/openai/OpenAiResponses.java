@@ -37,10 +37,14 @@ public final class OpenAiResponses {
     /**
      * What every body of one answer shares.
      *
-     * @param tokenText a token id's text, for log-probabilities
+     * @param tokenText      a token id's text, for log-probabilities
+     * @param echoLogprobs   completions' echo with logprobs N: the logprobs list the prompt's tokens first, each
+     *                       with N alternatives; -1 otherwise
+     * @param promptLogprobs vLLM's prompt_logprobs N ({@link OpenAiPrompts#vllm}): per choice on completions, at the
+     *                       top level on chat; -1 when not asked for
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
-                  boolean includeUsage, IntFunction<String> tokenText) {
+                  boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs) {
     }
 
     /**
@@ -57,10 +61,21 @@ public final class OpenAiResponses {
             } else {
                 choice.put("text", prefix + o.text());
             }
-            logprobs(a, choice, o.logprobs(), prefix.length());
+            if (a.echoLogprobs >= 0) {
+                choice.set("logprobs", OpenAiLogprobs.echoed(g.promptTokenIds(), g.promptLogprobs(), a.echoLogprobs,
+                        o.logprobs(), a.tokenText));
+            } else {
+                logprobs(a, choice, o.logprobs(), prefix.length());
+            }
             identity(choice, g, o);
+            if (a.kind == Kind.COMPLETION && a.promptLogprobs >= 0) {
+                choice.set("prompt_logprobs", OpenAiPrompts.vllm(g, a.promptLogprobs, a.tokenText));
+            }
         }
         root.set("usage", usage(List.of(g)));
+        if (a.kind == Kind.CHAT && a.promptLogprobs >= 0) {
+            root.set("prompt_logprobs", OpenAiPrompts.vllm(g, a.promptLogprobs, a.tokenText));
+        }
         return root;
     }
 

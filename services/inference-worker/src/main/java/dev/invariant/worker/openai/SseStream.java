@@ -57,7 +57,10 @@ final class SseStream implements StreamingOutput {
     private record Done(int prompt, GenerationResult result) {
     }
 
-    /** @param beams the requests are beam searches: their tokens are not streamed */
+    /**
+     * @param beams the requests' tokens are not streamed, each choice is sent whole at the end: beam searches, and
+     *              echo's prompt-only answers (max_tokens 0)
+     */
     SseStream(Answer answer, List<String> echoes, int n, boolean beams) {
         this.answer = answer;
         this.echoes = List.copyOf(echoes);

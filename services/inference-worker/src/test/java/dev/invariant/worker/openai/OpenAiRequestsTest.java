@@ -22,7 +22,6 @@ class OpenAiRequestsTest {
             Map.entry("include_stop_str_in_output", "true"),
             Map.entry("skip_special_tokens", "false"),
             Map.entry("spaces_between_special_tokens", "false"),
-            Map.entry("prompt_logprobs", "0"),
             Map.entry("truncate_prompt_tokens", "10"),
             Map.entry("allowed_token_ids", "[1, 2]"),
             Map.entry("structured_outputs", "{\"regex\": \"a+\"}"),
