@@ -16,19 +16,47 @@ import sys
 from collections import Counter
 
 
+INSN = re.compile(r"/\*([0-9a-f]{4,})\*/\s+(?:@!?U?P[T0-9]+\s+)?([A-Z][A-Z0-9_]*)([^;]*);")
+LABEL = re.compile(r"^(\.L_x_\d+):")
+ENDS = ("BRA", "BRX", "JMP", "JMX", "RET", "EXIT", "CALL")
+
+
 def blocks_of(sass, kernel):
+    """The kernel's basic blocks as (first address, Counter of opcodes), or None when the kernel is not there.
+    A block starts at the kernel's first instruction, at a branch target and after a branch."""
     # cuobjdump: "Function : NAME"; nvdisasm: "//----- .text.NAME -----"
     parts = re.split(r"\n\s*(?:Function : (\S+)|//-+ \.text\.(\S+) -+)", sass)
     for i in range(1, len(parts), 3):
-        name = parts[i] or parts[i + 1]
-        if name == kernel:
-            body = parts[i + 2]
-            out = []
-            for label, code in re.findall(r"(?:^|\n)(\.L_x_\d+|\.L_\d+|)\s*:?(.*?)(?=\n\.L_x?_?\d+:|\Z)", body, re.S):
-                ops = re.findall(r"/\*[0-9a-f]{4,}\*/\s+(?:@!?U?P[T0-9]+\s+)?([A-Z][A-Z0-9_]*)", code)
-                if ops:
-                    out.append((label or "(entry)", Counter(ops)))
-            return out
+        if (parts[i] or parts[i + 1]) != kernel:
+            continue
+        insns, labels = [], {}
+        pending = []
+        for line in parts[i + 2].split("\n"):
+            m = LABEL.match(line.strip())
+            if m:
+                pending.append(m.group(1))
+                continue
+            m = INSN.search(line)
+            if m:
+                addr = int(m.group(1), 16)
+                for name in pending:
+                    labels[name] = addr
+                pending = []
+                insns.append((addr, m.group(2), m.group(3)))
+        leaders = {insns[0][0]} if insns else set()
+        for k, (addr, op, args) in enumerate(insns):
+            if op in ENDS:
+                t = re.search(r"0x([0-9a-f]+)|`\((\.L_x_\d+)\)", args)
+                if t:
+                    leaders.add(int(t.group(1), 16) if t.group(1) else labels.get(t.group(2), -1))
+                if k + 1 < len(insns):
+                    leaders.add(insns[k + 1][0])
+        out = []
+        for addr, op, _ in insns:
+            if addr in leaders or not out:
+                out.append((f"0x{addr:04x}", Counter()))
+            out[-1][1][op] += 1
+        return out
     return None
 
 
