@@ -56,7 +56,7 @@ class NodeClientsIT {
     void kafkajsWithLibraryDefaultsDecodesEveryRecordOnEveryTopic() throws Exception {
         try (var clients = new Clients(); var completions = clients.completions()) {
             // Unseeded requests: their seeds derive from the ids, the values avsc used to refuse.
-            clients.send(Requests.text("node-greedy", "Once upon a time", 6).setLogprobs(2).build());
+            clients.send(Requests.text("node-greedy", "Once upon a time", 6).setLogprobs(2).setPromptLogprobs(3).build());
             clients.send(Requests.text("node-sampled", "Once upon a time", 6)
                     .setSampling(Sampling.newBuilder().setMaxTokens(6).setTemperature(0.8f).build()).build());
             clients.send(Requests.text("node-stream", "The cat", 4).setStream(true).build());
@@ -73,14 +73,14 @@ class NodeClientsIT {
             GenerationResult direct;
             try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
                 direct = e.generateAll(List.of(new Request("direct", new Prompt.Text("Once upon a time"),
-                        SamplingParams.greedy(6), 0L, 2)), (f, t, k) -> { }).getFirst();
+                        SamplingParams.greedy(6), 0L, 2, 3)), (f, t, k) -> { }).getFirst();
             }
-            List<TokenLogprob> kafka = java.get("node-greedy").getLogprobs().stream()
-                    .map(l -> new TokenLogprob(l.getTokenId(), l.getLogprob(), l.getTop().stream()
-                            .map(a -> new TokenLogprob.Alternative(a.getTokenId(), a.getLogprob())).toList()))
-                    .toList();
-            assertEquals(direct.logprobs(), kafka);
+            assertEquals(direct.logprobs(), engineLogprobs(java.get("node-greedy").getLogprobs()));
+            // The prompt's too (Completion.prompt_logprobs), from its second token on.
+            assertEquals(direct.promptTokenIds().length - 1, direct.promptLogprobs().size());
+            assertEquals(direct.promptLogprobs(), engineLogprobs(java.get("node-greedy").getPromptLogprobs()));
             assertNull(java.get("node-sampled").getLogprobs(), "only a request that asks gets logprobs");
+            assertNull(java.get("node-sampled").getPromptLogprobs(), "only a request that asks gets prompt logprobs");
 
             var run = NodeClients.run(List.of("node", "consume.js", clients.fixture.stack.bootstrapServers(),
                     clients.fixture.stack.ccompatUrl(), Topics.REQUESTS + "=node-:4", Topics.COMPLETIONS + "=node-:4",
@@ -109,6 +109,8 @@ class NodeClientsIT {
                 assertEquals(String.valueOf(c.getOutputHash()), n.get("output_hash").isNull() ? "null"
                         : n.get("output_hash").asText(), c.getRequestId());
                 assertEquals(c.getLogprobs() == null ? 0 : c.getLogprobs().size(), n.get("logprobs").size());
+                assertEquals(c.getPromptLogprobs() == null ? 0 : c.getPromptLogprobs().size(),
+                        n.get("prompt_logprobs").size(), c.getRequestId());
             }
             assertNull(java.get("node-sampled").getError());
             assertEquals("INVALID_PARAM", java.get("node-bad").getError().getCode());
@@ -122,5 +124,11 @@ class NodeClientsIT {
             assertEquals(List.of("id " + ours), reg.lines("id "));
             assertTrue(java.get("node-bad").getError().getMessage().contains("top_p"));
         }
+    }
+
+    /** A completion's log-probabilities read field by field (not through the worker's own mapping). */
+    private static List<TokenLogprob> engineLogprobs(List<dev.invariant.schemas.TokenLogprob> lps) {
+        return lps.stream().map(l -> new TokenLogprob(l.getTokenId(), l.getLogprob(), l.getTop().stream()
+                .map(a -> new TokenLogprob.Alternative(a.getTokenId(), a.getLogprob())).toList())).toList();
     }
 }
