@@ -1,10 +1,5 @@
 package dev.invariant.engine.backend.cuda;
 
-import static jcuda.driver.JCudaDriver.cuEventCreate;
-import static jcuda.driver.JCudaDriver.cuEventRecord;
-import static jcuda.driver.JCudaDriver.cuEventSynchronize;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
-
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
@@ -17,15 +12,10 @@ import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.ProgressListener;
-import dev.invariant.engine.sample.GreedyChoice;
 import java.lang.foreign.Arena;
-import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
 import java.util.Arrays;
 import java.util.List;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUevent;
-import jcuda.driver.CUevent_flags;
 
 /**
  * The CUDA backend: weights and the paged KV cache in device memory, one stream, the forward pass as kernels from
@@ -46,15 +36,9 @@ public final class CudaBackend implements Backend {
     private final Kernels kernels;
     private final CudaForward forward;
     private final StepGraphs graphs;
-    private final CudaContext.Pinned logitsHost;
-    /** Greedy choices of two steps in turn: one being read while the one launched ahead is copied. */
-    private final CudaContext.Pinned[] greedyHosts = new CudaContext.Pinned[2];
-    private final CUevent[] doneEvents = new CUevent[2];
-    private int greedyTurn;
+    private final StepResults results;
     private final Lookahead ahead;
     private final int maxLogits;
-    /** Time forward has spent waiting for the device (benchmarks split a step's host time with it). */
-    private long waitNanos;
     /** Where each step's time goes, while a benchmark asks (null otherwise). */
     private StepTimeline timeline;
 
@@ -63,55 +47,23 @@ public final class CudaBackend implements Backend {
         this.config = config;
         this.ctx = ctx;
         ModelConfig c = model.config();
-        int blockSize = config.blockSize();
-        KvCacheDtype kvDtype = config.kvCacheDtype().storage();
-        double fraction = config.gpuMemoryUtilization();
-        // Kernels index one layer's KV with 32-bit element offsets.
-        int maxBlocks = (int) Math.min(Integer.MAX_VALUE, Integer.MAX_VALUE / ((long) blockSize * c.kvDim()));
-        // The longest context served: what the cache holds, or (the cache sized by gpu_memory_utilization later) the
-        // context length requests are held to, cut to the cache once it is sized.
-        int context = config.maxModelLen() > 0 ? Math.min(config.maxModelLen(), c.maxPositionEmbeddings())
-                : c.maxPositionEmbeddings();
-        int limit = fraction > 0 ? context : (int) Math.min(c.maxPositionEmbeddings(), (long) config.numBlocks() * blockSize);
-        if (fraction == 0) checkKvTokens(c, config, kvDtype, maxBlocks);
+        CudaSizing sizing = CudaSizing.of(c, config);
+        int blockSize = sizing.blockSize();
+        if (sizing.fraction() == 0) sizing.checkKvTokens(ctx, c, config);
         this.maxLogits = config.maxNumSeqs();
-        int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
-        int maxBlocksPerSeq = (limit + blockSize - 1) / blockSize;
-        this.kernels = new Kernels(ctx, c.hiddenSize(), c.headDim(), limit, kvDtype);
-        int maxCols = Math.max(c.hiddenSize(), Math.max(c.qDim(), c.intermediateSize()));
-        ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels, maxTokens, maxCols);  // before the KV cache is sized
+        int maxTokens = sizing.maxTokens();
+        this.kernels = new Kernels(ctx, c.hiddenSize(), c.headDim(), sizing.limit(), sizing.kvDtype());
+        ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels, maxTokens, sizing.maxCols());  // before the KV cache is sized
         DeviceWeights weights = DeviceWeights.upload(ctx, kernels, profile, model.weights(), arena, progress);
-        this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * maxBlocksPerSeq);
-        this.forward = new CudaForward(ctx, c, weights, kernels, profile, fraction == 0 ? perBlock -> config.numBlocks()
-                : perBlock -> KvBudget.blocks(fraction, ctx.totalMemory(), ctx.totalMemory() - ctx.freeMemory(),
-                perBlock, maxBlocks), blockSize, kvDtype, limit, maxTokens, maxLogits);
-        this.maxPositions = (int) Math.min(limit, (long) forward.numBlocks * blockSize);
+        this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * sizing.maxBlocksPerSeq());
+        this.forward = new CudaForward(ctx, c, weights, kernels, profile, sizing.kvBlocks(ctx, config), blockSize,
+                sizing.kvDtype(), sizing.limit(), maxTokens, maxLogits);
+        this.maxPositions = (int) Math.min(sizing.limit(), (long) forward.numBlocks * blockSize);
         boolean useGraphs = !"false".equals(System.getProperty("invariant.cuda.graphs"));
         this.graphs = new StepGraphs(ctx, forward, inputs, useGraphs ? config.maxNumSeqs() : 0);
-        this.logitsHost = ctx.pinned(4L * maxLogits * c.vocabSize());
-        for (int i = 0; i < 2; i++) {
-            greedyHosts[i] = ctx.pinned(12L * maxLogits);
-            doneEvents[i] = new CUevent();
-            cuEventCreate(doneEvents[i], CUevent_flags.CU_EVENT_DISABLE_TIMING);
-        }
+        this.results = new StepResults(ctx, forward, c.vocabSize(), maxLogits);
         this.ahead = new Lookahead(useGraphs && !"false".equals(System.getProperty(LOOKAHEAD)), blockSize);
         ctx.synchronize();
-    }
-
-    /** A KV cache sized in tokens must fit the free memory and the kernels' 32-bit offsets. */
-    private void checkKvTokens(ModelConfig c, EngineConfig config, KvCacheDtype kvDtype, int maxBlocks) {
-        long tokens = config.numBlocks() * (long) config.blockSize();
-        long kv = CudaForward.kvBytes(c, config.numBlocks(), config.blockSize(), kvDtype);
-        long free = ctx.freeMemory();
-        if (kv > free * 0.9) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + tokens + " tokens needs "
-                    + kv / (1 << 20) + " MiB, the GPU has " + free / (1 << 20) + " MiB free: lower the KV cache tokens,"
-                    + " or size it by the GPU's memory with gpu_memory_utilization");
-        }
-        if (config.numBlocks() > maxBlocks) {
-            throw new EngineException(ErrorCode.INVALID_PARAM, "a KV cache of " + tokens + " tokens exceeds one layer's"
-                    + " 2^31 values on the GPU; lower the KV cache tokens");
-        }
     }
 
     /** Builds the backend on GPU 0 (CUDA_VISIBLE_DEVICES picks which), or explains why it cannot run here. */
@@ -170,12 +122,12 @@ public final class CudaBackend implements Backend {
         if (ahead.inFlight() && ahead.matches(chunks, greedyOnly)) {
             step = ahead.take();
         } else {
-            if (ahead.inFlight()) await(ahead.discard());
+            if (ahead.inFlight()) results.await(ahead.discard());
             step = launch(chunks, greedyOnly, null, true);
         }
         launchAhead(chunks, greedyOnly, step);
         StepOutput out = read(step);
-        if (ahead.inFlight()) ahead.fed(tokens(out.greedy()));
+        if (ahead.inFlight()) ahead.fed(Lookahead.tokens(out.greedy()));
         return out;
     }
 
@@ -189,15 +141,9 @@ public final class CudaBackend implements Backend {
         ctx.makeCurrent();
         settle();
         LaunchedStep step = launch(chunks, new boolean[chunks.size()], null, false);
-        await(step);
+        results.await(step);
         long t0 = System.nanoTime();
-        int vocab = model.config().vocabSize();
-        float[][] rows = new float[step.batch().logitTokens().length][];
-        FloatBuffer f = logitsHost.buffer().asFloatBuffer();
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = new float[vocab];
-            f.get(i * vocab, rows[i]);
-        }
+        float[][] rows = results.rows(step);
         if (kernels.profile != null) kernels.profile.collect();
         if (timeline != null) timeline.read(System.nanoTime() - t0);
         return rows;
@@ -233,31 +179,12 @@ public final class CudaBackend implements Backend {
         } else {
             forward.enqueue(inputs, n, m);
         }
-        int[] rows = b.logitChunks();
-        boolean anyGreedy = false;
-        for (int i = 0; i < m; ) {
-            if (greedyOnly[rows[i]]) {
-                anyGreedy = true;
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < m && !greedyOnly[rows[j]]) j++;
-            long at = 4L * i * vocab;
-            cuMemcpyDtoHAsync(logitsHost.pointer().withByteOffset(at), forward.logits.withByteOffset(at),
-                    4L * (j - i) * vocab, ctx.stream);
-            i = j;
-        }
-        greedyTurn ^= 1;
-        CudaContext.Pinned greedyHost = greedyHosts[greedyTurn];
-        if (anyGreedy) cuMemcpyDtoHAsync(greedyHost.pointer(), forward.greedy, 12L * m, ctx.stream);
-        CUevent done = doneEvents[greedyTurn];
-        cuEventRecord(done, ctx.stream);
+        LaunchedStep step = results.enqueue(b, chunks.size(), greedyOnly, graphed);
         if (timeline != null) {
             timeline.stepEnd();
             timeline.host(t1 - t0, System.nanoTime() - t1);
         }
-        return new LaunchedStep(b, chunks.size(), greedyOnly, greedyHost, done, graphed);
+        return step;
     }
 
     /** Queues the step that would follow {@code step} behind it, fed with its greedy tokens, when it may be. */
@@ -270,43 +197,14 @@ public final class CudaBackend implements Backend {
         ahead.launched(next, launch(next, all, forward.greedy, true));
     }
 
-    /** Waits for a step's result copies. */
-    private void await(LaunchedStep step) {
-        long t0 = System.nanoTime();
-        cuEventSynchronize(step.done());
-        waitNanos += System.nanoTime() - t0;
-    }
-
     /** Waits for a step and returns its rows: logits, or greedy choices for the greedy-only ones. */
     private StepOutput read(LaunchedStep step) {
-        await(step);
+        results.await(step);
         long t0 = System.nanoTime();
-        int vocab = model.config().vocabSize();
-        float[][] logits = new float[step.chunks()][];
-        GreedyChoice[] greedy = new GreedyChoice[step.chunks()];
-        int[] rows = step.batch().logitChunks();
-        FloatBuffer f = logitsHost.buffer().asFloatBuffer();
-        IntBuffer g = step.greedyHost().buffer().asIntBuffer();
-        for (int i = 0; i < rows.length; i++) {
-            int chunk = rows[i];
-            if (step.greedyOnly()[chunk]) {
-                greedy[chunk] = new GreedyChoice(g.get(3 * i), g.get(3 * i + 1), Float.intBitsToFloat(g.get(3 * i + 2)));
-            } else {
-                float[] row = new float[vocab];
-                f.get(i * vocab, row);
-                logits[chunk] = row;
-            }
-        }
+        StepOutput out = results.read(step);
         if (kernels.profile != null) kernels.profile.collect();
         if (timeline != null) timeline.read(System.nanoTime() - t0);
-        return new StepOutput(logits, greedy);
-    }
-
-    /** The greedy rows' tokens (a speculation needs every row greedy-only, so none is null then). */
-    private static int[] tokens(GreedyChoice[] greedy) {
-        int[] t = new int[greedy.length];
-        for (int i = 0; i < t.length; i++) t[i] = greedy[i] == null ? -1 : greedy[i].token();
-        return t;
+        return out;
     }
 
     /** Steps read from a launch ahead, and launches ahead discarded, since the backend opened. */
@@ -322,7 +220,7 @@ public final class CudaBackend implements Backend {
 
     /** Waits for a step launched ahead, if any, and drops it: before work that must find the stream idle. */
     private void settle() {
-        if (ahead.inFlight()) await(ahead.discard());
+        if (ahead.inFlight()) results.await(ahead.discard());
     }
 
     @Override
@@ -381,7 +279,7 @@ public final class CudaBackend implements Backend {
 
     /** Nanoseconds {@link #forward} has waited for the device since the backend opened. */
     synchronized long waitNanos() {
-        return waitNanos;
+        return results.waitNanos();
     }
 
     /** Decode batch sizes captured as CUDA graphs so far. */

@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend.cuda;
 
 import dev.invariant.engine.backend.SeqChunk;
+import dev.invariant.engine.sample.GreedyChoice;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,6 +70,13 @@ final class Lookahead {
         speculated = next;
         launched = handle;
         fed = null;
+    }
+
+    /** The greedy rows' tokens (a speculation needs every row greedy-only, so none is null then). */
+    static int[] tokens(GreedyChoice[] greedy) {
+        int[] t = new int[greedy.length];
+        for (int i = 0; i < t.length; i++) t[i] = greedy[i] == null ? -1 : greedy[i].token();
+        return t;
     }
 
     /** The tokens the step before the speculated one chose (what the device fed it), once the host has read them. */
