@@ -27,9 +27,9 @@ final class OpenAiLogprobs {
     }
 
     private static ObjectNode completion(List<TokenLogprob> logprobs, IntFunction<String> tokenText, int offset) {
-        ObjectNode root = completionRoot();
-        for (TokenLogprob lp : logprobs) offset = add(root, lp, tokenText, offset);
-        return root;
+        Columns c = new Columns();
+        for (TokenLogprob lp : logprobs) offset = c.add(lp, tokenText, offset);
+        return c.root;
     }
 
     /**
@@ -41,37 +41,37 @@ final class OpenAiLogprobs {
      */
     static ObjectNode echoed(int[] promptIds, List<TokenLogprob> promptLogprobs, int n, List<TokenLogprob> generated,
                              IntFunction<String> tokenText) {
-        ObjectNode root = completionRoot();
+        Columns c = new Columns();
         String first = tokenText.apply(promptIds[0]);
-        ((ArrayNode) root.get("tokens")).add(first);
-        ((ArrayNode) root.get("token_logprobs")).addNull();
-        ((ArrayNode) root.get("top_logprobs")).addNull();
-        ((ArrayNode) root.get("text_offset")).add(0);
+        c.tokens.add(first);
+        c.values.addNull();
+        c.tops.addNull();
+        c.offsets.add(0);
         int offset = first.length();
-        for (TokenLogprob lp : promptLogprobs) offset = add(root, OpenAiPrompts.top(lp, n), tokenText, offset);
-        for (TokenLogprob lp : generated) offset = add(root, lp, tokenText, offset);
-        return root;
+        for (TokenLogprob lp : promptLogprobs) offset = c.add(OpenAiPrompts.top(lp, n), tokenText, offset);
+        for (TokenLogprob lp : generated) offset = c.add(lp, tokenText, offset);
+        return c.root;
     }
 
-    private static ObjectNode completionRoot() {
-        ObjectNode root = OpenAiResponses.JSON.createObjectNode();
-        root.putArray("tokens");
-        root.putArray("token_logprobs");
-        root.putArray("top_logprobs");
-        root.putArray("text_offset");
-        return root;
-    }
+    /** Completions' four parallel lists, filled a token at a time. */
+    private static final class Columns {
+        final ObjectNode root = OpenAiResponses.JSON.createObjectNode();
+        final ArrayNode tokens = root.putArray("tokens");
+        final ArrayNode values = root.putArray("token_logprobs");
+        final ArrayNode tops = root.putArray("top_logprobs");
+        final ArrayNode offsets = root.putArray("text_offset");
 
-    /** One token's entries; the offset after its text. */
-    private static int add(ObjectNode root, TokenLogprob lp, IntFunction<String> tokenText, int offset) {
-        String text = tokenText.apply(lp.tokenId());
-        ((ArrayNode) root.get("tokens")).add(text);
-        ((ArrayNode) root.get("token_logprobs")).add(lp.logprob());
-        ObjectNode top = ((ArrayNode) root.get("top_logprobs")).addObject();
-        for (TokenLogprob.Alternative a : lp.top()) top.put(tokenText.apply(a.tokenId()), a.logprob());
-        top.put(text, lp.logprob());
-        ((ArrayNode) root.get("text_offset")).add(offset);
-        return offset + text.length();
+        /** One token's entries; the offset after its text. */
+        int add(TokenLogprob lp, IntFunction<String> tokenText, int offset) {
+            String text = tokenText.apply(lp.tokenId());
+            tokens.add(text);
+            values.add(lp.logprob());
+            ObjectNode top = tops.addObject();
+            for (TokenLogprob.Alternative a : lp.top()) top.put(tokenText.apply(a.tokenId()), a.logprob());
+            top.put(text, lp.logprob());
+            offsets.add(offset);
+            return offset + text.length();
+        }
     }
 
     private static ObjectNode chat(List<TokenLogprob> logprobs, IntFunction<String> tokenText) {

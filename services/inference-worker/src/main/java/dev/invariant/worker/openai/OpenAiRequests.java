@@ -93,7 +93,7 @@ public final class OpenAiRequests {
         // OpenAI's legacy (and vLLM's) way to score a prompt: echo with max_tokens 0, which on completions can only be
         // explicit (the default is 16). The engine generates one token that the answer does not show.
         boolean scoreOnly = echo && params.maxTokens() == SamplingParams.UP_TO_CONTEXT;
-        if (scoreOnly) params = defaults.maxTokens(1).build();
+        if (scoreOnly) params = params.withMaxTokens(1);
         List<Prompt> prompts;
         int logprobs;
         if (kind == Kind.CHAT) {
