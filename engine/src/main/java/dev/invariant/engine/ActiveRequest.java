@@ -26,14 +26,14 @@ final class ActiveRequest {
     final Sequence seq;
     final TokenListener listener;
     final Consumer<GenerationResult> sink;
-    /** Its token is its row's argmax and it wants no logprobs: a backend's greedy choice is all it needs. */
-    final boolean argmaxOnly;
+    /** From output position min_tokens on, its token is its raw row's argmax, and it wants no logprobs. */
+    private final boolean argmaxOnlyAfterMinTokens;
     /** Null unless the request asked for its prompt's log-probabilities. */
     final PromptLogprobs promptLogprobs;
     private final IncrementalDetokenizer detok;
     private final StopStrings stops;
     private final Set<Integer> endIds;
-    private final int maxStopLength;
+    private final Set<Integer> eosIds;
     private final StringBuilder text = new StringBuilder();
     private final List<TokenLogprob> logprobs = new ArrayList<>();
     private final Set<Integer> batchSizes = new TreeSet<>();
@@ -49,16 +49,25 @@ final class ActiveRequest {
         this.seq = seq;
         this.listener = listener;
         this.sink = sink;
-        this.argmaxOnly = Sampler.argmaxOnly(prepared.params()) && !prepared.request().wantsLogprobs();
+        this.argmaxOnlyAfterMinTokens = Sampler.argmaxOnly(prepared.params(), prepared.params().minTokens())
+                && !prepared.request().wantsLogprobs();
         this.arrivalNanos = arrivalNanos;
         int n = prepared.request().promptLogprobs();
         this.promptLogprobs = n >= 0 ? new PromptLogprobs(prepared.promptIds(), n) : null;
         this.detok = new IncrementalDetokenizer(tokenizer, true);
         this.stops = new StopStrings(prepared.params().stop());
-        this.maxStopLength = prepared.params().stop().stream().mapToInt(String::length).max().orElse(0);
         Set<Integer> ends = new java.util.HashSet<>(prepared.params().stopTokenIds());
         if (!prepared.params().ignoreEos()) ends.addAll(eosIds);
         this.endIds = Set.copyOf(ends);
+        this.eosIds = eosIds;
+    }
+
+    /**
+     * Whether this step's token is its row's argmax and it wants no logprobs, so that a backend's greedy choice is
+     * all it needs; a request with min_tokens becomes so once min_tokens tokens are out.
+     */
+    boolean argmaxOnly() {
+        return argmaxOnlyAfterMinTokens && seq.numOutputTokens() >= prepared.params().minTokens();
     }
 
     String requestId() {
@@ -66,7 +75,7 @@ final class ActiveRequest {
     }
 
     /**
-     * This step's token: the backend's greedy choice when it answered one ({@link #argmaxOnly}), else drawn from
+     * This step's token: the backend's greedy choice when it answered one ({@link #argmaxOnly()}), else drawn from
      * the logits row, which {@code observer} sees first.
      */
     int nextToken(float[] row, GreedyChoice choice, LogitsObserver observer) {
@@ -74,7 +83,7 @@ final class ActiveRequest {
         SamplingParams p = prepared.params();
         if (choice != null) return Sampler.greedy(choice, p, position, seq.tokens(), seq.promptLength());
         observer.onLogits(requestId(), position, row);
-        return Sampler.sample(row, p, p.seed(), position, seq.tokens(), seq.promptLength());
+        return Sampler.sample(row, p, p.seed(), position, seq.tokens(), seq.promptLength(), eosIds);
     }
 
     void onScheduled(int batchSize, long now) {
@@ -96,7 +105,9 @@ final class ActiveRequest {
         int before = text.length();
         text.append(detok.push(token));
         if (endIds.contains(token)) finish = FinishReason.STOP;
-        int cut = stops.firstMatch(text, Math.max(0, before - maxStopLength + 1));
+        // vLLM's StopChecker: no stop string counts until min_tokens tokens are out, and then only one that ends in
+        // this token's text, so a stop wholly inside the unchecked text before it never counts.
+        int cut = seq.numOutputTokens() < prepared.params().minTokens() ? -1 : stops.firstMatchEndingAfter(text, before);
         if (cut >= 0) {
             text.setLength(cut);
             finish = FinishReason.STOP;

@@ -62,6 +62,8 @@ final class BeamRequest {
         float[] logits;
         FinishReason finish;
         String text;
+        /** The length of the text of its first min_tokens - 1 tokens, in which no stop string counts (vLLM). */
+        int uncheckedText;
         double score;
 
         Beam(int[] output, float cumulative, List<TokenLogprob> logprobs) {
@@ -142,7 +144,7 @@ final class BeamRequest {
         }
         List<Beam> running = new ArrayList<>();
         List<Beam> all = new ArrayList<>(finished);
-        for (Candidate c : BeamSearch.candidates(rows, cumulative, histories, prompt, params)) {
+        for (Candidate c : BeamSearch.candidates(rows, cumulative, histories, prompt, params, eosIds)) {
             Beam parent = live.get(c.parent());
             Beam child = extend(parent, c);
             if (child.finish != null) all.add(child);
@@ -171,7 +173,11 @@ final class BeamRequest {
         }
         Beam child = new Beam(out, c.cumulativeLogprob(), lps);
         String text = tokenizer.decode(out, true);
-        int cut = stops.firstMatch(text, 0);
+        // As for one sequence (ActiveRequest): no stop string before min_tokens tokens are out, and none that ends
+        // within the text of the first min_tokens - 1; without min_tokens the whole text is searched.
+        child.uncheckedText = out.length == params.minTokens() - 1 ? text.length() : parent.uncheckedText;
+        int cut = out.length < params.minTokens() ? -1
+                : stops.firstMatchEndingAfter(text, Math.min(child.uncheckedText, text.length()));
         if (cut >= 0) {
             child.finish = FinishReason.STOP;
             text = text.substring(0, cut);

@@ -14,8 +14,6 @@ import dev.invariant.engine.schedule.ScheduledBatch;
 import dev.invariant.engine.schedule.Scheduler;
 import dev.invariant.engine.schedule.SchedulerConfig;
 import dev.invariant.engine.text.Tokenizer;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -60,10 +58,9 @@ public final class EngineCore implements AutoCloseable {
         this.scheduler = new Scheduler(new SchedulerConfig(config.maxNumSeqs(), config.maxTokensPerStep(),
                 config.prefillChunk(), config.maxWaiting(), backend.numBlocks(), backend.blockSize(),
                 config.prefixCaching()));
-        Set<Integer> eos = new HashSet<>(model.config().eosTokenIds());
-        eos.addAll(tokenizer.eosTokenIds());
         this.requests = new InFlight(scheduler, backend);
-        this.admission = new Admission(scheduler, requests, tokenizer, Set.copyOf(eos), backend, contextLength);
+        this.admission = new Admission(scheduler, requests, tokenizer, PreparedRequest.eosIds(model, tokenizer), backend,
+                contextLength);
         this.postprocess = new Postprocess(requests, backend, contextLength);
     }
 
@@ -214,14 +211,14 @@ public final class EngineCore implements AutoCloseable {
 
     /**
      * Per chunk, whether its row's greedy choice is all the engine needs: its request's token is the argmax alone,
-     * it wants no logprobs ({@link ActiveRequest#argmaxOnly}), it is no beam, and no observer is watching rows.
+     * it wants no logprobs ({@link ActiveRequest#argmaxOnly()}), it is no beam, and no observer is watching rows.
      */
     private boolean[] greedyOnly(ScheduledBatch batch) {
         boolean[] only = new boolean[batch.chunks().size()];
         if (!greedyOnBackend || observer != NO_OBSERVER) return only;
         for (int i = 0; i < only.length; i++) {
             ActiveRequest a = requests.active(batch.chunks().get(i).seq().seqId());
-            only[i] = a != null && a.argmaxOnly;
+            only[i] = a != null && a.argmaxOnly();
         }
         return only;
     }

@@ -5,10 +5,14 @@ import dev.invariant.engine.api.Request;
 import dev.invariant.engine.identity.Fingerprint;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
+import dev.invariant.engine.sample.LogitProcessors;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.Seeds;
 import dev.invariant.engine.text.ChatTemplate;
 import dev.invariant.engine.text.Tokenizer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A request after validation: its prompt token ids, its sampling parameters with the seed resolved, and its
@@ -39,7 +43,9 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
             }
         }
         SamplingParams p = r.params();
+        LogitProcessors.checkVocabulary(p, vocab);
         checkContext(ids.length, p.maxTokens(), context, promptField);
+        checkMinTokens(p, ids.length, context, model, tokenizer);
         if (p.maxTokens() == SamplingParams.UP_TO_CONTEXT) {
             // Resolved from the context length (the model's, or max_model_len), not the KV cache, so every worker
             // with the same max_model_len fingerprints it alike.
@@ -50,6 +56,34 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
         String fp = Fingerprint.of(model.weightsDigest(), model.configDigest(), tokenizer.digest(), profile, kvCacheDtype,
                 ids, resolved);
         return new PreparedRequest(r, ids, resolved, fp);
+    }
+
+    /** The ids that end a sequence unless ignore_eos: the model configuration's and the tokenizer's EOS ids. */
+    static Set<Integer> eosIds(Model model, Tokenizer tokenizer) {
+        Set<Integer> eos = new HashSet<>(model.config().eosTokenIds());
+        eos.addAll(tokenizer.eosTokenIds());
+        return Set.copyOf(eos);
+    }
+
+    /**
+     * min_tokens must be reachable: within the context (max_tokens "up to the context" is resolved after this), and
+     * not with allowed_token_ids that are all end ids, which min_tokens bans (no token could be generated).
+     */
+    private static void checkMinTokens(SamplingParams p, int promptTokens, int context, Model model,
+                                       Tokenizer tokenizer) {
+        if (p.minTokens() == 0) return;
+        if (promptTokens + (long) p.minTokens() > context) {
+            throw EngineException.invalid("min_tokens", "min_tokens " + p.minTokens() + " does not fit: the prompt has "
+                    + promptTokens + " tokens and this model's maximum context length is " + context
+                    + ": lower min_tokens to at most " + Math.max(0, context - promptTokens));
+        }
+        List<Integer> allowed = p.allowedTokenIds();
+        Set<Integer> eosIds = allowed == null ? Set.of() : eosIds(model, tokenizer);
+        if (allowed != null && allowed.stream().allMatch(id -> eosIds.contains(id) || p.stopTokenIds().contains(id))) {
+            throw EngineException.invalid("min_tokens", "every id in allowed_token_ids ends generation (an EOS or stop"
+                    + " token id), and min_tokens bans them until " + p.minTokens() + " tokens are out, so no token"
+                    + " could be generated: allow another token or drop min_tokens");
+        }
     }
 
     /**

@@ -223,6 +223,30 @@ class BadInputTest {
     }
 
     @Test
+    void logitBiasAllowedIdsAndMinTokensAreCheckedAgainstTheModel() {
+        Prompt once = Prompt.text("Once upon a time");
+        assertParam(SamplingParams.builder().logitBias(java.util.Map.of(512, 1f)).build(), "logit_bias");
+        assertParam(SamplingParams.builder().allowedTokenIds(List.of(3, 600)).build(), "allowed_token_ids");
+        // max_tokens 0 (the rest of the context) leaves min_tokens to the context rule: 512 - 5 prompt tokens.
+        GenerationResult tooMany = run(new Request("m", once, SamplingParams.builder().maxTokens(0).minTokens(600)
+                .build()));
+        assertError(tooMany, ErrorCode.INVALID_PARAM);
+        assertEquals("min_tokens", tooMany.error().param());
+        assertTrue(tooMany.error().getMessage().contains("lower min_tokens to at most 507"), tooMany.error().getMessage());
+        // Only EOS (2) and a stop token allowed, both banned before min_tokens: nothing could be generated.
+        assertParam(SamplingParams.builder().minTokens(1).stopTokenIds(List.of(9)).allowedTokenIds(List.of(2, 9))
+                .build(), "min_tokens");
+        assertTrue(run(new Request("ok", once, SamplingParams.builder().maxTokens(4).minTokens(1)
+                .allowedTokenIds(List.of(2, 9, 10)).build())).ok());
+    }
+
+    private static void assertParam(SamplingParams p, String param) {
+        GenerationResult r = run(new Request("p", Prompt.text("Once upon a time"), p));
+        assertError(r, ErrorCode.INVALID_PARAM);
+        assertEquals(param, r.error().param(), r.error().getMessage());
+    }
+
+    @Test
     void chatOnAModelWithoutATemplate() {
         assertError(run(new Request("c", new Prompt.Chat(List.of(new dev.invariant.engine.text.ChatMessage("user", "hi"))),
                 SamplingParams.greedy(4))), ErrorCode.INVALID_PARAM);

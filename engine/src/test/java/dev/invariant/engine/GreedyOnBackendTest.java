@@ -1,5 +1,6 @@
 package dev.invariant.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +46,13 @@ class GreedyOnBackendTest {
         List<Run.Arrival> a = new ArrayList<>(Run.greedyMix(new Random(5), 24, Math.min(vocab, 4096), 24, 12, 6));
         a.add(new Run.Arrival(2, new Request("beams", Prompt.text("Once upon a time"), SamplingParams.builder()
                 .useBeamSearch(true).n(1).bestOf(2).maxTokens(6).ignoreEos(true).build())));
+        // Greedy requests whose token is not their raw row's argmax (not while min_tokens holds EOS off): rows.
+        a.add(new Run.Arrival(1, new Request("biased", Prompt.text("Once upon a time"), SamplingParams.builder()
+                .maxTokens(6).logitBias(Map.of(300, 100f)).build())));
+        a.add(new Run.Arrival(1, new Request("allowed", Prompt.text("Once upon a time"), SamplingParams.builder()
+                .maxTokens(6).allowedTokenIds(List.of(301, 302)).build())));
+        a.add(new Run.Arrival(3, new Request("min-tokens", Prompt.text("The dog"), SamplingParams.builder()
+                .maxTokens(10).minTokens(5).build())));
         List<String> ids = a.stream().map(x -> x.request().requestId()).toList();
         Run on = Run.withGreedyOnBackend(true, config(model), a);
         Run off = Run.withGreedyOnBackend(false, config(model), a);
@@ -54,6 +62,9 @@ class GreedyOnBackendTest {
         assertEquals(0, observed.greedyChoices, "an observer gets every row");
         assertTrue(on.maxBatchSeen > 8, "steps mixed many requests");
         Run.assertSameBits(off, on, ids, model + " greedy on backend");
+        assertArrayEquals(new int[] {300, 300, 300, 300, 300, 300}, on.results.get("biased").tokenIds(),
+                "the biased token, not the row's argmax");
+        for (int t : on.results.get("allowed").tokenIds()) assertTrue(t == 301 || t == 302, "allowed: " + t);
         for (String id : ids) {
             assertEquals(observed.results.get(id).outputHash(), on.results.get(id).outputHash(), id + " observed");
         }

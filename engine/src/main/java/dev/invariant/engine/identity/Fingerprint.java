@@ -95,7 +95,34 @@ public final class Fingerprint {
             // n samples: the same request with another n returns other outputs (output 0 is the same sample).
             w.string("samples").i32(p.n());
         }
+        logitProcessors(w, p);
         return Sha256.hex(w.bytes());
+    }
+
+    /**
+     * logit_bias, min_tokens and allowed_token_ids, each tagged and only when set, so that requests without them keep
+     * the fingerprint they always had: biases in ascending id order, allowed ids sorted without repeats (a set).
+     */
+    static void logitProcessors(CanonicalWriter w, SamplingParams p) {
+        if (!p.logitBias().isEmpty()) {
+            w.string("logit_bias").i32(p.logitBias().size());
+            p.logitBias().forEach((id, bias) -> w.i32(id).f32(bias));
+        }
+        if (p.minTokens() != 0) w.string("min_tokens").i32(p.minTokens());
+        if (p.allowedTokenIds() != null) {
+            w.string("allowed_token_ids").ints(p.allowedTokenIds().stream().mapToInt(Integer::intValue).sorted()
+                    .distinct().toArray());
+        }
+    }
+
+    /**
+     * The bytes {@link #logitProcessors} appends (none when the three are unset), for encodings of other namespaces
+     * that carry the same fields the same way (the audit's, docs/identity.md).
+     */
+    public static byte[] logitProcessorFields(SamplingParams p) {
+        CanonicalWriter w = new CanonicalWriter();
+        logitProcessors(w, p);
+        return w.bytes();
     }
 
     /**

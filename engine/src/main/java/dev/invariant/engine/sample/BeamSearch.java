@@ -6,6 +6,7 @@ import dev.invariant.engine.sample.SamplingParams.EarlyStopping;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The arithmetic and the orders of beam search (docs/sampling.md, "Beam search"): vLLM 0.4's algorithm with every
@@ -38,23 +39,27 @@ public final class BeamSearch {
     /**
      * The {@code 2 × width} best extensions over all live beams, in {@link #ORDER} (vLLM keeps twice the width so
      * that beams ending now cannot starve the running ones). Each beam contributes its own best {@code 2 × width}
-     * tokens (log-probability descending, id ascending), a superset of its share of the result.
+     * tokens (log-probability descending, id ascending), a superset of its share of the result, less those it cannot
+     * generate (log-probability -infinity: outside allowed_token_ids, or an end id before min_tokens).
      *
      * @param logits       each live beam's raw logits for its next position
      * @param cumulative   each live beam's cumulative log-probability
-     * @param histories    each live beam's prompt then output ids (for the penalties)
+     * @param histories    each live beam's prompt then output ids (for the penalties and min_tokens)
+     * @param eosIds       the model's EOS ids, which min_tokens bans
      */
     public static List<Candidate> candidates(List<float[]> logits, float[] cumulative, List<int[]> histories,
-                                             int promptLength, SamplingParams p) {
+                                             int promptLength, SamplingParams p, Set<Integer> eosIds) {
         int keep = 2 * p.beamWidth();
         List<Candidate> all = new ArrayList<>();
         for (int beam = 0; beam < logits.size(); beam++) {
-            float[] row = checked(logits.get(beam));
-            float[] penalised = Penalties.apply(row, p, histories.get(beam), promptLength);
+            int[] history = histories.get(beam);
+            float[] processed = LogitProcessors.apply(checked(logits.get(beam)), p, eosIds,
+                    history.length - promptLength);
+            float[] penalised = Penalties.apply(processed, p, history, promptLength);
             double logZ = Logprobs.logZ(penalised);
             for (int id : Logprobs.topIds(penalised, Math.min(keep, penalised.length))) {
                 float lp = (float) (penalised[id] - logZ);
-                all.add(new Candidate(beam, id, lp, cumulative[beam] + lp));
+                if (lp != Float.NEGATIVE_INFINITY) all.add(new Candidate(beam, id, lp, cumulative[beam] + lp));
             }
         }
         all.sort(ORDER);

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Log-probabilities from the raw logits a token was sampled from (before penalties, temperature and filters:
- * the model's own distribution, as vLLM reports by default). A pure function of the logits' bits: the sum runs
+ * Log-probabilities from the raw logits a token was sampled from (before logit_bias, allowed_token_ids, min_tokens,
+ * penalties, temperature and filters: the model's own distribution, as vLLM reports by default). A pure function of the logits' bits: the sum runs
  * over ids in increasing order in double precision, and exp/log are {@link StrictMath}'s (fdlibm, the same bits on
  * every JVM and CPU), so log-probabilities are as batch-invariant and reproducible as the tokens themselves.
  */

@@ -2,6 +2,7 @@ package dev.invariant.engine.sample;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import java.util.Set;
 
 /**
  * Chooses each output token (docs/sampling.md). The choice is a pure function of (logits, params, seed,
@@ -19,11 +20,13 @@ public final class Sampler {
      * @param position     output position, >= 0
      * @param history      prompt ids followed by the ids generated so far
      * @param promptLength how many leading entries of {@code history} are the prompt
+     * @param eosIds       the model's EOS ids, which {@code min_tokens} bans with {@code stop_token_ids}
      */
     public static int sample(float[] logits, SamplingParams p, long seed, int position, int[] history,
-                             int promptLength) {
+                             int promptLength, Set<Integer> eosIds) {
         validate(logits, position, history, promptLength);
-        float[] penalised = Penalties.apply(logits, p, history, promptLength);
+        float[] processed = LogitProcessors.apply(logits, p, eosIds, position);
+        float[] penalised = Penalties.apply(processed, p, history, promptLength);
         if (p.isGreedy()) return argmax(penalised);
         float temperature = p.temperature();
         float[] scaled = new float[penalised.length];
@@ -39,12 +42,19 @@ public final class Sampler {
         return Candidates.from(scaled, p.topK(), p.topP(), p.minP()).draw(uniform(seed, position));
     }
 
+    /** {@link #sample} for a model without EOS ids (min_tokens then bans stop_token_ids only). */
+    public static int sample(float[] logits, SamplingParams p, long seed, int position, int[] history,
+                             int promptLength) {
+        return sample(logits, p, seed, position, history, promptLength, Set.of());
+    }
+
     /**
-     * Whether the token of a request with these parameters is its row's argmax and nothing else (greedy, no penalty:
-     * {@link Penalties#apply} is then the identity), so that a backend may answer a {@link GreedyChoice} for it.
+     * Whether the token of a request with these parameters at output {@code position} is its raw row's argmax and
+     * nothing else (greedy, no penalty, no logit_bias or allowed_token_ids, min_tokens reached: steps 1 and 2 of
+     * docs/sampling.md are then the identity), so that a backend may answer a {@link GreedyChoice} for it.
      */
-    public static boolean argmaxOnly(SamplingParams p) {
-        return p.isGreedy() && !Penalties.active(p);
+    public static boolean argmaxOnly(SamplingParams p, int position) {
+        return p.isGreedy() && !Penalties.active(p) && !LogitProcessors.active(p, position);
     }
 
     /**
@@ -52,8 +62,9 @@ public final class Sampler {
      * where {@link #argmaxOnly} holds: the same checks, the same errors, the same token by definition.
      */
     public static int greedy(GreedyChoice choice, SamplingParams p, int position, int[] history, int promptLength) {
-        if (!argmaxOnly(p)) {
-            throw new IllegalArgumentException("a greedy choice answers greedy requests without penalties only");
+        if (!argmaxOnly(p, position)) {
+            throw new IllegalArgumentException("a greedy choice answers greedy requests whose raw row's argmax is"
+                    + " the token (no penalty, bias, allowed ids or pending min_tokens) only");
         }
         checkFinite(choice.notFiniteId(), choice.notFiniteValue());
         checkContext(position, history, promptLength);

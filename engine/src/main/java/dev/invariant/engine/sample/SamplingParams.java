@@ -3,6 +3,7 @@ package dev.invariant.engine.sample;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +31,11 @@ import java.util.function.Supplier;
  *                          min_p disabled, top_p 1)
  * @param lengthPenalty     beam score = cumulative log-probability / length^lengthPenalty; 1 unless beam search
  * @param earlyStopping     when a beam search stops (vLLM's early_stopping True, False or "never")
+ * @param logitBias         OpenAI's logit_bias: token id → bias in [-100, 100], added to that token's raw logit
+ *                          (docs/sampling.md, step 1); empty: none. Iterates in ascending id order
+ * @param minTokens         vLLM's min_tokens: before this many tokens are out, EOS and stop_token_ids cannot be
+ *                          generated and stop strings are not checked; 0 disables; at most max_tokens
+ * @param allowedTokenIds   vLLM's allowed_token_ids: only these ids can be generated; null: every id
  */
 public record SamplingParams(
         float temperature,
@@ -48,7 +54,10 @@ public record SamplingParams(
         Integer bestOf,
         boolean useBeamSearch,
         float lengthPenalty,
-        EarlyStopping earlyStopping) {
+        EarlyStopping earlyStopping,
+        Map<Integer, Float> logitBias,
+        int minTokens,
+        List<Integer> allowedTokenIds) {
 
     /** vLLM's early_stopping: {@code true}, {@code false} or {@code "never"}; the wire spelling is {@link #wire}. */
     public enum EarlyStopping {
@@ -98,6 +107,9 @@ public record SamplingParams(
         if (earlyStopping == null) earlyStopping = EarlyStopping.FALSE;
         if (bestOf == null) bestOf = n;
         checkBeams(n, bestOf, useBeamSearch, lengthPenalty, earlyStopping, temperature, topK, topP, minP);
+        logitBias = LogitProcessors.checkedBias(logitBias);
+        allowedTokenIds = LogitProcessors.checkedAllowed(allowedTokenIds);
+        LogitProcessors.checkMinTokens(minTokens, maxTokens);
     }
 
     /** vLLM's rules (_verify_args, _verify_beam_search, _verify_non_beam_search), with its messages' meaning. */
@@ -146,15 +158,21 @@ public record SamplingParams(
     public static final int UP_TO_CONTEXT = 0;
 
     public SamplingParams withMaxTokens(int n) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
-                frequencyPenalty, n, seed, stop, stopTokenIds, ignoreEos, this.n, bestOf, useBeamSearch, lengthPenalty,
-                earlyStopping);
+        return toBuilder().maxTokens(n).build();
     }
 
     public SamplingParams withSeed(long s) {
-        return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
-                frequencyPenalty, maxTokens, s, stop, stopTokenIds, ignoreEos, n, bestOf, useBeamSearch, lengthPenalty,
-                earlyStopping);
+        return toBuilder().seed(s).build();
+    }
+
+    /** A builder holding these parameters. */
+    public Builder toBuilder() {
+        return builder().temperature(temperature).topK(topK).topP(topP).minP(minP)
+                .repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty)
+                .frequencyPenalty(frequencyPenalty).maxTokens(maxTokens).seed(seed).stop(stop)
+                .stopTokenIds(stopTokenIds).ignoreEos(ignoreEos).n(n).bestOf(bestOf).useBeamSearch(useBeamSearch)
+                .lengthPenalty(lengthPenalty).earlyStopping(earlyStopping).logitBias(logitBias).minTokens(minTokens)
+                .allowedTokenIds(allowedTokenIds);
     }
 
     public static Builder builder() {
@@ -180,6 +198,9 @@ public record SamplingParams(
         private boolean useBeamSearch;
         private float lengthPenalty = 1f;
         private EarlyStopping earlyStopping = EarlyStopping.FALSE;
+        private Map<Integer, Float> logitBias = Map.of();
+        private int minTokens;
+        private List<Integer> allowedTokenIds;
 
         public Builder temperature(float v) { temperature = v; return this; }
         public Builder topK(int v) { topK = v; return this; }
@@ -198,11 +219,14 @@ public record SamplingParams(
         public Builder useBeamSearch(boolean v) { useBeamSearch = v; return this; }
         public Builder lengthPenalty(float v) { lengthPenalty = v; return this; }
         public Builder earlyStopping(EarlyStopping v) { earlyStopping = v; return this; }
+        public Builder logitBias(Map<Integer, Float> v) { logitBias = v; return this; }
+        public Builder minTokens(int v) { minTokens = v; return this; }
+        public Builder allowedTokenIds(List<Integer> v) { allowedTokenIds = v; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
                     frequencyPenalty, maxTokens, seed, stop, stopTokenIds, ignoreEos, n, bestOf, useBeamSearch,
-                    lengthPenalty, earlyStopping);
+                    lengthPenalty, earlyStopping, logitBias, minTokens, allowedTokenIds);
         }
     }
 }

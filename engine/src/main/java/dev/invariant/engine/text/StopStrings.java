@@ -3,6 +3,7 @@ package dev.invariant.engine.text;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import java.util.List;
+import java.util.function.ToIntFunction;
 
 /**
  * Stop-string matching over generated text that arrives in deltas. A stop may span several deltas, so a
@@ -40,11 +41,25 @@ public final class StopStrings {
      * starts first wins (the text is cut there), whichever stop it is.
      */
     public int firstMatch(CharSequence text, int searchFrom) {
-        int from = Math.max(0, searchFrom);
+        return earliest(text, stop -> searchFrom);
+    }
+
+    /**
+     * {@link #firstMatch} among the matches that end after {@code previousLength}, in the text that came since: each
+     * stop is searched from {@code previousLength - its length + 1} (vLLM's window). For text checked after every
+     * delta this is {@code firstMatch(text, previousLength - maxLength() + 1)}; it differs when earlier deltas were not
+     * checked (min_tokens), where a stop wholly inside them must not count.
+     */
+    public int firstMatchEndingAfter(CharSequence text, int previousLength) {
+        return earliest(text, stop -> previousLength - stop.length() + 1);
+    }
+
+    /** The earliest start of a match, each stop searched from {@code from.applyAsInt(stop)} (at least 0) on. */
+    private int earliest(CharSequence text, ToIntFunction<String> from) {
         int best = -1;
         for (String stop : stops) {
             int end = best < 0 ? text.length() : Math.min(text.length(), best - 1 + stop.length());
-            int at = indexOf(text, stop, from, end);
+            int at = indexOf(text, stop, Math.max(0, from.applyAsInt(stop)), end);
             if (at >= 0 && (best < 0 || at < best)) best = at;
         }
         return best;

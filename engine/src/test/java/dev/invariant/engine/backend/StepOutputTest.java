@@ -85,7 +85,10 @@ class StepOutputTest {
         for (SamplingParams p : List.of(SamplingParams.builder().temperature(0.5f).build(),
                 SamplingParams.builder().repetitionPenalty(1.1f).build(),
                 SamplingParams.builder().presencePenalty(0.1f).build(),
-                SamplingParams.builder().frequencyPenalty(-0.1f).build())) {
+                SamplingParams.builder().frequencyPenalty(-0.1f).build(),
+                SamplingParams.builder().logitBias(java.util.Map.of(0, 1f)).build(),
+                SamplingParams.builder().allowedTokenIds(List.of(1)).build(),
+                SamplingParams.builder().minTokens(1).build())) {
             assertThrows(IllegalArgumentException.class, () -> Sampler.greedy(c, p, 0, HISTORY, 1), p.toString());
         }
         EngineException e = assertThrows(EngineException.class, () -> Sampler.greedy(c, GREEDY, -1, HISTORY, 1));

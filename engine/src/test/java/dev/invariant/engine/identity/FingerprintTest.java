@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -155,6 +156,28 @@ class FingerprintTest {
         // n 1 writes no samples field: the fingerprint every such request always had.
         assertEquals(fingerprint(SamplingParams.builder().maxTokens(64).temperature(0.8f).seed(7L)
                 .stop(List.of("Observation:")).build()), fingerprint(samples.n(1).build()));
+    }
+
+    @Test
+    void logitBiasMinTokensAndAllowedIdsAppendOnlyWhenSet() {
+        // Printed by the Python function in docs/identity.md with logit_bias={50: -100.0, 7: 0.1}, min_tokens=3,
+        // allowed=[9, 7, 50]; without them the fingerprint is the one every such request always had (above).
+        assertEquals("7b747a7df286eaa888fefb7f5be2af0cfa435ff2365ff0bcf5f663daa837d604", fingerprint(base()
+                .logitBias(Map.of(50, -100f, 7, 0.1f)).minTokens(3).allowedTokenIds(List.of(9, 7, 50)).build()));
+        assertEquals("653b6ffa5cc9bf3b089cc33489dc09aca6d2a8481dd8510f31f7dd03ae027a82", fingerprint(base()
+                .logitBias(Map.of()).minTokens(0).allowedTokenIds(null).build()));
+        List<UnaryOperator<SamplingParams.Builder>> changes = List.of(
+                b -> b.logitBias(Map.of(5, 1f)), b -> b.logitBias(Map.of(5, 1.5f)), b -> b.logitBias(Map.of(6, 1f)),
+                b -> b.logitBias(Map.of(5, 1f, 6, 1f)), b -> b.logitBias(Map.of(5, 0f)), b -> b.minTokens(1),
+                b -> b.minTokens(2), b -> b.allowedTokenIds(List.of(1)), b -> b.allowedTokenIds(List.of(1, 2)),
+                b -> b.allowedTokenIds(List.of(5)).minTokens(1));
+        Set<String> seen = new HashSet<>();
+        seen.add(fingerprint(base().build()));
+        for (var change : changes) assertTrue(seen.add(fingerprint(change.apply(base()).build())));
+        assertEquals(fingerprint(base().allowedTokenIds(List.of(1, 2)).build()),
+                fingerprint(base().allowedTokenIds(List.of(2, 1, 1)).build()), "allowed ids act as a set");
+        assertEquals(fingerprint(base().logitBias(Map.of(5, 0f)).build()),
+                fingerprint(base().logitBias(Map.of(5, -0f)).build()), "-0 and +0 add alike");
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.sample.BeamSearch.Candidate;
 import dev.invariant.engine.sample.SamplingParams.EarlyStopping;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The orders and formulas of beam search, on hand-made logits whose answers are worked out here. */
@@ -23,7 +24,7 @@ class BeamSearchTest {
         // beams, and tokens 1 and 3 tie within a beam. Order: value desc, token asc, beam asc.
         float[] row = {0f, 2f, 1f, 2f, -1f};
         List<Candidate> c = BeamSearch.candidates(List.of(row, row.clone()), new float[] {-1f, -1f},
-                List.of(new int[] {7}, new int[] {7}), 1, beams(2));
+                List.of(new int[] {7}, new int[] {7}), 1, beams(2), Set.of());
         assertEquals(4, c.size(), "2 x width candidates");
         int[][] expected = {{1, 0}, {1, 1}, {3, 0}, {3, 1}};
         for (int i = 0; i < 4; i++) {
@@ -37,7 +38,7 @@ class BeamSearchTest {
         float[] a = {3f, 0f, 0f};
         float[] b = {0f, 0f, 5f};
         List<Candidate> c = BeamSearch.candidates(List.of(a, b), new float[] {-0.5f, -4f},
-                List.of(new int[] {1}, new int[] {1}), 1, beams(1));
+                List.of(new int[] {1}, new int[] {1}), 1, beams(1), Set.of());
         // Independently: log-softmax of {3,0,0} at 0 is 3 - ln(e^3 + 2); of {0,0,5} at 2 is 5 - ln(e^5 + 2).
         float lpA = (float) (3 - Math.log(Math.exp(3) + 2));
         float lpB = (float) (5 - Math.log(Math.exp(5) + 2));

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class SamplerTest {
     private static final int[] NO_HISTORY = {};
 
-    private static float[] randomLogits(long seed, int vocab) {
+    static float[] randomLogits(long seed, int vocab) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] logits = new float[vocab];
         for (int i = 0; i < vocab; i++) logits[i] = (float) (rnd.nextGaussian() * 3);

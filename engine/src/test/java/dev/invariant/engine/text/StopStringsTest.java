@@ -85,6 +85,25 @@ class StopStringsTest {
     }
 
     @Test
+    void matchesEndingAfterTheCheckedTextOnly() {
+        var stops = new StopStrings(List.of("ab", "wxyz"));
+        // "ab" ends inside the first 4 characters (text not checked, as under min_tokens): it never counts.
+        assertEquals(-1, stops.firstMatchEndingAfter("zzabc", 4));
+        assertEquals(2, stops.firstMatch("zzabc", 4 - stops.maxLength() + 1), "the window of the longest stop");
+        assertEquals(2, stops.firstMatchEndingAfter("zzabc", 3), "ends in the new text");
+        assertEquals(1, stops.firstMatchEndingAfter("zwxyzab", 4), "the earliest start wins");
+        assertEquals(0, stops.firstMatchEndingAfter("ab", -7));
+        // After every delta checked, it is the streamer's window.
+        for (String text : new String[] {"qwxyab", "abwxyz", "xxwxyzab", "aab"}) {
+            for (int before = 0; before <= text.length(); before++) {
+                if (stops.firstMatch(text.substring(0, before), 0) >= 0) continue;
+                assertEquals(stops.firstMatch(text, before - stops.maxLength() + 1),
+                        stops.firstMatchEndingAfter(text, before), text + " after " + before);
+            }
+        }
+    }
+
+    @Test
     void noStopsNeverMatchAndHoldNothing() {
         var stops = new StopStrings(List.of());
         assertEquals(-1, stops.firstMatch("anything", 0));
