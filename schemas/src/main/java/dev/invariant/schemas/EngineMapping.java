@@ -1,7 +1,10 @@
 package dev.invariant.schemas;
 
+import dev.invariant.engine.sample.LogitProcessors;
 import dev.invariant.engine.sample.SamplingParams;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Avro {@link Sampling} record as the engine's {@link SamplingParams} and back: one mapping for every reader of an
@@ -33,6 +36,9 @@ public final class EngineMapping {
                 .useBeamSearch(s.getUseBeamSearch())
                 .lengthPenalty(s.getLengthPenalty())
                 .earlyStopping(SamplingParams.EarlyStopping.parse(s.getEarlyStopping().toString()))
+                .logitBias(LogitProcessors.logitBias(s.getLogitBias()))
+                .minTokens(s.getMinTokens())
+                .allowedTokenIds(s.getAllowedTokenIds())
                 .build();
     }
 
@@ -46,7 +52,17 @@ public final class EngineMapping {
                 .setN(p.n()).setBestOf(p.bestOf() == p.n() ? null : p.bestOf())
                 .setUseBeamSearch(p.useBeamSearch()).setLengthPenalty(p.lengthPenalty())
                 .setEarlyStopping(p.earlyStopping().wire)
+                .setLogitBias(logitBiasField(p.logitBias()))
+                .setMinTokens(p.minTokens())
+                .setAllowedTokenIds(p.allowedTokenIds())
                 .build();
+    }
+
+    /** logit_bias as Avro's map (string keys, as in JSON): the decimal token id to its binary32 bias. */
+    private static Map<String, Float> logitBiasField(Map<Integer, Float> bias) {
+        Map<String, Float> out = new LinkedHashMap<>();
+        bias.forEach((id, b) -> out.put(Integer.toString(id), b));
+        return out;
     }
 
     /** A request's {@code logprobs} or {@code prompt_logprobs}: null (none) is the engine's -1; the range is checked by the engine's Request. */

@@ -11,6 +11,7 @@ import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.SamplingParams.EarlyStopping;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The Avro Sampling record as the engine's parameters: beam search's fields, their defaults and their checks. */
@@ -58,6 +59,31 @@ class EngineMappingTest {
                 .setEarlyStopping("never").build();
         assertEquals(beams, EngineMapping.record(EngineMapping.sampling(beams)));
         assertEquals(EngineMapping.sampling(s), EngineMapping.sampling(EngineMapping.record(EngineMapping.sampling(s))));
+    }
+
+    @Test
+    void logitBiasMinTokensAndAllowedIdsMapByNameAndBack() {
+        Sampling s = Sampling.newBuilder().setLogitBias(Map.of("50256", -100f, "13", 0.1f)).setMinTokens(4)
+                .setMaxTokens(20).setAllowedTokenIds(List.of(13, 9, 50256)).build();
+        SamplingParams p = EngineMapping.sampling(s);
+        assertEquals(Map.of(13, 0.1f, 50256, -100f), p.logitBias());
+        assertEquals(4, p.minTokens());
+        assertEquals(List.of(13, 9, 50256), p.allowedTokenIds());
+        assertEquals(p, EngineMapping.sampling(EngineMapping.record(p)));
+        assertEquals(Map.of("13", 0.1f, "50256", -100f), EngineMapping.record(p).getLogitBias());
+        Sampling none = Sampling.newBuilder().build();
+        assertEquals(Map.of(), none.getLogitBias(), "default: no bias");
+        assertEquals(0, none.getMinTokens());
+        assertEquals(null, none.getAllowedTokenIds());
+        assertEquals(none, EngineMapping.record(EngineMapping.sampling(none)));
+        assertEquals("logit_bias", assertThrows(EngineException.class, () -> EngineMapping.sampling(
+                Sampling.newBuilder().setLogitBias(Map.of("x1", 1f)).build())).param());
+        assertEquals("logit_bias", assertThrows(EngineException.class, () -> EngineMapping.sampling(
+                Sampling.newBuilder().setLogitBias(Map.of("1", Float.NaN)).build())).param());
+        assertEquals("min_tokens", assertThrows(EngineException.class, () -> EngineMapping.sampling(
+                Sampling.newBuilder().setMinTokens(17).build())).param());
+        assertEquals("allowed_token_ids", assertThrows(EngineException.class, () -> EngineMapping.sampling(
+                Sampling.newBuilder().setAllowedTokenIds(List.of()).build())).param());
     }
 
     @Test

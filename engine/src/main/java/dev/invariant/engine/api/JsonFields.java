@@ -3,7 +3,9 @@ package dev.invariant.engine.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.invariant.engine.EngineException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -59,16 +61,35 @@ public final class JsonFields {
         });
     }
 
-    /** A number as the float32 the engine computes with. */
+    /** A number as the float32 the engine computes with: the binary64 JSON number rounded once to binary32. */
     public Optional<Float> number(String name) {
+        return value(name).map(v -> toFloat(v, name, name));
+    }
+
+    /**
+     * An object whose values are numbers (OpenAI's {@code logit_bias}), in the object's key order, each value as
+     * {@link #number} reads one; wrong types are errors naming {@code name}.
+     */
+    public Optional<Map<String, Float>> numberMap(String name, String expected) {
         return value(name).map(v -> {
-            if (!v.isNumber()) throw wrongType(name, "a number", v);
-            double d = v.doubleValue();
-            if (!Double.isFinite(d) || Math.abs(d) > Float.MAX_VALUE) {
-                throw EngineException.invalid(prefix + name, "'" + prefix + name + "' is out of range: " + v);
-            }
-            return (float) d;
+            if (!v.isObject()) throw wrongType(name, expected, v);
+            Map<String, Float> out = new LinkedHashMap<>();
+            v.properties().forEach(e -> out.put(e.getKey(), toFloat(e.getValue(), name, name + "[\"" + e.getKey()
+                    + "\"]")));
+            return out;
         });
+    }
+
+    /** @param field the field the error names ({@code param}); @param shown the value's place in the message */
+    private float toFloat(JsonNode v, String field, String shown) {
+        if (!v.isNumber()) {
+            throw EngineException.invalid(prefix + field, "'" + prefix + shown + "' must be a number, got " + describe(v));
+        }
+        double d = v.doubleValue();
+        if (!Double.isFinite(d) || Math.abs(d) > Float.MAX_VALUE) {
+            throw EngineException.invalid(prefix + field, "'" + prefix + shown + "' is out of range: " + v);
+        }
+        return (float) d;
     }
 
     public Optional<Integer> integer(String name) {

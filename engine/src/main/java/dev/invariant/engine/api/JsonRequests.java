@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.sample.LogitProcessors;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.SamplingParams.EarlyStopping;
 import dev.invariant.engine.text.ChatMessage;
@@ -14,8 +15,9 @@ import java.util.Set;
 /**
  * The request contract's JSON mapping, shared by the OpenAI-compatible API and the CLI's JSONL prompts files, so
  * a field means the same thing, with the same name and type rules, wherever JSON is written (docs/requests.md).
- * Field names are OpenAI's, plus vLLM's sampling extensions ({@code top_k}, {@code min_p},
- * {@code repetition_penalty}, {@code stop_token_ids}, {@code ignore_eos}, and beam search's {@code n}, {@code best_of},
+ * Field names are OpenAI's (with {@code logit_bias}), plus vLLM's sampling extensions ({@code top_k}, {@code min_p},
+ * {@code repetition_penalty}, {@code stop_token_ids}, {@code ignore_eos}, {@code min_tokens},
+ * {@code allowed_token_ids}, and beam search's {@code n}, {@code best_of},
  * {@code use_beam_search}, {@code length_penalty}, {@code early_stopping}) and Invariant's {@code prompt_token_ids}.
  * Defaults come from the caller's builder: each front door has its own (OpenAI's temperature 1, the CLI's options).
  */
@@ -24,7 +26,7 @@ public final class JsonRequests {
     public static final Set<String> SAMPLING_FIELDS = Set.of("temperature", "top_p", "top_k", "min_p",
             "repetition_penalty", "presence_penalty", "frequency_penalty", "max_tokens", "max_completion_tokens",
             "seed", "stop", "stop_token_ids", "ignore_eos", "n", "best_of", "use_beam_search", "length_penalty",
-            "early_stopping");
+            "early_stopping", "logit_bias", "min_tokens", "allowed_token_ids");
     /**
      * vLLM engine arguments that people put in requests; they configure the worker, not a request, so a request that
      * carries one is refused with the worker property to set instead (docs/configuration.md).
@@ -64,6 +66,10 @@ public final class JsonRequests {
         f.stringOrStrings("stop").ifPresent(b::stop);
         f.integers("stop_token_ids").ifPresent(b::stopTokenIds);
         f.bool("ignore_eos").ifPresent(b::ignoreEos);
+        f.numberMap("logit_bias", "an object mapping token ids to biases, e.g. {\"50256\": -100}")
+                .ifPresent(m -> b.logitBias(LogitProcessors.logitBias(m)));
+        f.integer("min_tokens").ifPresent(b::minTokens);
+        f.integers("allowed_token_ids").ifPresent(b::allowedTokenIds);
         f.integer("n").ifPresent(b::n);
         f.integer("best_of").ifPresent(b::bestOf);
         f.number("length_penalty").ifPresent(b::lengthPenalty);
@@ -100,6 +106,12 @@ public final class JsonRequests {
         if (!p.stop().isEmpty()) p.stop().forEach(body.putArray("stop")::add);
         if (!p.stopTokenIds().isEmpty()) p.stopTokenIds().forEach(body.putArray("stop_token_ids")::add);
         if (p.ignoreEos()) body.put("ignore_eos", true);
+        if (!p.logitBias().isEmpty()) {
+            ObjectNode bias = body.putObject("logit_bias");
+            p.logitBias().forEach((id, b) -> bias.put(Integer.toString(id), b));
+        }
+        if (p.minTokens() != d.minTokens()) body.put("min_tokens", p.minTokens());
+        if (p.allowedTokenIds() != null) p.allowedTokenIds().forEach(body.putArray("allowed_token_ids")::add);
         if (p.n() != d.n()) body.put("n", p.n());
         if (p.bestOf() != p.n()) body.put("best_of", p.bestOf());
         if (p.useBeamSearch()) body.put("use_beam_search", true);

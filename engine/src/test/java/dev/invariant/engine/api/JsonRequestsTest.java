@@ -57,7 +57,21 @@ class JsonRequestsTest {
             "{\"kv_cache_dtype\": \"fp8_e5m2\"}     | kv_cache_dtype",
             "{\"gpu_memory_utilization\": 0.95}     | gpu_memory_utilization",
             "{\"max_model_len\": 10000}             | max_model_len",
-            "{\"quantization\": \"gptq\"}           | quantization"})
+            "{\"quantization\": \"gptq\"}           | quantization",
+            "{\"logit_bias\": [[5, 1]]}             | logit_bias",
+            "{\"logit_bias\": {\"5\": \"1\"}}         | logit_bias",
+            "{\"logit_bias\": {\"5\": 100.5}}       | logit_bias",
+            "{\"logit_bias\": {\"5\": 1e39}}        | logit_bias",
+            "{\"logit_bias\": {\"five\": 1}}        | logit_bias",
+            "{\"logit_bias\": {\"-5\": 1}}          | logit_bias",
+            "{\"logit_bias\": {\"5\": 1, \"05\": 2}} | logit_bias",
+            "{\"min_tokens\": -1}                   | min_tokens",
+            "{\"min_tokens\": 1.5}                  | min_tokens",
+            "{\"min_tokens\": 17}                   | min_tokens",
+            "{\"allowed_token_ids\": []}            | allowed_token_ids",
+            "{\"allowed_token_ids\": 5}             | allowed_token_ids",
+            "{\"allowed_token_ids\": [\"5\"]}       | allowed_token_ids[0]",
+            "{\"allowed_token_ids\": [-2]}          | allowed_token_ids"})
     void aWrongValueIsAnInvalidParamNamingTheField(String json, String param) {
         EngineException e = assertThrows(EngineException.class, () -> sampling(json));
         assertEquals(ErrorCode.INVALID_PARAM, e.code());
@@ -79,6 +93,20 @@ class JsonRequestsTest {
         assertEquals(SamplingParams.EarlyStopping.TRUE,
                 sampling("{\"use_beam_search\": true, \"early_stopping\": true}").earlyStopping());
         assertEquals(3, sampling("{\"use_beam_search\": true, \"n\": 3}").beamWidth(), "best_of defaults to n");
+    }
+
+    @Test
+    void logitBiasMinTokensAndAllowedIdsMapByOpenAisAndVllmsNames() throws Exception {
+        SamplingParams p = sampling("{\"logit_bias\": {\"50256\": -100, \"13\": 0.1}, \"min_tokens\": 4,"
+                + " \"allowed_token_ids\": [9, 13, 50256, 13]}");
+        assertEquals(java.util.Map.of(13, (float) 0.1, 50256, -100f), p.logitBias(), "(float) of the binary64 number");
+        assertEquals(List.of(13, 50256), List.copyOf(p.logitBias().keySet()), "in id order");
+        assertEquals(4, p.minTokens());
+        assertEquals(List.of(9, 13, 50256, 13), p.allowedTokenIds(), "as given");
+        SamplingParams none = sampling("{\"logit_bias\": null, \"min_tokens\": null, \"allowed_token_ids\": null}");
+        assertEquals(SamplingParams.builder().temperature(1f).maxTokens(16).build(), none);
+        assertEquals(SamplingParams.builder().temperature(1f).maxTokens(16).build(), sampling("{\"logit_bias\": {}}"));
+        assertTrue(JsonRequests.SAMPLING_FIELDS.containsAll(List.of("logit_bias", "min_tokens", "allowed_token_ids")));
     }
 
     @Test
@@ -137,7 +165,9 @@ class JsonRequestsTest {
                         .stopTokenIds(List.of(2, 9)).ignoreEos(true).build(),
                 SamplingParams.builder().useBeamSearch(true).n(2).bestOf(4).lengthPenalty(0.8f)
                         .earlyStopping(SamplingParams.EarlyStopping.NEVER).maxTokens(12).build(),
-                SamplingParams.builder().useBeamSearch(true).n(3).earlyStopping(SamplingParams.EarlyStopping.TRUE).build());
+                SamplingParams.builder().useBeamSearch(true).n(3).earlyStopping(SamplingParams.EarlyStopping.TRUE).build(),
+                SamplingParams.builder().logitBias(java.util.Map.of(7, 0.1f, 50256, -100f, 3, 1e-7f)).minTokens(5)
+                        .allowedTokenIds(List.of(7, 3, 50256)).build());
         for (SamplingParams p : cases) {
             var body = JsonRequests.write(p, JSON.createObjectNode());
             // Read with other defaults than the engine's (OpenAI's temperature 1, another max_tokens): only what

@@ -29,7 +29,8 @@ class HttpFuzzIT {
             "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "\"" + "z".repeat(5000) + "\""};
     private static final String[] FIELDS = {"model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "seed",
             "stop", "n", "logprobs", "echo", "stream", "messages", "min_p", "repetition_penalty", "stop_token_ids",
-            "ignore_eos", "logit_bias", "unknown_field", "stream_options", "user", "top_logprobs", "presence_penalty"};
+            "ignore_eos", "logit_bias", "unknown_field", "stream_options", "user", "top_logprobs", "presence_penalty",
+            "min_tokens", "allowed_token_ids"};
 
     @Test
     void hostileBodiesGetOpenAiShapedAnswersAndNeverAServerError() throws Exception {

@@ -2,7 +2,6 @@ package dev.invariant.worker.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
-import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.invariant.engine.EngineException;
@@ -157,13 +156,11 @@ public final class OpenAiRequests {
      * with several is always told about the same one.
      */
     private static final Map<String, JsonNode> VLLM_ONLY = new TreeMap<>(Map.ofEntries(
-            Map.entry("min_tokens", IntNode.valueOf(0)),
             Map.entry("bad_words", JsonNodeFactory.instance.arrayNode()),
             Map.entry("include_stop_str_in_output", BooleanNode.FALSE),
             Map.entry("skip_special_tokens", BooleanNode.TRUE),
             Map.entry("spaces_between_special_tokens", BooleanNode.TRUE),
             Map.entry("truncate_prompt_tokens", NullNode.instance),
-            Map.entry("allowed_token_ids", NullNode.instance),
             Map.entry("structured_outputs", NullNode.instance),
             Map.entry("guided_json", NullNode.instance),
             Map.entry("guided_regex", NullNode.instance),
@@ -187,12 +184,12 @@ public final class OpenAiRequests {
             Map.entry("documents", NullNode.instance)));
 
     /**
-     * Features a client would otherwise believe were honoured: tools, structured output, logit bias, vLLM's
-     * extensions. Refused with a 400 naming the field rather than silently ignored; their empty or neutral forms pass.
+     * Features a client would otherwise believe were honoured: tools, structured output, vLLM's extensions. Refused
+     * with a 400 naming the field rather than silently ignored; their empty or neutral forms pass.
      */
     static void refuseUnsupported(JsonFields f) {
         refuseUnlessNeutral(VLLM_ONLY, f);
-        for (String name : new String[] {"tools", "functions", "logit_bias"}) {
+        for (String name : new String[] {"tools", "functions"}) {
             f.value(name).ifPresent(v -> {
                 if (!v.isEmpty()) throw EngineException.invalid(name, "'" + name + "' is not supported by this server");
             });

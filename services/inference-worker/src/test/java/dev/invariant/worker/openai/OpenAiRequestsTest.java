@@ -17,13 +17,11 @@ class OpenAiRequestsTest {
 
     /** Each vLLM-only parameter with a value vLLM would act on. */
     private static final Map<String, String> HONOURED_BY_VLLM = Map.ofEntries(
-            Map.entry("min_tokens", "5"),
             Map.entry("bad_words", "[\"dragon\"]"),
             Map.entry("include_stop_str_in_output", "true"),
             Map.entry("skip_special_tokens", "false"),
             Map.entry("spaces_between_special_tokens", "false"),
             Map.entry("truncate_prompt_tokens", "10"),
-            Map.entry("allowed_token_ids", "[1, 2]"),
             Map.entry("structured_outputs", "{\"regex\": \"a+\"}"),
             Map.entry("guided_json", "{\"type\": \"object\"}"),
             Map.entry("guided_regex", "\"a+\""),
@@ -34,7 +32,6 @@ class OpenAiRequestsTest {
 
     /** What clients send when they mean "not used": the defaults, and null. */
     private static final Map<String, String> NEUTRAL = Map.of(
-            "min_tokens", "0",
             "bad_words", "[]",
             "include_stop_str_in_output", "false",
             "skip_special_tokens", "true",
@@ -62,7 +59,6 @@ class OpenAiRequestsTest {
             String neutral = NEUTRAL.get(name);
             if (neutral != null) check("{\"" + name + "\": " + neutral + "}");
         }
-        check("{\"min_tokens\": 0.0}"); // Python clients may send a float
         var all = new StringBuilder("{\"temperature\": 0");
         NEUTRAL.forEach((name, value) -> all.append(", \"").append(name).append("\": ").append(value));
         check(all.append("}").toString());
@@ -81,6 +77,13 @@ class OpenAiRequestsTest {
         OpenAiRequests.refuseUnsupportedChat(JsonFields.of(JSON.readTree("{\"chat_template_kwargs\": {},"
                 + " \"add_generation_prompt\": true, \"continue_final_message\": false, \"add_special_tokens\":"
                 + " false, \"echo\": false, \"chat_template\": null, \"documents\": null}")));
+    }
+
+    /** Implemented (JsonRequests maps them): not refused, whatever their value; the engine validates them. */
+    @Test
+    void logitBiasMinTokensAndAllowedTokenIdsPass() throws Exception {
+        check("{\"logit_bias\": {\"50256\": -100}, \"min_tokens\": 5, \"allowed_token_ids\": [1, 2]}");
+        check("{\"logit_bias\": {}, \"min_tokens\": 0, \"allowed_token_ids\": null}");
     }
 
     @Test
