@@ -1,6 +1,7 @@
 package dev.invariant.cli;
 
 import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.identity.Fingerprint;
 import dev.invariant.engine.sample.SamplingParams;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -76,6 +77,8 @@ final class RemoteIdentity {
                 out.writeInt(Float.floatToIntBits(p.lengthPenalty() + 0.0f));
                 str(out, p.earlyStopping().wire);
             }
+            // logit_bias, min_tokens, allowed_token_ids: tagged and only when set, as in Invariant's fingerprint.
+            out.write(Fingerprint.logitProcessorFields(p));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

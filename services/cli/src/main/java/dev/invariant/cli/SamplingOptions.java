@@ -1,8 +1,12 @@
 package dev.invariant.cli;
 
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.sample.LogitProcessors;
 import dev.invariant.engine.sample.SamplingParams;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Sampling options shared by the commands that send requests; the defaults are vLLM's. */
@@ -45,6 +49,19 @@ final class SamplingOptions {
 
     @Option(names = "--ignore-eos", description = "Keep generating through end-of-sequence tokens.")
     boolean ignoreEos;
+
+    @Option(names = "--min-tokens", paramLabel = "N", defaultValue = "0",
+            description = "Tokens to generate before EOS, --stop-token-id or a --stop string may end the text (vLLM's"
+                    + " min_tokens; default: ${DEFAULT-VALUE}).")
+    int minTokens;
+
+    @Option(names = "--logit-bias", paramLabel = "ID=BIAS",
+            description = "Add BIAS (-100 to 100) to token ID's logit before sampling (OpenAI's logit_bias; repeatable).")
+    Map<String, String> logitBias = new LinkedHashMap<>();
+
+    @Option(names = "--allowed-token-ids", paramLabel = "ID", split = ",",
+            description = "Only these token ids can be generated, e.g. 5,17,42 (vLLM's allowed_token_ids).")
+    List<Integer> allowedTokenIds;
 
     @Option(names = "--use-beam-search", description = "Beam search (vLLM's semantics, deterministic ties; needs"
             + " temperature 0) returning the --n best of --best-of beams.")
@@ -91,6 +108,21 @@ final class SamplingOptions {
                 .minP(minP).repetitionPenalty(repetitionPenalty).presencePenalty(presencePenalty)
                 .frequencyPenalty(frequencyPenalty).seed(seed).stop(stop).stopTokenIds(stopTokenIds)
                 .ignoreEos(ignoreEos).n(n).bestOf(bestOf).useBeamSearch(useBeamSearch).lengthPenalty(lengthPenalty)
-                .earlyStopping(SamplingParams.EarlyStopping.parse(earlyStopping));
+                .earlyStopping(SamplingParams.EarlyStopping.parse(earlyStopping)).minTokens(minTokens)
+                .logitBias(LogitProcessors.logitBias(biases())).allowedTokenIds(allowedTokenIds);
+    }
+
+    /** --logit-bias values as JSON's are read: the decimal's binary64 value rounded once to binary32. */
+    private Map<String, Float> biases() {
+        Map<String, Float> out = new LinkedHashMap<>();
+        logitBias.forEach((id, bias) -> {
+            try {
+                out.put(id, (float) Double.parseDouble(bias));
+            } catch (NumberFormatException e) {
+                throw EngineException.invalid("logit_bias", "logit_bias: the bias in --logit-bias " + id + "=" + bias
+                        + " must be a number between -100 and 100");
+            }
+        });
+        return out;
     }
 }
