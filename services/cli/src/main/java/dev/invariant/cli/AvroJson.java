@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
- * A flat Avro record (primitives, arrays of them, nullable unions) as plain JSON with the schema's field names, and
+ * A flat Avro record (primitives, arrays and string-keyed maps of them, nullable unions) as plain JSON with the schema's field names, and
  * back, field by field from the schema: a field added to the record needs no edit here. Floats are written as the
  * shortest decimal that reads back to the same binary32, so parameters survive the round trip bit for bit.
  */
@@ -37,6 +39,11 @@ final class AvroJson {
                 ArrayNode a = n.arrayNode();
                 xs.forEach(x -> a.add(value(x)));
                 yield a;
+            }
+            case Map<?, ?> m -> {
+                ObjectNode o = n.objectNode();
+                m.forEach((k, x) -> o.set(k.toString(), value(x)));
+                yield o;
             }
             default -> throw new IllegalArgumentException("no JSON form for " + v.getClass().getSimpleName());
         };
@@ -68,6 +75,7 @@ final class AvroJson {
             case BOOLEAN -> v.isBoolean();
             case STRING -> v.isTextual();
             case ARRAY -> v.isArray();
+            case MAP -> v.isObject();
             default -> false;
         };
         if (!ok) throw new IllegalArgumentException("field " + name + ": " + v + " is not a " + s.getType().getName());
@@ -78,6 +86,11 @@ final class AvroJson {
             case LONG -> v.longValue();
             case BOOLEAN -> v.booleanValue();
             case STRING -> v.textValue();
+            case MAP -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                v.properties().forEach(e -> out.put(e.getKey(), read(e.getValue(), s.getValueType(), name)));
+                yield out;
+            }
             default -> {
                 List<Object> out = new ArrayList<>(v.size());
                 for (JsonNode x : v) out.add(read(x, s.getElementType(), name));

@@ -22,7 +22,9 @@ class CompletionJsonTest {
         Sampling s = Sampling.newBuilder().setTemperature(0.7f).setTopP(0.9f).setMinP(Math.nextUp(0.05f))
                 .setRepetitionPenalty(1.1f).setPresencePenalty(-0.3f).setLengthPenalty(1e-7f).setMaxTokens(64)
                 .setSeed((1L << 53) - 1).setStop(List.of("Observation:", "\n")).setStopTokenIds(List.of(2))
-                .setUseBeamSearch(true).setN(2).setBestOf(3).setEarlyStopping("never").build();
+                .setUseBeamSearch(true).setN(2).setBestOf(3).setEarlyStopping("never")
+                .setLogitBias(java.util.Map.of("50256", -100f, "7", Math.nextUp(0.1f))).setMinTokens(3)
+                .setAllowedTokenIds(List.of(7, 9, 50256)).build();
         Completion c = Completion.newBuilder().setRequestId("r1").setModel("m")
                 .setEngine(EngineInfo.newBuilder().setName("invariant").setVersion("1").setBackend("cpu")
                         .setNumericsProfile("portable").build())
