@@ -163,6 +163,22 @@ await check('token-id prompt scored with echo + logprobs, as lm-evaluation-harne
   assert.equal(r.usage.prompt_tokens, ids.length);
 });
 
+await check('logit_bias +100 makes one token every token; an id outside the vocabulary is a 400', async () => {
+  const tokenized = await fetch(new URL('/tokenize', baseURL), { method: 'POST',
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, prompt: PROMPT }) });
+  const ids = (await tokenized.json()).tokens;
+  const id = ids.at(-1);
+  const echoed = await client.completions.create({ model, prompt: ids, echo: true, logprobs: 0, max_tokens: 1,
+    temperature: 0 });
+  const text = echoed.choices[0].logprobs.tokens[ids.length - 1];
+  const r = await client.completions.create({ ...base, max_tokens: 4, logprobs: 0, logit_bias: { [id]: 100 } });
+  assert.deepEqual(r.choices[0].logprobs.tokens, [text, text, text, text], `token ${id} every time`);
+  assert.notDeepEqual(whole.choices[0].logprobs.tokens.slice(0, 4), [text, text, text, text]);
+  const e = await rejects(client.completions.create({ ...base, logit_bias: { 1000000: 5 } }), OpenAI.BadRequestError,
+    400, 'INVALID_PARAM', 'logit_bias');
+  assert.ok(e.message.includes('1000000'), e.message);
+});
+
 await check('echo with logprobs streamed is a clear 400', () =>
   rejects(client.completions.create({ ...base, echo: true, logprobs: 1, stream: true }), OpenAI.BadRequestError,
     400, 'INVALID_PARAM', 'echo'));

@@ -28,14 +28,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The worker as clients no one here wrote use it, with their library defaults: the official {@code openai} npm SDK
- * over HTTP (success, streaming, logprobs, prompt scoring with echo, n samples, several prompts, streamed too, each error class), and a kafkajs consumer
+ * over HTTP (success, streaming, logprobs, prompt scoring with echo, logit_bias, n samples, several prompts, streamed too, each error class), and a kafkajs consumer
  * decoding every topic through
  * {@code @kafkajs/confluent-schema-registry} (avsc, which refuses longs beyond 2^53).
  */
 class NodeClientsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The checks openai-client.mjs makes; each prints "ok NAME". */
-    private static final int OPENAI_CHECKS = 26;
+    private static final int OPENAI_CHECKS = 27;
 
     @BeforeAll
     static void install() throws Exception {
