@@ -179,9 +179,20 @@ await check('logit_bias +100 makes one token every token; an id outside the voca
   assert.ok(e.message.includes('1000000'), e.message);
 });
 
-await check('echo with logprobs streamed is a clear 400', () =>
-  rejects(client.completions.create({ ...base, echo: true, logprobs: 1, stream: true }), OpenAI.BadRequestError,
-    400, 'INVALID_PARAM', 'echo'));
+await check('echo with logprobs streamed lists the prompt first, as the whole answer does', async () => {
+  const scored = { ...base, max_tokens: 3, echo: true, logprobs: 1 };
+  const w = (await client.completions.create(scored)).choices[0];
+  const chunks = await collect(await client.completions.create({ ...scored, stream: true }));
+  const got = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
+  for (const c of chunks) for (const k of Object.keys(got)) got[k].push(...c.choices[0].logprobs[k]);
+  assert.equal(chunks.map(c => c.choices[0].text).join(''), w.text);
+  assert.deepEqual(got, w.logprobs);
+  assert.equal(got.token_logprobs[0], null);
+});
+
+await check('prompt_logprobs streamed is a clear 400, as vLLM answers', () =>
+  rejects(client.completions.create({ ...base, prompt_logprobs: 1, stream: true }), OpenAI.BadRequestError,
+    400, 'INVALID_PARAM', 'prompt_logprobs'));
 
 await check('unknown model is a 404', () =>
   rejects(client.completions.create({ ...base, model: 'gpt-17' }), OpenAI.NotFoundError, 404,

@@ -120,6 +120,10 @@ final class ActiveRequest {
         int safe = finish != null ? text.length() : text.length() - stops.holdBack(text);
         String delta = safe > emitted ? text.substring(emitted, safe) : "";
         emitted = Math.max(emitted, safe);
+        // The prompt's rows all came before its first token's (PromptLogprobs.forward), so its entries are whole.
+        if (position == 0 && promptLogprobs != null) {
+            listener.onPromptLogprobs(requestId(), prepared.promptIds().clone(), promptLogprobs.entries());
+        }
         listener.onToken(requestId(), position, token, delta, logprob);
         return finish != null;
     }

@@ -1,5 +1,7 @@
 package dev.invariant.engine.api;
 
+import java.util.List;
+
 /** Receives a request's output as it is generated, for streaming. Called on the engine's thread: return quickly. */
 @FunctionalInterface
 public interface TokenListener {
@@ -16,6 +18,16 @@ public interface TokenListener {
      */
     default void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
         onToken(requestId, position, tokenId, textDelta);
+    }
+
+    /**
+     * The prompt's log-probabilities ({@link Request#promptLogprobs()}; {@link GenerationResult#promptLogprobs()}
+     * has the same entries), called once, just before position 0's {@link #onToken}, when the request asked for them.
+     * With n samples only sample 0's listener gets them; beam searches stream nothing. The default ignores them.
+     *
+     * @param promptIds the prompt's token ids, entries[i] being promptIds[i + 1]'s
+     */
+    default void onPromptLogprobs(String requestId, int[] promptIds, List<TokenLogprob> entries) {
     }
 
     /**

@@ -228,8 +228,43 @@ class HttpPromptLogprobsIT {
     }
 
     @Test
+    void logprobsStreamedWithOrWithoutEchoPutBackTheWholeAnswer() throws Exception {
+        ObjectNode sampled = completion(ids, 6).put("echo", true).put("logprobs", 2).put("temperature", 0.9)
+                .put("seed", 7).put("n", 2);
+        ints(sampled.putArray("prompt").addArray(), ids);
+        ints(((ArrayNode) sampled.get("prompt")).addArray(), Arrays.copyOf(ids, ctxlen));
+        ObjectNode beams = completion(ids, 4).put("echo", true).put("logprobs", 1).put("use_beam_search", true)
+                .put("n", 2);
+        for (ObjectNode body : List.of(completion(ids, 6).put("echo", true).put("logprobs", 3), sampled, beams,
+                completion(ids, 0).put("echo", true).put("logprobs", 1), completion(ids, 6).put("logprobs", 2))) {
+            JsonNode whole = ok(body).get("choices");
+            List<JsonNode> chunks = events(post(fixture.http("/v1/completions"), body.deepCopy().put("stream", true)));
+            for (JsonNode w : whole) {
+                int index = w.get("index").asInt();
+                StringBuilder text = new StringBuilder();
+                ObjectNode lps = JSON.createObjectNode();
+                JsonNode last = null;
+                for (JsonNode chunk : chunks) {
+                    JsonNode c = chunk.get("choices").get(0);
+                    if (c.get("index").asInt() != index) continue;
+                    text.append(c.get("text").asText());
+                    for (String field : List.of("tokens", "token_logprobs", "top_logprobs", "text_offset")) {
+                        (lps.has(field) ? (ArrayNode) lps.get(field) : lps.putArray(field))
+                                .addAll((ArrayNode) c.get("logprobs").get(field));
+                    }
+                    last = c;
+                }
+                String what = body + ", choice " + index;
+                assertEquals(w.get("text").asText(), text.toString(), what);
+                assertEquals(w.get("logprobs"), lps, what);
+                assertEquals(w.get("output_hash"), last.get("output_hash"), what);
+                assertEquals(w.get("finish_reason"), last.get("finish_reason"), what);
+            }
+        }
+    }
+
+    @Test
     void refusalsNameTheirParameter() throws Exception {
-        assertError(completion(ids, 1).put("echo", true).put("logprobs", 1).put("stream", true), "echo");
         assertError(completion(ids, 1).put("prompt_logprobs", 1).put("stream", true), "prompt_logprobs");
         assertError(completion(ids, 1).put("prompt_logprobs", 21), "prompt_logprobs");
         assertError(completion(ids, 1).put("prompt_logprobs", -2).put("echo", true).put("logprobs", 1),

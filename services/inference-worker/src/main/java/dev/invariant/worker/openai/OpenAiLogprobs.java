@@ -53,6 +53,13 @@ final class OpenAiLogprobs {
         return c.root;
     }
 
+    /** Where a token listed after completions' logprobs {@code listing} would start: its last token's end. */
+    static int endOffset(ObjectNode listing) {
+        int last = listing.get("tokens").size() - 1;
+        if (last < 0) return 0;
+        return listing.get("text_offset").get(last).asInt() + listing.get("tokens").get(last).asText().length();
+    }
+
     /** Completions' four parallel lists, filled a token at a time. */
     private static final class Columns {
         final ObjectNode root = OpenAiResponses.JSON.createObjectNode();

@@ -112,7 +112,7 @@ public final class OpenAiRequests {
                     + ", got " + logprobs);
         }
         int shown = JsonRequests.promptLogprobs(f);
-        refuseStreamed(stream, echo && logprobs >= 0, shown >= 0);
+        refuseStreamed(stream, shown >= 0);
         // Echo's logprobs list the prompt's tokens too: one engine computation serves both, with the larger number of
         // alternatives (the top N are a prefix of the top M ≥ N). A value below -1 goes to the Request to be refused.
         int promptN = echo && logprobs >= 0 && shown >= -1 ? Math.max(shown, logprobs) : shown;
@@ -125,17 +125,13 @@ public final class OpenAiRequests {
     }
 
     /**
-     * The prompt's log-probabilities are not streamed: they come with a prompt's result, after its tokens, while the
-     * echoed prompt is each choice's first chunk; holding every chunk back until then would stream nothing.
+     * vLLM's prompt_logprobs is not streamed (vLLM refuses it too); echo with logprobs is: the prompt's tokens are
+     * listed in each choice's echo chunk, as vLLM streams them.
      */
-    private static void refuseStreamed(boolean stream, boolean echoLogprobs, boolean promptLogprobs) {
-        if (stream && echoLogprobs) {
-            throw EngineException.invalid("echo", "echo with logprobs (the prompt's log-probabilities) is not streamed"
-                    + " by this server: send stream false, or leave out echo or logprobs");
-        }
+    private static void refuseStreamed(boolean stream, boolean promptLogprobs) {
         if (stream && promptLogprobs) {
-            throw EngineException.invalid("prompt_logprobs", "prompt_logprobs is not streamed by this server: send"
-                    + " stream false, or leave out prompt_logprobs");
+            throw EngineException.invalid("prompt_logprobs", "prompt_logprobs is not streamed by this server (nor by"
+                    + " vLLM): send stream false, or ask for the prompt's log-probabilities with echo and logprobs");
         }
     }
 

@@ -108,6 +108,12 @@ public final class OpenAiResponses {
         return root;
     }
 
+    /** A one-choice chunk whose choice's {@code logprobs} is {@code listing} (an echo chunk listing its prompt). */
+    static ObjectNode withLogprobs(ObjectNode chunk, ObjectNode listing) {
+        ((ObjectNode) chunk.get("choices").get(0)).set("logprobs", listing);
+        return chunk;
+    }
+
     /**
      * Choice {@code index}'s last delta: the rest of output {@code o} of result {@code g}, with the finish reason and
      * the per-choice fields {@link #full} gives it.

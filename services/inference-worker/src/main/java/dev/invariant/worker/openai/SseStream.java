@@ -21,6 +21,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.IntFunction;
 
 /**
  * One streamed answer as server-sent events in OpenAI's shape, for one or more prompts of n choices each: prompt p's
@@ -50,6 +52,11 @@ final class SseStream implements StreamingOutput {
      * may admit the prompts, or a prompt's samples, in different steps) still makes the whole answer an HTTP error.
      */
     private final CompletableFuture<EngineException> start = new CompletableFuture<>();
+    /** Per prompt, its tokens' log-probabilities once the engine gives them (echo with logprobs only). */
+    private final AtomicReferenceArray<Prompted> prompted;
+
+    private record Prompted(int[] ids, List<TokenLogprob> entries) {
+    }
 
     private record Token(int choice, String delta, TokenLogprob logprob) {
     }
@@ -68,6 +75,7 @@ final class SseStream implements StreamingOutput {
         this.beams = beams;
         this.started = new AtomicIntegerArray(echoes.size() * n);
         this.unstarted = new AtomicInteger(echoes.size() * n);
+        this.prompted = new AtomicReferenceArray<>(echoes.size());
     }
 
     /** Prompt p's listener: sample j's tokens go to choice p × n + j. A beam search's: none. */
@@ -95,6 +103,11 @@ final class SseStream implements StreamingOutput {
             // A token without text (held back, or part of a character) still has a log-probability to deliver.
             if (!textDelta.isEmpty() || logprob != null) events.add(new Token(index, textDelta, logprob));
             started(index);
+        }
+
+        @Override
+        public void onPromptLogprobs(String requestId, int[] promptIds, List<TokenLogprob> entries) {
+            prompted.set(base / n, new Prompted(promptIds, entries));
         }
 
         @Override
@@ -137,24 +150,58 @@ final class SseStream implements StreamingOutput {
         final StringBuilder text = new StringBuilder();
         /** Log-probabilities of tokens whose text is not sent yet. */
         final List<TokenLogprob> pending = new ArrayList<>();
-        final int offset;
-        boolean anySent;
+        /**
+         * The next token's text_offset: after the echo, or after the prompt's listed tokens, then advanced by each sent
+         * token's own text, as the whole answer counts them (a token's text alone can differ from what it adds to the
+         * choice's text, e.g. a SentencePiece first token's space).
+         */
+        int offset;
 
-        Sent(String echo) {
-            this.offset = echo.length();
+        /** The offset for {@code lps}, the next to be sent, and the offset after them. */
+        int advance(List<TokenLogprob> lps, IntFunction<String> tokenText) {
+            int at = offset;
+            for (TokenLogprob lp : lps) offset += tokenText.apply(lp.tokenId()).length();
+            return at;
         }
+        boolean anySent;
+        /** Its echo chunk is sent, or it has none. */
+        boolean echoed;
+    }
+
+    /**
+     * Choice c's echo chunk, once: the prompt's text and, with echo's logprobs, the prompt's tokens listed as the whole
+     * answer lists them ({@link OpenAiLogprobs#echoed}), from the engine's entries (given before the first token) or,
+     * for a choice that streams no tokens (beams, prompt-only answers), from its prompt's result.
+     */
+    private void echo(OutputStream out, int c, Sent s, GenerationResult result) throws IOException {
+        String echo = echoes.get(c / n);
+        if (s.echoed || echo.isEmpty()) {
+            s.echoed = true;
+            return;
+        }
+        if (answer.echoLogprobs() < 0) {
+            send(out, OpenAiResponses.delta(answer, c, echo, true, List.of(), 0).toString());
+            s.offset = echo.length();
+        } else {
+            Prompted p = prompted.get(c / n);
+            if (p == null && result == null) return;  // a beam's or prompt-only choice: at its prompt's result
+            if (p == null) p = new Prompted(result.promptTokenIds(), result.promptLogprobs());
+            var listing = OpenAiLogprobs.echoed(p.ids, p.entries, answer.echoLogprobs(), List.of(),
+                    answer.tokenText());
+            send(out, OpenAiResponses.withLogprobs(OpenAiResponses.delta(answer, c, echo, true, List.of(), 0),
+                    listing).toString());
+            s.offset = OpenAiLogprobs.endOffset(listing);
+        }
+        s.anySent = true;
+        s.echoed = true;
     }
 
     @Override
     public void write(OutputStream out) throws IOException {
         Sent[] sent = new Sent[echoes.size() * n];
         for (int c = 0; c < sent.length; c++) {
-            String echo = echoes.get(c / n);
-            sent[c] = new Sent(echo);
-            if (!echo.isEmpty()) {
-                send(out, OpenAiResponses.delta(answer, c, echo, true, List.of(), 0).toString());
-                sent[c].anySent = true;
-            }
+            sent[c] = new Sent();
+            echo(out, c, sent[c], null);
         }
         GenerationResult[] results = new GenerationResult[echoes.size()];
         for (int left = results.length; left > 0; ) {
@@ -167,10 +214,11 @@ final class SseStream implements StreamingOutput {
             }
             if (e instanceof Token t) {
                 Sent s = sent[t.choice];
+                echo(out, t.choice, s, null);
                 if (t.logprob != null) s.pending.add(t.logprob);
                 if (t.delta.isEmpty()) continue;
                 send(out, OpenAiResponses.delta(answer, t.choice, t.delta, !s.anySent, List.copyOf(s.pending),
-                        s.offset + s.text.length()).toString());
+                        s.advance(s.pending, answer.tokenText())).toString());
                 s.text.append(t.delta);
                 s.pending.clear();
                 s.anySent = true;
@@ -195,11 +243,12 @@ final class SseStream implements StreamingOutput {
     /** Choice c's last event: what its deltas have not sent yet (a beam: all of it), and how it ended. */
     private void last(OutputStream out, int c, Sent[] sent, GenerationResult g, SequenceOutput o) throws IOException {
         Sent s = sent[c];
+        echo(out, c, s, g);
         String text = o.text();
         String streamed = s.text.toString();
         String rest = text.startsWith(streamed) ? text.substring(streamed.length()) : "";
         List<TokenLogprob> lps = beams ? o.logprobs() : List.copyOf(s.pending);
-        send(out, OpenAiResponses.last(answer, c, rest, !s.anySent, lps, s.offset + streamed.length(), g, o)
+        send(out, OpenAiResponses.last(answer, c, rest, !s.anySent, lps, s.advance(lps, answer.tokenText()), g, o)
                 .toString());
     }
 
