@@ -54,7 +54,7 @@ final class ActiveRequest {
         this.arrivalNanos = arrivalNanos;
         int n = prepared.request().promptLogprobs();
         this.promptLogprobs = n >= 0 ? new PromptLogprobs(prepared.promptIds(), n) : null;
-        this.detok = new IncrementalDetokenizer(tokenizer, true);
+        this.detok = new IncrementalDetokenizer(tokenizer, prepared.params().skipSpecialTokens());
         this.stops = new StopStrings(prepared.params().stop());
         Set<Integer> ends = new java.util.HashSet<>(prepared.params().stopTokenIds());
         if (!prepared.params().ignoreEos()) ends.addAll(eosIds);
@@ -103,13 +103,15 @@ final class ActiveRequest {
         int position = seq.numOutputTokens();
         seq.appendToken(token);
         int before = text.length();
-        text.append(detok.push(token));
+        SamplingParams p = prepared.params();
+        // vLLM: the EOS or stop id that ends the output adds no text unless include_stop_str_in_output.
         if (endIds.contains(token)) finish = FinishReason.STOP;
+        if (finish == null || p.includeStopStrInOutput()) text.append(detok.push(token));
         // vLLM's StopChecker: no stop string counts until min_tokens tokens are out, and then only one that ends in
         // this token's text, so a stop wholly inside the unchecked text before it never counts.
-        int cut = seq.numOutputTokens() < prepared.params().minTokens() ? -1 : stops.firstMatchEndingAfter(text, before);
+        int cut = seq.numOutputTokens() < p.minTokens() ? -1 : stops.firstMatchEndingAfter(text, before);
         if (cut >= 0) {
-            text.setLength(cut);
+            text.setLength(stops.cutAt(text, cut, p.includeStopStrInOutput()));
             finish = FinishReason.STOP;
         }
         if (finish == null && (seq.numOutputTokens() >= prepared.params().maxTokens()

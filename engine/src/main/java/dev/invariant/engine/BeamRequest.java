@@ -172,7 +172,10 @@ final class BeamRequest {
             lps.add(Logprobs.of(parent.logits, c.token(), prepared.request().logprobs()));
         }
         Beam child = new Beam(out, c.cumulativeLogprob(), lps);
-        String text = tokenizer.decode(out, true);
+        // vLLM: the EOS or stop id that ends a beam adds no text unless include_stop_str_in_output.
+        boolean ends = endIds.contains(c.token());
+        String text = tokenizer.decode(ends && !params.includeStopStrInOutput() ? parent.output : out,
+                params.skipSpecialTokens());
         // As for one sequence (ActiveRequest): no stop string before min_tokens tokens are out, and none that ends
         // within the text of the first min_tokens - 1; without min_tokens the whole text is searched.
         child.uncheckedText = out.length == params.minTokens() - 1 ? text.length() : parent.uncheckedText;
@@ -180,8 +183,8 @@ final class BeamRequest {
                 : stops.firstMatchEndingAfter(text, Math.min(child.uncheckedText, text.length()));
         if (cut >= 0) {
             child.finish = FinishReason.STOP;
-            text = text.substring(0, cut);
-        } else if (endIds.contains(c.token())) {
+            text = text.substring(0, stops.cutAt(text, cut, params.includeStopStrInOutput()));
+        } else if (ends) {
             child.finish = FinishReason.STOP;
         } else if (out.length >= params.maxTokens() || prepared.promptIds().length + out.length >= contextLength) {
             child.finish = FinishReason.LENGTH;

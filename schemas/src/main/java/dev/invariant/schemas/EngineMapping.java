@@ -39,6 +39,8 @@ public final class EngineMapping {
                 .logitBias(LogitProcessors.logitBias(s.getLogitBias()))
                 .minTokens(s.getMinTokens())
                 .allowedTokenIds(s.getAllowedTokenIds())
+                .includeStopStrInOutput(s.getIncludeStopStrInOutput())
+                .skipSpecialTokens(s.getSkipSpecialTokens())
                 .build();
     }
 
@@ -55,6 +57,8 @@ public final class EngineMapping {
                 .setLogitBias(logitBiasField(p.logitBias()))
                 .setMinTokens(p.minTokens())
                 .setAllowedTokenIds(p.allowedTokenIds())
+                .setIncludeStopStrInOutput(p.includeStopStrInOutput())
+                .setSkipSpecialTokens(p.skipSpecialTokens())
                 .build();
     }
 

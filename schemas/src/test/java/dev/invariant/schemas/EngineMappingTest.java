@@ -62,6 +62,18 @@ class EngineMappingTest {
     }
 
     @Test
+    void textFieldsMapByNameAndBack() {
+        Sampling s = Sampling.newBuilder().setIncludeStopStrInOutput(true).setSkipSpecialTokens(false).build();
+        SamplingParams p = EngineMapping.sampling(s);
+        assertTrue(p.includeStopStrInOutput());
+        assertFalse(p.skipSpecialTokens());
+        assertEquals(p, EngineMapping.sampling(EngineMapping.record(p)));
+        Sampling none = Sampling.newBuilder().build();
+        assertFalse(none.getIncludeStopStrInOutput(), "vLLM's default");
+        assertTrue(none.getSkipSpecialTokens(), "vLLM's default");
+    }
+
+    @Test
     void logitBiasMinTokensAndAllowedIdsMapByNameAndBack() {
         Sampling s = Sampling.newBuilder().setLogitBias(Map.of("50256", -100f, "13", 0.1f)).setMinTokens(4)
                 .setMaxTokens(20).setAllowedTokenIds(List.of(13, 9, 50256)).build();

@@ -96,6 +96,7 @@ public final class Fingerprint {
             w.string("samples").i32(p.n());
         }
         logitProcessors(w, p);
+        textFields(w, p);
         return Sha256.hex(w.bytes());
     }
 
@@ -116,12 +117,23 @@ public final class Fingerprint {
     }
 
     /**
-     * The bytes {@link #logitProcessors} appends (none when the three are unset), for encodings of other namespaces
+     * How the output's text is made from its tokens (the tokens themselves do not change), tagged and only when not
+     * vLLM's default, so that requests without them keep their fingerprint: the text of two requests that differ
+     * only here differs, and a fingerprint names one text.
+     */
+    static void textFields(CanonicalWriter w, SamplingParams p) {
+        if (p.includeStopStrInOutput()) w.string("include_stop_str_in_output");
+        if (!p.skipSpecialTokens()) w.string("keep_special_tokens");
+    }
+
+    /**
+     * The bytes {@link #logitProcessors} and {@link #textFields} append (none when those fields are unset), for encodings of other namespaces
      * that carry the same fields the same way (the audit's, docs/identity.md).
      */
-    public static byte[] logitProcessorFields(SamplingParams p) {
+    public static byte[] extensionFields(SamplingParams p) {
         CanonicalWriter w = new CanonicalWriter();
         logitProcessors(w, p);
+        textFields(w, p);
         return w.bytes();
     }
 

@@ -36,6 +36,9 @@ import java.util.function.Supplier;
  * @param minTokens         vLLM's min_tokens: before this many tokens are out, EOS and stop_token_ids cannot be
  *                          generated and stop strings are not checked; 0 disables; at most max_tokens
  * @param allowedTokenIds   vLLM's allowed_token_ids: only these ids can be generated; null: every id
+ * @param includeStopStrInOutput vLLM's include_stop_str_in_output: the text keeps the stop string that ended it, and
+ *                          the text of the EOS or stop_token_ids token that ended it (without it, as vLLM, neither)
+ * @param skipSpecialTokens vLLM's skip_special_tokens: special tokens (EOS, chat markers) have no text; true by default
  */
 public record SamplingParams(
         float temperature,
@@ -57,7 +60,9 @@ public record SamplingParams(
         EarlyStopping earlyStopping,
         Map<Integer, Float> logitBias,
         int minTokens,
-        List<Integer> allowedTokenIds) {
+        List<Integer> allowedTokenIds,
+        boolean includeStopStrInOutput,
+        boolean skipSpecialTokens) {
 
     /** vLLM's early_stopping: {@code true}, {@code false} or {@code "never"}; the wire spelling is {@link #wire}. */
     public enum EarlyStopping {
@@ -172,7 +177,8 @@ public record SamplingParams(
                 .frequencyPenalty(frequencyPenalty).maxTokens(maxTokens).seed(seed).stop(stop)
                 .stopTokenIds(stopTokenIds).ignoreEos(ignoreEos).n(n).bestOf(bestOf).useBeamSearch(useBeamSearch)
                 .lengthPenalty(lengthPenalty).earlyStopping(earlyStopping).logitBias(logitBias).minTokens(minTokens)
-                .allowedTokenIds(allowedTokenIds);
+                .allowedTokenIds(allowedTokenIds).includeStopStrInOutput(includeStopStrInOutput)
+                .skipSpecialTokens(skipSpecialTokens);
     }
 
     public static Builder builder() {
@@ -201,6 +207,8 @@ public record SamplingParams(
         private Map<Integer, Float> logitBias = Map.of();
         private int minTokens;
         private List<Integer> allowedTokenIds;
+        private boolean includeStopStrInOutput;
+        private boolean skipSpecialTokens = true;
 
         public Builder temperature(float v) { temperature = v; return this; }
         public Builder topK(int v) { topK = v; return this; }
@@ -222,11 +230,14 @@ public record SamplingParams(
         public Builder logitBias(Map<Integer, Float> v) { logitBias = v; return this; }
         public Builder minTokens(int v) { minTokens = v; return this; }
         public Builder allowedTokenIds(List<Integer> v) { allowedTokenIds = v; return this; }
+        public Builder includeStopStrInOutput(boolean v) { includeStopStrInOutput = v; return this; }
+        public Builder skipSpecialTokens(boolean v) { skipSpecialTokens = v; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
                     frequencyPenalty, maxTokens, seed, stop, stopTokenIds, ignoreEos, n, bestOf, useBeamSearch,
-                    lengthPenalty, earlyStopping, logitBias, minTokens, allowedTokenIds);
+                    lengthPenalty, earlyStopping, logitBias, minTokens, allowedTokenIds, includeStopStrInOutput,
+                    skipSpecialTokens);
         }
     }
 }

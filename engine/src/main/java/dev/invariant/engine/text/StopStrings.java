@@ -54,6 +54,19 @@ public final class StopStrings {
         return earliest(text, stop -> previousLength - stop.length() + 1);
     }
 
+    /**
+     * Where the text is cut for a match starting at {@code at} (a {@link #firstMatch} result): there, or with
+     * {@code include} (vLLM's include_stop_str_in_output) after the stop string that matches there, the first in the
+     * list when several do.
+     */
+    public int cutAt(CharSequence text, int at, boolean include) {
+        if (!include) return at;
+        for (String stop : stops) {
+            if (indexOf(text, stop, at, Math.min(text.length(), at + stop.length())) == at) return at + stop.length();
+        }
+        throw new IllegalArgumentException("no stop string starts at " + at);
+    }
+
     /** The earliest start of a match, each stop searched from {@code from.applyAsInt(stop)} (at least 0) on. */
     private int earliest(CharSequence text, ToIntFunction<String> from) {
         int best = -1;

@@ -2,10 +2,12 @@ package dev.invariant.engine.api;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.sample.SamplingParams;
@@ -71,7 +73,9 @@ class JsonRequestsTest {
             "{\"allowed_token_ids\": []}            | allowed_token_ids",
             "{\"allowed_token_ids\": 5}             | allowed_token_ids",
             "{\"allowed_token_ids\": [\"5\"]}       | allowed_token_ids[0]",
-            "{\"allowed_token_ids\": [-2]}          | allowed_token_ids"})
+            "{\"allowed_token_ids\": [-2]}          | allowed_token_ids",
+            "{\"include_stop_str_in_output\": 1}    | include_stop_str_in_output",
+            "{\"skip_special_tokens\": \"false\"}   | skip_special_tokens"})
     void aWrongValueIsAnInvalidParamNamingTheField(String json, String param) {
         EngineException e = assertThrows(EngineException.class, () -> sampling(json));
         assertEquals(ErrorCode.INVALID_PARAM, e.code());
@@ -107,6 +111,21 @@ class JsonRequestsTest {
         assertEquals(SamplingParams.builder().temperature(1f).maxTokens(16).build(), none);
         assertEquals(SamplingParams.builder().temperature(1f).maxTokens(16).build(), sampling("{\"logit_bias\": {}}"));
         assertTrue(JsonRequests.SAMPLING_FIELDS.containsAll(List.of("logit_bias", "min_tokens", "allowed_token_ids")));
+    }
+
+    @Test
+    void textFieldsMapByVllmsNamesAndWriteBackOnlyWhenNotTheDefault() throws Exception {
+        SamplingParams p = sampling("{\"include_stop_str_in_output\": true, \"skip_special_tokens\": false}");
+        assertTrue(p.includeStopStrInOutput());
+        assertFalse(p.skipSpecialTokens());
+        ObjectNode written = JsonRequests.write(p, new ObjectMapper().createObjectNode());
+        assertTrue(written.get("include_stop_str_in_output").booleanValue());
+        assertFalse(written.get("skip_special_tokens").booleanValue());
+        assertEquals(p, sampling(written.toString()), "read back to the same parameters");
+        SamplingParams d = sampling("{\"include_stop_str_in_output\": false, \"skip_special_tokens\": true}");
+        assertEquals(SamplingParams.builder().temperature(1f).maxTokens(16).build(), d);
+        ObjectNode plain = JsonRequests.write(d, new ObjectMapper().createObjectNode());
+        assertFalse(plain.has("include_stop_str_in_output") || plain.has("skip_special_tokens"), plain.toString());
     }
 
     @Test

@@ -127,6 +127,20 @@ class FingerprintTest {
                 Fingerprint.of("w", "m", "t", NumericsProfile.NAIVE, new int[0], SamplingParams.greedy(5).withSeed(0)));
     }
 
+    @Test
+    void textFieldsAppendOnlyWhenNotVllmsDefault() {
+        // Printed by the Python function in docs/identity.md (profile "portable/2") with include_stop=True, with
+        // skip_special=False, and with both and min_tokens=3.
+        assertEquals("0f3b6aa74f03754d12015b674bf8d927e21e5c706680ab2d1e971dabca45327b",
+                fingerprint(base().includeStopStrInOutput(true).build()));
+        assertEquals("0d290c47497bea1a0be7df3f02cb0921d54545d91ea17fa8e4ddf7d1441199b5",
+                fingerprint(base().skipSpecialTokens(false).build()));
+        assertEquals("b79ea16133e541411259520b7059c885679880ca3b6e78384a01ad4b26ce6f01",
+                fingerprint(base().minTokens(3).includeStopStrInOutput(true).skipSpecialTokens(false).build()));
+        assertEquals(fingerprint(base().build()),
+                fingerprint(base().includeStopStrInOutput(false).skipSpecialTokens(true).build()), "the defaults");
+    }
+
     private static SamplingParams.Builder beams() {
         return SamplingParams.builder().maxTokens(64).seed(0L).stop(List.of("Observation:")).useBeamSearch(true)
                 .n(2).bestOf(4).lengthPenalty(0.5f).earlyStopping(SamplingParams.EarlyStopping.NEVER);

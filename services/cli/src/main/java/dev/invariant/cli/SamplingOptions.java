@@ -50,6 +50,14 @@ final class SamplingOptions {
     @Option(names = "--ignore-eos", description = "Keep generating through end-of-sequence tokens.")
     boolean ignoreEos;
 
+    @Option(names = "--include-stop-str-in-output", description = "Keep the stop string, or the text of the EOS or"
+            + " --stop-token-id token, that ended the text (vLLM's include_stop_str_in_output).")
+    boolean includeStopStrInOutput;
+
+    @Option(names = "--keep-special-tokens", description = "Special tokens (EOS, chat markers) add their text"
+            + " (vLLM's skip_special_tokens false).")
+    boolean keepSpecialTokens;
+
     @Option(names = "--min-tokens", paramLabel = "N", defaultValue = "0",
             description = "Tokens to generate before EOS, --stop-token-id or a --stop string may end the text (vLLM's"
                     + " min_tokens; default: ${DEFAULT-VALUE}).")
@@ -109,7 +117,8 @@ final class SamplingOptions {
                 .frequencyPenalty(frequencyPenalty).seed(seed).stop(stop).stopTokenIds(stopTokenIds)
                 .ignoreEos(ignoreEos).n(n).bestOf(bestOf).useBeamSearch(useBeamSearch).lengthPenalty(lengthPenalty)
                 .earlyStopping(SamplingParams.EarlyStopping.parse(earlyStopping)).minTokens(minTokens)
-                .logitBias(LogitProcessors.logitBias(biases())).allowedTokenIds(allowedTokenIds);
+                .logitBias(LogitProcessors.logitBias(biases())).allowedTokenIds(allowedTokenIds)
+                .includeStopStrInOutput(includeStopStrInOutput).skipSpecialTokens(!keepSpecialTokens);
     }
 
     /** --logit-bias values as JSON's are read: the decimal's binary64 value rounded once to binary32. */

@@ -153,8 +153,6 @@ public final class OpenAiRequests {
      */
     private static final Map<String, JsonNode> VLLM_ONLY = new TreeMap<>(Map.ofEntries(
             Map.entry("bad_words", JsonNodeFactory.instance.arrayNode()),
-            Map.entry("include_stop_str_in_output", BooleanNode.FALSE),
-            Map.entry("skip_special_tokens", BooleanNode.TRUE),
             Map.entry("spaces_between_special_tokens", BooleanNode.TRUE),
             Map.entry("truncate_prompt_tokens", NullNode.instance),
             Map.entry("structured_outputs", NullNode.instance),

@@ -18,8 +18,6 @@ class OpenAiRequestsTest {
     /** Each vLLM-only parameter with a value vLLM would act on. */
     private static final Map<String, String> HONOURED_BY_VLLM = Map.ofEntries(
             Map.entry("bad_words", "[\"dragon\"]"),
-            Map.entry("include_stop_str_in_output", "true"),
-            Map.entry("skip_special_tokens", "false"),
             Map.entry("spaces_between_special_tokens", "false"),
             Map.entry("truncate_prompt_tokens", "10"),
             Map.entry("structured_outputs", "{\"regex\": \"a+\"}"),
@@ -33,8 +31,6 @@ class OpenAiRequestsTest {
     /** What clients send when they mean "not used": the defaults, and null. */
     private static final Map<String, String> NEUTRAL = Map.of(
             "bad_words", "[]",
-            "include_stop_str_in_output", "false",
-            "skip_special_tokens", "true",
             "spaces_between_special_tokens", "true");
 
     private static void check(String body) throws Exception {
@@ -81,15 +77,17 @@ class OpenAiRequestsTest {
 
     /** Implemented (JsonRequests maps them): not refused, whatever their value; the engine validates them. */
     @Test
-    void logitBiasMinTokensAndAllowedTokenIdsPass() throws Exception {
+    void implementedExtensionsPass() throws Exception {
         check("{\"logit_bias\": {\"50256\": -100}, \"min_tokens\": 5, \"allowed_token_ids\": [1, 2]}");
         check("{\"logit_bias\": {}, \"min_tokens\": 0, \"allowed_token_ids\": null}");
+        check("{\"include_stop_str_in_output\": true, \"skip_special_tokens\": false}");
     }
 
     @Test
     void theMessageSaysWhichValueWouldPass() {
-        var e = assertThrows(EngineException.class, () -> check("{\"skip_special_tokens\": false}"));
-        assertEquals("'skip_special_tokens' is not supported by this server: remove it or send true", e.getMessage());
+        var e = assertThrows(EngineException.class, () -> check("{\"spaces_between_special_tokens\": false}"));
+        assertEquals("'spaces_between_special_tokens' is not supported by this server: remove it or send true",
+                e.getMessage());
         e = assertThrows(EngineException.class, () -> check("{\"guided_json\": {}}"));
         assertEquals("'guided_json' is not supported by this server: remove it", e.getMessage());
     }
