@@ -10,6 +10,7 @@ import dev.invariant.engine.identity.OutputHash;
 import dev.invariant.engine.sample.GreedyChoice;
 import dev.invariant.engine.sample.Sampler;
 import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.engine.sample.structured.Guide;
 import dev.invariant.engine.schedule.Sequence;
 import dev.invariant.engine.text.IncrementalDetokenizer;
 import dev.invariant.engine.text.StopStrings;
@@ -34,6 +35,9 @@ final class ActiveRequest {
     private final StopStrings stops;
     private final Set<Integer> endIds;
     private final Set<Integer> eosIds;
+    private final Tokenizer tokenizer;
+    /** Made at the first token, from the logits row's length. */
+    private Guide guide;
     private final StringBuilder text = new StringBuilder();
     private final List<TokenLogprob> logprobs = new ArrayList<>();
     private final Set<Integer> batchSizes = new TreeSet<>();
@@ -60,6 +64,7 @@ final class ActiveRequest {
         if (!prepared.params().ignoreEos()) ends.addAll(eosIds);
         this.endIds = Set.copyOf(ends);
         this.eosIds = eosIds;
+        this.tokenizer = tokenizer;
     }
 
     /**
@@ -83,7 +88,14 @@ final class ActiveRequest {
         SamplingParams p = prepared.params();
         if (choice != null) return Sampler.greedy(choice, p, position, seq.tokens(), seq.promptLength());
         observer.onLogits(requestId(), position, row);
-        return Sampler.sample(row, p, p.seed(), position, seq.tokens(), seq.promptLength(), eosIds);
+        return Sampler.sample(row, p, p.seed(), position, seq.tokens(), seq.promptLength(), eosIds, guide(row.length));
+    }
+
+    /** The request's structured output against this vocabulary, or null when it has none. */
+    private Guide guide(int vocab) {
+        if (prepared.params().structuredOutput() == null) return null;
+        if (guide == null) guide = Guide.of(prepared.params().structuredOutput(), tokenizer, vocab);
+        return guide;
     }
 
     void onScheduled(int batchSize, long now) {
@@ -107,6 +119,11 @@ final class ActiveRequest {
         // vLLM: the EOS or stop id that ends the output adds no text unless include_stop_str_in_output.
         if (endIds.contains(token)) finish = FinishReason.STOP;
         if (finish == null || p.includeStopStrInOutput()) text.append(detok.push(token));
+        // A complete structured output that no end id can close (ignore_eos, no stop_token_ids) ends here with
+        // "stop", as vLLM ends a request whose grammar is terminated; with an end id allowed, the model emits it.
+        if (finish == null && guide != null && endIds.isEmpty() && guide.complete(seq.tokens(), seq.promptLength())) {
+            finish = FinishReason.STOP;
+        }
         // vLLM's StopChecker: no stop string counts until min_tokens tokens are out, and then only one that ends in
         // this token's text, so a stop wholly inside the unchecked text before it never counts.
         int cut = seq.numOutputTokens() < p.minTokens() ? -1 : stops.firstMatchEndingAfter(text, before);

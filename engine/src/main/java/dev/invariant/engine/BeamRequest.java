@@ -9,6 +9,7 @@ import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.identity.OutputHash;
 import dev.invariant.engine.sample.BeamSearch;
 import dev.invariant.engine.sample.BeamSearch.Candidate;
+import dev.invariant.engine.sample.structured.Guide;
 import dev.invariant.engine.sample.Logprobs;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.schedule.Sequence;
@@ -144,7 +145,9 @@ final class BeamRequest {
         }
         List<Beam> running = new ArrayList<>();
         List<Beam> all = new ArrayList<>(finished);
-        for (Candidate c : BeamSearch.candidates(rows, cumulative, histories, prompt, params, eosIds)) {
+        Guide guide = params.structuredOutput() == null ? null
+                : Guide.of(params.structuredOutput(), tokenizer, rows.getFirst().length);
+        for (Candidate c : BeamSearch.candidates(rows, cumulative, histories, prompt, params, eosIds, guide)) {
             Beam parent = live.get(c.parent());
             Beam child = extend(parent, c);
             if (child.finish != null) all.add(child);
@@ -185,6 +188,10 @@ final class BeamRequest {
             child.finish = FinishReason.STOP;
             text = text.substring(0, stops.cutAt(text, cut, params.includeStopStrInOutput()));
         } else if (ends) {
+            child.finish = FinishReason.STOP;
+        } else if (endIds.isEmpty() && params.structuredOutput() != null && Guide.of(params.structuredOutput(),
+                tokenizer, parent.logits.length).complete(out, 0)) {
+            // a complete structured output that no end id can close (ignore_eos) ends here, as one sequence does
             child.finish = FinishReason.STOP;
         } else if (out.length >= params.maxTokens() || prepared.promptIds().length + out.length >= contextLength) {
             child.finish = FinishReason.LENGTH;

@@ -8,6 +8,7 @@ import dev.invariant.engine.model.Model;
 import dev.invariant.engine.sample.LogitProcessors;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.Seeds;
+import dev.invariant.engine.sample.structured.Guide;
 import dev.invariant.engine.text.ChatTemplate;
 import dev.invariant.engine.text.Tokenizer;
 import java.util.HashSet;
@@ -44,6 +45,7 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
         }
         SamplingParams p = r.params();
         LogitProcessors.checkVocabulary(p, vocab);
+        checkStructuredOutput(p, vocab, model, tokenizer);
         checkContext(ids.length, p.maxTokens(), context, promptField);
         checkMinTokens(p, ids.length, context, model, tokenizer);
         if (p.maxTokens() == SamplingParams.UP_TO_CONTEXT) {
@@ -63,6 +65,19 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
         Set<Integer> eos = new HashSet<>(model.config().eosTokenIds());
         eos.addAll(tokenizer.eosTokenIds());
         return Set.copyOf(eos);
+    }
+
+    /**
+     * A structured output must be able to start: some token of this vocabulary spells a first byte it allows (or it
+     * accepts the empty output and an end id may close it). Builds its guide, which later requests share.
+     */
+    private static void checkStructuredOutput(SamplingParams p, int vocab, Model model, Tokenizer tokenizer) {
+        if (p.structuredOutput() == null) return;
+        Guide g = Guide.of(p.structuredOutput(), tokenizer, vocab);
+        Guide.Position start = g.position(new int[0], 0);
+        boolean endable = g.accepting(start) && (!p.stopTokenIds().isEmpty()
+                || !p.ignoreEos() && !eosIds(model, tokenizer).isEmpty());
+        if (g.allowed(start).isEmpty() && !endable) throw Guide.deadEnd(0);
     }
 
     /**

@@ -101,7 +101,7 @@ public final class Fingerprint {
     }
 
     /**
-     * logit_bias, min_tokens and allowed_token_ids, each tagged and only when set, so that requests without them keep
+     * logit_bias, min_tokens, allowed_token_ids and the structured output, each tagged and only when set, so that requests without them keep
      * the fingerprint they always had: biases in ascending id order, allowed ids sorted without repeats (a set).
      */
     static void logitProcessors(CanonicalWriter w, SamplingParams p) {
@@ -113,6 +113,9 @@ public final class Fingerprint {
         if (p.allowedTokenIds() != null) {
             w.string("allowed_token_ids").ints(p.allowedTokenIds().stream().mapToInt(Integer::intValue).sorted()
                     .distinct().toArray());
+        }
+        if (p.structuredOutput() != null) {
+            w.string("structured_output").string(p.structuredOutput().kind().wire).string(p.structuredOutput().spec());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.invariant.engine.sample;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.sample.SamplingParams.EarlyStopping;
+import dev.invariant.engine.sample.structured.Guide;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -49,12 +50,18 @@ public final class BeamSearch {
      */
     public static List<Candidate> candidates(List<float[]> logits, float[] cumulative, List<int[]> histories,
                                              int promptLength, SamplingParams p, Set<Integer> eosIds) {
+        return candidates(logits, cumulative, histories, promptLength, p, eosIds, null);
+    }
+
+    /** {@link #candidates} for a request whose structured output is {@code guide} (null: none), per beam's output. */
+    public static List<Candidate> candidates(List<float[]> logits, float[] cumulative, List<int[]> histories,
+                                             int promptLength, SamplingParams p, Set<Integer> eosIds, Guide guide) {
         int keep = 2 * p.beamWidth();
         List<Candidate> all = new ArrayList<>();
         for (int beam = 0; beam < logits.size(); beam++) {
             int[] history = histories.get(beam);
             float[] processed = LogitProcessors.apply(checked(logits.get(beam)), p, eosIds,
-                    history.length - promptLength);
+                    history.length - promptLength, guide, history, promptLength);
             float[] penalised = Penalties.apply(processed, p, history, promptLength);
             double logZ = Logprobs.logZ(penalised);
             for (int id : Logprobs.topIds(penalised, Math.min(keep, penalised.length))) {

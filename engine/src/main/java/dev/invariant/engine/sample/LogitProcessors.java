@@ -1,7 +1,10 @@
 package dev.invariant.engine.sample;
 
 import dev.invariant.engine.EngineException;
+import dev.invariant.engine.sample.structured.Guide;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +27,8 @@ public final class LogitProcessors {
 
     /** Whether {@link #apply} changes a row at output {@code position}. */
     static boolean active(SamplingParams p, int position) {
-        return !p.logitBias().isEmpty() || p.allowedTokenIds() != null || bansEnds(p, position);
+        return !p.logitBias().isEmpty() || p.allowedTokenIds() != null || bansEnds(p, position)
+                || p.structuredOutput() != null;
     }
 
     /** Whether min_tokens holds the end ids off at output {@code position}. */
@@ -39,6 +43,19 @@ public final class LogitProcessors {
      * -infinity, and every biased id has {@code logit + bias}.
      */
     static float[] apply(float[] logits, SamplingParams p, Set<Integer> eosIds, int position) {
+        if (p.structuredOutput() != null) {
+            throw new IllegalArgumentException("a request with a structured output needs its Guide and history");
+        }
+        return apply(logits, p, eosIds, position, null, null, 0);
+    }
+
+    /**
+     * As above, with the request's structured output: {@code guide} (null when it has none) bans every id that
+     * cannot continue the output {@code history[promptLength..]}, and the end ids (stop_token_ids, and the EOS ids
+     * unless ignore_eos) unless the output is complete. A row in which no id is left fails the request.
+     */
+    static float[] apply(float[] logits, SamplingParams p, Set<Integer> eosIds, int position, Guide guide,
+                         int[] history, int promptLength) {
         if (!active(p, position)) return logits;
         float[] out;
         if (p.allowedTokenIds() != null) {
@@ -52,11 +69,28 @@ public final class LogitProcessors {
             for (int id : p.stopTokenIds()) out[inRow(id, logits, "stop_token_ids")] = Float.NEGATIVE_INFINITY;
             for (int id : eosIds) if (id >= 0 && id < out.length) out[id] = Float.NEGATIVE_INFINITY;
         }
+        if (p.structuredOutput() != null) constrain(out, p, eosIds, guide, history, promptLength, position);
         for (var e : p.logitBias().entrySet()) {
             int id = inRow(e.getKey(), logits, "logit_bias");
             out[id] = out[id] + e.getValue();
         }
         return out;
+    }
+
+    private static void constrain(float[] out, SamplingParams p, Set<Integer> eosIds, Guide guide, int[] history,
+                                  int promptLength, int position) {
+        if (guide == null) throw new IllegalArgumentException("a request with a structured output needs its Guide");
+        Guide.Position at = guide.position(history, promptLength);
+        BitSet ok = guide.allowed(at);
+        boolean complete = guide.accepting(at);
+        Set<Integer> ends = new HashSet<>(p.stopTokenIds());
+        if (!p.ignoreEos()) ends.addAll(eosIds);
+        boolean any = false;
+        for (int id = 0; id < out.length; id++) {
+            if (ends.contains(id) ? !complete : !ok.get(id)) out[id] = Float.NEGATIVE_INFINITY;
+            else any |= out[id] != Float.NEGATIVE_INFINITY;
+        }
+        if (!any) throw Guide.deadEnd(position);
     }
 
     /**

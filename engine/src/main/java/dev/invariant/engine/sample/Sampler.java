@@ -2,6 +2,7 @@ package dev.invariant.engine.sample;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.sample.structured.Guide;
 import java.util.Set;
 
 /**
@@ -24,8 +25,20 @@ public final class Sampler {
      */
     public static int sample(float[] logits, SamplingParams p, long seed, int position, int[] history,
                              int promptLength, Set<Integer> eosIds) {
+        return sample(logits, p, seed, position, history, promptLength, eosIds, null);
+    }
+
+    /**
+     * {@link #sample} for a request whose structured output is {@code guide} (null: it has none), which sees the
+     * output {@code history[promptLength..]}.
+     */
+    public static int sample(float[] logits, SamplingParams p, long seed, int position, int[] history,
+                             int promptLength, Set<Integer> eosIds, Guide guide) {
         validate(logits, position, history, promptLength);
-        float[] processed = LogitProcessors.apply(logits, p, eosIds, position);
+        if (p.structuredOutput() != null && guide == null) {
+            throw new IllegalArgumentException("a request with a structured output is sampled with its Guide");
+        }
+        float[] processed = LogitProcessors.apply(logits, p, eosIds, position, guide, history, promptLength);
         float[] penalised = Penalties.apply(processed, p, history, promptLength);
         if (p.isGreedy()) return argmax(penalised);
         float temperature = p.temperature();
@@ -50,7 +63,7 @@ public final class Sampler {
 
     /**
      * Whether the token of a request with these parameters at output {@code position} is its raw row's argmax and
-     * nothing else (greedy, no penalty, no logit_bias or allowed_token_ids, min_tokens reached: steps 1 and 2 of
+     * nothing else (greedy, no penalty, no logit_bias, allowed_token_ids or structured output, min_tokens reached: steps 1 and 2 of
      * docs/sampling.md are then the identity), so that a backend may answer a {@link GreedyChoice} for it.
      */
     public static boolean argmaxOnly(SamplingParams p, int position) {

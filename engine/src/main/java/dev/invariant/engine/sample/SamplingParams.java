@@ -5,6 +5,7 @@ import dev.invariant.engine.ErrorCode;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import dev.invariant.engine.sample.structured.StructuredOutput;
 
 /**
  * Everything that shapes how tokens are chosen; every field is part of the fingerprint.
@@ -36,6 +37,8 @@ import java.util.function.Supplier;
  * @param minTokens         vLLM's min_tokens: before this many tokens are out, EOS and stop_token_ids cannot be
  *                          generated and stop strings are not checked; 0 disables; at most max_tokens
  * @param allowedTokenIds   vLLM's allowed_token_ids: only these ids can be generated; null: every id
+ * @param structuredOutput  vLLM's structured_outputs / OpenAI's response_format: the whole output must match it
+ *                          (docs/sampling.md, step 1); null: none
  * @param includeStopStrInOutput vLLM's include_stop_str_in_output: the text keeps the stop string that ended it, and
  *                          the text of the EOS or stop_token_ids token that ended it (without it, as vLLM, neither)
  * @param skipSpecialTokens vLLM's skip_special_tokens: special tokens (EOS, chat markers) have no text; true by default
@@ -61,6 +64,7 @@ public record SamplingParams(
         Map<Integer, Float> logitBias,
         int minTokens,
         List<Integer> allowedTokenIds,
+        StructuredOutput structuredOutput,
         boolean includeStopStrInOutput,
         boolean skipSpecialTokens) {
 
@@ -177,7 +181,8 @@ public record SamplingParams(
                 .frequencyPenalty(frequencyPenalty).maxTokens(maxTokens).seed(seed).stop(stop)
                 .stopTokenIds(stopTokenIds).ignoreEos(ignoreEos).n(n).bestOf(bestOf).useBeamSearch(useBeamSearch)
                 .lengthPenalty(lengthPenalty).earlyStopping(earlyStopping).logitBias(logitBias).minTokens(minTokens)
-                .allowedTokenIds(allowedTokenIds).includeStopStrInOutput(includeStopStrInOutput)
+                .allowedTokenIds(allowedTokenIds).structuredOutput(structuredOutput)
+                .includeStopStrInOutput(includeStopStrInOutput)
                 .skipSpecialTokens(skipSpecialTokens);
     }
 
@@ -207,6 +212,7 @@ public record SamplingParams(
         private Map<Integer, Float> logitBias = Map.of();
         private int minTokens;
         private List<Integer> allowedTokenIds;
+        private StructuredOutput structuredOutput;
         private boolean includeStopStrInOutput;
         private boolean skipSpecialTokens = true;
 
@@ -230,14 +236,15 @@ public record SamplingParams(
         public Builder logitBias(Map<Integer, Float> v) { logitBias = v; return this; }
         public Builder minTokens(int v) { minTokens = v; return this; }
         public Builder allowedTokenIds(List<Integer> v) { allowedTokenIds = v; return this; }
+        public Builder structuredOutput(StructuredOutput v) { structuredOutput = v; return this; }
         public Builder includeStopStrInOutput(boolean v) { includeStopStrInOutput = v; return this; }
         public Builder skipSpecialTokens(boolean v) { skipSpecialTokens = v; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
                     frequencyPenalty, maxTokens, seed, stop, stopTokenIds, ignoreEos, n, bestOf, useBeamSearch,
-                    lengthPenalty, earlyStopping, logitBias, minTokens, allowedTokenIds, includeStopStrInOutput,
-                    skipSpecialTokens);
+                    lengthPenalty, earlyStopping, logitBias, minTokens, allowedTokenIds, structuredOutput,
+                    includeStopStrInOutput, skipSpecialTokens);
         }
     }
 }

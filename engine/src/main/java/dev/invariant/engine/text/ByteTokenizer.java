@@ -83,6 +83,12 @@ final class ByteTokenizer implements Tokenizer {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Ids 0..255 are their byte; the special ids have none. */
+    @Override
+    public byte[] tokenBytes(int id) {
+        return id >= 0 && id < BOS ? new byte[] {(byte) id} : null;
+    }
+
     @Override
     public OptionalInt bosTokenId() {
         return OptionalInt.of(BOS);

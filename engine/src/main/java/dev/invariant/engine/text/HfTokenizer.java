@@ -22,9 +22,13 @@ final class HfTokenizer implements Tokenizer {
     private final ChatTemplate template;
     private final BitSet byteFallback;
     private final String digest;
+    /** tokenizer.json, kept until the token bytes are read from it (the first structured output). */
+    private byte[] json;
+    private volatile TokenBytes tokenBytes;
 
     private HfTokenizer(HuggingFaceTokenizer hf, SpecialTokens special, ChatTemplate template,
-                        BitSet byteFallback, String digest) {
+                        BitSet byteFallback, String digest, byte[] json) {
+        this.json = json;
         this.hf = hf;
         this.special = special;
         this.template = template;
@@ -46,7 +50,8 @@ final class HfTokenizer implements Tokenizer {
                 .part(TokenizerFiles.CHAT_TEMPLATE, files.chatTemplateFile())
                 .part("special_ids", special.canonical())
                 .hex();
-        return new HfTokenizer(open(files.tokenizerJson(), json), special, template, scan.byteFallback(), digest);
+        return new HfTokenizer(open(files.tokenizerJson(), json), special, template, scan.byteFallback(), digest,
+                files.tokenizerJson());
     }
 
     private static HuggingFaceTokenizer open(byte[] json, Path where) {
@@ -120,6 +125,29 @@ final class HfTokenizer implements Tokenizer {
     /** Whether the id is a byte-fallback token ({@code <0xHH>}); the detokeniser holds text back after one. */
     boolean isByteFallback(int id) {
         return id >= 0 && byteFallback.get(id);
+    }
+
+    @Override
+    public byte[] tokenBytes(int id) {
+        byte[][] all = table().bytes();
+        return id >= 0 && id < all.length && all[id] != null ? all[id].clone() : null;
+    }
+
+    @Override
+    public boolean stripsLeadingSpace() {
+        return table().stripsLeadingSpace();
+    }
+
+    private TokenBytes table() {
+        TokenBytes t = tokenBytes;
+        if (t != null) return t;
+        synchronized (this) {
+            if (tokenBytes == null) {
+                tokenBytes = TokenBytes.read(json);
+                json = null;
+            }
+            return tokenBytes;
+        }
     }
 
     @Override

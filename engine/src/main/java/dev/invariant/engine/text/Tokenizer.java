@@ -39,6 +39,18 @@ public interface Tokenizer extends AutoCloseable {
     /** Text of the ids; invalid UTF-8 becomes U+FFFD, as in HF. */
     String decode(int[] ids, boolean skipSpecialTokens);
 
+    /**
+     * The bytes token {@code id} stands for in decoded text (docs/requests.md, "Structured outputs"); null for a
+     * special or added token, or an id outside the vocabulary. Concatenated over {@link #encodeNoSpecial}'s ids they
+     * give the text's UTF-8 bytes (after the normaliser: Llama's prepends a space, which decode then strips).
+     */
+    byte[] tokenBytes(int id);
+
+    /** Whether {@link #decode} drops one leading space of its text (SentencePiece's Strip decoder). */
+    default boolean stripsLeadingSpace() {
+        return false;
+    }
+
     OptionalInt bosTokenId();
 
     /** Every id that ends generation (see docs/tokenizer.md for where they come from). */

@@ -1,0 +1,193 @@
+package dev.invariant.engine.sample.structured;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.invariant.engine.EngineException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A JSON schema as a regex, as outlines builds it: an object spells its {@code properties} in declared order,
+ * each {@code required} one always, the others optionally; no property outside {@code properties}. Whitespace: none,
+ * except one optional space after {@code ,} and {@code :}. Supported: {@code type} (string, number, integer, boolean,
+ * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code items},
+ * {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength}, {@code properties}, {@code required},
+ * {@code additionalProperties: false}. Any other keyword is refused (named, with what to do), never ignored, so an
+ * output this engine returns always satisfies the schema it was given.
+ */
+final class JsonSchemaRegex {
+    static final String STRING_CHAR = "(?:[^\"\\\\\\x00-\\x1f]|\\\\[\"\\\\/bfnrt]|\\\\u[0-9a-fA-F]{4})";
+    static final String INTEGER = "-?(?:0|[1-9][0-9]*)";
+    static final String NUMBER = INTEGER + "(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?";
+    static final String COMMA = ", ?";
+    static final String COLON = ": ?";
+    /** Nesting of schemas at most. */
+    static final int MAX_DEPTH = 32;
+    /** Largest minItems/maxItems/minLength/maxLength accepted, as regex repeat counts are bounded. */
+    static final int MAX_COUNT = 100;
+
+    private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "$id", "$comment",
+            "examples", "default");
+
+    private final String field;
+
+    private JsonSchemaRegex(String field) {
+        this.field = field;
+    }
+
+    static String of(String field, JsonNode schema) {
+        if (!schema.isObject()) throw new JsonSchemaRegex(field).refuse("", "a schema must be a JSON object");
+        return new JsonSchemaRegex(field).value(schema, "", 0);
+    }
+
+    private String value(JsonNode s, String path, int depth) {
+        if (depth > MAX_DEPTH) throw refuse(path, "schemas nested deeper than " + MAX_DEPTH + " are not supported");
+        if (!s.isObject()) throw refuse(path, "a schema must be a JSON object");
+        if (s.has("enum")) return only(s, path, Set.of("enum"), enumeration(s.get("enum"), path));
+        if (s.has("const")) return only(s, path, Set.of("const"), escape(CanonicalJson.compact(s.get("const"))));
+        if (s.has("anyOf")) {
+            JsonNode options = s.get("anyOf");
+            if (!options.isArray() || options.isEmpty()) throw refuse(path, "anyOf must be a non-empty list of schemas");
+            List<String> alts = new ArrayList<>();
+            for (int i = 0; i < options.size(); i++) alts.add(value(options.get(i), path + "/anyOf/" + i, depth + 1));
+            return only(s, path, Set.of("anyOf"), "(?:" + String.join("|", alts) + ")");
+        }
+        JsonNode type = s.get("type");
+        if (type == null) {
+            throw refuse(path, "give a type (or enum, const, anyOf): a schema that allows any JSON value cannot be"
+                    + " enforced; for any JSON object use response_format {\"type\": \"json_object\"}");
+        }
+        if (type.isArray()) {
+            List<String> alts = new ArrayList<>();
+            for (JsonNode t : type) {
+                var one = ((com.fasterxml.jackson.databind.node.ObjectNode) s.deepCopy()).put("type", t.asText());
+                alts.add(value(one, path, depth + 1));
+            }
+            if (alts.isEmpty()) throw refuse(path, "type must not be an empty list");
+            return "(?:" + String.join("|", alts) + ")";
+        }
+        return switch (type.asText()) {
+            case "string" -> only(s, path, Set.of("type", "minLength", "maxLength"), string(s, path));
+            case "integer" -> only(s, path, Set.of("type"), INTEGER);
+            case "number" -> only(s, path, Set.of("type"), NUMBER);
+            case "boolean" -> only(s, path, Set.of("type"), "(?:true|false)");
+            case "null" -> only(s, path, Set.of("type"), "null");
+            case "array" -> only(s, path, Set.of("type", "items", "minItems", "maxItems"), array(s, path, depth));
+            case "object" -> only(s, path, Set.of("type", "properties", "required", "additionalProperties"),
+                    object(s, path, depth));
+            default -> throw refuse(path, "unknown type \"" + type.asText() + "\"");
+        };
+    }
+
+    private String string(JsonNode s, String path) {
+        int min = count(s, "minLength", 0, path);
+        int max = count(s, "maxLength", -1, path);
+        if (max >= 0 && max < min) throw refuse(path, "maxLength is below minLength");
+        String reps = min == 0 && max < 0 ? "*" : "{" + min + "," + (max < 0 ? "" : max) + "}";
+        return "\"" + STRING_CHAR + reps + "\"";
+    }
+
+    private String array(JsonNode s, String path, int depth) {
+        if (!s.has("items")) throw refuse(path, "an array schema needs items (the schema of its elements)");
+        String item = value(s.get("items"), path + "/items", depth + 1);
+        int min = count(s, "minItems", 0, path);
+        int max = count(s, "maxItems", -1, path);
+        if (max >= 0 && max < min) throw refuse(path, "maxItems is below minItems");
+        if (max == 0) return "\\[\\]";
+        String more = "(?:" + COMMA + item + ")";
+        String rest = more + (max < 0 ? "{" + Math.max(min - 1, 0) + ",}" : "{" + Math.max(min - 1, 0) + "," + (max - 1) + "}");
+        String body = item + rest;
+        return "\\[" + (min == 0 ? "(?:" + body + ")?" : body) + "\\]";
+    }
+
+    private String object(JsonNode s, String path, int depth) {
+        JsonNode extra = s.get("additionalProperties");
+        if (extra != null && !(extra.isBoolean() && !extra.asBoolean())) {
+            throw refuse(path, "additionalProperties other than false is not supported: list every property under"
+                    + " properties (no other property is ever generated)");
+        }
+        JsonNode props = s.get("properties");
+        if (props == null || !props.isObject() || props.isEmpty()) {
+            throw refuse(path, "an object schema needs properties; for any JSON object use response_format"
+                    + " {\"type\": \"json_object\"}");
+        }
+        Set<String> required = new HashSet<>();
+        JsonNode req = s.get("required");
+        if (req != null) {
+            if (!req.isArray()) throw refuse(path, "required must be a list of property names");
+            for (JsonNode r : req) {
+                if (!props.has(r.asText())) throw refuse(path, "required names \"" + r.asText() + "\", which is not"
+                        + " under properties");
+                required.add(r.asText());
+            }
+        }
+        List<String> names = new ArrayList<>();
+        List<String> parts = new ArrayList<>();
+        props.fieldNames().forEachRemaining(names::add);
+        for (String name : names) {
+            parts.add(escape(CanonicalJson.compact(TextNode.valueOf(name))) + COLON
+                    + value(props.get(name), path + "/properties/" + name, depth + 1));
+        }
+        return "\\{" + after(names, parts, required, 0, false) + "\\}";
+    }
+
+    /**
+     * The properties from {@code i} on; {@code seen}: whether one came before (then each needs a comma first). Once
+     * one is seen the rest is linear, so the whole is quadratic in the number of properties, not exponential.
+     */
+    private static String after(List<String> names, List<String> parts, Set<String> required, int i, boolean seen) {
+        if (i == names.size()) return "";
+        String part = (seen ? COMMA : "") + parts.get(i);
+        String present = part + after(names, parts, required, i + 1, true);
+        if (required.contains(names.get(i))) return present;
+        if (seen) return "(?:" + part + ")?" + after(names, parts, required, i + 1, true);
+        return "(?:" + present + "|" + after(names, parts, required, i + 1, false) + ")";
+    }
+
+    private String enumeration(JsonNode values, String path) {
+        if (!values.isArray() || values.isEmpty()) throw refuse(path, "enum must be a non-empty list of values");
+        List<String> alts = new ArrayList<>();
+        for (JsonNode v : values) alts.add(escape(CanonicalJson.compact(v)));
+        return "(?:" + String.join("|", alts) + ")";
+    }
+
+    private int count(JsonNode s, String key, int absent, String path) {
+        JsonNode v = s.get(key);
+        if (v == null) return absent;
+        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0 || v.asInt() > MAX_COUNT) {
+            throw refuse(path, key + " must be an integer in [0, " + MAX_COUNT + "]");
+        }
+        return v.asInt();
+    }
+
+    /** {@code regex} when {@code s} has no keyword beyond {@code allowed} and annotations. */
+    private String only(JsonNode s, String path, Set<String> allowed, String regex) {
+        var names = s.fieldNames();
+        while (names.hasNext()) {
+            String k = names.next();
+            if (!allowed.contains(k) && !ANNOTATIONS.contains(k)) {
+                throw refuse(path, "the keyword \"" + k + "\" is not supported here (supported: "
+                        + String.join(", ", new java.util.TreeSet<>(allowed)) + "); remove it or express it with"
+                        + " enum, const or anyOf");
+            }
+        }
+        return regex;
+    }
+
+    /** A literal as a regex: every character that means something in a regex escaped. */
+    static String escape(String literal) {
+        StringBuilder b = new StringBuilder();
+        literal.codePoints().forEach(c -> {
+            if ("\\.^$|?*+()[]{}-/".indexOf(c) >= 0) b.append('\\');
+            b.appendCodePoint(c);
+        });
+        return b.toString();
+    }
+
+    private EngineException refuse(String path, String what) {
+        return EngineException.invalid(field, field + ": the JSON schema cannot be enforced at "
+                + (path.isEmpty() ? "its root" : path) + ": " + what + " (docs/requests.md, \"Structured outputs\")");
+    }
+}
