@@ -41,6 +41,7 @@ public final class EngineMapping {
                 .allowedTokenIds(s.getAllowedTokenIds())
                 .includeStopStrInOutput(s.getIncludeStopStrInOutput())
                 .skipSpecialTokens(s.getSkipSpecialTokens())
+                .structuredOutput(structuredOutput(s.getStructuredOutput()))
                 .build();
     }
 
@@ -59,7 +60,21 @@ public final class EngineMapping {
                 .setAllowedTokenIds(p.allowedTokenIds())
                 .setIncludeStopStrInOutput(p.includeStopStrInOutput())
                 .setSkipSpecialTokens(p.skipSpecialTokens())
+                .setStructuredOutput(structuredOutputField(p.structuredOutput()))
                 .build();
+    }
+
+    /** The record's structured output (kind by its wire name, spec canonical), validated as a request's is. */
+    private static dev.invariant.engine.sample.structured.StructuredOutput structuredOutput(StructuredOutput s) {
+        if (s == null) return null;
+        var kind = dev.invariant.engine.sample.structured.StructuredOutput.Kind.parse(
+                dev.invariant.engine.sample.structured.StructuredOutput.FIELD, s.getKind());
+        return dev.invariant.engine.sample.structured.StructuredOutput.of(
+                dev.invariant.engine.sample.structured.StructuredOutput.FIELD, kind, s.getSpec());
+    }
+
+    private static StructuredOutput structuredOutputField(dev.invariant.engine.sample.structured.StructuredOutput s) {
+        return s == null ? null : StructuredOutput.newBuilder().setKind(s.kind().wire).setSpec(s.spec()).build();
     }
 
     /** logit_bias as Avro's map (string keys, as in JSON): the decimal token id to its binary32 bias. */

@@ -99,6 +99,34 @@ class EngineMappingTest {
     }
 
     @Test
+    void structuredOutputsMapByKindAndCanonicalSpec() {
+        Sampling s = Sampling.newBuilder().setStructuredOutput(dev.invariant.schemas.StructuredOutput.newBuilder()
+                .setKind("json").setSpec("{\"type\": \"object\", \"properties\": {\"b\": {\"type\": \"integer\"},"
+                        + " \"a\": {\"type\": \"null\"}}}").build()).build();
+        SamplingParams p = EngineMapping.sampling(s);
+        assertEquals("{\"properties\":{\"b\":{\"type\":\"integer\"},\"a\":{\"type\":\"null\"}},\"type\":\"object\"}",
+                p.structuredOutput().spec(), "canonical: keys sorted, properties in their order");
+        assertEquals(p, EngineMapping.sampling(EngineMapping.record(p)));
+        assertEquals(null, Sampling.newBuilder().build().getStructuredOutput(), "default: none");
+        for (String kind : List.of("choice", "regex", "json_object")) {
+            String spec = switch (kind) {
+                case "choice" -> "[\"yes\",\"no\"]";
+                case "regex" -> "[0-9]{3}";
+                default -> "";
+            };
+            Sampling k = Sampling.newBuilder().setStructuredOutput(dev.invariant.schemas.StructuredOutput.newBuilder()
+                    .setKind(kind).setSpec(spec).build()).build();
+            assertEquals(k, EngineMapping.record(EngineMapping.sampling(k)), kind);
+        }
+        assertEquals("structured_outputs", assertThrows(EngineException.class, () -> EngineMapping.sampling(
+                Sampling.newBuilder().setStructuredOutput(dev.invariant.schemas.StructuredOutput.newBuilder()
+                        .setKind("grammar").setSpec("x").build()).build())).param());
+        assertEquals("structured_outputs", assertThrows(EngineException.class, () -> EngineMapping.sampling(
+                Sampling.newBuilder().setStructuredOutput(dev.invariant.schemas.StructuredOutput.newBuilder()
+                        .setKind("regex").setSpec("(a").build()).build())).param());
+    }
+
+    @Test
     void aCompletionCarriesTheRequestsOwnSamplingRecord() {
         // Completion.avsc repeats InferenceRequest's Sampling so that each file stands alone (clients register the
         // files); the two must stay one type, or one of them would silently decode with the other's fields.

@@ -17,7 +17,8 @@ import java.util.Set;
  * a field means the same thing, with the same name and type rules, wherever JSON is written (docs/requests.md).
  * Field names are OpenAI's (with {@code logit_bias}), plus vLLM's sampling extensions ({@code top_k}, {@code min_p},
  * {@code repetition_penalty}, {@code stop_token_ids}, {@code ignore_eos}, {@code min_tokens},
- * {@code allowed_token_ids}, {@code include_stop_str_in_output}, {@code skip_special_tokens}, and beam search's {@code n}, {@code best_of},
+ * {@code allowed_token_ids}, {@code include_stop_str_in_output}, {@code skip_special_tokens}, structured outputs
+ * ({@link JsonStructuredOutputs}), and beam search's {@code n}, {@code best_of},
  * {@code use_beam_search}, {@code length_penalty}, {@code early_stopping}) and Invariant's {@code prompt_token_ids}.
  * Defaults come from the caller's builder: each front door has its own (OpenAI's temperature 1, the CLI's options).
  */
@@ -27,7 +28,8 @@ public final class JsonRequests {
             "repetition_penalty", "presence_penalty", "frequency_penalty", "max_tokens", "max_completion_tokens",
             "seed", "stop", "stop_token_ids", "ignore_eos", "n", "best_of", "use_beam_search", "length_penalty",
             "early_stopping", "logit_bias", "min_tokens", "allowed_token_ids", "include_stop_str_in_output",
-            "skip_special_tokens");
+            "skip_special_tokens", "structured_outputs", "guided_choice", "guided_regex", "guided_json",
+            "guided_grammar", "response_format");
     /**
      * vLLM engine arguments that people put in requests; they configure the worker, not a request, so a request that
      * carries one is refused with the worker property to set instead (docs/configuration.md).
@@ -73,6 +75,7 @@ public final class JsonRequests {
         f.integers("allowed_token_ids").ifPresent(b::allowedTokenIds);
         f.bool("include_stop_str_in_output").ifPresent(b::includeStopStrInOutput);
         f.bool("skip_special_tokens").ifPresent(b::skipSpecialTokens);
+        JsonStructuredOutputs.read(f).ifPresent(b::structuredOutput);
         f.integer("n").ifPresent(b::n);
         f.integer("best_of").ifPresent(b::bestOf);
         f.number("length_penalty").ifPresent(b::lengthPenalty);
@@ -117,6 +120,7 @@ public final class JsonRequests {
         if (p.allowedTokenIds() != null) p.allowedTokenIds().forEach(body.putArray("allowed_token_ids")::add);
         if (p.includeStopStrInOutput()) body.put("include_stop_str_in_output", true);
         if (!p.skipSpecialTokens()) body.put("skip_special_tokens", false);
+        if (p.structuredOutput() != null) JsonStructuredOutputs.write(p.structuredOutput(), body);
         if (p.n() != d.n()) body.put("n", p.n());
         if (p.bestOf() != p.n()) body.put("best_of", p.bestOf());
         if (p.useBeamSearch()) body.put("use_beam_search", true);
