@@ -155,11 +155,6 @@ public final class OpenAiRequests {
             Map.entry("bad_words", JsonNodeFactory.instance.arrayNode()),
             Map.entry("spaces_between_special_tokens", BooleanNode.TRUE),
             Map.entry("truncate_prompt_tokens", NullNode.instance),
-            Map.entry("structured_outputs", NullNode.instance),
-            Map.entry("guided_json", NullNode.instance),
-            Map.entry("guided_regex", NullNode.instance),
-            Map.entry("guided_choice", NullNode.instance),
-            Map.entry("guided_grammar", NullNode.instance),
             Map.entry("guided_decoding_backend", NullNode.instance),
             Map.entry("guided_whitespace_pattern", NullNode.instance)));
 
@@ -178,7 +173,8 @@ public final class OpenAiRequests {
             Map.entry("documents", NullNode.instance)));
 
     /**
-     * Features a client would otherwise believe were honoured: tools, structured output, vLLM's extensions. Refused
+     * Features a client would otherwise believe were honoured: tools, vLLM's extensions (structured outputs are read
+     * with the sampling fields, JsonStructuredOutputs, which refuses grammars). Refused
      * with a 400 naming the field rather than silently ignored; their empty or neutral forms pass.
      */
     static void refuseUnsupported(JsonFields f) {
@@ -191,12 +187,6 @@ public final class OpenAiRequests {
         f.value("tool_choice").ifPresent(v -> {
             if (!(v.isTextual() && v.textValue().equals("none"))) {
                 throw EngineException.invalid("tool_choice", "'tool_choice' is not supported by this server (only \"none\")");
-            }
-        });
-        f.value("response_format").ifPresent(v -> {
-            if (!v.path("type").asText("").equals("text")) {
-                throw EngineException.invalid("response_format", "only {\"type\": \"text\"} is supported as"
-                        + " response_format by this server");
             }
         });
     }

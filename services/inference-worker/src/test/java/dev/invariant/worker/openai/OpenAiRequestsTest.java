@@ -20,11 +20,6 @@ class OpenAiRequestsTest {
             Map.entry("bad_words", "[\"dragon\"]"),
             Map.entry("spaces_between_special_tokens", "false"),
             Map.entry("truncate_prompt_tokens", "10"),
-            Map.entry("structured_outputs", "{\"regex\": \"a+\"}"),
-            Map.entry("guided_json", "{\"type\": \"object\"}"),
-            Map.entry("guided_regex", "\"a+\""),
-            Map.entry("guided_choice", "[\"yes\", \"no\"]"),
-            Map.entry("guided_grammar", "\"root ::= \\\"x\\\"\""),
             Map.entry("guided_decoding_backend", "\"xgrammar\""),
             Map.entry("guided_whitespace_pattern", "\" \""));
 
@@ -83,12 +78,19 @@ class OpenAiRequestsTest {
         check("{\"include_stop_str_in_output\": true, \"skip_special_tokens\": false}");
     }
 
+    /** Structured outputs are read with the sampling fields (JsonStructuredOutputs): not refused here. */
+    @Test
+    void structuredOutputsPass() throws Exception {
+        check("{\"structured_outputs\": {\"regex\": \"a+\"}, \"guided_json\": {\"type\": \"object\"},"
+                + " \"guided_choice\": [\"yes\"], \"response_format\": {\"type\": \"json_object\"}}");
+    }
+
     @Test
     void theMessageSaysWhichValueWouldPass() {
         var e = assertThrows(EngineException.class, () -> check("{\"spaces_between_special_tokens\": false}"));
         assertEquals("'spaces_between_special_tokens' is not supported by this server: remove it or send true",
                 e.getMessage());
-        e = assertThrows(EngineException.class, () -> check("{\"guided_json\": {}}"));
-        assertEquals("'guided_json' is not supported by this server: remove it", e.getMessage());
+        e = assertThrows(EngineException.class, () -> check("{\"guided_decoding_backend\": \"xgrammar\"}"));
+        assertEquals("'guided_decoding_backend' is not supported by this server: remove it", e.getMessage());
     }
 }

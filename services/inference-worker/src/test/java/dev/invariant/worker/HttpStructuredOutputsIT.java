@@ -1,0 +1,115 @@
+package dev.invariant.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.engine.Engine;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.engine.sample.structured.StructuredOutput;
+import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.EngineMapping;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Structured outputs over real HTTP, as vLLM's and OpenAI's clients send them: outputs that match, the engine's own
+ * bits, the constraint in the completion's sampling record (so verify re-executes it), and 400s by name.
+ */
+class HttpStructuredOutputsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PROMPT = "Max had a red ball. He";
+    private static final String SCHEMA = "{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\","
+            + " \"maxLength\": 10}, \"happy\": {\"type\": \"boolean\"}}, \"required\": [\"name\", \"happy\"]}";
+
+    private final WorkerFixture fixture = WorkerFixture.get();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void responseFormatJsonSchemaGivesTheEnginesBitsAndTheRecordCarriesIt() throws Exception {
+        var response = post("/v1/completions", """
+                {"model": "stories260K", "prompt": "%s", "max_tokens": 60, "temperature": 0, "seed": 3,
+                 "response_format": {"type": "json_schema", "json_schema": {"name": "kid", "strict": true,
+                 "schema": %s}}}""".formatted(PROMPT, SCHEMA));
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode choice = JSON.readTree(response.body()).get("choices").get(0);
+        JsonNode out = JSON.readTree(choice.get("text").asText());
+        assertTrue(out.get("name").isTextual() && out.get("happy").isBoolean(), choice.toString());
+        assertEquals("stop", choice.get("finish_reason").asText());
+        SamplingParams p = SamplingParams.builder().maxTokens(60).seed(3L)
+                .structuredOutput(StructuredOutput.jsonSchema("x", SCHEMA)).build();
+        GenerationResult direct;
+        try (Engine e = Engine.open(WorkerFixture.engineConfig())) {
+            direct = e.generateAll(List.of(new Request("direct", new Prompt.Text(PROMPT), p)), (f, t, k) -> { })
+                    .getFirst();
+        }
+        assertEquals(direct.outputHash(), choice.get("output_hash").asText());
+        assertEquals(direct.fingerprint(), choice.get("fingerprint").asText());
+        String id = JSON.readTree(response.body()).get("id").asText();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            Completion c = completions.awaitCount(x -> x.getRequestId().equals(id), 1, Duration.ofMinutes(1)).getFirst();
+            assertNull(c.getError());
+            assertEquals(p, EngineMapping.sampling(c.getSampling()), "what verify re-executes");
+        }
+    }
+
+    @Test
+    void guidedChoiceAndRegexOnCompletions() throws Exception {
+        var choice = post("/v1/completions", """
+                {"prompt": "%s", "max_tokens": 20, "temperature": 1, "seed": 9, "n": 2,
+                 "guided_choice": ["kicked it", "threw it far", "lost it"]}""".formatted(PROMPT));
+        assertEquals(200, choice.statusCode(), choice.body());
+        for (JsonNode c : JSON.readTree(choice.body()).get("choices")) {
+            assertTrue(List.of("kicked it", "threw it far", "lost it").contains(c.get("text").asText()), c.toString());
+        }
+        var regex = post("/v1/completions", """
+                {"prompt": "%s", "max_tokens": 30, "temperature": 0,
+                 "structured_outputs": {"regex": "[a-z]+( [a-z]+){1,3}!"}}""".formatted(PROMPT));
+        assertEquals(200, regex.statusCode(), regex.body());
+        String text = JSON.readTree(regex.body()).get("choices").get(0).get("text").asText();
+        assertTrue(Pattern.compile("[a-z]+( [a-z]+){1,3}!").matcher(text).matches(), text);
+    }
+
+    @Test
+    void wrongValuesAreRefusedByNameOnBothRoutes() throws Exception {
+        String chat = "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]";
+        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_regex\": \"(a\"}"), "guided_regex");
+        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_grammar\": \"root ::= x\"}"), "guided_grammar");
+        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_choice\": [\"a\"], \"guided_regex\": \"a\"}"),
+                "guided_regex");
+        assertParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
+                + " \"json_schema\": {\"schema\": {\"type\": \"string\", \"pattern\": \"x\"}}}}"),
+                "response_format.json_schema.schema");
+        assertParam(post("/v1/chat/completions", "{" + chat + ", \"structured_outputs\": {\"grammar\": \"x\"}}"),
+                "structured_outputs");
+        // Valid values pass the sampling fields; stories260K then has no chat template, which comes after them.
+        assertParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
+                + " \"json_schema\": {\"name\": \"k\", \"schema\": " + SCHEMA + "}}}"), "messages");
+        assertParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_object\"}}"),
+                "messages");
+    }
+
+    private static void assertParam(HttpResponse<String> r, String param) throws IOException {
+        assertEquals(400, r.statusCode(), r.body());
+        JsonNode error = JSON.readTree(r.body()).get("error");
+        assertEquals("INVALID_PARAM", error.get("code").asText(), r.body());
+        assertEquals(param, error.get("param").asText(), r.body());
+    }
+
+    private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(fixture.http(path)).header("Content-Type", "application/json")
+                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
