@@ -8,10 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
- * A flat Avro record (primitives, arrays and string-keyed maps of them, nullable unions) as plain JSON with the schema's field names, and
+ * An Avro record (primitives, arrays and string-keyed maps of them, nested records, nullable unions) as plain JSON with the schema's field names, and
  * back, field by field from the schema: a field added to the record needs no edit here. Floats are written as the
  * shortest decimal that reads back to the same binary32, so parameters survive the round trip bit for bit.
  */
@@ -35,6 +36,7 @@ final class AvroJson {
             case Long x -> n.numberNode(x);
             case Boolean x -> n.booleanNode(x);
             case CharSequence x -> n.textNode(x.toString());
+            case SpecificRecordBase r -> of(r);
             case List<?> xs -> {
                 ArrayNode a = n.arrayNode();
                 xs.forEach(x -> a.add(value(x)));
@@ -75,7 +77,7 @@ final class AvroJson {
             case BOOLEAN -> v.isBoolean();
             case STRING -> v.isTextual();
             case ARRAY -> v.isArray();
-            case MAP -> v.isObject();
+            case MAP, RECORD -> v.isObject();
             default -> false;
         };
         if (!ok) throw new IllegalArgumentException("field " + name + ": " + v + " is not a " + s.getType().getName());
@@ -86,6 +88,7 @@ final class AvroJson {
             case LONG -> v.longValue();
             case BOOLEAN -> v.booleanValue();
             case STRING -> v.textValue();
+            case RECORD -> parse(v, (SpecificRecordBase) SpecificData.get().newRecord(null, s));
             case MAP -> {
                 Map<String, Object> out = new LinkedHashMap<>();
                 v.properties().forEach(e -> out.put(e.getKey(), read(e.getValue(), s.getValueType(), name)));

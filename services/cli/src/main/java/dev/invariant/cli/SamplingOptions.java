@@ -3,6 +3,10 @@ package dev.invariant.cli;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.sample.LogitProcessors;
 import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.engine.sample.structured.StructuredOutput;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +75,24 @@ final class SamplingOptions {
             description = "Only these token ids can be generated, e.g. 5,17,42 (vLLM's allowed_token_ids).")
     List<Integer> allowedTokenIds;
 
+    @Option(names = "--guided-choice", paramLabel = "TEXT",
+            description = "The output must be one of these (repeatable; vLLM's guided_choice).")
+    List<String> guidedChoice;
+
+    @Option(names = "--guided-regex", paramLabel = "REGEX",
+            description = "The whole output must match REGEX (vLLM's guided_regex; docs/requests.md gives the syntax).")
+    String guidedRegex;
+
+    @Option(names = "--guided-json", paramLabel = "SCHEMA",
+            description = "The output must be JSON valid against this JSON schema: the schema itself, or a file holding"
+                    + " it (vLLM's guided_json).")
+    String guidedJson;
+
+    @Option(names = "--response-format", paramLabel = "TYPE",
+            description = "json_object: the output must be a JSON object (OpenAI's response_format); text: no"
+                    + " constraint.")
+    String responseFormat;
+
     @Option(names = "--use-beam-search", description = "Beam search (vLLM's semantics, deterministic ties; needs"
             + " temperature 0) returning the --n best of --best-of beams.")
     boolean useBeamSearch;
@@ -118,7 +140,48 @@ final class SamplingOptions {
                 .ignoreEos(ignoreEos).n(n).bestOf(bestOf).useBeamSearch(useBeamSearch).lengthPenalty(lengthPenalty)
                 .earlyStopping(SamplingParams.EarlyStopping.parse(earlyStopping)).minTokens(minTokens)
                 .logitBias(LogitProcessors.logitBias(biases())).allowedTokenIds(allowedTokenIds)
-                .includeStopStrInOutput(includeStopStrInOutput).skipSpecialTokens(!keepSpecialTokens);
+                .includeStopStrInOutput(includeStopStrInOutput).skipSpecialTokens(!keepSpecialTokens)
+                .structuredOutput(structuredOutput());
+    }
+
+    /** The one structured output the options ask for, or null; two at once are refused, as in JSON. */
+    private StructuredOutput structuredOutput() {
+        List<String> given = new ArrayList<>();
+        if (guidedChoice != null) given.add("guided_choice");
+        if (guidedJson != null) given.add("guided_json");
+        if (guidedRegex != null) given.add("guided_regex");
+        if (responseFormat != null && !responseFormat.equals("text")) given.add("response_format");
+        if (given.size() > 1) {
+            throw EngineException.invalid(given.get(1), given.get(1) + ": --" + String.join(" and --", given)
+                    .replace('_', '-') + " are given: give at most one structured output");
+        }
+        if (given.isEmpty()) return null;
+        return switch (given.getFirst()) {
+            case "guided_choice" -> StructuredOutput.choice("guided_choice", guidedChoice);
+            case "guided_regex" -> StructuredOutput.regex("guided_regex", guidedRegex);
+            case "guided_json" -> StructuredOutput.jsonSchema("guided_json", schemaText());
+            default -> {
+                if (!responseFormat.equals("json_object")) {
+                    throw EngineException.invalid("response_format", "response_format: --response-format must be text"
+                            + " or json_object"
+                            + " (a JSON schema goes to --guided-json), got " + responseFormat);
+                }
+                yield StructuredOutput.jsonObject();
+            }
+        };
+    }
+
+    /** --guided-json's schema: the text itself when it starts as JSON does, else the file it names. */
+    private String schemaText() {
+        String s = guidedJson.strip();
+        if (s.startsWith("{") || s.startsWith("[")) return s;
+        try {
+            return Files.readString(Path.of(guidedJson));
+        } catch (IOException | RuntimeException e) {
+            throw EngineException.invalid("guided_json", "guided_json: --guided-json " + guidedJson + " is neither a"
+                    + " JSON schema nor a readable file (" + e.getClass().getSimpleName() + "): give the schema or its"
+                    + " file");
+        }
     }
 
     /** --logit-bias values as JSON's are read: the decimal's binary64 value rounded once to binary32. */

@@ -24,7 +24,8 @@ class CompletionJsonTest {
                 .setSeed((1L << 53) - 1).setStop(List.of("Observation:", "\n")).setStopTokenIds(List.of(2))
                 .setUseBeamSearch(true).setN(2).setBestOf(3).setEarlyStopping("never")
                 .setLogitBias(java.util.Map.of("50256", -100f, "7", Math.nextUp(0.1f))).setMinTokens(3)
-                .setAllowedTokenIds(List.of(7, 9, 50256)).build();
+                .setAllowedTokenIds(List.of(7, 9, 50256))
+                .setStructuredOutput(new dev.invariant.schemas.StructuredOutput("json", "{\"type\":\"object\"}")).build();
         Completion c = Completion.newBuilder().setRequestId("r1").setModel("m")
                 .setEngine(EngineInfo.newBuilder().setName("invariant").setVersion("1").setBackend("cpu")
                         .setNumericsProfile("portable").build())
