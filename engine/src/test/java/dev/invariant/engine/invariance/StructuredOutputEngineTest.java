@@ -126,6 +126,32 @@ class StructuredOutputEngineTest {
         }
     }
 
+    /** tiny-qwen3: a byte-level vocabulary of 151,936 ids, whose random weights favour no JSON at all. */
+    @Test
+    void byteLevelVocabularyGivesValidJson() throws Exception {
+        StructuredOutput so = StructuredOutput.jsonSchema("json", SCHEMA);
+        List<Run.Arrival> a = List.of(
+                new Run.Arrival(0, request("greedy", SamplingParams.builder().maxTokens(80), so)),
+                new Run.Arrival(0, request("sampled", SamplingParams.builder().maxTokens(80).temperature(1f).seed(1L), so)),
+                new Run.Arrival(0, request("choice", SamplingParams.builder().maxTokens(20),
+                        StructuredOutput.choice("choice", List.of("北京", "東京 😀", "Paris")))));
+        var r = Run.execute(BatchInvarianceTest.base("tiny-qwen3"), a, false).results;
+        ObjectMapper json = new ObjectMapper();
+        for (String id : List.of("greedy", "sampled")) {
+            GenerationResult g = r.get(id);
+            assertTrue(g.ok(), id + ": " + g.error());
+            if (g.finishReason() == FinishReason.STOP) {
+                JsonNode n = json.readTree(g.text());
+                assertTrue(n.get("name").isTextual() && n.get("age").isIntegralNumber(), g.text());
+            } else {
+                assertTrue(g.text().startsWith("{\"name\":"), g.text());
+            }
+        }
+        GenerationResult c = r.get("choice");
+        assertTrue(c.ok(), String.valueOf(c.error()));
+        assertTrue(List.of("北京", "東京 😀", "Paris").contains(c.text()), c.text());
+    }
+
     @Test
     void aDeadEndFailsTheRequestInsteadOfEmittingGarbage() {
         var tokenizer = dev.invariant.engine.text.Tokenizer.load(dev.invariant.engine.TestAssets.model(MODEL));
