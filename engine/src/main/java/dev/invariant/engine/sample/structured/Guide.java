@@ -2,6 +2,7 @@ package dev.invariant.engine.sample.structured;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.text.Tokenizer;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,13 +17,42 @@ import java.util.WeakHashMap;
 public final class Guide {
     /** Guides kept per tokenizer, by constraint. */
     private static final int CACHE = 32;
-    private static final Map<Tokenizer, Map<StructuredOutput, Guide>> GUIDES = new WeakHashMap<>();
+    /** Output prefixes whose positions a guide keeps: at least the constrained sequences that run at once. */
+    private static final int WALKED = 1024;
+    private static final Map<Tokenizer, Vocabulary> VOCABULARIES = new WeakHashMap<>();
+
+    /** A tokenizer's token bytes for one row length, and the guides made on them. */
+    private record Vocabulary(byte[][] tokens, Map<StructuredOutput, Guide> guides) {
+    }
+
+    /** An output (token ids), compared by content. */
+    private record Output(int[] ids) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Output other && Arrays.equals(ids, other.ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(ids);
+        }
+    }
 
     private final ByteAutomaton automaton;
     private final byte[][] tokens;
     private final boolean stripsLeadingSpace;
     /** Per (state, at output start): the ids, end ids aside, whose bytes keep the automaton alive. */
     private final Map<Long, BitSet> masks = new HashMap<>();
+    /**
+     * Positions of recent outputs, so that a step walks only its newest token: the position is a function of the
+     * output alone, so a kept one is the one a walk from the start would give.
+     */
+    private final Map<Output, Position> walked = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Output, Position> eldest) {
+            return size() > WALKED;
+        }
+    };
 
     private Guide(ByteAutomaton automaton, byte[][] tokens, boolean stripsLeadingSpace) {
         this.automaton = automaton;
@@ -35,19 +65,25 @@ public final class Guide {
      * with an equal constraint on the same tokenizer.
      */
     public static Guide of(StructuredOutput so, Tokenizer tokenizer, int vocab) {
-        synchronized (GUIDES) {
-            Map<StructuredOutput, Guide> byConstraint = GUIDES.computeIfAbsent(tokenizer, t -> lru());
-            Guide g = byConstraint.get(so);
-            if (g != null && g.tokens.length == vocab) return g;
-            byte[][] bytes = new byte[vocab][];
-            for (int id = 0; id < vocab; id++) bytes[id] = tokenizer.tokenBytes(id);
-            g = new Guide(so.automaton(), bytes, tokenizer.stripsLeadingSpace());
-            byConstraint.put(so, g);
+        synchronized (VOCABULARIES) {
+            Vocabulary v = VOCABULARIES.get(tokenizer);
+            if (v == null || v.tokens.length != vocab) {
+                byte[][] bytes = new byte[vocab][];
+                for (int id = 0; id < vocab; id++) bytes[id] = tokenizer.tokenBytes(id);
+                v = new Vocabulary(bytes, lru());
+                VOCABULARIES.put(tokenizer, v);
+            }
+            Guide g = v.guides.get(so);
+            if (g == null) {
+                g = new Guide(so.automaton(), v.tokens, tokenizer.stripsLeadingSpace());
+                v.guides.put(so, g);
+            }
             return g;
         }
     }
 
     private static Map<StructuredOutput, Guide> lru() {
+        // access order, the eldest dropped: a guide's masks are worth keeping while its constraint recurs
         return new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<StructuredOutput, Guide> eldest) {
@@ -63,12 +99,33 @@ public final class Guide {
         }
     }
 
-    /** Walks the output's bytes; a token without bytes (special) or one the automaton refuses gives a dead position. */
+    /**
+     * Where the output {@code history[promptLength..]} leads: from the kept position of the output without its last
+     * token when there is one, else walked from the start.
+     */
     public Position position(int[] history, int promptLength) {
-        int state = automaton.start();
-        boolean atStart = true;
-        for (int i = promptLength; i < history.length && state != ByteAutomaton.DEAD; i++) {
-            int id = history[i];
+        int n = history.length - promptLength;
+        if (n == 0) return new Position(automaton.start(), true);
+        Output all = new Output(Arrays.copyOfRange(history, promptLength, history.length));
+        Position before;
+        synchronized (walked) {
+            Position p = walked.get(all);
+            if (p != null) return p;
+            before = walked.get(new Output(Arrays.copyOf(all.ids, n - 1)));
+        }
+        Position p = before != null ? walk(before, all.ids, n - 1) : walk(new Position(automaton.start(), true), all.ids, 0);
+        synchronized (walked) {
+            walked.put(all, p);
+        }
+        return p;
+    }
+
+    /** Walks {@code output[from..]}'s bytes from {@code at}; a token without bytes (special) or one refused: dead. */
+    private Position walk(Position at, int[] output, int from) {
+        int state = at.state;
+        boolean atStart = at.atStart;
+        for (int i = from; i < output.length && state != ByteAutomaton.DEAD; i++) {
+            int id = output[i];
             byte[] b = id >= 0 && id < tokens.length ? tokens[id] : null;
             if (b == null || b.length == 0) return new Position(ByteAutomaton.DEAD, false);
             state = automaton.walk(state, b, atStart && stripsLeadingSpace && b[0] == ' ' ? 1 : 0);
