@@ -77,8 +77,8 @@ final class RemoteIdentity {
                 out.writeInt(Float.floatToIntBits(p.lengthPenalty() + 0.0f));
                 str(out, p.earlyStopping().wire);
             }
-            // logit_bias, min_tokens, allowed_token_ids, include_stop_str_in_output, skip_special_tokens: tagged and
-            // only when set, as in Invariant's fingerprint.
+            // logit_bias, min_tokens, allowed_token_ids, structured output, include_stop_str_in_output,
+            // skip_special_tokens: tagged and only when set, as in Invariant's fingerprint.
             out.write(Fingerprint.extensionFields(p));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.engine.sample.structured.StructuredOutput;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,10 @@ class RemoteIdentityTest {
         for (SamplingParams p : List.of(plain.toBuilder().logitBias(Map.of(5, -100f)).build(),
                 plain.toBuilder().logitBias(Map.of(5, 100f)).build(), plain.toBuilder().minTokens(2).build(),
                 plain.toBuilder().allowedTokenIds(List.of(5, 6)).build(),
-                plain.toBuilder().ignoreEos(true).minTokens(2).build())) {
+                plain.toBuilder().ignoreEos(true).minTokens(2).build(),
+                plain.toBuilder().structuredOutput(StructuredOutput.regex("r", "[0-9]+")).build(),
+                plain.toBuilder().structuredOutput(StructuredOutput.choice("c", List.of("[0-9]+"))).build(),
+                plain.toBuilder().structuredOutput(StructuredOutput.jsonObject()).build())) {
             assertTrue(seen.add(fingerprint(p)), p.toString());
         }
     }
