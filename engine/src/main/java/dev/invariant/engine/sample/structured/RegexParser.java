@@ -2,7 +2,6 @@ package dev.invariant.engine.sample.structured;
 
 import dev.invariant.engine.EngineException;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -17,7 +16,7 @@ final class RegexParser {
     /** Largest count in a {m,n} repeat, so a pattern cannot ask for an automaton of unbounded size. */
     static final int MAX_REPEAT = 1000;
     /** Non-ASCII code points a class may spell out one by one. */
-    private static final int MAX_CLASS_CODE_POINTS = 4096;
+    static final int MAX_CLASS_CODE_POINTS = 4096;
 
     private final String field;
     private final String src;
@@ -238,70 +237,5 @@ final class RegexParser {
 
     private static String quote(String s) {
         return "\"" + (s.length() > 80 ? s.substring(0, 77) + "..." : s) + "\"";
-    }
-
-    /** A set of characters: ASCII as bits, other code points as ranges, or all of them. */
-    static final class CharSet {
-        final BitSet ascii = new BitSet(128);
-        final List<int[]> ranges = new ArrayList<>();
-        boolean allNonAscii;
-
-        static CharSet of(int cp) {
-            CharSet s = new CharSet();
-            if (cp < 128) s.ascii.set(cp);
-            else s.ranges.add(new int[] {cp, cp});
-            return s;
-        }
-
-        /** The one character this set holds, or -1. */
-        int single() {
-            if (allNonAscii) return -1;
-            if (ranges.isEmpty() && ascii.cardinality() == 1) return ascii.nextSetBit(0);
-            if (ascii.isEmpty() && ranges.size() == 1 && ranges.getFirst()[0] == ranges.getFirst()[1]) {
-                return ranges.getFirst()[0];
-            }
-            return -1;
-        }
-
-        void addRange(int lo, int hi, RegexParser p) {
-            if (lo < 128) ascii.set(lo, Math.min(hi, 127) + 1);
-            if (hi >= 128) ranges.add(new int[] {Math.max(lo, 128), hi});
-            check(p);
-        }
-
-        void addAll(CharSet o, RegexParser p) {
-            ascii.or(o.ascii);
-            ranges.addAll(o.ranges);
-            allNonAscii |= o.allNonAscii;
-            check(p);
-        }
-
-        void negate(RegexParser p) {
-            if (!ranges.isEmpty()) {
-                throw p.error("a negated class may hold ASCII characters and \\D \\W \\S only");
-            }
-            ascii.flip(0, 128);
-            allNonAscii = !allNonAscii;
-        }
-
-        private void check(RegexParser p) {
-            long n = 0;
-            for (int[] r : ranges) n += r[1] - r[0] + 1;
-            if (!allNonAscii && n > MAX_CLASS_CODE_POINTS) {
-                throw p.error("a class may name at most " + MAX_CLASS_CODE_POINTS + " non-ASCII characters");
-            }
-        }
-
-        Node node() {
-            List<Node> options = new ArrayList<>();
-            if (!ascii.isEmpty()) options.add(new Node.Bytes((BitSet) ascii.clone()));
-            if (allNonAscii) {
-                options.add(Node.anyNonAscii());
-            } else {
-                for (int[] r : ranges) for (int cp = r[0]; cp <= r[1]; cp++) options.add(Node.codePoint(cp));
-            }
-            if (options.isEmpty()) return new Node.Bytes(new BitSet()); // matches nothing
-            return options.size() == 1 ? options.getFirst() : new Node.Alt(options);
-        }
     }
 }
