@@ -14,7 +14,8 @@ import java.util.Set;
  * except one optional space after {@code ,} and {@code :}. Supported: {@code type} (string, number, integer, boolean,
  * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code items},
  * {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength}, {@code properties}, {@code required},
- * {@code additionalProperties: false}. Any other keyword is refused (named, with what to do), never ignored, so an
+ * {@code additionalProperties: false}, local {@code $ref}s into {@code $defs}/{@code definitions}. Any other keyword
+ * is refused (named, with what to do), never ignored, so an
  * output this engine returns always satisfies the schema it was given.
  */
 final class JsonSchemaRegex {
@@ -28,25 +29,51 @@ final class JsonSchemaRegex {
     /** Largest minItems/maxItems/minLength/maxLength accepted, as regex repeat counts are bounded. */
     static final int MAX_COUNT = 100;
 
+    /** Keywords that do not constrain the output (definitions count once a $ref uses them). */
     private static final Set<String> ANNOTATIONS = Set.of("title", "description", "$schema", "$id", "$comment",
-            "examples", "default");
+            "examples", "default", "$defs", "definitions");
 
     private final String field;
+    private final JsonNode root;
 
-    private JsonSchemaRegex(String field) {
+    private JsonSchemaRegex(String field, JsonNode root) {
         this.field = field;
+        this.root = root;
     }
 
     static String of(String field, JsonNode schema) {
-        if (!schema.isObject()) throw new JsonSchemaRegex(field).refuse("", "a schema must be a JSON object");
-        return new JsonSchemaRegex(field).value(schema, "", 0);
+        JsonSchemaRegex r = new JsonSchemaRegex(field, schema);
+        if (!schema.isObject()) throw r.refuse("", "a schema must be a JSON object");
+        return r.value(schema, "", 0);
+    }
+
+    /**
+     * A local reference, {@code #/$defs/NAME} or {@code #/definitions/NAME} (what pydantic and OpenAI's SDKs write);
+     * a recursive one ends at {@link #MAX_DEPTH}, refused, as a regex cannot nest without bound.
+     */
+    private JsonNode resolve(JsonNode ref, String path) {
+        String r = ref.asText("");
+        for (String prefix : new String[] {"#/$defs/", "#/definitions/"}) {
+            if (r.startsWith(prefix)) {
+                JsonNode target = root.path(prefix.substring(2, prefix.length() - 1)).get(r.substring(prefix.length()));
+                if (target != null) return target;
+            }
+        }
+        throw refuse(path, "$ref \"" + r + "\" does not name a schema under $defs or definitions of the root (other"
+                + " references are not supported)");
     }
 
     private String value(JsonNode s, String path, int depth) {
         if (depth > MAX_DEPTH) throw refuse(path, "schemas nested deeper than " + MAX_DEPTH + " are not supported");
         if (!s.isObject()) throw refuse(path, "a schema must be a JSON object");
-        if (s.has("enum")) return only(s, path, Set.of("enum"), enumeration(s.get("enum"), path));
-        if (s.has("const")) return only(s, path, Set.of("const"), escape(CanonicalJson.compact(s.get("const"))));
+        if (s.has("$ref")) {
+            return only(s, path, Set.of("$ref"), value(resolve(s.get("$ref"), path), path + "/$ref", depth + 1));
+        }
+        if (s.has("enum")) return only(s, path, Set.of("enum", "type"), enumeration(s.get("enum"), s.get("type"), path));
+        if (s.has("const")) {
+            var one = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(s.get("const"));
+            return only(s, path, Set.of("const", "type"), enumeration(one, s.get("type"), path));
+        }
         if (s.has("anyOf")) {
             JsonNode options = s.get("anyOf");
             if (!options.isArray() || options.isEmpty()) throw refuse(path, "anyOf must be a non-empty list of schemas");
@@ -146,11 +173,30 @@ final class JsonSchemaRegex {
         return "(?:" + present + "|" + after(names, parts, required, i + 1, false) + ")";
     }
 
-    private String enumeration(JsonNode values, String path) {
+    /** The values, less those a {@code type} beside them excludes (the output must satisfy both). */
+    private String enumeration(JsonNode values, JsonNode type, String path) {
         if (!values.isArray() || values.isEmpty()) throw refuse(path, "enum must be a non-empty list of values");
         List<String> alts = new ArrayList<>();
-        for (JsonNode v : values) alts.add(escape(CanonicalJson.compact(v)));
+        for (JsonNode v : values) if (type == null || ofType(v, type)) alts.add(escape(CanonicalJson.compact(v)));
+        if (alts.isEmpty()) throw refuse(path, "no value of enum or const has the type " + type + " beside it");
         return "(?:" + String.join("|", alts) + ")";
+    }
+
+    private static boolean ofType(JsonNode v, JsonNode type) {
+        if (type.isArray()) {
+            for (JsonNode t : type) if (ofType(v, t)) return true;
+            return false;
+        }
+        return switch (type.asText()) {
+            case "string" -> v.isTextual();
+            case "integer" -> v.isIntegralNumber();
+            case "number" -> v.isNumber();
+            case "boolean" -> v.isBoolean();
+            case "null" -> v.isNull();
+            case "array" -> v.isArray();
+            case "object" -> v.isObject();
+            default -> false;
+        };
     }
 
     private int count(JsonNode s, String key, int absent, String path) {

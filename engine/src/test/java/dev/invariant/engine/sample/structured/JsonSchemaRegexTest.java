@@ -75,6 +75,28 @@ class JsonSchemaRegexTest {
         assertTrue(e.getMessage().contains("/properties/a") && e.getMessage().contains("minimum"), e.getMessage());
     }
 
+    /** What pydantic writes for nested models (and OpenAI's SDK sends as response_format). */
+    @Test
+    void localReferencesResolveAndRecursionIsRefused() {
+        String pydantic = """
+                {"$defs": {"Pet": {"properties": {"kind": {"enum": ["cat", "dog"], "title": "Kind", "type": "string"}},
+                  "required": ["kind"], "title": "Pet", "type": "object", "additionalProperties": false}},
+                 "properties": {"name": {"title": "Name", "type": "string"},
+                   "pet": {"anyOf": [{"$ref": "#/$defs/Pet"}, {"type": "null"}], "default": null}},
+                 "required": ["name", "pet"], "title": "Owner", "type": "object", "additionalProperties": false}""";
+        ByteAutomaton a = schema(pydantic);
+        assertTrue(matches(a, "{\"name\": \"Al\", \"pet\": {\"kind\": \"dog\"}}"));
+        assertTrue(matches(a, "{\"name\":\"Al\",\"pet\":null}"));
+        assertFalse(matches(a, "{\"name\":\"Al\",\"pet\":{\"kind\":\"cow\"}}"));
+        ByteAutomaton typed = schema("{\"enum\": [\"a\", 1, null], \"type\": [\"string\", \"null\"]}");
+        assertTrue(matches(typed, "\"a\"") && matches(typed, "null"));
+        assertFalse(matches(typed, "1"), "an enum value of another type is out");
+        String recursive = "{\"$defs\": {\"N\": {\"type\": \"object\", \"properties\": {\"next\": {\"$ref\":"
+                + " \"#/$defs/N\"}}}}, \"$ref\": \"#/$defs/N\"}";
+        var e = assertThrows(EngineException.class, () -> schema(recursive));
+        assertTrue(e.getMessage().contains("deeper than"), e.getMessage());
+    }
+
     @Test
     void choicesAreEscapedLiterals() {
         ByteAutomaton a = StructuredOutput.choice("guided_choice", List.of("a.b", "c|d", "(x)", "é")).automaton();
