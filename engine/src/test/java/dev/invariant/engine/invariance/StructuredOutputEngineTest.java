@@ -165,7 +165,10 @@ class StructuredOutputEngineTest {
         assertTrue(g.error().getMessage().contains("cannot be continued"), g.error().getMessage());
     }
 
-    /** Constrained requests give the same bits alone as among random unconstrained companions. */
+    /**
+     * Constrained requests give the same bits alone as among random unconstrained companions, preempted and
+     * recomputed, and with their prompt from the prefix cache.
+     */
     @Test
     void batchInvariantWithUnconstrainedCompanions() {
         List<Request> subjects = List.of(
@@ -181,6 +184,20 @@ class StructuredOutputEngineTest {
         for (int i = 0; i < subjects.size(); i++) mixed.add(new Run.Arrival(2 * i, subjects.get(i)));
         Run batched = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(64, 4096, 5), mixed);
         assertTrue(batched.maxBatchSeen > 3, "ran in batches");
-        Run.assertSameBits(reference, batched, subjects.stream().map(Request::requestId).toList(), "batched");
+        List<String> ids = subjects.stream().map(Request::requestId).toList();
+        Run.assertSameBits(reference, batched, ids, "batched");
+        // A cache of 96 tokens cannot hold everyone: sequences are preempted and recomputed, the mask unchanged.
+        List<Run.Arrival> crowded = new ArrayList<>(Run.companions(new Random(13), 12, 512, 40, 5));
+        for (Request r : subjects) crowded.add(new Run.Arrival(0, r));
+        Run preempted = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(16, 128, 16).withKvCache(8, 96, false),
+                crowded);
+        assertTrue(preempted.preemptions > 0, "the workload caused preemptions");
+        Run.assertSameBits(reference, preempted, ids, "preempted");
+        // The same prompt ran first: the subjects find its blocks in the prefix cache.
+        List<Run.Arrival> warm = new ArrayList<>(List.of(new Run.Arrival(0, new Request("warm", Prompt.text(PROMPT),
+                SamplingParams.greedy(2)))));
+        for (Request r : subjects) warm.add(new Run.Arrival(6, r));
+        Run.assertSameBits(reference, Run.execute(BatchInvarianceTest.base(MODEL).withKvCache(4, 32768, true), warm),
+                ids, "prefix cache hit");
     }
 }
