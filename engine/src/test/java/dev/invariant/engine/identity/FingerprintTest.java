@@ -173,6 +173,21 @@ class FingerprintTest {
     }
 
     @Test
+    void aStructuredOutputAppendsItsKindAndCanonicalSpec() {
+        // Printed by the Python function in docs/identity.md with structured=("json", the canonical schema) and
+        // structured=("choice", '["yes","no"]'): the schema below, keys unsorted and spaced, is canonicalised first.
+        var schema = dev.invariant.engine.sample.structured.StructuredOutput.jsonSchema("guided_json",
+                "{ \"type\": \"object\", \"properties\": {\"b\": {\"type\": \"integer\"}, \"a\": {\"type\": \"string\"}}}");
+        assertEquals("40b9d97466c4f99c20790c665ea4b82c0e8367282983ae6065b7367ab121b6a0",
+                fingerprint(base().structuredOutput(schema).build()));
+        assertEquals("5bc89699cde31d8a2b333584f378145e0bdeb8f5437b94e289243d25e8a2a5b5", fingerprint(base()
+                .structuredOutput(dev.invariant.engine.sample.structured.StructuredOutput.choice("c", List.of("yes", "no")))
+                .build()));
+        assertEquals("653b6ffa5cc9bf3b089cc33489dc09aca6d2a8481dd8510f31f7dd03ae027a82",
+                fingerprint(base().structuredOutput(null).build()), "none: the fingerprint it always had");
+    }
+
+    @Test
     void logitBiasMinTokensAndAllowedIdsAppendOnlyWhenSet() {
         // Printed by the Python function in docs/identity.md with logit_bias={50: -100.0, 7: 0.1}, min_tokens=3,
         // allowed=[9, 7, 50]; without them the fingerprint is the one every such request always had (above).
