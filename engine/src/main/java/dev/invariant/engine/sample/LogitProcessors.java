@@ -4,8 +4,8 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.sample.structured.Guide;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashSet;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,10 +13,11 @@ import java.util.TreeMap;
 
 /**
  * What a request does to its raw logits row before the penalties (docs/sampling.md, step 1): vLLM's
- * {@code allowed_token_ids}, {@code min_tokens} and OpenAI's {@code logit_bias}, in vLLM's order (its logits
- * processors run on the raw logits; penalties, then temperature, come after). A bias is one binary32 addition
+ * {@code allowed_token_ids}, {@code min_tokens}, the structured output (vLLM's {@code structured_outputs}, OpenAI's
+ * {@code response_format}) and OpenAI's {@code logit_bias}, in vLLM's order (its logits processors and grammar
+ * bitmask act on the raw logits; penalties, then temperature, come after). A bias is one binary32 addition
  * {@code logit + bias}; a token that cannot be generated gets exactly -infinity. Each processed value depends on its
- * own id only, so the order of the three cannot change a bit: -infinity plus a finite bias stays -infinity.
+ * own id only, so the order of the four cannot change a bit: -infinity plus a finite bias stays -infinity.
  */
 public final class LogitProcessors {
     /** OpenAI's bound on a logit_bias value, either sign. */
