@@ -91,6 +91,33 @@ class GuideTest {
     }
 
     @Test
+    void endIdsComeExactlyWhenTheOutputIsComplete() {
+        int eos = 2;
+        int[] a = TOKENIZER.encodeNoSpecial("a");
+        int aToken = a[a.length - 1];
+        StructuredOutput so = StructuredOutput.regex("regex", "a+");
+        Guide g = Guide.of(so, TOKENIZER, VOCAB);
+        float[] eosWins = new float[VOCAB];
+        eosWins[eos] = 90f;
+        eosWins[300] = 80f;
+        SamplingParams p = SamplingParams.builder().maxTokens(8).structuredOutput(so).stopTokenIds(List.of(300)).build();
+        int[] start = {1};
+        int first = Sampler.sample(eosWins, p, 0L, 0, start, 1, Set.of(eos), g);
+        assertTrue(first != eos && first != 300, "an empty output is not complete: no end id");
+        int[] afterA = {1, aToken};
+        assertEquals(eos, Sampler.sample(eosWins, p, 0L, 1, afterA, 1, Set.of(eos), g), "complete: EOS may come");
+        float[] stopWins = eosWins.clone();
+        stopWins[300] = 95f;
+        assertEquals(300, Sampler.sample(stopWins, p, 0L, 1, afterA, 1, Set.of(eos), g), "a stop token id too");
+        SamplingParams ignoring = p.toBuilder().ignoreEos(true).stopTokenIds(List.of()).build();
+        assertNotEquals(eos, Sampler.sample(eosWins, ignoring, 0L, 1, afterA, 1, Set.of(eos), g),
+                "with ignore_eos EOS is no end id, and has no bytes");
+        assertFalse(g.complete(afterA, 1), "'a+' may go on");
+        Guide choice = Guide.of(StructuredOutput.choice("choice", List.of("a")), TOKENIZER, VOCAB);
+        assertTrue(choice.complete(afterA, 1), "nothing may follow the one choice");
+    }
+
+    @Test
     void fingerprintCarriesTheConstraintOnlyWhenSet() {
         SamplingParams plain = SamplingParams.builder().maxTokens(8).seed(1L).build();
         SamplingParams regex = plain.toBuilder().structuredOutput(StructuredOutput.regex("r", "a+")).build();
