@@ -55,8 +55,7 @@ public final class JsonStructuredOutputs {
     /** Absent in effect: null, and response_format {"type": "text"} (OpenAI's default). */
     private static boolean neutral(String name, JsonNode v) {
         if (v.isNull()) return true;
-        return name.equals("response_format") && v.isObject() && v.path("type").asText("").equals("text")
-                && v.size() == 1;
+        return name.equals("response_format") && v.isObject() && v.path("type").asText("").equals("text");
     }
 
     /** vLLM's {@code structured_outputs}: an object with exactly one of choice, regex, json, json_object. */
