@@ -109,7 +109,7 @@ class StructuredOutputEngineTest {
             assertEquals(FinishReason.STOP, g.finishReason(), id + ": " + g.text());
             for (String text : texts(g)) {
                 JsonNode n = json.readTree(text);
-                assertTrue(n.get("name").isTextual() && n.get("name").asText().length() <= 12, text);
+                assertTrue(n.get("name").isTextual() && n.get("name").asText().codePoints().count() <= 12, text);
                 assertTrue(n.get("age").isIntegralNumber(), text);
                 assertTrue(n.get("happy").isBoolean(), text);
                 List<String> keys = new ArrayList<>();

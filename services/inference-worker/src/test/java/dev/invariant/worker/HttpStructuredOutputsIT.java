@@ -64,6 +64,30 @@ class HttpStructuredOutputsIT {
         }
     }
 
+    /** Chat on the tiny-qwen2 worker: the real Qwen tokenizer (byte-level, 151,936 ids) and chat template. */
+    @Test
+    void chatWithResponseFormatJsonSchemaOnAByteLevelVocabulary() throws Exception {
+        String schema = "{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\", \"maxLength\": 8},"
+                + " \"rain\": {\"type\": \"boolean\"}}, \"required\": [\"city\", \"rain\"], \"additionalProperties\": false}";
+        WorkerProcess qwen = fixture.qwen();
+        var response = http.send(HttpRequest.newBuilder(qwen.http("/v1/chat/completions"))
+                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(2))
+                .POST(HttpRequest.BodyPublishers.ofString("""
+                        {"model": "tiny-qwen2", "messages": [{"role": "user", "content": "Weather in Paris? JSON."}],
+                         "max_tokens": 60, "temperature": 0, "seed": 1,
+                         "response_format": {"type": "json_schema", "json_schema": {"name": "weather", "strict": true,
+                         "schema": %s}}}""".formatted(schema))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode choice = JSON.readTree(response.body()).get("choices").get(0);
+        String content = choice.get("message").get("content").asText();
+        assertEquals("stop", choice.get("finish_reason").asText(), content);
+        JsonNode out = JSON.readTree(content);
+        assertTrue(out.get("city").isTextual() && out.get("city").asText().codePoints().count() <= 8, content);
+        assertTrue(out.get("rain").isBoolean(), content);
+        assertEquals(2, out.size(), content);
+    }
+
     @Test
     void guidedChoiceAndRegexOnCompletions() throws Exception {
         var choice = post("/v1/completions", """
