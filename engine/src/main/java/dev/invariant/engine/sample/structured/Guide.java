@@ -16,9 +16,11 @@ import java.util.WeakHashMap;
  */
 public final class Guide {
     /** Guides kept per tokenizer, by constraint. */
-    private static final int CACHE = 32;
+    private static final int CACHE = 16;
     /** Output prefixes whose positions a guide keeps: at least the constrained sequences that run at once. */
     private static final int WALKED = 1024;
+    /** Masks a guide keeps at most (one is a bit per id: 19 KiB for a 151,936-id vocabulary). */
+    private static final int MAX_MASKS = 2048;
     private static final Map<Tokenizer, Vocabulary> VOCABULARIES = new WeakHashMap<>();
 
     /** A tokenizer's token bytes for one row length, and the guides made on them. */
@@ -144,6 +146,8 @@ public final class Guide {
         long key = (long) p.state << 1 | (p.atStart ? 1 : 0);
         BitSet mask = masks.get(key);
         if (mask == null) {
+            // a mask is a function of its state: dropping them all costs time, never a different mask
+            if (masks.size() >= MAX_MASKS) masks.clear();
             mask = new BitSet(tokens.length);
             for (int id = 0; id < tokens.length; id++) {
                 byte[] b = tokens[id];

@@ -13,8 +13,8 @@ import java.util.Map;
  * Thompson state is, but one whose byte set is empty), so an empty set is the one dead state. Thread-safe.
  */
 final class LazyDfa implements ByteAutomaton {
-    /** DFA states at most, per automaton. */
-    static final int MAX_STATES = 100_000;
+    /** DFA states at most, per automaton: each holds a row of 256 moves (1 KiB), so this bounds one at 32 MiB. */
+    static final int MAX_STATES = 32_768;
     private static final int UNKNOWN = -2;
 
     private record Key(int[] states) {

@@ -39,7 +39,7 @@ public record StructuredOutput(Kind kind, String spec) {
 
     /** The field errors name when a constraint is built without one (from Avro or the builder). */
     public static final String FIELD = "structured_outputs";
-    private static final int CACHE = 64;
+    private static final int CACHE = 16;
     /** Compiled automata by constraint: a DFA and its masks are worth keeping across requests that share one. */
     private static final Map<Key, ByteAutomaton> COMPILED = new LinkedHashMap<>(16, 0.75f, true) {
         @Override

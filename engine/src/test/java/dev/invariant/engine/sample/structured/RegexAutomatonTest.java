@@ -98,6 +98,22 @@ class RegexAutomatonTest {
         }
     }
 
+    /** (a|b)*a(a|b){16} needs 2^17 DFA states; walks discover them until the bound refuses the next. */
+    @Test
+    void aDfaThatWouldExplodeStopsAtItsBound() {
+        ByteAutomaton a = LazyDfa.of("guided_regex", "(a|b)*a(a|b){16}");
+        Random rnd = new Random(5);
+        var e = assertThrows(EngineException.class, () -> {
+            for (int i = 0; i < 1000; i++) {
+                byte[] s = new byte[400];
+                for (int j = 0; j < s.length; j++) s[j] = (byte) (rnd.nextBoolean() ? 'a' : 'b');
+                a.walk(a.start(), s, 0);
+            }
+        });
+        assertEquals("guided_regex", e.param());
+        assertTrue(e.getMessage().contains("simplify"), e.getMessage());
+    }
+
     @Test
     void hugePatternsAreRefusedNotCompiled() {
         var e = assertThrows(EngineException.class, () -> LazyDfa.of("regex", "((a{1000}){1000}){1000}"));
