@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Structured outputs over real HTTP, as vLLM's and OpenAI's clients send them: outputs that match, the engine's own
- * bits, the constraint in the completion's sampling record (so verify re-executes it), and 400s by name.
+ * bits, the constraint in the completion's sampling record (so verify re-executes it), and 400s by name; and over
+ * Kafka, in the InferenceRequest's sampling record.
  */
 class HttpStructuredOutputsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -103,6 +104,34 @@ class HttpStructuredOutputsIT {
         assertEquals(200, regex.statusCode(), regex.body());
         String text = JSON.readTree(regex.body()).get("choices").get(0).get("text").asText();
         assertTrue(Pattern.compile("[a-z]+( [a-z]+){1,3}!").matcher(text).matches(), text);
+    }
+
+    /** The Kafka front door: Sampling.structured_output in the InferenceRequest, echoed in the Completion. */
+    @Test
+    void aKafkaRequestCarriesItsConstraint() throws Exception {
+        var so = dev.invariant.schemas.StructuredOutput.newBuilder().setKind("regex").setSpec("[a-z]+( [a-z]+){1,3}!")
+                .build();
+        var bad = dev.invariant.schemas.StructuredOutput.newBuilder().setKind("grammar").setSpec("root ::= x").build();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            clients.send(Requests.text("so-kafka-ok", PROMPT, 30)
+                    .setSampling(dev.invariant.schemas.Sampling.newBuilder().setMaxTokens(30).setStructuredOutput(so)
+                            .build()).build());
+            clients.send(Requests.text("so-kafka-bad", PROMPT, 30)
+                    .setSampling(dev.invariant.schemas.Sampling.newBuilder().setMaxTokens(30).setStructuredOutput(bad)
+                            .build()).build());
+            var byId = new java.util.HashMap<String, Completion>();
+            for (Completion c : completions.awaitCount(x -> x.getRequestId().toString().startsWith("so-kafka-"), 2,
+                    Duration.ofMinutes(1))) {
+                byId.put(c.getRequestId().toString(), c);
+            }
+            Completion ok = byId.get("so-kafka-ok");
+            assertNull(ok.getError());
+            assertTrue(Pattern.compile("[a-z]+( [a-z]+){1,3}!").matcher(ok.getText()).matches(), ok.getText().toString());
+            assertEquals(so, ok.getSampling().getStructuredOutput());
+            Completion refused = byId.get("so-kafka-bad");
+            assertEquals("INVALID_PARAM", refused.getError().getCode().toString());
+            assertTrue(refused.getError().getMessage().toString().contains("grammar"), refused.getError().toString());
+        }
     }
 
     @Test
