@@ -128,7 +128,7 @@ class GuideTest {
         assertNotEquals(fp(regex), fp(other));
         assertNotEquals(fp(regex), fp(choice), "the kind is part of it");
         assertEquals(fp(regex), fp(plain.toBuilder().structuredOutput(StructuredOutput.regex("x", "a+")).build()));
-        assertEquals(0, Fingerprint.logitProcessorFields(plain).length, "unset: no bytes, old fingerprints stay");
+        assertEquals(0, Fingerprint.extensionFields(plain).length, "unset: no bytes, old fingerprints stay");
     }
 
     private static String fp(SamplingParams p) {
