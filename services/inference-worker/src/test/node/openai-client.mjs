@@ -302,3 +302,21 @@ await check('several prompts streamed: choice p × n + j as the whole answer has
   assert.equal(whole.choices.length, 4);
   assertStreamedAsWhole(await collect(await client.completions.create({ ...many, ...streamed })), whole);
 });
+
+await check('chat.completions.parse with a strict json_schema response_format', async () => {
+  const schema = { type: 'object', properties: { answer: { type: 'string', enum: ['yes', 'no'] },
+    confident: { type: 'boolean' } }, required: ['answer', 'confident'], additionalProperties: false };
+  const r = await chat.chat.completions.parse({ ...chatBase, max_tokens: 48,
+    response_format: { type: 'json_schema', json_schema: { name: 'verdict', strict: true, schema } } });
+  const m = r.choices[0].message;
+  assert.equal(r.choices[0].finish_reason, 'stop', m.content);
+  assert.deepEqual(Object.keys(m.parsed), ['answer', 'confident'], m.content);
+  assert.ok(['yes', 'no'].includes(m.parsed.answer), m.content);
+  assert.equal(typeof m.parsed.confident, 'boolean', m.content);
+});
+
+await check('vLLM\'s guided_choice through the SDK\'s completions', async () => {
+  const r = await client.completions.create({ ...base, guided_choice: ['happy', 'sad', 'very sad'] });
+  assert.ok(['happy', 'sad', 'very sad'].includes(r.choices[0].text), r.choices[0].text);
+  assert.equal(r.choices[0].finish_reason, 'stop');
+});
