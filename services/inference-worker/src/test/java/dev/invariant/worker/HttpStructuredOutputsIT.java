@@ -142,7 +142,7 @@ class HttpStructuredOutputsIT {
         assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_choice\": [\"a\"], \"guided_regex\": \"a\"}"),
                 "guided_regex");
         assertParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
-                + " \"json_schema\": {\"schema\": {\"type\": \"string\", \"pattern\": \"x\"}}}}"),
+                + " \"json_schema\": {\"schema\": {\"type\": \"number\", \"multipleOf\": 2}}}}"),
                 "response_format.json_schema.schema");
         assertParam(post("/v1/chat/completions", "{" + chat + ", \"structured_outputs\": {\"grammar\": \"x\"}}"),
                 "structured_outputs");
