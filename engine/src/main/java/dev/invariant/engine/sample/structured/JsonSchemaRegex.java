@@ -12,9 +12,11 @@ import java.util.Set;
  * A JSON schema as a regex, as outlines builds it: an object spells its {@code properties} in declared order,
  * each {@code required} one always, the others optionally; no property outside {@code properties}. Whitespace: none,
  * except one optional space after {@code ,} and {@code :}. Supported: {@code type} (string, number, integer, boolean,
- * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code items},
- * {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength}, {@code properties}, {@code required},
- * {@code additionalProperties: false}, local {@code $ref}s into {@code $defs}/{@code definitions}. Any other keyword
+ * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code allOf} of one schema,
+ * {@code items}, {@code prefixItems}, {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength},
+ * {@code format} ({@link StringFormats}), {@code pattern} ({@link SchemaPattern}), integer bounds
+ * ({@link IntegerRange}), {@code properties}, {@code required}, {@code additionalProperties: false}, or a schema
+ * without properties (a map), local {@code $ref}s into {@code $defs}/{@code definitions}. Any other keyword
  * is refused (named, with what to do), never ignored, so an
  * output this engine returns always satisfies the schema it was given.
  */
@@ -74,6 +76,15 @@ final class JsonSchemaRegex {
             var one = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(s.get("const"));
             return only(s, path, Set.of("const", "type"), enumeration(one, s.get("type"), path));
         }
+        if (s.has("allOf")) {
+            // pydantic v1 and some generators wrap a $ref so; more than one would need the schemas intersected
+            JsonNode all = s.get("allOf");
+            if (!all.isArray() || all.size() != 1) {
+                throw refuse(path, "allOf is supported with exactly one schema (then it is that schema): merge the"
+                        + " others into it");
+            }
+            return only(s, path, Set.of("allOf"), value(all.get(0), path + "/allOf/0", depth + 1));
+        }
         if (s.has("anyOf")) {
             JsonNode options = s.get("anyOf");
             if (!options.isArray() || options.isEmpty()) throw refuse(path, "anyOf must be a non-empty list of schemas");
@@ -96,14 +107,27 @@ final class JsonSchemaRegex {
             return "(?:" + String.join("|", alts) + ")";
         }
         return switch (type.asText()) {
-            case "string" -> only(s, path, Set.of("type", "minLength", "maxLength"), string(s, path));
-            case "integer" -> only(s, path, Set.of("type"), INTEGER);
-            case "number" -> only(s, path, Set.of("type"), NUMBER);
+            case "string" -> only(s, path, Set.of("type", "minLength", "maxLength", "format", "pattern"),
+                    string(s, path));
+            case "integer" -> only(s, path, IntegerRange.KEYWORDS, IntegerRange.of(s, what -> refuse(path, what)));
+            case "number" -> {
+                for (String b : IntegerRange.KEYWORDS) {
+                    if (!b.equals("type") && s.has(b)) {
+                        throw refuse(path, b + " on a number is not supported: a regex over decimal and exponent"
+                                + " spellings cannot hold a bound exactly; use type integer, or enum");
+                    }
+                }
+                yield only(s, path, Set.of("type"), NUMBER);
+            }
             case "boolean" -> only(s, path, Set.of("type"), "(?:true|false)");
             case "null" -> only(s, path, Set.of("type"), "null");
-            case "array" -> only(s, path, Set.of("type", "items", "minItems", "maxItems"), array(s, path, depth));
-            case "object" -> only(s, path, Set.of("type", "properties", "required", "additionalProperties"),
-                    object(s, path, depth));
+            case "array" -> only(s, path, Set.of("type", "items", "prefixItems", "minItems", "maxItems"),
+                    array(s, path, depth));
+            case "object" -> isMap(s)
+                    ? only(s, path, Set.of("type", "properties", "additionalProperties", "minProperties",
+                            "maxProperties"), map(s, path, depth))
+                    : only(s, path, Set.of("type", "properties", "required", "additionalProperties"),
+                            object(s, path, depth));
             default -> throw refuse(path, "unknown type \"" + type.asText() + "\"");
         };
     }
@@ -112,21 +136,107 @@ final class JsonSchemaRegex {
         int min = count(s, "minLength", 0, path);
         int max = count(s, "maxLength", -1, path);
         if (max >= 0 && max < min) throw refuse(path, "maxLength is below minLength");
+        JsonNode format = s.get("format");
+        JsonNode pattern = s.get("pattern");
+        if (format != null) {
+            StringFormats.Format f = StringFormats.ALL.get(format.asText());
+            if (!format.isTextual() || f == null) {
+                throw refuse(path, "the format " + format + " is not supported (supported: "
+                        + String.join(", ", StringFormats.ALL.keySet()) + ")");
+            }
+            if (pattern != null) throw refuse(path, "format and pattern together are not supported: give one");
+            if (f.minLength() < min || (max >= 0 && f.maxLength() > max)) {
+                throw refuse(path, "minLength/maxLength with the format " + format + " are supported only when every"
+                        + " string of the format fits (" + f.minLength() + " to " + f.maxLength() + " characters)");
+            }
+            return "\"" + f.regex() + "\"";
+        }
+        if (pattern != null) {
+            if (!pattern.isTextual()) throw refuse(path, "pattern must be a string");
+            if (min > 0 || max >= 0) {
+                throw refuse(path, "pattern with minLength/maxLength is not supported: put the length into the"
+                        + " pattern (a {m,n} repeat)");
+            }
+            String label = field + ": the JSON schema's pattern at " + (path.isEmpty() ? "its root" : path);
+            return "\"" + SchemaPattern.regex(field, label, pattern.asText()) + "\"";
+        }
         String reps = min == 0 && max < 0 ? "*" : "{" + min + "," + (max < 0 ? "" : max) + "}";
         return "\"" + STRING_CHAR + reps + "\"";
     }
 
     private String array(JsonNode s, String path, int depth) {
-        if (!s.has("items")) throw refuse(path, "an array schema needs items (the schema of its elements)");
-        String item = value(s.get("items"), path + "/items", depth + 1);
         int min = count(s, "minItems", 0, path);
         int max = count(s, "maxItems", -1, path);
         if (max >= 0 && max < min) throw refuse(path, "maxItems is below minItems");
+        if (s.has("prefixItems")) return tuple(s, path, depth, min, max);
+        if (!s.has("items")) throw refuse(path, "an array schema needs items (the schema of its elements)");
+        String item = value(s.get("items"), path + "/items", depth + 1);
         if (max == 0) return "\\[\\]";
         String more = "(?:" + COMMA + item + ")";
         String rest = more + (max < 0 ? "{" + Math.max(min - 1, 0) + ",}" : "{" + Math.max(min - 1, 0) + "," + (max - 1) + "}");
         String body = item + rest;
         return "\\[" + (min == 0 ? "(?:" + body + ")?" : body) + "\\]";
+    }
+
+    /**
+     * A tuple: the {@code prefixItems} in order, always all of them (a shorter array would be valid too, but is not
+     * generated); after them nothing when {@code items} is false or absent (as an absent additionalProperties closes
+     * an object), else any number of {@code items}; minItems/maxItems count the whole array.
+     */
+    private String tuple(JsonNode s, String path, int depth, int min, int max) {
+        JsonNode prefix = s.get("prefixItems");
+        if (!prefix.isArray() || prefix.isEmpty()) {
+            throw refuse(path, "prefixItems must be a non-empty list of schemas");
+        }
+        int n = prefix.size();
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < n; i++) parts.add(value(prefix.get(i), path + "/prefixItems/" + i, depth + 1));
+        String head = "\\[" + String.join(COMMA, parts);
+        JsonNode items = s.get("items");
+        if (max >= 0 && max < n) {
+            throw refuse(path, "maxItems is below the number of prefixItems, which are always generated");
+        }
+        if (items == null || items.isBoolean() && !items.asBoolean()) {
+            if (min > n) {
+                throw refuse(path, "minItems is above the number of prefixItems, and items is false or absent");
+            }
+            return head + "\\]";
+        }
+        if (items.isBoolean()) {
+            throw refuse(path, "items true after prefixItems is not supported (any JSON value cannot be enforced):"
+                    + " give items a schema, or false");
+        }
+        String item = value(items, path + "/items", depth + 1);
+        int from = Math.max(min - n, 0);
+        return head + "(?:" + COMMA + item + "){" + from + "," + (max < 0 ? "" : max - n) + "}\\]";
+    }
+
+    /** Whether an object schema is a map: no properties, and additionalProperties a schema for every value. */
+    private static boolean isMap(JsonNode s) {
+        JsonNode props = s.get("properties");
+        return (props == null || props.isObject() && props.isEmpty()) && s.has("additionalProperties")
+                && s.get("additionalProperties").isObject();
+    }
+
+    /**
+     * A map (pydantic's {@code dict[str, V]}): any keys, each value of the additionalProperties schema. A regex
+     * cannot keep keys distinct: a key may repeat (JSON allows it; parsers keep one, the last in Python, Jackson and
+     * JavaScript, and every value satisfies the schema), so a repeated key counts once and minProperties above 1
+     * is refused; maxProperties holds whatever repeats.
+     */
+    private String map(JsonNode s, String path, int depth) {
+        int min = count(s, "minProperties", 0, path);
+        int max = count(s, "maxProperties", -1, path);
+        if (max >= 0 && max < min) throw refuse(path, "maxProperties is below minProperties");
+        if (min > 1) {
+            throw refuse(path, "minProperties above 1 is not supported for a map: a regex cannot keep keys"
+                    + " distinct, and a repeated key counts once");
+        }
+        if (max == 0) return "\\{\\}";
+        String pair = "\"" + STRING_CHAR + "*\"" + COLON + value(s.get("additionalProperties"),
+                path + "/additionalProperties", depth + 1);
+        String body = pair + "(?:" + COMMA + pair + ")" + (max < 0 ? "*" : "{0," + (max - 1) + "}");
+        return "\\{" + (min == 0 ? "(?:" + body + ")?" : body) + "\\}";
     }
 
     private String object(JsonNode s, String path, int depth) {

@@ -11,6 +11,13 @@ import java.util.List;
  * groups {@code ( )} and {@code (?: )}. The whole output must match, so {@code ^} first and {@code $} last are
  * accepted and change nothing. {@code \d \w \s} are ASCII classes. Anything else (look-around, back-references,
  * named groups, Unicode properties) is refused, not ignored: a constraint that is not enforced would be a lie.
+ *
+ * <p>A JSON schema's {@code pattern} is parsed in {@linkplain #schemaPattern schema mode}, where what the parser
+ * takes must also match under ECMA-262 (with the {@code u} flag, as JSON Schema asks) and Python's {@code re} (what
+ * pydantic and jsonschema validate with): {@code .} and {@code \D \W \S} take ASCII characters only, as does a
+ * negated class holding {@code \d \w \s} or their negations (both dialects' Unicode classes differ there), and
+ * what the dialects read differently is refused: a literal brace, a {@code ]} first in a class, {@code \0} before a
+ * digit.
  */
 final class RegexParser {
     /** Largest count in a {m,n} repeat, so a pattern cannot ask for an automaton of unbounded size. */
@@ -18,23 +25,51 @@ final class RegexParser {
     /** Non-ASCII code points a class may spell out one by one. */
     static final int MAX_CLASS_CODE_POINTS = 4096;
 
+    /** A character set of the pattern: code points {@code [from, to)} of the source, the set they spell. */
+    record Span(int from, int to, CharSet set) {
+    }
+
     private final String field;
+    private final String label;
+    private final boolean schema;
     private final String src;
-    private final int[] cps;
+    final int[] cps;
+    /** In schema mode, every character set in source order. */
+    final List<Span> spans = new ArrayList<>();
+    /** The code points between the anchors: after a leading '^', before a trailing '$'. */
+    int bodyFrom;
+    int bodyTo;
     private int pos;
 
-    private RegexParser(String field, String src) {
+    private RegexParser(String field, String label, boolean schema, String src) {
         this.field = field;
+        this.label = label;
+        this.schema = schema;
         this.src = src;
         this.cps = src.codePoints().toArray();
+        this.bodyTo = cps.length;
     }
 
     /** @param field the request field named in errors */
     static Node parse(String field, String pattern) {
-        RegexParser p = new RegexParser(field, pattern);
-        if (p.peek('^')) p.pos++;
-        Node n = p.alternation();
-        if (p.pos < p.cps.length) throw p.error("unbalanced ')'");
+        return new RegexParser(field, field, false, pattern).run();
+    }
+
+    /**
+     * A JSON schema's pattern, checked in schema mode; its {@link #spans} and body tell how to spell it again.
+     *
+     * @param label what errors name: the field and the schema path
+     */
+    static RegexParser schemaPattern(String field, String label, String pattern) {
+        RegexParser p = new RegexParser(field, label, true, pattern);
+        p.run();
+        return p;
+    }
+
+    private Node run() {
+        if (peek('^')) bodyFrom = ++pos;
+        Node n = alternation();
+        if (pos < cps.length) throw error("unbalanced ')'");
         return n;
     }
 
@@ -52,7 +87,7 @@ final class RegexParser {
         List<Node> parts = new ArrayList<>();
         while (pos < cps.length && !peek('|') && !peek(')')) {
             if (peek('$') && pos == cps.length - 1) {
-                pos++;
+                bodyTo = pos++;
                 break;
             }
             parts.add(quantified(atom()));
@@ -109,6 +144,7 @@ final class RegexParser {
     }
 
     private Node atom() {
+        int from = pos;
         int c = cps[pos++];
         switch (c) {
             case '(' -> {
@@ -122,33 +158,43 @@ final class RegexParser {
                 return inner;
             }
             case '[' -> {
-                return charClass().node();
+                return set(from, charClass());
             }
             case '.' -> {
                 CharSet dot = new CharSet();
                 dot.ascii.set(0, 128);
                 dot.ascii.clear('\n');
-                dot.allNonAscii = true;
-                return dot.node();
+                dot.allNonAscii = !schema;
+                return set(from, dot);
             }
             case '\\' -> {
-                return escape().node();
+                return set(from, escape());
             }
             case '*', '+', '?' -> throw error("'" + Character.toString(c) + "' has nothing to repeat");
             case '^', '$' -> throw error("anchors are implicit (the whole output must match): '"
                     + Character.toString(c) + "' is allowed only first or last");
             default -> {
-                return Node.codePoint(c);
+                if (schema && (c == '{' || c == '}')) {
+                    throw error("write a literal brace as \\" + Character.toString(c) + " (dialects read it differently)");
+                }
+                return set(from, CharSet.of(c));
             }
         }
+    }
+
+    private Node set(int from, CharSet s) {
+        if (schema) spans.add(new Span(from, pos, s));
+        return s.node();
     }
 
     /** After '[': items up to ']', a leading '^' negates, a leading ']' is literal. */
     private CharSet charClass() {
         boolean negate = peek('^');
         if (negate) pos++;
+        if (schema && peek(']')) throw error("write a ']' first in a class as \\] (ECMA-262 reads [] as an empty class)");
         CharSet set = new CharSet();
         boolean first = true;
+        boolean shorthand = false;
         while (true) {
             if (pos >= cps.length) throw error("missing ']'");
             int c = cps[pos];
@@ -161,6 +207,7 @@ final class RegexParser {
             CharSet item;
             int lo;
             if (c == '\\') {
+                shorthand |= pos < cps.length && "dDwWsS".indexOf(cps[pos]) >= 0;
                 item = escape();
                 lo = item.single();
             } else {
@@ -178,6 +225,7 @@ final class RegexParser {
             }
         }
         if (negate) set.negate(this);
+        if (negate && shorthand && schema) set.allNonAscii = false;
         return set;
     }
 
@@ -213,7 +261,10 @@ final class RegexParser {
         }
         if (c == 'D' || c == 'W' || c == 'S') {
             s.ascii.flip(0, 128);
-            s.allNonAscii = true;
+            s.allNonAscii = !schema;
+        }
+        if (schema && c == '0' && pos < cps.length && Character.isDigit(cps[pos])) {
+            throw error("\\0 before a digit is an octal escape in Python: write \\x00 or \\xHH");
         }
         return s;
     }
@@ -231,7 +282,7 @@ final class RegexParser {
     }
 
     EngineException error(String what) {
-        return EngineException.invalid(field, field + ": the regex " + quote(src) + " cannot be used: " + what
+        return EngineException.invalid(field, label + ": the regex " + quote(src) + " cannot be used: " + what
                 + " (at character " + pos + "); see docs/requests.md, \"Structured outputs\", for the supported syntax");
     }
 

@@ -62,8 +62,17 @@ class JsonSchemaRegexTest {
 
     @Test
     void unsupportedKeywordsAreRefusedWithThePath() {
-        for (String bad : List.of("{\"type\":\"string\",\"pattern\":\"a+\"}", "{\"type\":\"object\"}",
-                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\",\"minimum\":3}}}",
+        for (String bad : List.of("{\"type\":\"string\",\"format\":\"email\"}", "{\"type\":\"object\"}",
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"minimum\":3}}}",
+                "{\"allOf\":[{\"type\":\"integer\"},{\"type\":\"integer\"}]}", "{\"allOf\":[]}",
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"additionalProperties\":"
+                        + "{\"type\":\"string\"}}", "{\"type\":\"object\",\"additionalProperties\":true}",
+                "{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"},\"minProperties\":2}",
+                "{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"},\"required\":[\"a\"]}",
+                "{\"type\":\"array\",\"prefixItems\":[]}", "{\"type\":\"array\",\"prefixItems\":[{\"type\":"
+                        + "\"null\"}],\"items\":true}", "{\"type\":\"array\",\"prefixItems\":[{\"type\":\"null\"}],"
+                        + "\"minItems\":2}", "{\"type\":\"array\",\"prefixItems\":[{\"type\":\"null\"},{\"type\":"
+                        + "\"null\"}],\"maxItems\":1}",
                 "{\"$ref\":\"#/$defs/x\"}", "{\"type\":\"array\"}", "{\"type\":\"object\",\"properties\":{\"a\":"
                         + "{\"type\":\"string\"}},\"additionalProperties\":true}", "[1]", "not json", "{}",
                 "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"required\":[\"b\"]}")) {
@@ -71,7 +80,7 @@ class JsonSchemaRegexTest {
             assertEquals("guided_json", e.param(), bad);
         }
         var e = assertThrows(EngineException.class, () -> schema(
-                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\",\"minimum\":3}}}"));
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"minimum\":3}}}"));
         assertTrue(e.getMessage().contains("/properties/a") && e.getMessage().contains("minimum"), e.getMessage());
     }
 
@@ -95,6 +104,105 @@ class JsonSchemaRegexTest {
                 + " \"#/$defs/N\"}}}}, \"$ref\": \"#/$defs/N\"}";
         var e = assertThrows(EngineException.class, () -> schema(recursive));
         assertTrue(e.getMessage().contains("deeper than"), e.getMessage());
+    }
+
+    /** pydantic v1 wraps a referenced model so, to give it a title or description. */
+    @Test
+    void allOfWithOneSchemaIsThatSchema() {
+        ByteAutomaton a = schema("""
+                {"definitions": {"Pet": {"type": "object", "properties": {"kind": {"enum": ["cat", "dog"]}},
+                  "required": ["kind"]}},
+                 "type": "object", "properties": {"pet": {"title": "Pet", "allOf": [{"$ref": "#/definitions/Pet"}]}},
+                 "required": ["pet"]}""");
+        assertTrue(matches(a, "{\"pet\": {\"kind\": \"cat\"}}"));
+        assertFalse(matches(a, "{\"pet\": {\"kind\": \"cow\"}}"));
+    }
+
+    /** pydantic's tuple[int, str] (minItems and maxItems both 2), and a tuple with a tail. */
+    @Test
+    void prefixItemsAreAlwaysAllGeneratedThenItemsIfAny() {
+        ByteAutomaton pair = schema("{\"type\":\"array\",\"prefixItems\":[{\"type\":\"integer\"},{\"type\":\"string\"}],"
+                + "\"minItems\":2,\"maxItems\":2}");
+        assertTrue(matches(pair, "[1, \"a\"]") && matches(pair, "[-3,\"\"]"));
+        for (String bad : List.of("[1]", "[]", "[\"a\", 1]", "[1,\"a\",2]")) assertFalse(matches(pair, bad), bad);
+        ByteAutomaton closed = schema("{\"type\":\"array\",\"prefixItems\":[{\"type\":\"null\"}],\"items\":false}");
+        assertTrue(matches(closed, "[null]"));
+        assertFalse(matches(closed, "[]") || matches(closed, "[null,null]"));
+        ByteAutomaton tail = schema("{\"type\":\"array\",\"prefixItems\":[{\"type\":\"integer\"}],\"items\":"
+                + "{\"type\":\"string\"},\"minItems\":2,\"maxItems\":3}");
+        for (String ok : List.of("[1,\"a\"]", "[1, \"a\", \"b\"]")) assertTrue(matches(tail, ok), ok);
+        for (String bad : List.of("[1]", "[1,\"a\",\"b\",\"c\"]", "[1,2]")) assertFalse(matches(tail, bad), bad);
+    }
+
+    /** pydantic's dict[str, int]: any keys (a key may repeat: a regex cannot tell), each value of the schema. */
+    @Test
+    void mapsTakeAnyKeysWithValuesOfTheSchema() {
+        ByteAutomaton a = schema("{\"type\":\"object\",\"additionalProperties\":{\"type\":\"integer\"},"
+                + "\"maxProperties\":2}");
+        for (String ok : List.of("{}", "{\"a\":1}", "{\"a\": 1, \"b \\\" c\": -2}", "{\"\":0}")) {
+            assertTrue(matches(a, ok), ok);
+        }
+        for (String bad : List.of("{\"a\":\"x\"}", "{\"a\":1,\"b\":2,\"c\":3}", "{a:1}", "{\"a\":1,}")) {
+            assertFalse(matches(a, bad), bad);
+        }
+        ByteAutomaton one = schema("{\"type\":\"object\",\"additionalProperties\":{\"type\":\"boolean\"},"
+                + "\"minProperties\":1, \"properties\": {}}");
+        assertFalse(matches(one, "{}"));
+        assertTrue(matches(one, "{\"x\":true,\"y\":false,\"z\":true}"));
+    }
+
+    /** Every new keyword at once; outputs drawn from the automaton parse and hold each constraint, checked by hand. */
+    @Test
+    void sampledOutputsValidateAgainstEveryNewKeyword() throws Exception {
+        ByteAutomaton a = schema("""
+                {"$defs": {"Point": {"type": "array", "prefixItems": [{"type": "integer", "minimum": -5, "maximum": 5},
+                   {"type": "string", "format": "date"}], "minItems": 2, "maxItems": 2}},
+                 "type": "object", "properties": {
+                   "when": {"type": "string", "format": "date-time"},
+                   "at": {"type": "string", "format": "time"},
+                   "id": {"type": "string", "format": "uuid"},
+                   "ip": {"type": "string", "format": "ipv4"},
+                   "code": {"type": "string", "pattern": "^[A-Z]{2}-\\\\d{2,4}$"},
+                   "count": {"type": "integer", "minimum": 1, "exclusiveMaximum": 1000},
+                   "low": {"type": "integer", "maximum": -10.5},
+                   "point": {"allOf": [{"$ref": "#/$defs/Point"}]},
+                   "scores": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                     "maxProperties": 3}},
+                 "required": ["when", "at", "id", "ip", "code", "count", "low", "point", "scores"]}""");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Random rnd = new java.util.Random(17);
+        for (int i = 0; i < 300; i++) {
+            String out = AutomatonSamples.sample(a, rnd, 4000);
+            var n = json.readTree(out);
+            String when = n.get("when").textValue();
+            assertTrue(java.time.LocalDate.parse(when.substring(0, 10)).getYear() >= 1 && when.charAt(10) == 'T'
+                    && validTime(when.substring(11)), out);
+            assertTrue(validTime(n.get("at").textValue()), out);
+            String id = n.get("id").textValue();
+            assertEquals(id.toLowerCase(), java.util.UUID.fromString(id).toString(), out);
+            String[] octets = n.get("ip").textValue().split("\\.", -1);
+            assertEquals(4, octets.length, out);
+            for (String o : octets) assertTrue(o.equals(Integer.toString(Integer.parseInt(o))) && Integer.parseInt(o) <= 255, out);
+            assertTrue(java.util.regex.Pattern.compile("^[A-Z]{2}-\\d{2,4}$").matcher(n.get("code").textValue()).find(), out);
+            assertTrue(n.get("count").isIntegralNumber() && n.get("count").asLong() >= 1 && n.get("count").asLong() < 1000, out);
+            assertTrue(n.get("low").isIntegralNumber()
+                    && n.get("low").bigIntegerValue().compareTo(java.math.BigInteger.valueOf(-11)) <= 0, out);
+            var point = n.get("point");
+            assertTrue(point.isArray() && point.size() == 2 && point.get(0).isInt() && Math.abs(point.get(0).asInt()) <= 5, out);
+            assertTrue(java.time.LocalDate.parse(point.get(1).textValue()).getYear() >= 1, out);
+            var scores = n.get("scores");
+            assertTrue(scores.isObject() && scores.size() <= 3, out);
+            scores.forEach(v -> assertTrue(v.isIntegralNumber() && v.bigIntegerValue().signum() >= 0, out));
+        }
+    }
+
+    /** RFC 3339 full-time, by hand: HH:MM:SS, an optional fraction, then Z or an offset below 24 hours. */
+    private static boolean validTime(String t) {
+        var m = java.util.regex.Pattern.compile("(\\d\\d):(\\d\\d):(\\d\\d)(\\.\\d+)?(Z|[+-](\\d\\d):(\\d\\d))").matcher(t);
+        if (!m.matches()) return false;
+        boolean fields = Integer.parseInt(m.group(1)) < 24 && Integer.parseInt(m.group(2)) < 60
+                && Integer.parseInt(m.group(3)) < 60;
+        return fields && (m.group(6) == null || Integer.parseInt(m.group(6)) < 24 && Integer.parseInt(m.group(7)) < 60);
     }
 
     @Test
