@@ -126,6 +126,46 @@ class StructuredOutputEngineTest {
         }
     }
 
+    /**
+     * What pydantic writes for a nested model with a datetime and a conint(ge=1, le=1000) (format, bounds, $ref);
+     * bounded above, as this model would write zeros until max_tokens.
+     */
+    private static final String PYDANTIC = """
+            {"$defs": {"Event": {"additionalProperties": false, "properties": {
+                "at": {"format": "date-time", "title": "At", "type": "string"},
+                "count": {"maximum": 1000, "minimum": 1, "title": "Count", "type": "integer"}},
+              "required": ["at", "count"], "title": "Event", "type": "object"}},
+             "additionalProperties": false, "properties": {
+               "name": {"maxLength": 12, "title": "Name", "type": "string"},
+               "event": {"$ref": "#/$defs/Event"}},
+             "required": ["name", "event"], "title": "Log", "type": "object"}""";
+
+    @Test
+    void pydanticSchemaWithFormatMinimumAndRefValidates() throws Exception {
+        StructuredOutput so = StructuredOutput.jsonSchema("json", PYDANTIC);
+        var r = runOk(request("greedy", SamplingParams.builder().maxTokens(200), so),
+                request("sampled", SamplingParams.builder().maxTokens(200).temperature(1f).seed(3L).n(3), so));
+        ObjectMapper json = new ObjectMapper();
+        Pattern offset = Pattern.compile("(Z|[+-](\\d\\d):(\\d\\d))$");
+        for (GenerationResult g : r.values()) {
+            assertEquals(FinishReason.STOP, g.finishReason(), g.requestId() + ": " + g.text());
+            for (String text : texts(g)) {
+                JsonNode n = json.readTree(text);
+                assertTrue(n.get("name").isTextual() && n.get("name").asText().codePoints().count() <= 12, text);
+                JsonNode event = n.get("event");
+                String at = event.get("at").asText();
+                // RFC 3339 by hand: a real date, 'T', a time of valid fields, an offset below 24 hours
+                assertTrue(java.time.LocalDate.parse(at.substring(0, 10)).getYear() >= 1 && at.charAt(10) == 'T', text);
+                java.time.LocalTime.parse(at.substring(11, 19));
+                var m = offset.matcher(at);
+                assertTrue(m.find() && (m.group(2) == null || Integer.parseInt(m.group(2)) < 24
+                        && Integer.parseInt(m.group(3)) < 60), text);
+                assertTrue(event.get("count").isInt() && event.get("count").asInt() >= 1
+                        && event.get("count").asInt() <= 1000, text);
+            }
+        }
+    }
+
     /** tiny-qwen3: a byte-level vocabulary of 151,936 ids, whose random weights favour no JSON at all. */
     @Test
     void byteLevelVocabularyGivesValidJson() throws Exception {
