@@ -61,7 +61,7 @@ class JsonStructuredOutputsTest {
             "{\"guided_regex\": 5}                                             | guided_regex",
             "{\"guided_choice\": []}                                           | guided_choice",
             "{\"guided_choice\": [1]}                                          | guided_choice",
-            "{\"guided_json\": {\"type\": \"string\", \"pattern\": \"a\"}}     | guided_json",
+            "{\"guided_json\": {\"type\": \"string\", \"format\": \"email\"}} | guided_json",
             "{\"response_format\": {\"type\": \"json_schema\"}}                | response_format",
             "{\"response_format\": {\"type\": \"xml\"}}                        | response_format",
             "{\"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"schema\": {\"type\": \"object\"}}}} | response_format.json_schema.schema",
