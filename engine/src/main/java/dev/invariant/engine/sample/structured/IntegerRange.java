@@ -46,11 +46,7 @@ final class IntegerRange {
                 hi = hi == null ? most : hi.min(most);
             }
         }
-        for (String key : new String[] {"exclusiveMinimum", "exclusiveMaximum"}) {
-            if (s.path(key).isBoolean() && s.get(key).asBoolean() && !s.has(key.substring(9).toLowerCase())) {
-                throw refuse.apply(key + " true (draft 4) needs " + key.substring(9).toLowerCase() + " beside it");
-            }
-        }
+        draft4NeedsItsBound(s, refuse);
         if (lo == null && hi == null) return JsonSchemaRegex.INTEGER;
         for (BigDecimal b : new BigDecimal[] {lo, hi}) {
             if (b != null && b.abs().compareTo(MAX_BOUND) >= 0) {
@@ -61,7 +57,16 @@ final class IntegerRange {
         return regex(lo == null ? null : lo.longValueExact(), hi == null ? null : hi.longValueExact());
     }
 
-    private static BigDecimal decimal(JsonNode v, String key, Function<String, EngineException> refuse) {
+    /** Draft 4's {@code exclusiveMinimum: true} says how {@code minimum} counts: alone it is refused. */
+    static void draft4NeedsItsBound(JsonNode s, Function<String, EngineException> refuse) {
+        for (String key : new String[] {"exclusiveMinimum", "exclusiveMaximum"}) {
+            if (s.path(key).isBoolean() && s.get(key).asBoolean() && !s.has(key.substring(9).toLowerCase())) {
+                throw refuse.apply(key + " true (draft 4) needs " + key.substring(9).toLowerCase() + " beside it");
+            }
+        }
+    }
+
+    static BigDecimal decimal(JsonNode v, String key, Function<String, EngineException> refuse) {
         if (v.isNumber()) {
             try {
                 return v.decimalValue();

@@ -15,13 +15,18 @@ import java.util.Set;
  * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code allOf} of one schema,
  * {@code items}, {@code prefixItems}, {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength},
  * {@code format} ({@link StringFormats}), {@code pattern} ({@link SchemaPattern}), integer bounds
- * ({@link IntegerRange}), {@code properties}, {@code required}, {@code additionalProperties: false}, or a schema
+ * ({@link IntegerRange}), whole-number bounds on numbers ({@link NumberRange}), {@code properties}, {@code required}, {@code additionalProperties: false}, or a schema
  * without properties (a map), local {@code $ref}s into {@code $defs}/{@code definitions}. Any other keyword
  * is refused (named, with what to do), never ignored, so an
  * output this engine returns always satisfies the schema it was given.
  */
 final class JsonSchemaRegex {
-    static final String STRING_CHAR = "(?:[^\"\\\\\\x00-\\x1f]|\\\\[\"\\\\/bfnrt]|\\\\u[0-9a-fA-F]{4})";
+    /**
+     * One character of a JSON string: raw, or escaped; {@code \\u} escapes of surrogates (D800-DFFF) are left out, so
+     * that each match is one code point, as minLength/maxLength count them (and a lone surrogate is no character).
+     */
+    static final String STRING_CHAR = "(?:[^\"\\\\\\x00-\\x1f]|\\\\[\"\\\\/bfnrt]"
+            + "|\\\\u(?:[0-9a-cA-Ce-fE-F][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))";
     static final String INTEGER = "-?(?:0|[1-9][0-9]*)";
     static final String NUMBER = INTEGER + "(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?";
     static final String COMMA = ", ?";
@@ -110,15 +115,7 @@ final class JsonSchemaRegex {
             case "string" -> only(s, path, Set.of("type", "minLength", "maxLength", "format", "pattern"),
                     string(s, path));
             case "integer" -> only(s, path, IntegerRange.KEYWORDS, IntegerRange.of(s, what -> refuse(path, what)));
-            case "number" -> {
-                for (String b : IntegerRange.KEYWORDS) {
-                    if (!b.equals("type") && s.has(b)) {
-                        throw refuse(path, b + " on a number is not supported: a regex over decimal and exponent"
-                                + " spellings cannot hold a bound exactly; use type integer, or enum");
-                    }
-                }
-                yield only(s, path, Set.of("type"), NUMBER);
-            }
+            case "number" -> only(s, path, IntegerRange.KEYWORDS, NumberRange.of(s, what -> refuse(path, what)));
             case "boolean" -> only(s, path, Set.of("type"), "(?:true|false)");
             case "null" -> only(s, path, Set.of("type"), "null");
             case "array" -> only(s, path, Set.of("type", "items", "prefixItems", "minItems", "maxItems"),

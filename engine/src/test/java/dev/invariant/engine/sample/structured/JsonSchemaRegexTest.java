@@ -63,7 +63,7 @@ class JsonSchemaRegexTest {
     @Test
     void unsupportedKeywordsAreRefusedWithThePath() {
         for (String bad : List.of("{\"type\":\"string\",\"format\":\"email\"}", "{\"type\":\"object\"}",
-                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"minimum\":3}}}",
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"minimum\":3.5}}}",
                 "{\"allOf\":[{\"type\":\"integer\"},{\"type\":\"integer\"}]}", "{\"allOf\":[]}",
                 "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"additionalProperties\":"
                         + "{\"type\":\"string\"}}", "{\"type\":\"object\",\"additionalProperties\":true}",
@@ -80,7 +80,7 @@ class JsonSchemaRegexTest {
             assertEquals("guided_json", e.param(), bad);
         }
         var e = assertThrows(EngineException.class, () -> schema(
-                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"minimum\":3}}}"));
+                "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"minimum\":3.5}}}"));
         assertTrue(e.getMessage().contains("/properties/a") && e.getMessage().contains("minimum"), e.getMessage());
     }
 
@@ -203,6 +203,19 @@ class JsonSchemaRegexTest {
         boolean fields = Integer.parseInt(m.group(1)) < 24 && Integer.parseInt(m.group(2)) < 60
                 && Integer.parseInt(m.group(3)) < 60;
         return fields && (m.group(6) == null || Integer.parseInt(m.group(6)) < 24 && Integer.parseInt(m.group(7)) < 60);
+    }
+
+    /** Each string character is one code point, as minLength/maxLength count them: no escaped surrogate halves. */
+    @Test
+    void stringLengthsCountCodePointsAndSurrogateEscapesAreLeftOut() {
+        ByteAutomaton one = schema("{\"type\": \"string\", \"minLength\": 1, \"maxLength\": 1}");
+        for (String ok : List.of("\"a\"", "\"\u00e9\"", "\"\\u00e9\"", "\"\ud83d\ude00\"", "\"\\uFFFD\"", "\"\\ud7ff\"",
+                "\"\\\"\"")) {
+            assertTrue(matches(one, ok), ok);
+        }
+        for (String bad : List.of("\"\\ud83d\\ude00\"", "\"\\ud800\"", "\"\\uDC00\"", "\"\\udfff\"", "\"ab\"", "\"\"")) {
+            assertFalse(matches(one, bad), bad);
+        }
     }
 
     @Test
