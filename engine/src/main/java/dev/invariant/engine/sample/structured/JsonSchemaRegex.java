@@ -133,32 +133,8 @@ final class JsonSchemaRegex {
         int min = count(s, "minLength", 0, path);
         int max = count(s, "maxLength", -1, path);
         if (max >= 0 && max < min) throw refuse(path, "maxLength is below minLength");
-        JsonNode format = s.get("format");
-        JsonNode pattern = s.get("pattern");
-        if (format != null) {
-            StringFormats.Format f = StringFormats.ALL.get(format.asText());
-            if (!format.isTextual() || f == null) {
-                throw refuse(path, "the format " + format + " is not supported (supported: "
-                        + String.join(", ", StringFormats.ALL.keySet()) + ")");
-            }
-            if (pattern != null) throw refuse(path, "format and pattern together are not supported: give one");
-            if (f.minLength() < min || (max >= 0 && f.maxLength() > max)) {
-                throw refuse(path, "minLength/maxLength with the format " + format + " are supported only when every"
-                        + " string of the format fits (" + f.minLength() + " to " + f.maxLength() + " characters)");
-            }
-            return "\"" + f.regex() + "\"";
-        }
-        if (pattern != null) {
-            if (!pattern.isTextual()) throw refuse(path, "pattern must be a string");
-            if (min > 0 || max >= 0) {
-                throw refuse(path, "pattern with minLength/maxLength is not supported: put the length into the"
-                        + " pattern (a {m,n} repeat)");
-            }
-            String label = field + ": the JSON schema's pattern at " + (path.isEmpty() ? "its root" : path);
-            return "\"" + SchemaPattern.regex(field, label, pattern.asText()) + "\"";
-        }
-        String reps = min == 0 && max < 0 ? "*" : "{" + min + "," + (max < 0 ? "" : max) + "}";
-        return "\"" + STRING_CHAR + reps + "\"";
+        String label = field + ": the JSON schema's pattern at " + (path.isEmpty() ? "its root" : path);
+        return SchemaStrings.regex(s, min, max, field, label, what -> refuse(path, what));
     }
 
     private String array(JsonNode s, String path, int depth) {
