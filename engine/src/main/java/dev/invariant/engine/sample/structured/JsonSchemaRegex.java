@@ -3,6 +3,7 @@ package dev.invariant.engine.sample.structured;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.invariant.engine.EngineException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -42,6 +43,8 @@ final class JsonSchemaRegex {
 
     private final String field;
     private final JsonNode root;
+    /** The references being expanded, outermost first: one met again is a recursive schema. */
+    private final ArrayDeque<String> expanding = new ArrayDeque<>();
 
     private JsonSchemaRegex(String field, JsonNode root) {
         this.field = field;
@@ -55,8 +58,7 @@ final class JsonSchemaRegex {
     }
 
     /**
-     * A local reference, {@code #/$defs/NAME} or {@code #/definitions/NAME} (what pydantic and OpenAI's SDKs write);
-     * a recursive one ends at {@link #MAX_DEPTH}, refused, as a regex cannot nest without bound.
+     * A local reference, {@code #/$defs/NAME} or {@code #/definitions/NAME} (what pydantic and OpenAI's SDKs write).
      */
     private JsonNode resolve(JsonNode ref, String path) {
         String r = ref.asText("");
@@ -74,7 +76,16 @@ final class JsonSchemaRegex {
         if (depth > MAX_DEPTH) throw refuse(path, "schemas nested deeper than " + MAX_DEPTH + " are not supported");
         if (!s.isObject()) throw refuse(path, "a schema must be a JSON object");
         if (s.has("$ref")) {
-            return only(s, path, Set.of("$ref"), value(resolve(s.get("$ref"), path), path + "/$ref", depth + 1));
+            String ref = s.get("$ref").asText("");
+            if (expanding.contains(ref)) {
+                // every expansion of a cycle contains the cycle again: a regex cannot nest without bound
+                throw refuse(path, "the $ref \"" + ref + "\" is recursive (" + String.join(" -> ", expanding) + " -> "
+                        + ref + "): a regex cannot nest without bound; unroll the schema to a fixed depth");
+            }
+            expanding.addLast(ref);
+            String regex = value(resolve(s.get("$ref"), path), path + "/$ref", depth + 1);
+            expanding.removeLast();
+            return only(s, path, Set.of("$ref"), regex);
         }
         if (s.has("enum")) return only(s, path, Set.of("enum", "type"), enumeration(s.get("enum"), s.get("type"), path));
         if (s.has("const")) {

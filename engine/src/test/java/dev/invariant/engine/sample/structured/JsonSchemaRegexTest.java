@@ -103,7 +103,15 @@ class JsonSchemaRegexTest {
         String recursive = "{\"$defs\": {\"N\": {\"type\": \"object\", \"properties\": {\"next\": {\"$ref\":"
                 + " \"#/$defs/N\"}}}}, \"$ref\": \"#/$defs/N\"}";
         var e = assertThrows(EngineException.class, () -> schema(recursive));
-        assertTrue(e.getMessage().contains("deeper than"), e.getMessage());
+        assertTrue(e.getMessage().contains("#/$defs/N -> #/$defs/N") && e.getMessage().contains("recursive")
+                && e.getMessage().contains("at /$ref/properties/next:"), e.getMessage());
+        String mutual = "{\"definitions\": {\"A\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/definitions/B\"}},"
+                + " \"B\": {\"anyOf\": [{\"type\": \"null\"}, {\"$ref\": \"#/definitions/A\"}]}}, \"$ref\": \"#/definitions/A\"}";
+        e = assertThrows(EngineException.class, () -> schema(mutual));
+        assertTrue(e.getMessage().contains("#/definitions/A -> #/definitions/B -> #/definitions/A"), e.getMessage());
+        // one definition used twice side by side is no recursion
+        assertTrue(matches(schema("{\"$defs\": {\"P\": {\"type\": \"integer\"}}, \"type\": \"array\", \"prefixItems\":"
+                + " [{\"$ref\": \"#/$defs/P\"}, {\"$ref\": \"#/$defs/P\"}]}"), "[1, 2]"));
     }
 
     /** pydantic v1 wraps a referenced model so, to give it a title or description. */
