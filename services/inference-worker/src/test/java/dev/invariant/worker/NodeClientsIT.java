@@ -16,6 +16,7 @@ import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.Seeds;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.Sampling;
+import dev.invariant.schemas.StructuredOutput;
 import dev.invariant.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -62,9 +63,13 @@ class NodeClientsIT {
             clients.send(Requests.text("node-stream", "The cat", 4).setStream(true).build());
             clients.send(Requests.text("node-bad", "Once upon a time", 6)
                     .setSampling(Sampling.newBuilder().setTopP(7f).build()).build());
+            // A nested record in a union (Sampling.structured_output), which avsc decodes unwrapped.
+            clients.send(Requests.text("node-choice", "Once upon a time", 6).setSampling(Sampling.newBuilder()
+                    .setMaxTokens(6).setStructuredOutput(StructuredOutput.newBuilder().setKind("choice")
+                            .setSpec("[\"yes\",\"no\"]").build()).build()).build());
             clients.sendRaw("dlq-node-garbage", "not avro".getBytes(StandardCharsets.UTF_8));
             Map<String, Completion> java = new HashMap<>();
-            for (Completion c : completions.awaitCount(c -> c.getRequestId().startsWith("node-"), 4,
+            for (Completion c : completions.awaitCount(c -> c.getRequestId().startsWith("node-"), 5,
                     Duration.ofMinutes(2))) {
                 java.put(c.getRequestId(), c);
             }
@@ -83,16 +88,20 @@ class NodeClientsIT {
             assertNull(java.get("node-sampled").getPromptLogprobs(), "only a request that asks gets prompt logprobs");
 
             var run = NodeClients.run(List.of("node", "consume.js", clients.fixture.stack.bootstrapServers(),
-                    clients.fixture.stack.ccompatUrl(), Topics.REQUESTS + "=node-:4", Topics.COMPLETIONS + "=node-:4",
+                    clients.fixture.stack.ccompatUrl(), Topics.REQUESTS + "=node-:5", Topics.COMPLETIONS + "=node-:5",
                     Topics.CHUNKS + "=node-stream:1", Topics.DLQ + "=dlq-node-:1"), 180);
             assertEquals(0, run.exitCode(), run.output());
             Map<String, JsonNode> node = new HashMap<>();
+            JsonNode nodeRequest = null;
             int chunks = 0;
             JsonNode dead = null;
             for (String line : run.lines("{")) {
                 JsonNode r = JSON.readTree(line);
                 switch (r.get("topic").asText()) {
                     case Topics.COMPLETIONS -> node.put(r.get("key").asText(), r.get("value"));
+                    case Topics.REQUESTS -> {
+                        if (r.get("key").asText().equals("node-choice")) nodeRequest = r.get("value");
+                    }
                     case Topics.CHUNKS -> chunks++;
                     case Topics.DLQ -> dead = r.get("value");
                     default -> { }
@@ -112,6 +121,14 @@ class NodeClientsIT {
                 assertEquals(c.getPromptLogprobs() == null ? 0 : c.getPromptLogprobs().size(),
                         n.get("prompt_logprobs").size(), c.getRequestId());
             }
+            assertNotNull(nodeRequest, run.output());
+            assertEquals("choice", nodeRequest.at("/sampling/structured_output/kind").asText(), nodeRequest.toString());
+            assertEquals("[\"yes\",\"no\"]", nodeRequest.at("/sampling/structured_output/spec").asText());
+            String choice = java.get("node-choice").getText();
+            assertTrue(choice.equals("yes") || choice.equals("no"), choice);
+            assertEquals(choice, node.get("node-choice").get("text").asText());
+            assertEquals("choice", node.get("node-choice").at("/sampling/structured_output/kind").asText(),
+                    node.get("node-choice").toString());
             assertNull(java.get("node-sampled").getError());
             assertEquals("INVALID_PARAM", java.get("node-bad").getError().getCode());
 
