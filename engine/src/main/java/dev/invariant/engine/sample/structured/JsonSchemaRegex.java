@@ -13,7 +13,8 @@ import java.util.Set;
  * A JSON schema as a regex, as outlines builds it: an object spells its {@code properties} in declared order,
  * each {@code required} one always, the others optionally; no property outside {@code properties}. Whitespace: none,
  * except one optional space after {@code ,} and {@code :}. Supported: {@code type} (string, number, integer, boolean,
- * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code allOf} of one schema,
+ * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code oneOf} of alternatives no
+ * value can match two of ({@link OneOf}), {@code allOf} of one schema,
  * {@code items}, {@code prefixItems}, {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength},
  * {@code format} ({@link StringFormats}), {@code pattern} ({@link SchemaPattern}), integer bounds
  * ({@link IntegerRange}), whole-number bounds on numbers ({@link NumberRange}), {@code properties}, {@code required}, {@code additionalProperties: false}, or a schema
@@ -72,6 +73,12 @@ final class JsonSchemaRegex {
                 + " references are not supported)");
     }
 
+    /** The schema a chain of {@code $ref}s ends at (a cycle stops at the depth bound; value() names it). */
+    private JsonNode follow(JsonNode s, String path) {
+        for (int i = 0; s.isObject() && s.has("$ref") && i <= MAX_DEPTH; i++) s = resolve(s.get("$ref"), path);
+        return s;
+    }
+
     private String value(JsonNode s, String path, int depth) {
         if (depth > MAX_DEPTH) throw refuse(path, "schemas nested deeper than " + MAX_DEPTH + " are not supported");
         if (!s.isObject()) throw refuse(path, "a schema must be a JSON object");
@@ -100,6 +107,21 @@ final class JsonSchemaRegex {
                         + " others into it");
             }
             return only(s, path, Set.of("allOf"), value(all.get(0), path + "/allOf/0", depth + 1));
+        }
+        if (s.has("oneOf")) {
+            JsonNode options = s.get("oneOf");
+            if (!options.isArray() || options.isEmpty()) throw refuse(path, "oneOf must be a non-empty list of schemas");
+            List<JsonNode> list = new ArrayList<>();
+            options.forEach(list::add);
+            JsonNode d = s.path("discriminator").path("propertyName");
+            String overlap = OneOf.overlap(list, d.isTextual() ? d.asText() : null, n -> follow(n, path));
+            if (overlap != null) {
+                throw refuse(path, "oneOf is supported when no value can match two alternatives, and here " + overlap
+                        + "; write anyOf if a value may match several");
+            }
+            List<String> alts = new ArrayList<>();
+            for (int i = 0; i < options.size(); i++) alts.add(value(options.get(i), path + "/oneOf/" + i, depth + 1));
+            return only(s, path, Set.of("oneOf", "discriminator"), "(?:" + String.join("|", alts) + ")");
         }
         if (s.has("anyOf")) {
             JsonNode options = s.get("anyOf");

@@ -226,6 +226,40 @@ class JsonSchemaRegexTest {
         }
     }
 
+    /** pydantic's discriminated union (Field(discriminator="pet_type")), and the oneOfs that may overlap. */
+    @Test
+    void oneOfWhenNoValueMatchesTwoAlternatives() {
+        String owner = """
+                {"$defs": {"Cat": {"properties": {"pet_type": {"const": "cat", "type": "string"}, "meows": {"type":
+                "integer"}}, "required": ["pet_type", "meows"], "type": "object"}, "Dog": {"properties": {"pet_type":
+                {"const": "dog", "type": "string"}, "barks": {"type": "number"}}, "required": ["pet_type", "barks"],
+                "type": "object"}}, "properties": {"pet": {%s"oneOf": [{"$ref": "#/$defs/Cat"}, {"$ref":
+                "#/$defs/Dog"}], "title": "Pet"}}, "required": ["pet"], "type": "object"}""";
+        String discriminator = "\"discriminator\": {\"mapping\": {\"cat\": \"#/$defs/Cat\", \"dog\": \"#/$defs/Dog\"},"
+                + " \"propertyName\": \"%s\"}, ";
+        ByteAutomaton a = schema(owner.formatted(discriminator.formatted("pet_type")));
+        assertTrue(matches(a, "{\"pet\": {\"pet_type\": \"cat\", \"meows\": 3}}"));
+        assertTrue(matches(a, "{\"pet\":{\"pet_type\":\"dog\",\"barks\":0.5}}"));
+        assertFalse(matches(a, "{\"pet\": {\"pet_type\": \"dog\", \"meows\": 3}}"));
+        // without the discriminator keyword the property is found; distinct plain types need none
+        assertTrue(matches(schema(owner.formatted("")), "{\"pet\": {\"pet_type\": \"cat\", \"meows\": 1}}"));
+        ByteAutomaton types = schema("{\"oneOf\": [{\"type\": \"string\"}, {\"type\": \"integer\"}, {\"type\": \"null\"}]}");
+        for (String ok : List.of("\"x\"", "12", "null")) assertTrue(matches(types, ok), ok);
+        for (String bad : List.of("{\"oneOf\": [{\"type\": \"integer\"}, {\"type\": \"number\"}]}",
+                "{\"oneOf\": [{\"type\": \"string\"}, {\"type\": \"string\", \"maxLength\": 3}]}",
+                "{\"oneOf\": [{\"type\": \"object\", \"properties\": {\"k\": {\"const\": 1}}, \"required\": [\"k\"]},"
+                        + " {\"type\": \"object\", \"properties\": {\"k\": {\"const\": 1.0}}, \"required\": [\"k\"]}]}",
+                "{\"oneOf\": [{\"type\": \"object\", \"properties\": {\"k\": {\"const\": 1}}},"
+                        + " {\"type\": \"object\", \"properties\": {\"k\": {\"const\": 2}}}]}",
+                owner.formatted(discriminator.formatted("meows")), "{\"oneOf\": []}")) {
+            EngineException e = assertThrows(EngineException.class, () -> schema(bad), bad);
+            assertEquals("guided_json", e.param(), bad);
+        }
+        var e = assertThrows(EngineException.class, () -> schema("{\"oneOf\": [{\"type\": \"integer\"}, {\"type\":"
+                + " \"number\"}]}"));
+        assertTrue(e.getMessage().contains("write anyOf"), e.getMessage());
+    }
+
     @Test
     void choicesAreEscapedLiterals() {
         ByteAutomaton a = StructuredOutput.choice("guided_choice", List.of("a.b", "c|d", "(x)", "é")).automaton();
