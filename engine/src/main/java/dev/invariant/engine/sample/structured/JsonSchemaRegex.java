@@ -13,16 +13,15 @@ import java.util.Set;
  * A JSON schema as a regex, as outlines builds it: an object spells its {@code properties} in declared order,
  * each {@code required} one always, the others optionally; no property outside {@code properties}. Whitespace: none,
  * except one optional space after {@code ,} and {@code :}. Supported: {@code type} (string, number, integer, boolean,
- * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code oneOf} of alternatives no
- * value can match two of ({@link OneOf}), {@code allOf} of one schema,
- * {@code items}, {@code prefixItems}, {@code minItems}/{@code maxItems}, {@code minLength}/{@code maxLength},
- * {@code format} ({@link StringFormats}), {@code pattern} ({@link SchemaPattern}), integer bounds
- * ({@link IntegerRange}), whole-number bounds on numbers ({@link NumberRange}), {@code properties}, {@code required}, {@code additionalProperties: false}, or a schema
- * without properties (a map), local {@code $ref}s into {@code $defs}/{@code definitions}. Any other keyword
- * is refused (named, with what to do), never ignored, so an
- * output this engine returns always satisfies the schema it was given.
+ * null, array, object, or a list of them), {@code enum}, {@code const}, {@code anyOf}, {@code oneOf} of alternatives
+ * no value can match two of ({@link OneOf}), {@code allOf} of one schema, strings' {@code format}, {@code pattern}
+ * and lengths ({@link SchemaStrings}), integer bounds ({@link IntegerRange}), whole-number bounds on numbers
+ * ({@link NumberRange}), arrays and maps ({@link SchemaCollections}), {@code properties}, {@code required},
+ * {@code additionalProperties: false}, local {@code $ref}s into {@code $defs}/{@code definitions}. Any other keyword
+ * is refused (named, with what to do), never ignored, so an output this engine returns always satisfies the schema
+ * it was given.
  */
-final class JsonSchemaRegex {
+final class JsonSchemaRegex implements SchemaParts {
     /**
      * One character of a JSON string: raw, or escaped; {@code \\u} escapes of surrogates (D800-DFFF) are left out, so
      * that each match is one code point, as minLength/maxLength count them (and a lone surrogate is no character).
@@ -79,7 +78,8 @@ final class JsonSchemaRegex {
         return s;
     }
 
-    private String value(JsonNode s, String path, int depth) {
+    @Override
+    public String value(JsonNode s, String path, int depth) {
         if (depth > MAX_DEPTH) throw refuse(path, "schemas nested deeper than " + MAX_DEPTH + " are not supported");
         if (!s.isObject()) throw refuse(path, "a schema must be a JSON object");
         if (s.has("$ref")) {
@@ -152,10 +152,10 @@ final class JsonSchemaRegex {
             case "boolean" -> only(s, path, Set.of("type"), "(?:true|false)");
             case "null" -> only(s, path, Set.of("type"), "null");
             case "array" -> only(s, path, Set.of("type", "items", "prefixItems", "minItems", "maxItems"),
-                    array(s, path, depth));
-            case "object" -> isMap(s)
+                    SchemaCollections.array(this, s, path, depth));
+            case "object" -> SchemaCollections.isMap(s)
                     ? only(s, path, Set.of("type", "properties", "additionalProperties", "minProperties",
-                            "maxProperties"), map(s, path, depth))
+                            "maxProperties"), SchemaCollections.map(this, s, path, depth))
                     : only(s, path, Set.of("type", "properties", "required", "additionalProperties"),
                             object(s, path, depth));
             default -> throw refuse(path, "unknown type \"" + type.asText() + "\"");
@@ -168,81 +168,6 @@ final class JsonSchemaRegex {
         if (max >= 0 && max < min) throw refuse(path, "maxLength is below minLength");
         String label = field + ": the JSON schema's pattern at " + (path.isEmpty() ? "its root" : path);
         return SchemaStrings.regex(s, min, max, field, label, what -> refuse(path, what));
-    }
-
-    private String array(JsonNode s, String path, int depth) {
-        int min = count(s, "minItems", 0, path);
-        int max = count(s, "maxItems", -1, path);
-        if (max >= 0 && max < min) throw refuse(path, "maxItems is below minItems");
-        if (s.has("prefixItems")) return tuple(s, path, depth, min, max);
-        if (!s.has("items")) throw refuse(path, "an array schema needs items (the schema of its elements)");
-        String item = value(s.get("items"), path + "/items", depth + 1);
-        if (max == 0) return "\\[\\]";
-        String more = "(?:" + COMMA + item + ")";
-        String rest = more + (max < 0 ? "{" + Math.max(min - 1, 0) + ",}" : "{" + Math.max(min - 1, 0) + "," + (max - 1) + "}");
-        String body = item + rest;
-        return "\\[" + (min == 0 ? "(?:" + body + ")?" : body) + "\\]";
-    }
-
-    /**
-     * A tuple: the {@code prefixItems} in order, always all of them (a shorter array would be valid too, but is not
-     * generated); after them nothing when {@code items} is false or absent (as an absent additionalProperties closes
-     * an object), else any number of {@code items}; minItems/maxItems count the whole array.
-     */
-    private String tuple(JsonNode s, String path, int depth, int min, int max) {
-        JsonNode prefix = s.get("prefixItems");
-        if (!prefix.isArray() || prefix.isEmpty()) {
-            throw refuse(path, "prefixItems must be a non-empty list of schemas");
-        }
-        int n = prefix.size();
-        List<String> parts = new ArrayList<>();
-        for (int i = 0; i < n; i++) parts.add(value(prefix.get(i), path + "/prefixItems/" + i, depth + 1));
-        String head = "\\[" + String.join(COMMA, parts);
-        JsonNode items = s.get("items");
-        if (max >= 0 && max < n) {
-            throw refuse(path, "maxItems is below the number of prefixItems, which are always generated");
-        }
-        if (items == null || items.isBoolean() && !items.asBoolean()) {
-            if (min > n) {
-                throw refuse(path, "minItems is above the number of prefixItems, and items is false or absent");
-            }
-            return head + "\\]";
-        }
-        if (items.isBoolean()) {
-            throw refuse(path, "items true after prefixItems is not supported (any JSON value cannot be enforced):"
-                    + " give items a schema, or false");
-        }
-        String item = value(items, path + "/items", depth + 1);
-        int from = Math.max(min - n, 0);
-        return head + "(?:" + COMMA + item + "){" + from + "," + (max < 0 ? "" : max - n) + "}\\]";
-    }
-
-    /** Whether an object schema is a map: no properties, and additionalProperties a schema for every value. */
-    private static boolean isMap(JsonNode s) {
-        JsonNode props = s.get("properties");
-        return (props == null || props.isObject() && props.isEmpty()) && s.has("additionalProperties")
-                && s.get("additionalProperties").isObject();
-    }
-
-    /**
-     * A map (pydantic's {@code dict[str, V]}): any keys, each value of the additionalProperties schema. A regex
-     * cannot keep keys distinct: a key may repeat (JSON allows it; parsers keep one, the last in Python, Jackson and
-     * JavaScript, and every value satisfies the schema), so a repeated key counts once and minProperties above 1
-     * is refused; maxProperties holds whatever repeats.
-     */
-    private String map(JsonNode s, String path, int depth) {
-        int min = count(s, "minProperties", 0, path);
-        int max = count(s, "maxProperties", -1, path);
-        if (max >= 0 && max < min) throw refuse(path, "maxProperties is below minProperties");
-        if (min > 1) {
-            throw refuse(path, "minProperties above 1 is not supported for a map: a regex cannot keep keys"
-                    + " distinct, and a repeated key counts once");
-        }
-        if (max == 0) return "\\{\\}";
-        String pair = "\"" + STRING_CHAR + "*\"" + COLON + value(s.get("additionalProperties"),
-                path + "/additionalProperties", depth + 1);
-        String body = pair + "(?:" + COMMA + pair + ")" + (max < 0 ? "*" : "{0," + (max - 1) + "}");
-        return "\\{" + (min == 0 ? "(?:" + body + ")?" : body) + "\\}";
     }
 
     private String object(JsonNode s, String path, int depth) {
@@ -315,7 +240,8 @@ final class JsonSchemaRegex {
         };
     }
 
-    private int count(JsonNode s, String key, int absent, String path) {
+    @Override
+    public int count(JsonNode s, String key, int absent, String path) {
         JsonNode v = s.get(key);
         if (v == null) return absent;
         if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0 || v.asInt() > MAX_COUNT) {
@@ -348,7 +274,8 @@ final class JsonSchemaRegex {
         return b.toString();
     }
 
-    private EngineException refuse(String path, String what) {
+    @Override
+    public EngineException refuse(String path, String what) {
         return EngineException.invalid(field, field + ": the JSON schema cannot be enforced at "
                 + (path.isEmpty() ? "its root" : path) + ": " + what + " (docs/requests.md, \"Structured outputs\")");
     }
