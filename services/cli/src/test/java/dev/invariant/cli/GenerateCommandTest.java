@@ -42,6 +42,26 @@ class GenerateCommandTest {
         }
     }
 
+    /** A successful run's JSON output. */
+    static JsonNode json(Outcome o) throws IOException {
+        assertEquals(0, o.code(), o.err());
+        return ResultJson.MAPPER.readTree(o.out());
+    }
+
+    /**
+     * Each option set {@code bad[i]} fails with exit code 1 and INVALID_PARAM naming {@code params[i]}, no stack
+     * trace (options refused when read go to stderr; a request the engine refuses is a failed result on stdout).
+     */
+    static void assertRefusedNaming(String[][] bad, String[] params) {
+        for (int i = 0; i < bad.length; i++) {
+            Outcome o = run(story(bad[i]));
+            assertEquals(1, o.code(), String.join(" ", bad[i]));
+            String said = o.err() + o.out();
+            assertTrue(said.contains("INVALID_PARAM") && said.contains(params[i]), String.join(" ", bad[i]) + ": " + said);
+            assertTrue(!said.contains("\tat "), "no stack trace: " + said);
+        }
+    }
+
     static String[] story(String... extra) {
         List<String> a = new ArrayList<>(List.of("generate", "--model", stories().toString(), "--prompt",
                 "Once upon a time", "--max-tokens", "100", "--temperature", "0", "--format", "json", "--threads", "2"));

@@ -1,5 +1,7 @@
 package dev.invariant.cli;
 
+import static dev.invariant.cli.GenerateCommandTest.assertRefusedNaming;
+import static dev.invariant.cli.GenerateCommandTest.json;
 import static dev.invariant.cli.GenerateCommandTest.run;
 import static dev.invariant.cli.GenerateCommandTest.stories;
 import static dev.invariant.cli.GenerateCommandTest.story;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.invariant.cli.GenerateCommandTest.Outcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,11 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** generate's --logit-bias, --min-tokens and --allowed-token-ids, and the same fields in a prompts file. */
 class GenerateLogitProcessorsTest {
-
-    private static JsonNode json(Outcome o) throws IOException {
-        assertEquals(0, o.code(), o.err());
-        return ResultJson.MAPPER.readTree(o.out());
-    }
 
     @Test
     void theOptionsShapeTheTokens() throws IOException {
@@ -51,13 +47,6 @@ class GenerateLogitProcessorsTest {
         String[][] bad = {{"--logit-bias", "2=abc"}, {"--logit-bias", "two=1"}, {"--logit-bias", "2=101"},
                 {"--min-tokens", "101"}, {"--allowed-token-ids", "5,600"}};
         String[] params = {"logit_bias", "logit_bias", "logit_bias", "min_tokens", "allowed_token_ids"};
-        for (int i = 0; i < bad.length; i++) {
-            Outcome o = run(story(bad[i]));
-            assertEquals(1, o.code(), String.join(" ", bad[i]));
-            // Options refused when read go to stderr; a request the engine refuses is a failed result on stdout.
-            String said = o.err() + o.out();
-            assertTrue(said.contains("INVALID_PARAM") && said.contains(params[i]), String.join(" ", bad[i]) + ": " + said);
-            assertTrue(!said.contains("\tat "), "no stack trace: " + said);
-        }
+        assertRefusedNaming(bad, params);
     }
 }

@@ -1,5 +1,7 @@
 package dev.invariant.cli;
 
+import static dev.invariant.cli.GenerateCommandTest.assertRefusedNaming;
+import static dev.invariant.cli.GenerateCommandTest.json;
 import static dev.invariant.cli.GenerateCommandTest.run;
 import static dev.invariant.cli.GenerateCommandTest.stories;
 import static dev.invariant.cli.GenerateCommandTest.story;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.invariant.cli.GenerateCommandTest.Outcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,11 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class GenerateStructuredOutputTest {
     private static final String SCHEMA = "{\"type\": \"object\", \"properties\": {\"ok\": {\"type\": \"boolean\"}},"
             + " \"required\": [\"ok\"]}";
-
-    private static JsonNode json(Outcome o) throws IOException {
-        assertEquals(0, o.code(), o.err());
-        return ResultJson.MAPPER.readTree(o.out());
-    }
 
     @Test
     void theOptionsConstrainTheText(@TempDir Path dir) throws IOException {
@@ -59,12 +55,6 @@ class GenerateStructuredOutputTest {
                 {"--guided-json", "/no/such/schema.json"}, {"--guided-choice", "a", "--guided-regex", "a"},
                 {"--response-format", "xml"}};
         String[] params = {"guided_regex", "guided_json", "guided_json", "guided_regex", "response_format"};
-        for (int i = 0; i < bad.length; i++) {
-            Outcome o = run(story(bad[i]));
-            assertEquals(1, o.code(), String.join(" ", bad[i]));
-            String said = o.err() + o.out();
-            assertTrue(said.contains("INVALID_PARAM") && said.contains(params[i]), String.join(" ", bad[i]) + ": " + said);
-            assertTrue(!said.contains("\tat "), "no stack trace: " + said);
-        }
+        assertRefusedNaming(bad, params);
     }
 }

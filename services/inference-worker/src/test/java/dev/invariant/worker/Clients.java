@@ -52,6 +52,14 @@ final class Clients implements AutoCloseable {
         }
     }
 
+    /** The one completion published for a request id (an HTTP answer's too), waiting up to a minute for it. */
+    static Completion published(String requestId) throws Exception {
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            return completions.awaitCount(c -> c.getRequestId().equals(requestId), 1, java.time.Duration.ofMinutes(1))
+                    .getFirst();
+        }
+    }
+
     RecordMetadata send(dev.invariant.schemas.InferenceRequest r) {
         return send(new ProducerRecord<>(Topics.REQUESTS, key(r.getRequestId()), encode(Topics.REQUESTS, r)));
     }

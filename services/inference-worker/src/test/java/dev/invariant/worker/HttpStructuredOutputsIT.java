@@ -58,11 +58,9 @@ class HttpStructuredOutputsIT {
         assertEquals(direct.outputHash(), choice.get("output_hash").asText());
         assertEquals(direct.fingerprint(), choice.get("fingerprint").asText());
         String id = JSON.readTree(response.body()).get("id").asText();
-        try (var clients = new Clients(); var completions = clients.completions()) {
-            Completion c = completions.awaitCount(x -> x.getRequestId().equals(id), 1, Duration.ofMinutes(1)).getFirst();
-            assertNull(c.getError());
-            assertEquals(p, EngineMapping.sampling(c.getSampling()), "what verify re-executes");
-        }
+        Completion c = Clients.published(id);
+        assertNull(c.getError());
+        assertEquals(p, EngineMapping.sampling(c.getSampling()), "what verify re-executes");
     }
 
     /** Chat on the tiny-qwen2 worker: the real Qwen tokenizer (byte-level, 151,936 ids) and chat template. */

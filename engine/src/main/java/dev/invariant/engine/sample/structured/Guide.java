@@ -27,19 +27,6 @@ public final class Guide {
     private record Vocabulary(byte[][] tokens, Map<StructuredOutput, Guide> guides) {
     }
 
-    /** An output (token ids), compared by content. */
-    private record Output(int[] ids) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Output other && Arrays.equals(ids, other.ids);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(ids);
-        }
-    }
-
     private final ByteAutomaton automaton;
     private final byte[][] tokens;
     private final boolean stripsLeadingSpace;
@@ -49,9 +36,9 @@ public final class Guide {
      * Positions of recent outputs, so that a step walks only its newest token: the position is a function of the
      * output alone, so a kept one is the one a walk from the start would give.
      */
-    private final Map<Output, Position> walked = new LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<IntsKey, Position> walked = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Output, Position> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<IntsKey, Position> eldest) {
             return size() > WALKED;
         }
     };
@@ -108,14 +95,14 @@ public final class Guide {
     public Position position(int[] history, int promptLength) {
         int n = history.length - promptLength;
         if (n == 0) return new Position(automaton.start(), true);
-        Output all = new Output(Arrays.copyOfRange(history, promptLength, history.length));
+        IntsKey all = new IntsKey(Arrays.copyOfRange(history, promptLength, history.length));
         Position before;
         synchronized (walked) {
             Position p = walked.get(all);
             if (p != null) return p;
-            before = walked.get(new Output(Arrays.copyOf(all.ids, n - 1)));
+            before = walked.get(new IntsKey(Arrays.copyOf(all.values(), n - 1)));
         }
-        Position p = before != null ? walk(before, all.ids, n - 1) : walk(new Position(automaton.start(), true), all.ids, 0);
+        Position p = before != null ? walk(before, all.values(), n - 1) : walk(new Position(automaton.start(), true), all.values(), 0);
         synchronized (walked) {
             walked.put(all, p);
         }

@@ -17,21 +17,9 @@ final class LazyDfa implements ByteAutomaton {
     static final int MAX_STATES = 32_768;
     private static final int UNKNOWN = -2;
 
-    private record Key(int[] states) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key k && Arrays.equals(states, k.states);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(states);
-        }
-    }
-
     private final Nfa nfa;
     private final String field;
-    private final Map<Key, Integer> ids = new HashMap<>();
+    private final Map<IntsKey, Integer> ids = new HashMap<>();
     private final List<int[]> sets = new ArrayList<>();
     private final List<int[]> moves = new ArrayList<>();
     private final List<Boolean> accepting = new ArrayList<>();
@@ -71,14 +59,14 @@ final class LazyDfa implements ByteAutomaton {
     }
 
     private int intern(int[] set) {
-        Integer id = ids.get(new Key(set));
+        Integer id = ids.get(new IntsKey(set));
         if (id != null) return id;
         if (sets.size() >= MAX_STATES) {
             throw EngineException.invalid(field, field + ": the pattern needs more than " + MAX_STATES
                     + " automaton states: simplify it");
         }
         int fresh = sets.size();
-        ids.put(new Key(set), fresh);
+        ids.put(new IntsKey(set), fresh);
         sets.add(set);
         int[] row = new int[256];
         Arrays.fill(row, UNKNOWN);
