@@ -102,7 +102,8 @@ public final class Guide {
             if (p != null) return p;
             before = walked.get(new IntsKey(Arrays.copyOf(all.values(), n - 1)));
         }
-        Position p = before != null ? walk(before, all.values(), n - 1) : walk(new Position(automaton.start(), true), all.values(), 0);
+        Position p = before != null ? walk(before, all.values(), n - 1)
+                : walk(new Position(automaton.start(), true), all.values(), 0);
         synchronized (walked) {
             walked.put(all, p);
         }
