@@ -15,13 +15,14 @@ import javax.imageio.ImageIO;
 /**
  * Plots a soak from the CSV that {@code ./invariant bench-pipeline --series FILE} writes: the worker's RSS, the p50 and
  * p99 latency of each window and the machine's 1-minute load, one panel each over the run's minutes, and prints the
- * RSS slope (least squares, MB per hour) over the whole run and after the first 10 minutes. Plain Java (java.awt,
+ * RSS slope (least squares, MB per hour) over the whole run and after the first 10 minutes; where the series has the
+ * worker's live heap (after its last major collection), that too, in the RSS panel, with its slope. Plain Java (java.awt,
  * headless), no dependency:
  *
  * <pre>java bench/soak/SoakPlot.java /work/soak/series.csv docs/soak-rss.png</pre>
  */
 public class SoakPlot {
-    record Row(double minute, double p50, double p99, double rss, double load) {
+    record Row(double minute, double p50, double p99, double rss, double load, double live) {
     }
 
     public static void main(String[] args) throws IOException {
@@ -34,17 +35,24 @@ public class SoakPlot {
             String[] f = line.split(",");
             if (!f[0].equals("pipeline")) continue; // the header and the bare round trip's lines
             rows.add(new Row(Double.parseDouble(f[1]) / 60, Double.parseDouble(f[5]), Double.parseDouble(f[6]),
-                    Double.parseDouble(f[7]), Double.parseDouble(f[8])));
+                    Double.parseDouble(f[7]), Double.parseDouble(f[8]),
+                    f.length > 9 ? Double.parseDouble(f[9]) : Double.NaN)); // live_mb: series since 2026-12-04
         }
         if (rows.size() < 2) {
             System.err.println("SoakPlot: fewer than 2 pipeline lines in " + args[0]);
             System.exit(1);
         }
-        double all = slopePerHour(rows, 0);
-        double settled = slopePerHour(rows, 10);
+        double all = slopePerHour(rows, 0, Row::rss);
+        double settled = slopePerHour(rows, 10, Row::rss);
         String summary = String.format(Locale.ROOT, "RSS %.0f MB first, %.0f MB max, %.0f MB last; slope %+.1f MB/h"
                         + " (whole run), %+.1f MB/h (after minute 10)", rows.getFirst().rss(),
                 rows.stream().mapToDouble(Row::rss).max().orElseThrow(), rows.getLast().rss(), all, settled);
+        // The live heap is 0 until the first major collection: its slope counts the minutes after that.
+        List<Row> collected = rows.stream().filter(r -> r.live() > 0).toList();
+        String live = collected.size() < 2 ? "" : String.format(Locale.ROOT, "; live heap %.1f MB at minute %.0f,"
+                        + " %.1f MB last, slope %+.2f MB/h", collected.getFirst().live(), collected.getFirst().minute(),
+                collected.getLast().live(), slopePerHour(collected, 0, Row::live));
+        summary += live;
         System.out.println(summary);
 
         int w = 1200, panel = 260, top = 50, gap = 40;
@@ -61,7 +69,12 @@ public class SoakPlot {
         g.drawString(summary, 70, 43);
         double xMax = rows.getLast().minute();
         int y0 = top + 10;
-        plot(g, rows, xMax, y0, panel, w, "worker RSS (MB)", false, new Color(0x1f77b4), null, Row::rss);
+        if (live.isEmpty()) {
+            plot(g, rows, xMax, y0, panel, w, "worker RSS (MB)", false, new Color(0x1f77b4), null, Row::rss);
+        } else {
+            plot(g, rows, xMax, y0, panel, w, "worker memory (MB): RSS blue, live heap after the last major GC orange",
+                    false, new Color(0x1f77b4), new Color(0xff7f0e), Row::rss, r -> r.live() > 0 ? r.live() : Double.NaN);
+        }
         plot(g, rows, xMax, y0 + panel + gap, panel, w, "latency per window (ms, log scale): p50 blue, p99 orange",
                 true, new Color(0x1f77b4), new Color(0xff7f0e), Row::p50, Row::p99);
         plot(g, rows, xMax, y0 + 2 * (panel + gap), panel, w, "machine load (1-min average, 2 cores)", false,
@@ -132,16 +145,17 @@ public class SoakPlot {
         return 10 * p;
     }
 
-    /** Least-squares slope of RSS over time, MB per hour, over the rows from {@code fromMinute} on. */
-    private static double slopePerHour(List<Row> rows, double fromMinute) {
+    /** Least-squares slope of a value over time, MB per hour, over the rows from {@code fromMinute} on. */
+    private static double slopePerHour(List<Row> rows, double fromMinute, Value value) {
         double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
         for (Row r : rows) {
-            if (r.minute() < fromMinute || !Double.isFinite(r.rss())) continue;
+            double v = value.of(r);
+            if (r.minute() < fromMinute || !Double.isFinite(v)) continue;
             n++;
             sx += r.minute();
-            sy += r.rss();
+            sy += v;
             sxx += r.minute() * r.minute();
-            sxy += r.minute() * r.rss();
+            sxy += r.minute() * v;
         }
         if (n < 2) return Double.NaN;
         return 60 * (n * sxy - sx * sy) / (n * sxx - sx * sx);

@@ -127,20 +127,20 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                  var echo = new EchoRoundTrip(stack.bootstrapServers(), stack.ccompatUrl(), maxTokens,
                          !echoInBrokerJvm);
                  var through = new WorkerRoundTrip(stack.bootstrapServers(), stack.ccompatUrl(), maxTokens)) {
-                var rss = new RssSamples(worker.pid());
-                var run = new Interleaving(echo, through, new LoadSeries(series), rss);
+                var memory = new WorkerMemory(worker.pid(), worker.baseUrl());
+                var run = new Interleaving(echo, through, new LoadSeries(series), memory);
                 echo.answersTo(run);
                 through.answersTo(run);
                 System.out.println("bare broker round trip (echo service) and pipeline through the worker, alternating");
                 List<Interleaving.Window> windows = run.run(rate, warmRate, warmup,
                         WindowPlan.of(bareSeconds, duration, every), bareSeconds, duration, every);
-                report(run, windows, through.stages(), rss);
+                report(run, windows, through.stages(), memory);
             }
         }
         return 0;
     }
 
-    private void report(Interleaving run, List<Interleaving.Window> windows, Stages stages, RssSamples rss) {
+    private void report(Interleaving run, List<Interleaving.Window> windows, Stages stages, WorkerMemory memory) {
         Latencies bare = run.bareAll();
         Latencies e2e = run.pipelineAll();
         System.out.println();
@@ -155,7 +155,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                         + " worker's e2e_ms)%n", run.throughput(false), rate, e2e.percentile(50) - bare.percentile(50),
                 stages.withoutEngineP50() - bare.percentile(50), stages.hopsP50() - bare.percentile(50));
         System.out.println(PairedWindows.summary(windows));
-        System.out.printf("worker RSS: %s; load now %.2f%n", rss.summary(), LoadSeries.load1());
+        System.out.printf("worker memory: %s; load now %.2f%n", memory.summary(), LoadSeries.load1());
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -41,6 +41,7 @@ final class Interleaving {
         long sent;
         double load;
         double rssMb;
+        double liveMb;
         final Latencies latencies = new Latencies();
 
         Window(boolean bare, int pair, long start) {
@@ -56,7 +57,7 @@ final class Interleaving {
     private final Path bare;
     private final Path pipeline;
     private final LoadSeries series;
-    private final RssSamples rss;
+    private final WorkerMemory memory;
     private final Map<String, Sent> sent = new ConcurrentHashMap<>();
     private final List<Window> windows = new ArrayList<>();
     private final Latencies bareAll = new Latencies();
@@ -66,12 +67,15 @@ final class Interleaving {
     private long count;
     private long measuredStart;
 
-    /** @param rss the worker's memory, sampled every second while sending (null: none) */
-    Interleaving(Path bare, Path pipeline, LoadSeries series, RssSamples rss) {
+    /**
+     * @param memory the worker's memory: RSS sampled every second while sending, the live heap at each window's end
+     *               (null: none)
+     */
+    Interleaving(Path bare, Path pipeline, LoadSeries series, WorkerMemory memory) {
         this.bare = bare;
         this.pipeline = pipeline;
         this.series = series;
-        this.rss = rss;
+        this.memory = memory;
     }
 
     /**
@@ -123,12 +127,13 @@ final class Interleaving {
                     sent.put(id, new Sent(System.nanoTime(), w));
                     path.send(id);
                     w.sent++;
-                    if (rss != null) rss.sampleEverySecond();
+                    if (memory != null) memory.sampleEverySecond();
                     next += interval;
                 }
                 w.end = end;
                 w.load = LoadSeries.load1();
-                w.rssMb = rss == null ? Double.NaN : rss.lastMb();
+                w.rssMb = memory == null ? Double.NaN : memory.lastMb();
+                w.liveMb = memory == null ? Double.NaN : memory.liveMb();
                 // The window before this one has had a whole window's time for its answers: its line is due.
                 if (windows.size() >= 2) series.window(windows.get(windows.size() - 2), measuredStart);
             }
@@ -199,7 +204,7 @@ final class Interleaving {
             String id = "w-" + count++;
             sent.put(id, new Sent(System.nanoTime(), null));
             (((next - start) / sliceNs) % 2 == 0 ? bare : pipeline).send(id);
-            if (rss != null) rss.sampleEverySecond();
+            if (memory != null) memory.sampleEverySecond();
             next += interval;
         }
     }

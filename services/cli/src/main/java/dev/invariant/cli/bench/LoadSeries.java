@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Latency, worker RSS and machine load over time: one line per measured window (p50/p99 of the answers to that
- * window's sends, the worker's RSS and the 1-minute load average at its end), printed as progress and, when a file
+ * Latency, worker memory and machine load over time: one line per measured window (p50/p99 of the answers to that
+ * window's sends, the worker's RSS, the 1-minute load average and the worker's live heap at its end), printed as progress and, when a file
  * is named, appended to it as CSV, so a long run (the soak) can be plotted. The load is recorded because the
  * machine may be shared.
  */
 final class LoadSeries {
-    static final String HEADER = "phase,elapsed_s,sent,answers,window_answers,p50_ms,p99_ms,rss_mb,load1";
+    static final String HEADER = "phase,elapsed_s,sent,answers,window_answers,p50_ms,p99_ms,rss_mb,load1,live_mb";
 
     private final Path csv;
     // Per phase (bare, pipeline): sends and answers of the windows written so far.
@@ -32,13 +32,14 @@ final class LoadSeries {
         answers[phase] += w.latencies.count();
         String name = w.bare ? "bare" : "pipeline";
         double elapsed = (w.end - measuredStart) / 1e9;
-        System.out.printf("      %5.0f s %-8s %d sent, %d answers; window p50 %.2f ms, p99 %.2f ms%s, load %.2f%n",
+        System.out.printf("      %5.0f s %-8s %d sent, %d answers; window p50 %.2f ms, p99 %.2f ms%s%s, load %.2f%n",
                 elapsed, name, sent[phase], answers[phase], w.latencies.percentile(50), w.latencies.percentile(99),
-                Double.isNaN(w.rssMb) ? "" : String.format(", worker RSS %.0f MB", w.rssMb), w.load);
+                Double.isNaN(w.rssMb) ? "" : String.format(", worker RSS %.0f MB", w.rssMb),
+                Double.isNaN(w.liveMb) ? "" : String.format(", live heap %.1f MB", w.liveMb), w.load);
         if (csv == null) return;
-        String line = String.format(java.util.Locale.ROOT, "%s,%.0f,%d,%d,%d,%.3f,%.3f,%.1f,%.2f%n", name, elapsed,
-                sent[phase], answers[phase], w.latencies.count(), w.latencies.percentile(50),
-                w.latencies.percentile(99), w.rssMb, w.load);
+        String line = String.format(java.util.Locale.ROOT, "%s,%.0f,%d,%d,%d,%.3f,%.3f,%.1f,%.2f,%.1f%n", name,
+                elapsed, sent[phase], answers[phase], w.latencies.count(), w.latencies.percentile(50),
+                w.latencies.percentile(99), w.rssMb, w.load, w.liveMb);
         try {
             if (!Files.exists(csv)) Files.writeString(csv, HEADER + "\n");
             Files.writeString(csv, line, StandardOpenOption.APPEND);
