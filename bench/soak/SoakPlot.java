@@ -16,7 +16,7 @@ import javax.imageio.ImageIO;
  * Plots a soak from the CSV that {@code ./invariant bench-pipeline --series FILE} writes: the worker's RSS, the p50 and
  * p99 latency of each window and the machine's 1-minute load, one panel each over the run's minutes, and prints the
  * RSS slope (least squares, MB per hour) over the whole run and after the first 10 minutes; where the series has the
- * worker's live heap (after its last major collection), that too, in the RSS panel, with its slope. Plain Java (java.awt,
+ * worker's live heap (after its last major collection), that too, in the RSS panel, with each value it took. Plain Java (java.awt,
  * headless), no dependency:
  *
  * <pre>java bench/soak/SoakPlot.java /work/soak/series.csv docs/soak-rss.png</pre>
@@ -47,15 +47,20 @@ public class SoakPlot {
         String summary = String.format(Locale.ROOT, "RSS %.0f MB first, %.0f MB max, %.0f MB last; slope %+.1f MB/h"
                         + " (whole run), %+.1f MB/h (after minute 10)", rows.getFirst().rss(),
                 rows.stream().mapToDouble(Row::rss).max().orElseThrow(), rows.getLast().rss(), all, settled);
-        // The live heap is 0 until the first major collection: its slope counts the minutes after that.
-        List<Row> collected = rows.stream().filter(r -> r.live() > 0).toList();
-        String live = collected.size() < 2 ? "" : String.format(Locale.ROOT, "; live heap %.1f MB at minute %.0f,"
-                        + " %.1f MB last, slope %+.2f MB/h", collected.getFirst().live(), collected.getFirst().minute(),
-                collected.getLast().live(), slopePerHour(collected, 0, Row::live));
-        summary += live;
-        System.out.println(summary);
+        // The live heap changes only at a major collection: each value it took, from the window that first showed it
+        // (a slope over such steps would mean little).
+        var steps = new StringBuilder();
+        double seen = Double.NaN;
+        for (Row r : rows) {
+            if (!(r.live() > 0) || r.live() == seen) continue;
+            seen = r.live();
+            steps.append(String.format(Locale.ROOT, "%s%.1f MB (minute %.0f)", steps.isEmpty() ? "" : ", ", seen,
+                    r.minute()));
+        }
+        String live = steps.isEmpty() ? "" : "; live heap after major GCs: " + steps;
+        System.out.println(summary + live);
 
-        int w = 1200, panel = 260, top = 50, gap = 40;
+        int w = 1200, panel = 260, top = live.isEmpty() ? 50 : 66, gap = 40;
         int h = top + 3 * panel + 2 * gap + 50;
         var img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -67,13 +72,15 @@ public class SoakPlot {
         g.drawString("bench-pipeline soak: " + Path.of(args[0]).getFileName(), 70, 25);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.drawString(summary, 70, 43);
+        if (!live.isEmpty()) g.drawString(live.substring(2), 70, 59);
         double xMax = rows.getLast().minute();
         int y0 = top + 10;
         if (live.isEmpty()) {
             plot(g, rows, xMax, y0, panel, w, "worker RSS (MB)", false, new Color(0x1f77b4), null, Row::rss);
         } else {
             plot(g, rows, xMax, y0, panel, w, "worker memory (MB): RSS blue, live heap after the last major GC orange",
-                    false, new Color(0x1f77b4), new Color(0xff7f0e), Row::rss, r -> r.live() > 0 ? r.live() : Double.NaN);
+                    false, new Color(0x1f77b4), new Color(0xff7f0e), Row::rss,
+                    r -> r.live() > 0 ? r.live() : Double.NaN);
         }
         plot(g, rows, xMax, y0 + panel + gap, panel, w, "latency per window (ms, log scale): p50 blue, p99 orange",
                 true, new Color(0x1f77b4), new Color(0xff7f0e), Row::p50, Row::p99);

@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench-pipeline", mixinStandardHelpOptions = true,
         description = "Throughput, p50/p99 latency, the worker's added latency over a bare broker round trip"
-                + " (measured in the same run, in alternating windows) and the worker's RSS over time, on the"
-                + " embedded stack.")
+                + " (measured in the same run, in alternating windows) and the worker's RSS and live heap over time,"
+                + " on the embedded stack.")
 public final class BenchPipelineCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -60,7 +60,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
     @Option(names = "--every", paramLabel = "SECONDS", defaultValue = "5",
             description = "Seconds of each measured window; bare and pipeline windows alternate, one progress line"
-                    + " each: p50/p99 of that window, worker RSS, load (default 5).")
+                    + " each: p50/p99 of that window, worker RSS, load, live heap (default 5).")
     int every;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "10",
@@ -88,8 +88,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     List<String> workerJvmOptions = new ArrayList<>();
 
     @Option(names = "--series", paramLabel = "FILE",
-            description = "Also append each window's line to this CSV file (phase, elapsed, p50, p99, RSS, load),"
-                    + " e.g. for bench/soak/SoakPlot.java.")
+            description = "Also append each window's line to this CSV file (phase, elapsed, p50, p99, RSS, load,"
+                    + " live heap), e.g. for bench/soak/SoakPlot.java.")
     Path series;
 
     @Override
