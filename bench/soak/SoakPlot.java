@@ -16,8 +16,8 @@ import javax.imageio.ImageIO;
  * Plots a soak from the CSV that {@code ./invariant bench-pipeline --series FILE} writes: the worker's RSS, the p50 and
  * p99 latency of each window and the machine's 1-minute load, one panel each over the run's minutes, and prints the
  * RSS slope (least squares, MB per hour) over the whole run and after the first 10 minutes; where the series has the
- * worker's live heap (after its last major collection), that too, in the RSS panel, with each value it took. Plain Java (java.awt,
- * headless), no dependency:
+ * worker's live heap (after its last major collection), that too, in the RSS panel, with each value it took. Plain
+ * Java (java.awt, headless), no dependency:
  *
  * <pre>java bench/soak/SoakPlot.java /work/soak/series.csv docs/soak-rss.png</pre>
  */
@@ -42,8 +42,8 @@ public class SoakPlot {
             System.err.println("SoakPlot: fewer than 2 pipeline lines in " + args[0]);
             System.exit(1);
         }
-        double all = slopePerHour(rows, 0, Row::rss);
-        double settled = slopePerHour(rows, 10, Row::rss);
+        double all = slopePerHour(rows, 0);
+        double settled = slopePerHour(rows, 10);
         String summary = String.format(Locale.ROOT, "RSS %.0f MB first, %.0f MB max, %.0f MB last; slope %+.1f MB/h"
                         + " (whole run), %+.1f MB/h (after minute 10)", rows.getFirst().rss(),
                 rows.stream().mapToDouble(Row::rss).max().orElseThrow(), rows.getLast().rss(), all, settled);
@@ -152,17 +152,16 @@ public class SoakPlot {
         return 10 * p;
     }
 
-    /** Least-squares slope of a value over time, MB per hour, over the rows from {@code fromMinute} on. */
-    private static double slopePerHour(List<Row> rows, double fromMinute, Value value) {
+    /** Least-squares slope of RSS over time, MB per hour, over the rows from {@code fromMinute} on. */
+    private static double slopePerHour(List<Row> rows, double fromMinute) {
         double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
         for (Row r : rows) {
-            double v = value.of(r);
-            if (r.minute() < fromMinute || !Double.isFinite(v)) continue;
+            if (r.minute() < fromMinute || !Double.isFinite(r.rss())) continue;
             n++;
             sx += r.minute();
-            sy += v;
+            sy += r.rss();
             sxx += r.minute() * r.minute();
-            sxy += r.minute() * v;
+            sxy += r.minute() * r.rss();
         }
         if (n < 2) return Double.NaN;
         return 60 * (n * sxy - sx * sy) / (n * sxx - sx * sx);

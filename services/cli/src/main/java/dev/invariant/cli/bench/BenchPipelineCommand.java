@@ -60,7 +60,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
     @Option(names = "--every", paramLabel = "SECONDS", defaultValue = "5",
             description = "Seconds of each measured window; bare and pipeline windows alternate, one progress line"
-                    + " each: p50/p99 of that window, worker RSS, load, live heap (default 5).")
+                    + " each: p50/p99 of that window, worker RSS, live heap, load (default 5).")
     int every;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "10",

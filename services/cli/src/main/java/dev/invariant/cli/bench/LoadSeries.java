@@ -8,9 +8,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Latency, worker memory and machine load over time: one line per measured window (p50/p99 of the answers to that
- * window's sends, the worker's RSS, the 1-minute load average and the worker's live heap at its end), printed as progress and, when a file
- * is named, appended to it as CSV, so a long run (the soak) can be plotted. The load is recorded because the
- * machine may be shared.
+ * window's sends, the worker's RSS, the 1-minute load average and the worker's live heap at its end), printed as
+ * progress and, when a file is named, appended to it as CSV, so a long run (the soak) can be plotted. The load is
+ * recorded because the machine may be shared.
  */
 final class LoadSeries {
     static final String HEADER = "phase,elapsed_s,sent,answers,window_answers,p50_ms,p99_ms,rss_mb,load1,live_mb";
