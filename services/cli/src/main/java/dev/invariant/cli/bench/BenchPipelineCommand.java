@@ -135,6 +135,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                 List<Interleaving.Window> windows = run.run(rate, warmRate, warmup,
                         WindowPlan.of(bareSeconds, duration, every), bareSeconds, duration, every);
                 report(run, windows, through.stages(), memory);
+                decoding(echo.decoding(), through.decoding());
             }
         }
         return 0;
@@ -156,6 +157,14 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                 stages.withoutEngineP50() - bare.percentile(50), stages.hopsP50() - bare.percentile(50));
         System.out.println(PairedWindows.summary(windows));
         System.out.printf("worker memory: %s; load now %.2f%n", memory.summary(), LoadSeries.load1());
+    }
+
+    /** The clients' decoding of the answers, which the round trips include: a Completion is larger than a request. */
+    private static void decoding(ClientDecode<?> bare, ClientDecode<?> pipeline) {
+        System.out.printf("client's decoding of an answer at p50: %.3f ms (echoed request), %.3f ms (Completion); up to"
+                        + " the answer's bytes, before decoding: bare p50 %.2f ms, pipeline p50 %.2f ms, added %.2f ms%n",
+                bare.decodeP50(), pipeline.decodeP50(), bare.arrivalP50(), pipeline.arrivalP50(),
+                pipeline.arrivalP50() - bare.arrivalP50());
     }
 
     private static void deleteTree(Path dir) throws IOException {

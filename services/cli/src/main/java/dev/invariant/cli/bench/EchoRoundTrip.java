@@ -32,7 +32,8 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     static final String REPLIES = "bench.echo.replies";
 
     private final KafkaProducer<String, InferenceRequest> client;
-    private final KafkaConsumer<String, InferenceRequest> replies;
+    private final KafkaConsumer<String, byte[]> replies;
+    private final ClientDecode<InferenceRequest> decoder;
     private final int maxTokens;
     private Interleaving answers;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -44,7 +45,9 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
         var kafka = WorkerRoundTrip.clients(bootstrap, registryUrl);
         this.maxTokens = maxTokens;
         client = new KafkaProducer<>(kafka.producer());
-        replies = new KafkaConsumer<>(kafka.consumer(InferenceRequest.class, false));
+        var settings = kafka.consumer(InferenceRequest.class, false);
+        decoder = new ClientDecode<>(settings);
+        replies = new KafkaConsumer<>(settings);
         WorkerRoundTrip.atEnd(replies, REPLIES);
         if (ownProcess) {
             echo = null;
@@ -100,6 +103,10 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
         this.answers = answers;
     }
 
+    ClientDecode<InferenceRequest> decoding() {
+        return decoder;
+    }
+
     @Override
     public void send(String id) {
         client.send(new ProducerRecord<>(REQUESTS, id, WorkerRoundTrip.request(id, maxTokens)));
@@ -107,7 +114,11 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
 
     @Override
     public void receiveOnce() {
-        for (var r : replies.poll(Duration.ofMillis(100))) answers.answered(r.key(), System.nanoTime());
+        for (var r : replies.poll(Duration.ofMillis(100))) {
+            long nanos = decoder.decode(r.topic(), r.value()).nanos();
+            double ms = answers.answered(r.key(), System.nanoTime());
+            if (!Double.isNaN(ms)) decoder.measured(ms, nanos);
+        }
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {
@@ -142,6 +153,7 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
             if (process != null) process.destroyForcibly();
         }
         replies.close();
+        decoder.close();
         client.close();
     }
 }

@@ -19,7 +19,8 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
     private final KafkaProducer<String, InferenceRequest> producer;
-    private final KafkaConsumer<String, Completion> consumer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final ClientDecode<Completion> decoder;
     private final int maxTokens;
     private final Stages stages = new Stages();
     private Interleaving answers;
@@ -28,7 +29,9 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
         var kafka = clients(bootstrap, registryUrl);
         this.maxTokens = maxTokens;
         producer = new KafkaProducer<>(kafka.producer());
-        consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, false));
+        var settings = kafka.consumer(Completion.class, false);
+        decoder = new ClientDecode<>(settings);
+        consumer = new KafkaConsumer<>(settings);
         atEnd(consumer, Topics.COMPLETIONS);
     }
 
@@ -64,6 +67,10 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
         return stages;
     }
 
+    ClientDecode<Completion> decoding() {
+        return decoder;
+    }
+
     @Override
     public void send(String id) {
         producer.send(new ProducerRecord<>(Topics.REQUESTS, id, request(id, maxTokens)));
@@ -72,14 +79,18 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
     @Override
     public void receiveOnce() {
         for (var r : consumer.poll(Duration.ofMillis(100))) {
+            var c = decoder.decode(r.topic(), r.value());
             double ms = answers.answered(r.key(), System.nanoTime());
-            if (!Double.isNaN(ms)) stages.add(ms, System.currentTimeMillis(), r.timestamp(), r.value());
+            if (Double.isNaN(ms)) continue;
+            decoder.measured(ms, c.nanos());
+            stages.add(ms, System.currentTimeMillis(), r.timestamp(), c.value());
         }
     }
 
     @Override
     public void close() {
         consumer.close();
+        decoder.close();
         producer.close();
     }
 }
