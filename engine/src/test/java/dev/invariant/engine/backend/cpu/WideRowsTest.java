@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 
 
 /**
- * The W = 32 kernels against {@link Dot#reference}, on 1..9 tokens (pairs, then one) and on every shape of the last
- * chunk of K: none, a K shorter than one chunk, and a partial chunk of 1..31 lanes.
+ * The W = 32 kernels against {@link Dot#reference}, on 1..9 tokens (pairs, then one), on every shape of the last
+ * chunk of K (none, a K shorter than one chunk, a partial chunk of 1..31 lanes) and on 3 and 11 rows (fewer than
+ * the group of eight rows whose trees finish together, and a group and some).
  */
 class WideRowsTest {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -31,29 +32,31 @@ class WideRowsTest {
         try (Arena arena = Arena.ofConfined()) {
             for (int k : KS) {
                 for (DType dt : new DType[] {DType.BF16, DType.F32}) {
-                    int rows = 3;
-                    MemorySegment seg = arena.allocate((long) rows * k * dt.bytes());
-                    float[] wf = new float[rows * k];
-                    for (int i = 0; i < rows * k; i++) {
-                        float v = (float) (rnd.nextGaussian() * Math.exp(2 * rnd.nextGaussian()));
-                        if (dt == DType.F32) {
-                            seg.setAtIndex(FLOAT, i, v);
-                        } else {
-                            seg.setAtIndex(SHORT, i, (short) (Float.floatToRawIntBits(v) >>> 16));
+                    for (int rows : new int[] {3, 11}) {
+                        MemorySegment seg = arena.allocate((long) rows * k * dt.bytes());
+                        float[] wf = new float[rows * k];
+                        for (int i = 0; i < rows * k; i++) {
+                            float v = (float) (rnd.nextGaussian() * Math.exp(2 * rnd.nextGaussian()));
+                            if (dt == DType.F32) {
+                                seg.setAtIndex(FLOAT, i, v);
+                            } else {
+                                seg.setAtIndex(SHORT, i, (short) (Float.floatToRawIntBits(v) >>> 16));
+                            }
+                            wf[i] = dt == DType.F32 ? v : Bf16.bf16ToFloat(seg.getAtIndex(SHORT, i));
                         }
-                        wf[i] = dt == DType.F32 ? v : Bf16.bf16ToFloat(seg.getAtIndex(SHORT, i));
-                    }
-                    WeightMatrix m = WeightMatrix.of(Tensor.of("w", dt, new long[] {rows, k}, seg), arena);
-                    for (int tokens = 1; tokens <= 9; tokens++) {
-                        int ldx = k + 3;
-                        float[] x = DotTest.random(rnd, tokens * ldx);
-                        int ldy = rows + 1;
-                        float[] y = new float[tokens * ldy];
-                        MatMul.rows(m, x, ldx, tokens, y, ldy, 1, 0, rows, new float[MatMul.scratchSize(tokens, k)]);
-                        for (int t = 0; t < tokens; t++) {
-                            for (int r = 0; r < rows; r++) {
-                                assertBits(Dot.reference(x, t * ldx, wf, r * k, k), y[t * ldy + 1 + r],
-                                        dt + " k=" + k + " tokens=" + tokens + " token " + t + " row " + r);
+                        WeightMatrix m = WeightMatrix.of(Tensor.of("w", dt, new long[] {rows, k}, seg), arena);
+                        for (int tokens = 1; tokens <= 9; tokens++) {
+                            int ldx = k + 3;
+                            float[] x = DotTest.random(rnd, tokens * ldx);
+                            int ldy = rows + 1;
+                            float[] y = new float[tokens * ldy];
+                            float[] scratch = new float[MatMul.scratchSize(tokens, k)];
+                            MatMul.rows(m, x, ldx, tokens, y, ldy, 1, 0, rows, scratch);
+                            for (int t = 0; t < tokens; t++) {
+                                for (int r = 0; r < rows; r++) {
+                                    assertBits(Dot.reference(x, t * ldx, wf, r * k, k), y[t * ldy + 1 + r],
+                                            dt + " k=" + k + " tokens=" + tokens + " token " + t + " row " + r);
+                                }
                             }
                         }
                     }
