@@ -161,8 +161,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
     /** The clients' decoding of the answers, which the round trips include: a Completion is larger than a request. */
     private static void decoding(ClientDecode<?> bare, ClientDecode<?> pipeline) {
-        System.out.printf("client's decoding of an answer at p50: %.3f ms (echoed request), %.3f ms (Completion); up to"
-                        + " the answer's bytes, before decoding: bare p50 %.2f ms, pipeline p50 %.2f ms, added %.2f ms%n",
+        System.out.printf("client's decoding of an answer at p50: %.3f ms (echoed request), %.3f ms (Completion);"
+                        + " up to the answer's bytes, before decoding: bare p50 %.2f ms, pipeline p50 %.2f ms, added"
+                        + " %.2f ms%n",
                 bare.decodeP50(), pipeline.decodeP50(), bare.arrivalP50(), pipeline.arrivalP50(),
                 pipeline.arrivalP50() - bare.arrivalP50());
     }
