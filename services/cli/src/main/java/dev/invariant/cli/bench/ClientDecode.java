@@ -1,11 +1,13 @@
 package dev.invariant.cli.bench;
 
+import dev.invariant.cli.KafkaOptions;
 import dev.invariant.schemas.serde.ConfluentAvroDeserializer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -19,13 +21,25 @@ final class ClientDecode<T extends SpecificRecord> {
     private final ConfluentAvroDeserializer<T> avro = new ConfluentAvroDeserializer<>();
     private final Latencies decodeMs = new Latencies();
     private final Latencies arrivalMs = new Latencies();
+    private final Properties consumerSettings;
 
-    /** {@code consumer}: the client's Avro consumer settings; they become raw values, the Avro part configured here. */
-    ClientDecode(Properties consumer) {
-        Map<String, Object> settings = new HashMap<>();
-        consumer.forEach((k, v) -> settings.put((String) k, v));
-        avro.configure(settings, false);
-        consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    /** For answers of {@code type}: the client's own consumer settings, its Avro part configured here. */
+    ClientDecode(KafkaOptions kafka, Class<T> type) {
+        consumerSettings = kafka.consumer(type, false);
+        Map<String, Object> avroSettings = new HashMap<>();
+        consumerSettings.forEach((k, v) -> avroSettings.put((String) k, v));
+        avro.configure(avroSettings, false);
+        consumerSettings.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    }
+
+    /** The consumer's settings: the client's, with raw values. */
+    Properties consumerSettings() {
+        return consumerSettings;
+    }
+
+    /** A consumer whose values this decodes. */
+    KafkaConsumer<String, byte[]> consumer() {
+        return new KafkaConsumer<>(consumerSettings);
     }
 
     /** The value decoded, and the time it took in ns. */

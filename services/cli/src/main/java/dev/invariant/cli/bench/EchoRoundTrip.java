@@ -45,9 +45,8 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
         var kafka = WorkerRoundTrip.clients(bootstrap, registryUrl);
         this.maxTokens = maxTokens;
         client = new KafkaProducer<>(kafka.producer());
-        var settings = kafka.consumer(InferenceRequest.class, false);
-        decoder = new ClientDecode<>(settings);
-        replies = new KafkaConsumer<>(settings);
+        decoder = new ClientDecode<>(kafka, InferenceRequest.class);
+        replies = decoder.consumer();
         WorkerRoundTrip.atEnd(replies, REPLIES);
         if (ownProcess) {
             echo = null;

@@ -29,9 +29,8 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
         var kafka = clients(bootstrap, registryUrl);
         this.maxTokens = maxTokens;
         producer = new KafkaProducer<>(kafka.producer());
-        var settings = kafka.consumer(Completion.class, false);
-        decoder = new ClientDecode<>(settings);
-        consumer = new KafkaConsumer<>(settings);
+        decoder = new ClientDecode<>(kafka, Completion.class);
+        consumer = decoder.consumer();
         atEnd(consumer, Topics.COMPLETIONS);
     }
 

@@ -15,12 +15,11 @@ class ClientDecodeTest {
 
     @Test
     void theConsumerHandsOverBytesAndEachAnswerSplitsIntoArrivalAndDecoding() {
-        var settings = WorkerRoundTrip.clients("localhost:9", "http://localhost:9/apis/ccompat/v7")
-                .consumer(Completion.class, false);
-        var decode = new ClientDecode<Completion>(settings);
+        var kafka = WorkerRoundTrip.clients("localhost:9", "http://localhost:9/apis/ccompat/v7");
+        var decode = new ClientDecode<>(kafka, Completion.class);
         try {
             assertEquals(ByteArrayDeserializer.class.getName(),
-                    settings.get(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG));
+                    decode.consumerSettings().get(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG));
             assertTrue(Double.isNaN(decode.decodeP50()));
             decode.measured(5.0, 1_000_000L);   // 5 ms round trip, 1 ms of it decoding
             decode.measured(7.0, 500_000L);
