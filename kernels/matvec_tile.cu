@@ -15,24 +15,19 @@
 //          group normalised in place: xn[i] = nw[i] * (x[i] * inv_t).
 //   SILU:  rows come in (gate, up) pairs 2i, 2i+1 (within a warp's rows); h[i] = silu(gate) * up, product rounded.
 //   bias:  one rounded add after the dot; resid: the residual add, last.
+// Two ways to stage the groups, the same values: tile_impl here (the block's threads copy by cp.async, the norm applied
+// per staged group, a block barrier per group) and tile_bulk_impl (tile_bulk.cuh: the copy engine fills a ring of
+// slots counted on mbarriers, the norm staged first by matvec_tile_norm_rows; the engine's default, 1.5x faster per
+// Qwen1.5-14B layer, docs/benchmarks.md).
 // CPU twins: backend/cpu/MatMul.rows (numerics/Dot, PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 #include "layout.cuh"
 #include "rows.cuh"
 #include "tile.cuh"
+#include "tile_bulk.cuh"
 
 #define TILE_STAGES 3
 
 namespace tile {
-
-// Value q of a lane's 8-byte half group, widened exactly.
-template <typename T> __device__ __forceinline__ float half_value(uint2 u, int q) {
-    if constexpr (sizeof(T) == 2) {
-        const unsigned v = q < 2 ? u.x : u.y;
-        return __uint_as_float((q & 1) ? (v & 0xffff0000u) : (v << 16));
-    } else {
-        return __uint_as_float(q == 0 ? u.x : u.y);
-    }
-}
 
 template <typename T, int RW, int TW, int WR, int WT, int FLAGS>
 __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
@@ -166,3 +161,24 @@ __host__ __device__ constexpr int tile_smem(int rb, int tb, int elemBytes) {
 // 64 x 16: warps of 16 rows x 8 tokens, 4 x 2 of them: the fastest of the shapes measured (docs/benchmarks.md).
 MATVEC_TILE_ALL(bf16, unsigned short, 16, 8, 4, 2, 1, 64x16)
 MATVEC_TILE_ALL(f32, float, 16, 8, 4, 2, 1, 64x16)
+
+// The bulk-staged tiles (tile_bulk_impl), norm-free (x' staged by matvec_tile_norm_rows): named
+// matvec_tile_bulk_<dtype>[_silu]_64x16, tile::BulkSmem<64, 16, KC, 4>::BYTES of dynamic shared memory (KC = 256 for
+// bf16, 128 for f32).
+#define MATVEC_TILE_BULK(name, T, FLAGS)                                                                           \
+    INV_EXTERN void __launch_bounds__(256, 1)                                                                       \
+        name(const T* W, const float* x, const int* xrows, float* y, const float* bias, const float* resid, int rows, \
+             int k, int stride, int ldx, int ldy, int n) {                                                          \
+        tile::tile_bulk_impl<T, 16, 8, 4, 2, FLAGS, TILE_BULK_SLOTS>(W, x, xrows, y, bias, resid, rows, k, stride, ldx, \
+                                                                    ldy, n);                                        \
+    }
+MATVEC_TILE_BULK(matvec_tile_bulk_bf16_64x16, unsigned short, 0)
+MATVEC_TILE_BULK(matvec_tile_bulk_bf16_silu_64x16, unsigned short, TILE_SILU)
+MATVEC_TILE_BULK(matvec_tile_bulk_f32_64x16, float, 0)
+MATVEC_TILE_BULK(matvec_tile_bulk_f32_silu_64x16, float, TILE_SILU)
+
+// x'[t] = nw * (x[xrows[t]] * inv_t) of n tokens into rows of ldn floats: one block of 256 threads per token.
+INV_EXTERN void __launch_bounds__(256) matvec_tile_norm_rows(const float* x, const int* xrows, int ldx, const float* nw,
+                                                             float eps, float* xn, int ldn, int k) {
+    tile::norm_rows_impl(x, xrows, ldx, nw, eps, xn, ldn, k);
+}

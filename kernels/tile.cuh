@@ -39,6 +39,16 @@ template <int S, int M> __device__ __forceinline__ void tree_step(float* v, int 
     }
 }
 
+// Value q of a lane's 8-byte half group, widened exactly.
+template <typename T> __device__ __forceinline__ float half_value(uint2 u, int q) {
+    if constexpr (sizeof(T) == 2) {
+        const unsigned v = q < 2 ? u.x : u.y;
+        return __uint_as_float((q & 1) ? (v & 0xffff0000u) : (v << 16));
+    } else {
+        return __uint_as_float(q == 0 ? u.x : u.y);
+    }
+}
+
 // The canonical trees of a warp's D dots (v[d], lane p holding P[p]): afterwards lane l holds dots D/32 * l + j in v[j].
 template <int D> __device__ __forceinline__ void trees(float* v, int lane, int w) {
     tree_step<16, D>(v, lane, w);

@@ -34,7 +34,7 @@ __global__ void __launch_bounds__(32 * WR * WT, MINB)
      FNS(matvec_tile_f32_##shape, matvec_tile_f32_norm_##shape, matvec_tile_f32_norm_silu_##shape)}
 
 // rb == 0: matvec.cu (4 tokens per block where 4 input rows fit in shared memory, else 1)
-struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; };
+struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; int bulk = 0; };
 static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, {FNS(matvec_bf16_t4, matvec_bf16_norm_t4, matvec_bf16_norm_silu_t4),
                                     FNS(matvec_f32_t4, matvec_f32_norm_t4, matvec_f32_norm_silu_t4)}},
@@ -44,7 +44,10 @@ static const Kind g_kinds[] = {
     {"tile 32x16", 32, 16, 256, VARS(8, 8, 4, 2, 1)},
     {"tile 16x32", 16, 32, 256, VARS(8, 8, 2, 4, 1)},
     {"tile 32x8", 32, 8, 64, VARS(16, 8, 2, 1, 2)},
+    {"bulk 64x16", 64, 16, 256, {FNS(matvec_tile_bulk_bf16_64x16, matvec_tile_bulk_bf16_64x16, matvec_tile_bulk_bf16_silu_64x16),
+                                 FNS(matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_silu_64x16)}, 1},
 };
+static float* g_xn;  // x' of the bulk tiles' norm pass (rows of k rounded up to 4)
 static const void* g_t1[2][3] = {FNS(matvec_bf16_t1, matvec_bf16_norm_t1, matvec_bf16_norm_silu_t1),
                                  FNS(matvec_f32_t1, matvec_f32_norm_t1, matvec_f32_norm_silu_t1)};
 constexpr int NKINDS = sizeof(g_kinds) / sizeof(g_kinds[0]);
@@ -62,6 +65,23 @@ static void proj(cudaStream_t s, int ki, int d, int flags, const void* LW, int r
         void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n, &nx, &nb};
         CK(cudaLaunchKernel(tg == 4 ? K.fn[d][fi] : g_t1[d][fi], dim3((rows + rpb - 1) / rpb, (n + tg - 1) / tg),
                             dim3(256), args, 4 * tg * ((k + 3) & ~3), s));
+        return;
+    }
+    if (K.bulk) {
+        if (flags & 1) {  // the norm first, into x'
+            int ldn = (k + 3) & ~3;
+            void* na[] = {&x, &xrows, &ldx, &nw, &eps, &g_xn, &ldn, &k};
+            CK(cudaLaunchKernel((const void*)matvec_tile_norm_rows, dim3(n), dim3(256), na, 0, s));
+            x = g_xn; xrows = nullptr; ldx = ldn;
+        } else if ((ldx & 3) != 0) {  // rows not 16-byte aligned: copied to aligned rows first
+            int ldn = (k + 3) & ~3;
+            CK(cudaMemcpy2DAsync(g_xn, 4 * ldn, x, 4 * ldx, 4 * k, n, cudaMemcpyDeviceToDevice, s));
+            x = g_xn; ldx = ldn;
+        }
+        const long long blocks = (long long)((rows + K.rb - 1) / K.rb) * ((n + K.tb - 1) / K.tb);
+        void* a[] = {&LW, &x, &xrows, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
+        CK(cudaLaunchKernel(K.fn[d][fi], dim3((unsigned)blocks), dim3(K.threads), a,
+                            d == 0 ? tile::BulkSmem<64, 16, 256, TILE_BULK_SLOTS>::BYTES : tile::BulkSmem<64, 16, 128, TILE_BULK_SLOTS>::BYTES, s));
         return;
     }
     void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
@@ -97,6 +117,7 @@ int main(int argc, char** argv) {
         for (int f = 0; f < 3; f++) CK(cudaFuncSetAttribute(g_t1[d][f], cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
     cudaStream_t s; CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     const int NMAX = *std::max_element(sizes.begin(), sizes.end());
+    CK(cudaMalloc(&g_xn, 4LL * NMAX * 13696));
     const Shape shapes[] = {{"0.5b", 896, 1152, 4864, 24}, {"14b", 5120, 15360, 13696, 4}, {"edge", 998, 1158, 1100, 2}};
     for (const Shape& sh : shapes) {
         if (which.find(sh.name) == std::string::npos) continue;

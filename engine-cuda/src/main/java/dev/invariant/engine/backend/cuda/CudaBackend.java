@@ -52,7 +52,7 @@ public final class CudaBackend implements Backend {
         if (sizing.fraction() == 0) sizing.checkKvTokens(ctx, c, config);
         this.maxLogits = config.maxNumSeqs();
         int maxTokens = sizing.maxTokens();
-        this.kernels = new Kernels(ctx, c.hiddenSize(), c.headDim(), sizing.limit(), sizing.kvDtype());
+        this.kernels = new Kernels(ctx, c.hiddenSize(), c.headDim(), sizing.limit(), sizing.kvDtype(), maxTokens);
         ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels, maxTokens, sizing.maxCols());  // before the KV cache is sized
         DeviceWeights weights = DeviceWeights.upload(ctx, kernels, profile, model.weights(), arena, progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * sizing.maxBlocksPerSeq());

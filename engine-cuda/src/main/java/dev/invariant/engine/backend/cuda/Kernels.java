@@ -46,15 +46,16 @@ final class Kernels {
      * @param hidden       the model's hidden size: picks one token's streamed ring (StreamRing)
      * @param maxPositions the longest context attention must serve: it sizes the kernel's shared memory
      * @param kv           the KV cache's stored dtype: picks rope_kv's and attention's variant (kernels/kv.cuh)
+     * @param maxTokens    the most tokens a step projects (the projections' staging)
      */
-    Kernels(CudaContext ctx, int hidden, int headDim, int maxPositions, KvCacheDtype kv) {
+    Kernels(CudaContext ctx, int hidden, int headDim, int maxPositions, KvCacheDtype kv, int maxTokens) {
         this.ctx = ctx;
         this.driver = new DriverLaunch(ctx.stream);
         embedBf16 = dependentFn("embed", "embed_bf16");
         embedF32 = dependentFn("embed", "embed_f32");
         ropeKv = dependentFn("rope_kv", "rope_kv" + kvSuffix(kv));
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
-        projections = new ProjectionKernels(this, ctx, hidden);
+        projections = new ProjectionKernels(this, ctx, hidden, maxTokens);
         gptq = new GptqKernels(this, ctx);
         relayoutBf16 = fn("layout", "relayout_bf16");
         relayoutF32 = fn("layout", "relayout_f32");

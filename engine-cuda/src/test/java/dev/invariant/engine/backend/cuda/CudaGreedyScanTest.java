@@ -27,7 +27,7 @@ class CudaGreedyScanTest {
     static void gpu() {
         Gpu.assume();
         ctx = CudaContext.open(0);
-        kernels = new Kernels(ctx, 64, 64, 1024, KvCacheDtype.FP32);
+        kernels = new Kernels(ctx, 64, 64, 1024, KvCacheDtype.FP32, 16);
     }
 
     @AfterAll

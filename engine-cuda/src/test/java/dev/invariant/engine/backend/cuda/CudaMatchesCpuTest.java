@@ -277,19 +277,24 @@ class CudaMatchesCpuTest {
     /**
      * Steps of many tokens and many logits rows (kernels/matvec_tile.cu from ProjectionKernels.TILE_MIN_TOKENS on): 40 prompts
      * of 3 tokens prefilled in one step (120 tokens; the logits rows picked through xrows), then two decode steps of
-     * all 40, every sequence's logits against the CPU; with the tiles forced on every projection (64x16) and with the tiles off (matvec.cu's
+     * all 40, every sequence's logits against the CPU; with the tiles forced on every projection (64x16), their rows
+     * staged by the copy engine (the default) or by the block's threads (/cp), and with the tiles off (matvec.cu's
      * token groups). f32 weights (stories260K: k = 64 and 172, rows and tails only) and bf16 with the qkv bias.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"auto", "64x16", "off"})
-    void manySequencesInOneStep(String tile) {
+    @ValueSource(strings = {"auto", "64x16", "64x16/cp", "off"})
+    void manySequencesInOneStep(String choice) {
+        String[] parts = choice.split("/");
+        String tile = parts[0];
         System.setProperty(ProjectionKernels.TILE, tile);
+        System.setProperty(ProjectionKernels.TILE_STAGING, parts.length > 1 ? parts[1] : "bulk");
         try (LoadedModel stories = LoadedModel.open("stories260K"); Arena arena = Arena.ofShared()) {
-            manySequences("stories260K, tile " + tile, stories.model());
-            manySequences("QWEN2-320, tile " + tile, SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 320, 704,
-                    2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 5));
+            manySequences("stories260K, tile " + choice, stories.model());
+            manySequences("QWEN2-320, tile " + choice, SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 320,
+                    704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 5));
         } finally {
             System.clearProperty(ProjectionKernels.TILE);
+            System.clearProperty(ProjectionKernels.TILE_STAGING);
         }
     }
 
