@@ -7,6 +7,7 @@
 // PartialTree), numerics/RmsNorm.apply, FloatMath.silu.
 #pragma once
 
+#include "layout.cuh"
 #include "stream.cuh"
 #include "tile.cuh"
 

@@ -13,6 +13,7 @@
 //   [--kinds int8,int4,int8act,int4act,edge].
 #include "../../../kernels/gptq_matvec.cu"
 #include "../../../kernels/gptq_tile.cu"
+#include "../../../kernels/tile_bulk.cuh"
 #include "gptq_lin.cuh"
 
 #include <cstring>
@@ -38,6 +39,21 @@ template <int RW, int TW, int WR, int WT, int ST, int MINB, int UU = 0> const vo
     return gk == 1 ? GT(4, 4) : GT(4, GTILE_ACT);
 #undef GT
 }
+// The engine's shape on an input normed first (the dense tiles' matvec_tile_norm_rows, as ProjectionKernels stages
+// it): no fused norm in the tile, silu(gate) * up alone for gate/up. f: 0 none, 1 norm, 2 norm + silu.
+static const void* prenorm_fn(int bits, int gk, int f) {
+#define PN(B, G) (f == 2 ? (const void*)gt_var<B, G, 8, 16, 8, 1, TILE_SILU, 2, 1, 0>                                \
+                         : (const void*)gt_var<B, G, 8, 16, 8, 1, 0, 2, 1, 0>)
+    if (bits == 8) return gk == 0 ? PN(8, GTILE_ANY) : gk == 1 ? PN(8, 4) : PN(8, GTILE_ACT);
+    return gk == 0 ? PN(4, GTILE_ANY) : gk == 1 ? PN(4, 4) : PN(4, GTILE_ACT);
+#undef PN
+}
+__global__ void __launch_bounds__(256) gt_norm_rows(const float* x, const int* xrows, int ldx, const float* nw,
+                                                    float eps, float* xn, int ldn, int k) {
+    tile::norm_rows_impl(x, xrows, ldx, nw, eps, xn, ldn, k);
+}
+static float* g_xn;  // x' of the prenorm kind: rows of k rounded up to 4
+
 #define FUSED3(base) {(const void*)base##_64x16, (const void*)base##_norm_64x16, (const void*)base##_norm_silu_64x16}
 static const void* shipped_fn(int bits, int gk, int f) {
     static const void* fns[2][3][3] = {
@@ -53,7 +69,7 @@ static const void* g_mv[2][2][2][3] = {  // [bits 8/4][act][tokens per block 4/1
 
 // rb == 0: gptq_matvec.cu's token groups (4 tokens per block where 4 input rows fit in shared memory, else 1);
 // stages 0: the shipped shape's (2)
-struct Kind { const char* name; int rb, tb, threads, stages; Fn fn; };
+struct Kind { const char* name; int rb, tb, threads, stages; Fn fn; bool prenorm = false; };
 static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, 0, nullptr},
     {"tile 64x16", 64, 16, 256, 0, shipped_fn},
@@ -62,6 +78,7 @@ static const Kind g_kinds[] = {
     {"tile 32x32 s2", 32, 32, 256, 2, var_fn<8, 16, 4, 2, 2, 1>},
     {"tile 32x16 s2", 32, 16, 128, 2, var_fn<8, 16, 4, 1, 2, 2>},
     {"tile 32x16 8w", 32, 16, 256, 2, var_fn<8, 8, 4, 2, 2, 2>},  // 8 x 8 per warp: two blocks per multiprocessor
+    {"tile 64x16 prenorm", 64, 16, 256, 0, prenorm_fn, true},
 };
 constexpr int NKINDS = sizeof(g_kinds) / sizeof(g_kinds[0]);
 static int g_smem;  // dynamic shared memory a block may take
@@ -88,6 +105,12 @@ static void proj(cudaStream_t s, int ki, const Quant& qz, const Lin& w, const in
         CK(cudaLaunchKernel(g_mv[qz.bits == 8 ? 0 : 1][qz.gk == 2][tg == 4 ? 0 : 1][fi],
                             dim3((rows + rpb - 1) / rpb, (n + tg - 1) / tg), dim3(256), args, 4 * tg * ((k + 3) & ~3), s));
         return;
+    }
+    if (K.prenorm && (flags & 1)) {  // x' first, then the tile without the norm (args point at x, xrows, nw, ldx)
+        int ldn = (k + 3) & ~3;
+        void* na[] = {&x, &xrows, &ldx, &nw, &eps, &g_xn, &ldn, &k};
+        CK(cudaLaunchKernel((const void*)gt_norm_rows, dim3(n), dim3(256), na, 0, s));
+        x = g_xn; xrows = nullptr; nw = nullptr; ldx = ldn;
     }
     const long long blocks = (long long)((rows + K.rb - 1) / K.rb) * ((n + K.tb - 1) / K.tb);
     CK(cudaLaunchKernel(K.fn(qz.bits, qz.gk, fi), dim3((unsigned)blocks), dim3(K.threads), args, smem_of(K, qz, w), s));
@@ -167,6 +190,7 @@ int main(int argc, char** argv) {
         Bufs b;
         CK(cudaMalloc(&b.x0, 4 * NMAX * H)); CK(cudaMalloc(&b.attn, 4 * NMAX * H)); CK(cudaMalloc(&b.hin, 4 * NMAX * I));
         CK(cudaMalloc(&b.xres, 4 * NMAX * H)); CK(cudaMalloc(&b.rev, 4 * NMAX));
+        CK(cudaMalloc(&g_xn, 4 * NMAX * ((H + 3) & ~3)));
         CK(cudaMalloc(&b.gidx[0], 4 * H)); CK(cudaMalloc(&b.gidx[1], 4 * I));
         const long long yf[5] = {Q, H, I, H, Q};
         for (int o = 0; o < 5; o++) CK(cudaMalloc(&b.y[o], 4 * NMAX * yf[o]));
@@ -246,7 +270,7 @@ int main(int argc, char** argv) {
                 cudaFree(w.nIn); cudaFree(w.nPost); cudaFree(w.bias);
             }
         }
-        for (float* f : {b.x0, b.attn, b.hin, b.xres}) cudaFree(f);
+        for (float* f : {b.x0, b.attn, b.hin, b.xres, g_xn}) cudaFree(f);
         for (int o = 0; o < 5; o++) cudaFree(b.y[o]);
         cudaFree(b.rev); cudaFree(b.gidx[0]); cudaFree(b.gidx[1]);
     }
