@@ -31,9 +31,9 @@ final class ProjectionKernels {
     private static final int[][] TILE_SHAPES = {{64, 16, 256}};
     /**
      * bulk (default): the tiles' weight and input rows brought by the copy engine into a ring of slots
-     * (matvec_tile.cu's tile_bulk_impl; a fused norm staged first by matvec_tile_norm_rows), else cp (the block's
+     * (kernels/tile_bulk.cuh's tile_bulk_impl; a fused norm staged first by matvec_tile_norm_rows), else cp (the block's
      * threads copying them, tile_impl, the norm applied per group). The same values either way; measured 1.5-1.6x
-     * faster per Qwen1.5-14B layer at 16 to 2,767 tokens (docs/benchmarks.md).
+     * faster per Qwen1.5-14B layer at 16 to 2,767 tokens (docs/benchmarks.md 2026-12-04 18:00).
      */
     static final String TILE_STAGING = "invariant.cuda.tile-staging";
     private static final int BULK_SLOTS = 4;
@@ -234,7 +234,7 @@ final class ProjectionKernels {
         return fused == Fused.NONE ? ldx % 4 == 0 : n <= stagedRows && k <= stagedCols;
     }
 
-    /** matvec_tile.cu's tile::BulkSmem: BULK_SLOTS slots of 64 weight rows (512 bytes) and 16 input rows of one group. */
+    /** tile_bulk.cuh's tile::BulkSmem: BULK_SLOTS slots of 64 weight rows (512 bytes) and 16 input rows of one group. */
     private static int bulkSmem(int dtype) {
         return BULK_SLOTS * (64 * 512 + 16 * (dtype == 0 ? 1024 : 512));
     }
