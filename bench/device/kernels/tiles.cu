@@ -34,7 +34,7 @@ __global__ void __launch_bounds__(32 * WR * WT, MINB)
      FNS(matvec_tile_f32_##shape, matvec_tile_f32_norm_##shape, matvec_tile_f32_norm_silu_##shape)}
 
 // rb == 0: matvec.cu (4 tokens per block where 4 input rows fit in shared memory, else 1)
-struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; int bulk = 0; };
+struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; bool bulk = false; };
 static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, {FNS(matvec_bf16_t4, matvec_bf16_norm_t4, matvec_bf16_norm_silu_t4),
                                     FNS(matvec_f32_t4, matvec_f32_norm_t4, matvec_f32_norm_silu_t4)}},
@@ -45,7 +45,7 @@ static const Kind g_kinds[] = {
     {"tile 16x32", 16, 32, 256, VARS(8, 8, 2, 4, 1)},
     {"tile 32x8", 32, 8, 64, VARS(16, 8, 2, 1, 2)},
     {"bulk 64x16", 64, 16, 256, {FNS(matvec_tile_bulk_bf16_64x16, matvec_tile_bulk_bf16_64x16, matvec_tile_bulk_bf16_silu_64x16),
-                                 FNS(matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_silu_64x16)}, 1},
+                                 FNS(matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_silu_64x16)}, true},
 };
 static float* g_xn;  // x' of the bulk tiles' norm pass (rows of k rounded up to 4)
 static const void* g_t1[2][3] = {FNS(matvec_bf16_t1, matvec_bf16_norm_t1, matvec_bf16_norm_silu_t1),
@@ -117,8 +117,10 @@ int main(int argc, char** argv) {
         for (int f = 0; f < 3; f++) CK(cudaFuncSetAttribute(g_t1[d][f], cudaFuncAttributeMaxDynamicSharedMemorySize, g_smem));
     cudaStream_t s; CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     const int NMAX = *std::max_element(sizes.begin(), sizes.end());
-    CK(cudaMalloc(&g_xn, 4LL * NMAX * 13696));
     const Shape shapes[] = {{"0.5b", 896, 1152, 4864, 24}, {"14b", 5120, 15360, 13696, 4}, {"edge", 998, 1158, 1100, 2}};
+    int widest = 0;  // the longest input row of any projection: x' and the aligned copies of the bulk tiles
+    for (const Shape& sh : shapes) widest = std::max(widest, (std::max(sh.hidden, sh.inter) + 3) & ~3);
+    CK(cudaMalloc(&g_xn, 4LL * NMAX * widest));
     for (const Shape& sh : shapes) {
         if (which.find(sh.name) == std::string::npos) continue;
         const long long H = sh.hidden, Q = sh.qkv, I = sh.inter;
