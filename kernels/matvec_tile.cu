@@ -104,35 +104,8 @@ __device__ __forceinline__ void tile_impl(const T* W, const float* x, const int*
     __syncthreads();  // invs is ready even without a whole group
 
     // the chunks after the last whole group, then the last k % W indices: still increasing per partial
-    if (lane < l.w) {
-        const int restBase = l.groups * l.w * GS, tail = l.chunks * l.w;
-        const T* wl[RW];
-#pragma unroll
-        for (int r = 0; r < RW; r++) wl[r] = W + (long long)min(row0 + wr0 + r, rows - 1) * stride;
-        const float* xr[TW];
-#pragma unroll
-        for (int t = 0; t < TW; t++) {
-            const int tok = min(t0 + wt0 + t, n - 1);
-            xr[t] = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
-        }
-        for (int q = 0; q <= l.rest; q++) {
-            const int i = q < l.rest ? l.w * (GS * l.groups + q) + lane : tail + lane;  // q == rest: the tail
-            if (i >= k) break;
-            const int slot = q < l.rest ? restBase + lane * l.rest + q : tail + lane;
-            float xv[TW];
-#pragma unroll
-            for (int t = 0; t < TW; t++) {
-                const float v = __ldg(xr[t] + i);
-                xv[t] = (FLAGS & TILE_NORM) ? __ldg(nw + i) * (v * invs[wt0 + t]) : v;
-            }
-#pragma unroll
-            for (int r = 0; r < RW; r++) {
-                const float wf = inv::widen<T>(wl[r][slot]);
-#pragma unroll
-                for (int t = 0; t < TW; t++) acc[t * RW + r] = fmaf(xv[t], wf, acc[t * RW + r]);
-            }
-        }
-    }
+    rest_and_tail<T, RW, TW, (FLAGS & TILE_NORM) != 0>(acc, l, lane, W, row0 + wr0, rows, stride, x, xrows, ldx,
+                                                        t0 + wt0, n, k, nw, invs + wt0);
     store<RW, TW, FLAGS>(acc, lane, l.w, t0 + wt0, row0 + wr0, n, rows, y, ldy, bias, resid);
 }
 

@@ -1,11 +1,14 @@
 // What the tile kernels (matvec_tile.cu, gptq_tile.cu) share: cp.async staging, the block's place in the grid, the
-// fused norm's 1/rms per token, the input rows' staging, and the canonical trees and outputs of a warp's dots.
+// fused norm's 1/rms per token, the input rows' staging, a dense row's rest and tail, and the canonical trees and
+// outputs of a warp's dots.
 // Moves, plus the trees (numerics.md §2: P[q] + P[q + s] for s = W/2 .. 1, paired as the canonical tree pairs them),
 // the norm (§4: inv = 1 / sqrt(canonical dot(x, x) / k + eps), xn[i] = nw[i] * (x[i] * inv)), silu(gate) * up, the
 // bias and the residual add, each the same operation as its CPU twin (numerics/RmsNorm, FloatMath.silu, MatMul).
 #pragma once
 
+#include "layout.cuh"
 #include "numerics.cuh"
+#include "rows.cuh"
 
 #define TILE_NORM 1
 #define TILE_SILU 2
@@ -105,6 +108,44 @@ __device__ __forceinline__ void normalise(float* xg, const float* nw, int g, con
     for (int e = threadIdx.x; e < TB * KC; e += THREADS) {
         const int t = e / KC, c = e - t * KC;
         xg[e] = __ldg(nw + g * KC + c) * (xg[e] * invs[t]);
+    }
+}
+
+// The chunks after the last whole group, then the last k % W indices, read straight from global memory by lanes < w
+// into acc (still increasing i per partial, after the staged groups): NORMED applies the fused norm as the staged groups
+// got it, xn[i] = nw[i] * (x[i] * invs[t]).
+template <typename T, int RW, int TW, bool NORMED>
+__device__ __forceinline__ void rest_and_tail(float* acc, const inv::RowLayout& l, int lane, const T* W, int row0w,
+                                              int rows, int stride, const float* x, const int* xrows, int ldx,
+                                              int t0w, int n, int k, const float* nw, const float* invs) {
+    constexpr int GS = 16 / sizeof(T);
+    if (lane >= l.w) return;
+    const int restBase = l.groups * l.w * GS, tail = l.chunks * l.w;
+    const T* wl[RW];
+#pragma unroll
+    for (int r = 0; r < RW; r++) wl[r] = W + (long long)min(row0w + r, rows - 1) * stride;
+    const float* xr[TW];
+#pragma unroll
+    for (int t = 0; t < TW; t++) {
+        const int tok = min(t0w + t, n - 1);
+        xr[t] = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
+    }
+    for (int q = 0; q <= l.rest; q++) {
+        const int i = q < l.rest ? l.w * (GS * l.groups + q) + lane : tail + lane;  // q == rest: the tail
+        if (i >= k) break;
+        const int slot = q < l.rest ? restBase + lane * l.rest + q : tail + lane;
+        float xv[TW];
+#pragma unroll
+        for (int t = 0; t < TW; t++) {
+            const float v = __ldg(xr[t] + i);
+            xv[t] = NORMED ? __ldg(nw + i) * (v * invs[t]) : v;
+        }
+#pragma unroll
+        for (int r = 0; r < RW; r++) {
+            const float wf = inv::widen<T>(wl[r][slot]);
+#pragma unroll
+            for (int t = 0; t < TW; t++) acc[t * RW + r] = fmaf(xv[t], wf, acc[t * RW + r]);
+        }
     }
 }
 

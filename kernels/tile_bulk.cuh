@@ -123,32 +123,8 @@ __device__ __forceinline__ void tile_bulk_impl(const T* W, const float* x, const
     }
 
     // the chunks after the last whole group, then the last k % W indices: still increasing per partial
-    if (lane < l.w) {
-        const int restBase = l.groups * l.w * GS, tail = l.chunks * l.w;
-        const T* wl[RW];
-#pragma unroll
-        for (int r = 0; r < RW; r++) wl[r] = W + (long long)min(row0 + wr0 + r, rows - 1) * stride;
-        const float* xr[TW];
-#pragma unroll
-        for (int t = 0; t < TW; t++) {
-            const int tok = min(t0 + wt0 + t, n - 1);
-            xr[t] = x + (long long)(xrows ? xrows[tok] : tok) * ldx;
-        }
-        for (int q = 0; q <= l.rest; q++) {
-            const int ii = q < l.rest ? l.w * (GS * l.groups + q) + lane : tail + lane;
-            if (ii >= k) break;
-            const int slot = q < l.rest ? restBase + lane * l.rest + q : tail + lane;
-            float xv[TW];
-#pragma unroll
-            for (int t = 0; t < TW; t++) xv[t] = __ldg(xr[t] + ii);
-#pragma unroll
-            for (int r = 0; r < RW; r++) {
-                const float wf = inv::widen<T>(wl[r][slot]);
-#pragma unroll
-                for (int t = 0; t < TW; t++) acc[t * RW + r] = fmaf(xv[t], wf, acc[t * RW + r]);
-            }
-        }
-    }
+    rest_and_tail<T, RW, TW, false>(acc, l, lane, W, row0 + wr0, rows, stride, x, xrows, ldx, t0 + wt0, n, k, nullptr,
+                                    nullptr);
     store<RW, TW, FLAGS>(acc, lane, l.w, t0 + wt0, row0 + wr0, n, rows, y, ldy, bias, resid);
 }
 
