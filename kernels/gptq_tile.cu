@@ -227,15 +227,18 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
                                                                    bias, resid, rows, k, stride, groups, ldx, ldy, n); \
     }
 
-// Named gptq_tile_int<bits>[_g128|_act][_norm[_silu]]_64x16: 64 rows x 16 tokens per block (warps of 8 rows x 16
-// tokens, 8 of them), two stages deep, a 1-D grid of ceil(rows / 64) * ceil(n / 16) blocks, gtile::gtile_smem(bits,
-// GQ, 64, 16, 2, groups) bytes of dynamic shared memory. Measured on the H200 (bench/device/kernels/gptq_tiles.cu,
-// Qwen1.5-14B layers): the fastest of the shapes tried, two stages at least as fast as three and the only depth
-// that leaves room for int8 act-order's whole tables.
+// Named gptq_tile_int<bits>[_g128|_act][_norm][_silu]_64x16 (_silu alone: gate/up over x' normed first by
+// matvec_tile_norm_rows, as the engine stages a fused norm by default): 64 rows x 16 tokens per block (warps of 8
+// rows x 16 tokens, 8 of them), two stages deep, a 1-D grid of ceil(rows / 64) * ceil(n / 16) blocks,
+// gtile::gtile_smem(bits, GQ, 64, 16, 2, groups) bytes of dynamic shared memory. Measured on the H200
+// (bench/device/kernels/gptq_tiles.cu, Qwen1.5-14B layers): the fastest of the shapes tried, two stages at least as
+// fast as three and the only depth that leaves room for int8 act-order's whole tables; on x' normed first 1.2-1.3x
+// faster per layer than with the norm fused (no normalising pass and barrier per stage; docs/benchmarks.md).
 #define GPTQ_TILE_FUSED(base, BITS, GQ, STAGES)                                      \
     GPTQ_TILE(base##_64x16, BITS, GQ, 8, 16, 8, 1, 0, STAGES)                        \
     GPTQ_TILE(base##_norm_64x16, BITS, GQ, 8, 16, 8, 1, TILE_NORM, STAGES)           \
-    GPTQ_TILE(base##_norm_silu_64x16, BITS, GQ, 8, 16, 8, 1, TILE_NORM | TILE_SILU, STAGES)
+    GPTQ_TILE(base##_norm_silu_64x16, BITS, GQ, 8, 16, 8, 1, TILE_NORM | TILE_SILU, STAGES) \
+    GPTQ_TILE(base##_silu_64x16, BITS, GQ, 8, 16, 8, 1, TILE_SILU, STAGES)
 
 GPTQ_TILE_FUSED(gptq_tile_int8, 8, GTILE_ANY, 2)
 GPTQ_TILE_FUSED(gptq_tile_int8_g128, 8, 4, 2)

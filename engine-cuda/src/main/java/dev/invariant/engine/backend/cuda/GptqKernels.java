@@ -47,8 +47,14 @@ final class GptqKernels {
     private final CUfunction[][] gptqDirect = new CUfunction[2][3];
     /** [bits 8/4][fused]: gptq_decode.cu's kernels, loaded only where GptqDecode.loads says so (else null). */
     private final CUfunction[][] gptqDecode = new CUfunction[2][3];
-    /** [bits 8/4][groups: any, 128, act-order][fused]: many tokens on tiles (kernels/gptq_tile.cu). */
-    private final CUfunction[][][] gptqTile = new CUfunction[2][3][3];
+    /**
+     * [bits 8/4][groups: any, 128, act-order][fused: none, norm, norm + silu; {@link #SILU_STAGED}]: many tokens on
+     * tiles (kernels/gptq_tile.cu).
+     */
+    private final CUfunction[][][] gptqTile = new CUfunction[2][3][4];
+    /** gptqTile's last kernel: silu(gate) * up over x' normed first (ProjectionKernels.normFirst). */
+    private static final int SILU_STAGED = 3;
+    private final ProjectionKernels projections;
     /**
      * false: GPTQ steps of many tokens take gptq_matvec.cu's token groups (to compare; the values are the same). On,
      * from {@link #GPTQ_TILE_MIN_TOKENS} tokens wherever the tiles' blocks fill half the multiprocessors, as for dense rows.
@@ -56,9 +62,11 @@ final class GptqKernels {
     static final String GPTQ_TILE = "invariant.cuda.gptq-tile";
     private final boolean gptqTileOn = Boolean.parseBoolean(System.getProperty(GPTQ_TILE, "true"));
 
-    GptqKernels(Kernels k, CudaContext ctx) {
+    /** @param projections the dense projections, whose staging takes a fused norm ahead of the tiles */
+    GptqKernels(Kernels k, CudaContext ctx, ProjectionKernels projections) {
         this.kernels = k;
         this.ctx = ctx;
+        this.projections = projections;
         String[] fused = {"", "_norm", "_norm_silu"};
         int matvecSmem = k.matvecSmem;
         for (int b = 0; b < 2; b++) {
@@ -73,8 +81,9 @@ final class GptqKernels {
                 }
             }
             for (int g = 0; g < 3; g++) {
-                for (int f = 0; f < 3; f++) {
-                    CUfunction tf = k.fn("gptq_tile", GptqTile.name(b == 0 ? 8 : 4, g, fused[f]));
+                String[] tileFused = {"", "_norm", "_norm_silu", "_silu"};
+                for (int f = 0; f < tileFused.length; f++) {
+                    CUfunction tf = k.fn("gptq_tile", GptqTile.name(b == 0 ? 8 : 4, g, tileFused[f]));
                     cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqTile[b][g][f] = tf;  // not dependent: it reads its inputs from its first instruction
                 }
@@ -137,9 +146,15 @@ final class GptqKernels {
         long tiles = GptqTile.blocks(w.rows(), n);
         if (n >= GPTQ_TILE_MIN_TOKENS && gptqTileOn && 2 * tiles >= ctx.multiprocessors
                 && tileSmem <= kernels.matvecSmem) {
-            kernels.launch(gptqTile[w.bits() == 8 ? 0 : 1][kind][fused.ordinal()], Math.toIntExact(tiles), 1,
-                    GptqTile.THREADS, (int) tileSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), x, xrows, norm,
-                    eps, y, bias, resid, w.rows(), k, w.stride(), w.groups(), ldx, ldy, n);
+            // A fused norm staged first where the dense tiles' staging takes it: the tiles then read x' as given, with
+            // no normalising pass and block barrier per stage (the same values; 1.2-1.3x per Qwen1.5-14B layer).
+            CUdeviceptr staged = normed ? projections.normFirst(norm, eps, x, xrows, ldx, n, k) : null;
+            int variant = staged == null ? fused.ordinal() : fused == Fused.NORM_SILU ? SILU_STAGED : 0;
+            kernels.launch(gptqTile[w.bits() == 8 ? 0 : 1][kind][variant], Math.toIntExact(tiles), 1,
+                    GptqTile.THREADS, (int) tileSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(),
+                    staged == null ? x : staged, staged == null ? xrows : null, staged == null ? norm : null, eps, y,
+                    bias, resid, w.rows(), k, w.stride(), w.groups(), staged == null ? ldx : projections.stagedCols(),
+                    ldy, n);
             return;
         }
         int t = kernels.tokenGroup(k, n);

@@ -56,7 +56,7 @@ final class Kernels {
         ropeKv = dependentFn("rope_kv", "rope_kv" + kvSuffix(kv));
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
         projections = new ProjectionKernels(this, ctx, hidden, maxTokens);
-        gptq = new GptqKernels(this, ctx);
+        gptq = new GptqKernels(this, ctx, projections);
         relayoutBf16 = fn("layout", "relayout_bf16");
         relayoutF32 = fn("layout", "relayout_f32");
         greedyScan = dependentFn("greedy_scan", "greedy_scan");

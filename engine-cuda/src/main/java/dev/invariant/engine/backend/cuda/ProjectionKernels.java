@@ -186,8 +186,7 @@ final class ProjectionKernels {
             CUdeviceptr rowsOf = xrows;
             int ld = ldx;
             if (normed) {
-                kernels.launch(normRows, n, 1, 256, 0, x, xrows, ldx, norm, eps, staged, stagedCols, k);
-                in = staged;
+                in = normFirst(norm, eps, x, xrows, ldx, n, k);
                 rowsOf = null;
                 ld = stagedCols;
             }
@@ -232,6 +231,23 @@ final class ProjectionKernels {
     private boolean bulkTile(int d, Fused fused, int k, int ldx, int n) {
         if (bulk[d][fused == Fused.NORM_SILU ? 1 : 0] == null) return false;
         return fused == Fused.NONE ? ldx % 4 == 0 : n <= stagedRows && k <= stagedCols;
+    }
+
+    /**
+     * x' = RMSNorm(x) of n input rows of k values (numerics.md §4, as a fused norm computes them; kernels/tile_bulk.cuh's
+     * norm_rows_impl) into the staging, for the tiles that take their input as given (the bulk tiles, GptqKernels'
+     * tiles); rows of {@link #stagedCols()} floats. Null where there is no staging (tile-staging=cp, or steps too
+     * small for the tiles) or it is too small for these rows.
+     */
+    CUdeviceptr normFirst(CUdeviceptr norm, float eps, CUdeviceptr x, CUdeviceptr xrows, int ldx, int n, int k) {
+        if (staged == null || n > stagedRows || k > stagedCols) return null;
+        kernels.launch(normRows, n, 1, 256, 0, x, xrows, ldx, norm, eps, staged, stagedCols, k);
+        return staged;
+    }
+
+    /** The row length of {@link #normFirst}'s x', in floats (a multiple of 4: the copy engine's 16-byte rule). */
+    int stagedCols() {
+        return stagedCols;
     }
 
     /** tile_bulk.cuh's tile::BulkSmem: BULK_SLOTS slots of 64 weight rows (512 bytes) and 16 input rows of one group. */

@@ -95,6 +95,22 @@ class CudaMatchesCpuTest {
     }
 
     /**
+     * Many-token GPTQ steps with the fused norm inside the tiles (-Dinvariant.cuda.tile-staging=cp: the
+     * normalising pass per stage) rather than staged first, the default: the same bits as the CPU either way.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})  // settings: int8 group 128, int4 act-order group 32, int4 group 128
+    void gptqTilesNormInside(int setting) {
+        System.setProperty(ProjectionKernels.TILE_STAGING, "cp");
+        try {
+            GptqConfig q = GptqModels.SETTINGS.get(setting);
+            compare(GptqModels.name(q) + " tile-staging cp", GptqModels.wide(q));
+        } finally {
+            System.clearProperty(ProjectionKernels.TILE_STAGING);
+        }
+    }
+
+    /**
      * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 and int4 on kernels/
      * gptq_decode.cu), decode (the same as unset, by name), stream (int8 on gptq_stream.cu) and direct (int8 on
      * gptq_direct.cu, auto's kernel for int8 rows gptq_decode.cu does not take or fit); the FFN's 2,816 inputs leave a
