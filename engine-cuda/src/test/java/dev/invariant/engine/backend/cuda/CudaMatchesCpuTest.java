@@ -16,7 +16,6 @@ import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.ModelLoader;
-import dev.invariant.engine.model.gptq.GptqConfig;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,87 +49,6 @@ class CudaMatchesCpuTest {
         try (LoadedModel m = LoadedModel.open(name)) {
             compare(name, m.model());
         }
-    }
-
-    /**
-     * GPTQ checkpoints (kernels/gptq_stream.cu once per token for steps of 1-3 tokens, gptq_direct.cu for int8 group
-     * 128, gptq_tile.cu from 4 tokens
-     * where its blocks fill half the multiprocessors, else gptq_matvec.cu): the tiny presets (int8 act-order group 32, int4 asymmetric group 128,
-     * int4 one group; only the per-value rest of a row) and the seed report's quantisation at Qwen1.5's vocabulary.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"tiny-gptq-int8", "tiny-gptq-int4", "tiny-gptq-int4-g-1", "qwen1.5-small-gptq-int8"})
-    void gptqPresets(String name) {
-        try (LoadedModel m = LoadedModel.open(name)) {
-            compare(name, m.model());
-        }
-    }
-
-    /** GPTQ rows of whole 16-byte loads (GptqModels): v2 zeros, int4 act-order with a g_idx per linear, groups 32-128/one. */
-    @ParameterizedTest
-    @org.junit.jupiter.params.provider.MethodSource("gptqNames")
-    void gptqWide(String name) {
-        compare(name, GptqModels.wide(GptqModels.named(name)));
-    }
-
-    /**
-     * One-token GPTQ steps (decode, chunks of 1) take kernels/gptq_stream.cu and steps of many (the prefill, chunks of
-     * 64 with companions) kernels/gptq_tile.cu; with either turned off they take gptq_matvec.cu's variants, which must
-     * match the CPU as well. Without the family shape, int8 grouped rows stream with the wide rows' shape. The
-     * stream variant throughout, so that int8 group 128 reaches gptq_stream.cu rather than gptq_direct.cu.
-     */
-    @ParameterizedTest
-    @CsvSource({GptqKernels.GPTQ_STREAM + ", 0", GptqKernels.GPTQ_STREAM + ", 1", GptqKernels.GPTQ_TILE + ", 0",
-            GptqKernels.GPTQ_TILE + ", 1", GptqKernels.GPTQ_STREAM_FAMILY_SHAPE + ", 0"})
-    void gptqWithout(String property, int setting) {  // settings: int8 group 128, int4 act-order
-        System.setProperty(property, "false");
-        System.setProperty(GptqKernels.GPTQ_VARIANT, "stream");
-        try {
-            GptqConfig q = GptqModels.SETTINGS.get(setting);
-            compare(GptqModels.name(q) + " without " + property, GptqModels.wide(q));
-        } finally {
-            System.clearProperty(property);
-            System.clearProperty(GptqKernels.GPTQ_VARIANT);
-        }
-    }
-
-    /**
-     * Many-token GPTQ steps with the fused norm inside the tiles (-Dinvariant.cuda.tile-staging=cp: the
-     * normalising pass per stage) rather than staged first, the default: the same bits as the CPU either way.
-     */
-    @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2})  // settings: int8 group 128, int4 act-order group 32, int4 group 128
-    void gptqTilesNormInside(int setting) {
-        System.setProperty(ProjectionKernels.TILE_STAGING, "cp");
-        try {
-            GptqConfig q = GptqModels.SETTINGS.get(setting);
-            compare(GptqModels.name(q) + " tile-staging cp", GptqModels.wide(q));
-        } finally {
-            System.clearProperty(ProjectionKernels.TILE_STAGING);
-        }
-    }
-
-    /**
-     * One-token group-128 GPTQ steps under each -Dinvariant.cuda.gptq-variant: unset (auto: int8 and int4 on kernels/
-     * gptq_decode.cu), decode (the same as unset, by name), stream (int8 on gptq_stream.cu) and direct (int8 on
-     * gptq_direct.cu, auto's kernel for int8 rows gptq_decode.cu does not take or fit); the FFN's 2,816 inputs leave a
-     * rest after the rows' whole words.
-     */
-    @ParameterizedTest
-    @CsvSource({"unset, 0", "unset, 2", "decode, 0", "decode, 2", "stream, 0",
-        "direct, 0"})  // settings: int8 group 128, int4 group 128
-    void gptqDirect(String variant, int setting) {
-        if (!variant.equals("unset")) System.setProperty(GptqKernels.GPTQ_VARIANT, variant);
-        try {
-            GptqConfig q = GptqModels.SETTINGS.get(setting);
-            compare(GptqModels.name(q) + " gptq-variant " + variant, GptqModels.wide(q));
-        } finally {
-            System.clearProperty(GptqKernels.GPTQ_VARIANT);
-        }
-    }
-
-    static java.util.stream.Stream<String> gptqNames() {
-        return GptqModels.names();
     }
 
     /**
