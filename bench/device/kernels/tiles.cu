@@ -1,7 +1,9 @@
 // Kernel-level benchmark of projections over many tokens (batch 16 and 64, prefill of 700 and 2,767 tokens) on the GPU
 // machine: kernels/matvec.cu's token groups (the path before kernels/matvec_tile.cu) against matvec_tile.cu's shape
-// the engine launches (64 x 16) and other tile shapes of the same template, on the layer shapes of Qwen2.5-0.5B and
-// Qwen1.5-14B and an edge shape (rows and tokens not multiples of a tile, k not a multiple of 4 or 32).
+// the engine launches (64 x 16, its threads' staging and the copy engine's) and other tile shapes of both templates
+// (the bulk 32 x 16 and 16 x 16: two blocks per multiprocessor, for grids the 64 x 16 leaves short), on the layer
+// shapes of Qwen2.5-0.5B and Qwen1.5-14B and an edge shape (rows and tokens not multiples of a tile, k not a multiple
+// of 4 or 32).
 // Checks that every variant's outputs (layer 0's qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid, and qkv over
 // input rows taken in reverse through xrows), with bf16 weights and with f32 weights of the same values, have the
 // bits of reference.cuh's one-thread-per-(row, token) reference; then times, in CUDA graphs, the four projections of a
@@ -24,7 +26,19 @@ __global__ void __launch_bounds__(32 * WR * WT, MINB)
              const float* resid, int rows, int k, int stride, int ldx, int ldy, int n) {
     tile::tile_impl<T, RW, TW, WR, WT, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx, ldy, n);
 }
+// Bulk-staged shapes the engine does not launch (smaller blocks for projections whose 64 x 16 grid leaves
+// multiprocessors idle: a small model's o and down at 16-64 tokens): the same template, so the same bits.
+template <typename T, int RW, int TW, int WR, int WT, int FLAGS, int S, int MINB>
+__global__ void __launch_bounds__(32 * WR * WT, MINB)
+    bulk_var(const T* W, const float* x, const int* xrows, float* y, const float* bias, const float* resid, int rows,
+             int k, int stride, int ldx, int ldy, int n) {
+    tile::tile_bulk_impl<T, RW, TW, WR, WT, FLAGS, S>(W, x, xrows, y, bias, resid, rows, k, stride, ldx, ldy, n);
+}
 #define FNS(f0, f1, f2) {(const void*)f0, (const void*)f1, (const void*)f2}
+#define BULK_VAR(T, RW, TW, WR, WT, S, MINB)                                                                    \
+    FNS((bulk_var<T, RW, TW, WR, WT, 0, S, MINB>), (bulk_var<T, RW, TW, WR, WT, 0, S, MINB>),                  \
+        (bulk_var<T, RW, TW, WR, WT, TILE_SILU, S, MINB>))
+#define BULK_VARS(RW, TW, WR, WT, S, MINB) {BULK_VAR(unsigned short, RW, TW, WR, WT, S, MINB), BULK_VAR(float, RW, TW, WR, WT, S, MINB)}
 #define VAR(T, RW, TW, WR, WT, MINB)                                                    \
     FNS((tile_var<T, RW, TW, WR, WT, 0, MINB>), (tile_var<T, RW, TW, WR, WT, 1, MINB>), \
         (tile_var<T, RW, TW, WR, WT, 3, MINB>))
@@ -34,7 +48,8 @@ __global__ void __launch_bounds__(32 * WR * WT, MINB)
      FNS(matvec_tile_f32_##shape, matvec_tile_f32_norm_##shape, matvec_tile_f32_norm_silu_##shape)}
 
 // rb == 0: matvec.cu (4 tokens per block where 4 input rows fit in shared memory, else 1)
-struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; bool bulk = false; };
+// bulk: slots of the copy engine's ring (0: staged by the block's threads)
+struct Kind { const char* name; int rb, tb, threads; const void* fn[2][3]; int bulk = 0; };
 static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, {FNS(matvec_bf16_t4, matvec_bf16_norm_t4, matvec_bf16_norm_silu_t4),
                                     FNS(matvec_f32_t4, matvec_f32_norm_t4, matvec_f32_norm_silu_t4)}},
@@ -45,7 +60,9 @@ static const Kind g_kinds[] = {
     {"tile 16x32", 16, 32, 256, VARS(8, 8, 2, 4, 1)},
     {"tile 32x8", 32, 8, 64, VARS(16, 8, 2, 1, 2)},
     {"bulk 64x16", 64, 16, 256, {FNS(matvec_tile_bulk_bf16_64x16, matvec_tile_bulk_bf16_64x16, matvec_tile_bulk_bf16_silu_64x16),
-                                 FNS(matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_silu_64x16)}, true},
+                                 FNS(matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_silu_64x16)}, TILE_BULK_SLOTS},
+    {"bulk 32x16 s3", 32, 16, 128, BULK_VARS(16, 8, 2, 2, 3, 2), 3},  // two blocks per multiprocessor
+    {"bulk 16x16", 16, 16, 128, BULK_VARS(8, 8, 2, 2, 4, 2), 4},
 };
 static float* g_xn;  // x' of the bulk tiles' norm pass (rows of k rounded up to 4)
 static const void* g_t1[2][3] = {FNS(matvec_bf16_t1, matvec_bf16_norm_t1, matvec_bf16_norm_silu_t1),
@@ -80,8 +97,9 @@ static void proj(cudaStream_t s, int ki, int d, int flags, const void* LW, int r
         }
         const long long blocks = (long long)((rows + K.rb - 1) / K.rb) * ((n + K.tb - 1) / K.tb);
         void* a[] = {&LW, &x, &xrows, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
-        CK(cudaLaunchKernel(K.fn[d][fi], dim3((unsigned)blocks), dim3(K.threads), a,
-                            d == 0 ? tile::BulkSmem<64, 16, 256, TILE_BULK_SLOTS>::BYTES : tile::BulkSmem<64, 16, 128, TILE_BULK_SLOTS>::BYTES, s));
+        // tile::BulkSmem: slots of the block's weight rows (512 bytes) and input rows of one layout group
+        const int smem = K.bulk * (K.rb * 512 + K.tb * (d == 0 ? 256 : 128) * 4);
+        CK(cudaLaunchKernel(K.fn[d][fi], dim3((unsigned)blocks), dim3(K.threads), a, smem, s));
         return;
     }
     void* args[] = {&LW, &x, &xrows, &nw, &eps, &y, &bias, &resid, &rows, &k, &stride, &ldx, &ldy, &n};
