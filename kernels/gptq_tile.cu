@@ -19,6 +19,7 @@
 // CPU twins: backend/cpu/GptqMatMul.rows (numerics/GptqMatrix, Dot, PartialTree), numerics/RmsNorm.apply,
 // FloatMath.silu.
 #include "gptq.cuh"
+#include "stream.cuh"
 #include "tile.cuh"
 
 #define GTILE_KS 512  // indices per stage
@@ -26,6 +27,7 @@
 // group), -1 act-order
 #define GTILE_ANY 0
 #define GTILE_ACT -1
+#define GTILE_BULK_TAB 6  // (s, nz) entries per row and slot of the bulk ring: a stage's 4, one before, one after
 
 namespace gtile {
 
@@ -35,9 +37,14 @@ __host__ __device__ constexpr int tab_entries(int gq) {
 }
 
 // Dynamic shared memory of a block: STAGES x (RB packed rows of a stage, TB input rows of a stage, RB rows' table
-// entries of a stage); act-order adds the RB rows' whole tables.
-__host__ __device__ constexpr int gtile_smem(int bits, int gq, int rb, int tb, int stages, int groups) {
-    return stages * (rb * 32 * 2 * bits + tb * GTILE_KS * 4 + rb * tab_entries(gq) * 8) + (gq < 0 ? rb * groups * 8 : 0);
+// entries of a stage); act-order adds the RB rows' whole tables. Bulk (int8, group 128): per slot the rows' entries
+// as copied (6 per row, from the 16-byte boundary at or before the stage's first), then the ring's 2 x STAGES
+// mbarriers.
+__host__ __device__ constexpr int gtile_smem(int bits, int gq, int rb, int tb, int stages, int groups,
+                                             bool bulk = false) {
+    return bulk ? stages * (rb * 512 + tb * GTILE_KS * 4 + rb * GTILE_BULK_TAB * 8) + 2 * stages * 8
+                : stages * (rb * 32 * 2 * bits + tb * GTILE_KS * 4 + rb * tab_entries(gq) * 8) +
+                      (gq < 0 ? rb * groups * 8 : 0);
 }
 
 // (float) (q - o) of value v of a lane's 8-byte unit of a stage (int8: 8 values, int4: 16), exactly.
@@ -54,8 +61,12 @@ __device__ __forceinline__ const int* part_gidx(const int* gidx, const int* rowP
     return rowPart ? gidx + (long long)__ldg(rowPart + row) * k : gidx;
 }
 
-// UNROLL: how many of a stage's 8-byte units the compiler unrolls (0: all; 1 keeps int8's loop body half as long)
-template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int STAGES, int UNROLL = 0>
+// UNROLL: how many of a stage's 8-byte units the compiler unrolls (0: all; 1 keeps int8's loop body half as long).
+// BULK (int8, group 128, input normed first; measured by bench/device/kernels/gptq_tiles.cu, not launched by the
+// engine yet): each stage's packed rows, input rows and the rows' table entries brought by the copy engine
+// (cp.async.bulk, one copy per row) into a ring of STAGES slots counted on mbarriers, as tile_bulk.cuh does for
+// dense rows, instead of by the block's threads with a block barrier per stage; the same fmas in the same order.
+template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int STAGES, int UNROLL = 0, bool BULK = false>
 __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2* tab, const int* gidx,
                                            const int* rowPart, int gsz, const float* x, const int* xrows,
                                            const float* nw, float eps, float* y, const float* bias, const float* resid,
@@ -68,6 +79,8 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
     constexpr int RB = WR * RW, TB = WT * TW, D = RW * TW, THREADS = 32 * WR * WT;
     static_assert(D % 64 == 0, "each lane ends with an even number of a warp's dots");
     static_assert(GQ <= 0 || 16 % GQ == 0, "a fixed group size divides a stage");
+    static_assert(!BULK || (BITS == 8 && GQ == 4 && !(FLAGS & TILE_NORM) && STAGES >= 3),
+                  "the bulk ring: int8 group 128 on an input normed first, three slots at least");
     extern __shared__ float4 gsm4[];
     uint2* ws = reinterpret_cast<uint2*>(gsm4);                       // [stage][RB][unit][32 lanes]
     float* xs = reinterpret_cast<float*>(ws + STAGES * RB * UPL * 32);  // [stage][TB][KS]
@@ -118,16 +131,82 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
         }
         tile::cp_commit();  // an empty group past the end keeps the count of groups in flight fixed
     };
+    // The bulk ring (BULK): thread i's copy each stage (packed row i, input row i - RB, or row i - RB - TB's table
+    // entries), stage s + DIST requested while stage s is multiplied, into the slot stage s + DIST - STAGES used.
+    constexpr int DIST = STAGES - 2, TABB = GTILE_BULK_TAB * 8, NW = WR * WT;
+    float2* tsb = reinterpret_cast<float2*>(xs + STAGES * TB * KS);  // [slot][RB][GTILE_BULK_TAB] (BULK)
+    unsigned long long* full = reinterpret_cast<unsigned long long*>(tsb + STAGES * RB * GTILE_BULK_TAB);
+    unsigned long long* empty = full + STAGES;
+    const char* bsrc = nullptr;
+    char* bdst = nullptr;
+    unsigned bbytes = 0, bstep = 0, bslot = 0, btotal = 0;
+    unsigned odd = 0;  // bit r: row wr0 + r's entries copied from 8 bytes before its stage's first
+    const int bi = lane < (2 * RB + TB + NW - 1) / NW ? warp * ((2 * RB + TB + NW - 1) / NW) + lane : 2 * RB + TB;
+    if constexpr (BULK) {
+        auto oddRow = [&](int r) { return (unsigned)(((long long)min(row0 + r, rows - 1) * groups) & 1); };
+        if (threadIdx.x == 0) {
+            for (int b = 0; b < STAGES; b++) {
+                inv::mbar_init(&full[b]);
+                asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(inv::saddr(&empty[b])), "r"(NW)
+                             : "memory");
+            }
+            asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+        }
+        for (int r = 0; r < RW; r++) odd |= oddRow(wr0 + r) << r;
+        if (bi < RB) {
+            bsrc = reinterpret_cast<const char*>(Wq + (long long)min(row0 + bi, rows - 1) * stride);
+            bdst = reinterpret_cast<char*>(ws) + bi * 512;
+            bbytes = 512; bstep = 512; bslot = RB * 512;
+        } else if (bi < RB + TB) {
+            const int tok = min(t0 + bi - RB, n - 1);
+            bsrc = reinterpret_cast<const char*>(x + (long long)(xrows ? xrows[tok] : tok) * ldx);
+            bdst = reinterpret_cast<char*>(xs) + (bi - RB) * KS * 4;
+            bbytes = KS * 4; bstep = KS * 4; bslot = TB * KS * 4;
+        } else if (bi < 2 * RB + TB) {
+            const int r = bi - RB - TB;
+            bsrc = reinterpret_cast<const char*>(tab + (long long)min(row0 + r, rows - 1) * groups - oddRow(r));
+            bdst = reinterpret_cast<char*>(tsb) + r * TABB;
+            bbytes = oddRow(r) ? 48 : 32; bstep = 4 * 8; bslot = RB * TABB;
+        }
+        if (bi == 0) {
+            btotal = RB * 512 + TB * KS * 4;
+            for (int r = 0; r < RB; r++) btotal += oddRow(r) ? 48 : 32;
+        }
+        __syncthreads();
+    }
+    auto issueBulk = [&](int s) {  // stage s into slot s % STAGES, by the copying threads
+        if (s < stages) {
+            const int b = s % STAGES;
+            if (bi == 0) inv::mbar_expect(&full[b], btotal);
+            if (bbytes) inv::bulk_copy(bdst + b * bslot, bsrc + (long long)s * bstep, bbytes, &full[b]);
+        }
+    };
+    if constexpr (BULK) {
+        for (int s = 0; s < DIST; s++) issueBulk(s);
+    } else {
 #pragma unroll
-    for (int s = 0; s < STAGES - 1; s++) issue(s);
+        for (int s = 0; s < STAGES - 1; s++) issue(s);
+    }
 
     float acc[D];  // acc[t * RW + r]: token wt0 + t, row wr0 + r
 #pragma unroll
     for (int d = 0; d < D; d++) acc[d] = 0.0f;
     for (int s = 0; s < stages; s++) {
-        tile::cp_wait<STAGES - 2>();
-        __syncthreads();  // stage s has landed for every thread; every warp is done with stage s - 1
-        issue(s + STAGES - 1);
+        if constexpr (BULK) {
+            if (s + DIST < stages) {
+                if (s + DIST >= STAGES) {  // the slot's previous stage, read by every warp
+                    const int ps = s + DIST - STAGES;
+                    inv::mbar_wait(&empty[ps % STAGES], (ps / STAGES) & 1);
+                    inv::slot_release();
+                }
+                issueBulk(s + DIST);
+            }
+            inv::mbar_wait(&full[s % STAGES], (s / STAGES) & 1);
+        } else {
+            tile::cp_wait<STAGES - 2>();
+            __syncthreads();  // stage s has landed for every thread; every warp is done with stage s - 1
+            issue(s + STAGES - 1);
+        }
         const int b = s % STAGES;
         float* xg = xs + b * TB * KS;
         if (FLAGS & TILE_NORM) {
@@ -135,6 +214,7 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
             __syncthreads();
         }
         const uint2* wg = ws + (b * RB + wr0) * UPL * 32 + lane;
+        const uint4* wb = reinterpret_cast<const uint4*>(ws + (b * RB + wr0) * 64) + lane;  // BULK: rows as stored
         const float* xl = xg + wt0 * KS + lane;
         const float2* tg = ts + (ACT ? wr0 * groups : (b * RB + wr0) * TABN);
         const int e0 = ACT ? 0 : s * KS / gdiv;
@@ -144,7 +224,14 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
         for (int u = 0; u < UPL; u++) {
             uint2 wv[RW];
 #pragma unroll
-            for (int r = 0; r < RW; r++) wv[r] = wg[(r * UPL + u) * 32];
+            for (int r = 0; r < RW; r++) {
+                if constexpr (BULK) {
+                    const uint4 q4 = wb[r * 32];
+                    wv[r] = u == 0 ? make_uint2(q4.x, q4.y) : make_uint2(q4.z, q4.w);
+                } else {
+                    wv[r] = wg[(r * UPL + u) * 32];
+                }
+            }
 #pragma unroll
             for (int v = 0; v < VU; v++) {
                 const int c = u * VU + v;  // the chunk within the stage: index (16 s + c) * 32 + lane
@@ -153,7 +240,13 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
                     if (GQ > 0 || e != cur) {  // any group size: the same for every lane, so a uniform branch
                         cur = e;
 #pragma unroll
-                        for (int r = 0; r < RW; r++) sc[r] = tg[r * TABN + e];
+                        for (int r = 0; r < RW; r++) {
+                            if constexpr (BULK) {
+                                sc[r] = tsb[(b * RB + wr0 + r) * GTILE_BULK_TAB + ((odd >> r) & 1) + e];
+                            } else {
+                                sc[r] = tg[r * TABN + e];
+                            }
+                        }
                     }
                 }
                 int gi[RW];  // act-order: g_idx[i] of each row (one array unless rowPart names a row's)
@@ -180,9 +273,17 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
                 }
             }
         }
+        if constexpr (BULK) {  // this warp is done with slot b
+            __syncwarp();
+            if (lane == 0) {
+                asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(inv::saddr(&empty[b])) : "memory");
+            }
+        }
     }
-    tile::cp_wait<0>();
-    __syncthreads();  // invs is ready even without a whole stage
+    if constexpr (!BULK) {
+        tile::cp_wait<0>();
+        __syncthreads();  // invs is ready even without a whole stage
+    }
 
     // the chunks after the last whole layout group, then the last k % W indices: still increasing per partial
     if (lane < w) {

@@ -1,6 +1,7 @@
 // Kernel-level benchmark of GPTQ projections over many tokens (batch 16 and 64, prefill of 700 and 2,767 tokens) on
 // the GPU machine: kernels/gptq_matvec.cu's token groups (the path before kernels/gptq_tile.cu) against gptq_tile.cu's
-// shape the engine launches (64 x 16) and other shapes of the same template, on the Qwen1.5-14B layer (hidden 5120,
+// shape the engine launches (64 x 16, on x' normed first as the engine stages it, or with the norm fused) and other
+// shapes of the same template (and, int8 group 128, its bulk ring), on the Qwen1.5-14B layer (hidden 5120,
 // qkv 15360 with bias, FFN 13696) at int8 group 128, int4 group 128, int8 and int4 act-order, and on an edge shape
 // (rows and tokens not multiples of a tile, k not a multiple of 512 nor of 32, groups of 96: the kernels taking any
 // group size).
@@ -20,13 +21,13 @@
 #include <string>
 
 // Tile shapes the engine does not launch: the same template, so the same bits.
-template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int ST, int MINB, int UU>
+template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int ST, int MINB, int UU, bool BULK = false>
 __global__ void __launch_bounds__(32 * WR * WT, MINB)
     gt_var(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x,
            const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,
            int k, int stride, int groups, int ldx, int ldy, int n) {
-    gtile::gtile_impl<BITS, GQ, RW, TW, WR, WT, FLAGS, ST, UU>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias,
-                                                           resid, rows, k, stride, groups, ldx, ldy, n);
+    gtile::gtile_impl<BITS, GQ, RW, TW, WR, WT, FLAGS, ST, UU, BULK>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y,
+                                                                 bias, resid, rows, k, stride, groups, ldx, ldy, n);
 }
 // Group kinds: 0 any chunk-aligned size, 1 group 128, 2 act-order; fused: 0 none, 1 norm, 2 norm + silu.
 using Fn = const void* (*)(int bits, int gk, int f);
@@ -47,6 +48,12 @@ static const void* prenorm_fn(int bits, int gk, int f) {
     if (bits == 8) return gk == 0 ? PN(8, GTILE_ANY) : gk == 1 ? PN(8, 4) : PN(8, GTILE_ACT);
     return gk == 0 ? PN(4, GTILE_ANY) : gk == 1 ? PN(4, 4) : PN(4, GTILE_ACT);
 #undef PN
+}
+// The same on x' with the bulk ring (gtile_impl's BULK: int8 group 128 only, three slots).
+static const void* prenorm_bulk_fn(int bits, int gk, int f) {
+    if (bits != 8 || gk != 1) return nullptr;
+    return f == 2 ? (const void*)gt_var<8, 4, 8, 16, 8, 1, TILE_SILU, 3, 1, 0, true>
+                  : (const void*)gt_var<8, 4, 8, 16, 8, 1, 0, 3, 1, 0, true>;
 }
 __global__ void __launch_bounds__(256) gt_norm_rows(const float* x, const int* xrows, int ldx, const float* nw,
                                                     float eps, float* xn, int ldn, int k) {
@@ -69,7 +76,7 @@ static const void* g_mv[2][2][2][3] = {  // [bits 8/4][act][tokens per block 4/1
 
 // rb == 0: gptq_matvec.cu's token groups (4 tokens per block where 4 input rows fit in shared memory, else 1);
 // stages 0: the shipped shape's (2)
-struct Kind { const char* name; int rb, tb, threads, stages; Fn fn; bool prenorm = false; };
+struct Kind { const char* name; int rb, tb, threads, stages; Fn fn; bool prenorm = false, bulk = false; };
 static const Kind g_kinds[] = {
     {"matvec t4 (old)", 0, 4, 256, 0, nullptr},
     {"tile 64x16", 64, 16, 256, 0, shipped_fn},
@@ -79,6 +86,7 @@ static const Kind g_kinds[] = {
     {"tile 32x16 s2", 32, 16, 128, 2, var_fn<8, 16, 4, 1, 2, 2>},
     {"tile 32x16 8w", 32, 16, 256, 2, var_fn<8, 8, 4, 2, 2, 2>},  // 8 x 8 per warp: two blocks per multiprocessor
     {"tile 64x16 prenorm", 64, 16, 256, 0, prenorm_fn, true},
+    {"bulk 64x16 prenorm", 64, 16, 256, 3, prenorm_bulk_fn, true, true},
 };
 constexpr int NKINDS = sizeof(g_kinds) / sizeof(g_kinds[0]);
 static int g_smem;  // dynamic shared memory a block may take
@@ -88,7 +96,7 @@ struct Quant { const char* name; int bits, gk, gsz; };
 static int gq_of(int gk) { return gk == 0 ? GTILE_ANY : gk == 1 ? 4 : GTILE_ACT; }
 static int stages_of(const Kind& K, const Quant&) { return K.stages ? K.stages : 2; }
 static int smem_of(const Kind& K, const Quant& q, const Lin& w) {
-    return gtile::gtile_smem(q.bits, gq_of(q.gk), K.rb, K.tb, stages_of(K, q), w.groups);
+    return gtile::gtile_smem(q.bits, gq_of(q.gk), K.rb, K.tb, stages_of(K, q), w.groups, K.bulk);
 }
 
 // One projection of n tokens with kind ki: y = W x (+ bias) (+ resid), fused per flags (1: norm, 3: norm + silu).
