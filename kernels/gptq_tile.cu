@@ -62,8 +62,7 @@ __device__ __forceinline__ const int* part_gidx(const int* gidx, const int* rowP
 }
 
 // UNROLL: how many of a stage's 8-byte units the compiler unrolls (0: all; 1 keeps int8's loop body half as long).
-// BULK (int8, group 128, input normed first; measured by bench/device/kernels/gptq_tiles.cu, not launched by the
-// engine yet): each stage's packed rows, input rows and the rows' table entries brought by the copy engine
+// BULK (int8, group 128, input read as given; gptq_tile_int8_g128_bulk*, below, not yet measured): each stage's packed rows, input rows and the rows' table entries brought by the copy engine
 // (cp.async.bulk, one copy per row) into a ring of STAGES slots counted on mbarriers, as tile_bulk.cuh does for
 // dense rows, instead of by the block's threads with a block barrier per stage; the same fmas in the same order.
 template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int STAGES, int UNROLL = 0, bool BULK = false>
@@ -347,3 +346,18 @@ GPTQ_TILE_FUSED(gptq_tile_int8_act, 8, GTILE_ACT, 2)
 GPTQ_TILE_FUSED(gptq_tile_int4, 4, GTILE_ANY, 2)
 GPTQ_TILE_FUSED(gptq_tile_int4_g128, 4, 4, 2)
 GPTQ_TILE_FUSED(gptq_tile_int4_act, 4, GTILE_ACT, 2)
+
+// gptq_tile_int8_g128_bulk[_silu]_64x16: the same tiles over int8 group-128 rows on an input read as given (x' normed
+// first, or an unnormed input of 16-byte aligned rows), each stage brought by the copy engine into a ring of 3 slots
+// (gtile_impl's BULK); gtile::gtile_smem(8, 4, 64, 16, 3, groups, true) bytes of dynamic shared memory. Taken only
+// with -Dinvariant.cuda.gptq-tile-bulk=true until measured on a GPU.
+#define GPTQ_TILE_BULK(name, FLAGS)                                                                                   \
+    INV_EXTERN void __launch_bounds__(256, 1)                                                                        \
+        name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
+             const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, \
+             int k, int stride, int groups, int ldx, int ldy, int n) {                                               \
+        gtile::gtile_impl<8, 4, 8, 16, 8, 1, FLAGS, 3, 0, true>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y,    \
+                                                               bias, resid, rows, k, stride, groups, ldx, ldy, n);    \
+    }
+GPTQ_TILE_BULK(gptq_tile_int8_g128_bulk_64x16, 0)
+GPTQ_TILE_BULK(gptq_tile_int8_g128_bulk_silu_64x16, TILE_SILU)

@@ -56,6 +56,14 @@ final class GptqKernels {
     private static final int SILU_STAGED = 3;
     private final ProjectionKernels projections;
     /**
+     * true: int8 group-128 tiles on an input read as given (x' normed first, or unnormed rows of a multiple of 4
+     * floats) stage each stage by the copy engine (kernels/gptq_tile.cu's gptq_tile_int8_g128_bulk*); the same values.
+     * Off by default until measured on a GPU.
+     */
+    static final String GPTQ_TILE_BULK = "invariant.cuda.gptq-tile-bulk";
+    /** [plain, silu]: the bulk ring's kernels (null: not asked for, or no room for the ring). */
+    private final CUfunction[] gptqTileBulk = new CUfunction[2];
+    /**
      * false: GPTQ steps of many tokens take gptq_matvec.cu's token groups (to compare; the values are the same). On,
      * from {@link #GPTQ_TILE_MIN_TOKENS} tokens wherever the tiles' blocks fill half the multiprocessors, as for dense rows.
      */
@@ -90,6 +98,13 @@ final class GptqKernels {
                 for (int f = 0; f < 3; f++) {
                     gptqStream[b][g][f] = streamFn(GptqStream.name(b == 0 ? 8 : 4, g, fused[f]));
                     if (b == 0 && g < 2) gptqStreamWide[g][f] = streamFn(GptqStream.name(8, g, GptqStream.INT8_WIDE, fused[f]));
+                }
+            }
+            if (b == 0 && Boolean.getBoolean(GPTQ_TILE_BULK) && GptqTile.bulkSmem() <= matvecSmem) {
+                for (int f = 0; f < 2; f++) {
+                    CUfunction bf = k.fn("gptq_tile", "gptq_tile_int8_g128_bulk" + (f == 1 ? "_silu" : "") + "_64x16");
+                    cuFuncSetAttribute(bf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
+                    gptqTileBulk[f] = bf;
                 }
             }
             if (GptqDirect.loads(gptqVariant, b == 0 ? 8 : 4)) {
@@ -150,6 +165,14 @@ final class GptqKernels {
             // no normalising pass and block barrier per stage (the same values; 1.2-1.3x per Qwen1.5-14B layer).
             CUdeviceptr staged = normed ? projections.normFirst(norm, eps, x, xrows, ldx, n, k) : null;
             int variant = staged == null ? fused.ordinal() : fused == Fused.NORM_SILU ? SILU_STAGED : 0;
+            boolean asGiven = staged != null || (!normed && ldx % 4 == 0);  // the copy engine's 16-byte rule
+            if (asGiven && w.bits() == 8 && kind == 1 && gptqTileBulk[0] != null) {
+                kernels.launch(gptqTileBulk[fused == Fused.NORM_SILU ? 1 : 0], Math.toIntExact(tiles), 1,
+                        GptqTile.THREADS, GptqTile.bulkSmem(), w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(),
+                        staged == null ? x : staged, staged == null ? xrows : null, null, eps, y, bias, resid,
+                        w.rows(), k, w.stride(), w.groups(), staged == null ? ldx : projections.stagedCols(), ldy, n);
+                return;
+            }
             kernels.launch(gptqTile[w.bits() == 8 ? 0 : 1][kind][variant], Math.toIntExact(tiles), 1,
                     GptqTile.THREADS, (int) tileSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(),
                     staged == null ? x : staged, staged == null ? xrows : null, staged == null ? norm : null, eps, y,

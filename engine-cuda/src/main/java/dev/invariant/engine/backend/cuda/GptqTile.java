@@ -35,6 +35,14 @@ final class GptqTile {
         return STAGES * stage + (groupKind == 2 ? (long) ROWS * groups * 8 : 0);
     }
 
+    /**
+     * Dynamic shared memory of the int8 group-128 bulk ring (gtile_smem's bulk form): 3 slots of the packed rows, input
+     * rows and 6 table entries per row, then 2 x 3 mbarriers.
+     */
+    static int bulkSmem() {
+        return 3 * (ROWS * 512 + TOKENS * STAGE_INDICES * 4 + ROWS * 6 * 8) + 2 * 3 * 8;
+    }
+
     /** Blocks of a launch: a 1-D grid of row tiles x token tiles. */
     static long blocks(int rows, int n) {
         return (long) ((rows + ROWS - 1) / ROWS) * ((n + TOKENS - 1) / TOKENS);

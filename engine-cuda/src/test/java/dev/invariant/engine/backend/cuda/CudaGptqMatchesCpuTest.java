@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import dev.invariant.engine.backend.cpu.LoadedModel;
 import dev.invariant.engine.model.gptq.GptqConfig;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -77,6 +78,22 @@ class CudaGptqMatchesCpuTest {
             CudaMatchesCpuTest.compare(GptqModels.name(q) + " tile-staging cp", GptqModels.wide(q));
         } finally {
             System.clearProperty(ProjectionKernels.TILE_STAGING);
+        }
+    }
+
+    /**
+     * Many-token int8 group-128 steps on the tiles whose stages the copy engine brings (-Dinvariant.cuda.gptq-tile-bulk,
+     * off by default): x' normed first for qkv and gate/up, the attention output and silu(gate) * up as given for o
+     * and down, the FFN's 2,816 inputs leaving a rest after the ring's whole stages.
+     */
+    @Test
+    void gptqTileBulk() {
+        System.setProperty(GptqKernels.GPTQ_TILE_BULK, "true");
+        try {
+            GptqConfig q = GptqModels.SETTINGS.get(0);  // int8 group 128
+            CudaMatchesCpuTest.compare(GptqModels.name(q) + " gptq-tile-bulk", GptqModels.wide(q));
+        } finally {
+            System.clearProperty(GptqKernels.GPTQ_TILE_BULK);
         }
     }
 

@@ -33,6 +33,32 @@ class GptqTileTest {
         }
     }
 
+    /**
+     * The int8 group-128 bulk ring copies each row's 4 entries of a stage from the 16-byte boundary at or before them
+     * (6 entries when the row's table starts 8 bytes into a boundary): what a stage reads is inside its copy, and the
+     * last row's copy ends at most 16 bytes past the table (DeviceWeights keeps 16 bytes readable there). Its slots
+     * fit the H200.
+     */
+    @Test
+    void bulkRingCopiesHoldEveryStagesEntries() {
+        for (int k : new int[] {512, 1024, 2816, 5120, 13696}) {
+            int groups = (k + 127) / 128;
+            for (int rows : new int[] {1, 2, 3, 64, 65}) {
+                for (int row = 0; row < rows; row++) {
+                    long start = (long) row * groups;
+                    int odd = (int) (start & 1);
+                    for (int s = 0; s < k / 512; s++) {
+                        long from = start + 4L * s - odd, to = from + (odd == 1 ? 6 : 4);  // entries [from, to)
+                        assertTrue(from >= 0 && from % 2 == 0, "16-byte aligned copy");
+                        assertTrue(from <= start + 4L * s && start + 4L * s + 4 <= to, "k " + k + " row " + row);
+                        assertTrue(to <= (long) rows * groups + 2, "k " + k + " rows " + rows + ": past the slack");
+                    }
+                }
+            }
+        }
+        assertTrue(GptqTile.bulkSmem() <= 232448 - 1024, GptqTile.bulkSmem() + " bytes");
+    }
+
     @Test
     void qwen15FourteenBFitsTheH200() {
         int h200 = 232448 - 1024;  // opt-in shared memory per block, less the kernels' static arrays (Kernels)
