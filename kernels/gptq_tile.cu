@@ -62,9 +62,10 @@ __device__ __forceinline__ const int* part_gidx(const int* gidx, const int* rowP
 }
 
 // UNROLL: how many of a stage's 8-byte units the compiler unrolls (0: all; 1 keeps int8's loop body half as long).
-// BULK (int8, group 128, input read as given; gptq_tile_int8_g128_bulk*, below, not yet measured): each stage's packed rows, input rows and the rows' table entries brought by the copy engine
-// (cp.async.bulk, one copy per row) into a ring of STAGES slots counted on mbarriers, as tile_bulk.cuh does for
-// dense rows, instead of by the block's threads with a block barrier per stage; the same fmas in the same order.
+// BULK (int8, group 128, input read as given; gptq_tile_int8_g128_bulk*, below, not yet measured): each stage's
+// packed rows, input rows and the rows' table entries brought by the copy engine (cp.async.bulk, one copy per row)
+// into a ring of STAGES slots counted on mbarriers, as tile_bulk.cuh does for dense rows, instead of by the block's
+// threads with a block barrier per stage; the same fmas in the same order.
 template <int BITS, int GQ, int RW, int TW, int WR, int WT, int FLAGS, int STAGES, int UNROLL = 0, bool BULK = false>
 __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2* tab, const int* gidx,
                                            const int* rowPart, int gsz, const float* x, const int* xrows,
@@ -79,7 +80,7 @@ __device__ __forceinline__ void gtile_impl(const unsigned char* Wq, const float2
     static_assert(D % 64 == 0, "each lane ends with an even number of a warp's dots");
     static_assert(GQ <= 0 || 16 % GQ == 0, "a fixed group size divides a stage");
     static_assert(!BULK || (BITS == 8 && GQ == 4 && !(FLAGS & TILE_NORM) && STAGES >= 3),
-                  "the bulk ring: int8 group 128 on an input normed first, three slots at least");
+                  "the bulk ring: int8 group 128 on an input read as given (no fused norm), three slots at least");
     extern __shared__ float4 gsm4[];
     uint2* ws = reinterpret_cast<uint2*>(gsm4);                       // [stage][RB][unit][32 lanes]
     float* xs = reinterpret_cast<float*>(ws + STAGES * RB * UPL * 32);  // [stage][TB][KS]

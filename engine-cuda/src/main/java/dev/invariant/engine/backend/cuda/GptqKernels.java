@@ -76,6 +76,7 @@ final class GptqKernels {
         this.ctx = ctx;
         this.projections = projections;
         String[] fused = {"", "_norm", "_norm_silu"};
+        String[] tileFused = {"", "_norm", "_norm_silu", "_silu"};  // gptqTile's, SILU_STAGED last
         int matvecSmem = k.matvecSmem;
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
@@ -89,7 +90,6 @@ final class GptqKernels {
                 }
             }
             for (int g = 0; g < 3; g++) {
-                String[] tileFused = {"", "_norm", "_norm_silu", "_silu"};
                 for (int f = 0; f < tileFused.length; f++) {
                     CUfunction tf = k.fn("gptq_tile", GptqTile.name(b == 0 ? 8 : 4, g, tileFused[f]));
                     cuFuncSetAttribute(tf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
@@ -164,20 +164,19 @@ final class GptqKernels {
             // A fused norm staged first where the dense tiles' staging takes it: the tiles then read x' as given, with
             // no normalising pass and block barrier per stage (the same values; 1.2-1.3x per Qwen1.5-14B layer).
             CUdeviceptr staged = normed ? projections.normFirst(norm, eps, x, xrows, ldx, n, k) : null;
-            int variant = staged == null ? fused.ordinal() : fused == Fused.NORM_SILU ? SILU_STAGED : 0;
-            boolean asGiven = staged != null || (!normed && ldx % 4 == 0);  // the copy engine's 16-byte rule
-            if (asGiven && w.bits() == 8 && kind == 1 && gptqTileBulk[0] != null) {
-                kernels.launch(gptqTileBulk[fused == Fused.NORM_SILU ? 1 : 0], Math.toIntExact(tiles), 1,
-                        GptqTile.THREADS, GptqTile.bulkSmem(), w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(),
-                        staged == null ? x : staged, staged == null ? xrows : null, null, eps, y, bias, resid,
-                        w.rows(), k, w.stride(), w.groups(), staged == null ? ldx : projections.stagedCols(), ldy, n);
-                return;
-            }
-            kernels.launch(gptqTile[w.bits() == 8 ? 0 : 1][kind][variant], Math.toIntExact(tiles), 1,
-                    GptqTile.THREADS, (int) tileSmem, w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(),
-                    staged == null ? x : staged, staged == null ? xrows : null, staged == null ? norm : null, eps, y,
-                    bias, resid, w.rows(), k, w.stride(), w.groups(), staged == null ? ldx : projections.stagedCols(),
-                    ldy, n);
+            CUdeviceptr in = staged == null ? x : staged;
+            CUdeviceptr inRows = staged == null ? xrows : null;
+            CUdeviceptr nw = staged == null ? norm : null;
+            int ld = staged == null ? ldx : projections.stagedCols();
+            boolean silu = fused == Fused.NORM_SILU;
+            // the bulk ring: no fused norm left, rows under the copy engine's 16-byte rule
+            boolean bulk = (staged != null || !normed) && ld % 4 == 0 && w.bits() == 8 && kind == 1
+                    && gptqTileBulk[0] != null;
+            CUfunction f = bulk ? gptqTileBulk[silu ? 1 : 0]
+                    : gptqTile[w.bits() == 8 ? 0 : 1][kind][staged == null ? fused.ordinal() : silu ? SILU_STAGED : 0];
+            kernels.launch(f, Math.toIntExact(tiles), 1, GptqTile.THREADS, bulk ? GptqTile.bulkSmem() : (int) tileSmem,
+                    w.q(), w.tab(), w.gidx(), w.rowPart(), w.gsz(), in, inRows, nw, eps, y, bias, resid, w.rows(), k,
+                    w.stride(), w.groups(), ld, ldy, n);
             return;
         }
         int t = kernels.tokenGroup(k, n);

@@ -72,13 +72,7 @@ class CudaGptqMatchesCpuTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 2})  // settings: int8 group 128, int4 act-order group 32, int4 group 128
     void gptqTilesNormInside(int setting) {
-        System.setProperty(ProjectionKernels.TILE_STAGING, "cp");
-        try {
-            GptqConfig q = GptqModels.SETTINGS.get(setting);
-            CudaMatchesCpuTest.compare(GptqModels.name(q) + " tile-staging cp", GptqModels.wide(q));
-        } finally {
-            System.clearProperty(ProjectionKernels.TILE_STAGING);
-        }
+        compareWith(ProjectionKernels.TILE_STAGING, "cp", GptqModels.SETTINGS.get(setting));
     }
 
     /**
@@ -88,13 +82,7 @@ class CudaGptqMatchesCpuTest {
      */
     @Test
     void gptqTileBulk() {
-        System.setProperty(GptqKernels.GPTQ_TILE_BULK, "true");
-        try {
-            GptqConfig q = GptqModels.SETTINGS.get(0);  // int8 group 128
-            CudaMatchesCpuTest.compare(GptqModels.name(q) + " gptq-tile-bulk", GptqModels.wide(q));
-        } finally {
-            System.clearProperty(GptqKernels.GPTQ_TILE_BULK);
-        }
+        compareWith(GptqKernels.GPTQ_TILE_BULK, "true", GptqModels.SETTINGS.get(0));  // int8 group 128
     }
 
     /**
@@ -113,6 +101,16 @@ class CudaGptqMatchesCpuTest {
             CudaMatchesCpuTest.compare(GptqModels.name(q) + " gptq-variant " + variant, GptqModels.wide(q));
         } finally {
             System.clearProperty(GptqKernels.GPTQ_VARIANT);
+        }
+    }
+
+    /** The wide model of setting q compared with the CPU under -Dproperty=value. */
+    private static void compareWith(String property, String value, GptqConfig q) {
+        System.setProperty(property, value);
+        try {
+            CudaMatchesCpuTest.compare(GptqModels.name(q) + " " + property + "=" + value, GptqModels.wide(q));
+        } finally {
+            System.clearProperty(property);
         }
     }
 
