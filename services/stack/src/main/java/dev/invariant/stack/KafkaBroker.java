@@ -16,6 +16,7 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -51,6 +52,7 @@ final class KafkaBroker implements AutoCloseable {
         if (sasl != null) addSaslListener(props, sasl, saslPort);
         var config = KafkaConfig.fromProps(props, false);
         formatIfNew(dataDir);
+        sayWhyOnFatalExit();
         var server = new KafkaRaftServer(config, Time.SYSTEM);
         var broker = new KafkaBroker(server, bootstrap, sasl == null ? null : "127.0.0.1:" + saslPort);
         try {
@@ -105,8 +107,34 @@ final class KafkaBroker implements AutoCloseable {
                 // Fewer internal partitions: the first consumer group and producer id come up in a fraction of the time.
                 Map.entry("offsets.topic.num.partitions", "4"),
                 Map.entry("transaction.state.log.num.partitions", "4"),
-                Map.entry("group.initial.rebalance.delay.ms", "0")));
+                Map.entry("group.initial.rebalance.delay.ms", "0"),
+                // The log cleaner's key map is one heap buffer, 128 MB by default: a quarter of a test JVM's heap for
+                // a few compacted internal topics. 4 MB holds ~170,000 keys per cleaning pass.
+                Map.entry("log.cleaner.dedupe.buffer.size", String.valueOf(4 << 20))));
         return p;
+    }
+
+    /**
+     * Kafka ends the process on a fault it deems fatal (an error in its metadata or raft threads, every log dir
+     * offline) by {@code Exit.halt(1)}, logging the cause through slf4j only. An application embedding the broker
+     * may have no slf4j provider; then the JVM vanished without a word. This says on stderr which thread ended it.
+     */
+    private static void sayWhyOnFatalExit() {
+        Exit.setHaltProcedure((status, message) -> {
+            System.err.println(fatalExitMessage("halted", status, message));
+            Runtime.getRuntime().halt(status);
+        });
+        Exit.setExitProcedure((status, message) -> {
+            System.err.println(fatalExitMessage("exited", status, message));
+            System.exit(status);
+        });
+    }
+
+    static String fatalExitMessage(String how, int status, String message) {
+        return "invariant-stack: the embedded Kafka broker " + how + " this JVM with status " + status + " from thread '"
+                + Thread.currentThread().getName() + "'" + (message == null ? "" : ": " + message)
+                + ". The cause is in the broker's slf4j log (kafka.log in the work dir under `invariant stack`); an"
+                + " OutOfMemoryError there means the JVM needs a larger -Xmx.";
     }
 
     private static void formatIfNew(Path dataDir) {

@@ -77,7 +77,18 @@ class EmbeddedStackTest {
                     org.apache.kafka.common.config.ConfigResource.Type.TOPIC, COMPACTED);
             assertEquals("compact", admin.describeConfigs(List.of(resource)).all().get().get(resource)
                     .get("cleanup.policy").value(), "a topic's configs are applied when it is created");
+            var broker = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.BROKER, "1");
+            assertEquals(String.valueOf(4 << 20), admin.describeConfigs(List.of(broker)).all().get().get(broker)
+                    .get("log.cleaner.dedupe.buffer.size").value(), "the cleaner's key map is not 128 MB of heap");
         }
+    }
+
+    @Test
+    @Order(2)
+    void aFatalBrokerExitNamesItsThread() {
+        String message = KafkaBroker.fatalExitMessage("halted", 1, null);
+        assertTrue(message.contains("status 1 from thread '" + Thread.currentThread().getName() + "'"), message);
     }
 
     @Test
