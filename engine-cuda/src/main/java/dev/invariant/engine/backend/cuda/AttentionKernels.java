@@ -22,6 +22,15 @@ final class AttentionKernels {
     /** false: every step takes attention.cu (tests use it to run that kernel's paths on decode steps too). */
     static final String DECODE_ATTENTION = "invariant.cuda.decode-attention";
     private static final int DECODE_GROUPS = 16;  // at most 16 blocks per (token, head): 64 warps over its splits
+    /**
+     * limit (default): attention.cu's shared memory sized for the longest context served ({@link #maxSplits}); step:
+     * for the step's longest context, rounded up to a power of two splits (at least {@link #MIN_STEP_SPLITS}), so
+     * that short contexts keep more blocks per multiprocessor. The same values either way: the layout holds what
+     * the step's tokens use, and the one- or two-pass choice is the same (a token takes two passes only where its
+     * splits exceed the capacity's slots).
+     */
+    static final String SMEM = "invariant.cuda.attention-smem";
+    static final int MIN_STEP_SPLITS = 8;
     /** false: attention_merge runs as a kernel of its own after attention_splits (for comparison; the same bits). */
     static final String MERGE_IN_SPLITS = "invariant.cuda.merge-in-splits";
 
@@ -29,10 +38,11 @@ final class AttentionKernels {
     private final CUfunction attention;
     private final CUfunction attentionSplits;
     private final CUfunction attentionMerge;
-    private final int attentionSmem;
+    private final int headDim;
     /** Splits of 64 positions in the longest context: the records per (token, head) in decode scratch. */
     final int maxSplits;
     private final int attentionSlots;
+    private final boolean perStep;
     private final int decodeWarps;
     private final int decodeSmem;
     private final boolean mergeInSplits = Boolean.parseBoolean(System.getProperty(MERGE_IN_SPLITS, "true"));
@@ -43,6 +53,12 @@ final class AttentionKernels {
      */
     AttentionKernels(Kernels k, CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.kernels = k;
+        this.headDim = headDim;
+        perStep = switch (System.getProperty(SMEM, "limit")) {
+            case "limit" -> false;
+            case "step" -> true;
+            case String other -> throw new IllegalArgumentException("-D" + SMEM + "=" + other + ": use limit or step");
+        };
         attention = k.dependentFn("attention", "attention" + Kernels.kvSuffix(kv));
         attentionSplits = k.dependentFn("attention_decode", "attention_splits" + Kernels.kvSuffix(kv));
         attentionMerge = k.dependentFn("attention_decode", "attention_merge");
@@ -59,8 +75,8 @@ final class AttentionKernels {
                     + " does not fit the GPU's " + ctx.maxSharedPerBlock + " bytes of shared memory per block; serve a"
                     + " shorter context (max_model_len)");
         }
-        attentionSmem = base + 4 * attentionSlots * headDim;
-        cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, attentionSmem);
+        cuFuncSetAttribute(attention, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                smem(maxSplits));
         // attention_decode: per warp a split's key and value rows, its e_j and row offsets; as many warps (≤ 4) as fit
         int keyStride = (headDim & 3) == 0 ? headDim + 4 : headDim + 1;  // the kernel's key_stride
         int perWarp = 4 * (SPLIT * headDim + SPLIT * keyStride + 2 * SPLIT);
@@ -97,9 +113,26 @@ final class AttentionKernels {
             }
             return;
         }
-        kernels.launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, attentionSmem, qkv, out, in.positions(),
+        int splits = in.attentionSplits();
+        kernels.launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, smem(splits), qkv, out, in.positions(),
                 in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale,
-                maxSplits, attentionSlots);
+                splits, Math.min(attentionSlots, splits));
+    }
+
+    /**
+     * The splits attention.cu's shared memory holds for a step whose longest context ends at {@code maxEnd}: every
+     * split of the longest context served, or (step) the step's own rounded up to a power of two, which keys its
+     * CUDA graph too.
+     */
+    int splitsFor(int maxEnd) {
+        if (!perStep) return maxSplits;
+        int needed = Math.max(MIN_STEP_SPLITS, (maxEnd + SPLIT - 1) / SPLIT);
+        return Math.min(maxSplits, Integer.highestOneBit(needed - 1) << 1);
+    }
+
+    /** attention.cu's shared memory for a layout of {@code splits}: q, e and row offsets, m_s and l_s, the slots. */
+    private int smem(int splits) {
+        return 4 * (headDim + 2 * ATTENTION_WARPS * SPLIT + 2 * splits) + 4 * Math.min(attentionSlots, splits) * headDim;
     }
 
     /** Whether a step of n tokens takes attention_decode.cu: its splits into scratch, then a merge. */

@@ -167,7 +167,7 @@ public final class CudaBackend implements Backend {
         }
         long t0 = System.nanoTime();
         if (timeline != null) timeline.stepStart();
-        inputs.write(b, chunks, config.blockSize());
+        inputs.write(b, chunks, config.blockSize(), kernels.attention.splitsFor(b.maxEnd()));
         if (fedFrom != null) kernels.greedyTokens(fedFrom, inputs.tokens(), n);
         if (timeline != null) timeline.kernelsStart();
         long t1 = System.nanoTime();
@@ -282,7 +282,7 @@ public final class CudaBackend implements Backend {
         return results.waitNanos();
     }
 
-    /** Decode batch sizes captured as CUDA graphs so far. */
+    /** Decode step graphs captured so far: one per batch size (and attention layout, StepInputs#attentionSplits). */
     public int graphsCaptured() {
         return graphs.captured();
     }

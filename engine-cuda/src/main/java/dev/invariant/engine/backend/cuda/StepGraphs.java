@@ -9,7 +9,7 @@ import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUstreamCaptureMode;
 
 /**
- * Decode steps captured as CUDA graphs, one per batch size, captured on first use and replayed after: a step of a
+ * Decode steps captured as CUDA graphs, one per batch size (and per attention layout, {@link StepInputs#attentionSplits}), captured on first use and replayed after: a step of a
  * 24-layer model is over 200 kernels, and launching each from Java costs more than most of them run. A graph
  * replays the very kernels with the very arguments of the eager path, so it changes no value; the step's inputs
  * reach it through {@link StepInputs}' fixed buffers.
@@ -19,7 +19,8 @@ final class StepGraphs implements AutoCloseable {
     private final CudaForward forward;
     private final StepInputs inputs;
     private final int maxBatch;
-    private final Map<Integer, CUgraphExec> graphs = new HashMap<>();
+    /** By batch size and attention.cu's layout: a graph keeps the shared memory size it was captured with. */
+    private final Map<Long, CUgraphExec> graphs = new HashMap<>();
 
     StepGraphs(CudaContext ctx, CudaForward forward, StepInputs inputs, int maxBatch) {
         this.ctx = ctx;
@@ -35,7 +36,8 @@ final class StepGraphs implements AutoCloseable {
 
     /** Enqueues the decode step of n sequences (inputs staged) by replaying its graph. */
     void launch(int n) {
-        CUgraphExec exec = graphs.computeIfAbsent(n, b -> capture(b, b));
+        long key = (long) n << 32 | inputs.attentionSplits();
+        CUgraphExec exec = graphs.computeIfAbsent(key, b -> capture(n, n));
         cuGraphLaunch(exec, ctx.stream);
     }
 

@@ -25,6 +25,7 @@ final class StepInputs {
     private final CudaContext.Pinned[] hosts = new CudaContext.Pinned[2];
     private CudaContext.Pinned host;
     private final CUdeviceptr device;
+    private int attentionSplits;
 
     StepInputs(CudaContext ctx, int maxTokens, int maxSeqs, int maxTable) {
         this.ctx = ctx;
@@ -60,18 +61,24 @@ final class StepInputs {
         return at(4L * maxTokens + maxSeqs);
     }
 
+    /** The splits attention.cu's shared memory holds in this step (AttentionKernels.splitsFor). */
+    int attentionSplits() {
+        return attentionSplits;
+    }
+
     private CUdeviceptr at(long intOffset) {
         return device.withByteOffset(4 * intOffset);
     }
 
-    /** Stages a validated step and queues its copy to the device. */
-    void write(StepBatch b, List<SeqChunk> chunks, int blockSize) {
+    /** Stages a validated step and queues its copy to the device; attention.cu's layout holds attentionSplits. */
+    void write(StepBatch b, List<SeqChunk> chunks, int blockSize, int attentionSplits) {
         int n = b.size();
         int m = b.logitTokens().length;
         if (n > maxTokens || chunks.size() > maxSeqs) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a step of " + n + " tokens in " + chunks.size()
                     + " sequences exceeds the CUDA backend's " + maxTokens + " tokens / " + maxSeqs + " sequences");
         }
+        this.attentionSplits = attentionSplits;
         host = hosts[host == hosts[0] ? 1 : 0];
         IntBuffer ints = host.buffer().asIntBuffer();
         ints.put(0, b.tokens(), 0, n);

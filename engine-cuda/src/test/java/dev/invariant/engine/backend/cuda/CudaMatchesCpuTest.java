@@ -122,6 +122,22 @@ class CudaMatchesCpuTest {
         twoPass(KvCacheDtype.FP32, decodeKernel);
     }
 
+    /**
+     * attention.cu's shared memory sized per step (-Dinvariant.cuda.attention-smem=step): 514 positions, so the
+     * decode steps (through attention.cu, in graphs) cross from a layout of 8 splits to one of 16; with one-pass room
+     * for 4 splits (the two-pass path) and for all.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"4", "64"})
+    void attentionSmemPerStep(String slots) {
+        System.setProperty(AttentionKernels.SMEM, "step");
+        try {
+            longContext(KvCacheDtype.FP32, false, slots, 510);
+        } finally {
+            System.clearProperty(AttentionKernels.SMEM);
+        }
+    }
+
     /** Each narrow KV dtype on tiny shapes: head_dim 20 with q/k norm (4-element loads) and head_dim 18 (scalar loads). */
     @ParameterizedTest
     @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
@@ -271,12 +287,16 @@ class CudaMatchesCpuTest {
     }
 
     private static void twoPass(KvCacheDtype kv, boolean decodeKernel) {
-        System.setProperty(AttentionKernels.ATTENTION_SLOTS, "4");
+        longContext(kv, decodeKernel, "4", 500);
+    }
+
+    private static void longContext(KvCacheDtype kv, boolean decodeKernel, String slots, int prompt) {
+        System.setProperty(AttentionKernels.ATTENTION_SLOTS, slots);
         System.setProperty(AttentionKernels.DECODE_ATTENTION, Boolean.toString(decodeKernel));
         try (Arena arena = Arena.ofShared()) {
-            compare("attention, decode kernel " + decodeKernel, SyntheticModel.build(new ModelConfig(
-                    Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,
-                    List.of(1)), arena, 7), 500, kv);
+            compare("attention, decode kernel " + decodeKernel + ", slots " + slots, SyntheticModel.build(
+                    new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true,
+                            false, 0, List.of(1)), arena, 7), prompt, kv);
         } finally {
             System.clearProperty(AttentionKernels.ATTENTION_SLOTS);
             System.clearProperty(AttentionKernels.DECODE_ATTENTION);
