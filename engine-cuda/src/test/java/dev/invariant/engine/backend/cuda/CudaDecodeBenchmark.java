@@ -27,7 +27,11 @@ import jcuda.driver.CUdeviceptr;
  * <pre>
  *   CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32] [--prefill 700,2767] [--eager]
  *                             [--profile portable,fast,naive] [--greedy-on-backend true,false]
+ *                             [--variants PROPERTY=V1,V2]
  * </pre>
+ * {@code --variants} opens a backend per value of the system property (e.g.
+ * {@code invariant.cuda.attention-smem=limit,step}) on the one loaded model, each profile in turn: an A/B in one
+ * run, without generating or reading the weights twice.
  * Decode tok/s = batch × steps ÷ wall time of the steps, each step's greedy tokens chosen as the engine chooses them
  * for greedy requests and fed to the next step as the engine feeds them; with the choice on the GPU, timed with
  * decode steps launched ahead ("gpu, ahead": {@link Lookahead}, the default) and without ("gpu"): {@code --greedy-on-backend true} (default) takes each row's greedy choice from the GPU
@@ -45,7 +49,8 @@ public final class CudaDecodeBenchmark {
     public static void main(String[] args) {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.out.println("usage: CudaDecodeBenchmark MODEL [--batches 1,16,64] [--steps 64] [--prompt 32]"
-                    + " [--prefill 700,2767] [--eager] [--profile portable,fast,naive] [--greedy-on-backend true,false]");
+                    + " [--prefill 700,2767] [--eager] [--profile portable,fast,naive] [--greedy-on-backend true,false]"
+                    + " [--variants PROPERTY=V1,V2]");
             return;
         }
         String spec = args[0];
@@ -56,6 +61,8 @@ public final class CudaDecodeBenchmark {
         boolean eager = false;
         List<NumericsProfile> profiles = List.of(NumericsProfile.PORTABLE);
         boolean[] greedyModes = {true};
+        String variantKey = null;
+        List<String> variantValues = Arrays.asList((String) null);
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--batches" -> batches = ints(args[++i]);
@@ -65,6 +72,14 @@ public final class CudaDecodeBenchmark {
                 case "--eager" -> eager = true;
                 case "--profile" -> profiles = Arrays.stream(args[++i].split(",")).map(NumericsProfile::fromWire).toList();
                 case "--greedy-on-backend" -> greedyModes = booleans(args[++i]);
+                case "--variants" -> {
+                    String[] kv = args[++i].split("=", 2);
+                    if (kv.length != 2 || kv[1].isEmpty()) {
+                        throw new IllegalArgumentException("--variants takes PROPERTY=V1,V2; got " + args[i]);
+                    }
+                    variantKey = kv[0];
+                    variantValues = List.of(kv[1].split(","));
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -81,54 +96,60 @@ public final class CudaDecodeBenchmark {
                 .withKvCache(block, kvTokens, false);
         List<String> rows = new ArrayList<>();
         for (NumericsProfile profile : profiles) {
-            EngineConfig config = base.withProfile(profile);
-            String name = spec + " | " + profile.wireName();
-            for (boolean graphs : eager ? new boolean[] {true, false} : new boolean[] {true}) {
-                System.setProperty("invariant.cuda.graphs", Boolean.toString(graphs));
-                try (CudaBackend be = CudaBackend.open(m, config, new ConsoleProgress(System.err))) {
-                    double copy = copyBandwidth(be);
-                    double roofline = copy / weightBytes;
-                    for (int b : graphs ? batches : new int[] {1}) {
-                        String alone = "";
-                        for (boolean onGpu : greedyModes) {
-                            // greedy on the GPU: with decode steps launched ahead (the default) and without
-                            for (boolean ahead : onGpu && graphs ? new boolean[] {true, false} : new boolean[] {false}) {
-                                be.lookahead(ahead);
-                                long[] before = be.lookahead();
-                                Decode d = decode(be, m, b, prompt, steps, perSeq, block, onGpu);
-                                long[] after = be.lookahead();
-                                if (ahead) {
-                                    System.err.println("batch " + b + " launched ahead: " + (after[0] - before[0])
-                                            + " steps read, " + (after[1] - before[1]) + " discarded");
+            for (String variant : variantValues) {
+                EngineConfig config = base.withProfile(profile);
+                String name = spec + " | " + profile.wireName();
+                if (variantKey != null) {
+                    System.setProperty(variantKey, variant);
+                    name += ", " + variantKey.replaceFirst("^invariant\\.cuda\\.", "") + "=" + variant;
+                }
+                for (boolean graphs : eager ? new boolean[] {true, false} : new boolean[] {true}) {
+                    System.setProperty("invariant.cuda.graphs", Boolean.toString(graphs));
+                    try (CudaBackend be = CudaBackend.open(m, config, new ConsoleProgress(System.err))) {
+                        double copy = copyBandwidth(be);
+                        double roofline = copy / weightBytes;
+                        for (int b : graphs ? batches : new int[] {1}) {
+                            String alone = "";
+                            for (boolean onGpu : greedyModes) {
+                                // greedy on the GPU: with decode steps launched ahead (the default) and without
+                                for (boolean ahead : onGpu && graphs ? new boolean[] {true, false} : new boolean[] {false}) {
+                                    be.lookahead(ahead);
+                                    long[] before = be.lookahead();
+                                    Decode d = decode(be, m, b, prompt, steps, perSeq, block, onGpu);
+                                    long[] after = be.lookahead();
+                                    if (ahead) {
+                                        System.err.println("batch " + b + " launched ahead: " + (after[0] - before[0])
+                                                + " steps read, " + (after[1] - before[1]) + " discarded");
+                                    }
+                                    if (graphs && !ahead && alone.isEmpty()) {
+                                        alone = String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps));
+                                        be.startTimeline();
+                                        decode(be, m, b, prompt, steps, perSeq, block, onGpu);
+                                        System.err.println("batch " + b + " step timeline: " + be.stopTimeline());
+                                        be.startProfile();
+                                        decode(be, m, b, prompt, 8, perSeq, block, onGpu);
+                                        System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
+                                                + " tokens per sequence), " + be.stopProfile());
+                                    }
+                                    rows.add(String.format(Locale.ROOT,
+                                            "| %s | decode%s | %d | %s | %s | %.1f | %.1f %% | %s | %.1f | %.1f | %.1f | %.0f GB/s |",
+                                            name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager",
+                                            onGpu ? (ahead ? "gpu, ahead" : "gpu") : "host", d.tps,
+                                            100 * d.tps / (roofline * b), alone, d.stepMicros, d.waitMicros,
+                                            d.stepMicros - d.waitMicros, copy / 1e9));
                                 }
-                                if (graphs && !ahead && alone.isEmpty()) {
-                                    alone = String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps));
-                                    be.startTimeline();
-                                    decode(be, m, b, prompt, steps, perSeq, block, onGpu);
-                                    System.err.println("batch " + b + " step timeline: " + be.stopTimeline());
-                                    be.startProfile();
-                                    decode(be, m, b, prompt, 8, perSeq, block, onGpu);
-                                    System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
-                                            + " tokens per sequence), " + be.stopProfile());
-                                }
-                                rows.add(String.format(Locale.ROOT,
-                                        "| %s | decode%s | %d | %s | %s | %.1f | %.1f %% | %s | %.1f | %.1f | %.1f | %.0f GB/s |",
-                                        name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager",
-                                        onGpu ? (ahead ? "gpu, ahead" : "gpu") : "host", d.tps,
-                                        100 * d.tps / (roofline * b), alone, d.stepMicros, d.waitMicros,
-                                        d.stepMicros - d.waitMicros, copy / 1e9));
                             }
                         }
-                    }
-                    if (graphs) {
-                        for (int p : prefills) {
-                            double tps = prefill(be, m, p);
-                            rows.add(String.format(Locale.ROOT, "| %s | prefill %d tokens | 1 | eager | | %.1f | | | | | | |",
-                                    name, p, tps));
+                        if (graphs) {
+                            for (int p : prefills) {
+                                double tps = prefill(be, m, p);
+                                rows.add(String.format(Locale.ROOT, "| %s | prefill %d tokens | 1 | eager | | %.1f | | | | | | |",
+                                        name, p, tps));
+                            }
                         }
+                        System.err.println(be.describe() + "; weights " + weightBytes + " bytes; roofline "
+                                + String.format(Locale.ROOT, "%.1f", roofline) + " tok/s at batch 1");
                     }
-                    System.err.println(be.describe() + "; weights " + weightBytes + " bytes; roofline "
-                            + String.format(Locale.ROOT, "%.1f", roofline) + " tok/s at batch 1");
                 }
             }
         }
