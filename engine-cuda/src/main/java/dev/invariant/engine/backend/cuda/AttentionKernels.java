@@ -125,7 +125,14 @@ final class AttentionKernels {
      * CUDA graph too.
      */
     int splitsFor(int maxEnd) {
-        if (!perStep) return maxSplits;
+        return perStep ? stepSplits(maxEnd, maxSplits) : maxSplits;
+    }
+
+    /**
+     * The splits of a layout for contexts ending at or before maxEnd: a power of two, at least {@link #MIN_STEP_SPLITS}
+     * and ⌈maxEnd / 64⌉, at most maxSplits (a step never goes past the longest context served).
+     */
+    static int stepSplits(int maxEnd, int maxSplits) {
         int needed = Math.max(MIN_STEP_SPLITS, (maxEnd + SPLIT - 1) / SPLIT);
         return Math.min(maxSplits, Integer.highestOneBit(needed - 1) << 1);
     }
