@@ -19,6 +19,12 @@ final class AttentionKernels {
     static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
     /** Steps of at most this many tokens take attention_decode.cu (splits spread over warps and blocks). */
     static final int DECODE_ATTENTION_TOKENS = 16;
+    /**
+     * The step size up to which decode attention is taken, in place of {@link #DECODE_ATTENTION_TOKENS} (e.g. 64:
+     * batch-64 decode steps then take a block per split, not attention.cu's warp per split); the decode scratch grows
+     * with it. The same values either way.
+     */
+    static final String DECODE_TOKENS = "invariant.cuda.decode-attention-tokens";
     /** false: every step takes attention.cu (tests use it to run that kernel's paths on decode steps too). */
     static final String DECODE_ATTENTION = "invariant.cuda.decode-attention";
     private static final int DECODE_GROUPS = 16;  // at most 16 blocks per (token, head): 64 warps over its splits
@@ -45,6 +51,7 @@ final class AttentionKernels {
     private final boolean perStep;
     private final int decodeWarps;
     private final int decodeSmem;
+    private final int decodeTokens = Integer.getInteger(DECODE_TOKENS, DECODE_ATTENTION_TOKENS);
     private final boolean mergeInSplits = Boolean.parseBoolean(System.getProperty(MERGE_IN_SPLITS, "true"));
 
     /**
@@ -54,6 +61,9 @@ final class AttentionKernels {
     AttentionKernels(Kernels k, CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.kernels = k;
         this.headDim = headDim;
+        if (decodeTokens < 1) {
+            throw new IllegalArgumentException("-D" + DECODE_TOKENS + "=" + decodeTokens + ": give at least 1");
+        }
         perStep = switch (System.getProperty(SMEM, "limit")) {
             case "limit" -> false;
             case "step" -> true;
@@ -94,12 +104,12 @@ final class AttentionKernels {
      * (token, head) for the merge in attention_splits (zero when allocated; the merging block resets its own).
      */
     long decodeScratchBytes(int heads, int headDim) {
-        return 4L * DECODE_ATTENTION_TOKENS * heads * (maxSplits * (headDim + 2L) + 1);
+        return 4L * decodeTokens * heads * (maxSplits * (headDim + 2L) + 1);
     }
 
     /** The merge counters at the end of the scratch of {@link #decodeScratchBytes}. */
     CUdeviceptr mergeCounters(CUdeviceptr scratch, int heads, int headDim) {
-        return scratch.withByteOffset(4L * DECODE_ATTENTION_TOKENS * heads * maxSplits * (headDim + 2L));
+        return scratch.withByteOffset(4L * decodeTokens * heads * maxSplits * (headDim + 2L));
     }
 
     void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
@@ -144,7 +154,7 @@ final class AttentionKernels {
 
     /** Whether a step of n tokens takes attention_decode.cu: its splits into scratch, then a merge. */
     boolean decodeAttention(int n) {
-        return n <= DECODE_ATTENTION_TOKENS && decodeWarps > 0;
+        return n <= decodeTokens && decodeWarps > 0;
     }
 
     /**

@@ -112,32 +112,6 @@ class CudaMatchesCpuTest {
         synthetic(qwen25TwoLayers(), KvCacheDtype.FP32);
     }
 
-    /**
-     * 504 positions (8 attention splits) with one-pass room for 4: attention.cu's two-pass path on every step, then
-     * attention_decode.cu on the steps of few tokens (its splits over many warps), each against the CPU.
-     */
-    @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void twoPassAndDecodeAttention(boolean decodeKernel) {
-        twoPass(KvCacheDtype.FP32, decodeKernel);
-    }
-
-    /**
-     * attention.cu's shared memory sized per step (-Dinvariant.cuda.attention-smem=step): 514 positions, so the
-     * decode steps (through attention.cu, in graphs) cross from a layout of 8 splits to one of 16; with one-pass room
-     * for 4 splits (the two-pass path) and for all.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"4", "64"})
-    void attentionSmemPerStep(String slots) {
-        System.setProperty(AttentionKernels.SMEM, "step");
-        try {
-            longContext(KvCacheDtype.FP32, false, slots, 510);
-        } finally {
-            System.clearProperty(AttentionKernels.SMEM);
-        }
-    }
-
     /** Each narrow KV dtype on tiny shapes: head_dim 20 with q/k norm (4-element loads) and head_dim 18 (scalar loads). */
     @ParameterizedTest
     @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
@@ -174,54 +148,11 @@ class CudaMatchesCpuTest {
         }
     }
 
-    /**
-     * Decode attention a block per split (AttentionBlocks, kernels/attention_blocks.cu) after rope_kv.cu (blocks),
-     * with RoPE and the KV write in the attention kernel (blocks-rope), the same in clusters of 8 blocks (cluster, the
-     * default: up to 8 splits merged in the first block's shared memory), and a warp per split (attention_decode.cu,
-     * splits), KV dtypes: Qwen2-shaped (5 heads over 1 KV
-     * head, head_dim 64), Llama-shaped (head_dim 20), head_dim 18 (scalar rows), Qwen3 (q/k norm: rope_kv stays);
-     * chunks of 7 and 3 give steps of several tokens of one sequence (their rows made in the kernel, blocks-rope), and a
-     * 1,100-token prompt 18 splits, so that blocks take two splits each and the last block merges (cluster: more
-     * splits than a cluster, merged through scratch).
-     */
-    @ParameterizedTest
-    @CsvSource({"blocks, FP32", "blocks, BF16", "blocks, FP8_E5M2", "blocks-rope, FP32", "blocks-rope, BF16",
-            "blocks-rope, FP8_E4M3", "blocks-rope, FP8_E5M2", "cluster, FP32", "cluster, BF16", "cluster, FP8_E4M3",
-            "cluster, FP8_E5M2", "splits, FP32", "splits, FP8_E4M3"})
-    void attentionVariant(String variant, KvCacheDtype kv) {
-        System.setProperty(AttentionBlocks.PROPERTY, variant);
-        try {
-            synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
-                    false, true, false, 0, List.of(1)), kv);
-            synthetic(new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4, 1e-5f,
-                    false, false, false, 0, List.of(1)), kv);
-            synthetic(new ModelConfig(Architecture.QWEN2, 72, 160, 2, 4, 2, 18, 300, 4096, 1e6, 1e-6f,
-                    false, true, false, 0, List.of(1)), kv);
-            synthetic(new ModelConfig(Architecture.QWEN3, 100, 172, 2, 5, 1, 20, 333, 4096, 1e6, 1e-6f,
-                    true, false, true, 0, List.of(1)), kv);
-            try (Arena arena = Arena.ofShared()) {
-                compare("attention " + variant + ", 18 splits", SyntheticModel.build(new ModelConfig(
-                        Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,
-                        List.of(1)), arena, 7), 1100, kv);
-            }
-        } finally {
-            System.clearProperty(AttentionBlocks.PROPERTY);
-        }
-    }
-
     /** Each narrow KV dtype on the Qwen2.5-0.5B layer shape (two layers), companions in the batch included. */
     @ParameterizedTest
     @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
     void kvCacheDtypeQwen25HalfLayers(KvCacheDtype kv) {
         synthetic(qwen25TwoLayers(), kv);
-    }
-
-    /** Each narrow KV dtype through attention.cu's two-pass path on every step, then with attention_decode.cu. */
-    @ParameterizedTest
-    @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
-    void kvCacheDtypeTwoPassAndDecodeAttention(KvCacheDtype kv) {
-        twoPass(kv, false);
-        twoPass(kv, true);
     }
 
     /**
@@ -248,7 +179,7 @@ class CudaMatchesCpuTest {
         }
     }
 
-    private static void manySequences(String name, Model m) {
+    static void manySequences(String name, Model m) {
         int seqs = 40, prompt = 3, decode = 2;
         SplittableRandom rnd = new SplittableRandom(name.hashCode());
         int[][] tokens = new int[seqs][];
@@ -286,28 +217,11 @@ class CudaMatchesCpuTest {
                 q.tieWordEmbeddings(), q.attentionBias(), q.qkNorm(), q.bosTokenId(), q.eosTokenIds());
     }
 
-    private static void twoPass(KvCacheDtype kv, boolean decodeKernel) {
-        longContext(kv, decodeKernel, "4", 500);
-    }
-
-    private static void longContext(KvCacheDtype kv, boolean decodeKernel, String slots, int prompt) {
-        System.setProperty(AttentionKernels.ATTENTION_SLOTS, slots);
-        System.setProperty(AttentionKernels.DECODE_ATTENTION, Boolean.toString(decodeKernel));
-        try (Arena arena = Arena.ofShared()) {
-            compare("attention, decode kernel " + decodeKernel + ", slots " + slots, SyntheticModel.build(
-                    new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true,
-                            false, 0, List.of(1)), arena, 7), prompt, kv);
-        } finally {
-            System.clearProperty(AttentionKernels.ATTENTION_SLOTS);
-            System.clearProperty(AttentionKernels.DECODE_ATTENTION);
-        }
-    }
-
     private static void synthetic(ModelConfig c) {
         synthetic(c, KvCacheDtype.FP32);
     }
 
-    private static void synthetic(ModelConfig c, KvCacheDtype kv) {
+    static void synthetic(ModelConfig c, KvCacheDtype kv) {
         try (Arena arena = Arena.ofShared()) {
             compare(c.architecture() + "-" + c.hiddenSize(), SyntheticModel.build(c, arena, 5), PROMPT, kv);
         }
@@ -317,7 +231,7 @@ class CudaMatchesCpuTest {
         compare(name, m, PROMPT, KvCacheDtype.FP32);
     }
 
-    private static void compare(String name, Model m, int promptLength, KvCacheDtype kv) {
+    static void compare(String name, Model m, int promptLength, KvCacheDtype kv) {
         int vocab = m.config().vocabSize();
         SplittableRandom rnd = new SplittableRandom(name.hashCode());
         int[] prompt = rnd.ints(promptLength, 0, vocab).toArray();
