@@ -17,7 +17,7 @@ final class AttentionKernels {
     private static final int ATTENTION_WARPS = 4;
     /** Caps attention's one-pass capacity (splits); tests set it low to run the two-pass path on short contexts. */
     static final String ATTENTION_SLOTS = "invariant.cuda.attention-slots";
-    /** Steps of at most this many tokens take attention_decode.cu (splits spread over warps and blocks). */
+    /** Steps of at most this many tokens take decode attention (splits spread over warps and blocks), by default. */
     static final int DECODE_ATTENTION_TOKENS = 16;
     /**
      * The step size up to which decode attention is taken, in place of {@link #DECODE_ATTENTION_TOKENS} (e.g. 64:
@@ -51,7 +51,7 @@ final class AttentionKernels {
     private final boolean perStep;
     private final int decodeWarps;
     private final int decodeSmem;
-    private final int decodeTokens = Integer.getInteger(DECODE_TOKENS, DECODE_ATTENTION_TOKENS);
+    private final int decodeTokens = decodeTokens();
     private final boolean mergeInSplits = Boolean.parseBoolean(System.getProperty(MERGE_IN_SPLITS, "true"));
 
     /**
@@ -61,9 +61,6 @@ final class AttentionKernels {
     AttentionKernels(Kernels k, CudaContext ctx, int headDim, int maxPositions, KvCacheDtype kv) {
         this.kernels = k;
         this.headDim = headDim;
-        if (decodeTokens < 1) {
-            throw new IllegalArgumentException("-D" + DECODE_TOKENS + "=" + decodeTokens + ": give at least 1");
-        }
         perStep = switch (System.getProperty(SMEM, "limit")) {
             case "limit" -> false;
             case "step" -> true;
@@ -97,6 +94,19 @@ final class AttentionKernels {
             cuFuncSetAttribute(attentionSplits, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                     decodeSmem);
         }
+    }
+
+    /** The {@link #DECODE_TOKENS} setting: a count of at least 1, else an error naming it. */
+    private static int decodeTokens() {
+        String v = System.getProperty(DECODE_TOKENS);
+        if (v == null) return DECODE_ATTENTION_TOKENS;
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + DECODE_TOKENS + "=" + v + ": give a count of tokens, at least 1");
     }
 
     /**
