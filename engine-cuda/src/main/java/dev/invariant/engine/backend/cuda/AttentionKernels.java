@@ -159,7 +159,8 @@ final class AttentionKernels {
 
     /** attention.cu's shared memory for a layout of {@code splits}: q, e and row offsets, m_s and l_s, the slots. */
     private int smem(int splits) {
-        return 4 * (headDim + 2 * ATTENTION_WARPS * SPLIT + 2 * splits) + 4 * Math.min(attentionSlots, splits) * headDim;
+        int slots = Math.min(attentionSlots, splits);
+        return 4 * (headDim + 2 * ATTENTION_WARPS * SPLIT + 2 * splits) + 4 * slots * headDim;
     }
 
     /** Whether a step of n tokens takes attention_decode.cu: its splits into scratch, then a merge. */

@@ -9,10 +9,10 @@ import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUstreamCaptureMode;
 
 /**
- * Decode steps captured as CUDA graphs, one per batch size (and per attention layout, {@link StepInputs#attentionSplits}), captured on first use and replayed after: a step of a
- * 24-layer model is over 200 kernels, and launching each from Java costs more than most of them run. A graph
- * replays the very kernels with the very arguments of the eager path, so it changes no value; the step's inputs
- * reach it through {@link StepInputs}' fixed buffers.
+ * Decode steps captured as CUDA graphs, one per batch size (and attention layout, {@link StepInputs#attentionSplits}),
+ * captured on first use and replayed after: a step of a 24-layer model is over 200 kernels, and launching each from
+ * Java costs more than most of them run. A graph replays the very kernels with the very arguments of the eager path,
+ * so it changes no value; the step's inputs reach it through {@link StepInputs}' fixed buffers.
  */
 final class StepGraphs implements AutoCloseable {
     private final CudaContext ctx;

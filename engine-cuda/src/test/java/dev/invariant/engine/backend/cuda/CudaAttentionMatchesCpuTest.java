@@ -11,6 +11,7 @@ import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.ModelConfig;
 import java.lang.foreign.Arena;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,12 +49,8 @@ class CudaAttentionMatchesCpuTest {
     @ParameterizedTest
     @ValueSource(strings = {"4", "64"})
     void attentionSmemPerStep(String slots) {
-        System.setProperty(AttentionKernels.SMEM, "step");
-        try {
-            longContext(KvCacheDtype.FP32, false, slots, 510);
-        } finally {
-            System.clearProperty(AttentionKernels.SMEM);
-        }
+        Gpu.withProperties(Map.of(AttentionKernels.SMEM, "step"),
+                () -> longContext(KvCacheDtype.FP32, false, slots, 510));
     }
 
     /**
@@ -63,21 +60,19 @@ class CudaAttentionMatchesCpuTest {
      */
     @Test
     void decodeAttentionForManyTokens() {
-        System.setProperty(AttentionKernels.DECODE_TOKENS, "64");
-        try (LoadedModel stories = LoadedModel.open("stories260K")) {
-            manySequences("stories260K, decode attention up to 64 tokens", stories.model());
+        Gpu.withProperties(Map.of(AttentionKernels.DECODE_TOKENS, "64"), () -> {
+            try (LoadedModel stories = LoadedModel.open("stories260K")) {
+                manySequences("stories260K, decode attention up to 64 tokens", stories.model());
+            }
             longContext(KvCacheDtype.FP32, true, "64", 510);
-        } finally {
-            System.clearProperty(AttentionKernels.DECODE_TOKENS);
-        }
+        });
     }
 
     /**
      * Decode attention a block per split (AttentionBlocks, kernels/attention_blocks.cu) after rope_kv.cu (blocks),
      * with RoPE and the KV write in the attention kernel (blocks-rope), the same in clusters of 8 blocks (cluster, the
      * default: up to 8 splits merged in the first block's shared memory), and a warp per split (attention_decode.cu,
-     * splits), KV dtypes: Qwen2-shaped (5 heads over 1 KV
-     * head, head_dim 64), Llama-shaped (head_dim 20), head_dim 18 (scalar rows), Qwen3 (q/k norm: rope_kv stays);
+     * splits), KV dtypes: Qwen2-shaped (5 heads over 1 KV head, head_dim 64), Llama-shaped (head_dim 20), head_dim 18 (scalar rows), Qwen3 (q/k norm: rope_kv stays);
      * chunks of 7 and 3 give steps of several tokens of one sequence (their rows made in the kernel, blocks-rope), and a
      * 1,100-token prompt 18 splits, so that blocks take two splits each and the last block merges (cluster: more
      * splits than a cluster, merged through scratch).
@@ -87,8 +82,7 @@ class CudaAttentionMatchesCpuTest {
             "blocks-rope, FP8_E4M3", "blocks-rope, FP8_E5M2", "cluster, FP32", "cluster, BF16", "cluster, FP8_E4M3",
             "cluster, FP8_E5M2", "splits, FP32", "splits, FP8_E4M3"})
     void attentionVariant(String variant, KvCacheDtype kv) {
-        System.setProperty(AttentionBlocks.PROPERTY, variant);
-        try {
+        Gpu.withProperties(Map.of(AttentionBlocks.PROPERTY, variant), () -> {
             synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
                     false, true, false, 0, List.of(1)), kv);
             synthetic(new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4, 1e-5f,
@@ -102,9 +96,7 @@ class CudaAttentionMatchesCpuTest {
                         Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,
                         List.of(1)), arena, 7), 1100, kv);
             }
-        } finally {
-            System.clearProperty(AttentionBlocks.PROPERTY);
-        }
+        });
     }
 
     /** Each narrow KV dtype through attention.cu's two-pass path on every step, then with attention_decode.cu. */
@@ -120,15 +112,14 @@ class CudaAttentionMatchesCpuTest {
     }
 
     private static void longContext(KvCacheDtype kv, boolean decodeKernel, String slots, int prompt) {
-        System.setProperty(AttentionKernels.ATTENTION_SLOTS, slots);
-        System.setProperty(AttentionKernels.DECODE_ATTENTION, Boolean.toString(decodeKernel));
-        try (Arena arena = Arena.ofShared()) {
-            compare("attention, decode kernel " + decodeKernel + ", slots " + slots, SyntheticModel.build(
-                    new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true,
-                            false, 0, List.of(1)), arena, 7), prompt, kv);
-        } finally {
-            System.clearProperty(AttentionKernels.ATTENTION_SLOTS);
-            System.clearProperty(AttentionKernels.DECODE_ATTENTION);
-        }
+        var properties = Map.of(AttentionKernels.ATTENTION_SLOTS, slots, AttentionKernels.DECODE_ATTENTION,
+                Boolean.toString(decodeKernel));
+        Gpu.withProperties(properties, () -> {
+            try (Arena arena = Arena.ofShared()) {
+                compare("attention, decode kernel " + decodeKernel + ", slots " + slots, SyntheticModel.build(
+                        new ModelConfig(Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false,
+                                true, false, 0, List.of(1)), arena, 7), prompt, kv);
+            }
+        });
     }
 }

@@ -95,61 +95,64 @@ public final class CudaDecodeBenchmark {
                 .withBatching(maxBatch, Math.max(Math.max(maxPrefill, maxBatch * prompt), maxBatch), 4096)
                 .withKvCache(block, kvTokens, false);
         List<String> rows = new ArrayList<>();
-        for (NumericsProfile profile : profiles) {
-            for (String variant : variantValues) {
-                EngineConfig config = base.withProfile(profile);
-                String name = spec + " | " + profile.wireName();
-                if (variantKey != null) {
-                    System.setProperty(variantKey, variant);
-                    name += ", " + variantKey.replaceFirst("^invariant\\.cuda\\.", "") + "=" + variant;
-                }
-                for (boolean graphs : eager ? new boolean[] {true, false} : new boolean[] {true}) {
-                    System.setProperty("invariant.cuda.graphs", Boolean.toString(graphs));
-                    try (CudaBackend be = CudaBackend.open(m, config, new ConsoleProgress(System.err))) {
-                        double copy = copyBandwidth(be);
-                        double roofline = copy / weightBytes;
-                        for (int b : graphs ? batches : new int[] {1}) {
-                            String alone = "";
-                            for (boolean onGpu : greedyModes) {
-                                // greedy on the GPU: with decode steps launched ahead (the default) and without
-                                for (boolean ahead : onGpu && graphs ? new boolean[] {true, false} : new boolean[] {false}) {
-                                    be.lookahead(ahead);
-                                    long[] before = be.lookahead();
-                                    Decode d = decode(be, m, b, prompt, steps, perSeq, block, onGpu);
-                                    long[] after = be.lookahead();
-                                    if (ahead) {
-                                        System.err.println("batch " + b + " launched ahead: " + (after[0] - before[0])
-                                                + " steps read, " + (after[1] - before[1]) + " discarded");
-                                    }
-                                    if (graphs && !ahead && alone.isEmpty()) {
-                                        alone = String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps));
-                                        be.startTimeline();
-                                        decode(be, m, b, prompt, steps, perSeq, block, onGpu);
-                                        System.err.println("batch " + b + " step timeline: " + be.stopTimeline());
-                                        be.startProfile();
-                                        decode(be, m, b, prompt, 8, perSeq, block, onGpu);
-                                        System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
-                                                + " tokens per sequence), " + be.stopProfile());
-                                    }
-                                    rows.add(String.format(Locale.ROOT,
-                                            "| %s | decode%s | %d | %s | %s | %.1f | %.1f %% | %s | %.1f | %.1f | %.1f | %.0f GB/s |",
-                                            name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager",
-                                            onGpu ? (ahead ? "gpu, ahead" : "gpu") : "host", d.tps,
-                                            100 * d.tps / (roofline * b), alone, d.stepMicros, d.waitMicros,
-                                            d.stepMicros - d.waitMicros, copy / 1e9));
+        // every profile with every value of the property varied: a backend each, on the one loaded model
+        record Run(NumericsProfile profile, String variant) {
+        }
+        List<Run> runs = new ArrayList<>();
+        for (NumericsProfile p : profiles) for (String v : variantValues) runs.add(new Run(p, v));
+        for (Run run : runs) {
+            EngineConfig config = base.withProfile(run.profile());
+            String name = spec + " | " + run.profile().wireName();
+            if (variantKey != null) {
+                System.setProperty(variantKey, run.variant());
+                name += ", " + variantKey.replaceFirst("^invariant\\.cuda\\.", "") + "=" + run.variant();
+            }
+            for (boolean graphs : eager ? new boolean[] {true, false} : new boolean[] {true}) {
+                System.setProperty("invariant.cuda.graphs", Boolean.toString(graphs));
+                try (CudaBackend be = CudaBackend.open(m, config, new ConsoleProgress(System.err))) {
+                    double copy = copyBandwidth(be);
+                    double roofline = copy / weightBytes;
+                    for (int b : graphs ? batches : new int[] {1}) {
+                        String alone = "";
+                        for (boolean onGpu : greedyModes) {
+                            // greedy on the GPU: with decode steps launched ahead (the default) and without
+                            for (boolean ahead : onGpu && graphs ? new boolean[] {true, false} : new boolean[] {false}) {
+                                be.lookahead(ahead);
+                                long[] before = be.lookahead();
+                                Decode d = decode(be, m, b, prompt, steps, perSeq, block, onGpu);
+                                long[] after = be.lookahead();
+                                if (ahead) {
+                                    System.err.println("batch " + b + " launched ahead: " + (after[0] - before[0])
+                                            + " steps read, " + (after[1] - before[1]) + " discarded");
                                 }
+                                if (graphs && !ahead && alone.isEmpty()) {
+                                    alone = String.format(Locale.ROOT, "%.1f", b * 1e6 / be.replayMicros(b, steps));
+                                    be.startTimeline();
+                                    decode(be, m, b, prompt, steps, perSeq, block, onGpu);
+                                    System.err.println("batch " + b + " step timeline: " + be.stopTimeline());
+                                    be.startProfile();
+                                    decode(be, m, b, prompt, 8, perSeq, block, onGpu);
+                                    System.err.println("batch " + b + " (decode steps and one prefill of " + prompt
+                                            + " tokens per sequence), " + be.stopProfile());
+                                }
+                                rows.add(String.format(Locale.ROOT,
+                                        "| %s | decode%s | %d | %s | %s | %.1f | %.1f %% | %s | %.1f | %.1f | %.1f | %.0f GB/s |",
+                                        name, prompt == 32 ? "" : " after " + prompt, b, graphs ? "graph" : "eager",
+                                        onGpu ? (ahead ? "gpu, ahead" : "gpu") : "host", d.tps,
+                                        100 * d.tps / (roofline * b), alone, d.stepMicros, d.waitMicros,
+                                        d.stepMicros - d.waitMicros, copy / 1e9));
                             }
                         }
-                        if (graphs) {
-                            for (int p : prefills) {
-                                double tps = prefill(be, m, p);
-                                rows.add(String.format(Locale.ROOT, "| %s | prefill %d tokens | 1 | eager | | %.1f | | | | | | |",
-                                        name, p, tps));
-                            }
-                        }
-                        System.err.println(be.describe() + "; weights " + weightBytes + " bytes; roofline "
-                                + String.format(Locale.ROOT, "%.1f", roofline) + " tok/s at batch 1");
                     }
+                    if (graphs) {
+                        for (int p : prefills) {
+                            double tps = prefill(be, m, p);
+                            rows.add(String.format(Locale.ROOT, "| %s | prefill %d tokens | 1 | eager | | %.1f | | | | | | |",
+                                    name, p, tps));
+                        }
+                    }
+                    System.err.println(be.describe() + "; weights " + weightBytes + " bytes; roofline "
+                            + String.format(Locale.ROOT, "%.1f", roofline) + " tok/s at batch 1");
                 }
             }
         }

@@ -20,6 +20,7 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,26 +63,22 @@ class CudaMatchesCpuTest {
     @ParameterizedTest
     @ValueSource(strings = {"base", "w16", "wide", "pair", "pair-early", "auto"})
     void streamVariant(String variant) {
-        System.setProperty(ProjectionKernels.STREAM_VARIANT, variant);
-        try {
+        Gpu.withProperties(Map.of(ProjectionKernels.STREAM_VARIANT, variant), () -> {
             wideQwen2Shape();
             oddWidthsQwen3Shape();
             qwen25HalfLayers();
             if (variant.equals("w16") || variant.equals("wide") || variant.equals("auto")) synthetic(aboveW16Hidden());
-        } finally {
-            System.clearProperty(ProjectionKernels.STREAM_VARIANT);
-        }
+        });
     }
 
     /** f32 weights (stories260K: k = 64 and 172) on the _w16 ring, which only the forced variant gives them. */
     @Test
     void streamW16F32() {
-        System.setProperty(ProjectionKernels.STREAM_VARIANT, "w16");
-        try (LoadedModel m = LoadedModel.open("stories260K")) {
-            compare("stories260K w16", m.model());
-        } finally {
-            System.clearProperty(ProjectionKernels.STREAM_VARIANT);
-        }
+        Gpu.withProperties(Map.of(ProjectionKernels.STREAM_VARIANT, "w16"), () -> {
+            try (LoadedModel m = LoadedModel.open("stories260K")) {
+                compare("stories260K w16", m.model());
+            }
+        });
     }
 
     /** Hidden 2,560 (20 heads of 128 over 4 KV heads), FFN 6,900 (down's K not a multiple of 8), two layers. */
@@ -132,8 +129,7 @@ class CudaMatchesCpuTest {
     @ParameterizedTest
     @CsvSource({"true, FP32", "true, BF16", "true, FP8_E4M3", "true, FP8_E5M2", "false, FP32", "false, FP8_E4M3"})
     void fusedRope(boolean on, KvCacheDtype kv) {
-        System.setProperty(FusedRope.PROPERTY, Boolean.toString(on));
-        try {
+        Gpu.withProperties(Map.of(FusedRope.PROPERTY, Boolean.toString(on)), () -> {
             synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
                     false, true, false, 0, List.of(1)), kv);
             synthetic(new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4, 1e-5f,
@@ -143,9 +139,7 @@ class CudaMatchesCpuTest {
             for (String f32 : List.of("synthetic:tiny@f32", "synthetic:tiny-qwen2@f32")) {  // the f32 kernels
                 compare(f32, ModelLoader.load(f32), PROMPT, kv);
             }
-        } finally {
-            System.clearProperty(FusedRope.PROPERTY);
-        }
+        });
     }
 
     /** Each narrow KV dtype on the Qwen2.5-0.5B layer shape (two layers), companions in the batch included. */
@@ -166,17 +160,15 @@ class CudaMatchesCpuTest {
     @ValueSource(strings = {"auto", "64x16", "64x16/cp", "off"})
     void manySequencesInOneStep(String choice) {
         String[] parts = choice.split("/");
-        String tile = parts[0];
-        System.setProperty(ProjectionKernels.TILE, tile);
-        System.setProperty(ProjectionKernels.TILE_STAGING, parts.length > 1 ? parts[1] : "bulk");
-        try (LoadedModel stories = LoadedModel.open("stories260K"); Arena arena = Arena.ofShared()) {
-            manySequences("stories260K, tile " + choice, stories.model());
-            manySequences("QWEN2-320, tile " + choice, SyntheticModel.build(new ModelConfig(Architecture.QWEN2, 320,
-                    704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 5));
-        } finally {
-            System.clearProperty(ProjectionKernels.TILE);
-            System.clearProperty(ProjectionKernels.TILE_STAGING);
-        }
+        var properties = Map.of(ProjectionKernels.TILE, parts[0], ProjectionKernels.TILE_STAGING,
+                parts.length > 1 ? parts[1] : "bulk");
+        Gpu.withProperties(properties, () -> {
+            try (LoadedModel stories = LoadedModel.open("stories260K"); Arena arena = Arena.ofShared()) {
+                manySequences("stories260K, tile " + choice, stories.model());
+                manySequences("QWEN2-320, tile " + choice, SyntheticModel.build(new ModelConfig(Architecture.QWEN2,
+                        320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 5));
+            }
+        });
     }
 
     static void manySequences(String name, Model m) {

@@ -6,6 +6,8 @@ import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.TestAssets;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ProgressListener;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -48,5 +50,22 @@ final class Gpu {
     /** Engine settings for a backend-level test: KV blocks of the step script's size. */
     static EngineConfig config(int blockSize, int numBlocks) {
         return EngineConfig.defaults("test").withBatching(8, 512, 512).withKvCache(blockSize, numBlocks * blockSize, false);
+    }
+
+    /**
+     * Runs body with the backend's system properties set (a kernel variant, a size), each restored afterwards to what
+     * it was, however body ends: the backend reads them when it opens, so they hold for every backend body opens.
+     */
+    static void withProperties(Map<String, String> properties, Runnable body) {
+        var before = new HashMap<String, String>();
+        properties.forEach((k, v) -> before.put(k, System.setProperty(k, v)));
+        try {
+            body.run();
+        } finally {
+            before.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
+        }
     }
 }
