@@ -62,7 +62,7 @@ __device__ __forceinline__ const int* part_gidx(const int* gidx, const int* rowP
 }
 
 // UNROLL: how many of a stage's 8-byte units the compiler unrolls (0: all; 1 keeps int8's loop body half as long).
-// BULK (int8, group 128, input read as given; gptq_tile_int8_g128_bulk*, below, not yet measured): each stage's
+// BULK (int8, group 128, input read as given; gptq_tile_int8_g128_bulk*, below, the engine's default): each stage's
 // packed rows, input rows and the rows' table entries brought by the copy engine (cp.async.bulk, one copy per row)
 // into a ring of STAGES slots counted on mbarriers, as tile_bulk.cuh does for dense rows, instead of by the block's
 // threads with a block barrier per stage; the same fmas in the same order.

@@ -1,7 +1,8 @@
 // Kernel-level benchmark of projections over many tokens (batch 16 and 64, prefill of 700 and 2,767 tokens) on the GPU
 // machine: kernels/matvec.cu's token groups (the path before kernels/matvec_tile.cu) against matvec_tile.cu's shape
 // the engine launches (64 x 16, its threads' staging and the copy engine's) and other tile shapes of both templates
-// (the bulk 32 x 16 and 16 x 16: two blocks per multiprocessor, for grids the 64 x 16 leaves short), on the layer
+// (the bulk 32 x 16 and 16 x 16: two blocks per multiprocessor, for grids the 64 x 16 leaves short; the bulk 64 x 16
+// on 16 warps of 8 x 8), on the layer
 // shapes of Qwen2.5-0.5B and Qwen1.5-14B and an edge shape (rows and tokens not multiples of a tile, k not a multiple
 // of 4 or 32).
 // Checks that every variant's outputs (layer 0's qkv+norm+bias, o+resid, gate/up+norm+silu, down+resid, and qkv over
@@ -63,6 +64,9 @@ static const Kind g_kinds[] = {
                                  FNS(matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_64x16, matvec_tile_bulk_f32_silu_64x16)}, TILE_BULK_SLOTS},
     {"bulk 32x16 s3", 32, 16, 128, BULK_VARS(16, 8, 2, 2, 3, 2), 3},  // two blocks per multiprocessor
     {"bulk 16x16", 16, 16, 128, BULK_VARS(8, 8, 2, 2, 4, 2), 4},
+    // the engine's 64 x 16 block on 16 warps of 8 rows x 8 tokens (64 sums per lane, not 128: four warps per
+    // scheduler to hide the shared loads, not two, for fewer fmas per load): for the FMA-bound large steps
+    {"bulk 64x16 w16", 64, 16, 512, BULK_VARS(8, 8, 8, 2, 4, 1), 4},
 };
 static float* g_xn;  // x' of the bulk tiles' norm pass (rows of k rounded up to 4)
 static const void* g_t1[2][3] = {FNS(matvec_bf16_t1, matvec_bf16_norm_t1, matvec_bf16_norm_silu_t1),
