@@ -25,10 +25,21 @@ final class ProjectionKernels {
      * with fewer (a small model's projections at 16 tokens) it is slower, so those keep the token groups.
      */
     static final int TILE_MIN_TOKENS = 16;
-    /** auto (default: {@link #tileShape}), off (matvec.cu's token groups for every step, to compare), or 64x16. */
+    /**
+     * auto (default: {@link #tileShape}), off (matvec.cu's token groups for every step, to compare), 64x16 or 16x16
+     * (bulk staging only) for every step of at least {@link #TILE_MIN_TOKENS} tokens.
+     */
     static final String TILE = "invariant.cuda.tile";
-    /** matvec_tile.cu's shapes: {rows, tokens, threads} per block. */
+    /**
+     * true (default): auto gives a projection whose 64 x 16 grid would not fill half the multiprocessors the bulk
+     * 16 x 16 tiles where theirs does (a small model's o and down at 64 tokens), not the token groups; false: the token
+     * groups, as before (to compare). The same values either way.
+     */
+    static final String TILE_SMALL = "invariant.cuda.tile-16x16";
+    /** matvec_tile.cu's shapes staged by the block's threads: {rows, tokens, threads} per block. */
     private static final int[][] TILE_SHAPES = {{64, 16, 256}};
+    /** The bulk-staged shapes, in tileShape's numbering: 64 x 16, then 16 x 16 (two blocks per multiprocessor). */
+    private static final int[][] BULK_SHAPES = {{64, 16, 256}, {16, 16, 128}};
     /**
      * bulk (default): the tiles' weight and input rows brought by the copy engine into a ring of slots
      * (kernels/tile_bulk.cuh's tile_bulk_impl; a fused norm staged first by matvec_tile_norm_rows), else cp (the block's
@@ -68,8 +79,12 @@ final class ProjectionKernels {
     /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
     private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
     private final String tileChoice;
-    /** [dtype bf16/f32][plain, silu]: the bulk-staged 64 x 16 tiles (null: staging by cp, or no room for the ring). */
-    private final CUfunction[][] bulk = new CUfunction[2][2];
+    private final boolean tileSmall = Boolean.parseBoolean(System.getProperty(TILE_SMALL, "true"));
+    /**
+     * [dtype bf16/f32][plain, silu][BULK_SHAPES]: the bulk-staged tiles (null: staging by cp, or no room for the
+     * ring).
+     */
+    private final CUfunction[][][] bulk = new CUfunction[2][2][BULK_SHAPES.length];
     private final CUfunction normRows;
     /** x' of a fused norm for the bulk tiles: maxTokens rows of the hidden size rounded up to 4 (null: none). */
     private final CUdeviceptr staged;
@@ -130,11 +145,14 @@ final class ProjectionKernels {
         boolean useBulk = staging.equals("bulk") && maxTokens >= TILE_MIN_TOKENS;
         for (int d = 0; useBulk && d < 2; d++) {
             for (int f = 0; f < 2; f++) {
-                CUfunction bf = k.fn("matvec_tile", "matvec_tile_bulk_" + dtypes[d] + (f == 1 ? "_silu" : "") + "_64x16");
-                int bytes = bulkSmem(d);
-                if (bytes > matvecSmem) continue;
-                cuFuncSetAttribute(bf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
-                bulk[d][f] = bf;
+                for (int b = 0; b < BULK_SHAPES.length; b++) {
+                    int bytes = bulkSmem(b, d);
+                    if (bytes > matvecSmem) continue;
+                    CUfunction bf = k.fn("matvec_tile", "matvec_tile_bulk_" + dtypes[d] + (f == 1 ? "_silu" : "") + "_"
+                            + BULK_SHAPES[b][0] + "x" + BULK_SHAPES[b][1]);
+                    cuFuncSetAttribute(bf, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+                    bulk[d][f][b] = bf;
+                }
             }
         }
         normRows = useBulk ? k.fn("matvec_tile", "matvec_tile_norm_rows") : null;
@@ -142,9 +160,8 @@ final class ProjectionKernels {
         stagedCols = (hidden + 3) & ~3;
         staged = useBulk ? ctx.alloc(4L * stagedRows * stagedCols) : null;
         tileChoice = System.getProperty(TILE, "auto");
-        if (!tileChoice.equals("auto") && !tileChoice.equals("off")
-                && java.util.stream.IntStream.range(0, TILE_SHAPES.length).noneMatch(t -> tileName(t).equals(tileChoice))) {
-            throw new IllegalArgumentException(TILE + "=" + tileChoice + ": use auto, off or 64x16");
+        if (!java.util.List.of("auto", "off", "64x16", "16x16").contains(tileChoice)) {
+            throw new IllegalArgumentException(TILE + "=" + tileChoice + ": use auto, off, 64x16 or 16x16");
         }
     }
 
@@ -177,10 +194,10 @@ final class ProjectionKernels {
             return;
         }
         int shape = n >= TILE_MIN_TOKENS ? tileShape(w.rows(), n) : -1;
-        if (shape >= 0 && bulkTile(d, fused, k, ldx, n)) {
+        if (shape >= 0 && bulkTile(d, fused, k, ldx, n, shape)) {
             // x (16-byte aligned: every input CudaForward passes is an allocation of its own) or, with a fused norm,
             // x' staged first
-            int[] s = TILE_SHAPES[shape];
+            int[] s = BULK_SHAPES[shape];
             long blocks = (long) ((w.rows() + s[0] - 1) / s[0]) * ((n + s[1] - 1) / s[1]);
             CUdeviceptr in = x;
             CUdeviceptr rowsOf = xrows;
@@ -190,11 +207,12 @@ final class ProjectionKernels {
                 rowsOf = null;
                 ld = stagedCols;
             }
-            kernels.launch(bulk[d][fused == Fused.NORM_SILU ? 1 : 0], Math.toIntExact(blocks), 1, s[2], bulkSmem(d),
+            kernels.launch(bulk[d][fused == Fused.NORM_SILU ? 1 : 0][shape], Math.toIntExact(blocks), 1, s[2],
+                    bulkSmem(shape, d),
                     w.ptr(), in, rowsOf, y, bias, resid, w.rows(), k, w.stride(), ld, ldy, n);
             return;
         }
-        if (shape >= 0 && tile[d][fused.ordinal()][shape] != null) {
+        if (shape >= 0 && shape < TILE_SHAPES.length && tile[d][fused.ordinal()][shape] != null) {
             int[] s = TILE_SHAPES[shape];
             long blocks = (long) ((w.rows() + s[0] - 1) / s[0]) * ((n + s[1] - 1) / s[1]);
             kernels.launch(tile[d][fused.ordinal()][shape], Math.toIntExact(blocks), 1, s[2], tileSmem(s, d),
@@ -211,16 +229,25 @@ final class ProjectionKernels {
     }
 
     /**
-     * Which of {@link #TILE_SHAPES} a projection of n tokens over {@code rows} weight rows takes (-1: the token
-     * groups): 64 x 16 where its blocks fill at least half the multiprocessors (measured: fewer blocks, as a small
-     * model's projections at batch 16, leave the tiles slower than the token groups; bench/device/kernels/tiles).
+     * Which tile a projection of n tokens over {@code rows} weight rows takes: 0 = 64 x 16, 1 = 16 x 16 (bulk staging
+     * only), -1 = the token groups. 64 x 16 where its blocks fill at least half the multiprocessors (measured: fewer
+     * blocks, as a small model's projections at batch 16, leave it slower than the token groups), else the 16 x 16
+     * where theirs do (measured faster than both there: a small model's o and down at 64 tokens), else the token
+     * groups (bench/device/kernels/tiles.cu, docs/benchmarks.md 2026-12-05). The shape follows the rows and the step's
+     * token count; the bits are the same in every tile.
      */
     private int tileShape(int rows, int n) {
         return switch (tileChoice) {
             case "off" -> -1;
-            case "auto" -> 2L * ((rows + 63) / 64) * ((n + 15) / 16) >= ctx.multiprocessors ? 0 : -1;
+            case "auto" -> fillsHalf(rows, n, 64) ? 0 : tileSmall && fillsHalf(rows, n, 16) ? 1 : -1;
+            case "16x16" -> 1;
             default -> 0;
         };
+    }
+
+    /** Whether blocks of blockRows rows x 16 tokens fill at least half the multiprocessors. */
+    private boolean fillsHalf(int rows, int n, int blockRows) {
+        return 2L * ((rows + blockRows - 1) / blockRows) * ((n + 15) / 16) >= ctx.multiprocessors;
     }
 
     /**
@@ -228,8 +255,8 @@ final class ProjectionKernels {
      * met (x' staged by the norm into rows of a multiple of 4 floats; unnormed inputs read in place, so ldx a multiple
      * of 4).
      */
-    private boolean bulkTile(int d, Fused fused, int k, int ldx, int n) {
-        if (bulk[d][fused == Fused.NORM_SILU ? 1 : 0] == null) return false;
+    private boolean bulkTile(int d, Fused fused, int k, int ldx, int n, int shape) {
+        if (bulk[d][fused == Fused.NORM_SILU ? 1 : 0][shape] == null) return false;
         return fused == Fused.NONE ? ldx % 4 == 0 : n <= stagedRows && k <= stagedCols;
     }
 
@@ -250,9 +277,12 @@ final class ProjectionKernels {
         return stagedCols;
     }
 
-    /** tile_bulk.cuh's tile::BulkSmem: BULK_SLOTS slots of 64 weight rows (512 bytes) and 16 input rows of one group. */
-    private static int bulkSmem(int dtype) {
-        return BULK_SLOTS * (64 * 512 + 16 * (dtype == 0 ? 1024 : 512));
+    /**
+     * tile_bulk.cuh's tile::BulkSmem: BULK_SLOTS slots of the shape's weight rows (512 bytes each) and 16 input rows of
+     * one group.
+     */
+    private static int bulkSmem(int shape, int dtype) {
+        return BULK_SLOTS * (BULK_SHAPES[shape][0] * 512 + 16 * (dtype == 0 ? 1024 : 512));
     }
 
     private static String tileName(int shape) {

@@ -152,12 +152,13 @@ class CudaMatchesCpuTest {
     /**
      * Steps of many tokens and many logits rows (kernels/matvec_tile.cu from ProjectionKernels.TILE_MIN_TOKENS on): 40 prompts
      * of 3 tokens prefilled in one step (120 tokens; the logits rows picked through xrows), then two decode steps of
-     * all 40, every sequence's logits against the CPU; with the tiles forced on every projection (64x16), their rows
-     * staged by the copy engine (the default) or by the block's threads (/cp), and with the tiles off (matvec.cu's
-     * token groups). f32 weights (stories260K: k = 64 and 172, rows and tails only) and bf16 with the qkv bias.
+     * all 40, every sequence's logits against the CPU; with the tiles forced on every projection (64x16, or the bulk
+     * 16x16), their rows staged by the copy engine (the default) or by the block's threads (/cp), and with the tiles
+     * off (matvec.cu's token groups). f32 weights (stories260K: k = 64 and 172, rows and tails only) and bf16 with the
+     * qkv bias (auto gives its 320-row projections of the 120-token step the 16x16 tiles).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"auto", "64x16", "64x16/cp", "off"})
+    @ValueSource(strings = {"auto", "64x16", "16x16", "64x16/cp", "off"})
     void manySequencesInOneStep(String choice) {
         String[] parts = choice.split("/");
         var properties = Map.of(ProjectionKernels.TILE, parts[0], ProjectionKernels.TILE_STAGING,
