@@ -232,22 +232,24 @@ final class ProjectionKernels {
      * Which tile a projection of n tokens over {@code rows} weight rows takes: 0 = 64 x 16, 1 = 16 x 16 (bulk staging
      * only), -1 = the token groups. 64 x 16 where its blocks fill at least half the multiprocessors (measured: fewer
      * blocks, as a small model's projections at batch 16, leave it slower than the token groups), else the 16 x 16
-     * where theirs do (measured faster than both there: a small model's o and down at 64 tokens), else the token
-     * groups (bench/device/kernels/tiles.cu, docs/benchmarks.md 2026-12-05). The shape follows the rows and the step's
-     * token count; the bits are the same in every tile.
+     * where there is a block of it for every multiprocessor (measured faster than both there: a small model's o and
+     * down at 64 tokens; with fewer, as its qkv at 16, no faster than the token groups), else the token groups
+     * (bench/device/kernels/tiles.cu, docs/benchmarks.md 2026-12-05). The shape follows the rows and the step's token
+     * count; the bits are the same in every tile.
      */
     private int tileShape(int rows, int n) {
         return switch (tileChoice) {
             case "off" -> -1;
-            case "auto" -> fillsHalf(rows, n, 64) ? 0 : tileSmall && fillsHalf(rows, n, 16) ? 1 : -1;
+            case "auto" -> 2 * blocks(rows, n, 64) >= ctx.multiprocessors ? 0
+                    : tileSmall && blocks(rows, n, 16) >= ctx.multiprocessors ? 1 : -1;
             case "16x16" -> 1;
             default -> 0;
         };
     }
 
-    /** Whether blocks of blockRows rows x 16 tokens fill at least half the multiprocessors. */
-    private boolean fillsHalf(int rows, int n, int blockRows) {
-        return 2L * ((rows + blockRows - 1) / blockRows) * ((n + 15) / 16) >= ctx.multiprocessors;
+    /** Blocks of blockRows rows x 16 tokens over a projection of n tokens. */
+    private static long blocks(int rows, int n, int blockRows) {
+        return (long) ((rows + blockRows - 1) / blockRows) * ((n + 15) / 16);
     }
 
     /**
