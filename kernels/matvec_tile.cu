@@ -136,36 +136,28 @@ MATVEC_TILE_ALL(bf16, unsigned short, 16, 8, 4, 2, 1, 64x16)
 MATVEC_TILE_ALL(f32, float, 16, 8, 4, 2, 1, 64x16)
 
 // The bulk-staged tiles (tile_bulk_impl), norm-free (x' staged by matvec_tile_norm_rows): named
-// matvec_tile_bulk_<dtype>[_silu]_64x16, tile::BulkSmem<64, 16, KC, 4>::BYTES of dynamic shared memory (KC = 256 for
-// bf16, 128 for f32).
-#define MATVEC_TILE_BULK(name, T, FLAGS)                                                                           \
-    INV_EXTERN void __launch_bounds__(256, 1)                                                                       \
+// matvec_tile_bulk_<dtype>[_silu]_<shape>, tile::BulkSmem<rows, 16, KC, 4>::BYTES of dynamic shared memory (KC = 256
+// for bf16, 128 for f32). Warps of RW rows x TW tokens, WR x WT of them, MINB blocks per multiprocessor.
+#define MATVEC_TILE_BULK(name, T, FLAGS, RW, TW, WR, WT, MINB)                                                     \
+    INV_EXTERN void __launch_bounds__(32 * (WR) * (WT), MINB)                                                      \
         name(const T* W, const float* x, const int* xrows, float* y, const float* bias, const float* resid, int rows, \
              int k, int stride, int ldx, int ldy, int n) {                                                          \
-        tile::tile_bulk_impl<T, 16, 8, 4, 2, FLAGS, TILE_BULK_SLOTS>(W, x, xrows, y, bias, resid, rows, k, stride, ldx, \
-                                                                    ldy, n);                                        \
+        tile::tile_bulk_impl<T, RW, TW, WR, WT, FLAGS, TILE_BULK_SLOTS>(W, x, xrows, y, bias, resid, rows, k, stride,  \
+                                                                       ldx, ldy, n);                               \
     }
-MATVEC_TILE_BULK(matvec_tile_bulk_bf16_64x16, unsigned short, 0)
-MATVEC_TILE_BULK(matvec_tile_bulk_bf16_silu_64x16, unsigned short, TILE_SILU)
-MATVEC_TILE_BULK(matvec_tile_bulk_f32_64x16, float, 0)
-MATVEC_TILE_BULK(matvec_tile_bulk_f32_silu_64x16, float, TILE_SILU)
-
-// 16 x 16 (warps of 8 rows x 8 tokens, 2 x 2 of them; two blocks per multiprocessor), bulk-staged: for projections
-// whose 64 x 16 grid leaves most multiprocessors idle (a small model's o and down at 64 tokens: 56 blocks of 64 x 16 on
-// 132 multiprocessors); the same template, so the same bits. Measured on an H200 (bench/device/kernels/tiles.cu,
+#define MATVEC_TILE_BULK_ALL(shape, RW, TW, WR, WT, MINB)                                                          \
+    MATVEC_TILE_BULK(matvec_tile_bulk_bf16_##shape, unsigned short, 0, RW, TW, WR, WT, MINB)                        \
+    MATVEC_TILE_BULK(matvec_tile_bulk_bf16_silu_##shape, unsigned short, TILE_SILU, RW, TW, WR, WT, MINB)           \
+    MATVEC_TILE_BULK(matvec_tile_bulk_f32_##shape, float, 0, RW, TW, WR, WT, MINB)                                  \
+    MATVEC_TILE_BULK(matvec_tile_bulk_f32_silu_##shape, float, TILE_SILU, RW, TW, WR, WT, MINB)
+// 64 x 16: the threads' tiles' shape.
+MATVEC_TILE_BULK_ALL(64x16, 16, 8, 4, 2, 1)
+// 16 x 16 (warps of 8 rows x 8 tokens, 2 x 2 of them; two blocks per multiprocessor): for projections whose 64 x 16
+// grid leaves most multiprocessors idle (a small model's o and down at 64 tokens: 56 blocks of 64 x 16 on 132
+// multiprocessors); the same template, so the same bits. Measured on an H200 (bench/device/kernels/tiles.cu,
 // 2026-12-05): Qwen2.5-0.5B at 64 tokens, o 9.1 us against 12.0 (64 x 16) and 14.9 (the token groups), down 28.4
-// against 43.0 and 45.3. Named matvec_tile_bulk_<dtype>[_silu]_16x16, tile::BulkSmem<16, 16, KC, 4>::BYTES.
-#define MATVEC_TILE_BULK16(name, T, FLAGS)                                                                         \
-    INV_EXTERN void __launch_bounds__(128, 2)                                                                       \
-        name(const T* W, const float* x, const int* xrows, float* y, const float* bias, const float* resid, int rows, \
-             int k, int stride, int ldx, int ldy, int n) {                                                          \
-        tile::tile_bulk_impl<T, 8, 8, 2, 2, FLAGS, TILE_BULK_SLOTS>(W, x, xrows, y, bias, resid, rows, k, stride, ldx, \
-                                                                   ldy, n);                                         \
-    }
-MATVEC_TILE_BULK16(matvec_tile_bulk_bf16_16x16, unsigned short, 0)
-MATVEC_TILE_BULK16(matvec_tile_bulk_bf16_silu_16x16, unsigned short, TILE_SILU)
-MATVEC_TILE_BULK16(matvec_tile_bulk_f32_16x16, float, 0)
-MATVEC_TILE_BULK16(matvec_tile_bulk_f32_silu_16x16, float, TILE_SILU)
+// against 43.0 and 45.3.
+MATVEC_TILE_BULK_ALL(16x16, 8, 8, 2, 2, 2)
 
 // x'[t] = nw * (x[xrows[t]] * inv_t) of n tokens into rows of ldn floats: one block of 256 threads per token.
 INV_EXTERN void __launch_bounds__(256) matvec_tile_norm_rows(const float* x, const int* xrows, int ldx, const float* nw,
