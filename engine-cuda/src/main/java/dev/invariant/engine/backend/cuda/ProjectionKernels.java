@@ -209,8 +209,7 @@ final class ProjectionKernels {
                 ld = stagedCols;
             }
             kernels.launch(bulk[d][fused == Fused.NORM_SILU ? 1 : 0][shape], Math.toIntExact(blocks), 1, s[2],
-                    bulkSmem(shape, d),
-                    w.ptr(), in, rowsOf, y, bias, resid, w.rows(), k, w.stride(), ld, ldy, n);
+                    bulkSmem(shape, d), w.ptr(), in, rowsOf, y, bias, resid, w.rows(), k, w.stride(), ld, ldy, n);
             return;
         }
         if (shape >= 0 && shape < TILE_SHAPES.length && tile[d][fused.ordinal()][shape] != null) {
@@ -239,10 +238,14 @@ final class ProjectionKernels {
      * count; the bits are the same in every tile.
      */
     private int tileShape(int rows, int n) {
-        return switch (tileChoice) {
+        return tileShape(tileChoice, tileSmall, rows, n, ctx.multiprocessors);
+    }
+
+    /** {@link #tileShape(int, int)} with -Dinvariant.cuda.tile=choice, -tile-16x16=small, on sms multiprocessors. */
+    static int tileShape(String choice, boolean small, int rows, int n, int sms) {
+        return switch (choice) {
             case "off" -> -1;
-            case "auto" -> 2 * blocks(rows, n, 64) >= ctx.multiprocessors ? 0
-                    : tileSmall && blocks(rows, n, 16) >= ctx.multiprocessors ? 1 : -1;
+            case "auto" -> 2 * blocks(rows, n, 64) >= sms ? 0 : small && blocks(rows, n, 16) >= sms ? 1 : -1;
             case "16x16" -> 1;
             default -> 0;
         };
