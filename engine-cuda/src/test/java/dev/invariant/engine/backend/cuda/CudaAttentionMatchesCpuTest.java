@@ -83,14 +83,10 @@ class CudaAttentionMatchesCpuTest {
             "cluster, FP8_E5M2", "splits, FP32", "splits, FP8_E4M3"})
     void attentionVariant(String variant, KvCacheDtype kv) {
         Gpu.withProperties(Map.of(AttentionBlocks.PROPERTY, variant), () -> {
-            synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
-                    false, true, false, 0, List.of(1)), kv);
-            synthetic(new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4, 1e-5f,
-                    false, false, false, 0, List.of(1)), kv);
-            synthetic(new ModelConfig(Architecture.QWEN2, 72, 160, 2, 4, 2, 18, 300, 4096, 1e6, 1e-6f,
-                    false, true, false, 0, List.of(1)), kv);
-            synthetic(new ModelConfig(Architecture.QWEN3, 100, 172, 2, 5, 1, 20, 333, 4096, 1e6, 1e-6f,
-                    true, false, true, 0, List.of(1)), kv);
+            synthetic(CudaMatchesCpuTest.QWEN2_320, kv);
+            synthetic(CudaMatchesCpuTest.LLAMA_100, kv);
+            synthetic(CudaMatchesCpuTest.QWEN2_HEAD18, kv);
+            synthetic(CudaMatchesCpuTest.QWEN3_100, kv);
             try (Arena arena = Arena.ofShared()) {
                 compare("attention " + variant + ", 18 splits", SyntheticModel.build(new ModelConfig(
                         Architecture.QWEN2, 128, 256, 2, 4, 2, 32, 500, 4096, 1e6, 1e-6f, false, true, false, 0,

@@ -81,6 +81,19 @@ class CudaMatchesCpuTest {
         });
     }
 
+    /** Qwen2-shaped, bf16, K = 320 and 704 (the vector path with a partial last chunk of 32), the qkv bias. */
+    static final ModelConfig QWEN2_320 = new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6,
+            1e-6f, false, true, false, 0, List.of(1));
+    /** Qwen3-shaped: K = 100 and 172 (the scalar path), head_dim 20 (a tail inside one attention dot), q/k norm. */
+    static final ModelConfig QWEN3_100 = new ModelConfig(Architecture.QWEN3, 100, 172, 2, 5, 1, 20, 333, 4096, 1e6,
+            1e-6f, true, false, true, 0, List.of(1));
+    /** Llama-shaped: K = 100 and 172, head_dim 20 with half a head of 10, no bias. */
+    static final ModelConfig LLAMA_100 = new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4,
+            1e-5f, false, false, false, 0, List.of(1));
+    /** Qwen2-shaped: head_dim 18 (scalar loads), 4 heads over 2 KV heads. */
+    static final ModelConfig QWEN2_HEAD18 = new ModelConfig(Architecture.QWEN2, 72, 160, 2, 4, 2, 18, 300, 4096, 1e6,
+            1e-6f, false, true, false, 0, List.of(1));
+
     /** Hidden 2,560 (20 heads of 128 over 4 KV heads), FFN 6,900 (down's K not a multiple of 8), two layers. */
     static ModelConfig aboveW16Hidden() {
         ModelConfig c = new ModelConfig(Architecture.QWEN2, 2560, 6900, 2, 20, 4, 128, 1000, 4096, 1e6, 1e-6f,
@@ -92,15 +105,13 @@ class CudaMatchesCpuTest {
     /** bf16, K = 320 and 704: the vector path with a partial last chunk of 32. */
     @Test
     void wideQwen2Shape() {
-        synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
-                false, true, false, 0, List.of(1)));
+        synthetic(QWEN2_320);
     }
 
     /** K = 100 and 172 (not multiples of 8: the scalar path), head_dim 20 (a tail inside one attention dot), q/k norm. */
     @Test
     void oddWidthsQwen3Shape() {
-        synthetic(new ModelConfig(Architecture.QWEN3, 100, 172, 2, 5, 1, 20, 333, 4096, 1e6, 1e-6f,
-                true, false, true, 0, List.of(1)));
+        synthetic(QWEN3_100);
     }
 
     /** The Qwen2.5-0.5B layer shape (hidden 896, FFN 4864, 14/2 heads of 64, vocab 151936), two layers. */
@@ -113,10 +124,8 @@ class CudaMatchesCpuTest {
     @ParameterizedTest
     @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3", "FP8_E5M2"})
     void kvCacheDtypeTinyShapes(KvCacheDtype kv) {
-        synthetic(new ModelConfig(Architecture.QWEN3, 100, 172, 2, 5, 1, 20, 333, 4096, 1e6, 1e-6f,
-                true, false, true, 0, List.of(1)), kv);
-        synthetic(new ModelConfig(Architecture.QWEN2, 72, 160, 2, 4, 2, 18, 300, 4096, 1e6, 1e-6f,
-                false, true, false, 0, List.of(1)), kv);
+        synthetic(QWEN3_100, kv);
+        synthetic(QWEN2_HEAD18, kv);
     }
 
     /**
@@ -130,10 +139,8 @@ class CudaMatchesCpuTest {
     @CsvSource({"true, FP32", "true, BF16", "true, FP8_E4M3", "true, FP8_E5M2", "false, FP32", "false, FP8_E4M3"})
     void fusedRope(boolean on, KvCacheDtype kv) {
         Gpu.withProperties(Map.of(FusedRope.PROPERTY, Boolean.toString(on)), () -> {
-            synthetic(new ModelConfig(Architecture.QWEN2, 320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f,
-                    false, true, false, 0, List.of(1)), kv);
-            synthetic(new ModelConfig(Architecture.LLAMA, 100, 172, 2, 5, 1, 20, 333, 4096, 1e4, 1e-5f,
-                    false, false, false, 0, List.of(1)), kv);
+            synthetic(QWEN2_320, kv);
+            synthetic(LLAMA_100, kv);
             synthetic(new ModelConfig(Architecture.LLAMA, 128, 256, 2, 4, 2, 32, 500, 4096, 1e4, 1e-5f,
                     true, false, false, 0, List.of(1)), kv);
             for (String f32 : List.of("synthetic:tiny@f32", "synthetic:tiny-qwen2@f32")) {  // the f32 kernels
@@ -168,8 +175,7 @@ class CudaMatchesCpuTest {
         Gpu.withProperties(properties, () -> {
             try (LoadedModel stories = LoadedModel.open("stories260K"); Arena arena = Arena.ofShared()) {
                 manySequences("stories260K, tile " + choice, stories.model());
-                manySequences("QWEN2-320, tile " + choice, SyntheticModel.build(new ModelConfig(Architecture.QWEN2,
-                        320, 704, 2, 5, 1, 64, 1000, 4096, 1e6, 1e-6f, false, true, false, 0, List.of(1)), arena, 5));
+                manySequences("QWEN2-320, tile " + choice, SyntheticModel.build(QWEN2_320, arena, 5));
             }
         });
     }
