@@ -31,10 +31,10 @@ final class ProjectionKernels {
      */
     static final String TILE = "invariant.cuda.tile";
     /**
-     * true: auto gives a projection whose 64 x 16 grid would not fill half the multiprocessors the bulk 16 x 16 tiles
-     * where there is a block of them for every multiprocessor (a small model's o and down at 64 tokens), not the token
-     * groups; false (default until the engine's A/B has run on a GPU; measured faster at kernel level): the token
-     * groups, as before. The same values either way.
+     * true (default): auto gives a projection whose 64 x 16 grid would not fill half the multiprocessors the bulk
+     * 16 x 16 tiles where there is a block of them for every multiprocessor (a small model's o and down at 64 tokens:
+     * Qwen2.5-0.5B batch 64 measured 1.16x faster in the engine, docs/benchmarks.md 2026-12-05 05:21, H100), not
+     * the token groups; false: the token groups. The same values either way.
      */
     static final String TILE_SMALL = "invariant.cuda.tile-16x16";
     /** matvec_tile.cu's shapes staged by the block's threads: {rows, tokens, threads} per block. */
@@ -80,7 +80,7 @@ final class ProjectionKernels {
     /** [dtype bf16/f32][fused][shape]: many tokens, blocks of TILE_SHAPES (null: the shape's stages do not fit). */
     private final CUfunction[][][] tile = new CUfunction[2][3][TILE_SHAPES.length];
     private final String tileChoice;
-    private final boolean tileSmall = Boolean.parseBoolean(System.getProperty(TILE_SMALL, "false"));
+    private final boolean tileSmall = Boolean.parseBoolean(System.getProperty(TILE_SMALL, "true"));
     /**
      * [dtype bf16/f32][plain, silu][BULK_SHAPES]: the bulk-staged tiles (null: staging by cp, or no room for the
      * ring).

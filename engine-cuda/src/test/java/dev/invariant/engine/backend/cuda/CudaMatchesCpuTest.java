@@ -162,8 +162,8 @@ class CudaMatchesCpuTest {
      * all 40, every sequence's logits against the CPU; with the tiles forced on every projection (64x16, or the bulk
      * 16x16), their rows staged by the copy engine (the default) or by the block's threads (/cp), and with the tiles
      * off (matvec.cu's token groups). f32 weights (stories260K: k = 64 and 172, rows and tails only) and bf16 with the
-     * qkv bias (auto+16x16: auto with -Dinvariant.cuda.tile-16x16=true, which gives its 320-row projections of the
-     * 120-token step the 16x16 tiles).
+     * qkv bias (auto+16x16: auto with -Dinvariant.cuda.tile-16x16=true, the default, which gives its 320-row
+     * projections of the 120-token step the 16x16 tiles; auto alone: with it false).
      */
     @ParameterizedTest
     @ValueSource(strings = {"auto", "auto+16x16", "64x16", "16x16", "64x16/cp", "off"})

@@ -15,7 +15,7 @@ class TileShapeTest {
     private static final int QKV_05B = 1152, O_05B = 896, GATE_UP_05B = 9728, O_14B = 5120;
 
     @Test
-    void autoKeepsTheRuleBeforeUnlessTheSmallTilesAreAskedFor() {
+    void withoutTheSmallTilesAutoKeepsTheRuleBefore() {
         for (int rows : new int[] {QKV_05B, O_05B, GATE_UP_05B, O_14B}) {
             for (int n = 16; n <= 2767; n += 7) {
                 int before = 2L * ((rows + 63) / 64) * ((n + 15) / 16) >= H200 ? 0 : -1;
