@@ -41,17 +41,20 @@ public final class PartialTree {
      * adds q and q + 2 of those, for four rows per register; s = 1 adds 0 and 1, for all eight.
      */
     public static void last8(float[] u, int o, float[] y, int yo) {
-        FloatVector a01 = fold(u, o, 0, S4_LO, S4_HI), a23 = fold(u, o, 16, S4_LO, S4_HI);
-        FloatVector a45 = fold(u, o, 32, S4_LO, S4_HI), a67 = fold(u, o, 48, S4_LO, S4_HI);
+        // s = 4 for rows (0, 1), (2, 3), (4, 5), (6, 7): [q0..q3 of the first, q0..q3 of the second]. Written out, not
+        // a helper returning a vector: inside a large caller C2 may stop inlining (NodeCountInliningCutoff), and a
+        // vector returned from a call it did not inline is boxed on the heap (the fourth pair was, in MatMul.wide).
+        FloatVector r0 = FloatVector.fromArray(F, u, o), r1 = FloatVector.fromArray(F, u, o + 8);
+        FloatVector r2 = FloatVector.fromArray(F, u, o + 16), r3 = FloatVector.fromArray(F, u, o + 24);
+        FloatVector r4 = FloatVector.fromArray(F, u, o + 32), r5 = FloatVector.fromArray(F, u, o + 40);
+        FloatVector r6 = FloatVector.fromArray(F, u, o + 48), r7 = FloatVector.fromArray(F, u, o + 56);
+        FloatVector a01 = r0.rearrange(S4_LO, r1).add(r0.rearrange(S4_HI, r1));
+        FloatVector a23 = r2.rearrange(S4_LO, r3).add(r2.rearrange(S4_HI, r3));
+        FloatVector a45 = r4.rearrange(S4_LO, r5).add(r4.rearrange(S4_HI, r5));
+        FloatVector a67 = r6.rearrange(S4_LO, r7).add(r6.rearrange(S4_HI, r7));
         FloatVector b03 = a01.rearrange(S2_LO, a23).add(a01.rearrange(S2_HI, a23));
         FloatVector b47 = a45.rearrange(S2_LO, a67).add(a45.rearrange(S2_HI, a67));
         b03.rearrange(S1_LO, b47).add(b03.rearrange(S1_HI, b47)).intoArray(y, yo);
-    }
-
-    /** Step s = 4 for rows at u[o + at ..] and u[o + at + 8 ..]: [q0..q3 of the first, q0..q3 of the second]. */
-    private static FloatVector fold(float[] u, int o, int at, VectorShuffle<Float> lo, VectorShuffle<Float> hi) {
-        FloatVector r0 = FloatVector.fromArray(F, u, o + at), r1 = FloatVector.fromArray(F, u, o + at + 8);
-        return r0.rearrange(lo, r1).add(r0.rearrange(hi, r1));
     }
 
     // Two-vector shuffles: index i < 8 is lane i of the first register, 8 + i lane i of the second.
