@@ -8,5 +8,7 @@ COPY services/inference-worker/target/quarkus-app/ /app/
 ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility
 EXPOSE 8080
 # exec: the JVM is PID 1 and gets SIGTERM itself, so it drains before Docker's stop_grace_period ends.
+# Transparent huge pages for the heap and code: a request's path stays in the TLB between requests (the CLI's
+# ServiceJvm, docs/benchmarks.md); on a host whose kernel has them off the JVM prints one warning and runs without.
 ENTRYPOINT ["java", "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", \
-    "-XX:MaxRAMPercentage=75", "-XX:+UseParallelGC", "-jar", "/app/quarkus-run.jar"]
+    "-XX:MaxRAMPercentage=75", "-XX:+UseParallelGC", "-XX:+UseTransparentHugePages", "-jar", "/app/quarkus-run.jar"]

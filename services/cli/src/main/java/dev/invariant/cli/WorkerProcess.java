@@ -53,8 +53,9 @@ public final class WorkerProcess implements AutoCloseable {
         }
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
-                "-Dquarkus.http.port=" + port));
+                "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(ServiceJvm.options());
+        cmd.add("-Dquarkus.http.port=" + port);
         cmd.addAll(jvmOptions);
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.addAll(List.of("-jar", jar.toString()));

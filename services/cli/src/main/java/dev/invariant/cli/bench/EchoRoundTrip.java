@@ -1,11 +1,13 @@
 package dev.invariant.cli.bench;
 
+import dev.invariant.cli.ServiceJvm;
 import dev.invariant.schemas.InferenceRequest;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,9 +52,10 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
         WorkerRoundTrip.atEnd(replies, REPLIES);
         if (ownProcess) {
             echo = null;
-            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), EchoRoundTrip.class.getName(),
-                    bootstrap).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            cmd.addAll(ServiceJvm.options()); // the worker's JVM options: the baseline runs as the worker does
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), EchoRoundTrip.class.getName(), bootstrap));
+            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             // It prints one line once its consumer is at the end of the topic: nothing sent before is missed.
             String line = new BufferedReader(new InputStreamReader(process.getInputStream())).readLine();
             if (!"ready".equals(line)) throw new IOException("the echo process did not start: " + line);
