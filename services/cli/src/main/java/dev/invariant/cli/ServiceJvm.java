@@ -10,8 +10,8 @@ import java.util.List;
  * The JVM options of the services this CLI starts as processes (the worker, and the bench's echo service, which must
  * run as the worker does to be its baseline): the parallel collector, and the Java heap and code on transparent huge
  * pages where the kernel hands them out on request. A request that comes every 50 ms finds its path's pages gone from
- * the TLB; on 2 MB pages the worker's own time per request measured 0.61-0.63 ms against 0.71-0.77 without, five runs
- * against four interleaved (docs/benchmarks.md, 2026-12-05 06:54-07:11).
+ * the TLB; on 2 MB pages the worker's own time per request measured 0.61-0.63 ms against 0.65-0.77 without, five runs
+ * of each interleaved (docs/benchmarks.md, 2026-12-05 06:54-07:11).
  */
 public final class ServiceJvm {
     private static final Path THP = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");

@@ -1,6 +1,7 @@
 package dev.invariant.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -31,6 +32,6 @@ class ServiceJvmTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
-        assertTrue(!out.toLowerCase().contains("warning"), out);
+        assertFalse(out.toLowerCase().contains("warning"), out);
     }
 }
