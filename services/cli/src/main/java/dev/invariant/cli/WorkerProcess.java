@@ -56,6 +56,8 @@ public final class WorkerProcess implements AutoCloseable {
                 "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(ServiceJvm.options());
         cmd.add("-Dquarkus.http.port=" + port);
+        // The service stops itself when this process is gone, also after a kill -9 no shutdown hook sees.
+        cmd.add("-Dinvariant.parent.pid=" + ProcessHandle.current().pid());
         cmd.addAll(jvmOptions);
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.addAll(List.of("-jar", jar.toString()));

@@ -19,6 +19,8 @@ public interface MonitorConfig {
 
     Dashboard dashboard();
 
+    Shutdown shutdown();
+
     interface TopicNames {
         @WithDefault(Topics.COMPLETIONS)
         String completions();
@@ -63,6 +65,12 @@ public interface MonitorConfig {
         /** Partitions of the consistency topic when the monitor creates it. */
         @WithDefault("1")
         int consistencyPartitions();
+    }
+
+    interface Shutdown {
+        /** SIGTERM to exit at most, whatever Kafka Streams' close still waits for (a broker that is gone). */
+        @WithDefault("30s")
+        Duration gracePeriod();
     }
 
     interface Dashboard {

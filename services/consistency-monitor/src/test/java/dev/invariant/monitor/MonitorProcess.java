@@ -56,6 +56,14 @@ final class MonitorProcess {
         awaitReady(Duration.ofMinutes(3));
     }
 
+    synchronized Process process() {
+        return process;
+    }
+
+    Path log() {
+        return log;
+    }
+
     synchronized void stop() {
         if (process == null || !process.isAlive()) return;
         process.destroy();

@@ -92,14 +92,35 @@ class ShutdownIT {
         }
     }
 
+    @Test
+    void exitsWhenTheProcessThatStartedItIsGone() throws Exception {
+        Process parent = new ProcessBuilder("sleep", "600").start();
+        var worker = worker("orphan", WorkerFixture.ORPHAN_REQUESTS, "10s", 1,
+                "-Dinvariant.parent.pid=" + parent.pid());
+        try {
+            assertTrue(worker.process().isAlive(), "the worker runs while its parent does");
+            parent.destroyForcibly(); // as kill -9: no hook of the parent's runs
+            parent.waitFor();
+            assertTrue(worker.process().waitFor(30, TimeUnit.SECONDS), "still running 30 s after its parent died");
+            assertEquals(0, worker.process().exitValue(), "the SIGTERM path's clean exit");
+            assertTrue(Files.readString(worker.log()).contains("(pid " + parent.pid() + ") is gone: shutting down"));
+        } finally {
+            parent.destroyForcibly();
+            worker.stop();
+        }
+    }
+
     /** A worker of its own group on {@code topic}; its log starts empty (what a test reads is this run's). */
-    static WorkerProcess worker(String name, String topic, String grace, int maxBatch) throws java.io.IOException {
+    static WorkerProcess worker(String name, String topic, String grace, int maxBatch, String... more)
+            throws java.io.IOException {
         var fixture = WorkerFixture.get();
-        var w = new WorkerProcess(name, List.of("-Dkafka.bootstrap.servers=" + fixture.stack.bootstrapServers(),
+        var props = new java.util.ArrayList<>(List.of("-Dkafka.bootstrap.servers=" + fixture.stack.bootstrapServers(),
                 "-Dinvariant.registry.url=" + fixture.stack.ccompatUrl(),
                 "-Dinvariant.model=" + SharedModels.stories260K(), "-Dinvariant.threads=1",
                 "-Dinvariant.topics.requests=" + topic, "-Dmp.messaging.incoming.requests.group.id=test-" + name,
                 "-Dinvariant.shutdown.grace-period=" + grace, "-Dinvariant.batching.max-batch=" + maxBatch));
+        props.addAll(List.of(more));
+        var w = new WorkerProcess(name, props);
         Files.deleteIfExists(w.log());
         w.start();
         return w;

@@ -36,6 +36,7 @@ final class WorkerFixture {
     static final String EOS_REQUESTS = "test.eos.requests";
     static final String FUZZ_REQUESTS = "test.fuzz.requests";
     static final String SLOW_REQUESTS = "test.slow.requests";
+    static final String ORPHAN_REQUESTS = "test.orphan.requests";
     /** The broker's SASL/PLAIN user (its SASL_PLAINTEXT listener serves only this one). */
     static final String SASL_USER = "invariant-worker";
     static final String SASL_PASSWORD = "s3cret-for-tests";
@@ -56,7 +57,8 @@ final class WorkerFixture {
                         new TopicSpec(DRAIN_REQUESTS, 2), new TopicSpec(HANDBACK_REQUESTS, 2),
                         new TopicSpec(KILL_REQUESTS, 2), new TopicSpec(RESTART_REQUESTS, 2),
                         new TopicSpec(OUTAGE_REQUESTS, 1), new TopicSpec(EOS_REQUESTS, 2),
-                        new TopicSpec(FUZZ_REQUESTS, 2), new TopicSpec(SLOW_REQUESTS, 1))));
+                        new TopicSpec(FUZZ_REQUESTS, 2), new TopicSpec(SLOW_REQUESTS, 1),
+                        new TopicSpec(ORPHAN_REQUESTS, 1))));
         registry = new SchemaRegistryClient(RegistryConfig.of(stack.ccompatUrl()));
         // As `invariant stack` does: subjects under the BACKWARD rule with today's schemas registered.
         TopicSchemas.ensureRegistered(registry, TopicSchemas.defaults());
