@@ -60,16 +60,18 @@ public final class StackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Path dir = workDir != null ? workDir : KafkaOptions.stackDir();
-        System.out.println("Starting Kafka and the schema registry (work dir " + dir + ")...");
-        EmbeddedStack stack = start(dir, kafkaPort, registryPort, partitions);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stack.close();
-            System.out.println("Stopped.");
-            stopped.countDown();
-        }, "stack-stop"));
-        StackMain.printAddresses(stack, System.out);
-        stopped.await();
-        return 0;
+        try (var lock = WorkDirLock.claim(dir, "stack")) { // held while this process runs
+            System.out.println("Starting Kafka and the schema registry (work dir " + dir + ")...");
+            EmbeddedStack stack = start(dir, kafkaPort, registryPort, partitions);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stack.close();
+                System.out.println("Stopped.");
+                stopped.countDown();
+            }, "stack-stop"));
+            StackMain.printAddresses(stack, System.out);
+            stopped.await();
+            return 0;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.invariant.cli.bench;
 
 import dev.invariant.cli.StackCommand;
+import dev.invariant.cli.WorkDirLock;
 import dev.invariant.cli.WorkerProcess;
 import dev.invariant.stack.EmbeddedStack;
 import java.io.IOException;
@@ -103,6 +104,12 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         }
         Path root = Path.of(System.getProperty("invariant.root", ".")).toAbsolutePath().normalize();
         Path dir = root.resolve(".invariant/bench-pipeline-load");
+        try (var lock = WorkDirLock.claim(dir, "bench-pipeline")) {
+            return run(root, dir, bareSeconds);
+        }
+    }
+
+    private int run(Path root, Path dir, int bareSeconds) throws Exception {
         deleteTree(dir);
         String modelPath = model != null ? model : root.resolve("../shared/models/stories260K").normalize().toString();
         double warmRate = Math.max(rate, warmupRate);
