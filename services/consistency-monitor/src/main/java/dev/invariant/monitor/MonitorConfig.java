@@ -4,6 +4,7 @@ import dev.invariant.monitor.topology.MonitorSettings;
 import dev.invariant.schemas.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -20,6 +21,10 @@ public interface MonitorConfig {
     Dashboard dashboard();
 
     Shutdown shutdown();
+
+    /** The process whose exit stops this monitor ({@code ExitWithParent}); the CLI's demo passes its pid. */
+    @WithName("parent.pid")
+    Optional<Long> parentPid();
 
     interface TopicNames {
         @WithDefault(Topics.COMPLETIONS)
@@ -69,7 +74,6 @@ public interface MonitorConfig {
 
     interface Shutdown {
         /** SIGTERM to exit at most, whatever Kafka Streams' close still waits for (a broker that is gone). */
-        @WithDefault("30s")
         Duration gracePeriod();
     }
 

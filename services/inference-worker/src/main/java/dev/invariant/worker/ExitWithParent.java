@@ -1,11 +1,10 @@
 package dev.invariant.worker;
 
+import dev.invariant.worker.config.WorkerConfig;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -19,12 +18,9 @@ import org.jboss.logging.Logger;
 public class ExitWithParent {
     private static final Logger LOG = Logger.getLogger(ExitWithParent.class);
 
-    @ConfigProperty(name = "invariant.parent.pid")
-    Optional<Long> parent;
-
-    void watch(@Observes StartupEvent started) {
-        if (parent.isEmpty()) return;
-        long pid = parent.get();
+    void watch(@Observes StartupEvent started, WorkerConfig config) {
+        if (config.parentPid().isEmpty()) return;
+        long pid = config.parentPid().get();
         ProcessHandle.of(pid).map(ProcessHandle::onExit).orElse(CompletableFuture.completedFuture(null))
                 .thenRunAsync(() -> { // never on the start-up thread: an exit there would wait on the start itself
                     LOG.warnf("the process that started this worker (pid %d) is gone: shutting down", pid);

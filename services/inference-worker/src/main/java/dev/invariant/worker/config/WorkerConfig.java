@@ -3,6 +3,7 @@ package dev.invariant.worker.config;
 import dev.invariant.schemas.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -77,6 +78,10 @@ public interface WorkerConfig {
     Log log();
 
     Shutdown shutdown();
+
+    /** The process whose exit stops this worker as SIGTERM would ({@code ExitWithParent}); the CLI passes its pid. */
+    @WithName("parent.pid")
+    Optional<Long> parentPid();
 
     Delivery delivery();
 
