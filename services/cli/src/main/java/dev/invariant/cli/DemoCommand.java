@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
         String served = servedName(modelId);
         long t0 = System.nanoTime();
         System.out.println("[1/5] starting Kafka and the schema registry (" + dir + ")");
-        try (var lock = WorkDirLock.claim(dir, "demo");
+        try (var lock = WorkDirLock.claim(dir, "demo", true);
              EmbeddedStack stack = StackCommand.start(dir.resolve("stack"), 0, 0, 4)) {
             System.out.printf("      kafka %s, registry %s (%.1f s)%n", stack.bootstrapServers(), stack.ccompatUrl(), secs(t0));
             System.out.println("[2/5] starting the consistency monitor (Kafka Streams, dashboard)");

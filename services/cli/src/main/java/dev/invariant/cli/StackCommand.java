@@ -60,7 +60,7 @@ public final class StackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Path dir = workDir != null ? workDir : KafkaOptions.stackDir();
-        try (var lock = WorkDirLock.claim(dir, "stack")) { // held while this process runs
+        try (var lock = WorkDirLock.claim(dir, "stack", true)) { // held while this process runs
             System.out.println("Starting Kafka and the schema registry (work dir " + dir + ")...");
             EmbeddedStack stack = start(dir, kafkaPort, registryPort, partitions);
             CountDownLatch stopped = new CountDownLatch(1);

@@ -23,8 +23,12 @@ public final class WorkDirLock implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Claims {@code dir} for {@code command}, or fails naming the run that holds it. */
-    public static WorkDirLock claim(Path dir, String command) {
+    /**
+     * Claims {@code dir} for {@code command}, or fails naming the run that holds it.
+     *
+     * @param workDirOption whether the command takes {@code --work-dir} (the error then suggests another one)
+     */
+    public static WorkDirLock claim(Path dir, String command, boolean workDirOption) {
         Path file = dir.toAbsolutePath().normalize();
         file = file.resolveSibling(file.getFileName() + ".lock");
         FileChannel channel = null;
@@ -42,7 +46,7 @@ public final class WorkDirLock implements AutoCloseable {
                 String holder = Files.readString(file).strip();
                 throw new CliError(dir + " is in use by another run (" + (holder.isEmpty() ? "a process" : holder)
                         + "): wait for it to end or stop it"
-                        + (command.equals("bench-pipeline") ? "" : ", or give this one another --work-dir"));
+                        + (workDirOption ? ", or give this one another --work-dir" : ""));
             }
             channel.truncate(0).write(ByteBuffer.wrap(("invariant " + command + ", pid " + ProcessHandle.current()
                     .pid()).getBytes(StandardCharsets.UTF_8)));

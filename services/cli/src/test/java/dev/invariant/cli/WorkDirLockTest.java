@@ -17,16 +17,16 @@ class WorkDirLockTest {
     @Test
     void aSecondRunInTheSameDirectoryIsToldWhoHoldsIt(@TempDir Path tmp) {
         Path dir = tmp.resolve("demo");
-        try (var first = WorkDirLock.claim(dir, "demo")) {
-            var e = assertThrows(CliError.class, () -> WorkDirLock.claim(dir, "demo"));
+        try (var first = WorkDirLock.claim(dir, "demo", true)) {
+            var e = assertThrows(CliError.class, () -> WorkDirLock.claim(dir, "demo", true));
             assertTrue(e.getMessage().contains("in use by another run (invariant demo, pid "
                     + ProcessHandle.current().pid() + ")"), e.getMessage());
             assertTrue(e.getMessage().contains("--work-dir"), e.getMessage());
-            try (var other = WorkDirLock.claim(tmp.resolve("other"), "demo")) {
+            try (var other = WorkDirLock.claim(tmp.resolve("other"), "demo", true)) {
                 // another directory is free
             }
         }
-        try (var again = WorkDirLock.claim(dir, "demo")) {
+        try (var again = WorkDirLock.claim(dir, "demo", true)) {
             // released when the first run ended
         }
     }
@@ -40,13 +40,14 @@ class WorkDirLockTest {
         try {
             var out = new BufferedReader(new InputStreamReader(holder.getInputStream()));
             assertEquals("held", out.readLine());
-            var e = assertThrows(CliError.class, () -> WorkDirLock.claim(dir, "bench-pipeline"));
+            var e = assertThrows(CliError.class, () -> WorkDirLock.claim(dir, "bench-pipeline", false));
             assertTrue(e.getMessage().contains("(invariant bench-pipeline, pid " + holder.pid() + ")"), e.getMessage());
+            assertTrue(!e.getMessage().contains("--work-dir"), "bench-pipeline has no --work-dir: " + e.getMessage());
         } finally {
             holder.destroyForcibly(); // as kill -9: the lock goes with the process
             holder.waitFor(10, TimeUnit.SECONDS);
         }
-        try (var mine = WorkDirLock.claim(dir, "bench-pipeline")) {
+        try (var mine = WorkDirLock.claim(dir, "bench-pipeline", false)) {
             // free again
         }
     }
@@ -54,7 +55,7 @@ class WorkDirLockTest {
     /** Holds the lock of the directory given until its standard input closes. */
     public static final class Holder {
         public static void main(String[] args) throws Exception {
-            try (var lock = WorkDirLock.claim(Path.of(args[0]), "bench-pipeline")) {
+            try (var lock = WorkDirLock.claim(Path.of(args[0]), "bench-pipeline", false)) {
                 System.out.println("held");
                 System.out.flush();
                 while (System.in.read() != -1) {

@@ -104,7 +104,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         }
         Path root = Path.of(System.getProperty("invariant.root", ".")).toAbsolutePath().normalize();
         Path dir = root.resolve(".invariant/bench-pipeline-load");
-        try (var lock = WorkDirLock.claim(dir, "bench-pipeline")) {
+        try (var lock = WorkDirLock.claim(dir, "bench-pipeline", false)) {
             return run(root, dir, bareSeconds);
         }
     }
