@@ -28,7 +28,7 @@
 #define GDECODE_NORM 1
 #define GDECODE_SILU 2
 // The engine's shape: rows per unit, warps per block, words in flight per row (int8, int4), words requested into L2
-// past the ring. Measured on the H200 (bench/device/kernels/gptq.cu, Qwen1.5-14B layers, the four projections
+// past the ring (negative: -PF words past the ring once, before the wait). Measured on the H200 (bench/device/kernels/gptq.cu, Qwen1.5-14B layers, the four projections
 // chained): 2 rows x 32 warps, 2 / 1 words: int8 128.28 µs per layer (65.7 % of copy; gptq_direct.cu 148.01), int4
 // 108.48 (41.1 %); fewer warps with deeper rings were slower (docs/benchmarks.md 2026-12-02 16:48).
 #ifndef GDECODE_R
@@ -157,6 +157,17 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
     uint4 qb[D][R];
 #pragma unroll
     for (int d = 0; d < D; d++) load(qb[d]);
+    // PF < 0: the -PF words past the ring requested into L2 once, before the wait, so that memory stays busy while the
+    // kernel waits for the one before it and stages its input row (no register holds them)
+    if (PF < 0) {
+        Front hf = lf;
+        for (int i = 0; i < -PF && hf.rem > 0; i++) {
+#pragma unroll
+            for (int r = 0; r < R; r++)
+                if (hf.u * R + r < rows) inv::prefetch_l2(hf.row[r] + hf.g * 512);
+            step(hf);
+        }
+    }
     stage_unit(u0, 0);
     stage_unit(u0 + 1, 1);
     // the weights are on their way; what the kernels before this one write is read only from here on (chain.cuh)

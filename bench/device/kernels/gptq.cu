@@ -116,7 +116,8 @@ static const DShape g_direct[] = {GD(GDIRECT_R, GDIRECT_WARPS, GDIRECT_D, GDIREC
 #undef GDT
 
 // gptq_decode.cu (group 128 only) at several shapes: rows per unit, warps per block, words in flight per row for int8,
-// then int4 [fN: N words past the loads requested into L2]. The first is the kernel file's default. Measured before
+// then int4 [fN: N words past the loads requested into L2; hN: N words past the ring requested into L2 once, before the
+// wait]. The first is the kernel file's default. Measured before
 // and left out here (docs/benchmarks.md, 2026-12-02): 2x16w3,2, 2x16w4,3, 2x20w3,2, 2x24w2,2, 4x16w2,1, 4x16w3,2,
 // 4x12w3,2, 2x24w2,2f16 (all slower than 2x32w2,1 or their f8 twins).
 // z: the subnormal dequantisation (gptq.cuh, DZ; int4 since 2026-12-03: four scales per group made on chip per unit). 2026-12-03: fewer warps with more words in flight
@@ -144,7 +145,9 @@ static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDE
                                     GDE(2, 20, 3, 3, 0), GDE(2, 20, 4, 4, 0), GDE(2, 20, 5, 5, 0),
                                     GDE(2, 16, 5, 5, 0), GDE(2, 16, 7, 7, 0), GDE(2, 24, 2, 2, 0),
                                     GDE(2, 24, 3, 3, 0), GDE(1, 20, 5, 5, 0), GDE(2, 32, 2, 1, 2),
-                                    GDE(2, 32, 2, 1, 4), GDEZ(2, 20, 3, 3, 0), GDEZ(2, 24, 2, 2, 0)};
+                                    GDE(2, 32, 2, 1, 4), GDEZ(2, 20, 3, 3, 0), GDEZ(2, 24, 2, 2, 0),
+                                    GDE(2, 26, 2, 2, 0), GDE(2, 26, 3, 3, 0), GDE(2, 30, 2, 1, 0), GDE(2, 28, 2, 2, 0),
+                                    GDE(2, 32, 2, 1, -2), GDE(2, 32, 2, 1, -4), GDE(2, 20, 3, 3, -3), GDE(2, 20, 3, 3, -6)};
 // Shapes per projection (qkv, o, gate/up, down), by the names of g_decode's rows.
 static const char* const g_mixes[][4] = {
     {"decode 2x32w2,1", "decode 2x20w5,5", "decode 2x32w2,1", "decode 2x20w4,4"},
@@ -154,7 +157,11 @@ static const char* const g_mixes[][4] = {
     {"decode 2x32w2,1", "decode 2x20w3,3", "decode 2x32w2,1", "decode 2x20w3,3"},
     {"decode 2x32w2,1z", "decode 2x20w3,3z", "decode 2x32w2,1z", "decode 2x20w3,3z"},
     {"decode 2x32w2,1z", "decode 2x20w5,5", "decode 2x32w2,1z", "decode 2x20w5,5"},
-    {"decode 2x24w2,2z", "decode 2x20w3,3z", "decode 2x24w2,2z", "decode 2x20w3,3z"}};
+    {"decode 2x24w2,2z", "decode 2x20w3,3z", "decode 2x24w2,2z", "decode 2x20w3,3z"},
+    {"decode 2x30w2,1", "decode 2x20w3,3", "decode 2x26w2,2", "decode 2x20w3,3"},
+    {"decode 2x30w2,1", "decode 2x20w3,3", "decode 2x26w3,3", "decode 2x20w3,3"},
+    {"decode 2x32w2,1h2", "decode 2x20w3,3h3", "decode 2x32w2,1h2", "decode 2x20w3,3h3"},
+    {"decode 2x30w2,1", "decode 2x20w3,3h3", "decode 2x26w3,3", "decode 2x20w3,3h3"}};
 #undef GDE
 #undef GDEZ
 
@@ -313,7 +320,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < (int)(sizeof g_decode / sizeof g_decode[0]); i++) {
         const DecShape& sh = g_decode[i];
         variants.push_back({"decode " + std::to_string(sh.r) + "x" + std::to_string(sh.warps) + "w"
-                                + std::to_string(sh.d8) + "," + std::to_string(sh.d4) + (sh.pf ? "f" + std::to_string(sh.pf) : "")
+                                + std::to_string(sh.d8) + "," + std::to_string(sh.d4) + (sh.pf > 0 ? "f" + std::to_string(sh.pf) : sh.pf < 0 ? "h" + std::to_string(-sh.pf) : "")
                                 + (sh.dz ? "z" : ""), 4, i});
     }
     for (const auto& m : g_mixes) {
