@@ -12,8 +12,9 @@
 // each kernel alone on its multiprocessor ("alone": 120 KB of shared memory per block, so the next kernel's block can
 // start there only once this one's has exited, as with the engine's kernels, whose registers or rings fill the
 // multiprocessor) and with only the shared memory it needs ("shared").
-// The projections' fixed cost per kernel (docs/benchmarks.md: about 3.6 µs at 0.5B, 4 µs for the 14B GPTQ kernels)
-// is the boundary, the staging and the reduction measured here, plus the ramp and the tail of the weight stream.
+// Why: the batch-1 projections take microseconds beyond their bytes (docs/benchmarks.md: 3.5-16 µs for 0.4-4.4 µs at
+// 0.5B); this says how much of that is the boundary, the staging and the reduction, which no weight layout removes,
+// and so how much is left to the ramp and the tail of the weight stream.
 // Build: bench/device/kernels/build. Run: boundary [--reps N] [--chain N].
 #include "../../../kernels/chain.cuh"
 #include "harness.cuh"
