@@ -1,6 +1,7 @@
 package dev.invariant.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +43,7 @@ class WorkDirLockTest {
             assertEquals("held", out.readLine());
             var e = assertThrows(CliError.class, () -> WorkDirLock.claim(dir, "bench-pipeline", false));
             assertTrue(e.getMessage().contains("(invariant bench-pipeline, pid " + holder.pid() + ")"), e.getMessage());
-            assertTrue(!e.getMessage().contains("--work-dir"), "bench-pipeline has no --work-dir: " + e.getMessage());
+            assertFalse(e.getMessage().contains("--work-dir"), "bench-pipeline has no --work-dir: " + e.getMessage());
         } finally {
             holder.destroyForcibly(); // as kill -9: the lock goes with the process
             holder.waitFor(10, TimeUnit.SECONDS);
