@@ -32,6 +32,8 @@ import picocli.CommandLine.Parameters;
  * {@link Completion}s (engine {@code remote:<host>}), so the consistency monitor watches other engines too.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
+        header = "Send requests to an OpenAI-compatible server (vLLM, SGLang, ...) and publish its answers for the"
+                + " consistency monitor.",
         description = {"Send requests to an OpenAI-compatible server (vLLM, SGLang, llama.cpp, TGI, Invariant's worker),",
                 "repeated at a chosen concurrency, and publish every answer as a Completion (engine remote:<host>,",
                 "fingerprint from the model name, system_fingerprint, prompt and parameters; output hash of the text:",

@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
  * the same.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "Run the whole pipeline here: Kafka, the schema registry, the monitor and its dashboard, workers and"
+                + " a workload.",
         description = {"Run the whole pipeline: Kafka, the schema registry, the consistency monitor and its dashboard,",
                 "an inference worker and a mixed workload; then the probe prompt in waves of growing load through the",
                 "portable worker and through a second worker running the naive profile (as conventional engines do).",

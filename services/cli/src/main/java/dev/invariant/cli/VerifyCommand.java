@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
  * carries (prompt ids, sampling parameters, seed); older completions' parameters come from their requests.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
+        header = "Re-execute completions on the CPU engine and say whether each one's output hash is reproduced.",
         description = {"Re-execute completions from the completions topic on the CPU engine (portable profile) and say,",
                 "for each, whether it is reproduced: its output hash, and every output's token ids, text and hash as",
                 "the completion states them. The prompt ids, sampling parameters and seed come from the completion",
