@@ -30,12 +30,14 @@
 // The engine's shape: rows per unit, warps per block, words in flight per row (int8, int4), words requested into L2
 // past the ring (negative: -PF words past the ring once, before the wait). Measured on the H200 (bench/device/kernels/gptq.cu, Qwen1.5-14B layers, the four projections
 // chained): 2 rows x 32 warps, 2 / 1 words: int8 128.28 µs per layer (65.7 % of copy; gptq_direct.cu 148.01), int4
-// 108.48 (41.1 %); fewer warps with deeper rings were slower (docs/benchmarks.md 2026-12-02 16:48).
+// 108.48 (41.1 %); fewer warps with deeper rings were slower (docs/benchmarks.md 2026-12-02 16:48). 30 warps since
+// 2026-12-05 (an H100, the same chain): int8 134.78 against 137.55 µs, int4 93.60 against 95.79: a projection's
+// units of two rows spread more evenly over 132 x 30 warps than over 132 x 32.
 #ifndef GDECODE_R
 #define GDECODE_R 2
 #endif
 #ifndef GDECODE_WARPS
-#define GDECODE_WARPS 32
+#define GDECODE_WARPS 30
 #endif
 #ifndef GDECODE_D
 #define GDECODE_D 2
@@ -269,21 +271,24 @@ __device__ __forceinline__ void gdecode_impl(const unsigned char* Wq, const floa
 
 }  // namespace gdecode
 
-// Named gptq_decode_int<bits>_g128[_norm[_silu]] at the GDECODE_* shape; the arguments of gptq_stream.cu's kernels
-// (gidx, rowPart and gsz unused: groups of 128 only).
-#define GDECODE(name, BITS, FLAGS, D)                                                                                   \
-    INV_EXTERN void __launch_bounds__(32 * GDECODE_WARPS, 1)                                                          \
+// Named gptq_decode_int<bits>_g128[_norm[_silu]] at the GDECODE_* shape (and _w32 at the 32 warps the engine took
+// before 2026-12-05, to compare: GptqDecode.WARPS_PROPERTY); the arguments of gptq_stream.cu's kernels (gidx, rowPart
+// and gsz unused: groups of 128 only).
+#define GDECODE(name, BITS, FLAGS, D, NW)                                                                               \
+    INV_EXTERN void __launch_bounds__(32 * (NW), 1)                                                                   \
         name(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart, int gsz, const float* x, \
              const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows,  \
              int k, int stride, int groups, int ldx) {                                                                 \
-        gdecode::gdecode_impl<BITS, ((FLAGS) & GDECODE_SILU) && GDECODE_R < 2 ? 2 : GDECODE_R, FLAGS, GDECODE_WARPS, D, \
+        gdecode::gdecode_impl<BITS, ((FLAGS) & GDECODE_SILU) && GDECODE_R < 2 ? 2 : GDECODE_R, FLAGS, NW, D,          \
                               GDECODE_PF>(                                                                     \
             Wq, tab, x, xrows, nw, eps, y, bias, resid, rows, k, stride, groups, ldx);                                \
     }
-#define GDECODE_FUSED(base, BITS, D)                   \
-    GDECODE(base, BITS, 0, D)                          \
-    GDECODE(base##_norm, BITS, GDECODE_NORM, D)        \
-    GDECODE(base##_norm_silu, BITS, GDECODE_NORM | GDECODE_SILU, D)
+#define GDECODE_FUSED(base, BITS, D, NW)                   \
+    GDECODE(base, BITS, 0, D, NW)                          \
+    GDECODE(base##_norm, BITS, GDECODE_NORM, D, NW)        \
+    GDECODE(base##_norm_silu, BITS, GDECODE_NORM | GDECODE_SILU, D, NW)
 
-GDECODE_FUSED(gptq_decode_int8_g128, 8, GDECODE_D)
-GDECODE_FUSED(gptq_decode_int4_g128, 4, GDECODE4_D)
+GDECODE_FUSED(gptq_decode_int8_g128, 8, GDECODE_D, GDECODE_WARPS)
+GDECODE_FUSED(gptq_decode_int4_g128, 4, GDECODE4_D, GDECODE_WARPS)
+GDECODE_FUSED(gptq_decode_int8_g128_w32, 8, GDECODE_D, 32)
+GDECODE_FUSED(gptq_decode_int4_g128_w32, 4, GDECODE4_D, 32)

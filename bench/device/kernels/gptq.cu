@@ -146,7 +146,7 @@ static const DecShape g_decode[] = {GDE(GDECODE_R, GDECODE_WARPS, GDECODE_D, GDE
                                     GDE(2, 16, 5, 5, 0), GDE(2, 16, 7, 7, 0), GDE(2, 24, 2, 2, 0),
                                     GDE(2, 24, 3, 3, 0), GDE(1, 20, 5, 5, 0), GDE(2, 32, 2, 1, 2),
                                     GDE(2, 32, 2, 1, 4), GDEZ(2, 20, 3, 3, 0), GDEZ(2, 24, 2, 2, 0),
-                                    GDE(2, 26, 2, 2, 0), GDE(2, 26, 3, 3, 0), GDE(2, 30, 2, 1, 0), GDE(2, 28, 2, 2, 0),
+                                    GDE(2, 26, 2, 2, 0), GDE(2, 26, 3, 3, 0), GDE(2, 32, 2, 1, 0), GDE(2, 28, 2, 2, 0),
                                     GDE(2, 32, 2, 1, -2), GDE(2, 32, 2, 1, -4), GDE(2, 20, 3, 3, -3), GDE(2, 20, 3, 3, -6)};
 // Shapes per projection (qkv, o, gate/up, down), by the names of g_decode's rows.
 static const char* const g_mixes[][4] = {

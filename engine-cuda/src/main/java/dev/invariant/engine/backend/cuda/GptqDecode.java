@@ -9,7 +9,11 @@ final class GptqDecode {
     /** GDECODE_R: rows per unit (the SILU kernels' (gate, up) pairs take at least 2). */
     static final int ROWS = 2;
     /** GDECODE_WARPS: warps per block (one block per multiprocessor). */
-    static final int WARPS = 32;
+    static final int WARPS = 30;
+    /** The shape before 2026-12-05 (the kernels named _w32), kept to compare: {@link #WARPS_PROPERTY}=32. */
+    static final int PREVIOUS_WARPS = 32;
+    /** 30 (the default, {@link #WARPS}) or 32 ({@link #PREVIOUS_WARPS}): warps per block; the same values either way. */
+    static final String WARPS_PROPERTY = "invariant.cuda.gptq-decode-warps";
 
     private GptqDecode() {
     }
@@ -36,7 +40,21 @@ final class GptqDecode {
     }
 
     static String name(int bits, String fusedSuffix) {
-        return "gptq_decode_int" + bits + "_g128" + fusedSuffix;
+        return name(bits, fusedSuffix, WARPS);
+    }
+
+    /** The kernel of these bits and fusions at {@code warps} per block (WARPS or PREVIOUS_WARPS). */
+    static String name(int bits, String fusedSuffix, int warps) {
+        return "gptq_decode_int" + bits + "_g128" + (warps == WARPS ? "" : "_w" + warps) + fusedSuffix;
+    }
+
+    /** {@link #WARPS_PROPERTY}'s setting, checked. */
+    static int warps(String setting) {
+        return switch (setting) {
+            case "30" -> WARPS;
+            case "32" -> PREVIOUS_WARPS;
+            default -> throw new IllegalArgumentException(WARPS_PROPERTY + " is 30 or 32, not " + setting);
+        };
     }
 
     /** The kernel's rows per unit for these fusions. */
@@ -49,12 +67,17 @@ final class GptqDecode {
      * buffers of a unit's (s, nz) tables (groups padded to an even count) and of its rows' rests.
      */
     static int smem(int bits, int k, int groups, boolean normed, boolean silu) {
+        return smem(bits, k, groups, normed, silu, WARPS);
+    }
+
+    /** {@link #smem(int, int, int, boolean, boolean)} at {@code warps} per block. */
+    static int smem(int bits, int k, int groups, boolean normed, boolean silu, int warps) {
         int chunks = k / 32;
         int gs = 128 / bits;
         int rest = chunks - chunks / gs * gs;
         int xpn = ((chunks + 3) & ~3) * 32;
         int gpad = (groups + 1) & ~1;
         int r = rows(silu);
-        return 4 * xpn * (normed ? 2 : 1) + WARPS * 2 * r * gpad * 8 + WARPS * 2 * r * 4 * rest * bits;
+        return 4 * xpn * (normed ? 2 : 1) + warps * 2 * r * gpad * 8 + warps * 2 * r * 4 * rest * bits;
     }
 }

@@ -47,6 +47,9 @@ final class GptqKernels {
     private final CUfunction[][] gptqDirect = new CUfunction[2][3];
     /** [bits 8/4][fused]: gptq_decode.cu's kernels, loaded only where GptqDecode.loads says so (else null). */
     private final CUfunction[][] gptqDecode = new CUfunction[2][3];
+    /** Their warps per block (GptqDecode.WARPS_PROPERTY). */
+    private final int decodeWarps = GptqDecode.warps(System.getProperty(GptqDecode.WARPS_PROPERTY,
+            String.valueOf(GptqDecode.WARPS)));
     /**
      * [bits 8/4][groups: any, 128, act-order][fused: none, norm, norm + silu; {@link #SILU_STAGED}]: many tokens on
      * tiles (kernels/gptq_tile.cu).
@@ -116,7 +119,7 @@ final class GptqKernels {
             }
             if (GptqDecode.loads(gptqVariant, b == 0 ? 8 : 4)) {
                 for (int f = 0; f < 3; f++) {
-                    CUfunction df = k.dependentFn("gptq_decode", GptqDecode.name(b == 0 ? 8 : 4, fused[f]));
+                    CUfunction df = k.dependentFn("gptq_decode", GptqDecode.name(b == 0 ? 8 : 4, fused[f], decodeWarps));
                     cuFuncSetAttribute(df, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, matvecSmem);
                     gptqDecode[b][f] = df;
                 }
@@ -199,9 +202,9 @@ final class GptqKernels {
         int k = w.cols();
         int matvecSmem = kernels.matvecSmem;
         CUfunction decode = gptqDecode[w.bits() == 8 ? 0 : 1][fused.ordinal()];
-        int decodeSmem = GptqDecode.smem(w.bits(), k, w.groups(), normed, fused == Fused.NORM_SILU);
+        int decodeSmem = GptqDecode.smem(w.bits(), k, w.groups(), normed, fused == Fused.NORM_SILU, decodeWarps);
         if (decode != null && GptqDecode.takes(w.bits(), w.gsz(), k) && decodeSmem <= matvecSmem) {
-            return new OneToken(decode, ctx.multiprocessors, 32 * GptqDecode.WARPS, decodeSmem);
+            return new OneToken(decode, ctx.multiprocessors, 32 * decodeWarps, decodeSmem);
         }
         CUfunction direct = gptqDirect[w.bits() == 8 ? 0 : 1][fused.ordinal()];
         int directSmem = GptqDirect.smem(w.bits(), k, normed);

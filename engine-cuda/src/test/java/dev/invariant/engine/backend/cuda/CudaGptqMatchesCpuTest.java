@@ -105,6 +105,16 @@ class CudaGptqMatchesCpuTest {
         }
     }
 
+    /**
+     * One-token group-128 GPTQ steps on gptq_decode.cu's previous shape (-Dinvariant.cuda.gptq-decode-warps=32, kept to
+     * compare): each warp's run of rows changes with the warps per block, the values must not.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 2})  // settings: int8 group 128, int4 group 128
+    void gptqDecodePreviousWarps(int setting) {
+        compareWith(GptqDecode.WARPS_PROPERTY, String.valueOf(GptqDecode.PREVIOUS_WARPS), GptqModels.SETTINGS.get(setting));
+    }
+
     /** The wide model of setting q compared with the CPU under -Dproperty=value. */
     private static void compareWith(String property, String value, GptqConfig q) {
         System.setProperty(property, value);

@@ -32,6 +32,26 @@ class GptqDecodeTest {
         assertEquals("gptq_decode_int4_g128_norm", GptqDecode.name(4, "_norm"));
         assertTrue(Files.readString(SOURCE).contains("GDECODE_FUSED(gptq_decode_int8_g128, 8,"));
         assertTrue(Files.readString(SOURCE).contains("GDECODE_FUSED(gptq_decode_int4_g128, 4,"));
+        // the previous shape, kept to compare, under its own names
+        assertEquals("gptq_decode_int8_g128_w32_norm_silu", GptqDecode.name(8, "_norm_silu", GptqDecode.PREVIOUS_WARPS));
+        assertEquals(GptqDecode.name(8, ""), GptqDecode.name(8, "", GptqDecode.WARPS));
+        for (int bits : new int[] {8, 4}) {
+            assertTrue(Files.readString(SOURCE).contains("GDECODE_FUSED(gptq_decode_int" + bits + "_g128_w32, " + bits
+                    + ", GDECODE" + (bits == 4 ? "4" : "") + "_D, " + GptqDecode.PREVIOUS_WARPS + ")"));
+        }
+    }
+
+    @Test
+    void warpsSettingIsChecked() {
+        assertEquals(GptqDecode.WARPS, GptqDecode.warps(String.valueOf(GptqDecode.WARPS)));
+        assertEquals(GptqDecode.PREVIOUS_WARPS, GptqDecode.warps("32"));
+        var e = assertThrows(IllegalArgumentException.class, () -> GptqDecode.warps("31"));
+        assertTrue(e.getMessage().contains(GptqDecode.WARPS_PROPERTY), e.getMessage());
+        // each warp's buffers scale the shared memory with the warps
+        int at30 = GptqDecode.smem(8, 13696, 107, false, false, 30);
+        int at32 = GptqDecode.smem(8, 13696, 107, false, false, 32);
+        assertEquals(2 * 2 * GptqDecode.rows(false) * (108 * 8 + 32 * 12), at32 - at30);
+        assertTrue(at32 <= H200_SMEM);
     }
 
     @Test
