@@ -15,6 +15,8 @@
 // Why: the batch-1 projections take microseconds beyond their bytes (docs/benchmarks.md: 3.5-16 µs for 0.4-4.4 µs at
 // 0.5B); this says how much of that is the boundary, the staging and the reduction, which no weight layout removes,
 // and so how much is left to the ramp and the tail of the weight stream.
+// Measured (an H100, docs/benchmarks.md 2026-12-05 14:43): 0.65 µs per dependent launch, 1.09 with a 896-float row
+// staged, 1.45 with its norm; alone or shared the same (the boundary is the wait, not the co-residency).
 // Build: bench/device/kernels/build. Run: boundary [--reps N] [--chain N].
 #include "../../../kernels/chain.cuh"
 #include "harness.cuh"
