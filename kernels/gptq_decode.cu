@@ -32,7 +32,8 @@
 // chained): 2 rows x 32 warps, 2 / 1 words: int8 128.28 µs per layer (65.7 % of copy; gptq_direct.cu 148.01), int4
 // 108.48 (41.1 %); fewer warps with deeper rings were slower (docs/benchmarks.md 2026-12-02 16:48). 30 warps since
 // 2026-12-05 (an H100, the same chain): int8 134.78 against 137.55 µs, int4 93.60 against 95.79: a projection's
-// units of two rows spread more evenly over 132 x 30 warps than over 132 x 32.
+// units of two rows spread more evenly over 132 x 30 warps than over 132 x 32; the engine on the H200 1.017x (int8)
+// and 1.021x (int4) at 14B batch 1.
 #ifndef GDECODE_R
 #define GDECODE_R 2
 #endif

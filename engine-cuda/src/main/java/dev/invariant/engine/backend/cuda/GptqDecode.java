@@ -50,11 +50,10 @@ final class GptqDecode {
 
     /** {@link #WARPS_PROPERTY}'s setting, checked. */
     static int warps(String setting) {
-        return switch (setting) {
-            case "30" -> WARPS;
-            case "32" -> PREVIOUS_WARPS;
-            default -> throw new IllegalArgumentException(WARPS_PROPERTY + " is 30 or 32, not " + setting);
-        };
+        String s = setting.trim();
+        if (s.equals(String.valueOf(WARPS))) return WARPS;
+        if (s.equals(String.valueOf(PREVIOUS_WARPS))) return PREVIOUS_WARPS;
+        throw new IllegalArgumentException(WARPS_PROPERTY + " is " + WARPS + " or " + PREVIOUS_WARPS + ", not " + setting);
     }
 
     /** The kernel's rows per unit for these fusions. */
