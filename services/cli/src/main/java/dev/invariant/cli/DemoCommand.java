@@ -116,6 +116,8 @@ final class DemoCommand implements Callable<Integer> {
             KafkaOptions kafka = new KafkaOptions();
             kafka.bootstrapServer = stack.bootstrapServers();
             kafka.registryUrl = stack.ccompatUrl();
+            // what earlier runs in this work dir left on the topic: the monitor's figures count those too
+            long before = TopicSnapshot.count(kafka, Topics.COMPLETIONS, Duration.ofSeconds(30));
             Summary summary = runWorkload(new Workload(kafka, Topics.REQUESTS), served);
             Summary naiveSummary = new Summary();
             if (naive != null) {
@@ -131,7 +133,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println();
             }
             int seen = summary.completions() + naiveSummary.completions();
-            System.out.println("    " + MonitorClient.describe(monitor, seen, Duration.ofSeconds(60)));
+            System.out.println("    " + MonitorClient.describe(monitor, before, seen, Duration.ofSeconds(60)));
             System.out.println();
             boolean cpuEqual = true;
             if (cpuCheck) {

@@ -14,6 +14,9 @@ import java.util.Map;
 
 /** The consistency monitor as the CLI uses it: started from its packaged jar, and asked for its overview. */
 final class MonitorClient {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private MonitorClient() {
     }
 
@@ -38,30 +41,44 @@ final class MonitorClient {
     }
 
     /**
-     * Waits until the monitor has counted {@code completions} completions (or {@code timeout} passed) and says what it
-     * found: the same figures as the summary, computed independently from the topic by the Streams application.
+     * Waits until the monitor has counted {@code before + completions} completions (or {@code timeout} passed) and
+     * says what it found: the same figures as the summary, computed independently from the topic by the Streams
+     * application; {@code before}, what the topic held before this run sent anything, is said apart.
      */
-    static String describe(WorkerProcess monitor, int completions, Duration timeout) throws InterruptedException {
-        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        var json = new ObjectMapper();
+    static String describe(WorkerProcess monitor, long before, int completions, Duration timeout)
+            throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         JsonNode total = null;
         while (System.nanoTime() < end) {
-            try {
-                var r = http.send(HttpRequest.newBuilder(URI.create(monitor.baseUrl() + "/api/overview"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    total = json.readTree(r.body()).get("total");
-                    if (total.get("completions").asLong() >= completions) break;
-                }
-            } catch (IOException e) {
-                // not answering yet: try again
+            JsonNode t = total(monitor);
+            if (t != null) {
+                total = t;
+                if (total.get("completions").asLong() >= before + completions) break;
             }
             Thread.sleep(250);
         }
         if (total == null) return "consistency monitor              did not answer (see its log)";
-        return String.format("consistency monitor saw          %d completions, %d fingerprints repeated, %d with 2+"
-                        + " outputs (consistency rate %.2f %%)", total.get("completions").asLong(),
-                total.get("repeated").asLong(), total.get("divergent").asLong(), 100 * total.get("consistencyRate").asDouble());
+        long seen = total.get("completions").asLong();
+        String earlier = before == 0 ? "" : String.format(" (%d from this run, %d from earlier runs in this work dir)",
+                seen - before, before);
+        return String.format("consistency monitor saw          %d completions%s, %d fingerprints repeated, %d with 2+"
+                        + " outputs (consistency rate %.2f %%)", seen, earlier, total.get("repeated").asLong(),
+                total.get("divergent").asLong(), 100 * total.get("consistencyRate").asDouble());
+    }
+
+    /** {@link #describe(WorkerProcess, long, int, Duration)} for a monitor that counted nothing before. */
+    static String describe(WorkerProcess monitor, int completions, Duration timeout) throws InterruptedException {
+        return describe(monitor, 0, completions, timeout);
+    }
+
+    /** The overview's {@code total} row, or null while the monitor does not answer. */
+    private static JsonNode total(WorkerProcess monitor) throws InterruptedException {
+        try {
+            var r = HTTP.send(HttpRequest.newBuilder(URI.create(monitor.baseUrl() + "/api/overview"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()).get("total") : null;
+        } catch (IOException e) {
+            return null;  // not answering yet
+        }
     }
 }

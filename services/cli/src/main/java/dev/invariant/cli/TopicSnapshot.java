@@ -1,5 +1,6 @@
 package dev.invariant.cli;
 
+import dev.invariant.schemas.Completion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,24 @@ final class TopicSnapshot {
             }
         }
         return out;
+    }
+
+    /**
+     * How many records the topic holds now (end minus start offsets, summed over its partitions; exact where no
+     * transaction markers take offsets, as on a topic of at-least-once producers). 0 for a topic that does not exist.
+     * Nothing is read, so the consumer's value type only has to be one the deserializer accepts.
+     */
+    static long count(KafkaOptions kafka, String topic, Duration timeout) {
+        kafka.requireBroker();
+        try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(kafka.consumer(Completion.class, true))) {
+            var infos = consumer.partitionsFor(topic, timeout);
+            if (infos == null || infos.isEmpty()) return 0;
+            List<TopicPartition> parts = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<TopicPartition, Long> start = consumer.beginningOffsets(parts, timeout);
+            long n = 0;
+            for (var e : consumer.endOffsets(parts, timeout).entrySet()) n += e.getValue() - start.get(e.getKey());
+            return n;
+        }
     }
 
     private static boolean done(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
