@@ -34,11 +34,12 @@ import picocli.CommandLine.Parameters;
 @Command(name = "audit", mixinStandardHelpOptions = true,
         header = "Send requests to an OpenAI-compatible server (vLLM, SGLang, ...) and publish its answers for the"
                 + " consistency monitor.",
-        description = {"Send requests to an OpenAI-compatible server (vLLM, SGLang, llama.cpp, TGI, Invariant's worker),",
-                "repeated at a chosen concurrency, and publish every answer as a Completion (engine remote:<host>,",
-                "fingerprint from the model name, system_fingerprint, prompt and parameters; output hash of the text:",
-                "docs/identity.md) to the completions topic, where the consistency monitor checks them. Prints how many",
-                "distinct answers each repeated request got. Exit code 0 when every request was answered and published."})
+        description = {"Send requests to an OpenAI-compatible server (vLLM, SGLang, llama.cpp, TGI, Invariant's worker),"
+                + " repeated at a chosen concurrency, and publish every answer as a Completion (engine remote:<host>,"
+                + " fingerprint from the model name, system_fingerprint, prompt and parameters; output hash of the text:"
+                + " docs/identity.md) to the completions topic, where the consistency monitor checks them. Prints how many"
+                + " distinct answers each repeated request got.",
+                "Exit code 0 when every request was answered and published."})
 final class AuditCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "PROMPT", arity = "0..*", description = "Prompts (text).")

@@ -29,12 +29,12 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         header = "Run the whole pipeline here: Kafka, the schema registry, the monitor and its dashboard, workers and"
                 + " a workload.",
-        description = {"Run the whole pipeline: Kafka, the schema registry, the consistency monitor and its dashboard,",
-                "an inference worker and a mixed workload; then the probe prompt in waves of growing load through the",
-                "portable worker and through a second worker running the naive profile (as conventional engines do).",
-                "Sends distinct prompts, repeats of one prompt under changing load and seeded sampling, prints every",
-                "completion with its hash and a summary. Without --once the stack keeps running for you to use",
-                "(produce, consume, the HTTP API)."})
+        description = {"Run the whole pipeline: Kafka, the schema registry, the consistency monitor and its dashboard,"
+                + " an inference worker and a mixed workload; then the probe prompt in waves of growing load through the"
+                + " portable worker and through a second worker running the naive profile (as conventional engines do).",
+                "Sends distinct prompts, repeats of one prompt under changing load and seeded sampling, prints every"
+                + " completion with its hash and a summary. Without --once the stack keeps running for you to use"
+                + " (produce, consume, the HTTP API)."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--once", description = "Run headless and exit: 0 only when every request got exactly one completion"

@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 /** {@code invariant stack}: a real Kafka broker and schema registry on loopback, with Invariant's topics and schemas. */
 @Command(name = "stack", mixinStandardHelpOptions = true,
         description = {"Start a real Kafka broker and schema registry with Invariant's topics and schemas.",
-                "A single-node KRaft broker and the registry (Confluent-compatible API) on loopback ports; the topics",
-                "are created, their schemas registered (BACKWARD); runs until Ctrl-C. Data stays in the work dir."})
+                "A single-node KRaft broker and the registry (Confluent-compatible API) on loopback ports; the topics"
+                + " are created, their schemas registered (BACKWARD); runs until Ctrl-C. Data stays in the work dir."})
 public final class StackCommand implements Callable<Integer> {
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Broker data, registry database and logs (default: .invariant/stack).")

@@ -25,15 +25,16 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         header = "Re-execute completions on the CPU engine and say whether each one's output hash is reproduced.",
-        description = {"Re-execute completions from the completions topic on the CPU engine (portable profile) and say,",
-                "for each, whether it is reproduced: its output hash, and every output's token ids, text and hash as",
-                "the completion states them. The prompt ids, sampling parameters and seed come from the completion",
-                "(from the topic, or a JSONL file of completions); for completions written before they carried their",
-                "parameters, from the request on the requests topic. Exit code 0 when every verified",
-                "completion was reproduced, 1 when one was not, 2 when nothing could be verified.",
-                "With --follow it runs as a service: follows the completions topic (consumer group --group), re-executes",
-                "a sample (--sample-rate, picked by request id) as they come, prints a verdict for each and publishes",
-                "every mismatch as a consistency event to --events-topic."})
+        description = {"Re-execute completions from the completions topic on the CPU engine (portable profile) and say,"
+                + " for each, whether it is reproduced: its output hash, and every output's token ids, text and hash as"
+                + " the completion states them. The prompt ids, sampling parameters and seed come from the completion"
+                + " (from the topic, or a JSONL file of completions); for completions written before they carried their"
+                + " parameters, from the request on the requests topic.",
+                "Exit code 0 when every verified completion was reproduced, 1 when one was not, 2 when nothing could be"
+                + " verified.",
+                "With --follow it runs as a service: follows the completions topic (consumer group --group), re-executes"
+                + " a sample (--sample-rate, picked by request id) as they come, prints a verdict for each and publishes"
+                + " every mismatch as a consistency event to --events-topic."})
 final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = "--request-id", paramLabel = "ID", description = "Verify this request's completion(s) only.")
