@@ -242,10 +242,61 @@ await check('streamed chat with usage chunk', async () => {
   assert.deepEqual(chunks.at(-1).usage, answer.usage);
 });
 
-await check('tools are refused, not silently ignored', () =>
-  rejects(chat.chat.completions.create({ ...chatBase, tools: [{ type: 'function',
-    function: { name: 'f', parameters: { type: 'object', properties: {} } } }] }), OpenAI.BadRequestError, 400,
-    'INVALID_PARAM', 'tools'));
+const weather = { type: 'function', function: { name: 'get_weather', description: 'The weather in a city',
+  parameters: { type: 'object', properties: { city: { type: 'string', enum: ['Paris', 'Rome'] },
+    unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city', 'unit'] } } };
+const now = { type: 'function', function: { name: 'now', parameters: { type: 'object', properties: {} } } };
+const toolBase = { ...chatBase, max_tokens: 40, tools: [weather, now] };
+
+await check('a named tool_choice: the call, its arguments of the function\'s schema', async () => {
+  const r = await chat.chat.completions.create({ ...toolBase,
+    tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+  const m = r.choices[0].message;
+  assert.equal(r.choices[0].finish_reason, 'stop');
+  assert.equal(m.content, null);
+  assert.equal(m.tool_calls.length, 1);
+  assert.equal(m.tool_calls[0].type, 'function');
+  assert.equal(m.tool_calls[0].function.name, 'get_weather');
+  const args = JSON.parse(m.tool_calls[0].function.arguments);
+  assert.ok(['Paris', 'Rome'].includes(args.city), m.tool_calls[0].function.arguments);
+  // the same request, the same answer: calls and their ids included
+  const again = await chat.chat.completions.create({ ...toolBase,
+    tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+  assert.deepEqual(again.choices[0].message, m);
+  // the SDK's stream helper puts the streamed call back together
+  const stream = chat.chat.completions.stream({ ...toolBase,
+    tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+  const streamed = await stream.finalChatCompletion();
+  const calls = cs => cs.map(c => [c.id, c.type, c.function.name, c.function.arguments]);
+  assert.deepEqual(calls(streamed.choices[0].message.tool_calls), calls(m.tool_calls));
+  assert.equal(streamed.choices[0].finish_reason, 'stop');
+});
+
+await check('tool_choice required with parallel_tool_calls false: one call of one of the tools', async () => {
+  const r = await chat.chat.completions.create({ ...toolBase, tool_choice: 'required', parallel_tool_calls: false });
+  const m = r.choices[0].message;
+  assert.equal(r.choices[0].finish_reason, 'tool_calls', JSON.stringify(m));
+  assert.equal(m.tool_calls.length, 1);
+  assert.ok(['get_weather', 'now'].includes(m.tool_calls[0].function.name));
+  JSON.parse(m.tool_calls[0].function.arguments);
+});
+
+await check('a conversation with a call and its result goes on', async () => {
+  const r = await chat.chat.completions.create({ ...chatBase, tools: [weather], messages: [
+    { role: 'user', content: 'Weather in Rome?' },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function',
+      function: { name: 'get_weather', arguments: '{"city": "Rome", "unit": "celsius"}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: '21' }], tool_choice: 'none' });
+  assert.equal(typeof r.choices[0].message.content, 'string');
+  assert.equal(r.choices[0].message.tool_calls, undefined);
+});
+
+await check('tool_choice without tools, and legacy functions, are 400s naming the field', async () => {
+  await rejects(chat.chat.completions.create({ ...chatBase, tool_choice: 'required' }), OpenAI.BadRequestError, 400,
+    'INVALID_PARAM', 'tool_choice');
+  await rejects(chat.chat.completions.create({ ...chatBase, functions: [{ name: 'f', parameters: {} }] }),
+    OpenAI.BadRequestError, 400, 'INVALID_PARAM', 'functions');
+});
 
 await check('top_logprobs without logprobs is a 400', () =>
   rejects(chat.chat.completions.create({ ...chatBase, top_logprobs: 2 }), OpenAI.BadRequestError, 400,

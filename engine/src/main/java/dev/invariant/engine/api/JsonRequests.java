@@ -199,7 +199,11 @@ public final class JsonRequests {
         throw f.wrongType("prompt", "a string, an array of strings, an array of token ids, or an array of such arrays", p);
     }
 
-    /** OpenAI's chat {@code messages}: {role, content} objects; content is a string or an array of text parts. */
+    /**
+     * OpenAI's chat {@code messages}: {role, content} objects; content is a string or an array of text parts; an
+     * assistant turn may carry {@code tool_calls} (and then no content), a tool turn its {@code tool_call_id}. With
+     * the request's {@code tools} ({@link JsonTools}).
+     */
     public static Prompt.Chat chat(JsonFields f) {
         JsonNode messages = f.value("messages").orElseThrow(() -> new EngineException(ErrorCode.EMPTY_PROMPT,
                 "messages", "'messages' is required: an array of {role, content}"));
@@ -215,9 +219,11 @@ public final class JsonRequests {
             var mf = new JsonFields(m, at + ".");
             String role = mf.string("role").orElseThrow(() -> EngineException.invalid("messages",
                     "'" + at + ".role' is required"));
-            list.add(new ChatMessage(role, content(mf, at)));
+            var calls = JsonTools.toolCalls(mf);
+            String content = calls.isEmpty() || mf.has("content") ? content(mf, at) : null;
+            list.add(new ChatMessage(role, content, calls, mf.string("tool_call_id").orElse(null)));
         }
-        return new Prompt.Chat(list);
+        return new Prompt.Chat(list, JsonTools.tools(f));
     }
 
     /**

@@ -10,10 +10,17 @@ public sealed interface Prompt {
     record Text(String text) implements Prompt {
     }
 
-    /** Messages rendered with the model's chat template, with the generation prompt appended. */
-    record Chat(List<ChatMessage> messages) implements Prompt {
+    /**
+     * Messages rendered with the model's chat template, with the generation prompt appended; {@code tools} (OpenAI's
+     * function tools as a JSON array, or null) are handed to the template too.
+     */
+    record Chat(List<ChatMessage> messages, String tools) implements Prompt {
         public Chat {
             messages = List.copyOf(messages);
+        }
+
+        public Chat(List<ChatMessage> messages) {
+            this(messages, null);
         }
     }
 

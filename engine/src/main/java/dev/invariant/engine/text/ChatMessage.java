@@ -4,14 +4,16 @@ import dev.invariant.engine.EngineException;
 import java.util.List;
 
 /**
- * One chat turn, as the chat template sees it: {@code {"role": ..., "content": ...}}.
+ * One chat turn, as the chat template sees it: {@code {"role": ..., "content": ...}}, with OpenAI's tool-calling
+ * fields: the calls an assistant turn made ({@code tool_calls}; its content may then be null) and, on a {@code tool}
+ * turn, the call it answers ({@code tool_call_id}).
  *
  * <p>The role must be one chat templates render: a template silently skips a role it does not know (Qwen's
  * does), so the model would answer without that message while the caller believes it was read. {@code developer}
  * is OpenAI's newer name for {@code system} (current SDKs send it); Hugging Face templates know only
  * {@code system}, so it is rendered as {@code system}, as OpenAI does for models without a developer role.
  */
-public record ChatMessage(String role, String content) {
+public record ChatMessage(String role, String content, List<ToolCall> toolCalls, String toolCallId) {
     /** The roles accepted on every front door (Avro, HTTP, CLI). */
     public static final List<String> ROLES = List.of("system", "developer", "user", "assistant", "tool");
 
@@ -24,10 +26,19 @@ public record ChatMessage(String role, String content) {
             throw EngineException.invalid("messages", "the chat message role '" + role + "' is not one of "
                     + String.join(", ", ROLES) + ": send the message with one of those roles");
         }
-        if (content == null) {
+        toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        if (!toolCalls.isEmpty() && !role.equals("assistant")) {
+            throw EngineException.invalid("messages", "a chat message of role '" + role + "' has tool_calls: only"
+                    + " assistant messages make tool calls");
+        }
+        if (content == null && toolCalls.isEmpty()) {
             throw EngineException.invalid("messages", "the chat message of role '" + role
                     + "' has no content: send an empty string for an empty message");
         }
         if (role.equals("developer")) role = "system";
+    }
+
+    public ChatMessage(String role, String content) {
+        this(role, content, List.of(), null);
     }
 }

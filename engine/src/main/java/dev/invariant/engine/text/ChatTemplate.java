@@ -51,6 +51,16 @@ public final class ChatTemplate {
      * @throws EngineException INVALID_PARAM when the template rejects the messages (raise_exception)
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, null, addGenerationPrompt);
+    }
+
+    /**
+     * Renders the conversation with the functions the model may call.
+     *
+     * @param toolsJson OpenAI's {@code tools}, a JSON array of {@code {type: "function", function: {...}}}, passed to
+     *                  the template as transformers and vLLM pass it; null when the request has none
+     */
+    public String render(List<ChatMessage> messages, String toolsJson, boolean addGenerationPrompt) {
         if (messages == null || messages.isEmpty()) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a chat needs at least one message");
         }
@@ -59,13 +69,15 @@ public final class ChatTemplate {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("role", m.role());
             map.put("content", m.content());
+            if (!m.toolCalls().isEmpty()) map.put("tool_calls", m.toolCalls().stream().map(ChatTemplate::call).toList());
+            if (m.toolCallId() != null) map.put("tool_call_id", m.toolCallId());
             list.add(map);
         }
         Map<String, Object> vars = new HashMap<>(specialTokens);
         vars.put("messages", list);
         vars.put("add_generation_prompt", addGenerationPrompt);
         // transformers passes these as None when the request has no tools or documents
-        vars.put("tools", null);
+        vars.put("tools", toolsJson == null ? null : json(toolsJson));
         vars.put("documents", null);
         RenderResult result = jinjava.renderForResult(body, vars);
         List<TemplateError> fatal = result.getErrors().stream()
@@ -77,6 +89,31 @@ public final class ChatTemplate {
         }
         return result.getOutput();
     }
+
+    /**
+     * A call as templates read it: OpenAI's shape with the arguments as an object, not JSON text, as vLLM hands them
+     * to templates (Qwen's and Llama 3.1's render them with {@code tojson}).
+     */
+    private static Map<String, Object> call(ToolCall c) {
+        Map<String, Object> function = new LinkedHashMap<>();
+        function.put("name", c.name());
+        function.put("arguments", json(c.arguments()));
+        Map<String, Object> call = new LinkedHashMap<>();
+        if (c.id() != null) call.put("id", c.id());
+        call.put("type", "function");
+        call.put("function", function);
+        return call;
+    }
+
+    private static Object json(String text) {
+        try {
+            return JSON.readValue(text, Object.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** The message of raise_exception when the template called it, else jinjava's description and its cause. */
     private static String reason(TemplateError error) {

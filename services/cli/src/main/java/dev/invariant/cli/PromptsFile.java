@@ -67,7 +67,13 @@ final class PromptsFile {
             }
         }
         String id = f.string("request_id").orElse(defaultId);
-        return new Request(id, JsonRequests.prompt(f), JsonRequests.sampling(f, defaults.builder()), 0L,
+        Prompt prompt = JsonRequests.prompt(f);
+        if (prompt instanceof Prompt.Chat c
+                && c.messages().stream().anyMatch(m -> !m.toolCalls().isEmpty() || m.toolCallId() != null)) {
+            throw EngineException.invalid("messages", "tool_calls and tool_call_id are read by the worker's HTTP API"
+                    + " (/v1/chat/completions) only: a request record has no field for them");
+        }
+        return new Request(id, prompt, JsonRequests.sampling(f, defaults.builder()), 0L,
                 f.integer("logprobs").orElse(defaults.logprobs()),
                 f.has("prompt_logprobs") ? JsonRequests.promptLogprobs(f) : defaults.promptLogprobs());
     }

@@ -212,6 +212,14 @@ class GenerateCommandTest {
         Outcome m = run("generate", "--model", stories().toString(), "--prompts-file", misspelt.toString());
         assertEquals(1, m.code(), m.err());
         assertTrue(m.err().contains("unknown field 'temprature'"), m.err());
+        // Tool calling is read on HTTP only: a request record has no field for it, so a file is told, not stripped.
+        Path tools = dir.resolve("tools.jsonl");
+        Files.writeString(tools, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\":"
+                + " \"assistant\", \"tool_calls\": [{\"id\": \"c\", \"function\": {\"name\": \"f\", \"arguments\":"
+                + " \"{}\"}}]}]}\n{\"prompt\": \"hi\", \"tools\": []}\n");
+        Outcome t = run("generate", "--model", stories().toString(), "--prompts-file", tools.toString());
+        assertEquals(1, t.code(), t.err());
+        assertTrue(t.err().contains("tool_calls and tool_call_id are read by the worker's HTTP API"), t.err());
     }
 
     @Test

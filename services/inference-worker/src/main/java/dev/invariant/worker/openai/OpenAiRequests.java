@@ -9,6 +9,7 @@ import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.api.JsonFields;
 import dev.invariant.engine.api.JsonRequests;
+import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
@@ -44,9 +45,12 @@ public final class OpenAiRequests {
      *                     when not asked for (the engine request may compute more, for echo's logprobs)
      * @param scoreOnly    completions' {@code echo} with {@code max_tokens} 0: the engine runs max_tokens 1 and the
      *                     answer shows the prompt alone ({@link OpenAiPrompts#promptOnly})
+     * @param tools        chat's {@code tool_choice} (none for completions), {@code parallelTools} its
+     *                     {@code parallel_tool_calls}
      */
     public record Call(Kind kind, List<Request> requests, String model, boolean stream, boolean includeUsage,
-                       boolean echo, int promptLogprobs, boolean scoreOnly) {
+                       boolean echo, int promptLogprobs, boolean scoreOnly, JsonTools.Choice tools,
+                       boolean parallelTools) {
         public Call {
             requests = List.copyOf(requests);
         }
@@ -95,13 +99,30 @@ public final class OpenAiRequests {
         if (scoreOnly) params = params.withMaxTokens(1);
         List<Prompt> prompts;
         int logprobs;
+        JsonTools.Choice tools = JsonTools.Choice.NONE;
+        boolean parallelTools = f.bool("parallel_tool_calls").orElse(true);
         if (kind == Kind.CHAT) {
             refuseUnsupportedChat(f);
-            prompts = List.of(JsonRequests.chat(f));
+            Prompt.Chat chat = JsonRequests.chat(f);
+            prompts = List.of(chat);
             logprobs = chatLogprobs(f);
+            tools = JsonTools.choice(f, chat.tools());
+            var forced = JsonTools.constraint(tools, chat.tools(), parallelTools);
+            if (forced.isPresent()) {
+                if (params.structuredOutput() != null) {
+                    throw EngineException.invalid("tool_choice", "tool_choice " + f.value("tool_choice").orElseThrow()
+                            + " makes the model write a call, so it cannot be combined with a structured output"
+                            + " (response_format, structured_outputs or guided_*): send one of them");
+                }
+                params = params.toBuilder().structuredOutput(forced.get()).build();
+            }
         } else {
             prompts = JsonRequests.completionPrompts(f);
             logprobs = f.integer("logprobs").orElse(-1);
+            if (JsonTools.choice(f, JsonTools.tools(f)).mode() != JsonTools.Mode.NONE) {
+                throw EngineException.invalid("tools", "tools are read on /v1/chat/completions, whose chat template"
+                        + " shows them to the model; a completions prompt is the model's text as it is");
+            }
             if (f.has("suffix")) {
                 throw EngineException.invalid("suffix", "suffix (insertion) is not supported by this server");
             }
@@ -121,7 +142,7 @@ public final class OpenAiRequests {
             requests.add(new Request(prompts.size() == 1 ? id : id + "-" + i, prompts.get(i), params, 0L, logprobs,
                     promptN));
         }
-        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly);
+        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly, tools, parallelTools);
     }
 
     /**
@@ -173,22 +194,21 @@ public final class OpenAiRequests {
             Map.entry("documents", NullNode.instance)));
 
     /**
-     * Features a client would otherwise believe were honoured: tools, vLLM's extensions (structured outputs are read
-     * with the sampling fields, JsonStructuredOutputs, which refuses grammars). Refused
-     * with a 400 naming the field rather than silently ignored; their empty or neutral forms pass.
+     * Features a client would otherwise believe were honoured: OpenAI's legacy {@code functions} (its {@code tools}
+     * are read, JsonTools), vLLM's extensions (structured outputs are read with the sampling fields,
+     * JsonStructuredOutputs, which refuses grammars). Refused with a 400 naming the field rather than silently ignored;
+     * their empty or neutral forms pass.
      */
     static void refuseUnsupported(JsonFields f) {
         refuseUnlessNeutral(VLLM_ONLY, f);
-        for (String name : new String[] {"tools", "functions"}) {
+        for (String name : new String[] {"functions", "function_call"}) {
             f.value(name).ifPresent(v -> {
-                if (!v.isEmpty()) throw EngineException.invalid(name, "'" + name + "' is not supported by this server");
+                if (!v.isEmpty() && !v.isTextual()) {
+                    throw EngineException.invalid(name, "'" + name + "' (OpenAI's deprecated function calling) is not"
+                            + " supported by this server: send the functions as 'tools' and 'tool_choice'");
+                }
             });
         }
-        f.value("tool_choice").ifPresent(v -> {
-            if (!(v.isTextual() && v.textValue().equals("none"))) {
-                throw EngineException.invalid("tool_choice", "'tool_choice' is not supported by this server (only \"none\")");
-            }
-        });
     }
 
     /** {@link #refuseUnsupported}'s chat extensions ({@code /v1/chat/completions} only). */

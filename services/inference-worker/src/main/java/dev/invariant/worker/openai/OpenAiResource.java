@@ -121,13 +121,15 @@ public class OpenAiResource {
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
         int logprobs = call.request().logprobs();
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created, logprobs >= 0,
-                call.includeUsage(), new TokenTexts(tokenizer), call.echo() ? logprobs : -1, call.promptLogprobs());
+                call.includeUsage(), new TokenTexts(tokenizer), call.echo() ? logprobs : -1, call.promptLogprobs(),
+                call.tools(), call.parallelTools());
         List<String> echoes = call.requests().stream()
                 .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
         var params = call.request().params();
         // A prompt-only answer (echo, max_tokens 0) streams none of the token it runs: its choices come whole.
         SseStream sse = call.stream()
-                ? new SseStream(answer, echoes, params.n(), params.useBeamSearch() || call.scoreOnly()) : null;
+                ? new SseStream(answer, echoes, params.n(), params.useBeamSearch() || call.scoreOnly()
+                        || answer.callsTools()) : null;
         List<CompletableFuture<Generations.Finished>> runs = submit(call, sse, arrived);
         if (call.scoreOnly()) {
             runs = runs.stream().map(run -> run.thenApply(f -> new Generations.Finished(

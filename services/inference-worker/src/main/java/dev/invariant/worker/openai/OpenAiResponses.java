@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenLogprob;
 import java.util.List;
@@ -42,9 +43,16 @@ public final class OpenAiResponses {
      *                       with N alternatives; -1 otherwise
      * @param promptLogprobs vLLM's prompt_logprobs N ({@link OpenAiPrompts#vllm}): per choice on completions, at the
      *                       top level on chat; -1 when not asked for
+     * @param tools          chat's tool_choice, whose calls each choice's text is read for ({@link OpenAiToolCalls})
+     * @param parallelTools  parallel_tool_calls: false keeps a choice's first call only
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
-                  boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs) {
+                  boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs,
+                  JsonTools.Choice tools, boolean parallelTools) {
+        /** Whether choices are read for tool calls, and so streamed whole (a call is known only at its end). */
+        boolean callsTools() {
+            return tools.mode() != JsonTools.Mode.NONE;
+        }
     }
 
     /**
@@ -56,8 +64,9 @@ public final class OpenAiResponses {
         ArrayNode choices = root.putArray("choices");
         for (SequenceOutput o : outputs(g)) {
             ObjectNode choice = choices.addObject().put("index", o.index());
+            var calls = OpenAiToolCalls.parse(a.tools, a.parallelTools, o.text());
             if (a.kind == Kind.CHAT) {
-                choice.putObject("message").put("role", "assistant").put("content", o.text());
+                message(choice.putObject("message").put("role", "assistant"), calls, o, false);
             } else {
                 choice.put("text", prefix + o.text());
             }
@@ -67,7 +76,7 @@ public final class OpenAiResponses {
             } else {
                 logprobs(a, choice, o.logprobs(), prefix.length());
             }
-            identity(choice, g, o);
+            identity(a, choice, g, o, calls);
             if (a.kind == Kind.COMPLETION && a.promptLogprobs >= 0) {
                 choice.set("prompt_logprobs", OpenAiPrompts.vllm(g, a.promptLogprobs, a.tokenText));
             }
@@ -121,7 +130,10 @@ public final class OpenAiResponses {
     static ObjectNode last(Answer a, int index, String rest, boolean first, List<TokenLogprob> lps, int offset,
                            GenerationResult g, SequenceOutput o) {
         ObjectNode root = delta(a, index, rest, first, lps, offset);
-        identity((ObjectNode) root.get("choices").get(0), g, o);
+        ObjectNode choice = (ObjectNode) root.get("choices").get(0);
+        var calls = OpenAiToolCalls.parse(a.tools, a.parallelTools, o.text());
+        if (a.callsTools()) message((ObjectNode) choice.get("delta"), calls, o, true);
+        identity(a, choice, g, o, calls);
         return root;
     }
 
@@ -163,9 +175,20 @@ public final class OpenAiResponses {
                 .put("model", a.model).put("system_fingerprint", a.systemFingerprint);
     }
 
+    /**
+     * A chat choice's message (or a streamed choice's last delta, whose text came whole: {@link Answer#callsTools}):
+     * the content and, when the request has tools, the calls read from the text.
+     */
+    private static void message(ObjectNode m, OpenAiToolCalls.Parsed parsed, SequenceOutput o, boolean streamed) {
+        m.put("content", parsed.content());
+        if (parsed.any()) m.set("tool_calls", OpenAiToolCalls.json(parsed, o, streamed));
+    }
+
     /** What ends a choice, streamed or not: finish reason, the request's fingerprint, the output's hash. */
-    private static void identity(ObjectNode choice, GenerationResult g, SequenceOutput o) {
-        choice.put("finish_reason", o.finishReason().wireName()).put("fingerprint", g.fingerprint())
+    private static void identity(Answer a, ObjectNode choice, GenerationResult g, SequenceOutput o,
+                                 OpenAiToolCalls.Parsed calls) {
+        String reason = OpenAiToolCalls.finishReason(a.tools, calls, o.finishReason().wireName());
+        choice.put("finish_reason", reason).put("fingerprint", g.fingerprint())
                 .put("output_hash", o.outputHash());
         if (!g.outputs().isEmpty()) choice.put("cumulative_logprob", o.cumulativeLogprob());
     }

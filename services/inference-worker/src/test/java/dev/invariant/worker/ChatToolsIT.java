@@ -1,0 +1,103 @@
+package dev.invariant.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.invariant.engine.Engine;
+import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.JsonFields;
+import dev.invariant.engine.api.JsonRequests;
+import dev.invariant.engine.api.JsonTools;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.Request;
+import dev.invariant.engine.sample.SamplingParams;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tool calling on {@code /v1/chat/completions} of a worker serving tiny-qwen2 (Qwen's chat template, which shows
+ * tools to the model): a named tool_choice is the engine's own generation under the function's schema, bit for bit,
+ * its call read from that text; the tools reach the prompt that {@code /tokenize} reports; what cannot be honoured is
+ * a 400 naming the field. (The official openai SDK's view of the same: openai-client.mjs, NodeClientsIT.)
+ */
+class ChatToolsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofMinutes(2);
+    private static final String TOOLS = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"parameters\":"
+            + " {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\", \"enum\": [\"Paris\", \"Rome\"]}},"
+            + " \"required\": [\"city\"]}}}]";
+    private static final String CHAT = "{\"model\": \"tiny-qwen2\", \"temperature\": 0, \"max_tokens\": 30, \"messages\":"
+            + " [{\"role\": \"user\", \"content\": \"Weather in Rome?\"}], \"tools\": " + TOOLS;
+
+    private final WorkerProcess qwen = WorkerFixture.get().qwen();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void aNamedCallIsTheEnginesGenerationUnderTheFunctionsSchema() throws Exception {
+        String body = CHAT + ", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}}";
+        var r = post("/v1/chat/completions", body);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode choice = JSON.readTree(r.body()).get("choices").get(0);
+        JsonNode call = choice.get("message").get("tool_calls").get(0);
+        assertEquals("get_weather", call.get("function").get("name").asText());
+        assertTrue(choice.get("message").get("content").isNull());
+        assertEquals("stop", choice.get("finish_reason").asText());
+
+        // the same request to the engine directly: the prompt with the tools, the function's schema as the constraint
+        JsonFields f = JsonFields.of(JSON.readTree(body));
+        Prompt.Chat chat = JsonRequests.chat(f);
+        SamplingParams params = SamplingParams.builder().temperature(0f).maxTokens(30)
+                .structuredOutput(JsonTools.constraint(JsonTools.choice(f, chat.tools()), chat.tools(), true).orElseThrow())
+                .build();
+        GenerationResult direct;
+        try (Engine e = Engine.open(WorkerFixture.qwenEngineConfig())) {
+            direct = e.generateAll(List.of(new Request("direct", chat, params)), (a, b, c) -> { }).getFirst();
+        }
+        assertTrue(direct.ok(), () -> "the engine failed: " + direct.error());
+        assertEquals(direct.text(), call.get("function").get("arguments").asText());
+        assertEquals(direct.outputHash(), choice.get("output_hash").asText());
+        assertEquals(direct.fingerprint(), choice.get("fingerprint").asText());
+        assertTrue(JSON.readTree(direct.text()).get("city").isTextual(), direct.text());
+
+        // /tokenize shows the prompt the tools made, the one the generation ran on
+        var ids = post("/tokenize", CHAT + "}");
+        assertEquals(200, ids.statusCode(), ids.body());
+        int[] tokens = JSON.convertValue(JSON.readTree(ids.body()).get("tokens"), int[].class);
+        assertArrayEquals(direct.promptTokenIds(), tokens);
+        var without = post("/tokenize", "{\"model\": \"tiny-qwen2\", \"messages\": [{\"role\": \"user\", \"content\":"
+                + " \"Weather in Rome?\"}]}");
+        assertTrue(JSON.readTree(without.body()).get("tokens").size() < tokens.length, "the tools are in the prompt");
+    }
+
+    @Test
+    void whatCannotBeHonouredIsA400NamingTheField() throws Exception {
+        assertRefused("/v1/chat/completions", CHAT + ", \"tool_choice\": \"required\", \"response_format\":"
+                + " {\"type\": \"json_object\"}}", "tool_choice");
+        assertRefused("/v1/completions", "{\"model\": \"tiny-qwen2\", \"prompt\": \"x\", \"tools\": " + TOOLS + "}",
+                "tools");
+        assertRefused("/v1/chat/completions", CHAT + ", \"tool_choice\": {\"type\": \"function\", \"function\":"
+                + " {\"name\": \"now\"}}}", "tool_choice");
+        assertRefused("/v1/chat/completions", "{\"model\": \"tiny-qwen2\", \"messages\": [{\"role\": \"user\","
+                + " \"content\": \"x\"}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"a b\"}}]}",
+                "tools[0].function.name");
+    }
+
+    private void assertRefused(String path, String body, String param) throws Exception {
+        var r = post(path, body);
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals(param, JSON.readTree(r.body()).get("error").get("param").asText(), r.body());
+    }
+
+    private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(qwen.http(path)).header("Content-Type", "application/json")
+                .timeout(WAIT).POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
