@@ -39,6 +39,8 @@ public final class JsonRequests {
             "quantization", "invariant.quantization",
             "gpu_memory_utilization", "invariant.gpu-memory-utilization",
             "max_model_len", "invariant.max-model-len");
+    /** The tool-calling fields {@link #chat} reads with the messages. */
+    public static final Set<String> TOOL_FIELDS = Set.of("tools", "tool_choice", "parallel_tool_calls");
     /** The prompt fields {@link #prompt} reads: exactly one must be given. */
     public static final Set<String> PROMPT_FIELDS = Set.of("prompt", "messages", "prompt_token_ids");
 
@@ -202,7 +204,7 @@ public final class JsonRequests {
     /**
      * OpenAI's chat {@code messages}: {role, content} objects; content is a string or an array of text parts; an
      * assistant turn may carry {@code tool_calls} (and then no content), a tool turn its {@code tool_call_id}. With
-     * the request's {@code tools} ({@link JsonTools}).
+     * the request's {@code tools}, {@code tool_choice} and {@code parallel_tool_calls} ({@link JsonTools}).
      */
     public static Prompt.Chat chat(JsonFields f) {
         JsonNode messages = f.value("messages").orElseThrow(() -> new EngineException(ErrorCode.EMPTY_PROMPT,
@@ -223,7 +225,8 @@ public final class JsonRequests {
             String content = calls.isEmpty() || mf.has("content") ? content(mf, at) : null;
             list.add(new ChatMessage(role, content, calls, mf.string("tool_call_id").orElse(null)));
         }
-        return new Prompt.Chat(list, JsonTools.tools(f));
+        String tools = JsonTools.tools(f);
+        return new Prompt.Chat(list, tools, JsonTools.choice(f, tools), f.bool("parallel_tool_calls").orElse(true));
     }
 
     /**

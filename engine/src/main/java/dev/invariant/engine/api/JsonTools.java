@@ -93,12 +93,7 @@ public final class JsonTools {
                     "a tool call needs function.name"));
             // OpenAI sends the arguments as JSON text; an object is accepted as it is
             JsonNode args = ff.value("arguments").orElse(JSON.createObjectNode());
-            String text = args.isTextual() ? args.textValue() : args.toString();
-            if (!isJson(text)) {
-                throw EngineException.invalid("messages", "the arguments of tool call '" + name + "' are not valid"
-                        + " JSON: send them as OpenAI returns them (a JSON object as a string)");
-            }
-            calls.add(new ToolCall(cf.string("id").orElse(null), name, text));
+            calls.add(call(cf.string("id").orElse(null), name, args.isTextual() ? args.textValue() : args.toString()));
         }
         return calls;
     }
@@ -166,6 +161,33 @@ public final class JsonTools {
                 yield Optional.of(StructuredOutput.jsonSchema("tool_choice", schema.toString()));
             }
         };
+    }
+
+    /**
+     * {@code params} with the structured output the chat's tool choice needs, if any: the one place a tool choice
+     * reaches the sampling parameters, for every front door. Refused with another structured output; idempotent.
+     */
+    public static dev.invariant.engine.sample.SamplingParams constrain(Prompt prompt,
+                                                                      dev.invariant.engine.sample.SamplingParams params) {
+        if (!(prompt instanceof Prompt.Chat c)) return params;
+        var forced = constraint(c.toolChoice(), c.tools(), c.parallelToolCalls());
+        // already there: a request that went through a front door before (the CLI's record of a prompts file line)
+        if (forced.isEmpty() || forced.get().equals(params.structuredOutput())) return params;
+        if (params.structuredOutput() != null) {
+            throw EngineException.invalid("tool_choice", "tool_choice " + c.toolChoice().mode().name().toLowerCase(
+                    java.util.Locale.ROOT) + " makes the model write a call, so it cannot be combined with a structured"
+                    + " output (response_format, structured_outputs or guided_*): send one of them");
+        }
+        return params.toBuilder().structuredOutput(forced.get()).build();
+    }
+
+    /** A call of an earlier turn, its arguments checked to be JSON (OpenAI sends them as JSON text). */
+    public static ToolCall call(String id, String name, String arguments) {
+        if (arguments != null && !isJson(arguments)) {
+            throw EngineException.invalid("messages", "the arguments of tool call '" + name + "' are not valid"
+                    + " JSON: send them as OpenAI returns them (a JSON object as a string)");
+        }
+        return new ToolCall(id, name, arguments);
     }
 
     /** The tools' functions by name, in their order. */

@@ -12,15 +12,18 @@ public sealed interface Prompt {
 
     /**
      * Messages rendered with the model's chat template, with the generation prompt appended; {@code tools} (OpenAI's
-     * function tools as a JSON array, or null) are handed to the template too.
+     * function tools as a JSON array, or null) are handed to the template too, and {@code toolChoice} with
+     * {@code parallelToolCalls} say how the answer may call them ({@link JsonTools}).
      */
-    record Chat(List<ChatMessage> messages, String tools) implements Prompt {
+    record Chat(List<ChatMessage> messages, String tools, JsonTools.Choice toolChoice, boolean parallelToolCalls)
+            implements Prompt {
         public Chat {
             messages = List.copyOf(messages);
+            if (toolChoice == null) toolChoice = JsonTools.Choice.NONE;
         }
 
         public Chat(List<ChatMessage> messages) {
-            this(messages, null);
+            this(messages, null, JsonTools.Choice.NONE, true);
         }
     }
 

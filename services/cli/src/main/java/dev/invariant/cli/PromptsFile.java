@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.api.JsonFields;
 import dev.invariant.engine.api.JsonRequests;
+import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import java.io.IOException;
@@ -68,12 +69,12 @@ final class PromptsFile {
         }
         String id = f.string("request_id").orElse(defaultId);
         Prompt prompt = JsonRequests.prompt(f);
-        if (prompt instanceof Prompt.Chat c
-                && c.messages().stream().anyMatch(m -> !m.toolCalls().isEmpty() || m.toolCallId() != null)) {
-            throw EngineException.invalid("messages", "tool_calls and tool_call_id are read by the worker's HTTP API"
-                    + " (/v1/chat/completions) only: a request record has no field for them");
+        if (!(prompt instanceof Prompt.Chat)) {
+            for (String tool : JsonRequests.TOOL_FIELDS.stream().sorted().toList()) {
+                if (f.has(tool)) throw EngineException.invalid(tool, "'" + tool + "' goes with messages (a chat)");
+            }
         }
-        return new Request(id, prompt, JsonRequests.sampling(f, defaults.builder()), 0L,
+        return new Request(id, prompt, JsonTools.constrain(prompt, JsonRequests.sampling(f, defaults.builder())), 0L,
                 f.integer("logprobs").orElse(defaults.logprobs()),
                 f.has("prompt_logprobs") ? JsonRequests.promptLogprobs(f) : defaults.promptLogprobs());
     }
@@ -81,6 +82,7 @@ final class PromptsFile {
     private static Set<String> fields() {
         var all = new TreeSet<String>(JsonRequests.SAMPLING_FIELDS);
         all.addAll(JsonRequests.PROMPT_FIELDS);
+        all.addAll(JsonRequests.TOOL_FIELDS);
         all.add("request_id");
         all.add("logprobs");
         all.add("prompt_logprobs");

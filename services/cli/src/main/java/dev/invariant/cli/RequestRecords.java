@@ -2,7 +2,7 @@ package dev.invariant.cli;
 
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
-import dev.invariant.schemas.ChatMessage;
+import dev.invariant.schemas.ChatMapping;
 import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Numerics;
@@ -24,8 +24,7 @@ public final class RequestRecords {
                 .setPromptLogprobs(EngineMapping.alternativesField(r.promptLogprobs()));
         switch (r.prompt()) {
             case Prompt.Text t -> b.setPrompt(t.text());
-            case Prompt.Chat c -> b.setMessages(c.messages().stream()
-                    .map(m -> new ChatMessage(m.role(), m.content())).toList());
+            case Prompt.Chat c -> ChatMapping.write(c, b);
             case Prompt.TokenIds t -> b.setPromptTokenIds(Arrays.stream(t.ids()).boxed().toList());
         }
         return b.build();

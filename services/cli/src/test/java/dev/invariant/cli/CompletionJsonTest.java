@@ -32,8 +32,8 @@ class CompletionJsonTest {
                 .setPromptTokenIds(List.of(1, 2)).setTokenIds(List.of(3, 4)).setText("ab").setFinishReason("length")
                 .setFingerprint("f".repeat(64)).setOutputHash("a".repeat(64)).setSeed(0L)
                 .setUsage(new Usage(2, 4)).setCreatedAt(Instant.now()).setSampling(s)
-                .setOutputs(List.of(new SequenceOutput(0, List.of(3, 4), "ab", "length", "a".repeat(64), -1.25f, null),
-                        new SequenceOutput(1, List.of(3, 5), "ac", "stop", "b".repeat(64), Math.nextDown(-1.5f), null)))
+                .setOutputs(List.of(new SequenceOutput(0, List.of(3, 4), "ab", "length", "a".repeat(64), -1.25f, null, null),
+                        new SequenceOutput(1, List.of(3, 5), "ac", "stop", "b".repeat(64), Math.nextDown(-1.5f), null, null)))
                 .build();
         var json = CompletionJson.of(c);
         assertEquals(4, json.get("usage").get("completion_tokens").asInt());

@@ -212,14 +212,12 @@ class GenerateCommandTest {
         Outcome m = run("generate", "--model", stories().toString(), "--prompts-file", misspelt.toString());
         assertEquals(1, m.code(), m.err());
         assertTrue(m.err().contains("unknown field 'temprature'"), m.err());
-        // Tool calling is read on HTTP only: a request record has no field for it, so a file is told, not stripped.
+        // Tools go with a chat, whose template shows them to the model: with a plain prompt they are refused.
         Path tools = dir.resolve("tools.jsonl");
-        Files.writeString(tools, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\":"
-                + " \"assistant\", \"tool_calls\": [{\"id\": \"c\", \"function\": {\"name\": \"f\", \"arguments\":"
-                + " \"{}\"}}]}]}\n{\"prompt\": \"hi\", \"tools\": []}\n");
+        Files.writeString(tools, "{\"prompt\": \"hi\", \"tool_choice\": \"auto\"}\n");
         Outcome t = run("generate", "--model", stories().toString(), "--prompts-file", tools.toString());
         assertEquals(1, t.code(), t.err());
-        assertTrue(t.err().contains("tool_calls and tool_call_id are read by the worker's HTTP API"), t.err());
+        assertTrue(t.err().contains("'tool_choice' goes with messages"), t.err());
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.invariant.worker;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,19 +15,24 @@ import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.schemas.Completion;
+import dev.invariant.schemas.InferenceRequest;
+import dev.invariant.schemas.Sampling;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
  * Tool calling on {@code /v1/chat/completions} of a worker serving tiny-qwen2 (Qwen's chat template, which shows
  * tools to the model): a named tool_choice is the engine's own generation under the function's schema, bit for bit,
- * its call read from that text; the tools reach the prompt that {@code /tokenize} reports; what cannot be honoured is
- * a 400 naming the field. (The official openai SDK's view of the same: openai-client.mjs, NodeClientsIT.)
+ * its call read from that text; the tools reach the prompt that {@code /tokenize} reports; through Kafka the same
+ * request has the same identity and its calls on the Completion record; what cannot be honoured is a 400 naming the
+ * field (an error completion through Kafka). (The official openai SDK's view of the same: openai-client.mjs, NodeClientsIT.)
  */
 class ChatToolsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,9 +60,8 @@ class ChatToolsIT {
         // the same request to the engine directly: the prompt with the tools, the function's schema as the constraint
         JsonFields f = JsonFields.of(JSON.readTree(body));
         Prompt.Chat chat = JsonRequests.chat(f);
-        SamplingParams params = SamplingParams.builder().temperature(0f).maxTokens(30)
-                .structuredOutput(JsonTools.constraint(JsonTools.choice(f, chat.tools()), chat.tools(), true).orElseThrow())
-                .build();
+        SamplingParams params = JsonTools.constrain(chat, SamplingParams.builder().temperature(0f).maxTokens(30).build());
+        assertTrue(params.structuredOutput() != null, "a named tool_choice constrains the answer");
         GenerationResult direct;
         try (Engine e = Engine.open(WorkerFixture.qwenEngineConfig())) {
             direct = e.generateAll(List.of(new Request("direct", chat, params)), (a, b, c) -> { }).getFirst();
@@ -75,6 +80,37 @@ class ChatToolsIT {
         var without = post("/tokenize", "{\"model\": \"tiny-qwen2\", \"messages\": [{\"role\": \"user\", \"content\":"
                 + " \"Weather in Rome?\"}]}");
         assertTrue(JSON.readTree(without.body()).get("tokens").size() < tokens.length, "the tools are in the prompt");
+    }
+
+    @Test
+    void theSameCallThroughKafkaHasTheSameIdentityAndItsCallsOnTheRecord() throws Exception {
+        String named = "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}";
+        JsonNode overHttp = JSON.readTree(post("/v1/chat/completions", CHAT + ", \"tool_choice\": " + named + "}").body())
+                .get("choices").get(0);
+        var request = InferenceRequest.newBuilder().setRequestId("tools-kafka-1").setModel("tiny-qwen2")
+                .setMessages(List.of(dev.invariant.schemas.ChatMessage.newBuilder().setRole("user")
+                        .setContent("Weather in Rome?").build()))
+                .setTools(TOOLS).setToolChoice(named)
+                .setSampling(Sampling.newBuilder().setTemperature(0f).setMaxTokens(30).build()).build();
+        var bad = InferenceRequest.newBuilder(request).setRequestId("tools-kafka-bad").setToolChoice("always").build();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            for (var r : List.of(request, bad)) {
+                clients.send(new ProducerRecord<>(WorkerFixture.QWEN_REQUESTS, Clients.key(r.getRequestId()),
+                        clients.encode(WorkerFixture.QWEN_REQUESTS, r)));
+            }
+            Completion c = completions.awaitCount(x -> x.getRequestId().equals("tools-kafka-1"), 1, WAIT).getFirst();
+            assertNull(c.getError());
+            assertEquals(overHttp.get("fingerprint").asText(), c.getFingerprint());
+            assertEquals(overHttp.get("output_hash").asText(), c.getOutputHash());
+            JsonNode httpCall = overHttp.get("message").get("tool_calls").get(0);
+            assertEquals(1, c.getToolCalls().size());
+            assertEquals(httpCall.get("id").asText(), c.getToolCalls().getFirst().getId());
+            assertEquals(httpCall.get("function").get("arguments").asText(), c.getToolCalls().getFirst().getArguments());
+            assertEquals("get_weather", c.getToolCalls().getFirst().getName());
+            Completion e = completions.awaitCount(x -> x.getRequestId().equals("tools-kafka-bad"), 1, WAIT).getFirst();
+            assertEquals("INVALID_PARAM", e.getError().getCode());
+            assertTrue(e.getError().getMessage().contains("tool_choice"), e.getError().getMessage());
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.invariant.worker.engine;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
@@ -29,8 +30,11 @@ public class Generations {
     /**
      * A request's result and the time it spent in the worker before reaching the engine.
      */
-    /** @param params the request's sampling parameters as the engine ran them; null when it never reached the engine */
-    public record Finished(GenerationResult result, double beforeEngineMs, SamplingParams params) {
+    /**
+     * @param params the request's sampling parameters as the engine ran them; null when it never reached the engine
+     * @param prompt the request's prompt (its tool choice says how to read calls from the text); null likewise
+     */
+    public record Finished(GenerationResult result, double beforeEngineMs, SamplingParams params, Prompt prompt) {
     }
 
     public Generations(EngineService engines, WorkerMetrics metrics, WorkerConfig config) {
@@ -81,7 +85,7 @@ public class Generations {
     private CompletableFuture<Finished> finished(Request r, double before, CompletableFuture<GenerationResult> result) {
         return result.thenApply(g -> {
             if (logTexts) LOG.infof("request %s completion: %s", r.requestId(), g.text());
-            return new Finished(g, before, r.params());
+            return new Finished(g, before, r.params(), r.prompt());
         });
     }
 
@@ -93,6 +97,6 @@ public class Generations {
     /** The error result of a request that could not be turned into an engine request ({@link #account} it too). */
     public Finished rejected(String requestId, EngineException e, long arrivedNanos) {
         var g = GenerationResult.failed(requestId, engines.profile(), e);
-        return new Finished(g, (System.nanoTime() - arrivedNanos) / 1e6, null);
+        return new Finished(g, (System.nanoTime() - arrivedNanos) / 1e6, null, null);
     }
 }

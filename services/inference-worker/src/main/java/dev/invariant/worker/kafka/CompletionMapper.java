@@ -2,12 +2,15 @@ package dev.invariant.worker.kafka;
 
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.ToolCalls;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionError;
 import dev.invariant.schemas.EngineInfo;
 import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.Timings;
+import dev.invariant.schemas.ToolCall;
 import dev.invariant.schemas.Usage;
 import dev.invariant.worker.engine.EngineService;
 import java.time.Instant;
@@ -25,10 +28,11 @@ public final class CompletionMapper {
     /**
      * @param params         the request's sampling parameters as the engine ran them (null when it never reached
      *                       the engine): on the record, anyone can re-execute the completion from it alone
+     * @param prompt         the request's prompt, whose tool choice says which calls the text makes (null: none)
      * @param beforeEngineMs time from consuming the request to handing it to the engine; added to the engine's
      *                       queue, time-to-first-token and end-to-end times so they count from consumption
      */
-    public static Completion toRecord(GenerationResult g, SamplingParams params, String requestModel,
+    public static Completion toRecord(GenerationResult g, SamplingParams params, Prompt prompt, String requestModel,
                                       EngineService engine, double beforeEngineMs) {
         var t = g.timings();
         var b = Completion.newBuilder()
@@ -68,8 +72,9 @@ public final class CompletionMapper {
         if (!g.outputs().isEmpty()) {
             b.setOutputs(g.outputs().stream().map(o -> new dev.invariant.schemas.SequenceOutput(o.index(),
                     ints(o.tokenIds()), o.text(), o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(),
-                    EngineMapping.logprobs(o.logprobs()))).toList());
+                    EngineMapping.logprobs(o.logprobs()), toolCalls(prompt, o.text(), o.outputHash()))).toList());
         }
+        if (g.ok()) b.setToolCalls(toolCalls(prompt, g.text(), g.outputHash()));
         if (!g.ok()) {
             b.setError(CompletionError.newBuilder()
                     .setCode(g.error().code().name())
@@ -77,6 +82,14 @@ public final class CompletionMapper {
                     .build());
         }
         return b.build();
+    }
+
+    /** The calls a chat answer with tools makes (docs/requests.md, Tool calling); null without tools or calls. */
+    private static List<ToolCall> toolCalls(Prompt prompt, String text, String outputHash) {
+        if (prompt == null) return null;
+        var calls = ToolCalls.read(prompt, text, outputHash).calls();
+        return calls.isEmpty() ? null
+                : calls.stream().map(c -> new ToolCall(c.id(), c.name(), c.arguments())).toList();
     }
 
     private static List<Integer> ints(int[] a) {

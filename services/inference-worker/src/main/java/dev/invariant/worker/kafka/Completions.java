@@ -28,7 +28,7 @@ public class Completions {
 
     /** To {@code sink} (a Kafka request's), and to its reply topic when it named one. */
     CompletableFuture<Void> send(OutcomeSink sink, Generations.Finished f, String model, ReplyTarget reply) {
-        var sent = sink.completion(CompletionMapper.toRecord(f.result(), f.params(), model, engines, f.beforeEngineMs()), reply);
+        var sent = sink.completion(CompletionMapper.toRecord(f.result(), f.params(), f.prompt(), model, engines, f.beforeEngineMs()), reply);
         generations.account(f);
         return sent;
     }

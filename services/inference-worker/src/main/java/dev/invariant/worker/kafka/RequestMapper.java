@@ -3,9 +3,10 @@ package dev.invariant.worker.kafka;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
-import dev.invariant.engine.text.ChatMessage;
+import dev.invariant.schemas.ChatMapping;
 import dev.invariant.schemas.EngineMapping;
 import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.worker.engine.EngineService;
@@ -37,7 +38,9 @@ public final class RequestMapper {
                     + "': ask for it, or send the request to a worker running that profile");
         }
         long deadline = r.getDeadlineMs() == null ? 0L : r.getDeadlineMs().toEpochMilli();
-        return new Request(r.getRequestId(), prompt(r), EngineMapping.sampling(r.getSampling()), deadline,
+        Prompt prompt = prompt(r);
+        return new Request(r.getRequestId(), prompt, JsonTools.constrain(prompt, EngineMapping.sampling(r.getSampling())),
+                deadline,
                 EngineMapping.alternatives(r.getLogprobs()), EngineMapping.alternatives(r.getPromptLogprobs()));
     }
 
@@ -52,12 +55,12 @@ public final class RequestMapper {
             throw EngineException.invalid("prompt",
                     "the request sets more than one of prompt, messages and prompt_token_ids: set exactly one");
         }
-        if (r.getPrompt() != null) return new Prompt.Text(r.getPrompt());
-        if (r.getMessages() != null) {
-            List<ChatMessage> messages = r.getMessages().stream()
-                    .map(m -> new ChatMessage(m.getRole(), m.getContent())).toList();
-            return new Prompt.Chat(messages);
+        if (r.getMessages() != null) return ChatMapping.chat(r);
+        if (r.getTools() != null || r.getToolChoice() != null) {
+            throw EngineException.invalid("tools", "tools and tool_choice go with messages (a chat, whose template"
+                    + " shows them to the model), not with prompt or prompt_token_ids");
         }
+        if (r.getPrompt() != null) return new Prompt.Text(r.getPrompt());
         return new Prompt.TokenIds(r.getPromptTokenIds().stream().mapToInt(Integer::intValue).toArray());
     }
 }

@@ -76,7 +76,7 @@ final class Warmup {
                         LOG.warnf("warm-up stopped after %d requests: %s", done, g.error().getMessage());
                         return;
                     }
-                    completions.encode(SCHEMA_ID, CompletionMapper.toRecord(g, params.get(i), models.get(i), engines, 0));
+                    completions.encode(SCHEMA_ID, CompletionMapper.toRecord(g, params.get(i), null, models.get(i), engines, 0));
                     done++;
                 }
             }

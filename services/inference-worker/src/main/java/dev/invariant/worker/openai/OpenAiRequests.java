@@ -100,22 +100,15 @@ public final class OpenAiRequests {
         List<Prompt> prompts;
         int logprobs;
         JsonTools.Choice tools = JsonTools.Choice.NONE;
-        boolean parallelTools = f.bool("parallel_tool_calls").orElse(true);
+        boolean parallelTools = true;
         if (kind == Kind.CHAT) {
             refuseUnsupportedChat(f);
             Prompt.Chat chat = JsonRequests.chat(f);
             prompts = List.of(chat);
             logprobs = chatLogprobs(f);
-            tools = JsonTools.choice(f, chat.tools());
-            var forced = JsonTools.constraint(tools, chat.tools(), parallelTools);
-            if (forced.isPresent()) {
-                if (params.structuredOutput() != null) {
-                    throw EngineException.invalid("tool_choice", "tool_choice " + f.value("tool_choice").orElseThrow()
-                            + " makes the model write a call, so it cannot be combined with a structured output"
-                            + " (response_format, structured_outputs or guided_*): send one of them");
-                }
-                params = params.toBuilder().structuredOutput(forced.get()).build();
-            }
+            tools = chat.toolChoice();
+            parallelTools = chat.parallelToolCalls();
+            params = JsonTools.constrain(chat, params);
         } else {
             prompts = JsonRequests.completionPrompts(f);
             logprobs = f.integer("logprobs").orElse(-1);

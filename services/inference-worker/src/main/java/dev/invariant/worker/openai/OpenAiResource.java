@@ -133,7 +133,7 @@ public class OpenAiResource {
         List<CompletableFuture<Generations.Finished>> runs = submit(call, sse, arrived);
         if (call.scoreOnly()) {
             runs = runs.stream().map(run -> run.thenApply(f -> new Generations.Finished(
-                    OpenAiPrompts.promptOnly(f.result()), f.beforeEngineMs(), f.params()))).toList();
+                    OpenAiPrompts.promptOnly(f.result()), f.beforeEngineMs(), f.params(), f.prompt()))).toList();
         }
         return sse != null ? sse.answer(runs) : whole(answer, runs, echoes);
     }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.JsonTools;
+import dev.invariant.engine.api.ToolCalls;
+import dev.invariant.engine.text.ToolCall;
 import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenLogprob;
 import java.util.List;
@@ -43,7 +45,7 @@ public final class OpenAiResponses {
      *                       with N alternatives; -1 otherwise
      * @param promptLogprobs vLLM's prompt_logprobs N ({@link OpenAiPrompts#vllm}): per choice on completions, at the
      *                       top level on chat; -1 when not asked for
-     * @param tools          chat's tool_choice, whose calls each choice's text is read for ({@link OpenAiToolCalls})
+     * @param tools          chat's tool_choice, whose calls each choice's text is read for ({@link ToolCalls})
      * @param parallelTools  parallel_tool_calls: false keeps a choice's first call only
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
@@ -64,9 +66,9 @@ public final class OpenAiResponses {
         ArrayNode choices = root.putArray("choices");
         for (SequenceOutput o : outputs(g)) {
             ObjectNode choice = choices.addObject().put("index", o.index());
-            var calls = OpenAiToolCalls.parse(a.tools, a.parallelTools, o.text());
+            var calls = ToolCalls.read(a.tools, a.parallelTools, o.text(), o.outputHash());
             if (a.kind == Kind.CHAT) {
-                message(choice.putObject("message").put("role", "assistant"), calls, o, false);
+                message(choice.putObject("message").put("role", "assistant"), calls, false);
             } else {
                 choice.put("text", prefix + o.text());
             }
@@ -131,8 +133,8 @@ public final class OpenAiResponses {
                            GenerationResult g, SequenceOutput o) {
         ObjectNode root = delta(a, index, rest, first, lps, offset);
         ObjectNode choice = (ObjectNode) root.get("choices").get(0);
-        var calls = OpenAiToolCalls.parse(a.tools, a.parallelTools, o.text());
-        if (a.callsTools()) message((ObjectNode) choice.get("delta"), calls, o, true);
+        var calls = ToolCalls.read(a.tools, a.parallelTools, o.text(), o.outputHash());
+        if (a.callsTools()) message((ObjectNode) choice.get("delta"), calls, true);
         identity(a, choice, g, o, calls);
         return root;
     }
@@ -179,15 +181,23 @@ public final class OpenAiResponses {
      * A chat choice's message (or a streamed choice's last delta, whose text came whole: {@link Answer#callsTools}):
      * the content and, when the request has tools, the calls read from the text.
      */
-    private static void message(ObjectNode m, OpenAiToolCalls.Parsed parsed, SequenceOutput o, boolean streamed) {
+    private static void message(ObjectNode m, ToolCalls.Parsed parsed, boolean streamed) {
         m.put("content", parsed.content());
-        if (parsed.any()) m.set("tool_calls", OpenAiToolCalls.json(parsed, o, streamed));
+        if (!parsed.any()) return;
+        ArrayNode calls = m.putArray("tool_calls");
+        for (int i = 0; i < parsed.calls().size(); i++) {
+            ToolCall c = parsed.calls().get(i);
+            ObjectNode call = calls.addObject();
+            if (streamed) call.put("index", i);
+            call.put("id", c.id()).put("type", "function");
+            call.putObject("function").put("name", c.name()).put("arguments", c.arguments());
+        }
     }
 
     /** What ends a choice, streamed or not: finish reason, the request's fingerprint, the output's hash. */
     private static void identity(Answer a, ObjectNode choice, GenerationResult g, SequenceOutput o,
-                                 OpenAiToolCalls.Parsed calls) {
-        String reason = OpenAiToolCalls.finishReason(a.tools, calls, o.finishReason().wireName());
+                                 ToolCalls.Parsed calls) {
+        String reason = ToolCalls.finishReason(a.tools, calls, o.finishReason().wireName());
         choice.put("finish_reason", reason).put("fingerprint", g.fingerprint())
                 .put("output_hash", o.outputHash());
         if (!g.outputs().isEmpty()) choice.put("cumulative_logprob", o.cumulativeLogprob());
