@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
+import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.structured.StructuredOutput;
 import dev.invariant.engine.text.ToolCall;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -167,16 +169,15 @@ public final class JsonTools {
      * {@code params} with the structured output the chat's tool choice needs, if any: the one place a tool choice
      * reaches the sampling parameters, for every front door. Refused with another structured output; idempotent.
      */
-    public static dev.invariant.engine.sample.SamplingParams constrain(Prompt prompt,
-                                                                      dev.invariant.engine.sample.SamplingParams params) {
+    public static SamplingParams constrain(Prompt prompt, SamplingParams params) {
         if (!(prompt instanceof Prompt.Chat c)) return params;
         var forced = constraint(c.toolChoice(), c.tools(), c.parallelToolCalls());
         // already there: a request that went through a front door before (the CLI's record of a prompts file line)
         if (forced.isEmpty() || forced.get().equals(params.structuredOutput())) return params;
         if (params.structuredOutput() != null) {
             throw EngineException.invalid("tool_choice", "tool_choice " + c.toolChoice().mode().name().toLowerCase(
-                    java.util.Locale.ROOT) + " makes the model write a call, so it cannot be combined with a structured"
-                    + " output (response_format, structured_outputs or guided_*): send one of them");
+                    Locale.ROOT) + " makes the model write a call, so it cannot be combined with a structured output"
+                    + " (response_format, structured_outputs or guided_*): send one of them");
         }
         return params.toBuilder().structuredOutput(forced.get()).build();
     }

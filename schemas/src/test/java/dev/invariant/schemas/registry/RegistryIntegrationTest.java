@@ -77,7 +77,7 @@ class RegistryIntegrationTest {
         try (var in = getClass().getResourceAsStream("/released/1/InferenceRequest.avsc")) {
             requestBefore = new Schema.Parser().parse(in);
         }
-        Schema completionBefore = SchemaEditing.withoutFields(Completion.getClassSchema(), "outputs");
+        Schema completionBefore = SchemaEditing.withoutFields(Completion.getClassSchema(), "outputs", "tool_calls");
         String[] subjects = {"it.beam-requests-value", "it.beam-completions-value"};
         Schema[] before = {requestBefore, completionBefore};
         Schema[] now = {InferenceRequest.getClassSchema(), Completion.getClassSchema()};
