@@ -89,6 +89,15 @@ final class AuditCommand implements Callable<Integer> {
             System.err.println("audit: give prompts as arguments or --file");
             return 2;
         }
+        // The answer's identity here is its text, and OpenAiClient sends messages as role and content only.
+        for (Request q : base) {
+            if (q.prompt() instanceof Prompt.Chat c && (c.tools() != null
+                    || c.messages().stream().anyMatch(m -> !m.toolCalls().isEmpty() || m.toolCallId() != null))) {
+                System.err.println("audit: " + q.requestId() + " has tools or tool calls, which audit does not send:"
+                        + " audit chats without them");
+                return 2;
+            }
+        }
         String host = URI.create(endpoint).getAuthority();
         var client = new OpenAiClient(endpoint, Duration.ofSeconds(requestTimeout), apiKey);
         List<Request> all = new ArrayList<>();

@@ -25,6 +25,18 @@ class AuditCommandTest {
     static final String TOPIC = "test.audit.completions";
 
     @Test
+    void aChatWithToolsIsRefusedNotSentWithoutThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        var file = dir.resolve("tools.jsonl");
+        java.nio.file.Files.writeString(file, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\":"
+                + " [{\"type\": \"function\", \"function\": {\"name\": \"now\"}}]}\n");
+        var o = GenerateCommandTest.run("audit", "--endpoint", "http://127.0.0.1:9", "--model", "m", "--file",
+                file.toString());
+        assertEquals(2, o.code(), o.out() + o.err());
+        assertTrue(o.err().contains("has tools or tool calls, which audit does not send"), o.err());
+    }
+
+    @Test
     void publishesRemoteAnswersAndTheyAgree() throws Exception {
         LivePipeline live = LivePipeline.get();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, live.stack.bootstrapServers()))) {
