@@ -45,12 +45,9 @@ public final class OpenAiRequests {
      *                     when not asked for (the engine request may compute more, for echo's logprobs)
      * @param scoreOnly    completions' {@code echo} with {@code max_tokens} 0: the engine runs max_tokens 1 and the
      *                     answer shows the prompt alone ({@link OpenAiPrompts#promptOnly})
-     * @param tools        chat's {@code tool_choice} (none for completions), {@code parallelTools} its
-     *                     {@code parallel_tool_calls}
      */
     public record Call(Kind kind, List<Request> requests, String model, boolean stream, boolean includeUsage,
-                       boolean echo, int promptLogprobs, boolean scoreOnly, JsonTools.Choice tools,
-                       boolean parallelTools) {
+                       boolean echo, int promptLogprobs, boolean scoreOnly) {
         public Call {
             requests = List.copyOf(requests);
         }
@@ -99,15 +96,11 @@ public final class OpenAiRequests {
         if (scoreOnly) params = params.withMaxTokens(1);
         List<Prompt> prompts;
         int logprobs;
-        JsonTools.Choice tools = JsonTools.Choice.NONE;
-        boolean parallelTools = true;
         if (kind == Kind.CHAT) {
             refuseUnsupportedChat(f);
             Prompt.Chat chat = JsonRequests.chat(f);
             prompts = List.of(chat);
             logprobs = chatLogprobs(f);
-            tools = chat.toolChoice();
-            parallelTools = chat.parallelToolCalls();
             params = JsonTools.constrain(chat, params);
         } else {
             prompts = JsonRequests.completionPrompts(f);
@@ -135,7 +128,7 @@ public final class OpenAiRequests {
             requests.add(new Request(prompts.size() == 1 ? id : id + "-" + i, prompts.get(i), params, 0L, logprobs,
                     promptN));
         }
-        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly, tools, parallelTools);
+        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly);
     }
 
     /**

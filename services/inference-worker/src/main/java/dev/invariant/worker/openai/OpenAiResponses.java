@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.JsonTools;
+import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.ToolCalls;
 import dev.invariant.engine.text.ToolCall;
 import dev.invariant.engine.api.SequenceOutput;
@@ -45,15 +46,20 @@ public final class OpenAiResponses {
      *                       with N alternatives; -1 otherwise
      * @param promptLogprobs vLLM's prompt_logprobs N ({@link OpenAiPrompts#vllm}): per choice on completions, at the
      *                       top level on chat; -1 when not asked for
-     * @param tools          chat's tool_choice, whose calls each choice's text is read for ({@link ToolCalls})
-     * @param parallelTools  parallel_tool_calls: false keeps a choice's first call only
+     * @param prompt         the (first) request's prompt: a chat's tool choice says which calls each choice's text
+     *                       makes ({@link ToolCalls})
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
                   boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs,
-                  JsonTools.Choice tools, boolean parallelTools) {
+                  Prompt prompt) {
+        /** The chat's tool choice; none for a completions prompt. */
+        JsonTools.Choice tools() {
+            return prompt instanceof Prompt.Chat c ? c.toolChoice() : JsonTools.Choice.NONE;
+        }
+
         /** Whether choices are read for tool calls, and so streamed whole (a call is known only at its end). */
         boolean callsTools() {
-            return tools.mode() != JsonTools.Mode.NONE;
+            return tools().mode() != JsonTools.Mode.NONE;
         }
     }
 
@@ -66,7 +72,7 @@ public final class OpenAiResponses {
         ArrayNode choices = root.putArray("choices");
         for (SequenceOutput o : outputs(g)) {
             ObjectNode choice = choices.addObject().put("index", o.index());
-            var calls = ToolCalls.read(a.tools, a.parallelTools, o.text(), o.outputHash());
+            var calls = ToolCalls.read(a.prompt, o.text(), o.outputHash());
             if (a.kind == Kind.CHAT) {
                 message(choice.putObject("message").put("role", "assistant"), calls, false);
             } else {
@@ -133,7 +139,7 @@ public final class OpenAiResponses {
                            GenerationResult g, SequenceOutput o) {
         ObjectNode root = delta(a, index, rest, first, lps, offset);
         ObjectNode choice = (ObjectNode) root.get("choices").get(0);
-        var calls = ToolCalls.read(a.tools, a.parallelTools, o.text(), o.outputHash());
+        var calls = ToolCalls.read(a.prompt, o.text(), o.outputHash());
         if (a.callsTools()) message((ObjectNode) choice.get("delta"), calls, true);
         identity(a, choice, g, o, calls);
         return root;
@@ -197,7 +203,7 @@ public final class OpenAiResponses {
     /** What ends a choice, streamed or not: finish reason, the request's fingerprint, the output's hash. */
     private static void identity(Answer a, ObjectNode choice, GenerationResult g, SequenceOutput o,
                                  ToolCalls.Parsed calls) {
-        String reason = ToolCalls.finishReason(a.tools, calls, o.finishReason().wireName());
+        String reason = ToolCalls.finishReason(a.tools(), calls, o.finishReason().wireName());
         choice.put("finish_reason", reason).put("fingerprint", g.fingerprint())
                 .put("output_hash", o.outputHash());
         if (!g.outputs().isEmpty()) choice.put("cumulative_logprob", o.cumulativeLogprob());
