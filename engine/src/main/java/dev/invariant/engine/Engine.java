@@ -4,10 +4,12 @@ import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.api.ToolCallFormat;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.Backends;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelLoader;
+import dev.invariant.engine.text.ChatTemplate;
 import dev.invariant.engine.text.Tokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,6 +36,7 @@ public final class Engine implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     // Held by whoever admits and steps (docs above); taken and core are touched only under it.
     private final ReentrantLock stepper = new ReentrantLock();
+    private final ToolCallFormat toolCallFormat;
     private volatile boolean closing;
     private Thread loop;
 
@@ -45,6 +48,7 @@ public final class Engine implements AutoCloseable {
     public Engine(EngineConfig config, EngineCore core) {
         this.config = config;
         this.core = core;
+        this.toolCallFormat = ToolCallFormat.detect(core.tokenizer().chatTemplate().map(ChatTemplate::source).orElse(null));
     }
 
     /** Loads the model and tokenizer named by the config and builds the backend it names ({@code cpu}, {@code cuda}). */
@@ -124,6 +128,11 @@ public final class Engine implements AutoCloseable {
      */
     public int[] promptIds(Prompt prompt) {
         return PreparedRequest.tokenize(prompt, core.tokenizer());
+    }
+
+    /** The form this model writes tool calls in under tool_choice "auto", as its chat template teaches it. */
+    public ToolCallFormat toolCallFormat() {
+        return toolCallFormat;
     }
 
     /** The context length requests are held to (vLLM's max_model_len). */

@@ -114,6 +114,33 @@ class ChatToolsIT {
     }
 
     @Test
+    void anAutoAnswerIsReadInTheFormTheModelsTemplateTeaches() throws Exception {
+        // Qwen's template teaches hermes blocks: an answer held to one by a regex is read as a call, its prose as content
+        JsonNode choice = autoAnswerMatching("Let me check\\.\n<tool_call>\n\\{\"name\": \"get_weather\", \"arguments\": "
+                + "\\{\"city\": \"Rome\"\\}\\}\n</tool_call>");
+        assertEquals("Let me check.\n", choice.get("message").get("content").asText(), choice.toString());
+        JsonNode call = choice.get("message").get("tool_calls").get(0);
+        assertEquals("get_weather", call.get("function").get("name").asText());
+        assertEquals("{\"city\":\"Rome\"}", call.get("function").get("arguments").asText());
+        assertEquals("tool_calls", choice.get("finish_reason").asText());
+        // Llama 3's form is not this model's: the same call written so stays content
+        JsonNode plain = autoAnswerMatching("\\{\"name\": \"get_weather\", \"parameters\": \\{\"city\": \"Rome\"\\}\\}");
+        assertEquals("{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Rome\"}}",
+                plain.get("message").get("content").asText(), plain.toString());
+        assertTrue(plain.get("message").path("tool_calls").isEmpty(), plain.toString());
+        assertEquals("stop", plain.get("finish_reason").asText());
+    }
+
+    /** The first choice of CHAT under tool_choice "auto", its text held to {@code regex}. */
+    private JsonNode autoAnswerMatching(String regex) throws Exception {
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(CHAT + "}");
+        body.put("max_tokens", 120).put("tool_choice", "auto").put("guided_regex", regex);
+        var r = post("/v1/chat/completions", body.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body()).get("choices").get(0);
+    }
+
+    @Test
     void whatCannotBeHonouredIsA400NamingTheField() throws Exception {
         assertRefused("/v1/chat/completions", CHAT + ", \"tool_choice\": \"required\", \"response_format\":"
                 + " {\"type\": \"json_object\"}}", "tool_choice");

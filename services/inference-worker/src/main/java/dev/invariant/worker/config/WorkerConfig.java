@@ -44,6 +44,14 @@ public interface WorkerConfig {
     @WithDefault("${quantization:}")
     Optional<String> quantization();
 
+    /**
+     * How the model writes tool calls under tool_choice "auto", vLLM's {@code --tool-call-parser}: auto (read from the
+     * chat template), hermes, llama3_json or mistral. vLLM's spelling {@code tool_call_parser} is read when this
+     * property is not set.
+     */
+    @WithDefault("${tool_call_parser:auto}")
+    String toolCallParser();
+
     /** CPU threads of the forward pass: auto (one for a model under 64 MB of weights, else all cores), 0 = all cores, or N. */
     @WithDefault("auto")
     String threads();

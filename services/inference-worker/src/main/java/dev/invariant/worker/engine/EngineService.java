@@ -3,6 +3,7 @@ package dev.invariant.worker.engine;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.api.ToolCallFormat;
 import dev.invariant.engine.identity.Fingerprint;
 import dev.invariant.worker.config.EngineSettings;
 import dev.invariant.worker.config.WorkerConfig;
@@ -31,10 +32,12 @@ public class EngineService {
     private final Set<String> acceptedNames;
     private final String workerId;
     private final String systemFingerprint;
+    private final ToolCallFormat toolCallFormat;
     private volatile boolean draining;
 
     public EngineService(WorkerConfig config) {
         EngineConfig ec = EngineSettings.of(config);
+        ToolCallFormat configured = ToolCallFormat.of(config.toolCallParser()); // refused before the model loads
         WorkerConfig.Batching b = config.batching();
         long t0 = System.nanoTime();
         this.engine = Engine.open(ec, LOG::info);
@@ -44,9 +47,11 @@ public class EngineService {
                 engine.model().id())));
         this.workerId = config.workerId().orElseGet(EngineService::defaultWorkerId);
         this.systemFingerprint = systemFingerprint(engine);
-        LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, worker %s",
+        this.toolCallFormat = configured != null ? configured : engine.toolCallFormat();
+        LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, tool-call parser %s%s, worker %s",
                 (System.nanoTime() - t0) / 1_000_000, modelName, config.model(), engine.backendDescription(),
-                ec.profile().wireName(), workerId);
+                ec.profile().wireName(), toolCallFormat.wireName(), configured != null ? "" : " (auto)",
+                workerId);
     }
 
     public Engine engine() {
@@ -65,6 +70,11 @@ public class EngineService {
     public static String systemFingerprint(Engine e) {
         return Fingerprint.system(e.model().weightsDigest(), e.model().configDigest(), e.tokenizer().digest(),
                 e.config().profile(), e.config().kvCacheDtype());
+    }
+
+    /** How answers' tool calls are read under tool_choice "auto": configured, or as the model's template teaches. */
+    public ToolCallFormat toolCallFormat() {
+        return toolCallFormat;
     }
 
     public Admission admission() {

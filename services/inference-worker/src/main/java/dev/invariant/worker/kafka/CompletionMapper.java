@@ -72,9 +72,9 @@ public final class CompletionMapper {
         if (!g.outputs().isEmpty()) {
             b.setOutputs(g.outputs().stream().map(o -> new dev.invariant.schemas.SequenceOutput(o.index(),
                     ints(o.tokenIds()), o.text(), o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(),
-                    EngineMapping.logprobs(o.logprobs()), toolCalls(prompt, o.text(), o.outputHash()))).toList());
+                    EngineMapping.logprobs(o.logprobs()), toolCalls(engine, prompt, o.text(), o.outputHash()))).toList());
         }
-        if (g.ok()) b.setToolCalls(toolCalls(prompt, g.text(), g.outputHash()));
+        if (g.ok()) b.setToolCalls(toolCalls(engine, prompt, g.text(), g.outputHash()));
         if (!g.ok()) {
             b.setError(CompletionError.newBuilder()
                     .setCode(g.error().code().name())
@@ -85,9 +85,9 @@ public final class CompletionMapper {
     }
 
     /** The calls a chat answer with tools makes (docs/requests.md, Tool calling); null without tools or calls. */
-    private static List<ToolCall> toolCalls(Prompt prompt, String text, String outputHash) {
+    private static List<ToolCall> toolCalls(EngineService engine, Prompt prompt, String text, String outputHash) {
         if (prompt == null) return null;
-        var calls = ToolCalls.read(prompt, text, outputHash).calls();
+        var calls = ToolCalls.read(engine.toolCallFormat(), prompt, text, outputHash).calls();
         return calls.isEmpty() ? null
                 : calls.stream().map(c -> new ToolCall(c.id(), c.name(), c.arguments())).toList();
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.ToolCallFormat;
 import dev.invariant.engine.api.ToolCalls;
 import dev.invariant.engine.text.ToolCall;
 import dev.invariant.engine.api.SequenceOutput;
@@ -48,10 +49,11 @@ public final class OpenAiResponses {
      *                       top level on chat; -1 when not asked for
      * @param prompt         the (first) request's prompt: a chat's tool choice says which calls each choice's text
      *                       makes ({@link ToolCalls})
+     * @param toolCallFormat how the model writes calls under "auto" (the worker's {@code invariant.tool-call-parser})
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
                   boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs,
-                  Prompt prompt) {
+                  Prompt prompt, ToolCallFormat toolCallFormat) {
         /** The chat's tool choice; none for a completions prompt. */
         JsonTools.Choice tools() {
             return prompt instanceof Prompt.Chat c ? c.toolChoice() : JsonTools.Choice.NONE;
@@ -72,7 +74,7 @@ public final class OpenAiResponses {
         ArrayNode choices = root.putArray("choices");
         for (SequenceOutput o : outputs(g)) {
             ObjectNode choice = choices.addObject().put("index", o.index());
-            var calls = ToolCalls.read(a.prompt, o.text(), o.outputHash());
+            var calls = ToolCalls.read(a.toolCallFormat, a.prompt, o.text(), o.outputHash());
             if (a.kind == Kind.CHAT) {
                 message(choice.putObject("message").put("role", "assistant"), calls, false);
             } else {
@@ -139,7 +141,7 @@ public final class OpenAiResponses {
                            GenerationResult g, SequenceOutput o) {
         ObjectNode root = delta(a, index, rest, first, lps, offset);
         ObjectNode choice = (ObjectNode) root.get("choices").get(0);
-        var calls = ToolCalls.read(a.prompt, o.text(), o.outputHash());
+        var calls = ToolCalls.read(a.toolCallFormat, a.prompt, o.text(), o.outputHash());
         if (a.callsTools()) message((ObjectNode) choice.get("delta"), calls, true);
         identity(a, choice, g, o, calls);
         return root;
