@@ -164,6 +164,10 @@ CASES = {
     "not_forms": "{% if not undefined_x is defined %}A{% endif %}{{ not(true and false) }}"
                  "{% for m in messages %}{% if not(m.content.startswith('<think>') and m.content.endswith('  ')) %}{{ m.role[0] }}"
                  "{% endif %}{% endfor %}",
+    "not_precedence": "{% set tools = [1] %}{% if not tools is defined %}dropped{% else %}kept{% endif %}|{{ not tools is none }}|"
+                      "{% for m in messages %}{{ not m.role == 'user' }}{{ not m.content is string }}{{ m.content is iterable }}"
+                      "{{ not loop.first and m.role != 'system' }};{% endfor %}|{{ not 1 in [1] }}{{ not 0 < 1 }}{{ 3 is iterable }}"
+                      "{{ not not 'a' }}",
     "sequence_filters": "{{ 'abc'|first }}|{{ []|first }}|{{ 'abc'|last }}|{{ 'abc'|list }}|{{ 'abc'|reverse }}|"
                         "{{ ['a', 'A', 'b']|unique|list }}|{{ '=' * 3 }}{{ [0] * 2 }}|{{ (messages|last).role }}",
     "dict_access": "{{ messages[0].get('missing') }}|{{ messages[0].get('role') }}|"

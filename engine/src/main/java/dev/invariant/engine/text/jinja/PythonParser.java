@@ -11,11 +11,12 @@ import jinjava.de.odysseus.el.tree.impl.Scanner.ScanException;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
+import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
 
 /**
  * Jinjava's expression parser with the Python syntax it lacks: slices with a step ({@code messages[::2]}),
- * chained comparisons ({@code 0 < i < n}), a trailing comma ({@code ('system',)}), and Python's {@code and} and
- * {@code %} (see {@link PythonOperators}). Parsing assumes jinjava's natural operator precedence, which
+ * chained comparisons ({@code 0 < i < n}), a trailing comma ({@code ('system',)}), Jinja2's place for {@code not}
+ * (below comparisons and tests), and Python's {@code and} and {@code %} (see {@link PythonOperators}). Parsing assumes jinjava's natural operator precedence, which
  * {@link Jinja2Environment} always switches on.
  */
 final class PythonParser extends ExtendedParser {
@@ -87,6 +88,27 @@ final class PythonParser extends ExtendedParser {
             otherwise = expr(true);
         }
         return createAstChoice(cond, v, otherwise);
+    }
+
+    /**
+     * Jinja2's {@code not} binds looser than comparisons and tests and tighter than {@code and}: {@code not x is
+     * defined} is {@code not (x is defined)} and {@code not a == b} is {@code not (a == b)}; EL's unary {@code not}
+     * made both {@code (not x) ...}, so Llama 3's {@code if not tools is defined} dropped the tools.
+     */
+    @Override
+    protected AstNode and(boolean required) throws ScanException, ParseException {
+        AstNode v = not(required);
+        while (v != null && getToken().getSymbol() == Scanner.Symbol.AND) {
+            consumeToken();
+            v = createAstBinary(v, not(true), AstBinary.AND);
+        }
+        return v;
+    }
+
+    private AstNode not(boolean required) throws ScanException, ParseException {
+        if (getToken().getSymbol() != Scanner.Symbol.NOT) return eq(required);
+        consumeToken();
+        return createAstUnary(not(true), AstUnary.NOT);
     }
 
     /** {@code a < b < c} is {@code a < b and b < c}; jinjava stops after one comparison. */

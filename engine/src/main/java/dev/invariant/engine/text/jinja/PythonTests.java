@@ -8,7 +8,8 @@ import java.util.function.Predicate;
 
 /**
  * Jinja2's tests where jinjava's differ: {@code defined} tells {@link Undefined} from {@code none} (jinjava treats
- * none as undefined), {@code sequence} includes strings and dicts, {@code number} includes booleans.
+ * none as undefined), {@code sequence} and {@code iterable} include strings and dicts, {@code number} includes
+ * booleans.
  */
 final class PythonTests {
     private PythonTests() {
@@ -31,6 +32,7 @@ final class PythonTests {
                 new Named("defined", v -> !(v instanceof Undefined)),
                 new Named("undefined", v -> v instanceof Undefined),
                 new Named("sequence", v -> v instanceof String || v instanceof List<?> || v instanceof Map<?, ?> || v instanceof Object[]),
+                new Named("iterable", v -> v instanceof String || v instanceof Iterable<?> || v instanceof Map<?, ?> || v instanceof Object[]),
                 new Named("number", v -> v instanceof Number || v instanceof Boolean));
     }
 }
