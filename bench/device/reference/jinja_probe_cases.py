@@ -168,6 +168,13 @@ CASES = {
                       "{% for m in messages %}{{ not m.role == 'user' }}{{ not m.content is string }}{{ m.content is iterable }}"
                       "{{ not loop.first and m.role != 'system' }};{% endfor %}|{{ not 1 in [1] }}{{ not 0 < 1 }}{{ 3 is iterable }}"
                       "{{ not not 'a' }}",
+    "keyword_expressions": "{% set ns = namespace(last=messages|length - 1, first=0+1, both=[1, 2]|length * 2) %}"
+                           "{{ ns.last }}{{ ns.first }}{{ ns.both }}|{{ messages[:ns.last+1]|length }}{{ messages[ns.first-1:]|length }}"
+                           "|{{ 2+3 }}{{ (1+1)*3 }}{{ 7-+2 }}",
+    "parenthesised_values": "{% set table = ({\"a\": 1, \"b\": 2,}) %}{% for k in table %}{{ k }}={{ table[k] }};{% endfor %}"
+                            "|{{ (1) }}{{ (1,)|length }}{{ ()|length }}{{ ((1, 2), [3, (4, 5)])|length }}"
+                            "|{{ messages.0.role }}{{ messages[-1].content.0 }}{{ [7, 8].1 }}",
+    "plus_types": "{{ 'a' + 'b' }}{{ [1] + [2] }}{{ 1.5 + 1 }}{{ messages[0].role + ': ' + messages[0] }}",
     "sequence_filters": "{{ 'abc'|first }}|{{ []|first }}|{{ 'abc'|last }}|{{ 'abc'|list }}|{{ 'abc'|reverse }}|"
                         "{{ ['a', 'A', 'b']|unique|list }}|{{ '=' * 3 }}{{ [0] * 2 }}|{{ (messages|last).role }}",
     "dict_access": "{{ messages[0].get('missing') }}|{{ messages[0].get('role') }}|"

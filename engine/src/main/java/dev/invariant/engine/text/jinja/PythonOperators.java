@@ -3,6 +3,8 @@ package dev.invariant.engine.text.jinja;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import com.hubspot.jinjava.el.ext.AdditionOperator;
 import jinjava.de.odysseus.el.misc.NumberOperations;
 import jinjava.de.odysseus.el.misc.TypeConverter;
 import jinjava.de.odysseus.el.tree.Bindings;
@@ -15,7 +17,8 @@ import jinjava.javax.el.ELException;
  * Binary operators whose Python meaning differs from EL's: {@code a and b} gives {@code a} when it is false, else
  * {@code b} (EL gives a boolean: {@code (x and 'Y') or 'N'} printed {@code true}); {@code a % b} takes the sign of
  * {@code b} ({@code -7 % 3} is 2) and, on a string, formats it ({@code '%d items' % n}); {@code *} repeats a
- * string or list; {@code **} is exact.
+ * string or list; {@code **} is exact; {@code +} refuses what Python refuses ({@code 'x' + dict}: jinjava printed the
+ * dict as Java writes a map, where transformers and vLLM refuse the conversation).
  */
 final class PythonOperators {
     private PythonOperators() {
@@ -51,6 +54,20 @@ final class PythonOperators {
         return Math.pow(x.doubleValue(), y.doubleValue());
     });
 
+    /** jinjava's {@code +} (strings, lists, numbers), after Python's type check. */
+    static final AstBinary.Operator PLUS = new AdditionOperator() {
+        @Override
+        protected Object apply(TypeConverter converter, Object a, Object b) {
+            if (a instanceof Undefined || b instanceof Undefined || a == null || b == null) return super.apply(converter, a, b);
+            if (a instanceof String != b instanceof String || a instanceof Map<?, ?> || a instanceof List<?> != b instanceof List<?>) {
+                throw new ELException(a instanceof String || a instanceof List<?>
+                        ? "can only concatenate " + PythonStr.typeName(a) + " (not \"" + PythonStr.typeName(b) + "\") to " + PythonStr.typeName(a)
+                        : "unsupported operand type(s) for +: '" + PythonStr.typeName(a) + "' and '" + PythonStr.typeName(b) + "'");
+            }
+            return super.apply(converter, a, b);
+        }
+    };
+
     /** An operator on both operands' values. */
     private static final class Simple extends AstBinary.SimpleOperator {
         interface Body {
@@ -81,6 +98,7 @@ final class PythonOperators {
         if (op == AstBinary.AND) return AND;
         if (op == AstBinary.MOD) return MOD;
         if (op == AstBinary.MUL) return MUL;
+        if (op == AdditionOperator.OP) return PLUS;
         return op;
     }
 

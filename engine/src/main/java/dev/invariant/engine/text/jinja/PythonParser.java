@@ -2,6 +2,7 @@ package dev.invariant.engine.text.jinja;
 
 import com.hubspot.jinjava.el.ext.CollectionNonMembershipOperator;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.el.ext.NamedParameterOperator;
 import com.hubspot.jinjava.el.ext.PowerOfOperator;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,18 +168,64 @@ final class PythonParser extends ExtendedParser {
         return v;
     }
 
-    /** Python allows a trailing comma in calls, lists and tuples. */
+    /**
+     * Python allows a trailing comma in calls, lists and tuples. A keyword argument's value is a whole expression:
+     * jinjava parsed {@code =} as an operator at {@code +}'s level, so Qwen3's
+     * {@code namespace(last_query_index=messages|length - 1)} subtracted 1 from the keyword itself.
+     */
     @Override
     protected AstParameters params(Scanner.Symbol left, Scanner.Symbol right) throws ScanException, ParseException {
         consumeToken(left);
         List<AstNode> list = new ArrayList<>();
-        for (AstNode v = expr(false); v != null; v = expr(false)) {
+        for (AstNode v = param(); v != null; v = param()) {
             list.add(v);
             if (getToken().getSymbol() != Scanner.Symbol.COMMA) break;
             consumeToken();
         }
         consumeToken(right);
         return createAstParameters(list);
+    }
+
+    private AstNode param() throws ScanException, ParseException {
+        if (getToken().getSymbol() != Scanner.Symbol.IDENTIFIER || lookahead(0) != NamedParameterOperator.TOKEN) {
+            return expr(false);
+        }
+        String name = consumeToken().getImage();
+        consumeToken();
+        return getExtensionHandler(NamedParameterOperator.TOKEN).createAstNode(identifier(name), expr(true));
+    }
+
+    /**
+     * {@code (...)}: a tuple when a comma stands at its top level, else a parenthesised expression. Jinjava looked for
+     * that comma past dict braces, so Llama Guard's {@code set categories = ({"S1": ..., "S2": ...})} became a tuple
+     * holding the dict.
+     */
+    @Override
+    protected AstNode nonliteral() throws ScanException, ParseException {
+        if (getToken().getSymbol() != Scanner.Symbol.LPAREN) return super.nonliteral();
+        int depth = 0;
+        for (int i = 0; ; i++) {
+            Scanner.Token t = lookahead(i);
+            Scanner.Symbol s = t.getSymbol();
+            if (s == Scanner.Symbol.EOF) break;
+            boolean brace = s == Scanner.Symbol.EXTENSION && (t.getImage().equals("{") || t.getImage().equals("}"));
+            if (s == Scanner.Symbol.LPAREN || s == Scanner.Symbol.LBRACK || brace && t.getImage().equals("{")) {
+                depth++;
+            } else if (s == Scanner.Symbol.RPAREN || s == Scanner.Symbol.RBRACK || brace) {
+                if (depth == 0) return i == 0 ? createAstTuple(params()) : nested(); // () is the empty tuple
+                depth--;
+            } else if (s == Scanner.Symbol.COMMA && depth == 0) {
+                return createAstTuple(params());
+            }
+        }
+        return super.nonliteral();
+    }
+
+    private AstNode nested() throws ScanException, ParseException {
+        consumeToken(Scanner.Symbol.LPAREN);
+        AstNode v = expr(true);
+        consumeToken(Scanner.Symbol.RPAREN);
+        return createAstNested(v);
     }
 
     /** Jinjava's postfix parsing (attributes, calls, subscripts) with Python slices. */
@@ -196,6 +243,10 @@ final class PythonParser extends ExtendedParser {
             switch (getToken().getSymbol()) {
                 case DOT -> {
                     consumeToken();
+                    if (getToken().getSymbol() == Scanner.Symbol.INTEGER) { // Jinja2: x.0 is x[0]
+                        v = createAstBracket(v, literal(), lvalue, !context.isEnabled(Builder.Feature.NULL_PROPERTIES));
+                        continue;
+                    }
                     var dot = createAstDot(v, consumeToken(Scanner.Symbol.IDENTIFIER).getImage(), lvalue);
                     v = getToken().getSymbol() == Scanner.Symbol.LPAREN && methods ? createAstMethod(dot, params()) : dot;
                 }

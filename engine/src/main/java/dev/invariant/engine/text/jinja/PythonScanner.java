@@ -6,11 +6,50 @@ import jinjava.de.odysseus.el.tree.impl.Scanner;
 /**
  * Reads string literals as Jinja2 does (Python's unicode-escape): {@code '\u2581'}, {@code '\x41'}, {@code '\N{BULLET}'},
  * octal, {@code \a}/{@code \v}, and an unknown escape kept as written. Jinjava refuses all but a few escapes, so a
- * template with {@code '\u2581'} would not render at all.
+ * template with {@code '\u2581'} would not render at all. And {@code +} before a digit after an operand is addition:
+ * jinjava read {@code n+1} as {@code n} followed by a unary plus, so Kimi's {@code messages[:ns.last+1]} and
+ * {@code {{ 1+1 }}} did not parse; {@code .} before a digit after a name is attribute syntax ({@code m.content.0}).
  */
 final class PythonScanner extends ExtendedScanner {
     PythonScanner(String input) {
         super(input);
+    }
+
+    @Override
+    protected Scanner.Token nextToken() throws ScanException {
+        String in = getInput();
+        int p = getPosition();
+        if (in.charAt(p) == '+' && p + 1 < in.length() && Character.isDigit(in.charAt(p + 1)) && afterOperand()) {
+            return token(Symbol.PLUS, "+", 1);
+        }
+        if (in.charAt(p) == '.' && p + 1 < in.length() && Character.isDigit(in.charAt(p + 1)) && afterName()) {
+            return token(Symbol.DOT, ".", 1); // m.content.0: an item by attribute syntax, not the number .0
+        }
+        if (Character.isDigit(in.charAt(p)) && getToken() != null && getToken().getSymbol() == Symbol.DOT) {
+            int end = p;
+            while (end < in.length() && Character.isDigit(in.charAt(end))) end++;
+            return token(Symbol.INTEGER, in.substring(p, end), end - p); // the 0 of x.0.y, not the number 0.
+        }
+        return super.nextToken();
+    }
+
+    private boolean afterName() {
+        Scanner.Token t = getToken();
+        return t != null && switch (t.getSymbol()) {
+            case IDENTIFIER, RPAREN, RBRACK -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether the token before ends an operand, so that a {@code +} after it is binary. */
+    private boolean afterOperand() {
+        Scanner.Token t = getToken();
+        if (t == null) return false;
+        return switch (t.getSymbol()) {
+            case INTEGER, FLOAT, STRING, IDENTIFIER, TRUE, FALSE, NULL, RPAREN, RBRACK -> true;
+            case EXTENSION -> t.getImage().equals("}");
+            default -> false;
+        };
     }
 
     @Override
