@@ -175,6 +175,10 @@ CASES = {
                             "|{{ (1) }}{{ (1,)|length }}{{ ()|length }}{{ ((1, 2), [3, (4, 5)])|length }}"
                             "|{{ messages.0.role }}{{ messages[-1].content.0 }}{{ [7, 8].1 }}",
     "plus_types": "{{ 'a' + 'b' }}{{ [1] + [2] }}{{ 1.5 + 1 }}{{ messages[0].role + ': ' + messages[0] }}",
+    "dictsort_and_map": "{% set d = {'b': 2, 'A': 3, 'c': 1} %}{% for k, v in d|dictsort(reverse=true) %}{{ k }}{{ v }}{% endfor %}"
+                        "|{% for k, v in d|dictsort(by='value') %}{{ k }}{% endfor %}|{% for k, v in d|dictsort(true) %}{{ k }}{% endfor %}"
+                        "|{{ [{'m': {'p': 2}}, {'m': {'p': 1}}]|sort(attribute='m.p')|map(attribute='m.p')|join(',') }}"
+                        "|{{ messages|map(attribute='role')|join(',') }}|{{ [[1, 2], [3, 4]].1.0 }}",
     "sequence_filters": "{{ 'abc'|first }}|{{ []|first }}|{{ 'abc'|last }}|{{ 'abc'|list }}|{{ 'abc'|reverse }}|"
                         "{{ ['a', 'A', 'b']|unique|list }}|{{ '=' * 3 }}{{ [0] * 2 }}|{{ (messages|last).role }}",
     "dict_access": "{{ messages[0].get('missing') }}|{{ messages[0].get('role') }}|"

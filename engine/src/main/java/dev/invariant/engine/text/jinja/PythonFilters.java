@@ -65,6 +65,8 @@ final class PythonFilters {
                 new Named("indent", PythonFilters::indent),
                 new Named("round", PythonFilters::round),
                 new Named("sort", SortFilter::sort),
+                new Named("dictsort", SortFilter::dictsort),
+                new Named("map", PythonFilters::map),
                 new Named("max", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, true)),
                 new Named("min", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, false)),
                 new Named("tojson", PythonJson::filter));
@@ -145,7 +147,33 @@ final class PythonFilters {
     }
 
     /** dict.items() as [key, value] pairs, so that {@code for k, v in d|items} unpacks them. */
-    private static List<Object> items(Object v) {
+    private static final com.hubspot.jinjava.lib.filter.MapFilter JINJAVA_MAP = new com.hubspot.jinjava.lib.filter.MapFilter();
+
+    /** {@code map(attribute='a.b', default=x)} with dotted attributes as Jinja2 reads them; a filter name as jinjava does. */
+    private static Object map(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        if (!kwargs.containsKey("attribute")) return JINJAVA_MAP.filter(v, interpreter, args, kwargs);
+        String path = String.valueOf(kwargs.get("attribute"));
+        List<Object> out = new ArrayList<>();
+        for (Object item : PythonForTag.items(v)) {
+            Object value = attribute(item, path, interpreter);
+            out.add(value instanceof Undefined || value == null && kwargs.containsKey("default")
+                    ? kwargs.getOrDefault("default", Undefined.INSTANCE) : value);
+        }
+        return out;
+    }
+
+    /** Jinja2's dotted attribute path ({@code details.priority}, {@code items.0}) of an item. */
+    static Object attribute(Object item, String path, JinjavaInterpreter interpreter) {
+        Object v = item;
+        if (path.isEmpty()) return v;
+        for (String part : path.split("\\.")) {
+            v = v instanceof List<?> list && part.chars().allMatch(Character::isDigit) && Integer.parseInt(part) < list.size()
+                    ? list.get(Integer.parseInt(part)) : interpreter.resolveProperty(v, part);
+        }
+        return v;
+    }
+
+    static List<Object> items(Object v) {
         List<Object> pairs = new ArrayList<>();
         if (v instanceof Map<?, ?> m) m.forEach((key, value) -> pairs.add(new ArrayList<>(Arrays.asList(key, value))));
         else if (!(v instanceof Undefined)) throw new IllegalArgumentException("items filter needs a mapping, got " + PythonStr.typeName(v));

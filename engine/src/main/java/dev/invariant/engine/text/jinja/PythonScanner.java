@@ -36,7 +36,7 @@ final class PythonScanner extends ExtendedScanner {
     private boolean afterName() {
         Scanner.Token t = getToken();
         return t != null && switch (t.getSymbol()) {
-            case IDENTIFIER, RPAREN, RBRACK -> true;
+            case IDENTIFIER, RPAREN, RBRACK, INTEGER -> true; // INTEGER: the 0 of matrix.0.1
             default -> false;
         };
     }

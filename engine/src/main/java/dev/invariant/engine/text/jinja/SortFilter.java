@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * Jinja2's {@code sort(reverse=false, case_sensitive=false, attribute=none)} (and max/min): a stable sort, strings compared
  * lower-cased unless case_sensitive, by one or more comma-separated (dotted) attributes. Jinjava's filter ignored
- * keyword arguments, so {@code sort(attribute='role')} left the list as it was.
+ * keyword arguments, so {@code sort(attribute='role')} left the list as it was; {@code dictsort} likewise.
  */
 final class SortFilter {
     private SortFilter() {
@@ -25,6 +25,26 @@ final class SortFilter {
                 PythonFilters.arg(args, kwargs, 2, "attribute", null), interpreter);
         sorted.sort(reverse ? order.reversed() : order);
         return sorted;
+    }
+
+    /**
+     * Jinja2's {@code dictsort(case_sensitive=false, by='key', reverse=false)}: a mapping's (key, value) pairs in order of
+     * their keys or values. Jinjava's ignored the keyword arguments.
+     */
+    static Object dictsort(Object value, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        boolean caseSensitive = PythonTruth.of(PythonFilters.arg(args, kwargs, 0, "case_sensitive", false));
+        String by = String.valueOf(PythonFilters.arg(args, kwargs, 1, "by", "key"));
+        boolean reverse = PythonTruth.of(PythonFilters.arg(args, kwargs, 2, "reverse", false));
+        if (!by.equals("key") && !by.equals("value")) throw new IllegalArgumentException("You can only sort by either 'key' or 'value'");
+        int at = by.equals("key") ? 0 : 1;
+        List<Object> pairs = PythonFilters.items(value);
+        Comparator<Object> order = (a, b) -> compare(folded(((List<?>) a).get(at), caseSensitive), folded(((List<?>) b).get(at), caseSensitive));
+        pairs.sort(reverse ? order.reversed() : order);
+        return pairs;
+    }
+
+    private static Object folded(Object v, boolean caseSensitive) {
+        return !caseSensitive && v instanceof String s ? s.toLowerCase(Locale.ROOT) : v;
     }
 
     /** Jinja2's {@code max(case_sensitive=false, attribute=none)} and {@code min}: the first extreme item, undefined if none. */
@@ -51,10 +71,7 @@ final class SortFilter {
     }
 
     private static Object key(Object item, String path, boolean caseSensitive, JinjavaInterpreter interpreter) {
-        Object v = item;
-        if (!path.isEmpty()) {
-            for (String part : path.split("\\.")) v = interpreter.resolveProperty(v, part);
-        }
+        Object v = PythonFilters.attribute(item, path, interpreter);
         return !caseSensitive && v instanceof String s ? s.toLowerCase(Locale.ROOT) : v;
     }
 

@@ -73,16 +73,32 @@ public final class TemplateSource {
         out.setLength(from);
     }
 
-    /** A tag or expression up to its end, which does not count inside a string literal. */
+    /**
+     * A tag or expression up to its end, which does not count inside a string literal or open brackets (Jinja2's lexer
+     * balances them). Jinjava ends an expression at the first {@code }}}, so the {@code }}} of nested dicts
+     * ({@code {{ {'a': {'b': 1}} }}}) is written {@code } }}.
+     */
     private void copyTag(String end) {
+        out.append(in, at, at + 2);
         int i = at + 2;
-        while (i < in.length() && !in.startsWith(end, i)) {
+        int depth = 0;
+        while (i < in.length() && !(depth == 0 && in.startsWith(end, i))) {
             char c = in.charAt(i);
-            i = c == '\'' || c == '"' ? ExpressionSplitter.afterString(in, i) : i + 1;
+            if (c == '\'' || c == '"') {
+                int after = ExpressionSplitter.afterString(in, i);
+                out.append(in, i, after);
+                i = after;
+                continue;
+            }
+            if (c == '(' || c == '[' || c == '{') depth++;
+            if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
+            out.append(c);
+            if (c == '}' && i + 1 < in.length() && in.charAt(i + 1) == '}') out.append(' ');
+            i++;
         }
-        i = Math.min(i + end.length(), in.length());
-        out.append(in, at, i);
-        at = i;
+        int stop = Math.min(i + end.length(), in.length());
+        out.append(in, i, stop);
+        at = stop;
     }
 
     /** {@code {# ... #}}: gone, with {@code -} stripping whitespace on its side and trim_blocks after it. */
