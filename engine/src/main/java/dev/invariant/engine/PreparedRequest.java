@@ -163,7 +163,7 @@ record PreparedRequest(Request request, int[] promptIds, SamplingParams params, 
                 ChatTemplate template = tokenizer.chatTemplate().orElseThrow(() -> EngineException.invalid(
                         "messages", "this model has no chat template (tokenizer_config.json has no"
                         + " chat_template): send a plain prompt instead"));
-                yield tokenizer.encodeNoSpecial(template.render(c.messages(), c.tools(), true));
+                yield tokenizer.encodeNoSpecial(template.render(c.messages(), c.tools(), c.rendering()));
             }
         };
     }

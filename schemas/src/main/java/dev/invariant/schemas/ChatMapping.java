@@ -13,7 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An InferenceRequest's chat (messages, tools, tool_choice, parallel_tool_calls) to the engine's and back. The Avro
+ * An InferenceRequest's chat (messages, tools, tool_choice, parallel_tool_calls and how the template renders them:
+ * add_generation_prompt, continue_final_message, chat_template_kwargs, documents) to the engine's and back. The Avro
  * fields are read as the JSON request they spell, through {@link JsonRequests#chat}: one mapping, the same checks
  * and the same error fields as on HTTP (docs/requests.md, Tool calling).
  */
@@ -43,7 +44,22 @@ public final class ChatMapping {
         if (choice != null) body.set("tool_choice", choice.strip().startsWith("{") ? json("tool_choice", choice)
                 : JSON.getNodeFactory().textNode(choice));
         body.put("parallel_tool_calls", r.getParallelToolCalls());
+        body.put("add_generation_prompt", r.getAddGenerationPrompt());
+        body.put("continue_final_message", r.getContinueFinalMessage());
+        if (r.getChatTemplateKwargs() != null) body.set("chat_template_kwargs", json("chat_template_kwargs", r.getChatTemplateKwargs()));
+        if (r.getDocuments() != null) body.set("documents", json("documents", r.getDocuments()));
         return JsonRequests.chat(JsonFields.of(body));
+    }
+
+    /** A request without messages may not set the chat's fields: refused naming the first one set. */
+    public static void refuseWithoutMessages(InferenceRequest r) {
+        String set = r.getTools() != null ? "tools" : r.getToolChoice() != null ? "tool_choice"
+                : !r.getAddGenerationPrompt() ? "add_generation_prompt" : r.getContinueFinalMessage() ? "continue_final_message"
+                : r.getChatTemplateKwargs() != null ? "chat_template_kwargs" : r.getDocuments() != null ? "documents" : null;
+        if (set != null) {
+            throw EngineException.invalid(set, "'" + set + "' goes with messages (a chat, rendered by the model's"
+                    + " template), not with prompt or prompt_token_ids");
+        }
     }
 
     /** The engine's chat as the request's fields. */
@@ -54,7 +70,10 @@ public final class ChatMapping {
                     .map(t -> new ToolCall(t.id(), t.name(), t.arguments())).toList();
             messages.add(new ChatMessage(m.role(), m.content(), calls, m.toolCallId()));
         }
-        b.setMessages(messages).setTools(c.tools()).setParallelToolCalls(c.parallelToolCalls());
+        b.setMessages(messages).setTools(c.tools()).setParallelToolCalls(c.parallelToolCalls())
+                .setAddGenerationPrompt(c.rendering().addGenerationPrompt())
+                .setContinueFinalMessage(c.rendering().continueFinalMessage())
+                .setChatTemplateKwargs(c.rendering().templateKwargs()).setDocuments(c.rendering().documents());
         JsonTools.Choice choice = c.toolChoice();
         b.setToolChoice(switch (choice.mode()) {
             case NONE -> c.tools() == null ? null : "none";

@@ -11,7 +11,10 @@ import dev.invariant.engine.api.Prompt;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A chat with tools, calls and results survives the request record both ways, and the record is checked as HTTP is. */
+/**
+ * A chat with tools, calls and results and its rendering fields survives the request record both ways, and the record
+ * is checked as HTTP is.
+ */
 class ChatMappingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,6 +43,26 @@ class ChatMappingTest {
         }
         Prompt.Chat plain = chat("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
         assertEquals(plain, roundTrip(plain));
+    }
+
+    @Test
+    void theRenderingFieldsComeBackAsTheyWentAndNeedMessages() throws Exception {
+        Prompt.Chat c = chat("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\","
+                + " \"content\": \"Hel\"}], \"add_generation_prompt\": false, \"continue_final_message\": true,"
+                + " \"chat_template_kwargs\": {\"enable_thinking\": false}, \"documents\": [{\"title\": \"t\", \"text\": \"x\"}]}");
+        assertEquals(c, roundTrip(c));
+        var base = InferenceRequest.newBuilder().setRequestId("r").setModel("m").setSampling(Sampling.newBuilder().build())
+                .setPrompt("hi");
+        ChatMapping.refuseWithoutMessages(base.build());
+        for (var r : List.of(InferenceRequest.newBuilder(base.build()).setAddGenerationPrompt(false).build(),
+                InferenceRequest.newBuilder(base.build()).setChatTemplateKwargs("{}").build(),
+                InferenceRequest.newBuilder(base.build()).setDocuments("[]").build())) {
+            var e = assertThrows(EngineException.class, () -> ChatMapping.refuseWithoutMessages(r));
+            assertEquals(true, e.getMessage().contains("goes with messages"), e.getMessage());
+        }
+        var bad = InferenceRequest.newBuilder(base.build()).setPrompt(null)
+                .setMessages(List.of(new ChatMessage("user", "hi", null, null))).setChatTemplateKwargs("{\"tools\": 1}").build();
+        assertEquals("chat_template_kwargs", assertThrows(EngineException.class, () -> ChatMapping.chat(bad)).param());
     }
 
     @Test

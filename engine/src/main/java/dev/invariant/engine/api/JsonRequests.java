@@ -8,6 +8,7 @@ import dev.invariant.engine.sample.LogitProcessors;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.SamplingParams.EarlyStopping;
 import dev.invariant.engine.text.ChatMessage;
+import dev.invariant.engine.text.ChatRendering;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -39,8 +40,9 @@ public final class JsonRequests {
             "quantization", "invariant.quantization",
             "gpu_memory_utilization", "invariant.gpu-memory-utilization",
             "max_model_len", "invariant.max-model-len");
-    /** The tool-calling fields {@link #chat} reads with the messages. */
-    public static final Set<String> TOOL_FIELDS = Set.of("tools", "tool_choice", "parallel_tool_calls");
+    /** The fields {@link #chat} reads with the messages: tool calling and how the chat template renders them. */
+    public static final Set<String> CHAT_FIELDS = Set.of("tools", "tool_choice", "parallel_tool_calls",
+            "add_generation_prompt", "continue_final_message", "chat_template_kwargs", "documents");
     /** The prompt fields {@link #prompt} reads: exactly one must be given. */
     public static final Set<String> PROMPT_FIELDS = Set.of("prompt", "messages", "prompt_token_ids");
 
@@ -226,7 +228,22 @@ public final class JsonRequests {
             list.add(new ChatMessage(role, content, calls, mf.string("tool_call_id").orElse(null)));
         }
         String tools = JsonTools.tools(f);
-        return new Prompt.Chat(list, tools, JsonTools.choice(f, tools), f.bool("parallel_tool_calls").orElse(true));
+        return new Prompt.Chat(list, tools, JsonTools.choice(f, tools), f.bool("parallel_tool_calls").orElse(true),
+                rendering(f));
+    }
+
+    /** vLLM's chat rendering fields: add_generation_prompt, continue_final_message, chat_template_kwargs, documents. */
+    private static ChatRendering rendering(JsonFields f) {
+        String kwargs = f.value("chat_template_kwargs").map(v -> {
+            if (!v.isObject()) throw f.wrongType("chat_template_kwargs", "an object of template variables", v);
+            return v.isEmpty() ? null : v.toString();
+        }).orElse(null);
+        String documents = f.value("documents").map(v -> {
+            if (!v.isArray()) throw f.wrongType("documents", "an array of document objects", v);
+            return v.toString();
+        }).orElse(null);
+        return new ChatRendering(f.bool("add_generation_prompt").orElse(true),
+                f.bool("continue_final_message").orElse(false), kwargs, documents);
     }
 
     /**

@@ -61,6 +61,15 @@ public final class ChatTemplate {
      *                  the template as transformers and vLLM pass it; null when the request has none
      */
     public String render(List<ChatMessage> messages, String toolsJson, boolean addGenerationPrompt) {
+        return render(messages, toolsJson, addGenerationPrompt ? ChatRendering.DEFAULT
+                : new ChatRendering(false, false, null, null));
+    }
+
+    /**
+     * Renders the conversation as {@code rendering} asks: transformers' {@code apply_chat_template(messages, tools=...,
+     * documents=..., add_generation_prompt=..., continue_final_message=..., **chat_template_kwargs)}.
+     */
+    public String render(List<ChatMessage> messages, String toolsJson, ChatRendering rendering) {
         if (messages == null || messages.isEmpty()) {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a chat needs at least one message");
         }
@@ -74,11 +83,12 @@ public final class ChatTemplate {
             list.add(map);
         }
         Map<String, Object> vars = new HashMap<>(specialTokens);
+        vars.putAll(rendering.variables()); // after the special tokens, which transformers lets them replace
         vars.put("messages", list);
-        vars.put("add_generation_prompt", addGenerationPrompt);
+        vars.put("add_generation_prompt", rendering.addGenerationPrompt());
         // transformers passes these as None when the request has no tools or documents
         vars.put("tools", toolsJson == null ? null : json(toolsJson));
-        vars.put("documents", null);
+        vars.put("documents", rendering.documentList());
         RenderResult result = jinjava.renderForResult(body, vars);
         List<TemplateError> fatal = result.getErrors().stream()
                 .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
@@ -87,7 +97,28 @@ public final class ChatTemplate {
             throw new EngineException(ErrorCode.INVALID_PARAM, "the model's chat template rejected the messages: "
                     + why + "; check the roles and their order");
         }
-        return result.getOutput();
+        String out = result.getOutput();
+        return rendering.continueFinalMessage() ? continued(out, messages.getLast()) : out;
+    }
+
+    /**
+     * The rendering cut right after the last message's text, as transformers cuts it for continue_final_message: at
+     * the last occurrence of the stripped text, its trailing spaces kept when the template wrote the text whole.
+     */
+    private static String continued(String rendered, ChatMessage last) {
+        String text = last.content();
+        if (text == null || text.isBlank()) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "continue_final_message", "continue_final_message needs"
+                    + " the last message to have text to continue");
+        }
+        int at = rendered.lastIndexOf(text.strip());
+        if (at < 0) {
+            throw new EngineException(ErrorCode.INVALID_PARAM, "continue_final_message", "continue_final_message is set"
+                    + " but the chat template does not write the last message's text as it is: it cannot be continued");
+        }
+        // the template kept the text whole (no leading space to lose, trailing ones written): cut after all of it
+        boolean whole = text.equals(text.stripLeading()) && rendered.startsWith(text, at);
+        return rendered.substring(0, at + (whole ? text.length() : text.strip().length()));
     }
 
     /**

@@ -70,8 +70,8 @@ final class PromptsFile {
         String id = f.string("request_id").orElse(defaultId);
         Prompt prompt = JsonRequests.prompt(f);
         if (!(prompt instanceof Prompt.Chat)) {
-            for (String tool : JsonRequests.TOOL_FIELDS.stream().sorted().toList()) {
-                if (f.has(tool)) throw EngineException.invalid(tool, "'" + tool + "' goes with messages (a chat)");
+            for (String field : JsonRequests.CHAT_FIELDS.stream().sorted().toList()) {
+                if (f.has(field)) throw EngineException.invalid(field, "'" + field + "' goes with messages (a chat)");
             }
         }
         return new Request(id, prompt, JsonTools.constrain(prompt, JsonRequests.sampling(f, defaults.builder())), 0L,
@@ -82,7 +82,7 @@ final class PromptsFile {
     private static Set<String> fields() {
         var all = new TreeSet<String>(JsonRequests.SAMPLING_FIELDS);
         all.addAll(JsonRequests.PROMPT_FIELDS);
-        all.addAll(JsonRequests.TOOL_FIELDS);
+        all.addAll(JsonRequests.CHAT_FIELDS);
         all.add("request_id");
         all.add("logprobs");
         all.add("prompt_logprobs");

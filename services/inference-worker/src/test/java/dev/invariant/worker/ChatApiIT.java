@@ -152,6 +152,49 @@ class ChatApiIT {
     }
 
     @Test
+    void aContinuedFinalMessageIsThePromptOnHttpTokenizeAndKafka() throws Exception {
+        String messages = "[{\"role\": \"user\", \"content\": \"Write a haiku about rain.\"}, {\"role\": \"assistant\","
+                + " \"content\": \"Soft rain on the roof\"}]";
+        String fields = ", \"add_generation_prompt\": false, \"continue_final_message\": true,"
+                + " \"chat_template_kwargs\": {\"enable_thinking\": false}";
+        // the engine's own rendering of the same request: the open assistant turn, no closing token after it
+        int[] expected;
+        try (Engine e = Engine.open(WorkerFixture.qwenEngineConfig())) {
+            expected = e.promptIds(dev.invariant.engine.api.JsonRequests.chat(dev.invariant.engine.api.JsonFields.of(
+                    JSON.readTree("{\"messages\": " + messages + fields + "}"))));
+            assertTrue(e.tokenizer().decode(expected, false).endsWith("<|im_start|>assistant\nSoft rain on the roof"));
+        }
+        var tokenize = http.send(HttpRequest.newBuilder(qwen.http("/tokenize")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"tiny-qwen2\", \"messages\": " + messages
+                        + fields + "}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, tokenize.statusCode(), tokenize.body());
+        assertArrayEquals(expected, JSON.convertValue(JSON.readTree(tokenize.body()).get("tokens"), int[].class));
+        var answer = post("{\"model\": \"tiny-qwen2\", \"messages\": " + messages + fields
+                + ", \"max_tokens\": 4, \"temperature\": 0}");
+        assertEquals(200, answer.statusCode(), answer.body());
+        JsonNode overHttp = JSON.readTree(answer.body()).get("choices").get(0);
+        var request = InferenceRequest.newBuilder().setRequestId("chat-kafka-continue").setModel("tiny-qwen2")
+                .setMessages(List.of(dev.invariant.schemas.ChatMessage.newBuilder().setRole("user")
+                        .setContent("Write a haiku about rain.").build(), dev.invariant.schemas.ChatMessage.newBuilder()
+                        .setRole("assistant").setContent("Soft rain on the roof").build()))
+                .setAddGenerationPrompt(false).setContinueFinalMessage(true)
+                .setChatTemplateKwargs("{\"enable_thinking\": false}")
+                .setSampling(Sampling.newBuilder().setMaxTokens(4).build()).build();
+        try (var clients = new Clients(); var completions = clients.completions()) {
+            send(clients, request);
+            Completion c = completions.awaitCount(x -> x.getRequestId().equals("chat-kafka-continue"), 1, WAIT).getFirst();
+            assertNull(c.getError());
+            assertArrayEquals(expected, ints(c.getPromptTokenIds()));
+            assertEquals(overHttp.get("output_hash").asText(), c.getOutputHash());
+            assertEquals(overHttp.get("fingerprint").asText(), c.getFingerprint());
+        }
+        // both true is a 400 naming the field, as vLLM refuses it
+        var both = post("{\"model\": \"tiny-qwen2\", \"messages\": " + messages + ", \"continue_final_message\": true}");
+        assertEquals(400, both.statusCode(), both.body());
+        assertEquals("continue_final_message", JSON.readTree(both.body()).get("error").get("param").asText());
+    }
+
+    @Test
     void aChatMessageWithAnUnknownRoleThroughKafkaGetsAnErrorCompletion() {
         var request = InferenceRequest.newBuilder().setRequestId("chat-kafka-bad-role").setModel("tiny-qwen2")
                 .setMessages(List.of(dev.invariant.schemas.ChatMessage.newBuilder().setRole("wizard")

@@ -56,10 +56,7 @@ public final class RequestMapper {
                     "the request sets more than one of prompt, messages and prompt_token_ids: set exactly one");
         }
         if (r.getMessages() != null) return ChatMapping.chat(r);
-        if (r.getTools() != null || r.getToolChoice() != null) {
-            throw EngineException.invalid("tools", "tools and tool_choice go with messages (a chat, whose template"
-                    + " shows them to the model), not with prompt or prompt_token_ids");
-        }
+        ChatMapping.refuseWithoutMessages(r);
         if (r.getPrompt() != null) return new Prompt.Text(r.getPrompt());
         return new Prompt.TokenIds(r.getPromptTokenIds().stream().mapToInt(Integer::intValue).toArray());
     }

@@ -166,18 +166,15 @@ public final class OpenAiRequests {
             Map.entry("guided_whitespace_pattern", NullNode.instance)));
 
     /**
-     * vLLM's chat extensions that change the prompt (its rendering through the chat template): a template's
-     * variables ({@code chat_template_kwargs}, e.g. Qwen3's {@code enable_thinking}), another template, an open
-     * last assistant turn. Ignoring one would run a prompt other than the caller's; the neutral values pass.
+     * vLLM's chat extensions not served here, which would change the prompt or the answer: another template, special
+     * tokens added to the rendered text, the last message echoed. Ignoring one would run a prompt other than the
+     * caller's; the neutral values pass. (add_generation_prompt, continue_final_message, chat_template_kwargs and
+     * documents are read with the messages: JsonRequests.chat.)
      */
     private static final Map<String, JsonNode> VLLM_CHAT_ONLY = new TreeMap<>(Map.ofEntries(
-            Map.entry("add_generation_prompt", BooleanNode.TRUE),
-            Map.entry("continue_final_message", BooleanNode.FALSE),
             Map.entry("add_special_tokens", BooleanNode.FALSE),
             Map.entry("echo", BooleanNode.FALSE),
-            Map.entry("chat_template", NullNode.instance),
-            Map.entry("chat_template_kwargs", JsonNodeFactory.instance.objectNode()),
-            Map.entry("documents", NullNode.instance)));
+            Map.entry("chat_template", NullNode.instance)));
 
     /**
      * Features a client would otherwise believe were honoured: OpenAI's legacy {@code functions} (its {@code tools}

@@ -56,18 +56,19 @@ class OpenAiRequestsTest {
     }
 
     @Test
-    void chatExtensionsThatChangeThePromptAreRefusedUnlessNeutral() throws Exception {
-        Map<String, String> honoured = Map.of("chat_template_kwargs", "{\"enable_thinking\": false}",
-                "add_generation_prompt", "false", "continue_final_message", "true", "add_special_tokens", "true",
-                "echo", "true", "chat_template", "\"{{ messages }}\"", "documents", "[{\"text\": \"x\"}]");
-        for (var e : honoured.entrySet()) {
+    void chatExtensionsNotServedAreRefusedUnlessNeutral() throws Exception {
+        Map<String, String> refused = Map.of("add_special_tokens", "true", "echo", "true", "chat_template",
+                "\"{{ messages }}\"");
+        for (var e : refused.entrySet()) {
             var thrown = assertThrows(EngineException.class, () -> OpenAiRequests.refuseUnsupportedChat(
                     JsonFields.of(JSON.readTree("{\"" + e.getKey() + "\": " + e.getValue() + "}"))), e.getKey());
             assertEquals(e.getKey(), thrown.param());
         }
-        OpenAiRequests.refuseUnsupportedChat(JsonFields.of(JSON.readTree("{\"chat_template_kwargs\": {},"
-                + " \"add_generation_prompt\": true, \"continue_final_message\": false, \"add_special_tokens\":"
-                + " false, \"echo\": false, \"chat_template\": null, \"documents\": null}")));
+        OpenAiRequests.refuseUnsupportedChat(JsonFields.of(JSON.readTree("{\"add_special_tokens\": false,"
+                + " \"echo\": false, \"chat_template\": null}")));
+        // the rendering fields are served (JsonRequests.chat reads them): not refused here, whatever their value
+        OpenAiRequests.refuseUnsupportedChat(JsonFields.of(JSON.readTree("{\"chat_template_kwargs\": {\"enable_thinking\":"
+                + " false}, \"add_generation_prompt\": false, \"continue_final_message\": true, \"documents\": [{\"text\": \"x\"}]}")));
     }
 
     /** Implemented (JsonRequests maps them): not refused, whatever their value; the engine validates them. */
