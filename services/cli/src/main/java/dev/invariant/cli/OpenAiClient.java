@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.JsonRequests;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.sample.SamplingParams;
+import dev.invariant.engine.text.ChatRendering;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,6 +54,7 @@ final class OpenAiClient {
                 path = "/v1/chat/completions";
                 var a = body.putArray("messages");
                 c.messages().forEach(m -> a.addObject().put("role", m.role()).put("content", m.content()));
+                rendering(body, c.rendering());
             }
         }
         var req = HttpRequest.newBuilder(URI.create(endpoint + path)).timeout(timeout)
@@ -91,6 +93,18 @@ final class OpenAiClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed("interrupted", 0);
+        }
+    }
+
+    /** vLLM's rendering fields, sent only when not the default, so that servers without them see plain chats. */
+    private static void rendering(ObjectNode body, ChatRendering r) {
+        if (!r.addGenerationPrompt()) body.put("add_generation_prompt", false);
+        if (r.continueFinalMessage()) body.put("continue_final_message", true);
+        try {
+            if (r.templateKwargs() != null) body.set("chat_template_kwargs", ResultJson.MAPPER.readTree(r.templateKwargs()));
+            if (r.documents() != null) body.set("documents", ResultJson.MAPPER.readTree(r.documents()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // checked when the request was read
         }
     }
 
