@@ -298,6 +298,21 @@ await check('tool_choice without tools, and legacy functions, are 400s naming th
     OpenAI.BadRequestError, 400, 'INVALID_PARAM', 'functions');
 });
 
+await check('vLLM\'s chat rendering fields: a continued final message, template kwargs', async () => {
+  const open = [{ role: 'user', content: 'Tell me a story.' }, { role: 'assistant', content: 'Once upon a' }];
+  const continued = await chat.chat.completions.create({ ...chatBase, messages: open,
+    add_generation_prompt: false, continue_final_message: true });
+  const closed = await chat.chat.completions.create({ ...chatBase, messages: open });
+  // the open turn ends the prompt: no end-of-turn token, no new assistant header
+  assert.ok(continued.usage.prompt_tokens < closed.usage.prompt_tokens,
+    `${continued.usage.prompt_tokens} vs ${closed.usage.prompt_tokens}`);
+  // Qwen2.5's template has no enable_thinking: the same prompt, the same answer
+  const kw = await chat.chat.completions.create({ ...chatBase, chat_template_kwargs: { enable_thinking: false } });
+  assert.equal(kw.choices[0].fingerprint, answer.choices[0].fingerprint);
+  await rejects(chat.chat.completions.create({ ...chatBase, messages: open, continue_final_message: true }),
+    OpenAI.BadRequestError, 400, 'INVALID_PARAM', 'continue_final_message');
+});
+
 await check('top_logprobs without logprobs is a 400', () =>
   rejects(chat.chat.completions.create({ ...chatBase, top_logprobs: 2 }), OpenAI.BadRequestError, 400,
     'INVALID_PARAM', 'top_logprobs'));
