@@ -17,7 +17,8 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
 /**
  * Jinjava's expression parser with the Python syntax it lacks: slices with a step ({@code messages[::2]}),
  * chained comparisons ({@code 0 < i < n}), a trailing comma ({@code ('system',)}), Jinja2's place for {@code not}
- * (below comparisons and tests), and Python's {@code and} and {@code %} (see {@link PythonOperators}). Parsing assumes jinjava's natural operator precedence, which
+ * (below comparisons and tests), keyword arguments, tuples beside dicts, {@code x.0}, and Python's {@code and} and
+ * {@code %} (see {@link PythonOperators}). Parsing assumes jinjava's natural operator precedence, which
  * {@link Jinja2Environment} always switches on.
  */
 final class PythonParser extends ExtendedParser {
