@@ -179,6 +179,8 @@ CASES = {
                         "|{% for k, v in d|dictsort(by='value') %}{{ k }}{% endfor %}|{% for k, v in d|dictsort(true) %}{{ k }}{% endfor %}"
                         "|{{ [{'m': {'p': 2}}, {'m': {'p': 1}}]|sort(attribute='m.p')|map(attribute='m.p')|join(',') }}"
                         "|{{ messages|map(attribute='role')|join(',') }}|{{ [[1, 2], [3, 4]].1.0 }}",
+    "bool_equality": "{{ true == 1 }}{{ false != 0 }}{{ 2 == true }}{{ 1 == 1.0 }}"
+                     "{% for m in messages %}{{ (m.role == 'user') == (loop.index0 % 2 == 0) }}{{ loop.first == 1 }}{% endfor %}",
     "sequence_filters": "{{ 'abc'|first }}|{{ []|first }}|{{ 'abc'|last }}|{{ 'abc'|list }}|{{ 'abc'|reverse }}|"
                         "{{ ['a', 'A', 'b']|unique|list }}|{{ '=' * 3 }}{{ [0] * 2 }}|{{ (messages|last).role }}",
     "dict_access": "{{ messages[0].get('missing') }}|{{ messages[0].get('role') }}|"
