@@ -29,7 +29,9 @@ final class GenerateCommand implements Callable<Integer> {
 
         @Option(names = "--prompts-file", paramLabel = "FILE",
                 description = "One request per line: plain text, or JSON with prompt | messages | prompt_token_ids,"
-                        + " optional request_id and sampling fields (max_tokens, temperature, seed, ...).")
+                        + " optional request_id and sampling fields (max_tokens, temperature, seed, ...); with messages,"
+                        + " the chat's fields (tools, tool_choice, add_generation_prompt, continue_final_message,"
+                        + " chat_template_kwargs, documents).")
         Path promptsFile;
 
         @Option(names = "--chat", paramLabel = "TEXT",
