@@ -12,18 +12,14 @@ usage: chat_rendering.py CASES.json MODEL_DIR OUT.json
   (the cases: engine/src/test/resources/hf-reference/chat-rendering/cases.json; the model: ../shared/models/tiny-qwen2)
 """
 import json
-import sys
 
-import jinja2
-import transformers
 from transformers import AutoTokenizer
+
+import reference_io
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__)
-        sys.exit(0 if len(sys.argv) == 2 else 2)
-    cases_path, model_dir, out = sys.argv[1:]
+    cases_path, model_dir, out = reference_io.arguments(__doc__, 3)
     tok = AutoTokenizer.from_pretrained(model_dir)
     with open(cases_path) as f:
         cases = json.load(f)
@@ -39,12 +35,10 @@ def main():
             rendered.append({"request": i, "rendered": text})
         except Exception as e:  # the engine must refuse it too
             rendered.append({"request": i, "error": f"{type(e).__name__}: {e}"})
-    meta = {"transformers": transformers.__version__, "jinja2": jinja2.__version__,
-            "method": "tokenizer.apply_chat_template(messages, documents=, chat_template=, add_generation_prompt=,"
-                      " continue_final_message=, tokenize=False, **chat_template_kwargs)"}
-    with open(out, "w") as f:
-        json.dump({"meta": meta, "cases": rendered}, f, indent=1, ensure_ascii=False)
-    print(f"{len(rendered)} renderings written to {out}")
+    meta = reference_io.meta("tokenizer.apply_chat_template(messages, documents=, chat_template=,"
+                             " add_generation_prompt=, continue_final_message=, tokenize=False,"
+                             " **chat_template_kwargs)")
+    reference_io.write(out, meta, rendered)
 
 
 if __name__ == "__main__":

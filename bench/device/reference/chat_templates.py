@@ -11,18 +11,14 @@ usage: chat_templates.py TEMPLATE_DIR MODEL_DIR OUT.json
 """
 import json
 import os
-import sys
 
-import jinja2
-import transformers
 from transformers import AutoTokenizer
+
+import reference_io
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__)
-        sys.exit(0 if len(sys.argv) == 2 else 2)
-    tdir, model_dir, out = sys.argv[1:]
+    tdir, model_dir, out = reference_io.arguments(__doc__, 3)
     tok = AutoTokenizer.from_pretrained(model_dir)
     with open(os.path.join(tdir, "messages.json")) as f:
         conversations = json.load(f)
@@ -40,12 +36,10 @@ def main():
                     case["error"] = f"{type(e).__name__}: {e}"
                 cases.append(case)
         print(f"{name}: {sum('error' in c for c in cases if c['template'] == name)} errors", flush=True)
-    meta = {"transformers": transformers.__version__, "jinja2": jinja2.__version__,
-            "bos_token": tok.bos_token, "eos_token": tok.eos_token,
-            "method": "tokenizer.apply_chat_template(messages, chat_template=T, add_generation_prompt=g, "
-                      "tokenize=False)"}
-    with open(out, "w") as f:
-        json.dump({"meta": meta, "cases": cases}, f, indent=1, ensure_ascii=False)
+    meta = reference_io.meta(bos_token=tok.bos_token, eos_token=tok.eos_token,
+                             method="tokenizer.apply_chat_template(messages, chat_template=T,"
+                                    " add_generation_prompt=g, tokenize=False)")
+    reference_io.write(out, meta, cases)
 
 
 if __name__ == "__main__":

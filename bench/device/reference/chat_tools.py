@@ -11,11 +11,10 @@ usage: chat_tools.py CASES.json MODEL_DIR OUT.json
 """
 import copy
 import json
-import sys
 
-import jinja2
-import transformers
 from transformers import AutoTokenizer
+
+import reference_io
 
 
 def for_template(messages):
@@ -28,10 +27,7 @@ def for_template(messages):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__)
-        sys.exit(0 if len(sys.argv) == 2 else 2)
-    cases_path, model_dir, out = sys.argv[1:]
+    cases_path, model_dir, out = reference_io.arguments(__doc__, 3)
     tok = AutoTokenizer.from_pretrained(model_dir)
     with open(cases_path) as f:
         cases = json.load(f)
@@ -41,12 +37,9 @@ def main():
             text = tok.apply_chat_template(for_template(messages), tools=cases["tools"] if with_tools else None,
                                            add_generation_prompt=True, tokenize=False)
             rendered.append({"conversation": i, "tools": with_tools, "rendered": text})
-    meta = {"transformers": transformers.__version__, "jinja2": jinja2.__version__,
-            "method": "tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False),"
-                      " tool call arguments as objects (vLLM's post-processing)"}
-    with open(out, "w") as f:
-        json.dump({"meta": meta, "cases": rendered}, f, indent=1, ensure_ascii=False)
-    print(f"{len(rendered)} renderings written to {out}")
+    meta = reference_io.meta("tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True,"
+                             " tokenize=False), tool call arguments as objects (vLLM's post-processing)")
+    reference_io.write(out, meta, rendered)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@ package dev.invariant.schemas;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.invariant.engine.EngineException;
@@ -58,7 +59,7 @@ class ChatMappingTest {
                 InferenceRequest.newBuilder(base.build()).setChatTemplateKwargs("{}").build(),
                 InferenceRequest.newBuilder(base.build()).setDocuments("[]").build())) {
             var e = assertThrows(EngineException.class, () -> ChatMapping.refuseWithoutMessages(r));
-            assertEquals(true, e.getMessage().contains("goes with messages"), e.getMessage());
+            assertTrue(e.getMessage().contains("goes with messages"), e.getMessage());
         }
         var bad = InferenceRequest.newBuilder(base.build()).setPrompt(null)
                 .setMessages(List.of(new ChatMessage("user", "hi", null, null))).setChatTemplateKwargs("{\"tools\": 1}").build();

@@ -52,12 +52,12 @@ public record ChatRendering(boolean addGenerationPrompt, boolean continueFinalMe
     /** The template variables {@code chat_template_kwargs} adds (empty when none). */
     @SuppressWarnings("unchecked")
     Map<String, Object> variables() {
-        return templateKwargs == null ? Map.of() : (Map<String, Object>) value(templateKwargs);
+        return templateKwargs == null ? Map.of() : (Map<String, Object>) ChatTemplate.json(templateKwargs);
     }
 
     /** The documents as the template reads them, or null. */
     Object documentList() {
-        return documents == null ? null : value(documents);
+        return documents == null ? null : ChatTemplate.json(documents);
     }
 
     private static JsonNode parse(String field, String text) {
@@ -66,14 +66,6 @@ public record ChatRendering(boolean addGenerationPrompt, boolean continueFinalMe
             return JSON.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw EngineException.invalid(field, "'" + field + "' is not valid JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    private static Object value(String text) {
-        try {
-            return JSON.readValue(text, Object.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e); // checked by the constructor
         }
     }
 }

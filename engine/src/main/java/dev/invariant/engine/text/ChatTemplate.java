@@ -136,7 +136,8 @@ public final class ChatTemplate {
         return call;
     }
 
-    private static Object json(String text) {
+    /** JSON text as the template reads it (maps, lists, strings, numbers); INVALID_PARAM when it is not JSON. */
+    static Object json(String text) {
         try {
             return JSON.readValue(text, Object.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import com.hubspot.jinjava.el.ext.AdditionOperator;
+import jinjava.de.odysseus.el.misc.BooleanOperations;
 import jinjava.de.odysseus.el.misc.NumberOperations;
 import jinjava.de.odysseus.el.misc.TypeConverter;
 import jinjava.de.odysseus.el.tree.Bindings;
@@ -72,47 +73,13 @@ final class PythonOperators {
      * {@code ==} and {@code !=} with Python's bool-as-int ({@code true == 1}, {@code false != 0}): EL refused to coerce
      * a boolean to a number and failed the template. Other operands keep EL's comparison.
      */
-    private static AstBinary.Operator equality(AstBinary.Operator el, boolean equal) {
-        return new AstBinary.Operator() {
-            @Override
-            public Object eval(Bindings bindings, ELContext context, AstNode left, AstNode right) {
-                Object a = left.eval(bindings, context);
-                Object b = right.eval(bindings, context);
-                if (a instanceof Boolean && b instanceof Number || a instanceof Number && b instanceof Boolean) {
-                    return (SortFilter.compare(a, b) == 0) == equal;
-                }
-                return el.eval(bindings, context, new Value(a), new Value(b));
+    private static AstBinary.Operator equality(boolean equal) {
+        return new Simple(equal ? "==" : "!=", (c, a, b) -> {
+            if (a instanceof Boolean && b instanceof Number || a instanceof Number && b instanceof Boolean) {
+                return (SortFilter.compare(a, b) == 0) == equal;
             }
-
-            @Override
-            public String toString() {
-                return el.toString();
-            }
-        };
-    }
-
-    /** An evaluated operand, handed back to EL's operator. */
-    private static final class Value extends jinjava.de.odysseus.el.tree.impl.ast.AstLiteral {
-        private final Object v;
-
-        Value(Object v) {
-            this.v = v;
-        }
-
-        @Override
-        public Object eval(Bindings bindings, ELContext context) {
-            return v;
-        }
-
-        @Override
-        public void appendStructure(StringBuilder b, Bindings bindings) {
-            b.append(v);
-        }
-
-        @Override
-        public String toString() {
-            return String.valueOf(v);
-        }
+            return equal ? BooleanOperations.eq(c, a, b) : BooleanOperations.ne(c, a, b);
+        });
     }
 
     /** An operator on both operands' values. */
@@ -146,8 +113,8 @@ final class PythonOperators {
         if (op == AstBinary.MOD) return MOD;
         if (op == AstBinary.MUL) return MUL;
         if (op == AdditionOperator.OP) return PLUS;
-        if (op == AstBinary.EQ) return equality(op, true);
-        if (op == AstBinary.NE) return equality(op, false);
+        if (op == AstBinary.EQ) return equality(true);
+        if (op == AstBinary.NE) return equality(false);
         return op;
     }
 
