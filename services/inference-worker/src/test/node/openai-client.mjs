@@ -313,6 +313,22 @@ await check('vLLM\'s chat rendering fields: a continued final message, template 
     OpenAI.BadRequestError, 400, 'INVALID_PARAM', 'continue_final_message');
 });
 
+await check('a <think> block is the message\'s reasoning (the worker runs vLLM\'s qwen3 reasoning parser)', async () => {
+  const held = { ...chatBase, max_tokens: 120,
+    guided_regex: '<think>\n[a-z]{2,8}( [a-z]{2,8}){1,3}\n</think>\n\n[a-z]{2,8}( [a-z]{2,8}){1,3}' };
+  const r = await chat.chat.completions.create(held);
+  const m = r.choices[0].message;
+  assert.match(m.reasoning, /^\n[a-z]+( [a-z]+)+\n$/, JSON.stringify(m));
+  assert.equal(m.reasoning_content, m.reasoning);
+  assert.match(m.content, /^\n\n[a-z]+( [a-z]+)+$/, JSON.stringify(m));
+  const chunks = await collect(await chat.chat.completions.create({ ...held, stream: true }));
+  assert.equal(chunks.map(c => c.choices[0].delta.reasoning ?? '').join(''), m.reasoning);
+  assert.equal(chunks.map(c => c.choices[0].delta.content ?? '').join(''), m.content);
+  assert.equal(chunks.at(-1).choices[0].output_hash, r.choices[0].output_hash);
+  // an answer with no block is all content, its reasoning null
+  assert.equal(answer.choices[0].message.reasoning, null);
+});
+
 await check('top_logprobs without logprobs is a 400', () =>
   rejects(chat.chat.completions.create({ ...chatBase, top_logprobs: 2 }), OpenAI.BadRequestError, 400,
     'INVALID_PARAM', 'top_logprobs'));

@@ -21,6 +21,13 @@ public interface TokenListener {
     }
 
     /**
+     * The prompt's token ids, called once just before position 0's {@link #onToken} (and before
+     * {@link #onPromptLogprobs}), on every sample's listener. The default ignores them.
+     */
+    default void onStart(String requestId, int[] promptIds) {
+    }
+
+    /**
      * The prompt's log-probabilities ({@link Request#promptLogprobs()}; {@link GenerationResult#promptLogprobs()}
      * has the same entries), called once, just before position 0's {@link #onToken}, when the request asked for them.
      * With n samples only sample 0's listener gets them; beam searches stream nothing. The default ignores them.

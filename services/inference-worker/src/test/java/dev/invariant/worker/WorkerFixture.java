@@ -110,13 +110,14 @@ final class WorkerFixture {
         worker.kill();
     }
 
-    /** The worker serving tiny-qwen2 on {@link #QWEN_REQUESTS}, started on first use. */
+    /** The worker serving tiny-qwen2 on {@link #QWEN_REQUESTS} (Qwen3's reasoning parser on), started on first use. */
     synchronized WorkerProcess qwen() {
         if (qwen == null) {
             var p = new WorkerProcess("qwen", List.of(
                     "-Dkafka.bootstrap.servers=" + stack.bootstrapServers(),
                     "-Dinvariant.registry.url=" + stack.ccompatUrl(),
                     "-Dinvariant.model=" + SharedModels.tinyQwen2(), "-Dinvariant.threads=1",
+                    "-Dinvariant.reasoning-parser=qwen3", // ChatReasoningIT; answers without <think> are unchanged
                     "-Dinvariant.topics.requests=" + QWEN_REQUESTS,
                     "-Dmp.messaging.incoming.requests.group.id=test-qwen-workers"));
             qwen = p; // set before starting, so shutdown stops it even when it never becomes ready

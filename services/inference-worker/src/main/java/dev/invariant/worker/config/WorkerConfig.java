@@ -52,6 +52,14 @@ public interface WorkerConfig {
     @WithDefault("${tool_call_parser:auto}")
     String toolCallParser();
 
+    /**
+     * How a chat answer's thinking is told from its content, vLLM's {@code --reasoning-parser}: none (the default, as
+     * vLLM: the whole answer is content), auto (from the chat template: none when it writes no {@code <think>}),
+     * qwen3 or deepseek_r1. vLLM's spelling {@code reasoning_parser} is read when this property is not set.
+     */
+    @WithDefault("${reasoning_parser:none}")
+    String reasoningParser();
+
     /** CPU threads of the forward pass: auto (one for a model under 64 MB of weights, else all cores), 0 = all cores, or N. */
     @WithDefault("auto")
     String threads();

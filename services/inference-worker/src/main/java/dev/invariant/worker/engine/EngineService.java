@@ -3,8 +3,11 @@ package dev.invariant.worker.engine;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
+import dev.invariant.engine.api.MessageReader;
+import dev.invariant.engine.api.ReasoningParser;
 import dev.invariant.engine.api.ToolCallFormat;
 import dev.invariant.engine.identity.Fingerprint;
+import dev.invariant.engine.text.ChatTemplate;
 import dev.invariant.worker.config.EngineSettings;
 import dev.invariant.worker.config.WorkerConfig;
 import io.quarkus.runtime.Startup;
@@ -32,12 +35,13 @@ public class EngineService {
     private final Set<String> acceptedNames;
     private final String workerId;
     private final String systemFingerprint;
-    private final ToolCallFormat toolCallFormat;
+    private final MessageReader messages;
     private volatile boolean draining;
 
     public EngineService(WorkerConfig config) {
         EngineConfig ec = EngineSettings.of(config);
-        ToolCallFormat configured = ToolCallFormat.of(config.toolCallParser()); // refused before the model loads
+        ToolCallFormat configured = ToolCallFormat.of(config.toolCallParser()); // both refused before the model loads
+        ReasoningParser reasoning = ReasoningParser.of(config.reasoningParser());
         WorkerConfig.Batching b = config.batching();
         long t0 = System.nanoTime();
         this.engine = Engine.open(ec, LOG::info);
@@ -47,11 +51,14 @@ public class EngineService {
                 engine.model().id())));
         this.workerId = config.workerId().orElseGet(EngineService::defaultWorkerId);
         this.systemFingerprint = systemFingerprint(engine);
-        this.toolCallFormat = configured != null ? configured : engine.toolCallFormat();
-        LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, tool-call parser %s%s, worker %s",
-                (System.nanoTime() - t0) / 1_000_000, modelName, config.model(), engine.backendDescription(),
-                ec.profile().wireName(), toolCallFormat.wireName(), configured != null ? "" : " (auto)",
-                workerId);
+        ToolCallFormat calls = configured != null ? configured : engine.toolCallFormat();
+        ReasoningParser thinking = reasoning != null ? reasoning : ReasoningParser.detect(
+                engine.tokenizer().chatTemplate().map(ChatTemplate::source).orElse(null));
+        this.messages = new MessageReader(calls, thinking, engine.tokenizer());
+        LOG.infof("engine ready in %d ms: model %s (%s), %s, profile %s, tool-call parser %s%s, reasoning parser"
+                        + " %s%s, worker %s", (System.nanoTime() - t0) / 1_000_000, modelName, config.model(),
+                engine.backendDescription(), ec.profile().wireName(), calls.wireName(),
+                configured != null ? "" : " (auto)", thinking.wireName(), reasoning != null ? "" : " (auto)", workerId);
     }
 
     public Engine engine() {
@@ -72,9 +79,12 @@ public class EngineService {
                 e.config().profile(), e.config().kvCacheDtype());
     }
 
-    /** How answers' tool calls are read under tool_choice "auto": configured, or as the model's template teaches. */
-    public ToolCallFormat toolCallFormat() {
-        return toolCallFormat;
+    /**
+     * How a chat answer's text is read into a message (its reasoning, content and tool calls): the configured parsers,
+     * or those the model's chat template calls for.
+     */
+    public MessageReader messages() {
+        return messages;
     }
 
     public Admission admission() {

@@ -3,7 +3,7 @@ package dev.invariant.worker.kafka;
 import dev.invariant.engine.Engine;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
-import dev.invariant.engine.api.ToolCalls;
+import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionError;
@@ -70,11 +70,17 @@ public final class CompletionMapper {
         b.setLogprobs(EngineMapping.logprobs(g.logprobs()));
         b.setPromptLogprobs(EngineMapping.logprobs(g.promptLogprobs()));
         if (!g.outputs().isEmpty()) {
-            b.setOutputs(g.outputs().stream().map(o -> new dev.invariant.schemas.SequenceOutput(o.index(),
-                    ints(o.tokenIds()), o.text(), o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(),
-                    EngineMapping.logprobs(o.logprobs()), toolCalls(engine, prompt, o.text(), o.outputHash()))).toList());
+            b.setOutputs(g.outputs().stream().map(o -> {
+                Message m = message(engine, prompt, g.promptTokenIds(), o.text(), o.outputHash());
+                return new dev.invariant.schemas.SequenceOutput(o.index(), ints(o.tokenIds()), o.text(),
+                        o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(),
+                        EngineMapping.logprobs(o.logprobs()), toolCalls(m), reasoning(m), content(m, o.text()));
+            }).toList());
         }
-        if (g.ok()) b.setToolCalls(toolCalls(engine, prompt, g.text(), g.outputHash()));
+        if (g.ok()) {
+            Message m = message(engine, prompt, g.promptTokenIds(), g.text(), g.outputHash());
+            b.setToolCalls(toolCalls(m)).setReasoning(reasoning(m)).setContent(content(m, g.text()));
+        }
         if (!g.ok()) {
             b.setError(CompletionError.newBuilder()
                     .setCode(g.error().code().name())
@@ -84,12 +90,25 @@ public final class CompletionMapper {
         return b.build();
     }
 
-    /** The calls a chat answer with tools makes (docs/requests.md, Tool calling); null without tools or calls. */
-    private static List<ToolCall> toolCalls(EngineService engine, Prompt prompt, String text, String outputHash) {
-        if (prompt == null) return null;
-        var calls = ToolCalls.read(engine.toolCallFormat(), prompt, text, outputHash).calls();
-        return calls.isEmpty() ? null
-                : calls.stream().map(c -> new ToolCall(c.id(), c.name(), c.arguments())).toList();
+    /** The assistant message a chat answer makes (docs/requests.md, Tool calling and Reasoning); null for others. */
+    private static Message message(EngineService engine, Prompt prompt, int[] promptIds, String text, String hash) {
+        return prompt instanceof Prompt.Chat ? engine.messages().read(prompt, promptIds, text, hash) : null;
+    }
+
+    /** Its calls; null without tools or calls. */
+    private static List<ToolCall> toolCalls(Message m) {
+        return m == null || !m.anyCalls() ? null
+                : m.calls().stream().map(c -> new ToolCall(c.id(), c.name(), c.arguments())).toList();
+    }
+
+    private static String reasoning(Message m) {
+        return m == null ? null : m.reasoning();
+    }
+
+    /** Its content where it is not the text itself ("" when only calls or thinking); null when it is. */
+    private static String content(Message m, String text) {
+        if (m == null || text.equals(m.content())) return null;
+        return m.content() == null ? "" : m.content();
     }
 
     private static List<Integer> ints(int[] a) {

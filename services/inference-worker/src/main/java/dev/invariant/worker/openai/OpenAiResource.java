@@ -122,7 +122,7 @@ public class OpenAiResource {
         int logprobs = call.request().logprobs();
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created, logprobs >= 0,
                 call.includeUsage(), new TokenTexts(tokenizer), call.echo() ? logprobs : -1, call.promptLogprobs(),
-                call.request().prompt(), engines.toolCallFormat());
+                call.request().prompt(), engines.messages());
         List<String> echoes = call.requests().stream()
                 .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
         var params = call.request().params();

@@ -6,9 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.JsonTools;
+import dev.invariant.engine.api.MessageReader;
+import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.api.Prompt;
-import dev.invariant.engine.api.ToolCallFormat;
-import dev.invariant.engine.api.ToolCalls;
+import dev.invariant.engine.api.ReasoningParser;
 import dev.invariant.engine.text.ToolCall;
 import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenLogprob;
@@ -48,12 +49,12 @@ public final class OpenAiResponses {
      * @param promptLogprobs vLLM's prompt_logprobs N ({@link OpenAiPrompts#vllm}): per choice on completions, at the
      *                       top level on chat; -1 when not asked for
      * @param prompt         the (first) request's prompt: a chat's tool choice says which calls each choice's text
-     *                       makes ({@link ToolCalls})
-     * @param toolCallFormat how the model writes calls under "auto" (the worker's {@code invariant.tool-call-parser})
+     *                       makes
+     * @param messages       how the worker reads a chat choice's text into its message: reasoning, content, calls
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
                   boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs,
-                  Prompt prompt, ToolCallFormat toolCallFormat) {
+                  Prompt prompt, MessageReader messages) {
         /** The chat's tool choice; none for a completions prompt. */
         JsonTools.Choice tools() {
             return prompt instanceof Prompt.Chat c ? c.toolChoice() : JsonTools.Choice.NONE;
@@ -62,6 +63,16 @@ public final class OpenAiResponses {
         /** Whether choices are read for tool calls, and so streamed whole (a call is known only at its end). */
         boolean callsTools() {
             return tools().mode() != JsonTools.Mode.NONE;
+        }
+
+        /** Whether a chat's choices are split into reasoning and content (the worker has a reasoning parser). */
+        boolean splitsReasoning() {
+            return kind == Kind.CHAT && messages.reasoning() != ReasoningParser.NONE;
+        }
+
+        /** The message choice {@code o} of result {@code g} makes. */
+        Message message(GenerationResult g, SequenceOutput o) {
+            return messages.read(prompt, g.promptTokenIds(), o.text(), o.outputHash());
         }
     }
 
@@ -74,9 +85,9 @@ public final class OpenAiResponses {
         ArrayNode choices = root.putArray("choices");
         for (SequenceOutput o : outputs(g)) {
             ObjectNode choice = choices.addObject().put("index", o.index());
-            var calls = ToolCalls.read(a.toolCallFormat, a.prompt, o.text(), o.outputHash());
+            Message m = a.message(g, o);
             if (a.kind == Kind.CHAT) {
-                message(choice.putObject("message").put("role", "assistant"), calls, false);
+                message(a, choice.putObject("message").put("role", "assistant"), m, false);
             } else {
                 choice.put("text", prefix + o.text());
             }
@@ -86,7 +97,7 @@ public final class OpenAiResponses {
             } else {
                 logprobs(a, choice, o.logprobs(), prefix.length());
             }
-            identity(a, choice, g, o, calls);
+            identity(a, choice, g, o, m);
             if (a.kind == Kind.COMPLETION && a.promptLogprobs >= 0) {
                 choice.set("prompt_logprobs", OpenAiPrompts.vllm(g, a.promptLogprobs, a.tokenText));
             }
@@ -112,12 +123,23 @@ public final class OpenAiResponses {
      * text starts in the choice's whole text.
      */
     static ObjectNode delta(Answer a, int index, String text, boolean first, List<TokenLogprob> lps, int offset) {
+        return delta(a, index, "", text, first, lps, offset);
+    }
+
+    /**
+     * A streamed delta whose text is {@code reasoning} then {@code text} (content): a chat delta carries the first as
+     * {@code reasoning} (and vLLM's former name {@code reasoning_content}) when there is any, and the content when
+     * there is any or no reasoning.
+     */
+    static ObjectNode delta(Answer a, int index, String reasoning, String text, boolean first, List<TokenLogprob> lps,
+                            int offset) {
         ObjectNode root = header(a, a.kind.chunkObject);
         ObjectNode choice = root.putArray("choices").addObject().put("index", index);
         if (a.kind == Kind.CHAT) {
             ObjectNode d = choice.putObject("delta");
             if (first) d.put("role", "assistant");
-            d.put("content", text);
+            if (!reasoning.isEmpty()) d.put("reasoning", reasoning).put("reasoning_content", reasoning);
+            if (reasoning.isEmpty() || !text.isEmpty()) d.put("content", text);
         } else {
             choice.put("text", text);
         }
@@ -134,16 +156,16 @@ public final class OpenAiResponses {
     }
 
     /**
-     * Choice {@code index}'s last delta: the rest of output {@code o} of result {@code g}, with the finish reason and
-     * the per-choice fields {@link #full} gives it.
+     * Choice {@code index}'s last delta: the rest of output {@code o} of result {@code g} (its reasoning's and its
+     * content's, {@code m} being the message it makes), with the finish reason and the per-choice fields {@link #full}
+     * gives it. A choice with tools came whole: its delta is the whole message.
      */
-    static ObjectNode last(Answer a, int index, String rest, boolean first, List<TokenLogprob> lps, int offset,
-                           GenerationResult g, SequenceOutput o) {
-        ObjectNode root = delta(a, index, rest, first, lps, offset);
+    static ObjectNode last(Answer a, int index, String restReasoning, String rest, boolean first,
+                           List<TokenLogprob> lps, int offset, GenerationResult g, SequenceOutput o, Message m) {
+        ObjectNode root = delta(a, index, restReasoning, rest, first, lps, offset);
         ObjectNode choice = (ObjectNode) root.get("choices").get(0);
-        var calls = ToolCalls.read(a.toolCallFormat, a.prompt, o.text(), o.outputHash());
-        if (a.callsTools()) message((ObjectNode) choice.get("delta"), calls, true);
-        identity(a, choice, g, o, calls);
+        if (a.callsTools()) message(a, (ObjectNode) choice.get("delta"), m, true);
+        identity(a, choice, g, o, m);
         return root;
     }
 
@@ -187,14 +209,16 @@ public final class OpenAiResponses {
 
     /**
      * A chat choice's message (or a streamed choice's last delta, whose text came whole: {@link Answer#callsTools}):
-     * the content and, when the request has tools, the calls read from the text.
+     * the reasoning (as {@code reasoning} and vLLM's former {@code reasoning_content}) when the worker splits it out,
+     * the content, and the calls when the request has tools.
      */
-    private static void message(ObjectNode m, ToolCalls.Parsed parsed, boolean streamed) {
-        m.put("content", parsed.content());
-        if (!parsed.any()) return;
-        ArrayNode calls = m.putArray("tool_calls");
-        for (int i = 0; i < parsed.calls().size(); i++) {
-            ToolCall c = parsed.calls().get(i);
+    private static void message(Answer a, ObjectNode node, Message m, boolean streamed) {
+        if (a.splitsReasoning()) node.put("reasoning", m.reasoning()).put("reasoning_content", m.reasoning());
+        node.put("content", m.content());
+        if (!m.anyCalls()) return;
+        ArrayNode calls = node.putArray("tool_calls");
+        for (int i = 0; i < m.calls().size(); i++) {
+            ToolCall c = m.calls().get(i);
             ObjectNode call = calls.addObject();
             if (streamed) call.put("index", i);
             call.put("id", c.id()).put("type", "function");
@@ -203,9 +227,8 @@ public final class OpenAiResponses {
     }
 
     /** What ends a choice, streamed or not: finish reason, the request's fingerprint, the output's hash. */
-    private static void identity(Answer a, ObjectNode choice, GenerationResult g, SequenceOutput o,
-                                 ToolCalls.Parsed calls) {
-        String reason = ToolCalls.finishReason(a.tools(), calls, o.finishReason().wireName());
+    private static void identity(Answer a, ObjectNode choice, GenerationResult g, SequenceOutput o, Message m) {
+        String reason = MessageReader.finishReason(a.tools(), m, o.finishReason().wireName());
         choice.put("finish_reason", reason).put("fingerprint", g.fingerprint())
                 .put("output_hash", o.outputHash());
         if (!g.outputs().isEmpty()) choice.put("cumulative_logprob", o.cumulativeLogprob());

@@ -61,6 +61,10 @@ final class SseStream implements StreamingOutput {
     private record Token(int choice, String delta, TokenLogprob logprob) {
     }
 
+    /** Whether choice {@code choice}'s prompt leaves a thinking block open (only when reasoning is split out). */
+    private record Start(int choice, boolean opens) {
+    }
+
     private record Done(int prompt, GenerationResult result) {
     }
 
@@ -106,6 +110,11 @@ final class SseStream implements StreamingOutput {
         }
 
         @Override
+        public void onStart(String requestId, int[] promptIds) {
+            if (answer.splitsReasoning()) events.add(new Start(index, answer.messages().opens(promptIds)));
+        }
+
+        @Override
         public void onPromptLogprobs(String requestId, int[] promptIds, List<TokenLogprob> entries) {
             prompted.set(base / n, new Prompted(promptIds, entries));
         }
@@ -147,7 +156,12 @@ final class SseStream implements StreamingOutput {
 
     /** What has been sent of one choice. */
     private static final class Sent {
+        /** The text its tokens gave so far; with reasoning split out, {@link #reasoning} and {@link #content} of it. */
         final StringBuilder text = new StringBuilder();
+        final StringBuilder reasoning = new StringBuilder();
+        final StringBuilder content = new StringBuilder();
+        /** Its prompt leaves a thinking block open ({@link Start}). */
+        boolean opens;
         /** Log-probabilities of tokens whose text is not sent yet. */
         final List<TokenLogprob> pending = new ArrayList<>();
         /**
@@ -212,14 +226,28 @@ final class SseStream implements StreamingOutput {
                 Thread.currentThread().interrupt();
                 return;
             }
+            if (e instanceof Start st) {
+                sent[st.choice].opens = st.opens;
+                continue;
+            }
             if (e instanceof Token t) {
                 Sent s = sent[t.choice];
                 echo(out, t.choice, s, null);
                 if (t.logprob != null) s.pending.add(t.logprob);
                 if (t.delta.isEmpty()) continue;
-                send(out, OpenAiResponses.delta(answer, t.choice, t.delta, !s.anySent, List.copyOf(s.pending),
-                        s.advance(s.pending, answer.tokenText())).toString());
                 s.text.append(t.delta);
+                String reasoning = "";
+                String content = t.delta;
+                if (answer.splitsReasoning()) { // what of the text so far is certain, less what was sent
+                    var now = answer.messages().reasoning().stable(s.opens, s.text.toString());
+                    reasoning = now.reasoningText().substring(s.reasoning.length());
+                    content = now.contentText().substring(s.content.length());
+                    if (reasoning.isEmpty() && content.isEmpty()) continue; // a tag's start, held back
+                }
+                send(out, OpenAiResponses.delta(answer, t.choice, reasoning, content, !s.anySent,
+                        List.copyOf(s.pending), s.advance(s.pending, answer.tokenText())).toString());
+                s.reasoning.append(reasoning);
+                s.content.append(content);
                 s.pending.clear();
                 s.anySent = true;
                 continue;
@@ -240,16 +268,25 @@ final class SseStream implements StreamingOutput {
         send(out, "[DONE]");
     }
 
-    /** Choice c's last event: what its deltas have not sent yet (a beam: all of it), and how it ended. */
+    /**
+     * Choice c's last event: what its deltas have not sent yet of its message's reasoning and content (a beam: all of
+     * it), and how it ended.
+     */
     private void last(OutputStream out, int c, Sent[] sent, GenerationResult g, SequenceOutput o) throws IOException {
         Sent s = sent[c];
         echo(out, c, s, g);
-        String text = o.text();
-        String streamed = s.text.toString();
-        String rest = text.startsWith(streamed) ? text.substring(streamed.length()) : "";
+        var m = answer.message(g, o);
+        String reasoning = answer.splitsReasoning() ? rest(m.reasoning(), s.reasoning) : "";
+        String rest = rest(answer.splitsReasoning() ? m.content() : o.text(), s.content);
         List<TokenLogprob> lps = beams ? o.logprobs() : List.copyOf(s.pending);
-        send(out, OpenAiResponses.last(answer, c, rest, !s.anySent, lps, s.advance(lps, answer.tokenText()), g, o)
-                .toString());
+        send(out, OpenAiResponses.last(answer, c, reasoning, rest, !s.anySent, lps,
+                s.advance(lps, answer.tokenText()), g, o, m).toString());
+    }
+
+    /** What of {@code whole} (null: "") comes after what was sent. */
+    private static String rest(String whole, CharSequence sent) {
+        String w = whole == null ? "" : whole;
+        return w.startsWith(sent.toString()) ? w.substring(sent.length()) : "";
     }
 
     private static void send(OutputStream out, String data) throws IOException {
