@@ -329,6 +329,54 @@ await check('a <think> block is the message\'s reasoning (the worker runs vLLM\'
   assert.equal(answer.choices[0].message.reasoning, null);
 });
 
+await check('the Responses API: the chat answer as items, whole and through the SDK\'s stream helper', async () => {
+  const asChat = await chat.chat.completions.create({ ...chatBase, max_tokens: 12 });
+  const r = await chat.responses.create({ model: chatModel, instructions: 'You are terse.', input: 'Say hi.',
+    max_output_tokens: 12, temperature: 0 });
+  assert.equal(r.object, 'response');
+  assert.ok(r.id.startsWith('resp_'), r.id);
+  assert.equal(r.output_text, asChat.choices[0].message.content);
+  assert.equal(r.output_hash, asChat.choices[0].output_hash);
+  assert.equal(r.fingerprint, asChat.choices[0].fingerprint);
+  assert.equal(r.usage.input_tokens, asChat.usage.prompt_tokens);
+  assert.equal(r.usage.output_tokens, asChat.usage.completion_tokens);
+  assert.equal(r.status, asChat.choices[0].finish_reason === 'length' ? 'incomplete' : 'completed');
+  const stream = chat.responses.stream({ model: chatModel, instructions: 'You are terse.', input: 'Say hi.',
+    max_output_tokens: 12, temperature: 0 });
+  let deltas = '';
+  stream.on('response.output_text.delta', e => { deltas += e.delta; });
+  const streamed = await stream.finalResponse();
+  // (the SDK adds output_text to a created response, not to a stream's final one)
+  const text = streamed.output.filter(o => o.type === 'message').flatMap(o => o.content).map(c => c.text).join('');
+  assert.equal(text, r.output_text);
+  assert.equal(deltas, r.output_text);
+  assert.equal(streamed.output_hash, r.output_hash);
+  // message items as input, the same prompt as instructions + a string
+  const items = await chat.responses.create({ model: chatModel, max_output_tokens: 12, temperature: 0,
+    input: [{ role: 'developer', content: 'You are terse.' },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Say hi.' }] }] });
+  assert.equal(items.fingerprint, r.fingerprint);
+});
+
+await check('the Responses API: a forced function call, its result as input, errors naming Responses fields', async () => {
+  const fn = { type: 'function', name: 'get_weather', parameters: weather.function.parameters };
+  const r = await chat.responses.create({ model: chatModel, input: 'Weather in Rome?', max_output_tokens: 40,
+    temperature: 0, tools: [fn], tool_choice: { type: 'function', name: 'get_weather' } });
+  const call = r.output.find(o => o.type === 'function_call');
+  assert.equal(call.name, 'get_weather', JSON.stringify(r.output));
+  assert.ok(['Paris', 'Rome'].includes(JSON.parse(call.arguments).city), call.arguments);
+  const next = await chat.responses.create({ model: chatModel, max_output_tokens: 8, temperature: 0, tools: [fn],
+    input: [{ role: 'user', content: 'Weather in Rome?' }, call,
+      { type: 'function_call_output', call_id: call.call_id, output: '21' }] });
+  assert.equal(typeof next.output_text, 'string');
+  await rejects(chat.responses.create({ model: chatModel, input: 'x', max_output_tokens: -1 }),
+    OpenAI.BadRequestError, 400, 'INVALID_PARAM', 'max_output_tokens');
+  await rejects(chat.responses.create({ model: chatModel, input: 'x', previous_response_id: r.id }),
+    OpenAI.BadRequestError, 400, 'INVALID_PARAM', 'previous_response_id');
+  await rejects(chat.responses.create({ model: chatModel, input: 'x', tools: [{ type: 'web_search' }] }),
+    OpenAI.BadRequestError, 400, 'INVALID_PARAM', 'tools[0].type');
+});
+
 await check('top_logprobs without logprobs is a 400', () =>
   rejects(chat.chat.completions.create({ ...chatBase, top_logprobs: 2 }), OpenAI.BadRequestError, 400,
     'INVALID_PARAM', 'top_logprobs'));

@@ -221,11 +221,15 @@ public final class JsonRequests {
             JsonNode m = messages.get(i);
             if (!m.isObject()) throw f.wrongType(at, "a {role, content} object", m);
             var mf = new JsonFields(m, at + ".");
-            String role = mf.string("role").orElseThrow(() -> EngineException.invalid("messages",
+            String role = mf.string("role").orElseThrow(() -> EngineException.invalid(at + ".role",
                     "'" + at + ".role' is required"));
             var calls = JsonTools.toolCalls(mf);
             String content = calls.isEmpty() || mf.has("content") ? content(mf, at) : null;
-            list.add(new ChatMessage(role, content, calls, mf.string("tool_call_id").orElse(null)));
+            try {
+                list.add(new ChatMessage(role, content, calls, mf.string("tool_call_id").orElse(null)));
+            } catch (EngineException e) { // the message's own rules: name the message
+                throw new EngineException(e.code(), at, e.getMessage());
+            }
         }
         String tools = JsonTools.tools(f);
         return new Prompt.Chat(list, tools, JsonTools.choice(f, tools), f.bool("parallel_tool_calls").orElse(true),

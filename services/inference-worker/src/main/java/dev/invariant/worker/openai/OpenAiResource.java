@@ -32,10 +32,11 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.IntFunction;
 
 /**
  * The OpenAI-compatible API on the same engine as the Kafka intake: {@code /v1/models}, {@code /v1/completions},
- * {@code /v1/chat/completions}, streaming with {@code "stream": true}. Every generation request answered here is
+ * {@code /v1/chat/completions}, {@code /v1/responses}, streaming with {@code "stream": true}. Every generation request answered here is
  * also published to the completions topic, so the consistency monitor sees HTTP traffic too. The body is read
  * by {@link JsonBody}.
  */
@@ -94,6 +95,48 @@ public class OpenAiResource {
         return serve(Kind.CHAT, type, body);
     }
 
+    /**
+     * OpenAI's Responses API, served as the chat request it spells ({@link ResponsesRequests}): one output, read into
+     * reasoning, message and function call items ({@link ResponsesBodies}), streamed as typed events
+     * ({@link ResponseEvents}); published to the completions topic as every answer here. Nothing is stored.
+     */
+    @POST
+    @Path("/responses")
+    @Blocking
+    public CompletionStage<Response> responses(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String text) {
+        long arrived = System.nanoTime();
+        JsonNode body;
+        try {
+            body = JsonBody.read(type, text);
+        } catch (JsonBody.Unreadable e) {
+            return done(e.response);
+        }
+        String id = "resp_" + UUID.randomUUID().toString().replace("-", "");
+        OpenAiRequests.Call call;
+        ResponsesRequests.Chat chat = null;
+        try {
+            chat = ResponsesRequests.toChat(body);
+            call = OpenAiRequests.parse(Kind.CHAT, id, chat.body(), engines);
+        } catch (EngineException e) {
+            String param = chat != null ? chat.param(e.param()) : e.param();
+            var named = new EngineException(e.code(), param, e.getMessage());
+            completions.publish(generations.rejected(id, named, arrived), body.path("model").asText(""));
+            return done(OpenAiErrors.of(named));
+        }
+        if (!acquire(1)) {
+            return done(OpenAiErrors.of(new EngineException(ErrorCode.OVERLOADED,
+                    engines.admission().limit() + " requests are in flight on this worker: retry later")));
+        }
+        var bodies = new ResponsesBodies(id, Instant.now().getEpochSecond(),
+                call.model().isEmpty() ? engines.modelName() : call.model(), engines.systemFingerprint(), body,
+                call.request().prompt(), engines.messages(), engines.engine().tokenizer());
+        ResponseEvents events = call.stream() ? new ResponseEvents(bodies) : null;
+        var run = submit(call, p -> events == null ? TokenListener.NONE : events, arrived).getFirst();
+        if (events != null) return events.answer(run);
+        return run.thenApply(f -> f.result().ok() ? Response.ok(bodies.complete(f.result())).build()
+                : OpenAiErrors.of(f.result().error()));
+    }
+
     private CompletionStage<Response> serve(Kind kind, String contentType, String text) {
         long arrived = System.nanoTime();
         JsonNode body;
@@ -130,7 +173,8 @@ public class OpenAiResource {
         SseStream sse = call.stream()
                 ? new SseStream(answer, echoes, params.n(), params.useBeamSearch() || call.scoreOnly()
                         || answer.callsTools()) : null;
-        List<CompletableFuture<Generations.Finished>> runs = submit(call, sse, arrived);
+        List<CompletableFuture<Generations.Finished>> runs = submit(call,
+                p -> sse == null ? TokenListener.NONE : sse.listener(p), arrived);
         if (call.scoreOnly()) {
             runs = runs.stream().map(run -> run.thenApply(f -> new Generations.Finished(
                     OpenAiPrompts.promptOnly(f.result()), f.beforeEngineMs(), f.params(), f.prompt()))).toList();
@@ -159,19 +203,17 @@ public class OpenAiResource {
      * the same engine step when the engine has room, a prompt it refuses is refused before the others' first token.
      * Each releases its admission permit and is published as a completion of its own when it ends.
      */
-    private List<CompletableFuture<Generations.Finished>> submit(OpenAiRequests.Call call, SseStream sse,
-                                                                long arrived) {
+    private List<CompletableFuture<Generations.Finished>> submit(OpenAiRequests.Call call,
+                                                                IntFunction<TokenListener> listeners, long arrived) {
         List<Request> requests = call.requests();
         List<CompletableFuture<Generations.Finished>> runs;
         try {
             if (requests.size() == 1) {
-                runs = List.of(generations.run(call.request(), sse == null ? TokenListener.NONE : sse.listener(0),
-                        arrived));
+                runs = List.of(generations.run(call.request(), listeners.apply(0), arrived));
             } else {
                 List<Generations.Run> all = new ArrayList<>();
                 for (int p = 0; p < requests.size(); p++) {
-                    all.add(new Generations.Run(requests.get(p), sse == null ? TokenListener.NONE : sse.listener(p),
-                            arrived));
+                    all.add(new Generations.Run(requests.get(p), listeners.apply(p), arrived));
                 }
                 runs = generations.runAll(all);
             }
