@@ -55,10 +55,10 @@ final class ResponsesRequests {
     static Chat toChat(JsonNode body) {
         if (!body.isObject()) throw EngineException.invalid("", "the request body must be a JSON object");
         ObjectNode chat = ((ObjectNode) body).deepCopy();
-        for (String field : List.of("previous_response_id", "conversation")) {
+        for (String field : List.of("previous_response_id", "conversation", "prompt")) {
             if (present(body, field)) {
-                throw EngineException.invalid(field, field + " is not supported: this server stores no responses;"
-                        + " send the whole conversation in input");
+                throw EngineException.invalid(field, field + " is not supported: this server stores no responses or"
+                        + " prompts; send the whole conversation in input (and instructions)");
             }
         }
         if (body.path("background").asBoolean(false)) {
@@ -81,7 +81,8 @@ final class ResponsesRequests {
         }
         input(body.path("input"), messages, origins, callTurns);
         chat.remove(List.of("input", "instructions", "text", "max_output_tokens", "store", "include", "truncation",
-                "reasoning", "metadata", "background", "service_tier", "prompt_cache_key", "safety_identifier"));
+                "reasoning", "metadata", "background", "service_tier", "prompt_cache_key", "safety_identifier",
+                "stream_options")); // the Responses API's stream_options (include_obfuscation) are not chat's
         if (present(body, "max_output_tokens")) chat.set("max_tokens", body.get("max_output_tokens"));
         if (present(body, "tools")) chat.set("tools", tools(body.get("tools")));
         if (body.path("tool_choice").isObject()) chat.set("tool_choice", toolChoice(body.get("tool_choice")));

@@ -72,6 +72,7 @@ class ResponsesRequestsTest {
     void whatThisServerCannotDoIsRefusedByTheCallersField() {
         assertRefused("{\"input\": \"x\", \"previous_response_id\": \"resp_1\"}", "previous_response_id");
         assertRefused("{\"input\": \"x\", \"background\": true}", "background");
+        assertRefused("{\"input\": \"x\", \"prompt\": {\"id\": \"pmpt_1\"}}", "prompt");
         assertRefused("{\"input\": \"x\", \"n\": 2}", "n");
         assertRefused("{\"input\": 3}", "input");
         assertRefused("{\"input\": []}", "input");
