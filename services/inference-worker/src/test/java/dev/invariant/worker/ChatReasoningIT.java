@@ -74,6 +74,24 @@ class ChatReasoningIT {
     }
 
     @Test
+    void includeReasoningFalseLeavesTheThinkingOff() throws Exception {
+        JsonNode shown = JSON.readTree(chat(THINKING, false).body()).get("choices").get(0);
+        JsonNode hidden = JSON.readTree(post(body(THINKING, false).put("include_reasoning", false)).body())
+                .get("choices").get(0);
+        assertTrue(hidden.get("message").get("reasoning").isNull(), hidden.toString());
+        assertEquals(shown.get("message").get("content"), hidden.get("message").get("content"));
+        assertEquals(shown.get("output_hash"), hidden.get("output_hash"), "the same output, shown differently");
+        String stream = post(body(THINKING, true).put("include_reasoning", false)).body();
+        var said = new StringBuilder();
+        for (String line : stream.lines().filter(l -> l.startsWith("data: {")).toList()) {
+            JsonNode delta = JSON.readTree(line.substring(6)).get("choices").get(0).get("delta");
+            assertFalse(delta.has("reasoning"), line);
+            if (delta.has("content")) said.append(delta.get("content").asText());
+        }
+        assertEquals(shown.get("message").get("content").asText(), said.toString());
+    }
+
+    @Test
     void anAnswerWithoutABlockIsAllContent() throws Exception {
         JsonNode message = JSON.readTree(chat("[a-z]{2,8}( [a-z]{2,8}){1,3}", false).body()).get("choices").get(0)
                 .get("message");
@@ -106,9 +124,17 @@ class ChatReasoningIT {
     }
 
     private HttpResponse<String> chat(String regex, boolean stream) throws IOException, InterruptedException {
+        return post(body(regex, stream));
+    }
+
+    private static ObjectNode body(String regex, boolean stream) {
         ObjectNode body = JSON.createObjectNode().put("model", "tiny-qwen2").put("temperature", 0)
                 .put("max_tokens", 120).put("guided_regex", regex).put("stream", stream);
         body.putArray("messages").addObject().put("role", "user").put("content", USER);
+        return body;
+    }
+
+    private HttpResponse<String> post(ObjectNode body) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(qwen.http("/v1/chat/completions"))
                 .header("Content-Type", "application/json").timeout(WAIT)
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());

@@ -45,9 +45,11 @@ public final class OpenAiRequests {
      *                     when not asked for (the engine request may compute more, for echo's logprobs)
      * @param scoreOnly    completions' {@code echo} with {@code max_tokens} 0: the engine runs max_tokens 1 and the
      *                     answer shows the prompt alone ({@link OpenAiPrompts#promptOnly})
+     * @param includeReasoning vLLM's chat {@code include_reasoning} (default true): false leaves the reasoning a
+     *                     reasoning parser reads out of the answer off it (docs/requests.md, Reasoning)
      */
     public record Call(Kind kind, List<Request> requests, String model, boolean stream, boolean includeUsage,
-                       boolean echo, int promptLogprobs, boolean scoreOnly) {
+                       boolean echo, int promptLogprobs, boolean scoreOnly, boolean includeReasoning) {
         public Call {
             requests = List.copyOf(requests);
         }
@@ -128,7 +130,8 @@ public final class OpenAiRequests {
             requests.add(new Request(prompts.size() == 1 ? id : id + "-" + i, prompts.get(i), params, 0L, logprobs,
                     promptN));
         }
-        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly);
+        boolean includeReasoning = kind != Kind.CHAT || f.bool("include_reasoning").orElse(true);
+        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly, includeReasoning);
     }
 
     /**

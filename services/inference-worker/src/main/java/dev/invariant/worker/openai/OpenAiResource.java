@@ -129,7 +129,7 @@ public class OpenAiResource {
         }
         var bodies = new ResponsesBodies(id, Instant.now().getEpochSecond(),
                 call.model().isEmpty() ? engines.modelName() : call.model(), engines.systemFingerprint(), body,
-                call.request().prompt(), engines.messages(), engines.engine().tokenizer());
+                call.request().prompt(), engines.messages(), engines.engine().tokenizer(), call.includeReasoning());
         ResponseEvents events = call.stream() ? new ResponseEvents(bodies) : null;
         var run = submit(call, p -> events == null ? TokenListener.NONE : events, arrived).getFirst();
         if (events != null) return events.answer(run);
@@ -165,7 +165,7 @@ public class OpenAiResource {
         int logprobs = call.request().logprobs();
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created, logprobs >= 0,
                 call.includeUsage(), new TokenTexts(tokenizer), call.echo() ? logprobs : -1, call.promptLogprobs(),
-                call.request().prompt(), engines.messages());
+                call.request().prompt(), engines.messages(), call.includeReasoning());
         List<String> echoes = call.requests().stream()
                 .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
         var params = call.request().params();

@@ -51,10 +51,11 @@ public final class OpenAiResponses {
      * @param prompt         the (first) request's prompt: a chat's tool choice says which calls each choice's text
      *                       makes
      * @param messages       how the worker reads a chat choice's text into its message: reasoning, content, calls
+     * @param includeReasoning whether the reasoning read out of a choice is shown (vLLM's include_reasoning)
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
                   boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs,
-                  Prompt prompt, MessageReader messages) {
+                  Prompt prompt, MessageReader messages, boolean includeReasoning) {
         /** The chat's tool choice; none for a completions prompt. */
         JsonTools.Choice tools() {
             return prompt instanceof Prompt.Chat c ? c.toolChoice() : JsonTools.Choice.NONE;
@@ -138,6 +139,7 @@ public final class OpenAiResponses {
         if (a.kind == Kind.CHAT) {
             ObjectNode d = choice.putObject("delta");
             if (first) d.put("role", "assistant");
+            if (!a.includeReasoning) reasoning = ""; // read out of the text, not shown
             if (!reasoning.isEmpty()) d.put("reasoning", reasoning).put("reasoning_content", reasoning);
             if (reasoning.isEmpty() || !text.isEmpty()) d.put("content", text);
         } else {
@@ -213,7 +215,10 @@ public final class OpenAiResponses {
      * the content, and the calls when the request has tools.
      */
     private static void message(Answer a, ObjectNode node, Message m, boolean streamed) {
-        if (a.splitsReasoning()) node.put("reasoning", m.reasoning()).put("reasoning_content", m.reasoning());
+        if (a.splitsReasoning()) {
+            String shown = a.includeReasoning ? m.reasoning() : null;
+            node.put("reasoning", shown).put("reasoning_content", shown);
+        }
         node.put("content", m.content());
         if (!m.anyCalls()) return;
         ArrayNode calls = node.putArray("tool_calls");

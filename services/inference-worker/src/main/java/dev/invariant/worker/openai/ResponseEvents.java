@@ -114,6 +114,10 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
 
     /** Deltas of the reasoning item, then of the message item, opening each at its first text. */
     private void sendText(OutputStream out, String thought, String said) throws IOException {
+        if (!bodies.includeReasoning()) { // read out of the text, not shown
+            reasoning.append(thought);
+            thought = "";
+        }
         if (!thought.isEmpty()) {
             if (reasoningAt < 0) {
                 reasoningAt = items++;

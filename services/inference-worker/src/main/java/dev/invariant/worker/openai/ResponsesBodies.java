@@ -21,10 +21,11 @@ import java.util.Arrays;
  * (the content, as one {@code output_text} part) and a {@code function_call} item per call. Besides OpenAI's fields
  * the response carries {@code fingerprint}, {@code output_hash} and {@code system_fingerprint}, as every answer here.
  *
- * @param request the caller's body, whose settings the response repeats (OpenAI's shape)
+ * @param request          the caller's body, whose settings the response repeats (OpenAI's shape)
+ * @param includeReasoning whether the reasoning read out of the text is an output item (vLLM's include_reasoning)
  */
 record ResponsesBodies(String id, long createdAt, String model, String systemFingerprint, JsonNode request,
-                       Prompt prompt, MessageReader messages, Tokenizer tokenizer) {
+                       Prompt prompt, MessageReader messages, Tokenizer tokenizer, boolean includeReasoning) {
 
     /** Whether thinking is read out of the text (the worker has a reasoning parser). */
     boolean splitsReasoning() {
@@ -63,7 +64,7 @@ record ResponsesBodies(String id, long createdAt, String model, String systemFin
         if (cut) r.putObject("incomplete_details").put("reason", "max_output_tokens");
         Message m = message(g);
         ArrayNode output = r.putArray("output");
-        if (m.reasoning() != null) output.add(reasoningItem(m.reasoning(), "completed"));
+        if (m.reasoning() != null && includeReasoning) output.add(reasoningItem(m.reasoning(), "completed"));
         if (hasMessage(m)) output.add(messageItem(m.content(), cut ? "incomplete" : "completed"));
         for (int i = 0; i < m.calls().size(); i++) output.add(callItem(m.calls().get(i), i, "completed"));
         ObjectNode usage = r.putObject("usage").put("input_tokens", g.promptTokenIds().length);

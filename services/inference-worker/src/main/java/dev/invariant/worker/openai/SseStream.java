@@ -242,7 +242,11 @@ final class SseStream implements StreamingOutput {
                     var now = answer.messages().reasoning().stable(s.opens, s.text.toString());
                     reasoning = now.reasoningText().substring(s.reasoning.length());
                     content = now.contentText().substring(s.content.length());
-                    if (reasoning.isEmpty() && content.isEmpty()) continue; // a tag's start, held back
+                    // a tag's start, held back; or reasoning the request leaves off (its log-probabilities wait)
+                    if ((reasoning.isEmpty() || !answer.includeReasoning()) && content.isEmpty()) {
+                        s.reasoning.append(reasoning);
+                        continue;
+                    }
                 }
                 send(out, OpenAiResponses.delta(answer, t.choice, reasoning, content, !s.anySent,
                         List.copyOf(s.pending), s.advance(s.pending, answer.tokenText())).toString());
