@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 
 /**
@@ -104,13 +105,10 @@ public class OpenAiResource {
     @Path("/responses")
     @Blocking
     public CompletionStage<Response> responses(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String text) {
-        long arrived = System.nanoTime();
-        JsonNode body;
-        try {
-            body = JsonBody.read(type, text);
-        } catch (JsonBody.Unreadable e) {
-            return done(e.response);
-        }
+        return withBody(type, text, this::respond);
+    }
+
+    private CompletionStage<Response> respond(JsonNode body, long arrived) {
         String id = "resp_" + UUID.randomUUID().toString().replace("-", "");
         OpenAiRequests.Call call;
         ResponsesRequests.Chat chat = null;
@@ -138,6 +136,12 @@ public class OpenAiResource {
     }
 
     private CompletionStage<Response> serve(Kind kind, String contentType, String text) {
+        return withBody(contentType, text, (body, arrived) -> serve(kind, body, arrived));
+    }
+
+    /** {@code then} with the request's body and arrival time, or the 4xx of a body {@link JsonBody} cannot read. */
+    private static CompletionStage<Response> withBody(String contentType, String text,
+                                                      BiFunction<JsonNode, Long, CompletionStage<Response>> then) {
         long arrived = System.nanoTime();
         JsonNode body;
         try {
@@ -145,6 +149,10 @@ public class OpenAiResource {
         } catch (JsonBody.Unreadable e) {
             return done(e.response);
         }
+        return then.apply(body, arrived);
+    }
+
+    private CompletionStage<Response> serve(Kind kind, JsonNode body, long arrived) {
         String id = (kind == Kind.CHAT ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
         long created = Instant.now().getEpochSecond();
         OpenAiRequests.Call call;

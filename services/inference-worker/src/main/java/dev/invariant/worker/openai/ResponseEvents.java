@@ -83,13 +83,8 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
         send(out, event("response.created").set("response", bodies.inProgress()));
         send(out, event("response.in_progress").set("response", bodies.inProgress()));
         while (true) {
-            Object e;
-            try {
-                e = events.take();
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            Object e = SseStream.next(events);
+            if (e == null) return;
             switch (e) {
                 case Start s -> opens = s.opens();
                 case Token t -> {

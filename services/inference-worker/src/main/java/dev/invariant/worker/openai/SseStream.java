@@ -219,13 +219,8 @@ final class SseStream implements StreamingOutput {
         }
         GenerationResult[] results = new GenerationResult[echoes.size()];
         for (int left = results.length; left > 0; ) {
-            Object e;
-            try {
-                e = events.take();
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            Object e = next(events);
+            if (e == null) return;
             if (e instanceof Start st) {
                 sent[st.choice].opens = st.opens;
                 continue;
@@ -291,6 +286,16 @@ final class SseStream implements StreamingOutput {
     private static String rest(String whole, CharSequence sent) {
         String w = whole == null ? "" : whole;
         return w.startsWith(sent.toString()) ? w.substring(sent.length()) : "";
+    }
+
+    /** The queue's next event, waiting for it; null when the writing thread is interrupted (its flag set again). */
+    static Object next(LinkedBlockingQueue<Object> events) {
+        try {
+            return events.take();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private static void send(OutputStream out, String data) throws IOException {
