@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
  * content deltas add up to the whole answer's fields (docs/requests.md, Reasoning).
  *
  * <p>Where the block starts: right away when the prompt leaves one open (the chat template ends with {@code <think>}:
- * DeepSeek-R1, Qwen3 thinking models), else after a {@code <think>} the answer opens with (white space before it is
+ * DeepSeek-R1, Qwen3 thinking models; or a continued final message stops inside its thinking), else after a {@code <think>} the answer opens with (white space before it is
  * dropped). An answer that opens none is content with {@link #QWEN3} (Qwen3 asked not to think, or any model that
  * does not) and reasoning up to {@code </think>} with {@link #DEEPSEEK_R1} (vLLM's rule for R1, which may omit the
  * tag). A block the answer never closes (cut by max_tokens) is reasoning to the end, with no content.
@@ -26,8 +26,8 @@ public enum ReasoningParser {
 
     static final String OPEN = "<think>";
     static final String CLOSE = "</think>";
-    /** Prompt tokens decoded to see whether the prompt opens a block: {@code <think>} and white space after it. */
-    private static final int TAIL_TOKENS = 8;
+    /** Prompt tokens decoded to see whether the prompt leaves a block open (a continued final message's thinking). */
+    private static final int TAIL_TOKENS = 512;
 
     private final String wireName;
 
@@ -76,11 +76,15 @@ public enum ReasoningParser {
         return templateSource.contains("<|im_start|>") ? QWEN3 : DEEPSEEK_R1;
     }
 
-    /** Whether prompt {@code promptIds} leaves a block open: its text ends, but for white space, with {@code <think>}. */
+    /**
+     * Whether prompt {@code promptIds} leaves a block open: in its last tokens' text the last {@code <think>} comes
+     * after the last {@code </think>} (a template that ends with {@code <think>}, or a continued final message that
+     * stops inside its thinking; Qwen3's template with thinking off ends with an empty, closed block).
+     */
     public static boolean opens(Tokenizer tokenizer, int[] promptIds) {
         int from = Math.max(0, promptIds.length - TAIL_TOKENS);
         String tail = tokenizer.decode(Arrays.copyOfRange(promptIds, from, promptIds.length), false);
-        return tail.stripTrailing().endsWith(OPEN);
+        return tail.lastIndexOf(OPEN) > tail.lastIndexOf(CLOSE);
     }
 
     /** The whole answer's split, {@code promptOpens} as {@link #opens} tells. */

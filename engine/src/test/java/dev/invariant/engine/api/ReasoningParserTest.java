@@ -119,6 +119,9 @@ class ReasoningParserTest {
             assertTrue(ReasoningParser.opens(t, t.encodeNoSpecial(turn + "<think>")));
             assertFalse(ReasoningParser.opens(t, t.encodeNoSpecial(turn + "<think>\n\n</think>\n\n")));
             assertFalse(ReasoningParser.opens(t, t.encodeNoSpecial(turn)));
+            // continue_final_message inside the thinking, and after it
+            assertTrue(ReasoningParser.opens(t, t.encodeNoSpecial(turn + "<think>\nFirst, the distance")));
+            assertFalse(ReasoningParser.opens(t, t.encodeNoSpecial(turn + "<think>\nok\n</think>\n\nRome is")));
             assertFalse(ReasoningParser.opens(t, new int[0]));
         }
     }
