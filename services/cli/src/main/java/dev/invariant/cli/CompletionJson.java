@@ -50,6 +50,13 @@ final class CompletionJson {
                 if (s.getLogprobs() != null) logprobs(so, "logprobs", s.getLogprobs());
             }
         }
+        if (c.getToolCalls() != null) {
+            ArrayNode calls = o.putArray("tool_calls");
+            c.getToolCalls().forEach(tc -> calls.addObject().put("id", tc.getId()).put("name", tc.getName())
+                    .put("arguments", tc.getArguments()));
+        }
+        if (c.getReasoning() != null) o.put("reasoning", c.getReasoning());
+        if (c.getContent() != null) o.put("content", c.getContent());
         if (c.getSampling() != null) o.set("sampling", AvroJson.of(c.getSampling()));
         if (c.getError() != null) {
             ObjectNode e = o.putObject("error");

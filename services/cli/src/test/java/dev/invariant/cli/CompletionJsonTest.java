@@ -32,11 +32,18 @@ class CompletionJsonTest {
                 .setPromptTokenIds(List.of(1, 2)).setTokenIds(List.of(3, 4)).setText("ab").setFinishReason("length")
                 .setFingerprint("f".repeat(64)).setOutputHash("a".repeat(64)).setSeed(0L)
                 .setUsage(new Usage(2, 4)).setCreatedAt(Instant.now()).setSampling(s)
-                .setOutputs(List.of(new SequenceOutput(0, List.of(3, 4), "ab", "length", "a".repeat(64), -1.25f, null, null),
-                        new SequenceOutput(1, List.of(3, 5), "ac", "stop", "b".repeat(64), Math.nextDown(-1.5f), null, null)))
+                .setOutputs(List.of(new SequenceOutput(0, List.of(3, 4), "ab", "length", "a".repeat(64), -1.25f, null, null, null, null),
+                        new SequenceOutput(1, List.of(3, 5), "ac", "stop", "b".repeat(64), Math.nextDown(-1.5f), null, null,
+                                null, null)))
                 .build();
         var json = CompletionJson.of(c);
         assertEquals(4, json.get("usage").get("completion_tokens").asInt());
+        assertNull(json.get("reasoning"));
+        var chat = CompletionJson.of(Completion.newBuilder(c).setReasoning("hm").setContent("ok")
+                .setToolCalls(List.of(new dev.invariant.schemas.ToolCall("call_1", "f", "{}"))).build());
+        assertEquals("hm", chat.get("reasoning").asText());
+        assertEquals("ok", chat.get("content").asText());
+        assertEquals("call_1", chat.get("tool_calls").get(0).get("id").asText());
         Completion back = CompletionJson.parse(ResultJson.MAPPER.readTree(json.toString()));
         assertEquals(s, back.getSampling());
         assertEquals(c.getOutputs(), back.getOutputs());

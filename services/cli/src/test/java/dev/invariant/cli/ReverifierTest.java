@@ -73,7 +73,8 @@ class ReverifierTest {
         GenerationResult bg = made(config, beams);
         Completion b = Completion.newBuilder(withParams(completion(bg), beams)).setOutputs(bg.outputs().stream()
                 .map(o -> new dev.invariant.schemas.SequenceOutput(o.index(), Arrays.stream(o.tokenIds()).boxed().toList(),
-                        o.text(), o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(), null, null)).toList())
+                        o.text(), o.finishReason().wireName(), o.outputHash(), o.cumulativeLogprob(), null, null, null, null))
+                .toList())
                 .build();
         // no requests at all: what the completion carries is enough (an HTTP request's never reaches the topic)
         Map<String, InferenceRequest> none = Map.of();
