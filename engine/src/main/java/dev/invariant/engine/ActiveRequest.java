@@ -139,7 +139,7 @@ final class ActiveRequest {
         int safe = finish != null ? text.length() : text.length() - stops.holdBack(text);
         String delta = safe > emitted ? text.substring(emitted, safe) : "";
         emitted = Math.max(emitted, safe);
-        if (position == 0) listener.onStart(requestId(), prepared.promptIds().clone());
+        if (position == 0 && listener != TokenListener.NONE) listener.onStart(requestId(), prepared.promptIds().clone());
         // The prompt's rows all came before its first token's (PromptLogprobs.forward), so its entries are whole.
         if (position == 0 && promptLogprobs != null) {
             listener.onPromptLogprobs(requestId(), prepared.promptIds().clone(), promptLogprobs.entries());

@@ -89,8 +89,8 @@ final class PythonStringMethods {
             while (true) {
                 while (i < s.length() && PythonCase.isSpace(s.charAt(i))) i++;
                 if (i == s.length()) break;
-                if (max >= 0 && parts.size() == max) {
-                    parts.add(strip(s.substring(i), null, false, true));
+                if (max >= 0 && parts.size() == max) { // CPython: the rest as it is, trailing white space kept
+                    parts.add(s.substring(i));
                     break;
                 }
                 int j = i;
@@ -126,13 +126,33 @@ final class PythonStringMethods {
 
     /** rsplit(sep, maxsplit): split from the right; with no limit it is split. */
     private static List<String> rsplit(String s, String sep, int max) {
-        if (max < 0 || sep == null) return split(s, sep, max);
+        if (sep == null && max >= 0) return rsplitSpace(s, max);
+        if (max < 0) return split(s, sep, max);
         List<String> parts = new ArrayList<>();
         int to = s.length();
         for (int at; parts.size() < max && (at = s.lastIndexOf(sep, to - sep.length())) >= 0; to = at) {
             parts.addFirst(s.substring(at + sep.length(), to));
         }
         parts.addFirst(s.substring(0, to));
+        return parts;
+    }
+
+    /** CPython's rsplit(None, max): words from the right, the rest (leading white space kept) as the first. */
+    private static List<String> rsplitSpace(String s, int max) {
+        List<String> parts = new ArrayList<>();
+        int j = s.length();
+        while (true) {
+            while (j > 0 && PythonCase.isSpace(s.charAt(j - 1))) j--;
+            if (j == 0) break;
+            if (parts.size() == max) {
+                parts.addFirst(s.substring(0, j));
+                break;
+            }
+            int i = j;
+            while (i > 0 && !PythonCase.isSpace(s.charAt(i - 1))) i--;
+            parts.addFirst(s.substring(i, j));
+            j = i;
+        }
         return parts;
     }
 

@@ -166,8 +166,8 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
             return;
         }
         Message m = bodies.message(g);
-        String thought = rest(m.reasoning(), reasoning);
-        String said = rest(bodies.splitsReasoning() || bodies.callsTools() ? m.content() : g.text(), content);
+        String thought = SseStream.rest(m.reasoning(), reasoning);
+        String said = SseStream.rest(bodies.splitsReasoning() || bodies.callsTools() ? m.content() : g.text(), content);
         sendText(out, thought, said);
         closeReasoning(out);
         ObjectNode response = bodies.complete(g);
@@ -196,12 +196,6 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
                     .set("item", bodies.callItem(c, i, "completed")));
         }
         send(out, event("response.completed").set("response", response)); // status "incomplete" when cut, as vLLM
-    }
-
-    /** What of {@code whole} (null: "") comes after what was sent. */
-    private static String rest(String whole, CharSequence sent) {
-        String w = whole == null ? "" : whole;
-        return w.startsWith(sent.toString()) ? w.substring(sent.length()) : "";
     }
 
     private ObjectNode event(String type) {

@@ -283,7 +283,7 @@ final class SseStream implements StreamingOutput {
     }
 
     /** What of {@code whole} (null: "") comes after what was sent. */
-    private static String rest(String whole, CharSequence sent) {
+    static String rest(String whole, CharSequence sent) {
         String w = whole == null ? "" : whole;
         return w.startsWith(sent.toString()) ? w.substring(sent.length()) : "";
     }
