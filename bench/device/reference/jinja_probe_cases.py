@@ -62,6 +62,8 @@ CASES = {
                     "{{ c.find('o') }}|{{ c.find('zz') }}|{{ c.count('o') }}|{{ 'a-b-c'.rsplit('-', 1) }}|"
                     "{{ 'l1\nl2\n'.splitlines() }}|{{ '42'.isdigit() }}|{{ \"it's ok\".title() }}",
     "join_method": "{{ ', '.join(messages|map(attribute='role')|list) }}|{{ ''.join(['a', 'b']) }}",
+    "bool_numbers": "{{ true|int }}|{{ false|int }}|{{ (messages|length > 1)|int + 1 }}|{{ '7'|int }}|{{ 'x'|int }}|"
+                    "{{ 3.7|int }}|{{ true|float }}|{{ 1 in [true] }}|{{ 0 in [false] }}",
     "split_remainder": "{{ '  a b  c  '.split(None, 1) }}|{{ 'a b'.split(None, 0) }}|{{ '  a  '.split(None, 0) }}|"
                        "{{ ' x '.split(None, 5) }}|{{ (messages[0].content ~ '  ').split(None, 2) }}|"
                        "{{ '  a b  c  '.rsplit(None, 1) }}|{{ ' a '.rsplit(None, 0) }}|{{ ' a  b '.rsplit(None, 9) }}",

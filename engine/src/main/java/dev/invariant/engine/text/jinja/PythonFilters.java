@@ -3,6 +3,8 @@ package dev.invariant.engine.text.jinja;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.AdvancedFilter;
 import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.filter.FloatFilter;
+import com.hubspot.jinjava.lib.filter.IntFilter;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -20,7 +22,8 @@ import java.util.StringJoiner;
  * {@code length} counts code points, {@code trim} strips Python's whitespace (not Java's control characters),
  * {@code default} replaces only an undefined value unless asked otherwise, {@code first}/{@code last}/{@code list}/
  * {@code reverse} take strings as sequences, {@code unique} ignores case, {@code indent} and {@code round} take
- * Jinja2's arguments, {@code format} is Python's %, and {@code items}, {@code max}, {@code min} exist.
+ * Jinja2's arguments, {@code format} is Python's %, {@code int}/{@code float} make True 1, and {@code items}, {@code max}, {@code min}
+ * exist.
  */
 final class PythonFilters {
     private PythonFilters() {
@@ -69,7 +72,28 @@ final class PythonFilters {
                 new Named("map", PythonFilters::map),
                 new Named("max", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, true)),
                 new Named("min", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, false)),
-                new Named("tojson", PythonJson::filter));
+                new Named("tojson", PythonJson::filter),
+                new Named("int", PythonFilters::toInt),
+                new Named("float", PythonFilters::toFloat));
+    }
+
+    private static final IntFilter INT = new IntFilter();
+    private static final FloatFilter FLOAT = new FloatFilter();
+
+    /** Python's int(): True is 1 and False 0 (jinjava's int filter makes every boolean 0); the rest is jinjava's. */
+    private static Object toInt(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        if (v instanceof Boolean b) return b ? 1L : 0L;
+        return INT.filter(v, interpreter, strings(args));
+    }
+
+    /** Python's float(): True is 1.0, False 0.0; the rest is jinjava's. */
+    private static Object toFloat(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        if (v instanceof Boolean b) return b ? 1.0 : 0.0;
+        return FLOAT.filter(v, interpreter, strings(args));
+    }
+
+    private static String[] strings(Object[] args) {
+        return Arrays.stream(args).map(String::valueOf).toArray(String[]::new);
     }
 
     /** Positional argument {@code i}, else keyword {@code name}, else {@code otherwise}. */
