@@ -62,6 +62,16 @@ CASES = {
                     "{{ c.find('o') }}|{{ c.find('zz') }}|{{ c.count('o') }}|{{ 'a-b-c'.rsplit('-', 1) }}|"
                     "{{ 'l1\nl2\n'.splitlines() }}|{{ '42'.isdigit() }}|{{ \"it's ok\".title() }}",
     "join_method": "{{ ', '.join(messages|map(attribute='role')|list) }}|{{ ''.join(['a', 'b']) }}",
+    "batch_slice_truncate": "{{ [1, 2, 3, 4, 5]|batch(2)|list }}|{{ [1, 2, 3, 4, 5]|batch(2, 'x')|list }}|"
+                            "{{ messages|map(attribute='role')|slice(3)|list }}|{{ [1, 2, 3, 4, 5]|slice(3, 0)|list }}|"
+                            "{{ messages[1].content|truncate(9) }}|{{ messages[1].content|truncate(9, true) }}|"
+                            "{{ 'hello world foo'|truncate(9, false, '..', 0) }}|{{ 'hello'|truncate(3) }}",
+    "loop_changed": "{% for m in messages %}{% if loop.changed(m.role) %}<{{ m.role }}>{% endif %}"
+                    "{% if loop.changed(m.role, loop.index is even) %}*{% endif %}{% endfor %}",
+    "str_methods3": "{% set c = messages[0].content %}{{ c.rfind('e') }}|{{ c.index(c[-1]) }}|{{ c.rindex(c[0]) }}|"
+                    "{{ c.ljust(30, '.') }}|{{ c.rjust(30) }}|{{ c.center(31, '*') }}|{{ '-5'.zfill(4) }}|"
+                    "{{ c.swapcase() }}|{{ c.partition(' ')[2] }}|{{ c.rpartition(' ')[0] }}|{{ c.partition('zz')[0] }}",
+    "str_index_missing": "{{ messages[0].content.index('zz') }}",
     "bool_numbers": "{{ true|int }}|{{ false|int }}|{{ (messages|length > 1)|int + 1 }}|{{ '7'|int }}|{{ 'x'|int }}|"
                     "{{ 3.7|int }}|{{ true|float }}|{{ 1 in [true] }}|{{ 0 in [false] }}",
     "split_remainder": "{{ '  a b  c  '.split(None, 1) }}|{{ 'a b'.split(None, 0) }}|{{ '  a  '.split(None, 0) }}|"

@@ -22,6 +22,40 @@ final class PythonCase {
         return b.toString();
     }
 
+    /** str.swapcase(): upper case characters to lower, lower to upper (each as Python maps it: 'ß' becomes "SS"). */
+    static String swapcase(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            String one = new String(Character.toChars(c));
+            b.append(Character.isUpperCase(c) ? one.toLowerCase(Locale.ROOT)
+                    : Character.isLowerCase(c) ? one.toUpperCase(Locale.ROOT) : one);
+        });
+        return b.toString();
+    }
+
+    /** str.ljust / rjust / center(width, fill): padded to width code points; center puts CPython's odd one left. */
+    static String pad(String method, String s, int width, String fill) {
+        if (fill.codePointCount(0, fill.length()) != 1) {
+            throw new IllegalArgumentException("The fill character must be exactly one character long");
+        }
+        int margin = width - s.codePointCount(0, s.length());
+        if (margin <= 0) return s;
+        int left = switch (method) {
+            case "ljust" -> 0;
+            case "rjust" -> margin;
+            default -> margin / 2 + (margin & width & 1);
+        };
+        return fill.repeat(left) + s + fill.repeat(margin - left);
+    }
+
+    /** str.zfill(width): zeros after a leading sign, to width code points. */
+    static String zfill(String s, int width) {
+        int margin = width - s.codePointCount(0, s.length());
+        if (margin <= 0) return s;
+        boolean sign = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-');
+        return sign ? s.charAt(0) + "0".repeat(margin) + s.substring(1) : "0".repeat(margin) + s;
+    }
+
     /** str.capitalize(): the first character in title case, the rest lower case. */
     static String capitalize(String s) {
         if (s.isEmpty()) return s;

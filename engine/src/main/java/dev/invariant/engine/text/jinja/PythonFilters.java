@@ -73,8 +73,60 @@ final class PythonFilters {
                 new Named("max", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, true)),
                 new Named("min", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, false)),
                 new Named("tojson", PythonJson::filter),
+                new Named("batch", PythonFilters::batch),
+                new Named("slice", PythonFilters::slice),
+                new Named("truncate", PythonFilters::truncate),
                 new Named("int", PythonFilters::toInt),
                 new Named("float", PythonFilters::toFloat));
+    }
+
+    /** batch(n, fill_with=None): lists of n items; the last padded with fill_with only when one is given. */
+    private static Object batch(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        int n = ((Number) arg(args, kwargs, 0, "linecount", 1)).intValue();
+        Object fill = arg(args, kwargs, 1, "fill_with", null);
+        List<List<Object>> out = new ArrayList<>();
+        for (Object item : PythonForTag.items(v)) {
+            if (out.isEmpty() || out.getLast().size() == n) out.add(new ArrayList<>());
+            out.getLast().add(item);
+        }
+        if (fill != null && !out.isEmpty()) while (out.getLast().size() < n) out.getLast().add(fill);
+        return out;
+    }
+
+    /** slice(n, fill_with=None): n lists, the first (length % n) of them one item longer, the others padded if asked. */
+    private static Object slice(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        List<?> items = PythonForTag.items(v);
+        int slices = ((Number) arg(args, kwargs, 0, "slices", 1)).intValue();
+        Object fill = arg(args, kwargs, 1, "fill_with", null);
+        int per = items.size() / slices;
+        int extra = items.size() % slices;
+        List<List<Object>> out = new ArrayList<>();
+        for (int i = 0, start = 0; i < slices; i++) {
+            int end = start + per + (i < extra ? 1 : 0);
+            List<Object> part = new ArrayList<>(items.subList(start, end));
+            if (fill != null && i >= extra) part.add(fill);
+            out.add(part);
+            start = end;
+        }
+        return out;
+    }
+
+    /**
+     * truncate(length=255, killwords=False, end='...', leeway=5): unchanged within length + leeway code points; else
+     * the first length - len(end), back to the last space unless killwords, then end.
+     */
+    private static Object truncate(Object v, Object[] args, Map<String, Object> kwargs, JinjavaInterpreter interpreter) {
+        String s = text(v);
+        int length = ((Number) arg(args, kwargs, 0, "length", 255)).intValue();
+        boolean killwords = PythonTruth.of(arg(args, kwargs, 1, "killwords", false));
+        String end = String.valueOf(arg(args, kwargs, 2, "end", "..."));
+        int leeway = ((Number) arg(args, kwargs, 3, "leeway", 5)).intValue();
+        int size = s.codePointCount(0, s.length());
+        if (size <= length + leeway) return s;
+        int keep = Math.max(0, length - end.codePointCount(0, end.length()));
+        String head = s.substring(0, s.offsetByCodePoints(0, Math.min(keep, size)));
+        if (!killwords && head.lastIndexOf(' ') >= 0) head = head.substring(0, head.lastIndexOf(' '));
+        return head + end;
     }
 
     private static final IntFilter INT = new IntFilter();

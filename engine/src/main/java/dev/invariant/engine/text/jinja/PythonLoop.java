@@ -12,6 +12,24 @@ final class PythonLoop extends ForLoop {
         this.items = items;
     }
 
+    /** What the last {@link #changed} call saw; none at first, so the first call is true. */
+    private List<Object> last;
+
+    /** Jinja2's loop.changed(*values): whether the values differ from the last call's (true on the first call). */
+    public boolean changed(Object value) {
+        return changedTo(List.of(PythonStr.str(value)));
+    }
+
+    public boolean changed(Object a, Object b) {
+        return changedTo(List.of(PythonStr.str(a), PythonStr.str(b)));
+    }
+
+    private boolean changedTo(List<Object> values) {
+        boolean changed = !values.equals(last);
+        last = values;
+        return changed;
+    }
+
     /** previtem or nextitem (undefined at the ends), or null for any other attribute. */
     Object item(String name) {
         int at = switch (name) {

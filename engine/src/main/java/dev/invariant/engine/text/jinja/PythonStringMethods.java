@@ -36,6 +36,18 @@ final class PythonStringMethods {
             case "format" -> StrFormat.format(s, args);
             case "replace" -> replace(s, str(args, 0), str(args, 1), args.length > 2 ? ((Number) args[2]).intValue() : -1);
             case "find" -> find(s, str(args, 0));
+            case "rfind" -> rfind(s, str(args, 0));
+            case "index", "rindex" -> {
+                int at = method.equals("index") ? find(s, str(args, 0)) : rfind(s, str(args, 0));
+                if (at < 0) throw new IllegalArgumentException("substring not found");
+                yield at;
+            }
+            case "ljust", "rjust", "center" -> PythonCase.pad(method, s, ((Number) args[0]).intValue(),
+                    args.length > 1 ? str(args, 1) : " ");
+            case "zfill" -> PythonCase.zfill(s, ((Number) args[0]).intValue());
+            case "swapcase" -> PythonCase.swapcase(s);
+            case "partition" -> partition(s, str(args, 0), s.indexOf(str(args, 0)), false);
+            case "rpartition" -> partition(s, str(args, 0), s.lastIndexOf(str(args, 0)), true);
             case "count" -> count(s, str(args, 0));
             case "removeprefix" -> s.startsWith(str(args, 0)) ? s.substring(str(args, 0).length()) : s;
             case "removesuffix" -> s.endsWith(str(args, 0)) && !str(args, 0).isEmpty()
@@ -187,6 +199,18 @@ final class PythonStringMethods {
     private static int find(String s, String sub) {
         int at = s.indexOf(sub);
         return at < 0 ? -1 : s.codePointCount(0, at);
+    }
+
+    private static int rfind(String s, String sub) {
+        int at = s.lastIndexOf(sub);
+        return at < 0 ? -1 : s.codePointCount(0, at);
+    }
+
+    /** [before, sep, after] around {@code sep} found at {@code at}; not found: s first (partition) or last (rpartition). */
+    private static List<String> partition(String s, String sep, int at, boolean fromRight) {
+        if (sep.isEmpty()) throw new IllegalArgumentException("empty separator");
+        if (at < 0) return fromRight ? List.of("", "", s) : List.of(s, "", "");
+        return List.of(s.substring(0, at), sep, s.substring(at + sep.length()));
     }
 
     private static int count(String s, String sub) {
