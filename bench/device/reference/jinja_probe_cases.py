@@ -71,6 +71,8 @@ CASES = {
     "str_methods3": "{% set c = messages[0].content %}{{ c.rfind('e') }}|{{ c.index(c[-1]) }}|{{ c.rindex(c[0]) }}|"
                     "{{ c.ljust(30, '.') }}|{{ c.rjust(30) }}|{{ c.center(31, '*') }}|{{ '-5'.zfill(4) }}|"
                     "{{ c.swapcase() }}|{{ c.partition(' ')[2] }}|{{ c.rpartition(' ')[0] }}|{{ c.partition('zz')[0] }}",
+    "replace_filter": "{{ messages[0].content|replace('', '-') }}|{{ 'aaa'|replace('a', 'b', 2) }}|"
+                      "{{ messages[0].content|replace(' ', '_')|replace('.', '') }}",
     "str_index_missing": "{{ messages[0].content.index('zz') }}",
     "bool_numbers": "{{ true|int }}|{{ false|int }}|{{ (messages|length > 1)|int + 1 }}|{{ '7'|int }}|{{ 'x'|int }}|"
                     "{{ 3.7|int }}|{{ true|float }}|{{ 1 in [true] }}|{{ 0 in [false] }}",

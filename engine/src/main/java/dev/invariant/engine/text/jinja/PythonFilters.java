@@ -22,7 +22,7 @@ import java.util.StringJoiner;
  * {@code length} counts code points, {@code trim} strips Python's whitespace (not Java's control characters),
  * {@code default} replaces only an undefined value unless asked otherwise, {@code first}/{@code last}/{@code list}/
  * {@code reverse} take strings as sequences, {@code unique} ignores case, {@code indent} and {@code round} take
- * Jinja2's arguments, {@code format} is Python's %, {@code int}/{@code float} make True 1, and {@code items}, {@code max}, {@code min}
+ * Jinja2's arguments, {@code format} is Python's %, {@code int}/{@code float} make True 1, {@code replace} is str.replace, and {@code items}, {@code max}, {@code min}
  * exist.
  */
 final class PythonFilters {
@@ -73,6 +73,9 @@ final class PythonFilters {
                 new Named("max", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, true)),
                 new Named("min", (v, a, k, i) -> SortFilter.extreme(v, a, k, i, false)),
                 new Named("tojson", PythonJson::filter),
+                new Named("replace", (v, a, k, i) -> PythonStringMethods.replace(text(v),
+                        String.valueOf(arg(a, k, 0, "old", "")), String.valueOf(arg(a, k, 1, "new", "")),
+                        ((Number) arg(a, k, 2, "count", -1)).intValue())),
                 new Named("batch", PythonFilters::batch),
                 new Named("slice", PythonFilters::slice),
                 new Named("truncate", PythonFilters::truncate),

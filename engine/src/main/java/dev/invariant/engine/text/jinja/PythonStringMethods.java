@@ -178,7 +178,7 @@ final class PythonStringMethods {
         return joined.toString();
     }
 
-    private static String replace(String s, String old, String with, int count) {
+    static String replace(String s, String old, String with, int count) {
         int limit = count < 0 ? Integer.MAX_VALUE : count;
         StringBuilder b = new StringBuilder();
         if (old.isEmpty()) { // Python inserts between code points
