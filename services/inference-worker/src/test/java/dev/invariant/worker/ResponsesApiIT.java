@@ -107,6 +107,12 @@ class ResponsesApiIT {
                 + " {\"role\": \"robot\", \"content\": \"b\"}], \"stream\": true}");
         assertEquals(400, r.statusCode(), r.body());
         assertEquals("input[1]", JSON.readTree(r.body()).get("error").get("param").asText(), r.body());
+        // nothing is stored: retrieving a response is a 404 that says so
+        var get = http.send(HttpRequest.newBuilder(qwen.http("/v1/responses/resp_1")).timeout(WAIT).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, get.statusCode(), get.body());
+        assertTrue(JSON.readTree(get.body()).get("error").get("message").asText().contains("stores no responses"),
+                get.body());
     }
 
     private static JsonNode withoutIds(JsonNode items) {

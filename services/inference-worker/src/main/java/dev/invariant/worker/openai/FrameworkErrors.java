@@ -60,7 +60,9 @@ public class FrameworkErrors {
     }
 
     private static String unknownUrlMessage(String method, String path) {
-        return "Invalid URL (" + method + " " + path + "): this server has GET /v1/models, POST /v1/completions and"
-                + " POST /v1/chat/completions";
+        String stored = path.startsWith("/v1/responses/") ? " (it stores no responses: POST /v1/responses answers"
+                + " whole or streamed, and there is nothing to retrieve, cancel or delete)" : "";
+        return "Invalid URL (" + method + " " + path + "): this server has GET /v1/models, POST /v1/completions,"
+                + " POST /v1/chat/completions and POST /v1/responses" + stored;
     }
 }
