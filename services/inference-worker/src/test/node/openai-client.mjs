@@ -369,6 +369,13 @@ await check('the Responses API: a forced function call, its result as input, err
     input: [{ role: 'user', content: 'Weather in Rome?' }, call,
       { type: 'function_call_output', call_id: call.call_id, output: '21' }] });
   assert.equal(typeof next.output_text, 'string');
+  // text.format json_schema: the output is JSON of the schema, as chat's response_format makes it
+  const schema = { type: 'object', properties: { city: { type: 'string', enum: ['Paris', 'Rome'] } },
+    required: ['city'], additionalProperties: false };
+  const structured = await chat.responses.create({ model: chatModel, input: 'Which city?', max_output_tokens: 40,
+    temperature: 0, text: { format: { type: 'json_schema', name: 'city', schema, strict: true } } });
+  assert.ok(['Paris', 'Rome'].includes(JSON.parse(structured.output_text).city), structured.output_text);
+  assert.deepEqual(structured.text.format.schema, schema);
   await rejects(chat.responses.create({ model: chatModel, input: 'x', max_output_tokens: -1 }),
     OpenAI.BadRequestError, 400, 'INVALID_PARAM', 'max_output_tokens');
   await rejects(chat.responses.create({ model: chatModel, input: 'x', previous_response_id: r.id }),
