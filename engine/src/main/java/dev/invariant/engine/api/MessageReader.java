@@ -43,6 +43,25 @@ public record MessageReader(ToolCallFormat toolCalls, ReasoningParser reasoning,
         return new Message(split.reasoning(), content, parsed.calls());
     }
 
+    /**
+     * How many of an answer's output tokens {@code outputIds} were thinking, as usage reports them
+     * ({@code reasoning_tokens}): none when its message has no reasoning; else those up to the one that completes
+     * {@code </think>} (all of them for a block never closed), found by bisection, since a longer prefix's text holds
+     * the tag too.
+     */
+    public int reasoningTokens(Message m, int[] outputIds) {
+        if (m.reasoning() == null) return 0;
+        if (!tokenizer.decode(outputIds, false).contains(ReasoningParser.CLOSE)) return outputIds.length;
+        int lo = 0;
+        int hi = outputIds.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (tokenizer.decode(java.util.Arrays.copyOf(outputIds, mid), false).contains(ReasoningParser.CLOSE)) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
+    }
+
     /** The finish reason an answer with this message reports: OpenAI's "tool_calls", except for a named function. */
     public static String finishReason(JsonTools.Choice choice, Message m, String reason) {
         return ToolCalls.finishReason(choice, new ToolCalls.Parsed(m.content(), m.calls()), reason);

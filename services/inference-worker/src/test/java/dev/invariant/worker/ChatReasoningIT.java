@@ -98,6 +98,8 @@ class ChatReasoningIT {
         assertTrue(message.get("reasoning").isNull(), message.toString());
         assertTrue(Pattern.compile("[a-z]+( [a-z]+)+").matcher(message.get("content").asText()).matches(),
                 message.toString());
+        JsonNode usage = JSON.readTree(chat("[a-z]{2,8}( [a-z]{2,8}){1,3}", false).body()).get("usage");
+        assertEquals(0, usage.get("completion_tokens_details").get("reasoning_tokens").asInt(), usage.toString());
     }
 
     @Test

@@ -47,7 +47,8 @@ class ResponsesApiIT {
         ObjectNode chat = JSON.createObjectNode().put("model", "tiny-qwen2").put("temperature", 0)
                 .put("max_tokens", 120).put("guided_regex", THINKING);
         chat.putArray("messages").addObject().put("role", "user").put("content", "Is Rome far?");
-        JsonNode choice = JSON.readTree(post("/v1/chat/completions", chat.toString()).body()).get("choices").get(0);
+        JsonNode chatAnswer = JSON.readTree(post("/v1/chat/completions", chat.toString()).body());
+        JsonNode choice = chatAnswer.get("choices").get(0);
         assertEquals(choice.get("output_hash").asText(), whole.get("output_hash").asText());
         assertEquals(choice.get("fingerprint").asText(), whole.get("fingerprint").asText());
         assertEquals(choice.get("message").get("reasoning").asText(), thought);
@@ -55,6 +56,8 @@ class ResponsesApiIT {
         JsonNode usage = whole.get("usage");
         int reasoningTokens = usage.get("output_tokens_details").get("reasoning_tokens").asInt();
         assertTrue(reasoningTokens > 0 && reasoningTokens < usage.get("output_tokens").asInt(), usage.toString());
+        assertEquals(reasoningTokens, chatAnswer.get("usage").get("completion_tokens_details").get("reasoning_tokens")
+                .asInt(), "chat's usage counts the same, as vLLM's with a reasoning parser");
 
         Completion c = Clients.published(whole.get("id").asText());
         assertNull(c.getError());

@@ -127,7 +127,7 @@ public class OpenAiResource {
         }
         var bodies = new ResponsesBodies(id, Instant.now().getEpochSecond(),
                 call.model().isEmpty() ? engines.modelName() : call.model(), engines.systemFingerprint(), body,
-                call.request().prompt(), engines.messages(), engines.engine().tokenizer(), call.includeReasoning());
+                call.request().prompt(), engines.messages(), call.includeReasoning());
         ResponseEvents events = call.stream() ? new ResponseEvents(bodies) : null;
         var run = submit(call, p -> events == null ? TokenListener.NONE : events, arrived).getFirst();
         if (events != null) return events.answer(run);

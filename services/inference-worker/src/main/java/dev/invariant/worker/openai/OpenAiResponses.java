@@ -103,7 +103,7 @@ public final class OpenAiResponses {
                 choice.set("prompt_logprobs", OpenAiPrompts.vllm(g, a.promptLogprobs, a.tokenText));
             }
         }
-        root.set("usage", usage(List.of(g)));
+        root.set("usage", usage(a, List.of(g)));
         if (a.kind == Kind.CHAT && a.promptLogprobs >= 0) {
             root.set("prompt_logprobs", OpenAiPrompts.vllm(g, a.promptLogprobs, a.tokenText));
         }
@@ -184,7 +184,7 @@ public final class OpenAiResponses {
             if (root == null) root = one;
             else ((ArrayNode) root.get("choices")).addAll(choices);
         }
-        root.set("usage", usage(results));
+        root.set("usage", usage(a, results));
         return root;
     }
 
@@ -195,7 +195,7 @@ public final class OpenAiResponses {
     static ObjectNode usageChunk(Answer a, List<GenerationResult> results) {
         ObjectNode root = header(a, a.kind.chunkObject);
         root.putArray("choices");
-        root.set("usage", usage(results));
+        root.set("usage", usage(a, results));
         return root;
     }
 
@@ -239,14 +239,25 @@ public final class OpenAiResponses {
         if (!g.outputs().isEmpty()) choice.put("cumulative_logprob", o.cumulativeLogprob());
     }
 
-    /** Prompt tokens of every prompt, completion tokens of every output of every prompt. */
-    private static ObjectNode usage(List<GenerationResult> results) {
+    /**
+     * Prompt tokens of every prompt, completion tokens of every output of every prompt; with a reasoning parser, as
+     * vLLM, {@code completion_tokens_details.reasoning_tokens}: how many of them were thinking
+     * ({@link MessageReader#reasoningTokens}).
+     */
+    private static ObjectNode usage(Answer a, List<GenerationResult> results) {
         int p = 0;
         int c = 0;
+        int thinking = 0;
         for (GenerationResult g : results) {
             p += g.promptTokenIds().length;
-            for (SequenceOutput o : outputs(g)) c += o.tokenIds().length;
+            for (SequenceOutput o : outputs(g)) {
+                c += o.tokenIds().length;
+                if (a.splitsReasoning()) thinking += a.messages.reasoningTokens(a.message(g, o), o.tokenIds());
+            }
         }
-        return JSON.createObjectNode().put("prompt_tokens", p).put("completion_tokens", c).put("total_tokens", p + c);
+        ObjectNode usage = JSON.createObjectNode().put("prompt_tokens", p).put("completion_tokens", c)
+                .put("total_tokens", p + c);
+        if (a.splitsReasoning()) usage.putObject("completion_tokens_details").put("reasoning_tokens", thinking);
+        return usage;
     }
 }

@@ -11,8 +11,6 @@ import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.ReasoningParser;
 import dev.invariant.engine.text.ToolCall;
-import dev.invariant.engine.text.Tokenizer;
-import java.util.Arrays;
 
 /**
  * The Responses API's bodies for one answer: the {@code response} object (whole, or as a stream's first and last
@@ -25,7 +23,7 @@ import java.util.Arrays;
  * @param includeReasoning whether the reasoning read out of the text is an output item (vLLM's include_reasoning)
  */
 record ResponsesBodies(String id, long createdAt, String model, String systemFingerprint, JsonNode request,
-                       Prompt prompt, MessageReader messages, Tokenizer tokenizer, boolean includeReasoning) {
+                       Prompt prompt, MessageReader messages, boolean includeReasoning) {
 
     /** Whether thinking is read out of the text (the worker has a reasoning parser). */
     boolean splitsReasoning() {
@@ -70,7 +68,7 @@ record ResponsesBodies(String id, long createdAt, String model, String systemFin
         ObjectNode usage = r.putObject("usage").put("input_tokens", g.promptTokenIds().length);
         usage.putObject("input_tokens_details").put("cached_tokens", 0);
         usage.put("output_tokens", g.tokenIds().length);
-        usage.putObject("output_tokens_details").put("reasoning_tokens", reasoningTokens(g, m));
+        usage.putObject("output_tokens_details").put("reasoning_tokens", messages.reasoningTokens(m, g.tokenIds()));
         usage.put("total_tokens", g.promptTokenIds().length + g.tokenIds().length);
         r.put("fingerprint", g.fingerprint()).put("output_hash", g.outputHash());
         return r;
@@ -144,23 +142,5 @@ record ResponsesBodies(String id, long createdAt, String model, String systemFin
                 : OpenAiResponses.JSON.createObjectNode());
         r.put("system_fingerprint", systemFingerprint);
         return r;
-    }
-
-    /**
-     * Output tokens up to the one that completes {@code </think>} (all of them for a block never closed): the fewest
-     * tokens whose text holds the end tag, found by bisection, since a longer prefix's text holds it too.
-     */
-    private int reasoningTokens(GenerationResult g, Message m) {
-        if (m.reasoning() == null) return 0;
-        int[] ids = g.tokenIds();
-        int lo = 0;
-        int hi = ids.length;
-        if (!tokenizer.decode(ids, false).contains("</think>")) return ids.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (tokenizer.decode(Arrays.copyOf(ids, mid), false).contains("</think>")) hi = mid;
-            else lo = mid + 1;
-        }
-        return lo;
     }
 }
