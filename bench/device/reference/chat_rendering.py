@@ -11,18 +11,12 @@ continue_final_message=..., tokenize=False, **chat_template_kwargs)`. A request 
 usage: chat_rendering.py CASES.json MODEL_DIR OUT.json
   (the cases: engine/src/test/resources/hf-reference/chat-rendering/cases.json; the model: ../shared/models/tiny-qwen2)
 """
-import json
-
-from transformers import AutoTokenizer
 
 import reference_io
 
 
 def main():
-    cases_path, model_dir, out = reference_io.arguments(__doc__, 3)
-    tok = AutoTokenizer.from_pretrained(model_dir)
-    with open(cases_path) as f:
-        cases = json.load(f)
+    cases, tok, out = reference_io.cases_and_tokenizer(__doc__)
     rendered = []
     for i, r in enumerate(cases["requests"]):
         body = r["body"]

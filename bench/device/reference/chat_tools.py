@@ -12,8 +12,6 @@ usage: chat_tools.py CASES.json MODEL_DIR OUT.json
 import copy
 import json
 
-from transformers import AutoTokenizer
-
 import reference_io
 
 
@@ -27,10 +25,7 @@ def for_template(messages):
 
 
 def main():
-    cases_path, model_dir, out = reference_io.arguments(__doc__, 3)
-    tok = AutoTokenizer.from_pretrained(model_dir)
-    with open(cases_path) as f:
-        cases = json.load(f)
+    cases, tok, out = reference_io.cases_and_tokenizer(__doc__)
     rendered = []
     for i, messages in enumerate(cases["conversations"]):
         for with_tools in (True, False):

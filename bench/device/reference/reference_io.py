@@ -11,6 +11,15 @@ def arguments(doc, count):
     return sys.argv[1:]
 
 
+def cases_and_tokenizer(doc):
+    """For a script run as `script CASES.json MODEL_DIR OUT.json`: its cases, the model's tokenizer and OUT."""
+    cases_path, model_dir, out = arguments(doc, 3)
+    from transformers import AutoTokenizer
+    with open(cases_path) as f:
+        cases = json.load(f)
+    return cases, AutoTokenizer.from_pretrained(model_dir), out
+
+
 def write(out, meta, cases):
     """A reference file: {"meta": ..., "cases": [...]}, UTF-8 kept as it is."""
     with open(out, "w") as f:

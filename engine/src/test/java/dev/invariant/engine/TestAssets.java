@@ -13,6 +13,17 @@ public final class TestAssets {
     private TestAssets() {
     }
 
+    /**
+     * A reference file kept with the tests: test resource {@code /hf-reference/<name>} (made by the scripts under
+     * bench/device/reference), read as JSON.
+     */
+    public static JsonNode reference(String name) throws IOException {
+        try (java.io.InputStream in = TestAssets.class.getResourceAsStream("/hf-reference/" + name)) {
+            if (in == null) throw new IOException("no test resource /hf-reference/" + name);
+            return new ObjectMapper().readTree(in);
+        }
+    }
+
     /** The shared folder: system property {@code invariant.shared}, else env INVARIANT_SHARED, else ../shared. */
     public static Path shared() {
         String p = System.getProperty("invariant.shared");

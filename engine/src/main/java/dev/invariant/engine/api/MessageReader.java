@@ -2,6 +2,7 @@ package dev.invariant.engine.api;
 
 import dev.invariant.engine.text.ToolCall;
 import dev.invariant.engine.text.Tokenizer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,9 +30,24 @@ public record MessageReader(ToolCallFormat toolCalls, ReasoningParser reasoning,
         }
     }
 
+    /** Whether thinking is read out of answers (a reasoning parser other than none). */
+    public boolean splitsReasoning() {
+        return reasoning != ReasoningParser.NONE;
+    }
+
+    /** The prompt's tool choice: none for a completions prompt. */
+    public static JsonTools.Choice toolChoice(Prompt p) {
+        return p instanceof Prompt.Chat c ? c.toolChoice() : JsonTools.Choice.NONE;
+    }
+
+    /** Whether answers to {@code p} are read for tool calls (known only at an answer's end). */
+    public static boolean readsCalls(Prompt p) {
+        return toolChoice(p).mode() != JsonTools.Mode.NONE;
+    }
+
     /** Whether a prompt leaves a thinking block open; false without a reasoning parser (nothing to read). */
     public boolean opens(int[] promptIds) {
-        return reasoning != ReasoningParser.NONE && ReasoningParser.opens(tokenizer, promptIds);
+        return splitsReasoning() && ReasoningParser.opens(tokenizer, promptIds);
     }
 
     /** The message output {@code text} (output hash {@code outputHash}) of chat prompt {@code p} makes. */
@@ -56,7 +72,7 @@ public record MessageReader(ToolCallFormat toolCalls, ReasoningParser reasoning,
         int hi = outputIds.length;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (tokenizer.decode(java.util.Arrays.copyOf(outputIds, mid), false).contains(ReasoningParser.CLOSE)) hi = mid;
+            if (tokenizer.decode(Arrays.copyOf(outputIds, mid), false).contains(ReasoningParser.CLOSE)) hi = mid;
             else lo = mid + 1;
         }
         return lo;

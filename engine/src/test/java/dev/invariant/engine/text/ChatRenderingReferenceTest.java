@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.TestAssets;
 import dev.invariant.engine.api.JsonFields;
 import dev.invariant.engine.api.JsonRequests;
 import dev.invariant.engine.api.Prompt;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,12 +20,10 @@ import org.junit.jupiter.api.Test;
  * {@code bench/device/reference/chat_rendering.py} on the GPU machine): byte for byte, and refused where it refuses.
  */
 class ChatRenderingReferenceTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Test
     void renderingFieldsActAsInTransformers() throws IOException {
-        JsonNode cases = read("/hf-reference/chat-rendering/cases.json");
-        JsonNode ref = read("/hf-reference/chat-rendering.json");
+        JsonNode cases = TestAssets.reference("chat-rendering/cases.json");
+        JsonNode ref = TestAssets.reference("chat-rendering.json");
         try (Tokenizer t = Tokenizer.load(TestAssets.model("tiny-qwen2"))) {
             ChatTemplate model = t.chatTemplate().orElseThrow();
             ChatTemplate own = new ChatTemplate(cases.get("templates").get("own").asText(), Map.of());
@@ -46,12 +42,6 @@ class ChatRenderingReferenceTest {
                 n++;
             }
             assertEquals(12, n);
-        }
-    }
-
-    private static JsonNode read(String resource) throws IOException {
-        try (InputStream in = ChatRenderingReferenceTest.class.getResourceAsStream(resource)) {
-            return JSON.readTree(in);
         }
     }
 }

@@ -10,7 +10,6 @@ import dev.invariant.engine.api.JsonFields;
 import dev.invariant.engine.api.JsonRequests;
 import dev.invariant.engine.api.Prompt;
 import java.io.IOException;
-import java.io.InputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,8 +24,8 @@ class ChatToolsReferenceTest {
 
     @Test
     void qwenTemplateWithToolsRendersLikeTransformers() throws IOException {
-        JsonNode cases = read("/hf-reference/chat-tools/cases.json");
-        JsonNode ref = read("/hf-reference/chat-tools.json");
+        JsonNode cases = TestAssets.reference("chat-tools/cases.json");
+        JsonNode ref = TestAssets.reference("chat-tools.json");
         try (Tokenizer t = Tokenizer.load(TestAssets.model("tiny-qwen2"))) {
             ChatTemplate template = t.chatTemplate().orElseThrow();
             int n = 0;
@@ -40,12 +39,6 @@ class ChatToolsReferenceTest {
                 n++;
             }
             assertEquals(8, n);
-        }
-    }
-
-    private static JsonNode read(String resource) throws IOException {
-        try (InputStream in = ChatToolsReferenceTest.class.getResourceAsStream(resource)) {
-            return JSON.readTree(in);
         }
     }
 }

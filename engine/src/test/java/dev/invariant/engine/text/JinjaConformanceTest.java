@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.invariant.engine.EngineException;
+import dev.invariant.engine.TestAssets;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,7 +31,7 @@ class JinjaConformanceTest {
 
     @Test
     void everyCaseRendersAsJinja2() throws IOException {
-        JsonNode ref = reference();
+        JsonNode ref = TestAssets.reference("jinja-probe.json");
         List<List<ChatMessage>> conversations = conversations(ref);
         List<String> mismatches = new ArrayList<>();
         int checked = 0;
@@ -51,7 +50,7 @@ class JinjaConformanceTest {
 
     @Test
     void knownDifferencesStillDiffer() throws IOException {
-        JsonNode ref = reference();
+        JsonNode ref = TestAssets.reference("jinja-probe.json");
         List<List<ChatMessage>> conversations = conversations(ref);
         Map<String, Boolean> differs = new HashMap<>();
         for (JsonNode c : ref.get("cases")) {
@@ -101,10 +100,4 @@ class JinjaConformanceTest {
         return conversations;
     }
 
-    private static JsonNode reference() throws IOException {
-        try (InputStream in = JinjaConformanceTest.class.getResourceAsStream("/hf-reference/jinja-probe.json")) {
-            if (in == null) throw new IOException("no test resource /hf-reference/jinja-probe.json");
-            return new ObjectMapper().readTree(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
-    }
 }

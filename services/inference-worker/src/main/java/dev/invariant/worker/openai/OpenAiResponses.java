@@ -9,7 +9,6 @@ import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.MessageReader;
 import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.api.Prompt;
-import dev.invariant.engine.api.ReasoningParser;
 import dev.invariant.engine.text.ToolCall;
 import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenLogprob;
@@ -58,17 +57,17 @@ public final class OpenAiResponses {
                   Prompt prompt, MessageReader messages, boolean includeReasoning) {
         /** The chat's tool choice; none for a completions prompt. */
         JsonTools.Choice tools() {
-            return prompt instanceof Prompt.Chat c ? c.toolChoice() : JsonTools.Choice.NONE;
+            return MessageReader.toolChoice(prompt);
         }
 
         /** Whether choices are read for tool calls, and so streamed whole (a call is known only at its end). */
         boolean callsTools() {
-            return tools().mode() != JsonTools.Mode.NONE;
+            return MessageReader.readsCalls(prompt);
         }
 
         /** Whether a chat's choices are split into reasoning and content (the worker has a reasoning parser). */
         boolean splitsReasoning() {
-            return kind == Kind.CHAT && messages.reasoning() != ReasoningParser.NONE;
+            return kind == Kind.CHAT && messages.splitsReasoning();
         }
 
         /** The message choice {@code o} of result {@code g} makes. */

@@ -36,10 +36,8 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
     /** Completes with null at the first token or the result, with the error of a request refused before that. */
     private final CompletableFuture<EngineException> start = new CompletableFuture<>();
     private int sequence;
-    private final StringBuilder text = new StringBuilder();
-    private final StringBuilder reasoning = new StringBuilder();
-    private final StringBuilder content = new StringBuilder();
-    private boolean opens;
+    /** The answer's text so far as reasoning and content. */
+    private final StreamedSplit split;
     /** Output index of the open reasoning / message item, -1 while none is open; the next item's index. */
     private int reasoningAt = -1;
     private int messageAt = -1;
@@ -53,11 +51,12 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
 
     ResponseEvents(ResponsesBodies bodies) {
         this.bodies = bodies;
+        this.split = new StreamedSplit(bodies.messages().reasoning());
     }
 
     @Override
     public void onStart(String requestId, int[] promptIds) {
-        if (bodies.splitsReasoning()) events.add(new Start(bodies.messages().opens(promptIds)));
+        if (bodies.messages().splitsReasoning()) events.add(new Start(bodies.messages().opens(promptIds)));
     }
 
     @Override
@@ -86,17 +85,10 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
             Object e = SseStream.next(events);
             if (e == null) return;
             switch (e) {
-                case Start s -> opens = s.opens();
+                case Start s -> split.opens(s.opens());
                 case Token t -> {
-                    text.append(t.delta());
                     if (bodies.callsTools()) continue; // every item at the end
-                    if (!bodies.splitsReasoning()) {
-                        sendText(out, "", t.delta());
-                        continue;
-                    }
-                    var now = bodies.messages().reasoning().stable(opens, text.toString());
-                    sendText(out, now.reasoningText().substring(reasoning.length()),
-                            now.contentText().substring(content.length()));
+                    sendText(out, split.add(t.delta()));
                 }
                 case GenerationResult g -> {
                     finish(out, g);
@@ -108,11 +100,9 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
     }
 
     /** Deltas of the reasoning item, then of the message item, opening each at its first text. */
-    private void sendText(OutputStream out, String thought, String said) throws IOException {
-        if (!bodies.includeReasoning()) { // read out of the text, not shown
-            reasoning.append(thought);
-            thought = "";
-        }
+    private void sendText(OutputStream out, StreamedSplit.Parts parts) throws IOException {
+        String thought = bodies.includeReasoning() ? parts.reasoning() : ""; // else read out of the text, not shown
+        String said = parts.content();
         if (!thought.isEmpty()) {
             if (reasoningAt < 0) {
                 reasoningAt = items++;
@@ -122,7 +112,6 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
                         .set("part", ResponsesBodies.reasoningPart("")));
             }
             send(out, part("response.reasoning_text.delta", reasoningAt, bodies.reasoningId()).put("delta", thought));
-            reasoning.append(thought);
         }
         if (!said.isEmpty()) {
             closeReasoning(out);
@@ -130,7 +119,6 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
             ObjectNode delta = part("response.output_text.delta", messageAt, bodies.messageId()).put("delta", said);
             delta.putArray("logprobs");
             send(out, delta);
-            content.append(said);
         }
     }
 
@@ -145,7 +133,7 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
 
     private void closeReasoning(OutputStream out) throws IOException {
         if (reasoningAt < 0) return;
-        String whole = reasoning.toString();
+        String whole = split.reasoning();
         send(out, part("response.reasoning_text.done", reasoningAt, bodies.reasoningId()).put("text", whole));
         send(out, part("response.content_part.done", reasoningAt, bodies.reasoningId())
                 .set("part", ResponsesBodies.reasoningPart(whole)));
@@ -166,15 +154,13 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
             return;
         }
         Message m = bodies.message(g);
-        String thought = SseStream.rest(m.reasoning(), reasoning);
-        String said = SseStream.rest(bodies.splitsReasoning() || bodies.callsTools() ? m.content() : g.text(), content);
-        sendText(out, thought, said);
+        sendText(out, split.rest(m.reasoning(), m.content()));
         closeReasoning(out);
         ObjectNode response = bodies.complete(g);
         String status = response.get("status").asText();
         if (messageAt >= 0 || ResponsesBodies.hasMessage(m)) {
             openMessage(out);
-            String whole = content.toString();
+            String whole = split.content();
             send(out, part("response.output_text.done", messageAt, bodies.messageId()).put("text", whole)
                     .set("logprobs", OpenAiResponses.JSON.createArrayNode()));
             send(out, part("response.content_part.done", messageAt, bodies.messageId())

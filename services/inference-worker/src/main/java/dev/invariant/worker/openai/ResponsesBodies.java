@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.FinishReason;
 import dev.invariant.engine.api.GenerationResult;
-import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.MessageReader;
 import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.api.Prompt;
-import dev.invariant.engine.api.ReasoningParser;
 import dev.invariant.engine.text.ToolCall;
 
 /**
@@ -25,14 +23,9 @@ import dev.invariant.engine.text.ToolCall;
 record ResponsesBodies(String id, long createdAt, String model, String systemFingerprint, JsonNode request,
                        Prompt prompt, MessageReader messages, boolean includeReasoning) {
 
-    /** Whether thinking is read out of the text (the worker has a reasoning parser). */
-    boolean splitsReasoning() {
-        return messages.reasoning() != ReasoningParser.NONE;
-    }
-
     /** Whether the answer may make calls, known only at its end (so a stream sends its items then). */
     boolean callsTools() {
-        return prompt instanceof Prompt.Chat c && c.toolChoice().mode() != JsonTools.Mode.NONE;
+        return MessageReader.readsCalls(prompt);
     }
 
     String reasoningId() {

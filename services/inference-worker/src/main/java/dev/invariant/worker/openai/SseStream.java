@@ -3,6 +3,7 @@ package dev.invariant.worker.openai;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.ReasoningParser;
 import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
@@ -155,13 +156,10 @@ final class SseStream implements StreamingOutput {
     }
 
     /** What has been sent of one choice. */
-    private static final class Sent {
-        /** The text its tokens gave so far; with reasoning split out, {@link #reasoning} and {@link #content} of it. */
-        final StringBuilder text = new StringBuilder();
-        final StringBuilder reasoning = new StringBuilder();
-        final StringBuilder content = new StringBuilder();
-        /** Its prompt leaves a thinking block open ({@link Start}). */
-        boolean opens;
+    private final class Sent {
+        /** Its text so far as reasoning and content. */
+        final StreamedSplit split = new StreamedSplit(answer.splitsReasoning() ? answer.messages().reasoning()
+                : ReasoningParser.NONE);
         /** Log-probabilities of tokens whose text is not sent yet. */
         final List<TokenLogprob> pending = new ArrayList<>();
         /**
@@ -222,7 +220,7 @@ final class SseStream implements StreamingOutput {
             Object e = next(events);
             if (e == null) return;
             if (e instanceof Start st) {
-                sent[st.choice].opens = st.opens;
+                sent[st.choice].split.opens(st.opens);
                 continue;
             }
             if (e instanceof Token t) {
@@ -230,23 +228,11 @@ final class SseStream implements StreamingOutput {
                 echo(out, t.choice, s, null);
                 if (t.logprob != null) s.pending.add(t.logprob);
                 if (t.delta.isEmpty()) continue;
-                s.text.append(t.delta);
-                String reasoning = "";
-                String content = t.delta;
-                if (answer.splitsReasoning()) { // what of the text so far is certain, less what was sent
-                    var now = answer.messages().reasoning().stable(s.opens, s.text.toString());
-                    reasoning = now.reasoningText().substring(s.reasoning.length());
-                    content = now.contentText().substring(s.content.length());
-                    // a tag's start, held back; or reasoning the request leaves off (its log-probabilities wait)
-                    if ((reasoning.isEmpty() || !answer.includeReasoning()) && content.isEmpty()) {
-                        s.reasoning.append(reasoning);
-                        continue;
-                    }
-                }
-                send(out, OpenAiResponses.delta(answer, t.choice, reasoning, content, !s.anySent,
+                var parts = s.split.add(t.delta);
+                // a tag's start, held back; or reasoning the request leaves off (its log-probabilities wait)
+                if ((parts.reasoning().isEmpty() || !answer.includeReasoning()) && parts.content().isEmpty()) continue;
+                send(out, OpenAiResponses.delta(answer, t.choice, parts.reasoning(), parts.content(), !s.anySent,
                         List.copyOf(s.pending), s.advance(s.pending, answer.tokenText())).toString());
-                s.reasoning.append(reasoning);
-                s.content.append(content);
                 s.pending.clear();
                 s.anySent = true;
                 continue;
@@ -275,17 +261,10 @@ final class SseStream implements StreamingOutput {
         Sent s = sent[c];
         echo(out, c, s, g);
         var m = answer.message(g, o);
-        String reasoning = answer.splitsReasoning() ? rest(m.reasoning(), s.reasoning) : "";
-        String rest = rest(answer.splitsReasoning() ? m.content() : o.text(), s.content);
+        var rest = s.split.rest(m.reasoning(), m.content());
         List<TokenLogprob> lps = beams ? o.logprobs() : List.copyOf(s.pending);
-        send(out, OpenAiResponses.last(answer, c, reasoning, rest, !s.anySent, lps,
+        send(out, OpenAiResponses.last(answer, c, rest.reasoning(), rest.content(), !s.anySent, lps,
                 s.advance(lps, answer.tokenText()), g, o, m).toString());
-    }
-
-    /** What of {@code whole} (null: "") comes after what was sent. */
-    static String rest(String whole, CharSequence sent) {
-        String w = whole == null ? "" : whole;
-        return w.startsWith(sent.toString()) ? w.substring(sent.length()) : "";
     }
 
     /** The queue's next event, waiting for it; null when the writing thread is interrupted (its flag set again). */
