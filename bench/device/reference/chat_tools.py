@@ -3,8 +3,9 @@
 
 Renders every conversation of CASES.json with its tools through the chat template of the tokenizer in MODEL_DIR
 (`tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=False)`), each with and
-without the tools. As vLLM does before it renders (its chat utilities' message post-processing), the arguments of
-assistant tool calls, JSON text in OpenAI's format, are handed to the template as objects.
+without the tools. As vLLM does before it renders (its chat utilities' message parsing and post-processing), the
+arguments of assistant tool calls, JSON text in OpenAI's format, are handed to the template as objects, and a message
+without content has content "".
 
 usage: chat_tools.py CASES.json MODEL_DIR OUT.json
   (the cases: engine/src/test/resources/hf-reference/chat-tools/cases.json; the model: ../shared/models/qwen2-tokenizer)
@@ -18,6 +19,8 @@ import reference_io
 def for_template(messages):
     out = copy.deepcopy(messages)
     for m in out:
+        if m.get("content") is None:  # vLLM hands a message without content to the template as ""
+            m["content"] = ""
         for call in m.get("tool_calls") or []:
             if isinstance(call["function"].get("arguments"), str):
                 call["function"]["arguments"] = json.loads(call["function"]["arguments"])

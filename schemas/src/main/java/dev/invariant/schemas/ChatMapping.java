@@ -38,6 +38,8 @@ public final class ChatMapping {
                 }
             }
             if (m.getToolCallId() != null) o.put("tool_call_id", m.getToolCallId());
+            if (m.getName() != null) o.put("name", m.getName());
+            if (m.getReasoning() != null) o.put("reasoning", m.getReasoning());
         }
         if (r.getTools() != null) body.set("tools", json("tools", r.getTools()));
         String choice = r.getToolChoice();
@@ -68,7 +70,7 @@ public final class ChatMapping {
         for (var m : c.messages()) {
             List<ToolCall> calls = m.toolCalls().isEmpty() ? null : m.toolCalls().stream()
                     .map(t -> new ToolCall(t.id(), t.name(), t.arguments())).toList();
-            messages.add(new ChatMessage(m.role(), m.content(), calls, m.toolCallId()));
+            messages.add(new ChatMessage(m.role(), m.content(), calls, m.toolCallId(), m.name(), m.reasoning()));
         }
         b.setMessages(messages).setTools(c.tools()).setParallelToolCalls(c.parallelToolCalls())
                 .setAddGenerationPrompt(c.rendering().addGenerationPrompt())

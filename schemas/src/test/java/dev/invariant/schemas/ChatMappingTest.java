@@ -47,6 +47,16 @@ class ChatMappingTest {
     }
 
     @Test
+    void namesAndReasoningComeBackAsTheyWent() throws Exception {
+        Prompt.Chat c = chat("{\"messages\": [{\"role\": \"user\", \"content\": \"q\", \"name\": \"ann\"},"
+                + " {\"role\": \"assistant\", \"reasoning_content\": \"thought\"},"
+                + " {\"role\": \"assistant\", \"content\": \"a\", \"reasoning\": \"more\", \"name\": \"bot\"}]}");
+        assertEquals(c, roundTrip(c));
+        assertEquals("thought", roundTrip(c).messages().get(1).reasoning());
+        assertEquals("ann", roundTrip(c).messages().get(0).name());
+    }
+
+    @Test
     void theRenderingFieldsComeBackAsTheyWentAndNeedMessages() throws Exception {
         Prompt.Chat c = chat("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\","
                 + " \"content\": \"Hel\"}], \"add_generation_prompt\": false, \"continue_final_message\": true,"
@@ -62,7 +72,7 @@ class ChatMappingTest {
             assertTrue(e.getMessage().contains("goes with messages"), e.getMessage());
         }
         var bad = InferenceRequest.newBuilder(base.build()).setPrompt(null)
-                .setMessages(List.of(new ChatMessage("user", "hi", null, null))).setChatTemplateKwargs("{\"tools\": 1}").build();
+                .setMessages(List.of(new ChatMessage("user", "hi", null, null, null, null))).setChatTemplateKwargs("{\"tools\": 1}").build();
         assertEquals("chat_template_kwargs", assertThrows(EngineException.class, () -> ChatMapping.chat(bad)).param());
     }
 
@@ -78,7 +88,7 @@ class ChatMappingTest {
     @Test
     void aBadToolChoiceOnTheRecordIsRefusedNamingTheField() {
         var r = InferenceRequest.newBuilder().setRequestId("r").setModel("m").setSampling(Sampling.newBuilder().build())
-                .setMessages(List.of(new ChatMessage("user", "hi", null, null))).setToolChoice("required").build();
+                .setMessages(List.of(new ChatMessage("user", "hi", null, null, null, null))).setToolChoice("required").build();
         assertEquals("tool_choice", assertThrows(EngineException.class, () -> ChatMapping.chat(r)).param());
         var badJson = InferenceRequest.newBuilder(r).setTools("[{").setToolChoice(null).build();
         assertEquals("tools", assertThrows(EngineException.class, () -> ChatMapping.chat(badJson)).param());

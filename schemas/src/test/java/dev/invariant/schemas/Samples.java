@@ -16,7 +16,7 @@ public final class Samples {
                 .setRequestId(id)
                 .setModel("stories260K")
                 .setPrompt("Once upon a time")
-                .setMessages(List.of(new ChatMessage("system", "Be brief.", null, null), new ChatMessage("user", "Hi é ✓", null, null)))
+                .setMessages(List.of(new ChatMessage("system", "Be brief.", null, null, null, null), new ChatMessage("user", "Hi é ✓", null, null, null, null)))
                 .setPromptTokenIds(List.of(1, 403, 407, 261))
                 .setSampling(Sampling.newBuilder()
                         .setTemperature(0.7f).setTopK(40).setTopP(0.9f).setMinP(0.05f)

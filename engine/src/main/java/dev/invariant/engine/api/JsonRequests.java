@@ -205,7 +205,8 @@ public final class JsonRequests {
 
     /**
      * OpenAI's chat {@code messages}: {role, content} objects; content is a string or an array of text parts; an
-     * assistant turn may carry {@code tool_calls} (and then no content), a tool turn its {@code tool_call_id}. With
+     * assistant turn may carry {@code tool_calls} and {@code reasoning} (and then no content), a tool turn its
+     * {@code tool_call_id}, any turn its author's {@code name}. With
      * the request's {@code tools}, {@code tool_choice} and {@code parallel_tool_calls} ({@link JsonTools}).
      */
     public static Prompt.Chat chat(JsonFields f) {
@@ -224,9 +225,12 @@ public final class JsonRequests {
             String role = mf.string("role").orElseThrow(() -> EngineException.invalid(at + ".role",
                     "'" + at + ".role' is required"));
             var calls = JsonTools.toolCalls(mf);
-            String content = calls.isEmpty() || mf.has("content") ? content(mf, at) : null;
+            String reasoning = reasoning(mf, at);
+            String content = (calls.isEmpty() && reasoning == null) || mf.has("content") ? content(mf, at) : null;
+            String callId = mf.string("tool_call_id").orElse(null);
+            String name = mf.string("name").orElse(null);
             try {
-                list.add(new ChatMessage(role, content, calls, mf.string("tool_call_id").orElse(null)));
+                list.add(new ChatMessage(role, content, calls, callId, name, reasoning));
             } catch (EngineException e) { // the message's own rules: name the message
                 throw new EngineException(e.code(), at, e.getMessage());
             }
@@ -248,6 +252,20 @@ public final class JsonRequests {
         }).orElse(null);
         return new ChatRendering(f.bool("add_generation_prompt").orElse(true),
                 f.bool("continue_final_message").orElse(false), kwargs, documents);
+    }
+
+    /**
+     * An assistant message's reasoning: vLLM's {@code reasoning} or its former name {@code reasoning_content} (what
+     * clients written for either send back); both set must agree.
+     */
+    private static String reasoning(JsonFields mf, String at) {
+        var now = mf.string("reasoning");
+        var former = mf.string("reasoning_content");
+        if (now.isPresent() && former.isPresent() && !now.get().equals(former.get())) {
+            throw EngineException.invalid(at + ".reasoning", "'" + at + ".reasoning' and '" + at
+                    + ".reasoning_content' differ: they name the same field, send one of them");
+        }
+        return now.or(() -> former).orElse(null);
     }
 
     /**

@@ -74,14 +74,7 @@ public final class ChatTemplate {
             throw new EngineException(ErrorCode.INVALID_PARAM, "a chat needs at least one message");
         }
         List<Map<String, Object>> list = new ArrayList<>();
-        for (ChatMessage m : messages) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            map.put("role", m.role());
-            map.put("content", m.content());
-            if (!m.toolCalls().isEmpty()) map.put("tool_calls", m.toolCalls().stream().map(ChatTemplate::call).toList());
-            if (m.toolCallId() != null) map.put("tool_call_id", m.toolCallId());
-            list.add(map);
-        }
+        for (ChatMessage m : messages) list.add(message(m));
         Map<String, Object> vars = new HashMap<>(specialTokens);
         vars.putAll(rendering.variables()); // after the special tokens, which transformers lets them replace
         vars.put("messages", list);
@@ -119,6 +112,25 @@ public final class ChatTemplate {
         // the template kept the text whole (no leading space to lose, trailing ones written): cut after all of it
         boolean whole = text.equals(text.stripLeading()) && rendered.startsWith(text, at);
         return rendered.substring(0, at + (whole ? text.length() : text.strip().length()));
+    }
+
+    /**
+     * A message as vLLM hands it to the template: content "" where the message has none (an assistant's calls or
+     * reasoning alone), an assistant's reasoning under both {@code reasoning} and its former name
+     * {@code reasoning_content} (Qwen3's template reads the latter), the author's {@code name}; keys in vLLM's order.
+     */
+    private static Map<String, Object> message(ChatMessage m) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("role", m.role());
+        map.put("content", m.content() == null ? "" : m.content());
+        if (!m.toolCalls().isEmpty()) map.put("tool_calls", m.toolCalls().stream().map(ChatTemplate::call).toList());
+        if (m.reasoning() != null) {
+            map.put("reasoning", m.reasoning());
+            map.put("reasoning_content", m.reasoning());
+        }
+        if (m.toolCallId() != null) map.put("tool_call_id", m.toolCallId());
+        if (m.name() != null) map.put("name", m.name());
+        return map;
     }
 
     /**

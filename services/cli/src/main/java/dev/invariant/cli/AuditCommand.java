@@ -89,7 +89,8 @@ final class AuditCommand implements Callable<Integer> {
             System.err.println("audit: give prompts as arguments or --file");
             return 2;
         }
-        // The answer's identity here is its text, and OpenAiClient sends messages as role and content only.
+        // The answer's identity here is its text, and OpenAiClient sends messages as role, content, name and
+        // reasoning only.
         for (Request q : base) {
             if (q.prompt() instanceof Prompt.Chat c && (c.tools() != null
                     || c.messages().stream().anyMatch(m -> !m.toolCalls().isEmpty() || m.toolCallId() != null))) {

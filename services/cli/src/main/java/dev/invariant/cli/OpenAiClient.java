@@ -53,7 +53,11 @@ final class OpenAiClient {
             case Prompt.Chat c -> {
                 path = "/v1/chat/completions";
                 var a = body.putArray("messages");
-                c.messages().forEach(m -> a.addObject().put("role", m.role()).put("content", m.content()));
+                c.messages().forEach(m -> {
+                    var o = a.addObject().put("role", m.role()).put("content", m.content());
+                    if (m.name() != null) o.put("name", m.name());
+                    if (m.reasoning() != null) o.put("reasoning", m.reasoning());
+                });
                 rendering(body, c.rendering());
             }
         }

@@ -104,7 +104,11 @@ final class ResponsesRequests {
         return chatParam;
     }
 
-    /** A string is one user message; an array holds message items and function call items, in order. */
+    /**
+     * A string is one user message; an array holds message, function call and reasoning items, in order. A reasoning
+     * item is the thinking of the assistant turn it precedes (a message or a run of function calls) and is handed to
+     * the template on that turn, as the model wrote them; one that no assistant turn follows is a turn of its own.
+     */
     private static void input(JsonNode input, ArrayNode messages, List<Integer> origins, Set<Integer> callTurns) {
         if (input.isTextual()) {
             messages.addObject().put("role", "user").put("content", input.textValue());
@@ -113,19 +117,29 @@ final class ResponsesRequests {
         }
         if (!input.isArray() || input.isEmpty()) throw wrongType("input", "a string or a non-empty array of items");
         ArrayNode calls = null; // consecutive function_call items: one assistant turn
+        String reasoning = null; // a reasoning item's text, until the assistant turn it belongs to
+        int reasoningAt = -1;
         for (int i = 0; i < input.size(); i++) {
             JsonNode item = input.get(i);
             String at = "input[" + i + "]";
             String type = item.path("type").asText("message");
             if (!type.equals("function_call")) calls = null;
+            boolean assistantTurn = type.equals("function_call") && calls == null
+                    || type.equals("message") && item.path("role").asText().equals("assistant");
+            if (reasoning != null && !assistantTurn) {
+                thinkingAlone(messages, reasoning);
+                origins.add(reasoningAt);
+                reasoning = null;
+            }
             if (!type.equals("reasoning") && calls == null) origins.add(i);
+            ObjectNode turn = null;
             switch (type) {
-                case "message" -> messages.addObject().put("role", item.path("role").asText(""))
+                case "message" -> turn = messages.addObject().put("role", item.path("role").asText(""))
                         .set("content", content(item.path("content"), at + ".content"));
                 case "function_call" -> {
                     if (calls == null) {
                         callTurns.add(messages.size());
-                        ObjectNode turn = messages.addObject().put("role", "assistant");
+                        turn = messages.addObject().put("role", "assistant");
                         turn.putNull("content");
                         calls = turn.putArray("tool_calls");
                     }
@@ -137,11 +151,47 @@ final class ResponsesRequests {
                         .put("tool_call_id", item.path("call_id").asText())
                         .set("content", item.path("output").isTextual() ? item.get("output")
                                 : content(item.path("output"), at + ".output"));
-                case "reasoning" -> { } // an earlier turn's thinking: chat templates drop it from the prompt
+                case "reasoning" -> {
+                    reasoning = reasoningText(item, at);
+                    reasoningAt = i;
+                }
                 default -> throw EngineException.invalid(at + ".type", at + " is a '" + type + "' item: this server"
                         + " reads message, function_call, function_call_output and reasoning items");
             }
+            if (turn != null && reasoning != null) {
+                turn.put("reasoning", reasoning);
+                reasoning = null;
+            }
         }
+        if (reasoning != null) {
+            thinkingAlone(messages, reasoning);
+            origins.add(reasoningAt);
+        }
+    }
+
+    private static void thinkingAlone(ArrayNode messages, String reasoning) {
+        messages.addObject().put("role", "assistant").put("reasoning", reasoning).putNull("content");
+    }
+
+    /**
+     * A reasoning item's text: its reasoning_text content, else its summary (what vLLM reads, in that order); null for
+     * an item with neither, which says nothing the template could write.
+     */
+    private static String reasoningText(JsonNode item, String at) {
+        if (present(item, "encrypted_content")) {
+            throw EngineException.invalid(at + ".encrypted_content", at + " has encrypted_content, which this server"
+                    + " never writes and cannot read: send the reasoning as content (reasoning_text) or leave the"
+                    + " item out");
+        }
+        for (String field : List.of("content", "summary")) {
+            JsonNode parts = item.path(field);
+            if (parts.isArray() && !parts.isEmpty()) {
+                JsonNode text = parts.get(0).path("text");
+                if (!text.isTextual()) throw wrongType(at + "." + field + "[0].text", "a string");
+                return text.textValue();
+            }
+        }
+        return null;
     }
 
     /** A message's content: a string, or text parts (input_text, output_text), joined. */

@@ -60,6 +60,36 @@ class ResponsesRequestsTest {
     }
 
     @Test
+    void reasoningIsTheThinkingOfTheAssistantTurnItPrecedes() throws Exception {
+        JsonNode m = chat("""
+                {"input": [
+                  {"role": "user", "content": "Q"},
+                  {"type": "reasoning", "content": [{"type": "reasoning_text", "text": "plan"}]},
+                  {"type": "function_call", "call_id": "c1", "name": "w", "arguments": "{}"},
+                  {"type": "function_call_output", "call_id": "c1", "output": "21"},
+                  {"type": "reasoning", "summary": [{"type": "summary_text", "text": "sum"}]},
+                  {"role": "assistant", "content": "It is 21."},
+                  {"type": "reasoning", "content": [{"type": "reasoning_text", "text": "alone"}]},
+                  {"role": "user", "content": "And?"},
+                  {"type": "reasoning", "content": [{"type": "reasoning_text", "text": "last"}]}]}""").get("messages");
+        assertEquals(JSON.readTree("""
+                [{"role": "user", "content": "Q"},
+                 {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
+                   "function": {"name": "w", "arguments": "{}"}}], "reasoning": "plan"},
+                 {"role": "tool", "tool_call_id": "c1", "content": "21"},
+                 {"role": "assistant", "content": "It is 21.", "reasoning": "sum"},
+                 {"role": "assistant", "reasoning": "alone", "content": null},
+                 {"role": "user", "content": "And?"},
+                 {"role": "assistant", "reasoning": "last", "content": null}]"""), m);
+        var translated = ResponsesRequests.toChat(JSON.readTree("""
+                {"input": [{"role": "user", "content": "Q"}, {"type": "reasoning", "content": [{"text": "t"}]}]}"""));
+        assertEquals(2, translated.origins().size());
+        assertEquals("input[1]", translated.param("messages[1]"), "a turn of reasoning alone names its item");
+        assertRefused("{\"input\": [{\"type\": \"reasoning\", \"encrypted_content\": \"x\"}]}",
+                "input[0].encrypted_content");
+    }
+
+    @Test
     void aJsonSchemaFormatIsChatsResponseFormat() throws Exception {
         JsonNode c = chat("""
                 {"input": "x", "text": {"format": {"type": "json_schema", "name": "n", "schema": {"type": "object"}, "strict": true}}}""");
