@@ -356,6 +356,19 @@ await check('the Responses API: the chat answer as items, whole and through the 
     input: [{ role: 'developer', content: 'You are terse.' },
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Say hi.' }] }] });
   assert.equal(items.fingerprint, r.fingerprint);
+  // the SDK's stateless next turn: the output items sent back as input, the reasoning item on its assistant turn,
+  // the same prompt as chat's messages with the assistant's reasoning (one fingerprint: the same prompt token ids)
+  const regex = '<think>\n[a-z]{2,8}( [a-z]{2,8}){1,3}\n</think>\n\n[a-z]{2,8}( [a-z]{2,8}){1,3}';
+  const thought = await chat.responses.create({ model: chatModel, input: 'Say hi.', max_output_tokens: 120,
+    temperature: 0, guided_regex: regex });
+  assert.deepEqual(thought.output.map(o => o.type), ['reasoning', 'message'], JSON.stringify(thought.output));
+  const next = await chat.responses.create({ model: chatModel, max_output_tokens: 8, temperature: 0,
+    input: [{ role: 'user', content: 'Say hi.' }, ...thought.output, { role: 'user', content: 'Again.' }] });
+  const sameAsChat = await chat.chat.completions.create({ model: chatModel, max_tokens: 8, temperature: 0,
+    messages: [{ role: 'user', content: 'Say hi.' }, { role: 'assistant', content: thought.output_text,
+      reasoning: thought.output[0].content[0].text }, { role: 'user', content: 'Again.' }] });
+  assert.equal(next.fingerprint, sameAsChat.choices[0].fingerprint);
+  assert.equal(next.output_hash, sameAsChat.choices[0].output_hash);
 });
 
 await check('the Responses API: a forced function call, its result as input, errors naming Responses fields', async () => {
