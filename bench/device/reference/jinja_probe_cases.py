@@ -29,6 +29,12 @@ CASES = {
     "macro_caller": "{% macro tag(name) %}<{{ name }}>{{ caller() }}</{{ name }}>{% endmacro %}"
                     "{% macro turn(m) %}{% call tag(m.role) %}{{ m.content|trim }}{% endcall %}{% endmacro %}"
                     "{% for m in messages %}{{ turn(m) }}\n{% endfor %}",
+    "macro_recursion": "{% macro nest(s) %}{% if s %}({{ nest(s[1:]) }}){% endif %}{% endmacro %}{{ nest(messages[0].role) }}|"
+                       "{% macro walk(v) %}{% if v is mapping %}{% for k, x in v|items %}{{ k }}:{{ walk(x) }};{% endfor %}"
+                       "{% elif v is string %}{{ v }}{% else %}?{% endif %}{% endmacro %}"
+                       "{{ walk({'a': {'b': messages[-1].role, 'c': [1]}}) }}",
+    "macro_recursion_endless": "{% macro each(s) %}{% for c in s %}{{ each(c) }}{% endfor %}{% endmacro %}"
+                               "{{ each(messages[0].role) }}",
     "call_with_args": "{% macro each(items) %}{% for i in items %}{{ caller(i, loop.index) }}{% endfor %}{% endmacro %}"
                       "{% call(m, n) each(messages) %}{{ n }}:{{ m.role }} {% endcall %}",
     "filter_block": "{% filter upper %}{% for m in messages %}{{ m.role }} {% endfor %}{% endfilter %}|"

@@ -41,6 +41,12 @@ public final class Jinja2Environment {
         RESOLVER.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
     }
 
+    /**
+     * Below where Python's recursion limit stops a recursive Jinja2 macro (199 calls deep) and Java's stack would
+     * overflow; far deeper than any tool schema needs (jinjava counts a loop inside the macro as a level too).
+     */
+    static final int MAX_MACRO_DEPTH = 150;
+
     private Jinja2Environment() {
     }
 
@@ -50,6 +56,9 @@ public final class Jinja2Environment {
                 .withLstripBlocks(false) // done on the source: TemplateSource
                 .withKeepTrailingNewline(true) // likewise
                 .withFailOnUnknownTokens(false)
+                // a macro may call itself (JSON schema to type names), as in Jinja2; endless recursion fails
+                .withEnableRecursiveMacroCalls(true)
+                .withMaxMacroRecursionDepth(MAX_MACRO_DEPTH)
                 // Jinja2 prints a value as text; jinjava would render a message's "{{ ... }}" or "{% raw %}" again
                 // as template code (content evaluated, or a chat refused)
                 .withNestedInterpretationEnabled(false)
