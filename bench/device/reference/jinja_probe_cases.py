@@ -210,6 +210,9 @@ CASES = {
                    "{% for k, v in messages[0].items() %}{{ k }}={{ v|length }};{% endfor %}|{{ messages[0] == messages[-1] }}|"
                    "{{ 'tool_calls' in messages[0] }}|{{ messages[0].content[0] }}|{{ messages[0]['content'][-1] }}|"
                    "{% for m in messages %}{% for k in m.keys() %}{{ k[0] }}{% endfor %}{{ m.get('role')[0] }}{% endfor %}",
+    "dict_global": "{{ dict(role=messages[0].role, n=messages|length) }}|{{ dict(a=none, b=[1])|tojson }}|{{ dict() }}|"
+                   "{{ dict({'z': 1}, y=2) }}|{{ dict([['k', messages[-1].role]]).k }}|"
+                   "{% for k, v in dict(x=1, w=2).items() %}{{ k }}{{ v }}{% endfor %}|{{ 'x' in dict(x=0) }}",
     "or_values": "{{ undefined_x or 'dflt' }}|{{ messages[0].nope or messages[0].role }}|{{ ('' or none) is none }}|"
                  "{{ [] or 'empty' }}|{{ (messages[0].content or '')|trim }}",
     "namespace_empty": "{% set ns = namespace() %}{% set ns.index = 0 %}{% for m in messages %}{% if m.role == 'user' %}"

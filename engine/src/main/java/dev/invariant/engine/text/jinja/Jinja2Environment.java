@@ -70,6 +70,7 @@ public final class Jinja2Environment {
         Context globals = jinjava.getGlobalContext();
         globals.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
                 "raiseException", String.class));
+        globals.registerFunction(new ELFunctionDefinition("", "dict", TemplateFunctions.class, "dict", Object[].class));
         PythonFilters.all().forEach(globals::registerFilter);
         PythonTests.all().forEach(globals::registerExpTest);
         globals.registerTag(new PythonIfTag());

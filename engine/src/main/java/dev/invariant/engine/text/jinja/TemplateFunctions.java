@@ -1,6 +1,12 @@
 package dev.invariant.engine.text.jinja;
 
-/** Functions that transformers adds to the chat-template environment. */
+import com.hubspot.jinjava.el.ext.NamedParameter;
+import com.hubspot.jinjava.objects.collections.PyMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Functions that transformers adds to the chat-template environment, and Jinja2's own globals jinjava lacks. */
 public final class TemplateFunctions {
     private TemplateFunctions() {
     }
@@ -15,5 +21,34 @@ public final class TemplateFunctions {
         Rejected(String message) {
             super(message);
         }
+    }
+
+    /**
+     * Jinja2's {@code dict(...)} global (Python's dict): {@code dict(a=1, b=x)}, {@code dict(other)} or a list of
+     * pairs, then the keyword arguments, in order.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Map<String, Object> dict(Object... args) {
+        Map out = new LinkedHashMap<>();
+        int positional = 0;
+        for (Object a : args == null ? new Object[] {null} : args) {
+            if (a instanceof NamedParameter p) {
+                out.put(p.getName(), p.getValue());
+            } else if (positional++ > 0) {
+                throw new IllegalArgumentException("dict expected at most 1 argument, got " + positional);
+            } else if (a instanceof Map<?, ?> m) {
+                out.putAll(m);
+            } else if (a instanceof Iterable<?> pairs) {
+                for (Object pair : pairs) {
+                    if (!(pair instanceof List<?> kv) || kv.size() != 2) {
+                        throw new IllegalArgumentException("dictionary update sequence element is not a pair");
+                    }
+                    out.put(kv.get(0), kv.get(1));
+                }
+            } else {
+                throw new IllegalArgumentException("'" + PythonStr.typeName(a) + "' object is not iterable");
+            }
+        }
+        return new PyMap(out); // jinjava's dict, with items(), keys() and Python's printing
     }
 }
