@@ -35,6 +35,12 @@ CASES = {
                        "{{ walk({'a': {'b': messages[-1].role, 'c': [1]}}) }}",
     "macro_recursion_endless": "{% macro each(s) %}{% for c in s %}{{ each(c) }}{% endfor %}{% endmacro %}"
                                "{{ each(messages[0].role) }}",
+    "none_shadows_outer": "{% set v = messages[0].role %}{% macro show(v, depth=0) %}{% if depth == 0 %}{{ show(none, 1) }}"
+                          "{% else %}[{{ v }}]{% endif %}{% endmacro %}{{ show(v) }}|"
+                          "{% for v in [none, messages[-1].role] %}{{ v }};{% endfor %}|"
+                          "{% for m in messages[:1] %}{% set v = none %}{{ v }}{% endfor %}{{ v }}|"
+                          "{% macro each(args) %}{% if args is mapping %}{% for k, a in args|dictsort %}{{ k }}={{ each(a) }},"
+                          "{% endfor %}{% else %}{{ args }}{% endif %}{% endmacro %}{{ each({'x': {'y': none, 'z': 1}}) }}",
     "call_with_args": "{% macro each(items) %}{% for i in items %}{{ caller(i, loop.index) }}{% endfor %}{% endmacro %}"
                       "{% call(m, n) each(messages) %}{{ n }}:{{ m.role }} {% endcall %}",
     "filter_block": "{% filter upper %}{% for m in messages %}{{ m.role }} {% endfor %}{% endfilter %}|"

@@ -10,7 +10,8 @@ import com.hubspot.jinjava.interpret.errorcategory.BasicTemplateErrorCategory;
 
 /**
  * Prints {@code {{ x }}} as Jinja2 does: Python's str() of the value ({@code True}, {@code None}, {@code [1, 'a']}),
- * and fails the render where a macro recursed too deep, as Python's recursion limit fails Jinja2's.
+ * fails the render where a macro recursed too deep, as Python's recursion limit fails Jinja2's, and reads a name
+ * bound to none in an inner scope as none.
  */
 final class PythonInterpreter extends JinjavaInterpreter {
     PythonInterpreter(Jinjava application, Context context, JinjavaConfig config) {
@@ -24,6 +25,22 @@ final class PythonInterpreter extends JinjavaInterpreter {
     @Override
     public String getAsString(Object object) {
         return object instanceof Undefined ? "" : PythonStr.str(object);
+    }
+
+    /**
+     * A name bound to none in the innermost scope that binds it is none: jinjava looked a null up in the outer scopes,
+     * so a macro called with none, or a loop over [none], read the caller's variable of that name (Gemma's
+     * recursive argument formatter then recursed on the enclosing dict without end).
+     */
+    @Override
+    public Object retraceVariable(String variable, int lineNumber, int startPosition) {
+        for (Context c = getContext(); c != null && variable != null && variable.indexOf('.') < 0; c = c.getParent()) {
+            if (c.getScope().containsKey(variable)) {
+                if (c.getScope().get(variable) == null) return null;
+                break;
+            }
+        }
+        return super.retraceVariable(variable, lineNumber, startPosition);
     }
 
     /** jinjava only warns at the macro depth limit and renders the call as nothing: Jinja2 raises RecursionError. */
