@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /** One admitted request's state between steps: its sequence, its text so far, its clocks. */
@@ -27,6 +28,8 @@ final class ActiveRequest {
     final Sequence seq;
     final TokenListener listener;
     final Consumer<GenerationResult> sink;
+    /** True once the caller no longer wants the result: dropped at the next step ({@link InFlight#dropAbandoned}). */
+    final BooleanSupplier cancelled;
     /** From output position min_tokens on, its token is its raw row's argmax, and it wants no logprobs. */
     private final boolean argmaxOnlyAfterMinTokens;
     /** Null unless the request asked for its prompt's log-probabilities. */
@@ -48,11 +51,12 @@ final class ActiveRequest {
     private FinishReason finish;
 
     ActiveRequest(PreparedRequest prepared, Sequence seq, Tokenizer tokenizer, Set<Integer> eosIds,
-                  TokenListener listener, Consumer<GenerationResult> sink, long arrivalNanos) {
+                  TokenListener listener, Consumer<GenerationResult> sink, BooleanSupplier cancelled, long arrivalNanos) {
         this.prepared = prepared;
         this.seq = seq;
         this.listener = listener;
         this.sink = sink;
+        this.cancelled = cancelled;
         this.argmaxOnlyAfterMinTokens = Sampler.argmaxOnly(prepared.params(), prepared.params().minTokens())
                 && !prepared.request().wantsLogprobs();
         this.arrivalNanos = arrivalNanos;

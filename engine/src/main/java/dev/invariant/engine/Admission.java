@@ -8,6 +8,7 @@ import dev.invariant.engine.schedule.SchedulerConfig;
 import dev.invariant.engine.schedule.Sequence;
 import dev.invariant.engine.text.Tokenizer;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -33,19 +34,23 @@ final class Admission {
         this.contextLength = contextLength;
     }
 
-    /** Queues {@code p}; throws what the scheduler refuses (KV_CACHE_TOO_SMALL, OVERLOADED). */
-    void admit(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink, long now) {
+    /**
+     * Queues {@code p}; throws what the scheduler refuses (KV_CACHE_TOO_SMALL, OVERLOADED). Once {@code cancelled}
+     * says so, the request is dropped at the next step.
+     */
+    void admit(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink, BooleanSupplier cancelled,
+               long now) {
         if (p.params().useBeamSearch()) {
-            addBeams(p, listener, sink, now);
+            addBeams(p, listener, sink, cancelled, now);
             return;
         }
         if (p.params().n() > 1) {
-            addSamples(p, listener, sink, now);
+            addSamples(p, listener, sink, cancelled, now);
             return;
         }
         Sequence seq = new Sequence(nextSeqId++, p.promptIds(), p.params().maxTokens(), p.request().wantsPromptLogprobs());
         scheduler.add(seq);
-        requests.add(new ActiveRequest(p, seq, tokenizer, eosIds, listener, sink, now));
+        requests.add(new ActiveRequest(p, seq, tokenizer, eosIds, listener, sink, cancelled, now));
     }
 
     /**
@@ -53,7 +58,8 @@ final class Admission {
      * {@code listener.forSample(i)}. A sample the scheduler refuses fails the request, once the samples already
      * admitted are done.
      */
-    private void addSamples(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink, long now) {
+    private void addSamples(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink,
+                            BooleanSupplier cancelled, long now) {
         ParallelSamples samples = new ParallelSamples(p, sink);
         for (int i = 0; i < samples.n(); i++) {
             PreparedRequest c = samples.child(i);
@@ -62,7 +68,7 @@ final class Admission {
                         c.request().wantsPromptLogprobs());
                 scheduler.add(seq);
                 requests.add(new ActiveRequest(c, seq, tokenizer, eosIds, listener.forSample(i),
-                        samples.sinkOf(i), now));
+                        samples.sinkOf(i), cancelled, now));
             } catch (EngineException e) {
                 for (int j = i; j < samples.n(); j++) {
                     samples.sinkOf(j).accept(GenerationResult.failed(p.request().requestId(), backend.profile(), e));
@@ -72,7 +78,8 @@ final class Admission {
         }
     }
 
-    private void addBeams(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink, long now) {
+    private void addBeams(PreparedRequest p, TokenListener listener, Consumer<GenerationResult> sink,
+                          BooleanSupplier cancelled, long now) {
         int width = p.params().beamWidth();
         SchedulerConfig sc = scheduler.config();
         long total = (long) p.promptIds().length + p.params().maxTokens();
@@ -83,7 +90,7 @@ final class Admission {
                     + " KV positions: lower best_of or max_tokens, or run the engine with more");
         }
         BeamRequest b = new BeamRequest(p, tokenizer, eosIds, contextLength,
-                () -> nextSeqId++, listener, sink, now);
+                () -> nextSeqId++, listener, sink, cancelled, now);
         Sequence first = b.sequences().getFirst();
         scheduler.add(first);
         requests.addBeam(first, b);

@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -35,6 +36,8 @@ final class BeamRequest {
     final PreparedRequest prepared;
     final TokenListener listener;
     final Consumer<GenerationResult> sink;
+    /** True once the caller no longer wants the result (as {@link ActiveRequest#cancelled}). */
+    final BooleanSupplier cancelled;
     /** Null unless the request asked for its prompt's log-probabilities; the first step's sequence computes them. */
     final PromptLogprobs promptLogprobs;
     private final SamplingParams params;
@@ -75,7 +78,8 @@ final class BeamRequest {
     }
 
     BeamRequest(PreparedRequest prepared, Tokenizer tokenizer, Set<Integer> eosIds, int contextLength,
-                LongSupplier seqIds, TokenListener listener, Consumer<GenerationResult> sink, long arrivalNanos) {
+                LongSupplier seqIds, TokenListener listener, Consumer<GenerationResult> sink, BooleanSupplier cancelled,
+                long arrivalNanos) {
         this.prepared = prepared;
         this.params = prepared.params();
         this.tokenizer = tokenizer;
@@ -84,6 +88,7 @@ final class BeamRequest {
         this.seqIds = seqIds;
         this.listener = listener;
         this.sink = sink;
+        this.cancelled = cancelled;
         this.arrivalNanos = arrivalNanos;
         this.stops = new StopStrings(params.stop());
         Set<Integer> ends = new java.util.HashSet<>(params.stopTokenIds());

@@ -170,7 +170,11 @@ public final class Engine implements AutoCloseable {
         return pending.get() < config.maxWaiting();
     }
 
-    /** Queues a request for the engine thread; the future completes with its result (errors included). */
+    /**
+     * Queues a request for the engine thread; the future completes with its result (errors included). Cancelling the
+     * future ({@link CompletableFuture#cancel}) abandons the request: the engine drops it before its next step (its
+     * listener hears no more tokens) and frees its KV cache, as vLLM aborts the request of a client that went away.
+     */
     public synchronized CompletableFuture<GenerationResult> submit(Request r, TokenListener listener) {
         CompletableFuture<GenerationResult> f = enqueue(r, listener);
         wake();
@@ -227,6 +231,11 @@ public final class Engine implements AutoCloseable {
         var futures = new ArrayList<CompletableFuture<GenerationResult>>(requests.size());
         for (Submitted s : requests) futures.add(enqueue(s.request(), s.listener()));
         return futures;
+    }
+
+    /** The error a cancelled request ends with (its future's {@code cancel} made it so). */
+    static EngineException cancelled() {
+        return new EngineException(ErrorCode.CANCELLED, "the request was cancelled by its caller before it finished");
     }
 
     /** A request and the listener of its tokens, for {@link #submitAll}. */
@@ -289,13 +298,19 @@ public final class Engine implements AutoCloseable {
     /** Takes what was submitted, admits what fits and runs one step if there is work. Holding stepper. */
     private Pass pass() {
         boolean closed = takeIncoming();
+        for (var it = taken.iterator(); it.hasNext(); ) {
+            if (it.next().future().isCancelled()) { // cancelled before it was admitted: nothing to free
+                it.remove();
+                pending.decrementAndGet();
+            }
+        }
         Submission s;
         while (core.canAdmit() && (s = taken.poll()) != null) {
             Submission sub = s;
             core.add(sub.request(), sub.listener(), res -> {
                 pending.decrementAndGet();
-                sub.future().complete(res);
-            }, sub.submittedAt());
+                sub.future().complete(res); // a no-op once cancelled
+            }, sub.future()::isCancelled, sub.submittedAt());
         }
         if (core.hasWork()) {
             core.step();

@@ -14,6 +14,7 @@ import dev.invariant.engine.schedule.ScheduledBatch;
 import dev.invariant.engine.schedule.Scheduler;
 import dev.invariant.engine.schedule.SchedulerConfig;
 import dev.invariant.engine.text.Tokenizer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -172,11 +173,20 @@ public final class EngineCore implements AutoCloseable {
      * core's clock, {@link #now()}) and waited since for the stepping thread: its queue time counts from then.
      */
     public void add(Request r, TokenListener listener, Consumer<GenerationResult> sink, long arrived) {
+        add(r, listener, sink, () -> false, arrived);
+    }
+
+    /**
+     * {@link #add(Request, TokenListener, Consumer, long)} for a request its caller may abandon: once
+     * {@code cancelled} says so, the next step drops it (its sink gets a CANCELLED error) and frees its KV cache.
+     */
+    public void add(Request r, TokenListener listener, Consumer<GenerationResult> sink, BooleanSupplier cancelled,
+                    long arrived) {
         long now = arrived;
         try {
             // prepare() applies the context rule (prompt + max_tokens <= max_model_len); the scheduler then
             // refuses what its KV cache can never hold (KV_CACHE_TOO_SMALL) or has no room to queue (OVERLOADED).
-            admission.admit(prepare(r), listener, sink, now);
+            admission.admit(prepare(r), listener, sink, cancelled, now);
         } catch (EngineException e) {
             sink.accept(GenerationResult.failed(r.requestId(), backend.profile(), e));
         }
@@ -185,7 +195,7 @@ public final class EngineCore implements AutoCloseable {
     /** One engine step; returns the number of sequences that ran. */
     public int step() {
         long now = clock.getAsLong();
-        requests.expireDeadlines();
+        requests.dropAbandoned();
         // schedule
         ScheduledBatch batch = scheduler.schedule();
         preemptions += batch.preempted().size();

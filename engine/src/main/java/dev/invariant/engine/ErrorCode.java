@@ -24,6 +24,11 @@ public enum ErrorCode {
     TOKENIZER,
     /** The request's deadline passed before it finished. */
     DEADLINE_EXCEEDED,
+    /**
+     * The caller abandoned the request before it finished (an HTTP client that closed its connection): the engine
+     * dropped it and freed its KV cache.
+     */
+    CANCELLED,
     /** The engine cannot accept more work right now. */
     OVERLOADED,
     /** A download from the model hub failed. */

@@ -106,21 +106,29 @@ final class InFlight {
         a.sink.accept(a.result(backend.profile(), now));
     }
 
-    void expireDeadlines() {
+    /**
+     * Drops, before a step, the requests nobody waits for any more: cancelled by their caller, or past their deadline.
+     * Their sequences leave the batch (the others' bits do not depend on it) and their KV blocks are freed.
+     */
+    void dropAbandoned() {
         long wall = System.currentTimeMillis();
-        List<ActiveRequest> expired = new ArrayList<>();
+        List<ActiveRequest> dropped = new ArrayList<>();
         for (ActiveRequest a : active.values()) {
-            long deadline = a.prepared.request().deadlineMs();
-            if (deadline > 0 && wall > deadline) expired.add(a);
+            if (a.cancelled.getAsBoolean() || pastDeadline(a.prepared, wall)) dropped.add(a);
         }
-        for (ActiveRequest a : expired) {
-            fail(a, new EngineException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed before it finished"));
-        }
+        for (ActiveRequest a : dropped) fail(a, abandoned(a.cancelled.getAsBoolean()));
         for (BeamRequest b : Set.copyOf(beams.values())) {
-            long deadline = b.prepared.request().deadlineMs();
-            if (deadline > 0 && wall > deadline) {
-                failBeams(b, new EngineException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed before it finished"));
-            }
+            if (b.cancelled.getAsBoolean() || pastDeadline(b.prepared, wall)) failBeams(b, abandoned(b.cancelled.getAsBoolean()));
         }
+    }
+
+    private static boolean pastDeadline(PreparedRequest p, long wall) {
+        long deadline = p.request().deadlineMs();
+        return deadline > 0 && wall > deadline;
+    }
+
+    private static EngineException abandoned(boolean cancelled) {
+        return cancelled ? Engine.cancelled()
+                : new EngineException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed before it finished");
     }
 }

@@ -82,11 +82,19 @@ public class Generations {
         return before;
     }
 
+    /**
+     * The engine's result as a {@link Finished}; cancelling the returned future cancels the engine's, which drops the
+     * request ({@link Engine#submit}).
+     */
     private CompletableFuture<Finished> finished(Request r, double before, CompletableFuture<GenerationResult> result) {
-        return result.thenApply(g -> {
+        CompletableFuture<Finished> f = result.thenApply(g -> {
             if (logTexts) LOG.infof("request %s completion: %s", r.requestId(), g.text());
             return new Finished(g, before, r.params(), r.prompt());
         });
+        f.whenComplete((x, e) -> {
+            if (f.isCancelled()) result.cancel(false);
+        });
+        return f;
     }
 
     /** Records a finished request's metrics, once its completion is handed on ({@code kafka.Completions}). */

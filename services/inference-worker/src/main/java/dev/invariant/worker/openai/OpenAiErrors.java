@@ -28,6 +28,7 @@ public final class OpenAiErrors {
             case UNKNOWN_MODEL -> 404;
             case DEADLINE_EXCEEDED -> 408;
             case OVERLOADED -> 429;
+            case CANCELLED -> 499; // nginx's "client closed request": the client has gone and never reads it
             default -> 500;
         };
         return of(status, e.code().name(), e.param(), e.getMessage());

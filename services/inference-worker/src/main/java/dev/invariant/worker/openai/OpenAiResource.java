@@ -16,6 +16,7 @@ import dev.invariant.worker.kafka.Completions;
 import dev.invariant.worker.openai.OpenAiResponses.Answer;
 import dev.invariant.worker.openai.OpenAiResponses.Kind;
 import io.smallrye.common.annotation.Blocking;
+import org.jboss.resteasy.reactive.server.Cancellable;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -85,6 +86,7 @@ public class OpenAiResource {
     @POST
     @Path("/completions")
     @Blocking
+    @Cancellable // the result is cancelled when the client goes: ClientGone
     public CompletionStage<Response> completions(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String body) {
         return serve(Kind.COMPLETION, type, body);
     }
@@ -92,6 +94,7 @@ public class OpenAiResource {
     @POST
     @Path("/chat/completions")
     @Blocking
+    @Cancellable
     public CompletionStage<Response> chat(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String body) {
         return serve(Kind.CHAT, type, body);
     }
@@ -104,6 +107,7 @@ public class OpenAiResource {
     @POST
     @Path("/responses")
     @Blocking
+    @Cancellable
     public CompletionStage<Response> responses(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String text) {
         return withBody(type, text, this::respond);
     }
@@ -130,9 +134,9 @@ public class OpenAiResource {
                 call.request().prompt(), engines.messages(), call.includeReasoning());
         ResponseEvents events = call.stream() ? new ResponseEvents(bodies) : null;
         var run = submit(call, p -> events == null ? TokenListener.NONE : events, arrived).getFirst();
-        if (events != null) return events.answer(run);
-        return run.thenApply(f -> f.result().ok() ? Response.ok(bodies.complete(f.result())).build()
-                : OpenAiErrors.of(f.result().error()));
+        return ClientGone.cancels(events != null ? events.answer(run)
+                : run.thenApply(f -> f.result().ok() ? Response.ok(bodies.complete(f.result())).build()
+                : OpenAiErrors.of(f.result().error())), List.of(run));
     }
 
     private CompletionStage<Response> serve(Kind kind, String contentType, String text) {
@@ -181,13 +185,12 @@ public class OpenAiResource {
         SseStream sse = call.stream()
                 ? new SseStream(answer, echoes, params.n(), params.useBeamSearch() || call.scoreOnly()
                         || answer.callsTools()) : null;
-        List<CompletableFuture<Generations.Finished>> runs = submit(call,
+        List<CompletableFuture<Generations.Finished>> submitted = submit(call,
                 p -> sse == null ? TokenListener.NONE : sse.listener(p), arrived);
-        if (call.scoreOnly()) {
-            runs = runs.stream().map(run -> run.thenApply(f -> new Generations.Finished(
-                    OpenAiPrompts.promptOnly(f.result()), f.beforeEngineMs(), f.params(), f.prompt()))).toList();
-        }
-        return sse != null ? sse.answer(runs) : whole(answer, runs, echoes);
+        List<CompletableFuture<Generations.Finished>> runs = !call.scoreOnly() ? submitted
+                : submitted.stream().map(run -> run.thenApply(f -> new Generations.Finished(
+                        OpenAiPrompts.promptOnly(f.result()), f.beforeEngineMs(), f.params(), f.prompt()))).toList();
+        return ClientGone.cancels(sse != null ? sse.answer(runs, submitted) : whole(answer, runs, echoes), submitted);
     }
 
     /**
@@ -209,7 +212,8 @@ public class OpenAiResource {
      * Submits the call's engine requests, prompt p's tokens to {@code sse}'s listener of prompt p when streaming.
      * Several prompts (OpenAI's batch form: {@code <id>-0}, {@code <id>-1}, ...) are submitted together: admitted in
      * the same engine step when the engine has room, a prompt it refuses is refused before the others' first token.
-     * Each releases its admission permit and is published as a completion of its own when it ends.
+     * Each releases its admission permit and is published as a completion of its own when it ends. Cancelling a
+     * returned future cancels its request ({@link ClientGone}), which then ends as a CANCELLED error.
      */
     private List<CompletableFuture<Generations.Finished>> submit(OpenAiRequests.Call call,
                                                                 IntFunction<TokenListener> listeners, long arrived) {
@@ -229,10 +233,23 @@ public class OpenAiResource {
             for (int i = 0; i < requests.size(); i++) engines.admission().release();
             throw e;
         }
-        return runs.stream().map(run -> run.whenComplete((f, e) -> {
-            engines.admission().release();
-            if (f != null) completions.publish(f, call.model());
-        })).toList();
+        List<CompletableFuture<Generations.Finished>> ended = new ArrayList<>();
+        for (int p = 0; p < runs.size(); p++) {
+            var run = runs.get(p);
+            String requestId = requests.get(p).requestId();
+            var end = new CompletableFuture<Generations.Finished>();
+            run.whenComplete((f, e) -> {
+                Generations.Finished done = f != null ? f : generations.rejected(requestId, ClientGone.why(e), arrived);
+                engines.admission().release();
+                completions.publish(done, call.model());
+                end.complete(done);
+            });
+            end.whenComplete((f, e) -> {
+                if (end.isCancelled()) run.cancel(false);
+            });
+            ended.add(end);
+        }
+        return ended;
     }
 
     /** Admission for {@code n} requests at once: all or none. */

@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -65,8 +66,12 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
         start.complete(null);
     }
 
+    /** The request's run: cancelled when the client goes away while the events are written. */
+    private volatile CompletableFuture<Generations.Finished> run;
+
     /** The HTTP answer: the stream once the request has begun, or the error of a request refused before. */
     CompletionStage<Response> answer(CompletableFuture<Generations.Finished> run) {
+        this.run = run;
         run.whenComplete((f, e) -> {
             GenerationResult g = f != null ? f.result() : GenerationResult.failed(bodies.id(), null,
                     new EngineException(ErrorCode.INTERNAL, "the answer failed: " + e, e));
@@ -79,6 +84,7 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
 
     @Override
     public void write(OutputStream out) throws IOException {
+        ClientGone.cancelsOnClose(List.of(run));
         send(out, event("response.created").set("response", bodies.inProgress()));
         send(out, event("response.in_progress").set("response", bodies.inProgress()));
         while (true) {

@@ -126,12 +126,18 @@ final class SseStream implements StreamingOutput {
         }
     }
 
+    /** The requests as submitted: cancelled when the client goes away while the stream is written. */
+    private volatile List<CompletableFuture<Generations.Finished>> submitted = List.of();
+
     /**
      * The HTTP answer to the prompts' runs (in prompt order): the stream once every choice has begun, or the HTTP
      * error of a part the engine refuses before then (the context rule, an empty prompt, ...), as OpenAI and vLLM
-     * answer, rather than a 200 stream carrying an error event.
+     * answer, rather than a 200 stream carrying an error event. {@code submitted}: the runs to cancel if the client
+     * goes away while the stream is written ({@link ClientGone}).
      */
-    CompletionStage<Response> answer(List<CompletableFuture<Generations.Finished>> runs) {
+    CompletionStage<Response> answer(List<CompletableFuture<Generations.Finished>> runs,
+                                      List<CompletableFuture<Generations.Finished>> submitted) {
+        this.submitted = submitted;
         for (int p = 0; p < runs.size(); p++) {
             int prompt = p;
             runs.get(p).whenComplete((f, e) -> finish(prompt, f != null ? f.result() : GenerationResult.failed(
@@ -210,6 +216,7 @@ final class SseStream implements StreamingOutput {
 
     @Override
     public void write(OutputStream out) throws IOException {
+        ClientGone.cancelsOnClose(submitted);
         Sent[] sent = new Sent[echoes.size() * n];
         for (int c = 0; c < sent.length; c++) {
             sent[c] = new Sent();
