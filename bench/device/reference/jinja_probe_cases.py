@@ -219,6 +219,8 @@ CASES = {
     "dict_global": "{{ dict(role=messages[0].role, n=messages|length) }}|{{ dict(a=none, b=[1])|tojson }}|{{ dict() }}|"
                    "{{ dict({'z': 1}, y=2) }}|{{ dict([['k', messages[-1].role]]).k }}|"
                    "{% for k, v in dict(x=1, w=2).items() %}{{ k }}{{ v }}{% endfor %}|{{ 'x' in dict(x=0) }}",
+    "none_attribute": "{% set x = none %}[{{ x.role }}]{{ x.role is defined }}{{ x['k'] is none }}{{ x[0]|default('d') }}"
+                      "{% for m in messages %}{{ (m.content if m.role == 'system' else none).length is defined }}{% endfor %}",
     "or_values": "{{ undefined_x or 'dflt' }}|{{ messages[0].nope or messages[0].role }}|{{ ('' or none) is none }}|"
                  "{{ [] or 'empty' }}|{{ (messages[0].content or '')|trim }}",
     "namespace_empty": "{% set ns = namespace() %}{% set ns.index = 0 %}{% for m in messages %}{% if m.role == 'user' %}"

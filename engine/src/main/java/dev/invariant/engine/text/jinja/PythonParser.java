@@ -10,6 +10,8 @@ import jinjava.de.odysseus.el.tree.impl.Builder;
 import jinjava.de.odysseus.el.tree.impl.Scanner;
 import jinjava.de.odysseus.el.tree.impl.Scanner.ScanException;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
+import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
+import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
 import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
@@ -17,8 +19,8 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
 /**
  * Jinjava's expression parser with the Python syntax it lacks: slices with a step ({@code messages[::2]}),
  * chained comparisons ({@code 0 < i < n}), a trailing comma ({@code ('system',)}), Jinja2's place for {@code not}
- * (below comparisons and tests), keyword arguments, tuples beside dicts, {@code x.0}, and Python's {@code and} and
- * {@code %} (see {@link PythonOperators}). Parsing assumes jinjava's natural operator precedence, which
+ * (below comparisons and tests), keyword arguments, tuples beside dicts, {@code x.0}, attributes of none
+ * ({@link AstNoneSafe}), and Python's {@code and} and {@code %} (see {@link PythonOperators}). Parsing assumes jinjava's natural operator precedence, which
  * {@link Jinja2Environment} always switches on.
  */
 final class PythonParser extends ExtendedParser {
@@ -64,6 +66,16 @@ final class PythonParser extends ExtendedParser {
     @Override
     protected Scanner createScanner(String expression) {
         return new PythonScanner(expression);
+    }
+
+    @Override
+    protected AstDot createAstDot(AstNode base, String property, boolean lvalue) {
+        return new AstNoneSafe.Dot(base, property, lvalue);
+    }
+
+    @Override
+    protected AstBracket createAstBracket(AstNode base, AstNode property, boolean lvalue, boolean strict) {
+        return new AstNoneSafe.Bracket(base, property, lvalue, strict);
     }
 
     @Override
