@@ -221,6 +221,9 @@ CASES = {
                    "{% for k, v in dict(x=1, w=2).items() %}{{ k }}{{ v }}{% endfor %}|{{ 'x' in dict(x=0) }}",
     "none_attribute": "{% set x = none %}[{{ x.role }}]{{ x.role is defined }}{{ x['k'] is none }}{{ x[0]|default('d') }}"
                       "{% for m in messages %}{{ (m.content if m.role == 'system' else none).length is defined }}{% endfor %}",
+    "namespace_none": "{% set ns = namespace(found=none, n=0) %}{% for m in messages %}{% if ns.found is none and m.role == 'user' %}"
+                      "{% set ns.found = loop.index0 %}{% endif %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.found }}/{{ ns.n }}|"
+                      "{{ namespace(a=none).a is none }}{{ namespace({'k': messages[0].role}, j=2).k }}",
     "or_values": "{{ undefined_x or 'dflt' }}|{{ messages[0].nope or messages[0].role }}|{{ ('' or none) is none }}|"
                  "{{ [] or 'empty' }}|{{ (messages[0].content or '')|trim }}",
     "namespace_empty": "{% set ns = namespace() %}{% set ns.index = 0 %}{% for m in messages %}{% if m.role == 'user' %}"

@@ -71,6 +71,8 @@ public final class Jinja2Environment {
         globals.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
                 "raiseException", String.class));
         globals.registerFunction(new ELFunctionDefinition("", "dict", TemplateFunctions.class, "dict", Object[].class));
+        globals.registerFunction(new ELFunctionDefinition("", "namespace", TemplateFunctions.class, "namespace",
+                Object[].class));
         PythonFilters.all().forEach(globals::registerFilter);
         PythonTests.all().forEach(globals::registerExpTest);
         globals.registerTag(new PythonIfTag());

@@ -1,6 +1,7 @@
 package dev.invariant.engine.text.jinja;
 
 import com.hubspot.jinjava.el.ext.NamedParameter;
+import com.hubspot.jinjava.objects.Namespace;
 import com.hubspot.jinjava.objects.collections.PyMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,5 +51,19 @@ public final class TemplateFunctions {
             }
         }
         return new PyMap(out); // jinjava's dict, with items(), keys() and Python's printing
+    }
+
+    /**
+     * Jinja2's {@code namespace(...)}: jinjava's dropped the template when a value was none
+     * ({@code namespace(interval=None)}), leaving the attribute undefined, so {@code ns.interval is none} was false.
+     */
+    public static Namespace namespace(Object... args) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Object a : args == null ? new Object[] {null} : args) {
+            if (a instanceof NamedParameter p) values.put(p.getName(), p.getValue());
+            else if (a instanceof Map<?, ?> m) m.forEach((k, v) -> values.put(String.valueOf(k), v));
+            else throw new IllegalArgumentException("namespace() takes a dict and keyword arguments");
+        }
+        return new Namespace(values);
     }
 }
