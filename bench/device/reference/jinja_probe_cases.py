@@ -224,6 +224,8 @@ CASES = {
     "namespace_none": "{% set ns = namespace(found=none, n=0) %}{% for m in messages %}{% if ns.found is none and m.role == 'user' %}"
                       "{% set ns.found = loop.index0 %}{% endif %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.found }}/{{ ns.n }}|"
                       "{{ namespace(a=none).a is none }}{{ namespace({'k': messages[0].role}, j=2).k }}",
+    "plus_none": "{% for m in messages %}{{ '[' + m.role + ']' }}{% endfor %}{{ 'x' + messages[0].get('name') }}",
+    "plus_undefined": "{% for m in messages %}{{ m.role + '|' }}{% endfor %}{{ messages[0].nope + 'x' }}",
     "or_values": "{{ undefined_x or 'dflt' }}|{{ messages[0].nope or messages[0].role }}|{{ ('' or none) is none }}|"
                  "{{ [] or 'empty' }}|{{ (messages[0].content or '')|trim }}",
     "namespace_empty": "{% set ns = namespace() %}{% set ns.index = 0 %}{% for m in messages %}{% if m.role == 'user' %}"

@@ -19,7 +19,8 @@ import jinjava.javax.el.ELException;
  * {@code b} (EL gives a boolean: {@code (x and 'Y') or 'N'} printed {@code true}); {@code a % b} takes the sign of
  * {@code b} ({@code -7 % 3} is 2) and, on a string, formats it ({@code '%d items' % n}); {@code *} repeats a
  * string or list; {@code **} is exact; {@code +} refuses what Python refuses ({@code 'x' + dict}: jinjava printed the
- * dict as Java writes a map, where transformers and vLLM refuse the conversation).
+ * dict as Java writes a map, where transformers and vLLM refuse the conversation; {@code 'x' + none} and an
+ * undefined operand likewise).
  */
 final class PythonOperators {
     private PythonOperators() {
@@ -59,7 +60,12 @@ final class PythonOperators {
     static final AstBinary.Operator PLUS = new AdditionOperator() {
         @Override
         protected Object apply(TypeConverter converter, Object a, Object b) {
-            if (a instanceof Undefined || b instanceof Undefined || a == null || b == null) return super.apply(converter, a, b);
+            // Jinja2's Undefined and Python's None refuse +: jinjava wrote "x" and "nullx"
+            if (a instanceof Undefined || b instanceof Undefined) throw new ELException("an undefined value cannot be added");
+            if (a == null || b == null) {
+                throw new ELException("unsupported operand type(s) for +: '" + PythonStr.typeName(a) + "' and '"
+                        + PythonStr.typeName(b) + "'");
+            }
             if (a instanceof String != b instanceof String || a instanceof Map<?, ?> || a instanceof List<?> != b instanceof List<?>) {
                 throw new ELException(a instanceof String || a instanceof List<?>
                         ? "can only concatenate " + PythonStr.typeName(a) + " (not \"" + PythonStr.typeName(b) + "\") to " + PythonStr.typeName(a)
