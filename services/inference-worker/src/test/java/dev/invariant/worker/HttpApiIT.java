@@ -278,6 +278,23 @@ class HttpApiIT {
         assertTrue(JSON.readTree(get("/version").body()).get("version").asText().startsWith("0."));
     }
 
+    @Test
+    void aClientsOwnRequestIdIsTheAnswersIdAndTheRecordsAsVllmMakesIt() throws Exception {
+        String body = "{\"model\": \"stories260K\", \"prompt\": \"%s\", \"max_tokens\": 2, \"request_id\": \"from-body\"}"
+                .formatted(PROMPT);
+        var headed = http.send(HttpRequest.newBuilder(fixture.http("/v1/completions"))
+                .header("Content-Type", "application/json").header("X-Request-Id", "from-header-" + System.nanoTime())
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, headed.statusCode(), headed.body());
+        String id = JSON.readTree(headed.body()).get("id").asText();
+        assertTrue(id.startsWith("cmpl-from-header-"), "the header wins over the body's request_id: " + id);
+        assertEquals(id, Clients.published(id).getRequestId());
+        assertEquals("cmpl-from-body", JSON.readTree(post("/v1/completions", body).body()).get("id").asText());
+        assertError(post("/v1/completions", body.replace("from-body", "x".repeat(257))), 400, "INVALID_PARAM",
+                "request_id");
+        assertError(post("/v1/completions", body.replace("\"from-body\"", "7")), 400, "INVALID_PARAM", "request_id");
+    }
+
     private static void assertError(HttpResponse<String> r, int status, String code, String param) throws IOException {
         assertEquals(status, r.statusCode(), r.body());
         JsonNode error = JSON.readTree(r.body()).get("error");

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * The request contract's OpenAI mapping: a {@code /v1/completions} or {@code /v1/chat/completions} body as an
@@ -58,6 +59,25 @@ public final class OpenAiRequests {
         public Request request() {
             return requests.getFirst();
         }
+    }
+
+    /** The longest request id a client may choose (it is a Kafka key and in every record of the request). */
+    static final int MAX_ID_LENGTH = 256;
+
+    /**
+     * A request's id as vLLM makes it: {@code prefix} and the client's own id, the {@code X-Request-Id} header or else
+     * the body's {@code request_id}, or a random UUID when it gives neither. A client's id lets it find its answer's
+     * records on the topics; it need not be unique.
+     */
+    static String id(String prefix, String header, JsonNode body) {
+        String own = header != null && !header.isBlank() ? header
+                : JsonFields.of(body).string("request_id").orElse(null);
+        if (own == null || own.isEmpty()) return prefix + UUID.randomUUID();
+        if (own.length() > MAX_ID_LENGTH) {
+            throw EngineException.invalid("request_id", "the request id (X-Request-Id or request_id) has "
+                    + own.length() + " characters; at most " + MAX_ID_LENGTH + " are allowed");
+        }
+        return prefix + own;
     }
 
     public static Call parse(Kind kind, String id, JsonNode body, EngineService engine) {

@@ -46,6 +46,8 @@ import java.util.function.IntFunction;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.WILDCARD)
 public class OpenAiResource {
+    /** vLLM's header for a client's own request id ({@link OpenAiRequests#id}). */
+    static final String REQUEST_ID = "X-Request-Id";
     private final EngineService engines;
     private final Generations generations;
     private final Completions completions;
@@ -87,16 +89,18 @@ public class OpenAiResource {
     @Path("/completions")
     @Blocking
     @Cancellable // the result is cancelled when the client goes: ClientGone
-    public CompletionStage<Response> completions(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String body) {
-        return serve(Kind.COMPLETION, type, body);
+    public CompletionStage<Response> completions(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+                                                 @HeaderParam(REQUEST_ID) String requestId, String body) {
+        return withBody(type, body, (json, arrived) -> serve(Kind.COMPLETION, json, arrived, requestId));
     }
 
     @POST
     @Path("/chat/completions")
     @Blocking
     @Cancellable
-    public CompletionStage<Response> chat(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String body) {
-        return serve(Kind.CHAT, type, body);
+    public CompletionStage<Response> chat(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+                                          @HeaderParam(REQUEST_ID) String requestId, String body) {
+        return withBody(type, body, (json, arrived) -> serve(Kind.CHAT, json, arrived, requestId));
     }
 
     /**
@@ -108,15 +112,17 @@ public class OpenAiResource {
     @Path("/responses")
     @Blocking
     @Cancellable
-    public CompletionStage<Response> responses(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type, String text) {
-        return withBody(type, text, this::respond);
+    public CompletionStage<Response> responses(@HeaderParam(HttpHeaders.CONTENT_TYPE) String type,
+                                               @HeaderParam(REQUEST_ID) String requestId, String text) {
+        return withBody(type, text, (json, arrived) -> respond(json, arrived, requestId));
     }
 
-    private CompletionStage<Response> respond(JsonNode body, long arrived) {
-        String id = "resp_" + UUID.randomUUID().toString().replace("-", "");
+    private CompletionStage<Response> respond(JsonNode body, long arrived, String requestId) {
+        String id = "resp_" + UUID.randomUUID().toString().replace("-", ""); // a refused request's, before its own
         OpenAiRequests.Call call;
         ResponsesRequests.Chat chat = null;
         try {
+            id = OpenAiRequests.id("resp_", requestId, body);
             chat = ResponsesRequests.toChat(body);
             call = OpenAiRequests.parse(Kind.CHAT, id, chat.body(), engines);
         } catch (EngineException e) {
@@ -139,10 +145,6 @@ public class OpenAiResource {
                 : OpenAiErrors.of(f.result().error())), List.of(run));
     }
 
-    private CompletionStage<Response> serve(Kind kind, String contentType, String text) {
-        return withBody(contentType, text, (body, arrived) -> serve(kind, body, arrived));
-    }
-
     /** {@code then} with the request's body and arrival time, or the 4xx of a body {@link JsonBody} cannot read. */
     private static CompletionStage<Response> withBody(String contentType, String text,
                                                       BiFunction<JsonNode, Long, CompletionStage<Response>> then) {
@@ -156,11 +158,13 @@ public class OpenAiResource {
         return then.apply(body, arrived);
     }
 
-    private CompletionStage<Response> serve(Kind kind, JsonNode body, long arrived) {
-        String id = (kind == Kind.CHAT ? "chatcmpl-" : "cmpl-") + UUID.randomUUID();
+    private CompletionStage<Response> serve(Kind kind, JsonNode body, long arrived, String requestId) {
+        String prefix = kind == Kind.CHAT ? "chatcmpl-" : "cmpl-";
+        String id = prefix + UUID.randomUUID(); // a refused request's, before its own is read
         long created = Instant.now().getEpochSecond();
         OpenAiRequests.Call call;
         try {
+            id = OpenAiRequests.id(prefix, requestId, body);
             call = OpenAiRequests.parse(kind, id, body, engines);
         } catch (EngineException e) {
             var rejected = generations.rejected(id, e, arrived);
