@@ -51,6 +51,7 @@ function render(o) {
   $('rate').textContent = t.repeated === 0 ? '–' : pct(t.consistencyRate);
   $('completions').textContent = fmt.format(t.completions);
   $('errors').textContent = fmt.format(t.errors);
+  $('cancelled').textContent = fmt.format(t.cancelled);
   $('fingerprints').textContent = fmt.format(t.fingerprints);
   $('repeated').textContent = fmt.format(t.repeated);
   $('divergent').textContent = fmt.format(t.divergent);

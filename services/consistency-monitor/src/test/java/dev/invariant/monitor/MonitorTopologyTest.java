@@ -263,6 +263,18 @@ class MonitorTopologyTest {
     }
 
     @Test
+    void aRequestItsClientAbandonedIsCountedAsCancelledNotAsAnError() {
+        Completion gone = Completions.failed("left");
+        gone.getError().setCode("CANCELLED");
+        send(gone, T0);
+        send(Completions.failed("bad"), T0);
+        Totals t = totals(PORTABLE_CPU);
+        assertEquals(2, t.completions);
+        assertEquals(1, t.errors);
+        assertEquals(1, t.cancelled);
+    }
+
+    @Test
     void unreadableRecordsAreSkippedAndTheStreamGoesOn() {
         String fp = Completions.fingerprint("after");
         completions.pipeInput("junk", new byte[] {1, 2, 3}, T0);

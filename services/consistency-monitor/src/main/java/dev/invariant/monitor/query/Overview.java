@@ -21,11 +21,11 @@ public record Overview(long at, long windowMs, Row total, List<Row> breakdown, L
 
     /** All-time counts of one breakdown (or of everything, with {@code "all"} labels). */
     public record Row(String model, String engine, String profile, String backend, long completions, long errors,
-                      long tokens, long fingerprints, long repeated, long divergent, long divergences,
+                      long cancelled, long tokens, long fingerprints, long repeated, long divergent, long divergences,
                       double consistencyRate) {
         static Row of(Dims d, Totals t) {
-            return new Row(d.model(), d.engine(), d.profile(), d.backend(), t.completions, t.errors, t.tokens,
-                    t.fingerprints, t.repeated, t.divergent, t.divergences, t.consistencyRate());
+            return new Row(d.model(), d.engine(), d.profile(), d.backend(), t.completions, t.errors, t.cancelled,
+                    t.tokens, t.fingerprints, t.repeated, t.divergent, t.divergences, t.consistencyRate());
         }
     }
 

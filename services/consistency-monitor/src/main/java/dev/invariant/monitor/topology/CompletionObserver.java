@@ -19,6 +19,9 @@ import org.apache.kafka.streams.state.WindowStore;
  * {@link ConsistencyEvent} when the fingerprint gets an output hash it had not had before.
  */
 final class CompletionObserver extends ContextualProcessor<String, Completion, String, ConsistencyEvent> {
+    /** The error code of a request whose client went away (the engine's ErrorCode.CANCELLED). */
+    static final String CANCELLED = "CANCELLED";
+
     private final MonitorSettings settings;
     private KeyValueStore<String, FingerprintState> fingerprints;
     private KeyValueStore<String, Totals> totals;
@@ -62,7 +65,9 @@ final class CompletionObserver extends ContextualProcessor<String, Completion, S
                 ? c.getUsage().getCompletionTokens() : c.getTokenIds() == null ? 0 : c.getTokenIds().size();
         mine.tokens += generated;
         w.tokens += generated;
-        if (c.getError() != null) {
+        if (c.getError() != null && CANCELLED.equals(c.getError().getCode())) {
+            mine.cancelled++; // the client left: nothing failed
+        } else if (c.getError() != null) {
             mine.errors++;
             w.errors++;
         }

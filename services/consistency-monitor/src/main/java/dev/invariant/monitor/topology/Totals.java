@@ -8,6 +8,8 @@ package dev.invariant.monitor.topology;
 public final class Totals {
     public long completions;
     public long errors;
+    /** Error completions of requests their client abandoned (code CANCELLED): no failure, so not among errors. */
+    public long cancelled;
     public long tokens;
     /** Distinct fingerprints. */
     public long fingerprints;
@@ -21,6 +23,7 @@ public final class Totals {
     public Totals add(Totals o) {
         completions += o.completions;
         errors += o.errors;
+        cancelled += o.cancelled;
         tokens += o.tokens;
         fingerprints += o.fingerprints;
         repeated += o.repeated;
