@@ -329,6 +329,25 @@ await check('a <think> block is the message\'s reasoning (the worker runs vLLM\'
   assert.equal(answer.choices[0].message.reasoning, null);
 });
 
+await check('a stream the client stops reading is dropped by the server (the SDK aborts its request)', async () => {
+  const metrics = chatBaseURL.replace(/\/v1\/?$/, '/q/metrics');
+  const cancelled = async () => {
+    const line = (await (await fetch(metrics)).text()).split('\n')
+      .find(l => l.startsWith('request_failure_total{') && l.includes('code="CANCELLED"'));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
+  const before = await cancelled();
+  const stream = await chat.chat.completions.create({ model: chatModel, temperature: 0, stream: true,
+    messages: [{ role: 'user', content: 'Tell a long story.' }], max_tokens: 20000, ignore_eos: true });
+  for await (const chunk of stream) break; // leaving the loop aborts the request: its connection closes
+  let after = before;
+  for (let i = 0; i < 300 && after === before; i++) {
+    await new Promise(r => setTimeout(r, 100));
+    after = await cancelled();
+  }
+  assert.equal(after, before + 1, 'the request ran on for nobody');
+});
+
 await check('the Responses API: the chat answer as items, whole and through the SDK\'s stream helper', async () => {
   const asChat = await chat.chat.completions.create({ ...chatBase, max_tokens: 12 });
   const r = await chat.responses.create({ model: chatModel, instructions: 'You are terse.', input: 'Say hi.',
