@@ -237,6 +237,11 @@ class HttpApiIT {
                 "model_name=\"stories260K\"", "finished_reason=\"length\"")) {
             assertTrue(metrics.contains(name), "metrics lack " + name);
         }
+        var atVllmsPath = get("/metrics"); // where vLLM serves them: the same registry
+        assertEquals(200, atVllmsPath.statusCode());
+        assertTrue(atVllmsPath.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        assertTrue(atVllmsPath.body().contains("num_requests_running") && atVllmsPath.body().contains("model_name=\"stories260K\""),
+                atVllmsPath.body());
     }
 
     @Test

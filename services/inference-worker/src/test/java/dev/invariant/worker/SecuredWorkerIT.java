@@ -85,7 +85,7 @@ class SecuredWorkerIT {
             assertUnauthorized(http.send(tokenize.build(), HttpResponse.BodyHandlers.ofString()), "no API key");
             assertEquals(200, http.send(tokenize.header("Authorization", "Bearer " + API_KEY).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
-            for (String open : List.of("/health", "/version")) {
+            for (String open : List.of("/health", "/version", "/metrics")) {
                 assertEquals(200, http.send(HttpRequest.newBuilder(worker.http(open)).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode(), open + " stays open for probes");
             }

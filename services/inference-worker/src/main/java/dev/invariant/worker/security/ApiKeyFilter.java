@@ -15,14 +15,14 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * With {@code invariant.http.api-key} set, every {@code /v1/*} call (and vLLM's {@code /tokenize},
  * {@code /detokenize}) must carry {@code Authorization: Bearer <key>} (what OpenAI's SDKs send from their
  * {@code api_key}); otherwise it gets OpenAI's 401 shape. Health and metrics ({@code /q/*}, {@code /health},
- * {@code /version}) stay open for probes and Prometheus.
+ * {@code /version}, {@code /metrics}) stay open for probes and Prometheus.
  */
 @ApplicationScoped
 public class ApiKeyFilter {
     public static final String INVALID_API_KEY = "INVALID_API_KEY";
     private static final String BEARER = "Bearer ";
-    /** vLLM's liveness and version endpoints: open, as vLLM leaves them, for probes that hold no key. */
-    private static final java.util.Set<String> OPEN = java.util.Set.of("/health", "/version");
+    /** vLLM's liveness, version and metrics endpoints: open, as vLLM leaves them, for probes that hold no key. */
+    private static final java.util.Set<String> OPEN = java.util.Set.of("/health", "/version", "/metrics");
 
     private final byte[] key;
 
