@@ -43,6 +43,10 @@ class HttpStreamIT {
         JsonNode last;
         int lastChunk;
         String role;
+        /** With return_token_ids: the chunks' token ids in order, the prompt's ids and how many chunks carried them. */
+        final List<Integer> tokenIds = new ArrayList<>();
+        JsonNode promptIds;
+        int promptIdChunks;
     }
 
     /** A streamed answer: its choices by index, its usage chunk (null without one). */
@@ -124,6 +128,35 @@ class HttpStreamIT {
     }
 
     @Test
+    void returnTokenIdsGivesThePromptsAndEachChoicesIdsWholeOrStreamed() throws Exception {
+        String prompt = "{\"prompt\": \"" + PROMPT + "\"";
+        String chatPrompt = "{\"messages\": [{\"role\": \"user\", \"content\": \"" + PROMPT + "\"}]";
+        for (boolean chat : List.of(false, true)) {
+            URI uri = chat ? fixture.qwen().http("/v1/chat/completions") : fixture.http("/v1/completions");
+            for (String kind : List.of(", \"n\": 2, \"temperature\": 0.9, \"seed\": 3",
+                    ", \"n\": 2, \"use_beam_search\": true, \"temperature\": 0")) {
+                String body = (chat ? chatPrompt : prompt) + ", \"max_tokens\": 12" + kind;
+                JsonNode whole = whole(uri, body + ", \"return_token_ids\": true}");
+                assertSameAnswer(whole, stream(uri, body + ", \"return_token_ids\": true" + STREAM + "}", chat), chat);
+                JsonNode choice = whole.get("choices").get(0);
+                JsonNode promptIds = chat ? whole.get("prompt_token_ids") : choice.get("prompt_token_ids");
+                assertEquals(whole.get("usage").get("prompt_tokens").asInt(), promptIds.size(), body);
+                Completion published = Clients.published(whole.get("id").asText());
+                assertEquals(published.getTokenIds(), JSON.convertValue(choice.get("token_ids"),
+                        new com.fasterxml.jackson.core.type.TypeReference<List<Integer>>() { }), "the ids the output hash is of");
+                for (JsonNode c : whole.get("choices")) {
+                    assertEquals(c.get("output_hash").asText(), outputHash(c.get("token_ids")), "a client recomputes"
+                            + " the output hash from the ids (docs/identity.md)");
+                }
+                JsonNode plain = whole(uri, body + "}");
+                assertNull(plain.get("prompt_token_ids"));
+                assertNull(plain.get("choices").get(0).get("token_ids"));
+                assertNull(plain.get("choices").get(0).get("prompt_token_ids"));
+            }
+        }
+    }
+
+    @Test
     void aPartTheEngineRefusesBeforeAnyTokenIsAnHttpError() throws Exception {
         String tooLong = "Once upon a time ".repeat(200);
         for (String body : List.of(
@@ -135,6 +168,13 @@ class HttpStreamIT {
             assertEquals(400, r.statusCode(), r.body());
             assertEquals("PROMPT_TOO_LONG", JSON.readTree(r.body()).get("error").get("code").asText(), r.body());
         }
+    }
+
+    /** SHA-256 of the ids as 4-byte big-endian ints, as docs/identity.md defines the output hash. */
+    private static String outputHash(JsonNode ids) throws Exception {
+        var sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (JsonNode id : ids) sha.update(java.nio.ByteBuffer.allocate(4).putInt(id.asInt()).array());
+        return java.util.HexFormat.of().formatHex(sha.digest());
     }
 
     /** Each choice of the whole answer is the streamed choice of its index; the usage chunk is the whole usage. */
@@ -153,6 +193,11 @@ class HttpStreamIT {
             if (!w.get("logprobs").isNull()) {
                 assertEquals(chat ? w.get("logprobs").get("content") : w.get("logprobs").get("token_logprobs"),
                         c.logprobs, "choice " + i + "'s log-probabilities, bit for bit");
+            }
+            if (w.has("token_ids")) {
+                assertEquals(w.get("token_ids"), JSON.valueToTree(c.tokenIds), "choice " + i + "'s token ids");
+                assertEquals(chat ? whole.get("prompt_token_ids") : w.get("prompt_token_ids"), c.promptIds);
+                assertEquals(1, c.promptIdChunks, "the prompt's ids come in the choice's first chunk only");
             }
         }
         assertEquals(whole.get("usage"), s.usage, "the usage chunk sums every choice");
@@ -206,6 +251,12 @@ class HttpStreamIT {
                 if (!c.get("logprobs").isNull()) {
                     choice.logprobs.addAll((ArrayNode) c.get("logprobs").get("token_logprobs"));
                 }
+            }
+            if (c.has("token_ids")) c.get("token_ids").forEach(id -> choice.tokenIds.add(id.asInt()));
+            JsonNode promptIds = chat ? chunk.get("prompt_token_ids") : c.get("prompt_token_ids");
+            if (promptIds != null) {
+                choice.promptIds = promptIds;
+                choice.promptIdChunks++;
             }
             if (!c.get("finish_reason").isNull()) {
                 choice.last = c;

@@ -48,9 +48,11 @@ public final class OpenAiRequests {
      *                     answer shows the prompt alone ({@link OpenAiPrompts#promptOnly})
      * @param includeReasoning vLLM's chat {@code include_reasoning} (default true): false leaves the reasoning a
      *                     reasoning parser reads out of the answer off it (docs/requests.md, Reasoning)
+     * @param returnTokenIds vLLM's {@code return_token_ids}: the answer carries the prompt's and each choice's token ids
      */
     public record Call(Kind kind, List<Request> requests, String model, boolean stream, boolean includeUsage,
-                       boolean echo, int promptLogprobs, boolean scoreOnly, boolean includeReasoning) {
+                       boolean echo, int promptLogprobs, boolean scoreOnly, boolean includeReasoning,
+                       boolean returnTokenIds) {
         public Call {
             requests = List.copyOf(requests);
         }
@@ -151,7 +153,8 @@ public final class OpenAiRequests {
                     promptN));
         }
         boolean includeReasoning = kind != Kind.CHAT || f.bool("include_reasoning").orElse(true);
-        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly, includeReasoning);
+        return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly, includeReasoning,
+                f.bool("return_token_ids").orElse(false));
     }
 
     /**

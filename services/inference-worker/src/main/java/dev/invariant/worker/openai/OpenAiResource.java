@@ -181,7 +181,7 @@ public class OpenAiResource {
         int logprobs = call.request().logprobs();
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created, logprobs >= 0,
                 call.includeUsage(), new TokenTexts(tokenizer), call.echo() ? logprobs : -1, call.promptLogprobs(),
-                call.request().prompt(), engines.messages(), call.includeReasoning());
+                call.request().prompt(), engines.messages(), call.includeReasoning(), call.returnTokenIds());
         List<String> echoes = call.requests().stream()
                 .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
         var params = call.request().params();

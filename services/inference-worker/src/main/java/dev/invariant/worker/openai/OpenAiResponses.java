@@ -51,10 +51,12 @@ public final class OpenAiResponses {
      *                       makes
      * @param messages       how the worker reads a chat choice's text into its message: reasoning, content, calls
      * @param includeReasoning whether the reasoning read out of a choice is shown (vLLM's include_reasoning)
+     * @param returnTokenIds   vLLM's return_token_ids: the prompt's token ids (per choice on completions, at the top
+     *                         level on chat) and each choice's {@code token_ids}, streamed as each chunk's own
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
                   boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs,
-                  Prompt prompt, MessageReader messages, boolean includeReasoning) {
+                  Prompt prompt, MessageReader messages, boolean includeReasoning, boolean returnTokenIds) {
         /** The chat's tool choice; none for a completions prompt. */
         JsonTools.Choice tools() {
             return MessageReader.toolChoice(prompt);
@@ -98,6 +100,7 @@ public final class OpenAiResponses {
                 logprobs(a, choice, o.logprobs(), prefix.length());
             }
             identity(a, choice, g, o, m);
+            if (a.returnTokenIds) withTokenIds(a, root, choice, g.promptTokenIds(), o.tokenIds());
             if (a.kind == Kind.COMPLETION && a.promptLogprobs >= 0) {
                 choice.set("prompt_logprobs", OpenAiPrompts.vllm(g, a.promptLogprobs, a.tokenText));
             }
@@ -148,6 +151,27 @@ public final class OpenAiResponses {
         choice.putNull("finish_reason");
         if (a.includeUsage) root.putNull("usage");
         return root;
+    }
+
+    /**
+     * vLLM's return_token_ids on an answer or a one-choice chunk: the choice's {@code token_ids} (a chunk's: the
+     * tokens it completes) and, where {@code prompt} is given, the prompt's ids (a chat's at the top level).
+     */
+    static ObjectNode withTokenIds(Answer a, ObjectNode root, ObjectNode choice, int[] prompt, int[] tokens) {
+        if (prompt != null) (a.kind == Kind.CHAT ? root : choice).set("prompt_token_ids", ids(prompt));
+        choice.set("token_ids", ids(tokens));
+        return root;
+    }
+
+    /** {@link #withTokenIds} on a one-choice chunk. */
+    static ObjectNode withTokenIds(Answer a, ObjectNode chunk, int[] prompt, int[] tokens) {
+        return withTokenIds(a, chunk, (ObjectNode) chunk.get("choices").get(0), prompt, tokens);
+    }
+
+    private static ArrayNode ids(int[] ids) {
+        ArrayNode out = JSON.createArrayNode();
+        for (int id : ids) out.add(id);
+        return out;
     }
 
     /** A one-choice chunk whose choice's {@code logprobs} is {@code listing} (an echo chunk listing its prompt). */

@@ -14,7 +14,6 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +22,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.function.IntFunction;
 
 /**
  * One streamed answer as server-sent events in OpenAI's shape, for one or more prompts of n choices each: prompt p's
@@ -59,11 +57,11 @@ final class SseStream implements StreamingOutput {
     private record Prompted(int[] ids, List<TokenLogprob> entries) {
     }
 
-    private record Token(int choice, String delta, TokenLogprob logprob) {
+    private record Token(int choice, String delta, TokenLogprob logprob, int id) {
     }
 
     /** Whether choice {@code choice}'s prompt leaves a thinking block open (only when reasoning is split out). */
-    private record Start(int choice, boolean opens) {
+    private record Start(int choice, boolean opens, int[] promptIds) {
     }
 
     private record Done(int prompt, GenerationResult result) {
@@ -106,13 +104,17 @@ final class SseStream implements StreamingOutput {
         @Override
         public void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
             // A token without text (held back, or part of a character) still has a log-probability to deliver.
-            if (!textDelta.isEmpty() || logprob != null) events.add(new Token(index, textDelta, logprob));
+            if (!textDelta.isEmpty() || logprob != null || answer.returnTokenIds()) {
+                events.add(new Token(index, textDelta, logprob, tokenId));
+            }
             started(index);
         }
 
         @Override
         public void onStart(String requestId, int[] promptIds) {
-            if (answer.splitsReasoning()) events.add(new Start(index, answer.messages().opens(promptIds)));
+            if (answer.splitsReasoning() || answer.returnTokenIds()) {
+                events.add(new Start(index, answer.splitsReasoning() && answer.messages().opens(promptIds), promptIds));
+            }
         }
 
         @Override
@@ -161,37 +163,12 @@ final class SseStream implements StreamingOutput {
         if (started.compareAndSet(choice, 0, 1) && unstarted.decrementAndGet() == 0) start.complete(null);
     }
 
-    /** What has been sent of one choice. */
-    private final class Sent {
-        /** Its text so far as reasoning and content. */
-        final StreamedSplit split = new StreamedSplit(answer.splitsReasoning() ? answer.messages().reasoning()
-                : ReasoningParser.NONE);
-        /** Log-probabilities of tokens whose text is not sent yet. */
-        final List<TokenLogprob> pending = new ArrayList<>();
-        /**
-         * The next token's text_offset: after the echo, or after the prompt's listed tokens, then advanced by each sent
-         * token's own text, as the whole answer counts them (a token's text alone can differ from what it adds to the
-         * choice's text, e.g. a SentencePiece first token's space).
-         */
-        int offset;
-
-        /** The offset for {@code lps}, the next to be sent, and the offset after them. */
-        int advance(List<TokenLogprob> lps, IntFunction<String> tokenText) {
-            int at = offset;
-            for (TokenLogprob lp : lps) offset += tokenText.apply(lp.tokenId()).length();
-            return at;
-        }
-        boolean anySent;
-        /** Its echo chunk is sent, or it has none. */
-        boolean echoed;
-    }
-
     /**
      * Choice c's echo chunk, once: the prompt's text and, with echo's logprobs, the prompt's tokens listed as the whole
      * answer lists them ({@link OpenAiLogprobs#echoed}), from the engine's entries (given before the first token) or,
      * for a choice that streams no tokens (beams, prompt-only answers), from its prompt's result.
      */
-    private void echo(OutputStream out, int c, Sent s, GenerationResult result) throws IOException {
+    private void echo(OutputStream out, int c, SentChoice s, GenerationResult result) throws IOException {
         String echo = echoes.get(c / n);
         if (s.echoed || echo.isEmpty()) {
             s.echoed = true;
@@ -217,9 +194,10 @@ final class SseStream implements StreamingOutput {
     @Override
     public void write(OutputStream out) throws IOException {
         ClientGone.cancelsOnClose(submitted);
-        Sent[] sent = new Sent[echoes.size() * n];
+        SentChoice[] sent = new SentChoice[echoes.size() * n];
         for (int c = 0; c < sent.length; c++) {
-            sent[c] = new Sent();
+            sent[c] = new SentChoice(new StreamedSplit(answer.splitsReasoning() ? answer.messages().reasoning()
+                    : ReasoningParser.NONE));
             echo(out, c, sent[c], null);
         }
         GenerationResult[] results = new GenerationResult[echoes.size()];
@@ -228,18 +206,21 @@ final class SseStream implements StreamingOutput {
             if (e == null) return;
             if (e instanceof Start st) {
                 sent[st.choice].split.opens(st.opens);
+                sent[st.choice].prompt(st.promptIds);
                 continue;
             }
             if (e instanceof Token t) {
-                Sent s = sent[t.choice];
+                SentChoice s = sent[t.choice];
                 echo(out, t.choice, s, null);
                 if (t.logprob != null) s.pending.add(t.logprob);
+                if (answer.returnTokenIds()) s.token(t.id);
                 if (t.delta.isEmpty()) continue;
                 var parts = s.split.add(t.delta);
                 // a tag's start, held back; or reasoning the request leaves off (its log-probabilities wait)
                 if ((parts.reasoning().isEmpty() || !answer.includeReasoning()) && parts.content().isEmpty()) continue;
-                send(out, OpenAiResponses.delta(answer, t.choice, parts.reasoning(), parts.content(), !s.anySent,
-                        List.copyOf(s.pending), s.advance(s.pending, answer.tokenText())).toString());
+                send(out, s.withIds(answer, OpenAiResponses.delta(answer, t.choice, parts.reasoning(), parts.content(),
+                        !s.anySent, List.copyOf(s.pending), s.advance(s.pending, answer.tokenText())), null, null)
+                        .toString());
                 s.pending.clear();
                 s.anySent = true;
                 continue;
@@ -264,14 +245,16 @@ final class SseStream implements StreamingOutput {
      * Choice c's last event: what its deltas have not sent yet of its message's reasoning and content (a beam: all of
      * it), and how it ended.
      */
-    private void last(OutputStream out, int c, Sent[] sent, GenerationResult g, SequenceOutput o) throws IOException {
-        Sent s = sent[c];
+    private void last(OutputStream out, int c, SentChoice[] sent, GenerationResult g, SequenceOutput o)
+            throws IOException {
+        SentChoice s = sent[c];
         echo(out, c, s, g);
         var m = answer.message(g, o);
         var rest = s.split.rest(m.reasoning(), m.content());
         List<TokenLogprob> lps = beams ? o.logprobs() : List.copyOf(s.pending);
-        send(out, OpenAiResponses.last(answer, c, rest.reasoning(), rest.content(), !s.anySent, lps,
-                s.advance(lps, answer.tokenText()), g, o, m).toString());
+        send(out, s.withIds(answer, OpenAiResponses.last(answer, c, rest.reasoning(), rest.content(), !s.anySent, lps,
+                s.advance(lps, answer.tokenText()), g, o, m), beams ? o.tokenIds() : null, g.promptTokenIds())
+                .toString());
     }
 
     /** The queue's next event, waiting for it; null when the writing thread is interrupted (its flag set again). */
