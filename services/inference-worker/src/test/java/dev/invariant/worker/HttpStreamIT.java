@@ -157,6 +157,25 @@ class HttpStreamIT {
     }
 
     @Test
+    void returnTokensAsTokenIdsNamesEachLoggedTokenByItsId() throws Exception {
+        String ask = ", \"max_tokens\": 6, \"return_token_ids\": true, \"return_tokens_as_token_ids\": true}";
+        JsonNode c = whole(fixture.http("/v1/completions"), "{\"prompt\": \"" + PROMPT + "\", \"logprobs\": 2" + ask)
+                .get("choices").get(0);
+        List<String> named = new ArrayList<>();
+        c.get("token_ids").forEach(id -> named.add("token_id:" + id.asInt()));
+        assertEquals(JSON.valueToTree(named), c.get("logprobs").get("tokens"));
+        c.get("logprobs").get("top_logprobs").forEach(top -> top.fieldNames()
+                .forEachRemaining(k -> assertTrue(k.startsWith("token_id:"), k)));
+        JsonNode chat = whole(fixture.qwen().http("/v1/chat/completions"), "{\"messages\": [{\"role\": \"user\","
+                + " \"content\": \"Hi\"}], \"logprobs\": true, \"top_logprobs\": 2" + ask).get("choices").get(0);
+        JsonNode content = chat.get("logprobs").get("content");
+        for (int i = 0; i < content.size(); i++) {
+            assertEquals("token_id:" + chat.get("token_ids").get(i).asInt(), content.get(i).get("token").asText());
+            content.get(i).get("top_logprobs").forEach(t -> assertTrue(t.get("token").asText().startsWith("token_id:")));
+        }
+    }
+
+    @Test
     void aPartTheEngineRefusesBeforeAnyTokenIsAnHttpError() throws Exception {
         String tooLong = "Once upon a time ".repeat(200);
         for (String body : List.of(

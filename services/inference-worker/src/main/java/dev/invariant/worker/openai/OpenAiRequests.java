@@ -49,10 +49,13 @@ public final class OpenAiRequests {
      * @param includeReasoning vLLM's chat {@code include_reasoning} (default true): false leaves the reasoning a
      *                     reasoning parser reads out of the answer off it (docs/requests.md, Reasoning)
      * @param returnTokenIds vLLM's {@code return_token_ids}: the answer carries the prompt's and each choice's token ids
+     * @param tokensAsIds  vLLM's {@code return_tokens_as_token_ids}: log-probabilities name each token
+     *                     {@code "token_id:<id>"}, not by its text (which may not be valid UTF-8 on its own or may be
+     *                     another token's too)
      */
     public record Call(Kind kind, List<Request> requests, String model, boolean stream, boolean includeUsage,
                        boolean echo, int promptLogprobs, boolean scoreOnly, boolean includeReasoning,
-                       boolean returnTokenIds) {
+                       boolean returnTokenIds, boolean tokensAsIds) {
         public Call {
             requests = List.copyOf(requests);
         }
@@ -154,7 +157,7 @@ public final class OpenAiRequests {
         }
         boolean includeReasoning = kind != Kind.CHAT || f.bool("include_reasoning").orElse(true);
         return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly, includeReasoning,
-                f.bool("return_token_ids").orElse(false));
+                f.bool("return_token_ids").orElse(false), f.bool("return_tokens_as_token_ids").orElse(false));
     }
 
     /**

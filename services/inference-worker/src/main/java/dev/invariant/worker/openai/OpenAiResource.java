@@ -179,8 +179,9 @@ public class OpenAiResource {
         Tokenizer tokenizer = engines.engine().tokenizer();
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
         int logprobs = call.request().logprobs();
+        IntFunction<String> tokenText = call.tokensAsIds() ? t -> "token_id:" + t : new TokenTexts(tokenizer);
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created, logprobs >= 0,
-                call.includeUsage(), new TokenTexts(tokenizer), call.echo() ? logprobs : -1, call.promptLogprobs(),
+                call.includeUsage(), tokenText, call.echo() ? logprobs : -1, call.promptLogprobs(),
                 call.request().prompt(), engines.messages(), call.includeReasoning(), call.returnTokenIds());
         List<String> echoes = call.requests().stream()
                 .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
