@@ -176,6 +176,31 @@ class HttpStreamIT {
     }
 
     @Test
+    void continuousUsageStatsGiveEveryChunkItsChoicesUsageSoFar() throws Exception {
+        String body = "{\"prompt\": \"" + PROMPT + "\", \"max_tokens\": 10, \"n\": 2, \"temperature\": 0.9, \"seed\": 5,"
+                + " \"return_token_ids\": true, \"stream\": true, \"stream_options\": {\"include_usage\": true,"
+                + " \"continuous_usage_stats\": true}}";
+        var r = post(fixture.http("/v1/completions"), body);
+        assertEquals(200, r.statusCode(), r.body());
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String l : r.body().lines().filter(l -> l.startsWith("data: {")).toList()) chunks.add(JSON.readTree(l.substring(6)));
+        JsonNode total = chunks.getLast().get("usage");
+        int[] sofar = new int[2];
+        int[] ids = new int[2];
+        for (JsonNode chunk : chunks.subList(0, chunks.size() - 1)) {
+            JsonNode c = chunk.get("choices").get(0);
+            int i = c.get("index").asInt();
+            ids[i] += c.get("token_ids").size();
+            JsonNode usage = chunk.get("usage");
+            assertEquals(total.get("prompt_tokens").asInt(), usage.get("prompt_tokens").asInt(), chunk.toString());
+            assertEquals(ids[i], usage.get("completion_tokens").asInt(), "the tokens of choice " + i + " so far");
+            assertTrue(usage.get("completion_tokens").asInt() >= sofar[i]);
+            sofar[i] = usage.get("completion_tokens").asInt();
+        }
+        assertEquals(total.get("completion_tokens").asInt(), sofar[0] + sofar[1], "the last chunks count every token");
+    }
+
+    @Test
     void aPartTheEngineRefusesBeforeAnyTokenIsAnHttpError() throws Exception {
         String tooLong = "Once upon a time ".repeat(200);
         for (String body : List.of(

@@ -52,10 +52,12 @@ public final class OpenAiRequests {
      * @param tokensAsIds  vLLM's {@code return_tokens_as_token_ids}: log-probabilities name each token
      *                     {@code "token_id:<id>"}, not by its text (which may not be valid UTF-8 on its own or may be
      *                     another token's too)
+     * @param continuousUsage vLLM's {@code stream_options.continuous_usage_stats} (with include_usage): every chunk
+     *                     carries its choice's usage so far
      */
     public record Call(Kind kind, List<Request> requests, String model, boolean stream, boolean includeUsage,
                        boolean echo, int promptLogprobs, boolean scoreOnly, boolean includeReasoning,
-                       boolean returnTokenIds, boolean tokensAsIds) {
+                       boolean returnTokenIds, boolean tokensAsIds, boolean continuousUsage) {
         public Call {
             requests = List.copyOf(requests);
         }
@@ -104,13 +106,16 @@ public final class OpenAiRequests {
         refuseUnsupported(f);
         boolean stream = f.bool("stream").orElse(false);
         boolean includeUsage = false;
+        boolean continuousUsage = false;
         if (f.has("stream_options")) {
             if (!stream) {
                 throw EngineException.invalid("stream_options", "stream_options is only allowed when stream is true");
             }
             JsonNode so = f.value("stream_options").orElseThrow();
             if (!so.isObject()) throw f.wrongType("stream_options", "an object", so);
-            includeUsage = new JsonFields(so, "stream_options.").bool("include_usage").orElse(false);
+            var options = new JsonFields(so, "stream_options.");
+            includeUsage = options.bool("include_usage").orElse(false);
+            continuousUsage = includeUsage && options.bool("continuous_usage_stats").orElse(false);
         }
         // OpenAI's and vLLM's defaults: completions 16 tokens; chat as many as the context holds after the prompt.
         SamplingParams.Builder defaults = SamplingParams.builder().temperature(1f)
@@ -157,7 +162,8 @@ public final class OpenAiRequests {
         }
         boolean includeReasoning = kind != Kind.CHAT || f.bool("include_reasoning").orElse(true);
         return new Call(kind, requests, model, stream, includeUsage, echo, shown, scoreOnly, includeReasoning,
-                f.bool("return_token_ids").orElse(false), f.bool("return_tokens_as_token_ids").orElse(false));
+                f.bool("return_token_ids").orElse(false), f.bool("return_tokens_as_token_ids").orElse(false),
+                continuousUsage);
     }
 
     /**

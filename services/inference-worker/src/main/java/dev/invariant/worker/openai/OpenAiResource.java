@@ -182,7 +182,8 @@ public class OpenAiResource {
         IntFunction<String> tokenText = call.tokensAsIds() ? t -> "token_id:" + t : new TokenTexts(tokenizer);
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created, logprobs >= 0,
                 call.includeUsage(), tokenText, call.echo() ? logprobs : -1, call.promptLogprobs(),
-                call.request().prompt(), engines.messages(), call.includeReasoning(), call.returnTokenIds());
+                call.request().prompt(), engines.messages(), call.includeReasoning(), call.returnTokenIds(),
+                call.continuousUsage());
         List<String> echoes = call.requests().stream()
                 .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
         var params = call.request().params();

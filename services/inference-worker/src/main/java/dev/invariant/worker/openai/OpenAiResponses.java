@@ -53,10 +53,17 @@ public final class OpenAiResponses {
      * @param includeReasoning whether the reasoning read out of a choice is shown (vLLM's include_reasoning)
      * @param returnTokenIds   vLLM's return_token_ids: the prompt's token ids (per choice on completions, at the top
      *                         level on chat) and each choice's {@code token_ids}, streamed as each chunk's own
+     * @param continuousUsage  vLLM's continuous_usage_stats: each streamed chunk has its choice's usage so far
      */
     record Answer(Kind kind, String id, String model, String systemFingerprint, long created, boolean logprobs,
                   boolean includeUsage, IntFunction<String> tokenText, int echoLogprobs, int promptLogprobs,
-                  Prompt prompt, MessageReader messages, boolean includeReasoning, boolean returnTokenIds) {
+                  Prompt prompt, MessageReader messages, boolean includeReasoning, boolean returnTokenIds,
+                  boolean continuousUsage) {
+        /** Whether a stream follows every token and the prompt's ids (for token ids or usage so far). */
+        boolean countsTokens() {
+            return returnTokenIds || continuousUsage;
+        }
+
         /** The chat's tool choice; none for a completions prompt. */
         JsonTools.Choice tools() {
             return MessageReader.toolChoice(prompt);
@@ -161,6 +168,13 @@ public final class OpenAiResponses {
         if (prompt != null) (a.kind == Kind.CHAT ? root : choice).set("prompt_token_ids", ids(prompt));
         choice.set("token_ids", ids(tokens));
         return root;
+    }
+
+    /** vLLM's continuous usage on a chunk: its choice's prompt and completion tokens so far. */
+    static ObjectNode withUsage(ObjectNode chunk, int promptTokens, int completionTokens) {
+        chunk.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+                .put("total_tokens", promptTokens + completionTokens);
+        return chunk;
     }
 
     /** {@link #withTokenIds} on a one-choice chunk. */

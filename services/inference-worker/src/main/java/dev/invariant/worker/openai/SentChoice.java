@@ -17,6 +17,8 @@ final class SentChoice {
     private final List<Integer> pendingIds = new ArrayList<>();
     private int[] promptIds;
     private boolean promptIdsSent;
+    /** Tokens generated so far (continuous usage). */
+    private int tokens;
     /**
      * The next token's text_offset: after the echo, or after the prompt's listed tokens, then advanced by each sent
      * token's own text, as the whole answer counts them (a token's text alone can differ from what it adds to the
@@ -44,18 +46,23 @@ final class SentChoice {
 
     void token(int id) {
         pendingIds.add(id);
+        tokens++;
     }
 
     /**
-     * {@code chunk} with the ids it owes when the answer returns token ids: the tokens since the last chunk
-     * ({@code whole}, when not null, in their place: a choice that came whole) and, on the first chunk that can, the
-     * prompt's ({@code prompt} when the stream never heard them).
+     * {@code chunk} with what it owes when the answer follows tokens: with return_token_ids, the ids of the tokens
+     * since the last chunk ({@code whole}, when not null, in their place: a choice that came whole) and, on the first
+     * chunk that can, the prompt's ({@code prompt} when the stream never heard them); with continuous usage, the
+     * choice's usage so far.
      */
-    ObjectNode withIds(Answer a, ObjectNode chunk, int[] whole, int[] prompt) {
+    ObjectNode owed(Answer a, ObjectNode chunk, int[] whole, int[] prompt) {
+        if (!a.countsTokens()) return chunk;
+        int[] p = promptIds != null ? promptIds : prompt;
+        if (whole != null) tokens = whole.length;
+        if (a.continuousUsage() && p != null) OpenAiResponses.withUsage(chunk, p.length, tokens);
         if (!a.returnTokenIds()) return chunk;
         int[] ids = whole != null ? whole : pendingIds.stream().mapToInt(Integer::intValue).toArray();
         pendingIds.clear();
-        int[] p = promptIds != null ? promptIds : prompt;
         OpenAiResponses.withTokenIds(a, chunk, promptIdsSent ? null : p, ids);
         promptIdsSent |= p != null;
         return chunk;

@@ -104,7 +104,7 @@ final class SseStream implements StreamingOutput {
         @Override
         public void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
             // A token without text (held back, or part of a character) still has a log-probability to deliver.
-            if (!textDelta.isEmpty() || logprob != null || answer.returnTokenIds()) {
+            if (!textDelta.isEmpty() || logprob != null || answer.countsTokens()) {
                 events.add(new Token(index, textDelta, logprob, tokenId));
             }
             started(index);
@@ -112,7 +112,7 @@ final class SseStream implements StreamingOutput {
 
         @Override
         public void onStart(String requestId, int[] promptIds) {
-            if (answer.splitsReasoning() || answer.returnTokenIds()) {
+            if (answer.splitsReasoning() || answer.countsTokens()) {
                 events.add(new Start(index, answer.splitsReasoning() && answer.messages().opens(promptIds), promptIds));
             }
         }
@@ -213,12 +213,12 @@ final class SseStream implements StreamingOutput {
                 SentChoice s = sent[t.choice];
                 echo(out, t.choice, s, null);
                 if (t.logprob != null) s.pending.add(t.logprob);
-                if (answer.returnTokenIds()) s.token(t.id);
+                if (answer.countsTokens()) s.token(t.id);
                 if (t.delta.isEmpty()) continue;
                 var parts = s.split.add(t.delta);
                 // a tag's start, held back; or reasoning the request leaves off (its log-probabilities wait)
                 if ((parts.reasoning().isEmpty() || !answer.includeReasoning()) && parts.content().isEmpty()) continue;
-                send(out, s.withIds(answer, OpenAiResponses.delta(answer, t.choice, parts.reasoning(), parts.content(),
+                send(out, s.owed(answer, OpenAiResponses.delta(answer, t.choice, parts.reasoning(), parts.content(),
                         !s.anySent, List.copyOf(s.pending), s.advance(s.pending, answer.tokenText())), null, null)
                         .toString());
                 s.pending.clear();
@@ -252,7 +252,7 @@ final class SseStream implements StreamingOutput {
         var m = answer.message(g, o);
         var rest = s.split.rest(m.reasoning(), m.content());
         List<TokenLogprob> lps = beams ? o.logprobs() : List.copyOf(s.pending);
-        send(out, s.withIds(answer, OpenAiResponses.last(answer, c, rest.reasoning(), rest.content(), !s.anySent, lps,
+        send(out, s.owed(answer, OpenAiResponses.last(answer, c, rest.reasoning(), rest.content(), !s.anySent, lps,
                 s.advance(lps, answer.tokenText()), g, o, m), beams ? o.tokenIds() : null, g.promptTokenIds())
                 .toString());
     }
