@@ -12,16 +12,18 @@ import java.util.Set;
 
 /**
  * The structured-output fields of the request contract (docs/requests.md, "Structured outputs"): vLLM's
- * {@code structured_outputs} ({@code choice}, {@code regex}, {@code json}, {@code json_object}), its older
- * {@code guided_choice}, {@code guided_regex}, {@code guided_json}, and OpenAI's {@code response_format}
- * ({@code json_object}, {@code json_schema}). At most one of them per request. Grammars (EBNF, Lark) are refused.
+ * {@code structured_outputs} ({@code choice}, {@code regex}, {@code json}, {@code json_object}, {@code grammar}),
+ * its older {@code guided_choice}, {@code guided_regex}, {@code guided_json}, {@code guided_grammar}, and OpenAI's
+ * {@code response_format} ({@code json_object}, {@code json_schema}). At most one of them per request. Grammars are
+ * read in the GBNF / EBNF form; Lark grammars and {@code structural_tag} are refused.
  */
 public final class JsonStructuredOutputs {
     /** The request fields this reads. */
     public static final Set<String> FIELDS = Set.of("structured_outputs", "guided_choice", "guided_regex",
             "guided_json", "guided_grammar", "response_format");
-    private static final String GRAMMAR = "grammars (EBNF, Lark) are not supported by this server: express the"
-            + " output as a regex, a choice or a JSON schema";
+    private static final String STRUCTURAL_TAG = "structural tags are not supported by this server: express the"
+            + " output as a grammar, a regex, a choice or a JSON schema";
+    private static final String ONE_OF = "choice, regex, json, json_object or grammar";
 
     private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
             new com.fasterxml.jackson.databind.ObjectMapper();
@@ -46,7 +48,7 @@ public final class JsonStructuredOutputs {
             case "guided_choice" -> choice(name, v, f);
             case "guided_regex" -> regex(name, v, f);
             case "guided_json" -> schema(name, v, f);
-            case "guided_grammar" -> throw EngineException.invalid(name, "'" + name + "': " + GRAMMAR);
+            case "guided_grammar" -> grammar(name, v, f);
             case "response_format" -> responseFormat(v, f);
             default -> structuredOutputs(v, f);
         });
@@ -58,10 +60,10 @@ public final class JsonStructuredOutputs {
         return name.equals("response_format") && v.isObject() && v.path("type").asText("").equals("text");
     }
 
-    /** vLLM's {@code structured_outputs}: an object with exactly one of choice, regex, json, json_object. */
+    /** vLLM's {@code structured_outputs}: an object with exactly one of choice, regex, json, json_object, grammar. */
     private static StructuredOutput structuredOutputs(JsonNode v, JsonFields f) {
         String at = "structured_outputs";
-        if (!v.isObject()) throw f.wrongType(at, "an object with one of choice, regex, json or json_object", v);
+        if (!v.isObject()) throw f.wrongType(at, "an object with one of " + ONE_OF, v);
         List<String> kinds = new ArrayList<>();
         var names = v.fieldNames();
         while (names.hasNext()) {
@@ -69,16 +71,16 @@ public final class JsonStructuredOutputs {
             JsonNode x = v.get(k);
             if (x.isNull() || x.isBoolean() && !x.booleanValue()) continue; // vLLM's defaults: absent in effect
             switch (k) {
-                case "choice", "regex", "json", "json_object" -> kinds.add(k);
-                case "grammar", "structural_tag" -> throw EngineException.invalid(at, "'" + at + "." + k + "': "
-                        + GRAMMAR);
+                case "choice", "regex", "json", "json_object", "grammar" -> kinds.add(k);
+                case "structural_tag" -> throw EngineException.invalid(at, "'" + at + "." + k + "': "
+                        + STRUCTURAL_TAG);
                 default -> throw EngineException.invalid(at, "'" + at + "." + k + "' is not supported by this"
-                        + " server: give one of choice, regex, json or json_object, and no other option");
+                        + " server: give one of " + ONE_OF + ", and no other option");
             }
         }
         if (kinds.size() != 1) {
-            throw EngineException.invalid(at, "'" + at + "' must give exactly one of choice, regex, json or"
-                    + " json_object" + (kinds.isEmpty() ? "" : ", got " + String.join(" and ", kinds)));
+            throw EngineException.invalid(at, "'" + at + "' must give exactly one of " + ONE_OF
+                    + (kinds.isEmpty() ? "" : ", got " + String.join(" and ", kinds)));
         }
         String kind = kinds.getFirst();
         JsonNode x = v.get(kind);
@@ -86,6 +88,7 @@ public final class JsonStructuredOutputs {
             case "choice" -> choice(at + ".choice", x, f);
             case "regex" -> regex(at + ".regex", x, f);
             case "json" -> schema(at + ".json", x, f);
+            case "grammar" -> grammar(at + ".grammar", x, f);
             default -> {
                 if (!x.isBoolean()) throw f.wrongType(at + ".json_object", "true", x);
                 yield StructuredOutput.jsonObject();
@@ -128,6 +131,12 @@ public final class JsonStructuredOutputs {
         return StructuredOutput.regex(at, v.textValue());
     }
 
+    /** A grammar in the GBNF / EBNF form, as a string. */
+    private static StructuredOutput grammar(String at, JsonNode v, JsonFields f) {
+        if (!v.isTextual()) throw f.wrongType(at, "a grammar string (GBNF / EBNF: root ::= ...)", v);
+        return StructuredOutput.grammar(at, v.textValue());
+    }
+
     /** A JSON schema as an object, or as a string holding one (vLLM takes both). */
     private static StructuredOutput schema(String at, JsonNode v, JsonFields f) {
         if (v.isTextual()) return StructuredOutput.jsonSchema(at, v.textValue());
@@ -143,6 +152,7 @@ public final class JsonStructuredOutputs {
             case REGEX -> out.put("regex", so.spec());
             case JSON_SCHEMA -> out.set("json", parse(so.spec()));
             case JSON_OBJECT -> out.put("json_object", true);
+            case GRAMMAR -> out.put("grammar", so.spec());
         }
     }
 
@@ -154,7 +164,7 @@ public final class JsonStructuredOutputs {
         }
     }
 
-    /** The kind a wire name stands for (the CLI's and Avro's spelling: choice, regex, json, json_object). */
+    /** The kind a wire name stands for (the CLI's and Avro's spelling: choice, regex, json, json_object, grammar). */
     public static Kind kind(String field, String wire) {
         return Kind.parse(field, wire);
     }

@@ -33,6 +33,10 @@ class JsonStructuredOutputsTest {
         assertEquals(choice, sampling("{\"structured_outputs\": {\"choice\": [\"a\", \"b\"], \"grammar\": null}}")
                 .structuredOutput());
         assertEquals(Kind.REGEX, sampling("{\"guided_regex\": \"[0-9]+\"}").structuredOutput().kind());
+        StructuredOutput grammar = StructuredOutput.grammar("x", "root ::= [0-9]+ (\",\" [0-9]+)*");
+        assertEquals(grammar, sampling("{\"guided_grammar\": \"root ::= [0-9]+ (\\\",\\\" [0-9]+)*\"}").structuredOutput());
+        assertEquals(grammar, sampling("{\"structured_outputs\": {\"grammar\": \"root::=[0-9]+(\\\",\\\"[0-9]+)* # list\"}}")
+                .structuredOutput(), "whitespace and comments aside, one grammar");
         assertEquals(Kind.JSON_OBJECT, sampling("{\"response_format\": {\"type\": \"json_object\"}}").structuredOutput().kind());
         assertEquals(Kind.JSON_OBJECT, sampling("{\"structured_outputs\": {\"json_object\": true}}").structuredOutput().kind());
         assertNull(sampling("{\"response_format\": {\"type\": \"text\"}, \"guided_json\": null}").structuredOutput());
@@ -41,7 +45,8 @@ class JsonStructuredOutputsTest {
     @Test
     void writeReadsBackToTheSameParameters() throws Exception {
         for (String json : List.of("{\"guided_json\": " + SCHEMA + "}", "{\"guided_choice\": [\"x\", \"y|z\"]}",
-                "{\"guided_regex\": \"a+\"}", "{\"response_format\": {\"type\": \"json_object\"}}")) {
+                "{\"guided_regex\": \"a+\"}", "{\"response_format\": {\"type\": \"json_object\"}}",
+                "{\"guided_grammar\": \"root ::= \\\"a\\\" [b-d]*\"}")) {
             SamplingParams p = sampling(json);
             var body = JsonRequests.write(p, new ObjectMapper().createObjectNode());
             assertEquals(p, JsonRequests.sampling(JsonFields.of(body), SamplingParams.builder()), json);
@@ -53,7 +58,10 @@ class JsonStructuredOutputsTest {
             "{\"guided_json\": {\"type\": \"object\"}, \"guided_regex\": \"a\"}  | guided_regex",
             "{\"response_format\": {\"type\": \"json_object\"}, \"structured_outputs\": {\"regex\": \"a\"}} | structured_outputs",
             "{\"guided_grammar\": \"root ::= x\"}                               | guided_grammar",
-            "{\"structured_outputs\": {\"grammar\": \"root ::= x\"}}           | structured_outputs",
+            "{\"structured_outputs\": {\"grammar\": \"root ::= x\"}}           | structured_outputs.grammar",
+            "{\"structured_outputs\": {\"grammar\": 5}}                      | structured_outputs.grammar",
+            "{\"guided_grammar\": \"start: \\\"a\\\"\"}                      | guided_grammar",
+            "{\"structured_outputs\": {\"structural_tag\": \"x\"}}          | structured_outputs",
             "{\"structured_outputs\": {\"regex\": \"a\", \"choice\": [\"b\"]}} | structured_outputs",
             "{\"structured_outputs\": {\"whitespace_pattern\": \" \"}}         | structured_outputs",
             "{\"structured_outputs\": \"a+\"}                                  | structured_outputs",

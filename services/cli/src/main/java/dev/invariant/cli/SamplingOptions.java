@@ -83,6 +83,12 @@ final class SamplingOptions {
             description = "The whole output must match REGEX (vLLM's guided_regex; docs/requests.md gives the syntax).")
     String guidedRegex;
 
+    @Option(names = "--guided-grammar", paramLabel = "GRAMMAR",
+            description = "The output must be in the language of GRAMMAR, GBNF / EBNF rules with root the start rule"
+                    + " (e.g. 'root ::= \"yes\" | \"no\"'): the grammar itself, or a file holding it (vLLM's"
+                    + " guided_grammar; docs/requests.md gives the syntax).")
+    String guidedGrammar;
+
     @Option(names = "--guided-json", paramLabel = "SCHEMA",
             description = "The output must be JSON valid against this JSON schema: the schema itself, or a file holding"
                     + " it (vLLM's guided_json).")
@@ -148,6 +154,7 @@ final class SamplingOptions {
     private StructuredOutput structuredOutput() {
         List<String> given = new ArrayList<>();
         if (guidedChoice != null) given.add("guided_choice");
+        if (guidedGrammar != null) given.add("guided_grammar");
         if (guidedJson != null) given.add("guided_json");
         if (guidedRegex != null) given.add("guided_regex");
         if (responseFormat != null && !responseFormat.equals("text")) given.add("response_format");
@@ -159,6 +166,7 @@ final class SamplingOptions {
         return switch (given.getFirst()) {
             case "guided_choice" -> StructuredOutput.choice("guided_choice", guidedChoice);
             case "guided_regex" -> StructuredOutput.regex("guided_regex", guidedRegex);
+            case "guided_grammar" -> StructuredOutput.grammar("guided_grammar", grammarText());
             case "guided_json" -> StructuredOutput.jsonSchema("guided_json", schemaText());
             default -> {
                 if (!responseFormat.equals("json_object")) {
@@ -169,6 +177,18 @@ final class SamplingOptions {
                 yield StructuredOutput.jsonObject();
             }
         };
+    }
+
+    /** --guided-grammar's grammar: the text itself when it has a rule ({@code ::=}), else the file it names. */
+    private String grammarText() {
+        if (guidedGrammar.contains("::=")) return guidedGrammar;
+        try {
+            return Files.readString(Path.of(guidedGrammar));
+        } catch (IOException | RuntimeException e) {
+            throw EngineException.invalid("guided_grammar", "guided_grammar: --guided-grammar " + guidedGrammar
+                    + " is neither a grammar (no '::=') nor a readable file (" + e.getClass().getSimpleName()
+                    + "): give the grammar or its file");
+        }
     }
 
     /** --guided-json's schema: the text itself when it starts as JSON does, else the file it names. */

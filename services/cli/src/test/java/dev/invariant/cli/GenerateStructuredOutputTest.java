@@ -17,7 +17,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** generate's --guided-choice, --guided-regex, --guided-json and --response-format, and the same in a prompts file. */
+/**
+ * generate's --guided-choice, --guided-regex, --guided-json, --guided-grammar and --response-format, and the same in a
+ * prompts file.
+ */
 class GenerateStructuredOutputTest {
     private static final String SCHEMA = "{\"type\": \"object\", \"properties\": {\"ok\": {\"type\": \"boolean\"}},"
             + " \"required\": [\"ok\"]}";
@@ -36,6 +39,13 @@ class GenerateStructuredOutputTest {
         assertEquals(fromFile.get("fingerprint"), inline.get("fingerprint"), "one schema, one fingerprint");
         JsonNode plain = json(run(story("--max-tokens", "20")));
         assertNotEquals(plain.get("fingerprint"), inline.get("fingerprint"));
+        String grammar = "root ::= \"(\" digits \")\"  digits ::= [0-9]{2,3}";
+        Path grammarFile = dir.resolve("g.gbnf");
+        Files.writeString(grammarFile, "# two or three digits in parentheses\n" + grammar.replace("  ", "\n"));
+        JsonNode g = json(run(story("--max-tokens", "20", "--guided-grammar", grammar)));
+        assertTrue(g.get("text").asText().matches("\\([0-9]{2,3}\\)"), g.toString());
+        JsonNode gFile = json(run(story("--max-tokens", "20", "--guided-grammar", grammarFile.toString())));
+        assertEquals(g.get("fingerprint"), gFile.get("fingerprint"), "comments and line breaks aside, one grammar");
     }
 
     @Test
@@ -53,8 +63,10 @@ class GenerateStructuredOutputTest {
     void wrongValuesNameTheParameter() {
         String[][] bad = {{"--guided-regex", "(a"}, {"--guided-json", "{\"type\": \"object\"}"},
                 {"--guided-json", "/no/such/schema.json"}, {"--guided-choice", "a", "--guided-regex", "a"},
-                {"--response-format", "xml"}};
-        String[] params = {"guided_regex", "guided_json", "guided_json", "guided_regex", "response_format"};
+                {"--response-format", "xml"}, {"--guided-grammar", "root ::= x"},
+                {"--guided-grammar", "/no/such/grammar.gbnf"}, {"--guided-grammar", "root ::= \"a\"", "--guided-regex", "a"}};
+        String[] params = {"guided_regex", "guided_json", "guided_json", "guided_regex", "response_format",
+                "guided_grammar", "guided_grammar", "guided_regex"};
         assertRefusedNaming(bad, params);
     }
 }

@@ -143,7 +143,7 @@ class HttpStructuredOutputsIT {
                 + " \"json_schema\": {\"schema\": {\"type\": \"number\", \"multipleOf\": 2}}}}"),
                 "response_format.json_schema.schema");
         assertParam(post("/v1/chat/completions", "{" + chat + ", \"structured_outputs\": {\"grammar\": \"x\"}}"),
-                "structured_outputs");
+                "structured_outputs.grammar");
         // Valid values pass the sampling fields; stories260K then has no chat template, which comes after them.
         assertParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
                 + " \"json_schema\": {\"name\": \"k\", \"schema\": " + SCHEMA + "}}}"), "messages");

@@ -11,18 +11,19 @@ import java.util.Map;
 
 /**
  * A structured-output constraint (vLLM's {@code structured_outputs}, OpenAI's {@code response_format}): the whole
- * output must be one of {@code choice}, match {@code regex}, be JSON valid against a schema, or be any JSON object.
+ * output must be one of {@code choice}, match {@code regex}, be JSON valid against a schema, be any JSON object, or
+ * be in the language of a {@code grammar} (GBNF / EBNF).
  * Immutable; validated and compiled when built, so a constraint the engine cannot enforce is refused before it runs.
  *
  * @param kind what {@code spec} is
  * @param spec the canonical text the fingerprint holds: the regex; the choices as a compact JSON array of strings;
  *             the schema as {@link CanonicalJson} writes it (keys sorted, properties in declared order); "" for a
- *             JSON object
+ *             JSON object; the grammar's rules as {@link Grammar} prints them back
  */
 public record StructuredOutput(Kind kind, String spec) {
     /** The kinds, with vLLM's key in {@code structured_outputs} as the wire name ({@code json_object}: OpenAI's). */
     public enum Kind {
-        CHOICE("choice"), REGEX("regex"), JSON_SCHEMA("json"), JSON_OBJECT("json_object");
+        CHOICE("choice"), REGEX("regex"), JSON_SCHEMA("json"), JSON_OBJECT("json_object"), GRAMMAR("grammar");
 
         public final String wire;
 
@@ -33,7 +34,7 @@ public record StructuredOutput(Kind kind, String spec) {
         public static Kind parse(String field, String wire) {
             for (Kind k : values()) if (k.wire.equals(wire)) return k;
             throw EngineException.invalid(field, field + ": unknown structured output kind \"" + wire
-                    + "\": use choice, regex, json or json_object");
+                    + "\": use choice, regex, json, json_object or grammar");
         }
     }
 
@@ -83,6 +84,11 @@ public record StructuredOutput(Kind kind, String spec) {
         return of(field, Kind.JSON_SCHEMA, schemaJson);
     }
 
+    /** A grammar in the GBNF / EBNF form (docs/requests.md): {@code root} its start rule. */
+    public static StructuredOutput grammar(String field, String grammar) {
+        return of(field, Kind.GRAMMAR, grammar);
+    }
+
     public static StructuredOutput jsonObject() {
         return new StructuredOutput(Kind.JSON_OBJECT, "");
     }
@@ -100,7 +106,7 @@ public record StructuredOutput(Kind kind, String spec) {
         return compile(FIELD, kind, spec);
     }
 
-    /** The regex a choice or schema becomes (docs/requests.md); null for a JSON object. */
+    /** The regex a choice or schema becomes (docs/requests.md); null for a JSON object or a grammar. */
     public String regex() {
         return regexOf(FIELD, kind, spec);
     }
@@ -114,7 +120,7 @@ public record StructuredOutput(Kind kind, String spec) {
                 yield "(?:" + String.join("|", alts) + ")";
             }
             case JSON_SCHEMA -> JsonSchemaRegex.of(field, CanonicalJson.parse(field, spec));
-            case JSON_OBJECT -> null;
+            case JSON_OBJECT, GRAMMAR -> null;
         };
     }
 
@@ -135,6 +141,7 @@ public record StructuredOutput(Kind kind, String spec) {
                 yield CanonicalJson.compact(n);
             }
             case JSON_SCHEMA -> CanonicalJson.canonical(CanonicalJson.parse(field, spec));
+            case GRAMMAR -> GbnfParser.parse(field, spec).toString();
             case JSON_OBJECT -> {
                 if (!spec.isEmpty()) throw EngineException.invalid(field, field + ": a JSON object constraint has no spec");
                 yield "";
@@ -151,6 +158,7 @@ public record StructuredOutput(Kind kind, String spec) {
         ByteAutomaton a = switch (kind) {
             case JSON_OBJECT -> new JsonObjectMachine();
             case REGEX -> LazyDfa.of(field, canonical);
+            case GRAMMAR -> GrammarMachine.of(field, canonical);
             case CHOICE, JSON_SCHEMA -> LazyDfa.of(field, regexOf(field, kind, canonical));
         };
         synchronized (COMPILED) {
