@@ -131,6 +131,38 @@ class ChatToolsIT {
         assertEquals("stop", plain.get("finish_reason").asText());
     }
 
+    @Test
+    void anAutoAnswerStreamsItsContentUntilACallMayBeginAndTheCallsAtTheEnd() throws Exception {
+        String regex = "Let me check the weather\\.\n<tool_call>\n\\{\"name\": \"get_weather\", \"arguments\": "
+                + "\\{\"city\": \"Rome\"\\}\\}\n</tool_call>";
+        JsonNode whole = autoAnswerMatching(regex);
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(CHAT + "}");
+        body.put("max_tokens", 120).put("tool_choice", "auto").put("guided_regex", regex).put("stream", true);
+        var r = post("/v1/chat/completions", body.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        List<JsonNode> chunks = r.body().lines().filter(l -> l.startsWith("data: {"))
+                .map(l -> { try { return JSON.readTree(l.substring(6)); } catch (IOException e) { throw new RuntimeException(e); } })
+                .toList();
+        var content = new StringBuilder();
+        int beforeLast = 0;
+        for (int k = 0; k < chunks.size(); k++) {
+            JsonNode delta = chunks.get(k).get("choices").get(0).get("delta");
+            String part = delta.path("content").asText("");
+            content.append(part);
+            if (k < chunks.size() - 1) {
+                assertTrue(delta.path("tool_calls").isMissingNode(), "calls come last: " + delta);
+                beforeLast += part.length();
+            }
+        }
+        assertEquals(whole.get("message").get("content").asText(), content.toString(), "the deltas add up");
+        assertTrue(beforeLast >= "Let me check the weather.".length(), "the prose streamed before the end: " + r.body());
+        JsonNode last = chunks.getLast().get("choices").get(0);
+        assertEquals(whole.get("message").get("tool_calls").get(0).get("function"),
+                last.get("delta").get("tool_calls").get(0).get("function"));
+        assertEquals("tool_calls", last.get("finish_reason").asText());
+        assertEquals(whole.get("output_hash"), last.get("output_hash"));
+    }
+
     /** The first choice of CHAT under tool_choice "auto", its text held to {@code regex}. */
     private JsonNode autoAnswerMatching(String regex) throws Exception {
         var body = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(CHAT + "}");

@@ -214,7 +214,7 @@ public final class OpenAiRequests {
     /**
      * Features a client would otherwise believe were honoured: OpenAI's legacy {@code functions} (its {@code tools}
      * are read, JsonTools), vLLM's extensions (structured outputs are read with the sampling fields,
-     * JsonStructuredOutputs, which refuses grammars). Refused with a 400 naming the field rather than silently ignored;
+     * JsonStructuredOutputs, which refuses structural tags). Refused with a 400 naming the field rather than silently ignored;
      * their empty or neutral forms pass.
      */
     static void refuseUnsupported(JsonFields f) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.api.TokenListener;
@@ -187,10 +188,12 @@ public class OpenAiResource {
         List<String> echoes = call.requests().stream()
                 .map(r -> call.echo() ? promptText(r.prompt(), tokenizer) : "").toList();
         var params = call.request().params();
-        // A prompt-only answer (echo, max_tokens 0) streams none of the token it runs: its choices come whole.
+        // A prompt-only answer (echo, max_tokens 0), a beam, and an answer that is calls (tool_choice required or
+        // named) stream none of their tokens: their choices come whole. With "auto", content streams until a call may
+        // begin (ToolCallStream).
         SseStream sse = call.stream()
                 ? new SseStream(answer, echoes, params.n(), params.useBeamSearch() || call.scoreOnly()
-                        || answer.callsTools()) : null;
+                        || answer.callsTools() && answer.tools().mode() != JsonTools.Mode.AUTO) : null;
         List<CompletableFuture<Generations.Finished>> submitted = submit(call,
                 p -> sse == null ? TokenListener.NONE : sse.listener(p), arrived);
         List<CompletableFuture<Generations.Finished>> runs = !call.scoreOnly() ? submitted

@@ -203,7 +203,9 @@ public final class OpenAiResponses {
                            List<TokenLogprob> lps, int offset, GenerationResult g, SequenceOutput o, Message m) {
         ObjectNode root = delta(a, index, restReasoning, rest, first, lps, offset);
         ObjectNode choice = (ObjectNode) root.get("choices").get(0);
-        if (a.callsTools()) message(a, (ObjectNode) choice.get("delta"), m, true);
+        ObjectNode delta = (ObjectNode) choice.get("delta");
+        if (a.callsTools() && first) message(a, delta, m, true); // the choice comes whole in this chunk
+        else if (a.callsTools()) calls(delta, m, true); // its text came before: the calls are what is left
         identity(a, choice, g, o, m);
         return root;
     }
@@ -257,6 +259,11 @@ public final class OpenAiResponses {
             node.put("reasoning", shown).put("reasoning_content", shown);
         }
         node.put("content", m.content());
+        calls(node, m, streamed);
+    }
+
+    /** The message's calls, when it has any ({@code index} on each when streamed). */
+    private static void calls(ObjectNode node, Message m, boolean streamed) {
         if (!m.anyCalls()) return;
         ArrayNode calls = node.putArray("tool_calls");
         for (int i = 0; i < m.calls().size(); i++) {

@@ -7,6 +7,7 @@ import dev.invariant.engine.api.ReasoningParser;
 import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.api.TokenListener;
 import dev.invariant.engine.api.TokenLogprob;
+import dev.invariant.engine.api.ToolCallStream;
 import dev.invariant.worker.engine.Generations;
 import dev.invariant.worker.openai.OpenAiResponses.Answer;
 import jakarta.ws.rs.core.Response;
@@ -197,7 +198,8 @@ final class SseStream implements StreamingOutput {
         SentChoice[] sent = new SentChoice[echoes.size() * n];
         for (int c = 0; c < sent.length; c++) {
             sent[c] = new SentChoice(new StreamedSplit(answer.splitsReasoning() ? answer.messages().reasoning()
-                    : ReasoningParser.NONE));
+                    : ReasoningParser.NONE, text -> ToolCallStream.certain(answer.messages().toolCalls(), answer.tools(),
+                    text)));
             echo(out, c, sent[c], null);
         }
         GenerationResult[] results = new GenerationResult[echoes.size()];

@@ -1,11 +1,13 @@
 package dev.invariant.worker.openai;
 
 import dev.invariant.engine.api.ReasoningParser;
+import java.util.function.ToIntFunction;
 
 /**
  * One streamed answer's text as its parts come: each delta's new, certain reasoning and content, by the split
- * {@link ReasoningParser#stable} defines (all content without a parser), so that what a stream sends adds up to
- * the whole answer's message; then the rest of the whole message's parts. Used by both SSE writers.
+ * {@link ReasoningParser#stable} defines (all content without a parser) and, of the content, the part no tool call
+ * read at the end can take ({@code certain}: {@link dev.invariant.engine.api.ToolCallStream}), so that what a stream
+ * sends adds up to the whole answer's message; then the rest of the whole message's parts. Used by both SSE writers.
  */
 final class StreamedSplit {
     /** New text of each part ("" for none). */
@@ -16,6 +18,8 @@ final class StreamedSplit {
     }
 
     private final ReasoningParser parser;
+    /** How many leading characters of the content so far are content whatever follows. */
+    private final ToIntFunction<String> certain;
     private final StringBuilder text = new StringBuilder();
     private final StringBuilder reasoning = new StringBuilder();
     private final StringBuilder content = new StringBuilder();
@@ -23,7 +27,12 @@ final class StreamedSplit {
     private boolean opens;
 
     StreamedSplit(ReasoningParser parser) {
+        this(parser, String::length);
+    }
+
+    StreamedSplit(ReasoningParser parser, ToIntFunction<String> certain) {
         this.parser = parser;
+        this.certain = certain;
     }
 
     void opens(boolean opens) {
@@ -33,9 +42,14 @@ final class StreamedSplit {
     /** The parts {@code delta} makes certain, taken as given out. */
     Parts add(String delta) {
         text.append(delta);
-        if (parser == ReasoningParser.NONE) return taken("", delta);
-        var now = parser.stable(opens, text.toString());
-        return taken(now.reasoningText().substring(reasoning.length()), now.contentText().substring(content.length()));
+        String r = "";
+        String c = text.toString();
+        if (parser != ReasoningParser.NONE) {
+            var now = parser.stable(opens, c);
+            r = now.reasoningText();
+            c = now.contentText();
+        }
+        return taken(r.substring(reasoning.length()), c.substring(content.length(), certain.applyAsInt(c)));
     }
 
     /** What of the whole message's parts (null: none) was not given out yet, taken as given out. */
