@@ -16,7 +16,6 @@ import dev.invariant.engine.sample.structured.StructuredOutput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -89,20 +88,6 @@ class GrammarEngineTest {
                 request("grammar-greedy", SamplingParams.builder().maxTokens(40), so),
                 request("grammar-sampled", SamplingParams.builder().maxTokens(40).temperature(0.9f).seed(5L), so),
                 request("grammar-hot", SamplingParams.builder().maxTokens(30).temperature(1.4f).seed(6L), so));
-        List<Run.Arrival> alone = new ArrayList<>();
-        for (Request s : subjects) alone.add(new Run.Arrival(0, s));
-        Run reference = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(1, 4096, 4096), alone);
-        List<Run.Arrival> mixed = new ArrayList<>(Run.companions(new Random(22), 12, 512, 40, 8));
-        for (int i = 0; i < subjects.size(); i++) mixed.add(new Run.Arrival(2 * i, subjects.get(i)));
-        Run batched = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(64, 4096, 5), mixed);
-        assertTrue(batched.maxBatchSeen > 3, "ran in batches");
-        List<String> ids = subjects.stream().map(Request::requestId).toList();
-        Run.assertSameBits(reference, batched, ids, "batched");
-        List<Run.Arrival> crowded = new ArrayList<>(Run.companions(new Random(23), 12, 512, 40, 5));
-        for (Request r : subjects) crowded.add(new Run.Arrival(0, r));
-        Run preempted = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(16, 128, 16).withKvCache(8, 96, false),
-                crowded);
-        assertTrue(preempted.preemptions > 0, "the workload caused preemptions");
-        Run.assertSameBits(reference, preempted, ids, "preempted");
+        Run.assertInvariantAmongCompanions(MODEL, subjects, 22);
     }
 }

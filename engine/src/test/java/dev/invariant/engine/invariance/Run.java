@@ -133,6 +133,30 @@ public final class Run {
     }
 
     /**
+     * {@code subjects}, each run alone, give the same bits batched among random companions (arriving two steps apart)
+     * and in a crowd whose 96-token cache forces preemption: returns the run alone, for further comparisons.
+     */
+    public static Run assertInvariantAmongCompanions(String model, List<Request> subjects, long seed) {
+        List<Arrival> alone = new ArrayList<>();
+        for (Request s : subjects) alone.add(new Arrival(0, s));
+        Run reference = execute(BatchInvarianceTest.base(model).withBatching(1, 4096, 4096), alone);
+        List<Arrival> mixed = new ArrayList<>(companions(new Random(seed), 12, 512, 40, 8));
+        for (int i = 0; i < subjects.size(); i++) mixed.add(new Arrival(2 * i, subjects.get(i)));
+        Run batched = execute(BatchInvarianceTest.base(model).withBatching(64, 4096, 5), mixed);
+        assertTrue(batched.maxBatchSeen > 3, "ran in batches");
+        List<String> ids = subjects.stream().map(Request::requestId).toList();
+        assertSameBits(reference, batched, ids, "batched");
+        // A cache of 96 tokens cannot hold everyone: sequences are preempted and recomputed.
+        List<Arrival> crowded = new ArrayList<>(companions(new Random(seed + 1), 12, 512, 40, 5));
+        for (Request r : subjects) crowded.add(new Arrival(0, r));
+        Run preempted = execute(BatchInvarianceTest.base(model).withBatching(16, 128, 16).withKvCache(8, 96, false),
+                crowded);
+        assertTrue(preempted.preemptions > 0, "the workload caused preemptions");
+        assertSameBits(reference, preempted, ids, "preempted");
+        return reference;
+    }
+
+    /**
      * Each named request's result in {@code other} is {@code reference}'s to the bit: logits, tokens, output hash,
      * log-probabilities (record equality compares the floats bit for bit) and fingerprint.
      */

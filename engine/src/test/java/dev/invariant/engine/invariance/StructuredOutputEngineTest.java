@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -217,22 +216,8 @@ class StructuredOutputEngineTest {
                 request("json", SamplingParams.builder().maxTokens(40), StructuredOutput.jsonSchema("json", SCHEMA)),
                 request("object", SamplingParams.builder().maxTokens(30).temperature(0.7f).seed(6L),
                         StructuredOutput.jsonObject()));
-        List<Run.Arrival> alone = new ArrayList<>();
-        for (Request s : subjects) alone.add(new Run.Arrival(0, s));
-        Run reference = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(1, 4096, 4096), alone);
-        List<Run.Arrival> mixed = new ArrayList<>(Run.companions(new Random(12), 12, 512, 40, 8));
-        for (int i = 0; i < subjects.size(); i++) mixed.add(new Run.Arrival(2 * i, subjects.get(i)));
-        Run batched = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(64, 4096, 5), mixed);
-        assertTrue(batched.maxBatchSeen > 3, "ran in batches");
+        Run reference = Run.assertInvariantAmongCompanions(MODEL, subjects, 12);
         List<String> ids = subjects.stream().map(Request::requestId).toList();
-        Run.assertSameBits(reference, batched, ids, "batched");
-        // A cache of 96 tokens cannot hold everyone: sequences are preempted and recomputed, the mask unchanged.
-        List<Run.Arrival> crowded = new ArrayList<>(Run.companions(new Random(13), 12, 512, 40, 5));
-        for (Request r : subjects) crowded.add(new Run.Arrival(0, r));
-        Run preempted = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(16, 128, 16).withKvCache(8, 96, false),
-                crowded);
-        assertTrue(preempted.preemptions > 0, "the workload caused preemptions");
-        Run.assertSameBits(reference, preempted, ids, "preempted");
         // The same prompt ran first: the subjects find its blocks in the prefix cache.
         List<Run.Arrival> warm = new ArrayList<>(List.of(new Run.Arrival(0, new Request("warm", Prompt.text(PROMPT),
                 SamplingParams.greedy(2)))));
