@@ -9,11 +9,9 @@ import dev.invariant.engine.api.FinishReason;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
-import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.structured.GrammarReference;
 import dev.invariant.engine.sample.structured.StructuredOutput;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,18 +34,11 @@ class GrammarEngineTest {
             """;
 
     private static Map<String, GenerationResult> run(Request... requests) {
-        List<Run.Arrival> a = new ArrayList<>();
-        for (Request r : requests) a.add(new Run.Arrival(0, r));
-        return Run.execute(BatchInvarianceTest.base(MODEL), a, false).results;
+        return Run.together(MODEL, requests);
     }
 
     private static Request request(String id, SamplingParams.Builder b, StructuredOutput so) {
         return new Request(id, Prompt.text(PROMPT), b.structuredOutput(so).build());
-    }
-
-    private static List<String> texts(GenerationResult g) {
-        if (g.outputs().isEmpty()) return List.of(g.text());
-        return g.outputs().stream().map(SequenceOutput::text).toList();
     }
 
     @Test
@@ -62,7 +53,7 @@ class GrammarEngineTest {
         for (GenerationResult g : r.values()) {
             assertTrue(g.ok(), g.requestId() + ": " + g.error());
             assertEquals(FinishReason.STOP, g.finishReason(), g.requestId() + ": " + g.text());
-            for (String text : texts(g)) assertTrue(oracle.matches(text), g.requestId() + ": " + text);
+            for (String text : Run.texts(g)) assertTrue(oracle.matches(text), g.requestId() + ": " + text);
         }
         assertEquals(3, r.get("samples").outputs().size());
         int[] greedy = r.get("greedy").tokenIds();

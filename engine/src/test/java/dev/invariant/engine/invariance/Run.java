@@ -132,6 +132,19 @@ public final class Run {
         return out;
     }
 
+    /** {@code requests} run together (arriving at once) on {@code model}'s base engine: their results by id. */
+    public static Map<String, GenerationResult> together(String model, Request... requests) {
+        List<Arrival> a = new ArrayList<>();
+        for (Request r : requests) a.add(new Arrival(0, r));
+        return execute(BatchInvarianceTest.base(model), a, false).results;
+    }
+
+    /** A result's output texts: each of a beam search's or n samples' outputs, else its one text. */
+    public static List<String> texts(GenerationResult g) {
+        if (g.outputs().isEmpty()) return List.of(g.text());
+        return g.outputs().stream().map(dev.invariant.engine.api.SequenceOutput::text).toList();
+    }
+
     /**
      * {@code subjects}, each run alone, give the same bits batched among random companions (arriving two steps apart)
      * and in a crowd whose 96-token cache forces preemption: returns the run alone, for further comparisons.

@@ -12,7 +12,6 @@ import dev.invariant.engine.api.FinishReason;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
-import dev.invariant.engine.api.SequenceOutput;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.sample.structured.StructuredOutput;
 import java.util.ArrayList;
@@ -40,9 +39,7 @@ class StructuredOutputEngineTest {
             }, "required": ["name", "age", "happy"]}""";
 
     private static Map<String, GenerationResult> run(Request... requests) {
-        List<Run.Arrival> a = new ArrayList<>();
-        for (Request r : requests) a.add(new Run.Arrival(0, r));
-        return Run.execute(BatchInvarianceTest.base(MODEL), a, false).results;
+        return Run.together(MODEL, requests);
     }
 
     private static Map<String, GenerationResult> runOk(Request... requests) {
@@ -55,11 +52,6 @@ class StructuredOutputEngineTest {
         return new Request(id, Prompt.text(PROMPT), b.structuredOutput(so).build());
     }
 
-    private static List<String> texts(GenerationResult g) {
-        if (g.outputs().isEmpty()) return List.of(g.text());
-        return g.outputs().stream().map(SequenceOutput::text).toList();
-    }
-
     @Test
     void regexOutputsMatchGreedySampledSamplesAndBeams() {
         StructuredOutput so = StructuredOutput.regex("regex", REGEX);
@@ -70,7 +62,7 @@ class StructuredOutputEngineTest {
         Pattern oracle = Pattern.compile(REGEX);
         for (GenerationResult g : r.values()) {
             assertEquals(FinishReason.STOP, g.finishReason(), g.requestId() + ": " + g.text());
-            for (String text : texts(g)) assertTrue(oracle.matcher(text).matches(), g.requestId() + ": " + text);
+            for (String text : Run.texts(g)) assertTrue(oracle.matcher(text).matches(), g.requestId() + ": " + text);
         }
         assertEquals(2, r.get("samples").outputs().size());
         assertEquals(2, r.get("beams").outputs().size());
@@ -86,7 +78,7 @@ class StructuredOutputEngineTest {
                 request("ignore-eos", SamplingParams.builder().maxTokens(40).ignoreEos(true), so),
                 request("sampled", SamplingParams.builder().maxTokens(40).temperature(1.2f).seed(21L).n(3), so));
         for (GenerationResult g : r.values()) {
-            for (String text : texts(g)) assertTrue(choices.contains(text), g.requestId() + ": \"" + text + "\"");
+            for (String text : Run.texts(g)) assertTrue(choices.contains(text), g.requestId() + ": \"" + text + "\"");
             assertEquals(FinishReason.STOP, g.finishReason(), g.requestId());
         }
         int[] ignoring = r.get("ignore-eos").tokenIds();
@@ -106,7 +98,7 @@ class StructuredOutputEngineTest {
         for (String id : List.of("greedy", "sampled")) {
             GenerationResult g = r.get(id);
             assertEquals(FinishReason.STOP, g.finishReason(), id + ": " + g.text());
-            for (String text : texts(g)) {
+            for (String text : Run.texts(g)) {
                 JsonNode n = json.readTree(text);
                 assertTrue(n.get("name").isTextual() && n.get("name").asText().codePoints().count() <= 12, text);
                 assertTrue(n.get("age").isIntegralNumber(), text);
@@ -148,7 +140,7 @@ class StructuredOutputEngineTest {
         Pattern offset = Pattern.compile("(Z|[+-](\\d\\d):(\\d\\d))$");
         for (GenerationResult g : r.values()) {
             assertEquals(FinishReason.STOP, g.finishReason(), g.requestId() + ": " + g.text());
-            for (String text : texts(g)) {
+            for (String text : Run.texts(g)) {
                 JsonNode n = json.readTree(text);
                 assertTrue(n.get("name").isTextual() && n.get("name").asText().codePoints().count() <= 12, text);
                 JsonNode event = n.get("event");
