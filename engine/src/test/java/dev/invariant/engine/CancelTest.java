@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class CancelTest {
     private static Engine open() {
-        return Engine.open(EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1));
+        return Engine.open(EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(1)
+                .withBackend(TestAssets.backend()));
     }
 
     private static Request request(String id, SamplingParams.Builder params) {
