@@ -17,7 +17,6 @@ import dev.invariant.worker.kafka.Completions;
 import dev.invariant.worker.openai.OpenAiResponses.Answer;
 import dev.invariant.worker.openai.OpenAiResponses.Kind;
 import io.smallrye.common.annotation.Blocking;
-import org.jboss.resteasy.reactive.server.Cancellable;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -36,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.IntFunction;
+import org.jboss.resteasy.reactive.server.Cancellable;
 
 /**
  * The OpenAI-compatible API on the same engine as the Kafka intake: {@code /v1/models}, {@code /v1/completions},
