@@ -102,6 +102,16 @@ class HttpStructuredOutputsIT {
         assertEquals(200, regex.statusCode(), regex.body());
         String text = JSON.readTree(regex.body()).get("choices").get(0).get("text").asText();
         assertTrue(Pattern.compile("[a-z]+( [a-z]+){1,3}!").matcher(text).matches(), text);
+        // vLLM's guided_grammar (GBNF): the same language as a grammar, sampled twice
+        var grammar = post("/v1/completions", """
+                {"prompt": "%s", "max_tokens": 30, "temperature": 0.8, "seed": 3, "n": 2,
+                 "guided_grammar": "root ::= word (\\" \\" word){1,3} \\"!\\"\\nword ::= [a-z]+"}"""
+                .formatted(PROMPT));
+        assertEquals(200, grammar.statusCode(), grammar.body());
+        for (JsonNode c : JSON.readTree(grammar.body()).get("choices")) {
+            assertTrue(Pattern.compile("[a-z]+( [a-z]+){1,3}!").matcher(c.get("text").asText()).matches(), c.toString());
+            assertEquals("stop", c.get("finish_reason").asText(), c.toString());
+        }
     }
 
     /** The Kafka front door: Sampling.structured_output in the InferenceRequest, echoed in the Completion. */
