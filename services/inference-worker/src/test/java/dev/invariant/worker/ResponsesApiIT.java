@@ -105,6 +105,37 @@ class ResponsesApiIT {
     }
 
     @Test
+    void withToolsTheTextStreamsUntilACallMayBeginAndTheCallsComeLast() throws Exception {
+        ObjectNode body = JSON.createObjectNode().put("model", "tiny-qwen2").put("temperature", 0)
+                .put("max_output_tokens", 120).put("input", "Weather in Rome?").put("tool_choice", "auto")
+                .put("guided_regex", "Let me check the weather\\.\n<tool_call>\n\\{\"name\": \"get_weather\", "
+                        + "\"arguments\": \\{\"city\": \"Rome\"\\}\\}\n</tool_call>");
+        body.putArray("tools").addObject().put("type", "function").put("name", "get_weather")
+                .putObject("parameters").put("type", "object").putObject("properties").putObject("city")
+                .put("type", "string");
+        JsonNode whole = JSON.readTree(post("/v1/responses", body.toString()).body());
+        assertEquals(List.of("message", "function_call"), whole.get("output").findValuesAsText("type").stream()
+                .filter(t -> !t.equals("output_text")).toList(), whole.toString());
+        var r = post("/v1/responses", body.put("stream", true).toString());
+        assertEquals(200, r.statusCode(), r.body());
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : r.body().lines().filter(l -> l.startsWith("data: ")).toList()) {
+            events.add(JSON.readTree(line.substring(6)));
+        }
+        List<String> types = events.stream().map(e -> e.get("type").asText()).toList();
+        int firstText = types.indexOf("response.output_text.delta");
+        int firstCall = types.indexOf("response.function_call_arguments.delta");
+        assertTrue(firstText >= 0 && firstText < firstCall, "the text streams before the call: " + types);
+        var said = new StringBuilder();
+        events.stream().filter(e -> e.get("type").asText().equals("response.output_text.delta"))
+                .forEach(e -> said.append(e.get("delta").asText()));
+        assertEquals(whole.get("output").get(0).get("content").get(0).get("text").asText(), said.toString());
+        JsonNode last = events.getLast().get("response");
+        assertEquals(withoutIds(whole.get("output")), withoutIds(last.get("output")));
+        assertEquals(whole.get("output_hash"), last.get("output_hash"));
+    }
+
+    @Test
     void aRequestRefusedBeforeItStartsIsAnHttpErrorNamingTheResponsesField() throws Exception {
         var r = post("/v1/responses", "{\"model\": \"tiny-qwen2\", \"input\": [{\"role\": \"user\", \"content\": \"a\"},"
                 + " {\"role\": \"robot\", \"content\": \"b\"}], \"stream\": true}");

@@ -6,6 +6,7 @@ import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.api.ToolCallStream;
 import dev.invariant.engine.text.ToolCall;
 import dev.invariant.worker.engine.Generations;
 import jakarta.ws.rs.core.Response;
@@ -23,8 +24,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * {@code response.in_progress}; for each output item as its text comes, {@code response.output_item.added},
  * {@code response.content_part.added}, the deltas ({@code response.reasoning_text.delta} for a reasoning item,
  * {@code response.output_text.delta} for the message) and the matching {@code .done} events; at the end any
- * {@code function_call} items whole (a call is known only at its end; with tools every item comes then, as a chat
- * stream's choice does), and {@code response.completed} with the whole response, the same as the answer without
+ * {@code function_call} items whole (a call is known only at its end; with tools, text streams while no call can
+ * begin in it, as a chat stream's content does: {@link ToolCallStream}), and {@code response.completed} with the whole response, the same as the answer without
  * {@code stream} (its status {@code incomplete} when max_output_tokens cut it: vLLM's event, which the SDK's stream
  * helper takes as the final response, where it ignores OpenAI's {@code response.incomplete}). Every event has {@code type} and a
  * {@code sequence_number} from 0. Reasoning and content deltas come from the split of the text so far that
@@ -52,7 +53,8 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
 
     ResponseEvents(ResponsesBodies bodies) {
         this.bodies = bodies;
-        this.split = new StreamedSplit(bodies.messages().reasoning());
+        this.split = new StreamedSplit(bodies.messages().reasoning(),
+                text -> ToolCallStream.certain(bodies.messages().toolCalls(), bodies.toolChoice(), text));
     }
 
     @Override
@@ -92,10 +94,7 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
             if (e == null) return;
             switch (e) {
                 case Start s -> split.opens(s.opens());
-                case Token t -> {
-                    if (bodies.callsTools()) continue; // every item at the end
-                    sendText(out, split.add(t.delta()));
-                }
+                case Token t -> sendText(out, split.add(t.delta())); // with tools, text no call can take
                 case GenerationResult g -> {
                     finish(out, g);
                     return;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.api.FinishReason;
 import dev.invariant.engine.api.GenerationResult;
+import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.MessageReader;
 import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.api.Prompt;
@@ -23,7 +24,12 @@ import dev.invariant.engine.text.ToolCall;
 record ResponsesBodies(String id, long createdAt, String model, String systemFingerprint, JsonNode request,
                        Prompt prompt, MessageReader messages, boolean includeReasoning) {
 
-    /** Whether the answer may make calls, known only at its end (so a stream sends its items then). */
+    /** The chat's tool choice (none without tools). */
+    JsonTools.Choice toolChoice() {
+        return MessageReader.toolChoice(prompt);
+    }
+
+    /** Whether the answer may make calls, known only at its end (so a stream sends its call items then). */
     boolean callsTools() {
         return MessageReader.readsCalls(prompt);
     }
