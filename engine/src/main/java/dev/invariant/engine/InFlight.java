@@ -118,7 +118,9 @@ final class InFlight {
         }
         for (ActiveRequest a : dropped) fail(a, abandoned(a.cancelled.getAsBoolean()));
         for (BeamRequest b : Set.copyOf(beams.values())) {
-            if (b.cancelled.getAsBoolean() || pastDeadline(b.prepared, wall)) failBeams(b, abandoned(b.cancelled.getAsBoolean()));
+            if (b.cancelled.getAsBoolean() || pastDeadline(b.prepared, wall)) {
+                failBeams(b, abandoned(b.cancelled.getAsBoolean()));
+            }
         }
     }
 
