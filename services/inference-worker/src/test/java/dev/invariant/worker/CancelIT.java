@@ -30,11 +30,15 @@ class CancelIT {
 
     /** Sends a POST over a socket of its own, which the caller closes to leave. */
     private Socket post(String path, String body) throws Exception {
+        return post(path, body, "");
+    }
+
+    private Socket post(String path, String body, String headers) throws Exception {
         var socket = new Socket("localhost", qwen.httpPort());
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         OutputStream out = socket.getOutputStream();
         out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                + headers + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         out.write(bytes);
         out.flush();
         return socket;
@@ -59,13 +63,16 @@ class CancelIT {
 
     @Test
     void aWholeAnswerWhoseClientLeftIsDroppedToo() throws Exception {
+        String own = "cancel-whole-" + System.nanoTime(); // the answer's id is chatcmpl- and this (X-Request-Id)
         try (Socket ignored = post("/v1/chat/completions",
-                "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell a long story.\"}], " + LONG + "}")) {
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Tell a long story.\"}], " + LONG + "}",
+                "X-Request-Id: " + own + "\r\n")) {
             Thread.sleep(500); // the answer is on its way; the client gives up
         }
         try (var clients = new Clients(); var completions = clients.completions()) {
-            Completion c = completions.awaitCount(x -> x.getRequestId().startsWith("chatcmpl-") && x.getError() != null
-                    && x.getError().getCode().equals("CANCELLED"), 1, WAIT).getFirst();
+            Completion c = completions.awaitCount(x -> x.getRequestId().equals("chatcmpl-" + own), 1, WAIT).getFirst();
+            assertNotNull(c.getError(), "the request ran on: " + c.getFinishReason());
+            assertEquals("CANCELLED", c.getError().getCode());
             assertTrue(c.getError().getMessage().contains("closed its connection"), c.getError().getMessage());
         }
     }

@@ -53,8 +53,8 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
 
     ResponseEvents(ResponsesBodies bodies) {
         this.bodies = bodies;
-        this.split = new StreamedSplit(bodies.messages().reasoning(),
-                text -> ToolCallStream.certain(bodies.messages().toolCalls(), bodies.toolChoice(), text));
+        this.split = new StreamedSplit(bodies.messages().reasoning(), !bodies.callsTools() ? null
+                : text -> ToolCallStream.certain(bodies.messages().toolCalls(), bodies.toolChoice(), text));
     }
 
     @Override

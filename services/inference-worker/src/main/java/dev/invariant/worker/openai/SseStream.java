@@ -198,8 +198,8 @@ final class SseStream implements StreamingOutput {
         SentChoice[] sent = new SentChoice[echoes.size() * n];
         for (int c = 0; c < sent.length; c++) {
             sent[c] = new SentChoice(new StreamedSplit(answer.splitsReasoning() ? answer.messages().reasoning()
-                    : ReasoningParser.NONE, text -> ToolCallStream.certain(answer.messages().toolCalls(), answer.tools(),
-                    text)));
+                    : ReasoningParser.NONE, !answer.callsTools() ? null
+                    : text -> ToolCallStream.certain(answer.messages().toolCalls(), answer.tools(), text)));
             echo(out, c, sent[c], null);
         }
         GenerationResult[] results = new GenerationResult[echoes.size()];

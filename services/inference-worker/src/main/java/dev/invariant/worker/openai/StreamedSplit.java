@@ -18,7 +18,7 @@ final class StreamedSplit {
     }
 
     private final ReasoningParser parser;
-    /** How many leading characters of the content so far are content whatever follows. */
+    /** How many leading characters of the content so far are content whatever follows; null: all of them. */
     private final ToIntFunction<String> certain;
     private final StringBuilder text = new StringBuilder();
     private final StringBuilder reasoning = new StringBuilder();
@@ -27,7 +27,7 @@ final class StreamedSplit {
     private boolean opens;
 
     StreamedSplit(ReasoningParser parser) {
-        this(parser, String::length);
+        this(parser, null);
     }
 
     StreamedSplit(ReasoningParser parser, ToIntFunction<String> certain) {
@@ -41,6 +41,8 @@ final class StreamedSplit {
 
     /** The parts {@code delta} makes certain, taken as given out. */
     Parts add(String delta) {
+        // nothing to split or hold back: the delta is content as it is (no copy of the text so far per token)
+        if (parser == ReasoningParser.NONE && certain == null) return taken("", delta);
         text.append(delta);
         String r = "";
         String c = text.toString();
@@ -49,7 +51,8 @@ final class StreamedSplit {
             r = now.reasoningText();
             c = now.contentText();
         }
-        return taken(r.substring(reasoning.length()), c.substring(content.length(), certain.applyAsInt(c)));
+        int sure = certain == null ? c.length() : certain.applyAsInt(c);
+        return taken(r.substring(reasoning.length()), c.substring(content.length(), sure));
     }
 
     /** What of the whole message's parts (null: none) was not given out yet, taken as given out. */
