@@ -12,6 +12,7 @@ import dev.invariant.engine.sample.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,13 +55,22 @@ class CancelTest {
                     .get(60, TimeUnit.SECONDS);
             var heard = new AtomicInteger();
             var long_ = new AtomicReference<CompletableFuture<GenerationResult>>();
-            // cancelled from its own listener after 5 tokens, on the engine thread, between two steps
+            // cancelled from its own listener after 5 tokens, on the engine thread, between two steps (once the
+            // future is known here: the engine may reach 5 tokens before submitAll returns)
+            var known = new CountDownLatch(1);
             TokenListener cancelAt5 = (id, pos, tok, delta) -> {
-                if (heard.incrementAndGet() == 5) long_.get().cancel(false);
+                if (heard.incrementAndGet() != 5) return;
+                try {
+                    assertTrue(known.await(30, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                long_.get().cancel(false);
             };
             var futures = engine.submitAll(List.of(new Engine.Submitted(request("long", tokens(480)), cancelAt5),
                     new Engine.Submitted(request("beside", tokens(60)), TokenListener.NONE)));
             long_.set(futures.get(0));
+            known.countDown();
             GenerationResult beside = futures.get(1).get(60, TimeUnit.SECONDS);
             assertTrue(futures.get(0).isCancelled());
             assertEquals(5, heard.get(), "no token after the cancel");
