@@ -390,6 +390,22 @@ await check('the Responses API: the chat answer as items, whole and through the 
   assert.equal(next.output_hash, sameAsChat.choices[0].output_hash);
 });
 
+await check('the Responses API: include message.output_text.logprobs lists chat\'s log-probabilities, whole and streamed', async () => {
+  const asked = { model: chatModel, input: 'Say hi.', max_output_tokens: 10, temperature: 0, top_logprobs: 2,
+    include: ['message.output_text.logprobs'] };
+  const r = await chat.responses.create(asked);
+  const asChat = await chat.chat.completions.create({ model: chatModel, max_tokens: 10, temperature: 0,
+    messages: [{ role: 'user', content: 'Say hi.' }], logprobs: true, top_logprobs: 2 });
+  const listed = r.output.find(o => o.type === 'message').content[0].logprobs;
+  assert.deepEqual(listed, asChat.choices[0].logprobs.content);
+  assert.equal(listed.length, r.usage.output_tokens);
+  const stream = chat.responses.stream(asked);
+  const streamed = [];
+  stream.on('response.output_text.delta', e => { streamed.push(...e.logprobs); });
+  await stream.finalResponse();
+  assert.deepEqual(streamed, listed);
+});
+
 await check('the Responses API: a forced function call, its result as input, errors naming Responses fields', async () => {
   const fn = { type: 'function', name: 'get_weather', parameters: weather.function.parameters };
   const r = await chat.responses.create({ model: chatModel, input: 'Weather in Rome?', max_output_tokens: 40,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.schemas.Completion;
 import java.io.IOException;
@@ -133,6 +134,46 @@ class ResponsesApiIT {
         JsonNode last = events.getLast().get("response");
         assertEquals(withoutIds(whole.get("output")), withoutIds(last.get("output")));
         assertEquals(whole.get("output_hash"), last.get("output_hash"));
+    }
+
+    /**
+     * include {@code message.output_text.logprobs} with {@code top_logprobs}: the output text's list is chat's for the
+     * same messages (every generated token, the thinking block's included, as vLLM lists them); a stream's deltas'
+     * lists add up to it; without the include, top_logprobs alone adds nothing (vLLM's rule).
+     */
+    @Test
+    void theOutputTextsLogprobsAreChatsForTheSameTokens() throws Exception {
+        ObjectNode asked = ((ObjectNode) JSON.readTree(request(false))).put("top_logprobs", 2);
+        asked.putArray("include").add("message.output_text.logprobs");
+        JsonNode whole = JSON.readTree(post("/v1/responses", asked.toString()).body());
+        JsonNode listed = whole.get("output").get(1).get("content").get(0).get("logprobs");
+
+        ObjectNode chat = JSON.createObjectNode().put("model", "tiny-qwen2").put("temperature", 0)
+                .put("max_tokens", 120).put("guided_regex", THINKING).put("logprobs", true).put("top_logprobs", 2);
+        chat.putArray("messages").addObject().put("role", "user").put("content", "Is Rome far?");
+        JsonNode choice = JSON.readTree(post("/v1/chat/completions", chat.toString()).body()).get("choices").get(0);
+        assertEquals(choice.get("logprobs").get("content"), listed);
+        assertEquals(whole.get("usage").get("output_tokens").asInt(), listed.size());
+        assertEquals(2, listed.get(0).get("top_logprobs").size(), listed.get(0).toString());
+
+        var r = post("/v1/responses", asked.put("stream", true).toString());
+        assertEquals(200, r.statusCode(), r.body());
+        var streamed = JSON.createArrayNode();
+        JsonNode done = null;
+        for (String line : r.body().lines().filter(l -> l.startsWith("data: ")).toList()) {
+            JsonNode e = JSON.readTree(line.substring(6));
+            switch (e.get("type").asText()) {
+                case "response.output_text.delta" -> streamed.addAll((ArrayNode) e.get("logprobs"));
+                case "response.output_text.done" -> done = e.get("logprobs");
+                default -> { }
+            }
+        }
+        assertEquals(listed, streamed, "the deltas' lists add up to the whole");
+        assertEquals(listed, done);
+
+        ObjectNode notAsked = ((ObjectNode) JSON.readTree(request(false))).put("top_logprobs", 2);
+        JsonNode plain = JSON.readTree(post("/v1/responses", notAsked.toString()).body());
+        assertEquals(0, plain.get("output").get(1).get("content").get(0).get("logprobs").size(), plain.toString());
     }
 
     @Test

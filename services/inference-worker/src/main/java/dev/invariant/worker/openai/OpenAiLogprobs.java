@@ -83,14 +83,23 @@ final class OpenAiLogprobs {
 
     private static ObjectNode chat(List<TokenLogprob> logprobs, IntFunction<String> tokenText) {
         ObjectNode root = OpenAiResponses.JSON.createObjectNode();
-        ArrayNode content = root.putArray("content");
+        root.set("content", entries(logprobs, tokenText));
+        root.putNull("refusal");
+        return root;
+    }
+
+    /**
+     * {@code [{token, logprob, bytes, top_logprobs: [...]}]} for {@code logprobs}: chat's {@code content} list, and
+     * the Responses API's {@code logprobs} of an {@code output_text} part and of its stream's deltas.
+     */
+    static ArrayNode entries(List<TokenLogprob> logprobs, IntFunction<String> tokenText) {
+        ArrayNode entries = OpenAiResponses.JSON.createArrayNode();
         for (TokenLogprob lp : logprobs) {
-            ObjectNode entry = token(content.addObject(), tokenText.apply(lp.tokenId()), lp.logprob());
+            ObjectNode entry = token(entries.addObject(), tokenText.apply(lp.tokenId()), lp.logprob());
             ArrayNode top = entry.putArray("top_logprobs");
             for (TokenLogprob.Alternative a : lp.top()) token(top.addObject(), tokenText.apply(a.tokenId()), a.logprob());
         }
-        root.putNull("refusal");
-        return root;
+        return entries;
     }
 
     private static ObjectNode token(ObjectNode o, String text, float logprob) {

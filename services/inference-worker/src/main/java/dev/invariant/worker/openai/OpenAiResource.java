@@ -138,12 +138,18 @@ public class OpenAiResource {
         }
         var bodies = new ResponsesBodies(id, Instant.now().getEpochSecond(),
                 call.model().isEmpty() ? engines.modelName() : call.model(), engines.systemFingerprint(), body,
-                call.request().prompt(), engines.messages(), call.includeReasoning());
+                call.request().prompt(), engines.messages(), call.includeReasoning(),
+                call.request().logprobs() < 0 ? null : tokenText(call));
         ResponseEvents events = call.stream() ? new ResponseEvents(bodies) : null;
         var run = submit(call, p -> events == null ? TokenListener.NONE : events, arrived).getFirst();
         return ClientGone.cancels(events != null ? events.answer(run)
                 : run.thenApply(f -> f.result().ok() ? Response.ok(bodies.complete(f.result())).build()
                 : OpenAiErrors.of(f.result().error())), List.of(run));
+    }
+
+    /** A token's text in log-probabilities: its own decoding, or vLLM's {@code token_id:N} when asked for. */
+    private IntFunction<String> tokenText(OpenAiRequests.Call call) {
+        return call.tokensAsIds() ? t -> "token_id:" + t : new TokenTexts(engines.engine().tokenizer());
     }
 
     /** {@code then} with the request's body and arrival time, or the 4xx of a body {@link JsonBody} cannot read. */
@@ -180,7 +186,7 @@ public class OpenAiResource {
         Tokenizer tokenizer = engines.engine().tokenizer();
         String name = call.model().isEmpty() ? engines.modelName() : call.model();
         int logprobs = call.request().logprobs();
-        IntFunction<String> tokenText = call.tokensAsIds() ? t -> "token_id:" + t : new TokenTexts(tokenizer);
+        IntFunction<String> tokenText = tokenText(call);
         var answer = new Answer(kind, id, name, engines.systemFingerprint(), created, logprobs >= 0,
                 call.includeUsage(), tokenText, call.echo() ? logprobs : -1, call.promptLogprobs(),
                 call.request().prompt(), engines.messages(), call.includeReasoning(), call.returnTokenIds(),

@@ -6,6 +6,7 @@ import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.api.GenerationResult;
 import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.api.TokenListener;
+import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.api.ToolCallStream;
 import dev.invariant.engine.text.ToolCall;
 import dev.invariant.worker.engine.Generations;
@@ -14,6 +15,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -29,8 +31,10 @@ import java.util.concurrent.LinkedBlockingQueue;
  * {@code stream} (its status {@code incomplete} when max_output_tokens cut it: vLLM's event, which the SDK's stream
  * helper takes as the final response, where it ignores OpenAI's {@code response.incomplete}). Every event has {@code type} and a
  * {@code sequence_number} from 0. Reasoning and content deltas come from the split of the text so far that
- * {@code ReasoningParser.stable} defines, so they add up to the whole response's items. The engine thread only
- * enqueues; the HTTP worker thread writes.
+ * {@code ReasoningParser.stable} defines, so they add up to the whole response's items. With the output text's
+ * log-probabilities asked for, each {@code response.output_text.delta} lists those of the tokens generated since the
+ * previous one (a thinking block's and a held-back call's included), so the deltas' lists add up to the
+ * {@code .done} event's and the response's. The engine thread only enqueues; the HTTP worker thread writes.
  */
 final class ResponseEvents implements StreamingOutput, TokenListener {
     private final ResponsesBodies bodies;
@@ -44,8 +48,11 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
     private int reasoningAt = -1;
     private int messageAt = -1;
     private int items;
+    /** Log-probabilities of the tokens since the last output text delta. */
+    private final List<TokenLogprob> pending = new ArrayList<>();
 
-    private record Token(String delta) {
+    /** A token's new text ("" for none) and its log-probability (null when not asked for). */
+    private record Token(String delta, TokenLogprob logprob) {
     }
 
     private record Start(boolean opens) {
@@ -64,7 +71,12 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
 
     @Override
     public void onToken(String requestId, int position, int tokenId, String textDelta) {
-        if (!textDelta.isEmpty()) events.add(new Token(textDelta));
+        onToken(requestId, position, tokenId, textDelta, null);
+    }
+
+    @Override
+    public void onToken(String requestId, int position, int tokenId, String textDelta, TokenLogprob logprob) {
+        if (!textDelta.isEmpty() || logprob != null) events.add(new Token(textDelta, logprob));
         start.complete(null);
     }
 
@@ -94,7 +106,10 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
             if (e == null) return;
             switch (e) {
                 case Start s -> split.opens(s.opens());
-                case Token t -> sendText(out, split.add(t.delta())); // with tools, text no call can take
+                case Token t -> {
+                    if (t.logprob() != null) pending.add(t.logprob());
+                    if (!t.delta().isEmpty()) sendText(out, split.add(t.delta())); // with tools, what no call takes
+                }
                 case GenerationResult g -> {
                     finish(out, g);
                     return;
@@ -121,19 +136,25 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
         if (!said.isEmpty()) {
             closeReasoning(out);
             openMessage(out);
-            ObjectNode delta = part("response.output_text.delta", messageAt, bodies.messageId()).put("delta", said);
-            delta.putArray("logprobs");
-            send(out, delta);
+            textDelta(out, said);
         }
+    }
+
+    /** A delta of the message's text with the log-probabilities of the tokens since the last one. */
+    private void textDelta(OutputStream out, String said) throws IOException {
+        ObjectNode delta = part("response.output_text.delta", messageAt, bodies.messageId()).put("delta", said);
+        delta.set("logprobs", bodies.logprobs(pending));
+        pending.clear();
+        send(out, delta);
     }
 
     private void openMessage(OutputStream out) throws IOException {
         if (messageAt >= 0) return;
         messageAt = items++;
         send(out, event("response.output_item.added").put("output_index", messageAt)
-                .set("item", bodies.messageItem(null, "in_progress")));
+                .set("item", bodies.messageItem(null, "in_progress", null)));
         send(out, part("response.content_part.added", messageAt, bodies.messageId())
-                .set("part", ResponsesBodies.textPart("")));
+                .set("part", ResponsesBodies.textPart("", OpenAiResponses.JSON.createArrayNode())));
     }
 
     private void closeReasoning(OutputStream out) throws IOException {
@@ -165,13 +186,15 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
         String status = response.get("status").asText();
         if (messageAt >= 0 || ResponsesBodies.hasMessage(m)) {
             openMessage(out);
+            if (!pending.isEmpty()) textDelta(out, ""); // the last tokens' log-probabilities (an end token shows no text)
             String whole = split.content();
             send(out, part("response.output_text.done", messageAt, bodies.messageId()).put("text", whole)
-                    .set("logprobs", OpenAiResponses.JSON.createArrayNode()));
+                    .set("logprobs", bodies.logprobs(g.logprobs())));
             send(out, part("response.content_part.done", messageAt, bodies.messageId())
-                    .set("part", ResponsesBodies.textPart(whole)));
-            send(out, event("response.output_item.done").put("output_index", messageAt)
-                    .set("item", bodies.messageItem(whole, status.equals("incomplete") ? "incomplete" : "completed")));
+                    .set("part", ResponsesBodies.textPart(whole, bodies.logprobs(g.logprobs()))));
+            send(out, event("response.output_item.done").put("output_index", messageAt).set("item",
+                    bodies.messageItem(whole, status.equals("incomplete") ? "incomplete" : "completed",
+                            bodies.logprobs(g.logprobs()))));
         }
         for (int i = 0; i < m.calls().size(); i++) {
             ToolCall c = m.calls().get(i);

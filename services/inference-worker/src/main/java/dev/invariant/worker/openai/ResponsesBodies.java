@@ -9,7 +9,10 @@ import dev.invariant.engine.api.JsonTools;
 import dev.invariant.engine.api.MessageReader;
 import dev.invariant.engine.api.MessageReader.Message;
 import dev.invariant.engine.api.Prompt;
+import dev.invariant.engine.api.TokenLogprob;
 import dev.invariant.engine.text.ToolCall;
+import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The Responses API's bodies for one answer: the {@code response} object (whole, or as a stream's first and last
@@ -20,9 +23,11 @@ import dev.invariant.engine.text.ToolCall;
  *
  * @param request          the caller's body, whose settings the response repeats (OpenAI's shape)
  * @param includeReasoning whether the reasoning read out of the text is an output item (vLLM's include_reasoning)
+ * @param tokenText        a token's text for the output text's log-probabilities; null when they were not asked for
+ *                         (include {@code message.output_text.logprobs}), and its {@code logprobs} list is empty
  */
 record ResponsesBodies(String id, long createdAt, String model, String systemFingerprint, JsonNode request,
-                       Prompt prompt, MessageReader messages, boolean includeReasoning) {
+                       Prompt prompt, MessageReader messages, boolean includeReasoning, IntFunction<String> tokenText) {
 
     /** The chat's tool choice (none without tools). */
     JsonTools.Choice toolChoice() {
@@ -62,7 +67,9 @@ record ResponsesBodies(String id, long createdAt, String model, String systemFin
         Message m = message(g);
         ArrayNode output = r.putArray("output");
         if (m.reasoning() != null && includeReasoning) output.add(reasoningItem(m.reasoning(), "completed"));
-        if (hasMessage(m)) output.add(messageItem(m.content(), cut ? "incomplete" : "completed"));
+        if (hasMessage(m)) {
+            output.add(messageItem(m.content(), cut ? "incomplete" : "completed", logprobs(g.logprobs())));
+        }
         for (int i = 0; i < m.calls().size(); i++) output.add(callItem(m.calls().get(i), i, "completed"));
         ObjectNode usage = r.putObject("usage").put("input_tokens", g.promptTokenIds().length);
         usage.putObject("input_tokens_details").put("cached_tokens", 0);
@@ -89,12 +96,22 @@ record ResponsesBodies(String id, long createdAt, String model, String systemFin
         return item.put("status", status);
     }
 
-    ObjectNode messageItem(String text, String status) {
+    /** The message item; its text part (none while text is null) with {@code logprobs}. */
+    ObjectNode messageItem(String text, String status, ArrayNode logprobs) {
         ObjectNode item = OpenAiResponses.JSON.createObjectNode().put("type", "message").put("id", messageId())
                 .put("status", status).put("role", "assistant");
         ArrayNode content = item.putArray("content");
-        if (text != null) content.add(textPart(text));
+        if (text != null) content.add(textPart(text, logprobs));
         return item;
+    }
+
+    /**
+     * The output text's log-probabilities: every generated token's, as vLLM lists them (a reasoning parser's
+     * thinking and a call's text included, which the text part does not show); empty when not asked for.
+     */
+    ArrayNode logprobs(List<TokenLogprob> lps) {
+        return tokenText == null || lps == null ? OpenAiResponses.JSON.createArrayNode()
+                : OpenAiLogprobs.entries(lps, tokenText);
     }
 
     ObjectNode callItem(ToolCall c, int index, String status) {
@@ -103,10 +120,10 @@ record ResponsesBodies(String id, long createdAt, String model, String systemFin
                 .put("status", status);
     }
 
-    static ObjectNode textPart(String text) {
+    static ObjectNode textPart(String text, ArrayNode logprobs) {
         ObjectNode part = OpenAiResponses.JSON.createObjectNode().put("type", "output_text").put("text", text);
         part.putArray("annotations");
-        part.putArray("logprobs");
+        part.set("logprobs", logprobs);
         return part;
     }
 

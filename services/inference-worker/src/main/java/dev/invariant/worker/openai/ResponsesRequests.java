@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * {@code function_call} and {@code function_call_output} items) and {@code instructions} become {@code messages},
  * {@code max_output_tokens} {@code max_tokens}, flat function {@code tools} chat's nested ones, {@code text.format}
  * {@code response_format}. Every other field is passed on as is (vLLM's sampling extras: {@code seed},
- * {@code top_k}, {@code stop}, {@code chat_template_kwargs}, ...; fields that do not concern generation, such as
+ * {@code top_k}, {@code stop}, {@code chat_template_kwargs}, ...; {@code include} with
+ * {@code message.output_text.logprobs} is chat's {@code logprobs}, with {@code top_logprobs} alternatives, as vLLM
+ * reads it; fields that do not concern generation, such as
  * {@code store} or {@code metadata}, are ignored there). What the Responses API can ask and this server cannot do
  * ({@code previous_response_id}, {@code background}, built-in tools, images) is a 400 naming the field; an error in a
  * translated field names the field as the caller wrote it ({@link #param}).
@@ -80,6 +82,9 @@ final class ResponsesRequests {
             origins.add(-1);
         }
         input(body.path("input"), messages, origins, callTurns);
+        // vLLM's rule: the output text's log-probabilities only when include asks for them, top_logprobs alternatives
+        if (includes(body, OUTPUT_LOGPROBS)) chat.put("logprobs", true);
+        else chat.remove("top_logprobs");
         chat.remove(List.of("input", "instructions", "text", "max_output_tokens", "store", "include", "truncation",
                 "reasoning", "metadata", "background", "service_tier", "prompt_cache_key", "safety_identifier",
                 "stream_options")); // the Responses API's stream_options (include_obfuscation) are not chat's
@@ -89,6 +94,27 @@ final class ResponsesRequests {
         JsonNode format = body.path("text").path("format");
         if (!format.isMissingNode() && !format.isNull()) chat.set("response_format", format(format));
         return new Chat(chat, List.copyOf(origins), Set.copyOf(callTurns));
+    }
+
+    /** {@code include}'s value asking for the output text's log-probabilities (OpenAI's name). */
+    static final String OUTPUT_LOGPROBS = "message.output_text.logprobs";
+
+    /**
+     * Whether {@code include} (an array of OpenAI's names of what a response may add) names {@code what}; the other
+     * names concern tools and media this server does not have, and add nothing.
+     */
+    private static boolean includes(JsonNode body, String what) {
+        if (!present(body, "include")) return false;
+        JsonNode include = body.get("include");
+        boolean found = false;
+        if (include.isArray()) {
+            for (JsonNode n : include) {
+                if (!n.isTextual()) throw wrongType("include", "an array of strings");
+                found |= n.textValue().equals(what);
+            }
+            return found;
+        }
+        throw wrongType("include", "an array of strings");
     }
 
     /** The Responses field a chat field other than a message is about ({@code max_tokens} → {@code max_output_tokens}). */

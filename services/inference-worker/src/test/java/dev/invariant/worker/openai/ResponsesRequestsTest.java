@@ -34,6 +34,22 @@ class ResponsesRequestsTest {
     }
 
     @Test
+    void includeAsksForTheOutputTextsLogprobsAndTopLogprobsAloneAddsNothing() throws Exception {
+        JsonNode asked = chat("""
+                {"input": "Hi", "include": ["reasoning.encrypted_content", "message.output_text.logprobs"],
+                 "top_logprobs": 3}""");
+        assertTrue(asked.get("logprobs").asBoolean());
+        assertEquals(3, asked.get("top_logprobs").asInt());
+        assertFalse(asked.has("include"));
+        JsonNode alone = chat("{\"input\": \"Hi\", \"top_logprobs\": 3, \"include\": []}");
+        assertFalse(alone.has("logprobs") || alone.has("top_logprobs"), alone.toString());
+        for (String include : new String[] {"\"message.output_text.logprobs\"", "[1]"}) {
+            var e = assertThrows(EngineException.class, () -> chat("{\"input\": \"Hi\", \"include\": " + include + "}"));
+            assertEquals("include", e.param(), e.getMessage());
+        }
+    }
+
+    @Test
     void itemsBecomeTurnsCallsAndTheirResults() throws Exception {
         JsonNode c = chat("""
                 {"input": [
