@@ -13,9 +13,8 @@
 // and q are read after the wait. A (token, head) with one split is merged in registers; with more, the split records
 // go to scratch and the last block to finish merges them (attention_split.cuh; an integer counter, no float atomics).
 // Which block computes a split, or merges, never changes a value.
-// _rope: the same, with rope_kv.cu's work for the head done here instead: q and the step's k rows normed (Qwen3's
-// q_norm / k_norm when given: rope_kv.cu's warp_dot over the head, the same operations) and rotated from the
-// unnormed, unrotated q|k|v row (numerics.md §7: a*cos - b*sin, b*cos + a*sin, each product
+// _rope: the same, with rope_kv.cu's work for the head done here instead (models without a q/k norm): q and the
+// step's k rows rotated from the unrotated q|k|v row (numerics.md §7: a*cos - b*sin, b*cos + a*sin, each product
 // rounded, no fma, the host's table), each k and v row rounded to the cache's dtype as it is stored (kv.cuh), and the
 // token's row written into the cache by one block per (token, KV head): the block of the head's first query head that
 // takes the token's last split. The q|k|v row itself stays unrotated (nothing after attention reads it).
@@ -108,11 +107,6 @@ __device__ __forceinline__ void rotate(float a, float b, const float* cosT, cons
     hi = bc + as;
 }
 
-// rope_kv.cu's q_norm / k_norm of one head's values at p (every lane of the warp calls it): the RMS factor.
-__device__ __forceinline__ float head_rms(const float* p, int headDim, float eps) {
-    return inv::inv_sqrt_canon(inv::warp_dot(p, p, headDim) / (float)headDim + eps);
-}
-
 // The step's own key row element pair / value element of row j: rotated (a, b) stored rounded to the cache's dtype
 // into shared memory, and (writer) into the cache.
 template <class KV>
@@ -137,8 +131,7 @@ __device__ __forceinline__ void keep_value(const BlockSmem& m, typename KV::T* v
 }  // namespace
 
 // Token t's query head h, splits g, g + G, ... by this block; part, done, out: as attention_splits
-// (attention_decode.cu); cosT, sinT: rope_kv.cu's tables, qNorm, kNorm: its norm weights or null, eps the norm's
-// epsilon (ROPE only). TAIL: called at the end of a kernel that wrote
+// (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (ROPE only). TAIL: called at the end of a kernel that wrote
 // the q|k|v rows itself (other blocks' rows made visible by the caller): no wait, and those rows read through L2.
 // CLUSTER > 1: launched in clusters of CLUSTER blocks along y (G a multiple of it); a (token, head) of 2 .. CLUSTER
 // splits has them all in its first cluster, one per block, whose records are sent into the first block's shared
@@ -152,8 +145,7 @@ struct NoProbe {
 template <class KV, bool ROPE, bool TAIL, int CLUSTER = 0, bool ACQ_REL = false, class PROBE = NoProbe>
 __device__ __forceinline__ void attend_head(const float* qkv, float* part, const int* positions, const int* tokSeq,
                                             const int* seqTableStart, const int* tables, const float* cosT,
-                                            const float* sinT, const float* qNorm, const float* kNorm, float eps,
-                                            typename KV::T* keyCache, typename KV::T* valueCache,
+                                            const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
                                             int n, int heads, int kvHeads, int headDim, int blockSize, float scale,
                                             int maxSplits, float* out, int* done, int t, int h, int g, int G) {
     extern __shared__ float4 smem4[];
@@ -203,21 +195,8 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
 
     const float* qsrc = qkv + (long long)t * ld + h * headDim;
     if (ROPE) {
-        __shared__ float qRms;
-        if (qNorm) {  // the head's q_norm factor, by the first warp
-            if (threadIdx.x < 32) {
-                const float r = head_rms(qsrc, headDim, eps);
-                if (threadIdx.x == 0) qRms = r;
-            }
-            __syncthreads();
-        }
         for (int i = threadIdx.x; i < half; i += blockDim.x) {
-            float a = ldq(qsrc + i), b = ldq(qsrc + i + half);
-            if (qNorm) {
-                a = qNorm[i] * (a * qRms);
-                b = qNorm[i + half] * (b * qRms);
-            }
-            rotate(a, b, cosT, sinT, pos, half, i, m.q[i], m.q[i + half]);
+            rotate(ldq(qsrc + i), ldq(qsrc + i + half), cosT, sinT, pos, half, i, m.q[i], m.q[i + half]);
         }
     } else {
         for (int i = threadIdx.x; i < headDim; i += blockDim.x) m.q[i] = ldq(qsrc + i);
@@ -249,26 +228,14 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         if (!ROPE) {
             stage_cached<KV>(m, keyCache, valueCache, from, len, headDim);
         } else {
-            if (kNorm) {  // each fresh key row's k_norm factor, a warp per row, into e_j (free until the scores)
-                for (int j = from + (tid >> 5); j < len; j += warps) {
-                    const float r = head_rms(qkv + (long long)token_at(j) * ld + qDim + kvh * headDim, headDim, eps);
-                    if (lane == 0) m.e[j] = r;
-                }
-                __syncthreads();
-            }
             for (int c = tid + from * headDim; c < len * headDim; c += blockDim.x) {
                 const int j = c / headDim, i = c - j * headDim;
                 const int u = token_at(j);
                 const float* row = qkv + (long long)u * ld + qDim + kvh * headDim;
                 const bool writer = u == t && h % (heads / kvHeads) == 0;
                 if (i < half) {
-                    float a = ldq(row + i), b = ldq(row + i + half);
-                    if (kNorm) {
-                        a = kNorm[i] * (a * m.e[j]);
-                        b = kNorm[i + half] * (b * m.e[j]);
-                    }
                     float lo, hi;
-                    rotate(a, b, cosT, sinT, j0 + j, half, i, lo, hi);
+                    rotate(ldq(row + i), ldq(row + i + half), cosT, sinT, j0 + j, half, i, lo, hi);
                     keep_key<KV>(m, keyCache, j, i, half, kst, lo, hi, writer);
                 }
                 keep_value<KV>(m, valueCache, j, i, headDim, ldq(row + kvDim + i), writer);
@@ -356,13 +323,12 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
 #define INV_ATTENTION_BLOCKS(NAME, KV, ROPE)                                                                          \
     INV_EXTERN void NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,                    \
                          const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,         \
-                         const float* qNorm, const float* kNorm, float eps, KV::T* keyCache, KV::T* valueCache,     \
-                         int n, int heads, int kvHeads, int headDim, int blockSize, float scale, int maxSplits,     \
-                         float* out, int* done) {                                                                   \
+                         KV::T* keyCache, KV::T* valueCache, int n, int heads, int kvHeads, int headDim,            \
+                         int blockSize, float scale, int maxSplits, float* out, int* done) {                        \
         const int t = blockIdx.x / heads;                                                                           \
-        attend_head<KV, ROPE, false>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, qNorm, kNorm, \
-                                     eps, keyCache, valueCache, n, heads, kvHeads, headDim, blockSize, scale,       \
-                                     maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);       \
+        attend_head<KV, ROPE, false>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache,     \
+                                     valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out, done, \
+                                     t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);                             \
     }
 
 INV_ATTENTION_BLOCKS(attention_blocks, inv::KvF32, false)
@@ -379,14 +345,13 @@ INV_ATTENTION_BLOCKS(attention_blocks_rope_fp8e5m2, inv::KvE5m2, true)
 #define INV_ATTENTION_CLUSTER(NAME, KV, ROPE)                                                                         \
     extern "C" __global__ void __cluster_dims__(1, ATTENTION_CLUSTER, 1)                                          \
         NAME(const float* qkv, float* part, const int* positions, const int* tokSeq, const int* seqTableStart,      \
-             const int* tables, const float* cosT, const float* sinT, const float* qNorm, const float* kNorm,      \
-             float eps, KV::T* keyCache, KV::T* valueCache, int n, int heads, int kvHeads, int headDim,             \
-             int blockSize, float scale, int maxSplits, float* out, int* done) {                                    \
+             const int* tables, const float* cosT, const float* sinT, KV::T* keyCache, KV::T* valueCache, int n,    \
+             int heads, int kvHeads, int headDim, int blockSize, float scale, int maxSplits, float* out, int* done) { \
         const int t = blockIdx.x / heads;                                                                           \
         attend_head<KV, ROPE, false, ATTENTION_CLUSTER, true>(                                                      \
-            qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, qNorm, kNorm, eps, keyCache,           \
-            valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out, done, t,                      \
-            blockIdx.x - t * heads, blockIdx.y, gridDim.y);                                                         \
+            qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
+            kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
+            gridDim.y);                                                                                             \
     }
 
 INV_ATTENTION_CLUSTER(attention_cluster, inv::KvF32, false)

@@ -102,9 +102,8 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
     __syncthreads();
     for (int i = 0; i < nready; i++)
         for (int h = ready[i] * grp; h < (ready[i] + 1) * grp; h++)
-            attend_head<inv::KvF32, true, true>(y, part, positions, tokSeq, seqStart, tables, cosT, sinT, nullptr,
-                                                nullptr, 0.0f, K, V, 1, heads, kvHeads, headDim, blockSize, scale,
-                                                maxSplits, out, done, 0, h, 0, 1);
+            attend_head<inv::KvF32, true, true>(y, part, positions, tokSeq, seqStart, tables, cosT, sinT, K, V, 1, heads,
+                                                kvHeads, headDim, blockSize, scale, maxSplits, out, done, 0, h, 0, 1);
 }
 
 // attention_blocks_rope (fp32 KV) with the next kernel released first: it may start before this one waits (and then
@@ -115,9 +114,9 @@ __global__ void blocks_rope_early(const float* qkv, float* part, const int* posi
                                   int blockSize, float scale, int maxSplits, float* out, int* done) {
     inv::release_next();
     const int t = blockIdx.x / heads;
-    attend_head<inv::KvF32, true, false>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, nullptr,
-                                         nullptr, 0.0f, keyCache, valueCache, n, heads, kvHeads, headDim, blockSize,
-                                         scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);
+    attend_head<inv::KvF32, true, false>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache,
+                                         valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out, done,
+                                         t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);
 }
 
 // attention_blocks_rope (fp32 KV) with attend_head's options: the merge in a cluster of CLUSTER blocks along y, the
@@ -129,9 +128,9 @@ __global__ void blocks_rope_early(const float* qkv, float* part, const int* posi
                               int blockSize, float scale, int maxSplits, float* out, int* done) {                   \
         const int t = blockIdx.x / heads;                                                                           \
         attend_head<inv::KvF32, true, false, CLUSTER, ACQ_REL, PROBE>(                                              \
-            qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, nullptr, nullptr, 0.0f, keyCache,      \
-            valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out, done, t,                      \
-            blockIdx.x - t * heads, blockIdx.y, gridDim.y);                                                         \
+            qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
+            kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
+            gridDim.y);                                                                                             \
     }
 #define NO_ATTR
 // Timestamps of attend_head's progress (PROBE::mark), thread 0 of each block: g_stamps[block * 8 + point].

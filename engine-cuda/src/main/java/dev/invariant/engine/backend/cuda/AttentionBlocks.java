@@ -12,7 +12,7 @@ import jcuda.driver.CUfunction_attribute;
  * Decode attention a block per split (kernels/attention_blocks.cu) in place of attention_decode.cu's warp per split,
  * for steps of up to {@link AttentionKernels#DECODE_ATTENTION_TOKENS} tokens: the rows earlier steps wrote are
  * requested before the kernel waits for the projection, and with {@code blocks-rope} the kernel also does rope_kv.cu's
- * work (Qwen3's per-head q/k norm, RoPE, the KV write), so the step has one kernel per layer fewer;
+ * RoPE and KV write (models without a per-head q/k norm), so the step has one kernel per layer fewer;
  * {@code cluster} launches the same in thread-block clusters of {@link #CLUSTER} (attention_cluster*), whose splits
  * merge in the first block's shared memory. The same values on every path (numerics.md §7, §8): which block computes
  * a split or merges never changes a bit. Portable and fast profiles only (naive merges attention_decode.cu's records
@@ -21,8 +21,8 @@ import jcuda.driver.CUfunction_attribute;
 final class AttentionBlocks {
     /**
      * auto (default: cluster), splits (attention_decode.cu), blocks (attention_blocks.cu after rope_kv.cu),
-     * blocks-rope (attention_blocks.cu's _rope kernels, no rope_kv.cu where -Dinvariant.cuda.fused-rope is off) or
-     * cluster (blocks-rope's work in clusters of {@link #CLUSTER}:
+     * blocks-rope (attention_blocks.cu's _rope kernels, no rope_kv.cu where the model has no q/k norm and
+     * -Dinvariant.cuda.fused-rope is off) or cluster (blocks-rope's work in clusters of {@link #CLUSTER}:
      * attention_cluster[_rope]). Measured on an H200 (bench/device/kernels/attention_chain.cu, 8 Qwen1.5-14B layers in
      * one graph with dependent launches, 2026-12-02 13:34): over the chained projections alone, rope and attention
      * cost 12.44 / 4.62 / 1.24 µs per layer with splits / blocks / blocks-rope at a 48-position context, 44.22 / 31.88
@@ -100,25 +100,21 @@ final class AttentionBlocks {
         return !(profile instanceof NaiveKernels) && k.attention.decodeAttention(n);
     }
 
-    /**
-     * Whether the step's q/k norm, RoPE and KV write are this kernel's (no rope_kv.cu): blocks-rope or cluster, an
-     * even head.
-     */
-    boolean takesRope(ProfileKernels profile, int n, int headDim) {
-        return rope != null && takes(profile, n) && (headDim & 1) == 0;
+    /** Whether the step's RoPE and KV write are this kernel's (no rope_kv.cu): blocks-rope, no q/k norm, even head. */
+    boolean takesRope(ProfileKernels profile, int n, CUdeviceptr qNorm, int headDim) {
+        return rope != null && takes(profile, n) && qNorm == null && (headDim & 1) == 0;
     }
 
     /**
      * Attention of the step's n tokens into out, scratch as {@link AttentionKernels#decodeScratchBytes}; withRope: q
-     * and the step's k rows are normed (qNorm, kNorm: Qwen3's, else null) and rotated here from the q|k|v rows as
-     * the projection left them, and the step's K/V rows written into the cache.
+     * and the step's k rows are rotated here from the unrotated q|k|v rows, and the step's K/V rows written into the
+     * cache.
      */
     void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, CUdeviceptr cos,
-                CUdeviceptr sin, boolean withRope, CUdeviceptr qNorm, CUdeviceptr kNorm, float eps, int heads,
-                int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+                CUdeviceptr sin, boolean withRope, int heads, int kvHeads, int headDim, int blockSize, float scale,
+                int n, CUdeviceptr scratch) {
         k.launchGrid(withRope ? rope : plain, n * heads, groups, 1, threads, smem, qkv, scratch, in.positions(),
-                in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin, qNorm, kNorm, eps, keys, values, n, heads,
-                kvHeads, headDim,
+                in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin, keys, values, n, heads, kvHeads, headDim,
                 blockSize, scale, k.attention.maxSplits, out, k.attention.mergeCounters(scratch, heads, headDim));
     }
 }

@@ -118,9 +118,10 @@ final class CudaForward {
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias),
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update: one kernel for a step of one token
-            // where FusedRope (asked for) takes it, else the projection, then rope_kv (or, blocks-rope and cluster,
-            // the norms, RoPE and the KV update in the attention kernel)
-            boolean ropeInAttention = blocks != null && fusedRope == null && blocks.takesRope(profile, n, headDim);
+            // where FusedRope (asked for) takes it, else the projection, then rope_kv (or, blocks-rope, RoPE and the KV
+            // update in the attention kernel)
+            boolean ropeInAttention = blocks != null && fusedRope == null && blocks.takesRope(profile, n, lw.qNorm(),
+                    headDim);
             if (ropeInAttention || fusedRope == null || !fusedRope.project(profile, lw, eps, x, n, qkv, in, cos, sin,
                     heads, kvHeads, headDim, blockSize, layerKeys, layerValues)) {
                 profile.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
@@ -133,8 +134,8 @@ final class CudaForward {
 
             // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
             if (blocks != null && blocks.takes(profile, n)) {
-                blocks.attend(qkv, attn, in, layerKeys, layerValues, cos, sin, ropeInAttention, lw.qNorm(), lw.kNorm(),
-                        eps, heads, kvHeads, headDim, blockSize, scale, n, attnScratch);
+                blocks.attend(qkv, attn, in, layerKeys, layerValues, cos, sin, ropeInAttention, heads, kvHeads, headDim,
+                        blockSize, scale, n, attnScratch);
             } else {
                 profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n,
                         attnScratch);
