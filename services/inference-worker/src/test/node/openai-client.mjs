@@ -390,7 +390,7 @@ await check('the Responses API: the chat answer as items, whole and through the 
   assert.equal(next.output_hash, sameAsChat.choices[0].output_hash);
 });
 
-await check('the Responses API: include message.output_text.logprobs lists chat\'s log-probabilities, whole and streamed', async () => {
+await check('Responses API: include message.output_text.logprobs, chat\'s logprobs whole and streamed', async () => {
   const asked = { model: chatModel, input: 'Say hi.', max_output_tokens: 10, temperature: 0, top_logprobs: 2,
     include: ['message.output_text.logprobs'] };
   const r = await chat.responses.create(asked);

@@ -186,15 +186,15 @@ final class ResponseEvents implements StreamingOutput, TokenListener {
         String status = response.get("status").asText();
         if (messageAt >= 0 || ResponsesBodies.hasMessage(m)) {
             openMessage(out);
-            if (!pending.isEmpty()) textDelta(out, ""); // the last tokens' log-probabilities (an end token shows no text)
+            if (!pending.isEmpty()) textDelta(out, ""); // the last tokens' log-probabilities (an end token: no text)
             String whole = split.content();
+            var logprobs = bodies.logprobs(g.logprobs());
             send(out, part("response.output_text.done", messageAt, bodies.messageId()).put("text", whole)
-                    .set("logprobs", bodies.logprobs(g.logprobs())));
+                    .set("logprobs", logprobs));
             send(out, part("response.content_part.done", messageAt, bodies.messageId())
-                    .set("part", ResponsesBodies.textPart(whole, bodies.logprobs(g.logprobs()))));
+                    .set("part", ResponsesBodies.textPart(whole, logprobs)));
             send(out, event("response.output_item.done").put("output_index", messageAt).set("item",
-                    bodies.messageItem(whole, status.equals("incomplete") ? "incomplete" : "completed",
-                            bodies.logprobs(g.logprobs()))));
+                    bodies.messageItem(whole, status.equals("incomplete") ? "incomplete" : "completed", logprobs)));
         }
         for (int i = 0; i < m.calls().size(); i++) {
             ToolCall c = m.calls().get(i);

@@ -44,7 +44,8 @@ class ResponsesRequestsTest {
         JsonNode alone = chat("{\"input\": \"Hi\", \"top_logprobs\": 3, \"include\": []}");
         assertFalse(alone.has("logprobs") || alone.has("top_logprobs"), alone.toString());
         for (String include : new String[] {"\"message.output_text.logprobs\"", "[1]"}) {
-            var e = assertThrows(EngineException.class, () -> chat("{\"input\": \"Hi\", \"include\": " + include + "}"));
+            String body = "{\"input\": \"Hi\", \"include\": " + include + "}";
+            var e = assertThrows(EngineException.class, () -> chat(body));
             assertEquals("include", e.param(), e.getMessage());
         }
     }
