@@ -36,9 +36,38 @@ public final class TestAssets {
         return dir.normalize();
     }
 
-    /** A model folder under shared/models, e.g. "stories260K". */
+    /**
+     * Models kept with the tests (test resource {@code /models/<name>}: config.json and weights, made by a script under
+     * bench/device/reference at stories260K's vocabulary), for architectures the shared folder has no model of.
+     */
+    private static final java.util.Set<String> KEPT = java.util.Set.of("tiny-gemma3");
+
+    /** A model folder under shared/models, e.g. "stories260K", or a kept one assembled under target/ with its tokenizer. */
     public static Path model(String name) {
-        return shared().resolve("models").resolve(name);
+        return KEPT.contains(name) ? kept(name) : shared().resolve("models").resolve(name);
+    }
+
+    /** The kept model's files beside stories260K's tokenizer, whose vocabulary its weights were made for. */
+    private static synchronized Path kept(String name) {
+        Path dir = Path.of("target", "test-models", name).toAbsolutePath();
+        try {
+            if (!Files.isRegularFile(dir.resolve("tokenizer_config.json"))) {
+                Files.createDirectories(dir);
+                for (String f : new String[] {"config.json", "config-v5.json", "model.safetensors"}) {
+                    try (java.io.InputStream in = TestAssets.class.getResourceAsStream("/models/" + name + "/" + f)) {
+                        if (in == null) throw new IOException("no test resource /models/" + name + "/" + f);
+                        Files.copy(in, dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+                    Files.copy(model("stories260K").resolve(f), dir.resolve(f),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**

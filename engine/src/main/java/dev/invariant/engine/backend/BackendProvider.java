@@ -3,7 +3,9 @@ package dev.invariant.engine.backend;
 import dev.invariant.engine.EngineConfig;
 import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.kv.KvCacheDtype;
+import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Model;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -27,6 +29,11 @@ public interface BackendProvider {
     /** The numerics profiles it builds; {@link Backends} refuses others before opening (and before loading weights). */
     default Set<NumericsProfile> profiles() {
         return Set.of(NumericsProfile.PORTABLE);
+    }
+
+    /** The decoder architectures it computes; {@link Backends} refuses others before opening. */
+    default Set<Architecture> architectures() {
+        return EnumSet.allOf(Architecture.class);
     }
 
     /** Whether it runs GPTQ checkpoints (packed int4/int8 weights); {@link Backends} refuses them before opening. */

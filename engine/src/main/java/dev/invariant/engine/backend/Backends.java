@@ -62,6 +62,12 @@ public final class Backends {
                     + " cache as " + kv.wireName() + " (it stores " + p.kvCacheDtypes().stream().map(KvCacheDtype::wireName)
                     .sorted().toList() + "): use --kv-cache-dtype auto, or --backend cpu, which stores every kv_cache_dtype");
         }
+        var arch = model.config().architecture();
+        if (!p.architectures().contains(arch)) {
+            throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + p.name() + " backend does not compute "
+                    + arch.hfName() + " (it runs " + p.architectures().stream().map(a -> a.hfName()).sorted().toList()
+                    + "): use --backend cpu, which runs every architecture");
+        }
         if (model.weights().quantization() != null && !p.runsGptq()) {
             throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + p.name() + " backend does not run GPTQ"
                     + " checkpoints (" + model.weights().quantization().describe() + "): use --backend cpu");

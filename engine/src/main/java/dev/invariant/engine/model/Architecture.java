@@ -17,7 +17,12 @@ public enum Architecture {
     /** Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. */
     QWEN2("Qwen2ForCausalLM"),
     /** Qwen3ForCausalLM: RMSNorm on each query and key head (q_norm, k_norm), no bias. */
-    QWEN3("Qwen3ForCausalLM");
+    QWEN3("Qwen3ForCausalLM"),
+    /**
+     * Gemma3ForCausalLM (text only: gemma-3-270m, gemma-3-1b): q/k norms, four norms a layer computing x·(1 + w),
+     * GELU (tanh), scaled embeddings, sliding layers with their own RoPE base, a final logit softcap ({@link Gemma}).
+     */
+    GEMMA3("Gemma3ForCausalLM");
 
     private final String hfName;
     private final String[] aliases;

@@ -42,7 +42,12 @@ public final class HfConfig {
         }
         String hfName = archs.get(0).asText();
         Architecture arch = Architecture.fromHf(hfName);
-        HfSemantics.refuseUnsupported(hfName, c, configFile);
+        boolean gemma = arch == Architecture.GEMMA3;
+        if (gemma) {
+            HfGemma.refuseUnsupported(c, configFile);
+        } else {
+            HfSemantics.refuseUnsupported(hfName, c, configFile);
+        }
 
         int hidden = requiredInt(c, "hidden_size", configFile);
         int heads = requiredInt(c, "num_attention_heads", configFile);
@@ -61,7 +66,7 @@ public final class HfConfig {
         if (eos.isEmpty()) eos = idList(c.get("eos_token_id"), configFile);
 
         try {
-            HfRope.Rope rope = HfRope.read(c, maxPositions);
+            HfRope.Rope rope = gemma ? HfGemma.fullRope(c, maxPositions) : HfRope.read(c, maxPositions);
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),
@@ -73,13 +78,14 @@ public final class HfConfig {
                     cap > 0 ? cap : maxPositions,
                     rope.theta(),
                     (float) requiredDouble(c, "rms_norm_eps", configFile),
-                    c.path("tie_word_embeddings").asBoolean(false),
-                    arch == Architecture.QWEN2, // Llama's and Qwen3's attention_bias is refused (HfSemantics)
-                    arch == Architecture.QWEN3,
+                    c.path("tie_word_embeddings").asBoolean(gemma), // Gemma3TextConfig ties by default
+                    arch == Architecture.QWEN2, // the others' attention_bias is refused (HfSemantics, HfGemma)
+                    arch == Architecture.QWEN3 || gemma,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
-                    cap);
+                    cap,
+                    gemma ? HfGemma.read(c, layers, configFile) : null);
         } catch (EngineException e) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, folder + "/" + e.getMessage());
         }
@@ -102,6 +108,7 @@ public final class HfConfig {
         return switch (hfName) {
             case "MistralForCausalLM" -> 4096 * 32;
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> 32768;
+            case "Gemma3ForCausalLM" -> 131072;
             default -> 2048; // LlamaConfig
         };
     }

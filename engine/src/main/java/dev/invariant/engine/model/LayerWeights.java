@@ -5,8 +5,10 @@ import dev.invariant.engine.model.gptq.GptqLayer;
 /**
  * One decoder layer, named after the Hugging Face modules ({@code model.layers.N.*}).
  * Linear weights are [out, in] row-major, as stored by HF. Optional tensors are null when the
- * architecture has none (biases: Qwen2 only; qNorm/kNorm: Qwen3 only). In a GPTQ checkpoint the seven projections
- * are in {@code gptq} (packed, docs/numerics.md "GPTQ weights") and their dense tensors are null.
+ * architecture has none (biases: Qwen2 only; qNorm/kNorm: Qwen3 and Gemma 3; the feed-forward norms: Gemma 3 only).
+ * {@code postAttentionLayernorm} is the module of that name: the norm before the MLP in Llama and Qwen, the norm of
+ * the attention's output in Gemma 3 (whose MLP input is {@code preFeedforwardLayernorm}'s). In a GPTQ checkpoint the
+ * seven projections are in {@code gptq} (packed, docs/numerics.md "GPTQ weights") and their dense tensors are null.
  */
 public record LayerWeights(
         Tensor inputLayernorm,
@@ -16,7 +18,16 @@ public record LayerWeights(
         Tensor oProj,
         Tensor postAttentionLayernorm,
         Tensor gateProj, Tensor upProj, Tensor downProj,
-        GptqLayer gptq) {
+        GptqLayer gptq,
+        Tensor preFeedforwardLayernorm, Tensor postFeedforwardLayernorm) {
+
+    /** A layer without Gemma 3's feed-forward norms. */
+    public LayerWeights(Tensor inputLayernorm, Tensor qProj, Tensor kProj, Tensor vProj, Tensor qBias, Tensor kBias,
+                        Tensor vBias, Tensor qNorm, Tensor kNorm, Tensor oProj, Tensor postAttentionLayernorm,
+                        Tensor gateProj, Tensor upProj, Tensor downProj, GptqLayer gptq) {
+        this(inputLayernorm, qProj, kProj, vProj, qBias, kBias, vBias, qNorm, kNorm, oProj, postAttentionLayernorm,
+                gateProj, upProj, downProj, gptq, null, null);
+    }
 
     /** A dense layer. */
     public LayerWeights(Tensor inputLayernorm, Tensor qProj, Tensor kProj, Tensor vProj, Tensor qBias, Tensor kBias,
@@ -30,7 +41,7 @@ public record LayerWeights(
     public long byteSize() {
         long n = 0;
         for (Tensor t : new Tensor[] {inputLayernorm, qProj, kProj, vProj, qBias, kBias, vBias, qNorm, kNorm, oProj,
-                postAttentionLayernorm, gateProj, upProj, downProj}) {
+                postAttentionLayernorm, gateProj, upProj, downProj, preFeedforwardLayernorm, postFeedforwardLayernorm}) {
             if (t != null) n += t.byteSize();
         }
         if (gptq != null) n += gptq.all().stream().mapToLong(l -> l.byteSize()).sum();

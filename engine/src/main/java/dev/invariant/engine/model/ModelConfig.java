@@ -15,6 +15,7 @@ import java.util.List;
  * @param ropeScaling     how RoPE's inverse frequencies are scaled (rope_type linear, llama3); {@link RopeScaling#NONE}
  * @param slidingWindow   the attention window that capped {@code maxPositionEmbeddings} (within it full attention is
  *                        exactly the model's sliding-window attention); 0 when no window limits the context
+ * @param gemma           Gemma 3's own values; null for every other architecture
  */
 public record ModelConfig(
         Architecture architecture,
@@ -34,7 +35,18 @@ public record ModelConfig(
         int bosTokenId,
         List<Integer> eosTokenIds,
         RopeScaling ropeScaling,
-        int slidingWindow) {
+        int slidingWindow,
+        Gemma gemma) {
+
+    /** A model of any architecture but Gemma 3. */
+    public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+                       int numKvHeads, int headDim, int vocabSize, int maxPositionEmbeddings, double ropeTheta,
+                       float rmsNormEps, boolean tieWordEmbeddings, boolean attentionBias, boolean qkNorm,
+                       int bosTokenId, List<Integer> eosTokenIds, RopeScaling ropeScaling, int slidingWindow) {
+        this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
+                maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm, bosTokenId,
+                eosTokenIds, ropeScaling, slidingWindow, null);
+    }
 
     /** A model with unscaled RoPE and full attention (synthetic presets, tests). */
     public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
@@ -43,7 +55,7 @@ public record ModelConfig(
                        int bosTokenId, List<Integer> eosTokenIds) {
         this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
                 maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm, bosTokenId,
-                eosTokenIds, RopeScaling.NONE, 0);
+                eosTokenIds, RopeScaling.NONE, 0, null);
     }
 
     public ModelConfig {
@@ -61,6 +73,9 @@ public record ModelConfig(
         require(maxPositionEmbeddings > 0, "max_position_embeddings must be > 0");
         require(ropeTheta > 0, "rope_theta must be > 0");
         require(rmsNormEps > 0, "rms_norm_eps must be > 0");
+        require((gemma != null) == (architecture == Architecture.GEMMA3), "Gemma 3's values belong to Gemma 3 alone");
+        require(gemma == null || (gemma.slidingLayers().size() == numLayers && qkNorm && !attentionBias),
+                "Gemma 3 has a layer type per layer, q/k norms and no biases");
     }
 
     private static void require(boolean ok, String message) {

@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * Maps Hugging Face tensor names onto {@link ModelWeights} and checks every shape against the config.
- * Llama, Qwen2 and Qwen3 share one name table; the architecture decides which optional tensors
- * (q/k/v bias, q/k norm) must be present.
+ * Llama, Qwen2, Qwen3 and Gemma 3 share one name table; the architecture decides which optional tensors
+ * (q/k/v bias, q/k norm, Gemma 3's feed-forward norms) must be present.
  */
 public final class WeightMapping {
     private WeightMapping() {
@@ -52,7 +52,10 @@ public final class WeightMapping {
                     in.get(p + "post_attention_layernorm.weight", h),
                     in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
                     in.get(p + "mlp.up_proj.weight", c.intermediateSize(), h),
-                    in.get(p + "mlp.down_proj.weight", h, c.intermediateSize())));
+                    in.get(p + "mlp.down_proj.weight", h, c.intermediateSize()),
+                    null,
+                    gemma(c, in, p + "pre_feedforward_layernorm.weight"),
+                    gemma(c, in, p + "post_feedforward_layernorm.weight")));
         }
         Tensor norm = in.get("model.norm.weight", h);
         // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
@@ -74,7 +77,13 @@ public final class WeightMapping {
                 bias ? in.get(a + "v_proj.bias", kv) : null,
                 c.qkNorm() ? in.get(a + "q_norm.weight", c.headDim()) : null,
                 c.qkNorm() ? in.get(a + "k_norm.weight", c.headDim()) : null,
-                null, in.get(p + "post_attention_layernorm.weight", h), null, null, null, g);
+                null, in.get(p + "post_attention_layernorm.weight", h), null, null, null, g,
+                gemma(c, in, p + "pre_feedforward_layernorm.weight"), gemma(c, in, p + "post_feedforward_layernorm.weight"));
+    }
+
+    /** A norm only Gemma 3 layers have; null for the other architectures. */
+    private static Tensor gemma(ModelConfig c, Lookup in, String name) {
+        return c.gemma() != null ? in.get(name, c.hiddenSize()) : null;
     }
 
     private static GptqLinear gptq(Map<String, Tensor> t, GptqConfig q, String module, int in, int out) {

@@ -60,6 +60,30 @@ public final class FloatMath {
         return x / (1.0f + exp(-x));
     }
 
+    /**
+     * tanh(x) as {@code copySign((1 - t) / (1 + t), x)} with {@code t = exp(-2|x|)} (this class's exp): a few ulps
+     * where |tanh| is large, at most ≈ 6e-8 absolute near 0, exactly ±1 beyond |x| ≈ 9; NaN passes through.
+     */
+    public static float tanh(float x) {
+        if (x != x) return x;
+        float t = exp(-2.0f * Math.abs(x));
+        return Math.copySign((1.0f - t) / (1.0f + t), x);
+    }
+
+    /** sqrt(2 / pi) rounded to float: PyTorch's kBeta ({@code M_SQRT2 * M_2_SQRTPI * 0.5}) in a float kernel. */
+    static final float GELU_BETA = (float) (Math.sqrt(2.0) * (2.0 / Math.sqrt(Math.PI)) * 0.5);
+    static final float GELU_KAPPA = 0.044715f;
+
+    /**
+     * GELU, tanh form ({@code gelu_pytorch_tanh}), in PyTorch's order: {@code inner = beta * (x + kappa * (x * x * x))},
+     * {@code (0.5 * x) * (1 + tanh(inner))}, each operation rounded to float.
+     */
+    public static float geluTanh(float x) {
+        float cube = x * x * x;
+        float inner = GELU_BETA * (x + GELU_KAPPA * cube);
+        return 0.5f * x * (1.0f + tanh(inner));
+    }
+
     /** 1 / sqrt(x): a correctly rounded square root, then a correctly rounded division. */
     public static float invSqrt(float x) {
         // float -> double -> sqrt -> float is the correctly rounded float sqrt (double has > 2*24+2 bits).

@@ -5,6 +5,7 @@ import dev.invariant.engine.NumericsProfile;
 import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.BackendProvider;
 import dev.invariant.engine.kv.KvCacheDtype;
+import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ProgressListener;
 import java.util.EnumSet;
@@ -24,6 +25,16 @@ public final class CudaBackendProvider implements BackendProvider {
     @Override
     public Set<NumericsProfile> profiles() {
         return EnumSet.of(NumericsProfile.PORTABLE, NumericsProfile.FAST, NumericsProfile.NAIVE);
+    }
+
+    /**
+     * Llama (and Mistral), Qwen2 and Qwen3. Gemma 3 is not built on the GPU: its sliding window, second RoPE base,
+     * (1 + w) norms of the outputs, GELU and softcap have no kernels yet, and a portable result is only claimed
+     * where a kernel's bits were shown equal to the CPU's.
+     */
+    @Override
+    public Set<Architecture> architectures() {
+        return EnumSet.of(Architecture.LLAMA, Architecture.QWEN2, Architecture.QWEN3);
     }
 
     /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu, bit for bit the CPU's; naive: matvec_naive.cu). */

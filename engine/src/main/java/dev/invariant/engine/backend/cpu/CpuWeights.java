@@ -17,34 +17,51 @@ import java.util.List;
  */
 record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, WeightMatrix lmHead) {
 
-    /** One decoder layer; the Qwen2 biases and the Qwen3 q/k norms are null where absent. Projections are dense or GPTQ. */
+    /**
+     * One decoder layer; the Qwen2 biases, the q/k norms and Gemma 3's feed-forward norms are null where absent.
+     * Projections are dense or GPTQ.
+     */
     record Layer(float[] inputLayernorm,
                  Matrix qProj, Matrix kProj, Matrix vProj,
                  float[] qBias, float[] kBias, float[] vBias,
                  float[] qNorm, float[] kNorm,
                  Matrix oProj,
                  float[] postAttentionLayernorm,
-                 Matrix gateProj, Matrix upProj, Matrix downProj) {
+                 Matrix gateProj, Matrix upProj, Matrix downProj,
+                 float[] preFeedforwardLayernorm, float[] postFeedforwardLayernorm) {
     }
 
-    static CpuWeights prepare(ModelWeights w, Arena arena) {
+    /**
+     * @param unitOffsetNorms Gemma's norms scale by {@code 1 + w}: each weight becomes the float {@code 1 + w} here,
+     *                        the sum transformers computes in float32 before the product, so the product is the same
+     */
+    static CpuWeights prepare(ModelWeights w, Arena arena, boolean unitOffsetNorms) {
         WeightMatrix embed = WeightMatrix.of(w.embedTokens(), arena);
         WeightMatrix head = w.lmHead() == w.embedTokens() ? embed : WeightMatrix.of(w.lmHead(), arena);
-        List<Layer> layers = w.layers().stream().map(l -> layer(l, arena)).toList();
-        return new CpuWeights(embed, layers, vector(w.norm(), arena), head);
+        List<Layer> layers = w.layers().stream().map(l -> layer(l, arena, unitOffsetNorms)).toList();
+        return new CpuWeights(embed, layers, norm(w.norm(), arena, unitOffsetNorms), head);
     }
 
-    private static Layer layer(LayerWeights l, Arena a) {
+    private static Layer layer(LayerWeights l, Arena a, boolean unit) {
         GptqLayer g = l.gptq();
-        return new Layer(vector(l.inputLayernorm(), a),
+        return new Layer(norm(l.inputLayernorm(), a, unit),
                 matrix(l.qProj(), g == null ? null : g.qProj(), a), matrix(l.kProj(), g == null ? null : g.kProj(), a),
                 matrix(l.vProj(), g == null ? null : g.vProj(), a),
                 vector(l.qBias(), a), vector(l.kBias(), a), vector(l.vBias(), a),
-                vector(l.qNorm(), a), vector(l.kNorm(), a),
+                norm(l.qNorm(), a, unit), norm(l.kNorm(), a, unit),
                 matrix(l.oProj(), g == null ? null : g.oProj(), a),
-                vector(l.postAttentionLayernorm(), a),
+                norm(l.postAttentionLayernorm(), a, unit),
                 matrix(l.gateProj(), g == null ? null : g.gateProj(), a), matrix(l.upProj(), g == null ? null : g.upProj(), a),
-                matrix(l.downProj(), g == null ? null : g.downProj(), a));
+                matrix(l.downProj(), g == null ? null : g.downProj(), a),
+                norm(l.preFeedforwardLayernorm(), a, unit), norm(l.postFeedforwardLayernorm(), a, unit));
+    }
+
+    private static float[] norm(Tensor t, Arena a, boolean unitOffset) {
+        float[] w = vector(t, a);
+        if (w != null && unitOffset) {
+            for (int i = 0; i < w.length; i++) w[i] = 1.0f + w[i];
+        }
+        return w;
     }
 
     /** A projection: its GPTQ form when the checkpoint is quantised, else the dense tensor. */

@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.backend.StepBatch;
+import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.Dot;
 import dev.invariant.engine.numerics.FloatMath;
@@ -8,9 +9,10 @@ import dev.invariant.engine.numerics.RmsNorm;
 import dev.invariant.engine.numerics.RopeTable;
 
 /**
- * The decoder forward pass of Llama, Qwen2 and Qwen3, top to bottom; the two architecture-specific
- * steps are marked (Qwen2: q/k/v bias, Qwen3: per-head q_norm/k_norm). Each step names the HF module it
- * reproduces. All tokens of the step go through every layer together; each value a token gets
+ * The decoder forward pass of Llama, Qwen2, Qwen3 and Gemma 3, top to bottom; the architecture-specific
+ * steps are marked (Qwen2: q/k/v bias; Qwen3 and Gemma 3: per-head q_norm/k_norm; Gemma 3: scaled embeddings,
+ * sliding layers with their own RoPE, norms of the attention's and the MLP's outputs, GELU, the final softcap;
+ * its norms' 1 + w is in the weights, {@link CpuWeights}). Each step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token gets
  * depends only on that token's sequence (docs/numerics.md, rule 1).
  */
 final class DecoderForward {
@@ -18,6 +20,8 @@ final class DecoderForward {
     private final CpuWeights w;
     private final PagedKvCache kv;
     private final RopeTable rope;
+    private final Gemma gemma;
+    private final RopeTable localRope;
     private final WorkerPool pool;
     private final Linear linear;
 
@@ -26,6 +30,8 @@ final class DecoderForward {
         this.w = w;
         this.kv = kv;
         this.rope = RopeTable.of(cfg);
+        this.gemma = cfg.gemma();
+        this.localRope = gemma == null ? rope : new RopeTable(cfg.headDim(), gemma.localRopeTheta());
         this.pool = pool;
         this.linear = linear;
     }
@@ -40,6 +46,7 @@ final class DecoderForward {
         int ffn = cfg.intermediateSize();
         float eps = cfg.rmsNormEps();
         rope.ensure(b.maxEnd());
+        localRope.ensure(b.maxEnd());
 
         float[] x = new float[n * hidden];
         float[] xn = new float[n * hidden];
@@ -53,10 +60,17 @@ final class DecoderForward {
 
         // model.embed_tokens
         for (int t = 0; t < n; t++) w.embedTokens().row(b.tokens()[t], x, t * hidden);
+        // Gemma 3 only: the embeddings times sqrt(hidden_size)
+        if (gemma != null) {
+            float scale = Gemma.embedScale(hidden);
+            for (int i = 0; i < n * hidden; i++) x[i] = x[i] * scale;
+        }
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             CpuWeights.Layer lw = w.layers().get(l);
             final int layer = l;
+            // Gemma 3 only: sliding layers rotate with their own base and see a window of keys
+            final RopeTable lr = gemma != null && gemma.sliding(l) ? localRope : rope;
 
             // model.layers.N.input_layernorm
             norm(x, xn, lw.inputLayernorm(), n, hidden, eps);
@@ -75,7 +89,7 @@ final class DecoderForward {
             pool.forRange(n, (lo, hi) -> {
                 float[] scratch = new float[Dot.PARTIALS];
                 for (int t = lo; t < hi; t++) {
-                    // Qwen3 only: self_attn.q_norm / k_norm, RMSNorm over each head before RoPE
+                    // Qwen3 and Gemma 3: self_attn.q_norm / k_norm, RMSNorm over each head before RoPE
                     if (cfg.qkNorm()) {
                         for (int h = 0; h < cfg.numHeads(); h++) {
                             int off = t * qDim + h * headDim;
@@ -88,41 +102,49 @@ final class DecoderForward {
                     }
                     // rotary_emb: apply_rotary_pos_emb (rotate-half) on q and k
                     int pos = b.positions()[t];
-                    for (int h = 0; h < cfg.numHeads(); h++) rope.rotate(q, t * qDim + h * headDim, pos);
-                    for (int h = 0; h < cfg.numKvHeads(); h++) rope.rotate(k, t * kvDim + h * headDim, pos);
+                    for (int h = 0; h < cfg.numHeads(); h++) lr.rotate(q, t * qDim + h * headDim, pos);
+                    for (int h = 0; h < cfg.numKvHeads(); h++) lr.rotate(k, t * kvDim + h * headDim, pos);
                     // the KV cache update (past_key_values), into this sequence's blocks
                     kv.write(layer, b.tables()[t], pos, k, t * kvDim, v, t * kvDim);
                 }
             });
 
-            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, per query head
+            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos (Gemma 3's sliding layers: the window), per head
             int heads = cfg.numHeads();
             int group = cfg.groupSize();
             pool.forRange(n * heads, (lo, hi) -> {
-                PagedAttention att = new PagedAttention(kv, headDim);
+                PagedAttention att = gemma == null ? new PagedAttention(kv, headDim)
+                        : new PagedAttention(kv, headDim, gemma.attentionScale());
                 for (int i = lo; i < hi; i++) {
                     int t = i / heads;
                     int h = i % heads;
-                    att.attend(layer, b.tables()[t], b.positions()[t], h / group,
+                    int pos = b.positions()[t];
+                    int first = gemma == null ? 0 : gemma.firstKey(layer, pos);
+                    att.attend(layer, b.tables()[t], first, pos, h / group,
                             q, t * qDim + h * headDim, attn, t * qDim + h * headDim);
                 }
             });
 
-            // self_attn.o_proj, then the residual add
+            // self_attn.o_proj (Gemma 3: then post_attention_layernorm), then the residual add
             linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
+            if (gemma != null) norm(o, o, lw.postAttentionLayernorm(), n, hidden, eps);
             for (int i = 0; i < n * hidden; i++) x[i] = x[i] + o[i];
 
-            // post_attention_layernorm
-            norm(x, xn, lw.postAttentionLayernorm(), n, hidden, eps);
+            // post_attention_layernorm (Gemma 3: pre_feedforward_layernorm)
+            norm(x, xn, gemma == null ? lw.postAttentionLayernorm() : lw.preFeedforwardLayernorm(), n, hidden, eps);
 
-            // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU, product rounded)
+            // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma 3: GELU, tanh form; product rounded)
             linear.run(xn, hidden, n, new Linear.Job(lw.gateProj(), gate, ffn), new Linear.Job(lw.upProj(), up, ffn));
+            boolean gelu = gemma != null;
             pool.forRange(n, (lo, hi) -> {
-                for (int i = lo * ffn; i < hi * ffn; i++) gate[i] = FloatMath.silu(gate[i]) * up[i];
+                for (int i = lo * ffn; i < hi * ffn; i++) {
+                    gate[i] = (gelu ? FloatMath.geluTanh(gate[i]) : FloatMath.silu(gate[i])) * up[i];
+                }
             });
 
-            // mlp.down_proj, then the residual add
+            // mlp.down_proj (Gemma 3: then post_feedforward_layernorm), then the residual add
             linear.run(gate, ffn, n, new Linear.Job(lw.downProj(), o, hidden));
+            if (gemma != null) norm(o, o, lw.postFeedforwardLayernorm(), n, hidden, eps);
             for (int i = 0; i < n * hidden; i++) x[i] = x[i] + o[i];
         }
 
@@ -137,6 +159,11 @@ final class DecoderForward {
         int vocab = cfg.vocabSize();
         float[] logits = new float[m * vocab];
         linear.run(last, hidden, m, new Linear.Job(w.lmHead(), logits, vocab));
+        // Gemma 3 only, when its config sets final_logit_softcapping: tanh(logit / cap) * cap
+        if (gemma != null && gemma.finalLogitSoftcap() > 0) {
+            float cap = gemma.finalLogitSoftcap();
+            for (int i = 0; i < m * vocab; i++) logits[i] = FloatMath.tanh(logits[i] / cap) * cap;
+        }
         float[][] out = new float[m][];
         for (int i = 0; i < m; i++) out[i] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
         return out;

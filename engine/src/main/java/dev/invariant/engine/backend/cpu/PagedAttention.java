@@ -24,9 +24,14 @@ final class PagedAttention {
     private final float[] row;
 
     PagedAttention(PagedKvCache cache, int headDim) {
+        this(cache, headDim, (float) (1.0 / Math.sqrt((double) headDim)));
+    }
+
+    /** @param scale the scores' scale (Gemma 3's comes from query_pre_attn_scalar) */
+    PagedAttention(PagedKvCache cache, int headDim, float scale) {
         this.cache = cache;
         this.headDim = headDim;
-        this.scale = (float) (1.0 / Math.sqrt((double) headDim));
+        this.scale = scale;
         this.row = new float[headDim];
     }
 
@@ -34,15 +39,24 @@ final class PagedAttention {
      * out[oo..oo+headDim) = attention of q[qo..] over keys 0..pos of kv head {@code kvHead} in {@code layer}.
      */
     void attend(int layer, int[] blockTable, int pos, int kvHead, float[] q, int qo, float[] out, int oo) {
+        attend(layer, blockTable, 0, pos, kvHead, q, qo, out, oo);
+    }
+
+    /**
+     * The same over keys {@code first..pos} (a sliding window): the splits stay those of absolute position, the
+     * first one cut at {@code first}, so a window changes which keys count, never the order they are summed in.
+     */
+    void attend(int layer, int[] blockTable, int first, int pos, int kvHead, float[] q, int qo, float[] out, int oo) {
         // fp32 rows are read in place; narrower ones are widened exactly into `row` first
         float[] keys = cache.keys instanceof KvRows.F32 f ? f.layer(layer) : null;
         float[] values = cache.values instanceof KvRows.F32 f ? f.layer(layer) : null;
         int hOff = kvHead * headDim;
+        int s0 = first / SPLIT;
         int splits = pos / SPLIT + 1;
         ensure(splits);
-        for (int s = 0; s < splits; s++) {
-            int j0 = s * SPLIT;
-            int j1 = Math.min(pos, j0 + SPLIT - 1);
+        for (int s = s0; s < splits; s++) {
+            int j0 = Math.max(first, s * SPLIT);
+            int j1 = Math.min(pos, s * SPLIT + SPLIT - 1);
             float m = Float.NEGATIVE_INFINITY;
             for (int j = j0; j <= j1; j++) {
                 int ko = cache.offset(blockTable, j) + hOff;
@@ -76,10 +90,10 @@ final class PagedAttention {
         }
         // Combine the splits in increasing s.
         float bigM = Float.NEGATIVE_INFINITY;
-        for (int s = 0; s < splits; s++) bigM = Math.max(bigM, splitMax[s]);
+        for (int s = s0; s < splits; s++) bigM = Math.max(bigM, splitMax[s]);
         float bigL = 0.0f;
         java.util.Arrays.fill(out, oo, oo + headDim, 0.0f);
-        for (int s = 0; s < splits; s++) {
+        for (int s = s0; s < splits; s++) {
             float c = FloatMath.exp(splitMax[s] - bigM);
             bigL = bigL + splitSum[s] * c;
             int so = s * headDim;

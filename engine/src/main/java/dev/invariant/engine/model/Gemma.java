@@ -1,0 +1,54 @@
+package dev.invariant.engine.model;
+
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import java.util.List;
+
+/**
+ * What a Gemma 3 layer computes beyond Llama's (docs/models.md, "Gemma 3"); a {@link ModelConfig} of another
+ * architecture has none. The norms' {@code (1 + w)} and the GELU are the architecture's own and need no value here.
+ *
+ * @param queryPreAttnScalar attention scores are scaled by {@code queryPreAttnScalar^-0.5} instead of head_dim's
+ * @param slidingWindow      keys a sliding layer's query sees: itself and the {@code slidingWindow - 1} before it
+ * @param slidingLayers      per layer, whether it slides (layer_types "sliding_attention")
+ * @param localRopeTheta     RoPE's base on sliding layers (unscaled); full layers use the config's theta and scaling
+ * @param finalLogitSoftcap  logits become {@code tanh(logit / cap) * cap}; 0 for none
+ */
+public record Gemma(double queryPreAttnScalar, int slidingWindow, List<Boolean> slidingLayers, double localRopeTheta,
+                    float finalLogitSoftcap) {
+
+    public Gemma {
+        slidingLayers = List.copyOf(slidingLayers);
+        require(queryPreAttnScalar > 0, "query_pre_attn_scalar must be > 0");
+        require(slidingWindow > 0, "sliding_window must be > 0");
+        require(localRopeTheta > 0, "rope_local_base_freq must be > 0");
+        require(finalLogitSoftcap >= 0 && Float.isFinite(finalLogitSoftcap), "final_logit_softcapping must be > 0");
+    }
+
+    /** Whether layer {@code l} attends through the sliding window. */
+    public boolean sliding(int l) {
+        return slidingLayers.get(l);
+    }
+
+    /** The first key position a query at {@code pos} sees in layer {@code l}. */
+    public int firstKey(int l, int pos) {
+        return sliding(l) ? Math.max(0, pos - slidingWindow + 1) : 0;
+    }
+
+    /**
+     * The scores' scale, as transformers takes {@code query_pre_attn_scalar ** -0.5} (binary64) into a float32
+     * product; StrictMath so every JVM gets the same float.
+     */
+    public float attentionScale() {
+        return (float) StrictMath.pow(queryPreAttnScalar, -0.5);
+    }
+
+    /** The embeddings' scale {@code hidden_size ** 0.5}, rounded to float as transformers' buffer is. */
+    public static float embedScale(int hiddenSize) {
+        return (float) StrictMath.sqrt(hiddenSize);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json: " + message);
+    }
+}
