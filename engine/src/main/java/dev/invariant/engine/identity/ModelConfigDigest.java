@@ -45,11 +45,13 @@ public final class ModelConfigDigest {
                 // generation stops at any of them: a set, so the order config.json lists them in cannot matter
                 .ints(c.eosTokenIds().stream().mapToInt(Integer::intValue).sorted().distinct().toArray());
         if (c.gemma() != null) {
-            // Gemma 3 only (the other architectures' encoding is unchanged): its values, the sliding layers by index
+            // Gemma only (the other architectures' encoding is unchanged): its values, the sliding layers by index
             var g = c.gemma();
-            w.string("gemma3").f64(g.queryPreAttnScalar()).i32(g.slidingWindow())
+            boolean two = c.architecture() == dev.invariant.engine.model.Architecture.GEMMA2;
+            w.string(two ? "gemma2" : "gemma3").f64(g.queryPreAttnScalar()).i32(g.slidingWindow())
                     .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(g::sliding).toArray())
                     .f64(g.localRopeTheta()).f32(g.finalLogitSoftcap());
+            if (two) w.f32(g.attnLogitSoftcap());
         }
         if (quantization == null) {
             w.string("none");

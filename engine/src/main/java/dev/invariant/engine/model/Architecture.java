@@ -22,7 +22,14 @@ public enum Architecture {
      * Gemma3ForCausalLM (text only: gemma-3-270m, gemma-3-1b): q/k norms, four norms a layer computing x·(1 + w),
      * GELU (tanh), scaled embeddings, sliding layers with their own RoPE base, a final logit softcap ({@link Gemma}).
      */
-    GEMMA3("Gemma3ForCausalLM");
+    GEMMA3("Gemma3ForCausalLM"),
+    /** Gemma2ForCausalLM (gemma-2-2b, 9b, 27b): Gemma 3's layer without q/k norms, one RoPE base, scores softcapped. */
+    GEMMA2("Gemma2ForCausalLM");
+
+    /** Gemma 2 and 3: the values of {@link Gemma} apply. */
+    public boolean gemma() {
+        return this == GEMMA2 || this == GEMMA3;
+    }
 
     private final String hfName;
     private final String[] aliases;

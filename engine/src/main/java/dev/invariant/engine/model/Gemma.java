@@ -5,17 +5,19 @@ import dev.invariant.engine.ErrorCode;
 import java.util.List;
 
 /**
- * What a Gemma 3 layer computes beyond Llama's (docs/models.md, "Gemma 3"); a {@link ModelConfig} of another
- * architecture has none. The norms' {@code (1 + w)} and the GELU are the architecture's own and need no value here.
+ * What a Gemma 2 or Gemma 3 layer computes beyond Llama's (docs/models.md, "Gemma 2 and 3"); a {@link ModelConfig} of
+ * another architecture has none. The norms' {@code (1 + w)} and the GELU are the architectures' own and need no value.
  *
  * @param queryPreAttnScalar attention scores are scaled by {@code queryPreAttnScalar^-0.5} instead of head_dim's
  * @param slidingWindow      keys a sliding layer's query sees: itself and the {@code slidingWindow - 1} before it
  * @param slidingLayers      per layer, whether it slides (layer_types "sliding_attention")
  * @param localRopeTheta     RoPE's base on sliding layers (unscaled); full layers use the config's theta and scaling
+ *                           (Gemma 2: one base for all, unscaled)
  * @param finalLogitSoftcap  logits become {@code tanh(logit / cap) * cap}; 0 for none
+ * @param attnLogitSoftcap   attention scores become {@code tanh(score / cap) * cap} (Gemma 2); 0 for none
  */
 public record Gemma(double queryPreAttnScalar, int slidingWindow, List<Boolean> slidingLayers, double localRopeTheta,
-                    float finalLogitSoftcap) {
+                    float finalLogitSoftcap, float attnLogitSoftcap) {
 
     public Gemma {
         slidingLayers = List.copyOf(slidingLayers);
@@ -23,6 +25,7 @@ public record Gemma(double queryPreAttnScalar, int slidingWindow, List<Boolean> 
         require(slidingWindow > 0, "sliding_window must be > 0");
         require(localRopeTheta > 0, "rope_local_base_freq must be > 0");
         require(finalLogitSoftcap >= 0 && Float.isFinite(finalLogitSoftcap), "final_logit_softcapping must be > 0");
+        require(attnLogitSoftcap >= 0 && Float.isFinite(attnLogitSoftcap), "attn_logit_softcapping must be > 0");
     }
 
     /** Whether layer {@code l} attends through the sliding window. */

@@ -42,9 +42,9 @@ public final class HfConfig {
         }
         String hfName = archs.get(0).asText();
         Architecture arch = Architecture.fromHf(hfName);
-        boolean gemma = arch == Architecture.GEMMA3;
+        boolean gemma = arch.gemma();
         if (gemma) {
-            HfGemma.refuseUnsupported(c, configFile);
+            HfGemma.refuseUnsupported(arch, c, configFile);
         } else {
             HfSemantics.refuseUnsupported(hfName, c, configFile);
         }
@@ -66,7 +66,7 @@ public final class HfConfig {
         if (eos.isEmpty()) eos = idList(c.get("eos_token_id"), configFile);
 
         try {
-            HfRope.Rope rope = gemma ? HfGemma.fullRope(c, maxPositions) : HfRope.read(c, maxPositions);
+            HfRope.Rope rope = gemma ? HfGemma.fullRope(arch, c, maxPositions) : HfRope.read(c, maxPositions);
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),
@@ -78,14 +78,14 @@ public final class HfConfig {
                     cap > 0 ? cap : maxPositions,
                     rope.theta(),
                     (float) requiredDouble(c, "rms_norm_eps", configFile),
-                    c.path("tie_word_embeddings").asBoolean(gemma), // Gemma3TextConfig ties by default
+                    c.path("tie_word_embeddings").asBoolean(gemma), // Gemma's configs tie by default
                     arch == Architecture.QWEN2, // the others' attention_bias is refused (HfSemantics, HfGemma)
-                    arch == Architecture.QWEN3 || gemma,
+                    arch == Architecture.QWEN3 || arch == Architecture.GEMMA3,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
                     cap,
-                    gemma ? HfGemma.read(c, layers, configFile) : null);
+                    gemma ? HfGemma.read(arch, c, layers, rope.theta(), configFile) : null);
         } catch (EngineException e) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, folder + "/" + e.getMessage());
         }
@@ -109,6 +109,7 @@ public final class HfConfig {
             case "MistralForCausalLM" -> 4096 * 32;
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> 32768;
             case "Gemma3ForCausalLM" -> 131072;
+            case "Gemma2ForCausalLM" -> 8192;
             default -> 2048; // LlamaConfig
         };
     }

@@ -2,14 +2,17 @@ package dev.invariant.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Gemma 3's {@code config.json} keys, in both spellings transformers 5 reads (Gemma3TextConfig): the hub's
- * ({@code rope_theta}, {@code rope_local_base_freq}, {@code rope_scaling}, {@code layer_types} or
- * {@code sliding_window_pattern}) and its own ({@code rope_parameters} per layer type); defaults are that class's.
+ * Gemma 3's and Gemma 2's {@code config.json} keys, in both spellings transformers 5 reads (Gemma3TextConfig,
+ * Gemma2Config): the hub's ({@code rope_theta}, Gemma 3's {@code rope_local_base_freq}, {@code rope_scaling},
+ * {@code layer_types} or Gemma 3's {@code sliding_window_pattern}) and its own ({@code rope_parameters}, per layer
+ * type for Gemma 3); defaults are those classes'.
  */
 final class HfGemma {
     private static final String FULL = "full_attention";
@@ -18,15 +21,15 @@ final class HfGemma {
     private HfGemma() {
     }
 
-    /** Refuses what transformers would compute differently from the engine for a Gemma 3 config. */
-    static void refuseUnsupported(JsonNode c, Path file) {
+    /** Refuses what transformers would compute differently from the engine for a Gemma config. */
+    static void refuseUnsupported(Architecture arch, JsonNode c, Path file) {
         JsonNode act = c.get("hidden_activation");
         if (act != null && !(act.isTextual() && act.asText().equals("gelu_pytorch_tanh"))) {
             throw HfConfig.format(file, "hidden_activation " + act + " is not supported: the engine's Gemma MLP is"
                     + " down(gelu_tanh(gate) * up) (hidden_activation gelu_pytorch_tanh)");
         }
         JsonNode cap = c.get("attn_logit_softcapping");
-        if (cap != null && !cap.isNull()) {
+        if (arch == Architecture.GEMMA3 && cap != null && !cap.isNull()) {
             throw HfConfig.format(file, "attn_logit_softcapping " + cap + " is not supported: the engine's"
                     + " attention scores are not capped (Gemma 3's checkpoints set null)");
         }
@@ -36,27 +39,45 @@ final class HfGemma {
         }
         if (c.path("attention_bias").asBoolean(false)) {
             throw HfConfig.format(file, "attention_bias " + c.get("attention_bias") + " is not supported for"
-                    + " Gemma3ForCausalLM: the engine has no q/k/v/o biases for it");
+                    + " " + arch.hfName() + ": the engine has no q/k/v/o biases for it");
         }
     }
 
-    /** The full-attention layers' RoPE: the hub's top-level keys, or rope_parameters.full_attention. */
-    static HfRope.Rope fullRope(JsonNode c, int maxPositions) {
+    /**
+     * The full-attention layers' RoPE (Gemma 2: every layer's): the hub's top-level keys, or
+     * rope_parameters.full_attention. Gemma 2's is never scaled in transformers' checkpoints, and refused if it is.
+     */
+    static HfRope.Rope fullRope(Architecture arch, JsonNode c, int maxPositions) {
         JsonNode perType = c.path("rope_parameters");
         ObjectNode view = c.deepCopy();
         if (perType.has(FULL) || perType.has(SLIDING)) view.set("rope_parameters", perType.path(FULL));
         if (!view.has("rope_theta") && !view.path("rope_parameters").has("rope_theta")) {
-            view.put("rope_theta", 1_000_000.0);
+            view.put("rope_theta", arch == Architecture.GEMMA3 ? 1_000_000.0 : 10_000.0);
         }
-        return HfRope.read(view, maxPositions);
+        HfRope.Rope rope = HfRope.read(view, maxPositions);
+        if (arch == Architecture.GEMMA2 && rope.scaling() != RopeScaling.NONE) {
+            throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json:"
+                    + " a scaled RoPE is not supported for Gemma2ForCausalLM (its checkpoints use the default)");
+        }
+        return rope;
     }
 
-    static Gemma read(JsonNode c, int layers, Path file) {
+    /** @param theta the full layers' RoPE base: Gemma 2's sliding layers use it too */
+    static Gemma read(Architecture arch, JsonNode c, int layers, double theta, Path file) {
+        boolean three = arch == Architecture.GEMMA3;
         return new Gemma(number(c, "query_pre_attn_scalar", 256, file),
                 positiveInt(c, "sliding_window", 4096, file),
-                slidingLayers(c, layers, file),
-                localTheta(c, file),
-                (float) number(c, "final_logit_softcapping", 0, file));
+                slidingLayers(c, layers, three ? 6 : 2, file),
+                three ? localTheta(c, file) : theta,
+                softcap(c, "final_logit_softcapping", three ? 0 : 30, file),
+                three ? 0f : softcap(c, "attn_logit_softcapping", 50, file));
+    }
+
+    /** A cap: the class's default when the key is absent, none (0) when it is null. */
+    private static float softcap(JsonNode c, String key, float absent, Path file) {
+        JsonNode n = c.get(key);
+        if (n == null) return absent;
+        return (float) number(c, key, 0, file);
     }
 
     /** rope_parameters.sliding_attention (default type only), else rope_local_base_freq. */
@@ -73,8 +94,11 @@ final class HfGemma {
         return number(c, "rope_local_base_freq", 10_000, file);
     }
 
-    /** layer_types, else every sliding_window_pattern-th layer full (Gemma3TextConfig's default pattern 6). */
-    private static List<Boolean> slidingLayers(JsonNode c, int layers, Path file) {
+    /**
+     * layer_types, else every pattern-th layer full: Gemma 3's sliding_window_pattern (default 6), Gemma 2's 2
+     * (its config has no such key: even-numbered layers slide).
+     */
+    private static List<Boolean> slidingLayers(JsonNode c, int layers, int defaultPattern, Path file) {
         List<Boolean> sliding = new ArrayList<>(layers);
         JsonNode types = c.path("layer_types");
         if (types.isArray()) {
@@ -91,7 +115,8 @@ final class HfGemma {
         }
         JsonNode pattern = c.has("sliding_window_pattern") ? c.get("sliding_window_pattern")
                 : c.path("_sliding_window_pattern");
-        int every = pattern.isMissingNode() || pattern.isNull() ? 6 : pattern.asInt(0);
+        int every = pattern.isMissingNode() || pattern.isNull() || defaultPattern == 2 ? defaultPattern
+                : pattern.asInt(0);
         if (every <= 0) throw HfConfig.format(file, "sliding_window_pattern must be a positive integer, got " + pattern);
         for (int i = 0; i < layers; i++) sliding.add((i + 1) % every != 0);
         return sliding;

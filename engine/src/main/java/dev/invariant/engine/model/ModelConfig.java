@@ -15,7 +15,7 @@ import java.util.List;
  * @param ropeScaling     how RoPE's inverse frequencies are scaled (rope_type linear, llama3); {@link RopeScaling#NONE}
  * @param slidingWindow   the attention window that capped {@code maxPositionEmbeddings} (within it full attention is
  *                        exactly the model's sliding-window attention); 0 when no window limits the context
- * @param gemma           Gemma 3's own values; null for every other architecture
+ * @param gemma           Gemma 2's and 3's own values; null for every other architecture
  */
 public record ModelConfig(
         Architecture architecture,
@@ -38,7 +38,7 @@ public record ModelConfig(
         int slidingWindow,
         Gemma gemma) {
 
-    /** A model of any architecture but Gemma 3. */
+    /** A model of any architecture but Gemma's. */
     public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                        int numKvHeads, int headDim, int vocabSize, int maxPositionEmbeddings, double ropeTheta,
                        float rmsNormEps, boolean tieWordEmbeddings, boolean attentionBias, boolean qkNorm,
@@ -73,9 +73,10 @@ public record ModelConfig(
         require(maxPositionEmbeddings > 0, "max_position_embeddings must be > 0");
         require(ropeTheta > 0, "rope_theta must be > 0");
         require(rmsNormEps > 0, "rms_norm_eps must be > 0");
-        require((gemma != null) == (architecture == Architecture.GEMMA3), "Gemma 3's values belong to Gemma 3 alone");
-        require(gemma == null || (gemma.slidingLayers().size() == numLayers && qkNorm && !attentionBias),
-                "Gemma 3 has a layer type per layer, q/k norms and no biases");
+        require((gemma != null) == architecture.gemma(), "Gemma's values belong to Gemma 2 and 3 alone");
+        require(gemma == null || (gemma.slidingLayers().size() == numLayers && !attentionBias
+                && qkNorm == (architecture == Architecture.GEMMA3)), "Gemma has a layer type per layer and no biases,"
+                + " Gemma 3 q/k norms, Gemma 2 none");
     }
 
     private static void require(boolean ok, String message) {

@@ -113,9 +113,11 @@ class ModelConfigDigestTest {
         assertEquals("774a372b4292f3abde537f5634b6c35da980fcec191d99ae0b072c087fdca27c",
                 digest(TestAssets.model("tiny-qwen3")));
         assertEquals("fd926b37e72dd865dfb92637aaed6e446bf688d421fd59c0a21a2f721f2df1d7", digest(copy(LLAMA3)));
-        // Gemma 3's field 22′ (Gemma3GoldenTest reads transformers' own spelling of its config to the same values)
+        // Gemma's field 22′ (GemmaGoldenTest reads transformers' own spelling of their configs to the same values)
         assertEquals("a5f2a00c431ec26df4277c508d2b7e2c1a0db6e54199350c389bb260742c02f0",
                 digest(TestAssets.model("tiny-gemma3")));
+        assertEquals("1101b0f989bfedf721156db3df215b94c672442e7153a7d39d603275ffecfd79",
+                digest(TestAssets.model("tiny-gemma2")));
         // a window below max_position_embeddings, EOS from generation_config.json, GPTQ settings
         assertEquals("ec930ac76db7e47895f045aeaa91a804cd06603dd102399438bb0360d32cb07e", digest(copy("{\"architectures\":"
                 + " [\"MistralForCausalLM\"], \"sliding_window\": 128, \"eos_token_id\": [5, 2], \"quantization_config\":"

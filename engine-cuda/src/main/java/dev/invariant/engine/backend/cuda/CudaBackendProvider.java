@@ -28,9 +28,9 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     /**
-     * Llama (and Mistral), Qwen2 and Qwen3. Gemma 3 is not built on the GPU: its sliding window, second RoPE base,
-     * (1 + w) norms of the outputs, GELU and softcap have no kernels yet, and a portable result is only claimed
-     * where a kernel's bits were shown equal to the CPU's.
+     * Llama (and Mistral), Qwen2 and Qwen3. Gemma 2 and 3 are not built on the GPU: their sliding window, norms of
+     * the outputs, GELU and softcaps have no kernels yet, and a portable result is only claimed where a kernel's bits
+     * were shown equal to the CPU's.
      */
     @Override
     public Set<Architecture> architectures() {

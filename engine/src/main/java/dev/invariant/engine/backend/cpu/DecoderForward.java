@@ -9,10 +9,11 @@ import dev.invariant.engine.numerics.RmsNorm;
 import dev.invariant.engine.numerics.RopeTable;
 
 /**
- * The decoder forward pass of Llama, Qwen2, Qwen3 and Gemma 3, top to bottom; the architecture-specific
- * steps are marked (Qwen2: q/k/v bias; Qwen3 and Gemma 3: per-head q_norm/k_norm; Gemma 3: scaled embeddings,
- * sliding layers with their own RoPE, norms of the attention's and the MLP's outputs, GELU, the final softcap;
- * its norms' 1 + w is in the weights, {@link CpuWeights}). Each step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token gets
+ * The decoder forward pass of Llama, Qwen2, Qwen3, Gemma 2 and Gemma 3, top to bottom; the architecture-specific
+ * steps are marked (Qwen2: q/k/v bias; Qwen3 and Gemma 3: per-head q_norm/k_norm; Gemma: scaled embeddings,
+ * sliding layers (Gemma 3: with their own RoPE base), capped scores (Gemma 2), norms of the attention's and the MLP's
+ * outputs, GELU, the final softcap; its norms' 1 + w is in the weights, {@link CpuWeights}). Each step names the HF
+ * module it reproduces. All tokens of the step go through every layer together; each value a token gets
  * depends only on that token's sequence (docs/numerics.md, rule 1).
  */
 final class DecoderForward {
@@ -60,7 +61,7 @@ final class DecoderForward {
 
         // model.embed_tokens
         for (int t = 0; t < n; t++) w.embedTokens().row(b.tokens()[t], x, t * hidden);
-        // Gemma 3 only: the embeddings times sqrt(hidden_size)
+        // Gemma only: the embeddings times sqrt(hidden_size)
         if (gemma != null) {
             float scale = Gemma.embedScale(hidden);
             for (int i = 0; i < n * hidden; i++) x[i] = x[i] * scale;
@@ -69,7 +70,7 @@ final class DecoderForward {
         for (int l = 0; l < cfg.numLayers(); l++) {
             CpuWeights.Layer lw = w.layers().get(l);
             final int layer = l;
-            // Gemma 3 only: sliding layers rotate with their own base and see a window of keys
+            // Gemma only: sliding layers see a window of keys (Gemma 3: and rotate with their own base)
             final RopeTable lr = gemma != null && gemma.sliding(l) ? localRope : rope;
 
             // model.layers.N.input_layernorm
@@ -109,12 +110,12 @@ final class DecoderForward {
                 }
             });
 
-            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos (Gemma 3's sliding layers: the window), per head
+            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos (Gemma's sliding layers: the window), per head
             int heads = cfg.numHeads();
             int group = cfg.groupSize();
             pool.forRange(n * heads, (lo, hi) -> {
                 PagedAttention att = gemma == null ? new PagedAttention(kv, headDim)
-                        : new PagedAttention(kv, headDim, gemma.attentionScale());
+                        : new PagedAttention(kv, headDim, gemma.attentionScale(), gemma.attnLogitSoftcap());
                 for (int i = lo; i < hi; i++) {
                     int t = i / heads;
                     int h = i % heads;
@@ -125,15 +126,15 @@ final class DecoderForward {
                 }
             });
 
-            // self_attn.o_proj (Gemma 3: then post_attention_layernorm), then the residual add
+            // self_attn.o_proj (Gemma: then post_attention_layernorm), then the residual add
             linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
             if (gemma != null) norm(o, o, lw.postAttentionLayernorm(), n, hidden, eps);
             for (int i = 0; i < n * hidden; i++) x[i] = x[i] + o[i];
 
-            // post_attention_layernorm (Gemma 3: pre_feedforward_layernorm)
+            // post_attention_layernorm (Gemma: pre_feedforward_layernorm)
             norm(x, xn, gemma == null ? lw.postAttentionLayernorm() : lw.preFeedforwardLayernorm(), n, hidden, eps);
 
-            // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma 3: GELU, tanh form; product rounded)
+            // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU, tanh form; product rounded)
             linear.run(xn, hidden, n, new Linear.Job(lw.gateProj(), gate, ffn), new Linear.Job(lw.upProj(), up, ffn));
             boolean gelu = gemma != null;
             pool.forRange(n, (lo, hi) -> {
@@ -142,7 +143,7 @@ final class DecoderForward {
                 }
             });
 
-            // mlp.down_proj (Gemma 3: then post_feedforward_layernorm), then the residual add
+            // mlp.down_proj (Gemma: then post_feedforward_layernorm), then the residual add
             linear.run(gate, ffn, n, new Linear.Job(lw.downProj(), o, hidden));
             if (gemma != null) norm(o, o, lw.postFeedforwardLayernorm(), n, hidden, eps);
             for (int i = 0; i < n * hidden; i++) x[i] = x[i] + o[i];
@@ -159,7 +160,7 @@ final class DecoderForward {
         int vocab = cfg.vocabSize();
         float[] logits = new float[m * vocab];
         linear.run(last, hidden, m, new Linear.Job(w.lmHead(), logits, vocab));
-        // Gemma 3 only, when its config sets final_logit_softcapping: tanh(logit / cap) * cap
+        // Gemma only, when its config sets final_logit_softcapping: tanh(logit / cap) * cap
         if (gemma != null && gemma.finalLogitSoftcap() > 0) {
             float cap = gemma.finalLogitSoftcap();
             for (int i = 0; i < m * vocab; i++) logits[i] = FloatMath.tanh(logits[i] / cap) * cap;

@@ -14,6 +14,8 @@ final class PagedAttention {
     private final PagedKvCache cache;
     private final int headDim;
     private final float scale;
+    /** Gemma 2's cap on the scores, 0 for none. */
+    private final float softcap;
     // per-thread scratch: scores of one split, per-split max/sum/output
     private float[] scores = new float[SPLIT];
     private float[] splitMax = new float[0];
@@ -24,14 +26,18 @@ final class PagedAttention {
     private final float[] row;
 
     PagedAttention(PagedKvCache cache, int headDim) {
-        this(cache, headDim, (float) (1.0 / Math.sqrt((double) headDim)));
+        this(cache, headDim, (float) (1.0 / Math.sqrt((double) headDim)), 0f);
     }
 
-    /** @param scale the scores' scale (Gemma 3's comes from query_pre_attn_scalar) */
-    PagedAttention(PagedKvCache cache, int headDim, float scale) {
+    /**
+     * @param scale   the scores' scale (Gemma's comes from query_pre_attn_scalar)
+     * @param softcap a score becomes {@code tanh(score / softcap) * softcap} after its scale (Gemma 2); 0 for none
+     */
+    PagedAttention(PagedKvCache cache, int headDim, float scale, float softcap) {
         this.cache = cache;
         this.headDim = headDim;
         this.scale = scale;
+        this.softcap = softcap;
         this.row = new float[headDim];
     }
 
@@ -67,6 +73,7 @@ final class PagedAttention {
                     cache.keys.load(layer, ko, row, 0, headDim);
                     sc = Dot.dot(q, qo, row, 0, headDim, dotScratch) * scale;
                 }
+                if (softcap > 0) sc = FloatMath.tanh(sc / softcap) * softcap;
                 scores[j - j0] = sc;
                 m = Math.max(m, sc);
             }

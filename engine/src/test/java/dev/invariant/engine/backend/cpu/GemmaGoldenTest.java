@@ -20,20 +20,24 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Gemma3ForCausalLM against Hugging Face transformers: hf-reference/gemma3.json and the checkpoint it was made from
- * (test resource /models/tiny-gemma3), both made by bench/device/reference/hf_gemma3.py. Every case is longer than
- * the sliding window (16), so the sliding layers' window, their RoPE base and the full layers' all count.
+ * Gemma3ForCausalLM and Gemma2ForCausalLM against Hugging Face transformers: hf-reference/gemma3.json, gemma2.json
+ * and the checkpoints they were made from (test resources /models/tiny-gemma3, tiny-gemma2), all made by
+ * bench/device/reference/hf_gemma.py. Every case is longer than the sliding window (16), so the sliding layers'
+ * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50.
  */
-class Gemma3GoldenTest {
+class GemmaGoldenTest {
     /** As RopeScalingGoldenTest: HF's float32 sums run in other orders (~1e-5 apart); a wrong step moves 1e-2 and more. */
     private static final float LOGIT_TOLERANCE = 1e-4f;
 
-    @Test
-    void decodesAsTransformers() throws IOException {
-        JsonNode ref = TestAssets.reference("gemma3.json");
-        try (LoadedModel m = LoadedModel.open("tiny-gemma3", TestAssets.model("tiny-gemma3"));
+    @ParameterizedTest
+    @ValueSource(strings = {"gemma3", "gemma2"})
+    void decodesAsTransformers(String arch) throws IOException {
+        JsonNode ref = TestAssets.reference(arch + ".json");
+        try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
              CpuBackend be = new CpuBackend(m.model(), CpuBackendConfig.portable(2, 16, 64))) {
             long seq = 0;
             for (JsonNode c : ref.get("cases")) {
@@ -43,7 +47,7 @@ class Gemma3GoldenTest {
                 List<Integer> got = new ArrayList<>();
                 int blocks = (prompt.length + expected.length + 15) / 16;
                 List<float[]> logits = Greedy.run(be, seq++, prompt, expected.length, StepScript.blocks(0, blocks), got);
-                String what = "\"" + c.get("prompt").asText() + "\"";
+                String what = arch + " \"" + c.get("prompt").asText() + "\"";
                 assertEquals(GoldenTest.toList(expected), got, what);
                 JsonNode top = c.get("top5_first8");
                 for (int step = 0; step < top.size(); step++) {
@@ -57,13 +61,17 @@ class Gemma3GoldenTest {
         }
     }
 
-    @Test
-    void theHubsKeysAndTransformersOwnReadAlike(@TempDir Path dir) throws IOException {
-        Path folder = TestAssets.model("tiny-gemma3");
-        ModelConfig hub = HfConfig.read(folder);
+    @ParameterizedTest
+    @ValueSource(strings = {"gemma3", "gemma2"})
+    void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
+        Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
-        ModelConfig v5 = HfConfig.read(dir);
-        assertEquals(hub, v5);
+        assertEquals(HfConfig.read(folder), HfConfig.read(dir));
+    }
+
+    @Test
+    void gemma3sValues() {
+        ModelConfig hub = HfConfig.read(TestAssets.model("tiny-gemma3"));
         Gemma g = hub.gemma();
         assertEquals(List.of(true, true, false, true, true, false), g.slidingLayers());
         assertEquals(16, g.slidingWindow());
@@ -72,11 +80,32 @@ class Gemma3GoldenTest {
         assertEquals(30f, g.finalLogitSoftcap());
         assertEquals((float) (1 / Math.sqrt(24)), g.attentionScale(), 1e-7f);
         assertTrue(hub.tieWordEmbeddings() && hub.qkNorm() && !hub.attentionBias());
+        assertEquals(0f, g.attnLogitSoftcap());
+    }
+
+    /** gemma-2-2b's config has no layer_types and no pattern key: even-numbered layers slide, one RoPE base. */
+    @Test
+    void gemma2sValues(@TempDir Path dir) throws IOException {
+        ModelConfig hub = HfConfig.read(TestAssets.model("tiny-gemma2"));
+        Gemma g = hub.gemma();
+        assertEquals(List.of(true, false, true, false), g.slidingLayers());
+        assertEquals(10_000.0, g.localRopeTheta());
+        assertEquals(10_000.0, hub.ropeTheta());
+        assertEquals(50f, g.attnLogitSoftcap());
+        assertEquals(30f, g.finalLogitSoftcap());
+        assertTrue(hub.tieWordEmbeddings() && !hub.qkNorm() && !hub.attentionBias());
+        // the caps: absent means Gemma2Config's defaults, null means none
+        ObjectNode c = config("tiny-gemma2");
+        c.remove("attn_logit_softcapping");
+        c.putNull("final_logit_softcapping");
+        Gemma edited = read(c, dir).gemma();
+        assertEquals(50f, edited.attnLogitSoftcap());
+        assertEquals(0f, edited.finalLogitSoftcap());
     }
 
     @Test
     void withoutLayerTypesEverySixthLayerIsFull(@TempDir Path dir) throws IOException {
-        ObjectNode c = config();
+        ObjectNode c = config("tiny-gemma3");
         c.remove("layer_types");
         c.put("num_hidden_layers", 12);
         assertEquals(List.of(true, true, true, true, true, false, true, true, true, true, true, false),
@@ -93,15 +122,15 @@ class Gemma3GoldenTest {
             {"use_bidirectional_attention", "true"}, {"attention_bias", "true"}, {"sliding_window", "0"},
         };
         for (String[] kv : cases) {
-            ObjectNode c = config();
+            ObjectNode c = config("tiny-gemma3");
             c.set(kv[0], new ObjectMapper().readTree(kv[1]));
             EngineException e = assertThrows(EngineException.class, () -> read(c, dir), kv[0]);
             assertTrue(e.getMessage().contains(kv[0]), e.getMessage());
         }
     }
 
-    private static ObjectNode config() throws IOException {
-        return (ObjectNode) new ObjectMapper().readTree(TestAssets.model("tiny-gemma3").resolve("config.json").toFile());
+    private static ObjectNode config(String model) throws IOException {
+        return (ObjectNode) new ObjectMapper().readTree(TestAssets.model(model).resolve("config.json").toFile());
     }
 
     private static ModelConfig read(ObjectNode config, Path dir) throws IOException {
