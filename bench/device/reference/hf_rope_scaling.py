@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Greedy references from Hugging Face transformers for RoPE scaling and architecture names the engine maps.
+"""Greedy references from Hugging Face transformers for RoPE scaling and architectures computed as Llama's layer.
 
 Copies a Llama model folder (stories260K) once per variant below, edits its config.json (rope scaling, or the
 architecture's name), and records per variant and prompt: the prompt ids, 48 greedy new tokens (no stop on EOS)
@@ -30,6 +30,12 @@ VARIANTS = {
                                                               "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                                                               "original_max_position_embeddings": 16}},
     "mistral": {"architectures": ["MistralForCausalLM"], "model_type": "mistral", "sliding_window": None},
+    # SmolLM3: by default every 4th layer has no RoPE (layer 3 of 5); then an explicit no_rope_layers
+    "smollm3": {"architectures": ["SmolLM3ForCausalLM"], "model_type": "smollm3"},
+    "smollm3-nope": {"architectures": ["SmolLM3ForCausalLM"], "model_type": "smollm3", "no_rope_layers": [1, 0, 1, 0, 0]},
+    # Granite's four multipliers, away from 1 so that each shows
+    "granite": {"architectures": ["GraniteForCausalLM"], "model_type": "granite", "embedding_multiplier": 1.5,
+                "residual_multiplier": 0.8, "attention_multiplier": 0.3, "logits_scaling": 1.25},
 }
 
 

@@ -53,6 +53,13 @@ public final class ModelConfigDigest {
                     .f64(g.localRopeTheta()).f32(g.finalLogitSoftcap());
             if (two) w.f32(g.attnLogitSoftcap());
         }
+        switch (c.variant()) {
+            case dev.invariant.engine.model.Granite g -> w.string("granite").f32(g.embeddingMultiplier())
+                    .f32(g.residualMultiplier()).f32(g.attentionMultiplier()).f32(g.logitsScaling());
+            case dev.invariant.engine.model.SmolLm3 s -> w.string("smollm3")
+                    .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(l -> !s.rotates(l)).toArray());
+            case null, default -> { }
+        }
         if (quantization == null) {
             w.string("none");
         } else {

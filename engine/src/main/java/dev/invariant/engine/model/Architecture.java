@@ -24,7 +24,11 @@ public enum Architecture {
      */
     GEMMA3("Gemma3ForCausalLM"),
     /** Gemma2ForCausalLM (gemma-2-2b, 9b, 27b): Gemma 3's layer without q/k norms, one RoPE base, scores softcapped. */
-    GEMMA2("Gemma2ForCausalLM");
+    GEMMA2("Gemma2ForCausalLM"),
+    /** GraniteForCausalLM (IBM Granite 3.x dense): Llama with four multipliers ({@link Granite}). */
+    GRANITE("GraniteForCausalLM"),
+    /** SmolLM3ForCausalLM: Llama whose NoPE layers do not rotate ({@link SmolLm3}). */
+    SMOLLM3("SmolLM3ForCausalLM");
 
     /** Gemma 2 and 3: the values of {@link Gemma} apply. */
     public boolean gemma() {

@@ -17,7 +17,7 @@ import java.util.List;
  * @param attnLogitSoftcap   attention scores become {@code tanh(score / cap) * cap} (Gemma 2); 0 for none
  */
 public record Gemma(double queryPreAttnScalar, int slidingWindow, List<Boolean> slidingLayers, double localRopeTheta,
-                    float finalLogitSoftcap, float attnLogitSoftcap) {
+                    float finalLogitSoftcap, float attnLogitSoftcap) implements ModelVariant {
 
     public Gemma {
         slidingLayers = List.copyOf(slidingLayers);

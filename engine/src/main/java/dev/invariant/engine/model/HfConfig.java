@@ -66,7 +66,8 @@ public final class HfConfig {
         if (eos.isEmpty()) eos = idList(c.get("eos_token_id"), configFile);
 
         try {
-            HfRope.Rope rope = gemma ? HfGemma.fullRope(arch, c, maxPositions) : HfRope.read(c, maxPositions);
+            HfRope.Rope rope = gemma ? HfGemma.fullRope(arch, c, maxPositions)
+                    : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0) : c, maxPositions);
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),
@@ -78,14 +79,20 @@ public final class HfConfig {
                     cap > 0 ? cap : maxPositions,
                     rope.theta(),
                     (float) requiredDouble(c, "rms_norm_eps", configFile),
-                    c.path("tie_word_embeddings").asBoolean(gemma), // Gemma's configs tie by default
+                    // Gemma's and SmolLM3's configs tie by default
+                    c.path("tie_word_embeddings").asBoolean(gemma || arch == Architecture.SMOLLM3),
                     arch == Architecture.QWEN2, // the others' attention_bias is refused (HfSemantics, HfGemma)
                     arch == Architecture.QWEN3 || arch == Architecture.GEMMA3,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
                     cap,
-                    gemma ? HfGemma.read(arch, c, layers, rope.theta(), configFile) : null);
+                    switch (arch) {
+                        case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, layers, rope.theta(), configFile);
+                        case GRANITE -> HfSemantics.granite(c, configFile);
+                        case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
+                        case LLAMA, QWEN2, QWEN3 -> null;
+                    });
         } catch (EngineException e) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, folder + "/" + e.getMessage());
         }
@@ -107,7 +114,7 @@ public final class HfConfig {
     static int defaultMaxPositions(String hfName) {
         return switch (hfName) {
             case "MistralForCausalLM" -> 4096 * 32;
-            case "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> 32768;
+            case "Qwen2ForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM" -> 32768;
             case "Gemma3ForCausalLM" -> 131072;
             case "Gemma2ForCausalLM" -> 8192;
             default -> 2048; // LlamaConfig

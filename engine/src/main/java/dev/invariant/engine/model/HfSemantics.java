@@ -21,7 +21,8 @@ final class HfSemantics {
                     + " down(silu(gate) * up) (hidden_act silu or swish)");
         }
         // Mistral's and Qwen's modules have no bias switch: transformers ignores these keys for them.
-        boolean llama = hfName.equals("LlamaForCausalLM");
+        boolean llama = hfName.equals("LlamaForCausalLM") || hfName.equals("GraniteForCausalLM")
+                || hfName.equals("SmolLM3ForCausalLM");
         if (llama && c.path("mlp_bias").asBoolean(false)) {
             throw HfConfig.format(file, "mlp_bias " + c.get("mlp_bias") + " is not supported: transformers adds a"
                     + " bias to gate_proj, up_proj and down_proj, which the engine does not have");
@@ -44,6 +45,15 @@ final class HfSemantics {
             case "MistralForCausalLM" -> window(c, file);
             // Qwen2Config/Qwen3Config: only with use_sliding_window, and only on layers marked sliding_attention
             // (layer_types), by default those at or after max_window_layers (default 28)
+            // SmolLM3Config: with use_sliding_window and a window, the layers marked sliding (by default its NoPE ones)
+            case "SmolLM3ForCausalLM" -> {
+                if (!c.path("use_sliding_window").asBoolean(false) || c.path("sliding_window").isNull()
+                        || !c.has("sliding_window")) yield 0;
+                JsonNode types = c.path("layer_types");
+                boolean slides = types.isArray() ? contains(types, "sliding_attention")
+                        : smolLm3(c, numLayers, file).rope().contains(false);
+                yield slides ? window(c, file) : 0;
+            }
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> {
                 if (!c.path("use_sliding_window").asBoolean(false)) yield 0;
                 JsonNode types = c.path("layer_types");
@@ -57,6 +67,49 @@ final class HfSemantics {
             }
             default -> 0;
         };
+    }
+
+    private static boolean contains(JsonNode array, String value) {
+        for (JsonNode t : array) {
+            if (t.asText().equals(value)) return true;
+        }
+        return false;
+    }
+
+    /** A view of {@code c} with a top-level rope_theta where it names none (the class's own default). */
+    static JsonNode withTheta(JsonNode c, double theta) {
+        if (c.has("rope_theta") || c.path("rope_parameters").has("rope_theta")) return c;
+        return ((com.fasterxml.jackson.databind.node.ObjectNode) c.deepCopy()).put("rope_theta", theta);
+    }
+
+    /** GraniteConfig's multipliers, 1.0 where absent. */
+    static Granite granite(JsonNode c, Path file) {
+        return new Granite(multiplier(c, "embedding_multiplier", file), multiplier(c, "residual_multiplier", file),
+                multiplier(c, "attention_multiplier", file), multiplier(c, "logits_scaling", file));
+    }
+
+    private static float multiplier(JsonNode c, String key, Path file) {
+        JsonNode n = c.get(key);
+        if (n == null || n.isNull()) return 1.0f;
+        if (!n.isNumber()) throw HfConfig.format(file, "'" + key + "' must be a number, got " + n);
+        return (float) n.asDouble();
+    }
+
+    /** SmolLM3Config's no_rope_layers (1 = RoPE), else every no_rope_layer_interval-th layer (default 4) without. */
+    static SmolLm3 smolLm3(JsonNode c, int layers, Path file) {
+        JsonNode list = c.path("no_rope_layers");
+        java.util.List<Boolean> rope = new java.util.ArrayList<>(layers);
+        if (list.isArray()) {
+            if (list.size() < layers) {
+                throw HfConfig.format(file, "no_rope_layers has " + list.size() + " entries for " + layers + " layers");
+            }
+            for (int i = 0; i < layers; i++) rope.add(list.get(i).asInt(1) != 0);
+        } else {
+            int every = c.path("no_rope_layer_interval").asInt(4);
+            if (every <= 0) throw HfConfig.format(file, "no_rope_layer_interval must be > 0, got " + every);
+            for (int i = 0; i < layers; i++) rope.add((i + 1) % every != 0);
+        }
+        return new SmolLm3(rope);
     }
 
     private static int window(JsonNode c, Path file) {

@@ -15,7 +15,8 @@ import java.util.List;
  * @param ropeScaling     how RoPE's inverse frequencies are scaled (rope_type linear, llama3); {@link RopeScaling#NONE}
  * @param slidingWindow   the attention window that capped {@code maxPositionEmbeddings} (within it full attention is
  *                        exactly the model's sliding-window attention); 0 when no window limits the context
- * @param gemma           Gemma 2's and 3's own values; null for every other architecture
+ * @param variant         what the architecture computes beyond the shared Llama layer (Gemma 2 and 3, Granite,
+ *                        SmolLM3); null for Llama, Mistral, Qwen2 and Qwen3
  */
 public record ModelConfig(
         Architecture architecture,
@@ -36,9 +37,9 @@ public record ModelConfig(
         List<Integer> eosTokenIds,
         RopeScaling ropeScaling,
         int slidingWindow,
-        Gemma gemma) {
+        ModelVariant variant) {
 
-    /** A model of any architecture but Gemma's. */
+    /** A model of an architecture without a {@link ModelVariant}. */
     public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                        int numKvHeads, int headDim, int vocabSize, int maxPositionEmbeddings, double ropeTheta,
                        float rmsNormEps, boolean tieWordEmbeddings, boolean attentionBias, boolean qkNorm,
@@ -73,14 +74,32 @@ public record ModelConfig(
         require(maxPositionEmbeddings > 0, "max_position_embeddings must be > 0");
         require(ropeTheta > 0, "rope_theta must be > 0");
         require(rmsNormEps > 0, "rms_norm_eps must be > 0");
-        require((gemma != null) == architecture.gemma(), "Gemma's values belong to Gemma 2 and 3 alone");
-        require(gemma == null || (gemma.slidingLayers().size() == numLayers && !attentionBias
-                && qkNorm == (architecture == Architecture.GEMMA3)), "Gemma has a layer type per layer and no biases,"
-                + " Gemma 3 q/k norms, Gemma 2 none");
+        require(switch (architecture) {
+            case GEMMA2, GEMMA3 -> variant instanceof Gemma g && g.slidingLayers().size() == numLayers
+                    && !attentionBias && qkNorm == (architecture == Architecture.GEMMA3);
+            case GRANITE -> variant instanceof Granite;
+            case SMOLLM3 -> variant instanceof SmolLm3 s && s.rope().size() == numLayers;
+            case LLAMA, QWEN2, QWEN3 -> variant == null;
+        }, architecture.hfName() + " and its values do not match: " + variant);
     }
 
     private static void require(boolean ok, String message) {
         if (!ok) throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json: " + message);
+    }
+
+    /** Gemma 2's and 3's values; null for other architectures. */
+    public Gemma gemma() {
+        return variant instanceof Gemma g ? g : null;
+    }
+
+    /** Granite's multipliers; null for other architectures. */
+    public Granite granite() {
+        return variant instanceof Granite g ? g : null;
+    }
+
+    /** Whether layer {@code l} rotates queries and keys: every layer but SmolLM3's NoPE layers. */
+    public boolean rotates(int l) {
+        return !(variant instanceof SmolLm3 s) || s.rotates(l);
     }
 
     /** Query heads that share one key/value head. */

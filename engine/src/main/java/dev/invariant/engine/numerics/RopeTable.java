@@ -24,6 +24,21 @@ public final class RopeTable {
         this(headDim, theta, RopeScaling.NONE);
     }
 
+    /**
+     * The table of a layer that does not rotate (SmolLM3's NoPE layers): every angle 0, so cos 1 and sin 0 and
+     * {@link #rotate} keeps each value (a signed zero aside: {@code a*1 - b*0}); both backends rotate with it, so their
+     * bits stay equal where transformers leaves q and k as they are.
+     */
+    public static RopeTable none(int headDim) {
+        return new RopeTable(headDim, new double[headDim / 2]);
+    }
+
+    private RopeTable(int headDim, double[] invFreq) {
+        this.headDim = headDim;
+        this.half = headDim / 2;
+        this.invFreq = invFreq;
+    }
+
     public RopeTable(int headDim, double theta, RopeScaling scaling) {
         if (headDim <= 0 || headDim % 2 != 0) throw new IllegalArgumentException("head_dim must be even, got " + headDim);
         this.headDim = headDim;

@@ -118,6 +118,14 @@ class ModelConfigDigestTest {
                 digest(TestAssets.model("tiny-gemma3")));
         assertEquals("1101b0f989bfedf721156db3df215b94c672442e7153a7d39d603275ffecfd79",
                 digest(TestAssets.model("tiny-gemma2")));
+        // field 22″: Granite's multipliers, SmolLM3's NoPE layers (by default and listed)
+        assertEquals("505ab934eaf9ada058a50032260bac276733c2fc01e649fc423dd954c0996685", digest(copy("{\"architectures\":"
+                + " [\"GraniteForCausalLM\"], \"model_type\": \"granite\", \"embedding_multiplier\": 1.5,"
+                + " \"residual_multiplier\": 0.8, \"attention_multiplier\": 0.3, \"logits_scaling\": 1.25}")));
+        assertEquals("6790646ac36cba861b18957f6f8589405904ff240d4d0778694e3d35d74350cd",
+                digest(copy("{\"architectures\": [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\"}")));
+        assertEquals("3820890fa8f868b942e1a6f5f72f3f949586b995a16b1ed36c0efea6d340ef0d", digest(copy("{\"architectures\":"
+                + " [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\", \"no_rope_layers\": [1, 0, 1, 0, 0]}")));
         // a window below max_position_embeddings, EOS from generation_config.json, GPTQ settings
         assertEquals("ec930ac76db7e47895f045aeaa91a804cd06603dd102399438bb0360d32cb07e", digest(copy("{\"architectures\":"
                 + " [\"MistralForCausalLM\"], \"sliding_window\": 128, \"eos_token_id\": [5, 2], \"quantization_config\":"

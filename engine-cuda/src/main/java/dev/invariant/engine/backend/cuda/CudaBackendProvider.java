@@ -28,13 +28,14 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     /**
-     * Llama (and Mistral), Qwen2 and Qwen3. Gemma 2 and 3 are not built on the GPU: their sliding window, norms of
-     * the outputs, GELU and softcaps have no kernels yet, and a portable result is only claimed where a kernel's bits
-     * were shown equal to the CPU's.
+     * Llama (and Mistral), Qwen2, Qwen3 and SmolLM3 (its NoPE layers rotate by the identity's table, as on the CPU).
+     * Gemma 2 and 3 and Granite are not built on the GPU: their sliding window, norms of the outputs, GELU, softcaps
+     * and multipliers have no kernels yet, and a portable result is only claimed where a kernel's bits were shown
+     * equal to the CPU's.
      */
     @Override
     public Set<Architecture> architectures() {
-        return EnumSet.of(Architecture.LLAMA, Architecture.QWEN2, Architecture.QWEN3);
+        return EnumSet.of(Architecture.LLAMA, Architecture.QWEN2, Architecture.QWEN3, Architecture.SMOLLM3);
     }
 
     /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu, bit for bit the CPU's; naive: matvec_naive.cu). */

@@ -29,6 +29,9 @@ final class CudaForward {
     private final CUdeviceptr values;
     private final CUdeviceptr cos;
     private final CUdeviceptr sin;
+    /** SmolLM3's NoPE layers: the identity's table (RopeTable.none, cos 1, sin 0), as on the CPU; else null. */
+    private final CUdeviceptr noCos;
+    private final CUdeviceptr noSin;
     private final float scale;
     // activations, sized for the largest step
     private final CUdeviceptr x;
@@ -57,19 +60,13 @@ final class CudaForward {
         this.fusedRope = FusedRope.of(ctx, k, kv, cfg.qkNorm());
         this.blocks = AttentionBlocks.of(ctx, k, kv, cfg.headDim());
         this.blockSize = blockSize;
-        RopeTable rope = RopeTable.of(cfg);
-        rope.ensure(maxPositions);
-        int half = cfg.headDim() / 2;
-        float[] c = new float[maxPositions * half];
-        float[] s = new float[maxPositions * half];
-        for (int p = 0; p < maxPositions; p++) {
-            for (int i = 0; i < half; i++) {
-                c[p * half + i] = rope.cos(p, i);
-                s[p * half + i] = rope.sin(p, i);
-            }
-        }
-        this.cos = ctx.upload(c);
-        this.sin = ctx.upload(s);
+        CUdeviceptr[] table = upload(ctx, RopeTable.of(cfg), maxPositions);
+        this.cos = table[0];
+        this.sin = table[1];
+        boolean noPe = java.util.stream.IntStream.range(0, cfg.numLayers()).anyMatch(l -> !cfg.rotates(l));
+        CUdeviceptr[] none = noPe ? upload(ctx, RopeTable.none(cfg.headDim()), maxPositions) : new CUdeviceptr[2];
+        this.noCos = none[0];
+        this.noSin = none[1];
         this.scale = (float) (1.0 / Math.sqrt((double) cfg.headDim()));
         long t = maxTokens;
         this.x = ctx.alloc(4 * t * cfg.hiddenSize());
@@ -85,6 +82,21 @@ final class CudaForward {
         this.layerKvBytes = (long) kv.storage().bytes() * numBlocks * blockSize * cfg.kvDim();
         this.keys = ctx.alloc(layerKvBytes * cfg.numLayers());
         this.values = ctx.alloc(layerKvBytes * cfg.numLayers());
+    }
+
+    /** A RoPE table's cos and sin rows for positions 0 .. maxPositions - 1, on the device. */
+    private static CUdeviceptr[] upload(CudaContext ctx, RopeTable rope, int maxPositions) {
+        rope.ensure(maxPositions);
+        int half = rope.headDim() / 2;
+        float[] c = new float[maxPositions * half];
+        float[] s = new float[maxPositions * half];
+        for (int p = 0; p < maxPositions; p++) {
+            for (int i = 0; i < half; i++) {
+                c[p * half + i] = rope.cos(p, i);
+                s[p * half + i] = rope.sin(p, i);
+            }
+        }
+        return new CUdeviceptr[] {ctx.upload(c), ctx.upload(s)};
     }
 
     /** Bytes of KV cache for {@code numBlocks} blocks of {@code blockSize} positions stored as {@code kv}. */
@@ -115,6 +127,9 @@ final class CudaForward {
             DeviceWeights.Layer lw = w.layers().get(l);
             CUdeviceptr layerKeys = keys.withByteOffset(l * layerKvBytes);
             CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
+            // SmolLM3's NoPE layers rotate by the identity's table
+            CUdeviceptr cos = cfg.rotates(l) ? this.cos : noCos;
+            CUdeviceptr sin = cfg.rotates(l) ? this.sin : noSin;
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias),
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update: one kernel for a step of one token

@@ -13,9 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The RoPE scalings and the Mistral name of {@code hf-reference/rope-scaling.json} (stories260K's config edited as
+ * The RoPE scalings, the Mistral name and SmolLM3's NoPE layers of {@code hf-reference/rope-scaling.json} (stories260K's config edited as
  * transformers' reference run edited it; the CPU decodes transformers' tokens there: RopeScalingGoldenTest): the
- * CUDA backend's logits have the CPU's bits, so the GPU takes the same scaled table.
+ * CUDA backend's logits have the CPU's bits, so the GPU takes the same scaled table (and a NoPE layer the same
+ * identity's table).
  */
 class CudaRopeScalingTest {
 
@@ -25,7 +26,7 @@ class CudaRopeScalingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral"})
+    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral", "smollm3", "smollm3-nope"})
     void scaledTablesGiveTheCpusBits(String variant) throws IOException {
         JsonNode edit;
         try (InputStream in = CudaRopeScalingTest.class.getResourceAsStream("/hf-reference/rope-scaling.json")) {

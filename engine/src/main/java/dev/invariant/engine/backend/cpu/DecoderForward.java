@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.backend.StepBatch;
 import dev.invariant.engine.model.Gemma;
+import dev.invariant.engine.model.Granite;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.Dot;
 import dev.invariant.engine.numerics.FloatMath;
@@ -9,11 +10,11 @@ import dev.invariant.engine.numerics.RmsNorm;
 import dev.invariant.engine.numerics.RopeTable;
 
 /**
- * The decoder forward pass of Llama, Qwen2, Qwen3, Gemma 2 and Gemma 3, top to bottom; the architecture-specific
- * steps are marked (Qwen2: q/k/v bias; Qwen3 and Gemma 3: per-head q_norm/k_norm; Gemma: scaled embeddings,
- * sliding layers (Gemma 3: with their own RoPE base), capped scores (Gemma 2), norms of the attention's and the MLP's
- * outputs, GELU, the final softcap; its norms' 1 + w is in the weights, {@link CpuWeights}). Each step names the HF
- * module it reproduces. All tokens of the step go through every layer together; each value a token gets
+ * The decoder forward pass of Llama, Qwen2, Qwen3, Gemma 2 and 3, Granite and SmolLM3, top to bottom; the
+ * architecture-specific steps are marked (Qwen2: q/k/v bias; Qwen3 and Gemma 3: per-head q_norm/k_norm; Gemma: scaled
+ * embeddings, sliding layers (Gemma 3: with their own RoPE base), capped scores (Gemma 2), norms of the attention's and
+ * the MLP's outputs, GELU, the final softcap, its norms' 1 + w in the weights ({@link CpuWeights}); Granite: four
+ * multipliers; SmolLM3: NoPE layers). Each step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token gets
  * depends only on that token's sequence (docs/numerics.md, rule 1).
  */
 final class DecoderForward {
@@ -22,7 +23,10 @@ final class DecoderForward {
     private final PagedKvCache kv;
     private final RopeTable rope;
     private final Gemma gemma;
+    private final Granite granite;
     private final RopeTable localRope;
+    /** SmolLM3's NoPE layers rotate with the identity (RopeTable.none), as on the GPU. */
+    private final RopeTable noRope;
     private final WorkerPool pool;
     private final Linear linear;
 
@@ -32,6 +36,8 @@ final class DecoderForward {
         this.kv = kv;
         this.rope = RopeTable.of(cfg);
         this.gemma = cfg.gemma();
+        this.granite = cfg.granite();
+        this.noRope = RopeTable.none(cfg.headDim());
         this.localRope = gemma == null ? rope : new RopeTable(cfg.headDim(), gemma.localRopeTheta());
         this.pool = pool;
         this.linear = linear;
@@ -48,6 +54,7 @@ final class DecoderForward {
         float eps = cfg.rmsNormEps();
         rope.ensure(b.maxEnd());
         localRope.ensure(b.maxEnd());
+        noRope.ensure(b.maxEnd());
 
         float[] x = new float[n * hidden];
         float[] xn = new float[n * hidden];
@@ -66,12 +73,19 @@ final class DecoderForward {
             float scale = Gemma.embedScale(hidden);
             for (int i = 0; i < n * hidden; i++) x[i] = x[i] * scale;
         }
+        // Granite only: the embeddings times embedding_multiplier
+        if (granite != null) {
+            float scale = granite.embeddingMultiplier();
+            for (int i = 0; i < n * hidden; i++) x[i] = x[i] * scale;
+        }
+        float residual = granite == null ? 1.0f : granite.residualMultiplier();
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             CpuWeights.Layer lw = w.layers().get(l);
             final int layer = l;
             // Gemma only: sliding layers see a window of keys (Gemma 3: and rotate with their own base)
-            final RopeTable lr = gemma != null && gemma.sliding(l) ? localRope : rope;
+            // SmolLM3 only: its NoPE layers rotate by nothing
+            final RopeTable lr = !cfg.rotates(l) ? noRope : gemma != null && gemma.sliding(l) ? localRope : rope;
 
             // model.layers.N.input_layernorm
             norm(x, xn, lw.inputLayernorm(), n, hidden, eps);
@@ -114,8 +128,11 @@ final class DecoderForward {
             int heads = cfg.numHeads();
             int group = cfg.groupSize();
             pool.forRange(n * heads, (lo, hi) -> {
-                PagedAttention att = gemma == null ? new PagedAttention(kv, headDim)
-                        : new PagedAttention(kv, headDim, gemma.attentionScale(), gemma.attnLogitSoftcap());
+                // Gemma's scale and Gemma 2's score cap; Granite's attention_multiplier as the scale
+                PagedAttention att = gemma != null
+                        ? new PagedAttention(kv, headDim, gemma.attentionScale(), gemma.attnLogitSoftcap())
+                        : granite != null ? new PagedAttention(kv, headDim, granite.attentionMultiplier(), 0f)
+                        : new PagedAttention(kv, headDim);
                 for (int i = lo; i < hi; i++) {
                     int t = i / heads;
                     int h = i % heads;
@@ -126,10 +143,11 @@ final class DecoderForward {
                 }
             });
 
-            // self_attn.o_proj (Gemma: then post_attention_layernorm), then the residual add
+            // self_attn.o_proj (Gemma: then post_attention_layernorm), then the residual add (Granite: of o times
+            // residual_multiplier)
             linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
             if (gemma != null) norm(o, o, lw.postAttentionLayernorm(), n, hidden, eps);
-            for (int i = 0; i < n * hidden; i++) x[i] = x[i] + o[i];
+            addResidual(x, o, n * hidden, residual);
 
             // post_attention_layernorm (Gemma: pre_feedforward_layernorm)
             norm(x, xn, gemma == null ? lw.postAttentionLayernorm() : lw.preFeedforwardLayernorm(), n, hidden, eps);
@@ -146,7 +164,7 @@ final class DecoderForward {
             // mlp.down_proj (Gemma: then post_feedforward_layernorm), then the residual add
             linear.run(gate, ffn, n, new Linear.Job(lw.downProj(), o, hidden));
             if (gemma != null) norm(o, o, lw.postFeedforwardLayernorm(), n, hidden, eps);
-            for (int i = 0; i < n * hidden; i++) x[i] = x[i] + o[i];
+            addResidual(x, o, n * hidden, residual);
         }
 
         // model.norm and lm_head, only for the positions whose logits are wanted
@@ -165,6 +183,11 @@ final class DecoderForward {
             float cap = gemma.finalLogitSoftcap();
             for (int i = 0; i < m * vocab; i++) logits[i] = FloatMath.tanh(logits[i] / cap) * cap;
         }
+        // Granite only: logits / logits_scaling
+        if (granite != null) {
+            float div = granite.logitsScaling();
+            for (int i = 0; i < m * vocab; i++) logits[i] = logits[i] / div;
+        }
         float[][] out = new float[m][];
         for (int i = 0; i < m; i++) out[i] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
         return out;
@@ -175,6 +198,15 @@ final class DecoderForward {
             float[] scratch = new float[Dot.PARTIALS];
             for (int t = lo; t < hi; t++) RmsNorm.apply(in, t * dim, weight, eps, dim, out, t * dim, scratch);
         });
+    }
+
+    /** x += y, or with Granite's multiplier x += y * m (product rounded, then the add). */
+    private static void addResidual(float[] x, float[] y, int count, float m) {
+        if (m == 1.0f) {
+            for (int i = 0; i < count; i++) x[i] = x[i] + y[i];
+        } else {
+            for (int i = 0; i < count; i++) x[i] = x[i] + y[i] * m;
+        }
     }
 
     private static void addBias(float[] y, float[] bias, int n, int dim) {

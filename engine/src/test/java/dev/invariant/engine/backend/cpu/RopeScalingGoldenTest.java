@@ -18,7 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * RoPE scaling (llama3 and linear in rope_parameters, llama3 in the older rope_scaling) and MistralForCausalLM against
+ * RoPE scaling (llama3 and linear in rope_parameters, llama3 in the older rope_scaling), MistralForCausalLM,
+ * SmolLM3ForCausalLM (NoPE layers by default and listed) and GraniteForCausalLM (its four multipliers) against
  * Hugging Face transformers: hf-reference/rope-scaling.json, made by bench/device/reference/hf_rope_scaling.py from
  * stories260K with each variant's config edit. The engine, on the same edited copy, decodes HF's greedy ids and
  * top-5 logits, from an inv_freq equal to HF's.
@@ -31,7 +32,7 @@ class RopeScalingGoldenTest {
     private static final float LOGIT_TOLERANCE = 1e-4f;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral"})
+    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral", "smollm3", "smollm3-nope", "granite"})
     void variantDecodesAsTransformers(String variant, @TempDir Path dir) throws IOException {
         JsonNode v = reference().get("variants").get(variant);
         Path folder = TestAssets.editedCopy("stories260K", v.get("config_edit"), dir);
