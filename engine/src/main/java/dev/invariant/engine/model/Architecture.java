@@ -28,7 +28,17 @@ public enum Architecture {
     /** GraniteForCausalLM (IBM Granite 3.x dense): Llama with four multipliers ({@link Granite}). */
     GRANITE("GraniteForCausalLM"),
     /** SmolLM3ForCausalLM: Llama whose NoPE layers do not rotate ({@link SmolLm3}). */
-    SMOLLM3("SmolLM3ForCausalLM");
+    SMOLLM3("SmolLM3ForCausalLM"),
+    /**
+     * Olmo2ForCausalLM (allenai/OLMo-2): no norm before the attention or the MLP, one after each (post_attention_layernorm,
+     * post_feedforward_layernorm) before its residual add; q/k norms over the whole projection, not per head.
+     */
+    OLMO2("Olmo2ForCausalLM");
+
+    /** OLMo 2 and Gemma: a norm on the attention's and the MLP's outputs before each residual add. */
+    public boolean normsOutputs() {
+        return this == OLMO2 || gemma();
+    }
 
     /** Gemma 2 and 3: the values of {@link Gemma} apply. */
     public boolean gemma() {

@@ -82,7 +82,7 @@ public final class HfConfig {
                     // Gemma's and SmolLM3's configs tie by default
                     c.path("tie_word_embeddings").asBoolean(gemma || arch == Architecture.SMOLLM3),
                     arch == Architecture.QWEN2, // the others' attention_bias is refused (HfSemantics, HfGemma)
-                    arch == Architecture.QWEN3 || arch == Architecture.GEMMA3,
+                    arch == Architecture.QWEN3 || arch == Architecture.GEMMA3 || arch == Architecture.OLMO2,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
@@ -91,7 +91,7 @@ public final class HfConfig {
                         case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, layers, rope.theta(), configFile);
                         case GRANITE -> HfSemantics.granite(c, configFile);
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
-                        case LLAMA, QWEN2, QWEN3 -> null;
+                        case LLAMA, QWEN2, QWEN3, OLMO2 -> null;
                     });
         } catch (EngineException e) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, folder + "/" + e.getMessage());

@@ -27,10 +27,15 @@ final class HfSemantics {
             throw HfConfig.format(file, "mlp_bias " + c.get("mlp_bias") + " is not supported: transformers adds a"
                     + " bias to gate_proj, up_proj and down_proj, which the engine does not have");
         }
-        if ((llama || hfName.equals("Qwen3ForCausalLM")) && c.path("attention_bias").asBoolean(false)) {
+        boolean olmo2 = hfName.equals("Olmo2ForCausalLM");
+        if ((llama || olmo2 || hfName.equals("Qwen3ForCausalLM")) && c.path("attention_bias").asBoolean(false)) {
             throw HfConfig.format(file, "attention_bias " + c.get("attention_bias") + " is not supported for "
                     + hfName + ": transformers adds a bias to q_proj, k_proj, v_proj and o_proj, and the engine has"
                     + " no o_proj bias");
+        }
+        if (olmo2 && c.path("use_sinks").asBoolean(false)) {
+            throw HfConfig.format(file, "use_sinks true is not supported for Olmo2ForCausalLM: the engine's attention"
+                    + " has no sink logits");
         }
     }
 

@@ -5,9 +5,11 @@ import dev.invariant.engine.model.gptq.GptqLayer;
 /**
  * One decoder layer, named after the Hugging Face modules ({@code model.layers.N.*}).
  * Linear weights are [out, in] row-major, as stored by HF. Optional tensors are null when the
- * architecture has none (biases: Qwen2 only; qNorm/kNorm: Qwen3 and Gemma 3; the feed-forward norms: Gemma 3 only).
- * {@code postAttentionLayernorm} is the module of that name: the norm before the MLP in Llama and Qwen, the norm of
- * the attention's output in Gemma 3 (whose MLP input is {@code preFeedforwardLayernorm}'s). In a GPTQ checkpoint the
+ * architecture has none (biases: Qwen2 only; qNorm/kNorm: Qwen3 and Gemma 3 per head, OLMo 2 over the whole
+ * projection; preFeedforwardLayernorm: Gemma only; postFeedforwardLayernorm: Gemma and OLMo 2; inputLayernorm: all but
+ * OLMo 2). {@code postAttentionLayernorm} is the module of that name: the norm before the MLP in Llama and Qwen, the
+ * norm of the attention's output in Gemma and OLMo 2 (Gemma's MLP input is {@code preFeedforwardLayernorm}'s, OLMo 2's
+ * the residual stream itself). In a GPTQ checkpoint the
  * seven projections are in {@code gptq} (packed, docs/numerics.md "GPTQ weights") and their dense tensors are null.
  */
 public record LayerWeights(

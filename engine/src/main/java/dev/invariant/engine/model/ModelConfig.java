@@ -80,6 +80,7 @@ public record ModelConfig(
             case GRANITE -> variant instanceof Granite;
             case SMOLLM3 -> variant instanceof SmolLm3 s && s.rope().size() == numLayers;
             case LLAMA, QWEN2, QWEN3 -> variant == null;
+            case OLMO2 -> variant == null && qkNorm && !attentionBias;
         }, architecture.hfName() + " and its values do not match: " + variant);
     }
 

@@ -39,15 +39,15 @@ public final class WeightMapping {
                 continue;
             }
             layers.add(new LayerWeights(
-                    in.get(p + "input_layernorm.weight", h),
+                    inputNorm(c, in, p),
                     in.get(a + "q_proj.weight", c.qDim(), h),
                     in.get(a + "k_proj.weight", c.kvDim(), h),
                     in.get(a + "v_proj.weight", c.kvDim(), h),
                     bias ? in.get(a + "q_proj.bias", c.qDim()) : null,
                     bias ? in.get(a + "k_proj.bias", c.kvDim()) : null,
                     bias ? in.get(a + "v_proj.bias", c.kvDim()) : null,
-                    qk ? in.get(a + "q_norm.weight", c.headDim()) : null,
-                    qk ? in.get(a + "k_norm.weight", c.headDim()) : null,
+                    qk ? in.get(a + "q_norm.weight", qkNormWidth(c, c.qDim())) : null,
+                    qk ? in.get(a + "k_norm.weight", qkNormWidth(c, c.kvDim())) : null,
                     in.get(a + "o_proj.weight", h, c.qDim()),
                     in.get(p + "post_attention_layernorm.weight", h),
                     in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
@@ -55,7 +55,7 @@ public final class WeightMapping {
                     in.get(p + "mlp.down_proj.weight", h, c.intermediateSize()),
                     null,
                     gemma(c, in, p + "pre_feedforward_layernorm.weight"),
-                    gemma(c, in, p + "post_feedforward_layernorm.weight")));
+                    outputNorm(c, in, p + "post_feedforward_layernorm.weight")));
         }
         Tensor norm = in.get("model.norm.weight", h);
         // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
@@ -71,14 +71,29 @@ public final class WeightMapping {
                 gptq(t, q, a + "v_proj", h, kv), gptq(t, q, a + "o_proj", qd, h),
                 gptq(t, q, p + "mlp.gate_proj", h, f), gptq(t, q, p + "mlp.up_proj", h, f),
                 gptq(t, q, p + "mlp.down_proj", f, h));
-        return new LayerWeights(in.get(p + "input_layernorm.weight", h), null, null, null,
+        return new LayerWeights(inputNorm(c, in, p), null, null, null,
                 bias ? in.get(a + "q_proj.bias", qd) : null,
                 bias ? in.get(a + "k_proj.bias", kv) : null,
                 bias ? in.get(a + "v_proj.bias", kv) : null,
-                c.qkNorm() ? in.get(a + "q_norm.weight", c.headDim()) : null,
-                c.qkNorm() ? in.get(a + "k_norm.weight", c.headDim()) : null,
+                c.qkNorm() ? in.get(a + "q_norm.weight", qkNormWidth(c, qd)) : null,
+                c.qkNorm() ? in.get(a + "k_norm.weight", qkNormWidth(c, kv)) : null,
                 null, in.get(p + "post_attention_layernorm.weight", h), null, null, null, g,
-                gemma(c, in, p + "pre_feedforward_layernorm.weight"), gemma(c, in, p + "post_feedforward_layernorm.weight"));
+                gemma(c, in, p + "pre_feedforward_layernorm.weight"), outputNorm(c, in, p + "post_feedforward_layernorm.weight"));
+    }
+
+    /** The norm before the attention; OLMo 2 has none. */
+    private static Tensor inputNorm(ModelConfig c, Lookup in, String p) {
+        return c.architecture() == Architecture.OLMO2 ? null : in.get(p + "input_layernorm.weight", c.hiddenSize());
+    }
+
+    /** q_norm / k_norm: per head (Qwen3, Gemma 3), or over the whole projection of {@code width} (OLMo 2). */
+    private static long qkNormWidth(ModelConfig c, int width) {
+        return c.architecture() == Architecture.OLMO2 ? width : c.headDim();
+    }
+
+    /** The norm of the MLP's output: Gemma's and OLMo 2's; null for the other architectures. */
+    private static Tensor outputNorm(ModelConfig c, Lookup in, String name) {
+        return c.architecture().normsOutputs() ? in.get(name, c.hiddenSize()) : null;
     }
 
     /** A norm only Gemma 3 layers have; null for the other architectures. */

@@ -113,11 +113,14 @@ class ModelConfigDigestTest {
         assertEquals("774a372b4292f3abde537f5634b6c35da980fcec191d99ae0b072c087fdca27c",
                 digest(TestAssets.model("tiny-qwen3")));
         assertEquals("fd926b37e72dd865dfb92637aaed6e446bf688d421fd59c0a21a2f721f2df1d7", digest(copy(LLAMA3)));
-        // Gemma's field 22′ (GemmaGoldenTest reads transformers' own spelling of their configs to the same values)
+        // Gemma's field 22′ (SeededModelsGoldenTest reads transformers' own spelling of their configs to the same
+        // values), OLMo 2's q/k norm (field 20)
         assertEquals("a5f2a00c431ec26df4277c508d2b7e2c1a0db6e54199350c389bb260742c02f0",
                 digest(TestAssets.model("tiny-gemma3")));
         assertEquals("1101b0f989bfedf721156db3df215b94c672442e7153a7d39d603275ffecfd79",
                 digest(TestAssets.model("tiny-gemma2")));
+        assertEquals("5467f0c3888c0711e5fd5378ff3d64ccf01386314e24f095b42464d910333def",
+                digest(TestAssets.model("tiny-olmo2")));
         // field 22″: Granite's multipliers, SmolLM3's NoPE layers (by default and listed)
         assertEquals("505ab934eaf9ada058a50032260bac276733c2fc01e649fc423dd954c0996685", digest(copy("{\"architectures\":"
                 + " [\"GraniteForCausalLM\"], \"model_type\": \"granite\", \"embedding_multiplier\": 1.5,"

@@ -10,11 +10,12 @@ import dev.invariant.engine.numerics.RmsNorm;
 import dev.invariant.engine.numerics.RopeTable;
 
 /**
- * The decoder forward pass of Llama, Qwen2, Qwen3, Gemma 2 and 3, Granite and SmolLM3, top to bottom; the
+ * The decoder forward pass of Llama, Qwen2, Qwen3, Gemma 2 and 3, Granite, SmolLM3 and OLMo 2, top to bottom; the
  * architecture-specific steps are marked (Qwen2: q/k/v bias; Qwen3 and Gemma 3: per-head q_norm/k_norm; Gemma: scaled
  * embeddings, sliding layers (Gemma 3: with their own RoPE base), capped scores (Gemma 2), norms of the attention's and
  * the MLP's outputs, GELU, the final softcap, its norms' 1 + w in the weights ({@link CpuWeights}); Granite: four
- * multipliers; SmolLM3: NoPE layers). Each step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token gets
+ * multipliers; SmolLM3: NoPE layers; OLMo 2: norms after, not before, and q/k norms over the whole projection). Each
+ * step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token gets
  * depends only on that token's sequence (docs/numerics.md, rule 1).
  */
 final class DecoderForward {
@@ -24,6 +25,9 @@ final class DecoderForward {
     private final RopeTable rope;
     private final Gemma gemma;
     private final Granite granite;
+    private final boolean olmo2;
+    /** Gemma's and OLMo 2's norms of the attention's and the MLP's outputs. */
+    private final boolean outputNorms;
     private final RopeTable localRope;
     /** SmolLM3's NoPE layers rotate with the identity (RopeTable.none), as on the GPU. */
     private final RopeTable noRope;
@@ -37,6 +41,8 @@ final class DecoderForward {
         this.rope = RopeTable.of(cfg);
         this.gemma = cfg.gemma();
         this.granite = cfg.granite();
+        this.olmo2 = cfg.architecture() == dev.invariant.engine.model.Architecture.OLMO2;
+        this.outputNorms = cfg.architecture().normsOutputs();
         this.noRope = RopeTable.none(cfg.headDim());
         this.localRope = gemma == null ? rope : new RopeTable(cfg.headDim(), gemma.localRopeTheta());
         this.pool = pool;
@@ -87,8 +93,8 @@ final class DecoderForward {
             // SmolLM3 only: its NoPE layers rotate by nothing
             final RopeTable lr = !cfg.rotates(l) ? noRope : gemma != null && gemma.sliding(l) ? localRope : rope;
 
-            // model.layers.N.input_layernorm
-            norm(x, xn, lw.inputLayernorm(), n, hidden, eps);
+            // model.layers.N.input_layernorm (OLMo 2: none, the attention reads x itself)
+            normOrCopy(x, xn, lw.inputLayernorm(), n, hidden, eps);
 
             // self_attn.q_proj, k_proj, v_proj
             linear.run(xn, hidden, n, new Linear.Job(lw.qProj(), q, qDim),
@@ -104,8 +110,12 @@ final class DecoderForward {
             pool.forRange(n, (lo, hi) -> {
                 float[] scratch = new float[Dot.PARTIALS];
                 for (int t = lo; t < hi; t++) {
-                    // Qwen3 and Gemma 3: self_attn.q_norm / k_norm, RMSNorm over each head before RoPE
-                    if (cfg.qkNorm()) {
+                    // self_attn.q_norm / k_norm before RoPE: RMSNorm over the token's whole q and k (OLMo 2), or
+                    // over each head (Qwen3, Gemma 3)
+                    if (olmo2) {
+                        RmsNorm.apply(q, t * qDim, lw.qNorm(), eps, qDim, q, t * qDim, scratch);
+                        RmsNorm.apply(k, t * kvDim, lw.kNorm(), eps, kvDim, k, t * kvDim, scratch);
+                    } else if (cfg.qkNorm()) {
                         for (int h = 0; h < cfg.numHeads(); h++) {
                             int off = t * qDim + h * headDim;
                             RmsNorm.apply(q, off, lw.qNorm(), eps, headDim, q, off, scratch);
@@ -143,14 +153,15 @@ final class DecoderForward {
                 }
             });
 
-            // self_attn.o_proj (Gemma: then post_attention_layernorm), then the residual add (Granite: of o times
-            // residual_multiplier)
+            // self_attn.o_proj (Gemma, OLMo 2: then post_attention_layernorm), then the residual add (Granite: of o
+            // times residual_multiplier)
             linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
-            if (gemma != null) norm(o, o, lw.postAttentionLayernorm(), n, hidden, eps);
+            if (outputNorms) norm(o, o, lw.postAttentionLayernorm(), n, hidden, eps);
             addResidual(x, o, n * hidden, residual);
 
-            // post_attention_layernorm (Gemma: pre_feedforward_layernorm)
-            norm(x, xn, gemma == null ? lw.postAttentionLayernorm() : lw.preFeedforwardLayernorm(), n, hidden, eps);
+            // post_attention_layernorm (Gemma: pre_feedforward_layernorm; OLMo 2: none)
+            normOrCopy(x, xn, gemma != null ? lw.preFeedforwardLayernorm() : olmo2 ? null : lw.postAttentionLayernorm(),
+                    n, hidden, eps);
 
             // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU, tanh form; product rounded)
             linear.run(xn, hidden, n, new Linear.Job(lw.gateProj(), gate, ffn), new Linear.Job(lw.upProj(), up, ffn));
@@ -161,9 +172,9 @@ final class DecoderForward {
                 }
             });
 
-            // mlp.down_proj (Gemma: then post_feedforward_layernorm), then the residual add
+            // mlp.down_proj (Gemma, OLMo 2: then post_feedforward_layernorm), then the residual add
             linear.run(gate, ffn, n, new Linear.Job(lw.downProj(), o, hidden));
-            if (gemma != null) norm(o, o, lw.postFeedforwardLayernorm(), n, hidden, eps);
+            if (outputNorms) norm(o, o, lw.postFeedforwardLayernorm(), n, hidden, eps);
             addResidual(x, o, n * hidden, residual);
         }
 
@@ -191,6 +202,15 @@ final class DecoderForward {
         float[][] out = new float[m][];
         for (int i = 0; i < m; i++) out[i] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
         return out;
+    }
+
+    /** RMSNorm into {@code out}, or with no weight (a layer without that norm) a copy. */
+    private void normOrCopy(float[] in, float[] out, float[] weight, int n, int dim, float eps) {
+        if (weight == null) {
+            System.arraycopy(in, 0, out, 0, n * dim);
+        } else {
+            norm(in, out, weight, n, dim, eps);
+        }
     }
 
     private void norm(float[] in, float[] out, float[] weight, int n, int dim, float eps) {

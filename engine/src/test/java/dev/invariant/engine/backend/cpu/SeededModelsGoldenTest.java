@@ -24,17 +24,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Gemma3ForCausalLM and Gemma2ForCausalLM against Hugging Face transformers: hf-reference/gemma3.json, gemma2.json
- * and the checkpoints they were made from (test resources /models/tiny-gemma3, tiny-gemma2), all made by
- * bench/device/reference/hf_gemma.py. Every case is longer than the sliding window (16), so the sliding layers'
+ * Gemma3ForCausalLM, Gemma2ForCausalLM and Olmo2ForCausalLM against Hugging Face transformers: hf-reference/NAME.json
+ * and the checkpoints they were made from (test resources /models/tiny-NAME), all made by
+ * bench/device/reference/hf_seeded.py. Every Gemma case is longer than the sliding window (16), so the sliding layers'
  * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50.
  */
-class GemmaGoldenTest {
+class SeededModelsGoldenTest {
     /** As RopeScalingGoldenTest: HF's float32 sums run in other orders (~1e-5 apart); a wrong step moves 1e-2 and more. */
     private static final float LOGIT_TOLERANCE = 1e-4f;
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -43,7 +43,8 @@ class GemmaGoldenTest {
             for (JsonNode c : ref.get("cases")) {
                 int[] prompt = GoldenTest.ints(c.get("prompt_ids"));
                 int[] expected = GoldenTest.ints(c.get("generated_ids"));
-                assertTrue(prompt.length + expected.length > m.model().config().gemma().slidingWindow());
+                var gemma = m.model().config().gemma();
+                assertTrue(gemma == null || prompt.length + expected.length > gemma.slidingWindow());
                 List<Integer> got = new ArrayList<>();
                 int blocks = (prompt.length + expected.length + 15) / 16;
                 List<float[]> logits = Greedy.run(be, seq++, prompt, expected.length, StepScript.blocks(0, blocks), got);
@@ -62,7 +63,7 @@ class GemmaGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));

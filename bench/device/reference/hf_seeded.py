@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Small Gemma 3 and Gemma 2 checkpoints and their greedy references from Hugging Face transformers.
+"""Small seeded checkpoints of architectures whose tensors stories260K's cannot stand in for, and their greedy
+references from Hugging Face transformers: Gemma 3, Gemma 2, OLMo 2.
 
-Builds Gemma3ForCausalLM (text only, as google/gemma-3-270m and -1b are) and Gemma2ForCausalLM (gemma-2-2b's
-architecture) at stories260K's vocabulary and a tiny shape, with seeded weights that make every feature count:
+Builds Gemma3ForCausalLM (text only, as google/gemma-3-270m and -1b are), Gemma2ForCausalLM (gemma-2-2b's
+architecture) and Olmo2ForCausalLM (allenai/OLMo-2: norms after the attention and the MLP instead of before, q/k
+norms over the whole projection) at stories260K's vocabulary and a tiny shape, with seeded weights that make every
+feature count. Gemma:
 (1 + w) norms drawn away from zero, the four norms of a layer, the embedding scale, a sliding window of 16 positions
 shorter than every case, query_pre_attn_scalar other than head_dim, the final logit softcap; Gemma 3 also its q/k
 norms and two RoPE bases (sliding and full layers), Gemma 2 its attention-score softcap. The weights are stored as
@@ -13,8 +16,8 @@ The references reload each folder in float32 (eager attention, one thread, CPU) 
 ids (stories260K's tokenizer), 48 greedy new tokens from full forwards (no cache, no stop on EOS), the top-5
 logits of the first 8 steps and the smallest top-1 margin seen, so a test knows how far apart the choices were.
 
-usage: hf_gemma.py STORIES260K_DIR OUT_DIR [gemma3|gemma2 ...]
-  (writes OUT_DIR/tiny-gemma3/ and OUT_DIR/gemma3.json, OUT_DIR/tiny-gemma2/ and OUT_DIR/gemma2.json; both by default)
+usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2 ...]
+  (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
 import os
@@ -45,6 +48,13 @@ HUB_CONFIGS = {
     "gemma2": {**COMMON, "architectures": ["Gemma2ForCausalLM"], "model_type": "gemma2",
                "attn_logit_softcapping": 50.0, "num_hidden_layers": 4, "rope_theta": 10000.0,
                "hidden_act": "gelu_pytorch_tanh"},
+    # OLMo-2-0425-1B's keys at the tiny shape (its own keys only: no Gemma ones)
+    "olmo2": {"architectures": ["Olmo2ForCausalLM"], "model_type": "olmo2", "attention_bias": False,
+              "attention_dropout": 0.0, "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0, "hidden_act": "silu",
+              "hidden_size": 64, "initializer_range": 0.02, "intermediate_size": 172, "max_position_embeddings": 512,
+              "num_attention_heads": 8, "num_hidden_layers": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-06,
+              "rope_scaling": None, "rope_theta": 500000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
+              "use_cache": True, "vocab_size": 512},
 }
 
 
@@ -57,8 +67,11 @@ def build(folder, hub_config, tokenizer_dir, seed):
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            # norms hold w of (1 + w): drawn around 0 so that a missing "1 +" or a missing norm shows
-            p.copy_(torch.randn_like(p) * (0.3 if "norm" in name else 0.12))
+            # Gemma's norms hold w of (1 + w): drawn around 0 so that a missing "1 +" or a missing norm shows; others
+            # around 1
+            scale = 0.3 if "norm" in name else 0.12
+            p.copy_(torch.randn_like(p) * scale + (1.0 if "norm" in name and "gemma" not in hub_config["model_type"]
+                                                   else 0.0))
     model.to(torch.bfloat16).save_pretrained(folder)
     os.replace(os.path.join(folder, "config.json"), os.path.join(folder, "config-v5.json"))
     with open(os.path.join(folder, "config.json"), "w") as f:
