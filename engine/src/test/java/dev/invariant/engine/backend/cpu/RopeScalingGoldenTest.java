@@ -48,22 +48,30 @@ class RopeScalingGoldenTest {
                 assertTrue(Math.abs(have - want) <= Math.ulp(want), variant + " inv_freq[" + i + "] " + have
                         + " vs HF " + want);
             }
-            long seq = 0;
-            for (JsonNode c : v.get("cases")) {
-                int[] prompt = GoldenTest.ints(c.get("prompt_ids"));
-                int[] expected = GoldenTest.ints(c.get("generated_ids"));
-                List<Integer> got = new ArrayList<>();
-                int blocks = (prompt.length + expected.length + 15) / 16;
-                List<float[]> logits = Greedy.run(be, seq++, prompt, expected.length, StepScript.blocks(0, blocks), got);
-                String what = variant + " \"" + c.get("prompt").asText() + "\"";
-                assertEquals(GoldenTest.toList(expected), got, what);
-                JsonNode top = c.get("top5_first8");
-                for (int step = 0; step < top.size(); step++) {
-                    for (JsonNode e : top.get(step)) {
-                        float want = (float) e.get("logit").asDouble();
-                        float have = logits.get(step)[e.get("id").asInt()];
-                        assertEquals(want, have, LOGIT_TOLERANCE, what + " step " + step + " id " + e.get("id"));
-                    }
+            decodesAsReference(be, v.get("cases"), variant);
+        }
+    }
+
+    /**
+     * Each reference case (prompt ids, HF's greedy ids, its top-5 logits of the first steps), decoded greedily on
+     * {@code be}: the same ids, the same logits within {@link #LOGIT_TOLERANCE}.
+     */
+    static void decodesAsReference(CpuBackend be, JsonNode cases, String label) {
+        long seq = 0;
+        for (JsonNode c : cases) {
+            int[] prompt = GoldenTest.ints(c.get("prompt_ids"));
+            int[] expected = GoldenTest.ints(c.get("generated_ids"));
+            List<Integer> got = new ArrayList<>();
+            int blocks = (prompt.length + expected.length + 15) / 16;
+            List<float[]> logits = Greedy.run(be, seq++, prompt, expected.length, StepScript.blocks(0, blocks), got);
+            String what = label + " \"" + c.get("prompt").asText() + "\"";
+            assertEquals(GoldenTest.toList(expected), got, what);
+            JsonNode top = c.get("top5_first8");
+            for (int step = 0; step < top.size(); step++) {
+                for (JsonNode e : top.get(step)) {
+                    float want = (float) e.get("logit").asDouble();
+                    float have = logits.get(step)[e.get("id").asInt()];
+                    assertEquals(want, have, LOGIT_TOLERANCE, what + " step " + step + " id " + e.get("id"));
                 }
             }
         }

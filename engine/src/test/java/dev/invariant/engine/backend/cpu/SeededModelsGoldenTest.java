@@ -9,14 +9,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.TestAssets;
-import dev.invariant.engine.backend.StepScript;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.HfConfig;
 import dev.invariant.engine.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,8 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50.
  */
 class SeededModelsGoldenTest {
-    /** As RopeScalingGoldenTest: HF's float32 sums run in other orders (~1e-5 apart); a wrong step moves 1e-2 and more. */
-    private static final float LOGIT_TOLERANCE = 1e-4f;
 
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2"})
@@ -39,26 +35,12 @@ class SeededModelsGoldenTest {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
              CpuBackend be = new CpuBackend(m.model(), CpuBackendConfig.portable(2, 16, 64))) {
-            long seq = 0;
+            var gemma = m.model().config().gemma();
             for (JsonNode c : ref.get("cases")) {
-                int[] prompt = GoldenTest.ints(c.get("prompt_ids"));
-                int[] expected = GoldenTest.ints(c.get("generated_ids"));
-                var gemma = m.model().config().gemma();
-                assertTrue(gemma == null || prompt.length + expected.length > gemma.slidingWindow());
-                List<Integer> got = new ArrayList<>();
-                int blocks = (prompt.length + expected.length + 15) / 16;
-                List<float[]> logits = Greedy.run(be, seq++, prompt, expected.length, StepScript.blocks(0, blocks), got);
-                String what = arch + " \"" + c.get("prompt").asText() + "\"";
-                assertEquals(GoldenTest.toList(expected), got, what);
-                JsonNode top = c.get("top5_first8");
-                for (int step = 0; step < top.size(); step++) {
-                    for (JsonNode e : top.get(step)) {
-                        float want = (float) e.get("logit").asDouble();
-                        float have = logits.get(step)[e.get("id").asInt()];
-                        assertEquals(want, have, LOGIT_TOLERANCE, what + " step " + step + " id " + e.get("id"));
-                    }
-                }
+                int length = c.get("prompt_ids").size() + c.get("generated_ids").size();
+                assertTrue(gemma == null || length > gemma.slidingWindow(), "the case reaches past the window");
             }
+            RopeScalingGoldenTest.decodesAsReference(be, ref.get("cases"), arch);
         }
     }
 
