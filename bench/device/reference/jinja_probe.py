@@ -6,7 +6,8 @@ Renders every template in CASES with Jinja2 in the environment transformers buil
 lstrip_blocks and the loopcontrols extension, a `{% generation %}` tag that renders its body, `tojson` as
 json.dumps with ensure_ascii/indent/separators/sort_keys, `raise_exception`) and the variables
 apply_chat_template passes (messages, tools=None, documents=None, add_generation_prompt, bos/eos tokens).
-`strftime_now` is left out on purpose: the engine never defines it, so that a prompt does not depend on the day.
+`strftime_now` is left out on purpose: `strftime_now is defined` is false in the engine, so that a template offering a
+fixed date takes it and the prompt does not depend on the day (a template that calls it anyway gets today's date).
 
 Each template is rendered with each conversation of CONVERSATIONS, with and without the generation prompt; a
 template that raises records "ExceptionType: message". Every case was written for this project (none is copied

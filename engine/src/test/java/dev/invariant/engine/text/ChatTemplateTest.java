@@ -39,6 +39,23 @@ class ChatTemplateTest {
         assertEquals("<s>[user]hi</s>", t.render(HI, false));
     }
 
+    /**
+     * strftime_now: a template that asks whether it is defined (Llama 3.1/3.2's) is told no and takes its fixed date,
+     * so its prompt does not depend on the day; one that calls it anyway (SmolLM3's) gets today's date (UTC), as in
+     * transformers, instead of failing.
+     */
+    @Test
+    void strftimeNowIsNotDefinedButCallable() {
+        var asks = new ChatTemplate("{% if strftime_now is defined %}{{ strftime_now('%d %b %Y') }}"
+                + "{% else %}26 Jul 2024{% endif %}", Map.of());
+        assertEquals("26 Jul 2024", asks.render(HI, false));
+        var calls = new ChatTemplate("{%- set today = strftime_now('%Y-%m-%d') -%}Today Date: {{ today }}", Map.of());
+        String before = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String rendered = calls.render(HI, false);
+        String after = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        assertTrue(rendered.equals("Today Date: " + before) || rendered.equals("Today Date: " + after), rendered);
+    }
+
     @Test
     void aMessageIsTextNeverTemplateCode() {
         var t = new ChatTemplate("{% for m in messages %}{{ m.content }}{% endfor %}", Map.of());

@@ -70,6 +70,8 @@ public final class Jinja2Environment {
         Context globals = jinjava.getGlobalContext();
         globals.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
                 "raiseException", String.class));
+        globals.registerFunction(new ELFunctionDefinition("", "strftime_now", TemplateFunctions.class,
+                "strftimeNow", String.class));
         globals.registerFunction(new ELFunctionDefinition("", "dict", TemplateFunctions.class, "dict", Object[].class));
         globals.registerFunction(new ELFunctionDefinition("", "namespace", TemplateFunctions.class, "namespace",
                 Object[].class));

@@ -12,6 +12,17 @@ public final class TemplateFunctions {
     private TemplateFunctions() {
     }
 
+    /**
+     * {@code strftime_now(format)}: transformers' global (Python's {@code datetime.now().strftime(format)}), the
+     * time read in UTC. It is callable but {@code strftime_now is defined} stays false: a template that asks first
+     * (Llama 3.1/3.2's) takes its fixed date, so its prompt does not depend on the day; one that calls it anyway
+     * (SmolLM3's) renders today's date, as in transformers and vLLM, instead of failing (its prompt, tokens and
+     * fingerprint then follow the date).
+     */
+    public static String strftimeNow(String format) {
+        return Strftime.format(format, java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+    }
+
     /** {@code raise_exception(message)}: the template refuses the conversation. */
     public static String raiseException(String message) {
         throw new Rejected(message);
