@@ -42,7 +42,7 @@ public final class TestAssets {
      */
     private static final java.util.Set<String> KEPT = java.util.Set.of("tiny-gemma2", "tiny-gemma3", "tiny-olmo2");
 
-    /** A model folder under shared/models, e.g. "stories260K", or a kept one assembled under target/ with its tokenizer. */
+    /** A model folder under shared/models, e.g. "stories260K", or a kept one assembled under target/. */
     public static Path model(String name) {
         return KEPT.contains(name) ? kept(name) : shared().resolve("models").resolve(name);
     }

@@ -30,8 +30,9 @@ public enum Architecture {
     /** SmolLM3ForCausalLM: Llama whose NoPE layers do not rotate ({@link SmolLm3}). */
     SMOLLM3("SmolLM3ForCausalLM"),
     /**
-     * Olmo2ForCausalLM (allenai/OLMo-2): no norm before the attention or the MLP, one after each (post_attention_layernorm,
-     * post_feedforward_layernorm) before its residual add; q/k norms over the whole projection, not per head.
+     * Olmo2ForCausalLM (allenai/OLMo-2): no norm before the attention or the MLP, one after each
+     * (post_attention_layernorm, post_feedforward_layernorm) before its residual add; q/k norms over the whole
+     * projection, not per head.
      */
     OLMO2("Olmo2ForCausalLM");
 

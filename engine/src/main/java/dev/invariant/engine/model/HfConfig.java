@@ -67,7 +67,8 @@ public final class HfConfig {
 
         try {
             HfRope.Rope rope = gemma ? HfGemma.fullRope(arch, c, maxPositions)
-                    : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0) : c, maxPositions);
+                    : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0) : c,
+                            maxPositions);
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),

@@ -117,7 +117,9 @@ final class HfGemma {
                 : c.path("_sliding_window_pattern");
         int every = pattern.isMissingNode() || pattern.isNull() || defaultPattern == 2 ? defaultPattern
                 : pattern.asInt(0);
-        if (every <= 0) throw HfConfig.format(file, "sliding_window_pattern must be a positive integer, got " + pattern);
+        if (every <= 0) {
+            throw HfConfig.format(file, "sliding_window_pattern must be a positive integer, got " + pattern);
+        }
         for (int i = 0; i < layers; i++) sliding.add((i + 1) % every != 0);
         return sliding;
     }
@@ -125,7 +127,9 @@ final class HfGemma {
     private static int positiveInt(JsonNode c, String key, int absent, Path file) {
         JsonNode n = c.get(key);
         if (n == null || n.isNull()) return absent;
-        if (!n.isInt() || n.asInt() <= 0) throw HfConfig.format(file, "'" + key + "' must be a positive integer, got " + n);
+        if (!n.isInt() || n.asInt() <= 0) {
+            throw HfConfig.format(file, "'" + key + "' must be a positive integer, got " + n);
+        }
         return n.asInt();
     }
 

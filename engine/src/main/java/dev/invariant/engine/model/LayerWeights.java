@@ -43,7 +43,8 @@ public record LayerWeights(
     public long byteSize() {
         long n = 0;
         for (Tensor t : new Tensor[] {inputLayernorm, qProj, kProj, vProj, qBias, kBias, vBias, qNorm, kNorm, oProj,
-                postAttentionLayernorm, gateProj, upProj, downProj, preFeedforwardLayernorm, postFeedforwardLayernorm}) {
+                postAttentionLayernorm, gateProj, upProj, downProj, preFeedforwardLayernorm,
+                postFeedforwardLayernorm}) {
             if (t != null) n += t.byteSize();
         }
         if (gptq != null) n += gptq.all().stream().mapToLong(l -> l.byteSize()).sum();

@@ -78,7 +78,8 @@ public final class WeightMapping {
                 c.qkNorm() ? in.get(a + "q_norm.weight", qkNormWidth(c, qd)) : null,
                 c.qkNorm() ? in.get(a + "k_norm.weight", qkNormWidth(c, kv)) : null,
                 null, in.get(p + "post_attention_layernorm.weight", h), null, null, null, g,
-                gemma(c, in, p + "pre_feedforward_layernorm.weight"), outputNorm(c, in, p + "post_feedforward_layernorm.weight"));
+                gemma(c, in, p + "pre_feedforward_layernorm.weight"),
+                outputNorm(c, in, p + "post_feedforward_layernorm.weight"));
     }
 
     /** The norm before the attention; OLMo 2 has none. */

@@ -75,8 +75,8 @@ public final class FloatMath {
     static final float GELU_KAPPA = 0.044715f;
 
     /**
-     * GELU, tanh form ({@code gelu_pytorch_tanh}), in PyTorch's order: {@code inner = beta * (x + kappa * (x * x * x))},
-     * {@code (0.5 * x) * (1 + tanh(inner))}, each operation rounded to float.
+     * GELU, tanh form ({@code gelu_pytorch_tanh}), in PyTorch's order:
+     * {@code inner = beta * (x + kappa * (x * x * x))}, {@code (0.5 * x) * (1 + tanh(inner))}, each operation rounded.
      */
     public static float geluTanh(float x) {
         float cube = x * x * x;

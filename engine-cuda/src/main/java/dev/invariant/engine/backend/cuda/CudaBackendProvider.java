@@ -30,8 +30,8 @@ public final class CudaBackendProvider implements BackendProvider {
     /**
      * Llama (and Mistral), Qwen2, Qwen3 and SmolLM3 (its NoPE layers rotate by the identity's table, as on the CPU).
      * Gemma 2 and 3, Granite and OLMo 2 are not built on the GPU: their sliding window, norms of the outputs, GELU,
-     * softcaps, multipliers and whole-projection q/k norms have no kernels yet, and a portable result is only claimed where a kernel's bits were shown
-     * equal to the CPU's.
+     * softcaps, multipliers and whole-projection q/k norms have no kernels yet, and a portable result is only claimed
+     * where a kernel's bits were shown equal to the CPU's.
      */
     @Override
     public Set<Architecture> architectures() {

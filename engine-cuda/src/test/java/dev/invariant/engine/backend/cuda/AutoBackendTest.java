@@ -65,8 +65,8 @@ class AutoBackendTest {
                 .withKvCache(16, 4096, true);
         EngineException e = assertThrows(EngineException.class, () -> Engine.open(gemma.withBackend("cuda")).close());
         assertEquals(ErrorCode.BACKEND_UNAVAILABLE, e.code());
-        assertTrue(e.getMessage().contains("does not compute Gemma3ForCausalLM") && e.getMessage().contains("--backend cpu"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("does not compute Gemma3ForCausalLM")
+                && e.getMessage().contains("--backend cpu"), e.getMessage());
         List<Request> req = List.of(new Request("r", Prompt.text("Once upon a time"),
                 SamplingParams.builder().maxTokens(8).ignoreEos(true).build()));
         try (Engine cpu = Engine.open(gemma); Engine auto = Engine.open(gemma.withBackend("auto"))) {

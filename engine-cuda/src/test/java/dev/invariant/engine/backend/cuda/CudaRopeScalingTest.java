@@ -13,8 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The RoPE scalings, the Mistral name and SmolLM3's NoPE layers of {@code hf-reference/rope-scaling.json} (stories260K's config edited as
- * transformers' reference run edited it; the CPU decodes transformers' tokens there: RopeScalingGoldenTest): the
+ * The RoPE scalings, the Mistral name and SmolLM3's NoPE layers of {@code hf-reference/rope-scaling.json}
+ * (stories260K's config edited as transformers' reference run edited it; the CPU decodes transformers' tokens there:
+ * RopeScalingGoldenTest): the
  * CUDA backend's logits have the CPU's bits, so the GPU takes the same scaled table (and a NoPE layer the same
  * identity's table).
  */

@@ -15,8 +15,8 @@ import dev.invariant.engine.numerics.RopeTable;
  * embeddings, sliding layers (Gemma 3: with their own RoPE base), capped scores (Gemma 2), norms of the attention's and
  * the MLP's outputs, GELU, the final softcap, its norms' 1 + w in the weights ({@link CpuWeights}); Granite: four
  * multipliers; SmolLM3: NoPE layers; OLMo 2: norms after, not before, and q/k norms over the whole projection). Each
- * step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token gets
- * depends only on that token's sequence (docs/numerics.md, rule 1).
+ * step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token
+ * gets depends only on that token's sequence (docs/numerics.md, rule 1).
  */
 final class DecoderForward {
     private final ModelConfig cfg;
@@ -134,7 +134,8 @@ final class DecoderForward {
                 }
             });
 
-            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos (Gemma's sliding layers: the window), per head
+            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos (Gemma's sliding layers: the window), per
+            // head
             int heads = cfg.numHeads();
             int group = cfg.groupSize();
             pool.forRange(n * heads, (lo, hi) -> {
