@@ -44,16 +44,15 @@ public final class ModelConfigDigest {
                 .i32(c.bosTokenId())
                 // generation stops at any of them: a set, so the order config.json lists them in cannot matter
                 .ints(c.eosTokenIds().stream().mapToInt(Integer::intValue).sorted().distinct().toArray());
-        if (c.gemma() != null) {
-            // Gemma only (the other architectures' encoding is unchanged): its values, the sliding layers by index
-            var g = c.gemma();
-            boolean two = c.architecture() == dev.invariant.engine.model.Architecture.GEMMA2;
-            w.string(two ? "gemma2" : "gemma3").f64(g.queryPreAttnScalar()).i32(g.slidingWindow())
-                    .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(g::sliding).toArray())
-                    .f64(g.localRopeTheta()).f32(g.finalLogitSoftcap());
-            if (two) w.f32(g.attnLogitSoftcap());
-        }
+        // the variants' own values (the other architectures' encoding is unchanged); layers by index
         switch (c.variant()) {
+            case dev.invariant.engine.model.Gemma g -> {
+                boolean two = c.architecture() == dev.invariant.engine.model.Architecture.GEMMA2;
+                w.string(two ? "gemma2" : "gemma3").f64(g.queryPreAttnScalar()).i32(g.slidingWindow())
+                        .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(g::sliding).toArray())
+                        .f64(g.localRopeTheta()).f32(g.finalLogitSoftcap());
+                if (two) w.f32(g.attnLogitSoftcap());
+            }
             case dev.invariant.engine.model.Granite g -> w.string("granite").f32(g.embeddingMultiplier())
                     .f32(g.residualMultiplier()).f32(g.attentionMultiplier()).f32(g.logitsScaling());
             case dev.invariant.engine.model.SmolLm3 s -> w.string("smollm3")

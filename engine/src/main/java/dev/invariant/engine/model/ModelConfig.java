@@ -98,6 +98,29 @@ public record ModelConfig(
         return variant instanceof Granite g ? g : null;
     }
 
+    /** The embeddings' factor: Gemma's sqrt(hidden_size), Granite's embedding_multiplier, else 1. */
+    public float embeddingScale() {
+        return switch (variant) {
+            case Gemma g -> Gemma.embedScale(hiddenSize);
+            case Granite g -> g.embeddingMultiplier();
+            case null, default -> 1.0f;
+        };
+    }
+
+    /** The attention scores' scale: Gemma's from query_pre_attn_scalar, Granite's attention_multiplier, else d^-0.5. */
+    public float attentionScale() {
+        return switch (variant) {
+            case Gemma g -> g.attentionScale();
+            case Granite g -> g.attentionMultiplier();
+            case null, default -> (float) (1.0 / Math.sqrt((double) headDim));
+        };
+    }
+
+    /** The factor on the attention's and the MLP's outputs before each residual add: Granite's, else 1. */
+    public float residualMultiplier() {
+        return variant instanceof Granite g ? g.residualMultiplier() : 1.0f;
+    }
+
     /** Whether layer {@code l} rotates queries and keys: every layer but SmolLM3's NoPE layers. */
     public boolean rotates(int l) {
         return !(variant instanceof SmolLm3 s) || s.rotates(l);

@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.backend.StepBatch;
+import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.Granite;
 import dev.invariant.engine.model.ModelConfig;
@@ -26,10 +27,13 @@ final class DecoderForward {
     private final Gemma gemma;
     private final Granite granite;
     private final boolean olmo2;
+    private final float attentionScale;
+    /** Gemma 2's cap on the attention scores, 0 for none. */
+    private final float attentionSoftcap;
     /** Gemma's and OLMo 2's norms of the attention's and the MLP's outputs. */
     private final boolean outputNorms;
     private final RopeTable localRope;
-    /** SmolLM3's NoPE layers rotate with the identity (RopeTable.none), as on the GPU. */
+    /** SmolLM3's NoPE layers rotate with the identity (RopeTable.none), as on the GPU; the model's table elsewhere. */
     private final RopeTable noRope;
     private final WorkerPool pool;
     private final Linear linear;
@@ -41,9 +45,12 @@ final class DecoderForward {
         this.rope = RopeTable.of(cfg);
         this.gemma = cfg.gemma();
         this.granite = cfg.granite();
-        this.olmo2 = cfg.architecture() == dev.invariant.engine.model.Architecture.OLMO2;
+        this.olmo2 = cfg.architecture() == Architecture.OLMO2;
         this.outputNorms = cfg.architecture().normsOutputs();
-        this.noRope = RopeTable.none(cfg.headDim());
+        this.attentionScale = cfg.attentionScale();
+        this.attentionSoftcap = gemma == null ? 0f : gemma.attnLogitSoftcap();
+        boolean noPe = java.util.stream.IntStream.range(0, cfg.numLayers()).anyMatch(l -> !cfg.rotates(l));
+        this.noRope = noPe ? RopeTable.none(cfg.headDim()) : rope;
         this.localRope = gemma == null ? rope : new RopeTable(cfg.headDim(), gemma.localRopeTheta());
         this.pool = pool;
         this.linear = linear;
@@ -59,8 +66,8 @@ final class DecoderForward {
         int ffn = cfg.intermediateSize();
         float eps = cfg.rmsNormEps();
         rope.ensure(b.maxEnd());
-        localRope.ensure(b.maxEnd());
-        noRope.ensure(b.maxEnd());
+        if (localRope != rope) localRope.ensure(b.maxEnd());
+        if (noRope != rope) noRope.ensure(b.maxEnd());
 
         float[] x = new float[n * hidden];
         float[] xn = new float[n * hidden];
@@ -74,17 +81,12 @@ final class DecoderForward {
 
         // model.embed_tokens
         for (int t = 0; t < n; t++) w.embedTokens().row(b.tokens()[t], x, t * hidden);
-        // Gemma only: the embeddings times sqrt(hidden_size)
-        if (gemma != null) {
-            float scale = Gemma.embedScale(hidden);
-            for (int i = 0; i < n * hidden; i++) x[i] = x[i] * scale;
+        // Gemma and Granite only: the embeddings times sqrt(hidden_size) / embedding_multiplier
+        float embedScale = cfg.embeddingScale();
+        if (embedScale != 1.0f) {
+            for (int i = 0; i < n * hidden; i++) x[i] = x[i] * embedScale;
         }
-        // Granite only: the embeddings times embedding_multiplier
-        if (granite != null) {
-            float scale = granite.embeddingMultiplier();
-            for (int i = 0; i < n * hidden; i++) x[i] = x[i] * scale;
-        }
-        float residual = granite == null ? 1.0f : granite.residualMultiplier();
+        float residual = cfg.residualMultiplier();
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             CpuWeights.Layer lw = w.layers().get(l);
@@ -139,11 +141,7 @@ final class DecoderForward {
             int heads = cfg.numHeads();
             int group = cfg.groupSize();
             pool.forRange(n * heads, (lo, hi) -> {
-                // Gemma's scale and Gemma 2's score cap; Granite's attention_multiplier as the scale
-                PagedAttention att = gemma != null
-                        ? new PagedAttention(kv, headDim, gemma.attentionScale(), gemma.attnLogitSoftcap())
-                        : granite != null ? new PagedAttention(kv, headDim, granite.attentionMultiplier(), 0f)
-                        : new PagedAttention(kv, headDim);
+                PagedAttention att = new PagedAttention(kv, headDim, attentionScale, attentionSoftcap);
                 for (int i = lo; i < hi; i++) {
                     int t = i / heads;
                     int h = i % heads;

@@ -25,12 +25,8 @@ final class PagedAttention {
     // one key or value row widened from a narrower stored dtype; unused when the cache stores fp32
     private final float[] row;
 
-    PagedAttention(PagedKvCache cache, int headDim) {
-        this(cache, headDim, (float) (1.0 / Math.sqrt((double) headDim)), 0f);
-    }
-
     /**
-     * @param scale   the scores' scale (Gemma's comes from query_pre_attn_scalar)
+     * @param scale   the scores' scale ({@code ModelConfig.attentionScale}: head_dim^-0.5 unless the model says otherwise)
      * @param softcap a score becomes {@code tanh(score / softcap) * softcap} after its scale (Gemma 2); 0 for none
      */
     PagedAttention(PagedKvCache cache, int headDim, float scale, float softcap) {
@@ -42,15 +38,9 @@ final class PagedAttention {
     }
 
     /**
-     * out[oo..oo+headDim) = attention of q[qo..] over keys 0..pos of kv head {@code kvHead} in {@code layer}.
-     */
-    void attend(int layer, int[] blockTable, int pos, int kvHead, float[] q, int qo, float[] out, int oo) {
-        attend(layer, blockTable, 0, pos, kvHead, q, qo, out, oo);
-    }
-
-    /**
-     * The same over keys {@code first..pos} (a sliding window): the splits stay those of absolute position, the
-     * first one cut at {@code first}, so a window changes which keys count, never the order they are summed in.
+     * out[oo..oo+headDim) = attention of q[qo..] over keys {@code first..pos} (0 unless a sliding window starts later)
+     * of kv head {@code kvHead} in {@code layer}. The splits stay those of absolute position, the first one cut at
+     * {@code first}, so a window changes which keys count, never the order they are summed in.
      */
     void attend(int layer, int[] blockTable, int first, int pos, int kvHead, float[] q, int qo, float[] out, int oo) {
         // fp32 rows are read in place; narrower ones are widened exactly into `row` first
