@@ -4,6 +4,9 @@
 // order), e_j = exp(score_j - m_s), l_s = sequential sum of e_j from +0, o_s[d] = fmaf(e_j, v_j[d], o_s[d]) from +0;
 // then in increasing s: M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product rounded), O[d] = fmaf(o_s[d], c_s,
 // O[d]); out[d] = O[d] / L. Splits are fixed by position, never by length, batch or chunking.
+// A sliding layer (Gemma; window > 0) sees keys max(0, pos - window + 1) .. pos: the same splits, the first cut there
+// and those wholly before it left out; a score cap (Gemma 2; softcap > 0) makes each score
+// tanh(score / softcap) * softcap after its scale.
 // One block per (token, query head); its warps take splits s = warp, warp + warps, .... When every split's o_s fits in
 // shared memory (`slots` of them, sized by the host) one pass computes them all; a longer context takes two passes:
 // the first finds every m_s and l_s, the second recomputes the splits `warps` at a time (the same operations, so the
@@ -21,7 +24,7 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
                                                const int* seqTableStart, const int* tables,
                                                const typename KV::T* keyCache, const typename KV::T* valueCache,
                                                int heads, int kvHeads, int headDim, int blockSize, float scale,
-                                               int maxSplits, int slots) {
+                                               int window, float softcap, int maxSplits, int slots) {
     extern __shared__ float smem[];
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
@@ -30,6 +33,8 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
     const int kvDim = kvHeads * headDim;
     const int pos = positions[t];
     const int splits = pos / SPLIT + 1;
+    const int lo = window > 0 ? max(0, pos - window + 1) : 0;  // the first key seen
+    const int s0 = lo / SPLIT;                                  // the first split seen
     const int* table = tables + seqTableStart[tokSeq[t]];
     const int warps = blockDim.x >> 5;
     const int warp = threadIdx.x >> 5;
@@ -50,8 +55,8 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
     int* offs = rowOff + warp * SPLIT;
     // Split s by this warp: m_s and l_s (when stats), and o_s into o (when not null).
     auto split = [&](int s, bool stats, float* o) {
-        const int j0 = s * SPLIT;
-        const int j1 = min(pos, j0 + SPLIT - 1);
+        const int j0 = max(lo, s * SPLIT);
+        const int j1 = min(pos, s * SPLIT + SPLIT - 1);
         float sc[SPLIT / 32];
         float m = __int_as_float(0xff800000);  // -inf
 #pragma unroll
@@ -62,6 +67,7 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
                 const int ko = (table[j / blockSize] * blockSize + j % blockSize) * kvDim + kvh * headDim;
                 offs[j - j0] = ko;
                 sc[r] = inv::thread_dot_kv<KV>(q, keyCache + ko, headDim) * scale;
+                if (softcap > 0.0f) sc[r] = inv::tanh_canon(sc[r] / softcap) * softcap;
                 m = inv::jmax(m, sc[r]);
             }
         }
@@ -93,14 +99,14 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
 
     float* dst = out + (long long)t * qDim + h * headDim;
     if (splits <= slots) {
-        for (int s = warp; s < splits; s += warps) split(s, true, splitOut + s * headDim);
+        for (int s = s0 + warp; s < splits; s += warps) split(s, true, splitOut + s * headDim);
         __syncthreads();
         float bigM = __int_as_float(0xff800000);
-        for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, splitMax[s]);
+        for (int s = s0; s < splits; s++) bigM = inv::jmax(bigM, splitMax[s]);
         for (int d = threadIdx.x; d < headDim; d += blockDim.x) {
             float bigL = 0.0f;
             float acc = 0.0f;
-            for (int s = 0; s < splits; s++) {
+            for (int s = s0; s < splits; s++) {
                 const float c = inv::exp_canon(splitMax[s] - bigM);
                 bigL = bigL + splitSum[s] * c;
                 acc = fmaf(splitOut[s * headDim + d], c, acc);
@@ -110,14 +116,14 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
         return;
     }
     // Two passes: every m_s and l_s first (no values read), then o_s in rounds of `warps` splits, added in order.
-    for (int s = warp; s < splits; s += warps) split(s, true, nullptr);
+    for (int s = s0 + warp; s < splits; s += warps) split(s, true, nullptr);
     __syncthreads();
     float bigM = __int_as_float(0xff800000);
-    for (int s = 0; s < splits; s++) bigM = inv::jmax(bigM, splitMax[s]);
+    for (int s = s0; s < splits; s++) bigM = inv::jmax(bigM, splitMax[s]);
     constexpr int PER_THREAD = 4;  // headDim <= 4 * blockDim.x (the host checks)
     float acc[PER_THREAD] = {0.0f, 0.0f, 0.0f, 0.0f};
     float bigL = 0.0f;
-    for (int r0 = 0; r0 < splits; r0 += warps) {
+    for (int r0 = s0; r0 < splits; r0 += warps) {
         if (r0 + warp < splits) split(r0 + warp, false, splitOut + warp * headDim);
         __syncthreads();
         for (int w = 0; w < warps && r0 + w < splits; w++) {
@@ -143,11 +149,11 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
     INV_EXTERN void NAME(const float* qkv, float* out, const int* positions, const int* tokSeq,                     \
                          const int* seqTableStart, const int* tables, const KV::T* keyCache,                        \
                          const KV::T* valueCache, int heads, int kvHeads, int headDim, int blockSize, float scale,  \
-                         int maxSplits, int slots) {                                                                \
+                         int window, float softcap, int maxSplits, int slots) {                                     \
         inv::await_inputs();                                                                                        \
         inv::release_next();                                                                                        \
         attention_body<KV>(qkv, out, positions, tokSeq, seqTableStart, tables, keyCache, valueCache, heads,         \
-                           kvHeads, headDim, blockSize, scale, maxSplits, slots);                                   \
+                           kvHeads, headDim, blockSize, scale, window, softcap, maxSplits, slots);                  \
     }
 
 INV_ATTENTION(attention, inv::KvF32)

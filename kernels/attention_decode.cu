@@ -5,6 +5,9 @@
 // order), e_j = exp(score_j - m_s), l_s = sequential sum of e_j from +0, o_s[d] = fmaf(e_j, v_j[d], o_s[d]) from +0;
 // then in increasing s: M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product rounded), O[d] = fmaf(o_s[d], c_s,
 // O[d]); out[d] = O[d] / L. Splits are fixed by position, never by length, batch or chunking.
+// A sliding layer (Gemma; window > 0) sees keys max(0, pos - window + 1) .. pos: the same splits, the first cut there
+// and those wholly before it left out of the merge; a score cap (Gemma 2; softcap > 0) makes each score
+// tanh(score / softcap) * softcap after its scale (numerics.md §8).
 // attention_splits: a warp per split (block (token, head, g) takes splits g * warps + warp + k * gridDim.y * warps);
 // the split's key and value rows are copied into the warp's shared memory by the whole warp (cp.async), the value
 // rows still on their way while the scores are computed from the keys, so a split costs about two memory latencies.
@@ -40,8 +43,9 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
                                                       const int* tokSeq, const int* seqTableStart, const int* tables,
                                                       const typename KV::T* keyCache,
                                                       const typename KV::T* valueCache, int heads, int kvHeads,
-                                                      int headDim, int blockSize, float scale, int maxSplits,
-                                                      float* out, int* done, At at = At()) {
+                                                      int headDim, int blockSize, float scale, int window,
+                                                      float softcap, int maxSplits, float* out, int* done,
+                                                      At at = At()) {
     extern __shared__ float4 smem4[];
     float* smem = reinterpret_cast<float*>(smem4);
     const int t = at.unit() / heads;
@@ -51,10 +55,12 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     const int kvDim = kvHeads * headDim;
     const int pos = positions[t];
     const int splits = pos / SPLIT + 1;
+    const int lo = window > 0 ? max(0, pos - window + 1) : 0;  // the first key seen
+    const int s0 = lo / SPLIT;                                  // the first split seen
     const int warps = at.warps();
     const int warp = at.warp();
     const int lane = threadIdx.x & 31;
-    const int first = at.group() * warps;
+    const int first = s0 + at.group() * warps;
     if (first >= splits) return;  // the whole block: nothing to do at this position
     const int* table = tables + seqTableStart[tokSeq[t]];
 
@@ -73,8 +79,8 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
 
     const bool vec = KV::IS_F32 && (headDim & 3) == 0 && (kvDim & 3) == 0;
     for (int s = first + warp; s < splits; s += at.groups() * warps) {
-        const int j0 = s * SPLIT;
-        const int j1 = min(pos, j0 + SPLIT - 1);
+        const int j0 = max(lo, s * SPLIT);
+        const int j1 = min(pos, s * SPLIT + SPLIT - 1);
         const int len = j1 - j0 + 1;
 #pragma unroll
         for (int r = 0; r < SPLIT / 32; r++) {
@@ -113,6 +119,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
             sc[r] = __int_as_float(0xff800000);
             if (j <= j1) {
                 sc[r] = inv::thread_dot(q, kw + (j - j0) * kst, headDim) * scale;
+                if (softcap > 0.0f) sc[r] = inv::tanh_canon(sc[r] / softcap) * softcap;
                 m = inv::jmax(m, sc[r]);
             }
         }
@@ -142,21 +149,21 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     }
     if (out == nullptr) return;  // records only (naive merges them its own way)
     // The blocks of this (token, head) that have splits; the last of them to finish merges.
-    const int active = min((int)at.groups(), (splits + warps - 1) / warps);
+    const int active = min((int)at.groups(), (splits - s0 + warps - 1) / warps);
     if (!last_to_finish(done, at.unit(), active)) return;
-    merge_splits(part + (long long)at.unit() * maxSplits * (headDim + 2),
-                 out + (long long)t * heads * headDim + h * headDim, splits, headDim);
+    merge_splits(part + ((long long)at.unit() * maxSplits + s0) * (headDim + 2),
+                 out + (long long)t * heads * headDim + h * headDim, splits - s0, headDim);
 }
 
 #define INV_ATTENTION_SPLITS(NAME, KV)                                                                               \
     INV_EXTERN void NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,                    \
                          const int* seqTableStart, const int* tables, const KV::T* keyCache,                        \
                          const KV::T* valueCache, int heads, int kvHeads, int headDim, int blockSize, float scale,  \
-                         int maxSplits, float* out, int* done) {                                                    \
+                         int window, float softcap, int maxSplits, float* out, int* done) {                         \
         inv::await_inputs();                                                                                        \
         inv::release_next();                                                                                        \
         attention_splits_body<KV>(qkv, part, positions, tokSeq, seqTableStart, tables, keyCache, valueCache, heads, \
-                                  kvHeads, headDim, blockSize, scale, maxSplits, out, done);                        \
+                                  kvHeads, headDim, blockSize, scale, window, softcap, maxSplits, out, done);       \
     }
 
 INV_ATTENTION_SPLITS(attention_splits, inv::KvF32)
@@ -167,11 +174,12 @@ INV_ATTENTION_SPLITS(attention_splits_fp8e5m2, inv::KvE5m2)
 // One block per (token, head), a thread per output value: the splits' records added in increasing s (what
 // attention_splits does itself when given out; -Dinvariant.cuda.merge-in-splits=false launches this instead).
 INV_EXTERN void attention_merge(const float* part, float* out, const int* positions, int heads, int headDim,
-                                int maxSplits) {
+                                int maxSplits, int window) {
     inv::await_inputs();
     inv::release_next();
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
-    merge_splits(part + (long long)blockIdx.x * maxSplits * (headDim + 2),
-                 out + (long long)t * heads * headDim + h * headDim, positions[t] / SPLIT + 1, headDim);
+    const int s0 = window > 0 ? max(0, positions[t] - window + 1) / SPLIT : 0;
+    merge_splits(part + ((long long)blockIdx.x * maxSplits + s0) * (headDim + 2),
+                 out + (long long)t * heads * headDim + h * headDim, positions[t] / SPLIT + 1 - s0, headDim);
 }

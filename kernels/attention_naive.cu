@@ -7,20 +7,22 @@
 // M = max m_s, c_g = exp(M_g - M), L = L + L_g * c_g, O[d] = fmaf(O_g[d], c_g, O[d]); out[d] = O[d] / L. The host
 // picks kvSplits from the step's (token, head) pairs against the multiprocessors (engine-cuda NaiveKernels.kvSplits),
 // so where the splits fall, and the roundings of the combine, follow the batch and the context length. kvSplits = 1
-// gives attention_merge's values (one split: M_g = M, c_g = 1). No atomics: the same step gives the same bits.
+// gives attention_merge's values (one split: M_g = M, c_g = 1). No atomics: the same step gives the same bits. A
+// sliding layer (window > 0) has no records before the split of its first key: blocks count from there.
 #include "numerics.cuh"
 
 #define SPLIT 64  // attention_decode.cu's block of positions
 
 // One block per (token, head), a thread per output value.
 INV_EXTERN void attention_merge_naive(const float* part, float* out, const int* positions, int heads, int headDim,
-                                      int maxSplits, int kvSplits) {
+                                      int maxSplits, int kvSplits, int window) {
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
-    const int blocks = positions[t] / SPLIT + 1;
+    const int first = window > 0 ? max(0, positions[t] - window + 1) / SPLIT : 0;
+    const int blocks = positions[t] / SPLIT + 1 - first;
     const int g = (blocks + kvSplits - 1) / kvSplits;  // blocks per KV split
     const int rs = headDim + 2;
-    const float* rec = part + (long long)blockIdx.x * maxSplits * rs;
+    const float* rec = part + ((long long)blockIdx.x * maxSplits + first) * rs;
     const float ninf = __int_as_float(0xff800000);
     float bigM = ninf;
     for (int s = 0; s < blocks; s++) bigM = inv::jmax(bigM, rec[(long long)s * rs]);

@@ -46,6 +46,22 @@ __device__ __forceinline__ float exp_canon(float x) {
 // x / (1 + e^-x): one exp, one add, one correctly rounded division (Java: FloatMath.silu).
 __device__ __forceinline__ float silu_canon(float x) { return x / (1.0f + exp_canon(-x)); }
 
+// (1 - e^-2|x|) / (1 + e^-2|x|) with x's sign: one exp, two rounded adds, a correctly rounded division
+// (Java: FloatMath.tanh).
+__device__ __forceinline__ float tanh_canon(float x) {
+    if (x != x) return x;
+    const float t = exp_canon(-2.0f * fabsf(x));
+    return copysignf((1.0f - t) / (1.0f + t), x);
+}
+
+// GELU, tanh form, in PyTorch's order: inner = beta * (x + kappa * (x * x * x)), (0.5 * x) * (1 + tanh(inner)), each
+// operation rounded; beta = sqrt(2 / pi) as a float (Java: FloatMath.geluTanh, GELU_BETA, GELU_KAPPA).
+__device__ __forceinline__ float gelu_tanh_canon(float x) {
+    const float cube = x * x * x;
+    const float inner = 0x1.988454p-1f * (x + 0.044715f * cube);
+    return 0.5f * x * (1.0f + tanh_canon(inner));
+}
+
 // 1 / sqrt(x), both correctly rounded (Java: FloatMath.invSqrt).
 __device__ __forceinline__ float inv_sqrt_canon(float x) { return 1.0f / sqrtf(x); }
 

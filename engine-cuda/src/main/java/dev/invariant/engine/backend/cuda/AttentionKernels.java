@@ -123,20 +123,21 @@ final class AttentionKernels {
     }
 
     void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
-                int heads, int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+                int heads, int kvHeads, int headDim, int blockSize, AttentionScores scores, int n,
+                CUdeviceptr scratch) {
         if (decodeAttention(n)) {
-            decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch,
+            decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scores, n, scratch,
                     mergeInSplits ? out : null);
             if (!mergeInSplits) {
                 kernels.launch(attentionMerge, n * heads, 1, mergeThreads(headDim), 0, scratch, out, in.positions(),
-                        heads, headDim, maxSplits);
+                        heads, headDim, maxSplits, scores.window());
             }
             return;
         }
         int splits = in.attentionSplits();
         kernels.launch(attention, n * heads, 1, 32 * ATTENTION_WARPS, smem(splits), qkv, out, in.positions(),
-                in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize, scale,
-                splits, Math.min(attentionSlots, splits));
+                in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim, blockSize,
+                scores.scale(), scores.window(), scores.softcap(), splits, Math.min(attentionSlots, splits));
     }
 
     /**
@@ -173,12 +174,14 @@ final class AttentionKernels {
      * last block of each (token, head) unless out is null (records only).
      */
     void decodeSplits(CUdeviceptr qkv, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads, int kvHeads,
-                      int headDim, int blockSize, float scale, int n, CUdeviceptr scratch, CUdeviceptr out) {
+                      int headDim, int blockSize, AttentionScores scores, int n, CUdeviceptr scratch,
+                      CUdeviceptr out) {
         // Which warp computes a split never changes a value: the grid may follow the step's size.
         int groups = Math.min(DECODE_GROUPS, (maxSplits + decodeWarps - 1) / decodeWarps);
         kernels.launch(attentionSplits, n * heads, groups, 32 * decodeWarps, decodeSmem, qkv, scratch,
                 in.positions(), in.tokenSeq(), in.seqTableStart(), in.tables(), keys, values, heads, kvHeads, headDim,
-                blockSize, scale, maxSplits, out, out == null ? null : mergeCounters(scratch, heads, headDim));
+                blockSize, scores.scale(), scores.window(), scores.softcap(), maxSplits, out,
+                out == null ? null : mergeCounters(scratch, heads, headDim));
     }
 
     /** Threads of a merge block: one per output value of a head, at most 128. */

@@ -54,7 +54,8 @@ public final class CudaBackend implements Backend {
         int maxTokens = sizing.maxTokens();
         this.kernels = new Kernels(ctx, c.hiddenSize(), c.headDim(), sizing.limit(), sizing.kvDtype(), maxTokens);
         ProfileKernels profile = ProfileKernels.of(config.profile(), ctx, kernels, maxTokens, sizing.maxCols());  // before the KV cache is sized
-        DeviceWeights weights = DeviceWeights.upload(ctx, kernels, profile, model.weights(), arena, progress);
+        DeviceWeights weights = DeviceWeights.upload(ctx, kernels, profile, model.weights(), c.gemma() != null, arena,
+                progress);
         this.inputs = new StepInputs(ctx, maxTokens, config.maxNumSeqs(), config.maxNumSeqs() * sizing.maxBlocksPerSeq());
         this.forward = new CudaForward(ctx, c, weights, kernels, profile, sizing.kvBlocks(ctx, config), blockSize,
                 sizing.kvDtype(), sizing.limit(), maxTokens, maxLogits);

@@ -28,14 +28,16 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     /**
-     * Llama (and Mistral), Qwen2, Qwen3 and SmolLM3 (its NoPE layers rotate by the identity's table, as on the CPU).
-     * Gemma 2 and 3, Granite and OLMo 2 are not built on the GPU: their sliding window, norms of the outputs, GELU,
-     * softcaps, multipliers and whole-projection q/k norms have no kernels yet, and a portable result is only claimed
-     * where a kernel's bits were shown equal to the CPU's.
+     * Llama (and Mistral), Qwen2, Qwen3, SmolLM3 (its NoPE layers rotate by the identity's table, as on the CPU),
+     * Gemma 2 and 3 (the window and the score cap in the attention kernels, the other steps in kernels/pointwise.cu and
+     * norm_add.cu) and Granite (its multipliers there). OLMo 2 is not built on the GPU: its q/k norms over the whole
+     * projection have no kernel, and a portable result is only claimed where a kernel's bits were shown equal to the
+     * CPU's.
      */
     @Override
     public Set<Architecture> architectures() {
-        return EnumSet.of(Architecture.LLAMA, Architecture.QWEN2, Architecture.QWEN3, Architecture.SMOLLM3);
+        return EnumSet.of(Architecture.LLAMA, Architecture.QWEN2, Architecture.QWEN3, Architecture.SMOLLM3,
+                Architecture.GEMMA2, Architecture.GEMMA3, Architecture.GRANITE);
     }
 
     /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu, bit for bit the CPU's; naive: matvec_naive.cu). */

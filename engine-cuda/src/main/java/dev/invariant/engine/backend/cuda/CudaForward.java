@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 import dev.invariant.engine.kv.KvCacheDtype;
+import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;
 import java.util.function.LongToIntFunction;
@@ -27,12 +28,18 @@ final class CudaForward {
     private final long layerKvBytes;
     private final CUdeviceptr keys;
     private final CUdeviceptr values;
-    private final CUdeviceptr cos;
-    private final CUdeviceptr sin;
-    /** SmolLM3's NoPE layers: the identity's table (RopeTable.none, cos 1, sin 0), as on the CPU; else null. */
-    private final CUdeviceptr noCos;
-    private final CUdeviceptr noSin;
-    private final float scale;
+    /**
+     * Per layer, its RoPE table's cos and sin rows: the model's; Gemma 3's sliding layers their own base's; SmolLM3's
+     * NoPE layers the identity's (RopeTable.none, cos 1, sin 0), as on the CPU.
+     */
+    private final CUdeviceptr[] cos;
+    private final CUdeviceptr[] sin;
+    /** Per layer, its scores' scale, window (Gemma's sliding layers) and cap (Gemma 2). */
+    private final AttentionScores[] scores;
+    /** Gemma: the gate/up projection's values before GELU (gate_i, up_i interleaved); else null (SiLU is fused). */
+    private final CUdeviceptr gateUp;
+    /** Gemma and Granite: a sublayer's output before its norm or multiplier and the residual add; else null. */
+    private final CUdeviceptr out;
     // activations, sized for the largest step
     private final CUdeviceptr x;
     private final CUdeviceptr qkv;
@@ -58,21 +65,40 @@ final class CudaForward {
         this.k = k;
         this.profile = profile;
         this.fusedRope = FusedRope.of(ctx, k, kv, cfg.qkNorm());
-        this.blocks = AttentionBlocks.of(ctx, k, kv, cfg.headDim());
         this.blockSize = blockSize;
-        CUdeviceptr[] table = upload(ctx, RopeTable.of(cfg), maxPositions);
-        this.cos = table[0];
-        this.sin = table[1];
-        boolean noPe = java.util.stream.IntStream.range(0, cfg.numLayers()).anyMatch(l -> !cfg.rotates(l));
-        CUdeviceptr[] none = noPe ? upload(ctx, RopeTable.none(cfg.headDim()), maxPositions) : new CUdeviceptr[2];
-        this.noCos = none[0];
-        this.noSin = none[1];
-        this.scale = (float) (1.0 / Math.sqrt((double) cfg.headDim()));
+        Gemma gemma = cfg.gemma();
+        int layers = cfg.numLayers();
+        this.scores = new AttentionScores[layers];
+        this.cos = new CUdeviceptr[layers];
+        this.sin = new CUdeviceptr[layers];
+        CUdeviceptr[] global = upload(ctx, RopeTable.of(cfg), maxPositions);
+        CUdeviceptr[] local = null;
+        CUdeviceptr[] none = null;
+        for (int l = 0; l < layers; l++) {
+            boolean sliding = gemma != null && gemma.sliding(l);
+            scores[l] = new AttentionScores(cfg.attentionScale(), sliding ? gemma.slidingWindow() : 0,
+                    gemma == null ? 0f : gemma.attnLogitSoftcap());
+            CUdeviceptr[] table = global;
+            if (!cfg.rotates(l)) {
+                table = none = none != null ? none : upload(ctx, RopeTable.none(cfg.headDim()), maxPositions);
+            } else if (sliding) {
+                table = local = local != null ? local
+                        : upload(ctx, new RopeTable(cfg.headDim(), gemma.localRopeTheta()), maxPositions);
+            }
+            cos[l] = table[0];
+            sin[l] = table[1];
+        }
+        // attention_blocks.cu sees every key, uncapped
+        boolean plain = java.util.Arrays.stream(scores).allMatch(AttentionScores::plain);
+        this.blocks = plain ? AttentionBlocks.of(ctx, k, kv, cfg.headDim()) : null;
         long t = maxTokens;
         this.x = ctx.alloc(4 * t * cfg.hiddenSize());
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
+        this.gateUp = gemma != null ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
+        boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f;
+        this.out = unfusedResidual ? ctx.alloc(4 * t * cfg.hiddenSize()) : null;
         long scratchBytes = k.attention.decodeScratchBytes(cfg.numHeads(), cfg.headDim());
         this.attnScratch = ctx.alloc(scratchBytes);
         cuMemsetD8(attnScratch, (byte) 0, scratchBytes);  // attention_splits' merge counters start at zero
@@ -120,16 +146,16 @@ final class CudaForward {
         int headDim = cfg.headDim();
         float eps = cfg.rmsNormEps();
 
-        // model.embed_tokens
+        // model.embed_tokens (Gemma, Granite: times sqrt(hidden_size) / embedding_multiplier)
         k.embed(w.embed(), in.tokens(), x, n);
+        if (cfg.embeddingScale() != 1.0f) k.variants.scale(x, (long) n * hidden, cfg.embeddingScale());
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             DeviceWeights.Layer lw = w.layers().get(l);
             CUdeviceptr layerKeys = keys.withByteOffset(l * layerKvBytes);
             CUdeviceptr layerValues = values.withByteOffset(l * layerKvBytes);
-            // SmolLM3's NoPE layers rotate by the identity's table
-            CUdeviceptr cos = cfg.rotates(l) ? this.cos : noCos;
-            CUdeviceptr sin = cfg.rotates(l) ? this.sin : noSin;
+            CUdeviceptr cos = this.cos[l];
+            CUdeviceptr sin = this.sin[l];
 
             // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias),
             // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update: one kernel for a step of one token
@@ -147,30 +173,63 @@ final class CudaForward {
                 }
             }
 
-            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos, in fixed splits of 64
+            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos (Gemma's sliding layers: the window), in
+            // fixed splits of 64
             if (blocks != null && blocks.takes(profile, n)) {
                 blocks.attend(qkv, attn, in, layerKeys, layerValues, cos, sin, ropeInAttention, heads, kvHeads, headDim,
-                        blockSize, scale, n, attnScratch);
+                        blockSize, scores[l].scale(), n, attnScratch);
             } else {
-                profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scale, n,
+                profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scores[l], n,
                         attnScratch);
             }
 
-            // self_attn.o_proj, then the residual add
-            profile.project(lw.o(), Kernels.Fused.NONE, null, eps, attn, null, cfg.qDim(), n, x, hidden, null, x);
+            // self_attn.o_proj (Gemma: then post_attention_layernorm), then the residual add (Granite: of o times
+            // residual_multiplier)
+            projectAndAdd(lw.o(), lw.oNorm(), attn, cfg.qDim(), n);
 
-            // post_attention_layernorm, mlp.gate_proj | up_proj (rows interleaved), act_fn(gate) * up
-            profile.project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn,
-                    null, null);
+            // post_attention_layernorm (Gemma: pre_feedforward_layernorm), mlp.gate_proj | up_proj (rows interleaved),
+            // act_fn(gate) * up: SiLU fused into the projection, Gemma's GELU after it
+            if (gateUp == null) {
+                profile.project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn,
+                        null, null);
+            } else {
+                profile.project(lw.gateUp(), Kernels.Fused.NORM, lw.postNorm(), eps, x, null, hidden, n, gateUp,
+                        2 * ffn, null, null);
+                k.variants.geluMul(gateUp, h, n, ffn);
+            }
 
-            // mlp.down_proj, then the residual add
-            profile.project(lw.down(), Kernels.Fused.NONE, null, eps, h, null, ffn, n, x, hidden, null, x);
+            // mlp.down_proj (Gemma: then post_feedforward_layernorm), then the residual add
+            projectAndAdd(lw.down(), lw.downNorm(), h, ffn, n);
         }
 
         // model.norm and lm_head, only for the rows whose logits are wanted
         if (m == 0) return;
         profile.project(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits,
                 cfg.vocabSize(), null, null);
+        long values = (long) m * cfg.vocabSize();
+        // Gemma 2: tanh(logit / cap) * cap; Granite: logit / logits_scaling
+        Gemma gemma = cfg.gemma();
+        if (gemma != null && gemma.finalLogitSoftcap() > 0) k.variants.softcap(logits, values, gemma.finalLogitSoftcap());
+        if (cfg.granite() != null) k.variants.divide(logits, values, cfg.granite().logitsScaling());
         k.greedyScan(logits, cfg.vocabSize(), m, greedy);
+    }
+
+    /**
+     * A sublayer's output projection of n tokens and the residual add into x: fused into the projection (Llama's
+     * x + o), or the projection into {@link #out}, then Gemma's norm of it ({@code norm} not null) and the add, or
+     * Granite's x + o * residual_multiplier.
+     */
+    private void projectAndAdd(DeviceWeights.Projection p, CUdeviceptr norm, CUdeviceptr in, int cols, int n) {
+        int hidden = cfg.hiddenSize();
+        if (out == null) {
+            profile.project(p, Kernels.Fused.NONE, null, 0f, in, null, cols, n, x, hidden, null, x);
+            return;
+        }
+        profile.project(p, Kernels.Fused.NONE, null, 0f, in, null, cols, n, out, hidden, null, null);
+        if (norm != null) {
+            k.variants.normAdd(out, norm, x, cfg.rmsNormEps(), n, hidden);
+        } else {
+            k.variants.addScaled(x, out, (long) n * hidden, cfg.residualMultiplier());
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.invariant.engine.model.ModelWeights;
 import dev.invariant.engine.model.ProgressListener;
 import dev.invariant.engine.model.Tensor;
 import dev.invariant.engine.model.gptq.GptqLayer;
+import dev.invariant.engine.numerics.RmsNorm;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -55,14 +56,25 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                 int stride, int groups, int gsz, long bytes) implements Projection {
     }
 
-    /** One decoder layer; {@code qkvBias} (Qwen2) and {@code qNorm}/{@code kNorm} (Qwen3) are null where absent. */
+    /**
+     * One decoder layer; {@code qkvBias} (Qwen2), {@code qNorm}/{@code kNorm} (Qwen3, Gemma 3) and the norms of the
+     * attention's and the MLP's outputs (Gemma: {@code oNorm}, post_attention_layernorm, and {@code downNorm},
+     * post_feedforward_layernorm) are null where absent; {@code postNorm} is the MLP's input norm
+     * (post_attention_layernorm, Gemma's pre_feedforward_layernorm).
+     */
     record Layer(CUdeviceptr inputNorm, Projection qkv, CUdeviceptr qkvBias, CUdeviceptr qNorm, CUdeviceptr kNorm,
-                 Projection o, CUdeviceptr postNorm, Projection gateUp, Projection down) {
+                 Projection o, CUdeviceptr oNorm, CUdeviceptr postNorm, Projection gateUp, Projection down,
+                 CUdeviceptr downNorm) {
     }
 
-    /** {@code profile} says which layout the projections take ({@link ProfileKernels#layout}). */
-    static DeviceWeights upload(CudaContext ctx, Kernels k, ProfileKernels profile, ModelWeights w, Arena arena,
-                                ProgressListener progress) {
+    /**
+     * {@code profile} says which layout the projections take ({@link ProfileKernels#layout}); {@code unitOffsetNorms}:
+     * Gemma's norms, each weight uploaded as the float {@code 1 + w} ({@link RmsNorm#unitOffset}), as the CPU takes it.
+     */
+    static DeviceWeights upload(CudaContext ctx, Kernels k, ProfileKernels profile, ModelWeights w,
+                                boolean unitOffsetNorms, Arena arena, ProgressListener progress) {
+        java.util.function.Function<Tensor, CUdeviceptr> norm = t -> t == null ? null
+                : ctx.upload(unitOffsetNorms ? RmsNorm.unitOffset(vector(t, arena)) : vector(t, arena));
         Matrix embed = matrix(ctx, arena, List.of(w.embedTokens()));
         Matrix head = w.lmHead() == w.embedTokens() ? profile.layout(ctx, k, embed, false)
                 : profile.layout(ctx, k, matrix(ctx, arena, List.of(w.lmHead())), true);
@@ -92,14 +104,16 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                     : profile.layout(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
             Projection down = rows != null ? gptq(ctx, rows[3])
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
-            layers.add(new Layer(ctx.upload(vector(l.inputLayernorm(), arena)), qkv, bias,
-                    l.qNorm() == null ? null : ctx.upload(vector(l.qNorm(), arena)),
-                    l.kNorm() == null ? null : ctx.upload(vector(l.kNorm(), arena)),
-                    o, ctx.upload(vector(l.postAttentionLayernorm(), arena)), gateUp, down));
+            // Gemma: post_attention_layernorm norms the attention's output, pre_feedforward_layernorm the MLP's input
+            boolean outputNorms = l.postFeedforwardLayernorm() != null;
+            layers.add(new Layer(norm.apply(l.inputLayernorm()), qkv, bias, norm.apply(l.qNorm()),
+                    norm.apply(l.kNorm()), o, outputNorms ? norm.apply(l.postAttentionLayernorm()) : null,
+                    norm.apply(outputNorms ? l.preFeedforwardLayernorm() : l.postAttentionLayernorm()), gateUp, down,
+                    norm.apply(l.postFeedforwardLayernorm())));
             done += l.byteSize();
             progress.progress("upload weights to the GPU", done, total);
         }
-        return new DeviceWeights(embed, List.copyOf(layers), ctx.upload(vector(w.norm(), arena)), head);
+        return new DeviceWeights(embed, List.copyOf(layers), norm.apply(w.norm()), head);
     }
 
     /** GPTQ rows built on the host ({@link GptqRows}), uploaded. */

@@ -143,7 +143,7 @@ final class FastKernels implements ProfileKernels {
 
     @Override
     public void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads,
-                       int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
-        k.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+                       int kvHeads, int headDim, int blockSize, AttentionScores scores, int n, CUdeviceptr scratch) {
+        k.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scores, n, scratch);
     }
 }

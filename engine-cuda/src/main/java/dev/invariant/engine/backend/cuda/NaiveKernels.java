@@ -133,13 +133,14 @@ final class NaiveKernels implements ProfileKernels {
     /** Steps that take attention_decode.cu merge its splits flash-decoding's way; longer ones are portable's. */
     @Override
     public void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads,
-                       int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch) {
+                       int kvHeads, int headDim, int blockSize, AttentionScores scores, int n, CUdeviceptr scratch) {
         if (!k.attention.decodeAttention(n)) {
-            k.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+            k.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scores, n, scratch);
             return;
         }
-        k.attention.decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch, null);
+        k.attention.decodeSplits(qkv, in, keys, values, heads, kvHeads, headDim, blockSize, scores, n, scratch, null);
         k.launchGrid(attentionMerge, n * heads, 1, 1, AttentionKernels.mergeThreads(headDim), 0, scratch, out,
-                in.positions(), heads, headDim, k.attention.maxSplits, kvSplits(n, heads, multiprocessors));
+                in.positions(), heads, headDim, k.attention.maxSplits, kvSplits(n, heads, multiprocessors),
+                scores.window());
     }
 }

@@ -18,7 +18,7 @@ interface ProfileKernels {
      * contract.
      */
     void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, int heads,
-                int kvHeads, int headDim, int blockSize, float scale, int n, CUdeviceptr scratch);
+                int kvHeads, int headDim, int blockSize, AttentionScores scores, int n, CUdeviceptr scratch);
 
     /** Row-major m in the layout {@link #project} reads ({@code consume}: m's memory freed): portable's by default. */
     default DeviceWeights.Matrix layout(CudaContext ctx, Kernels k, DeviceWeights.Matrix m, boolean consume) {
@@ -53,9 +53,10 @@ interface ProfileKernels {
 
         @Override
         public void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values,
-                           int heads, int kvHeads, int headDim, int blockSize, float scale, int n,
+                           int heads, int kvHeads, int headDim, int blockSize, AttentionScores scores, int n,
                            CUdeviceptr scratch) {
-            kernels.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scale, n, scratch);
+            kernels.attention.attend(qkv, out, in, keys, values, heads, kvHeads, headDim, blockSize, scores, n,
+                    scratch);
         }
     }
 }

@@ -58,18 +58,18 @@ class AutoBackendTest {
         }
     }
 
-    /** Gemma 3 has no kernels: cuda refuses it by name (GPU or not), auto runs it on the CPU. */
+    /** OLMo 2 has no kernels (its q/k norms over the whole projection): cuda refuses it by name (GPU or not), auto runs it on the CPU. */
     @Test
     void anArchitectureTheGpuDoesNotComputeRunsOnTheCpuUnderAuto() {
-        EngineConfig gemma = EngineConfig.defaults(TestAssets.model("tiny-gemma3").toString()).withThreads(2)
+        EngineConfig olmo = EngineConfig.defaults(TestAssets.model("tiny-olmo2").toString()).withThreads(2)
                 .withKvCache(16, 4096, true);
-        EngineException e = assertThrows(EngineException.class, () -> Engine.open(gemma.withBackend("cuda")).close());
+        EngineException e = assertThrows(EngineException.class, () -> Engine.open(olmo.withBackend("cuda")).close());
         assertEquals(ErrorCode.BACKEND_UNAVAILABLE, e.code());
-        assertTrue(e.getMessage().contains("does not compute Gemma3ForCausalLM")
+        assertTrue(e.getMessage().contains("does not compute Olmo2ForCausalLM")
                 && e.getMessage().contains("--backend cpu"), e.getMessage());
         List<Request> req = List.of(new Request("r", Prompt.text("Once upon a time"),
                 SamplingParams.builder().maxTokens(8).ignoreEos(true).build()));
-        try (Engine cpu = Engine.open(gemma); Engine auto = Engine.open(gemma.withBackend("auto"))) {
+        try (Engine cpu = Engine.open(olmo); Engine auto = Engine.open(olmo.withBackend("auto"))) {
             assertTrue(auto.backendDescription().startsWith("cpu"), auto.backendDescription());
             assertEquals(cpu.generateAll(req, (d, t, k) -> { }).getFirst().outputHash(),
                     auto.generateAll(req, (d, t, k) -> { }).getFirst().outputHash());

@@ -13,11 +13,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The RoPE scalings, the Mistral name and SmolLM3's NoPE layers of {@code hf-reference/rope-scaling.json}
+ * The RoPE scalings, the Mistral name, SmolLM3's NoPE layers and Granite's multipliers of
+ * {@code hf-reference/rope-scaling.json}
  * (stories260K's config edited as transformers' reference run edited it; the CPU decodes transformers' tokens there:
  * RopeScalingGoldenTest): the
  * CUDA backend's logits have the CPU's bits, so the GPU takes the same scaled table (and a NoPE layer the same
- * identity's table).
+ * identity's table, and Granite's embeddings, scores, residual adds and logits the same multipliers:
+ * kernels/pointwise.cu).
  */
 class CudaRopeScalingTest {
 
@@ -27,7 +29,7 @@ class CudaRopeScalingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral", "smollm3", "smollm3-nope"})
+    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral", "smollm3", "smollm3-nope", "granite"})
     void scaledTablesGiveTheCpusBits(String variant) throws IOException {
         JsonNode edit;
         try (InputStream in = CudaRopeScalingTest.class.getResourceAsStream("/hf-reference/rope-scaling.json")) {

@@ -7,6 +7,7 @@ import dev.invariant.engine.model.gptq.GptqLayer;
 import dev.invariant.engine.model.gptq.GptqLinear;
 import dev.invariant.engine.numerics.GptqMatrix;
 import dev.invariant.engine.numerics.Matrix;
+import dev.invariant.engine.numerics.RmsNorm;
 import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 import java.util.List;
@@ -58,10 +59,7 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
 
     private static float[] norm(Tensor t, Arena a, boolean unitOffset) {
         float[] w = vector(t, a);
-        if (w != null && unitOffset) {
-            for (int i = 0; i < w.length; i++) w[i] = 1.0f + w[i];
-        }
-        return w;
+        return w != null && unitOffset ? RmsNorm.unitOffset(w) : w;
     }
 
     /** A projection: its GPTQ form when the checkpoint is quantised, else the dense tensor. */

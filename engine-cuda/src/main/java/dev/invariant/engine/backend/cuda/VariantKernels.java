@@ -1,0 +1,66 @@
+package dev.invariant.engine.backend.cuda;
+
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+
+/**
+ * The steps of the architectures beyond Llama and Qwen that Llama's kernels do not fuse (kernels/pointwise.cu,
+ * kernels/norm_add.cu): scaled embeddings (Gemma, Granite), the norms of the attention's and the MLP's outputs
+ * (Gemma), GELU (Gemma), scaled residual adds (Granite) and the logits' cap (Gemma 2) or divisor (Granite). Each is
+ * its own kernel, one thread per value (one warp per token for the norm), so a model without them launches none.
+ */
+final class VariantKernels {
+    private static final int THREADS = 256;
+    private final Kernels k;
+    private final CUfunction scale;
+    private final CUfunction divide;
+    private final CUfunction softcap;
+    private final CUfunction addScaled;
+    private final CUfunction geluMul;
+    private final CUfunction normAdd;
+
+    VariantKernels(Kernels k) {
+        this.k = k;
+        scale = k.dependentFn("pointwise", "scale_values");
+        divide = k.dependentFn("pointwise", "divide_values");
+        softcap = k.dependentFn("pointwise", "softcap_values");
+        addScaled = k.dependentFn("pointwise", "add_scaled");
+        geluMul = k.dependentFn("pointwise", "gelu_tanh_mul");
+        normAdd = k.dependentFn("norm_add", "norm_add");
+    }
+
+    /** v[i] = v[i] * s for the first count values. */
+    void scale(CUdeviceptr v, long count, float s) {
+        k.launch(scale, blocks(count), 1, THREADS, 0, v, count, s);
+    }
+
+    /** v[i] = v[i] / d. */
+    void divide(CUdeviceptr v, long count, float d) {
+        k.launch(divide, blocks(count), 1, THREADS, 0, v, count, d);
+    }
+
+    /** v[i] = tanh(v[i] / cap) * cap. */
+    void softcap(CUdeviceptr v, long count, float cap) {
+        k.launch(softcap, blocks(count), 1, THREADS, 0, v, count, cap);
+    }
+
+    /** x[i] = x[i] + y[i] * m. */
+    void addScaled(CUdeviceptr x, CUdeviceptr y, long count, float m) {
+        k.launch(addScaled, blocks(count), 1, THREADS, 0, x, y, count, m);
+    }
+
+    /** h[t][i] = gelu_tanh(gateUp[t][2i]) * gateUp[t][2i + 1] for n tokens of ffn values. */
+    void geluMul(CUdeviceptr gateUp, CUdeviceptr h, int n, int ffn) {
+        long count = (long) n * ffn;
+        k.launch(geluMul, blocks(count), 1, THREADS, 0, gateUp, h, count);
+    }
+
+    /** x[t] = x[t] + RMSNorm(o[t]) · w for n tokens of dim values. */
+    void normAdd(CUdeviceptr o, CUdeviceptr w, CUdeviceptr x, float eps, int n, int dim) {
+        k.launch(normAdd, n, 1, 32, 0, o, w, x, eps, dim);
+    }
+
+    private static int blocks(long count) {
+        return Math.toIntExact((count + THREADS - 1) / THREADS);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.invariant.engine.backend.cuda;
+
+import dev.invariant.engine.backend.cpu.LoadedModel;
+import dev.invariant.engine.kv.KvCacheDtype;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Gemma 2 and 3 on the GPU (the seeded checkpoints of SeededModelsGoldenTest, whose CPU decode is transformers':
+ * sliding layers with a window of 16, Gemma 3's second RoPE base and q/k norms, Gemma 2's score cap, both final
+ * caps, the (1 + w) norms, the norms of the sublayers' outputs, GELU, the scaled embeddings): the CUDA backend's
+ * logits have the CPU's bits over a 150-token prompt, so every sliding layer cuts its window inside a split and leaves
+ * whole splits out, prefilled whole or in chunks, decoded, with companions; on each attention kernel's path.
+ */
+class CudaGemmaTest {
+    private static final int PROMPT = 150;
+
+    @BeforeAll
+    static void gpu() {
+        Gpu.assume();
+    }
+
+    /** attention_decode.cu for steps of few tokens (the merge in its last block), attention.cu's one pass for prefill. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2"})
+    void logitsBitsAreTheCpus(String name) {
+        compare(name, KvCacheDtype.FP32, PROMPT);
+    }
+
+    /**
+     * attention.cu on every step, decode included: one pass over 150 positions, and its two-pass path over 300 (5
+     * splits, 4 slots), where a sliding layer's second pass starts at its window's split.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2"})
+    void attentionCuOnEveryStepBothPasses(String name) {
+        Gpu.withProperties(Map.of(AttentionKernels.DECODE_ATTENTION, "false", AttentionKernels.ATTENTION_SLOTS, "4"),
+                () -> {
+                    compare(name + " attention.cu", KvCacheDtype.FP32, PROMPT);
+                    compare(name + " attention.cu two passes", KvCacheDtype.FP32, 300);
+                });
+    }
+
+    /** attention_merge as a kernel of its own after attention_splits' records. */
+    @Test
+    void mergeAsItsOwnKernel() {
+        Gpu.withProperties(Map.of(AttentionKernels.MERGE_IN_SPLITS, "false"),
+                () -> compare("tiny-gemma2 merge", KvCacheDtype.FP32, PROMPT));
+    }
+
+    /** Narrow KV caches: each key and value rounded to the stored dtype and widened back, on both backends. */
+    @ParameterizedTest
+    @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3"})
+    void narrowKvCache(KvCacheDtype kv) {
+        compare("tiny-gemma3", kv, PROMPT);
+    }
+
+    private static void compare(String what, KvCacheDtype kv, int prompt) {
+        String name = what.split(" ")[0];
+        try (LoadedModel m = LoadedModel.open(name)) {
+            CudaMatchesCpuTest.compare(what, m.model(), prompt, kv);
+        }
+    }
+}

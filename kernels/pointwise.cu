@@ -1,0 +1,50 @@
+// The element-wise steps of the architectures beyond Llama and Qwen (docs/numerics.md §4, §5): one thread per value,
+// no reduction, each value's operations those of its CPU twin in backend/cpu/DecoderForward, in the same order.
+// scale_values:   v = v * s                      (Gemma's and Granite's embeddings; "x[i] * embedScale")
+// divide_values:  v = v / d                      (Granite's logits; "logits[i] / div")
+// softcap_values: v = tanh(v / cap) * cap        (Gemma 2's final logits; FloatMath.tanh)
+// add_scaled:     x = x + y * m                  (Granite's residual adds; DecoderForward.addResidual)
+// gelu_tanh_mul:  h = gelu_tanh(gate) * up       (Gemma's MLP; FloatMath.geluTanh), gate and up interleaved as the
+//                 gate/up projection writes them: row t holds gate_i at 2i and up_i at 2i + 1
+#include "chain.cuh"
+#include "numerics.cuh"
+
+namespace {
+__device__ __forceinline__ long long value_index() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
+}  // namespace
+
+INV_EXTERN void scale_values(float* v, long long count, float s) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) v[i] = v[i] * s;
+}
+
+INV_EXTERN void divide_values(float* v, long long count, float d) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) v[i] = v[i] / d;
+}
+
+INV_EXTERN void softcap_values(float* v, long long count, float cap) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) v[i] = inv::tanh_canon(v[i] / cap) * cap;
+}
+
+INV_EXTERN void add_scaled(float* x, const float* y, long long count, float m) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) x[i] = x[i] + y[i] * m;
+}
+
+// h is [n, ffn], gateUp [n, 2 * ffn]; count = n * ffn.
+INV_EXTERN void gelu_tanh_mul(const float* gateUp, float* h, long long count) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) h[i] = inv::gelu_tanh_canon(gateUp[2 * i]) * gateUp[2 * i + 1];
+}
