@@ -223,8 +223,10 @@ static void attend(cudaStream_t s, Var v, const Layer& w, Step& st) {
     }
     if (v == SPLITS) {
         const int groups = std::min(16, (maxSplits + 2) / 3);
+        int window = 0;       // every key
+        float softcap = 0.0f;  // uncapped
         void* a[] = {&st.qkv, &st.part, &st.positions, &st.tokSeq, &st.seqStart, &st.tables, (void*)&w.K, (void*)&w.V,
-                     &heads, &kvHeads, &headDim, &bs, &scale, &maxSplits, &st.attn, &st.done};
+                     &heads, &kvHeads, &headDim, &bs, &scale, &window, &softcap, &maxSplits, &st.attn, &st.done};
         launch(s, (const void*)attention_splits, dim3(HEADS, groups), 96, a, g_splitsSmem);
         return;
     }

@@ -74,9 +74,11 @@ static void chain(cudaStream_t st, const Step& s, const Chain& c, bool record, b
         {
             const float* qkv = c.qkv; float* part = s.part; float* out = c.attn; int* done = s.done;
             int heads = s.heads, kvh = s.kvHeads, hd = s.headDim, bs = s.blockSize, ms = s.maxSplits;
-            float scale = s.scale;
+            float scale = s.scale, softcap = 0.0f;  // uncapped, every key (window 0)
+            int window = 0;
             void* args[] = {&qkv, &part, (void*)&s.positions, (void*)&s.tokSeq, (void*)&s.seqTableStart,
-                            (void*)&s.tables, &keys, &values, &heads, &kvh, &hd, &bs, &scale, &ms, &out, &done};
+                            (void*)&s.tables, &keys, &values, &heads, &kvh, &hd, &bs, &scale, &window, &softcap, &ms,
+                            &out, &done};
             const int groups = std::min(ATT_GROUPS, (s.maxSplits + ATT_WARPS - 1) / ATT_WARPS);
             launch(st, (const void*)attention_splits, dim3(heads, groups), dim3(32 * ATT_WARPS), args,
                    att_smem(s, ATT_WARPS), pdl, false);

@@ -202,7 +202,7 @@ __global__ void __launch_bounds__(32 * NW, MINB) step_persistent(Step s) {
                             warp < (unsigned)warps ? warp : (unsigned)splits};
             attention_splits_body<inv::KvF32, AttnAt>(qkv, s.part, s.positions, s.tokSeq, s.seqTableStart, s.tables,
                                                       keys, values, s.heads, s.kvHeads, s.headDim, s.blockSize,
-                                                      s.scale, s.maxSplits, attn, s.done, at);
+                                                      s.scale, 0, 0.0f, s.maxSplits, attn, s.done, at);
         }
         if (!s.flags) {
             bar.arrive();

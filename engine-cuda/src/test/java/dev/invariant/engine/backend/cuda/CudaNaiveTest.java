@@ -117,13 +117,17 @@ class CudaNaiveTest {
         }
     }
 
-    /** One merge block per head (kvSplits < 0: attention_merge's signature, without it); the output's bits. */
+    /**
+     * One merge block per head (kvSplits < 0: attention_merge's signature, without it), no window; the output's
+     * bits.
+     */
     private static int[] merge(CudaContext c, String op, String kernel, int heads, int headDim, CUdeviceptr out,
                                CUdeviceptr part, CUdeviceptr positions, int maxSplits, int kvSplits) {
         CUfunction f = c.function(op, kernel);
         List<Pointer> args = new ArrayList<>(List.of(Pointer.to(part), Pointer.to(out), Pointer.to(positions),
                 Pointer.to(new int[] {heads}), Pointer.to(new int[] {headDim}), Pointer.to(new int[] {maxSplits})));
         if (kvSplits >= 0) args.add(Pointer.to(new int[] {kvSplits}));
+        args.add(Pointer.to(new int[] {0}));  // window: every key
         cuLaunchKernel(f, heads, 1, 1, AttentionKernels.mergeThreads(headDim), 1, 1, 0, null,
                 Pointer.to(args.toArray(Pointer[]::new)), null);
         cuCtxSynchronize();
