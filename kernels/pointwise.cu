@@ -1,11 +1,14 @@
-// The element-wise steps of the architectures beyond Llama and Qwen (docs/numerics.md §4, §5): one thread per value,
-// no reduction, each value's operations those of its CPU twin in backend/cpu/DecoderForward, in the same order.
+// The element-wise steps of the architectures beyond Llama and Qwen (Gemma, Granite, OLMo 2; docs/numerics.md §4, §5):
+// one thread per value, no reduction, each value's operations those of its CPU twin in backend/cpu/DecoderForward, in
+// the same order.
 // scale_values:   v = v * s                      (Gemma's and Granite's embeddings; "x[i] * embedScale")
 // divide_values:  v = v / d                      (Granite's logits; "logits[i] / div")
 // softcap_values: v = tanh(v / cap) * cap        (Gemma 2's final logits; FloatMath.tanh)
 // add_scaled:     x = x + y * m                  (Granite's residual adds; DecoderForward.addResidual)
 // gelu_tanh_mul:  h = gelu_tanh(gate) * up       (Gemma's MLP; FloatMath.geluTanh), gate and up interleaved as the
 //                 gate/up projection writes them: row t holds gate_i at 2i and up_i at 2i + 1
+// silu_mul:       h = silu(gate) * up            (OLMo 2's MLP, whose input no norm precedes; FloatMath.silu): what
+//                 the projections' fused epilogue computes after a norm, from the same interleaved rows
 #include "chain.cuh"
 #include "numerics.cuh"
 
@@ -47,4 +50,11 @@ INV_EXTERN void gelu_tanh_mul(const float* gateUp, float* h, long long count) {
     inv::release_next();
     const long long i = value_index();
     if (i < count) h[i] = inv::gelu_tanh_canon(gateUp[2 * i]) * gateUp[2 * i + 1];
+}
+
+INV_EXTERN void silu_mul(const float* gateUp, float* h, long long count) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) h[i] = inv::silu_canon(gateUp[2 * i]) * gateUp[2 * i + 1];
 }

@@ -24,14 +24,10 @@ class BatchInvarianceTest {
 
     static final String PROMPT = "Once upon a time, there was a little girl named Lily who loved to play outside";
 
-    /**
-     * Gemma 2 and 3 (a window of 16, shorter than every subject) on either backend; OLMo 2 where the backend computes
-     * it: the CPU's alone.
-     */
+    /** Gemma 2 and 3 with a window of 16, shorter than every subject, and OLMo 2, on either backend. */
     static Stream<Arguments> models() {
-        Stream<Arguments> all = Stream.of(Arguments.of("stories260K", 512), Arguments.of("tiny-qwen3", 151936),
-                Arguments.of("tiny-gemma2", 512), Arguments.of("tiny-gemma3", 512));
-        return TestAssets.backend().equals("cpu") ? Stream.concat(all, Stream.of(Arguments.of("tiny-olmo2", 512))) : all;
+        return Stream.of(Arguments.of("stories260K", 512), Arguments.of("tiny-qwen3", 151936),
+                Arguments.of("tiny-gemma2", 512), Arguments.of("tiny-gemma3", 512), Arguments.of("tiny-olmo2", 512));
     }
 
     static EngineConfig base(String model) {

@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 import dev.invariant.engine.kv.KvCacheDtype;
+import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;
@@ -36,7 +37,12 @@ final class CudaForward {
     private final CUdeviceptr[] sin;
     /** Per layer, its scores' scale, window (Gemma's sliding layers) and cap (Gemma 2). */
     private final AttentionScores[] scores;
-    /** Gemma: the gate/up projection's values before GELU (gate_i, up_i interleaved); else null (SiLU is fused). */
+    /** OLMo 2: q_norm and k_norm over a token's whole q and k (kernels/qk_norm.cu), not per head in rope_kv. */
+    private final boolean projectionQkNorm;
+    /**
+     * Gemma, OLMo 2: the gate/up projection's values (gate_i, up_i interleaved) before GELU, or before SiLU where no
+     * norm precedes the MLP; else null (SiLU fused into the normed projection).
+     */
     private final CUdeviceptr gateUp;
     /** Gemma and Granite: a sublayer's output before its norm or multiplier and the residual add; else null. */
     private final CUdeviceptr out;
@@ -96,7 +102,8 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
-        this.gateUp = gemma != null ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
+        this.projectionQkNorm = cfg.architecture() == Architecture.OLMO2;
+        this.gateUp = gemma != null || projectionQkNorm ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
         boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f;
         this.out = unfusedResidual ? ctx.alloc(4 * t * cfg.hiddenSize()) : null;
         long scratchBytes = k.attention.decodeScratchBytes(cfg.numHeads(), cfg.headDim());
@@ -157,19 +164,23 @@ final class CudaForward {
             CUdeviceptr cos = this.cos[l];
             CUdeviceptr sin = this.sin[l];
 
-            // input_layernorm, then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's bias),
-            // Qwen3's q_norm / k_norm, rotary_emb on q and k, the KV cache update: one kernel for a step of one token
-            // where FusedRope (asked for) takes it, else the projection, then rope_kv (or, blocks-rope, RoPE and the KV
+            // input_layernorm (OLMo 2: none), then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's
+            // bias), q_norm / k_norm (Qwen3, Gemma 3: per head, in rope_kv; OLMo 2: over the whole q and k, a kernel
+            // of its own), rotary_emb on q and k, the KV cache update: one kernel for a step of one token where
+            // FusedRope (asked for) takes it, else the projection, then rope_kv (or, blocks-rope, RoPE and the KV
             // update in the attention kernel)
             boolean ropeInAttention = blocks != null && fusedRope == null && blocks.takesRope(profile, n, lw.qNorm(),
                     headDim);
             if (ropeInAttention || fusedRope == null || !fusedRope.project(profile, lw, eps, x, n, qkv, in, cos, sin,
                     heads, kvHeads, headDim, blockSize, layerKeys, layerValues)) {
-                profile.project(lw.qkv(), Kernels.Fused.NORM, lw.inputNorm(), eps, x, null, hidden, n, qkv, qkvDim(),
-                        lw.qkvBias(), null);
+                profile.project(lw.qkv(), normed(lw.inputNorm()), lw.inputNorm(), eps, x, null, hidden, n, qkv,
+                        qkvDim(), lw.qkvBias(), null);
+                if (projectionQkNorm) k.variants.qkNorm(qkv, lw.qNorm(), lw.kNorm(), eps, n, cfg.qDim(), cfg.kvDim());
                 if (!ropeInAttention) {
-                    k.ropeKv(qkv, in, cos, sin, lw.qNorm(), lw.kNorm(), eps, heads, kvHeads, headDim, blockSize,
-                            layerKeys, layerValues, n);
+                    CUdeviceptr qNorm = projectionQkNorm ? null : lw.qNorm();
+                    CUdeviceptr kNorm = projectionQkNorm ? null : lw.kNorm();
+                    k.ropeKv(qkv, in, cos, sin, qNorm, kNorm, eps, heads, kvHeads, headDim, blockSize, layerKeys,
+                            layerValues, n);
                 }
             }
 
@@ -187,15 +198,16 @@ final class CudaForward {
             // residual_multiplier)
             projectAndAdd(lw.o(), lw.oNorm(), attn, cfg.qDim(), n);
 
-            // post_attention_layernorm (Gemma: pre_feedforward_layernorm), mlp.gate_proj | up_proj (rows interleaved),
-            // act_fn(gate) * up: SiLU fused into the projection, Gemma's GELU after it
+            // post_attention_layernorm (Gemma: pre_feedforward_layernorm; OLMo 2: none), mlp.gate_proj | up_proj
+            // (rows interleaved), act_fn(gate) * up: SiLU fused into the normed projection, else (Gemma's GELU, OLMo
+            // 2's unnormed input) after it
             if (gateUp == null) {
                 profile.project(lw.gateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, ffn,
                         null, null);
             } else {
-                profile.project(lw.gateUp(), Kernels.Fused.NORM, lw.postNorm(), eps, x, null, hidden, n, gateUp,
+                profile.project(lw.gateUp(), normed(lw.postNorm()), lw.postNorm(), eps, x, null, hidden, n, gateUp,
                         2 * ffn, null, null);
-                k.variants.geluMul(gateUp, h, n, ffn);
+                k.variants.actMul(cfg.gemma() != null, gateUp, h, n, ffn);
             }
 
             // mlp.down_proj (Gemma: then post_feedforward_layernorm), then the residual add
@@ -212,6 +224,11 @@ final class CudaForward {
         if (gemma != null && gemma.finalLogitSoftcap() > 0) k.variants.softcap(logits, values, gemma.finalLogitSoftcap());
         if (cfg.granite() != null) k.variants.divide(logits, values, cfg.granite().logitsScaling());
         k.greedyScan(logits, cfg.vocabSize(), m, greedy);
+    }
+
+    /** A projection's fused prologue: the RMSNorm where the layer has that norm, none where it has not (OLMo 2). */
+    private static Kernels.Fused normed(CUdeviceptr norm) {
+        return norm == null ? Kernels.Fused.NONE : Kernels.Fused.NORM;
     }
 
     /**

@@ -5,9 +5,10 @@ import jcuda.driver.CUfunction;
 
 /**
  * The steps of the architectures beyond Llama and Qwen that Llama's kernels do not fuse (kernels/pointwise.cu,
- * kernels/norm_add.cu): scaled embeddings (Gemma, Granite), the norms of the attention's and the MLP's outputs
- * (Gemma), GELU (Gemma), scaled residual adds (Granite) and the logits' cap (Gemma 2) or divisor (Granite). Each is
- * its own kernel, one thread per value (one warp per token for the norm), so a model without them launches none.
+ * norm_add.cu, qk_norm.cu): scaled embeddings (Gemma, Granite), the norms of the attention's and the MLP's outputs
+ * (Gemma, OLMo 2), GELU (Gemma), SiLU on an input no norm precedes (OLMo 2), q/k norms over the whole projection
+ * (OLMo 2), scaled residual adds (Granite) and the logits' cap (Gemma 2) or divisor (Granite). Each is its own
+ * kernel, one thread per value (one warp per token and row for the norms), so a model without them launches none.
  */
 final class VariantKernels {
     private static final int THREADS = 256;
@@ -17,7 +18,9 @@ final class VariantKernels {
     private final CUfunction softcap;
     private final CUfunction addScaled;
     private final CUfunction geluMul;
+    private final CUfunction siluMul;
     private final CUfunction normAdd;
+    private final CUfunction qkNorm;
 
     VariantKernels(Kernels k) {
         this.k = k;
@@ -26,7 +29,9 @@ final class VariantKernels {
         softcap = k.dependentFn("pointwise", "softcap_values");
         addScaled = k.dependentFn("pointwise", "add_scaled");
         geluMul = k.dependentFn("pointwise", "gelu_tanh_mul");
+        siluMul = k.dependentFn("pointwise", "silu_mul");
         normAdd = k.dependentFn("norm_add", "norm_add");
+        qkNorm = k.dependentFn("qk_norm", "qk_norm_rows");
     }
 
     /** v[i] = v[i] * s for the first count values. */
@@ -49,10 +54,18 @@ final class VariantKernels {
         k.launch(addScaled, blocks(count), 1, THREADS, 0, x, y, count, m);
     }
 
-    /** h[t][i] = gelu_tanh(gateUp[t][2i]) * gateUp[t][2i + 1] for n tokens of ffn values. */
-    void geluMul(CUdeviceptr gateUp, CUdeviceptr h, int n, int ffn) {
+    /**
+     * h[t][i] = act(gateUp[t][2i]) * gateUp[t][2i + 1] for n tokens of ffn values, act GELU (tanh form) or, gelu
+     * false, SiLU.
+     */
+    void actMul(boolean gelu, CUdeviceptr gateUp, CUdeviceptr h, int n, int ffn) {
         long count = (long) n * ffn;
-        k.launch(geluMul, blocks(count), 1, THREADS, 0, gateUp, h, count);
+        k.launch(gelu ? geluMul : siluMul, blocks(count), 1, THREADS, 0, gateUp, h, count);
+    }
+
+    /** In each of n tokens' q|k|v rows, RMSNorm over the whole q (qDim values) and over the whole k (kvDim). */
+    void qkNorm(CUdeviceptr qkv, CUdeviceptr qNorm, CUdeviceptr kNorm, float eps, int n, int qDim, int kvDim) {
+        k.launch(qkNorm, n, 1, 64, 0, qkv, qNorm, kNorm, eps, qDim, kvDim);
     }
 
     /** x[t] = x[t] + RMSNorm(o[t]) · w for n tokens of dim values. */

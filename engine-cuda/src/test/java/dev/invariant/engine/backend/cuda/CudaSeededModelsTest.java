@@ -10,13 +10,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Gemma 2 and 3 on the GPU (the seeded checkpoints of SeededModelsGoldenTest, whose CPU decode is transformers':
- * sliding layers with a window of 16, Gemma 3's second RoPE base and q/k norms, Gemma 2's score cap, both final
- * caps, the (1 + w) norms, the norms of the sublayers' outputs, GELU, the scaled embeddings): the CUDA backend's
- * logits have the CPU's bits over a 150-token prompt, so every sliding layer cuts its window inside a split and leaves
- * whole splits out, prefilled whole or in chunks, decoded, with companions; on each attention kernel's path.
+ * Gemma 2, Gemma 3 and OLMo 2 on the GPU (the seeded checkpoints of SeededModelsGoldenTest, whose CPU decode is
+ * transformers': sliding layers with a window of 16, Gemma 3's second RoPE base and q/k norms, Gemma 2's score cap,
+ * both final caps, the (1 + w) norms, the norms of the sublayers' outputs, GELU, the scaled embeddings; OLMo 2's q/k
+ * norms over the whole projection and its unnormed sublayer inputs): the CUDA backend's logits have the CPU's bits
+ * over a 150-token prompt, so every sliding layer cuts its window inside a split and leaves whole splits out,
+ * prefilled whole or in chunks, decoded, with companions; on each attention kernel's path.
  */
-class CudaGemmaTest {
+class CudaSeededModelsTest {
     private static final int PROMPT = 150;
 
     @BeforeAll
@@ -26,7 +27,7 @@ class CudaGemmaTest {
 
     /** attention_decode.cu for steps of few tokens (the merge in its last block), attention.cu's one pass for prefill. */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2"})
+    @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2", "tiny-olmo2"})
     void logitsBitsAreTheCpus(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }
@@ -57,6 +58,7 @@ class CudaGemmaTest {
     @EnumSource(value = KvCacheDtype.class, names = {"BF16", "FP8_E4M3"})
     void narrowKvCache(KvCacheDtype kv) {
         compare("tiny-gemma3", kv, PROMPT);
+        compare("tiny-olmo2", kv, PROMPT);
     }
 
     private static void compare(String what, KvCacheDtype kv, int prompt) {
