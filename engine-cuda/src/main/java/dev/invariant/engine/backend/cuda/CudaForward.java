@@ -44,7 +44,7 @@ final class CudaForward {
      * norm precedes the MLP; else null (SiLU fused into the normed projection).
      */
     private final CUdeviceptr gateUp;
-    /** Gemma and Granite: a sublayer's output before its norm or multiplier and the residual add; else null. */
+    /** Gemma, OLMo 2, Granite: a sublayer's output before its norm or multiplier and the residual add; else null. */
     private final CUdeviceptr out;
     // activations, sized for the largest step
     private final CUdeviceptr x;
@@ -194,8 +194,8 @@ final class CudaForward {
                         attnScratch);
             }
 
-            // self_attn.o_proj (Gemma: then post_attention_layernorm), then the residual add (Granite: of o times
-            // residual_multiplier)
+            // self_attn.o_proj (Gemma, OLMo 2: then post_attention_layernorm), then the residual add (Granite: of o
+            // times residual_multiplier)
             projectAndAdd(lw.o(), lw.oNorm(), attn, cfg.qDim(), n);
 
             // post_attention_layernorm (Gemma: pre_feedforward_layernorm; OLMo 2: none), mlp.gate_proj | up_proj
@@ -210,7 +210,7 @@ final class CudaForward {
                 k.variants.actMul(cfg.gemma() != null, gateUp, h, n, ffn);
             }
 
-            // mlp.down_proj (Gemma: then post_feedforward_layernorm), then the residual add
+            // mlp.down_proj (Gemma, OLMo 2: then post_feedforward_layernorm), then the residual add
             projectAndAdd(lw.down(), lw.downNorm(), h, ffn, n);
         }
 
@@ -233,8 +233,8 @@ final class CudaForward {
 
     /**
      * A sublayer's output projection of n tokens and the residual add into x: fused into the projection (Llama's
-     * x + o), or the projection into {@link #out}, then Gemma's norm of it ({@code norm} not null) and the add, or
-     * Granite's x + o * residual_multiplier.
+     * x + o), or the projection into {@link #out}, then the norm of it ({@code norm} not null: Gemma, OLMo 2) and the
+     * add, or Granite's x + o * residual_multiplier.
      */
     private void projectAndAdd(DeviceWeights.Projection p, CUdeviceptr norm, CUdeviceptr in, int cols, int n) {
         int hidden = cfg.hiddenSize();

@@ -57,10 +57,10 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
     }
 
     /**
-     * One decoder layer; {@code qkvBias} (Qwen2), {@code qNorm}/{@code kNorm} (Qwen3, Gemma 3) and the norms of the
-     * attention's and the MLP's outputs (Gemma: {@code oNorm}, post_attention_layernorm, and {@code downNorm},
-     * post_feedforward_layernorm) are null where absent; {@code postNorm} is the MLP's input norm
-     * (post_attention_layernorm, Gemma's pre_feedforward_layernorm).
+     * One decoder layer; {@code qkvBias} (Qwen2), {@code qNorm}/{@code kNorm} (Qwen3, Gemma 3, OLMo 2), the input
+     * norms (OLMo 2 has none) and the norms of the attention's and the MLP's outputs (Gemma, OLMo 2: {@code oNorm},
+     * post_attention_layernorm, and {@code downNorm}, post_feedforward_layernorm) are null where absent;
+     * {@code postNorm} is the MLP's input norm (post_attention_layernorm, Gemma's pre_feedforward_layernorm).
      */
     record Layer(CUdeviceptr inputNorm, Projection qkv, CUdeviceptr qkvBias, CUdeviceptr qNorm, CUdeviceptr kNorm,
                  Projection o, CUdeviceptr oNorm, CUdeviceptr postNorm, Projection gateUp, Projection down,
@@ -104,7 +104,8 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                     : profile.layout(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
             Projection down = rows != null ? gptq(ctx, rows[3])
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
-            // Gemma: post_attention_layernorm norms the attention's output, pre_feedforward_layernorm the MLP's input
+            // Gemma, OLMo 2: post_attention_layernorm norms the attention's output, pre_feedforward_layernorm (Gemma)
+            // the MLP's input
             boolean outputNorms = l.postFeedforwardLayernorm() != null;
             layers.add(new Layer(norm.apply(l.inputLayernorm()), qkv, bias, norm.apply(l.qNorm()),
                     norm.apply(l.kNorm()), o, outputNorms ? norm.apply(l.postAttentionLayernorm()) : null,

@@ -48,7 +48,7 @@ class CudaFastTest {
      * lengths (up to ~130 tokens a step); then 40 sequences prefilled and decoded together, alone and in groups.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K", "tiny-gptq-int8", QWEN25})
+    @ValueSource(strings = {"stories260K", "tiny-gptq-int8", QWEN25, "tiny-gemma3", "tiny-olmo2"})
     void aSequencesLogitsDoNotDependOnItsBatch(String name) {
         CudaNaiveTest.withModel(name, m -> {
             SplittableRandom rnd = new SplittableRandom(name.hashCode());
@@ -104,7 +104,7 @@ class CudaFastTest {
 
     /** The same prompt in one piece, in chunks of 7 and a token at a time: the same bits after it and at every decoded position. */
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K", QWEN25})
+    @ValueSource(strings = {"stories260K", QWEN25, "tiny-gemma2"})
     void prefillChunkedPrefillAndDecodeGiveTheSameBits(String name) {
         CudaNaiveTest.withModel(name, m -> {
             SplittableRandom rnd = new SplittableRandom(7);

@@ -141,7 +141,8 @@ class CudaNaiveTest {
      * twice on fresh GPU backends (the same bits), and on the CPU in both profiles for the distance check.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K", "tiny-gptq-int8", "tiny-gptq-int4", QWEN25, "qwen1.5-small-gptq-int8"})
+    @ValueSource(strings = {"stories260K", "tiny-gptq-int8", "tiny-gptq-int4", QWEN25, "qwen1.5-small-gptq-int8",
+            "tiny-gemma2", "tiny-olmo2"})
     void sameBatchesSameBitsAndConventionalValues(String name) {
         withModel(name, m -> {
             SplittableRandom rnd = new SplittableRandom(name.hashCode());
