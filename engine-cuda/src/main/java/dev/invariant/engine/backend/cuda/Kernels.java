@@ -64,7 +64,7 @@ final class Kernels {
         greedyScan = dependentFn("greedy_scan", "greedy_scan");
         greedyTokens = dependentFn("greedy_scan", "greedy_tokens");
         attention = new AttentionKernels(this, ctx, headDim, maxPositions, kv);
-        variants = new VariantKernels(this);
+        variants = new VariantKernels(this, ctx);
     }
 
     /** The kernel-name suffix of a stored KV dtype: fp32 has none (rope_kv, attention_bf16, attention_fp8e5m2, …). */

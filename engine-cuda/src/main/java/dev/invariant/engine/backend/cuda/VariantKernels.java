@@ -1,7 +1,10 @@
 package dev.invariant.engine.backend.cuda;
 
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
+
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 
 /**
  * The steps of the architectures beyond Llama and Qwen that Llama's kernels do not fuse (kernels/pointwise.cu,
@@ -12,6 +15,8 @@ import jcuda.driver.CUfunction;
  */
 final class VariantKernels {
     private static final int THREADS = 256;
+    /** Threads of a norm's block: they stage the token's row and write it; one warp reduces it. */
+    private static final int NORM_THREADS = 256;
     private final Kernels k;
     private final CUfunction scale;
     private final CUfunction divide;
@@ -21,8 +26,10 @@ final class VariantKernels {
     private final CUfunction siluMul;
     private final CUfunction normAdd;
     private final CUfunction qkNorm;
+    /** The longest row the norms stage (floats of shared memory a block may have, less their 1/rms). */
+    private final int maxRow;
 
-    VariantKernels(Kernels k) {
+    VariantKernels(Kernels k, CudaContext ctx) {
         this.k = k;
         scale = k.dependentFn("pointwise", "scale_values");
         divide = k.dependentFn("pointwise", "divide_values");
@@ -32,6 +39,12 @@ final class VariantKernels {
         siluMul = k.dependentFn("pointwise", "silu_mul");
         normAdd = k.dependentFn("norm_add", "norm_add");
         qkNorm = k.dependentFn("qk_norm", "qk_norm_rows");
+        // the norms stage a token's row in shared memory: up to what a block may have
+        for (CUfunction f : new CUfunction[] {normAdd, qkNorm}) {
+            cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    ctx.maxSharedPerBlock);
+        }
+        this.maxRow = ctx.maxSharedPerBlock / 4 - 2;
     }
 
     /** v[i] = v[i] * s for the first count values. */
@@ -65,12 +78,20 @@ final class VariantKernels {
 
     /** In each of n tokens' q|k|v rows, RMSNorm over the whole q (qDim values) and over the whole k (kvDim). */
     void qkNorm(CUdeviceptr qkv, CUdeviceptr qNorm, CUdeviceptr kNorm, float eps, int n, int qDim, int kvDim) {
-        k.launch(qkNorm, n, 1, 64, 0, qkv, qNorm, kNorm, eps, qDim, kvDim);
+        k.launch(qkNorm, n, 1, NORM_THREADS, rowBytes(qDim + kvDim), qkv, qNorm, kNorm, eps, qDim, kvDim);
     }
 
     /** x[t] = x[t] + RMSNorm(o[t]) · w for n tokens of dim values. */
     void normAdd(CUdeviceptr o, CUdeviceptr w, CUdeviceptr x, float eps, int n, int dim) {
-        k.launch(normAdd, n, 1, 32, 0, o, w, x, eps, dim);
+        k.launch(normAdd, n, 1, NORM_THREADS, rowBytes(dim), o, w, x, eps, dim);
+    }
+
+    /** Shared memory for a norm's staged row of {@code floats} and its 1/rms values. */
+    private int rowBytes(int floats) {
+        if (floats > maxRow) {
+            throw CudaContext.unavailable("a norm over " + floats + " values does not fit the GPU's shared memory");
+        }
+        return 4 * (floats + 2);
     }
 
     private static int blocks(long count) {
