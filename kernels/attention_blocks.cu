@@ -5,12 +5,15 @@
 // order), e_j = exp(score_j - m_s), l_s = sequential sum of e_j from +0, o_s[d] = fmaf(e_j, v_j[d], o_s[d]) from +0;
 // then in increasing s: M = max m_s, c_s = exp(m_s - M), L = L + l_s * c_s (product rounded), O[d] = fmaf(o_s[d], c_s,
 // O[d]); out[d] = O[d] / L. Splits are fixed by position, never by length, batch or chunking.
-// Mapping: block (token, head, g) takes splits g, g + gridDim.y, ...; per split the block's threads stage the key and
-// value rows in shared memory (a thread per 16 bytes), score a key each, and add a value column each (the host gives
-// the block at least max(SPLIT, headDim) threads). The rows of
-// positions before the sequence's first position in this step were written by earlier steps: they are requested
-// before the kernel waits for the one before it (chain.cuh), so at one token per sequence only the token's own row
-// and q are read after the wait. A (token, head) with one split is merged in registers; with more, the split records
+// A sliding layer (Gemma; window > 0) sees keys max(0, pos - window + 1) .. pos: the same splits, the first cut there
+// and those wholly before it left out (s0 = its first split's index); a score cap (Gemma 2; softcap > 0) makes each
+// score tanh(score / softcap) * softcap after its scale.
+// Mapping: block (token, head, g) takes splits s0 + g, s0 + g + gridDim.y, ... (s0 = 0 without a window); per split
+// the block's threads stage the key and value rows in shared memory (a thread per 16 bytes), score a key each, and add
+// a value column each (the host gives the block at least max(SPLIT, headDim) threads). The rows of positions before
+// the sequence's first position in this step were written by earlier steps: they are requested before the kernel
+// waits for the one before it (chain.cuh), so at one token per sequence only the token's own row and q are read after
+// the wait. A (token, head) with one split is merged in registers; with more, the split records
 // go to scratch and the last block to finish merges them (attention_split.cuh; an integer counter, no float atomics).
 // Which block computes a split, or merges, never changes a value.
 // _rope: the same, with rope_kv.cu's work for the head done here instead (models without a q/k norm): q and the
@@ -130,8 +133,8 @@ __device__ __forceinline__ void keep_value(const BlockSmem& m, typename KV::T* v
 
 }  // namespace
 
-// Token t's query head h, splits g, g + G, ... by this block; part, done, out: as attention_splits
-// (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (ROPE only). TAIL: called at the end of a kernel that wrote
+// Token t's query head h, splits s0 + g, s0 + g + G, ... by this block (s0: the window's first split, else 0); part,
+// done, out: as attention_splits (attention_decode.cu); cosT, sinT: rope_kv.cu's tables (ROPE only). TAIL: called at the end of a kernel that wrote
 // the q|k|v rows itself (other blocks' rows made visible by the caller): no wait, and those rows read through L2.
 // CLUSTER > 1: launched in clusters of CLUSTER blocks along y (G a multiple of it); a (token, head) of 2 .. CLUSTER
 // splits has them all in its first cluster, one per block, whose records are sent into the first block's shared
@@ -147,7 +150,8 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
                                             const int* seqTableStart, const int* tables, const float* cosT,
                                             const float* sinT, typename KV::T* keyCache, typename KV::T* valueCache,
                                             int n, int heads, int kvHeads, int headDim, int blockSize, float scale,
-                                            int maxSplits, float* out, int* done, int t, int h, int g, int G) {
+                                            int window, float softcap, int maxSplits, float* out, int* done, int t,
+                                            int h, int g, int G) {
     extern __shared__ float4 smem4[];
     auto ldq = [](const float* p) { return TAIL ? __ldcg(p) : *p; };
     PROBE::mark(0);
@@ -159,14 +163,17 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int pos = positions[t];
     const int seq = tokSeq[t];
     const int splits = pos / SPLIT + 1;
+    const int lo = window > 0 ? max(0, pos - window + 1) : 0;  // the first key seen
+    const int s0 = lo / SPLIT;                                  // its split
+    const int seen = splits - s0;                               // the splits seen
     // the records in the first block's shared memory: every split on a block of the first cluster
-    const bool inCluster = CLUSTER > 1 && splits > 1 && splits <= CLUSTER;
+    const bool inCluster = CLUSTER > 1 && seen > 1 && seen <= CLUSTER;
     __shared__ unsigned long long recvBar;  // the first block's mbarrier for the others' records
     if (inCluster && g < CLUSTER) {  // this block has started, and the first block's mbarrier is set
-        if (g == 0 && threadIdx.x == 0) receive_init(&recvBar, (unsigned)((splits - 1) * (headDim + 2) * 4));
+        if (g == 0 && threadIdx.x == 0) receive_init(&recvBar, (unsigned)((seen - 1) * (headDim + 2) * 4));
         cluster_arrive_release();
     }
-    if (g >= splits) {  // nothing at this position; writes nothing
+    if (g >= seen) {  // nothing at this position; writes nothing
         if (inCluster && g < CLUSTER) {  // the cluster's barrier phase, no record
             inv::release_next();  // as if exited: the next kernel's launch need not wait for the phase
             cluster_wait();
@@ -183,10 +190,11 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int kst = key_stride(headDim);
 
     // the first split's cached rows, requested before the wait
-    int len = min(pos, g * SPLIT + SPLIT - 1) - g * SPLIT + 1;
-    row_offsets(m.offs, table, g * SPLIT, len, blockSize, kvDim, kvh, headDim);
+    const int first = max(lo, (s0 + g) * SPLIT);
+    int len = min(pos, (s0 + g) * SPLIT + SPLIT - 1) - first + 1;
+    row_offsets(m.offs, table, first, len, blockSize, kvDim, kvh, headDim);
     __syncthreads();
-    stage_cached<KV>(m, keyCache, valueCache, 0, max(0, min(len, fresh - g * SPLIT)), headDim);
+    stage_cached<KV>(m, keyCache, valueCache, 0, max(0, min(len, fresh - first)), headDim);
     if (!TAIL) {
         inv::await_inputs();
         inv::release_next();
@@ -205,11 +213,11 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int lane = tid & 31;
     const int warps = blockDim.x >> 5;
     float acc = 0.0f, l = 0.0f, mx = 0.0f;  // the last split's o_s[tid] (tid < headDim), l_s, m_s
-    for (int s = g; s < splits; s += G) {
-        const int j0 = s * SPLIT;
-        if (s != g) {  // a later split: its offsets and cached rows now
+    for (int s = s0 + g; s < splits; s += G) {
+        const int j0 = max(lo, s * SPLIT);
+        if (s != s0 + g) {  // a later split: its offsets and cached rows now
             __syncthreads();  // every thread is done with the previous split's rows
-            len = min(pos, j0 + SPLIT - 1) - j0 + 1;
+            len = min(pos, s * SPLIT + SPLIT - 1) - j0 + 1;
             row_offsets(m.offs, table, j0, len, blockSize, kvDim, kvh, headDim);
             __syncthreads();
             stage_cached<KV>(m, keyCache, valueCache, 0, max(0, min(len, fresh - j0)), headDim);
@@ -248,6 +256,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         // a thread per key: score, the split's maximum over the block (exact in any order), e_j
         float sc = __int_as_float(0xff800000);
         if (tid < len) sc = inv::thread_dot(m.q, m.k + tid * kst, headDim) * scale;
+        if (tid < len && softcap > 0.0f) sc = inv::tanh_canon(sc / softcap) * softcap;
         mx = sc;
 #pragma unroll
         for (int o = 16; o >= 1; o >>= 1) mx = inv::jmax(mx, __shfl_xor_sync(0xffffffffu, mx, o));
@@ -268,7 +277,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
             }
         }
         PROBE::mark(4);
-        if (splits > 1 && !inCluster) {
+        if (seen > 1 && !inCluster) {
             float* r = part + ((long long)(t * heads + h) * maxSplits + s) * (headDim + 2);
             if (tid < headDim) r[2 + tid] = acc;
             if (tid == 0) {
@@ -278,7 +287,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         }
     }
     float* dst = out + (long long)t * qDim + h * headDim;
-    if (splits == 1) {  // merge_splits' operations on the one record, from registers
+    if (seen == 1) {  // merge_splits' operations on the one record, from registers
         if (tid < headDim) {
             const float c = inv::exp_canon(mx - inv::jmax(__int_as_float(0xff800000), mx));
             dst[tid] = fmaf(acc, c, 0.0f) / (0.0f + l * c);
@@ -305,18 +314,18 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
         receive_wait(&recvBar);
         __syncthreads();
         PROBE::mark(5);
-        merge_splits<true>(m.rec, dst, splits, headDim);
+        merge_splits<true>(m.rec, dst, seen, headDim);
         PROBE::mark(6);
         return;
     }
-    const int active = min(G, splits);
+    const int active = min(G, seen);
     if (ACQ_REL) {
         if (!last_to_finish_acq_rel(done, (unsigned)(t * heads + h), active)) return;
     } else {
         if (!last_to_finish(done, (unsigned)(t * heads + h), active)) return;
     }
     PROBE::mark(5);
-    merge_splits(part + (long long)(t * heads + h) * maxSplits * (headDim + 2), dst, splits, headDim);
+    merge_splits(part + ((long long)(t * heads + h) * maxSplits + s0) * (headDim + 2), dst, seen, headDim);
     PROBE::mark(6);
 }
 
@@ -324,11 +333,12 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     INV_EXTERN void NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,                    \
                          const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,         \
                          KV::T* keyCache, KV::T* valueCache, int n, int heads, int kvHeads, int headDim,            \
-                         int blockSize, float scale, int maxSplits, float* out, int* done) {                        \
+                         int blockSize, float scale, int window, float softcap, int maxSplits, float* out,          \
+                         int* done) {                                                                               \
         const int t = blockIdx.x / heads;                                                                           \
         attend_head<KV, ROPE, false>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache,     \
-                                     valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out, done, \
-                                     t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);                             \
+                                     valueCache, n, heads, kvHeads, headDim, blockSize, scale, window, softcap,     \
+                                     maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);       \
     }
 
 INV_ATTENTION_BLOCKS(attention_blocks, inv::KvF32, false)
@@ -346,12 +356,13 @@ INV_ATTENTION_BLOCKS(attention_blocks_rope_fp8e5m2, inv::KvE5m2, true)
     extern "C" __global__ void __cluster_dims__(1, ATTENTION_CLUSTER, 1)                                          \
         NAME(const float* qkv, float* part, const int* positions, const int* tokSeq, const int* seqTableStart,      \
              const int* tables, const float* cosT, const float* sinT, KV::T* keyCache, KV::T* valueCache, int n,    \
-             int heads, int kvHeads, int headDim, int blockSize, float scale, int maxSplits, float* out, int* done) { \
+             int heads, int kvHeads, int headDim, int blockSize, float scale, int window, float softcap,            \
+             int maxSplits, float* out, int* done) {                                                                \
         const int t = blockIdx.x / heads;                                                                           \
         attend_head<KV, ROPE, false, ATTENTION_CLUSTER, true>(                                                      \
             qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
-            kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
-            gridDim.y);                                                                                             \
+            kvHeads, headDim, blockSize, scale, window, softcap, maxSplits, out, done, t, blockIdx.x - t * heads,   \
+            blockIdx.y, gridDim.y);                                                                                 \
     }
 
 INV_ATTENTION_CLUSTER(attention_cluster, inv::KvF32, false)

@@ -103,7 +103,7 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
     for (int i = 0; i < nready; i++)
         for (int h = ready[i] * grp; h < (ready[i] + 1) * grp; h++)
             attend_head<inv::KvF32, true, true>(y, part, positions, tokSeq, seqStart, tables, cosT, sinT, K, V, 1, heads,
-                                                kvHeads, headDim, blockSize, scale, maxSplits, out, done, 0, h, 0, 1);
+                                                kvHeads, headDim, blockSize, scale, 0, 0.0f, maxSplits, out, done, 0, h, 0, 1);
 }
 
 // attention_blocks_rope (fp32 KV) with the next kernel released first: it may start before this one waits (and then
@@ -111,12 +111,13 @@ __global__ void __launch_bounds__(32 * STREAM_WARPS, 1)
 __global__ void blocks_rope_early(const float* qkv, float* part, const int* positions, const int* tokSeq,
                                   const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,
                                   float* keyCache, float* valueCache, int n, int heads, int kvHeads, int headDim,
-                                  int blockSize, float scale, int maxSplits, float* out, int* done) {
+                                  int blockSize, float scale, int window, float softcap, int maxSplits, float* out,
+                                  int* done) {
     inv::release_next();
     const int t = blockIdx.x / heads;
     attend_head<inv::KvF32, true, false>(qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache,
-                                         valueCache, n, heads, kvHeads, headDim, blockSize, scale, maxSplits, out, done,
-                                         t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);
+                                         valueCache, n, heads, kvHeads, headDim, blockSize, scale, window, softcap,
+                                         maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y, gridDim.y);
 }
 
 // attention_blocks_rope (fp32 KV) with attend_head's options: the merge in a cluster of CLUSTER blocks along y, the
@@ -125,12 +126,13 @@ __global__ void blocks_rope_early(const float* qkv, float* part, const int* posi
     __global__ void ATTR NAME(const float* qkv, float* part, const int* positions, const int* tokSeq,               \
                               const int* seqTableStart, const int* tables, const float* cosT, const float* sinT,    \
                               float* keyCache, float* valueCache, int n, int heads, int kvHeads, int headDim,       \
-                              int blockSize, float scale, int maxSplits, float* out, int* done) {                   \
+                              int blockSize, float scale, int window, float softcap, int maxSplits, float* out,     \
+                              int* done) {                                                                          \
         const int t = blockIdx.x / heads;                                                                           \
         attend_head<inv::KvF32, true, false, CLUSTER, ACQ_REL, PROBE>(                                              \
             qkv, part, positions, tokSeq, seqTableStart, tables, cosT, sinT, keyCache, valueCache, n, heads,        \
-            kvHeads, headDim, blockSize, scale, maxSplits, out, done, t, blockIdx.x - t * heads, blockIdx.y,        \
-            gridDim.y);                                                                                             \
+            kvHeads, headDim, blockSize, scale, window, softcap, maxSplits, out, done, t, blockIdx.x - t * heads,   \
+            blockIdx.y, gridDim.y);                                                                                 \
     }
 #define NO_ATTR
 // Timestamps of attend_head's progress (PROBE::mark), thread 0 of each block: g_stamps[block * 8 + point].
@@ -230,8 +232,11 @@ static void attend(cudaStream_t s, Var v, const Layer& w, Step& st) {
         launch(s, (const void*)attention_splits, dim3(HEADS, groups), 96, a, g_splitsSmem);
         return;
     }
+    int noWindow = 0;
+    float noCap = 0.0f;
     void* a[] = {&st.qkv, &st.part, &st.positions, &st.tokSeq, &st.seqStart, &st.tables, &st.cosT, &st.sinT,
-                 (void*)&w.K, (void*)&w.V, &n, &heads, &kvHeads, &headDim, &bs, &scale, &maxSplits, &st.attn, &st.done};
+                 (void*)&w.K, (void*)&w.V, &n, &heads, &kvHeads, &headDim, &bs, &scale, &noWindow, &noCap, &maxSplits,
+                 &st.attn, &st.done};
     const int groups = kGroups[v] ? kGroups[v] : kCluster[v] ? GROUPS : std::min(GROUPS, maxSplits);
     launch(s, kBlocksFn[v], dim3(HEADS, groups), std::max(128, HD), a, blocks_smem(v));
 }

@@ -111,10 +111,11 @@ final class AttentionBlocks {
      * cache.
      */
     void attend(CUdeviceptr qkv, CUdeviceptr out, StepInputs in, CUdeviceptr keys, CUdeviceptr values, CUdeviceptr cos,
-                CUdeviceptr sin, boolean withRope, int heads, int kvHeads, int headDim, int blockSize, float scale,
-                int n, CUdeviceptr scratch) {
+                CUdeviceptr sin, boolean withRope, int heads, int kvHeads, int headDim, int blockSize,
+                AttentionScores scores, int n, CUdeviceptr scratch) {
         k.launchGrid(withRope ? rope : plain, n * heads, groups, 1, threads, smem, qkv, scratch, in.positions(),
                 in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin, keys, values, n, heads, kvHeads, headDim,
-                blockSize, scale, k.attention.maxSplits, out, k.attention.mergeCounters(scratch, heads, headDim));
+                blockSize, scores.scale(), scores.window(), scores.softcap(), k.attention.maxSplits, out,
+                k.attention.mergeCounters(scratch, heads, headDim));
     }
 }

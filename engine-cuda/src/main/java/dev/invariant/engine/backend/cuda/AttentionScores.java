@@ -10,9 +10,4 @@ record AttentionScores(float scale, int window, float softcap) {
     AttentionScores {
         if (window < 0 || !(softcap >= 0)) throw new IllegalArgumentException("window " + window + ", cap " + softcap);
     }
-
-    /** Every key, scores as they are: Llama's and Qwen's layers. */
-    boolean plain() {
-        return window == 0 && softcap == 0;
-    }
 }

@@ -94,9 +94,7 @@ final class CudaForward {
             cos[l] = table[0];
             sin[l] = table[1];
         }
-        // attention_blocks.cu sees every key, uncapped
-        boolean plain = java.util.Arrays.stream(scores).allMatch(AttentionScores::plain);
-        this.blocks = plain ? AttentionBlocks.of(ctx, k, kv, cfg.headDim()) : null;
+        this.blocks = AttentionBlocks.of(ctx, k, kv, cfg.headDim());
         long t = maxTokens;
         this.x = ctx.alloc(4 * t * cfg.hiddenSize());
         this.qkv = ctx.alloc(4 * t * qkvDim());
@@ -188,7 +186,7 @@ final class CudaForward {
             // fixed splits of 64
             if (blocks != null && blocks.takes(profile, n)) {
                 blocks.attend(qkv, attn, in, layerKeys, layerValues, cos, sin, ropeInAttention, heads, kvHeads, headDim,
-                        blockSize, scores[l].scale(), n, attnScratch);
+                        blockSize, scores[l], n, attnScratch);
             } else {
                 profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scores[l], n,
                         attnScratch);
