@@ -41,6 +41,11 @@ public enum Architecture {
         return this == OLMO2 || gemma();
     }
 
+    /** OLMo 2: q_norm and k_norm are one RMSNorm over a token's whole q and k, not one per head. */
+    public boolean qkNormsWholeProjection() {
+        return this == OLMO2;
+    }
+
     /** Gemma 2 and 3: the values of {@link Gemma} apply. */
     public boolean gemma() {
         return this == GEMMA2 || this == GEMMA3;

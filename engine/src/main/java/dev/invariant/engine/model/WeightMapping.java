@@ -89,7 +89,7 @@ public final class WeightMapping {
 
     /** q_norm / k_norm: per head (Qwen3, Gemma 3), or over the whole projection of {@code width} (OLMo 2). */
     private static long qkNormWidth(ModelConfig c, int width) {
-        return c.architecture() == Architecture.OLMO2 ? width : c.headDim();
+        return c.architecture().qkNormsWholeProjection() ? width : c.headDim();
     }
 
     /** The norm of the MLP's output: Gemma's and OLMo 2's; null for the other architectures. */

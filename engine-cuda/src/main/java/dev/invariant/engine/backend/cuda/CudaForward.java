@@ -3,7 +3,6 @@ package dev.invariant.engine.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 import dev.invariant.engine.kv.KvCacheDtype;
-import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.numerics.RopeTable;
@@ -46,6 +45,11 @@ final class CudaForward {
     private final CUdeviceptr gateUp;
     /** Gemma, OLMo 2, Granite: a sublayer's output before its norm or multiplier and the residual add; else null. */
     private final CUdeviceptr out;
+    /** The model's scalars, read once: embeddings' scale, residual factor, final logit cap and divisor (0: none). */
+    private final float embedScale;
+    private final float residualMultiplier;
+    private final float logitCap;
+    private final float logitDivisor;
     // activations, sized for the largest step
     private final CUdeviceptr x;
     private final CUdeviceptr qkv;
@@ -100,10 +104,14 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.h = ctx.alloc(4 * t * cfg.intermediateSize());
-        this.projectionQkNorm = cfg.architecture() == Architecture.OLMO2;
+        this.projectionQkNorm = cfg.architecture().qkNormsWholeProjection();
         this.gateUp = gemma != null || projectionQkNorm ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
         boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f;
         this.out = unfusedResidual ? ctx.alloc(4 * t * cfg.hiddenSize()) : null;
+        this.embedScale = cfg.embeddingScale();
+        this.residualMultiplier = cfg.residualMultiplier();
+        this.logitCap = gemma == null ? 0f : gemma.finalLogitSoftcap();
+        this.logitDivisor = cfg.granite() == null ? 0f : cfg.granite().logitsScaling();
         long scratchBytes = k.attention.decodeScratchBytes(cfg.numHeads(), cfg.headDim());
         this.attnScratch = ctx.alloc(scratchBytes);
         cuMemsetD8(attnScratch, (byte) 0, scratchBytes);  // attention_splits' merge counters start at zero
@@ -153,7 +161,7 @@ final class CudaForward {
 
         // model.embed_tokens (Gemma, Granite: times sqrt(hidden_size) / embedding_multiplier)
         k.embed(w.embed(), in.tokens(), x, n);
-        if (cfg.embeddingScale() != 1.0f) k.variants.scale(x, (long) n * hidden, cfg.embeddingScale());
+        if (embedScale != 1.0f) k.variants.scale(x, (long) n * hidden, embedScale);
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             DeviceWeights.Layer lw = w.layers().get(l);
@@ -218,9 +226,8 @@ final class CudaForward {
                 cfg.vocabSize(), null, null);
         long values = (long) m * cfg.vocabSize();
         // Gemma 2: tanh(logit / cap) * cap; Granite: logit / logits_scaling
-        Gemma gemma = cfg.gemma();
-        if (gemma != null && gemma.finalLogitSoftcap() > 0) k.variants.softcap(logits, values, gemma.finalLogitSoftcap());
-        if (cfg.granite() != null) k.variants.divide(logits, values, cfg.granite().logitsScaling());
+        if (logitCap > 0) k.variants.softcap(logits, values, logitCap);
+        if (logitDivisor > 0) k.variants.divide(logits, values, logitDivisor);
         k.greedyScan(logits, cfg.vocabSize(), m, greedy);
     }
 
@@ -244,7 +251,7 @@ final class CudaForward {
         if (norm != null) {
             k.variants.normAdd(out, norm, x, cfg.rmsNormEps(), n, hidden);
         } else {
-            k.variants.addScaled(x, out, (long) n * hidden, cfg.residualMultiplier());
+            k.variants.addScaled(x, out, (long) n * hidden, residualMultiplier);
         }
     }
 }

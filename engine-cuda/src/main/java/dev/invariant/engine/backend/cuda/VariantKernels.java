@@ -14,9 +14,8 @@ import jcuda.driver.CUfunction_attribute;
  * kernel, one thread per value (one warp per token and row for the norms), so a model without them launches none.
  */
 final class VariantKernels {
+    /** Threads of a block: one per value, or (the norms) staging and writing a token's row that one warp reduces. */
     private static final int THREADS = 256;
-    /** Threads of a norm's block: they stage the token's row and write it; one warp reduces it. */
-    private static final int NORM_THREADS = 256;
     private final Kernels k;
     private final CUfunction scale;
     private final CUfunction divide;
@@ -78,12 +77,12 @@ final class VariantKernels {
 
     /** In each of n tokens' q|k|v rows, RMSNorm over the whole q (qDim values) and over the whole k (kvDim). */
     void qkNorm(CUdeviceptr qkv, CUdeviceptr qNorm, CUdeviceptr kNorm, float eps, int n, int qDim, int kvDim) {
-        k.launch(qkNorm, n, 1, NORM_THREADS, rowBytes(qDim + kvDim), qkv, qNorm, kNorm, eps, qDim, kvDim);
+        k.launch(qkNorm, n, 1, THREADS, rowBytes(qDim + kvDim), qkv, qNorm, kNorm, eps, qDim, kvDim);
     }
 
     /** x[t] = x[t] + RMSNorm(o[t]) · w for n tokens of dim values. */
     void normAdd(CUdeviceptr o, CUdeviceptr w, CUdeviceptr x, float eps, int n, int dim) {
-        k.launch(normAdd, n, 1, NORM_THREADS, rowBytes(dim), o, w, x, eps, dim);
+        k.launch(normAdd, n, 1, THREADS, rowBytes(dim), o, w, x, eps, dim);
     }
 
     /** Shared memory for a norm's staged row of {@code floats} and its 1/rms values. */

@@ -1,7 +1,6 @@
 package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.backend.StepBatch;
-import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.Granite;
 import dev.invariant.engine.model.ModelConfig;
@@ -26,6 +25,7 @@ final class DecoderForward {
     private final RopeTable rope;
     private final Gemma gemma;
     private final Granite granite;
+    /** OLMo 2: q/k norms over the whole projection, and no norm before the MLP. */
     private final boolean olmo2;
     private final float attentionScale;
     /** Gemma 2's cap on the attention scores, 0 for none. */
@@ -45,7 +45,7 @@ final class DecoderForward {
         this.rope = RopeTable.of(cfg);
         this.gemma = cfg.gemma();
         this.granite = cfg.granite();
-        this.olmo2 = cfg.architecture() == Architecture.OLMO2;
+        this.olmo2 = cfg.architecture().qkNormsWholeProjection();
         this.outputNorms = cfg.architecture().normsOutputs();
         this.attentionScale = cfg.attentionScale();
         this.attentionSoftcap = gemma == null ? 0f : gemma.attnLogitSoftcap();
