@@ -16,6 +16,7 @@
 // CPU twin: backend/cpu/PagedAttention.attend.
 #include "chain.cuh"
 #include "kv.cuh"
+#include "window.cuh"
 
 #define SPLIT 64
 
@@ -33,7 +34,7 @@ __device__ __forceinline__ void attention_body(const float* qkv, float* out, con
     const int kvDim = kvHeads * headDim;
     const int pos = positions[t];
     const int splits = pos / SPLIT + 1;
-    const int lo = window > 0 ? max(0, pos - window + 1) : 0;  // the first key seen
+    const int lo = first_key(pos, window);                     // the first key seen
     const int s0 = lo / SPLIT;                                  // the first split seen
     const int* table = tables + seqTableStart[tokSeq[t]];
     const int warps = blockDim.x >> 5;

@@ -32,6 +32,7 @@
 #include "attention_split.cuh"
 #include "chain.cuh"
 #include "kv.cuh"
+#include "window.cuh"
 
 namespace {
 
@@ -163,7 +164,7 @@ __device__ __forceinline__ void attend_head(const float* qkv, float* part, const
     const int pos = positions[t];
     const int seq = tokSeq[t];
     const int splits = pos / SPLIT + 1;
-    const int lo = window > 0 ? max(0, pos - window + 1) : 0;  // the first key seen
+    const int lo = first_key(pos, window);                     // the first key seen
     const int s0 = lo / SPLIT;                                  // its split
     const int seen = splits - s0;                               // the splits seen
     // the records in the first block's shared memory: every split on a block of the first cluster

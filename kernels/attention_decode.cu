@@ -22,6 +22,7 @@
 #include "attention_split.cuh"
 #include "chain.cuh"
 #include "kv.cuh"
+#include "window.cuh"
 
 
 // part: per (token, head) maxSplits records of [m_s, l_s, o_s[headDim]] (headDim + 2 floats).
@@ -55,7 +56,7 @@ __device__ __forceinline__ void attention_splits_body(const float* qkv, float* p
     const int kvDim = kvHeads * headDim;
     const int pos = positions[t];
     const int splits = pos / SPLIT + 1;
-    const int lo = window > 0 ? max(0, pos - window + 1) : 0;  // the first key seen
+    const int lo = first_key(pos, window);                     // the first key seen
     const int s0 = lo / SPLIT;                                  // the first split seen
     const int warps = at.warps();
     const int warp = at.warp();
@@ -179,7 +180,7 @@ INV_EXTERN void attention_merge(const float* part, float* out, const int* positi
     inv::release_next();
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
-    const int s0 = window > 0 ? max(0, positions[t] - window + 1) / SPLIT : 0;
+    const int s0 = first_key(positions[t], window) / SPLIT;
     merge_splits(part + ((long long)blockIdx.x * maxSplits + s0) * (headDim + 2),
                  out + (long long)t * heads * headDim + h * headDim, positions[t] / SPLIT + 1 - s0, headDim);
 }

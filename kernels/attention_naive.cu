@@ -10,6 +10,7 @@
 // gives attention_merge's values (one split: M_g = M, c_g = 1). No atomics: the same step gives the same bits. A
 // sliding layer (window > 0) has no records before the split of its first key: blocks count from there.
 #include "numerics.cuh"
+#include "window.cuh"
 
 #define SPLIT 64  // attention_decode.cu's block of positions
 
@@ -18,7 +19,7 @@ INV_EXTERN void attention_merge_naive(const float* part, float* out, const int* 
                                       int maxSplits, int kvSplits, int window) {
     const int t = blockIdx.x / heads;
     const int h = blockIdx.x - t * heads;
-    const int first = window > 0 ? max(0, positions[t] - window + 1) / SPLIT : 0;
+    const int first = first_key(positions[t], window) / SPLIT;
     const int blocks = positions[t] / SPLIT + 1 - first;
     const int g = (blocks + kvSplits - 1) / kvSplits;  // blocks per KV split
     const int rs = headDim + 2;
