@@ -27,7 +27,9 @@ import java.util.TreeSet;
 public final class HubCache {
     /** Files every model snapshot must hold; the weights are checked separately. */
     static final List<String> REQUIRED = List.of("config.json", "tokenizer.json");
-    static final List<String> OPTIONAL = List.of("generation_config.json", "tokenizer_config.json");
+    /** chat_template.jinja: where transformers (4.43 on) saves a chat template, tokenizer_config.json then has none. */
+    static final List<String> OPTIONAL = List.of("generation_config.json", "tokenizer_config.json",
+            "chat_template.jinja");
     static final String SINGLE = "model.safetensors";
     static final String INDEX = "model.safetensors.index.json";
     private static final ObjectMapper JSON = new ObjectMapper();

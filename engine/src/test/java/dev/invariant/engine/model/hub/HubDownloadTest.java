@@ -78,6 +78,21 @@ class HubDownloadTest {
         assertTrue(hub.log.stream().filter(l -> l.startsWith("STORE")).noneMatch(l -> l.contains("Bearer")));
     }
 
+    /** A chat template saved on its own (chat_template.jinja, not in tokenizer_config.json) comes with the model. */
+    @Test
+    void aChatTemplateSavedOnItsOwnIsDownloaded(@TempDir Path upstream) throws IOException {
+        try (var files = Files.list(STORIES)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, upstream.resolve(f.getFileName()));
+        }
+        String template = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}";
+        Files.writeString(upstream.resolve("chat_template.jinja"), template);
+        hub.add("org/templated", "main", C1, upstream, Set.of());
+        Path snap = snapshot(online, "org/templated");
+        assertEquals(template, Files.readString(snap.resolve("chat_template.jinja")));
+        assertFalse(Files.exists(snapshot(online, "karpathy/stories260K").resolve("chat_template.jinja")),
+                "absent upstream");
+    }
+
     @Test
     void aCachedModelNeedsNoNetworkAndOfflineModeUsesTheCache() {
         Path first = snapshot(online, "karpathy/stories260K");
