@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Small seeded checkpoints of architectures whose tensors stories260K's cannot stand in for, and their greedy
-references from Hugging Face transformers: Gemma 3, Gemma 2, OLMo 2.
+references from Hugging Face transformers: Gemma 3, Gemma 2, OLMo 2, and Gemma 3 in the form of google's 4B, 12B and
+27B checkpoints (Gemma3ForConditionalGeneration: the text model under a vision tower, decoded from text alone).
 
 Builds Gemma3ForCausalLM (text only, as google/gemma-3-270m and -1b are), Gemma2ForCausalLM (gemma-2-2b's
 architecture) and Olmo2ForCausalLM (allenai/OLMo-2: norms after the attention and the MLP instead of before, q/k
@@ -16,7 +17,13 @@ The references reload each folder in float32 (eager attention, one thread, CPU) 
 ids (stories260K's tokenizer), 48 greedy new tokens from full forwards (no cache, no stop on EOS), the top-5
 logits of the first 8 steps and the smallest top-1 margin seen, so a test knows how far apart the choices were.
 
-usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2 ...]
+gemma3mm: the Gemma 3 model above as google/gemma-3-4b-it is stored: `config.json` with the text model's keys under
+`text_config` (the ones a hub config leaves out, here rms_norm_eps, take Gemma3TextConfig's defaults), a tiny SigLIP
+`vision_config`; the weights under the hub's names (`language_model.model.*`, `vision_tower.*`,
+`multi_modal_projector.*`; transformers 5 saves them as `model.language_model.*`, ...: a test renames them back);
+the references from Gemma3ForConditionalGeneration given token ids only.
+
+usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|gemma3mm ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -56,6 +63,70 @@ HUB_CONFIGS = {
               "rope_scaling": None, "rope_theta": 500000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
               "use_cache": True, "vocab_size": 512},
 }
+# gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
+MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",
+                   "tie_word_embeddings", "use_cache")
+MULTIMODAL = {
+    "architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3", "boi_token_index": 255999,
+    "eoi_token_index": 256000, "eos_token_id": [1, 2], "image_token_index": 262144, "initializer_range": 0.02,
+    "mm_tokens_per_image": 4, "torch_dtype": "bfloat16",
+    "text_config": {k: v for k, v in HUB_CONFIGS["gemma3"].items() if k not in MM_TEXT_DROPPED},
+    "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 16, "intermediate_size": 32,
+                      "num_hidden_layers": 1, "num_attention_heads": 2, "image_size": 28, "patch_size": 14,
+                      "vision_use_head": False},
+}
+# transformers 5's names of the multimodal model's tensors -> the names google's checkpoints carry
+HUB_NAMES = (("model.language_model.", "language_model.model."), ("model.vision_tower.", "vision_tower."),
+             ("model.multi_modal_projector.", "multi_modal_projector."), ("lm_head.", "language_model.lm_head."))
+
+
+def seed_weights(model, gemma, seed):
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            # Gemma's norms hold w of (1 + w): drawn around 0 so that a missing "1 +" or a missing norm shows; others
+            # around 1
+            scale = 0.3 if "norm" in name else 0.12
+            p.copy_(torch.randn_like(p) * scale + (1.0 if "norm" in name and not gemma else 0.0))
+
+
+def build_multimodal(folder, tokenizer_dir, seed):
+    """The tiny Gemma 3 as Gemma3ForConditionalGeneration, its tensors renamed to the hub's names and checked."""
+    from safetensors.torch import load_file, save_file
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(MULTIMODAL, f, indent=2)
+    config = transformers.AutoConfig.from_pretrained(folder)
+    model = transformers.Gemma3ForConditionalGeneration(config)
+    seed_weights(model, True, seed)
+    model.to(torch.bfloat16).save_pretrained(folder)
+    path = os.path.join(folder, "model.safetensors")
+    saved = load_file(path)
+    renamed = {}
+    for name, t in saved.items():
+        for new, hub in HUB_NAMES:
+            if name.startswith(new):
+                name = hub + name[len(new):]
+                break
+        renamed[name] = t.contiguous()
+    save_file(renamed, path, metadata={"format": "pt"})
+    print("tensors:", sorted({n.split(".layers.")[0] for n in renamed}), flush=True)
+    os.replace(os.path.join(folder, "config.json"), os.path.join(folder, "config-v5.json"))
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(MULTIMODAL, f, indent=2)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(os.path.join(tokenizer_dir, name), folder)
+    # transformers must read the hub's names back into the same values, or the references would be of other weights
+    loaded = transformers.Gemma3ForConditionalGeneration.from_pretrained(folder, dtype=torch.bfloat16)
+    for name, p in loaded.state_dict().items():
+        for new, hub in HUB_NAMES:
+            if name.startswith(new):
+                name = hub + name[len(new):]
+                break
+        if name in renamed and not torch.equal(renamed[name], p):
+            raise SystemExit("transformers read " + name + " back with other values")
+    text = [n for n in renamed if n.startswith("language_model.model.")]
+    print(f"{len(text)} text tensors read back equal", flush=True)
 
 
 def build(folder, hub_config, tokenizer_dir, seed):
@@ -63,15 +134,8 @@ def build(folder, hub_config, tokenizer_dir, seed):
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(hub_config, f, indent=2)
     config = transformers.AutoConfig.from_pretrained(folder)
-    torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            # Gemma's norms hold w of (1 + w): drawn around 0 so that a missing "1 +" or a missing norm shows; others
-            # around 1
-            scale = 0.3 if "norm" in name else 0.12
-            p.copy_(torch.randn_like(p) * scale + (1.0 if "norm" in name and "gemma" not in hub_config["model_type"]
-                                                   else 0.0))
+    seed_weights(model, "gemma" in hub_config["model_type"], seed)
     model.to(torch.bfloat16).save_pretrained(folder)
     os.replace(os.path.join(folder, "config.json"), os.path.join(folder, "config-v5.json"))
     with open(os.path.join(folder, "config.json"), "w") as f:
@@ -80,9 +144,10 @@ def build(folder, hub_config, tokenizer_dir, seed):
         shutil.copy(os.path.join(tokenizer_dir, name), folder)
 
 
-def references(folder):
+def references(folder, multimodal=False):
     tok = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
+    cls = transformers.Gemma3ForConditionalGeneration if multimodal else AutoModelForCausalLM
+    model = cls.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
     model.eval()
     cases = []
     for prompt in PROMPTS:
@@ -109,13 +174,18 @@ def main():
         sys.exit(0 if len(sys.argv) == 2 else 2)
     src, out = sys.argv[1], sys.argv[2]
     torch.set_num_threads(1)
-    for name in sys.argv[3:] or list(HUB_CONFIGS):
+    for name in sys.argv[3:] or [*HUB_CONFIGS, "gemma3mm"]:
         folder = os.path.join(out, "tiny-" + name)
-        build(folder, HUB_CONFIGS[name], src, 20261206)
-        model_class, cases = references(folder)
+        multimodal = name == "gemma3mm"
+        if multimodal:
+            build_multimodal(folder, src, 20261206)
+        else:
+            build(folder, HUB_CONFIGS[name], src, 20261206)
+        model_class, cases = references(folder, multimodal)
         meta = {"transformers": transformers.__version__, "torch": torch.__version__,
                 "dtype": "float32 (bf16 weights)", "device": "cpu", "attn_implementation": "eager", "threads": 1,
-                "new_tokens": NEW, "model_class": model_class, "config": HUB_CONFIGS[name],
+                "new_tokens": NEW, "model_class": model_class,
+                "config": MULTIMODAL if multimodal else HUB_CONFIGS[name],
                 "method": "greedy, argmax of each full forward (no KV cache), no stop on EOS"}
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump({"meta": meta, "cases": cases}, f, indent=1)

@@ -21,8 +21,10 @@ public enum Architecture {
     /**
      * Gemma3ForCausalLM (text only: gemma-3-270m, gemma-3-1b): q/k norms, four norms a layer computing x·(1 + w),
      * GELU (tanh), scaled embeddings, sliding layers with their own RoPE base, a final logit softcap ({@link Gemma}).
+     * Also Gemma3ForConditionalGeneration (gemma-3-4b, 12b, 27b), decoded from text: its language model is this one,
+     * under {@code text_config} and other tensor names (HfGemma, WeightMapping); its vision tower is not read.
      */
-    GEMMA3("Gemma3ForCausalLM"),
+    GEMMA3("Gemma3ForCausalLM", "Gemma3ForConditionalGeneration"),
     /** Gemma2ForCausalLM (gemma-2-2b, 9b, 27b): Gemma 3's layer without q/k norms, one RoPE base, scores softcapped. */
     GEMMA2("Gemma2ForCausalLM"),
     /** GraniteForCausalLM (IBM Granite 3.x dense): Llama with four multipliers ({@link Granite}). */

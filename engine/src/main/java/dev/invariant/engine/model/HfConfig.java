@@ -42,6 +42,7 @@ public final class HfConfig {
         }
         String hfName = archs.get(0).asText();
         Architecture arch = Architecture.fromHf(hfName);
+        if (arch == Architecture.GEMMA3) c = HfGemma.gemma3Text(c, configFile);
         boolean gemma = arch.gemma();
         if (gemma) {
             HfGemma.refuseUnsupported(arch, c, configFile);

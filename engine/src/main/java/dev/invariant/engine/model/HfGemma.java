@@ -1,12 +1,14 @@
 package dev.invariant.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Gemma 3's and Gemma 2's {@code config.json} keys, in both spellings transformers 5 reads (Gemma3TextConfig,
@@ -18,7 +20,48 @@ final class HfGemma {
     private static final String FULL = "full_attention";
     private static final String SLIDING = "sliding_attention";
 
+    /**
+     * Gemma3TextConfig's defaults for the keys a config may leave out: google's Gemma 3 4B, 12B and 27B configs
+     * leave most of their text model's keys out (the heads, head_dim, the vocabulary, the norms' epsilon).
+     */
+    private static final Map<String, Number> GEMMA3_TEXT_DEFAULTS = Map.ofEntries(
+            Map.entry("vocab_size", 262_208), Map.entry("hidden_size", 2304), Map.entry("intermediate_size", 9216),
+            Map.entry("num_hidden_layers", 26), Map.entry("num_attention_heads", 8),
+            Map.entry("num_key_value_heads", 4), Map.entry("head_dim", 256),
+            Map.entry("max_position_embeddings", 131_072), Map.entry("rms_norm_eps", 1e-6),
+            Map.entry("bos_token_id", 2), Map.entry("eos_token_id", 1));
+
     private HfGemma() {
+    }
+
+    /**
+     * Gemma 3's text model's keys, each absent one at Gemma3TextConfig's default: a Gemma3ForCausalLM config's own,
+     * or Gemma3ForConditionalGeneration's {@code text_config}, with the top level's token ids where it names them
+     * (google's configs name the end-of-turn token there, as generation does; transformers 5 writes the text model's
+     * defaults under text_config as well).
+     */
+    static JsonNode gemma3Text(JsonNode c, Path file) {
+        JsonNode text = c.get("text_config");
+        ObjectNode view;
+        if (text == null || text.isNull()) {
+            view = c.deepCopy();
+        } else if (text.isObject()) {
+            view = text.deepCopy();
+            for (String key : List.of("bos_token_id", "eos_token_id")) {
+                if (c.has(key)) view.set(key, c.get(key));
+            }
+            // transformers' Gemma3ForConditionalGeneration returns lm_head's logits uncapped, whatever the text
+            // model's final_logit_softcapping says (google's configs leave it null: the same either way)
+            view.putNull("final_logit_softcapping");
+        } else {
+            throw HfConfig.format(file, "text_config must be an object, got " + text);
+        }
+        GEMMA3_TEXT_DEFAULTS.forEach((key, value) -> {
+            if (view.has(key)) return;
+            view.set(key, value instanceof Integer i ? JsonNodeFactory.instance.numberNode(i)
+                    : JsonNodeFactory.instance.numberNode(value.doubleValue()));
+        });
+        return view;
     }
 
     /** Refuses what transformers would compute differently from the engine for a Gemma config. */

@@ -7,6 +7,7 @@ import dev.invariant.engine.model.gptq.GptqLayer;
 import dev.invariant.engine.model.gptq.GptqLinear;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +17,12 @@ import java.util.Map;
  * (q/k/v bias, q/k norm, Gemma 3's feed-forward norms) must be present.
  */
 public final class WeightMapping {
+    /** A multimodal checkpoint's prefix of its language model's tensors, and the text model's. */
+    private static final String[][] MULTIMODAL_NAMES = {
+        {"language_model.model.", "model."}, {"model.language_model.", "model."},
+        {"language_model.lm_head.", "lm_head."}, {"lm_head.", "lm_head."},
+    };
+
     private WeightMapping() {
     }
 
@@ -24,7 +31,8 @@ public final class WeightMapping {
     }
 
     /** With {@code gptq} set, the seven projections of every layer are read as GPTQ tensors ({@link GptqLinear}). */
-    public static ModelWeights map(ModelConfig c, Map<String, Tensor> tensors, GptqConfig gptq) {
+    public static ModelWeights map(ModelConfig c, Map<String, Tensor> stored, GptqConfig gptq) {
+        Map<String, Tensor> tensors = languageModel(stored);
         Lookup in = new Lookup(tensors);
         long h = c.hiddenSize();
         Tensor embed = in.get("model.embed_tokens.weight", c.vocabSize(), h);
@@ -61,6 +69,27 @@ public final class WeightMapping {
         // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
         Tensor lmHead = c.tieWordEmbeddings() ? embed : in.get("lm_head.weight", c.vocabSize(), h);
         return new ModelWeights(embed, layers, norm, lmHead, gptq);
+    }
+
+    /**
+     * The language model's tensors under a text model's names: as stored, or, for a checkpoint that holds it inside a
+     * multimodal one (Gemma3ForConditionalGeneration), renamed from google's {@code language_model.model.*} and
+     * {@code language_model.lm_head.*} or transformers 5's {@code model.language_model.*}; the other tensors (the
+     * vision tower, its projector) are not read.
+     */
+    static Map<String, Tensor> languageModel(Map<String, Tensor> stored) {
+        if (stored.containsKey("model.embed_tokens.weight")) return stored;
+        Map<String, Tensor> renamed = new HashMap<>();
+        for (Map.Entry<String, Tensor> e : stored.entrySet()) {
+            String name = e.getKey();
+            for (String[] rename : MULTIMODAL_NAMES) {
+                if (name.startsWith(rename[0])) {
+                    renamed.put(rename[1] + name.substring(rename[0].length()), e.getValue());
+                    break;
+                }
+            }
+        }
+        return renamed.containsKey("model.embed_tokens.weight") ? renamed : stored;
     }
 
     private static LayerWeights gptqLayer(ModelConfig c, Lookup in, Map<String, Tensor> t, GptqConfig q, String p,

@@ -121,6 +121,16 @@ class ModelConfigDigestTest {
                 digest(TestAssets.model("tiny-gemma2")));
         assertEquals("5467f0c3888c0711e5fd5378ff3d64ccf01386314e24f095b42464d910333def",
                 digest(TestAssets.model("tiny-olmo2")));
+        // Gemma3ForConditionalGeneration: its text_config, the top level's EOS, no final cap; and in google's 4B form,
+        // most keys left to Gemma3TextConfig's defaults
+        assertEquals("5025d39c56500c2d0e4fe3873f33caab8d84a530cf0922cb64a8069751098fdb",
+                digest(TestAssets.model("tiny-gemma3mm")));
+        Path g4b = Files.createDirectory(dir.resolve("gemma-3-4b"));
+        Files.writeString(g4b.resolve("config.json"), "{\"architectures\": [\"Gemma3ForConditionalGeneration\"],"
+                + " \"model_type\": \"gemma3\", \"eos_token_id\": [1, 106], \"text_config\": {\"hidden_size\": 2560,"
+                + " \"intermediate_size\": 10240, \"model_type\": \"gemma3_text\", \"num_hidden_layers\": 34,"
+                + " \"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, \"sliding_window\": 1024}}");
+        assertEquals("ca96b2d901cd08faf61aab5bc2b744b112d4d17b929fcdba9a677311214ab5e0", digest(g4b));
         // field 22″: Granite's multipliers, SmolLM3's NoPE layers (by default and listed)
         assertEquals("505ab934eaf9ada058a50032260bac276733c2fc01e649fc423dd954c0996685", digest(copy("{\"architectures\":"
                 + " [\"GraniteForCausalLM\"], \"model_type\": \"granite\", \"embedding_multiplier\": 1.5,"

@@ -12,25 +12,31 @@ import dev.invariant.engine.TestAssets;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.HfConfig;
 import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.RopeScaling;
+import dev.invariant.engine.model.SafetensorsReader;
+import dev.invariant.engine.model.SafetensorsWriter;
+import dev.invariant.engine.model.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Gemma3ForCausalLM, Gemma2ForCausalLM and Olmo2ForCausalLM against Hugging Face transformers: hf-reference/NAME.json
- * and the checkpoints they were made from (test resources /models/tiny-NAME), all made by
- * bench/device/reference/hf_seeded.py. Every Gemma case is longer than the sliding window (16), so the sliding layers'
+ * Gemma3ForCausalLM, Gemma2ForCausalLM, Olmo2ForCausalLM and Gemma3ForConditionalGeneration (gemma3mm: google's
+ * 4B–27B form, decoded from text) against Hugging Face transformers: hf-reference/NAME.json and the checkpoints they
+ * were made from (test resources /models/tiny-NAME), all made by bench/device/reference/hf_seeded.py. Every Gemma case is longer than the sliding window (16), so the sliding layers'
  * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50.
  */
 class SeededModelsGoldenTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -45,11 +51,77 @@ class SeededModelsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
         assertEquals(HfConfig.read(folder), HfConfig.read(dir));
+    }
+
+    /** transformers 5 saves Gemma3ForConditionalGeneration's tensors as model.language_model.*, ...: read alike. */
+    @Test
+    void aMultimodalCheckpointUnderTransformers5sNamesDecodesAlike(@TempDir Path dir) throws IOException {
+        Path hub = TestAssets.model("tiny-gemma3mm");
+        for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(hub.resolve(f), dir.resolve(f));
+        }
+        String[][] renames = {{"language_model.model.", "model.language_model."}, {"vision_tower.", "model.vision_tower."},
+            {"multi_modal_projector.", "model.multi_modal_projector."}, {"language_model.lm_head.", "lm_head."}};
+        Map<String, Tensor> renamed = new TreeMap<>();
+        try (SafetensorsReader stored = SafetensorsReader.openFolder(hub)) {
+            stored.tensors().forEach((name, t) -> {
+                for (String[] r : renames) {
+                    if (name.startsWith(r[0])) {
+                        name = r[1] + name.substring(r[0].length());
+                        break;
+                    }
+                }
+                renamed.put(name, t);
+            });
+            assertTrue(renamed.containsKey("model.language_model.embed_tokens.weight"), renamed.keySet().toString());
+            assertTrue(renamed.keySet().stream().anyMatch(n -> n.startsWith("model.vision_tower.")), "a vision tower");
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), renamed);
+        }
+        try (LoadedModel m = LoadedModel.open("tiny-gemma3mm", dir);
+             CpuBackend be = new CpuBackend(m.model(), CpuBackendConfig.portable(2, 16, 64))) {
+            RopeScalingGoldenTest.decodesAsReference(be, TestAssets.reference("gemma3mm.json").get("cases"),
+                    "gemma3mm (transformers 5's names)");
+        }
+    }
+
+    /**
+     * A config in google/gemma-3-4b-it's form: the text model's keys under text_config, most left out (the heads,
+     * head_dim, the vocabulary, the norms' epsilon: Gemma3TextConfig's defaults), the end of turn named at the top.
+     */
+    @Test
+    void gemma3sMultimodalConfigTakesTheTextModelsDefaults(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3",
+                 "boi_token_index": 255999, "eoi_token_index": 256000, "eos_token_id": [1, 106],
+                 "image_token_index": 262144, "initializer_range": 0.02, "mm_tokens_per_image": 256,
+                 "text_config": {"hidden_size": 2560, "intermediate_size": 10240, "model_type": "gemma3_text",
+                   "num_hidden_layers": 34, "rope_scaling": {"factor": 8.0, "rope_type": "linear"},
+                   "sliding_window": 1024},
+                 "torch_dtype": "bfloat16",
+                 "vision_config": {"hidden_size": 1152, "image_size": 896, "intermediate_size": 4304,
+                   "model_type": "siglip_vision_model", "num_attention_heads": 16, "num_hidden_layers": 27,
+                   "patch_size": 14, "vision_use_head": false}}""");
+        ModelConfig c = HfConfig.read(dir);
+        assertEquals(List.of(2560, 10240, 34, 8, 4, 256, 262_208), List.of(c.hiddenSize(), c.intermediateSize(),
+                c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.vocabSize()));
+        assertEquals(1e-6f, c.rmsNormEps());
+        assertEquals(131_072, c.maxPositionEmbeddings());
+        assertEquals(List.of(1, 106), c.eosTokenIds());
+        assertEquals(2, c.bosTokenId());
+        assertEquals(RopeScaling.linear(8.0), c.ropeScaling());
+        assertEquals(1e6, c.ropeTheta());
+        Gemma g = c.gemma();
+        assertEquals(1024, g.slidingWindow());
+        assertEquals(10_000.0, g.localRopeTheta());
+        assertEquals(1 / 16f, g.attentionScale());
+        assertEquals(0f, g.finalLogitSoftcap());
+        assertEquals(List.of(true, true, true, true, true, false), g.slidingLayers().subList(0, 6));
+        assertTrue(c.tieWordEmbeddings() && c.qkNorm());
     }
 
     @Test
