@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Small seeded checkpoints of architectures whose tensors stories260K's cannot stand in for, and their greedy
-references from Hugging Face transformers: Gemma 3, Gemma 2, OLMo 2, and Gemma 3 in the form of google's 4B, 12B and
-27B checkpoints (Gemma3ForConditionalGeneration: the text model under a vision tower, decoded from text alone).
+references from Hugging Face transformers: Gemma 3, Gemma 2, OLMo 2, Phi-3 (Llama's layer with q|k|v and gate|up
+stored fused), and Gemma 3 in the form of google's 4B, 12B and 27B checkpoints (Gemma3ForConditionalGeneration: the
+text model under a vision tower, decoded from text alone).
 
 Builds Gemma3ForCausalLM (text only, as google/gemma-3-270m and -1b are), Gemma2ForCausalLM (gemma-2-2b's
 architecture) and Olmo2ForCausalLM (allenai/OLMo-2: norms after the attention and the MLP instead of before, q/k
@@ -23,7 +24,7 @@ gemma3mm: the Gemma 3 model above as google/gemma-3-4b-it is stored: `config.jso
 `multi_modal_projector.*`; transformers 5 saves them as `model.language_model.*`, ...: a test renames them back);
 the references from Gemma3ForConditionalGeneration given token ids only.
 
-usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|gemma3mm ...]
+usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|gemma3mm ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -62,6 +63,15 @@ HUB_CONFIGS = {
               "num_attention_heads": 8, "num_hidden_layers": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-06,
               "rope_scaling": None, "rope_theta": 500000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
               "use_cache": True, "vocab_size": 512},
+    # Phi-3-mini-4k-instruct's keys at the tiny shape: q|k|v and gate|up stored fused (qkv_proj, gate_up_proj), a
+    # sliding window below max_position_embeddings (Phi-3-mini-4k's is 2047 of 4096) that the cases stay within
+    "phi3": {"architectures": ["Phi3ForCausalLM"], "model_type": "phi3", "attention_bias": False,
+             "attention_dropout": 0.0, "bos_token_id": 1, "embd_pdrop": 0.0, "eos_token_id": 2, "pad_token_id": 0,
+             "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02, "intermediate_size": 172,
+             "max_position_embeddings": 512, "original_max_position_embeddings": 512, "num_attention_heads": 8,
+             "num_hidden_layers": 4, "num_key_value_heads": 2, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05,
+             "rope_scaling": None, "rope_theta": 10000.0, "sliding_window": 127, "tie_word_embeddings": False,
+             "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512},
 }
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",

@@ -116,6 +116,7 @@ public final class HfConfig {
     static int defaultMaxPositions(String hfName) {
         return switch (hfName) {
             case "MistralForCausalLM" -> 4096 * 32;
+            case "Phi3ForCausalLM" -> 4096;
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM" -> 32768;
             case "Gemma3ForCausalLM" -> 131072;
             case "Gemma2ForCausalLM" -> 8192;

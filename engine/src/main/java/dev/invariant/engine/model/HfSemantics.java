@@ -48,6 +48,8 @@ final class HfSemantics {
         return switch (hfName) {
             // MistralConfig: every layer slides; the key's default is 4096, null means none
             case "MistralForCausalLM" -> window(c, file);
+            // Phi3Config: every layer slides when sliding_window is set (Phi-3-mini-4k: 2047); the default is none
+            case "Phi3ForCausalLM" -> c.path("sliding_window").isMissingNode() ? 0 : window(c, file);
             // Qwen2Config/Qwen3Config: only with use_sliding_window, and only on layers marked sliding_attention
             // (layer_types), by default those at or after max_window_layers (default 28)
             // SmolLM3Config: with use_sliding_window and a window, the layers marked sliding (by default its NoPE ones)

@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * Maps Hugging Face tensor names onto {@link ModelWeights} and checks every shape against the config.
- * Llama, Qwen2, Qwen3 and Gemma 3 share one name table; the architecture decides which optional tensors
- * (q/k/v bias, q/k norm, Gemma 3's feed-forward norms) must be present.
+ * Llama, Qwen2, Qwen3 and Gemma 3 share one name table (Phi-3's fused projections split into it by
+ * {@link FusedProjections}); the architecture decides which optional tensors (q/k/v bias, q/k norm, Gemma 3's
+ * feed-forward norms) must be present.
  */
 public final class WeightMapping {
     /** A multimodal checkpoint's prefix of its language model's tensors, and the text model's. */
@@ -32,7 +33,7 @@ public final class WeightMapping {
 
     /** With {@code gptq} set, the seven projections of every layer are read as GPTQ tensors ({@link GptqLinear}). */
     public static ModelWeights map(ModelConfig c, Map<String, Tensor> stored, GptqConfig gptq) {
-        Map<String, Tensor> tensors = languageModel(stored);
+        Map<String, Tensor> tensors = FusedProjections.split(c, languageModel(stored));
         Lookup in = new Lookup(tensors);
         long h = c.hiddenSize();
         Tensor embed = in.get("model.embed_tokens.weight", c.vocabSize(), h);

@@ -131,6 +131,9 @@ class ModelConfigDigestTest {
                 + " \"intermediate_size\": 10240, \"model_type\": \"gemma3_text\", \"num_hidden_layers\": 34,"
                 + " \"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, \"sliding_window\": 1024}}");
         assertEquals("ca96b2d901cd08faf61aab5bc2b744b112d4d17b929fcdba9a677311214ab5e0", digest(g4b));
+        // Phi-3: written as Llama, its window capping the context
+        assertEquals("47fac9af3d4b73a577bbe9da79f2b263d64de07181fb5f757ebb8153d977ba9e",
+                digest(TestAssets.model("tiny-phi3")));
         // field 22″: Granite's multipliers, SmolLM3's NoPE layers (by default and listed)
         assertEquals("505ab934eaf9ada058a50032260bac276733c2fc01e649fc423dd954c0996685", digest(copy("{\"architectures\":"
                 + " [\"GraniteForCausalLM\"], \"model_type\": \"granite\", \"embedding_multiplier\": 1.5,"

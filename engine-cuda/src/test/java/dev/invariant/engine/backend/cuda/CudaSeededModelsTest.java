@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Gemma 2, Gemma 3 and OLMo 2 on the GPU (the seeded checkpoints of SeededModelsGoldenTest, whose CPU decode is
+ * Gemma 2, Gemma 3, OLMo 2 and Phi-3 on the GPU (the seeded checkpoints of SeededModelsGoldenTest, whose CPU decode is
  * transformers': sliding layers with a window of 16, Gemma 3's second RoPE base and q/k norms, Gemma 2's score cap,
  * both final caps, the (1 + w) norms, the norms of the sublayers' outputs, GELU, the scaled embeddings; OLMo 2's q/k
  * norms over the whole projection and its unnormed sublayer inputs): the CUDA backend's logits have the CPU's bits
@@ -30,6 +30,16 @@ class CudaSeededModelsTest {
     @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2", "tiny-olmo2"})
     void logitsBitsAreTheCpus(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
+    }
+
+    /**
+     * Checkpoints read through other names: Phi-3's projections split from its fused q|k|v and gate|up matrices (views
+     * of the stored rows), Gemma 3 in google's 4B form (no final cap); 120 positions, within Phi-3's window of 127.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-phi3", "tiny-gemma3mm"})
+    void fusedAndMultimodalCheckpoints(String name) {
+        compare(name, KvCacheDtype.FP32, 120);
     }
 
     /**

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.TestAssets;
+import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.HfConfig;
 import dev.invariant.engine.model.ModelConfig;
@@ -28,15 +29,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Gemma3ForCausalLM, Gemma2ForCausalLM, Olmo2ForCausalLM and Gemma3ForConditionalGeneration (gemma3mm: google's
- * 4B–27B form, decoded from text) against Hugging Face transformers: hf-reference/NAME.json and the checkpoints they
+ * Gemma3ForCausalLM, Gemma2ForCausalLM, Olmo2ForCausalLM, Phi3ForCausalLM (q|k|v and gate|up fused, a window that
+ * caps the context) and Gemma3ForConditionalGeneration (gemma3mm: google's 4B–27B form, decoded from text) against
+ * Hugging Face transformers: hf-reference/NAME.json and the checkpoints they
  * were made from (test resources /models/tiny-NAME), all made by bench/device/reference/hf_seeded.py. Every Gemma case is longer than the sliding window (16), so the sliding layers'
  * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50.
  */
 class SeededModelsGoldenTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "phi3"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -51,7 +53,7 @@ class SeededModelsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "phi3"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
@@ -122,6 +124,19 @@ class SeededModelsGoldenTest {
         assertEquals(0f, g.finalLogitSoftcap());
         assertEquals(List.of(true, true, true, true, true, false), g.slidingLayers().subList(0, 6));
         assertTrue(c.tieWordEmbeddings() && c.qkNorm());
+    }
+
+    /** Phi-3's window caps the context (as Mistral's); Phi3Config's default is none, and so is null. */
+    @Test
+    void phi3sWindowCapsTheContext(@TempDir Path dir) throws IOException {
+        ModelConfig hub = HfConfig.read(TestAssets.model("tiny-phi3"));
+        assertEquals(127, hub.maxPositionEmbeddings());
+        assertEquals(Architecture.LLAMA, hub.architecture());
+        ObjectNode c = config("tiny-phi3");
+        c.remove("sliding_window");
+        assertEquals(512, read(c, dir).maxPositionEmbeddings());
+        c.putNull("sliding_window");
+        assertEquals(512, read(c, dir).maxPositionEmbeddings());
     }
 
     @Test
