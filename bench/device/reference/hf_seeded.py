@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Small seeded checkpoints of architectures whose tensors stories260K's cannot stand in for, and their greedy
 references from Hugging Face transformers: Gemma 3, Gemma 2, OLMo 2, Phi-3 (Llama's layer with q|k|v and gate|up
-stored fused), and Gemma 3 in the form of google's 4B, 12B and 27B checkpoints (Gemma3ForConditionalGeneration: the
+stored fused; also with Phi-3.5's longrope RoPE), and Gemma 3 in the form of google's 4B, 12B and 27B checkpoints (Gemma3ForConditionalGeneration: the
 text model under a vision tower, decoded from text alone).
 
 Builds Gemma3ForCausalLM (text only, as google/gemma-3-270m and -1b are), Gemma2ForCausalLM (gemma-2-2b's
@@ -24,7 +24,7 @@ gemma3mm: the Gemma 3 model above as google/gemma-3-4b-it is stored: `config.jso
 `multi_modal_projector.*`; transformers 5 saves them as `model.language_model.*`, ...: a test renames them back);
 the references from Gemma3ForConditionalGeneration given token ids only.
 
-usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|gemma3mm ...]
+usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -72,6 +72,13 @@ HUB_CONFIGS = {
              "num_hidden_layers": 4, "num_key_value_heads": 2, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05,
              "rope_scaling": None, "rope_theta": 10000.0, "sliding_window": 127, "tie_word_embeddings": False,
              "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512},
+}
+# Phi-3.5-mini's RoPE at the tiny shape: longrope with a context 4x its original one (attention factor
+# sqrt(1 + ln 4 / ln 512)), no window; every case stays within the original context, where the short factors apply
+HUB_CONFIGS["phi3-longrope"] = {
+    **HUB_CONFIGS["phi3"], "max_position_embeddings": 2048, "original_max_position_embeddings": 512,
+    "sliding_window": None,
+    "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.3, 2.1, 3.7], "long_factor": [1.0, 2.0, 4.0, 8.0]},
 }
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",

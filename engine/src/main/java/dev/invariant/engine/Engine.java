@@ -9,6 +9,7 @@ import dev.invariant.engine.backend.Backend;
 import dev.invariant.engine.backend.Backends;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelLoader;
+import dev.invariant.engine.model.RopeScaling;
 import dev.invariant.engine.text.ChatTemplate;
 import dev.invariant.engine.text.Tokenizer;
 import java.util.ArrayDeque;
@@ -67,6 +68,10 @@ public final class Engine implements AutoCloseable {
         if (model.config().slidingWindow() > 0) {
             startupLog.accept("context: at most " + model.config().slidingWindow() + " tokens, the model's"
                     + " sliding_window: within it full attention is exactly the model's sliding-window attention");
+        } else if (model.config().ropeScaling().type() == RopeScaling.Type.LONGROPE) {
+            startupLog.accept("context: at most " + model.config().maxPositionEmbeddings() + " tokens, the model's"
+                    + " longrope original_max_position_embeddings (its long factors, for longer sequences, are not"
+                    + " supported)");
         }
         startupLog.accept(MemoryFigures.startLine(model, config));
         Tokenizer tokenizer = model.folder() != null ? Tokenizer.load(model.folder())

@@ -9,6 +9,7 @@ import dev.invariant.engine.backend.StepOutput;
 import dev.invariant.engine.identity.Fingerprint;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Model;
+import dev.invariant.engine.model.RopeScaling;
 import dev.invariant.engine.sample.GreedyChoice;
 import dev.invariant.engine.schedule.ScheduledBatch;
 import dev.invariant.engine.schedule.Scheduler;
@@ -78,7 +79,10 @@ public final class EngineCore implements AutoCloseable {
         int modelMax = model.config().maxPositionEmbeddings();
         if (config.maxModelLen() > modelMax) {
             String why = model.config().slidingWindow() > 0 ? "its sliding_window " + modelMax + ", the longest"
-                    + " sequence full attention computes exactly" : "max_position_embeddings " + modelMax;
+                    + " sequence full attention computes exactly"
+                    : model.config().ropeScaling().type() == RopeScaling.Type.LONGROPE ? "its longrope"
+                    + " original_max_position_embeddings " + modelMax + ", the longest sequence its short factors"
+                    + " serve" : "max_position_embeddings " + modelMax;
             throw EngineException.invalid("max_model_len", "max_model_len " + config.maxModelLen() + " is larger than"
                     + " this model's context length (" + why + "): give at most " + modelMax);
         }

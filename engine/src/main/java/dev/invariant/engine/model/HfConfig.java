@@ -78,7 +78,7 @@ public final class HfConfig {
                     kvHeads,
                     headDim,
                     requiredInt(c, "vocab_size", configFile),
-                    cap > 0 ? cap : maxPositions,
+                    context(cap > 0 ? cap : maxPositions, rope.scaling()),
                     rope.theta(),
                     (float) requiredDouble(c, "rms_norm_eps", configFile),
                     // Gemma's and SmolLM3's configs tie by default
@@ -110,6 +110,14 @@ public final class HfConfig {
         if (q != null && q.isObject()) return GptqConfig.fromJson(q, configFile + " quantization_config");
         Path qFile = folder.resolve("quantize_config.json");
         return Files.isRegularFile(qFile) ? GptqConfig.fromJson(parse(qFile), qFile.toString()) : null;
+    }
+
+    /**
+     * The context the engine computes exactly: longrope stops at its original context, past which transformers
+     * switches every position of the sequence to its long factors (the keys cached before would be of other ones).
+     */
+    private static int context(int positions, RopeScaling rope) {
+        return rope.type() == RopeScaling.Type.LONGROPE ? Math.min(positions, rope.originalMaxPositions()) : positions;
     }
 
     /** transformers' default when config.json has no {@code max_position_embeddings}, per configuration class. */

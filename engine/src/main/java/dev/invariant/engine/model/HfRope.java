@@ -11,7 +11,7 @@ import java.util.Iterator;
  * and older configs' top-level {@code rope_theta} with {@code rope_scaling: {rope_type or type, factor, ...}}.
  */
 final class HfRope {
-    private static final String SUPPORTED = "supported are default, linear and llama3";
+    private static final String SUPPORTED = "supported are default, linear, llama3 and longrope";
 
     /** theta and the scaling of its inverse frequencies. */
     record Rope(double theta, RopeScaling scaling) {
@@ -54,8 +54,9 @@ final class HfRope {
             case "linear" -> RopeScaling.linear(required("factor"));
             case "llama3" -> RopeScaling.llama3(required("factor"), required("low_freq_factor"),
                     required("high_freq_factor"), originalContext(maxPositions));
+            case "longrope" -> longrope(maxPositions);
             default -> throw fail(where + " " + typeKey() + " '" + type + "' is not supported: " + SUPPORTED
-                    + " (fixed per frequency, so one table serves every length)");
+                    + " (fixed per frequency, so one table serves every length; longrope within its original context)");
         };
         return new Rope(theta, scaling);
     }
@@ -75,6 +76,30 @@ final class HfRope {
     private String typeKey() {
         JsonNode v = params.path("rope_type");
         return v.isMissingNode() || v.isNull() ? "type" : "rope_type";
+    }
+
+    /**
+     * longrope as transformers computes it (_compute_longrope_parameters) for sequences no longer than its original
+     * context, the only ones the engine gives it (HfConfig): short_factor, and attention_factor, else, where
+     * original_max_position_embeddings is named, sqrt(1 + ln(f) / ln(original)) with f = max_position_embeddings /
+     * original (else the scaling's factor) when f > 1, else 1. long_factor (beyond the original context) is not read.
+     */
+    private RopeScaling longrope(int maxPositions) {
+        JsonNode listed = params.path("short_factor");
+        if (!listed.isArray()) throw fail(where + " 'short_factor' must be a list of numbers, got " + listed);
+        java.util.List<Double> factors = new java.util.ArrayList<>();
+        for (JsonNode f : listed) {
+            if (!f.isNumber()) throw fail(where + " 'short_factor' must be a list of numbers, got " + f);
+            factors.add(f.asDouble());
+        }
+        String key = "original_max_position_embeddings";
+        boolean named = !config.path(key).isMissingNode() && !config.path(key).isNull()
+                || !params.path(key).isMissingNode() && !params.path(key).isNull();
+        int original = originalContext(maxPositions);
+        double f = named ? (double) maxPositions / original : number(params, "factor", 1.0);
+        double attention = number(params, "attention_factor",
+                f > 1.0 ? StrictMath.sqrt(1 + StrictMath.log(f) / StrictMath.log(original)) : 1.0);
+        return RopeScaling.longrope(factors, attention, original);
     }
 
     /** transformers 5 prefers a top-level original_max_position_embeddings, then the scaling's, then the context. */

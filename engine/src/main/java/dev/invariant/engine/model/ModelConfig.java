@@ -70,6 +70,9 @@ public record ModelConfig(
         require(numHeads > 0 && numKvHeads > 0, "num_attention_heads and num_key_value_heads must be > 0");
         require(numHeads % numKvHeads == 0, "num_attention_heads must be a multiple of num_key_value_heads");
         require(headDim > 0 && headDim % 2 == 0, "head_dim must be even and > 0");
+        require(ropeScaling.type() != RopeScaling.Type.LONGROPE || ropeScaling.shortFactors().size() == headDim / 2,
+                "longrope's short_factor has " + ropeScaling.shortFactors().size() + " entries, head_dim / 2 = "
+                        + headDim / 2 + " needed");
         require(vocabSize > 0, "vocab_size must be > 0");
         require(maxPositionEmbeddings > 0, "max_position_embeddings must be > 0");
         require(ropeTheta > 0, "rope_theta must be > 0");

@@ -2,28 +2,41 @@ package dev.invariant.engine.model;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import java.util.List;
 
 /**
  * How RoPE's inverse frequencies are scaled, as transformers' {@code rope_type} defines it (docs/numerics.md §7).
- * Only types that are a fixed function of each frequency are here: the table stays one host-built table.
+ * Only types that are a fixed function of each frequency are here: the table stays one host-built table. longrope
+ * is one within its original context only (its short factors; the model's context stops there, HfConfig).
  *
  * @param factor              {@code factor} (linear, llama3); 1 for none
  * @param lowFreqFactor       llama3's {@code low_freq_factor}; 0 otherwise
  * @param highFreqFactor      llama3's {@code high_freq_factor}; 0 otherwise
- * @param originalMaxPositions llama3's {@code original_max_position_embeddings}; 0 otherwise
+ * @param originalMaxPositions llama3's and longrope's {@code original_max_position_embeddings}; 0 otherwise
+ * @param shortFactors        longrope's {@code short_factor}, one per rotated pair; empty otherwise
+ * @param attentionFactor     longrope's factor on cos and sin ({@code attention_factor}); 1 otherwise
  */
 public record RopeScaling(Type type, double factor, double lowFreqFactor, double highFreqFactor,
-                          int originalMaxPositions) {
+                          int originalMaxPositions, List<Double> shortFactors, double attentionFactor) {
 
-    /** The supported {@code rope_type} values (transformers' default, linear, llama3). */
+    /** The supported {@code rope_type} values (transformers' default, linear, llama3, longrope). */
     public enum Type {
-        DEFAULT, LINEAR, LLAMA3
+        DEFAULT, LINEAR, LLAMA3, LONGROPE
     }
 
-    public static final RopeScaling NONE = new RopeScaling(Type.DEFAULT, 1, 0, 0, 0);
+    public static final RopeScaling NONE = new RopeScaling(Type.DEFAULT, 1, 0, 0, 0, List.of(), 1);
 
     public RopeScaling {
         if (type == null) throw invalid("rope_type is missing");
+        shortFactors = List.copyOf(shortFactors);
+        if (type == Type.LONGROPE) {
+            require(!shortFactors.isEmpty() && shortFactors.stream().allMatch(f -> f > 0 && Double.isFinite(f)),
+                    "short_factor must be a list of numbers > 0");
+            require(attentionFactor > 0 && Double.isFinite(attentionFactor),
+                    "attention_factor must be > 0, got " + attentionFactor);
+            require(originalMaxPositions > 0, "original_max_position_embeddings must be > 0, got "
+                    + originalMaxPositions);
+        }
         if (type != Type.DEFAULT) require(factor > 0 && Double.isFinite(factor), "factor must be > 0, got " + factor);
         if (type == Type.LLAMA3) {
             require(lowFreqFactor > 0 && Double.isFinite(lowFreqFactor),
@@ -37,21 +50,38 @@ public record RopeScaling(Type type, double factor, double lowFreqFactor, double
     }
 
     public static RopeScaling linear(double factor) {
-        return new RopeScaling(Type.LINEAR, factor, 0, 0, 0);
+        return new RopeScaling(Type.LINEAR, factor, 0, 0, 0, List.of(), 1);
     }
 
     public static RopeScaling llama3(double factor, double lowFreqFactor, double highFreqFactor,
                                      int originalMaxPositions) {
-        return new RopeScaling(Type.LLAMA3, factor, lowFreqFactor, highFreqFactor, originalMaxPositions);
+        return new RopeScaling(Type.LLAMA3, factor, lowFreqFactor, highFreqFactor, originalMaxPositions, List.of(), 1);
+    }
+
+    /** longrope within its original context: pair i's frequency divided by short_factor[i], cos and sin scaled. */
+    public static RopeScaling longrope(List<Double> shortFactors, double attentionFactor, int originalMaxPositions) {
+        return new RopeScaling(Type.LONGROPE, 1, 0, 0, originalMaxPositions, shortFactors, attentionFactor);
     }
 
     /**
-     * The scaled inverse frequency, in binary64 in the order transformers writes it (modeling_rope_utils:
-     * {@code _compute_linear_scaling_rope_parameters}, {@code _compute_llama3_parameters}).
+     * Pair i's inverse frequency from {@code power} = theta^(2i/d), in binary64 in the order transformers writes it
+     * (modeling_rope_utils: {@code 1.0 / power} scaled by {@code _compute_linear_scaling_rope_parameters} or
+     * {@code _compute_llama3_parameters}; {@code _compute_longrope_parameters}: {@code 1.0 / (ext[i] * power)}).
      */
-    public double scale(double invFreq) {
+    public double inverseFrequency(int i, double power) {
+        if (type == Type.LONGROPE) {
+            if (i >= shortFactors.size()) {
+                throw invalid("short_factor has " + shortFactors.size() + " entries, the head's rotated pairs need "
+                        + (i + 1) + " or more");
+            }
+            return 1.0 / (shortFactors.get(i) * power);
+        }
+        return scale(1.0 / power);
+    }
+
+    private double scale(double invFreq) {
         return switch (type) {
-            case DEFAULT -> invFreq;
+            case DEFAULT, LONGROPE -> invFreq;
             case LINEAR -> invFreq / factor;
             case LLAMA3 -> {
                 double oldContext = originalMaxPositions;

@@ -12,6 +12,8 @@ public final class RopeTable {
     private final int headDim;
     private final int half;
     private final double[] invFreq;
+    /** longrope's factor on cos and sin (binary64, before their one rounding); 1 otherwise. */
+    private final double attentionFactor;
     private volatile float[] cos = new float[0];
     private volatile float[] sin = new float[0];
 
@@ -37,6 +39,7 @@ public final class RopeTable {
         this.headDim = headDim;
         this.half = headDim / 2;
         this.invFreq = invFreq;
+        this.attentionFactor = 1;
     }
 
     public RopeTable(int headDim, double theta, RopeScaling scaling) {
@@ -44,7 +47,10 @@ public final class RopeTable {
         this.headDim = headDim;
         this.half = headDim / 2;
         this.invFreq = new double[half];
-        for (int i = 0; i < half; i++) invFreq[i] = scaling.scale(1.0 / StrictMath.pow(theta, (2.0 * i) / headDim));
+        for (int i = 0; i < half; i++) {
+            invFreq[i] = scaling.inverseFrequency(i, StrictMath.pow(theta, (2.0 * i) / headDim));
+        }
+        this.attentionFactor = scaling.attentionFactor();
     }
 
     /** The (scaled) inverse frequency of pair i, before rounding: what the angles are computed from. */
@@ -66,8 +72,8 @@ public final class RopeTable {
         for (int pos = have; pos < n; pos++) {
             for (int i = 0; i < half; i++) {
                 double angle = pos * invFreq[i];
-                c[pos * half + i] = (float) StrictMath.cos(angle);
-                s[pos * half + i] = (float) StrictMath.sin(angle);
+                c[pos * half + i] = (float) (StrictMath.cos(angle) * attentionFactor);
+                s[pos * half + i] = (float) (StrictMath.sin(angle) * attentionFactor);
             }
         }
         sin = s;

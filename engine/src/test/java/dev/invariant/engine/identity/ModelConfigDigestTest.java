@@ -134,6 +134,9 @@ class ModelConfigDigestTest {
         // Phi-3: written as Llama, its window capping the context
         assertEquals("47fac9af3d4b73a577bbe9da79f2b263d64de07181fb5f757ebb8153d977ba9e",
                 digest(TestAssets.model("tiny-phi3")));
+        // longrope: its attention factor, original context and short factors; the context stopped at the original
+        assertEquals("48f05a617b38efb015be3e692f1d7c54a33b4c0bc45ce132cfaa88671e0e6a6e",
+                digest(TestAssets.model("tiny-phi3-longrope")));
         // field 22″: Granite's multipliers, SmolLM3's NoPE layers (by default and listed)
         assertEquals("505ab934eaf9ada058a50032260bac276733c2fc01e649fc423dd954c0996685", digest(copy("{\"architectures\":"
                 + " [\"GraniteForCausalLM\"], \"model_type\": \"granite\", \"embedding_multiplier\": 1.5,"

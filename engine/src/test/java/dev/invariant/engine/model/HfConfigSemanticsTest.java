@@ -85,12 +85,21 @@ class HfConfigSemanticsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dynamic", "yarn", "longrope", "su"})
+    @ValueSource(strings = {"dynamic", "yarn", "su"})
     void otherRopeTypesAreRefused(String type) {
         String m = refused("stories260K", "{\"rope_parameters\": {\"rope_type\": \"" + type + "\", \"factor\": 2.0}}");
-        assertMentions(m, "rope_type '" + type + "'", "default, linear and llama3");
+        assertMentions(m, "rope_type '" + type + "'", "default, linear, llama3 and longrope");
         assertMentions(refused("stories260K", "{\"rope_scaling\": {\"type\": \"" + type + "\", \"factor\": 2}}"),
                 "rope_scaling type '" + type + "'");
+    }
+
+    /** longrope needs its short factors, one per rotated pair (stories260K: head_dim 8, so 4). */
+    @Test
+    void longropeWithoutItsShortFactorsIsRefused() {
+        assertMentions(refused("stories260K", "{\"rope_scaling\": {\"type\": \"longrope\", \"factor\": 2}}"),
+                "'short_factor' must be a list of numbers");
+        assertMentions(refused("stories260K", "{\"rope_scaling\": {\"type\": \"longrope\","
+                + " \"short_factor\": [1.0, 2.0]}}"), "short_factor has 2 entries, head_dim / 2 = 4 needed");
     }
 
     @Test

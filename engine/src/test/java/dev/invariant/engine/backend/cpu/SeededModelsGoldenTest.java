@@ -17,6 +17,7 @@ import dev.invariant.engine.model.RopeScaling;
 import dev.invariant.engine.model.SafetensorsReader;
 import dev.invariant.engine.model.SafetensorsWriter;
 import dev.invariant.engine.model.Tensor;
+import dev.invariant.engine.numerics.RopeTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SeededModelsGoldenTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "phi3"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "phi3", "phi3-longrope"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -53,7 +54,7 @@ class SeededModelsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "phi3"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "phi3", "phi3-longrope"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
@@ -137,6 +138,23 @@ class SeededModelsGoldenTest {
         assertEquals(512, read(c, dir).maxPositionEmbeddings());
         c.putNull("sliding_window");
         assertEquals(512, read(c, dir).maxPositionEmbeddings());
+    }
+
+    /**
+     * Phi-3.5's longrope: pair i's frequency divided by short_factor[i], cos and sin times sqrt(1 + ln 4 / ln 512) (a
+     * context 4x the original), the context stopped at the original 512 where the long factors would take over.
+     */
+    @Test
+    void longropeWithinItsOriginalContext() {
+        ModelConfig c = HfConfig.read(TestAssets.model("tiny-phi3-longrope"));
+        assertEquals(512, c.maxPositionEmbeddings());
+        assertEquals(RopeScaling.Type.LONGROPE, c.ropeScaling().type());
+        assertEquals(List.of(1.0, 1.3, 2.1, 3.7), c.ropeScaling().shortFactors());
+        assertEquals(Math.sqrt(1 + Math.log(4) / Math.log(512)), c.ropeScaling().attentionFactor(), 1e-15);
+        RopeTable rope = RopeTable.of(c);
+        rope.ensure(8);
+        assertEquals(1 / (2.1 * Math.pow(10_000, 4 / 8.0)), rope.invFreq(2), 1e-18);
+        assertEquals((float) (Math.cos(7 * rope.invFreq(1)) * c.ropeScaling().attentionFactor()), rope.cos(7, 1));
     }
 
     @Test
