@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Small seeded checkpoints of architectures whose tensors stories260K's cannot stand in for, and their greedy
 references from Hugging Face transformers: Gemma 3, Gemma 2, OLMo 2, Phi-3 (Llama's layer with q|k|v and gate|up
-stored fused; also with Phi-3.5's longrope RoPE), and Gemma 3 in the form of google's 4B, 12B and 27B checkpoints (Gemma3ForConditionalGeneration: the
-text model under a vision tower, decoded from text alone).
+stored fused; also with Phi-3.5's longrope RoPE), and two multimodal checkpoints decoded from text alone: Gemma 3 as
+google's 4B, 12B and 27B are stored (Gemma3ForConditionalGeneration) and Mistral Small 3.1's form
+(Mistral3ForConditionalGeneration).
 
 Builds Gemma3ForCausalLM (text only, as google/gemma-3-270m and -1b are), Gemma2ForCausalLM (gemma-2-2b's
 architecture) and Olmo2ForCausalLM (allenai/OLMo-2: norms after the attention and the MLP instead of before, q/k
@@ -22,9 +23,10 @@ gemma3mm: the Gemma 3 model above as google/gemma-3-4b-it is stored: `config.jso
 `text_config` (the ones a hub config leaves out, here rms_norm_eps, take Gemma3TextConfig's defaults), a tiny SigLIP
 `vision_config`; the weights under the hub's names (`language_model.model.*`, `vision_tower.*`,
 `multi_modal_projector.*`; transformers 5 saves them as `model.language_model.*`, ...: a test renames them back);
-the references from Gemma3ForConditionalGeneration given token ids only.
+the references from Gemma3ForConditionalGeneration given token ids only. mistral3mm: the same for a Mistral text
+model under a Pixtral tower (`language_model.model.*`, `language_model.lm_head.*`, `vision_tower.*`).
 
-usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm ...]
+usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -83,7 +85,8 @@ HUB_CONFIGS["phi3-longrope"] = {
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",
                    "tie_word_embeddings", "use_cache")
-MULTIMODAL = {
+MULTIMODAL = {}
+MULTIMODAL["gemma3mm"] = {
     "architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3", "boi_token_index": 255999,
     "eoi_token_index": 256000, "eos_token_id": [1, 2], "image_token_index": 262144, "initializer_range": 0.02,
     "mm_tokens_per_image": 4, "torch_dtype": "bfloat16",
@@ -92,7 +95,24 @@ MULTIMODAL = {
                       "num_hidden_layers": 1, "num_attention_heads": 2, "image_size": 28, "patch_size": 14,
                       "vision_use_head": False},
 }
-# transformers 5's names of the multimodal model's tensors -> the names google's checkpoints carry
+# mistralai/Mistral-Small-3.1-24B-Instruct-2503's form at the tiny shape: Mistral3ForConditionalGeneration, a Mistral
+# text model (no window, as there) under text_config, a one-layer Pixtral tower; lm_head tied to the embeddings by the
+# top level's tie_word_embeddings (Mistral3Config's default, which the references were made with; Mistral Small's own
+# lm_head is stored apart)
+MULTIMODAL["mistral3mm"] = {
+    "architectures": ["Mistral3ForConditionalGeneration"], "model_type": "mistral3", "image_token_index": 10,
+    "multimodal_projector_bias": False, "projector_hidden_act": "gelu", "spatial_merge_size": 2,
+    "vision_feature_layer": -1, "torch_dtype": "bfloat16", "tie_word_embeddings": True,
+    "text_config": {"model_type": "mistral", "bos_token_id": 1, "eos_token_id": 2, "head_dim": 16, "hidden_size": 64,
+                    "intermediate_size": 172,
+                    "max_position_embeddings": 512, "num_attention_heads": 8, "num_hidden_layers": 4,
+                    "num_key_value_heads": 2, "rms_norm_eps": 1e-05, "rope_theta": 1000000000.0,
+                    "sliding_window": None, "vocab_size": 512},
+    "vision_config": {"model_type": "pixtral", "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+                      "num_attention_heads": 2, "head_dim": 8, "image_size": 28, "patch_size": 14,
+                      "rope_theta": 10000.0},
+}
+# transformers 5's names of a multimodal model's tensors -> the names google's and Mistral's checkpoints carry
 HUB_NAMES = (("model.language_model.", "language_model.model."), ("model.vision_tower.", "vision_tower."),
              ("model.multi_modal_projector.", "multi_modal_projector."), ("lm_head.", "language_model.lm_head."))
 
@@ -107,15 +127,16 @@ def seed_weights(model, gemma, seed):
             p.copy_(torch.randn_like(p) * scale + (1.0 if "norm" in name and not gemma else 0.0))
 
 
-def build_multimodal(folder, tokenizer_dir, seed):
-    """The tiny Gemma 3 as Gemma3ForConditionalGeneration, its tensors renamed to the hub's names and checked."""
+def build_multimodal(folder, hub_config, tokenizer_dir, seed):
+    """A tiny multimodal checkpoint, its tensors renamed to the hub's names and checked."""
+    cls = getattr(transformers, hub_config["architectures"][0])
     from safetensors.torch import load_file, save_file
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "config.json"), "w") as f:
-        json.dump(MULTIMODAL, f, indent=2)
+        json.dump(hub_config, f, indent=2)
     config = transformers.AutoConfig.from_pretrained(folder)
-    model = transformers.Gemma3ForConditionalGeneration(config)
-    seed_weights(model, True, seed)
+    model = cls(config)
+    seed_weights(model, "gemma" in hub_config["model_type"], seed)
     model.to(torch.bfloat16).save_pretrained(folder)
     path = os.path.join(folder, "model.safetensors")
     saved = load_file(path)
@@ -130,11 +151,11 @@ def build_multimodal(folder, tokenizer_dir, seed):
     print("tensors:", sorted({n.split(".layers.")[0] for n in renamed}), flush=True)
     os.replace(os.path.join(folder, "config.json"), os.path.join(folder, "config-v5.json"))
     with open(os.path.join(folder, "config.json"), "w") as f:
-        json.dump(MULTIMODAL, f, indent=2)
+        json.dump(hub_config, f, indent=2)
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(os.path.join(tokenizer_dir, name), folder)
     # transformers must read the hub's names back into the same values, or the references would be of other weights
-    loaded = transformers.Gemma3ForConditionalGeneration.from_pretrained(folder, dtype=torch.bfloat16)
+    loaded = cls.from_pretrained(folder, dtype=torch.bfloat16)
     for name, p in loaded.state_dict().items():
         for new, hub in HUB_NAMES:
             if name.startswith(new):
@@ -161,9 +182,9 @@ def build(folder, hub_config, tokenizer_dir, seed):
         shutil.copy(os.path.join(tokenizer_dir, name), folder)
 
 
-def references(folder, multimodal=False):
+def references(folder, multimodal=None):
     tok = AutoTokenizer.from_pretrained(folder)
-    cls = transformers.Gemma3ForConditionalGeneration if multimodal else AutoModelForCausalLM
+    cls = getattr(transformers, multimodal["architectures"][0]) if multimodal else AutoModelForCausalLM
     model = cls.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
     model.eval()
     cases = []
@@ -191,18 +212,18 @@ def main():
         sys.exit(0 if len(sys.argv) == 2 else 2)
     src, out = sys.argv[1], sys.argv[2]
     torch.set_num_threads(1)
-    for name in sys.argv[3:] or [*HUB_CONFIGS, "gemma3mm"]:
+    for name in sys.argv[3:] or [*HUB_CONFIGS, *MULTIMODAL]:
         folder = os.path.join(out, "tiny-" + name)
-        multimodal = name == "gemma3mm"
+        multimodal = MULTIMODAL.get(name)
         if multimodal:
-            build_multimodal(folder, src, 20261206)
+            build_multimodal(folder, multimodal, src, 20261206)
         else:
             build(folder, HUB_CONFIGS[name], src, 20261206)
         model_class, cases = references(folder, multimodal)
         meta = {"transformers": transformers.__version__, "torch": torch.__version__,
                 "dtype": "float32 (bf16 weights)", "device": "cpu", "attn_implementation": "eager", "threads": 1,
                 "new_tokens": NEW, "model_class": model_class,
-                "config": MULTIMODAL if multimodal else HUB_CONFIGS[name],
+                "config": multimodal or HUB_CONFIGS[name],
                 "method": "greedy, argmax of each full forward (no KV cache), no stop on EOS"}
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump({"meta": meta, "cases": cases}, f, indent=1)

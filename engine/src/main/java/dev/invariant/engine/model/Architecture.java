@@ -12,9 +12,10 @@ public enum Architecture {
      * LlamaForCausalLM (incl. SmolLM2 and llama2.c TinyStories conversions); MistralForCausalLM, which transformers
      * builds from Llama's modules without biases and with a sliding window (HfConfig caps the context at the window,
      * within which attention is the same); Phi3ForCausalLM (Phi-3-mini, -medium), the same layer with q|k|v and
-     * gate|up stored as one matrix each (WeightMapping splits them) and a sliding window when its config sets one.
+     * gate|up stored as one matrix each (WeightMapping splits them) and a sliding window when its config sets one;
+     * Mistral3ForConditionalGeneration (Mistral Small 3.x), decoded from text: Mistral under {@code text_config}.
      */
-    LLAMA("LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM"),
+    LLAMA("LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "Mistral3ForConditionalGeneration"),
     /** Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. */
     QWEN2("Qwen2ForCausalLM"),
     /** Qwen3ForCausalLM: RMSNorm on each query and key head (q_norm, k_norm), no bias. */

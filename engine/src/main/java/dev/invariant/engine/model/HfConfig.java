@@ -2,6 +2,7 @@ package dev.invariant.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.model.gptq.GptqConfig;
@@ -14,6 +15,7 @@ import java.util.List;
 /** Reads a Hugging Face model folder's {@code config.json} (+ {@code generation_config.json}) into a {@link ModelConfig}. */
 public final class HfConfig {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MISTRAL3 = "Mistral3ForConditionalGeneration";
 
     private HfConfig() {
     }
@@ -43,6 +45,11 @@ public final class HfConfig {
         String hfName = archs.get(0).asText();
         Architecture arch = Architecture.fromHf(hfName);
         if (arch == Architecture.GEMMA3) c = HfGemma.gemma3Text(c, configFile);
+        if (hfName.equals(MISTRAL3)) {
+            // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM
+            c = textConfig(c, configFile);
+            hfName = "MistralForCausalLM";
+        }
         boolean gemma = arch.gemma();
         if (gemma) {
             HfGemma.refuseUnsupported(arch, c, configFile);
@@ -118,6 +125,22 @@ public final class HfConfig {
      */
     private static int context(int positions, RopeScaling rope) {
         return rope.type() == RopeScaling.Type.LONGROPE ? Math.min(positions, rope.originalMaxPositions()) : positions;
+    }
+
+    /**
+     * A multimodal checkpoint's language model (Gemma3ForConditionalGeneration, Mistral3ForConditionalGeneration): its
+     * {@code text_config}, with the top level's token ids and {@code tie_word_embeddings} where it names them (as
+     * generation reads the ids: google's configs name the end-of-turn token there; transformers 5 ties lm_head by the
+     * top level's key and writes the text model's defaults under text_config).
+     */
+    static ObjectNode textConfig(JsonNode c, Path file) {
+        JsonNode text = c.path("text_config");
+        if (!text.isObject()) throw format(file, "text_config must be an object, got " + text);
+        ObjectNode view = text.deepCopy();
+        for (String key : List.of("bos_token_id", "eos_token_id", "tie_word_embeddings")) {
+            if (c.has(key)) view.set(key, c.get(key));
+        }
+        return view;
     }
 
     /** transformers' default when config.json has no {@code max_position_embeddings}, per configuration class. */

@@ -36,25 +36,17 @@ final class HfGemma {
 
     /**
      * Gemma 3's text model's keys, each absent one at Gemma3TextConfig's default: a Gemma3ForCausalLM config's own,
-     * or Gemma3ForConditionalGeneration's {@code text_config}, with the top level's token ids where it names them
-     * (google's configs name the end-of-turn token there, as generation does; transformers 5 writes the text model's
-     * defaults under text_config as well).
+     * or Gemma3ForConditionalGeneration's ({@link HfConfig#textConfig}).
      */
     static JsonNode gemma3Text(JsonNode c, Path file) {
-        JsonNode text = c.get("text_config");
         ObjectNode view;
-        if (text == null || text.isNull()) {
+        if (c.path("text_config").isMissingNode() || c.path("text_config").isNull()) {
             view = c.deepCopy();
-        } else if (text.isObject()) {
-            view = text.deepCopy();
-            for (String key : List.of("bos_token_id", "eos_token_id")) {
-                if (c.has(key)) view.set(key, c.get(key));
-            }
+        } else {
+            view = HfConfig.textConfig(c, file);
             // transformers' Gemma3ForConditionalGeneration returns lm_head's logits uncapped, whatever the text
             // model's final_logit_softcapping says (google's configs leave it null: the same either way)
             view.putNull("final_logit_softcapping");
-        } else {
-            throw HfConfig.format(file, "text_config must be an object, got " + text);
         }
         GEMMA3_TEXT_DEFAULTS.forEach((key, value) -> {
             if (view.has(key)) return;

@@ -74,9 +74,9 @@ public final class WeightMapping {
 
     /**
      * The language model's tensors under a text model's names: as stored, or, for a checkpoint that holds it inside a
-     * multimodal one (Gemma3ForConditionalGeneration), renamed from google's {@code language_model.model.*} and
-     * {@code language_model.lm_head.*} or transformers 5's {@code model.language_model.*}; the other tensors (the
-     * vision tower, its projector) are not read.
+     * multimodal one (Gemma3ForConditionalGeneration, Mistral3ForConditionalGeneration), renamed from the hub's
+     * {@code language_model.model.*} and {@code language_model.lm_head.*} or transformers 5's
+     * {@code model.language_model.*}; the other tensors (the vision tower, its projector) are not read.
      */
     static Map<String, Tensor> languageModel(Map<String, Tensor> stored) {
         if (stored.containsKey("model.embed_tokens.weight")) return stored;

@@ -131,6 +131,9 @@ class ModelConfigDigestTest {
                 + " \"intermediate_size\": 10240, \"model_type\": \"gemma3_text\", \"num_hidden_layers\": 34,"
                 + " \"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, \"sliding_window\": 1024}}");
         assertEquals("ca96b2d901cd08faf61aab5bc2b744b112d4d17b929fcdba9a677311214ab5e0", digest(g4b));
+        // Mistral3ForConditionalGeneration: Mistral's text_config, lm_head tied by the top level's key
+        assertEquals("5d9233e5d74cf96666f79c6adf1b24d413c5e9d1cbad55ac7c4dc80a1e768bb9",
+                digest(TestAssets.model("tiny-mistral3mm")));
         // Phi-3: written as Llama, its window capping the context
         assertEquals("47fac9af3d4b73a577bbe9da79f2b263d64de07181fb5f757ebb8153d977ba9e",
                 digest(TestAssets.model("tiny-phi3")));
