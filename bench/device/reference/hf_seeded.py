@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Small seeded checkpoints of architectures whose tensors stories260K's cannot stand in for, and their greedy
 references from Hugging Face transformers: Gemma 3, Gemma 2, OLMo 2, Phi-3 (Llama's layer with q|k|v and gate|up
-stored fused; also with Phi-3.5's longrope RoPE), and two multimodal checkpoints decoded from text alone: Gemma 3 as
-google's 4B, 12B and 27B are stored (Gemma3ForConditionalGeneration) and Mistral Small 3.1's form
-(Mistral3ForConditionalGeneration).
+stored fused; also with Phi-3.5's longrope RoPE), and three multimodal checkpoints decoded from text alone: Gemma 3
+as google's 4B, 12B and 27B are stored (Gemma3ForConditionalGeneration), Mistral Small 3.1's form
+(Mistral3ForConditionalGeneration) and Qwen2.5-VL's (Qwen2_5_VLForConditionalGeneration).
 
 Builds Gemma3ForCausalLM (text only, as google/gemma-3-270m and -1b are), Gemma2ForCausalLM (gemma-2-2b's
 architecture) and Olmo2ForCausalLM (allenai/OLMo-2: norms after the attention and the MLP instead of before, q/k
@@ -24,9 +24,10 @@ gemma3mm: the Gemma 3 model above as google/gemma-3-4b-it is stored: `config.jso
 `vision_config`; the weights under the hub's names (`language_model.model.*`, `vision_tower.*`,
 `multi_modal_projector.*`; transformers 5 saves them as `model.language_model.*`, ...: a test renames them back);
 the references from Gemma3ForConditionalGeneration given token ids only. mistral3mm: the same for a Mistral text
-model under a Pixtral tower (`language_model.model.*`, `language_model.lm_head.*`, `vision_tower.*`).
+model under a Pixtral tower (`language_model.model.*`, `language_model.lm_head.*`, `vision_tower.*`). qwen25vlmm:
+Qwen2.5-VL's (the text model's keys and tensors where a Qwen2 model has them, RoPE "mrope", `visual.*`).
 
-usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm ...]
+usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -112,9 +113,29 @@ MULTIMODAL["mistral3mm"] = {
                       "num_attention_heads": 2, "head_dim": 8, "image_size": 28, "patch_size": 14,
                       "rope_theta": 10000.0},
 }
-# transformers 5's names of a multimodal model's tensors -> the names google's and Mistral's checkpoints carry
-HUB_NAMES = (("model.language_model.", "language_model.model."), ("model.vision_tower.", "vision_tower."),
-             ("model.multi_modal_projector.", "multi_modal_projector."), ("lm_head.", "language_model.lm_head."))
+# Qwen/Qwen2.5-VL-3B-Instruct's form at the tiny shape: the text model's keys at the top level, RoPE "mrope" in three
+# sections (one position for all three when the input is text), tied embeddings, a one-block vision tower; the special
+# token ids outside the vocabulary, as they are in the real one's order of things (no text token is an image token)
+MULTIMODAL["qwen25vlmm"] = {
+    "architectures": ["Qwen2_5_VLForConditionalGeneration"], "model_type": "qwen2_5_vl", "attention_dropout": 0.0,
+    "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02,
+    "intermediate_size": 172, "max_position_embeddings": 512, "max_window_layers": 4, "num_attention_heads": 8,
+    "num_hidden_layers": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0,
+    "sliding_window": 512, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "use_cache": True,
+    "use_sliding_window": False, "vocab_size": 512, "image_token_id": 151655, "video_token_id": 151656,
+    "vision_start_token_id": 151652, "vision_end_token_id": 151653, "vision_token_id": 151654,
+    "rope_scaling": {"type": "mrope", "mrope_section": [2, 1, 1]},
+    "vision_config": {"depth": 1, "hidden_size": 16, "intermediate_size": 32, "num_heads": 2, "out_hidden_size": 64,
+                      "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 112,
+                      "fullatt_block_indexes": [0], "in_chans": 3},
+}
+# transformers 5's names of a multimodal model's tensors -> the names the hub's checkpoints carry: google's and
+# Mistral's, and Qwen's VL models' (the language model where a text model has it)
+HUB_NAMES = {"gemma3mm": (("model.language_model.", "language_model.model."), ("model.vision_tower.", "vision_tower."),
+                          ("model.multi_modal_projector.", "multi_modal_projector."),
+                          ("lm_head.", "language_model.lm_head."))}
+HUB_NAMES["mistral3mm"] = HUB_NAMES["gemma3mm"]
+HUB_NAMES["qwen25vlmm"] = (("model.language_model.", "model."), ("model.visual.", "visual."))
 
 
 def seed_weights(model, gemma, seed):
@@ -127,8 +148,15 @@ def seed_weights(model, gemma, seed):
             p.copy_(torch.randn_like(p) * scale + (1.0 if "norm" in name and not gemma else 0.0))
 
 
-def build_multimodal(folder, hub_config, tokenizer_dir, seed):
+def build_multimodal(folder, name, tokenizer_dir, seed):
     """A tiny multimodal checkpoint, its tensors renamed to the hub's names and checked."""
+    hub_config, names = MULTIMODAL[name], HUB_NAMES[name]
+
+    def hub_name(n):
+        for new, hub in names:
+            if n.startswith(new):
+                return hub + n[len(new):]
+        return n
     cls = getattr(transformers, hub_config["architectures"][0])
     from safetensors.torch import load_file, save_file
     os.makedirs(folder, exist_ok=True)
@@ -140,13 +168,7 @@ def build_multimodal(folder, hub_config, tokenizer_dir, seed):
     model.to(torch.bfloat16).save_pretrained(folder)
     path = os.path.join(folder, "model.safetensors")
     saved = load_file(path)
-    renamed = {}
-    for name, t in saved.items():
-        for new, hub in HUB_NAMES:
-            if name.startswith(new):
-                name = hub + name[len(new):]
-                break
-        renamed[name] = t.contiguous()
+    renamed = {hub_name(n): t.contiguous() for n, t in saved.items()}
     save_file(renamed, path, metadata={"format": "pt"})
     print("tensors:", sorted({n.split(".layers.")[0] for n in renamed}), flush=True)
     os.replace(os.path.join(folder, "config.json"), os.path.join(folder, "config-v5.json"))
@@ -156,15 +178,14 @@ def build_multimodal(folder, hub_config, tokenizer_dir, seed):
         shutil.copy(os.path.join(tokenizer_dir, name), folder)
     # transformers must read the hub's names back into the same values, or the references would be of other weights
     loaded = cls.from_pretrained(folder, dtype=torch.bfloat16)
-    for name, p in loaded.state_dict().items():
-        for new, hub in HUB_NAMES:
-            if name.startswith(new):
-                name = hub + name[len(new):]
-                break
-        if name in renamed and not torch.equal(renamed[name], p):
-            raise SystemExit("transformers read " + name + " back with other values")
-    text = [n for n in renamed if n.startswith("language_model.model.")]
-    print(f"{len(text)} text tensors read back equal", flush=True)
+    equal = 0
+    for n, p in loaded.state_dict().items():
+        n = hub_name(n)
+        if n in renamed:
+            if not torch.equal(renamed[n], p):
+                raise SystemExit("transformers read " + n + " back with other values")
+            equal += 1
+    print(f"{equal} of {len(renamed)} stored tensors read back equal", flush=True)
 
 
 def build(folder, hub_config, tokenizer_dir, seed):
@@ -216,7 +237,7 @@ def main():
         folder = os.path.join(out, "tiny-" + name)
         multimodal = MULTIMODAL.get(name)
         if multimodal:
-            build_multimodal(folder, multimodal, src, 20261206)
+            build_multimodal(folder, name, src, 20261206)
         else:
             build(folder, HUB_CONFIGS[name], src, 20261206)
         model_class, cases = references(folder, multimodal)

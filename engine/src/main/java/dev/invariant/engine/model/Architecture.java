@@ -16,8 +16,11 @@ public enum Architecture {
      * Mistral3ForConditionalGeneration (Mistral Small 3.x), decoded from text: Mistral under {@code text_config}.
      */
     LLAMA("LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "Mistral3ForConditionalGeneration"),
-    /** Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. */
-    QWEN2("Qwen2ForCausalLM"),
+    /**
+     * Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. Also Qwen2VLForConditionalGeneration and
+     * Qwen2_5_VLForConditionalGeneration, decoded from text: their language model is this one (HfConfig).
+     */
+    QWEN2("Qwen2ForCausalLM", "Qwen2VLForConditionalGeneration", "Qwen2_5_VLForConditionalGeneration"),
     /** Qwen3ForCausalLM: RMSNorm on each query and key head (q_norm, k_norm), no bias. */
     QWEN3("Qwen3ForCausalLM"),
     /**

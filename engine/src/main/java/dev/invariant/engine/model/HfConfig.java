@@ -16,6 +16,8 @@ import java.util.List;
 public final class HfConfig {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MISTRAL3 = "Mistral3ForConditionalGeneration";
+    private static final java.util.Set<String> QWEN_VL = java.util.Set.of("Qwen2VLForConditionalGeneration",
+            "Qwen2_5_VLForConditionalGeneration");
 
     private HfConfig() {
     }
@@ -49,6 +51,10 @@ public final class HfConfig {
             // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM
             c = textConfig(c, configFile);
             hfName = "MistralForCausalLM";
+        } else if (QWEN_VL.contains(hfName)) {
+            // Qwen2-VL, Qwen2.5-VL: a Qwen2 text model, its keys at the top level (the hub's) or under text_config
+            c = HfSemantics.withoutTextMrope(c.has("text_config") ? textConfig(c, configFile) : c);
+            hfName = "Qwen2ForCausalLM";
         }
         boolean gemma = arch.gemma();
         if (gemma) {

@@ -83,6 +83,24 @@ final class HfSemantics {
         return false;
     }
 
+    /**
+     * Qwen2-VL's RoPE for text: "mrope" rotates sections of each head by a token's time, height and width positions,
+     * which are one and the same position for a text token, so it is the default RoPE (transformers reads the type as
+     * default too); a view of {@code c} with that type read as default.
+     */
+    static JsonNode withoutTextMrope(JsonNode c) {
+        com.fasterxml.jackson.databind.node.ObjectNode view = c.deepCopy();
+        for (String key : new String[] {"rope_scaling", "rope_parameters"}) {
+            JsonNode r = view.path(key);
+            if (!r.isObject()) continue;
+            for (String type : new String[] {"rope_type", "type"}) {
+                if (r.path(type).asText("").equals("mrope")) ((com.fasterxml.jackson.databind.node.ObjectNode) r)
+                        .put(type, "default");
+            }
+        }
+        return view;
+    }
+
     /** A view of {@code c} with a top-level rope_theta where it names none (the class's own default). */
     static JsonNode withTheta(JsonNode c, double theta) {
         if (c.has("rope_theta") || c.path("rope_parameters").has("rope_theta")) return c;

@@ -134,6 +134,9 @@ class ModelConfigDigestTest {
         // Mistral3ForConditionalGeneration: Mistral's text_config, lm_head tied by the top level's key
         assertEquals("5d9233e5d74cf96666f79c6adf1b24d413c5e9d1cbad55ac7c4dc80a1e768bb9",
                 digest(TestAssets.model("tiny-mistral3mm")));
+        // Qwen2.5-VL: the text model's keys at the top level, its mrope read as the default RoPE
+        assertEquals("0f2358bbf36415c3a2dabecfea9c59ecaeec7a2333be40ab36dc498e57170977",
+                digest(TestAssets.model("tiny-qwen25vlmm")));
         // Phi-3: written as Llama, its window capping the context
         assertEquals("47fac9af3d4b73a577bbe9da79f2b263d64de07181fb5f757ebb8153d977ba9e",
                 digest(TestAssets.model("tiny-phi3")));

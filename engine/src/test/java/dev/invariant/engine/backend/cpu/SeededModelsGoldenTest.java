@@ -31,16 +31,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Gemma3ForCausalLM, Gemma2ForCausalLM, Olmo2ForCausalLM, Phi3ForCausalLM (q|k|v and gate|up fused, a window that
- * caps the context; also with longrope), Gemma3ForConditionalGeneration (gemma3mm: google's 4B–27B form) and
- * Mistral3ForConditionalGeneration (mistral3mm: Mistral Small 3.1's form), both decoded from text, against Hugging Face
- * transformers: hf-reference/NAME.json and the checkpoints they
+ * caps the context; also with longrope), Gemma3ForConditionalGeneration (gemma3mm: google's 4B–27B form),
+ * Mistral3ForConditionalGeneration (mistral3mm: Mistral Small 3.1's form) and Qwen2_5_VLForConditionalGeneration
+ * (qwen25vlmm: its mrope over text), decoded from text, against Hugging Face transformers: hf-reference/NAME.json and the checkpoints they
  * were made from (test resources /models/tiny-NAME), all made by bench/device/reference/hf_seeded.py. Every Gemma case is longer than the sliding window (16), so the sliding layers'
  * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50.
  */
 class SeededModelsGoldenTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "phi3", "phi3-longrope"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -55,7 +55,7 @@ class SeededModelsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "phi3", "phi3-longrope"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
