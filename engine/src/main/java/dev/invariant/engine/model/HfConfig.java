@@ -53,7 +53,7 @@ public final class HfConfig {
             hfName = "MistralForCausalLM";
         } else if (QWEN_VL.contains(hfName)) {
             // Qwen2-VL, Qwen2.5-VL: a Qwen2 text model, its keys at the top level (the hub's) or under text_config
-            c = HfSemantics.withoutTextMrope(c.has("text_config") ? textConfig(c, configFile) : c);
+            c = HfSemantics.textMropeAsDefault(c.has("text_config") ? textConfig(c, configFile) : c);
             hfName = "Qwen2ForCausalLM";
         }
         boolean gemma = arch.gemma();
@@ -134,7 +134,8 @@ public final class HfConfig {
     }
 
     /**
-     * A multimodal checkpoint's language model (Gemma3ForConditionalGeneration, Mistral3ForConditionalGeneration): its
+     * A multimodal checkpoint's language model (Gemma3ForConditionalGeneration, Mistral3ForConditionalGeneration, Qwen's
+     * VL models where they have one): its
      * {@code text_config}, with the top level's token ids and {@code tie_word_embeddings} where it names them (as
      * generation reads the ids: google's configs name the end-of-turn token there; transformers 5 ties lm_head by the
      * top level's key and writes the text model's defaults under text_config).

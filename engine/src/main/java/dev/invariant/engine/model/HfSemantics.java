@@ -1,6 +1,7 @@
 package dev.invariant.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 
 /**
@@ -88,14 +89,12 @@ final class HfSemantics {
      * which are one and the same position for a text token, so it is the default RoPE (transformers reads the type as
      * default too); a view of {@code c} with that type read as default.
      */
-    static JsonNode withoutTextMrope(JsonNode c) {
-        com.fasterxml.jackson.databind.node.ObjectNode view = c.deepCopy();
+    static JsonNode textMropeAsDefault(JsonNode c) {
+        ObjectNode view = c.deepCopy();
         for (String key : new String[] {"rope_scaling", "rope_parameters"}) {
-            JsonNode r = view.path(key);
-            if (!r.isObject()) continue;
+            if (!(view.get(key) instanceof ObjectNode r)) continue;
             for (String type : new String[] {"rope_type", "type"}) {
-                if (r.path(type).asText("").equals("mrope")) ((com.fasterxml.jackson.databind.node.ObjectNode) r)
-                        .put(type, "default");
+                if (r.path(type).asText("").equals("mrope")) r.put(type, "default");
             }
         }
         return view;
@@ -104,7 +103,7 @@ final class HfSemantics {
     /** A view of {@code c} with a top-level rope_theta where it names none (the class's own default). */
     static JsonNode withTheta(JsonNode c, double theta) {
         if (c.has("rope_theta") || c.path("rope_parameters").has("rope_theta")) return c;
-        return ((com.fasterxml.jackson.databind.node.ObjectNode) c.deepCopy()).put("rope_theta", theta);
+        return ((ObjectNode) c.deepCopy()).put("rope_theta", theta);
     }
 
     /** GraniteConfig's multipliers, 1.0 where absent. */
