@@ -150,13 +150,15 @@ public final class HfConfig {
         return view;
     }
 
-    /** transformers' default when config.json has no {@code max_position_embeddings}, per configuration class. */
+    /**
+     * transformers' default when config.json has no {@code max_position_embeddings}, per configuration class (Gemma
+     * 3's is among HfGemma's Gemma3TextConfig defaults, filled in before).
+     */
     static int defaultMaxPositions(String hfName) {
         return switch (hfName) {
             case "MistralForCausalLM" -> 4096 * 32;
             case "Phi3ForCausalLM" -> 4096;
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM" -> 32768;
-            case "Gemma3ForCausalLM" -> 131072;
             case "Gemma2ForCausalLM" -> 8192;
             default -> 2048; // LlamaConfig
         };
