@@ -27,7 +27,12 @@ the references from Gemma3ForConditionalGeneration given token ids only. mistral
 model under a Pixtral tower (`language_model.model.*`, `language_model.lm_head.*`, `vision_tower.*`). qwen25vlmm:
 Qwen2.5-VL's (the text model's keys and tensors where a Qwen2 model has them, RoPE "mrope", `visual.*`).
 
-usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm ...]
+mistral-window, phi3-window, qwen2-window, smollm3-window: sliding windows of 24 positions that every case reaches
+past (Mistral-7B-v0.1's and Phi-3-mini-4k's every layer; Qwen2's layers from max_window_layers on; SmolLM3's NoPE
+layers), so the references show attention through the window rather than over the whole sequence.
+
+usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
+                                             mistral-window|phi3-window|qwen2-window|smollm3-window ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -83,6 +88,37 @@ HUB_CONFIGS["phi3-longrope"] = {
     "sliding_window": None,
     "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.3, 2.1, 3.7], "long_factor": [1.0, 2.0, 4.0, 8.0]},
 }
+# Windows the cases reach past (every case is longer than 24 positions): Mistral-7B-v0.1's form (every layer slides),
+# Phi-3-mini-4k's (every layer), Qwen2's with use_sliding_window (the layers from max_window_layers on slide) and
+# SmolLM3's (its NoPE layers slide)
+HUB_CONFIGS["mistral-window"] = {
+    "architectures": ["MistralForCausalLM"], "model_type": "mistral", "attention_dropout": 0.0, "bos_token_id": 1,
+    "eos_token_id": 2, "head_dim": 16, "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02,
+    "intermediate_size": 172, "max_position_embeddings": 512, "num_attention_heads": 8, "num_hidden_layers": 4,
+    "num_key_value_heads": 2, "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "sliding_window": 24,
+    "tie_word_embeddings": False, "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512,
+}
+HUB_CONFIGS["phi3-window"] = {**HUB_CONFIGS["phi3"], "sliding_window": 24}
+HUB_CONFIGS["qwen2-window"] = {
+    "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "attention_dropout": 0.0, "bos_token_id": 1,
+    "eos_token_id": 2, "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02, "intermediate_size": 172,
+    "max_position_embeddings": 512, "max_window_layers": 2, "num_attention_heads": 8, "num_hidden_layers": 4,
+    "num_key_value_heads": 2, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "sliding_window": 24,
+    "tie_word_embeddings": False, "torch_dtype": "bfloat16", "use_cache": True, "use_sliding_window": True,
+    "vocab_size": 512,
+}
+HUB_CONFIGS["smollm3-window"] = {
+    "architectures": ["SmolLM3ForCausalLM"], "model_type": "smollm3", "attention_bias": False,
+    "attention_dropout": 0.0, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu", "hidden_size": 64,
+    "initializer_range": 0.02, "intermediate_size": 172, "max_position_embeddings": 512, "mlp_bias": False,
+    "no_rope_layer_interval": 2, "num_attention_heads": 8, "num_hidden_layers": 4, "num_key_value_heads": 2,
+    "rms_norm_eps": 1e-06, "rope_theta": 2000000.0, "sliding_window": 24, "tie_word_embeddings": True,
+    "torch_dtype": "bfloat16", "use_cache": True, "use_sliding_window": True, "vocab_size": 512,
+}
+# the same checkpoints with full attention: a window variant's references record where its tokens leave these, so a
+# test knows the window decided them
+FULL_ATTENTION = {"mistral-window": {"sliding_window": None}, "phi3-window": {"sliding_window": None},
+                  "qwen2-window": {"use_sliding_window": False}, "smollm3-window": {"use_sliding_window": False}}
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",
                    "tie_word_embeddings", "use_cache")
@@ -246,6 +282,17 @@ def main():
                 "new_tokens": NEW, "model_class": model_class,
                 "config": multimodal or HUB_CONFIGS[name],
                 "method": "greedy, argmax of each full forward (no KV cache), no stop on EOS"}
+        if name in FULL_ATTENTION:
+            full = folder + "-full"
+            shutil.copytree(folder, full, dirs_exist_ok=True)
+            with open(os.path.join(full, "config.json"), "w") as f:
+                json.dump({**HUB_CONFIGS[name], **FULL_ATTENTION[name]}, f, indent=2)
+            _, full_cases = references(full)
+            for case, other in zip(cases, full_cases):
+                a, b = case["generated_ids"], other["generated_ids"]
+                case["first_step_unlike_full_attention"] = next((i for i in range(len(a)) if a[i] != b[i]), None)
+            shutil.rmtree(full)
+            meta["full_attention"] = FULL_ATTENTION[name]
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump({"meta": meta, "cases": cases}, f, indent=1)
 

@@ -59,16 +59,13 @@ public final class Engine implements AutoCloseable {
 
     /**
      * As {@link #open(EngineConfig)}, telling {@code startupLog} the memory figures before the backend allocates (and a
-     * context capped by a sliding window).
+     * context capped by longrope's original one).
      */
     public static Engine open(EngineConfig config, java.util.function.Consumer<String> startupLog) {
         Model model = ModelLoader.load(config.model());
         EngineCore.contextLength(model, config); // a bad max_model_len fails before anything is opened
         checkQuantization(config.quantization(), model);
-        if (model.config().slidingWindow() > 0) {
-            startupLog.accept("context: at most " + model.config().slidingWindow() + " tokens, the model's"
-                    + " sliding_window: within it full attention is exactly the model's sliding-window attention");
-        } else if (model.config().ropeScaling().type() == RopeScaling.Type.LONGROPE) {
+        if (model.config().ropeScaling().type() == RopeScaling.Type.LONGROPE) {
             startupLog.accept("context: at most " + model.config().maxPositionEmbeddings() + " tokens, the model's"
                     + " longrope original_max_position_embeddings (its long factors, for longer sequences, are not"
                     + " supported)");

@@ -78,9 +78,7 @@ public final class EngineCore implements AutoCloseable {
     static int contextLength(Model model, EngineConfig config) {
         int modelMax = model.config().maxPositionEmbeddings();
         if (config.maxModelLen() > modelMax) {
-            String why = model.config().slidingWindow() > 0 ? "its sliding_window " + modelMax + ", the longest"
-                    + " sequence full attention computes exactly"
-                    : model.config().ropeScaling().type() == RopeScaling.Type.LONGROPE ? "its longrope"
+            String why = model.config().ropeScaling().type() == RopeScaling.Type.LONGROPE ? "its longrope"
                     + " original_max_position_embeddings " + modelMax + ", the longest sequence its short factors"
                     + " serve" : "max_position_embeddings " + modelMax;
             throw EngineException.invalid("max_model_len", "max_model_len " + config.maxModelLen() + " is larger than"

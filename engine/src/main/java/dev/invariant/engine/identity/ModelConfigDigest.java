@@ -48,9 +48,8 @@ public final class ModelConfigDigest {
         switch (c.variant()) {
             case dev.invariant.engine.model.Gemma g -> {
                 boolean two = c.architecture() == dev.invariant.engine.model.Architecture.GEMMA2;
-                w.string(two ? "gemma2" : "gemma3").f64(g.queryPreAttnScalar()).i32(g.slidingWindow())
-                        .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(g::sliding).toArray())
-                        .f64(g.localRopeTheta()).f32(g.finalLogitSoftcap());
+                w.string(two ? "gemma2" : "gemma3").f64(g.queryPreAttnScalar()).i32(c.slidingWindow().size())
+                        .ints(c.slidingWindow().slidingLayers()).f64(g.localRopeTheta()).f32(g.finalLogitSoftcap());
                 if (two) w.f32(g.attnLogitSoftcap());
             }
             case dev.invariant.engine.model.Granite g -> w.string("granite").f32(g.embeddingMultiplier())
@@ -58,6 +57,11 @@ public final class ModelConfigDigest {
             case dev.invariant.engine.model.SmolLm3 s -> w.string("smollm3")
                     .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(l -> !s.rotates(l)).toArray());
             case null, default -> { }
+        }
+        // another architecture's window (Gemma's is in its part): absent where none applies, so the digest of every
+        // model without one is what it was before windows were computed
+        if (c.gemma() == null && c.slidingWindow().size() > 0) {
+            w.string("window").i32(c.slidingWindow().size()).ints(c.slidingWindow().slidingLayers());
         }
         if (quantization == null) {
             w.string("none");

@@ -10,8 +10,8 @@ import java.util.stream.Stream;
 public enum Architecture {
     /**
      * LlamaForCausalLM (incl. SmolLM2 and llama2.c TinyStories conversions); MistralForCausalLM, which transformers
-     * builds from Llama's modules without biases and with a sliding window (HfConfig caps the context at the window,
-     * within which attention is the same); Phi3ForCausalLM (Phi-3-mini, -medium), the same layer with q|k|v and
+     * builds from Llama's modules without biases and with a sliding window ({@link SlidingWindow});
+     * Phi3ForCausalLM (Phi-3-mini, -medium), the same layer with q|k|v and
      * gate|up stored as one matrix each (WeightMapping splits them) and a sliding window when its config sets one;
      * Mistral3ForConditionalGeneration (Mistral Small 3.x), decoded from text: Mistral under {@code text_config}.
      */

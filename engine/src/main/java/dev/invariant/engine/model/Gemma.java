@@ -2,40 +2,26 @@ package dev.invariant.engine.model;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
-import java.util.List;
 
 /**
  * What a Gemma 2 or Gemma 3 layer computes beyond Llama's (docs/models.md, "Gemma 2 and 3"); a {@link ModelConfig} of
  * another architecture has none. The norms' {@code (1 + w)} and the GELU are the architectures' own and need no value.
  *
  * @param queryPreAttnScalar attention scores are scaled by {@code queryPreAttnScalar^-0.5} instead of head_dim's
- * @param slidingWindow      keys a sliding layer's query sees: itself and the {@code slidingWindow - 1} before it
- * @param slidingLayers      per layer, whether it slides (layer_types "sliding_attention")
- * @param localRopeTheta     RoPE's base on sliding layers (unscaled); full layers use the config's theta and scaling
+ * @param localRopeTheta     RoPE's base on the sliding layers ({@link ModelConfig#slidingWindow()}, unscaled); full
+ *                           layers use the config's theta and scaling
  *                           (Gemma 2: one base for all, unscaled)
  * @param finalLogitSoftcap  logits become {@code tanh(logit / cap) * cap}; 0 for none
  * @param attnLogitSoftcap   attention scores become {@code tanh(score / cap) * cap} (Gemma 2); 0 for none
  */
-public record Gemma(double queryPreAttnScalar, int slidingWindow, List<Boolean> slidingLayers, double localRopeTheta,
-                    float finalLogitSoftcap, float attnLogitSoftcap) implements ModelVariant {
+public record Gemma(double queryPreAttnScalar, double localRopeTheta, float finalLogitSoftcap, float attnLogitSoftcap)
+        implements ModelVariant {
 
     public Gemma {
-        slidingLayers = List.copyOf(slidingLayers);
         require(queryPreAttnScalar > 0, "query_pre_attn_scalar must be > 0");
-        require(slidingWindow > 0, "sliding_window must be > 0");
         require(localRopeTheta > 0, "rope_local_base_freq must be > 0");
         require(finalLogitSoftcap >= 0 && Float.isFinite(finalLogitSoftcap), "final_logit_softcapping must be > 0");
         require(attnLogitSoftcap >= 0 && Float.isFinite(attnLogitSoftcap), "attn_logit_softcapping must be > 0");
-    }
-
-    /** Whether layer {@code l} attends through the sliding window. */
-    public boolean sliding(int l) {
-        return slidingLayers.get(l);
-    }
-
-    /** The first key position a query at {@code pos} sees in layer {@code l}. */
-    public int firstKey(int l, int pos) {
-        return sliding(l) ? Math.max(0, pos - slidingWindow + 1) : 0;
     }
 
     /**

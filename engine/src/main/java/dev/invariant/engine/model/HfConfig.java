@@ -72,9 +72,6 @@ public final class HfConfig {
                 ? requiredInt(c, "head_dim", configFile) : hidden / heads;
         int layers = requiredInt(c, "num_hidden_layers", configFile);
         int maxPositions = c.path("max_position_embeddings").asInt(defaultMaxPositions(hfName));
-        // Within its window sliding attention equals full attention: the context stops at the window.
-        int window = HfSemantics.slidingWindow(hfName, c, layers, configFile);
-        int cap = window > 0 && window < maxPositions ? window : 0;
 
         List<Integer> eos = gen != null ? idList(gen.get("eos_token_id"), genFile) : List.of();
         if (eos.isEmpty()) eos = idList(c.get("eos_token_id"), configFile);
@@ -83,6 +80,7 @@ public final class HfConfig {
             HfRope.Rope rope = gemma ? HfGemma.fullRope(arch, c, maxPositions)
                     : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0) : c,
                             maxPositions);
+            int context = context(maxPositions, rope.scaling());
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),
@@ -91,7 +89,7 @@ public final class HfConfig {
                     kvHeads,
                     headDim,
                     requiredInt(c, "vocab_size", configFile),
-                    context(cap > 0 ? cap : maxPositions, rope.scaling()),
+                    context,
                     rope.theta(),
                     (float) requiredDouble(c, "rms_norm_eps", configFile),
                     // Gemma's and SmolLM3's configs tie by default
@@ -101,9 +99,10 @@ public final class HfConfig {
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
-                    cap,
+                    gemma ? HfGemma.window(arch, c, layers, configFile)
+                            : HfSemantics.slidingWindow(hfName, c, layers, context, configFile),
                     switch (arch) {
-                        case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, layers, rope.theta(), configFile);
+                        case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, rope.theta(), configFile);
                         case GRANITE -> HfSemantics.granite(c, configFile);
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
                         case LLAMA, QWEN2, QWEN3, OLMO2 -> null;

@@ -17,8 +17,8 @@ import java.util.Map;
  * type for Gemma 3); defaults are those classes'.
  */
 final class HfGemma {
-    private static final String FULL = "full_attention";
-    private static final String SLIDING = "sliding_attention";
+    private static final String FULL = HfSemantics.FULL;
+    private static final String SLIDING = HfSemantics.SLIDING;
 
     /**
      * Gemma3TextConfig's defaults for the keys a config may leave out: google's Gemma 3 4B, 12B and 27B configs
@@ -98,14 +98,18 @@ final class HfGemma {
     }
 
     /** @param theta the full layers' RoPE base: Gemma 2's sliding layers use it too */
-    static Gemma read(Architecture arch, JsonNode c, int layers, double theta, Path file) {
+    static Gemma read(Architecture arch, JsonNode c, double theta, Path file) {
         boolean three = arch == Architecture.GEMMA3;
         return new Gemma(number(c, "query_pre_attn_scalar", 256, file),
-                positiveInt(c, "sliding_window", 4096, file),
-                slidingLayers(c, layers, three ? 6 : 2, file),
                 three ? localTheta(c, file) : theta,
                 softcap(c, "final_logit_softcapping", three ? 0 : 30, file),
                 three ? 0f : softcap(c, "attn_logit_softcapping", 50, file));
+    }
+
+    /** Gemma's window (default 4096) and its sliding layers. */
+    static SlidingWindow window(Architecture arch, JsonNode c, int layers, Path file) {
+        return new SlidingWindow(positiveInt(c, "sliding_window", 4096, file),
+                slidingLayers(c, layers, arch == Architecture.GEMMA3 ? 6 : 2, file));
     }
 
     /** A cap: the class's default when the key is absent, none (0) when it is null. */
@@ -134,20 +138,8 @@ final class HfGemma {
      * (its config has no such key: even-numbered layers slide).
      */
     private static List<Boolean> slidingLayers(JsonNode c, int layers, int defaultPattern, Path file) {
+        if (c.path("layer_types").isArray()) return HfSemantics.layerTypes(c, layers, file);
         List<Boolean> sliding = new ArrayList<>(layers);
-        JsonNode types = c.path("layer_types");
-        if (types.isArray()) {
-            if (types.size() != layers) {
-                throw HfConfig.format(file, "layer_types has " + types.size() + " entries for " + layers + " layers");
-            }
-            for (JsonNode t : types) {
-                if (!t.asText().equals(FULL) && !t.asText().equals(SLIDING)) {
-                    throw HfConfig.format(file, "layer_types entry " + t + " is not " + FULL + " or " + SLIDING);
-                }
-                sliding.add(t.asText().equals(SLIDING));
-            }
-            return sliding;
-        }
         JsonNode pattern = c.has("sliding_window_pattern") ? c.get("sliding_window_pattern")
                 : c.path("_sliding_window_pattern");
         int every = pattern.isMissingNode() || pattern.isNull() || defaultPattern == 2 ? defaultPattern

@@ -6,11 +6,14 @@ import java.nio.file.Path;
 
 /**
  * {@code config.json} keys, beyond shapes and RoPE, that change what transformers computes, read as transformers 5
- * reads them for each architecture: refused where the engine would compute something else, and the sliding window
- * turned into a context cap. attention_dropout (training only) and pretraining_tp (transformers 5 ignores it; older
+ * reads them for each architecture: refused where the engine would compute something else, and which layers attend
+ * through a sliding window. attention_dropout (training only) and pretraining_tp (transformers 5 ignores it; older
  * versions only split the same sums) change nothing at inference.
  */
 final class HfSemantics {
+    static final String FULL = "full_attention";
+    static final String SLIDING = "sliding_attention";
+
     private HfSemantics() {
     }
 
@@ -41,47 +44,57 @@ final class HfSemantics {
     }
 
     /**
-     * The window of the sliding-window attention transformers applies to at least one layer, or 0 when every layer
-     * attends to the whole sequence. Within the window (a query sees itself and the window - 1 keys before it) the
-     * two are the same, so a window that caps the context leaves every accepted sequence exact.
+     * The sliding-window attention transformers applies, per layer (a query sees itself and the window - 1 keys
+     * before it), or {@link SlidingWindow#NONE} when every layer attends to the whole sequence, which is also what a
+     * window no shorter than the model's {@code context} amounts to.
      */
-    static int slidingWindow(String hfName, JsonNode c, int numLayers, Path file) {
-        return switch (hfName) {
+    static SlidingWindow slidingWindow(String hfName, JsonNode c, int numLayers, int context, Path file) {
+        SlidingWindow w = switch (hfName) {
             // MistralConfig: every layer slides; the key's default is 4096, null means none
-            case "MistralForCausalLM" -> window(c, file);
+            case "MistralForCausalLM" -> everyLayer(window(c, file), numLayers);
             // Phi3Config: every layer slides when sliding_window is set (Phi-3-mini-4k: 2047); the default is none
-            case "Phi3ForCausalLM" -> c.path("sliding_window").isMissingNode() ? 0 : window(c, file);
-            // Qwen2Config/Qwen3Config: only with use_sliding_window, and only on layers marked sliding_attention
-            // (layer_types), by default those at or after max_window_layers (default 28)
+            case "Phi3ForCausalLM" -> c.path("sliding_window").isMissingNode() ? SlidingWindow.NONE
+                    : everyLayer(window(c, file), numLayers);
             // SmolLM3Config: with use_sliding_window and a window, the layers marked sliding (by default its NoPE ones)
             case "SmolLM3ForCausalLM" -> {
                 if (!c.path("use_sliding_window").asBoolean(false) || c.path("sliding_window").isNull()
-                        || !c.has("sliding_window")) yield 0;
-                JsonNode types = c.path("layer_types");
-                boolean slides = types.isArray() ? contains(types, "sliding_attention")
-                        : smolLm3(c, numLayers, file).rope().contains(false);
-                yield slides ? window(c, file) : 0;
+                        || !c.has("sliding_window")) yield SlidingWindow.NONE;
+                java.util.List<Boolean> slides = c.path("layer_types").isArray() ? layerTypes(c, numLayers, file)
+                        : smolLm3(c, numLayers, file).rope().stream().map(rotates -> !rotates).toList();
+                yield new SlidingWindow(window(c, file), slides);
             }
+            // Qwen2Config/Qwen3Config: only with use_sliding_window, and only on layers marked sliding_attention
+            // (layer_types), by default those at or after max_window_layers (default 28)
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> {
-                if (!c.path("use_sliding_window").asBoolean(false)) yield 0;
-                JsonNode types = c.path("layer_types");
-                boolean slides = false;
-                if (types.isArray()) {
-                    for (JsonNode t : types) slides |= t.asText().equals("sliding_attention");
-                } else {
-                    slides = c.path("max_window_layers").asInt(28) < numLayers;
-                }
-                yield slides ? window(c, file) : 0;
+                int size = c.path("use_sliding_window").asBoolean(false) ? window(c, file) : 0;
+                if (size == 0) yield SlidingWindow.NONE;
+                int from = c.path("max_window_layers").asInt(28);
+                yield new SlidingWindow(size, c.path("layer_types").isArray() ? layerTypes(c, numLayers, file)
+                        : java.util.stream.IntStream.range(0, numLayers).mapToObj(l -> l >= from).toList());
             }
-            default -> 0;
+            default -> SlidingWindow.NONE;
         };
+        return w.size() >= context || w.slidingLayers().length == 0 ? SlidingWindow.NONE : w;
     }
 
-    private static boolean contains(JsonNode array, String value) {
-        for (JsonNode t : array) {
-            if (t.asText().equals(value)) return true;
+    private static SlidingWindow everyLayer(int size, int numLayers) {
+        return size == 0 ? SlidingWindow.NONE : SlidingWindow.everyLayer(size, numLayers);
+    }
+
+    /** {@code layer_types}: per layer, whether it is "sliding_attention" (else "full_attention"). */
+    static java.util.List<Boolean> layerTypes(JsonNode c, int layers, Path file) {
+        JsonNode types = c.path("layer_types");
+        if (types.size() != layers) {
+            throw HfConfig.format(file, "layer_types has " + types.size() + " entries for " + layers + " layers");
         }
-        return false;
+        java.util.List<Boolean> sliding = new java.util.ArrayList<>(layers);
+        for (JsonNode t : types) {
+            if (!t.asText().equals(FULL) && !t.asText().equals(SLIDING)) {
+                throw HfConfig.format(file, "layer_types entry " + t + " is not " + FULL + " or " + SLIDING);
+            }
+            sliding.add(t.asText().equals(SLIDING));
+        }
+        return sliding;
     }
 
     /**

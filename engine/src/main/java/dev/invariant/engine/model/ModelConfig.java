@@ -13,8 +13,7 @@ import java.util.List;
  * @param qkNorm          RMSNorm over each query/key head before RoPE (Qwen3)
  * @param eosTokenIds     ids that end generation (config.json / generation_config.json)
  * @param ropeScaling     how RoPE's inverse frequencies are scaled (rope_type linear, llama3); {@link RopeScaling#NONE}
- * @param slidingWindow   the attention window that capped {@code maxPositionEmbeddings} (within it full attention is
- *                        exactly the model's sliding-window attention); 0 when no window limits the context
+ * @param slidingWindow   the layers that attend through a sliding window, and its width; {@link SlidingWindow#NONE}
  * @param variant         what the architecture computes beyond the shared Llama layer (Gemma 2 and 3, Granite,
  *                        SmolLM3); null for Llama, Mistral, Qwen2 and Qwen3
  */
@@ -36,14 +35,15 @@ public record ModelConfig(
         int bosTokenId,
         List<Integer> eosTokenIds,
         RopeScaling ropeScaling,
-        int slidingWindow,
+        SlidingWindow slidingWindow,
         ModelVariant variant) {
 
     /** A model of an architecture without a {@link ModelVariant}. */
     public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                        int numKvHeads, int headDim, int vocabSize, int maxPositionEmbeddings, double ropeTheta,
                        float rmsNormEps, boolean tieWordEmbeddings, boolean attentionBias, boolean qkNorm,
-                       int bosTokenId, List<Integer> eosTokenIds, RopeScaling ropeScaling, int slidingWindow) {
+                       int bosTokenId, List<Integer> eosTokenIds, RopeScaling ropeScaling,
+                       SlidingWindow slidingWindow) {
         this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
                 maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm, bosTokenId,
                 eosTokenIds, ropeScaling, slidingWindow, null);
@@ -56,14 +56,14 @@ public record ModelConfig(
                        int bosTokenId, List<Integer> eosTokenIds) {
         this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
                 maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm, bosTokenId,
-                eosTokenIds, RopeScaling.NONE, 0, null);
+                eosTokenIds, RopeScaling.NONE, SlidingWindow.NONE, null);
     }
 
     public ModelConfig {
         eosTokenIds = List.copyOf(eosTokenIds);
         require(ropeScaling != null, "rope scaling is missing");
-        require(slidingWindow == 0 || (slidingWindow > 0 && maxPositionEmbeddings <= slidingWindow),
-                "max_position_embeddings must not exceed the sliding window that capped it");
+        require(slidingWindow != null && (slidingWindow.size() == 0 || slidingWindow.layers().size() == numLayers),
+                "the sliding window's layers " + slidingWindow + " are not one per layer of " + numLayers);
         require(hiddenSize > 0, "hidden_size must be > 0");
         require(intermediateSize > 0, "intermediate_size must be > 0");
         require(numLayers > 0, "num_hidden_layers must be > 0");
@@ -78,7 +78,7 @@ public record ModelConfig(
         require(ropeTheta > 0, "rope_theta must be > 0");
         require(rmsNormEps > 0, "rms_norm_eps must be > 0");
         require(switch (architecture) {
-            case GEMMA2, GEMMA3 -> variant instanceof Gemma g && g.slidingLayers().size() == numLayers
+            case GEMMA2, GEMMA3 -> variant instanceof Gemma && slidingWindow.size() > 0
                     && !attentionBias && qkNorm == (architecture == Architecture.GEMMA3);
             case GRANITE -> variant instanceof Granite;
             case SMOLLM3 -> variant instanceof SmolLm3 s && s.rope().size() == numLayers;

@@ -15,6 +15,7 @@ import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.HfConfig;
 import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.RopeScaling;
+import dev.invariant.engine.model.SlidingWindow;
 import dev.invariant.engine.model.gptq.GptqConfig;
 import dev.invariant.engine.sample.SamplingParams;
 import java.io.ByteArrayOutputStream;
@@ -93,7 +94,7 @@ class ModelConfigDigestTest {
     @Test
     void equalsTheDocumentedEncodingHashed() throws Exception {
         ModelConfig qwen = new ModelConfig(Architecture.QWEN2, 64, 128, 2, 4, 2, 16, 512, 4096, 1e6, 1e-6f, true, true,
-                false, 7, List.of(9, 3, 9), RopeScaling.llama3(8, 1, 4, 8192), 4096);
+                false, 7, List.of(9, 3, 9), RopeScaling.llama3(8, 1, 4, 8192), SlidingWindow.NONE);
         GptqConfig q = new GptqConfig(4, 128, true, false, true);
         assertEquals(independentlyEncoded(qwen, "llama3", new double[] {8, 1, 4}, 8192, new int[] {3, 9}, q),
                 ModelConfigDigest.of(qwen, q));
@@ -109,7 +110,7 @@ class ModelConfigDigestTest {
         // of stories260K. Kept: Gemma's field 22′ (SeededModelsGoldenTest reads transformers' own spelling of their
         // configs to the same values), OLMo 2's q/k norm (field 20); the multimodal ones' text_config (Gemma's: the
         // top level's EOS, no final cap; Mistral's: lm_head tied by the top level's key; Qwen2.5-VL's: the text keys at
-        // the top level, its mrope read as the default RoPE); Phi-3 written as Llama, its window capping the context;
+        // the top level, its mrope read as the default RoPE); Phi-3 written as Llama, its window in field 22‴;
         // longrope's attention factor, original context and short factors, the context stopped at the original.
         String[][] folders = {
             {"stories260K", "3bd0f47f70135034b8fbaa4a479c99623a079b6bdc9a01afaf0e58b7ad5c87a4"},
@@ -121,7 +122,7 @@ class ModelConfigDigestTest {
             {"tiny-gemma3mm", "5025d39c56500c2d0e4fe3873f33caab8d84a530cf0922cb64a8069751098fdb"},
             {"tiny-mistral3mm", "5d9233e5d74cf96666f79c6adf1b24d413c5e9d1cbad55ac7c4dc80a1e768bb9"},
             {"tiny-qwen25vlmm", "0f2358bbf36415c3a2dabecfea9c59ecaeec7a2333be40ab36dc498e57170977"},
-            {"tiny-phi3", "47fac9af3d4b73a577bbe9da79f2b263d64de07181fb5f757ebb8153d977ba9e"},
+            {"tiny-phi3", "9612151ccdf81357c550e6a0a97e89a9e0e761f0f77e1bbfaf4df14b9a8d7c40"},
             {"tiny-phi3-longrope", "48f05a617b38efb015be3e692f1d7c54a33b4c0bc45ce132cfaa88671e0e6a6e"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
@@ -141,11 +142,18 @@ class ModelConfigDigestTest {
                 digest(copy("{\"architectures\": [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\"}")));
         assertEquals("3820890fa8f868b942e1a6f5f72f3f949586b995a16b1ed36c0efea6d340ef0d", digest(copy("{\"architectures\":"
                 + " [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\", \"no_rope_layers\": [1, 0, 1, 0, 0]}")));
-        // a window below max_position_embeddings, EOS from generation_config.json, GPTQ settings
-        assertEquals("ec930ac76db7e47895f045aeaa91a804cd06603dd102399438bb0360d32cb07e", digest(copy("{\"architectures\":"
+        // field 22‴: a window below max_position_embeddings (every layer; EOS from generation_config.json, GPTQ
+        // settings), Qwen2's from max_window_layers on, SmolLM3's on its NoPE layers
+        assertEquals("3ce3bf8eae34c6ea4a7a21334409ee382930a9efc26e7876ef455e564905040b", digest(copy("{\"architectures\":"
                 + " [\"MistralForCausalLM\"], \"sliding_window\": 128, \"eos_token_id\": [5, 2], \"quantization_config\":"
                 + " {\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": 64, \"desc_act\": true,"
                 + " \"checkpoint_format\": \"gptq_v2\"}}")));
+        assertEquals("c1e076516e81eea8ce43ae840f9642187bdd5b1ac3a1f24d057dd0973e78fbeb", digest(copy("{\"architectures\":"
+                + " [\"Qwen2ForCausalLM\"], \"model_type\": \"qwen2\", \"use_sliding_window\": true,"
+                + " \"sliding_window\": 100, \"max_window_layers\": 3}")));
+        assertEquals("7c9890d49095183d37d921e5e264bc32c3e7bf109bd5ab67af0813f43ffe1191", digest(copy("{\"architectures\":"
+                + " [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\", \"no_rope_layer_interval\": 2,"
+                + " \"use_sliding_window\": true, \"sliding_window\": 64}")));
     }
 
     @Test

@@ -139,40 +139,54 @@ class HfConfigSemanticsTest {
     }
 
     @Test
-    void mistralRunsAsLlamaWithItsContextCappedAtTheWindow() throws IOException {
+    void mistralRunsAsLlamaEveryLayerThroughItsWindow() throws IOException {
         String mistral = "{\"architectures\": [\"MistralForCausalLM\"], \"model_type\": \"mistral\"";
         ModelConfig none = read(mistral + ", \"sliding_window\": null}");
         assertEquals(Architecture.LLAMA, none.architecture());
         assertEquals(512, none.maxPositionEmbeddings());
-        assertEquals(0, none.slidingWindow());
-        ModelConfig wide = read(mistral + ", \"sliding_window\": 4096}");
-        assertEquals(512, wide.maxPositionEmbeddings());
-        assertEquals(0, wide.slidingWindow());
+        assertEquals(SlidingWindow.NONE, none.slidingWindow());
+        // a window no shorter than the context is full attention for every sequence the model takes
+        assertEquals(SlidingWindow.NONE, read(mistral + ", \"sliding_window\": 512}").slidingWindow());
         ModelConfig narrow = read(mistral + ", \"sliding_window\": 128}");
-        assertEquals(128, narrow.maxPositionEmbeddings());
-        assertEquals(128, narrow.slidingWindow());
-        // absent is MistralConfig's default window, 4096
+        assertEquals(512, narrow.maxPositionEmbeddings());
+        assertEquals(SlidingWindow.everyLayer(128, narrow.numLayers()), narrow.slidingWindow());
+        assertEquals(0, narrow.slidingWindow().firstKey(0, 127));
+        assertEquals(1, narrow.slidingWindow().firstKey(4, 128));
+        // absent is MistralConfig's default window, 4096 (Mistral-7B-v0.1's)
         ModelConfig absent = read(mistral + ", \"max_position_embeddings\": 32768}");
-        assertEquals(4096, absent.maxPositionEmbeddings());
+        assertEquals(32768, absent.maxPositionEmbeddings());
+        assertEquals(4096, absent.slidingWindow().size());
         assertMentions(refused("stories260K", mistral + ", \"sliding_window\": 0}"), "sliding_window");
     }
 
     @Test
-    void qwenSlidingWindowCapsTheContextOnlyWhenALayerSlides() throws IOException {
+    void qwensWindowSlidesOnlyTheMarkedLayers() throws IOException {
         // tiny-qwen2 lists layer_types (both full_attention): no layer slides whatever the flag says
-        assertEquals(32768, read("tiny-qwen2", "{\"use_sliding_window\": true, \"sliding_window\": 256}")
-                .maxPositionEmbeddings());
+        assertEquals(SlidingWindow.NONE, read("tiny-qwen2", "{\"use_sliding_window\": true, \"sliding_window\": 256}")
+                .slidingWindow());
         ModelConfig slides = read("tiny-qwen2", "{\"use_sliding_window\": true, \"sliding_window\": 256,"
                 + " \"layer_types\": [\"full_attention\", \"sliding_attention\"]}");
-        assertEquals(256, slides.maxPositionEmbeddings());
-        assertEquals(256, slides.slidingWindow());
+        assertEquals(32768, slides.maxPositionEmbeddings());
+        assertEquals(new SlidingWindow(256, List.of(false, true)), slides.slidingWindow());
         ModelConfig byLayerCount = read("tiny-qwen3", "{\"use_sliding_window\": true, \"sliding_window\": 300,"
                 + " \"layer_types\": null, \"max_window_layers\": 1}");
-        assertEquals(300, byLayerCount.maxPositionEmbeddings());
-        assertEquals(32768, read("tiny-qwen3", "{\"use_sliding_window\": true, \"sliding_window\": 300,"
-                + " \"layer_types\": null}").maxPositionEmbeddings()); // max_window_layers 28 >= 2 layers
-        assertEquals(32768, read("tiny-qwen2", "{\"use_sliding_window\": false, \"sliding_window\": 256,"
-                + " \"layer_types\": null, \"max_window_layers\": 0}").maxPositionEmbeddings());
+        assertEquals(new SlidingWindow(300, List.of(false, true)), byLayerCount.slidingWindow());
+        assertEquals(SlidingWindow.NONE, read("tiny-qwen3", "{\"use_sliding_window\": true, \"sliding_window\": 300,"
+                + " \"layer_types\": null}").slidingWindow()); // max_window_layers 28 >= 2 layers
+        assertEquals(SlidingWindow.NONE, read("tiny-qwen2", "{\"use_sliding_window\": false, \"sliding_window\": 256,"
+                + " \"layer_types\": null, \"max_window_layers\": 0}").slidingWindow());
+        assertMentions(refused("tiny-qwen2", "{\"use_sliding_window\": true, \"sliding_window\": 256,"
+                + " \"layer_types\": [\"full_attention\", \"chunked_attention\"]}"), "chunked_attention");
+    }
+
+    /** SmolLM3: with use_sliding_window and a window, its NoPE layers slide unless layer_types says otherwise. */
+    @Test
+    void smolLm3sWindowSlidesItsNoPeLayers() throws IOException {
+        String smol = "{\"architectures\": [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\","
+                + " \"no_rope_layer_interval\": 2, \"use_sliding_window\": true";
+        assertEquals(new SlidingWindow(64, List.of(false, true, false, true, false)),
+                read(smol + ", \"sliding_window\": 64}").slidingWindow());
+        assertEquals(SlidingWindow.NONE, read(smol + "}").slidingWindow()); // SmolLM3Config's default: none
     }
 
     @Test

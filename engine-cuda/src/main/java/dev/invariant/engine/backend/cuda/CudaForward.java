@@ -34,7 +34,7 @@ final class CudaForward {
      */
     private final CUdeviceptr[] cos;
     private final CUdeviceptr[] sin;
-    /** Per layer, its scores' scale, window (Gemma's sliding layers) and cap (Gemma 2). */
+    /** Per layer, its scores' scale, window (its sliding layers') and cap (Gemma 2). */
     private final AttentionScores[] scores;
     /** OLMo 2: q_norm and k_norm over a token's whole q and k (kernels/qk_norm.cu), not per head in rope_kv. */
     private final boolean projectionQkNorm;
@@ -85,9 +85,9 @@ final class CudaForward {
         CUdeviceptr[] local = null;
         CUdeviceptr[] none = null;
         for (int l = 0; l < layers; l++) {
-            boolean sliding = gemma != null && gemma.sliding(l);
-            scores[l] = new AttentionScores(cfg.attentionScale(), sliding ? gemma.slidingWindow() : 0,
+            scores[l] = new AttentionScores(cfg.attentionScale(), cfg.slidingWindow().sizeOf(l),
                     gemma == null ? 0f : gemma.attnLogitSoftcap());
+            boolean sliding = gemma != null && cfg.slidingWindow().slides(l);  // Gemma's sliding layers' own RoPE
             CUdeviceptr[] table = global;
             if (!cfg.rotates(l)) {
                 table = none = none != null ? none : upload(ctx, RopeTable.none(cfg.headDim()), maxPositions);
@@ -190,7 +190,7 @@ final class CudaForward {
                 }
             }
 
-            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos (Gemma's sliding layers: the window), in
+            // self_attn: softmax(q·kᵀ · scale) · v over positions 0..pos (sliding layers: the window), in
             // fixed splits of 64
             if (blocks != null && blocks.takes(profile, n)) {
                 blocks.attend(qkv, attn, in, layerKeys, layerValues, cos, sin, ropeInAttention, heads, kvHeads, headDim,

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Gemma 2, Gemma 3, OLMo 2 and Phi-3 on the GPU (the seeded checkpoints of SeededModelsGoldenTest, whose CPU decode is
+ * Gemma 2, Gemma 3, OLMo 2, Phi-3 and the other sliding windows on the GPU (the seeded checkpoints of SeededModelsGoldenTest, whose CPU decode is
  * transformers': sliding layers with a window of 16, Gemma 3's second RoPE base and q/k norms, Gemma 2's score cap,
  * both final caps, the (1 + w) norms, the norms of the sublayers' outputs, GELU, the scaled embeddings; OLMo 2's q/k
  * norms over the whole projection and its unnormed sublayer inputs): the CUDA backend's logits have the CPU's bits
@@ -34,14 +34,24 @@ class CudaSeededModelsTest {
 
     /**
      * Checkpoints read through other names: Phi-3's projections split from its fused q|k|v and gate|up matrices (views
-     * of the stored rows), with its window or with longrope (the short factors and the attention factor in the
-     * uploaded table), Gemma 3 in google's 4B form (no final cap), Mistral in Mistral Small 3.1's, Qwen2 in Qwen2.5-VL's;
-     * 120 positions, within Phi-3's window of 127.
+     * of the stored rows), with its window of 127 (crossed) or with longrope (the short factors and the attention factor
+     * in the uploaded table), Gemma 3 in google's 4B form (no final cap), Mistral in Mistral Small 3.1's, Qwen2 in
+     * Qwen2.5-VL's.
      */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-phi3", "tiny-phi3-longrope", "tiny-gemma3mm", "tiny-mistral3mm", "tiny-qwen25vlmm"})
     void fusedAndMultimodalCheckpoints(String name) {
-        compare(name, KvCacheDtype.FP32, 120);
+        compare(name, KvCacheDtype.FP32, PROMPT);
+    }
+
+    /**
+     * Windows of 24 outside Gemma: Mistral's and Phi-3's on every layer, Qwen2's from max_window_layers on, SmolLM3's on
+     * its NoPE layers (the identity's RoPE table and a window in one layer).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-mistral-window", "tiny-phi3-window", "tiny-qwen2-window", "tiny-smollm3-window"})
+    void slidingWindowCheckpoints(String name) {
+        compare(name, KvCacheDtype.FP32, PROMPT);
     }
 
     /**

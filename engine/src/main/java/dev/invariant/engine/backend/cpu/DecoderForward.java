@@ -4,6 +4,7 @@ import dev.invariant.engine.backend.StepBatch;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.Granite;
 import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.SlidingWindow;
 import dev.invariant.engine.numerics.Dot;
 import dev.invariant.engine.numerics.FloatMath;
 import dev.invariant.engine.numerics.RmsNorm;
@@ -25,6 +26,8 @@ final class DecoderForward {
     private final RopeTable rope;
     private final Gemma gemma;
     private final Granite granite;
+    /** Which layers see only a window of keys (Gemma 2 and 3, Mistral-7B-v0.1, Phi-3-mini-4k, ...). */
+    private final SlidingWindow window;
     /** OLMo 2: q/k norms over the whole projection, and no norm before the MLP. */
     private final boolean olmo2;
     private final float attentionScale;
@@ -32,6 +35,7 @@ final class DecoderForward {
     private final float attentionSoftcap;
     /** Gemma's and OLMo 2's norms of the attention's and the MLP's outputs. */
     private final boolean outputNorms;
+    /** Gemma's sliding layers rotate with their own base (Gemma 2: the same one). */
     private final RopeTable localRope;
     /** SmolLM3's NoPE layers rotate with the identity (RopeTable.none), as on the GPU; the model's table elsewhere. */
     private final RopeTable noRope;
@@ -45,6 +49,7 @@ final class DecoderForward {
         this.rope = RopeTable.of(cfg);
         this.gemma = cfg.gemma();
         this.granite = cfg.granite();
+        this.window = cfg.slidingWindow();
         this.olmo2 = cfg.architecture().qkNormsWholeProjection();
         this.outputNorms = cfg.architecture().normsOutputs();
         this.attentionScale = cfg.attentionScale();
@@ -91,9 +96,9 @@ final class DecoderForward {
         for (int l = 0; l < cfg.numLayers(); l++) {
             CpuWeights.Layer lw = w.layers().get(l);
             final int layer = l;
-            // Gemma only: sliding layers see a window of keys (Gemma 3: and rotate with their own base)
+            // sliding layers see a window of keys (Gemma 3's: and rotate with their own base)
             // SmolLM3 only: its NoPE layers rotate by nothing
-            final RopeTable lr = !cfg.rotates(l) ? noRope : gemma != null && gemma.sliding(l) ? localRope : rope;
+            final RopeTable lr = !cfg.rotates(l) ? noRope : gemma != null && window.slides(l) ? localRope : rope;
 
             // model.layers.N.input_layernorm (OLMo 2: none, the attention reads x itself)
             normOrCopy(x, xn, lw.inputLayernorm(), n, hidden, eps);
@@ -146,7 +151,7 @@ final class DecoderForward {
                     int t = i / heads;
                     int h = i % heads;
                     int pos = b.positions()[t];
-                    int first = gemma == null ? 0 : gemma.firstKey(layer, pos);
+                    int first = window.firstKey(layer, pos);
                     att.attend(layer, b.tables()[t], first, pos, h / group,
                             q, t * qDim + h * headDim, attn, t * qDim + h * headDim);
                 }

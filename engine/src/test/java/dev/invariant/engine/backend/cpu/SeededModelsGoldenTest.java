@@ -16,6 +16,7 @@ import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.RopeScaling;
 import dev.invariant.engine.model.SafetensorsReader;
 import dev.invariant.engine.model.SafetensorsWriter;
+import dev.invariant.engine.model.SlidingWindow;
 import dev.invariant.engine.model.Tensor;
 import dev.invariant.engine.numerics.RopeTable;
 import java.io.IOException;
@@ -45,11 +46,17 @@ class SeededModelsGoldenTest {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
              CpuBackend be = new CpuBackend(m.model(), CpuBackendConfig.portable(2, 16, 64))) {
-            var gemma = m.model().config().gemma();
+            // Gemma's and the window checkpoints' cases reach past their window (phi3's stay within its 127)
+            int window = m.model().config().slidingWindow().size();
+            boolean past = arch.startsWith("gemma") || arch.endsWith("-window");
+            boolean decided = false;
             for (JsonNode c : ref.get("cases")) {
                 int length = c.get("prompt_ids").size() + c.get("generated_ids").size();
-                assertTrue(gemma == null || length > gemma.slidingWindow(), "the case reaches past the window");
+                assertTrue(!past || (window > 0 && length > window), "the case reaches past the window");
+                decided |= c.path("first_step_unlike_full_attention").isInt();
             }
+            // and the window decided tokens: transformers' full attention chose others
+            assertTrue(decided || !arch.endsWith("-window"), "full attention chose the same tokens");
             RopeScalingGoldenTest.decodesAsReference(be, ref.get("cases"), arch);
         }
     }
@@ -120,25 +127,26 @@ class SeededModelsGoldenTest {
         assertEquals(RopeScaling.linear(8.0), c.ropeScaling());
         assertEquals(1e6, c.ropeTheta());
         Gemma g = c.gemma();
-        assertEquals(1024, g.slidingWindow());
+        assertEquals(1024, c.slidingWindow().size());
         assertEquals(10_000.0, g.localRopeTheta());
         assertEquals(1 / 16f, g.attentionScale());
         assertEquals(0f, g.finalLogitSoftcap());
-        assertEquals(List.of(true, true, true, true, true, false), g.slidingLayers().subList(0, 6));
+        assertEquals(List.of(true, true, true, true, true, false), c.slidingWindow().layers().subList(0, 6));
         assertTrue(c.tieWordEmbeddings() && c.qkNorm());
     }
 
-    /** Phi-3's window caps the context (as Mistral's); Phi3Config's default is none, and so is null. */
+    /** Phi-3's window slides every layer (as Mistral's); Phi3Config's default is none, and so is null. */
     @Test
-    void phi3sWindowCapsTheContext(@TempDir Path dir) throws IOException {
+    void phi3sWindowSlidesEveryLayer(@TempDir Path dir) throws IOException {
         ModelConfig hub = HfConfig.read(TestAssets.model("tiny-phi3"));
-        assertEquals(127, hub.maxPositionEmbeddings());
+        assertEquals(512, hub.maxPositionEmbeddings());
+        assertEquals(SlidingWindow.everyLayer(127, 4), hub.slidingWindow());
         assertEquals(Architecture.LLAMA, hub.architecture());
         ObjectNode c = config("tiny-phi3");
         c.remove("sliding_window");
-        assertEquals(512, read(c, dir).maxPositionEmbeddings());
+        assertEquals(SlidingWindow.NONE, read(c, dir).slidingWindow());
         c.putNull("sliding_window");
-        assertEquals(512, read(c, dir).maxPositionEmbeddings());
+        assertEquals(SlidingWindow.NONE, read(c, dir).slidingWindow());
     }
 
     /**
@@ -164,8 +172,7 @@ class SeededModelsGoldenTest {
     void gemma3sValues() {
         ModelConfig hub = HfConfig.read(TestAssets.model("tiny-gemma3"));
         Gemma g = hub.gemma();
-        assertEquals(List.of(true, true, false, true, true, false), g.slidingLayers());
-        assertEquals(16, g.slidingWindow());
+        assertEquals(new SlidingWindow(16, List.of(true, true, false, true, true, false)), hub.slidingWindow());
         assertEquals(10_000.0, g.localRopeTheta());
         assertEquals(1e6, hub.ropeTheta());
         assertEquals(30f, g.finalLogitSoftcap());
@@ -179,7 +186,7 @@ class SeededModelsGoldenTest {
     void gemma2sValues(@TempDir Path dir) throws IOException {
         ModelConfig hub = HfConfig.read(TestAssets.model("tiny-gemma2"));
         Gemma g = hub.gemma();
-        assertEquals(List.of(true, false, true, false), g.slidingLayers());
+        assertEquals(List.of(true, false, true, false), hub.slidingWindow().layers());
         assertEquals(10_000.0, g.localRopeTheta());
         assertEquals(10_000.0, hub.ropeTheta());
         assertEquals(50f, g.attnLogitSoftcap());
@@ -200,10 +207,10 @@ class SeededModelsGoldenTest {
         c.remove("layer_types");
         c.put("num_hidden_layers", 12);
         assertEquals(List.of(true, true, true, true, true, false, true, true, true, true, true, false),
-                read(c, dir).gemma().slidingLayers());
+                read(c, dir).slidingWindow().layers());
         c.put("sliding_window_pattern", 2);
         assertEquals(List.of(true, false, true, false, true, false, true, false, true, false, true, false),
-                read(c, dir).gemma().slidingLayers());
+                read(c, dir).slidingWindow().layers());
     }
 
     @Test
