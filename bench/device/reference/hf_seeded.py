@@ -29,10 +29,11 @@ Qwen2.5-VL's (the text model's keys and tensors where a Qwen2 model has them, Ro
 
 mistral-window, phi3-window, qwen2-window, smollm3-window: sliding windows of 24 positions that every case reaches
 past (Mistral-7B-v0.1's and Phi-3-mini-4k's every layer; Qwen2's layers from max_window_layers on; SmolLM3's NoPE
-layers), so the references show attention through the window rather than over the whole sequence.
+layers), so the references show attention through the window rather than over the whole sequence. phi4mini:
+Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings.
 
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
-                                             mistral-window|phi3-window|qwen2-window|smollm3-window ...]
+                                             mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -119,6 +120,14 @@ HUB_CONFIGS["smollm3-window"] = {
 # test knows the window decided them
 FULL_ATTENTION = {"mistral-window": {"sliding_window": None}, "phi3-window": {"sliding_window": None},
                   "qwen2-window": {"use_sliding_window": False}, "smollm3-window": {"use_sliding_window": False}}
+# microsoft/Phi-4-mini-instruct's form: RoPE on the first 3/4 of each head (partial_rotary_factor 0.75: 12 of 16
+# dims, rotate-half within them, the last 4 passed through), longrope (short factors for the 6 rotated pairs) within
+# its original context, tied embeddings, a window longer than the context
+HUB_CONFIGS["phi4mini"] = {
+    **HUB_CONFIGS["phi3-longrope"], "partial_rotary_factor": 0.75, "sliding_window": 4096, "tie_word_embeddings": True,
+    "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.2, 1.9, 2.6, 3.3, 4.1],
+                     "long_factor": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]},
+}
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",
                    "tie_word_embeddings", "use_cache")

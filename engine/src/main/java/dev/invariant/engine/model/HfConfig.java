@@ -81,6 +81,11 @@ public final class HfConfig {
                     : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0) : c,
                             maxPositions);
             int context = context(maxPositions, rope.scaling());
+            if (rope.scaling().partialRotaryFactor() != 1.0 && !hfName.equals("Phi3ForCausalLM")) {
+                throw format(configFile, "partial_rotary_factor " + rope.scaling().partialRotaryFactor() + " is"
+                        + " supported for Phi3ForCausalLM (Phi-4-mini) only, whose RoPE transformers applies to part of"
+                        + " each head");
+            }
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),

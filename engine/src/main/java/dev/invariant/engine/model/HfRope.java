@@ -46,8 +46,7 @@ final class HfRope {
         }
         double theta = number(params, "rope_theta", number(config, "rope_theta", 10000.0));
         double partial = number(params, "partial_rotary_factor", number(config, "partial_rotary_factor", 1.0));
-        if (partial != 1.0) throw fail("partial_rotary_factor " + partial + " is not supported: the engine rotates"
-                + " whole heads");
+        if (!(partial > 0 && partial <= 1)) throw fail("partial_rotary_factor must be in (0, 1], got " + partial);
         String type = type();
         RopeScaling scaling = switch (type) {
             case "default" -> RopeScaling.NONE;
@@ -58,7 +57,7 @@ final class HfRope {
             default -> throw fail(where + " " + typeKey() + " '" + type + "' is not supported: " + SUPPORTED
                     + " (fixed per frequency, so one table serves every length; longrope within its original context)");
         };
-        return new Rope(theta, scaling);
+        return new Rope(theta, partial == 1.0 ? scaling : scaling.withPartialRotary(partial));
     }
 
     /** rope_type, else the older 'type', else default (transformers' standardize_rope_params). */

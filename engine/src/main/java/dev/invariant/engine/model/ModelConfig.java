@@ -70,9 +70,12 @@ public record ModelConfig(
         require(numHeads > 0 && numKvHeads > 0, "num_attention_heads and num_key_value_heads must be > 0");
         require(numHeads % numKvHeads == 0, "num_attention_heads must be a multiple of num_key_value_heads");
         require(headDim > 0 && headDim % 2 == 0, "head_dim must be even and > 0");
-        require(ropeScaling.type() != RopeScaling.Type.LONGROPE || ropeScaling.shortFactors().size() == headDim / 2,
-                "longrope's short_factor has " + ropeScaling.shortFactors().size() + " entries, head_dim / 2 = "
-                        + headDim / 2 + " needed");
+        int rotary = ropeScaling.rotaryDim(headDim);
+        require(rotary > 0 && rotary % 2 == 0, "partial_rotary_factor " + ropeScaling.partialRotaryFactor()
+                + " rotates " + rotary + " of head_dim " + headDim + "'s dims: an even number > 0 is needed");
+        require(ropeScaling.type() != RopeScaling.Type.LONGROPE || ropeScaling.shortFactors().size() == rotary / 2,
+                "longrope's short_factor has " + ropeScaling.shortFactors().size() + " entries, the rotated dims / 2 = "
+                        + rotary / 2 + " needed");
         require(vocabSize > 0, "vocab_size must be > 0");
         require(maxPositionEmbeddings > 0, "max_position_embeddings must be > 0");
         require(ropeTheta > 0, "rope_theta must be > 0");

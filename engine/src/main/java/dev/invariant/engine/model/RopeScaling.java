@@ -15,20 +15,26 @@ import java.util.List;
  * @param originalMaxPositions llama3's and longrope's {@code original_max_position_embeddings}; 0 otherwise
  * @param shortFactors        longrope's {@code short_factor}, one per rotated pair; empty otherwise
  * @param attentionFactor     longrope's factor on cos and sin ({@code attention_factor}); 1 otherwise
+ * @param partialRotaryFactor the share of each head that rotates ({@code partial_rotary_factor}, Phi-4-mini's 0.75):
+ *                            its first {@link #rotaryDim} dims, rotate-half within them; the rest pass through; 1 for
+ *                            whole heads
  */
 public record RopeScaling(Type type, double factor, double lowFreqFactor, double highFreqFactor,
-                          int originalMaxPositions, List<Double> shortFactors, double attentionFactor) {
+                          int originalMaxPositions, List<Double> shortFactors, double attentionFactor,
+                          double partialRotaryFactor) {
 
     /** The supported {@code rope_type} values (transformers' default, linear, llama3, longrope). */
     public enum Type {
         DEFAULT, LINEAR, LLAMA3, LONGROPE
     }
 
-    public static final RopeScaling NONE = new RopeScaling(Type.DEFAULT, 1, 0, 0, 0, List.of(), 1);
+    public static final RopeScaling NONE = new RopeScaling(Type.DEFAULT, 1, 0, 0, 0, List.of(), 1, 1);
 
     public RopeScaling {
         if (type == null) throw invalid("rope_type is missing");
         shortFactors = List.copyOf(shortFactors);
+        require(partialRotaryFactor > 0 && partialRotaryFactor <= 1, "partial_rotary_factor must be in (0, 1], got "
+                + partialRotaryFactor);
         if (type == Type.LONGROPE) {
             require(!shortFactors.isEmpty() && shortFactors.stream().allMatch(f -> f > 0 && Double.isFinite(f)),
                     "short_factor must be a list of numbers > 0");
@@ -50,21 +56,33 @@ public record RopeScaling(Type type, double factor, double lowFreqFactor, double
     }
 
     public static RopeScaling linear(double factor) {
-        return new RopeScaling(Type.LINEAR, factor, 0, 0, 0, List.of(), 1);
+        return new RopeScaling(Type.LINEAR, factor, 0, 0, 0, List.of(), 1, 1);
     }
 
     public static RopeScaling llama3(double factor, double lowFreqFactor, double highFreqFactor,
                                      int originalMaxPositions) {
-        return new RopeScaling(Type.LLAMA3, factor, lowFreqFactor, highFreqFactor, originalMaxPositions, List.of(), 1);
+        return new RopeScaling(Type.LLAMA3, factor, lowFreqFactor, highFreqFactor, originalMaxPositions, List.of(), 1,
+                1);
     }
 
     /** longrope within its original context: pair i's frequency divided by short_factor[i], cos and sin scaled. */
     public static RopeScaling longrope(List<Double> shortFactors, double attentionFactor, int originalMaxPositions) {
-        return new RopeScaling(Type.LONGROPE, 1, 0, 0, originalMaxPositions, shortFactors, attentionFactor);
+        return new RopeScaling(Type.LONGROPE, 1, 0, 0, originalMaxPositions, shortFactors, attentionFactor, 1);
+    }
+
+    /** This scaling on the first {@code factor} of each head only (partial_rotary_factor). */
+    public RopeScaling withPartialRotary(double factor) {
+        return new RopeScaling(type, this.factor, lowFreqFactor, highFreqFactor, originalMaxPositions, shortFactors,
+                attentionFactor, factor);
+    }
+
+    /** The dims of a head of {@code headDim} that rotate, as transformers takes them: int(head_dim * factor). */
+    public int rotaryDim(int headDim) {
+        return (int) (headDim * partialRotaryFactor);
     }
 
     /**
-     * Pair i's inverse frequency from {@code power} = theta^(2i/d), in binary64 in the order transformers writes it
+     * Pair i's inverse frequency from {@code power} = theta^(2i/d) (d: the rotated dims), in binary64 in the order transformers writes it
      * (modeling_rope_utils: {@code 1.0 / power} scaled by {@code _compute_linear_scaling_rope_parameters} or
      * {@code _compute_llama3_parameters}; {@code _compute_longrope_parameters}: {@code 1.0 / (ext[i] * power)}).
      */

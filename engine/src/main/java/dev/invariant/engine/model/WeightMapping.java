@@ -33,7 +33,7 @@ public final class WeightMapping {
 
     /** With {@code gptq} set, the seven projections of every layer are read as GPTQ tensors ({@link GptqLinear}). */
     public static ModelWeights map(ModelConfig c, Map<String, Tensor> stored, GptqConfig gptq) {
-        Map<String, Tensor> tensors = FusedProjections.split(c, languageModel(stored));
+        Map<String, Tensor> tensors = PartialRotary.arrange(c, FusedProjections.split(c, languageModel(stored)));
         Lookup in = new Lookup(tensors);
         long h = c.hiddenSize();
         Tensor embed = in.get("model.embed_tokens.weight", c.vocabSize(), h);

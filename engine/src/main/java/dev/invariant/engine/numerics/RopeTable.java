@@ -6,7 +6,10 @@ import dev.invariant.engine.model.RopeScaling;
 /**
  * Rotary-embedding cos/sin tables, built on the host in double with StrictMath and rounded to float
  * once, so every backend (and the GPU, which receives the same table) rotates with the same values.
- * inv_freq[i] = scaling(1 / theta^(2i/d)); angle = pos * inv_freq[i]. Rows are added as positions are needed.
+ * inv_freq[i] = scaling(1 / theta^(2i/r)); angle = pos * inv_freq[i]. Rows are added as positions are needed.
+ * With a partial rotary factor only the first r = rotaryDim(d) dims of a head rotate (pairs i, i + r/2); the loader
+ * has moved them to pairs i, i + d/2 (PartialRotary), and the table's pairs from r/2 on are the identity (cos 1, sin
+ * 0, no attention factor), which passes the other dims through.
  */
 public final class RopeTable {
     private final int headDim;
@@ -14,6 +17,8 @@ public final class RopeTable {
     private final double[] invFreq;
     /** longrope's factor on cos and sin (binary64, before their one rounding); 1 otherwise. */
     private final double attentionFactor;
+    /** Pairs 0 .. rotated - 1 rotate; the rest are the identity. */
+    private final int rotated;
     private volatile float[] cos = new float[0];
     private volatile float[] sin = new float[0];
 
@@ -40,6 +45,7 @@ public final class RopeTable {
         this.half = headDim / 2;
         this.invFreq = invFreq;
         this.attentionFactor = 1;
+        this.rotated = half;
     }
 
     public RopeTable(int headDim, double theta, RopeScaling scaling) {
@@ -47,8 +53,13 @@ public final class RopeTable {
         this.headDim = headDim;
         this.half = headDim / 2;
         this.invFreq = new double[half];
-        for (int i = 0; i < half; i++) {
-            invFreq[i] = scaling.inverseFrequency(i, StrictMath.pow(theta, (2.0 * i) / headDim));
+        int rotary = scaling.rotaryDim(headDim);
+        if (rotary <= 0 || rotary % 2 != 0 || rotary > headDim) {
+            throw new IllegalArgumentException("rotary dims must be even and in 2.." + headDim + ", got " + rotary);
+        }
+        this.rotated = rotary / 2;
+        for (int i = 0; i < rotated; i++) {
+            invFreq[i] = scaling.inverseFrequency(i, StrictMath.pow(theta, (2.0 * i) / rotary));
         }
         this.attentionFactor = scaling.attentionFactor();
     }
@@ -72,8 +83,9 @@ public final class RopeTable {
         for (int pos = have; pos < n; pos++) {
             for (int i = 0; i < half; i++) {
                 double angle = pos * invFreq[i];
-                c[pos * half + i] = (float) (StrictMath.cos(angle) * attentionFactor);
-                s[pos * half + i] = (float) (StrictMath.sin(angle) * attentionFactor);
+                double f = i < rotated ? attentionFactor : 1;
+                c[pos * half + i] = (float) (StrictMath.cos(angle) * f);
+                s[pos * half + i] = (float) (StrictMath.sin(angle) * f);
             }
         }
         sin = s;

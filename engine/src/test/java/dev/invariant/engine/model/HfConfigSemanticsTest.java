@@ -99,7 +99,7 @@ class HfConfigSemanticsTest {
         assertMentions(refused("stories260K", "{\"rope_scaling\": {\"type\": \"longrope\", \"factor\": 2}}"),
                 "'short_factor' must be a list of numbers");
         assertMentions(refused("stories260K", "{\"rope_scaling\": {\"type\": \"longrope\","
-                + " \"short_factor\": [1.0, 2.0]}}"), "short_factor has 2 entries, head_dim / 2 = 4 needed");
+                + " \"short_factor\": [1.0, 2.0]}}"), "short_factor has 2 entries, the rotated dims / 2 = 4 needed");
     }
 
     @Test
@@ -110,7 +110,8 @@ class HfConfigSemanticsTest {
                 "'low_freq_factor'");
         assertMentions(refused("stories260K", "{\"rope_parameters\": {\"rope_type\": \"llama3\", \"factor\": 8,"
                 + " \"low_freq_factor\": 4, \"high_freq_factor\": 1}}"), "high_freq_factor");
-        assertMentions(refused("stories260K", "{\"partial_rotary_factor\": 0.5}"), "partial_rotary_factor 0.5");
+        assertMentions(refused("stories260K", "{\"partial_rotary_factor\": 0.5}"), "partial_rotary_factor 0.5",
+                "Phi3ForCausalLM");
         assertMentions(refused("stories260K", "{\"rope_parameters\": {\"full_attention\": {\"rope_type\": \"default\"}}}"),
                 "per layer type");
     }
