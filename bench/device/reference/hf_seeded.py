@@ -114,19 +114,18 @@ HUB_CONFIGS["smollm3-window"] = {
     "initializer_range": 0.02, "intermediate_size": 172, "max_position_embeddings": 512, "mlp_bias": False,
     "no_rope_layer_interval": 2, "num_attention_heads": 8, "num_hidden_layers": 4, "num_key_value_heads": 2,
     "rms_norm_eps": 1e-06, "rope_theta": 2000000.0, "sliding_window": 24, "tie_word_embeddings": True,
-    "torch_dtype": "bfloat16", "use_cache": True, "use_sliding_window": True, "vocab_size": 512,
+    "torch_dtype": "bfloat16", "use_cache": True, "use_sliding_window": True, "vocab_size": 512, "pad_token_id": 0,
 }
 # the same checkpoints with full attention: a window variant's references record where its tokens leave these, so a
 # test knows the window decided them
 FULL_ATTENTION = {"mistral-window": {"sliding_window": None}, "phi3-window": {"sliding_window": None},
                   "qwen2-window": {"use_sliding_window": False}, "smollm3-window": {"use_sliding_window": False}}
-# microsoft/Phi-4-mini-instruct's form: RoPE on the first 3/4 of each head (partial_rotary_factor 0.75: 12 of 16
-# dims, rotate-half within them, the last 4 passed through), longrope (short factors for the 6 rotated pairs) within
+# microsoft/Phi-4-mini-instruct's form: RoPE on the first 3/4 of each head (partial_rotary_factor 0.75: 6 of 8
+# dims, rotate-half within them, the last 2 passed through), longrope (short factors for the 3 rotated pairs) within
 # its original context, tied embeddings, a window longer than the context
 HUB_CONFIGS["phi4mini"] = {
     **HUB_CONFIGS["phi3-longrope"], "partial_rotary_factor": 0.75, "sliding_window": 4096, "tie_word_embeddings": True,
-    "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.2, 1.9, 2.6, 3.3, 4.1],
-                     "long_factor": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]},
+    "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.9, 3.3], "long_factor": [1.0, 4.0, 16.0]},
 }
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",

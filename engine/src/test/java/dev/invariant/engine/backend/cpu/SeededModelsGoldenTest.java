@@ -41,7 +41,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SeededModelsGoldenTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
+        "phi4mini", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -62,7 +63,8 @@ class SeededModelsGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope"})
+    @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
+        "phi4mini", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
@@ -166,6 +168,23 @@ class SeededModelsGoldenTest {
         // numerics.md §7, binary64 in this order, each table value rounded once
         assertEquals(1 / (2.1 * StrictMath.pow(10_000, 4 / 8.0)), rope.invFreq(2));
         assertEquals((float) (StrictMath.cos(7 * rope.invFreq(1)) * 1.1055415967851334), rope.cos(7, 1));
+    }
+
+    /** Phi-4-mini's form: RoPE on 6 of each head's 8 dims (partial_rotary_factor 0.75), longrope's 3 short factors. */
+    @Test
+    void phi4MinisPartialRotary() {
+        ModelConfig c = HfConfig.read(TestAssets.model("tiny-phi4mini"));
+        assertEquals(0.75, c.ropeScaling().partialRotaryFactor());
+        assertEquals(6, c.ropeScaling().rotaryDim(c.headDim()));
+        assertEquals(List.of(1.0, 1.9, 3.3), c.ropeScaling().shortFactors());
+        assertEquals(512, c.maxPositionEmbeddings());
+        assertEquals(SlidingWindow.NONE, c.slidingWindow()); // 4096, longer than the context
+        assertTrue(c.tieWordEmbeddings());
+        RopeTable rope = RopeTable.of(c);
+        rope.ensure(8);
+        assertEquals(1 / (3.3 * StrictMath.pow(10_000, 4 / 6.0)), rope.invFreq(2));
+        assertEquals(1f, rope.cos(7, 3)); // the passed-through pair: the identity, no attention factor
+        assertEquals(0f, rope.sin(7, 3));
     }
 
     @Test
