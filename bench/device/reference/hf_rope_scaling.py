@@ -30,6 +30,16 @@ VARIANTS = {
                                                               "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                                                               "original_max_position_embeddings": 16}},
     "mistral": {"architectures": ["MistralForCausalLM"], "model_type": "mistral", "sliding_window": None},
+    # YaRN (Qwen2.5's and Qwen3's long-context setting): frequencies blended between interpolation and extrapolation
+    # by a ramp over the pairs, cos and sin times the attention factor; original context 128 puts the ramp inside
+    # stories260K's four pairs
+    "yarn": {"rope_parameters": {"rope_type": "yarn", "rope_theta": 10000.0, "factor": 4.0,
+                                 "original_max_position_embeddings": 128}},
+    "yarn-legacy": {"rope_theta": 10000.0, "rope_scaling": {"type": "yarn", "factor": 4.0,
+                                                            "original_max_position_embeddings": 128}},
+    "yarn-params": {"rope_parameters": {"rope_type": "yarn", "rope_theta": 10000.0, "factor": 8.0,
+                                        "original_max_position_embeddings": 64, "beta_fast": 16.0, "beta_slow": 2.0,
+                                        "attention_factor": 1.25}},
     # SmolLM3: by default every 4th layer has no RoPE (layer 3 of 5); then an explicit no_rope_layers
     "smollm3": {"architectures": ["SmolLM3ForCausalLM"], "model_type": "smollm3"},
     "smollm3-nope": {"architectures": ["SmolLM3ForCausalLM"], "model_type": "smollm3", "no_rope_layers": [1, 0, 1, 0, 0]},

@@ -84,6 +84,8 @@ public final class ModelConfigDigest {
             case LINEAR -> w.f64(r.factor()).f64(0).f64(0).i32(0);
             case LLAMA3 -> w.f64(r.factor()).f64(r.lowFreqFactor()).f64(r.highFreqFactor())
                     .i32(r.originalMaxPositions());
+            case YARN -> w.f64(r.factor()).f64(r.betaSlow()).f64(r.betaFast()).i32(r.originalMaxPositions())
+                    .f64(r.attentionFactor()).u8(r.truncate() ? 1 : 0);
             case LONGROPE -> {
                 w.f64(r.attentionFactor()).f64(0).f64(0).i32(r.originalMaxPositions()).i32(r.shortFactors().size());
                 for (double f : r.shortFactors()) w.f64(f);

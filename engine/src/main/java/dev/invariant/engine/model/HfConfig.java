@@ -131,10 +131,17 @@ public final class HfConfig {
 
     /**
      * The context the engine computes exactly: longrope stops at its original context, past which transformers
-     * switches every position of the sequence to its long factors (the keys cached before would be of other ones).
+     * switches every position of the sequence to its long factors (the keys cached before would be of other ones);
+     * yarn reaches original_max_position_embeddings × factor where max_position_embeddings says less.
      */
     private static int context(int positions, RopeScaling rope) {
-        return rope.type() == RopeScaling.Type.LONGROPE ? Math.min(positions, rope.originalMaxPositions()) : positions;
+        return switch (rope.type()) {
+            case LONGROPE -> Math.min(positions, rope.originalMaxPositions());
+            // yarn's frequencies are fixed for every length: its context is what it scales to (as vLLM derives it)
+            case YARN -> (int) Math.min(Integer.MAX_VALUE,
+                    Math.max(positions, (long) (rope.originalMaxPositions() * rope.factor())));
+            default -> positions;
+        };
     }
 
     /**

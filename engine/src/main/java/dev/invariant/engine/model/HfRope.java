@@ -11,7 +11,7 @@ import java.util.Iterator;
  * and older configs' top-level {@code rope_theta} with {@code rope_scaling: {rope_type or type, factor, ...}}.
  */
 final class HfRope {
-    private static final String SUPPORTED = "supported are default, linear, llama3 and longrope";
+    private static final String SUPPORTED = "supported are default, linear, llama3, longrope and yarn";
 
     /** theta and the scaling of its inverse frequencies. */
     record Rope(double theta, RopeScaling scaling) {
@@ -54,6 +54,7 @@ final class HfRope {
             case "llama3" -> RopeScaling.llama3(required("factor"), required("low_freq_factor"),
                     required("high_freq_factor"), originalContext(maxPositions));
             case "longrope" -> longrope(maxPositions);
+            case "yarn" -> yarn(maxPositions);
             default -> throw fail(where + " " + typeKey() + " '" + type + "' is not supported: " + SUPPORTED
                     + " (fixed per frequency, so one table serves every length; longrope within its original context)");
         };
@@ -99,6 +100,33 @@ final class HfRope {
         double attention = number(params, "attention_factor",
                 f > 1.0 ? StrictMath.sqrt(1 + StrictMath.log(f) / StrictMath.log(original)) : 1.0);
         return RopeScaling.longrope(factors, attention, original);
+    }
+
+    /**
+     * _compute_yarn_parameters (transformers 5.17): factor, else max_position_embeddings / the original context;
+     * attention_factor, else get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim) when both are set (and
+     * not 0), else get_mscale(factor), with get_mscale(s, m) = 0.1 * m * ln(s) + 1 for s > 1, else 1; beta_fast and
+     * beta_slow 32 and 1 when absent or 0; truncate true when absent.
+     */
+    private RopeScaling yarn(int maxPositions) {
+        int original = originalContext(maxPositions);
+        double factor = number(params, "factor", (double) maxPositions / original);
+        double mscale = number(params, "mscale", 0);
+        double mscaleAllDim = number(params, "mscale_all_dim", 0);
+        double attention = number(params, "attention_factor", mscale != 0 && mscaleAllDim != 0
+                ? mscale(factor, mscale) / mscale(factor, mscaleAllDim) : mscale(factor, 1));
+        double betaFast = number(params, "beta_fast", 0);
+        double betaSlow = number(params, "beta_slow", 0);
+        JsonNode truncate = params.path("truncate");
+        if (!truncate.isMissingNode() && !truncate.isNull() && !truncate.isBoolean()) {
+            throw fail(where + " 'truncate' must be true or false, got " + truncate);
+        }
+        return RopeScaling.yarn(factor, betaFast == 0 ? 32 : betaFast, betaSlow == 0 ? 1 : betaSlow, original,
+                attention, truncate.asBoolean(true));
+    }
+
+    private static double mscale(double scale, double m) {
+        return scale <= 1 ? 1.0 : 0.1 * m * StrictMath.log(scale) + 1.0;
     }
 
     /** transformers 5 prefers a top-level original_max_position_embeddings, then the scaling's, then the context. */

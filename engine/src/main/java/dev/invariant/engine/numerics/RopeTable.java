@@ -59,7 +59,7 @@ public final class RopeTable {
         }
         this.rotated = rotary / 2;
         for (int i = 0; i < rotated; i++) {
-            invFreq[i] = scaling.inverseFrequency(i, StrictMath.pow(theta, (2.0 * i) / rotary));
+            invFreq[i] = scaling.inverseFrequency(i, rotary, theta);
         }
         this.attentionFactor = scaling.attentionFactor();
     }

@@ -133,6 +133,13 @@ class ModelConfigDigestTest {
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
         assertEquals("fd926b37e72dd865dfb92637aaed6e446bf688d421fd59c0a21a2f721f2df1d7", digest(copy(LLAMA3)));
+        // yarn: Qwen2.5's spelling (the context becomes 128 x 4), and DeepSeek's mscale ratio without truncation
+        assertEquals("8227fdf8c64de9f77a72a02c0551c6cffd905a02922dd289e04b063766a3a211", digest(copy("{\"rope_scaling\":"
+                + " {\"type\": \"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 128}}")));
+        assertEquals("51fff642cdb1ed4ae278b5d90d745abc24a85b6b948ed7be8f373bf4535252c6", digest(copy("{\"rope_parameters\":"
+                + " {\"rope_type\": \"yarn\", \"rope_theta\": 10000.0, \"factor\": 40,"
+                + " \"original_max_position_embeddings\": 64, \"mscale\": 1.0, \"mscale_all_dim\": 0.707,"
+                + " \"beta_fast\": 16, \"truncate\": false}}")));
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults
         Path g4b = Files.createDirectory(dir.resolve("gemma-3-4b"));
         Files.writeString(g4b.resolve("config.json"), "{\"architectures\": [\"Gemma3ForConditionalGeneration\"],"

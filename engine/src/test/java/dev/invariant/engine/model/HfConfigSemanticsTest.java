@@ -85,12 +85,37 @@ class HfConfigSemanticsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dynamic", "yarn", "su"})
+    @ValueSource(strings = {"dynamic", "ntk", "su"})
     void otherRopeTypesAreRefused(String type) {
         String m = refused("stories260K", "{\"rope_parameters\": {\"rope_type\": \"" + type + "\", \"factor\": 2.0}}");
-        assertMentions(m, "rope_type '" + type + "'", "default, linear, llama3 and longrope");
+        assertMentions(m, "rope_type '" + type + "'", "default, linear, llama3, longrope and yarn");
         assertMentions(refused("stories260K", "{\"rope_scaling\": {\"type\": \"" + type + "\", \"factor\": 2}}"),
                 "rope_scaling type '" + type + "'");
+    }
+
+    /**
+     * yarn as Qwen2.5 documents it (factor 4 over an original 32768: the context becomes 131072), its attention factor
+     * 0.1 ln 4 + 1 unless given, DeepSeek's mscale ratio, and its defaults (beta_fast 32, beta_slow 1, truncate).
+     */
+    @Test
+    void yarnReadsAsTransformers5() throws IOException {
+        RopeScaling qwen = read("{\"max_position_embeddings\": 32768, \"rope_scaling\": {\"type\": \"yarn\","
+                + " \"factor\": 4.0, \"original_max_position_embeddings\": 32768}}").ropeScaling();
+        assertEquals(RopeScaling.yarn(4, 32, 1, 32768, 0.1 * StrictMath.log(4) + 1, true), qwen);
+        ModelConfig c = read("{\"max_position_embeddings\": 32768, \"rope_scaling\": {\"type\": \"yarn\","
+                + " \"factor\": 4.0, \"original_max_position_embeddings\": 32768}}");
+        assertEquals(131072, c.maxPositionEmbeddings());
+        RopeScaling deepSeek = read("{\"rope_parameters\": {\"rope_type\": \"yarn\", \"factor\": 40,"
+                + " \"original_max_position_embeddings\": 64, \"mscale\": 1.0, \"mscale_all_dim\": 0.707,"
+                + " \"beta_fast\": 16, \"truncate\": false}}").ropeScaling();
+        assertEquals((0.1 * StrictMath.log(40) + 1) / (0.1 * 0.707 * StrictMath.log(40) + 1),
+                deepSeek.attentionFactor());
+        assertEquals(16, deepSeek.betaFast());
+        assertEquals(1, deepSeek.betaSlow());
+        assertEquals(false, deepSeek.truncate());
+        // no factor: max_position_embeddings over the original context
+        assertEquals(4.0, read("{\"rope_parameters\": {\"rope_type\": \"yarn\","
+                + " \"original_max_position_embeddings\": 128}}").ropeScaling().factor());
     }
 
     /** longrope needs its short factors, one per rotated pair (stories260K: head_dim 8, so 4). */

@@ -29,7 +29,8 @@ class CudaRopeScalingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral", "smollm3", "smollm3-nope", "granite"})
+    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral", "smollm3", "smollm3-nope", "granite", "yarn",
+        "yarn-legacy", "yarn-params"})
     void scaledTablesGiveTheCpusBits(String variant) throws IOException {
         JsonNode edit;
         try (InputStream in = CudaRopeScalingTest.class.getResourceAsStream("/hf-reference/rope-scaling.json")) {

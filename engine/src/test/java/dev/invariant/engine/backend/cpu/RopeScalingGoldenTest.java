@@ -18,7 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * RoPE scaling (llama3 and linear in rope_parameters, llama3 in the older rope_scaling), MistralForCausalLM,
+ * RoPE scaling (llama3, linear and yarn in rope_parameters, llama3 and yarn in the older rope_scaling; yarn with its
+ * optional parameters), MistralForCausalLM,
  * SmolLM3ForCausalLM (NoPE layers by default and listed) and GraniteForCausalLM (its four multipliers) against
  * Hugging Face transformers: hf-reference/rope-scaling.json, made by bench/device/reference/hf_rope_scaling.py from
  * stories260K with each variant's config edit. The engine, on the same edited copy, decodes HF's greedy ids and
@@ -32,7 +33,8 @@ class RopeScalingGoldenTest {
     private static final float LOGIT_TOLERANCE = 1e-4f;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral", "smollm3", "smollm3-nope", "granite"})
+    @ValueSource(strings = {"llama3", "linear", "llama3-legacy", "mistral", "smollm3", "smollm3-nope", "granite", "yarn",
+        "yarn-legacy", "yarn-params"})
     void variantDecodesAsTransformers(String variant, @TempDir Path dir) throws IOException {
         JsonNode v = reference().get("variants").get(variant);
         Path folder = TestAssets.editedCopy("stories260K", v.get("config_edit"), dir);
@@ -48,6 +50,11 @@ class RopeScalingGoldenTest {
                 assertTrue(Math.abs(have - want) <= Math.ulp(want), variant + " inv_freq[" + i + "] " + have
                         + " vs HF " + want);
             }
+            // and cos and sin times HF's attention_scaling (yarn's, from its factor or as given), as HF multiplies them
+            double scaling = v.get("attention_scaling").asDouble();
+            assertEquals(scaling, m.model().config().ropeScaling().attentionFactor(), variant + " attention factor");
+            table.ensure(4);
+            assertEquals((float) (StrictMath.cos(3 * table.invFreq(1)) * scaling), table.cos(3, 1), variant);
             decodesAsReference(be, v.get("cases"), variant);
         }
     }
