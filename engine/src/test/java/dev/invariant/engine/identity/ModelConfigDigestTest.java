@@ -132,14 +132,6 @@ class ModelConfigDigestTest {
             {"tiny-smollm3-window", "1825a857154b396ef16e94868c13a065214e2083800497e6318966f1ec0e8a80"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
-        assertEquals("fd926b37e72dd865dfb92637aaed6e446bf688d421fd59c0a21a2f721f2df1d7", digest(copy(LLAMA3)));
-        // yarn: Qwen2.5's spelling (the context becomes 128 x 4), and DeepSeek's mscale ratio without truncation
-        assertEquals("8227fdf8c64de9f77a72a02c0551c6cffd905a02922dd289e04b063766a3a211", digest(copy("{\"rope_scaling\":"
-                + " {\"type\": \"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 128}}")));
-        assertEquals("51fff642cdb1ed4ae278b5d90d745abc24a85b6b948ed7be8f373bf4535252c6", digest(copy("{\"rope_parameters\":"
-                + " {\"rope_type\": \"yarn\", \"rope_theta\": 10000.0, \"factor\": 40,"
-                + " \"original_max_position_embeddings\": 64, \"mscale\": 1.0, \"mscale_all_dim\": 0.707,"
-                + " \"beta_fast\": 16, \"truncate\": false}}")));
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults
         Path g4b = Files.createDirectory(dir.resolve("gemma-3-4b"));
         Files.writeString(g4b.resolve("config.json"), "{\"architectures\": [\"Gemma3ForConditionalGeneration\"],"
@@ -147,26 +139,36 @@ class ModelConfigDigestTest {
                 + " \"intermediate_size\": 10240, \"model_type\": \"gemma3_text\", \"num_hidden_layers\": 34,"
                 + " \"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, \"sliding_window\": 1024}}");
         assertEquals("ca96b2d901cd08faf61aab5bc2b744b112d4d17b929fcdba9a677311214ab5e0", digest(g4b));
-        // field 22″: Granite's multipliers, SmolLM3's NoPE layers (by default and listed)
-        assertEquals("505ab934eaf9ada058a50032260bac276733c2fc01e649fc423dd954c0996685", digest(copy("{\"architectures\":"
+        // stories260K with each edit: llama3; yarn in Qwen2.5's spelling (the context becomes 128 x 4) and with
+        // DeepSeek's mscale ratio, untruncated; field 22″: Granite's multipliers, SmolLM3's NoPE layers (by default and
+        // listed); field 22‴: a window below max_position_embeddings (every layer; EOS from generation_config.json,
+        // GPTQ settings), Qwen2's from max_window_layers on, SmolLM3's on its NoPE layers
+        String[][] edits = {
+            {"fd926b37e72dd865dfb92637aaed6e446bf688d421fd59c0a21a2f721f2df1d7", LLAMA3},
+            {"8227fdf8c64de9f77a72a02c0551c6cffd905a02922dd289e04b063766a3a211", "{\"rope_scaling\": {\"type\": \"yarn\","
+                + " \"factor\": 4.0, \"original_max_position_embeddings\": 128}}"},
+            {"51fff642cdb1ed4ae278b5d90d745abc24a85b6b948ed7be8f373bf4535252c6", "{\"rope_parameters\": {\"rope_type\":"
+                + " \"yarn\", \"rope_theta\": 10000.0, \"factor\": 40, \"original_max_position_embeddings\": 64,"
+                + " \"mscale\": 1.0, \"mscale_all_dim\": 0.707, \"beta_fast\": 16, \"truncate\": false}}"},
+            {"505ab934eaf9ada058a50032260bac276733c2fc01e649fc423dd954c0996685", "{\"architectures\":"
                 + " [\"GraniteForCausalLM\"], \"model_type\": \"granite\", \"embedding_multiplier\": 1.5,"
-                + " \"residual_multiplier\": 0.8, \"attention_multiplier\": 0.3, \"logits_scaling\": 1.25}")));
-        assertEquals("6790646ac36cba861b18957f6f8589405904ff240d4d0778694e3d35d74350cd",
-                digest(copy("{\"architectures\": [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\"}")));
-        assertEquals("3820890fa8f868b942e1a6f5f72f3f949586b995a16b1ed36c0efea6d340ef0d", digest(copy("{\"architectures\":"
-                + " [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\", \"no_rope_layers\": [1, 0, 1, 0, 0]}")));
-        // field 22‴: a window below max_position_embeddings (every layer; EOS from generation_config.json, GPTQ
-        // settings), Qwen2's from max_window_layers on, SmolLM3's on its NoPE layers
-        assertEquals("3ce3bf8eae34c6ea4a7a21334409ee382930a9efc26e7876ef455e564905040b", digest(copy("{\"architectures\":"
+                + " \"residual_multiplier\": 0.8, \"attention_multiplier\": 0.3, \"logits_scaling\": 1.25}"},
+            {"6790646ac36cba861b18957f6f8589405904ff240d4d0778694e3d35d74350cd",
+                "{\"architectures\": [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\"}"},
+            {"3820890fa8f868b942e1a6f5f72f3f949586b995a16b1ed36c0efea6d340ef0d", "{\"architectures\":"
+                + " [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\", \"no_rope_layers\": [1, 0, 1, 0, 0]}"},
+            {"3ce3bf8eae34c6ea4a7a21334409ee382930a9efc26e7876ef455e564905040b", "{\"architectures\":"
                 + " [\"MistralForCausalLM\"], \"sliding_window\": 128, \"eos_token_id\": [5, 2], \"quantization_config\":"
                 + " {\"quant_method\": \"gptq\", \"bits\": 4, \"group_size\": 64, \"desc_act\": true,"
-                + " \"checkpoint_format\": \"gptq_v2\"}}")));
-        assertEquals("c1e076516e81eea8ce43ae840f9642187bdd5b1ac3a1f24d057dd0973e78fbeb", digest(copy("{\"architectures\":"
+                + " \"checkpoint_format\": \"gptq_v2\"}}"},
+            {"c1e076516e81eea8ce43ae840f9642187bdd5b1ac3a1f24d057dd0973e78fbeb", "{\"architectures\":"
                 + " [\"Qwen2ForCausalLM\"], \"model_type\": \"qwen2\", \"use_sliding_window\": true,"
-                + " \"sliding_window\": 100, \"max_window_layers\": 3}")));
-        assertEquals("7c9890d49095183d37d921e5e264bc32c3e7bf109bd5ab67af0813f43ffe1191", digest(copy("{\"architectures\":"
+                + " \"sliding_window\": 100, \"max_window_layers\": 3}"},
+            {"7c9890d49095183d37d921e5e264bc32c3e7bf109bd5ab67af0813f43ffe1191", "{\"architectures\":"
                 + " [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\", \"no_rope_layer_interval\": 2,"
-                + " \"use_sliding_window\": true, \"sliding_window\": 64}")));
+                + " \"use_sliding_window\": true, \"sliding_window\": 64}"},
+        };
+        for (String[] e : edits) assertEquals(e[0], digest(copy(e[1])), e[1]);
     }
 
     @Test
