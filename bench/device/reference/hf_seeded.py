@@ -30,10 +30,11 @@ Qwen2.5-VL's (the text model's keys and tensors where a Qwen2 model has them, Ro
 mistral-window, phi3-window, qwen2-window, smollm3-window: sliding windows of 24 positions that every case reaches
 past (Mistral-7B-v0.1's and Phi-3-mini-4k's every layer; Qwen2's layers from max_window_layers on; SmolLM3's NoPE
 layers), so the references show attention through the window rather than over the whole sequence. phi4mini:
-Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings.
+Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
+of each head, q/k/v biases, gate|up fused.
 
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
-                                             mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini ...]
+                                             mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -126,6 +127,16 @@ FULL_ATTENTION = {"mistral-window": {"sliding_window": None}, "phi3-window": {"s
 HUB_CONFIGS["phi4mini"] = {
     **HUB_CONFIGS["phi3-longrope"], "partial_rotary_factor": 0.75, "sliding_window": 4096, "tie_word_embeddings": True,
     "rope_scaling": {"type": "longrope", "short_factor": [1.0, 1.9, 3.3], "long_factor": [1.0, 4.0, 16.0]},
+}
+# THUDM/glm-4-9b-chat-hf's form: q/k/v biases, gate|up fused, RoPE on interleaved pairs (2i, 2i + 1) of the first half
+# of each head (partial_rotary_factor 0.5: 8 of 16 dims), the rest passed through
+HUB_CONFIGS["glm"] = {
+    "architectures": ["GlmForCausalLM"], "model_type": "glm", "attention_bias": True, "attention_dropout": 0.0,
+    "bos_token_id": 1, "eos_token_id": [2], "head_dim": 16, "hidden_act": "silu", "hidden_size": 64,
+    "initializer_range": 0.02, "intermediate_size": 172, "max_position_embeddings": 512, "num_attention_heads": 8,
+    "num_hidden_layers": 4, "num_key_value_heads": 2, "pad_token_id": 0, "partial_rotary_factor": 0.5,
+    "rms_norm_eps": 1.5625e-07, "rope_theta": 10000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
+    "use_cache": True, "vocab_size": 512,
 }
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",

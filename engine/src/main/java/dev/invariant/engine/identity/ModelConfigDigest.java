@@ -63,9 +63,13 @@ public final class ModelConfigDigest {
         if (c.gemma() == null && c.slidingWindow().size() > 0) {
             w.string("window").i32(c.slidingWindow().size()).ints(c.slidingWindow().slidingLayers());
         }
-        // the dims of a head that rotate, where not all do (Phi-4-mini)
+        // the dims of a head that rotate, where not all do (Phi-4-mini), or how they pair where they interleave (GLM)
         int rotary = c.ropeScaling().rotaryDim(c.headDim());
-        if (rotary != c.headDim()) w.string("partial_rotary").i32(rotary);
+        if (c.ropeScaling().interleaved()) {
+            w.string("interleaved_rotary").i32(rotary);
+        } else if (rotary != c.headDim()) {
+            w.string("partial_rotary").i32(rotary);
+        }
         if (quantization == null) {
             w.string("none");
         } else {

@@ -18,9 +18,12 @@ public enum Architecture {
     LLAMA("LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "Mistral3ForConditionalGeneration"),
     /**
      * Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. Also Qwen2VLForConditionalGeneration and
-     * Qwen2_5_VLForConditionalGeneration, decoded from text: their language model is this one (HfConfig).
+     * Qwen2_5_VLForConditionalGeneration, decoded from text: their language model is this one (HfConfig); and
+     * GlmForCausalLM (GLM-4-9B), this layer with gate|up stored fused and RoPE on interleaved pairs of half of each
+     * head (PartialRotary).
      */
-    QWEN2("Qwen2ForCausalLM", "Qwen2VLForConditionalGeneration", "Qwen2_5_VLForConditionalGeneration"),
+    QWEN2("Qwen2ForCausalLM", "Qwen2VLForConditionalGeneration", "Qwen2_5_VLForConditionalGeneration",
+            "GlmForCausalLM"),
     /** Qwen3ForCausalLM: RMSNorm on each query and key head (q_norm, k_norm), no bias. */
     QWEN3("Qwen3ForCausalLM"),
     /**

@@ -51,6 +51,8 @@ public final class HfConfig {
             // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM
             c = textConfig(c, configFile);
             hfName = "MistralForCausalLM";
+        } else if (hfName.equals(HfSemantics.GLM)) {
+            c = HfSemantics.glm(c, configFile);
         } else if (QWEN_VL.contains(hfName)) {
             // Qwen2-VL, Qwen2.5-VL: a Qwen2 text model, its keys at the top level (the hub's) or under text_config
             c = HfSemantics.textMropeAsDefault(c.has("text_config") ? textConfig(c, configFile) : c);
@@ -81,11 +83,14 @@ public final class HfConfig {
                     : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0) : c,
                             maxPositions);
             int context = context(maxPositions, rope.scaling());
-            if (rope.scaling().partialRotaryFactor() != 1.0 && !hfName.equals("Phi3ForCausalLM")) {
+            boolean glm = hfName.equals(HfSemantics.GLM);
+            if (rope.scaling().partialRotaryFactor() != 1.0 && !hfName.equals("Phi3ForCausalLM") && !glm) {
                 throw format(configFile, "partial_rotary_factor " + rope.scaling().partialRotaryFactor() + " is"
-                        + " supported for Phi3ForCausalLM (Phi-4-mini) only, whose RoPE transformers applies to part of"
-                        + " each head");
+                        + " supported for Phi3ForCausalLM (Phi-4-mini) and GlmForCausalLM only, whose RoPE"
+                        + " transformers applies to part of each head");
             }
+            if (glm) rope = new HfRope.Rope(rope.theta(), rope.scaling().withRotation(
+                    rope.scaling().partialRotaryFactor(), true)); // GLM's rotate_half pairs 2i and 2i + 1
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),
@@ -169,6 +174,7 @@ public final class HfConfig {
         return switch (hfName) {
             case "MistralForCausalLM" -> 4096 * 32;
             case "Phi3ForCausalLM" -> 4096;
+            case HfSemantics.GLM -> 131072;
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM" -> 32768;
             case "Gemma2ForCausalLM" -> 8192;
             default -> 2048; // LlamaConfig

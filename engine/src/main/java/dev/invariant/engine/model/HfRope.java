@@ -58,7 +58,7 @@ final class HfRope {
             default -> throw fail(where + " " + typeKey() + " '" + type + "' is not supported: " + SUPPORTED
                     + " (fixed per frequency, so one table serves every length; longrope within its original context)");
         };
-        return new Rope(theta, partial == 1.0 ? scaling : scaling.withPartialRotary(partial));
+        return new Rope(theta, partial == 1.0 ? scaling : scaling.withRotation(partial, false));
     }
 
     /** rope_type, else the older 'type', else default (transformers' standardize_rope_params). */

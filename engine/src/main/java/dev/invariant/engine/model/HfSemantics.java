@@ -11,6 +11,7 @@ import java.nio.file.Path;
  * versions only split the same sums) change nothing at inference.
  */
 final class HfSemantics {
+    static final String GLM = "GlmForCausalLM";
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 
@@ -110,6 +111,25 @@ final class HfSemantics {
                 if (r.path(type).asText("").equals("mrope")) r.put(type, "default");
             }
         }
+        return view;
+    }
+
+    /**
+     * GlmForCausalLM (THUDM/glm-4-9b-chat-hf): Qwen2's layer (q/k/v biases, none on o_proj) with gate|up stored fused
+     * and RoPE on interleaved pairs of the first half of each head; a view of {@code c} with GlmConfig's defaults
+     * where it names none (partial_rotary_factor 0.5, head_dim 128); attention_bias false is refused (the engine's
+     * Qwen2 layer has the biases).
+     */
+    static JsonNode glm(JsonNode c, Path file) {
+        if (!c.path("attention_bias").asBoolean(true)) {
+            throw HfConfig.format(file, "attention_bias false is not supported for " + GLM + ": the engine computes"
+                    + " it as Qwen2's layer, with q/k/v biases");
+        }
+        ObjectNode view = c.deepCopy();
+        boolean partial = c.has("partial_rotary_factor") || c.path("rope_parameters").has("partial_rotary_factor")
+                || c.path("rope_scaling").has("partial_rotary_factor");
+        if (!partial) view.put("partial_rotary_factor", 0.5);
+        if (!c.hasNonNull("head_dim")) view.put("head_dim", 128);
         return view;
     }
 

@@ -15,20 +15,20 @@ import java.util.List;
  * @param originalMaxPositions llama3's, longrope's and yarn's {@code original_max_position_embeddings}; 0 otherwise
  * @param shortFactors        longrope's {@code short_factor}, one per rotated pair; empty otherwise
  * @param attentionFactor     longrope's and yarn's factor on cos and sin ({@code attention_factor}); 1 otherwise
- * @param partialRotaryFactor the share of each head that rotates ({@code partial_rotary_factor}, Phi-4-mini's 0.75):
- *                            its first {@link #rotaryDim} dims, rotate-half within them; the rest pass through; 1 for
- *                            whole heads
+ * @param partialRotaryFactor the share of each head that rotates ({@code partial_rotary_factor}, Phi-4-mini's 0.75,
+ *                            GLM-4's 0.5): its first {@link #rotaryDim} dims; the rest pass through; 1 for whole heads
+ * @param interleaved         the rotated dims pair as (2i, 2i + 1) (GLM-4's rotate_half) instead of (i, i + r/2)
  */
 public record RopeScaling(Type type, double factor, double lowFreqFactor, double highFreqFactor,
                           int originalMaxPositions, List<Double> shortFactors, double attentionFactor,
-                          double partialRotaryFactor, boolean truncate) {
+                          double partialRotaryFactor, boolean truncate, boolean interleaved) {
 
     /** The supported {@code rope_type} values (transformers' default, linear, llama3, longrope, yarn). */
     public enum Type {
         DEFAULT, LINEAR, LLAMA3, LONGROPE, YARN
     }
 
-    public static final RopeScaling NONE = new RopeScaling(Type.DEFAULT, 1, 0, 0, 0, List.of(), 1, 1, true);
+    public static final RopeScaling NONE = new RopeScaling(Type.DEFAULT, 1, 0, 0, 0, List.of(), 1, 1, true, false);
 
     public RopeScaling {
         if (type == null) throw invalid("rope_type is missing");
@@ -61,18 +61,19 @@ public record RopeScaling(Type type, double factor, double lowFreqFactor, double
     }
 
     public static RopeScaling linear(double factor) {
-        return new RopeScaling(Type.LINEAR, factor, 0, 0, 0, List.of(), 1, 1, true);
+        return new RopeScaling(Type.LINEAR, factor, 0, 0, 0, List.of(), 1, 1, true, false);
     }
 
     public static RopeScaling llama3(double factor, double lowFreqFactor, double highFreqFactor,
                                      int originalMaxPositions) {
         return new RopeScaling(Type.LLAMA3, factor, lowFreqFactor, highFreqFactor, originalMaxPositions, List.of(), 1,
-                1, true);
+                1, true, false);
     }
 
     /** longrope within its original context: pair i's frequency divided by short_factor[i], cos and sin scaled. */
     public static RopeScaling longrope(List<Double> shortFactors, double attentionFactor, int originalMaxPositions) {
-        return new RopeScaling(Type.LONGROPE, 1, 0, 0, originalMaxPositions, shortFactors, attentionFactor, 1, true);
+        return new RopeScaling(Type.LONGROPE, 1, 0, 0, originalMaxPositions, shortFactors, attentionFactor, 1, true,
+                false);
     }
 
     /**
@@ -82,7 +83,7 @@ public record RopeScaling(Type type, double factor, double lowFreqFactor, double
     public static RopeScaling yarn(double factor, double betaFast, double betaSlow, int originalMaxPositions,
                                    double attentionFactor, boolean truncate) {
         return new RopeScaling(Type.YARN, factor, betaSlow, betaFast, originalMaxPositions, List.of(), attentionFactor,
-                1, truncate);
+                1, truncate, false);
     }
 
     /** yarn's {@code beta_fast}: rotations below which a pair is extrapolated. */
@@ -95,10 +96,10 @@ public record RopeScaling(Type type, double factor, double lowFreqFactor, double
         return lowFreqFactor;
     }
 
-    /** This scaling on the first {@code factor} of each head only (partial_rotary_factor). */
-    public RopeScaling withPartialRotary(double factor) {
+    /** This scaling on the first {@code factor} of each head only (partial_rotary_factor), pairs as given. */
+    public RopeScaling withRotation(double factor, boolean interleaved) {
         return new RopeScaling(type, this.factor, lowFreqFactor, highFreqFactor, originalMaxPositions, shortFactors,
-                attentionFactor, factor, truncate);
+                attentionFactor, factor, truncate, interleaved);
     }
 
     /** The dims of a head of {@code headDim} that rotate, as transformers takes them: int(head_dim * factor). */

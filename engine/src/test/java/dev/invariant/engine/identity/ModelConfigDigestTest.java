@@ -112,7 +112,8 @@ class ModelConfigDigestTest {
         // top level's EOS, no final cap; Mistral's: lm_head tied by the top level's key; Qwen2.5-VL's: the text keys at
         // the top level, its mrope read as the default RoPE); Phi-3 written as Llama, its window in field 22‴;
         // longrope's attention factor, original context and short factors, the context stopped at the original;
-        // Phi-4-mini's rotated dims (field 22⁗); the window checkpoints' windows and sliding layers (field 22‴).
+        // Phi-4-mini's rotated dims and GLM's interleaved ones (field 22⁗, GLM written as Qwen2); the window
+        // checkpoints' windows and sliding layers (field 22‴).
         String[][] folders = {
             {"stories260K", "3bd0f47f70135034b8fbaa4a479c99623a079b6bdc9a01afaf0e58b7ad5c87a4"},
             {"tiny-qwen2", "7f46e1ec33c5b84928e810f232462ce7ac71fa087f6361533a8371fb697a1553"},
@@ -126,6 +127,7 @@ class ModelConfigDigestTest {
             {"tiny-phi3", "9612151ccdf81357c550e6a0a97e89a9e0e761f0f77e1bbfaf4df14b9a8d7c40"},
             {"tiny-phi3-longrope", "48f05a617b38efb015be3e692f1d7c54a33b4c0bc45ce132cfaa88671e0e6a6e"},
             {"tiny-phi4mini", "af40de7a8570fbcb226ad2d01ccb9847c83fe45b9918efc64a090036ed74362e"},
+            {"tiny-glm", "1628dd7b74bf4342d7a6d6a7ac4e27b3763eee997d1667d517187ba8c02b9c4f"},
             {"tiny-mistral-window", "ebf66e6f04a5c6f94391075bb96a65ca854ddaca3ce70565f6dc54d4bbd5540c"},
             {"tiny-phi3-window", "eef06c30c7b5980bdb9577fcc95fdc230206681c42ba490e3d53c00929bf40a6"},
             {"tiny-qwen2-window", "d113cea528c572e42902d14c8bd8326715f7cdd1b570e29f3609868333f47728"},

@@ -35,12 +35,13 @@ class CudaSeededModelsTest {
     /**
      * Checkpoints read through other names: Phi-3's projections split from its fused q|k|v and gate|up matrices (views
      * of the stored rows), with its window of 127 (crossed) or with longrope (the short factors and the attention factor
-     * in the uploaded table; Phi-4-mini's on 6 of 8 dims, its q and k rows reordered), Gemma 3 in google's 4B form (no final cap), Mistral in Mistral Small 3.1's, Qwen2 in
+     * in the uploaded table; Phi-4-mini's on 6 of 8 dims, its q and k rows reordered), GLM-4's RoPE on interleaved pairs
+     * of half of each head (q's and k's rows and biases reordered), Gemma 3 in google's 4B form (no final cap), Mistral in Mistral Small 3.1's, Qwen2 in
      * Qwen2.5-VL's.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-phi3", "tiny-phi3-longrope", "tiny-phi4mini", "tiny-gemma3mm", "tiny-mistral3mm",
-        "tiny-qwen25vlmm"})
+    @ValueSource(strings = {"tiny-phi3", "tiny-phi3-longrope", "tiny-phi4mini", "tiny-glm", "tiny-gemma3mm",
+        "tiny-mistral3mm", "tiny-qwen25vlmm"})
     void fusedAndMultimodalCheckpoints(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }

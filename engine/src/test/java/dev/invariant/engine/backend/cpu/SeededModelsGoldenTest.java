@@ -42,7 +42,7 @@ class SeededModelsGoldenTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
-        "phi4mini", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window"})
+        "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -64,7 +64,7 @@ class SeededModelsGoldenTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
-        "phi4mini", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window"})
+        "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
@@ -185,6 +185,26 @@ class SeededModelsGoldenTest {
         assertEquals(1 / (3.3 * StrictMath.pow(10_000, 4 / 6.0)), rope.invFreq(2));
         assertEquals(1f, rope.cos(7, 3)); // the passed-through pair: the identity, no attention factor
         assertEquals(0f, rope.sin(7, 3));
+    }
+
+    /** GLM-4's form: Qwen2's layer, RoPE on interleaved pairs of half of each head; GlmConfig's defaults. */
+    @Test
+    void glmsInterleavedHalfRotary(@TempDir Path dir) throws IOException {
+        ModelConfig c = HfConfig.read(TestAssets.model("tiny-glm"));
+        assertEquals(Architecture.QWEN2, c.architecture());
+        assertTrue(c.attentionBias() && c.ropeScaling().interleaved());
+        assertEquals(8, c.ropeScaling().rotaryDim(c.headDim()));
+        ObjectNode absent = config("tiny-glm");
+        absent.remove(List.of("partial_rotary_factor", "head_dim", "max_position_embeddings"));
+        absent.put("hidden_size", 1024); // head_dim 128 by GlmConfig's default, not 1024 / 8
+        ModelConfig defaults = read(absent, dir);
+        assertEquals(128, defaults.headDim());
+        assertEquals(64, defaults.ropeScaling().rotaryDim(128));
+        assertEquals(131072, defaults.maxPositionEmbeddings());
+        ObjectNode noBias = config("tiny-glm");
+        noBias.put("attention_bias", false);
+        EngineException e = assertThrows(EngineException.class, () -> read(noBias, dir));
+        assertTrue(e.getMessage().contains("attention_bias false"), e.getMessage());
     }
 
     @Test
