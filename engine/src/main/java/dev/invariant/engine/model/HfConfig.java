@@ -82,15 +82,8 @@ public final class HfConfig {
             HfRope.Rope rope = gemma ? HfGemma.fullRope(arch, c, maxPositions)
                     : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0) : c,
                             maxPositions);
+            rope = new HfRope.Rope(rope.theta(), HfSemantics.rotation(hfName, rope.scaling(), configFile));
             int context = context(maxPositions, rope.scaling());
-            boolean glm = hfName.equals(HfSemantics.GLM);
-            if (rope.scaling().partialRotaryFactor() != 1.0 && !hfName.equals("Phi3ForCausalLM") && !glm) {
-                throw format(configFile, "partial_rotary_factor " + rope.scaling().partialRotaryFactor() + " is"
-                        + " supported for Phi3ForCausalLM (Phi-4-mini) and GlmForCausalLM only, whose RoPE"
-                        + " transformers applies to part of each head");
-            }
-            if (glm) rope = new HfRope.Rope(rope.theta(), rope.scaling().withRotation(
-                    rope.scaling().partialRotaryFactor(), true)); // GLM's rotate_half pairs 2i and 2i + 1
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),

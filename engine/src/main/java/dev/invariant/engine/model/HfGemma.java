@@ -17,8 +17,6 @@ import java.util.Map;
  * type for Gemma 3); defaults are those classes'.
  */
 final class HfGemma {
-    private static final String FULL = HfSemantics.FULL;
-    private static final String SLIDING = HfSemantics.SLIDING;
 
     /**
      * Gemma3TextConfig's defaults for the keys a config may leave out: google's Gemma 3 4B, 12B and 27B configs
@@ -85,7 +83,9 @@ final class HfGemma {
     static HfRope.Rope fullRope(Architecture arch, JsonNode c, int maxPositions) {
         JsonNode perType = c.path("rope_parameters");
         ObjectNode view = c.deepCopy();
-        if (perType.has(FULL) || perType.has(SLIDING)) view.set("rope_parameters", perType.path(FULL));
+        if (perType.has(HfSemantics.FULL) || perType.has(HfSemantics.SLIDING)) {
+            view.set("rope_parameters", perType.path(HfSemantics.FULL));
+        }
         if (!view.has("rope_theta") && !view.path("rope_parameters").has("rope_theta")) {
             view.put("rope_theta", arch == Architecture.GEMMA3 ? 1_000_000.0 : 10_000.0);
         }
@@ -121,7 +121,7 @@ final class HfGemma {
 
     /** rope_parameters.sliding_attention (default type only), else rope_local_base_freq. */
     private static double localTheta(JsonNode c, Path file) {
-        JsonNode p = c.path("rope_parameters").path(SLIDING);
+        JsonNode p = c.path("rope_parameters").path(HfSemantics.SLIDING);
         if (p.isObject()) {
             JsonNode type = p.path("rope_type").isMissingNode() ? p.path("type") : p.path("rope_type");
             if (!type.isMissingNode() && !type.isNull() && !type.asText().equals("default")) {

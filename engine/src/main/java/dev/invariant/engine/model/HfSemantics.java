@@ -133,6 +133,20 @@ final class HfSemantics {
         return view;
     }
 
+    /**
+     * How the architecture applies {@code scaling}'s RoPE to a head: a partial_rotary_factor is accepted only where
+     * transformers rotates part of a head (Phi-3's rotate-half within it, GLM's interleaved pairs 2i and 2i + 1).
+     */
+    static RopeScaling rotation(String hfName, RopeScaling scaling, Path file) {
+        boolean glm = hfName.equals(GLM);
+        if (scaling.partialRotaryFactor() != 1.0 && !glm && !hfName.equals("Phi3ForCausalLM")) {
+            throw HfConfig.format(file, "partial_rotary_factor " + scaling.partialRotaryFactor() + " is supported for"
+                    + " Phi3ForCausalLM (Phi-4-mini) and " + GLM + " only, whose RoPE transformers applies to part of"
+                    + " each head");
+        }
+        return glm ? scaling.withRotation(scaling.partialRotaryFactor(), true) : scaling;
+    }
+
     /** A view of {@code c} with a top-level rope_theta where it names none (the class's own default). */
     static JsonNode withTheta(JsonNode c, double theta) {
         if (c.has("rope_theta") || c.path("rope_parameters").has("rope_theta")) return c;
