@@ -31,14 +31,19 @@ mistral-window, phi3-window, qwen2-window, smollm3-window: sliding windows of 24
 past (Mistral-7B-v0.1's and Phi-3-mini-4k's every layer; Qwen2's layers from max_window_layers on; SmolLM3's NoPE
 layers), so the references show attention through the window rather than over the whole sequence. phi4mini:
 Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
-of each head, q/k/v biases, gate|up fused.
+of each head, q/k/v biases, gate|up fused. glm4: GLM-4-0414's layer, GLM's with norms of the attention's and the MLP's
+outputs. qwen3moe, qwen2moe, mixtral: mixtures of experts (Qwen3-30B-A3B's, Qwen1.5-MoE-A2.7B's with its shared
+expert, Mixtral's), stored under the hub's names, one tensor per expert and projection, whatever form transformers
+saves; each case records which of its layers' MLPs transformers built sparse.
 
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
-                                             mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm ...]
+                                             mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
+                                             qwen3moe|qwen2moe|mixtral ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -137,6 +142,35 @@ HUB_CONFIGS["glm"] = {
     "num_hidden_layers": 4, "num_key_value_heads": 2, "pad_token_id": 0, "partial_rotary_factor": 0.5,
     "rms_norm_eps": 1.5625e-07, "rope_theta": 10000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
     "use_cache": True, "vocab_size": 512,
+}
+# THUDM/GLM-4-9B-0414's form (Glm4ForCausalLM): GLM's layer with four norms, one on the attention's output
+# (post_self_attn_layernorm) and one on the MLP's (post_mlp_layernorm) before each residual add
+HUB_CONFIGS["glm4"] = {**HUB_CONFIGS["glm"], "architectures": ["Glm4ForCausalLM"], "model_type": "glm4",
+                       "rms_norm_eps": 1e-05}
+# Mixture-of-experts forms at the tiny shape, 8 experts of 48, 2 chosen per token: Qwen/Qwen3-30B-A3B's
+# (Qwen3MoeForCausalLM: q/k norms, the chosen weights renormalised; layer 2 dense through mlp_only_layers),
+# Qwen/Qwen1.5-MoE-A2.7B's (Qwen2MoeForCausalLM: q/k/v biases, weights not renormalised, a shared expert gated by a
+# sigmoid) and mistralai/Mixtral-8x7B's (MixtralForCausalLM: block_sparse_moe, experts w1|w3|w2, renormalised)
+MOE = {"bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02,
+       "max_position_embeddings": 512, "num_attention_heads": 8, "num_hidden_layers": 4, "num_key_value_heads": 2,
+       "num_experts_per_tok": 2, "output_router_logits": False, "rope_theta": 1000000.0, "sliding_window": None,
+       "tie_word_embeddings": False, "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512,
+       "attention_dropout": 0.0}
+HUB_CONFIGS["qwen3moe"] = {
+    **MOE, "architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe", "attention_bias": False,
+    "decoder_sparse_step": 1, "head_dim": 16, "intermediate_size": 172, "max_window_layers": 4, "mlp_only_layers": [2],
+    "moe_intermediate_size": 48, "norm_topk_prob": True, "num_experts": 8, "rms_norm_eps": 1e-06,
+    "router_aux_loss_coef": 0.001, "use_sliding_window": False, "rope_scaling": None,
+}
+HUB_CONFIGS["qwen2moe"] = {
+    **MOE, "architectures": ["Qwen2MoeForCausalLM"], "model_type": "qwen2_moe", "decoder_sparse_step": 1,
+    "intermediate_size": 172, "max_window_layers": 4, "mlp_only_layers": [], "moe_intermediate_size": 48,
+    "norm_topk_prob": False, "num_experts": 8, "rms_norm_eps": 1e-06, "router_aux_loss_coef": 0.001,
+    "shared_expert_intermediate_size": 96, "use_sliding_window": False,
+}
+HUB_CONFIGS["mixtral"] = {
+    **MOE, "architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "head_dim": 16, "intermediate_size": 48,
+    "num_local_experts": 8, "rms_norm_eps": 1e-05, "router_aux_loss_coef": 0.02, "router_jitter_noise": 0.0,
 }
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",
@@ -250,12 +284,50 @@ def build(folder, hub_config, tokenizer_dir, seed):
     config = transformers.AutoConfig.from_pretrained(folder)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     seed_weights(model, "gemma" in hub_config["model_type"], seed)
-    model.to(torch.bfloat16).save_pretrained(folder)
+    model = model.to(torch.bfloat16)
+    model.save_pretrained(folder)
+    if "experts" in json.dumps(hub_config):
+        hub_experts(folder, hub_config, model)
     os.replace(os.path.join(folder, "config.json"), os.path.join(folder, "config-v5.json"))
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(hub_config, f, indent=2)
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(os.path.join(tokenizer_dir, name), folder)
+
+
+def hub_experts(folder, hub_config, model):
+    """Stores a mixture of experts under the hub's names, one tensor per expert and projection (as Qwen's and
+    Mistral's checkpoints are), whatever form this transformers saves, and checks transformers reads it back equal."""
+    from safetensors.torch import load_file, save_file
+    path = os.path.join(folder, "model.safetensors")
+    saved = load_file(path)
+    hidden = hub_config["hidden_size"]
+    mixtral = hub_config["model_type"] == "mixtral"
+    names = {"gate_proj": "w1", "down_proj": "w2", "up_proj": "w3"} if mixtral else {}
+    block = "block_sparse_moe." if mixtral else "mlp."
+    out = {}
+    for n, t in saved.items():
+        m = re.match(r"(.*\.)(?:mlp|block_sparse_moe)\.experts\.(gate_up_proj|down_proj)$", n)
+        if m:
+            for e in range(t.shape[0]):
+                x = t[e] if (t.shape[2] == hidden) == (m.group(2) == "gate_up_proj") else t[e].T
+                parts = {"gate_proj": x[:x.shape[0] // 2], "up_proj": x[x.shape[0] // 2:]} \
+                    if m.group(2) == "gate_up_proj" else {"down_proj": x}
+                for proj, w in parts.items():
+                    out[f"{m.group(1)}{block}experts.{e}.{names.get(proj, proj)}.weight"] = w.contiguous()
+            continue
+        m = re.match(r"(.*\.)(?:mlp|block_sparse_moe)\.(gate\.weight|experts\.\d+\.)(\w+)?(.*)$", n)
+        if m and mixtral:
+            n = m.group(1) + block + m.group(2) + names.get(m.group(3) or "", m.group(3) or "") + m.group(4)
+        out[n] = t.contiguous()
+    print("saved as:", sorted({re.sub(r"\d+", "N", n) for n in saved if ".layers.0." in n}), flush=True)
+    print("stored as:", sorted({re.sub(r"\d+", "N", n) for n in out if ".layers.0." in n}), flush=True)
+    save_file(out, path, metadata={"format": "pt"})
+    loaded = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16).state_dict()
+    mine = model.state_dict()
+    if loaded.keys() != mine.keys() or any(not torch.equal(loaded[k], mine[k]) for k in mine):
+        raise SystemExit("transformers read the experts stored under the hub's names back as other values")
+    print(f"{len(mine)} tensors read back equal from the hub's names", flush=True)
 
 
 def references(folder, multimodal=None):
@@ -264,6 +336,8 @@ def references(folder, multimodal=None):
     model = cls.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
     model.eval()
     cases = []
+    layer_mlp = [type(getattr(l, "mlp", None) or getattr(l, "block_sparse_moe", None)).__name__
+                 for l in model.model.layers] if hasattr(model, "model") and hasattr(model.model, "layers") else None
     for prompt in PROMPTS:
         ids = tok(prompt, return_tensors="pt").input_ids
         seq, top, margin = ids, [], float("inf")
@@ -277,7 +351,8 @@ def references(folder, multimodal=None):
                 seq = torch.cat([seq, i[:1].view(1, 1)], dim=1)
         gen = seq[0, ids.shape[1]:].tolist()
         cases.append({"prompt": prompt, "prompt_ids": ids[0].tolist(), "generated_ids": gen,
-                      "generated_text": tok.decode(gen), "top5_first8": top, "min_top1_margin": margin})
+                      "generated_text": tok.decode(gen), "top5_first8": top, "min_top1_margin": margin,
+                      "layer_mlp": layer_mlp})
         print(f"{prompt!r:28} margin {margin:.5f} {tok.decode(gen)[:60]!r}", flush=True)
     return type(model).__name__, cases
 

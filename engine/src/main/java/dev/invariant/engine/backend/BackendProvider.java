@@ -36,6 +36,11 @@ public interface BackendProvider {
         return EnumSet.allOf(Architecture.class);
     }
 
+    /** Whether it runs a mixture of experts ({@link dev.invariant.engine.model.Moe}); {@link Backends} refuses it. */
+    default boolean runsExperts() {
+        return false;
+    }
+
     /** Whether it runs GPTQ checkpoints (packed int4/int8 weights); {@link Backends} refuses them before opening. */
     default boolean runsGptq() {
         return false;

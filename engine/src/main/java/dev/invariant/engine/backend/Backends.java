@@ -68,6 +68,10 @@ public final class Backends {
                     + arch.hfName() + " (it runs " + p.architectures().stream().map(a -> a.hfName()).sorted().toList()
                     + "): use --backend cpu, which runs every architecture");
         }
+        if (model.config().moe() != null && !p.runsExperts()) {
+            throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + p.name() + " backend does not run a"
+                    + " mixture of experts (" + model.config().moe().numExperts() + " experts): use --backend cpu");
+        }
         if (model.weights().quantization() != null && !p.runsGptq()) {
             throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the " + p.name() + " backend does not run GPTQ"
                     + " checkpoints (" + model.weights().quantization().describe() + "): use --backend cpu");

@@ -70,6 +70,13 @@ public final class ModelConfigDigest {
         } else if (rotary != c.headDim()) {
             w.string("partial_rotary").i32(rotary);
         }
+        // a mixture of experts (absent for a dense model): its counts, sizes, whether the chosen weights are
+        // renormalised, and its sparse layers by index
+        if (c.moe() != null) {
+            var m = c.moe();
+            w.string("moe").i32(m.numExperts()).i32(m.expertsPerToken()).i32(m.expertSize()).u8(m.normTopK() ? 1 : 0)
+                    .i32(m.sharedExpertSize()).ints(m.sparseLayers());
+        }
         if (quantization == null) {
             w.string("none");
         } else {

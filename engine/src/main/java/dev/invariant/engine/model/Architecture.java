@@ -13,19 +13,25 @@ public enum Architecture {
      * builds from Llama's modules without biases and with a sliding window ({@link SlidingWindow});
      * Phi3ForCausalLM (Phi-3-mini, -medium), the same layer with q|k|v and
      * gate|up stored as one matrix each (WeightMapping splits them) and a sliding window when its config sets one;
-     * Mistral3ForConditionalGeneration (Mistral Small 3.x), decoded from text: Mistral under {@code text_config}.
+     * Mistral3ForConditionalGeneration (Mistral Small 3.x), decoded from text: Mistral under {@code text_config};
+     * MixtralForCausalLM, Mistral's layer with experts in place of the MLP ({@link Moe}).
      */
-    LLAMA("LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "Mistral3ForConditionalGeneration"),
+    LLAMA("LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "Mistral3ForConditionalGeneration",
+            "MixtralForCausalLM"),
     /**
      * Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. Also Qwen2VLForConditionalGeneration and
      * Qwen2_5_VLForConditionalGeneration, decoded from text: their language model is this one (HfConfig); and
      * GlmForCausalLM (GLM-4-9B), this layer with gate|up stored fused and RoPE on interleaved pairs of half of each
-     * head (PartialRotary).
+     * head (PartialRotary); Qwen2MoeForCausalLM (Qwen1.5-MoE, Qwen2-MoE), this layer with experts and a shared
+     * expert in place of the MLP ({@link Moe}).
      */
     QWEN2("Qwen2ForCausalLM", "Qwen2VLForConditionalGeneration", "Qwen2_5_VLForConditionalGeneration",
-            "GlmForCausalLM"),
-    /** Qwen3ForCausalLM: RMSNorm on each query and key head (q_norm, k_norm), no bias. */
-    QWEN3("Qwen3ForCausalLM"),
+            "GlmForCausalLM", "Qwen2MoeForCausalLM"),
+    /**
+     * Qwen3ForCausalLM: RMSNorm on each query and key head (q_norm, k_norm), no bias; Qwen3MoeForCausalLM, this layer
+     * with experts in place of the MLP ({@link Moe}).
+     */
+    QWEN3("Qwen3ForCausalLM", "Qwen3MoeForCausalLM"),
     /**
      * Gemma3ForCausalLM (text only: gemma-3-270m, gemma-3-1b): q/k norms, four norms a layer computing x·(1 + w),
      * GELU (tanh), scaled embeddings, sliding layers with their own RoPE base, a final logit softcap ({@link Gemma}).
@@ -44,11 +50,17 @@ public enum Architecture {
      * (post_attention_layernorm, post_feedforward_layernorm) before its residual add; q/k norms over the whole
      * projection, not per head.
      */
-    OLMO2("Olmo2ForCausalLM");
+    OLMO2("Olmo2ForCausalLM"),
+    /**
+     * Glm4ForCausalLM (GLM-4-0414, GLM-Z1): GLM's layer (q/k/v biases, gate|up fused, RoPE on interleaved pairs of half
+     * of each head) with four norms a layer as Gemma's (post_self_attn_layernorm on the attention's output,
+     * post_attention_layernorm on the MLP's input, post_mlp_layernorm on its output), each a plain RMSNorm.
+     */
+    GLM4("Glm4ForCausalLM");
 
-    /** OLMo 2 and Gemma: a norm on the attention's and the MLP's outputs before each residual add. */
+    /** OLMo 2, Gemma and GLM-4-0414: a norm on the attention's and the MLP's outputs before each residual add. */
     public boolean normsOutputs() {
-        return this == OLMO2 || gemma();
+        return this == OLMO2 || this == GLM4 || gemma();
     }
 
     /** OLMo 2: q_norm and k_norm are one RMSNorm over a token's whole q and k, not one per head. */

@@ -51,7 +51,7 @@ public final class HfConfig {
             // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM
             c = textConfig(c, configFile);
             hfName = "MistralForCausalLM";
-        } else if (hfName.equals(HfSemantics.GLM)) {
+        } else if (hfName.equals(HfSemantics.GLM) || hfName.equals(HfSemantics.GLM4)) {
             c = HfSemantics.glm(c, configFile);
         } else if (QWEN_VL.contains(hfName)) {
             // Qwen2-VL, Qwen2.5-VL: a Qwen2 text model, its keys at the top level (the hub's) or under text_config
@@ -97,7 +97,8 @@ public final class HfConfig {
                     (float) requiredDouble(c, "rms_norm_eps", configFile),
                     // Gemma's and SmolLM3's configs tie by default
                     c.path("tie_word_embeddings").asBoolean(gemma || arch == Architecture.SMOLLM3),
-                    arch == Architecture.QWEN2, // the others' attention_bias is refused (HfSemantics, HfGemma)
+                    // the others' attention_bias is refused (HfSemantics, HfGemma)
+                    arch == Architecture.QWEN2 || arch == Architecture.GLM4,
                     arch == Architecture.QWEN3 || arch == Architecture.GEMMA3 || arch == Architecture.OLMO2,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
@@ -108,8 +109,9 @@ public final class HfConfig {
                         case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, rope.theta(), configFile);
                         case GRANITE -> HfSemantics.granite(c, configFile);
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
-                        case LLAMA, QWEN2, QWEN3, OLMO2 -> null;
-                    });
+                        case LLAMA, QWEN2, QWEN3, OLMO2, GLM4 -> null;
+                    },
+                    HfSemantics.moe(hfName, c, layers, configFile));
         } catch (EngineException e) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, folder + "/" + e.getMessage());
         }
@@ -167,8 +169,10 @@ public final class HfConfig {
         return switch (hfName) {
             case "MistralForCausalLM" -> 4096 * 32;
             case "Phi3ForCausalLM" -> 4096;
-            case HfSemantics.GLM -> 131072;
-            case "Qwen2ForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM" -> 32768;
+            case HfSemantics.GLM, HfSemantics.GLM4 -> 131072;
+            case "Qwen2ForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM", HfSemantics.QWEN2_MOE,
+                 HfSemantics.QWEN3_MOE -> 32768;
+            case HfSemantics.MIXTRAL -> 4096 * 32;
             case "Gemma2ForCausalLM" -> 8192;
             default -> 2048; // LlamaConfig
         };

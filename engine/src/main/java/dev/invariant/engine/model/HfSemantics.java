@@ -12,6 +12,10 @@ import java.nio.file.Path;
  */
 final class HfSemantics {
     static final String GLM = "GlmForCausalLM";
+    static final String GLM4 = "Glm4ForCausalLM";
+    static final String MIXTRAL = "MixtralForCausalLM";
+    static final String QWEN2_MOE = "Qwen2MoeForCausalLM";
+    static final String QWEN3_MOE = "Qwen3MoeForCausalLM";
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 
@@ -33,10 +37,19 @@ final class HfSemantics {
                     + " bias to gate_proj, up_proj and down_proj, which the engine does not have");
         }
         boolean olmo2 = hfName.equals("Olmo2ForCausalLM");
-        if ((llama || olmo2 || hfName.equals("Qwen3ForCausalLM")) && c.path("attention_bias").asBoolean(false)) {
+        boolean qwen3 = hfName.equals("Qwen3ForCausalLM") || hfName.equals(QWEN3_MOE);
+        if ((llama || olmo2 || qwen3) && c.path("attention_bias").asBoolean(false)) {
             throw HfConfig.format(file, "attention_bias " + c.get("attention_bias") + " is not supported for "
                     + hfName + ": transformers adds a bias to q_proj, k_proj, v_proj and o_proj, and the engine has"
                     + " no o_proj bias");
+        }
+        if ((hfName.equals(QWEN2_MOE) || hfName.equals(QWEN3_MOE)) && c.path("use_sliding_window").asBoolean(false)) {
+            throw HfConfig.format(file, "use_sliding_window true is not supported for " + hfName + ": the engine reads"
+                    + " sliding windows of its experts' models only where none is set");
+        }
+        if (hfName.equals(QWEN2_MOE) && !c.path("qkv_bias").asBoolean(true)) {
+            throw HfConfig.format(file, "qkv_bias false is not supported for " + QWEN2_MOE + ": the engine computes"
+                    + " its layer with q/k/v biases");
         }
         if (olmo2 && c.path("use_sinks").asBoolean(false)) {
             throw HfConfig.format(file, "use_sinks true is not supported for Olmo2ForCausalLM: the engine's attention"
@@ -53,8 +66,9 @@ final class HfSemantics {
         SlidingWindow w = switch (hfName) {
             // MistralConfig: every layer slides; the key's default is 4096, null means none
             case "MistralForCausalLM" -> everyLayer(window(c, file), numLayers);
-            // Phi3Config: every layer slides when sliding_window is set (Phi-3-mini-4k: 2047); the default is none
-            case "Phi3ForCausalLM" -> c.path("sliding_window").isMissingNode() ? SlidingWindow.NONE
+            // Phi3Config, MixtralConfig: every layer slides when sliding_window is set (Phi-3-mini-4k: 2047); the
+            // default is none
+            case "Phi3ForCausalLM", MIXTRAL -> c.path("sliding_window").isMissingNode() ? SlidingWindow.NONE
                     : everyLayer(window(c, file), numLayers);
             // SmolLM3Config: with use_sliding_window and a window, the layers marked sliding (by default its NoPE ones)
             case "SmolLM3ForCausalLM" -> {
@@ -116,14 +130,14 @@ final class HfSemantics {
 
     /**
      * GlmForCausalLM (THUDM/glm-4-9b-chat-hf): Qwen2's layer (q/k/v biases, none on o_proj) with gate|up stored fused
-     * and RoPE on interleaved pairs of the first half of each head; a view of {@code c} with GlmConfig's defaults
-     * where it names none (partial_rotary_factor 0.5, head_dim 128); attention_bias false is refused (the engine's
-     * Qwen2 layer has the biases).
+     * and RoPE on interleaved pairs of the first half of each head; Glm4ForCausalLM (GLM-4-0414) the same with four
+     * norms a layer. A view of {@code c} with GlmConfig's and Glm4Config's defaults where it names none
+     * (partial_rotary_factor 0.5, head_dim 128); attention_bias false is refused (the engine's layer has the biases).
      */
     static JsonNode glm(JsonNode c, Path file) {
         if (!c.path("attention_bias").asBoolean(true)) {
-            throw HfConfig.format(file, "attention_bias false is not supported for " + GLM + ": the engine computes"
-                    + " it as Qwen2's layer, with q/k/v biases");
+            throw HfConfig.format(file, "attention_bias false is not supported for " + GLM + " and " + GLM4
+                    + ": the engine computes their layers with q/k/v biases");
         }
         ObjectNode view = c.deepCopy();
         boolean partial = c.has("partial_rotary_factor") || c.path("rope_parameters").has("partial_rotary_factor")
@@ -138,11 +152,11 @@ final class HfSemantics {
      * transformers rotates part of a head (Phi-3's rotate-half within it, GLM's interleaved pairs 2i and 2i + 1).
      */
     static RopeScaling rotation(String hfName, RopeScaling scaling, Path file) {
-        boolean glm = hfName.equals(GLM);
+        boolean glm = hfName.equals(GLM) || hfName.equals(GLM4);
         if (scaling.partialRotaryFactor() != 1.0 && !glm && !hfName.equals("Phi3ForCausalLM")) {
             throw HfConfig.format(file, "partial_rotary_factor " + scaling.partialRotaryFactor() + " is supported for"
-                    + " Phi3ForCausalLM (Phi-4-mini) and " + GLM + " only, whose RoPE transformers applies to part of"
-                    + " each head");
+                    + " Phi3ForCausalLM (Phi-4-mini), " + GLM + " and " + GLM4 + " only, whose RoPE transformers applies"
+                    + " to part of each head");
         }
         return glm ? scaling.withRotation(scaling.partialRotaryFactor(), true) : scaling;
     }
@@ -151,6 +165,31 @@ final class HfSemantics {
     static JsonNode withTheta(JsonNode c, double theta) {
         if (c.has("rope_theta") || c.path("rope_parameters").has("rope_theta")) return c;
         return ((ObjectNode) c.deepCopy()).put("rope_theta", theta);
+    }
+
+    /**
+     * The experts of Mixtral, Qwen2-MoE and Qwen3-MoE with their configuration classes' defaults where config.json
+     * names none; null for the other (dense) architectures. A layer is sparse unless mlp_only_layers lists it or
+     * (its index + 1) is not a multiple of decoder_sparse_step (Qwen's rule; every Mixtral layer is sparse).
+     */
+    static Moe moe(String hfName, JsonNode c, int layers, Path file) {
+        boolean mixtral = hfName.equals(MIXTRAL);
+        if (!mixtral && !hfName.equals(QWEN2_MOE) && !hfName.equals(QWEN3_MOE)) return null;
+        boolean qwen2 = hfName.equals(QWEN2_MOE);
+        int experts = c.path(mixtral ? "num_local_experts" : "num_experts").asInt(mixtral ? 8 : qwen2 ? 60 : 128);
+        int perToken = c.path("num_experts_per_tok").asInt(mixtral ? 2 : qwen2 ? 4 : 8);
+        int size = mixtral ? c.path("intermediate_size").asInt(14336)
+                : c.path("moe_intermediate_size").asInt(qwen2 ? 1408 : 768);
+        boolean norm = mixtral || c.path("norm_topk_prob").asBoolean(false);
+        int shared = qwen2 ? c.path("shared_expert_intermediate_size").asInt(5632) : 0;
+        int step = mixtral ? 1 : c.path("decoder_sparse_step").asInt(1);
+        if (step <= 0) throw HfConfig.format(file, "decoder_sparse_step must be > 0, got " + step);
+        java.util.Set<Integer> dense = new java.util.HashSet<>();
+        JsonNode only = c.path("mlp_only_layers");
+        if (!mixtral && only.isArray()) only.forEach(l -> dense.add(l.asInt()));
+        java.util.List<Boolean> sparse = new java.util.ArrayList<>(layers);
+        for (int l = 0; l < layers; l++) sparse.add(experts > 0 && !dense.contains(l) && (l + 1) % step == 0);
+        return new Moe(experts, perToken, size, norm, shared, sparse);
     }
 
     /** GraniteConfig's multipliers, 1.0 where absent. */

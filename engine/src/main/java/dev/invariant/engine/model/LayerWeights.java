@@ -5,12 +5,15 @@ import dev.invariant.engine.model.gptq.GptqLayer;
 /**
  * One decoder layer, named after the Hugging Face modules ({@code model.layers.N.*}).
  * Linear weights are [out, in] row-major, as stored by HF. Optional tensors are null when the
- * architecture has none (biases: Qwen2 only; qNorm/kNorm: Qwen3 and Gemma 3 per head, OLMo 2 over the whole
- * projection; preFeedforwardLayernorm: Gemma only; postFeedforwardLayernorm: Gemma and OLMo 2; inputLayernorm: all but
- * OLMo 2). {@code postAttentionLayernorm} is the module of that name: the norm before the MLP in Llama and Qwen, the
- * norm of the attention's output in Gemma and OLMo 2 (Gemma's MLP input is {@code preFeedforwardLayernorm}'s, OLMo 2's
- * the residual stream itself). In a GPTQ checkpoint the
+ * architecture has none (biases: Qwen2 and GLM only; qNorm/kNorm: Qwen3 and Gemma 3 per head, OLMo 2 over the whole
+ * projection; preFeedforwardLayernorm: Gemma and GLM-4-0414; postFeedforwardLayernorm: Gemma, OLMo 2 and GLM-4-0414;
+ * inputLayernorm: all but OLMo 2). {@code postAttentionLayernorm} is the norm before the MLP in Llama and Qwen (the
+ * module of that name), the norm of the attention's output where outputs are normed (Gemma's and OLMo 2's module of
+ * that name, GLM-4-0414's post_self_attn_layernorm); there the MLP's input norm is {@code preFeedforwardLayernorm}
+ * (Gemma's pre_feedforward_layernorm, GLM-4-0414's post_attention_layernorm; OLMo 2 has none) and the MLP output's
+ * {@code postFeedforwardLayernorm} (GLM-4-0414's post_mlp_layernorm). In a GPTQ checkpoint the
  * seven projections are in {@code gptq} (packed, docs/numerics.md "GPTQ weights") and their dense tensors are null.
+ * A sparse layer of a mixture of experts has {@code moe} in place of gate/up/down, which are null.
  */
 public record LayerWeights(
         Tensor inputLayernorm,
@@ -21,14 +24,24 @@ public record LayerWeights(
         Tensor postAttentionLayernorm,
         Tensor gateProj, Tensor upProj, Tensor downProj,
         GptqLayer gptq,
-        Tensor preFeedforwardLayernorm, Tensor postFeedforwardLayernorm) {
+        Tensor preFeedforwardLayernorm, Tensor postFeedforwardLayernorm,
+        MoeWeights moe) {
+
+    /** A layer without experts. */
+    public LayerWeights(Tensor inputLayernorm, Tensor qProj, Tensor kProj, Tensor vProj, Tensor qBias, Tensor kBias,
+                        Tensor vBias, Tensor qNorm, Tensor kNorm, Tensor oProj, Tensor postAttentionLayernorm,
+                        Tensor gateProj, Tensor upProj, Tensor downProj, GptqLayer gptq,
+                        Tensor preFeedforwardLayernorm, Tensor postFeedforwardLayernorm) {
+        this(inputLayernorm, qProj, kProj, vProj, qBias, kBias, vBias, qNorm, kNorm, oProj, postAttentionLayernorm,
+                gateProj, upProj, downProj, gptq, preFeedforwardLayernorm, postFeedforwardLayernorm, null);
+    }
 
     /** A layer without Gemma 3's feed-forward norms. */
     public LayerWeights(Tensor inputLayernorm, Tensor qProj, Tensor kProj, Tensor vProj, Tensor qBias, Tensor kBias,
                         Tensor vBias, Tensor qNorm, Tensor kNorm, Tensor oProj, Tensor postAttentionLayernorm,
                         Tensor gateProj, Tensor upProj, Tensor downProj, GptqLayer gptq) {
         this(inputLayernorm, qProj, kProj, vProj, qBias, kBias, vBias, qNorm, kNorm, oProj, postAttentionLayernorm,
-                gateProj, upProj, downProj, gptq, null, null);
+                gateProj, upProj, downProj, gptq, null, null, null);
     }
 
     /** A dense layer. */
@@ -48,6 +61,7 @@ public record LayerWeights(
             if (t != null) n += t.byteSize();
         }
         if (gptq != null) n += gptq.all().stream().mapToLong(l -> l.byteSize()).sum();
+        if (moe != null) n += moe.byteSize();
         return n;
     }
 }

@@ -16,6 +16,7 @@ import java.util.List;
  * @param slidingWindow   the layers that attend through a sliding window, and its width; {@link SlidingWindow#NONE}
  * @param variant         what the architecture computes beyond the shared Llama layer (Gemma 2 and 3, Granite,
  *                        SmolLM3); null for Llama, Mistral, Qwen2 and Qwen3
+ * @param moe             the experts that replace the MLP (Mixtral, Qwen2-MoE, Qwen3-MoE); null for a dense model
  */
 public record ModelConfig(
         Architecture architecture,
@@ -36,7 +37,19 @@ public record ModelConfig(
         List<Integer> eosTokenIds,
         RopeScaling ropeScaling,
         SlidingWindow slidingWindow,
-        ModelVariant variant) {
+        ModelVariant variant,
+        Moe moe) {
+
+    /** A dense model (no experts). */
+    public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+                       int numKvHeads, int headDim, int vocabSize, int maxPositionEmbeddings, double ropeTheta,
+                       float rmsNormEps, boolean tieWordEmbeddings, boolean attentionBias, boolean qkNorm,
+                       int bosTokenId, List<Integer> eosTokenIds, RopeScaling ropeScaling,
+                       SlidingWindow slidingWindow, ModelVariant variant) {
+        this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
+                maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm, bosTokenId,
+                eosTokenIds, ropeScaling, slidingWindow, variant, null);
+    }
 
     /** A model of an architecture without a {@link ModelVariant}. */
     public ModelConfig(Architecture architecture, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
@@ -46,7 +59,7 @@ public record ModelConfig(
                        SlidingWindow slidingWindow) {
         this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
                 maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm, bosTokenId,
-                eosTokenIds, ropeScaling, slidingWindow, null);
+                eosTokenIds, ropeScaling, slidingWindow, null, null);
     }
 
     /** A model with unscaled RoPE and full attention (synthetic presets, tests). */
@@ -56,7 +69,7 @@ public record ModelConfig(
                        int bosTokenId, List<Integer> eosTokenIds) {
         this(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
                 maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm, bosTokenId,
-                eosTokenIds, RopeScaling.NONE, SlidingWindow.NONE, null);
+                eosTokenIds, RopeScaling.NONE, SlidingWindow.NONE, null, null);
     }
 
     public ModelConfig {
@@ -80,6 +93,11 @@ public record ModelConfig(
         require(maxPositionEmbeddings > 0, "max_position_embeddings must be > 0");
         require(ropeTheta > 0, "rope_theta must be > 0");
         require(rmsNormEps > 0, "rms_norm_eps must be > 0");
+        require(moe == null || moe.sparse().size() == numLayers, "the experts' layers are not one per layer of "
+                + numLayers);
+        require(moe == null || (architecture != Architecture.GEMMA2 && architecture != Architecture.GEMMA3
+                && architecture != Architecture.OLMO2 && architecture != Architecture.GLM4),
+                "experts are read for Mixtral, Qwen2-MoE and Qwen3-MoE only");
         require(switch (architecture) {
             case GEMMA2, GEMMA3 -> variant instanceof Gemma && slidingWindow.size() > 0
                     && !attentionBias && qkNorm == (architecture == Architecture.GEMMA3);
@@ -87,6 +105,7 @@ public record ModelConfig(
             case SMOLLM3 -> variant instanceof SmolLm3 s && s.rope().size() == numLayers;
             case LLAMA, QWEN2, QWEN3 -> variant == null;
             case OLMO2 -> variant == null && qkNorm && !attentionBias;
+            case GLM4 -> variant == null && attentionBias && !qkNorm;
         }, architecture.hfName() + " and its values do not match: " + variant);
     }
 

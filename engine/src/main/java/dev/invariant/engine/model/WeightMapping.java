@@ -35,6 +35,7 @@ public final class WeightMapping {
     public static ModelWeights map(ModelConfig c, Map<String, Tensor> stored, GptqConfig gptq) {
         Map<String, Tensor> tensors = PartialRotary.arrange(c, FusedProjections.split(c, languageModel(stored)));
         Lookup in = new Lookup(tensors);
+        NormNames norms = NormNames.of(c);
         long h = c.hiddenSize();
         Tensor embed = in.get("model.embed_tokens.weight", c.vocabSize(), h);
         List<LayerWeights> layers = new ArrayList<>(c.numLayers());
@@ -44,9 +45,14 @@ public final class WeightMapping {
             boolean bias = c.attentionBias();
             boolean qk = c.qkNorm();
             if (gptq != null) {
+                if (c.moe() != null) {
+                    throw new EngineException(ErrorCode.MODEL_FORMAT, "GPTQ checkpoints of a mixture of experts are"
+                            + " not supported: use the model's bf16 or fp32 weights");
+                }
                 layers.add(gptqLayer(c, in, tensors, gptq, p, a));
                 continue;
             }
+            boolean sparse = c.moe() != null && c.moe().sparse(i);
             layers.add(new LayerWeights(
                     inputNorm(c, in, p),
                     in.get(a + "q_proj.weight", c.qDim(), h),
@@ -58,13 +64,14 @@ public final class WeightMapping {
                     qk ? in.get(a + "q_norm.weight", qkNormWidth(c, c.qDim())) : null,
                     qk ? in.get(a + "k_norm.weight", qkNormWidth(c, c.kvDim())) : null,
                     in.get(a + "o_proj.weight", h, c.qDim()),
-                    in.get(p + "post_attention_layernorm.weight", h),
-                    in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
-                    in.get(p + "mlp.up_proj.weight", c.intermediateSize(), h),
-                    in.get(p + "mlp.down_proj.weight", h, c.intermediateSize()),
+                    in.get(p + norms.attention(), h),
+                    sparse ? null : in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
+                    sparse ? null : in.get(p + "mlp.up_proj.weight", c.intermediateSize(), h),
+                    sparse ? null : in.get(p + "mlp.down_proj.weight", h, c.intermediateSize()),
                     null,
-                    gemma(c, in, p + "pre_feedforward_layernorm.weight"),
-                    outputNorm(c, in, p + "post_feedforward_layernorm.weight")));
+                    optional(in, norms.mlpInput(), p, h),
+                    optional(in, norms.mlpOutput(), p, h),
+                    sparse ? experts(c.moe(), in, p, h) : null));
         }
         Tensor norm = in.get("model.norm.weight", h);
         // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
@@ -101,15 +108,15 @@ public final class WeightMapping {
                 gptq(t, q, a + "v_proj", h, kv), gptq(t, q, a + "o_proj", qd, h),
                 gptq(t, q, p + "mlp.gate_proj", h, f), gptq(t, q, p + "mlp.up_proj", h, f),
                 gptq(t, q, p + "mlp.down_proj", f, h));
+        NormNames norms = NormNames.of(c);
         return new LayerWeights(inputNorm(c, in, p), null, null, null,
                 bias ? in.get(a + "q_proj.bias", qd) : null,
                 bias ? in.get(a + "k_proj.bias", kv) : null,
                 bias ? in.get(a + "v_proj.bias", kv) : null,
                 c.qkNorm() ? in.get(a + "q_norm.weight", qkNormWidth(c, qd)) : null,
                 c.qkNorm() ? in.get(a + "k_norm.weight", qkNormWidth(c, kv)) : null,
-                null, in.get(p + "post_attention_layernorm.weight", h), null, null, null, g,
-                gemma(c, in, p + "pre_feedforward_layernorm.weight"),
-                outputNorm(c, in, p + "post_feedforward_layernorm.weight"));
+                null, in.get(p + norms.attention(), h), null, null, null, g,
+                optional(in, norms.mlpInput(), p, h), optional(in, norms.mlpOutput(), p, h));
     }
 
     /** The norm before the attention; OLMo 2 has none. */
@@ -122,14 +129,55 @@ public final class WeightMapping {
         return c.architecture().qkNormsWholeProjection() ? width : c.headDim();
     }
 
-    /** The norm of the MLP's output: Gemma's and OLMo 2's; null for the other architectures. */
-    private static Tensor outputNorm(ModelConfig c, Lookup in, String name) {
-        return c.architecture().normsOutputs() ? in.get(name, c.hiddenSize()) : null;
+    /**
+     * A sparse layer's experts under the hub's names, one tensor per expert and projection: Qwen's
+     * ({@code mlp.gate}, {@code mlp.experts.E.gate_proj|up_proj|down_proj}, Qwen2-MoE's {@code mlp.shared_expert.*} and
+     * {@code mlp.shared_expert_gate}) or Mixtral's ({@code block_sparse_moe.gate},
+     * {@code block_sparse_moe.experts.E.w1|w3|w2}: gate, up, down).
+     */
+    private static MoeWeights experts(Moe m, Lookup in, String p, long h) {
+        boolean mixtral = in.tensors().containsKey(p + "block_sparse_moe.gate.weight");
+        String block = p + (mixtral ? "block_sparse_moe." : "mlp.");
+        String[] names = mixtral ? new String[] {"w1", "w3", "w2"} : new String[] {"gate_proj", "up_proj", "down_proj"};
+        List<MoeWeights.Expert> experts = new ArrayList<>(m.numExperts());
+        for (int e = 0; e < m.numExperts(); e++) {
+            experts.add(expert(in, block + "experts." + e + ".", names, m.expertSize(), h));
+        }
+        int s = m.sharedExpertSize();
+        return new MoeWeights(in.get(block + "gate.weight", m.numExperts(), h), experts,
+                s == 0 ? null : expert(in, block + "shared_expert.", names, s, h),
+                s == 0 ? null : in.get(block + "shared_expert_gate.weight", 1, h));
     }
 
-    /** A norm only Gemma 3 layers have; null for the other architectures. */
-    private static Tensor gemma(ModelConfig c, Lookup in, String name) {
-        return c.gemma() != null ? in.get(name, c.hiddenSize()) : null;
+    private static MoeWeights.Expert expert(Lookup in, String prefix, String[] names, long size, long h) {
+        return new MoeWeights.Expert(in.get(prefix + names[0] + ".weight", size, h),
+                in.get(prefix + names[1] + ".weight", size, h), in.get(prefix + names[2] + ".weight", h, size));
+    }
+
+    /** The norm stored as {@code p + name}, or null where the architecture has none ({@code name} null). */
+    private static Tensor optional(Lookup in, String name, String p, long hidden) {
+        return name == null ? null : in.get(p + name, hidden);
+    }
+
+    /**
+     * The tensor names of a layer's norms after its input's, in the order LayerWeights holds them: {@code attention}
+     * (LayerWeights.postAttentionLayernorm: the MLP's input norm where outputs are not normed, else the attention
+     * output's), and where outputs are normed the MLP's input norm (null: none, OLMo 2) and the MLP output's.
+     */
+    private record NormNames(String attention, String mlpInput, String mlpOutput) {
+        static NormNames of(ModelConfig c) {
+            return switch (c.architecture()) {
+                case GEMMA2, GEMMA3 -> new NormNames("post_attention_layernorm.weight",
+                        "pre_feedforward_layernorm.weight", "post_feedforward_layernorm.weight");
+                case OLMO2 -> new NormNames("post_attention_layernorm.weight", null,
+                        "post_feedforward_layernorm.weight");
+                // GLM-4-0414: post_attention_layernorm is the MLP's input norm, as in Llama
+                case GLM4 -> new NormNames("post_self_attn_layernorm.weight", "post_attention_layernorm.weight",
+                        "post_mlp_layernorm.weight");
+                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3 -> new NormNames("post_attention_layernorm.weight", null,
+                        null);
+            };
+        }
     }
 
     private static GptqLinear gptq(Map<String, Tensor> t, GptqConfig q, String module, int in, int out) {

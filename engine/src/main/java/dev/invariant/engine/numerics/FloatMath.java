@@ -55,6 +55,11 @@ public final class FloatMath {
         return Float.intBitsToFloat((e + 127) << 23);
     }
 
+    /** sigmoid(x) = 1 / (1 + e^-x): one exp, one add, one correctly rounded division (Qwen2-MoE's shared expert gate). */
+    public static float sigmoid(float x) {
+        return 1.0f / (1.0f + exp(-x));
+    }
+
     /** x * sigmoid(x) written as x / (1 + e^-x): one exp, one add, one correctly rounded division. */
     public static float silu(float x) {
         return x / (1.0f + exp(-x));

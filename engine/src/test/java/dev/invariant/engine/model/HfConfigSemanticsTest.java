@@ -215,6 +215,32 @@ class HfConfigSemanticsTest {
         assertEquals(SlidingWindow.NONE, read(smol + "}").slidingWindow()); // SmolLM3Config's default: none
     }
 
+    /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
+    @Test
+    void expertsReadAsTransformersConfigs() throws IOException {
+        ModelConfig mixtral = read("{\"architectures\": [\"MixtralForCausalLM\"], \"model_type\": \"mixtral\","
+                + " \"num_local_experts\": 4, \"sliding_window\": null}");
+        assertEquals(Architecture.LLAMA, mixtral.architecture());
+        assertEquals(new Moe(4, 2, mixtral.intermediateSize(), true, 0, List.of(true, true, true, true, true)),
+                mixtral.moe());
+        Moe qwen3 = read("tiny-qwen3", "{\"architectures\": [\"Qwen3MoeForCausalLM\"], \"num_experts\": 16,"
+                + " \"num_experts_per_tok\": 4, \"moe_intermediate_size\": 24, \"norm_topk_prob\": true,"
+                + " \"mlp_only_layers\": [0]}").moe();
+        assertEquals(new Moe(16, 4, 24, true, 0, List.of(false, true)), qwen3);
+        // Qwen2MoeConfig's defaults: 60 experts, 4 a token, 1408 wide, a shared expert of 5632, no renormalising
+        ModelConfig qwen2 = read("tiny-qwen2", "{\"architectures\": [\"Qwen2MoeForCausalLM\"],"
+                + " \"decoder_sparse_step\": 2}");
+        assertEquals(new Moe(60, 4, 1408, false, 5632, List.of(false, true)), qwen2.moe());
+        assertEquals(true, qwen2.attentionBias());
+        assertEquals(null, read("tiny-qwen2", "{}").moe());
+        assertMentions(refused("tiny-qwen2", "{\"architectures\": [\"Qwen2MoeForCausalLM\"],"
+                + " \"num_experts_per_tok\": 9, \"num_experts\": 8}"), "num_experts_per_tok 9");
+        assertMentions(refused("tiny-qwen3", "{\"architectures\": [\"Qwen3MoeForCausalLM\"],"
+                + " \"use_sliding_window\": true, \"sliding_window\": 64}"), "use_sliding_window");
+        assertMentions(refused("tiny-qwen2", "{\"architectures\": [\"Qwen2MoeForCausalLM\"],"
+                + " \"qkv_bias\": false}"), "qkv_bias false");
+    }
+
     @Test
     void unsupportedArchitectureListsMistral() {
         assertMentions(refused("stories260K", "{\"architectures\": [\"GemmaForCausalLM\"]}"), "'GemmaForCausalLM'",

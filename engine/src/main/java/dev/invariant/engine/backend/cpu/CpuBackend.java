@@ -33,7 +33,7 @@ public final class CpuBackend implements Backend {
         try {
             PagedKvCache kv = new PagedKvCache(c.numLayers(), config.numBlocks(), config.blockSize(), c.kvDim(),
                     config.kvCacheDtype());
-            CpuWeights weights = CpuWeights.prepare(model.weights(), arena, c.gemma() != null);
+            CpuWeights weights = CpuWeights.prepare(model.weights(), c.moe(), arena, c.gemma() != null);
             this.forward = new DecoderForward(c, weights, kv, pool, new Linear(pool, config.profile()));
         } catch (RuntimeException e) {
             close();

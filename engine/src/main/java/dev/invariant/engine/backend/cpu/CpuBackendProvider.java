@@ -34,6 +34,11 @@ public final class CpuBackendProvider implements BackendProvider {
         return true;
     }
 
+    @Override
+    public boolean runsExperts() {
+        return true;
+    }
+
     /** gpu_memory_utilization (a share of a GPU's memory) is refused: this cache is sized in tokens. */
     @Override
     public Backend open(Model model, EngineConfig config) {

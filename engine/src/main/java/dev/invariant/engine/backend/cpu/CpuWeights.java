@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.model.LayerWeights;
 import dev.invariant.engine.model.ModelWeights;
+import dev.invariant.engine.model.Moe;
 import dev.invariant.engine.model.Tensor;
 import dev.invariant.engine.model.gptq.GptqLayer;
 import dev.invariant.engine.model.gptq.GptqLinear;
@@ -29,21 +30,22 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
                  Matrix oProj,
                  float[] postAttentionLayernorm,
                  Matrix gateProj, Matrix upProj, Matrix downProj,
-                 float[] preFeedforwardLayernorm, float[] postFeedforwardLayernorm) {
+                 float[] preFeedforwardLayernorm, float[] postFeedforwardLayernorm,
+                 Experts experts) {
     }
 
     /**
      * @param unitOffsetNorms Gemma's norms scale by {@code 1 + w}: each weight becomes the float {@code 1 + w} here,
      *                        the sum transformers computes in float32 before the product, so the product is the same
      */
-    static CpuWeights prepare(ModelWeights w, Arena arena, boolean unitOffsetNorms) {
+    static CpuWeights prepare(ModelWeights w, Moe moe, Arena arena, boolean unitOffsetNorms) {
         WeightMatrix embed = WeightMatrix.of(w.embedTokens(), arena);
         WeightMatrix head = w.lmHead() == w.embedTokens() ? embed : WeightMatrix.of(w.lmHead(), arena);
-        List<Layer> layers = w.layers().stream().map(l -> layer(l, arena, unitOffsetNorms)).toList();
+        List<Layer> layers = w.layers().stream().map(l -> layer(l, moe, arena, unitOffsetNorms)).toList();
         return new CpuWeights(embed, layers, norm(w.norm(), arena, unitOffsetNorms), head);
     }
 
-    private static Layer layer(LayerWeights l, Arena a, boolean unit) {
+    private static Layer layer(LayerWeights l, Moe moe, Arena a, boolean unit) {
         GptqLayer g = l.gptq();
         return new Layer(norm(l.inputLayernorm(), a, unit),
                 matrix(l.qProj(), g == null ? null : g.qProj(), a), matrix(l.kProj(), g == null ? null : g.kProj(), a),
@@ -54,7 +56,8 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
                 norm(l.postAttentionLayernorm(), a, unit),
                 matrix(l.gateProj(), g == null ? null : g.gateProj(), a), matrix(l.upProj(), g == null ? null : g.upProj(), a),
                 matrix(l.downProj(), g == null ? null : g.downProj(), a),
-                norm(l.preFeedforwardLayernorm(), a, unit), norm(l.postFeedforwardLayernorm(), a, unit));
+                norm(l.preFeedforwardLayernorm(), a, unit), norm(l.postFeedforwardLayernorm(), a, unit),
+                l.moe() == null ? null : Experts.of(moe, l.moe(), a));
     }
 
     private static float[] norm(Tensor t, Arena a, boolean unitOffset) {
@@ -62,8 +65,9 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
         return w != null && unitOffset ? RmsNorm.unitOffset(w) : w;
     }
 
-    /** A projection: its GPTQ form when the checkpoint is quantised, else the dense tensor. */
+    /** A projection: its GPTQ form when the checkpoint is quantised, else the dense tensor (null: none). */
     private static Matrix matrix(Tensor dense, GptqLinear quantized, Arena a) {
+        if (dense == null && quantized == null) return null;
         return quantized != null ? GptqMatrix.of(quantized, a) : WeightMatrix.of(dense, a);
     }
 

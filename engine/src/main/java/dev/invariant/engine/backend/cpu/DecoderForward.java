@@ -15,7 +15,8 @@ import dev.invariant.engine.numerics.RopeTable;
  * architecture-specific steps are marked (Qwen2: q/k/v bias; Qwen3 and Gemma 3: per-head q_norm/k_norm; Gemma: scaled
  * embeddings, sliding layers (Gemma 3: with their own RoPE base), capped scores (Gemma 2), norms of the attention's and
  * the MLP's outputs, GELU, the final softcap, its norms' 1 + w in the weights ({@link CpuWeights}); Granite: four
- * multipliers; SmolLM3: NoPE layers; OLMo 2: norms after, not before, and q/k norms over the whole projection). Each
+ * multipliers; SmolLM3: NoPE layers; OLMo 2: norms after, not before, and q/k norms over the whole projection;
+ * GLM-4-0414: Gemma's four norms, plain). Each
  * step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token
  * gets depends only on that token's sequence (docs/numerics.md, rule 1).
  */
@@ -157,27 +158,33 @@ final class DecoderForward {
                 }
             });
 
-            // self_attn.o_proj (Gemma, OLMo 2: then post_attention_layernorm), then the residual add (Granite: of o
-            // times residual_multiplier)
+            // self_attn.o_proj (Gemma, OLMo 2: then post_attention_layernorm; GLM-4-0414: post_self_attn_layernorm),
+            // then the residual add (Granite: of o times residual_multiplier)
             linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
             if (outputNorms) norm(o, o, lw.postAttentionLayernorm(), n, hidden, eps);
             addResidual(x, o, n * hidden, residual);
 
-            // post_attention_layernorm (Gemma: pre_feedforward_layernorm; OLMo 2: none)
-            normOrCopy(x, xn, gemma != null ? lw.preFeedforwardLayernorm() : olmo2 ? null : lw.postAttentionLayernorm(),
-                    n, hidden, eps);
+            // post_attention_layernorm (Gemma: pre_feedforward_layernorm; OLMo 2: none; GLM-4-0414: its
+            // post_attention_layernorm, held as the pre-feed-forward norm since its outputs are normed)
+            normOrCopy(x, xn, outputNorms ? lw.preFeedforwardLayernorm() : lw.postAttentionLayernorm(), n, hidden, eps);
 
-            // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU, tanh form; product rounded)
-            linear.run(xn, hidden, n, new Linear.Job(lw.gateProj(), gate, ffn), new Linear.Job(lw.upProj(), up, ffn));
-            boolean gelu = gemma != null;
-            pool.forRange(n, (lo, hi) -> {
-                for (int i = lo * ffn; i < hi * ffn; i++) {
-                    gate[i] = (gelu ? FloatMath.geluTanh(gate[i]) : FloatMath.silu(gate[i])) * up[i];
-                }
-            });
-
-            // mlp.down_proj (Gemma, OLMo 2: then post_feedforward_layernorm), then the residual add
-            linear.run(gate, ffn, n, new Linear.Job(lw.downProj(), o, hidden));
+            if (lw.experts() != null) {
+                // a sparse layer: the router, each token's experts, their weighted sum (Experts)
+                lw.experts().run(xn, n, hidden, o, linear, pool);
+            } else {
+                // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU, tanh form; product rounded)
+                linear.run(xn, hidden, n, new Linear.Job(lw.gateProj(), gate, ffn),
+                        new Linear.Job(lw.upProj(), up, ffn));
+                boolean gelu = gemma != null;
+                pool.forRange(n, (lo, hi) -> {
+                    for (int i = lo * ffn; i < hi * ffn; i++) {
+                        gate[i] = (gelu ? FloatMath.geluTanh(gate[i]) : FloatMath.silu(gate[i])) * up[i];
+                    }
+                });
+                // mlp.down_proj
+                linear.run(gate, ffn, n, new Linear.Job(lw.downProj(), o, hidden));
+            }
+            // (Gemma, OLMo 2: then post_feedforward_layernorm; GLM-4-0414: post_mlp_layernorm), then the residual add
             if (outputNorms) norm(o, o, lw.postFeedforwardLayernorm(), n, hidden, eps);
             addResidual(x, o, n * hidden, residual);
         }
