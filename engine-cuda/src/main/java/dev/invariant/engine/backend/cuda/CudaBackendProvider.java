@@ -41,6 +41,15 @@ public final class CudaBackendProvider implements BackendProvider {
                 Architecture.GEMMA2, Architecture.GEMMA3, Architecture.GRANITE, Architecture.OLMO2);
     }
 
+    /**
+     * A mixture of experts: the router and each token's choice in kernels/moe.cu, every expert over every token
+     * (CudaForward.experts), bit for bit the CPU's (CudaSeededModelsTest.mixturesOfExperts).
+     */
+    @Override
+    public boolean runsExperts() {
+        return true;
+    }
+
     /** GPTQ int8/int4 projections run packed (kernels/gptq_matvec.cu, bit for bit the CPU's; naive: matvec_naive.cu). */
     @Override
     public boolean runsGptq() {

@@ -5,6 +5,7 @@ import static jcuda.driver.JCudaDriver.cuMemsetD8;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.Moe;
 import dev.invariant.engine.numerics.RopeTable;
 import java.util.function.LongToIntFunction;
 import jcuda.driver.CUdeviceptr;
@@ -45,6 +46,12 @@ final class CudaForward {
     private final CUdeviceptr gateUp;
     /** Gemma, OLMo 2, Granite: a sublayer's output before its norm or multiplier and the residual add; else null. */
     private final CUdeviceptr out;
+    /** A mixture of experts (null: dense) and its buffers: router logits, weights and choices, the outputs' sum. */
+    private final Moe moe;
+    private final CUdeviceptr routerLogits;
+    private final CUdeviceptr routeWeight;
+    private final CUdeviceptr routeChosen;
+    private final CUdeviceptr expertSum;
     /** The model's scalars, read once: embeddings' scale, residual factor, final logit cap and divisor (0: none). */
     private final float embedScale;
     private final float residualMultiplier;
@@ -103,10 +110,19 @@ final class CudaForward {
         this.x = ctx.alloc(4 * t * cfg.hiddenSize());
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
-        this.h = ctx.alloc(4 * t * cfg.intermediateSize());
+        this.moe = cfg.moe();
+        int widest = moe == null ? cfg.intermediateSize()
+                : Math.max(cfg.intermediateSize(), Math.max(moe.expertSize(), moe.sharedExpertSize()));
+        this.h = ctx.alloc(4 * t * widest);
+        int experts = moe == null ? 0 : moe.numExperts();
+        this.routerLogits = moe == null ? null : ctx.alloc(4 * t * experts);
+        this.routeWeight = moe == null ? null : ctx.alloc(4 * t * experts);
+        this.routeChosen = moe == null ? null : ctx.alloc(4 * t * experts);
+        this.expertSum = moe == null ? null : ctx.alloc(4 * t * cfg.hiddenSize());
         this.projectionQkNorm = cfg.architecture().qkNormsWholeProjection();
         this.gateUp = gemma != null || projectionQkNorm ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
-        boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f;
+        boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f
+                || moe != null;
         this.out = unfusedResidual ? ctx.alloc(4 * t * cfg.hiddenSize()) : null;
         this.embedScale = cfg.embeddingScale();
         this.residualMultiplier = cfg.residualMultiplier();
@@ -204,6 +220,12 @@ final class CudaForward {
             // times residual_multiplier)
             projectAndAdd(lw.o(), lw.oNorm(), attn, cfg.qDim(), n);
 
+            if (lw.experts() != null) {
+                // a sparse layer: the router, each token's experts, their weighted sum, the residual add (Experts)
+                experts(lw, n);
+                continue;
+            }
+
             // post_attention_layernorm (Gemma: pre_feedforward_layernorm; OLMo 2: none), mlp.gate_proj | up_proj
             // (rows interleaved), act_fn(gate) * up: SiLU fused into the normed projection, else (Gemma's GELU, OLMo
             // 2's unnormed input) after it
@@ -229,6 +251,41 @@ final class CudaForward {
         if (logitCap > 0) k.variants.softcap(logits, values, logitCap);
         if (logitDivisor > 0) k.variants.divide(logits, values, logitDivisor);
         k.greedyScan(logits, cfg.vocabSize(), m, greedy);
+    }
+
+    /**
+     * A sparse layer's MLP (docs/numerics.md §9.1, the twin of backend/cpu/Experts): the router's logits over the
+     * normed input, each token's choice (kernels/moe.cu), then every expert in ascending order over all n tokens (a
+     * token's outputs do not depend on the others, so those of the experts it chose are the CPU's) added into the sum
+     * where chosen, Qwen2-MoE's gated shared expert, and the residual add. Every expert runs over every token: the
+     * experts' bytes and work grow by E / k over the experts a step chose, a price paid for one fixed graph per step.
+     */
+    private void experts(DeviceWeights.Layer lw, int n) {
+        int hidden = cfg.hiddenSize();
+        float eps = cfg.rmsNormEps();
+        DeviceExperts e = lw.experts();
+        int count = moe.numExperts();
+        profile.project(e.router(), Kernels.Fused.NORM, lw.postNorm(), eps, x, null, hidden, n, routerLogits, count,
+                null, null);
+        k.moe.route(routerLogits, routeWeight, routeChosen, n, count, moe.expertsPerToken(), moe.normTopK());
+        for (int i = 0; i < count; i++) {
+            profile.project(e.gateUp().get(i), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h,
+                    moe.expertSize(), null, null);
+            profile.project(e.down().get(i), Kernels.Fused.NONE, null, 0f, h, null, moe.expertSize(), n, out, hidden,
+                    null, null);
+            k.moe.accumulate(expertSum, out, routeWeight, routeChosen, n, hidden, count, i, i == 0);
+        }
+        if (e.sharedGateUp() != null) {
+            int size = moe.sharedExpertSize();
+            profile.project(e.sharedGateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, size,
+                    null, null);
+            profile.project(e.sharedDown(), Kernels.Fused.NONE, null, 0f, h, null, size, n, out, hidden, null, null);
+            // the gate's one logit per token, in the router's buffer (read by now)
+            profile.project(e.sharedGate(), Kernels.Fused.NORM, lw.postNorm(), eps, x, null, hidden, n, routerLogits, 1,
+                    null, null);
+            k.moe.sharedAdd(expertSum, out, routerLogits, n, hidden);
+        }
+        k.variants.addScaled(x, expertSum, (long) n * hidden, 1.0f);
     }
 
     /** A projection's fused prologue: the RMSNorm where the layer has that norm, none where it has not (OLMo 2). */

@@ -32,6 +32,7 @@ record CudaSizing(int blockSize, KvCacheDtype kvDtype, double fraction, int maxB
         int maxTokens = Math.max(config.maxTokensPerStep(), config.maxNumSeqs());
         int maxBlocksPerSeq = (limit + blockSize - 1) / blockSize;
         int maxCols = Math.max(c.hiddenSize(), Math.max(c.qDim(), c.intermediateSize()));
+        if (c.moe() != null) maxCols = Math.max(maxCols, Math.max(c.moe().expertSize(), c.moe().sharedExpertSize()));
         return new CudaSizing(blockSize, kvDtype, fraction, maxBlocks, limit, maxTokens, maxBlocksPerSeq, maxCols);
     }
 

@@ -60,11 +60,12 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
      * One decoder layer; {@code qkvBias} (Qwen2), {@code qNorm}/{@code kNorm} (Qwen3, Gemma 3, OLMo 2), the input
      * norms (OLMo 2 has none) and the norms of the attention's and the MLP's outputs (Gemma, OLMo 2: {@code oNorm},
      * post_attention_layernorm, and {@code downNorm}, post_feedforward_layernorm) are null where absent;
-     * {@code postNorm} is the MLP's input norm (post_attention_layernorm, Gemma's pre_feedforward_layernorm).
+     * {@code postNorm} is the MLP's input norm (post_attention_layernorm, Gemma's pre_feedforward_layernorm). A
+     * sparse layer of a mixture of experts has {@code experts} in place of {@code gateUp} and {@code down} (null).
      */
     record Layer(CUdeviceptr inputNorm, Projection qkv, CUdeviceptr qkvBias, CUdeviceptr qNorm, CUdeviceptr kNorm,
                  Projection o, CUdeviceptr oNorm, CUdeviceptr postNorm, Projection gateUp, Projection down,
-                 CUdeviceptr downNorm) {
+                 CUdeviceptr downNorm, DeviceExperts experts) {
     }
 
     /**
@@ -100,17 +101,20 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.qProj(), l.kProj(), l.vProj())), true);
             Projection o = rows != null ? gptq(ctx, rows[1])
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true);
-            Projection gateUp = rows != null ? gptq(ctx, rows[2])
+            boolean sparse = l.moe() != null;
+            Projection gateUp = rows != null ? gptq(ctx, rows[2]) : sparse ? null
                     : profile.layout(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
-            Projection down = rows != null ? gptq(ctx, rows[3])
+            Projection down = rows != null ? gptq(ctx, rows[3]) : sparse ? null
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
+            DeviceExperts experts = !sparse ? null : DeviceExperts.upload(l.moe(), (a, b) -> profile.layout(ctx, k,
+                    b == null ? matrix(ctx, arena, List.of(a)) : interleaved(ctx, arena, a, b), true));
             // Gemma, OLMo 2: post_attention_layernorm norms the attention's output, pre_feedforward_layernorm (Gemma)
             // the MLP's input
             boolean outputNorms = l.postFeedforwardLayernorm() != null;
             layers.add(new Layer(norm.apply(l.inputLayernorm()), qkv, bias, norm.apply(l.qNorm()),
                     norm.apply(l.kNorm()), o, outputNorms ? norm.apply(l.postAttentionLayernorm()) : null,
                     norm.apply(outputNorms ? l.preFeedforwardLayernorm() : l.postAttentionLayernorm()), gateUp, down,
-                    norm.apply(l.postFeedforwardLayernorm())));
+                    norm.apply(l.postFeedforwardLayernorm()), experts));
             done += l.byteSize();
             progress.progress("upload weights to the GPU", done, total);
         }

@@ -34,6 +34,8 @@ final class Kernels {
     final AttentionKernels attention;
     /** pointwise.cu and norm_add.cu: Gemma's and Granite's steps beyond Llama's. */
     final VariantKernels variants;
+    /** moe.cu: a mixture of experts' routing and sums. */
+    final MoeKernels moe;
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
     /** Kernels that request their weights before they wait for the kernel before them (kernels/chain.cuh). */
     private final java.util.Set<CUfunction> dependent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -65,6 +67,7 @@ final class Kernels {
         greedyTokens = dependentFn("greedy_scan", "greedy_tokens");
         attention = new AttentionKernels(this, ctx, headDim, maxPositions, kv);
         variants = new VariantKernels(this, ctx);
+        moe = new MoeKernels(this);
     }
 
     /** The kernel-name suffix of a stored KV dtype: fp32 has none (rope_kv, attention_bf16, attention_fp8e5m2, …). */

@@ -57,6 +57,16 @@ class CudaSeededModelsTest {
     }
 
     /**
+     * Mixtures of experts (synthetic presets): Qwen3-MoE's form with a dense layer among the sparse ones, Qwen2-MoE's
+     * with its gated shared expert; each token's route, its experts' sum and the residual add the CPU's bits.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen2-moe"})
+    void mixturesOfExperts(String name) {
+        compare(name, KvCacheDtype.FP32, PROMPT);
+    }
+
+    /**
      * attention.cu on every step, decode included: one pass over 150 positions, and its two-pass path over 300 (5
      * splits, 4 slots), where a sliding layer's second pass starts at its window's split.
      */

@@ -104,6 +104,27 @@ public final class SyntheticExport {
         return n;
     }
 
+    /** Qwen2-MoE's or Qwen3-MoE's architecture and keys for a preset with experts (the dense layers listed). */
+    private static void experts(ObjectNode n, ModelConfig c) {
+        var m = c.moe();
+        boolean two = c.architecture() == dev.invariant.engine.model.Architecture.QWEN2;
+        if (!two && c.architecture() != dev.invariant.engine.model.Architecture.QWEN3) {
+            throw new IllegalArgumentException("synthetic experts are Qwen2-MoE's or Qwen3-MoE's");
+        }
+        n.putArray("architectures").add(two ? "Qwen2MoeForCausalLM" : "Qwen3MoeForCausalLM");
+        n.put("model_type", two ? "qwen2_moe" : "qwen3_moe");
+        n.put("num_experts", m.numExperts());
+        n.put("num_experts_per_tok", m.expertsPerToken());
+        n.put("moe_intermediate_size", m.expertSize());
+        n.put("norm_topk_prob", m.normTopK());
+        if (two) n.put("shared_expert_intermediate_size", m.sharedExpertSize());
+        n.put("decoder_sparse_step", 1);
+        var dense = n.putArray("mlp_only_layers");
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (!m.sparse(l)) dense.add(l);
+        }
+    }
+
     /** A config.json that transformers, Jlama and {@code HfConfig} read as this preset's shape. */
     static ObjectNode configJson(SyntheticModel m) {
         ModelConfig c = m.config();
@@ -143,6 +164,7 @@ public final class SyntheticExport {
             case F16 -> "float16";
             case I32 -> throw new IllegalStateException("dense tensors are never I32");
         });
+        if (c.moe() != null) experts(n, c);
         GptqConfig q = m.preset().gptq();
         if (q != null) quantizeConfig(n.putObject("quantization_config"), q);
         n.put("invariant_synthetic", m.id());

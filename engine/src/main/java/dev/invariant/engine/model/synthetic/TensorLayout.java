@@ -10,7 +10,8 @@ import java.util.List;
  * The Hugging Face tensor names and shapes of a decoder model with a given config: exactly the tensors
  * a {@code *ForCausalLM} checkpoint stores (no {@code lm_head.weight} when embeddings are tied). With GPTQ settings,
  * the seven projections of each layer are stored as AutoGPTQ writes them: {@code qweight}, {@code qzeros},
- * {@code scales}, {@code g_idx} instead of {@code weight}.
+ * {@code scales}, {@code g_idx} instead of {@code weight}. A sparse layer of a mixture of experts stores Qwen's names
+ * ({@code mlp.gate}, {@code mlp.experts.E.*}, the shared expert's), dense only.
  */
 public final class TensorLayout {
 
@@ -67,6 +68,10 @@ public final class TensorLayout {
             }
             linear(out, p + "self_attn.o_proj", q, h, gptq);
             out.add(new Entry(p + "post_attention_layernorm.weight", new long[] {h}, Kind.NORM));
+            if (c.moe() != null && c.moe().sparse(i)) {
+                experts(out, c, p + "mlp.");
+                continue;
+            }
             linear(out, p + "mlp.gate_proj", h, f, gptq);
             linear(out, p + "mlp.up_proj", h, f, gptq);
             linear(out, p + "mlp.down_proj", f, h, gptq);
@@ -74,6 +79,23 @@ public final class TensorLayout {
         out.add(new Entry("model.norm.weight", new long[] {h}, Kind.NORM));
         if (!c.tieWordEmbeddings()) out.add(dense("lm_head.weight", c.vocabSize(), h));
         return out;
+    }
+
+    /** A sparse layer's router, experts and (Qwen2-MoE) shared expert with its gate, as Qwen's checkpoints name them. */
+    private static void experts(List<Entry> out, ModelConfig c, String mlp) {
+        long h = c.hiddenSize(), e = c.moe().expertSize(), s = c.moe().sharedExpertSize();
+        out.add(dense(mlp + "gate.weight", c.moe().numExperts(), h));
+        for (int x = 0; x < c.moe().numExperts(); x++) {
+            String p = mlp + "experts." + x + ".";
+            out.add(dense(p + "gate_proj.weight", e, h));
+            out.add(dense(p + "up_proj.weight", e, h));
+            out.add(dense(p + "down_proj.weight", h, e));
+        }
+        if (s == 0) return;
+        out.add(dense(mlp + "shared_expert.gate_proj.weight", s, h));
+        out.add(dense(mlp + "shared_expert.up_proj.weight", s, h));
+        out.add(dense(mlp + "shared_expert.down_proj.weight", h, s));
+        out.add(dense(mlp + "shared_expert_gate.weight", 1, h));
     }
 
     private static Entry dense(String name, long... shape) {

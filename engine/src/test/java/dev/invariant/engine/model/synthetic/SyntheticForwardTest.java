@@ -32,7 +32,7 @@ class SyntheticForwardTest {
     void logitsAreFiniteAndSpreadAndTheExportAgreesBitForBit(@TempDir Path tmp) {
         var hub = new HubOptions(tmp.resolve("hf"), true, null, URI.create("http://127.0.0.1:9"), Duration.ofSeconds(1));
         var options = new LoadOptions(hub, tmp.resolve("digests"), ProgressListener.NONE);
-        for (String preset : new String[] {"tiny", "tiny-qwen2", "tiny-qwen3"}) {
+        for (String preset : new String[] {"tiny", "tiny-qwen2", "tiny-qwen3", "tiny-qwen3-moe", "tiny-qwen2-moe"}) {
             float[] logits = lastLogits(ModelLoader.load("synthetic:" + preset, options));
             double sum = 0, sq = 0;
             for (float v : logits) {
