@@ -176,7 +176,10 @@ final class HfSemantics {
         boolean mixtral = hfName.equals(MIXTRAL);
         if (!mixtral && !hfName.equals(QWEN2_MOE) && !hfName.equals(QWEN3_MOE)) return null;
         boolean qwen2 = hfName.equals(QWEN2_MOE);
-        int experts = c.path(mixtral ? "num_local_experts" : "num_experts").asInt(mixtral ? 8 : qwen2 ? 60 : 128);
+        // the hub's configs name num_experts (Mixtral's num_local_experts); transformers 5 saves Qwen3-MoE's as the other
+        String name = mixtral ? "num_local_experts" : "num_experts";
+        String other = mixtral ? "num_experts" : "num_local_experts";
+        int experts = c.path(c.has(name) ? name : other).asInt(mixtral ? 8 : qwen2 ? 60 : 128);
         int perToken = c.path("num_experts_per_tok").asInt(mixtral ? 2 : qwen2 ? 4 : 8);
         int size = mixtral ? c.path("intermediate_size").asInt(14336)
                 : c.path("moe_intermediate_size").asInt(qwen2 ? 1408 : 768);

@@ -132,6 +132,10 @@ class ModelConfigDigestTest {
             {"tiny-phi3-window", "eef06c30c7b5980bdb9577fcc95fdc230206681c42ba490e3d53c00929bf40a6"},
             {"tiny-qwen2-window", "d113cea528c572e42902d14c8bd8326715f7cdd1b570e29f3609868333f47728"},
             {"tiny-smollm3-window", "1825a857154b396ef16e94868c13a065214e2083800497e6318966f1ec0e8a80"},
+            {"tiny-glm4", "fa70624d9baec80dfc8a296a957eafbc64a26d72afad86266668a286260c8c5a"},
+            {"tiny-qwen3moe", "f8b9063260a22cf660cbd2c5be8cc17410503f4c055a613cb36b387616d9bdba"},
+            {"tiny-qwen2moe", "a906c5ccf703d2144bb61a6ade2b33570c1ac2ebb502fff6c25357573eccd942"},
+            {"tiny-mixtral", "2d8ebf854ed61ef51cceb41c45afd7d67dd062caac4e0b656e3629f1c3fdfbe9"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults

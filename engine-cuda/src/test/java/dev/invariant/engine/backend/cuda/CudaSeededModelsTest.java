@@ -36,12 +36,12 @@ class CudaSeededModelsTest {
      * Checkpoints read through other names: Phi-3's projections split from its fused q|k|v and gate|up matrices (views
      * of the stored rows), with its window of 127 (crossed) or with longrope (the short factors and the attention factor
      * in the uploaded table; Phi-4-mini's on 6 of 8 dims, its q and k rows reordered), GLM-4's RoPE on interleaved pairs
-     * of half of each head (q's and k's rows and biases reordered), Gemma 3 in google's 4B form (no final cap), Mistral in Mistral Small 3.1's, Qwen2 in
+     * of half of each head (q's and k's rows and biases reordered; GLM-4-0414's with its four norms), Gemma 3 in google's 4B form (no final cap), Mistral in Mistral Small 3.1's, Qwen2 in
      * Qwen2.5-VL's.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-phi3", "tiny-phi3-longrope", "tiny-phi4mini", "tiny-glm", "tiny-gemma3mm",
-        "tiny-mistral3mm", "tiny-qwen25vlmm"})
+    @ValueSource(strings = {"tiny-phi3", "tiny-phi3-longrope", "tiny-phi4mini", "tiny-glm", "tiny-glm4",
+        "tiny-gemma3mm", "tiny-mistral3mm", "tiny-qwen25vlmm"})
     void fusedAndMultimodalCheckpoints(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }
@@ -57,11 +57,12 @@ class CudaSeededModelsTest {
     }
 
     /**
-     * Mixtures of experts (synthetic presets): Qwen3-MoE's form with a dense layer among the sparse ones, Qwen2-MoE's
-     * with its gated shared expert; each token's route, its experts' sum and the residual add the CPU's bits.
+     * Mixtures of experts: Qwen3-MoE's form with a dense layer among the sparse ones, Qwen2-MoE's with its gated shared
+     * expert (synthetic presets, and the seeded checkpoints transformers decoded, with Mixtral's); each token's route,
+     * its experts' sum and the residual add the CPU's bits.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen2-moe"})
+    @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen2-moe", "tiny-qwen3moe", "tiny-qwen2moe", "tiny-mixtral"})
     void mixturesOfExperts(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }

@@ -36,13 +36,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Mistral3ForConditionalGeneration (mistral3mm: Mistral Small 3.1's form) and Qwen2_5_VLForConditionalGeneration
  * (qwen25vlmm: its mrope over text), decoded from text, against Hugging Face transformers: hf-reference/NAME.json and the checkpoints they
  * were made from (test resources /models/tiny-NAME), all made by bench/device/reference/hf_seeded.py. Every Gemma case is longer than the sliding window (16), so the sliding layers'
- * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50.
+ * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50. GLM-4-0414's
+ * four norms (glm4) and mixtures of experts (qwen3moe with a dense layer, qwen2moe with its shared expert, mixtral:
+ * the layers transformers built sparse are the engine's) likewise.
  */
 class SeededModelsGoldenTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
-        "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window"})
+        "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
+        "qwen2moe", "mixtral"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -58,13 +61,21 @@ class SeededModelsGoldenTest {
             }
             // and the window decided tokens: transformers' full attention chose others
             assertTrue(decided || !arch.endsWith("-window"), "full attention chose the same tokens");
+            // the layers transformers built with experts are the engine's sparse ones
+            JsonNode built = ref.get("cases").get(0).path("layer_mlp");
+            var moe = m.model().config().moe();
+            for (int l = 0; l < built.size(); l++) {
+                assertEquals(built.get(l).asText().contains("Sparse"), moe != null && moe.sparse(l),
+                        "layer " + l + " is " + built.get(l).asText());
+            }
             RopeScalingGoldenTest.decodesAsReference(be, ref.get("cases"), arch);
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
-        "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window"})
+        "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
+        "qwen2moe", "mixtral"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
