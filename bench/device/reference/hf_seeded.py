@@ -32,13 +32,13 @@ past (Mistral-7B-v0.1's and Phi-3-mini-4k's every layer; Qwen2's layers from max
 layers), so the references show attention through the window rather than over the whole sequence. phi4mini:
 Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
 of each head, q/k/v biases, gate|up fused. glm4: GLM-4-0414's layer, GLM's with norms of the attention's and the MLP's
-outputs. qwen3moe, qwen2moe, mixtral: mixtures of experts (Qwen3-30B-A3B's, Qwen1.5-MoE-A2.7B's with its shared
-expert, Mixtral's), stored under the hub's names, one tensor per expert and projection, whatever form transformers
+outputs. qwen3moe, qwen2moe, mixtral, olmoe: mixtures of experts (Qwen3-30B-A3B's, Qwen1.5-MoE-A2.7B's with its shared
+expert, Mixtral's, OLMoE's), stored under the hub's names, one tensor per expert and projection, whatever form transformers
 saves; each case records which of its layers' MLPs transformers built sparse.
 
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
-                                             qwen3moe|qwen2moe|mixtral ...]
+                                             qwen3moe|qwen2moe|mixtral|olmoe ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -171,6 +171,13 @@ HUB_CONFIGS["qwen2moe"] = {
 HUB_CONFIGS["mixtral"] = {
     **MOE, "architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "head_dim": 16, "intermediate_size": 48,
     "num_local_experts": 8, "rms_norm_eps": 1e-05, "router_aux_loss_coef": 0.02, "router_jitter_noise": 0.0,
+}
+# allenai/OLMoE-1B-7B-0924's form: Llama's pre-norm layer, q/k norms over the whole projection, 8 experts of 48 (its
+# intermediate_size), 2 a token, not renormalised
+HUB_CONFIGS["olmoe"] = {
+    **MOE, "architectures": ["OlmoeForCausalLM"], "model_type": "olmoe", "attention_bias": False, "clip_qkv": None,
+    "intermediate_size": 48, "norm_topk_prob": False, "num_experts": 8, "rms_norm_eps": 1e-05,
+    "router_aux_loss_coef": 0.01, "rope_scaling": None, "pad_token_id": 0,
 }
 # gemma-3-4b-it's config.json at the tiny shape: the text keys of "gemma3" but those the hub's leave to the defaults
 MM_TEXT_DROPPED = ("architectures", "torch_dtype", "bos_token_id", "eos_token_id", "pad_token_id", "rms_norm_eps",

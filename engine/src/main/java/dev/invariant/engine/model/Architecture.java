@@ -56,16 +56,21 @@ public enum Architecture {
      * of each head) with four norms a layer as Gemma's (post_self_attn_layernorm on the attention's output,
      * post_attention_layernorm on the MLP's input, post_mlp_layernorm on its output), each a plain RMSNorm.
      */
-    GLM4("Glm4ForCausalLM");
+    GLM4("Glm4ForCausalLM"),
+    /**
+     * OlmoeForCausalLM (allenai/OLMoE-1B-7B): Llama's pre-norm layer with OLMo 2's q/k norms over the whole projection
+     * and experts in place of the MLP ({@link Moe}).
+     */
+    OLMOE("OlmoeForCausalLM");
 
     /** OLMo 2, Gemma and GLM-4-0414: a norm on the attention's and the MLP's outputs before each residual add. */
     public boolean normsOutputs() {
         return this == OLMO2 || this == GLM4 || gemma();
     }
 
-    /** OLMo 2: q_norm and k_norm are one RMSNorm over a token's whole q and k, not one per head. */
+    /** OLMo 2, OLMoE: q_norm and k_norm are one RMSNorm over a token's whole q and k, not one per head. */
     public boolean qkNormsWholeProjection() {
-        return this == OLMO2;
+        return this == OLMO2 || this == OLMOE;
     }
 
     /** Gemma 2 and 3: the values of {@link Gemma} apply. */

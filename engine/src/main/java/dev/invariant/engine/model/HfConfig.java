@@ -99,7 +99,8 @@ public final class HfConfig {
                     c.path("tie_word_embeddings").asBoolean(gemma || arch == Architecture.SMOLLM3),
                     // the others' attention_bias is refused (HfSemantics, HfGemma)
                     arch == Architecture.QWEN2 || arch == Architecture.GLM4,
-                    arch == Architecture.QWEN3 || arch == Architecture.GEMMA3 || arch == Architecture.OLMO2,
+                    arch == Architecture.QWEN3 || arch == Architecture.GEMMA3 || arch == Architecture.OLMO2
+                            || arch == Architecture.OLMOE,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
@@ -109,7 +110,7 @@ public final class HfConfig {
                         case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, rope.theta(), configFile);
                         case GRANITE -> HfSemantics.granite(c, configFile);
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
-                        case LLAMA, QWEN2, QWEN3, OLMO2, GLM4 -> null;
+                        case LLAMA, QWEN2, QWEN3, OLMO2, GLM4, OLMOE -> null;
                     },
                     HfSemantics.moe(hfName, c, layers, configFile));
         } catch (EngineException e) {
@@ -173,6 +174,7 @@ public final class HfConfig {
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM", HfSemantics.QWEN2_MOE,
                  HfSemantics.QWEN3_MOE -> 32768;
             case HfSemantics.MIXTRAL -> 4096 * 32;
+            case HfSemantics.OLMOE -> 4096;
             case "Gemma2ForCausalLM" -> 8192;
             default -> 2048; // LlamaConfig
         };

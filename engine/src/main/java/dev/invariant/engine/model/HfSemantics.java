@@ -16,6 +16,7 @@ final class HfSemantics {
     static final String MIXTRAL = "MixtralForCausalLM";
     static final String QWEN2_MOE = "Qwen2MoeForCausalLM";
     static final String QWEN3_MOE = "Qwen3MoeForCausalLM";
+    static final String OLMOE = "OlmoeForCausalLM";
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 
@@ -38,7 +39,7 @@ final class HfSemantics {
         }
         boolean olmo2 = hfName.equals("Olmo2ForCausalLM");
         boolean qwen3 = hfName.equals("Qwen3ForCausalLM") || hfName.equals(QWEN3_MOE);
-        if ((llama || olmo2 || qwen3) && c.path("attention_bias").asBoolean(false)) {
+        if ((llama || olmo2 || qwen3 || hfName.equals(OLMOE)) && c.path("attention_bias").asBoolean(false)) {
             throw HfConfig.format(file, "attention_bias " + c.get("attention_bias") + " is not supported for "
                     + hfName + ": transformers adds a bias to q_proj, k_proj, v_proj and o_proj, and the engine has"
                     + " no o_proj bias");
@@ -50,6 +51,10 @@ final class HfSemantics {
         if (hfName.equals(QWEN2_MOE) && !c.path("qkv_bias").asBoolean(true)) {
             throw HfConfig.format(file, "qkv_bias false is not supported for " + QWEN2_MOE + ": the engine computes"
                     + " its layer with q/k/v biases");
+        }
+        if (hfName.equals(OLMOE) && c.hasNonNull("clip_qkv")) {
+            throw HfConfig.format(file, "clip_qkv " + c.get("clip_qkv") + " is not supported for " + OLMOE + ": the"
+                    + " engine does not clamp q, k and v");
         }
         if (olmo2 && c.path("use_sinks").asBoolean(false)) {
             throw HfConfig.format(file, "use_sinks true is not supported for Olmo2ForCausalLM: the engine's attention"
@@ -168,11 +173,18 @@ final class HfSemantics {
     }
 
     /**
-     * The experts of Mixtral, Qwen2-MoE and Qwen3-MoE with their configuration classes' defaults where config.json
-     * names none; null for the other (dense) architectures. A layer is sparse unless mlp_only_layers lists it or
-     * (its index + 1) is not a multiple of decoder_sparse_step (Qwen's rule; every Mixtral layer is sparse).
+     * The experts of Mixtral, OLMoE, Qwen2-MoE and Qwen3-MoE with their configuration classes' defaults where
+     * config.json names none; null for the other (dense) architectures. A layer is sparse unless mlp_only_layers lists
+     * it or (its index + 1) is not a multiple of decoder_sparse_step (Qwen's rule; every Mixtral and OLMoE layer is
+     * sparse). Mixtral's and OLMoE's experts are intermediate_size wide.
      */
     static Moe moe(String hfName, JsonNode c, int layers, Path file) {
+        if (hfName.equals(OLMOE)) {
+            java.util.List<Boolean> all = java.util.Collections.nCopies(layers, true);
+            return new Moe(c.path(c.has("num_experts") ? "num_experts" : "num_local_experts").asInt(64),
+                    c.path("num_experts_per_tok").asInt(8),
+                    c.path("intermediate_size").asInt(2048), c.path("norm_topk_prob").asBoolean(false), 0, all);
+        }
         boolean mixtral = hfName.equals(MIXTRAL);
         if (!mixtral && !hfName.equals(QWEN2_MOE) && !hfName.equals(QWEN3_MOE)) return null;
         boolean qwen2 = hfName.equals(QWEN2_MOE);

@@ -97,7 +97,7 @@ public record ModelConfig(
                 + numLayers);
         require(moe == null || (architecture != Architecture.GEMMA2 && architecture != Architecture.GEMMA3
                 && architecture != Architecture.OLMO2 && architecture != Architecture.GLM4),
-                "experts are read for Mixtral, Qwen2-MoE and Qwen3-MoE only");
+                "experts are read for Mixtral, OLMoE, Qwen2-MoE and Qwen3-MoE only");
         require(switch (architecture) {
             case GEMMA2, GEMMA3 -> variant instanceof Gemma && slidingWindow.size() > 0
                     && !attentionBias && qkNorm == (architecture == Architecture.GEMMA3);
@@ -106,6 +106,7 @@ public record ModelConfig(
             case LLAMA, QWEN2, QWEN3 -> variant == null;
             case OLMO2 -> variant == null && qkNorm && !attentionBias;
             case GLM4 -> variant == null && attentionBias && !qkNorm;
+            case OLMOE -> variant == null && qkNorm && !attentionBias && moe != null;
         }, architecture.hfName() + " and its values do not match: " + variant);
     }
 

@@ -136,6 +136,7 @@ class ModelConfigDigestTest {
             {"tiny-qwen3moe", "f8b9063260a22cf660cbd2c5be8cc17410503f4c055a613cb36b387616d9bdba"},
             {"tiny-qwen2moe", "a906c5ccf703d2144bb61a6ade2b33570c1ac2ebb502fff6c25357573eccd942"},
             {"tiny-mixtral", "2d8ebf854ed61ef51cceb41c45afd7d67dd062caac4e0b656e3629f1c3fdfbe9"},
+            {"tiny-olmoe", "4e84b5f88401446a3277b1f631de09369d4301feeb351ae246379d7105b6aa4f"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults

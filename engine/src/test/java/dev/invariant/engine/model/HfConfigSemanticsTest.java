@@ -239,6 +239,15 @@ class HfConfigSemanticsTest {
                 + " \"use_sliding_window\": true, \"sliding_window\": 64}"), "use_sliding_window");
         assertMentions(refused("tiny-qwen2", "{\"architectures\": [\"Qwen2MoeForCausalLM\"],"
                 + " \"qkv_bias\": false}"), "qkv_bias false");
+        // OlmoeConfig's defaults: 64 experts of intermediate_size, 8 a token, not renormalised, every layer sparse
+        ModelConfig olmoe = read("stories260K", "{\"architectures\": [\"OlmoeForCausalLM\"]}",
+                "max_position_embeddings");
+        assertEquals(new Moe(64, 8, olmoe.intermediateSize(), false, 0, List.of(true, true, true, true, true)),
+                olmoe.moe());
+        assertEquals(Architecture.OLMOE, olmoe.architecture());
+        assertEquals(4096, olmoe.maxPositionEmbeddings());
+        assertMentions(refused("stories260K", "{\"architectures\": [\"OlmoeForCausalLM\"], \"clip_qkv\": 8.0}"),
+                "clip_qkv 8.0");
     }
 
     @Test

@@ -62,7 +62,8 @@ class CudaSeededModelsTest {
      * its experts' sum and the residual add the CPU's bits.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen2-moe", "tiny-qwen3moe", "tiny-qwen2moe", "tiny-mixtral"})
+    @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen2-moe", "tiny-qwen3moe", "tiny-qwen2moe", "tiny-mixtral",
+        "tiny-olmoe"})
     void mixturesOfExperts(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }
