@@ -9,11 +9,11 @@ import dev.invariant.engine.numerics.WeightMatrix;
 import java.lang.foreign.Arena;
 
 /**
- * A sparse layer's mixture of experts (transformers' MixtralSparseMoeBlock, Qwen2MoeSparseMoeBlock,
- * Qwen3MoeSparseMoeBlock), in docs/numerics.md §9.1's order: the router's probabilities, each token's chosen experts,
- * every expert run over the tokens that chose it, then each token's outputs summed in expert order. A token's values
- * depend only on its own input: which other tokens chose the same expert changes how many rows a projection computes
- * together, never one row's operations (rule 1).
+ * A sparse layer's mixture of experts (transformers' MixtralSparseMoeBlock, OlmoeSparseMoeBlock,
+ * Qwen2MoeSparseMoeBlock, Qwen3MoeSparseMoeBlock), in docs/numerics.md §9.1's order: the router's probabilities,
+ * each token's chosen experts, every expert run over the tokens that chose it, then each token's outputs summed in
+ * expert order. A token's values depend only on its own input: which other tokens chose the same expert changes how
+ * many rows a projection computes together, never one row's operations (rule 1).
  */
 record Experts(Moe moe, Matrix router, Matrix[] gate, Matrix[] up, Matrix[] down, Matrix[] shared,
                Matrix sharedGate) {
