@@ -5,13 +5,13 @@ import dev.invariant.engine.ErrorCode;
 import java.util.List;
 
 /**
- * A mixture of experts in place of the MLP (Mixtral, Qwen1.5/Qwen2-MoE, Qwen3-MoE): a router ({@code mlp.gate})
+ * A mixture of experts in place of the MLP (Mixtral, OLMoE, Qwen1.5/Qwen2-MoE, Qwen3-MoE): a router ({@code mlp.gate})
  * scores every expert, each token runs through the {@code expertsPerToken} best, and their outputs are summed weighted
  * by the router's probabilities (docs/numerics.md §9.1).
  *
  * @param numExperts       experts per sparse layer ({@code num_experts}, Mixtral's {@code num_local_experts})
  * @param expertsPerToken  experts each token runs through ({@code num_experts_per_tok})
- * @param expertSize       an expert's intermediate size ({@code moe_intermediate_size}; Mixtral's
+ * @param expertSize       an expert's intermediate size ({@code moe_intermediate_size}; Mixtral's and OLMoE's
  *                         {@code intermediate_size})
  * @param normTopK         the chosen probabilities are divided by their sum ({@code norm_topk_prob}; always for Mixtral)
  * @param sharedExpertSize Qwen2-MoE's shared expert's intermediate size, which every token runs through, its output

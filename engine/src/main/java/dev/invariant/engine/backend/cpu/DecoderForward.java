@@ -16,7 +16,8 @@ import dev.invariant.engine.numerics.RopeTable;
  * embeddings, sliding layers (Gemma 3: with their own RoPE base), capped scores (Gemma 2), norms of the attention's and
  * the MLP's outputs, GELU, the final softcap, its norms' 1 + w in the weights ({@link CpuWeights}); Granite: four
  * multipliers; SmolLM3: NoPE layers; OLMo 2: norms after, not before, and q/k norms over the whole projection;
- * GLM-4-0414: Gemma's four norms, plain). Each
+ * GLM-4-0414: Gemma's four norms, plain; Mixtral, OLMoE, Qwen2-MoE, Qwen3-MoE: experts in place of the MLP of their
+ * sparse layers, {@link Experts}). Each
  * step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token
  * gets depends only on that token's sequence (docs/numerics.md, rule 1).
  */
