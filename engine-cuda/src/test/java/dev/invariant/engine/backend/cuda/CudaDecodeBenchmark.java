@@ -164,13 +164,20 @@ public final class CudaDecodeBenchmark {
 
     /**
      * Bytes a decode step reads at least: every tensor once as the checkpoint stores it (a tied head counted once;
-     * GPTQ projections packed: qweight, qzeros, scales, g_idx).
+     * GPTQ projections packed: qweight, qzeros, scales, g_idx); of a mixture of experts only the experts one token
+     * chooses (k of E per sparse layer), what a batch-1 step needs.
      */
     static long weightBytes(Model m) {
         Tensor embed = m.weights().embedTokens();
         long n = embed.byteSize() + m.weights().norm().byteSize();
         if (m.weights().lmHead() != embed) n += m.weights().lmHead().byteSize();
-        for (LayerWeights l : m.weights().layers()) n += l.byteSize();
+        for (LayerWeights l : m.weights().layers()) {
+            n += l.byteSize();
+            if (l.moe() == null) continue;
+            var e = l.moe().experts().getFirst();
+            long expert = e.gate().byteSize() + e.up().byteSize() + e.down().byteSize();
+            n -= expert * (l.moe().experts().size() - m.config().moe().expertsPerToken());
+        }
         return n;
     }
 

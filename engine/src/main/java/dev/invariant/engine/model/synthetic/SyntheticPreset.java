@@ -56,6 +56,12 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
         add("qwen1.5-14b", "Qwen1.5-14B layout (Qwen2, 40 layers, hidden 5120, untied, qkv bias)",
                 new ModelConfig(Architecture.QWEN2, 5120, 13696, 40, 40, 40, 128, 152064, 32768, 1e6, 1e-6f,
                         false, true, false, BOS, EOS));
+        // Qwen/Qwen1.5-MoE-A2.7B's shape: 60 experts of 1408 (4 a token) and a shared expert of 5632 in every layer
+        add("qwen1.5-moe-a2.7b", "Qwen1.5-MoE-A2.7B layout (Qwen2-MoE, 24 layers, hidden 2048, 60 experts of 1408, 4 a"
+                + " token, a shared expert of 5632, untied)",
+                experts(new ModelConfig(Architecture.QWEN2, 2048, 5632, 24, 16, 16, 128, 151936, 8192, 1e6, 1e-6f,
+                        false, true, false, BOS, EOS), new Moe(60, 4, 1408, false, 5632,
+                        java.util.Collections.nCopies(24, true))));
         // The seed report's model (Qwen/Qwen1.5-14B-Chat-GPTQ-Int8's quantize_config: bits 8, group 128, sym, no act-order)
         ModelConfig qwen14 = PRESETS.get("qwen1.5-14b").config();
         gptq("qwen1.5-14b-gptq-int8", "Qwen1.5-14B layout, GPTQ int8, group 128, sym (the seed report's model)",
