@@ -92,4 +92,19 @@ class LargeShapesTest {
         assertEquals(4 * 494_032_768L, m.byteSize());
         assertEquals("synthetic:qwen2.5-0.5b@f32", m.id());
     }
+
+    /** Qwen1.5-MoE-A2.7B: 14.3B parameters (Qwen's figure), 60 experts and a shared one in each of 24 layers. */
+    @Test
+    void qwen15MoeLayoutWithoutMaterialising() {
+        SyntheticModel m = SyntheticModel.create("synthetic:qwen1.5-moe-a2.7b");
+        var moe = m.config().moe();
+        assertEquals(new dev.invariant.engine.model.Moe(60, 4, 1408, false, 5632,
+                java.util.Collections.nCopies(24, true)), moe);
+        // embeddings and lm_head 2 × 151936 × 2048; per layer q|k|v|o with biases, 2 norms, the router, 60 experts
+        // of 3 × 1408 × 2048, the shared expert of 3 × 5632 × 2048 and its gate
+        assertEquals(14_315_784_192L, m.preset().parameterCount());
+        var w = dev.invariant.engine.model.WeightMapping.map(m.config(), m.tensors());
+        assertEquals(60, w.layers().get(23).moe().experts().size());
+        assertEquals(1, w.layers().get(0).moe().sharedGate().shape()[0]);
+    }
 }
