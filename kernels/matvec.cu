@@ -42,7 +42,8 @@ __device__ __forceinline__ void prefetch_share(const char* next, long long bytes
 template <typename T, int TG, int R, int FLAGS>
 __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
                                             float* y, const float* bias, const float* resid, int rows, int k,
-                                            int stride, int ldx, int ldy, int n, const char* next, long long nextBytes) {
+                                            int stride, int ldx, int ldy, int n, const char* next, long long nextBytes,
+                                            int t0) {
     constexpr int GS = 16 / sizeof(T);
     constexpr int A = R == 1 ? AHEAD : 2;  // loads in flight per row
     extern __shared__ float4 xs4[];
@@ -55,7 +56,6 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
     const int warp = threadIdx.x >> 5;
     const int lane = threadIdx.x & 31;
     const int row0 = (blockIdx.x * warps + warp) * R;
-    const int t0 = blockIdx.y * TG;
     const bool on = lane < l.w;
     const T* wr[R];
 #pragma unroll
@@ -199,7 +199,7 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
              const float* resid, int rows, int k, int stride, int ldx, int ldy, int n, const char* next,            \
              long long nextBytes) {                                                                              \
         matvec_impl<T, TG, R, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx, ldy, n, next,   \
-                                     nextBytes);                                                                 \
+                                     nextBytes, blockIdx.y * TG);                                                \
     }
 
 // Named matvec_<dtype>[_norm[_silu]]_t<tokens per block>; one token: a row per warp; 4 tokens: 4 rows per warp
@@ -213,3 +213,31 @@ MATVEC_ALL(bf16, unsigned short, 1, 1, 2)
 MATVEC_ALL(bf16, unsigned short, 4, 4, 1)
 MATVEC_ALL(f32, float, 1, 1, 2)
 MATVEC_ALL(f32, float, 4, 4, 1)
+
+// A mixture of experts' chosen experts (numerics.md §9.1; CPU twin backend/cpu/Experts.run): pair p = blockIdx.y is
+// token p / per's (p % per)-th choice, its expert e = list[p] (moe_route's ascending list), W = weights[e]; input row
+// p / xdiv (per for the gate|up projection of the token's input, 1 for the down projection of the pair's own h row),
+// output row p. Each pair's rows are matvec_impl's of one token, a warp per row: the same operations as the dense
+// projection of that expert, whoever else is in the batch. Launched without the programmatic attribute: the weights'
+// address comes from the list the step wrote, so nothing is requested before the kernels before it have finished.
+template <typename T, int FLAGS>
+__device__ __forceinline__ void matvec_experts_impl(const T* const* weights, const int* list, int per, int xdiv,
+                                                    const float* x, const float* nw, float eps, float* y, int rows,
+                                                    int k, int stride, int ldx, int ldy) {
+    const int p = blockIdx.y;
+    matvec_impl<T, 1, 1, FLAGS>(weights[list[p]], x + (long long)(p / xdiv) * ldx, nullptr, nw, eps,
+                                y + (long long)p * ldy, nullptr, nullptr, rows, k, stride, ldx, ldy, 1, nullptr, 0, 0);
+}
+
+#define MATVEC_EXPERTS(name, T, FLAGS)                                                                            \
+    INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, 2)                                                           \
+        name(const T* const* weights, const int* list, int per, int xdiv, const float* x, const float* nw, float eps, \
+             float* y, int rows, int k, int stride, int ldx, int ldy) {                                            \
+        matvec_experts_impl<T, FLAGS>(weights, list, per, xdiv, x, nw, eps, y, rows, k, stride, ldx, ldy);        \
+    }
+
+// Named matvec_experts_<dtype>[_norm_silu]: the down projection, the normed gate|up projection with SiLU.
+MATVEC_EXPERTS(matvec_experts_bf16, unsigned short, 0)
+MATVEC_EXPERTS(matvec_experts_bf16_norm_silu, unsigned short, NORM | SILU)
+MATVEC_EXPERTS(matvec_experts_f32, float, 0)
+MATVEC_EXPERTS(matvec_experts_f32_norm_silu, float, NORM | SILU)

@@ -3,10 +3,14 @@
 //                 canonical sum of e (W = dot_width(E) partials, e_i into partial i & (W - 1) in increasing i, then
 //                 the halving tree, as Java's Dot.sum); p_i = e_i / s (Softmax.apply); k picks of the highest p, ties
 //                 to the lower index; each chosen weight p_j, or with norm p_j / t where t adds the chosen p_j from 0
-//                 in the order chosen (Experts.route). Writes weight[t][e] and chosen[t][e] (1 or 0).
+//                 in the order chosen (Experts.route). Writes weight[t][e] and chosen[t][e] (1 or 0) and, where list
+//                 is given, the chosen experts by ascending index (list[t][j], j < k: the order they are summed in).
 // moe_accumulate: expert e's outputs y into the sum, one thread per value: acc = acc + y * w where token t chose e
 //                 (the CPU adds by ascending expert index, as the experts are launched); with first set acc starts at
 //                 0 (0 + y * w, or 0 where t did not choose e).
+// moe_combine:    the chosen experts' outputs of matvec_experts (y[t * k + j], row j the j-th of list[t]) summed as the
+//                 CPU sums them: acc = 0, then acc = acc + y_j * w_j for j = 0 .. k - 1 (ascending expert index),
+//                 one thread per value; the same operations as moe_accumulate's launches over every expert.
 // moe_shared_add: Qwen2-MoE's shared expert: acc = acc + sigmoid(g_t) * ys, sigmoid(x) = 1 / (1 + exp_canon(-x))
 //                 (FloatMath.sigmoid), one thread per value.
 // No value depends on another token: the batch changes which thread computes a value, never its operations.
@@ -18,7 +22,8 @@ __device__ __forceinline__ long long value_index() { return (long long)blockIdx.
 }  // namespace
 
 // logits, weight: [n, E] floats; chosen: [n, E] ints; E <= 1024.
-INV_EXTERN void moe_route(const float* logits, float* weight, int* chosen, int n, int E, int k, int norm) {
+INV_EXTERN void moe_route(const float* logits, float* weight, int* chosen, int* list, int n, int E, int k,
+                          int norm) {
     inv::await_inputs();
     inv::release_next();
     const int t = blockIdx.x * blockDim.x + threadIdx.x;
@@ -53,12 +58,14 @@ INV_EXTERN void moe_route(const float* logits, float* weight, int* chosen, int n
         c[best] = 1;
         sum = sum + w[best];
     }
+    int j = 0;
     for (int i = 0; i < E; i++) {
         if (!c[i]) {
             w[i] = 0.0f;
-        } else if (norm) {
-            w[i] = w[i] / sum;
+            continue;
         }
+        if (norm) w[i] = w[i] / sum;
+        if (list) list[(long long)t * k + j++] = i;
     }
 }
 
@@ -72,6 +79,23 @@ INV_EXTERN void moe_accumulate(float* acc, const float* y, const float* weight, 
     const long long r = (i / hidden) * E + e;
     const float a = first ? 0.0f : acc[i];
     acc[i] = chosen[r] ? a + y[i] * weight[r] : a;
+}
+
+// acc: [n, hidden]; y: [n * k, hidden]; weight: [n, E]; list: [n, k]; count = n * hidden.
+INV_EXTERN void moe_combine(float* acc, const float* y, const float* weight, const int* list, long long count,
+                            int hidden, int E, int k) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i >= count) return;
+    const long long t = i / hidden;
+    const long long c = i - t * hidden;
+    float a = 0.0f;
+    for (int j = 0; j < k; j++) {
+        const long long p = t * k + j;
+        a = a + y[p * hidden + c] * weight[t * E + list[p]];
+    }
+    acc[i] = a;
 }
 
 // acc, ys: [n, hidden]; g: [n]; count = n * hidden.

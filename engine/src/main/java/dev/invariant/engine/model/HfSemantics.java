@@ -179,31 +179,27 @@ final class HfSemantics {
      * sparse). Mixtral's and OLMoE's experts are intermediate_size wide.
      */
     static Moe moe(String hfName, JsonNode c, int layers, Path file) {
-        if (hfName.equals(OLMOE)) {
-            java.util.List<Boolean> all = java.util.Collections.nCopies(layers, true);
-            return new Moe(c.path(c.has("num_experts") ? "num_experts" : "num_local_experts").asInt(64),
-                    c.path("num_experts_per_tok").asInt(8),
-                    c.path("intermediate_size").asInt(2048), c.path("norm_topk_prob").asBoolean(false), 0, all);
-        }
         boolean mixtral = hfName.equals(MIXTRAL);
-        if (!mixtral && !hfName.equals(QWEN2_MOE) && !hfName.equals(QWEN3_MOE)) return null;
+        boolean olmoe = hfName.equals(OLMOE);
         boolean qwen2 = hfName.equals(QWEN2_MOE);
+        boolean qwen = qwen2 || hfName.equals(QWEN3_MOE);
+        if (!mixtral && !olmoe && !qwen) return null;
         // the hub's configs name num_experts (Mixtral's num_local_experts); transformers 5 saves Qwen3-MoE's as the other
         String name = mixtral ? "num_local_experts" : "num_experts";
         String other = mixtral ? "num_experts" : "num_local_experts";
-        int experts = c.path(c.has(name) ? name : other).asInt(mixtral ? 8 : qwen2 ? 60 : 128);
+        int experts = c.path(c.has(name) ? name : other).asInt(mixtral ? 8 : olmoe ? 64 : qwen2 ? 60 : 128);
         int perToken = c.path("num_experts_per_tok").asInt(mixtral ? 2 : qwen2 ? 4 : 8);
-        int size = mixtral ? c.path("intermediate_size").asInt(14336)
-                : c.path("moe_intermediate_size").asInt(qwen2 ? 1408 : 768);
+        int size = qwen ? c.path("moe_intermediate_size").asInt(qwen2 ? 1408 : 768)
+                : c.path("intermediate_size").asInt(mixtral ? 14336 : 2048);
         boolean norm = mixtral || c.path("norm_topk_prob").asBoolean(false);
         int shared = qwen2 ? c.path("shared_expert_intermediate_size").asInt(5632) : 0;
-        int step = mixtral ? 1 : c.path("decoder_sparse_step").asInt(1);
+        int step = qwen ? c.path("decoder_sparse_step").asInt(1) : 1;
         if (step <= 0) throw HfConfig.format(file, "decoder_sparse_step must be > 0, got " + step);
         java.util.Set<Integer> dense = new java.util.HashSet<>();
         JsonNode only = c.path("mlp_only_layers");
-        if (!mixtral && only.isArray()) only.forEach(l -> dense.add(l.asInt()));
+        if (qwen && only.isArray()) only.forEach(l -> dense.add(l.asInt()));
         java.util.List<Boolean> sparse = new java.util.ArrayList<>(layers);
-        for (int l = 0; l < layers; l++) sparse.add(experts > 0 && !dense.contains(l) && (l + 1) % step == 0);
+        for (int l = 0; l < layers; l++) sparse.add(!dense.contains(l) && (l + 1) % step == 0);
         return new Moe(experts, perToken, size, norm, shared, sparse);
     }
 

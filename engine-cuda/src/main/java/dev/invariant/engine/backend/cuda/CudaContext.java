@@ -191,6 +191,13 @@ final class CudaContext implements AutoCloseable {
         return p;
     }
 
+    /** Device addresses (or any longs) in device memory: a table a kernel picks its weights from. */
+    CUdeviceptr upload(long[] v) {
+        CUdeviceptr p = alloc(8L * v.length);
+        cuMemcpyHtoD(p, Pointer.to(v), 8L * v.length);
+        return p;
+    }
+
     long freeMemory() {
         return memInfo()[0];
     }

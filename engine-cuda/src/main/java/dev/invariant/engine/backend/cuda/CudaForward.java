@@ -52,6 +52,15 @@ final class CudaForward {
     private final CUdeviceptr routeWeight;
     private final CUdeviceptr routeChosen;
     private final CUdeviceptr expertSum;
+    /**
+     * Steps of at most this many (token, choice) pairs project only the experts their tokens chose (portable only:
+     * kernels/matvec.cu's matvec_experts), into {@link #pairH} and {@link #pairOut}, with each token's choices listed in
+     * {@link #routeList}; larger steps run every expert over every token. The same bits either way.
+     */
+    private final int chosenPairs;
+    private final CUdeviceptr routeList;
+    private final CUdeviceptr pairH;
+    private final CUdeviceptr pairOut;
     /** The model's scalars, read once: embeddings' scale, residual factor, final logit cap and divisor (0: none). */
     private final float embedScale;
     private final float residualMultiplier;
@@ -119,6 +128,11 @@ final class CudaForward {
         this.routeWeight = moe == null ? null : ctx.alloc(4 * t * experts);
         this.routeChosen = moe == null ? null : ctx.alloc(4 * t * experts);
         this.expertSum = moe == null ? null : ctx.alloc(4 * t * cfg.hiddenSize());
+        this.chosenPairs = moe == null || !(profile instanceof ProfileKernels.Portable) ? 0
+                : MoeKernels.chosenPairs(moe, maxTokens);
+        this.routeList = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs);
+        this.pairH = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs * moe.expertSize());
+        this.pairOut = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs * cfg.hiddenSize());
         this.projectionQkNorm = cfg.architecture().qkNormsWholeProjection();
         this.gateUp = gemma != null || projectionQkNorm ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
         boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f
@@ -255,20 +269,32 @@ final class CudaForward {
 
     /**
      * A sparse layer's MLP (docs/numerics.md §9.1, the twin of backend/cpu/Experts): the router's logits over the
-     * normed input, each token's choice (kernels/moe.cu), then every expert in ascending order over all n tokens (a
-     * token's outputs do not depend on the others, so those of the experts it chose are the CPU's) added into the sum
-     * where chosen, Qwen2-MoE's gated shared expert, and the residual add. Every expert runs over every token: the
-     * experts' bytes and work grow by E / k over the experts a step chose, a price paid for one fixed graph per step.
+     * normed input, each token's choice (kernels/moe.cu), then the experts, Qwen2-MoE's gated shared expert, and the
+     * residual add. A step of few tokens ({@link #chosenPairs}) projects each token's chosen experts only, the
+     * addresses picked on the device from the route's list, so one graph serves every choice; a larger one runs
+     * every expert in ascending order over all n tokens (a token's outputs do not depend on the others, so those of
+     * the experts it chose are the CPU's), added into the sum where chosen, reading each expert once.
      */
     private void experts(DeviceWeights.Layer lw, int n) {
         int hidden = cfg.hiddenSize();
         float eps = cfg.rmsNormEps();
         DeviceExperts e = lw.experts();
         int count = moe.numExperts();
+        int per = moe.expertsPerToken();
+        boolean onlyChosen = e.gateUpTable() != null && e.downTable() != null && n * per <= chosenPairs;
         profile.project(e.router(), Kernels.Fused.NORM, lw.postNorm(), eps, x, null, hidden, n, routerLogits, count,
                 null, null);
-        k.moe.route(routerLogits, routeWeight, routeChosen, n, count, moe.expertsPerToken(), moe.normTopK());
-        for (int i = 0; i < count; i++) {
+        k.moe.route(routerLogits, routeWeight, routeChosen, onlyChosen ? routeList : null, n, count, per,
+                moe.normTopK());
+        if (onlyChosen) {
+            int size = moe.expertSize();
+            k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, per, x, lw.postNorm(), eps, pairH, n * per,
+                    hidden, size);
+            k.moe.chosenExperts(e.downTable(), false, routeList, per, 1, pairH, null, 0f, pairOut, n * per, size,
+                    hidden);
+            k.moe.combine(expertSum, pairOut, routeWeight, routeList, n, hidden, count, per);
+        }
+        for (int i = 0; i < count && !onlyChosen; i++) {
             profile.project(e.gateUp().get(i), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h,
                     moe.expertSize(), null, null);
             profile.project(e.down().get(i), Kernels.Fused.NONE, null, 0f, h, null, moe.expertSize(), n, out, hidden,

@@ -106,7 +106,7 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                     : profile.layout(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
             Projection down = rows != null ? gptq(ctx, rows[3]) : sparse ? null
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
-            DeviceExperts experts = !sparse ? null : DeviceExperts.upload(l.moe(), (a, b) -> profile.layout(ctx, k,
+            DeviceExperts experts = !sparse ? null : DeviceExperts.upload(ctx, l.moe(), (a, b) -> profile.layout(ctx, k,
                     b == null ? matrix(ctx, arena, List.of(a)) : interleaved(ctx, arena, a, b), true));
             // Gemma, OLMo 2: post_attention_layernorm norms the attention's output, pre_feedforward_layernorm (Gemma)
             // the MLP's input

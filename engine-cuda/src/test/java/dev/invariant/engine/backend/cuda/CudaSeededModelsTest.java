@@ -69,6 +69,19 @@ class CudaSeededModelsTest {
     }
 
     /**
+     * Each path of a sparse layer on every step: only the experts each token chose (matvec_experts, picked on the
+     * device from the route's list; prefill included), and every expert over every token (decode included).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"chosen", "all"})
+    void mixturesOfExpertsEachPath(String path) {
+        Gpu.withProperties(Map.of(MoeKernels.EXPERTS, path), () -> {
+            compare("tiny-qwen2-moe " + path, KvCacheDtype.FP32, PROMPT);
+            compare("tiny-mixtral " + path, KvCacheDtype.FP32, PROMPT);
+        });
+    }
+
+    /**
      * attention.cu on every step, decode included: one pass over 150 positions, and its two-pass path over 300 (5
      * splits, 4 slots), where a sliding layer's second pass starts at its window's split.
      */

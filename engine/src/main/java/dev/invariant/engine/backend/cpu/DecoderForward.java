@@ -173,17 +173,9 @@ final class DecoderForward {
                 // a sparse layer: the router, each token's experts, their weighted sum (Experts)
                 lw.experts().run(xn, n, hidden, o, linear, pool);
             } else {
-                // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU, tanh form; product rounded)
-                linear.run(xn, hidden, n, new Linear.Job(lw.gateProj(), gate, ffn),
-                        new Linear.Job(lw.upProj(), up, ffn));
-                boolean gelu = gemma != null;
-                pool.forRange(n, (lo, hi) -> {
-                    for (int i = lo * ffn; i < hi * ffn; i++) {
-                        gate[i] = (gelu ? FloatMath.geluTanh(gate[i]) : FloatMath.silu(gate[i])) * up[i];
-                    }
-                });
-                // mlp.down_proj
-                linear.run(gate, ffn, n, new Linear.Job(lw.downProj(), o, hidden));
+                // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU, tanh form); mlp.down_proj
+                new Mlp(lw.gateProj(), lw.upProj(), lw.downProj(), ffn, gemma != null)
+                        .run(xn, n, hidden, gate, up, o, linear, pool);
             }
             // (Gemma, OLMo 2: then post_feedforward_layernorm; GLM-4-0414: post_mlp_layernorm), then the residual add
             if (outputNorms) norm(o, o, lw.postFeedforwardLayernorm(), n, hidden, eps);

@@ -15,21 +15,18 @@ import java.lang.foreign.Arena;
  * expert order. A token's values depend only on its own input: which other tokens chose the same expert changes how
  * many rows a projection computes together, never one row's operations (rule 1).
  */
-record Experts(Moe moe, Matrix router, Matrix[] gate, Matrix[] up, Matrix[] down, Matrix[] shared,
-               Matrix sharedGate) {
+record Experts(Moe moe, Matrix router, Mlp[] experts, Mlp shared, Matrix sharedGate) {
 
     static Experts of(Moe moe, MoeWeights w, Arena a) {
-        int n = w.experts().size();
-        Matrix[] gate = new Matrix[n], up = new Matrix[n], down = new Matrix[n];
-        for (int e = 0; e < n; e++) {
-            gate[e] = WeightMatrix.of(w.experts().get(e).gate(), a);
-            up[e] = WeightMatrix.of(w.experts().get(e).up(), a);
-            down[e] = WeightMatrix.of(w.experts().get(e).down(), a);
-        }
-        Matrix[] shared = w.shared() == null ? null : new Matrix[] {WeightMatrix.of(w.shared().gate(), a),
-                WeightMatrix.of(w.shared().up(), a), WeightMatrix.of(w.shared().down(), a)};
-        return new Experts(moe, WeightMatrix.of(w.router(), a), gate, up, down, shared,
+        Mlp[] experts = w.experts().stream().map(e -> mlp(e, moe.expertSize(), a)).toArray(Mlp[]::new);
+        return new Experts(moe, WeightMatrix.of(w.router(), a), experts,
+                w.shared() == null ? null : mlp(w.shared(), moe.sharedExpertSize(), a),
                 w.sharedGate() == null ? null : WeightMatrix.of(w.sharedGate(), a));
+    }
+
+    private static Mlp mlp(MoeWeights.Expert e, int size, Arena a) {
+        return new Mlp(WeightMatrix.of(e.gate(), a), WeightMatrix.of(e.up(), a), WeightMatrix.of(e.down(), a), size,
+                false);
     }
 
     /** Each token's chosen experts (ascending) and their weights, from its row of router logits. */
@@ -64,7 +61,6 @@ record Experts(Moe moe, Matrix router, Matrix[] gate, Matrix[] up, Matrix[] down
     void run(float[] xn, int n, int hidden, float[] out, Linear linear, WorkerPool pool) {
         int numExperts = moe.numExperts();
         int k = moe.expertsPerToken();
-        int size = moe.expertSize();
         float[] logits = new float[n * numExperts];
         // mlp.gate: one logit per expert
         linear.run(xn, hidden, n, new Linear.Job(router, logits, numExperts));
@@ -73,25 +69,24 @@ record Experts(Moe moe, Matrix router, Matrix[] gate, Matrix[] up, Matrix[] down
             routes[t] = route(java.util.Arrays.copyOfRange(logits, t * numExperts, (t + 1) * numExperts), k,
                     moe.normTopK());
         }
-        // each expert over the tokens that chose it, in token order; y[t * k + j] is token t's j-th expert's output
-        float[][] y = new float[n * k][];
+        // each expert over the tokens that chose it, in token order; slot t * k + j (token t's j-th expert) keeps
+        // its output where the expert wrote it: outputs[slot] from offset at[slot]
+        float[][] outputs = new float[n * k][];
+        int[] at = new int[n * k];
         for (int e = 0; e < numExperts; e++) {
-            int[] tokens = new int[n];
             int[] slots = new int[n];
             int m = 0;
             for (int t = 0; t < n; t++) {
                 int j = java.util.Arrays.binarySearch(routes[t].experts(), e);
-                if (j >= 0) {
-                    tokens[m] = t;
-                    slots[m++] = j;
-                }
+                if (j >= 0) slots[m++] = t * k + j;
             }
             if (m == 0) continue;
             float[] x = new float[m * hidden];
-            for (int i = 0; i < m; i++) System.arraycopy(xn, tokens[i] * hidden, x, i * hidden, hidden);
-            float[] ye = mlp(x, m, hidden, size, gate[e], up[e], down[e], linear, pool);
+            for (int i = 0; i < m; i++) System.arraycopy(xn, slots[i] / k * hidden, x, i * hidden, hidden);
+            float[] ye = experts[e].apply(x, m, hidden, linear, pool);
             for (int i = 0; i < m; i++) {
-                y[tokens[i] * k + slots[i]] = java.util.Arrays.copyOfRange(ye, i * hidden, (i + 1) * hidden);
+                outputs[slots[i]] = ye;
+                at[slots[i]] = i * hidden;
             }
         }
         // the weighted sum, by ascending expert index: out = out + (y * w), each product rounded
@@ -99,32 +94,19 @@ record Experts(Moe moe, Matrix router, Matrix[] gate, Matrix[] up, Matrix[] down
         for (int t = 0; t < n; t++) {
             for (int j = 0; j < k; j++) {
                 float w = routes[t].weights()[j];
-                float[] yj = y[t * k + j];
-                for (int i = 0; i < hidden; i++) out[t * hidden + i] = out[t * hidden + i] + yj[i] * w;
+                float[] yj = outputs[t * k + j];
+                int from = at[t * k + j];
+                for (int i = 0; i < hidden; i++) out[t * hidden + i] = out[t * hidden + i] + yj[from + i] * w;
             }
         }
         if (shared == null) return;
         // Qwen2-MoE: out = out + sigmoid(shared_expert_gate · x) * shared_expert(x)
-        float[] ys = mlp(xn, n, hidden, moe.sharedExpertSize(), shared[0], shared[1], shared[2], linear, pool);
+        float[] ys = shared.apply(xn, n, hidden, linear, pool);
         float[] g = new float[n];
         linear.run(xn, hidden, n, new Linear.Job(sharedGate, g, 1));
         for (int t = 0; t < n; t++) {
             float s = FloatMath.sigmoid(g[t]);
             for (int i = 0; i < hidden; i++) out[t * hidden + i] = out[t * hidden + i] + s * ys[t * hidden + i];
         }
-    }
-
-    /** down(silu(gate · x) * (up · x)) for m tokens, the dense MLP's steps and order. */
-    private static float[] mlp(float[] x, int m, int hidden, int size, Matrix gate, Matrix up, Matrix down,
-                               Linear linear, WorkerPool pool) {
-        float[] g = new float[m * size];
-        float[] u = new float[m * size];
-        linear.run(x, hidden, m, new Linear.Job(gate, g, size), new Linear.Job(up, u, size));
-        pool.forRange(m, (lo, hi) -> {
-            for (int i = lo * size; i < hi * size; i++) g[i] = FloatMath.silu(g[i]) * u[i];
-        });
-        float[] y = new float[m * hidden];
-        linear.run(g, size, m, new Linear.Job(down, y, hidden));
-        return y;
     }
 }
