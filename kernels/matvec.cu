@@ -236,8 +236,11 @@ __device__ __forceinline__ void matvec_experts_impl(const T* const* weights, con
         matvec_experts_impl<T, FLAGS>(weights, list, per, xdiv, x, nw, eps, y, rows, k, stride, ldx, ldy);        \
     }
 
-// Named matvec_experts_<dtype>[_norm_silu]: the down projection, the normed gate|up projection with SiLU.
+// Named matvec_experts_<dtype>[_norm_silu|_silu]: the down projection, the gate|up projection with SiLU of the input
+// normed here or of x' normed before (matvec_tile_norm_rows).
 MATVEC_EXPERTS(matvec_experts_bf16, unsigned short, 0)
 MATVEC_EXPERTS(matvec_experts_bf16_norm_silu, unsigned short, NORM | SILU)
+MATVEC_EXPERTS(matvec_experts_bf16_silu, unsigned short, SILU)
 MATVEC_EXPERTS(matvec_experts_f32, float, 0)
 MATVEC_EXPERTS(matvec_experts_f32_norm_silu, float, NORM | SILU)
+MATVEC_EXPERTS(matvec_experts_f32_silu, float, SILU)

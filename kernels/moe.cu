@@ -1,5 +1,5 @@
 // A mixture of experts' steps between its projections (docs/numerics.md §9.1; CPU twin backend/cpu/Experts):
-// moe_route:      one thread per token, over its E router logits: m = max; e_i = exp_canon(l_i - m); s = the
+// moe_route:      a warp per token, over its E router logits: m = max; e_i = exp_canon(l_i - m); s = the
 //                 canonical sum of e (W = dot_width(E) partials, e_i into partial i & (W - 1) in increasing i, then
 //                 the halving tree, as Java's Dot.sum); p_i = e_i / s (Softmax.apply); k picks of the highest p, ties
 //                 to the lower index; each chosen weight p_j, or with norm p_j / t where t adds the chosen p_j from 0
@@ -21,51 +21,84 @@ namespace {
 __device__ __forceinline__ long long value_index() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
 }  // namespace
 
-// logits, weight: [n, E] floats; chosen: [n, E] ints; E <= 1024.
+// logits, weight: [n, E] floats; chosen: [n, E] ints; list: [n, k] ints or null; E <= 1024. A warp per token (blocks
+// of 32 threads, one per token): its lanes take the max, the exps and the canonical partials (lane q partial q, its
+// indices q, q + W, ... in increasing order), the halving tree over shuffles, each pick's argmax; lane 0 alone picks
+// where any probability is NaN, as the CPU's scan does.
 INV_EXTERN void moe_route(const float* logits, float* weight, int* chosen, int* list, int n, int E, int k,
                           int norm) {
+    __shared__ float ps[1024];
+    __shared__ int cs[1024];
     inv::await_inputs();
     inv::release_next();
-    const int t = blockIdx.x * blockDim.x + threadIdx.x;
-    if (t >= n) return;
+    const int t = blockIdx.x;
+    const int lane = threadIdx.x;
     const float* l = logits + (long long)t * E;
-    float* w = weight + (long long)t * E;
-    int* c = chosen + (long long)t * E;
     float m = -INFINITY;
-    for (int i = 0; i < E; i++) m = inv::jmax(m, l[i]);
-    float p[32];
+    for (int i = lane; i < E; i += 32) m = inv::jmax(m, l[i]);
 #pragma unroll
-    for (int i = 0; i < 32; i++) p[i] = 0.0f;
-    const int width = inv::dot_width(E);
-    for (int i = 0; i < E; i++) {
-        const float e = inv::exp_canon(l[i] - m);
-        w[i] = e;
-        c[i] = 0;
-        // partial i & (width - 1), written with constant indices so the partials stay in registers
-#pragma unroll
-        for (int q = 0; q < 32; q++) {
-            if (q == (i & (width - 1))) p[q] = p[q] + e;
-        }
+    for (int s = 16; s >= 1; s >>= 1) m = inv::jmax(m, __shfl_xor_sync(0xffffffffu, m, s));
+    for (int i = lane; i < E; i += 32) {
+        ps[i] = inv::exp_canon(l[i] - m);
+        cs[i] = 0;
     }
-    const float s = inv::tree32(p, width);
-    for (int i = 0; i < E; i++) w[i] = w[i] / s;
-    float sum = 0.0f;
+    __syncwarp();
+    const int width = inv::dot_width(E);
+    float part = 0.0f;
+    if (lane < width) {
+        for (int i = lane; i < E; i += width) part = part + ps[i];
+    }
+#pragma unroll
+    for (int s = 16; s >= 1; s >>= 1) {
+        const float o = __shfl_down_sync(0xffffffffu, part, s);
+        if (s < width) part = part + o;
+    }
+    const float sum = __shfl_sync(0xffffffffu, part, 0);
+    bool nan = false;
+    for (int i = lane; i < E; i += 32) {
+        ps[i] = ps[i] / sum;
+        nan |= ps[i] != ps[i];
+    }
+    __syncwarp();
+    nan = __any_sync(0xffffffffu, nan);
+    // k picks: the highest untaken probability, ties to the lower index; with a NaN among them the scan's answer
+    // depends on its order, so lane 0 scans in increasing index as Experts.route does
+    float total = 0.0f;
     for (int j = 0; j < k; j++) {
         int best = -1;
-        for (int i = 0; i < E; i++) {
-            if (!c[i] && (best < 0 || w[i] > w[best])) best = i;
+        if (!nan) {
+            for (int i = lane; i < E; i += 32) {
+                if (!cs[i] && (best < 0 || ps[i] > ps[best])) best = i;
+            }
+#pragma unroll
+            for (int s = 16; s >= 1; s >>= 1) {
+                const int o = __shfl_xor_sync(0xffffffffu, best, s);
+                if (o >= 0 && (best < 0 || ps[o] > ps[best] || (ps[o] == ps[best] && o < best))) best = o;
+            }
+        } else if (lane == 0) {
+            for (int i = 0; i < E; i++) {
+                if (!cs[i] && (best < 0 || ps[i] > ps[best])) best = i;
+            }
         }
-        c[best] = 1;
-        sum = sum + w[best];
+        best = __shfl_sync(0xffffffffu, best, 0);
+        if (lane == 0) cs[best] = 1;
+        __syncwarp();
+        total = total + ps[best];
     }
-    int j = 0;
-    for (int i = 0; i < E; i++) {
-        if (!c[i]) {
-            w[i] = 0.0f;
-            continue;
+    float* w = weight + (long long)t * E;
+    int* c = chosen + (long long)t * E;
+    int taken = 0;
+    for (int base = 0; base < E; base += 32) {
+        const int i = base + lane;
+        const bool on = i < E && cs[i];
+        if (i < E) {
+            w[i] = !on ? 0.0f : norm ? ps[i] / total : ps[i];
+            c[i] = on ? 1 : 0;
         }
-        if (norm) w[i] = w[i] / sum;
-        if (list) list[(long long)t * k + j++] = i;
+        // the chosen in ascending index: each lane's place is the count of chosen lanes below it
+        const unsigned mask = __ballot_sync(0xffffffffu, on);
+        if (on && list) list[(long long)t * k + taken + __popc(mask & ((1u << lane) - 1u))] = i;
+        taken += __popc(mask);
     }
 }
 

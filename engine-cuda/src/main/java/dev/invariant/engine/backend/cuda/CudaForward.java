@@ -2,6 +2,8 @@ package dev.invariant.engine.backend.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.ModelConfig;
@@ -61,6 +63,8 @@ final class CudaForward {
     private final CUdeviceptr routeList;
     private final CUdeviceptr pairH;
     private final CUdeviceptr pairOut;
+    /** MoeKernels.NORM_FIRST: the chosen experts' steps norm their input once. */
+    private final boolean normFirst = Boolean.parseBoolean(System.getProperty(MoeKernels.NORM_FIRST, "true"));
     /** The model's scalars, read once: embeddings' scale, residual factor, final logit cap and divisor (0: none). */
     private final float embedScale;
     private final float residualMultiplier;
@@ -120,6 +124,11 @@ final class CudaForward {
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
         this.moe = cfg.moe();
+        if (moe != null && moe.numExperts() > MoeKernels.MAX_EXPERTS) {
+            throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the cuda backend routes at most "
+                    + MoeKernels.MAX_EXPERTS + " experts per layer; this model has " + moe.numExperts()
+                    + ": use --backend cpu");
+        }
         int widest = moe == null ? cfg.intermediateSize()
                 : Math.max(cfg.intermediateSize(), Math.max(moe.expertSize(), moe.sharedExpertSize()));
         this.h = ctx.alloc(4 * t * widest);
@@ -282,14 +291,20 @@ final class CudaForward {
         int count = moe.numExperts();
         int per = moe.expertsPerToken();
         boolean onlyChosen = e.gateUpTable() != null && e.downTable() != null && n * per <= chosenPairs;
-        profile.project(e.router(), Kernels.Fused.NORM, lw.postNorm(), eps, x, null, hidden, n, routerLogits, count,
-                null, null);
+        // post_attention_layernorm: x' staged once for the router and the chosen experts (moe-norm-first), or
+        // applied by each projection
+        CUdeviceptr staged = onlyChosen && normFirst
+                ? k.projections.normFirst(lw.postNorm(), eps, x, null, hidden, n, hidden) : null;
+        CUdeviceptr in = staged != null ? staged : x;
+        int ld = staged != null ? k.projections.stagedCols() : hidden;
+        CUdeviceptr norm = staged != null ? null : lw.postNorm();
+        profile.project(e.router(), staged != null ? Kernels.Fused.NONE : Kernels.Fused.NORM, norm, eps, in, null, ld,
+                n, routerLogits, count, null, null);
         k.moe.route(routerLogits, routeWeight, routeChosen, onlyChosen ? routeList : null, n, count, per,
                 moe.normTopK());
         if (onlyChosen) {
             int size = moe.expertSize();
-            k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, per, x, lw.postNorm(), eps, pairH, n * per,
-                    hidden, size);
+            k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, per, in, norm, eps, pairH, n * per, ld, size);
             k.moe.chosenExperts(e.downTable(), false, routeList, per, 1, pairH, null, 0f, pairOut, n * per, size,
                     hidden);
             k.moe.combine(expertSum, pairOut, routeWeight, routeList, n, hidden, count, per);

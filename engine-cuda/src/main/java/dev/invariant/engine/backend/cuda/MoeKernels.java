@@ -14,21 +14,30 @@ import jcuda.driver.CUfunction_attribute;
  */
 final class MoeKernels {
     private static final int THREADS = 256;
-    /** moe_route: a thread per token, its E logits read, chosen and written in place. */
-    private static final int ROUTE_THREADS = 64;
+    /** moe_route: a warp per token; its shared arrays hold at most this many experts. */
+    static final int MAX_EXPERTS = 1024;
     /**
-     * auto (default): steps of at most E (token, choice) pairs project only the chosen experts (no more bytes than
-     * every expert once), larger ones every expert over every token; chosen: every step the chosen experts; all: every
-     * step every expert. The same bits in every case.
+     * auto (default): the chosen experts on every step of a model whose experts are each chosen by at most a tenth of
+     * the tokens (k ≤ E / 10: Qwen1.5-MoE, Qwen3-MoE), else on steps of at most E (token, choice) pairs; chosen:
+     * every step; all: every expert over every token on every step. The same bits in every case. Why a tenth: a
+     * chosen pair reads its expert's bytes, every expert over every token costs E / k times the arithmetic, and the
+     * portable projections do about ten flops per byte the copy engine moves (H100: ~30 TFLOP/s on CUDA cores, ~3 TB/s);
+     * measured for Qwen1.5-MoE-A2.7B's shape on an H100 (docs/benchmarks.md 2026-12-06 19:55): chosen 5.4x faster at
+     * batch 1, 3.1x at 16, 1.47x for a 700-token prefill.
      */
     static final String EXPERTS = "invariant.cuda.moe-experts";
+    /**
+     * true (default): where a step takes the chosen experts, its MLP input is RMSNorm'ed once (matvec_tile_norm_rows)
+     * and the router and the chosen experts read x'; false: each normalises it itself. The same values either way.
+     */
+    static final String NORM_FIRST = "invariant.cuda.moe-norm-first";
     private final Kernels k;
     private final CUfunction route;
     private final CUfunction accumulate;
     private final CUfunction sharedAdd;
     private final CUfunction combine;
-    /** matvec_experts: [dtype bf16, f32][down, normed gate|up with SiLU]. */
-    private final CUfunction[][] chosen = new CUfunction[2][2];
+    /** matvec_experts: [dtype bf16, f32][down, gate|up with SiLU of the input normed there, of x' normed before]. */
+    private final CUfunction[][] chosen = new CUfunction[2][3];
 
     MoeKernels(Kernels k) {
         this.k = k;
@@ -37,9 +46,9 @@ final class MoeKernels {
         sharedAdd = k.dependentFn("moe", "moe_shared_add");
         combine = k.dependentFn("moe", "moe_combine");
         String[] dtypes = {"bf16", "f32"};
-        String[] fused = {"", "_norm_silu"};
+        String[] fused = {"", "_norm_silu", "_silu"};
         for (int d = 0; d < 2; d++) {
-            for (int f = 0; f < 2; f++) {
+            for (int f = 0; f < 3; f++) {
                 // not dependent: its weights' addresses come from the list the route just wrote
                 CUfunction fn = k.fn("matvec", "matvec_experts_" + dtypes[d] + fused[f]);
                 cuFuncSetAttribute(fn, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
@@ -55,18 +64,18 @@ final class MoeKernels {
      */
     void route(CUdeviceptr logits, CUdeviceptr weight, CUdeviceptr chosen, CUdeviceptr list, int n, int experts,
                int perToken, boolean norm) {
-        k.launch(route, (n + ROUTE_THREADS - 1) / ROUTE_THREADS, 1, ROUTE_THREADS, 0, logits, weight, chosen, list, n,
-                experts, perToken, norm ? 1 : 0);
+        k.launch(route, n, 1, 32, 0, logits, weight, chosen, list, n, experts, perToken, norm ? 1 : 0);
     }
 
     /**
      * y[p] = W_e · x[p / xdiv] for each of the {@code pairs} (token, choice) pairs, e = list[p], W_e from
-     * {@code table}; {@code normSilu}: x RMSNorm'ed with {@code norm} first and the (gate, up) row pairs through
-     * silu(gate) * up. Rows of x are {@code ldx} apart, of y {@code ldy}.
+     * {@code table}; {@code silu}: the (gate, up) row pairs through silu(gate) * up, x RMSNorm'ed with {@code norm}
+     * first where it is not null. Rows of x are {@code ldx} apart, of y {@code ldy}.
      */
-    void chosenExperts(DeviceExperts.Table table, boolean normSilu, CUdeviceptr list, int perToken, int xdiv,
+    void chosenExperts(DeviceExperts.Table table, boolean silu, CUdeviceptr list, int perToken, int xdiv,
                        CUdeviceptr x, CUdeviceptr norm, float eps, CUdeviceptr y, int pairs, int ldx, int ldy) {
-        CUfunction f = chosen[table.dtype() == DType.BF16 ? 0 : 1][normSilu ? 1 : 0];
+        if (norm != null && !silu) throw new IllegalArgumentException("a normed input is read by gate|up only");
+        CUfunction f = chosen[table.dtype() == DType.BF16 ? 0 : 1][!silu ? 0 : norm != null ? 1 : 2];
         int rowsPerBlock = Kernels.MATVEC_WARPS;
         k.launch(f, (table.rows() + rowsPerBlock - 1) / rowsPerBlock, pairs, 32 * Kernels.MATVEC_WARPS,
                 Kernels.smem(table.cols(), 1), table.addresses(), list, perToken, xdiv, x, norm, eps, y, table.rows(),
@@ -99,7 +108,7 @@ final class MoeKernels {
         int all = Math.multiplyExact(maxTokens, moe.expertsPerToken());
         String v = System.getProperty(EXPERTS, "auto");
         return switch (v) {
-            case "auto" -> Math.min(all, moe.numExperts());
+            case "auto" -> 10 * moe.expertsPerToken() <= moe.numExperts() ? all : Math.min(all, moe.numExperts());
             case "chosen" -> all;
             case "all" -> 0;
             default -> throw new IllegalArgumentException(

@@ -10,20 +10,29 @@ import org.junit.jupiter.api.Test;
 
 /**
  * How many (token, choice) pairs a step may have and still project only its chosen experts (MoeKernels.chosenPairs;
- * no GPU needed): by default no more than the layer's experts, so the chosen path never reads more bytes than every
- * expert once; chosen and all force one path on every step.
+ * no GPU needed): by default every step's where a token chooses at most a tenth of the experts, else no more than the
+ * layer's experts (the chosen path then never reads more bytes than every expert once); chosen and all force one
+ * path on every step.
  */
 class ChosenExpertsPairsTest {
-    // Qwen1.5-MoE-A2.7B: 60 experts, 4 per token; Mixtral: 8, 2
+    // Qwen1.5-MoE-A2.7B: 60 experts, 4 per token; Qwen3-30B-A3B: 128, 8; Mixtral: 8, 2; OLMoE: 64, 8
     private static final Moe QWEN = new Moe(60, 4, 1408, false, 5632, List.of(true));
+    private static final Moe QWEN3 = new Moe(128, 8, 768, true, 0, List.of(true));
     private static final Moe MIXTRAL = new Moe(8, 2, 14336, true, 0, List.of(true));
+    private static final Moe OLMOE = new Moe(64, 8, 1024, false, 0, List.of(true));
 
     @Test
-    void autoTakesTheChosenExpertsWhileTheyAreNoMoreThanEveryExpert() {
-        assertEquals(60, MoeKernels.chosenPairs(QWEN, 256));  // batch 15 (60 pairs) chosen, 16 every expert
+    void autoTakesTheChosenExpertsOnEveryStepOfSparseMixtures() {
+        assertEquals(1024, MoeKernels.chosenPairs(QWEN, 256));
         assertEquals(8, MoeKernels.chosenPairs(QWEN, 2));
+        assertEquals(2048, MoeKernels.chosenPairs(QWEN3, 256));
+    }
+
+    @Test
+    void autoTakesThemWhileTheyAreNoMoreThanEveryExpertOfDenserOnes() {
         assertEquals(8, MoeKernels.chosenPairs(MIXTRAL, 256));  // batch 4
         assertEquals(2, MoeKernels.chosenPairs(MIXTRAL, 1));
+        assertEquals(64, MoeKernels.chosenPairs(OLMOE, 256));  // batch 8
     }
 
     @Test

@@ -81,6 +81,13 @@ class CudaSeededModelsTest {
         });
     }
 
+    /** The chosen experts each normalising their input, not reading x' normed once (moe-norm-first=false). */
+    @Test
+    void chosenExpertsNormingTheirInput() {
+        Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.NORM_FIRST, "false"),
+                () -> compare("tiny-qwen2-moe unnormed", KvCacheDtype.FP32, PROMPT));
+    }
+
     /**
      * attention.cu on every step, decode included: one pass over 150 positions, and its two-pass path over 300 (5
      * splits, 4 slots), where a sliding layer's second pass starts at its window's split.
