@@ -38,12 +38,15 @@ __device__ __forceinline__ void prefetch_share(const char* next, long long bytes
     }
 }
 
+// The output row of the block's token t: t itself, or yrows[t] (a mixture's grouped pairs).
+__device__ __forceinline__ int out_row(const int* yrows, int t) { return yrows ? yrows[t] : t; }
+
 // R rows per warp (R > 1: each x value read from shared memory feeds R fmas, for many tokens), TG tokens per block.
 template <typename T, int TG, int R, int FLAGS>
 __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const int* xrows, const float* nw, float eps,
                                             float* y, const float* bias, const float* resid, int rows, int k,
                                             int stride, int ldx, int ldy, int n, const char* next, long long nextBytes,
-                                            int t0) {
+                                            int t0, const int* yrows) {
     constexpr int GS = 16 / sizeof(T);
     constexpr int A = R == 1 ? AHEAD : 2;  // loads in flight per row
     extern __shared__ float4 xs4[];
@@ -160,7 +163,8 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
             }
             __syncthreads();
             if ((warp & 1) == 0 && lane < TG && row0 < rows && t0 + lane < n) {
-                y[(long long)(t0 + lane) * ldy + (row0 >> 1)] = inv::silu_canon(res[warp][lane]) * res[warp + 1][lane];
+                y[(long long)out_row(yrows, t0 + lane) * ldy + (row0 >> 1)] =
+                    inv::silu_canon(res[warp][lane]) * res[warp + 1][lane];
             }
         } else if (lane == 0) {
 #pragma unroll
@@ -168,7 +172,8 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
 #pragma unroll
                 for (int g = 0; g < TG; g++) {
                     if (row0 + r < rows && t0 + g < n) {
-                        y[(long long)(t0 + g) * ldy + ((row0 + r) >> 1)] = inv::silu_canon(acc[r][g]) * acc[r + 1][g];
+                        y[(long long)out_row(yrows, t0 + g) * ldy + ((row0 + r) >> 1)] =
+                            inv::silu_canon(acc[r][g]) * acc[r + 1][g];
                     }
                 }
             }
@@ -182,7 +187,7 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
                 if (row < rows && t0 + g < n) {
                     float o = acc[r][g];
                     if (bias) o = o + bias[row];
-                    const long long yo = (long long)(t0 + g) * ldy + row;
+                    const long long yo = (long long)out_row(yrows, t0 + g) * ldy + row;
                     if (resid) o = resid[yo] + o;
                     y[yo] = o;
                 }
@@ -199,7 +204,7 @@ __device__ __forceinline__ void matvec_impl(const T* W, const float* x, const in
              const float* resid, int rows, int k, int stride, int ldx, int ldy, int n, const char* next,            \
              long long nextBytes) {                                                                              \
         matvec_impl<T, TG, R, FLAGS>(W, x, xrows, nw, eps, y, bias, resid, rows, k, stride, ldx, ldy, n, next,   \
-                                     nextBytes, blockIdx.y * TG);                                                \
+                                     nextBytes, blockIdx.y * TG, nullptr);                                       \
     }
 
 // Named matvec_<dtype>[_norm[_silu]]_t<tokens per block>; one token: a row per warp; 4 tokens: 4 rows per warp
@@ -226,7 +231,8 @@ __device__ __forceinline__ void matvec_experts_impl(const T* const* weights, con
                                                     int k, int stride, int ldx, int ldy) {
     const int p = blockIdx.y;
     matvec_impl<T, 1, 1, FLAGS>(weights[list[p]], x + (long long)(p / xdiv) * ldx, nullptr, nw, eps,
-                                y + (long long)p * ldy, nullptr, nullptr, rows, k, stride, ldx, ldy, 1, nullptr, 0, 0);
+                                y + (long long)p * ldy, nullptr, nullptr, rows, k, stride, ldx, ldy, 1, nullptr, 0, 0,
+                                nullptr);
 }
 
 #define MATVEC_EXPERTS(name, T, FLAGS)                                                                            \
@@ -244,3 +250,33 @@ MATVEC_EXPERTS(matvec_experts_bf16_silu, unsigned short, SILU)
 MATVEC_EXPERTS(matvec_experts_f32, float, 0)
 MATVEC_EXPERTS(matvec_experts_f32_norm_silu, float, NORM | SILU)
 MATVEC_EXPERTS(matvec_experts_f32_silu, float, SILU)
+
+// A mixture's chosen experts grouped by expert (moe_group): block row b is group b of up to 4 pairs of one expert
+// (groups[2b] the expert, -1 for none; groups[2b + 1] its pairs), its input rows xrows[4b ..] (the pairs' tokens for
+// gate|up, the pairs themselves for down) and output rows yrows[4b ..] (the pairs). matvec_impl's token groups: 4 rows
+// a warp, each weight read once for the group's tokens, each (token, row) dot the same operations as alone.
+template <typename T, int FLAGS>
+__device__ __forceinline__ void matvec_grouped_impl(const T* const* weights, const int* groups, const int* xrows,
+                                                    const int* yrows, const float* x, const float* nw, float eps,
+                                                    float* y, int rows, int k, int stride, int ldx, int ldy) {
+    const int b = blockIdx.y;
+    const int e = groups[2 * b];
+    if (e < 0) return;
+    matvec_impl<T, 4, 4, FLAGS>(weights[e], x, xrows + 4 * b, nw, eps, y, nullptr, nullptr, rows, k, stride, ldx, ldy,
+                                groups[2 * b + 1], nullptr, 0, 0, yrows + 4 * b);
+}
+
+#define MATVEC_GROUPED(name, T, FLAGS)                                                                            \
+    INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, 1)                                                           \
+        name(const T* const* weights, const int* groups, const int* xrows, const int* yrows, const float* x,      \
+             const float* nw, float eps, float* y, int rows, int k, int stride, int ldx, int ldy) {                \
+        matvec_grouped_impl<T, FLAGS>(weights, groups, xrows, yrows, x, nw, eps, y, rows, k, stride, ldx, ldy);  \
+    }
+
+// Named matvec_grouped_<dtype>[_norm_silu|_silu], as matvec_experts.
+MATVEC_GROUPED(matvec_grouped_bf16, unsigned short, 0)
+MATVEC_GROUPED(matvec_grouped_bf16_norm_silu, unsigned short, NORM | SILU)
+MATVEC_GROUPED(matvec_grouped_bf16_silu, unsigned short, SILU)
+MATVEC_GROUPED(matvec_grouped_f32, float, 0)
+MATVEC_GROUPED(matvec_grouped_f32_norm_silu, float, NORM | SILU)
+MATVEC_GROUPED(matvec_grouped_f32_silu, float, SILU)

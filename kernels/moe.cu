@@ -11,6 +11,9 @@
 // moe_combine:    the chosen experts' outputs of matvec_experts (y[t * k + j], row j the j-th of list[t]) summed as the
 //                 CPU sums them: acc = 0, then acc = acc + y_j * w_j for j = 0 .. k - 1 (ascending expert index),
 //                 one thread per value; the same operations as moe_accumulate's launches over every expert.
+// moe_group:      the step's (token, choice) pairs grouped by expert for matvec_grouped: a thread per expert counts the
+//                 pairs that chose it and fills its groups of 4 in ascending pair order; groups past the last hold -1.
+//                 Moves indices only: which pairs share a group never changes a value.
 // moe_shared_add: Qwen2-MoE's shared expert: acc = acc + sigmoid(g_t) * ys, sigmoid(x) = 1 / (1 + exp_canon(-x))
 //                 (FloatMath.sigmoid), one thread per value.
 // No value depends on another token: the batch changes which thread computes a value, never its operations.
@@ -129,6 +132,43 @@ INV_EXTERN void moe_combine(float* acc, const float* y, const float* weight, con
         a = a + y[p * hidden + c] * weight[t * E + list[p]];
     }
     acc[i] = a;
+}
+
+// list: [pairs] the route's list (pair p = t * k + j chose expert list[p]); groups: [maxGroups, 2] (expert or -1,
+// pairs in the group); tok, pair: [maxGroups, 4] each group's tokens (p / k) and pairs. One block of >= E threads,
+// E <= 1024; maxGroups >= ceil(pairs / 4) + E.
+INV_EXTERN void moe_group(const int* list, int pairs, int k, int E, int* groups, int* tok, int* pair, int maxGroups) {
+    __shared__ int first[1025];
+    inv::await_inputs();
+    inv::release_next();
+    const int e = threadIdx.x;
+    int count = 0;
+    if (e < E) {
+        for (int p = 0; p < pairs; p++) count += list[p] == e;
+        first[e + 1] = (count + 3) >> 2;
+    }
+    __syncthreads();
+    if (e == 0) {
+        first[0] = 0;
+        for (int i = 1; i <= E; i++) first[i] = first[i] + first[i - 1];
+    }
+    __syncthreads();
+    if (e < E && count > 0) {
+        int g = first[e];
+        int filled = 0;
+        for (int p = 0; p < pairs && filled < count; p++) {
+            if (list[p] != e) continue;
+            const int at = (g + (filled >> 2)) * 4 + (filled & 3);
+            tok[at] = p / k;
+            pair[at] = p;
+            filled++;
+        }
+        for (int q = 0; q < (count + 3) >> 2; q++) {
+            groups[2 * (g + q)] = e;
+            groups[2 * (g + q) + 1] = min(4, count - 4 * q);
+        }
+    }
+    for (int b = first[E] + e; b < maxGroups; b += blockDim.x) groups[2 * b] = -1;
 }
 
 // acc, ys: [n, hidden]; g: [n]; count = n * hidden.

@@ -63,6 +63,12 @@ final class CudaForward {
     private final CUdeviceptr routeList;
     private final CUdeviceptr pairH;
     private final CUdeviceptr pairOut;
+    /** moe_group's groups of the chosen pairs: [groups, 2] (expert, count), [groups, 4] their tokens and pairs. */
+    private final CUdeviceptr groups;
+    private final CUdeviceptr groupTok;
+    private final CUdeviceptr groupPair;
+    /** Steps of at least this many pairs take the grouped kernels (MoeKernels.GROUPED). */
+    private final int groupedPairs;
     /** MoeKernels.NORM_FIRST: the chosen experts' steps norm their input once. */
     private final boolean normFirst = Boolean.parseBoolean(System.getProperty(MoeKernels.NORM_FIRST, "true"));
     /** The model's scalars, read once: embeddings' scale, residual factor, final logit cap and divisor (0: none). */
@@ -142,6 +148,11 @@ final class CudaForward {
         this.routeList = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs);
         this.pairH = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs * moe.expertSize());
         this.pairOut = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs * cfg.hiddenSize());
+        this.groupedPairs = moe == null ? 0 : MoeKernels.groupedFrom(moe.numExperts());
+        int maxGroups = chosenPairs == 0 ? 0 : MoeKernels.maxGroups(chosenPairs, moe.numExperts());
+        this.groups = chosenPairs == 0 ? null : ctx.alloc(8L * maxGroups);
+        this.groupTok = chosenPairs == 0 ? null : ctx.alloc(16L * maxGroups);
+        this.groupPair = chosenPairs == 0 ? null : ctx.alloc(16L * maxGroups);
         this.projectionQkNorm = cfg.architecture().qkNormsWholeProjection();
         this.gateUp = gemma != null || projectionQkNorm ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
         boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f
@@ -304,9 +315,19 @@ final class CudaForward {
                 moe.normTopK());
         if (onlyChosen) {
             int size = moe.expertSize();
-            k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, per, in, norm, eps, pairH, n * per, ld, size);
-            k.moe.chosenExperts(e.downTable(), false, routeList, per, 1, pairH, null, 0f, pairOut, n * per, size,
-                    hidden);
+            int pairs = n * per;
+            if (pairs >= groupedPairs) {
+                int maxGroups = MoeKernels.maxGroups(pairs, count);
+                k.moe.group(routeList, pairs, per, count, groups, groupTok, groupPair, maxGroups);
+                k.moe.groupedExperts(e.gateUpTable(), true, groups, groupTok, groupPair, in, norm, eps, pairH,
+                        maxGroups, ld, size);
+                k.moe.groupedExperts(e.downTable(), false, groups, groupPair, groupPair, pairH, null, 0f, pairOut,
+                        maxGroups, size, hidden);
+            } else {
+                k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, per, in, norm, eps, pairH, pairs, ld, size);
+                k.moe.chosenExperts(e.downTable(), false, routeList, per, 1, pairH, null, 0f, pairOut, pairs, size,
+                        hidden);
+            }
             k.moe.combine(expertSum, pairOut, routeWeight, routeList, n, hidden, count, per);
         }
         for (int i = 0; i < count && !onlyChosen; i++) {

@@ -31,11 +31,34 @@ final class MoeKernels {
      * and the router and the chosen experts read x'; false: each normalises it itself. The same values either way.
      */
     static final String NORM_FIRST = "invariant.cuda.moe-norm-first";
+    /**
+     * auto (default): steps with more (token, choice) pairs than experts take the chosen experts grouped by expert
+     * (moe_group, matvec_grouped: each weight row read once per group of up to 4 of its tokens), fewer a block row per
+     * pair (matvec_experts); true, false: every step grouped, or none. The same values in every case.
+     */
+    static final String GROUPED = "invariant.cuda.moe-grouped";
+    /** A grid's most blocks in y: matvec_experts' pairs, matvec_grouped's groups. */
+    static final int MAX_GRID_Y = 65535;
+
+    /** The fewest pairs of a step that takes the grouped kernels, by {@link #GROUPED}. */
+    static int groupedFrom(int experts) {
+        String v = System.getProperty(GROUPED, "auto");
+        return switch (v) {
+            case "auto" -> experts + 1;
+            case "true" -> 0;
+            case "false" -> MAX_GRID_Y + 1;  // and beyond, where a block row per pair no longer fits the grid
+            default -> throw new IllegalArgumentException("-D" + GROUPED + " takes auto, true or false; got " + v);
+        };
+    }
+
     private final Kernels k;
     private final CUfunction route;
     private final CUfunction accumulate;
     private final CUfunction sharedAdd;
     private final CUfunction combine;
+    private final CUfunction group;
+    /** matvec_grouped: [dtype bf16, f32][as {@link #chosen}]. */
+    private final CUfunction[][] grouped = new CUfunction[2][3];
     /** matvec_experts: [dtype bf16, f32][down, gate|up with SiLU of the input normed there, of x' normed before]. */
     private final CUfunction[][] chosen = new CUfunction[2][3];
 
@@ -45,6 +68,7 @@ final class MoeKernels {
         accumulate = k.dependentFn("moe", "moe_accumulate");
         sharedAdd = k.dependentFn("moe", "moe_shared_add");
         combine = k.dependentFn("moe", "moe_combine");
+        group = k.dependentFn("moe", "moe_group");
         String[] dtypes = {"bf16", "f32"};
         String[] fused = {"", "_norm_silu", "_silu"};
         for (int d = 0; d < 2; d++) {
@@ -54,6 +78,10 @@ final class MoeKernels {
                 cuFuncSetAttribute(fn, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                         k.matvecSmem);
                 chosen[d][f] = fn;
+                CUfunction g = k.fn("matvec", "matvec_grouped_" + dtypes[d] + fused[f]);
+                cuFuncSetAttribute(g, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                        k.matvecSmem);
+                grouped[d][f] = g;
             }
         }
     }
@@ -82,6 +110,36 @@ final class MoeKernels {
                 table.cols(), table.stride(), ldx, ldy);
     }
 
+    /**
+     * The step's pairs grouped by expert (kernels/moe.cu's moe_group): groups [maxGroups, 2] (expert or -1, count),
+     * tok and pair [maxGroups, 4] each group's tokens and pairs.
+     */
+    void group(CUdeviceptr list, int pairs, int perToken, int experts, CUdeviceptr groups, CUdeviceptr tok,
+               CUdeviceptr pair, int maxGroups) {
+        int threads = (experts + 31) / 32 * 32;
+        k.launch(group, 1, 1, threads, 0, list, pairs, perToken, experts, groups, tok, pair, maxGroups);
+    }
+
+    /**
+     * {@link #chosenExperts} over {@link #group}'s groups: y[yrows[i]] = W_e · x[xrows[i]] for the up to 4 pairs of
+     * each of {@code maxGroups} groups, each weight row read once per group.
+     */
+    void groupedExperts(DeviceExperts.Table table, boolean silu, CUdeviceptr groups, CUdeviceptr xrows,
+                        CUdeviceptr yrows, CUdeviceptr x, CUdeviceptr norm, float eps, CUdeviceptr y, int maxGroups,
+                        int ldx, int ldy) {
+        if (norm != null && !silu) throw new IllegalArgumentException("a normed input is read by gate|up only");
+        CUfunction f = grouped[table.dtype() == DType.BF16 ? 0 : 1][!silu ? 0 : norm != null ? 1 : 2];
+        int rowsPerBlock = 4 * Kernels.MATVEC_WARPS;
+        k.launch(f, (table.rows() + rowsPerBlock - 1) / rowsPerBlock, maxGroups, 32 * Kernels.MATVEC_WARPS,
+                Kernels.smem(table.cols(), 4), table.addresses(), groups, xrows, yrows, x, norm, eps, y, table.rows(),
+                table.cols(), table.stride(), ldx, ldy);
+    }
+
+    /** The most groups {@link #group} makes of {@code pairs} pairs over {@code experts} experts. */
+    static int maxGroups(int pairs, int experts) {
+        return (pairs + 3) / 4 + experts;
+    }
+
     /** acc[t] = 0 + y[t·k] · w + ... + y[t·k + k - 1] · w, the chosen experts' outputs in ascending expert order. */
     void combine(CUdeviceptr acc, CUdeviceptr y, CUdeviceptr weight, CUdeviceptr list, int n, int hidden, int experts,
                  int perToken) {
@@ -107,13 +165,14 @@ final class MoeKernels {
     static int chosenPairs(dev.invariant.engine.model.Moe moe, int maxTokens) {
         int all = Math.multiplyExact(maxTokens, moe.expertsPerToken());
         String v = System.getProperty(EXPERTS, "auto");
-        return switch (v) {
+        int pairs = switch (v) {
             case "auto" -> 10 * moe.expertsPerToken() <= moe.numExperts() ? all : Math.min(all, moe.numExperts());
             case "chosen" -> all;
             case "all" -> 0;
             default -> throw new IllegalArgumentException(
                     "-D" + EXPERTS + " takes auto, chosen or all; got " + v);
         };
+        return Math.min(pairs, 4 * (MAX_GRID_Y - moe.numExperts()));  // maxGroups within the grid
     }
 
     private static int blocks(long count) {

@@ -36,6 +36,16 @@ class ChosenExpertsPairsTest {
     }
 
     @Test
+    void moreRoutesThanExpertsAreGroupedByExpert() {
+        assertEquals(61, MoeKernels.groupedFrom(60));
+        Gpu.withProperties(Map.of(MoeKernels.GROUPED, "true"), () -> assertEquals(0, MoeKernels.groupedFrom(60)));
+        Gpu.withProperties(Map.of(MoeKernels.GROUPED, "false"),
+                () -> assertEquals(MoeKernels.MAX_GRID_Y + 1, MoeKernels.groupedFrom(60)));
+        // the grouped grid's rows stay within a launch's: at most 4 pairs a group, one part-filled group an expert
+        assertEquals(MoeKernels.MAX_GRID_Y, MoeKernels.maxGroups(MoeKernels.chosenPairs(QWEN, 1 << 20), 60));
+    }
+
+    @Test
     void chosenAndAllForceOnePath() {
         Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen"),
                 () -> assertEquals(1024, MoeKernels.chosenPairs(QWEN, 256)));

@@ -69,23 +69,35 @@ class CudaSeededModelsTest {
     }
 
     /**
-     * Each path of a sparse layer on every step: only the experts each token chose (matvec_experts, picked on the
-     * device from the route's list; prefill included), and every expert over every token (decode included).
+     * Each path of a sparse layer on every step: the experts each token chose, a block row per pair (matvec_experts,
+     * picked on the device from the route's list) or grouped by expert (moe_group, matvec_grouped), prefill included;
+     * and every expert over every token, decode included.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"chosen", "all"})
+    @ValueSource(strings = {"chosen", "grouped", "all"})
     void mixturesOfExpertsEachPath(String path) {
-        Gpu.withProperties(Map.of(MoeKernels.EXPERTS, path), () -> {
+        Map<String, String> properties = switch (path) {
+            case "chosen" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "false");
+            case "grouped" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "true");
+            default -> Map.of(MoeKernels.EXPERTS, "all");
+        };
+        Gpu.withProperties(properties, () -> {
             compare("tiny-qwen2-moe " + path, KvCacheDtype.FP32, PROMPT);
             compare("tiny-mixtral " + path, KvCacheDtype.FP32, PROMPT);
         });
     }
 
-    /** The chosen experts each normalising their input, not reading x' normed once (moe-norm-first=false). */
+    /**
+     * The chosen experts each normalising their input, not reading x' normed once (moe-norm-first=false), a block row
+     * per pair and grouped.
+     */
     @Test
     void chosenExpertsNormingTheirInput() {
-        Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.NORM_FIRST, "false"),
-                () -> compare("tiny-qwen2-moe unnormed", KvCacheDtype.FP32, PROMPT));
+        Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.NORM_FIRST, "false"), () -> {
+            compare("tiny-qwen2-moe unnormed", KvCacheDtype.FP32, PROMPT);
+            Gpu.withProperties(Map.of(MoeKernels.GROUPED, "true"),
+                    () -> compare("tiny-qwen2-moe unnormed-grouped", KvCacheDtype.FP32, PROMPT));
+        });
     }
 
     /**
