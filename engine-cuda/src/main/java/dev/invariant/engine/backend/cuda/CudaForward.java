@@ -2,8 +2,6 @@ package dev.invariant.engine.backend.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
-import dev.invariant.engine.EngineException;
-import dev.invariant.engine.ErrorCode;
 import dev.invariant.engine.kv.KvCacheDtype;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.ModelConfig;
@@ -48,29 +46,8 @@ final class CudaForward {
     private final CUdeviceptr gateUp;
     /** Gemma, OLMo 2, Granite: a sublayer's output before its norm or multiplier and the residual add; else null. */
     private final CUdeviceptr out;
-    /** A mixture of experts (null: dense) and its buffers: router logits, weights and choices, the outputs' sum. */
-    private final Moe moe;
-    private final CUdeviceptr routerLogits;
-    private final CUdeviceptr routeWeight;
-    private final CUdeviceptr routeChosen;
-    private final CUdeviceptr expertSum;
-    /**
-     * Steps of at most this many (token, choice) pairs project only the experts their tokens chose (portable only:
-     * kernels/matvec.cu's matvec_experts), into {@link #pairH} and {@link #pairOut}, with each token's choices listed in
-     * {@link #routeList}; larger steps run every expert over every token. The same bits either way.
-     */
-    private final int chosenPairs;
-    private final CUdeviceptr routeList;
-    private final CUdeviceptr pairH;
-    private final CUdeviceptr pairOut;
-    /** moe_group's groups of the chosen pairs: [groups, 2] (expert, count), [groups, 4] their tokens and pairs. */
-    private final CUdeviceptr groups;
-    private final CUdeviceptr groupTok;
-    private final CUdeviceptr groupPair;
-    /** Steps of at least this many pairs take the grouped kernels (MoeKernels.GROUPED). */
-    private final int groupedPairs;
-    /** MoeKernels.NORM_FIRST: the chosen experts' steps norm their input once. */
-    private final boolean normFirst = Boolean.parseBoolean(System.getProperty(MoeKernels.NORM_FIRST, "true"));
+    /** A sparse layer's MLP: the router and the experts (null: a dense model). */
+    private final CudaExperts experts;
     /** The model's scalars, read once: embeddings' scale, residual factor, final logit cap and divisor (0: none). */
     private final float embedScale;
     private final float residualMultiplier;
@@ -129,30 +106,11 @@ final class CudaForward {
         this.x = ctx.alloc(4 * t * cfg.hiddenSize());
         this.qkv = ctx.alloc(4 * t * qkvDim());
         this.attn = ctx.alloc(4 * t * cfg.qDim());
-        this.moe = cfg.moe();
-        if (moe != null && moe.numExperts() > MoeKernels.MAX_EXPERTS) {
-            throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the cuda backend routes at most "
-                    + MoeKernels.MAX_EXPERTS + " experts per layer; this model has " + moe.numExperts()
-                    + ": use --backend cpu");
-        }
+        Moe moe = cfg.moe();
         int widest = moe == null ? cfg.intermediateSize()
                 : Math.max(cfg.intermediateSize(), Math.max(moe.expertSize(), moe.sharedExpertSize()));
         this.h = ctx.alloc(4 * t * widest);
-        int experts = moe == null ? 0 : moe.numExperts();
-        this.routerLogits = moe == null ? null : ctx.alloc(4 * t * experts);
-        this.routeWeight = moe == null ? null : ctx.alloc(4 * t * experts);
-        this.routeChosen = moe == null ? null : ctx.alloc(4 * t * experts);
-        this.expertSum = moe == null ? null : ctx.alloc(4 * t * cfg.hiddenSize());
-        this.chosenPairs = moe == null || !(profile instanceof ProfileKernels.Portable) ? 0
-                : MoeKernels.chosenPairs(moe, maxTokens);
-        this.routeList = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs);
-        this.pairH = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs * moe.expertSize());
-        this.pairOut = chosenPairs == 0 ? null : ctx.alloc(4L * chosenPairs * cfg.hiddenSize());
-        this.groupedPairs = moe == null ? 0 : MoeKernels.groupedFrom(moe.numExperts());
-        int maxGroups = chosenPairs == 0 ? 0 : MoeKernels.maxGroups(chosenPairs, moe.numExperts());
-        this.groups = chosenPairs == 0 ? null : ctx.alloc(8L * maxGroups);
-        this.groupTok = chosenPairs == 0 ? null : ctx.alloc(16L * maxGroups);
-        this.groupPair = chosenPairs == 0 ? null : ctx.alloc(16L * maxGroups);
+        this.experts = moe == null ? null : new CudaExperts(ctx, cfg, k, profile, maxTokens);
         this.projectionQkNorm = cfg.architecture().qkNormsWholeProjection();
         this.gateUp = gemma != null || projectionQkNorm ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
         boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f
@@ -256,7 +214,7 @@ final class CudaForward {
 
             if (lw.experts() != null) {
                 // a sparse layer: the router, each token's experts, their weighted sum, the residual add (Experts)
-                experts(lw, n);
+                experts.run(lw.experts(), lw.postNorm(), x, h, out, n);
                 continue;
             }
 
@@ -285,69 +243,6 @@ final class CudaForward {
         if (logitCap > 0) k.variants.softcap(logits, values, logitCap);
         if (logitDivisor > 0) k.variants.divide(logits, values, logitDivisor);
         k.greedyScan(logits, cfg.vocabSize(), m, greedy);
-    }
-
-    /**
-     * A sparse layer's MLP (docs/numerics.md §9.1, the twin of backend/cpu/Experts): the router's logits over the
-     * normed input, each token's choice (kernels/moe.cu), then the experts, Qwen2-MoE's gated shared expert, and the
-     * residual add. A step of few tokens ({@link #chosenPairs}) projects each token's chosen experts only, the
-     * addresses picked on the device from the route's list, so one graph serves every choice; a larger one runs
-     * every expert in ascending order over all n tokens (a token's outputs do not depend on the others, so those of
-     * the experts it chose are the CPU's), added into the sum where chosen, reading each expert once.
-     */
-    private void experts(DeviceWeights.Layer lw, int n) {
-        int hidden = cfg.hiddenSize();
-        float eps = cfg.rmsNormEps();
-        DeviceExperts e = lw.experts();
-        int count = moe.numExperts();
-        int per = moe.expertsPerToken();
-        boolean onlyChosen = e.gateUpTable() != null && e.downTable() != null && n * per <= chosenPairs;
-        // post_attention_layernorm: x' staged once for the router and the chosen experts (moe-norm-first), or
-        // applied by each projection
-        CUdeviceptr staged = onlyChosen && normFirst
-                ? k.projections.normFirst(lw.postNorm(), eps, x, null, hidden, n, hidden) : null;
-        CUdeviceptr in = staged != null ? staged : x;
-        int ld = staged != null ? k.projections.stagedCols() : hidden;
-        CUdeviceptr norm = staged != null ? null : lw.postNorm();
-        profile.project(e.router(), staged != null ? Kernels.Fused.NONE : Kernels.Fused.NORM, norm, eps, in, null, ld,
-                n, routerLogits, count, null, null);
-        k.moe.route(routerLogits, routeWeight, routeChosen, onlyChosen ? routeList : null, n, count, per,
-                moe.normTopK());
-        if (onlyChosen) {
-            int size = moe.expertSize();
-            int pairs = n * per;
-            if (pairs >= groupedPairs) {
-                int maxGroups = MoeKernels.maxGroups(pairs, count);
-                k.moe.group(routeList, pairs, per, count, groups, groupTok, groupPair, maxGroups);
-                k.moe.groupedExperts(e.gateUpTable(), true, groups, groupTok, groupPair, in, norm, eps, pairH,
-                        maxGroups, ld, size);
-                k.moe.groupedExperts(e.downTable(), false, groups, groupPair, groupPair, pairH, null, 0f, pairOut,
-                        maxGroups, size, hidden);
-            } else {
-                k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, per, in, norm, eps, pairH, pairs, ld, size);
-                k.moe.chosenExperts(e.downTable(), false, routeList, per, 1, pairH, null, 0f, pairOut, pairs, size,
-                        hidden);
-            }
-            k.moe.combine(expertSum, pairOut, routeWeight, routeList, n, hidden, count, per);
-        }
-        for (int i = 0; i < count && !onlyChosen; i++) {
-            profile.project(e.gateUp().get(i), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h,
-                    moe.expertSize(), null, null);
-            profile.project(e.down().get(i), Kernels.Fused.NONE, null, 0f, h, null, moe.expertSize(), n, out, hidden,
-                    null, null);
-            k.moe.accumulate(expertSum, out, routeWeight, routeChosen, n, hidden, count, i, i == 0);
-        }
-        if (e.sharedGateUp() != null) {
-            int size = moe.sharedExpertSize();
-            profile.project(e.sharedGateUp(), Kernels.Fused.NORM_SILU, lw.postNorm(), eps, x, null, hidden, n, h, size,
-                    null, null);
-            profile.project(e.sharedDown(), Kernels.Fused.NONE, null, 0f, h, null, size, n, out, hidden, null, null);
-            // the gate's one logit per token, in the router's buffer (read by now)
-            profile.project(e.sharedGate(), Kernels.Fused.NORM, lw.postNorm(), eps, x, null, hidden, n, routerLogits, 1,
-                    null, null);
-            k.moe.sharedAdd(expertSum, out, routerLogits, n, hidden);
-        }
-        k.variants.addScaled(x, expertSum, (long) n * hidden, 1.0f);
     }
 
     /** A projection's fused prologue: the RMSNorm where the layer has that norm, none where it has not (OLMo 2). */
