@@ -8,9 +8,9 @@
 // moe_accumulate: expert e's outputs y into the sum, one thread per value: acc = acc + y * w where token t chose e
 //                 (the CPU adds by ascending expert index, as the experts are launched); with first set acc starts at
 //                 0 (0 + y * w, or 0 where t did not choose e).
-// moe_combine:    the chosen experts' outputs of matvec_experts (y[t * k + j], row j the j-th of list[t]) summed as the
-//                 CPU sums them: acc = 0, then acc = acc + y_j * w_j for j = 0 .. k - 1 (ascending expert index),
-//                 one thread per value; the same operations as moe_accumulate's launches over every expert.
+// moe_combine:    the chosen experts' outputs (matvec_experts or matvec_grouped: y[t * k + j], the j-th of list[t])
+//                 summed as the CPU sums them: acc = 0, then acc = acc + y_j * w_j for j = 0 .. k - 1 (ascending expert
+//                 index), one thread per value; the same operations as moe_accumulate's launches over every expert.
 // moe_group:      the step's (token, choice) pairs grouped by expert for matvec_grouped: a thread per expert counts the
 //                 pairs that chose it and fills its groups of 4 in ascending pair order; groups past the last hold -1.
 //                 Moves indices only: which pairs share a group never changes a value.
