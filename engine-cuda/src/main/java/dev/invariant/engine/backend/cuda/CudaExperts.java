@@ -11,7 +11,7 @@ import jcuda.driver.CUdeviceptr;
  * the normed input, each token's choice (kernels/moe.cu), the experts, Qwen2-MoE's gated shared expert, and the
  * residual add. Steps of up to {@link #chosenPairs} (token, choice) pairs project only the experts each token chose,
  * their addresses picked on the device from the route's list so that one graph serves every choice: a block row per
- * pair (matvec_experts), or with more pairs than {@link #groupedPairs} grouped by expert (moe_group, matvec_grouped).
+ * pair (matvec_experts), or from {@link #groupedPairs} pairs on grouped by expert (moe_group, matvec_grouped).
  * Larger steps run every expert in ascending order over all n tokens, added into the sum where chosen. A token's
  * outputs are the same dots in the same order on every path, so the bits are the CPU's on each.
  */

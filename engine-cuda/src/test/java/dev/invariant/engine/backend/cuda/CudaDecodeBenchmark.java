@@ -43,6 +43,8 @@ import jcuda.driver.CUdeviceptr;
  * {@code --eager} also times batch 1 with kernels launched one by one instead of a replayed CUDA graph.
  */
 public final class CudaDecodeBenchmark {
+    /** Untimed steps first: the JIT compiles the host path in them. */
+    private static final int WARM_STEPS = 16;
     private CudaDecodeBenchmark() {
     }
 
@@ -88,8 +90,9 @@ public final class CudaDecodeBenchmark {
         int maxBatch = Arrays.stream(batches).max().orElse(1);
         int maxPrefill = Arrays.stream(prefills).max().orElse(0);
         int block = 16;
-        // decode sequences own perSeq blocks each; a prefill reuses the first blocks (its values are not read back)
-        int perSeq = (prompt + steps + 8 + block - 1) / block;
+        // decode sequences own perSeq blocks each (the prompt, the warm-up and timed steps, the steps launched ahead);
+        // a prefill reuses the first blocks (its values are not read back)
+        int perSeq = (prompt + WARM_STEPS + steps + 8 + block - 1) / block;
         int kvTokens = Math.max(maxBatch * perSeq * block, (maxPrefill + block - 1) / block * block);
         EngineConfig base = EngineConfig.defaults(spec).withBackend("cuda")
                 .withBatching(maxBatch, Math.max(Math.max(maxPrefill, maxBatch * prompt), maxBatch), 4096)
@@ -204,7 +207,7 @@ public final class CudaDecodeBenchmark {
         boolean[] greedy = new boolean[batch];
         Arrays.fill(greedy, true);
         int[] next = rnd.ints(batch, 0, vocab).toArray();  // then each sequence's greedy choice, as the engine feeds it
-        int warm = 16;  // the JIT compiles the host path in the first steps
+        int warm = WARM_STEPS;
         long t0 = 0;
         long w0 = 0;
         int tokens = 0;
