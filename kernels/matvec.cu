@@ -235,22 +235,6 @@ __device__ __forceinline__ void matvec_experts_impl(const T* const* weights, con
                                 nullptr);
 }
 
-#define MATVEC_EXPERTS(name, T, FLAGS)                                                                            \
-    INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, 2)                                                           \
-        name(const T* const* weights, const int* list, int per, int xdiv, const float* x, const float* nw, float eps, \
-             float* y, int rows, int k, int stride, int ldx, int ldy) {                                            \
-        matvec_experts_impl<T, FLAGS>(weights, list, per, xdiv, x, nw, eps, y, rows, k, stride, ldx, ldy);        \
-    }
-
-// Named matvec_experts_<dtype>[_norm_silu|_silu]: the down projection, the gate|up projection with SiLU of the input
-// normed here or of x' normed before (matvec_tile_norm_rows).
-MATVEC_EXPERTS(matvec_experts_bf16, unsigned short, 0)
-MATVEC_EXPERTS(matvec_experts_bf16_norm_silu, unsigned short, NORM | SILU)
-MATVEC_EXPERTS(matvec_experts_bf16_silu, unsigned short, SILU)
-MATVEC_EXPERTS(matvec_experts_f32, float, 0)
-MATVEC_EXPERTS(matvec_experts_f32_norm_silu, float, NORM | SILU)
-MATVEC_EXPERTS(matvec_experts_f32_silu, float, SILU)
-
 // A mixture's chosen experts grouped by expert (moe_group): block row b is group b of up to 4 pairs of one expert
 // (groups[2b] the expert, -1 for none; groups[2b + 1] its pairs), its input rows xrows[4b ..] (the pairs' tokens for
 // gate|up, the pairs themselves for down) and output rows yrows[4b ..] (the pairs). matvec_impl's token groups: 4 rows
@@ -266,17 +250,25 @@ __device__ __forceinline__ void matvec_grouped_impl(const T* const* weights, con
                                 groups[2 * b + 1], nullptr, 0, 0, yrows + 4 * b);
 }
 
-#define MATVEC_GROUPED(name, T, FLAGS)                                                                            \
+// Named matvec_experts_<dtype>[_norm_silu|_silu] and matvec_grouped_<dtype>[...]: the down projection, the gate|up
+// projection with SiLU of the input normed here or of x' normed before (matvec_tile_norm_rows).
+#define MATVEC_MIXTURE(dt, T, suffix, FLAGS)                                                                      \
+    INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, 2)                                                           \
+        matvec_experts_##dt##suffix(const T* const* weights, const int* list, int per, int xdiv, const float* x,   \
+                                    const float* nw, float eps, float* y, int rows, int k, int stride, int ldx,     \
+                                    int ldy) {                                                                     \
+        matvec_experts_impl<T, FLAGS>(weights, list, per, xdiv, x, nw, eps, y, rows, k, stride, ldx, ldy);        \
+    }                                                                                                              \
     INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, 1)                                                           \
-        name(const T* const* weights, const int* groups, const int* xrows, const int* yrows, const float* x,      \
-             const float* nw, float eps, float* y, int rows, int k, int stride, int ldx, int ldy) {                \
+        matvec_grouped_##dt##suffix(const T* const* weights, const int* groups, const int* xrows,                  \
+                                    const int* yrows, const float* x, const float* nw, float eps, float* y,        \
+                                    int rows, int k, int stride, int ldx, int ldy) {                               \
         matvec_grouped_impl<T, FLAGS>(weights, groups, xrows, yrows, x, nw, eps, y, rows, k, stride, ldx, ldy);  \
     }
 
-// Named matvec_grouped_<dtype>[_norm_silu|_silu], as matvec_experts.
-MATVEC_GROUPED(matvec_grouped_bf16, unsigned short, 0)
-MATVEC_GROUPED(matvec_grouped_bf16_norm_silu, unsigned short, NORM | SILU)
-MATVEC_GROUPED(matvec_grouped_bf16_silu, unsigned short, SILU)
-MATVEC_GROUPED(matvec_grouped_f32, float, 0)
-MATVEC_GROUPED(matvec_grouped_f32_norm_silu, float, NORM | SILU)
-MATVEC_GROUPED(matvec_grouped_f32_silu, float, SILU)
+MATVEC_MIXTURE(bf16, unsigned short, , 0)
+MATVEC_MIXTURE(bf16, unsigned short, _norm_silu, NORM | SILU)
+MATVEC_MIXTURE(bf16, unsigned short, _silu, SILU)
+MATVEC_MIXTURE(f32, float, , 0)
+MATVEC_MIXTURE(f32, float, _norm_silu, NORM | SILU)
+MATVEC_MIXTURE(f32, float, _silu, SILU)

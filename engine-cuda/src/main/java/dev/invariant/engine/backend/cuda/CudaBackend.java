@@ -47,6 +47,7 @@ public final class CudaBackend implements Backend {
         this.config = config;
         this.ctx = ctx;
         ModelConfig c = model.config();
+        CudaExperts.checkFits(c);
         CudaSizing sizing = CudaSizing.of(c, config);
         int blockSize = sizing.blockSize();
         if (sizing.fraction() == 0) sizing.checkKvTokens(ctx, c, config);

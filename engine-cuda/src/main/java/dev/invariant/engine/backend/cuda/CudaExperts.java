@@ -41,13 +41,19 @@ final class CudaExperts {
     private final CUdeviceptr groupTok;
     private final CUdeviceptr groupPair;
 
-    CudaExperts(CudaContext ctx, ModelConfig cfg, Kernels k, ProfileKernels profile, int maxTokens) {
-        this.moe = cfg.moe();
-        if (moe.numExperts() > MoeKernels.MAX_EXPERTS) {
+    /** Refuses, before any weight is uploaded, a mixture whose experts moe_route cannot hold. */
+    static void checkFits(ModelConfig cfg) {
+        Moe moe = cfg.moe();
+        if (moe != null && moe.numExperts() > MoeKernels.MAX_EXPERTS) {
             throw new EngineException(ErrorCode.BACKEND_UNAVAILABLE, "the cuda backend routes at most "
                     + MoeKernels.MAX_EXPERTS + " experts per layer; this model has " + moe.numExperts()
                     + ": use --backend cpu");
         }
+    }
+
+    CudaExperts(CudaContext ctx, ModelConfig cfg, Kernels k, ProfileKernels profile, int maxTokens) {
+        checkFits(cfg);
+        this.moe = cfg.moe();
         this.hidden = cfg.hiddenSize();
         this.eps = cfg.rmsNormEps();
         this.k = k;

@@ -10,7 +10,8 @@ import jcuda.driver.CUfunction_attribute;
 /**
  * A mixture of experts' steps between its projections (kernels/moe.cu, the twin of backend/cpu/Experts): the router's
  * choice per token, each expert's outputs added into the sum in expert order, Qwen2-MoE's gated shared expert; and
- * the projections of only the experts each token chose (kernels/matvec.cu's matvec_experts).
+ * the projections of only the experts each token chose (kernels/matvec.cu's matvec_experts, or grouped by expert:
+ * moe_group and matvec_grouped).
  */
 final class MoeKernels {
     private static final int THREADS = 256;
@@ -19,11 +20,11 @@ final class MoeKernels {
     /**
      * auto (default): the chosen experts on every step of a model whose experts are each chosen by at most a tenth of
      * the tokens (k ≤ E / 10: Qwen1.5-MoE, Qwen3-MoE), else on steps of at most E (token, choice) pairs; chosen:
-     * every step; all: every expert over every token on every step. The same bits in every case. Why a tenth: a
-     * chosen pair reads its expert's bytes, every expert over every token costs E / k times the arithmetic, and the
-     * portable projections do about ten flops per byte the copy engine moves (H100: ~30 TFLOP/s on CUDA cores, ~3 TB/s);
-     * measured for Qwen1.5-MoE-A2.7B's shape on an H100 (docs/benchmarks.md 2026-12-06 19:55): chosen 5.4x faster at
-     * batch 1, 3.1x at 16, 1.47x for a 700-token prefill.
+     * every step; all: every expert over every token on every step. The same bits in every case. Why a tenth (an
+     * estimate, not measured for a mixture with k > E / 10): a chosen pair reads its expert's bytes, every expert over
+     * every token costs E / k times the arithmetic, and CUDA cores do roughly ten flops in the time a byte arrives.
+     * Measured for Qwen1.5-MoE-A2.7B's shape (docs/benchmarks.md 2026-12-06 19:53–20:16): chosen 7.1x faster than all
+     * at batch 1 on the H200 (5.4x on an H100), 3.8x at 16, 1.78x for a 700-token prefill.
      */
     static final String EXPERTS = "invariant.cuda.moe-experts";
     /**

@@ -3,7 +3,11 @@ package dev.invariant.engine.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.invariant.engine.EngineException;
+import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.Moe;
+import dev.invariant.engine.model.synthetic.SyntheticPreset;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -54,5 +58,20 @@ class ChosenExpertsPairsTest {
         Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "some"), () -> assertEquals("-Dinvariant.cuda.moe-experts takes"
                 + " auto, chosen or all; got some", assertThrows(IllegalArgumentException.class,
                         () -> MoeKernels.chosenPairs(QWEN, 256)).getMessage()));
+    }
+
+    @Test
+    void moreExpertsThanTheRouteHoldsAreRefusedBeforeAnyUpload() {
+        ModelConfig c = SyntheticPreset.named("tiny-qwen3-moe").config();
+        CudaExperts.checkFits(c);
+        Moe many = new Moe(MoeKernels.MAX_EXPERTS + 1, 8, 32, true, 0, c.moe().sparse());
+        ModelConfig wide = new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(),
+                c.numHeads(), c.numKvHeads(), c.headDim(), c.vocabSize(), c.maxPositionEmbeddings(), c.ropeTheta(),
+                c.rmsNormEps(), c.tieWordEmbeddings(), c.attentionBias(), c.qkNorm(), c.bosTokenId(), c.eosTokenIds(),
+                c.ropeScaling(), c.slidingWindow(), c.variant(), many);
+        EngineException e = assertThrows(EngineException.class, () -> CudaExperts.checkFits(wide));
+        assertEquals(ErrorCode.BACKEND_UNAVAILABLE, e.code());
+        assertEquals("the cuda backend routes at most 1024 experts per layer; this model has 1025: use --backend cpu",
+                e.getMessage());
     }
 }
