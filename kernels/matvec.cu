@@ -220,13 +220,13 @@ MATVEC_ALL(f32, float, 1, 1, 2)
 MATVEC_ALL(f32, float, 4, 4, 1)
 
 // A mixture of experts' chosen experts (numerics.md §9.1; CPU twin backend/cpu/Experts.run): pair p = blockIdx.y is
-// token p / per's (p % per)-th choice, its expert e = list[p] (moe_route's ascending list), W = weights[e]; input row
-// p / xdiv (per for the gate|up projection of the token's input, 1 for the down projection of the pair's own h row),
+// token p / k's (p % k)-th choice, its expert e = list[p] (moe_route's ascending list), W = weights[e]; input row
+// p / xdiv (k for the gate|up projection of the token's input, 1 for the down projection of the pair's own h row),
 // output row p. Each pair's rows are matvec_impl's of one token, a warp per row: the same operations as the dense
 // projection of that expert, whoever else is in the batch. Launched without the programmatic attribute: the weights'
 // address comes from the list the step wrote, so nothing is requested before the kernels before it have finished.
 template <typename T, int FLAGS>
-__device__ __forceinline__ void matvec_experts_impl(const T* const* weights, const int* list, int per, int xdiv,
+__device__ __forceinline__ void matvec_experts_impl(const T* const* weights, const int* list, int xdiv,
                                                     const float* x, const float* nw, float eps, float* y, int rows,
                                                     int k, int stride, int ldx, int ldy) {
     const int p = blockIdx.y;
@@ -254,10 +254,10 @@ __device__ __forceinline__ void matvec_grouped_impl(const T* const* weights, con
 // projection with SiLU of the input normed here or of x' normed before (matvec_tile_norm_rows).
 #define MATVEC_MIXTURE(dt, T, suffix, FLAGS)                                                                      \
     INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, 2)                                                           \
-        matvec_experts_##dt##suffix(const T* const* weights, const int* list, int per, int xdiv, const float* x,   \
+        matvec_experts_##dt##suffix(const T* const* weights, const int* list, int xdiv, const float* x,            \
                                     const float* nw, float eps, float* y, int rows, int k, int stride, int ldx,     \
                                     int ldy) {                                                                     \
-        matvec_experts_impl<T, FLAGS>(weights, list, per, xdiv, x, nw, eps, y, rows, k, stride, ldx, ldy);        \
+        matvec_experts_impl<T, FLAGS>(weights, list, xdiv, x, nw, eps, y, rows, k, stride, ldx, ldy);             \
     }                                                                                                              \
     INV_EXTERN void __launch_bounds__(32 * MAX_WARPS, 1)                                                           \
         matvec_grouped_##dt##suffix(const T* const* weights, const int* groups, const int* xrows,                  \

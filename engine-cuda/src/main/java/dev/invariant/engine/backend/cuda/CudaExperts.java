@@ -51,8 +51,8 @@ final class CudaExperts {
         }
     }
 
+    /** After {@link #checkFits} (CudaBackend asks it before the upload). */
     CudaExperts(CudaContext ctx, ModelConfig cfg, Kernels k, ProfileKernels profile, int maxTokens) {
-        checkFits(cfg);
         this.moe = cfg.moe();
         this.hidden = cfg.hiddenSize();
         this.eps = cfg.rmsNormEps();
@@ -107,8 +107,8 @@ final class CudaExperts {
                 k.moe.groupedExperts(e.downTable(), false, groups, groupPair, groupPair, pairH, null, 0f, pairOut,
                         maxGroups, size, hidden);
             } else {
-                k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, per, in, norm, eps, pairH, pairs, ld, size);
-                k.moe.chosenExperts(e.downTable(), false, routeList, per, 1, pairH, null, 0f, pairOut, pairs, size,
+                k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, in, norm, eps, pairH, pairs, ld, size);
+                k.moe.chosenExperts(e.downTable(), false, routeList, 1, pairH, null, 0f, pairOut, pairs, size,
                         hidden);
             }
             k.moe.combine(expertSum, pairOut, routeWeight, routeList, n, hidden, count, per);

@@ -102,13 +102,13 @@ final class MoeKernels {
      * {@code table}; {@code silu}: the (gate, up) row pairs through silu(gate) * up, x RMSNorm'ed with {@code norm}
      * first where it is not null. Rows of x are {@code ldx} apart, of y {@code ldy}.
      */
-    void chosenExperts(DeviceExperts.Table table, boolean silu, CUdeviceptr list, int perToken, int xdiv,
+    void chosenExperts(DeviceExperts.Table table, boolean silu, CUdeviceptr list, int xdiv,
                        CUdeviceptr x, CUdeviceptr norm, float eps, CUdeviceptr y, int pairs, int ldx, int ldy) {
         if (norm != null && !silu) throw new IllegalArgumentException("a normed input is read by gate|up only");
         CUfunction f = chosen[table.dtype() == DType.BF16 ? 0 : 1][!silu ? 0 : norm != null ? 1 : 2];
         int rowsPerBlock = Kernels.MATVEC_WARPS;
         k.launch(f, (table.rows() + rowsPerBlock - 1) / rowsPerBlock, pairs, 32 * Kernels.MATVEC_WARPS,
-                Kernels.smem(table.cols(), 1), table.addresses(), list, perToken, xdiv, x, norm, eps, y, table.rows(),
+                Kernels.smem(table.cols(), 1), table.addresses(), list, xdiv, x, norm, eps, y, table.rows(),
                 table.cols(), table.stride(), ldx, ldy);
     }
 
