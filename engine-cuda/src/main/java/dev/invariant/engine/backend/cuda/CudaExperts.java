@@ -11,7 +11,8 @@ import jcuda.driver.CUdeviceptr;
  * the normed input, each token's choice (kernels/moe.cu), the experts, Qwen2-MoE's gated shared expert, and the
  * residual add. Steps of up to {@link #chosenPairs} (token, choice) pairs project only the experts each token chose,
  * their addresses picked on the device from the route's list so that one graph serves every choice: a block row per
- * pair (matvec_experts), or from {@link #groupedPairs} pairs on grouped by expert (moe_group, matvec_grouped).
+ * pair (matvec_experts), streamed by a block per multiprocessor in steps of few tokens (experts_stream), or from
+ * {@link #groupedPairs} pairs on grouped by expert (moe_group, matvec_grouped).
  * Larger steps run every expert in ascending order over all n tokens, added into the sum where chosen. A token's
  * outputs are the same dots in the same order on every path, so the bits are the CPU's on each.
  */
@@ -32,6 +33,8 @@ final class CudaExperts {
     private final int groupedPairs;
     /** MoeKernels.NORM_FIRST: the chosen experts' steps norm their input once. */
     private final boolean normFirst = Boolean.parseBoolean(System.getProperty(MoeKernels.NORM_FIRST, "true"));
+    /** MoeKernels.STREAM: steps of at most this many tokens stream the chosen experts (of x' normed first). */
+    private final int streamTokens = MoeKernels.streamTokens();
     // the chosen path's: each token's choices ([n, k]), the pairs' h and outputs, moe_group's groups ([groups, 2]:
     // expert, count) with their tokens and pairs ([groups, 4])
     private final CUdeviceptr routeList;
@@ -107,9 +110,16 @@ final class CudaExperts {
                 k.moe.groupedExperts(e.downTable(), false, groups, groupPair, groupPair, pairH, null, 0f, pairOut,
                         maxGroups, size, hidden);
             } else {
-                k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, in, norm, eps, pairH, pairs, ld, size);
-                k.moe.chosenExperts(e.downTable(), false, routeList, 1, pairH, null, 0f, pairOut, pairs, size,
-                        hidden);
+                boolean stream = staged != null && n <= streamTokens;
+                if (!(stream && k.moe.streamedExperts(e.gateUpTable(), true, routeList, per, in, pairH, pairs, ld,
+                        size))) {
+                    k.moe.chosenExperts(e.gateUpTable(), true, routeList, per, in, norm, eps, pairH, pairs, ld, size);
+                }
+                if (!(stream && k.moe.streamedExperts(e.downTable(), false, routeList, 1, pairH, pairOut, pairs,
+                        size, hidden))) {
+                    k.moe.chosenExperts(e.downTable(), false, routeList, 1, pairH, null, 0f, pairOut, pairs, size,
+                            hidden);
+                }
             }
             k.moe.combine(expertSum, pairOut, routeWeight, routeList, n, hidden, count, per);
         } else {

@@ -67,7 +67,7 @@ final class Kernels {
         greedyTokens = dependentFn("greedy_scan", "greedy_tokens");
         attention = new AttentionKernels(this, ctx, headDim, maxPositions, kv);
         variants = new VariantKernels(this, ctx);
-        moe = new MoeKernels(this);
+        moe = new MoeKernels(this, ctx.multiprocessors, ctx.maxSharedPerBlock);
     }
 
     /** The kernel-name suffix of a stored KV dtype: fp32 has none (rope_kv, attention_bf16, attention_fp8e5m2, …). */

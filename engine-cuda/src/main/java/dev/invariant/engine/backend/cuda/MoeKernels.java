@@ -39,6 +39,17 @@ final class MoeKernels {
      * The same values in every case (CudaSeededModelsTest, on an H100); off by default until its speed is measured.
      */
     static final String GROUPED = "invariant.cuda.moe-grouped";
+    /**
+     * auto (default): steps of one token stream their chosen experts' rows (experts_stream.cu: a block per
+     * multiprocessor, each warp's rows through a ring of shared memory) where their input was normed first; true: every
+     * step that takes the chosen experts, where a block's input rows fit its shared memory; false: never (matvec_experts,
+     * a grid row of blocks per pair). The same values in every case.
+     */
+    static final String STREAM = "invariant.cuda.moe-stream";
+    /** experts_stream.cu's ring (EXPERTS_WARPS x EXPERTS_SLOTS x EXPERTS_GROUPS), MoeKernelsTest reads it there. */
+    static final StreamRing.Shape STREAM_RING = new StreamRing.Shape(16, 2, 8, "");
+    /** experts_stream.cu's own shared arrays (the ring's barriers), below this. */
+    private static final int STREAM_STATIC_SMEM = 512;
     /** A grid's most blocks in y: matvec_experts' pairs, matvec_grouped's groups. */
     static final int MAX_GRID_Y = 65535;
 
@@ -63,9 +74,15 @@ final class MoeKernels {
     private final CUfunction[][] grouped = new CUfunction[2][3];
     /** matvec_experts: [dtype bf16, f32][down, gate|up with SiLU of the input normed there, of x' normed before]. */
     private final CUfunction[][] chosen = new CUfunction[2][3];
+    /** experts_stream: [dtype bf16, f32][down, gate|up with SiLU of x' normed before]. */
+    private final CUfunction[][] streamed = new CUfunction[2][2];
+    private final int multiprocessors;
+    private final int streamSmem;
 
-    MoeKernels(Kernels k) {
+    MoeKernels(Kernels k, int multiprocessors, int maxSharedPerBlock) {
         this.k = k;
+        this.multiprocessors = multiprocessors;
+        this.streamSmem = maxSharedPerBlock - STREAM_STATIC_SMEM;
         route = k.dependentFn("moe", "moe_route");
         accumulate = k.dependentFn("moe", "moe_accumulate");
         sharedAdd = k.dependentFn("moe", "moe_shared_add");
@@ -84,6 +101,12 @@ final class MoeKernels {
                 cuFuncSetAttribute(g, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                         k.matvecSmem);
                 grouped[d][f] = g;
+            }
+            for (int f = 0; f < 2; f++) {
+                CUfunction fn = k.fn("experts_stream", "experts_stream_" + dtypes[d] + (f == 0 ? "" : "_silu"));
+                cuFuncSetAttribute(fn, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                        streamSmem);
+                streamed[d][f] = fn;
             }
         }
     }
@@ -110,6 +133,49 @@ final class MoeKernels {
         k.launch(f, (table.rows() + rowsPerBlock - 1) / rowsPerBlock, pairs, 32 * Kernels.MATVEC_WARPS,
                 Kernels.smem(table.cols(), 1), table.addresses(), list, xdiv, x, norm, eps, y, table.rows(),
                 table.cols(), table.stride(), ldx, ldy);
+    }
+
+    /**
+     * {@link #chosenExperts} of x' normed before, every pair's rows streamed by a block per multiprocessor; false
+     * (nothing launched) where a block's input rows do not fit its shared memory.
+     */
+    boolean streamedExperts(DeviceExperts.Table table, boolean silu, CUdeviceptr list, int xdiv, CUdeviceptr x,
+                            CUdeviceptr y, int pairs, int ldx, int ldy) {
+        int smem = streamedSmem(pairs, table.rows(), silu, xdiv, table.cols(), multiprocessors);
+        if (smem > streamSmem) return false;
+        k.launch(streamed[table.dtype() == DType.BF16 ? 0 : 1][silu ? 1 : 0], multiprocessors, 1,
+                STREAM_RING.threads(), smem, table.addresses(), list, xdiv, x, y, table.rows(), table.cols(),
+                table.stride(), ldx, ldy, pairs);
+        return true;
+    }
+
+    /** The most tokens of a step that takes the chosen experts and streams them, by {@link #STREAM}. */
+    static int streamTokens() {
+        String v = System.getProperty(STREAM, "auto");
+        return switch (v) {
+            case "auto" -> 1;
+            case "true" -> Integer.MAX_VALUE;
+            case "false" -> 0;
+            default -> throw new IllegalArgumentException("-D" + STREAM + " takes auto, true or false; got " + v);
+        };
+    }
+
+    /**
+     * experts_stream's dynamic shared memory: the ring and the most input rows (of k floats, rounded up to 4) a block
+     * stages, found as the kernel splits the pairs' rows over the grid's warps.
+     */
+    static int streamedSmem(int pairs, int rows, boolean silu, int xdiv, int k, int blocks) {
+        int u = silu ? 2 : 1;
+        long units = (long) pairs * (rows / u);
+        int most = 0;
+        for (long b = 0; b < blocks; b++) {
+            long b0 = b * units / blocks, b1 = (b + 1) * units / blocks;
+            if (b1 > b0) {
+                long lo = b0 * u / rows / xdiv, hi = (b1 * u - 1) / rows / xdiv;
+                most = (int) Math.max(most, hi - lo + 1);
+            }
+        }
+        return STREAM_RING.bytes() + 4 * ((k + 3) & ~3) * most;
     }
 
     /**

@@ -70,14 +70,18 @@ class CudaSeededModelsTest {
 
     /**
      * Each path of a sparse layer on every step: the experts each token chose, a block row per pair (matvec_experts,
-     * picked on the device from the route's list) or grouped by expert (moe_group, matvec_grouped), prefill included;
+     * picked on the device from the route's list), every pair's rows streamed (experts_stream) or grouped by expert
+     * (moe_group, matvec_grouped), prefill included;
      * and every expert over every token, decode included.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"chosen", "grouped", "all"})
+    @ValueSource(strings = {"chosen", "streamed", "grouped", "all"})
     void mixturesOfExpertsEachPath(String path) {
         Map<String, String> properties = switch (path) {
-            case "chosen" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "false");
+            case "chosen" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "false", MoeKernels.STREAM,
+                    "false");
+            case "streamed" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "false", MoeKernels.STREAM,
+                    "true");
             case "grouped" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "true");
             default -> Map.of(MoeKernels.EXPERTS, "all");
         };
