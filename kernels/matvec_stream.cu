@@ -59,7 +59,6 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
                                             float* y, const float* bias, const float* resid, int rows, int k,
                                             int stride, int ldx, Epi epi = Epi(), inv::Ahead ahead = inv::Ahead{}) {
     constexpr bool ROPE = (FLAGS & STREAM_ROPE) != 0;
-    constexpr int GS = 16 / sizeof(T);
     constexpr int SLOTB = STREAM_SLOT_BYTES(SEGG);
     constexpr int U = (FLAGS & (STREAM_SILU | STREAM_ROPE)) ? 2 : 1;  // rows per unit of work
     extern __shared__ float4 sm4[];
@@ -131,28 +130,9 @@ __device__ __forceinline__ void stream_impl(const T* W, const float* x, const in
         inv::mbar_wait(&full[warp][slot], (unsigned)(it / NSLOT) & 1u);
         const unsigned char* seg = myRing + slot * SLOTB;
         const int g0 = s * SEGG, g1 = min(l.groups, g0 + SEGG);
-        if (on) {
-#pragma unroll
-            for (int u = 0; u < SEGG; u++) {
-                const int gi = g0 + u;
-                if (gi < g1) {
-                    float w[GS];
-                    inv::unpack<T>(*reinterpret_cast<const uint4*>(seg + u * gbytes + lane * 16), w);
-                    const float* xg = xl + gi * GS * l.w;
-#pragma unroll
-                    for (int q = 0; q < GS; q++) acc = fmaf(xg[q * l.w], w[q], acc);
-                }
-            }
-        }
+        if (on) inv::segment_dot<T, SEGG>(seg, xl, l, g0, g1, gbytes, lane, acc);
         const bool last = s == nseg - 1;
-        if (last && on) {
-            // the chunks after the last whole group, then the last k % W indices: still increasing per partial
-            const T* rest = reinterpret_cast<const T*>(seg + (g1 - g0) * gbytes);
-            const float* xg = xl + l.groups * GS * l.w;
-            for (int q = 0; q < l.rest; q++) acc = fmaf(xg[q * l.w], inv::widen<T>(rest[lane * l.rest + q]), acc);
-            const int tail = l.chunks * l.w;
-            if (tail + lane < k) acc = fmaf(xs[tail + lane], inv::widen<T>(rest[l.w * l.rest + lane]), acc);
-        }
+        if (last && on) inv::row_rest<T>(seg, xl, l, k, g1 - g0, gbytes, lane, acc);
         inv::slot_done(lane, it, NSLOT, items, issue);  // every lane has read the slot: it may be refilled
         if (last) {
 #pragma unroll

@@ -5,6 +5,7 @@
 // inv = 1 / sqrt(canonical dot(x, x) / k + eps) by one warp (inv::warp_dot), xn[i] = nw[i] * (x[i] * inv).
 #pragma once
 
+#include "layout.cuh"
 #include "rows.cuh"
 
 namespace inv {
@@ -173,6 +174,37 @@ __device__ __forceinline__ void stage_bulk(unsigned long long* bar, float* xs, f
         for (int i = threadIdx.x; i < k; i += blockDim.x) xs[i] = ns[i] * (xs[i] * invr);
         __syncthreads();
     }
+}
+
+// A warp's dot over one streamed segment of a row (layout groups g0 .. g1 - 1 of layout l, GS values a lane per
+// 16-byte word): P[lane] = fmaf(x[i], w[i], P[lane]) in increasing i; xl = the staged input row + lane. Then, at the
+// row's last segment, row_rest: the chunks after the last whole group and the last k % W indices, still increasing
+// per partial (numerics.md §2). Lanes >= l.w must not call them.
+template <typename T, int SEGG>
+__device__ __forceinline__ void segment_dot(const unsigned char* seg, const float* xl, const RowLayout& l, int g0,
+                                            int g1, int gbytes, int lane, float& acc) {
+    constexpr int GS = 16 / sizeof(T);
+#pragma unroll
+    for (int u = 0; u < SEGG; u++) {
+        const int gi = g0 + u;
+        if (gi < g1) {
+            float w[GS];
+            unpack<T>(*reinterpret_cast<const uint4*>(seg + u * gbytes + lane * 16), w);
+            const float* xg = xl + gi * GS * l.w;
+#pragma unroll
+            for (int q = 0; q < GS; q++) acc = fmaf(xg[q * l.w], w[q], acc);
+        }
+    }
+}
+template <typename T>
+__device__ __forceinline__ void row_rest(const unsigned char* seg, const float* xl, const RowLayout& l, int k,
+                                         int groupsInSeg, int gbytes, int lane, float& acc) {
+    constexpr int GS = 16 / sizeof(T);
+    const T* rest = reinterpret_cast<const T*>(seg + groupsInSeg * gbytes);
+    const float* xg = xl + l.groups * GS * l.w;
+    for (int q = 0; q < l.rest; q++) acc = fmaf(xg[q * l.w], widen<T>(rest[lane * l.rest + q]), acc);
+    const int tail = l.chunks * l.w;
+    if (tail + lane < k) acc = fmaf(xl[tail], widen<T>(rest[l.w * l.rest + lane]), acc);
 }
 
 // A hint, nothing waits for it: the L2 fetches `bytes` (a multiple of 16) at p (16-byte aligned) from memory.

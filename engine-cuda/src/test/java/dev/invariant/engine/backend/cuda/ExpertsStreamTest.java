@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,9 +23,7 @@ class ExpertsStreamTest {
     @Test
     void ringIsTheKernelSources() throws IOException {
         String src = Files.readString(SOURCE);
-        Map<String, Integer> defs = new HashMap<>();
-        Matcher m = Pattern.compile("(?m)^#define (\\w+) (\\d+)$").matcher(src);
-        while (m.find()) defs.put(m.group(1), Integer.parseInt(m.group(2)));
+        Map<String, Integer> defs = StreamRingTest.defines(src);
         assertEquals(new StreamRing.Shape(defs.get("EXPERTS_WARPS"), defs.get("EXPERTS_SLOTS"),
                 defs.get("EXPERTS_GROUPS"), ""), MoeKernels.STREAM_RING);
         assertTrue(src.contains("#define EXPERTS_SLOT_BYTES (EXPERTS_GROUPS * 512 + 576)"), "slot bytes");

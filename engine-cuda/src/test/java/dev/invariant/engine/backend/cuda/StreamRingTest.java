@@ -29,9 +29,7 @@ class StreamRingTest {
     @Test
     void ringsAreTheKernelSources() throws IOException {
         String src = Files.readString(SOURCE);
-        Map<String, Integer> defs = new HashMap<>();
-        Matcher m = Pattern.compile("(?m)^#define (\\w+) (\\d+)$").matcher(src);
-        while (m.find()) defs.put(m.group(1), Integer.parseInt(m.group(2)));
+        Map<String, Integer> defs = defines(src);
         assertEquals(new StreamRing.Shape(defs.get("STREAM_WARPS"), defs.get("SLOTS"), defs.get("SEG_GROUPS"), ""),
                 StreamRing.BASE);
         assertEquals(new StreamRing.Shape(defs.get("W16_WARPS"), defs.get("W16_SLOTS"), defs.get("SEG_GROUPS"), "_w16"),
@@ -54,6 +52,14 @@ class StreamRingTest {
             assertTrue(src.contains("MATVEC_STREAM_PAIRS(" + suffix + ", " + pair.groups() + ", 0)"), suffix);
             assertEquals(new StreamRing.Shape(defs.get("STREAM_WARPS"), 2, pair.groups(), pair.suffix()), pair);
         }
+    }
+
+    /** A kernel source's numeric #defines, by name. */
+    static Map<String, Integer> defines(String src) {
+        Map<String, Integer> defs = new HashMap<>();
+        Matcher m = Pattern.compile("(?m)^#define (\\w+) (\\d+)$").matcher(src);
+        while (m.find()) defs.put(m.group(1), Integer.parseInt(m.group(2)));
+        return defs;
     }
 
     @Test
