@@ -114,6 +114,13 @@ public record ModelConfig(
         if (!ok) throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json: " + message);
     }
 
+    /** This model with {@code moe}'s experts (null: dense) in its sparse layers, validated as any config. */
+    public ModelConfig withMoe(Moe moe) {
+        return new ModelConfig(architecture, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                vocabSize, maxPositionEmbeddings, ropeTheta, rmsNormEps, tieWordEmbeddings, attentionBias, qkNorm,
+                bosTokenId, eosTokenIds, ropeScaling, slidingWindow, variant, moe);
+    }
+
     /** Gemma 2's and 3's values; null for other architectures. */
     public Gemma gemma() {
         return variant instanceof Gemma g ? g : null;

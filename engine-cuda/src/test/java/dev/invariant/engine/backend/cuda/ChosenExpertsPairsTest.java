@@ -65,10 +65,7 @@ class ChosenExpertsPairsTest {
         ModelConfig c = SyntheticPreset.named("tiny-qwen3-moe").config();
         CudaExperts.checkFits(c);
         Moe many = new Moe(MoeKernels.MAX_EXPERTS + 1, 8, 32, true, 0, c.moe().sparse());
-        ModelConfig wide = new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(),
-                c.numHeads(), c.numKvHeads(), c.headDim(), c.vocabSize(), c.maxPositionEmbeddings(), c.ropeTheta(),
-                c.rmsNormEps(), c.tieWordEmbeddings(), c.attentionBias(), c.qkNorm(), c.bosTokenId(), c.eosTokenIds(),
-                c.ropeScaling(), c.slidingWindow(), c.variant(), many);
+        ModelConfig wide = c.withMoe(many);
         EngineException e = assertThrows(EngineException.class, () -> CudaExperts.checkFits(wide));
         assertEquals(ErrorCode.BACKEND_UNAVAILABLE, e.code());
         assertEquals("the cuda backend routes at most 1024 experts per layer; this model has 1025: use --backend cpu",

@@ -37,10 +37,10 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
         // Mixtures of experts for tests: Qwen3-MoE's form (8 experts of 32, 2 a token, renormalised; layer 1 dense)
         // and Qwen2-MoE's (a shared expert of 48 gated by a sigmoid, weights as the softmax gives them)
         add("tiny-qwen3-moe", "Qwen3-MoE layout, hidden 64, 3 layers (layer 1 dense), 8 experts of 32, 2 a token",
-                experts(new ModelConfig(Architecture.QWEN3, 64, 128, 3, 4, 2, 32, 512, 2048, 1e6, 1e-6f, false, false,
-                        true, BOS, EOS), new Moe(8, 2, 32, true, 0, List.of(true, false, true))));
+                new ModelConfig(Architecture.QWEN3, 64, 128, 3, 4, 2, 32, 512, 2048, 1e6, 1e-6f, false, false,
+                        true, BOS, EOS).withMoe(new Moe(8, 2, 32, true, 0, List.of(true, false, true))));
         add("tiny-qwen2-moe", "Qwen2-MoE layout, hidden 64, 2 layers, 8 experts of 32, 2 a token, a shared expert",
-                experts(PRESETS.get("tiny-qwen2").config(), new Moe(8, 2, 32, false, 48, List.of(true, true))));
+                PRESETS.get("tiny-qwen2").config().withMoe(new Moe(8, 2, 32, false, 48, List.of(true, true))));
         add("smollm2-135m", "SmolLM2-135M layout (Llama, 30 layers, hidden 576, tied)",
                 new ModelConfig(Architecture.LLAMA, 576, 1536, 30, 9, 3, 64, 49152, 8192, 1e5, 1e-5f,
                         true, false, false, BOS, EOS));
@@ -59,8 +59,8 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
         // Qwen/Qwen1.5-MoE-A2.7B's shape: 60 experts of 1408 (4 a token) and a shared expert of 5632 in every layer
         add("qwen1.5-moe-a2.7b", "Qwen1.5-MoE-A2.7B layout (Qwen2-MoE, 24 layers, hidden 2048, 60 experts of 1408, 4 a"
                 + " token, a shared expert of 5632, untied)",
-                experts(new ModelConfig(Architecture.QWEN2, 2048, 5632, 24, 16, 16, 128, 151936, 8192, 1e6, 1e-6f,
-                        false, true, false, BOS, EOS), new Moe(60, 4, 1408, false, 5632,
+                new ModelConfig(Architecture.QWEN2, 2048, 5632, 24, 16, 16, 128, 151936, 8192, 1e6, 1e-6f,
+                        false, true, false, BOS, EOS).withMoe(new Moe(60, 4, 1408, false, 5632,
                         java.util.Collections.nCopies(24, true))));
         // The seed report's model (Qwen/Qwen1.5-14B-Chat-GPTQ-Int8's quantize_config: bits 8, group 128, sym, no act-order)
         ModelConfig qwen14 = PRESETS.get("qwen1.5-14b").config();
@@ -83,14 +83,6 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
                 tinyQ, new GptqConfig(4, 128, false, false, false));
         gptq("tiny-gptq-int4-g-1", "Qwen2 layout, hidden 128, 2 layers, GPTQ int4, one group per column (fast tests)",
                 tinyQ, new GptqConfig(4, -1, false, true, false));
-    }
-
-    /** {@code c} with experts. */
-    private static ModelConfig experts(ModelConfig c, Moe moe) {
-        return new ModelConfig(c.architecture(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(),
-                c.numKvHeads(), c.headDim(), c.vocabSize(), c.maxPositionEmbeddings(), c.ropeTheta(), c.rmsNormEps(),
-                c.tieWordEmbeddings(), c.attentionBias(), c.qkNorm(), c.bosTokenId(), c.eosTokenIds(), c.ropeScaling(),
-                c.slidingWindow(), c.variant(), moe);
     }
 
     private static void add(String name, String description, ModelConfig config) {
