@@ -33,17 +33,20 @@ final class MoeKernels {
      */
     static final String NORM_FIRST = "invariant.cuda.moe-norm-first";
     /**
-     * false (default): every step that takes the chosen experts gives each pair a block row (matvec_experts), but for
-     * steps of more pairs than a grid holds; auto: steps with more pairs than experts group them by expert (moe_group,
-     * matvec_grouped: each weight row read once per group of up to 4 of its tokens); true: every such step grouped.
-     * The same values in every case (CudaSeededModelsTest, on an H100); off by default until its speed is measured.
+     * auto (default): steps with more (token, choice) pairs than experts group them by expert (moe_group,
+     * matvec_grouped: each weight row read once per group of up to 4 of its tokens), smaller ones give each pair a
+     * block row (matvec_experts); true: every step that takes the chosen experts grouped; false: none (but steps of
+     * more pairs than a grid holds). The same values in every case. Measured on an H100 (docs/benchmarks.md
+     * 2026-12-06 22:52–22:56, Qwen1.5-MoE-A2.7B's shape, 60 experts, 4 a token): grouped 1.21x at batch 16, 1.89x at
+     * 64, 2.43x / 2.10x for a 700 / 2,767-token prefill; 0.92x at batch 1 and 0.955x at 4 (no more pairs than experts).
      */
     static final String GROUPED = "invariant.cuda.moe-grouped";
     /**
-     * auto (default): steps of one token stream their chosen experts' rows (experts_stream.cu: a block per
-     * multiprocessor, each warp's rows through a ring of shared memory) where their input was normed first; true: every
-     * step that takes the chosen experts, where a block's input rows fit its shared memory; false: never (matvec_experts,
-     * a grid row of blocks per pair). The same values in every case.
+     * false (default): the chosen experts as matvec_experts or matvec_grouped; auto: steps of one token stream their
+     * chosen experts' rows (experts_stream.cu: a block per multiprocessor, each warp's rows through a ring of shared
+     * memory) where their input was normed first; true: every step that takes the chosen experts and is not grouped,
+     * where a block's input rows fit its shared memory. The same values in every case. Measured on an H100
+     * (docs/benchmarks.md 2026-12-06 22:52–22:56): batch 1 0.98x matvec_experts, batch 4 0.99x; off until it gains.
      */
     static final String STREAM = "invariant.cuda.moe-stream";
     /** experts_stream.cu's ring (EXPERTS_WARPS x EXPERTS_SLOTS x EXPERTS_GROUPS), MoeKernelsTest reads it there. */
@@ -55,7 +58,7 @@ final class MoeKernels {
 
     /** The fewest pairs of a step that takes the grouped kernels, by {@link #GROUPED}. */
     static int groupedFrom(int experts) {
-        String v = System.getProperty(GROUPED, "false");
+        String v = System.getProperty(GROUPED, "auto");
         return switch (v) {
             case "auto" -> experts + 1;
             case "true" -> 0;
@@ -151,7 +154,7 @@ final class MoeKernels {
 
     /** The most tokens of a step that takes the chosen experts and streams them, by {@link #STREAM}. */
     static int streamTokens() {
-        String v = System.getProperty(STREAM, "auto");
+        String v = System.getProperty(STREAM, "false");
         return switch (v) {
             case "auto" -> 1;
             case "true" -> Integer.MAX_VALUE;

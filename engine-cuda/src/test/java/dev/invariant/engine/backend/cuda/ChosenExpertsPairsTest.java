@@ -41,7 +41,7 @@ class ChosenExpertsPairsTest {
 
     @Test
     void moreRoutesThanExpertsAreGroupedByExpert() {
-        assertEquals(MoeKernels.MAX_GRID_Y + 1, MoeKernels.groupedFrom(60));  // off by default, until measured
+        assertEquals(61, MoeKernels.groupedFrom(60));  // by default: steps of more pairs than experts
         Gpu.withProperties(Map.of(MoeKernels.GROUPED, "auto"), () -> assertEquals(61, MoeKernels.groupedFrom(60)));
         Gpu.withProperties(Map.of(MoeKernels.GROUPED, "true"), () -> assertEquals(0, MoeKernels.groupedFrom(60)));
         Gpu.withProperties(Map.of(MoeKernels.GROUPED, "false"),

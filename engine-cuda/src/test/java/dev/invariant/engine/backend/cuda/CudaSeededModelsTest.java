@@ -97,7 +97,8 @@ class CudaSeededModelsTest {
      */
     @Test
     void chosenExpertsNormingTheirInput() {
-        Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.NORM_FIRST, "false"), () -> {
+        Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.NORM_FIRST, "false", MoeKernels.GROUPED,
+                "false"), () -> {
             compare("tiny-qwen2-moe unnormed", KvCacheDtype.FP32, PROMPT);
             Gpu.withProperties(Map.of(MoeKernels.GROUPED, "true"),
                     () -> compare("tiny-qwen2-moe unnormed-grouped", KvCacheDtype.FP32, PROMPT));

@@ -56,8 +56,9 @@ class ExpertsStreamTest {
     }
 
     @Test
-    void stepsOfOneTokenStreamByDefault() {
-        assertEquals(1, MoeKernels.streamTokens());
+    void noStepStreamsByDefaultOneTokenStepsOnAuto() {
+        assertEquals(0, MoeKernels.streamTokens());
+        Gpu.withProperties(Map.of(MoeKernels.STREAM, "auto"), () -> assertEquals(1, MoeKernels.streamTokens()));
         Gpu.withProperties(Map.of(MoeKernels.STREAM, "true"),
                 () -> assertEquals(Integer.MAX_VALUE, MoeKernels.streamTokens()));
         Gpu.withProperties(Map.of(MoeKernels.STREAM, "false"), () -> assertEquals(0, MoeKernels.streamTokens()));
