@@ -1,6 +1,7 @@
 // A mixture of experts' chosen experts for steps of few (token, choice) pairs (the decode step at batch 1): every
-// pair's rows streamed by matvec_stream.cu's persistent grid and ring, where matvec_experts (matvec.cu) gives each pair
-// a grid row of short-lived blocks that wait on their first loads in turn.
+// pair's rows streamed by matvec_stream.cu's persistent grid and ring, in place of matvec_experts (matvec.cu), which
+// gives each pair a grid row of blocks (measured no faster on an H100, 2026-12-06: engine-cuda MoeKernels.STREAM keeps
+// it off by default).
 // Canonical order: the same as matvec.cu (numerics.md §2, §9.1): W = 32 partials (fewer for k < 32), P[i mod W] =
 // fmaf(x[i], w[i], P[i mod W]) in increasing i, then the halving tree s = W/2, ..., 1, lane q adding lane q + s.
 // Mapping: the step's rows are every pair's rows in turn (pair p = token p / k's (p % k)-th choice); each warp owns a
@@ -139,7 +140,7 @@ __device__ __forceinline__ void experts_stream_impl(const T* const* weights, con
 
 // Named experts_stream_<dtype>[_silu]: the down projection, the gate|up projection with SiLU (of x' normed before). A
 // persistent grid (a block per multiprocessor); shared memory: EXPERTS_WARPS * EXPERTS_SLOTS * EXPERTS_SLOT_BYTES +
-// 4 * xst * (the most input rows a block stages: engine-cuda MoeKernels.streamedInputRows), xst = k rounded up to 4.
+// 4 * xst * (the most input rows a block stages: engine-cuda MoeKernels.streamedSmem), xst = k rounded up to 4.
 #define EXPERTS_STREAM(name, T, SILU)                                                                                \
     INV_EXTERN void __launch_bounds__(32 * EXPERTS_WARPS, 1)                                                          \
         name(const T* const* weights, const int* list, int xdiv, const float* x, float* y, int rows, int k,           \

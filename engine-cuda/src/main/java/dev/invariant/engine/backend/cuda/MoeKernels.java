@@ -49,7 +49,7 @@ final class MoeKernels {
      * (docs/benchmarks.md 2026-12-06 22:52–22:56): batch 1 0.98x matvec_experts, batch 4 0.99x; off until it gains.
      */
     static final String STREAM = "invariant.cuda.moe-stream";
-    /** experts_stream.cu's ring (EXPERTS_WARPS x EXPERTS_SLOTS x EXPERTS_GROUPS), MoeKernelsTest reads it there. */
+    /** experts_stream.cu's ring (EXPERTS_WARPS x EXPERTS_SLOTS x EXPERTS_GROUPS); ExpertsStreamTest reads it there. */
     static final StreamRing.Shape STREAM_RING = new StreamRing.Shape(16, 2, 8, "");
     /** experts_stream.cu's own shared arrays (the ring's barriers), below this. */
     private static final int STREAM_STATIC_SMEM = 512;
