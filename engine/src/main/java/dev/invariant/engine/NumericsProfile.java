@@ -4,8 +4,11 @@ package dev.invariant.engine;
 public enum NumericsProfile {
     /** Canonical reduction order everywhere: CPU and CUDA produce identical bits. */
     PORTABLE(2),
-    /** GPU tensor cores: batch-invariant and run-to-run identical on one GPU model, not CPU-equal. */
-    FAST(1),
+    /**
+     * GPU tensor cores: batch-invariant and run-to-run identical on one GPU model, not CPU-equal. 2: a mixture's
+     * experts in portable's kernels (docs/identity.md, contract versions).
+     */
+    FAST(2),
     /** Reduction order follows the batch, as conventional engines do; exists to reproduce divergence. */
     NAIVE(3);
 

@@ -14,7 +14,8 @@ import jcuda.driver.CUdeviceptr;
  * pair (matvec_experts), streamed by a block per multiprocessor in steps of few tokens (experts_stream), or from
  * {@link #groupedPairs} pairs on grouped by expert (moe_group, matvec_grouped).
  * Larger steps run every expert in ascending order over all n tokens, added into the sum where chosen. A token's
- * outputs are the same dots in the same order on every path, so the bits are the CPU's on each.
+ * outputs are the same dots in the same order on every path, so the bits are the CPU's on each. The experts take
+ * portable's kernels in fast too (ProfileKernels.portableExperts), naive's own every expert over every token.
  */
 final class CudaExperts {
     private final Moe moe;
@@ -22,12 +23,14 @@ final class CudaExperts {
     private final float eps;
     private final Kernels k;
     private final ProfileKernels profile;
+    /** The experts' own projections: portable's (in portable and fast) or the profile's (naive). */
+    private final ProfileKernels experts;
     // router logits, weights and choices ([n, E]), the experts' sum ([n, hidden])
     private final CUdeviceptr routerLogits;
     private final CUdeviceptr routeWeight;
     private final CUdeviceptr routeChosen;
     private final CUdeviceptr expertSum;
-    /** The most pairs a step may have and take the chosen experts (MoeKernels.EXPERTS; 0: never, as off portable). */
+    /** The most pairs a step may have and take the chosen experts (MoeKernels.EXPERTS; 0: never, as in naive). */
     private final int chosenPairs;
     /** Steps of at least this many pairs take the grouped kernels (MoeKernels.GROUPED). */
     private final int groupedPairs;
@@ -67,7 +70,8 @@ final class CudaExperts {
         this.routeWeight = ctx.alloc(4 * t * experts);
         this.routeChosen = ctx.alloc(4 * t * experts);
         this.expertSum = ctx.alloc(4 * t * hidden);
-        this.chosenPairs = profile instanceof ProfileKernels.Portable ? MoeKernels.chosenPairs(moe, maxTokens) : 0;
+        this.experts = profile.portableExperts() ? new ProfileKernels.Portable(k) : profile;
+        this.chosenPairs = profile.portableExperts() ? MoeKernels.chosenPairs(moe, maxTokens) : 0;
         this.groupedPairs = MoeKernels.groupedFrom(experts);
         boolean chosen = chosenPairs > 0;
         int maxGroups = MoeKernels.maxGroups(chosenPairs, experts);
@@ -124,9 +128,9 @@ final class CudaExperts {
             k.moe.combine(expertSum, pairOut, routeWeight, routeList, n, hidden, count, per);
         } else {
             for (int i = 0; i < count; i++) {
-                profile.project(e.gateUp().get(i), Kernels.Fused.NORM_SILU, postNorm, eps, x, null, hidden, n, h,
+                experts.project(e.gateUp().get(i), Kernels.Fused.NORM_SILU, postNorm, eps, x, null, hidden, n, h,
                         moe.expertSize(), null, null);
-                profile.project(e.down().get(i), Kernels.Fused.NONE, null, 0f, h, null, moe.expertSize(), n, out,
+                experts.project(e.down().get(i), Kernels.Fused.NONE, null, 0f, h, null, moe.expertSize(), n, out,
                         hidden, null, null);
                 k.moe.accumulate(expertSum, out, routeWeight, routeChosen, n, hidden, count, i, i == 0);
             }

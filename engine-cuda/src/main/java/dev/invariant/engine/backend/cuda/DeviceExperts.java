@@ -35,11 +35,14 @@ record DeviceExperts(DeviceWeights.Projection router, List<DeviceWeights.Project
         }
     }
 
-    /** Uploads {@code w} with {@code upload}: (gate, up) interleaved when both are given, else one matrix. */
-    static DeviceExperts upload(CudaContext ctx, MoeWeights w, Upload upload) {
+    /**
+     * Uploads {@code w}: the router and the shared expert with {@code upload}, the experts with {@code experts}
+     * (ProfileKernels.portableExperts); (gate, up) interleaved when both are given, else one matrix.
+     */
+    static DeviceExperts upload(CudaContext ctx, MoeWeights w, Upload upload, Upload experts) {
         List<DeviceWeights.Projection> gateUp = w.experts().stream()
-                .map(e -> upload.of(e.gate(), e.up())).toList();
-        List<DeviceWeights.Projection> down = w.experts().stream().map(e -> upload.of(e.down(), null)).toList();
+                .map(e -> experts.of(e.gate(), e.up())).toList();
+        List<DeviceWeights.Projection> down = w.experts().stream().map(e -> experts.of(e.down(), null)).toList();
         MoeWeights.Expert s = w.shared();
         return new DeviceExperts(upload.of(w.router(), null), gateUp, down,
                 s == null ? null : upload.of(s.gate(), s.up()), s == null ? null : upload.of(s.down(), null),

@@ -106,8 +106,10 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
                     : profile.layout(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
             Projection down = rows != null ? gptq(ctx, rows[3]) : sparse ? null
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
-            DeviceExperts experts = !sparse ? null : DeviceExperts.upload(ctx, l.moe(), (a, b) -> profile.layout(ctx, k,
-                    b == null ? matrix(ctx, arena, List.of(a)) : interleaved(ctx, arena, a, b), true));
+            DeviceExperts experts = !sparse ? null : DeviceExperts.upload(ctx, l.moe(),
+                    (a, b) -> profile.layout(ctx, k, matrixOf(ctx, arena, a, b), true),
+                    profile.portableExperts() ? (a, b) -> projection(ctx, k, matrixOf(ctx, arena, a, b), true)
+                            : (a, b) -> profile.layout(ctx, k, matrixOf(ctx, arena, a, b), true));
             // Gemma, OLMo 2: post_attention_layernorm norms the attention's output, pre_feedforward_layernorm (Gemma)
             // the MLP's input
             boolean outputNorms = l.postFeedforwardLayernorm() != null;
@@ -193,6 +195,11 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
     }
 
     /** Rows a0, b0, a1, b1, ... of two matrices of equal shape (gate and up). */
+    /** a alone (b null), else a and b interleaved row by row: an expert's down, or its gate|up. */
+    private static Matrix matrixOf(CudaContext ctx, Arena arena, Tensor a, Tensor b) {
+        return b == null ? matrix(ctx, arena, List.of(a)) : interleaved(ctx, arena, a, b);
+    }
+
     private static Matrix interleaved(CudaContext ctx, Arena arena, Tensor a, Tensor b) {
         WeightMatrix ma = WeightMatrix.of(a, arena);
         WeightMatrix mb = WeightMatrix.of(b, arena);

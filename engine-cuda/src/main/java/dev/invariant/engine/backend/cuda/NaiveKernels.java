@@ -92,6 +92,12 @@ final class NaiveKernels implements ProfileKernels {
         return (a + b - 1) / b;
     }
 
+    /** naive's experts are its own split-K projections, as the CPU's naive experts are its NaiveMatMul. */
+    @Override
+    public boolean portableExperts() {
+        return false;
+    }
+
     @Override
     public void project(DeviceWeights.Projection p, Kernels.Fused fused, CUdeviceptr norm, float eps, CUdeviceptr in,
                         CUdeviceptr xrows, int ldx, int n, CUdeviceptr y, int ldy, CUdeviceptr bias, CUdeviceptr resid) {

@@ -26,6 +26,15 @@ interface ProfileKernels {
     }
 
     /**
+     * Whether a mixture's experts (each expert's gate|up and down) take portable's kernels and layout, as portable's
+     * and fast's do (docs/numerics.md §12.1: like GPTQ projections, already batch-invariant, and the kernels that pick
+     * a token's experts on the device read that layout); false: this profile's, every expert over every token.
+     */
+    default boolean portableExperts() {
+        return true;
+    }
+
+    /**
      * @param maxTokens the most tokens (or logits rows) a step projects
      * @param maxCols   the longest row of any projection
      */

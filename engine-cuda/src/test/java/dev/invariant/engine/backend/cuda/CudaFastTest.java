@@ -48,7 +48,8 @@ class CudaFastTest {
      * lengths (up to ~130 tokens a step); then 40 sequences prefilled and decoded together, alone and in groups.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"stories260K", "tiny-gptq-int8", QWEN25, "tiny-gemma3", "tiny-olmo2"})
+    @ValueSource(strings = {"stories260K", "tiny-gptq-int8", QWEN25, "tiny-gemma3", "tiny-olmo2", "tiny-qwen2-moe",
+        "tiny-qwen3-moe"})
     void aSequencesLogitsDoNotDependOnItsBatch(String name) {
         CudaNaiveTest.withModel(name, m -> {
             SplittableRandom rnd = new SplittableRandom(name.hashCode());
