@@ -24,7 +24,7 @@ final class CudaExperts {
     private final Kernels k;
     private final ProfileKernels profile;
     /** The experts' own projections: portable's (in portable and fast) or the profile's (naive). */
-    private final ProfileKernels experts;
+    private final ProfileKernels expertKernels;
     // router logits, weights and choices ([n, E]), the experts' sum ([n, hidden])
     private final CUdeviceptr routerLogits;
     private final CUdeviceptr routeWeight;
@@ -70,7 +70,7 @@ final class CudaExperts {
         this.routeWeight = ctx.alloc(4 * t * experts);
         this.routeChosen = ctx.alloc(4 * t * experts);
         this.expertSum = ctx.alloc(4 * t * hidden);
-        this.experts = profile.portableExperts() ? new ProfileKernels.Portable(k) : profile;
+        this.expertKernels = profile.portableExperts() ? new ProfileKernels.Portable(k) : profile;
         this.chosenPairs = profile.portableExperts() ? MoeKernels.chosenPairs(moe, maxTokens) : 0;
         this.groupedPairs = MoeKernels.groupedFrom(experts);
         boolean chosen = chosenPairs > 0;
@@ -128,9 +128,9 @@ final class CudaExperts {
             k.moe.combine(expertSum, pairOut, routeWeight, routeList, n, hidden, count, per);
         } else {
             for (int i = 0; i < count; i++) {
-                experts.project(e.gateUp().get(i), Kernels.Fused.NORM_SILU, postNorm, eps, x, null, hidden, n, h,
+                expertKernels.project(e.gateUp().get(i), Kernels.Fused.NORM_SILU, postNorm, eps, x, null, hidden, n, h,
                         moe.expertSize(), null, null);
-                experts.project(e.down().get(i), Kernels.Fused.NONE, null, 0f, h, null, moe.expertSize(), n, out,
+                expertKernels.project(e.down().get(i), Kernels.Fused.NONE, null, 0f, h, null, moe.expertSize(), n, out,
                         hidden, null, null);
                 k.moe.accumulate(expertSum, out, routeWeight, routeChosen, n, hidden, count, i, i == 0);
             }

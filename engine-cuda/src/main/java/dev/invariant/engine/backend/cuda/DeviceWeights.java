@@ -194,12 +194,12 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
         return new Matrix(p, dtype, rows, cols, cols);
     }
 
-    /** Rows a0, b0, a1, b1, ... of two matrices of equal shape (gate and up). */
     /** a alone (b null), else a and b interleaved row by row: an expert's down, or its gate|up. */
     private static Matrix matrixOf(CudaContext ctx, Arena arena, Tensor a, Tensor b) {
         return b == null ? matrix(ctx, arena, List.of(a)) : interleaved(ctx, arena, a, b);
     }
 
+    /** Rows a0, b0, a1, b1, ... of two matrices of equal shape (gate and up). */
     private static Matrix interleaved(CudaContext ctx, Arena arena, Tensor a, Tensor b) {
         WeightMatrix ma = WeightMatrix.of(a, arena);
         WeightMatrix mb = WeightMatrix.of(b, arena);
