@@ -44,15 +44,11 @@ public final class WeightMapping {
             String a = p + "self_attn.";
             boolean bias = c.attentionBias();
             boolean qk = c.qkNorm();
+            boolean sparse = c.moe() != null && c.moe().sparse(i);
             if (gptq != null) {
-                if (c.moe() != null) {
-                    throw new EngineException(ErrorCode.MODEL_FORMAT, "GPTQ checkpoints of a mixture of experts are"
-                            + " not supported: use the model's bf16 or fp32 weights");
-                }
-                layers.add(gptqLayer(c, in, tensors, gptq, p, a));
+                layers.add(gptqLayer(c, in, tensors, gptq, p, a, sparse));
                 continue;
             }
-            boolean sparse = c.moe() != null && c.moe().sparse(i);
             layers.add(new LayerWeights(
                     inputNorm(c, in, p),
                     in.get(a + "q_proj.weight", c.qDim(), h),
@@ -71,7 +67,7 @@ public final class WeightMapping {
                     null,
                     optional(in, norms.mlpInput(), p, h),
                     optional(in, norms.mlpOutput(), p, h),
-                    sparse ? experts(c.moe(), in, p, h) : null));
+                    sparse ? experts(c.moe(), in, p, h, null) : null));
         }
         Tensor norm = in.get("model.norm.weight", h);
         // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
@@ -100,14 +96,15 @@ public final class WeightMapping {
         return renamed.containsKey("model.embed_tokens.weight") ? renamed : stored;
     }
 
+    /** A GPTQ checkpoint's layer; a sparse one's experts are read by {@link #experts} (packed where stored so). */
     private static LayerWeights gptqLayer(ModelConfig c, Lookup in, Map<String, Tensor> t, GptqConfig q, String p,
-                                          String a) {
+                                          String a, boolean sparse) {
         int h = c.hiddenSize(), f = c.intermediateSize(), qd = c.qDim(), kv = c.kvDim();
         boolean bias = c.attentionBias();
         GptqLayer g = new GptqLayer(gptq(t, q, a + "q_proj", h, qd), gptq(t, q, a + "k_proj", h, kv),
                 gptq(t, q, a + "v_proj", h, kv), gptq(t, q, a + "o_proj", qd, h),
-                gptq(t, q, p + "mlp.gate_proj", h, f), gptq(t, q, p + "mlp.up_proj", h, f),
-                gptq(t, q, p + "mlp.down_proj", f, h));
+                sparse ? null : gptq(t, q, p + "mlp.gate_proj", h, f), sparse ? null : gptq(t, q, p + "mlp.up_proj", h, f),
+                sparse ? null : gptq(t, q, p + "mlp.down_proj", f, h));
         NormNames norms = NormNames.of(c);
         return new LayerWeights(inputNorm(c, in, p), null, null, null,
                 bias ? in.get(a + "q_proj.bias", qd) : null,
@@ -116,7 +113,8 @@ public final class WeightMapping {
                 c.qkNorm() ? in.get(a + "q_norm.weight", qkNormWidth(c, qd)) : null,
                 c.qkNorm() ? in.get(a + "k_norm.weight", qkNormWidth(c, kv)) : null,
                 null, in.get(p + norms.attention(), h), null, null, null, g,
-                optional(in, norms.mlpInput(), p, h), optional(in, norms.mlpOutput(), p, h));
+                optional(in, norms.mlpInput(), p, h), optional(in, norms.mlpOutput(), p, h),
+                sparse ? experts(c.moe(), in, p, h, q) : null);
     }
 
     /** The norm before the attention; OLMo 2 has none. */
@@ -133,23 +131,32 @@ public final class WeightMapping {
      * A sparse layer's experts under the hub's names, one tensor per expert and projection: Qwen's
      * ({@code mlp.gate}, {@code mlp.experts.E.gate_proj|up_proj|down_proj}, Qwen2-MoE's {@code mlp.shared_expert.*} and
      * {@code mlp.shared_expert_gate}) or Mixtral's ({@code block_sparse_moe.gate},
-     * {@code block_sparse_moe.experts.E.w1|w3|w2}: gate, up, down).
+     * {@code block_sparse_moe.experts.E.w1|w3|w2}: gate, up, down). With {@code q} (a GPTQ checkpoint) an expert
+     * whose projections are stored packed ({@code .qweight}) is read as GPTQ, one stored dense as dense; the router
+     * and the shared expert's gate are always dense.
      */
-    private static MoeWeights experts(Moe m, Lookup in, String p, long h) {
+    private static MoeWeights experts(Moe m, Lookup in, String p, long h, GptqConfig q) {
         boolean mixtral = in.tensors().containsKey(p + "block_sparse_moe.gate.weight");
         String block = p + (mixtral ? "block_sparse_moe." : "mlp.");
         String[] names = mixtral ? new String[] {"w1", "w3", "w2"} : new String[] {"gate_proj", "up_proj", "down_proj"};
         List<MoeWeights.Expert> experts = new ArrayList<>(m.numExperts());
         for (int e = 0; e < m.numExperts(); e++) {
-            experts.add(expert(in, block + "experts." + e + ".", names, m.expertSize(), h));
+            experts.add(expert(in, block + "experts." + e + ".", names, m.expertSize(), h, q));
         }
         int s = m.sharedExpertSize();
         return new MoeWeights(in.get(block + "gate.weight", m.numExperts(), h), experts,
-                s == 0 ? null : expert(in, block + "shared_expert.", names, s, h),
+                s == 0 ? null : expert(in, block + "shared_expert.", names, s, h, q),
                 s == 0 ? null : in.get(block + "shared_expert_gate.weight", 1, h));
     }
 
-    private static MoeWeights.Expert expert(Lookup in, String prefix, String[] names, long size, long h) {
+    private static MoeWeights.Expert expert(Lookup in, String prefix, String[] names, long size, long h,
+                                            GptqConfig q) {
+        if (q != null && in.tensors().containsKey(prefix + names[0] + ".qweight")) {
+            Map<String, Tensor> t = in.tensors();
+            int hi = (int) h, si = (int) size;
+            return new MoeWeights.Expert(null, null, null, new MoeWeights.Gptq(gptq(t, q, prefix + names[0], hi, si),
+                    gptq(t, q, prefix + names[1], hi, si), gptq(t, q, prefix + names[2], si, hi)));
+        }
         return new MoeWeights.Expert(in.get(prefix + names[0] + ".weight", size, h),
                 in.get(prefix + names[1] + ".weight", size, h), in.get(prefix + names[2] + ".weight", h, size));
     }

@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The seed report's configuration in small: GPTQ weights (int8 with act-order, int4 asymmetric, int4 with one group)
+ * The seed report's configuration in small: GPTQ weights (int8 with act-order, int4 asymmetric, int4 with one group,
+ * a mixture of experts packed)
  * and KV caches stored as fp8 or bf16 keep the engine's promise bit for bit, as {@link BatchInvarianceTest} checks it
  * for dense models: batch composition, prompt chunking and thread count change nothing.
  */
@@ -27,6 +28,7 @@ class QuantizedInvarianceTest {
         return Stream.of(Arguments.of("synthetic:tiny-gptq-int8", KvCacheDtype.FP8_E5M2),
                 Arguments.of("synthetic:tiny-gptq-int4", KvCacheDtype.FP8_E4M3),
                 Arguments.of("synthetic:tiny-gptq-int4-g-1", KvCacheDtype.BF16),
+                Arguments.of("synthetic:tiny-qwen3-moe-gptq-int8", KvCacheDtype.FP8_E4M3),
                 Arguments.of(TestAssets.model("stories260K").toString(), KvCacheDtype.FP8_E5M2));
     }
 

@@ -68,6 +68,21 @@ class ModelLoaderTest {
         }
     }
 
+    /** A GPTQ mixture of experts as a folder (config.json's quantization_config, packed experts) loads packed. */
+    @Test
+    void anExportedGptqMixtureLoadsPacked(@TempDir Path tmp) {
+        String name = "synthetic:tiny-qwen2-moe-gptq-int4";
+        Path folder = SyntheticExport.export(name, tmp.resolve("moe"));
+        Model synthetic = ModelLoader.load(name, options(tmp));
+        Model m = ModelLoader.load(folder.toString(), options(tmp));
+        assertEquals(synthetic.config(), m.config());
+        assertEquals(synthetic.weightsDigest(), m.weightsDigest());
+        MoeWeights experts = m.weights().layers().get(0).moe();
+        assertTrue(experts.experts().stream().allMatch(e -> e.gptq() != null), "every expert packed");
+        assertTrue(experts.shared().gptq() != null, "the shared expert packed");
+        assertEquals(synthetic.weights().layers().get(0).byteSize(), m.weights().layers().get(0).byteSize());
+    }
+
     static long shardCount(Path folder) {
         try (var files = Files.list(folder)) {
             return files.filter(p -> p.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors")).count();

@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cuda;
 
 import dev.invariant.engine.model.DType;
 import dev.invariant.engine.model.MoeWeights;
+import dev.invariant.engine.model.gptq.GptqLinear;
 import java.util.List;
 import jcuda.driver.CUdeviceptr;
 
@@ -10,7 +11,8 @@ import jcuda.driver.CUdeviceptr;
  * router (one row per expert), each expert's gate and up interleaved row by row (for the fused silu(gate) * up) and
  * its down projection, and Qwen2-MoE's shared expert with its one-row gate (null where none). {@code gateUpTable}
  * and {@code downTable} hold the experts' addresses for kernels that pick a token's experts on the device
- * (kernels/matvec.cu's matvec_experts); null where the experts are not matrices of one shape.
+ * (kernels/matvec.cu's matvec_experts); null where the experts are not dense matrices of one shape (GPTQ experts
+ * run every expert over every token: CudaExperts).
  */
 record DeviceExperts(DeviceWeights.Projection router, List<DeviceWeights.Projection> gateUp,
                      List<DeviceWeights.Projection> down, DeviceWeights.Projection sharedGateUp,
@@ -37,20 +39,30 @@ record DeviceExperts(DeviceWeights.Projection router, List<DeviceWeights.Project
 
     /**
      * Uploads {@code w}: the router and the shared expert with {@code upload}, the experts with {@code experts}
-     * (ProfileKernels.portableExperts); (gate, up) interleaved when both are given, else one matrix.
+     * (ProfileKernels.portableExperts); (gate, up) interleaved when both are given, else one matrix; an expert stored
+     * as GPTQ (the shared one too) with {@code gptq}, its gate and up interleaved likewise.
      */
-    static DeviceExperts upload(CudaContext ctx, MoeWeights w, Upload upload, Upload experts) {
-        List<DeviceWeights.Projection> gateUp = w.experts().stream()
-                .map(e -> experts.of(e.gate(), e.up())).toList();
-        List<DeviceWeights.Projection> down = w.experts().stream().map(e -> experts.of(e.down(), null)).toList();
+    static DeviceExperts upload(CudaContext ctx, MoeWeights w, Upload upload, Upload experts, GptqUpload gptq) {
+        List<DeviceWeights.Projection> gateUp = w.experts().stream().map(e -> e.gptq() != null
+                ? gptq.of(List.of(e.gptq().gate(), e.gptq().up()), true) : experts.of(e.gate(), e.up())).toList();
+        List<DeviceWeights.Projection> down = w.experts().stream().map(e -> e.gptq() != null
+                ? gptq.of(List.of(e.gptq().down()), false) : experts.of(e.down(), null)).toList();
         MoeWeights.Expert s = w.shared();
-        return new DeviceExperts(upload.of(w.router(), null), gateUp, down,
-                s == null ? null : upload.of(s.gate(), s.up()), s == null ? null : upload.of(s.down(), null),
+        DeviceWeights.Projection sharedGateUp = s == null ? null : s.gptq() != null
+                ? gptq.of(List.of(s.gptq().gate(), s.gptq().up()), true) : upload.of(s.gate(), s.up());
+        DeviceWeights.Projection sharedDown = s == null ? null : s.gptq() != null
+                ? gptq.of(List.of(s.gptq().down()), false) : upload.of(s.down(), null);
+        return new DeviceExperts(upload.of(w.router(), null), gateUp, down, sharedGateUp, sharedDown,
                 s == null ? null : upload.of(w.sharedGate(), null), Table.of(ctx, gateUp), Table.of(ctx, down));
     }
 
     /** One projection's upload: {@code b} null for a single matrix, else a and b interleaved row by row. */
     interface Upload {
         DeviceWeights.Projection of(dev.invariant.engine.model.Tensor a, dev.invariant.engine.model.Tensor b);
+    }
+
+    /** A GPTQ projection's upload: one linear, or two (gate, up) interleaved row by row. */
+    interface GptqUpload {
+        DeviceWeights.Projection of(List<GptqLinear> linears, boolean interleave);
     }
 }

@@ -102,14 +102,15 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             Projection o = rows != null ? gptq(ctx, rows[1])
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true);
             boolean sparse = l.moe() != null;
-            Projection gateUp = rows != null ? gptq(ctx, rows[2]) : sparse ? null
+            Projection gateUp = sparse ? null : rows != null ? gptq(ctx, rows[2])
                     : profile.layout(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
-            Projection down = rows != null ? gptq(ctx, rows[3]) : sparse ? null
+            Projection down = sparse ? null : rows != null ? gptq(ctx, rows[3])
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
             DeviceExperts experts = !sparse ? null : DeviceExperts.upload(ctx, l.moe(),
                     (a, b) -> profile.layout(ctx, k, matrixOf(ctx, arena, a, b), true),
                     profile.portableExperts() ? (a, b) -> projection(ctx, k, matrixOf(ctx, arena, a, b), true)
-                            : (a, b) -> profile.layout(ctx, k, matrixOf(ctx, arena, a, b), true));
+                            : (a, b) -> profile.layout(ctx, k, matrixOf(ctx, arena, a, b), true),
+                    (linears, interleave) -> gptq(ctx, GptqRows.linears(linears, interleave)));
             // Gemma, OLMo 2: post_attention_layernorm norms the attention's output, pre_feedforward_layernorm (Gemma)
             // the MLP's input
             boolean outputNorms = l.postFeedforwardLayernorm() != null;

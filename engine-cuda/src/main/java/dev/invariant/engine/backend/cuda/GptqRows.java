@@ -58,17 +58,27 @@ record GptqRows(int bits, int rows, int cols, int stride, int groups, int gsz, b
     }
 
     /**
-     * A layer's four projections (q|k|v, o, gate/up interleaved, down), built in parallel: the linears are first
-     * moved into the CPU's rows ({@link GptqMatrix}, whose memory is freed once these rows are made).
+     * A layer's four projections (q|k|v, o, gate/up interleaved, down; a sparse layer's last two null: its experts
+     * are {@link #linears}'), built in parallel.
      */
     static GptqRows[] layer(GptqLayer g) {
-        List<List<GptqLinear>> parts = List.of(List.of(g.qProj(), g.kProj(), g.vProj()), List.of(g.oProj()),
+        boolean sparse = g.gateProj() == null;
+        List<List<GptqLinear>> parts = sparse ? List.of(List.of(g.qProj(), g.kProj(), g.vProj()), List.of(g.oProj()))
+                : List.of(List.of(g.qProj(), g.kProj(), g.vProj()), List.of(g.oProj()),
                 List.of(g.gateProj(), g.upProj()), List.of(g.downProj()));
-        return IntStream.range(0, 4).parallel().mapToObj(i -> {
-            try (Arena a = Arena.ofShared()) {
-                return of(parts.get(i).parallelStream().map(l -> GptqMatrix.of(l, a)).toList(), i == 2);
-            }
-        }).toArray(GptqRows[]::new);
+        GptqRows[] rows = IntStream.range(0, parts.size()).parallel().mapToObj(i -> linears(parts.get(i), i == 2))
+                .toArray(GptqRows[]::new);
+        return sparse ? new GptqRows[] {rows[0], rows[1], null, null} : rows;
+    }
+
+    /**
+     * The linears stacked row-wise ({@code interleave}: two of equal shape, gate and up, row by row): first moved
+     * into the CPU's rows ({@link GptqMatrix}, whose memory is freed once these rows are made).
+     */
+    static GptqRows linears(List<GptqLinear> linears, boolean interleave) {
+        try (Arena a = Arena.ofShared()) {
+            return of(linears.parallelStream().map(l -> GptqMatrix.of(l, a)).toList(), interleave);
+        }
     }
 
     /** The parts stacked row-wise ({@code interleave}: rows a0, b0, a1, b1, … of two parts of equal shape). */

@@ -24,10 +24,12 @@ class CudaGptqMatchesCpuTest {
      * GPTQ checkpoints (kernels/gptq_stream.cu once per token for steps of 1-3 tokens, gptq_direct.cu for int8 group
      * 128, gptq_tile.cu from 4 tokens where its blocks fill half the multiprocessors, else gptq_matvec.cu): the tiny
      * presets (int8 act-order group 32, int4 asymmetric group 128, int4 one group; only the per-value rest of a row)
-     * and the seed report's quantisation at Qwen1.5's vocabulary.
+     * and the seed report's quantisation at Qwen1.5's vocabulary; mixtures of experts packed (every expert over every
+     * token, each a GPTQ projection).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gptq-int8", "tiny-gptq-int4", "tiny-gptq-int4-g-1", "qwen1.5-small-gptq-int8"})
+    @ValueSource(strings = {"tiny-gptq-int8", "tiny-gptq-int4", "tiny-gptq-int4-g-1", "qwen1.5-small-gptq-int8",
+            "tiny-qwen2-moe-gptq-int4", "tiny-qwen3-moe-gptq-int8"})
     void gptqPresets(String name) {
         try (LoadedModel m = LoadedModel.open(name)) {
             CudaMatchesCpuTest.compare(name, m.model());

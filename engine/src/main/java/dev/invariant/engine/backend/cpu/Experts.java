@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cpu;
 import dev.invariant.engine.model.Moe;
 import dev.invariant.engine.model.MoeWeights;
 import dev.invariant.engine.numerics.FloatMath;
+import dev.invariant.engine.numerics.GptqMatrix;
 import dev.invariant.engine.numerics.Matrix;
 import dev.invariant.engine.numerics.Softmax;
 import dev.invariant.engine.numerics.WeightMatrix;
@@ -24,7 +25,13 @@ record Experts(Moe moe, Matrix router, Mlp[] experts, Mlp shared, Matrix sharedG
                 w.sharedGate() == null ? null : WeightMatrix.of(w.sharedGate(), a));
     }
 
+    /** An expert's MLP: its packed GPTQ rows (docs/numerics.md §14) or its dense matrices. */
     private static Mlp mlp(MoeWeights.Expert e, int size, Arena a) {
+        MoeWeights.Gptq q = e.gptq();
+        if (q != null) {
+            return new Mlp(GptqMatrix.of(q.gate(), a), GptqMatrix.of(q.up(), a), GptqMatrix.of(q.down(), a), size,
+                    false);
+        }
         return new Mlp(WeightMatrix.of(e.gate(), a), WeightMatrix.of(e.up(), a), WeightMatrix.of(e.down(), a), size,
                 false);
     }

@@ -83,6 +83,14 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
                 tinyQ, new GptqConfig(4, 128, false, false, false));
         gptq("tiny-gptq-int4-g-1", "Qwen2 layout, hidden 128, 2 layers, GPTQ int4, one group per column (fast tests)",
                 tinyQ, new GptqConfig(4, -1, false, true, false));
+        // GPTQ mixtures (Qwen1.5-MoE-A2.7B-Chat-GPTQ-Int4's form): the experts and the shared expert packed, the
+        // router and the shared expert's gate dense
+        gptq("tiny-qwen2-moe-gptq-int4", "Qwen2-MoE layout, hidden 64, 2 layers, 8 experts of 32, 2 a token, a shared"
+                + " expert, GPTQ int4, group 32, asymmetric (fast tests)",
+                PRESETS.get("tiny-qwen2-moe").config(), new GptqConfig(4, 32, false, false, false));
+        gptq("tiny-qwen3-moe-gptq-int8", "Qwen3-MoE layout, hidden 64, 3 layers (layer 1 dense), 8 experts of 32, 2 a"
+                + " token, GPTQ int8, group 32, desc_act (fast tests)",
+                PRESETS.get("tiny-qwen3-moe").config(), new GptqConfig(8, 32, true, true, false));
     }
 
     private static void add(String name, String description, ModelConfig config) {

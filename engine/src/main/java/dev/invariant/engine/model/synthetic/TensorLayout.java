@@ -69,7 +69,7 @@ public final class TensorLayout {
             linear(out, p + "self_attn.o_proj", q, h, gptq);
             out.add(new Entry(p + "post_attention_layernorm.weight", new long[] {h}, Kind.NORM));
             if (c.moe() != null && c.moe().sparse(i)) {
-                experts(out, c, p + "mlp.");
+                experts(out, c, p + "mlp.", gptq);
                 continue;
             }
             linear(out, p + "mlp.gate_proj", h, f, gptq);
@@ -81,20 +81,24 @@ public final class TensorLayout {
         return out;
     }
 
-    /** A sparse layer's router, experts and (Qwen2-MoE) shared expert with its gate, as Qwen's checkpoints name them. */
-    private static void experts(List<Entry> out, ModelConfig c, String mlp) {
+    /**
+     * A sparse layer's router, experts and (Qwen2-MoE) shared expert with its gate, as Qwen's checkpoints name them;
+     * in a GPTQ checkpoint the experts packed, the router and the shared expert's gate dense (as Qwen's GPTQ
+     * mixtures store them).
+     */
+    private static void experts(List<Entry> out, ModelConfig c, String mlp, GptqConfig gptq) {
         long h = c.hiddenSize(), e = c.moe().expertSize(), s = c.moe().sharedExpertSize();
         out.add(dense(mlp + "gate.weight", c.moe().numExperts(), h));
         for (int x = 0; x < c.moe().numExperts(); x++) {
             String p = mlp + "experts." + x + ".";
-            out.add(dense(p + "gate_proj.weight", e, h));
-            out.add(dense(p + "up_proj.weight", e, h));
-            out.add(dense(p + "down_proj.weight", h, e));
+            linear(out, p + "gate_proj", h, e, gptq);
+            linear(out, p + "up_proj", h, e, gptq);
+            linear(out, p + "down_proj", e, h, gptq);
         }
         if (s == 0) return;
-        out.add(dense(mlp + "shared_expert.gate_proj.weight", s, h));
-        out.add(dense(mlp + "shared_expert.up_proj.weight", s, h));
-        out.add(dense(mlp + "shared_expert.down_proj.weight", h, s));
+        linear(out, mlp + "shared_expert.gate_proj", h, s, gptq);
+        linear(out, mlp + "shared_expert.up_proj", h, s, gptq);
+        linear(out, mlp + "shared_expert.down_proj", s, h, gptq);
         out.add(dense(mlp + "shared_expert_gate.weight", 1, h));
     }
 
