@@ -34,7 +34,7 @@ public record MoeWeights(Tensor router, List<Expert> experts, Expert shared, Ten
             this(gate, up, down, null);
         }
 
-        long byteSize() {
+        public long byteSize() {
             return gptq != null ? gptq.gate().byteSize() + gptq.up().byteSize() + gptq.down().byteSize()
                     : gate.byteSize() + up.byteSize() + down.byteSize();
         }

@@ -178,7 +178,7 @@ public final class CudaDecodeBenchmark {
             n += l.byteSize();
             if (l.moe() == null) continue;
             var e = l.moe().experts().getFirst();
-            long expert = e.gate().byteSize() + e.up().byteSize() + e.down().byteSize();
+            long expert = e.byteSize();
             n -= expert * (l.moe().experts().size() - m.config().moe().expertsPerToken());
         }
         return n;

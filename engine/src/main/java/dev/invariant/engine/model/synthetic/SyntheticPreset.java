@@ -85,6 +85,9 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
                 tinyQ, new GptqConfig(4, -1, false, true, false));
         // GPTQ mixtures (Qwen1.5-MoE-A2.7B-Chat-GPTQ-Int4's form): the experts and the shared expert packed, the
         // router and the shared expert's gate dense
+        gptq("qwen1.5-moe-a2.7b-gptq-int4", "Qwen1.5-MoE-A2.7B layout, GPTQ int4, group 128, sym (a"
+                + " GPTQ mixture of its size)", PRESETS.get("qwen1.5-moe-a2.7b").config(),
+                new GptqConfig(4, 128, false, true, false));
         gptq("tiny-qwen2-moe-gptq-int4", "Qwen2-MoE layout, hidden 64, 2 layers, 8 experts of 32, 2 a token, a shared"
                 + " expert, GPTQ int4, group 32, asymmetric (fast tests)",
                 PRESETS.get("tiny-qwen2-moe").config(), new GptqConfig(4, 32, false, false, false));
