@@ -42,7 +42,7 @@ template <int BITS, int TG, int R, int FLAGS, bool ACT>
 __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart,
                                           int gsz, const float* x, const int* xrows, const float* nw, float eps,
                                           float* y, const float* bias, const float* resid, int rows, int k,
-                                          int stride, int groups, int ldx, int ldy, int n) {
+                                          int stride, int groups, int ldx, int ldy, int n, int t0) {
     constexpr int GS = 128 / BITS;
     extern __shared__ float4 xs4[];
     float* xs = reinterpret_cast<float*>(xs4);  // TG input rows of xst floats, in stored order
@@ -56,7 +56,6 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     const int warp = threadIdx.x >> 5;
     const int lane = threadIdx.x & 31;
     const int row0 = (blockIdx.x * warps + warp) * R;
-    const int t0 = blockIdx.y * TG;
     const unsigned char* wr[R];
     const float2* tr[R];
     const int* gr[R];
@@ -197,7 +196,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
              const int* xrows, const float* nw, float eps, float* y, const float* bias, const float* resid, int rows, \
              int k, int stride, int groups, int ldx, int ldy, int n) {                                               \
         gptq_impl<BITS, TG, R, FLAGS, ACT>(Wq, tab, gidx, rowPart, gsz, x, xrows, nw, eps, y, bias, resid, rows, k,  \
-                                           stride, groups, ldx, ldy, n);                                             \
+                                           stride, groups, ldx, ldy, n, blockIdx.y * TG);                            \
     }
 
 // Named gptq_int<bits>[_act][_norm[_silu]]_t<tokens per block>; R rows per warp (even, for the silu pairs): int4's
@@ -215,3 +214,42 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
 
 GPTQ_ALL(1)
 GPTQ_ALL(4)
+
+// A mixture's chosen experts packed (engine-cuda CudaExperts, the twin of matvec.cu's matvec_experts): block row p is
+// (token, choice) pair p; its expert e = list[p]'s rows come from that expert's tables (wq[e], tab[e], gidx[e],
+// rowPart[e], its GptqRows uploaded as they are for one projection; every expert of one shape and quantisation), its
+// input is row p / xdiv of x (the token's for gate|up, the pair's own for down), its output row p of y. Each pair is
+// gptq_impl over one token: the same operations as the expert's projection of that token alone. Launched without the
+// programmatic attribute: the tables' index comes from the list the step wrote.
+template <int BITS, int FLAGS, bool ACT>
+__device__ __forceinline__ void gptq_experts_impl(const unsigned char* const* wq, const float2* const* tab,
+                                                  const int* const* gidx, const int* const* rowPart, const int* list,
+                                                  int xdiv, int gsz, const float* x, const float* nw, float eps,
+                                                  float* y, int rows, int k, int stride, int groups, int ldx, int ldy) {
+    const int p = blockIdx.y;
+    const int e = list[p];
+    gptq_impl<BITS, 1, BITS == 8 ? 2 : 4, FLAGS, ACT>(wq[e], tab[e], gidx[e], rowPart[e], gsz,
+                                                      x + (long long)(p / xdiv) * ldx, nullptr, nw, eps,
+                                                      y + (long long)p * ldy, nullptr, nullptr, rows, k, stride, groups,
+                                                      ldx, ldy, 1, 0);
+}
+
+// Named gptq_experts_int<bits>[_act][_norm_silu|_silu]: the down projection, the gate|up projection with SiLU of the
+// input normed here or of x' normed before (matvec_tile_norm_rows).
+#define GPTQ_EXPERTS(name, BITS, FLAGS, ACT)                                                                         \
+    INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
+        name(const unsigned char* const* wq, const float2* const* tab, const int* const* gidx,                       \
+             const int* const* rowPart, const int* list, int xdiv, int gsz, const float* x, const float* nw,          \
+             float eps, float* y, int rows, int k, int stride, int groups, int ldx, int ldy) {                        \
+        gptq_experts_impl<BITS, FLAGS, ACT>(wq, tab, gidx, rowPart, list, xdiv, gsz, x, nw, eps, y, rows, k, stride, \
+                                            groups, ldx, ldy);                                                       \
+    }
+#define GPTQ_EXPERTS_FUSED(base, BITS, ACT)               \
+    GPTQ_EXPERTS(base, BITS, 0, ACT)                      \
+    GPTQ_EXPERTS(base##_norm_silu, BITS, NORM | SILU, ACT) \
+    GPTQ_EXPERTS(base##_silu, BITS, SILU, ACT)
+
+GPTQ_EXPERTS_FUSED(gptq_experts_int8, 8, false)
+GPTQ_EXPERTS_FUSED(gptq_experts_int8_act, 8, true)
+GPTQ_EXPERTS_FUSED(gptq_experts_int4, 4, false)
+GPTQ_EXPERTS_FUSED(gptq_experts_int4_act, 4, true)

@@ -12,7 +12,8 @@ import jcuda.driver.CUdeviceptr;
  * residual add. Steps of up to {@link #chosenPairs} (token, choice) pairs project only the experts each token chose,
  * their addresses picked on the device from the route's list so that one graph serves every choice: a block row per
  * pair (matvec_experts), streamed by a block per multiprocessor in steps of few tokens (experts_stream), or from
- * {@link #groupedPairs} pairs on grouped by expert (moe_group, matvec_grouped).
+ * {@link #groupedPairs} pairs on grouped by expert (moe_group, matvec_grouped); GPTQ experts a block row per pair
+ * (gptq_experts_*) up to E pairs.
  * Larger steps run every expert in ascending order over all n tokens, added into the sum where chosen. A token's
  * outputs are the same dots in the same order on every path, so the bits are the CPU's on each. The experts take
  * portable's kernels in fast too (ProfileKernels.portableExperts), naive's own every expert over every token.
@@ -91,7 +92,11 @@ final class CudaExperts {
         int count = moe.numExperts();
         int per = moe.expertsPerToken();
         int pairs = n * per;
-        boolean onlyChosen = e.gateUpTable() != null && e.downTable() != null && pairs <= chosenPairs;
+        boolean dense = e.gateUpTable() != null && e.downTable() != null;
+        // packed (GPTQ) experts have no grouped kernel: a block row per pair up to E pairs (beyond, every expert over
+        // every token reads fewer bytes)
+        boolean packed = e.gateUpPacked() != null && e.downPacked() != null && pairs <= count;
+        boolean onlyChosen = (dense || packed) && pairs <= chosenPairs;
         // post_attention_layernorm: x' staged once for the router and the chosen experts (moe-norm-first), or
         // applied by each projection
         CUdeviceptr staged = onlyChosen && normFirst
@@ -106,7 +111,10 @@ final class CudaExperts {
                 moe.normTopK());
         if (onlyChosen) {
             int size = moe.expertSize();
-            if (pairs >= groupedPairs) {
+            if (packed) {
+                k.gptqExperts.run(e.gateUpPacked(), true, routeList, per, in, norm, eps, pairH, pairs, ld, size);
+                k.gptqExperts.run(e.downPacked(), false, routeList, 1, pairH, null, 0f, pairOut, pairs, size, hidden);
+            } else if (pairs >= groupedPairs) {
                 int maxGroups = MoeKernels.maxGroups(pairs, count);
                 k.moe.group(routeList, pairs, per, count, groups, groupTok, groupPair, maxGroups);
                 k.moe.groupedExperts(e.gateUpTable(), true, groups, groupTok, groupPair, in, norm, eps, pairH,

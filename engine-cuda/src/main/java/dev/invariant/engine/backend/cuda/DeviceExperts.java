@@ -11,13 +11,14 @@ import jcuda.driver.CUdeviceptr;
  * router (one row per expert), each expert's gate and up interleaved row by row (for the fused silu(gate) * up) and
  * its down projection, and Qwen2-MoE's shared expert with its one-row gate (null where none). {@code gateUpTable}
  * and {@code downTable} hold the experts' addresses for kernels that pick a token's experts on the device
- * (kernels/matvec.cu's matvec_experts); null where the experts are not dense matrices of one shape (GPTQ experts
- * run every expert over every token: CudaExperts).
+ * (kernels/matvec.cu's matvec_experts); null where the experts are not dense matrices of one shape. {@code gateUpPacked}
+ * and {@code downPacked} the same for GPTQ experts (gptq_matvec.cu's gptq_experts_*); null where not GPTQ rows of one
+ * shape and quantisation.
  */
 record DeviceExperts(DeviceWeights.Projection router, List<DeviceWeights.Projection> gateUp,
                      List<DeviceWeights.Projection> down, DeviceWeights.Projection sharedGateUp,
                      DeviceWeights.Projection sharedDown, DeviceWeights.Projection sharedGate, Table gateUpTable,
-                     Table downTable) {
+                     Table downTable, GptqExperts.Table gateUpPacked, GptqExperts.Table downPacked) {
 
     /** Experts' matrices of one dtype and shape: their device addresses by expert index, on the device. */
     record Table(CUdeviceptr addresses, DType dtype, int rows, int cols, int stride) {
@@ -53,7 +54,8 @@ record DeviceExperts(DeviceWeights.Projection router, List<DeviceWeights.Project
         DeviceWeights.Projection sharedDown = s == null ? null : s.gptq() != null
                 ? gptq.of(List.of(s.gptq().down()), false) : upload.of(s.down(), null);
         return new DeviceExperts(upload.of(w.router(), null), gateUp, down, sharedGateUp, sharedDown,
-                s == null ? null : upload.of(w.sharedGate(), null), Table.of(ctx, gateUp), Table.of(ctx, down));
+                s == null ? null : upload.of(w.sharedGate(), null), Table.of(ctx, gateUp), Table.of(ctx, down),
+                GptqExperts.Table.of(ctx, gateUp), GptqExperts.Table.of(ctx, down));
     }
 
     /** One projection's upload: {@code b} null for a single matrix, else a and b interleaved row by row. */

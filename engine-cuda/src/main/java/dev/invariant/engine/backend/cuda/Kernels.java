@@ -36,6 +36,8 @@ final class Kernels {
     final VariantKernels variants;
     /** moe.cu: a mixture of experts' routing and sums. */
     final MoeKernels moe;
+    /** A mixture's chosen experts kept packed (gptq_matvec.cu's gptq_experts_*). */
+    final GptqExperts gptqExperts;
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
     /** Kernels that request their weights before they wait for the kernel before them (kernels/chain.cuh). */
     private final java.util.Set<CUfunction> dependent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -68,6 +70,7 @@ final class Kernels {
         attention = new AttentionKernels(this, ctx, headDim, maxPositions, kv);
         variants = new VariantKernels(this, ctx);
         moe = new MoeKernels(this, ctx.multiprocessors, ctx.maxSharedPerBlock);
+        gptqExperts = new GptqExperts(this);
     }
 
     /** The kernel-name suffix of a stored KV dtype: fp32 has none (rope_kv, attention_bf16, attention_fp8e5m2, …). */
