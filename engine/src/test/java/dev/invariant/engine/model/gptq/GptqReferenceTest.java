@@ -8,6 +8,7 @@ import dev.invariant.engine.model.LayerWeights;
 import dev.invariant.engine.model.LoadOptions;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelLoader;
+import dev.invariant.engine.model.MoeWeights;
 import dev.invariant.engine.model.synthetic.SyntheticModel;
 import dev.invariant.engine.model.synthetic.SyntheticExport;
 import dev.invariant.engine.numerics.GptqMatrix;
@@ -18,24 +19,28 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Our synthetic GPTQ checkpoints and our dequantisation against reference_gptq.py, a second reading of the AutoGPTQ
  * layout written from the layout rules and docs/numerics.md alone (Python standard library): the exported folder must
  * pass its layout checks (dtypes, shapes, g_idx groups, symmetric zeros), and every module's dequantised matrix must
- * have the same float32 bits in both.
+ * have the same float32 bits in both (a mixture's experts and shared expert included).
  */
 class GptqReferenceTest {
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"tiny-gptq-int8", "tiny-gptq-int4", "tiny-gptq-int4-g-1"})
-    void packingAndDequantisationMatchThePythonReference(String preset, @TempDir Path tmp) throws Exception {
+    @CsvSource({"tiny-gptq-int8, 14", "tiny-gptq-int4, 14", "tiny-gptq-int4-g-1, 14",
+            "tiny-qwen2-moe-gptq-int4, 62"})  // a mixture: per layer q, k, v, o and 8 experts and the shared one of 3
+    void packingAndDequantisationMatchThePythonReference(String preset, int expected, @TempDir Path tmp)
+            throws Exception {
         Path folder = SyntheticExport.export("synthetic:" + preset, tmp.resolve(preset));
         Map<String, String> reference = python(folder, tmp);
         Model m = ModelLoader.load(folder.toString(), LoadOptions.fromEnv().withDigestCacheDir(tmp.resolve("digests")));
@@ -43,7 +48,15 @@ class GptqReferenceTest {
         int modules = 0;
         for (LayerWeights l : m.weights().layers()) {
             assertNotNull(l.gptq(), "every layer is quantised");
-            for (GptqLinear g : l.gptq().all()) {
+            List<GptqLinear> linears = new ArrayList<>(l.gptq().all());
+            if (l.moe() != null) {
+                List<MoeWeights.Expert> experts = new ArrayList<>(l.moe().experts());
+                if (l.moe().shared() != null) experts.add(l.moe().shared());
+                for (MoeWeights.Expert e : experts) {
+                    linears.addAll(List.of(e.gptq().gate(), e.gptq().up(), e.gptq().down()));
+                }
+            }
+            for (GptqLinear g : linears) {
                 GptqMatrix matrix = GptqMatrix.of(g, java.lang.foreign.Arena.ofAuto());
                 String layout = digest(g.out(), g.in(), (n, k) -> GptqLayout.weight(g, k, n));
                 String kernel = digest(g.out(), g.in(), matrix::get);
@@ -53,7 +66,7 @@ class GptqReferenceTest {
             }
         }
         assertEquals(reference.size(), modules);
-        assertEquals(14, modules);
+        assertEquals(expected, modules);
     }
 
     private interface Weight {
