@@ -38,11 +38,13 @@ template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     }
 }
 
-template <int BITS, int TG, int R, int FLAGS, bool ACT>
+// YROWS: token t's output row is yrows[t] (a mixture's grouped pairs), else t.
+template <int BITS, int TG, int R, int FLAGS, bool ACT, bool YROWS = false>
 __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart,
                                           int gsz, const float* x, const int* xrows, const float* nw, float eps,
                                           float* y, const float* bias, const float* resid, int rows, int k,
-                                          int stride, int groups, int ldx, int ldy, int n, int t0) {
+                                          int stride, int groups, int ldx, int ldy, int n, int t0,
+                                          const int* yrows = nullptr) {
     constexpr int GS = 128 / BITS;
     extern __shared__ float4 xs4[];
     float* xs = reinterpret_cast<float*>(xs4);  // TG input rows of xst floats, in stored order
@@ -166,7 +168,8 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
 #pragma unroll
             for (int g = 0; g < TG; g++) {
                 if (row0 + r < rows && t0 + g < n) {
-                    y[(long long)(t0 + g) * ldy + ((row0 + r) >> 1)] = inv::silu_canon(acc[r][g]) * acc[r + 1][g];
+                    const long long yt = YROWS ? yrows[t0 + g] : t0 + g;
+                    y[yt * ldy + ((row0 + r) >> 1)] = inv::silu_canon(acc[r][g]) * acc[r + 1][g];
                 }
             }
         }
@@ -179,7 +182,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
                 if (row < rows && t0 + g < n) {
                     float o = acc[r][g];
                     if (bias) o = o + bias[row];
-                    const long long yo = (long long)(t0 + g) * ldy + row;
+                    const long long yo = (YROWS ? (long long)yrows[t0 + g] : (long long)(t0 + g)) * ldy + row;
                     if (resid) o = resid[yo] + o;
                     y[yo] = o;
                 }
@@ -234,22 +237,51 @@ __device__ __forceinline__ void gptq_experts_impl(const unsigned char* const* wq
                                                       ldx, ldy, 1, 0);
 }
 
-// Named gptq_experts_int<bits>[_act][_norm_silu|_silu]: the down projection, the gate|up projection with SiLU of the
-// input normed here or of x' normed before (matvec_tile_norm_rows).
-#define GPTQ_EXPERTS(name, BITS, FLAGS, ACT)                                                                         \
+// The same pairs grouped by expert (moe_group; the twin of matvec.cu's matvec_grouped): block row b is group b of up
+// to 4 pairs of one expert (groups[2b] the expert, -1 for none; groups[2b + 1] its pairs), its input rows
+// xrows[4b ..] (the pairs' tokens for gate|up, the pairs themselves for down), its output rows yrows[4b ..] (the
+// pairs): gptq_impl's token groups, each weight dequantised once for the group's tokens, each (token, row) dot the same
+// operations as alone.
+template <int BITS, int FLAGS, bool ACT>
+__device__ __forceinline__ void gptq_grouped_impl(const unsigned char* const* wq, const float2* const* tab,
+                                                  const int* const* gidx, const int* const* rowPart, const int* grp,
+                                                  const int* xrows, const int* yrows, int gsz, const float* x,
+                                                  const float* nw, float eps, float* y, int rows, int k, int stride,
+                                                  int groups, int ldx, int ldy) {
+    const int b = blockIdx.y;
+    const int e = grp[2 * b];
+    if (e < 0) return;
+    gptq_impl<BITS, 4, BITS == 8 ? 2 : 4, FLAGS, ACT, true>(wq[e], tab[e], gidx[e], rowPart[e], gsz, x, xrows + 4 * b,
+                                                            nw, eps, y, nullptr, nullptr, rows, k, stride, groups, ldx,
+                                                            ldy, grp[2 * b + 1], 0, yrows + 4 * b);
+}
+
+// Named gptq_experts_int<bits>[_act][_norm_silu|_silu] and gptq_grouped_int<bits>[...]: the down projection, the
+// gate|up projection with SiLU of the input normed here or of x' normed before (matvec_tile_norm_rows).
+#define GPTQ_EXPERTS(suffix, BITS, FLAGS, ACT)                                                                       \
     INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
-        name(const unsigned char* const* wq, const float2* const* tab, const int* const* gidx,                       \
-             const int* const* rowPart, const int* list, int xdiv, int gsz, const float* x, const float* nw,          \
-             float eps, float* y, int rows, int k, int stride, int groups, int ldx, int ldy) {                        \
+        gptq_experts_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,                     \
+                                       const int* const* gidx, const int* const* rowPart, const int* list, int xdiv, \
+                                       int gsz, const float* x, const float* nw, float eps, float* y, int rows,      \
+                                       int k, int stride, int groups, int ldx, int ldy) {                            \
         gptq_experts_impl<BITS, FLAGS, ACT>(wq, tab, gidx, rowPart, list, xdiv, gsz, x, nw, eps, y, rows, k, stride, \
                                             groups, ldx, ldy);                                                       \
+    }                                                                                                                \
+    INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
+        gptq_grouped_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,                     \
+                                       const int* const* gidx, const int* const* rowPart, const int* grp,            \
+                                       const int* xrows, const int* yrows, int gsz, const float* x, const float* nw, \
+                                       float eps, float* y, int rows, int k, int stride, int groups, int ldx,        \
+                                       int ldy) {                                                                    \
+        gptq_grouped_impl<BITS, FLAGS, ACT>(wq, tab, gidx, rowPart, grp, xrows, yrows, gsz, x, nw, eps, y, rows, k,  \
+                                            stride, groups, ldx, ldy);                                               \
     }
-#define GPTQ_EXPERTS_FUSED(base, BITS, ACT)               \
-    GPTQ_EXPERTS(base, BITS, 0, ACT)                      \
-    GPTQ_EXPERTS(base##_norm_silu, BITS, NORM | SILU, ACT) \
-    GPTQ_EXPERTS(base##_silu, BITS, SILU, ACT)
+#define GPTQ_EXPERTS_FUSED(BITS, act, ACT)                 \
+    GPTQ_EXPERTS(act, BITS, 0, ACT)                        \
+    GPTQ_EXPERTS(act##_norm_silu, BITS, NORM | SILU, ACT)  \
+    GPTQ_EXPERTS(act##_silu, BITS, SILU, ACT)
 
-GPTQ_EXPERTS_FUSED(gptq_experts_int8, 8, false)
-GPTQ_EXPERTS_FUSED(gptq_experts_int8_act, 8, true)
-GPTQ_EXPERTS_FUSED(gptq_experts_int4, 4, false)
-GPTQ_EXPERTS_FUSED(gptq_experts_int4_act, 4, true)
+GPTQ_EXPERTS_FUSED(8, , false)
+GPTQ_EXPERTS_FUSED(8, _act, true)
+GPTQ_EXPERTS_FUSED(4, , false)
+GPTQ_EXPERTS_FUSED(4, _act, true)

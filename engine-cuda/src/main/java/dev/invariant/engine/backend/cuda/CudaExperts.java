@@ -12,8 +12,8 @@ import jcuda.driver.CUdeviceptr;
  * residual add. Steps of up to {@link #chosenPairs} (token, choice) pairs project only the experts each token chose,
  * their addresses picked on the device from the route's list so that one graph serves every choice: a block row per
  * pair (matvec_experts), streamed by a block per multiprocessor in steps of few tokens (experts_stream), or from
- * {@link #groupedPairs} pairs on grouped by expert (moe_group, matvec_grouped); GPTQ experts a block row per pair
- * (gptq_experts_*) up to E pairs.
+ * {@link #groupedPairs} pairs on grouped by expert (moe_group, matvec_grouped); GPTQ experts kept packed alike
+ * (gptq_experts_*, gptq_grouped_*), never streamed.
  * Larger steps run every expert in ascending order over all n tokens, added into the sum where chosen. A token's
  * outputs are the same dots in the same order on every path, so the bits are the CPU's on each. The experts take
  * portable's kernels in fast too (ProfileKernels.portableExperts), naive's own every expert over every token.
@@ -92,11 +92,8 @@ final class CudaExperts {
         int count = moe.numExperts();
         int per = moe.expertsPerToken();
         int pairs = n * per;
-        boolean dense = e.gateUpTable() != null && e.downTable() != null;
-        // packed (GPTQ) experts have no grouped kernel: a block row per pair up to E pairs (beyond, every expert over
-        // every token reads fewer bytes)
-        boolean packed = e.gateUpPacked() != null && e.downPacked() != null && pairs <= count;
-        boolean onlyChosen = (dense || packed) && pairs <= chosenPairs;
+        boolean packed = e.gateUpPacked() != null && e.downPacked() != null;
+        boolean onlyChosen = (packed || e.gateUpTable() != null && e.downTable() != null) && pairs <= chosenPairs;
         // post_attention_layernorm: x' staged once for the router and the chosen experts (moe-norm-first), or
         // applied by each projection
         CUdeviceptr staged = onlyChosen && normFirst
@@ -111,16 +108,23 @@ final class CudaExperts {
                 moe.normTopK());
         if (onlyChosen) {
             int size = moe.expertSize();
-            if (packed) {
-                k.gptqExperts.run(e.gateUpPacked(), true, routeList, per, in, norm, eps, pairH, pairs, ld, size);
-                k.gptqExperts.run(e.downPacked(), false, routeList, 1, pairH, null, 0f, pairOut, pairs, size, hidden);
-            } else if (pairs >= groupedPairs) {
+            if (pairs >= groupedPairs) {
                 int maxGroups = MoeKernels.maxGroups(pairs, count);
                 k.moe.group(routeList, pairs, per, count, groups, groupTok, groupPair, maxGroups);
-                k.moe.groupedExperts(e.gateUpTable(), true, groups, groupTok, groupPair, in, norm, eps, pairH,
-                        maxGroups, ld, size);
-                k.moe.groupedExperts(e.downTable(), false, groups, groupPair, groupPair, pairH, null, 0f, pairOut,
-                        maxGroups, size, hidden);
+                if (packed) {
+                    k.gptqExperts.grouped(e.gateUpPacked(), true, groups, groupTok, groupPair, in, norm, eps, pairH,
+                            maxGroups, ld, size);
+                    k.gptqExperts.grouped(e.downPacked(), false, groups, groupPair, groupPair, pairH, null, 0f,
+                            pairOut, maxGroups, size, hidden);
+                } else {
+                    k.moe.groupedExperts(e.gateUpTable(), true, groups, groupTok, groupPair, in, norm, eps, pairH,
+                            maxGroups, ld, size);
+                    k.moe.groupedExperts(e.downTable(), false, groups, groupPair, groupPair, pairH, null, 0f,
+                            pairOut, maxGroups, size, hidden);
+                }
+            } else if (packed) {
+                k.gptqExperts.run(e.gateUpPacked(), true, routeList, per, in, norm, eps, pairH, pairs, ld, size);
+                k.gptqExperts.run(e.downPacked(), false, routeList, 1, pairH, null, 0f, pairOut, pairs, size, hidden);
             } else {
                 boolean stream = staged != null && n <= streamTokens;
                 if (!(stream && k.moe.streamedExperts(e.gateUpTable(), true, routeList, per, in, pairH, pairs, ld,

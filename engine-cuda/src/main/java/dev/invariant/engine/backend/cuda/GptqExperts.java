@@ -8,9 +8,10 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 
 /**
- * A mixture's chosen experts kept packed (kernels/gptq_matvec.cu's gptq_experts_*): a block row per (token, choice)
- * pair, its expert's GPTQ rows found on the device from the route's list, as matvec_experts does for dense experts;
- * each pair the same operations as the expert's projection of that token alone.
+ * A mixture's chosen experts kept packed (kernels/gptq_matvec.cu): a block row per (token, choice) pair, its expert's
+ * GPTQ rows found on the device from the route's list (gptq_experts_*, as matvec_experts for dense experts), or the
+ * pairs grouped by expert, a block row per group of up to 4 (gptq_grouped_*, as matvec_grouped); each pair the same
+ * operations as the expert's projection of that token alone.
  */
 final class GptqExperts {
     /** Experts' GPTQ rows of one shape and quantisation: their device tables' addresses by expert index. */
@@ -41,6 +42,8 @@ final class GptqExperts {
     private final Kernels k;
     /** [bits 8/4][act-order][down, gate|up with SiLU of the input normed there, of x' normed before]. */
     private final CUfunction[][][] fns = new CUfunction[2][2][3];
+    /** gptq_grouped_*: as {@link #fns}. */
+    private final CUfunction[][][] grouped = new CUfunction[2][2][3];
 
     GptqExperts(Kernels k) {
         this.k = k;
@@ -48,15 +51,19 @@ final class GptqExperts {
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
                 for (int f = 0; f < 3; f++) {
-                    // not dependent: its rows' addresses come from the list the route just wrote
-                    CUfunction fn = k.fn("gptq_matvec", "gptq_experts_int" + (b == 0 ? 8 : 4) + (a == 1 ? "_act" : "")
-                            + fused[f]);
-                    cuFuncSetAttribute(fn, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                            k.matvecSmem);
-                    fns[b][a][f] = fn;
+                    String suffix = (b == 0 ? 8 : 4) + (a == 1 ? "_act" : "") + fused[f];
+                    fns[b][a][f] = load("gptq_experts_int" + suffix);
+                    grouped[b][a][f] = load("gptq_grouped_int" + suffix);
                 }
             }
         }
+    }
+
+    /** Not dependent: its rows' addresses come from the list the route (or moe_group) just wrote. */
+    private CUfunction load(String kernel) {
+        CUfunction fn = k.fn("gptq_matvec", kernel);
+        cuFuncSetAttribute(fn, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, k.matvecSmem);
+        return fn;
     }
 
     /**
@@ -66,11 +73,30 @@ final class GptqExperts {
      */
     void run(Table t, boolean silu, CUdeviceptr list, int xdiv, CUdeviceptr x, CUdeviceptr norm, float eps,
              CUdeviceptr y, int pairs, int ldx, int ldy) {
+        k.launch(pick(fns, t, silu, norm), blocks(t), pairs, 32 * Kernels.MATVEC_WARPS, Kernels.smem(t.cols(), 1),
+                t.q(), t.tab(), t.gidx(), t.rowPart(), list, xdiv, t.gsz(), x, norm, eps, y, t.rows(), t.cols(),
+                t.stride(), t.groups(), ldx, ldy);
+    }
+
+    /**
+     * {@link #run} over MoeKernels.group's groups: y[yrows[i]] = W_e · x[xrows[i]] for the up to 4 pairs of each of
+     * {@code maxGroups} groups, each weight dequantised once per group.
+     */
+    void grouped(Table t, boolean silu, CUdeviceptr groups, CUdeviceptr xrows, CUdeviceptr yrows, CUdeviceptr x,
+                 CUdeviceptr norm, float eps, CUdeviceptr y, int maxGroups, int ldx, int ldy) {
+        k.launch(pick(grouped, t, silu, norm), blocks(t), maxGroups, 32 * Kernels.MATVEC_WARPS,
+                Kernels.smem(t.cols(), 4), t.q(), t.tab(), t.gidx(), t.rowPart(), groups, xrows, yrows, t.gsz(), x,
+                norm, eps, y, t.rows(), t.cols(), t.stride(), t.groups(), ldx, ldy);
+    }
+
+    private static CUfunction pick(CUfunction[][][] fs, Table t, boolean silu, CUdeviceptr norm) {
         if (norm != null && !silu) throw new IllegalArgumentException("a normed input is read by gate|up only");
-        CUfunction f = fns[t.bits() == 8 ? 0 : 1][t.gsz() == 0 ? 1 : 0][!silu ? 0 : norm != null ? 1 : 2];
-        int rowsPerBlock = Kernels.MATVEC_WARPS * (t.bits() == 8 ? 2 : 4);  // the kernel's R rows per warp
-        k.launch(f, (t.rows() + rowsPerBlock - 1) / rowsPerBlock, pairs, 32 * Kernels.MATVEC_WARPS,
-                Kernels.smem(t.cols(), 1), t.q(), t.tab(), t.gidx(), t.rowPart(), list, xdiv, t.gsz(), x, norm, eps,
-                y, t.rows(), t.cols(), t.stride(), t.groups(), ldx, ldy);
+        return fs[t.bits() == 8 ? 0 : 1][t.gsz() == 0 ? 1 : 0][!silu ? 0 : norm != null ? 1 : 2];
+    }
+
+    /** Blocks along x: the kernel's R rows per warp (2 int8, 4 int4), {@link Kernels#MATVEC_WARPS} warps. */
+    private static int blocks(Table t) {
+        int rowsPerBlock = Kernels.MATVEC_WARPS * (t.bits() == 8 ? 2 : 4);
+        return (t.rows() + rowsPerBlock - 1) / rowsPerBlock;
     }
 }
