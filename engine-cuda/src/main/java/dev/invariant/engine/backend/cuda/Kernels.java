@@ -36,7 +36,7 @@ final class Kernels {
     final VariantKernels variants;
     /** moe.cu: a mixture of experts' routing and sums. */
     final MoeKernels moe;
-    /** A mixture's chosen experts kept packed (gptq_matvec.cu's gptq_experts_*). */
+    /** A mixture's chosen experts kept packed (gptq_matvec.cu's gptq_experts_*, gptq_grouped_*). */
     final GptqExperts gptqExperts;
     private final java.util.Map<CUfunction, String> names = new java.util.IdentityHashMap<>();
     /** Kernels that request their weights before they wait for the kernel before them (kernels/chain.cuh). */
