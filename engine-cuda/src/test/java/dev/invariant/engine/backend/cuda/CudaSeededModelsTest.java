@@ -72,7 +72,8 @@ class CudaSeededModelsTest {
      * Each path of a sparse layer on every step: the experts each token chose, a block row per pair (matvec_experts,
      * picked on the device from the route's list), every pair's rows streamed (experts_stream) or grouped by expert
      * (moe_group, matvec_grouped), prefill included;
-     * and every expert over every token, decode included.
+     * and every expert over every token, decode included. GPTQ mixtures alike, packed (gptq_experts_*, gptq_grouped_*;
+     * no streaming: the chosen kernels run there).
      */
     @ParameterizedTest
     @ValueSource(strings = {"chosen", "streamed", "grouped", "all"})
@@ -88,6 +89,8 @@ class CudaSeededModelsTest {
         Gpu.withProperties(properties, () -> {
             compare("tiny-qwen2-moe " + path, KvCacheDtype.FP32, PROMPT);
             compare("tiny-mixtral " + path, KvCacheDtype.FP32, PROMPT);
+            compare("tiny-qwen2-moe-gptq-int4 " + path, KvCacheDtype.FP32, PROMPT);
+            compare("tiny-qwen3-moe-gptq-int8 " + path, KvCacheDtype.FP32, PROMPT);
         });
     }
 
