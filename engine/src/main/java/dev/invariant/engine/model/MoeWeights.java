@@ -7,8 +7,8 @@ import java.util.List;
  * A sparse layer's experts ({@link Moe}), [out, in] row-major as stored: the router ({@code mlp.gate}, Mixtral's
  * {@code block_sparse_moe.gate}: one row per expert), each expert's gate, up and down projections, and Qwen2-MoE's
  * shared expert with its one-row gate (null where the model has none). In a GPTQ checkpoint an expert's projections
- * may be packed ({@link Expert#gptq}); the router and the shared expert's gate stay dense (one row per expert, or one
- * row, cannot be packed along the output).
+ * may be packed ({@link Expert#gptq}); the router and the shared expert's gate stay dense (AutoGPTQ quantises
+ * neither).
  */
 public record MoeWeights(Tensor router, List<Expert> experts, Expert shared, Tensor sharedGate) {
 
