@@ -26,6 +26,9 @@
 #define SILU 2
 #define WARPS 8
 #define AHEAD 4
+#ifndef EXPERTS_AHEAD
+#define EXPERTS_AHEAD 2
+#endif
 
 namespace {
 
@@ -38,8 +41,31 @@ template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     }
 }
 
+// (s, nz) of group g (the same for every lane) from a table held across the warp: lane l's t[c] is entry l + 32c.
+template <int NT> __device__ __forceinline__ float2 pick_entry(const float2 (&t)[NT], int g) {
+    float2 v = t[0];
+#pragma unroll
+    for (int c = 1; c < NT; c++) {
+        if ((g >> 5) == c) v = t[c];
+    }
+    return make_float2(__shfl_sync(0xffffffffu, v.x, g & 31), __shfl_sync(0xffffffffu, v.y, g & 31));
+}
+
+// Value j of a lane's rest, held raw in 16 bytes: int8 byte j, int4 nibble j (the rest already shifted to nibble 0).
+template <int BITS> __device__ __forceinline__ float qf_rest(const unsigned (&rq)[4], int j) {
+    if constexpr (BITS == 8) {
+        return __uint_as_float(0x4B000000u | ((rq[j >> 2] >> (8 * (j & 3))) & 0xFFu)) - 8388736.0f;  // 2^23 + 128
+    } else {
+        return __uint_as_float(0x4B000000u | ((rq[j >> 3] >> (4 * (j & 7))) & 0xFu)) - 8388608.0f;  // 2^23
+    }
+}
+
 // YROWS: token t's output row is yrows[t] (a mixture's grouped pairs), else t.
-template <int BITS, int TG, int R, int FLAGS, bool ACT, bool YROWS = false>
+// TREG (not ACT; used where few rows per warp leave the loads' latency exposed, the mixtures' experts): a row's group
+// table of up to 32 * TABS entries is read at the start into registers across the warp and each group's (s, nz)
+// taken by shuffle, the rest and the tail read raw at the start too, so that no load waits inside the loop; the same
+// values, the same fmas in the same order. Tables larger than that are read as without it.
+template <int BITS, int TG, int R, int FLAGS, bool ACT, bool YROWS = false, bool TREG = false, int AH = AHEAD>
 __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart,
                                           int gsz, const float* x, const int* xrows, const float* nw, float eps,
                                           float* y, const float* bias, const float* resid, int rows, int k,
@@ -69,12 +95,44 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
         gr[r] = gidx + (rowPart ? (long long)rowPart[row] * k : 0LL);
     }
 
-    uint4 cur[R][AHEAD];
+    uint4 cur[R][AH];
 #pragma unroll
-    for (int u = 0; u < AHEAD; u++) {
+    for (int u = 0; u < AH; u++) {
 #pragma unroll
         for (int r = 0; r < R; r++) {
             if (u < G) cur[r][u] = inv::ld_stream(wr[r] + (lane + u * 32LL) * 16);
+        }
+    }
+
+    constexpr bool TR = TREG && !ACT;
+    constexpr int TABS = 2;
+    const bool treg = TR && w == 32 && groups <= 32 * TABS;  // the same for every lane
+    float2 tl[R][TABS];  // treg: entry lane + 32c of row r's table
+    unsigned rq[R][4];   // treg: the lane's rest, raw from value 0
+    float qt[R];         // treg: (float) (q - o) of the lane's tail index, if any
+    if (TR && treg) {
+        const int s0 = G * 32 * GS + lane * rest;  // the lane's first rest slot
+        const int b0 = BITS == 8 ? s0 : s0 >> 1;
+        const int nb = BITS == 8 ? rest : ((s0 & 1) + rest + 1) >> 1;
+        const int ti = chunks * 32 + lane;
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+#pragma unroll
+            for (int c = 0; c < TABS; c++) {
+                tl[r][c] = lane + 32 * c < groups ? __ldg(tr[r] + lane + 32 * c) : make_float2(0.0f, 0.0f);
+            }
+#pragma unroll
+            for (int m = 0; m < 4; m++) rq[r][m] = 0u;
+#pragma unroll
+            for (int m = 0; m < 16; m++) {
+                if (m < nb) rq[r][m >> 2] |= (unsigned)__ldg(wr[r] + b0 + m) << (8 * (m & 3));
+            }
+            if (BITS == 4 && (s0 & 1)) {
+#pragma unroll
+                for (int m = 0; m < 3; m++) rq[r][m] = __funnelshift_r(rq[r][m], rq[r][m + 1], 4);
+                rq[r][3] >>= 4;
+            }
+            qt[r] = ti < k ? inv::qf_at<BITS>(wr[r], ti) : 0.0f;
         }
     }
 
@@ -95,16 +153,16 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     int gid = -1;
     const float* xl = xs + lane;
     // Whole loads exist only when k >= GS * 32, so W is 32 here (a constant: the offsets become immediates).
-    for (int g0 = 0; g0 < G; g0 += AHEAD) {
+    for (int g0 = 0; g0 < G; g0 += AH) {
 #pragma unroll
-        for (int u = 0; u < AHEAD; u++) {
+        for (int u = 0; u < AH; u++) {
             const int gi = g0 + u;
             if (gi < G) {
                 uint4 q[R];
 #pragma unroll
                 for (int r = 0; r < R; r++) {
                     q[r] = cur[r][u];
-                    if (gi + AHEAD < G) cur[r][u] = inv::ld_stream(wr[r] + (lane + (gi + AHEAD) * 32LL) * 16);
+                    if (gi + AH < G) cur[r][u] = inv::ld_stream(wr[r] + (lane + (gi + AH) * 32LL) * 16);
                 }
 #pragma unroll
                 for (int j = 0; j < GS; j++) {
@@ -119,7 +177,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
                         gid++;
                         gnext += gsz;
 #pragma unroll
-                        for (int r = 0; r < R; r++) st[r] = __ldg(tr[r] + gid);
+                        for (int r = 0; r < R; r++) st[r] = TR && treg ? pick_entry(tl[r], gid) : __ldg(tr[r] + gid);
                     }
                     float wv[R];
 #pragma unroll
@@ -134,7 +192,29 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
             }
         }
     }
-    if (lane < w) {
+    if (TR && treg) {
+        // as below, every lane in step: a chunk's group is the same for every lane (gsz a multiple of 32)
+#pragma unroll
+        for (int j = 0; j < GS; j++) {
+            const int c = G * GS + j;  // j < rest: a rest chunk; j == rest: the tail's
+            const int i = c * 32 + lane;
+            if (j > rest || c * 32 >= k) break;
+            if (c * 32 >= gnext) {
+                gid++;
+                gnext += gsz;
+#pragma unroll
+                for (int r = 0; r < R; r++) st[r] = pick_entry(tl[r], gid);
+            }
+            if (i < k) {
+#pragma unroll
+                for (int r = 0; r < R; r++) {
+                    const float wv = fmaf(j < rest ? qf_rest<BITS>(rq[r], j) : qt[r], st[r].x, st[r].y);
+#pragma unroll
+                    for (int g = 0; g < TG; g++) acc[r][g] = fmaf(xs[g * xst + i], wv, acc[r][g]);
+                }
+            }
+        }
+    } else if (lane < w) {
         // the chunks after the last whole load, then the last k % W indices: still increasing per partial
         const int restBase = G * w * GS;
         for (int j = 0; j <= rest; j++) {
@@ -223,18 +303,20 @@ GPTQ_ALL(4)
 // rowPart[e], its GptqRows uploaded as they are for one projection; every expert of one shape and quantisation), its
 // input is row p / xdiv of x (the token's for gate|up, the pair's own for down), its output row p of y. Each pair is
 // gptq_impl over one token: the same operations as the expert's projection of that token alone. Launched without the
-// programmatic attribute: the tables' index comes from the list the step wrote.
-template <int BITS, int FLAGS, bool ACT>
+// programmatic attribute: the tables' index comes from the list the step wrote. TREG with EXPERTS_AHEAD words in
+// flight per row (fewer registers: 2 blocks per multiprocessor for int4, 128 registers, where AHEAD's took 164-184);
+// LOADS (gptq_experts_loads_*, invariant.cuda.gptq-experts=loads): gptq_impl as the projections run it, to compare.
+template <int BITS, int FLAGS, bool ACT, bool LOADS = false>
 __device__ __forceinline__ void gptq_experts_impl(const unsigned char* const* wq, const float2* const* tab,
                                                   const int* const* gidx, const int* const* rowPart, const int* list,
                                                   int xdiv, int gsz, const float* x, const float* nw, float eps,
                                                   float* y, int rows, int k, int stride, int groups, int ldx, int ldy) {
     const int p = blockIdx.y;
     const int e = list[p];
-    gptq_impl<BITS, 1, BITS == 8 ? 2 : 4, FLAGS, ACT>(wq[e], tab[e], gidx[e], rowPart[e], gsz,
-                                                      x + (long long)(p / xdiv) * ldx, nullptr, nw, eps,
-                                                      y + (long long)p * ldy, nullptr, nullptr, rows, k, stride, groups,
-                                                      ldx, ldy, 1, 0);
+    constexpr int AH = LOADS || (FLAGS & NORM) ? AHEAD : EXPERTS_AHEAD;
+    gptq_impl<BITS, 1, BITS == 8 ? 2 : 4, FLAGS, ACT, false, !LOADS, AH>(
+        wq[e], tab[e], gidx[e], rowPart[e], gsz, x + (long long)(p / xdiv) * ldx, nullptr, nw, eps,
+        y + (long long)p * ldy, nullptr, nullptr, rows, k, stride, groups, ldx, ldy, 1, 0);
 }
 
 // The same pairs grouped by expert (moe_group; the twin of matvec.cu's matvec_grouped): block row b is group b of up
@@ -251,7 +333,7 @@ __device__ __forceinline__ void gptq_grouped_impl(const unsigned char* const* wq
     const int b = blockIdx.y;
     const int e = grp[2 * b];
     if (e < 0) return;
-    gptq_impl<BITS, 4, BITS == 8 ? 2 : 4, FLAGS, ACT, true>(wq[e], tab[e], gidx[e], rowPart[e], gsz, x, xrows + 4 * b,
+    gptq_impl<BITS, 4, BITS == 8 ? 2 : 4, FLAGS, ACT, true, true>(wq[e], tab[e], gidx[e], rowPart[e], gsz, x, xrows + 4 * b,
                                                             nw, eps, y, nullptr, nullptr, rows, k, stride, groups, ldx,
                                                             ldy, grp[2 * b + 1], 0, yrows + 4 * b);
 }
@@ -266,6 +348,14 @@ __device__ __forceinline__ void gptq_grouped_impl(const unsigned char* const* wq
                                        int k, int stride, int groups, int ldx, int ldy) {                            \
         gptq_experts_impl<BITS, FLAGS, ACT>(wq, tab, gidx, rowPart, list, xdiv, gsz, x, nw, eps, y, rows, k, stride, \
                                             groups, ldx, ldy);                                                       \
+    }                                                                                                                \
+    INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
+        gptq_experts_loads_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,               \
+                                             const int* const* gidx, const int* const* rowPart, const int* list,     \
+                                             int xdiv, int gsz, const float* x, const float* nw, float eps, float* y, \
+                                             int rows, int k, int stride, int groups, int ldx, int ldy) {            \
+        gptq_experts_impl<BITS, FLAGS, ACT, true>(wq, tab, gidx, rowPart, list, xdiv, gsz, x, nw, eps, y, rows, k,   \
+                                                  stride, groups, ldx, ldy);                                         \
     }                                                                                                                \
     INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
         gptq_grouped_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,                     \

@@ -39,6 +39,14 @@ final class GptqExperts {
         }
     }
 
+    /**
+     * regs (default): gptq_experts_* with each row's group table and rest read at the start, the tables taken by
+     * shuffle (no load waits inside the loop) and 2 words in flight a row (int4 in 128 registers: two blocks per
+     * multiprocessor); loads: gptq_experts_loads_*, gptq_impl as the projections run it (a dependent table load per
+     * group, 4 words in flight, 164-184 registers for int4). The same values either way.
+     */
+    static final String KERNEL = "invariant.cuda.gptq-experts";
+
     private final Kernels k;
     /** [bits 8/4][act-order][down, gate|up with SiLU of the input normed there, of x' normed before]. */
     private final CUfunction[][][] fns = new CUfunction[2][2][3];
@@ -47,12 +55,18 @@ final class GptqExperts {
 
     GptqExperts(Kernels k) {
         this.k = k;
+        String kernel = System.getProperty(KERNEL, "regs");
+        String experts = switch (kernel) {
+            case "regs" -> "gptq_experts_int";
+            case "loads" -> "gptq_experts_loads_int";
+            default -> throw new IllegalArgumentException("-D" + KERNEL + " takes regs or loads; got " + kernel);
+        };
         String[] fused = {"", "_norm_silu", "_silu"};
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
                 for (int f = 0; f < 3; f++) {
                     String suffix = (b == 0 ? 8 : 4) + (a == 1 ? "_act" : "") + fused[f];
-                    fns[b][a][f] = load("gptq_experts_int" + suffix);
+                    fns[b][a][f] = load(experts + suffix);
                     grouped[b][a][f] = load("gptq_grouped_int" + suffix);
                 }
             }

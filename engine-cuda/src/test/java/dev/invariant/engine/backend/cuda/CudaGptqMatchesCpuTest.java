@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cuda;
 
 import dev.invariant.engine.backend.cpu.LoadedModel;
 import dev.invariant.engine.model.gptq.GptqConfig;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -115,6 +116,20 @@ class CudaGptqMatchesCpuTest {
     @ValueSource(ints = {0, 2})  // settings: int8 group 128, int4 group 128
     void gptqDecodePreviousWarps(int setting) {
         compareWith(GptqDecode.WARPS_PROPERTY, String.valueOf(GptqDecode.PREVIOUS_WARPS), GptqModels.SETTINGS.get(setting));
+    }
+
+    /**
+     * GPTQ mixtures' chosen experts on rows with whole loads, rests, a tail and more groups than the registers hold
+     * (GptqModels.wideMixture): a block row per pair (gptq_experts_*, and the loads variant kept to compare) and the
+     * pairs grouped by expert (gptq_grouped_*), on every step.
+     */
+    @ParameterizedTest
+    @CsvSource({"4, false, regs", "4, true, regs", "4, false, loads", "8, false, regs", "8, true, regs",
+        "8, false, loads"})
+    void gptqWideMixtures(int bits, boolean grouped, String kernel) {
+        Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, String.valueOf(grouped),
+                GptqExperts.KERNEL, kernel), () -> CudaMatchesCpuTest.compare("wide mixture int" + bits
+                + (grouped ? " grouped " : " ") + kernel, GptqModels.wideMixture(bits)));
     }
 
     /** The wide model of setting q compared with the CPU under -Dproperty=value. */

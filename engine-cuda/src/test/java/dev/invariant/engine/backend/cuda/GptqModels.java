@@ -3,6 +3,7 @@ package dev.invariant.engine.backend.cuda;
 import dev.invariant.engine.model.Architecture;
 import dev.invariant.engine.model.Model;
 import dev.invariant.engine.model.ModelConfig;
+import dev.invariant.engine.model.Moe;
 import dev.invariant.engine.model.WeightMapping;
 import dev.invariant.engine.model.gptq.GptqConfig;
 import dev.invariant.engine.model.synthetic.SyntheticModel;
@@ -27,6 +28,23 @@ final class GptqModels {
             new GptqConfig(4, 32, true, false, true), new GptqConfig(4, 128, false, true, false),
             new GptqConfig(8, -1, false, true, false), new GptqConfig(8, 64, true, true, false),
             new GptqConfig(4, 64, false, false, false), new GptqConfig(8, 32, false, true, false));
+
+    /**
+     * Mixtures whose experts' rows have what the tiny mixtures' lack (kernels/gptq_matvec.cu's gptq_experts_* and
+     * gptq_grouped_*): int4 group 128 (Qwen2-MoE, a shared expert): gate|up of whole loads, down's 1,400 inputs a
+     * load, an odd rest of 11 chunks and a tail of 24; int8 group 32 asymmetric (Qwen3-MoE): gate|up's 1,056 inputs
+     * two loads and a rest, 33 groups in registers; down's 2,080 inputs 65 groups, more than the registers hold.
+     */
+    static Model wideMixture(int bits) {
+        ModelConfig c = bits == 4
+                ? WIDE.withMoe(new Moe(8, 2, 1400, false, 1400, List.of(true, true)))
+                : new ModelConfig(Architecture.QWEN3, 1056, 2816, 2, 8, 2, 128, 1000, 4096, 1e6, 1e-6f, false, false,
+                        true, 0, List.of(1)).withMoe(new Moe(8, 2, 2080, true, 0, List.of(true, true)));
+        GptqConfig q = bits == 4 ? new GptqConfig(4, 128, false, true, false) : new GptqConfig(8, 32, false, false, false);
+        String name = "wide-mixture-" + q.describe().replace(' ', '-');
+        SyntheticModel m = SyntheticModel.of(new SyntheticPreset(name, name, c, q));
+        return new Model(name, null, m.config(), WeightMapping.map(m.config(), m.tensors(), q), "not-computed");
+    }
 
     static String name(GptqConfig q) {
         return "wide-" + q.describe().replace(' ', '-');
