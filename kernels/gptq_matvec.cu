@@ -26,6 +26,7 @@
 #define SILU 2
 #define WARPS 8
 #define AHEAD 4
+#define TSTAGE 64
 #ifndef EXPERTS_AHEAD
 #define EXPERTS_AHEAD 2
 #endif
@@ -41,16 +42,6 @@ template <int BITS> __device__ __forceinline__ float qf(uint4 u, int j) {
     }
 }
 
-// (s, nz) of group g (the same for every lane) from a table held across the warp: lane l's t[c] is entry l + 32c.
-template <int NT> __device__ __forceinline__ float2 pick_entry(const float2 (&t)[NT], int g) {
-    float2 v = t[0];
-#pragma unroll
-    for (int c = 1; c < NT; c++) {
-        if ((g >> 5) == c) v = t[c];
-    }
-    return make_float2(__shfl_sync(0xffffffffu, v.x, g & 31), __shfl_sync(0xffffffffu, v.y, g & 31));
-}
-
 // Value j of a lane's rest, held raw in 16 bytes: int8 byte j, int4 nibble j (the rest already shifted to nibble 0).
 template <int BITS> __device__ __forceinline__ float qf_rest(const unsigned (&rq)[4], int j) {
     if constexpr (BITS == 8) {
@@ -61,10 +52,12 @@ template <int BITS> __device__ __forceinline__ float qf_rest(const unsigned (&rq
 }
 
 // YROWS: token t's output row is yrows[t] (a mixture's grouped pairs), else t.
-// TREG (not ACT; used where few rows per warp leave the loads' latency exposed, the mixtures' experts): a row's group
-// table of up to 32 * TABS entries is read at the start into registers across the warp and each group's (s, nz)
-// taken by shuffle, the rest and the tail read raw at the start too, so that no load waits inside the loop; the same
-// values, the same fmas in the same order. Tables larger than that are read as without it.
+// TREG (not ACT; where few rows per warp leave the loads' latency exposed, the mixtures' experts): a row's group table
+// of up to TSTAGE entries is read at the start and staged in the warp's shared memory (each group's (s, nz) one
+// broadcast load there, not a dependent global load), the rest and the tail read raw at the start too, so that no
+// global load waits inside the loop; the same values, the same fmas in the same order. Larger tables are read as
+// without it. (Taken by shuffle from registers instead, the loop's group starts became convergence points: 1.6x
+// slower for one token, 3x for 4.)
 template <int BITS, int TG, int R, int FLAGS, bool ACT, bool YROWS = false, bool TREG = false, int AH = AHEAD>
 __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart,
                                           int gsz, const float* x, const int* xrows, const float* nw, float eps,
@@ -105,11 +98,15 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     }
 
     constexpr bool TR = TREG && !ACT;
-    constexpr int TABS = 2;
-    const bool treg = TR && w == 32 && groups <= 32 * TABS;  // the same for every lane
-    float2 tl[R][TABS];  // treg: entry lane + 32c of row r's table
+    const bool treg = TR && w == 32 && groups <= TSTAGE;  // the same for every lane
+    float2* tw = nullptr;  // treg: the warp's staged tables, row r's at r * TSTAGE
+    float2 tl[R][TSTAGE / 32];  // treg: entries lane + 32c of row r's table, on their way to tw
     unsigned rq[R][4];   // treg: the lane's rest, raw from value 0
     float qt[R];         // treg: (float) (q - o) of the lane's tail index, if any
+    if constexpr (TR) {
+        __shared__ float2 tsh[WARPS * R * TSTAGE];
+        tw = tsh + warp * R * TSTAGE;
+    }
     if (TR && treg) {
         const int s0 = G * 32 * GS + lane * rest;  // the lane's first rest slot
         const int b0 = BITS == 8 ? s0 : s0 >> 1;
@@ -118,8 +115,8 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
 #pragma unroll
         for (int r = 0; r < R; r++) {
 #pragma unroll
-            for (int c = 0; c < TABS; c++) {
-                tl[r][c] = lane + 32 * c < groups ? __ldg(tr[r] + lane + 32 * c) : make_float2(0.0f, 0.0f);
+            for (int c = 0; c < TSTAGE / 32; c++) {
+                if (lane + 32 * c < groups) tl[r][c] = __ldg(tr[r] + lane + 32 * c);
             }
 #pragma unroll
             for (int m = 0; m < 4; m++) rq[r][m] = 0u;
@@ -137,6 +134,16 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     }
 
     inv::stage_rows<TG, (FLAGS & NORM) != 0>(xs, invs, x, xrows, ldx, k, xst, t0, n, nw, eps);
+    if (TR && treg) {  // after the staging, by when the tables have come
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+#pragma unroll
+            for (int c = 0; c < TSTAGE / 32; c++) {
+                if (lane + 32 * c < groups) tw[r * TSTAGE + lane + 32 * c] = tl[r][c];
+            }
+        }
+        __syncwarp();
+    }
 
     float acc[R][TG];
 #pragma unroll
@@ -177,7 +184,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
                         gid++;
                         gnext += gsz;
 #pragma unroll
-                        for (int r = 0; r < R; r++) st[r] = TR && treg ? pick_entry(tl[r], gid) : __ldg(tr[r] + gid);
+                        for (int r = 0; r < R; r++) st[r] = TR && treg ? tw[r * TSTAGE + gid] : __ldg(tr[r] + gid);
                     }
                     float wv[R];
 #pragma unroll
@@ -203,7 +210,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
                 gid++;
                 gnext += gsz;
 #pragma unroll
-                for (int r = 0; r < R; r++) st[r] = pick_entry(tl[r], gid);
+                for (int r = 0; r < R; r++) st[r] = tw[r * TSTAGE + gid];
             }
             if (i < k) {
 #pragma unroll
@@ -304,8 +311,8 @@ GPTQ_ALL(4)
 // input is row p / xdiv of x (the token's for gate|up, the pair's own for down), its output row p of y. Each pair is
 // gptq_impl over one token: the same operations as the expert's projection of that token alone. Launched without the
 // programmatic attribute: the tables' index comes from the list the step wrote. TREG with EXPERTS_AHEAD words in
-// flight per row (fewer registers: 2 blocks per multiprocessor for int4, 128 registers, where AHEAD's took 164-184);
-// LOADS (gptq_experts_loads_*, invariant.cuda.gptq-experts=loads): gptq_impl as the projections run it, to compare.
+// flight per row (int4 in 128 registers: two blocks per multiprocessor, where AHEAD's took 164-184); LOADS
+// (gptq_experts_loads_*, invariant.cuda.gptq-experts=loads): gptq_impl as the projections run it, to compare.
 template <int BITS, int FLAGS, bool ACT, bool LOADS = false>
 __device__ __forceinline__ void gptq_experts_impl(const unsigned char* const* wq, const float2* const* tab,
                                                   const int* const* gidx, const int* const* rowPart, const int* list,
@@ -323,8 +330,8 @@ __device__ __forceinline__ void gptq_experts_impl(const unsigned char* const* wq
 // to 4 pairs of one expert (groups[2b] the expert, -1 for none; groups[2b + 1] its pairs), its input rows
 // xrows[4b ..] (the pairs' tokens for gate|up, the pairs themselves for down), its output rows yrows[4b ..] (the
 // pairs): gptq_impl's token groups, each weight dequantised once for the group's tokens, each (token, row) dot the same
-// operations as alone.
-template <int BITS, int FLAGS, bool ACT>
+// operations as alone. TREG, or LOADS as gptq_experts_impl's.
+template <int BITS, int FLAGS, bool ACT, bool LOADS = false>
 __device__ __forceinline__ void gptq_grouped_impl(const unsigned char* const* wq, const float2* const* tab,
                                                   const int* const* gidx, const int* const* rowPart, const int* grp,
                                                   const int* xrows, const int* yrows, int gsz, const float* x,
@@ -333,7 +340,7 @@ __device__ __forceinline__ void gptq_grouped_impl(const unsigned char* const* wq
     const int b = blockIdx.y;
     const int e = grp[2 * b];
     if (e < 0) return;
-    gptq_impl<BITS, 4, BITS == 8 ? 2 : 4, FLAGS, ACT, true, true>(wq[e], tab[e], gidx[e], rowPart[e], gsz, x, xrows + 4 * b,
+    gptq_impl<BITS, 4, BITS == 8 ? 2 : 4, FLAGS, ACT, true, !LOADS>(wq[e], tab[e], gidx[e], rowPart[e], gsz, x, xrows + 4 * b,
                                                             nw, eps, y, nullptr, nullptr, rows, k, stride, groups, ldx,
                                                             ldy, grp[2 * b + 1], 0, yrows + 4 * b);
 }
@@ -365,6 +372,15 @@ __device__ __forceinline__ void gptq_grouped_impl(const unsigned char* const* wq
                                        int ldy) {                                                                    \
         gptq_grouped_impl<BITS, FLAGS, ACT>(wq, tab, gidx, rowPart, grp, xrows, yrows, gsz, x, nw, eps, y, rows, k,  \
                                             stride, groups, ldx, ldy);                                               \
+    }                                                                                                                \
+    INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
+        gptq_grouped_loads_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,               \
+                                             const int* const* gidx, const int* const* rowPart, const int* grp,      \
+                                             const int* xrows, const int* yrows, int gsz, const float* x,            \
+                                             const float* nw, float eps, float* y, int rows, int k, int stride,      \
+                                             int groups, int ldx, int ldy) {                                         \
+        gptq_grouped_impl<BITS, FLAGS, ACT, true>(wq, tab, gidx, rowPart, grp, xrows, yrows, gsz, x, nw, eps, y,     \
+                                                  rows, k, stride, groups, ldx, ldy);                                \
     }
 #define GPTQ_EXPERTS_FUSED(BITS, act, ACT)                 \
     GPTQ_EXPERTS(act, BITS, 0, ACT)                        \

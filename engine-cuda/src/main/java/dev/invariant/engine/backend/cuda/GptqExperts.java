@@ -40,10 +40,11 @@ final class GptqExperts {
     }
 
     /**
-     * regs (default): gptq_experts_* with each row's group table and rest read at the start, the tables taken by
-     * shuffle (no load waits inside the loop) and 2 words in flight a row (int4 in 128 registers: two blocks per
-     * multiprocessor); loads: gptq_experts_loads_*, gptq_impl as the projections run it (a dependent table load per
-     * group, 4 words in flight, 164-184 registers for int4). The same values either way.
+     * staged (default): gptq_experts_* and gptq_grouped_* with each row's group table and rest read at the start, the
+     * tables staged in shared memory (no global load waits inside the loop) and, for one token, 2 words in flight a
+     * row (int4 in 128 registers: two blocks per multiprocessor); loads: gptq_experts_loads_* and
+     * gptq_grouped_loads_*, gptq_impl as the projections run it (a dependent table load per group, 4 words in
+     * flight). The same values either way.
      */
     static final String KERNEL = "invariant.cuda.gptq-experts";
 
@@ -55,19 +56,19 @@ final class GptqExperts {
 
     GptqExperts(Kernels k) {
         this.k = k;
-        String kernel = System.getProperty(KERNEL, "regs");
-        String experts = switch (kernel) {
-            case "regs" -> "gptq_experts_int";
-            case "loads" -> "gptq_experts_loads_int";
-            default -> throw new IllegalArgumentException("-D" + KERNEL + " takes regs or loads; got " + kernel);
+        String kernel = System.getProperty(KERNEL, "staged");
+        String variant = switch (kernel) {
+            case "staged" -> "_int";
+            case "loads" -> "_loads_int";
+            default -> throw new IllegalArgumentException("-D" + KERNEL + " takes staged or loads; got " + kernel);
         };
         String[] fused = {"", "_norm_silu", "_silu"};
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
                 for (int f = 0; f < 3; f++) {
                     String suffix = (b == 0 ? 8 : 4) + (a == 1 ? "_act" : "") + fused[f];
-                    fns[b][a][f] = load(experts + suffix);
-                    grouped[b][a][f] = load("gptq_grouped_int" + suffix);
+                    fns[b][a][f] = load("gptq_experts" + variant + suffix);
+                    grouped[b][a][f] = load("gptq_grouped" + variant + suffix);
                 }
             }
         }

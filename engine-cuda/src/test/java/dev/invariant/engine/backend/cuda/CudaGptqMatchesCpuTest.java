@@ -120,12 +120,12 @@ class CudaGptqMatchesCpuTest {
 
     /**
      * GPTQ mixtures' chosen experts on rows with whole loads, rests, a tail and more groups than the registers hold
-     * (GptqModels.wideMixture): a block row per pair (gptq_experts_*, and the loads variant kept to compare) and the
-     * pairs grouped by expert (gptq_grouped_*), on every step.
+     * (GptqModels.wideMixture): a block row per pair (gptq_experts_*) and the pairs grouped by expert (gptq_grouped_*), on
+     * every step, staged and with the loads variants kept to compare.
      */
     @ParameterizedTest
-    @CsvSource({"4, false, regs", "4, true, regs", "4, false, loads", "8, false, regs", "8, true, regs",
-        "8, false, loads"})
+    @CsvSource({"4, false, staged", "4, true, staged", "4, false, loads", "4, true, loads", "8, false, staged",
+        "8, true, staged", "8, false, loads"})
     void gptqWideMixtures(int bits, boolean grouped, String kernel) {
         Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, String.valueOf(grouped),
                 GptqExperts.KERNEL, kernel), () -> CudaMatchesCpuTest.compare("wide mixture int" + bits
