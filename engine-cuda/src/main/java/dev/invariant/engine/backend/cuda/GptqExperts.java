@@ -40,11 +40,12 @@ final class GptqExperts {
     }
 
     /**
-     * staged (default): gptq_experts_* and gptq_grouped_* with each row's group table and rest read at the start, the
-     * tables staged in shared memory (no global load waits inside the loop) and, for one token, 2 words in flight a
-     * row (int4 in 128 registers: two blocks per multiprocessor); loads: gptq_experts_loads_* and
-     * gptq_grouped_loads_*, gptq_impl as the projections run it (a dependent table load per group, 4 words in
-     * flight). The same values either way.
+     * loads (default): gptq_experts_loads_* and gptq_grouped_loads_*, gptq_impl as the projections run it (a
+     * dependent table load at each group start, 4 words in flight a row); staged: gptq_experts_* and gptq_grouped_*
+     * with each row's group table and rest read at the start, the tables staged in shared memory (no global load
+     * waits inside the loop) and, for one token, 2 words in flight a row. The same values either way. Measured on an
+     * H100 (docs/benchmarks.md 2026-12-07 04:57–05:07, Qwen1.5-MoE-A2.7B's shape, int4): with the tables taken by
+     * shuffle instead of staged, batch 1 0.91x the loads, the grouped kernels 3x slower; staged not yet measured.
      */
     static final String KERNEL = "invariant.cuda.gptq-experts";
 
@@ -56,7 +57,7 @@ final class GptqExperts {
 
     GptqExperts(Kernels k) {
         this.k = k;
-        String kernel = System.getProperty(KERNEL, "staged");
+        String kernel = System.getProperty(KERNEL, "loads");
         String variant = switch (kernel) {
             case "staged" -> "_int";
             case "loads" -> "_loads_int";
