@@ -103,10 +103,8 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     float2 tl[R][TSTAGE / 32];  // treg: entries lane + 32c of row r's table, on their way to tw
     unsigned rq[R][4];   // treg: the lane's rest, raw from value 0
     float qt[R];         // treg: (float) (q - o) of the lane's tail index, if any
-    if constexpr (TR) {
-        __shared__ float2 tsh[WARPS * R * TSTAGE];
-        tw = tsh + warp * R * TSTAGE;
-    }
+    // after the TG staged input rows in the dynamic shared memory (the launch adds WARPS * R * TSTAGE entries)
+    if constexpr (TR) tw = reinterpret_cast<float2*>(xs + TG * xst) + warp * R * TSTAGE;
     if (TR && treg) {
         const int s0 = G * 32 * GS + lane * rest;  // the lane's first rest slot
         const int b0 = BITS == 8 ? s0 : s0 >> 1;

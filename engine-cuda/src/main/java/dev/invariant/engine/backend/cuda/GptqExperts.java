@@ -48,8 +48,11 @@ final class GptqExperts {
      * shuffle instead of staged, batch 1 0.91x the loads, the grouped kernels 3x slower; staged not yet measured.
      */
     static final String KERNEL = "invariant.cuda.gptq-experts";
+    /** The staged kernels' table entries per row (kernels/gptq_matvec.cu's TSTAGE), after the input rows. */
+    static final int STAGED_ENTRIES = 64;
 
     private final Kernels k;
+    private final boolean staged;
     /** [bits 8/4][act-order][down, gate|up with SiLU of the input normed there, of x' normed before]. */
     private final CUfunction[][][] fns = new CUfunction[2][2][3];
     /** gptq_grouped_*: as {@link #fns}. */
@@ -58,6 +61,7 @@ final class GptqExperts {
     GptqExperts(Kernels k) {
         this.k = k;
         String kernel = System.getProperty(KERNEL, "loads");
+        staged = kernel.equals("staged");
         String variant = switch (kernel) {
             case "staged" -> "_int";
             case "loads" -> "_loads_int";
@@ -89,7 +93,7 @@ final class GptqExperts {
      */
     void run(Table t, boolean silu, CUdeviceptr list, int xdiv, CUdeviceptr x, CUdeviceptr norm, float eps,
              CUdeviceptr y, int pairs, int ldx, int ldy) {
-        k.launch(pick(fns, t, silu, norm), blocks(t), pairs, 32 * Kernels.MATVEC_WARPS, Kernels.smem(t.cols(), 1),
+        k.launch(pick(fns, t, silu, norm), blocks(t), pairs, 32 * Kernels.MATVEC_WARPS, smem(t, 1),
                 t.q(), t.tab(), t.gidx(), t.rowPart(), list, xdiv, t.gsz(), x, norm, eps, y, t.rows(), t.cols(),
                 t.stride(), t.groups(), ldx, ldy);
     }
@@ -101,8 +105,14 @@ final class GptqExperts {
     void grouped(Table t, boolean silu, CUdeviceptr groups, CUdeviceptr xrows, CUdeviceptr yrows, CUdeviceptr x,
                  CUdeviceptr norm, float eps, CUdeviceptr y, int maxGroups, int ldx, int ldy) {
         k.launch(pick(grouped, t, silu, norm), blocks(t), maxGroups, 32 * Kernels.MATVEC_WARPS,
-                Kernels.smem(t.cols(), 4), t.q(), t.tab(), t.gidx(), t.rowPart(), groups, xrows, yrows, t.gsz(), x,
+                smem(t, 4), t.q(), t.tab(), t.gidx(), t.rowPart(), groups, xrows, yrows, t.gsz(), x,
                 norm, eps, y, t.rows(), t.cols(), t.stride(), t.groups(), ldx, ldy);
+    }
+
+    /** The input rows of {@code tokens} tokens, then for the staged kernels each warp's rows' group tables. */
+    private int smem(Table t, int tokens) {
+        int tables = staged ? Kernels.MATVEC_WARPS * rowsPerWarp(t) * STAGED_ENTRIES * 8 : 0;
+        return Kernels.smem(t.cols(), tokens) + tables;
     }
 
     private static CUfunction pick(CUfunction[][][] fs, Table t, boolean silu, CUdeviceptr norm) {
@@ -110,9 +120,13 @@ final class GptqExperts {
         return fs[t.bits() == 8 ? 0 : 1][t.gsz() == 0 ? 1 : 0][!silu ? 0 : norm != null ? 1 : 2];
     }
 
+    private static int rowsPerWarp(Table t) {
+        return t.bits() == 8 ? 2 : 4;
+    }
+
     /** Blocks along x: the kernel's R rows per warp (2 int8, 4 int4), {@link Kernels#MATVEC_WARPS} warps. */
     private static int blocks(Table t) {
-        int rowsPerBlock = Kernels.MATVEC_WARPS * (t.bits() == 8 ? 2 : 4);
+        int rowsPerBlock = Kernels.MATVEC_WARPS * rowsPerWarp(t);
         return (t.rows() + rowsPerBlock - 1) / rowsPerBlock;
     }
 }

@@ -1,0 +1,36 @@
+package dev.invariant.engine.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The launch of kernels/gptq_matvec.cu's chosen GPTQ experts (no GPU needed): the staged kernels' table entries and
+ * warps as GptqExperts writes them again, and the variant setting.
+ */
+class GptqExpertsTest {
+    private static final Path SOURCE = Path.of("..", "kernels", "gptq_matvec.cu");  // from the module's directory
+
+    @Test
+    void stagedTablesAreTheKernelSources() throws IOException {
+        Map<String, Integer> defs = StreamRingTest.defines(Files.readString(SOURCE));
+        assertEquals(GptqExperts.STAGED_ENTRIES, defs.get("TSTAGE"));
+        assertEquals(Kernels.MATVEC_WARPS, defs.get("WARPS"));
+        for (String kind : new String[] {"experts", "grouped"}) {
+            assertTrue(Files.readString(SOURCE).contains("gptq_" + kind + "_loads_int##BITS##suffix("), kind);
+        }
+    }
+
+    @Test
+    void anUnknownVariantIsRefusedByName() {
+        Gpu.withProperties(Map.of(GptqExperts.KERNEL, "registers"), () -> assertEquals(
+                "-Dinvariant.cuda.gptq-experts takes staged or loads; got registers",
+                assertThrows(IllegalArgumentException.class, () -> new GptqExperts(null)).getMessage()));
+    }
+}
