@@ -52,13 +52,13 @@ template <int BITS> __device__ __forceinline__ float qf_rest(const unsigned (&rq
 }
 
 // YROWS: token t's output row is yrows[t] (a mixture's grouped pairs), else t.
-// TREG (not ACT; where few rows per warp leave the loads' latency exposed, the mixtures' experts): a row's group table
+// STAGED (not ACT; where few rows per warp leave the loads' latency exposed, the mixtures' experts): a row's group table
 // of up to TSTAGE entries is read at the start and staged in the warp's shared memory (each group's (s, nz) one
 // broadcast load there, not a dependent global load), the rest and the tail read raw at the start too, so that no
 // global load waits inside the loop; the same values, the same fmas in the same order. Larger tables are read as
 // without it. (Taken by shuffle from registers instead, the loop's group starts became convergence points: 1.6x
 // slower for one token, 3x for 4.)
-template <int BITS, int TG, int R, int FLAGS, bool ACT, bool YROWS = false, bool TREG = false, int AH = AHEAD>
+template <int BITS, int TG, int R, int FLAGS, bool ACT, bool YROWS = false, bool STAGED = false, int AH = AHEAD>
 __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2* tab, const int* gidx, const int* rowPart,
                                           int gsz, const float* x, const int* xrows, const float* nw, float eps,
                                           float* y, const float* bias, const float* resid, int rows, int k,
@@ -97,15 +97,15 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
         }
     }
 
-    constexpr bool TR = TREG && !ACT;
-    const bool treg = TR && w == 32 && groups <= TSTAGE;  // the same for every lane
-    float2* tw = nullptr;  // treg: the warp's staged tables, row r's at r * TSTAGE
-    float2 tl[R][TSTAGE / 32];  // treg: entries lane + 32c of row r's table, on their way to tw
-    unsigned rq[R][4];   // treg: the lane's rest, raw from value 0
-    float qt[R];         // treg: (float) (q - o) of the lane's tail index, if any
+    constexpr bool TR = STAGED && !ACT;
+    const bool staged = TR && w == 32 && groups <= TSTAGE;  // the same for every lane
+    float2* tw = nullptr;  // staged: the warp's staged tables, row r's at r * TSTAGE
+    float2 tl[R][TSTAGE / 32];  // staged: entries lane + 32c of row r's table, on their way to tw
+    unsigned rq[R][4];   // staged: the lane's rest, raw from value 0
+    float qt[R];         // staged: (float) (q - o) of the lane's tail index, if any
     // after the TG staged input rows in the dynamic shared memory (the launch adds WARPS * R * TSTAGE entries)
     if constexpr (TR) tw = reinterpret_cast<float2*>(xs + TG * xst) + warp * R * TSTAGE;
-    if (TR && treg) {
+    if (TR && staged) {
         const int s0 = G * 32 * GS + lane * rest;  // the lane's first rest slot
         const int b0 = BITS == 8 ? s0 : s0 >> 1;
         const int nb = BITS == 8 ? rest : ((s0 & 1) + rest + 1) >> 1;
@@ -132,7 +132,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
     }
 
     inv::stage_rows<TG, (FLAGS & NORM) != 0>(xs, invs, x, xrows, ldx, k, xst, t0, n, nw, eps);
-    if (TR && treg) {  // after the staging, by when the tables have come
+    if (TR && staged) {  // after the staging, by when the tables have come
 #pragma unroll
         for (int r = 0; r < R; r++) {
 #pragma unroll
@@ -182,7 +182,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
                         gid++;
                         gnext += gsz;
 #pragma unroll
-                        for (int r = 0; r < R; r++) st[r] = TR && treg ? tw[r * TSTAGE + gid] : __ldg(tr[r] + gid);
+                        for (int r = 0; r < R; r++) st[r] = TR && staged ? tw[r * TSTAGE + gid] : __ldg(tr[r] + gid);
                     }
                     float wv[R];
 #pragma unroll
@@ -197,7 +197,7 @@ __device__ __forceinline__ void gptq_impl(const unsigned char* Wq, const float2*
             }
         }
     }
-    if (TR && treg) {
+    if (TR && staged) {
         // as below, every lane in step: a chunk's group is the same for every lane (gsz a multiple of 32)
 #pragma unroll
         for (int j = 0; j < GS; j++) {
@@ -309,7 +309,7 @@ GPTQ_ALL(4)
 // input is row p / xdiv of x (the token's for gate|up, the pair's own for down), its output row p of y. Each pair is
 // gptq_impl over one token: the same operations as the expert's projection of that token alone. Launched without the
 // programmatic attribute: the tables' index comes from the list the step wrote. LOADS (gptq_experts_loads_*, the
-// default: engine-cuda GptqExperts.KERNEL): gptq_impl as the projections run it; else (gptq_experts_*, "staged") TREG
+// default: engine-cuda GptqExperts.KERNEL): gptq_impl as the projections run it; else (gptq_experts_*, "staged") STAGED,
 // with EXPERTS_AHEAD words in flight per row.
 template <int BITS, int FLAGS, bool ACT, bool LOADS = false>
 __device__ __forceinline__ void gptq_experts_impl(const unsigned char* const* wq, const float2* const* tab,
@@ -328,7 +328,7 @@ __device__ __forceinline__ void gptq_experts_impl(const unsigned char* const* wq
 // to 4 pairs of one expert (groups[2b] the expert, -1 for none; groups[2b + 1] its pairs), its input rows
 // xrows[4b ..] (the pairs' tokens for gate|up, the pairs themselves for down), its output rows yrows[4b ..] (the
 // pairs): gptq_impl's token groups, each weight dequantised once for the group's tokens, each (token, row) dot the same
-// operations as alone. TREG, or LOADS as gptq_experts_impl's.
+// operations as alone. STAGED, or LOADS as gptq_experts_impl's.
 template <int BITS, int FLAGS, bool ACT, bool LOADS = false>
 __device__ __forceinline__ void gptq_grouped_impl(const unsigned char* const* wq, const float2* const* tab,
                                                   const int* const* gidx, const int* const* rowPart, const int* grp,

@@ -119,7 +119,7 @@ class CudaGptqMatchesCpuTest {
     }
 
     /**
-     * GPTQ mixtures' chosen experts on rows with whole loads, rests, a tail and more groups than the registers hold
+     * GPTQ mixtures' chosen experts on rows with whole loads, rests, a tail and more groups than the staged tables hold
      * (GptqModels.wideMixture): a block row per pair (gptq_experts_*) and the pairs grouped by expert (gptq_grouped_*), on
      * every step, staged and with the loads variants kept to compare.
      */

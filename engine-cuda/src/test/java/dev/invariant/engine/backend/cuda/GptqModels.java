@@ -33,7 +33,7 @@ final class GptqModels {
      * Mixtures whose experts' rows have what the tiny mixtures' lack (kernels/gptq_matvec.cu's gptq_experts_* and
      * gptq_grouped_*): int4 group 128 (Qwen2-MoE, a shared expert): gate|up of whole loads, down's 1,400 inputs a
      * load, an odd rest of 11 chunks and a tail of 24; int8 group 32 asymmetric (Qwen3-MoE): gate|up's 1,056 inputs
-     * two loads and a rest, 33 groups in registers; down's 2,080 inputs 65 groups, more than the registers hold.
+     * two loads and a rest, 33 groups staged; down's 2,080 inputs 65 groups, more than the staged tables hold.
      */
     static Model wideMixture(int bits) {
         ModelConfig c = bits == 4
