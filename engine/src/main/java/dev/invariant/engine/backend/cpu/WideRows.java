@@ -32,6 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class WideRows {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
@@ -58,8 +59,12 @@ final class WideRows {
             a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(w2, a2);
             a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(w3, a3);
         }
+        // the tail's whole groups of 8 in the registers (P[r] for r < k - c gets its one fma there), the rest below
+        if (c + 8 <= k) a0 = FloatVector.fromArray(F, xs, xo + c).fma(MatMul.loadBf16(seg, base + (long) c * 2), a0);
+        if (c + 16 <= k) a1 = FloatVector.fromArray(F, xs, xo + c + 8).fma(MatMul.loadBf16(seg, base + (long) (c + 8) * 2), a1);
+        if (c + 24 <= k) a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(MatMul.loadBf16(seg, base + (long) (c + 16) * 2), a2);
         if (store(c == k, a0, a1, a2, a3, p, pa)) return;
-        for (int r = 0; c + r < k; r++) {
+        for (int r = (k - c) & -8; c + r < k; r++) {
             p[pa + r] = Math.fma(xs[xo + c + r], Bf16.bf16ToFloat(seg.get(WeightMatrix.BF16, base + (long) (c + r) * 2)), p[pa + r]);
         }
     }
@@ -74,8 +79,16 @@ final class WideRows {
             a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 16) * 4, LE), a2);
             a3 = FloatVector.fromArray(F, xs, xo + c + 24).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 24) * 4, LE), a3);
         }
+        if (c + 8 <= k) a0 = FloatVector.fromArray(F, xs, xo + c).fma(FloatVector.fromMemorySegment(F, seg, base + (long) c * 4, LE), a0);
+        if (c + 16 <= k) a1 = FloatVector.fromArray(F, xs, xo + c + 8).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 8) * 4, LE), a1);
+        if (c + 24 <= k) a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(FloatVector.fromMemorySegment(F, seg, base + (long) (c + 16) * 4, LE), a2);
         if (store(c == k, a0, a1, a2, a3, p, pa)) return;
-        for (int r = 0; c + r < k; r++) {
+        int r = (k - c) & -8;
+        if (c + r + 4 <= k) {
+            fma4(xs, xo + c + r, seg, base + (long) (c + r) * 4, p, pa + r);
+            r += 4;
+        }
+        for (; c + r < k; r++) {
             p[pa + r] = Math.fma(xs[xo + c + r], seg.get(WeightMatrix.F32, base + (long) (c + r) * 4), p[pa + r]);
         }
     }
@@ -120,9 +133,24 @@ final class WideRows {
             b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
             b3 = FloatVector.fromArray(F, xs, xb + c + 24).fma(w3, b3);
         }
+        if (c + 8 <= k) {
+            FloatVector w0 = FloatVector.fromArray(F, wr, wo + c);
+            a0 = FloatVector.fromArray(F, xs, xo + c).fma(w0, a0);
+            b0 = FloatVector.fromArray(F, xs, xb + c).fma(w0, b0);
+        }
+        if (c + 16 <= k) {
+            FloatVector w1 = FloatVector.fromArray(F, wr, wo + c + 8);
+            a1 = FloatVector.fromArray(F, xs, xo + c + 8).fma(w1, a1);
+            b1 = FloatVector.fromArray(F, xs, xb + c + 8).fma(w1, b1);
+        }
+        if (c + 24 <= k) {
+            FloatVector w2 = FloatVector.fromArray(F, wr, wo + c + 16);
+            a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(w2, a2);
+            b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
+        }
         store(c == k, b0, b1, b2, b3, p, pb);
         if (store(c == k, a0, a1, a2, a3, p, pa)) return;
-        for (int r = 0; c + r < k; r++) {
+        for (int r = (k - c) & -8; c + r < k; r++) {
             float w = wr[wo + c + r];
             p[pa + r] = Math.fma(xs[xo + c + r], w, p[pa + r]);
             p[pb + r] = Math.fma(xs[xb + c + r], w, p[pb + r]);
@@ -149,13 +177,40 @@ final class WideRows {
             b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
             b3 = FloatVector.fromArray(F, xs, xb + c + 24).fma(w3, b3);
         }
+        if (c + 8 <= k) {
+            FloatVector w0 = FloatVector.fromMemorySegment(F, seg, base + (long) c * 4, LE);
+            a0 = FloatVector.fromArray(F, xs, xo + c).fma(w0, a0);
+            b0 = FloatVector.fromArray(F, xs, xb + c).fma(w0, b0);
+        }
+        if (c + 16 <= k) {
+            FloatVector w1 = FloatVector.fromMemorySegment(F, seg, base + (long) (c + 8) * 4, LE);
+            a1 = FloatVector.fromArray(F, xs, xo + c + 8).fma(w1, a1);
+            b1 = FloatVector.fromArray(F, xs, xb + c + 8).fma(w1, b1);
+        }
+        if (c + 24 <= k) {
+            FloatVector w2 = FloatVector.fromMemorySegment(F, seg, base + (long) (c + 16) * 4, LE);
+            a2 = FloatVector.fromArray(F, xs, xo + c + 16).fma(w2, a2);
+            b2 = FloatVector.fromArray(F, xs, xb + c + 16).fma(w2, b2);
+        }
         store(c == k, b0, b1, b2, b3, p, pb);
         if (store(c == k, a0, a1, a2, a3, p, pa)) return;
-        for (int r = 0; c + r < k; r++) {
+        int r = (k - c) & -8;
+        if (c + r + 4 <= k) {
+            fma4(xs, xo + c + r, seg, base + (long) (c + r) * 4, p, pa + r);
+            fma4(xs, xb + c + r, seg, base + (long) (c + r) * 4, p, pb + r);
+            r += 4;
+        }
+        for (; c + r < k; r++) {
             float w = seg.get(WeightMatrix.F32, base + (long) (c + r) * 4);
             p[pa + r] = Math.fma(xs[xo + c + r], w, p[pa + r]);
             p[pb + r] = Math.fma(xs[xb + c + r], w, p[pb + r]);
         }
+    }
+
+    /** p[pa .. pa + 4) = fma(x, w, p) lane by lane (a tail's fmas, as the scalar ones), the weights at byte offset off. */
+    private static void fma4(float[] xs, int xo, MemorySegment seg, long off, float[] p, int pa) {
+        FloatVector.fromArray(F4, xs, xo).fma(FloatVector.fromMemorySegment(F4, seg, off, LE), FloatVector.fromArray(F4, p, pa))
+                .intoArray(p, pa);
     }
 
     /**

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 class WideRowsTest {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int[] KS = {17, 24, 31, 32, 33, 39, 40, 47, 48, 56, 63, 64, 65, 100, 256, 263, 896, 903, 1279, 4864};
+    private static final int[] KS = {17, 24, 31, 32, 33, 39, 40, 44, 47, 48, 52, 56, 60, 63, 64, 65, 100, 172, 256, 263, 896, 903,
+        1279, 4864};
 
     @Test
     void everyTokenRemainderAndChunkTailEqualsTheReference() {
