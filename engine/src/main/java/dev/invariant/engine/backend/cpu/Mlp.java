@@ -1,5 +1,6 @@
 package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.numerics.ExpVectors;
 import dev.invariant.engine.numerics.FloatMath;
 import dev.invariant.engine.numerics.Matrix;
 
@@ -15,9 +16,11 @@ record Mlp(Matrix gate, Matrix up, Matrix down, int size, boolean gelu) {
     void run(float[] x, int n, int hidden, float[] g, float[] u, float[] y, Linear linear, WorkerPool pool) {
         linear.run(x, hidden, n, new Linear.Job(gate, g, size), new Linear.Job(up, u, size));
         pool.forRange(n, (lo, hi) -> {
-            for (int i = lo * size; i < hi * size; i++) {
-                g[i] = (gelu ? FloatMath.geluTanh(g[i]) : FloatMath.silu(g[i])) * u[i];
+            if (!gelu) {
+                ExpVectors.siluTimes(g, u, lo * size, hi * size);
+                return;
             }
+            for (int i = lo * size; i < hi * size; i++) g[i] = FloatMath.geluTanh(g[i]) * u[i];
         });
         linear.run(g, size, n, new Linear.Job(down, y, hidden));
     }

@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.numerics.Dot;
+import dev.invariant.engine.numerics.ExpVectors;
 import dev.invariant.engine.numerics.FloatMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -71,12 +72,11 @@ final class PagedAttention {
                 scores[j - j0] = sc;
                 m = Math.max(m, sc);
             }
+            // e_j = exp(score_j - m) in place, then l in increasing j
+            for (int j = 0; j <= j1 - j0; j++) scores[j] = scores[j] - m;
+            ExpVectors.expInPlace(scores, 0, j1 - j0 + 1);
             float l = 0.0f;
-            for (int j = j0; j <= j1; j++) {
-                float e = FloatMath.exp(scores[j - j0] - m);
-                l = l + e;
-                scores[j - j0] = e;
-            }
+            for (int j = 0; j <= j1 - j0; j++) l = l + scores[j];
             int so = s * headDim;
             if (values != null && headDim % LANES == 0) {
                 accumulate(values, blockTable, hOff, j0, j1, so);
