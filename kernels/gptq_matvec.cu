@@ -308,9 +308,9 @@ GPTQ_ALL(4)
 // rowPart[e], its GptqRows uploaded as they are for one projection; every expert of one shape and quantisation), its
 // input is row p / xdiv of x (the token's for gate|up, the pair's own for down), its output row p of y. Each pair is
 // gptq_impl over one token: the same operations as the expert's projection of that token alone. Launched without the
-// programmatic attribute: the tables' index comes from the list the step wrote. LOADS (gptq_experts_loads_*, the
-// default: engine-cuda GptqExperts.KERNEL): gptq_impl as the projections run it; else (gptq_experts_*, "staged") STAGED,
-// with EXPERTS_AHEAD words in flight per row.
+// programmatic attribute: the tables' index comes from the list the step wrote. LOADS (gptq_experts_loads_*):
+// gptq_impl as the projections run it; else (gptq_experts_*) STAGED, with EXPERTS_AHEAD words in flight per row.
+// engine-cuda GptqExperts.KERNEL picks the form per kernel (by default staged for int4's down, LOADS elsewhere).
 template <int BITS, int FLAGS, bool ACT, bool LOADS = false>
 __device__ __forceinline__ void gptq_experts_impl(const unsigned char* const* wq, const float2* const* tab,
                                                   const int* const* gidx, const int* const* rowPart, const int* list,

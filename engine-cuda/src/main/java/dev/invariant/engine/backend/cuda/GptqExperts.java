@@ -40,43 +40,55 @@ final class GptqExperts {
     }
 
     /**
-     * loads (default): gptq_experts_loads_* and gptq_grouped_loads_*, gptq_impl as the projections run it (a
-     * dependent table load at each group start, 4 words in flight a row); staged: gptq_experts_* and gptq_grouped_*
-     * with each row's group table and rest read at the start, the tables staged in shared memory (no global load
-     * waits inside the loop) and, for one token, 2 words in flight a row. The same values either way. Measured on an
-     * H100 (docs/benchmarks.md 2026-12-07 04:57–05:07, Qwen1.5-MoE-A2.7B's shape, int4): with the tables taken by
-     * shuffle instead of staged, batch 1 0.91x the loads, the grouped kernels 3x slower; staged not yet measured.
+     * down (default): the chosen int4 experts' down projection (one token a block row, no SiLU) staged, every other
+     * experts kernel loads; loads: gptq_experts_loads_* and gptq_grouped_loads_*, gptq_impl as the projections run it
+     * (a dependent table load at each group start, 4 words in flight a row); staged: gptq_experts_* and
+     * gptq_grouped_* with each row's group table and rest read at the start, the tables staged in shared memory (no
+     * global load waits inside the loop) and, for one token, 2 words in flight a row. The same values whichever runs.
+     * Measured on an H100 (docs/benchmarks.md 2026-12-07 08:04–08:09, Qwen1.5-MoE-A2.7B's shape, int4, staged against
+     * loads in one call): the chosen down 18.2 against 23.5 µs a layer, gate|up 26.6 against 26.0, the grouped
+     * kernels 311 / 197 against 265 / 192 µs at batch 16; int8 not measured, so it keeps the loads.
      */
     static final String KERNEL = "invariant.cuda.gptq-experts";
     /** The staged kernels' table entries per row (kernels/gptq_matvec.cu's TSTAGE), after the input rows. */
     static final int STAGED_ENTRIES = 64;
 
     private final Kernels k;
-    private final boolean staged;
     /** [bits 8/4][act-order][down, gate|up with SiLU of the input normed there, of x' normed before]. */
     private final CUfunction[][][] fns = new CUfunction[2][2][3];
+    /** Whether each of {@link #fns} is a staged kernel (its launch adds the staged tables' shared memory). */
+    private final boolean[][][] stagedFns = new boolean[2][2][3];
     /** gptq_grouped_*: as {@link #fns}. */
     private final CUfunction[][][] grouped = new CUfunction[2][2][3];
+    private final boolean[][][] stagedGrouped = new boolean[2][2][3];
 
     GptqExperts(Kernels k) {
         this.k = k;
-        String kernel = System.getProperty(KERNEL, "loads");
-        staged = kernel.equals("staged");
-        String variant = switch (kernel) {
-            case "staged" -> "_int";
-            case "loads" -> "_loads_int";
-            default -> throw new IllegalArgumentException("-D" + KERNEL + " takes staged or loads; got " + kernel);
-        };
+        String kernel = System.getProperty(KERNEL, "down");
+        if (!kernel.equals("down") && !kernel.equals("staged") && !kernel.equals("loads")) {
+            throw new IllegalArgumentException("-D" + KERNEL + " takes down, staged or loads; got " + kernel);
+        }
         String[] fused = {"", "_norm_silu", "_silu"};
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
                 for (int f = 0; f < 3; f++) {
                     String suffix = (b == 0 ? 8 : 4) + (a == 1 ? "_act" : "") + fused[f];
-                    fns[b][a][f] = load("gptq_experts" + variant + suffix);
-                    grouped[b][a][f] = load("gptq_grouped" + variant + suffix);
+                    stagedFns[b][a][f] = staged(kernel, b == 0 ? 8 : 4, a == 1, f != 0, false);
+                    stagedGrouped[b][a][f] = staged(kernel, b == 0 ? 8 : 4, a == 1, f != 0, true);
+                    fns[b][a][f] = load("gptq_experts" + (stagedFns[b][a][f] ? "_int" : "_loads_int") + suffix);
+                    grouped[b][a][f] = load("gptq_grouped" + (stagedGrouped[b][a][f] ? "_int" : "_loads_int") + suffix);
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code setting} runs the staged form of the experts kernel for these rows: down takes it for the chosen
+     * (not grouped) int4 experts' down projection without act-order (whose staged kernels run the loads' loop anyway:
+     * gptq_matvec.cu's TR).
+     */
+    static boolean staged(String setting, int bits, boolean act, boolean silu, boolean grouped) {
+        return setting.equals("staged") || setting.equals("down") && bits == 4 && !act && !silu && !grouped;
     }
 
     /** Not dependent: its rows' addresses come from the list the route (or moe_group) just wrote. */
@@ -93,7 +105,8 @@ final class GptqExperts {
      */
     void run(Table t, boolean silu, CUdeviceptr list, int xdiv, CUdeviceptr x, CUdeviceptr norm, float eps,
              CUdeviceptr y, int pairs, int ldx, int ldy) {
-        k.launch(pick(fns, t, silu, norm), blocks(t), pairs, 32 * Kernels.MATVEC_WARPS, smem(t, 1),
+        int b = b(t), a = a(t), f = f(silu, norm);
+        k.launch(fns[b][a][f], blocks(t), pairs, 32 * Kernels.MATVEC_WARPS, smem(t, 1, stagedFns[b][a][f]),
                 t.q(), t.tab(), t.gidx(), t.rowPart(), list, xdiv, t.gsz(), x, norm, eps, y, t.rows(), t.cols(),
                 t.stride(), t.groups(), ldx, ldy);
     }
@@ -104,20 +117,29 @@ final class GptqExperts {
      */
     void grouped(Table t, boolean silu, CUdeviceptr groups, CUdeviceptr xrows, CUdeviceptr yrows, CUdeviceptr x,
                  CUdeviceptr norm, float eps, CUdeviceptr y, int maxGroups, int ldx, int ldy) {
-        k.launch(pick(grouped, t, silu, norm), blocks(t), maxGroups, 32 * Kernels.MATVEC_WARPS,
-                smem(t, 4), t.q(), t.tab(), t.gidx(), t.rowPart(), groups, xrows, yrows, t.gsz(), x,
-                norm, eps, y, t.rows(), t.cols(), t.stride(), t.groups(), ldx, ldy);
+        int b = b(t), a = a(t), f = f(silu, norm);
+        k.launch(grouped[b][a][f], blocks(t), maxGroups, 32 * Kernels.MATVEC_WARPS, smem(t, 4, stagedGrouped[b][a][f]),
+                t.q(), t.tab(), t.gidx(), t.rowPart(), groups, xrows, yrows, t.gsz(), x, norm, eps, y, t.rows(), t.cols(),
+                t.stride(), t.groups(), ldx, ldy);
     }
 
-    /** The input rows of {@code tokens} tokens, then for the staged kernels each warp's rows' group tables. */
-    private int smem(Table t, int tokens) {
+    /** The input rows of {@code tokens} tokens, then for a staged kernel each warp's rows' group tables. */
+    private static int smem(Table t, int tokens, boolean staged) {
         int tables = staged ? Kernels.MATVEC_WARPS * rowsPerWarp(t) * STAGED_ENTRIES * 8 : 0;
         return Kernels.smem(t.cols(), tokens) + tables;
     }
 
-    private static CUfunction pick(CUfunction[][][] fs, Table t, boolean silu, CUdeviceptr norm) {
+    private static int b(Table t) {
+        return t.bits() == 8 ? 0 : 1;
+    }
+
+    private static int a(Table t) {
+        return t.gsz() == 0 ? 1 : 0;
+    }
+
+    private static int f(boolean silu, CUdeviceptr norm) {
         if (norm != null && !silu) throw new IllegalArgumentException("a normed input is read by gate|up only");
-        return fs[t.bits() == 8 ? 0 : 1][t.gsz() == 0 ? 1 : 0][!silu ? 0 : norm != null ? 1 : 2];
+        return !silu ? 0 : norm != null ? 1 : 2;
     }
 
     private static int rowsPerWarp(Table t) {

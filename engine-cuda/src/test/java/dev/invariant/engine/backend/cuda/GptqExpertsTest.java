@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The launch of kernels/gptq_matvec.cu's chosen GPTQ experts (no GPU needed): the staged kernels' table entries and
- * warps as GptqExperts writes them again, and the variant setting.
+ * warps as GptqExperts writes them again, which kernels each setting stages, and the setting's error.
  */
 class GptqExpertsTest {
     private static final Path SOURCE = Path.of("..", "kernels", "gptq_matvec.cu");  // from the module's directory
@@ -28,9 +29,20 @@ class GptqExpertsTest {
     }
 
     @Test
+    void theDefaultStagesTheChosenInt4DownOnly() {
+        assertTrue(GptqExperts.staged("down", 4, false, false, false));
+        assertFalse(GptqExperts.staged("down", 4, false, true, false), "gate|up");
+        assertFalse(GptqExperts.staged("down", 4, false, false, true), "grouped");
+        assertFalse(GptqExperts.staged("down", 8, false, false, false), "int8");
+        assertFalse(GptqExperts.staged("down", 4, true, false, false), "act-order");
+        assertTrue(GptqExperts.staged("staged", 8, true, true, true));
+        assertFalse(GptqExperts.staged("loads", 4, false, false, false));
+    }
+
+    @Test
     void anUnknownVariantIsRefusedByName() {
         Gpu.withProperties(Map.of(GptqExperts.KERNEL, "registers"), () -> assertEquals(
-                "-Dinvariant.cuda.gptq-experts takes staged or loads; got registers",
+                "-Dinvariant.cuda.gptq-experts takes down, staged or loads; got registers",
                 assertThrows(IllegalArgumentException.class, () -> new GptqExperts(null)).getMessage()));
     }
 }
