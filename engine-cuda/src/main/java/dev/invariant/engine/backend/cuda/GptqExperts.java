@@ -45,9 +45,10 @@ final class GptqExperts {
      * (a dependent table load at each group start, 4 words in flight a row); staged: gptq_experts_* and
      * gptq_grouped_* with each row's group table and rest read at the start, the tables staged in shared memory (no
      * global load waits inside the loop) and, for one token, 2 words in flight a row. The same values whichever runs.
-     * Measured on an H100 (docs/benchmarks.md 2026-12-07 08:04–08:09, Qwen1.5-MoE-A2.7B's shape, int4, staged against
-     * loads in one call): the chosen down 18.2 against 23.5 µs a layer, gate|up 26.6 against 26.0, the grouped
-     * kernels 311 / 197 against 265 / 192 µs at batch 16; int8 not measured, so it keeps the loads.
+     * Measured on H100s (docs/benchmarks.md 2026-12-07 08:04–08:26, Qwen1.5-MoE-A2.7B's shape, int4, in one call
+     * each): staged against loads, the chosen down 18.2 against 23.5 µs a layer, gate|up 26.6 against 26.0, the
+     * grouped kernels 311 / 197 against 265 / 192 µs at batch 16; down against loads, batch 1 1.05x, batch 16 and
+     * prefill the same. int8 not measured, so it keeps the loads.
      */
     static final String KERNEL = "invariant.cuda.gptq-experts";
     /** The staged kernels' table entries per row (kernels/gptq_matvec.cu's TSTAGE), after the input rows. */
