@@ -2,6 +2,7 @@ package dev.invariant.engine.sample;
 
 import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
+import dev.invariant.engine.numerics.ExpVectors;
 import dev.invariant.engine.numerics.FloatMath;
 import java.util.Arrays;
 
@@ -36,19 +37,24 @@ record Candidates(int[] ids, float[] probs) {
         if (topK > 0 && topK < count) {
             SortKeys.selectSmallest(keys, count, topK);
             count = topK;
+            Arrays.sort(keys, 0, count);
+        } else {
+            SortKeys.sortInIdOrder(keys, count); // made in ascending id order above
         }
-        Arrays.sort(keys, 0, count);
 
         // Softmax: e_i = exp(x_i - max); zero terms are dropped; the sum runs in candidate order.
         int[] ids = new int[count];
         float[] probs = new float[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = SortKeys.id(keys[i]);
+            probs[i] = scaled[ids[i]] - max;
+        }
+        ExpVectors.expInPlace(probs, 0, count);  // FloatMath.exp's bits, 8 at a time
         int kept = 0;
         for (int i = 0; i < count; i++) {
-            int id = SortKeys.id(keys[i]);
-            float e = FloatMath.exp(scaled[id] - max);
-            if (e > 0f) {
-                ids[kept] = id;
-                probs[kept++] = e;
+            if (probs[i] > 0f) {
+                ids[kept] = ids[i];
+                probs[kept++] = probs[i];
             }
         }
         divideBySum(probs, kept);

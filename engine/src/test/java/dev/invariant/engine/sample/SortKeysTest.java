@@ -49,6 +49,27 @@ class SortKeysTest {
     }
 
     @Test
+    void theRadixSortEqualsTheComparisonSort() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int n : new int[] {0, 1, SortKeys.RADIX_MIN - 1, SortKeys.RADIX_MIN, 5_000, 151_936}) {
+            float[] v = valuesWithTies(rnd, n);
+            long[] keys = new long[n];
+            for (int i = 0; i < n; i++) keys[i] = SortKeys.key(v[i], i);
+            long[] want = keys.clone();
+            Arrays.sort(want);
+            SortKeys.sortInIdOrder(keys, n);
+            assertArrayEquals(want, keys, "n = " + n);
+        }
+        // only a prefix sorted, the rest left alone
+        long[] keys = new long[3_000];
+        for (int i = 0; i < keys.length; i++) keys[i] = SortKeys.key((float) rnd.nextGaussian(), i);
+        long[] want = keys.clone();
+        Arrays.sort(want, 0, 2_000);
+        SortKeys.sortInIdOrder(keys, 2_000);
+        assertArrayEquals(want, keys);
+    }
+
+    @Test
     void negativeZeroTiesWithPositiveZeroByIdAlone() {
         assertEquals(Long.compare(SortKeys.key(0f, 1), SortKeys.key(-0f, 2)), -1);
         assertEquals(Long.compare(SortKeys.key(-0f, 1), SortKeys.key(0f, 2)), -1);
