@@ -29,17 +29,22 @@ record Candidates(int[] ids, float[] probs) {
         }
         // Values with x - max < EXP_MIN_INPUT have exp 0 and sit at the tail of the order: leaving them out
         // here changes no result, only the amount of sorting.
-        long[] keys = new long[scaled.length];
+        long[] keys;
         int count = 0;
-        for (int id = 0; id < scaled.length; id++) {
-            if (scaled[id] - max >= FloatMath.EXP_MIN_INPUT) keys[count++] = SortKeys.key(scaled[id], id);
-        }
-        if (topK > 0 && topK < count) {
-            SortKeys.selectSmallest(keys, count, topK);
-            count = topK;
-            Arrays.sort(keys, 0, count);
+        if (topK > 0 && topK < scaled.length) {
+            SortKeys.Smallest top = new SortKeys.Smallest(topK);
+            for (int id = 0; id < scaled.length; id++) {
+                float v = scaled[id];
+                if (v - max >= FloatMath.EXP_MIN_INPUT && top.admits(v)) top.offer(SortKeys.key(v, id));
+            }
+            keys = top.sorted();
+            count = keys.length;
         } else {
-            SortKeys.sortInIdOrder(keys, count); // made in ascending id order above
+            keys = new long[scaled.length];
+            for (int id = 0; id < scaled.length; id++) {
+                if (scaled[id] - max >= FloatMath.EXP_MIN_INPUT) keys[count++] = SortKeys.key(scaled[id], id);
+            }
+            SortKeys.sortInIdOrder(keys, count); // made in ascending id order
         }
 
         // Softmax: e_i = exp(x_i - max); zero terms are dropped; the sum runs in candidate order.

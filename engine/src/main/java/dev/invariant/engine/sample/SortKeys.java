@@ -18,6 +18,12 @@ final class SortKeys {
         return (int) key;
     }
 
+    /** The value a key was made from (-0 made as +0). */
+    static float value(long key) {
+        int ordered = ~(int) (key >>> 32);
+        return Float.intBitsToFloat(ordered ^ ((ordered >> 31) & 0x7FFFFFFF));
+    }
+
     /** Below this many keys {@link #sortInIdOrder} leaves the work to {@code Arrays.sort}. */
     static final int RADIX_MIN = 1024;
     private static final int DIGIT = 11;
@@ -58,33 +64,53 @@ final class SortKeys {
     }
 
     /**
-     * Rearranges {@code a[0..n)} so that {@code a[0..k)} holds its k smallest keys (in no particular order).
-     * The keys are distinct, so which keys end up there is fully determined; only the work done varies.
+     * The k smallest keys offered, in a max-heap of k: a key not below the largest kept is turned away with one compare,
+     * so a vocabulary's scan for a small k costs little more than the scan. The keys are distinct, so which keys are
+     * kept is fully determined; only the work done varies.
      */
-    static void selectSmallest(long[] a, int n, int k) {
-        int lo = 0;
-        int hi = n - 1;
-        int target = k - 1;
-        while (lo < hi) {
-            long pivot = medianOf3(a[lo], a[(lo + hi) >>> 1], a[hi]);
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) i++;
-                while (a[j] > pivot) j--;
-                if (i <= j) {
-                    long t = a[i];
-                    a[i++] = a[j];
-                    a[j--] = t;
-                }
-            }
-            if (target <= j) hi = j;
-            else if (target >= i) lo = i;
-            else return;
-        }
-    }
+    static final class Smallest {
+        private final long[] heap;
+        private int size;
 
-    private static long medianOf3(long x, long y, long z) {
-        return Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+        Smallest(int k) {
+            heap = new long[k];
+        }
+
+        /**
+         * Whether a value offered after every key kept so far (a larger id) could be kept: below the largest kept
+         * key's value it could not, nor at it (its id is larger), so the scan skips making its key.
+         */
+        boolean admits(float value) {
+            return size < heap.length || value > value(heap[0]);
+        }
+
+        void offer(long key) {
+            if (size < heap.length) {
+                int i = size++;
+                while (i > 0 && heap[(i - 1) >>> 1] < key) {
+                    heap[i] = heap[(i - 1) >>> 1];
+                    i = (i - 1) >>> 1;
+                }
+                heap[i] = key;
+            } else if (key < heap[0]) {
+                int i = 0;
+                while (true) {
+                    int c = 2 * i + 1;
+                    if (c >= size) break;
+                    if (c + 1 < size && heap[c + 1] > heap[c]) c++;
+                    if (heap[c] <= key) break;
+                    heap[i] = heap[c];
+                    i = c;
+                }
+                heap[i] = key;
+            }
+        }
+
+        /** The kept keys, ascending. */
+        long[] sorted() {
+            long[] out = java.util.Arrays.copyOf(heap, size);
+            java.util.Arrays.sort(out);
+            return out;
+        }
     }
 }

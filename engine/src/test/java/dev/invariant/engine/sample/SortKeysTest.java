@@ -70,13 +70,21 @@ class SortKeysTest {
     }
 
     @Test
+    void aKeyGivesBackItsValue() {
+        for (float v : new float[] {0f, 1.5f, -2.25f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, Float.NEGATIVE_INFINITY}) {
+            assertEquals(Float.floatToRawIntBits(v), Float.floatToRawIntBits(SortKeys.value(SortKeys.key(v, 7))));
+        }
+        assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(SortKeys.value(SortKeys.key(-0f, 7))));
+    }
+
+    @Test
     void negativeZeroTiesWithPositiveZeroByIdAlone() {
         assertEquals(Long.compare(SortKeys.key(0f, 1), SortKeys.key(-0f, 2)), -1);
         assertEquals(Long.compare(SortKeys.key(-0f, 1), SortKeys.key(0f, 2)), -1);
     }
 
     @Test
-    void selectSmallestFindsTheSameSetAsAFullSort() {
+    void smallestKeepsTheSameKeysAsAFullSort() {
         SplittableRandom rnd = new SplittableRandom(4);
         for (int round = 0; round < 300; round++) {
             int n = rnd.nextInt(1, 2000);
@@ -86,10 +94,16 @@ class SortKeysTest {
             for (int i = 0; i < n; i++) keys[i] = SortKeys.key(v[i], i);
             long[] sorted = keys.clone();
             Arrays.sort(sorted);
-            SortKeys.selectSmallest(keys, n, k);
-            long[] chosen = Arrays.copyOf(keys, k);
-            Arrays.sort(chosen);
-            assertArrayEquals(Arrays.copyOf(sorted, k), chosen, "n=" + n + " k=" + k);
+            SortKeys.Smallest top = new SortKeys.Smallest(k);
+            for (long key : keys) top.offer(key);
+            assertArrayEquals(Arrays.copyOf(sorted, k), top.sorted(), "n=" + n + " k=" + k);
+            // as Candidates scans: in id order, a value the heap does not admit never offered
+            SortKeys.Smallest scan = new SortKeys.Smallest(k);
+            for (int i = 0; i < n; i++) if (scan.admits(v[i])) scan.offer(keys[i]);
+            assertArrayEquals(Arrays.copyOf(sorted, k), scan.sorted(), "scan n=" + n + " k=" + k);
+            SortKeys.Smallest wide = new SortKeys.Smallest(n + 5);  // more room than keys: every key, ascending
+            for (long key : keys) wide.offer(key);
+            assertArrayEquals(sorted, wide.sorted(), "n=" + n);
         }
     }
 }
