@@ -343,49 +343,36 @@ __device__ __forceinline__ void gptq_grouped_impl(const unsigned char* const* wq
                                                             ldy, grp[2 * b + 1], 0, yrows + 4 * b);
 }
 
-// Named gptq_experts_int<bits>[_act][_norm_silu|_silu] and gptq_grouped_int<bits>[...]: the down projection, the
-// gate|up projection with SiLU of the input normed here or of x' normed before (matvec_tile_norm_rows).
-#define GPTQ_EXPERTS(suffix, BITS, FLAGS, ACT)                                                                       \
+// Named gptq_experts_loads_int<bits>[_act][_norm_silu|_silu] and gptq_grouped_loads_int<bits>[...], and without
+// _loads_ the STAGED forms (no _act: act-order's table index changes along the row, so its staged kernel would run the
+// loads' loop, gptq_impl's TR): the down projection, the gate|up projection with SiLU of the input normed here or of x'
+// normed before (matvec_tile_norm_rows).
+#define GPTQ_EXPERTS_KERNELS(form, suffix, BITS, FLAGS, ACT, LOADS)                                                  \
     INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
-        gptq_experts_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,                     \
-                                       const int* const* gidx, const int* const* rowPart, const int* list, int xdiv, \
-                                       int gsz, const float* x, const float* nw, float eps, float* y, int rows,      \
-                                       int k, int stride, int groups, int ldx, int ldy) {                            \
-        gptq_experts_impl<BITS, FLAGS, ACT>(wq, tab, gidx, rowPart, list, xdiv, gsz, x, nw, eps, y, rows, k, stride, \
-                                            groups, ldx, ldy);                                                       \
+        gptq_experts##form##int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,              \
+                                              const int* const* gidx, const int* const* rowPart, const int* list,    \
+                                              int xdiv, int gsz, const float* x, const float* nw, float eps,         \
+                                              float* y, int rows, int k, int stride, int groups, int ldx, int ldy) { \
+        gptq_experts_impl<BITS, FLAGS, ACT, LOADS>(wq, tab, gidx, rowPart, list, xdiv, gsz, x, nw, eps, y, rows, k,  \
+                                                   stride, groups, ldx, ldy);                                        \
     }                                                                                                                \
     INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
-        gptq_experts_loads_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,               \
-                                             const int* const* gidx, const int* const* rowPart, const int* list,     \
-                                             int xdiv, int gsz, const float* x, const float* nw, float eps, float* y, \
-                                             int rows, int k, int stride, int groups, int ldx, int ldy) {            \
-        gptq_experts_impl<BITS, FLAGS, ACT, true>(wq, tab, gidx, rowPart, list, xdiv, gsz, x, nw, eps, y, rows, k,   \
-                                                  stride, groups, ldx, ldy);                                         \
-    }                                                                                                                \
-    INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
-        gptq_grouped_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,                     \
-                                       const int* const* gidx, const int* const* rowPart, const int* grp,            \
-                                       const int* xrows, const int* yrows, int gsz, const float* x, const float* nw, \
-                                       float eps, float* y, int rows, int k, int stride, int groups, int ldx,        \
-                                       int ldy) {                                                                    \
-        gptq_grouped_impl<BITS, FLAGS, ACT>(wq, tab, gidx, rowPart, grp, xrows, yrows, gsz, x, nw, eps, y, rows, k,  \
-                                            stride, groups, ldx, ldy);                                               \
-    }                                                                                                                \
-    INV_EXTERN void __launch_bounds__(32 * WARPS)                                                                    \
-        gptq_grouped_loads_int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,               \
-                                             const int* const* gidx, const int* const* rowPart, const int* grp,      \
-                                             const int* xrows, const int* yrows, int gsz, const float* x,            \
-                                             const float* nw, float eps, float* y, int rows, int k, int stride,      \
-                                             int groups, int ldx, int ldy) {                                         \
-        gptq_grouped_impl<BITS, FLAGS, ACT, true>(wq, tab, gidx, rowPart, grp, xrows, yrows, gsz, x, nw, eps, y,     \
-                                                  rows, k, stride, groups, ldx, ldy);                                \
+        gptq_grouped##form##int##BITS##suffix(const unsigned char* const* wq, const float2* const* tab,              \
+                                              const int* const* gidx, const int* const* rowPart, const int* grp,     \
+                                              const int* xrows, const int* yrows, int gsz, const float* x,           \
+                                              const float* nw, float eps, float* y, int rows, int k, int stride,     \
+                                              int groups, int ldx, int ldy) {                                        \
+        gptq_grouped_impl<BITS, FLAGS, ACT, LOADS>(wq, tab, gidx, rowPart, grp, xrows, yrows, gsz, x, nw, eps, y,    \
+                                                   rows, k, stride, groups, ldx, ldy);                               \
     }
-#define GPTQ_EXPERTS_FUSED(BITS, act, ACT)                 \
-    GPTQ_EXPERTS(act, BITS, 0, ACT)                        \
-    GPTQ_EXPERTS(act##_norm_silu, BITS, NORM | SILU, ACT)  \
-    GPTQ_EXPERTS(act##_silu, BITS, SILU, ACT)
+#define GPTQ_EXPERTS_FUSED(form, BITS, act, ACT, LOADS)                            \
+    GPTQ_EXPERTS_KERNELS(form, act, BITS, 0, ACT, LOADS)                           \
+    GPTQ_EXPERTS_KERNELS(form, act##_norm_silu, BITS, NORM | SILU, ACT, LOADS)     \
+    GPTQ_EXPERTS_KERNELS(form, act##_silu, BITS, SILU, ACT, LOADS)
 
-GPTQ_EXPERTS_FUSED(8, , false)
-GPTQ_EXPERTS_FUSED(8, _act, true)
-GPTQ_EXPERTS_FUSED(4, , false)
-GPTQ_EXPERTS_FUSED(4, _act, true)
+GPTQ_EXPERTS_FUSED(_loads_, 8, , false, true)
+GPTQ_EXPERTS_FUSED(_loads_, 8, _act, true, true)
+GPTQ_EXPERTS_FUSED(_loads_, 4, , false, true)
+GPTQ_EXPERTS_FUSED(_loads_, 4, _act, true, true)
+GPTQ_EXPERTS_FUSED(_, 8, , false, false)
+GPTQ_EXPERTS_FUSED(_, 4, , false, false)

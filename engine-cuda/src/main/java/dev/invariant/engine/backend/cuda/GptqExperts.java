@@ -43,8 +43,9 @@ final class GptqExperts {
      * down (default): the chosen int4 experts' down projection (one token a block row, no SiLU) staged, every other
      * experts kernel loads; loads: gptq_experts_loads_* and gptq_grouped_loads_*, gptq_impl as the projections run it
      * (a dependent table load at each group start, 4 words in flight a row); staged: gptq_experts_* and
-     * gptq_grouped_* with each row's group table and rest read at the start, the tables staged in shared memory (no
-     * global load waits inside the loop) and, for one token, 2 words in flight a row. The same values whichever runs.
+     * gptq_grouped_* (rows without act-order; act-order's always loads) with each row's group table and rest read at
+     * the start, the tables staged in shared memory (no global load waits inside the loop) and, for one token, 2 words
+     * in flight a row. The same values whichever runs.
      * Measured on H100s (docs/benchmarks.md 2026-12-07 08:04–08:26, Qwen1.5-MoE-A2.7B's shape, int4, in one call
      * each): staged against loads, the chosen down 18.2 against 23.5 µs a layer, gate|up 26.6 against 26.0, the
      * grouped kernels 311 / 197 against 265 / 192 µs at batch 16; down against loads, batch 1 1.05x, batch 16 and
@@ -54,14 +55,14 @@ final class GptqExperts {
     /** The staged kernels' table entries per row (kernels/gptq_matvec.cu's TSTAGE), after the input rows. */
     static final int STAGED_ENTRIES = 64;
 
+    /** An experts kernel and whether it is a staged one (its launch adds the staged tables' shared memory). */
+    private record Form(CUfunction fn, boolean staged) {}
+
     private final Kernels k;
     /** [bits 8/4][act-order][down, gate|up with SiLU of the input normed there, of x' normed before]. */
-    private final CUfunction[][][] fns = new CUfunction[2][2][3];
-    /** Whether each of {@link #fns} is a staged kernel (its launch adds the staged tables' shared memory). */
-    private final boolean[][][] stagedFns = new boolean[2][2][3];
+    private final Form[][][] fns = new Form[2][2][3];
     /** gptq_grouped_*: as {@link #fns}. */
-    private final CUfunction[][][] grouped = new CUfunction[2][2][3];
-    private final boolean[][][] stagedGrouped = new boolean[2][2][3];
+    private final Form[][][] grouped = new Form[2][2][3];
 
     GptqExperts(Kernels k) {
         this.k = k;
@@ -73,11 +74,10 @@ final class GptqExperts {
         for (int b = 0; b < 2; b++) {
             for (int a = 0; a < 2; a++) {
                 for (int f = 0; f < 3; f++) {
-                    String suffix = (b == 0 ? 8 : 4) + (a == 1 ? "_act" : "") + fused[f];
-                    stagedFns[b][a][f] = staged(kernel, b == 0 ? 8 : 4, a == 1, f != 0, false);
-                    stagedGrouped[b][a][f] = staged(kernel, b == 0 ? 8 : 4, a == 1, f != 0, true);
-                    fns[b][a][f] = load("gptq_experts" + (stagedFns[b][a][f] ? "_int" : "_loads_int") + suffix);
-                    grouped[b][a][f] = load("gptq_grouped" + (stagedGrouped[b][a][f] ? "_int" : "_loads_int") + suffix);
+                    int bits = b == 0 ? 8 : 4;
+                    String suffix = bits + (a == 1 ? "_act" : "") + fused[f];
+                    fns[b][a][f] = form("gptq_experts", suffix, staged(kernel, bits, a == 1, f != 0, false));
+                    grouped[b][a][f] = form("gptq_grouped", suffix, staged(kernel, bits, a == 1, f != 0, true));
                 }
             }
         }
@@ -85,11 +85,15 @@ final class GptqExperts {
 
     /**
      * Whether {@code setting} runs the staged form of the experts kernel for these rows: down takes it for the chosen
-     * (not grouped) int4 experts' down projection without act-order (whose staged kernels run the loads' loop anyway:
-     * gptq_matvec.cu's TR).
+     * (not grouped) int4 experts' down projection; act-order rows never (their group changes along the row, so there
+     * is no staged form of them: gptq_matvec.cu).
      */
     static boolean staged(String setting, int bits, boolean act, boolean silu, boolean grouped) {
-        return setting.equals("staged") || setting.equals("down") && bits == 4 && !act && !silu && !grouped;
+        return !act && (setting.equals("staged") || setting.equals("down") && bits == 4 && !silu && !grouped);
+    }
+
+    private Form form(String base, String suffix, boolean staged) {
+        return new Form(load(base + (staged ? "_int" : "_loads_int") + suffix), staged);
     }
 
     /** Not dependent: its rows' addresses come from the list the route (or moe_group) just wrote. */
@@ -106,8 +110,8 @@ final class GptqExperts {
      */
     void run(Table t, boolean silu, CUdeviceptr list, int xdiv, CUdeviceptr x, CUdeviceptr norm, float eps,
              CUdeviceptr y, int pairs, int ldx, int ldy) {
-        int b = b(t), a = a(t), f = f(silu, norm);
-        k.launch(fns[b][a][f], blocks(t), pairs, 32 * Kernels.MATVEC_WARPS, smem(t, 1, stagedFns[b][a][f]),
+        Form form = fns[b(t)][a(t)][f(silu, norm)];
+        k.launch(form.fn(), blocks(t), pairs, 32 * Kernels.MATVEC_WARPS, smem(t, 1, form.staged()),
                 t.q(), t.tab(), t.gidx(), t.rowPart(), list, xdiv, t.gsz(), x, norm, eps, y, t.rows(), t.cols(),
                 t.stride(), t.groups(), ldx, ldy);
     }
@@ -118,8 +122,8 @@ final class GptqExperts {
      */
     void grouped(Table t, boolean silu, CUdeviceptr groups, CUdeviceptr xrows, CUdeviceptr yrows, CUdeviceptr x,
                  CUdeviceptr norm, float eps, CUdeviceptr y, int maxGroups, int ldx, int ldy) {
-        int b = b(t), a = a(t), f = f(silu, norm);
-        k.launch(grouped[b][a][f], blocks(t), maxGroups, 32 * Kernels.MATVEC_WARPS, smem(t, 4, stagedGrouped[b][a][f]),
+        Form form = grouped[b(t)][a(t)][f(silu, norm)];
+        k.launch(form.fn(), blocks(t), maxGroups, 32 * Kernels.MATVEC_WARPS, smem(t, 4, form.staged()),
                 t.q(), t.tab(), t.gidx(), t.rowPart(), groups, xrows, yrows, t.gsz(), x, norm, eps, y, t.rows(), t.cols(),
                 t.stride(), t.groups(), ldx, ldy);
     }

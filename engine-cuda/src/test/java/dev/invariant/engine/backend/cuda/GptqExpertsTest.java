@@ -23,8 +23,16 @@ class GptqExpertsTest {
         Map<String, Integer> defs = StreamRingTest.defines(Files.readString(SOURCE));
         assertEquals(GptqExperts.STAGED_ENTRIES, defs.get("TSTAGE"));
         assertEquals(Kernels.MATVEC_WARPS, defs.get("WARPS"));
+        String source = Files.readString(SOURCE);
         for (String kind : new String[] {"experts", "grouped"}) {
-            assertTrue(Files.readString(SOURCE).contains("gptq_" + kind + "_loads_int##BITS##suffix("), kind);
+            assertTrue(source.contains("gptq_" + kind + "##form##int##BITS##suffix("), kind);
+        }
+        // the forms GptqExperts loads: _loads_ for every row kind, staged (no _loads_) without act-order only
+        for (int bits : new int[] {8, 4}) {
+            assertTrue(source.contains("GPTQ_EXPERTS_FUSED(_loads_, " + bits + ", , false, true)"), "loads " + bits);
+            assertTrue(source.contains("GPTQ_EXPERTS_FUSED(_loads_, " + bits + ", _act, true, true)"), "act " + bits);
+            assertTrue(source.contains("GPTQ_EXPERTS_FUSED(_, " + bits + ", , false, false)"), "staged " + bits);
+            assertFalse(source.contains("GPTQ_EXPERTS_FUSED(_, " + bits + ", _act"), "staged act-order " + bits);
         }
     }
 
@@ -35,7 +43,8 @@ class GptqExpertsTest {
         assertFalse(GptqExperts.staged("down", 4, false, false, true), "grouped");
         assertFalse(GptqExperts.staged("down", 8, false, false, false), "int8");
         assertFalse(GptqExperts.staged("down", 4, true, false, false), "act-order");
-        assertTrue(GptqExperts.staged("staged", 8, true, true, true));
+        assertTrue(GptqExperts.staged("staged", 8, false, true, true));
+        assertFalse(GptqExperts.staged("staged", 4, true, false, false), "act-order has no staged form");
         assertFalse(GptqExperts.staged("loads", 4, false, false, false));
     }
 
