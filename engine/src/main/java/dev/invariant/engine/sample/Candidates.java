@@ -27,25 +27,8 @@ record Candidates(int[] ids, float[] probs) {
             throw new EngineException(ErrorCode.INTERNAL,
                     "every logit is -infinity, so no token can be sampled: check the model's output");
         }
-        // Values with x - max < EXP_MIN_INPUT have exp 0 and sit at the tail of the order: leaving them out
-        // here changes no result, only the amount of sorting.
-        long[] keys;
-        int count = 0;
-        if (topK > 0 && topK < scaled.length) {
-            SortKeys.Smallest top = new SortKeys.Smallest(topK);
-            for (int id = 0; id < scaled.length; id++) {
-                float v = scaled[id];
-                if (v - max >= FloatMath.EXP_MIN_INPUT && top.admits(v)) top.offer(SortKeys.key(v, id));
-            }
-            keys = top.sorted();
-            count = keys.length;
-        } else {
-            keys = new long[scaled.length];
-            for (int id = 0; id < scaled.length; id++) {
-                if (scaled[id] - max >= FloatMath.EXP_MIN_INPUT) keys[count++] = SortKeys.key(scaled[id], id);
-            }
-            SortKeys.sortInIdOrder(keys, count); // made in ascending id order
-        }
+        long[] keys = topK > 0 && topK < scaled.length ? topKeys(scaled, max, topK) : allKeys(scaled, max);
+        int count = keys.length;
 
         // Softmax: e_i = exp(x_i - max); zero terms are dropped; the sum runs in candidate order.
         int[] ids = new int[count];
@@ -68,6 +51,35 @@ record Candidates(int[] ids, float[] probs) {
         if (minP > 0f) kept = keepAtLeast(ids, probs, kept, minP * probs[0]);
         divideBySum(probs, kept);
         return new Candidates(Arrays.copyOf(ids, kept), Arrays.copyOf(probs, kept));
+    }
+
+    /**
+     * Whether {@code v} can have a probability: values with v - max < EXP_MIN_INPUT have exp 0 and sit at the tail
+     * of the order, so leaving them out changes no result, only the amount of sorting.
+     */
+    private static boolean mayDraw(float v, float max) {
+        return v - max >= FloatMath.EXP_MIN_INPUT;
+    }
+
+    /** The sort keys of the k first candidates, in candidate order: a heap of the k best kept during the scan. */
+    private static long[] topKeys(float[] scaled, float max, int topK) {
+        SortKeys.Smallest top = new SortKeys.Smallest(topK);
+        for (int id = 0; id < scaled.length; id++) {
+            float v = scaled[id];
+            if (mayDraw(v, max) && top.admits(v)) top.offer(SortKeys.key(v, id));
+        }
+        return top.sorted();
+    }
+
+    /** The sort keys of every candidate, in candidate order. */
+    private static long[] allKeys(float[] scaled, float max) {
+        long[] keys = new long[scaled.length];
+        int count = 0;
+        for (int id = 0; id < scaled.length; id++) {
+            if (mayDraw(scaled[id], max)) keys[count++] = SortKeys.key(scaled[id], id);
+        }
+        SortKeys.sortInIdOrder(keys, count); // made in ascending id order
+        return count == keys.length ? keys : Arrays.copyOf(keys, count);
     }
 
     /** Index of the first candidate whose running sum of probabilities exceeds u; the last one if none does. */
