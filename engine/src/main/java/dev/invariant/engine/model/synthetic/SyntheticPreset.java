@@ -88,6 +88,9 @@ public record SyntheticPreset(String name, String description, ModelConfig confi
         gptq("qwen1.5-moe-a2.7b-gptq-int4", "Qwen1.5-MoE-A2.7B layout, GPTQ int4, group 128, sym (a"
                 + " GPTQ mixture of its size)", PRESETS.get("qwen1.5-moe-a2.7b").config(),
                 new GptqConfig(4, 128, false, true, false));
+        gptq("qwen1.5-moe-a2.7b-gptq-int8", "Qwen1.5-MoE-A2.7B layout, GPTQ int8, group 128, sym (a"
+                + " GPTQ mixture of its size)", PRESETS.get("qwen1.5-moe-a2.7b").config(),
+                new GptqConfig(8, 128, false, true, false));
         gptq("tiny-qwen2-moe-gptq-int4", "Qwen2-MoE layout, hidden 64, 2 layers, 8 experts of 32, 2 a token, a shared"
                 + " expert, GPTQ int4, group 32, asymmetric (fast tests)",
                 PRESETS.get("tiny-qwen2-moe").config(), new GptqConfig(4, 32, false, false, false));
