@@ -26,7 +26,10 @@ public final class BlockManager {
     private final int blockSize;
     private final boolean prefixCaching;
     private final KvBlock[] blocks;
-    /** Free blocks with no cached content, in the order they became free. */
+    /**
+     * Free blocks with no cached content, the most recently freed first: a request then writes the KV rows the one
+     * before it wrote, still in the CPU's caches, not the pool's coldest block.
+     */
     private final ArrayDeque<Integer> freeUncached = new ArrayDeque<>();
     /** Free blocks still in the prefix cache, least recently released first (the eviction order). */
     private final LinkedHashSet<Integer> freeCached = new LinkedHashSet<>();
@@ -198,7 +201,7 @@ public final class BlockManager {
             if (b.refCount <= 0) throw new IllegalStateException("block " + id + " released twice");
             if (--b.refCount == 0) {
                 if (b.hash != null) freeCached.add(id);
-                else freeUncached.add(id);
+                else freeUncached.push(id);
             }
         }
         table.clear();

@@ -124,6 +124,25 @@ class BlockManagerTest {
     }
 
     @Test
+    void aFreshBlockIsTheUncachedOneFreedLast() {
+        BlockManager bm = new BlockManager(16, BS, false);
+        BlockTable ta = new BlockTable(), tb = new BlockTable();
+        admit(bm, ta, range(0, 6));
+        admit(bm, tb, range(0, 2));
+        int[] aIds = ta.toArray();
+        bm.release(ta);
+        // not the pool's coldest block: the one just written, a's first first
+        BlockTable t = new BlockTable();
+        admit(bm, t, range(0, 6));
+        assertArrayEquals(aIds, t.toArray());
+        int[] bIds = tb.toArray();
+        bm.release(tb);
+        BlockTable u = new BlockTable();
+        admit(bm, u, range(0, 3));
+        assertArrayEquals(bIds, u.toArray());
+    }
+
+    @Test
     void evictionTakesUncachedFirstThenLeastRecentlyReleasedAndNeverAHeldBlock() {
         BlockManager bm = new BlockManager(6, BS, true);
         int[] a = range(100, 108);
