@@ -40,16 +40,16 @@ final class GptqExperts {
     }
 
     /**
-     * down (default): the chosen int4 experts' down projection (one token a block row, no SiLU) staged, every other
-     * experts kernel loads; loads: gptq_experts_loads_* and gptq_grouped_loads_*, gptq_impl as the projections run it
-     * (a dependent table load at each group start, 4 words in flight a row); staged: gptq_experts_* and
-     * gptq_grouped_* (rows without act-order; act-order's always loads) with each row's group table and rest read at
-     * the start, the tables staged in shared memory (no global load waits inside the loop) and, for one token, 2 words
-     * in flight a row. The same values whichever runs.
-     * Measured on H100s (docs/benchmarks.md 2026-12-07 08:04–08:26, Qwen1.5-MoE-A2.7B's shape, int4, in one call
-     * each): staged against loads, the chosen down 18.2 against 23.5 µs a layer, gate|up 26.6 against 26.0, the
-     * grouped kernels 311 / 197 against 265 / 192 µs at batch 16; down against loads, batch 1 1.05x, batch 16 and
-     * prefill the same. int8 not measured, so it keeps the loads.
+     * auto (default): every int8 experts kernel staged, and of int4 only the chosen experts' down projection (one
+     * token a block row, no SiLU), every other int4 kernel loads; loads: gptq_experts_loads_* and
+     * gptq_grouped_loads_*, gptq_impl as the projections run it (a dependent table load at each group start, 4 words in
+     * flight a row); staged: gptq_experts_* and gptq_grouped_* (rows without act-order; act-order's always loads) with
+     * each row's group table and rest read at the start, the tables staged in shared memory (no global load waits
+     * inside the loop) and, for one token, 2 words in flight a row. The same values whichever runs.
+     * Measured on H100s (docs/benchmarks.md, Qwen1.5-MoE-A2.7B's shape, in one call each): int4 (2026-12-07
+     * 08:04–08:26) staged against loads, the chosen down 18.2 against 23.5 µs a layer, gate|up 26.6 against 26.0, the
+     * grouped kernels 311 / 197 against 265 / 192 µs at batch 16, so only the down; int8 (2026-12-07 13:34) staged
+     * against loads batch 1 1.05x, batch 16 1.07x (the grouped 374 / 238 against 390 / 283 µs), prefill 1.05x.
      */
     static final String KERNEL = "invariant.cuda.gptq-experts";
     /** The staged kernels' table entries per row (kernels/gptq_matvec.cu's TSTAGE), after the input rows. */
@@ -66,9 +66,9 @@ final class GptqExperts {
 
     GptqExperts(Kernels k) {
         this.k = k;
-        String kernel = System.getProperty(KERNEL, "down");
-        if (!kernel.equals("down") && !kernel.equals("staged") && !kernel.equals("loads")) {
-            throw new IllegalArgumentException("-D" + KERNEL + " takes down, staged or loads; got " + kernel);
+        String kernel = System.getProperty(KERNEL, "auto");
+        if (!kernel.equals("auto") && !kernel.equals("staged") && !kernel.equals("loads")) {
+            throw new IllegalArgumentException("-D" + KERNEL + " takes auto, staged or loads; got " + kernel);
         }
         String[] fused = {"", "_norm_silu", "_silu"};
         for (int b = 0; b < 2; b++) {
@@ -84,12 +84,13 @@ final class GptqExperts {
     }
 
     /**
-     * Whether {@code setting} runs the staged form of the experts kernel for these rows: down takes it for the chosen
-     * (not grouped) int4 experts' down projection; act-order rows never (their group changes along the row, so there
-     * is no staged form of them: gptq_matvec.cu).
+     * Whether {@code setting} runs the staged form of the experts kernel for these rows: auto takes it for int8 and
+     * for the chosen (not grouped) int4 experts' down projection; act-order rows never (their group changes along the
+     * row, so there is no staged form of them: gptq_matvec.cu).
      */
     static boolean staged(String setting, int bits, boolean act, boolean silu, boolean grouped) {
-        return !act && (setting.equals("staged") || setting.equals("down") && bits == 4 && !silu && !grouped);
+        boolean auto = setting.equals("auto") && (bits == 8 || !silu && !grouped);
+        return !act && (setting.equals("staged") || auto);
     }
 
     private Form form(String base, String suffix, boolean staged) {

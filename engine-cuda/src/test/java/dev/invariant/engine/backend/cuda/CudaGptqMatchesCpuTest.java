@@ -121,11 +121,11 @@ class CudaGptqMatchesCpuTest {
     /**
      * GPTQ mixtures' chosen experts on rows with whole loads, rests, a tail and more groups than the staged tables hold
      * (GptqModels.wideMixture): a block row per pair (gptq_experts_*) and the pairs grouped by expert (gptq_grouped_*), on
-     * every step, in each setting of GptqExperts.KERNEL (down: the default, the int4 down staged and the rest loads).
+     * every step, in each setting of GptqExperts.KERNEL (auto: the default, int8 and the int4 down staged, the rest loads).
      */
     @ParameterizedTest
-    @CsvSource({"4, false, staged", "4, true, staged", "4, false, loads", "4, true, loads", "4, false, down",
-        "8, false, staged", "8, true, staged", "8, false, loads"})
+    @CsvSource({"4, false, staged", "4, true, staged", "4, false, loads", "4, true, loads", "4, false, auto",
+        "8, false, staged", "8, true, staged", "8, false, loads", "8, true, auto"})
     void gptqWideMixtures(int bits, boolean grouped, String kernel) {
         Gpu.withProperties(Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, String.valueOf(grouped),
                 GptqExperts.KERNEL, kernel), () -> CudaMatchesCpuTest.compare("wide mixture int" + bits

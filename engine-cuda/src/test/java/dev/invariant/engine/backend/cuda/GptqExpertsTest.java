@@ -37,21 +37,24 @@ class GptqExpertsTest {
     }
 
     @Test
-    void theDefaultStagesTheChosenInt4DownOnly() {
-        assertTrue(GptqExperts.staged("down", 4, false, false, false));
-        assertFalse(GptqExperts.staged("down", 4, false, true, false), "gate|up");
-        assertFalse(GptqExperts.staged("down", 4, false, false, true), "grouped");
-        assertFalse(GptqExperts.staged("down", 8, false, false, false), "int8");
-        assertFalse(GptqExperts.staged("down", 4, true, false, false), "act-order");
+    void theDefaultStagesInt8AndTheChosenInt4DownOnly() {
+        assertTrue(GptqExperts.staged("auto", 4, false, false, false));
+        assertFalse(GptqExperts.staged("auto", 4, false, true, false), "int4 gate|up");
+        assertFalse(GptqExperts.staged("auto", 4, false, false, true), "int4 grouped");
+        assertTrue(GptqExperts.staged("auto", 8, false, false, false), "int8 down");
+        assertTrue(GptqExperts.staged("auto", 8, false, true, true), "int8 grouped gate|up");
+        assertFalse(GptqExperts.staged("auto", 4, true, false, false), "act-order");
+        assertFalse(GptqExperts.staged("auto", 8, true, false, false), "int8 act-order");
         assertTrue(GptqExperts.staged("staged", 8, false, true, true));
         assertFalse(GptqExperts.staged("staged", 4, true, false, false), "act-order has no staged form");
         assertFalse(GptqExperts.staged("loads", 4, false, false, false));
+        assertFalse(GptqExperts.staged("loads", 8, false, false, false));
     }
 
     @Test
     void anUnknownVariantIsRefusedByName() {
         Gpu.withProperties(Map.of(GptqExperts.KERNEL, "registers"), () -> assertEquals(
-                "-Dinvariant.cuda.gptq-experts takes down, staged or loads; got registers",
+                "-Dinvariant.cuda.gptq-experts takes auto, staged or loads; got registers",
                 assertThrows(IllegalArgumentException.class, () -> new GptqExperts(null)).getMessage()));
     }
 }
