@@ -48,9 +48,7 @@ class BatchInvarianceTest {
     }
 
     static Run alone(String model) {
-        List<Run.Arrival> a = new ArrayList<>();
-        for (Request r : subjects()) a.add(new Run.Arrival(0, r));
-        return Run.execute(base(model).withBatching(1, 4096, 4096), a);
+        return Run.execute(base(model).withBatching(1, 4096, 4096), Run.at(0, subjects()));
     }
 
     static void assertSame(Run reference, Run other, String what) {
@@ -76,9 +74,8 @@ class BatchInvarianceTest {
     void chunkingDoesNotChangeBits(String model, int vocab) {
         Run reference = alone(model);
         for (int chunk : new int[] {1, 7, 64}) {
-            List<Run.Arrival> a = new ArrayList<>();
-            for (Request r : subjects()) a.add(new Run.Arrival(0, r));
-            assertSame(reference, Run.execute(base(model).withBatching(4, chunk + 4, chunk), a), "chunk " + chunk);
+            assertSame(reference, Run.execute(base(model).withBatching(4, chunk + 4, chunk), Run.at(0, subjects())),
+                    "chunk " + chunk);
         }
     }
 
@@ -89,7 +86,7 @@ class BatchInvarianceTest {
         List<Run.Arrival> a = new ArrayList<>();
         // The same prompt runs first, so the subjects find its full blocks in the cache.
         a.add(new Run.Arrival(0, new Request("warm", Prompt.text(PROMPT), SamplingParams.greedy(2))));
-        for (Request r : subjects()) a.add(new Run.Arrival(6, r));
+        a.addAll(Run.at(6, subjects()));
         assertSame(reference, Run.execute(base(model).withKvCache(4, 32768, true), a), "prefix cache hit");
     }
 
@@ -99,7 +96,7 @@ class BatchInvarianceTest {
         Run reference = alone(model);
         Random rnd = new Random(11);
         List<Run.Arrival> a = new ArrayList<>(Run.companions(rnd, 12, Math.min(vocab, 512), 40, 5));
-        for (Request r : subjects()) a.add(new Run.Arrival(0, r));
+        a.addAll(Run.at(0, subjects()));
         // A cache of 96 tokens cannot hold everyone: sequences are preempted and recomputed (160 where the byte-level
         // tokenizer of synthetic models makes a subject 122 tokens long)
         int cache = model.startsWith("synthetic:") ? 160 : 96;
@@ -113,9 +110,8 @@ class BatchInvarianceTest {
     void threadCountDoesNotChangeBits(String model, int vocab) {
         Run reference = alone(model);
         for (int threads : new int[] {1, 3}) {
-            List<Run.Arrival> a = new ArrayList<>();
-            for (Request r : subjects()) a.add(new Run.Arrival(0, r));
-            assertSame(reference, Run.execute(base(model).withThreads(threads), a), threads + " threads");
+            assertSame(reference, Run.execute(base(model).withThreads(threads), Run.at(0, subjects())),
+                    threads + " threads");
         }
     }
 }

@@ -38,7 +38,7 @@ class BeamInvarianceTest {
 
     static Run run(String model, EngineConfig config, List<Run.Arrival> companions) {
         List<Run.Arrival> a = new ArrayList<>(companions);
-        for (Request r : subjects()) a.add(new Run.Arrival(0, r));
+        a.addAll(Run.at(0, subjects()));
         return Run.execute(config, a);
     }
 

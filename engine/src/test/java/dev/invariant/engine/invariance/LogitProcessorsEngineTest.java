@@ -34,11 +34,7 @@ class LogitProcessorsEngineTest {
     }
 
     private static Map<String, GenerationResult> run(Request... requests) {
-        List<Run.Arrival> a = new ArrayList<>();
-        for (Request r : requests) a.add(new Run.Arrival(0, r));
-        Run run = Run.execute(BatchInvarianceTest.base(MODEL), a, false);
-        for (GenerationResult r : run.results.values()) assertTrue(r.ok(), r.requestId() + ": " + r.error());
-        return run.results;
+        return Run.okResults(BatchInvarianceTest.base(MODEL), requests);
     }
 
     private static Request request(String id, SamplingParams p) {
@@ -128,9 +124,7 @@ class LogitProcessorsEngineTest {
                 request("min", greedy(24).minTokens(10).logitBias(Map.of(EOS, 12f)).build()),
                 request("allowed", greedy(24).temperature(0.8f).seed(6L).allowedTokenIds(List.of(426, 432, 286, 13, 261))
                         .build()));
-        List<Run.Arrival> alone = new ArrayList<>();
-        for (Request s : subjects) alone.add(new Run.Arrival(0, s));
-        Run reference = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(1, 4096, 4096), alone);
+        Run reference = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(1, 4096, 4096), Run.at(0, subjects));
         List<Run.Arrival> mixed = new ArrayList<>(Run.companions(new Random(11), 12, 512, 40, 8));
         for (int i = 0; i < subjects.size(); i++) mixed.add(new Run.Arrival(2 * i, subjects.get(i)));
         Run batched = Run.execute(BatchInvarianceTest.base(MODEL).withBatching(64, 4096, 5), mixed);

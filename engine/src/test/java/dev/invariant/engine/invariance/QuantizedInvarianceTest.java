@@ -38,9 +38,7 @@ class QuantizedInvarianceTest {
     }
 
     private static List<Run.Arrival> subjectsAtStart() {
-        List<Run.Arrival> a = new ArrayList<>();
-        for (Request r : BatchInvarianceTest.subjects()) a.add(new Run.Arrival(0, r));
-        return a;
+        return Run.at(0, BatchInvarianceTest.subjects());
     }
 
     @ParameterizedTest(name = "{0} kv {1}: alone vs companions, chunks, threads")

@@ -36,6 +36,18 @@ public final class Run {
     public record Arrival(int step, Request request) {
     }
 
+    /** Every request arriving at engine step {@code step}, in their order. */
+    public static List<Arrival> at(int step, List<Request> requests) {
+        return requests.stream().map(r -> new Arrival(step, r)).toList();
+    }
+
+    /** The results of requests all arriving at the first step (no logits observed), each asserted to have succeeded. */
+    public static Map<String, GenerationResult> okResults(EngineConfig config, Request... requests) {
+        Run run = execute(config, at(0, List.of(requests)), false);
+        for (GenerationResult r : run.results.values()) assertTrue(r.ok(), r.requestId() + ": " + r.error());
+        return run.results;
+    }
+
     public static Run execute(EngineConfig config, List<Arrival> arrivals) {
         return execute(config, arrivals, true);
     }

@@ -12,7 +12,6 @@ import dev.invariant.engine.api.Prompt;
 import dev.invariant.engine.api.Request;
 import dev.invariant.engine.sample.SamplingParams;
 import dev.invariant.engine.text.Tokenizer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +31,7 @@ class StopTextEngineTest {
     }
 
     private static Map<String, GenerationResult> run(Request... requests) {
-        List<Run.Arrival> a = new ArrayList<>();
-        for (Request r : requests) a.add(new Run.Arrival(0, r));
-        Run run = Run.execute(BatchInvarianceTest.base(MODEL), a, false);
-        for (GenerationResult r : run.results.values()) assertTrue(r.ok(), r.requestId() + ": " + r.error());
-        return run.results;
+        return Run.okResults(BatchInvarianceTest.base(MODEL), requests);
     }
 
     private static Request request(String id, SamplingParams p) {

@@ -213,7 +213,7 @@ class StructuredOutputEngineTest {
         // The same prompt ran first: the subjects find its blocks in the prefix cache.
         List<Run.Arrival> warm = new ArrayList<>(List.of(new Run.Arrival(0, new Request("warm", Prompt.text(PROMPT),
                 SamplingParams.greedy(2)))));
-        for (Request r : subjects) warm.add(new Run.Arrival(6, r));
+        warm.addAll(Run.at(6, subjects));
         Run.assertSameBits(reference, Run.execute(BatchInvarianceTest.base(MODEL).withKvCache(4, 32768, true), warm),
                 ids, "prefix cache hit");
     }

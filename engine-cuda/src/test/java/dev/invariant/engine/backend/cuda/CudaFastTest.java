@@ -246,12 +246,12 @@ class CudaFastTest {
         EngineConfig base = EngineConfig.defaults(TestAssets.model("stories260K").toString()).withThreads(2)
                 .withBatching(64, 4096, 4096).withKvCache(16, 32768, false).withBackend("cuda")
                 .withProfile(NumericsProfile.FAST);
-        List<Run.Arrival> atStart = subjects.stream().map(r -> new Run.Arrival(0, r)).toList();
+        List<Run.Arrival> atStart = Run.at(0, subjects);
         Run reference = Run.execute(base.withBatching(1, 4096, 4096), atStart);
         sameBits(reference, Run.execute(base.withBatching(4, 11, 7), atStart), "chunks of 7");
         List<Run.Arrival> warm = new ArrayList<>();
         warm.add(new Run.Arrival(0, new Request("warm", Prompt.text(prompt), SamplingParams.greedy(2))));
-        for (Request r : subjects) warm.add(new Run.Arrival(6, r));
+        warm.addAll(Run.at(6, subjects));
         sameBits(reference, Run.execute(base.withKvCache(4, 32768, true), warm), "prefix cache hit");
         List<Run.Arrival> crowd = new ArrayList<>(Run.companions(new Random(11), 12, 512, 40, 5));
         crowd.addAll(atStart);
