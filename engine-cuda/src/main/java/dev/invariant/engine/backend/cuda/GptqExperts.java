@@ -48,7 +48,7 @@ final class GptqExperts {
      * inside the loop) and, for one token, 2 words in flight a row. The same values whichever runs.
      * Measured on H100s (docs/benchmarks.md, Qwen1.5-MoE-A2.7B's shape, in one call each): int4 (2026-12-07
      * 08:04–08:26) staged against loads, the chosen down 18.2 against 23.5 µs a layer, gate|up 26.6 against 26.0, the
-     * grouped kernels 311 / 197 against 265 / 192 µs at batch 16, so only the down; int8 (2026-12-07 13:34) staged
+     * grouped kernels 311 / 197 against 265 / 192 µs at batch 16, so only the down; int8 (2026-12-07 13:30) staged
      * against loads batch 1 1.05x, batch 16 1.07x (the grouped 374 / 238 against 390 / 283 µs), prefill 1.05x.
      */
     static final String KERNEL = "invariant.cuda.gptq-experts";
