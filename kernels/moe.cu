@@ -11,9 +11,12 @@
 // moe_combine:    the chosen experts' outputs (matvec_experts or matvec_grouped: y[t * k + j], the j-th of list[t])
 //                 summed as the CPU sums them: acc = 0, then acc = acc + y_j * w_j for j = 0 .. k - 1 (ascending expert
 //                 index), one thread per value; the same operations as moe_accumulate's launches over every expert.
-// moe_group:      the step's (token, choice) pairs grouped by expert for matvec_grouped: a thread per expert counts the
-//                 pairs that chose it and fills its groups of 4 in ascending pair order; groups past the last hold -1.
-//                 Moves indices only: which pairs share a group never changes a value.
+// moe_group:      the step's (token, choice) pairs grouped by expert for matvec_grouped: the block counts each
+//                 expert's pairs (integer shared-memory atomics: the counts, not their order), then one warp walks
+//                 the pairs 32 at a time in ascending order, each pair's place in its expert's groups of 4 the number
+//                 of that expert's pairs before it; groups past the last hold -1 (moe_group_scan: the same groups, a
+//                 thread per expert scanning the list). Moves indices only: which pairs share a group never changes
+//                 a value.
 // moe_shared_add: Qwen2-MoE's shared expert: acc = acc + sigmoid(g_t) * ys, sigmoid(x) = 1 / (1 + exp_canon(-x))
 //                 (FloatMath.sigmoid), one thread per value.
 // No value depends on another token: the batch changes which thread computes a value, never its operations.
@@ -134,10 +137,73 @@ INV_EXTERN void moe_combine(float* acc, const float* y, const float* weight, con
     acc[i] = a;
 }
 
+namespace {
+// The groups of 4 from each expert's count (thread e < E holds expert e's): first[e] its first group (first[E] the
+// groups' total), groups[g] = (expert, pairs in it); groups past the last hold -1. Every thread of the block calls it.
+__device__ __forceinline__ void group_table(int count, int E, int* first, int* groups, int maxGroups) {
+    const int e = threadIdx.x;
+    if (e < E) first[e + 1] = (count + 3) >> 2;
+    __syncthreads();
+    if (e == 0) {
+        first[0] = 0;
+        for (int i = 1; i <= E; i++) first[i] = first[i] + first[i - 1];
+    }
+    __syncthreads();
+    if (e < E) {
+        for (int q = 0; q < (count + 3) >> 2; q++) {
+            groups[2 * (first[e] + q)] = e;
+            groups[2 * (first[e] + q) + 1] = min(4, count - 4 * q);
+        }
+    }
+    for (int b = first[E] + e; b < maxGroups; b += blockDim.x) groups[2 * b] = -1;
+}
+}  // namespace
+
 // list: [pairs] the route's list (pair p = t * k + j chose expert list[p]); groups: [maxGroups, 2] (expert or -1,
-// pairs in the group); tok, pair: [maxGroups, 4] each group's tokens (p / k) and pairs. One block of >= E threads,
-// E <= 1024; maxGroups >= ceil(pairs / 4) + E.
+// pairs in the group); tok, pair: [maxGroups, 4] each group's tokens (p / k) and pairs. One block of >= E threads
+// (a multiple of 32), E <= 1024; maxGroups >= ceil(pairs / 4) + E. The walk is warp 0's alone: one pass over the
+// list, 32 pairs a step, where moe_group_scan's thread per expert passes over all of it twice.
 INV_EXTERN void moe_group(const int* list, int pairs, int k, int E, int* groups, int* tok, int* pair, int maxGroups) {
+    __shared__ int first[1025];
+    __shared__ int seen[1024];  // each expert's pairs: counted, then placed so far by the walk
+    inv::await_inputs();
+    inv::release_next();
+    const int e = threadIdx.x;
+    if (e < E) seen[e] = 0;
+    __syncthreads();
+    for (int p = e; p < pairs; p += blockDim.x) atomicAdd(&seen[list[p]], 1);
+    __syncthreads();
+    const int count = e < E ? seen[e] : 0;
+    group_table(count, E, first, groups, maxGroups);
+    if (e < E) seen[e] = 0;
+    __syncthreads();
+    if (e >= 32) return;
+    // warp 0: pairs base .. base + 31 together; a pair's rank among its expert's pairs = those placed before this
+    // step (seen) + the lower lanes holding the same expert; the lowest such lane then advances seen
+    const unsigned below = (1u << e) - 1u;
+    int next = e < pairs ? list[e] : -1;
+    for (int base = 0; base < pairs; base += 32) {
+        const int p = base + e;
+        const int x = next;
+        next = p + 32 < pairs ? list[p + 32] : -1;  // the next step's pair requested before this one's work
+        const unsigned peers = __match_any_sync(0xffffffffu, x);
+        const int before = __popc(peers & below);
+        if (x >= 0) {
+            const int placed = seen[x] + before;
+            const int at = (first[x] + (placed >> 2)) * 4 + (placed & 3);
+            tok[at] = p / k;
+            pair[at] = p;
+        }
+        __syncwarp();
+        if (x >= 0 && before == 0) seen[x] += __popc(peers);
+        __syncwarp();
+    }
+}
+
+// moe_group's groups made by a thread per expert scanning the whole list, to count its pairs and again to place them
+// (the engine's default until moe_group has run on a GPU: MoeKernels.GROUP).
+INV_EXTERN void moe_group_scan(const int* list, int pairs, int k, int E, int* groups, int* tok, int* pair,
+                               int maxGroups) {
     __shared__ int first[1025];
     inv::await_inputs();
     inv::release_next();
@@ -145,30 +211,18 @@ INV_EXTERN void moe_group(const int* list, int pairs, int k, int E, int* groups,
     int count = 0;
     if (e < E) {
         for (int p = 0; p < pairs; p++) count += list[p] == e;
-        first[e + 1] = (count + 3) >> 2;
     }
-    __syncthreads();
-    if (e == 0) {
-        first[0] = 0;
-        for (int i = 1; i <= E; i++) first[i] = first[i] + first[i - 1];
-    }
-    __syncthreads();
+    group_table(count, E, first, groups, maxGroups);
     if (e < E && count > 0) {
-        int g = first[e];
         int filled = 0;
         for (int p = 0; p < pairs && filled < count; p++) {
             if (list[p] != e) continue;
-            const int at = (g + (filled >> 2)) * 4 + (filled & 3);
+            const int at = (first[e] + (filled >> 2)) * 4 + (filled & 3);
             tok[at] = p / k;
             pair[at] = p;
             filled++;
         }
-        for (int q = 0; q < (count + 3) >> 2; q++) {
-            groups[2 * (g + q)] = e;
-            groups[2 * (g + q) + 1] = min(4, count - 4 * q);
-        }
     }
-    for (int b = first[E] + e; b < maxGroups; b += blockDim.x) groups[2 * b] = -1;
 }
 
 // acc, ys: [n, hidden]; g: [n]; count = n * hidden.

@@ -42,6 +42,13 @@ final class MoeKernels {
      */
     static final String GROUPED = "invariant.cuda.moe-grouped";
     /**
+     * scan (default): moe_group_scan, a thread per expert scanning the whole list twice (about 20 µs for a step's 64
+     * or 128 pairs on an H100, docs/benchmarks.md 2026-12-07 13:30); walk: moe_group, each expert's pairs counted by
+     * the block and placed by one warp's pass over the list, 32 pairs at a time (not yet run on a GPU: the default
+     * once its bits and time are measured). The same groups either way.
+     */
+    static final String GROUP = "invariant.cuda.moe-group";
+    /**
      * false (default): the chosen experts as matvec_experts or matvec_grouped; auto: steps of one token stream their
      * chosen experts' rows (experts_stream.cu: a block per multiprocessor, each warp's rows through a ring of shared
      * memory) where their input was normed first; true: every step that takes the chosen experts and is not grouped,
@@ -90,7 +97,11 @@ final class MoeKernels {
         accumulate = k.dependentFn("moe", "moe_accumulate");
         sharedAdd = k.dependentFn("moe", "moe_shared_add");
         combine = k.dependentFn("moe", "moe_combine");
-        group = k.dependentFn("moe", "moe_group");
+        String grouping = System.getProperty(GROUP, "scan");
+        if (!grouping.equals("walk") && !grouping.equals("scan")) {
+            throw new IllegalArgumentException("-D" + GROUP + " takes walk or scan; got " + grouping);
+        }
+        group = k.dependentFn("moe", grouping.equals("walk") ? "moe_group" : "moe_group_scan");
         String[] dtypes = {"bf16", "f32"};
         String[] fused = {"", "_norm_silu", "_silu"};
         for (int d = 0; d < 2; d++) {
