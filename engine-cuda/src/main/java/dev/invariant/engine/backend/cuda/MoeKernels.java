@@ -42,10 +42,10 @@ final class MoeKernels {
      */
     static final String GROUPED = "invariant.cuda.moe-grouped";
     /**
-     * scan (default): moe_group_scan, a thread per expert scanning the whole list twice (about 20 µs for a step's 64
-     * or 128 pairs on an H100, docs/benchmarks.md 2026-12-07 13:30); walk: moe_group, each expert's pairs counted by
-     * the block and placed by one warp's pass over the list, 32 pairs at a time (not yet run on a GPU: the default
-     * once its bits and time are measured). The same groups either way.
+     * scan (default): moe_group_scan, a thread per expert scanning the whole list twice (20.5 µs for the 128 pairs
+     * of a 32-token prefill on an H100, docs/benchmarks.md 2026-12-07 13:30); walk: moe_group, each expert's pairs
+     * counted by the block and placed by one warp's pass over the list, 32 pairs at a time (not yet run on a GPU: the
+     * default once its bits and time are measured). The same groups either way.
      */
     static final String GROUP = "invariant.cuda.moe-group";
     /**
