@@ -34,7 +34,7 @@ class LogitProcessorsEngineTest {
     }
 
     private static Map<String, GenerationResult> run(Request... requests) {
-        return Run.okResults(BatchInvarianceTest.base(MODEL), requests);
+        return Run.togetherOk(MODEL, requests);
     }
 
     private static Request request(String id, SamplingParams p) {

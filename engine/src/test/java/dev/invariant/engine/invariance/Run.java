@@ -41,13 +41,6 @@ public final class Run {
         return requests.stream().map(r -> new Arrival(step, r)).toList();
     }
 
-    /** The results of requests all arriving at the first step (no logits observed), each asserted to have succeeded. */
-    public static Map<String, GenerationResult> okResults(EngineConfig config, Request... requests) {
-        Run run = execute(config, at(0, List.of(requests)), false);
-        for (GenerationResult r : run.results.values()) assertTrue(r.ok(), r.requestId() + ": " + r.error());
-        return run.results;
-    }
-
     public static Run execute(EngineConfig config, List<Arrival> arrivals) {
         return execute(config, arrivals, true);
     }
@@ -146,9 +139,14 @@ public final class Run {
 
     /** {@code requests} run together (arriving at once) on {@code model}'s base engine: their results by id. */
     public static Map<String, GenerationResult> together(String model, Request... requests) {
-        List<Arrival> a = new ArrayList<>();
-        for (Request r : requests) a.add(new Arrival(0, r));
-        return execute(BatchInvarianceTest.base(model), a, false).results;
+        return execute(BatchInvarianceTest.base(model), at(0, List.of(requests)), false).results;
+    }
+
+    /** As {@link #together}, each result asserted to have succeeded. */
+    public static Map<String, GenerationResult> togetherOk(String model, Request... requests) {
+        Map<String, GenerationResult> results = together(model, requests);
+        for (GenerationResult r : results.values()) assertTrue(r.ok(), r.requestId() + ": " + r.error());
+        return results;
     }
 
     /** A result's output texts: each of a beam search's or n samples' outputs, else its one text. */

@@ -43,9 +43,7 @@ class StructuredOutputEngineTest {
     }
 
     private static Map<String, GenerationResult> runOk(Request... requests) {
-        var results = run(requests);
-        for (GenerationResult r : results.values()) assertTrue(r.ok(), r.requestId() + ": " + r.error());
-        return results;
+        return Run.togetherOk(MODEL, requests);
     }
 
     private static Request request(String id, SamplingParams.Builder b, StructuredOutput so) {
