@@ -71,12 +71,12 @@ class CudaSeededModelsTest {
     /**
      * Each path of a sparse layer on every step: the experts each token chose, a block row per pair (matvec_experts,
      * picked on the device from the route's list), every pair's rows streamed (experts_stream) or grouped by expert
-     * (moe_group_scan, matvec_grouped; grouped-walk: moe_group's groups), prefill included;
+     * (moe_group, matvec_grouped; grouped-scan: moe_group_scan's groups), prefill included;
      * and every expert over every token, decode included. GPTQ mixtures alike, packed (gptq_experts_*, gptq_grouped_*;
      * no streaming: the chosen kernels run there).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"chosen", "streamed", "grouped", "grouped-walk", "all"})
+    @ValueSource(strings = {"chosen", "streamed", "grouped", "grouped-scan", "all"})
     void mixturesOfExpertsEachPath(String path) {
         Map<String, String> properties = switch (path) {
             case "chosen" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "false", MoeKernels.STREAM,
@@ -84,8 +84,8 @@ class CudaSeededModelsTest {
             case "streamed" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "false", MoeKernels.STREAM,
                     "true");
             case "grouped" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "true");
-            case "grouped-walk" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "true", MoeKernels.GROUP,
-                    "walk");
+            case "grouped-scan" -> Map.of(MoeKernels.EXPERTS, "chosen", MoeKernels.GROUPED, "true", MoeKernels.GROUP,
+                    "scan");
             default -> Map.of(MoeKernels.EXPERTS, "all");
         };
         Gpu.withProperties(properties, () -> {
