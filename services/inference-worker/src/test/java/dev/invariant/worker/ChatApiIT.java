@@ -310,8 +310,6 @@ class ChatApiIT {
     }
 
     private HttpResponse<String> post(String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(qwen.http("/v1/chat/completions"))
-                .header("Content-Type", "application/json").timeout(WAIT)
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, qwen.http("/v1/chat/completions"), json, WAIT);
     }
 }

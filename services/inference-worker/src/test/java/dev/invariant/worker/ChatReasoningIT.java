@@ -14,7 +14,6 @@ import dev.invariant.schemas.Sampling;
 import dev.invariant.schemas.StructuredOutput;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -137,8 +136,6 @@ class ChatReasoningIT {
     }
 
     private HttpResponse<String> post(ObjectNode body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(qwen.http("/v1/chat/completions"))
-                .header("Content-Type", "application/json").timeout(WAIT)
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, qwen.http("/v1/chat/completions"), body.toString(), WAIT);
     }
 }

@@ -20,7 +20,6 @@ import dev.invariant.schemas.InferenceRequest;
 import dev.invariant.schemas.Sampling;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -192,7 +191,6 @@ class ChatToolsIT {
     }
 
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(qwen.http(path)).header("Content-Type", "application/json")
-                .timeout(WAIT).POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, qwen.http(path), json, WAIT);
     }
 }

@@ -308,9 +308,7 @@ class HttpApiIT {
     }
 
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(fixture.http(path)).header("Content-Type", "application/json")
-                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, fixture.http(path), json);
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {

@@ -14,9 +14,7 @@ import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.EngineMapping;
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -63,27 +61,18 @@ class HttpLogitProcessorsIT {
     @Test
     void wrongValuesAreRefusedByNameOnBothRoutes() throws Exception {
         String chat = "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]";
-        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"logit_bias\": {\"2\": 101}}"), "logit_bias");
-        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"logit_bias\": {\"2\": \"-100\"}}"), "logit_bias");
-        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"allowed_token_ids\": [600]}"), "allowed_token_ids");
-        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 3, \"min_tokens\": 4}"), "min_tokens");
-        assertParam(post("/v1/chat/completions", "{" + chat + ", \"logit_bias\": {\"x\": 1}}"), "logit_bias");
-        assertParam(post("/v1/chat/completions", "{" + chat + ", \"min_tokens\": \"4\"}"), "min_tokens");
+        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"logit_bias\": {\"2\": 101}}"), "logit_bias");
+        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"logit_bias\": {\"2\": \"-100\"}}"), "logit_bias");
+        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"allowed_token_ids\": [600]}"), "allowed_token_ids");
+        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 3, \"min_tokens\": 4}"), "min_tokens");
+        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"logit_bias\": {\"x\": 1}}"), "logit_bias");
+        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"min_tokens\": \"4\"}"), "min_tokens");
         // Valid values pass the sampling fields; stories260K then has no chat template, which comes after them.
-        assertParam(post("/v1/chat/completions", "{" + chat + ", \"logit_bias\": {\"2\": -100}, \"min_tokens\": 2,"
+        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"logit_bias\": {\"2\": -100}, \"min_tokens\": 2,"
                 + " \"allowed_token_ids\": [5, 6]}"), "messages");
     }
 
-    private static void assertParam(HttpResponse<String> r, String param) throws IOException {
-        assertEquals(400, r.statusCode(), r.body());
-        JsonNode error = JSON.readTree(r.body()).get("error");
-        assertEquals("INVALID_PARAM", error.get("code").asText(), r.body());
-        assertEquals(param, error.get("param").asText(), r.body());
-    }
-
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(fixture.http(path)).header("Content-Type", "application/json")
-                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, fixture.http(path), json);
     }
 }

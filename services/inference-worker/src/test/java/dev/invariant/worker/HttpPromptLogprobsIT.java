@@ -17,7 +17,6 @@ import dev.invariant.schemas.Completion;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
@@ -297,12 +296,7 @@ class HttpPromptLogprobsIT {
     }
 
     private void assertError(ObjectNode body, String param) throws Exception {
-        var r = post(fixture.http("/v1/completions"), body);
-        assertEquals(400, r.statusCode(), r.body());
-        JsonNode error = JSON.readTree(r.body()).get("error");
-        assertEquals("INVALID_PARAM", error.get("code").asText(), r.body());
-        assertEquals(param, error.get("param").asText(), r.body());
-        assertEquals("invalid_request_error", error.get("type").asText(), r.body());
+        HttpCalls.assertInvalidParam(post(fixture.http("/v1/completions"), body), param);
     }
 
     /** The stream's chunks before {@code [DONE]}. */
@@ -316,8 +310,6 @@ class HttpPromptLogprobsIT {
     }
 
     private HttpResponse<String> post(URI uri, ObjectNode body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, uri, body.toString());
     }
 }

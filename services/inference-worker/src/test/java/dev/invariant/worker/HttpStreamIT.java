@@ -13,7 +13,6 @@ import dev.invariant.schemas.Completion;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -312,8 +311,6 @@ class HttpStreamIT {
     }
 
     private HttpResponse<String> post(URI uri, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, uri, json);
     }
 }

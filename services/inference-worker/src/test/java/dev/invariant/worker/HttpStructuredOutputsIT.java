@@ -145,32 +145,23 @@ class HttpStructuredOutputsIT {
     @Test
     void wrongValuesAreRefusedByNameOnBothRoutes() throws Exception {
         String chat = "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]";
-        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_regex\": \"(a\"}"), "guided_regex");
-        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_grammar\": \"root ::= x\"}"), "guided_grammar");
-        assertParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_choice\": [\"a\"], \"guided_regex\": \"a\"}"),
+        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_regex\": \"(a\"}"), "guided_regex");
+        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_grammar\": \"root ::= x\"}"), "guided_grammar");
+        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_choice\": [\"a\"], \"guided_regex\": \"a\"}"),
                 "guided_regex");
-        assertParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
+        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
                 + " \"json_schema\": {\"schema\": {\"type\": \"number\", \"multipleOf\": 2}}}}"),
                 "response_format.json_schema.schema");
-        assertParam(post("/v1/chat/completions", "{" + chat + ", \"structured_outputs\": {\"grammar\": \"x\"}}"),
+        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"structured_outputs\": {\"grammar\": \"x\"}}"),
                 "structured_outputs.grammar");
         // Valid values pass the sampling fields; stories260K then has no chat template, which comes after them.
-        assertParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
+        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
                 + " \"json_schema\": {\"name\": \"k\", \"schema\": " + SCHEMA + "}}}"), "messages");
-        assertParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_object\"}}"),
+        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_object\"}}"),
                 "messages");
     }
 
-    private static void assertParam(HttpResponse<String> r, String param) throws IOException {
-        assertEquals(400, r.statusCode(), r.body());
-        JsonNode error = JSON.readTree(r.body()).get("error");
-        assertEquals("INVALID_PARAM", error.get("code").asText(), r.body());
-        assertEquals(param, error.get("param").asText(), r.body());
-    }
-
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(fixture.http(path)).header("Content-Type", "application/json")
-                .timeout(Duration.ofMinutes(2)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, fixture.http(path), json);
     }
 }

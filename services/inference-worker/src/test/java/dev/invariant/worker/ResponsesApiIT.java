@@ -202,7 +202,6 @@ class ResponsesApiIT {
     }
 
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(qwen.http(path)).header("Content-Type", "application/json")
-                .timeout(WAIT).POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpCalls.post(http, qwen.http(path), json, WAIT);
     }
 }
