@@ -42,8 +42,8 @@ final class EngineOptions {
     boolean noPrefixCaching;
 
     @Option(names = "--profile", paramLabel = "PROFILE", defaultValue = "portable",
-            description = "Numerics profile: portable (CPU ≡ GPU bits) or naive (plain reduction order, for comparison)"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Numerics profile: portable (CPU ≡ GPU bits), fast (cuda only: tensor cores, still"
+                    + " batch-invariant) or naive (plain reduction order, for comparison) (default: ${DEFAULT-VALUE}).")
     String profile;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
