@@ -310,6 +310,6 @@ class ChatApiIT {
     }
 
     private HttpResponse<String> post(String json) throws IOException, InterruptedException {
-        return HttpCalls.post(http, qwen.http("/v1/chat/completions"), json, WAIT);
+        return HttpCalls.post(http, qwen.http("/v1/chat/completions"), json);
     }
 }

@@ -136,6 +136,6 @@ class ChatReasoningIT {
     }
 
     private HttpResponse<String> post(ObjectNode body) throws IOException, InterruptedException {
-        return HttpCalls.post(http, qwen.http("/v1/chat/completions"), body.toString(), WAIT);
+        return HttpCalls.post(http, qwen.http("/v1/chat/completions"), body.toString());
     }
 }

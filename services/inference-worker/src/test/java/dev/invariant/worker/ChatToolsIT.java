@@ -191,6 +191,6 @@ class ChatToolsIT {
     }
 
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return HttpCalls.post(http, qwen.http(path), json, WAIT);
+        return HttpCalls.post(http, qwen.http(path), json);
     }
 }

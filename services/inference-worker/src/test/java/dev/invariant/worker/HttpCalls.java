@@ -13,22 +13,17 @@ import java.time.Duration;
 
 /** The HTTP tests' calls as an outside client makes them: a JSON body POSTed, the answer read as text. */
 final class HttpCalls {
-    static final Duration WAIT = Duration.ofMinutes(2);
+    private static final Duration WAIT = Duration.ofMinutes(2);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private HttpCalls() {}
 
     static HttpResponse<String> post(HttpClient http, URI uri, String json) throws IOException, InterruptedException {
-        return post(http, uri, json, WAIT);
-    }
-
-    static HttpResponse<String> post(HttpClient http, URI uri, String json, Duration timeout)
-            throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json").timeout(timeout)
+        return http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json").timeout(WAIT)
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** OpenAI's shape of a rejected parameter: 400, {@code invalid_request_error}, our code and the parameter's name. */
+    /** OpenAI's shape of a rejected parameter: 400, {@code invalid_request_error}, our code, the parameter's name. */
     static void assertInvalidParam(HttpResponse<String> r, String param) throws IOException {
         assertEquals(400, r.statusCode(), r.body());
         JsonNode error = JSON.readTree(r.body()).get("error");

@@ -1,5 +1,6 @@
 package dev.invariant.worker;
 
+import static dev.invariant.worker.HttpCalls.assertInvalidParam;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -61,14 +62,18 @@ class HttpLogitProcessorsIT {
     @Test
     void wrongValuesAreRefusedByNameOnBothRoutes() throws Exception {
         String chat = "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]";
-        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"logit_bias\": {\"2\": 101}}"), "logit_bias");
-        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"logit_bias\": {\"2\": \"-100\"}}"), "logit_bias");
-        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"allowed_token_ids\": [600]}"), "allowed_token_ids");
-        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"max_tokens\": 3, \"min_tokens\": 4}"), "min_tokens");
-        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"logit_bias\": {\"x\": 1}}"), "logit_bias");
-        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"min_tokens\": \"4\"}"), "min_tokens");
+        assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"logit_bias\": {\"2\": 101}}"), "logit_bias");
+        assertInvalidParam(post("/v1/completions",
+                "{\"prompt\": \"hi\", \"logit_bias\": {\"2\": \"-100\"}}"), "logit_bias");
+        assertInvalidParam(post("/v1/completions",
+                "{\"prompt\": \"hi\", \"allowed_token_ids\": [600]}"), "allowed_token_ids");
+        assertInvalidParam(post("/v1/completions",
+                "{\"prompt\": \"hi\", \"max_tokens\": 3, \"min_tokens\": 4}"), "min_tokens");
+        assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"logit_bias\": {\"x\": 1}}"), "logit_bias");
+        assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"min_tokens\": \"4\"}"), "min_tokens");
         // Valid values pass the sampling fields; stories260K then has no chat template, which comes after them.
-        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"logit_bias\": {\"2\": -100}, \"min_tokens\": 2,"
+        assertInvalidParam(post("/v1/chat/completions",
+                "{" + chat + ", \"logit_bias\": {\"2\": -100}, \"min_tokens\": 2,"
                 + " \"allowed_token_ids\": [5, 6]}"), "messages");
     }
 

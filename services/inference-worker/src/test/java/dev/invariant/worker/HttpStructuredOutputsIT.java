@@ -1,5 +1,6 @@
 package dev.invariant.worker;
 
+import static dev.invariant.worker.HttpCalls.assertInvalidParam;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -145,19 +146,24 @@ class HttpStructuredOutputsIT {
     @Test
     void wrongValuesAreRefusedByNameOnBothRoutes() throws Exception {
         String chat = "\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]";
-        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_regex\": \"(a\"}"), "guided_regex");
-        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_grammar\": \"root ::= x\"}"), "guided_grammar");
-        HttpCalls.assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_choice\": [\"a\"], \"guided_regex\": \"a\"}"),
+        assertInvalidParam(post("/v1/completions", "{\"prompt\": \"hi\", \"guided_regex\": \"(a\"}"), "guided_regex");
+        assertInvalidParam(post("/v1/completions",
+                "{\"prompt\": \"hi\", \"guided_grammar\": \"root ::= x\"}"), "guided_grammar");
+        assertInvalidParam(post("/v1/completions",
+                "{\"prompt\": \"hi\", \"guided_choice\": [\"a\"], \"guided_regex\": \"a\"}"),
                 "guided_regex");
-        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
+        assertInvalidParam(post("/v1/chat/completions",
+                "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
                 + " \"json_schema\": {\"schema\": {\"type\": \"number\", \"multipleOf\": 2}}}}"),
                 "response_format.json_schema.schema");
-        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"structured_outputs\": {\"grammar\": \"x\"}}"),
+        assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"structured_outputs\": {\"grammar\": \"x\"}}"),
                 "structured_outputs.grammar");
         // Valid values pass the sampling fields; stories260K then has no chat template, which comes after them.
-        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
+        assertInvalidParam(post("/v1/chat/completions",
+                "{" + chat + ", \"response_format\": {\"type\": \"json_schema\","
                 + " \"json_schema\": {\"name\": \"k\", \"schema\": " + SCHEMA + "}}}"), "messages");
-        HttpCalls.assertInvalidParam(post("/v1/chat/completions", "{" + chat + ", \"response_format\": {\"type\": \"json_object\"}}"),
+        assertInvalidParam(post("/v1/chat/completions",
+                "{" + chat + ", \"response_format\": {\"type\": \"json_object\"}}"),
                 "messages");
     }
 

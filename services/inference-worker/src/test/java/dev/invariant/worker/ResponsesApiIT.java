@@ -202,6 +202,6 @@ class ResponsesApiIT {
     }
 
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return HttpCalls.post(http, qwen.http(path), json, WAIT);
+        return HttpCalls.post(http, qwen.http(path), json);
     }
 }
