@@ -48,9 +48,10 @@ public enum Architecture {
     /**
      * Olmo2ForCausalLM (allenai/OLMo-2): no norm before the attention or the MLP, one after each
      * (post_attention_layernorm, post_feedforward_layernorm) before its residual add; q/k norms over the whole
-     * projection, not per head.
+     * projection, not per head. Also Olmo3ForCausalLM (allenai/Olmo-3), this layer with a sliding window on the
+     * layers its config marks ({@link SlidingWindow}).
      */
-    OLMO2("Olmo2ForCausalLM"),
+    OLMO2("Olmo2ForCausalLM", "Olmo3ForCausalLM"),
     /**
      * Glm4ForCausalLM (GLM-4-0414, GLM-Z1): GLM's layer (q/k/v biases, gate|up fused, RoPE on interleaved pairs of half
      * of each head) with four norms a layer as Gemma's (post_self_attn_layernorm on the attention's output,

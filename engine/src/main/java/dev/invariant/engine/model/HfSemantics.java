@@ -17,6 +17,7 @@ final class HfSemantics {
     static final String QWEN2_MOE = "Qwen2MoeForCausalLM";
     static final String QWEN3_MOE = "Qwen3MoeForCausalLM";
     static final String OLMOE = "OlmoeForCausalLM";
+    static final String OLMO3 = "Olmo3ForCausalLM";
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 
@@ -37,7 +38,7 @@ final class HfSemantics {
             throw HfConfig.format(file, "mlp_bias " + c.get("mlp_bias") + " is not supported: transformers adds a"
                     + " bias to gate_proj, up_proj and down_proj, which the engine does not have");
         }
-        boolean olmo2 = hfName.equals("Olmo2ForCausalLM");
+        boolean olmo2 = hfName.equals("Olmo2ForCausalLM") || hfName.equals(OLMO3);
         boolean qwen3 = hfName.equals("Qwen3ForCausalLM") || hfName.equals(QWEN3_MOE);
         if ((llama || olmo2 || qwen3 || hfName.equals(OLMOE)) && c.path("attention_bias").asBoolean(false)) {
             throw HfConfig.format(file, "attention_bias " + c.get("attention_bias") + " is not supported for "
@@ -57,7 +58,7 @@ final class HfSemantics {
                     + " engine does not clamp q, k and v");
         }
         if (olmo2 && c.path("use_sinks").asBoolean(false)) {
-            throw HfConfig.format(file, "use_sinks true is not supported for Olmo2ForCausalLM: the engine's attention"
+            throw HfConfig.format(file, "use_sinks true is not supported for " + hfName + ": the engine's attention"
                     + " has no sink logits");
         }
     }
@@ -91,6 +92,14 @@ final class HfSemantics {
                 int from = c.path("max_window_layers").asInt(28);
                 yield new SlidingWindow(size, c.path("layer_types").isArray() ? layerTypes(c, numLayers, file)
                         : java.util.stream.IntStream.range(0, numLayers).mapToObj(l -> l >= from).toList());
+            }
+            // Olmo3Config: the layers marked sliding_attention, by default all but every fourth; the key's default
+            // is 4096, null means none
+            case OLMO3 -> {
+                int size = window(c, file);
+                if (size == 0) yield SlidingWindow.NONE;
+                yield new SlidingWindow(size, c.path("layer_types").isArray() ? layerTypes(c, numLayers, file)
+                        : java.util.stream.IntStream.range(0, numLayers).mapToObj(l -> (l + 1) % 4 != 0).toList());
             }
             default -> SlidingWindow.NONE;
         };

@@ -149,7 +149,8 @@ class ModelConfigDigestTest {
         // stories260K with each edit: llama3; yarn in Qwen2.5's spelling (the context becomes 128 x 4) and with
         // DeepSeek's mscale ratio, untruncated; field 22″: Granite's multipliers, SmolLM3's NoPE layers (by default and
         // listed); field 22‴: a window below max_position_embeddings (every layer; EOS from generation_config.json,
-        // GPTQ settings), Qwen2's from max_window_layers on, SmolLM3's on its NoPE layers
+        // GPTQ settings), Qwen2's from max_window_layers on, SmolLM3's on its NoPE layers, OLMo 3's (by default and
+        // listed)
         String[][] edits = {
             {"fd926b37e72dd865dfb92637aaed6e446bf688d421fd59c0a21a2f721f2df1d7", LLAMA3},
             {"8227fdf8c64de9f77a72a02c0551c6cffd905a02922dd289e04b063766a3a211", "{\"rope_scaling\": {\"type\": \"yarn\","
@@ -174,6 +175,17 @@ class ModelConfigDigestTest {
             {"7c9890d49095183d37d921e5e264bc32c3e7bf109bd5ab67af0813f43ffe1191", "{\"architectures\":"
                 + " [\"SmolLM3ForCausalLM\"], \"model_type\": \"smollm3\", \"no_rope_layer_interval\": 2,"
                 + " \"use_sliding_window\": true, \"sliding_window\": 64}"},
+            {"e8ab1283039e9e36d164a53c2e97cc70cf550b69c590280b75acbfd5b408e647", "{\"architectures\":"
+                + " [\"Olmo3ForCausalLM\"], \"model_type\": \"olmo3\", \"sliding_window\": 100}"},
+            {"5a6fba9f5d51bc22b04571f13c900f54584d0f79a277a439c63618a2844dcd4d", "{\"architectures\":"
+                + " [\"Olmo3ForCausalLM\"], \"model_type\": \"olmo3\", \"sliding_window\": 64, \"layer_types\":"
+                + " [\"full_attention\", \"sliding_attention\", \"full_attention\", \"sliding_attention\","
+                + " \"sliding_attention\"]}"},
+            // OLMo 3 without a window is OLMo 2 (written as it)
+            {"ee1facf3f2784f012e17a8a83353df8c9146a7ac4415490157e9b06262656d87", "{\"architectures\":"
+                + " [\"Olmo3ForCausalLM\"], \"model_type\": \"olmo3\", \"sliding_window\": null}"},
+            {"ee1facf3f2784f012e17a8a83353df8c9146a7ac4415490157e9b06262656d87", "{\"architectures\":"
+                + " [\"Olmo2ForCausalLM\"], \"model_type\": \"olmo2\"}"},
         };
         for (String[] e : edits) assertEquals(e[0], digest(copy(e[1])), e[1]);
     }

@@ -215,6 +215,25 @@ class HfConfigSemanticsTest {
         assertEquals(SlidingWindow.NONE, read(smol + "}").slidingWindow()); // SmolLM3Config's default: none
     }
 
+    /** OLMo 3: OLMo 2's layer; by default every layer but each fourth slides, over 4096 keys unless set or null. */
+    @Test
+    void olmo3IsOlmo2WithItsWindowOnTheMarkedLayers() throws IOException {
+        String olmo3 = "{\"architectures\": [\"Olmo3ForCausalLM\"], \"model_type\": \"olmo3\"";
+        ModelConfig byDefault = read(olmo3 + ", \"sliding_window\": 100}");
+        assertEquals(Architecture.OLMO2, byDefault.architecture());
+        assertEquals(true, byDefault.qkNorm());
+        assertEquals(new SlidingWindow(100, List.of(true, true, true, false, true)), byDefault.slidingWindow());
+        assertEquals(new SlidingWindow(64, List.of(false, true, false, true, true)), read(olmo3 + ", \"sliding_window\":"
+                + " 64, \"layer_types\": [\"full_attention\", \"sliding_attention\", \"full_attention\","
+                + " \"sliding_attention\", \"sliding_attention\"]}").slidingWindow());
+        assertEquals(SlidingWindow.NONE, read(olmo3 + ", \"sliding_window\": null}").slidingWindow());
+        // absent: Olmo3Config's 4096, no shorter than stories260K's 512 positions, so full attention
+        assertEquals(SlidingWindow.NONE, read(olmo3 + "}").slidingWindow());
+        assertEquals(4096, read(olmo3 + ", \"max_position_embeddings\": 8192}").slidingWindow().size());
+        assertMentions(refused("stories260K", olmo3 + ", \"use_sinks\": true}"), "use_sinks", "Olmo3ForCausalLM");
+        assertMentions(refused("stories260K", olmo3 + ", \"attention_bias\": true}"), "attention_bias");
+    }
+
     /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
     @Test
     void expertsReadAsTransformersConfigs() throws IOException {
