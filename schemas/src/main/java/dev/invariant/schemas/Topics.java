@@ -46,6 +46,13 @@ public final class Topics {
     /** Offset it was read at (decimal string). */
     public static final String DLQ_OFFSET_HEADER = "dead-letter-offset";
 
+    /**
+     * Diagnostics (invariant.diagnostics.send-stamp): {@code System.nanoTime()} right before the producer's send, an
+     * 8-byte big-endian long; on Linux the monotonic clock every process on the machine shares, so a client there
+     * splits a round trip at the send to the microsecond (bench-pipeline).
+     */
+    public static final String SENT_NANOS_HEADER = "invariant-sent-ns";
+
     private Topics() {
     }
 }

@@ -127,7 +127,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             }
             var props = new LinkedHashMap<>(Map.of("kafka.bootstrap.servers", stack.bootstrapServers(),
                     "invariant.registry.url", stack.ccompatUrl(), "invariant.model", modelPath,
-                    "invariant.threads", threads, "invariant.worker-id", "bench-worker"));
+                    "invariant.threads", threads, "invariant.worker-id", "bench-worker",
+                    "invariant.diagnostics.send-stamp", "true")); // as the echo's answers: SendSplit
             props.putAll(workerProperties);
             try (WorkerProcess worker = WorkerProcess.startJar(root, WorkerProcess.jar(root), workerJvmOptions, props,
                     dir.resolve("worker.log"), Duration.ofMinutes(5));
@@ -143,6 +144,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                         WindowPlan.of(bareSeconds, duration, every), bareSeconds, duration, every);
                 report(run, windows, through.stages(), memory);
                 decoding(echo.decoding(), through.decoding());
+                split(echo.split(), through.split());
             }
         }
         return 0;
@@ -173,6 +175,16 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                         + " %.2f ms%n",
                 bare.decodeP50(), pipeline.decodeP50(), bare.arrivalP50(), pipeline.arrivalP50(),
                 pipeline.arrivalP50() - bare.arrivalP50());
+    }
+
+    /** Each path's round trip split at its answer's send, on the monotonic clock (SendSplit). */
+    private static void split(SendSplit bare, SendSplit pipeline) {
+        if (bare.count() == 0 || pipeline.count() == 0) return;
+        System.out.printf("split at the answer's send (monotonic clock, p50 ms): bare: to the send %.3f, from the send"
+                        + " %.3f; pipeline: to the send %.3f (inbound %.3f, without the worker's e2e_ms), from the send"
+                        + " %.3f; beyond the echo's: inbound %.3f, outbound %.3f%n", bare.toSendP50(),
+                bare.fromSendP50(), pipeline.toSendP50(), pipeline.inboundP50(), pipeline.fromSendP50(),
+                pipeline.inboundP50() - bare.inboundP50(), pipeline.fromSendP50() - bare.fromSendP50());
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -2,9 +2,11 @@ package dev.invariant.cli.bench;
 
 import dev.invariant.cli.ServiceJvm;
 import dev.invariant.schemas.InferenceRequest;
+import dev.invariant.schemas.Topics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -36,6 +40,7 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     private final KafkaProducer<String, InferenceRequest> client;
     private final KafkaConsumer<String, byte[]> replies;
     private final ClientDecode<InferenceRequest> decoder;
+    private final SendSplit split = new SendSplit();
     private final int maxTokens;
     private Interleaving answers;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -96,13 +101,22 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     private static void echoLoop(KafkaConsumer<byte[], byte[]> in, KafkaProducer<byte[], byte[]> out,
                                  AtomicBoolean running) {
         while (running.get()) {
-            for (var r : in.poll(Duration.ofMillis(100))) out.send(new ProducerRecord<>(REPLIES, r.key(), r.value()));
+            for (var r : in.poll(Duration.ofMillis(100))) {
+                // stamped as the worker's records are under bench-pipeline (invariant.diagnostics.send-stamp)
+                byte[] sent = ByteBuffer.allocate(Long.BYTES).putLong(System.nanoTime()).array();
+                out.send(new ProducerRecord<>(REPLIES, null, r.key(), r.value(),
+                        List.<Header>of(new RecordHeader(Topics.SENT_NANOS_HEADER, sent))));
+            }
         }
     }
 
     /** Where answers are reported; set before the first send. */
     void answersTo(Interleaving answers) {
         this.answers = answers;
+    }
+
+    SendSplit split() {
+        return split;
     }
 
     ClientDecode<InferenceRequest> decoding() {
@@ -118,8 +132,11 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
     public void receiveOnce() {
         for (var r : replies.poll(Duration.ofMillis(100))) {
             long nanos = decoder.decode(r.topic(), r.value()).nanos();
-            double ms = answers.answered(r.key(), System.nanoTime());
-            if (!Double.isNaN(ms)) decoder.measured(ms, nanos);
+            long now = System.nanoTime();
+            double ms = answers.answered(r.key(), now);
+            if (Double.isNaN(ms)) continue;
+            decoder.measured(ms, nanos);
+            split.add(r.headers(), ms - nanos / 1e6, now - nanos, 0);
         }
     }
 

@@ -23,6 +23,7 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
     private final ClientDecode<Completion> decoder;
     private final int maxTokens;
     private final Stages stages = new Stages();
+    private final SendSplit split = new SendSplit();
     private Interleaving answers;
 
     WorkerRoundTrip(String bootstrap, String registryUrl, int maxTokens) {
@@ -66,6 +67,10 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
         return stages;
     }
 
+    SendSplit split() {
+        return split;
+    }
+
     ClientDecode<Completion> decoding() {
         return decoder;
     }
@@ -79,10 +84,12 @@ final class WorkerRoundTrip implements Interleaving.Path, AutoCloseable {
     public void receiveOnce() {
         for (var r : consumer.poll(Duration.ofMillis(100))) {
             var c = decoder.decode(r.topic(), r.value());
-            double ms = answers.answered(r.key(), System.nanoTime());
+            long now = System.nanoTime();
+            double ms = answers.answered(r.key(), now);
             if (Double.isNaN(ms)) continue;
             decoder.measured(ms, c.nanos());
             stages.add(ms, System.currentTimeMillis(), r.timestamp(), c.value());
+            split.add(r.headers(), ms - c.nanos() / 1e6, now - c.nanos(), c.value().getTimings().getE2eMs());
         }
     }
 

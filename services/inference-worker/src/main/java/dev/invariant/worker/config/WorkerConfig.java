@@ -103,6 +103,8 @@ public interface WorkerConfig {
 
     Warmup warmup();
 
+    Diagnostics diagnostics();
+
     /** Continuous-batching limits of the engine and the bound of requests admitted at once. */
     interface Batching {
         /** Sequences in one engine step at most. */
@@ -187,6 +189,16 @@ public interface WorkerConfig {
          */
         @WithDefault("30s")
         Duration gracePeriod();
+    }
+
+    /** What the worker adds to its records for measurements. */
+    interface Diagnostics {
+        /**
+         * Every record produced carries {@code invariant-sent-ns}: the monotonic clock right before the send
+         * ({@link dev.invariant.schemas.Topics#SENT_NANOS_HEADER}; bench-pipeline turns it on). Off by default.
+         */
+        @WithDefault("false")
+        boolean sendStamp();
     }
 
     /**

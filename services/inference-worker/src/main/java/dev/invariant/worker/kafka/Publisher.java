@@ -3,11 +3,14 @@ package dev.invariant.worker.kafka;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionChunk;
 import dev.invariant.schemas.DeadLetter;
+import dev.invariant.schemas.Topics;
 import dev.invariant.worker.config.WorkerConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -53,9 +56,12 @@ public class Publisher implements OutcomeSink {
     private final AtomicInteger notHandedOver = new AtomicInteger();
     // Topics a record was acknowledged on: the producer has their metadata.
     private final Set<String> known = ConcurrentHashMap.newKeySet();
+    // invariant.diagnostics.send-stamp: the monotonic clock on each record, right before its send
+    private final boolean sendStamp;
 
     public Publisher(WorkerConfig config, RecordCodec codec, KafkaSettings settings) {
         this.config = config;
+        this.sendStamp = config.diagnostics().sendStamp();
         this.codec = codec;
         this.producer = new KafkaProducer<>(settings.producer(), new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -120,7 +126,9 @@ public class Publisher implements OutcomeSink {
             retry(topic, partition, key, value, headers, done, attempt, e);
             return;
         }
-        var record = new ProducerRecord<>(topic, partition < 0 ? null : partition, key, bytes, List.<Header>copyOf(headers));
+        List<Header> all = new ArrayList<>(headers);
+        if (sendStamp) all.add(new RecordHeader(Topics.SENT_NANOS_HEADER, ByteBuffer.allocate(Long.BYTES).putLong(System.nanoTime()).array()));
+        var record = new ProducerRecord<>(topic, partition < 0 ? null : partition, key, bytes, all);
         try {
             producer.send(record, (meta, e) -> {
                 if (e == null) {
