@@ -87,23 +87,24 @@ final class HfSemantics {
             // Qwen2Config/Qwen3Config: only with use_sliding_window, and only on layers marked sliding_attention
             // (layer_types), by default those at or after max_window_layers (default 28)
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM" -> {
-                int size = c.path("use_sliding_window").asBoolean(false) ? window(c, file) : 0;
-                if (size == 0) yield SlidingWindow.NONE;
                 int from = c.path("max_window_layers").asInt(28);
-                yield new SlidingWindow(size, c.path("layer_types").isArray() ? layerTypes(c, numLayers, file)
-                        : java.util.stream.IntStream.range(0, numLayers).mapToObj(l -> l >= from).toList());
+                yield marked(c.path("use_sliding_window").asBoolean(false) ? window(c, file) : 0, c, numLayers, file,
+                        l -> l >= from);
             }
             // Olmo3Config: the layers marked sliding_attention, by default all but every fourth; the key's default
             // is 4096, null means none
-            case OLMO3 -> {
-                int size = window(c, file);
-                if (size == 0) yield SlidingWindow.NONE;
-                yield new SlidingWindow(size, c.path("layer_types").isArray() ? layerTypes(c, numLayers, file)
-                        : java.util.stream.IntStream.range(0, numLayers).mapToObj(l -> (l + 1) % 4 != 0).toList());
-            }
+            case OLMO3 -> marked(window(c, file), c, numLayers, file, l -> (l + 1) % 4 != 0);
             default -> SlidingWindow.NONE;
         };
         return w.size() >= context || w.slidingLayers().length == 0 ? SlidingWindow.NONE : w;
+    }
+
+    /** A window of {@code size} (none when 0) on the layers layer_types marks, else on those {@code byDefault} picks. */
+    private static SlidingWindow marked(int size, JsonNode c, int numLayers, Path file,
+                                        java.util.function.IntPredicate byDefault) {
+        if (size == 0) return SlidingWindow.NONE;
+        return new SlidingWindow(size, c.path("layer_types").isArray() ? layerTypes(c, numLayers, file)
+                : java.util.stream.IntStream.range(0, numLayers).mapToObj(byDefault::test).toList());
     }
 
     private static SlidingWindow everyLayer(int size, int numLayers) {

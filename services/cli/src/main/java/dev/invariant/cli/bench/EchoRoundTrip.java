@@ -2,11 +2,10 @@ package dev.invariant.cli.bench;
 
 import dev.invariant.cli.ServiceJvm;
 import dev.invariant.schemas.InferenceRequest;
-import dev.invariant.schemas.Topics;
+import dev.invariant.schemas.SendStamp;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +19,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -103,9 +100,7 @@ public final class EchoRoundTrip implements Interleaving.Path, AutoCloseable {
         while (running.get()) {
             for (var r : in.poll(Duration.ofMillis(100))) {
                 // stamped as the worker's records are under bench-pipeline (invariant.diagnostics.send-stamp)
-                byte[] sent = ByteBuffer.allocate(Long.BYTES).putLong(System.nanoTime()).array();
-                out.send(new ProducerRecord<>(REPLIES, null, r.key(), r.value(),
-                        List.<Header>of(new RecordHeader(Topics.SENT_NANOS_HEADER, sent))));
+                out.send(new ProducerRecord<>(REPLIES, null, r.key(), r.value(), List.of(SendStamp.now())));
             }
         }
     }

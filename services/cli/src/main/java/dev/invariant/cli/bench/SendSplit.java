@@ -1,8 +1,7 @@
 package dev.invariant.cli.bench;
 
+import dev.invariant.schemas.SendStamp;
 import dev.invariant.schemas.Topics;
-import java.nio.ByteBuffer;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -24,9 +23,9 @@ final class SendSplit {
      *                     0 for the echo)
      */
     void add(Headers headers, double arrivalMs, long arrivalNanos, double serviceMs) {
-        Header h = headers.lastHeader(Topics.SENT_NANOS_HEADER);
-        if (h == null || h.value() == null || h.value().length != Long.BYTES) return;
-        double from = (arrivalNanos - ByteBuffer.wrap(h.value()).getLong()) / 1e6;
+        var sent = SendStamp.read(headers);
+        if (sent.isEmpty()) return;
+        double from = (arrivalNanos - sent.getAsLong()) / 1e6;
         fromSend.add(from);
         toSend.add(arrivalMs - from);
         inbound.add(arrivalMs - from - serviceMs);

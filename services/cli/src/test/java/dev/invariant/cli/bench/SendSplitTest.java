@@ -1,7 +1,9 @@
 package dev.invariant.cli.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.invariant.schemas.SendStamp;
 import dev.invariant.schemas.Topics;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -25,6 +27,16 @@ class SendSplitTest {
         assertEquals(2.0, split.fromSendP50(), 1e-12);
         assertEquals(3.0, split.toSendP50(), 1e-12);
         assertEquals(1.75, split.inboundP50(), 1e-12); // minus the service's own 1.25 ms
+    }
+
+    @Test
+    void aStampIsTheSendersMonotonicClock() {
+        long before = System.nanoTime();
+        var h = new RecordHeaders();
+        h.add(SendStamp.now());
+        long after = System.nanoTime();
+        long stamp = SendStamp.read(h).orElseThrow();
+        assertTrue(before <= stamp && stamp <= after, before + " <= " + stamp + " <= " + after);
     }
 
     @Test

@@ -3,11 +3,10 @@ package dev.invariant.worker.kafka;
 import dev.invariant.schemas.Completion;
 import dev.invariant.schemas.CompletionChunk;
 import dev.invariant.schemas.DeadLetter;
-import dev.invariant.schemas.Topics;
+import dev.invariant.schemas.SendStamp;
 import dev.invariant.worker.config.WorkerConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,7 +126,7 @@ public class Publisher implements OutcomeSink {
             return;
         }
         List<Header> all = new ArrayList<>(headers);
-        if (sendStamp) all.add(new RecordHeader(Topics.SENT_NANOS_HEADER, ByteBuffer.allocate(Long.BYTES).putLong(System.nanoTime()).array()));
+        if (sendStamp) all.add(SendStamp.now());
         var record = new ProducerRecord<>(topic, partition < 0 ? null : partition, key, bytes, all);
         try {
             producer.send(record, (meta, e) -> {
