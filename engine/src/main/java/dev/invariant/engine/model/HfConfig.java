@@ -79,11 +79,15 @@ public final class HfConfig {
         if (eos.isEmpty()) eos = idList(c.get("eos_token_id"), configFile);
 
         try {
+            boolean olmo3 = hfName.equals(HfSemantics.OLMO3);
             HfRope.Rope rope = gemma ? HfGemma.fullRope(arch, c, maxPositions)
-                    : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0) : c,
-                            maxPositions);
+                    : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0)
+                            : olmo3 ? HfSemantics.olmo3Rope(c, configFile) : c, maxPositions);
             rope = new HfRope.Rope(rope.theta(), HfSemantics.rotation(hfName, rope.scaling(), configFile));
             int context = context(maxPositions, rope.scaling());
+            SlidingWindow window = gemma ? HfGemma.window(arch, c, layers, configFile)
+                    : HfSemantics.slidingWindow(hfName, c, layers, context, configFile);
+            if (olmo3) HfSemantics.olmo3Window(c, window, rope.scaling(), layers, configFile);
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),
@@ -104,8 +108,7 @@ public final class HfConfig {
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
-                    gemma ? HfGemma.window(arch, c, layers, configFile)
-                            : HfSemantics.slidingWindow(hfName, c, layers, context, configFile),
+                    window,
                     switch (arch) {
                         case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, rope.theta(), configFile);
                         case GRANITE -> HfSemantics.granite(c, configFile);

@@ -81,11 +81,7 @@ final class HfGemma {
      * rope_parameters.full_attention. Gemma 2's is never scaled in transformers' checkpoints, and refused if it is.
      */
     static HfRope.Rope fullRope(Architecture arch, JsonNode c, int maxPositions) {
-        JsonNode perType = c.path("rope_parameters");
-        ObjectNode view = c.deepCopy();
-        if (perType.has(HfSemantics.FULL) || perType.has(HfSemantics.SLIDING)) {
-            view.set("rope_parameters", perType.path(HfSemantics.FULL));
-        }
+        ObjectNode view = HfRope.fullLayers(c).deepCopy();
         if (!view.has("rope_theta") && !view.path("rope_parameters").has("rope_theta")) {
             view.put("rope_theta", arch == Architecture.GEMMA3 ? 1_000_000.0 : 10_000.0);
         }

@@ -30,6 +30,17 @@ final class HfRope {
         this.params = useLegacy ? legacy : config.path("rope_parameters");
     }
 
+    /**
+     * {@code c} as its full-attention layers read it: where rope_parameters holds parameters per layer type
+     * (transformers 5 saves Gemma's and OLMo 3's so), its full_attention entry in its place; else {@code c}.
+     */
+    static JsonNode fullLayers(JsonNode c) {
+        JsonNode perType = c.path("rope_parameters");
+        if (!perType.has(HfSemantics.FULL) && !perType.has(HfSemantics.SLIDING)) return c;
+        return ((com.fasterxml.jackson.databind.node.ObjectNode) c.deepCopy()).set("rope_parameters",
+                perType.path(HfSemantics.FULL));
+    }
+
     /** @param maxPositions {@code max_position_embeddings} as written (llama3's default original context) */
     static Rope read(JsonNode config, int maxPositions) {
         return new HfRope(config).read(maxPositions);

@@ -176,6 +176,38 @@ final class HfSemantics {
         return glm ? scaling.withRotation(scaling.partialRotaryFactor(), true) : scaling;
     }
 
+    /**
+     * OLMo 3's RoPE as its full layers read it ({@link HfRope#fullLayers}). Its sliding layers rotate by the default
+     * RoPE of the same base (transformers scales only the full layers': {@link ModelConfig#slidingRopeTheta}): a
+     * per-type entry saying otherwise is refused, and so is a scaled RoPE where no window is left to mark those
+     * layers (sliding_window null or the whole context) while layer_types still would.
+     */
+    static JsonNode olmo3Rope(JsonNode c, Path file) {
+        JsonNode full = HfRope.fullLayers(c);
+        JsonNode sliding = c.path("rope_parameters").path(SLIDING);
+        double theta = full.path("rope_parameters").path("rope_theta").asDouble(full.path("rope_theta").asDouble(1e4));
+        if (sliding.isObject()) {
+            String type = sliding.path("rope_type").asText(sliding.path("type").asText("default"));
+            if (!type.equals("default") || sliding.path("rope_theta").asDouble(theta) != theta) {
+                throw HfConfig.format(file, "rope_parameters." + SLIDING + " " + sliding + " is not supported: "
+                        + OLMO3 + "'s sliding layers rotate by the default RoPE of the full layers' rope_theta");
+            }
+        }
+        return full;
+    }
+
+    /** Refuses the OLMo 3 form the engine cannot compute: see {@link #olmo3Rope}. */
+    static void olmo3Window(JsonNode c, SlidingWindow window, RopeScaling scaling, int numLayers, Path file) {
+        if (window.size() > 0 || scaling.type() == RopeScaling.Type.DEFAULT) return;
+        // by default layer 0 is marked sliding (all but every fourth)
+        if (!c.path("layer_types").isArray() || layerTypes(c, numLayers, file).contains(true)) {
+            throw HfConfig.format(file, OLMO3 + " with a " + scaling.type().name().toLowerCase() + " RoPE and no"
+                    + " sliding window in effect (sliding_window " + c.get("sliding_window") + ") is not supported:"
+                    + " transformers still rotates its sliding_attention layers by the unscaled RoPE; give those"
+                    + " layers a window shorter than the context, or mark every layer full_attention");
+        }
+    }
+
     /** A view of {@code c} with a top-level rope_theta where it names none (the class's own default). */
     static JsonNode withTheta(JsonNode c, double theta) {
         if (c.has("rope_theta") || c.path("rope_parameters").has("rope_theta")) return c;

@@ -121,6 +121,17 @@ public record ModelConfig(
                 bosTokenId, eosTokenIds, ropeScaling, slidingWindow, variant, moe);
     }
 
+    /**
+     * RoPE's base on the sliding layers where they rotate by an unscaled table of their own (docs/models.md): Gemma
+     * 3's local base, Gemma 2's theta, OLMo 3's theta (transformers scales only its full layers' RoPE); 0 where every
+     * rotating layer shares the model's table. OLMo 2 has no window, so OLMo 2 with one is OLMo 3.
+     */
+    public double slidingRopeTheta() {
+        if (slidingWindow.size() == 0) return 0;
+        if (variant instanceof Gemma g) return g.localRopeTheta();
+        return architecture == Architecture.OLMO2 ? ropeTheta : 0;
+    }
+
     /** Gemma 2's and 3's values; null for other architectures. */
     public Gemma gemma() {
         return variant instanceof Gemma g ? g : null;

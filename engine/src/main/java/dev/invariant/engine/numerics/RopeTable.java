@@ -27,6 +27,17 @@ public final class RopeTable {
         return new RopeTable(c.headDim(), c.ropeTheta(), c.ropeScaling());
     }
 
+    /**
+     * The sliding layers' own table ({@link ModelConfig#slidingRopeTheta}): unscaled, rotating the dims the model's
+     * does; null where they share the model's.
+     */
+    public static RopeTable sliding(ModelConfig c) {
+        double theta = c.slidingRopeTheta();
+        if (theta == 0) return null;
+        RopeScaling s = c.ropeScaling();
+        return new RopeTable(c.headDim(), theta, RopeScaling.NONE.withRotation(s.partialRotaryFactor(), s.interleaved()));
+    }
+
     public RopeTable(int headDim, double theta) {
         this(headDim, theta, RopeScaling.NONE);
     }

@@ -234,6 +234,38 @@ class HfConfigSemanticsTest {
         assertMentions(refused("stories260K", olmo3 + ", \"attention_bias\": true}"), "attention_bias");
     }
 
+    /**
+     * OLMo 3 scales only its full layers' RoPE: the sliding ones rotate by the default RoPE of the same base, in the
+     * hub's form (rope_scaling) and transformers 5's (rope_parameters per layer type) alike; a form the engine
+     * cannot compute is refused. Gemma's sliding layers have their own table too; Qwen2's windowed layers do not.
+     */
+    @Test
+    void olmo3sSlidingLayersRotateUnscaled() throws IOException {
+        String olmo3 = "{\"architectures\": [\"Olmo3ForCausalLM\"], \"model_type\": \"olmo3\", \"sliding_window\": 100";
+        String yarn = "\"rope_type\": \"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": 128";
+        ModelConfig hub = read(olmo3 + ", \"rope_theta\": 500000.0, \"rope_scaling\": {" + yarn + "}}");
+        assertEquals(RopeScaling.Type.YARN, hub.ropeScaling().type());
+        assertEquals(500000.0, hub.slidingRopeTheta());
+        ModelConfig perType = read(olmo3 + ", \"rope_parameters\": {\"full_attention\": {\"rope_theta\": 500000.0, "
+                + yarn + "}, \"sliding_attention\": {\"rope_theta\": 500000.0, \"rope_type\": \"default\"}}}");
+        assertEquals(hub, perType);
+        assertMentions(refused("stories260K", olmo3 + ", \"rope_parameters\": {\"full_attention\": {" + yarn + "},"
+                + " \"sliding_attention\": {" + yarn + "}}}"), "rope_parameters.sliding_attention");
+        assertMentions(refused("stories260K", olmo3 + ", \"rope_parameters\": {\"full_attention\": {\"rope_theta\": 1e4},"
+                + " \"sliding_attention\": {\"rope_theta\": 2e4}}}"), "rope_parameters.sliding_attention");
+        // no window left while layers are marked sliding: their unscaled RoPE has nothing to hang on
+        assertMentions(refused("stories260K", "{\"architectures\": [\"Olmo3ForCausalLM\"], \"sliding_window\": null,"
+                + " \"rope_scaling\": {" + yarn + "}}"), "no sliding window in effect", "yarn");
+        ModelConfig allFull = read("{\"architectures\": [\"Olmo3ForCausalLM\"], \"sliding_window\": null,"
+                + " \"rope_scaling\": {" + yarn + "}, \"layer_types\": [\"full_attention\", \"full_attention\","
+                + " \"full_attention\", \"full_attention\", \"full_attention\"]}");
+        assertEquals(0.0, allFull.slidingRopeTheta());
+        assertEquals(0.0, read("{\"architectures\": [\"Olmo3ForCausalLM\"], \"sliding_window\": null}")
+                .slidingRopeTheta());
+        assertEquals(0.0, read("tiny-qwen2", "{\"use_sliding_window\": true, \"sliding_window\": 8,"
+                + " \"max_window_layers\": 1}").slidingRopeTheta());
+    }
+
     /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
     @Test
     void expertsReadAsTransformersConfigs() throws IOException {

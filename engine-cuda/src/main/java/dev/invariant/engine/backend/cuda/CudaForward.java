@@ -85,18 +85,19 @@ final class CudaForward {
         this.cos = new CUdeviceptr[layers];
         this.sin = new CUdeviceptr[layers];
         CUdeviceptr[] global = upload(ctx, RopeTable.of(cfg), maxPositions);
+        RopeTable slidingRope = RopeTable.sliding(cfg);
         CUdeviceptr[] local = null;
         CUdeviceptr[] none = null;
         for (int l = 0; l < layers; l++) {
             scores[l] = new AttentionScores(cfg.attentionScale(), cfg.slidingWindow().sizeOf(l),
                     gemma == null ? 0f : gemma.attnLogitSoftcap());
-            boolean sliding = gemma != null && cfg.slidingWindow().slides(l);  // Gemma's sliding layers' own RoPE
+            // Gemma's and OLMo 3's sliding layers rotate by their own unscaled table
+            boolean sliding = slidingRope != null && cfg.slidingWindow().slides(l);
             CUdeviceptr[] table = global;
             if (!cfg.rotates(l)) {
                 table = none = none != null ? none : upload(ctx, RopeTable.none(cfg.headDim()), maxPositions);
             } else if (sliding) {
-                table = local = local != null ? local
-                        : upload(ctx, new RopeTable(cfg.headDim(), gemma.localRopeTheta()), maxPositions);
+                table = local = local != null ? local : upload(ctx, slidingRope, maxPositions);
             }
             cos[l] = table[0];
             sin[l] = table[1];

@@ -48,10 +48,12 @@ class CudaSeededModelsTest {
 
     /**
      * Windows of 24 outside Gemma: Mistral's and Phi-3's on every layer, Qwen2's from max_window_layers on, SmolLM3's on
-     * its NoPE layers (the identity's RoPE table and a window in one layer).
+     * its NoPE layers (the identity's RoPE table and a window in one layer), OLMo 3's on three layers of four with
+     * YaRN on the full one only (the sliding layers' own unscaled table).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-mistral-window", "tiny-phi3-window", "tiny-qwen2-window", "tiny-smollm3-window"})
+    @ValueSource(strings = {"tiny-mistral-window", "tiny-phi3-window", "tiny-qwen2-window", "tiny-smollm3-window",
+        "tiny-olmo3-window"})
     void slidingWindowCheckpoints(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }

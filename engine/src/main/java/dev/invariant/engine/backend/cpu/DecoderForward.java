@@ -58,7 +58,8 @@ final class DecoderForward {
         this.attentionSoftcap = gemma == null ? 0f : gemma.attnLogitSoftcap();
         boolean noPe = java.util.stream.IntStream.range(0, cfg.numLayers()).anyMatch(l -> !cfg.rotates(l));
         this.noRope = noPe ? RopeTable.none(cfg.headDim()) : rope;
-        this.localRope = gemma == null ? rope : new RopeTable(cfg.headDim(), gemma.localRopeTheta());
+        RopeTable sliding = RopeTable.sliding(cfg);
+        this.localRope = sliding == null ? rope : sliding;
         this.pool = pool;
         this.linear = linear;
     }
@@ -98,9 +99,9 @@ final class DecoderForward {
         for (int l = 0; l < cfg.numLayers(); l++) {
             CpuWeights.Layer lw = w.layers().get(l);
             final int layer = l;
-            // sliding layers see a window of keys (Gemma 3's: and rotate with their own base)
+            // sliding layers see a window of keys (Gemma's and OLMo 3's: and rotate by their own unscaled table)
             // SmolLM3 only: its NoPE layers rotate by nothing
-            final RopeTable lr = !cfg.rotates(l) ? noRope : gemma != null && window.slides(l) ? localRope : rope;
+            final RopeTable lr = !cfg.rotates(l) ? noRope : window.slides(l) ? localRope : rope;
 
             // model.layers.N.input_layernorm (OLMo 2: none, the attention reads x itself)
             normOrCopy(x, xn, lw.inputLayernorm(), n, hidden, eps);
