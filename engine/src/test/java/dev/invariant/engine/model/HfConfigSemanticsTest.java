@@ -264,6 +264,7 @@ class HfConfigSemanticsTest {
                 .slidingRopeTheta());
         assertEquals(0.0, read("tiny-qwen2", "{\"use_sliding_window\": true, \"sliding_window\": 8,"
                 + " \"max_window_layers\": 1}").slidingRopeTheta());
+        assertEquals(10000.0, read("tiny-gemma3", "{}").slidingRopeTheta());  // its rope_local_base_freq
     }
 
     /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
