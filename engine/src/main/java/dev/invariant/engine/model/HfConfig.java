@@ -82,12 +82,12 @@ public final class HfConfig {
             boolean olmo3 = hfName.equals(HfSemantics.OLMO3);
             HfRope.Rope rope = gemma ? HfGemma.fullRope(arch, c, maxPositions)
                     : HfRope.read(arch == Architecture.SMOLLM3 ? HfSemantics.withTheta(c, 2_000_000.0)
-                            : olmo3 ? HfSemantics.olmo3Rope(c, configFile) : c, maxPositions);
+                            : olmo3 ? HfRope.fullLayers(c) : c, maxPositions);
             rope = new HfRope.Rope(rope.theta(), HfSemantics.rotation(hfName, rope.scaling(), configFile));
             int context = context(maxPositions, rope.scaling());
             SlidingWindow window = gemma ? HfGemma.window(arch, c, layers, configFile)
                     : HfSemantics.slidingWindow(hfName, c, layers, context, configFile);
-            if (olmo3) HfSemantics.olmo3Window(c, window, rope.scaling(), layers, configFile);
+            if (olmo3) HfSemantics.olmo3(c, rope, window, layers, configFile);
             return new ModelConfig(arch,
                     hidden,
                     requiredInt(c, "intermediate_size", configFile),

@@ -177,27 +177,22 @@ final class HfSemantics {
     }
 
     /**
-     * OLMo 3's RoPE as its full layers read it ({@link HfRope#fullLayers}). Its sliding layers rotate by the default
-     * RoPE of the same base (transformers scales only the full layers': {@link ModelConfig#slidingRopeTheta}): a
-     * per-type entry saying otherwise is refused, and so is a scaled RoPE where no window is left to mark those
-     * layers (sliding_window null or the whole context) while layer_types still would.
+     * Refuses the OLMo 3 forms the engine cannot compute. Its RoPE ({@code rope}, read as its full layers read it:
+     * {@link HfRope#fullLayers}) is scaled on the full layers only, and its sliding layers rotate by the default RoPE
+     * of the same base ({@link ModelConfig#slidingRopeTheta}): a per-type entry saying otherwise is refused, and so is
+     * a scaled RoPE where no window is left to mark those layers (sliding_window null or the whole context) while
+     * layer_types still would.
      */
-    static JsonNode olmo3Rope(JsonNode c, Path file) {
-        JsonNode full = HfRope.fullLayers(c);
+    static void olmo3(JsonNode c, HfRope.Rope rope, SlidingWindow window, int numLayers, Path file) {
         JsonNode sliding = c.path("rope_parameters").path(SLIDING);
-        double theta = full.path("rope_parameters").path("rope_theta").asDouble(full.path("rope_theta").asDouble(1e4));
         if (sliding.isObject()) {
             String type = sliding.path("rope_type").asText(sliding.path("type").asText("default"));
-            if (!type.equals("default") || sliding.path("rope_theta").asDouble(theta) != theta) {
+            if (!type.equals("default") || sliding.path("rope_theta").asDouble(rope.theta()) != rope.theta()) {
                 throw HfConfig.format(file, "rope_parameters." + SLIDING + " " + sliding + " is not supported: "
                         + OLMO3 + "'s sliding layers rotate by the default RoPE of the full layers' rope_theta");
             }
         }
-        return full;
-    }
-
-    /** Refuses the OLMo 3 form the engine cannot compute: see {@link #olmo3Rope}. */
-    static void olmo3Window(JsonNode c, SlidingWindow window, RopeScaling scaling, int numLayers, Path file) {
+        RopeScaling scaling = rope.scaling();
         if (window.size() > 0 || scaling.type() == RopeScaling.Type.DEFAULT) return;
         // by default layer 0 is marked sliding (all but every fourth)
         if (!c.path("layer_types").isArray() || layerTypes(c, numLayers, file).contains(true)) {
