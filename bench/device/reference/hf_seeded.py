@@ -27,9 +27,11 @@ the references from Gemma3ForConditionalGeneration given token ids only. mistral
 model under a Pixtral tower (`language_model.model.*`, `language_model.lm_head.*`, `vision_tower.*`). qwen25vlmm:
 Qwen2.5-VL's (the text model's keys and tensors where a Qwen2 model has them, RoPE "mrope", `visual.*`).
 
-mistral-window, phi3-window, qwen2-window, smollm3-window, olmo3-window: sliding windows of 24 positions that every
-case reaches past (Mistral-7B-v0.1's and Phi-3-mini-4k's every layer; Qwen2's layers from max_window_layers on;
-SmolLM3's NoPE layers; OLMo 3's three of every four, with its YaRN RoPE), so the references show attention through the window rather than over the whole sequence. phi4mini:
+mistral-window, phi3-window, qwen2-window, smollm3-window, olmo3-window, exaone4-window: sliding windows of 24
+positions that every case reaches past (Mistral-7B-v0.1's and Phi-3-mini-4k's every layer; Qwen2's layers from
+max_window_layers on; SmolLM3's NoPE layers; OLMo 3's three of every four, with its YaRN RoPE; EXAONE 4's three of
+four, its full layer without RoPE), so the references show attention through the window rather than over the whole
+sequence. exaone4: EXAONE-4.0-1.2B's form, no window, RoPE on every layer. phi4mini:
 Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
 of each head, q/k/v biases, gate|up fused. glm4: GLM-4-0414's layer, GLM's with norms of the attention's and the MLP's
 outputs. qwen3moe, qwen2moe, mixtral, olmoe: mixtures of experts (Qwen3-30B-A3B's, Qwen1.5-MoE-A2.7B's with its shared
@@ -38,7 +40,8 @@ saves; each case records which of its layers' MLPs transformers built sparse.
 
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
-                                             qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window ...]
+                                             qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window|exaone4-window|
+                                             exaone4 ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -129,11 +132,28 @@ HUB_CONFIGS["olmo3-window"] = {
     "rope_scaling": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 128, "beta_fast": 32,
                      "beta_slow": 1},
 }
+# LGAI-EXAONE/EXAONE-4.0-32B's form: OLMo 2's norms after the attention and the MLP, q/k norms per head (as Qwen3's),
+# a window on the layers layer_types marks (LLLG), no RoPE on the full layers (EXAONE 4's global NoPE where a window
+# is set), llama3 RoPE as the hub's checkpoint has it (here factor 4 over 128 original positions)
+HUB_CONFIGS["exaone4-window"] = {
+    "architectures": ["Exaone4ForCausalLM"], "model_type": "exaone4", "attention_dropout": 0.0, "bos_token_id": 1,
+    "eos_token_id": 2, "pad_token_id": 0, "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02,
+    "intermediate_size": 172, "max_position_embeddings": 512, "num_attention_heads": 8, "num_hidden_layers": 4,
+    "num_key_value_heads": 2, "rms_norm_eps": 1e-05,
+    "rope_scaling": {"rope_type": "llama3", "factor": 4.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                     "original_max_position_embeddings": 128},
+    "rope_theta": 1000000.0, "sliding_window": 24, "sliding_window_pattern": "LLLG",
+    "layer_types": ["sliding_attention", "sliding_attention", "sliding_attention", "full_attention"],
+    "tie_word_embeddings": False, "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512,
+}
+# EXAONE-4.0-1.2B's form: no window (sliding_window null), so every layer full and every layer rotating
+HUB_CONFIGS["exaone4"] = {**HUB_CONFIGS["exaone4-window"], "sliding_window": None, "sliding_window_pattern": None,
+                          "layer_types": ["full_attention"] * 4}
 # the same checkpoints with full attention: a window variant's references record where its tokens leave these, so a
-# test knows the window decided them
+# test knows the window decided them (EXAONE 4's: a window longer than every case, its full layer still without RoPE)
 FULL_ATTENTION = {"mistral-window": {"sliding_window": None}, "phi3-window": {"sliding_window": None},
                   "qwen2-window": {"use_sliding_window": False}, "smollm3-window": {"use_sliding_window": False},
-                  "olmo3-window": {"layer_types": ["full_attention"] * 4}}
+                  "olmo3-window": {"layer_types": ["full_attention"] * 4}, "exaone4-window": {"sliding_window": 4096}}
 # microsoft/Phi-4-mini-instruct's form: RoPE on the first 3/4 of each head (partial_rotary_factor 0.75: 6 of 8
 # dims, rotate-half within them, the last 2 passed through), longrope (short factors for the 3 rotated pairs) within
 # its original context, tied embeddings, a window longer than the context

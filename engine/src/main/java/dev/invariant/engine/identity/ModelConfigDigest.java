@@ -54,7 +54,8 @@ public final class ModelConfigDigest {
             }
             case dev.invariant.engine.model.Granite g -> w.string("granite").f32(g.embeddingMultiplier())
                     .f32(g.residualMultiplier()).f32(g.attentionMultiplier()).f32(g.logitsScaling());
-            case dev.invariant.engine.model.SmolLm3 s -> w.string("smollm3")
+            case dev.invariant.engine.model.NoPeLayers s -> w.string(c.architecture().hfName().equals("SmolLM3ForCausalLM")
+                    ? "smollm3" : "nope")
                     .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(l -> !s.rotates(l)).toArray());
             case null, default -> { }
         }

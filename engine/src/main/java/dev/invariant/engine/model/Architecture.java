@@ -43,7 +43,7 @@ public enum Architecture {
     GEMMA2("Gemma2ForCausalLM"),
     /** GraniteForCausalLM (IBM Granite 3.x dense): Llama with four multipliers ({@link Granite}). */
     GRANITE("GraniteForCausalLM"),
-    /** SmolLM3ForCausalLM: Llama whose NoPE layers do not rotate ({@link SmolLm3}). */
+    /** SmolLM3ForCausalLM: Llama whose NoPE layers do not rotate ({@link NoPeLayers}). */
     SMOLLM3("SmolLM3ForCausalLM"),
     /**
      * Olmo2ForCausalLM (allenai/OLMo-2): no norm before the attention or the MLP, one after each
@@ -62,11 +62,22 @@ public enum Architecture {
      * OlmoeForCausalLM (allenai/OLMoE-1B-7B): Llama's pre-norm layer with OLMo 2's q/k norms over the whole projection
      * and experts in place of the MLP ({@link Moe}).
      */
-    OLMOE("OlmoeForCausalLM");
+    OLMOE("OlmoeForCausalLM"),
+    /**
+     * Exaone4ForCausalLM (LGAI-EXAONE/EXAONE-4.0): OLMo 2's norms (none before the attention or the MLP, one after
+     * each) with q/k norms per head as Qwen3's; where its config sets a window, that window on the layers it marks
+     * ({@link SlidingWindow}) and no RoPE on the others ({@link NoPeLayers}).
+     */
+    EXAONE4("Exaone4ForCausalLM");
 
-    /** OLMo 2, Gemma and GLM-4-0414: a norm on the attention's and the MLP's outputs before each residual add. */
+    /** OLMo 2, EXAONE 4, Gemma and GLM-4-0414: a norm on the attention's and the MLP's outputs before each residual add. */
     public boolean normsOutputs() {
-        return this == OLMO2 || this == GLM4 || gemma();
+        return this == OLMO2 || this == EXAONE4 || this == GLM4 || gemma();
+    }
+
+    /** Every architecture but OLMo 2 and EXAONE 4: a norm on the attention's and the MLP's inputs. */
+    public boolean normsInputs() {
+        return this != OLMO2 && this != EXAONE4;
     }
 
     /** OLMo 2, OLMoE: q_norm and k_norm are one RMSNorm over a token's whole q and k, not one per head. */

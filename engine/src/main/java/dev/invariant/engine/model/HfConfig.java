@@ -104,7 +104,7 @@ public final class HfConfig {
                     // the others' attention_bias is refused (HfSemantics, HfGemma)
                     arch == Architecture.QWEN2 || arch == Architecture.GLM4,
                     arch == Architecture.QWEN3 || arch == Architecture.GEMMA3 || arch == Architecture.OLMO2
-                            || arch == Architecture.OLMOE,
+                            || arch == Architecture.OLMOE || arch == Architecture.EXAONE4,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
@@ -113,6 +113,7 @@ public final class HfConfig {
                         case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, rope.theta(), configFile);
                         case GRANITE -> HfSemantics.granite(c, configFile);
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
+                        case EXAONE4 -> HfSemantics.exaone4(c, layers, configFile);
                         case LLAMA, QWEN2, QWEN3, OLMO2, GLM4, OLMOE -> null;
                     },
                     HfSemantics.moe(hfName, c, layers, configFile));

@@ -18,6 +18,7 @@ final class HfSemantics {
     static final String QWEN3_MOE = "Qwen3MoeForCausalLM";
     static final String OLMOE = "OlmoeForCausalLM";
     static final String OLMO3 = "Olmo3ForCausalLM";
+    static final String EXAONE4 = "Exaone4ForCausalLM";
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 
@@ -94,6 +95,9 @@ final class HfSemantics {
             // Olmo3Config: the layers marked sliding_attention, by default all but every fourth; the key's default
             // is 4096, null means none
             case OLMO3 -> marked(window(c, file), c, numLayers, file, l -> (l + 1) % 4 != 0);
+            // Exaone4Config: none where sliding_window is null, else on the layers exaone4Sliding marks
+            case EXAONE4 -> c.has("sliding_window") && c.get("sliding_window").isNull() ? SlidingWindow.NONE
+                    : new SlidingWindow(window(c, file), exaone4Sliding(c, numLayers, file));
             default -> SlidingWindow.NONE;
         };
         return w.size() >= context || w.slidingLayers().length == 0 ? SlidingWindow.NONE : w;
@@ -253,8 +257,32 @@ final class HfSemantics {
         return (float) n.asDouble();
     }
 
+    /**
+     * EXAONE 4's NoPE layers: where its config sets a sliding_window (absent: 4096), transformers rotates only the
+     * sliding layers' queries and keys (its "global NoPE"), whatever the window's width; null where none is set.
+     */
+    static NoPeLayers exaone4(JsonNode c, int layers, Path file) {
+        if (c.has("sliding_window") && c.get("sliding_window").isNull()) return null;
+        return new NoPeLayers(exaone4Sliding(c, layers, file));
+    }
+
+    /**
+     * Exaone4Config's sliding layers: those layer_types marks, else all but every sliding_window_pattern-th (an
+     * integer, default 4); a pattern of letters ("LLLG") needs layer_types, as transformers derives none from it.
+     */
+    private static java.util.List<Boolean> exaone4Sliding(JsonNode c, int layers, Path file) {
+        if (c.path("layer_types").isArray()) return layerTypes(c, layers, file);
+        JsonNode pattern = c.get("sliding_window_pattern");
+        if (pattern != null && !pattern.isInt() || pattern != null && pattern.asInt() <= 0) {
+            throw HfConfig.format(file, "sliding_window_pattern " + pattern + " without layer_types is not supported:"
+                    + " transformers derives the layers from a positive integer only; list layer_types");
+        }
+        int every = pattern == null ? 4 : pattern.asInt();
+        return java.util.stream.IntStream.range(0, layers).mapToObj(l -> (l + 1) % every != 0).toList();
+    }
+
     /** SmolLM3Config's no_rope_layers (1 = RoPE), else every no_rope_layer_interval-th layer (default 4) without. */
-    static SmolLm3 smolLm3(JsonNode c, int layers, Path file) {
+    static NoPeLayers smolLm3(JsonNode c, int layers, Path file) {
         JsonNode list = c.path("no_rope_layers");
         java.util.List<Boolean> rope = new java.util.ArrayList<>(layers);
         if (list.isArray()) {
@@ -267,7 +295,7 @@ final class HfSemantics {
             if (every <= 0) throw HfConfig.format(file, "no_rope_layer_interval must be > 0, got " + every);
             for (int i = 0; i < layers; i++) rope.add((i + 1) % every != 0);
         }
-        return new SmolLm3(rope);
+        return new NoPeLayers(rope);
     }
 
     private static int window(JsonNode c, Path file) {

@@ -96,13 +96,16 @@ public record ModelConfig(
         require(moe == null || moe.sparse().size() == numLayers, "the experts' layers are not one per layer of "
                 + numLayers);
         require(moe == null || (architecture != Architecture.GEMMA2 && architecture != Architecture.GEMMA3
-                && architecture != Architecture.OLMO2 && architecture != Architecture.GLM4),
+                && architecture != Architecture.OLMO2 && architecture != Architecture.GLM4
+                && architecture != Architecture.EXAONE4),
                 "experts are read for Mixtral, OLMoE, Qwen2-MoE and Qwen3-MoE only");
         require(switch (architecture) {
             case GEMMA2, GEMMA3 -> variant instanceof Gemma && slidingWindow.size() > 0
                     && !attentionBias && qkNorm == (architecture == Architecture.GEMMA3);
             case GRANITE -> variant instanceof Granite;
-            case SMOLLM3 -> variant instanceof SmolLm3 s && s.rope().size() == numLayers;
+            case SMOLLM3 -> variant instanceof NoPeLayers s && s.rope().size() == numLayers;
+            case EXAONE4 -> (variant == null || variant instanceof NoPeLayers s && s.rope().size() == numLayers)
+                    && qkNorm && !attentionBias;
             case LLAMA, QWEN2, QWEN3 -> variant == null;
             case OLMO2 -> variant == null && qkNorm && !attentionBias;
             case GLM4 -> variant == null && attentionBias && !qkNorm;
@@ -165,9 +168,9 @@ public record ModelConfig(
         return variant instanceof Granite g ? g.residualMultiplier() : 1.0f;
     }
 
-    /** Whether layer {@code l} rotates queries and keys: every layer but SmolLM3's NoPE layers. */
+    /** Whether layer {@code l} rotates queries and keys: every layer but SmolLM3's and EXAONE 4's NoPE layers. */
     public boolean rotates(int l) {
-        return !(variant instanceof SmolLm3 s) || s.rotates(l);
+        return !(variant instanceof NoPeLayers s) || s.rotates(l);
     }
 
     /** Query heads that share one key/value head. */

@@ -117,9 +117,9 @@ public final class WeightMapping {
                 sparse ? experts(c.moe(), in, p, h, q) : null);
     }
 
-    /** The norm before the attention; OLMo 2 has none. */
+    /** The norm before the attention; OLMo 2 and EXAONE 4 have none. */
     private static Tensor inputNorm(ModelConfig c, Lookup in, String p) {
-        return c.architecture() == Architecture.OLMO2 ? null : in.get(p + "input_layernorm.weight", c.hiddenSize());
+        return c.architecture().normsInputs() ? in.get(p + "input_layernorm.weight", c.hiddenSize()) : null;
     }
 
     /** q_norm / k_norm: per head (Qwen3, Gemma 3), or over the whole projection of {@code width} (OLMo 2). */
@@ -176,7 +176,7 @@ public final class WeightMapping {
             return switch (c.architecture()) {
                 case GEMMA2, GEMMA3 -> new NormNames("post_attention_layernorm.weight",
                         "pre_feedforward_layernorm.weight", "post_feedforward_layernorm.weight");
-                case OLMO2 -> new NormNames("post_attention_layernorm.weight", null,
+                case OLMO2, EXAONE4 -> new NormNames("post_attention_layernorm.weight", null,
                         "post_feedforward_layernorm.weight");
                 // GLM-4-0414: post_attention_layernorm is the MLP's input norm, as in Llama
                 case GLM4 -> new NormNames("post_self_attn_layernorm.weight", "post_attention_layernorm.weight",

@@ -187,6 +187,18 @@ class ModelConfigDigestTest {
                 + " [\"Olmo3ForCausalLM\"], \"model_type\": \"olmo3\", \"sliding_window\": null}"},
             {"ee1facf3f2784f012e17a8a83353df8c9146a7ac4415490157e9b06262656d87", "{\"architectures\":"
                 + " [\"Olmo2ForCausalLM\"], \"model_type\": \"olmo2\"}"},
+            // EXAONE 4: its window and NoPE layers (field 22″), by default and by sliding_window_pattern; the NoPE
+            // layers without a window where it covers the context (absent: 4096); neither where it is null
+            {"84545dc5e8ce25e28ed4b8b50ca2d0c849ead8059be6bc1037f73abc3d72fb05", "{\"architectures\":"
+                + " [\"Exaone4ForCausalLM\"], \"model_type\": \"exaone4\", \"sliding_window\": 100}"},
+            {"24531e81c8f76b810a9b83ecad352fb56d01be9fcc0d5fd3ee7aea8f21e25ca4", "{\"architectures\":"
+                + " [\"Exaone4ForCausalLM\"], \"model_type\": \"exaone4\", \"sliding_window\": 64,"
+                + " \"sliding_window_pattern\": 2}"},
+            {"9308ae630e215f05fdd5ebcfdee235603f7729ae6ef44b4648bc7b8f71dfec89", "{\"architectures\":"
+                + " [\"Exaone4ForCausalLM\"], \"model_type\": \"exaone4\"}"},
+            {"124720adeb7068fe20ff7fbd0a5b15b356e6fbb402b61d2578dd49d52ce9e6cb", "{\"architectures\":"
+                + " [\"Exaone4ForCausalLM\"], \"model_type\": \"exaone4\", \"sliding_window\": null, \"layer_types\":"
+                + " [\"full_attention\", \"full_attention\", \"full_attention\", \"full_attention\", \"full_attention\"]}"},
         };
         for (String[] e : edits) assertEquals(e[0], digest(copy(e[1])), e[1]);
     }

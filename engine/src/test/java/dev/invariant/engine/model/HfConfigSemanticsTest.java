@@ -267,6 +267,40 @@ class HfConfigSemanticsTest {
         assertEquals(10000.0, read("tiny-gemma3", "{}").slidingRopeTheta());  // its rope_local_base_freq
     }
 
+    /**
+     * EXAONE 4: OLMo 2's norms with per-head q/k norms; where a sliding_window is set (absent: 4096), a window on the
+     * layers layer_types marks (else all but every sliding_window_pattern-th) and no RoPE on the others, even where
+     * the window covers the whole context; none of either where it is null.
+     */
+    @Test
+    void exaone4sWindowAndNoPeLayers() throws IOException {
+        String exaone = "{\"architectures\": [\"Exaone4ForCausalLM\"], \"model_type\": \"exaone4\"";
+        ModelConfig byDefault = read(exaone + ", \"sliding_window\": 100}");
+        assertEquals(Architecture.EXAONE4, byDefault.architecture());
+        assertTrue(byDefault.qkNorm());
+        List<Boolean> lllg = List.of(true, true, true, false, true);
+        assertEquals(new SlidingWindow(100, lllg), byDefault.slidingWindow());
+        assertEquals(new NoPeLayers(lllg), byDefault.variant());
+        assertEquals(List.of(true, false, true, false, true), read(exaone + ", \"sliding_window\": 100,"
+                + " \"sliding_window_pattern\": 2}").slidingWindow().layers());
+        String types = ", \"layer_types\": [\"sliding_attention\", \"full_attention\", \"full_attention\","
+                + " \"sliding_attention\", \"sliding_attention\"]";
+        ModelConfig listed = read(exaone + ", \"sliding_window\": 64, \"sliding_window_pattern\": \"LLLG\"" + types + "}");
+        assertEquals(new SlidingWindow(64, List.of(true, false, false, true, true)), listed.slidingWindow());
+        assertEquals(false, listed.rotates(1));
+        // a window no shorter than the context (absent: 4096 of stories260K's 512): full attention, NoPE kept
+        ModelConfig wide = read(exaone + "}");
+        assertEquals(SlidingWindow.NONE, wide.slidingWindow());
+        assertEquals(new NoPeLayers(lllg), wide.variant());
+        assertEquals(wide, read(exaone + ", \"sliding_window\": 4096}"));
+        // null: every layer full and rotating
+        ModelConfig none = read(exaone + ", \"sliding_window\": null" + types + "}");
+        assertEquals(SlidingWindow.NONE, none.slidingWindow());
+        assertEquals(null, none.variant());
+        assertMentions(refused("stories260K", exaone + ", \"sliding_window_pattern\": \"LLLG\"}"),
+                "sliding_window_pattern \"LLLG\"", "layer_types");
+    }
+
     /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
     @Test
     void expertsReadAsTransformersConfigs() throws IOException {

@@ -113,7 +113,9 @@ final class CudaForward {
         this.h = ctx.alloc(4 * t * widest);
         this.experts = moe == null ? null : new CudaExperts(ctx, cfg, k, profile, maxTokens);
         this.projectionQkNorm = cfg.architecture().qkNormsWholeProjection();
-        this.gateUp = gemma != null || projectionQkNorm ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
+        // gate|up unfused from its activation: Gemma's GELU, or an MLP input without a norm to fuse (OLMo 2, EXAONE 4)
+        this.gateUp = gemma != null || projectionQkNorm || !cfg.architecture().normsInputs()
+                ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
         boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f
                 || moe != null;
         this.out = unfusedResidual ? ctx.alloc(4 * t * cfg.hiddenSize()) : null;

@@ -45,7 +45,7 @@ class SeededModelsGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
-        "qwen2moe", "mixtral", "olmoe", "olmo3-window"})
+        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -75,7 +75,7 @@ class SeededModelsGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
-        "qwen2moe", "mixtral", "olmoe", "olmo3-window"})
+        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
