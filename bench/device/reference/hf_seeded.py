@@ -41,7 +41,7 @@ saves; each case records which of its layers' MLPs transformers built sparse.
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
                                              qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window|exaone4-window|
-                                             exaone4 ...]
+                                             exaone4|gemma ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -90,6 +90,16 @@ HUB_CONFIGS = {
              "num_hidden_layers": 4, "num_key_value_heads": 2, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05,
              "rope_scaling": None, "rope_theta": 10000.0, "sliding_window": 127, "tie_word_embeddings": False,
              "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512},
+}
+# google/gemma-2b's keys at the tiny shape (GemmaForCausalLM, Gemma 1): one norm before the attention and one before
+# the MLP ((1 + w) norms), the embedding scale, one key/value head, tied embeddings, no softcaps, no window; its hub
+# config says hidden_act "gelu" and names no hidden_activation (what transformers makes of that is in the reference)
+HUB_CONFIGS["gemma"] = {
+    "architectures": ["GemmaForCausalLM"], "model_type": "gemma", "attention_bias": False, "attention_dropout": 0.0,
+    "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0, "head_dim": 16, "hidden_act": "gelu", "hidden_size": 64,
+    "initializer_range": 0.02, "intermediate_size": 172, "max_position_embeddings": 512, "num_attention_heads": 8,
+    "num_hidden_layers": 4, "num_key_value_heads": 1, "rms_norm_eps": 1e-06, "rope_scaling": None,
+    "rope_theta": 10000.0, "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512,
 }
 # Phi-3.5-mini's RoPE at the tiny shape: longrope with a context 4x its original one (attention factor
 # sqrt(1 + ln 4 / ln 512)), no window; every case stays within the original context, where the short factors apply
