@@ -138,6 +138,8 @@ class ModelConfigDigestTest {
             {"tiny-mixtral", "2d8ebf854ed61ef51cceb41c45afd7d67dd062caac4e0b656e3629f1c3fdfbe9"},
             {"tiny-olmoe", "4e84b5f88401446a3277b1f631de09369d4301feeb351ae246379d7105b6aa4f"},
             {"tiny-olmo3-window", "c4032228a6a03880e9d7a0c9982c4b05128b1c5daff70b417b84232a52881f71"},
+            {"tiny-exaone4-window", "cfe0c6ad96dd8ea1cd858d32292bcb2cb3efd82f1c9e8524880a12b093ee6b61"},
+            {"tiny-exaone4", "83b1a571502040fcac2b5ced5e0e67c711b2bcfe00778d1f2fa38007a3c816f3"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults

@@ -49,11 +49,12 @@ class CudaSeededModelsTest {
     /**
      * Windows of 24 outside Gemma: Mistral's and Phi-3's on every layer, Qwen2's from max_window_layers on, SmolLM3's on
      * its NoPE layers (the identity's RoPE table and a window in one layer), OLMo 3's on three layers of four with
-     * YaRN on the full one only (the sliding layers' own unscaled table).
+     * YaRN on the full one only (the sliding layers' own unscaled table), EXAONE 4's on three layers of four with no
+     * RoPE on the full one (OLMo 2's norms, q/k norms per head); and EXAONE 4 without a window (RoPE on every layer).
      */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-mistral-window", "tiny-phi3-window", "tiny-qwen2-window", "tiny-smollm3-window",
-        "tiny-olmo3-window"})
+        "tiny-olmo3-window", "tiny-exaone4-window", "tiny-exaone4"})
     void slidingWindowCheckpoints(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }
