@@ -62,6 +62,45 @@ __device__ __forceinline__ float gelu_tanh_canon(float x) {
     return 0.5f * x * (1.0f + tanh_canon(inner));
 }
 
+// erf by two polynomials in Horner fmas (Java: FloatMath.erf, ERF_SMALL, ERF_LARGE): |x| < 0.875: |x| + |x| * P(x²);
+// below 4: 1 - exp(Q(|x|)) with the contract's exp; from 4 on 1; x's sign copied.
+__device__ __forceinline__ float erf_canon(float x) {
+    if (x != x) return x;
+    const float a = fabsf(x);
+    float y;
+    if (a < 0.875f) {
+        const float r = a * a;
+        float p = -0x1.4a8c92p-11f;
+        p = fmaf(p, r, 0x1.4afa84p-8f);
+        p = fmaf(p, r, -0x1.b722dcp-6f);
+        p = fmaf(p, r, 0x1.ce2418p-4f);
+        p = fmaf(p, r, -0x1.81271cp-2f);
+        p = fmaf(p, r, 0x1.06eba8p-3f);
+        y = fmaf(a, p, a);
+    } else if (a < 4.0f) {
+        float p = 0x1.9511acp-26f;
+        p = fmaf(p, a, -0x1.71f202p-21f);
+        p = fmaf(p, a, 0x1.2b088ep-17f);
+        p = fmaf(p, a, -0x1.136468p-14f);
+        p = fmaf(p, a, 0x1.2930f8p-12f);
+        p = fmaf(p, a, -0x1.068b90p-11f);
+        p = fmaf(p, a, -0x1.234f30p-9f);
+        p = fmaf(p, a, 0x1.6e3c50p-6f);
+        p = fmaf(p, a, -0x1.b0bb1ap-4f);
+        p = fmaf(p, a, -0x1.451894p-1f);
+        p = fmaf(p, a, -0x1.2102b8p+0f);
+        p = fmaf(p, a, 0x1.6b28f4p-14f);
+        y = 1.0f - exp_canon(p);
+    } else {
+        y = 1.0f;
+    }
+    return copysignf(y, x);
+}
+
+// GELU, exact form, in PyTorch's order: (x * 0.5) * (1 + erf(x * alpha)), each operation rounded; alpha = 1 / sqrt(2)
+// as a float (Java: FloatMath.geluErf, GELU_ALPHA).
+__device__ __forceinline__ float gelu_erf_canon(float x) { return x * 0.5f * (1.0f + erf_canon(x * 0x1.6a09e6p-1f)); }
+
 // 1 / sqrt(x), both correctly rounded (Java: FloatMath.invSqrt).
 __device__ __forceinline__ float inv_sqrt_canon(float x) { return 1.0f / sqrtf(x); }
 

@@ -7,6 +7,7 @@
 // add_scaled:     x = x + y * m                  (Granite's residual adds; DecoderForward.addResidual)
 // gelu_tanh_mul:  h = gelu_tanh(gate) * up       (Gemma's MLP; FloatMath.geluTanh), gate and up interleaved as the
 //                 gate/up projection writes them: row t holds gate_i at 2i and up_i at 2i + 1
+// gelu_erf_mul:   h = gelu_erf(gate) * up        (Gemma 1's MLP with hidden_act gelu; FloatMath.geluErf), the same rows
 // silu_mul:       h = silu(gate) * up            (OLMo 2's MLP, whose input no norm precedes; FloatMath.silu): what
 //                 the projections' fused epilogue computes after a norm, from the same interleaved rows
 #include "chain.cuh"
@@ -50,6 +51,13 @@ INV_EXTERN void gelu_tanh_mul(const float* gateUp, float* h, long long count) {
     inv::release_next();
     const long long i = value_index();
     if (i < count) h[i] = inv::gelu_tanh_canon(gateUp[2 * i]) * gateUp[2 * i + 1];
+}
+
+INV_EXTERN void gelu_erf_mul(const float* gateUp, float* h, long long count) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) h[i] = inv::gelu_erf_canon(gateUp[2 * i]) * gateUp[2 * i + 1];
 }
 
 INV_EXTERN void silu_mul(const float* gateUp, float* h, long long count) {

@@ -46,6 +46,10 @@ public final class ModelConfigDigest {
                 .ints(c.eosTokenIds().stream().mapToInt(Integer::intValue).sorted().distinct().toArray());
         // the variants' own values (the other architectures' encoding is unchanged); layers by index
         switch (c.variant()) {
+            // Gemma 1: its GELU's form; the rest follows from the architecture (head_dim's scale, no caps or window)
+            case dev.invariant.engine.model.Gemma g when c.architecture() == dev.invariant.engine.model.Architecture.GEMMA ->
+                    w.string("gemma").string(g.activation() == dev.invariant.engine.model.Activation.GELU_ERF ? "gelu"
+                            : "gelu_pytorch_tanh");
             case dev.invariant.engine.model.Gemma g -> {
                 boolean two = c.architecture() == dev.invariant.engine.model.Architecture.GEMMA2;
                 w.string(two ? "gemma2" : "gemma3").f64(g.queryPreAttnScalar()).i32(c.slidingWindow().size())

@@ -41,6 +41,11 @@ public enum Architecture {
     GEMMA3("Gemma3ForCausalLM", "Gemma3ForConditionalGeneration"),
     /** Gemma2ForCausalLM (gemma-2-2b, 9b, 27b): Gemma 3's layer without q/k norms, one RoPE base, scores softcapped. */
     GEMMA2("Gemma2ForCausalLM"),
+    /**
+     * GemmaForCausalLM (gemma-2b, 7b, 1.1, CodeGemma): Llama's two norms computing x·(1 + w), GELU (exact or tanh,
+     * as its hidden_act says), scaled embeddings; no window, no caps ({@link Gemma}).
+     */
+    GEMMA("GemmaForCausalLM"),
     /** GraniteForCausalLM (IBM Granite 3.x dense): Llama with four multipliers ({@link Granite}). */
     GRANITE("GraniteForCausalLM"),
     /** SmolLM3ForCausalLM: Llama whose NoPE layers do not rotate ({@link NoPeLayers}). */
@@ -70,9 +75,12 @@ public enum Architecture {
      */
     EXAONE4("Exaone4ForCausalLM");
 
-    /** OLMo 2, EXAONE 4, Gemma and GLM-4-0414: a norm on the attention's and the MLP's outputs before each residual add. */
+    /**
+     * OLMo 2, EXAONE 4, Gemma 2 and 3 and GLM-4-0414: a norm on the attention's and the MLP's outputs before each
+     * residual add.
+     */
     public boolean normsOutputs() {
-        return this == OLMO2 || this == EXAONE4 || this == GLM4 || gemma();
+        return this == OLMO2 || this == EXAONE4 || this == GLM4 || this == GEMMA2 || this == GEMMA3;
     }
 
     /** Every architecture but OLMo 2 and EXAONE 4: a norm on the attention's and the MLP's inputs. */
@@ -85,9 +93,9 @@ public enum Architecture {
         return this == OLMO2 || this == OLMOE;
     }
 
-    /** Gemma 2 and 3: the values of {@link Gemma} apply. */
+    /** Gemma 1, 2 and 3: the values of {@link Gemma} apply. */
     public boolean gemma() {
-        return this == GEMMA2 || this == GEMMA3;
+        return this == GEMMA || this == GEMMA2 || this == GEMMA3;
     }
 
     private final String hfName;

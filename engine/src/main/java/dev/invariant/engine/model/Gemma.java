@@ -4,8 +4,8 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 
 /**
- * What a Gemma 2 or Gemma 3 layer computes beyond Llama's (docs/models.md, "Gemma 2 and 3"); a {@link ModelConfig} of
- * another architecture has none. The norms' {@code (1 + w)} and the GELU are the architectures' own and need no value.
+ * What a Gemma layer (Gemma 1, 2 or 3) computes beyond Llama's (docs/models.md, "Gemma"); a {@link ModelConfig} of
+ * another architecture has none. The norms' {@code (1 + w)} are the architectures' own and need no value.
  *
  * @param queryPreAttnScalar attention scores are scaled by {@code queryPreAttnScalar^-0.5} instead of head_dim's
  * @param localRopeTheta     RoPE's base on the sliding layers ({@link ModelConfig#slidingWindow()}, unscaled); full
@@ -13,11 +13,13 @@ import dev.invariant.engine.ErrorCode;
  *                           (Gemma 2: one base for all, unscaled)
  * @param finalLogitSoftcap  logits become {@code tanh(logit / cap) * cap}; 0 for none
  * @param attnLogitSoftcap   attention scores become {@code tanh(score / cap) * cap} (Gemma 2); 0 for none
+ * @param activation         the MLP's GELU: the tanh form (Gemma 2 and 3), or as Gemma 1's config names it
  */
-public record Gemma(double queryPreAttnScalar, double localRopeTheta, float finalLogitSoftcap, float attnLogitSoftcap)
-        implements ModelVariant {
+public record Gemma(double queryPreAttnScalar, double localRopeTheta, float finalLogitSoftcap, float attnLogitSoftcap,
+                    Activation activation) implements ModelVariant {
 
     public Gemma {
+        require(activation == Activation.GELU_TANH || activation == Activation.GELU_ERF, "Gemma's MLP is a GELU");
         require(queryPreAttnScalar > 0, "query_pre_attn_scalar must be > 0");
         require(localRopeTheta > 0, "rope_local_base_freq must be > 0");
         require(finalLogitSoftcap >= 0 && Float.isFinite(finalLogitSoftcap), "final_logit_softcapping must be > 0");

@@ -110,7 +110,7 @@ public final class HfConfig {
                     rope.scaling(),
                     window,
                     switch (arch) {
-                        case GEMMA2, GEMMA3 -> HfGemma.read(arch, c, rope.theta(), configFile);
+                        case GEMMA, GEMMA2, GEMMA3 -> HfGemma.read(arch, c, rope.theta(), headDim, configFile);
                         case GRANITE -> HfSemantics.granite(c, configFile);
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
                         case EXAONE4 -> HfSemantics.exaone4(c, layers, configFile);
@@ -179,7 +179,7 @@ public final class HfConfig {
                  HfSemantics.QWEN3_MOE -> 32768;
             case HfSemantics.MIXTRAL -> 4096 * 32;
             case HfSemantics.OLMOE -> 4096;
-            case "Gemma2ForCausalLM" -> 8192;
+            case "Gemma2ForCausalLM", "GemmaForCausalLM" -> 8192;
             default -> 2048; // LlamaConfig
         };
     }

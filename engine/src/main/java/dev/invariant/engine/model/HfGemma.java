@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Gemma 3's and Gemma 2's {@code config.json} keys, in both spellings transformers 5 reads (Gemma3TextConfig,
- * Gemma2Config): the hub's ({@code rope_theta}, Gemma 3's {@code rope_local_base_freq}, {@code rope_scaling},
+ * Gemma 3's, Gemma 2's and Gemma 1's {@code config.json} keys, in both spellings transformers 5 reads
+ * (Gemma3TextConfig, Gemma2Config, GemmaConfig): the hub's ({@code rope_theta}, Gemma 3's {@code rope_local_base_freq}, {@code rope_scaling},
  * {@code layer_types} or Gemma 3's {@code sliding_window_pattern}) and its own ({@code rope_parameters}, per layer
  * type for Gemma 3); defaults are those classes'.
  */
@@ -57,7 +57,8 @@ final class HfGemma {
     /** Refuses what transformers would compute differently from the engine for a Gemma config. */
     static void refuseUnsupported(Architecture arch, JsonNode c, Path file) {
         JsonNode act = c.get("hidden_activation");
-        if (act != null && !(act.isTextual() && act.asText().equals("gelu_pytorch_tanh"))) {
+        // Gemma 1: transformers 5's GemmaMLP reads hidden_act; a hidden_activation (1.1's configs) is left unread
+        if (arch != Architecture.GEMMA && act != null && !(act.isTextual() && act.asText().equals("gelu_pytorch_tanh"))) {
             throw HfConfig.format(file, "hidden_activation " + act + " is not supported: the engine's Gemma MLP is"
                     + " down(gelu_tanh(gate) * up) (hidden_activation gelu_pytorch_tanh)");
         }
@@ -86,24 +87,40 @@ final class HfGemma {
             view.put("rope_theta", arch == Architecture.GEMMA3 ? 1_000_000.0 : 10_000.0);
         }
         HfRope.Rope rope = HfRope.read(view, maxPositions);
-        if (arch == Architecture.GEMMA2 && rope.scaling() != RopeScaling.NONE) {
-            throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json:"
-                    + " a scaled RoPE is not supported for Gemma2ForCausalLM (its checkpoints use the default)");
+        if (arch != Architecture.GEMMA3 && rope.scaling() != RopeScaling.NONE) {
+            throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json: a scaled RoPE is not supported for "
+                    + arch.hfName() + " (its checkpoints use the default)");
         }
         return rope;
     }
 
     /** @param theta the full layers' RoPE base: Gemma 2's sliding layers use it too */
-    static Gemma read(Architecture arch, JsonNode c, double theta, Path file) {
+    static Gemma read(Architecture arch, JsonNode c, double theta, int headDim, Path file) {
+        if (arch == Architecture.GEMMA) return new Gemma(headDim, theta, 0f, 0f, gemma1Activation(c, file));
         boolean three = arch == Architecture.GEMMA3;
         return new Gemma(number(c, "query_pre_attn_scalar", 256, file),
                 three ? localTheta(c, file) : theta,
                 softcap(c, "final_logit_softcapping", three ? 0 : 30, file),
-                three ? 0f : softcap(c, "attn_logit_softcapping", 50, file));
+                three ? 0f : softcap(c, "attn_logit_softcapping", 50, file), Activation.GELU_TANH);
     }
 
-    /** Gemma's window (default 4096) and its sliding layers. */
+    /**
+     * Gemma 1's GELU as transformers 5 computes it: {@code hidden_act} (GemmaConfig's default gelu_pytorch_tanh), which
+     * google's configs set to {@code gelu}, the exact form.
+     */
+    private static Activation gemma1Activation(JsonNode c, Path file) {
+        JsonNode act = c.get("hidden_act");
+        if (act == null || act.isNull() || act.isTextual() && act.asText().equals("gelu_pytorch_tanh")) {
+            return Activation.GELU_TANH;
+        }
+        if (act.isTextual() && act.asText().equals("gelu")) return Activation.GELU_ERF;
+        throw HfConfig.format(file, "hidden_act " + act + " is not supported for GemmaForCausalLM: the engine's"
+                + " Gemma MLP is down(gelu(gate) * up), gelu exact (gelu) or in its tanh form (gelu_pytorch_tanh)");
+    }
+
+    /** Gemma's window (default 4096) and its sliding layers; Gemma 1 has none. */
     static SlidingWindow window(Architecture arch, JsonNode c, int layers, Path file) {
+        if (arch == Architecture.GEMMA) return SlidingWindow.NONE;
         return new SlidingWindow(positiveInt(c, "sliding_window", 4096, file),
                 slidingLayers(c, layers, arch == Architecture.GEMMA3 ? 6 : 2, file));
     }

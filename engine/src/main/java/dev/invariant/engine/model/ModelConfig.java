@@ -95,13 +95,15 @@ public record ModelConfig(
         require(rmsNormEps > 0, "rms_norm_eps must be > 0");
         require(moe == null || moe.sparse().size() == numLayers, "the experts' layers are not one per layer of "
                 + numLayers);
-        require(moe == null || (architecture != Architecture.GEMMA2 && architecture != Architecture.GEMMA3
+        require(moe == null || (!architecture.gemma()
                 && architecture != Architecture.OLMO2 && architecture != Architecture.GLM4
                 && architecture != Architecture.EXAONE4),
                 "experts are read for Mixtral, OLMoE, Qwen2-MoE and Qwen3-MoE only");
         require(switch (architecture) {
-            case GEMMA2, GEMMA3 -> variant instanceof Gemma && slidingWindow.size() > 0
-                    && !attentionBias && qkNorm == (architecture == Architecture.GEMMA3);
+            case GEMMA2, GEMMA3 -> variant instanceof Gemma g && slidingWindow.size() > 0 && !attentionBias
+                    && qkNorm == (architecture == Architecture.GEMMA3) && g.activation() == Activation.GELU_TANH;
+            case GEMMA -> variant instanceof Gemma g && slidingWindow.size() == 0 && !attentionBias && !qkNorm
+                    && g.finalLogitSoftcap() == 0 && g.attnLogitSoftcap() == 0 && g.queryPreAttnScalar() == headDim;
             case GRANITE -> variant instanceof Granite;
             case SMOLLM3 -> variant instanceof NoPeLayers s && s.rope().size() == numLayers;
             case EXAONE4 -> (variant == null || variant instanceof NoPeLayers s && s.rope().size() == numLayers)
@@ -135,7 +137,12 @@ public record ModelConfig(
         return architecture == Architecture.OLMO2 ? ropeTheta : 0;
     }
 
-    /** Gemma 2's and 3's values; null for other architectures. */
+    /** The MLP's activation: Gemma's GELU, else SiLU. */
+    public Activation activation() {
+        return variant instanceof Gemma g ? g.activation() : Activation.SILU;
+    }
+
+    /** Gemma's values (Gemma 1, 2 and 3); null for other architectures. */
     public Gemma gemma() {
         return variant instanceof Gemma g ? g : null;
     }

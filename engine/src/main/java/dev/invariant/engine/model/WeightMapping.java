@@ -181,7 +181,7 @@ public final class WeightMapping {
                 // GLM-4-0414: post_attention_layernorm is the MLP's input norm, as in Llama
                 case GLM4 -> new NormNames("post_self_attn_layernorm.weight", "post_attention_layernorm.weight",
                         "post_mlp_layernorm.weight");
-                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE -> new NormNames("post_attention_layernorm.weight", null,
+                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA -> new NormNames("post_attention_layernorm.weight", null,
                         null);
             };
         }

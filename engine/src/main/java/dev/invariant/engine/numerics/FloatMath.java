@@ -89,6 +89,55 @@ public final class FloatMath {
         return 0.5f * x * (1.0f + tanh(inner));
     }
 
+    /** Below it erf(|x|) is {@code |x| + |x| * P(x²)}; from it on {@code 1 - exp(Q(|x|))}. */
+    static final float ERF_SPLIT = 0.875f;
+    /** From it on erf is 1: erfc(4) ≈ 1.5e-8 is under half the float spacing below 1. */
+    static final float ERF_ONE = 4.0f;
+    /** P(r) ≈ erf(a) / a - 1 over r = a² in [0, 0.875²] (least squares; the whole erf within 1 ulp there). */
+    static final float[] ERF_SMALL = {
+        0x1.06eba8p-3f, -0x1.81271cp-2f, 0x1.ce2418p-4f, -0x1.b722dcp-6f, 0x1.4afa84p-8f, -0x1.4a8c92p-11f
+    };
+    /** Q(a) ≈ ln erfc(a) over a in [0.875, 4] (least squares; erf within ≈ 1 ulp there). */
+    static final float[] ERF_LARGE = {
+        0x1.6b28f4p-14f, -0x1.2102b8p+0f, -0x1.451894p-1f, -0x1.b0bb1ap-4f, 0x1.6e3c50p-6f, -0x1.234f30p-9f,
+        -0x1.068b90p-11f, 0x1.2930f8p-12f, -0x1.136468p-14f, 0x1.2b088ep-17f, -0x1.71f202p-21f, 0x1.9511acp-26f
+    };
+
+    /**
+     * erf(x) within ≈ 1 ulp (ErfTest): two polynomials by Horner's rule in fmas and this class's exp; odd, so the sign
+     * is copied; NaN passes through.
+     */
+    public static float erf(float x) {
+        if (x != x) return x;
+        float a = Math.abs(x);
+        float y;
+        if (a < ERF_SPLIT) {
+            y = Math.fma(a, horner(ERF_SMALL, a * a), a);
+        } else if (a < ERF_ONE) {
+            y = 1.0f - exp(horner(ERF_LARGE, a));
+        } else {
+            y = 1.0f;
+        }
+        return Math.copySign(y, x);
+    }
+
+    private static float horner(float[] c, float x) {
+        float p = c[c.length - 1];
+        for (int i = c.length - 2; i >= 0; i--) p = Math.fma(p, x, c[i]);
+        return p;
+    }
+
+    /** 1 / sqrt(2) rounded to float: PyTorch's kAlpha ({@code M_SQRT1_2}) in a float kernel. */
+    static final float GELU_ALPHA = (float) (1.0 / Math.sqrt(2.0));
+
+    /**
+     * GELU, exact form ({@code gelu}: transformers' GELUActivation, PyTorch's {@code approximate='none'}), in PyTorch's
+     * order: {@code (x * 0.5) * (1 + erf(x * alpha))}, each operation rounded (Gemma 1's MLP).
+     */
+    public static float geluErf(float x) {
+        return x * 0.5f * (1.0f + erf(x * GELU_ALPHA));
+    }
+
     /** 1 / sqrt(x): a correctly rounded square root, then a correctly rounded division. */
     public static float invSqrt(float x) {
         // float -> double -> sqrt -> float is the correctly rounded float sqrt (double has > 2*24+2 bits).

@@ -301,6 +301,31 @@ class HfConfigSemanticsTest {
                 "sliding_window_pattern \"LLLG\"", "layer_types");
     }
 
+    /**
+     * Gemma 1: the GELU transformers 5's GemmaMLP takes from hidden_act (google's "gelu": exact), whatever a
+     * hidden_activation says; head_dim's scale, no caps, no window, tied embeddings by default.
+     */
+    @Test
+    void gemma1sGeluIsItsHiddenAct() throws IOException {
+        String gemma = "{\"architectures\": [\"GemmaForCausalLM\"], \"model_type\": \"gemma\"";
+        ModelConfig hub = read("stories260K", gemma + ", \"hidden_act\": \"gelu\","
+                + " \"hidden_activation\": \"gelu_pytorch_tanh\"}", "tie_word_embeddings");
+        assertEquals(Architecture.GEMMA, hub.architecture());
+        assertEquals(Activation.GELU_ERF, hub.activation());
+        assertEquals(SlidingWindow.NONE, hub.slidingWindow());
+        assertEquals(0f, hub.gemma().finalLogitSoftcap());
+        assertEquals(0f, hub.gemma().attnLogitSoftcap());
+        assertEquals((float) (1 / Math.sqrt(hub.headDim())), hub.attentionScale());
+        assertTrue(hub.tieWordEmbeddings());
+        assertEquals(Activation.GELU_TANH, read("stories260K", gemma + "}", "hidden_act").activation());
+        assertEquals(Activation.GELU_TANH, read(gemma + ", \"hidden_act\": \"gelu_pytorch_tanh\"}").activation());
+        assertMentions(refused("stories260K", gemma + ", \"hidden_act\": \"gelu_new\"}"), "hidden_act \"gelu_new\"");
+        assertMentions(refused("stories260K", gemma + ", \"hidden_act\": \"gelu\", \"rope_scaling\": " + LLAMA3 + "}}"),
+                "scaled RoPE", "GemmaForCausalLM");
+        // Gemma 2 and 3 keep reading hidden_activation
+        assertEquals(Activation.SILU, read("{}").activation());
+    }
+
     /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
     @Test
     void expertsReadAsTransformersConfigs() throws IOException {
@@ -338,7 +363,7 @@ class HfConfigSemanticsTest {
 
     @Test
     void unsupportedArchitectureListsMistral() {
-        assertMentions(refused("stories260K", "{\"architectures\": [\"GemmaForCausalLM\"]}"), "'GemmaForCausalLM'",
+        assertMentions(refused("stories260K", "{\"architectures\": [\"PhiForCausalLM\"]}"), "'PhiForCausalLM'",
                 "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
     }
 }

@@ -230,7 +230,7 @@ final class CudaForward {
             } else {
                 profile.project(lw.gateUp(), normed(lw.postNorm()), lw.postNorm(), eps, x, null, hidden, n, gateUp,
                         2 * ffn, null, null);
-                k.variants.actMul(cfg.gemma() != null, gateUp, h, n, ffn);
+                k.variants.actMul(cfg.activation(), gateUp, h, n, ffn);
             }
 
             // mlp.down_proj (Gemma, OLMo 2: then post_feedforward_layernorm), then the residual add

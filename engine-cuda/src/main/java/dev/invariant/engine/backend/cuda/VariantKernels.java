@@ -2,6 +2,7 @@ package dev.invariant.engine.backend.cuda;
 
 import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 
+import dev.invariant.engine.model.Activation;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
@@ -22,6 +23,7 @@ final class VariantKernels {
     private final CUfunction softcap;
     private final CUfunction addScaled;
     private final CUfunction geluMul;
+    private final CUfunction geluErfMul;
     private final CUfunction siluMul;
     private final CUfunction normAdd;
     private final CUfunction qkNorm;
@@ -35,6 +37,7 @@ final class VariantKernels {
         softcap = k.dependentFn("pointwise", "softcap_values");
         addScaled = k.dependentFn("pointwise", "add_scaled");
         geluMul = k.dependentFn("pointwise", "gelu_tanh_mul");
+        geluErfMul = k.dependentFn("pointwise", "gelu_erf_mul");
         siluMul = k.dependentFn("pointwise", "silu_mul");
         normAdd = k.dependentFn("norm_add", "norm_add");
         qkNorm = k.dependentFn("qk_norm", "qk_norm_rows");
@@ -67,12 +70,17 @@ final class VariantKernels {
     }
 
     /**
-     * h[t][i] = act(gateUp[t][2i]) * gateUp[t][2i + 1] for n tokens of ffn values, act GELU (tanh form) or, gelu
-     * false, SiLU.
+     * h[t][i] = act(gateUp[t][2i]) * gateUp[t][2i + 1] for n tokens of ffn values, act GELU (tanh or exact form) or
+     * SiLU.
      */
-    void actMul(boolean gelu, CUdeviceptr gateUp, CUdeviceptr h, int n, int ffn) {
+    void actMul(Activation act, CUdeviceptr gateUp, CUdeviceptr h, int n, int ffn) {
         long count = (long) n * ffn;
-        k.launch(gelu ? geluMul : siluMul, blocks(count), 1, THREADS, 0, gateUp, h, count);
+        CUfunction f = switch (act) {
+            case GELU_TANH -> geluMul;
+            case GELU_ERF -> geluErfMul;
+            case SILU -> siluMul;
+        };
+        k.launch(f, blocks(count), 1, THREADS, 0, gateUp, h, count);
     }
 
     /** In each of n tokens' q|k|v rows, RMSNorm over the whole q (qDim values) and over the whole k (kvDim). */

@@ -25,9 +25,12 @@ class CudaSeededModelsTest {
         Gpu.assume();
     }
 
-    /** attention_decode.cu for steps of few tokens (the merge in its last block), attention.cu's one pass for prefill. */
+    /**
+     * attention_decode.cu for steps of few tokens (the merge in its last block), attention.cu's one pass for prefill;
+     * Gemma 1's exact GELU (gelu_erf_mul) with one key/value head.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2", "tiny-olmo2"})
+    @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2", "tiny-olmo2", "tiny-gemma"})
     void logitsBitsAreTheCpus(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }

@@ -1,6 +1,7 @@
 package dev.invariant.engine.backend.cpu;
 
 import dev.invariant.engine.backend.StepBatch;
+import dev.invariant.engine.model.Activation;
 import dev.invariant.engine.model.Gemma;
 import dev.invariant.engine.model.Granite;
 import dev.invariant.engine.model.ModelConfig;
@@ -33,6 +34,8 @@ final class DecoderForward {
     /** OLMo 2: q/k norms over the whole projection, and no norm before the MLP. */
     private final boolean olmo2;
     private final float attentionScale;
+    /** The MLP's activation: SiLU, or Gemma's GELU (tanh or exact form). */
+    private final Activation activation;
     /** Gemma 2's cap on the attention scores, 0 for none. */
     private final float attentionSoftcap;
     /** Gemma's and OLMo 2's norms of the attention's and the MLP's outputs. */
@@ -56,6 +59,7 @@ final class DecoderForward {
         this.outputNorms = cfg.architecture().normsOutputs();
         this.attentionScale = cfg.attentionScale();
         this.attentionSoftcap = gemma == null ? 0f : gemma.attnLogitSoftcap();
+        this.activation = cfg.activation();
         boolean noPe = java.util.stream.IntStream.range(0, cfg.numLayers()).anyMatch(l -> !cfg.rotates(l));
         this.noRope = noPe ? RopeTable.none(cfg.headDim()) : rope;
         RopeTable sliding = RopeTable.sliding(cfg);
@@ -174,8 +178,8 @@ final class DecoderForward {
                 // a sparse layer: the router, each token's experts, their weighted sum (Experts)
                 lw.experts().run(xn, n, hidden, o, linear, pool);
             } else {
-                // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU, tanh form); mlp.down_proj
-                new Mlp(lw.gateProj(), lw.upProj(), lw.downProj(), ffn, gemma != null)
+                // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU); mlp.down_proj
+                new Mlp(lw.gateProj(), lw.upProj(), lw.downProj(), ffn, activation)
                         .run(xn, n, hidden, gate, up, o, linear, pool);
             }
             // (Gemma, OLMo 2: then post_feedforward_layernorm; GLM-4-0414: post_mlp_layernorm), then the residual add

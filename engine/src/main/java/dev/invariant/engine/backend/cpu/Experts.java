@@ -1,5 +1,6 @@
 package dev.invariant.engine.backend.cpu;
 
+import dev.invariant.engine.model.Activation;
 import dev.invariant.engine.model.Moe;
 import dev.invariant.engine.model.MoeWeights;
 import dev.invariant.engine.numerics.FloatMath;
@@ -30,10 +31,10 @@ record Experts(Moe moe, Matrix router, Mlp[] experts, Mlp shared, Matrix sharedG
         MoeWeights.Gptq q = e.gptq();
         if (q != null) {
             return new Mlp(GptqMatrix.of(q.gate(), a), GptqMatrix.of(q.up(), a), GptqMatrix.of(q.down(), a), size,
-                    false);
+                    Activation.SILU);
         }
         return new Mlp(WeightMatrix.of(e.gate(), a), WeightMatrix.of(e.up(), a), WeightMatrix.of(e.down(), a), size,
-                false);
+                Activation.SILU);
     }
 
     /** Each token's chosen experts (ascending) and their weights, from its row of router logits. */

@@ -38,21 +38,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  * were made from (test resources /models/tiny-NAME), all made by bench/device/reference/hf_seeded.py. Every Gemma case is longer than the sliding window (16), so the sliding layers'
  * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50. GLM-4-0414's
  * four norms (glm4) and mixtures of experts (qwen3moe with a dense layer, qwen2moe with its shared expert, mixtral:
- * the layers transformers built sparse are the engine's) likewise.
+ * the layers transformers built sparse are the engine's) likewise; Gemma 1 (gemma: google's gemma-2b keys, hidden_act
+ * gelu, the exact GELU) with one key/value head.
  */
 class SeededModelsGoldenTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
-        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4"})
+        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
              CpuBackend be = new CpuBackend(m.model(), CpuBackendConfig.portable(2, 16, 64))) {
             // Gemma's and the window checkpoints' cases reach past their window (phi3's stay within its 127)
             int window = m.model().config().slidingWindow().size();
-            boolean past = arch.startsWith("gemma") || arch.endsWith("-window");
+            boolean past = arch.startsWith("gemma2") || arch.startsWith("gemma3") || arch.endsWith("-window");
             boolean decided = false;
             for (JsonNode c : ref.get("cases")) {
                 int length = c.get("prompt_ids").size() + c.get("generated_ids").size();
@@ -75,7 +76,7 @@ class SeededModelsGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
-        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4"})
+        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
