@@ -25,12 +25,9 @@ class CudaSeededModelsTest {
         Gpu.assume();
     }
 
-    /**
-     * attention_decode.cu for steps of few tokens (the merge in its last block), attention.cu's one pass for prefill;
-     * Gemma 1's exact GELU (gelu_erf_mul) with one key/value head.
-     */
+    /** attention_decode.cu for steps of few tokens (the merge in its last block), attention.cu's one pass for prefill. */
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2", "tiny-olmo2", "tiny-gemma"})
+    @ValueSource(strings = {"tiny-gemma3", "tiny-gemma2", "tiny-olmo2"})
     void logitsBitsAreTheCpus(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }
@@ -52,12 +49,11 @@ class CudaSeededModelsTest {
     /**
      * Windows of 24 outside Gemma: Mistral's and Phi-3's on every layer, Qwen2's from max_window_layers on, SmolLM3's on
      * its NoPE layers (the identity's RoPE table and a window in one layer), OLMo 3's on three layers of four with
-     * YaRN on the full one only (the sliding layers' own unscaled table), EXAONE 4's on three layers of four with no
-     * RoPE on the full one (OLMo 2's norms, q/k norms per head); and EXAONE 4 without a window (RoPE on every layer).
+     * YaRN on the full one only (the sliding layers' own unscaled table).
      */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-mistral-window", "tiny-phi3-window", "tiny-qwen2-window", "tiny-smollm3-window",
-        "tiny-olmo3-window", "tiny-exaone4-window", "tiny-exaone4"})
+        "tiny-olmo3-window"})
     void slidingWindowCheckpoints(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }
