@@ -41,7 +41,7 @@ saves; each case records which of its layers' MLPs transformers built sparse.
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
                                              qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window|exaone4-window|
-                                             exaone4|gemma ...]
+                                             exaone4|gemma|ernie45|hunyuan ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -100,6 +100,28 @@ HUB_CONFIGS["gemma"] = {
     "initializer_range": 0.02, "intermediate_size": 172, "max_position_embeddings": 512, "num_attention_heads": 8,
     "num_hidden_layers": 4, "num_key_value_heads": 1, "rms_norm_eps": 1e-06, "rope_scaling": None,
     "rope_theta": 10000.0, "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512,
+}
+# baidu/ERNIE-4.5-0.3B-PT's keys at the tiny shape (Ernie4_5ForCausalLM): Llama's layer with RoPE on interleaved
+# pairs (2i, 2i + 1) of the whole head, tied embeddings, no biases
+HUB_CONFIGS["ernie45"] = {
+    "architectures": ["Ernie4_5ForCausalLM"], "model_type": "ernie4_5", "bos_token_id": 1, "eos_token_id": 2,
+    "pad_token_id": 0, "head_dim": 16, "hidden_act": "silu", "hidden_size": 64, "intermediate_size": 172,
+    "max_position_embeddings": 512, "num_attention_heads": 8, "num_hidden_layers": 4, "num_key_value_heads": 2,
+    "rms_norm_eps": 1e-05, "rope_theta": 500000.0, "tie_word_embeddings": True, "torch_dtype": "bfloat16",
+    "use_bias": False, "use_cache": False, "vocab_size": 512,
+}
+# tencent/Hunyuan-0.5B-Instruct's keys at the tiny shape (HunYuanDenseV1ForCausalLM): Llama's layer with q/k norms
+# per head applied after RoPE, RoPE "dynamic" with an NTK alpha (base theta * alpha^(d / (d - 2))), tied embeddings
+HUB_CONFIGS["hunyuan"] = {
+    "architectures": ["HunYuanDenseV1ForCausalLM"], "model_type": "hunyuan_v1_dense", "attention_bias": False,
+    "attention_dropout": 0.0, "attention_head_dim": 16, "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0,
+    "eod_token_id": 3, "head_dim": 16, "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02,
+    "intermediate_size": 172, "max_position_embeddings": 512, "mlp_bias": False, "num_attention_heads": 8,
+    "num_hidden_layers": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-05,
+    "rope_scaling": {"alpha": 1000.0, "beta_fast": 32, "beta_slow": 1, "factor": 1.0, "mscale": 1.0,
+                     "mscale_all_dim": 1.0, "type": "dynamic"},
+    "rope_theta": 10000.0, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "use_cache": True,
+    "use_cla": False, "use_qk_norm": True, "vocab_size": 512,
 }
 # Phi-3.5-mini's RoPE at the tiny shape: longrope with a context 4x its original one (attention factor
 # sqrt(1 + ln 4 / ln 512)), no window; every case stays within the original context, where the short factors apply

@@ -61,6 +61,8 @@ public final class ModelConfigDigest {
             case dev.invariant.engine.model.NoPeLayers s -> w.string(c.architecture().hfName().equals("SmolLM3ForCausalLM")
                     ? "smollm3" : "nope")
                     .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(l -> !s.rotates(l)).toArray());
+            // HunYuan: the alpha its RoPE base is scaled by (field 11 stays the config's rope_theta)
+            case dev.invariant.engine.model.NtkAlpha a -> w.string("ntk_alpha").f64(a.alpha());
             case null, default -> { }
         }
         // another architecture's window (Gemma's is in its part): absent where none applies, so the digest of every

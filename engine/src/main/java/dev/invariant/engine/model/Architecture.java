@@ -14,10 +14,11 @@ public enum Architecture {
      * Phi3ForCausalLM (Phi-3-mini, -medium), the same layer with q|k|v and
      * gate|up stored as one matrix each (WeightMapping splits them) and a sliding window when its config sets one;
      * Mistral3ForConditionalGeneration (Mistral Small 3.x), decoded from text: Mistral under {@code text_config};
-     * MixtralForCausalLM, Mistral's layer with experts in place of the MLP ({@link Moe}).
+     * MixtralForCausalLM, Mistral's layer with experts in place of the MLP ({@link Moe}); Ernie4_5ForCausalLM
+     * (ERNIE-4.5-0.3B), this layer with RoPE on interleaved pairs of the whole head (as GLM's, {@code PartialRotary}).
      */
     LLAMA("LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "Mistral3ForConditionalGeneration",
-            "MixtralForCausalLM"),
+            "MixtralForCausalLM", "Ernie4_5ForCausalLM"),
     /**
      * Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. Also Qwen2VLForConditionalGeneration and
      * Qwen2_5_VLForConditionalGeneration, decoded from text: their language model is this one (HfConfig); and
@@ -73,7 +74,12 @@ public enum Architecture {
      * each) with q/k norms per head as Qwen3's; where its config sets a window, that window on the layers it marks
      * ({@link SlidingWindow}) and no RoPE on the others ({@link NoPeLayers}).
      */
-    EXAONE4("Exaone4ForCausalLM");
+    EXAONE4("Exaone4ForCausalLM"),
+    /**
+     * HunYuanDenseV1ForCausalLM (tencent/Hunyuan-0.5B, 1.8B, 4B, 7B): Llama's layer with q/k norms per head applied
+     * after RoPE, not before; its RoPE base scaled by an NTK alpha ({@link NtkAlpha}).
+     */
+    HUNYUAN("HunYuanDenseV1ForCausalLM");
 
     /**
      * OLMo 2, EXAONE 4, Gemma 2 and 3 and GLM-4-0414: a norm on the attention's and the MLP's outputs before each
@@ -86,6 +92,11 @@ public enum Architecture {
     /** Every architecture but OLMo 2 and EXAONE 4: a norm on the attention's and the MLP's inputs. */
     public boolean normsInputs() {
         return this != OLMO2 && this != EXAONE4;
+    }
+
+    /** HunYuan: q_norm and k_norm (its query_layernorm, key_layernorm) norm each head after RoPE, not before. */
+    public boolean qkNormsAfterRope() {
+        return this == HUNYUAN;
     }
 
     /** OLMo 2, OLMoE: q_norm and k_norm are one RMSNorm over a token's whole q and k, not one per head. */

@@ -53,6 +53,10 @@ public final class HfConfig {
             hfName = "MistralForCausalLM";
         } else if (hfName.equals(HfSemantics.GLM) || hfName.equals(HfSemantics.GLM4)) {
             c = HfSemantics.glm(c, configFile);
+        } else if (hfName.equals(HfSemantics.ERNIE45)) {
+            c = HfSemantics.ernie(c, configFile);
+        } else if (hfName.equals(HfSemantics.HUNYUAN)) {
+            c = HfSemantics.hunyuan(c, configFile);
         } else if (QWEN_VL.contains(hfName)) {
             // Qwen2-VL, Qwen2.5-VL: a Qwen2 text model, its keys at the top level (the hub's) or under text_config
             c = HfSemantics.textMropeAsDefault(c.has("text_config") ? textConfig(c, configFile) : c);
@@ -104,7 +108,7 @@ public final class HfConfig {
                     // the others' attention_bias is refused (HfSemantics, HfGemma)
                     arch == Architecture.QWEN2 || arch == Architecture.GLM4,
                     arch == Architecture.QWEN3 || arch == Architecture.GEMMA3 || arch == Architecture.OLMO2
-                            || arch == Architecture.OLMOE || arch == Architecture.EXAONE4,
+                            || arch == Architecture.OLMOE || arch == Architecture.EXAONE4 || arch == Architecture.HUNYUAN,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
                     eos,
                     rope.scaling(),
@@ -114,6 +118,7 @@ public final class HfConfig {
                         case GRANITE -> HfSemantics.granite(c, configFile);
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
                         case EXAONE4 -> HfSemantics.exaone4(c, layers, configFile);
+                        case HUNYUAN -> HfSemantics.ntkAlpha(c);
                         case LLAMA, QWEN2, QWEN3, OLMO2, GLM4, OLMOE -> null;
                     },
                     HfSemantics.moe(hfName, c, layers, configFile));
@@ -174,7 +179,7 @@ public final class HfConfig {
         return switch (hfName) {
             case "MistralForCausalLM" -> 4096 * 32;
             case "Phi3ForCausalLM" -> 4096;
-            case HfSemantics.GLM, HfSemantics.GLM4 -> 131072;
+            case HfSemantics.GLM, HfSemantics.GLM4, HfSemantics.ERNIE45 -> 131072;
             case "Qwen2ForCausalLM", "Qwen3ForCausalLM", "SmolLM3ForCausalLM", HfSemantics.QWEN2_MOE,
                  HfSemantics.QWEN3_MOE -> 32768;
             case HfSemantics.MIXTRAL -> 4096 * 32;

@@ -19,6 +19,10 @@ final class HfSemantics {
     static final String OLMOE = "OlmoeForCausalLM";
     static final String OLMO3 = "Olmo3ForCausalLM";
     static final String EXAONE4 = "Exaone4ForCausalLM";
+    static final String ERNIE45 = "Ernie4_5ForCausalLM";
+    static final String HUNYUAN = "HunYuanDenseV1ForCausalLM";
+    /** Where {@link #hunyuan}'s view keeps the alpha of the RoPE it turns into the default one. */
+    private static final String NTK_ALPHA = "__invariant_ntk_alpha";
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 
@@ -41,7 +45,8 @@ final class HfSemantics {
         }
         boolean olmo2 = hfName.equals("Olmo2ForCausalLM") || hfName.equals(OLMO3);
         boolean qwen3 = hfName.equals("Qwen3ForCausalLM") || hfName.equals(QWEN3_MOE);
-        if ((llama || olmo2 || qwen3 || hfName.equals(OLMOE)) && c.path("attention_bias").asBoolean(false)) {
+        if ((llama || olmo2 || qwen3 || hfName.equals(OLMOE) || hfName.equals(HUNYUAN))
+                && c.path("attention_bias").asBoolean(false)) {
             throw HfConfig.format(file, "attention_bias " + c.get("attention_bias") + " is not supported for "
                     + hfName + ": transformers adds a bias to q_proj, k_proj, v_proj and o_proj, and the engine has"
                     + " no o_proj bias");
@@ -167,8 +172,52 @@ final class HfSemantics {
     }
 
     /**
+     * Ernie4_5ForCausalLM (baidu/ERNIE-4.5-0.3B-PT): Llama's layer, its RoPE on interleaved pairs 2i and 2i + 1 of the
+     * whole head ({@link #rotation}). A view of {@code c} with Ernie4_5Config's defaults where it names none (head_dim
+     * 128, tied embeddings); use_bias true is refused (transformers then adds a bias to every projection).
+     */
+    static JsonNode ernie(JsonNode c, Path file) {
+        if (c.path("use_bias").asBoolean(false)) {
+            throw HfConfig.format(file, "use_bias " + c.get("use_bias") + " is not supported for " + ERNIE45 + ":"
+                    + " transformers adds a bias to every projection, which the engine's Llama layer does not have");
+        }
+        ObjectNode view = c.deepCopy();
+        if (!c.hasNonNull("head_dim")) view.put("head_dim", 128);
+        if (!c.hasNonNull("tie_word_embeddings")) view.put("tie_word_embeddings", true);
+        return view;
+    }
+
+    /**
+     * HunYuanDenseV1ForCausalLM (tencent/Hunyuan-*): its RoPE {@code "dynamic"} with an {@code alpha} is the default
+     * RoPE of a base scaled once by that alpha ({@link NtkAlpha}; transformers' dynamic update only starts past
+     * max_position_embeddings, the context the engine keeps): a view of {@code c} with the default RoPE of its
+     * rope_theta and the alpha aside ({@link #ntkAlpha}). A dynamic RoPE without alpha (Llama's dynamic NTK) stays as
+     * it is, for HfRope to refuse.
+     */
+    static JsonNode hunyuan(JsonNode c, Path file) {
+        JsonNode p = c.path("rope_parameters").isObject() ? c.get("rope_parameters") : c.path("rope_scaling");
+        String type = p.path("rope_type").asText(p.path("type").asText("default"));
+        JsonNode alpha = p.get("alpha");
+        if (!type.equals("dynamic") || alpha == null || alpha.isNull()) return c;
+        if (!alpha.isNumber()) throw HfConfig.format(file, "the RoPE's alpha must be a number, got " + alpha);
+        ObjectNode view = c.deepCopy();
+        double theta = p.hasNonNull("rope_theta") ? p.get("rope_theta").asDouble() : c.path("rope_theta").asDouble(10_000);
+        view.remove("rope_scaling");
+        view.remove("rope_parameters");
+        view.put("rope_theta", theta);
+        view.put(NTK_ALPHA, alpha.asDouble());
+        return view;
+    }
+
+    /** The alpha {@link #hunyuan}'s view set aside; null where none. */
+    static NtkAlpha ntkAlpha(JsonNode view) {
+        return view.has(NTK_ALPHA) ? new NtkAlpha(view.get(NTK_ALPHA).asDouble()) : null;
+    }
+
+    /**
      * How the architecture applies {@code scaling}'s RoPE to a head: a partial_rotary_factor is accepted only where
-     * transformers rotates part of a head (Phi-3's rotate-half within it, GLM's interleaved pairs 2i and 2i + 1).
+     * transformers rotates part of a head (Phi-3's rotate-half within it, GLM's interleaved pairs 2i and 2i + 1);
+     * ERNIE 4.5 pairs its whole head's dims as GLM does.
      */
     static RopeScaling rotation(String hfName, RopeScaling scaling, Path file) {
         boolean glm = hfName.equals(GLM) || hfName.equals(GLM4);
@@ -177,7 +226,7 @@ final class HfSemantics {
                     + " Phi3ForCausalLM (Phi-4-mini), " + GLM + " and " + GLM4 + " only, whose RoPE transformers applies"
                     + " to part of each head");
         }
-        return glm ? scaling.withRotation(scaling.partialRotaryFactor(), true) : scaling;
+        return glm || hfName.equals(ERNIE45) ? scaling.withRotation(scaling.partialRotaryFactor(), true) : scaling;
     }
 
     /**

@@ -109,6 +109,7 @@ public record ModelConfig(
             case EXAONE4 -> (variant == null || variant instanceof NoPeLayers s && s.rope().size() == numLayers)
                     && qkNorm && !attentionBias;
             case LLAMA, QWEN2, QWEN3 -> variant == null;
+            case HUNYUAN -> (variant == null || variant instanceof NtkAlpha) && qkNorm && !attentionBias;
             case OLMO2 -> variant == null && qkNorm && !attentionBias;
             case GLM4 -> variant == null && attentionBias && !qkNorm;
             case OLMOE -> variant == null && qkNorm && !attentionBias && moe != null;
@@ -135,6 +136,11 @@ public record ModelConfig(
         if (slidingWindow.size() == 0) return 0;
         if (variant instanceof Gemma g) return g.localRopeTheta();
         return architecture == Architecture.OLMO2 ? ropeTheta : 0;
+    }
+
+    /** The base every rotating layer's RoPE table uses: HunYuan's scaled by its NTK alpha, else rope_theta. */
+    public double ropeBase() {
+        return variant instanceof NtkAlpha a ? a.base(ropeTheta, headDim) : ropeTheta;
     }
 
     /** The MLP's activation: Gemma's GELU, else SiLU. */

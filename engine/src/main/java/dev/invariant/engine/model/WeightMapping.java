@@ -57,8 +57,8 @@ public final class WeightMapping {
                     bias ? in.get(a + "q_proj.bias", c.qDim()) : null,
                     bias ? in.get(a + "k_proj.bias", c.kvDim()) : null,
                     bias ? in.get(a + "v_proj.bias", c.kvDim()) : null,
-                    qk ? in.get(a + "q_norm.weight", qkNormWidth(c, c.qDim())) : null,
-                    qk ? in.get(a + "k_norm.weight", qkNormWidth(c, c.kvDim())) : null,
+                    qk ? in.get(a + qkNormName(c, "q"), qkNormWidth(c, c.qDim())) : null,
+                    qk ? in.get(a + qkNormName(c, "k"), qkNormWidth(c, c.kvDim())) : null,
                     in.get(a + "o_proj.weight", h, c.qDim()),
                     in.get(p + norms.attention(), h),
                     sparse ? null : in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
@@ -110,8 +110,8 @@ public final class WeightMapping {
                 bias ? in.get(a + "q_proj.bias", qd) : null,
                 bias ? in.get(a + "k_proj.bias", kv) : null,
                 bias ? in.get(a + "v_proj.bias", kv) : null,
-                c.qkNorm() ? in.get(a + "q_norm.weight", qkNormWidth(c, qd)) : null,
-                c.qkNorm() ? in.get(a + "k_norm.weight", qkNormWidth(c, kv)) : null,
+                c.qkNorm() ? in.get(a + qkNormName(c, "q"), qkNormWidth(c, qd)) : null,
+                c.qkNorm() ? in.get(a + qkNormName(c, "k"), qkNormWidth(c, kv)) : null,
                 null, in.get(p + norms.attention(), h), null, null, null, g,
                 optional(in, norms.mlpInput(), p, h), optional(in, norms.mlpOutput(), p, h),
                 sparse ? experts(c.moe(), in, p, h, q) : null);
@@ -120,6 +120,12 @@ public final class WeightMapping {
     /** The norm before the attention; OLMo 2 and EXAONE 4 have none. */
     private static Tensor inputNorm(ModelConfig c, Lookup in, String p) {
         return c.architecture().normsInputs() ? in.get(p + "input_layernorm.weight", c.hiddenSize()) : null;
+    }
+
+    /** The q or k norm's tensor name: q_norm / k_norm, HunYuan's query_layernorm / key_layernorm. */
+    private static String qkNormName(ModelConfig c, String qOrK) {
+        if (c.architecture() == Architecture.HUNYUAN) return (qOrK.equals("q") ? "query" : "key") + "_layernorm.weight";
+        return qOrK + "_norm.weight";
     }
 
     /** q_norm / k_norm: per head (Qwen3, Gemma 3), or over the whole projection of {@code width} (OLMo 2). */
@@ -181,7 +187,7 @@ public final class WeightMapping {
                 // GLM-4-0414: post_attention_layernorm is the MLP's input norm, as in Llama
                 case GLM4 -> new NormNames("post_self_attn_layernorm.weight", "post_attention_layernorm.weight",
                         "post_mlp_layernorm.weight");
-                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA -> new NormNames("post_attention_layernorm.weight", null,
+                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA, HUNYUAN -> new NormNames("post_attention_layernorm.weight", null,
                         null);
             };
         }

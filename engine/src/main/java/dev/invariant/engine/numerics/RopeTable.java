@@ -24,7 +24,7 @@ public final class RopeTable {
 
     /** The model's table: every backend builds it here, so RoPE scaling cannot be left out of one of them. */
     public static RopeTable of(ModelConfig c) {
-        return new RopeTable(c.headDim(), c.ropeTheta(), c.ropeScaling());
+        return new RopeTable(c.headDim(), c.ropeBase(), c.ropeScaling());
     }
 
     /**

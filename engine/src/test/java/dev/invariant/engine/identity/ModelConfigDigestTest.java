@@ -141,6 +141,8 @@ class ModelConfigDigestTest {
             {"tiny-exaone4-window", "cfe0c6ad96dd8ea1cd858d32292bcb2cb3efd82f1c9e8524880a12b093ee6b61"},
             {"tiny-exaone4", "83b1a571502040fcac2b5ced5e0e67c711b2bcfe00778d1f2fa38007a3c816f3"},
             {"tiny-gemma", "929e1a85a28a21fe3915430e2520d1ce69f08e9a5bd8a130fa843dfd83d2c25f"},
+            {"tiny-ernie45", "248fe756f61bc123965d77cb05589454c21173eaf51599ff708bb197befb228e"},
+            {"tiny-hunyuan", "302d83eaa740ef58a3ad2019252e6e630a420e0042a4de3e37aef143361789c8"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults

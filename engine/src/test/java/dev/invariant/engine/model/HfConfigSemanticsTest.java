@@ -326,6 +326,44 @@ class HfConfigSemanticsTest {
         assertEquals(Activation.SILU, read("{}").activation());
     }
 
+    /** ERNIE 4.5: Llama's layer, RoPE on interleaved pairs of the whole head, Ernie4_5Config's defaults; use_bias refused. */
+    @Test
+    void ernie45PairsItsWholeHeadInterleaved() throws IOException {
+        String ernie = "{\"architectures\": [\"Ernie4_5ForCausalLM\"], \"model_type\": \"ernie4_5\"";
+        ModelConfig hub = read("stories260K", ernie + ", \"head_dim\": 8}", "tie_word_embeddings",
+                "max_position_embeddings");
+        assertEquals(Architecture.LLAMA, hub.architecture());
+        assertTrue(hub.ropeScaling().interleaved());
+        assertEquals(8, hub.ropeScaling().rotaryDim(hub.headDim()));
+        assertTrue(hub.tieWordEmbeddings());
+        assertEquals(131072, hub.maxPositionEmbeddings());
+        assertEquals(128, read("stories260K", ernie + "}", "head_dim").headDim());
+        assertMentions(refused("stories260K", ernie + ", \"use_bias\": true}"), "use_bias true", "Ernie4_5ForCausalLM");
+        assertMentions(refused("stories260K", ernie + ", \"partial_rotary_factor\": 0.5}"), "partial_rotary_factor");
+    }
+
+    /** HunYuan: q/k norms after RoPE; its "dynamic" RoPE with an alpha is the default RoPE of the scaled base. */
+    @Test
+    void hunyuansAlphaScalesItsRopeBase() throws IOException {
+        String hunyuan = "{\"architectures\": [\"HunYuanDenseV1ForCausalLM\"], \"model_type\": \"hunyuan_v1_dense\","
+                + " \"rope_theta\": 10000.0";
+        ModelConfig hub = read(hunyuan + ", \"rope_scaling\": {\"type\": \"dynamic\", \"alpha\": 1000.0, \"factor\": 1.0}}");
+        assertEquals(Architecture.HUNYUAN, hub.architecture());
+        assertTrue(hub.qkNorm());
+        assertTrue(hub.architecture().qkNormsAfterRope());
+        assertEquals(RopeScaling.NONE, hub.ropeScaling());
+        assertEquals(10000.0, hub.ropeTheta());
+        assertEquals(new NtkAlpha(1000.0), hub.variant());
+        assertEquals(10000.0 * StrictMath.pow(1000.0, 8 / 6.0), hub.ropeBase());
+        // transformers 5's own form reads alike
+        assertEquals(hub, read(hunyuan + ", \"rope_parameters\": {\"rope_type\": \"dynamic\", \"alpha\": 1000.0,"
+                + " \"rope_theta\": 10000.0}}"));
+        assertEquals(null, read(hunyuan + "}").variant());
+        assertMentions(refused("stories260K", hunyuan + ", \"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 2.0}}"),
+                "dynamic");
+        assertMentions(refused("stories260K", hunyuan + ", \"attention_bias\": true}"), "attention_bias true");
+    }
+
     /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
     @Test
     void expertsReadAsTransformersConfigs() throws IOException {

@@ -37,7 +37,8 @@ public final class CudaBackendProvider implements BackendProvider {
      * architecture added to the engine stays the CPU's until its GPU test passes. Not yet run on a GPU, so not here:
      * EXAONE 4 (its steps are OLMo 2's, Qwen3's and SmolLM3's kernels) and Gemma 1 (pointwise.cu's gelu_erf_mul, built
      * and compiled, never run); each becomes the GPU's by adding it here and its seeded checkpoints (tiny-exaone4-window,
-     * tiny-exaone4, tiny-gemma) to CudaSeededModelsTest, once that passes on a GPU.
+     * tiny-exaone4, tiny-gemma) to CudaSeededModelsTest, once that passes on a GPU. HunYuan needs a kernel first: its
+     * q/k norms come after RoPE, and rope_kv.cu norms before it rotates.
      */
     @Override
     public Set<Architecture> architectures() {

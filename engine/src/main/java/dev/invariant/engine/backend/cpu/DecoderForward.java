@@ -33,6 +33,8 @@ final class DecoderForward {
     private final SlidingWindow window;
     /** OLMo 2: q/k norms over the whole projection, and no norm before the MLP. */
     private final boolean olmo2;
+    /** HunYuan: the q/k norms after RoPE. */
+    private final boolean qkNormAfterRope;
     private final float attentionScale;
     /** The MLP's activation: SiLU, or Gemma's GELU (tanh or exact form). */
     private final Activation activation;
@@ -56,6 +58,7 @@ final class DecoderForward {
         this.granite = cfg.granite();
         this.window = cfg.slidingWindow();
         this.olmo2 = cfg.architecture().qkNormsWholeProjection();
+        this.qkNormAfterRope = cfg.architecture().qkNormsAfterRope();
         this.outputNorms = cfg.architecture().normsOutputs();
         this.attentionScale = cfg.attentionScale();
         this.attentionSoftcap = gemma == null ? 0f : gemma.attnLogitSoftcap();
@@ -126,23 +129,13 @@ final class DecoderForward {
                 for (int t = lo; t < hi; t++) {
                     // self_attn.q_norm / k_norm before RoPE: RMSNorm over the token's whole q and k (OLMo 2), or
                     // over each head (Qwen3, Gemma 3)
-                    if (olmo2) {
-                        RmsNorm.apply(q, t * qDim, lw.qNorm(), eps, qDim, q, t * qDim, scratch);
-                        RmsNorm.apply(k, t * kvDim, lw.kNorm(), eps, kvDim, k, t * kvDim, scratch);
-                    } else if (cfg.qkNorm()) {
-                        for (int h = 0; h < cfg.numHeads(); h++) {
-                            int off = t * qDim + h * headDim;
-                            RmsNorm.apply(q, off, lw.qNorm(), eps, headDim, q, off, scratch);
-                        }
-                        for (int h = 0; h < cfg.numKvHeads(); h++) {
-                            int off = t * kvDim + h * headDim;
-                            RmsNorm.apply(k, off, lw.kNorm(), eps, headDim, k, off, scratch);
-                        }
-                    }
+                    if (!qkNormAfterRope) qkNorm(lw, q, k, t, scratch);
                     // rotary_emb: apply_rotary_pos_emb (rotate-half) on q and k
                     int pos = b.positions()[t];
                     for (int h = 0; h < cfg.numHeads(); h++) lr.rotate(q, t * qDim + h * headDim, pos);
                     for (int h = 0; h < cfg.numKvHeads(); h++) lr.rotate(k, t * kvDim + h * headDim, pos);
+                    // HunYuan: query_layernorm / key_layernorm over each head after RoPE
+                    if (qkNormAfterRope) qkNorm(lw, q, k, t, scratch);
                     // the KV cache update (past_key_values), into this sequence's blocks
                     kv.write(layer, b.tables()[t], pos, k, t * kvDim, v, t * kvDim);
                 }
@@ -211,6 +204,30 @@ final class DecoderForward {
         float[][] out = new float[m][];
         for (int i = 0; i < m; i++) out[i] = java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
         return out;
+    }
+
+    /**
+     * Token t's q/k norms in place: RMSNorm over its whole q and k (OLMo 2), or over each head (Qwen3, Gemma 3,
+     * HunYuan); nothing where the model has none.
+     */
+    private void qkNorm(CpuWeights.Layer lw, float[] q, float[] k, int t, float[] scratch) {
+        int qDim = cfg.qDim();
+        int kvDim = cfg.kvDim();
+        int headDim = cfg.headDim();
+        float eps = cfg.rmsNormEps();
+        if (olmo2) {
+            RmsNorm.apply(q, t * qDim, lw.qNorm(), eps, qDim, q, t * qDim, scratch);
+            RmsNorm.apply(k, t * kvDim, lw.kNorm(), eps, kvDim, k, t * kvDim, scratch);
+        } else if (cfg.qkNorm()) {
+            for (int h = 0; h < cfg.numHeads(); h++) {
+                int off = t * qDim + h * headDim;
+                RmsNorm.apply(q, off, lw.qNorm(), eps, headDim, q, off, scratch);
+            }
+            for (int h = 0; h < cfg.numKvHeads(); h++) {
+                int off = t * kvDim + h * headDim;
+                RmsNorm.apply(k, off, lw.kNorm(), eps, headDim, k, off, scratch);
+            }
+        }
     }
 
     /** RMSNorm into {@code out}, or with no weight (a layer without that norm) a copy. */

@@ -39,14 +39,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * window (Gemma 3: and their RoPE base) and the full layers' all count; Gemma 2's scores are capped at 50. GLM-4-0414's
  * four norms (glm4) and mixtures of experts (qwen3moe with a dense layer, qwen2moe with its shared expert, mixtral:
  * the layers transformers built sparse are the engine's) likewise; Gemma 1 (gemma: google's gemma-2b keys, hidden_act
- * gelu, the exact GELU) with one key/value head.
+ * gelu, the exact GELU) with one key/value head; ERNIE 4.5 (ernie45: RoPE on interleaved pairs of the whole head);
+ * HunYuan (hunyuan: q/k norms after RoPE, an NTK alpha's base).
  */
 class SeededModelsGoldenTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
-        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma"})
+        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
+        "hunyuan"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -76,7 +78,8 @@ class SeededModelsGoldenTest {
     @ParameterizedTest
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
-        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma"})
+        "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
+        "hunyuan"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
