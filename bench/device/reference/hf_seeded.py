@@ -41,7 +41,7 @@ saves; each case records which of its layers' MLPs transformers built sparse.
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
                                              qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window|exaone4-window|
-                                             exaone4|gemma|ernie45|hunyuan ...]
+                                             exaone4|gemma|ernie45|hunyuan|granite4 ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -122,6 +122,19 @@ HUB_CONFIGS["hunyuan"] = {
                      "mscale_all_dim": 1.0, "type": "dynamic"},
     "rope_theta": 10000.0, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "use_cache": True,
     "use_cla": False, "use_qk_norm": True, "vocab_size": 512,
+}
+# ibm-granite/granite-4.0-1b's form at the tiny shape (GraniteMoeHybridForCausalLM with attention on every layer, no
+# experts, RoPE): Granite's four multipliers, the MLP stored fused as shared_mlp.input_linear (gate|up) and
+# output_linear, its width shared_intermediate_size (intermediate_size, here other, is unused)
+HUB_CONFIGS["granite4"] = {
+    "architectures": ["GraniteMoeHybridForCausalLM"], "model_type": "granitemoehybrid", "attention_bias": False,
+    "attention_dropout": 0.0, "attention_multiplier": 0.2, "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0,
+    "embedding_multiplier": 2.0, "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02,
+    "intermediate_size": 256, "layer_types": ["attention"] * 4, "logits_scaling": 2.0, "max_position_embeddings": 512,
+    "num_attention_heads": 8, "num_hidden_layers": 4, "num_key_value_heads": 2, "num_local_experts": 0,
+    "num_experts_per_tok": 0, "position_embedding_type": "rope", "residual_multiplier": 0.5, "rms_norm_eps": 1e-05,
+    "rope_scaling": None, "rope_theta": 10000.0, "shared_intermediate_size": 172, "tie_word_embeddings": True,
+    "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512,
 }
 # Phi-3.5-mini's RoPE at the tiny shape: longrope with a context 4x its original one (attention factor
 # sqrt(1 + ln 4 / ln 512)), no window; every case stays within the original context, where the short factors apply

@@ -47,8 +47,12 @@ public enum Architecture {
      * as its hidden_act says), scaled embeddings; no window, no caps ({@link Gemma}).
      */
     GEMMA("GemmaForCausalLM"),
-    /** GraniteForCausalLM (IBM Granite 3.x dense): Llama with four multipliers ({@link Granite}). */
-    GRANITE("GraniteForCausalLM"),
+    /**
+     * GraniteForCausalLM (IBM Granite 3.x dense): Llama with four multipliers ({@link Granite}); also
+     * GraniteMoeHybridForCausalLM where every layer is attention and none has experts (Granite 4.0's dense models), its
+     * MLP stored fused (FusedProjections).
+     */
+    GRANITE("GraniteForCausalLM", "GraniteMoeHybridForCausalLM"),
     /** SmolLM3ForCausalLM: Llama whose NoPE layers do not rotate ({@link NoPeLayers}). */
     SMOLLM3("SmolLM3ForCausalLM"),
     /**

@@ -8,11 +8,15 @@ import java.util.Map;
 /**
  * Phi-3's fused projections as the separate matrices of Llama's layer, each a view of the stored rows (no copy):
  * {@code self_attn.qkv_proj.weight} holds q's rows, then k's, then v's; {@code mlp.gate_up_proj.weight} gate's, then
- * up's (transformers' Phi3MLP: {@code gate, up = gate_up_proj(x).chunk(2)}).
+ * up's (transformers' Phi3MLP: {@code gate, up = gate_up_proj(x).chunk(2)}). Granite 4.0's dense MLP likewise:
+ * {@code shared_mlp.input_linear.weight} gate's rows, then up's, and {@code shared_mlp.output_linear.weight} the down
+ * projection (GraniteMoeSharedMLP).
  */
 final class FusedProjections {
     private static final String QKV = "self_attn.qkv_proj.";
     private static final String GATE_UP = "mlp.gate_up_proj.";
+    private static final String SHARED_GATE_UP = "shared_mlp.input_linear.";
+    private static final String SHARED_DOWN = "shared_mlp.output_linear.weight";
 
     private FusedProjections() {
     }
@@ -22,9 +26,17 @@ final class FusedProjections {
         Map<String, Tensor> out = null;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             String name = e.getKey();
+            if (name.endsWith("." + SHARED_DOWN)) {
+                if (out == null) out = new HashMap<>(tensors);
+                String down = name.substring(0, name.length() - SHARED_DOWN.length()) + "mlp.down_proj.weight";
+                Tensor t = e.getValue();
+                out.put(down, new Tensor(down, t.dtype(), t.shape(), t::data));
+                continue;
+            }
             boolean qkv = name.contains("." + QKV);
-            if (!qkv && !name.contains("." + GATE_UP)) continue;
-            String prefix = name.substring(0, name.indexOf(qkv ? QKV : GATE_UP));
+            boolean shared = name.contains("." + SHARED_GATE_UP);
+            if (!qkv && !shared && !name.contains("." + GATE_UP)) continue;
+            String prefix = name.substring(0, name.indexOf(qkv ? QKV : shared ? SHARED_GATE_UP : GATE_UP));
             if (!name.endsWith(".weight")) {
                 throw new EngineException(ErrorCode.MODEL_FORMAT, "'" + name + "': a fused projection is read only"
                         + " as a dense .weight (quantised checkpoints with qkv_proj / gate_up_proj are not supported)");

@@ -57,6 +57,10 @@ public final class HfConfig {
             c = HfSemantics.ernie(c, configFile);
         } else if (hfName.equals(HfSemantics.HUNYUAN)) {
             c = HfSemantics.hunyuan(c, configFile);
+        } else if (hfName.equals(HfSemantics.GRANITE_HYBRID)) {
+            // Granite 4.0's dense form: Granite's layer, its MLP's width from shared_intermediate_size
+            c = HfSemantics.graniteHybrid(c, configFile);
+            hfName = "GraniteForCausalLM";
         } else if (QWEN_VL.contains(hfName)) {
             // Qwen2-VL, Qwen2.5-VL: a Qwen2 text model, its keys at the top level (the hub's) or under text_config
             c = HfSemantics.textMropeAsDefault(c.has("text_config") ? textConfig(c, configFile) : c);

@@ -21,6 +21,7 @@ final class HfSemantics {
     static final String EXAONE4 = "Exaone4ForCausalLM";
     static final String ERNIE45 = "Ernie4_5ForCausalLM";
     static final String HUNYUAN = "HunYuanDenseV1ForCausalLM";
+    static final String GRANITE_HYBRID = "GraniteMoeHybridForCausalLM";
     /** Where {@link #hunyuan}'s view keeps the alpha of the RoPE it turns into the default one. */
     private static final String NTK_ALPHA = "__invariant_ntk_alpha";
     static final String FULL = "full_attention";
@@ -291,6 +292,34 @@ final class HfSemantics {
         java.util.List<Boolean> sparse = new java.util.ArrayList<>(layers);
         for (int l = 0; l < layers; l++) sparse.add(!dense.contains(l) && (l + 1) % step == 0);
         return new Moe(experts, perToken, size, norm, shared, sparse);
+    }
+
+    /**
+     * GraniteMoeHybridForCausalLM as Granite's layer: only where every layer is attention ({@code layer_types}
+     * "attention", absent: all mamba), none has experts ({@code num_local_experts} 0, absent: 8) and RoPE is on
+     * ({@code position_embedding_type} "rope", absent: none); a view of {@code c} whose intermediate_size is its MLP's,
+     * {@code shared_intermediate_size} (GraniteMoeHybridConfig's default 1024).
+     */
+    static JsonNode graniteHybrid(JsonNode c, Path file) {
+        JsonNode types = c.path("layer_types");
+        boolean attention = types.isArray() && !types.isEmpty();
+        for (JsonNode t : types) attention &= t.asText().equals("attention") || t.asText().equals(FULL);
+        if (!attention) {
+            throw HfConfig.format(file, "layer_types " + (types.isMissingNode() ? "absent (every layer mamba)" : types)
+                    + " is not supported for " + GRANITE_HYBRID + ": the engine runs its attention-only form (Granite 4.0's"
+                    + " dense models), not mamba layers");
+        }
+        if (c.path("num_local_experts").asInt(8) != 0) {
+            throw HfConfig.format(file, "num_local_experts " + c.path("num_local_experts").asInt(8) + " is not"
+                    + " supported for " + GRANITE_HYBRID + ": the engine runs its form without experts (0)");
+        }
+        if (!c.path("position_embedding_type").asText("").equals("rope")) {
+            throw HfConfig.format(file, "position_embedding_type " + c.get("position_embedding_type") + " is not"
+                    + " supported for " + GRANITE_HYBRID + ": the engine runs its form with RoPE (\"rope\")");
+        }
+        ObjectNode view = c.deepCopy();
+        view.put("intermediate_size", c.path("shared_intermediate_size").asInt(1024));
+        return view;
     }
 
     /** GraniteConfig's multipliers, 1.0 where absent. */

@@ -143,6 +143,7 @@ class ModelConfigDigestTest {
             {"tiny-gemma", "929e1a85a28a21fe3915430e2520d1ce69f08e9a5bd8a130fa843dfd83d2c25f"},
             {"tiny-ernie45", "248fe756f61bc123965d77cb05589454c21173eaf51599ff708bb197befb228e"},
             {"tiny-hunyuan", "302d83eaa740ef58a3ad2019252e6e630a420e0042a4de3e37aef143361789c8"},
+            {"tiny-granite4", "2e1100965545478c660f908cf7b4e0f1fe5ff14db5e761bfeefb7284881bae81"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults

@@ -364,6 +364,23 @@ class HfConfigSemanticsTest {
         assertMentions(refused("stories260K", hunyuan + ", \"attention_bias\": true}"), "attention_bias true");
     }
 
+    /** Granite 4.0's dense form: Granite's layer with its MLP's own width; mamba layers, experts and NoPE refused. */
+    @Test
+    void graniteHybridReadsAsGraniteWhereEveryLayerIsAttention() throws IOException {
+        String hybrid = "{\"architectures\": [\"GraniteMoeHybridForCausalLM\"], \"model_type\": \"granitemoehybrid\","
+                + " \"num_local_experts\": 0, \"shared_intermediate_size\": 96, \"embedding_multiplier\": 12.0,"
+                + " \"layer_types\": [\"attention\", \"attention\", \"attention\", \"attention\", \"attention\"]";
+        ModelConfig dense = read(hybrid + ", \"position_embedding_type\": \"rope\"}");
+        assertEquals(Architecture.GRANITE, dense.architecture());
+        assertEquals(96, dense.intermediateSize());
+        assertEquals(12.0f, dense.granite().embeddingMultiplier());
+        assertMentions(refused("stories260K", hybrid + "}"), "position_embedding_type");
+        assertMentions(refused("stories260K", hybrid.replace("\"num_local_experts\": 0", "\"num_local_experts\": 8")
+                + ", \"position_embedding_type\": \"rope\"}"), "num_local_experts 8");
+        assertMentions(refused("stories260K", hybrid.replaceFirst("\"attention\"", "\"mamba\"")
+                + ", \"position_embedding_type\": \"rope\"}"), "mamba");
+    }
+
     /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
     @Test
     void expertsReadAsTransformersConfigs() throws IOException {
