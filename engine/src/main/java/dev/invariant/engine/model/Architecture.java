@@ -15,10 +15,12 @@ public enum Architecture {
      * gate|up stored as one matrix each (WeightMapping splits them) and a sliding window when its config sets one;
      * Mistral3ForConditionalGeneration (Mistral Small 3.x), decoded from text: Mistral under {@code text_config};
      * MixtralForCausalLM, Mistral's layer with experts in place of the MLP ({@link Moe}); Ernie4_5ForCausalLM
-     * (ERNIE-4.5-0.3B), this layer with RoPE on interleaved pairs of the whole head (as GLM's, {@code PartialRotary}).
+     * (ERNIE-4.5-0.3B), this layer with RoPE on interleaved pairs of the whole head (as GLM's, {@code PartialRotary});
+     * Ministral3ForCausalLM (Ministral 3, also as Mistral3ForConditionalGeneration's text model), Mistral's layer within
+     * the context where its queries are unscaled (HfSemantics.ministral3).
      */
     LLAMA("LlamaForCausalLM", "MistralForCausalLM", "Phi3ForCausalLM", "Mistral3ForConditionalGeneration",
-            "MixtralForCausalLM", "Ernie4_5ForCausalLM"),
+            "MixtralForCausalLM", "Ernie4_5ForCausalLM", "Ministral3ForCausalLM"),
     /**
      * Qwen2ForCausalLM (Qwen1.5, Qwen2, Qwen2.5): bias on q/k/v projections. Also Qwen2VLForConditionalGeneration and
      * Qwen2_5_VLForConditionalGeneration, decoded from text: their language model is this one (HfConfig); and

@@ -47,9 +47,17 @@ public final class HfConfig {
         String hfName = archs.get(0).asText();
         Architecture arch = Architecture.fromHf(hfName);
         if (arch == Architecture.GEMMA3) c = HfGemma.gemma3Text(c, configFile);
+        boolean ministral3 = false;
         if (hfName.equals(MISTRAL3)) {
-            // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM
+            // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM; Ministral 3's
+            // (its text model's model_type ministral3) with its own defaults and context
             c = textConfig(c, configFile);
+            ministral3 = HfSemantics.isMinistral3(hfName, c);
+            if (ministral3) c = HfSemantics.ministral3(c);
+            hfName = "MistralForCausalLM";
+        } else if (HfSemantics.isMinistral3(hfName, c)) {
+            ministral3 = true;
+            c = HfSemantics.ministral3(c);
             hfName = "MistralForCausalLM";
         } else if (hfName.equals(HfSemantics.GLM) || hfName.equals(HfSemantics.GLM4)) {
             c = HfSemantics.glm(c, configFile);
@@ -93,6 +101,7 @@ public final class HfConfig {
                             : olmo3 ? HfRope.fullLayers(c) : c, maxPositions);
             rope = new HfRope.Rope(rope.theta(), HfSemantics.rotation(hfName, rope.scaling(), configFile));
             int context = context(maxPositions, rope.scaling());
+            if (ministral3) context = HfSemantics.ministral3Context(c, context, configFile);
             SlidingWindow window = gemma ? HfGemma.window(arch, c, layers, configFile)
                     : HfSemantics.slidingWindow(hfName, c, layers, context, configFile);
             if (olmo3) HfSemantics.olmo3(c, rope, window, layers, configFile);

@@ -22,6 +22,15 @@ final class HfSemantics {
     static final String ERNIE45 = "Ernie4_5ForCausalLM";
     static final String HUNYUAN = "HunYuanDenseV1ForCausalLM";
     static final String GRANITE_HYBRID = "GraniteMoeHybridForCausalLM";
+    static final String MINISTRAL3 = "Ministral3ForCausalLM";
+    /** Ministral3Config's defaults for the keys a config may leave out (its RoPE's apart: {@link #ministral3}). */
+    private static final java.util.Map<String, Number> MINISTRAL3_DEFAULTS = java.util.Map.ofEntries(
+            java.util.Map.entry("vocab_size", 131_072), java.util.Map.entry("hidden_size", 4096),
+            java.util.Map.entry("intermediate_size", 14_336), java.util.Map.entry("num_hidden_layers", 34),
+            java.util.Map.entry("num_attention_heads", 32), java.util.Map.entry("num_key_value_heads", 8),
+            java.util.Map.entry("head_dim", 128), java.util.Map.entry("max_position_embeddings", 262_144),
+            java.util.Map.entry("rms_norm_eps", 1e-5), java.util.Map.entry("bos_token_id", 1),
+            java.util.Map.entry("eos_token_id", 2));
     /** Where {@link #hunyuan}'s view keeps the alpha of the RoPE it turns into the default one. */
     private static final String NTK_ALPHA = "__invariant_ntk_alpha";
     static final String FULL = "full_attention";
@@ -320,6 +329,52 @@ final class HfSemantics {
         ObjectNode view = c.deepCopy();
         view.put("intermediate_size", c.path("shared_intermediate_size").asInt(1024));
         return view;
+    }
+
+    /** Whether {@code c} (a top-level config, or Mistral3ForConditionalGeneration's text model) is Ministral 3's. */
+    static boolean isMinistral3(String hfName, JsonNode c) {
+        return hfName.equals(MINISTRAL3) || c.path("model_type").asText("").equals("ministral3");
+    }
+
+    /**
+     * Ministral 3 (Ministral3ForCausalLM; mistralai/Ministral-3-* as Mistral3ForConditionalGeneration's text model): Mistral's
+     * layer with Ministral3Config's defaults where {@code c} names none (no sliding window: absent means none, not
+     * Mistral's 4096; yarn RoPE, factor 16 over 16,384 positions), and its queries scaled by
+     * {@code 1 + β·ln(1 + ⌊pos / original_max_position_embeddings⌋)} (β: its RoPE's {@code llama_4_scaling_beta}),
+     * which is exactly 1 below original_max_position_embeddings: the context is capped there ({@link #ministral3Context})
+     * rather than the scale computed.
+     */
+    static ObjectNode ministral3(JsonNode c) {
+        ObjectNode view = c.deepCopy();
+        MINISTRAL3_DEFAULTS.forEach((key, value) -> {
+            if (view.hasNonNull(key)) return;
+            view.set(key, value instanceof Integer i ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.numberNode(i)
+                    : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.numberNode(value.doubleValue()));
+        });
+        if (!view.has("sliding_window")) view.putNull("sliding_window");
+        boolean rope = c.path("rope_parameters").isObject() && !c.path("rope_parameters").isEmpty()
+                || c.path("rope_scaling").isObject() && !c.path("rope_scaling").isEmpty();
+        if (!rope) {
+            ObjectNode p = view.putObject("rope_parameters");
+            p.put("rope_type", "yarn").put("rope_theta", 1_000_000.0).put("factor", 16.0)
+                    .put("original_max_position_embeddings", 16_384).put("beta_fast", 32.0).put("beta_slow", 1.0)
+                    .put("mscale_all_dim", 1.0).put("mscale", 1.0).put("llama_4_scaling_beta", 0.1);
+        }
+        return view;
+    }
+
+    /** {@code context} capped where Ministral 3's query scale stops being 1 (with a β other than 0). */
+    static int ministral3Context(JsonNode view, int context, Path file) {
+        JsonNode p = view.path("rope_scaling").isObject() && !view.path("rope_scaling").isEmpty()
+                ? view.get("rope_scaling") : view.path("rope_parameters");
+        double beta = p.path("llama_4_scaling_beta").asDouble(0);
+        if (beta == 0) return context;
+        int original = p.path("original_max_position_embeddings").asInt(0);
+        if (original <= 0) {
+            throw HfConfig.format(file, "llama_4_scaling_beta " + beta + " needs the RoPE's"
+                    + " original_max_position_embeddings: Ministral 3 scales its queries by position over it");
+        }
+        return Math.min(context, original);
     }
 
     /** GraniteConfig's multipliers, 1.0 where absent. */

@@ -205,6 +205,12 @@ class ModelConfigDigestTest {
             {"124720adeb7068fe20ff7fbd0a5b15b356e6fbb402b61d2578dd49d52ce9e6cb", "{\"architectures\":"
                 + " [\"Exaone4ForCausalLM\"], \"model_type\": \"exaone4\", \"sliding_window\": null, \"layer_types\":"
                 + " [\"full_attention\", \"full_attention\", \"full_attention\", \"full_attention\", \"full_attention\"]}"},
+            // Ministral 3: its context capped where its query scale leaves 1 (field 10), no window by default
+            {"c713a88bda8b3988f913a8f1153759972f517fbf44a50953d6ea5d9ce86b08f0", "{\"architectures\":"
+                + " [\"Ministral3ForCausalLM\"], \"model_type\": \"ministral3\", \"rope_parameters\": {\"rope_type\":"
+                + " \"yarn\", \"rope_theta\": 1000000.0, \"factor\": 16.0, \"original_max_position_embeddings\": 64,"
+                + " \"beta_fast\": 32.0, \"beta_slow\": 1.0, \"mscale\": 1.0, \"mscale_all_dim\": 1.0,"
+                + " \"llama_4_scaling_beta\": 0.1}}"},
         };
         for (String[] e : edits) assertEquals(e[0], digest(copy(e[1])), e[1]);
     }

@@ -381,6 +381,38 @@ class HfConfigSemanticsTest {
                 + ", \"position_embedding_type\": \"rope\"}"), "mamba");
     }
 
+    /**
+     * Ministral 3: Ministral3Config's defaults (no window where none is named, not Mistral's 4096), and the context
+     * capped where its query scale 1 + β·ln(1 + ⌊pos / original⌋) leaves 1; alike as a top-level model and as
+     * Mistral3ForConditionalGeneration's text model.
+     */
+    @Test
+    void ministral3StaysWhereItsQueriesAreUnscaled() throws IOException {
+        String yarn = "\"rope_parameters\": {\"rope_type\": \"yarn\", \"rope_theta\": 1000000.0, \"factor\": 16.0,"
+                + " \"original_max_position_embeddings\": 64, \"beta_fast\": 32.0, \"beta_slow\": 1.0, \"mscale\": 1.0,"
+                + " \"mscale_all_dim\": 1.0, \"llama_4_scaling_beta\": 0.1, \"max_position_embeddings\": 512}";
+        ModelConfig top = read("stories260K", "{\"architectures\": [\"Ministral3ForCausalLM\"], \"model_type\": \"ministral3\", "
+                + yarn + "}", "sliding_window");
+        assertEquals(Architecture.LLAMA, top.architecture());
+        assertEquals(64, top.maxPositionEmbeddings());
+        assertEquals(SlidingWindow.NONE, top.slidingWindow());
+        // without the query scale (β 0) yarn's whole context: 64 × 16 = 1024
+        assertEquals(1024, read("stories260K", "{\"architectures\": [\"Ministral3ForCausalLM\"], "
+                + yarn.replace("\"llama_4_scaling_beta\": 0.1", "\"llama_4_scaling_beta\": 0.0") + "}").maxPositionEmbeddings());
+        // the same text model under Mistral3ForConditionalGeneration
+        ObjectNode text = (ObjectNode) JSON.readTree(TestAssets.model("stories260K").resolve("config.json").toFile());
+        text.remove("architectures");
+        text.put("model_type", "ministral3");
+        text.setAll((ObjectNode) JSON.readTree("{" + yarn + "}"));
+        ObjectNode multimodal = JSON.createObjectNode();
+        multimodal.putArray("architectures").add("Mistral3ForConditionalGeneration");
+        multimodal.set("text_config", text);
+        ModelConfig nested = read("stories260K", multimodal.toString());
+        assertEquals(64, nested.maxPositionEmbeddings());
+        assertEquals(SlidingWindow.NONE, nested.slidingWindow());
+        assertEquals(top.ropeScaling(), nested.ropeScaling());
+    }
+
     /** Mixtral, Qwen2-MoE and Qwen3-MoE: their experts as their configuration classes read them, defaults included. */
     @Test
     void expertsReadAsTransformersConfigs() throws IOException {
