@@ -31,7 +31,11 @@ mistral-window, phi3-window, qwen2-window, smollm3-window, olmo3-window, exaone4
 positions that every case reaches past (Mistral-7B-v0.1's and Phi-3-mini-4k's every layer; Qwen2's layers from
 max_window_layers on; SmolLM3's NoPE layers; OLMo 3's three of every four, with its YaRN RoPE; EXAONE 4's three of
 four, its full layer without RoPE), so the references show attention through the window rather than over the whole
-sequence. exaone4: EXAONE-4.0-1.2B's form, no window, RoPE on every layer. phi4mini:
+sequence. exaone4: EXAONE-4.0-1.2B's form, no window, RoPE on every layer. gemma: Gemma 1 (google/gemma-2b's keys,
+hidden_act gelu: the exact GELU). ernie45: ERNIE-4.5-0.3B's (RoPE on interleaved pairs of the whole head). hunyuan:
+Hunyuan-0.5B's (q/k norms after RoPE, its RoPE's NTK alpha). granite4: Granite 4.0's dense form
+(GraniteMoeHybridForCausalLM, every layer attention, the MLP fused under shared_mlp). These run on any machine with
+torch and transformers (no GPU needed). phi4mini:
 Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
 of each head, q/k/v biases, gate|up fused. glm4: GLM-4-0414's layer, GLM's with norms of the attention's and the MLP's
 outputs. qwen3moe, qwen2moe, mixtral, olmoe: mixtures of experts (Qwen3-30B-A3B's, Qwen1.5-MoE-A2.7B's with its shared

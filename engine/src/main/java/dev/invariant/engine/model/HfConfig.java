@@ -52,22 +52,22 @@ public final class HfConfig {
             // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM; Ministral 3's
             // (its text model's model_type ministral3) with its own defaults and context
             c = textConfig(c, configFile);
-            ministral3 = HfSemantics.isMinistral3(hfName, c);
-            if (ministral3) c = HfSemantics.ministral3(c);
+            ministral3 = HfRelatives.isMinistral3(hfName, c);
+            if (ministral3) c = HfRelatives.ministral3(c);
             hfName = "MistralForCausalLM";
-        } else if (HfSemantics.isMinistral3(hfName, c)) {
+        } else if (HfRelatives.isMinistral3(hfName, c)) {
             ministral3 = true;
-            c = HfSemantics.ministral3(c);
+            c = HfRelatives.ministral3(c);
             hfName = "MistralForCausalLM";
         } else if (hfName.equals(HfSemantics.GLM) || hfName.equals(HfSemantics.GLM4)) {
-            c = HfSemantics.glm(c, configFile);
+            c = HfRelatives.glm(c, configFile);
         } else if (hfName.equals(HfSemantics.ERNIE45)) {
-            c = HfSemantics.ernie(c, configFile);
+            c = HfRelatives.ernie(c, configFile);
         } else if (hfName.equals(HfSemantics.HUNYUAN)) {
-            c = HfSemantics.hunyuan(c, configFile);
+            c = HfRelatives.hunyuan(c, configFile);
         } else if (hfName.equals(HfSemantics.GRANITE_HYBRID)) {
             // Granite 4.0's dense form: Granite's layer, its MLP's width from shared_intermediate_size
-            c = HfSemantics.graniteHybrid(c, configFile);
+            c = HfRelatives.graniteHybrid(c, configFile);
             hfName = "GraniteForCausalLM";
         } else if (QWEN_VL.contains(hfName)) {
             // Qwen2-VL, Qwen2.5-VL: a Qwen2 text model, its keys at the top level (the hub's) or under text_config
@@ -101,7 +101,7 @@ public final class HfConfig {
                             : olmo3 ? HfRope.fullLayers(c) : c, maxPositions);
             rope = new HfRope.Rope(rope.theta(), HfSemantics.rotation(hfName, rope.scaling(), configFile));
             int context = context(maxPositions, rope.scaling());
-            if (ministral3) context = HfSemantics.ministral3Context(c, context, configFile);
+            if (ministral3) context = HfRelatives.ministral3Context(c, context, configFile);
             SlidingWindow window = gemma ? HfGemma.window(arch, c, layers, configFile)
                     : HfSemantics.slidingWindow(hfName, c, layers, context, configFile);
             if (olmo3) HfSemantics.olmo3(c, rope, window, layers, configFile);
@@ -131,7 +131,7 @@ public final class HfConfig {
                         case GRANITE -> HfSemantics.granite(c, configFile);
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
                         case EXAONE4 -> HfSemantics.exaone4(c, layers, configFile);
-                        case HUNYUAN -> HfSemantics.ntkAlpha(c);
+                        case HUNYUAN -> HfRelatives.ntkAlpha(c);
                         case LLAMA, QWEN2, QWEN3, OLMO2, GLM4, OLMOE -> null;
                     },
                     HfSemantics.moe(hfName, c, layers, configFile));
