@@ -30,7 +30,7 @@ final class FusedProjections {
                 if (out == null) out = new HashMap<>(tensors);
                 String down = name.substring(0, name.length() - SHARED_DOWN.length()) + "mlp.down_proj.weight";
                 Tensor t = e.getValue();
-                out.put(down, new Tensor(down, t.dtype(), t.shape(), t::data));
+                part(out, t, down, 0, t.dim(0), t.dim(0)); // all its rows, under Llama's name
                 continue;
             }
             boolean qkv = name.contains("." + QKV);

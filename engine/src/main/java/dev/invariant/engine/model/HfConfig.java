@@ -47,16 +47,14 @@ public final class HfConfig {
         String hfName = archs.get(0).asText();
         Architecture arch = Architecture.fromHf(hfName);
         if (arch == Architecture.GEMMA3) c = HfGemma.gemma3Text(c, configFile);
-        boolean ministral3 = false;
         if (hfName.equals(MISTRAL3)) {
-            // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM; Ministral 3's
-            // (its text model's model_type ministral3) with its own defaults and context
+            // Mistral Small 3.x: a Mistral text model under text_config, read as MistralForCausalLM
             c = textConfig(c, configFile);
-            ministral3 = HfRelatives.isMinistral3(hfName, c);
-            if (ministral3) c = HfRelatives.ministral3(c);
             hfName = "MistralForCausalLM";
-        } else if (HfRelatives.isMinistral3(hfName, c)) {
-            ministral3 = true;
+        }
+        // Ministral 3 (top level, or the text model above): its own defaults and context
+        boolean ministral3 = HfRelatives.isMinistral3(hfName, c);
+        if (ministral3) {
             c = HfRelatives.ministral3(c);
             hfName = "MistralForCausalLM";
         } else if (hfName.equals(HfSemantics.GLM) || hfName.equals(HfSemantics.GLM4)) {
