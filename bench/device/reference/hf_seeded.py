@@ -34,7 +34,10 @@ four, its full layer without RoPE), so the references show attention through the
 sequence. exaone4: EXAONE-4.0-1.2B's form, no window, RoPE on every layer. gemma: Gemma 1 (google/gemma-2b's keys,
 hidden_act gelu: the exact GELU). ernie45: ERNIE-4.5-0.3B's (RoPE on interleaved pairs of the whole head). hunyuan:
 Hunyuan-0.5B's (q/k norms after RoPE, its RoPE's NTK alpha). granite4: Granite 4.0's dense form
-(GraniteMoeHybridForCausalLM, every layer attention, the MLP fused under shared_mlp). These run on any machine with
+(GraniteMoeHybridForCausalLM, every layer attention, the MLP fused under shared_mlp). gptneox: Pythia's
+(GPTNeoXForCausalLM: LayerNorm, biases, q|k|v fused per head, a quarter of each head rotated, an ungated exact-GELU MLP
+in parallel with the attention); gptneox-seq: the same in sequence. phi: Phi-2's (PhiForCausalLM: that parallel
+layer with one norm for both, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias). These run on any machine with
 torch and transformers (no GPU needed). phi4mini:
 Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
 of each head, q/k/v biases, gate|up fused. glm4: GLM-4-0414's layer, GLM's with norms of the attention's and the MLP's
@@ -45,7 +48,8 @@ saves; each case records which of its layers' MLPs transformers built sparse.
 usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longrope|gemma3mm|mistral3mm|qwen25vlmm|
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
                                              qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window|exaone4-window|
-                                             exaone4|gemma|ernie45|hunyuan|granite4 ...]
+                                             exaone4|gemma|ernie45|hunyuan|granite4|gptneox|
+                                             gptneox-seq|phi ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -224,6 +228,30 @@ HUB_CONFIGS["glm"] = {
 # (post_self_attn_layernorm) and one on the MLP's (post_mlp_layernorm) before each residual add
 HUB_CONFIGS["glm4"] = {**HUB_CONFIGS["glm"], "architectures": ["Glm4ForCausalLM"], "model_type": "glm4",
                        "rms_norm_eps": 1e-05}
+# EleutherAI/pythia-*'s form (GPTNeoXForCausalLM): LayerNorm with bias, q|k|v fused per head, biases on every
+# projection, RoPE on the first quarter of each head (rotary_pct 0.25: 4 of 16 dims), an ungated MLP with the exact
+# GELU, attention and MLP in parallel from the layer's input, an untied embed_out; gptneox-seq: the same layer in
+# sequence (use_parallel_residual false), its MLP reading the attention's sum
+HUB_CONFIGS["gptneox"] = {
+    "architectures": ["GPTNeoXForCausalLM"], "model_type": "gpt_neox", "attention_dropout": 0.0, "bos_token_id": 0,
+    "classifier_dropout": 0.1, "eos_token_id": 0, "hidden_act": "gelu", "hidden_dropout": 0.0, "hidden_size": 64,
+    "initializer_range": 0.02, "intermediate_size": 256, "layer_norm_eps": 1e-05, "max_position_embeddings": 512,
+    "num_attention_heads": 4, "num_hidden_layers": 4, "rotary_emb_base": 10000, "rotary_pct": 0.25,
+    "tie_word_embeddings": False, "torch_dtype": "bfloat16", "use_cache": True, "use_parallel_residual": True,
+    "vocab_size": 512,
+}
+HUB_CONFIGS["gptneox-seq"] = {**HUB_CONFIGS["gptneox"], "use_parallel_residual": False}
+# microsoft/phi-2's form (PhiForCausalLM): GPT-NeoX's parallel layer with one LayerNorm for both halves, q/k/v
+# separate, RoPE on the first 0.4 of each head (partial_rotary_factor: 6 of 16 dims), the tanh GELU (gelu_new), a
+# bias on lm_head; here with grouped keys and values (2 heads of 8)
+HUB_CONFIGS["phi"] = {
+    "architectures": ["PhiForCausalLM"], "model_type": "phi", "attention_dropout": 0.0, "bos_token_id": 1,
+    "embd_pdrop": 0.0, "eos_token_id": 2, "hidden_act": "gelu_new", "hidden_size": 64, "initializer_range": 0.02,
+    "intermediate_size": 256, "layer_norm_eps": 1e-05, "max_position_embeddings": 512, "num_attention_heads": 4,
+    "num_hidden_layers": 4, "num_key_value_heads": 2, "partial_rotary_factor": 0.4, "qk_layernorm": False,
+    "resid_pdrop": 0.0, "rope_theta": 10000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
+    "use_cache": True, "vocab_size": 512,
+}
 # Mixture-of-experts forms at the tiny shape, 8 experts of 48, 2 chosen per token: Qwen/Qwen3-30B-A3B's
 # (Qwen3MoeForCausalLM: q/k norms, the chosen weights renormalised; layer 2 dense through mlp_only_layers),
 # Qwen/Qwen1.5-MoE-A2.7B's (Qwen2MoeForCausalLM: q/k/v biases, weights not renormalised, a shared expert gated by a
@@ -317,8 +345,10 @@ def seed_weights(model, gemma, seed):
         for name, p in model.named_parameters():
             # Gemma's norms hold w of (1 + w): drawn around 0 so that a missing "1 +" or a missing norm shows; others
             # around 1
-            scale = 0.3 if "norm" in name else 0.12
-            p.copy_(torch.randn_like(p) * scale + (1.0 if "norm" in name and not gemma else 0.0))
+            # (a norm's bias, LayerNorm's, around 0 as any bias)
+            norm = "norm" in name and not name.endswith(".bias")
+            scale = 0.3 if norm else 0.12
+            p.copy_(torch.randn_like(p) * scale + (1.0 if norm and not gemma else 0.0))
 
 
 def build_multimodal(folder, name, tokenizer_dir, seed):

@@ -85,7 +85,17 @@ public enum Architecture {
      * HunYuanDenseV1ForCausalLM (tencent/Hunyuan-0.5B, 1.8B, 4B, 7B): Llama's layer with q/k norms per head applied
      * after RoPE, not before; its RoPE base scaled by an NTK alpha ({@link NtkAlpha}).
      */
-    HUNYUAN("HunYuanDenseV1ForCausalLM");
+    HUNYUAN("HunYuanDenseV1ForCausalLM"),
+    /**
+     * GPTNeoXForCausalLM (EleutherAI/pythia-*, gpt-neox-20b): LayerNorm with biases, q|k|v fused per head, RoPE on part
+     * of each head, an ungated GELU MLP, attention and MLP in parallel ({@link GptBlock}).
+     */
+    GPT_NEOX("GPTNeoXForCausalLM"),
+    /**
+     * PhiForCausalLM (microsoft/phi-1, phi-1_5, phi-2): GPT-NeoX's parallel layer with one LayerNorm read by both the
+     * attention and the MLP, q/k/v stored apart, a bias on lm_head ({@link GptBlock}).
+     */
+    PHI("PhiForCausalLM");
 
     /**
      * OLMo 2, EXAONE 4, Gemma 2 and 3 and GLM-4-0414: a norm on the attention's and the MLP's outputs before each
@@ -108,6 +118,11 @@ public enum Architecture {
     /** OLMo 2, OLMoE: q_norm and k_norm are one RMSNorm over a token's whole q and k, not one per head. */
     public boolean qkNormsWholeProjection() {
         return this == OLMO2 || this == OLMOE;
+    }
+
+    /** GPT-NeoX, Phi: LayerNorm (with a bias) in place of RMSNorm, biases on every projection ({@link GptBlock}). */
+    public boolean layerNorm() {
+        return this == GPT_NEOX || this == PHI;
     }
 
     /** Gemma 1, 2 and 3: the values of {@link Gemma} apply. */

@@ -13,7 +13,8 @@ import dev.invariant.engine.model.gptq.GptqLayer;
  * (Gemma's pre_feedforward_layernorm, GLM-4-0414's post_attention_layernorm; OLMo 2 has none) and the MLP output's
  * {@code postFeedforwardLayernorm} (GLM-4-0414's post_mlp_layernorm). In a GPTQ checkpoint the
  * seven projections are in {@code gptq} (packed, docs/numerics.md "GPTQ weights") and their dense tensors are null.
- * A sparse layer of a mixture of experts has {@code moe} in place of gate/up/down, which are null.
+ * A sparse layer of a mixture of experts has {@code moe} in place of gate/up/down, which are null. GPT-NeoX's layer has
+ * no gate (its MLP is ungated) and {@code biases} for its norms, o_proj and MLP (null elsewhere).
  */
 public record LayerWeights(
         Tensor inputLayernorm,
@@ -25,7 +26,17 @@ public record LayerWeights(
         Tensor gateProj, Tensor upProj, Tensor downProj,
         GptqLayer gptq,
         Tensor preFeedforwardLayernorm, Tensor postFeedforwardLayernorm,
-        MoeWeights moe) {
+        MoeWeights moe,
+        LayerBiases biases) {
+
+    /** A layer without GPT-NeoX's biases. */
+    public LayerWeights(Tensor inputLayernorm, Tensor qProj, Tensor kProj, Tensor vProj, Tensor qBias, Tensor kBias,
+                        Tensor vBias, Tensor qNorm, Tensor kNorm, Tensor oProj, Tensor postAttentionLayernorm,
+                        Tensor gateProj, Tensor upProj, Tensor downProj, GptqLayer gptq,
+                        Tensor preFeedforwardLayernorm, Tensor postFeedforwardLayernorm, MoeWeights moe) {
+        this(inputLayernorm, qProj, kProj, vProj, qBias, kBias, vBias, qNorm, kNorm, oProj, postAttentionLayernorm,
+                gateProj, upProj, downProj, gptq, preFeedforwardLayernorm, postFeedforwardLayernorm, moe, null);
+    }
 
     /** A layer without experts. */
     public LayerWeights(Tensor inputLayernorm, Tensor qProj, Tensor kProj, Tensor vProj, Tensor qBias, Tensor kBias,
@@ -62,6 +73,7 @@ public record LayerWeights(
         }
         if (gptq != null) n += gptq.all().stream().mapToLong(l -> l.byteSize()).sum();
         if (moe != null) n += moe.byteSize();
+        if (biases != null) n += biases.byteSize();
         return n;
     }
 }

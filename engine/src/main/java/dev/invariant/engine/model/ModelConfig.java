@@ -9,7 +9,8 @@ import java.util.List;
  * Validated when built, so a bad config fails at load time with a clear message.
  *
  * @param headDim         per-head width; Qwen3 sets it explicitly (≠ hidden / heads)
- * @param attentionBias   q/k/v projections carry a bias (Qwen2)
+ * @param rmsNormEps      the norms' epsilon (GPT-NeoX: its LayerNorm's, layer_norm_eps)
+ * @param attentionBias   q/k/v projections carry a bias (Qwen2, GPT-NeoX)
  * @param qkNorm          RMSNorm over each query/key head before RoPE (Qwen3)
  * @param eosTokenIds     ids that end generation (config.json / generation_config.json)
  * @param ropeScaling     how RoPE's inverse frequencies are scaled (rope_type linear, llama3); {@link RopeScaling#NONE}
@@ -113,6 +114,8 @@ public record ModelConfig(
             case OLMO2 -> variant == null && qkNorm && !attentionBias;
             case GLM4 -> variant == null && attentionBias && !qkNorm;
             case OLMOE -> variant == null && qkNorm && !attentionBias && moe != null;
+            case GPT_NEOX -> variant instanceof GptBlock && attentionBias && !qkNorm && moe == null;
+            case PHI -> variant instanceof GptBlock g && g.parallel() && attentionBias && !qkNorm && moe == null;
         }, architecture.hfName() + " and its values do not match: " + variant);
     }
 
@@ -143,9 +146,21 @@ public record ModelConfig(
         return variant instanceof NtkAlpha a ? a.base(ropeTheta, headDim) : ropeTheta;
     }
 
-    /** The MLP's activation: Gemma's GELU, else SiLU. */
+    /** The MLP's activation: Gemma's, GPT-NeoX's and Phi's GELU, else SiLU. */
     public Activation activation() {
-        return variant instanceof Gemma g ? g.activation() : Activation.SILU;
+        return switch (variant) {
+            case Gemma g -> g.activation();
+            case GptBlock g -> g.activation();
+            case null, default -> Activation.SILU;
+        };
+    }
+
+    /**
+     * GPT-NeoX's and Phi's layer (LayerNorm, biases, an ungated MLP, parallel attention and MLP); null for other
+     * architectures.
+     */
+    public GptBlock gptBlock() {
+        return variant instanceof GptBlock g ? g : null;
     }
 
     /** Gemma's values (Gemma 1, 2 and 3); null for other architectures. */

@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Maps Hugging Face tensor names onto {@link ModelWeights} and checks every shape against the config.
  * Llama, Qwen2, Qwen3 and Gemma 3 share one name table (Phi-3's fused projections split into it by
- * {@link FusedProjections}); the architecture decides which optional tensors (q/k/v bias, q/k norm, Gemma 3's
+ * {@link FusedProjections}, GPT-NeoX's and Phi's renamed into it by {@link GptNames}); the architecture decides which optional tensors (q/k/v bias, q/k norm, Gemma 3's
  * feed-forward norms) must be present.
  */
 public final class WeightMapping {
@@ -33,7 +33,13 @@ public final class WeightMapping {
 
     /** With {@code gptq} set, the seven projections of every layer are read as GPTQ tensors ({@link GptqLinear}). */
     public static ModelWeights map(ModelConfig c, Map<String, Tensor> stored, GptqConfig gptq) {
-        Map<String, Tensor> tensors = PartialRotary.arrange(c, FusedProjections.split(c, languageModel(stored)));
+        Map<String, Tensor> tensors = PartialRotary.arrange(c,
+                FusedProjections.split(c, GptNames.rename(c, languageModel(stored))));
+        boolean gpt = c.gptBlock() != null;
+        if (gpt && gptq != null) {
+            throw new EngineException(ErrorCode.MODEL_FORMAT, "GPTQ checkpoints of " + c.architecture().hfName()
+                    + " are not supported: the engine reads its layer's projections dense");
+        }
         Lookup in = new Lookup(tensors);
         NormNames norms = NormNames.of(c);
         long h = c.hiddenSize();
@@ -60,19 +66,25 @@ public final class WeightMapping {
                     qk ? in.get(a + qkNormName(c, "q"), qkNormWidth(c, c.qDim())) : null,
                     qk ? in.get(a + qkNormName(c, "k"), qkNormWidth(c, c.kvDim())) : null,
                     in.get(a + "o_proj.weight", h, c.qDim()),
-                    in.get(p + norms.attention(), h),
-                    sparse ? null : in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
+                    optional(in, norms.attention(), p, h),
+                    sparse || gpt ? null : in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
                     sparse ? null : in.get(p + "mlp.up_proj.weight", c.intermediateSize(), h),
                     sparse ? null : in.get(p + "mlp.down_proj.weight", h, c.intermediateSize()),
                     null,
                     optional(in, norms.mlpInput(), p, h),
                     optional(in, norms.mlpOutput(), p, h),
-                    sparse ? experts(c.moe(), in, p, h, null) : null));
+                    sparse ? experts(c.moe(), in, p, h, null) : null,
+                    gpt ? new LayerBiases(in.get(p + "input_layernorm.bias", h),
+                            optional(in, norms.attention() == null ? null : "post_attention_layernorm.bias", p, h),
+                            in.get(a + "o_proj.bias", h),
+                            in.get(p + "mlp.up_proj.bias", c.intermediateSize()), in.get(p + "mlp.down_proj.bias", h))
+                            : null));
         }
         Tensor norm = in.get("model.norm.weight", h);
         // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
         Tensor lmHead = c.tieWordEmbeddings() ? embed : in.get("lm_head.weight", c.vocabSize(), h);
-        return new ModelWeights(embed, layers, norm, lmHead, gptq);
+        return new ModelWeights(embed, layers, norm, lmHead, gptq, gpt ? in.get("model.norm.bias", h) : null,
+                c.architecture() == Architecture.PHI ? in.get("lm_head.bias", c.vocabSize()) : null);
     }
 
     /**
@@ -187,8 +199,10 @@ public final class WeightMapping {
                 // GLM-4-0414: post_attention_layernorm is the MLP's input norm, as in Llama
                 case GLM4 -> new NormNames("post_self_attn_layernorm.weight", "post_attention_layernorm.weight",
                         "post_mlp_layernorm.weight");
-                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA, HUNYUAN -> new NormNames("post_attention_layernorm.weight", null,
-                        null);
+                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA, HUNYUAN, GPT_NEOX ->
+                        new NormNames("post_attention_layernorm.weight", null, null);
+                // Phi: one norm before the attention and the MLP, which run in parallel
+                case PHI -> new NormNames(null, null, null);
             };
         }
     }

@@ -144,6 +144,9 @@ class ModelConfigDigestTest {
             {"tiny-ernie45", "248fe756f61bc123965d77cb05589454c21173eaf51599ff708bb197befb228e"},
             {"tiny-hunyuan", "302d83eaa740ef58a3ad2019252e6e630a420e0042a4de3e37aef143361789c8"},
             {"tiny-granite4", "2e1100965545478c660f908cf7b4e0f1fe5ff14db5e761bfeefb7284881bae81"},
+            {"tiny-gptneox", "6e3d098061f56e565131c03ac0a608445b01a975976902f00935ec93b87523bc"},
+            {"tiny-gptneox-seq", "7603cdc42004f9ebc4a08b2a97b3d812f9c71efad5116758615d7a7716afb0c9"},
+            {"tiny-phi", "bf71cd56c1773f3ce221af03487c47336aed5b66b431be7d9bb556b40a57007f"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults

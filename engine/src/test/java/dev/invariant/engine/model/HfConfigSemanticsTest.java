@@ -450,7 +450,7 @@ class HfConfigSemanticsTest {
 
     @Test
     void unsupportedArchitectureListsMistral() {
-        assertMentions(refused("stories260K", "{\"architectures\": [\"PhiForCausalLM\"]}"), "'PhiForCausalLM'",
+        assertMentions(refused("stories260K", "{\"architectures\": [\"FalconForCausalLM\"]}"), "'FalconForCausalLM'",
                 "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
     }
 }

@@ -30,21 +30,21 @@ public final class CudaBackendProvider implements BackendProvider {
     /**
      * Every architecture the engine reads: Llama (and Mistral), Qwen2, Qwen3, SmolLM3 (its NoPE layers rotate by the
      * identity's table, as on the CPU), Gemma 2 and 3 (the window and the score cap in the attention kernels, the
-     * other steps in kernels/pointwise.cu and norm_add.cu), Granite (its multipliers there), OLMo 2 (its q/k norms
-     * over the whole projection in qk_norm.cu; OLMo 3 as OLMo 2 with a window), GLM-4-0414 (Gemma's norm_add.cu with
-     * plain norms) and OLMoE (OLMo 2's q/k norms, experts), each shown to give the CPU's bits (CudaSeededModelsTest,
-     * CudaRopeScalingTest). A portable result is only claimed where a kernel's bits were shown equal to the CPU's: an
-     * architecture added to the engine stays the CPU's until its GPU test passes. Not yet run on a GPU, so not here:
-     * EXAONE 4 (its steps are OLMo 2's, Qwen3's and SmolLM3's kernels) and Gemma 1 (pointwise.cu's gelu_erf_mul, built
-     * and compiled, never run); each becomes the GPU's by adding it here and its seeded checkpoints (tiny-exaone4-window,
-     * tiny-exaone4, tiny-gemma) to CudaSeededModelsTest, once that passes on a GPU. HunYuan needs a kernel first: its
-     * q/k norms come after RoPE, and rope_kv.cu norms before it rotates.
+     * other steps in kernels/pointwise.cu and norm_add.cu), Gemma 1 (pointwise.cu's gelu_erf_mul or gelu_tanh_mul, as
+     * its hidden_act says), Granite (its multipliers there), OLMo 2 (its q/k norms over the whole projection in
+     * qk_norm.cu; OLMo 3 as OLMo 2 with a window), EXAONE 4 (OLMo 2's norms, Qwen3's q/k norms, SmolLM3's NoPE layers),
+     * GLM-4-0414 (Gemma's norm_add.cu with plain norms) and OLMoE (OLMo 2's q/k norms, experts), each shown to give the
+     * CPU's bits (CudaSeededModelsTest, CudaRopeScalingTest; EXAONE 4 and Gemma 1 since 2026-12-08 on an H100). A
+     * portable result is only claimed where a kernel's bits were shown equal to the CPU's: an architecture added to
+     * the engine stays the CPU's until its GPU test passes. Not here: HunYuan needs a kernel first (its q/k norms come
+     * after RoPE, and rope_kv.cu norms before it rotates), and so do GPT-NeoX and Phi (LayerNorm, the biases of o_proj
+     * and the MLP, the ungated MLP and the parallel residual have no kernels yet).
      */
     @Override
     public Set<Architecture> architectures() {
         return EnumSet.of(Architecture.LLAMA, Architecture.QWEN2, Architecture.QWEN3, Architecture.SMOLLM3,
                 Architecture.GEMMA2, Architecture.GEMMA3, Architecture.GRANITE, Architecture.OLMO2, Architecture.GLM4,
-                Architecture.OLMOE);
+                Architecture.OLMOE, Architecture.EXAONE4, Architecture.GEMMA);
     }
 
     /**

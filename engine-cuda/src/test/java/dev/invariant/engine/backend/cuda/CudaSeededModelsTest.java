@@ -37,11 +37,14 @@ class CudaSeededModelsTest {
      * of the stored rows), with its window of 127 (crossed) or with longrope (the short factors and the attention factor
      * in the uploaded table; Phi-4-mini's on 6 of 8 dims, its q and k rows reordered), GLM-4's RoPE on interleaved pairs
      * of half of each head (q's and k's rows and biases reordered; GLM-4-0414's with its four norms), Gemma 3 in google's 4B form (no final cap), Mistral in Mistral Small 3.1's, Qwen2 in
-     * Qwen2.5-VL's; ERNIE 4.5's interleaved pairs over the whole head, Granite 4.0's dense MLP fused under shared_mlp.
+     * Qwen2.5-VL's; ERNIE 4.5's interleaved pairs over the whole head, Granite 4.0's dense MLP fused under shared_mlp;
+     * and the architectures whose own steps these kernels share: EXAONE 4 (OLMo 2's norms, Qwen3's q/k norms, SmolLM3's
+     * NoPE layers) and Gemma 1 (the exact GELU, gelu_erf_mul).
      */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-phi3", "tiny-phi3-longrope", "tiny-phi4mini", "tiny-glm", "tiny-glm4",
-        "tiny-gemma3mm", "tiny-mistral3mm", "tiny-qwen25vlmm", "tiny-ernie45", "tiny-granite4"})
+        "tiny-gemma3mm", "tiny-mistral3mm", "tiny-qwen25vlmm", "tiny-ernie45", "tiny-granite4", "tiny-exaone4",
+        "tiny-gemma"})
     void fusedAndMultimodalCheckpoints(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }
@@ -53,7 +56,7 @@ class CudaSeededModelsTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-mistral-window", "tiny-phi3-window", "tiny-qwen2-window", "tiny-smollm3-window",
-        "tiny-olmo3-window"})
+        "tiny-olmo3-window", "tiny-exaone4-window"})
     void slidingWindowCheckpoints(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }

@@ -17,11 +17,12 @@ import java.util.List;
  * The model's weights in the form the kernels read: matrices stay in place (bf16/f32, GPTQ packed) or are widened once
  * (f16, into {@code arena}); the small vectors (norm weights, biases) become float arrays.
  */
-record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, WeightMatrix lmHead) {
+record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, WeightMatrix lmHead, float[] normBias,
+                  float[] lmHeadBias) {
 
     /**
-     * One decoder layer; the Qwen2 biases, the q/k norms and Gemma 3's feed-forward norms are null where absent.
-     * Projections are dense or GPTQ.
+     * One decoder layer; the Qwen2 biases, the q/k norms, Gemma 3's feed-forward norms and GPT-NeoX's other biases
+     * (and its gate: its MLP is ungated) are null where absent. Projections are dense or GPTQ.
      */
     record Layer(float[] inputLayernorm,
                  Matrix qProj, Matrix kProj, Matrix vProj,
@@ -31,7 +32,13 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
                  float[] postAttentionLayernorm,
                  Matrix gateProj, Matrix upProj, Matrix downProj,
                  float[] preFeedforwardLayernorm, float[] postFeedforwardLayernorm,
-                 Experts experts) {
+                 Experts experts,
+                 Biases biases) {
+    }
+
+    /** GPT-NeoX's and Phi's biases of a layer's norms, o_proj and MLP ({@code LayerBiases}); null for other models. */
+    record Biases(float[] inputLayernorm, float[] postAttentionLayernorm, float[] oProj, float[] upProj,
+                  float[] downProj) {
     }
 
     /**
@@ -42,7 +49,8 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
         WeightMatrix embed = WeightMatrix.of(w.embedTokens(), arena);
         WeightMatrix head = w.lmHead() == w.embedTokens() ? embed : WeightMatrix.of(w.lmHead(), arena);
         List<Layer> layers = w.layers().stream().map(l -> layer(l, moe, arena, unitOffsetNorms)).toList();
-        return new CpuWeights(embed, layers, norm(w.norm(), arena, unitOffsetNorms), head);
+        return new CpuWeights(embed, layers, norm(w.norm(), arena, unitOffsetNorms), head, vector(w.normBias(), arena),
+                vector(w.lmHeadBias(), arena));
     }
 
     private static Layer layer(LayerWeights l, Moe moe, Arena a, boolean unit) {
@@ -57,7 +65,10 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
                 matrix(l.gateProj(), g == null ? null : g.gateProj(), a), matrix(l.upProj(), g == null ? null : g.upProj(), a),
                 matrix(l.downProj(), g == null ? null : g.downProj(), a),
                 norm(l.preFeedforwardLayernorm(), a, unit), norm(l.postFeedforwardLayernorm(), a, unit),
-                l.moe() == null ? null : Experts.of(moe, l.moe(), a));
+                l.moe() == null ? null : Experts.of(moe, l.moe(), a),
+                l.biases() == null ? null : new Biases(vector(l.biases().inputLayernorm(), a),
+                        vector(l.biases().postAttentionLayernorm(), a), vector(l.biases().oProj(), a),
+                        vector(l.biases().upProj(), a), vector(l.biases().downProj(), a)));
     }
 
     private static float[] norm(Tensor t, Arena a, boolean unitOffset) {

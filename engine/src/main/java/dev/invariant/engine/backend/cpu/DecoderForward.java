@@ -8,6 +8,7 @@ import dev.invariant.engine.model.ModelConfig;
 import dev.invariant.engine.model.SlidingWindow;
 import dev.invariant.engine.numerics.Dot;
 import dev.invariant.engine.numerics.FloatMath;
+import dev.invariant.engine.numerics.LayerNorm;
 import dev.invariant.engine.numerics.RmsNorm;
 import dev.invariant.engine.numerics.RopeTable;
 
@@ -18,7 +19,8 @@ import dev.invariant.engine.numerics.RopeTable;
  * the MLP's outputs, GELU, the final softcap, its norms' 1 + w in the weights ({@link CpuWeights}); Granite: four
  * multipliers; SmolLM3: NoPE layers; OLMo 2: norms after, not before, and q/k norms over the whole projection;
  * GLM-4-0414: Gemma's four norms, plain; Mixtral, OLMoE, Qwen2-MoE, Qwen3-MoE: experts in place of the MLP of their
- * sparse layers, {@link Experts}). Each
+ * sparse layers, {@link Experts}; GPT-NeoX and Phi: LayerNorms, biases, an ungated MLP in parallel with the
+ * attention). Each
  * step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token
  * gets depends only on that token's sequence (docs/numerics.md, rule 1).
  */
@@ -42,6 +44,8 @@ final class DecoderForward {
     private final float attentionSoftcap;
     /** Gemma's and OLMo 2's norms of the attention's and the MLP's outputs. */
     private final boolean outputNorms;
+    /** GPT-NeoX, Phi: the attention and the MLP both read the layer's input, their outputs added to it together. */
+    private final boolean parallel;
     /** Gemma's sliding layers rotate with their own base (Gemma 2: the same one). */
     private final RopeTable localRope;
     /** SmolLM3's NoPE layers rotate with the identity (RopeTable.none), as on the GPU; the model's table elsewhere. */
@@ -60,6 +64,7 @@ final class DecoderForward {
         this.olmo2 = cfg.architecture().qkNormsWholeProjection();
         this.qkNormAfterRope = cfg.architecture().qkNormsAfterRope();
         this.outputNorms = cfg.architecture().normsOutputs();
+        this.parallel = cfg.gptBlock() != null && cfg.gptBlock().parallel();
         this.attentionScale = cfg.attentionScale();
         this.attentionSoftcap = gemma == null ? 0f : gemma.attnLogitSoftcap();
         this.activation = cfg.activation();
@@ -91,8 +96,9 @@ final class DecoderForward {
         float[] v = new float[n * kvDim];
         float[] attn = new float[n * qDim];
         float[] o = new float[n * hidden];
-        float[] gate = new float[n * ffn];
+        float[] gate = cfg.gptBlock() == null ? new float[n * ffn] : null;
         float[] up = new float[n * ffn];
+        float[] mlpOut = parallel ? new float[n * hidden] : null;
 
         // model.embed_tokens
         for (int t = 0; t < n; t++) w.embedTokens().row(b.tokens()[t], x, t * hidden);
@@ -105,19 +111,21 @@ final class DecoderForward {
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             CpuWeights.Layer lw = w.layers().get(l);
+            // GPT-NeoX and Phi only: its norms' (LayerNorm), o_proj's and MLP's biases
+            CpuWeights.Biases bs = lw.biases();
             final int layer = l;
             // sliding layers see a window of keys (Gemma's and OLMo 3's: and rotate by their own unscaled table)
             // SmolLM3 only: its NoPE layers rotate by nothing
             final RopeTable lr = !cfg.rotates(l) ? noRope : window.slides(l) ? localRope : rope;
 
-            // model.layers.N.input_layernorm (OLMo 2: none, the attention reads x itself)
-            normOrCopy(x, xn, lw.inputLayernorm(), n, hidden, eps);
+            // model.layers.N.input_layernorm (OLMo 2: none, the attention reads x itself; GPT-NeoX: a LayerNorm)
+            normOrCopy(x, xn, lw.inputLayernorm(), bs == null ? null : bs.inputLayernorm(), n, hidden, eps);
 
             // self_attn.q_proj, k_proj, v_proj
             linear.run(xn, hidden, n, new Linear.Job(lw.qProj(), q, qDim),
                     new Linear.Job(lw.kProj(), k, kvDim), new Linear.Job(lw.vProj(), v, kvDim));
 
-            // Qwen2 only: q/k/v_proj bias, one rounded add after the dot
+            // Qwen2, GPT-NeoX, Phi: q/k/v_proj bias, one rounded add after the dot
             if (cfg.attentionBias()) {
                 addBias(q, lw.qBias(), n, qDim);
                 addBias(k, lw.kBias(), n, kvDim);
@@ -160,23 +168,29 @@ final class DecoderForward {
             // self_attn.o_proj (Gemma, OLMo 2: then post_attention_layernorm; GLM-4-0414: post_self_attn_layernorm),
             // then the residual add (Granite: of o times residual_multiplier)
             linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
-            if (outputNorms) norm(o, o, lw.postAttentionLayernorm(), n, hidden, eps);
+            // GPT-NeoX and Phi only: attention.dense's bias
+            if (bs != null) addBias(o, bs.oProj(), n, hidden);
+            if (outputNorms) norm(o, o, lw.postAttentionLayernorm(), null, n, hidden, eps);
+            if (parallel) {
+                // GPT-NeoX's parallel residual: post_attention_layernorm of the layer's input (Phi: the attention's
+                // own input_layernorm, still in xn), the MLP, then x = (mlp + attn) + x as transformers adds them
+                if (lw.postAttentionLayernorm() != null) {
+                    norm(x, xn, lw.postAttentionLayernorm(), bs.postAttentionLayernorm(), n, hidden, eps);
+                }
+                mlp(lw, xn, n, gate, up, mlpOut);
+                for (int i = 0; i < n * hidden; i++) o[i] = mlpOut[i] + o[i];
+                addResidual(x, o, n * hidden, residual);
+                continue;
+            }
             addResidual(x, o, n * hidden, residual);
 
             // post_attention_layernorm (Gemma: pre_feedforward_layernorm; OLMo 2: none; GLM-4-0414: its
             // post_attention_layernorm, held as the pre-feed-forward norm since its outputs are normed)
-            normOrCopy(x, xn, outputNorms ? lw.preFeedforwardLayernorm() : lw.postAttentionLayernorm(), n, hidden, eps);
-
-            if (lw.experts() != null) {
-                // a sparse layer: the router, each token's experts, their weighted sum (Experts)
-                lw.experts().run(xn, n, hidden, o, linear, pool);
-            } else {
-                // mlp.gate_proj, mlp.up_proj; act_fn(gate) * up (SiLU; Gemma: GELU); mlp.down_proj
-                new Mlp(lw.gateProj(), lw.upProj(), lw.downProj(), ffn, activation)
-                        .run(xn, n, hidden, gate, up, o, linear, pool);
-            }
+            normOrCopy(x, xn, outputNorms ? lw.preFeedforwardLayernorm() : lw.postAttentionLayernorm(),
+                    bs == null ? null : bs.postAttentionLayernorm(), n, hidden, eps);
+            mlp(lw, xn, n, gate, up, o);
             // (Gemma, OLMo 2: then post_feedforward_layernorm; GLM-4-0414: post_mlp_layernorm), then the residual add
-            if (outputNorms) norm(o, o, lw.postFeedforwardLayernorm(), n, hidden, eps);
+            if (outputNorms) norm(o, o, lw.postFeedforwardLayernorm(), null, n, hidden, eps);
             addResidual(x, o, n * hidden, residual);
         }
 
@@ -185,12 +199,21 @@ final class DecoderForward {
         if (m == 0) return new float[0][];
         float[] last = new float[m * hidden];
         float[] scratch = new float[Dot.PARTIALS];
+        float[] centred = new float[hidden];
         for (int i = 0; i < m; i++) {
-            RmsNorm.apply(x, b.logitTokens()[i] * hidden, w.norm(), eps, hidden, last, i * hidden, scratch);
+            int at = b.logitTokens()[i] * hidden;
+            // GPT-NeoX, Phi: final_layer_norm, a LayerNorm
+            if (w.normBias() != null) {
+                LayerNorm.apply(x, at, w.norm(), w.normBias(), eps, hidden, last, i * hidden, scratch, centred);
+            } else {
+                RmsNorm.apply(x, at, w.norm(), eps, hidden, last, i * hidden, scratch);
+            }
         }
         int vocab = cfg.vocabSize();
         float[] logits = new float[m * vocab];
         linear.run(last, hidden, m, new Linear.Job(w.lmHead(), logits, vocab));
+        // Phi only: lm_head's bias
+        if (w.lmHeadBias() != null) addBias(logits, w.lmHeadBias(), m, vocab);
         // Gemma only, when its config sets final_logit_softcapping: tanh(logit / cap) * cap
         if (gemma != null && gemma.finalLogitSoftcap() > 0) {
             float cap = gemma.finalLogitSoftcap();
@@ -230,19 +253,46 @@ final class DecoderForward {
         }
     }
 
-    /** RMSNorm into {@code out}, or with no weight (a layer without that norm) a copy. */
-    private void normOrCopy(float[] in, float[] out, float[] weight, int n, int dim, float eps) {
-        if (weight == null) {
-            System.arraycopy(in, 0, out, 0, n * dim);
+    /**
+     * The layer's MLP of n rows of xn into y: a sparse layer's experts (the router, each token's experts, their
+     * weighted sum: Experts); GPT-NeoX's ungated mlp.dense_h_to_4h, act, dense_4h_to_h with their biases; else
+     * mlp.gate_proj, mlp.up_proj, act_fn(gate) * up (SiLU; Gemma: GELU), mlp.down_proj.
+     */
+    private void mlp(CpuWeights.Layer lw, float[] xn, int n, float[] gate, float[] up, float[] y) {
+        int hidden = cfg.hiddenSize();
+        int ffn = cfg.intermediateSize();
+        if (lw.experts() != null) {
+            lw.experts().run(xn, n, hidden, y, linear, pool);
+        } else if (lw.gateProj() == null) {
+            new UngatedMlp(lw.upProj(), lw.biases().upProj(), lw.downProj(), lw.biases().downProj(), ffn, activation)
+                    .run(xn, n, hidden, up, y, linear, pool);
         } else {
-            norm(in, out, weight, n, dim, eps);
+            new Mlp(lw.gateProj(), lw.upProj(), lw.downProj(), ffn, activation)
+                    .run(xn, n, hidden, gate, up, y, linear, pool);
         }
     }
 
-    private void norm(float[] in, float[] out, float[] weight, int n, int dim, float eps) {
+    /** The norm into {@code out} ({@link #norm}), or with no weight (a layer without that norm) a copy. */
+    private void normOrCopy(float[] in, float[] out, float[] weight, float[] bias, int n, int dim, float eps) {
+        if (weight == null) {
+            System.arraycopy(in, 0, out, 0, n * dim);
+        } else {
+            norm(in, out, weight, bias, n, dim, eps);
+        }
+    }
+
+    /** RMSNorm of each row, or LayerNorm where the norm has a bias (GPT-NeoX). */
+    private void norm(float[] in, float[] out, float[] weight, float[] bias, int n, int dim, float eps) {
         pool.forRange(n, (lo, hi) -> {
             float[] scratch = new float[Dot.PARTIALS];
-            for (int t = lo; t < hi; t++) RmsNorm.apply(in, t * dim, weight, eps, dim, out, t * dim, scratch);
+            float[] centred = bias == null ? null : new float[dim];
+            for (int t = lo; t < hi; t++) {
+                if (bias == null) {
+                    RmsNorm.apply(in, t * dim, weight, eps, dim, out, t * dim, scratch);
+                } else {
+                    LayerNorm.apply(in, t * dim, weight, bias, eps, dim, out, t * dim, scratch, centred);
+                }
+            }
         });
     }
 

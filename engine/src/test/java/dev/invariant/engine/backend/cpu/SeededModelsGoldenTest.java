@@ -41,7 +41,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the layers transformers built sparse are the engine's) likewise; Gemma 1 (gemma: google's gemma-2b keys, hidden_act
  * gelu, the exact GELU) with one key/value head; ERNIE 4.5 (ernie45: RoPE on interleaved pairs of the whole head);
  * HunYuan (hunyuan: q/k norms after RoPE, an NTK alpha's base); Granite 4.0's dense form (granite4:
- * GraniteMoeHybridForCausalLM, its MLP fused under shared_mlp, its width shared_intermediate_size).
+ * GraniteMoeHybridForCausalLM, its MLP fused under shared_mlp, its width shared_intermediate_size); GPT-NeoX (gptneox:
+ * Pythia's LayerNorms, biases, q|k|v fused per head, a quarter of each head rotated, an ungated exact-GELU MLP in
+ * parallel with the attention; gptneox-seq: the same layer in sequence); Phi (phi: Phi-2's form, that parallel layer
+ * with one norm for both halves, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias).
  */
 class SeededModelsGoldenTest {
 
@@ -49,7 +52,7 @@ class SeededModelsGoldenTest {
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
         "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
-        "hunyuan", "granite4"})
+        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -80,7 +83,7 @@ class SeededModelsGoldenTest {
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
         "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
-        "hunyuan", "granite4"})
+        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
