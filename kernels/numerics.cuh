@@ -130,6 +130,23 @@ __device__ __forceinline__ float warp_dot(const float* a, const float* b, int k)
     return __shfl_sync(0xffffffffu, p, 0);
 }
 
+// Canonical sum by one warp (Java: Dot.sum, the canonical dot with 1: fmaf(a, 1, P) = P + a exactly): lane p adds
+// k = p, p + W, ... in increasing k, then the same halving tree as warp_dot.
+__device__ __forceinline__ float warp_sum(const float* a, int k) {
+    const int lane = threadIdx.x & 31;
+    const int w = dot_width(k);
+    float p = 0.0f;
+    if (lane < w) {
+        for (int i = lane; i < k; i += w) p = p + a[i];
+    }
+#pragma unroll
+    for (int s = 16; s >= 1; s >>= 1) {
+        float o = __shfl_down_sync(0xffffffffu, p, s);
+        if (s < w) p = p + o;
+    }
+    return __shfl_sync(0xffffffffu, p, 0);
+}
+
 // The halving tree over 32 register partials, every index a compile-time constant (so p stays in registers);
 // only the steps s < w run (w = dot_width).
 __device__ __forceinline__ float tree32(float p[32], int w) {

@@ -10,6 +10,10 @@
 // gelu_erf_mul:   h = gelu_erf(gate) * up        (Gemma 1's MLP with hidden_act gelu; FloatMath.geluErf), the same rows
 // silu_mul:       h = silu(gate) * up            (OLMo 2's MLP, whose input no norm precedes; FloatMath.silu): what
 //                 the projections' fused epilogue computes after a norm, from the same interleaved rows
+// gelu_erf_values, gelu_tanh_values: v = gelu(v) (GPT-NeoX's and Phi's ungated MLP, after up_proj and its bias;
+//                 backend/cpu/UngatedMlp)
+// add_pair:       x = (m + a) + x                (GPT-NeoX's and Phi's parallel residual: the MLP's and the attention's
+//                 outputs, then the layer's input; DecoderForward)
 #include "chain.cuh"
 #include "numerics.cuh"
 
@@ -65,4 +69,25 @@ INV_EXTERN void silu_mul(const float* gateUp, float* h, long long count) {
     inv::release_next();
     const long long i = value_index();
     if (i < count) h[i] = inv::silu_canon(gateUp[2 * i]) * gateUp[2 * i + 1];
+}
+
+INV_EXTERN void gelu_erf_values(float* v, long long count) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) v[i] = inv::gelu_erf_canon(v[i]);
+}
+
+INV_EXTERN void gelu_tanh_values(float* v, long long count) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) v[i] = inv::gelu_tanh_canon(v[i]);
+}
+
+INV_EXTERN void add_pair(float* x, const float* a, const float* m, long long count) {
+    inv::await_inputs();
+    inv::release_next();
+    const long long i = value_index();
+    if (i < count) x[i] = (m[i] + a[i]) + x[i];
 }

@@ -33,18 +33,19 @@ public final class CudaBackendProvider implements BackendProvider {
      * other steps in kernels/pointwise.cu and norm_add.cu), Gemma 1 (pointwise.cu's gelu_erf_mul or gelu_tanh_mul, as
      * its hidden_act says), Granite (its multipliers there), OLMo 2 (its q/k norms over the whole projection in
      * qk_norm.cu; OLMo 3 as OLMo 2 with a window), EXAONE 4 (OLMo 2's norms, Qwen3's q/k norms, SmolLM3's NoPE layers),
-     * GLM-4-0414 (Gemma's norm_add.cu with plain norms) and OLMoE (OLMo 2's q/k norms, experts), each shown to give the
-     * CPU's bits (CudaSeededModelsTest, CudaRopeScalingTest; EXAONE 4 and Gemma 1 since 2026-12-08 on an H100). A
-     * portable result is only claimed where a kernel's bits were shown equal to the CPU's: an architecture added to
-     * the engine stays the CPU's until its GPU test passes. Not here: HunYuan needs a kernel first (its q/k norms come
-     * after RoPE, and rope_kv.cu norms before it rotates), and so do GPT-NeoX and Phi (LayerNorm, the biases of o_proj
-     * and the MLP, the ungated MLP and the parallel residual have no kernels yet).
+     * GLM-4-0414 (Gemma's norm_add.cu with plain norms), OLMoE (OLMo 2's q/k norms, experts), HunYuan (its q/k norms
+     * after RoPE: rope_kv.cu's _after kernels), GPT-NeoX and Phi (LayerNorm in layer_norm.cu, the biases in the
+     * projections' epilogue, GELU and the parallel residual in pointwise.cu: CudaGptLayer), each shown to give the
+     * CPU's bits (CudaSeededModelsTest, CudaRopeScalingTest; EXAONE 4, Gemma 1, HunYuan, GPT-NeoX and Phi since
+     * 2026-12-08 on an H100). A portable result is only claimed where a kernel's bits were shown equal to the CPU's: an
+     * architecture added to the engine stays the CPU's until its GPU test passes.
      */
     @Override
     public Set<Architecture> architectures() {
         return EnumSet.of(Architecture.LLAMA, Architecture.QWEN2, Architecture.QWEN3, Architecture.SMOLLM3,
                 Architecture.GEMMA2, Architecture.GEMMA3, Architecture.GRANITE, Architecture.OLMO2, Architecture.GLM4,
-                Architecture.OLMOE, Architecture.EXAONE4, Architecture.GEMMA);
+                Architecture.OLMOE, Architecture.EXAONE4, Architecture.GEMMA, Architecture.HUNYUAN,
+                Architecture.GPT_NEOX, Architecture.PHI);
     }
 
     /**

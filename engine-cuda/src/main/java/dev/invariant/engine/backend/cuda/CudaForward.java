@@ -39,6 +39,8 @@ final class CudaForward {
     private final AttentionScores[] scores;
     /** OLMo 2: q_norm and k_norm over a token's whole q and k (kernels/qk_norm.cu), not per head in rope_kv. */
     private final boolean projectionQkNorm;
+    /** HunYuan: the per-head q/k norms after RoPE (rope_kv.cu's _after kernels). */
+    private final boolean normAfterRope;
     /**
      * Gemma, OLMo 2: the gate/up projection's values (gate_i, up_i interleaved) before GELU, or before SiLU where no
      * norm precedes the MLP; else null (SiLU fused into the normed projection).
@@ -48,6 +50,8 @@ final class CudaForward {
     private final CUdeviceptr out;
     /** A sparse layer's MLP: the router and the experts (null: a dense model). */
     private final CudaExperts experts;
+    /** GPT-NeoX's and Phi's LayerNorms, biases, ungated MLP and parallel residual (null: other models). */
+    private final CudaGptLayer gpt;
     /** The model's scalars, read once: embeddings' scale, residual factor, final logit cap and divisor (0: none). */
     private final float embedScale;
     private final float residualMultiplier;
@@ -113,11 +117,13 @@ final class CudaForward {
         this.h = ctx.alloc(4 * t * widest);
         this.experts = moe == null ? null : new CudaExperts(ctx, cfg, k, profile, maxTokens);
         this.projectionQkNorm = cfg.architecture().qkNormsWholeProjection();
+        this.normAfterRope = cfg.architecture().qkNormsAfterRope();
         // gate|up unfused from its activation: Gemma's GELU, or an MLP input without a norm to fuse (OLMo 2, EXAONE 4)
         this.gateUp = gemma != null || projectionQkNorm || !cfg.architecture().normsInputs()
                 ? ctx.alloc(8 * t * cfg.intermediateSize()) : null;
+        this.gpt = cfg.gptBlock() == null ? null : new CudaGptLayer(ctx, cfg, k, profile, maxTokens);
         boolean unfusedResidual = cfg.architecture().normsOutputs() || cfg.residualMultiplier() != 1.0f
-                || moe != null;
+                || moe != null || gpt != null;
         this.out = unfusedResidual ? ctx.alloc(4 * t * cfg.hiddenSize()) : null;
         this.embedScale = cfg.embeddingScale();
         this.residualMultiplier = cfg.residualMultiplier();
@@ -182,22 +188,27 @@ final class CudaForward {
             CUdeviceptr sin = this.sin[l];
 
             // input_layernorm (OLMo 2: none), then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's
-            // bias), q_norm / k_norm (Qwen3, Gemma 3: per head, in rope_kv; OLMo 2: over the whole q and k, a kernel
+            // bias), q_norm / k_norm (Qwen3, Gemma 3: per head, in rope_kv; HunYuan: after RoPE, in rope_kv; OLMo 2: over the whole q and k, a kernel
             // of its own), rotary_emb on q and k, the KV cache update: one kernel for a step of one token where
             // FusedRope (asked for) takes it, else the projection, then rope_kv (or, blocks-rope, RoPE and the KV
             // update in the attention kernel)
+            // (GPT-NeoX, Phi: a LayerNorm of its own, then the projection with its biases)
             boolean ropeInAttention = blocks != null && fusedRope == null && blocks.takesRope(profile, n, lw.qNorm(),
                     headDim);
-            if (ropeInAttention || fusedRope == null || !fusedRope.project(profile, lw, eps, x, n, qkv, in, cos, sin,
-                    heads, kvHeads, headDim, blockSize, layerKeys, layerValues)) {
-                profile.project(lw.qkv(), normed(lw.inputNorm()), lw.inputNorm(), eps, x, null, hidden, n, qkv,
-                        qkvDim(), lw.qkvBias(), null);
+            if (ropeInAttention || fusedRope == null || gpt != null || !fusedRope.project(profile, lw, eps, x, n, qkv,
+                    in, cos, sin, heads, kvHeads, headDim, blockSize, layerKeys, layerValues)) {
+                if (gpt != null) {
+                    gpt.projectQkv(lw, x, qkv, n);
+                } else {
+                    profile.project(lw.qkv(), normed(lw.inputNorm()), lw.inputNorm(), eps, x, null, hidden, n, qkv,
+                            qkvDim(), lw.qkvBias(), null);
+                }
                 if (projectionQkNorm) k.variants.qkNorm(qkv, lw.qNorm(), lw.kNorm(), eps, n, cfg.qDim(), cfg.kvDim());
                 if (!ropeInAttention) {
                     CUdeviceptr qNorm = projectionQkNorm ? null : lw.qNorm();
                     CUdeviceptr kNorm = projectionQkNorm ? null : lw.kNorm();
-                    k.ropeKv(qkv, in, cos, sin, qNorm, kNorm, eps, heads, kvHeads, headDim, blockSize, layerKeys,
-                            layerValues, n);
+                    k.ropeKv(qkv, in, cos, sin, qNorm, kNorm, normAfterRope, eps, heads, kvHeads, headDim, blockSize,
+                            layerKeys, layerValues, n);
                 }
             }
 
@@ -209,6 +220,12 @@ final class CudaForward {
             } else {
                 profile.attend(qkv, attn, in, layerKeys, layerValues, heads, kvHeads, headDim, blockSize, scores[l], n,
                         attnScratch);
+            }
+
+            // GPT-NeoX, Phi: attention.dense, the MLP and the residual as the GPT layer has them (CudaGptLayer)
+            if (gpt != null) {
+                gpt.rest(lw, attn, x, out, h, n);
+                continue;
             }
 
             // self_attn.o_proj (Gemma, OLMo 2: then post_attention_layernorm), then the residual add (Granite: of o
@@ -239,8 +256,13 @@ final class CudaForward {
 
         // model.norm and lm_head, only for the rows whose logits are wanted
         if (m == 0) return;
-        profile.project(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits,
-                cfg.vocabSize(), null, null);
+        if (gpt != null) {
+            // GPT-NeoX, Phi: final_layer_norm, a LayerNorm; Phi's lm_head bias
+            gpt.logits(w, x, in.logitRows(), logits, m);
+        } else {
+            profile.project(w.lmHead(), Kernels.Fused.NORM, w.norm(), eps, x, in.logitRows(), hidden, m, logits,
+                    cfg.vocabSize(), null, null);
+        }
         long values = (long) m * cfg.vocabSize();
         // Gemma 2: tanh(logit / cap) * cap; Granite: logit / logits_scaling
         if (logitCap > 0) k.variants.softcap(logits, values, logitCap);

@@ -28,7 +28,8 @@ import jcuda.driver.CUdeviceptr;
  * fragment layout in bf16 instead: {@link ProfileKernels#layout}). A GPTQ checkpoint's projections stay packed
  * ({@link GptqRows}: the same stacking, rows moved once on the host into kernels/gptq_matvec.cu's order).
  */
-record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead) {
+record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead, CUdeviceptr normBias,
+                     CUdeviceptr lmHeadBias) {
     /** GPTQ layers prepared on the host ahead of the one being uploaded (memory: ~2 bytes per weight each). */
     private static final int HOST_AHEAD = 2;
 
@@ -62,10 +63,16 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
      * post_attention_layernorm, and {@code downNorm}, post_feedforward_layernorm) are null where absent;
      * {@code postNorm} is the MLP's input norm (post_attention_layernorm, Gemma's pre_feedforward_layernorm). A
      * sparse layer of a mixture of experts has {@code experts} in place of {@code gateUp} and {@code down} (null).
+     * The GPT layer's (GPT-NeoX, Phi) {@code gateUp} is up_proj alone (its MLP is ungated) and {@code gpt} holds its
+     * other biases (null elsewhere).
      */
     record Layer(CUdeviceptr inputNorm, Projection qkv, CUdeviceptr qkvBias, CUdeviceptr qNorm, CUdeviceptr kNorm,
                  Projection o, CUdeviceptr oNorm, CUdeviceptr postNorm, Projection gateUp, Projection down,
-                 CUdeviceptr downNorm, DeviceExperts experts) {
+                 CUdeviceptr downNorm, DeviceExperts experts, GptBiases gpt) {
+    }
+
+    /** The GPT layer's biases of its LayerNorms (Phi: the input's only), o_proj, up_proj and down_proj. */
+    record GptBiases(CUdeviceptr inputNorm, CUdeviceptr postNorm, CUdeviceptr o, CUdeviceptr up, CUdeviceptr down) {
     }
 
     /**
@@ -102,8 +109,10 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             Projection o = rows != null ? gptq(ctx, rows[1])
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.oProj())), true);
             boolean sparse = l.moe() != null;
+            // the GPT layer's MLP is ungated: up_proj alone
             Projection gateUp = sparse ? null : rows != null ? gptq(ctx, rows[2])
-                    : profile.layout(ctx, k, interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
+                    : profile.layout(ctx, k, l.gateProj() == null ? matrix(ctx, arena, List.of(l.upProj()))
+                            : interleaved(ctx, arena, l.gateProj(), l.upProj()), true);
             Projection down = sparse ? null : rows != null ? gptq(ctx, rows[3])
                     : profile.layout(ctx, k, matrix(ctx, arena, List.of(l.downProj())), true);
             DeviceExperts experts = !sparse ? null : DeviceExperts.upload(ctx, l.moe(),
@@ -117,11 +126,23 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             layers.add(new Layer(norm.apply(l.inputLayernorm()), qkv, bias, norm.apply(l.qNorm()),
                     norm.apply(l.kNorm()), o, outputNorms ? norm.apply(l.postAttentionLayernorm()) : null,
                     norm.apply(outputNorms ? l.preFeedforwardLayernorm() : l.postAttentionLayernorm()), gateUp, down,
-                    norm.apply(l.postFeedforwardLayernorm()), experts));
+                    norm.apply(l.postFeedforwardLayernorm()), experts, gptBiases(ctx, l.biases(), arena)));
             done += l.byteSize();
             progress.progress("upload weights to the GPU", done, total);
         }
-        return new DeviceWeights(embed, List.copyOf(layers), norm.apply(w.norm()), head);
+        return new DeviceWeights(embed, List.copyOf(layers), norm.apply(w.norm()), head,
+                vectorOn(ctx, w.normBias(), arena), vectorOn(ctx, w.lmHeadBias(), arena));
+    }
+
+    private static GptBiases gptBiases(CudaContext ctx, dev.invariant.engine.model.LayerBiases b, Arena arena) {
+        return b == null ? null : new GptBiases(vectorOn(ctx, b.inputLayernorm(), arena),
+                vectorOn(ctx, b.postAttentionLayernorm(), arena), vectorOn(ctx, b.oProj(), arena),
+                vectorOn(ctx, b.upProj(), arena), vectorOn(ctx, b.downProj(), arena));
+    }
+
+    /** A vector (a bias) on the device as floats; null where none. */
+    private static CUdeviceptr vectorOn(CudaContext ctx, Tensor t, Arena arena) {
+        return t == null ? null : ctx.upload(vector(t, arena));
     }
 
     /** GPTQ rows built on the host ({@link GptqRows}), uploaded. */

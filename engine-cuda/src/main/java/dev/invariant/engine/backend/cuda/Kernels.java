@@ -20,6 +20,8 @@ final class Kernels {
     private final CUfunction embedBf16;
     private final CUfunction embedF32;
     private final CUfunction ropeKv;
+    /** rope_kv with the q/k norms after RoPE (HunYuan). */
+    private final CUfunction ropeKvAfter;
     private final CUfunction relayoutBf16;
     private final CUfunction relayoutF32;
     private final CUfunction greedyScan;
@@ -60,6 +62,7 @@ final class Kernels {
         embedBf16 = dependentFn("embed", "embed_bf16");
         embedF32 = dependentFn("embed", "embed_f32");
         ropeKv = dependentFn("rope_kv", "rope_kv" + kvSuffix(kv));
+        ropeKvAfter = dependentFn("rope_kv", "rope_kv_after" + kvSuffix(kv));
         matvecSmem = ctx.maxSharedPerBlock - MATVEC_STATIC_SMEM;
         projections = new ProjectionKernels(this, ctx, hidden, maxTokens);
         gptq = new GptqKernels(this, ctx, projections);
@@ -139,10 +142,11 @@ final class Kernels {
         launch(greedyTokens, 1, 1, 256, 0, greedy, tokens, n);
     }
 
+    /** @param normAfter the q/k norms after RoPE, not before (HunYuan) */
     void ropeKv(CUdeviceptr qkv, StepInputs in, CUdeviceptr cos, CUdeviceptr sin, CUdeviceptr qNorm, CUdeviceptr kNorm,
-                float eps, int heads, int kvHeads, int headDim, int blockSize, CUdeviceptr keys, CUdeviceptr values,
-                int n) {
-        launch(ropeKv, n, heads + 2 * kvHeads, 32, 0, qkv, in.positions(), in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin,
+                boolean normAfter, float eps, int heads, int kvHeads, int headDim, int blockSize, CUdeviceptr keys,
+                CUdeviceptr values, int n) {
+        launch(normAfter ? ropeKvAfter : ropeKv, n, heads + 2 * kvHeads, 32, 0, qkv, in.positions(), in.tokenSeq(), in.seqTableStart(), in.tables(), cos, sin,
                 qNorm, kNorm, eps, heads, kvHeads, headDim, blockSize, keys, values);
     }
 

@@ -11,7 +11,8 @@ import jcuda.driver.CUfunction_attribute;
  * The steps of the architectures beyond Llama and Qwen that Llama's kernels do not fuse (kernels/pointwise.cu,
  * norm_add.cu, qk_norm.cu): scaled embeddings (Gemma, Granite), the norms of the attention's and the MLP's outputs
  * (Gemma, OLMo 2), GELU (Gemma), SiLU on an input no norm precedes (OLMo 2), q/k norms over the whole projection
- * (OLMo 2), scaled residual adds (Granite) and the logits' cap (Gemma 2) or divisor (Granite). Each is its own
+ * (OLMo 2), scaled residual adds (Granite), the logits' cap (Gemma 2) or divisor (Granite), and the GPT layer's
+ * LayerNorm, GELU and parallel residual (GPT-NeoX, Phi; kernels/layer_norm.cu). Each is its own
  * kernel, one thread per value (one warp per token and row for the norms), so a model without them launches none.
  */
 final class VariantKernels {
@@ -27,6 +28,10 @@ final class VariantKernels {
     private final CUfunction siluMul;
     private final CUfunction normAdd;
     private final CUfunction qkNorm;
+    private final CUfunction layerNorm;
+    private final CUfunction geluErf;
+    private final CUfunction geluTanh;
+    private final CUfunction addPair;
     /** The longest row the norms stage (floats of shared memory a block may have, less their 1/rms). */
     private final int maxRow;
 
@@ -41,8 +46,12 @@ final class VariantKernels {
         siluMul = k.dependentFn("pointwise", "silu_mul");
         normAdd = k.dependentFn("norm_add", "norm_add");
         qkNorm = k.dependentFn("qk_norm", "qk_norm_rows");
+        layerNorm = k.dependentFn("layer_norm", "layer_norm");
+        geluErf = k.dependentFn("pointwise", "gelu_erf_values");
+        geluTanh = k.dependentFn("pointwise", "gelu_tanh_values");
+        addPair = k.dependentFn("pointwise", "add_pair");
         // the norms stage a token's row in shared memory: up to what a block may have
-        for (CUfunction f : new CUfunction[] {normAdd, qkNorm}) {
+        for (CUfunction f : new CUfunction[] {normAdd, qkNorm, layerNorm}) {
             cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
                     ctx.maxSharedPerBlock);
         }
@@ -91,6 +100,25 @@ final class VariantKernels {
     /** x[t] = x[t] + RMSNorm(o[t]) · w for n tokens of dim values. */
     void normAdd(CUdeviceptr o, CUdeviceptr w, CUdeviceptr x, float eps, int n, int dim) {
         k.launch(normAdd, n, 1, THREADS, rowBytes(dim), o, w, x, eps, dim);
+    }
+
+    /**
+     * y[t] = LayerNorm(x[rows[t]]) with weight w and bias b for t below n (rows null: row t), kernels/layer_norm.cu
+     * (GPT-NeoX, Phi).
+     */
+    void layerNorm(CUdeviceptr x, CUdeviceptr rows, CUdeviceptr w, CUdeviceptr b, CUdeviceptr y, float eps, int n,
+                   int dim) {
+        k.launch(layerNorm, n, 1, THREADS, rowBytes(dim), x, rows, w, b, y, eps, dim);
+    }
+
+    /** v[i] = gelu(v[i]), the exact or tanh form, for the first count values (GPT-NeoX's and Phi's MLP). */
+    void gelu(Activation act, CUdeviceptr v, long count) {
+        k.launch(act == Activation.GELU_ERF ? geluErf : geluTanh, blocks(count), 1, THREADS, 0, v, count);
+    }
+
+    /** x[i] = (m[i] + a[i]) + x[i] (the parallel residual of GPT-NeoX and Phi). */
+    void addPair(CUdeviceptr x, CUdeviceptr a, CUdeviceptr m, long count) {
+        k.launch(addPair, blocks(count), 1, THREADS, 0, x, a, m, count);
     }
 
     /** Shared memory for a norm's staged row of {@code floats} and its 1/rms values. */

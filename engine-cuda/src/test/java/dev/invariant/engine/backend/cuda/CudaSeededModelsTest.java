@@ -39,12 +39,14 @@ class CudaSeededModelsTest {
      * of half of each head (q's and k's rows and biases reordered; GLM-4-0414's with its four norms), Gemma 3 in google's 4B form (no final cap), Mistral in Mistral Small 3.1's, Qwen2 in
      * Qwen2.5-VL's; ERNIE 4.5's interleaved pairs over the whole head, Granite 4.0's dense MLP fused under shared_mlp;
      * and the architectures whose own steps these kernels share: EXAONE 4 (OLMo 2's norms, Qwen3's q/k norms, SmolLM3's
-     * NoPE layers) and Gemma 1 (the exact GELU, gelu_erf_mul).
+     * NoPE layers), Gemma 1 (the exact GELU, gelu_erf_mul), HunYuan (its q/k norms after RoPE, rope_kv.cu's _after
+     * kernels, and its NTK alpha's RoPE base in the table); and GPT-NeoX (parallel and in sequence) and Phi, whose
+     * LayerNorms, biases, ungated MLP and parallel residual are CudaGptLayer's.
      */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-phi3", "tiny-phi3-longrope", "tiny-phi4mini", "tiny-glm", "tiny-glm4",
         "tiny-gemma3mm", "tiny-mistral3mm", "tiny-qwen25vlmm", "tiny-ernie45", "tiny-granite4", "tiny-exaone4",
-        "tiny-gemma"})
+        "tiny-gemma", "tiny-hunyuan", "tiny-gptneox", "tiny-gptneox-seq", "tiny-phi"})
     void fusedAndMultimodalCheckpoints(String name) {
         compare(name, KvCacheDtype.FP32, PROMPT);
     }
