@@ -37,7 +37,8 @@ Hunyuan-0.5B's (q/k norms after RoPE, its RoPE's NTK alpha). granite4: Granite 4
 (GraniteMoeHybridForCausalLM, every layer attention, the MLP fused under shared_mlp). gptneox: Pythia's
 (GPTNeoXForCausalLM: LayerNorm, biases, q|k|v fused per head, a quarter of each head rotated, an ungated exact-GELU MLP
 in parallel with the attention); gptneox-seq: the same in sequence. phi: Phi-2's (PhiForCausalLM: that parallel
-layer with one norm for both, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias). These run on any machine with
+layer with one norm for both, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias). gpt2: GPT-2's (learned
+positions, Conv1D projections, in sequence). These run on any machine with
 torch and transformers (no GPU needed). phi4mini:
 Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
 of each head, q/k/v biases, gate|up fused. glm4: GLM-4-0414's layer, GLM's with norms of the attention's and the MLP's
@@ -49,7 +50,7 @@ usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longr
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
                                              qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window|exaone4-window|
                                              exaone4|gemma|ernie45|hunyuan|granite4|gptneox|
-                                             gptneox-seq|phi ...]
+                                             gptneox-seq|phi|gpt2 ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -251,6 +252,15 @@ HUB_CONFIGS["phi"] = {
     "num_hidden_layers": 4, "num_key_value_heads": 2, "partial_rotary_factor": 0.4, "qk_layernorm": False,
     "resid_pdrop": 0.0, "rope_theta": 10000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
     "use_cache": True, "vocab_size": 512,
+}
+# openai-community/gpt2's form (GPT2LMHeadModel): learned positions added to the embeddings, no RoPE, LayerNorms, the
+# projections stored as Conv1D ([in, out]) with c_attn holding q|k|v by columns, the tanh GELU (gelu_new), in sequence,
+# tied embeddings
+HUB_CONFIGS["gpt2"] = {
+    "architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "activation_function": "gelu_new", "attn_pdrop": 0.0,
+    "bos_token_id": 1, "embd_pdrop": 0.0, "eos_token_id": 2, "initializer_range": 0.02, "layer_norm_epsilon": 1e-05,
+    "n_ctx": 512, "n_embd": 64, "n_head": 4, "n_inner": None, "n_layer": 4, "n_positions": 512, "resid_pdrop": 0.0,
+    "scale_attn_weights": True, "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512,
 }
 # Mixture-of-experts forms at the tiny shape, 8 experts of 48, 2 chosen per token: Qwen/Qwen3-30B-A3B's
 # (Qwen3MoeForCausalLM: q/k norms, the chosen weights renormalised; layer 2 dense through mlp_only_layers),

@@ -95,7 +95,12 @@ public enum Architecture {
      * PhiForCausalLM (microsoft/phi-1, phi-1_5, phi-2): GPT-NeoX's parallel layer with one LayerNorm read by both the
      * attention and the MLP, q/k/v stored apart, a bias on lm_head ({@link GptBlock}).
      */
-    PHI("PhiForCausalLM");
+    PHI("PhiForCausalLM"),
+    /**
+     * GPT2LMHeadModel (openai-community/gpt2, distilgpt2, and models built on it): GPT-NeoX's layer in sequence, learned
+     * positions added to the embeddings in place of RoPE, its projections stored as Conv1D ({@link GptBlock}).
+     */
+    GPT2("GPT2LMHeadModel");
 
     /**
      * OLMo 2, EXAONE 4, Gemma 2 and 3 and GLM-4-0414: a norm on the attention's and the MLP's outputs before each
@@ -120,9 +125,11 @@ public enum Architecture {
         return this == OLMO2 || this == OLMOE;
     }
 
-    /** GPT-NeoX, Phi: LayerNorm (with a bias) in place of RMSNorm, biases on every projection ({@link GptBlock}). */
+    /**
+     * GPT-NeoX, Phi, GPT-2: LayerNorm (with a bias) in place of RMSNorm, biases on every projection ({@link GptBlock}).
+     */
     public boolean layerNorm() {
-        return this == GPT_NEOX || this == PHI;
+        return this == GPT_NEOX || this == PHI || this == GPT2;
     }
 
     /** Gemma 1, 2 and 3: the values of {@link Gemma} apply. */

@@ -5,14 +5,21 @@ import dev.invariant.engine.ErrorCode;
 
 /**
  * The GPT-style layer of GPT-NeoX (EleutherAI's Pythia, GPT-NeoX-20B) and Phi (microsoft/phi-1, -1_5, -2; always
- * parallel, its attention and MLP reading one norm): LayerNorm (mean and variance, a weight and a
+ * parallel, its attention and MLP reading one norm) and GPT-2 (in sequence, learned positions, no RoPE): LayerNorm (mean and variance, a weight and a
  * bias) in place of RMSNorm, a bias on every projection and norm, an ungated MLP {@code down(act(up·x + b)) + b}, and
  * (with {@code parallel}) the attention and the MLP both reading the layer's input, their outputs added to it together.
  *
- * @param parallel   {@code use_parallel_residual}: x + (mlp(ln2(x)) + attn(ln1(x))); false: Llama's order of the two
- * @param activation the MLP's activation (GPT-NeoX's {@code hidden_act} gelu: the exact GELU)
+ * @param parallel         {@code use_parallel_residual}: x + (mlp(ln2(x)) + attn(ln1(x))); false: Llama's order of the
+ *                         two
+ * @param activation       the MLP's activation (GPT-NeoX's {@code hidden_act} gelu: the exact GELU)
+ * @param learnedPositions GPT-2: a learned position embedding added to each token's embedding, and no RoPE
  */
-public record GptBlock(boolean parallel, Activation activation) implements ModelVariant {
+public record GptBlock(boolean parallel, Activation activation, boolean learnedPositions) implements ModelVariant {
+
+    /** RoPE's layer (GPT-NeoX, Phi). */
+    public GptBlock(boolean parallel, Activation activation) {
+        this(parallel, activation, false);
+    }
 
     public GptBlock {
         if (activation == null || activation == Activation.SILU) {

@@ -31,6 +31,11 @@ final class HfRelatives {
             Map.entry("vocab_size", 51_200), Map.entry("hidden_size", 2048), Map.entry("num_hidden_layers", 24),
             Map.entry("num_attention_heads", 32), Map.entry("intermediate_size", 8192),
             Map.entry("max_position_embeddings", 2048), Map.entry("bos_token_id", 1), Map.entry("eos_token_id", 2));
+    /** GPT2Config's defaults for the keys a config may leave out (gpt2's shape), under its own names. */
+    private static final Map<String, Number> GPT2_DEFAULTS = Map.ofEntries(
+            Map.entry("vocab_size", 50_257), Map.entry("n_embd", 768), Map.entry("n_layer", 12),
+            Map.entry("n_head", 12), Map.entry("n_positions", 1024), Map.entry("bos_token_id", 50_256),
+            Map.entry("eos_token_id", 50_256));
     /** Where {@link #hunyuan}'s view keeps the alpha of the RoPE it turns into the default one. */
     private static final String NTK_ALPHA = "__invariant_ntk_alpha";
 
@@ -176,21 +181,57 @@ final class HfRelatives {
     }
 
     /**
-     * The GPT layer of GPT-NeoX and Phi: whether attention and MLP run in parallel (GPT-NeoX's
+     * GPT2LMHeadModel (openai-community/gpt2): a view of {@code c} under the names the engine reads (GPT2Config's
+     * attribute map: n_embd, n_head, n_layer, n_positions; n_inner, absent or null: 4 × n_embd; layer_norm_epsilon),
+     * with its defaults where it names none (tied embeddings). scale_attn_weights false, scale_attn_by_inverse_layer_idx
+     * true and add_cross_attention true are refused (the engine scales every layer's scores by head_dim^-0.5 alone).
+     */
+    static JsonNode gpt2(JsonNode c, Path file) {
+        for (String key : new String[] {"scale_attn_by_inverse_layer_idx", "add_cross_attention"}) {
+            if (c.path(key).asBoolean(false)) {
+                throw HfConfig.format(file, key + " true is not supported for " + HfSemantics.GPT2 + ": the engine"
+                        + " computes its layer with scores scaled by head_dim^-0.5 and no cross-attention");
+            }
+        }
+        if (!c.path("scale_attn_weights").asBoolean(true)) {
+            throw HfConfig.format(file, "scale_attn_weights false is not supported for " + HfSemantics.GPT2 + ": the"
+                    + " engine scales the scores by head_dim^-0.5");
+        }
+        ObjectNode named = withDefaults(c, GPT2_DEFAULTS);
+        ObjectNode view = named.deepCopy();
+        view.remove(java.util.List.of("head_dim", "num_key_value_heads"));
+        view.set("hidden_size", named.get("n_embd"));
+        view.set("num_attention_heads", named.get("n_head"));
+        view.set("num_hidden_layers", named.get("n_layer"));
+        view.set("max_position_embeddings", named.get("n_positions"));
+        int inner = c.hasNonNull("n_inner") ? c.get("n_inner").asInt() : 4 * named.get("n_embd").asInt();
+        view.put("intermediate_size", inner);
+        double eps = c.path("layer_norm_epsilon").isNumber() ? c.get("layer_norm_epsilon").asDouble() : 1e-5;
+        view.put("rms_norm_eps", eps);
+        if (!c.hasNonNull("tie_word_embeddings")) view.put("tie_word_embeddings", true);
+        return view;
+    }
+
+    /**
+     * The GPT layer of GPT-NeoX, Phi and GPT-2 (in sequence, learned positions, its activation_function: gelu_new by
+     * default): whether attention and MLP run in parallel (GPT-NeoX's
      * {@code use_parallel_residual}, default true; Phi's always) and the MLP's activation as transformers' ACT2FN names
      * it ({@code hidden_act}, GPT-NeoX's default gelu: the exact GELU; Phi's gelu_new and gelu_pytorch_tanh: the tanh
      * form).
      */
     static GptBlock gptBlock(Architecture arch, JsonNode c, Path file) {
-        JsonNode act = c.get("hidden_act");
+        boolean gpt2 = arch == Architecture.GPT2;
+        JsonNode act = c.get(gpt2 ? "activation_function" : "hidden_act");
         boolean phi = arch == Architecture.PHI;
-        String name = act == null || act.isNull() ? phi ? "gelu_new" : "gelu" : act.asText("");
+        String name = act == null || act.isNull() ? phi || gpt2 ? "gelu_new" : "gelu" : act.asText("");
         Activation activation = switch (name) {
             case "gelu" -> Activation.GELU_ERF;
             case "gelu_new", "gelu_pytorch_tanh" -> Activation.GELU_TANH;
-            default -> throw HfConfig.format(file, "hidden_act " + act + " is not supported for " + arch.hfName()
+            default -> throw HfConfig.format(file, (gpt2 ? "activation_function " : "hidden_act ") + act
+                    + " is not supported for " + arch.hfName()
                     + ": the engine's MLP computes gelu (exact), gelu_new or gelu_pytorch_tanh");
         };
+        if (gpt2) return new GptBlock(false, activation, true);
         return new GptBlock(phi || c.path("use_parallel_residual").asBoolean(true), activation);
     }
 

@@ -25,6 +25,7 @@ final class HfSemantics {
     static final String MINISTRAL3 = "Ministral3ForCausalLM";
     static final String GPT_NEOX = "GPTNeoXForCausalLM";
     static final String PHI = "PhiForCausalLM";
+    static final String GPT2 = "GPT2LMHeadModel";
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 

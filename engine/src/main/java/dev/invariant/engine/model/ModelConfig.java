@@ -114,8 +114,12 @@ public record ModelConfig(
             case OLMO2 -> variant == null && qkNorm && !attentionBias;
             case GLM4 -> variant == null && attentionBias && !qkNorm;
             case OLMOE -> variant == null && qkNorm && !attentionBias && moe != null;
-            case GPT_NEOX -> variant instanceof GptBlock && attentionBias && !qkNorm && moe == null;
-            case PHI -> variant instanceof GptBlock g && g.parallel() && attentionBias && !qkNorm && moe == null;
+            case GPT_NEOX -> variant instanceof GptBlock g && !g.learnedPositions() && attentionBias && !qkNorm
+                    && moe == null;
+            case PHI -> variant instanceof GptBlock g && g.parallel() && !g.learnedPositions() && attentionBias
+                    && !qkNorm && moe == null;
+            case GPT2 -> variant instanceof GptBlock g && !g.parallel() && g.learnedPositions() && attentionBias
+                    && !qkNorm && moe == null && slidingWindow.size() == 0;
         }, architecture.hfName() + " and its values do not match: " + variant);
     }
 
@@ -196,9 +200,16 @@ public record ModelConfig(
         return variant instanceof Granite g ? g.residualMultiplier() : 1.0f;
     }
 
-    /** Whether layer {@code l} rotates queries and keys: every layer but SmolLM3's and EXAONE 4's NoPE layers. */
+    /**
+     * Whether layer {@code l} rotates queries and keys: every layer but SmolLM3's and EXAONE 4's NoPE layers and
+     * GPT-2's (its positions are learned embeddings).
+     */
     public boolean rotates(int l) {
-        return !(variant instanceof NoPeLayers s) || s.rotates(l);
+        return switch (variant) {
+            case NoPeLayers s -> s.rotates(l);
+            case GptBlock g -> !g.learnedPositions();
+            case null, default -> true;
+        };
     }
 
     /** Query heads that share one key/value head. */

@@ -34,7 +34,7 @@ public final class WeightMapping {
     /** With {@code gptq} set, the seven projections of every layer are read as GPTQ tensors ({@link GptqLinear}). */
     public static ModelWeights map(ModelConfig c, Map<String, Tensor> stored, GptqConfig gptq) {
         Map<String, Tensor> tensors = PartialRotary.arrange(c,
-                FusedProjections.split(c, GptNames.rename(c, languageModel(stored))));
+                FusedProjections.split(c, Gpt2Names.rename(c, GptNames.rename(c, languageModel(stored)))));
         boolean gpt = c.gptBlock() != null;
         if (gpt && gptq != null) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, "GPTQ checkpoints of " + c.architecture().hfName()
@@ -84,7 +84,9 @@ public final class WeightMapping {
         // Tied models reuse the embedding as the output projection, whether or not the file repeats it.
         Tensor lmHead = c.tieWordEmbeddings() ? embed : in.get("lm_head.weight", c.vocabSize(), h);
         return new ModelWeights(embed, layers, norm, lmHead, gptq, gpt ? in.get("model.norm.bias", h) : null,
-                c.architecture() == Architecture.PHI ? in.get("lm_head.bias", c.vocabSize()) : null);
+                c.architecture() == Architecture.PHI ? in.get("lm_head.bias", c.vocabSize()) : null,
+                gpt && c.gptBlock().learnedPositions()
+                        ? in.get("model.embed_positions.weight", c.maxPositionEmbeddings(), h) : null);
     }
 
     /**
@@ -203,6 +205,7 @@ public final class WeightMapping {
                         new NormNames("post_attention_layernorm.weight", null, null);
                 // Phi: one norm before the attention and the MLP, which run in parallel
                 case PHI -> new NormNames(null, null, null);
+                case GPT2 -> new NormNames("post_attention_layernorm.weight", null, null);
             };
         }
     }

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * GPT-NeoX's and Phi's config.json as the hub's checkpoints write it (EleutherAI/pythia-160m's and microsoft/phi-2's
- * keys), read as GPTNeoXConfig and PhiConfig read them: their older names, their defaults, what is refused.
+ * GPT-NeoX's, Phi's and GPT-2's config.json as the hub's checkpoints write it (EleutherAI/pythia-160m's,
+ * microsoft/phi-2's and openai-community/gpt2's keys), read as GPTNeoXConfig, PhiConfig and GPT2Config read them:
+ * their older names, their defaults, what is refused.
  */
 class GptConfigTest {
     private static final String PYTHIA_160M = """
@@ -33,6 +34,14 @@ class GptConfigTest {
              "partial_rotary_factor": 0.4, "qk_layernorm": false, "resid_pdrop": 0.1, "rope_scaling": null,
              "rope_theta": 10000.0, "tie_word_embeddings": false, "torch_dtype": "float16", "use_cache": true,
              "vocab_size": 51200%s}""";
+
+    private static final String GPT2 = """
+            {"activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
+             "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,
+             "layer_norm_epsilon": 1e-05, "model_type": "gpt2", "n_ctx": 1024, "n_embd": 768, "n_head": 12,
+             "n_layer": 12, "n_positions": 1024, "resid_pdrop": 0.1, "summary_activation": null,
+             "summary_first_dropout": 0.1, "summary_proj_to_labels": true, "summary_type": "cls_index",
+             "summary_use_proj": true, "vocab_size": 50257%s}""";
 
     @TempDir
     Path dir;
@@ -96,6 +105,28 @@ class GptConfigTest {
         assertTrue(relu.contains("hidden_act \"relu\"") && relu.contains("GPTNeoXForCausalLM"), relu);
         String bias = refused(PYTHIA_160M.formatted(", \"attention_bias\": false"));
         assertTrue(bias.contains("attention_bias false"), bias);
+    }
+
+    @Test
+    void gpt2ReadsAsGpt2Config() throws IOException {
+        ModelConfig c = read(GPT2.formatted(""));
+        assertEquals(Architecture.GPT2, c.architecture());
+        assertEquals(java.util.List.of(768, 12, 12, 12, 64, 3072, 50_257, 1024), java.util.List.of(c.hiddenSize(),
+                c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.intermediateSize(), c.vocabSize(),
+                c.maxPositionEmbeddings()));
+        assertEquals(new GptBlock(false, Activation.GELU_TANH, true), c.gptBlock());
+        assertTrue(c.tieWordEmbeddings());
+        assertTrue(c.attentionBias());
+        assertEquals(1e-5f, c.rmsNormEps());
+        // learned positions: no layer rotates
+        for (int l = 0; l < c.numLayers(); l++) assertFalse(c.rotates(l));
+        assertEquals(1000, read(GPT2.formatted(", \"n_inner\": 1000")).intermediateSize());
+        for (String key : new String[] {"scale_attn_by_inverse_layer_idx", "add_cross_attention"}) {
+            String m = refused(GPT2.formatted(", \"" + key + "\": true"));
+            assertTrue(m.contains(key + " true"), m);
+        }
+        String act = refused(GPT2.replace("\"gelu_new\"", "\"relu\"").formatted(""));
+        assertTrue(act.contains("activation_function \"relu\""), act);
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.List;
  * (f16, into {@code arena}); the small vectors (norm weights, biases) become float arrays.
  */
 record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, WeightMatrix lmHead, float[] normBias,
-                  float[] lmHeadBias) {
+                  float[] lmHeadBias, WeightMatrix positions) {
 
     /**
      * One decoder layer; the Qwen2 biases, the q/k norms, Gemma 3's feed-forward norms and GPT-NeoX's other biases
@@ -50,7 +50,7 @@ record CpuWeights(WeightMatrix embedTokens, List<Layer> layers, float[] norm, We
         WeightMatrix head = w.lmHead() == w.embedTokens() ? embed : WeightMatrix.of(w.lmHead(), arena);
         List<Layer> layers = w.layers().stream().map(l -> layer(l, moe, arena, unitOffsetNorms)).toList();
         return new CpuWeights(embed, layers, norm(w.norm(), arena, unitOffsetNorms), head, vector(w.normBias(), arena),
-                vector(w.lmHeadBias(), arena));
+                vector(w.lmHeadBias(), arena), w.positions() == null ? null : WeightMatrix.of(w.positions(), arena));
     }
 
     private static Layer layer(LayerWeights l, Moe moe, Arena a, boolean unit) {

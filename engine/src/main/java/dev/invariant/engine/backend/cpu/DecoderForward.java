@@ -19,8 +19,8 @@ import dev.invariant.engine.numerics.RopeTable;
  * the MLP's outputs, GELU, the final softcap, its norms' 1 + w in the weights ({@link CpuWeights}); Granite: four
  * multipliers; SmolLM3: NoPE layers; OLMo 2: norms after, not before, and q/k norms over the whole projection;
  * GLM-4-0414: Gemma's four norms, plain; Mixtral, OLMoE, Qwen2-MoE, Qwen3-MoE: experts in place of the MLP of their
- * sparse layers, {@link Experts}; GPT-NeoX and Phi: LayerNorms, biases, an ungated MLP in parallel with the
- * attention). Each
+ * sparse layers, {@link Experts}; GPT-NeoX, Phi and GPT-2: LayerNorms, biases, an ungated MLP (GPT-NeoX and Phi: in
+ * parallel with the attention; GPT-2: learned positions in place of RoPE)). Each
  * step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token
  * gets depends only on that token's sequence (docs/numerics.md, rule 1).
  */
@@ -100,8 +100,15 @@ final class DecoderForward {
         float[] up = new float[n * ffn];
         float[] mlpOut = parallel ? new float[n * hidden] : null;
 
-        // model.embed_tokens
+        // model.embed_tokens (GPT-2: wte, plus wpe's row of the token's position, one rounded add)
         for (int t = 0; t < n; t++) w.embedTokens().row(b.tokens()[t], x, t * hidden);
+        if (w.positions() != null) {
+            float[] p = new float[hidden];
+            for (int t = 0; t < n; t++) {
+                w.positions().row(b.positions()[t], p, 0);
+                for (int i = 0; i < hidden; i++) x[t * hidden + i] = x[t * hidden + i] + p[i];
+            }
+        }
         // Gemma and Granite only: the embeddings times sqrt(hidden_size) / embedding_multiplier
         float embedScale = cfg.embeddingScale();
         if (embedScale != 1.0f) {
@@ -111,21 +118,22 @@ final class DecoderForward {
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             CpuWeights.Layer lw = w.layers().get(l);
-            // GPT-NeoX and Phi only: its norms' (LayerNorm), o_proj's and MLP's biases
+            // GPT-NeoX, Phi and GPT-2 only: its norms' (LayerNorm), o_proj's and MLP's biases
             CpuWeights.Biases bs = lw.biases();
             final int layer = l;
             // sliding layers see a window of keys (Gemma's and OLMo 3's: and rotate by their own unscaled table)
-            // SmolLM3 only: its NoPE layers rotate by nothing
+            // SmolLM3 only: its NoPE layers rotate by nothing (GPT-2: every layer, its positions learned)
             final RopeTable lr = !cfg.rotates(l) ? noRope : window.slides(l) ? localRope : rope;
 
-            // model.layers.N.input_layernorm (OLMo 2: none, the attention reads x itself; GPT-NeoX: a LayerNorm)
+            // model.layers.N.input_layernorm (OLMo 2: none, the attention reads x itself; GPT-NeoX, Phi,
+            // GPT-2: a LayerNorm)
             normOrCopy(x, xn, lw.inputLayernorm(), bs == null ? null : bs.inputLayernorm(), n, hidden, eps);
 
             // self_attn.q_proj, k_proj, v_proj
             linear.run(xn, hidden, n, new Linear.Job(lw.qProj(), q, qDim),
                     new Linear.Job(lw.kProj(), k, kvDim), new Linear.Job(lw.vProj(), v, kvDim));
 
-            // Qwen2, GPT-NeoX, Phi: q/k/v_proj bias, one rounded add after the dot
+            // Qwen2, GPT-NeoX, Phi, GPT-2: q/k/v_proj bias, one rounded add after the dot
             if (cfg.attentionBias()) {
                 addBias(q, lw.qBias(), n, qDim);
                 addBias(k, lw.kBias(), n, kvDim);
@@ -168,7 +176,7 @@ final class DecoderForward {
             // self_attn.o_proj (Gemma, OLMo 2: then post_attention_layernorm; GLM-4-0414: post_self_attn_layernorm),
             // then the residual add (Granite: of o times residual_multiplier)
             linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
-            // GPT-NeoX and Phi only: attention.dense's bias
+            // GPT-NeoX, Phi and GPT-2 only: attention.dense's (c_proj's) bias
             if (bs != null) addBias(o, bs.oProj(), n, hidden);
             if (outputNorms) norm(o, o, lw.postAttentionLayernorm(), null, n, hidden, eps);
             if (parallel) {
@@ -202,7 +210,7 @@ final class DecoderForward {
         float[] centred = new float[hidden];
         for (int i = 0; i < m; i++) {
             int at = b.logitTokens()[i] * hidden;
-            // GPT-NeoX, Phi: final_layer_norm, a LayerNorm
+            // GPT-NeoX, Phi, GPT-2: final_layer_norm (ln_f), a LayerNorm
             if (w.normBias() != null) {
                 LayerNorm.apply(x, at, w.norm(), w.normBias(), eps, hidden, last, i * hidden, scratch, centred);
             } else {

@@ -44,7 +44,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * GraniteMoeHybridForCausalLM, its MLP fused under shared_mlp, its width shared_intermediate_size); GPT-NeoX (gptneox:
  * Pythia's LayerNorms, biases, q|k|v fused per head, a quarter of each head rotated, an ungated exact-GELU MLP in
  * parallel with the attention; gptneox-seq: the same layer in sequence); Phi (phi: Phi-2's form, that parallel layer
- * with one norm for both halves, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias).
+ * with one norm for both halves, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias); GPT-2 (gpt2: learned
+ * positions, no RoPE, Conv1D projections transposed when read, q|k|v side by side in c_attn's columns).
  */
 class SeededModelsGoldenTest {
 
@@ -52,7 +53,7 @@ class SeededModelsGoldenTest {
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
         "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
-        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi"})
+        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi", "gpt2"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -83,11 +84,31 @@ class SeededModelsGoldenTest {
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
         "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
-        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi"})
+        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi", "gpt2"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
         assertEquals(HfConfig.read(folder), HfConfig.read(dir));
+    }
+
+    /** The hub's gpt2 stores its tensors without transformers' {@code transformer.} prefix (h.0.*, wte, wpe, ln_f). */
+    @Test
+    void gpt2UnderTheHubsNamesDecodesAlike(@TempDir Path dir) throws IOException {
+        Path saved = TestAssets.model("tiny-gpt2");
+        for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
+            Files.copy(saved.resolve(f), dir.resolve(f));
+        }
+        Map<String, Tensor> hub = new TreeMap<>();
+        try (SafetensorsReader stored = SafetensorsReader.openFolder(saved)) {
+            stored.tensors().forEach((name, t) -> hub.put(name.replaceFirst("^transformer\\.", ""), t));
+            assertTrue(hub.containsKey("h.0.attn.c_attn.weight") && hub.containsKey("wpe.weight"), hub.keySet().toString());
+            SafetensorsWriter.write(dir.resolve("model.safetensors"), hub);
+        }
+        try (LoadedModel m = LoadedModel.open("tiny-gpt2", dir);
+             CpuBackend be = new CpuBackend(m.model(), CpuBackendConfig.portable(2, 16, 64))) {
+            RopeScalingGoldenTest.decodesAsReference(be, TestAssets.reference("gpt2.json").get("cases"),
+                    "gpt2 (the hub's names)");
+        }
     }
 
     /** transformers 5 saves Gemma3ForConditionalGeneration's tensors as model.language_model.*, ...: read alike. */
