@@ -179,6 +179,8 @@ final class CudaForward {
         // model.embed_tokens (Gemma, Granite: times sqrt(hidden_size) / embedding_multiplier)
         k.embed(w.embed(), in.tokens(), x, n);
         if (embedScale != 1.0f) k.variants.scale(x, (long) n * hidden, embedScale);
+        // GPT-2: plus its learned position's row
+        if (gpt != null) gpt.addPositions(w, in.positions(), x, n);
 
         for (int l = 0; l < cfg.numLayers(); l++) {
             DeviceWeights.Layer lw = w.layers().get(l);
@@ -188,11 +190,11 @@ final class CudaForward {
             CUdeviceptr sin = this.sin[l];
 
             // input_layernorm (OLMo 2: none), then self_attn.q_proj | k_proj | v_proj as one stacked matrix (+ Qwen2's
-            // bias), q_norm / k_norm (Qwen3, Gemma 3: per head, in rope_kv; HunYuan: after RoPE, in rope_kv; OLMo 2: over the whole q and k, a kernel
-            // of its own), rotary_emb on q and k, the KV cache update: one kernel for a step of one token where
-            // FusedRope (asked for) takes it, else the projection, then rope_kv (or, blocks-rope, RoPE and the KV
-            // update in the attention kernel)
-            // (GPT-NeoX, Phi: a LayerNorm of its own, then the projection with its biases)
+            // bias), q_norm / k_norm (Qwen3, Gemma 3: per head, in rope_kv; HunYuan: after RoPE, in rope_kv; OLMo 2:
+            // over the whole q and k, a kernel of its own), rotary_emb on q and k, the KV cache update: one kernel for
+            // a step of one token where FusedRope (asked for) takes it, else the projection, then rope_kv (or,
+            // blocks-rope, RoPE and the KV update in the attention kernel); GPT-NeoX, Phi, GPT-2: a LayerNorm of its
+            // own, then the projection with its biases
             boolean ropeInAttention = blocks != null && fusedRope == null && blocks.takesRope(profile, n, lw.qNorm(),
                     headDim);
             if (ropeInAttention || fusedRope == null || gpt != null || !fusedRope.project(profile, lw, eps, x, n, qkv,

@@ -5,10 +5,11 @@ import dev.invariant.engine.model.ModelConfig;
 import jcuda.driver.CUdeviceptr;
 
 /**
- * The GPT layer's own steps on the GPU (GPT-NeoX, Phi; {@link GptBlock}), the twin of backend/cpu/DecoderForward's:
- * LayerNorms with their biases (kernels/layer_norm.cu) ahead of unfused projections, the biases of every projection
- * in the projections' epilogue, the ungated MLP's GELU and the parallel residual (kernels/pointwise.cu). The attention
- * between them is every model's ({@link CudaForward}).
+ * The GPT layer's own steps on the GPU (GPT-NeoX, Phi, GPT-2; {@link GptBlock}), the twin of
+ * backend/cpu/DecoderForward's: LayerNorms with their biases (kernels/layer_norm.cu) ahead of unfused projections, the
+ * biases of every projection in the projections' epilogue, the ungated MLP's GELU and the parallel residual
+ * (kernels/pointwise.cu), GPT-2's learned positions (kernels/embed.cu's lookup, then the add). The attention between
+ * them is every model's ({@link CudaForward}).
  */
 final class CudaGptLayer {
     private final ModelConfig cfg;
@@ -26,6 +27,13 @@ final class CudaGptLayer {
         this.profile = profile;
         this.xn = ctx.alloc(4L * maxTokens * cfg.hiddenSize());
         this.mlpOut = ctx.alloc(4L * maxTokens * cfg.hiddenSize());
+    }
+
+    /** GPT-2: x[t] = x[t] + wpe[position t] (embed.cu's lookup of the positions' rows, then one rounded add each). */
+    void addPositions(DeviceWeights w, CUdeviceptr positions, CUdeviceptr x, int n) {
+        if (w.positions() == null) return;
+        k.embed(w.positions(), positions, mlpOut, n);
+        k.variants.addScaled(x, mlpOut, (long) n * cfg.hiddenSize(), 1.0f);
     }
 
     /** input_layernorm (a LayerNorm), then q|k|v with their biases into qkv. */

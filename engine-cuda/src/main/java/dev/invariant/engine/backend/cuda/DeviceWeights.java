@@ -29,7 +29,7 @@ import jcuda.driver.CUdeviceptr;
  * ({@link GptqRows}: the same stacking, rows moved once on the host into kernels/gptq_matvec.cu's order).
  */
 record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix lmHead, CUdeviceptr normBias,
-                     CUdeviceptr lmHeadBias) {
+                     CUdeviceptr lmHeadBias, Matrix positions) {
     /** GPTQ layers prepared on the host ahead of the one being uploaded (memory: ~2 bytes per weight each). */
     private static final int HOST_AHEAD = 2;
 
@@ -130,8 +130,10 @@ record DeviceWeights(Matrix embed, List<Layer> layers, CUdeviceptr norm, Matrix 
             done += l.byteSize();
             progress.progress("upload weights to the GPU", done, total);
         }
+        // GPT-2's learned positions: row-major as the embeddings, for the same lookup
+        Matrix positions = w.positions() == null ? null : matrix(ctx, arena, List.of(w.positions()));
         return new DeviceWeights(embed, List.copyOf(layers), norm.apply(w.norm()), head,
-                vectorOn(ctx, w.normBias(), arena), vectorOn(ctx, w.lmHeadBias(), arena));
+                vectorOn(ctx, w.normBias(), arena), vectorOn(ctx, w.lmHeadBias(), arena), positions);
     }
 
     private static GptBiases gptBiases(CudaContext ctx, dev.invariant.engine.model.LayerBiases b, Arena arena) {
