@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Architectures the engine reads as another's layer (GLM as Qwen2's, ERNIE 4.5 as Llama's, Granite 4.0's dense form
- * as Granite's, Ministral 3 as Mistral's), under the names the engine reads (GPT-NeoX) or with a value set aside (HunYuan's NTK alpha): each a view of its
+ * as Granite's, Ministral 3 as Mistral's) or with a value set aside (HunYuan's NTK alpha): each a view of its
  * {@code config.json} with its configuration class's defaults where it names none, refusing the forms the engine
  * does not compute.
  */
@@ -21,21 +21,6 @@ final class HfRelatives {
             Map.entry("head_dim", 128), Map.entry("max_position_embeddings", 262_144),
             Map.entry("rms_norm_eps", 1e-5), Map.entry("bos_token_id", 1),
             Map.entry("eos_token_id", 2));
-    /** GPTNeoXConfig's defaults for the keys a config may leave out (gpt-neox-20b's shape). */
-    private static final Map<String, Number> GPT_NEOX_DEFAULTS = Map.ofEntries(
-            Map.entry("vocab_size", 50_432), Map.entry("hidden_size", 6144), Map.entry("num_hidden_layers", 44),
-            Map.entry("num_attention_heads", 64), Map.entry("intermediate_size", 24_576),
-            Map.entry("max_position_embeddings", 2048), Map.entry("bos_token_id", 0), Map.entry("eos_token_id", 2));
-    /** PhiConfig's defaults for the keys a config may leave out (phi-1_5's shape). */
-    private static final Map<String, Number> PHI_DEFAULTS = Map.ofEntries(
-            Map.entry("vocab_size", 51_200), Map.entry("hidden_size", 2048), Map.entry("num_hidden_layers", 24),
-            Map.entry("num_attention_heads", 32), Map.entry("intermediate_size", 8192),
-            Map.entry("max_position_embeddings", 2048), Map.entry("bos_token_id", 1), Map.entry("eos_token_id", 2));
-    /** GPT2Config's defaults for the keys a config may leave out (gpt2's shape), under its own names. */
-    private static final Map<String, Number> GPT2_DEFAULTS = Map.ofEntries(
-            Map.entry("vocab_size", 50_257), Map.entry("n_embd", 768), Map.entry("n_layer", 12),
-            Map.entry("n_head", 12), Map.entry("n_positions", 1024), Map.entry("bos_token_id", 50_256),
-            Map.entry("eos_token_id", 50_256));
     /** Where {@link #hunyuan}'s view keeps the alpha of the RoPE it turns into the default one. */
     private static final String NTK_ALPHA = "__invariant_ntk_alpha";
 
@@ -134,107 +119,6 @@ final class HfRelatives {
         return view;
     }
 
-    /**
-     * GPTNeoXForCausalLM (EleutherAI/pythia-*): a view of {@code c} under the names the engine reads, with
-     * GPTNeoXConfig's defaults where it names none: {@code layer_norm_eps} (1e-5) as the norms' epsilon, the older
-     * {@code rotary_emb_base} (10000) and {@code rotary_pct} (0.25) as rope_theta and partial_rotary_factor where
-     * rope_parameters names neither, one key/value head per head of {@code hidden_size / num_attention_heads} dims (its
-     * attention reads no head_dim or num_key_value_heads). attention_bias false is refused (the engine's layer has the
-     * biases), and so is an activation other than GELU.
-     */
-    static JsonNode gptNeox(JsonNode c, Path file) {
-        if (!c.path("attention_bias").asBoolean(true)) {
-            throw HfConfig.format(file, "attention_bias false is not supported for " + HfSemantics.GPT_NEOX
-                    + ": the engine computes its layer with a bias on every projection");
-        }
-        ObjectNode view = withDefaults(c, GPT_NEOX_DEFAULTS);
-        view.remove("head_dim");
-        view.remove("num_key_value_heads");
-        view.put("rms_norm_eps", c.path("layer_norm_eps").isNumber() ? c.get("layer_norm_eps").asDouble() : 1e-5);
-        JsonNode p = c.path("rope_parameters").isObject() && !c.path("rope_parameters").isEmpty()
-                ? c.get("rope_parameters") : c.path("rope_scaling");
-        if (!p.has("rope_theta") && !c.has("rope_theta")) {
-            view.put("rope_theta", c.path("rotary_emb_base").asDouble(10_000));
-        }
-        if (!p.has("partial_rotary_factor") && !c.has("partial_rotary_factor")) {
-            view.put("partial_rotary_factor", c.path("rotary_pct").asDouble(0.25));
-        }
-        return view;
-    }
-
-    /**
-     * PhiForCausalLM (microsoft/phi-1, phi-1_5, phi-2): a view of {@code c} with PhiConfig's defaults where it names
-     * none: {@code layer_norm_eps} (1e-5) as the norms' epsilon, partial_rotary_factor 0.5. qk_layernorm true is
-     * refused (the engine norms no q or k of this layer).
-     */
-    static JsonNode phi(JsonNode c, Path file) {
-        if (c.path("qk_layernorm").asBoolean(false)) {
-            throw HfConfig.format(file, "qk_layernorm true is not supported for " + HfSemantics.PHI + ": the engine"
-                    + " computes its layer without LayerNorms of q and k");
-        }
-        ObjectNode view = withDefaults(c, PHI_DEFAULTS);
-        view.put("rms_norm_eps", c.path("layer_norm_eps").isNumber() ? c.get("layer_norm_eps").asDouble() : 1e-5);
-        JsonNode p = c.path("rope_parameters").isObject() && !c.path("rope_parameters").isEmpty()
-                ? c.get("rope_parameters") : c.path("rope_scaling");
-        if (!p.has("partial_rotary_factor") && !c.has("partial_rotary_factor")) view.put("partial_rotary_factor", 0.5);
-        return view;
-    }
-
-    /**
-     * GPT2LMHeadModel (openai-community/gpt2): a view of {@code c} under the names the engine reads (GPT2Config's
-     * attribute map: n_embd, n_head, n_layer, n_positions; n_inner, absent or null: 4 × n_embd; layer_norm_epsilon),
-     * with its defaults where it names none (tied embeddings). scale_attn_weights false, scale_attn_by_inverse_layer_idx
-     * true and add_cross_attention true are refused (the engine scales every layer's scores by head_dim^-0.5 alone).
-     */
-    static JsonNode gpt2(JsonNode c, Path file) {
-        for (String key : new String[] {"scale_attn_by_inverse_layer_idx", "add_cross_attention"}) {
-            if (c.path(key).asBoolean(false)) {
-                throw HfConfig.format(file, key + " true is not supported for " + HfSemantics.GPT2 + ": the engine"
-                        + " computes its layer with scores scaled by head_dim^-0.5 and no cross-attention");
-            }
-        }
-        if (!c.path("scale_attn_weights").asBoolean(true)) {
-            throw HfConfig.format(file, "scale_attn_weights false is not supported for " + HfSemantics.GPT2 + ": the"
-                    + " engine scales the scores by head_dim^-0.5");
-        }
-        ObjectNode named = withDefaults(c, GPT2_DEFAULTS);
-        ObjectNode view = named.deepCopy();
-        view.remove(java.util.List.of("head_dim", "num_key_value_heads"));
-        view.set("hidden_size", named.get("n_embd"));
-        view.set("num_attention_heads", named.get("n_head"));
-        view.set("num_hidden_layers", named.get("n_layer"));
-        view.set("max_position_embeddings", named.get("n_positions"));
-        int inner = c.hasNonNull("n_inner") ? c.get("n_inner").asInt() : 4 * named.get("n_embd").asInt();
-        view.put("intermediate_size", inner);
-        double eps = c.path("layer_norm_epsilon").isNumber() ? c.get("layer_norm_epsilon").asDouble() : 1e-5;
-        view.put("rms_norm_eps", eps);
-        if (!c.hasNonNull("tie_word_embeddings")) view.put("tie_word_embeddings", true);
-        return view;
-    }
-
-    /**
-     * The GPT layer of GPT-NeoX, Phi and GPT-2 (in sequence, learned positions, its activation_function: gelu_new by
-     * default): whether attention and MLP run in parallel (GPT-NeoX's
-     * {@code use_parallel_residual}, default true; Phi's always) and the MLP's activation as transformers' ACT2FN names
-     * it ({@code hidden_act}, GPT-NeoX's default gelu: the exact GELU; Phi's gelu_new and gelu_pytorch_tanh: the tanh
-     * form).
-     */
-    static GptBlock gptBlock(Architecture arch, JsonNode c, Path file) {
-        boolean gpt2 = arch == Architecture.GPT2;
-        JsonNode act = c.get(gpt2 ? "activation_function" : "hidden_act");
-        boolean phi = arch == Architecture.PHI;
-        String name = act == null || act.isNull() ? phi || gpt2 ? "gelu_new" : "gelu" : act.asText("");
-        Activation activation = switch (name) {
-            case "gelu" -> Activation.GELU_ERF;
-            case "gelu_new", "gelu_pytorch_tanh" -> Activation.GELU_TANH;
-            default -> throw HfConfig.format(file, (gpt2 ? "activation_function " : "hidden_act ") + act
-                    + " is not supported for " + arch.hfName()
-                    + ": the engine's MLP computes gelu (exact), gelu_new or gelu_pytorch_tanh");
-        };
-        if (gpt2) return new GptBlock(false, activation, true);
-        return new GptBlock(phi || c.path("use_parallel_residual").asBoolean(true), activation);
-    }
-
     /** Whether {@code c} (a top-level config, or Mistral3ForConditionalGeneration's text model) is Ministral 3's. */
     static boolean isMinistral3(String hfName, JsonNode c) {
         return hfName.equals(HfSemantics.MINISTRAL3) || c.path("model_type").asText("").equals("ministral3");
@@ -263,7 +147,7 @@ final class HfRelatives {
     }
 
     /** A copy of {@code c} with {@code defaults} where it names none (absent or null). */
-    private static ObjectNode withDefaults(JsonNode c, Map<String, Number> defaults) {
+    static ObjectNode withDefaults(JsonNode c, Map<String, Number> defaults) {
         ObjectNode view = c.deepCopy();
         defaults.forEach((key, value) -> {
             if (view.hasNonNull(key)) return;

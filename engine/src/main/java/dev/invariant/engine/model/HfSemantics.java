@@ -23,9 +23,6 @@ final class HfSemantics {
     static final String HUNYUAN = "HunYuanDenseV1ForCausalLM";
     static final String GRANITE_HYBRID = "GraniteMoeHybridForCausalLM";
     static final String MINISTRAL3 = "Ministral3ForCausalLM";
-    static final String GPT_NEOX = "GPTNeoXForCausalLM";
-    static final String PHI = "PhiForCausalLM";
-    static final String GPT2 = "GPT2LMHeadModel";
     static final String FULL = "full_attention";
     static final String SLIDING = "sliding_attention";
 
@@ -35,8 +32,8 @@ final class HfSemantics {
     /** Refuses what transformers would compute differently from the engine, naming the key and its value. */
     static void refuseUnsupported(String hfName, JsonNode c, Path file) {
         JsonNode act = c.get("hidden_act");
-        // GPT-NeoX's and Phi's GELU is read with their layer (HfRelatives.gptBlock)
-        if (act != null && !hfName.equals(GPT_NEOX) && !hfName.equals(PHI) && !(act.isTextual() && (act.asText().equals("silu") || act.asText().equals("swish")))) {
+        // the GPT layer's GELU is read with it (HfGpt.block)
+        if (act != null && !HfGpt.reads(hfName) && !(act.isTextual() && (act.asText().equals("silu") || act.asText().equals("swish")))) {
             throw HfConfig.format(file, "hidden_act " + act + " is not supported: the engine's MLP is"
                     + " down(silu(gate) * up) (hidden_act silu or swish)");
         }
@@ -164,9 +161,9 @@ final class HfSemantics {
     static RopeScaling rotation(String hfName, RopeScaling scaling, Path file) {
         boolean glm = hfName.equals(GLM) || hfName.equals(GLM4);
         if (scaling.partialRotaryFactor() != 1.0 && !glm && !hfName.equals("Phi3ForCausalLM")
-                && !hfName.equals(GPT_NEOX) && !hfName.equals(PHI)) {
+                && !hfName.equals(HfGpt.GPT_NEOX) && !hfName.equals(HfGpt.PHI)) {
             throw HfConfig.format(file, "partial_rotary_factor " + scaling.partialRotaryFactor() + " is supported for"
-                    + " Phi3ForCausalLM (Phi-4-mini), " + GPT_NEOX + ", " + PHI + ", " + GLM + " and " + GLM4 + " only, whose RoPE"
+                    + " Phi3ForCausalLM (Phi-4-mini), " + HfGpt.GPT_NEOX + ", " + HfGpt.PHI + ", " + GLM + " and " + GLM4 + " only, whose RoPE"
                     + " transformers applies to part of each head");
         }
         return glm || hfName.equals(ERNIE45) ? scaling.withRotation(scaling.partialRotaryFactor(), true) : scaling;

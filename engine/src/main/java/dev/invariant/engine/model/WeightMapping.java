@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * Maps Hugging Face tensor names onto {@link ModelWeights} and checks every shape against the config.
  * Llama, Qwen2, Qwen3 and Gemma 3 share one name table (Phi-3's fused projections split into it by
- * {@link FusedProjections}, GPT-NeoX's and Phi's renamed into it by {@link GptNames}); the architecture decides which optional tensors (q/k/v bias, q/k norm, Gemma 3's
+ * {@link FusedProjections}, GPT-NeoX's and Phi's renamed into it by {@link GptNames}, GPT-2's by {@link Gpt2Names});
+ * the architecture decides which optional tensors (q/k/v bias, q/k norm, Gemma 3's
  * feed-forward norms) must be present.
  */
 public final class WeightMapping {
