@@ -38,7 +38,8 @@ Hunyuan-0.5B's (q/k norms after RoPE, its RoPE's NTK alpha). granite4: Granite 4
 (GPTNeoXForCausalLM: LayerNorm, biases, q|k|v fused per head, a quarter of each head rotated, an ungated exact-GELU MLP
 in parallel with the attention); gptneox-seq: the same in sequence. phi: Phi-2's (PhiForCausalLM: that parallel
 layer with one norm for both, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias). gpt2: GPT-2's (learned
-positions, Conv1D projections, in sequence). These run on any machine with
+positions, Conv1D projections, in sequence). starcoder2-window: StarCoder2's (that layer in sequence with RoPE, a window
+of 24 on every layer). These run on any machine with
 torch and transformers (no GPU needed). phi4mini:
 Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
 of each head, q/k/v biases, gate|up fused. glm4: GLM-4-0414's layer, GLM's with norms of the attention's and the MLP's
@@ -50,7 +51,7 @@ usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longr
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
                                              qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window|exaone4-window|
                                              exaone4|gemma|ernie45|hunyuan|granite4|gptneox|
-                                             gptneox-seq|phi|gpt2 ...]
+                                             gptneox-seq|phi|gpt2|starcoder2-window ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -262,6 +263,18 @@ HUB_CONFIGS["gpt2"] = {
     "n_ctx": 512, "n_embd": 64, "n_head": 4, "n_inner": None, "n_layer": 4, "n_positions": 512, "resid_pdrop": 0.0,
     "scale_attn_weights": True, "torch_dtype": "bfloat16", "use_cache": True, "vocab_size": 512,
 }
+# bigcode/starcoder2-3b's form (Starcoder2ForCausalLM): the GPT layer in sequence with RoPE over the whole head,
+# grouped keys and values (2 heads of 8), c_fc / c_proj, the tanh GELU (gelu_pytorch_tanh), tied embeddings, and a
+# sliding window of 24 on every layer that every case reaches past
+HUB_CONFIGS["starcoder2-window"] = {
+    "architectures": ["Starcoder2ForCausalLM"], "model_type": "starcoder2", "attention_dropout": 0.0,
+    "bos_token_id": 1, "embedding_dropout": 0.0, "eos_token_id": 2, "hidden_act": "gelu_pytorch_tanh",
+    "hidden_size": 64, "initializer_range": 0.02, "intermediate_size": 256, "max_position_embeddings": 512,
+    "norm_epsilon": 1e-05, "num_attention_heads": 8, "num_hidden_layers": 4, "num_key_value_heads": 2,
+    "residual_dropout": 0.0, "rope_theta": 10000.0, "sliding_window": 24, "torch_dtype": "bfloat16",
+    "use_bias": True, "use_cache": True, "vocab_size": 512,
+}
+FULL_ATTENTION["starcoder2-window"] = {"sliding_window": None}
 # Mixture-of-experts forms at the tiny shape, 8 experts of 48, 2 chosen per token: Qwen/Qwen3-30B-A3B's
 # (Qwen3MoeForCausalLM: q/k norms, the chosen weights renormalised; layer 2 dense through mlp_only_layers),
 # Qwen/Qwen1.5-MoE-A2.7B's (Qwen2MoeForCausalLM: q/k/v biases, weights not renormalised, a shared expert gated by a

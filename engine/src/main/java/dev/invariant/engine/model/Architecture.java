@@ -100,7 +100,12 @@ public enum Architecture {
      * GPT2LMHeadModel (openai-community/gpt2, distilgpt2, and models built on it): GPT-NeoX's layer in sequence, learned
      * positions added to the embeddings in place of RoPE, its projections stored as Conv1D ({@link GptBlock}).
      */
-    GPT2("GPT2LMHeadModel");
+    GPT2("GPT2LMHeadModel"),
+    /**
+     * Starcoder2ForCausalLM (bigcode/starcoder2-3b, 7b, 15b): GPT-NeoX's layer in sequence with RoPE over the whole head,
+     * grouped keys and values and, where its config sets one, a sliding window on every layer ({@link GptBlock}).
+     */
+    STARCODER2("Starcoder2ForCausalLM");
 
     /**
      * OLMo 2, EXAONE 4, Gemma 2 and 3 and GLM-4-0414: a norm on the attention's and the MLP's outputs before each
@@ -126,10 +131,11 @@ public enum Architecture {
     }
 
     /**
-     * GPT-NeoX, Phi, GPT-2: LayerNorm (with a bias) in place of RMSNorm, biases on every projection ({@link GptBlock}).
+     * GPT-NeoX, Phi, GPT-2, StarCoder2: LayerNorm (with a bias) in place of RMSNorm, biases on every projection
+     * ({@link GptBlock}).
      */
     public boolean layerNorm() {
-        return this == GPT_NEOX || this == PHI || this == GPT2;
+        return this == GPT_NEOX || this == PHI || this == GPT2 || this == STARCODER2;
     }
 
     /** Gemma 1, 2 and 3: the values of {@link Gemma} apply. */

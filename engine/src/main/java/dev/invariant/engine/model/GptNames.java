@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The GPT layer's tensors ({@link GptBlock}) under the names of the engine's layer. Phi-1 and -2's: {@code
  * self_attn.dense} as o_proj, {@code mlp.fc1} / {@code fc2} as up_proj / down_proj, {@code model.final_layernorm}
- * as the final norm; the rest as stored. GPT-NeoX's: {@code gpt_neox.embed_in} as the embeddings,
+ * as the final norm; the rest as stored. StarCoder2's: {@code mlp.c_fc} / {@code c_proj} as up_proj / down_proj.
+ * GPT-NeoX's: {@code gpt_neox.embed_in} as the embeddings,
  * {@code attention.dense} as o_proj, {@code mlp.dense_h_to_4h} / {@code dense_4h_to_h} as up_proj / down_proj,
  * {@code gpt_neox.final_layer_norm} as the final norm, {@code embed_out} as lm_head; the norms keep their names. Its
  * {@code attention.query_key_value} holds each head's q, k and v rows together ({@code [heads, 3, head_dim]}, as
@@ -27,13 +28,16 @@ final class GptNames {
     private static final String QKV = "attention.query_key_value.";
     private static final Map<String, String> PHI_NAMES = Map.of("self_attn.dense.", "self_attn.o_proj.",
             "mlp.fc1.", "mlp.up_proj.", "mlp.fc2.", "mlp.down_proj.");
+    private static final Map<String, String> STARCODER2_NAMES = Map.of("mlp.c_fc.", "mlp.up_proj.",
+            "mlp.c_proj.", "mlp.down_proj.");
 
     private GptNames() {
     }
 
     /** {@code stored} under the engine's names when the model is GPT-NeoX's or Phi's, else as it is. */
     static Map<String, Tensor> rename(ModelConfig c, Map<String, Tensor> stored) {
-        if (c.architecture() == Architecture.PHI) return phi(stored);
+        if (c.architecture() == Architecture.PHI) return renamed(stored, PHI_NAMES);
+        if (c.architecture() == Architecture.STARCODER2) return renamed(stored, STARCODER2_NAMES);
         if (c.architecture() != Architecture.GPT_NEOX) return stored;
         Map<String, Tensor> out = new HashMap<>();
         for (Map.Entry<String, Tensor> e : stored.entrySet()) {
@@ -65,14 +69,15 @@ final class GptNames {
         return out;
     }
 
-    private static Map<String, Tensor> phi(Map<String, Tensor> stored) {
+    /** {@code stored} with the layers' modules renamed by {@code names} and the final norm as model.norm. */
+    private static Map<String, Tensor> renamed(Map<String, Tensor> stored, Map<String, String> names) {
         Map<String, Tensor> out = new HashMap<>();
         stored.forEach((name, t) -> {
             String to = name.startsWith("model.final_layernorm.")
                     ? "model.norm." + name.substring("model.final_layernorm.".length()) : name;
             int at = name.startsWith("model.layers.") ? name.indexOf('.', "model.layers.".length()) + 1 : -1;
             if (at > 0) {
-                for (Map.Entry<String, String> e : PHI_NAMES.entrySet()) {
+                for (Map.Entry<String, String> e : names.entrySet()) {
                     if (name.startsWith(e.getKey(), at)) {
                         to = name.substring(0, at) + e.getValue() + name.substring(at + e.getKey().length());
                     }

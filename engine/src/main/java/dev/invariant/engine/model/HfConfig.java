@@ -62,7 +62,7 @@ public final class HfConfig {
         } else if (hfName.equals(HfSemantics.ERNIE45)) {
             c = HfRelatives.ernie(c, configFile);
         } else if (HfGpt.reads(hfName)) {
-            // GPT-NeoX, Phi, GPT-2: the GPT layer, read under the engine's names
+            // GPT-NeoX, Phi, GPT-2, StarCoder2: the GPT layer, read under the engine's names
             c = HfGpt.view(hfName, c, configFile);
         } else if (hfName.equals(HfSemantics.HUNYUAN)) {
             c = HfRelatives.hunyuan(c, configFile);
@@ -133,7 +133,7 @@ public final class HfConfig {
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
                         case EXAONE4 -> HfSemantics.exaone4(c, layers, configFile);
                         case HUNYUAN -> HfRelatives.ntkAlpha(c);
-                        case GPT_NEOX, PHI, GPT2 -> HfGpt.block(arch, c, configFile);
+                        case GPT_NEOX, PHI, GPT2, STARCODER2 -> HfGpt.block(arch, c, configFile);
                         case LLAMA, QWEN2, QWEN3, OLMO2, GLM4, OLMOE -> null;
                     },
                     HfSemantics.moe(hfName, c, layers, configFile));

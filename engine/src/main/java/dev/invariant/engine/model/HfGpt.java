@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The GPT layer's architectures ({@link GptBlock}) as transformers 5 reads their {@code config.json}: GPT-NeoX, Phi and
- * GPT-2, each a view under the names the engine reads (their LayerNorm's epsilon as the norms' one, their older RoPE
+ * The GPT layer's architectures ({@link GptBlock}) as transformers 5 reads their {@code config.json}: GPT-NeoX, Phi,
+ * GPT-2 and StarCoder2, each a view under the names the engine reads (their LayerNorm's epsilon as the norms' one, their older RoPE
  * and shape keys), with its configuration class's defaults where it names none, refusing the forms the engine does not
  * compute.
  */
@@ -15,6 +15,7 @@ final class HfGpt {
     static final String GPT_NEOX = "GPTNeoXForCausalLM";
     static final String PHI = "PhiForCausalLM";
     static final String GPT2 = "GPT2LMHeadModel";
+    static final String STARCODER2 = "Starcoder2ForCausalLM";
     /** GPTNeoXConfig's defaults for the keys a config may leave out (gpt-neox-20b's shape). */
     private static final Map<String, Number> GPT_NEOX_DEFAULTS = Map.ofEntries(
             Map.entry("vocab_size", 50_432), Map.entry("hidden_size", 6144), Map.entry("num_hidden_layers", 44),
@@ -34,9 +35,16 @@ final class HfGpt {
     private HfGpt() {
     }
 
+    /** Starcoder2Config's defaults for the keys a config may leave out (starcoder2-7b's shape). */
+    private static final Map<String, Number> STARCODER2_DEFAULTS = Map.ofEntries(
+            Map.entry("vocab_size", 49_152), Map.entry("hidden_size", 3072), Map.entry("num_hidden_layers", 30),
+            Map.entry("num_attention_heads", 24), Map.entry("num_key_value_heads", 2),
+            Map.entry("intermediate_size", 12_288), Map.entry("max_position_embeddings", 4096),
+            Map.entry("bos_token_id", 50_256), Map.entry("eos_token_id", 50_256));
+
     /** Whether {@code hfName} is one of the GPT layer's architectures. */
     static boolean reads(String hfName) {
-        return hfName.equals(GPT_NEOX) || hfName.equals(PHI) || hfName.equals(GPT2);
+        return hfName.equals(GPT_NEOX) || hfName.equals(PHI) || hfName.equals(GPT2) || hfName.equals(STARCODER2);
     }
 
     /** The view of {@code c} the engine reads for the GPT layer's architecture {@code hfName} ({@link #reads}). */
@@ -44,6 +52,7 @@ final class HfGpt {
         return switch (hfName) {
             case GPT_NEOX -> gptNeox(c, file);
             case PHI -> phi(c, file);
+            case STARCODER2 -> starcoder2(c, file);
             default -> gpt2(c, file);
         };
     }
@@ -84,6 +93,21 @@ final class HfGpt {
     }
 
     /**
+     * Starcoder2ForCausalLM (bigcode/starcoder2-*): Starcoder2Config's defaults where {@code c} names none (tied
+     * embeddings; its window, where set, is read as Phi-3's: HfSemantics.slidingWindow). use_bias false is refused (the
+     * engine's layer has the biases).
+     */
+    private static JsonNode starcoder2(JsonNode c, Path file) {
+        if (!c.path("use_bias").asBoolean(true)) {
+            throw HfConfig.format(file, "use_bias false is not supported for " + STARCODER2
+                    + ": the engine computes its layer with a bias on every projection");
+        }
+        ObjectNode view = layerNormed(HfRelatives.withDefaults(c, STARCODER2_DEFAULTS), c, "norm_epsilon");
+        if (!c.hasNonNull("tie_word_embeddings")) view.put("tie_word_embeddings", true);
+        return view;
+    }
+
+    /**
      * GPT2LMHeadModel (openai-community/gpt2): GPT2Config's attribute map (n_embd, n_head, n_layer, n_positions;
      * n_inner, absent or null: 4 × n_embd) and defaults where {@code c} names none (tied embeddings).
      * scale_attn_weights false, scale_attn_by_inverse_layer_idx true and add_cross_attention true are refused (the
@@ -115,24 +139,26 @@ final class HfGpt {
 
     /**
      * The GPT layer: whether attention and MLP run in parallel (GPT-NeoX's {@code use_parallel_residual}, default
-     * true; Phi's always; GPT-2's never) and the MLP's activation as transformers' ACT2FN names it (GPT-NeoX's
+     * true; Phi's always; GPT-2's and StarCoder2's never) and the MLP's activation as transformers' ACT2FN names it (GPT-NeoX's
      * {@code hidden_act}, default gelu: the exact GELU; Phi's, default gelu_new, and GPT-2's
-     * {@code activation_function}, default gelu_new: gelu_new and gelu_pytorch_tanh are the tanh form); GPT-2's
-     * positions learned.
+     * {@code activation_function}, default gelu_new, StarCoder2's, default gelu_pytorch_tanh: gelu_new and
+     * gelu_pytorch_tanh are the tanh form); GPT-2's positions learned.
      */
     static GptBlock block(Architecture arch, JsonNode c, Path file) {
         boolean gpt2 = arch == Architecture.GPT2;
         boolean phi = arch == Architecture.PHI;
+        boolean starcoder2 = arch == Architecture.STARCODER2;
         String key = gpt2 ? "activation_function" : "hidden_act";
         JsonNode act = c.get(key);
-        String name = act == null || act.isNull() ? phi || gpt2 ? "gelu_new" : "gelu" : act.asText("");
+        String absent = phi || gpt2 ? "gelu_new" : starcoder2 ? "gelu_pytorch_tanh" : "gelu";
+        String name = act == null || act.isNull() ? absent : act.asText("");
         Activation activation = switch (name) {
             case "gelu" -> Activation.GELU_ERF;
             case "gelu_new", "gelu_pytorch_tanh" -> Activation.GELU_TANH;
             default -> throw HfConfig.format(file, key + " " + act + " is not supported for " + arch.hfName()
                     + ": the engine's MLP computes gelu (exact), gelu_new or gelu_pytorch_tanh");
         };
-        if (gpt2) return new GptBlock(false, activation, true);
+        if (gpt2 || starcoder2) return new GptBlock(false, activation, gpt2);
         return new GptBlock(phi || c.path("use_parallel_residual").asBoolean(true), activation);
     }
 

@@ -79,9 +79,10 @@ final class HfSemantics {
         SlidingWindow w = switch (hfName) {
             // MistralConfig: every layer slides; the key's default is 4096, null means none
             case "MistralForCausalLM" -> everyLayer(window(c, file), numLayers);
-            // Phi3Config, MixtralConfig: every layer slides when sliding_window is set (Phi-3-mini-4k: 2047); the
-            // default is none
-            case "Phi3ForCausalLM", MIXTRAL -> c.path("sliding_window").isMissingNode() ? SlidingWindow.NONE
+            // Phi3Config, MixtralConfig, Starcoder2Config: every layer slides when sliding_window is set (Phi-3-mini-4k:
+            // 2047, StarCoder2: 4096); the default is none
+            case "Phi3ForCausalLM", MIXTRAL, HfGpt.STARCODER2 -> c.path("sliding_window").isMissingNode()
+                    ? SlidingWindow.NONE
                     : everyLayer(window(c, file), numLayers);
             // SmolLM3Config: with use_sliding_window and a window, the layers marked sliding (by default its NoPE ones)
             case "SmolLM3ForCausalLM" -> {

@@ -120,6 +120,8 @@ public record ModelConfig(
                     && !qkNorm && moe == null;
             case GPT2 -> variant instanceof GptBlock g && !g.parallel() && g.learnedPositions() && attentionBias
                     && !qkNorm && moe == null && slidingWindow.size() == 0;
+            case STARCODER2 -> variant instanceof GptBlock g && !g.parallel() && !g.learnedPositions() && attentionBias
+                    && !qkNorm && moe == null;
         }, architecture.hfName() + " and its values do not match: " + variant);
     }
 

@@ -202,7 +202,7 @@ public final class WeightMapping {
                 // GLM-4-0414: post_attention_layernorm is the MLP's input norm, as in Llama
                 case GLM4 -> new NormNames("post_self_attn_layernorm.weight", "post_attention_layernorm.weight",
                         "post_mlp_layernorm.weight");
-                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA, HUNYUAN, GPT_NEOX ->
+                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA, HUNYUAN, GPT_NEOX, STARCODER2 ->
                         new NormNames("post_attention_layernorm.weight", null, null);
                 // Phi: one norm before the attention and the MLP, which run in parallel
                 case PHI -> new NormNames(null, null, null);

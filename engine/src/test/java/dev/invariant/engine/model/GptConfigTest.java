@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * GPT-NeoX's, Phi's and GPT-2's config.json as the hub's checkpoints write it (EleutherAI/pythia-160m's,
- * microsoft/phi-2's and openai-community/gpt2's keys), read as GPTNeoXConfig, PhiConfig and GPT2Config read them:
+ * GPT-NeoX's, Phi's, GPT-2's and StarCoder2's config.json as the hub's checkpoints write it (EleutherAI/pythia-160m's,
+ * microsoft/phi-2's, openai-community/gpt2's and bigcode/starcoder2-7b's keys), read as their configuration classes
+ * read them:
  * their older names, their defaults, what is refused.
  */
 class GptConfigTest {
@@ -127,6 +128,31 @@ class GptConfigTest {
         }
         String act = refused(GPT2.replace("\"gelu_new\"", "\"relu\"").formatted(""));
         assertTrue(act.contains("activation_function \"relu\""), act);
+    }
+
+    @Test
+    void starcoder2ReadsAsStarcoder2Config() throws IOException {
+        // bigcode/starcoder2-7b's keys
+        String sc2 = """
+                {"architectures": ["Starcoder2ForCausalLM"], "attention_dropout": 0.1, "residual_dropout": 0.1,
+                 "embedding_dropout": 0.1, "bos_token_id": 0, "eos_token_id": 0, "hidden_act": "gelu_pytorch_tanh",
+                 "hidden_size": 4608, "initializer_range": 0.018042, "intermediate_size": 18432,
+                 "max_position_embeddings": 16384, "mlp_type": "default", "model_type": "starcoder2",
+                 "norm_epsilon": 1e-05, "norm_type": "layer_norm", "num_attention_heads": 36,
+                 "num_hidden_layers": 32, "num_key_value_heads": 4, "rope_theta": 1000000, "sliding_window": 4096,
+                 "torch_dtype": "bfloat16", "use_bias": true, "use_cache": true, "vocab_size": 49152%s}""";
+        ModelConfig c = read(sc2.formatted(""));
+        assertEquals(Architecture.STARCODER2, c.architecture());
+        assertEquals(java.util.List.of(36, 4, 128, 16_384), java.util.List.of(c.numHeads(), c.numKvHeads(), c.headDim(),
+                c.maxPositionEmbeddings()));
+        assertEquals(new GptBlock(false, Activation.GELU_TANH), c.gptBlock());
+        assertEquals(4096, c.slidingWindow().size());
+        assertEquals(32, c.slidingWindow().slidingLayers().length);
+        assertEquals(c.headDim(), c.ropeScaling().rotaryDim(c.headDim()));
+        assertTrue(c.tieWordEmbeddings());
+        assertEquals(0, read(sc2.replace("\"sliding_window\": 4096,", "").formatted("")).slidingWindow().size());
+        String bias = refused(sc2.replace("\"use_bias\": true", "\"use_bias\": false").formatted(""));
+        assertTrue(bias.contains("use_bias false"), bias);
     }
 
     @Test

@@ -39,8 +39,9 @@ public final class CudaBackendProvider implements BackendProvider {
      * CPU's bits (CudaSeededModelsTest, CudaRopeScalingTest; EXAONE 4, Gemma 1, HunYuan, GPT-NeoX and Phi since
      * 2026-12-08 on an H100). A portable result is only claimed where a kernel's bits were shown equal to the CPU's: an
      * architecture added to the engine stays the CPU's until its GPU test passes. Not yet here: GPT-2, whose GPU path
-     * (CudaGptLayer, its learned positions by embed.cu's lookup) is built but has not run on a GPU; it becomes the
-     * GPU's by adding it here and tiny-gpt2 to CudaSeededModelsTest, once that passes.
+     * (CudaGptLayer, its learned positions by embed.cu's lookup) is built but has not run on a GPU, and StarCoder2
+     * (CudaGptLayer in sequence with the attention kernels' window); each becomes the GPU's by adding it here and its
+     * seeded checkpoint (tiny-gpt2, tiny-starcoder2-window) to CudaSeededModelsTest, once that passes.
      */
     @Override
     public Set<Architecture> architectures() {

@@ -45,7 +45,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Pythia's LayerNorms, biases, q|k|v fused per head, a quarter of each head rotated, an ungated exact-GELU MLP in
  * parallel with the attention; gptneox-seq: the same layer in sequence); Phi (phi: Phi-2's form, that parallel layer
  * with one norm for both halves, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias); GPT-2 (gpt2: learned
- * positions, no RoPE, Conv1D projections transposed when read, q|k|v side by side in c_attn's columns).
+ * positions, no RoPE, Conv1D projections transposed when read, q|k|v side by side in c_attn's columns); StarCoder2
+ * (starcoder2-window: that layer in sequence with RoPE and a window of 24 on every layer that decides tokens).
  */
 class SeededModelsGoldenTest {
 
@@ -53,7 +54,8 @@ class SeededModelsGoldenTest {
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
         "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
-        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi", "gpt2"})
+        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi", "gpt2",
+        "starcoder2-window"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -84,7 +86,8 @@ class SeededModelsGoldenTest {
     @ValueSource(strings = {"gemma3", "gemma2", "olmo2", "gemma3mm", "mistral3mm", "qwen25vlmm", "phi3", "phi3-longrope",
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
         "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
-        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi", "gpt2"})
+        "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi", "gpt2",
+        "starcoder2-window"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
