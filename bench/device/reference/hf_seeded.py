@@ -39,7 +39,8 @@ Hunyuan-0.5B's (q/k norms after RoPE, its RoPE's NTK alpha). granite4: Granite 4
 in parallel with the attention); gptneox-seq: the same in sequence. phi: Phi-2's (PhiForCausalLM: that parallel
 layer with one norm for both, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias). gpt2: GPT-2's (learned
 positions, Conv1D projections, in sequence). starcoder2-window: StarCoder2's (that layer in sequence with RoPE, a window
-of 24 on every layer). These run on any machine with
+of 24 on every layer). stablelm: StableLM 2's (Llama's gated MLP under LayerNorms, q/k/v biases, RoPE on a quarter
+of each head). These run on any machine with
 torch and transformers (no GPU needed). phi4mini:
 Phi-4-mini's partial RoPE (3/4 of each head) with longrope and tied embeddings. glm: GLM-4's interleaved RoPE on half
 of each head, q/k/v biases, gate|up fused. glm4: GLM-4-0414's layer, GLM's with norms of the attention's and the MLP's
@@ -51,7 +52,8 @@ usage: hf_seeded.py STORIES260K_DIR OUT_DIR [gemma3|gemma2|olmo2|phi3|phi3-longr
                                              mistral-window|phi3-window|qwen2-window|smollm3-window|phi4mini|glm|glm4|
                                              qwen3moe|qwen2moe|mixtral|olmoe|olmo3-window|exaone4-window|
                                              exaone4|gemma|ernie45|hunyuan|granite4|gptneox|
-                                             gptneox-seq|phi|gpt2|starcoder2-window ...]
+                                             gptneox-seq|phi|gpt2|starcoder2-window|
+                                             stablelm ...]
   (writes OUT_DIR/tiny-NAME/ and OUT_DIR/NAME.json for each, all by default)
 """
 import json
@@ -275,6 +277,16 @@ HUB_CONFIGS["starcoder2-window"] = {
     "use_bias": True, "use_cache": True, "vocab_size": 512,
 }
 FULL_ATTENTION["starcoder2-window"] = {"sliding_window": None}
+# stabilityai/stablelm-2-1_6b's form (StableLmForCausalLM): Llama's gated SiLU MLP and o_proj without biases under
+# LayerNorms with biases, q/k/v biases (use_qkv_bias), RoPE on the first quarter of each head, grouped keys and values
+HUB_CONFIGS["stablelm"] = {
+    "architectures": ["StableLmForCausalLM"], "model_type": "stablelm", "attention_dropout": 0.0, "bos_token_id": 1,
+    "eos_token_id": 2, "hidden_act": "silu", "hidden_dropout": 0.0, "hidden_size": 64, "initializer_range": 0.02,
+    "intermediate_size": 172, "layer_norm_eps": 1e-05, "max_position_embeddings": 512, "num_attention_heads": 4,
+    "num_hidden_layers": 4, "num_key_value_heads": 2, "partial_rotary_factor": 0.25, "qk_layernorm": False,
+    "rope_theta": 10000, "tie_word_embeddings": False, "torch_dtype": "bfloat16", "use_cache": True,
+    "use_parallel_residual": False, "use_qkv_bias": True, "vocab_size": 512,
+}
 # Mixture-of-experts forms at the tiny shape, 8 experts of 48, 2 chosen per token: Qwen/Qwen3-30B-A3B's
 # (Qwen3MoeForCausalLM: q/k norms, the chosen weights renormalised; layer 2 dense through mlp_only_layers),
 # Qwen/Qwen1.5-MoE-A2.7B's (Qwen2MoeForCausalLM: q/k/v biases, weights not renormalised, a shared expert gated by a

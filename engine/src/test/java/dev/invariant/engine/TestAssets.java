@@ -46,7 +46,7 @@ public final class TestAssets {
             "tiny-glm4", "tiny-qwen3moe", "tiny-qwen2moe", "tiny-mixtral", "tiny-olmoe", "tiny-olmo3-window",
             "tiny-exaone4-window", "tiny-exaone4", "tiny-gemma", "tiny-ernie45",
             "tiny-hunyuan", "tiny-granite4", "tiny-gptneox", "tiny-gptneox-seq", "tiny-phi", "tiny-gpt2",
-            "tiny-starcoder2-window");
+            "tiny-starcoder2-window", "tiny-stablelm");
 
     /** A model folder under shared/models, e.g. "stories260K", or a kept one assembled under target/. */
     public static Path model(String name) {

@@ -61,10 +61,13 @@ public final class ModelConfigDigest {
             case dev.invariant.engine.model.NoPeLayers s -> w.string(c.architecture().hfName().equals("SmolLM3ForCausalLM")
                     ? "smollm3" : "nope")
                     .ints(java.util.stream.IntStream.range(0, c.numLayers()).filter(l -> !s.rotates(l)).toArray());
-            // GPT-NeoX, Phi: whether attention and MLP run in parallel, and the GELU's form
+            // GPT-NeoX, Phi, GPT-2, StarCoder2, StableLM: whether attention and MLP run in parallel, the activation
             case dev.invariant.engine.model.GptBlock g -> w.string("gpt").u8(g.parallel() ? 1 : 0)
-                    .string(g.activation() == dev.invariant.engine.model.Activation.GELU_ERF ? "gelu"
-                            : "gelu_pytorch_tanh");
+                    .string(switch (g.activation()) {
+                        case GELU_ERF -> "gelu";
+                        case GELU_TANH -> "gelu_pytorch_tanh";
+                        case SILU -> "silu";
+                    });
             // HunYuan: the alpha its RoPE base is scaled by (field 11 stays the config's rope_theta)
             case dev.invariant.engine.model.NtkAlpha a -> w.string("ntk_alpha").f64(a.alpha());
             case null, default -> { }

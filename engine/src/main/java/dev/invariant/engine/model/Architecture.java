@@ -105,7 +105,13 @@ public enum Architecture {
      * Starcoder2ForCausalLM (bigcode/starcoder2-3b, 7b, 15b): GPT-NeoX's layer in sequence with RoPE over the whole head,
      * grouped keys and values and, where its config sets one, a sliding window on every layer ({@link GptBlock}).
      */
-    STARCODER2("Starcoder2ForCausalLM");
+    STARCODER2("Starcoder2ForCausalLM"),
+    /**
+     * StableLmForCausalLM (stabilityai/stablelm-2-1_6b, stablelm-3b-4e1t, stablelm-zephyr-3b): Llama's layer (a gated
+     * SiLU MLP, no o_proj or MLP biases) under LayerNorms with biases, q/k/v biases where its config says so, RoPE on
+     * part of each head ({@link GptBlock}).
+     */
+    STABLELM("StableLmForCausalLM");
 
     /**
      * OLMo 2, EXAONE 4, Gemma 2 and 3 and GLM-4-0414: a norm on the attention's and the MLP's outputs before each
@@ -131,11 +137,11 @@ public enum Architecture {
     }
 
     /**
-     * GPT-NeoX, Phi, GPT-2, StarCoder2: LayerNorm (with a bias) in place of RMSNorm, biases on every projection
-     * ({@link GptBlock}).
+     * GPT-NeoX, Phi, GPT-2, StarCoder2, StableLM: LayerNorm (with a bias) in place of RMSNorm ({@link GptBlock}), and
+     * (but StableLM's) biases on every projection.
      */
     public boolean layerNorm() {
-        return this == GPT_NEOX || this == PHI || this == GPT2 || this == STARCODER2;
+        return this == GPT_NEOX || this == PHI || this == GPT2 || this == STARCODER2 || this == STABLELM;
     }
 
     /** Gemma 1, 2 and 3: the values of {@link Gemma} apply. */

@@ -11,7 +11,8 @@ import dev.invariant.engine.ErrorCode;
  *
  * @param parallel         {@code use_parallel_residual}: x + (mlp(ln2(x)) + attn(ln1(x))); false: Llama's order of the
  *                         two
- * @param activation       the MLP's activation (GPT-NeoX's {@code hidden_act} gelu: the exact GELU)
+ * @param activation       the MLP's activation (GPT-NeoX's {@code hidden_act} gelu: the exact GELU; StableLM's SiLU, its
+ *                         MLP gated as Llama's)
  * @param learnedPositions GPT-2: a learned position embedding added to each token's embedding, and no RoPE
  */
 public record GptBlock(boolean parallel, Activation activation, boolean learnedPositions) implements ModelVariant {
@@ -22,9 +23,6 @@ public record GptBlock(boolean parallel, Activation activation, boolean learnedP
     }
 
     public GptBlock {
-        if (activation == null || activation == Activation.SILU) {
-            throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json: the GPT layer's MLP is a GELU, got "
-                    + activation);
-        }
+        if (activation == null) throw new EngineException(ErrorCode.MODEL_FORMAT, "config.json: no MLP activation");
     }
 }

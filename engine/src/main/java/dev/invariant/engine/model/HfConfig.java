@@ -62,7 +62,7 @@ public final class HfConfig {
         } else if (hfName.equals(HfSemantics.ERNIE45)) {
             c = HfRelatives.ernie(c, configFile);
         } else if (HfGpt.reads(hfName)) {
-            // GPT-NeoX, Phi, GPT-2, StarCoder2: the GPT layer, read under the engine's names
+            // GPT-NeoX, Phi, GPT-2, StarCoder2, StableLM: the GPT layer, read under the engine's names
             c = HfGpt.view(hfName, c, configFile);
         } else if (hfName.equals(HfSemantics.HUNYUAN)) {
             c = HfRelatives.hunyuan(c, configFile);
@@ -120,7 +120,8 @@ public final class HfConfig {
                     // Gemma's and SmolLM3's configs tie by default
                     c.path("tie_word_embeddings").asBoolean(gemma || arch == Architecture.SMOLLM3),
                     // the others' attention_bias is refused (HfSemantics, HfGemma)
-                    arch == Architecture.QWEN2 || arch == Architecture.GLM4 || arch.layerNorm(),
+                    arch == Architecture.QWEN2 || arch == Architecture.GLM4
+                            || arch.layerNorm() && HfGpt.qkvBias(arch, c),
                     arch == Architecture.QWEN3 || arch == Architecture.GEMMA3 || arch == Architecture.OLMO2
                             || arch == Architecture.OLMOE || arch == Architecture.EXAONE4 || arch == Architecture.HUNYUAN,
                     c.path("bos_token_id").isInt() ? c.get("bos_token_id").asInt() : -1,
@@ -133,7 +134,7 @@ public final class HfConfig {
                         case SMOLLM3 -> HfSemantics.smolLm3(c, layers, configFile);
                         case EXAONE4 -> HfSemantics.exaone4(c, layers, configFile);
                         case HUNYUAN -> HfRelatives.ntkAlpha(c);
-                        case GPT_NEOX, PHI, GPT2, STARCODER2 -> HfGpt.block(arch, c, configFile);
+                        case GPT_NEOX, PHI, GPT2, STARCODER2, STABLELM -> HfGpt.block(arch, c, configFile);
                         case LLAMA, QWEN2, QWEN3, OLMO2, GLM4, OLMOE -> null;
                     },
                     HfSemantics.moe(hfName, c, layers, configFile));

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The GPT layer's architectures ({@link GptBlock}) as transformers 5 reads their {@code config.json}: GPT-NeoX, Phi,
- * GPT-2 and StarCoder2, each a view under the names the engine reads (their LayerNorm's epsilon as the norms' one, their older RoPE
+ * GPT-2, StarCoder2 and StableLM, each a view under the names the engine reads (their LayerNorm's epsilon as the norms' one, their older RoPE
  * and shape keys), with its configuration class's defaults where it names none, refusing the forms the engine does not
  * compute.
  */
@@ -16,6 +16,7 @@ final class HfGpt {
     static final String PHI = "PhiForCausalLM";
     static final String GPT2 = "GPT2LMHeadModel";
     static final String STARCODER2 = "Starcoder2ForCausalLM";
+    static final String STABLELM = "StableLmForCausalLM";
     /** GPTNeoXConfig's defaults for the keys a config may leave out (gpt-neox-20b's shape). */
     private static final Map<String, Number> GPT_NEOX_DEFAULTS = Map.ofEntries(
             Map.entry("vocab_size", 50_432), Map.entry("hidden_size", 6144), Map.entry("num_hidden_layers", 44),
@@ -35,6 +36,12 @@ final class HfGpt {
     private HfGpt() {
     }
 
+    /** StableLmConfig's defaults for the keys a config may leave out (stablelm-3b-4e1t's shape). */
+    private static final Map<String, Number> STABLELM_DEFAULTS = Map.ofEntries(
+            Map.entry("vocab_size", 50_304), Map.entry("hidden_size", 2560), Map.entry("num_hidden_layers", 32),
+            Map.entry("num_attention_heads", 32), Map.entry("num_key_value_heads", 32),
+            Map.entry("intermediate_size", 6912), Map.entry("max_position_embeddings", 4096),
+            Map.entry("bos_token_id", 0), Map.entry("eos_token_id", 0));
     /** Starcoder2Config's defaults for the keys a config may leave out (starcoder2-7b's shape). */
     private static final Map<String, Number> STARCODER2_DEFAULTS = Map.ofEntries(
             Map.entry("vocab_size", 49_152), Map.entry("hidden_size", 3072), Map.entry("num_hidden_layers", 30),
@@ -44,7 +51,13 @@ final class HfGpt {
 
     /** Whether {@code hfName} is one of the GPT layer's architectures. */
     static boolean reads(String hfName) {
-        return hfName.equals(GPT_NEOX) || hfName.equals(PHI) || hfName.equals(GPT2) || hfName.equals(STARCODER2);
+        return hfName.equals(GPT_NEOX) || hfName.equals(PHI) || hfName.equals(GPT2) || hfName.equals(STARCODER2)
+                || hfName.equals(STABLELM);
+    }
+
+    /** Whether q, k and v carry biases: every GPT layer's, StableLM's where use_qkv_bias says so. */
+    static boolean qkvBias(Architecture arch, JsonNode c) {
+        return arch != Architecture.STABLELM || c.path("use_qkv_bias").asBoolean(false);
     }
 
     /** The view of {@code c} the engine reads for the GPT layer's architecture {@code hfName} ({@link #reads}). */
@@ -53,6 +66,7 @@ final class HfGpt {
             case GPT_NEOX -> gptNeox(c, file);
             case PHI -> phi(c, file);
             case STARCODER2 -> starcoder2(c, file);
+            case STABLELM -> stableLm(c, file);
             default -> gpt2(c, file);
         };
     }
@@ -108,6 +122,23 @@ final class HfGpt {
     }
 
     /**
+     * StableLmForCausalLM (stabilityai/stablelm-*): StableLmConfig's defaults where {@code c} names none
+     * (partial_rotary_factor 0.25). use_parallel_residual true and qk_layernorm true (stablelm-2-12b's form: its
+     * residual adds x + attn + mlp in that order, and LayerNorms each head of q and k) are refused.
+     */
+    private static JsonNode stableLm(JsonNode c, Path file) {
+        for (String key : new String[] {"use_parallel_residual", "qk_layernorm"}) {
+            if (c.path(key).asBoolean(false)) {
+                throw HfConfig.format(file, key + " true is not supported for " + STABLELM + ": the engine computes"
+                        + " its layer in sequence, without LayerNorms of q and k");
+            }
+        }
+        ObjectNode view = layerNormed(HfRelatives.withDefaults(c, STABLELM_DEFAULTS), c, "layer_norm_eps");
+        if (!ropeNames(c, "partial_rotary_factor")) view.put("partial_rotary_factor", 0.25);
+        return view;
+    }
+
+    /**
      * GPT2LMHeadModel (openai-community/gpt2): GPT2Config's attribute map (n_embd, n_head, n_layer, n_positions;
      * n_inner, absent or null: 4 × n_embd) and defaults where {@code c} names none (tied embeddings).
      * scale_attn_weights false, scale_attn_by_inverse_layer_idx true and add_cross_attention true are refused (the
@@ -148,6 +179,10 @@ final class HfGpt {
         boolean gpt2 = arch == Architecture.GPT2;
         boolean phi = arch == Architecture.PHI;
         boolean starcoder2 = arch == Architecture.STARCODER2;
+        if (arch == Architecture.STABLELM) {
+            // Llama's gated MLP: SiLU (silu or swish), as refuseUnsupported has checked
+            return new GptBlock(false, Activation.SILU, false);
+        }
         String key = gpt2 ? "activation_function" : "hidden_act";
         JsonNode act = c.get(key);
         String absent = phi || gpt2 ? "gelu_new" : starcoder2 ? "gelu_pytorch_tanh" : "gelu";

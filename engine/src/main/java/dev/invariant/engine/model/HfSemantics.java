@@ -32,8 +32,8 @@ final class HfSemantics {
     /** Refuses what transformers would compute differently from the engine, naming the key and its value. */
     static void refuseUnsupported(String hfName, JsonNode c, Path file) {
         JsonNode act = c.get("hidden_act");
-        // the GPT layer's GELU is read with it (HfGpt.block)
-        if (act != null && !HfGpt.reads(hfName) && !(act.isTextual() && (act.asText().equals("silu") || act.asText().equals("swish")))) {
+        // the GPT layer's GELU is read with it (HfGpt.block); StableLM's MLP is Llama's
+        if (act != null && (!HfGpt.reads(hfName) || hfName.equals(HfGpt.STABLELM)) && !(act.isTextual() && (act.asText().equals("silu") || act.asText().equals("swish")))) {
             throw HfConfig.format(file, "hidden_act " + act + " is not supported: the engine's MLP is"
                     + " down(silu(gate) * up) (hidden_act silu or swish)");
         }
@@ -162,9 +162,11 @@ final class HfSemantics {
     static RopeScaling rotation(String hfName, RopeScaling scaling, Path file) {
         boolean glm = hfName.equals(GLM) || hfName.equals(GLM4);
         if (scaling.partialRotaryFactor() != 1.0 && !glm && !hfName.equals("Phi3ForCausalLM")
-                && !hfName.equals(HfGpt.GPT_NEOX) && !hfName.equals(HfGpt.PHI)) {
+                && !hfName.equals(HfGpt.GPT_NEOX) && !hfName.equals(HfGpt.PHI)
+                && !hfName.equals(HfGpt.STABLELM)) {
             throw HfConfig.format(file, "partial_rotary_factor " + scaling.partialRotaryFactor() + " is supported for"
-                    + " Phi3ForCausalLM (Phi-4-mini), " + HfGpt.GPT_NEOX + ", " + HfGpt.PHI + ", " + GLM + " and " + GLM4 + " only, whose RoPE"
+                    + " Phi3ForCausalLM (Phi-4-mini), " + HfGpt.GPT_NEOX + ", " + HfGpt.PHI + ", " + HfGpt.STABLELM
+                    + ", " + GLM + " and " + GLM4 + " only, whose RoPE"
                     + " transformers applies to part of each head");
         }
         return glm || hfName.equals(ERNIE45) ? scaling.withRotation(scaling.partialRotaryFactor(), true) : scaling;

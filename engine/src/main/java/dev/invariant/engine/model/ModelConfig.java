@@ -115,13 +115,15 @@ public record ModelConfig(
             case GLM4 -> variant == null && attentionBias && !qkNorm;
             case OLMOE -> variant == null && qkNorm && !attentionBias && moe != null;
             case GPT_NEOX -> variant instanceof GptBlock g && !g.learnedPositions() && attentionBias && !qkNorm
-                    && moe == null;
+                    && moe == null && g.activation() != Activation.SILU;
             case PHI -> variant instanceof GptBlock g && g.parallel() && !g.learnedPositions() && attentionBias
-                    && !qkNorm && moe == null;
+                    && !qkNorm && moe == null && g.activation() != Activation.SILU;
             case GPT2 -> variant instanceof GptBlock g && !g.parallel() && g.learnedPositions() && attentionBias
-                    && !qkNorm && moe == null && slidingWindow.size() == 0;
+                    && !qkNorm && moe == null && slidingWindow.size() == 0 && g.activation() != Activation.SILU;
             case STARCODER2 -> variant instanceof GptBlock g && !g.parallel() && !g.learnedPositions() && attentionBias
-                    && !qkNorm && moe == null;
+                    && !qkNorm && moe == null && g.activation() != Activation.SILU;
+            case STABLELM -> variant instanceof GptBlock g && !g.parallel() && !g.learnedPositions() && !qkNorm
+                    && moe == null && g.activation() == Activation.SILU;
         }, architecture.hfName() + " and its values do not match: " + variant);
     }
 

@@ -37,6 +37,8 @@ public final class WeightMapping {
         Map<String, Tensor> tensors = PartialRotary.arrange(c,
                 FusedProjections.split(c, Gpt2Names.rename(c, GptNames.rename(c, languageModel(stored)))));
         boolean gpt = c.gptBlock() != null;
+        // the GPT layer's MLP is ungated and every projection biased; StableLM's MLP and o_proj are Llama's
+        boolean ungated = gpt && c.architecture() != Architecture.STABLELM;
         if (gpt && gptq != null) {
             throw new EngineException(ErrorCode.MODEL_FORMAT, "GPTQ checkpoints of " + c.architecture().hfName()
                     + " are not supported: the engine reads its layer's projections dense");
@@ -68,7 +70,7 @@ public final class WeightMapping {
                     qk ? in.get(a + qkNormName(c, "k"), qkNormWidth(c, c.kvDim())) : null,
                     in.get(a + "o_proj.weight", h, c.qDim()),
                     optional(in, norms.attention(), p, h),
-                    sparse || gpt ? null : in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
+                    sparse || ungated ? null : in.get(p + "mlp.gate_proj.weight", c.intermediateSize(), h),
                     sparse ? null : in.get(p + "mlp.up_proj.weight", c.intermediateSize(), h),
                     sparse ? null : in.get(p + "mlp.down_proj.weight", h, c.intermediateSize()),
                     null,
@@ -77,8 +79,9 @@ public final class WeightMapping {
                     sparse ? experts(c.moe(), in, p, h, null) : null,
                     gpt ? new LayerBiases(in.get(p + "input_layernorm.bias", h),
                             optional(in, norms.attention() == null ? null : "post_attention_layernorm.bias", p, h),
-                            in.get(a + "o_proj.bias", h),
-                            in.get(p + "mlp.up_proj.bias", c.intermediateSize()), in.get(p + "mlp.down_proj.bias", h))
+                            ungated ? in.get(a + "o_proj.bias", h) : null,
+                            ungated ? in.get(p + "mlp.up_proj.bias", c.intermediateSize()) : null,
+                            ungated ? in.get(p + "mlp.down_proj.bias", h) : null)
                             : null));
         }
         Tensor norm = in.get("model.norm.weight", h);
@@ -202,7 +205,7 @@ public final class WeightMapping {
                 // GLM-4-0414: post_attention_layernorm is the MLP's input norm, as in Llama
                 case GLM4 -> new NormNames("post_self_attn_layernorm.weight", "post_attention_layernorm.weight",
                         "post_mlp_layernorm.weight");
-                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA, HUNYUAN, GPT_NEOX, STARCODER2 ->
+                case LLAMA, QWEN2, QWEN3, GRANITE, SMOLLM3, OLMOE, GEMMA, HUNYUAN, GPT_NEOX, STARCODER2, STABLELM ->
                         new NormNames("post_attention_layernorm.weight", null, null);
                 // Phi: one norm before the attention and the MLP, which run in parallel
                 case PHI -> new NormNames(null, null, null);

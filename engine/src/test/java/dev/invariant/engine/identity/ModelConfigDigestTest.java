@@ -149,6 +149,7 @@ class ModelConfigDigestTest {
             {"tiny-phi", "bf71cd56c1773f3ce221af03487c47336aed5b66b431be7d9bb556b40a57007f"},
             {"tiny-gpt2", "e14c5132970526f80374ae22d464ddc9053a4f01955cc705ebc73d685b50e7e1"},
             {"tiny-starcoder2-window", "ed300b286a99ab364bedffe3f92491be6ddc086c8aa4eb53eb288a591542555c"},
+            {"tiny-stablelm", "928c6f77e779adbe8bf3dd63e0021b7b88e569deacd3782a52f3bbae379bb925"},
         };
         for (String[] f : folders) assertEquals(f[1], digest(TestAssets.model(f[0])), f[0]);
         // Gemma3ForConditionalGeneration in google's 4B form: most keys left to Gemma3TextConfig's defaults

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * GPT-NeoX's, Phi's, GPT-2's and StarCoder2's config.json as the hub's checkpoints write it (EleutherAI/pythia-160m's,
- * microsoft/phi-2's, openai-community/gpt2's and bigcode/starcoder2-7b's keys), read as their configuration classes
+ * GPT-NeoX's, Phi's, GPT-2's, StarCoder2's and StableLM's config.json as the hub's checkpoints write it (EleutherAI/
+ * pythia-160m's, microsoft/phi-2's, openai-community/gpt2's, bigcode/starcoder2-7b's and stabilityai/stablelm-2-1_6b's
+ * keys), read as their configuration classes
  * read them:
  * their older names, their defaults, what is refused.
  */
@@ -153,6 +154,30 @@ class GptConfigTest {
         assertEquals(0, read(sc2.replace("\"sliding_window\": 4096,", "").formatted("")).slidingWindow().size());
         String bias = refused(sc2.replace("\"use_bias\": true", "\"use_bias\": false").formatted(""));
         assertTrue(bias.contains("use_bias false"), bias);
+    }
+
+    @Test
+    void stableLm2ReadsAsStableLmConfig() throws IOException {
+        // stabilityai/stablelm-2-1_6b's keys
+        String lm = """
+                {"architectures": ["StableLmForCausalLM"], "bos_token_id": 100257, "eos_token_id": 100257,
+                 "hidden_act": "silu", "hidden_size": 2048, "initializer_range": 0.02, "intermediate_size": 5632,
+                 "layer_norm_eps": 1e-05, "max_position_embeddings": 4096, "model_type": "stablelm",
+                 "num_attention_heads": 32, "num_hidden_layers": 24, "num_key_value_heads": 32,
+                 "partial_rotary_factor": 0.25, "qk_layernorm": false, "rope_theta": 10000,
+                 "tie_word_embeddings": false, "use_cache": true, "use_parallel_residual": false,
+                 "use_qkv_bias": true, "vocab_size": 100352%s}""";
+        ModelConfig c = read(lm.formatted(""));
+        assertEquals(Architecture.STABLELM, c.architecture());
+        assertEquals(16, c.ropeScaling().rotaryDim(c.headDim()));
+        assertEquals(new GptBlock(false, Activation.SILU), c.gptBlock());
+        assertEquals(Activation.SILU, c.activation());
+        assertTrue(c.attentionBias());
+        assertFalse(read(lm.replace("\"use_qkv_bias\": true,", "").formatted("")).attentionBias());
+        for (String key : new String[] {"use_parallel_residual", "qk_layernorm"}) {
+            String m = refused(lm.replace("\"" + key + "\": false,", "").formatted(", \"" + key + "\": true"));
+            assertTrue(m.contains(key + " true"), m);
+        }
     }
 
     @Test

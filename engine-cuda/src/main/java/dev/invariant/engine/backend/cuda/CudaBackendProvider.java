@@ -41,7 +41,8 @@ public final class CudaBackendProvider implements BackendProvider {
      * architecture added to the engine stays the CPU's until its GPU test passes. Not yet here: GPT-2, whose GPU path
      * (CudaGptLayer, its learned positions by embed.cu's lookup) is built but has not run on a GPU, and StarCoder2
      * (CudaGptLayer in sequence with the attention kernels' window); each becomes the GPU's by adding it here and its
-     * seeded checkpoint (tiny-gpt2, tiny-starcoder2-window) to CudaSeededModelsTest, once that passes.
+     * seeded checkpoint (tiny-gpt2, tiny-starcoder2-window) to CudaSeededModelsTest, once that passes. StableLM needs
+     * its path first: Llama's gated MLP after the GPT layer's LayerNorms (CudaGptLayer runs the ungated one).
      */
     @Override
     public Set<Architecture> architectures() {

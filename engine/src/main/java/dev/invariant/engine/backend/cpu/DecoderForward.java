@@ -46,6 +46,8 @@ final class DecoderForward {
     private final boolean outputNorms;
     /** GPT-NeoX, Phi: the attention and the MLP both read the layer's input, their outputs added to it together. */
     private final boolean parallel;
+    /** Some layer's MLP is gated (every model's but the GPT layer's, whose MLP is up, act, down). */
+    private final boolean gated;
     /** Gemma's sliding layers rotate with their own base (Gemma 2: the same one). */
     private final RopeTable localRope;
     /** SmolLM3's NoPE layers rotate with the identity (RopeTable.none), as on the GPU; the model's table elsewhere. */
@@ -65,6 +67,7 @@ final class DecoderForward {
         this.qkNormAfterRope = cfg.architecture().qkNormsAfterRope();
         this.outputNorms = cfg.architecture().normsOutputs();
         this.parallel = cfg.gptBlock() != null && cfg.gptBlock().parallel();
+        this.gated = w.layers().stream().anyMatch(l -> l.gateProj() != null);
         this.attentionScale = cfg.attentionScale();
         this.attentionSoftcap = gemma == null ? 0f : gemma.attnLogitSoftcap();
         this.activation = cfg.activation();
@@ -96,7 +99,7 @@ final class DecoderForward {
         float[] v = new float[n * kvDim];
         float[] attn = new float[n * qDim];
         float[] o = new float[n * hidden];
-        float[] gate = cfg.gptBlock() == null ? new float[n * ffn] : null;
+        float[] gate = gated ? new float[n * ffn] : null;
         float[] up = new float[n * ffn];
         float[] mlpOut = parallel ? new float[n * hidden] : null;
 
@@ -177,7 +180,7 @@ final class DecoderForward {
             // then the residual add (Granite: of o times residual_multiplier)
             linear.run(attn, qDim, n, new Linear.Job(lw.oProj(), o, hidden));
             // GPT-NeoX, Phi and GPT-2 only: attention.dense's (c_proj's) bias
-            if (bs != null) addBias(o, bs.oProj(), n, hidden);
+            if (bs != null && bs.oProj() != null) addBias(o, bs.oProj(), n, hidden);
             if (outputNorms) norm(o, o, lw.postAttentionLayernorm(), null, n, hidden, eps);
             if (parallel) {
                 // GPT-NeoX's parallel residual: post_attention_layernorm of the layer's input (Phi: the attention's

@@ -135,7 +135,7 @@ public final class SyntheticExport {
             case QWEN2 -> "qwen2";
             case QWEN3 -> "qwen3";
             case GEMMA, GEMMA2, GEMMA3, GRANITE, SMOLLM3, OLMO2, GLM4, OLMOE, EXAONE4, HUNYUAN, GPT_NEOX, PHI,
-                 GPT2, STARCODER2 ->
+                 GPT2, STARCODER2, STABLELM ->
                     throw new IllegalArgumentException("no synthetic preset is a " + c.architecture().hfName());
         });
         n.put("hidden_size", c.hiddenSize());

@@ -46,7 +46,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * parallel with the attention; gptneox-seq: the same layer in sequence); Phi (phi: Phi-2's form, that parallel layer
  * with one norm for both halves, RoPE on 0.4 of each head, the tanh GELU, lm_head's bias); GPT-2 (gpt2: learned
  * positions, no RoPE, Conv1D projections transposed when read, q|k|v side by side in c_attn's columns); StarCoder2
- * (starcoder2-window: that layer in sequence with RoPE and a window of 24 on every layer that decides tokens).
+ * (starcoder2-window: that layer in sequence with RoPE and a window of 24 on every layer that decides tokens);
+ * StableLM (stablelm: Llama's gated MLP under LayerNorms, q/k/v biases, RoPE on a quarter of each head).
  */
 class SeededModelsGoldenTest {
 
@@ -55,7 +56,7 @@ class SeededModelsGoldenTest {
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
         "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
         "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi", "gpt2",
-        "starcoder2-window"})
+        "starcoder2-window", "stablelm"})
     void decodesAsTransformers(String arch) throws IOException {
         JsonNode ref = TestAssets.reference(arch + ".json");
         try (LoadedModel m = LoadedModel.open("tiny-" + arch, TestAssets.model("tiny-" + arch));
@@ -87,7 +88,7 @@ class SeededModelsGoldenTest {
         "phi4mini", "glm", "mistral-window", "phi3-window", "qwen2-window", "smollm3-window", "glm4", "qwen3moe",
         "qwen2moe", "mixtral", "olmoe", "olmo3-window", "exaone4-window", "exaone4", "gemma", "ernie45",
         "hunyuan", "granite4", "gptneox", "gptneox-seq", "phi", "gpt2",
-        "starcoder2-window"})
+        "starcoder2-window", "stablelm"})
     void theHubsKeysAndTransformersOwnReadAlike(String arch, @TempDir Path dir) throws IOException {
         Path folder = TestAssets.model("tiny-" + arch);
         Files.copy(folder.resolve("config-v5.json"), dir.resolve("config.json"));
