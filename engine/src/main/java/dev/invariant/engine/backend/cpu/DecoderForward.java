@@ -19,8 +19,9 @@ import dev.invariant.engine.numerics.RopeTable;
  * the MLP's outputs, GELU, the final softcap, its norms' 1 + w in the weights ({@link CpuWeights}); Granite: four
  * multipliers; SmolLM3: NoPE layers; OLMo 2: norms after, not before, and q/k norms over the whole projection;
  * GLM-4-0414: Gemma's four norms, plain; Mixtral, OLMoE, Qwen2-MoE, Qwen3-MoE: experts in place of the MLP of their
- * sparse layers, {@link Experts}; GPT-NeoX, Phi and GPT-2: LayerNorms, biases, an ungated MLP (GPT-NeoX and Phi: in
- * parallel with the attention; GPT-2: learned positions in place of RoPE)). Each
+ * sparse layers, {@link Experts}; GPT-NeoX, Phi, GPT-2 and StarCoder2: LayerNorms, biases, an ungated MLP (GPT-NeoX
+ * and Phi: in parallel with the attention; GPT-2: learned positions in place of RoPE); StableLM: LayerNorms around
+ * Llama's layer). Each
  * step names the HF module it reproduces. All tokens of the step go through every layer together; each value a token
  * gets depends only on that token's sequence (docs/numerics.md, rule 1).
  */
