@@ -4,6 +4,7 @@ import dev.invariant.engine.EngineException;
 import dev.invariant.engine.ErrorCode;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -72,14 +73,28 @@ final class Gpt2Names {
             return new Tensor(name, t.dtype(), new long[] {count},
                     () -> t.data().asSlice(first * size, count * size));
         }
-        long in = t.dim(0);
+        int in = Math.toIntExact(t.dim(0));
+        int n = Math.toIntExact(count);
+        int c = Math.toIntExact(cols);
+        int f = Math.toIntExact(first);
         return new Tensor(name, t.dtype(), new long[] {count, in}, () -> {
+            // through a heap array of the element's width: one bulk read and one bulk write, not a copy per value
             MemorySegment from = t.data();
-            MemorySegment to = Arena.ofAuto().allocate(count * in * size, 64);
-            for (long i = 0; i < in; i++) {
-                for (long o = 0; o < count; o++) {
-                    MemorySegment.copy(from, (i * cols + first + o) * size, to, (o * in + i) * size, size);
+            MemorySegment to = Arena.ofAuto().allocate((long) n * in * size, 64);
+            if (size == 2) {
+                short[] src = from.toArray(ValueLayout.JAVA_SHORT_UNALIGNED);
+                short[] dst = new short[n * in];
+                for (int i = 0; i < in; i++) {
+                    for (int o = 0; o < n; o++) dst[o * in + i] = src[i * c + f + o];
                 }
+                MemorySegment.copy(dst, 0, to, ValueLayout.JAVA_SHORT_UNALIGNED, 0, dst.length);
+            } else {
+                int[] src = from.toArray(ValueLayout.JAVA_INT_UNALIGNED);
+                int[] dst = new int[n * in];
+                for (int i = 0; i < in; i++) {
+                    for (int o = 0; o < n; o++) dst[o * in + i] = src[i * c + f + o];
+                }
+                MemorySegment.copy(dst, 0, to, ValueLayout.JAVA_INT_UNALIGNED, 0, dst.length);
             }
             return to.asReadOnly();
         });
